@@ -1,0 +1,363 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * parse.h - cursor-style header parsers for the ingress pipeline.
+ *
+ * Every parser bounds-checks before it reads, validates variable lengths against
+ * their minimum first, advances the cursor past the header and returns the next
+ * protocol. Problems are reported as an enum pl_malformed reason in pkt->malformed;
+ * parsing stops at the first one. Loops have constant bounds for the verifier.
+ */
+#ifndef PL_PARSE_H
+#define PL_PARSE_H
+
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/tcp.h>
+#include <linux/udp.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include "pktlens.h"
+
+#ifndef ETH_P_8021AD
+#define ETH_P_8021AD 0x88A8
+#endif
+#define PL_ETH_P_QINQ_OLD 0x9100 /* pre-standard QinQ outer tag */
+#define PL_ETH_P_TEB 0x6558      /* transparent Ethernet bridging (GRE) */
+
+struct cursor {
+	void *pos;
+	void *end;
+};
+
+/*
+ * What the parsers learned about one packet; the key doubles as the flow key.
+ * Classes (L3, L4, malformed reason, ...) are not stored here: the parsers count
+ * them on the spot with constant indexes. Storing them and indexing counters
+ * later makes the verifier track every combination and blows its budget.
+ */
+struct pkt {
+	struct pl_flow_key key; /* filled un-normalized: a = source, b = destination */
+	__u64 len;              /* frame length on the wire */
+	struct pl_stats *s;     /* this CPU's counters */
+	__u8 tcp_flags;
+	__u8 has_flow;          /* key is a complete 5-tuple */
+	__u8 malformed;         /* a reason was counted */
+};
+
+/* Count a malformed reason and fail the parse; evaluates to -1 for `return`. */
+static __always_inline int pl_bad(struct pkt *p, enum pl_malformed why)
+{
+	p->s->malformed[why]++;
+	p->malformed = 1;
+	return -1;
+}
+
+/* Count a header class, outer or inside a tunnel. */
+#define PL_COUNT_L3(p, outer, cls)                                \
+	do {                                                      \
+		if (outer) {                                      \
+			(p)->s->l3_packets[cls]++;                \
+			(p)->s->l3_bytes[cls] += (p)->len;        \
+		} else {                                          \
+			(p)->s->inner_l3_packets[cls]++;          \
+		}                                                 \
+	} while (0)
+#define PL_COUNT_L4(p, outer, cls)                                \
+	do {                                                      \
+		if (outer) {                                      \
+			(p)->s->l4_packets[cls]++;                \
+			(p)->s->l4_bytes[cls] += (p)->len;        \
+		} else {                                          \
+			(p)->s->inner_l4_packets[cls]++;          \
+		}                                                 \
+	} while (0)
+
+struct vlan_hdr_pl {
+	__be16 tci;
+	__be16 proto;
+};
+
+static __always_inline int pl_is_vlan(__u16 proto)
+{
+	return proto == bpf_htons(ETH_P_8021Q) || proto == bpf_htons(ETH_P_8021AD) ||
+	       proto == bpf_htons(PL_ETH_P_QINQ_OLD);
+}
+
+/*
+ * Ethernet plus up to PL_VLAN_MAX_DEPTH tags. Returns the ethertype (network order)
+ * or -1. Records the innermost VLAN id when @outer.
+ */
+static __always_inline int parse_eth(struct cursor *c, struct pkt *p, int outer)
+{
+	struct ethhdr *eth = c->pos;
+	__u16 proto;
+
+	if ((void *)(eth + 1) > c->end)
+		return pl_bad(p, PL_MAL_TRUNC_ETH);
+	c->pos = eth + 1;
+	proto = eth->h_proto;
+
+#pragma unroll
+	for (int i = 0; i < PL_VLAN_MAX_DEPTH; i++) {
+		struct vlan_hdr_pl *vh = c->pos;
+
+		if (!pl_is_vlan(proto))
+			break;
+		if ((void *)(vh + 1) > c->end)
+			return pl_bad(p, PL_MAL_TRUNC_VLAN);
+		c->pos = vh + 1;
+		proto = vh->proto;
+		if (outer) {
+			if (i == 0)
+				p->s->vlan_tagged++;
+			else
+				p->s->qinq++;
+			p->key.vlan = bpf_ntohs(vh->tci) & 0x0fff;
+		}
+	}
+	if (pl_is_vlan(proto))
+		return pl_bad(p, PL_MAL_VLAN_TOO_DEEP);
+	return proto;
+}
+
+/* ARP: the fixed 8-byte header must be present. */
+static __always_inline int parse_arp(struct cursor *c, struct pkt *p)
+{
+	if (c->pos + 8 > c->end)
+		return pl_bad(p, PL_MAL_TRUNC_ARP);
+	return 0;
+}
+
+static __always_inline void pl_set_v4(__u32 *a, __u32 addr)
+{
+	a[0] = 0;
+	a[1] = 0;
+	a[2] = bpf_htonl(0x0000ffff);
+	a[3] = addr;
+}
+
+/*
+ * IPv4 with options. @l3_off is this header's offset in the frame: tot_len must fit
+ * in the frame on the wire (p->len; a capture may hold fewer bytes). Returns the IP
+ * protocol, or -1 when malformed, or -2 for a later fragment (no L4 header).
+ */
+static __always_inline int parse_ipv4(struct cursor *c, struct pkt *p, __u64 l3_off, int outer)
+{
+	struct iphdr *ip = c->pos;
+	__u32 hlen;
+	__u16 frag;
+
+	if ((void *)(ip + 1) > c->end)
+		return pl_bad(p, PL_MAL_TRUNC_IPV4);
+	if (ip->version != 4)
+		return pl_bad(p, PL_MAL_BAD_IPV4_VERSION);
+	hlen = ip->ihl * 4;
+	if (hlen < sizeof(*ip))
+		return pl_bad(p, PL_MAL_BAD_IPV4_IHL);
+	if (c->pos + hlen > c->end)
+		return pl_bad(p, PL_MAL_TRUNC_IPV4);
+	if (bpf_ntohs(ip->tot_len) < hlen || bpf_ntohs(ip->tot_len) + l3_off > p->len)
+		return pl_bad(p, PL_MAL_BAD_IPV4_TOTLEN);
+	c->pos += hlen;
+
+	if (outer) {
+		p->key.family = 4;
+		p->key.proto = ip->protocol;
+		pl_set_v4(p->key.addr_a, ip->saddr);
+		pl_set_v4(p->key.addr_b, ip->daddr);
+		if (hlen > sizeof(*ip))
+			p->s->ipv4_options++;
+	}
+	frag = bpf_ntohs(ip->frag_off);
+	if (frag & 0x1fff) {
+		if (outer)
+			p->s->ipv4_frag_later++;
+		return -2;
+	}
+	if (outer && (frag & 0x2000))
+		p->s->ipv4_frag_first++;
+	return ip->protocol;
+}
+
+struct ipv6_opt_pl {
+	__u8 nexthdr;
+	__u8 hdrlen;
+	__be16 frag_off; /* fragment header only */
+};
+
+static __always_inline int pl_is_ipv6_ext(__u8 nh)
+{
+	return nh == IPPROTO_HOPOPTS || nh == IPPROTO_ROUTING || nh == IPPROTO_FRAGMENT ||
+	       nh == IPPROTO_DSTOPTS || nh == IPPROTO_AH || nh == 135 /* mobility */;
+}
+
+/*
+ * IPv6 and its extension-header chain (at most PL_IPV6_EXT_MAX headers). Returns
+ * the upper-layer protocol, -1 when malformed, -2 for a later fragment.
+ */
+static __always_inline int parse_ipv6(struct cursor *c, struct pkt *p, int outer)
+{
+	struct ipv6hdr *ip6 = c->pos;
+	__u8 nh;
+
+	if ((void *)(ip6 + 1) > c->end)
+		return pl_bad(p, PL_MAL_TRUNC_IPV6);
+	if (ip6->version != 6)
+		return pl_bad(p, PL_MAL_BAD_IPV6_VERSION);
+	c->pos = ip6 + 1;
+	nh = ip6->nexthdr;
+	if (outer) {
+		p->key.family = 6;
+		__builtin_memcpy(p->key.addr_a, &ip6->saddr, 16);
+		__builtin_memcpy(p->key.addr_b, &ip6->daddr, 16);
+	}
+
+#pragma unroll
+	for (int i = 0; i < PL_IPV6_EXT_MAX; i++) {
+		struct ipv6_opt_pl *opt = c->pos;
+		__u32 len;
+
+		if (!pl_is_ipv6_ext(nh))
+			break;
+		if ((void *)(opt + 1) > c->end)
+			return pl_bad(p, PL_MAL_BAD_IPV6_EXT_CHAIN);
+		if (outer && i == 0)
+			p->s->ipv6_ext++;
+		if (nh == IPPROTO_FRAGMENT) {
+			__u16 off = bpf_ntohs(opt->frag_off);
+
+			len = 8;
+			if (off & 0xfff8) {
+				if (outer)
+					p->s->ipv6_frag_later++;
+				return -2;
+			}
+			if (outer && (off & 1))
+				p->s->ipv6_frag_first++;
+		} else if (nh == IPPROTO_AH) {
+			len = ((__u32)opt->hdrlen + 2) * 4;
+		} else {
+			len = ((__u32)opt->hdrlen + 1) * 8;
+		}
+		if (c->pos + len > c->end)
+			return pl_bad(p, PL_MAL_BAD_IPV6_EXT_CHAIN);
+		nh = opt->nexthdr;
+		c->pos += len;
+	}
+	if (pl_is_ipv6_ext(nh))
+		return pl_bad(p, PL_MAL_BAD_IPV6_EXT_CHAIN);
+	if (outer)
+		p->key.proto = nh;
+	return nh;
+}
+
+static __always_inline int parse_tcp(struct cursor *c, struct pkt *p, int outer)
+{
+	struct tcphdr *th = c->pos;
+	__u32 hlen;
+
+	if ((void *)(th + 1) > c->end)
+		return pl_bad(p, PL_MAL_TRUNC_TCP);
+	hlen = th->doff * 4;
+	if (hlen < sizeof(*th))
+		return pl_bad(p, PL_MAL_BAD_TCP_DOFF);
+	if (c->pos + hlen > c->end)
+		return pl_bad(p, PL_MAL_TRUNC_TCP);
+	if (outer) {
+		p->key.port_a = th->source;
+		p->key.port_b = th->dest;
+		p->tcp_flags = ((__u8 *)th)[13];
+		p->has_flow = 1;
+	}
+	c->pos += hlen;
+	return 0;
+}
+
+/* Returns the destination port (host order) so the caller can spot VXLAN. */
+static __always_inline int parse_udp(struct cursor *c, struct pkt *p, int outer)
+{
+	struct udphdr *uh = c->pos;
+
+	if ((void *)(uh + 1) > c->end)
+		return pl_bad(p, PL_MAL_TRUNC_UDP);
+	if (bpf_ntohs(uh->len) < sizeof(*uh))
+		return pl_bad(p, PL_MAL_BAD_UDP_LEN);
+	if (outer) {
+		p->key.port_a = uh->source;
+		p->key.port_b = uh->dest;
+		p->has_flow = 1;
+	}
+	c->pos = uh + 1;
+	return bpf_ntohs(uh->dest);
+}
+
+/* ICMP (8-byte header) and ICMPv6 (4-byte minimum). Echo id joins request and reply. */
+static __always_inline int parse_icmp(struct cursor *c, struct pkt *p, int outer, int v6)
+{
+	__u8 *h = c->pos;
+	__u8 echo_req = v6 ? 128 : 8, echo_rep = v6 ? 129 : 0;
+
+	if ((void *)h + (v6 ? 4 : 8) > c->end)
+		return pl_bad(p, v6 ? PL_MAL_TRUNC_ICMPV6 : PL_MAL_TRUNC_ICMP);
+	if (!outer)
+		return 0;
+	p->has_flow = 1;
+	if ((h[0] == echo_req || h[0] == echo_rep) && (void *)h + 8 <= c->end) {
+		__u16 id = *(__u16 *)(h + 4);
+
+		p->key.port_a = id;
+		p->key.port_b = id;
+	}
+	return 0;
+}
+
+static __always_inline int parse_sctp(struct cursor *c, struct pkt *p, int outer)
+{
+	__be16 *ports = c->pos;
+
+	if (c->pos + 12 > c->end)
+		return pl_bad(p, PL_MAL_TRUNC_SCTP);
+	if (outer) {
+		p->key.port_a = ports[0];
+		p->key.port_b = ports[1];
+		p->has_flow = 1;
+	}
+	return 0;
+}
+
+/*
+ * GRE (RFC 2784/2890; version 1 is PPTP's enhanced GRE, not opened). Returns the
+ * payload ethertype (network order), 0 when there is nothing to open, -1 malformed.
+ */
+static __always_inline int parse_gre(struct cursor *c, struct pkt *p, int outer)
+{
+	__u8 *h = c->pos;
+	__u32 len = 4;
+	__u8 flags, ver;
+
+	if (c->pos + 4 > c->end)
+		return pl_bad(p, PL_MAL_TRUNC_GRE);
+	flags = h[0];
+	ver = h[1] & 0x07;
+	if (ver > 1)
+		return pl_bad(p, PL_MAL_BAD_GRE_VERSION);
+	if (outer)
+		p->has_flow = 1;
+	if (ver == 1 || (flags & 0x40)) /* PPTP or source routing: not opened */
+		return 0;
+	if (flags & 0x80)
+		len += 4;
+	if (flags & 0x20)
+		len += 4;
+	if (flags & 0x10)
+		len += 4;
+	if (c->pos + len > c->end)
+		return pl_bad(p, PL_MAL_TRUNC_GRE);
+	c->pos += len;
+	return *(__be16 *)(h + 2);
+}
+
+#endif /* PL_PARSE_H */

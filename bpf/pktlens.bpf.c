@@ -1,0 +1,409 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * pktlens.bpf.c - the ingress pipeline: parse, count, track flows, optionally copy
+ * packets to the ring buffer. The same logic runs as XDP (xdp_pktlens) or as a TC
+ * clsact ingress classifier (tc_pktlens); analyze runs xdp_pktlens offline through
+ * BPF_PROG_TEST_RUN. Nothing here changes a packet's fate: every verdict is PASS.
+ */
+#include <linux/bpf.h>
+#include <linux/pkt_cls.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include "pktlens.h"
+#include "parse.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* Set by user space between open and load; the verifier prunes what is off. */
+const volatile __u8 pl_cfg_offline = 0;   /* time and length from pl_offline */
+const volatile __u8 pl_cfg_flows = 1;     /* maintain the flow table */
+const volatile __u32 pl_cfg_snaplen = 0;  /* > 0: copy packets to pl_events */
+
+struct pl_offline_input pl_offline;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pl_stats);
+} pl_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, PL_FLOWS_DEFAULT);
+	__type(key, struct pl_flow_key);
+	__type(value, struct pl_flow_value);
+} pl_flows SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 22);
+} pl_events SEC(".maps");
+
+/* Slot 0: this pipeline, the target of a user-space filter program's tail call. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 4);
+	__type(key, __u32);
+	__type(value, __u32);
+} pl_progs SEC(".maps");
+
+static __always_inline int parse_vxlan(struct cursor *c, struct pkt *p)
+{
+	__u8 *h = c->pos;
+
+	if (c->pos + 8 > c->end)
+		return pl_bad(p, PL_MAL_TRUNC_VXLAN);
+	if (!(h[0] & 0x08)) /* VNI not valid: not VXLAN as we know it */
+		return 0;
+	c->pos += 8;
+	p->s->encap[PL_ENCAP_VXLAN]++;
+	return parse_eth(c, p, 0);
+}
+
+/*
+ * One network + transport layer. Returns the ethertype (network order) of an
+ * encapsulated packet to parse next, 0 when done, < 0 when malformed.
+ */
+static __always_inline int parse_l3_l4(struct cursor *c, struct pkt *p, void *start, int proto,
+				       int outer)
+{
+	int ipproto, r;
+
+	if (proto == bpf_htons(ETH_P_IP)) {
+		__u64 off = c->pos - start;
+
+		/* Keep the offset a scalar: clang would otherwise fold it into pointer math. */
+		asm volatile("" : "+r"(off));
+		PL_COUNT_L3(p, outer, PL_L3_IPV4);
+		ipproto = parse_ipv4(c, p, off, outer);
+	} else if (proto == bpf_htons(ETH_P_IPV6)) {
+		PL_COUNT_L3(p, outer, PL_L3_IPV6);
+		ipproto = parse_ipv6(c, p, outer);
+	} else if (proto == bpf_htons(ETH_P_ARP)) {
+		PL_COUNT_L3(p, outer, PL_L3_ARP);
+		PL_COUNT_L4(p, outer, PL_L4_NONE);
+		parse_arp(c, p);
+		return 0;
+	} else {
+		PL_COUNT_L3(p, outer, PL_L3_OTHER);
+		PL_COUNT_L4(p, outer, PL_L4_NONE);
+		return 0;
+	}
+	if (ipproto == -2) {
+		PL_COUNT_L4(p, outer, PL_L4_FRAG);
+		return 0;
+	}
+	if (ipproto < 0) {
+		PL_COUNT_L4(p, outer, PL_L4_NONE);
+		return 0;
+	}
+
+	switch (ipproto) {
+	case IPPROTO_TCP:
+		PL_COUNT_L4(p, outer, PL_L4_TCP);
+		parse_tcp(c, p, outer);
+		return 0;
+	case IPPROTO_UDP:
+		PL_COUNT_L4(p, outer, PL_L4_UDP);
+		r = parse_udp(c, p, outer);
+		if (outer && r == PL_VXLAN_PORT)
+			return parse_vxlan(c, p);
+		return 0;
+	case IPPROTO_ICMP:
+		PL_COUNT_L4(p, outer, PL_L4_ICMP);
+		parse_icmp(c, p, outer, 0);
+		return 0;
+	case IPPROTO_ICMPV6:
+		PL_COUNT_L4(p, outer, PL_L4_ICMPV6);
+		parse_icmp(c, p, outer, 1);
+		return 0;
+	case IPPROTO_SCTP:
+		PL_COUNT_L4(p, outer, PL_L4_SCTP);
+		parse_sctp(c, p, outer);
+		return 0;
+	case IPPROTO_GRE:
+		PL_COUNT_L4(p, outer, PL_L4_GRE);
+		r = parse_gre(c, p, outer);
+		if (!outer || r <= 0)
+			return 0;
+		p->s->encap[PL_ENCAP_GRE]++;
+		return r == bpf_htons(PL_ETH_P_TEB) ? parse_eth(c, p, 0) : r;
+	default:
+		PL_COUNT_L4(p, outer, PL_L4_OTHER);
+		return 0;
+	}
+}
+
+/*
+ * Outer headers. Returns the offset of an encapsulated packet's network header
+ * (its ethertype in *inner) or 0 when there is none.
+ */
+static __always_inline __u32 parse_outer(struct cursor *c, struct pkt *p, int *inner)
+{
+	void *start = c->pos;
+	int proto;
+
+	proto = parse_eth(c, p, 1);
+	if (proto < 0)
+		return 0;
+	proto = parse_l3_l4(c, p, start, proto, 1);
+	if (proto <= 0)
+		return 0;
+	*inner = proto;
+	return c->pos - start;
+}
+
+/*
+ * The packet inside a tunnel, counted but not tracked as a flow. It runs as its own
+ * (global) BPF function so the verifier checks it once, not once per outer path.
+ */
+static __always_inline int parse_inner(void *data, void *data_end, struct pl_stats *s, __u64 len,
+				       __u32 off, int proto)
+{
+	struct pkt p = { .len = len, .s = s };
+	struct cursor c = { .pos = data, .end = data_end };
+
+	if (off > 1024) /* never: outer headers are shorter; bounds it for the verifier */
+		return 0;
+	c.pos += off;
+	if (c.pos > c.end)
+		return 0;
+	parse_l3_l4(&c, &p, data, proto, 0);
+	return 0;
+}
+
+__noinline int pl_inner_xdp(struct xdp_md *ctx, struct pl_stats *s, __u64 len, __u32 off, int proto)
+{
+	if (!ctx || !s)
+		return 0;
+	return parse_inner((void *)(long)ctx->data, (void *)(long)ctx->data_end, s, len, off, proto);
+}
+
+__noinline int pl_inner_tc(struct __sk_buff *skb, struct pl_stats *s, __u64 len, __u32 off, int proto)
+{
+	if (!skb || !s)
+		return 0;
+	return parse_inner((void *)(long)skb->data, (void *)(long)skb->data_end, s, len, off, proto);
+}
+
+static __always_inline __u32 size_bucket(__u64 len)
+{
+	if (len <= 64)
+		return PL_SZ_LE64;
+	if (len <= 127)
+		return PL_SZ_LE127;
+	if (len <= 255)
+		return PL_SZ_LE255;
+	if (len <= 511)
+		return PL_SZ_LE511;
+	if (len <= 1023)
+		return PL_SZ_LE1023;
+	if (len <= 1518)
+		return PL_SZ_LE1518;
+	return PL_SZ_JUMBO;
+}
+
+static __always_inline void count_packet(struct pl_stats *s, struct pkt *p)
+{
+	s->packets++;
+	s->bytes += p->len;
+	s->size_hist[size_bucket(p->len)]++;
+	if (p->has_flow && p->key.proto == IPPROTO_TCP && !p->malformed)
+		s->tcp_flags[p->tcp_flags]++;
+}
+
+/* Is endpoint a (addr_a, port_a) greater than endpoint b? Any total order will do. */
+static __always_inline int endpoint_a_greater(const struct pl_flow_key *k)
+{
+#pragma unroll
+	for (int i = 0; i < 4; i++) {
+		if (k->addr_a[i] != k->addr_b[i])
+			return k->addr_a[i] > k->addr_b[i];
+	}
+	return k->port_a > k->port_b;
+}
+
+static __always_inline void update_flow(struct pl_stats *s, struct pkt *p, __u64 now)
+{
+	struct pl_flow_key *k = &p->key;
+	struct pl_flow_value *v, nv = {};
+	__u32 dir = PL_DIR_A_TO_B;
+	long err;
+
+	if (endpoint_a_greater(k)) {
+		__u32 t;
+		__u16 port;
+
+#pragma unroll
+		for (int i = 0; i < 4; i++) {
+			t = k->addr_a[i];
+			k->addr_a[i] = k->addr_b[i];
+			k->addr_b[i] = t;
+		}
+		port = k->port_a;
+		k->port_a = k->port_b;
+		k->port_b = port;
+		dir = PL_DIR_B_TO_A;
+	}
+
+	v = bpf_map_lookup_elem(&pl_flows, k);
+	if (!v) {
+		nv.packets[dir] = 1;
+		nv.bytes[dir] = p->len;
+		nv.first_seen_ns = now;
+		nv.last_seen_ns = now;
+		nv.tcp_flags = (__u32)p->tcp_flags << (8 * dir);
+		nv.initiator = dir;
+		err = bpf_map_update_elem(&pl_flows, k, &nv, BPF_NOEXIST);
+		if (!err) {
+			s->flows_created++;
+			return;
+		}
+		/* Another CPU inserted it first: fall through and add to its entry. */
+		v = bpf_map_lookup_elem(&pl_flows, k);
+		if (!v) {
+			s->flow_update_fail++;
+			return;
+		}
+	}
+	__sync_fetch_and_add(&v->packets[dir], 1);
+	__sync_fetch_and_add(&v->bytes[dir], p->len);
+	if (v->last_seen_ns < now)
+		v->last_seen_ns = now;
+	if (p->tcp_flags) {
+		__u32 f = (__u32)p->tcp_flags << (8 * dir);
+
+		if ((v->tcp_flags & f) != f)
+			__sync_fetch_and_or(&v->tcp_flags, f);
+	}
+}
+
+static __always_inline __u64 pl_now(void)
+{
+	return pl_cfg_offline ? pl_offline.ts_ns : bpf_ktime_get_ns();
+}
+
+/*
+ * Everything but the copy: parse, count, track the flow. Returns this CPU's
+ * counters (NULL only if the map lookup failed) and the inner packet's offset.
+ */
+static __always_inline struct pl_stats *analyse(void *data, void *data_end, struct pkt *p,
+						__u32 *inner_off, int *inner_proto)
+{
+	struct cursor c = { .pos = data, .end = data_end };
+	struct pl_stats *s;
+	__u32 zero = 0;
+
+	s = bpf_map_lookup_elem(&pl_stats, &zero);
+	if (!s)
+		return NULL;
+	p->s = s;
+	*inner_off = parse_outer(&c, p, inner_proto);
+	count_packet(s, p);
+	/* has_flow is set only by L4 parsers, so later fragments never get here. */
+	if (pl_cfg_flows && p->has_flow)
+		update_flow(s, p, pl_now());
+	return s;
+}
+
+/* Reserve a fixed-size record so the verifier knows its bounds; fill what we have. */
+static __always_inline struct pl_pkt_event *capture_reserve(struct pl_stats *s)
+{
+	struct pl_pkt_event *ev;
+
+	ev = bpf_ringbuf_reserve(&pl_events, sizeof(*ev) + pl_cfg_snaplen, 0);
+	if (!ev) {
+		s->capture_lost++;
+		return NULL;
+	}
+	ev->type = PL_EV_PACKET;
+	ev->ts_ns = bpf_ktime_get_ns();
+	return ev;
+}
+
+SEC("xdp")
+int xdp_pktlens(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct pkt p = {};
+	struct pl_stats *s;
+
+	__u32 inner_off;
+	int inner_proto;
+
+	p.len = pl_cfg_offline ? pl_offline.wire_len : bpf_xdp_get_buff_len(ctx);
+	s = analyse(data, data_end, &p, &inner_off, &inner_proto);
+	if (s && inner_off)
+		pl_inner_xdp(ctx, s, p.len, inner_off, inner_proto);
+	if (s && pl_cfg_snaplen) {
+		struct pl_pkt_event *ev = capture_reserve(s);
+		__u32 n = p.len;
+
+		if (!ev)
+			return XDP_PASS;
+		if (n > pl_cfg_snaplen)
+			n = pl_cfg_snaplen;
+		if (n < 1 || bpf_xdp_load_bytes(ctx, 0, ev + 1, n)) {
+			bpf_ringbuf_discard(ev, 0);
+			s->capture_lost++;
+			return XDP_PASS;
+		}
+		ev->cap_len = n;
+		ev->wire_len = p.len;
+		ev->ifindex = ctx->ingress_ifindex;
+		bpf_ringbuf_submit(ev, 0);
+		s->capture_copied++;
+	}
+	return XDP_PASS;
+}
+
+/* Enough linear bytes for every header we parse (QinQ + IPv6 chain + VXLAN inner). */
+#define PL_TC_PULL 256
+
+SEC("tc")
+int tc_pktlens(struct __sk_buff *skb)
+{
+	__u32 want = skb->len < PL_TC_PULL ? skb->len : PL_TC_PULL;
+	struct pkt p = {};
+	struct pl_stats *s;
+	void *data, *data_end;
+
+	if (skb->data_end - skb->data < want)
+		bpf_skb_pull_data(skb, want);
+	data = (void *)(long)skb->data;
+	data_end = (void *)(long)skb->data_end;
+
+	/* The wire frame carried the tag the driver or veth moved into the skb. */
+	p.len = skb->len + (skb->vlan_present ? 4 : 0);
+	__u32 inner_off;
+	int inner_proto;
+
+	p.key.vlan = skb->vlan_tci & 0x0fff;
+	s = analyse(data, data_end, &p, &inner_off, &inner_proto);
+	if (s && inner_off)
+		pl_inner_tc(skb, s, p.len, inner_off, inner_proto);
+	if (s && skb->vlan_present)
+		s->vlan_tagged++;
+	if (s && pl_cfg_snaplen) {
+		struct pl_pkt_event *ev = capture_reserve(s);
+		__u32 n = skb->len;
+
+		if (!ev)
+			return TC_ACT_OK;
+		if (n > pl_cfg_snaplen)
+			n = pl_cfg_snaplen;
+		if (n < 1 || bpf_skb_load_bytes(skb, 0, ev + 1, n)) {
+			bpf_ringbuf_discard(ev, 0);
+			s->capture_lost++;
+			return TC_ACT_OK;
+		}
+		ev->cap_len = n;
+		ev->wire_len = p.len;
+		ev->ifindex = skb->ingress_ifindex;
+		bpf_ringbuf_submit(ev, 0);
+		s->capture_copied++;
+	}
+	return TC_ACT_OK;
+}
