@@ -1,0 +1,90 @@
+# pktlens - build, test, benchmark, install.
+#   make            build build/pktlens
+#   sudo make test  install missing packages, build, run every test
+#   sudo make demo  install missing packages, build, run the demo lab
+#   make bench      benchmarks (ratios against baselines measured in the same run)
+#   make SAN=1 ...  build with -fsanitize=address,undefined (into build-san/)
+#   V=1             show full commands
+
+CC      ?= cc
+CLANG   ?= clang
+BPFTOOL ?= bpftool
+PREFIX  ?= /usr/local
+SAN     ?=
+BUILD   ?= $(if $(SAN),build-san,build)
+
+ifeq ($(V),1)
+Q :=
+msg = @true
+else
+Q := @
+msg = @printf '  %-6s %s\n' "$(1)" "$(2)"
+endif
+
+ARCH_INC := /usr/include/$(shell uname -m)-linux-gnu
+VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+
+CFLAGS   ?= -O2 -g
+SANFLAGS := $(if $(SAN),-fsanitize=address,undefined -fno-omit-frame-pointer,)
+XCFLAGS  := -std=gnu11 -Wall -Wextra -Werror -Wno-missing-field-initializers \
+	    -Iinclude -Isrc -I$(BUILD) -DPKTLENS_VERSION='"$(VERSION)"' $(SANFLAGS)
+LDLIBS   := -lbpf -lelf -lz -lpcap -lncursesw -lm
+BPFFLAGS := -g -O2 -target bpf -mcpu=v3 -D__bpf__ -Iinclude -I$(ARCH_INC) -Wall -Werror
+
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
+BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
+SKELS    := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
+
+# User space: every .c under src/ except main.c forms a library the tests link too.
+LIB_SRCS := $(filter-out src/main.c,$(wildcard src/*/*.c))
+LIB_OBJS := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
+LIB      := $(BUILD)/libpktlens.a
+
+.DELETE_ON_ERROR:
+.SECONDARY:
+.PHONY: all deps test test-unit test-bpf test-e2e test-corpus bench demo install clean fuzz
+
+all: $(BUILD)/pktlens
+
+deps:
+	$(Q)scripts/install-deps.sh
+
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) include/pktlens.h
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPFFLAGS) -c $< -o $@
+
+$(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*) > $@
+
+$(BUILD)/obj/%.o: src/%.c $(wildcard src/*/*.h) include/pktlens.h $(SKELS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)ar rcs $@ $^
+
+$(BUILD)/pktlens: $(BUILD)/obj/main.o $(LIB)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS)
+
+include tests/tests.mk
+-include tests/filter/filter.mk
+include bench/bench.mk
+
+demo: deps all
+	$(BUILD)/pktlens demo
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man8 \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	install -m 0755 $(BUILD)/pktlens $(DESTDIR)$(PREFIX)/bin/pktlens
+	install -m 0644 man/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -m 0644 scripts/pktlens.bash-completion \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/pktlens
+
+clean:
+	rm -rf build build-san
