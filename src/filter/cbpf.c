@@ -1,0 +1,902 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * cbpf.c - compile tcpdump expressions with libpcap and translate the classic BPF
+ * program to eBPF (see cbpf.h for the contract).
+ *
+ * Translation scheme
+ * ------------------
+ * Registers: r6 = ctx, w7 = A, w8 = X, w9 = wire length ("len"), r1-r5 scratch.
+ * A and X are only ever written by 32-bit operations, so their upper halves stay zero.
+ * Stack: fp-4 map key (wire length lookup), fp-16..fp-9 load buffer of the helper path,
+ * fp-80..fp-17 the classic scratch memory M[0..15] (only the slots the program uses
+ * are zeroed in the prologue, which is what the verifier needs).
+ *
+ * Packet loads (network byte order, converted with BPF_END/BPF_TO_BE):
+ *   fast path: direct packet access, bounds-checked against data_end;
+ *   slow path: when the bytes are not in the linear area (beyond data_end: XDP
+ *   multi-buffer frags, TC non-linear skb, offsets > 0xffff that direct access cannot
+ *   express) the load is done with bpf_xdp_load_bytes() / bpf_skb_load_bytes(); when
+ *   that fails too the bytes are beyond the packet and the filter ends with "no match",
+ *   exactly like classic BPF (libpcap's interpreter returns 0). So a classic load sees
+ *   the whole packet (linear + non-linear) in both hooks.
+ *   IND loads compute X + k in 64 bits (no wrap-around, like libpcap's checks) and
+ *   take the fast path only when it is <= 0xffff - size, which bounds the variable
+ *   offset for the verifier.
+ *
+ * Jumps: classic jumps are relative and forward; every reachable classic instruction
+ * gets the index of its first eBPF instruction (first pass), and jump offsets are
+ * patched at the end (second pass). Unreachable classic instructions are not emitted
+ * (the verifier rejects unreachable code). Unconditional jumps longer than the 16-bit
+ * offset use the 32-bit "gotol" form (BPF_JMP32|BPF_JA, kernel >= 6.4).
+ * Comparisons use BPF_JMP32 (unsigned 32-bit, like classic).
+ *
+ * Division or modulo by X == 0 ends with no match (libpcap). Shifts by X >= 32 give 0
+ * (libpcap >= 1.10 semantics; eBPF would mask the count).
+ */
+#ifndef _DEFAULT_SOURCE
+#define _DEFAULT_SOURCE /* u_int, u_char, ... for <pcap/pcap.h> under -std=c11 */
+#endif
+#define bpf_insn pcap_bpf_insn
+#define bpf_program pcap_bpf_program
+#include <pcap/pcap.h>
+#undef bpf_insn
+#undef bpf_program
+
+#include "cbpf.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/pkt_cls.h>
+#include <bpf/bpf.h>
+
+_Static_assert(sizeof(struct pcap_bpf_insn) == sizeof(struct sock_filter),
+	       "libpcap and kernel classic instructions differ");
+_Static_assert(offsetof(struct pcap_bpf_insn, k) == offsetof(struct sock_filter, k),
+	       "libpcap and kernel classic instructions differ");
+
+/* ---------------------------------------------------------------------------------- */
+/* libpcap compilation                                                                 */
+
+/* pcap_compile() does name lookups (services, protocols) that are not all reentrant. */
+static pthread_mutex_t compile_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+int pl_filter_compile(const char *expr, int linktype, int snaplen, struct sock_fprog *out,
+		      char *err, size_t errlen)
+{
+	struct pcap_bpf_program bp;
+	pcap_t *p;
+	int ret = 0;
+
+	if (!out)
+		return -EINVAL;
+	memset(out, 0, sizeof(*out));
+	if (!expr) {
+		set_err(err, errlen, "no filter expression");
+		return -EINVAL;
+	}
+	p = pcap_open_dead(linktype, snaplen);
+	if (!p) {
+		set_err(err, errlen, "pcap_open_dead(%d, %d) failed", linktype, snaplen);
+		return -ENOMEM;
+	}
+	pthread_mutex_lock(&compile_lock);
+	if (pcap_compile(p, &bp, expr, 1, PCAP_NETMASK_UNKNOWN) < 0) {
+		set_err(err, errlen, "%s", pcap_geterr(p));
+		pthread_mutex_unlock(&compile_lock);
+		pcap_close(p);
+		return -EINVAL;
+	}
+	pthread_mutex_unlock(&compile_lock);
+	if (bp.bf_len == 0 || bp.bf_len > USHRT_MAX) {
+		set_err(err, errlen, "classic program has %u instructions", bp.bf_len);
+		ret = bp.bf_len ? -E2BIG : -EINVAL;
+		goto out;
+	}
+	out->filter = malloc(bp.bf_len * sizeof(*out->filter));
+	if (!out->filter) {
+		set_err(err, errlen, "out of memory");
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (unsigned int i = 0; i < bp.bf_len; i++) {
+		out->filter[i].code = bp.bf_insns[i].code;
+		out->filter[i].jt = bp.bf_insns[i].jt;
+		out->filter[i].jf = bp.bf_insns[i].jf;
+		out->filter[i].k = bp.bf_insns[i].k;
+	}
+	out->len = (unsigned short)bp.bf_len;
+out:
+	pcap_freecode(&bp);
+	pcap_close(p);
+	return ret;
+}
+
+void pl_filter_free(struct sock_fprog *prog)
+{
+	if (!prog)
+		return;
+	free(prog->filter);
+	prog->filter = NULL;
+	prog->len = 0;
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* eBPF emitter                                                                        */
+
+enum {
+	R0 = 0, R1, R2, R3, R4, R5, R6, R7, R8, R9, R10,
+	RCTX = R6, RA = R7, RX = R8, RLEN = R9,
+};
+
+#define STK_KEY (-4)
+#define STK_BUF (-16)
+#define STK_MEM(i) (-80 + 4 * (int)(i))
+
+#define MAX_DIRECT_OFF 0xffff /* verifier's MAX_PACKET_OFF */
+
+enum target_kind { TGT_CLASSIC, TGT_MATCH, TGT_NOMATCH };
+
+struct fixup {
+	size_t at;            /* index of the jump instruction */
+	size_t target;        /* classic index for TGT_CLASSIC */
+	enum target_kind kind;
+};
+
+struct emitter {
+	struct bpf_insn *v;
+	size_t n, cap;
+	struct fixup *fx;
+	size_t nfx, capfx;
+	bool oom;
+	const struct pl_filter_opts *o;
+	bool used_match, used_nomatch;
+};
+
+static struct bpf_insn mk(__u8 code, __u8 dst, __u8 src, __s16 off, __s32 imm)
+{
+	struct bpf_insn in;
+
+	memset(&in, 0, sizeof(in));
+	in.code = code;
+	in.dst_reg = dst & 0xf;
+	in.src_reg = src & 0xf;
+	in.off = off;
+	in.imm = imm;
+	return in;
+}
+
+static size_t emit(struct emitter *e, struct bpf_insn in)
+{
+	if (e->n == e->cap) {
+		size_t nc = e->cap ? e->cap * 2 : 256;
+		struct bpf_insn *nv = realloc(e->v, nc * sizeof(*nv));
+
+		if (!nv) {
+			e->oom = true;
+			return e->n;
+		}
+		e->v = nv;
+		e->cap = nc;
+	}
+	e->v[e->n] = in;
+	return e->n++;
+}
+
+static void add_fixup(struct emitter *e, size_t at, enum target_kind kind, size_t target)
+{
+	if (e->nfx == e->capfx) {
+		size_t nc = e->capfx ? e->capfx * 2 : 64;
+		struct fixup *nf = realloc(e->fx, nc * sizeof(*nf));
+
+		if (!nf) {
+			e->oom = true;
+			return;
+		}
+		e->fx = nf;
+		e->capfx = nc;
+	}
+	e->fx[e->nfx].at = at;
+	e->fx[e->nfx].kind = kind;
+	e->fx[e->nfx].target = target;
+	e->nfx++;
+	if (kind == TGT_MATCH)
+		e->used_match = true;
+	else if (kind == TGT_NOMATCH)
+		e->used_nomatch = true;
+}
+
+/* Instruction constructors (names follow the kernel's internal macros). */
+static void mov64_reg(struct emitter *e, int dst, int src)
+{
+	emit(e, mk(BPF_ALU64 | BPF_MOV | BPF_X, dst, src, 0, 0));
+}
+static void mov64_imm(struct emitter *e, int dst, __s32 imm)
+{
+	emit(e, mk(BPF_ALU64 | BPF_MOV | BPF_K, dst, 0, 0, imm));
+}
+static void mov32_reg(struct emitter *e, int dst, int src)
+{
+	emit(e, mk(BPF_ALU | BPF_MOV | BPF_X, dst, src, 0, 0));
+}
+static void mov32_imm(struct emitter *e, int dst, __u32 imm)
+{
+	emit(e, mk(BPF_ALU | BPF_MOV | BPF_K, dst, 0, 0, (__s32)imm));
+}
+static void add64_imm(struct emitter *e, int dst, __s32 imm)
+{
+	emit(e, mk(BPF_ALU64 | BPF_ADD | BPF_K, dst, 0, 0, imm));
+}
+static void add64_reg(struct emitter *e, int dst, int src)
+{
+	emit(e, mk(BPF_ALU64 | BPF_ADD | BPF_X, dst, src, 0, 0));
+}
+static void ldx(struct emitter *e, int size, int dst, int src, __s16 off)
+{
+	emit(e, mk(BPF_LDX | BPF_MEM | size, dst, src, off, 0));
+}
+static void stx(struct emitter *e, int size, int dst, int src, __s16 off)
+{
+	emit(e, mk(BPF_STX | BPF_MEM | size, dst, src, off, 0));
+}
+static void st_imm(struct emitter *e, int size, int dst, __s16 off, __s32 imm)
+{
+	emit(e, mk(BPF_ST | BPF_MEM | size, dst, 0, off, imm));
+}
+static void call(struct emitter *e, int func)
+{
+	emit(e, mk(BPF_JMP | BPF_CALL, 0, 0, 0, func));
+}
+static void exit_insn(struct emitter *e)
+{
+	emit(e, mk(BPF_JMP | BPF_EXIT, 0, 0, 0, 0));
+}
+/* Local forward jump; returns its index for patch_here(). */
+static size_t jmp_local(struct emitter *e, __u8 code, int dst, int src, __s32 imm)
+{
+	return emit(e, mk(code, dst, src, 0, imm));
+}
+static void patch_here(struct emitter *e, size_t at)
+{
+	if (!e->oom)
+		e->v[at].off = (__s16)(e->n - at - 1);
+}
+/* Unconditional jump to a label, fixed up at the end. */
+static void ja_to(struct emitter *e, enum target_kind kind, size_t target)
+{
+	size_t at = emit(e, mk(BPF_JMP | BPF_JA, 0, 0, 0, 0));
+
+	add_fixup(e, at, kind, target);
+}
+static void ld_map_fd(struct emitter *e, int dst, int fd)
+{
+	emit(e, mk(BPF_LD | BPF_DW | BPF_IMM, dst, BPF_PSEUDO_MAP_FD, 0, fd));
+	emit(e, mk(0, 0, 0, 0, 0));
+}
+
+static int ctx_data_off(const struct pl_filter_opts *o)
+{
+	return o->hook == PL_FILTER_XDP ? (int)offsetof(struct xdp_md, data)
+					: (int)offsetof(struct __sk_buff, data);
+}
+static int ctx_data_end_off(const struct pl_filter_opts *o)
+{
+	return o->hook == PL_FILTER_XDP ? (int)offsetof(struct xdp_md, data_end)
+					: (int)offsetof(struct __sk_buff, data_end);
+}
+
+static int bpf_size(unsigned int sz)
+{
+	return sz == 4 ? BPF_W : sz == 2 ? BPF_H : BPF_B;
+}
+
+/*
+ * Slow path of a load: the offset is in r2 (< 2^31); loads sz bytes with the hook's
+ * load_bytes helper into dst, or jumps to "no match". Leaves dst in packet byte order.
+ */
+static void emit_helper_load(struct emitter *e, unsigned int sz, int dst)
+{
+	size_t j;
+
+	mov64_reg(e, R1, RCTX);
+	mov64_reg(e, R3, R10);
+	add64_imm(e, R3, STK_BUF);
+	mov64_imm(e, R4, (__s32)sz);
+	call(e, e->o->hook == PL_FILTER_XDP ? BPF_FUNC_xdp_load_bytes : BPF_FUNC_skb_load_bytes);
+	j = jmp_local(e, BPF_JMP | BPF_JEQ | BPF_K, R0, 0, 0);
+	ja_to(e, TGT_NOMATCH, 0);
+	patch_here(e, j);
+	ldx(e, bpf_size(sz), dst, R10, STK_BUF);
+}
+
+static void emit_to_host(struct emitter *e, unsigned int sz, int dst)
+{
+	if (sz > 1)
+		emit(e, mk(BPF_ALU | BPF_END | BPF_TO_BE, dst, 0, 0, (__s32)(sz * 8)));
+}
+
+/* dst = sz bytes at absolute offset k (k < 2^31), network order converted to host. */
+static void emit_load_abs(struct emitter *e, unsigned int sz, __u32 k, int dst)
+{
+	size_t jslow = 0, jdone = 0;
+	bool direct = (__u64)k + sz <= MAX_DIRECT_OFF;
+
+	if (direct) {
+		ldx(e, BPF_W, R2, RCTX, (__s16)ctx_data_off(e->o));
+		ldx(e, BPF_W, R3, RCTX, (__s16)ctx_data_end_off(e->o));
+		if (k)
+			add64_imm(e, R2, (__s32)k);
+		mov64_reg(e, R4, R2);
+		add64_imm(e, R4, (__s32)sz);
+		jslow = jmp_local(e, BPF_JMP | BPF_JGT | BPF_X, R4, R3, 0);
+		ldx(e, bpf_size(sz), dst, R2, 0);
+		jdone = jmp_local(e, BPF_JMP | BPF_JA, 0, 0, 0);
+		patch_here(e, jslow);
+	}
+	mov64_imm(e, R2, (__s32)k);
+	emit_helper_load(e, sz, dst);
+	if (direct)
+		patch_here(e, jdone);
+	emit_to_host(e, sz, dst);
+}
+
+/* dst = sz bytes at offset X + k (k < 2^31, computed in 64 bits). */
+static void emit_load_ind(struct emitter *e, unsigned int sz, __u32 k, int dst)
+{
+	size_t jbig, jslow, jdone, jok;
+
+	mov32_reg(e, R2, RX);
+	if (k)
+		add64_imm(e, R2, (__s32)k);
+	jbig = jmp_local(e, BPF_JMP | BPF_JGT | BPF_K, R2, 0, (__s32)(MAX_DIRECT_OFF - sz));
+	ldx(e, BPF_W, R3, RCTX, (__s16)ctx_data_off(e->o));
+	ldx(e, BPF_W, R4, RCTX, (__s16)ctx_data_end_off(e->o));
+	add64_reg(e, R3, R2);
+	mov64_reg(e, R5, R3);
+	add64_imm(e, R5, (__s32)sz);
+	jslow = jmp_local(e, BPF_JMP | BPF_JGT | BPF_X, R5, R4, 0);
+	ldx(e, bpf_size(sz), dst, R3, 0);
+	jdone = jmp_local(e, BPF_JMP | BPF_JA, 0, 0, 0);
+	patch_here(e, jbig);
+	patch_here(e, jslow);
+	/* the helpers take a u32 offset: X + k >= 2^31 is beyond any packet */
+	jok = jmp_local(e, BPF_JMP | BPF_JLE | BPF_K, R2, 0, INT_MAX);
+	ja_to(e, TGT_NOMATCH, 0);
+	patch_here(e, jok);
+	emit_helper_load(e, sz, dst);
+	patch_here(e, jdone);
+	emit_to_host(e, sz, dst);
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* Translation                                                                         */
+
+static const char *cbpf_mnemonic(__u16 code)
+{
+	switch (code) {
+	case BPF_RET | BPF_K: return "ret #k";
+	case BPF_RET | BPF_A: return "ret a";
+	case BPF_LD | BPF_W | BPF_ABS: return "ld [k]";
+	case BPF_LD | BPF_H | BPF_ABS: return "ldh [k]";
+	case BPF_LD | BPF_B | BPF_ABS: return "ldb [k]";
+	case BPF_LD | BPF_W | BPF_IND: return "ld [x+k]";
+	case BPF_LD | BPF_H | BPF_IND: return "ldh [x+k]";
+	case BPF_LD | BPF_B | BPF_IND: return "ldb [x+k]";
+	case BPF_LD | BPF_W | BPF_LEN: return "ld #len";
+	case BPF_LDX | BPF_W | BPF_LEN: return "ldx #len";
+	case BPF_LDX | BPF_MSH | BPF_B: return "ldxb 4*([k]&0xf)";
+	case BPF_LD | BPF_IMM: return "ld #k";
+	case BPF_LDX | BPF_IMM: return "ldx #k";
+	case BPF_LD | BPF_MEM: return "ld M[k]";
+	case BPF_LDX | BPF_MEM: return "ldx M[k]";
+	case BPF_ST: return "st M[k]";
+	case BPF_STX: return "stx M[k]";
+	case BPF_JMP | BPF_JA: return "ja";
+	case BPF_JMP | BPF_JEQ | BPF_K: return "jeq #k";
+	case BPF_JMP | BPF_JGT | BPF_K: return "jgt #k";
+	case BPF_JMP | BPF_JGE | BPF_K: return "jge #k";
+	case BPF_JMP | BPF_JSET | BPF_K: return "jset #k";
+	case BPF_JMP | BPF_JEQ | BPF_X: return "jeq x";
+	case BPF_JMP | BPF_JGT | BPF_X: return "jgt x";
+	case BPF_JMP | BPF_JGE | BPF_X: return "jge x";
+	case BPF_JMP | BPF_JSET | BPF_X: return "jset x";
+	case BPF_ALU | BPF_NEG: return "neg";
+	case BPF_MISC | BPF_TAX: return "tax";
+	case BPF_MISC | BPF_TXA: return "txa";
+	default: break;
+	}
+	if (BPF_CLASS(code) == BPF_ALU) {
+		static const char *const names[16] = {
+			"add", "sub", "mul", "div", "or", "and", "lsh", "rsh",
+			"neg", "mod", "xor", "?", "?", "?", "?", "?",
+		};
+		return names[BPF_OP(code) >> 4];
+	}
+	return "unknown";
+}
+
+#define insn_err(ctx, idx, ins, fmt, ...)                                                  \
+	set_err((ctx)->err, (ctx)->errlen, "classic insn %zu (%s, code 0x%02x jt %u jf %u k %#x): " fmt, \
+		(size_t)(idx), cbpf_mnemonic((ins)->code), (ins)->code, (ins)->jt, (ins)->jf,    \
+		(ins)->k, ##__VA_ARGS__)
+
+struct tctx {
+	char *err;
+	size_t errlen;
+};
+
+static bool is_load_pkt(__u16 code)
+{
+	switch (code) {
+	case BPF_LD | BPF_W | BPF_ABS: case BPF_LD | BPF_H | BPF_ABS: case BPF_LD | BPF_B | BPF_ABS:
+	case BPF_LD | BPF_W | BPF_IND: case BPF_LD | BPF_H | BPF_IND: case BPF_LD | BPF_B | BPF_IND:
+	case BPF_LDX | BPF_MSH | BPF_B:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * Validate the classic program and compute reachability, scratch slots and len use.
+ * Returns 0 or a negative errno with the message set.
+ */
+static int analyse(const struct sock_fprog *p, bool *reach, unsigned int *memmask, bool *uses_len,
+		   struct tctx *t)
+{
+	size_t len = p->len;
+
+	memset(reach, 0, len);
+	reach[0] = true;
+	*memmask = 0;
+	*uses_len = false;
+	for (size_t i = 0; i < len; i++) {
+		const struct sock_filter *in = &p->filter[i];
+		size_t rest = len - i - 1; /* instructions after this one */
+		__u16 c = in->code;
+
+		if (!reach[i])
+			continue;
+		switch (c) {
+		case BPF_RET | BPF_K:
+		case BPF_RET | BPF_A:
+			continue; /* no successor */
+		case BPF_JMP | BPF_JA:
+			if (in->k >= rest) {
+				insn_err(t, i, in, "jump beyond the end of the program");
+				return -EINVAL;
+			}
+			reach[i + 1 + in->k] = true;
+			continue;
+		case BPF_JMP | BPF_JEQ | BPF_K: case BPF_JMP | BPF_JGT | BPF_K:
+		case BPF_JMP | BPF_JGE | BPF_K: case BPF_JMP | BPF_JSET | BPF_K:
+		case BPF_JMP | BPF_JEQ | BPF_X: case BPF_JMP | BPF_JGT | BPF_X:
+		case BPF_JMP | BPF_JGE | BPF_X: case BPF_JMP | BPF_JSET | BPF_X:
+			if (in->jt >= rest || in->jf >= rest) {
+				insn_err(t, i, in, "jump beyond the end of the program");
+				return -EINVAL;
+			}
+			reach[i + 1 + in->jt] = true;
+			reach[i + 1 + in->jf] = true;
+			continue;
+		case BPF_LD | BPF_MEM: case BPF_LDX | BPF_MEM: case BPF_ST: case BPF_STX:
+			if (in->k >= BPF_MEMWORDS) {
+				insn_err(t, i, in, "scratch memory index out of range (0..15)");
+				return -EINVAL;
+			}
+			*memmask |= 1u << in->k;
+			break;
+		case BPF_LD | BPF_W | BPF_LEN: case BPF_LDX | BPF_W | BPF_LEN:
+			*uses_len = true;
+			break;
+		case BPF_ALU | BPF_DIV | BPF_K: case BPF_ALU | BPF_MOD | BPF_K:
+			if (in->k == 0) {
+				insn_err(t, i, in, "division by constant zero");
+				return -EINVAL;
+			}
+			break;
+		case BPF_ALU | BPF_LSH | BPF_K: case BPF_ALU | BPF_RSH | BPF_K:
+			if (in->k >= 32) {
+				insn_err(t, i, in, "shift by constant >= 32");
+				return -EINVAL;
+			}
+			break;
+		case BPF_ALU | BPF_ADD | BPF_K: case BPF_ALU | BPF_SUB | BPF_K:
+		case BPF_ALU | BPF_MUL | BPF_K: case BPF_ALU | BPF_OR | BPF_K:
+		case BPF_ALU | BPF_AND | BPF_K: case BPF_ALU | BPF_XOR | BPF_K:
+		case BPF_ALU | BPF_ADD | BPF_X: case BPF_ALU | BPF_SUB | BPF_X:
+		case BPF_ALU | BPF_MUL | BPF_X: case BPF_ALU | BPF_DIV | BPF_X:
+		case BPF_ALU | BPF_MOD | BPF_X: case BPF_ALU | BPF_OR | BPF_X:
+		case BPF_ALU | BPF_AND | BPF_X: case BPF_ALU | BPF_XOR | BPF_X:
+		case BPF_ALU | BPF_LSH | BPF_X: case BPF_ALU | BPF_RSH | BPF_X:
+		case BPF_ALU | BPF_NEG:
+		case BPF_LD | BPF_IMM: case BPF_LDX | BPF_IMM:
+		case BPF_MISC | BPF_TAX: case BPF_MISC | BPF_TXA:
+			break;
+		default:
+			if (is_load_pkt(c)) {
+				/* SKF_AD_OFF, SKF_NET_OFF and SKF_LL_OFF are all negative */
+				if ((__s32)in->k < 0) {
+					insn_err(t, i, in,
+						 "Linux ancillary / negative-offset load (SKF_AD_OFF, SKF_NET_OFF, SKF_LL_OFF) is not supported");
+					return -EOPNOTSUPP;
+				}
+				break;
+			}
+			insn_err(t, i, in, "unsupported classic instruction");
+			return -EOPNOTSUPP;
+		}
+		/* falls through to the next instruction */
+		if (rest == 0) {
+			insn_err(t, i, in, "program does not end with a return");
+			return -EINVAL;
+		}
+		reach[i + 1] = true;
+	}
+	return 0;
+}
+
+/* Conditional jump opcodes: classic op -> eBPF op, and the inverse (0 if none). */
+static __u8 jmp_inverse(__u8 op)
+{
+	switch (op) {
+	case BPF_JEQ: return BPF_JNE;
+	case BPF_JGT: return BPF_JLE;
+	case BPF_JGE: return BPF_JLT;
+	default: return 0; /* JSET has no inverse */
+	}
+}
+
+static void emit_cond_jump(struct emitter *e, const struct sock_filter *in, size_t i)
+{
+	__u8 op = BPF_OP(in->code);
+	bool x = BPF_SRC(in->code) == BPF_X;
+	size_t t = i + 1 + in->jt, f = i + 1 + in->jf;
+	__u8 inv = jmp_inverse(op);
+	size_t at;
+
+	if (t == f) {
+		if (t != i + 1)
+			ja_to(e, TGT_CLASSIC, t);
+		return;
+	}
+	if (f == i + 1 || !inv) {
+		at = emit(e, mk(BPF_JMP32 | op | (x ? BPF_X : BPF_K), RA, x ? RX : 0, 0,
+				x ? 0 : (__s32)in->k));
+		add_fixup(e, at, TGT_CLASSIC, t);
+		if (f != i + 1)
+			ja_to(e, TGT_CLASSIC, f);
+		return;
+	}
+	at = emit(e, mk(BPF_JMP32 | inv | (x ? BPF_X : BPF_K), RA, x ? RX : 0, 0,
+			x ? 0 : (__s32)in->k));
+	add_fixup(e, at, TGT_CLASSIC, f);
+	if (t != i + 1)
+		ja_to(e, TGT_CLASSIC, t);
+}
+
+static void emit_alu(struct emitter *e, const struct sock_filter *in)
+{
+	__u8 op = BPF_OP(in->code);
+	size_t j, j2;
+
+	if (op == BPF_NEG) {
+		emit(e, mk(BPF_ALU | BPF_NEG, RA, 0, 0, 0));
+		return;
+	}
+	if (BPF_SRC(in->code) == BPF_K) {
+		emit(e, mk(BPF_ALU | op | BPF_K, RA, 0, 0, (__s32)in->k));
+		return;
+	}
+	switch (op) {
+	case BPF_DIV:
+	case BPF_MOD: /* classic: X == 0 -> return 0 */
+		j = jmp_local(e, BPF_JMP32 | BPF_JNE | BPF_K, RX, 0, 0);
+		ja_to(e, TGT_NOMATCH, 0);
+		patch_here(e, j);
+		emit(e, mk(BPF_ALU | op | BPF_X, RA, RX, 0, 0));
+		break;
+	case BPF_LSH:
+	case BPF_RSH: /* libpcap: a shift by X >= 32 gives 0 */
+		j = jmp_local(e, BPF_JMP32 | BPF_JGE | BPF_K, RX, 0, 32);
+		emit(e, mk(BPF_ALU | op | BPF_X, RA, RX, 0, 0));
+		j2 = jmp_local(e, BPF_JMP | BPF_JA, 0, 0, 0);
+		patch_here(e, j);
+		mov32_imm(e, RA, 0);
+		patch_here(e, j2);
+		break;
+	default:
+		emit(e, mk(BPF_ALU | op | BPF_X, RA, RX, 0, 0));
+		break;
+	}
+}
+
+static void emit_prologue(struct emitter *e, unsigned int memmask, bool uses_len)
+{
+	const struct pl_filter_opts *o = e->o;
+	size_t j;
+
+	mov64_reg(e, RCTX, R1);
+	mov32_imm(e, RA, 0);
+	mov32_imm(e, RX, 0);
+	for (unsigned int i = 0; i < BPF_MEMWORDS; i++)
+		if (memmask & (1u << i))
+			st_imm(e, BPF_W, R10, (__s16)STK_MEM(i), 0);
+	if (!uses_len)
+		return;
+	if (o->wirelen == PL_WIRELEN_MAP) {
+		st_imm(e, BPF_W, R10, STK_KEY, 0);
+		ld_map_fd(e, R1, o->wirelen_map_fd);
+		mov64_reg(e, R2, R10);
+		add64_imm(e, R2, STK_KEY);
+		call(e, BPF_FUNC_map_lookup_elem);
+		j = jmp_local(e, BPF_JMP | BPF_JNE | BPF_K, R0, 0, 0);
+		ja_to(e, TGT_NOMATCH, 0);
+		patch_here(e, j);
+		ldx(e, BPF_W, RLEN, R0, (__s16)o->wirelen_off);
+	} else if (o->hook == PL_FILTER_XDP) {
+		mov64_reg(e, R1, RCTX);
+		call(e, BPF_FUNC_xdp_get_buff_len);
+		mov32_reg(e, RLEN, R0);
+	} else {
+		ldx(e, BPF_W, RLEN, RCTX, (__s16)offsetof(struct __sk_buff, len));
+	}
+}
+
+static void emit_insn(struct emitter *e, const struct sock_filter *in, size_t i)
+{
+	__u16 c = in->code;
+
+	switch (c) {
+	case BPF_RET | BPF_K:
+		ja_to(e, in->k ? TGT_MATCH : TGT_NOMATCH, 0);
+		break;
+	case BPF_RET | BPF_A: {
+		size_t j = jmp_local(e, BPF_JMP32 | BPF_JNE | BPF_K, RA, 0, 0);
+
+		ja_to(e, TGT_NOMATCH, 0);
+		patch_here(e, j);
+		ja_to(e, TGT_MATCH, 0);
+		break;
+	}
+	case BPF_LD | BPF_W | BPF_ABS: emit_load_abs(e, 4, in->k, RA); break;
+	case BPF_LD | BPF_H | BPF_ABS: emit_load_abs(e, 2, in->k, RA); break;
+	case BPF_LD | BPF_B | BPF_ABS: emit_load_abs(e, 1, in->k, RA); break;
+	case BPF_LD | BPF_W | BPF_IND: emit_load_ind(e, 4, in->k, RA); break;
+	case BPF_LD | BPF_H | BPF_IND: emit_load_ind(e, 2, in->k, RA); break;
+	case BPF_LD | BPF_B | BPF_IND: emit_load_ind(e, 1, in->k, RA); break;
+	case BPF_LDX | BPF_MSH | BPF_B:
+		emit_load_abs(e, 1, in->k, RX);
+		emit(e, mk(BPF_ALU | BPF_AND | BPF_K, RX, 0, 0, 0xf));
+		emit(e, mk(BPF_ALU | BPF_LSH | BPF_K, RX, 0, 0, 2));
+		break;
+	case BPF_LD | BPF_W | BPF_LEN: mov32_reg(e, RA, RLEN); break;
+	case BPF_LDX | BPF_W | BPF_LEN: mov32_reg(e, RX, RLEN); break;
+	case BPF_LD | BPF_IMM: mov32_imm(e, RA, in->k); break;
+	case BPF_LDX | BPF_IMM: mov32_imm(e, RX, in->k); break;
+	case BPF_LD | BPF_MEM: ldx(e, BPF_W, RA, R10, (__s16)STK_MEM(in->k)); break;
+	case BPF_LDX | BPF_MEM: ldx(e, BPF_W, RX, R10, (__s16)STK_MEM(in->k)); break;
+	case BPF_ST: stx(e, BPF_W, R10, RA, (__s16)STK_MEM(in->k)); break;
+	case BPF_STX: stx(e, BPF_W, R10, RX, (__s16)STK_MEM(in->k)); break;
+	case BPF_MISC | BPF_TAX: mov32_reg(e, RX, RA); break;
+	case BPF_MISC | BPF_TXA: mov32_reg(e, RA, RX); break;
+	case BPF_JMP | BPF_JA:
+		if (in->k)
+			ja_to(e, TGT_CLASSIC, i + 1 + in->k);
+		break;
+	default:
+		if (BPF_CLASS(c) == BPF_JMP)
+			emit_cond_jump(e, in, i);
+		else
+			emit_alu(e, in); /* analyse() accepted only ALU codes here */
+		break;
+	}
+}
+
+static void emit_epilogue(struct emitter *e, size_t *l_match, size_t *l_nomatch)
+{
+	const struct pl_filter_opts *o = e->o;
+	bool xdp = o->hook == PL_FILTER_XDP;
+	__s32 pass = xdp ? XDP_PASS : TC_ACT_OK, drop = xdp ? XDP_DROP : TC_ACT_SHOT;
+
+	*l_match = *l_nomatch = SIZE_MAX;
+	if (o->tail_map_fd >= 0) {
+		if (e->used_match) {
+			*l_match = e->n;
+			mov64_reg(e, R1, RCTX);
+			ld_map_fd(e, R2, o->tail_map_fd);
+			mov32_imm(e, R3, o->tail_index);
+			call(e, BPF_FUNC_tail_call);
+			/* tail call failed: fall through to PASS */
+		}
+		if (e->used_match || e->used_nomatch) {
+			*l_nomatch = e->n;
+			mov64_imm(e, R0, pass);
+			exit_insn(e);
+		}
+		return;
+	}
+	if (e->used_match) {
+		*l_match = e->n;
+		mov64_imm(e, R0, pass);
+		exit_insn(e);
+	}
+	if (e->used_nomatch) {
+		*l_nomatch = e->n;
+		mov64_imm(e, R0, drop);
+		exit_insn(e);
+	}
+}
+
+int pl_filter_translate(const struct sock_fprog *cbpf, const struct pl_filter_opts *o,
+			struct bpf_insn **insns, size_t *cnt, char *err, size_t errlen)
+{
+	struct emitter e;
+	struct tctx t = { .err = err, .errlen = errlen };
+	size_t len, *start = NULL, l_match, l_nomatch;
+	bool *reach = NULL, uses_len;
+	unsigned int memmask;
+	int ret;
+
+	if (insns)
+		*insns = NULL;
+	if (cnt)
+		*cnt = 0;
+	if (!cbpf || !o || !insns || !cnt || !cbpf->filter || cbpf->len == 0) {
+		set_err(err, errlen, "invalid arguments (empty classic program?)");
+		return -EINVAL;
+	}
+	if (o->hook != PL_FILTER_XDP && o->hook != PL_FILTER_TC) {
+		set_err(err, errlen, "invalid hook %d", (int)o->hook);
+		return -EINVAL;
+	}
+	if (o->wirelen != PL_WIRELEN_BUFF && o->wirelen != PL_WIRELEN_MAP) {
+		set_err(err, errlen, "invalid wirelen mode %d", (int)o->wirelen);
+		return -EINVAL;
+	}
+	len = cbpf->len;
+	memset(&e, 0, sizeof(e));
+	e.o = o;
+	reach = malloc(len * sizeof(*reach));
+	start = malloc((len + 1) * sizeof(*start));
+	if (!reach || !start) {
+		set_err(err, errlen, "out of memory");
+		ret = -ENOMEM;
+		goto out;
+	}
+	ret = analyse(cbpf, reach, &memmask, &uses_len, &t);
+	if (ret)
+		goto out;
+	if (uses_len && o->wirelen == PL_WIRELEN_MAP &&
+	    (o->wirelen_map_fd < 0 || o->wirelen_off > (__u32)SHRT_MAX - 4)) {
+		set_err(err, errlen, "PL_WIRELEN_MAP needs a map fd and an offset < 32764");
+		ret = -EINVAL;
+		goto out;
+	}
+
+	emit_prologue(&e, memmask, uses_len);
+	for (size_t i = 0; i < len; i++) {
+		start[i] = e.n;
+		if (reach[i])
+			emit_insn(&e, &cbpf->filter[i], i);
+	}
+	start[len] = e.n;
+	emit_epilogue(&e, &l_match, &l_nomatch);
+	if (e.oom) {
+		set_err(err, errlen, "out of memory");
+		ret = -ENOMEM;
+		goto out;
+	}
+
+	/* second pass: jump offsets */
+	for (size_t f = 0; f < e.nfx; f++) {
+		struct fixup *fx = &e.fx[f];
+		struct bpf_insn *j = &e.v[fx->at];
+		size_t dest = fx->kind == TGT_CLASSIC ? start[fx->target]
+			      : fx->kind == TGT_MATCH ? l_match : l_nomatch;
+		long long d = (long long)dest - (long long)fx->at - 1;
+
+		if (d >= SHRT_MIN && d <= SHRT_MAX) {
+			j->off = (__s16)d;
+		} else if (j->code == (BPF_JMP | BPF_JA) && d >= INT_MIN && d <= INT_MAX) {
+			j->code = BPF_JMP32 | BPF_JA; /* gotol */
+			j->off = 0;
+			j->imm = (__s32)d;
+		} else {
+			set_err(err, errlen, "conditional jump at eBPF insn %zu too long (%lld)",
+				fx->at, d);
+			ret = -E2BIG;
+			goto out;
+		}
+	}
+	*insns = e.v;
+	*cnt = e.n;
+	e.v = NULL;
+	ret = 0;
+out:
+	free(e.v);
+	free(e.fx);
+	free(reach);
+	free(start);
+	return ret;
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* Loading                                                                             */
+
+int pl_filter_load(const struct bpf_insn *insns, size_t cnt, enum pl_filter_hook hook,
+		   __u32 prog_flags, char *log, size_t loglen)
+{
+	enum bpf_prog_type type = hook == PL_FILTER_XDP ? BPF_PROG_TYPE_XDP
+							: BPF_PROG_TYPE_SCHED_CLS;
+	LIBBPF_OPTS(bpf_prog_load_opts, opts, .prog_flags = prog_flags);
+	char *buf = log;
+	size_t buflen = loglen;
+	int fd, err;
+
+	if (log && loglen)
+		log[0] = '\0';
+	if (!insns || !cnt || cnt > UINT_MAX) {
+		set_err(log, loglen, "no instructions");
+		return -EINVAL;
+	}
+	fd = bpf_prog_load(type, "pl_filter", "Dual BSD/GPL", insns, cnt, &opts);
+	if (fd >= 0)
+		return fd;
+	err = fd;
+	if (!log || !loglen)
+		return err;
+	/* again, with the verifier log (the kernel wants at least 128 bytes) */
+	if (loglen < 128) {
+		buflen = 4096;
+		buf = malloc(buflen);
+		if (!buf) {
+			set_err(log, loglen, "bpf_prog_load: %s", strerror(-err));
+			return err;
+		}
+	}
+	if (buflen > UINT_MAX)
+		buflen = UINT_MAX;
+	buf[0] = '\0';
+	opts.log_buf = buf;
+	opts.log_size = (__u32)buflen;
+	opts.log_level = 1;
+	fd = bpf_prog_load(type, "pl_filter", "Dual BSD/GPL", insns, cnt, &opts);
+	if (fd >= 0) { /* should not happen; keep the first error */
+		close(fd);
+	} else {
+		err = fd;
+	}
+	if (buf[0] == '\0')
+		snprintf(buf, buflen, "bpf_prog_load: %s", strerror(-err));
+	if (buf != log) {
+		size_t n = strlen(buf);
+		const char *tail = n >= loglen ? buf + n - (loglen - 1) : buf;
+
+		snprintf(log, loglen, "%s", tail);
+		free(buf);
+	}
+	return err;
+}
