@@ -25,7 +25,8 @@ ARCH_INC := /usr/include/$(shell uname -m)-linux-gnu
 VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
 CFLAGS   ?= -O2 -g
-SANFLAGS := $(if $(SAN),-fsanitize=address,undefined -fno-omit-frame-pointer,)
+comma    := ,
+SANFLAGS := $(if $(SAN),-fsanitize=address$(comma)undefined -fno-omit-frame-pointer)
 XCFLAGS  := -std=gnu11 -Wall -Wextra -Werror -Wno-missing-field-initializers \
 	    -Iinclude -Isrc -I$(BUILD) -DPKTLENS_VERSION='"$(VERSION)"' $(SANFLAGS)
 LDLIBS   := -lbpf -lelf -lz -lpcap -lncursesw -lm

@@ -27,10 +27,32 @@
 #define PL_ETH_P_QINQ_OLD 0x9100 /* pre-standard QinQ outer tag */
 #define PL_ETH_P_TEB 0x6558      /* transparent Ethernet bridging (GRE) */
 
+/* Headers starting beyond this offset are not parsed (only absurd IPv6 chains get there). */
+#define PL_HDR_OFF_MAX 0x7fff
+
 struct cursor {
 	void *pos;
 	void *end;
+	void *start; /* first byte of the frame */
 };
+
+/*
+ * Re-derive the cursor as start + an offset the verifier only knows to be bounded.
+ * Called between layers so that every way of reaching a layer (0, 1 or 2 VLAN tags,
+ * any IPv4 option length, any IPv6 extension chain) looks the same to the verifier
+ * and is checked once: the layers' costs add up instead of multiplying.
+ */
+static __always_inline int cursor_settle(struct cursor *c)
+{
+	__u64 off = c->pos - c->start;
+
+	asm volatile("" : "+r"(off)); /* keep clang from folding it back to c->pos */
+	/* The verifier tracks packet offsets up to 0xffff, headers included: leave room. */
+	if (off > PL_HDR_OFF_MAX)
+		return -1;
+	c->pos = c->start + off;
+	return 0;
+}
 
 /*
  * What the parsers learned about one packet; the key doubles as the flow key.
@@ -246,6 +268,8 @@ static __always_inline int parse_ipv6(struct cursor *c, struct pkt *p, int outer
 			return pl_bad(p, PL_MAL_BAD_IPV6_EXT_CHAIN);
 		nh = opt->nexthdr;
 		c->pos += len;
+		if (cursor_settle(c))
+			return pl_bad(p, PL_MAL_BAD_IPV6_EXT_CHAIN);
 	}
 	if (pl_is_ipv6_ext(nh))
 		return pl_bad(p, PL_MAL_BAD_IPV6_EXT_CHAIN);

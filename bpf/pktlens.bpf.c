@@ -65,13 +65,14 @@ static __always_inline int parse_vxlan(struct cursor *c, struct pkt *p)
  * One network + transport layer. Returns the ethertype (network order) of an
  * encapsulated packet to parse next, 0 when done, < 0 when malformed.
  */
-static __always_inline int parse_l3_l4(struct cursor *c, struct pkt *p, void *start, int proto,
-				       int outer)
+static __always_inline int parse_l3_l4(struct cursor *c, struct pkt *p, int proto, int outer)
 {
 	int ipproto, r;
 
+	if (cursor_settle(c))
+		return 0;
 	if (proto == bpf_htons(ETH_P_IP)) {
-		__u64 off = c->pos - start;
+		__u64 off = c->pos - c->start;
 
 		/* Keep the offset a scalar: clang would otherwise fold it into pointer math. */
 		asm volatile("" : "+r"(off));
@@ -94,7 +95,7 @@ static __always_inline int parse_l3_l4(struct cursor *c, struct pkt *p, void *st
 		PL_COUNT_L4(p, outer, PL_L4_FRAG);
 		return 0;
 	}
-	if (ipproto < 0) {
+	if (ipproto < 0 || cursor_settle(c)) {
 		PL_COUNT_L4(p, outer, PL_L4_NONE);
 		return 0;
 	}
@@ -141,17 +142,16 @@ static __always_inline int parse_l3_l4(struct cursor *c, struct pkt *p, void *st
  */
 static __always_inline __u32 parse_outer(struct cursor *c, struct pkt *p, int *inner)
 {
-	void *start = c->pos;
 	int proto;
 
 	proto = parse_eth(c, p, 1);
 	if (proto < 0)
 		return 0;
-	proto = parse_l3_l4(c, p, start, proto, 1);
+	proto = parse_l3_l4(c, p, proto, 1);
 	if (proto <= 0)
 		return 0;
 	*inner = proto;
-	return c->pos - start;
+	return c->pos - c->start;
 }
 
 /*
@@ -162,14 +162,14 @@ static __always_inline int parse_inner(void *data, void *data_end, struct pl_sta
 				       __u32 off, int proto)
 {
 	struct pkt p = { .len = len, .s = s };
-	struct cursor c = { .pos = data, .end = data_end };
+	struct cursor c = { .pos = data, .end = data_end, .start = data };
 
 	if (off > 1024) /* never: outer headers are shorter; bounds it for the verifier */
 		return 0;
 	c.pos += off;
 	if (c.pos > c.end)
 		return 0;
-	parse_l3_l4(&c, &p, data, proto, 0);
+	parse_l3_l4(&c, &p, proto, 0);
 	return 0;
 }
 
@@ -291,7 +291,7 @@ static __always_inline __u64 pl_now(void)
 static __always_inline struct pl_stats *analyse(void *data, void *data_end, struct pkt *p,
 						__u32 *inner_off, int *inner_proto)
 {
-	struct cursor c = { .pos = data, .end = data_end };
+	struct cursor c = { .pos = data, .end = data_end, .start = data };
 	struct pl_stats *s;
 	__u32 zero = 0;
 

@@ -9,13 +9,7 @@
 #ifndef PKTLENS_H
 #define PKTLENS_H
 
-#ifndef __bpf__
-#include <stdint.h>
-typedef uint8_t __u8;
-typedef uint16_t __u16;
-typedef uint32_t __u32;
-typedef uint64_t __u64;
-#endif
+#include <linux/types.h>
 
 #define PL_VLAN_MAX_DEPTH 2 /* 802.1ad outer + 802.1Q inner */
 #ifndef PL_IPV6_EXT_MAX

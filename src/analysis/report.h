@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * report.h - one view of the data plane at a point in time: what every sink (JSON,
+ * text, ncurses) prints. Built by monitor once per interval and by analyze once.
+ */
+#ifndef PL_REPORT_H
+#define PL_REPORT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include "analysis/stats.h"
+
+struct pl_report {
+	const char *source;           /* interface name or capture file */
+	const char *mode;             /* native, generic, tc, offline, pinned */
+	const struct pl_stats *total; /* since start */
+	const struct pl_stats *delta; /* over the interval (rates) */
+	double interval_s;            /* seconds covered by delta */
+	__u64 now_unix_ns;            /* when this report was taken (capture time offline) */
+	__s64 clock_to_unix_ns;       /* add to flow timestamps to get Unix time */
+	struct pl_flow *flows;        /* every live flow; sinks sort it */
+	size_t nflows;
+	__u32 flow_capacity;
+	int top;                      /* rows in each top list */
+	bool has_cost;
+	double cost_ns_per_pkt;       /* kernel run_time_ns / run_cnt over the interval */
+	__u64 cost_runs;
+	__u64 short_frames;           /* offline: frames under 14 bytes, never run */
+};
+
+/* Evictions implied by the counters: entries created minus entries alive. */
+static inline __u64 pl_report_evictions(const struct pl_report *r)
+{
+	return r->total->flows_created > r->nflows ? r->total->flows_created - r->nflows : 0;
+}
+
+/* Sinks. The text form is rendered line by line so the terminal view reuses it. */
+typedef void (*pl_line_fn)(void *arg, const char *line);
+void pl_report_render(const struct pl_report *r, pl_line_fn emit, void *arg);
+void pl_report_text(FILE *f, const struct pl_report *r);
+void pl_report_json(FILE *f, const struct pl_report *r);
+
+#endif

@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "analysis/stats.h"
+
+int pl_stats_read(int stats_fd, struct pl_stats *out)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct pl_stats *per;
+	__u32 zero = 0;
+	size_t words = sizeof(*out) / sizeof(__u64);
+
+	if (ncpu <= 0)
+		return ncpu ? ncpu : -EINVAL;
+	per = calloc(ncpu, sizeof(*per));
+	if (!per)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(stats_fd, &zero, per)) {
+		int err = -errno;
+
+		free(per);
+		return err;
+	}
+	memset(out, 0, sizeof(*out));
+	for (int c = 0; c < ncpu; c++) {
+		const __u64 *src = (const __u64 *)&per[c];
+		__u64 *dst = (__u64 *)out;
+
+		for (size_t i = 0; i < words; i++)
+			dst[i] += src[i];
+	}
+	free(per);
+	return 0;
+}
+
+void pl_stats_sub(struct pl_stats *out, const struct pl_stats *a, const struct pl_stats *b)
+{
+	const __u64 *x = (const __u64 *)a, *y = (const __u64 *)b;
+	__u64 *o = (__u64 *)out;
+
+	for (size_t i = 0; i < sizeof(*out) / sizeof(__u64); i++)
+		o[i] = x[i] - y[i];
+}
+
+int pl_flows_read(int fd, struct pl_flow **flows, size_t *n)
+{
+	struct pl_flow_key key, next;
+	struct pl_flow *arr = NULL;
+	size_t cap = 0, cnt = 0;
+	void *prev = NULL;
+
+	*flows = NULL;
+	*n = 0;
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		if (cnt == cap) {
+			size_t ncap = cap ? cap * 2 : 1024;
+			struct pl_flow *t = realloc(arr, ncap * sizeof(*arr));
+
+			if (!t) {
+				free(arr);
+				return -ENOMEM;
+			}
+			arr = t;
+			cap = ncap;
+		}
+		/* An entry evicted between next_key and lookup is simply skipped. */
+		if (!bpf_map_lookup_elem(fd, &next, &arr[cnt].val)) {
+			arr[cnt].key = next;
+			cnt++;
+		}
+		key = next;
+		prev = &key;
+	}
+	*flows = arr;
+	*n = cnt;
+	return 0;
+}
+
+static int cmp_bytes(const void *a, const void *b)
+{
+	const struct pl_flow *x = a, *y = b;
+	__u64 bx = x->val.bytes[0] + x->val.bytes[1], by = y->val.bytes[0] + y->val.bytes[1];
+
+	return bx < by ? 1 : bx > by ? -1 : 0;
+}
+
+static int cmp_packets(const void *a, const void *b)
+{
+	const struct pl_flow *x = a, *y = b;
+	__u64 px = x->val.packets[0] + x->val.packets[1], py = y->val.packets[0] + y->val.packets[1];
+
+	return px < py ? 1 : px > py ? -1 : 0;
+}
+
+void pl_flows_sort(struct pl_flow *flows, size_t n, enum pl_flow_order order)
+{
+	qsort(flows, n, sizeof(*flows), order == PL_ORDER_BYTES ? cmp_bytes : cmp_packets);
+}
+
+/* Open-addressing table of talkers keyed by address; sized at twice the flows. */
+static size_t talker_slot(struct pl_talker *tab, size_t cap, const __u32 addr[4], __u8 family)
+{
+	__u32 h = 2166136261u;
+
+	for (int i = 0; i < 4; i++)
+		h = (h ^ addr[i]) * 16777619u;
+	for (size_t i = h & (cap - 1);; i = (i + 1) & (cap - 1)) {
+		if (!tab[i].family || (tab[i].family == family && !memcmp(tab[i].addr, addr, 16)))
+			return i;
+	}
+}
+
+static int cmp_talker(const void *a, const void *b)
+{
+	const struct pl_talker *x = a, *y = b;
+
+	return x->bytes < y->bytes ? 1 : x->bytes > y->bytes ? -1 : 0;
+}
+
+int pl_top_sources(const struct pl_flow *flows, size_t n, struct pl_talker **out, size_t *nout)
+{
+	size_t cap = 16, cnt = 0;
+	struct pl_talker *tab;
+
+	while (cap < 4 * n + 16)
+		cap *= 2;
+	tab = calloc(cap, sizeof(*tab));
+	if (!tab)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		const struct pl_flow *f = &flows[i];
+
+		for (int d = 0; d < 2; d++) {
+			const __u32 *addr = d == PL_DIR_A_TO_B ? f->key.addr_a : f->key.addr_b;
+			struct pl_talker *t;
+
+			if (!f->val.packets[d])
+				continue;
+			t = &tab[talker_slot(tab, cap, addr, f->key.family)];
+			if (!t->family) {
+				memcpy(t->addr, addr, 16);
+				t->family = f->key.family;
+				cnt++;
+			}
+			t->packets += f->val.packets[d];
+			t->bytes += f->val.bytes[d];
+			t->flows++;
+		}
+	}
+	/* Compact in place, then sort. */
+	for (size_t i = 0, j = 0; i < cap; i++)
+		if (tab[i].family)
+			tab[j++] = tab[i];
+	qsort(tab, cnt, sizeof(*tab), cmp_talker);
+	*out = tab;
+	*nout = cnt;
+	return 0;
+}
+
+const char *pl_addr_str(const __u32 addr[4], __u8 family, char *buf, size_t len)
+{
+	if (family == 4)
+		inet_ntop(AF_INET, &addr[3], buf, len);
+	else
+		inet_ntop(AF_INET6, addr, buf, len);
+	return buf;
+}
+
+void pl_flow_view(const struct pl_flow *f, struct pl_flow_view *v)
+{
+	int fwd = f->val.initiator, rev = !fwd;
+
+	v->src = fwd == PL_DIR_A_TO_B ? f->key.addr_a : f->key.addr_b;
+	v->dst = fwd == PL_DIR_A_TO_B ? f->key.addr_b : f->key.addr_a;
+	v->sport = ntohs(fwd == PL_DIR_A_TO_B ? f->key.port_a : f->key.port_b);
+	v->dport = ntohs(fwd == PL_DIR_A_TO_B ? f->key.port_b : f->key.port_a);
+	v->pkts_fwd = f->val.packets[fwd];
+	v->pkts_rev = f->val.packets[rev];
+	v->bytes_fwd = f->val.bytes[fwd];
+	v->bytes_rev = f->val.bytes[rev];
+	v->flags_fwd = (f->val.tcp_flags >> (8 * fwd)) & 0xff;
+	v->flags_rev = (f->val.tcp_flags >> (8 * rev)) & 0xff;
+}
+
+const char *pl_flow_state(const struct pl_flow *f)
+{
+	struct pl_flow_view v;
+	__u8 all;
+
+	if (f->key.proto != 6)
+		return f->val.packets[0] && f->val.packets[1] ? "bidirectional" : "unidirectional";
+	pl_flow_view(f, &v);
+	all = v.flags_fwd | v.flags_rev;
+	if (all & PL_TCP_RST)
+		return "reset";
+	if ((v.flags_fwd & PL_TCP_FIN) && (v.flags_rev & PL_TCP_FIN))
+		return "closed";
+	if (all & PL_TCP_FIN)
+		return "closing";
+	if ((v.flags_fwd & PL_TCP_SYN) && (v.flags_rev & PL_TCP_SYN) && (v.flags_fwd & PL_TCP_ACK))
+		return "established";
+	if ((v.flags_fwd & PL_TCP_SYN) && (v.flags_rev & PL_TCP_SYN))
+		return "syn_received";
+	if (v.flags_fwd & PL_TCP_SYN)
+		return "syn_sent";
+	return "midstream"; /* joined after the handshake */
+}

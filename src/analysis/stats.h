@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* stats.h - read the per-CPU counters and the flow table into plain structs. */
+#ifndef PL_STATS_H
+#define PL_STATS_H
+
+#include <stddef.h>
+#include "pktlens.h"
+
+/* Sum the per-CPU pl_stats slot over every possible CPU. */
+int pl_stats_read(int stats_fd, struct pl_stats *out);
+/* out = a - b, counter by counter (for per-interval rates). */
+void pl_stats_sub(struct pl_stats *out, const struct pl_stats *a, const struct pl_stats *b);
+
+struct pl_flow {
+	struct pl_flow_key key;
+	struct pl_flow_value val;
+};
+
+/* Read every flow. *flows is malloc'ed (caller frees) and holds *n entries. */
+int pl_flows_read(int flows_fd, struct pl_flow **flows, size_t *n);
+
+enum pl_flow_order { PL_ORDER_BYTES, PL_ORDER_PACKETS };
+void pl_flows_sort(struct pl_flow *flows, size_t n, enum pl_flow_order order);
+
+/* Traffic sent by one address, summed over its flows. */
+struct pl_talker {
+	__u32 addr[4];
+	__u8 family;
+	__u64 packets;
+	__u64 bytes;
+	__u32 flows;
+};
+
+/* Aggregate senders. *out is malloc'ed, sorted by bytes, descending. */
+int pl_top_sources(const struct pl_flow *flows, size_t n, struct pl_talker **out, size_t *nout);
+
+/* Text form of an address from a flow key ("198.18.0.1", "2001:db8::1"); buf >= 46. */
+const char *pl_addr_str(const __u32 addr[4], __u8 family, char *buf, size_t len);
+
+/* Endpoints in initiator order: the side that sent the first packet first. */
+struct pl_flow_view {
+	const __u32 *src, *dst;
+	__u16 sport, dport; /* host order */
+	__u64 pkts_fwd, pkts_rev, bytes_fwd, bytes_rev;
+	__u8 flags_fwd, flags_rev;
+};
+void pl_flow_view(const struct pl_flow *f, struct pl_flow_view *v);
+/* TCP state from the flags each side sent: "syn_sent", "established", "closed", "reset", ... */
+const char *pl_flow_state(const struct pl_flow *f);
+
+#endif

@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* commands.h - one entry point per subcommand; each returns an exit code (0, 1, 2). */
+#ifndef PL_COMMANDS_H
+#define PL_COMMANDS_H
+
+int cmd_monitor(int argc, char **argv);
+int cmd_analyze(int argc, char **argv);
+int cmd_capture(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
+
+#endif

@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * monitor.c - `pktlens monitor -i IF`: attach the pipeline, then every interval read
+ * the counters, the flow table and the kernel's run-time figures and show them
+ * (ncurses on a terminal, text when piped, one JSON object per line with --json).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "analysis/report.h"
+#include "commands/commands.h"
+#include "loader/dataplane.h"
+#include "sinks/timefmt.h"
+#include "sinks/tui.h"
+#include "util/args.h"
+#include "util/log.h"
+
+static const char usage[] =
+	"Usage: pktlens monitor -i IF [--mode native|generic|tc] [--interval S] [--duration S]\n"
+	"                       [--json] [--top N] [--flows N] [--pin] [--force] [EXPRESSION]\n"
+	"       pktlens monitor --pinned DIR [--interval S] [--duration S] [--json]\n"
+	"Live statistics of the packets arriving on an interface, from inside the kernel.\n"
+	"\n"
+	"  -i, --interface IF  interface to attach to\n"
+	"  -m, --mode MODE     native or generic XDP, or tc (clsact ingress); default:\n"
+	"                      native, falling back to generic\n"
+	"  -I, --interval S    seconds between reports (default 1)\n"
+	"  -d, --duration S    stop after S seconds (default: until Ctrl-C)\n"
+	"  -j, --json          one JSON object per interval (fields: pktlens-monitor(8))\n"
+	"  -t, --top N         rows in each top list (default 10)\n"
+	"  -F, --flows N       flow table entries (default 65536)\n"
+	"      --pin           pin maps under /sys/fs/bpf/pktlens/IF/ while running\n"
+	"      --pinned DIR    read maps that bpftool loaded and pinned in DIR\n"
+	"      --force         replace an XDP program someone else attached\n"
+	"  -h, --help          this help\n"
+	"  EXPRESSION          tcpdump filter: only matching packets are counted\n";
+
+enum { OPT_PIN = 256, OPT_PINNED, OPT_FORCE };
+
+struct view {
+	bool json, tui;
+};
+
+static void show(const struct view *v, const struct pl_report *r)
+{
+	if (v->tui)
+		pl_tui_draw(r);
+	else if (v->json)
+		pl_report_json(stdout, r);
+	else {
+		pl_report_text(stdout, r);
+		fputs("\n", stdout);
+	}
+}
+
+/* Sleep @s seconds or until a signal or 'q'. */
+static void wait_interval(const struct view *v, double s)
+{
+	struct timespec ts = { (time_t)s, (long)((s - (time_t)s) * 1e9) };
+
+	if (v->tui) {
+		if (pl_tui_wait((int)(s * 1000)))
+			pl_stop = 1;
+		return;
+	}
+	nanosleep(&ts, NULL); /* a signal cuts it short: pl_stop is then set */
+}
+
+static __u64 mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+int cmd_monitor(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "interface", required_argument, NULL, 'i' },
+		{ "mode", required_argument, NULL, 'm' },
+		{ "interval", required_argument, NULL, 'I' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "top", required_argument, NULL, 't' },
+		{ "flows", required_argument, NULL, 'F' },
+		{ "pin", no_argument, NULL, OPT_PIN },
+		{ "pinned", required_argument, NULL, OPT_PINNED },
+		{ "force", no_argument, NULL, OPT_FORCE },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct pl_dp_opts o = { .mode = PL_MODE_AUTO, .flows = true, .filter_linktype = PL_LINKTYPE_ETHERNET };
+	unsigned int top = 10, nflows = PL_FLOWS_DEFAULT;
+	double interval = 1, duration = 0;
+	const char *pinned = NULL;
+	struct pl_stats prev = {}, cur = {}, delta = {};
+	struct view v = {};
+	struct pl_dp dp = {};
+	__u64 t_start, t_prev, cost_ns0 = 0, cost_cnt0 = 0;
+	int c, rc = PL_EXIT_FAIL, err;
+	char *expr = NULL;
+
+	while ((c = getopt_long(argc, argv, "+i:m:I:d:jt:F:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'i': o.ifname = optarg; break;
+		case 'm':
+			if (pl_mode_parse(optarg, &o.mode)) {
+				pl_warn("invalid --mode '%s': expected native, generic or tc", optarg);
+				return PL_EXIT_USAGE;
+			}
+			break;
+		case 'I':
+			if (pl_parse_seconds("--interval", optarg, &interval))
+				return PL_EXIT_USAGE;
+			break;
+		case 'd':
+			if (pl_parse_seconds("--duration", optarg, &duration))
+				return PL_EXIT_USAGE;
+			break;
+		case 'j': v.json = true; break;
+		case 't':
+			if (pl_parse_u32("--top", optarg, 1, 10000, &top))
+				return PL_EXIT_USAGE;
+			break;
+		case 'F':
+			if (pl_parse_u32("--flows", optarg, 1, 1u << 26, &nflows))
+				return PL_EXIT_USAGE;
+			break;
+		case OPT_PIN: o.pin = true; break;
+		case OPT_PINNED: pinned = optarg; break;
+		case OPT_FORCE: o.force = true; break;
+		case 'h': fputs(usage, stdout); return PL_EXIT_OK;
+		default: fputs(usage, stderr); return PL_EXIT_USAGE;
+		}
+	}
+	if (!o.ifname && !pinned) {
+		pl_warn("monitor needs an interface: -i IF (or --pinned DIR)");
+		fputs(usage, stderr);
+		return PL_EXIT_USAGE;
+	}
+	if (o.ifname && pinned) {
+		pl_warn("-i and --pinned exclude each other: --pinned reads a data plane that "
+			"bpftool attached");
+		return PL_EXIT_USAGE;
+	}
+	expr = pl_join_args(argc, argv, optind);
+	if (expr && pinned) {
+		pl_warn("a filter expression needs pktlens to load the program; not with --pinned");
+		free(expr);
+		return PL_EXIT_USAGE;
+	}
+	o.filter = expr;
+	o.flow_entries = nflows;
+	if (pl_require_root("monitor")) {
+		free(expr);
+		return PL_EXIT_FAIL;
+	}
+	pl_signals_install();
+
+	if (pinned) {
+		err = pl_dp_open_pinned(&dp, pinned);
+		dp.mode = PL_MODE_AUTO;
+	} else {
+		err = pl_dp_load(&dp, &o);
+		if (!err)
+			err = pl_dp_attach(&dp, &o);
+	}
+	if (err) {
+		rc = err == -EINVAL && expr ? PL_EXIT_USAGE : PL_EXIT_FAIL;
+		goto out;
+	}
+	if (!pinned)
+		fprintf(stderr, "pktlens: monitoring %s in %s mode%s%s\n", dp.ifname,
+			pl_mode_name(dp.mode), expr ? ", filter: " : "", expr ? expr : "");
+	pl_dp_enable_cost(&dp);
+	pl_dp_cost(&dp, &cost_ns0, &cost_cnt0);
+
+	v.tui = !v.json && isatty(STDOUT_FILENO) && !pl_tui_start();
+	t_start = t_prev = mono_ns();
+	rc = PL_EXIT_OK;
+	while (!pl_stop) {
+		struct pl_report r = {};
+		__u64 now, cns = 0, ccnt = 0;
+		double left = duration ? duration - (mono_ns() - t_start) / 1e9 : interval;
+
+		wait_interval(&v, left < interval ? left : interval);
+		now = mono_ns();
+		if (!pinned && if_nametoindex(dp.ifname) != (unsigned int)dp.ifindex) {
+			if (v.tui)
+				pl_tui_stop(), v.tui = false;
+			pl_warn("interface %s disappeared; stopping", dp.ifname);
+			dp.attached = false; /* nothing left to detach */
+			rc = PL_EXIT_FAIL;
+			break;
+		}
+		if (pl_stats_read(dp.stats_fd, &cur) ||
+		    pl_flows_read(dp.flows_fd, &r.flows, &r.nflows)) {
+			pl_warn("reading the maps failed: %s", strerror(errno));
+			rc = PL_EXIT_FAIL;
+			break;
+		}
+		pl_stats_sub(&delta, &cur, &prev);
+		r.source = pinned ? pinned : dp.ifname;
+		r.mode = pinned ? "pinned" : pl_mode_name(dp.mode);
+		r.total = &cur;
+		r.delta = &delta;
+		r.interval_s = (now - t_prev) / 1e9;
+		r.now_unix_ns = pl_time_now_ns();
+		r.clock_to_unix_ns = pl_time_mono_to_unix();
+		r.flow_capacity = pinned ? 0 : nflows;
+		r.top = top;
+		if (dp.stats_enable_fd >= 0 && !pl_dp_cost(&dp, &cns, &ccnt)) {
+			r.has_cost = true;
+			r.cost_runs = ccnt - cost_cnt0;
+			r.cost_ns_per_pkt = r.cost_runs ? (double)(cns - cost_ns0) / r.cost_runs : 0;
+		}
+		show(&v, &r);
+		free(r.flows);
+		prev = cur;
+		t_prev = now;
+		if (duration && (now - t_start) / 1e9 >= duration - 1e-3)
+			break;
+	}
+	if (v.tui)
+		pl_tui_stop();
+out:
+	pl_dp_close(&dp);
+	free(expr);
+	return rc;
+}

@@ -1,0 +1,435 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+#include <linux/if_link.h>
+#include <linux/magic.h>
+#include <bpf/bpf.h>
+#include "pktlens.h"
+#include "pktlens.skel.h"
+#include "loader/dataplane.h"
+#include "loader/filter_prog.h"
+#include "util/log.h"
+
+#define PL_PIN_ROOT "/sys/fs/bpf/pktlens"
+#define PL_TC_PRIO 0xc0de /* our clsact filter's priority and handle */
+
+static const char *mode_names[] = {
+	[PL_MODE_AUTO] = "auto",     [PL_MODE_NATIVE] = "native", [PL_MODE_GENERIC] = "generic",
+	[PL_MODE_TC] = "tc",         [PL_MODE_OFFLINE] = "offline",
+};
+
+const char *pl_mode_name(enum pl_mode m)
+{
+	return m <= PL_MODE_OFFLINE ? mode_names[m] : "?";
+}
+
+int pl_mode_parse(const char *s, enum pl_mode *m)
+{
+	for (int i = PL_MODE_AUTO; i < PL_MODE_OFFLINE; i++) {
+		if (!strcmp(s, mode_names[i])) {
+			*m = i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+static void dp_reset(struct pl_dp *dp)
+{
+	memset(dp, 0, sizeof(*dp));
+	dp->stats_fd = dp->flows_fd = dp->events_fd = -1;
+	dp->pipeline_fd = dp->filter_fd = dp->entry_fd = dp->stats_enable_fd = -1;
+}
+
+int pl_bpffs_ensure(void)
+{
+	struct statfs st;
+
+	if (!statfs("/sys/fs/bpf", &st) && st.f_type == BPF_FS_MAGIC)
+		return 0;
+	if (mount("bpf", "/sys/fs/bpf", "bpf", 0, NULL)) {
+		int err = -errno;
+
+		pl_warn("bpffs is not mounted on /sys/fs/bpf and mounting it failed: %s; "
+			"run 'mount -t bpf bpf /sys/fs/bpf' as root",
+			strerror(-err));
+		return err;
+	}
+	pl_info("mounted bpffs on /sys/fs/bpf");
+	return 0;
+}
+
+static int explain_load_error(int err)
+{
+	if (err == -EPERM || err == -EACCES)
+		pl_warn("loading the BPF program was refused (%s): pktlens needs root, or "
+			"CAP_BPF + CAP_NET_ADMIN + CAP_PERFMON; try sudo",
+			strerror(-err));
+	else
+		pl_warn("loading the BPF program failed: %s (run with -v for the verifier log)",
+			strerror(-err));
+	return err;
+}
+
+static int dp_pin(struct pl_dp *dp)
+{
+	struct bpf_map *maps[] = { dp->skel->maps.pl_stats, dp->skel->maps.pl_flows,
+				   dp->skel->maps.pl_events };
+	char path[256];
+	int err;
+
+	err = pl_bpffs_ensure();
+	if (err)
+		return err;
+	snprintf(dp->pin_dir, sizeof(dp->pin_dir), PL_PIN_ROOT "/%s", dp->ifname);
+	mkdir(PL_PIN_ROOT, 0700);
+	if (mkdir(dp->pin_dir, 0700) && errno != EEXIST) {
+		err = -errno;
+		pl_warn("cannot create %s: %s", dp->pin_dir, strerror(-err));
+		dp->pin_dir[0] = 0;
+		return err;
+	}
+	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dp->pin_dir, bpf_map__name(maps[i]));
+		err = bpf_map__pin(maps[i], path);
+		if (err) {
+			pl_warn("cannot pin map at %s: %s (is another pktlens using %s? remove "
+				"the directory if not)",
+				path, strerror(-err), dp->pin_dir);
+			return err;
+		}
+	}
+	pl_info("maps pinned under %s", dp->pin_dir);
+	return 0;
+}
+
+static void dp_unpin(struct pl_dp *dp)
+{
+	if (!dp->pin_dir[0] || !dp->skel)
+		return;
+	bpf_map__unpin(dp->skel->maps.pl_stats, NULL);
+	bpf_map__unpin(dp->skel->maps.pl_flows, NULL);
+	bpf_map__unpin(dp->skel->maps.pl_events, NULL);
+	rmdir(dp->pin_dir);
+	rmdir(PL_PIN_ROOT); /* only succeeds when empty */
+}
+
+int pl_dp_load(struct pl_dp *dp, const struct pl_dp_opts *o)
+{
+	struct pktlens *skel;
+	int err;
+
+	dp_reset(dp);
+	dp->mode = o->mode;
+	if (o->ifname) {
+		snprintf(dp->ifname, sizeof(dp->ifname), "%s", o->ifname);
+		dp->ifindex = if_nametoindex(o->ifname);
+		if (!dp->ifindex) {
+			pl_warn("unknown interface '%s': see 'ip link' for the names", o->ifname);
+			return -ENODEV;
+		}
+	}
+	if (o->snaplen > PL_SNAPLEN_MAX) {
+		pl_warn("snap length %u is too large (at most %u)", o->snaplen, PL_SNAPLEN_MAX);
+		return -EINVAL;
+	}
+
+	skel = pktlens__open();
+	if (!skel) {
+		err = -errno;
+		pl_warn("cannot open the BPF object: %s", strerror(-err));
+		return err;
+	}
+	dp->skel = skel;
+	skel->rodata->pl_cfg_offline = o->mode == PL_MODE_OFFLINE;
+	skel->rodata->pl_cfg_flows = o->flows;
+	skel->rodata->pl_cfg_snaplen = o->snaplen;
+	bpf_map__set_max_entries(skel->maps.pl_flows,
+				 o->flow_entries ? o->flow_entries : PL_FLOWS_DEFAULT);
+	/* Without capture the ring buffer is only reserved: keep it one page. */
+	bpf_map__set_max_entries(skel->maps.pl_events,
+				 o->snaplen ? (o->ringbuf_bytes ? o->ringbuf_bytes : 1 << 22)
+					    : 4096);
+	/* Offline frames can be larger than a page: let test_run build multi-buffer frames. */
+	if (o->mode == PL_MODE_OFFLINE)
+		bpf_program__set_flags(skel->progs.xdp_pktlens, BPF_F_XDP_HAS_FRAGS);
+	bpf_program__set_autoload(skel->progs.tc_pktlens, o->mode == PL_MODE_TC);
+	bpf_program__set_autoload(skel->progs.xdp_pktlens, o->mode != PL_MODE_TC);
+
+	err = pktlens__load(skel);
+	if (err) {
+		explain_load_error(err);
+		goto fail;
+	}
+	dp->stats_fd = bpf_map__fd(skel->maps.pl_stats);
+	dp->flows_fd = bpf_map__fd(skel->maps.pl_flows);
+	dp->events_fd = bpf_map__fd(skel->maps.pl_events);
+	dp->pipeline_fd = bpf_program__fd(o->mode == PL_MODE_TC ? skel->progs.tc_pktlens
+							       : skel->progs.xdp_pktlens);
+	dp->entry_fd = dp->pipeline_fd;
+	dp->wirelen_off = (char *)&skel->bss->pl_offline.wire_len - (char *)skel->bss;
+
+	if (o->filter) {
+		err = pl_filter_prog_attach(dp, o);
+		if (err)
+			goto fail;
+	}
+	if (o->pin) {
+		err = dp_pin(dp);
+		if (err)
+			goto fail;
+	}
+	return 0;
+fail:
+	pl_dp_close(dp);
+	return err;
+}
+
+static int xdp_attach_mode(struct pl_dp *dp, __u32 mode_flag, bool force)
+{
+	__u32 flags = mode_flag | (force ? 0 : XDP_FLAGS_UPDATE_IF_NOEXIST);
+	int err;
+
+	err = bpf_xdp_attach(dp->ifindex, dp->entry_fd, flags, NULL);
+	if (!err)
+		dp->xdp_flags = mode_flag;
+	return err;
+}
+
+static int explain_busy(struct pl_dp *dp)
+{
+	struct bpf_xdp_query_opts q = { .sz = sizeof(q) };
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+	__u32 id = 0;
+	int fd;
+
+	if (!bpf_xdp_query(dp->ifindex, 0, &q))
+		id = q.prog_id ? q.prog_id : (q.drv_prog_id ? q.drv_prog_id : q.skb_prog_id);
+	fd = id ? bpf_prog_get_fd_by_id(id) : -1;
+	if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len))
+		pl_warn("%s already has an XDP program (id %u, '%s'); pktlens will not replace "
+			"it: detach it ('ip link set dev %s xdp off') or use --force",
+			dp->ifname, id, info.name, dp->ifname);
+	else
+		pl_warn("%s already has an XDP program; use --force to replace it", dp->ifname);
+	if (fd >= 0)
+		close(fd);
+	return -EBUSY;
+}
+
+static int tc_attach(struct pl_dp *dp, bool force)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = dp->ifindex, .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = PL_TC_PRIO, .priority = PL_TC_PRIO,
+		    .prog_fd = dp->entry_fd, .flags = force ? BPF_TC_F_REPLACE : 0);
+	int err;
+
+	err = bpf_tc_hook_create(&hook);
+	if (err && err != -EEXIST) {
+		pl_warn("cannot create the clsact qdisc on %s: %s", dp->ifname, strerror(-err));
+		return err;
+	}
+	dp->tc_hook_created = !err;
+	err = bpf_tc_attach(&hook, &opts);
+	if (err) {
+		if (err == -EEXIST)
+			pl_warn("%s already has a tc ingress filter at priority %u (another "
+				"pktlens?); use --force to replace it",
+				dp->ifname, PL_TC_PRIO);
+		else
+			pl_warn("cannot attach the tc ingress program to %s: %s", dp->ifname,
+				strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+int pl_dp_attach(struct pl_dp *dp, const struct pl_dp_opts *o)
+{
+	int err;
+
+	switch (o->mode) {
+	case PL_MODE_TC:
+		err = tc_attach(dp, o->force);
+		if (err)
+			return err;
+		dp->mode = PL_MODE_TC;
+		break;
+	case PL_MODE_NATIVE:
+		err = xdp_attach_mode(dp, XDP_FLAGS_DRV_MODE, o->force);
+		if (err == -EEXIST || err == -EBUSY)
+			return explain_busy(dp);
+		if (err) {
+			pl_warn("native XDP attach to %s failed: %s; the driver may lack XDP "
+				"support: try --mode generic or --mode tc",
+				dp->ifname, strerror(-err));
+			return err;
+		}
+		dp->mode = PL_MODE_NATIVE;
+		break;
+	case PL_MODE_AUTO:
+		pl_log_libbpf_quiet(1);
+		err = xdp_attach_mode(dp, XDP_FLAGS_DRV_MODE, o->force);
+		pl_log_libbpf_quiet(0);
+		if (err == -EEXIST || err == -EBUSY)
+			return explain_busy(dp);
+		if (!err) {
+			dp->mode = PL_MODE_NATIVE;
+			break;
+		}
+		pl_info("native XDP not available on %s (%s): using generic XDP", dp->ifname,
+			strerror(-err));
+		/* fall through */
+	case PL_MODE_GENERIC:
+		err = xdp_attach_mode(dp, XDP_FLAGS_SKB_MODE, o->force);
+		if (err == -EEXIST || err == -EBUSY)
+			return explain_busy(dp);
+		if (err) {
+			pl_warn("generic XDP attach to %s failed: %s", dp->ifname, strerror(-err));
+			return err;
+		}
+		dp->mode = PL_MODE_GENERIC;
+		break;
+	default:
+		return -EINVAL;
+	}
+	dp->attached = true;
+	pl_info("attached to %s in %s mode", dp->ifname, pl_mode_name(dp->mode));
+	return 0;
+}
+
+static void dp_detach(struct pl_dp *dp)
+{
+	int err;
+
+	if (!dp->attached)
+		return;
+	dp->attached = false;
+	if (dp->mode == PL_MODE_TC) {
+		LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = dp->ifindex,
+			    .attach_point = BPF_TC_INGRESS);
+		LIBBPF_OPTS(bpf_tc_opts, opts, .handle = PL_TC_PRIO, .priority = PL_TC_PRIO);
+
+		err = bpf_tc_detach(&hook, &opts);
+		if (!err && dp->tc_hook_created)
+			bpf_tc_hook_destroy(&hook);
+	} else {
+		LIBBPF_OPTS(bpf_xdp_attach_opts, xo, .old_prog_fd = dp->entry_fd);
+
+		/* Only remove our own program, whatever happened meanwhile. */
+		err = bpf_xdp_detach(dp->ifindex, dp->xdp_flags | XDP_FLAGS_REPLACE, &xo);
+	}
+	if (err && err != -ENODEV && err != -ENOENT)
+		pl_warn("detaching from %s failed: %s", dp->ifname, strerror(-err));
+}
+
+void pl_dp_close(struct pl_dp *dp)
+{
+	dp_detach(dp);
+	dp_unpin(dp);
+	if (dp->stats_enable_fd >= 0)
+		close(dp->stats_enable_fd);
+	if (dp->filter_fd >= 0)
+		close(dp->filter_fd);
+	if (dp->skel) {
+		pktlens__destroy(dp->skel);
+	} else {
+		/* adopted from pins: the fds are ours */
+		if (dp->stats_fd >= 0)
+			close(dp->stats_fd);
+		if (dp->flows_fd >= 0)
+			close(dp->flows_fd);
+		if (dp->events_fd >= 0)
+			close(dp->events_fd);
+		if (dp->pipeline_fd >= 0)
+			close(dp->pipeline_fd);
+	}
+	dp_reset(dp);
+}
+
+static int get_pinned(const char *dir, const char *name, int *fd, bool required)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	*fd = bpf_obj_get(path);
+	if (*fd < 0 && required) {
+		int err = -errno;
+
+		pl_warn("cannot open pinned object %s: %s; load the object with 'bpftool prog "
+			"loadall pktlens.bpf.o %s pinmaps %s' first",
+			path, strerror(-err), dir, dir);
+		return err;
+	}
+	return 0;
+}
+
+int pl_dp_open_pinned(struct pl_dp *dp, const char *dir)
+{
+	int err;
+
+	dp_reset(dp);
+	err = pl_bpffs_ensure();
+	if (err)
+		return err;
+	err = get_pinned(dir, "pl_stats", &dp->stats_fd, true);
+	if (!err)
+		err = get_pinned(dir, "pl_flows", &dp->flows_fd, true);
+	if (err) {
+		pl_dp_close(dp);
+		return err;
+	}
+	get_pinned(dir, "pl_events", &dp->events_fd, false);
+	/* The program is optional: without it there is no cost figure. */
+	get_pinned(dir, "xdp_pktlens", &dp->pipeline_fd, false);
+	if (dp->pipeline_fd < 0)
+		get_pinned(dir, "tc_pktlens", &dp->pipeline_fd, false);
+	dp->entry_fd = dp->pipeline_fd;
+	snprintf(dp->ifname, sizeof(dp->ifname), "%s", "pinned");
+	return 0;
+}
+
+int pl_dp_enable_cost(struct pl_dp *dp)
+{
+	/* Held open, this keeps kernel.bpf_stats_enabled on; closing it restores the old value. */
+	dp->stats_enable_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+	if (dp->stats_enable_fd < 0) {
+		int err = -errno;
+
+		pl_info("cannot enable BPF run-time statistics: %s; no cost figure", strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+int pl_dp_cost(const struct pl_dp *dp, __u64 *run_ns, __u64 *run_cnt)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+
+	if (dp->entry_fd < 0 || bpf_obj_get_info_by_fd(dp->entry_fd, &info, &len))
+		return -ENOENT;
+	*run_ns = info.run_time_ns;
+	*run_cnt = info.run_cnt;
+	return 0;
+}
+
+int pl_dp_run_frame(struct pl_dp *dp, const void *frame, __u32 caplen, __u32 wire_len,
+		    __u64 ts_ns)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame, .data_size_in = caplen,
+		    .repeat = 1);
+	int err;
+
+	dp->skel->bss->pl_offline.ts_ns = ts_ns;
+	dp->skel->bss->pl_offline.wire_len = wire_len;
+	err = bpf_prog_test_run_opts(dp->entry_fd, &opts);
+	return err < 0 ? err : 0;
+}

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * dataplane.h - load, configure, attach and detach the ingress pipeline, or adopt
+ * one that bpftool loaded and pinned. Every function returns 0 or a negative errno
+ * and has already told the user what failed and what to do.
+ */
+#ifndef PL_DATAPLANE_H
+#define PL_DATAPLANE_H
+
+#include <stdbool.h>
+#include <net/if.h>
+#include <bpf/libbpf.h>
+#include "pktlens.h"
+
+#define PL_LINKTYPE_ETHERNET 1 /* DLT_EN10MB, without pulling in pcap.h */
+
+enum pl_mode {
+	PL_MODE_AUTO = 0, /* native XDP, falling back to generic */
+	PL_MODE_NATIVE,
+	PL_MODE_GENERIC,
+	PL_MODE_TC,       /* clsact ingress classifier */
+	PL_MODE_OFFLINE,  /* not attached: BPF_PROG_TEST_RUN from a capture file */
+};
+
+struct pl_dp_opts {
+	enum pl_mode mode;
+	const char *ifname;   /* not for PL_MODE_OFFLINE */
+	__u32 flow_entries;   /* 0: PL_FLOWS_DEFAULT */
+	__u32 snaplen;        /* > 0: copy packets to the ring buffer (capture) */
+	__u32 ringbuf_bytes;  /* power of two >= 4096; 0: default */
+	bool flows;           /* maintain the flow table */
+	bool force;           /* replace an XDP program someone else attached */
+	bool pin;             /* pin maps under /sys/fs/bpf/pktlens/<ifname>/ */
+	const char *filter;   /* tcpdump expression, NULL: every packet */
+	int filter_linktype;  /* DLT of the frames the filter sees */
+};
+
+struct pktlens;
+
+struct pl_dp {
+	struct pktlens *skel;  /* NULL when adopted from pins */
+	enum pl_mode mode;     /* the mode in effect */
+	char ifname[IF_NAMESIZE];
+	int ifindex;
+	int stats_fd, flows_fd, events_fd;
+	int pipeline_fd;       /* the C pipeline program */
+	int filter_fd;         /* generated filter program, -1 without a filter */
+	int entry_fd;          /* what runs first: filter_fd or pipeline_fd */
+	bool attached;
+	__u32 xdp_flags;
+	bool tc_hook_created;
+	int stats_enable_fd;   /* holds kernel run-time statistics on */
+	char pin_dir[128];     /* set when we pinned (and must unpin) */
+	__u32 wirelen_off;     /* offline: .bss offset of pl_offline.wire_len */
+};
+
+/* Open and load (not attach). On error @dp is cleaned up. */
+int pl_dp_load(struct pl_dp *dp, const struct pl_dp_opts *o);
+/* Attach dp->entry_fd to dp->ifindex per o->mode; tells the user the mode used. */
+int pl_dp_attach(struct pl_dp *dp, const struct pl_dp_opts *o);
+/* Adopt maps (and the program, if present) pinned by bpftool or --pin in @dir. */
+int pl_dp_open_pinned(struct pl_dp *dp, const char *dir);
+/* Detach if attached, unpin what we pinned, free everything. Safe on a zeroed dp. */
+void pl_dp_close(struct pl_dp *dp);
+
+/* Kernel run-time statistics of the entry program (needs pl_dp_enable_cost first). */
+int pl_dp_enable_cost(struct pl_dp *dp);
+int pl_dp_cost(const struct pl_dp *dp, __u64 *run_ns, __u64 *run_cnt);
+
+/* Offline: run one frame through the entry program at capture time @ts_ns. */
+int pl_dp_run_frame(struct pl_dp *dp, const void *frame, __u32 caplen, __u32 wire_len,
+		    __u64 ts_ns);
+
+/* Mount bpffs on /sys/fs/bpf if it is not mounted. */
+int pl_bpffs_ensure(void);
+
+const char *pl_mode_name(enum pl_mode m);
+int pl_mode_parse(const char *s, enum pl_mode *m);
+
+#endif

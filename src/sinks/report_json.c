@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/* report_json.c - the report as one JSON object per line; field names in pktlens-monitor(8). */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "analysis/names.h"
+#include "analysis/report.h"
+#include "sinks/json.h"
+#include "sinks/timefmt.h"
+
+static double rate(__u64 v, double s)
+{
+	return s > 0 ? v / s : 0;
+}
+
+static void classes(struct pl_json *j, const char *key, const __u64 *pkts, const __u64 *bytes,
+		    unsigned int n, const char *(*name)(unsigned int))
+{
+	pl_json_begin_obj(j, key);
+	for (unsigned int i = 0; i < n; i++) {
+		if (bytes) {
+			pl_json_begin_obj(j, name(i));
+			pl_json_u64(j, "packets", pkts[i]);
+			pl_json_u64(j, "bytes", bytes[i]);
+			pl_json_end_obj(j);
+		} else {
+			pl_json_u64(j, name(i), pkts[i]);
+		}
+	}
+	pl_json_end_obj(j);
+}
+
+static void flow_list(struct pl_json *j, const char *key, const struct pl_report *r)
+{
+	char a[64], b[64], fl[16], t[40];
+	int n = (int)r->nflows < r->top ? (int)r->nflows : r->top;
+
+	pl_json_begin_arr(j, key);
+	for (int i = 0; i < n; i++) {
+		const struct pl_flow *f = &r->flows[i];
+		const char *pname = pl_proto_name(f->key.proto);
+		struct pl_flow_view v;
+
+		pl_flow_view(f, &v);
+		pl_json_begin_obj(j, NULL);
+		if (pname)
+			pl_json_str(j, "proto", pname);
+		else
+			pl_json_u64(j, "proto", f->key.proto);
+		pl_json_str(j, "src", pl_addr_str(v.src, f->key.family, a, sizeof(a)));
+		pl_json_u64(j, "sport", v.sport);
+		pl_json_str(j, "dst", pl_addr_str(v.dst, f->key.family, b, sizeof(b)));
+		pl_json_u64(j, "dport", v.dport);
+		pl_json_u64(j, "vlan", f->key.vlan);
+		pl_json_u64(j, "packets", v.pkts_fwd);
+		pl_json_u64(j, "bytes", v.bytes_fwd);
+		pl_json_u64(j, "packets_reply", v.pkts_rev);
+		pl_json_u64(j, "bytes_reply", v.bytes_rev);
+		pl_json_str(j, "first_seen",
+			    pl_time_iso(f->val.first_seen_ns + r->clock_to_unix_ns, t, sizeof(t)));
+		pl_json_str(j, "last_seen",
+			    pl_time_iso(f->val.last_seen_ns + r->clock_to_unix_ns, t, sizeof(t)));
+		pl_json_double(j, "duration_s",
+			       (f->val.last_seen_ns - f->val.first_seen_ns) / 1e9);
+		if (f->key.proto == 6) {
+			pl_json_str(j, "tcp_flags", pl_tcp_flags_str(v.flags_fwd, fl));
+			pl_json_str(j, "tcp_flags_reply", pl_tcp_flags_str(v.flags_rev, fl));
+		}
+		pl_json_str(j, "state", pl_flow_state(f));
+		pl_json_end_obj(j);
+	}
+	pl_json_end_arr(j);
+}
+
+void pl_report_json(FILE *out, const struct pl_report *r)
+{
+	const struct pl_stats *s = r->total, *d = r->delta;
+	struct pl_talker *talkers = NULL;
+	size_t ntalkers = 0;
+	struct pl_json j;
+	char buf[64];
+	__u64 mal = 0;
+
+	pl_json_init(&j, out, false);
+	pl_json_begin_obj(&j, NULL);
+	pl_json_str(&j, "timestamp", pl_time_iso(r->now_unix_ns, buf, sizeof(buf)));
+	pl_json_str(&j, "source", r->source);
+	pl_json_str(&j, "mode", r->mode);
+	pl_json_double(&j, "interval_s", r->interval_s);
+
+	pl_json_begin_obj(&j, "rx");
+	pl_json_u64(&j, "packets", d->packets);
+	pl_json_u64(&j, "bytes", d->bytes);
+	pl_json_double(&j, "pps", rate(d->packets, r->interval_s));
+	pl_json_double(&j, "bps", rate(d->bytes * 8, r->interval_s));
+	pl_json_end_obj(&j);
+
+	pl_json_begin_obj(&j, "total");
+	pl_json_u64(&j, "packets", s->packets + r->short_frames);
+	pl_json_u64(&j, "bytes", s->bytes);
+	pl_json_end_obj(&j);
+
+	classes(&j, "l3", s->l3_packets, s->l3_bytes, PL_L3_MAX, pl_l3_name);
+	classes(&j, "l4", s->l4_packets, s->l4_bytes, PL_L4_MAX, pl_l4_name);
+	classes(&j, "encap", s->encap, NULL, PL_ENCAP_MAX, pl_encap_name);
+	classes(&j, "inner_l3", s->inner_l3_packets, NULL, PL_L3_MAX, pl_l3_name);
+	classes(&j, "inner_l4", s->inner_l4_packets, NULL, PL_L4_MAX, pl_l4_name);
+	classes(&j, "size_hist", s->size_hist, NULL, PL_SZ_MAX, pl_size_name);
+
+	pl_json_begin_obj(&j, "vlan");
+	pl_json_u64(&j, "tagged", s->vlan_tagged);
+	pl_json_u64(&j, "qinq", s->qinq);
+	pl_json_end_obj(&j);
+	pl_json_begin_obj(&j, "ip");
+	pl_json_u64(&j, "ipv4_fragments_first", s->ipv4_frag_first);
+	pl_json_u64(&j, "ipv4_fragments_later", s->ipv4_frag_later);
+	pl_json_u64(&j, "ipv6_fragments_first", s->ipv6_frag_first);
+	pl_json_u64(&j, "ipv6_fragments_later", s->ipv6_frag_later);
+	pl_json_u64(&j, "ipv4_options", s->ipv4_options);
+	pl_json_u64(&j, "ipv6_ext_headers", s->ipv6_ext);
+	pl_json_end_obj(&j);
+
+	pl_json_begin_obj(&j, "tcp_flags");
+	for (int i = 0; i < 256; i++)
+		if (s->tcp_flags[i])
+			pl_json_u64(&j, pl_tcp_flags_str(i, buf), s->tcp_flags[i]);
+	pl_json_end_obj(&j);
+
+	pl_json_begin_obj(&j, "malformed");
+	for (int i = 1; i < PL_MAL_MAX; i++)
+		mal += s->malformed[i];
+	/* Frames too short for an Ethernet header never reach the program offline. */
+	pl_json_u64(&j, "total", mal + r->short_frames);
+	for (int i = 1; i < PL_MAL_MAX; i++)
+		pl_json_u64(&j, pl_malformed_name(i),
+			    s->malformed[i] + (i == PL_MAL_TRUNC_ETH ? r->short_frames : 0));
+	pl_json_end_obj(&j);
+
+	pl_json_begin_obj(&j, "flows");
+	pl_json_u64(&j, "active", r->nflows);
+	pl_json_u64(&j, "capacity", r->flow_capacity);
+	pl_json_u64(&j, "created", s->flows_created);
+	pl_json_u64(&j, "evicted", pl_report_evictions(r));
+	pl_json_u64(&j, "update_failures", s->flow_update_fail);
+	pl_json_end_obj(&j);
+
+	pl_flows_sort(r->flows, r->nflows, PL_ORDER_BYTES);
+	flow_list(&j, "top_flows_by_bytes", r);
+	pl_flows_sort(r->flows, r->nflows, PL_ORDER_PACKETS);
+	flow_list(&j, "top_flows_by_packets", r);
+
+	pl_json_begin_arr(&j, "top_sources");
+	if (!pl_top_sources(r->flows, r->nflows, &talkers, &ntalkers)) {
+		for (size_t i = 0; i < ntalkers && (int)i < r->top; i++) {
+			pl_json_begin_obj(&j, NULL);
+			pl_json_str(&j, "addr",
+				    pl_addr_str(talkers[i].addr, talkers[i].family, buf, sizeof(buf)));
+			pl_json_u64(&j, "packets", talkers[i].packets);
+			pl_json_u64(&j, "bytes", talkers[i].bytes);
+			pl_json_u64(&j, "flows", talkers[i].flows);
+			pl_json_end_obj(&j);
+		}
+	}
+	free(talkers);
+	pl_json_end_arr(&j);
+
+	if (s->capture_copied || s->capture_lost) {
+		pl_json_begin_obj(&j, "capture");
+		pl_json_u64(&j, "copied", s->capture_copied);
+		pl_json_u64(&j, "lost", s->capture_lost);
+		pl_json_end_obj(&j);
+	}
+	if (r->has_cost) {
+		pl_json_begin_obj(&j, "cost");
+		pl_json_double(&j, "ns_per_packet", r->cost_ns_per_pkt);
+		pl_json_u64(&j, "runs", r->cost_runs);
+		pl_json_end_obj(&j);
+	} else {
+		pl_json_null(&j, "cost");
+	}
+	pl_json_end_obj(&j);
+	pl_json_finish(&j);
+}

@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/* report_text.c - the report as aligned text lines (analyze, monitor's terminal view). */
+#include <stdarg.h>
+#include <stdlib.h>
+#include "analysis/names.h"
+#include "analysis/report.h"
+#include "sinks/timefmt.h"
+
+struct out {
+	pl_line_fn emit;
+	void *arg;
+};
+
+static void line(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void line(struct out *o, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	o->emit(o->arg, buf);
+}
+
+static double pct(__u64 part, __u64 all)
+{
+	return all ? 100.0 * part / all : 0;
+}
+
+static void flows(struct out *o, const struct pl_report *r, const char *title)
+{
+	char a[64], b[64], e1[48], e2[48], h1[16], h2[16];
+	int n = (int)r->nflows < r->top ? (int)r->nflows : r->top;
+
+	line(o, "%s", title);
+	line(o, "  %-6s %-47s %-47s %9s %9s %s", "proto", "initiator", "responder", "packets",
+	     "bytes", "state");
+	for (int i = 0; i < n; i++) {
+		const struct pl_flow *f = &r->flows[i];
+		const char *pn = pl_proto_name(f->key.proto);
+		struct pl_flow_view v;
+		char pbuf[8];
+
+		pl_flow_view(f, &v);
+		snprintf(e1, sizeof(e1), "%s%s%u", pl_addr_str(v.src, f->key.family, a, sizeof(a)),
+			 f->key.family == 6 ? "." : ":", v.sport);
+		snprintf(e2, sizeof(e2), "%s%s%u", pl_addr_str(v.dst, f->key.family, b, sizeof(b)),
+			 f->key.family == 6 ? "." : ":", v.dport);
+		if (!pn)
+			snprintf(pbuf, sizeof(pbuf), "%u", f->key.proto);
+		line(o, "  %-6s %-47s %-47s %9s %9s %s", pn ? pn : pbuf, e1, e2,
+		     pl_human(v.pkts_fwd + v.pkts_rev, h1, sizeof(h1)),
+		     pl_human(v.bytes_fwd + v.bytes_rev, h2, sizeof(h2)), pl_flow_state(f));
+	}
+}
+
+void pl_report_render(const struct pl_report *r, pl_line_fn emit, void *arg)
+{
+	const struct pl_stats *s = r->total, *d = r->delta;
+	struct out o = { emit, arg };
+	struct pl_talker *t = NULL;
+	size_t nt = 0;
+	char h1[16], h2[16], h3[16], ts[40];
+	__u64 mal = r->short_frames;
+	__u64 all = s->packets + r->short_frames;
+
+	line(&o, "pktlens %s (%s)  %s", r->source, r->mode,
+	     pl_time_iso(r->now_unix_ns, ts, sizeof(ts)));
+	line(&o, "rx %s pps  %sbit/s   total %s packets %sB   cost %s",
+	     pl_human(r->interval_s > 0 ? d->packets / r->interval_s : 0, h1, sizeof(h1)),
+	     pl_human(r->interval_s > 0 ? d->bytes * 8 / r->interval_s : 0, h2, sizeof(h2)),
+	     pl_human(all, h3, sizeof(h3)), pl_human(s->bytes, ts, sizeof(ts)),
+	     r->has_cost ? "" : "n/a");
+	if (r->has_cost)
+		line(&o, "own cost %.1f ns/packet in kernel (%llu runs)", r->cost_ns_per_pkt,
+		     (unsigned long long)r->cost_runs);
+	line(&o, "%s", "");
+	line(&o, "%-10s %12s %6s   %-10s %12s %6s", "L3", "packets", "%", "L4", "packets", "%");
+	for (int i = 0; i < PL_L4_MAX; i++) {
+		char l3[64] = "";
+
+		if (i < PL_L3_MAX)
+			snprintf(l3, sizeof(l3), "%-10s %12llu %5.1f%%", pl_l3_name(i),
+				 (unsigned long long)s->l3_packets[i], pct(s->l3_packets[i], s->packets));
+		line(&o, "%-31s   %-10s %12llu %5.1f%%", l3, pl_l4_name(i),
+		     (unsigned long long)s->l4_packets[i], pct(s->l4_packets[i], s->packets));
+	}
+	if (s->encap[PL_ENCAP_GRE] || s->encap[PL_ENCAP_VXLAN])
+		line(&o, "tunnels: gre %llu  vxlan %llu  (inner ipv4 %llu, ipv6 %llu, tcp %llu, udp %llu)",
+		     (unsigned long long)s->encap[PL_ENCAP_GRE],
+		     (unsigned long long)s->encap[PL_ENCAP_VXLAN],
+		     (unsigned long long)s->inner_l3_packets[PL_L3_IPV4],
+		     (unsigned long long)s->inner_l3_packets[PL_L3_IPV6],
+		     (unsigned long long)s->inner_l4_packets[PL_L4_TCP],
+		     (unsigned long long)s->inner_l4_packets[PL_L4_UDP]);
+	line(&o, "vlan-tagged %llu  qinq %llu  ipv4 frags %llu/%llu  ipv6 frags %llu/%llu "
+		 "(first/later)",
+	     (unsigned long long)s->vlan_tagged, (unsigned long long)s->qinq,
+	     (unsigned long long)s->ipv4_frag_first, (unsigned long long)s->ipv4_frag_later,
+	     (unsigned long long)s->ipv6_frag_first, (unsigned long long)s->ipv6_frag_later);
+	line(&o, "%s", "");
+	line(&o, "size histogram");
+	for (int i = 0; i < PL_SZ_MAX; i++)
+		line(&o, "  %-10s %12llu %5.1f%%", pl_size_name(i),
+		     (unsigned long long)s->size_hist[i], pct(s->size_hist[i], s->packets));
+
+	for (int i = 1; i < PL_MAL_MAX; i++)
+		mal += s->malformed[i];
+	line(&o, "%s", "");
+	line(&o, "malformed %llu", (unsigned long long)mal);
+	for (int i = 1; i < PL_MAL_MAX; i++) {
+		__u64 v = s->malformed[i] + (i == PL_MAL_TRUNC_ETH ? r->short_frames : 0);
+
+		if (v)
+			line(&o, "  %-24s %llu", pl_malformed_name(i), (unsigned long long)v);
+	}
+	line(&o, "flows %zu active / %u capacity, %llu created, %llu evicted%s", r->nflows,
+	     r->flow_capacity, (unsigned long long)s->flows_created,
+	     (unsigned long long)pl_report_evictions(r),
+	     pl_report_evictions(r) ? " (table full: raise --flows)" : "");
+	if (s->capture_copied || s->capture_lost)
+		line(&o, "capture: %llu copied, %llu lost in ring buffer",
+		     (unsigned long long)s->capture_copied, (unsigned long long)s->capture_lost);
+	line(&o, "%s", "");
+	pl_flows_sort(r->flows, r->nflows, PL_ORDER_BYTES);
+	flows(&o, r, "top flows by bytes");
+	line(&o, "%s", "");
+	pl_flows_sort(r->flows, r->nflows, PL_ORDER_PACKETS);
+	flows(&o, r, "top flows by packets");
+	line(&o, "%s", "");
+	line(&o, "top sources");
+	if (!pl_top_sources(r->flows, r->nflows, &t, &nt)) {
+		for (size_t i = 0; i < nt && (int)i < r->top; i++)
+			line(&o, "  %-40s %9s packets %9sB %6u flows",
+			     pl_addr_str(t[i].addr, t[i].family, ts, sizeof(ts)),
+			     pl_human(t[i].packets, h1, sizeof(h1)),
+			     pl_human(t[i].bytes, h2, sizeof(h2)), t[i].flows);
+	}
+	free(t);
+}
+
+static void to_file(void *arg, const char *l)
+{
+	fputs(l, (FILE *)arg);
+	fputc('\n', (FILE *)arg);
+}
+
+void pl_report_text(FILE *f, const struct pl_report *r)
+{
+	pl_report_render(r, to_file, f);
+	fflush(f);
+}

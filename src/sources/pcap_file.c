@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <pcap/pcap.h>
+#include "sources/pcap_file.h"
+#include "util/log.h"
+
+#define ETH_HLEN_ 14
+#define SLL_HLEN 16
+#define SLL2_HLEN 20
+#ifndef DLT_LINUX_SLL2
+#define DLT_LINUX_SLL2 276
+#endif
+
+static const int supported[] = { DLT_EN10MB, DLT_LINUX_SLL, DLT_LINUX_SLL2, DLT_RAW,
+				 DLT_IPV4,   DLT_IPV6,      DLT_NULL,       DLT_LOOP };
+
+int pl_pcap_linktype_supported(int dlt)
+{
+	for (size_t i = 0; i < sizeof(supported) / sizeof(supported[0]); i++)
+		if (supported[i] == dlt)
+			return 1;
+	return 0;
+}
+
+int pl_pcap_open(struct pl_pcap_file *f, const char *path)
+{
+	char err[PCAP_ERRBUF_SIZE] = "";
+	struct stat st;
+
+	memset(f, 0, offsetof(struct pl_pcap_file, buf));
+	f->path = path;
+	if (strcmp(path, "-") && stat(path, &st)) {
+		int e = -errno;
+
+		pl_warn("cannot read '%s': %s", path, strerror(-e));
+		return e;
+	}
+	f->p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, err);
+	if (!f->p) {
+		pl_warn("'%s' is not a capture pktlens can read: %s (expected pcap or pcapng)", path,
+			err);
+		return -EINVAL;
+	}
+	f->linktype = pcap_datalink(f->p);
+	if (!pl_pcap_linktype_supported(f->linktype)) {
+		const char *name = pcap_datalink_val_to_name(f->linktype);
+
+		pl_warn("'%s': link type %s (%d) is not supported; pktlens reads Ethernet, Linux "
+			"cooked (SLL, SLL2), raw IP and BSD loopback captures",
+			path, name ? name : "unknown", f->linktype);
+		pcap_close(f->p);
+		f->p = NULL;
+		return -EPROTONOSUPPORT;
+	}
+	return 0;
+}
+
+static uint16_t ethertype_for_ip(const uint8_t *d, uint32_t len)
+{
+	if (!len)
+		return 0;
+	switch (d[0] >> 4) {
+	case 4: return 0x0800;
+	case 6: return 0x86dd;
+	default: return 0;
+	}
+}
+
+static uint16_t ethertype_for_af(uint32_t af)
+{
+	/* AF_INET is 2 everywhere; AF_INET6 is 10 (Linux), 24, 28 or 30 (BSDs, macOS). */
+	if (af == 2)
+		return 0x0800;
+	if (af == 10 || af == 24 || af == 28 || af == 30)
+		return 0x86dd;
+	return 0;
+}
+
+/* Put an Ethernet header before the @hlen-byte link header's payload. */
+static void to_ethernet(struct pl_pcap_file *f, struct pl_frame *fr, const uint8_t *pkt,
+			const struct pcap_pkthdr *h, uint32_t hlen, uint16_t ethertype,
+			const uint8_t *src_mac)
+{
+	uint32_t pay = h->caplen > hlen ? h->caplen - hlen : 0;
+	uint8_t *e = f->buf;
+
+	memset(e, 0, 12);
+	if (src_mac)
+		memcpy(e + 6, src_mac, 6);
+	e[12] = ethertype >> 8;
+	e[13] = ethertype & 0xff;
+	memcpy(e + ETH_HLEN_, pkt + hlen, pay);
+	fr->data = e;
+	fr->caplen = ETH_HLEN_ + pay;
+	fr->wire_len = (h->len > hlen ? h->len - hlen : 0) + ETH_HLEN_;
+}
+
+int pl_pcap_next(struct pl_pcap_file *f, struct pl_frame *fr)
+{
+	struct pcap_pkthdr *h;
+	const uint8_t *pkt;
+	uint32_t v;
+	int r;
+
+	r = pcap_next_ex(f->p, &h, &pkt);
+	if (r == PCAP_ERROR_BREAK)
+		return 0;
+	if (r != 1) {
+		pl_warn("'%s': %s after %llu frames", f->path, pcap_geterr(f->p),
+			(unsigned long long)f->frames);
+		return -EIO;
+	}
+	f->frames++;
+	fr->ts_ns = (uint64_t)h->ts.tv_sec * 1000000000ull + (uint64_t)h->ts.tv_usec;
+	fr->data = pkt;
+	fr->caplen = h->caplen;
+	fr->wire_len = h->len < h->caplen ? h->caplen : h->len;
+
+	switch (f->linktype) {
+	case DLT_EN10MB:
+		break;
+	case DLT_LINUX_SLL:
+		if (h->caplen < SLL_HLEN)
+			return to_ethernet(f, fr, pkt, h, h->caplen, 0, NULL), 1;
+		to_ethernet(f, fr, pkt, h, SLL_HLEN, (pkt[14] << 8) | pkt[15],
+			    ((pkt[4] << 8) | pkt[5]) == 6 ? pkt + 6 : NULL);
+		break;
+	case DLT_LINUX_SLL2:
+		if (h->caplen < SLL2_HLEN)
+			return to_ethernet(f, fr, pkt, h, h->caplen, 0, NULL), 1;
+		to_ethernet(f, fr, pkt, h, SLL2_HLEN, (pkt[0] << 8) | pkt[1],
+			    pkt[11] == 6 ? pkt + 12 : NULL);
+		break;
+	case DLT_RAW:
+	case DLT_IPV4:
+	case DLT_IPV6:
+		to_ethernet(f, fr, pkt, h, 0, ethertype_for_ip(pkt, h->caplen), NULL);
+		break;
+	case DLT_NULL:
+	case DLT_LOOP:
+		if (h->caplen < 4)
+			return to_ethernet(f, fr, pkt, h, h->caplen, 0, NULL), 1;
+		memcpy(&v, pkt, 4);
+		/* DLT_LOOP is network order; DLT_NULL is the writer's order: try both. */
+		if (f->linktype == DLT_LOOP)
+			v = __builtin_bswap32(v);
+		if (v > 0xffff)
+			v = __builtin_bswap32(v);
+		to_ethernet(f, fr, pkt, h, 4, ethertype_for_af(v), NULL);
+		break;
+	}
+	return 1;
+}
+
+void pl_pcap_close(struct pl_pcap_file *f)
+{
+	if (f->p)
+		pcap_close(f->p);
+	f->p = NULL;
+}

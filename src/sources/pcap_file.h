@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * pcap_file.h - frames from a pcap or pcapng file, as Ethernet. Linux cooked
+ * (SLL, SLL2), raw IP and BSD loopback captures get a synthetic Ethernet header so
+ * the XDP program sees what it would see on an interface; other link types are
+ * refused with a message that lists the supported ones.
+ */
+#ifndef PL_PCAP_FILE_H
+#define PL_PCAP_FILE_H
+
+#include <stdint.h>
+
+struct pcap; /* pcap_t; pcap.h is kept out: its bpf.h clashes with linux/bpf.h */
+
+struct pl_frame {
+	const uint8_t *data;
+	uint32_t caplen;   /* bytes in data */
+	uint32_t wire_len; /* length on the wire (Ethernet framing) */
+	uint64_t ts_ns;    /* capture time, ns since the epoch */
+};
+
+struct pl_pcap_file {
+	struct pcap *p;
+	const char *path;
+	int linktype;
+	uint64_t frames;
+	uint8_t buf[262144 + 64];
+};
+
+/* Open @path; -ENOENT, -EINVAL (not a capture), -EPROTONOSUPPORT (link type). */
+int pl_pcap_open(struct pl_pcap_file *f, const char *path);
+/* Next frame: 1 got one, 0 end of file, < 0 the file is damaged (message printed). */
+int pl_pcap_next(struct pl_pcap_file *f, struct pl_frame *fr);
+void pl_pcap_close(struct pl_pcap_file *f);
+/* Whether frames of this link type can be converted to Ethernet. */
+int pl_pcap_linktype_supported(int dlt);
+
+#endif

@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "util/args.h"
+#include "util/log.h"
+
+volatile sig_atomic_t pl_stop;
+
+int pl_parse_u32(const char *opt, const char *s, unsigned int min, unsigned int max,
+		 unsigned int *out)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || s[0] == '-' || v < min || v > max) {
+		pl_warn("invalid value '%s' for %s: expected a number from %u to %u", s, opt, min,
+			max);
+		return -EINVAL;
+	}
+	*out = v;
+	return 0;
+}
+
+int pl_parse_seconds(const char *opt, const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !isfinite(v) || v <= 0 || v > 31536000) {
+		pl_warn("invalid value '%s' for %s: expected seconds > 0 (e.g. 1 or 0.5)", s, opt);
+		return -EINVAL;
+	}
+	*out = v;
+	return 0;
+}
+
+char *pl_join_args(int argc, char **argv, int from)
+{
+	size_t len = 0;
+	char *s;
+
+	if (from >= argc)
+		return NULL;
+	for (int i = from; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	s = malloc(len);
+	if (!s)
+		return NULL;
+	s[0] = 0;
+	for (int i = from; i < argc; i++) {
+		strcat(s, argv[i]);
+		if (i + 1 < argc)
+			strcat(s, " ");
+	}
+	return s;
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	pl_stop = 1;
+}
+
+void pl_signals_install(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* Effective capability set from /proc (no libcap needed). */
+static unsigned long long cap_eff(void)
+{
+	unsigned long long v = 0;
+	char line[256];
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "CapEff: %llx", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+int pl_require_root(const char *what)
+{
+	unsigned long long c = cap_eff();
+	unsigned long long need = (1ull << 39) | (1ull << 12) | (1ull << 38); /* BPF NET_ADMIN PERFMON */
+
+	if (geteuid() == 0 || (c & need) == need || (c & (1ull << 21)) /* SYS_ADMIN */)
+		return 0;
+	pl_warn("%s needs root (or CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON): run it with sudo",
+		what);
+	return -EPERM;
+}
