@@ -339,7 +339,8 @@ int xdp_pktlens(struct xdp_md *ctx)
 		pl_inner_xdp(ctx, s, p.len, inner_off, inner_proto);
 	if (s && pl_cfg_snaplen) {
 		struct pl_pkt_event *ev = capture_reserve(s);
-		__u32 n = p.len;
+		/* What the buffer holds: offline, p.len is the wire length and may be more. */
+		__u32 n = bpf_xdp_get_buff_len(ctx);
 
 		if (!ev)
 			return XDP_PASS;
