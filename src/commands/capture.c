@@ -1,12 +1,243 @@
 // SPDX-License-Identifier: BSD-2-Clause
-#include <stdio.h>
+/*
+ * capture.c - `pktlens capture -i IF [-w FILE] [EXPRESSION]`: the filter runs inside
+ * the XDP (or TC) program in front of the pipeline, so only matching packets are
+ * copied to the ring buffer; user space writes pcap/pcapng or prints one line per
+ * packet. Losses in the ring buffer are counted in the kernel and always reported.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <net/if.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+#include "analysis/stats.h"
 #include "commands/commands.h"
+#include "loader/dataplane.h"
+#include "sinks/pcap_writer.h"
+#include "sinks/pkt_line.h"
+#include "sinks/timefmt.h"
 #include "util/args.h"
+#include "util/log.h"
+
+static const char usage[] =
+	"Usage: pktlens capture -i IF [-w FILE|-] [-s SNAPLEN] [-c COUNT] [--pcapng]\n"
+	"                       [--duration S] [--mode native|generic|tc] [-B KiB] [EXPRESSION]\n"
+	"Capture incoming packets that match a tcpdump filter expression. The expression is\n"
+	"compiled by libpcap and runs inside the kernel: packets that do not match are never\n"
+	"copied.\n"
+	"\n"
+	"  -i, --interface IF   interface to capture on\n"
+	"  -w, --write FILE     write packets to FILE ('-': standard output) instead of\n"
+	"                       printing one line per packet\n"
+	"  -s, --snaplen N      bytes to keep of each packet (default: the interface MTU\n"
+	"                       plus 22 bytes of headers; at most 65535)\n"
+	"  -c, --count N        stop after N packets\n"
+	"      --pcapng         write pcapng instead of pcap\n"
+	"  -d, --duration S     stop after S seconds\n"
+	"  -m, --mode MODE      native or generic XDP, or tc (default: native, else generic)\n"
+	"  -B, --buffer-size K  ring buffer size in KiB (power of two, default 4096)\n"
+	"      --force          replace an XDP program someone else attached\n"
+	"  -h, --help           this help\n"
+	"  EXPRESSION           tcpdump filter (pcap-filter(7)); default: every packet\n";
+
+enum { OPT_PCAPNG = 256, OPT_FORCE };
+
+struct capture {
+	struct pl_pcap_writer *w; /* NULL: print lines */
+	FILE *text;
+	__s64 to_unix;
+	__u64 count, limit;
+	int err;
+};
+
+static int on_packet(void *ctx, void *data, size_t size)
+{
+	struct capture *c = ctx;
+	const struct pl_pkt_event *ev = data;
+
+	if (size < sizeof(*ev) || ev->type != PL_EV_PACKET || c->err)
+		return 0;
+	if (c->limit && c->count >= c->limit)
+		return 1; /* stop consuming: -c reached */
+	if (ev->cap_len > size - sizeof(*ev))
+		return 0;
+	if (c->w)
+		c->err = pl_pcap_writer_write(c->w, ev + 1, ev->cap_len, ev->wire_len,
+					      ev->ts_ns + c->to_unix);
+	else
+		pl_pkt_line(c->text, (const uint8_t *)(ev + 1), ev->cap_len, ev->wire_len,
+			    ev->ts_ns + c->to_unix);
+	c->count++;
+	return c->err;
+}
+
+static unsigned int default_snaplen(const char *ifname)
+{
+	struct ifreq ifr = {};
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	unsigned int mtu = 1500;
+
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (fd >= 0 && !ioctl(fd, SIOCGIFMTU, &ifr))
+		mtu = ifr.ifr_mtu;
+	if (fd >= 0)
+		close(fd);
+	/* Ethernet header and two VLAN tags on top of the MTU. */
+	return mtu + 22 > PL_SNAPLEN_MAX ? PL_SNAPLEN_MAX : mtu + 22;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
 
 int cmd_capture(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "pktlens: capture is being written\n");
-	return PL_EXIT_FAIL;
+	static const struct option opts[] = {
+		{ "interface", required_argument, NULL, 'i' },
+		{ "write", required_argument, NULL, 'w' },
+		{ "snaplen", required_argument, NULL, 's' },
+		{ "count", required_argument, NULL, 'c' },
+		{ "pcapng", no_argument, NULL, OPT_PCAPNG },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "mode", required_argument, NULL, 'm' },
+		{ "buffer-size", required_argument, NULL, 'B' },
+		{ "force", no_argument, NULL, OPT_FORCE },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct pl_dp_opts o = { .mode = PL_MODE_AUTO, .flows = false,
+				.filter_linktype = PL_LINKTYPE_ETHERNET };
+	unsigned int snaplen = 0, count = 0, bufk = 4096;
+	struct capture cap = { .text = stdout };
+	struct ring_buffer *rb = NULL;
+	struct pl_stats st = {};
+	struct pl_dp dp = {};
+	const char *out = NULL;
+	bool pcapng = false;
+	double duration = 0, t0;
+	int c, rc = PL_EXIT_FAIL, err;
+	char *expr;
+
+	while ((c = getopt_long(argc, argv, "+i:w:s:c:d:m:B:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'i': o.ifname = optarg; break;
+		case 'w': out = optarg; break;
+		case 's':
+			if (pl_parse_u32("-s", optarg, 1, PL_SNAPLEN_MAX, &snaplen))
+				return PL_EXIT_USAGE;
+			break;
+		case 'c':
+			if (pl_parse_u32("-c", optarg, 1, 0xffffffffu, &count))
+				return PL_EXIT_USAGE;
+			break;
+		case OPT_PCAPNG: pcapng = true; break;
+		case 'd':
+			if (pl_parse_seconds("--duration", optarg, &duration))
+				return PL_EXIT_USAGE;
+			break;
+		case 'm':
+			if (pl_mode_parse(optarg, &o.mode)) {
+				pl_warn("invalid --mode '%s': expected native, generic or tc", optarg);
+				return PL_EXIT_USAGE;
+			}
+			break;
+		case 'B':
+			if (pl_parse_u32("-B", optarg, 4, 1u << 20, &bufk))
+				return PL_EXIT_USAGE;
+			if (bufk & (bufk - 1)) {
+				pl_warn("invalid value '%s' for -B: the ring buffer size must be a "
+					"power of two (KiB), e.g. 4096",
+					optarg);
+				return PL_EXIT_USAGE;
+			}
+			break;
+		case OPT_FORCE: o.force = true; break;
+		case 'h': fputs(usage, stdout); return PL_EXIT_OK;
+		default: fputs(usage, stderr); return PL_EXIT_USAGE;
+		}
+	}
+	if (!o.ifname) {
+		pl_warn("capture needs an interface: -i IF");
+		fputs(usage, stderr);
+		return PL_EXIT_USAGE;
+	}
+	expr = pl_join_args(argc, argv, optind);
+	if (pl_require_root("capture")) {
+		free(expr);
+		return PL_EXIT_FAIL;
+	}
+	pl_signals_install();
+	if (!snaplen)
+		snaplen = default_snaplen(o.ifname);
+	o.snaplen = snaplen;
+	o.ringbuf_bytes = bufk * 1024;
+	o.filter = expr;
+	/* With -w - the packets own stdout: messages and counts go to stderr. */
+	if (out && !strcmp(out, "-"))
+		cap.text = stderr;
+	cap.limit = count;
+
+	err = pl_dp_load(&dp, &o);
+	if (err) {
+		rc = err == -EINVAL && expr ? PL_EXIT_USAGE : PL_EXIT_FAIL;
+		goto out;
+	}
+	if (out && pl_pcap_writer_open(&cap.w, out, pcapng, snaplen, o.ifname))
+		goto out;
+	rb = ring_buffer__new(dp.events_fd, on_packet, &cap, NULL);
+	if (!rb) {
+		pl_warn("cannot open the ring buffer: %s", strerror(errno));
+		goto out;
+	}
+	if (pl_dp_attach(&dp, &o))
+		goto out;
+	cap.to_unix = pl_time_mono_to_unix();
+	fprintf(stderr, "pktlens: capturing on %s in %s mode, snaplen %u%s%s\n", dp.ifname,
+		pl_mode_name(dp.mode), snaplen, expr ? ", filter: " : "", expr ? expr : "");
+
+	t0 = now_s();
+	rc = PL_EXIT_OK;
+	while (!pl_stop && !cap.err && !(count && cap.count >= count)) {
+		err = ring_buffer__poll(rb, 100);
+		if (err < 0 && err != -EINTR) {
+			pl_warn("reading the ring buffer failed: %s", strerror(-err));
+			rc = PL_EXIT_FAIL;
+			break;
+		}
+		if (duration && now_s() - t0 >= duration)
+			break;
+		if (if_nametoindex(dp.ifname) != (unsigned int)dp.ifindex) {
+			pl_warn("interface %s disappeared; stopping", dp.ifname);
+			dp.attached = false;
+			rc = PL_EXIT_FAIL;
+			break;
+		}
+	}
+	/* Stop the copies, then drain what is already in the ring. */
+	pl_dp_detach(&dp);
+	if (!(count && cap.count >= count))
+		ring_buffer__consume(rb);
+	pl_stats_read(dp.stats_fd, &st);
+	if (cap.err)
+		rc = PL_EXIT_FAIL;
+	fflush(cap.text);
+	fprintf(stderr, "%llu packets captured\n", (unsigned long long)cap.count);
+	fprintf(stderr, "%llu packets matched in kernel\n", (unsigned long long)st.packets);
+	fprintf(stderr, "%llu lost in ring buffer\n", (unsigned long long)st.capture_lost);
+out:
+	ring_buffer__free(rb);
+	pl_dp_close(&dp);
+	if (pl_pcap_writer_close(cap.w))
+		rc = PL_EXIT_FAIL;
+	free(expr);
+	return rc;
 }

@@ -57,6 +57,7 @@
 #include <unistd.h>
 #include <linux/pkt_cls.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 
 _Static_assert(sizeof(struct pcap_bpf_insn) == sizeof(struct sock_filter),
 	       "libpcap and kernel classic instructions differ");
@@ -157,7 +158,29 @@ enum {
 
 #define MAX_DIRECT_OFF 0xffff /* verifier's MAX_PACKET_OFF */
 
-enum target_kind { TGT_CLASSIC, TGT_MATCH, TGT_NOMATCH };
+/*
+ * Programs with backward jumps (libpcap emits them for "protochain") run as a
+ * bpf_loop() callback: the callback holds the whole classic program, and each backward
+ * jump saves A and X in the loop state, sets the resume point and returns 0 (next
+ * iteration); RET stores the verdict and returns 1 (stop). At most LOOP_BUDGET
+ * backward jumps per packet, then no match. Loop state, on the main program's stack:
+ */
+#define LOOP_BUDGET 16384
+#define ST_BASE (-128)
+#define ST_CTX 0     /* u64: ctx pointer */
+#define ST_A 8
+#define ST_X 12
+#define ST_LEN 16
+#define ST_PC 20     /* classic index to resume at */
+#define ST_RESULT 24 /* 1 = match */
+#define ST_MEM(i) (32 + 4 * (int)(i))
+
+enum target_kind {
+	TGT_CLASSIC,
+	TGT_MATCH, TGT_NOMATCH,       /* main program's epilogue */
+	TGT_CB_MATCH, TGT_CB_NOMATCH, /* the loop callback's epilogue */
+	TGT_CB_START,                 /* ld_imm64 of the callback (imm, not off) */
+};
 
 struct fixup {
 	size_t at;            /* index of the jump instruction */
@@ -172,7 +195,9 @@ struct emitter {
 	size_t nfx, capfx;
 	bool oom;
 	const struct pl_filter_opts *o;
-	bool used_match, used_nomatch;
+	bool used_match, used_nomatch, used_cb_match, used_cb_nomatch;
+	bool loop_mode; /* the classic program runs in a bpf_loop() callback */
+	bool in_cb;     /* emitting the callback: r9 = loop state, no RLEN */
 };
 
 static struct bpf_insn mk(__u8 code, __u8 dst, __u8 src, __s16 off, __s32 imm)
@@ -218,6 +243,10 @@ static void add_fixup(struct emitter *e, size_t at, enum target_kind kind, size_
 		e->fx = nf;
 		e->capfx = nc;
 	}
+	if (e->in_cb && kind == TGT_MATCH)
+		kind = TGT_CB_MATCH;
+	else if (e->in_cb && kind == TGT_NOMATCH)
+		kind = TGT_CB_NOMATCH;
 	e->fx[e->nfx].at = at;
 	e->fx[e->nfx].kind = kind;
 	e->fx[e->nfx].target = target;
@@ -226,6 +255,10 @@ static void add_fixup(struct emitter *e, size_t at, enum target_kind kind, size_
 		e->used_match = true;
 	else if (kind == TGT_NOMATCH)
 		e->used_nomatch = true;
+	else if (kind == TGT_CB_MATCH)
+		e->used_cb_match = true;
+	else if (kind == TGT_CB_NOMATCH)
+		e->used_cb_nomatch = true;
 }
 
 /* Instruction constructors (names follow the kernel's internal macros). */
@@ -459,68 +492,111 @@ static bool is_load_pkt(__u16 code)
 	}
 }
 
-/*
- * Validate the classic program and compute reachability, scratch slots and len use.
- * Returns 0 or a negative errno with the message set.
- */
-static int analyse(const struct sock_fprog *p, bool *reach, unsigned int *memmask, bool *uses_len,
-		   struct tctx *t)
-{
-	size_t len = p->len;
+struct analysis {
+	bool *reach;          /* reachable from instruction 0 */
+	bool *entry;          /* target of a backward jump (a loop resume point) */
+	unsigned int memmask; /* scratch slots used */
+	bool uses_len;
+	bool has_back;        /* some backward jump: loop mode */
+};
 
-	memset(reach, 0, len);
-	reach[0] = true;
-	*memmask = 0;
-	*uses_len = false;
-	for (size_t i = 0; i < len; i++) {
+/* Successor of a jump: i + 1 + off, or SIZE_MAX when outside [0, len). */
+static size_t jump_dest(size_t i, long long off, size_t len)
+{
+	long long d = (long long)i + 1 + off;
+
+	return d < 0 || d >= (long long)len ? SIZE_MAX : (size_t)d;
+}
+
+/*
+ * Validate the classic program and compute reachability (a work list: backward jumps
+ * exist), loop entries, scratch slots and len use. Returns 0 or a negative errno with
+ * the message set.
+ */
+static int analyse(const struct sock_fprog *p, struct analysis *a, struct tctx *t)
+{
+	size_t len = p->len, *work, nwork = 0;
+	int ret = 0;
+
+	work = malloc(len * sizeof(*work));
+	if (!work) {
+		set_err(t->err, t->errlen, "out of memory");
+		return -ENOMEM;
+	}
+	memset(a->reach, 0, len);
+	memset(a->entry, 0, len);
+	a->memmask = 0;
+	a->uses_len = false;
+	a->has_back = false;
+	a->reach[0] = true;
+	work[nwork++] = 0;
+
+#define SUCC(d)                                                                            \
+	do {                                                                               \
+		size_t d_ = (d);                                                           \
+		if (d_ == SIZE_MAX) {                                                      \
+			insn_err(t, i, in, "jump outside the program");                   \
+			ret = -EINVAL;                                                     \
+			goto out;                                                          \
+		}                                                                          \
+		if (!a->reach[d_]) {                                                       \
+			a->reach[d_] = true;                                               \
+			work[nwork++] = d_;                                                \
+		}                                                                          \
+	} while (0)
+
+	while (nwork) {
+		size_t i = work[--nwork];
 		const struct sock_filter *in = &p->filter[i];
-		size_t rest = len - i - 1; /* instructions after this one */
 		__u16 c = in->code;
 
-		if (!reach[i])
-			continue;
 		switch (c) {
 		case BPF_RET | BPF_K:
 		case BPF_RET | BPF_A:
 			continue; /* no successor */
 		case BPF_JMP | BPF_JA:
-			if (in->k >= rest) {
-				insn_err(t, i, in, "jump beyond the end of the program");
-				return -EINVAL;
+			/* libpcap's interpreter sign-extends k (protochain jumps back) */
+			if ((__s32)in->k < 0) {
+				size_t d = jump_dest(i, (__s32)in->k, len);
+
+				a->has_back = true;
+				if (d != SIZE_MAX)
+					a->entry[d] = true;
+				SUCC(d);
+			} else {
+				SUCC(jump_dest(i, in->k, len));
 			}
-			reach[i + 1 + in->k] = true;
 			continue;
 		case BPF_JMP | BPF_JEQ | BPF_K: case BPF_JMP | BPF_JGT | BPF_K:
 		case BPF_JMP | BPF_JGE | BPF_K: case BPF_JMP | BPF_JSET | BPF_K:
 		case BPF_JMP | BPF_JEQ | BPF_X: case BPF_JMP | BPF_JGT | BPF_X:
 		case BPF_JMP | BPF_JGE | BPF_X: case BPF_JMP | BPF_JSET | BPF_X:
-			if (in->jt >= rest || in->jf >= rest) {
-				insn_err(t, i, in, "jump beyond the end of the program");
-				return -EINVAL;
-			}
-			reach[i + 1 + in->jt] = true;
-			reach[i + 1 + in->jf] = true;
+			SUCC(jump_dest(i, in->jt, len));
+			SUCC(jump_dest(i, in->jf, len));
 			continue;
 		case BPF_LD | BPF_MEM: case BPF_LDX | BPF_MEM: case BPF_ST: case BPF_STX:
 			if (in->k >= BPF_MEMWORDS) {
 				insn_err(t, i, in, "scratch memory index out of range (0..15)");
-				return -EINVAL;
+				ret = -EINVAL;
+				goto out;
 			}
-			*memmask |= 1u << in->k;
+			a->memmask |= 1u << in->k;
 			break;
 		case BPF_LD | BPF_W | BPF_LEN: case BPF_LDX | BPF_W | BPF_LEN:
-			*uses_len = true;
+			a->uses_len = true;
 			break;
 		case BPF_ALU | BPF_DIV | BPF_K: case BPF_ALU | BPF_MOD | BPF_K:
 			if (in->k == 0) {
 				insn_err(t, i, in, "division by constant zero");
-				return -EINVAL;
+				ret = -EINVAL;
+				goto out;
 			}
 			break;
 		case BPF_ALU | BPF_LSH | BPF_K: case BPF_ALU | BPF_RSH | BPF_K:
 			if (in->k >= 32) {
 				insn_err(t, i, in, "shift by constant >= 32");
-				return -EINVAL;
+				ret = -EINVAL;
+				goto out;
 			}
 			break;
 		case BPF_ALU | BPF_ADD | BPF_K: case BPF_ALU | BPF_SUB | BPF_K:
@@ -541,24 +617,30 @@ static int analyse(const struct sock_fprog *p, bool *reach, unsigned int *memmas
 				if ((__s32)in->k < 0) {
 					insn_err(t, i, in,
 						 "Linux ancillary / negative-offset load (SKF_AD_OFF, SKF_NET_OFF, SKF_LL_OFF) is not supported");
-					return -EOPNOTSUPP;
+					ret = -EOPNOTSUPP;
+					goto out;
 				}
 				break;
 			}
 			insn_err(t, i, in, "unsupported classic instruction");
-			return -EOPNOTSUPP;
+			ret = -EOPNOTSUPP;
+			goto out;
 		}
 		/* falls through to the next instruction */
-		if (rest == 0) {
+		if (i + 1 >= len) {
 			insn_err(t, i, in, "program does not end with a return");
-			return -EINVAL;
+			ret = -EINVAL;
+			goto out;
 		}
-		reach[i + 1] = true;
+		SUCC(i + 1);
 	}
-	return 0;
+#undef SUCC
+out:
+	free(work);
+	return ret;
 }
 
-/* Conditional jump opcodes: classic op -> eBPF op, and the inverse (0 if none). */
+/* Conditional jump opcodes: the inverse (0 if none). */
 static __u8 jmp_inverse(__u8 op)
 {
 	switch (op) {
@@ -633,19 +715,12 @@ static void emit_alu(struct emitter *e, const struct sock_filter *in)
 	}
 }
 
-static void emit_prologue(struct emitter *e, unsigned int memmask, bool uses_len)
+/* w9 = wire length (r1-r5, r0 clobbered); may jump to "no match". */
+static void emit_wirelen(struct emitter *e)
 {
 	const struct pl_filter_opts *o = e->o;
 	size_t j;
 
-	mov64_reg(e, RCTX, R1);
-	mov32_imm(e, RA, 0);
-	mov32_imm(e, RX, 0);
-	for (unsigned int i = 0; i < BPF_MEMWORDS; i++)
-		if (memmask & (1u << i))
-			st_imm(e, BPF_W, R10, (__s16)STK_MEM(i), 0);
-	if (!uses_len)
-		return;
 	if (o->wirelen == PL_WIRELEN_MAP) {
 		st_imm(e, BPF_W, R10, STK_KEY, 0);
 		ld_map_fd(e, R1, o->wirelen_map_fd);
@@ -663,6 +738,92 @@ static void emit_prologue(struct emitter *e, unsigned int memmask, bool uses_len
 	} else {
 		ldx(e, BPF_W, RLEN, RCTX, (__s16)offsetof(struct __sk_buff, len));
 	}
+}
+
+/* Straight mode: the classic program is the main program's body. */
+static void emit_prologue(struct emitter *e, const struct analysis *a)
+{
+	mov64_reg(e, RCTX, R1);
+	mov32_imm(e, RA, 0);
+	mov32_imm(e, RX, 0);
+	for (unsigned int i = 0; i < BPF_MEMWORDS; i++)
+		if (a->memmask & (1u << i))
+			st_imm(e, BPF_W, R10, (__s16)STK_MEM(i), 0);
+	if (a->uses_len)
+		emit_wirelen(e);
+}
+
+/*
+ * Loop mode, main program: set up the loop state, run the callback with bpf_loop(),
+ * then go to match / no match on the stored result.
+ */
+static void emit_loop_main(struct emitter *e, const struct analysis *a)
+{
+	size_t at, j;
+
+	mov64_reg(e, RCTX, R1);
+	stx(e, BPF_DW, R10, RCTX, ST_BASE + ST_CTX);
+	st_imm(e, BPF_W, R10, ST_BASE + ST_A, 0);
+	st_imm(e, BPF_W, R10, ST_BASE + ST_X, 0);
+	st_imm(e, BPF_W, R10, ST_BASE + ST_PC, 0);
+	st_imm(e, BPF_W, R10, ST_BASE + ST_RESULT, 0);
+	for (unsigned int i = 0; i < BPF_MEMWORDS; i++)
+		if (a->memmask & (1u << i))
+			st_imm(e, BPF_W, R10, (__s16)(ST_BASE + ST_MEM(i)), 0);
+	if (a->uses_len) {
+		emit_wirelen(e);
+		stx(e, BPF_W, R10, RLEN, ST_BASE + ST_LEN);
+	}
+	mov64_imm(e, R1, LOOP_BUDGET);
+	at = emit(e, mk(BPF_LD | BPF_DW | BPF_IMM, R2, BPF_PSEUDO_FUNC, 0, 0));
+	emit(e, mk(0, 0, 0, 0, 0));
+	add_fixup(e, at, TGT_CB_START, 0);
+	mov64_reg(e, R3, R10);
+	add64_imm(e, R3, ST_BASE);
+	mov64_imm(e, R4, 0);
+	call(e, BPF_FUNC_loop);
+	ldx(e, BPF_W, R1, R10, ST_BASE + ST_RESULT);
+	j = jmp_local(e, BPF_JMP32 | BPF_JEQ | BPF_K, R1, 0, 0);
+	ja_to(e, TGT_MATCH, 0);
+	patch_here(e, j);
+	ja_to(e, TGT_NOMATCH, 0);
+}
+
+/* Loop mode, callback entry: r9 = state, restore ctx, A, X, dispatch on the pc. */
+static void emit_loop_cb_entry(struct emitter *e, const struct analysis *a, size_t len)
+{
+	mov64_reg(e, R9, R2);
+	ldx(e, BPF_DW, RCTX, R9, ST_CTX);
+	ldx(e, BPF_W, RA, R9, ST_A);
+	ldx(e, BPF_W, RX, R9, ST_X);
+	ldx(e, BPF_W, R1, R9, ST_PC);
+	for (size_t i = 1; i < len; i++) {
+		if (a->entry[i] && a->reach[i]) {
+			size_t at = emit(e, mk(BPF_JMP32 | BPF_JEQ | BPF_K, R1, 0, 0, (__s32)i));
+
+			add_fixup(e, at, TGT_CLASSIC, i);
+		}
+	}
+	/* pc 0 (or anything else: cannot happen) starts at instruction 0, emitted next */
+}
+
+static void emit_mem(struct emitter *e, bool store, int reg, __u32 k)
+{
+	int base = e->in_cb ? R9 : R10;
+	__s16 off = (__s16)(e->in_cb ? ST_MEM(k) : STK_MEM(k));
+
+	if (store)
+		stx(e, BPF_W, base, reg, off);
+	else
+		ldx(e, BPF_W, reg, base, off);
+}
+
+static void emit_len(struct emitter *e, int dst)
+{
+	if (e->in_cb)
+		ldx(e, BPF_W, dst, R9, ST_LEN);
+	else
+		mov32_reg(e, dst, RLEN);
 }
 
 static void emit_insn(struct emitter *e, const struct sock_filter *in, size_t i)
@@ -692,19 +853,27 @@ static void emit_insn(struct emitter *e, const struct sock_filter *in, size_t i)
 		emit(e, mk(BPF_ALU | BPF_AND | BPF_K, RX, 0, 0, 0xf));
 		emit(e, mk(BPF_ALU | BPF_LSH | BPF_K, RX, 0, 0, 2));
 		break;
-	case BPF_LD | BPF_W | BPF_LEN: mov32_reg(e, RA, RLEN); break;
-	case BPF_LDX | BPF_W | BPF_LEN: mov32_reg(e, RX, RLEN); break;
+	case BPF_LD | BPF_W | BPF_LEN: emit_len(e, RA); break;
+	case BPF_LDX | BPF_W | BPF_LEN: emit_len(e, RX); break;
 	case BPF_LD | BPF_IMM: mov32_imm(e, RA, in->k); break;
 	case BPF_LDX | BPF_IMM: mov32_imm(e, RX, in->k); break;
-	case BPF_LD | BPF_MEM: ldx(e, BPF_W, RA, R10, (__s16)STK_MEM(in->k)); break;
-	case BPF_LDX | BPF_MEM: ldx(e, BPF_W, RX, R10, (__s16)STK_MEM(in->k)); break;
-	case BPF_ST: stx(e, BPF_W, R10, RA, (__s16)STK_MEM(in->k)); break;
-	case BPF_STX: stx(e, BPF_W, R10, RX, (__s16)STK_MEM(in->k)); break;
+	case BPF_LD | BPF_MEM: emit_mem(e, false, RA, in->k); break;
+	case BPF_LDX | BPF_MEM: emit_mem(e, false, RX, in->k); break;
+	case BPF_ST: emit_mem(e, true, RA, in->k); break;
+	case BPF_STX: emit_mem(e, true, RX, in->k); break;
 	case BPF_MISC | BPF_TAX: mov32_reg(e, RX, RA); break;
 	case BPF_MISC | BPF_TXA: mov32_reg(e, RA, RX); break;
 	case BPF_JMP | BPF_JA:
-		if (in->k)
+		if ((__s32)in->k < 0) {
+			/* backward (loop mode): save A and X, resume at the target */
+			stx(e, BPF_W, R9, RA, ST_A);
+			stx(e, BPF_W, R9, RX, ST_X);
+			st_imm(e, BPF_W, R9, ST_PC, (__s32)(i + 1 + (long long)(__s32)in->k));
+			mov64_imm(e, R0, 0);
+			exit_insn(e);
+		} else if (in->k) {
 			ja_to(e, TGT_CLASSIC, i + 1 + in->k);
+		}
 		break;
 	default:
 		if (BPF_CLASS(c) == BPF_JMP)
@@ -750,14 +919,31 @@ static void emit_epilogue(struct emitter *e, size_t *l_match, size_t *l_nomatch)
 	}
 }
 
+/* Loop mode, callback epilogue: store the verdict, stop the loop. */
+static void emit_cb_epilogue(struct emitter *e, size_t *l_match, size_t *l_nomatch)
+{
+	*l_match = *l_nomatch = SIZE_MAX;
+	if (e->used_cb_match) {
+		*l_match = e->n;
+		st_imm(e, BPF_W, R9, ST_RESULT, 1);
+		mov64_imm(e, R0, 1);
+		exit_insn(e);
+	}
+	if (e->used_cb_nomatch) {
+		*l_nomatch = e->n;
+		mov64_imm(e, R0, 1);
+		exit_insn(e);
+	}
+}
+
 int pl_filter_translate(const struct sock_fprog *cbpf, const struct pl_filter_opts *o,
 			struct bpf_insn **insns, size_t *cnt, char *err, size_t errlen)
 {
 	struct emitter e;
 	struct tctx t = { .err = err, .errlen = errlen };
-	size_t len, *start = NULL, l_match, l_nomatch;
-	bool *reach = NULL, uses_len;
-	unsigned int memmask;
+	struct analysis a = { 0 };
+	size_t len, *start = NULL, l_match, l_nomatch, l_cb_match = SIZE_MAX;
+	size_t l_cb_nomatch = SIZE_MAX, l_cb_start = SIZE_MAX;
 	int ret;
 
 	if (insns)
@@ -779,31 +965,44 @@ int pl_filter_translate(const struct sock_fprog *cbpf, const struct pl_filter_op
 	len = cbpf->len;
 	memset(&e, 0, sizeof(e));
 	e.o = o;
-	reach = malloc(len * sizeof(*reach));
+	a.reach = malloc(len * sizeof(*a.reach));
+	a.entry = malloc(len * sizeof(*a.entry));
 	start = malloc((len + 1) * sizeof(*start));
-	if (!reach || !start) {
+	if (!a.reach || !a.entry || !start) {
 		set_err(err, errlen, "out of memory");
 		ret = -ENOMEM;
 		goto out;
 	}
-	ret = analyse(cbpf, reach, &memmask, &uses_len, &t);
+	ret = analyse(cbpf, &a, &t);
 	if (ret)
 		goto out;
-	if (uses_len && o->wirelen == PL_WIRELEN_MAP &&
+	if (a.uses_len && o->wirelen == PL_WIRELEN_MAP &&
 	    (o->wirelen_map_fd < 0 || o->wirelen_off > (__u32)SHRT_MAX - 4)) {
 		set_err(err, errlen, "PL_WIRELEN_MAP needs a map fd and an offset < 32764");
 		ret = -EINVAL;
 		goto out;
 	}
 
-	emit_prologue(&e, memmask, uses_len);
+	e.loop_mode = a.has_back;
+	if (e.loop_mode) {
+		emit_loop_main(&e, &a);
+		emit_epilogue(&e, &l_match, &l_nomatch);
+		l_cb_start = e.n;
+		e.in_cb = true;
+		emit_loop_cb_entry(&e, &a, len);
+	} else {
+		emit_prologue(&e, &a);
+	}
 	for (size_t i = 0; i < len; i++) {
 		start[i] = e.n;
-		if (reach[i])
+		if (a.reach[i])
 			emit_insn(&e, &cbpf->filter[i], i);
 	}
 	start[len] = e.n;
-	emit_epilogue(&e, &l_match, &l_nomatch);
+	if (e.loop_mode)
+		emit_cb_epilogue(&e, &l_cb_match, &l_cb_nomatch);
+	else
+		emit_epilogue(&e, &l_match, &l_nomatch);
 	if (e.oom) {
 		set_err(err, errlen, "out of memory");
 		ret = -ENOMEM;
@@ -814,11 +1013,21 @@ int pl_filter_translate(const struct sock_fprog *cbpf, const struct pl_filter_op
 	for (size_t f = 0; f < e.nfx; f++) {
 		struct fixup *fx = &e.fx[f];
 		struct bpf_insn *j = &e.v[fx->at];
-		size_t dest = fx->kind == TGT_CLASSIC ? start[fx->target]
-			      : fx->kind == TGT_MATCH ? l_match : l_nomatch;
-		long long d = (long long)dest - (long long)fx->at - 1;
+		size_t dest;
+		long long d;
 
-		if (d >= SHRT_MIN && d <= SHRT_MAX) {
+		switch (fx->kind) {
+		case TGT_CLASSIC: dest = start[fx->target]; break;
+		case TGT_MATCH: dest = l_match; break;
+		case TGT_NOMATCH: dest = l_nomatch; break;
+		case TGT_CB_MATCH: dest = l_cb_match; break;
+		case TGT_CB_NOMATCH: dest = l_cb_nomatch; break;
+		default: dest = l_cb_start; break;
+		}
+		d = (long long)dest - (long long)fx->at - 1;
+		if (fx->kind == TGT_CB_START) {
+			j->imm = (__s32)d;
+		} else if (d >= SHRT_MIN && d <= SHRT_MAX) {
 			j->off = (__s16)d;
 		} else if (j->code == (BPF_JMP | BPF_JA) && d >= INT_MIN && d <= INT_MAX) {
 			j->code = BPF_JMP32 | BPF_JA; /* gotol */
@@ -838,7 +1047,8 @@ int pl_filter_translate(const struct sock_fprog *cbpf, const struct pl_filter_op
 out:
 	free(e.v);
 	free(e.fx);
-	free(reach);
+	free(a.reach);
+	free(a.entry);
 	free(start);
 	return ret;
 }
@@ -846,12 +1056,99 @@ out:
 /* ---------------------------------------------------------------------------------- */
 /* Loading                                                                             */
 
+/*
+ * Subprograms (the bpf_loop() callback of loop mode) need BTF func_info: find their
+ * starts (targets of BPF_PSEUDO_FUNC / BPF_PSEUDO_CALL) and describe every function as
+ * a static "int f(void *)" / "int f(int, void *)". Returns the number of functions
+ * (1 without subprograms), with *btfp and info[] filled when > 1; negative errno.
+ */
+#define MAX_FUNCS 8
+static int make_func_info(const struct bpf_insn *insns, size_t cnt, struct btf **btfp,
+			  struct bpf_func_info *info)
+{
+	__u32 starts[MAX_FUNCS];
+	int n = 1, t_int, t_ptr, t_main, t_cb, ret;
+	struct btf *btf;
+
+	starts[0] = 0;
+	for (size_t i = 0; i < cnt; i++) {
+		const struct bpf_insn *in = &insns[i];
+		bool fn = (in->code == (BPF_LD | BPF_DW | BPF_IMM) && in->src_reg == BPF_PSEUDO_FUNC) ||
+			  (in->code == (BPF_JMP | BPF_CALL) && in->src_reg == BPF_PSEUDO_CALL);
+		long long d;
+		int j;
+
+		if (!fn)
+			continue;
+		d = (long long)i + 1 + in->imm;
+		if (d <= 0 || d >= (long long)cnt)
+			return -EINVAL;
+		for (j = 0; j < n && starts[j] != (__u32)d; j++)
+			;
+		if (j < n)
+			continue;
+		if (n == MAX_FUNCS)
+			return -E2BIG;
+		/* keep sorted */
+		for (j = n; j > 0 && starts[j - 1] > (__u32)d; j--)
+			starts[j] = starts[j - 1];
+		starts[j] = (__u32)d;
+		n++;
+	}
+	*btfp = NULL;
+	if (n == 1)
+		return 1;
+	btf = btf__new_empty();
+	if (!btf)
+		return -ENOMEM;
+	t_int = btf__add_int(btf, "int", 4, BTF_INT_SIGNED);
+	t_ptr = btf__add_ptr(btf, 0);
+	t_main = btf__add_func_proto(btf, t_int);
+	ret = t_int < 0 ? t_int : t_ptr < 0 ? t_ptr : t_main;
+	if (ret >= 0)
+		ret = btf__add_func_param(btf, "ctx", t_ptr);
+	if (ret >= 0)
+		ret = btf__add_func(btf, "pl_filter", BTF_FUNC_STATIC, t_main);
+	if (ret >= 0)
+		info[0].type_id = (__u32)ret;
+	t_cb = ret >= 0 ? btf__add_func_proto(btf, t_int) : ret;
+	ret = t_cb;
+	if (ret >= 0)
+		ret = btf__add_func_param(btf, "index", t_int);
+	if (ret >= 0)
+		ret = btf__add_func_param(btf, "state", t_ptr);
+	for (int f = 1; f < n && ret >= 0; f++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "pl_filter_sub%d", f);
+		ret = btf__add_func(btf, name, BTF_FUNC_STATIC, t_cb);
+		info[f].type_id = (__u32)ret;
+	}
+	if (ret >= 0)
+		ret = btf__load_into_kernel(btf);
+	if (ret < 0) {
+		btf__free(btf);
+		return ret;
+	}
+	for (int f = 0; f < n; f++)
+		info[f].insn_off = starts[f];
+	*btfp = btf;
+	return n;
+}
+
 int pl_filter_load(const struct bpf_insn *insns, size_t cnt, enum pl_filter_hook hook,
 		   __u32 prog_flags, char *log, size_t loglen)
 {
+	struct bpf_func_info finfo[MAX_FUNCS];
+	struct btf *btf = NULL;
+	int nfuncs;
+
 	enum bpf_prog_type type = hook == PL_FILTER_XDP ? BPF_PROG_TYPE_XDP
 							: BPF_PROG_TYPE_SCHED_CLS;
-	LIBBPF_OPTS(bpf_prog_load_opts, opts, .prog_flags = prog_flags);
+	/* A tail-call target must match its caller's expected attach type too (libbpf
+	 * loads SEC("xdp") programs as BPF_XDP), so declare the same. */
+	LIBBPF_OPTS(bpf_prog_load_opts, opts, .prog_flags = prog_flags,
+		    .expected_attach_type = hook == PL_FILTER_XDP ? BPF_XDP : 0);
 	char *buf = log;
 	size_t buflen = loglen;
 	int fd, err;
@@ -862,18 +1159,31 @@ int pl_filter_load(const struct bpf_insn *insns, size_t cnt, enum pl_filter_hook
 		set_err(log, loglen, "no instructions");
 		return -EINVAL;
 	}
+	memset(finfo, 0, sizeof(finfo));
+	nfuncs = make_func_info(insns, cnt, &btf, finfo);
+	if (nfuncs < 0) {
+		set_err(log, loglen, "BTF for the subprograms: %s", strerror(-nfuncs));
+		return nfuncs;
+	}
+	if (btf) {
+		opts.prog_btf_fd = (__u32)btf__fd(btf);
+		opts.func_info = finfo;
+		opts.func_info_cnt = (__u32)nfuncs;
+		opts.func_info_rec_size = sizeof(finfo[0]);
+	}
 	fd = bpf_prog_load(type, "pl_filter", "Dual BSD/GPL", insns, cnt, &opts);
-	if (fd >= 0)
+	if (fd >= 0 || !log || !loglen) {
+		btf__free(btf);
 		return fd;
+	}
 	err = fd;
-	if (!log || !loglen)
-		return err;
 	/* again, with the verifier log (the kernel wants at least 128 bytes) */
 	if (loglen < 128) {
 		buflen = 4096;
 		buf = malloc(buflen);
 		if (!buf) {
 			set_err(log, loglen, "bpf_prog_load: %s", strerror(-err));
+			btf__free(btf);
 			return err;
 		}
 	}
@@ -889,6 +1199,7 @@ int pl_filter_load(const struct bpf_insn *insns, size_t cnt, enum pl_filter_hook
 	} else {
 		err = fd;
 	}
+	btf__free(btf);
 	if (buf[0] == '\0')
 		snprintf(buf, buflen, "bpf_prog_load: %s", strerror(-err));
 	if (buf != log) {

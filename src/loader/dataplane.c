@@ -305,7 +305,7 @@ int pl_dp_attach(struct pl_dp *dp, const struct pl_dp_opts *o)
 	return 0;
 }
 
-static void dp_detach(struct pl_dp *dp)
+void pl_dp_detach(struct pl_dp *dp)
 {
 	int err;
 
@@ -318,8 +318,11 @@ static void dp_detach(struct pl_dp *dp)
 		LIBBPF_OPTS(bpf_tc_opts, opts, .handle = PL_TC_PRIO, .priority = PL_TC_PRIO);
 
 		err = bpf_tc_detach(&hook, &opts);
-		if (!err && dp->tc_hook_created)
+		if (!err && dp->tc_hook_created) {
+			/* Only both attach points together remove the clsact qdisc itself. */
+			hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
 			bpf_tc_hook_destroy(&hook);
+		}
 	} else {
 		LIBBPF_OPTS(bpf_xdp_attach_opts, xo, .old_prog_fd = dp->entry_fd);
 
@@ -332,7 +335,7 @@ static void dp_detach(struct pl_dp *dp)
 
 void pl_dp_close(struct pl_dp *dp)
 {
-	dp_detach(dp);
+	pl_dp_detach(dp);
 	dp_unpin(dp);
 	if (dp->stats_enable_fd >= 0)
 		close(dp->stats_enable_fd);

@@ -58,6 +58,8 @@ struct pl_dp {
 int pl_dp_load(struct pl_dp *dp, const struct pl_dp_opts *o);
 /* Attach dp->entry_fd to dp->ifindex per o->mode; tells the user the mode used. */
 int pl_dp_attach(struct pl_dp *dp, const struct pl_dp_opts *o);
+/* Remove the program from the interface (no-op if not attached); maps stay readable. */
+void pl_dp_detach(struct pl_dp *dp);
 /* Adopt maps (and the program, if present) pinned by bpftool or --pin in @dir. */
 int pl_dp_open_pinned(struct pl_dp *dp, const char *dir);
 /* Detach if attached, unpin what we pinned, free everything. Safe on a zeroed dp. */

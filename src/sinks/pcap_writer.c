@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <pcap/pcap.h>
+#include "sinks/pcap_writer.h"
+#include "util/log.h"
+
+struct pl_pcap_writer {
+	bool pcapng;
+	pcap_t *dead;       /* pcap: libpcap does the writing */
+	pcap_dumper_t *dump;
+	FILE *f;            /* pcapng: our own blocks */
+	const char *path;
+	int err;
+};
+
+/* pcapng block types and options (draft-ietf-opsawg-pcapng). */
+#define PCAPNG_SHB 0x0A0D0D0A
+#define PCAPNG_IDB 0x00000001
+#define PCAPNG_EPB 0x00000006
+#define OPT_END 0
+#define OPT_IF_NAME 2
+#define OPT_IF_TSRESOL 9
+#define OPT_SHB_USERAPPL 4
+
+static uint32_t pad4(uint32_t n)
+{
+	return (n + 3) & ~3u;
+}
+
+static void put(struct pl_pcap_writer *w, const void *p, size_t n)
+{
+	if (fwrite(p, 1, n, w->f) != n && !w->err)
+		w->err = -errno ? -errno : -EIO;
+}
+
+static void put32(struct pl_pcap_writer *w, uint32_t v)
+{
+	put(w, &v, 4);
+}
+
+static void put_opt(struct pl_pcap_writer *w, uint16_t code, const void *v, uint16_t len)
+{
+	static const uint8_t zero[4];
+
+	put(w, &code, 2);
+	put(w, &len, 2);
+	put(w, v, len);
+	put(w, zero, pad4(len) - len);
+}
+
+static uint32_t opt_size(uint32_t len)
+{
+	return 4 + pad4(len);
+}
+
+static void pcapng_header(struct pl_pcap_writer *w, uint32_t snaplen, const char *ifname)
+{
+	static const char appl[] = "pktlens " PKTLENS_VERSION;
+	uint8_t tsresol = 9; /* 10^-9 s */
+	uint32_t len;
+	uint16_t u16;
+
+	/* Section header block. */
+	len = 28 + opt_size(sizeof(appl) - 1) + 4;
+	put32(w, PCAPNG_SHB);
+	put32(w, len);
+	put32(w, 0x1A2B3C4D);
+	u16 = 1;
+	put(w, &u16, 2);
+	u16 = 0;
+	put(w, &u16, 2);
+	put32(w, 0xffffffff); /* section length unknown */
+	put32(w, 0xffffffff);
+	put_opt(w, OPT_SHB_USERAPPL, appl, sizeof(appl) - 1);
+	put_opt(w, OPT_END, NULL, 0);
+	put32(w, len);
+
+	/* Interface description block: Ethernet, the snap length, name, ns resolution. */
+	len = 20 + opt_size(strlen(ifname)) + opt_size(1) + 4;
+	put32(w, PCAPNG_IDB);
+	put32(w, len);
+	u16 = DLT_EN10MB;
+	put(w, &u16, 2);
+	u16 = 0;
+	put(w, &u16, 2);
+	put32(w, snaplen);
+	put_opt(w, OPT_IF_NAME, ifname, strlen(ifname));
+	put_opt(w, OPT_IF_TSRESOL, &tsresol, 1);
+	put_opt(w, OPT_END, NULL, 0);
+	put32(w, len);
+}
+
+int pl_pcap_writer_open(struct pl_pcap_writer **out, const char *path, bool pcapng,
+			uint32_t snaplen, const char *ifname)
+{
+	struct pl_pcap_writer *w = calloc(1, sizeof(*w));
+	int err;
+
+	if (!w)
+		return -ENOMEM;
+	w->pcapng = pcapng;
+	w->path = path;
+	if (pcapng) {
+		w->f = strcmp(path, "-") ? fopen(path, "wb") : stdout;
+		if (!w->f)
+			goto fail_errno;
+		pcapng_header(w, snaplen, ifname);
+	} else {
+		w->dead = pcap_open_dead_with_tstamp_precision(DLT_EN10MB, snaplen,
+							       PCAP_TSTAMP_PRECISION_NANO);
+		if (!w->dead) {
+			free(w);
+			return -ENOMEM;
+		}
+		w->dump = pcap_dump_open(w->dead, path);
+		if (!w->dump) {
+			pl_warn("cannot write '%s': %s", path, pcap_geterr(w->dead));
+			pcap_close(w->dead);
+			free(w);
+			return -EIO;
+		}
+	}
+	*out = w;
+	return 0;
+fail_errno:
+	err = -errno;
+	pl_warn("cannot write '%s': %s", path, strerror(-err));
+	free(w);
+	return err;
+}
+
+int pl_pcap_writer_write(struct pl_pcap_writer *w, const void *data, uint32_t caplen,
+			 uint32_t wire_len, uint64_t ts_ns)
+{
+	static const uint8_t zero[4];
+
+	if (!w->pcapng) {
+		struct pcap_pkthdr h = { .caplen = caplen, .len = wire_len };
+
+		/* With nanosecond precision libpcap reads tv_usec as nanoseconds. */
+		h.ts.tv_sec = ts_ns / 1000000000ull;
+		h.ts.tv_usec = ts_ns % 1000000000ull;
+		pcap_dump((u_char *)w->dump, &h, data);
+		return 0;
+	}
+	uint32_t len = 32 + pad4(caplen);
+
+	put32(w, PCAPNG_EPB);
+	put32(w, len);
+	put32(w, 0); /* interface 0 */
+	put32(w, ts_ns >> 32);
+	put32(w, ts_ns & 0xffffffff);
+	put32(w, caplen);
+	put32(w, wire_len);
+	put(w, data, caplen);
+	put(w, zero, pad4(caplen) - caplen);
+	put32(w, len);
+	return w->err;
+}
+
+int pl_pcap_writer_close(struct pl_pcap_writer *w)
+{
+	int err;
+
+	if (!w)
+		return 0;
+	if (w->pcapng) {
+		if (fflush(w->f) && !w->err)
+			w->err = -errno;
+		if (w->f != stdout && fclose(w->f) && !w->err)
+			w->err = -errno;
+	} else {
+		if (pcap_dump_flush(w->dump) && !w->err)
+			w->err = -EIO;
+		pcap_dump_close(w->dump);
+		pcap_close(w->dead);
+	}
+	err = w->err;
+	if (err)
+		pl_warn("writing '%s' failed: %s", w->path, strerror(-err));
+	free(w);
+	return err;
+}

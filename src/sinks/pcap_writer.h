@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * pcap_writer.h - captured packets to a pcap (libpcap, nanosecond time stamps) or
+ * pcapng file (section header, one interface description block with the interface
+ * name and nanosecond resolution, enhanced packet blocks). "-" writes to stdout.
+ */
+#ifndef PL_PCAP_WRITER_H
+#define PL_PCAP_WRITER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct pl_pcap_writer;
+
+/* Open @path for writing; *w is owned by the caller and released by _close. */
+int pl_pcap_writer_open(struct pl_pcap_writer **w, const char *path, bool pcapng,
+			uint32_t snaplen, const char *ifname);
+int pl_pcap_writer_write(struct pl_pcap_writer *w, const void *data, uint32_t caplen,
+			 uint32_t wire_len, uint64_t ts_unix_ns);
+/* Flush and close; returns a negative errno if anything could not be written. */
+int pl_pcap_writer_close(struct pl_pcap_writer *w);
+
+#endif

@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#include <arpa/inet.h>
+#include <string.h>
+#include <time.h>
+#include "analysis/names.h"
+#include "sinks/pkt_line.h"
+
+static uint16_t be16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+/* Transport part: "198.18.0.1.5000 > 198.18.0.2.80: Flags [S], length 0". */
+static void l4(FILE *f, const char *src, const char *dst, unsigned int proto, const uint8_t *p,
+	       uint32_t n, uint32_t paylen)
+{
+	char fl[16];
+
+	switch (proto) {
+	case 6:
+		if (n < 20)
+			break;
+		fprintf(f, "%s.%u > %s.%u: Flags [%s], seq %u, length %u", src, be16(p), dst,
+			be16(p + 2), pl_tcp_flags_str(p[13], fl), ntohl(*(uint32_t *)(p + 4)),
+			paylen >= (uint32_t)(p[12] >> 4) * 4 ? paylen - (p[12] >> 4) * 4 : 0);
+		return;
+	case 17:
+		if (n < 8)
+			break;
+		fprintf(f, "%s.%u > %s.%u: UDP, length %u", src, be16(p), dst, be16(p + 2),
+			paylen >= 8 ? paylen - 8 : 0);
+		return;
+	case 1:
+	case 58:
+		if (n < 4)
+			break;
+		fprintf(f, "%s > %s: %s type %u code %u, length %u", src, dst,
+			proto == 1 ? "ICMP" : "ICMP6", p[0], p[1], paylen);
+		return;
+	}
+	const char *pn = pl_proto_name(proto);
+
+	if (pn)
+		fprintf(f, "%s > %s: %s, length %u", src, dst, pn, paylen);
+	else
+		fprintf(f, "%s > %s: ip-proto-%u, length %u", src, dst, proto, paylen);
+}
+
+void pl_pkt_line(FILE *f, const uint8_t *d, uint32_t caplen, uint32_t wire_len, uint64_t ts_ns)
+{
+	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], tbuf[16];
+	time_t sec = ts_ns / 1000000000ull;
+	uint32_t off = 14;
+	uint16_t type;
+	struct tm tm;
+
+	localtime_r(&sec, &tm);
+	strftime(tbuf, sizeof(tbuf), "%H:%M:%S", &tm);
+	fprintf(f, "%s.%06u ", tbuf, (unsigned int)(ts_ns % 1000000000ull / 1000));
+	if (caplen < 14) {
+		fprintf(f, "[|ether], length %u\n", wire_len);
+		return;
+	}
+	type = be16(d + 12);
+	while ((type == 0x8100 || type == 0x88a8 || type == 0x9100) && off + 4 <= caplen) {
+		fprintf(f, "vlan %u, ", be16(d + off) & 0x0fff);
+		type = be16(d + off + 2);
+		off += 4;
+	}
+	if (type == 0x0800 && off + 20 <= caplen && (d[off] >> 4) == 4) {
+		const uint8_t *ip = d + off;
+		uint32_t hl = (ip[0] & 0x0f) * 4, tot = be16(ip + 2);
+
+		inet_ntop(AF_INET, ip + 12, src, sizeof(src));
+		inet_ntop(AF_INET, ip + 16, dst, sizeof(dst));
+		fputs("IP ", f);
+		if ((be16(ip + 6) & 0x1fff) || hl < 20 || off + hl > caplen)
+			fprintf(f, "%s > %s: %s (frag), length %u", src, dst,
+				pl_proto_name(ip[9]) ? pl_proto_name(ip[9]) : "ip", tot);
+		else
+			l4(f, src, dst, ip[9], ip + hl, caplen - off - hl, tot > hl ? tot - hl : 0);
+	} else if (type == 0x86dd && off + 40 <= caplen) {
+		const uint8_t *ip6 = d + off;
+
+		inet_ntop(AF_INET6, ip6 + 8, src, sizeof(src));
+		inet_ntop(AF_INET6, ip6 + 24, dst, sizeof(dst));
+		fputs("IP6 ", f);
+		l4(f, src, dst, ip6[6], ip6 + 40, caplen - off - 40, be16(ip6 + 4));
+	} else if (type == 0x0806 && off + 28 <= caplen) {
+		inet_ntop(AF_INET, d + off + 14, src, sizeof(src));
+		inet_ntop(AF_INET, d + off + 24, dst, sizeof(dst));
+		fprintf(f, "ARP, %s %s tell %s", be16(d + off + 6) == 1 ? "Request who-has" : "Reply",
+			dst, src);
+	} else {
+		fprintf(f, "ethertype 0x%04x", type);
+	}
+	fprintf(f, ", frame %u\n", wire_len);
+}
