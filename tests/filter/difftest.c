@@ -1,0 +1,625 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * difftest.c - differential test of the classic BPF -> eBPF translator.
+ *
+ * For every filter expression (tests/filter/expressions.txt) and every packet (all
+ * *.pcap / *.pcapng / *.cap under the directories on the command line, recursively,
+ * plus a deterministic set of generated Ethernet frames, see gen_pkts.c), the verdict
+ * of libpcap's own interpreter, pcap_offline_filter(), is compared with the verdict of
+ * the translated program loaded as XDP in verdict mode and run with
+ * BPF_PROG_TEST_RUN (data = the captured bytes, wire length = hdr.len through a
+ * one-entry array map, PL_WIRELEN_MAP). Both sides run the very same classic program
+ * (pl_filter_compile() output), compiled once per (expression, link type).
+ *
+ * Frames larger than one page: the programs are loaded with BPF_F_XDP_HAS_FRAGS, so
+ * the test run puts the bytes past ~3.5 KB into fragments; the translated loads read
+ * those with bpf_xdp_load_bytes() (see cbpf.c), so such frames are compared too.
+ * Skipped and counted: frames shorter than the 14 bytes an XDP test run accepts,
+ * frames the test run refuses (beyond 17 fragments), link types for which
+ * pcap_compile() rejects the expression, captures libpcap cannot open.
+ *
+ * Each expression is one test: it fails on any mismatch, or when the translator or
+ * the verifier rejects its program (on any link type), or when libpcap cannot compile
+ * it for Ethernet. Closing line "N passed, N failed"; exit status 1 on failure.
+ *
+ * Usage: difftest [-e EXPRFILE] [-E EXPR] [-j THREADS] [-n NGEN] [-w GEN.pcap] [-d]
+ *                 [-v] [DIR|FILE...]
+ *   without DIR: $CORPUS, else ../shared/corpus, when it exists.
+ *   -E runs just EXPR; -d prints the classic program of each expression (Ethernet);
+ *   -w writes the generated frames to a pcap file.
+ */
+#define _GNU_SOURCE
+#define bpf_insn pcap_bpf_insn
+#define bpf_program pcap_bpf_program
+#include <pcap/pcap.h>
+#undef bpf_insn
+#undef bpf_program
+
+#include "filter/cbpf.h"
+
+#include <bpf/bpf.h>
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+typedef void (*gen_pkt_fn)(void *ud, const uint8_t *data, uint32_t caplen, uint32_t len);
+void gen_pkts(unsigned int count, gen_pkt_fn fn, void *ud);
+
+#define SNAPLEN 262144
+#define XDP_MIN_FRAME 14
+#define MAX_REPORTED_MISMATCHES 20
+#define WIRELEN_OFF 8 /* a non-zero offset in the map value, like a .bss variable */
+
+struct pkt {
+	size_t off;      /* in the data arena */
+	uint32_t caplen, len;
+	uint32_t file;   /* index in files[] */
+	uint32_t index;  /* packet number in its file, from 1 */
+	atomic_int refused; /* test run refused it (errno), 0 if not */
+};
+
+struct group {
+	int linktype;
+	struct pkt *p;
+	size_t n, cap;
+};
+
+static uint8_t *arena;
+static size_t arena_n, arena_cap;
+static char **files;
+static size_t nfiles, files_cap;
+static struct group *groups;
+static size_t ngroups;
+
+static char **exprs;
+static size_t nexprs;
+
+static bool verbose, dump_classic;
+static size_t files_unopened, files_read_errors, pkts_total, pkts_short;
+
+/* results */
+struct expr_result {
+	size_t pairs, matched, skipped_compile, skipped_refused;
+	size_t mismatches;
+	bool failed;
+	char reason[512];
+};
+static struct expr_result *results;
+static atomic_size_t next_expr;
+static pthread_mutex_t report_lock = PTHREAD_MUTEX_INITIALIZER;
+static size_t mismatches_reported;
+
+static void *xrealloc(void *p, size_t n)
+{
+	void *q = realloc(p, n);
+
+	if (!q) {
+		fprintf(stderr, "difftest: out of memory\n");
+		exit(2);
+	}
+	return q;
+}
+
+static struct group *group_for(int linktype)
+{
+	for (size_t i = 0; i < ngroups; i++)
+		if (groups[i].linktype == linktype)
+			return &groups[i];
+	groups = xrealloc(groups, (ngroups + 1) * sizeof(*groups));
+	memset(&groups[ngroups], 0, sizeof(groups[0]));
+	groups[ngroups].linktype = linktype;
+	return &groups[ngroups++];
+}
+
+static uint32_t add_file(const char *name)
+{
+	if (nfiles == files_cap) {
+		files_cap = files_cap ? files_cap * 2 : 256;
+		files = xrealloc(files, files_cap * sizeof(*files));
+	}
+	files[nfiles] = strdup(name);
+	return (uint32_t)nfiles++;
+}
+
+static void add_pkt(int linktype, uint32_t file, uint32_t index, const uint8_t *data,
+		    uint32_t caplen, uint32_t len)
+{
+	struct group *g;
+	struct pkt *p;
+
+	pkts_total++;
+	if (caplen < XDP_MIN_FRAME) {
+		pkts_short++;
+		return;
+	}
+	g = group_for(linktype);
+	if (g->n == g->cap) {
+		g->cap = g->cap ? g->cap * 2 : 1024;
+		g->p = xrealloc(g->p, g->cap * sizeof(*g->p));
+	}
+	while (arena_n + caplen > arena_cap) {
+		arena_cap = arena_cap ? arena_cap * 2 : (64u << 20);
+		arena = xrealloc(arena, arena_cap);
+	}
+	memcpy(arena + arena_n, data, caplen);
+	p = &g->p[g->n++];
+	p->off = arena_n;
+	p->caplen = caplen;
+	p->len = len;
+	p->file = file;
+	p->index = index;
+	atomic_init(&p->refused, 0);
+	arena_n += caplen;
+}
+
+/* ---- captures ---- */
+
+static bool capture_name(const char *name)
+{
+	const char *dot = strrchr(name, '.');
+
+	return dot && (!strcasecmp(dot, ".pcap") || !strcasecmp(dot, ".pcapng") ||
+		       !strcasecmp(dot, ".cap"));
+}
+
+static char **paths;
+static size_t npaths, paths_cap;
+
+static void collect(const char *path)
+{
+	struct stat st;
+	DIR *d;
+	struct dirent *de;
+
+	if (stat(path, &st) < 0) {
+		fprintf(stderr, "difftest: %s: %s\n", path, strerror(errno));
+		return;
+	}
+	if (S_ISREG(st.st_mode)) {
+		if (npaths == paths_cap) {
+			paths_cap = paths_cap ? paths_cap * 2 : 1024;
+			paths = xrealloc(paths, paths_cap * sizeof(*paths));
+		}
+		paths[npaths++] = strdup(path);
+		return;
+	}
+	if (!S_ISDIR(st.st_mode))
+		return;
+	d = opendir(path);
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		char *sub;
+
+		if (de->d_name[0] == '.')
+			continue;
+		if (asprintf(&sub, "%s/%s", path, de->d_name) < 0)
+			exit(2);
+		if (stat(sub, &st) == 0 && (S_ISDIR(st.st_mode) || capture_name(de->d_name)))
+			collect(sub);
+		free(sub);
+	}
+	closedir(d);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void load_capture(const char *path)
+{
+	char errbuf[PCAP_ERRBUF_SIZE];
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	uint32_t fi, idx = 0;
+	pcap_t *p;
+	int lt, rc;
+
+	p = pcap_open_offline(path, errbuf);
+	if (!p) {
+		files_unopened++;
+		if (verbose)
+			printf("note: cannot open %s: %s\n", path, errbuf);
+		return;
+	}
+	lt = pcap_datalink(p);
+	fi = add_file(path);
+	while ((rc = pcap_next_ex(p, &h, &data)) == 1)
+		add_pkt(lt, fi, ++idx, data, h->caplen, h->len);
+	if (rc == PCAP_ERROR) {
+		files_read_errors++;
+		if (verbose)
+			printf("note: %s: read error after %u packets: %s\n", path, idx,
+			       pcap_geterr(p));
+	}
+	pcap_close(p);
+}
+
+struct gen_ctx {
+	uint32_t file;
+	uint32_t idx;
+	pcap_dumper_t *dump;
+};
+
+static void gen_cb(void *ud, const uint8_t *data, uint32_t caplen, uint32_t len)
+{
+	struct gen_ctx *c = ud;
+
+	if (c->dump) {
+		struct pcap_pkthdr h = { .caplen = caplen, .len = len };
+
+		h.ts.tv_sec = c->idx;
+		pcap_dump((u_char *)c->dump, &h, data);
+	}
+	add_pkt(DLT_EN10MB, c->file, ++c->idx, data, caplen, len);
+}
+
+/* ---- expressions ---- */
+
+static void load_exprs(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0;
+
+	if (!f) {
+		fprintf(stderr, "difftest: %s: %s\n", path, strerror(errno));
+		exit(2);
+	}
+	while (getline(&line, &cap, f) > 0) {
+		char *s = line, *e, *hash = strchr(line, '#');
+
+		if (hash)
+			*hash = '\0';
+		while (isspace((unsigned char)*s))
+			s++;
+		e = s + strlen(s);
+		while (e > s && isspace((unsigned char)e[-1]))
+			*--e = '\0';
+		if (!*s)
+			continue;
+		exprs = xrealloc(exprs, (nexprs + 1) * sizeof(*exprs));
+		exprs[nexprs++] = strdup(s);
+	}
+	free(line);
+	fclose(f);
+}
+
+/* ---- the comparison ---- */
+
+struct worker {
+	pthread_t th;
+	int mapfd;
+	volatile uint32_t *wirelen; /* in the mmap()ed map value */
+	size_t pairs;
+};
+
+static void fail(struct expr_result *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void fail(struct expr_result *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (r->failed)
+		return;
+	r->failed = true;
+	va_start(ap, fmt);
+	vsnprintf(r->reason, sizeof(r->reason), fmt, ap);
+	va_end(ap);
+}
+
+static const char *last_line(char *log)
+{
+	size_t n = strlen(log);
+
+	while (n && log[n - 1] == '\n')
+		log[--n] = '\0';
+	while (n && log[n - 1] != '\n')
+		n--;
+	return log + n;
+}
+
+static void run_expr(struct worker *w, size_t ei)
+{
+	static __thread char log[1 << 16];
+	struct expr_result *r = &results[ei];
+	const char *expr = exprs[ei];
+	char err[512];
+
+	for (size_t gi = 0; gi < ngroups; gi++) {
+		struct group *g = &groups[gi];
+		const char *ltname = pcap_datalink_val_to_name(g->linktype);
+		struct pl_filter_opts o = {
+			.hook = PL_FILTER_XDP,
+			.wirelen = PL_WIRELEN_MAP,
+			.wirelen_map_fd = w->mapfd,
+			.wirelen_off = WIRELEN_OFF,
+			.tail_map_fd = -1,
+		};
+		struct sock_fprog f;
+		struct pcap_bpf_program pp;
+		struct bpf_insn *insns;
+		size_t cnt;
+		int rc, fd;
+
+		if (!ltname)
+			ltname = "?";
+		rc = pl_filter_compile(expr, g->linktype, SNAPLEN, &f, err, sizeof(err));
+		if (rc) {
+			if (g->linktype == DLT_EN10MB)
+				fail(r, "pcap_compile (EN10MB): %s", err);
+			r->skipped_compile += g->n;
+			continue;
+		}
+		if (dump_classic && g->linktype == DLT_EN10MB) {
+			pthread_mutex_lock(&report_lock);
+			printf("--- %s (%u classic instructions)\n", expr, f.len);
+			for (unsigned int i = 0; i < f.len; i++)
+				printf("  %s\n", bpf_image((struct pcap_bpf_insn *)&f.filter[i], (int)i));
+			pthread_mutex_unlock(&report_lock);
+		}
+		rc = pl_filter_translate(&f, &o, &insns, &cnt, err, sizeof(err));
+		if (rc) {
+			fail(r, "translate (%s): %s: %s", ltname, strerror(-rc), err);
+			r->skipped_compile += g->n;
+			pl_filter_free(&f);
+			continue;
+		}
+		fd = pl_filter_load(insns, cnt, PL_FILTER_XDP, BPF_F_XDP_HAS_FRAGS, log, sizeof(log));
+		free(insns);
+		if (fd < 0) {
+			fail(r, "verifier (%s, %zu insns): %s: %s", ltname, cnt, strerror(-fd),
+			     last_line(log));
+			r->skipped_compile += g->n;
+			pl_filter_free(&f);
+			continue;
+		}
+		pp.bf_len = f.len;
+		pp.bf_insns = (struct pcap_bpf_insn *)f.filter;
+
+		for (size_t pi = 0; pi < g->n; pi++) {
+			struct pkt *p = &g->p[pi];
+			const uint8_t *data = arena + p->off;
+			struct pcap_pkthdr h = { .caplen = p->caplen, .len = p->len };
+			LIBBPF_OPTS(bpf_test_run_opts, t, .data_in = data,
+				    .data_size_in = p->caplen, .repeat = 1);
+			bool ref, ours;
+
+			if (atomic_load_explicit(&p->refused, memory_order_relaxed)) {
+				r->skipped_refused++;
+				continue;
+			}
+			ref = pcap_offline_filter(&pp, &h, data) != 0;
+			*w->wirelen = p->len;
+			rc = bpf_prog_test_run_opts(fd, &t);
+			if (rc) {
+				atomic_store(&p->refused, -rc);
+				r->skipped_refused++;
+				continue;
+			}
+			if (t.retval != XDP_PASS && t.retval != XDP_DROP) {
+				fail(r, "unexpected XDP verdict %u", t.retval);
+				continue;
+			}
+			ours = t.retval == XDP_PASS;
+			r->pairs++;
+			r->matched += ref;
+			if (ref != ours) {
+				r->mismatches++;
+				fail(r, "mismatch(es)");
+				pthread_mutex_lock(&report_lock);
+				if (mismatches_reported++ < MAX_REPORTED_MISMATCHES)
+					printf("MISMATCH expr \"%s\" file %s packet #%u (%s, caplen %u len %u): libpcap %d, eBPF %d\n",
+					       expr, files[p->file], p->index, ltname, p->caplen, p->len,
+					       ref, ours);
+				pthread_mutex_unlock(&report_lock);
+			}
+		}
+		close(fd);
+		pl_filter_free(&f);
+	}
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	size_t ei;
+
+	while ((ei = atomic_fetch_add(&next_expr, 1)) < nexprs)
+		run_expr(w, ei);
+	return NULL;
+}
+
+static int worker_init(struct worker *w)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, mo, .map_flags = BPF_F_MMAPABLE);
+	void *m;
+
+	w->mapfd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "pl_wirelen", 4, 16, 1, &mo);
+	if (w->mapfd < 0) {
+		fprintf(stderr, "difftest: bpf_map_create: %s\n", strerror(-w->mapfd));
+		return -1;
+	}
+	m = mmap(NULL, (size_t)sysconf(_SC_PAGESIZE), PROT_READ | PROT_WRITE, MAP_SHARED,
+		 w->mapfd, 0);
+	if (m == MAP_FAILED) {
+		fprintf(stderr, "difftest: mmap of the map: %s\n", strerror(errno));
+		return -1;
+	}
+	w->wirelen = (volatile uint32_t *)((char *)m + WIRELEN_OFF);
+	return 0;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int main(int argc, char **argv)
+{
+	const char *exprfile = "tests/filter/expressions.txt", *single = NULL, *genout = NULL;
+	unsigned int ngen = 6000;
+	long nthreads = sysconf(_SC_NPROCESSORS_ONLN);
+	struct gen_ctx gc = { 0 };
+	struct worker *workers;
+	size_t passed = 0, failed = 0, pairs = 0, mism = 0, sk_compile = 0, sk_refused = 0;
+	size_t never_matched = 0, npk = 0;
+	double t0 = now(), t1;
+	int opt;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	while ((opt = getopt(argc, argv, "e:E:j:n:w:dv")) != -1) {
+		switch (opt) {
+		case 'e': exprfile = optarg; break;
+		case 'E': single = optarg; break;
+		case 'j': nthreads = atol(optarg); break;
+		case 'n': ngen = (unsigned int)atol(optarg); break;
+		case 'w': genout = optarg; break;
+		case 'd': dump_classic = true; break;
+		case 'v': verbose = true; break;
+		default:
+			fprintf(stderr, "usage: %s [-e EXPRFILE] [-E EXPR] [-j N] [-n NGEN] [-w GEN.pcap] [-d] [-v] [DIR|FILE...]\n",
+				argv[0]);
+			return 2;
+		}
+	}
+	if (nthreads < 1)
+		nthreads = 1;
+	if (nthreads > 16)
+		nthreads = 16;
+
+	if (single) {
+		exprs = xrealloc(NULL, sizeof(*exprs));
+		exprs[0] = strdup(single);
+		nexprs = 1;
+	} else {
+		load_exprs(exprfile);
+	}
+
+	if (optind < argc) {
+		for (int i = optind; i < argc; i++)
+			collect(argv[i]);
+	} else {
+		const char *c = getenv("CORPUS");
+		struct stat st;
+
+		if (!c || stat(c, &st) < 0)
+			c = "../shared/corpus";
+		if (stat(c, &st) == 0 && S_ISDIR(st.st_mode))
+			collect(c);
+		else
+			printf("note: no capture directory given and no corpus found: generated frames only\n");
+	}
+	qsort(paths, npaths, sizeof(*paths), cmp_str);
+	for (size_t i = 0; i < npaths; i++) {
+		load_capture(paths[i]);
+		free(paths[i]);
+	}
+	free(paths);
+
+	gc.file = add_file("<generated>");
+	if (genout) {
+		pcap_t *dead = pcap_open_dead(DLT_EN10MB, SNAPLEN);
+
+		gc.dump = dead ? pcap_dump_open(dead, genout) : NULL;
+		if (!gc.dump) {
+			fprintf(stderr, "difftest: cannot write %s\n", genout);
+			return 2;
+		}
+		gen_pkts(ngen, gen_cb, &gc);
+		pcap_dump_close(gc.dump);
+		pcap_close(dead);
+	} else {
+		gen_pkts(ngen, gen_cb, &gc);
+	}
+	for (size_t i = 0; i < ngroups; i++)
+		npk += groups[i].n;
+	printf("difftest: %zu expressions; %zu capture files read (%zu could not be opened, %zu ended in a read error) + %u generated frames; %zu packets (%zu usable) in %zu link types; %ld threads\n",
+	       nexprs, nfiles - 1, files_unopened, files_read_errors, ngen, pkts_total, npk,
+	       ngroups, nthreads);
+
+	results = calloc(nexprs, sizeof(*results));
+	workers = calloc((size_t)nthreads, sizeof(*workers));
+	if (!results || !workers)
+		return 2;
+	for (long i = 0; i < nthreads; i++)
+		if (worker_init(&workers[i]))
+			return 2;
+	for (long i = 0; i < nthreads; i++)
+		pthread_create(&workers[i].th, NULL, worker_main, &workers[i]);
+	for (long i = 0; i < nthreads; i++)
+		pthread_join(workers[i].th, NULL);
+	t1 = now();
+
+	for (size_t i = 0; i < nexprs; i++) {
+		struct expr_result *r = &results[i];
+
+		pairs += r->pairs;
+		mism += r->mismatches;
+		sk_compile += r->skipped_compile;
+		sk_refused += r->skipped_refused;
+		if (r->matched == 0)
+			never_matched++;
+		if (r->failed) {
+			failed++;
+			printf("FAIL %s: %s (%zu pairs, %zu mismatches)\n", exprs[i], r->reason,
+			       r->pairs, r->mismatches);
+		} else {
+			passed++;
+			printf("ok   %s (%zu pairs, %zu matched%s)\n", exprs[i], r->pairs, r->matched,
+			       r->matched ? "" : ", never matched");
+		}
+	}
+	printf("\nsummary: %zu expressions, %zu capture files (+ generated), %zu packets\n",
+	       nexprs, nfiles - 1, pkts_total);
+	printf("pairs compared: %zu, mismatches: %zu\n", pairs, mism);
+	printf("pairs skipped: %zu frame shorter than 14 bytes (%zu frames x %zu expressions), %zu frame refused by the XDP test run (too many fragments), %zu pcap_compile failed for the link type or translation/verifier failure\n",
+	       pkts_short * nexprs, pkts_short, nexprs, sk_refused, sk_compile);
+	{
+		size_t nref = 0;
+		uint32_t minlen = UINT32_MAX, maxlen = 0;
+		int err = 0;
+
+		for (size_t gi = 0; gi < ngroups; gi++)
+			for (size_t pi = 0; pi < groups[gi].n; pi++) {
+				struct pkt *p = &groups[gi].p[pi];
+				int e = atomic_load(&p->refused);
+
+				if (!e)
+					continue;
+				nref++;
+				err = e;
+				if (p->caplen < minlen)
+					minlen = p->caplen;
+				if (p->caplen > maxlen)
+					maxlen = p->caplen;
+			}
+		if (nref)
+			printf("frames refused by the XDP test run: %zu (caplen %u..%u, last error: %s)\n",
+			       nref, minlen, maxlen, strerror(err));
+	}
+	printf("captures skipped: %zu could not be opened by libpcap, %zu ended in a read error (packets before it used)\n",
+	       files_unopened, files_read_errors);
+	printf("expressions that matched no packet: %zu\n", never_matched);
+	printf("runtime: %.1f s (comparison %.1f s)\n", now() - t0, t1 - t0);
+	printf("%zu passed, %zu failed\n", passed, failed);
+	return failed ? 1 : 0;
+}

@@ -1,0 +1,37 @@
+# tests/filter/filter.mk - the classic BPF -> eBPF translator's tests.
+# Included by the top Makefile; works standalone too:
+#	make -f tests/filter/filter.mk filter-tests   (build)
+#	make -f tests/filter/filter.mk filter-check   (build and run; needs root for BPF)
+# Variables: CC, CFLAGS_EXTRA (e.g. sanitizers; default empty), BUILD (default build).
+# FILTER_TEST_CMDS lists the test programs for tests/run.sh (run from the repo root;
+# difftest reads tests/filter/expressions.txt and $CORPUS or ../shared/corpus).
+
+CC           ?= cc
+CFLAGS_EXTRA ?=
+BUILD        ?= build
+
+FILTER_CFLAGS := -O2 -g -std=gnu11 -Wall -Wextra -Werror -Iinclude -Isrc -Itests/lib
+FILTER_LDLIBS := -lbpf -lpcap -lelf -lz -lpthread
+FILTER_LIBSRC := src/filter/cbpf.c
+FILTER_DEPS   := $(FILTER_LIBSRC) src/filter/cbpf.h
+
+FILTER_TEST_BINS := $(BUILD)/tests/difftest $(BUILD)/tests/test_cbpf
+FILTER_TEST_CMDS := $(FILTER_TEST_BINS)
+
+.PHONY: filter-tests filter-check
+
+filter-tests: $(FILTER_TEST_BINS)
+
+$(BUILD)/tests/difftest: tests/filter/difftest.c tests/filter/gen_pkts.c $(FILTER_DEPS)
+	@mkdir -p $(@D)
+	$(CC) $(FILTER_CFLAGS) $(CFLAGS_EXTRA) -o $@ tests/filter/difftest.c \
+		tests/filter/gen_pkts.c $(FILTER_LIBSRC) $(FILTER_LDLIBS)
+
+$(BUILD)/tests/test_cbpf: tests/filter/test_cbpf.c $(FILTER_DEPS) tests/lib/check.h
+	@mkdir -p $(@D)
+	$(CC) $(FILTER_CFLAGS) $(CFLAGS_EXTRA) -o $@ tests/filter/test_cbpf.c \
+		$(FILTER_LIBSRC) $(FILTER_LDLIBS)
+
+filter-check: $(FILTER_TEST_BINS)
+	$(BUILD)/tests/test_cbpf
+	$(BUILD)/tests/difftest
