@@ -67,6 +67,7 @@ struct pkt {
 	__u8 tcp_flags;
 	__u8 has_flow;          /* key is a complete 5-tuple */
 	__u8 malformed;         /* a reason was counted */
+	__u8 vlan_pre;          /* tags already removed from the frame (TC: skb vlan_tci) */
 };
 
 /* Count a malformed reason and fail the parse; evaluates to -1 for `return`. */
@@ -133,7 +134,12 @@ static __always_inline int parse_eth(struct cursor *c, struct pkt *p, int outer)
 		c->pos = vh + 1;
 		proto = vh->proto;
 		if (outer) {
-			if (i == 0)
+			/* TC may already have taken the outer tag out of the frame. */
+			__u32 depth = i + p->vlan_pre;
+
+			if (depth >= PL_VLAN_MAX_DEPTH)
+				return pl_bad(p, PL_MAL_VLAN_TOO_DEEP);
+			if (depth == 0)
 				p->s->vlan_tagged++;
 			else
 				p->s->qinq++;

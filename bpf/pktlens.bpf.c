@@ -164,7 +164,7 @@ static __always_inline int parse_inner(void *data, void *data_end, struct pl_sta
 	struct pkt p = { .len = len, .s = s };
 	struct cursor c = { .pos = data, .end = data_end, .start = data };
 
-	if (off > 1024) /* never: outer headers are shorter; bounds it for the verifier */
+	if (off > PL_HDR_OFF_MAX) /* bounds it for the verifier, as cursor_settle() does */
 		return 0;
 	c.pos += off;
 	if (c.pos > c.end)
@@ -382,6 +382,7 @@ int tc_pktlens(struct __sk_buff *skb)
 	int inner_proto;
 
 	p.key.vlan = skb->vlan_tci & 0x0fff;
+	p.vlan_pre = skb->vlan_present;
 	s = analyse(data, data_end, &p, &inner_off, &inner_proto);
 	if (s && inner_off)
 		pl_inner_tc(skb, s, p.len, inner_off, inner_proto);

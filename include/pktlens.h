@@ -128,7 +128,7 @@ struct pl_stats {
 struct pl_flow_key {
 	__u32 addr_a[4]; /* raw address bytes (network order), viewed as words */
 	__u32 addr_b[4];
-	__u16 port_a; /* network byte order; ICMP: type/code in port_a, id in port_b */
+	__u16 port_a; /* network byte order; ICMP/ICMPv6 echo: the id in both, else 0 */
 	__u16 port_b;
 	__u8 proto;   /* IP protocol number */
 	__u8 family;  /* 4 or 6 */
