@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * Unit tests of the user-space analysis and output code: flow views and states, top
+ * talkers, counter arithmetic, the JSON writer, argument parsing.
+ */
+#include <arpa/inet.h>
+#include <string.h>
+#include <stdlib.h>
+#include "check.h"
+#include "analysis/names.h"
+#include "analysis/stats.h"
+#include "sinks/json.h"
+#include "util/args.h"
+
+static void v4(__u32 a[4], const char *s)
+{
+	a[0] = a[1] = 0;
+	a[2] = htonl(0xffff);
+	inet_pton(AF_INET, s, &a[3]);
+}
+
+static struct pl_flow tcp_flow(const char *a, __u16 pa, const char *b, __u16 pb, __u8 init,
+			       __u8 flags_a, __u8 flags_b)
+{
+	struct pl_flow f = {};
+
+	v4(f.key.addr_a, a);
+	v4(f.key.addr_b, b);
+	f.key.port_a = htons(pa);
+	f.key.port_b = htons(pb);
+	f.key.proto = 6;
+	f.key.family = 4;
+	f.val.initiator = init;
+	f.val.tcp_flags = flags_a | (__u32)flags_b << 8;
+	f.val.packets[0] = 3;
+	f.val.packets[1] = 2;
+	f.val.bytes[0] = 300;
+	f.val.bytes[1] = 2000;
+	return f;
+}
+
+static void test_flow_view(void)
+{
+	struct pl_flow f = tcp_flow("198.18.0.1", 40000, "198.18.0.2", 80, PL_DIR_B_TO_A,
+				    PL_TCP_SYN | PL_TCP_ACK, PL_TCP_SYN | PL_TCP_ACK);
+	struct pl_flow_view v;
+	char buf[64];
+
+	TEST_BEGIN("flow view puts the initiator first");
+	pl_flow_view(&f, &v);
+	CHECK(!strcmp(pl_addr_str(v.src, 4, buf, sizeof(buf)), "198.18.0.2"), "src %s", buf);
+	CHECK_EQ(v.sport, 80);
+	CHECK_EQ(v.dport, 40000);
+	CHECK_EQ(v.pkts_fwd, 2);
+	CHECK_EQ(v.bytes_rev, 300);
+	TEST_END();
+
+	TEST_BEGIN("TCP states from the flags each side sent");
+	f = tcp_flow("198.18.0.1", 1, "198.18.0.2", 2, 0, PL_TCP_SYN, 0);
+	CHECK(!strcmp(pl_flow_state(&f), "syn_sent"), "%s", pl_flow_state(&f));
+	f = tcp_flow("198.18.0.1", 1, "198.18.0.2", 2, 0, PL_TCP_SYN | PL_TCP_ACK,
+		     PL_TCP_SYN | PL_TCP_ACK);
+	CHECK(!strcmp(pl_flow_state(&f), "established"), "%s", pl_flow_state(&f));
+	f = tcp_flow("198.18.0.1", 1, "198.18.0.2", 2, 0, PL_TCP_SYN, PL_TCP_SYN | PL_TCP_ACK);
+	CHECK(!strcmp(pl_flow_state(&f), "syn_received"), "%s", pl_flow_state(&f));
+	f = tcp_flow("198.18.0.1", 1, "198.18.0.2", 2, 0, PL_TCP_FIN | PL_TCP_ACK,
+		     PL_TCP_FIN | PL_TCP_ACK);
+	CHECK(!strcmp(pl_flow_state(&f), "closed"), "%s", pl_flow_state(&f));
+	f = tcp_flow("198.18.0.1", 1, "198.18.0.2", 2, 0, PL_TCP_ACK, PL_TCP_RST);
+	CHECK(!strcmp(pl_flow_state(&f), "reset"), "%s", pl_flow_state(&f));
+	f = tcp_flow("198.18.0.1", 1, "198.18.0.2", 2, 0, PL_TCP_ACK, PL_TCP_ACK);
+	CHECK(!strcmp(pl_flow_state(&f), "midstream"), "%s", pl_flow_state(&f));
+	TEST_END();
+}
+
+static void test_top_sources(void)
+{
+	struct pl_flow f[3];
+	struct pl_talker *t;
+	size_t n;
+	char buf[64];
+
+	TEST_BEGIN("top sources add up each sender's directions");
+	f[0] = tcp_flow("198.18.0.1", 1, "198.18.0.2", 2, 0, 0, 0); /* .1 sent 300, .2 sent 2000 */
+	f[1] = tcp_flow("198.18.0.1", 3, "198.18.0.3", 4, 0, 0, 0); /* .1 300, .3 2000 */
+	f[2] = tcp_flow("198.18.0.2", 5, "198.18.0.3", 6, 0, 0, 0); /* .2 300, .3 2000 */
+	CHECK_EQ(pl_top_sources(f, 3, &t, &n), 0);
+	CHECK_EQ(n, 3);
+	CHECK(!strcmp(pl_addr_str(t[0].addr, t[0].family, buf, sizeof(buf)), "198.18.0.3"), "%s",
+	      buf);
+	CHECK_EQ(t[0].bytes, 4000);
+	CHECK_EQ(t[0].flows, 2);
+	CHECK_EQ(t[2].bytes, 600); /* .1 */
+	free(t);
+	CHECK_EQ(pl_top_sources(NULL, 0, &t, &n), 0);
+	CHECK_EQ(n, 0);
+	free(t);
+	TEST_END();
+
+	TEST_BEGIN("flows sort by bytes and by packets");
+	f[0].val.bytes[0] = 1;
+	f[0].val.packets[0] = 1000;
+	pl_flows_sort(f, 3, PL_ORDER_PACKETS);
+	CHECK_EQ(f[0].val.packets[0], 1000);
+	pl_flows_sort(f, 3, PL_ORDER_BYTES);
+	CHECK(f[0].val.bytes[0] + f[0].val.bytes[1] >= f[1].val.bytes[0] + f[1].val.bytes[1],
+	      "not descending");
+	TEST_END();
+}
+
+static void test_stats_sub_and_names(void)
+{
+	struct pl_stats a = {}, b = {}, d;
+	char fl[16];
+
+	TEST_BEGIN("counter deltas and labels");
+	a.packets = 10;
+	a.tcp_flags[0x12] = 7;
+	a.capture_lost = 3;
+	b.packets = 4;
+	b.tcp_flags[0x12] = 2;
+	pl_stats_sub(&d, &a, &b);
+	CHECK_EQ(d.packets, 6);
+	CHECK_EQ(d.tcp_flags[0x12], 5);
+	CHECK_EQ(d.capture_lost, 3);
+	CHECK(!strcmp(pl_tcp_flags_str(0x12, fl), "S."), "%s", fl);
+	CHECK(!strcmp(pl_tcp_flags_str(0, fl), "none"), "%s", fl);
+	CHECK(!strcmp(pl_tcp_flags_str(0x29, fl), "FPU"), "%s", fl);
+	for (unsigned int i = 0; i < PL_MAL_MAX; i++)
+		CHECK(strcmp(pl_malformed_name(i), "?"), "reason %u has no name", i);
+	for (unsigned int i = 0; i < PL_L4_MAX; i++)
+		CHECK(strcmp(pl_l4_name(i), "?"), "l4 %u has no name", i);
+	CHECK(!strcmp(pl_l3_name(99), "?"), "out of range");
+	TEST_END();
+}
+
+static void test_json(void)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct pl_json j;
+
+	TEST_BEGIN("JSON writer: commas, nesting, escaping, null");
+	pl_json_init(&j, f, false);
+	pl_json_begin_obj(&j, NULL);
+	pl_json_str(&j, "s", "a\"b\\c\n\x01");
+	pl_json_u64(&j, "n", 18446744073709551615ull);
+	pl_json_begin_arr(&j, "a");
+	pl_json_u64(&j, NULL, 1);
+	pl_json_begin_obj(&j, NULL);
+	pl_json_end_obj(&j);
+	pl_json_end_arr(&j);
+	pl_json_double(&j, "d", 1.5);
+	pl_json_double(&j, "inf", 1.0 / 0.0);
+	pl_json_str(&j, "nul", NULL);
+	pl_json_end_obj(&j);
+	pl_json_finish(&j);
+	fclose(f);
+	CHECK(!strcmp(buf, "{\"s\":\"a\\\"b\\\\c\\n\\u0001\",\"n\":18446744073709551615,"
+			   "\"a\":[1,{}],\"d\":1.500,\"inf\":null,\"nul\":null}\n"),
+	      "got %s", buf);
+	free(buf);
+	TEST_END();
+}
+
+static void test_args(void)
+{
+	unsigned int u;
+	double d;
+	char *argv[] = { "x", "tcp", "port", "80", NULL };
+	char *s;
+
+	TEST_BEGIN("argument parsing rejects junk and out-of-range values");
+	CHECK_EQ(pl_parse_u32("-c", "10", 1, 100, &u), 0);
+	CHECK_EQ(u, 10);
+	CHECK(pl_parse_u32("-c", "0", 1, 100, &u) < 0, "0 accepted");
+	CHECK(pl_parse_u32("-c", "-5", 0, 100, &u) < 0, "-5 accepted");
+	CHECK(pl_parse_u32("-c", "12abc", 0, 100, &u) < 0, "12abc accepted");
+	CHECK(pl_parse_u32("-c", "", 0, 100, &u) < 0, "empty accepted");
+	CHECK(pl_parse_u32("-c", "99999999999999999999", 0, 0xffffffffu, &u) < 0, "overflow");
+	CHECK_EQ(pl_parse_seconds("-d", "0.5", &d), 0);
+	CHECK(d == 0.5, "0.5 -> %f", d);
+	CHECK(pl_parse_seconds("-d", "0", &d) < 0, "0 s accepted");
+	CHECK(pl_parse_seconds("-d", "nan", &d) < 0, "nan accepted");
+	CHECK(pl_parse_seconds("-d", "1s", &d) < 0, "1s accepted");
+	s = pl_join_args(4, argv, 1);
+	CHECK(s && !strcmp(s, "tcp port 80"), "join: %s", s ? s : "(null)");
+	free(s);
+	CHECK(pl_join_args(4, argv, 4) == NULL, "empty join not NULL");
+	TEST_END();
+}
+
+int main(void)
+{
+	test_flow_view();
+	test_top_sources();
+	test_stats_sub_and_names();
+	test_json();
+	test_args();
+	return check_summary();
+}
