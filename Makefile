@@ -73,7 +73,8 @@ $(BUILD)/pktlens: $(BUILD)/obj/main.o $(LIB)
 	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS)
 
 include tests/tests.mk
--include tests/filter/filter.mk
+CFLAGS_EXTRA := $(SANFLAGS)
+include tests/filter/filter.mk
 include bench/bench.mk
 
 demo: deps all
