@@ -9,7 +9,19 @@
  * A and X are only ever written by 32-bit operations, so their upper halves stay zero.
  * Stack: fp-4 map key (wire length lookup), fp-16..fp-9 load buffer of the helper path,
  * fp-80..fp-17 the classic scratch memory M[0..15] (only the slots the program uses
- * are zeroed in the prologue, which is what the verifier needs).
+ * are zeroed in the prologue, which is what the verifier needs; libpcap leaves them
+ * uninitialized, and its code generator never reads a slot it did not write).
+ *
+ * Loop mode: a program with backward jumps (libpcap's "protochain" walks IPv6/IPv4
+ * extension headers with one) cannot be verified as straight-line code, so the whole
+ * classic program becomes the callback of bpf_loop() (kernel >= 5.17). A, X, len, the
+ * scratch memory, the ctx pointer, the resume point and the verdict live in a state
+ * block on the main program's stack (fp-128..fp-33); in the callback r9 points to
+ * it. A backward jump saves A and X, stores its target and returns 0 (next
+ * iteration); RET stores the verdict and returns 1. After LOOP_BUDGET backward jumps
+ * the packet does not match (libpcap's interpreter would loop on forever for some
+ * crafted AH chains, see gen_protochain()). The callback needs BTF func_info, which
+ * pl_filter_load() generates.
  *
  * Packet loads (network byte order, converted with BPF_END/BPF_TO_BE):
  *   fast path: direct packet access, bounds-checked against data_end;
@@ -22,6 +34,8 @@
  *   IND loads compute X + k in 64 bits (no wrap-around, like libpcap's checks) and
  *   take the fast path only when it is <= 0xffff - size, which bounds the variable
  *   offset for the verifier.
+ *   Limitation: bpf_xdp_load_bytes() refuses offsets > 0xffff, so in XDP a load at
+ *   such an offset of a frame longer than 64 KiB does not match (TC reads it).
  *
  * Jumps: classic jumps are relative and forward; every reachable classic instruction
  * gets the index of its first eBPF instruction (first pass), and jump offsets are
@@ -1139,12 +1153,11 @@ static int make_func_info(const struct bpf_insn *insns, size_t cnt, struct btf *
 int pl_filter_load(const struct bpf_insn *insns, size_t cnt, enum pl_filter_hook hook,
 		   __u32 prog_flags, char *log, size_t loglen)
 {
+	enum bpf_prog_type type = hook == PL_FILTER_XDP ? BPF_PROG_TYPE_XDP
+							: BPF_PROG_TYPE_SCHED_CLS;
 	struct bpf_func_info finfo[MAX_FUNCS];
 	struct btf *btf = NULL;
 	int nfuncs;
-
-	enum bpf_prog_type type = hook == PL_FILTER_XDP ? BPF_PROG_TYPE_XDP
-							: BPF_PROG_TYPE_SCHED_CLS;
 	/* A tail-call target must match its caller's expected attach type too (libbpf
 	 * loads SEC("xdp") programs as BPF_XDP), so declare the same. */
 	LIBBPF_OPTS(bpf_prog_load_opts, opts, .prog_flags = prog_flags,

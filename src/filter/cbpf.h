@@ -83,6 +83,11 @@ void pl_filter_free(struct sock_fprog *prog);
  * interpreter pcap_offline_filter(): 32-bit unsigned A and X, a load beyond the packet
  * or a division by X == 0 ends the filter with no match, a RET value != 0 is a match).
  *
+ * Backward jumps (libpcap's "protochain") are run in a bpf_loop() callback, at most
+ * 16384 of them per packet (then no match). XDP cannot read at packet offsets above
+ * 0xffff (a bpf_xdp_load_bytes() limit): such loads do not match. Needs kernel >= 6.4
+ * only for programs with a jump longer than 32767 eBPF instructions (gotol).
+ *
  * On success *insns is a malloc()ed array of *cnt eBPF instructions owned by the caller
  * (free() it). On failure *insns is NULL and *cnt 0, and:
  *   -EOPNOTSUPP  an instruction it cannot translate (Linux ancillary or negative-offset
@@ -97,11 +102,14 @@ int pl_filter_translate(const struct sock_fprog *cbpf, const struct pl_filter_op
 			struct bpf_insn **insns, size_t *cnt, char *err, size_t errlen);
 
 /*
- * Load a translated program with bpf_prog_load() (license "Dual BSD/GPL").
+ * Load a translated program with bpf_prog_load() (license "Dual BSD/GPL"; XDP programs
+ * with expected_attach_type BPF_XDP like libbpf's SEC("xdp"), TC ones with 0).
  * prog_flags is passed through: BPF_F_XDP_HAS_FRAGS lets an XDP program see
- * multi-buffer frames (and is required to be the same as the program it tail-calls).
- * Returns the program fd (the caller owns it and close()s it) or a negative errno with
- * the verifier log (or a description of the error) in log.
+ * multi-buffer frames. A tail-call target must agree with the filter program on the
+ * program type, expected_attach_type and BPF_F_XDP_HAS_FRAGS (the kernel checks the
+ * prog array's owner). Programs with backward jumps get generated BTF func_info for
+ * their bpf_loop() callback. Returns the program fd (the caller owns it and close()s
+ * it) or a negative errno with the verifier log (or a description of the error) in log.
  */
 int pl_filter_load(const struct bpf_insn *insns, size_t cnt, enum pl_filter_hook hook,
 		   __u32 prog_flags, char *log, size_t loglen);
