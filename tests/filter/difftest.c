@@ -24,8 +24,11 @@
  * the verifier rejects its program (on any link type), or when libpcap cannot compile
  * it for Ethernet. Closing line "N passed, N failed"; exit status 1 on failure.
  *
+ * The generated frames (all of them with -T) are also run through the TC (SCHED_CLS)
+ * translation of the same program, up to 3600 bytes (what an skb test run takes).
+ *
  * Usage: difftest [-e EXPRFILE] [-E EXPR] [-j THREADS] [-n NGEN] [-w GEN.pcap] [-d]
- *                 [-v] [DIR|FILE...]
+ *                 [-v] [-T] [DIR|FILE...]
  *   without DIR: $CORPUS, else ../shared/corpus, when it exists.
  *   -E runs just EXPR; -d prints the classic program of each expression (Ethernet);
  *   -w writes the generated frames to a pcap file.
@@ -56,6 +59,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/pkt_cls.h>
 
 typedef void (*gen_pkt_fn)(void *ud, const uint8_t *data, uint32_t caplen, uint32_t len);
 void gen_pkts(unsigned int count, gen_pkt_fn fn, void *ud);
@@ -72,6 +76,7 @@ struct pkt {
 	uint32_t file;   /* index in files[] */
 	uint32_t index;  /* packet number in its file, from 1 */
 	atomic_int refused; /* test run refused it (errno), 0 if not */
+	atomic_int tc_refused; /* the skb test run refused it */
 };
 
 struct group {
@@ -90,12 +95,14 @@ static size_t ngroups;
 static char **exprs;
 static size_t nexprs;
 
-static bool verbose, dump_classic;
+static bool verbose, dump_classic, tc_all;
+static uint32_t gen_file = UINT32_MAX;
+#define TC_MAX_FRAME 3600 /* an skb test run takes a bit less than a page */
 static size_t files_unopened, files_read_errors, pkts_total, pkts_short, pkts_long;
 
 /* results */
 struct expr_result {
-	size_t pairs, matched, skipped_compile, skipped_refused;
+	size_t pairs, matched, skipped_compile, skipped_refused, tc_pairs, tc_refused;
 	size_t mismatches;
 	bool failed;
 	char reason[512];
@@ -169,6 +176,7 @@ static void add_pkt(int linktype, uint32_t file, uint32_t index, const uint8_t *
 	p->file = file;
 	p->index = index;
 	atomic_init(&p->refused, 0);
+	atomic_init(&p->tc_refused, 0);
 	arena_n += caplen;
 }
 
@@ -341,6 +349,49 @@ static const char *last_line(char *log)
 	return log + n;
 }
 
+static void report_mismatch(struct expr_result *r, const char *expr, const struct pkt *p,
+			    const char *ltname, const char *hook, bool ref, bool ours)
+{
+	r->mismatches++;
+	fail(r, "mismatch(es)");
+	pthread_mutex_lock(&report_lock);
+	if (mismatches_reported++ < MAX_REPORTED_MISMATCHES)
+		printf("MISMATCH expr \"%s\" file %s packet #%u (%s, caplen %u len %u, %s): libpcap %d, eBPF %d\n",
+		       expr, files[p->file], p->index, ltname, p->caplen, p->len, hook, ref, ours);
+	pthread_mutex_unlock(&report_lock);
+}
+
+/* The TC program of the same classic code, or -1 (the failure recorded). */
+static int load_tc(struct worker *w, struct expr_result *r, const struct sock_fprog *f,
+		   const char *ltname, char *log, size_t loglen)
+{
+	struct pl_filter_opts o = {
+		.hook = PL_FILTER_TC,
+		.wirelen = PL_WIRELEN_MAP,
+		.wirelen_map_fd = w->mapfd,
+		.wirelen_off = WIRELEN_OFF,
+		.tail_map_fd = -1,
+	};
+	struct bpf_insn *insns;
+	char err[512];
+	size_t cnt;
+	int rc, fd;
+
+	rc = pl_filter_translate(f, &o, &insns, &cnt, err, sizeof(err));
+	if (rc) {
+		fail(r, "translate (%s, tc): %s: %s", ltname, strerror(-rc), err);
+		return -1;
+	}
+	fd = pl_filter_load(insns, cnt, PL_FILTER_TC, 0, log, loglen);
+	free(insns);
+	if (fd < 0) {
+		fail(r, "verifier (%s, tc, %zu insns): %s: %s", ltname, cnt, strerror(-fd),
+		     last_line(log));
+		return -1;
+	}
+	return fd;
+}
+
 static void run_expr(struct worker *w, size_t ei)
 {
 	static __thread char log[1 << 16];
@@ -362,7 +413,7 @@ static void run_expr(struct worker *w, size_t ei)
 		struct pcap_bpf_program pp;
 		struct bpf_insn *insns;
 		size_t cnt;
-		int rc, fd;
+		int rc, fd, tcfd = -1;
 
 		if (!ltname)
 			ltname = "?";
@@ -398,6 +449,8 @@ static void run_expr(struct worker *w, size_t ei)
 		}
 		pp.bf_len = f.len;
 		pp.bf_insns = (struct pcap_bpf_insn *)f.filter;
+		if (tc_all || g->linktype == DLT_EN10MB) /* generated frames are Ethernet */
+			tcfd = load_tc(w, r, &f, ltname, log, sizeof(log));
 
 		for (size_t pi = 0; pi < g->n; pi++) {
 			struct pkt *p = &g->p[pi];
@@ -426,18 +479,35 @@ static void run_expr(struct worker *w, size_t ei)
 			ours = t.retval == XDP_PASS;
 			r->pairs++;
 			r->matched += ref;
-			if (ref != ours) {
-				r->mismatches++;
-				fail(r, "mismatch(es)");
-				pthread_mutex_lock(&report_lock);
-				if (mismatches_reported++ < MAX_REPORTED_MISMATCHES)
-					printf("MISMATCH expr \"%s\" file %s packet #%u (%s, caplen %u len %u): libpcap %d, eBPF %d\n",
-					       expr, files[p->file], p->index, ltname, p->caplen, p->len,
-					       ref, ours);
-				pthread_mutex_unlock(&report_lock);
+			if (ref != ours)
+				report_mismatch(r, expr, p, ltname, "xdp", ref, ours);
+			if (tcfd >= 0 && (tc_all || p->file == gen_file) && p->caplen <= TC_MAX_FRAME) {
+				LIBBPF_OPTS(bpf_test_run_opts, tt, .data_in = data,
+					    .data_size_in = p->caplen, .repeat = 1);
+
+				if (atomic_load_explicit(&p->tc_refused, memory_order_relaxed)) {
+					r->tc_refused++;
+					continue;
+				}
+				rc = bpf_prog_test_run_opts(tcfd, &tt);
+				if (rc) { /* e.g. an IPv4 ethertype with a too short header */
+					atomic_store(&p->tc_refused, -rc);
+					r->tc_refused++;
+					continue;
+				}
+				if (tt.retval != TC_ACT_OK && tt.retval != TC_ACT_SHOT) {
+					fail(r, "tc test run: %s, retval %u (caplen %u, packet #%u)", strerror(-rc), tt.retval, p->caplen, p->index);
+					continue;
+				}
+				r->tc_pairs++;
+				ours = tt.retval == TC_ACT_OK;
+				if (ref != ours)
+					report_mismatch(r, expr, p, ltname, "tc", ref, ours);
 			}
 		}
 		close(fd);
+		if (tcfd >= 0)
+			close(tcfd);
 		pl_filter_free(&f);
 	}
 }
@@ -488,12 +558,13 @@ int main(int argc, char **argv)
 	struct gen_ctx gc = { 0 };
 	struct worker *workers;
 	size_t passed = 0, failed = 0, pairs = 0, mism = 0, sk_compile = 0, sk_refused = 0;
+	size_t tc_pairs = 0, tc_refused = 0;
 	size_t never_matched = 0, npk = 0;
 	double t0 = now(), t1;
 	int opt;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	while ((opt = getopt(argc, argv, "e:E:j:n:w:dv")) != -1) {
+	while ((opt = getopt(argc, argv, "e:E:j:n:w:dvT")) != -1) {
 		switch (opt) {
 		case 'e': exprfile = optarg; break;
 		case 'E': single = optarg; break;
@@ -502,8 +573,9 @@ int main(int argc, char **argv)
 		case 'w': genout = optarg; break;
 		case 'd': dump_classic = true; break;
 		case 'v': verbose = true; break;
+		case 'T': tc_all = true; break;
 		default:
-			fprintf(stderr, "usage: %s [-e EXPRFILE] [-E EXPR] [-j N] [-n NGEN] [-w GEN.pcap] [-d] [-v] [DIR|FILE...]\n",
+			fprintf(stderr, "usage: %s [-e EXPRFILE] [-E EXPR] [-j N] [-n NGEN] [-w GEN.pcap] [-d] [-v] [-T] [DIR|FILE...]\n",
 				argv[0]);
 			return 2;
 		}
@@ -543,6 +615,7 @@ int main(int argc, char **argv)
 	free(paths);
 
 	gc.file = add_file("<generated>");
+	gen_file = gc.file;
 	if (genout) {
 		pcap_t *dead = pcap_open_dead(DLT_EN10MB, SNAPLEN);
 
@@ -580,6 +653,8 @@ int main(int argc, char **argv)
 		struct expr_result *r = &results[i];
 
 		pairs += r->pairs;
+		tc_pairs += r->tc_pairs;
+		tc_refused += r->tc_refused;
 		mism += r->mismatches;
 		sk_compile += r->skipped_compile;
 		sk_refused += r->skipped_refused;
@@ -597,7 +672,9 @@ int main(int argc, char **argv)
 	}
 	printf("\nsummary: %zu expressions, %zu capture files (+ generated), %zu packets\n",
 	       nexprs, nfiles - 1, pkts_total);
-	printf("pairs compared: %zu, mismatches: %zu\n", pairs, mism);
+	printf("pairs compared: %zu as XDP (+ %zu also as TC: %s), mismatches: %zu\n", pairs,
+	       tc_pairs, tc_all ? "every frame up to 3600 bytes" : "the generated frames up to 3600 bytes",
+	       mism);
 	printf("pairs skipped: %zu frame shorter than 14 bytes (%zu frames x %zu expressions), %zu frame longer than 64 KiB (%zu frames), %zu frame refused by the XDP test run, %zu pcap_compile failed for the link type (or translation/verifier failure)\n",
 	       pkts_short * nexprs, pkts_short, nexprs, pkts_long * nexprs, pkts_long, sk_refused,
 	       sk_compile);
@@ -624,6 +701,8 @@ int main(int argc, char **argv)
 			printf("frames refused by the XDP test run: %zu (caplen %u..%u, last error: %s)\n",
 			       nref, minlen, maxlen, strerror(err));
 	}
+	if (tc_refused)
+		printf("TC pairs skipped: %zu (the skb test run refused the frame)\n", tc_refused);
 	printf("captures skipped: %zu could not be opened by libpcap, %zu ended in a read error (packets before it used)\n",
 	       files_unopened, files_read_errors);
 	printf("expressions that matched no packet: %zu\n", never_matched);

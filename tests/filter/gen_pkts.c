@@ -170,11 +170,11 @@ static void put_udp(struct gb *g, unsigned int maxpay)
 	uint32_t sport = pick_port(g), dport = pick_port(g);
 	unsigned int r = below(g, 100);
 
-	if (r < 12)
+	if (r < 20)
 		dport = 6081;
-	else if (r < 18)
+	else if (r < 26)
 		dport = 4789;
-	else if (r < 23)
+	else if (r < 30)
 		sport = 6081;
 	p16(g, sport);
 	p16(g, dport);
@@ -245,8 +245,8 @@ static void put_sctp(struct gb *g, unsigned int maxpay)
 	p16(g, pick_port(g));
 	p16(g, pick_port(g));
 	p32(g, rnd(g));
-	p32(g, rnd(g));
-	p8(g, below(g, 16)); /* chunk type */
+	p32(g, chance(g, 30) ? 0 : rnd(g)); /* checksum */
+	p8(g, below(g, 16));                /* chunk type */
 	p8(g, 0);
 	p16(g, 16);
 	prand(g, 12);
