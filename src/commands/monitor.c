@@ -99,6 +99,7 @@ int cmd_monitor(int argc, char **argv)
 	const char *pinned = NULL;
 	struct pl_stats prev = {}, cur = {}, delta = {};
 	struct view v = {};
+	bool warned_full = false;
 	struct pl_dp dp = {};
 	__u64 t_start, t_prev, cost_ns0 = 0, cost_cnt0 = 0;
 	int c, rc = PL_EXIT_FAIL, err;
@@ -219,6 +220,12 @@ int cmd_monitor(int argc, char **argv)
 			r.cost_ns_per_pkt = r.cost_runs ? (double)(cns - cost_ns0) / r.cost_runs : 0;
 		}
 		show(&v, &r);
+		if (!warned_full && !v.tui && pl_report_evictions(&r)) {
+			pl_warn("the flow table is full (%u entries): older flows are being evicted; "
+				"raise --flows to keep more",
+				r.flow_capacity);
+			warned_full = true;
+		}
 		free(r.flows);
 		prev = cur;
 		t_prev = now;
