@@ -212,7 +212,7 @@ int cmd_monitor(int argc, char **argv)
 		r.interval_s = (now - t_prev) / 1e9;
 		r.now_unix_ns = pl_time_now_ns();
 		r.clock_to_unix_ns = pl_time_mono_to_unix();
-		r.flow_capacity = pinned ? 0 : nflows;
+		r.flow_capacity = pl_dp_flow_capacity(&dp);
 		r.top = top;
 		if (dp.stats_enable_fd >= 0 && !pl_dp_cost(&dp, &cns, &ccnt)) {
 			r.has_cost = true;

@@ -202,7 +202,7 @@ static int xdp_attach_mode(struct pl_dp *dp, __u32 mode_flag, bool force)
 	return err;
 }
 
-static int explain_busy(struct pl_dp *dp)
+static int explain_busy(struct pl_dp *dp, bool force)
 {
 	struct bpf_xdp_query_opts q = { .sz = sizeof(q) };
 	struct bpf_prog_info info = {};
@@ -213,7 +213,12 @@ static int explain_busy(struct pl_dp *dp)
 	if (!bpf_xdp_query(dp->ifindex, 0, &q))
 		id = q.prog_id ? q.prog_id : (q.drv_prog_id ? q.drv_prog_id : q.skb_prog_id);
 	fd = id ? bpf_prog_get_fd_by_id(id) : -1;
-	if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len))
+	if (force) /* the kernel replaces a program only in the mode it was attached in */
+		pl_warn("%s has an XDP program (id %u) in %s mode: --force replaces it only with "
+			"--mode %s",
+			dp->ifname, id, q.attach_mode == XDP_ATTACHED_SKB ? "generic" : "native",
+			q.attach_mode == XDP_ATTACHED_SKB ? "generic" : "native");
+	else if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len))
 		pl_warn("%s already has an XDP program (id %u, '%s'); pktlens will not replace "
 			"it: detach it ('ip link set dev %s xdp off') or use --force",
 			dp->ifname, id, info.name, dp->ifname);
@@ -265,7 +270,7 @@ int pl_dp_attach(struct pl_dp *dp, const struct pl_dp_opts *o)
 	case PL_MODE_NATIVE:
 		err = xdp_attach_mode(dp, XDP_FLAGS_DRV_MODE, o->force);
 		if (err == -EEXIST || err == -EBUSY)
-			return explain_busy(dp);
+			return explain_busy(dp, o->force);
 		if (err) {
 			pl_warn("native XDP attach to %s failed: %s; the driver may lack XDP "
 				"support: try --mode generic or --mode tc",
@@ -278,8 +283,9 @@ int pl_dp_attach(struct pl_dp *dp, const struct pl_dp_opts *o)
 		pl_log_libbpf_quiet(1);
 		err = xdp_attach_mode(dp, XDP_FLAGS_DRV_MODE, o->force);
 		pl_log_libbpf_quiet(0);
-		if (err == -EEXIST || err == -EBUSY)
-			return explain_busy(dp);
+		/* Forced: a generic program refuses a native one; replace it in generic mode. */
+		if ((err == -EEXIST || err == -EBUSY) && !o->force)
+			return explain_busy(dp, false);
 		if (!err) {
 			dp->mode = PL_MODE_NATIVE;
 			break;
@@ -290,7 +296,7 @@ int pl_dp_attach(struct pl_dp *dp, const struct pl_dp_opts *o)
 	case PL_MODE_GENERIC:
 		err = xdp_attach_mode(dp, XDP_FLAGS_SKB_MODE, o->force);
 		if (err == -EEXIST || err == -EBUSY)
-			return explain_busy(dp);
+			return explain_busy(dp, o->force);
 		if (err) {
 			pl_warn("generic XDP attach to %s failed: %s", dp->ifname, strerror(-err));
 			return err;
@@ -435,4 +441,14 @@ int pl_dp_run_frame(struct pl_dp *dp, const void *frame, __u32 caplen, __u32 wir
 	dp->skel->bss->pl_offline.wire_len = wire_len;
 	err = bpf_prog_test_run_opts(dp->entry_fd, &opts);
 	return err < 0 ? err : 0;
+}
+
+__u32 pl_dp_flow_capacity(const struct pl_dp *dp)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	if (dp->flows_fd < 0 || bpf_obj_get_info_by_fd(dp->flows_fd, &info, &len))
+		return 0;
+	return info.max_entries;
 }

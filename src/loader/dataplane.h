@@ -69,6 +69,9 @@ void pl_dp_close(struct pl_dp *dp);
 int pl_dp_enable_cost(struct pl_dp *dp);
 int pl_dp_cost(const struct pl_dp *dp, __u64 *run_ns, __u64 *run_cnt);
 
+/* Entries the flow table can hold (from the kernel, so also for pinned maps). */
+__u32 pl_dp_flow_capacity(const struct pl_dp *dp);
+
 /* Offline: run one frame through the entry program at capture time @ts_ns. */
 int pl_dp_run_frame(struct pl_dp *dp, const void *frame, __u32 caplen, __u32 wire_len,
 		    __u64 ts_ns);
