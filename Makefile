@@ -64,6 +64,15 @@ $(BUILD)/obj/%.o: src/%.c $(wildcard src/*/*.h) include/pktlens.h $(SKELS)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) -c $< -o $@
 
+# `pktlens demo` runs scripts/demo-lab.sh, embedded as a C array (installed binary: no extra file).
+$(BUILD)/demo_lab.h: scripts/demo-lab.sh
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q){ echo 'static const char pl_demo_lab[] = {'; od -An -v -tx1 $< | \
+		sed 's/\([0-9a-f][0-9a-f]\)/0x\1,/g'; echo '0x00 };'; } > $@
+
+$(BUILD)/obj/commands/demo.o: $(BUILD)/demo_lab.h
+
 $(LIB): $(LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)ar rcs $@ $^

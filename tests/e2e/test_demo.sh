@@ -1,0 +1,229 @@
+#!/usr/bin/env bash
+# shellcheck disable=SC2317 # functions run from traps
+# SPDX-License-Identifier: BSD-2-Clause
+# test_demo.sh - end to end: `pktlens demo --duration 8 --json` builds its lab, sends its
+# traffic, prints JSON records that show IPv4, IPv6, TCP, UDP, ICMP and VLAN-tagged
+# packets, exits 0 and leaves no namespace, veth, XDP program or pin behind. Also: bad
+# usage exits 2, and a SIGTERM in the middle of the run still removes the lab (exit 1).
+# Closing line: "N passed, N failed[, N skipped]"; exit status 1 when anything failed.
+set -u
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+PKTLENS=${PKTLENS:-$ROOT/build/pktlens}
+TMP=$(mktemp -d /tmp/pktlens-test-demo.XXXXXX)
+DEMO_PID=""
+P=0 F=0 S=0
+
+ok() { P=$((P + 1)); echo "ok   $1"; }
+fail() { F=$((F + 1)); echo "FAIL $1: ${2:-}"; }
+skip() { S=$((S + 1)); echo "skip $1: ${2:-}"; }
+
+finish() {
+	echo
+	if [ "$S" -gt 0 ]; then echo "$P passed, $F failed, $S skipped"; else echo "$P passed, $F failed"; fi
+	[ "$F" -eq 0 ]
+	exit
+}
+
+# A demo this test started is stopped (it removes its lab itself) if the test ends early.
+on_exit() {
+	if [ -n "$DEMO_PID" ] && kill -0 "$DEMO_PID" 2>/dev/null; then
+		kill -TERM "$DEMO_PID" 2>/dev/null
+		wait "$DEMO_PID" 2>/dev/null
+	fi
+	rm -rf "$TMP"
+}
+trap on_exit EXIT
+trap 'exit 1' INT TERM HUP
+
+# check_rc NAME GOT WANT
+check_rc() {
+	if [ "$2" -eq "$3" ]; then ok "$1 (exit $2)"; else fail "$1" "exit $2, want $3"; fi
+}
+
+# field FILE PATH: a number from the last JSON record of FILE (PATH like .l3.ipv4.packets)
+field() {
+	local line
+	line=$(grep '^{' "$1" | tail -n 1)
+	if command -v jq >/dev/null 2>&1; then
+		printf '%s\n' "$line" | jq -r "$2 // empty" 2>/dev/null
+	elif command -v python3 >/dev/null 2>&1; then
+		printf '%s\n' "$line" | python3 -c '
+import json, sys
+v = json.load(sys.stdin)
+for k in sys.argv[1].strip(".").split("."):
+    v = v.get(k) if isinstance(v, dict) else None
+print("" if v is None else v)' "$2" 2>/dev/null
+	else
+		# No JSON tool: the object keys are unique enough for these paths.
+		local k=${2##*.} parent
+		parent=${2%.*}
+		parent=${parent##*.}
+		printf '%s\n' "$line" | sed -n "s/.*\"$parent\":{[^}]*\"$k\":\([0-9]*\).*/\1/p"
+	fi
+}
+
+# check_positive NAME FILE PATH [MIN]
+check_positive() {
+	local v min=${4:-1}
+	v=$(field "$2" "$3")
+	if [ -n "$v" ] && [ "${v%.*}" -ge "$min" ] 2>/dev/null; then
+		ok "$1 ($3 = $v)"
+	else
+		fail "$1" "$3 = '${v}', want >= $min"
+	fi
+}
+
+# json_lines_valid FILE: every line of FILE is one JSON object
+json_lines_valid() {
+	if command -v jq >/dev/null 2>&1; then
+		jq -e 'type == "object"' "$1" >/dev/null 2>&1
+	elif command -v python3 >/dev/null 2>&1; then
+		python3 -c '
+import json, sys
+for l in open(sys.argv[1]):
+    assert isinstance(json.loads(l), dict)' "$1" 2>/dev/null
+	else
+		! grep -qv '^{.*}$' "$1"
+	fi
+}
+
+# lab_gone NAME ERRFILE: what the demo reported as its lab no longer exists
+lab_gone() {
+	local name=$1 err=$2 line ns_tx ns_rx if_tx if_rx prog n left=""
+	line=$(grep 'lab removed (namespaces' "$err" | tail -n 1)
+	if [ -z "$line" ]; then
+		fail "$name: demo reports its lab removed" "no 'lab removed' line on stderr"
+		return
+	fi
+	ok "$name: demo reports its lab removed"
+	read -r ns_tx ns_rx < <(sed -n 's/.*namespaces \([^ ]*\) \([^,]*\),.*/\1 \2/p' <<<"$line")
+	read -r if_tx if_rx < <(sed -n 's/.*veth \([^/]*\)\/\([^,)]*\).*/\1 \2/p' <<<"$line")
+	prog=$(sed -n 's/.*XDP program id \([0-9]*\).*/\1/p' <<<"$line")
+	for ns in $ns_tx $ns_rx; do
+		ip netns list | grep -q "^$ns\( \|$\)" && left="$left namespace $ns;"
+	done
+	for i in $if_tx $if_rx; do
+		ip -o link show 2>/dev/null | grep -q ": ${i}[@:]" && left="$left link $i;"
+		[ -e "/sys/fs/bpf/pktlens/$i" ] && left="$left pins /sys/fs/bpf/pktlens/$i;"
+	done
+	if [ -n "$prog" ] && command -v bpftool >/dev/null 2>&1; then
+		n=50 # the kernel frees a detached program shortly after its last user
+		while bpftool prog show id "$prog" >/dev/null 2>&1 && [ "$n" -gt 0 ]; do
+			sleep 0.1
+			n=$((n - 1))
+		done
+		bpftool prog show id "$prog" >/dev/null 2>&1 && left="$left XDP program id $prog;"
+	fi
+	if [ -z "$ns_tx" ] || [ -z "$if_rx" ]; then
+		fail "$name: nothing left behind" "cannot read the lab's names from: $line"
+	elif [ -n "$left" ]; then
+		fail "$name: nothing left behind" "still there:$left"
+	else
+		ok "$name: nothing left behind ($ns_tx, $ns_rx, $if_tx, $if_rx${prog:+, prog $prog})"
+	fi
+}
+
+# ---- usage (no root needed) ---------------------------------------------------------
+
+if [ ! -x "$PKTLENS" ]; then
+	fail "pktlens binary" "$PKTLENS is missing: run make"
+	finish
+fi
+"$PKTLENS" demo --help >"$TMP/help" 2>&1
+check_rc "demo --help" $? 0
+if grep -q -- '--duration S' "$TMP/help" && grep -q -- '--json' "$TMP/help" &&
+	grep -q -- '--keep' "$TMP/help"; then
+	ok "demo --help lists --duration, --json, --keep"
+else
+	fail "demo --help lists --duration, --json, --keep" "$(head -c 300 "$TMP/help")"
+fi
+"$PKTLENS" demo --duration 2 >/dev/null 2>&1
+check_rc "demo --duration 2 is bad usage" $? 2
+"$PKTLENS" demo --no-such-option >/dev/null 2>&1
+check_rc "demo --no-such-option is bad usage" $? 2
+"$PKTLENS" demo extra-argument >/dev/null 2>&1
+check_rc "demo with an argument is bad usage" $? 2
+
+# ---- the demo itself --------------------------------------------------------------
+
+if [ "$(id -u)" -ne 0 ]; then
+	skip "demo run" "needs root"
+	skip "demo interrupted by SIGTERM" "needs root"
+	finish
+fi
+missing=""
+for t in ip ethtool ping iperf3 trafgen hping3 nmap nsenter timeout ss; do
+	command -v "$t" >/dev/null 2>&1 || missing="$missing $t"
+done
+if [ -n "$missing" ]; then
+	skip "demo run" "missing tools:$missing (sudo make deps)"
+	skip "demo interrupted by SIGTERM" "missing tools:$missing"
+	finish
+fi
+
+OUT=$TMP/demo.json ERR=$TMP/demo.err
+start=$(date +%s)
+timeout -k 5 120 "$PKTLENS" demo --duration 8 --json >"$OUT" 2>"$ERR"
+rc=$?
+took=$(($(date +%s) - start))
+check_rc "demo --duration 8 --json (took $took s)" "$rc" 0
+if [ "$rc" -ne 0 ]; then
+	echo "--- stderr of the demo:"
+	tail -n 30 "$ERR"
+fi
+nrec=$(grep -c '^{' "$OUT")
+if [ "$nrec" -ge 5 ]; then ok "one JSON record per second ($nrec records)"; else
+	fail "one JSON record per second" "$nrec records"
+fi
+if [ -s "$OUT" ] && json_lines_valid "$OUT"; then ok "every stdout line is a JSON object"; else
+	fail "every stdout line is a JSON object" "$(head -c 300 "$OUT")"
+fi
+check_positive "IPv4 packets seen" "$OUT" .l3.ipv4.packets
+check_positive "IPv6 packets seen" "$OUT" .l3.ipv6.packets
+check_positive "TCP packets seen" "$OUT" .l4.tcp.packets
+check_positive "UDP packets seen" "$OUT" .l4.udp.packets
+check_positive "ICMP packets seen" "$OUT" .l4.icmp.packets
+check_positive "ICMPv6 packets seen" "$OUT" .l4.icmpv6.packets
+check_positive "VLAN-tagged packets seen (802.1Q and QinQ)" "$OUT" .vlan.tagged 1000
+check_positive "QinQ packets seen" "$OUT" .vlan.qinq 500
+check_positive "SYN flood and scan seen (SYN without ACK)" "$OUT" '.tcp_flags.S' 5300
+if grep -q 'what was sent and what pktlens saw' "$ERR"; then
+	ok "summary of sent vs seen on stderr"
+	pct=$(sed -n 's/.*packets (\([0-9.]*\)% of the frames sent).*/\1/p' "$ERR" | head -n 1)
+	if [ -n "$pct" ] && awk -v p="$pct" 'BEGIN { exit !(p >= 95 && p <= 105) }'; then
+		ok "pktlens saw the frames the sender put on the wire ($pct%)"
+	else
+		fail "pktlens saw the frames the sender put on the wire" "'$pct%'"
+	fi
+else
+	fail "summary of sent vs seen on stderr" "$(tail -n 5 "$ERR")"
+fi
+lab_gone "demo run" "$ERR"
+
+# ---- SIGTERM in the middle ----------------------------------------------------------
+
+OUT2=$TMP/term.json ERR2=$TMP/term.err
+timeout -k 5 120 "$PKTLENS" demo --duration 30 --json >"$OUT2" 2>"$ERR2" &
+DEMO_PID=$!
+n=200 # until the monitor has printed a few records (at most 20 s)
+while [ "$n" -gt 0 ] && [ "$(grep -c '^{' "$OUT2")" -lt 3 ] && kill -0 "$DEMO_PID" 2>/dev/null; do
+	sleep 0.1
+	n=$((n - 1))
+done
+start=$(date +%s)
+kill -TERM "$DEMO_PID" 2>/dev/null
+wait "$DEMO_PID"
+rc=$?
+DEMO_PID=""
+took=$(($(date +%s) - start))
+check_rc "SIGTERM during the traffic: exit status" "$rc" 1
+if [ "$took" -le 15 ]; then ok "SIGTERM: the demo ended within $took s"; else
+	fail "SIGTERM: the demo ended quickly" "took $took s"
+fi
+if grep -q 'interrupted (SIGTERM)' "$ERR2"; then ok "SIGTERM: says it was interrupted"; else
+	fail "SIGTERM: says it was interrupted" "$(tail -n 5 "$ERR2")"
+fi
+lab_gone "SIGTERM" "$ERR2"
+
+finish
