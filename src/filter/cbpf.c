@@ -8,6 +8,7 @@
  * Registers: r6 = ctx, w7 = A, w8 = X, w9 = wire length ("len"), r1-r5 scratch.
  * A and X are only ever written by 32-bit operations, so their upper halves stay zero.
  * Stack: fp-4 map key (wire length lookup), fp-16..fp-9 load buffer of the helper path,
+ * fp-88 the deferred load error of call-load mode (see CALL_LOADS_ABOVE),
  * fp-80..fp-17 the classic scratch memory M[0..15] (only the slots the program uses
  * are zeroed in the prologue, which is what the verifier needs; libpcap leaves them
  * uninitialized, and its code generator never reads a slot it did not write).
@@ -168,6 +169,7 @@ enum {
 
 #define STK_KEY (-4)
 #define STK_BUF (-16)
+#define STK_ERR (-88) /* u64: call-load mode's deferred "a load failed" */
 #define STK_MEM(i) (-80 + 4 * (int)(i))
 
 #define MAX_DIRECT_OFF 0xffff /* verifier's MAX_PACKET_OFF */
@@ -194,7 +196,21 @@ enum target_kind {
 	TGT_MATCH, TGT_NOMATCH,       /* main program's epilogue */
 	TGT_CB_MATCH, TGT_CB_NOMATCH, /* the loop callback's epilogue */
 	TGT_CB_START,                 /* ld_imm64 of the callback (imm, not off) */
+	TGT_LOADFN,                   /* call of the load function of size target */
 };
+
+/*
+ * Call-load mode. The verifier explores one path at a time and keeps the other side of
+ * every two-way branch pending, at most 8192 of them (BPF_COMPLEXITY_LIMIT_JMP_SEQ).
+ * Inline loads are one or two such branches each, so very large classic programs
+ * (hundreds of "host" terms) would be rejected. In call-load mode every packet load
+ * calls a global function (pl_load1/2/4, verified once, not per call site) that returns
+ * the value, or bit 32 set when the bytes are beyond the packet; the caller ORs that
+ * into a stack slot and checks it only at RET and backward jumps: a classic program
+ * has no side effects, so a failed load ending the filter at once or only at its RET
+ * gives the same verdict. Chosen when the inline estimate exceeds CALL_LOADS_ABOVE.
+ */
+#define CALL_LOADS_ABOVE 4000
 
 struct fixup {
 	size_t at;            /* index of the jump instruction */
@@ -211,6 +227,8 @@ struct emitter {
 	const struct pl_filter_opts *o;
 	bool used_match, used_nomatch, used_cb_match, used_cb_nomatch;
 	bool loop_mode; /* the classic program runs in a bpf_loop() callback */
+	bool call_loads; /* packet loads call pl_load1/2/4 (see CALL_LOADS_ABOVE) */
+	bool used_loadfn[3];
 	bool in_cb;     /* emitting the callback: r9 = loop state, no RLEN */
 };
 
@@ -385,11 +403,91 @@ static void emit_to_host(struct emitter *e, unsigned int sz, int dst)
 }
 
 /* dst = sz bytes at absolute offset k (k < 2^31), network order converted to host. */
+static int loadfn_index(unsigned int sz)
+{
+	return sz == 4 ? 2 : sz == 2 ? 1 : 0;
+}
+
+/* Call-load mode: dst = load(offset in r2); failure ORed into STK_ERR. */
+static void emit_call_load(struct emitter *e, unsigned int sz, int dst)
+{
+	size_t at;
+
+	mov64_reg(e, R1, RCTX);
+	at = emit(e, mk(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_CALL, 0, 0));
+	add_fixup(e, at, TGT_LOADFN, (size_t)loadfn_index(sz));
+	e->used_loadfn[loadfn_index(sz)] = true;
+	mov32_reg(e, dst, R0);
+	emit(e, mk(BPF_ALU64 | BPF_RSH | BPF_K, R0, 0, 0, 32));
+	ldx(e, BPF_DW, R1, R10, STK_ERR);
+	emit(e, mk(BPF_ALU64 | BPF_OR | BPF_X, R1, R0, 0, 0));
+	stx(e, BPF_DW, R10, R1, STK_ERR);
+}
+
+/* Call-load mode: if a load failed, go to "no match". */
+static void emit_check_err(struct emitter *e)
+{
+	size_t j;
+
+	if (!e->call_loads)
+		return;
+	ldx(e, BPF_DW, R1, R10, STK_ERR);
+	j = jmp_local(e, BPF_JMP | BPF_JEQ | BPF_K, R1, 0, 0);
+	ja_to(e, TGT_NOMATCH, 0);
+	patch_here(e, j);
+}
+
+/*
+ * The global function pl_load<sz>(ctx, u64 offset): fast path direct access, slow path
+ * the load_bytes helper, like the inline code; returns the value in host order, or
+ * 1 << 32 when the bytes are not in the packet.
+ */
+static void emit_loadfn(struct emitter *e, unsigned int sz)
+{
+	size_t jslow, jslow2, jerr, jerr2;
+
+	mov64_reg(e, R6, R1);
+	mov64_reg(e, R7, R2);
+	jslow = jmp_local(e, BPF_JMP | BPF_JGT | BPF_K, R7, 0, (__s32)(MAX_DIRECT_OFF - sz));
+	ldx(e, BPF_W, R3, R6, (__s16)ctx_data_off(e->o));
+	ldx(e, BPF_W, R4, R6, (__s16)ctx_data_end_off(e->o));
+	add64_reg(e, R3, R7);
+	mov64_reg(e, R5, R3);
+	add64_imm(e, R5, (__s32)sz);
+	jslow2 = jmp_local(e, BPF_JMP | BPF_JGT | BPF_X, R5, R4, 0);
+	ldx(e, bpf_size(sz), R0, R3, 0);
+	emit_to_host(e, sz, R0);
+	exit_insn(e);
+	patch_here(e, jslow);
+	patch_here(e, jslow2);
+	jerr = jmp_local(e, BPF_JMP | BPF_JGT | BPF_K, R7, 0, INT_MAX);
+	mov64_reg(e, R1, R6);
+	mov64_reg(e, R2, R7);
+	mov64_reg(e, R3, R10);
+	add64_imm(e, R3, -8);
+	mov64_imm(e, R4, (__s32)sz);
+	call(e, e->o->hook == PL_FILTER_XDP ? BPF_FUNC_xdp_load_bytes : BPF_FUNC_skb_load_bytes);
+	jerr2 = jmp_local(e, BPF_JMP | BPF_JNE | BPF_K, R0, 0, 0);
+	ldx(e, bpf_size(sz), R0, R10, -8);
+	emit_to_host(e, sz, R0);
+	exit_insn(e);
+	patch_here(e, jerr);
+	patch_here(e, jerr2);
+	mov64_imm(e, R0, 1);
+	emit(e, mk(BPF_ALU64 | BPF_LSH | BPF_K, R0, 0, 0, 32));
+	exit_insn(e);
+}
+
 static void emit_load_abs(struct emitter *e, unsigned int sz, __u32 k, int dst)
 {
 	size_t jslow = 0, jdone = 0;
 	bool direct = (__u64)k + sz <= MAX_DIRECT_OFF;
 
+	if (e->call_loads) {
+		mov64_imm(e, R2, (__s32)k);
+		emit_call_load(e, sz, dst);
+		return;
+	}
 	if (direct) {
 		ldx(e, BPF_W, R2, RCTX, (__s16)ctx_data_off(e->o));
 		ldx(e, BPF_W, R3, RCTX, (__s16)ctx_data_end_off(e->o));
@@ -417,6 +515,10 @@ static void emit_load_ind(struct emitter *e, unsigned int sz, __u32 k, int dst)
 	mov32_reg(e, R2, RX);
 	if (k)
 		add64_imm(e, R2, (__s32)k);
+	if (e->call_loads) {
+		emit_call_load(e, sz, dst);
+		return;
+	}
 	jbig = jmp_local(e, BPF_JMP | BPF_JGT | BPF_K, R2, 0, (__s32)(MAX_DIRECT_OFF - sz));
 	ldx(e, BPF_W, R3, RCTX, (__s16)ctx_data_off(e->o));
 	ldx(e, BPF_W, R4, RCTX, (__s16)ctx_data_end_off(e->o));
@@ -507,6 +609,7 @@ static bool is_load_pkt(__u16 code)
 }
 
 struct analysis {
+	size_t diamonds;      /* two-way verifier branches of inline code (estimate) */
 	bool *reach;          /* reachable from instruction 0 */
 	bool *entry;          /* target of a backward jump (a loop resume point) */
 	unsigned int memmask; /* scratch slots used */
@@ -540,6 +643,7 @@ static int analyse(const struct sock_fprog *p, struct analysis *a, struct tctx *
 	memset(a->reach, 0, len);
 	memset(a->entry, 0, len);
 	a->memmask = 0;
+	a->diamonds = 0;
 	a->uses_len = false;
 	a->has_back = false;
 	a->reach[0] = true;
@@ -587,6 +691,7 @@ static int analyse(const struct sock_fprog *p, struct analysis *a, struct tctx *
 		case BPF_JMP | BPF_JGE | BPF_X: case BPF_JMP | BPF_JSET | BPF_X:
 			SUCC(jump_dest(i, in->jt, len));
 			SUCC(jump_dest(i, in->jf, len));
+			a->diamonds += in->jt != in->jf;
 			continue;
 		case BPF_LD | BPF_MEM: case BPF_LDX | BPF_MEM: case BPF_ST: case BPF_STX:
 			if (in->k >= BPF_MEMWORDS) {
@@ -634,6 +739,10 @@ static int analyse(const struct sock_fprog *p, struct analysis *a, struct tctx *
 					ret = -EOPNOTSUPP;
 					goto out;
 				}
+				if (BPF_MODE(c) == BPF_IND)
+					a->diamonds += 2;
+				else if (in->k + 4ull <= MAX_DIRECT_OFF)
+					a->diamonds += 1;
 				break;
 			}
 			insn_err(t, i, in, "unsupported classic instruction");
@@ -696,7 +805,7 @@ static void emit_cond_jump(struct emitter *e, const struct sock_filter *in, size
 static void emit_alu(struct emitter *e, const struct sock_filter *in)
 {
 	__u8 op = BPF_OP(in->code);
-	size_t j, j2;
+	size_t j;
 
 	if (op == BPF_NEG) {
 		emit(e, mk(BPF_ALU | BPF_NEG, RA, 0, 0, 0));
@@ -715,13 +824,20 @@ static void emit_alu(struct emitter *e, const struct sock_filter *in)
 		emit(e, mk(BPF_ALU | op | BPF_X, RA, RX, 0, 0));
 		break;
 	case BPF_LSH:
-	case BPF_RSH: /* libpcap: a shift by X >= 32 gives 0 */
-		j = jmp_local(e, BPF_JMP32 | BPF_JGE | BPF_K, RX, 0, 32);
-		emit(e, mk(BPF_ALU | op | BPF_X, RA, RX, 0, 0));
-		j2 = jmp_local(e, BPF_JMP | BPF_JA, 0, 0, 0);
-		patch_here(e, j);
-		mov32_imm(e, RA, 0);
-		patch_here(e, j2);
+	case BPF_RSH:
+		/*
+		 * libpcap: a shift by X >= 32 gives 0 (eBPF would mask the count).
+		 * Branchless (no verifier path): mask = ((X >> 5) - 1) >> 32 is
+		 * 0xffffffff when X < 32 and 0 otherwise; A = (A op (X & 31)) & mask.
+		 */
+		mov32_reg(e, R1, RX);
+		emit(e, mk(BPF_ALU64 | BPF_RSH | BPF_K, R1, 0, 0, 5));
+		emit(e, mk(BPF_ALU64 | BPF_SUB | BPF_K, R1, 0, 0, 1));
+		emit(e, mk(BPF_ALU64 | BPF_RSH | BPF_K, R1, 0, 0, 32));
+		mov32_reg(e, R2, RX);
+		emit(e, mk(BPF_ALU | BPF_AND | BPF_K, R2, 0, 0, 31));
+		emit(e, mk(BPF_ALU | op | BPF_X, RA, R2, 0, 0));
+		emit(e, mk(BPF_ALU | BPF_AND | BPF_X, RA, R1, 0, 0));
 		break;
 	default:
 		emit(e, mk(BPF_ALU | op | BPF_X, RA, RX, 0, 0));
@@ -763,6 +879,8 @@ static void emit_prologue(struct emitter *e, const struct analysis *a)
 	for (unsigned int i = 0; i < BPF_MEMWORDS; i++)
 		if (a->memmask & (1u << i))
 			st_imm(e, BPF_W, R10, (__s16)STK_MEM(i), 0);
+	if (e->call_loads)
+		st_imm(e, BPF_DW, R10, STK_ERR, 0);
 	if (a->uses_len)
 		emit_wirelen(e);
 }
@@ -807,6 +925,8 @@ static void emit_loop_main(struct emitter *e, const struct analysis *a)
 static void emit_loop_cb_entry(struct emitter *e, const struct analysis *a, size_t len)
 {
 	mov64_reg(e, R9, R2);
+	if (e->call_loads)
+		st_imm(e, BPF_DW, R10, STK_ERR, 0);
 	ldx(e, BPF_DW, RCTX, R9, ST_CTX);
 	ldx(e, BPF_W, RA, R9, ST_A);
 	ldx(e, BPF_W, RX, R9, ST_X);
@@ -846,10 +966,15 @@ static void emit_insn(struct emitter *e, const struct sock_filter *in, size_t i)
 
 	switch (c) {
 	case BPF_RET | BPF_K:
+		if (in->k)
+			emit_check_err(e);
 		ja_to(e, in->k ? TGT_MATCH : TGT_NOMATCH, 0);
 		break;
 	case BPF_RET | BPF_A: {
-		size_t j = jmp_local(e, BPF_JMP32 | BPF_JNE | BPF_K, RA, 0, 0);
+		size_t j;
+
+		emit_check_err(e);
+		j = jmp_local(e, BPF_JMP32 | BPF_JNE | BPF_K, RA, 0, 0);
 
 		ja_to(e, TGT_NOMATCH, 0);
 		patch_here(e, j);
@@ -880,6 +1005,7 @@ static void emit_insn(struct emitter *e, const struct sock_filter *in, size_t i)
 	case BPF_JMP | BPF_JA:
 		if ((__s32)in->k < 0) {
 			/* backward (loop mode): save A and X, resume at the target */
+			emit_check_err(e);
 			stx(e, BPF_W, R9, RA, ST_A);
 			stx(e, BPF_W, R9, RX, ST_X);
 			st_imm(e, BPF_W, R9, ST_PC, (__s32)(i + 1 + (long long)(__s32)in->k));
@@ -958,6 +1084,7 @@ int pl_filter_translate(const struct sock_fprog *cbpf, const struct pl_filter_op
 	struct analysis a = { 0 };
 	size_t len, *start = NULL, l_match, l_nomatch, l_cb_match = SIZE_MAX;
 	size_t l_cb_nomatch = SIZE_MAX, l_cb_start = SIZE_MAX;
+	size_t l_loadfn[3] = { SIZE_MAX, SIZE_MAX, SIZE_MAX };
 	int ret;
 
 	if (insns)
@@ -998,6 +1125,10 @@ int pl_filter_translate(const struct sock_fprog *cbpf, const struct pl_filter_op
 	}
 
 	e.loop_mode = a.has_back;
+	if (o->flags & PL_FILTER_F_CALL_LOADS)
+		e.call_loads = true;
+	else if (!(o->flags & PL_FILTER_F_INLINE_LOADS))
+		e.call_loads = a.diamonds > CALL_LOADS_ABOVE;
 	if (e.loop_mode) {
 		emit_loop_main(&e, &a);
 		emit_epilogue(&e, &l_match, &l_nomatch);
@@ -1017,6 +1148,12 @@ int pl_filter_translate(const struct sock_fprog *cbpf, const struct pl_filter_op
 		emit_cb_epilogue(&e, &l_cb_match, &l_cb_nomatch);
 	else
 		emit_epilogue(&e, &l_match, &l_nomatch);
+	for (int f = 0; f < 3; f++) {
+		if (e.used_loadfn[f]) {
+			l_loadfn[f] = e.n;
+			emit_loadfn(&e, f == 2 ? 4 : f == 1 ? 2 : 1);
+		}
+	}
 	if (e.oom) {
 		set_err(err, errlen, "out of memory");
 		ret = -ENOMEM;
@@ -1036,10 +1173,11 @@ int pl_filter_translate(const struct sock_fprog *cbpf, const struct pl_filter_op
 		case TGT_NOMATCH: dest = l_nomatch; break;
 		case TGT_CB_MATCH: dest = l_cb_match; break;
 		case TGT_CB_NOMATCH: dest = l_cb_nomatch; break;
+		case TGT_LOADFN: dest = l_loadfn[fx->target]; break;
 		default: dest = l_cb_start; break;
 		}
 		d = (long long)dest - (long long)fx->at - 1;
-		if (fx->kind == TGT_CB_START) {
+		if (fx->kind == TGT_CB_START || fx->kind == TGT_LOADFN) {
 			j->imm = (__s32)d;
 		} else if (d >= SHRT_MIN && d <= SHRT_MAX) {
 			j->off = (__s16)d;
@@ -1071,28 +1209,35 @@ out:
 /* Loading                                                                             */
 
 /*
- * Subprograms (the bpf_loop() callback of loop mode) need BTF func_info: find their
- * starts (targets of BPF_PSEUDO_FUNC / BPF_PSEUDO_CALL) and describe every function as
- * a static "int f(void *)" / "int f(int, void *)". Returns the number of functions
+ * Subprograms need BTF func_info: find their starts, and describe
+ *   - targets of BPF_PSEUDO_FUNC (the bpf_loop() callback) as
+ *     static int f(int index, void *state);
+ *   - targets of BPF_PSEUDO_CALL (call-load mode's pl_load1/2/4) as global
+ *     unsigned long long f(struct xdp_md *ctx, unsigned long long off) (or
+ *     struct __sk_buff *): a global function is verified once, with its arguments
+ *     typed from BTF.
+ * The main program is static int f(void *ctx). Returns the number of functions
  * (1 without subprograms), with *btfp and info[] filled when > 1; negative errno.
  */
 #define MAX_FUNCS 8
-static int make_func_info(const struct bpf_insn *insns, size_t cnt, struct btf **btfp,
-			  struct bpf_func_info *info)
+static int make_func_info(const struct bpf_insn *insns, size_t cnt, enum pl_filter_hook hook,
+			  struct btf **btfp, struct bpf_func_info *info)
 {
 	__u32 starts[MAX_FUNCS];
-	int n = 1, t_int, t_ptr, t_main, t_cb, ret;
+	bool global[MAX_FUNCS];
+	int n = 1, t_int, t_u64, t_void_ptr, t_ctx, t_ctx_ptr, t_main, t_cb, t_ld, ret;
 	struct btf *btf;
 
 	starts[0] = 0;
+	global[0] = false;
 	for (size_t i = 0; i < cnt; i++) {
 		const struct bpf_insn *in = &insns[i];
-		bool fn = (in->code == (BPF_LD | BPF_DW | BPF_IMM) && in->src_reg == BPF_PSEUDO_FUNC) ||
-			  (in->code == (BPF_JMP | BPF_CALL) && in->src_reg == BPF_PSEUDO_CALL);
+		bool cb = in->code == (BPF_LD | BPF_DW | BPF_IMM) && in->src_reg == BPF_PSEUDO_FUNC;
+		bool gl = in->code == (BPF_JMP | BPF_CALL) && in->src_reg == BPF_PSEUDO_CALL;
 		long long d;
 		int j;
 
-		if (!fn)
+		if (!cb && !gl)
 			continue;
 		d = (long long)i + 1 + in->imm;
 		if (d <= 0 || d >= (long long)cnt)
@@ -1104,9 +1249,12 @@ static int make_func_info(const struct bpf_insn *insns, size_t cnt, struct btf *
 		if (n == MAX_FUNCS)
 			return -E2BIG;
 		/* keep sorted */
-		for (j = n; j > 0 && starts[j - 1] > (__u32)d; j--)
+		for (j = n; j > 0 && starts[j - 1] > (__u32)d; j--) {
 			starts[j] = starts[j - 1];
+			global[j] = global[j - 1];
+		}
 		starts[j] = (__u32)d;
+		global[j] = gl;
 		n++;
 	}
 	*btfp = NULL;
@@ -1115,27 +1263,41 @@ static int make_func_info(const struct bpf_insn *insns, size_t cnt, struct btf *
 	btf = btf__new_empty();
 	if (!btf)
 		return -ENOMEM;
-	t_int = btf__add_int(btf, "int", 4, BTF_INT_SIGNED);
-	t_ptr = btf__add_ptr(btf, 0);
-	t_main = btf__add_func_proto(btf, t_int);
-	ret = t_int < 0 ? t_int : t_ptr < 0 ? t_ptr : t_main;
+	ret = t_int = btf__add_int(btf, "int", 4, BTF_INT_SIGNED);
 	if (ret >= 0)
-		ret = btf__add_func_param(btf, "ctx", t_ptr);
+		ret = t_u64 = btf__add_int(btf, "unsigned long long", 8, 0);
 	if (ret >= 0)
-		ret = btf__add_func(btf, "pl_filter", BTF_FUNC_STATIC, t_main);
+		ret = t_void_ptr = btf__add_ptr(btf, 0);
 	if (ret >= 0)
-		info[0].type_id = (__u32)ret;
-	t_cb = ret >= 0 ? btf__add_func_proto(btf, t_int) : ret;
-	ret = t_cb;
+		ret = t_ctx = btf__add_struct(btf, hook == PL_FILTER_XDP ? "xdp_md" : "__sk_buff", 0);
+	if (ret >= 0)
+		ret = t_ctx_ptr = btf__add_ptr(btf, t_ctx);
+	if (ret >= 0)
+		ret = t_main = btf__add_func_proto(btf, t_int);
+	if (ret >= 0)
+		ret = btf__add_func_param(btf, "ctx", t_void_ptr);
+	if (ret >= 0)
+		ret = t_cb = btf__add_func_proto(btf, t_int);
 	if (ret >= 0)
 		ret = btf__add_func_param(btf, "index", t_int);
 	if (ret >= 0)
-		ret = btf__add_func_param(btf, "state", t_ptr);
+		ret = btf__add_func_param(btf, "state", t_void_ptr);
+	if (ret >= 0)
+		ret = t_ld = btf__add_func_proto(btf, t_u64);
+	if (ret >= 0)
+		ret = btf__add_func_param(btf, "ctx", t_ctx_ptr);
+	if (ret >= 0)
+		ret = btf__add_func_param(btf, "off", t_u64);
+	if (ret >= 0) {
+		ret = btf__add_func(btf, "pl_filter", BTF_FUNC_STATIC, t_main);
+		info[0].type_id = (__u32)ret;
+	}
 	for (int f = 1; f < n && ret >= 0; f++) {
 		char name[32];
 
-		snprintf(name, sizeof(name), "pl_filter_sub%d", f);
-		ret = btf__add_func(btf, name, BTF_FUNC_STATIC, t_cb);
+		snprintf(name, sizeof(name), "pl_filter_%s%d", global[f] ? "load" : "loop", f);
+		ret = btf__add_func(btf, name, global[f] ? BTF_FUNC_GLOBAL : BTF_FUNC_STATIC,
+				    global[f] ? t_ld : t_cb);
 		info[f].type_id = (__u32)ret;
 	}
 	if (ret >= 0)
@@ -1173,7 +1335,7 @@ int pl_filter_load(const struct bpf_insn *insns, size_t cnt, enum pl_filter_hook
 		return -EINVAL;
 	}
 	memset(finfo, 0, sizeof(finfo));
-	nfuncs = make_func_info(insns, cnt, &btf, finfo);
+	nfuncs = make_func_info(insns, cnt, hook, &btf, finfo);
 	if (nfuncs < 0) {
 		set_err(log, loglen, "BTF for the subprograms: %s", strerror(-nfuncs));
 		return nfuncs;

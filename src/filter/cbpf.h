@@ -61,7 +61,17 @@ struct pl_filter_opts {
 			     * -1: verdict epilogue: match -> XDP_PASS / TC_ACT_OK,
 			     * no match -> XDP_DROP / TC_ACT_SHOT (used by tests). */
 	__u32 tail_index;
+	__u32 flags;        /* PL_FILTER_F_*, 0 for the defaults */
 };
+
+/*
+ * Packet loads are inline (direct access, helper fallback) unless the program is so
+ * large that the verifier would give up on its branches (about 4000 loads and
+ * conditional jumps): then each load calls a global function instead. These force
+ * one or the other (tests).
+ */
+#define PL_FILTER_F_CALL_LOADS   (1u << 0)
+#define PL_FILTER_F_INLINE_LOADS (1u << 1)
 
 /*
  * Compile the tcpdump expression `expr` with libpcap (pcap_compile() on

@@ -28,7 +28,8 @@
  * translation of the same program, up to 3600 bytes (what an skb test run takes).
  *
  * Usage: difftest [-e EXPRFILE] [-E EXPR] [-j THREADS] [-n NGEN] [-w GEN.pcap] [-d]
- *                 [-v] [-T] [DIR|FILE...]
+ *                 [-v] [-T] [-C] [DIR|FILE...]
+ *   -C translates with PL_FILTER_F_CALL_LOADS (the large-program load mode) throughout.
  *   without DIR: $CORPUS, else ../shared/corpus, when it exists.
  *   -E runs just EXPR; -d prints the classic program of each expression (Ethernet);
  *   -w writes the generated frames to a pcap file.
@@ -96,6 +97,7 @@ static char **exprs;
 static size_t nexprs;
 
 static bool verbose, dump_classic, tc_all;
+static __u32 filter_flags; /* -C: PL_FILTER_F_CALL_LOADS */
 static uint32_t gen_file = UINT32_MAX;
 #define TC_MAX_FRAME 3600 /* an skb test run takes a bit less than a page */
 static size_t files_unopened, files_read_errors, pkts_total, pkts_short, pkts_long;
@@ -371,6 +373,7 @@ static int load_tc(struct worker *w, struct expr_result *r, const struct sock_fp
 		.wirelen_map_fd = w->mapfd,
 		.wirelen_off = WIRELEN_OFF,
 		.tail_map_fd = -1,
+		.flags = filter_flags,
 	};
 	struct bpf_insn *insns;
 	char err[512];
@@ -408,6 +411,7 @@ static void run_expr(struct worker *w, size_t ei)
 			.wirelen_map_fd = w->mapfd,
 			.wirelen_off = WIRELEN_OFF,
 			.tail_map_fd = -1,
+			.flags = filter_flags,
 		};
 		struct sock_fprog f;
 		struct pcap_bpf_program pp;
@@ -564,7 +568,7 @@ int main(int argc, char **argv)
 	int opt;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	while ((opt = getopt(argc, argv, "e:E:j:n:w:dvT")) != -1) {
+	while ((opt = getopt(argc, argv, "e:E:j:n:w:dvTC")) != -1) {
 		switch (opt) {
 		case 'e': exprfile = optarg; break;
 		case 'E': single = optarg; break;
@@ -574,8 +578,9 @@ int main(int argc, char **argv)
 		case 'd': dump_classic = true; break;
 		case 'v': verbose = true; break;
 		case 'T': tc_all = true; break;
+		case 'C': filter_flags = PL_FILTER_F_CALL_LOADS; break;
 		default:
-			fprintf(stderr, "usage: %s [-e EXPRFILE] [-E EXPR] [-j N] [-n NGEN] [-w GEN.pcap] [-d] [-v] [-T] [DIR|FILE...]\n",
+			fprintf(stderr, "usage: %s [-e EXPRFILE] [-E EXPR] [-j N] [-n NGEN] [-w GEN.pcap] [-d] [-v] [-T] [-C] [DIR|FILE...]\n",
 				argv[0]);
 			return 2;
 		}

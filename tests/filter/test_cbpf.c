@@ -5,7 +5,8 @@
  *
  * Each case names its expected verdict; unless a case is marked NOREF, libpcap's own
  * interpreter (pcap_offline_filter) must agree with it too. Cases run as XDP and, for
- * frames that fit an skb test run, as TC. Then: invalid and unsupported programs, the
+ * frames that fit an skb test run, as TC, each with inline loads and with call loads
+ * (PL_FILTER_F_CALL_LOADS). Then: invalid and unsupported programs, the
  * wire length from the hook (PL_WIRELEN_BUFF), the tail-call epilogue, far jumps
  * (gotol) and loop mode (backward jumps). Needs root (BPF).
  */
@@ -102,11 +103,14 @@ static void tcase(const char *name, const struct sock_filter *f, size_t n, const
 	if (!(flags & NOREF))
 		CHECK(reference(f, n, data, caplen, wirelen) == expect,
 		      "libpcap's interpreter disagrees with the expected %d", expect);
-	for (int hook = PL_FILTER_XDP; hook <= PL_FILTER_TC; hook++) {
+	for (int v = 0; v < 4; v++) {
+		int hook = v & 1 ? PL_FILTER_TC : PL_FILTER_XDP;
 		struct pl_filter_opts o = {
 			.hook = hook, .wirelen = PL_WIRELEN_MAP, .wirelen_map_fd = wl_map,
 			.wirelen_off = WL_OFF, .tail_map_fd = -1,
+			.flags = v & 2 ? PL_FILTER_F_CALL_LOADS : PL_FILTER_F_INLINE_LOADS,
 		};
+		const char *mode = v == 0 ? "xdp" : v == 1 ? "tc" : v == 2 ? "xdp, call loads" : "tc, call loads";
 		int fd, ret, got, want = expect;
 
 		if (hook == PL_FILTER_XDP && (flags & XDP64K))
@@ -114,7 +118,7 @@ static void tcase(const char *name, const struct sock_filter *f, size_t n, const
 		if (hook == PL_FILTER_TC && (flags & XDPONLY))
 			continue;
 		fd = build(f, n, &o, hook == PL_FILTER_XDP ? BPF_F_XDP_HAS_FRAGS : 0, NULL);
-		CHECK(fd >= 0, "%s: translate/load: %d %s %s", hook ? "tc" : "xdp", fd, errbuf,
+		CHECK(fd >= 0, "%s: translate/load: %d %s %s", mode, fd, errbuf,
 		      fd == -EINVAL || fd == -EACCES ? logbuf : "");
 		if (fd < 0)
 			continue;
@@ -124,8 +128,7 @@ static void tcase(const char *name, const struct sock_filter *f, size_t n, const
 			got = ret == XDP_PASS ? 1 : ret == XDP_DROP ? 0 : -1;
 		else
 			got = ret == TC_ACT_OK ? 1 : ret == TC_ACT_SHOT ? 0 : -1;
-		CHECK(got == want, "%s: verdict %d (retval %d), expected %d", hook ? "tc" : "xdp",
-		      got, ret, want);
+		CHECK(got == want, "%s: verdict %d (retval %d), expected %d", mode, got, ret, want);
 		close(fd);
 	}
 	TEST_END();
@@ -537,6 +540,43 @@ static void test_far_jump(void)
 	free(f);
 }
 
+/* So many loads that the translator switches to call loads on its own. */
+static void test_huge(void)
+{
+	enum { N = 4400 };
+	struct sock_filter *f = calloc(N + 4, sizeof(*f));
+	struct pl_filter_opts o = { .hook = PL_FILTER_XDP, .wirelen = PL_WIRELEN_MAP,
+				    .wirelen_map_fd = wl_map, .wirelen_off = WL_OFF,
+				    .tail_map_fd = -1 };
+	size_t cnt = 0;
+	int fd;
+
+	/* ldx #k; N x (ldb [x+i%50]; st M[i%16]) ... ; ld M[3]; ret a */
+	f[0] = (struct sock_filter)S(BPF_LDX | BPF_IMM, 0);
+	for (int i = 0; i < N / 2; i++) {
+		f[1 + 2 * i] = (struct sock_filter)S(BPF_LD | BPF_B | BPF_IND, (__u32)(i % 50));
+		f[2 + 2 * i] = (struct sock_filter)S(BPF_ST, (__u32)(i % 16));
+	}
+	f[N + 1] = (struct sock_filter)S(BPF_LD | BPF_MEM, 3);
+	f[N + 2] = (struct sock_filter)S(BPF_RET | BPF_A, 0);
+	TEST_BEGIN("2200 IND loads: call-load mode chosen automatically, verifier accepts");
+	fd = build(f, N + 3, &o, BPF_F_XDP_HAS_FRAGS, &cnt);
+	CHECK(fd >= 0, "load: %d %s %.300s", fd, errbuf,
+	      strlen(logbuf) > 300 ? logbuf + strlen(logbuf) - 300 : logbuf);
+	CHECK(cnt < 12 * (N / 2) + 100, "%zu eBPF instructions: not call loads?", cnt);
+	if (fd >= 0) {
+		*wl = 60;
+		/* M[3] = last store of i % 16 == 3: i = 2195 -> ldb [2195 % 50 = 45] */
+		CHECK(run(fd, pkt, 60) == XDP_PASS, "pkt[45] != 0 -> match");
+		CHECK(reference(f, N + 3, pkt, 60, 60) == 1, "libpcap");
+		CHECK(run(fd, pkt, 40) == XDP_DROP, "a load beyond 40 bytes -> no match");
+		CHECK(reference(f, N + 3, pkt, 40, 40) == 0, "libpcap");
+		close(fd);
+	}
+	TEST_END();
+	free(f);
+}
+
 static void test_compile(void)
 {
 	struct sock_fprog fp;
@@ -594,6 +634,7 @@ int main(void)
 	test_wirelen_buff();
 	test_tail_call();
 	test_far_jump();
+	test_huge();
 	test_compile();
 	return check_summary();
 }
