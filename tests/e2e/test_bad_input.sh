@@ -1,0 +1,285 @@
+#!/usr/bin/env bash
+# test_bad_input.sh - exit codes and messages for bad input, and analyze on every kind
+# of capture file:
+#   exit 2: unknown command/option, missing -i or -r, bad --interval/--duration/--top/
+#           --flows/--mode, -i with --pinned, a filter with --pinned, a bad filter
+#   exit 1: unknown interface (named), not root (says root/CAP_BPF), missing file,
+#           not a capture (text, random bytes), truncated capture (report for the
+#           frames read first), unsupported link type (lists the supported ones)
+#   exit 0: --help of every command, --version, an empty capture (zero packets), and
+#           captures in Ethernet, Linux cooked SLL and SLL2, raw IP (DLT_RAW, IPV4,
+#           IPV6), BSD loopback, pcapng and on standard input, counted the same.
+# Monitor runs happen inside the lab's rx namespace, so nothing can touch a real
+# interface even if argument parsing went wrong.
+set -u
+. "$(dirname "$0")/../lib/netns.sh"
+need_root_tools setpriv
+
+lab_up || { fail "lab" "could not build the namespaces"; finish; }
+D=$LAB_TMP
+chmod 755 "$D"
+
+# run NAME WANT_RC ARGS...: pktlens ARGS in the rx namespace; output in $D/out, $D/err.
+run() {
+	local name=$1 want=$2 rc
+	shift 2
+	in_rx timeout 20 "$PKTLENS" "$@" >"$D/out" 2>"$D/err"
+	rc=$?
+	check_rc "$name" "$rc" "$want"
+	if [ "$rc" -ge 124 ] || grep -Eqi 'segmentation|aborted|core dumped|AddressSanitizer|runtime error' "$D/err"; then
+		fail "$name: no crash" "exit $rc: $(head -c 300 "$D/err")"
+	fi
+	return 0
+}
+
+# ---- help and version ------------------------------------------------------------
+run "--help" 0 --help
+check_grep "--help: usage lists the commands" "$D/out" '^  monitor +live'
+for c in monitor analyze capture demo; do
+	in_rx timeout 10 "$PKTLENS" "$c" --help >"$D/out" 2>"$D/err"
+	rc=$?
+	if [ "$c" = demo ] && grep -q 'being written' "$D/err"; then
+		skip "demo --help" "the demo command is not written yet: $(cat "$D/err")"
+		continue
+	fi
+	check_rc "$c --help" "$rc" 0
+	check_grep "$c --help prints its usage" "$D/out" "^Usage: pktlens $c"
+done
+run "--version" 0 --version
+check_grep "--version prints the VERSION file's version" "$D/out" "^pktlens $(cat "$E2E_ROOT/VERSION" 2>/dev/null || echo)\$"
+
+# ---- usage errors: exit 2 ------------------------------------------------------------
+run "no command" 2
+run "unknown command" 2 frobnicate
+check_grep "unknown command: named" "$D/err" "frobnicate"
+run "unknown global option" 2 --bogus
+run "monitor: unknown option" 2 monitor --bogus -i "$IF_RX"
+check_grep "monitor: unknown option: usage shown" "$D/err" 'Usage: pktlens monitor'
+run "monitor: missing -i" 2 monitor --duration 1
+check_grep "monitor: missing -i: says so" "$D/err" 'needs an interface: -i'
+for v in 0 -1 abc 1x nan inf ''; do
+	run "monitor: --interval '$v'" 2 monitor -i "$IF_RX" --interval "$v" --duration 1
+	check_grep "monitor: --interval '$v': message" "$D/err" "invalid value '$v' for --interval"
+done
+run "monitor: --duration 0" 2 monitor -i "$IF_RX" --duration 0
+run "monitor: --top 0" 2 monitor -i "$IF_RX" --top 0 --duration 1
+run "monitor: --flows 0" 2 monitor -i "$IF_RX" --flows 0 --duration 1
+run "monitor: --flows too many" 2 monitor -i "$IF_RX" --flows 99999999999 --duration 1
+run "monitor: bad --mode" 2 monitor -i "$IF_RX" --mode turbo --duration 1
+check_grep "monitor: bad --mode: lists the modes" "$D/err" "invalid --mode 'turbo'.*native.*generic.*tc"
+run "monitor: -i with --pinned" 2 monitor -i "$IF_RX" --pinned /sys/fs/bpf/x --duration 1
+run "monitor: filter with --pinned" 2 monitor --pinned /sys/fs/bpf/x --duration 1 udp
+run "monitor: bad filter expression" 2 monitor -i "$IF_RX" --duration 1 'udp and (('
+check_eq "monitor: bad filter: nothing attached" "$(xdp_prog_id "$IF_RX")" ""
+run "analyze: missing -r" 2 analyze --json
+check_grep "analyze: missing -r: says so" "$D/err" '-r FILE'
+run "analyze: unknown option" 2 analyze --bogus
+
+# ---- run-time errors: exit 1 -------------------------------------------------------------
+run "monitor: unknown interface" 1 monitor -i nosuch$$ --duration 1 --json
+check_grep "monitor: unknown interface: named" "$D/err" "unknown interface 'nosuch$$'"
+
+# Not root: nobody, no capabilities.
+asnobody() {
+	ip netns exec "$NS_RX" setpriv --reuid=nobody --regid=nogroup --clear-groups \
+		--inh-caps=-all "$PKTLENS" "$@" >"$D/out" 2>"$D/err"
+}
+asnobody monitor -i "$IF_RX" --duration 1 --json
+check_rc "monitor as nobody" "$?" 1
+check_grep "monitor as nobody: says root / CAP_BPF" "$D/err" 'root.*CAP_BPF'
+check_eq "monitor as nobody: nothing attached" "$(xdp_prog_id "$IF_RX")" ""
+asnobody analyze -r /etc/hostname --json
+check_rc "analyze as nobody" "$?" 1
+check_grep "analyze as nobody: says root / CAP_BPF" "$D/err" 'root.*CAP_BPF'
+
+# ---- capture files ---------------------------------------------------------------------
+# mkpcap.py KIND OUT: write a capture. Frames (before link-layer framing):
+#   IPv4/UDP 198.18.1.1:5000 -> 198.18.1.2:53 (x3), IPv4/TCP SYN :40000 -> :80 (x2),
+#   IPv6/UDP 2001:db8:1::1:5001 -> 2001:db8:1::2:53 (x1)
+cat >"$D/mkpcap.py" <<'EOF'
+import os, struct, sys
+
+kind, out = sys.argv[1], sys.argv[2]
+
+def csum(b):
+    if len(b) % 2:
+        b += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+
+def ip4(proto, payload, src=bytes([198, 18, 1, 1]), dst=bytes([198, 18, 1, 2])):
+    h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(payload), 1, 0, 64, proto, 0, src, dst)
+    return h[:10] + struct.pack("!H", csum(h)) + h[12:] + payload
+
+def ip6(nh, payload):
+    src = bytes.fromhex("20010db8000100000000000000000001")
+    dst = bytes.fromhex("20010db8000100000000000000000002")
+    return struct.pack("!IHBB", 6 << 28, len(payload), nh, 64) + src + dst + payload
+
+def udp(sp, dp, data):
+    return struct.pack("!HHHH", sp, dp, 8 + len(data), 0) + data
+
+def tcp_syn(sp, dp):
+    return struct.pack("!HHIIBBHHH", sp, dp, 1, 0, 5 << 4, 0x02, 65535, 0, 0)
+
+packets = [ip4(17, udp(5000, 53, b"q" * 20))] * 3 + [ip4(6, tcp_syn(40000, 80))] * 2 + \
+          [ip6(17, udp(5001, 53, b"r" * 20))]
+SRC = bytes.fromhex("0200c6120101")
+DST = bytes.fromhex("0200c6120102")
+
+def ethertype(p):
+    return 0x0800 if p[0] >> 4 == 4 else 0x86DD
+
+def frame(p, linktype):
+    if linktype == 1:      # Ethernet
+        return DST + SRC + struct.pack("!H", ethertype(p)) + p
+    if linktype == 113:    # Linux cooked SLL: packet type, ARPHRD, addr len, addr[8], proto
+        return struct.pack("!HHH", 0, 1, 6) + SRC + b"\0\0" + struct.pack("!H", ethertype(p)) + p
+    if linktype == 276:    # SLL2: proto, reserved, ifindex, ARPHRD, pkttype, addr len, addr[8]
+        return struct.pack("!HHIHBB", ethertype(p), 0, 2, 1, 0, 6) + SRC + b"\0\0" + p
+    if linktype in (101, 228, 229):  # raw IP
+        return p
+    if linktype == 0:      # BSD loopback, host byte order AF (Linux: AF_INET6 = 10)
+        return struct.pack("=I", 2 if p[0] >> 4 == 4 else 10) + p
+    raise SystemExit("linktype?")
+
+def write(linktype, frames, path=out):
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, linktype))
+        for i, fr in enumerate(frames):
+            f.write(struct.pack("<IIII", 1700000000 + i, 0, len(fr), len(fr)) + fr)
+
+if kind == "empty":
+    write(1, [])
+elif kind == "wifi":      # 802.11 (105): not supported
+    write(105, [b"\x08\x00" + b"\0" * 30])
+elif kind == "v4only":    # DLT IPV4 (228) carries IPv4 only
+    write(228, [frame(p, 228) for p in packets if p[0] >> 4 == 4])
+elif kind == "v6only":
+    write(229, [frame(p, 229) for p in packets if p[0] >> 4 == 6])
+elif kind == "short":     # a 10-byte frame never reaches the program: counted malformed
+    write(1, [frame(p, 1) for p in packets] + [b"\xff" * 10])
+elif kind == "random":
+    with open(out, "wb") as f:
+        f.write(os.urandom(4096))
+else:
+    lt = int(kind)
+    write(lt, [frame(p, lt) for p in packets])
+EOF
+mk() { "$PY" "$D/mkpcap.py" "$1" "$2"; }
+
+run "analyze: missing file" 1 analyze -r "$D/nonexistent.pcap"
+check_grep "analyze: missing file: named" "$D/err" "nonexistent.pcap"
+run "analyze: a text file (/etc/hostname)" 1 analyze -r /etc/hostname
+check_grep "analyze: a text file: says it is not a capture" "$D/err" 'not a capture.*pcap'
+mk random "$D/random.bin"
+run "analyze: random bytes" 1 analyze -r "$D/random.bin"
+check_grep "analyze: random bytes: says it is not a capture" "$D/err" 'not a capture'
+run "analyze: a directory" 1 analyze -r "$D"
+
+mk wifi "$D/wifi.pcap"
+run "analyze: 802.11 link type" 1 analyze -r "$D/wifi.pcap" --json
+check_grep "analyze: 802.11: names the link type" "$D/err" '(IEEE802_11|105)'
+check_grep "analyze: 802.11: lists the supported types" "$D/err" 'Ethernet.*cooked.*SLL.*raw IP'
+
+mk empty "$D/empty.pcap"
+run "analyze: empty capture" 0 analyze -r "$D/empty.pcap" --json
+check_eq "analyze: empty capture: zero packets" "$(json_get "$D/out" 'j["total"]["packets"]')" 0
+
+# What every capture of the six packets must give.
+check_counts() { # NAME N_IPV4 N_IPV6
+	local n=$1 v4=$2 v6=$3 udp4 tcp
+	udp4=$((v4 > 0 ? 3 : 0)) tcp=$((v4 > 0 ? 2 : 0))
+	check_eq "$n: total" "$(json_get "$D/out" 'j["total"]["packets"]')" "$((v4 + v6))"
+	check_eq "$n: l3 ipv4 / ipv6" "$(json_get "$D/out" '(j["l3"]["ipv4"]["packets"], j["l3"]["ipv6"]["packets"])')" "($v4, $v6)"
+	check_eq "$n: l4 udp / tcp" "$(json_get "$D/out" '(j["l4"]["udp"]["packets"], j["l4"]["tcp"]["packets"])')" "($((udp4 + v6)), $tcp)"
+	check_eq "$n: no malformed" "$(json_get "$D/out" 'j["malformed"]["total"]')" 0
+	if [ "$v4" -gt 0 ]; then
+		check_eq "$n: UDP/IPv4 flow" \
+			"$(json_get "$D/out" '(lambda f: f and (f["src"], f["dst"], f["packets"]))(flow("udp", 5000, 53))')" \
+			"('198.18.1.1', '198.18.1.2', 3)"
+		check_eq "$n: TCP flow state" \
+			"$(json_get "$D/out" '(lambda f: f and (f["packets"], f["tcp_flags"], f["state"]))(flow("tcp", 40000, 80))')" \
+			"(2, 'S', 'syn_sent')"
+	fi
+	if [ "$v6" -gt 0 ]; then
+		check_eq "$n: UDP/IPv6 flow" \
+			"$(json_get "$D/out" '(lambda f: f and (f["src"], f["packets"]))(flow("udp", 5001, 53))')" \
+			"('2001:db8:1::1', 1)"
+	fi
+}
+
+for lt in 1:Ethernet 113:SLL 276:SLL2 101:raw-IP 0:BSD-loopback; do
+	mk "${lt%%:*}" "$D/lt${lt%%:*}.pcap"
+	run "analyze: ${lt#*:} capture" 0 analyze -r "$D/lt${lt%%:*}.pcap" --json
+	check_counts "analyze: ${lt#*:}" 5 1
+done
+mk v4only "$D/v4.pcap"
+run "analyze: DLT IPV4 capture" 0 analyze -r "$D/v4.pcap" --json
+check_counts "analyze: DLT IPV4" 5 0
+mk v6only "$D/v6.pcap"
+run "analyze: DLT IPV6 capture" 0 analyze -r "$D/v6.pcap" --json
+check_counts "analyze: DLT IPV6" 0 1
+
+# Standard input and pcapng.
+in_rx "$PKTLENS" analyze -r - --json <"$D/lt1.pcap" >"$D/out" 2>"$D/err"
+check_rc "analyze: capture on standard input" "$?" 0
+check_counts "analyze: stdin" 5 1
+if command -v editcap >/dev/null 2>&1 && editcap -F pcapng "$D/lt1.pcap" "$D/lt1.pcapng" 2>/dev/null; then
+	run "analyze: pcapng capture" 0 analyze -r "$D/lt1.pcapng" --json
+	check_counts "analyze: pcapng" 5 1
+else
+	skip "analyze: pcapng capture" "editcap (wireshark) missing"
+fi
+
+# A frame shorter than an Ethernet header: counted, as malformed.
+mk short "$D/short.pcap"
+run "analyze: a 10-byte frame" 0 analyze -r "$D/short.pcap" --json
+check_eq "analyze: a 10-byte frame: counted as truncated_ethernet" \
+	"$(json_get "$D/out" '(j["total"]["packets"], j["malformed"]["total"], j["malformed"]["truncated_ethernet"])')" "(7, 1, 1)"
+
+# Truncated: cut the Ethernet capture in the middle of its 4th record.
+# Global header 24, each record 16 + frame; frames: 3 x UDP/IPv4 (62), ...
+"$PY" - "$D/lt1.pcap" "$D/trunc.pcap" <<'EOF'
+import struct, sys
+data = open(sys.argv[1], "rb").read()
+off = 24
+for _ in range(3):
+    off += 16 + struct.unpack("<I", data[off + 8:off + 12])[0]
+open(sys.argv[2], "wb").write(data[:off + 16 + 20])  # 4th record: header + 20 bytes
+EOF
+run "analyze: truncated capture" 1 analyze -r "$D/trunc.pcap" --json
+check_eq "analyze: truncated capture: report for the 3 frames read" \
+	"$(json_get "$D/out" '(j["total"]["packets"], j["l4"]["udp"]["packets"])')" "(3, 3)"
+check_grep "analyze: truncated capture: says where it stopped" "$D/err" 'trunc.*after 3 frames'
+# Cut inside the record header itself.
+head -c 30 "$D/lt1.pcap" >"$D/trunc2.pcap"
+run "analyze: capture cut in a record header" 1 analyze -r "$D/trunc2.pcap" --json
+check_eq "analyze: cut in a record header: report with 0 frames" \
+	"$(json_get "$D/out" 'j["total"]["packets"]')" 0
+# Cut inside the file header.
+head -c 10 "$D/lt1.pcap" >"$D/trunc3.pcap"
+run "analyze: capture cut in the file header" 1 analyze -r "$D/trunc3.pcap" --json
+
+# A capture taken with tcpdump on the lab's veth.
+if command -v tcpdump >/dev/null 2>&1 && command -v trafgen >/dev/null 2>&1; then
+	cat >"$D/udp.cfg" <<EOF
+{ eth(da=$MAC_RX, sa=$MAC_TX), ipv4(sa=$IP4_TX, da=$IP4_RX), udp(sp=43000, dp=9), fill(0x41, 22) }
+EOF
+	in_rx timeout 15 tcpdump -i "$IF_RX" -n -c 50 -w "$D/live.pcap" udp port 43000 >/dev/null 2>&1 &
+	p=$!
+	LAB_PIDS+=("$p")
+	sleep 1
+	trafgen_send 50 "$D/udp.cfg"
+	wait "$p"
+	run "analyze: tcpdump capture of the veth" 0 analyze -r "$D/live.pcap" --json
+	check_eq "analyze: tcpdump capture: the 50 frames in one flow" \
+		"$(json_get "$D/out" '(lambda f: f and (f["src"], f["packets"], f["bytes"]))(flow("udp", 43000, 9))')" \
+		"('$IP4_TX', 50, 3200)"
+else
+	skip "analyze: tcpdump capture" "tcpdump or trafgen missing"
+fi
+
+finish

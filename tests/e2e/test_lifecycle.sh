@@ -1,0 +1,227 @@
+#!/usr/bin/env bash
+# test_lifecycle.sh - what `pktlens monitor` leaves behind and how it ends:
+#  - SIGTERM and SIGINT in native, generic and tc mode: exit 0, a final report, no XDP
+#    program or tc filter left, the clsact qdisc removed when pktlens created it and
+#    kept when it was there before, the program itself gone from the kernel (by id)
+#  - --duration ends it with exit 0 after that time, one JSON line per interval
+#  - another XDP program on the interface (native or generic): refused with exit 1 and
+#    a message naming --force, the program untouched; --force replaces it (in the
+#    mode it runs in) and pktlens leaves nothing behind
+#  - the interface deleted while attached: clear message, exit 1, no crash
+#  - --pin: pl_stats, pl_flows, pl_events pinned under /sys/fs/bpf/pktlens/IF while
+#    running, `bpftool map dump` shows struct fields (BTF), removed on exit
+#  - bpffs not mounted (a fresh `ip netns exec`): pktlens mounts it; when it cannot
+#    (no CAP_SYS_ADMIN), it says how to mount it
+set -u
+. "$(dirname "$0")/../lib/netns.sh"
+need_root_tools bpftool tc trafgen setpriv
+
+lab_up || { fail "lab" "could not build the namespaces"; finish; }
+
+rx_ip() { ip netns exec "$NS_RX" "$@"; }
+
+# tc_prog_id IF: id of the program in IF's tc ingress filters, empty if none.
+tc_prog_id() {
+	rx_ip tc filter show dev "$1" ingress 2>/dev/null | sed -nE 's/.* id ([0-9]+) .*/\1/p' | head -n 1
+}
+
+# prog_gone NAME ID: the kernel freed program ID (waits up to 3 s: freeing is deferred).
+prog_gone() {
+	if [ -z "$2" ]; then
+		fail "$1" "no program id was recorded"
+		return
+	fi
+	for _ in $(seq 30); do
+		if ! bpftool prog show id "$2" >/dev/null 2>&1; then
+			ok "$1 (id $2)"
+			return
+		fi
+		sleep 0.1
+	done
+	fail "$1" "program id $2 still loaded: $(bpftool prog show id "$2" 2>&1 | head -n 1)"
+}
+
+# no_crash NAME ERRFILE RC: exit status not from a signal, no sanitizer/abort report.
+no_crash() {
+	if [ "$3" -ge 128 ] || grep -Eqi 'segmentation|aborted|core dumped|AddressSanitizer|runtime error' "$2"; then
+		fail "$1" "exit $3: $(head -c 400 "$2")"
+	else
+		ok "$1"
+	fi
+}
+
+# ---- signals -----------------------------------------------------------------------
+for mode in native generic tc; do
+	for sig in TERM INT; do
+		name="$mode/SIG$sig"
+		if ! mon_start 30 --mode "$mode"; then
+			fail "$name: attach" "$(cat "$MON_ERR")"
+			kill -KILL "$MON_PID" 2>/dev/null
+			continue
+		fi
+		if [ "$mode" = tc ]; then
+			id=$(tc_prog_id "$IF_RX")
+			check_grep "$name: clsact created while running" \
+				<(rx_ip tc qdisc show dev "$IF_RX") 'clsact'
+		else
+			id=$(xdp_prog_id "$IF_RX")
+		fi
+		if [ -n "$id" ]; then
+			ok "$name: program attached while running (id $id)"
+		else
+			fail "$name: program attached while running" "$(rx_ip ip -d link show "$IF_RX" | head -n 3)"
+		fi
+		mon_stop "$sig"
+		check_rc "$name: exit status" "$MON_RC" 0
+		check_eq "$name: a final report was printed" "$(json_get "$MON_OUT" 'j["mode"]')" "$mode"
+		check_eq "$name: no xdp on the link" "$(rx_ip ip link show dev "$IF_RX" | grep -c xdp)" 0
+		check_eq "$name: no tc ingress filter" "$(rx_ip tc filter show dev "$IF_RX" ingress)" ""
+		check_eq "$name: no clsact qdisc left" "$(rx_ip tc qdisc show dev "$IF_RX" | grep -c clsact)" 0
+		prog_gone "$name: program unloaded" "$id"
+	done
+done
+
+# tc mode keeps a clsact qdisc it did not create (and another filter on it).
+rx_ip tc qdisc add dev "$IF_RX" clsact
+# ...with a filter of its own (cls_bpf: the kernel here has no matchall/u32 modules).
+rx_ip tc filter add dev "$IF_RX" ingress pref 10 bpf da obj "$BPF_OBJ" sec tc
+if mon_start 30 --mode tc; then
+	check_eq "tc/existing clsact: our filter added beside it" \
+		"$(rx_ip tc filter show dev "$IF_RX" ingress | grep -c 'pref 49374 .*tc_pktlens')" 1
+	mon_stop TERM
+	check_rc "tc/existing clsact: exit status" "$MON_RC" 0
+	check_eq "tc/existing clsact: qdisc kept" "$(rx_ip tc qdisc show dev "$IF_RX" | grep -c clsact)" 1
+	check_eq "tc/existing clsact: our filter removed" \
+		"$(rx_ip tc filter show dev "$IF_RX" ingress | grep -c 'pref 49374 ')" 0
+	check_eq "tc/existing clsact: the other filter kept" \
+		"$(rx_ip tc filter show dev "$IF_RX" ingress | grep -c 'pref 10 .* id ')" 1
+else
+	fail "tc/existing clsact: attach" "$(cat "$MON_ERR")"
+fi
+rx_ip tc qdisc del dev "$IF_RX" clsact
+
+# ---- --duration --------------------------------------------------------------------
+t0=$(date +%s%N)
+if mon_start 2 --interval 1; then
+	mon_wait 10
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	check_rc "--duration 2: exit status" "$MON_RC" 0
+	if [ "$ms" -ge 1900 ] && [ "$ms" -le 6000 ]; then ok "--duration 2: ended after ${ms} ms"; else fail "--duration 2: ended after ${ms} ms" "want about 2000 ms"; fi
+	check_eq "--duration 2 --interval 1: two JSON lines" "$(grep -c '^{' "$MON_OUT")" 2
+	check_eq "--duration: nothing left attached" "$(xdp_prog_id "$IF_RX")" ""
+else
+	fail "--duration: attach" "$(cat "$MON_ERR")"
+fi
+
+# ---- someone else's XDP program ----------------------------------------------------------
+for fmode in xdpdrv xdpgeneric; do
+	if [ "$fmode" = xdpdrv ]; then mname=native other=generic; else mname=generic other=native; fi
+	name="foreign $mname XDP"
+	if ! rx_ip ip link set dev "$IF_RX" "$fmode" obj "$BPF_OBJ" sec xdp 2>"$LAB_TMP/ipxdp.err"; then
+		fail "$name: attach with ip link" "$(cat "$LAB_TMP/ipxdp.err")"
+		continue
+	fi
+	fid=$(xdp_prog_id "$IF_RX")
+	if [ -n "$fid" ]; then ok "$name: attached by ip link (id $fid)"; else fail "$name: attached by ip link" "no id"; fi
+	for m in "" "--mode native" "--mode generic"; do
+		# shellcheck disable=SC2086
+		nsenter -t "$RX_HOLD" -m -n -- "$PKTLENS" monitor -i "$IF_RX" --json --duration 1 $m \
+			>"$LAB_TMP/busy.out" 2>"$LAB_TMP/busy.err"
+		rc=$?
+		check_rc "$name: refused (${m:-auto mode})" "$rc" 1
+		check_grep "$name: message names --force (${m:-auto mode})" "$LAB_TMP/busy.err" '--force'
+		check_eq "$name: still attached (${m:-auto mode})" "$(xdp_prog_id "$IF_RX")" "$fid"
+	done
+	# --force in the other mode: the kernel refuses; the message says which mode works.
+	nsenter -t "$RX_HOLD" -m -n -- "$PKTLENS" monitor -i "$IF_RX" --json --duration 1 \
+		--force --mode "$other" >"$LAB_TMP/busy.out" 2>"$LAB_TMP/busy.err"
+	check_rc "$name: --force --mode $other refused" "$?" 1
+	check_grep "$name: message says --mode $mname" "$LAB_TMP/busy.err" "--mode $mname"
+	check_eq "$name: still attached after --force --mode $other" "$(xdp_prog_id "$IF_RX")" "$fid"
+	# --force (auto mode) replaces it in its mode.
+	if mon_start 30 --force; then
+		nid=$(xdp_prog_id "$IF_RX")
+		check_eq "$name: --force attaches in $mname mode" "$MON_MODE" "$mname"
+		if [ -n "$nid" ] && [ "$nid" != "$fid" ]; then ok "$name: --force replaced it (id $fid -> $nid)"; else fail "$name: --force replaced it" "id '$nid' (foreign $fid)"; fi
+		mon_stop TERM
+		check_rc "$name: --force run exit status" "$MON_RC" 0
+		check_eq "$name: after --force, nothing attached" "$(xdp_prog_id "$IF_RX")" ""
+		prog_gone "$name: the replaced program was released" "$fid"
+	else
+		fail "$name: --force attaches" "$(cat "$MON_ERR")"
+	fi
+	rx_ip ip link set dev "$IF_RX" "$fmode" off 2>/dev/null
+done
+
+# ---- --pin ---------------------------------------------------------------------------
+PIN=/sys/fs/bpf/pktlens/$IF_RX
+cat >"$LAB_TMP/udp.cfg" <<EOF
+{ eth(da=$MAC_RX, sa=$MAC_TX), ipv4(sa=$IP4_TX, da=$IP4_RX), udp(sp=41000, dp=9), fill(0x41, 22) }
+EOF
+if mon_start 30 --pin; then
+	for m in pl_stats pl_flows pl_events; do
+		check_true "--pin: $PIN/$m exists while running" in_rx test -e "$PIN/$m"
+	done
+	trafgen_send 7 "$LAB_TMP/udp.cfg"
+	in_rx bpftool map dump pinned "$PIN/pl_flows" >"$LAB_TMP/dump.txt" 2>&1
+	check_grep "--pin: bpftool map dump shows key fields (BTF)" "$LAB_TMP/dump.txt" '"(addr_a|port_a|proto)":'
+	check_grep "--pin: bpftool map dump shows value fields (BTF)" "$LAB_TMP/dump.txt" '"packets":'
+	check_grep "--pin: the flow has 7 packets" "$LAB_TMP/dump.txt" '"packets": \[ *7, *0'
+	in_rx bpftool map show pinned "$PIN/pl_stats" >"$LAB_TMP/show.txt" 2>&1
+	check_grep "--pin: pl_stats is a per-CPU array" "$LAB_TMP/show.txt" 'percpu_array'
+	mon_stop TERM
+	check_rc "--pin: exit status" "$MON_RC" 0
+	check_true "--pin: $PIN removed on exit" in_rx test ! -e "$PIN"
+else
+	fail "--pin: attach" "$(cat "$MON_ERR")"
+fi
+
+# ---- bpffs not mounted -------------------------------------------------------------------
+# A fresh `ip netns exec` has a new /sys without bpffs: pktlens mounts it for --pin.
+# shellcheck disable=SC2016 # expanded by the inner shell
+ip netns exec "$NS_RX" bash -c '
+	mountpoint -q /sys/fs/bpf && echo "bpffs-before: mounted" || echo "bpffs-before: not mounted"
+	timeout 20 "$1" -v monitor --pin --json --duration 2 -i "$2" >/dev/null 2>"$3/nobpffs.err" &
+	p=$!
+	for i in $(seq 50); do grep -q "monitoring $2" "$3/nobpffs.err" && break; sleep 0.1; done
+	ls "/sys/fs/bpf/pktlens/$2" | tr "\n" " "; echo
+	wait $p; echo "rc=$?"
+	test -e "/sys/fs/bpf/pktlens/$2" && echo "pins: left" || echo "pins: removed"
+' _ "$PKTLENS" "$IF_RX" "$LAB_TMP" >"$LAB_TMP/nobpffs.out" 2>&1
+check_grep "no bpffs: /sys/fs/bpf starts unmounted" "$LAB_TMP/nobpffs.out" '^bpffs-before: not mounted'
+check_grep "no bpffs: pktlens mounted it and pinned the maps" "$LAB_TMP/nobpffs.out" 'pl_events pl_flows pl_stats'
+check_grep "no bpffs: exit 0" "$LAB_TMP/nobpffs.out" '^rc=0$'
+check_grep "no bpffs: pins removed on exit" "$LAB_TMP/nobpffs.out" '^pins: removed'
+check_grep "no bpffs: says it mounted bpffs (-v)" "$LAB_TMP/nobpffs.err" 'mounted bpffs'
+
+# Without CAP_SYS_ADMIN (but with CAP_BPF, CAP_NET_ADMIN, CAP_PERFMON) mounting fails.
+ip netns exec "$NS_RX" setpriv --inh-caps=-sys_admin --bounding-set=-sys_admin \
+	"$PKTLENS" monitor --pin --json --duration 1 -i "$IF_RX" >/dev/null 2>"$LAB_TMP/nomount.err"
+rc=$?
+check_rc "no bpffs, cannot mount: exit status" "$rc" 1
+check_grep "no bpffs, cannot mount: says how to mount it" "$LAB_TMP/nomount.err" 'mount -t bpf bpf /sys/fs/bpf'
+check_eq "no bpffs, cannot mount: nothing left attached" "$(xdp_prog_id "$IF_RX")" ""
+
+# --pinned in a fresh namespace: nothing pinned there; says how to load it.
+ip netns exec "$NS_RX" "$PKTLENS" monitor --pinned "/sys/fs/bpf/pktlens/$IF_RX" --json --duration 1 \
+	>/dev/null 2>"$LAB_TMP/pinned.err"
+rc=$?
+check_rc "--pinned with nothing pinned: exit status" "$rc" 1
+check_grep "--pinned with nothing pinned: says how to load it" "$LAB_TMP/pinned.err" 'bpftool prog loadall'
+
+# ---- the interface disappears ------------------------------------------------------------
+for mode in native generic tc; do
+	name="link deleted ($mode)"
+	if ! mon_start 30 --mode "$mode" --interval 0.2; then
+		fail "$name: attach" "$(cat "$MON_ERR")"
+		continue
+	fi
+	in_tx ip link del "$IF_TX"
+	mon_wait 10
+	check_rc "$name: exit status" "$MON_RC" 1
+	check_grep "$name: says the interface disappeared" "$MON_ERR" "$IF_RX.*disappeared"
+	no_crash "$name: no crash" "$MON_ERR" "$MON_RC"
+	lab_veth || { fail "$name: recreate the veth" ""; break; }
+done
+
+finish

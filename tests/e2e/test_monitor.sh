@@ -1,0 +1,174 @@
+#!/usr/bin/env bash
+# test_monitor.sh - exact counting by `pktlens monitor` on a live veth, in native XDP,
+# generic XDP and tc mode.
+#
+# Per mode, one monitor run sees: trafgen UDP frames with a fixed 5-tuple (IPv4 and
+# IPv6), 802.1Q-tagged and 802.1ad+802.1Q (QinQ) frames, crafted ICMP echo request and
+# reply pairs with one id, ping and ping -6 from the tx side, ping from the rx side
+# (only its replies arrive), iperf3 TCP over IPv4 and UDP over IPv6. The lab has
+# static neighbours and no DAD/RS/RA, so nothing else is on the wire, and:
+#   total packets == sender's tx_packets delta == receiver's rx_packets delta
+#   == cost.runs, and every L3/L4/VLAN counter and flow entry is what was sent.
+# iperf3's packet count is not known in advance: its flows (port 5201) are read from
+# the flow table and must add up with the L3/L4 counters.
+set -u
+. "$(dirname "$0")/../lib/netns.sh"
+need_root_tools trafgen ping iperf3
+
+N_UDP4=10000 N_UDP6=1000 N_VLAN=500 N_QINQ=300 N_ECHO=100 N_PING=20
+ECHO_ID=4660 # 0x1234
+PING_ID_TX=1111 PING_ID_RX=2222 PING_ID_6=3333 # ping -e: ICMP echo identifiers
+
+lab_up || { fail "lab" "could not build the namespaces"; finish; }
+
+# ---- trafgen configurations (64-byte frames unless tagged) ----------------------
+cat >"$LAB_TMP/udp4.cfg" <<EOF
+{ eth(da=$MAC_RX, sa=$MAC_TX), ipv4(sa=$IP4_TX, da=$IP4_RX, ttl=64), udp(sp=40000, dp=9), fill(0x41, 22) }
+EOF
+cat >"$LAB_TMP/udp6.cfg" <<EOF
+{ eth(da=$MAC_RX, sa=$MAC_TX), ipv6(sa=$IP6_TX, da=$IP6_RX), udp(sp=40006, dp=9), fill(0x42, 2) }
+EOF
+cat >"$LAB_TMP/vlan.cfg" <<EOF
+{ eth(da=$MAC_RX, sa=$MAC_TX), vlan(1q, id=100), ipv4(sa=$IP4_TX, da=$IP4_RX), udp(sp=40100, dp=9), fill(0x43, 22) }
+EOF
+cat >"$LAB_TMP/qinq.cfg" <<EOF
+{ eth(da=$MAC_RX, sa=$MAC_TX), vlan(1ad, id=200), vlan(1q, id=300), ipv4(sa=$IP4_TX, da=$IP4_RX), udp(sp=40300, dp=9), fill(0x44, 22) }
+EOF
+# An echo request tx->rx and its reply rx->tx with the same id: one flow, both ways.
+cat >"$LAB_TMP/echo.cfg" <<EOF
+{ eth(da=$MAC_RX, sa=$MAC_TX), ipv4(sa=$IP4_TX, da=$IP4_RX), icmp4(echorequest, id=$ECHO_ID, seq=1), fill(0x45, 22) }
+{ eth(da=$MAC_RX, sa=$MAC_TX), ipv4(sa=$IP4_RX, da=$IP4_TX), icmp4(echoreply, id=$ECHO_ID, seq=1), fill(0x45, 22) }
+EOF
+
+send_all() {
+	local pid
+	trafgen_send "$N_UDP4" "$LAB_TMP/udp4.cfg" || echo "  trafgen udp4 failed: $(tail -n 3 "$LAB_TMP/trafgen.log")"
+	trafgen_send "$N_UDP6" "$LAB_TMP/udp6.cfg" || echo "  trafgen udp6 failed"
+	trafgen_send "$N_VLAN" "$LAB_TMP/vlan.cfg" || echo "  trafgen vlan failed"
+	trafgen_send "$N_QINQ" "$LAB_TMP/qinq.cfg" || echo "  trafgen qinq failed"
+	trafgen_send "$N_ECHO" "$LAB_TMP/echo.cfg" || echo "  trafgen echo failed"
+	in_tx timeout 10 ping -q -n -e "$PING_ID_TX" -c "$N_PING" -i 0.01 -w 8 "$IP4_RX" >/dev/null ||
+		echo "  ping failed"
+	in_tx timeout 10 ping -6 -q -n -e "$PING_ID_6" -c "$N_PING" -i 0.01 -w 8 "$IP6_RX" >/dev/null ||
+		echo "  ping -6 failed"
+	in_rx timeout 10 ping -q -n -e "$PING_ID_RX" -c "$N_PING" -i 0.01 -w 8 "$IP4_TX" >/dev/null ||
+		echo "  rx ping failed"
+	# iperf3: one-off servers on the rx side, bounded clients on the tx side.
+	in_rx timeout 20 iperf3 -s -1 -p 5201 >/dev/null 2>&1 &
+	pid=$!
+	LAB_PIDS+=("$pid")
+	sleep 0.3
+	in_tx timeout 15 iperf3 -c "$IP4_RX" -p 5201 -t 2 >/dev/null 2>&1 ||
+		{ sleep 0.5; in_tx timeout 15 iperf3 -c "$IP4_RX" -p 5201 -t 2 >/dev/null 2>&1; } ||
+		echo "  iperf3 tcp failed"
+	wait "$pid" 2>/dev/null
+	in_rx timeout 20 iperf3 -s -1 -p 5201 >/dev/null 2>&1 &
+	pid=$!
+	LAB_PIDS+=("$pid")
+	sleep 0.3
+	in_tx timeout 15 iperf3 -6 -u -b 20M -l 1000 -c "$IP6_RX" -p 5201 -t 2 \
+		--json >"$LAB_TMP/iperf_udp.json" 2>&1 ||
+		{ sleep 0.5; in_tx timeout 15 iperf3 -6 -u -b 20M -l 1000 -c "$IP6_RX" -p 5201 -t 2 \
+			--json >"$LAB_TMP/iperf_udp.json" 2>&1; } ||
+		echo "  iperf3 udp failed"
+	wait "$pid" 2>/dev/null
+}
+
+for mode in native generic tc; do
+	echo "--- mode $mode"
+	lab_quiet
+	if ! mon_start 90 --mode "$mode" --top 1000 --interval 1; then
+		fail "$mode: monitor attaches" "$(cat "$MON_ERR")"
+		kill -KILL "$MON_PID" 2>/dev/null
+		continue
+	fi
+	check_eq "$mode: mode reported on stderr" "$MON_MODE" "$mode"
+	rx0=$(rx_packets) tx0=$(tx_packets)
+	t0=$(date +%s%N)
+	send_all
+	sleep 0.3 # let the last packets land
+	rx1=$(rx_packets) tx1=$(tx_packets)
+	mon_stop INT
+	echo "  traffic took $((($(date +%s%N) - t0) / 1000000)) ms"
+	check_rc "$mode: SIGINT ends the monitor" "$MON_RC" 0
+	J=$MON_OUT
+	check_eq "$mode: JSON mode field" "$(json_get "$J" 'j["mode"]')" "$mode"
+
+	rxd=$((rx1 - rx0)) txd=$((tx1 - tx0))
+	total=$(json_get "$J" 'j["total"]["packets"]')
+	check_eq "$mode: total packets == rx_packets delta" "$total" "$rxd"
+	check_eq "$mode: total packets == sender's tx_packets delta" "$total" "$txd"
+	check_eq "$mode: cost.runs == packets seen" "$(json_get "$J" 'j["cost"]["runs"]')" "$total"
+	check_eq "$mode: cost.ns_per_packet is a positive number" \
+		"$(json_get "$J" 'isinstance(j["cost"]["ns_per_packet"], (int, float)) and j["cost"]["ns_per_packet"] > 0')" True
+
+	# iperf3's share, from the flow table (flows on port 5201).
+	ip_tcp4=$(json_get "$J" 'sum(f["packets"] + f["packets_reply"] for f in j["top_flows_by_packets"] if f["proto"] == "tcp" and 5201 in (f["sport"], f["dport"]) and ":" not in f["src"])')
+	ip_tcp6=$(json_get "$J" 'sum(f["packets"] + f["packets_reply"] for f in j["top_flows_by_packets"] if f["proto"] == "tcp" and 5201 in (f["sport"], f["dport"]) and ":" in f["src"])')
+	ip_udp6=$(json_get "$J" 'sum(f["packets"] + f["packets_reply"] for f in j["top_flows_by_packets"] if f["proto"] == "udp" and 5201 in (f["sport"], f["dport"]))')
+	echo "  iperf3 packets seen: tcp/ipv4 $ip_tcp4, tcp/ipv6 $ip_tcp6 (control), udp/ipv6 $ip_udp6"
+	if [ "$ip_tcp4" -gt 100 ] 2>/dev/null; then ok "$mode: iperf3 TCP flows seen"; else fail "$mode: iperf3 TCP flows seen" "$ip_tcp4"; fi
+	sent_udp=$(json_get "$LAB_TMP/iperf_udp.json" 'j["end"]["sum"]["packets"]')
+	udp_flow=$(json_get "$J" 'max([f["packets"] for f in j["top_flows_by_packets"] if f["proto"] == "udp" and f["dport"] == 5201] or [0])')
+	# The client's datagrams plus the one (iperf3 3.x) it sends to open the test.
+	if [ "$udp_flow" -gt "$sent_udp" ] 2>/dev/null && [ "$udp_flow" -le $((sent_udp + 4)) ]; then
+		ok "$mode: iperf3 UDP flow has the client's $sent_udp datagrams (+setup: $udp_flow)"
+	else
+		fail "$mode: iperf3 UDP flow packets" "flow $udp_flow, iperf3 sent $sent_udp"
+	fi
+
+	# L3/L4 classes: exact.
+	n_icmp=$((N_ECHO + 2 * N_PING))
+	e_udp=$((N_UDP4 + N_UDP6 + N_VLAN + N_QINQ + ip_udp6))
+	e_v4=$((N_UDP4 + N_VLAN + N_QINQ + n_icmp + ip_tcp4))
+	e_v6=$((N_UDP6 + N_PING + ip_udp6 + ip_tcp6))
+	check_eq "$mode: l4 udp" "$(json_get "$J" 'j["l4"]["udp"]["packets"]')" "$e_udp"
+	check_eq "$mode: l4 tcp" "$(json_get "$J" 'j["l4"]["tcp"]["packets"]')" "$((ip_tcp4 + ip_tcp6))"
+	check_eq "$mode: l4 icmp" "$(json_get "$J" 'j["l4"]["icmp"]["packets"]')" "$n_icmp"
+	check_eq "$mode: l4 icmpv6" "$(json_get "$J" 'j["l4"]["icmpv6"]["packets"]')" "$N_PING"
+	check_eq "$mode: l3 ipv4" "$(json_get "$J" 'j["l3"]["ipv4"]["packets"]')" "$e_v4"
+	check_eq "$mode: l3 ipv6" "$(json_get "$J" 'j["l3"]["ipv6"]["packets"]')" "$e_v6"
+	check_eq "$mode: ipv4 + ipv6 == total (nothing else on the wire)" "$((e_v4 + e_v6))" "$total"
+	check_eq "$mode: no malformed packets" "$(json_get "$J" 'j["malformed"]["total"]')" 0
+
+	# Flow table entries.
+	check_eq "$mode: trafgen UDP/IPv4 flow" \
+		"$(json_get "$J" '(lambda f: f and (f["src"], f["dst"], f["packets"], f["packets_reply"], f["bytes"], f["vlan"]))(flow("udp", 40000, 9))')" \
+		"('$IP4_TX', '$IP4_RX', $N_UDP4, 0, $((N_UDP4 * 64)), 0)"
+	check_eq "$mode: trafgen UDP/IPv6 flow" \
+		"$(json_get "$J" '(lambda f: f and (f["src"], f["dst"], f["packets"], f["bytes"]))(flow("udp", 40006, 9))')" \
+		"('$IP6_TX', '$IP6_RX', $N_UDP6, $((N_UDP6 * 64)))"
+	# Wire bytes: 68 with one tag, 72 with two, also when tc gets the outer tag as metadata.
+	check_eq "$mode: 802.1Q flow (vlan id 100)" \
+		"$(json_get "$J" '(lambda f: f and (f["vlan"], f["packets"], f["bytes"]))(flow("udp", 40100, 9))')" \
+		"(100, $N_VLAN, $((N_VLAN * 68)))"
+	check_eq "$mode: QinQ flow (innermost vlan id 300)" \
+		"$(json_get "$J" '(lambda f: f and (f["vlan"], f["packets"], f["bytes"]))(flow("udp", 40300, 9))')" \
+		"(300, $N_QINQ, $((N_QINQ * 72)))"
+	check_eq "$mode: vlan.tagged counts every tagged frame" \
+		"$(json_get "$J" 'j["vlan"]["tagged"]')" "$((N_VLAN + N_QINQ))"
+	check_eq "$mode: vlan.qinq counts double-tagged frames" "$(json_get "$J" 'j["vlan"]["qinq"]')" "$N_QINQ"
+	check_eq "$mode: echo request+reply with one id join in one flow" \
+		"$(json_get "$J" '(lambda f: f and (f["src"], f["dst"], f["packets"], f["packets_reply"], f["state"]))(flow("icmp", '$ECHO_ID', '$ECHO_ID'))')" \
+		"('$IP4_TX', '$IP4_RX', $((N_ECHO / 2)), $((N_ECHO / 2)), 'bidirectional')"
+	# ping from tx: the rx side sees the requests only (its replies leave, never arrive).
+	check_eq "$mode: ping flow: $N_PING requests, no replies seen" \
+		"$(json_get "$J" '(lambda f: f and (f["src"], f["dst"], f["packets"], f["packets_reply"], f["state"]))(flow("icmp", '$PING_ID_TX', '$PING_ID_TX'))')" \
+		"('$IP4_TX', '$IP4_RX', $N_PING, 0, 'unidirectional')"
+	# ping from rx: only its replies arrive; the first packet seen comes from tx.
+	check_eq "$mode: rx's own ping: only the $N_PING replies seen" \
+		"$(json_get "$J" '(lambda f: f and (f["src"], f["dst"], f["packets"], f["packets_reply"], f["state"]))(flow("icmp", '$PING_ID_RX', '$PING_ID_RX'))')" \
+		"('$IP4_TX', '$IP4_RX', $N_PING, 0, 'unidirectional')"
+	check_eq "$mode: three icmp flows (crafted pair, tx's ping, rx's ping)" \
+		"$(json_get "$J" 'len([f for f in j["top_flows_by_packets"] if f["proto"] == "icmp"])')" 3
+	check_eq "$mode: ping -6 flow: $N_PING requests" \
+		"$(json_get "$J" '[(f["src"], f["dst"], f["sport"], f["packets"], f["packets_reply"]) for f in j["top_flows_by_packets"] if f["proto"] == "icmpv6"]')" \
+		"[('$IP6_TX', '$IP6_RX', $PING_ID_6, $N_PING, 0)]"
+	check_eq "$mode: size histogram: 64-byte frames" \
+		"$(json_get "$J" 'j["size_hist"]["0-64"] >= '$((N_UDP4 + N_UDP6 + N_ECHO))'')" True
+	check_eq "$mode: flows.active == flows listed" \
+		"$(json_get "$J" 'j["flows"]["active"] == len(j["top_flows_by_packets"]) == j["flows"]["created"]')" True
+	check_eq "$mode: nothing left attached" "$(xdp_prog_id "$IF_RX")" ""
+done
+
+finish

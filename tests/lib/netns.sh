@@ -1,0 +1,334 @@
+# shellcheck shell=bash disable=SC2034,SC2119,SC2120
+# netns.sh - sourced by the end-to-end tests: a lab of two network namespaces joined
+# by a veth pair, helpers to run commands on either side, to start `pktlens monitor`
+# in the background, to read JSON reports, and the pass/fail/skip counters that end
+# with the closing line "N passed, N failed[, N skipped]" (aggregated by tests/run.sh).
+#
+#   tx side: namespace $NS_TX, interface $IF_TX, $IP4_TX / $IP6_TX, $MAC_TX
+#   rx side: namespace $NS_RX, interface $IF_RX, $IP4_RX / $IP6_RX, $MAC_RX
+#
+# Only 198.18.0.0/15 and 2001:db8::/32 are used. Names carry the test's PID so that
+# tests can run side by side. Nothing is ever attached outside the lab's namespaces.
+# lab_down runs from an EXIT trap (installed by lab_up): it kills what the test
+# started and removes namespaces, links and pins, also after a failure.
+
+set -u
+
+E2E_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+: "${BUILD:=build}"
+case $BUILD in /*) BUILD_DIR=$BUILD ;; *) BUILD_DIR=$E2E_ROOT/$BUILD ;; esac
+: "${PKTLENS:=$BUILD_DIR/pktlens}"
+BPF_OBJ=$BUILD_DIR/bpf/pktlens.bpf.o
+if [ -x /usr/bin/python3 ]; then PY=/usr/bin/python3; else PY=python3; fi
+
+T_PASS=0 T_FAIL=0 T_SKIP=0
+LAB_PIDS=()       # background processes started by the test, killed by lab_down
+LAB_TMP=$(mktemp -d /tmp/pktlens-e2e.XXXXXX)
+LAB_UP=0
+
+# ---- assertions ----------------------------------------------------------------
+
+ok() { T_PASS=$((T_PASS + 1)); echo "ok   $1"; }
+fail() { T_FAIL=$((T_FAIL + 1)); echo "FAIL $1: ${2:-}"; }
+skip() { T_SKIP=$((T_SKIP + 1)); echo "skip $1: ${2:-}"; }
+
+# check_eq NAME GOT WANT
+check_eq() {
+	if [ "$2" = "$3" ]; then ok "$1 ($2)"; else fail "$1" "got '$2', want '$3'"; fi
+}
+
+# check_rc NAME GOT WANT
+check_rc() {
+	if [ "$2" -eq "$3" ]; then ok "$1 (exit $2)"; else fail "$1" "exit $2, want $3"; fi
+}
+
+# check_grep NAME FILE ERE: FILE has a line matching ERE (case-insensitive)
+check_grep() {
+	if grep -Eqi -- "$3" "$2"; then
+		ok "$1"
+	else
+		fail "$1" "no match for /$3/ in: $(head -c 600 "$2" | tr '\n' '|')"
+	fi
+}
+
+# check_true NAME CMD...: CMD succeeds
+check_true() {
+	local name=$1
+	shift
+	if "$@"; then ok "$name"; else fail "$name" "'$*' failed"; fi
+}
+
+# finish: print the closing line; exit status 1 if anything failed.
+finish() {
+	echo
+	if [ "$T_SKIP" -gt 0 ]; then
+		echo "$T_PASS passed, $T_FAIL failed, $T_SKIP skipped"
+	else
+		echo "$T_PASS passed, $T_FAIL failed"
+	fi
+	[ "$T_FAIL" -eq 0 ] && exit 0
+	exit 1
+}
+
+# need_root_tools: skip everything (closing line included) unless root and the tools exist.
+need_root_tools() {
+	local t missing=
+	if [ "$(id -u)" -ne 0 ]; then
+		skip "all" "needs root"
+		finish
+	fi
+	if [ ! -x "$PKTLENS" ]; then
+		fail "setup" "$PKTLENS not built (make)"
+		finish
+	fi
+	for t in ip nsenter ethtool timeout "$@"; do
+		command -v "$t" >/dev/null 2>&1 || missing="$missing $t"
+	done
+	if [ -n "$missing" ]; then
+		skip "all" "missing tools:$missing"
+		finish
+	fi
+}
+
+# ---- JSON ----------------------------------------------------------------------
+
+# json_get FILE PYEXPR: evaluate PYEXPR with `j` bound to the last JSON line of FILE
+# (or to FILE as one JSON document). Prints <no-json> or <error: ...> on failure.
+# Helpers in scope: flow(proto, sport=None, dport=None, **fields) finds one entry of
+# top_flows_by_packets (None when absent).
+json_get() {
+	"$PY" - "$1" "$2" <<'EOF'
+import json, sys
+try:
+    text = open(sys.argv[1], errors="replace").read()
+except OSError as e:
+    print("<no-file: %s>" % e)
+    sys.exit(0)
+try:
+    j = json.loads(text)  # one (possibly pretty-printed) document
+except ValueError:
+    lines = [l for l in text.splitlines() if l.lstrip().startswith("{")]
+    try:
+        j = json.loads(lines[-1])
+    except (IndexError, ValueError):
+        print("<no-json>")
+        sys.exit(0)
+def flow(proto, sport=None, dport=None, **kw):
+    for f in j.get("top_flows_by_packets", []):
+        if f.get("proto") != proto:
+            continue
+        if sport is not None and f.get("sport") != sport:
+            continue
+        if dport is not None and f.get("dport") != dport:
+            continue
+        if all(f.get(k) == v for k, v in kw.items()):
+            return f
+    return None
+try:
+    v = eval(sys.argv[2])
+except Exception as e:  # a missing key is a test failure, not a crash
+    v = "<error: %s: %s>" % (type(e).__name__, e)
+print(v)
+EOF
+}
+
+# ---- the lab -------------------------------------------------------------------
+
+in_tx() { ip netns exec "$NS_TX" "$@"; }
+# The rx side runs inside a long-lived holder's mount namespace: bpffs is mounted
+# there once, so pins made by one command are seen by the next.
+in_rx() { nsenter -t "$RX_HOLD" -m -n -- "$@"; }
+
+# ns_sysctls NS: keep the wire quiet: no DAD, router solicitations, RA handling,
+# and fast MLD reports so that joins are over before a test starts counting.
+ns_sysctls() {
+	local k
+	for k in net.ipv6.conf.default net.ipv6.conf.all; do
+		ip netns exec "$1" sysctl -qw "$k.accept_dad=0" "$k.dad_transmits=0" \
+			"$k.router_solicitations=0" "$k.accept_ra=0" "$k.autoconf=0" \
+			"$k.mldv1_unsolicited_report_interval=10" \
+			"$k.mldv2_unsolicited_report_interval=10" >/dev/null
+	done
+}
+
+# lab_veth: (re)create the veth pair with addresses and static neighbours (a test
+# that deletes the link calls it again).
+lab_veth() {
+	# Created directly inside the namespaces: the pair never exists outside the lab.
+	ip link add "$IF_TX" address "$MAC_TX" netns "$NS_TX" type veth \
+		peer name "$IF_RX" address "$MAC_RX" netns "$NS_RX" || return 1
+	ip netns exec "$NS_TX" ethtool -K "$IF_TX" rxvlan off txvlan off >/dev/null 2>&1
+	ip netns exec "$NS_RX" ethtool -K "$IF_RX" rxvlan off txvlan off >/dev/null 2>&1
+	in_tx ip link set lo up
+	ip netns exec "$NS_RX" ip link set lo up
+	in_tx ip addr add "$IP4_TX/24" dev "$IF_TX"
+	ip netns exec "$NS_RX" ip addr add "$IP4_RX/24" dev "$IF_RX"
+	in_tx ip addr add "$IP6_TX/64" dev "$IF_TX" nodad
+	ip netns exec "$NS_RX" ip addr add "$IP6_RX/64" dev "$IF_RX" nodad
+	# Static neighbours: no ARP or ND on the wire while a test counts.
+	in_tx ip neigh replace "$IP4_RX" lladdr "$MAC_RX" dev "$IF_TX" nud permanent
+	in_tx ip neigh replace "$IP6_RX" lladdr "$MAC_RX" dev "$IF_TX" nud permanent
+	ip netns exec "$NS_RX" ip neigh replace "$IP4_TX" lladdr "$MAC_TX" dev "$IF_RX" nud permanent
+	ip netns exec "$NS_RX" ip neigh replace "$IP6_TX" lladdr "$MAC_TX" dev "$IF_RX" nud permanent
+	in_tx ip link set "$IF_TX" up
+	ip netns exec "$NS_RX" ip link set "$IF_RX" up
+}
+
+lab_up() {
+	NS_TX=pl-tx-$$ NS_RX=pl-rx-$$
+	IF_TX=pltx$$ IF_RX=plrx$$
+	MAC_TX=02:00:c6:12:00:01 MAC_RX=02:00:c6:12:00:02
+	IP4_TX=198.18.0.1 IP4_RX=198.18.0.2
+	IP6_TX=2001:db8::1 IP6_RX=2001:db8::2
+	trap lab_down EXIT
+	trap 'exit 130' INT TERM
+	LAB_UP=1
+	RX_HOLD=
+	ip netns add "$NS_TX" || return 1
+	ip netns add "$NS_RX" || return 1
+	ns_sysctls "$NS_TX"
+	ns_sysctls "$NS_RX"
+	lab_veth || return 1
+	# Mount-namespace holder for the rx side (bounded: lab_down kills it).
+	ip netns exec "$NS_RX" sleep 900 &
+	RX_HOLD=$!
+	LAB_PIDS+=("$RX_HOLD")
+	local i
+	for i in $(seq 50); do
+		[ "$(readlink /proc/$RX_HOLD/ns/net 2>/dev/null)" = \
+			"$(ip netns exec "$NS_RX" readlink /proc/self/ns/net)" ] && break
+		sleep 0.1
+	done
+	in_rx sh -c 'mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf' || return 1
+	lab_quiet
+}
+
+# lab_quiet: wait (at most ~6 s) until the rx interface has received nothing for 1 s.
+lab_quiet() {
+	local i last cur still=0
+	last=$(rx_packets)
+	for i in $(seq 30); do
+		sleep 0.2
+		cur=$(rx_packets)
+		if [ "$cur" = "$last" ]; then
+			still=$((still + 1))
+			[ $still -ge 5 ] && return 0
+		else
+			still=0
+			last=$cur
+		fi
+	done
+	return 0
+}
+
+# own_child PID: PID is still this shell's child (a reaped PID may be someone else's now).
+own_child() {
+	[ "$(awk '/^PPid:/ { print $2 }' "/proc/$1/status" 2>/dev/null)" = "$$" ]
+}
+
+lab_down() {
+	local p ns
+	[ "$LAB_UP" = 1 ] || { rm -rf "$LAB_TMP"; return 0; }
+	LAB_UP=0
+	# Pins live in the holder's bpffs (gone with it); remove them explicitly anyway.
+	[ -n "${RX_HOLD:-}" ] && in_rx rm -rf "/sys/fs/bpf/pktlens/$IF_RX" 2>/dev/null
+	for p in "${LAB_PIDS[@]}"; do
+		own_child "$p" && kill -TERM "$p" 2>/dev/null
+	done
+	# Anything else still running inside the lab was started by this test.
+	for ns in "$NS_TX" "$NS_RX"; do
+		for p in $(ip netns pids "$ns" 2>/dev/null); do
+			kill -TERM "$p" 2>/dev/null
+		done
+	done
+	sleep 0.2
+	for p in "${LAB_PIDS[@]}"; do
+		own_child "$p" && kill -KILL "$p" 2>/dev/null
+	done
+	for ns in "$NS_TX" "$NS_RX"; do
+		for p in $(ip netns pids "$ns" 2>/dev/null); do
+			kill -KILL "$p" 2>/dev/null
+		done
+	done
+	wait 2>/dev/null
+	ip netns del "$NS_TX" 2>/dev/null
+	ip netns del "$NS_RX" 2>/dev/null
+	rm -rf "$LAB_TMP"
+	return 0
+}
+
+# ---- counters ------------------------------------------------------------------
+
+# rx_packets [IF]: the receiving interface's rx_packets counter.
+rx_packets() {
+	ip netns exec "$NS_RX" cat "/sys/class/net/${1:-$IF_RX}/statistics/rx_packets" 2>/dev/null ||
+		echo -1
+}
+
+# tx_packets: the sending interface's tx_packets counter.
+tx_packets() {
+	ip netns exec "$NS_TX" cat "/sys/class/net/$IF_TX/statistics/tx_packets" 2>/dev/null ||
+		echo -1
+}
+
+# ---- pktlens monitor in the background -------------------------------------------
+
+# mon_start DURATION [ARGS...]: start `pktlens monitor --json --duration DURATION -i $IF_RX
+# ARGS` on the rx side and wait (at most 10 s) for "monitoring IF in MODE mode" on
+# stderr. Sets MON_PID, MON_OUT, MON_ERR, MON_MODE. Returns 1 if it did not attach.
+MON_N=0
+mon_start() {
+	local dur=$1 i
+	shift
+	MON_N=$((MON_N + 1))
+	MON_OUT=$LAB_TMP/mon$MON_N.json MON_ERR=$LAB_TMP/mon$MON_N.err MON_MODE=
+	# Not through in_rx: $! must be pktlens itself (nsenter execs it) to signal it.
+	nsenter -t "$RX_HOLD" -m -n -- "$PKTLENS" monitor --json --duration "$dur" \
+		-i "$IF_RX" "$@" >"$MON_OUT" 2>"$MON_ERR" &
+	MON_PID=$!
+	LAB_PIDS+=("$MON_PID")
+	for i in $(seq 100); do
+		if grep -q "monitoring $IF_RX in" "$MON_ERR"; then
+			MON_MODE=$(sed -nE "s/.*monitoring $IF_RX in ([a-z]+) mode.*/\1/p" "$MON_ERR")
+			return 0
+		fi
+		kill -0 "$MON_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	return 1
+}
+
+# mon_wait [TIMEOUT]: wait for the monitor to exit (killing it after TIMEOUT seconds,
+# default 30); sets MON_RC (137 after a kill).
+mon_wait() {
+	local t=${1:-30}
+	for _ in $(seq $((t * 10))); do
+		kill -0 "$MON_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$MON_PID" 2>/dev/null; then
+		kill -KILL "$MON_PID" 2>/dev/null
+		echo "  (monitor $MON_PID killed after ${t}s)"
+	fi
+	wait "$MON_PID"
+	MON_RC=$?
+}
+
+# mon_stop [SIGNAL]: signal the monitor (default INT), then mon_wait.
+mon_stop() {
+	kill -"${1:-INT}" "$MON_PID" 2>/dev/null
+	mon_wait 10
+}
+
+# xdp_prog_id IF (rx side): id of the XDP program attached to IF, empty if none.
+xdp_prog_id() {
+	ip netns exec "$NS_RX" ip -d link show dev "$1" 2>/dev/null |
+		sed -nE 's/.*prog\/xdp[a-z]* id ([0-9]+).*/\1/p' | head -n 1
+}
+
+# ---- traffic ---------------------------------------------------------------------
+
+# trafgen_send N CONFIG_FILE: send exactly N frames from the tx side (bounded by time).
+trafgen_send() {
+	in_tx timeout 60 trafgen --cpus 1 -q -n "$1" -i "$2" -o "$IF_TX" -C >"$LAB_TMP/trafgen.log" 2>&1
+}
