@@ -98,7 +98,8 @@ static int cmp_packets(const void *a, const void *b)
 
 void pl_flows_sort(struct pl_flow *flows, size_t n, enum pl_flow_order order)
 {
-	qsort(flows, n, sizeof(*flows), order == PL_ORDER_BYTES ? cmp_bytes : cmp_packets);
+	if (n > 1) /* qsort(NULL, 0) is undefined behaviour */
+		qsort(flows, n, sizeof(*flows), order == PL_ORDER_BYTES ? cmp_bytes : cmp_packets);
 }
 
 /* Open-addressing table of talkers keyed by address; sized at twice the flows. */
@@ -155,7 +156,8 @@ int pl_top_sources(const struct pl_flow *flows, size_t n, struct pl_talker **out
 	for (size_t i = 0, j = 0; i < cap; i++)
 		if (tab[i].family)
 			tab[j++] = tab[i];
-	qsort(tab, cnt, sizeof(*tab), cmp_talker);
+	if (cnt > 1)
+		qsort(tab, cnt, sizeof(*tab), cmp_talker);
 	*out = tab;
 	*nout = cnt;
 	return 0;
