@@ -8,10 +8,10 @@
  * Registers: r6 = ctx, w7 = A, w8 = X, w9 = wire length ("len"), r1-r5 scratch.
  * A and X are only ever written by 32-bit operations, so their upper halves stay zero.
  * Stack: fp-4 map key (wire length lookup), fp-16..fp-9 load buffer of the helper path,
- * fp-88 the deferred load error of call-load mode (see CALL_LOADS_ABOVE),
  * fp-80..fp-17 the classic scratch memory M[0..15] (only the slots the program uses
  * are zeroed in the prologue, which is what the verifier needs; libpcap leaves them
- * uninitialized, and its code generator never reads a slot it did not write).
+ * uninitialized, and its code generator never reads a slot it did not write),
+ * fp-88 the deferred load error of call-load mode (see CALL_LOADS_ABOVE).
  *
  * Loop mode: a program with backward jumps (libpcap's "protochain" walks IPv6/IPv4
  * extension headers with one) cannot be verified as straight-line code, so the whole
@@ -38,9 +38,9 @@
  *   Limitation: bpf_xdp_load_bytes() refuses offsets > 0xffff, so in XDP a load at
  *   such an offset of a frame longer than 64 KiB does not match (TC reads it).
  *
- * Jumps: classic jumps are relative and forward; every reachable classic instruction
- * gets the index of its first eBPF instruction (first pass), and jump offsets are
- * patched at the end (second pass). Unreachable classic instructions are not emitted
+ * Jumps: classic jumps are relative (forward, but for loop mode's backward "ja"); every
+ * reachable classic instruction gets the index of its first eBPF instruction (first
+ * pass), and jump offsets are patched at the end (second pass). Unreachable classic instructions are not emitted
  * (the verifier rejects unreachable code). Unconditional jumps longer than the 16-bit
  * offset use the 32-bit "gotol" form (BPF_JMP32|BPF_JA, kernel >= 6.4).
  * Comparisons use BPF_JMP32 (unsigned 32-bit, like classic).

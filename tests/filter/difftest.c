@@ -612,7 +612,8 @@ int main(int argc, char **argv)
 		else
 			printf("note: no capture directory given and no corpus found: generated frames only\n");
 	}
-	qsort(paths, npaths, sizeof(*paths), cmp_str);
+	if (npaths)
+		qsort(paths, npaths, sizeof(*paths), cmp_str);
 	for (size_t i = 0; i < npaths; i++) {
 		load_capture(paths[i]);
 		free(paths[i]);
@@ -713,5 +714,9 @@ int main(int argc, char **argv)
 	printf("expressions that matched no packet: %zu\n", never_matched);
 	printf("runtime: %.1f s (comparison %.1f s)\n", now() - t0, t1 - t0);
 	printf("%zu passed, %zu failed\n", passed, failed);
+	for (long i = 0; i < nthreads; i++)
+		close(workers[i].mapfd);
+	free(workers);
+	free(results);
 	return failed ? 1 : 0;
 }
