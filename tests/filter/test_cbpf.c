@@ -19,6 +19,8 @@
 
 #include "filter/cbpf.h"
 
+/* cbpf.h coexists with libbpf's own (opaque) struct bpf_program */
+#include <bpf/libbpf.h>
 #include <bpf/bpf.h>
 #include <errno.h>
 #include <stdbool.h>
