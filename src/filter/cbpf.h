@@ -102,7 +102,10 @@ void pl_filter_free(struct sock_fprog *prog);
  * (free() it). On failure *insns is NULL and *cnt 0, and:
  *   -EOPNOTSUPP  an instruction it cannot translate (Linux ancillary or negative-offset
  *                loads, unknown opcodes); the message names the instruction index, and
- *                the program is never silently widened to match everything;
+ *                the program is never silently widened to match everything. libpcap
+ *                emits ancillary loads for "inbound"/"outbound" on link types other
+ *                than LINUX_SLL/SLL2 (pcap_open_dead() handles, as here, never get
+ *                them for "vlan");
  *   -EINVAL      an invalid classic program (jump out of range, scratch index >= 16,
  *                division by constant 0, shift by constant >= 32, not ending in RET),
  *                or bad opts;
@@ -117,8 +120,8 @@ int pl_filter_translate(const struct sock_fprog *cbpf, const struct pl_filter_op
  * prog_flags is passed through: BPF_F_XDP_HAS_FRAGS lets an XDP program see
  * multi-buffer frames. A tail-call target must agree with the filter program on the
  * program type, expected_attach_type and BPF_F_XDP_HAS_FRAGS (the kernel checks the
- * prog array's owner). Programs with backward jumps get generated BTF func_info for
- * their bpf_loop() callback. Returns the program fd (the caller owns it and close()s
+ * prog array's owner). Programs with subprograms (the bpf_loop() callback of backward
+ * jumps, the load functions of call-load mode) get generated BTF func_info. Returns the program fd (the caller owns it and close()s
  * it) or a negative errno with the verifier log (or a description of the error) in log.
  */
 int pl_filter_load(const struct bpf_insn *insns, size_t cnt, enum pl_filter_hook hook,
