@@ -2,6 +2,8 @@
 # Included by the top Makefile; works standalone too:
 #	make -f tests/filter/filter.mk filter-tests   (build)
 #	make -f tests/filter/filter.mk filter-check   (build and run; needs root for BPF)
+#	make -f tests/filter/filter.mk filter-check-full
+#	    (also every frame as TC, and the call-load mode; a few minutes)
 # Variables: CC, CFLAGS_EXTRA (e.g. sanitizers; default empty), BUILD (default build).
 # FILTER_TEST_CMDS lists the test programs for tests/run.sh (run from the repo root;
 # difftest reads tests/filter/expressions.txt and $CORPUS or ../shared/corpus).
@@ -18,7 +20,7 @@ FILTER_DEPS   := $(FILTER_LIBSRC) src/filter/cbpf.h
 FILTER_TEST_BINS := $(BUILD)/tests/difftest $(BUILD)/tests/test_cbpf
 FILTER_TEST_CMDS := $(FILTER_TEST_BINS)
 
-.PHONY: filter-tests filter-check
+.PHONY: filter-tests filter-check filter-check-full
 
 filter-tests: $(FILTER_TEST_BINS)
 
@@ -35,3 +37,8 @@ $(BUILD)/tests/test_cbpf: tests/filter/test_cbpf.c $(FILTER_DEPS) tests/lib/chec
 filter-check: $(FILTER_TEST_BINS)
 	$(BUILD)/tests/test_cbpf
 	$(BUILD)/tests/difftest
+
+filter-check-full: $(FILTER_TEST_BINS)
+	$(BUILD)/tests/test_cbpf
+	$(BUILD)/tests/difftest -T
+	$(BUILD)/tests/difftest -C
