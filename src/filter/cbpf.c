@@ -402,7 +402,6 @@ static void emit_to_host(struct emitter *e, unsigned int sz, int dst)
 		emit(e, mk(BPF_ALU | BPF_END | BPF_TO_BE, dst, 0, 0, (__s32)(sz * 8)));
 }
 
-/* dst = sz bytes at absolute offset k (k < 2^31), network order converted to host. */
 static int loadfn_index(unsigned int sz)
 {
 	return sz == 4 ? 2 : sz == 2 ? 1 : 0;
@@ -478,6 +477,7 @@ static void emit_loadfn(struct emitter *e, unsigned int sz)
 	exit_insn(e);
 }
 
+/* dst = sz bytes at absolute offset k (k < 2^31), network order converted to host. */
 static void emit_load_abs(struct emitter *e, unsigned int sz, __u32 k, int dst)
 {
 	size_t jslow = 0, jdone = 0;
