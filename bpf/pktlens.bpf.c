@@ -19,7 +19,13 @@ const volatile __u8 pl_cfg_offline = 0;   /* time and length from pl_offline */
 const volatile __u8 pl_cfg_flows = 1;     /* maintain the flow table */
 const volatile __u32 pl_cfg_snaplen = 0;  /* > 0: copy packets to pl_events */
 
-struct pl_offline_input pl_offline;
+struct pl_offline_input pl_offline[PL_OFFLINE_SLOTS];
+
+/* This CPU's offline input (the caller pinned itself to a CPU below PL_OFFLINE_SLOTS). */
+static __always_inline struct pl_offline_input *offline_in(void)
+{
+	return &pl_offline[bpf_get_smp_processor_id() & (PL_OFFLINE_SLOTS - 1)];
+}
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -286,7 +292,7 @@ static __always_inline void update_flow(struct pl_stats *s, struct pkt *p, __u64
  */
 static __always_inline __u64 pl_now(void)
 {
-	return pl_cfg_offline ? pl_offline.ts_ns : bpf_ktime_get_coarse_ns();
+	return pl_cfg_offline ? offline_in()->ts_ns : bpf_ktime_get_coarse_ns();
 }
 
 /*
@@ -339,7 +345,7 @@ int xdp_pktlens(struct xdp_md *ctx)
 	int inner_proto;
 
 	/* Live frames are single-buffer (the program is not loaded with frags). */
-	p.len = pl_cfg_offline ? pl_offline.wire_len : (__u64)(data_end - data);
+	p.len = pl_cfg_offline ? offline_in()->wire_len : (__u64)(data_end - data);
 	s = analyse(data, data_end, &p, &inner_off, &inner_proto);
 	if (s && inner_off)
 		pl_inner_xdp(ctx, s, p.len, inner_off, inner_proto);

@@ -152,8 +152,11 @@ struct pl_flow_value {
 
 /*
  * Offline input: analyze writes these into the program's .bss (mmapped) before each
- * BPF_PROG_TEST_RUN so that time and frame length come from the capture.
+ * BPF_PROG_TEST_RUN so that time and frame length come from the capture. One slot per
+ * CPU: a test run executes on the calling thread's CPU, so worker threads pinned to
+ * different CPUs never share a slot.
  */
+#define PL_OFFLINE_SLOTS 64
 struct pl_offline_input {
 	__u64 ts_ns;    /* capture timestamp, ns since the epoch */
 	__u32 wire_len; /* original frame length (the file may hold fewer bytes) */

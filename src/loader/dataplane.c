@@ -173,7 +173,8 @@ int pl_dp_load(struct pl_dp *dp, const struct pl_dp_opts *o)
 	dp->pipeline_fd = bpf_program__fd(o->mode == PL_MODE_TC ? skel->progs.tc_pktlens
 							       : skel->progs.xdp_pktlens);
 	dp->entry_fd = dp->pipeline_fd;
-	dp->wirelen_off = (char *)&skel->bss->pl_offline.wire_len - (char *)skel->bss;
+	dp->wirelen_off = (char *)&skel->bss->pl_offline[o->offline_cpu % PL_OFFLINE_SLOTS].wire_len -
+			  (char *)skel->bss;
 
 	if (o->filter) {
 		err = pl_filter_prog_attach(dp, o);
@@ -430,15 +431,17 @@ int pl_dp_cost(const struct pl_dp *dp, __u64 *run_ns, __u64 *run_cnt)
 	return 0;
 }
 
-int pl_dp_run_frame(struct pl_dp *dp, const void *frame, __u32 caplen, __u32 wire_len,
+int pl_dp_run_frame(struct pl_dp *dp, int cpu, const void *frame, __u32 caplen, __u32 wire_len,
 		    __u64 ts_ns)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame, .data_size_in = caplen,
 		    .repeat = 1);
 	int err;
 
-	dp->skel->bss->pl_offline.ts_ns = ts_ns;
-	dp->skel->bss->pl_offline.wire_len = wire_len;
+	struct pl_offline_input *in = &dp->skel->bss->pl_offline[cpu % PL_OFFLINE_SLOTS];
+
+	in->ts_ns = ts_ns;
+	in->wire_len = wire_len;
 	err = bpf_prog_test_run_opts(dp->entry_fd, &opts);
 	return err < 0 ? err : 0;
 }

@@ -33,6 +33,7 @@ struct pl_dp_opts {
 	bool pin;             /* pin maps under /sys/fs/bpf/pktlens/<ifname>/ */
 	const char *filter;   /* tcpdump expression, NULL: every packet */
 	int filter_linktype;  /* DLT of the frames the filter sees */
+	int offline_cpu;      /* offline with a filter: the CPU frames run on (its input slot) */
 };
 
 struct pktlens;
@@ -72,8 +73,12 @@ int pl_dp_cost(const struct pl_dp *dp, __u64 *run_ns, __u64 *run_cnt);
 /* Entries the flow table can hold (from the kernel, so also for pinned maps). */
 __u32 pl_dp_flow_capacity(const struct pl_dp *dp);
 
-/* Offline: run one frame through the entry program at capture time @ts_ns. */
-int pl_dp_run_frame(struct pl_dp *dp, const void *frame, __u32 caplen, __u32 wire_len,
+/*
+ * Offline: run one frame through the entry program at capture time @ts_ns. The
+ * calling thread must be pinned to @cpu (< PL_OFFLINE_SLOTS): the program reads its
+ * time and length from that CPU's slot. Threads on different CPUs may call it at once.
+ */
+int pl_dp_run_frame(struct pl_dp *dp, int cpu, const void *frame, __u32 caplen, __u32 wire_len,
 		    __u64 ts_ns);
 
 /* Mount bpffs on /sys/fs/bpf if it is not mounted. */

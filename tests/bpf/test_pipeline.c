@@ -29,6 +29,7 @@
 
 static struct pktlens *g_skel; /* the skeleton the cases run on */
 static int g_ncpu;
+static int g_cpu;              /* the CPU this test runs on: its pl_offline slot */
 static __u64 g_ts;             /* pl_offline.ts_ns of the last packet sent */
 static bool g_covered[PL_MAL_MAX];
 
@@ -176,8 +177,8 @@ static int run_raw(struct pktlens *s, struct bpf_program *prog, const void *pkt,
 		o.ctx_in = xctx;
 		o.ctx_size_in = sizeof(*xctx);
 	}
-	s->bss->pl_offline.ts_ns = ++g_ts;
-	s->bss->pl_offline.wire_len = wire_len;
+	s->bss->pl_offline[g_cpu].ts_ns = ++g_ts;
+	s->bss->pl_offline[g_cpu].wire_len = wire_len;
 	err = bpf_prog_test_run_opts(bpf_program__fd(prog), &o); /* 0 or -errno */
 	*retval = o.retval;
 	return err;
@@ -1984,8 +1985,9 @@ int main(void)
 
 	/* One CPU: per-CPU counters and LRU lists behave the same on every run. */
 	cpu = sched_getcpu();
+	g_cpu = cpu < 0 ? 0 : cpu % PL_OFFLINE_SLOTS;
 	CPU_ZERO(&set);
-	CPU_SET(cpu < 0 ? 0 : cpu, &set);
+	CPU_SET(g_cpu, &set);
 	sched_setaffinity(0, sizeof(set), &set);
 
 	g_ncpu = libbpf_num_possible_cpus();
