@@ -85,7 +85,10 @@ static int cmp_bytes(const void *a, const void *b)
 	const struct pl_flow *x = a, *y = b;
 	__u64 bx = x->val.bytes[0] + x->val.bytes[1], by = y->val.bytes[0] + y->val.bytes[1];
 
-	return bx < by ? 1 : bx > by ? -1 : 0;
+	if (bx != by)
+		return bx < by ? 1 : -1;
+	/* Ties in key order: the same report whatever order the table was read in. */
+	return memcmp(&x->key, &y->key, sizeof(x->key));
 }
 
 static int cmp_packets(const void *a, const void *b)
@@ -93,7 +96,9 @@ static int cmp_packets(const void *a, const void *b)
 	const struct pl_flow *x = a, *y = b;
 	__u64 px = x->val.packets[0] + x->val.packets[1], py = y->val.packets[0] + y->val.packets[1];
 
-	return px < py ? 1 : px > py ? -1 : 0;
+	if (px != py)
+		return px < py ? 1 : -1;
+	return memcmp(&x->key, &y->key, sizeof(x->key));
 }
 
 void pl_flows_sort(struct pl_flow *flows, size_t n, enum pl_flow_order order)
@@ -119,7 +124,11 @@ static int cmp_talker(const void *a, const void *b)
 {
 	const struct pl_talker *x = a, *y = b;
 
-	return x->bytes < y->bytes ? 1 : x->bytes > y->bytes ? -1 : 0;
+	if (x->bytes != y->bytes)
+		return x->bytes < y->bytes ? 1 : -1;
+	if (x->family != y->family)
+		return x->family - y->family;
+	return memcmp(x->addr, y->addr, sizeof(x->addr));
 }
 
 int pl_top_sources(const struct pl_flow *flows, size_t n, struct pl_talker **out, size_t *nout)

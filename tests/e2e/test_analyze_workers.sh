@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# test_analyze_workers.sh - analyze spreads frames over one worker per CPU; the report
+# must be the same as with a single worker (taskset to one CPU): counters, flows,
+# first/last seen, initiators, top lists.
+set -u
+: "${PKTLENS:=$(cd "$(dirname "$0")/../.." && pwd)/build/pktlens}"
+P=0 F=0
+ok() { P=$((P + 1)); echo "ok   $1"; }
+fail() { F=$((F + 1)); echo "FAIL $1: $2"; }
+T=$(mktemp -d /tmp/pl-workers.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+
+# 20000 frames of 2000 TCP/UDP conversations over IPv4 and IPv6, both directions,
+# interleaved, with increasing time stamps.
+python3 - "$T/many.pcap" <<'EOF'
+import struct, sys
+out = open(sys.argv[1], "wb")
+out.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+def frame(i):
+    conv, rev = i % 2000, (i // 2000) % 2
+    a, b = 0xc6120000 + conv % 250 + 1, 0xc6130000 + conv // 250 + 1
+    sp, dp = 10000 + conv, 80 if conv % 3 else 53
+    if rev: a, b, sp, dp = b, a, dp, sp
+    proto = 6 if conv % 3 else 17
+    if conv % 5 == 0:  # IPv6
+        l4 = struct.pack(">HHIIBBHHH", sp, dp, i, 0, 0x50, 0x10, 1024, 0, 0) if proto == 6 \
+            else struct.pack(">HHHH", sp, dp, 8, 0)
+        ip = struct.pack(">IHBB", 0x60000000, len(l4), proto, 64) + \
+            b"\x20\x01\x0d\xb8" + bytes(8) + struct.pack(">I", a) + \
+            b"\x20\x01\x0d\xb8" + bytes(8) + struct.pack(">I", b) + l4
+        eth = b"\x02" * 6 + b"\x04" * 6 + b"\x86\xdd" + ip
+    else:
+        l4 = struct.pack(">HHIIBBHHH", sp, dp, i, 0, 0x50, 0x18, 1024, 0, 0) if proto == 6 \
+            else struct.pack(">HHHH", sp, dp, 8, 0)
+        ip = struct.pack(">BBHHHBBHII", 0x45, 0, 20 + len(l4), 0, 0, 64, proto, 0, a, b) + l4
+        eth = b"\x02" * 6 + b"\x04" * 6 + b"\x08\x00" + ip
+    return eth
+for i in range(20000):
+    f = frame(i)
+    out.write(struct.pack("<IIII", 1700000000 + i // 1000, (i % 1000) * 1000, len(f), len(f)))
+    out.write(f)
+EOF
+
+NCPU=$(nproc)
+if [ "$NCPU" -lt 2 ]; then
+	echo "skip workers: one CPU only"
+	echo "0 passed, 0 failed, 1 skipped"
+	exit 0
+fi
+taskset -c 0 "$PKTLENS" analyze -r "$T/many.pcap" --json --top 50 >"$T/one.json" 2>"$T/one.err"
+rc1=$?
+"$PKTLENS" analyze -r "$T/many.pcap" --json --top 50 >"$T/all.json" 2>"$T/all.err"
+rc2=$?
+[ $rc1 -eq 0 ] && [ $rc2 -eq 0 ] && ok "both runs exit 0" || fail "exit codes" "$rc1 $rc2: $(cat "$T"/*.err)"
+diff=$(python3 - "$T/one.json" "$T/all.json" <<'EOF'
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:3])
+print(" ".join(k for k in a if a[k] != b.get(k)) or "none")
+EOF
+)
+[ "$diff" = none ] && ok "one worker and $NCPU workers give the same report" ||
+	fail "reports differ" "fields: $diff"
+pk=$(python3 -c "import json,sys; j=json.load(open(sys.argv[1])); print(j['total']['packets'], j['flows']['active'])" "$T/all.json")
+[ "$pk" = "20000 2000" ] && ok "20000 packets in 2000 flows" || fail "totals" "$pk"
+echo "$P passed, $F failed"
+[ $F -eq 0 ]
