@@ -135,9 +135,13 @@ int pl_pcap_next(struct pl_pcap_file *f, struct pl_frame *fr)
 			    pkt[11] == 6 ? pkt + 12 : NULL);
 		break;
 	case DLT_RAW:
-	case DLT_IPV4:
-	case DLT_IPV6:
 		to_ethernet(f, fr, pkt, h, 0, ethertype_for_ip(pkt, h->caplen), NULL);
+		break;
+	case DLT_IPV4: /* the link type, not the version field, says what the packet is */
+		to_ethernet(f, fr, pkt, h, 0, 0x0800, NULL);
+		break;
+	case DLT_IPV6:
+		to_ethernet(f, fr, pkt, h, 0, 0x86dd, NULL);
 		break;
 	case DLT_NULL:
 	case DLT_LOOP:
