@@ -47,6 +47,42 @@
  *
  * Division or modulo by X == 0 ends with no match (libpcap). Shifts by X >= 32 give 0
  * (libpcap >= 1.10 semantics; eBPF would mask the count).
+ *
+ * VLAN tags at TC: the classic program is written for the frame as it is on the wire
+ * (libpcap's "vlan" checks the ethertype at offset 12 for 0x8100/0x88a8/0x9100 inline).
+ * At TC ingress the stack has already moved the outer 802.1Q/802.1ad tag of a received
+ * frame into skb metadata (__netif_receive_skb_core -> skb_vlan_untag), and at TC egress
+ * a tag a VLAN device put there may not be inserted yet; then __sk_buff data is
+ * dst MAC, src MAC, inner ethertype, ... while skb->vlan_present/vlan_proto/vlan_tci
+ * hold the tag. So when skb->vlan_present, the TC translation reads a virtual packet,
+ * the wire frame with the tag put back at offset 12:
+ *     virtual [0, 12)  = data[0, 12)
+ *     virtual [12, 14) = vlan_proto (the TPID, e.g. 0x8100, network order)
+ *     virtual [14, 16) = vlan_tci (PCP, DEI, VID; host order in __sk_buff)
+ *     virtual [16, ..) = data[12, ..)
+ * and "len" (PL_WIRELEN_BUFF) is skb->len + 4. Without a tag nothing changes (the kernel
+ * leaves other TPIDs, e.g. 0x9100, and every inner tag inline: those are in the data).
+ * How (see emit_load_abs/emit_load_ind/emit_vloadfn):
+ *   - inline loads (the usual case): the prologue reads skb->vlan_present and branches
+ *     once into one of two translations of the classic program: the untagged copy is
+ *     exactly the code of before (two more instructions on the fast path, the load and
+ *     the branch), the tagged copy remaps at translation time: an ABS load below 12
+ *     stays, one at >= 16 reads data[k - 4] (same inline code), one inside [12, 16) is
+ *     computed from vlan_proto/vlan_tci without touching the packet; an IND load at
+ *     X + k >= 16 reads data[X + k - 4] inline; the rest (loads straddling 12 or 16 and
+ *     IND offsets below 16) call pl_vload<size>, a global function (verified once) that
+ *     applies the mapping at run time. The verifier explores each copy on its own path,
+ *     so the limit on pending branches (CALL_LOADS_ABOVE) is per copy; the tagged copy's
+ *     estimate (2 more per IND load) decides the load mode.
+ *   - call-load mode: a single translation; every load calls pl_vload<size>, which
+ *     checks skb->vlan_present itself (untagged: the plain pl_load code), and the
+ *     prologue adds 4 * vlan_present to len without a branch.
+ *   - loop mode: the same, the flag is kept in the loop state and the callback
+ *     dispatches into the copy it selects.
+ * A program whose packet loads all end before offset 12 and that does not read "len"
+ * reads the same bytes either way and gets one translation. XDP sees the tag inline:
+ * its translation has none of this. PL_WIRELEN_MAP: the map's value is the wire length
+ * as the caller gives it (not adjusted).
  */
 #ifndef _DEFAULT_SOURCE
 #define _DEFAULT_SOURCE /* u_int, u_char, ... for <pcap/pcap.h> under -std=c11 */
@@ -189,6 +225,7 @@ enum {
 #define ST_LEN 16
 #define ST_PC 20     /* classic index to resume at */
 #define ST_RESULT 24 /* 1 = match */
+#define ST_VTAG 28   /* 1 = skb carries a VLAN tag: run the tagged copy (TC) */
 #define ST_MEM(i) (32 + 4 * (int)(i))
 
 enum target_kind {
@@ -197,6 +234,21 @@ enum target_kind {
 	TGT_CB_MATCH, TGT_CB_NOMATCH, /* the loop callback's epilogue */
 	TGT_CB_START,                 /* ld_imm64 of the callback (imm, not off) */
 	TGT_LOADFN,                   /* call of the load function of size target */
+	TGT_VLOADFN,                  /* call of the VLAN-aware load function (TC) */
+	TGT_VSTART,                   /* start of the tagged copy (TC) */
+};
+
+/* The virtual packet of a TC program on an skb with a VLAN tag (see the top). */
+#define VTAG_OFF 12 /* where the tag goes back: after the MAC addresses */
+#define VTAG_END 16 /* virtual offsets >= VTAG_END are data[off - 4] */
+#define VTAG_LEN 4
+
+/* How the copy of the classic program being emitted does its packet loads. */
+enum load_mode {
+	LM_INLINE,  /* direct access + helper fallback */
+	LM_CALL,    /* pl_load<size> calls, deferred errors (CALL_LOADS_ABOVE) */
+	LM_VINLINE, /* TC, tagged copy: LM_INLINE at remapped offsets, pl_vload for the rest */
+	LM_VCALL,   /* TC: pl_vload<size> calls (mapping at run time), deferred errors */
 };
 
 /*
@@ -227,8 +279,14 @@ struct emitter {
 	const struct pl_filter_opts *o;
 	bool used_match, used_nomatch, used_cb_match, used_cb_nomatch;
 	bool loop_mode; /* the classic program runs in a bpf_loop() callback */
-	bool call_loads; /* packet loads call pl_load1/2/4 (see CALL_LOADS_ABOVE) */
+	bool call_loads; /* packet loads call pl_(v)load1/2/4 (see CALL_LOADS_ABOVE) */
+	enum load_mode lm; /* of the copy being emitted (call_loads follows it) */
+	bool any_call;  /* some copy uses call loads: STK_ERR is initialized */
+	size_t copy_base; /* added to classic targets: 0, or len + 1 in the tagged copy */
 	bool used_loadfn[3];
+	bool used_vloadfn[3];
+	bool two_copies; /* TC, inline loads: untagged and tagged copy (see the top) */
+	bool len_fix;   /* TC, PL_WIRELEN_BUFF and the program reads len: + 4 if tagged */
 	bool in_cb;     /* emitting the callback: r9 = loop state, no RLEN */
 };
 
@@ -275,6 +333,8 @@ static void add_fixup(struct emitter *e, size_t at, enum target_kind kind, size_
 		e->fx = nf;
 		e->capfx = nc;
 	}
+	if (kind == TGT_CLASSIC)
+		target += e->copy_base;
 	if (e->in_cb && kind == TGT_MATCH)
 		kind = TGT_CB_MATCH;
 	else if (e->in_cb && kind == TGT_NOMATCH)
@@ -407,20 +467,34 @@ static int loadfn_index(unsigned int sz)
 	return sz == 4 ? 2 : sz == 2 ? 1 : 0;
 }
 
-/* Call-load mode: dst = load(offset in r2); failure ORed into STK_ERR. */
-static void emit_call_load(struct emitter *e, unsigned int sz, int dst)
+/*
+ * dst = pl_load<sz>(ctx, offset in r2), or pl_vload<sz> when vlan (TC, the mapping of
+ * the tagged virtual packet). Call-load mode: a failure is ORed into STK_ERR; else
+ * (LM_VINLINE's calls) a failure is "no match" at once.
+ */
+static void emit_fn_load(struct emitter *e, unsigned int sz, int dst, bool vlan)
 {
-	size_t at;
+	int f = loadfn_index(sz);
+	size_t at, j;
 
 	mov64_reg(e, R1, RCTX);
 	at = emit(e, mk(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_CALL, 0, 0));
-	add_fixup(e, at, TGT_LOADFN, (size_t)loadfn_index(sz));
-	e->used_loadfn[loadfn_index(sz)] = true;
+	add_fixup(e, at, vlan ? TGT_VLOADFN : TGT_LOADFN, (size_t)f);
+	if (vlan)
+		e->used_vloadfn[f] = true;
+	else
+		e->used_loadfn[f] = true;
 	mov32_reg(e, dst, R0);
 	emit(e, mk(BPF_ALU64 | BPF_RSH | BPF_K, R0, 0, 0, 32));
-	ldx(e, BPF_DW, R1, R10, STK_ERR);
-	emit(e, mk(BPF_ALU64 | BPF_OR | BPF_X, R1, R0, 0, 0));
-	stx(e, BPF_DW, R10, R1, STK_ERR);
+	if (e->call_loads) {
+		ldx(e, BPF_DW, R1, R10, STK_ERR);
+		emit(e, mk(BPF_ALU64 | BPF_OR | BPF_X, R1, R0, 0, 0));
+		stx(e, BPF_DW, R10, R1, STK_ERR);
+	} else {
+		j = jmp_local(e, BPF_JMP | BPF_JEQ | BPF_K, R0, 0, 0);
+		ja_to(e, TGT_NOMATCH, 0);
+		patch_here(e, j);
+	}
 }
 
 /* Call-load mode: if a load failed, go to "no match". */
@@ -441,12 +515,20 @@ static void emit_check_err(struct emitter *e)
  * the load_bytes helper, like the inline code; returns the value in host order, or
  * 1 << 32 when the bytes are not in the packet.
  */
+static void emit_loadfn_body(struct emitter *e, unsigned int sz);
+
 static void emit_loadfn(struct emitter *e, unsigned int sz)
+{
+	mov64_reg(e, R6, R1);
+	mov64_reg(e, R7, R2);
+	emit_loadfn_body(e, sz);
+}
+
+/* The code of pl_load<sz> after its prologue: r6 = ctx, r7 = offset (u64). */
+static void emit_loadfn_body(struct emitter *e, unsigned int sz)
 {
 	size_t jslow, jslow2, jerr, jerr2;
 
-	mov64_reg(e, R6, R1);
-	mov64_reg(e, R7, R2);
 	jslow = jmp_local(e, BPF_JMP | BPF_JGT | BPF_K, R7, 0, (__s32)(MAX_DIRECT_OFF - sz));
 	ldx(e, BPF_W, R3, R6, (__s16)ctx_data_off(e->o));
 	ldx(e, BPF_W, R4, R6, (__s16)ctx_data_end_off(e->o));
@@ -477,17 +559,141 @@ static void emit_loadfn(struct emitter *e, unsigned int sz)
 	exit_insn(e);
 }
 
+/* r = the 4 tag bytes as a big-endian u32: vlan_proto << 16 | vlan_tci (ctx in rc). */
+static void emit_tag32(struct emitter *e, int r, int rc, int tmp)
+{
+	ldx(e, BPF_W, r, rc, (__s16)offsetof(struct __sk_buff, vlan_proto));
+	emit(e, mk(BPF_ALU | BPF_END | BPF_TO_BE, r, 0, 0, 16)); /* __be16 as stored -> value */
+	emit(e, mk(BPF_ALU | BPF_LSH | BPF_K, r, 0, 0, 16));
+	ldx(e, BPF_W, tmp, rc, (__s16)offsetof(struct __sk_buff, vlan_tci));
+	emit(e, mk(BPF_ALU | BPF_AND | BPF_K, tmp, 0, 0, 0xffff));
+	emit(e, mk(BPF_ALU | BPF_OR | BPF_X, r, tmp, 0, 0));
+}
+
+/*
+ * The global function pl_vload<sz>(ctx, u64 offset) of TC programs: a load from the
+ * virtual packet (see the top), same return convention as pl_load<sz>.
+ *   no tag:            pl_load's code at offset
+ *   offset >= 16:      pl_load's code at offset - 4
+ *   offset + sz <= 12: pl_load's code at offset
+ *   else (the load overlaps the tag, offset in [13 - sz, 15]): byte by byte, each one
+ *     from the tag or with bpf_skb_load_bytes() from data[o] (o < 12) or data[o - 4].
+ * Straddling loads are rare (libpcap's own VLAN code loads the tag with ldh [12] and
+ * ldh [14], which the tagged inline copy computes directly), so their path is simple.
+ */
+static void emit_vloadfn(struct emitter *e, unsigned int sz)
+{
+	size_t jplain, jshift, jlow, jerr[VTAG_LEN], nerr = 0;
+
+	mov64_reg(e, R6, R1);
+	mov64_reg(e, R7, R2);
+	ldx(e, BPF_W, R1, R6, (__s16)offsetof(struct __sk_buff, vlan_present));
+	jplain = jmp_local(e, BPF_JMP | BPF_JEQ | BPF_K, R1, 0, 0);
+	jshift = jmp_local(e, BPF_JMP | BPF_JGE | BPF_K, R7, 0, VTAG_END);
+	jlow = jmp_local(e, BPF_JMP | BPF_JLE | BPF_K, R7, 0, (__s32)(VTAG_OFF - sz));
+	/* straddle: r8 = tag, r9 = value so far */
+	emit_tag32(e, R8, R6, R1);
+	mov64_imm(e, R9, 0);
+	for (unsigned int j = 0; j < sz; j++) {
+		/* o = offset + j is in [13 - sz + j, 15 + j] */
+		bool lo = j + 1 < sz, hi = j >= 1;
+		size_t jd = 0, jh = 0, jj = 0;
+
+		mov64_reg(e, R2, R7);
+		if (j)
+			add64_imm(e, R2, (__s32)j);
+		if (lo)
+			jd = jmp_local(e, BPF_JMP | BPF_JLT | BPF_K, R2, 0, VTAG_OFF);
+		if (hi)
+			jh = jmp_local(e, BPF_JMP | BPF_JGE | BPF_K, R2, 0, VTAG_END);
+		/* a tag byte: (tag >> 8 * (15 - o)) & 0xff */
+		mov64_imm(e, R3, VTAG_END - 1);
+		emit(e, mk(BPF_ALU64 | BPF_SUB | BPF_X, R3, R2, 0, 0));
+		emit(e, mk(BPF_ALU64 | BPF_LSH | BPF_K, R3, 0, 0, 3));
+		mov64_reg(e, R0, R8);
+		emit(e, mk(BPF_ALU64 | BPF_RSH | BPF_X, R0, R3, 0, 0));
+		emit(e, mk(BPF_ALU64 | BPF_AND | BPF_K, R0, 0, 0, 0xff));
+		if (lo || hi) {
+			jj = jmp_local(e, BPF_JMP | BPF_JA, 0, 0, 0);
+			if (hi) {
+				patch_here(e, jh);
+				add64_imm(e, R2, -VTAG_LEN);
+			}
+			if (lo)
+				patch_here(e, jd);
+			/* a data byte at r2 */
+			mov64_reg(e, R1, R6);
+			mov64_reg(e, R3, R10);
+			add64_imm(e, R3, -8);
+			mov64_imm(e, R4, 1);
+			call(e, BPF_FUNC_skb_load_bytes);
+			jerr[nerr++] = jmp_local(e, BPF_JMP | BPF_JNE | BPF_K, R0, 0, 0);
+			ldx(e, BPF_B, R0, R10, -8);
+			patch_here(e, jj);
+		}
+		emit(e, mk(BPF_ALU64 | BPF_LSH | BPF_K, R9, 0, 0, 8));
+		emit(e, mk(BPF_ALU64 | BPF_OR | BPF_X, R9, R0, 0, 0));
+	}
+	mov64_reg(e, R0, R9);
+	exit_insn(e);
+	if (nerr) { /* (pl_vload1's straddle reads only the tag) */
+		for (size_t i = 0; i < nerr; i++)
+			patch_here(e, jerr[i]);
+		mov64_imm(e, R0, 1);
+		emit(e, mk(BPF_ALU64 | BPF_LSH | BPF_K, R0, 0, 0, 32));
+		exit_insn(e);
+	}
+	patch_here(e, jshift);
+	add64_imm(e, R7, -VTAG_LEN);
+	patch_here(e, jplain);
+	patch_here(e, jlow);
+	emit_loadfn_body(e, sz);
+}
+
+/* Tagged copy (LM_VINLINE): dst = the sz bytes at virtual offset 12 + t, all in the tag. */
+static void emit_tag_bytes(struct emitter *e, unsigned int sz, unsigned int t, int dst)
+{
+	unsigned int shift = 8 * (VTAG_LEN - t - sz);
+
+	emit_tag32(e, R1, RCTX, R2);
+	mov32_reg(e, dst, R1);
+	if (shift)
+		emit(e, mk(BPF_ALU | BPF_RSH | BPF_K, dst, 0, 0, (__s32)shift));
+	if (sz < 4)
+		emit(e, mk(BPF_ALU | BPF_AND | BPF_K, dst, 0, 0, (__s32)((1u << (8 * sz)) - 1)));
+}
+
 /* dst = sz bytes at absolute offset k (k < 2^31), network order converted to host. */
 static void emit_load_abs(struct emitter *e, unsigned int sz, __u32 k, int dst)
 {
 	size_t jslow = 0, jdone = 0;
-	bool direct = (__u64)k + sz <= MAX_DIRECT_OFF;
+	bool direct;
 
-	if (e->call_loads) {
+	if (e->lm == LM_VCALL) {
 		mov64_imm(e, R2, (__s32)k);
-		emit_call_load(e, sz, dst);
+		emit_fn_load(e, sz, dst, true);
 		return;
 	}
+	if (e->lm == LM_VINLINE) {
+		/* the tagged copy: offsets known now, remapped now */
+		if (k >= VTAG_END) {
+			k -= VTAG_LEN; /* data[k - 4], the plain code below */
+		} else if ((__u64)k + sz > VTAG_OFF) {
+			if (k >= VTAG_OFF && k + sz <= VTAG_END) {
+				emit_tag_bytes(e, sz, k - VTAG_OFF, dst);
+			} else { /* straddles 12 or 16 */
+				mov64_imm(e, R2, (__s32)k);
+				emit_fn_load(e, sz, dst, true);
+			}
+			return;
+		}
+	}
+	if (e->call_loads) {
+		mov64_imm(e, R2, (__s32)k);
+		emit_fn_load(e, sz, dst, false);
+		return;
+	}
+	direct = (__u64)k + sz <= MAX_DIRECT_OFF;
 	if (direct) {
 		ldx(e, BPF_W, R2, RCTX, (__s16)ctx_data_off(e->o));
 		ldx(e, BPF_W, R3, RCTX, (__s16)ctx_data_end_off(e->o));
@@ -510,14 +716,19 @@ static void emit_load_abs(struct emitter *e, unsigned int sz, __u32 k, int dst)
 /* dst = sz bytes at offset X + k (k < 2^31, computed in 64 bits). */
 static void emit_load_ind(struct emitter *e, unsigned int sz, __u32 k, int dst)
 {
-	size_t jbig, jslow, jdone, jok;
+	size_t jbig, jslow, jdone, jok, jv = 0, jvdone;
 
 	mov32_reg(e, R2, RX);
 	if (k)
 		add64_imm(e, R2, (__s32)k);
 	if (e->call_loads) {
-		emit_call_load(e, sz, dst);
+		emit_fn_load(e, sz, dst, e->lm == LM_VCALL);
 		return;
+	}
+	if (e->lm == LM_VINLINE) {
+		/* the tagged copy: X + k >= 16 is data[X + k - 4] (the plain code below) */
+		jv = jmp_local(e, BPF_JMP | BPF_JLT | BPF_K, R2, 0, VTAG_END);
+		add64_imm(e, R2, -VTAG_LEN);
 	}
 	jbig = jmp_local(e, BPF_JMP | BPF_JGT | BPF_K, R2, 0, (__s32)(MAX_DIRECT_OFF - sz));
 	ldx(e, BPF_W, R3, RCTX, (__s16)ctx_data_off(e->o));
@@ -537,6 +748,13 @@ static void emit_load_ind(struct emitter *e, unsigned int sz, __u32 k, int dst)
 	emit_helper_load(e, sz, dst);
 	patch_here(e, jdone);
 	emit_to_host(e, sz, dst);
+	if (e->lm == LM_VINLINE) {
+		/* below 16: the tag or across it, with the mapping at run time */
+		jvdone = jmp_local(e, BPF_JMP | BPF_JA, 0, 0, 0);
+		patch_here(e, jv);
+		emit_fn_load(e, sz, dst, true);
+		patch_here(e, jvdone);
+	}
 }
 
 /* ---------------------------------------------------------------------------------- */
@@ -615,6 +833,8 @@ struct analysis {
 	unsigned int memmask; /* scratch slots used */
 	bool uses_len;
 	bool has_back;        /* some backward jump: loop mode */
+	size_t ind_loads;     /* reachable IND loads */
+	bool loads_past_tag;  /* some load may read at offset >= 12 (TC: VLAN mapping) */
 };
 
 /* Successor of a jump: i + 1 + off, or SIZE_MAX when outside [0, len). */
@@ -646,6 +866,8 @@ static int analyse(const struct sock_fprog *p, struct analysis *a, struct tctx *
 	a->diamonds = 0;
 	a->uses_len = false;
 	a->has_back = false;
+	a->ind_loads = 0;
+	a->loads_past_tag = false;
 	a->reach[0] = true;
 	work[nwork++] = 0;
 
@@ -739,10 +961,18 @@ static int analyse(const struct sock_fprog *p, struct analysis *a, struct tctx *
 					ret = -EOPNOTSUPP;
 					goto out;
 				}
-				if (BPF_MODE(c) == BPF_IND)
+				if (BPF_MODE(c) == BPF_IND) {
 					a->diamonds += 2;
-				else if (in->k + 4ull <= MAX_DIRECT_OFF)
-					a->diamonds += 1;
+					a->ind_loads++;
+					a->loads_past_tag = true;
+				} else {
+					unsigned int sz = BPF_SIZE(c) == BPF_W ? 4 : BPF_SIZE(c) == BPF_H ? 2 : 1;
+
+					if (in->k + 4ull <= MAX_DIRECT_OFF)
+						a->diamonds += 1;
+					if (in->k + (__u64)sz > VTAG_OFF)
+						a->loads_past_tag = true;
+				}
 				break;
 			}
 			insn_err(t, i, in, "unsupported classic instruction");
@@ -870,19 +1100,41 @@ static void emit_wirelen(struct emitter *e)
 	}
 }
 
+/* r = 1 if the skb carries a VLAN tag (TC), else 0, without a branch. */
+static void emit_vtag_flag(struct emitter *e, int r)
+{
+	ldx(e, BPF_W, r, RCTX, (__s16)offsetof(struct __sk_buff, vlan_present));
+	emit(e, mk(BPF_ALU64 | BPF_NEG, r, 0, 0, 0));            /* u32 != 0: bit 63 set */
+	emit(e, mk(BPF_ALU64 | BPF_RSH | BPF_K, r, 0, 0, 63));
+}
+
 /* Straight mode: the classic program is the main program's body. */
 static void emit_prologue(struct emitter *e, const struct analysis *a)
 {
+	size_t j;
+
 	mov64_reg(e, RCTX, R1);
 	mov32_imm(e, RA, 0);
 	mov32_imm(e, RX, 0);
 	for (unsigned int i = 0; i < BPF_MEMWORDS; i++)
 		if (a->memmask & (1u << i))
 			st_imm(e, BPF_W, R10, (__s16)STK_MEM(i), 0);
-	if (e->call_loads)
+	if (e->any_call)
 		st_imm(e, BPF_DW, R10, STK_ERR, 0);
 	if (a->uses_len)
 		emit_wirelen(e);
+	if (e->two_copies) {
+		/* the one branch of the untagged fast path */
+		ldx(e, BPF_W, R1, RCTX, (__s16)offsetof(struct __sk_buff, vlan_present));
+		j = jmp_local(e, BPF_JMP | BPF_JEQ | BPF_K, R1, 0, 0);
+		ja_to(e, TGT_VSTART, 0);
+		patch_here(e, j);
+	} else if (e->len_fix) {
+		/* call-load mode, one copy: len += 4 * vlan_present */
+		emit_vtag_flag(e, R1);
+		emit(e, mk(BPF_ALU64 | BPF_LSH | BPF_K, R1, 0, 0, 2));
+		emit(e, mk(BPF_ALU | BPF_ADD | BPF_X, RLEN, R1, 0, 0));
+	}
 }
 
 /*
@@ -902,10 +1154,19 @@ static void emit_loop_main(struct emitter *e, const struct analysis *a)
 	for (unsigned int i = 0; i < BPF_MEMWORDS; i++)
 		if (a->memmask & (1u << i))
 			st_imm(e, BPF_W, R10, (__s16)(ST_BASE + ST_MEM(i)), 0);
-	if (a->uses_len) {
+	if (a->uses_len)
 		emit_wirelen(e);
-		stx(e, BPF_W, R10, RLEN, ST_BASE + ST_LEN);
+	if (e->two_copies || e->len_fix) {
+		emit_vtag_flag(e, R1);
+		if (e->two_copies) /* the callback dispatches into the tagged copy */
+			stx(e, BPF_W, R10, R1, ST_BASE + ST_VTAG);
+		if (e->len_fix) {
+			emit(e, mk(BPF_ALU64 | BPF_LSH | BPF_K, R1, 0, 0, 2));
+			emit(e, mk(BPF_ALU | BPF_ADD | BPF_X, RLEN, R1, 0, 0));
+		}
 	}
+	if (a->uses_len)
+		stx(e, BPF_W, R10, RLEN, ST_BASE + ST_LEN);
 	mov64_imm(e, R1, LOOP_BUDGET);
 	at = emit(e, mk(BPF_LD | BPF_DW | BPF_IMM, R2, BPF_PSEUDO_FUNC, 0, 0));
 	emit(e, mk(0, 0, 0, 0, 0));
@@ -921,16 +1182,9 @@ static void emit_loop_main(struct emitter *e, const struct analysis *a)
 	ja_to(e, TGT_NOMATCH, 0);
 }
 
-/* Loop mode, callback entry: r9 = state, restore ctx, A, X, dispatch on the pc. */
-static void emit_loop_cb_entry(struct emitter *e, const struct analysis *a, size_t len)
+/* Loop mode: jump to the resume point in r1 (of the copy being emitted). */
+static void emit_loop_dispatch(struct emitter *e, const struct analysis *a, size_t len)
 {
-	mov64_reg(e, R9, R2);
-	if (e->call_loads)
-		st_imm(e, BPF_DW, R10, STK_ERR, 0);
-	ldx(e, BPF_DW, RCTX, R9, ST_CTX);
-	ldx(e, BPF_W, RA, R9, ST_A);
-	ldx(e, BPF_W, RX, R9, ST_X);
-	ldx(e, BPF_W, R1, R9, ST_PC);
 	for (size_t i = 1; i < len; i++) {
 		if (a->entry[i] && a->reach[i]) {
 			size_t at = emit(e, mk(BPF_JMP32 | BPF_JEQ | BPF_K, R1, 0, 0, (__s32)i));
@@ -939,6 +1193,27 @@ static void emit_loop_cb_entry(struct emitter *e, const struct analysis *a, size
 		}
 	}
 	/* pc 0 (or anything else: cannot happen) starts at instruction 0, emitted next */
+}
+
+/* Loop mode, callback entry: r9 = state, restore ctx, A, X, dispatch on the pc. */
+static void emit_loop_cb_entry(struct emitter *e, const struct analysis *a, size_t len)
+{
+	size_t j;
+
+	mov64_reg(e, R9, R2);
+	if (e->any_call)
+		st_imm(e, BPF_DW, R10, STK_ERR, 0);
+	ldx(e, BPF_DW, RCTX, R9, ST_CTX);
+	ldx(e, BPF_W, RA, R9, ST_A);
+	ldx(e, BPF_W, RX, R9, ST_X);
+	ldx(e, BPF_W, R1, R9, ST_PC);
+	if (e->two_copies) {
+		ldx(e, BPF_W, R2, R9, ST_VTAG);
+		j = jmp_local(e, BPF_JMP32 | BPF_JEQ | BPF_K, R2, 0, 0);
+		ja_to(e, TGT_VSTART, 0); /* its dispatch, then the tagged copy */
+		patch_here(e, j);
+	}
+	emit_loop_dispatch(e, a, len);
 }
 
 static void emit_mem(struct emitter *e, bool store, int reg, __u32 k)
@@ -1083,8 +1358,10 @@ int pl_filter_translate(const struct sock_fprog *cbpf, const struct pl_filter_op
 	struct tctx t = { .err = err, .errlen = errlen };
 	struct analysis a = { 0 };
 	size_t len, *start = NULL, l_match, l_nomatch, l_cb_match = SIZE_MAX;
-	size_t l_cb_nomatch = SIZE_MAX, l_cb_start = SIZE_MAX;
+	size_t l_cb_nomatch = SIZE_MAX, l_cb_start = SIZE_MAX, l_vstart = SIZE_MAX;
 	size_t l_loadfn[3] = { SIZE_MAX, SIZE_MAX, SIZE_MAX };
+	size_t l_vloadfn[3] = { SIZE_MAX, SIZE_MAX, SIZE_MAX };
+	bool tc_vlan;
 	int ret;
 
 	if (insns)
@@ -1108,7 +1385,7 @@ int pl_filter_translate(const struct sock_fprog *cbpf, const struct pl_filter_op
 	e.o = o;
 	a.reach = malloc(len * sizeof(*a.reach));
 	a.entry = malloc(len * sizeof(*a.entry));
-	start = malloc((len + 1) * sizeof(*start));
+	start = malloc(2 * (len + 1) * sizeof(*start)); /* both copies (TC, VLAN) */
 	if (!a.reach || !a.entry || !start) {
 		set_err(err, errlen, "out of memory");
 		ret = -ENOMEM;
@@ -1125,10 +1402,18 @@ int pl_filter_translate(const struct sock_fprog *cbpf, const struct pl_filter_op
 	}
 
 	e.loop_mode = a.has_back;
+	/* TC: does the VLAN tag in skb metadata change what the program reads? */
+	tc_vlan = o->hook == PL_FILTER_TC &&
+		  (a.loads_past_tag || (a.uses_len && o->wirelen == PL_WIRELEN_BUFF));
 	if (o->flags & PL_FILTER_F_CALL_LOADS)
 		e.call_loads = true;
 	else if (!(o->flags & PL_FILTER_F_INLINE_LOADS))
-		e.call_loads = a.diamonds > CALL_LOADS_ABOVE;
+		/* the tagged copy's IND loads have two more branches each */
+		e.call_loads = a.diamonds + (tc_vlan ? 2 * a.ind_loads : 0) > CALL_LOADS_ABOVE;
+	e.any_call = e.call_loads;
+	e.lm = !e.call_loads ? LM_INLINE : tc_vlan ? LM_VCALL : LM_CALL;
+	e.two_copies = tc_vlan && !e.call_loads;
+	e.len_fix = tc_vlan && a.uses_len && o->wirelen == PL_WIRELEN_BUFF;
 	if (e.loop_mode) {
 		emit_loop_main(&e, &a);
 		emit_epilogue(&e, &l_match, &l_nomatch);
@@ -1144,6 +1429,23 @@ int pl_filter_translate(const struct sock_fprog *cbpf, const struct pl_filter_op
 			emit_insn(&e, &cbpf->filter[i], i);
 	}
 	start[len] = e.n;
+	if (e.two_copies) {
+		/* TC, skb with a VLAN tag: the tagged copy (see the top) */
+		l_vstart = e.n;
+		e.lm = LM_VINLINE;
+		e.copy_base = len + 1;
+		if (e.loop_mode)
+			emit_loop_dispatch(&e, &a, len);
+		else if (e.len_fix)
+			emit(&e, mk(BPF_ALU | BPF_ADD | BPF_K, RLEN, 0, 0, VTAG_LEN));
+		for (size_t i = 0; i < len; i++) {
+			start[len + 1 + i] = e.n;
+			if (a.reach[i])
+				emit_insn(&e, &cbpf->filter[i], i);
+		}
+		start[2 * len + 1] = e.n;
+		e.copy_base = 0;
+	}
 	if (e.loop_mode)
 		emit_cb_epilogue(&e, &l_cb_match, &l_cb_nomatch);
 	else
@@ -1152,6 +1454,12 @@ int pl_filter_translate(const struct sock_fprog *cbpf, const struct pl_filter_op
 		if (e.used_loadfn[f]) {
 			l_loadfn[f] = e.n;
 			emit_loadfn(&e, f == 2 ? 4 : f == 1 ? 2 : 1);
+		}
+	}
+	for (int f = 0; f < 3; f++) {
+		if (e.used_vloadfn[f]) {
+			l_vloadfn[f] = e.n;
+			emit_vloadfn(&e, f == 2 ? 4 : f == 1 ? 2 : 1);
 		}
 	}
 	if (e.oom) {
@@ -1174,10 +1482,13 @@ int pl_filter_translate(const struct sock_fprog *cbpf, const struct pl_filter_op
 		case TGT_CB_MATCH: dest = l_cb_match; break;
 		case TGT_CB_NOMATCH: dest = l_cb_nomatch; break;
 		case TGT_LOADFN: dest = l_loadfn[fx->target]; break;
+		case TGT_VLOADFN: dest = l_vloadfn[fx->target]; break;
+		case TGT_VSTART: dest = l_vstart; break;
 		default: dest = l_cb_start; break;
 		}
 		d = (long long)dest - (long long)fx->at - 1;
-		if (fx->kind == TGT_CB_START || fx->kind == TGT_LOADFN) {
+		if (fx->kind == TGT_CB_START || fx->kind == TGT_LOADFN ||
+		    fx->kind == TGT_VLOADFN) {
 			j->imm = (__s32)d;
 		} else if (d >= SHRT_MIN && d <= SHRT_MAX) {
 			j->off = (__s16)d;
@@ -1212,14 +1523,14 @@ out:
  * Subprograms need BTF func_info: find their starts, and describe
  *   - targets of BPF_PSEUDO_FUNC (the bpf_loop() callback) as
  *     static int f(int index, void *state);
- *   - targets of BPF_PSEUDO_CALL (call-load mode's pl_load1/2/4) as global
+ *   - targets of BPF_PSEUDO_CALL (call-load mode's pl_load1/2/4, TC's pl_vload1/2/4) as global
  *     unsigned long long f(struct xdp_md *ctx, unsigned long long off) (or
  *     struct __sk_buff *): a global function is verified once, with its arguments
  *     typed from BTF.
  * The main program is static int f(void *ctx). Returns the number of functions
  * (1 without subprograms), with *btfp and info[] filled when > 1; negative errno.
  */
-#define MAX_FUNCS 8
+#define MAX_FUNCS 12
 static int make_func_info(const struct bpf_insn *insns, size_t cnt, enum pl_filter_hook hook,
 			  struct btf **btfp, struct bpf_func_info *info)
 {

@@ -42,7 +42,8 @@ enum pl_filter_hook {
 
 /* Where the classic "len" (wire length, BPF_LD|BPF_W|BPF_LEN) comes from. */
 enum pl_filter_wirelen {
-	PL_WIRELEN_BUFF, /* XDP: bpf_xdp_get_buff_len(ctx); TC: skb->len */
+	PL_WIRELEN_BUFF, /* XDP: bpf_xdp_get_buff_len(ctx); TC: skb->len, + 4 when the
+			  * skb carries a VLAN tag in its metadata (the wire length) */
 	PL_WIRELEN_MAP,  /* the __u32 at byte wirelen_off of the value of key 0 of the array
 			  * map wirelen_map_fd (e.g. the .bss of the main object): offline,
 			  * where the capture's original length differs from the bytes we have */
@@ -92,6 +93,12 @@ void pl_filter_free(struct sock_fprog *prog);
  * eBPF program for o->hook. Classic semantics are kept exactly (those of libpcap's
  * interpreter pcap_offline_filter(): 32-bit unsigned A and X, a load beyond the packet
  * or a division by X == 0 ends the filter with no match, a RET value != 0 is a match).
+ *
+ * The program sees the frame as it was on the wire, like tcpdump. At TC the kernel may
+ * hold the outer VLAN tag in skb metadata instead of the frame (always for a received
+ * 802.1Q/802.1ad frame at ingress): then the TC program reads the frame with the tag
+ * put back at offset 12 (vlan_proto, then vlan_tci, network order) and its "len" is
+ * skb->len + 4; see "VLAN tags at TC" in cbpf.c. XDP programs see tags inline.
  *
  * Backward jumps (libpcap's "protochain") are run in a bpf_loop() callback, at most
  * 16384 of them per packet (then no match). XDP cannot read at packet offsets above

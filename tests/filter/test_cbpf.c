@@ -9,6 +9,15 @@
  * (PL_FILTER_F_CALL_LOADS). Then: invalid and unsupported programs, the
  * wire length from the hook (PL_WIRELEN_BUFF), the tail-call epilogue, far jumps
  * (gotol) and loop mode (backward jumps). Needs root (BPF).
+ *
+ * Last, TC programs on skbs that carry a VLAN tag in their metadata (vlan_present):
+ * BPF_PROG_TEST_RUN cannot make those (its __sk_buff ctx_in refuses vlan_present,
+ * vlan_tci and vlan_proto with EINVAL, and the skb it builds keeps a tag inline), so
+ * this part is live: in a network namespace of its own (unshare), frames sent on one
+ * end of a veth pair arrive at the other end's tc ingress, where the kernel has moved
+ * the outer 802.1Q/802.1ad tag into the skb metadata. The translated program is
+ * attached there with a counting tail-call target, and its verdict on each frame must
+ * equal libpcap's interpreter on the frame as sent (the wire frame, tag inline).
  */
 #define _GNU_SOURCE
 #define bpf_insn pcap_bpf_insn
@@ -28,8 +37,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
+#include <sched.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
 #include <linux/pkt_cls.h>
 
 #include "check.h"
@@ -598,6 +613,486 @@ static void test_compile(void)
 	TEST_END();
 }
 
+/* ---------------------------------------------------------------------------------- */
+/* TC on skbs whose VLAN tag is in the metadata: live, on a veth pair                  */
+
+#define LV_IF_TX "plvlan0"
+#define LV_IF_RX "plvlan1"
+#define LV_MAXF 10
+
+struct lv_frame {
+	const char *name;
+	uint8_t *b;
+	uint32_t len;
+};
+
+static struct lv_frame lv_frames[LV_MAXF];
+static size_t lv_nframes;
+static int lv_sock = -1, lv_ifindex, lv_counters = -1, lv_progs = -1;
+
+/* A wire frame: MACs, the tags (TPID, TCI pairs), the ethertype, then for IPv4 a header
+ * of ihl words and UDP 40000 -> 7000, the rest a pattern that differs per offset. */
+static void lv_add(const char *name, uint32_t len, const uint16_t *tags, size_t ntags,
+		   uint16_t type, unsigned int ihl)
+{
+	static const uint8_t macs[12] = { 0x02, 0, 0xc6, 0x12, 0, 0x02, 0x02, 0, 0xc6, 0x12, 0, 0x01 };
+	uint8_t *b = calloc(1, len);
+	size_t h = 12;
+
+	if (!b || lv_nframes == LV_MAXF)
+		exit(2);
+	for (uint32_t i = 0; i < len; i++)
+		b[i] = (uint8_t)(i * 13 + 7 + (i >> 8));
+	memcpy(b, macs, 12);
+	for (size_t i = 0; i < 2 * ntags; i++, h += 2) {
+		b[h] = (uint8_t)(tags[i] >> 8);
+		b[h + 1] = (uint8_t)tags[i];
+	}
+	b[h] = (uint8_t)(type >> 8);
+	b[h + 1] = (uint8_t)type;
+	h += 2;
+	if (type == ETH_P_IP && h + 4 * ihl + 8 <= len) {
+		uint8_t *ip = b + h, *udp = ip + 4 * ihl;
+		uint32_t tot = len - (uint32_t)h;
+
+		memset(ip, 0, 4 * ihl);
+		ip[0] = (uint8_t)(0x40 | ihl);
+		ip[2] = (uint8_t)(tot >> 8);
+		ip[3] = (uint8_t)tot;
+		ip[8] = 64;
+		ip[9] = 17;
+		memcpy(ip + 12, (const uint8_t[]){ 198, 18, 0, 1, 198, 18, 0, 2 }, 8);
+		for (unsigned int i = 20; i < 4 * ihl; i++)
+			ip[i] = 1; /* NOP options */
+		udp[0] = 40000 >> 8; udp[1] = 40000 & 0xff;
+		udp[2] = 7000 >> 8; udp[3] = 7000 & 0xff;
+		udp[4] = (uint8_t)((tot - 4 * ihl) >> 8);
+		udp[5] = (uint8_t)(tot - 4 * ihl);
+		udp[6] = udp[7] = 0;
+	}
+	lv_frames[lv_nframes].name = name;
+	lv_frames[lv_nframes].b = b;
+	lv_frames[lv_nframes].len = len;
+	lv_nframes++;
+}
+
+static void lv_make_frames(void)
+{
+	lv_add("802.1Q vid 100 (PCP 5, DEI 1), IPv4 with options, UDP", 90,
+	       (const uint16_t[]){ 0x8100, 0xb064 }, 1, ETH_P_IP, 6);
+	lv_add("QinQ: 802.1ad vid 300, 802.1Q vid 100, IPv4, UDP", 100,
+	       (const uint16_t[]){ 0x88a8, 0x012c, 0x8100, 0x2064 }, 2, ETH_P_IP, 5);
+	lv_add("untagged IPv4, UDP", 70, NULL, 0, ETH_P_IP, 5);
+	lv_add("0x9100 tag vid 300 (the kernel leaves it inline)", 80,
+	       (const uint16_t[]){ 0x9100, 0x012c }, 1, ETH_P_IP, 5);
+	lv_add("802.1Q vid 7, 22 bytes", 22, (const uint16_t[]){ 0x8100, 0xe007 }, 1, 0x88b5, 5);
+	lv_add("802.1Q vid 200, 5000 bytes (non-linear skb)", 5000,
+	       (const uint16_t[]){ 0x8100, 0x00c8 }, 1, ETH_P_IP, 7);
+	lv_add("802.1Q TCI 0 (priority tag), IPv6", 90, (const uint16_t[]){ 0x8100, 0x0000 }, 1,
+	       ETH_P_IPV6, 5);
+	lv_add("802.1ad vid 4095 alone, ARP", 60, (const uint16_t[]){ 0x88a8, 0x0fff }, 1,
+	       ETH_P_ARP, 5);
+}
+
+/* A SCHED_CLS program: counters[idx] += 1, return retval. */
+static int lv_counter_prog(__s32 idx, __s32 retval)
+{
+	struct bpf_insn p[] = {
+		{ .code = BPF_ST | BPF_MEM | BPF_W, .dst_reg = 10, .off = -4, .imm = idx },
+		{ .code = BPF_LD | BPF_DW | BPF_IMM, .dst_reg = 1, .src_reg = BPF_PSEUDO_MAP_FD,
+		  .imm = lv_counters },
+		{ .code = 0 },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_X, .dst_reg = 2, .src_reg = 10 },
+		{ .code = BPF_ALU64 | BPF_ADD | BPF_K, .dst_reg = 2, .imm = -4 },
+		{ .code = BPF_JMP | BPF_CALL, .imm = BPF_FUNC_map_lookup_elem },
+		{ .code = BPF_JMP | BPF_JEQ | BPF_K, .dst_reg = 0, .off = 2, .imm = 0 },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 1, .imm = 1 },
+		{ .code = BPF_STX | BPF_ATOMIC | BPF_DW, .dst_reg = 0, .src_reg = 1, .imm = BPF_ADD },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = retval },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+
+	return bpf_prog_load(BPF_PROG_TYPE_SCHED_CLS, "pl_lv_count", "GPL", p,
+			     sizeof(p) / sizeof(p[0]), NULL);
+}
+
+static __u64 lv_counter(__u32 idx)
+{
+	__u64 v = 0;
+
+	bpf_map_lookup_elem(lv_counters, &idx, &v);
+	return v;
+}
+
+/*
+ * The lab, in a network namespace of this process's own: veth LV_IF_TX -> LV_IF_RX
+ * (MTU 9000, IPv6 off: nothing but our frames on it), a packet socket on LV_IF_TX, and
+ * at LV_IF_RX's tc ingress, priority 1, a program that counts every frame
+ * (counters[0]) and lets classification go on (TC_ACT_UNSPEC) to the filter under
+ * test at priority 2, whose tail-call target counts the matches (counters[1]). The
+ * thread stays on one CPU: a frame is processed (in softirq, not preempted) on the CPU
+ * that sent it, so once counters[0] has moved, counters[1] is final for that frame.
+ * Returns NULL or why it cannot run.
+ */
+static const char *lv_setup(void)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, to, .handle = 1, .priority = 1);
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET };
+	__u32 slot = 0;
+	cpu_set_t cpus;
+	int cpu = sched_getcpu(), tfd, seen;
+	FILE *f;
+
+	if (unshare(CLONE_NEWNET))
+		return "unshare(CLONE_NEWNET) failed";
+	for (int i = 0; i < 2; i++) {
+		f = fopen(i ? "/proc/sys/net/ipv6/conf/all/disable_ipv6"
+			    : "/proc/sys/net/ipv6/conf/default/disable_ipv6", "w");
+		if (f) {
+			fputs("1\n", f);
+			fclose(f);
+		}
+	}
+	if (system("ip link add " LV_IF_TX " mtu 9000 type veth peer name " LV_IF_RX
+		   " mtu 9000 >/dev/null 2>&1 && ip link set " LV_IF_TX " up && ip link set "
+		   LV_IF_RX " up") != 0)
+		return "cannot create a veth pair with ip(8)";
+	lv_ifindex = (int)if_nametoindex(LV_IF_RX);
+	sll.sll_ifindex = (int)if_nametoindex(LV_IF_TX);
+	if (!lv_ifindex || !sll.sll_ifindex)
+		return "veth pair not found";
+	if (cpu >= 0) {
+		CPU_ZERO(&cpus);
+		CPU_SET(cpu, &cpus);
+		sched_setaffinity(0, sizeof(cpus), &cpus);
+	}
+	lv_sock = socket(AF_PACKET, SOCK_RAW, 0); /* protocol 0: sends only */
+	if (lv_sock < 0 || bind(lv_sock, (struct sockaddr *)&sll, sizeof(sll)))
+		return "packet socket";
+	lv_counters = bpf_map_create(BPF_MAP_TYPE_ARRAY, "pl_lv_cnt", 4, 8, 2, NULL);
+	lv_progs = bpf_map_create(BPF_MAP_TYPE_PROG_ARRAY, "pl_lv_tail", 4, 4, 1, NULL);
+	if (lv_counters < 0 || lv_progs < 0)
+		return "maps";
+	seen = lv_counter_prog(0, TC_ACT_UNSPEC);
+	tfd = lv_counter_prog(1, TC_ACT_OK);
+	if (seen < 0 || tfd < 0 || bpf_map_update_elem(lv_progs, &slot, &tfd, BPF_ANY))
+		return "counting programs";
+	hook.ifindex = lv_ifindex;
+	to.prog_fd = seen;
+	if (bpf_tc_hook_create(&hook) || bpf_tc_attach(&hook, &to))
+		return "cannot attach at tc ingress";
+	return NULL;
+}
+
+/* Attach fd at priority 2 and send every frame: verdict[i] = 1 match, 0 no match. */
+static int lv_run(int fd, int *verdict)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = lv_ifindex, .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, to, .handle = 2, .priority = 2, .prog_fd = fd,
+		    .flags = BPF_TC_F_REPLACE);
+	int rc = bpf_tc_attach(&hook, &to);
+
+	if (rc) {
+		printf("  bpf_tc_attach: %s\n", strerror(-rc));
+		return -1;
+	}
+	for (size_t i = 0; i < lv_nframes; i++) {
+		__u64 seen = lv_counter(0), matched = lv_counter(1), now;
+		struct timespec t0, t1;
+
+		if (send(lv_sock, lv_frames[i].b, lv_frames[i].len, 0) != (ssize_t)lv_frames[i].len) {
+			printf("  send (%u bytes): %s\n", lv_frames[i].len, strerror(errno));
+			return -1;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		while ((now = lv_counter(0)) == seen) {
+			clock_gettime(CLOCK_MONOTONIC, &t1);
+			if (t1.tv_sec - t0.tv_sec > 2) {
+				printf("  frame %zu never reached tc ingress\n", i);
+				return -1;
+			}
+			sched_yield();
+		}
+		if (now != seen + 1) {
+			printf("  %llu frames at tc ingress for one sent\n",
+			       (unsigned long long)(now - seen));
+			return -1;
+		}
+		verdict[i] = (int)(lv_counter(1) - matched);
+	}
+	return 0;
+}
+
+static int lv_fails; /* mismatch lines printed, bounded */
+
+/* f as TC (flags), live on every frame; each verdict must be libpcap's on the wire frame. */
+static void lv_check(const char *what, const struct sock_filter *f, size_t n, __u32 flags)
+{
+	struct pl_filter_opts o = { .hook = PL_FILTER_TC, .wirelen = PL_WIRELEN_BUFF,
+				    .tail_map_fd = lv_progs, .tail_index = 0, .flags = flags };
+	int v[LV_MAXF], fd = build(f, n, &o, 0, NULL);
+
+	CHECK(fd >= 0, "%s: translate/load: %d %s %.300s", what, fd, errbuf,
+	      strlen(logbuf) > 300 ? logbuf + strlen(logbuf) - 300 : logbuf);
+	if (fd < 0)
+		return;
+	if (lv_run(fd, v) < 0) {
+		CHECK(0, "%s: live run failed", what);
+	} else {
+		for (size_t i = 0; i < lv_nframes; i++) {
+			const struct lv_frame *fr = &lv_frames[i];
+			int ref = reference(f, n, fr->b, fr->len, fr->len);
+
+			if (v[i] != ref && lv_fails++ > 40)
+				check_cur_failed = 1; /* enough lines */
+			else
+				CHECK(v[i] == ref, "%s, frame \"%s\": tc %d, libpcap %d", what,
+				      fr->name, v[i], ref);
+		}
+	}
+	close(fd);
+}
+
+/* The sz bytes at wire offset off of frame i, or -1 when beyond it. */
+static long long lv_wire(size_t i, uint32_t off, unsigned int sz)
+{
+	const struct lv_frame *fr = &lv_frames[i];
+	uint32_t v = 0;
+
+	if ((uint64_t)off + sz > fr->len)
+		return -1;
+	for (unsigned int j = 0; j < sz; j++)
+		v = v << 8 | fr->b[off + j];
+	return v;
+}
+
+/* prog[n..]: "jeq #v -> ret 1" for each distinct value (>= 0) of vals, else ret 0. */
+static size_t lv_eq_list(struct sock_filter *p, size_t n, const long long *vals, size_t nv)
+{
+	uint32_t u[LV_MAXF];
+	size_t nu = 0;
+
+	for (size_t i = 0; i < nv; i++) {
+		bool dup = vals[i] < 0;
+
+		for (size_t j = 0; j < nu && !dup; j++)
+			dup = u[j] == (uint32_t)vals[i];
+		if (!dup)
+			u[nu++] = (uint32_t)vals[i];
+	}
+	for (size_t i = 0; i < nu; i++)
+		p[n++] = (struct sock_filter)J(BPF_JMP | BPF_JEQ | BPF_K, u[i], (__u8)(nu - i), 0);
+	p[n++] = (struct sock_filter)RET0;
+	p[n++] = (struct sock_filter)RET1;
+	return n;
+}
+
+/* Offsets to load from: 0..24 (the tag and around it) and the last bytes of each frame. */
+static size_t lv_offsets(uint32_t *offs)
+{
+	size_t n = 0;
+
+	for (uint32_t k = 0; k <= 24; k++)
+		offs[n++] = k;
+	for (size_t i = 0; i < lv_nframes; i++) {
+		for (uint32_t k = lv_frames[i].len - 5; k <= lv_frames[i].len; k++) {
+			bool dup = false;
+
+			for (size_t j = 0; j < n && !dup; j++)
+				dup = offs[j] == k;
+			if (!dup)
+				offs[n++] = k;
+		}
+	}
+	return n;
+}
+
+static void test_tc_vlan_live(void)
+{
+	static const char *const exprs[] = {
+		"vlan", "not vlan", "vlan 100", "vlan 100 and udp", "vlan 100 and udp port 7000",
+		"vlan and vlan 300", "vlan and vlan 100", "vlan 300 and vlan 100 and udp", "vlan 4095", "vlan 7",
+		"vlan and ip6", "vlan and arp", "vlan and ether proto 0x88b5", "udp", "ip",
+		"udp port 7000", "not udp", "ether[12:2] = 0x8100", "ether[10:4] = 0x00018100",
+		"ether[13:2] = 0x00b0", "ether[15:2] = 0x6408", "ether[14:2] & 0x1000 != 0",
+		"len > 80", "len > 86", "len = 90", "len >= 5000", "vlan and len < 30", "greater 100",
+		"vlan and ip[0] & 0xf = 6", "vlan 100 and udp[2:2] = 7000",
+		"vlan and tcp or udp dst port 7000", "vlan and ip protochain 17",
+		"ip protochain 17",
+	};
+	static const __u32 modes[] = { PL_FILTER_F_INLINE_LOADS, PL_FILTER_F_CALL_LOADS, 0 };
+	static const char *const mode_names[] = { "inline loads", "call loads", "default" };
+	struct sock_filter p[32];
+	uint32_t offs[128];
+	long long vals[LV_MAXF];
+	const char *why;
+	char name[160], what[96];
+	size_t noffs;
+
+	lv_make_frames();
+	why = lv_setup();
+	if (why) {
+		TEST_SKIP("TC on skbs with a VLAN tag in the metadata (live)", why);
+		return;
+	}
+	noffs = lv_offsets(offs);
+	for (int m = 0; m < 2; m++) {
+		snprintf(name, sizeof(name),
+			 "TC, VLAN tag in skb metadata (live): ld/ldh/ldb [k] at k = 0..24 and the frame ends (%s)",
+			 mode_names[m]);
+		TEST_BEGIN(name);
+		for (unsigned int sz = 1; sz <= 4; sz *= 2) {
+			for (size_t o = 0; o < noffs; o++) {
+				size_t n = 0;
+
+				for (size_t i = 0; i < lv_nframes; i++)
+					vals[i] = lv_wire(i, offs[o], sz);
+				p[n++] = (struct sock_filter)S(BPF_LD | (sz == 4 ? BPF_W : sz == 2 ? BPF_H : BPF_B) | BPF_ABS, offs[o]);
+				n = lv_eq_list(p, n, vals, lv_nframes);
+				snprintf(what, sizeof(what), "%u-byte load at %u", sz, offs[o]);
+				lv_check(what, p, n, modes[m]);
+			}
+		}
+		TEST_END();
+
+		snprintf(name, sizeof(name),
+			 "TC, VLAN tag in skb metadata (live): ld/ldh/ldb [x+k] at x+k = 0..24 and the frame ends (%s)",
+			 mode_names[m]);
+		TEST_BEGIN(name);
+		for (unsigned int sz = 1; sz <= 4; sz *= 2) {
+			for (size_t o = 0; o < noffs; o++) {
+				uint32_t x = (offs[o] * 5) % 11, n = 0;
+
+				if (x > offs[o])
+					x = offs[o];
+				for (size_t i = 0; i < lv_nframes; i++)
+					vals[i] = lv_wire(i, offs[o], sz);
+				p[n++] = (struct sock_filter)S(BPF_LDX | BPF_IMM, x);
+				p[n++] = (struct sock_filter)S(BPF_LD | (sz == 4 ? BPF_W : sz == 2 ? BPF_H : BPF_B) | BPF_IND, offs[o] - x);
+				n = (uint32_t)lv_eq_list(p, n, vals, lv_nframes);
+				snprintf(what, sizeof(what), "%u-byte load at x %u + %u", sz, x, offs[o] - x);
+				lv_check(what, p, n, modes[m]);
+			}
+		}
+		TEST_END();
+
+		snprintf(name, sizeof(name),
+			 "TC, VLAN tag in skb metadata (live): ldxb 4*([k]&0xf), ld #len, a loop over bytes 10..17 (%s)",
+			 mode_names[m]);
+		TEST_BEGIN(name);
+		for (size_t o = 0; o < noffs; o++) {
+			size_t n = 0;
+
+			for (size_t i = 0; i < lv_nframes; i++) {
+				vals[i] = lv_wire(i, offs[o], 1);
+				if (vals[i] >= 0)
+					vals[i] = 4 * (vals[i] & 0xf);
+			}
+			p[n++] = (struct sock_filter)S(BPF_LDX | BPF_MSH | BPF_B, offs[o]);
+			p[n++] = (struct sock_filter)S(BPF_MISC | BPF_TXA, 0);
+			n = lv_eq_list(p, n, vals, lv_nframes);
+			snprintf(what, sizeof(what), "ldxb 4*([%u]&0xf)", offs[o]);
+			lv_check(what, p, n, modes[m]);
+		}
+		{
+			size_t n = 0;
+
+			for (size_t i = 0; i < lv_nframes; i++)
+				vals[i] = lv_frames[i].len;
+			p[n++] = (struct sock_filter)S(BPF_LD | BPF_W | BPF_LEN, 0);
+			n = lv_eq_list(p, n, vals, lv_nframes);
+			lv_check("ld #len == the wire length", p, n, modes[m]);
+			/* the last byte through X = len - 1, and the byte at len (none) */
+			for (size_t i = 0; i < lv_nframes; i++)
+				vals[i] = lv_wire(i, lv_frames[i].len - 1, 1);
+			n = 0;
+			p[n++] = (struct sock_filter)S(BPF_LD | BPF_W | BPF_LEN, 0);
+			p[n++] = (struct sock_filter)S(BPF_ALU | BPF_SUB | BPF_K, 1);
+			p[n++] = (struct sock_filter)S(BPF_MISC | BPF_TAX, 0);
+			p[n++] = (struct sock_filter)S(BPF_LD | BPF_B | BPF_IND, 0);
+			n = lv_eq_list(p, n, vals, lv_nframes);
+			lv_check("ldb [x+0] at x = len - 1", p, n, modes[m]);
+			n = 0;
+			p[n++] = (struct sock_filter)S(BPF_LDX | BPF_W | BPF_LEN, 0);
+			p[n++] = (struct sock_filter)S(BPF_LD | BPF_B | BPF_IND, 0);
+			p[n++] = (struct sock_filter)RET1;
+			lv_check("ldb [x+0] at x = len: beyond", p, n, modes[m]);
+		}
+		{
+			/* M[0] = sum of bytes 10..17 (M[1] the index), backward ja: loop mode */
+			size_t n = 0;
+
+			for (size_t i = 0; i < lv_nframes; i++) {
+				vals[i] = 0;
+				for (uint32_t k = 10; k < 18; k++)
+					vals[i] += lv_wire(i, k, 1);
+			}
+			p[n++] = (struct sock_filter)S(BPF_LD | BPF_IMM, 0);
+			p[n++] = (struct sock_filter)S(BPF_ST, 0);
+			p[n++] = (struct sock_filter)S(BPF_LD | BPF_IMM, 10);
+			p[n++] = (struct sock_filter)S(BPF_ST, 1);
+			/* 4 */ p[n++] = (struct sock_filter)S(BPF_LDX | BPF_MEM, 1);
+			p[n++] = (struct sock_filter)S(BPF_LD | BPF_B | BPF_IND, 0);
+			p[n++] = (struct sock_filter)S(BPF_LDX | BPF_MEM, 0);
+			p[n++] = (struct sock_filter)S(BPF_ALU | BPF_ADD | BPF_X, 0);
+			p[n++] = (struct sock_filter)S(BPF_ST, 0);
+			p[n++] = (struct sock_filter)S(BPF_LD | BPF_MEM, 1);
+			p[n++] = (struct sock_filter)S(BPF_ALU | BPF_ADD | BPF_K, 1);
+			p[n++] = (struct sock_filter)S(BPF_ST, 1);
+			/* 12 */ p[n++] = (struct sock_filter)J(BPF_JMP | BPF_JEQ | BPF_K, 18, 1, 0);
+			/* 13 */ p[n++] = (struct sock_filter)S(BPF_JMP | BPF_JA, (__u32)-10);
+			/* 14 */ p[n++] = (struct sock_filter)S(BPF_LD | BPF_MEM, 0);
+			n = lv_eq_list(p, n, vals, lv_nframes);
+			lv_check("loop mode: sum of bytes 10..17", p, n, modes[m]);
+		}
+		TEST_END();
+	}
+	{
+		/* like test_huge: call loads chosen on its own, a single copy with pl_vload */
+		enum { N = 4400 };
+		struct sock_filter *f = calloc(N + 16, sizeof(*f));
+		struct pl_filter_opts o = { .hook = PL_FILTER_TC, .wirelen = PL_WIRELEN_BUFF,
+					    .tail_map_fd = lv_progs };
+		struct sock_fprog fp;
+		struct bpf_insn *insns = NULL;
+		size_t cnt = 0, n;
+
+		TEST_BEGIN("TC, VLAN tag in skb metadata (live): 2200 IND loads, call-load mode chosen automatically");
+		f[0] = (struct sock_filter)S(BPF_LDX | BPF_IMM, 0);
+		for (int i = 0; i < N / 2; i++) {
+			f[1 + 2 * i] = (struct sock_filter)S(BPF_LD | BPF_B | BPF_IND, (__u32)(i % 50));
+			f[2 + 2 * i] = (struct sock_filter)S(BPF_ST, (__u32)(i % 16));
+		}
+		f[N + 1] = (struct sock_filter)S(BPF_LD | BPF_MEM, 3); /* ldb [45] */
+		for (size_t i = 0; i < lv_nframes; i++)
+			vals[i] = lv_wire(i, 45, 1);
+		n = lv_eq_list(f, N + 2, vals, lv_nframes);
+		fp.filter = f;
+		fp.len = (unsigned short)n;
+		CHECK(pl_filter_translate(&fp, &o, &insns, &cnt, errbuf, sizeof(errbuf)) == 0 &&
+		      cnt < 12 * (N / 2) + 200, "%zu eBPF instructions: not one copy with call loads? %s",
+		      cnt, errbuf);
+		free(insns);
+		lv_check("2200 loads", f, n, 0);
+		TEST_END();
+		free(f);
+	}
+	for (size_t x = 0; x < sizeof(exprs) / sizeof(exprs[0]); x++) {
+		struct sock_fprog fp;
+		int rc;
+
+		snprintf(name, sizeof(name), "TC, VLAN tag in skb metadata (live): \"%s\"", exprs[x]);
+		TEST_BEGIN(name);
+		rc = pl_filter_compile(exprs[x], DLT_EN10MB, 262144, &fp, errbuf, sizeof(errbuf));
+		CHECK(rc == 0, "compile: %s", errbuf);
+		for (int m = 0; rc == 0 && m < 3; m++)
+			lv_check(mode_names[m], fp.filter, fp.len, modes[m]);
+		pl_filter_free(&fp);
+		TEST_END();
+	}
+}
+
 int main(void)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, mo, .map_flags = BPF_F_MMAPABLE);
@@ -638,5 +1133,6 @@ int main(void)
 	test_far_jump();
 	test_huge();
 	test_compile();
+	test_tc_vlan_live(); /* last: it moves this process into a network namespace of its own */
 	return check_summary();
 }
