@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# test_filter_expr.sh - a tcpdump expression given to `analyze` and `monitor` makes
+# them count only the packets that match, decided by the filter running in the kernel.
+#
+# Live: `monitor EXPR` in native, generic and tc mode counts exactly the frames of
+# the stream that matches and none of the others.
+# Offline: for a capture of mixed traffic (recorded here with tcpdump from the lab,
+# and Ethernet captures of the shared corpus when ../shared/corpus exists),
+# `analyze -r F EXPR` counts exactly as many packets as `tcpdump -r F EXPR` prints.
+set -u
+. "$(dirname "$0")/../lib/netns.sh"
+need_root_tools trafgen tcpdump
+
+EXPRS=("udp" "tcp" "icmp or icmp6" "udp and dst port 7000" "not udp"
+	"src host 198.18.0.1 and udp" "ip6" "vlan" "vlan 100 and udp" "len > 100"
+	"tcp[tcpflags] & tcp-syn != 0" "ip[2:2] > 60 and ip")
+
+lab_up || { fail "lab" "could not build the namespaces"; finish; }
+
+cat >"$LAB_TMP/match.cfg" <<EOF
+{ eth(da=$MAC_RX, sa=$MAC_TX), ipv4(sa=$IP4_TX, da=$IP4_RX), udp(sp=40000, dp=7000), fill(0x41, 22) }
+EOF
+cat >"$LAB_TMP/other.cfg" <<EOF
+{ eth(da=$MAC_RX, sa=$MAC_TX), ipv4(sa=$IP4_TX, da=$IP4_RX), udp(sp=40000, dp=7001), fill(0x42, 22) }
+{ eth(da=$MAC_RX, sa=$MAC_TX), ipv6(sa=$IP6_TX, da=$IP6_RX), tcp(sp=40000, dp=7000, syn), fill(0x43, 10) }
+{ eth(da=$MAC_RX, sa=$MAC_TX), vlan(1q, id=100), ipv4(sa=$IP4_TX, da=$IP4_RX), udp(sp=40100, dp=7000), fill(0x44, 200) }
+{ eth(da=$MAC_RX, sa=$MAC_TX), ipv4(sa=$IP4_TX, da=$IP4_RX), icmp4(echorequest, id=7, seq=1), fill(0x45, 22) }
+EOF
+
+# ---- live: only matching frames are counted, in every mode -----------------------
+N_MATCH=3000 N_OTHER=2000 # other.cfg cycles through its 4 frames: 500 each
+for mode in native generic tc; do
+	if ! mon_start 30 --mode "$mode" "udp and dst port 7000 and not vlan"; then
+		fail "$mode: monitor with an expression attached" "$(tail -n 3 "$MON_ERR")"
+		continue
+	fi
+	trafgen_send "$N_MATCH" "$LAB_TMP/match.cfg"
+	trafgen_send "$N_OTHER" "$LAB_TMP/other.cfg"
+	sleep 1.2
+	mon_stop INT
+	check_eq "$mode: monitor counts only matching frames" \
+		"$(json_get "$MON_OUT" 'j["total"]["packets"]')" "$N_MATCH"
+	check_eq "$mode: the matching flow holds them all" \
+		"$(json_get "$MON_OUT" 'flow("udp", 40000, 7000)["packets"]')" "$N_MATCH"
+done
+
+# Record the mixed traffic with tcpdump for the offline checks.
+CAP=$LAB_TMP/mixed.pcap
+in_rx timeout 30 tcpdump -i "$IF_RX" -w "$CAP" -c $((N_MATCH + N_OTHER)) >/dev/null 2>&1 &
+TD=$!
+LAB_PIDS+=("$TD")
+sleep 1.5
+trafgen_send "$N_MATCH" "$LAB_TMP/match.cfg"
+trafgen_send "$N_OTHER" "$LAB_TMP/other.cfg"
+wait "$TD"
+
+# ---- offline: analyze EXPR == tcpdump -r F EXPR, packet for packet ---------------
+analyze_vs_tcpdump() { # FILE LABEL
+	local f=$1 label=$2 e want got bad=0
+	for e in "${EXPRS[@]}"; do
+		want=$(tcpdump -nr "$f" "$e" 2>/dev/null | wc -l)
+		"$PKTLENS" analyze -r "$f" --json "$e" >"$LAB_TMP/an.json" 2>/dev/null
+		got=$(json_get "$LAB_TMP/an.json" 'j["total"]["packets"]')
+		if [ "$got" != "$want" ]; then
+			fail "$label: analyze '$e'" "pktlens $got, tcpdump $want"
+			bad=1
+		fi
+	done
+	[ $bad -eq 0 ] && ok "$label: analyze matches tcpdump for ${#EXPRS[@]} expressions"
+}
+analyze_vs_tcpdump "$CAP" "lab capture"
+
+"$PKTLENS" analyze -r "$CAP" --json "tcp port" >"$LAB_TMP/bad.out" 2>"$LAB_TMP/bad.err"
+check_rc "analyze with an invalid expression" $? 2
+check_grep "libpcap's message is shown" "$LAB_TMP/bad.err" "syntax error|invalid|expression"
+
+: "${CORPUS:=$E2E_ROOT/../shared/corpus}"
+if [ -d "$CORPUS/tcpdump" ]; then
+	n=0
+	for f in "$CORPUS"/tcpdump/{dns,ipv6,tcp,udp,icmp,vlan,arp,frag}*.pcap; do
+		[ -f "$f" ] || continue
+		tcpdump -r "$f" -c 1 2>&1 >/dev/null | grep -q 'link-type EN10MB' || continue
+		analyze_vs_tcpdump "$f" "corpus $(basename "$f")"
+		n=$((n + 1))
+		[ $n -ge 25 ] && break
+	done
+else
+	skip "corpus captures" "$CORPUS not found"
+fi
+finish
