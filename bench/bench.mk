@@ -13,3 +13,12 @@ $(BUILD)/bench/bench_pipeline: bench/bench_pipeline.c $(LIB) $(SKELS) include/pk
 
 bench: $(BUILD)/pktlens $(SKELS) $(BENCH_BINS)
 	$(Q)for b in bench/*.sh; do BUILD=$(BUILD) PKTLENS=$(abspath $(BUILD)/pktlens) $$b || exit 1; done
+
+# bench_capture.sh: pktlens capture vs tcpdump on a live veth; it runs bench_filter for
+# the in-kernel cost of a filter expression (BPF_PROG_TEST_RUN).
+$(BUILD)/bench/bench_filter: bench/bench_filter.c $(LIB) $(SKELS) src/filter/cbpf.h
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+bench: $(BUILD)/bench/bench_filter
