@@ -330,6 +330,7 @@ static __always_inline struct pl_pkt_event *capture_reserve(struct pl_stats *s)
 	}
 	ev->type = PL_EV_PACKET;
 	ev->ts_ns = bpf_ktime_get_ns();
+	ev->vlan_present = 0;
 	return ev;
 }
 
@@ -416,6 +417,11 @@ int tc_pktlens(struct __sk_buff *skb)
 		ev->cap_len = n;
 		ev->wire_len = p.len;
 		ev->ifindex = skb->ingress_ifindex;
+		if (skb->vlan_present) {
+			ev->vlan_present = 1;
+			ev->vlan_tci = skb->vlan_tci;
+			ev->vlan_proto = skb->vlan_proto;
+		}
 		bpf_ringbuf_submit(ev, 0);
 		s->capture_copied++;
 	}

@@ -178,6 +178,9 @@ struct pl_pkt_event {
 	__u32 wire_len; /* original frame length */
 	__u32 ifindex;
 	__u64 ts_ns;    /* bpf_ktime_get_ns(); user space converts to wall-clock */
+	__u16 vlan_tci;     /* TC: a tag the kernel moved out of the frame into skb */
+	__u16 vlan_proto;   /*     metadata, and its TPID (network order); user space */
+	__u32 vlan_present; /*     puts it back at offset 12 so the file has the wire frame */
 };
 
 /* TCP flag bits as they appear in byte 13 of the TCP header. */

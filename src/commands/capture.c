@@ -5,6 +5,7 @@
  * copied to the ring buffer; user space writes pcap/pcapng or prints one line per
  * packet. Losses in the ring buffer are counted in the kernel and always reported.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <net/if.h>
@@ -52,13 +53,17 @@ struct capture {
 	FILE *text;
 	__s64 to_unix;
 	__u64 count, limit;
+	__u32 snaplen;
 	int err;
+	uint8_t frame[PL_SNAPLEN_MAX + 4]; /* a TC frame with its tag put back */
 };
 
 static int on_packet(void *ctx, void *data, size_t size)
 {
 	struct capture *c = ctx;
 	const struct pl_pkt_event *ev = data;
+	const uint8_t *frame;
+	uint32_t cap_len;
 
 	if (size < sizeof(*ev) || ev->type != PL_EV_PACKET || c->err)
 		return 0;
@@ -66,12 +71,24 @@ static int on_packet(void *ctx, void *data, size_t size)
 		return 1; /* stop consuming: -c reached */
 	if (ev->cap_len > size - sizeof(*ev))
 		return 0;
+	frame = (const uint8_t *)(ev + 1);
+	cap_len = ev->cap_len;
+	if (ev->vlan_present && cap_len >= 12) {
+		/* TC: put back the tag the kernel took out, so the file has the wire frame. */
+		uint16_t tci = htons(ev->vlan_tci);
+
+		memcpy(c->frame, frame, 12);
+		memcpy(c->frame + 12, &ev->vlan_proto, 2);
+		memcpy(c->frame + 14, &tci, 2);
+		memcpy(c->frame + 16, frame + 12, cap_len - 12);
+		cap_len = cap_len + 4 > c->snaplen ? c->snaplen : cap_len + 4;
+		frame = c->frame;
+	}
 	if (c->w)
-		c->err = pl_pcap_writer_write(c->w, ev + 1, ev->cap_len, ev->wire_len,
+		c->err = pl_pcap_writer_write(c->w, frame, cap_len, ev->wire_len,
 					      ev->ts_ns + c->to_unix);
 	else
-		pl_pkt_line(c->text, (const uint8_t *)(ev + 1), ev->cap_len, ev->wire_len,
-			    ev->ts_ns + c->to_unix);
+		pl_pkt_line(c->text, frame, cap_len, ev->wire_len, ev->ts_ns + c->to_unix);
 	c->count++;
 	return c->err;
 }
@@ -207,6 +224,7 @@ int cmd_capture(int argc, char **argv)
 	if (out && !strcmp(out, "-"))
 		cap.text = stderr;
 	cap.limit = count;
+	cap.snaplen = snaplen;
 
 	err = pl_dp_load(&dp, &o);
 	if (err) {

@@ -32,6 +32,8 @@ static uint32_t pad4(uint32_t n)
 
 static void put(struct pl_pcap_writer *w, const void *p, size_t n)
 {
+	if (!n) /* fwrite(NULL, 1, 0) is undefined */
+		return;
 	if (fwrite(p, 1, n, w->f) != n && !w->err)
 		w->err = -errno ? -errno : -EIO;
 }
