@@ -175,7 +175,7 @@ static __always_inline void pl_set_v4(__u32 *a, __u32 addr)
 static __always_inline int parse_ipv4(struct cursor *c, struct pkt *p, __u64 l3_off, int outer)
 {
 	struct iphdr *ip = c->pos;
-	__u32 hlen;
+	__u32 hlen, tot;
 	__u16 frag;
 
 	if ((void *)(ip + 1) > c->end)
@@ -187,7 +187,9 @@ static __always_inline int parse_ipv4(struct cursor *c, struct pkt *p, __u64 l3_
 		return pl_bad(p, PL_MAL_BAD_IPV4_IHL);
 	if (c->pos + hlen > c->end)
 		return pl_bad(p, PL_MAL_TRUNC_IPV4);
-	if (bpf_ntohs(ip->tot_len) < hlen || bpf_ntohs(ip->tot_len) + l3_off > p->len)
+	tot = bpf_ntohs(ip->tot_len);
+	/* BIG TCP: a GSO frame over 64 KiB has total length 0, meaning "the whole frame". */
+	if (!(tot == 0 && p->len > l3_off + 0xffff) && (tot < hlen || tot + l3_off > p->len))
 		return pl_bad(p, PL_MAL_BAD_IPV4_TOTLEN);
 	c->pos += hlen;
 
@@ -310,10 +312,15 @@ static __always_inline int parse_tcp(struct cursor *c, struct pkt *p, int outer)
 static __always_inline int parse_udp(struct cursor *c, struct pkt *p, int outer)
 {
 	struct udphdr *uh = c->pos;
+	__u64 off = c->pos - c->start;
+	__u16 ulen;
 
+	asm volatile("" : "+r"(off)); /* a scalar, not pointer math */
 	if ((void *)(uh + 1) > c->end)
 		return pl_bad(p, PL_MAL_TRUNC_UDP);
-	if (bpf_ntohs(uh->len) < sizeof(*uh))
+	ulen = bpf_ntohs(uh->len);
+	/* Length 0 is legal for a datagram over 64 KiB (IPv6 jumbogram, BIG TCP GSO). */
+	if (ulen < sizeof(*uh) && !(ulen == 0 && p->len > off + 0xffff))
 		return pl_bad(p, PL_MAL_BAD_UDP_LEN);
 	if (outer) {
 		p->key.port_a = uh->source;

@@ -1592,6 +1592,43 @@ static void test_malformed(void)
 	expect_classes(&st, PL_L3_IPV4, PL_L4_NONE);
 	TEST_END();
 
+	begin("IPv4 BIG TCP: total length 0 on a frame over 64 KiB is the whole frame");
+	v4_hdr(&b, PB_IPPROTO_TCP);
+	pb_tcp(&b, &(struct pb_tcp_opts){ .sport = 1000, .dport = 2000, .flags = 0x10 });
+	pb_finish(&b);
+	pb_set16(&b, 14 + 2, 0);
+	xdp_wire(&b, 80000);
+	read_stats(&st);
+	expect_one(&st, 80000, PL_L3_IPV4, PL_L4_TCP);
+	TEST_END();
+
+	begin("IPv4 total length 0 on a frame under 64 KiB is malformed");
+	v4_hdr(&b, PB_IPPROTO_TCP);
+	pb_tcp(&b, &(struct pb_tcp_opts){ .sport = 1000, .dport = 2000, .flags = 0x10 });
+	pb_finish(&b);
+	pb_set16(&b, 14 + 2, 0);
+	xdp_wire(&b, 60000); /* not over 64 KiB: a zero length is malformed */
+	read_stats(&st);
+	expect_mal(&st, PL_MAL_BAD_IPV4_TOTLEN);
+	TEST_END();
+
+	begin("UDP length 0 on a datagram over 64 KiB (jumbogram, BIG TCP) is fine");
+	v4_udp(&b, 10);
+	pb_set16(&b, 14 + 2, 0);
+	pb_set16(&b, 14 + 20 + 4, 0);
+	xdp_wire(&b, 70000);
+	read_stats(&st);
+	expect_one(&st, 70000, PL_L3_IPV4, PL_L4_UDP);
+	TEST_END();
+
+	begin("UDP length 0 on a small datagram is malformed");
+	v4_udp(&b, 10);
+	pb_set16(&b, 14 + 20 + 4, 0);
+	xdp(&b);
+	read_stats(&st);
+	expect_mal(&st, PL_MAL_BAD_UDP_LEN);
+	TEST_END();
+
 	begin("malformed trunc_ipv6: 39 bytes of header");
 	v6_hdr(&b, PB_IPPROTO_UDP);
 	pb_udp(&b, 1, 2);
