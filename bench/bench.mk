@@ -4,6 +4,7 @@
 #   bench_pipeline.sh  in-kernel cost of xdp_pktlens vs a minimal flow counter (test_run)
 #   bench_analyze.sh   pktlens analyze vs tshark and tcpdump on a 1M-packet capture
 #   bench_live.sh      system CPU receiving 1M packets over veth, monitor vs nothing
+#   (lib.sh: shell code the scripts source - veth lab, measured trafgen send, medians)
 BENCH_BINS := $(BUILD)/bench/bench_pipeline
 
 $(BUILD)/bench/bench_pipeline: bench/bench_pipeline.c $(LIB) $(SKELS) include/pktlens.h
@@ -12,7 +13,7 @@ $(BUILD)/bench/bench_pipeline: bench/bench_pipeline.c $(LIB) $(SKELS) include/pk
 	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
 bench: $(BUILD)/pktlens $(SKELS) $(BENCH_BINS)
-	$(Q)for b in bench/*.sh; do BUILD=$(BUILD) PKTLENS=$(abspath $(BUILD)/pktlens) $$b || exit 1; done
+	$(Q)for b in bench/bench_*.sh; do BUILD=$(BUILD) PKTLENS=$(abspath $(BUILD)/pktlens) $$b || exit 1; done
 
 # bench_capture.sh: pktlens capture vs tcpdump on a live veth; it runs bench_filter for
 # the in-kernel cost of a filter expression (BPF_PROG_TEST_RUN).

@@ -7,8 +7,9 @@
 # less sensitive to other users of the machine).
 set -euo pipefail
 
-BUILD=${BUILD:-build}
-PKTLENS=${PKTLENS:-$BUILD/pktlens}
+BENCH=bench_analyze
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 GEN=$BUILD/bench/bench_pipeline
 PACKETS=${BENCH_PACKETS:-1000000}
 FLOWS=${BENCH_FLOWS:-50000}
@@ -16,14 +17,12 @@ RUNS=3
 TARGET=10
 LIMIT=300 # seconds any one run may take
 
-die() { echo "bench_analyze: $*" >&2; exit 1; }
-[ "$(id -u)" = 0 ] || die "needs root (analyze runs BPF_PROG_TEST_RUN)"
-for t in tshark tcpdump; do command -v $t >/dev/null || die "$t is not installed: sudo make deps"; done
-[ -x /usr/bin/time ] || die "/usr/bin/time is not installed (package 'time')"
+need_root "analyze runs BPF_PROG_TEST_RUN"
+need_cmds tshark tcpdump
+need_time
 [ -x "$GEN" ] || die "$GEN not built: run 'make bench'"
 
-tmp=$(mktemp -d /tmp/pktlens-bench-analyze.XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
+bench_tmp analyze
 cap=$tmp/mix.pcap
 "$GEN" --write-pcap "$cap" "$PACKETS" "$FLOWS" || die "cannot write the capture"
 cat "$cap" >/dev/null
@@ -33,9 +32,8 @@ got=$(timeout $LIMIT "$PKTLENS" analyze -r "$cap" --json |
 	grep -o '"total":{"packets":[0-9]*' | grep -o '[0-9]*$' || true)
 [ "$got" = "$PACKETS" ] || die "pktlens analyze counted ${got:-nothing}, expected $PACKETS"
 
-names=(pktlens tshark tcpdump)
 run() {
-	local out=$tmp/$1.out
+	local out=$tmp/$1
 	case $1 in
 	pktlens) set -- "$PKTLENS" analyze -r "$cap" --json ;;
 	tshark) set -- tshark -q -z conv,ip -r "$cap" ;;
@@ -45,12 +43,8 @@ run() {
 		{ cat "$tmp/err" >&2; die "'$*' failed"; }
 	awk '{ print $1, $2 + $3 }' "$tmp/t" >>"$out"
 }
-for r in $(seq $RUNS); do
-	for k in 0 1 2; do run "${names[$(((r + k) % 3))]}"; done
-done
+take_turns "$RUNS" run pktlens tshark tcpdump
 
-median() { sort -n | awk '{ v[NR] = $1 } END { print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-col() { awk -v c="$2" '{ print $c }' "$tmp/$1.out" | median; }
 awk -v n="$PACKETS" -v f="$FLOWS" -v mb="$(($(stat -c %s "$cap") / 1000000))" -v runs=$RUNS \
 	-v target=$TARGET -v pw="$(col pktlens 1)" -v pc="$(col pktlens 2)" \
 	-v tw="$(col tshark 1)" -v tc="$(col tshark 2)" -v dw="$(col tcpdump 1)" \

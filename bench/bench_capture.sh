@@ -32,93 +32,33 @@
 # through BPF_PROG_TEST_RUN.
 set -euo pipefail
 
-BUILD=${BUILD:-build}
-PKTLENS=${PKTLENS:-$BUILD/pktlens}
+BENCH=bench_capture
+T=pcb-tx-$$
+R=pcb-rx-$$
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 FILTER_BIN=$BUILD/bench/bench_filter
 PASS_OBJ=$BUILD/bpf/bench_pass.bpf.o
 COUNT=${BENCH_CAPTURE_PACKETS:-1000000}
 TCPDUMP_B=${BENCH_CAPTURE_TCPDUMP_B:-65536}
 SNAP=96
 RUNS=3
-HZ=$(getconf CLK_TCK)
-T=pcb-tx-$$
-R=pcb-rx-$$
 
-die() { echo "bench_capture: $*" >&2; exit 1; }
-[ "$(id -u)" = 0 ] || die "needs root (namespaces, XDP)"
-for t in trafgen tcpdump capinfos; do
-	command -v "$t" >/dev/null || die "$t is not installed: sudo make deps"
-done
-[ -x /usr/bin/time ] || die "/usr/bin/time is not installed (package 'time')"
+need_root "namespaces, XDP"
+need_cmds trafgen tcpdump capinfos
+need_time
 [ -x "$PKTLENS" ] || die "$PKTLENS not built"
 [ -x "$FILTER_BIN" ] || die "$FILTER_BIN not built: run 'make bench'"
 
-tmp=$(mktemp -d /tmp/pktlens-bench-capture.XXXXXX)
-cap_pid=
-stop_capture() {
-	if [ -n "$cap_pid" ]; then
-		# pktlens ends on SIGINT, tcpdump on SIGTERM (both print their counts).
-		kill -"$1" "$cap_pid" 2>/dev/null || true
-		for _ in $(seq 100); do kill -0 "$cap_pid" 2>/dev/null || break; sleep 0.1; done
-		if kill -0 "$cap_pid" 2>/dev/null; then
-			kill -KILL "$cap_pid" 2>/dev/null || true
-			wait "$cap_pid" 2>/dev/null || true
-			cap_pid=
-			die "the capture did not stop within 10 s"
-		fi
-		wait "$cap_pid" 2>/dev/null || true
-		cap_pid=
-	fi
-}
-cleanup() {
-	stop_capture KILL 2>/dev/null || true
-	ip netns del "$T" 2>/dev/null || true
-	ip netns del "$R" 2>/dev/null || true
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_tmp capture
+# stop_capture SIG: pktlens ends on SIGINT, tcpdump on SIGTERM (both print their counts).
+stop_capture() { bg_stop "$1" 100 || die "the capture did not stop within 10 s"; }
+lab_up --no-ipv6
 
-ip netns add "$T"
-ip netns add "$R"
-# No IPv6 (router solicitations, MLD reports): only the stream is on the wire.
-for ns in "$T" "$R"; do
-	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-		net.ipv6.conf.default.disable_ipv6=1
-done
-ip -n "$T" link add tx0 address 02:00:00:00:00:01 type veth peer name rx0 netns "$R" \
-	address 02:00:00:00:00:02
-ip -n "$T" addr add 198.18.0.1/30 dev tx0
-ip -n "$R" addr add 198.18.0.2/30 dev rx0
-for ns in "$T" "$R"; do ip -n "$ns" link set lo up; done
-ip -n "$T" link set tx0 up
-ip -n "$R" link set rx0 up
-ip netns exec "$R" sysctl -qw net.ipv4.icmp_msgs_per_sec=0
-
-# 60 bytes: Ethernet 14 + IPv4 20 + UDP 8 + 18 payload; 1024 flows (source ports).
-cat >"$tmp/udp.cfg" <<'EOF'
-{
-  eth(da=02:00:00:00:00:02, sa=02:00:00:00:00:01),
-  ipv4(sa=198.18.0.1, da=198.18.0.2, ttl=64),
-  udp(sp=dinc(1024, 2047), dp=9),
-  fill(0x41, 18)
-}
-EOF
-
-now_ns() { date +%s%N; }
-nonidle() { awk '/^cpu /{ print $2 + $3 + $4 + $7 + $8; exit }' /proc/stat; }
-# utime + stime of a process, in clock ticks (0 if it is gone).
-ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
-ksoft_ticks() {
-	local s=0 p
-	for p in $(pgrep '^ksoftirqd/'); do s=$((s + $(ticks "$p"))); done
-	echo "$s"
-}
-rx_packets() { ip netns exec "$R" cat /sys/class/net/rx0/statistics/rx_packets; }
 file_packets() { capinfos -c -M "$1" 2>/dev/null | sed -nE 's/^Number of packets: *([0-9]+).*/\1/p'; }
 
 # start_capture pktlens|tcpdump: in the background in the rx namespace (ip netns exec
-# execs it: cap_pid is the capturing process); waits until it has attached.
+# execs it: bg_pid is the capturing process); waits until it has attached.
 start_capture() {
 	local ready
 	rm -f "$tmp/cap.pcap"
@@ -134,14 +74,8 @@ start_capture() {
 		ready="listening on rx0"
 		;;
 	esac
-	cap_pid=$!
-	for _ in $(seq 100); do
-		grep -q "$ready" "$tmp/cap.err" && return 0
-		kill -0 "$cap_pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	cat "$tmp/cap.err" >&2
-	die "$1 did not start capturing on rx0"
+	bg_pid=$!
+	bg_ready "$ready" "$tmp/cap.err" 0.1 "$1 did not start capturing on rx0"
 }
 
 # One measurement. Appends to $tmp/$1:
@@ -149,27 +83,18 @@ start_capture() {
 #   baseline_cpus
 # (tcpdump: lost = "dropped by kernel", matched = "received by filter"; nothing: -).
 measure() {
-	local what=$1 b0 b1 t0 t1 s0 s1 w0 w1 r0 r1 k0 k1 c0=0 c1=0 cap=- lost=- matched=- file=-
+	local what=$1 cap=- lost=- matched=- file=-
 	case $what in
 	pktlens | tcpdump) start_capture "$what" ;;
 	xdp_pass) ip -n "$R" link set dev rx0 xdpdrv obj "$PASS_OBJ" sec xdp ;;
 	esac
 	sleep 0.5
-	t0=$(now_ns); b0=$(nonidle); sleep 1; b1=$(nonidle); t1=$(now_ns)
-	r0=$(rx_packets); k0=$(ksoft_ticks)
-	[ -n "$cap_pid" ] && c0=$(ticks "$cap_pid")
-	s0=$(nonidle); w0=$(now_ns)
-	ip netns exec "$T" timeout 120 /usr/bin/time -f '%U %S' -o "$tmp/tg.time" \
-		trafgen -o tx0 -i "$tmp/udp.cfg" -n "$COUNT" -P 1 -C -q >"$tmp/tg.out" 2>&1 ||
-		{ cat "$tmp/tg.out" >&2; die "trafgen failed"; }
+	window_send 1 "trafgen failed" -q
 	sleep 0.3
-	w1=$(now_ns); s1=$(nonidle)
-	[ -n "$cap_pid" ] && c1=$(ticks "$cap_pid")
-	k1=$(ksoft_ticks)
-	r1=$(rx_packets)
+	window_end
 	# tcpdump hands over a block of packets when it is full or 1 s old: let the last
 	# one reach the file before stopping it (outside the measured window).
-	[ -z "$cap_pid" ] || sleep 1.2
+	[ -z "$bg_pid" ] || sleep 1.2
 	case $what in
 	xdp_pass) ip -n "$R" link set dev rx0 xdpdrv off ;;
 	pktlens)
@@ -197,9 +122,9 @@ measure() {
 	esac
 	[ -n "$file" ] || die "capinfos could not read the $what capture"
 	rm -f "$tmp/cap.pcap"
-	awk -v s=$((s1 - s0)) -v b=$((b1 - b0)) -v bt=$((t1 - t0)) -v w=$((w1 - w0)) \
-		-v c=$((c1 - c0)) -v k=$((k1 - k0)) -v tg="$(cat "$tmp/tg.time")" -v hz="$HZ" \
-		-v rx=$((r1 - r0)) -v cap="$cap" -v lost="$lost" -v matched="$matched" \
+	awk -v s="$win_busy" -v b="$win_idle" -v bt="$win_idle_ns" -v w="$win_ns" \
+		-v c="$win_bg" -v k="$win_ksoft" -v tg="$(cat "$tmp/tg.time")" -v hz="$HZ" \
+		-v rx="$win_rx" -v cap="$cap" -v lost="$lost" -v matched="$matched" \
 		-v file="$file" 'BEGIN {
 		split(tg, a, " ")
 		printf "%.3f %.3f %.3f %d %s %s %s %s %.3f %.3f\n", (s - b * w / bt) / hz, c / hz,
@@ -208,18 +133,12 @@ measure() {
 	}' >>"$tmp/$what"
 }
 
-median() { sort -n | awk '{ v[NR] = $1 } END { print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-col() { awk -v c="$2" '{ print $c }' "$tmp/$1" | median; }
-
 t_start=$(now_ns)
 measure nothing # warm-up, not counted
 rm -f "$tmp/nothing"
 conds=(nothing tcpdump pktlens)
 [ -f "$PASS_OBJ" ] && conds+=(xdp_pass)
-nc=${#conds[@]}
-for r in $(seq "$RUNS"); do
-	for k in $(seq 0 $((nc - 1))); do measure "${conds[$(((r + k) % nc))]}"; done
-done
+take_turns "$RUNS" measure "${conds[@]}"
 
 sn=$(col nothing 1); st=$(col tcpdump 1); sp=$(col pktlens 1)
 pt=$(col tcpdump 2); pp=$(col pktlens 2)
@@ -230,7 +149,17 @@ sx=- kx=- wx=-
 if [ -f "$tmp/xdp_pass" ]; then sx=$(col xdp_pass 1); kx=$(col xdp_pass 9); wx=$(col xdp_pass 3); fi
 awk -v sn="$sn" -v st="$st" -v sp="$sp" -v pt="$pt" -v pp="$pp" -v wn="$wn" -v wt="$wt" \
 	-v wp="$wp" -v kn="$kn" -v kt="$kt" -v kp="$kp" -v n="$COUNT" -v runs="$RUNS" \
-	-v snap="$SNAP" -v tb="$TCPDUMP_B" -v busy="$busy" -v sx="$sx" -v kx="$kx" -v wx="$wx" 'BEGIN {
+	-v snap="$SNAP" -v tb="$TCPDUMP_B" -v busy="$busy" -v sx="$sx" -v kx="$kx" -v wx="$wx" '
+# versus(nothing, tcpdump, pktlens): the two lines comparing one figure of the three.
+function versus(none, td, pl,   at, ap) {
+	printf "    pktlens / tcpdump: %.2f  target < 1: %s\n", pl / td,
+	       (pl < td ? "met" : "MISSED")
+	at = td - none; ap = pl - none
+	printf "    over nothing: tcpdump %+.2f  pktlens %+.2f  pktlens / tcpdump %s  " \
+	       "aim <= 0.5: %s\n", at, ap, (at > 0 ? sprintf("%.2f", ap / at) : "n/a"),
+	       (at <= 0 ? "n/a" : ap <= 0.5 * at ? "met" : "MISSED")
+}
+BEGIN {
 	printf "bench_capture: %d x 60-byte UDP over veth, trafgen --cpus 1; on the receiving " \
 	       "veth: pktlens capture -s %d -w FILE (native XDP) vs tcpdump -Q in -s %d -B %d -w FILE " \
 	       "vs nothing; medians of %d, alternating\n", n, snap, snap, tb, runs
@@ -239,22 +168,12 @@ awk -v sn="$sn" -v st="$st" -v sp="$sp" -v pt="$pt" -v pp="$pp" -v wn="$wn" -v w
 	       (busy > 0.3 ? " - a busy machine: trust the task figure more" : "")
 	printf "  system CPU-s (/proc/stat - idle baseline): nothing %.2f  tcpdump %.2f  " \
 	       "pktlens %.2f\n", sn, st, sp
-	printf "    pktlens / tcpdump: %.2f  target < 1: %s\n", sp / st,
-	       (sp < st ? "met" : "MISSED")
-	at = st - sn; ap = sp - sn
-	printf "    over nothing: tcpdump %+.2f  pktlens %+.2f  pktlens / tcpdump %s  " \
-	       "aim <= 0.5: %s\n", at, ap, (at > 0 ? sprintf("%.2f", ap / at) : "n/a"),
-	       (at <= 0 ? "n/a" : ap <= 0.5 * at ? "met" : "MISSED")
+	versus(sn, st, sp)
 	printf "  capturing process user+sys CPU-s: tcpdump %.2f  pktlens %.2f  " \
 	       "pktlens / tcpdump %s\n", pt, pp, (pt > 0 ? sprintf("%.2f", pp / pt) : "n/a")
 	printf "  task CPU-s (trafgen + ksoftirqd + capturing process): nothing %.2f  " \
 	       "tcpdump %.2f  pktlens %.2f\n", kn, kt, kp
-	printf "    pktlens / tcpdump: %.2f  target < 1: %s\n", kp / kt,
-	       (kp < kt ? "met" : "MISSED")
-	at = kt - kn; ap = kp - kn
-	printf "    over nothing: tcpdump %+.2f  pktlens %+.2f  pktlens / tcpdump %s  " \
-	       "aim <= 0.5: %s\n", at, ap, (at > 0 ? sprintf("%.2f", ap / at) : "n/a"),
-	       (at <= 0 ? "n/a" : ap <= 0.5 * at ? "met" : "MISSED")
+	versus(kn, kt, kp)
 	if (sx != "-")
 		printf "  empty XDP program, no capture (veth native-XDP path alone): system %.2f " \
 		       "(%+.2f over nothing), task %.2f (%+.2f); pktlens over it: system %+.2f, " \
