@@ -2,7 +2,8 @@
 # bench_capture.sh - what capturing costs: COUNT (1 M) 60-byte UDP frames sent over a veth
 # pair by trafgen (fixed count, --cpus 1) while, on the receiving veth inside the rx
 # namespace,
-#   pktlens  `pktlens capture -s 96 -w FILE` (native XDP, default ring buffer) runs,
+#   pktlens  `pktlens capture -s 96 -w FILE` (native XDP, default ring buffer; the mode
+#            from BENCH_CAPTURE_MODE, e.g. tc: on veth it avoids veth's XDP page copy) runs,
 #   tcpdump  `tcpdump -Q in -s 96 -B KIB -w FILE` runs (incoming only, as XDP sees;
 #            -B: BENCH_CAPTURE_TCPDUMP_B, default 65536 KiB),
 #   nothing  nothing captures,
@@ -64,9 +65,9 @@ start_capture() {
 	rm -f "$tmp/cap.pcap"
 	case $1 in
 	pktlens)
-		ip netns exec "$R" "$PKTLENS" capture -i rx0 --mode native -s "$SNAP" \
+		ip netns exec "$R" "$PKTLENS" capture -i rx0 --mode "${BENCH_CAPTURE_MODE:-native}" -s "$SNAP" \
 			-w "$tmp/cap.pcap" >/dev/null 2>"$tmp/cap.err" &
-		ready="capturing on rx0 in native mode"
+		ready="capturing on rx0 in ${BENCH_CAPTURE_MODE:-native} mode"
 		;;
 	tcpdump)
 		ip netns exec "$R" tcpdump -i rx0 -Q in -n -s "$SNAP" -B "$TCPDUMP_B" -w "$tmp/cap.pcap" \
