@@ -281,7 +281,7 @@ static double now_s(void)
 enum pipe_cfg { CFG_LIVE, CFG_OFFLINE, CFG_NOFLOWS };
 static enum pipe_cfg g_cfg = CFG_LIVE;
 static const char *const cfg_desc[] = {
-	[CFG_LIVE] = "live config (offline=0: ktime + xdp_get_buff_len, as attached)",
+	[CFG_LIVE] = "live config (offline=0: coarse clock, length from the buffer, as attached)",
 	[CFG_OFFLINE] = "OFFLINE config (time and length from .bss, as analyze runs it)",
 	[CFG_NOFLOWS] = "NO-FLOWS config (pl_cfg_flows=0: parse and count only)",
 };
