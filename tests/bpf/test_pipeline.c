@@ -972,10 +972,10 @@ static void test_l4(void)
 		};
 		__u64 pk[2] = { 0, 0 }, by[2] = { 0, 0 }, t0 = 0;
 		__u32 fl[2] = { 0, 0 };
-		uint32_t client = PB_IP4(192, 168, 7, 9), server = PB_IP4(10, 9, 8, 7);
+		uint32_t client = PB_IP4(198, 19, 7, 9), server = PB_IP4(198, 18, 8, 7);
 
 		k = mkkey(ep4(client, 51000), ep4(server, 443), PB_IPPROTO_TCP, 4, 0, &dir);
-		/* 192.168.7.9 vs 10.9.8.7: the last word decides, compared as the program does */
+		/* 198.19.7.9 vs 198.18.8.7: the last word decides, compared as the program does */
 		for (size_t i = 0; i < sizeof(conv) / sizeof(conv[0]); i++) {
 			int d = conv[i].from_client ? dir : !dir;
 
