@@ -93,6 +93,8 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man8 \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions
 	install -m 0755 $(BUILD)/pktlens $(DESTDIR)$(PREFIX)/bin/pktlens
+	install -d $(DESTDIR)$(PREFIX)/lib/pktlens
+	install -m 0644 $(BUILD)/bpf/pktlens.bpf.o $(DESTDIR)$(PREFIX)/lib/pktlens/pktlens.bpf.o
 	install -m 0644 man/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 	install -m 0644 scripts/pktlens.bash-completion \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/pktlens
