@@ -43,30 +43,6 @@ N_TEMPLATES=12 N_EACH=50
 N_ALL=$((N_TEMPLATES * N_EACH))
 
 # ---- helpers ---------------------------------------------------------------------------
-# wait_grep FILE ERE PID: wait (10 s at most) until FILE has ERE or PID exits.
-wait_grep() {
-	for _ in $(seq 100); do
-		grep -Eq -- "$2" "$1" 2>/dev/null && return 0
-		kill -0 "$3" 2>/dev/null || return 1
-		sleep 0.1
-	done
-	return 1
-}
-
-# pid_wait PID TIMEOUT: wait for PID to exit (SIGKILL after TIMEOUT s); sets WAIT_RC.
-pid_wait() {
-	for _ in $(seq $(($2 * 10))); do
-		kill -0 "$1" 2>/dev/null || break
-		sleep 0.1
-	done
-	if kill -0 "$1" 2>/dev/null; then
-		kill -KILL "$1" 2>/dev/null
-		echo "  (process $1 killed after $2 s)"
-	fi
-	wait "$1"
-	WAIT_RC=$?
-}
-
 # capture MODE FILE [EXPR]: `pktlens capture --mode MODE -w FILE [EXPR]` on the rx side
 # while the traffic is sent once; sets CAPTURED/MATCHED/LOST (closing lines), CAP_RC,
 # IN_FILE (tcpdump -r FILE). Returns 1 if the capture did not start.

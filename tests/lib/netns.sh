@@ -273,6 +273,30 @@ tx_packets() {
 
 # ---- pktlens monitor in the background -------------------------------------------
 
+# wait_grep FILE ERE PID: wait (10 s at most) until FILE has ERE or PID exits.
+wait_grep() {
+	for _ in $(seq 100); do
+		grep -Eq -- "$2" "$1" 2>/dev/null && return 0
+		kill -0 "$3" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+
+# pid_wait PID TIMEOUT: wait for PID to exit (SIGKILL after TIMEOUT s); sets WAIT_RC.
+pid_wait() {
+	for _ in $(seq $(($2 * 10))); do
+		kill -0 "$1" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$1" 2>/dev/null; then
+		kill -KILL "$1" 2>/dev/null
+		echo "  (process $1 killed after $2 s)"
+	fi
+	wait "$1"
+	WAIT_RC=$?
+}
+
 # mon_start DURATION [ARGS...]: start `pktlens monitor --json --duration DURATION -i $IF_RX
 # ARGS` on the rx side and wait (at most 10 s) for "monitoring IF in MODE mode" on
 # stderr. Sets MON_PID, MON_OUT, MON_ERR, MON_MODE. Returns 1 if it did not attach.
