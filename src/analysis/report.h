@@ -10,6 +10,10 @@
 #include <stdio.h>
 #include "analysis/stats.h"
 
+/* Limits of the options every report command shares (--top, --flows). */
+#define PL_TOP_MAX 10000
+#define PL_FLOWS_MAX (1u << 26)
+
 struct pl_report {
 	const char *source;           /* interface name or capture file */
 	const char *mode;             /* native, generic, tc, offline, pinned */

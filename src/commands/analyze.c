@@ -56,11 +56,11 @@ int cmd_analyze(int argc, char **argv)
 		case 'r': path = optarg; break;
 		case 'j': json = true; break;
 		case 't':
-			if (pl_parse_u32("--top", optarg, 1, 10000, &top))
+			if (pl_parse_u32("--top", optarg, 1, PL_TOP_MAX, &top))
 				return PL_EXIT_USAGE;
 			break;
 		case 'F':
-			if (pl_parse_u32("--flows", optarg, 1, 1u << 26, &nflows))
+			if (pl_parse_u32("--flows", optarg, 1, PL_FLOWS_MAX, &nflows))
 				return PL_EXIT_USAGE;
 			break;
 		case 'h': fputs(usage, stdout); return PL_EXIT_OK;

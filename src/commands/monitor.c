@@ -124,11 +124,11 @@ int cmd_monitor(int argc, char **argv)
 			break;
 		case 'j': v.json = true; break;
 		case 't':
-			if (pl_parse_u32("--top", optarg, 1, 10000, &top))
+			if (pl_parse_u32("--top", optarg, 1, PL_TOP_MAX, &top))
 				return PL_EXIT_USAGE;
 			break;
 		case 'F':
-			if (pl_parse_u32("--flows", optarg, 1, 1u << 26, &nflows))
+			if (pl_parse_u32("--flows", optarg, 1, PL_FLOWS_MAX, &nflows))
 				return PL_EXIT_USAGE;
 			break;
 		case OPT_PIN: o.pin = true; break;
