@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
@@ -120,6 +121,19 @@ static void dp_unpin(struct pl_dp *dp)
 	rmdir(PL_PIN_ROOT); /* only succeeds when empty */
 }
 
+/*
+ * The kernel's tick in ns (the resolution of the coarse clocks), or 0 if it cannot be
+ * told; the pipeline then reads a clock per packet instead of counting ticks.
+ */
+__u32 pl_tick_ns(void)
+{
+	struct timespec res;
+
+	if (clock_getres(CLOCK_MONOTONIC_COARSE, &res) || res.tv_sec || res.tv_nsec <= 0)
+		return 0;
+	return (__u32)res.tv_nsec;
+}
+
 int pl_dp_load(struct pl_dp *dp, const struct pl_dp_opts *o)
 {
 	struct pktlens *skel;
@@ -150,6 +164,8 @@ int pl_dp_load(struct pl_dp *dp, const struct pl_dp_opts *o)
 	skel->rodata->pl_cfg_offline = o->mode == PL_MODE_OFFLINE;
 	skel->rodata->pl_cfg_flows = o->flows;
 	skel->rodata->pl_cfg_snaplen = o->snaplen;
+	if (o->mode != PL_MODE_OFFLINE)
+		skel->rodata->pl_cfg_tick_ns = pl_tick_ns();
 	bpf_map__set_max_entries(skel->maps.pl_flows,
 				 o->flow_entries ? o->flow_entries : PL_FLOWS_DEFAULT);
 	/* Without capture the ring buffer is only reserved: keep it one page. */

@@ -55,6 +55,8 @@ struct pl_dp {
 	__u32 wirelen_off;     /* offline: .bss offset of pl_offline.wire_len */
 };
 
+/* The kernel tick in ns (live flow time stamps count ticks), 0 if unknown. */
+__u32 pl_tick_ns(void);
 /* Open and load (not attach). On error @dp is cleaned up. */
 int pl_dp_load(struct pl_dp *dp, const struct pl_dp_opts *o);
 /* Attach dp->entry_fd to dp->ifindex per o->mode; tells the user the mode used. */

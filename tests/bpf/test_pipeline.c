@@ -23,6 +23,7 @@
 #include "pktlens.skel.h"
 
 #include "check.h"
+#include "loader/dataplane.h" /* pl_tick_ns() */
 #include "pktbuild.h"
 
 /* ---- environment ---------------------------------------------------------------- */
@@ -2008,6 +2009,76 @@ static void test_tc(void)
 	tc_vs_xdp("tc matches xdp: later fragment, bad doff, arp", p, 3);
 }
 
+/* ---- live clock ------------------------------------------------------------------------ */
+
+static __u64 mono_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (__u64)t.tv_sec * 1000000000ULL + (__u64)t.tv_nsec;
+}
+
+/*
+ * Live flow time stamps (pl_cfg_offline = 0), counted in ticks (@tick_ns) or, with
+ * @tick_ns = 0 as bpftool loads the object, from the coarse clock: both must stay
+ * within a tick or two of CLOCK_MONOTONIC around the runs.
+ */
+static void live_clock(const char *name, __u32 tick_ns)
+{
+	struct pktlens *s = pktlens__open();
+	__u64 t0, t1, slack = 2ULL * (pl_tick_ns() ? pl_tick_ns() : 10000000);
+	struct pl_flow_value v;
+	struct pl_flow_key k;
+	struct pb b;
+	__u32 rv;
+	int fd;
+
+	TEST_BEGIN(name);
+	if (!s) {
+		CHECK(0, "pktlens__open: %s", strerror(errno));
+		TEST_END();
+		return;
+	}
+	s->rodata->pl_cfg_tick_ns = tick_ns;
+	if (pktlens__load(s)) {
+		CHECK(0, "loading the live-config pipeline failed");
+		goto out;
+	}
+	v4_tcp(&b, A4, 1000, B4, 80, PB_TCP_SYN, 0);
+	t0 = mono_ns();
+	CHECK(!run_raw(s, s->progs.xdp_pktlens, b.buf, b.len, b.len, NULL, &rv), "test_run");
+	usleep(60000);
+	CHECK(!run_raw(s, s->progs.xdp_pktlens, b.buf, b.len, b.len, NULL, &rv), "test_run");
+	t1 = mono_ns();
+	fd = bpf_map__fd(s->maps.pl_flows);
+	if (bpf_map_get_next_key(fd, NULL, &k) || bpf_map_lookup_elem(fd, &k, &v)) {
+		CHECK(0, "no flow after two packets");
+		goto out;
+	}
+	CHECK_EQ(v.packets[0] + v.packets[1], 2);
+	CHECK(v.first_seen_ns + slack >= t0 && v.first_seen_ns <= t0 + slack,
+	      "first seen %llu is not within %llu ns of %llu", (unsigned long long)v.first_seen_ns,
+	      (unsigned long long)slack, (unsigned long long)t0);
+	CHECK(v.last_seen_ns + slack >= t1 && v.last_seen_ns <= t1 + slack,
+	      "last seen %llu is not within %llu ns of %llu", (unsigned long long)v.last_seen_ns,
+	      (unsigned long long)slack, (unsigned long long)t1);
+	CHECK(v.last_seen_ns - v.first_seen_ns + slack >= 60000000ULL,
+	      "flow lasted %llu ns, slept 60 ms", (unsigned long long)(v.last_seen_ns - v.first_seen_ns));
+out:
+	TEST_END();
+	pktlens__destroy(s);
+}
+
+static void test_live_clock(void)
+{
+	TEST_BEGIN("the kernel tick is known (clock_getres CLOCK_MONOTONIC_COARSE)");
+	CHECK(pl_tick_ns() > 0 && pl_tick_ns() <= 10000000, "tick %u ns", pl_tick_ns());
+	TEST_END();
+	live_clock("live flow time counted in ticks tracks CLOCK_MONOTONIC", pl_tick_ns());
+	live_clock("live flow time from the coarse clock (bpftool load) tracks CLOCK_MONOTONIC", 0);
+}
+
 /* ---- main ----------------------------------------------------------------------------- */
 
 int main(void)
@@ -2049,6 +2120,7 @@ int main(void)
 	test_malformed();
 	test_capture();
 	test_tc();
+	test_live_clock();
 
 	TEST_BEGIN("every malformed reason has a test that produces it");
 	for (int r = 1; r < PL_MAL_MAX; r++)
