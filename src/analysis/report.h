@@ -12,6 +12,8 @@
 
 /* Limits of the options every report command shares (--top, --flows). */
 #define PL_TOP_MAX 10000
+/* monitor --cost-sample: percent of each interval the kernel times the program. */
+#define PL_COST_SAMPLE_DEFAULT 10
 #define PL_FLOWS_MAX (1u << 26)
 
 struct pl_report {
@@ -27,8 +29,9 @@ struct pl_report {
 	__u32 flow_capacity;
 	int top;                      /* rows in each top list */
 	bool has_cost;
-	double cost_ns_per_pkt;       /* kernel run_time_ns / run_cnt over the interval */
-	__u64 cost_runs;
+	double cost_ns_per_pkt;       /* kernel run_time_ns / run_cnt since the start */
+	__u64 cost_runs;              /* runs timed since the start */
+	unsigned int cost_sample_pct; /* share of each interval the kernel timed runs */
 	__u64 short_frames;           /* offline: frames under 14 bytes, never run */
 };
 

@@ -20,8 +20,10 @@
 
 static const char usage[] =
 	"Usage: pktlens monitor -i IF [--mode native|generic|tc] [--interval S] [--duration S]\n"
-	"                       [--json] [--top N] [--flows N] [--pin] [--force] [EXPRESSION]\n"
+	"                       [--json] [--top N] [--flows N] [--cost-sample PCT] [--pin]\n"
+	"                       [--force] [EXPRESSION]\n"
 	"       pktlens monitor --pinned DIR [--interval S] [--duration S] [--json]\n"
+	"                       [--cost-sample PCT]\n"
 	"Live statistics of the packets arriving on an interface, from inside the kernel.\n"
 	"\n"
 	"  -i, --interface IF  interface to attach to\n"
@@ -32,13 +34,16 @@ static const char usage[] =
 	"  -j, --json          one JSON object per interval (fields: pktlens-monitor(8))\n"
 	"  -t, --top N         rows in each top list (default 10)\n"
 	"  -F, --flows N       flow table entries (default 65536)\n"
+	"      --cost-sample PCT  time the program (own cost) during PCT %% of each interval\n"
+	"                      (default 10; 100: always; 0: never): the kernel's timing\n"
+	"                      costs every BPF program two clock reads per run while on\n"
 	"      --pin           pin maps under /sys/fs/bpf/pktlens/IF/ while running\n"
 	"      --pinned DIR    read maps that bpftool loaded and pinned in DIR\n"
 	"      --force         replace an XDP program someone else attached\n"
 	"  -h, --help          this help\n"
 	"  EXPRESSION          tcpdump filter: only matching packets are counted\n";
 
-enum { OPT_PIN = 256, OPT_PINNED, OPT_FORCE };
+enum { OPT_PIN = 256, OPT_PINNED, OPT_FORCE, OPT_COST_SAMPLE };
 
 struct view {
 	bool json, tui;
@@ -90,11 +95,12 @@ int cmd_monitor(int argc, char **argv)
 		{ "pin", no_argument, NULL, OPT_PIN },
 		{ "pinned", required_argument, NULL, OPT_PINNED },
 		{ "force", no_argument, NULL, OPT_FORCE },
+		{ "cost-sample", required_argument, NULL, OPT_COST_SAMPLE },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct pl_dp_opts o = { .mode = PL_MODE_AUTO, .flows = true, .filter_linktype = PL_LINKTYPE_ETHERNET };
-	unsigned int top = 10, nflows = PL_FLOWS_DEFAULT;
+	unsigned int top = 10, nflows = PL_FLOWS_DEFAULT, cost_pct = PL_COST_SAMPLE_DEFAULT;
 	double interval = 1, duration = 0;
 	const char *pinned = NULL;
 	struct pl_stats prev = {}, cur = {}, delta = {};
@@ -134,6 +140,10 @@ int cmd_monitor(int argc, char **argv)
 		case OPT_PIN: o.pin = true; break;
 		case OPT_PINNED: pinned = optarg; break;
 		case OPT_FORCE: o.force = true; break;
+		case OPT_COST_SAMPLE:
+			if (pl_parse_u32("--cost-sample", optarg, 0, 100, &cost_pct))
+				return PL_EXIT_USAGE;
+			break;
 		case 'h': fputs(usage, stdout); return PL_EXIT_OK;
 		default: fputs(usage, stderr); return PL_EXIT_USAGE;
 		}
@@ -177,8 +187,11 @@ int cmd_monitor(int argc, char **argv)
 	if (!pinned)
 		fprintf(stderr, "pktlens: monitoring %s in %s mode%s%s\n", dp.ifname,
 			pl_mode_name(dp.mode), expr ? ", filter: " : "", expr ? expr : "");
-	pl_dp_enable_cost(&dp);
-	pl_dp_cost(&dp, &cost_ns0, &cost_cnt0);
+	/* Always on: turned on once. Sampled: on for the first cost_pct % of each interval. */
+	if (cost_pct == 100)
+		pl_dp_cost_on(&dp);
+	if (cost_pct)
+		pl_dp_cost(&dp, &cost_ns0, &cost_cnt0);
 
 	v.tui = !v.json && isatty(STDOUT_FILENO) && !pl_tui_start();
 	t_start = t_prev = mono_ns();
@@ -188,7 +201,16 @@ int cmd_monitor(int argc, char **argv)
 		__u64 now, cns = 0, ccnt = 0;
 		double left = duration ? duration - (mono_ns() - t_start) / 1e9 : interval;
 
-		wait_interval(&v, left < interval ? left : interval);
+		double span = left < interval ? left : interval;
+
+		if (cost_pct > 0 && cost_pct < 100 && !pl_dp_cost_on(&dp)) {
+			wait_interval(&v, span * cost_pct / 100);
+			pl_dp_cost_off(&dp);
+			if (!pl_stop)
+				wait_interval(&v, span * (100 - cost_pct) / 100);
+		} else {
+			wait_interval(&v, span);
+		}
 		now = mono_ns();
 		if (!pinned && if_nametoindex(dp.ifname) != (unsigned int)dp.ifindex) {
 			if (v.tui)
@@ -214,8 +236,9 @@ int cmd_monitor(int argc, char **argv)
 		r.clock_to_unix_ns = pl_time_mono_to_unix();
 		r.flow_capacity = pl_dp_flow_capacity(&dp);
 		r.top = top;
-		if (dp.stats_enable_fd >= 0 && !pl_dp_cost(&dp, &cns, &ccnt)) {
+		if (cost_pct && !pl_dp_cost(&dp, &cns, &ccnt)) {
 			r.has_cost = true;
+			r.cost_sample_pct = cost_pct;
 			r.cost_runs = ccnt - cost_cnt0;
 			r.cost_ns_per_pkt = r.cost_runs ? (double)(cns - cost_ns0) / r.cost_runs : 0;
 		}

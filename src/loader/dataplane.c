@@ -360,8 +360,7 @@ void pl_dp_close(struct pl_dp *dp)
 {
 	pl_dp_detach(dp);
 	dp_unpin(dp);
-	if (dp->stats_enable_fd >= 0)
-		close(dp->stats_enable_fd);
+	pl_dp_cost_off(dp);
 	if (dp->filter_fd >= 0)
 		close(dp->filter_fd);
 	if (dp->skel) {
@@ -422,8 +421,10 @@ int pl_dp_open_pinned(struct pl_dp *dp, const char *dir)
 	return 0;
 }
 
-int pl_dp_enable_cost(struct pl_dp *dp)
+int pl_dp_cost_on(struct pl_dp *dp)
 {
+	if (dp->stats_enable_fd >= 0)
+		return 0;
 	/* Held open, this keeps kernel.bpf_stats_enabled on; closing it restores the old value. */
 	dp->stats_enable_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
 	if (dp->stats_enable_fd < 0) {
@@ -433,6 +434,13 @@ int pl_dp_enable_cost(struct pl_dp *dp)
 		return err;
 	}
 	return 0;
+}
+
+void pl_dp_cost_off(struct pl_dp *dp)
+{
+	if (dp->stats_enable_fd >= 0)
+		close(dp->stats_enable_fd);
+	dp->stats_enable_fd = -1;
 }
 
 int pl_dp_cost(const struct pl_dp *dp, __u64 *run_ns, __u64 *run_cnt)

@@ -68,8 +68,13 @@ int pl_dp_open_pinned(struct pl_dp *dp, const char *dir);
 /* Detach if attached, unpin what we pinned, free everything. Safe on a zeroed dp. */
 void pl_dp_close(struct pl_dp *dp);
 
-/* Kernel run-time statistics of the entry program (needs pl_dp_enable_cost first). */
-int pl_dp_enable_cost(struct pl_dp *dp);
+/*
+ * Kernel run-time statistics of the entry program. They count only while some process
+ * holds them on (pl_dp_cost_on; pl_dp_cost_off or exit restores the system setting),
+ * and while on every run of every BPF program pays two clock reads.
+ */
+int pl_dp_cost_on(struct pl_dp *dp);
+void pl_dp_cost_off(struct pl_dp *dp);
 int pl_dp_cost(const struct pl_dp *dp, __u64 *run_ns, __u64 *run_cnt);
 
 /* Entries the flow table can hold (from the kernel, so also for pinned maps). */

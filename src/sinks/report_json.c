@@ -174,6 +174,7 @@ void pl_report_json(FILE *out, const struct pl_report *r)
 		pl_json_begin_obj(&j, "cost");
 		pl_json_double(&j, "ns_per_packet", r->cost_ns_per_pkt);
 		pl_json_u64(&j, "runs", r->cost_runs);
+		pl_json_u64(&j, "sampled_pct", r->cost_sample_pct);
 		pl_json_end_obj(&j);
 	} else {
 		pl_json_null(&j, "cost");

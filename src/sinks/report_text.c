@@ -72,8 +72,8 @@ void pl_report_render(const struct pl_report *r, pl_line_fn emit, void *arg)
 	     pl_human(r->interval_s > 0 ? d->bytes * 8 / r->interval_s : 0, h2, sizeof(h2)),
 	     pl_human(all, h3, sizeof(h3)), pl_human(s->bytes, ts, sizeof(ts)));
 	if (r->has_cost)
-		line(&o, "own cost %.1f ns/packet in kernel, average over %llu runs",
-		     r->cost_ns_per_pkt, (unsigned long long)r->cost_runs);
+		line(&o, "own cost %.1f ns/packet in kernel, average over %llu runs (timed %u%% of the time)",
+		     r->cost_ns_per_pkt, (unsigned long long)r->cost_runs, r->cost_sample_pct);
 	line(&o, "%s", "");
 	line(&o, "%-10s %12s %6s   %-10s %12s %6s", "L3", "packets", "%", "L4", "packets", "%");
 	for (int i = 0; i < PL_L4_MAX; i++) {

@@ -59,7 +59,7 @@ check_eq "monitor --pinned: the program is still attached" "$(xdp_prog_id "$IF_R
 
 # Traffic while it runs: waits for its first report (the cost baseline is taken), sends.
 nsenter -t "$RX_HOLD" -m -n -- "$PKTLENS" monitor --pinned "$PIN" --json --interval 1 \
-	--duration 3 >"$LAB_TMP/p2.json" 2>"$LAB_TMP/p2.err" &
+	--duration 3 --cost-sample 100 >"$LAB_TMP/p2.json" 2>"$LAB_TMP/p2.err" &
 MON_PID=$!
 LAB_PIDS+=("$MON_PID")
 for _ in $(seq 50); do

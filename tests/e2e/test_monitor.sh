@@ -77,7 +77,7 @@ send_all() {
 for mode in native generic tc; do
 	echo "--- mode $mode"
 	lab_quiet
-	if ! mon_start 90 --mode "$mode" --top 1000 --interval 1; then
+	if ! mon_start 90 --mode "$mode" --top 1000 --interval 1 --cost-sample 100; then
 		fail "$mode: monitor attaches" "$(cat "$MON_ERR")"
 		kill -KILL "$MON_PID" 2>/dev/null
 		continue
@@ -170,5 +170,27 @@ for mode in native generic tc; do
 		"$(json_get "$J" 'j["flows"]["active"] == len(j["top_flows_by_packets"]) == j["flows"]["created"]')" True
 	check_eq "$mode: nothing left attached" "$(xdp_prog_id "$IF_RX")" ""
 done
+
+# Sampled cost (the default is 10 %): the kernel times only part of each interval, so
+# fewer runs than packets, none outside the windows, and the system setting comes back.
+echo "--- cost sampling"
+lab_quiet
+stats0=$(sysctl -n kernel.bpf_stats_enabled)
+if mon_start 3 --mode native --interval 1 --cost-sample 50; then
+	in_tx timeout 10 ping -q -n -c 250 -i 0.01 -w 8 "$IP4_RX" >/dev/null || echo "  ping failed"
+	mon_wait 10
+	J=$MON_OUT
+	total=$(json_get "$J" 'j["total"]["packets"]')
+	runs=$(json_get "$J" 'j["cost"]["runs"]')
+	echo "  $runs of $total packets timed"
+	check_eq "sampling: cost.sampled_pct" "$(json_get "$J" 'j["cost"]["sampled_pct"]')" 50
+	check_eq "sampling: some packets timed, not all (0 < $runs < $total)" \
+		"$([ "$runs" -gt 0 ] && [ "$runs" -lt "$total" ] && echo yes)" yes
+	check_eq "sampling: kernel.bpf_stats_enabled restored" "$(sysctl -n kernel.bpf_stats_enabled)" "$stats0"
+else
+	fail "sampling: monitor attaches" "$(cat "$MON_ERR")"
+fi
+check_rc "--cost-sample 101 is bad usage" \
+	"$(in_rx "$PKTLENS" monitor -i "$IF_RX" --cost-sample 101 >/dev/null 2>&1; echo $?)" 2
 
 finish
