@@ -8,7 +8,12 @@
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <linux/ethtool.h>
 #include <linux/if_link.h>
+#include <linux/sockios.h>
 #include <linux/magic.h>
 #include <bpf/bpf.h>
 #include "pktlens.h"
@@ -271,6 +276,36 @@ static int tc_attach(struct pl_dp *dp, bool force)
 		return err;
 	}
 	return 0;
+}
+
+/* The interface's driver name (ethtool -i), or "" if it cannot be told. */
+static void driver_name(const char *ifname, char *out, size_t len)
+{
+	struct ethtool_drvinfo info = { .cmd = ETHTOOL_GDRVINFO };
+	struct ifreq ifr = {};
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	out[0] = 0;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	ifr.ifr_data = (void *)&info;
+	if (fd >= 0 && !ioctl(fd, SIOCETHTOOL, &ifr))
+		snprintf(out, len, "%s", info.driver);
+	if (fd >= 0)
+		close(fd);
+}
+
+const char *pl_dp_mode_note(const struct pl_dp *dp)
+{
+	char drv[32];
+
+	if (dp->mode != PL_MODE_NATIVE)
+		return NULL;
+	driver_name(dp->ifname, drv, sizeof(drv));
+	/* veth_xdp_rcv_skb: an skb that reaches XDP is copied into a new page first. */
+	if (!strcmp(drv, "veth"))
+		return "on veth, native XDP makes the kernel copy every packet into a new page; "
+		       "--mode tc avoids that copy and costs less CPU here";
+	return NULL;
 }
 
 int pl_dp_attach(struct pl_dp *dp, const struct pl_dp_opts *o)

@@ -83,6 +83,10 @@ for mode in native generic tc; do
 		continue
 	fi
 	check_eq "$mode: mode reported on stderr" "$MON_MODE" "$mode"
+	# veth copies every packet for native XDP: the user is told, and only then.
+	check_eq "$mode: veth note on stderr only in native mode" \
+		"$(grep -c 'note: on veth, native XDP makes the kernel copy' "$MON_ERR")" \
+		"$([ "$mode" = native ] && echo 1 || echo 0)"
 	rx0=$(rx_packets) tx0=$(tx_packets)
 	t0=$(date +%s%N)
 	send_all
