@@ -340,7 +340,7 @@ static int progs_open(struct progs *p, uint32_t flows)
 	p->fd[P_REF] = bpf_program__fd(p->ref->progs.xdp_bench_ref);
 	p->fd[P_PIPE] = bpf_program__fd(p->pipe->progs.xdp_pktlens);
 	if (g_cfg == CFG_OFFLINE)
-		p->wire_len[P_PIPE] = &p->pipe->bss->pl_offline[sched_getcpu() % PL_OFFLINE_SLOTS].wire_len;
+		p->wire_len[P_PIPE] = &p->pipe->bss->pl_offline[sched_getcpu() % PL_OFFLINE_SLOTS].f[0].wire_len;
 	return 0;
 fail:
 	fprintf(stderr, "bench_pipeline: loading the programs failed: %s\n", strerror(-err));

@@ -28,6 +28,14 @@ static __always_inline struct pl_offline_input *offline_in(void)
 	return &pl_offline[bpf_get_smp_processor_id() & (PL_OFFLINE_SLOTS - 1)];
 }
 
+/* The offline frame being run. */
+static __always_inline struct pl_offline_frame *offline_frame(void)
+{
+	struct pl_offline_input *in = offline_in();
+
+	return &in->f[in->cur & (PL_OFFLINE_BATCH - 1)];
+}
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
@@ -303,7 +311,7 @@ static __always_inline __u64 pl_now(void)
 	__u64 base;
 
 	if (pl_cfg_offline)
-		return offline_in()->ts_ns;
+		return offline_frame()->ts_ns;
 	if (!pl_cfg_tick_ns)
 		return bpf_ktime_get_coarse_ns();
 	base = pl_clock_base;
@@ -353,8 +361,7 @@ static __always_inline struct pl_pkt_event *capture_reserve(struct pl_stats *s)
 	return ev;
 }
 
-SEC("xdp")
-int xdp_pktlens(struct xdp_md *ctx)
+static __always_inline int xdp_frame(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
@@ -365,7 +372,7 @@ int xdp_pktlens(struct xdp_md *ctx)
 	int inner_proto;
 
 	/* Live frames are single-buffer (the program is not loaded with frags). */
-	p.len = pl_cfg_offline ? offline_in()->wire_len : (__u64)(data_end - data);
+	p.len = pl_cfg_offline ? offline_frame()->wire_len : (__u64)(data_end - data);
 	s = analyse(data, data_end, &p, &inner_off, &inner_proto);
 	if (s && inner_off)
 		pl_inner_xdp(ctx, s, p.len, inner_off, inner_proto);
@@ -390,6 +397,62 @@ int xdp_pktlens(struct xdp_md *ctx)
 		s->capture_copied++;
 	}
 	return XDP_PASS;
+}
+
+#define PL_ETH_HLEN 14 /* bpf_xdp_adjust_head/_tail leave at least this much in view */
+
+/* One offline frame, as a global function: the verifier checks it once, not per frame. */
+__noinline int pl_xdp_offline_frame(struct xdp_md *ctx)
+{
+	if (!ctx)
+		return XDP_ABORTED;
+	return xdp_frame(ctx);
+}
+
+/*
+ * An offline run: one frame, or a batch packed last-first (see struct
+ * pl_offline_input). Frame i ends where frame i-1 starts; moving the start back onto
+ * it and then the end back by frame i-1's length leaves exactly frame i in view.
+ * Anything inconsistent aborts the run, which user space reports.
+ */
+static __always_inline int xdp_offline(struct xdp_md *ctx)
+{
+	struct pl_offline_input *in = offline_in();
+	__u32 n = in->n, end, start, pos = 0, prev = 0;
+
+	in->cur = 0;
+	if (n <= 1)
+		return pl_xdp_offline_frame(ctx);
+	if (n > PL_OFFLINE_BATCH)
+		return XDP_ABORTED;
+	end = ctx->data_end - ctx->data;
+	for (__u32 i = 0; i < PL_OFFLINE_BATCH; i++) {
+		__u32 len;
+
+		if (i >= n)
+			break;
+		len = in->f[i].cap_len;
+		if (len < PL_ETH_HLEN || len > end)
+			return XDP_ABORTED;
+		start = end - len;
+		if (bpf_xdp_adjust_head(ctx, (int)start - (int)pos))
+			return XDP_ABORTED;
+		if (prev && bpf_xdp_adjust_tail(ctx, -(int)prev))
+			return XDP_ABORTED;
+		in->cur = i;
+		if (pl_xdp_offline_frame(ctx) != XDP_PASS)
+			return XDP_ABORTED;
+		pos = start;
+		prev = len;
+		end = start;
+	}
+	return XDP_PASS;
+}
+
+SEC("xdp")
+int xdp_pktlens(struct xdp_md *ctx)
+{
+	return pl_cfg_offline ? xdp_offline(ctx) : xdp_frame(ctx);
 }
 
 /* Enough linear bytes for every header we parse (QinQ + IPv6 chain + VXLAN inner). */

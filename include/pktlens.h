@@ -155,12 +155,26 @@ struct pl_flow_value {
  * BPF_PROG_TEST_RUN so that time and frame length come from the capture. One slot per
  * CPU: a test run executes on the calling thread's CPU, so worker threads pinned to
  * different CPUs never share a slot.
+ *
+ * One run carries up to PL_OFFLINE_BATCH frames (n), packed last-first in the buffer:
+ * [frame n-1] ... [frame 1] [frame 0]. The program moves the buffer's start and end
+ * onto each frame in turn (bpf_xdp_adjust_head/_tail), so that a syscall's fixed cost
+ * is shared; every frame still sees exactly its own bytes. n of 0 or 1: the buffer is
+ * one frame (which may be larger than a page: multi-buffer).
  */
 #define PL_OFFLINE_SLOTS 64
-struct pl_offline_input {
+#define PL_OFFLINE_BATCH 16          /* frames per run, a power of 2 */
+#define PL_OFFLINE_BATCH_BYTES 3000  /* packed frames stay in the first page (linear) */
+struct pl_offline_frame {
 	__u64 ts_ns;    /* capture timestamp, ns since the epoch */
 	__u32 wire_len; /* original frame length (the file may hold fewer bytes) */
-	__u32 pad;
+	__u32 cap_len;  /* bytes in the buffer (batches only) */
+};
+
+struct pl_offline_input {
+	__u32 n;   /* frames in this run; 0 or 1: one */
+	__u32 cur; /* the frame being run: set by the program */
+	struct pl_offline_frame f[PL_OFFLINE_BATCH];
 };
 
 /* Largest snap length a capture may ask for (ring-buffer reservation is fixed). */

@@ -194,7 +194,7 @@ int pl_dp_load(struct pl_dp *dp, const struct pl_dp_opts *o)
 	dp->pipeline_fd = bpf_program__fd(o->mode == PL_MODE_TC ? skel->progs.tc_pktlens
 							       : skel->progs.xdp_pktlens);
 	dp->entry_fd = dp->pipeline_fd;
-	dp->wirelen_off = (char *)&skel->bss->pl_offline[o->offline_cpu % PL_OFFLINE_SLOTS].wire_len -
+	dp->wirelen_off = (char *)&skel->bss->pl_offline[o->offline_cpu % PL_OFFLINE_SLOTS].f[0].wire_len -
 			  (char *)skel->bss;
 
 	if (o->filter) {
@@ -493,16 +493,27 @@ int pl_dp_cost(const struct pl_dp *dp, __u64 *run_ns, __u64 *run_cnt)
 int pl_dp_run_frame(struct pl_dp *dp, int cpu, const void *frame, __u32 caplen, __u32 wire_len,
 		    __u64 ts_ns)
 {
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame, .data_size_in = caplen,
-		    .repeat = 1);
+	struct pl_offline_frame f = { .ts_ns = ts_ns, .wire_len = wire_len, .cap_len = caplen };
+
+	return pl_dp_run_frames(dp, cpu, frame, caplen, &f, 1);
+}
+
+int pl_dp_run_frames(struct pl_dp *dp, int cpu, const void *buf, __u32 size,
+		     const struct pl_offline_frame *f, __u32 n)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = buf, .data_size_in = size, .repeat = 1);
+	struct pl_offline_input *in = &dp->skel->bss->pl_offline[cpu % PL_OFFLINE_SLOTS];
 	int err;
 
-	struct pl_offline_input *in = &dp->skel->bss->pl_offline[cpu % PL_OFFLINE_SLOTS];
-
-	in->ts_ns = ts_ns;
-	in->wire_len = wire_len;
+	if (n < 1 || n > PL_OFFLINE_BATCH)
+		return -EINVAL;
+	in->n = n;
+	memcpy(in->f, f, n * sizeof(*f));
 	err = bpf_prog_test_run_opts(dp->entry_fd, &opts);
-	return err < 0 ? err : 0;
+	if (err < 0)
+		return err;
+	/* The pipeline passes every packet; only a malformed batch aborts. */
+	return opts.retval == XDP_PASS ? 0 : -EPROTO;
 }
 
 __u32 pl_dp_flow_capacity(const struct pl_dp *dp)

@@ -89,6 +89,14 @@ __u32 pl_dp_flow_capacity(const struct pl_dp *dp);
  */
 int pl_dp_run_frame(struct pl_dp *dp, int cpu, const void *frame, __u32 caplen, __u32 wire_len,
 		    __u64 ts_ns);
+/*
+ * Offline: run @n frames in one test run. n = 1: @buf is the frame (any size). n > 1
+ * (at most PL_OFFLINE_BATCH, never with a filter program in front): @buf holds the
+ * frames packed last-first, f[i].cap_len bytes each (>= 14), @size bytes in all, at
+ * most PL_OFFLINE_BATCH_BYTES. -EPROTO if the program rejected the batch.
+ */
+int pl_dp_run_frames(struct pl_dp *dp, int cpu, const void *buf, __u32 size,
+		     const struct pl_offline_frame *f, __u32 n);
 
 /* Mount bpffs on /sys/fs/bpf if it is not mounted. */
 int pl_bpffs_ensure(void);

@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include "pktlens.h"
 #include "loader/dataplane.h"
@@ -98,17 +99,74 @@ static void set_err(struct pl_runner *r, int err)
 	pthread_mutex_unlock(&r->err_m);
 }
 
+static void run_err(struct pl_runner *r, int err, const char *what)
+{
+	pl_warn("running %s through the program failed: %s", what, strerror(-err));
+	set_err(r, err);
+}
+
+/*
+ * Run @n frames from @b, starting at frame @i, in one test run: pack them last-first
+ * into @pack (see struct pl_offline_input).
+ */
+static int run_packed(struct pl_runner *r, int cpu, struct batch *b, uint32_t i, uint32_t n,
+		      uint32_t size, uint8_t *pack)
+{
+	struct pl_offline_frame f[PL_OFFLINE_BATCH];
+	uint32_t end = size;
+
+	for (uint32_t k = 0; k < n; k++) {
+		const struct frame_ref *fr = &b->f[i + k];
+
+		end -= fr->caplen;
+		memcpy(pack + end, b->data + fr->off, fr->caplen);
+		f[k] = (struct pl_offline_frame){ .ts_ns = fr->ts_ns, .wire_len = fr->wire_len,
+						  .cap_len = fr->caplen };
+	}
+	return pl_dp_run_frames(r->dp, cpu, pack, size, f, n);
+}
+
+/*
+ * Frames in order; consecutive small ones share a test run (PL_OFFLINE_BATCH frames,
+ * PL_OFFLINE_BATCH_BYTES at most) unless a filter program is in front, which sees one
+ * frame per run.
+ */
 static int run_batch(struct pl_runner *r, int cpu, struct batch *b)
 {
-	for (uint32_t i = 0; i < b->n && !r->err; i++) {
-		const struct frame_ref *f = &b->f[i];
-		int err = pl_dp_run_frame(r->dp, cpu, b->data + f->off, f->caplen, f->wire_len,
-					  f->ts_ns);
+	uint8_t pack[PL_OFFLINE_BATCH_BYTES];
+	uint32_t max = r->dp->filter_fd >= 0 ? 1 : PL_OFFLINE_BATCH;
 
+	for (uint32_t i = 0, n; i < b->n && !r->err; i += n) {
+		uint32_t size = 0;
+		int err;
+
+		for (n = 0; n < max && i + n < b->n; n++) {
+			uint32_t c = b->f[i + n].caplen;
+
+			if (c < 14 || size + c > sizeof(pack))
+				break;
+			size += c;
+		}
+		if (n <= 1) {
+			const struct frame_ref *f = &b->f[i];
+
+			n = 1;
+			err = pl_dp_run_frame(r->dp, cpu, b->data + f->off, f->caplen, f->wire_len,
+					      f->ts_ns);
+			if (err) {
+				char what[48];
+
+				snprintf(what, sizeof(what), "a %u-byte frame", f->caplen);
+				run_err(r, err, what);
+			}
+			continue;
+		}
+		err = run_packed(r, cpu, b, i, n, size, pack);
 		if (err) {
-			pl_warn("running a %u-byte frame through the program failed: %s", f->caplen,
-				strerror(-err));
-			set_err(r, err);
+			char what[48];
+
+			snprintf(what, sizeof(what), "a batch of %u frames", n);
+			run_err(r, err, what);
 		}
 	}
 	b->n = b->used = 0;

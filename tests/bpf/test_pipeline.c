@@ -178,8 +178,9 @@ static int run_raw(struct pktlens *s, struct bpf_program *prog, const void *pkt,
 		o.ctx_in = xctx;
 		o.ctx_size_in = sizeof(*xctx);
 	}
-	s->bss->pl_offline[g_cpu].ts_ns = ++g_ts;
-	s->bss->pl_offline[g_cpu].wire_len = wire_len;
+	s->bss->pl_offline[g_cpu].n = 1;
+	s->bss->pl_offline[g_cpu].f[0].ts_ns = ++g_ts;
+	s->bss->pl_offline[g_cpu].f[0].wire_len = wire_len;
 	err = bpf_prog_test_run_opts(bpf_program__fd(prog), &o); /* 0 or -errno */
 	*retval = o.retval;
 	return err;
@@ -2009,6 +2010,138 @@ static void test_tc(void)
 	tc_vs_xdp("tc matches xdp: later fragment, bad doff, arp", p, 3);
 }
 
+/* ---- offline batches -------------------------------------------------------------------- */
+
+/*
+ * Run @n frames as analyze batches them: packed last-first in one test run, frame i
+ * with time t0 + 1 + i and wire length @wire[i]. Returns the program's verdict.
+ */
+static __u32 run_packed(const struct pb *pkts, const __u32 *wire, const __u32 *cap, int n,
+			__u64 t0)
+{
+	static __u8 buf[PL_OFFLINE_BATCH_BYTES];
+	struct pl_offline_input *in = &g_skel->bss->pl_offline[g_cpu];
+	__u32 size = 0, end;
+	int err;
+
+	for (int i = 0; i < n; i++)
+		size += (__u32)pkts[i].len;
+	end = size;
+	for (int i = 0; i < n; i++) {
+		end -= (__u32)pkts[i].len;
+		memcpy(buf + end, pkts[i].buf, pkts[i].len);
+		in->f[i].ts_ns = t0 + 1 + (__u64)i;
+		in->f[i].wire_len = wire[i];
+		in->f[i].cap_len = cap ? cap[i] : (__u32)pkts[i].len;
+	}
+	in->n = (__u32)n;
+	{
+		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = buf, .data_size_in = size, .repeat = 1);
+
+		err = bpf_prog_test_run_opts(bpf_program__fd(g_skel->progs.xdp_pktlens), &o);
+		CHECK(err == 0, "test_run of a batch failed: %s", strerror(-err));
+		return o.retval;
+	}
+}
+
+/* A batch counts exactly what the same frames run one by one count: stats and flows. */
+static void batch_vs_single(const char *name, struct pb *pkts, const __u32 *wire, int n)
+{
+	struct flow_entry f1[32], fb[32];
+	struct pl_stats s1, sb;
+	__u64 t0 = g_ts;
+	int n1, nb;
+
+	begin(name);
+	for (int i = 0; i < n; i++)
+		xdp_wire(&pkts[i], wire[i]); /* times t0 + 1 .. t0 + n */
+	read_stats(&s1);
+	n1 = dump_flows(f1, 32);
+
+	reset_maps(g_skel);
+	CHECK_EQ(run_packed(pkts, wire, NULL, n, t0), XDP_PASS);
+	read_stats(&sb);
+	nb = dump_flows(fb, 32);
+
+	CHECK_EQ(sb.packets, (__u64)n);
+	for (size_t w = 0; w < sizeof(s1) / sizeof(__u64); w++) {
+		__u64 a = ((__u64 *)&s1)[w], b = ((__u64 *)&sb)[w];
+
+		CHECK(a == b, "pl_stats word %zu: one by one %llu, batched %llu", w,
+		      (unsigned long long)a, (unsigned long long)b);
+	}
+	CHECK_EQ(nb, n1);
+	for (int i = 0; i < n1; i++) {
+		bool found = false;
+
+		for (int j = 0; j < nb; j++)
+			if (!memcmp(&f1[i].k, &fb[j].k, sizeof(f1[i].k))) {
+				found = true;
+				CHECK(!memcmp(&f1[i].v, &fb[j].v, sizeof(f1[i].v)),
+				      "flow %d differs between single and batched runs", i);
+			}
+		CHECK(found, "flow %d of the single runs not in the batched table", i);
+	}
+	g_ts = t0 + (__u64)n;
+	TEST_END();
+}
+
+static void test_offline_batch(void)
+{
+	struct pb p[PL_OFFLINE_BATCH];
+	__u32 wire[PL_OFFLINE_BATCH], cap[3];
+	int n = 0;
+
+	v4_tcp(&p[n++], A4, 1000, B4, 80, PB_TCP_SYN, 0);
+	v4_tcp(&p[n++], B4, 80, A4, 1000, PB_TCP_SYN | PB_TCP_ACK, 0);
+	v4_udp(&p[n++], 100);
+	gre_v4_tcp(&p[n++]);
+	vxlan_v6_udp(&p[n++]);
+	/* Snapped inside the TCP header (wire length 254 below): only the bytes that
+	 * are there may be parsed, so this frame must not see its neighbours. */
+	v4_tcp(&p[n], A4, 1001, B4, 80, PB_TCP_ACK, 200);
+	p[n++].len = 14 + 20 + 8;
+	pb_init(&p[n]);
+	pb_eth(&p[n], NULL, NULL, PB_ETH_P_ARP);
+	pb_arp(&p[n], 1, NULL, A4, NULL, B4);
+	pb_zero(&p[n++], 18);
+	v4_tcp(&p[n++], A4, 1000, B4, 80, PB_TCP_ACK, 300);
+	for (int i = 0; i < n; i++)
+		wire[i] = (__u32)p[i].len;
+	wire[5] = 14 + 20 + 20 + 200;
+	wire[7] += 1000; /* snapped after the headers */
+	batch_vs_single("offline batch of 8 mixed frames equals 8 single runs", p, wire, n);
+
+	for (n = 0; n < PL_OFFLINE_BATCH; n++) {
+		v4_udp(&p[n], (size_t)n * 7);
+		wire[n] = (__u32)p[n].len;
+	}
+	batch_vs_single("offline batch of PL_OFFLINE_BATCH frames equals single runs", p, wire, n);
+	batch_vs_single("offline batch of 2 frames equals single runs", p, wire, 2);
+
+	begin("an inconsistent offline batch is aborted, not misread");
+	v4_udp(&p[0], 10);
+	v4_udp(&p[1], 10);
+	v4_udp(&p[2], 10);
+	wire[0] = wire[1] = wire[2] = (__u32)p[0].len;
+	cap[0] = (__u32)p[0].len;
+	cap[1] = 13; /* shorter than an Ethernet header */
+	cap[2] = (__u32)p[0].len;
+	CHECK_EQ(run_packed(p, wire, cap, 3, g_ts), XDP_ABORTED);
+	cap[1] = 3 * (__u32)p[0].len; /* more than the buffer holds */
+	CHECK_EQ(run_packed(p, wire, cap, 3, g_ts), XDP_ABORTED);
+	g_skel->bss->pl_offline[g_cpu].n = PL_OFFLINE_BATCH + 1;
+	{
+		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = p[0].buf, .data_size_in = (__u32)p[0].len,
+			    .repeat = 1);
+
+		CHECK_EQ(bpf_prog_test_run_opts(bpf_program__fd(g_skel->progs.xdp_pktlens), &o), 0);
+		CHECK_EQ(o.retval, XDP_ABORTED);
+	}
+	g_skel->bss->pl_offline[g_cpu].n = 1;
+	TEST_END();
+}
+
 /* ---- live clock ------------------------------------------------------------------------ */
 
 static __u64 mono_ns(void)
@@ -2120,6 +2253,7 @@ int main(void)
 	test_malformed();
 	test_capture();
 	test_tc();
+	test_offline_batch();
 	test_live_clock();
 
 	TEST_BEGIN("every malformed reason has a test that produces it");
