@@ -150,7 +150,7 @@ sx=- kx=- wx=-
 if [ -f "$tmp/xdp_pass" ]; then sx=$(col xdp_pass 1); kx=$(col xdp_pass 9); wx=$(col xdp_pass 3); fi
 awk -v sn="$sn" -v st="$st" -v sp="$sp" -v pt="$pt" -v pp="$pp" -v wn="$wn" -v wt="$wt" \
 	-v wp="$wp" -v kn="$kn" -v kt="$kt" -v kp="$kp" -v n="$COUNT" -v runs="$RUNS" \
-	-v snap="$SNAP" -v tb="$TCPDUMP_B" -v busy="$busy" -v sx="$sx" -v kx="$kx" -v wx="$wx" '
+	-v snap="$SNAP" -v mode="${BENCH_CAPTURE_MODE:-native}" -v tb="$TCPDUMP_B" -v busy="$busy" -v sx="$sx" -v kx="$kx" -v wx="$wx" '
 # versus(nothing, tcpdump, pktlens): the two lines comparing one figure of the three.
 function versus(none, td, pl,   at, ap) {
 	printf "    pktlens / tcpdump: %.2f  target < 1: %s\n", pl / td,
@@ -162,8 +162,8 @@ function versus(none, td, pl,   at, ap) {
 }
 BEGIN {
 	printf "bench_capture: %d x 60-byte UDP over veth, trafgen --cpus 1; on the receiving " \
-	       "veth: pktlens capture -s %d -w FILE (native XDP) vs tcpdump -Q in -s %d -B %d -w FILE " \
-	       "vs nothing; medians of %d, alternating\n", n, snap, snap, tb, runs
+	       "veth: pktlens capture -s %d -w FILE (--mode %s) vs tcpdump -Q in -s %d -B %d -w FILE " \
+	       "vs nothing; medians of %d, alternating\n", n, snap, mode, snap, tb, runs
 	printf "  (measured on a shared machine: the system figure includes other users; idle " \
 	       "baseline: %.2f CPUs busy with nothing sent%s)\n", busy,
 	       (busy > 0.3 ? " - a busy machine: trust the task figure more" : "")
