@@ -3,6 +3,7 @@
 #   sudo make test  install missing packages, build, run every test
 #   sudo make demo  install missing packages, build, run the demo lab
 #   make bench      benchmarks (ratios against baselines measured in the same run)
+#   make fuzz       libFuzzer targets (tests/fuzz/fuzz.mk); make fuzz-ci: short, fixed seed
 #   make SAN=1 ...  build with -fsanitize=address,undefined (into build-san/)
 #   V=1             show full commands
 
@@ -43,7 +44,7 @@ LIB      := $(BUILD)/libpktlens.a
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all deps test test-unit test-bpf test-e2e test-corpus bench demo install clean fuzz
+.PHONY: all deps test test-unit test-bpf test-e2e test-corpus bench demo install clean
 
 all: $(BUILD)/pktlens
 
@@ -85,6 +86,7 @@ include tests/tests.mk
 CFLAGS_EXTRA := $(SANFLAGS)
 include tests/filter/filter.mk
 include bench/bench.mk
+include tests/fuzz/fuzz.mk
 
 demo: deps all
 	$(BUILD)/pktlens demo

@@ -1,0 +1,59 @@
+# Fuzzing with libFuzzer (clang): `make fuzz` builds the targets with
+# -fsanitize=fuzzer,address,undefined into build/fuzz/ and runs each for FUZZ_SECONDS
+# (default 60) on a seed corpus made at run time: generated captures and the filter
+# test expressions, plus ../shared/corpus when it exists (read, never copied). A crash
+# leaves its input in build/fuzz/ and fails the target. `make fuzz-ci` (in .ci/run) is the
+# same with a fixed seed and a fixed number of runs (about 15 s each): reproducible.
+#   fuzz_pcap  the capture reader and its link-type conversion (src/sources/pcap_file.c)
+#   fuzz_cbpf  the classic-to-eBPF translator, raw programs and expressions (src/filter/cbpf.c)
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_DIR     := $(BUILD)/fuzz
+FUZZ_FLAGS   := -g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=undefined -Iinclude -Isrc
+FUZZ_BINS    := $(FUZZ_DIR)/fuzz_pcap $(FUZZ_DIR)/fuzz_cbpf
+
+$(FUZZ_DIR)/fuzz_pcap: tests/fuzz/fuzz_pcap.c src/sources/pcap_file.c src/util/log.c \
+		$(wildcard src/sources/*.h src/util/*.h)
+	$(call msg,FUZZ,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_pcap.c src/sources/pcap_file.c \
+		src/util/log.c -lpcap -lbpf
+
+$(FUZZ_DIR)/fuzz_cbpf: tests/fuzz/fuzz_cbpf.c src/filter/cbpf.c src/filter/cbpf.h
+	$(call msg,FUZZ,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_cbpf.c src/filter/cbpf.c -lpcap -lbpf \
+		-lpthread
+
+# Seeds: small captures of the bench traffic mix (pcap and pcapng through tshark's
+# editcap when present) and every filter test expression, as fuzz_cbpf reads them.
+fuzz-seeds: $(BUILD)/bench/bench_pipeline
+	$(Q)rm -rf $(FUZZ_DIR)/seeds-pcap $(FUZZ_DIR)/seeds-cbpf
+	$(Q)mkdir -p $(FUZZ_DIR)/seeds-pcap $(FUZZ_DIR)/seeds-cbpf
+	$(Q)$(BUILD)/bench/bench_pipeline --write-pcap $(FUZZ_DIR)/seeds-pcap/mix.pcap 64 16
+	$(Q)if command -v editcap >/dev/null; then \
+		editcap -F pcapng $(FUZZ_DIR)/seeds-pcap/mix.pcap $(FUZZ_DIR)/seeds-pcap/mix.pcapng; \
+		editcap -T linux-sll $(FUZZ_DIR)/seeds-pcap/mix.pcap $(FUZZ_DIR)/seeds-pcap/sll.pcap; \
+	fi
+	$(Q)i=0; grep -v '^#' tests/filter/expressions.txt | grep -v '^$$' | while IFS= read -r e; do \
+		i=$$((i + 1)); printf '\001%s' "$$e" >$(FUZZ_DIR)/seeds-cbpf/expr$$i; \
+		printf '\003%s' "$$e" >$(FUZZ_DIR)/seeds-cbpf/expr$$i.tc; \
+	done
+
+FUZZ_PCAP_DIRS = $(FUZZ_DIR)/seeds-pcap $(wildcard $(CORPUS)/tcpdump)
+
+fuzz: $(FUZZ_BINS) fuzz-seeds
+	$(Q)cd $(FUZZ_DIR) && ./fuzz_pcap -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+		-print_final_stats=1 $(abspath $(FUZZ_PCAP_DIRS))
+	$(Q)cd $(FUZZ_DIR) && ./fuzz_cbpf -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+		-print_final_stats=1 seeds-cbpf
+
+fuzz-ci: $(FUZZ_BINS) fuzz-seeds
+	$(Q)cd $(FUZZ_DIR) && ./fuzz_pcap -seed=1 -runs=300000 -max_len=65536 \
+		-print_final_stats=1 $(abspath $(FUZZ_PCAP_DIRS))
+	$(Q)cd $(FUZZ_DIR) && ./fuzz_cbpf -seed=1 -runs=20000 -max_len=4096 \
+		-print_final_stats=1 seeds-cbpf
+	@echo "fuzz-ci: no crash in either target"
+
+.PHONY: fuzz fuzz-seeds fuzz-ci
