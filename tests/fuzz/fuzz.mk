@@ -26,15 +26,17 @@ $(FUZZ_DIR)/fuzz_cbpf: tests/fuzz/fuzz_cbpf.c src/filter/cbpf.c src/filter/cbpf.
 	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_cbpf.c src/filter/cbpf.c -lpcap -lbpf \
 		-lpthread
 
-# Seeds: small captures of the bench traffic mix (pcap and pcapng through tshark's
-# editcap when present) and every filter test expression, as fuzz_cbpf reads them.
+# Seeds: small captures of the bench traffic mix (pcap, and through tshark's editcap
+# when present pcapng and the same frames labelled with every other link type read) and every filter test expression, as fuzz_cbpf reads them.
 fuzz-seeds: $(BUILD)/bench/bench_pipeline
 	$(Q)rm -rf $(FUZZ_DIR)/seeds-pcap $(FUZZ_DIR)/seeds-cbpf
 	$(Q)mkdir -p $(FUZZ_DIR)/seeds-pcap $(FUZZ_DIR)/seeds-cbpf
 	$(Q)$(BUILD)/bench/bench_pipeline --write-pcap $(FUZZ_DIR)/seeds-pcap/mix.pcap 64 16
 	$(Q)if command -v editcap >/dev/null; then \
 		editcap -F pcapng $(FUZZ_DIR)/seeds-pcap/mix.pcap $(FUZZ_DIR)/seeds-pcap/mix.pcapng; \
-		editcap -T linux-sll $(FUZZ_DIR)/seeds-pcap/mix.pcap $(FUZZ_DIR)/seeds-pcap/sll.pcap; \
+		for t in linux-sll linux-sll2 rawip null loop; do \
+			editcap -T $$t $(FUZZ_DIR)/seeds-pcap/mix.pcap $(FUZZ_DIR)/seeds-pcap/$$t.pcap; \
+		done; \
 	fi
 	$(Q)i=0; grep -v '^#' tests/filter/expressions.txt | grep -v '^$$' | while IFS= read -r e; do \
 		i=$$((i + 1)); printf '\001%s' "$$e" >$(FUZZ_DIR)/seeds-cbpf/expr$$i; \
