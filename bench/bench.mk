@@ -7,7 +7,7 @@
 #   (lib.sh: shell code the scripts source - veth lab, measured trafgen send, medians)
 BENCH_BINS := $(BUILD)/bench/bench_pipeline
 
-$(BUILD)/bench/bench_pipeline: bench/bench_pipeline.c $(LIB) $(SKELS) include/pktlens.h
+$(BUILD)/bench/bench_pipeline: bench/bench_pipeline.c bench/median.h $(LIB) $(SKELS) include/pktlens.h
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) -o $@ $< $(LIB) $(LDLIBS)
@@ -17,7 +17,7 @@ bench: $(BUILD)/pktlens $(SKELS) $(BENCH_BINS)
 
 # bench_capture.sh: pktlens capture vs tcpdump on a live veth; it runs bench_filter for
 # the in-kernel cost of a filter expression (BPF_PROG_TEST_RUN).
-$(BUILD)/bench/bench_filter: bench/bench_filter.c $(LIB) $(SKELS) src/filter/cbpf.h
+$(BUILD)/bench/bench_filter: bench/bench_filter.c bench/median.h $(LIB) $(SKELS) src/filter/cbpf.h
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) -o $@ $< $(LIB) $(LDLIBS)

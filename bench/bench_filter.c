@@ -32,6 +32,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "filter/cbpf.h"
+#include "median.h"
 #if __has_include("bench_pass.skel.h")
 #include "bench_pass.skel.h"
 #define HAVE_BENCH_PASS 1
@@ -126,19 +127,6 @@ static int run(int fd, uint8_t *frame, unsigned int repeat, double *ns, unsigned
 	*ns = o.duration;
 	*verdict = o.retval;
 	return 0;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 int main(int argc, char **argv)

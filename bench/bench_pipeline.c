@@ -48,6 +48,7 @@
 #include "bench_ref.skel.h"
 #include "bench_pass.skel.h"
 #include "loader/dataplane.h" /* pl_tick_ns() */
+#include "median.h"
 
 #define TARGET_RATIO 1.5
 #define PAPER_NS 41.6 /* XDP paper (Høiland-Jørgensen et al., CoNEXT 2018): 24 Mpps/core */
@@ -257,19 +258,6 @@ static int run_round(int fd, const struct frames *fr, __u32 *wire_len, uint64_t 
 		*sum += ns;
 	}
 	return 0;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 static double now_s(void)

@@ -243,8 +243,7 @@ int cmd_capture(int argc, char **argv)
 	cap.to_unix = pl_time_mono_to_unix();
 	fprintf(stderr, "pktlens: capturing on %s in %s mode, snaplen %u%s%s\n", dp.ifname,
 		pl_mode_name(dp.mode), snaplen, expr ? ", filter: " : "", expr ? expr : "");
-	if (pl_dp_mode_note(&dp))
-		fprintf(stderr, "pktlens: note: %s\n", pl_dp_mode_note(&dp));
+	pl_dp_mode_note(&dp);
 
 	/* A record: 8-byte ring header, the event and the snap length, 8-byte aligned. */
 	ring_cap = (double)o.ringbuf_bytes /

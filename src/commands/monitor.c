@@ -187,8 +187,8 @@ int cmd_monitor(int argc, char **argv)
 	if (!pinned)
 		fprintf(stderr, "pktlens: monitoring %s in %s mode%s%s\n", dp.ifname,
 			pl_mode_name(dp.mode), expr ? ", filter: " : "", expr ? expr : "");
-	if (!pinned && pl_dp_mode_note(&dp))
-		fprintf(stderr, "pktlens: note: %s\n", pl_dp_mode_note(&dp));
+	if (!pinned)
+		pl_dp_mode_note(&dp);
 	/* Always on: turned on once. Sampled: on for the first cost_pct % of each interval. */
 	if (cost_pct == 100)
 		pl_dp_cost_on(&dp);

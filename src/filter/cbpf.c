@@ -517,6 +517,25 @@ static void emit_check_err(struct emitter *e)
  */
 static void emit_loadfn_body(struct emitter *e, unsigned int sz);
 
+/*
+ * dst = the sz bytes at packet offset @off (a 64-bit register; ctx in @ctx) read
+ * directly, when off <= MAX_DIRECT_OFF - sz and they lie before data_end. Otherwise it
+ * jumps away: *jbig (offset too large) and *jslow (beyond data_end) are the jumps for
+ * the caller to patch to its slower path. Uses r3-r5; the value is in network order.
+ */
+static void emit_direct_load(struct emitter *e, int ctx, int off, unsigned int sz, int dst,
+			     size_t *jbig, size_t *jslow)
+{
+	*jbig = jmp_local(e, BPF_JMP | BPF_JGT | BPF_K, off, 0, (__s32)(MAX_DIRECT_OFF - sz));
+	ldx(e, BPF_W, R3, ctx, (__s16)ctx_data_off(e->o));
+	ldx(e, BPF_W, R4, ctx, (__s16)ctx_data_end_off(e->o));
+	add64_reg(e, R3, off);
+	mov64_reg(e, R5, R3);
+	add64_imm(e, R5, (__s32)sz);
+	*jslow = jmp_local(e, BPF_JMP | BPF_JGT | BPF_X, R5, R4, 0);
+	ldx(e, bpf_size(sz), dst, R3, 0);
+}
+
 static void emit_loadfn(struct emitter *e, unsigned int sz)
 {
 	mov64_reg(e, R6, R1);
@@ -529,14 +548,7 @@ static void emit_loadfn_body(struct emitter *e, unsigned int sz)
 {
 	size_t jslow, jslow2, jerr, jerr2;
 
-	jslow = jmp_local(e, BPF_JMP | BPF_JGT | BPF_K, R7, 0, (__s32)(MAX_DIRECT_OFF - sz));
-	ldx(e, BPF_W, R3, R6, (__s16)ctx_data_off(e->o));
-	ldx(e, BPF_W, R4, R6, (__s16)ctx_data_end_off(e->o));
-	add64_reg(e, R3, R7);
-	mov64_reg(e, R5, R3);
-	add64_imm(e, R5, (__s32)sz);
-	jslow2 = jmp_local(e, BPF_JMP | BPF_JGT | BPF_X, R5, R4, 0);
-	ldx(e, bpf_size(sz), R0, R3, 0);
+	emit_direct_load(e, R6, R7, sz, R0, &jslow, &jslow2);
 	emit_to_host(e, sz, R0);
 	exit_insn(e);
 	patch_here(e, jslow);
@@ -730,14 +742,7 @@ static void emit_load_ind(struct emitter *e, unsigned int sz, __u32 k, int dst)
 		jv = jmp_local(e, BPF_JMP | BPF_JLT | BPF_K, R2, 0, VTAG_END);
 		add64_imm(e, R2, -VTAG_LEN);
 	}
-	jbig = jmp_local(e, BPF_JMP | BPF_JGT | BPF_K, R2, 0, (__s32)(MAX_DIRECT_OFF - sz));
-	ldx(e, BPF_W, R3, RCTX, (__s16)ctx_data_off(e->o));
-	ldx(e, BPF_W, R4, RCTX, (__s16)ctx_data_end_off(e->o));
-	add64_reg(e, R3, R2);
-	mov64_reg(e, R5, R3);
-	add64_imm(e, R5, (__s32)sz);
-	jslow = jmp_local(e, BPF_JMP | BPF_JGT | BPF_X, R5, R4, 0);
-	ldx(e, bpf_size(sz), dst, R3, 0);
+	emit_direct_load(e, RCTX, R2, sz, dst, &jbig, &jslow);
 	jdone = jmp_local(e, BPF_JMP | BPF_JA, 0, 0, 0);
 	patch_here(e, jbig);
 	patch_here(e, jslow);

@@ -294,18 +294,18 @@ static void driver_name(const char *ifname, char *out, size_t len)
 		close(fd);
 }
 
-const char *pl_dp_mode_note(const struct pl_dp *dp)
+void pl_dp_mode_note(const struct pl_dp *dp)
 {
 	char drv[32];
 
 	if (dp->mode != PL_MODE_NATIVE)
-		return NULL;
+		return;
 	driver_name(dp->ifname, drv, sizeof(drv));
 	/* veth_xdp_rcv_skb: an skb that reaches XDP is copied into a new page first. */
 	if (!strcmp(drv, "veth"))
-		return "on veth, native XDP makes the kernel copy every packet into a new page; "
-		       "--mode tc avoids that copy and costs less CPU here";
-	return NULL;
+		fprintf(stderr, "pktlens: note: on veth, native XDP makes the kernel copy every "
+				"packet into a new page; --mode tc avoids that copy and costs less "
+				"CPU here\n");
 }
 
 int pl_dp_attach(struct pl_dp *dp, const struct pl_dp_opts *o)

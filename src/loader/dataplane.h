@@ -61,8 +61,8 @@ __u32 pl_tick_ns(void);
 int pl_dp_load(struct pl_dp *dp, const struct pl_dp_opts *o);
 /* Attach dp->entry_fd to dp->ifindex per o->mode; tells the user the mode used. */
 int pl_dp_attach(struct pl_dp *dp, const struct pl_dp_opts *o);
-/* A note for the user on the mode in use (NULL if none): e.g. native XDP on veth. */
-const char *pl_dp_mode_note(const struct pl_dp *dp);
+/* A note on stderr when the mode in use has a catch (native XDP on veth), else nothing. */
+void pl_dp_mode_note(const struct pl_dp *dp);
 /* Remove the program from the interface (no-op if not attached); maps stay readable. */
 void pl_dp_detach(struct pl_dp *dp);
 /* Adopt maps (and the program, if present) pinned by bpftool or --pin in @dir. */

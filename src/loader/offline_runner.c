@@ -4,7 +4,6 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdlib.h>
-#include <stdio.h>
 #include <string.h>
 #include "pktlens.h"
 #include "loader/dataplane.h"
@@ -99,12 +98,6 @@ static void set_err(struct pl_runner *r, int err)
 	pthread_mutex_unlock(&r->err_m);
 }
 
-static void run_err(struct pl_runner *r, int err, const char *what)
-{
-	pl_warn("running %s through the program failed: %s", what, strerror(-err));
-	set_err(r, err);
-}
-
 /*
  * Run @n frames from @b, starting at frame @i, in one test run: pack them last-first
  * into @pack (see struct pl_offline_input).
@@ -153,20 +146,17 @@ static int run_batch(struct pl_runner *r, int cpu, struct batch *b)
 			n = 1;
 			err = pl_dp_run_frame(r->dp, cpu, b->data + f->off, f->caplen, f->wire_len,
 					      f->ts_ns);
-			if (err) {
-				char what[48];
-
-				snprintf(what, sizeof(what), "a %u-byte frame", f->caplen);
-				run_err(r, err, what);
-			}
-			continue;
+		} else {
+			err = run_packed(r, cpu, b, i, n, size, pack);
 		}
-		err = run_packed(r, cpu, b, i, n, size, pack);
 		if (err) {
-			char what[48];
-
-			snprintf(what, sizeof(what), "a batch of %u frames", n);
-			run_err(r, err, what);
+			if (n == 1)
+				pl_warn("running a %u-byte frame through the program failed: %s",
+					b->f[i].caplen, strerror(-err));
+			else
+				pl_warn("running a batch of %u frames through the program failed: %s",
+					n, strerror(-err));
+			set_err(r, err);
 		}
 	}
 	b->n = b->used = 0;

@@ -1922,6 +1922,34 @@ static int dump_flows(struct flow_entry *out, int max)
 	return n;
 }
 
+/*
+ * Two runs of the same packets counted the same: every pl_stats word, and the same
+ * flow entries (key and value). @an, @bn name the runs in messages.
+ */
+static void expect_same(const struct pl_stats *a, const struct flow_entry *fa, int na,
+			const char *an, const struct pl_stats *b, const struct flow_entry *fb,
+			int nb, const char *bn)
+{
+	for (size_t w = 0; w < sizeof(*a) / sizeof(__u64); w++) {
+		__u64 x = ((const __u64 *)a)[w], y = ((const __u64 *)b)[w];
+
+		CHECK(x == y, "pl_stats word %zu: %s %llu, %s %llu", w, an, (unsigned long long)x,
+		      bn, (unsigned long long)y);
+	}
+	CHECK_EQ(nb, na);
+	for (int i = 0; i < na; i++) {
+		bool found = false;
+
+		for (int j = 0; j < nb; j++)
+			if (!memcmp(&fa[i].k, &fb[j].k, sizeof(fa[i].k))) {
+				found = true;
+				CHECK(!memcmp(&fa[i].v, &fb[j].v, sizeof(fa[i].v)),
+				      "flow %d differs between %s and %s", i, an, bn);
+			}
+		CHECK(found, "flow %d of %s not in %s's table", i, an, bn);
+	}
+}
+
 /* Send @n packets through XDP and through TC with the same timestamps; compare. */
 static void tc_vs_xdp(const char *name, struct pb *pkts, int n)
 {
@@ -1944,26 +1972,7 @@ static void tc_vs_xdp(const char *name, struct pb *pkts, int n)
 	nt = dump_flows(ft, 16);
 
 	CHECK_EQ(stc.packets, (__u64)n);
-	if (memcmp(&sx, &stc, sizeof(sx))) {
-		for (size_t w = 0; w < sizeof(sx) / sizeof(__u64); w++) {
-			__u64 a = ((__u64 *)&sx)[w], c = ((__u64 *)&stc)[w];
-
-			CHECK(a == c, "pl_stats word %zu: xdp %llu, tc %llu", w,
-			      (unsigned long long)a, (unsigned long long)c);
-		}
-	}
-	CHECK_EQ(nt, nx);
-	for (int i = 0; i < nx; i++) {
-		bool found = false;
-
-		for (int j = 0; j < nt; j++)
-			if (!memcmp(&fx[i].k, &ft[j].k, sizeof(fx[i].k))) {
-				found = true;
-				CHECK(!memcmp(&fx[i].v, &ft[j].v, sizeof(fx[i].v)),
-				      "flow %d differs between xdp and tc", i);
-			}
-		CHECK(found, "flow %d of xdp not in tc's table", i);
-	}
+	expect_same(&sx, fx, nx, "xdp", &stc, ft, nt, "tc");
 	g_ts = t0 + (__u64)n; /* both runs used t0 + 1 .. t0 + n */
 	TEST_END();
 }
@@ -2064,24 +2073,7 @@ static void batch_vs_single(const char *name, struct pb *pkts, const __u32 *wire
 	nb = dump_flows(fb, 32);
 
 	CHECK_EQ(sb.packets, (__u64)n);
-	for (size_t w = 0; w < sizeof(s1) / sizeof(__u64); w++) {
-		__u64 a = ((__u64 *)&s1)[w], b = ((__u64 *)&sb)[w];
-
-		CHECK(a == b, "pl_stats word %zu: one by one %llu, batched %llu", w,
-		      (unsigned long long)a, (unsigned long long)b);
-	}
-	CHECK_EQ(nb, n1);
-	for (int i = 0; i < n1; i++) {
-		bool found = false;
-
-		for (int j = 0; j < nb; j++)
-			if (!memcmp(&f1[i].k, &fb[j].k, sizeof(f1[i].k))) {
-				found = true;
-				CHECK(!memcmp(&f1[i].v, &fb[j].v, sizeof(f1[i].v)),
-				      "flow %d differs between single and batched runs", i);
-			}
-		CHECK(found, "flow %d of the single runs not in the batched table", i);
-	}
+	expect_same(&s1, f1, n1, "one by one", &sb, fb, nb, "batched");
 	g_ts = t0 + (__u64)n;
 	TEST_END();
 }

@@ -226,30 +226,28 @@ own_child() {
 	[ "$(awk '/^PPid:/ { print $2 }' "/proc/$1/status" 2>/dev/null)" = "$$" ]
 }
 
-lab_down() {
+# lab_signal SIG: the test's own background processes, and anything else still running
+# inside the lab (this test started it too).
+lab_signal() {
 	local p ns
+	for p in "${LAB_PIDS[@]}"; do
+		own_child "$p" && kill "-$1" "$p" 2>/dev/null
+	done
+	for ns in "$NS_TX" "$NS_RX"; do
+		for p in $(ip netns pids "$ns" 2>/dev/null); do
+			kill "-$1" "$p" 2>/dev/null
+		done
+	done
+}
+
+lab_down() {
 	[ "$LAB_UP" = 1 ] || { rm -rf "$LAB_TMP"; return 0; }
 	LAB_UP=0
 	# Pins live in the holder's bpffs (gone with it); remove them explicitly anyway.
 	[ -n "${RX_HOLD:-}" ] && in_rx rm -rf "/sys/fs/bpf/pktlens/$IF_RX" 2>/dev/null
-	for p in "${LAB_PIDS[@]}"; do
-		own_child "$p" && kill -TERM "$p" 2>/dev/null
-	done
-	# Anything else still running inside the lab was started by this test.
-	for ns in "$NS_TX" "$NS_RX"; do
-		for p in $(ip netns pids "$ns" 2>/dev/null); do
-			kill -TERM "$p" 2>/dev/null
-		done
-	done
+	lab_signal TERM
 	sleep 0.2
-	for p in "${LAB_PIDS[@]}"; do
-		own_child "$p" && kill -KILL "$p" 2>/dev/null
-	done
-	for ns in "$NS_TX" "$NS_RX"; do
-		for p in $(ip netns pids "$ns" 2>/dev/null); do
-			kill -KILL "$p" 2>/dev/null
-		done
-	done
+	lab_signal KILL
 	wait 2>/dev/null
 	ip netns del "$NS_TX" 2>/dev/null
 	ip netns del "$NS_RX" 2>/dev/null
