@@ -152,7 +152,8 @@ int cmd_capture(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct pl_dp_opts o = { .mode = PL_MODE_AUTO, .flows = false,
+	/* The closing lines need packets matched and copied: parsing would be wasted. */
+	struct pl_dp_opts o = { .mode = PL_MODE_AUTO, .flows = false, .count_only = true,
 				.filter_linktype = PL_LINKTYPE_ETHERNET };
 	unsigned int snaplen = 0, count = 0, bufk = 4096;
 	struct capture cap = { .text = stdout };

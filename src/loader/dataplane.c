@@ -168,6 +168,7 @@ int pl_dp_load(struct pl_dp *dp, const struct pl_dp_opts *o)
 	dp->skel = skel;
 	skel->rodata->pl_cfg_offline = o->mode == PL_MODE_OFFLINE;
 	skel->rodata->pl_cfg_flows = o->flows;
+	skel->rodata->pl_cfg_count_only = o->count_only;
 	skel->rodata->pl_cfg_snaplen = o->snaplen;
 	if (o->mode != PL_MODE_OFFLINE)
 		skel->rodata->pl_cfg_tick_ns = pl_tick_ns();

@@ -29,6 +29,7 @@ struct pl_dp_opts {
 	__u32 snaplen;        /* > 0: copy packets to the ring buffer (capture) */
 	__u32 ringbuf_bytes;  /* power of two >= 4096; 0: default */
 	bool flows;           /* maintain the flow table */
+	bool count_only;      /* count packets and bytes only: no parsing, no flows */
 	bool force;           /* replace an XDP program someone else attached */
 	bool pin;             /* pin maps under /sys/fs/bpf/pktlens/<ifname>/ */
 	const char *filter;   /* tcpdump expression, NULL: every packet */

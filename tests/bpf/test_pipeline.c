@@ -29,6 +29,12 @@
 /* ---- environment ---------------------------------------------------------------- */
 
 static struct pktlens *g_skel; /* the skeleton the cases run on */
+/*
+ * The same pipeline without its fast path (pl_cfg_fast_path = 0): every packet a case
+ * sends through g_skel also goes through g_layered, and every read_stats() checks that
+ * both counted the same and hold the same flows.
+ */
+static struct pktlens *g_layered;
 static int g_ncpu;
 static int g_cpu;              /* the CPU this test runs on: its pl_offline slot */
 static __u64 g_ts;             /* pl_offline.ts_ns of the last packet sent */
@@ -64,7 +70,8 @@ static const char *mal_name(int r)
 	return r >= 0 && r < PL_MAL_MAX && mal_names[r] ? mal_names[r] : "(unnamed)";
 }
 
-static struct pktlens *skel_load_snap(__u32 max_flows, __u32 snaplen)
+static struct pktlens *skel_load_opts(__u32 max_flows, __u32 snaplen, bool fast_path,
+				      bool count_only)
 {
 	struct pktlens *s = pktlens__open();
 	int err;
@@ -77,6 +84,8 @@ static struct pktlens *skel_load_snap(__u32 max_flows, __u32 snaplen)
 	s->rodata->pl_cfg_offline = 1;
 	bpf_program__set_flags(s->progs.xdp_pktlens, BPF_F_XDP_HAS_FRAGS);
 	s->rodata->pl_cfg_snaplen = snaplen;
+	s->rodata->pl_cfg_fast_path = fast_path;
+	s->rodata->pl_cfg_count_only = count_only;
 	if (max_flows)
 		bpf_map__set_max_entries(s->maps.pl_flows, max_flows);
 	err = pktlens__load(s);
@@ -86,6 +95,11 @@ static struct pktlens *skel_load_snap(__u32 max_flows, __u32 snaplen)
 		return NULL;
 	}
 	return s;
+}
+
+static struct pktlens *skel_load_snap(__u32 max_flows, __u32 snaplen)
+{
+	return skel_load_opts(max_flows, snaplen, true, false);
 }
 
 static struct pktlens *skel_load(__u32 max_flows)
@@ -110,6 +124,8 @@ static void reset_maps(struct pktlens *s)
 			break;
 		}
 	}
+	if (s == g_skel && g_layered)
+		reset_maps(g_layered);
 }
 
 static void begin(const char *name)
@@ -137,11 +153,6 @@ static void read_stats_of(struct pktlens *s, struct pl_stats *out)
 	free(per);
 }
 
-static void read_stats(struct pl_stats *out)
-{
-	read_stats_of(g_skel, out);
-}
-
 static int count_flows_of(struct pktlens *s)
 {
 	int fd = bpf_map__fd(s->maps.pl_flows), n = 0;
@@ -159,6 +170,87 @@ static int count_flows_of(struct pktlens *s)
 static int count_flows(void)
 {
 	return count_flows_of(g_skel);
+}
+
+struct flow_entry {
+	struct pl_flow_key k;
+	struct pl_flow_value v;
+};
+
+static int dump_flows_of(struct pktlens *s, struct flow_entry *out, int max)
+{
+	int fd = bpf_map__fd(s->maps.pl_flows), n = 0;
+	struct pl_flow_key k, next;
+	void *prev = NULL;
+
+	while (n < max && bpf_map_get_next_key(fd, prev, &next) == 0) {
+		k = next;
+		prev = &k;
+		out[n].k = k;
+		if (bpf_map_lookup_elem(fd, &k, &out[n].v) == 0)
+			n++;
+	}
+	return n;
+}
+
+/*
+ * Two runs of the same packets counted the same: every pl_stats word, and the same
+ * flow entries (key and value). @an, @bn name the runs in messages.
+ */
+static void expect_same(const struct pl_stats *a, const struct flow_entry *fa, int na,
+			const char *an, const struct pl_stats *b, const struct flow_entry *fb,
+			int nb, const char *bn)
+{
+	for (size_t w = 0; w < sizeof(*a) / sizeof(__u64); w++) {
+		__u64 x = ((const __u64 *)a)[w], y = ((const __u64 *)b)[w];
+
+		CHECK(x == y, "pl_stats word %zu: %s %llu, %s %llu", w, an, (unsigned long long)x,
+		      bn, (unsigned long long)y);
+	}
+	CHECK_EQ(nb, na);
+	for (int i = 0; i < na; i++) {
+		bool found = false;
+
+		for (int j = 0; j < nb; j++)
+			if (!memcmp(&fa[i].k, &fb[j].k, sizeof(fa[i].k))) {
+				found = true;
+				CHECK(!memcmp(&fa[i].v, &fb[j].v, sizeof(fa[i].v)),
+				      "flow %d differs between %s and %s", i, an, bn);
+			}
+		CHECK(found, "flow %d of %s not in %s's table", i, an, bn);
+	}
+}
+
+static int dump_flows(struct flow_entry *out, int max)
+{
+	return dump_flows_of(g_skel, out, max);
+}
+
+/* g_skel's counters @st and flows equal g_layered's: the fast path changed nothing. */
+static void expect_layered_same(const struct pl_stats *st)
+{
+	int max = count_flows_of(g_skel) + count_flows_of(g_layered) + 1, nf, nl;
+	struct flow_entry *ff = calloc((size_t)max, sizeof(*ff));
+	struct flow_entry *fl = calloc((size_t)max, sizeof(*fl));
+	struct pl_stats sl;
+
+	if (!ff || !fl) {
+		CHECK(0, "out of memory");
+	} else {
+		read_stats_of(g_layered, &sl);
+		nf = dump_flows_of(g_skel, ff, max);
+		nl = dump_flows_of(g_layered, fl, max);
+		expect_same(st, ff, nf, "fast path", &sl, fl, nl, "layered parsers");
+	}
+	free(ff);
+	free(fl);
+}
+
+static void read_stats(struct pl_stats *out)
+{
+	read_stats_of(g_skel, out);
+	if (g_layered)
+		expect_layered_same(out);
 }
 
 /* ---- running packets -------------------------------------------------------------- */
@@ -183,6 +275,20 @@ static int run_raw(struct pktlens *s, struct bpf_program *prog, const void *pkt,
 	s->bss->pl_offline[g_cpu].f[0].wire_len = wire_len;
 	err = bpf_prog_test_run_opts(bpf_program__fd(prog), &o); /* 0 or -errno */
 	*retval = o.retval;
+	if (s == g_skel && g_layered) {
+		struct pktlens *l = g_layered;
+		struct bpf_program *twin = prog == s->progs.tc_pktlens ? l->progs.tc_pktlens :
+									  l->progs.xdp_pktlens;
+		LIBBPF_OPTS(bpf_test_run_opts, lo, .data_in = pkt, .data_size_in = (__u32)len,
+			    .repeat = 1, .ctx_in = o.ctx_in, .ctx_size_in = o.ctx_size_in);
+		int lerr;
+
+		l->bss->pl_offline[g_cpu] = s->bss->pl_offline[g_cpu];
+		lerr = bpf_prog_test_run_opts(bpf_program__fd(twin), &lo);
+		CHECK(lerr == err && lo.retval == o.retval,
+		      "without the fast path: test_run %d verdict %u, with it %d %u", lerr,
+		      lo.retval, err, o.retval);
+	}
 	return err;
 }
 
@@ -1893,6 +1999,36 @@ static void test_capture(void)
 		CHECK_EQ(st.capture_copied, 2);
 		CHECK_EQ(st.capture_lost, 0);
 		CHECK_EQ(st.bytes, 3000);
+		CHECK_EQ(st.l4_packets[PL_L4_UDP], 2);
+	}
+	ring_buffer__free(rb);
+	pktlens__destroy(s);
+	TEST_END();
+
+	TEST_BEGIN("capture counting only (as pktlens capture loads it): copies, counts "
+		   "packets and bytes, parses nothing");
+	s = skel_load_opts(0, 64, true, true);
+	rb = s ? ring_buffer__new(bpf_map__fd(s->maps.pl_events), cap_cb, &seen, NULL) : NULL;
+	if (!s || !rb) {
+		CHECK(0, "loading a skeleton with capture failed");
+	} else {
+		struct pl_stats want = {};
+
+		v4_tcp(&b, A4, 1000, B4, 80, PB_TCP_SYN, 100);
+		memset(&seen, 0, sizeof(seen));
+		err = run_raw(s, s->progs.xdp_pktlens, b.buf, b.len, (__u32)b.len, NULL, &rv);
+		CHECK(err == 0 && rv == XDP_PASS, "err %d retval %u", err, rv);
+		ring_buffer__poll(rb, 0);
+		CHECK_EQ(seen.events, 1);
+		CHECK_EQ(seen.ev.cap_len, 64);
+		CHECK(!memcmp(seen.data, b.buf, 64), "captured bytes differ from the frame");
+		read_stats_of(s, &st);
+		want.packets = 1;
+		want.bytes = b.len;
+		want.capture_copied = 1;
+		CHECK(!memcmp(&st, &want, sizeof(st)),
+		      "counters other than packets, bytes and capture_copied are set");
+		CHECK_EQ(count_flows_of(s), 0);
 	}
 	ring_buffer__free(rb);
 	pktlens__destroy(s);
@@ -1900,55 +2036,6 @@ static void test_capture(void)
 }
 
 /* ---- TC ------------------------------------------------------------------------------ */
-
-struct flow_entry {
-	struct pl_flow_key k;
-	struct pl_flow_value v;
-};
-
-static int dump_flows(struct flow_entry *out, int max)
-{
-	int fd = bpf_map__fd(g_skel->maps.pl_flows), n = 0;
-	struct pl_flow_key k, next;
-	void *prev = NULL;
-
-	while (n < max && bpf_map_get_next_key(fd, prev, &next) == 0) {
-		k = next;
-		prev = &k;
-		out[n].k = k;
-		if (bpf_map_lookup_elem(fd, &k, &out[n].v) == 0)
-			n++;
-	}
-	return n;
-}
-
-/*
- * Two runs of the same packets counted the same: every pl_stats word, and the same
- * flow entries (key and value). @an, @bn name the runs in messages.
- */
-static void expect_same(const struct pl_stats *a, const struct flow_entry *fa, int na,
-			const char *an, const struct pl_stats *b, const struct flow_entry *fb,
-			int nb, const char *bn)
-{
-	for (size_t w = 0; w < sizeof(*a) / sizeof(__u64); w++) {
-		__u64 x = ((const __u64 *)a)[w], y = ((const __u64 *)b)[w];
-
-		CHECK(x == y, "pl_stats word %zu: %s %llu, %s %llu", w, an, (unsigned long long)x,
-		      bn, (unsigned long long)y);
-	}
-	CHECK_EQ(nb, na);
-	for (int i = 0; i < na; i++) {
-		bool found = false;
-
-		for (int j = 0; j < nb; j++)
-			if (!memcmp(&fa[i].k, &fb[j].k, sizeof(fa[i].k))) {
-				found = true;
-				CHECK(!memcmp(&fa[i].v, &fb[j].v, sizeof(fa[i].v)),
-				      "flow %d differs between %s and %s", i, an, bn);
-			}
-		CHECK(found, "flow %d of %s not in %s's table", i, an, bn);
-	}
-}
 
 /* Send @n packets through XDP and through TC with the same timestamps; compare. */
 static void tc_vs_xdp(const char *name, struct pb *pkts, int n)
@@ -2047,8 +2134,15 @@ static __u32 run_packed(const struct pb *pkts, const __u32 *wire, const __u32 *c
 	{
 		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = buf, .data_size_in = size, .repeat = 1);
 
+		LIBBPF_OPTS(bpf_test_run_opts, lo, .data_in = buf, .data_size_in = size, .repeat = 1);
+
 		err = bpf_prog_test_run_opts(bpf_program__fd(g_skel->progs.xdp_pktlens), &o);
 		CHECK(err == 0, "test_run of a batch failed: %s", strerror(-err));
+		g_layered->bss->pl_offline[g_cpu] = *in;
+		err = bpf_prog_test_run_opts(bpf_program__fd(g_layered->progs.xdp_pktlens), &lo);
+		CHECK(err == 0 && lo.retval == o.retval,
+		      "without the fast path the batch gave %d, verdict %u (with it %u)", err,
+		      lo.retval, o.retval);
 		return o.retval;
 	}
 }
@@ -2225,7 +2319,8 @@ int main(void)
 
 	g_ncpu = libbpf_num_possible_cpus();
 	g_skel = g_ncpu > 0 ? skel_load(0) : NULL;
-	if (!g_skel) {
+	g_layered = g_skel ? skel_load_opts(0, 0, false, false) : NULL;
+	if (!g_skel || !g_layered) {
 		if (geteuid() != 0)
 			TEST_SKIP("bpf pipeline tests", "need root to load BPF programs");
 		else {
@@ -2254,6 +2349,7 @@ int main(void)
 		      mal_name(r));
 	TEST_END();
 
+	pktlens__destroy(g_layered);
 	pktlens__destroy(g_skel);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	printf("  (runtime %.3f s)\n",
