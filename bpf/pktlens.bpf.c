@@ -474,7 +474,8 @@ int tc_pktlens(struct __sk_buff *skb)
 	struct pl_stats *s;
 	void *data, *data_end;
 
-	if (skb->data_end - skb->data < want)
+	/* Counting only parses nothing, and bpf_skb_load_bytes reads any skb. */
+	if (!pl_cfg_count_only && skb->data_end - skb->data < want)
 		bpf_skb_pull_data(skb, want);
 	data = (void *)(long)skb->data;
 	data_end = (void *)(long)skb->data_end;

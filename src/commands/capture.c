@@ -15,11 +15,11 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
-#include <bpf/libbpf.h>
 #include "analysis/stats.h"
 #include "commands/commands.h"
 #include "loader/dataplane.h"
 #include "sinks/pcap_writer.h"
+#include "sources/ring_reader.h"
 #include "sinks/pkt_line.h"
 #include "sinks/timefmt.h"
 #include "util/args.h"
@@ -58,7 +58,7 @@ struct capture {
 	uint8_t frame[PL_SNAPLEN_MAX + 4]; /* a TC frame with its tag put back */
 };
 
-static int on_packet(void *ctx, void *data, size_t size)
+static int on_packet(void *ctx, const void *data, size_t size)
 {
 	struct capture *c = ctx;
 	const struct pl_pkt_event *ev = data;
@@ -157,7 +157,7 @@ int cmd_capture(int argc, char **argv)
 				.filter_linktype = PL_LINKTYPE_ETHERNET };
 	unsigned int snaplen = 0, count = 0, bufk = 4096;
 	struct capture cap = { .text = stdout };
-	struct ring_buffer *rb = NULL;
+	struct pl_ring *ring = NULL;
 	struct pl_stats st = {};
 	struct pl_dp dp = {};
 	const char *out = NULL;
@@ -165,6 +165,7 @@ int cmd_capture(int argc, char **argv)
 	double duration = 0, t0, t, t_check, t_batch, ring_cap;
 	struct timespec batch_wait = {};
 	int c, rc = PL_EXIT_FAIL, err;
+	long n;
 	char *expr;
 
 	while ((c = getopt_long(argc, argv, "+i:w:s:c:d:m:B:h", opts, NULL)) != -1) {
@@ -234,11 +235,8 @@ int cmd_capture(int argc, char **argv)
 	}
 	if (out && pl_pcap_writer_open(&cap.w, out, pcapng, snaplen, o.ifname))
 		goto out;
-	rb = ring_buffer__new(dp.events_fd, on_packet, &cap, NULL);
-	if (!rb) {
-		pl_warn("cannot open the ring buffer: %s", strerror(errno));
+	if (pl_ring_open(&ring, dp.events_fd))
 		goto out;
-	}
 	if (pl_dp_attach(&dp, &o))
 		goto out;
 	cap.to_unix = pl_time_mono_to_unix();
@@ -252,14 +250,17 @@ int cmd_capture(int argc, char **argv)
 	t0 = t_check = t_batch = now_s();
 	rc = PL_EXIT_OK;
 	while (!pl_stop && !cap.err && !(count && cap.count >= count)) {
-		err = ring_buffer__poll(rb, 100);
-		if (err < 0 && err != -EINTR) {
-			pl_warn("reading the ring buffer failed: %s", strerror(-err));
+		err = pl_ring_wait(ring, 100);
+		if (err < 0) {
+			pl_warn("waiting for the ring buffer failed: %s", strerror(-err));
 			rc = PL_EXIT_FAIL;
 			break;
 		}
+		n = err ? pl_ring_drain(ring, on_packet, &cap) : 0;
+		if (!err && cap.w) /* idle for a poll interval: let readers see what we have */
+			cap.err = pl_pcap_writer_flush(cap.w);
 		t = now_s();
-		batch_wait.tv_nsec = batch_wait_ns(ring_cap, err, t - t_batch);
+		batch_wait.tv_nsec = batch_wait_ns(ring_cap, (int)(n > 0 ? n : 0), t - t_batch);
 		t_batch = t;
 		if (batch_wait.tv_nsec)
 			nanosleep(&batch_wait, NULL);
@@ -278,8 +279,8 @@ int cmd_capture(int argc, char **argv)
 	}
 	/* Stop the copies, then drain what is already in the ring. */
 	pl_dp_detach(&dp);
-	if (!(count && cap.count >= count))
-		ring_buffer__consume(rb);
+	while (!cap.err && !(count && cap.count >= count) && pl_ring_drain(ring, on_packet, &cap) > 0)
+		;
 	pl_stats_read(dp.stats_fd, &st);
 	if (cap.err)
 		rc = PL_EXIT_FAIL;
@@ -288,7 +289,7 @@ int cmd_capture(int argc, char **argv)
 	fprintf(stderr, "%llu packets matched in kernel\n", (unsigned long long)st.packets);
 	fprintf(stderr, "%llu lost in ring buffer\n", (unsigned long long)st.capture_lost);
 out:
-	ring_buffer__free(rb);
+	pl_ring_close(ring);
 	pl_dp_close(&dp);
 	if (pl_pcap_writer_close(cap.w))
 		rc = PL_EXIT_FAIL;

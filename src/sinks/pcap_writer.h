@@ -17,6 +17,8 @@ int pl_pcap_writer_open(struct pl_pcap_writer **w, const char *path, bool pcapng
 			uint32_t snaplen, const char *ifname);
 int pl_pcap_writer_write(struct pl_pcap_writer *w, const void *data, uint32_t caplen,
 			 uint32_t wire_len, uint64_t ts_unix_ns);
+/* Write out what is buffered; a negative errno if it could not be written. */
+int pl_pcap_writer_flush(struct pl_pcap_writer *w);
 /* Flush and close; returns a negative errno if anything could not be written. */
 int pl_pcap_writer_close(struct pl_pcap_writer *w);
 

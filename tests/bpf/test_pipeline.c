@@ -6,6 +6,7 @@
  * per-CPU counters and the flow table. Needs root (or CAP_BPF + CAP_NET_ADMIN).
  */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <errno.h>
 #include <sched.h>
 #include <stdbool.h>
@@ -24,6 +25,7 @@
 
 #include "check.h"
 #include "loader/dataplane.h" /* pl_tick_ns() */
+#include "sources/ring_reader.h"
 #include "pktbuild.h"
 
 /* ---- environment ---------------------------------------------------------------- */
@@ -70,8 +72,14 @@ static const char *mal_name(int r)
 	return r >= 0 && r < PL_MAL_MAX && mal_names[r] ? mal_names[r] : "(unnamed)";
 }
 
-static struct pktlens *skel_load_opts(__u32 max_flows, __u32 snaplen, bool fast_path,
-				      bool count_only)
+/* How a case loads the pipeline; zeroes are the defaults. */
+struct load_opts {
+	__u32 max_flows, snaplen, ring_bytes;
+	bool layered;    /* fast path off */
+	bool count_only; /* as pktlens capture loads it */
+};
+
+static struct pktlens *skel_load_opts(const struct load_opts *lo)
 {
 	struct pktlens *s = pktlens__open();
 	int err;
@@ -83,11 +91,13 @@ static struct pktlens *skel_load_opts(__u32 max_flows, __u32 snaplen, bool fast_
 	/* as the loader does for offline analysis */
 	s->rodata->pl_cfg_offline = 1;
 	bpf_program__set_flags(s->progs.xdp_pktlens, BPF_F_XDP_HAS_FRAGS);
-	s->rodata->pl_cfg_snaplen = snaplen;
-	s->rodata->pl_cfg_fast_path = fast_path;
-	s->rodata->pl_cfg_count_only = count_only;
-	if (max_flows)
-		bpf_map__set_max_entries(s->maps.pl_flows, max_flows);
+	s->rodata->pl_cfg_snaplen = lo->snaplen;
+	s->rodata->pl_cfg_fast_path = !lo->layered;
+	s->rodata->pl_cfg_count_only = lo->count_only;
+	if (lo->max_flows)
+		bpf_map__set_max_entries(s->maps.pl_flows, lo->max_flows);
+	if (lo->ring_bytes)
+		bpf_map__set_max_entries(s->maps.pl_events, lo->ring_bytes);
 	err = pktlens__load(s);
 	if (err) {
 		fprintf(stderr, "pktlens__load: %s\n", strerror(-err));
@@ -99,7 +109,7 @@ static struct pktlens *skel_load_opts(__u32 max_flows, __u32 snaplen, bool fast_
 
 static struct pktlens *skel_load_snap(__u32 max_flows, __u32 snaplen)
 {
-	return skel_load_opts(max_flows, snaplen, true, false);
+	return skel_load_opts(&(struct load_opts){ .max_flows = max_flows, .snaplen = snaplen });
 }
 
 static struct pktlens *skel_load(__u32 max_flows)
@@ -1949,7 +1959,7 @@ struct cap_seen {
 	uint8_t data[256];
 };
 
-static int cap_cb(void *ctx, void *data, size_t size)
+static int cap_cb(void *ctx, const void *data, size_t size)
 {
 	struct cap_seen *c = ctx;
 	const struct pl_pkt_event *ev = data;
@@ -1966,7 +1976,7 @@ static int cap_cb(void *ctx, void *data, size_t size)
 static void test_capture(void)
 {
 	struct pktlens *s;
-	struct ring_buffer *rb;
+	struct pl_ring *rb;
 	struct cap_seen seen;
 	struct pl_stats st;
 	struct pb b;
@@ -1976,8 +1986,8 @@ static void test_capture(void)
 	TEST_BEGIN("capture (snaplen 128): whole frame cut to 128, truncated capture copies "
 		   "what it holds");
 	s = skel_load_snap(0, 128);
-	rb = s ? ring_buffer__new(bpf_map__fd(s->maps.pl_events), cap_cb, &seen, NULL) : NULL;
-	if (!s || !rb) {
+	rb = NULL;
+	if (!s || pl_ring_open(&rb, bpf_map__fd(s->maps.pl_events))) {
 		CHECK(0, "loading a skeleton with capture failed");
 	} else {
 		v4_udp(&b, 1458); /* 1500 bytes */
@@ -1987,7 +1997,7 @@ static void test_capture(void)
 			memset(&seen, 0, sizeof(seen));
 			err = run_raw(s, s->progs.xdp_pktlens, b.buf, len, 1500, NULL, &rv);
 			CHECK(err == 0 && rv == XDP_PASS, "err %d retval %u", err, rv);
-			ring_buffer__poll(rb, 0);
+			pl_ring_drain(rb, cap_cb, &seen);
 			CHECK_EQ(seen.events, 1);
 			CHECK_EQ(seen.ev.type, PL_EV_PACKET);
 			CHECK_EQ(seen.ev.cap_len, cut ? 96 : 128);
@@ -2001,15 +2011,15 @@ static void test_capture(void)
 		CHECK_EQ(st.bytes, 3000);
 		CHECK_EQ(st.l4_packets[PL_L4_UDP], 2);
 	}
-	ring_buffer__free(rb);
+	pl_ring_close(rb);
 	pktlens__destroy(s);
 	TEST_END();
 
 	TEST_BEGIN("capture counting only (as pktlens capture loads it): copies, counts "
 		   "packets and bytes, parses nothing");
-	s = skel_load_opts(0, 64, true, true);
-	rb = s ? ring_buffer__new(bpf_map__fd(s->maps.pl_events), cap_cb, &seen, NULL) : NULL;
-	if (!s || !rb) {
+	s = skel_load_opts(&(struct load_opts){ .snaplen = 64, .count_only = true });
+	rb = NULL;
+	if (!s || pl_ring_open(&rb, bpf_map__fd(s->maps.pl_events))) {
 		CHECK(0, "loading a skeleton with capture failed");
 	} else {
 		struct pl_stats want = {};
@@ -2018,7 +2028,7 @@ static void test_capture(void)
 		memset(&seen, 0, sizeof(seen));
 		err = run_raw(s, s->progs.xdp_pktlens, b.buf, b.len, (__u32)b.len, NULL, &rv);
 		CHECK(err == 0 && rv == XDP_PASS, "err %d retval %u", err, rv);
-		ring_buffer__poll(rb, 0);
+		pl_ring_drain(rb, cap_cb, &seen);
 		CHECK_EQ(seen.events, 1);
 		CHECK_EQ(seen.ev.cap_len, 64);
 		CHECK(!memcmp(seen.data, b.buf, 64), "captured bytes differ from the frame");
@@ -2030,7 +2040,98 @@ static void test_capture(void)
 		      "counters other than packets, bytes and capture_copied are set");
 		CHECK_EQ(count_flows_of(s), 0);
 	}
-	ring_buffer__free(rb);
+	pl_ring_close(rb);
+	pktlens__destroy(s);
+	TEST_END();
+}
+
+/* Records in order: frame i has source port 1000 + i. */
+struct ring_order {
+	int seen, bad;
+	__u16 next_port;
+};
+
+static int order_cb(void *ctx, const void *data, size_t size)
+{
+	struct ring_order *o = ctx;
+	const struct pl_pkt_event *ev = data;
+	__u16 port;
+
+	o->seen++;
+	if (size < sizeof(*ev) + 14 + 20 + 2 || ev->cap_len < 14 + 20 + 2) {
+		o->bad++;
+		return 0;
+	}
+	memcpy(&port, (const __u8 *)(ev + 1) + 14 + 20, 2);
+	if (ntohs(port) != o->next_port)
+		o->bad++;
+	o->next_port = ntohs(port) + 1;
+	return 0;
+}
+
+/* One UDP frame from source port @port through @s. */
+static void send_port(struct pktlens *s, __u16 port)
+{
+	struct pb b;
+	__u32 rv;
+	int err;
+
+	pb_init(&b);
+	pb_eth(&b, NULL, NULL, PB_ETH_P_IP);
+	pb_ipv4(&b, &(struct pb_ipv4_opts){ .src = A4, .dst = B4, .proto = PB_IPPROTO_UDP });
+	pb_udp(&b, port, 9);
+	pb_payload(&b, 64);
+	pb_finish(&b);
+	err = run_raw(s, s->progs.xdp_pktlens, b.buf, b.len, (__u32)b.len, NULL, &rv);
+	CHECK(err == 0 && rv == XDP_PASS, "err %d retval %u", err, rv);
+}
+
+static void test_ring_reader(void)
+{
+	struct ring_order o = { .next_port = 1000 };
+	struct pl_ring *r = NULL;
+	struct pl_stats st;
+	struct pktlens *s;
+	__u16 port = 1000;
+	long n, total = 0;
+
+	TEST_BEGIN("ring reader: a one-page ring wrapped 20 times hands over every record "
+		   "in order; a full ring loses what does not fit, counted");
+	s = skel_load_opts(&(struct load_opts){ .snaplen = 93, .ring_bytes = 4096 });
+	if (!s || pl_ring_open(&r, bpf_map__fd(s->maps.pl_events))) {
+		CHECK(0, "loading a skeleton with a 4 KiB ring failed");
+		goto out;
+	}
+	CHECK_EQ(pl_ring_size(r), 4096);
+	/* A record is 8 + 32 + 93 bytes, 136 aligned: 30 fit; 7 per pass wrap at odd places. */
+	for (int round = 0; round < 4096 * 20 / (7 * 136); round++) {
+		for (int i = 0; i < 7; i++)
+			send_port(s, port++);
+		n = pl_ring_drain(r, order_cb, &o);
+		CHECK(n == 7, "round %d: drained %ld records, expected 7", round, n);
+		total += n;
+	}
+	CHECK_EQ(o.seen, (int)total);
+	CHECK_EQ(o.bad, 0);
+	CHECK_EQ(pl_ring_drain(r, order_cb, &o), 0);
+
+	/* 100 frames into a ring that holds 30: the rest are counted lost, none vanish. */
+	for (int i = 0; i < 100; i++)
+		send_port(s, port++);
+	o.seen = 0;
+	n = pl_ring_drain(r, order_cb, &o);
+	read_stats_of(s, &st);
+	CHECK(n > 0 && n < 100, "drained %ld of 100 from a full ring", n);
+	CHECK(n + (long)st.capture_lost == 100, "drained %ld + lost %llu != 100", n,
+	      (unsigned long long)st.capture_lost);
+	CHECK_EQ(o.bad, 0);
+	/* The space is free again: the next frame lands. */
+	o.next_port = port;
+	send_port(s, port++);
+	CHECK_EQ(pl_ring_drain(r, order_cb, &o), 1);
+	CHECK_EQ(o.bad, 0);
+out:
+	pl_ring_close(r);
 	pktlens__destroy(s);
 	TEST_END();
 }
@@ -2319,7 +2420,7 @@ int main(void)
 
 	g_ncpu = libbpf_num_possible_cpus();
 	g_skel = g_ncpu > 0 ? skel_load(0) : NULL;
-	g_layered = g_skel ? skel_load_opts(0, 0, false, false) : NULL;
+	g_layered = g_skel ? skel_load_opts(&(struct load_opts){ .layered = true }) : NULL;
 	if (!g_skel || !g_layered) {
 		if (geteuid() != 0)
 			TEST_SKIP("bpf pipeline tests", "need root to load BPF programs");
@@ -2339,6 +2440,7 @@ int main(void)
 	test_sizes();
 	test_malformed();
 	test_capture();
+	test_ring_reader();
 	test_tc();
 	test_offline_batch();
 	test_live_clock();

@@ -8,7 +8,8 @@
 #    count exact (tcpdump, tshark, capinfos), bytes identical to what tcpdump captured
 #    on the receiver with the same filter at the same time (truncated with editcap for
 #    -s 96; caplen 96, original length kept), every sequence number once, timestamps
-#    within 50 ms of tcpdump's, no frame that does not match; pcapng names the interface
+#    within 50 ms of tcpdump's, no frame that does not match; pcapng names the interface;
+#    the file is complete once traffic stops, before capture does (idle flush)
 #  - -w - (pcap and pcapng) into `tcpdump -r -`: exact count
 #  - -c 100 stops at exactly 100 packets with exit 0 while traffic continues
 #  - --duration 2 ends it; the closing lines add up
@@ -189,7 +190,13 @@ for variant in pcap pcapng pcap96 pcapng96; do
 		continue
 	fi
 	send "$N_MIX" "$LAB_TMP/mix.cfg"
-	sleep 0.3
+	# Still running: once the traffic stops, what it buffered reaches the file.
+	for _ in $(seq 20); do
+		[ "$(n_capinfos "$f")" = "$N_MATCH" ] && break
+		sleep 0.1
+	done
+	check_eq "$variant: the file holds every packet while capture still runs" \
+		"$(n_capinfos "$f")" "$N_MATCH"
 	cap_stop
 	ref_stop
 	check_rc "$variant: SIGINT ends the capture" "$CAP_RC" 0
