@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include <errno.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <pcap/pcap.h>
@@ -120,6 +121,8 @@ int pl_pcap_writer_open(struct pl_pcap_writer **out, const char *path, bool pcap
 		return err;
 	}
 	setvbuf(w->f, NULL, _IOFBF, PL_WRITE_BUF);
+	/* One thread writes: stdio need not lock the stream around every fwrite. */
+	__fsetlocking(w->f, FSETLOCKING_BYCALLER);
 	if (pcapng) {
 		pcapng_header(w, snaplen, ifname);
 	} else {
