@@ -19,9 +19,9 @@
 #include "commands/commands.h"
 #include "loader/dataplane.h"
 #include "sinks/pcap_writer.h"
-#include "sources/ring_reader.h"
 #include "sinks/pkt_line.h"
 #include "sinks/timefmt.h"
+#include "sources/ring_reader.h"
 #include "util/args.h"
 #include "util/log.h"
 

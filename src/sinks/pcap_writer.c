@@ -130,11 +130,11 @@ int pl_pcap_writer_open(struct pl_pcap_writer **out, const char *path, bool pcap
 							       PCAP_TSTAMP_PRECISION_NANO);
 		w->dump = w->dead ? pcap_dump_fopen(w->dead, w->f) : NULL;
 		if (!w->dump) {
+			err = w->dead ? -EIO : -ENOMEM;
 			pl_warn("cannot write '%s': %s", path,
 				w->dead ? pcap_geterr(w->dead) : "out of memory");
 			if (w->dead)
 				pcap_close(w->dead);
-			err = w->dead ? -EIO : -ENOMEM;
 			if (w->f != stdout)
 				fclose(w->f);
 			free(w);
@@ -156,8 +156,12 @@ int pl_pcap_writer_write(struct pl_pcap_writer *w, const void *data, uint32_t ca
 		/* With nanosecond precision libpcap reads tv_usec as nanoseconds. */
 		h.ts.tv_sec = ts_ns / 1000000000ull;
 		h.ts.tv_usec = ts_ns % 1000000000ull;
+		errno = 0;
 		pcap_dump((u_char *)w->dump, &h, data);
-		return 0;
+		/* pcap_dump reports nothing: a full disk shows in the stream's error flag. */
+		if (ferror_unlocked(w->f) && !w->err)
+			w->err = errno ? -errno : -EIO;
+		return w->err;
 	}
 	uint32_t len = 32 + pad4(caplen);
 

@@ -13,6 +13,7 @@
 #  - -w - (pcap and pcapng) into `tcpdump -r -`: exact count
 #  - -c 100 stops at exactly 100 packets with exit 0 while traffic continues
 #  - --duration 2 ends it; the closing lines add up
+#  - -w /dev/full (pcap, pcapng): exit 1 naming the file and the error, promptly
 #  - a burst larger than a 16 KiB ring buffer: loss reported, captured + lost ==
 #    matched == sent
 #  - invalid expressions: libpcap's own message, exit 2, nothing attached
@@ -321,6 +322,32 @@ if cap_start duration --duration 2 -w "$LAB_TMP/duration.pcap" "$FILTER"; then
 else
 	fail "--duration 2: capture starts" "$(cat "$CAP_ERR")"
 fi
+
+# ---- 4b. a file that cannot be written ------------------------------------------------
+for fmt in pcap pcapng; do
+	name="-w /dev/full ($fmt)"
+	args=()
+	[ "$fmt" = pcapng ] && args=(--pcapng)
+	echo "--- $name"
+	t0=$(date +%s%N)
+	if cap_start full "${args[@]}" --duration 20 -w /dev/full "$FILTER"; then
+		# 1000 frames of 1000 bytes: more than the write buffer holds.
+		in_tx timeout 10 trafgen --cpus 1 -q -n 1000 -i "$LAB_TMP/big.cfg" \
+			-o "$IF_TX" >"$LAB_TMP/trafgen_bg.log" 2>&1
+		pid_wait "$CAP_PID" 15
+		ms=$((($(date +%s%N) - t0) / 1000000))
+		check_rc "$name: exit status 1" "$WAIT_RC" 1
+		check_grep "$name: says what failed" "$CAP_ERR" \
+			"writing '/dev/full' failed: No space left on device"
+		check_eq "$name: stops by itself, long before --duration ($ms ms)" \
+			"$((ms < 10000))" 1
+		check_grep "$name: still prints the closing counts" "$CAP_ERR" \
+			'^[0-9]+ packets matched in kernel$'
+		nothing_attached "$name"
+	else
+		fail "$name: capture starts" "$(cat "$CAP_ERR")"
+	fi
+done
 
 # ---- 5. a burst bigger than the ring buffer -------------------------------------------
 N_BURST=20000
