@@ -21,6 +21,7 @@ const volatile __u32 pl_cfg_snaplen = 0;  /* > 0: copy packets to pl_events */
 const volatile __u32 pl_cfg_tick_ns = 0;  /* > 0: flow time from jiffies, see pl_now() */
 const volatile __u8 pl_cfg_fast_path = 1; /* parse_fast() first; the tests turn it off */
 const volatile __u8 pl_cfg_count_only = 0; /* count packets and bytes, parse nothing */
+const volatile __u8 pl_cfg_frags = 0;      /* live XDP loaded for multi-buffer frames */
 
 struct pl_offline_input pl_offline[PL_OFFLINE_SLOTS];
 
@@ -379,8 +380,13 @@ static __always_inline int xdp_frame(struct xdp_md *ctx)
 	__u32 inner_off;
 	int inner_proto;
 
-	/* Live frames are single-buffer (the program is not loaded with frags). */
-	p.len = pl_cfg_offline ? offline_frame()->wire_len : (__u64)(data_end - data);
+	/* Live frames are single-buffer unless the program was loaded for frags (jumbo MTU). */
+	if (pl_cfg_offline)
+		p.len = offline_frame()->wire_len;
+	else if (pl_cfg_frags)
+		p.len = bpf_xdp_get_buff_len(ctx);
+	else
+		p.len = (__u64)(data_end - data);
 	s = analyse(data, data_end, &p, &inner_off, &inner_proto);
 	if (s && inner_off)
 		pl_inner_xdp(ctx, s, p.len, inner_off, inner_proto);

@@ -11,8 +11,6 @@
 #include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 #include "analysis/stats.h"
@@ -95,15 +93,10 @@ static int on_packet(void *ctx, const void *data, size_t size)
 
 static unsigned int default_snaplen(const char *ifname)
 {
-	struct ifreq ifr = {};
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
-	unsigned int mtu = 1500;
+	unsigned int mtu = pl_if_mtu(ifname);
 
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	if (fd >= 0 && !ioctl(fd, SIOCGIFMTU, &ifr))
-		mtu = ifr.ifr_mtu;
-	if (fd >= 0)
-		close(fd);
+	if (!mtu)
+		mtu = 1500;
 	/* Ethernet header and two VLAN tags on top of the MTU. */
 	return mtu + 22 > PL_SNAPLEN_MAX ? PL_SNAPLEN_MAX : mtu + 22;
 }

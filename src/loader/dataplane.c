@@ -139,6 +139,20 @@ __u32 pl_tick_ns(void)
 	return (__u32)res.tv_nsec;
 }
 
+unsigned int pl_if_mtu(const char *ifname)
+{
+	struct ifreq ifr = {};
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	unsigned int mtu = 0;
+
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (fd >= 0 && !ioctl(fd, SIOCGIFMTU, &ifr))
+		mtu = (unsigned int)ifr.ifr_mtu;
+	if (fd >= 0)
+		close(fd);
+	return mtu;
+}
+
 int pl_dp_load(struct pl_dp *dp, const struct pl_dp_opts *o)
 {
 	struct pktlens *skel;
@@ -178,9 +192,17 @@ int pl_dp_load(struct pl_dp *dp, const struct pl_dp_opts *o)
 	bpf_map__set_max_entries(skel->maps.pl_events,
 				 o->snaplen ? (o->ringbuf_bytes ? o->ringbuf_bytes : 1 << 22)
 					    : 4096);
-	/* Offline frames can be larger than a page: let test_run build multi-buffer frames. */
-	if (o->mode == PL_MODE_OFFLINE)
+	/*
+	 * Offline frames can be larger than a page: let test_run build multi-buffer frames.
+	 * Live, an interface with a jumbo MTU may hand XDP frames in several buffers, and
+	 * drivers refuse a program that cannot take them (veth: ERANGE above ~3500 bytes);
+	 * at the standard MTU every frame is one buffer, and its length needs no helper.
+	 */
+	if (o->mode == PL_MODE_OFFLINE ||
+	    (o->mode != PL_MODE_TC && pl_if_mtu(o->ifname) > PL_MTU_SINGLE_BUF)) {
 		bpf_program__set_flags(skel->progs.xdp_pktlens, BPF_F_XDP_HAS_FRAGS);
+		skel->rodata->pl_cfg_frags = o->mode != PL_MODE_OFFLINE;
+	}
 	bpf_program__set_autoload(skel->progs.tc_pktlens, o->mode == PL_MODE_TC);
 	bpf_program__set_autoload(skel->progs.xdp_pktlens, o->mode != PL_MODE_TC);
 

@@ -56,6 +56,11 @@ struct pl_dp {
 	__u32 wirelen_off;     /* offline: .bss offset of pl_offline.wire_len */
 };
 
+/* Above this MTU the live XDP program is loaded to take multi-buffer frames. */
+#define PL_MTU_SINGLE_BUF 1500
+
+/* An interface's MTU, 0 if it cannot be read. */
+unsigned int pl_if_mtu(const char *ifname);
 /* The kernel tick in ns (live flow time stamps count ticks), 0 if unknown. */
 __u32 pl_tick_ns(void);
 /* Open and load (not attach). On error @dp is cleaned up. */

@@ -2390,6 +2390,60 @@ out:
 	pktlens__destroy(s);
 }
 
+/*
+ * Live on a jumbo-MTU interface (as pl_dp_load loads it there): a frame in several
+ * buffers counts, tracks and captures with its whole length, not its first buffer's.
+ */
+static void test_live_frags(void)
+{
+	struct pktlens *s = pktlens__open();
+	struct pl_ring *r = NULL;
+	struct cap_seen seen = {};
+	struct pl_flow_value v;
+	struct pl_flow_key k;
+	struct pl_stats st;
+	struct pb b;
+	__u32 rv;
+	int fd;
+
+	TEST_BEGIN("live multi-buffer frame (jumbo MTU): counted, tracked and captured whole");
+	if (!s) {
+		CHECK(0, "pktlens__open: %s", strerror(errno));
+		TEST_END();
+		return;
+	}
+	s->rodata->pl_cfg_tick_ns = pl_tick_ns();
+	s->rodata->pl_cfg_frags = 1;
+	s->rodata->pl_cfg_snaplen = 128;
+	bpf_program__set_flags(s->progs.xdp_pktlens, BPF_F_XDP_HAS_FRAGS);
+	if (pktlens__load(s) || pl_ring_open(&r, bpf_map__fd(s->maps.pl_events))) {
+		CHECK(0, "loading the live pipeline for multi-buffer frames failed");
+		goto out;
+	}
+	v4_tcp(&b, A4, 33000, B4, 443, PB_TCP_ACK, 9000 - 54);
+	CHECK(!run_raw(s, s->progs.xdp_pktlens, b.buf, b.len, 0, NULL, &rv) && rv == XDP_PASS,
+	      "test_run of a 9000-byte frame");
+	read_stats_of(s, &st);
+	CHECK_EQ(st.packets, 1);
+	CHECK_EQ(st.bytes, 9000);
+	CHECK_EQ(st.l4_bytes[PL_L4_TCP], 9000);
+	CHECK_EQ(st.size_hist[PL_SZ_JUMBO], 1);
+	fd = bpf_map__fd(s->maps.pl_flows);
+	if (bpf_map_get_next_key(fd, NULL, &k) || bpf_map_lookup_elem(fd, &k, &v))
+		CHECK(0, "no flow for the frame");
+	else
+		CHECK_EQ(v.bytes[0] + v.bytes[1], 9000);
+	pl_ring_drain(r, cap_cb, &seen);
+	CHECK_EQ(seen.events, 1);
+	CHECK_EQ(seen.ev.wire_len, 9000);
+	CHECK_EQ(seen.ev.cap_len, 128);
+	CHECK(!memcmp(seen.data, b.buf, 128), "captured bytes differ from the frame");
+out:
+	pl_ring_close(r);
+	pktlens__destroy(s);
+	TEST_END();
+}
+
 static void test_live_clock(void)
 {
 	TEST_BEGIN("the kernel tick is known (clock_getres CLOCK_MONOTONIC_COARSE)");
@@ -2444,6 +2498,7 @@ int main(void)
 	test_tc();
 	test_offline_batch();
 	test_live_clock();
+	test_live_frags();
 
 	TEST_BEGIN("every malformed reason has a test that produces it");
 	for (int r = 1; r < PL_MAL_MAX; r++)

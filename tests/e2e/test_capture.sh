@@ -22,6 +22,8 @@
 #    generic XDP and tc: exactly the id 100 frames, tag included (tc puts back the
 #    tag the kernel moved into skb metadata)
 #  - no -w: one text line per packet
+#  - MTU 9000, native XDP: 8042-byte frames in several buffers captured whole, and
+#    counted whole by monitor
 set -u
 . "$(dirname "$0")/../lib/netns.sh"
 need_root_tools trafgen tcpdump tshark capinfos editcap tc
@@ -465,6 +467,37 @@ if cap_start text "$FILTER"; then
 else
 	fail "text: capture starts" "$(cat "$CAP_ERR")"
 fi
+
+# ---- 10. jumbo MTU: frames in several XDP buffers, native mode ------------------------------
+echo "--- MTU 9000, native XDP"
+in_tx ip link set "$IF_TX" mtu 9000
+in_rx ip link set "$IF_RX" mtu 9000
+lab_quiet
+want=$(printf '8042 8042 %s,' 1 2 3 4 5)
+if cap_start jumbo --mode native -c 5 -w "$LAB_TMP/jumbo.pcap" 'icmp and greater 8000'; then
+	in_tx ping -c 5 -s 8000 -i 0.2 -W 1 "$IP4_RX" >/dev/null 2>&1
+	pid_wait "$CAP_PID" 10
+	check_rc "jumbo: -c 5 ends the capture" "$WAIT_RC" 0
+	check_grep "jumbo: native XDP (loaded for multi-buffer frames)" "$CAP_ERR" \
+		"capturing on $IF_RX in native mode"
+	check_eq "jumbo: 5 echo requests of 8042 bytes, whole (cap_len len seq)" \
+		"$(tshark -r "$LAB_TMP/jumbo.pcap" -T fields -e frame.cap_len -e frame.len -e icmp.seq \
+			2>/dev/null | tr '\t\n' ' ,')" "$want"
+	nothing_attached "jumbo"
+else
+	fail "jumbo: capture starts in native mode" "$(cat "$CAP_ERR")"
+fi
+if mon_start 3 --mode native --interval 1 icmp; then
+	in_tx ping -c 5 -s 8000 -i 0.2 -W 1 "$IP4_RX" >/dev/null 2>&1
+	mon_wait 15
+	check_eq "jumbo: monitor counts 5 ICMP packets of 8042 bytes (packets bytes)" \
+		"$(json_get "$MON_OUT" '"%d %d" % (j["l4"]["icmp"]["packets"], j["l4"]["icmp"]["bytes"])')" \
+		"5 40210"
+else
+	fail "jumbo: monitor starts in native mode" "$(cat "$MON_ERR")"
+fi
+in_tx ip link set "$IF_TX" mtu 1500
+in_rx ip link set "$IF_RX" mtu 1500
 
 # With a sanitizer build (make SAN=1): no report in anything pktlens printed.
 san=$(grep -lE 'runtime error|AddressSanitizer|LeakSanitizer' "$LAB_TMP"/*.err "$LAB_TMP"/*.cerr \
