@@ -148,8 +148,6 @@ int pl_pcap_writer_open(struct pl_pcap_writer **out, const char *path, bool pcap
 int pl_pcap_writer_write(struct pl_pcap_writer *w, const void *data, uint32_t caplen,
 			 uint32_t wire_len, uint64_t ts_ns)
 {
-	static const uint8_t zero[4];
-
 	if (!w->pcapng) {
 		struct pcap_pkthdr h = { .caplen = caplen, .len = wire_len };
 
@@ -164,17 +162,15 @@ int pl_pcap_writer_write(struct pl_pcap_writer *w, const void *data, uint32_t ca
 		return w->err;
 	}
 	uint32_t len = 32 + pad4(caplen);
+	/* Enhanced packet block: type, length, interface 0, time high/low, lengths. */
+	uint32_t head[7] = { PCAPNG_EPB, len, 0, (uint32_t)(ts_ns >> 32),
+			     (uint32_t)(ts_ns & 0xffffffff), caplen, wire_len };
+	uint8_t tail[8] = { 0 }; /* padding, then the length again */
 
-	put32(w, PCAPNG_EPB);
-	put32(w, len);
-	put32(w, 0); /* interface 0 */
-	put32(w, ts_ns >> 32);
-	put32(w, ts_ns & 0xffffffff);
-	put32(w, caplen);
-	put32(w, wire_len);
+	memcpy(tail + pad4(caplen) - caplen, &len, 4);
+	put(w, head, sizeof(head));
 	put(w, data, caplen);
-	put(w, zero, pad4(caplen) - caplen);
-	put32(w, len);
+	put(w, tail, pad4(caplen) - caplen + 4);
 	return w->err;
 }
 
