@@ -2,8 +2,9 @@
 # bench_capture.sh - what capturing costs: COUNT (1 M) 60-byte UDP frames sent over a veth
 # pair by trafgen (fixed count, --cpus 1) while, on the receiving veth inside the rx
 # namespace,
-#   pktlens  `pktlens capture -s 96 -w FILE` (native XDP, default ring buffer; the mode
-#            from BENCH_CAPTURE_MODE, e.g. tc: on veth it avoids veth's XDP page copy) runs,
+#   pktlens  `pktlens capture -s 96 -w FILE` (native XDP, the default; default ring
+#            buffer) runs,
+#   pktlens_tc  the same with --mode tc (on veth it avoids veth's XDP page copy),
 #   tcpdump  `tcpdump -Q in -s 96 -B KIB -w FILE` runs (incoming only, as XDP sees;
 #            -B: BENCH_CAPTURE_TCPDUMP_B, default 65536 KiB),
 #   nothing  nothing captures,
@@ -58,16 +59,18 @@ lab_up --no-ipv6
 
 file_packets() { capinfos -c -M "$1" 2>/dev/null | sed -nE 's/^Number of packets: *([0-9]+).*/\1/p'; }
 
-# start_capture pktlens|tcpdump: in the background in the rx namespace (ip netns exec
+# start_capture pktlens|pktlens_tc|tcpdump: in the background in the rx namespace (ip netns exec
 # execs it: bg_pid is the capturing process); waits until it has attached.
 start_capture() {
 	local ready
 	rm -f "$tmp/cap.pcap"
 	case $1 in
-	pktlens)
-		ip netns exec "$R" "$PKTLENS" capture -i rx0 --mode "${BENCH_CAPTURE_MODE:-native}" -s "$SNAP" \
+	pktlens | pktlens_tc)
+		local mode=native
+		[ "$1" = pktlens_tc ] && mode=tc
+		ip netns exec "$R" "$PKTLENS" capture -i rx0 --mode "$mode" -s "$SNAP" \
 			-w "$tmp/cap.pcap" >/dev/null 2>"$tmp/cap.err" &
-		ready="capturing on rx0 in ${BENCH_CAPTURE_MODE:-native} mode"
+		ready="capturing on rx0 in $mode mode"
 		;;
 	tcpdump)
 		ip netns exec "$R" tcpdump -i rx0 -Q in -n -s "$SNAP" -B "$TCPDUMP_B" -w "$tmp/cap.pcap" \
@@ -86,7 +89,7 @@ start_capture() {
 measure() {
 	local what=$1 cap=- lost=- matched=- file=-
 	case $what in
-	pktlens | tcpdump) start_capture "$what" ;;
+	pktlens | pktlens_tc | tcpdump) start_capture "$what" ;;
 	xdp_pass) ip -n "$R" link set dev rx0 xdpdrv obj "$PASS_OBJ" sec xdp ;;
 	esac
 	sleep 0.5
@@ -98,7 +101,7 @@ measure() {
 	[ -z "$bg_pid" ] || sleep 1.2
 	case $what in
 	xdp_pass) ip -n "$R" link set dev rx0 xdpdrv off ;;
-	pktlens)
+	pktlens | pktlens_tc)
 		stop_capture INT
 		cap=$(sed -nE 's/^([0-9]+) packets captured$/\1/p' "$tmp/cap.err")
 		matched=$(sed -nE 's/^([0-9]+) packets matched in kernel$/\1/p' "$tmp/cap.err")
@@ -137,65 +140,74 @@ measure() {
 t_start=$(now_ns)
 measure nothing # warm-up, not counted
 rm -f "$tmp/nothing"
-conds=(nothing tcpdump pktlens)
+conds=(nothing tcpdump pktlens pktlens_tc)
 [ -f "$PASS_OBJ" ] && conds+=(xdp_pass)
 take_turns "$RUNS" measure "${conds[@]}"
 
-sn=$(col nothing 1); st=$(col tcpdump 1); sp=$(col pktlens 1)
-pt=$(col tcpdump 2); pp=$(col pktlens 2)
-wn=$(col nothing 3); wt=$(col tcpdump 3); wp=$(col pktlens 3)
-kn=$(col nothing 9); kt=$(col tcpdump 9); kp=$(col pktlens 9)
-busy=$(cat "$tmp/nothing" "$tmp/tcpdump" "$tmp/pktlens" | awk '{ print $10 }' | median)
+sn=$(col nothing 1); st=$(col tcpdump 1); sp=$(col pktlens 1); sc=$(col pktlens_tc 1)
+pt=$(col tcpdump 2); pp=$(col pktlens 2); pc=$(col pktlens_tc 2)
+wn=$(col nothing 3); wt=$(col tcpdump 3); wp=$(col pktlens 3); wc=$(col pktlens_tc 3)
+kn=$(col nothing 9); kt=$(col tcpdump 9); kp=$(col pktlens 9); kc=$(col pktlens_tc 9)
+busy=$(cat "$tmp/nothing" "$tmp/tcpdump" "$tmp/pktlens" "$tmp/pktlens_tc" | awk '{ print $10 }' | median)
 sx=- kx=- wx=-
 if [ -f "$tmp/xdp_pass" ]; then sx=$(col xdp_pass 1); kx=$(col xdp_pass 9); wx=$(col xdp_pass 3); fi
-awk -v sn="$sn" -v st="$st" -v sp="$sp" -v pt="$pt" -v pp="$pp" -v wn="$wn" -v wt="$wt" \
-	-v wp="$wp" -v kn="$kn" -v kt="$kt" -v kp="$kp" -v n="$COUNT" -v runs="$RUNS" \
-	-v snap="$SNAP" -v mode="${BENCH_CAPTURE_MODE:-native}" -v tb="$TCPDUMP_B" -v busy="$busy" -v sx="$sx" -v kx="$kx" -v wx="$wx" '
+awk -v sn="$sn" -v st="$st" -v sp="$sp" -v sc="$sc" -v pt="$pt" -v pp="$pp" -v pc="$pc" \
+	-v wn="$wn" -v wt="$wt" -v wp="$wp" -v wc="$wc" -v kn="$kn" -v kt="$kt" -v kp="$kp" \
+	-v kc="$kc" -v n="$COUNT" -v runs="$RUNS" -v snap="$SNAP" -v tb="$TCPDUMP_B" \
+	-v busy="$busy" -v sx="$sx" -v kx="$kx" -v wx="$wx" '
 # versus(nothing, tcpdump, pktlens): the two lines comparing one figure of the three.
 function versus(none, td, pl,   at, ap) {
-	printf "    pktlens / tcpdump: %.2f  target < 1: %s\n", pl / td,
+	printf "      pktlens / tcpdump: %.2f  target < 1: %s\n", pl / td,
 	       (pl < td ? "met" : "MISSED")
 	at = td - none; ap = pl - none
-	printf "    over nothing: tcpdump %+.2f  pktlens %+.2f  pktlens / tcpdump %s  " \
+	printf "      over nothing: tcpdump %+.2f  pktlens %+.2f  pktlens / tcpdump %s  " \
 	       "aim <= 0.5: %s\n", at, ap, (at > 0 ? sprintf("%.2f", ap / at) : "n/a"),
 	       (at <= 0 ? "n/a" : ap <= 0.5 * at ? "met" : "MISSED")
 }
+# mode(name, system, process, task): the figures of one pktlens attach mode.
+function mode(name, s, p, k) {
+	printf "  pktlens capture --mode %s:\n", name
+	printf "    system CPU-s (/proc/stat - idle baseline): nothing %.2f  tcpdump %.2f  " \
+	       "pktlens %.2f\n", sn, st, s
+	versus(sn, st, s)
+	printf "    task CPU-s (trafgen + ksoftirqd + capturing process): nothing %.2f  " \
+	       "tcpdump %.2f  pktlens %.2f\n", kn, kt, k
+	versus(kn, kt, k)
+	printf "    capturing process user+sys CPU-s: tcpdump %.2f  pktlens %.2f  " \
+	       "pktlens / tcpdump %s\n", pt, p, (pt > 0 ? sprintf("%.2f", p / pt) : "n/a")
+}
 BEGIN {
 	printf "bench_capture: %d x 60-byte UDP over veth, trafgen --cpus 1; on the receiving " \
-	       "veth: pktlens capture -s %d -w FILE (--mode %s) vs tcpdump -Q in -s %d -B %d -w FILE " \
-	       "vs nothing; medians of %d, alternating\n", n, snap, mode, snap, tb, runs
+	       "veth: pktlens capture -s %d -w FILE (native XDP, and --mode tc) vs tcpdump -Q in " \
+	       "-s %d -B %d -w FILE vs nothing; medians of %d, alternating\n", n, snap, snap, tb,
+	       runs
 	printf "  (measured on a shared machine: the system figure includes other users; idle " \
 	       "baseline: %.2f CPUs busy with nothing sent%s)\n", busy,
 	       (busy > 0.3 ? " - a busy machine: trust the task figure more" : "")
-	printf "  system CPU-s (/proc/stat - idle baseline): nothing %.2f  tcpdump %.2f  " \
-	       "pktlens %.2f\n", sn, st, sp
-	versus(sn, st, sp)
-	printf "  capturing process user+sys CPU-s: tcpdump %.2f  pktlens %.2f  " \
-	       "pktlens / tcpdump %s\n", pt, pp, (pt > 0 ? sprintf("%.2f", pp / pt) : "n/a")
-	printf "  task CPU-s (trafgen + ksoftirqd + capturing process): nothing %.2f  " \
-	       "tcpdump %.2f  pktlens %.2f\n", kn, kt, kp
-	versus(kn, kt, kp)
+	mode("native", sp, pp, kp)
 	if (sx != "-")
-		printf "  empty XDP program, no capture (veth native-XDP path alone): system %.2f " \
+		printf "    empty XDP program, no capture (veth native-XDP path alone): system %.2f " \
 		       "(%+.2f over nothing), task %.2f (%+.2f); pktlens over it: system %+.2f, " \
 		       "task %+.2f\n", sx, sx - sn, kx, kx - kn, sp - sx, kp - kx
-	printf "  send: nothing %.2f s (%.0f kpps), tcpdump %.2f s (%.0f kpps), pktlens %.2f s " \
-	       "(%.0f kpps)%s\n", wn, n / wn / 1e3, wt, n / wt / 1e3, wp, n / wp / 1e3,
+	mode("tc", sc, pc, kc)
+	printf "  send: nothing %.2f s (%.0f kpps), tcpdump %.2f s (%.0f kpps), pktlens native " \
+	       "%.2f s (%.0f kpps), tc %.2f s (%.0f kpps)%s\n", wn, n / wn / 1e3, wt,
+	       n / wt / 1e3, wp, n / wp / 1e3, wc, n / wc / 1e3,
 	       (wx != "-" ? sprintf(", empty XDP %.2f s (%.0f kpps)", wx, n / wx / 1e3) : "")
 }'
 # Loss, every run.
 bad=0
-for what in tcpdump pktlens; do
+for what in tcpdump pktlens pktlens_tc; do
 	i=0
 	while read -r _ _ _ rx cap lost matched file _ _; do
 		i=$((i + 1))
-		if [ "$what" = pktlens ]; then
+		if [ "$what" != tcpdump ]; then
 			un=$((matched - cap - lost))
 			[ "$file" = "$cap" ] || un="$un, file $file != captured $cap"
-			fmt="  loss, pktlens run %d: sent %d, delivered %d, matched in kernel %d,"
+			fmt="  loss, %s run %d: sent %d, delivered %d, matched in kernel %d,"
 			fmt="$fmt captured %d (file %d), lost in ring buffer %d, unreported %s\n"
 			# shellcheck disable=SC2059
-			printf "$fmt" "$i" "$COUNT" "$rx" "$matched" "$cap" "$file" "$lost" "$un"
+			printf "$fmt" "$what" "$i" "$COUNT" "$rx" "$matched" "$cap" "$file" "$lost" "$un"
 		else
 			un=$((rx - file - lost))
 			fmt="  loss, tcpdump run %d: sent %d, delivered %d, file %d, dropped by kernel %d,"
