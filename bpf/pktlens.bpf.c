@@ -392,8 +392,8 @@ static __always_inline int xdp_frame(struct xdp_md *ctx)
 		pl_inner_xdp(ctx, s, p.len, inner_off, inner_proto);
 	if (s && pl_cfg_snaplen) {
 		struct pl_pkt_event *ev = capture_reserve(s);
-		/* What the buffer holds: offline, p.len is the wire length and may be more. */
-		__u32 n = bpf_xdp_get_buff_len(ctx);
+		/* What the buffer holds: live that is p.len; offline p.len is the wire length. */
+		__u32 n = pl_cfg_offline ? bpf_xdp_get_buff_len(ctx) : p.len;
 
 		if (!ev)
 			return XDP_PASS;

@@ -139,18 +139,24 @@ __u32 pl_tick_ns(void)
 	return (__u32)res.tv_nsec;
 }
 
+/* An interface ioctl (@ifr's other fields set by the caller); 0 or -1. */
+static int if_ioctl(const char *ifname, unsigned long req, struct ifreq *ifr)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), rc;
+
+	if (fd < 0)
+		return -1;
+	snprintf(ifr->ifr_name, sizeof(ifr->ifr_name), "%s", ifname);
+	rc = ioctl(fd, req, ifr);
+	close(fd);
+	return rc ? -1 : 0;
+}
+
 unsigned int pl_if_mtu(const char *ifname)
 {
 	struct ifreq ifr = {};
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	unsigned int mtu = 0;
 
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	if (fd >= 0 && !ioctl(fd, SIOCGIFMTU, &ifr))
-		mtu = (unsigned int)ifr.ifr_mtu;
-	if (fd >= 0)
-		close(fd);
-	return mtu;
+	return if_ioctl(ifname, SIOCGIFMTU, &ifr) ? 0 : (unsigned int)ifr.ifr_mtu;
 }
 
 int pl_dp_load(struct pl_dp *dp, const struct pl_dp_opts *o)
@@ -305,16 +311,11 @@ static int tc_attach(struct pl_dp *dp, bool force)
 static void driver_name(const char *ifname, char *out, size_t len)
 {
 	struct ethtool_drvinfo info = { .cmd = ETHTOOL_GDRVINFO };
-	struct ifreq ifr = {};
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	struct ifreq ifr = { .ifr_data = (void *)&info };
 
 	out[0] = 0;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	ifr.ifr_data = (void *)&info;
-	if (fd >= 0 && !ioctl(fd, SIOCETHTOOL, &ifr))
+	if (!if_ioctl(ifname, SIOCETHTOOL, &ifr))
 		snprintf(out, len, "%s", info.driver);
-	if (fd >= 0)
-		close(fd);
 }
 
 void pl_dp_mode_note(const struct pl_dp *dp)

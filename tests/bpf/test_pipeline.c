@@ -236,6 +236,13 @@ static int dump_flows(struct flow_entry *out, int max)
 	return dump_flows_of(g_skel, out, max);
 }
 
+/* g_skel's counters and (up to 32) flows at one moment. */
+struct snapshot {
+	struct pl_stats st;
+	struct flow_entry f[32];
+	int n;
+};
+
 /* g_skel's counters @st and flows equal g_layered's: the fast path changed nothing. */
 static void expect_layered_same(const struct pl_stats *st)
 {
@@ -263,7 +270,40 @@ static void read_stats(struct pl_stats *out)
 		expect_layered_same(out);
 }
 
+static void take_snapshot(struct snapshot *sn)
+{
+	read_stats(&sn->st);
+	sn->n = dump_flows(sn->f, 32);
+}
+
+/* Two snapshots of the same packets, taken two ways (@an, @bn), agree. */
+static void expect_same_snapshot(const struct snapshot *a, const char *an,
+				 const struct snapshot *b, const char *bn)
+{
+	expect_same(&a->st, a->f, a->n, an, &b->st, b->f, b->n, bn);
+}
+
 /* ---- running packets -------------------------------------------------------------- */
+
+/*
+ * The run g_skel's @prog just made (options @o, result @err), repeated on g_layered with
+ * the same input: it must give the same result and verdict.
+ */
+static void run_layered_twin(const struct bpf_program *prog, const struct bpf_test_run_opts *o,
+			     int err)
+{
+	struct bpf_program *twin = prog == g_skel->progs.tc_pktlens ? g_layered->progs.tc_pktlens :
+								     g_layered->progs.xdp_pktlens;
+	LIBBPF_OPTS(bpf_test_run_opts, lo, .data_in = o->data_in, .data_size_in = o->data_size_in,
+		    .repeat = 1, .ctx_in = o->ctx_in, .ctx_size_in = o->ctx_size_in);
+	int lerr;
+
+	g_layered->bss->pl_offline[g_cpu] = g_skel->bss->pl_offline[g_cpu];
+	lerr = bpf_prog_test_run_opts(bpf_program__fd(twin), &lo);
+	CHECK(lerr == err && lo.retval == o->retval,
+	      "without the fast path: test_run %d verdict %u, with it %d %u", lerr, lo.retval, err,
+	      o->retval);
+}
 
 /*
  * Run @pkt through @prog with pl_offline = { next timestamp, @wire_len }. Returns
@@ -285,20 +325,8 @@ static int run_raw(struct pktlens *s, struct bpf_program *prog, const void *pkt,
 	s->bss->pl_offline[g_cpu].f[0].wire_len = wire_len;
 	err = bpf_prog_test_run_opts(bpf_program__fd(prog), &o); /* 0 or -errno */
 	*retval = o.retval;
-	if (s == g_skel && g_layered) {
-		struct pktlens *l = g_layered;
-		struct bpf_program *twin = prog == s->progs.tc_pktlens ? l->progs.tc_pktlens :
-									  l->progs.xdp_pktlens;
-		LIBBPF_OPTS(bpf_test_run_opts, lo, .data_in = pkt, .data_size_in = (__u32)len,
-			    .repeat = 1, .ctx_in = o.ctx_in, .ctx_size_in = o.ctx_size_in);
-		int lerr;
-
-		l->bss->pl_offline[g_cpu] = s->bss->pl_offline[g_cpu];
-		lerr = bpf_prog_test_run_opts(bpf_program__fd(twin), &lo);
-		CHECK(lerr == err && lo.retval == o.retval,
-		      "without the fast path: test_run %d verdict %u, with it %d %u", lerr,
-		      lo.retval, err, o.retval);
-	}
+	if (s == g_skel && g_layered)
+		run_layered_twin(prog, &o, err);
 	return err;
 }
 
@@ -2141,26 +2169,22 @@ out:
 /* Send @n packets through XDP and through TC with the same timestamps; compare. */
 static void tc_vs_xdp(const char *name, struct pb *pkts, int n)
 {
-	struct flow_entry fx[16], ft[16];
-	struct pl_stats sx, stc;
+	static struct snapshot sx, stc;
 	__u64 t0 = g_ts;
-	int nx, nt;
 
 	begin(name);
 	for (int i = 0; i < n; i++)
 		xdp(&pkts[i]);
-	read_stats(&sx);
-	nx = dump_flows(fx, 16);
+	take_snapshot(&sx);
 
 	reset_maps(g_skel);
 	g_ts = t0;
 	for (int i = 0; i < n; i++)
 		tc(&pkts[i]);
-	read_stats(&stc);
-	nt = dump_flows(ft, 16);
+	take_snapshot(&stc);
 
-	CHECK_EQ(stc.packets, (__u64)n);
-	expect_same(&sx, fx, nx, "xdp", &stc, ft, nt, "tc");
+	CHECK_EQ(stc.st.packets, (__u64)n);
+	expect_same_snapshot(&sx, "xdp", &stc, "tc");
 	g_ts = t0 + (__u64)n; /* both runs used t0 + 1 .. t0 + n */
 	TEST_END();
 }
@@ -2235,15 +2259,9 @@ static __u32 run_packed(const struct pb *pkts, const __u32 *wire, const __u32 *c
 	{
 		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = buf, .data_size_in = size, .repeat = 1);
 
-		LIBBPF_OPTS(bpf_test_run_opts, lo, .data_in = buf, .data_size_in = size, .repeat = 1);
-
 		err = bpf_prog_test_run_opts(bpf_program__fd(g_skel->progs.xdp_pktlens), &o);
 		CHECK(err == 0, "test_run of a batch failed: %s", strerror(-err));
-		g_layered->bss->pl_offline[g_cpu] = *in;
-		err = bpf_prog_test_run_opts(bpf_program__fd(g_layered->progs.xdp_pktlens), &lo);
-		CHECK(err == 0 && lo.retval == o.retval,
-		      "without the fast path the batch gave %d, verdict %u (with it %u)", err,
-		      lo.retval, o.retval);
+		run_layered_twin(g_skel->progs.xdp_pktlens, &o, err);
 		return o.retval;
 	}
 }
@@ -2251,24 +2269,20 @@ static __u32 run_packed(const struct pb *pkts, const __u32 *wire, const __u32 *c
 /* A batch counts exactly what the same frames run one by one count: stats and flows. */
 static void batch_vs_single(const char *name, struct pb *pkts, const __u32 *wire, int n)
 {
-	struct flow_entry f1[32], fb[32];
-	struct pl_stats s1, sb;
+	static struct snapshot s1, sb;
 	__u64 t0 = g_ts;
-	int n1, nb;
 
 	begin(name);
 	for (int i = 0; i < n; i++)
 		xdp_wire(&pkts[i], wire[i]); /* times t0 + 1 .. t0 + n */
-	read_stats(&s1);
-	n1 = dump_flows(f1, 32);
+	take_snapshot(&s1);
 
 	reset_maps(g_skel);
 	CHECK_EQ(run_packed(pkts, wire, NULL, n, t0), XDP_PASS);
-	read_stats(&sb);
-	nb = dump_flows(fb, 32);
+	take_snapshot(&sb);
 
-	CHECK_EQ(sb.packets, (__u64)n);
-	expect_same(&s1, f1, n1, "one by one", &sb, fb, nb, "batched");
+	CHECK_EQ(sb.st.packets, (__u64)n);
+	expect_same_snapshot(&s1, "one by one", &sb, "batched");
 	g_ts = t0 + (__u64)n;
 	TEST_END();
 }
