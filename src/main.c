@@ -30,6 +30,8 @@ static void usage(FILE *f)
 	fputs("\nOptions:\n"
 	      "  -v, --verbose  more messages (twice: libbpf debug output)\n"
 	      "  -q, --quiet    only errors\n"
+	      "  -V, --version  print the version\n"
+	      "  -h, --help     this help\n"
 	      "See pktlens(8) and pktlens-COMMAND(8).\n",
 	      f);
 }

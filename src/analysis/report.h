@@ -45,6 +45,7 @@ static inline __u64 pl_report_evictions(const struct pl_report *r)
 typedef void (*pl_line_fn)(void *arg, const char *line);
 void pl_report_render(const struct pl_report *r, pl_line_fn emit, void *arg);
 void pl_report_text(FILE *f, const struct pl_report *r);
-void pl_report_json(FILE *f, const struct pl_report *r);
+/* One JSON object; pretty: indented over several lines (bpftool -p), else one line. */
+void pl_report_json(FILE *f, const struct pl_report *r, bool pretty);
 
 #endif

@@ -17,12 +17,13 @@
 #include "util/log.h"
 
 static const char usage[] =
-	"Usage: pktlens analyze -r FILE [--json] [--top N] [--flows N] [EXPRESSION]\n"
+	"Usage: pktlens analyze -r FILE [--json|--pretty] [--top N] [--flows N] [EXPRESSION]\n"
 	"Run every packet of a pcap/pcapng capture through pktlens's XDP program and print\n"
 	"the same statistics as 'pktlens monitor'.\n"
 	"\n"
 	"  -r, --read FILE   capture to read ('-' for standard input)\n"
 	"  -j, --json        one JSON object instead of text (fields: pktlens-monitor(8))\n"
+	"  -p, --pretty      the JSON object indented over several lines (implies --json)\n"
 	"  -t, --top N       rows in each top list (default 10)\n"
 	"  -F, --flows N     flow table entries (default 65536)\n"
 	"  -h, --help        this help\n"
@@ -32,6 +33,7 @@ int cmd_analyze(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "read", required_argument, NULL, 'r' }, { "json", no_argument, NULL, 'j' },
+		{ "pretty", no_argument, NULL, 'p' },
 		{ "top", required_argument, NULL, 't' },  { "flows", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },       { NULL, 0, NULL, 0 },
 	};
@@ -44,17 +46,18 @@ int cmd_analyze(int argc, char **argv)
 	struct pl_dp dp = {};
 	struct pl_frame fr;
 	const char *path = NULL;
-	bool json = false;
+	bool json = false, pretty = false;
 	__u64 first_ts = 0, last_ts = 0, short_frames = 0;
 	struct pl_runner *runner = NULL;
 	int cpus[8], nworkers;
 	int c, rc = PL_EXIT_FAIL, err, read_err;
 	char *expr;
 
-	while ((c = getopt_long(argc, argv, "+r:jt:F:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+r:jpt:F:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r': path = optarg; break;
 		case 'j': json = true; break;
+		case 'p': json = pretty = true; break;
 		case 't':
 			if (pl_parse_u32("--top", optarg, 1, PL_TOP_MAX, &top))
 				return PL_EXIT_USAGE;
@@ -153,7 +156,7 @@ int cmd_analyze(int argc, char **argv)
 	r.top = top;
 	r.short_frames = short_frames;
 	if (json)
-		pl_report_json(stdout, &r);
+		pl_report_json(stdout, &r, pretty);
 	else
 		pl_report_text(stdout, &r);
 	/* A damaged file still gets its report, but the run is a failure. */

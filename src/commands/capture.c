@@ -41,6 +41,8 @@ static const char usage[] =
 	"  -m, --mode MODE      native or generic XDP, or tc (default: native, else generic)\n"
 	"  -B, --buffer-size K  ring buffer size in KiB (power of two, default 4096)\n"
 	"      --force          replace an XDP program someone else attached\n"
+	"  -n                   numeric addresses and ports, as tcpdump -n (always so:\n"
+	"                       pktlens resolves no names; -nn works too)\n"
 	"  -h, --help           this help\n"
 	"  EXPRESSION           tcpdump filter (pcap-filter(7)); default: every packet\n";
 
@@ -161,7 +163,7 @@ int cmd_capture(int argc, char **argv)
 	long n;
 	char *expr;
 
-	while ((c = getopt_long(argc, argv, "+i:w:s:c:d:m:B:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+i:w:s:c:d:m:B:nh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i': o.ifname = optarg; break;
 		case 'w': out = optarg; break;
@@ -195,6 +197,7 @@ int cmd_capture(int argc, char **argv)
 			}
 			break;
 		case OPT_FORCE: o.force = true; break;
+		case 'n': break; /* tcpdump's -n/-nn: pktlens never resolves names */
 		case 'h': fputs(usage, stdout); return PL_EXIT_OK;
 		default: fputs(usage, stderr); return PL_EXIT_USAGE;
 		}

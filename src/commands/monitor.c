@@ -20,9 +20,9 @@
 
 static const char usage[] =
 	"Usage: pktlens monitor -i IF [--mode native|generic|tc] [--interval S] [--duration S]\n"
-	"                       [--json] [--top N] [--flows N] [--cost-sample PCT] [--pin]\n"
+	"                       [--json|--pretty] [--top N] [--flows N] [--cost-sample PCT] [--pin]\n"
 	"                       [--force] [EXPRESSION]\n"
-	"       pktlens monitor --pinned DIR [--interval S] [--duration S] [--json]\n"
+	"       pktlens monitor --pinned DIR [--interval S] [--duration S] [--json|--pretty]\n"
 	"                       [--cost-sample PCT]\n"
 	"Live statistics of the packets arriving on an interface, from inside the kernel.\n"
 	"\n"
@@ -32,6 +32,7 @@ static const char usage[] =
 	"  -I, --interval S    seconds between reports (default 1)\n"
 	"  -d, --duration S    stop after S seconds (default: until Ctrl-C)\n"
 	"  -j, --json          one JSON object per interval (fields: pktlens-monitor(8))\n"
+	"  -p, --pretty        each JSON object indented over several lines (implies --json)\n"
 	"  -t, --top N         rows in each top list (default 10)\n"
 	"  -F, --flows N       flow table entries (default 65536)\n"
 	"      --cost-sample PCT  time the program (own cost) during PCT %% of each interval\n"
@@ -46,7 +47,7 @@ static const char usage[] =
 enum { OPT_PIN = 256, OPT_PINNED, OPT_FORCE, OPT_COST_SAMPLE };
 
 struct view {
-	bool json, tui;
+	bool json, pretty, tui;
 };
 
 static void show(const struct view *v, const struct pl_report *r)
@@ -54,7 +55,7 @@ static void show(const struct view *v, const struct pl_report *r)
 	if (v->tui)
 		pl_tui_draw(r);
 	else if (v->json)
-		pl_report_json(stdout, r);
+		pl_report_json(stdout, r, v->pretty);
 	else {
 		pl_report_text(stdout, r);
 		fputs("\n", stdout);
@@ -90,6 +91,7 @@ int cmd_monitor(int argc, char **argv)
 		{ "interval", required_argument, NULL, 'I' },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "pretty", no_argument, NULL, 'p' },
 		{ "top", required_argument, NULL, 't' },
 		{ "flows", required_argument, NULL, 'F' },
 		{ "pin", no_argument, NULL, OPT_PIN },
@@ -111,7 +113,7 @@ int cmd_monitor(int argc, char **argv)
 	int c, rc = PL_EXIT_FAIL, err;
 	char *expr = NULL;
 
-	while ((c = getopt_long(argc, argv, "+i:m:I:d:jt:F:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+i:m:I:d:jpt:F:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i': o.ifname = optarg; break;
 		case 'm':
@@ -129,6 +131,7 @@ int cmd_monitor(int argc, char **argv)
 				return PL_EXIT_USAGE;
 			break;
 		case 'j': v.json = true; break;
+		case 'p': v.json = v.pretty = true; break;
 		case 't':
 			if (pl_parse_u32("--top", optarg, 1, PL_TOP_MAX, &top))
 				return PL_EXIT_USAGE;

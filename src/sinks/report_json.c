@@ -72,7 +72,7 @@ static void flow_list(struct pl_json *j, const char *key, const struct pl_report
 	pl_json_end_arr(j);
 }
 
-void pl_report_json(FILE *out, const struct pl_report *r)
+void pl_report_json(FILE *out, const struct pl_report *r, bool pretty)
 {
 	const struct pl_stats *s = r->total, *d = r->delta;
 	struct pl_talker *talkers = NULL;
@@ -81,7 +81,7 @@ void pl_report_json(FILE *out, const struct pl_report *r)
 	char buf[64];
 	__u64 mal = 0;
 
-	pl_json_init(&j, out, false);
+	pl_json_init(&j, out, pretty);
 	pl_json_begin_obj(&j, NULL);
 	pl_json_str(&j, "timestamp", pl_time_iso(r->now_unix_ns, buf, sizeof(buf)));
 	pl_json_str(&j, "source", r->source);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # test_analyze_workers.sh - analyze spreads frames over one worker per CPU; the report
 # must be the same as with a single worker (taskset to one CPU): counters, flows,
-# first/last seen, initiators, top lists.
+# first/last seen, initiators, top lists. Also --pretty against --json.
 set -u
 : "${PKTLENS:=$(cd "$(dirname "$0")/../.." && pwd)/build/pktlens}"
 P=0 F=0
@@ -62,5 +62,16 @@ EOF
 	fail "reports differ" "fields: $diff"
 pk=$(python3 -c "import json,sys; j=json.load(open(sys.argv[1])); print(j['total']['packets'], j['flows']['active'])" "$T/all.json")
 [ "$pk" = "20000 2000" ] && ok "20000 packets in 2000 flows" || fail "totals" "$pk"
+# --pretty (bpftool's -p): the same object, indented over many lines.
+"$PKTLENS" analyze -r "$T/many.pcap" --pretty --top 50 >"$T/pretty.json" 2>"$T/pretty.err"
+same=$(python3 - "$T/all.json" "$T/pretty.json" <<'EOF'
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:3])
+lines = open(sys.argv[2]).read().count("\n")
+a.pop("timestamp"); b.pop("timestamp")
+print("same" if a == b and lines > 100 else "differs (%d lines)" % lines)
+EOF
+)
+[ "$same" = same ] && ok "--pretty: the --json report, indented" || fail "--pretty" "$same $(cat "$T/pretty.err")"
 echo "$P passed, $F failed"
 [ $F -eq 0 ]

@@ -453,7 +453,7 @@ done
 # ---- 9. no -w: one line per packet ----------------------------------------------------------
 echo "--- text lines"
 lab_quiet
-if cap_start text "$FILTER"; then
+if cap_start text -nn "$FILTER"; then # -nn as a tcpdump user types it
 	send "$N_MIX" "$LAB_TMP/mix.cfg"
 	sleep 0.3
 	cap_stop

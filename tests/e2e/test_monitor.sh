@@ -194,6 +194,24 @@ if mon_start 3 --mode native --interval 1 --cost-sample 50; then
 else
 	fail "sampling: monitor attaches" "$(cat "$MON_ERR")"
 fi
+# --pretty (bpftool's -p): each interval's object indented over many lines.
+echo "--- pretty JSON"
+if mon_start 2 --mode native --interval 1 --pretty; then
+	mon_wait 10
+	got=$(python3 - "$MON_OUT" <<'EOF'
+import json, sys
+text, dec, pos, objs = open(sys.argv[1]).read(), json.JSONDecoder(), 0, []
+while text[pos:].strip():
+    o, end = dec.raw_decode(text, pos + len(text[pos:]) - len(text[pos:].lstrip()))
+    objs.append((o, text[pos:end].count("\n")))
+    pos = end
+print(len(objs) >= 2 and all(n > 100 and "rx" in o and "flows" in o for o, n in objs))
+EOF
+)
+	check_eq "--pretty: one multi-line report object per interval" "$got" True
+else
+	fail "pretty: monitor attaches" "$(cat "$MON_ERR")"
+fi
 check_rc "--cost-sample 101 is bad usage" \
 	"$(in_rx "$PKTLENS" monitor -i "$IF_RX" --cost-sample 101 >/dev/null 2>&1; echo $?)" 2
 

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# test_docs.sh - what users read agrees with what pktlens takes: for pktlens and each
+# command, every option in `--help` is described in its man page, every option the man
+# page describes (.TP entries) is in `--help`, and the bash completion offers exactly
+# the `--help` options. Also the completion's values: commands, interfaces for -i,
+# modes for --mode, capture files for -r. Needs no root.
+set -u
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+: "${PKTLENS:=$ROOT/build/pktlens}"
+COMPLETION=$ROOT/scripts/pktlens.bash-completion
+P=0 F=0
+ok() { P=$((P + 1)); echo "ok   $1"; }
+fail() { F=$((F + 1)); echo "FAIL $1: $2"; }
+check_eq() { if [ "$2" = "$3" ]; then ok "$1"; else fail "$1" "got '$2', expected '$3'"; fi; }
+T=$(mktemp -d /tmp/pl-docs.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+
+# Options (short and long) in --help: the indented lines that start with a dash.
+help_opts() {
+	"$PKTLENS" "$@" --help | grep -E '^ +-' | grep -oE -- '(^| |,)--?[a-zA-Z][a-z-]*' |
+		tr -d ' ,' | sort -u
+}
+
+# Options described in a man page: the first line of each .TP entry.
+man_opts() {
+	awk 'tp { print; tp = 0 } /^\.TP/ { tp = 1 }' "$1" | grep -E '^\.B[IR]? +\\-' |
+		grep -oE -- '\\-(\\-)?[a-zA-Z][a-z\\-]*' | sed 's/\\//g' | sort -u
+}
+
+# complete WORD...: what the completion offers for the command line "pktlens WORD...",
+# the last word being the one completed.
+complete_words() {
+	bash -c '. "$1"; shift; COMP_WORDS=(pktlens "$@"); COMP_CWORD=$#; _pktlens
+		printf "%s\n" "${COMPREPLY[@]}"' _ "$COMPLETION" "$@" | sort -u
+}
+
+for cmd in "" monitor analyze capture demo; do
+	name=${cmd:-pktlens}
+	page=$ROOT/man/pktlens${cmd:+-$cmd}.8
+	# shellcheck disable=SC2086 # an empty $cmd means no argument
+	help_opts $cmd >"$T/help"
+	man_opts "$page" >"$T/man"
+	check_eq "$name: --help lists options" "$([ -s "$T/help" ] && echo yes)" yes
+	check_eq "$name: options in --help and in $(basename "$page") are the same" \
+		"$(comm -3 "$T/help" "$T/man" | tr -d '\t' | tr '\n' ' ')" ""
+	# shellcheck disable=SC2086
+	complete_words $cmd - >"$T/comp"
+	check_eq "$name: completion offers the --help options" \
+		"$(comm -3 "$T/help" "$T/comp" | tr -d '\t' | tr '\n' ' ')" ""
+done
+
+check_eq "completion: commands" "$(complete_words '' | tr '\n' ' ')" "analyze capture demo monitor "
+check_eq "completion: capture --mode" "$(complete_words capture --mode '' | tr '\n' ' ')" \
+	"generic native tc "
+check_eq "completion: monitor -i offers the loopback interface" \
+	"$(complete_words monitor -i l | grep -x lo)" lo
+mkdir "$T/caps" && touch "$T/caps/a.pcap" "$T/caps/b.pcapng" "$T/caps/notes.txt"
+check_eq "completion: analyze -r offers capture files" \
+	"$(complete_words analyze -r "$T/caps/" | xargs -n1 basename | tr '\n' ' ')" "a.pcap b.pcapng "
+check_eq "completion: filter keywords after the options" \
+	"$(complete_words capture -i lo 'po' | tr '\n' ' ')" "port portrange "
+
+echo "$P passed, $F failed"
+[ "$F" -eq 0 ]
