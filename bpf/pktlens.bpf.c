@@ -370,6 +370,32 @@ static __always_inline struct pl_pkt_event *capture_reserve(struct pl_stats *s)
 	return ev;
 }
 
+/* Bytes to copy of a frame whose buffer holds @len: at most the snap length. */
+static __always_inline __u32 capture_len(__u32 len)
+{
+	return len > pl_cfg_snaplen ? pl_cfg_snaplen : len;
+}
+
+/*
+ * Hand a reserved record to user space once @n bytes were copied into it (@copy_err
+ * is the copy's result), or give it back and count the packet lost if they were not.
+ */
+static __always_inline void capture_commit(struct pl_stats *s, struct pl_pkt_event *ev,
+					   long copy_err, __u32 n, __u64 wire_len,
+					   __u32 ifindex)
+{
+	if (copy_err) {
+		bpf_ringbuf_discard(ev, 0);
+		s->capture_lost++;
+		return;
+	}
+	ev->cap_len = n;
+	ev->wire_len = wire_len;
+	ev->ifindex = ifindex;
+	bpf_ringbuf_submit(ev, 0);
+	s->capture_copied++;
+}
+
 static __always_inline int xdp_frame(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
@@ -393,22 +419,11 @@ static __always_inline int xdp_frame(struct xdp_md *ctx)
 	if (s && pl_cfg_snaplen) {
 		struct pl_pkt_event *ev = capture_reserve(s);
 		/* What the buffer holds: live that is p.len; offline p.len is the wire length. */
-		__u32 n = pl_cfg_offline ? bpf_xdp_get_buff_len(ctx) : p.len;
+		__u32 n = capture_len(pl_cfg_offline ? bpf_xdp_get_buff_len(ctx) : p.len);
 
-		if (!ev)
-			return XDP_PASS;
-		if (n > pl_cfg_snaplen)
-			n = pl_cfg_snaplen;
-		if (n < 1 || bpf_xdp_load_bytes(ctx, 0, ev + 1, n)) {
-			bpf_ringbuf_discard(ev, 0);
-			s->capture_lost++;
-			return XDP_PASS;
-		}
-		ev->cap_len = n;
-		ev->wire_len = p.len;
-		ev->ifindex = ctx->ingress_ifindex;
-		bpf_ringbuf_submit(ev, 0);
-		s->capture_copied++;
+		if (ev)
+			capture_commit(s, ev, n ? bpf_xdp_load_bytes(ctx, 0, ev + 1, n) : -1, n,
+				       p.len, ctx->ingress_ifindex);
 	}
 	return XDP_PASS;
 }
@@ -500,27 +515,17 @@ int tc_pktlens(struct __sk_buff *skb)
 		s->vlan_tagged++;
 	if (s && pl_cfg_snaplen) {
 		struct pl_pkt_event *ev = capture_reserve(s);
-		__u32 n = skb->len;
+		__u32 n = capture_len(skb->len);
 
 		if (!ev)
 			return TC_ACT_OK;
-		if (n > pl_cfg_snaplen)
-			n = pl_cfg_snaplen;
-		if (n < 1 || bpf_skb_load_bytes(skb, 0, ev + 1, n)) {
-			bpf_ringbuf_discard(ev, 0);
-			s->capture_lost++;
-			return TC_ACT_OK;
-		}
-		ev->cap_len = n;
-		ev->wire_len = p.len;
-		ev->ifindex = skb->ingress_ifindex;
 		if (skb->vlan_present) {
 			ev->vlan_present = 1;
 			ev->vlan_tci = skb->vlan_tci;
 			ev->vlan_proto = skb->vlan_proto;
 		}
-		bpf_ringbuf_submit(ev, 0);
-		s->capture_copied++;
+		capture_commit(s, ev, n ? bpf_skb_load_bytes(skb, 0, ev + 1, n) : -1, n, p.len,
+			       skb->ingress_ifindex);
 	}
 	return TC_ACT_OK;
 }
