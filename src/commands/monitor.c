@@ -83,6 +83,35 @@ static __u64 mono_ns(void)
 	return (__u64)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
+/*
+ * Can the kernel time the program? Turning its run-time statistics on takes
+ * CAP_SYS_ADMIN, which CAP_BPF + CAP_NET_ADMIN + CAP_PERFMON do not give; without it
+ * there is a figure only if they are on system-wide anyway. Returns the share of each
+ * interval that is timed: @pct (held on now if 100), 100 if the system keeps them on,
+ * or 0: no figure, and cost is null rather than a made-up 0.
+ */
+static unsigned int cost_setup(struct pl_dp *dp, unsigned int pct)
+{
+	int err;
+
+	if (!pct)
+		return 0;
+	err = pl_dp_cost_on(dp);
+	if (!err) {
+		if (pct < 100)
+			pl_dp_cost_off(dp); /* the loop turns them on for its samples */
+		return pct;
+	}
+	if (pl_dp_cost_system_on() == 1) {
+		pl_info("kernel.bpf_stats_enabled is on: every run is timed");
+		return 100;
+	}
+	pl_warn("cannot turn on the kernel's BPF run-time statistics (%s; it needs root or "
+		"CAP_SYS_ADMIN): no own-cost figure",
+		strerror(-err));
+	return 0;
+}
+
 int cmd_monitor(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -193,8 +222,7 @@ int cmd_monitor(int argc, char **argv)
 	if (!pinned)
 		pl_dp_mode_note(&dp);
 	/* Always on: turned on once. Sampled: on for the first cost_pct % of each interval. */
-	if (cost_pct == 100)
-		pl_dp_cost_on(&dp);
+	cost_pct = cost_setup(&dp, cost_pct);
 	if (cost_pct)
 		pl_dp_cost(&dp, &cost_ns0, &cost_cnt0);
 

@@ -486,13 +486,20 @@ int pl_dp_cost_on(struct pl_dp *dp)
 		return 0;
 	/* Held open, this keeps kernel.bpf_stats_enabled on; closing it restores the old value. */
 	dp->stats_enable_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
-	if (dp->stats_enable_fd < 0) {
-		int err = -errno;
+	return dp->stats_enable_fd < 0 ? -errno : 0;
+}
 
-		pl_info("cannot enable BPF run-time statistics: %s; no cost figure", strerror(-err));
-		return err;
-	}
-	return 0;
+int pl_dp_cost_system_on(void)
+{
+	FILE *f = fopen("/proc/sys/kernel/bpf_stats_enabled", "r");
+	int on = -1;
+
+	if (!f)
+		return -errno;
+	if (fscanf(f, "%d", &on) != 1)
+		on = -EINVAL;
+	fclose(f);
+	return on < 0 ? on : on != 0;
 }
 
 void pl_dp_cost_off(struct pl_dp *dp)

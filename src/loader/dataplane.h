@@ -83,6 +83,8 @@ void pl_dp_close(struct pl_dp *dp);
  */
 int pl_dp_cost_on(struct pl_dp *dp);
 void pl_dp_cost_off(struct pl_dp *dp);
+/* Is kernel.bpf_stats_enabled on system-wide? 1 yes, 0 no, < 0 unknown. */
+int pl_dp_cost_system_on(void);
 int pl_dp_cost(const struct pl_dp *dp, __u64 *run_ns, __u64 *run_cnt);
 
 /* Entries the flow table can hold (from the kernel, so also for pinned maps). */

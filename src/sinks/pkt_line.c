@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include <arpa/inet.h>
+#include <stdbool.h>
 #include <string.h>
 #include <time.h>
 #include "analysis/names.h"
@@ -8,6 +9,51 @@
 static uint16_t be16(const uint8_t *p)
 {
 	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+/* tcpdump's words for the ICMP and ICMPv6 types it names most often. */
+static const char *icmp_type_name(bool v6, uint8_t type)
+{
+	switch (v6 ? type | 0x100 : type) {
+	case 0: return "echo reply";
+	case 3: return "destination unreachable";
+	case 5: return "redirect";
+	case 8: return "echo request";
+	case 11: return "time exceeded";
+	case 12: return "parameter problem";
+	case 0x100 | 1: return "destination unreachable";
+	case 0x100 | 2: return "packet too big";
+	case 0x100 | 3: return "time exceeded";
+	case 0x100 | 4: return "parameter problem";
+	case 0x100 | 128: return "echo request";
+	case 0x100 | 129: return "echo reply";
+	case 0x100 | 133: return "router solicitation";
+	case 0x100 | 134: return "router advertisement";
+	case 0x100 | 135: return "neighbor solicitation";
+	case 0x100 | 136: return "neighbor advertisement";
+	case 0x100 | 143: return "multicast listener report v2";
+	default: return NULL;
+	}
+}
+
+/*
+ * "ICMP echo request, id 7, seq 1, length 64" and "ICMP6, echo reply, id 7, seq 1,
+ * length 64" as tcpdump prints them; types without a name as "type 42, code 0".
+ */
+static void icmp(FILE *f, const char *src, const char *dst, bool v6, const uint8_t *p,
+		 uint32_t n, uint32_t paylen)
+{
+	const char *name = icmp_type_name(v6, p[0]);
+	bool echo = v6 ? p[0] == 128 || p[0] == 129 : p[0] == 0 || p[0] == 8;
+
+	fprintf(f, "%s > %s: %s", src, dst, v6 ? "ICMP6, " : "ICMP ");
+	if (name)
+		fputs(name, f);
+	else
+		fprintf(f, "type %u, code %u", p[0], p[1]);
+	if (echo && n >= 8)
+		fprintf(f, ", id %u, seq %u", be16(p + 4), be16(p + 6));
+	fprintf(f, ", length %u", paylen);
 }
 
 /* Transport part: "198.18.0.1.5000 > 198.18.0.2.80: Flags [S], length 0". */
@@ -34,8 +80,7 @@ static void l4(FILE *f, const char *src, const char *dst, unsigned int proto, co
 	case 58:
 		if (n < 4)
 			break;
-		fprintf(f, "%s > %s: %s type %u code %u, length %u", src, dst,
-			proto == 1 ? "ICMP" : "ICMP6", p[0], p[1], paylen);
+		icmp(f, src, dst, proto == 58, p, n, paylen);
 		return;
 	}
 	const char *pn = pl_proto_name(proto);

@@ -2,6 +2,7 @@
 /* report_text.c - the report as aligned text lines (analyze, monitor's terminal view). */
 #include <stdarg.h>
 #include <stdlib.h>
+#include <string.h>
 #include "analysis/names.h"
 #include "analysis/report.h"
 #include "sinks/timefmt.h"
@@ -74,6 +75,9 @@ void pl_report_render(const struct pl_report *r, pl_line_fn emit, void *arg)
 	if (r->has_cost)
 		line(&o, "own cost %.1f ns/packet in kernel, average over %llu runs (timed %u%% of the time)",
 		     r->cost_ns_per_pkt, (unsigned long long)r->cost_runs, r->cost_sample_pct);
+	else if (r->mode && strcmp(r->mode, "offline"))
+		line(&o, "own cost not measured (--cost-sample 0, or no right to turn on the "
+			 "kernel's BPF statistics)");
 	line(&o, "%s", "");
 	line(&o, "%-10s %12s %6s   %-10s %12s %6s", "L3", "packets", "%", "L4", "packets", "%");
 	for (int i = 0; i < PL_L4_MAX; i++) {

@@ -6,7 +6,9 @@
 #   exit 1: unknown interface (named), not root (says root/CAP_BPF), missing file,
 #           not a capture (text, random bytes), truncated capture (report for the
 #           frames read first), unsupported link type (lists the supported ones)
-#   exit 0: --help of every command, --version, an empty capture (zero packets), and
+#   exit 0: monitor and capture as nobody with CAP_BPF + CAP_NET_ADMIN + CAP_PERFMON
+#           (cost null, with a warning), --help of every command, --version, an empty
+#           capture (zero packets), and
 #           captures in Ethernet, Linux cooked SLL and SLL2, raw IP (DLT_RAW, IPV4,
 #           IPV6), BSD loopback, pcapng and on standard input, counted the same.
 # Monitor runs happen inside the lab's rx namespace, so nothing can touch a real
@@ -91,6 +93,34 @@ check_eq "monitor as nobody: nothing attached" "$(xdp_prog_id "$IF_RX")" ""
 asnobody analyze -r /etc/hostname --json
 check_rc "analyze as nobody" "$?" 1
 check_grep "analyze as nobody: says root / CAP_BPF" "$D/err" 'root.*CAP_BPF'
+
+# Not root, but with the three capabilities that --help names instead (ambient, so that
+# they survive the exec): monitor and capture work; the own-cost figure, which needs
+# CAP_SYS_ADMIN to turn the kernel's statistics on, is null with a warning, not 0.
+ascaps() {
+	ip netns exec "$NS_RX" setpriv --reuid=nobody --regid=nogroup --clear-groups \
+		--inh-caps=-all,+bpf,+net_admin,+perfmon --ambient-caps=+bpf,+net_admin,+perfmon \
+		"$PKTLENS" "$@" >"$D/out" 2>"$D/err"
+}
+in_tx sh -c "sleep 0.7; ping -q -n -c 6 -i 0.2 $IP4_RX" >/dev/null 2>&1 &
+pinger=$!
+ascaps monitor -i "$IF_RX" --mode native --interval 1 --duration 3 --json
+check_rc "monitor with CAP_BPF, CAP_NET_ADMIN, CAP_PERFMON" "$?" 0
+check_eq "monitor with the capabilities: counts the ping" \
+	"$(tail -n 1 "$D/out" | grep -o '"icmp":{"packets":[0-9]*' | grep -o '[0-9]*$')" 6
+check_eq "monitor with the capabilities: cost is null, not a made-up 0" \
+	"$(grep -c '"cost":null' "$D/out")" "$(wc -l <"$D/out")"
+check_grep "monitor with the capabilities: says why there is no cost figure" "$D/err" \
+	'needs root or CAP_SYS_ADMIN.*no own-cost figure'
+check_eq "monitor with the capabilities: nothing attached after" "$(xdp_prog_id "$IF_RX")" ""
+wait "$pinger"
+in_tx sh -c "sleep 0.7; ping -q -n -c 3 -i 0.2 $IP4_RX" >/dev/null 2>&1 &
+pinger=$!
+ascaps capture -i "$IF_RX" --mode native -c 3 --duration 5 icmp
+check_rc "capture with the capabilities" "$?" 0
+check_eq "capture with the capabilities: three echo requests" \
+	"$(grep -c "IP $IP4_TX > $IP4_RX: ICMP echo request, id [0-9]*, seq [1-3], length 64" "$D/out")" 3
+wait "$pinger"
 
 # ---- capture files ---------------------------------------------------------------------
 # mkpcap.py KIND OUT: write a capture. Frames (before link-layer framing):
