@@ -56,7 +56,7 @@ static void icmp(FILE *f, const char *src, const char *dst, bool v6, const uint8
 	fprintf(f, ", length %u", paylen);
 }
 
-/* Transport part: "198.18.0.1.5000 > 198.18.0.2.80: Flags [S], length 0". */
+/* Transport part: "198.18.0.1.5000 > 198.18.0.2.80: Flags [S], seq 1, win 512, length 0". */
 static void l4(FILE *f, const char *src, const char *dst, unsigned int proto, const uint8_t *p,
 	       uint32_t n, uint32_t paylen)
 {
@@ -66,8 +66,11 @@ static void l4(FILE *f, const char *src, const char *dst, unsigned int proto, co
 	case 6:
 		if (n < 20)
 			break;
-		fprintf(f, "%s.%u > %s.%u: Flags [%s], seq %u, length %u", src, be16(p), dst,
-			be16(p + 2), pl_tcp_flags_str(p[13], fl), ntohl(*(uint32_t *)(p + 4)),
+		fprintf(f, "%s.%u > %s.%u: Flags [%s], seq %u", src, be16(p), dst, be16(p + 2),
+			pl_tcp_flags_str(p[13], fl), ntohl(*(uint32_t *)(p + 4)));
+		if (p[13] & 0x10) /* ACK */
+			fprintf(f, ", ack %u", ntohl(*(uint32_t *)(p + 8)));
+		fprintf(f, ", win %u, length %u", be16(p + 14),
 			paylen >= (uint32_t)(p[12] >> 4) * 4 ? paylen - (p[12] >> 4) * 4 : 0);
 		return;
 	case 17:
@@ -134,8 +137,17 @@ void pl_pkt_line(FILE *f, const uint8_t *d, uint32_t caplen, uint32_t wire_len, 
 	} else if (type == 0x0806 && off + 28 <= caplen) {
 		inet_ntop(AF_INET, d + off + 14, src, sizeof(src));
 		inet_ntop(AF_INET, d + off + 24, dst, sizeof(dst));
-		fprintf(f, "ARP, %s %s tell %s", be16(d + off + 6) == 1 ? "Request who-has" : "Reply",
-			dst, src);
+		const uint8_t *sha = d + off + 8;
+
+		/* tcpdump: "Request who-has TPA tell SPA", "Reply SPA is-at SHA" */
+		if (be16(d + off + 6) == 1)
+			fprintf(f, "ARP, Request who-has %s tell %s", dst, src);
+		else if (be16(d + off + 6) == 2)
+			fprintf(f, "ARP, Reply %s is-at %02x:%02x:%02x:%02x:%02x:%02x", src, sha[0],
+				sha[1], sha[2], sha[3], sha[4], sha[5]);
+		else
+			fprintf(f, "ARP, op %u %s > %s", be16(d + off + 6), src, dst);
+		fputs(", length 28", f);
 	} else {
 		fprintf(f, "ethertype 0x%04x", type);
 	}

@@ -2,7 +2,8 @@
 /*
  * test_pkt_line.c - capture's one-line-per-packet text (src/sinks/pkt_line.c) reads
  * like tcpdump -n: ICMP and ICMPv6 types by name with the echo id and sequence,
- * UDP ports, and nothing read past the captured bytes; then the frame's length.
+ * TCP flags, seq, ack and window, UDP ports, ARP, and nothing read past the captured
+ * bytes; then the frame's length.
  */
 #define _GNU_SOURCE
 #include <stdlib.h>
@@ -103,6 +104,35 @@ int main(void)
 	pb_finish(&b);
 	expect_line("UDP: ports and payload length", &b, b.len,
 		    "IP 198.18.0.1.5000 > 198.18.0.2.53: UDP, length 10, frame 52");
+
+	v4(&b, 6);
+	pb_tcp(&b, &(struct pb_tcp_opts){ .sport = 40000, .dport = 80, .seq = 1,
+					  .flags = PB_TCP_SYN, .window = 64240 });
+	pb_finish(&b);
+	expect_line("TCP SYN: flags, seq, window, no ack", &b, b.len,
+		    "IP 198.18.0.1.40000 > 198.18.0.2.80: Flags [S], seq 1, win 64240, length 0, frame 54");
+
+	v4(&b, 6);
+	pb_tcp(&b, &(struct pb_tcp_opts){ .sport = 80, .dport = 40000, .seq = 7, .ack = 2,
+					  .flags = PB_TCP_PSH | PB_TCP_ACK, .window = 502 });
+	pb_payload(&b, 100);
+	pb_finish(&b);
+	expect_line("TCP data: ack and payload length", &b, b.len,
+		    "IP 198.18.0.1.80 > 198.18.0.2.40000: Flags [P.], seq 7, ack 2, win 502, length 100, frame 154");
+
+	pb_init(&b);
+	pb_eth(&b, mac_b, mac_a, 0x0806);
+	pb_arp(&b, 1, mac_a, 0xc6120001, mac_b, 0xc6120002);
+	pb_finish(&b);
+	expect_line("ARP request", &b, b.len,
+		    "ARP, Request who-has 198.18.0.2 tell 198.18.0.1, length 28, frame 42");
+
+	pb_init(&b);
+	pb_eth(&b, mac_a, mac_b, 0x0806);
+	pb_arp(&b, 2, mac_b, 0xc6120002, mac_a, 0xc6120001);
+	pb_finish(&b);
+	expect_line("ARP reply: who is at which MAC", &b, b.len,
+		    "ARP, Reply 198.18.0.2 is-at 02:00:00:00:00:02, length 28, frame 42");
 
 	return check_summary();
 }
