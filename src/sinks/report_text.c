@@ -76,8 +76,7 @@ void pl_report_render(const struct pl_report *r, pl_line_fn emit, void *arg)
 		line(&o, "own cost %.1f ns/packet in kernel, average over %llu runs (timed %u%% of the time)",
 		     r->cost_ns_per_pkt, (unsigned long long)r->cost_runs, r->cost_sample_pct);
 	else if (r->mode && strcmp(r->mode, "offline"))
-		line(&o, "own cost not measured (--cost-sample 0, or no right to turn on the "
-			 "kernel's BPF statistics)");
+		line(&o, "own cost not measured (see --cost-sample in pktlens-monitor(8))");
 	line(&o, "%s", "");
 	line(&o, "%-10s %12s %6s   %-10s %12s %6s", "L3", "packets", "%", "L4", "packets", "%");
 	for (int i = 0; i < PL_L4_MAX; i++) {
