@@ -6,9 +6,15 @@
 #include "analysis/names.h"
 #include "sinks/pkt_line.h"
 
+/* Big-endian fields read byte by byte: headers in a frame have no alignment. */
 static uint16_t be16(const uint8_t *p)
 {
 	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t be32(const uint8_t *p)
+{
+	return (uint32_t)be16(p) << 16 | be16(p + 2);
 }
 
 /* tcpdump's words for the ICMP and ICMPv6 types it names most often. */
@@ -67,9 +73,9 @@ static void l4(FILE *f, const char *src, const char *dst, unsigned int proto, co
 		if (n < 20)
 			break;
 		fprintf(f, "%s.%u > %s.%u: Flags [%s], seq %u", src, be16(p), dst, be16(p + 2),
-			pl_tcp_flags_str(p[13], fl), ntohl(*(uint32_t *)(p + 4)));
+			pl_tcp_flags_str(p[13], fl), be32(p + 4));
 		if (p[13] & 0x10) /* ACK */
-			fprintf(f, ", ack %u", ntohl(*(uint32_t *)(p + 8)));
+			fprintf(f, ", ack %u", be32(p + 8));
 		fprintf(f, ", win %u, length %u", be16(p + 14),
 			paylen >= (uint32_t)(p[12] >> 4) * 4 ? paylen - (p[12] >> 4) * 4 : 0);
 		return;
