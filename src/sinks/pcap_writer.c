@@ -43,7 +43,7 @@ static void put(struct pl_pcap_writer *w, const void *p, size_t n)
 	if (!n) /* fwrite(NULL, 1, 0) is undefined */
 		return;
 	if (fwrite(p, 1, n, w->f) != n && !w->err)
-		w->err = -errno ? -errno : -EIO;
+		w->err = errno ? -errno : -EIO;
 }
 
 static void put32(struct pl_pcap_writer *w, uint32_t v)
@@ -177,7 +177,7 @@ int pl_pcap_writer_write(struct pl_pcap_writer *w, const void *data, uint32_t ca
 int pl_pcap_writer_flush(struct pl_pcap_writer *w)
 {
 	if (fflush(w->f) && !w->err)
-		w->err = -errno ? -errno : -EIO;
+		w->err = errno ? -errno : -EIO;
 	return w->err;
 }
 

@@ -231,11 +231,6 @@ static void expect_same(const struct pl_stats *a, const struct flow_entry *fa, i
 	}
 }
 
-static int dump_flows(struct flow_entry *out, int max)
-{
-	return dump_flows_of(g_skel, out, max);
-}
-
 /* g_skel's counters and (up to 32) flows at one moment. */
 struct snapshot {
 	struct pl_stats st;
@@ -273,7 +268,7 @@ static void read_stats(struct pl_stats *out)
 static void take_snapshot(struct snapshot *sn)
 {
 	read_stats(&sn->st);
-	sn->n = dump_flows(sn->f, 32);
+	sn->n = dump_flows_of(g_skel, sn->f, 32);
 }
 
 /* Two snapshots of the same packets, taken two ways (@an, @bn), agree. */

@@ -81,11 +81,17 @@ run "analyze: unknown option" 2 analyze --bogus
 run "monitor: unknown interface" 1 monitor -i nosuch$$ --duration 1 --json
 check_grep "monitor: unknown interface: named" "$D/err" "unknown interface 'nosuch$$'"
 
-# Not root: nobody, no capabilities.
+# asnobody [CAPS] ARGS...: pktlens ARGS in the rx namespace as nobody, with no
+# capabilities, or with CAPS ("+bpf,+net_admin") ambient so that they survive the exec.
 asnobody() {
+	local caps=
+	case ${1:-} in +*) caps=$1; shift ;; esac
 	ip netns exec "$NS_RX" setpriv --reuid=nobody --regid=nogroup --clear-groups \
-		--inh-caps=-all "$PKTLENS" "$@" >"$D/out" 2>"$D/err"
+		--inh-caps=-all${caps:+,$caps} ${caps:+--ambient-caps=$caps} \
+		"$PKTLENS" "$@" >"$D/out" 2>"$D/err"
 }
+
+# Not root: nobody, no capabilities.
 asnobody monitor -i "$IF_RX" --duration 1 --json
 check_rc "monitor as nobody" "$?" 1
 check_grep "monitor as nobody: says root / CAP_BPF" "$D/err" 'root.*CAP_BPF'
@@ -97,14 +103,10 @@ check_grep "analyze as nobody: says root / CAP_BPF" "$D/err" 'root.*CAP_BPF'
 # Not root, but with the three capabilities that --help names instead (ambient, so that
 # they survive the exec): monitor and capture work; the own-cost figure, which needs
 # CAP_SYS_ADMIN to turn the kernel's statistics on, is null with a warning, not 0.
-ascaps() {
-	ip netns exec "$NS_RX" setpriv --reuid=nobody --regid=nogroup --clear-groups \
-		--inh-caps=-all,+bpf,+net_admin,+perfmon --ambient-caps=+bpf,+net_admin,+perfmon \
-		"$PKTLENS" "$@" >"$D/out" 2>"$D/err"
-}
+CAPS=+bpf,+net_admin,+perfmon
 in_tx sh -c "sleep 0.7; ping -q -n -c 6 -i 0.2 $IP4_RX" >/dev/null 2>&1 &
 pinger=$!
-ascaps monitor -i "$IF_RX" --mode native --interval 1 --duration 3 --json
+asnobody "$CAPS" monitor -i "$IF_RX" --mode native --interval 1 --duration 3 --json
 check_rc "monitor with CAP_BPF, CAP_NET_ADMIN, CAP_PERFMON" "$?" 0
 check_eq "monitor with the capabilities: counts the ping" \
 	"$(tail -n 1 "$D/out" | grep -o '"icmp":{"packets":[0-9]*' | grep -o '[0-9]*$')" 6
@@ -116,7 +118,7 @@ check_eq "monitor with the capabilities: nothing attached after" "$(xdp_prog_id 
 wait "$pinger"
 in_tx sh -c "sleep 0.7; ping -q -n -c 3 -i 0.2 $IP4_RX" >/dev/null 2>&1 &
 pinger=$!
-ascaps capture -i "$IF_RX" --mode native -c 3 --duration 5 icmp
+asnobody "$CAPS" capture -i "$IF_RX" --mode native -c 3 --duration 5 icmp
 check_rc "capture with the capabilities" "$?" 0
 check_eq "capture with the capabilities: three echo requests" \
 	"$(grep -c "IP $IP4_TX > $IP4_RX: ICMP echo request, id [0-9]*, seq [1-3], length 64" "$D/out")" 3

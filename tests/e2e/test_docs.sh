@@ -4,16 +4,11 @@
 # page describes (.TP entries) is in `--help`, and the bash completion offers exactly
 # the `--help` options. Also the completion's values: commands, interfaces for -i,
 # modes for --mode, capture files for -r. Needs no root.
-set -u
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-: "${PKTLENS:=$ROOT/build/pktlens}"
+. "$(dirname "$0")/../lib/netns.sh" # check_eq, finish, $PKTLENS, $LAB_TMP; no lab
+ROOT=$E2E_ROOT
 COMPLETION=$ROOT/scripts/pktlens.bash-completion
-P=0 F=0
-ok() { P=$((P + 1)); echo "ok   $1"; }
-fail() { F=$((F + 1)); echo "FAIL $1: $2"; }
-check_eq() { if [ "$2" = "$3" ]; then ok "$1"; else fail "$1" "got '$2', expected '$3'"; fi; }
-T=$(mktemp -d /tmp/pl-docs.XXXXXX)
-trap 'rm -rf "$T"' EXIT
+T=$LAB_TMP
+trap lab_down EXIT # without a lab it only removes $LAB_TMP
 
 # Options (short and long) in --help: the indented lines that start with a dash.
 help_opts() {
@@ -60,5 +55,4 @@ check_eq "completion: analyze -r offers capture files" \
 check_eq "completion: filter keywords after the options" \
 	"$(complete_words capture -i lo 'po' | tr '\n' ' ')" "port portrange "
 
-echo "$P passed, $F failed"
-[ "$F" -eq 0 ]
+finish
