@@ -51,6 +51,7 @@ static void dp_reset(struct pl_dp *dp)
 	memset(dp, 0, sizeof(*dp));
 	dp->stats_fd = dp->flows_fd = dp->events_fd = -1;
 	dp->pipeline_fd = dp->filter_fd = dp->entry_fd = dp->stats_enable_fd = -1;
+	dp->link_fd = -1;
 }
 
 int pl_bpffs_ensure(void)
@@ -242,15 +243,32 @@ fail:
 	return err;
 }
 
+/*
+ * Attach through a BPF link, so that the kernel detaches the program when pktlens
+ * ends in any way, SIGKILL included. With @force, a program that someone else
+ * attached through netlink in the same mode is removed first; one held by a link
+ * (another pktlens, libxdp) cannot be, and stays.
+ */
 static int xdp_attach_mode(struct pl_dp *dp, __u32 mode_flag, bool force)
 {
-	__u32 flags = mode_flag | (force ? 0 : XDP_FLAGS_UPDATE_IF_NOEXIST);
-	int err;
+	LIBBPF_OPTS(bpf_link_create_opts, lo, .flags = mode_flag);
+	int fd, err;
 
-	err = bpf_xdp_attach(dp->ifindex, dp->entry_fd, flags, NULL);
-	if (!err)
-		dp->xdp_flags = mode_flag;
-	return err;
+	fd = bpf_link_create(dp->entry_fd, dp->ifindex, BPF_XDP, &lo);
+	if (fd == -EBUSY && force) {
+		err = bpf_xdp_detach(dp->ifindex, mode_flag, NULL);
+		if (err) {
+			dp->xdp_held_by_link = err == -EBUSY;
+			return -EBUSY;
+		}
+		pl_info("removed the XDP program that was attached to %s (--force)", dp->ifname);
+		fd = bpf_link_create(dp->entry_fd, dp->ifindex, BPF_XDP, &lo);
+	}
+	if (fd < 0)
+		return fd;
+	dp->link_fd = fd;
+	dp->xdp_flags = mode_flag;
+	return 0;
 }
 
 static int explain_busy(struct pl_dp *dp, bool force)
@@ -264,7 +282,11 @@ static int explain_busy(struct pl_dp *dp, bool force)
 	if (!bpf_xdp_query(dp->ifindex, 0, &q))
 		id = q.prog_id ? q.prog_id : (q.drv_prog_id ? q.drv_prog_id : q.skb_prog_id);
 	fd = id ? bpf_prog_get_fd_by_id(id) : -1;
-	if (force) /* the kernel replaces a program only in the mode it was attached in */
+	if (dp->xdp_held_by_link)
+		pl_warn("%s has an XDP program (id %u) held by a BPF link, which --force cannot "
+			"remove: stop the process that owns it (another pktlens?)",
+			dp->ifname, id);
+	else if (force) /* the kernel replaces a program only in the mode it was attached in */
 		pl_warn("%s has an XDP program (id %u) in %s mode: --force replaces it only with "
 			"--mode %s",
 			dp->ifname, id, q.attach_mode == XDP_ATTACHED_SKB ? "generic" : "native",
@@ -360,8 +382,8 @@ int pl_dp_attach(struct pl_dp *dp, const struct pl_dp_opts *o)
 		err = xdp_attach_mode(dp, XDP_FLAGS_DRV_MODE, o->force);
 		pl_log_libbpf_quiet(0);
 		/* Forced: a generic program refuses a native one; replace it in generic mode. */
-		if ((err == -EEXIST || err == -EBUSY) && !o->force)
-			return explain_busy(dp, false);
+		if ((err == -EEXIST || err == -EBUSY) && (!o->force || dp->xdp_held_by_link))
+			return explain_busy(dp, o->force);
 		if (!err) {
 			dp->mode = PL_MODE_NATIVE;
 			break;
@@ -406,10 +428,9 @@ void pl_dp_detach(struct pl_dp *dp)
 			bpf_tc_hook_destroy(&hook);
 		}
 	} else {
-		LIBBPF_OPTS(bpf_xdp_attach_opts, xo, .old_prog_fd = dp->entry_fd);
-
-		/* Only remove our own program, whatever happened meanwhile. */
-		err = bpf_xdp_detach(dp->ifindex, dp->xdp_flags | XDP_FLAGS_REPLACE, &xo);
+		/* Closing our link detaches our program, whatever happened meanwhile. */
+		err = dp->link_fd >= 0 && close(dp->link_fd) ? -errno : 0;
+		dp->link_fd = -1;
 	}
 	if (err && err != -ENODEV && err != -ENOENT)
 		pl_warn("detaching from %s failed: %s", dp->ifname, strerror(-err));
@@ -418,6 +439,8 @@ void pl_dp_detach(struct pl_dp *dp)
 void pl_dp_close(struct pl_dp *dp)
 {
 	pl_dp_detach(dp);
+	if (dp->link_fd >= 0) /* the interface went away: the kernel detached it already */
+		close(dp->link_fd);
 	dp_unpin(dp);
 	pl_dp_cost_off(dp);
 	if (dp->filter_fd >= 0)

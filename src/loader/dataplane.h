@@ -49,7 +49,9 @@ struct pl_dp {
 	int filter_fd;         /* generated filter program, -1 without a filter */
 	int entry_fd;          /* what runs first: filter_fd or pipeline_fd */
 	bool attached;
+	int link_fd;           /* XDP: the BPF link that holds our program on the interface */
 	__u32 xdp_flags;
+	bool xdp_held_by_link; /* --force met a program that a link holds */
 	bool tc_hook_created;
 	int stats_enable_fd;   /* holds kernel run-time statistics on */
 	char pin_dir[128];     /* set when we pinned (and must unpin) */

@@ -81,6 +81,39 @@ for mode in native generic tc; do
 	done
 done
 
+# SIGKILL gives pktlens no chance to clean up: the kernel detaches the XDP program
+# because it is held by a BPF link that dies with the process.
+for mode in native generic; do
+	name="$mode/SIGKILL"
+	if ! mon_start 30 --mode "$mode"; then
+		fail "$name: attach" "$(cat "$MON_ERR")"
+		continue
+	fi
+	id=$(xdp_prog_id "$IF_RX")
+	check_grep "$name: held by a BPF link" <(bpftool link show 2>/dev/null) "prog $id"
+	mon_stop KILL
+	check_eq "$name: killed" "$MON_RC" 137
+	check_eq "$name: no xdp on the link" "$(rx_ip ip link show dev "$IF_RX" | grep -c xdp)" 0
+	prog_gone "$name: program unloaded" "$id"
+	rm -rf "/sys/fs/bpf/pktlens/$IF_RX"
+done
+
+# A second pktlens cannot take the interface, not even with --force: the first one's
+# link holds it, and it keeps running undisturbed.
+if mon_start 30 --mode native; then
+	id=$(xdp_prog_id "$IF_RX")
+	nsenter -t "$RX_HOLD" -m -n -- "$PKTLENS" monitor -i "$IF_RX" --json --duration 1 \
+		--force >"$LAB_TMP/busy.out" 2>"$LAB_TMP/busy.err"
+	check_rc "second pktlens --force: refused" "$?" 1
+	check_grep "second pktlens --force: says a BPF link holds it" "$LAB_TMP/busy.err" 'held by a BPF link'
+	check_eq "second pktlens --force: the first one's program stays" "$(xdp_prog_id "$IF_RX")" "$id"
+	mon_stop TERM
+	check_rc "second pktlens --force: the first one ends normally" "$MON_RC" 0
+	check_eq "second pktlens --force: nothing left attached" "$(xdp_prog_id "$IF_RX")" ""
+else
+	fail "second pktlens: attach" "$(cat "$MON_ERR")"
+fi
+
 # tc mode keeps a clsact qdisc it did not create (and another filter on it).
 rx_ip tc qdisc add dev "$IF_RX" clsact
 # ...with a filter of its own (cls_bpf: the kernel here has no matchall/u32 modules).
