@@ -133,7 +133,7 @@ int cmd_monitor(int argc, char **argv)
 	struct pl_dp_opts o = { .mode = PL_MODE_AUTO, .flows = true, .filter_linktype = PL_LINKTYPE_ETHERNET };
 	unsigned int top = 10, nflows = PL_FLOWS_DEFAULT, cost_pct = PL_COST_SAMPLE_DEFAULT;
 	double interval = 1, duration = 0;
-	const char *pinned = NULL;
+	const char *pinned = NULL, *load_opt = NULL; /* an option that only loading uses */
 	struct pl_stats prev = {}, cur = {}, delta = {};
 	struct view v = {};
 	bool warned_full = false;
@@ -146,6 +146,7 @@ int cmd_monitor(int argc, char **argv)
 		switch (c) {
 		case 'i': o.ifname = optarg; break;
 		case 'm':
+			load_opt = "--mode";
 			if (pl_mode_parse(optarg, &o.mode)) {
 				pl_warn("invalid --mode '%s': expected native, generic or tc", optarg);
 				return PL_EXIT_USAGE;
@@ -166,12 +167,13 @@ int cmd_monitor(int argc, char **argv)
 				return PL_EXIT_USAGE;
 			break;
 		case 'F':
+			load_opt = "--flows";
 			if (pl_parse_u32("--flows", optarg, 1, PL_FLOWS_MAX, &nflows))
 				return PL_EXIT_USAGE;
 			break;
-		case OPT_PIN: o.pin = true; break;
+		case OPT_PIN: o.pin = true; load_opt = "--pin"; break;
 		case OPT_PINNED: pinned = optarg; break;
-		case OPT_FORCE: o.force = true; break;
+		case OPT_FORCE: o.force = true; load_opt = "--force"; break;
 		case OPT_COST_SAMPLE:
 			if (pl_parse_u32("--cost-sample", optarg, 0, 100, &cost_pct))
 				return PL_EXIT_USAGE;
@@ -188,6 +190,12 @@ int cmd_monitor(int argc, char **argv)
 	if (o.ifname && pinned) {
 		pl_warn("-i and --pinned exclude each other: --pinned reads a data plane that "
 			"bpftool attached");
+		return PL_EXIT_USAGE;
+	}
+	if (load_opt && pinned) {
+		pl_warn("%s and --pinned exclude each other: with --pinned, bpftool loaded and "
+			"attached the program",
+			load_opt);
 		return PL_EXIT_USAGE;
 	}
 	expr = pl_join_args(argc, argv, optind);

@@ -51,7 +51,7 @@ static void dp_reset(struct pl_dp *dp)
 	memset(dp, 0, sizeof(*dp));
 	dp->stats_fd = dp->flows_fd = dp->events_fd = -1;
 	dp->pipeline_fd = dp->filter_fd = dp->entry_fd = dp->stats_enable_fd = -1;
-	dp->link_fd = -1;
+	dp->link_fd = dp->pinned_tc_fd = -1;
 }
 
 int pl_bpffs_ensure(void)
@@ -118,11 +118,17 @@ static int dp_pin(struct pl_dp *dp)
 
 static void dp_unpin(struct pl_dp *dp)
 {
+	struct bpf_map *maps[3];
+
 	if (!dp->pin_dir[0] || !dp->skel)
 		return;
-	bpf_map__unpin(dp->skel->maps.pl_stats, NULL);
-	bpf_map__unpin(dp->skel->maps.pl_flows, NULL);
-	bpf_map__unpin(dp->skel->maps.pl_events, NULL);
+	maps[0] = dp->skel->maps.pl_stats;
+	maps[1] = dp->skel->maps.pl_flows;
+	maps[2] = dp->skel->maps.pl_events;
+	/* Only our own pins: a failed pin leaves its path set, and that file is not ours. */
+	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
+		if (bpf_map__is_pinned(maps[i]))
+			bpf_map__unpin(maps[i], NULL);
 	rmdir(dp->pin_dir);
 	rmdir(PL_PIN_ROOT); /* only succeeds when empty */
 }
@@ -457,6 +463,8 @@ void pl_dp_close(struct pl_dp *dp)
 			close(dp->events_fd);
 		if (dp->pipeline_fd >= 0)
 			close(dp->pipeline_fd);
+		if (dp->pinned_tc_fd >= 0)
+			close(dp->pinned_tc_fd);
 	}
 	dp_reset(dp);
 }
@@ -478,6 +486,32 @@ static int get_pinned(const char *dir, const char *name, int *fd, bool required)
 	return 0;
 }
 
+/*
+ * A pinned map is only read with our own struct sizes: one from another build of
+ * pktlens, or any map of that name, would make the reads overrun them.
+ */
+static int check_pinned_map(const char *dir, const char *name, int fd, __u32 type,
+			    __u32 key_size, __u32 value_size)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
+		int err = -errno;
+
+		pl_warn("cannot read %s/%s: %s", dir, name, strerror(-err));
+		return err;
+	}
+	if (info.type == type && info.key_size == key_size && info.value_size == value_size &&
+	    info.max_entries)
+		return 0;
+	pl_warn("%s/%s is not the map this pktlens reads (type %u, key %u bytes, value %u "
+		"bytes; want type %u, %u, %u): load the pktlens.bpf.o that came with this "
+		"pktlens",
+		dir, name, info.type, info.key_size, info.value_size, type, key_size, value_size);
+	return -EPROTO;
+}
+
 int pl_dp_open_pinned(struct pl_dp *dp, const char *dir)
 {
 	int err;
@@ -488,16 +522,24 @@ int pl_dp_open_pinned(struct pl_dp *dp, const char *dir)
 		return err;
 	err = get_pinned(dir, "pl_stats", &dp->stats_fd, true);
 	if (!err)
+		err = check_pinned_map(dir, "pl_stats", dp->stats_fd, BPF_MAP_TYPE_PERCPU_ARRAY,
+				       sizeof(__u32), sizeof(struct pl_stats));
+	if (!err)
 		err = get_pinned(dir, "pl_flows", &dp->flows_fd, true);
+	if (!err)
+		err = check_pinned_map(dir, "pl_flows", dp->flows_fd, BPF_MAP_TYPE_LRU_HASH,
+				       sizeof(struct pl_flow_key), sizeof(struct pl_flow_value));
 	if (err) {
 		pl_dp_close(dp);
 		return err;
 	}
 	get_pinned(dir, "pl_events", &dp->events_fd, false);
-	/* The program is optional: without it there is no cost figure. */
+	/*
+	 * The programs are optional: without them there is no cost figure. bpftool pins
+	 * both and attaches one; the cost adds up both, the other one never runs.
+	 */
 	get_pinned(dir, "xdp_pktlens", &dp->pipeline_fd, false);
-	if (dp->pipeline_fd < 0)
-		get_pinned(dir, "tc_pktlens", &dp->pipeline_fd, false);
+	get_pinned(dir, "tc_pktlens", &dp->pinned_tc_fd, false);
 	dp->entry_fd = dp->pipeline_fd;
 	snprintf(dp->ifname, sizeof(dp->ifname), "%s", "pinned");
 	return 0;
@@ -532,16 +574,26 @@ void pl_dp_cost_off(struct pl_dp *dp)
 	dp->stats_enable_fd = -1;
 }
 
-int pl_dp_cost(const struct pl_dp *dp, __u64 *run_ns, __u64 *run_cnt)
+static int prog_runs(int fd, __u64 *run_ns, __u64 *run_cnt)
 {
 	struct bpf_prog_info info = {};
 	__u32 len = sizeof(info);
 
-	if (dp->entry_fd < 0 || bpf_obj_get_info_by_fd(dp->entry_fd, &info, &len))
+	if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
 		return -ENOENT;
-	*run_ns = info.run_time_ns;
-	*run_cnt = info.run_cnt;
+	*run_ns += info.run_time_ns;
+	*run_cnt += info.run_cnt;
 	return 0;
+}
+
+int pl_dp_cost(const struct pl_dp *dp, __u64 *run_ns, __u64 *run_cnt)
+{
+	int a, b;
+
+	*run_ns = *run_cnt = 0;
+	a = prog_runs(dp->entry_fd, run_ns, run_cnt);
+	b = prog_runs(dp->pinned_tc_fd, run_ns, run_cnt);
+	return a && b ? -ENOENT : 0;
 }
 
 int pl_dp_run_frame(struct pl_dp *dp, int cpu, const void *frame, __u32 caplen, __u32 wire_len,

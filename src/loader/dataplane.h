@@ -48,6 +48,7 @@ struct pl_dp {
 	int pipeline_fd;       /* the C pipeline program */
 	int filter_fd;         /* generated filter program, -1 without a filter */
 	int entry_fd;          /* what runs first: filter_fd or pipeline_fd */
+	int pinned_tc_fd;      /* --pinned: tc_pktlens beside xdp_pktlens (pipeline_fd) */
 	bool attached;
 	int link_fd;           /* XDP: the BPF link that holds our program on the interface */
 	__u32 xdp_flags;

@@ -99,9 +99,13 @@ static unsigned long long cap_eff(void)
 int pl_require_root(const char *what)
 {
 	unsigned long long c = cap_eff();
-	unsigned long long need = (1ull << 39) | (1ull << 12) | (1ull << 38); /* BPF NET_ADMIN PERFMON */
+	unsigned long long net_admin = 1ull << 12, sys_admin = 1ull << 21;
+	unsigned long long bpf_perfmon = (1ull << 39) | (1ull << 38);
 
-	if (geteuid() == 0 || (c & need) == need || (c & (1ull << 21)) /* SYS_ADMIN */)
+	/* Loading XDP and tc programs and attaching them need CAP_NET_ADMIN in any case;
+	 * CAP_SYS_ADMIN stands in for CAP_BPF and CAP_PERFMON. */
+	if (geteuid() == 0 ||
+	    ((c & net_admin) && ((c & sys_admin) || (c & bpf_perfmon) == bpf_perfmon)))
 		return 0;
 	pl_warn("%s needs root (or CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON): run it with sudo",
 		what);

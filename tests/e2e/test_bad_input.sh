@@ -2,8 +2,10 @@
 # test_bad_input.sh - exit codes and messages for bad input, and analyze on every kind
 # of capture file:
 #   exit 2: unknown command/option, missing -i or -r, bad --interval/--duration/--top/
-#           --flows/--mode, -i with --pinned, a filter with --pinned, a bad filter
-#   exit 1: unknown interface (named), not root (says root/CAP_BPF), missing file,
+#           --flows/--mode, -i, a filter, --mode/--flows/--pin/--force with
+#           --pinned, a bad filter
+#   exit 1: unknown interface (named), not root (says root/CAP_BPF), --pinned maps
+#           of another layout, missing file,
 #           not a capture (text, random bytes), truncated capture (report for the
 #           frames read first), unsupported link type (lists the supported ones)
 #   exit 0: monitor and capture as nobody with CAP_BPF + CAP_NET_ADMIN + CAP_PERFMON
@@ -71,6 +73,11 @@ run "monitor: bad --mode" 2 monitor -i "$IF_RX" --mode turbo --duration 1
 check_grep "monitor: bad --mode: lists the modes" "$D/err" "invalid --mode 'turbo'.*native.*generic.*tc"
 run "monitor: -i with --pinned" 2 monitor -i "$IF_RX" --pinned /sys/fs/bpf/x --duration 1
 run "monitor: filter with --pinned" 2 monitor --pinned /sys/fs/bpf/x --duration 1 udp
+for o in "--mode tc" "--flows 10" --pin --force; do
+	# shellcheck disable=SC2086
+	run "monitor: $o with --pinned" 2 monitor --pinned /sys/fs/bpf/x --duration 1 $o
+	check_grep "monitor: $o with --pinned: says so" "$D/err" "${o%% *} and --pinned exclude each other"
+done
 run "monitor: bad filter expression" 2 monitor -i "$IF_RX" --duration 1 'udp and (('
 check_eq "monitor: bad filter: nothing attached" "$(xdp_prog_id "$IF_RX")" ""
 run "analyze: missing -r" 2 analyze --json
@@ -80,6 +87,19 @@ run "analyze: unknown option" 2 analyze --bogus
 # ---- run-time errors: exit 1 -------------------------------------------------------------
 run "monitor: unknown interface" 1 monitor -i nosuch$$ --duration 1 --json
 check_grep "monitor: unknown interface: named" "$D/err" "unknown interface 'nosuch$$'"
+
+# --pinned on maps that are not pktlens's (same names, other sizes): refused, named.
+# One shell: each `ip netns exec` mounts a new, empty bpffs.
+# shellcheck disable=SC2016 # expanded by the inner shell
+in_rx bash -c '
+mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
+d=/sys/fs/bpf/pl-wrong-$$; mkdir -p "$d"
+bpftool map create "$d/pl_stats" type array key 4 value 8 entries 1 name pl_stats &&
+bpftool map create "$d/pl_flows" type hash key 4 value 8 entries 4 name pl_flows || exit 99
+timeout 20 "$0" monitor --pinned "$d" --json --duration 1 >"$1/out" 2>"$1/err"
+rc=$?; rm -rf "$d"; exit $rc' "$PKTLENS" "$D"
+check_rc "monitor --pinned on foreign maps" "$?" 1
+check_grep "monitor --pinned on foreign maps: names the map" "$D/err" 'pl_stats is not the map this pktlens reads'
 
 # asnobody [CAPS] ARGS...: pktlens ARGS in the rx namespace as nobody, with no
 # capabilities, or with CAPS ("+bpf,+net_admin") ambient so that they survive the exec.
@@ -99,6 +119,12 @@ check_eq "monitor as nobody: nothing attached" "$(xdp_prog_id "$IF_RX")" ""
 asnobody analyze -r /etc/hostname --json
 check_rc "analyze as nobody" "$?" 1
 check_grep "analyze as nobody: says root / CAP_BPF" "$D/err" 'root.*CAP_BPF'
+
+# CAP_SYS_ADMIN alone is not enough: attaching needs CAP_NET_ADMIN. Refused up front.
+asnobody +sys_admin monitor -i "$IF_RX" --duration 1 --json
+check_rc "monitor with CAP_SYS_ADMIN only" "$?" 1
+check_grep "monitor with CAP_SYS_ADMIN only: names CAP_NET_ADMIN" "$D/err" 'CAP_NET_ADMIN'
+check_eq "monitor with CAP_SYS_ADMIN only: nothing attached" "$(xdp_prog_id "$IF_RX")" ""
 
 # Not root, but with the three capabilities that --help names instead (ambient, so that
 # they survive the exec): monitor and capture work; the own-cost figure, which needs

@@ -9,7 +9,8 @@
 #    mode it runs in) and pktlens leaves nothing behind
 #  - the interface deleted while attached: clear message, exit 1, no crash
 #  - --pin: pl_stats, pl_flows, pl_events pinned under /sys/fs/bpf/pktlens/IF while
-#    running, `bpftool map dump` shows struct fields (BTF), removed on exit
+#    running, `bpftool map dump` shows struct fields (BTF), removed on exit; a second
+#    --pin on the same interface fails and leaves the first one's pins
 #  - bpffs not mounted (a fresh `ip netns exec`): pktlens mounts it; when it cannot
 #    (no CAP_SYS_ADMIN), it says how to mount it
 set -u
@@ -202,6 +203,15 @@ if mon_start 30 --pin; then
 	check_grep "--pin: the flow has 7 packets" "$LAB_TMP/dump.txt" '"packets": \[ *7, *0'
 	in_rx bpftool map show pinned "$PIN/pl_stats" >"$LAB_TMP/show.txt" 2>&1
 	check_grep "--pin: pl_stats is a per-CPU array" "$LAB_TMP/show.txt" 'percpu_array'
+	# A second --pin on the same interface fails on the first one's pins, and must
+	# not remove them on its way out.
+	nsenter -t "$RX_HOLD" -m -n -- "$PKTLENS" monitor -i "$IF_RX" --json --duration 1 \
+		--mode tc --pin >"$LAB_TMP/pin2.out" 2>"$LAB_TMP/pin2.err"
+	check_rc "--pin twice: the second one fails" "$?" 1
+	check_grep "--pin twice: it names the pin path" "$LAB_TMP/pin2.err" "cannot pin map at $PIN/"
+	for m in pl_stats pl_flows pl_events; do
+		check_true "--pin twice: the first one's $m stays" in_rx test -e "$PIN/$m"
+	done
 	mon_stop TERM
 	check_rc "--pin: exit status" "$MON_RC" 0
 	check_true "--pin: $PIN removed on exit" in_rx test ! -e "$PIN"
