@@ -12,6 +12,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <linux/ethtool.h>
+#include <linux/if_arp.h>
 #include <linux/if_link.h>
 #include <linux/sockios.h>
 #include <linux/magic.h>
@@ -166,6 +167,24 @@ unsigned int pl_if_mtu(const char *ifname)
 	return if_ioctl(ifname, SIOCGIFMTU, &ifr) ? 0 : (unsigned int)ifr.ifr_mtu;
 }
 
+/*
+ * The parsers read Ethernet frames. Loopback frames carry an Ethernet header too;
+ * tun, WireGuard, IP tunnels and the like hand XDP a bare IP packet.
+ */
+static int check_ethernet(const char *ifname)
+{
+	struct ifreq ifr = {};
+
+	if (if_ioctl(ifname, SIOCGIFHWADDR, &ifr))
+		return 0; /* cannot tell: let the attach decide */
+	if (ifr.ifr_hwaddr.sa_family == ARPHRD_ETHER || ifr.ifr_hwaddr.sa_family == ARPHRD_LOOPBACK)
+		return 0;
+	pl_warn("%s is not an Ethernet interface (link type %u, see "
+		"/sys/class/net/%s/type): pktlens reads Ethernet frames only",
+		ifname, ifr.ifr_hwaddr.sa_family, ifname);
+	return -EPROTONOSUPPORT;
+}
+
 int pl_dp_load(struct pl_dp *dp, const struct pl_dp_opts *o)
 {
 	struct pktlens *skel;
@@ -180,6 +199,9 @@ int pl_dp_load(struct pl_dp *dp, const struct pl_dp_opts *o)
 			pl_warn("unknown interface '%s': see 'ip link' for the names", o->ifname);
 			return -ENODEV;
 		}
+		err = check_ethernet(o->ifname);
+		if (err)
+			return err;
 	}
 	if (o->snaplen > PL_SNAPLEN_MAX) {
 		pl_warn("snap length %u is too large (at most %u)", o->snaplen, PL_SNAPLEN_MAX);

@@ -4,7 +4,7 @@
 #   exit 2: unknown command/option, missing -i or -r, bad --interval/--duration/--top/
 #           --flows/--mode, -i, a filter, --mode/--flows/--pin/--force with
 #           --pinned, a bad filter
-#   exit 1: unknown interface (named), not root (says root/CAP_BPF), --pinned maps
+#   exit 1: unknown interface (named), a tun interface (not Ethernet), not root (says root/CAP_BPF), --pinned maps
 #           of another layout, missing file,
 #           not a capture (text, random bytes), truncated capture (report for the
 #           frames read first), unsupported link type (lists the supported ones)
@@ -87,6 +87,17 @@ run "analyze: unknown option" 2 analyze --bogus
 # ---- run-time errors: exit 1 -------------------------------------------------------------
 run "monitor: unknown interface" 1 monitor -i nosuch$$ --duration 1 --json
 check_grep "monitor: unknown interface: named" "$D/err" "unknown interface 'nosuch$$'"
+# A tun device hands XDP bare IP packets: refused by name, nothing attached.
+if in_rx ip tuntap add dev pltun0 mode tun && in_rx ip link set pltun0 up; then
+	for c in monitor capture; do
+		run "$c: tun interface" 1 "$c" -i pltun0 --duration 1
+		check_grep "$c: tun interface: says it is not Ethernet" "$D/err" 'pltun0 is not an Ethernet interface'
+		check_eq "$c: tun interface: nothing attached" "$(xdp_prog_id pltun0)" ""
+	done
+	in_rx ip link del pltun0
+else
+	fail "tun interface" "cannot create a tun device"
+fi
 
 # --pinned on maps that are not pktlens's (same names, other sizes): refused, named.
 # One shell: each `ip netns exec` mounts a new, empty bpffs.
