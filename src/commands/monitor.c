@@ -50,16 +50,23 @@ struct view {
 	bool json, pretty, tui;
 };
 
-static void show(const struct view *v, const struct pl_report *r)
+/* Print one interval's report; 0, or -errno when standard output failed. */
+static int show(const struct view *v, const struct pl_report *r)
 {
-	if (v->tui)
+	if (v->tui) {
 		pl_tui_draw(r);
-	else if (v->json)
+		return 0;
+	}
+	errno = 0; /* a failed write sets it, also one inside the report's printing */
+	if (v->json)
 		pl_report_json(stdout, r, v->pretty);
 	else {
 		pl_report_text(stdout, r);
 		fputs("\n", stdout);
 	}
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return 0;
+	return errno ? -errno : -EIO;
 }
 
 /* Sleep @s seconds or until a signal or 'q'. */
@@ -233,6 +240,9 @@ int cmd_monitor(int argc, char **argv)
 	cost_pct = cost_setup(&dp, cost_pct);
 	if (cost_pct)
 		pl_dp_cost(&dp, &cost_ns0, &cost_cnt0);
+	/* Pinned maps may have counted for long: the first interval's rates start now. */
+	if (pinned && pl_stats_read(dp.stats_fd, &prev))
+		memset(&prev, 0, sizeof(prev));
 
 	v.tui = !v.json && isatty(STDOUT_FILENO) && !pl_tui_start();
 	t_start = t_prev = mono_ns();
@@ -283,7 +293,17 @@ int cmd_monitor(int argc, char **argv)
 			r.cost_runs = ccnt - cost_cnt0;
 			r.cost_ns_per_pkt = r.cost_runs ? (double)(cns - cost_ns0) / r.cost_runs : 0;
 		}
-		show(&v, &r);
+		err = show(&v, &r);
+		if (err) {
+			free(r.flows);
+			/* The reader went away (| head): stop as it asked; otherwise say why. */
+			if (err != -EPIPE) {
+				pl_warn("writing the report to standard output failed: %s",
+					strerror(-err));
+				rc = PL_EXIT_FAIL;
+			}
+			break;
+		}
 		if (!warned_full && !v.tui && pl_report_evictions(&r)) {
 			pl_warn("the flow table is full (%u entries): older flows are being evicted; "
 				"raise --flows to keep more",

@@ -212,6 +212,24 @@ EOF
 else
 	fail "pretty: monitor attaches" "$(cat "$MON_ERR")"
 fi
+# The reader of the JSON stream goes away (| head -n 1): monitor stops at its next
+# write, exit 0, detached, long before --duration. A full disk: exit 1, said.
+echo "--- output errors"
+t0=$(date +%s)
+nsenter -t "$RX_HOLD" -m -n -- bash -c \
+	'"$0" monitor -i "$1" --json --interval 0.2 --duration 60 2>"$2"; echo $? >"$3"' \
+	"$PKTLENS" "$IF_RX" "$LAB_TMP/pipe.err" "$LAB_TMP/pipe.rc" | head -n 1 >"$LAB_TMP/pipe.out"
+sleep 0.5
+check_eq "| head -n 1: monitor exit status" "$(cat "$LAB_TMP/pipe.rc" 2>/dev/null)" 0
+if [ $(($(date +%s) - t0)) -le 10 ]; then ok "| head -n 1: monitor stopped soon"; else fail "| head -n 1: monitor stopped soon" "$(($(date +%s) - t0)) s"; fi
+check_grep "| head -n 1: the reader got a report" "$LAB_TMP/pipe.out" '^\{"'
+check_eq "| head -n 1: nothing left attached" "$(xdp_prog_id "$IF_RX")" ""
+nsenter -t "$RX_HOLD" -m -n -- "$PKTLENS" monitor -i "$IF_RX" --json --interval 0.2 \
+	--duration 10 >/dev/full 2>"$LAB_TMP/full.err"
+check_rc ">/dev/full: exit status" "$?" 1
+check_grep ">/dev/full: says standard output failed" "$LAB_TMP/full.err" 'standard output failed: No space left'
+check_eq ">/dev/full: nothing left attached" "$(xdp_prog_id "$IF_RX")" ""
+
 check_rc "--cost-sample 101 is bad usage" \
 	"$(in_rx "$PKTLENS" monitor -i "$IF_RX" --cost-sample 101 >/dev/null 2>&1; echo $?)" 2
 
