@@ -5,7 +5,7 @@
 #     shows the rates, the own cost, malformed and evicted counts, the L3/L4/size mix,
 #     a flow row with packets, bytes and state, and a top source, inside 80x24;
 #   - 'p' switches the flow list to packets order and the title says so;
-#   - 'q' quits with status 0 long before --duration;
+#   - 'q' and Ctrl-C quit with status 0 long before --duration;
 #   - TERM=unknown-terminal-xyz: a warning, the text report instead, status 0;
 # and after every run nothing is left attached to the interface.
 set -u
@@ -212,6 +212,11 @@ t0=$(date +%s)
 mon_pty "q key" xterm "1.5:q" --duration 30
 check_rc "q key: quits with status 0" "$RC" 0
 if [ $(($(date +%s) - t0)) -lt 10 ]; then ok "q key: quits at once"; else fail "q key: quits at once" "took $(($(date +%s) - t0)) s"; fi
+
+t0=$(date +%s)
+mon_pty "ctrl-c" xterm "1.5:"$'\x03' --duration 30
+check_rc "ctrl-c: quits with status 0" "$RC" 0
+if [ $(($(date +%s) - t0)) -lt 10 ]; then ok "ctrl-c: quits at once"; else fail "ctrl-c: quits at once" "took $(($(date +%s) - t0)) s"; fi
 
 # ---- an unknown terminal --------------------------------------------------------------
 traffic 4
