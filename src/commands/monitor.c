@@ -72,8 +72,12 @@ static int show(const struct view *v, const struct pl_report *r)
 /* Sleep @s seconds or until a signal or 'q'. */
 static void wait_interval(const struct view *v, double s)
 {
-	struct timespec ts = { (time_t)s, (long)((s - (time_t)s) * 1e9) };
+	struct timespec ts;
 
+	if (s < 0) /* never a negative wait: ncurses would wait for a key */
+		s = 0;
+	ts.tv_sec = (time_t)s;
+	ts.tv_nsec = (long)((s - (time_t)s) * 1e9);
 	if (v->tui) {
 		if (pl_tui_wait((int)(s * 1000)))
 			pl_stop = 1;
@@ -244,15 +248,26 @@ int cmd_monitor(int argc, char **argv)
 	if (pinned && pl_stats_read(dp.stats_fd, &prev))
 		memset(&prev, 0, sizeof(prev));
 
-	v.tui = !v.json && isatty(STDOUT_FILENO) && !pl_tui_start();
+	v.tui = !v.json && isatty(STDOUT_FILENO);
+	if (v.tui && pl_tui_start()) {
+		const char *term = getenv("TERM");
+
+		pl_warn("cannot start the terminal view (%s%s%s): printing text reports instead; "
+			"set TERM to your terminal's type, e.g. xterm",
+			term ? "TERM '" : "TERM is not set", term ? term : "",
+			term ? "' is unknown here" : "");
+		v.tui = false;
+	}
 	t_start = t_prev = mono_ns();
 	rc = PL_EXIT_OK;
 	while (!pl_stop) {
 		struct pl_report r = {};
 		__u64 now, cns = 0, ccnt = 0;
 		double left = duration ? duration - (mono_ns() - t_start) / 1e9 : interval;
-
 		double span = left < interval ? left : interval;
+
+		if (left <= 0)
+			break; /* a slow read ran past --duration: the last report stands */
 
 		if (cost_pct > 0 && cost_pct < 100 && !pl_dp_cost_on(&dp)) {
 			wait_interval(&v, span * cost_pct / 100);
@@ -273,7 +288,10 @@ int cmd_monitor(int argc, char **argv)
 		}
 		if (pl_stats_read(dp.stats_fd, &cur) ||
 		    pl_flows_read(dp.flows_fd, &r.flows, &r.nflows)) {
-			pl_warn("reading the maps failed: %s", strerror(errno));
+			err = errno;
+			if (v.tui)
+				pl_tui_stop(), v.tui = false; /* the message must stay readable */
+			pl_warn("reading the maps failed: %s", strerror(err));
 			rc = PL_EXIT_FAIL;
 			break;
 		}

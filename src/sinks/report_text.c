@@ -5,6 +5,7 @@
 #include <string.h>
 #include "analysis/names.h"
 #include "analysis/report.h"
+#include "sinks/report_fmt.h"
 #include "sinks/timefmt.h"
 
 struct out {
@@ -29,9 +30,54 @@ static double pct(__u64 part, __u64 all)
 	return all ? 100.0 * part / all : 0;
 }
 
+double pl_report_pps(const struct pl_report *r)
+{
+	return r->interval_s > 0 ? r->delta->packets / r->interval_s : 0;
+}
+
+double pl_report_bps(const struct pl_report *r)
+{
+	return r->interval_s > 0 ? r->delta->bytes * 8 / r->interval_s : 0;
+}
+
+__u64 pl_report_packets(const struct pl_report *r)
+{
+	return r->total->packets + r->short_frames;
+}
+
+__u64 pl_report_malformed(const struct pl_report *r, unsigned int reason)
+{
+	return r->total->malformed[reason] + (reason == PL_MAL_TRUNC_ETH ? r->short_frames : 0);
+}
+
+__u64 pl_report_malformed_total(const struct pl_report *r)
+{
+	__u64 n = 0;
+
+	for (int i = 1; i < PL_MAL_MAX; i++)
+		n += pl_report_malformed(r, i);
+	return n;
+}
+
+void pl_flow_ends(const struct pl_flow *f, char *e1, char *e2, size_t len, char *proto)
+{
+	const char *pn = pl_proto_name(f->key.proto);
+	const char *sep = f->key.family == 6 ? "." : ":";
+	struct pl_flow_view v;
+	char a[64];
+
+	pl_flow_view(f, &v);
+	snprintf(e1, len, "%s%s%u", pl_addr_str(v.src, f->key.family, a, sizeof(a)), sep, v.sport);
+	snprintf(e2, len, "%s%s%u", pl_addr_str(v.dst, f->key.family, a, sizeof(a)), sep, v.dport);
+	if (pn)
+		snprintf(proto, 8, "%s", pn);
+	else
+		snprintf(proto, 8, "%u", f->key.proto);
+}
+
 static void flows(struct out *o, const struct pl_report *r, const char *title)
 {
-	char a[64], b[64], e1[48], e2[48], h1[16], h2[16];
+	char e1[64], e2[64], h1[16], h2[16], pn[8];
 	int n = (int)r->nflows < r->top ? (int)r->nflows : r->top;
 
 	line(o, "%s", title);
@@ -39,39 +85,28 @@ static void flows(struct out *o, const struct pl_report *r, const char *title)
 	     "bytes", "state");
 	for (int i = 0; i < n; i++) {
 		const struct pl_flow *f = &r->flows[i];
-		const char *pn = pl_proto_name(f->key.proto);
-		struct pl_flow_view v;
-		char pbuf[8];
+		const struct pl_flow_value *v = &f->val;
 
-		pl_flow_view(f, &v);
-		snprintf(e1, sizeof(e1), "%s%s%u", pl_addr_str(v.src, f->key.family, a, sizeof(a)),
-			 f->key.family == 6 ? "." : ":", v.sport);
-		snprintf(e2, sizeof(e2), "%s%s%u", pl_addr_str(v.dst, f->key.family, b, sizeof(b)),
-			 f->key.family == 6 ? "." : ":", v.dport);
-		if (!pn)
-			snprintf(pbuf, sizeof(pbuf), "%u", f->key.proto);
-		line(o, "  %-6s %-47s %-47s %9s %9s %s", pn ? pn : pbuf, e1, e2,
-		     pl_human(v.pkts_fwd + v.pkts_rev, h1, sizeof(h1)),
-		     pl_human(v.bytes_fwd + v.bytes_rev, h2, sizeof(h2)), pl_flow_state(f));
+		pl_flow_ends(f, e1, e2, sizeof(e1), pn);
+		line(o, "  %-6s %-47s %-47s %9s %9s %s", pn, e1, e2,
+		     pl_human(v->packets[0] + v->packets[1], h1, sizeof(h1)),
+		     pl_human(v->bytes[0] + v->bytes[1], h2, sizeof(h2)), pl_flow_state(f));
 	}
 }
 
 void pl_report_render(const struct pl_report *r, pl_line_fn emit, void *arg)
 {
-	const struct pl_stats *s = r->total, *d = r->delta;
+	const struct pl_stats *s = r->total;
 	struct out o = { emit, arg };
 	struct pl_talker *t = NULL;
 	size_t nt = 0;
 	char h1[16], h2[16], h3[16], ts[40];
-	__u64 mal = r->short_frames;
-	__u64 all = s->packets + r->short_frames;
 
 	line(&o, "pktlens %s (%s)  %s", r->source, r->mode,
 	     pl_time_iso(r->now_unix_ns, ts, sizeof(ts)));
 	line(&o, "rx %s pps  %sbit/s   total %s packets %sB",
-	     pl_human(r->interval_s > 0 ? d->packets / r->interval_s : 0, h1, sizeof(h1)),
-	     pl_human(r->interval_s > 0 ? d->bytes * 8 / r->interval_s : 0, h2, sizeof(h2)),
-	     pl_human(all, h3, sizeof(h3)), pl_human(s->bytes, ts, sizeof(ts)));
+	     pl_human(pl_report_pps(r), h1, sizeof(h1)), pl_human(pl_report_bps(r), h2, sizeof(h2)),
+	     pl_human(pl_report_packets(r), h3, sizeof(h3)), pl_human(s->bytes, ts, sizeof(ts)));
 	if (r->has_cost)
 		line(&o, "own cost %.1f ns/packet in kernel, average over %llu runs (timed %u%% of the time)",
 		     r->cost_ns_per_pkt, (unsigned long long)r->cost_runs, r->cost_sample_pct);
@@ -107,12 +142,10 @@ void pl_report_render(const struct pl_report *r, pl_line_fn emit, void *arg)
 		line(&o, "  %-10s %12llu %5.1f%%", pl_size_name(i),
 		     (unsigned long long)s->size_hist[i], pct(s->size_hist[i], s->packets));
 
-	for (int i = 1; i < PL_MAL_MAX; i++)
-		mal += s->malformed[i];
 	line(&o, "%s", "");
-	line(&o, "malformed %llu", (unsigned long long)mal);
+	line(&o, "malformed %llu", (unsigned long long)pl_report_malformed_total(r));
 	for (int i = 1; i < PL_MAL_MAX; i++) {
-		__u64 v = s->malformed[i] + (i == PL_MAL_TRUNC_ETH ? r->short_frames : 0);
+		__u64 v = pl_report_malformed(r, i);
 
 		if (v)
 			line(&o, "  %-24s %llu", pl_malformed_name(i), (unsigned long long)v);
