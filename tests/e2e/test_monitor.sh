@@ -190,9 +190,35 @@ if mon_start 3 --mode native --interval 1 --cost-sample 50; then
 	check_eq "sampling: cost.sampled_pct" "$(json_get "$J" 'j["cost"]["sampled_pct"]')" 50
 	check_eq "sampling: some packets timed, not all (0 < $runs < $total)" \
 		"$([ "$runs" -gt 0 ] && [ "$runs" -lt "$total" ] && echo yes)" yes
-	check_eq "sampling: kernel.bpf_stats_enabled restored" "$(sysctl -n kernel.bpf_stats_enabled)" "$stats0"
 else
 	fail "sampling: monitor attaches" "$(cat "$MON_ERR")"
+fi
+
+# The statistics go off with pktlens. The sysctl would not show it (it reports only
+# what was written to it), so watch another program: one on the tx side, run by the
+# ping replies, counts runs while monitor times its own and none after it ended.
+echo "--- statistics off after exit"
+run_cnt() { bpftool -j prog show id "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("run_cnt", 0))'; }
+if [ "$stats0" != 0 ]; then
+	skip "statistics off after exit" "kernel.bpf_stats_enabled is on system-wide"
+elif ! in_tx ip link set dev "$IF_TX" xdpgeneric obj "$BPF_OBJ" sec xdp; then
+	fail "statistics off after exit: attach a program on the tx side" "ip link failed"
+else
+	tid=$(in_tx ip -d link show dev "$IF_TX" | sed -nE 's/.*prog\/xdp[a-z]* id ([0-9]+).*/\1/p' | head -n 1)
+	if mon_start 30 --mode native --cost-sample 100; then
+		in_tx ping -q -n -c 20 -i 0.01 "$IP4_RX" >/dev/null
+		c1=$(run_cnt "$tid")
+		mon_stop TERM
+		c2=$(run_cnt "$tid")
+		in_tx ping -q -n -c 20 -i 0.01 "$IP4_RX" >/dev/null
+		c3=$(run_cnt "$tid")
+		echo "  tx-side program runs counted: $c1 while monitor ran, $c2 -> $c3 after"
+		check_eq "statistics on while monitor runs (runs counted: $c1)" "$([ "$c1" -ge 20 ] && echo yes)" yes
+		check_eq "statistics off after monitor ended (no runs counted)" "$c3" "$c2"
+	else
+		fail "statistics off after exit: monitor attaches" "$(cat "$MON_ERR")"
+	fi
+	in_tx ip link set dev "$IF_TX" xdpgeneric off
 fi
 # --pretty (bpftool's -p): each interval's object indented over many lines.
 echo "--- pretty JSON"
