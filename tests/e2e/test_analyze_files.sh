@@ -7,7 +7,8 @@
 #   - a full flow table: a warning on stderr with the evicted count;
 #   - stdout that cannot be written (/dev/full): a message and exit 1;
 #   - a filter on a Linux cooked (SLL) capture and on Ethernet frames under 14 bytes
-#     decides as `tcpdump -r FILE EXPR` does (libpcap, on the frame as in the file).
+#     decides as `tcpdump -r FILE EXPR` does (libpcap, on the frame as in the file),
+#     and so it does on non-Ethernet captures of the shared corpus when present.
 . "$(dirname "$0")/../lib/netns.sh"
 need_root_tools tcpdump capinfos
 trap 'rm -rf "$LAB_TMP"' EXIT
@@ -110,13 +111,21 @@ check_rc "analyze --json > /dev/full" $? 1
 # On SLL, link-relative offsets and lengths count the 16-byte cooked header; on
 # Ethernet, frames under 14 bytes never reach the kernel filter.
 filter_vs_tcpdump() { # FILE LABEL EXPR...
-	local f=$1 label=$2 e want got bad=0 n=0
+	local f=$1 label=$2 e want got rc bad=0 n=0
 	shift 2
 	for e in "$@"; do
-		want=$(tcpdump -nr "$f" "$e" 2>/dev/null | wc -l)
+		tcpdump -nr "$f" "$e" 2>/dev/null >"$T/td.out"
+		rc=$?
 		"$PKTLENS" analyze -r "$f" --json "$e" >"$T/an.json" 2>"$T/an.err"
-		got=$(json_get "$T/an.json" 'j["total"]["packets"]')
+		got=$?
 		n=$((n + 1))
+		# libpcap refuses it for this link type (e.g. "rejects all packets"): bad usage.
+		if [ $rc -ne 0 ]; then
+			want="exit 2" got="exit $got"
+		else
+			want=$(wc -l <"$T/td.out")
+			got=$(json_get "$T/an.json" 'j["total"]["packets"]')
+		fi
 		if [ "$got" != "$want" ]; then
 			fail "$label: analyze '$e'" "pktlens $got, tcpdump $want $(head -c 300 "$T/an.err")"
 			bad=1
@@ -137,6 +146,23 @@ filter_vs_tcpdump "$T/big.pcap" "Ethernet frames over 64 KiB" "ether[66000] = 0x
 check_eq "a matching frame over 64 KiB is counted with its full length" \
 	"$(json_get "$T/big.json" '(j["total"]["packets"], j["total"]["bytes"], j["l4"]["udp"]["packets"])')" \
 	"(1, $((14 + 20 + 8 + 70000)), 1)"
+# Captures of the shared corpus in the link types that get a synthetic Ethernet header:
+# Linux cooked, raw IP, BSD loopback (two small ones of each).
+: "${CORPUS:=$E2E_ROOT/../shared/corpus}"
+if [ -f "$CORPUS/MANIFEST.tsv" ]; then
+	while read -r rel lt; do
+		f=$CORPUS/$rel
+		[ -f "$f" ] || continue
+		exprs=("ip" "tcp" "udp" "ip6" "len > 100" "len < 80" "ip[0] = 0x45" "ip[8] < 64")
+		case $lt in linux-sll*) exprs+=("ether[14] = 0x45" "ether[14:2] = 0x0800") ;; esac
+		filter_vs_tcpdump "$f" "corpus $lt $(basename "$rel")" "${exprs[@]}"
+	done < <(awk -F'\t' 'NR > 1 && $6 + 0 > 0 && $6 + 0 <= 500 && $33 == "ok" &&
+		$7 ~ /^(linux-sll|linux-sll2|rawip|rawip4|rawip6|null|loop)$/ && n[$7]++ < 2 {
+		print $1, $7 }' "$CORPUS/MANIFEST.tsv")
+else
+	skip "corpus captures" "$CORPUS/MANIFEST.tsv not found"
+fi
+
 "$PKTLENS" analyze -r "$T/sll.pcap" --json "ether host 02:02:02:02:02:02" >"$T/bad.json" 2>"$T/bad.err"
 rc=$?
 tcpdump -nr "$T/sll.pcap" "ether host 02:02:02:02:02:02" >/dev/null 2>&1
