@@ -68,7 +68,17 @@ struct pkt {
 	__u8 has_flow;          /* key is a complete 5-tuple */
 	__u8 malformed;         /* a reason was counted */
 	__u8 vlan_pre;          /* tags already removed from the frame (TC: skb vlan_tci) */
+	__u8 tunnel;            /* a GRE or VXLAN header was opened (counted in encap) */
 };
+
+/*
+ * Bytes of the wire frame that are in the buffer: TC counts a tag the kernel took out
+ * in len, but header offsets in the buffer do not include it.
+ */
+static __always_inline __u64 pl_buf_len(const struct pkt *p)
+{
+	return p->len - (p->vlan_pre ? 4 : 0);
+}
 
 /* Count a malformed reason and fail the parse; evaluates to -1 for `return`. */
 static __always_inline int pl_bad(struct pkt *p, enum pl_malformed why)
@@ -168,8 +178,8 @@ static __always_inline void pl_set_v4(__u32 *a, __u32 addr)
 }
 
 /*
- * IPv4 with options. @l3_off is this header's offset in the frame: tot_len must fit
- * in the frame on the wire (p->len; a capture may hold fewer bytes). Returns the IP
+ * IPv4 with options. @l3_off is this header's offset in the buffer: tot_len must fit
+ * in the frame on the wire (pl_buf_len(); a capture may hold fewer bytes). Returns the IP
  * protocol, or -1 when malformed, or -2 for a later fragment (no L4 header).
  */
 static __always_inline int parse_ipv4(struct cursor *c, struct pkt *p, __u64 l3_off, int outer)
@@ -189,7 +199,8 @@ static __always_inline int parse_ipv4(struct cursor *c, struct pkt *p, __u64 l3_
 		return pl_bad(p, PL_MAL_TRUNC_IPV4);
 	tot = bpf_ntohs(ip->tot_len);
 	/* BIG TCP: a GSO frame over 64 KiB has total length 0, meaning "the whole frame". */
-	if (!(tot == 0 && p->len > l3_off + 0xffff) && (tot < hlen || tot + l3_off > p->len))
+	if (!(tot == 0 && pl_buf_len(p) > l3_off + 0xffff) &&
+	    (tot < hlen || tot + l3_off > pl_buf_len(p)))
 		return pl_bad(p, PL_MAL_BAD_IPV4_TOTLEN);
 	c->pos += hlen;
 
@@ -320,7 +331,7 @@ static __always_inline int parse_udp(struct cursor *c, struct pkt *p, int outer)
 		return pl_bad(p, PL_MAL_TRUNC_UDP);
 	ulen = bpf_ntohs(uh->len);
 	/* Length 0 is legal for a datagram over 64 KiB (IPv6 jumbogram, BIG TCP GSO). */
-	if (ulen < sizeof(*uh) && !(ulen == 0 && p->len > off + 0xffff))
+	if (ulen < sizeof(*uh) && !(ulen == 0 && pl_buf_len(p) > off + 0xffff))
 		return pl_bad(p, PL_MAL_BAD_UDP_LEN);
 	if (outer) {
 		p->key.port_a = uh->source;
@@ -422,7 +433,7 @@ static __always_inline int parse_fast(struct cursor *c, struct pkt *p)
 		    (ip->frag_off & bpf_htons(0x3fff)))
 			return 0;
 		tot = bpf_ntohs(ip->tot_len);
-		if (tot < sizeof(*ip) || tot + sizeof(*eth) > p->len)
+		if (tot < sizeof(*ip) || tot + sizeof(*eth) > pl_buf_len(p))
 			return 0;
 		proto = ip->protocol;
 		l4 = ip + 1;

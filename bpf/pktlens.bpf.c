@@ -76,6 +76,7 @@ static __always_inline int parse_vxlan(struct cursor *c, struct pkt *p)
 		return 0;
 	c->pos += 8;
 	p->s->encap[PL_ENCAP_VXLAN]++;
+	p->tunnel = 1;
 	return parse_eth(c, p, 0);
 }
 
@@ -147,6 +148,7 @@ static __always_inline int parse_l3_l4(struct cursor *c, struct pkt *p, int prot
 		if (!outer || r <= 0)
 			return 0;
 		p->s->encap[PL_ENCAP_GRE]++;
+		p->tunnel = 1;
 		return r == bpf_htons(PL_ETH_P_TEB) ? parse_eth(c, p, 0) : r;
 	default:
 		PL_COUNT_L4(p, outer, PL_L4_OTHER);
@@ -289,6 +291,9 @@ static __always_inline void update_flow(struct pl_stats *s, struct pkt *p, __u64
 	__sync_fetch_and_add(&v->bytes[dir], p->len);
 	if (v->last_seen_ns < now)
 		v->last_seen_ns = now;
+	/* Offline, a capture's time stamps may go backwards: first seen is the earliest. */
+	if (v->first_seen_ns > now)
+		v->first_seen_ns = now;
 	if (p->tcp_flags) {
 		__u32 f = (__u32)p->tcp_flags << (8 * dir);
 
@@ -348,6 +353,8 @@ static __always_inline struct pl_stats *analyse(void *data, void *data_end, stru
 	}
 	*inner_off = pl_cfg_fast_path && parse_fast(&c, p) ? 0 : parse_outer(&c, p, inner_proto);
 	count_packet(s, p);
+	if (!p->tunnel)
+		s->encap[PL_ENCAP_NONE]++;
 	/* has_flow is set only by L4 parsers, so later fragments never get here. */
 	if (pl_cfg_flows && p->has_flow)
 		update_flow(s, p, pl_now());
@@ -509,8 +516,9 @@ int tc_pktlens(struct __sk_buff *skb)
 	p.key.vlan = skb->vlan_tci & 0x0fff;
 	p.vlan_pre = skb->vlan_present;
 	s = analyse(data, data_end, &p, &inner_off, &inner_proto);
+	/* Inner lengths are only checked against offsets in the buffer, which lacks the tag. */
 	if (s && inner_off)
-		pl_inner_tc(skb, s, p.len, inner_off, inner_proto);
+		pl_inner_tc(skb, s, skb->len, inner_off, inner_proto);
 	if (s && skb->vlan_present)
 		s->vlan_tagged++;
 	if (s && pl_cfg_snaplen) {

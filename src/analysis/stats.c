@@ -46,6 +46,35 @@ void pl_stats_sub(struct pl_stats *out, const struct pl_stats *a, const struct p
 		o[i] = x[i] - y[i];
 }
 
+void pl_stats_add(struct pl_stats *out, const struct pl_stats *a)
+{
+	const __u64 *x = (const __u64 *)a;
+	__u64 *o = (__u64 *)out;
+
+	for (size_t i = 0; i < sizeof(*out) / sizeof(__u64); i++)
+		o[i] += x[i];
+}
+
+/* The program's size_bucket(), for frames counted in user space. */
+static unsigned int size_class(__u64 len)
+{
+	static const __u64 upper[] = { 64, 127, 255, 511, 1023, 1518 };
+	unsigned int i = 0;
+
+	while (i < sizeof(upper) / sizeof(upper[0]) && len > upper[i])
+		i++;
+	return i;
+}
+
+void pl_stats_add_short_frame(struct pl_stats *s, __u64 wire_len)
+{
+	s->packets++;
+	s->bytes += wire_len;
+	s->size_hist[size_class(wire_len)]++;
+	s->malformed[PL_MAL_TRUNC_ETH]++;
+	s->encap[PL_ENCAP_NONE]++;
+}
+
 int pl_flows_read(int fd, struct pl_flow **flows, size_t *n)
 {
 	struct pl_flow_key key, next;

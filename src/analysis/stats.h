@@ -10,6 +10,13 @@
 int pl_stats_read(int stats_fd, struct pl_stats *out);
 /* out = a - b, counter by counter (for per-interval rates). */
 void pl_stats_sub(struct pl_stats *out, const struct pl_stats *a, const struct pl_stats *b);
+/* out += a, counter by counter. */
+void pl_stats_add(struct pl_stats *out, const struct pl_stats *a);
+/*
+ * Count a frame too short for an Ethernet header (the kernel refuses to run it)
+ * exactly as the program counts one: packet, bytes, size class, trunc_eth, no tunnel.
+ */
+void pl_stats_add_short_frame(struct pl_stats *s, __u64 wire_len);
 
 struct pl_flow {
 	struct pl_flow_key key;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "analysis/report.h"
+#include "analysis/stats.h"
 #include "commands/commands.h"
 #include "loader/dataplane.h"
 #include "loader/offline_runner.h"
@@ -47,7 +48,9 @@ int cmd_analyze(int argc, char **argv)
 	struct pl_frame fr;
 	const char *path = NULL;
 	bool json = false, pretty = false;
-	__u64 first_ts = 0, last_ts = 0, short_frames = 0;
+	struct pl_stats extra = {}; /* matching frames counted in user space */
+	__u64 min_ts = 0, max_ts = 0;
+	bool seen_ts = false, user_filter;
 	struct pl_runner *runner = NULL;
 	int cpus[8], nworkers;
 	int c, rc = PL_EXIT_FAIL, err, read_err;
@@ -76,7 +79,6 @@ int cmd_analyze(int argc, char **argv)
 		return PL_EXIT_USAGE;
 	}
 	expr = pl_join_args(argc, argv, optind);
-	o.filter = expr;
 	o.flow_entries = nflows;
 	if (pl_require_root("analyze (it runs the BPF program in the kernel)")) {
 		free(expr);
@@ -90,18 +92,29 @@ int cmd_analyze(int argc, char **argv)
 	err = pl_pcap_open(pf, path);
 	if (err)
 		goto out_file;
+	/*
+	 * libpcap decides for every frame that cannot go to the kernel filter as it is in
+	 * the file: any frame of a non-Ethernet capture (the program sees it behind a
+	 * synthetic Ethernet header) and Ethernet frames under 14 bytes or over 64 KiB.
+	 */
+	if (expr && pl_pcap_set_filter(pf, expr)) {
+		rc = PL_EXIT_USAGE;
+		goto out;
+	}
+	user_filter = expr && pf->linktype != PL_PCAP_LINKTYPE_ETHERNET;
+	o.filter = user_filter ? NULL : expr;
 	/* One worker per CPU; a filter reads the frame length from one CPU's slot only. */
 	nworkers = pl_runner_cpus(cpus, sizeof(cpus) / sizeof(cpus[0]));
 	if (nworkers < 1) {
 		pl_warn("no CPU below %d is available to run frames on", PL_OFFLINE_SLOTS);
 		goto out;
 	}
-	if (expr)
+	if (o.filter)
 		nworkers = 1;
 	o.offline_cpu = cpus[0];
 	err = pl_dp_load(&dp, &o);
 	if (err) {
-		if (err == -EINVAL && expr)
+		if (err == -EINVAL && o.filter)
 			rc = PL_EXIT_USAGE;
 		goto out;
 	}
@@ -110,12 +123,19 @@ int cmd_analyze(int argc, char **argv)
 	if (err)
 		goto out;
 	while (!pl_stop && (err = pl_pcap_next(pf, &fr)) > 0) {
-		if (!first_ts)
-			first_ts = fr.ts_ns;
-		last_ts = fr.ts_ns;
+		bool in_kernel = fr.caplen >= 14 && fr.caplen <= PL_SNAPLEN_MAX;
+
+		/* The capture's span, whatever the order of its time stamps. */
+		if (!seen_ts || fr.ts_ns < min_ts)
+			min_ts = fr.ts_ns;
+		if (!seen_ts || fr.ts_ns > max_ts)
+			max_ts = fr.ts_ns;
+		seen_ts = true;
+		if (expr && (user_filter || !in_kernel) && !pl_pcap_filter_match(pf))
+			continue;
 		/* The kernel refuses test runs shorter than an Ethernet header. */
 		if (fr.caplen < 14) {
-			short_frames++;
+			pl_stats_add_short_frame(&extra, fr.wire_len);
 			continue;
 		}
 		/*
@@ -125,7 +145,7 @@ int cmd_analyze(int argc, char **argv)
 		 */
 		err = pl_runner_submit(runner,
 				       fr.data, fr.caplen > PL_SNAPLEN_MAX ? PL_SNAPLEN_MAX : fr.caplen,
-				       fr.wire_len, fr.ts_ns);
+				       fr.wire_len, fr.ts_ns, expr && !in_kernel);
 		if (err) {
 			pl_warn("'%s': stopped at frame %llu", path, (unsigned long long)pf->frames);
 			goto out;
@@ -147,20 +167,32 @@ int cmd_analyze(int argc, char **argv)
 		pl_warn("cannot read the flow table");
 		goto out;
 	}
+	pl_stats_add(&total, &extra);
 	r.source = path;
 	r.mode = "offline";
 	r.total = r.delta = &total;
-	r.interval_s = (last_ts - first_ts) / 1e9;
-	r.now_unix_ns = last_ts;
+	r.interval_s = (max_ts - min_ts) / 1e9;
+	r.now_unix_ns = max_ts;
 	r.flow_capacity = nflows;
 	r.top = top;
-	r.short_frames = short_frames;
+	errno = 0; /* a failed write leaves its reason here; stdio keeps only a flag */
 	if (json)
 		pl_report_json(stdout, &r, pretty);
 	else
 		pl_report_text(stdout, &r);
+	/* As monitor does, but once: the report holds the evicted count. */
+	if (pl_report_evictions(&r))
+		pl_warn("the flow table is full (%u entries): %llu older flows were evicted; "
+			"raise --flows to keep more",
+			r.flow_capacity, (unsigned long long)pl_report_evictions(&r));
 	/* A damaged file still gets its report, but the run is a failure. */
 	rc = err < 0 ? PL_EXIT_FAIL : PL_EXIT_OK;
+	/* A full disk or a closed pipe shows here, not in the sinks. */
+	if (fflush(stdout) || ferror(stdout)) {
+		pl_warn("cannot write the report to standard output: %s",
+			strerror(errno ? errno : EIO));
+		rc = PL_EXIT_FAIL;
+	}
 out:
 	pl_runner_finish(runner);
 	free(r.flows);

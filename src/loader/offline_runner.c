@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 struct frame_ref {
 	uint32_t off, caplen, wire_len;
 	uint64_t ts_ns;
+	bool unfiltered; /* user space matched it: run the pipeline, not the filter */
 };
 
 struct batch {
@@ -142,10 +144,15 @@ static int run_batch(struct pl_runner *r, int cpu, struct batch *b)
 		}
 		if (n <= 1) {
 			const struct frame_ref *f = &b->f[i];
+			int entry = r->dp->entry_fd;
 
 			n = 1;
+			/* With a filter there is one worker (see pl_runner_submit), so this is safe. */
+			if (f->unfiltered)
+				r->dp->entry_fd = r->dp->pipeline_fd;
 			err = pl_dp_run_frame(r->dp, cpu, b->data + f->off, f->caplen, f->wire_len,
 					      f->ts_ns);
+			r->dp->entry_fd = entry;
 		} else {
 			err = run_packed(r, cpu, b, i, n, size, pack);
 		}
@@ -269,7 +276,7 @@ static uint32_t frame_hash(const uint8_t *d, uint32_t n)
 }
 
 int pl_runner_submit(struct pl_runner *r, const uint8_t *data, uint32_t caplen, uint32_t wire_len,
-		     uint64_t ts_ns)
+		     uint64_t ts_ns, bool unfiltered)
 {
 	struct worker *w = &r->w[r->n > 1 ? frame_hash(data, caplen) % r->n : 0];
 	struct batch *b = w->filling;
@@ -278,6 +285,8 @@ int pl_runner_submit(struct pl_runner *r, const uint8_t *data, uint32_t caplen, 
 		return r->err;
 	if (caplen > BATCH_BYTES)
 		return -E2BIG;
+	if (unfiltered && r->dp->filter_fd >= 0 && r->n > 1)
+		return -EINVAL; /* the filter is bypassed per frame, on one thread only */
 	if (b->n == BATCH_FRAMES || b->used + caplen > BATCH_BYTES) {
 		if (r->n == 1) {
 			run_batch(r, w->cpu, b);
@@ -289,7 +298,7 @@ int pl_runner_submit(struct pl_runner *r, const uint8_t *data, uint32_t caplen, 
 			return r->err;
 	}
 	memcpy(b->data + b->used, data, caplen);
-	b->f[b->n++] = (struct frame_ref){ b->used, caplen, wire_len, ts_ns };
+	b->f[b->n++] = (struct frame_ref){ b->used, caplen, wire_len, ts_ns, unfiltered };
 	b->used += caplen;
 	return 0;
 }

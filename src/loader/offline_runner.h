@@ -9,6 +9,7 @@
 #ifndef PL_OFFLINE_RUNNER_H
 #define PL_OFFLINE_RUNNER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct pl_dp;
@@ -22,9 +23,13 @@ int pl_runner_cpus(int *cpus, int max);
  * cpus[0]). *r is owned by the caller until pl_runner_finish().
  */
 int pl_runner_start(struct pl_runner **r, struct pl_dp *dp, const int *cpus, int nworkers);
-/* Queue one frame (copied). Returns the first error a worker hit, if any. */
+/*
+ * Queue one frame (copied). @unfiltered: run it through the pipeline even when a
+ * filter program is in front (user space already matched it; one worker only).
+ * Returns the first error a worker hit, if any.
+ */
 int pl_runner_submit(struct pl_runner *r, const uint8_t *data, uint32_t caplen, uint32_t wire_len,
-		     uint64_t ts_ns);
+		     uint64_t ts_ns, bool unfiltered);
 /* Run what is queued, stop the workers, free @r; returns the first error (negative errno). */
 int pl_runner_finish(struct pl_runner *r);
 

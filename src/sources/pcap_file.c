@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include <errno.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <pcap/pcap.h>
@@ -114,6 +115,8 @@ int pl_pcap_next(struct pl_pcap_file *f, struct pl_frame *fr)
 		return -EIO;
 	}
 	f->frames++;
+	f->hdr = h;
+	f->raw = pkt;
 	fr->ts_ns = (uint64_t)h->ts.tv_sec * 1000000000ull + (uint64_t)h->ts.tv_usec;
 	fr->data = pkt;
 	fr->caplen = h->caplen;
@@ -159,8 +162,38 @@ int pl_pcap_next(struct pl_pcap_file *f, struct pl_frame *fr)
 	return 1;
 }
 
+int pl_pcap_set_filter(struct pl_pcap_file *f, const char *expr)
+{
+	struct bpf_program *prog = calloc(1, sizeof(*prog));
+
+	if (!prog)
+		return -ENOMEM;
+	if (pcap_compile(f->p, prog, expr, 1, PCAP_NETMASK_UNKNOWN)) {
+		const char *name = pcap_datalink_val_to_name(f->linktype);
+
+		pl_warn("invalid filter expression '%s' for '%s' (link type %s): %s", expr, f->path,
+			name ? name : "unknown", pcap_geterr(f->p));
+		free(prog);
+		return -EINVAL;
+	}
+	f->filter = prog;
+	return 0;
+}
+
+int pl_pcap_filter_match(const struct pl_pcap_file *f)
+{
+	if (!f->filter || !f->hdr)
+		return 1;
+	return pcap_offline_filter(f->filter, f->hdr, f->raw) != 0;
+}
+
 void pl_pcap_close(struct pl_pcap_file *f)
 {
+	if (f->filter) {
+		pcap_freecode(f->filter);
+		free(f->filter);
+		f->filter = NULL;
+	}
 	if (f->p)
 		pcap_close(f->p);
 	f->p = NULL;

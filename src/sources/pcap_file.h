@@ -24,6 +24,9 @@ struct pl_pcap_file {
 	const char *path;
 	int linktype;
 	uint64_t frames;
+	void *filter;            /* struct bpf_program from pl_pcap_set_filter(), or NULL */
+	const void *hdr;         /* the last frame read, as in the file (pcap_pkthdr) */
+	const uint8_t *raw;
 	uint8_t buf[262144 + 64];
 };
 
@@ -32,7 +35,16 @@ int pl_pcap_open(struct pl_pcap_file *f, const char *path);
 /* Next frame: 1 got one, 0 end of file, < 0 the file is damaged (message printed). */
 int pl_pcap_next(struct pl_pcap_file *f, struct pl_frame *fr);
 void pl_pcap_close(struct pl_pcap_file *f);
+/*
+ * Compile @expr for the file's own link type (as tcpdump -r would); -EINVAL with a
+ * message naming the expression when libpcap refuses it.
+ */
+int pl_pcap_set_filter(struct pl_pcap_file *f, const char *expr);
+/* libpcap's verdict on the last frame read, as stored in the file: 1 match, 0 not. */
+int pl_pcap_filter_match(const struct pl_pcap_file *f);
 /* Whether frames of this link type can be converted to Ethernet. */
 int pl_pcap_linktype_supported(int dlt);
+
+#define PL_PCAP_LINKTYPE_ETHERNET 1 /* DLT_EN10MB: frames go to the program as they are */
 
 #endif

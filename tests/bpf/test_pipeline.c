@@ -483,7 +483,8 @@ static void expect_one(const struct pl_stats *st, __u64 len, int l3, int l4)
 	CHECK(st->l4_packets[l4] == 1, "l4_packets[%d] == %llu, expected 1", l4,
 	      (unsigned long long)st->l4_packets[l4]);
 	CHECK_EQ(st->l4_bytes[l4], len);
-	CHECK_EQ(sum(st->encap, PL_ENCAP_MAX), 0);
+	CHECK_EQ(st->encap[PL_ENCAP_NONE], 1); /* untunnelled */
+	CHECK_EQ(sum(st->encap, PL_ENCAP_MAX), 1);
 	CHECK_EQ(sum(st->inner_l3_packets, PL_L3_MAX), 0);
 	CHECK_EQ(sum(st->inner_l4_packets, PL_L4_MAX), 0);
 }
@@ -1182,6 +1183,24 @@ static void test_l4(void)
 		CHECK_EQ(v.packets[dir2], 1);
 		CHECK_EQ(v.initiator, dir);
 	}
+	TEST_END();
+
+	begin("capture time going backwards: first seen is the earliest, last seen the latest");
+	__u64 tb = g_ts;
+	g_ts = tb + 5000;
+	v4_tcp(&b, A4, 40000, B4, 22, PB_TCP_ACK, 0);
+	xdp(&b); /* at tb + 5001 */
+	g_ts = tb + 999;
+	xdp(&b); /* at tb + 1000: earlier than the first */
+	g_ts = tb + 2999;
+	xdp(&b); /* in between */
+	k = mkkey(ep4(A4, 40000), ep4(B4, 22), PB_IPPROTO_TCP, 4, 0, &dir);
+	WITH_FLOW(&k, &v) {
+		CHECK_EQ(v.packets[dir], 3);
+		CHECK_EQ(v.first_seen_ns, tb + 1000);
+		CHECK_EQ(v.last_seen_ns, tb + 5001);
+	}
+	g_ts = tb + 5001; /* later cases expect time to move on */
 	TEST_END();
 }
 

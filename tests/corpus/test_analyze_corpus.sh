@@ -6,7 +6,12 @@
 #      not read); never a signal, a timeout or a sanitizer report.
 #   2. A link type is refused only if it is not one pktlens converts to Ethernet.
 #   3. total.packets equals the frames capinfos counts; for a file libpcap reads only
-#      in part (exit 1 allowed) the frames libpcap reads (tcpdump --count).
+#      in part (exit 1 allowed) the frames libpcap reads (tcpdump --count). For a whole
+#      Ethernet capture total.bytes equals capinfos's data size (the sum of the frames'
+#      lengths on the wire). Other link types are left out of the byte check: pktlens
+#      counts them with the synthetic Ethernet header that replaces their link header,
+#      so the total differs by a per-frame amount that is not defined for frames shorter
+#      than that link header.
 #   4. Ethernet captures and those pktlens converts to Ethernet (Linux cooked, raw IP,
 #      BSD loopback): l3.ipv4/ipv6 and l4.tcp/udp/icmp/icmpv6 equal tshark's counts,
 #      except for the (capture, field) pairs listed with a reason in exceptions.tsv.
@@ -52,7 +57,7 @@ TSHARK_OPTS=(-n -o ip.defragment:FALSE -o ipv6.defragment:FALSE -T fields -e fra
 # ---- awk programs ---------------------------------------------------------------------
 
 # Summarise pktlens reports, one file per capture (WORK/res/IDX.json): print
-# "IDX ok total ipv4 ipv6 tcp udp icmp icmpv6 l3sum l4sum", or "IDX bad" when the file
+# "IDX ok total ipv4 ipv6 tcp udp icmp icmpv6 l3sum l4sum bytes", or "IDX bad" when the file
 # is not one whole JSON object with total.packets. One awk for all files (no fork per
 # capture); a tiny JSON walker that keeps the dotted path of every number.
 JSON_AWK='
@@ -65,7 +70,8 @@ function report(   f, l3, l4) {
 	}
 	print id, "ok", v["total.packets"], v["l3.ipv4.packets"] + 0, v["l3.ipv6.packets"] + 0,
 	      v["l4.tcp.packets"] + 0, v["l4.udp.packets"] + 0, v["l4.icmp.packets"] + 0,
-	      v["l4.icmpv6.packets"] + 0, l3 + 0, l4 + 0
+	      v["l4.icmpv6.packets"] + 0, l3 + 0, l4 + 0,
+	      ("total.bytes" in v) ? v["total.bytes"] : 0
 }
 function walk(doc,   n, i, j, k, c, d, s, p, depth, key) {
 	n = length(doc); depth = 0; key = ""; i = 1; closed = 0
@@ -236,7 +242,7 @@ declare -A EXC=() EXC_USED=()
 if [ -f "$EXCEPTIONS" ]; then
 	while IFS=$'\t' read -r ef efield ereason; do
 		case "$ef" in '' | '#'*) continue ;; esac
-		if [ -z "${efield:-}" ] || [ -z "${ereason:-}" ] || [[ " $FIELDS " != *" $efield "* ]]; then
+		if [ -z "${efield:-}" ] || [ -z "${ereason:-}" ] || [[ " $FIELDS total.bytes " != *" $efield "* ]]; then
 			echo "warning: exceptions.tsv: bad line: $ef $efield"
 			continue
 		fi
@@ -244,13 +250,13 @@ if [ -f "$EXCEPTIONS" ]; then
 	done <"$EXCEPTIONS"
 fi
 
-# capinfos over every capture at once: link type and frame count. A capture it reports
+# capinfos over every capture at once: link type, frame count, data size. A capture it reports
 # an error for (cut short, a link type wiretap does not know) is "flagged": its frame
 # count reference is then what libpcap reads.
-declare -A ENCAP=() COUNT=() FLAGGED=()
-(cd "$CORPUS" && capinfos -T -r -M -c -E "${FILES[@]}") >"$WORK/capinfos" 2>"$WORK/capinfos.err"
-while IFS=$'\t' read -r rel encap n; do
-	ENCAP[$rel]=$encap COUNT[$rel]=$n
+declare -A ENCAP=() COUNT=() SIZE=() FLAGGED=()
+(cd "$CORPUS" && capinfos -T -r -M -c -d -E "${FILES[@]}") >"$WORK/capinfos" 2>"$WORK/capinfos.err"
+while IFS=$'\t' read -r rel encap n size; do
+	ENCAP[$rel]=$encap COUNT[$rel]=$n SIZE[$rel]=$size
 done <"$WORK/capinfos"
 while read -r rel; do
 	FLAGGED[$rel]=1
@@ -297,7 +303,7 @@ while read -r f; do f=${f##*/}; SAN[${f%.stderr}]=1; done < <(find "$WORK/res" -
 
 # ---- verdicts ------------------------------------------------------------------------
 
-PASS=0 FAIL=0 REFUSED=0 DAMAGED=0 COMPARED=0 FRAMES=0 FIELDS_CMP=0 EXC_N=0 RECHECKED=0
+PASS=0 FAIL=0 BYTES_CMP=0 REFUSED=0 DAMAGED=0 COMPARED=0 FRAMES=0 FIELDS_CMP=0 EXC_N=0 RECHECKED=0
 declare -a STALE=()
 
 # fail_file PATH WHY: one failure line for a capture; the capture fails.
@@ -316,7 +322,7 @@ for i in "${!FILES[@]}"; do
 		FAIL=$((FAIL + 1))
 		continue
 	fi
-	read -r ok total ipv4 ipv6 tcp udp icmp icmpv6 l3sum l4sum <<<"${SUM[$i]:-none}"
+	read -r ok total ipv4 ipv6 tcp udp icmp icmpv6 l3sum l4sum bytes <<<"${SUM[$i]:-none}"
 	msg=${MSG[$i]:-}
 	encap=${ENCAP[$rel]:-unknown}
 
@@ -365,6 +371,18 @@ for i in "${!FILES[@]}"; do
 		ref=${COUNT[$rel]} src=capinfos
 	fi
 	[ "$total" = "$ref" ] || fail_file "$rel" "total.packets $total, $src counts $ref"
+	if [ "$src" = capinfos ] && [ "$encap" = ether ]; then
+		BYTES_CMP=$((BYTES_CMP + 1))
+		key="$rel|total.bytes"
+		if [ "$bytes" = "${SIZE[$rel]}" ]; then
+			[ -n "${EXC[$key]:-}" ] && STALE+=("$rel total.bytes (both $bytes)")
+		elif [ -n "${EXC[$key]:-}" ]; then
+			EXC_N=$((EXC_N + 1))
+			EXC_USED[$key]=1
+		else
+			fail_file "$rel" "total.bytes $bytes, capinfos data size ${SIZE[$rel]}"
+		fi
+	fi
 
 	# 5. Consistency of the classes.
 	if [ "$l3sum" -ne "$l4sum" ] || [ "$l3sum" -gt "$total" ]; then
@@ -428,7 +446,8 @@ done
 echo
 echo "corpus summary: $NFILES captures: $COMPARED compared with tshark ($FRAMES frames," \
 	"$FIELDS_CMP fields), $REFUSED refused (link type pktlens does not read)," \
-	"$DAMAGED read in part (exit 1)"
+	"$DAMAGED read in part (exit 1); total.bytes compared with capinfos for $BYTES_CMP" \
+	"whole Ethernet captures"
 echo "exceptions: $EXC_N differences excused by ${#EXC_USED[@]} of ${#EXC[@]} listed entries" \
 	"($EXCEPTIONS)"
 [ "$RECHECKED" -gt 0 ] && echo "note: $RECHECKED captures re-checked with tshark alone"

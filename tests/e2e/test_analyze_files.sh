@@ -1,0 +1,171 @@
+#!/usr/bin/env bash
+# test_analyze_files.sh - `pktlens analyze` on crafted captures (no lab needed):
+#   - time stamps that go backwards: interval_s is max - min, a flow's first seen is
+#     its earliest packet and its duration last - first;
+#   - frames under 14 bytes count in packets, bytes and the size histogram: the
+#     totals equal capinfos's frame count and data size;
+#   - a full flow table: a warning on stderr with the evicted count;
+#   - stdout that cannot be written (/dev/full): a message and exit 1;
+#   - a filter on a Linux cooked (SLL) capture and on Ethernet frames under 14 bytes
+#     decides as `tcpdump -r FILE EXPR` does (libpcap, on the frame as in the file),
+#     and so it does on non-Ethernet captures of the shared corpus when present.
+. "$(dirname "$0")/../lib/netns.sh"
+need_root_tools tcpdump capinfos
+trap 'rm -rf "$LAB_TMP"' EXIT
+T=$LAB_TMP
+
+"$PY" - "$T" <<'EOF' || { fail "setup" "cannot write the test captures"; finish; }
+import struct, sys
+def pcap(path, dlt, frames):
+    out = open(path, "wb")
+    out.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 262144, dlt))
+    for ts, data, wire in frames:
+        sec = int(ts); usec = int(round((ts - sec) * 1e6))
+        out.write(struct.pack("<IIII", sec, usec, len(data), wire if wire else len(data)))
+        out.write(data)
+def ip4(src, dst, proto, l4):  # over 64 KiB: total length 0, as BIG TCP sends it
+    tot = 20 + len(l4) if 20 + len(l4) <= 0xffff else 0
+    return struct.pack(">BBHHHBBHII", 0x45, 0, tot, 1, 0, 64, proto, 0, src, dst) + l4
+def tcp(sp, dp, flags, pay=b""):
+    return struct.pack(">HHIIBBHHH", sp, dp, 1, 0, 0x50, flags, 1024, 0, 0) + pay
+def udp(sp, dp, pay=b""):
+    return struct.pack(">HHHH", sp, dp, (8 + len(pay)) if len(pay) < 0xfff0 else 0, 0) + pay
+def ip6(nh, l4):
+    a = b"\x20\x01\x0d\xb8" + bytes(11) + b"\x01"; b = b"\x20\x01\x0d\xb8" + bytes(11) + b"\x02"
+    return struct.pack(">IHBB", 0x60000000, len(l4), nh, 64) + a + b + l4
+A, B = 0xc6120001, 0xc6120002
+def eth(t, p): return b"\x02" * 6 + b"\x04" * 6 + struct.pack(">H", t) + p
+arp = struct.pack(">HHBBH", 1, 0x0800, 6, 4, 1) + b"\x04" * 6 + struct.pack(">I", A) + bytes(6) + struct.pack(">I", B)
+d = sys.argv[1]
+# Ethernet: time going backwards (10.5 s .. 300 s), two frames under 14 bytes.
+pcap(d + "/ooo.pcap", 1, [
+        (100.0, eth(0x800, ip4(A, B, 6, tcp(40000, 80, 0x02))), 0),
+        (50.0, eth(0x800, ip4(A, B, 6, tcp(40000, 80, 0x10))), 0),
+        (300.0, eth(0x800, ip4(B, A, 6, tcp(80, 40000, 0x12))), 0),
+        (10.5, eth(0x800, ip4(B, A, 6, tcp(80, 40000, 0x10))), 0),
+        (200.0, bytes(range(10)), 0),
+        (20.0, b"\x02" * 6, 60),
+    (30.0, eth(0x800, ip4(A, B, 17, udp(5000, 53, bytes(1600)))), 0),
+])
+# 50 UDP flows.
+pcap(d + "/flows.pcap", 1, [(1000.0 + i, eth(0x800, ip4(A, B, 17, udp(10000 + i, 53, b"q"))), 0)
+                            for i in range(50)])
+# Linux cooked (SLL): a 16-byte link header, so link-relative offsets differ from Ethernet.
+def sll(t, p, ptype=0):
+    return struct.pack(">HHH", ptype, 1, 6) + b"\x04" * 6 + b"\0\0" + struct.pack(">H", t) + p
+fr = [
+    sll(0x800, ip4(A, B, 6, tcp(40000, 80, 0x02))),
+    sll(0x800, ip4(A, B, 17, udp(5000, 53, bytes(30)))),
+    sll(0x800, ip4(B, A, 17, udp(53, 5000, bytes(200)))),
+    sll(0x86dd, ip6(17, udp(5000, 53, bytes(10)))),
+    sll(0x806, arp, 4),
+    sll(0x800, struct.pack(">BBHHHBBHII", 0x46, 0, 24, 1, 0, 64, 1, 0, A, B) + bytes(4)),
+    b"\x00\x04\x00\x01\x00\x06",  # shorter than the cooked header
+]
+# Ethernet frames over 64 KiB run in the kernel cut to their first 64 KiB: one with a
+# marker byte past that, one without.
+big = eth(0x800, ip4(A, B, 17, udp(5000, 53, bytes(70000))))
+pcap(d + "/big.pcap", 1, [(1.0, big[:66000] + b"\x5a" + big[66001:], 0), (2.0, big, 0),
+                          (3.0, eth(0x800, ip4(A, B, 17, udp(5000, 53))), 0)])
+pcap(d + "/sll.pcap", 113, [(1.0 + i, f, 0) for i, f in enumerate(fr)])
+EOF
+
+# ---- time going backwards, frames under 14 bytes -----------------------------------
+"$PKTLENS" analyze -r "$T/ooo.pcap" --json >"$T/ooo.json" 2>"$T/ooo.err"
+check_rc "analyze a capture whose time goes backwards" $? 0
+check_eq "interval_s is the span of the capture (300 s - 10.5 s)" \
+	"$(json_get "$T/ooo.json" 'j["interval_s"]')" 289.5
+check_eq "the TCP flow starts at its earliest packet and lasts 289.5 s" \
+	"$(json_get "$T/ooo.json" '(flow("tcp")["first_seen"], flow("tcp")["duration_s"])')" \
+	"('1970-01-01T00:00:10.500000Z', 289.5)"
+read -r cap_n cap_bytes < <(capinfos -T -r -M -c -d "$T/ooo.pcap" | cut -f2,3)
+check_eq "total.packets and total.bytes equal capinfos (frames under 14 bytes included)" \
+	"$(json_get "$T/ooo.json" '(j["total"]["packets"], j["total"]["bytes"])')" "($cap_n, $cap_bytes)"
+check_eq "rx and the size histogram hold every frame" \
+	"$(json_get "$T/ooo.json" '(j["rx"]["packets"], j["rx"]["bytes"], sum(j["size_hist"].values()))')" \
+	"($cap_n, $cap_bytes, $cap_n)"
+check_eq "the two short frames: size classes and malformed trunc_eth" \
+	"$(json_get "$T/ooo.json" '(j["size_hist"]["0-64"], j["size_hist"]["1519-"], j["malformed"]["truncated_ethernet"])')" \
+	"(6, 1, 2)"
+check_eq "encap.none counts every untunnelled frame" \
+	"$(json_get "$T/ooo.json" 'j["encap"]["none"]')" "$cap_n"
+
+# ---- a full flow table -------------------------------------------------------------
+"$PKTLENS" analyze -r "$T/flows.pcap" --json --flows 4 >"$T/flows.json" 2>"$T/flows.err"
+check_rc "analyze --flows 4 over 50 flows" $? 0
+check_eq "46 flows evicted" "$(json_get "$T/flows.json" 'j["flows"]["evicted"]')" 46
+check_grep "stderr warns that the table is full, with the evicted count" "$T/flows.err" \
+	"flow table is full \(4 entries\): 46 older flows were evicted; raise --flows"
+"$PKTLENS" analyze -r "$T/flows.pcap" --json >/dev/null 2>"$T/flows2.err"
+check_true "no warning when the table is large enough" test ! -s "$T/flows2.err"
+
+# ---- stdout that cannot be written -------------------------------------------------
+"$PKTLENS" analyze -r "$T/ooo.pcap" >/dev/full 2>"$T/full.err"
+check_rc "analyze > /dev/full" $? 1
+check_grep "the message names standard output and the reason" "$T/full.err" \
+	"cannot write the report to standard output: no space left on device"
+"$PKTLENS" analyze -r "$T/ooo.pcap" --json >/dev/full 2>"$T/full.err"
+check_rc "analyze --json > /dev/full" $? 1
+
+# ---- filters decide as libpcap does on the frame in the file ------------------------
+# On SLL, link-relative offsets and lengths count the 16-byte cooked header; on
+# Ethernet, frames under 14 bytes never reach the kernel filter.
+filter_vs_tcpdump() { # FILE LABEL EXPR...
+	local f=$1 label=$2 e want got rc bad=0 n=0
+	shift 2
+	for e in "$@"; do
+		tcpdump -nr "$f" "$e" 2>/dev/null >"$T/td.out"
+		rc=$?
+		"$PKTLENS" analyze -r "$f" --json "$e" >"$T/an.json" 2>"$T/an.err"
+		got=$?
+		n=$((n + 1))
+		# libpcap refuses it for this link type (e.g. "rejects all packets"): bad usage.
+		if [ $rc -ne 0 ]; then
+			want="exit 2" got="exit $got"
+		else
+			want=$(wc -l <"$T/td.out")
+			got=$(json_get "$T/an.json" 'j["total"]["packets"]')
+		fi
+		if [ "$got" != "$want" ]; then
+			fail "$label: analyze '$e'" "pktlens $got, tcpdump $want $(head -c 300 "$T/an.err")"
+			bad=1
+		fi
+	done
+	[ $bad -eq 0 ] && ok "$label: analyze counts as tcpdump -r for $n expressions"
+}
+filter_vs_tcpdump "$T/sll.pcap" "SLL" "len = 56" "len = 74" "len = 40" "len > 100" \
+	"ether[14] = 0x45" "ether[16] = 0x45" "ether[14:2] = 0x0800" "ip" "udp" "ip6" "arp" \
+	"tcp[tcpflags] & tcp-syn != 0" "ip[0] = 0x46" "udp and src port 53"
+check_eq "SLL: the filtered report still counts bytes as the program does" \
+	"$(json_get "$T/an.json" '(j["total"]["packets"], j["l4"]["udp"]["packets"])')" "(1, 1)"
+filter_vs_tcpdump "$T/ooo.pcap" "Ethernet with short frames" "len = 60" "len = 10" \
+	"ether[0] = 2" "ether[0] = 0" "ether[14] = 0x45" "udp" "len > 1000" "less 20"
+filter_vs_tcpdump "$T/big.pcap" "Ethernet frames over 64 KiB" "ether[66000] = 0x5a" \
+	"ether[66000] = 0" "len > 65536" "udp" "ether[100] = 0"
+"$PKTLENS" analyze -r "$T/big.pcap" --json "ether[66000] = 0x5a" >"$T/big.json" 2>"$T/big.err"
+check_eq "a matching frame over 64 KiB is counted with its full length" \
+	"$(json_get "$T/big.json" '(j["total"]["packets"], j["total"]["bytes"], j["l4"]["udp"]["packets"])')" \
+	"(1, $((14 + 20 + 8 + 70000)), 1)"
+# Captures of the shared corpus in the link types that get a synthetic Ethernet header:
+# Linux cooked, raw IP, BSD loopback (two small ones of each).
+: "${CORPUS:=$E2E_ROOT/../shared/corpus}"
+if [ -f "$CORPUS/MANIFEST.tsv" ]; then
+	while read -r rel lt; do
+		f=$CORPUS/$rel
+		[ -f "$f" ] || continue
+		exprs=("ip" "tcp" "udp" "ip6" "len > 100" "len < 80" "ip[0] = 0x45" "ip[8] < 64")
+		case $lt in linux-sll*) exprs+=("ether[14] = 0x45" "ether[14:2] = 0x0800") ;; esac
+		filter_vs_tcpdump "$f" "corpus $lt $(basename "$rel")" "${exprs[@]}"
+	done < <(awk -F'\t' 'NR > 1 && $6 + 0 > 0 && $6 + 0 <= 500 && $33 == "ok" &&
+		$7 ~ /^(linux-sll|linux-sll2|rawip|rawip4|rawip6|null|loop)$/ && n[$7]++ < 2 {
+		print $1, $7 }' "$CORPUS/MANIFEST.tsv")
+else
+	skip "corpus captures" "$CORPUS/MANIFEST.tsv not found"
+fi
+
+"$PKTLENS" analyze -r "$T/sll.pcap" --json "ether host 02:02:02:02:02:02" >"$T/bad.json" 2>"$T/bad.err"
+rc=$?
+tcpdump -nr "$T/sll.pcap" "ether host 02:02:02:02:02:02" >/dev/null 2>&1
+check_rc "SLL: an expression libpcap refuses for the link type is bad usage (tcpdump: $?)" $rc 2
+check_grep "the message names the link type" "$T/bad.err" "LINUX_SLL"
+finish
