@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
@@ -75,34 +76,115 @@ void pl_stats_add_short_frame(struct pl_stats *s, __u64 wire_len)
 	s->encap[PL_ENCAP_NONE]++;
 }
 
-int pl_flows_read(int fd, struct pl_flow **flows, size_t *n)
+/* Room for @want entries in *@arr (capacity *@cap); 0 or -ENOMEM (and *@arr freed). */
+static int flows_reserve(struct pl_flow **arr, size_t *cap, size_t want)
+{
+	struct pl_flow *t;
+	size_t ncap = *cap ? *cap : 1024;
+
+	if (want <= *cap)
+		return 0;
+	while (ncap < want)
+		ncap *= 2;
+	t = realloc(*arr, ncap * sizeof(**arr));
+	if (!t) {
+		free(*arr);
+		*arr = NULL;
+		return -ENOMEM;
+	}
+	*arr = t;
+	*cap = ncap;
+	return 0;
+}
+
+/*
+ * Key by key, for kernels without batch reads. On a busy LRU table a key evicted
+ * under our feet restarts the walk from the first bucket, so keys may repeat.
+ */
+static int flows_read_by_key(int fd, struct pl_flow **arr, size_t *cap, size_t *cnt)
 {
 	struct pl_flow_key key, next;
-	struct pl_flow *arr = NULL;
-	size_t cap = 0, cnt = 0;
 	void *prev = NULL;
 
-	*flows = NULL;
-	*n = 0;
 	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		if (cnt == cap) {
-			size_t ncap = cap ? cap * 2 : 1024;
-			struct pl_flow *t = realloc(arr, ncap * sizeof(*arr));
-
-			if (!t) {
-				free(arr);
-				return -ENOMEM;
-			}
-			arr = t;
-			cap = ncap;
-		}
+		if (flows_reserve(arr, cap, *cnt + 1))
+			return -ENOMEM;
 		/* An entry evicted between next_key and lookup is simply skipped. */
-		if (!bpf_map_lookup_elem(fd, &next, &arr[cnt].val)) {
-			arr[cnt].key = next;
-			cnt++;
+		if (!bpf_map_lookup_elem(fd, &next, &(*arr)[*cnt].val)) {
+			(*arr)[*cnt].key = next;
+			(*cnt)++;
 		}
 		key = next;
 		prev = &key;
+	}
+	return 0;
+}
+
+/*
+ * Bucket by bucket (BPF_MAP_LOOKUP_BATCH): an entry never moves between buckets, so
+ * none is read twice however busy the table is. -EINVAL/-EOPNOTSUPP: not supported.
+ */
+static int flows_read_batch(int fd, struct pl_flow **arr, size_t *cap, size_t *cnt)
+{
+	__u32 chunk = 1024, in = 0, out = 0, got;
+	struct pl_flow_key *keys = NULL;
+	struct pl_flow_value *vals = NULL;
+	bool first = true, last = false;
+	int err = 0;
+
+	while (!last) {
+		if (!keys) {
+			keys = malloc(chunk * sizeof(*keys));
+			vals = malloc(chunk * sizeof(*vals));
+			if (!keys || !vals) {
+				err = -ENOMEM;
+				break;
+			}
+		}
+		got = chunk;
+		err = bpf_map_lookup_batch(fd, first ? NULL : &in, &out, keys, vals, &got, NULL);
+		if (err == -ENOENT) { /* the end; what came with it still counts */
+			err = 0;
+			last = true;
+		} else if (err == -ENOSPC && !got) { /* one bucket holds more than a chunk */
+			free(keys), free(vals);
+			keys = NULL, vals = NULL;
+			chunk *= 2;
+			continue;
+		} else if (err) {
+			break;
+		}
+		if (flows_reserve(arr, cap, *cnt + got)) {
+			err = -ENOMEM;
+			break;
+		}
+		for (__u32 i = 0; i < got; i++) {
+			(*arr)[*cnt + i].key = keys[i];
+			(*arr)[*cnt + i].val = vals[i];
+		}
+		*cnt += got;
+		in = out;
+		first = false;
+	}
+	free(keys);
+	free(vals);
+	return err;
+}
+
+int pl_flows_read(int fd, struct pl_flow **flows, size_t *n)
+{
+	struct pl_flow *arr = NULL;
+	size_t cap = 0, cnt = 0;
+	int err;
+
+	*flows = NULL;
+	*n = 0;
+	err = flows_read_batch(fd, &arr, &cap, &cnt);
+	if ((err == -EINVAL || err == -EOPNOTSUPP || err == -524 /* ENOTSUPP */) && !cnt)
+		err = flows_read_by_key(fd, &arr, &cap, &cnt);
+	if (err) {
+		free(arr);
+		return err;
 	}
 	*flows = arr;
 	*n = cnt;
