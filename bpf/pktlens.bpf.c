@@ -491,6 +491,12 @@ int xdp_pktlens(struct xdp_md *ctx)
 	return pl_cfg_offline ? xdp_offline(ctx) : xdp_frame(ctx);
 }
 
+/*
+ * "No verdict": the next tc filter (or tcx program) still sees the packet. TC_ACT_OK
+ * would end classification here and skip the filters queued after ours.
+ */
+#define PL_TC_NEXT TC_ACT_UNSPEC
+
 /* Enough linear bytes for every header we parse (QinQ + IPv6 chain + VXLAN inner). */
 #define PL_TC_PULL 256
 
@@ -526,7 +532,7 @@ int tc_pktlens(struct __sk_buff *skb)
 		__u32 n = capture_len(skb->len);
 
 		if (!ev)
-			return TC_ACT_OK;
+			return PL_TC_NEXT;
 		if (skb->vlan_present) {
 			ev->vlan_present = 1;
 			ev->vlan_tci = skb->vlan_tci;
@@ -535,5 +541,5 @@ int tc_pktlens(struct __sk_buff *skb)
 		capture_commit(s, ev, n ? bpf_skb_load_bytes(skb, 0, ev + 1, n) : -1, n, p.len,
 			       skb->ingress_ifindex);
 	}
-	return TC_ACT_OK;
+	return PL_TC_NEXT;
 }

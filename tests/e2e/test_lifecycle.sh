@@ -119,16 +119,24 @@ fi
 rx_ip tc qdisc add dev "$IF_RX" clsact
 # ...with a filter of its own (cls_bpf: the kernel here has no matchall/u32 modules).
 rx_ip tc filter add dev "$IF_RX" ingress pref 10 bpf da obj "$BPF_OBJ" sec tc
-if mon_start 30 --mode tc; then
+# ...and one queued after ours, which must still see every packet: pktlens gives no
+# verdict. Its runs are counted while monitor holds the kernel's statistics on.
+rx_ip tc filter add dev "$IF_RX" ingress pref 50000 bpf da obj "$BPF_OBJ" sec tc
+after_id=$(rx_ip tc filter show dev "$IF_RX" ingress | sed -nE 's/.*pref 50000 .* id ([0-9]+) .*/\1/p' | head -n 1)
+if mon_start 30 --mode tc --cost-sample 100; then
 	check_eq "tc/existing clsact: our filter added beside it" \
 		"$(rx_ip tc filter show dev "$IF_RX" ingress | grep -c 'pref 49374 .*tc_pktlens')" 1
+	in_tx ping -q -n -c 10 -i 0.05 "$IP4_RX" >/dev/null
+	runs=$(bpftool -j prog show id "$after_id" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("run_cnt", 0))')
+	check_eq "tc/existing clsact: the filter after ours saw the packets ($runs runs)" \
+		"$([ "${runs:-0}" -ge 10 ] && echo yes)" yes
 	mon_stop TERM
 	check_rc "tc/existing clsact: exit status" "$MON_RC" 0
 	check_eq "tc/existing clsact: qdisc kept" "$(rx_ip tc qdisc show dev "$IF_RX" | grep -c clsact)" 1
 	check_eq "tc/existing clsact: our filter removed" \
 		"$(rx_ip tc filter show dev "$IF_RX" ingress | grep -c 'pref 49374 ')" 0
-	check_eq "tc/existing clsact: the other filter kept" \
-		"$(rx_ip tc filter show dev "$IF_RX" ingress | grep -c 'pref 10 .* id ')" 1
+	check_eq "tc/existing clsact: the other filters kept" \
+		"$(rx_ip tc filter show dev "$IF_RX" ingress | grep -cE 'pref (10|50000) .* id ')" 2
 else
 	fail "tc/existing clsact: attach" "$(cat "$MON_ERR")"
 fi
