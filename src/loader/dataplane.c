@@ -16,11 +16,13 @@
 #include <linux/if_link.h>
 #include <linux/sockios.h>
 #include <linux/magic.h>
+#include <linux/pkt_sched.h>
 #include <bpf/bpf.h>
 #include "pktlens.h"
 #include "pktlens.skel.h"
 #include "loader/dataplane.h"
 #include "loader/filter_prog.h"
+#include "loader/tc_filters.h"
 #include "util/log.h"
 
 #define PL_PIN_ROOT "/sys/fs/bpf/pktlens"
@@ -437,6 +439,24 @@ int pl_dp_attach(struct pl_dp *dp, const struct pl_dp_opts *o)
 	return 0;
 }
 
+/*
+ * Did someone put filters on the clsact qdisc we created, after ours went? Removing the
+ * qdisc would remove them too. When it cannot be told, keep the qdisc: a leftover
+ * empty qdisc costs nothing, a lost filter does.
+ */
+static bool tc_others_filters(const struct pl_dp *dp)
+{
+	int in = pl_tc_filter_count(dp->ifindex, TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS));
+	int eg = pl_tc_filter_count(dp->ifindex, TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_EGRESS));
+
+	if (in == 0 && eg == 0)
+		return false;
+	if (in > 0 || eg > 0)
+		pl_warn("keeping the clsact qdisc on %s: it has filters pktlens did not add",
+			dp->ifname);
+	return true;
+}
+
 void pl_dp_detach(struct pl_dp *dp)
 {
 	int err;
@@ -450,7 +470,7 @@ void pl_dp_detach(struct pl_dp *dp)
 		LIBBPF_OPTS(bpf_tc_opts, opts, .handle = PL_TC_PRIO, .priority = PL_TC_PRIO);
 
 		err = bpf_tc_detach(&hook, &opts);
-		if (!err && dp->tc_hook_created) {
+		if (!err && dp->tc_hook_created && !tc_others_filters(dp)) {
 			/* Only both attach points together remove the clsact qdisc itself. */
 			hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
 			bpf_tc_hook_destroy(&hook);

@@ -2,7 +2,8 @@
 # test_lifecycle.sh - what `pktlens monitor` leaves behind and how it ends:
 #  - SIGTERM and SIGINT in native, generic and tc mode: exit 0, a final report, no XDP
 #    program or tc filter left, the clsact qdisc removed when pktlens created it and
-#    kept when it was there before, the program itself gone from the kernel (by id)
+#    kept when it was there before or got filters of others meanwhile, the program
+#    itself gone from the kernel (by id), filters queued after ours still run
 #  - --duration ends it with exit 0 after that time, one JSON line per interval
 #  - another XDP program on the interface (native or generic): refused with exit 1 and
 #    a message naming --force, the program untouched; --force replaces it (in the
@@ -114,6 +115,22 @@ if mon_start 30 --mode native; then
 else
 	fail "second pktlens: attach" "$(cat "$MON_ERR")"
 fi
+
+# A clsact qdisc pktlens created, on which someone added a filter while it ran: pktlens
+# removes its own filter and keeps the qdisc with the other one.
+if mon_start 30 --mode tc; then
+	rx_ip tc filter add dev "$IF_RX" egress pref 7 bpf da obj "$BPF_OBJ" sec tc
+	mon_stop TERM
+	check_rc "tc/filter added meanwhile: exit status" "$MON_RC" 0
+	check_eq "tc/filter added meanwhile: our filter removed" \
+		"$(rx_ip tc filter show dev "$IF_RX" ingress | grep -c 'pref 49374 ')" 0
+	check_eq "tc/filter added meanwhile: the other filter kept" \
+		"$(rx_ip tc filter show dev "$IF_RX" egress | grep -c 'pref 7 .* id ')" 1
+	check_grep "tc/filter added meanwhile: says it keeps the qdisc" "$MON_ERR" 'keeping the clsact qdisc'
+else
+	fail "tc/filter added meanwhile: attach" "$(cat "$MON_ERR")"
+fi
+rx_ip tc qdisc del dev "$IF_RX" clsact 2>/dev/null
 
 # tc mode keeps a clsact qdisc it did not create (and another filter on it).
 rx_ip tc qdisc add dev "$IF_RX" clsact

@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * tc_filters.c - see tc_filters.h. One RTM_GETTFILTER dump over rtnetlink: libbpf can
+ * query a filter only by its handle and priority, not list what others added.
+ */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <linux/netlink.h>
+#include <linux/pkt_sched.h>
+#include <linux/rtnetlink.h>
+#include "loader/tc_filters.h"
+
+/* Count RTM_NEWTFILTER messages in one receive buffer; 1 when the dump is done. */
+static int count_msgs(const char *buf, int len, __u32 seq, int *count)
+{
+	for (const struct nlmsghdr *h = (const void *)buf; NLMSG_OK(h, (unsigned int)len);
+	     h = NLMSG_NEXT(h, len)) {
+		if (h->nlmsg_seq != seq)
+			continue;
+		if (h->nlmsg_type == NLMSG_DONE)
+			return 1;
+		if (h->nlmsg_type == NLMSG_ERROR) {
+			const struct nlmsgerr *e = NLMSG_DATA(h);
+
+			return e->error ? e->error : 1;
+		}
+		if (h->nlmsg_type == RTM_NEWTFILTER)
+			(*count)++;
+	}
+	return 0;
+}
+
+int pl_tc_filter_count(int ifindex, __u32 parent)
+{
+	struct {
+		struct nlmsghdr h;
+		struct tcmsg t;
+	} req = {
+		.h = { .nlmsg_len = NLMSG_LENGTH(sizeof(struct tcmsg)),
+		       .nlmsg_type = RTM_GETTFILTER,
+		       .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
+		       .nlmsg_seq = 1 },
+		.t = { .tcm_family = AF_UNSPEC, .tcm_ifindex = ifindex, .tcm_parent = parent },
+	};
+	char buf[16384];
+	int fd, n, done = 0, count = 0;
+
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fd < 0)
+		return -errno;
+	if (send(fd, &req, req.h.nlmsg_len, 0) < 0) {
+		done = -errno;
+		goto out;
+	}
+	while (!done) {
+		n = recv(fd, buf, sizeof(buf), 0);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			done = -errno;
+			break;
+		}
+		if (n == 0) {
+			done = -EIO;
+			break;
+		}
+		done = count_msgs(buf, n, req.h.nlmsg_seq, &count);
+	}
+out:
+	close(fd);
+	return done < 0 ? done : count;
+}
