@@ -4,6 +4,8 @@
 #    program or tc filter left, the clsact qdisc removed when pktlens created it and
 #    kept when it was there before or got filters of others meanwhile, the program
 #    itself gone from the kernel (by id), filters queued after ours still run
+#  - SIGKILL in native and generic mode: the kernel detaches the program (BPF link);
+#    a second pktlens cannot take the interface, not even with --force
 #  - --duration ends it with exit 0 after that time, one JSON line per interval
 #  - another XDP program on the interface (native or generic): refused with exit 1 and
 #    a message naming --force, the program untouched; --force replaces it (in the
