@@ -32,7 +32,6 @@ struct pl_report {
 	double cost_ns_per_pkt;       /* kernel run_time_ns / run_cnt since the start */
 	__u64 cost_runs;              /* runs timed since the start */
 	unsigned int cost_sample_pct; /* share of each interval the kernel timed runs */
-	__u64 short_frames;           /* offline: frames under 14 bytes, never run */
 };
 
 /* Evictions implied by the counters: entries created minus entries alive. */

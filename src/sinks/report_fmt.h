@@ -11,11 +11,8 @@
 /* Receive rate over the interval: packets and bits per second (0 without a span). */
 double pl_report_pps(const struct pl_report *r);
 double pl_report_bps(const struct pl_report *r);
-/* Packets seen since the start, frames too short to run the program included. */
-__u64 pl_report_packets(const struct pl_report *r);
-/* Malformed packets of one reason (offline short frames count as truncated_ethernet). */
-__u64 pl_report_malformed(const struct pl_report *r, unsigned int reason);
-/* All reasons together. */
+
+/* Malformed packets of all reasons together. */
 __u64 pl_report_malformed_total(const struct pl_report *r);
 /* "198.18.0.1:40000" / "2001:db8::1.443" for each end, in initiator order; the
  * protocol's name ("tcp", or its number) in @proto (>= 8 bytes). */

@@ -96,7 +96,7 @@ void pl_report_json(FILE *out, const struct pl_report *r, bool pretty)
 	pl_json_end_obj(&j);
 
 	pl_json_begin_obj(&j, "total");
-	pl_json_u64(&j, "packets", s->packets + r->short_frames);
+	pl_json_u64(&j, "packets", s->packets);
 	pl_json_u64(&j, "bytes", s->bytes);
 	pl_json_end_obj(&j);
 
@@ -129,11 +129,9 @@ void pl_report_json(FILE *out, const struct pl_report *r, bool pretty)
 	pl_json_begin_obj(&j, "malformed");
 	for (int i = 1; i < PL_MAL_MAX; i++)
 		mal += s->malformed[i];
-	/* Frames too short for an Ethernet header never reach the program offline. */
-	pl_json_u64(&j, "total", mal + r->short_frames);
+	pl_json_u64(&j, "total", mal);
 	for (int i = 1; i < PL_MAL_MAX; i++)
-		pl_json_u64(&j, pl_malformed_name(i),
-			    s->malformed[i] + (i == PL_MAL_TRUNC_ETH ? r->short_frames : 0));
+		pl_json_u64(&j, pl_malformed_name(i), s->malformed[i]);
 	pl_json_end_obj(&j);
 
 	pl_json_begin_obj(&j, "flows");

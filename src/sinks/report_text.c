@@ -40,22 +40,12 @@ double pl_report_bps(const struct pl_report *r)
 	return r->interval_s > 0 ? r->delta->bytes * 8 / r->interval_s : 0;
 }
 
-__u64 pl_report_packets(const struct pl_report *r)
-{
-	return r->total->packets + r->short_frames;
-}
-
-__u64 pl_report_malformed(const struct pl_report *r, unsigned int reason)
-{
-	return r->total->malformed[reason] + (reason == PL_MAL_TRUNC_ETH ? r->short_frames : 0);
-}
-
 __u64 pl_report_malformed_total(const struct pl_report *r)
 {
 	__u64 n = 0;
 
 	for (int i = 1; i < PL_MAL_MAX; i++)
-		n += pl_report_malformed(r, i);
+		n += r->total->malformed[i];
 	return n;
 }
 
@@ -106,7 +96,7 @@ void pl_report_render(const struct pl_report *r, pl_line_fn emit, void *arg)
 	     pl_time_iso(r->now_unix_ns, ts, sizeof(ts)));
 	line(&o, "rx %s pps  %sbit/s   total %s packets %sB",
 	     pl_human(pl_report_pps(r), h1, sizeof(h1)), pl_human(pl_report_bps(r), h2, sizeof(h2)),
-	     pl_human(pl_report_packets(r), h3, sizeof(h3)), pl_human(s->bytes, ts, sizeof(ts)));
+	     pl_human(s->packets, h3, sizeof(h3)), pl_human(s->bytes, ts, sizeof(ts)));
 	if (r->has_cost)
 		line(&o, "own cost %.1f ns/packet in kernel, average over %llu runs (timed %u%% of the time)",
 		     r->cost_ns_per_pkt, (unsigned long long)r->cost_runs, r->cost_sample_pct);
@@ -145,7 +135,7 @@ void pl_report_render(const struct pl_report *r, pl_line_fn emit, void *arg)
 	line(&o, "%s", "");
 	line(&o, "malformed %llu", (unsigned long long)pl_report_malformed_total(r));
 	for (int i = 1; i < PL_MAL_MAX; i++) {
-		__u64 v = pl_report_malformed(r, i);
+		__u64 v = r->total->malformed[i];
 
 		if (v)
 			line(&o, "  %-24s %llu", pl_malformed_name(i), (unsigned long long)v);

@@ -179,7 +179,7 @@ static void header(struct lay *l, const struct pl_screen *s)
 	group(l, NULL);
 	item(l, "rx %s pps", pl_human(pl_report_pps(r), h1, sizeof(h1)));
 	item(l, "%sbit/s", pl_human(pl_report_bps(r), h2, sizeof(h2)));
-	item(l, "total %s packets %sB", pl_human(pl_report_packets(r), h3, sizeof(h3)),
+	item(l, "total %s packets %sB", pl_human(r->total->packets, h3, sizeof(h3)),
 	     pl_human(r->total->bytes, ts, sizeof(ts)));
 	group(l, NULL);
 	if (r->has_cost)
@@ -229,9 +229,9 @@ static void mix(struct lay *l, const struct pl_screen *s)
 
 	group(l, "malformed");
 	for (int i = 1; i < PL_MAL_MAX; i++)
-		if (pl_report_malformed(&s->r, i))
+		if (s->r.total->malformed[i])
 			item(l, "%s %llu", pl_malformed_name(i),
-			     (unsigned long long)pl_report_malformed(&s->r, i));
+			     (unsigned long long)s->r.total->malformed[i]);
 	flush(l);
 }
 
