@@ -11,6 +11,7 @@
 #include "analysis/report.h"
 #include "commands/commands.h"
 #include "loader/dataplane.h"
+#include "loader/filter_prog.h"
 #include "loader/offline_runner.h"
 #include "sources/pcap_file.h"
 #include "util/args.h"
@@ -75,9 +76,15 @@ int cmd_analyze(int argc, char **argv)
 		fputs(usage, stderr);
 		return PL_EXIT_USAGE;
 	}
-	expr = pl_join_args(argc, argv, optind);
+	if (pl_join_args(argc, argv, optind, &expr))
+		return PL_EXIT_FAIL;
 	o.filter = expr;
 	o.flow_entries = nflows;
+	err = pl_filter_prog_prepare(&o);
+	if (err) {
+		free(expr);
+		return err == -EINVAL ? PL_EXIT_USAGE : PL_EXIT_FAIL;
+	}
 	if (pl_require_root("analyze (it runs the BPF program in the kernel)")) {
 		free(expr);
 		return PL_EXIT_FAIL;
@@ -99,12 +106,10 @@ int cmd_analyze(int argc, char **argv)
 	if (expr)
 		nworkers = 1;
 	o.offline_cpu = cpus[0];
+	/* The expression was checked above: whatever fails now is a runtime failure. */
 	err = pl_dp_load(&dp, &o);
-	if (err) {
-		if (err == -EINVAL && expr)
-			rc = PL_EXIT_USAGE;
+	if (err)
 		goto out;
-	}
 
 	err = pl_runner_start(&runner, &dp, cpus, nworkers);
 	if (err)

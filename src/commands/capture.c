@@ -16,6 +16,7 @@
 #include "analysis/stats.h"
 #include "commands/commands.h"
 #include "loader/dataplane.h"
+#include "loader/filter_prog.h"
 #include "sinks/pcap_writer.h"
 #include "sinks/pkt_line.h"
 #include "sinks/timefmt.h"
@@ -161,7 +162,7 @@ int cmd_capture(int argc, char **argv)
 	struct timespec batch_wait = {};
 	int c, rc = PL_EXIT_FAIL, err;
 	long n;
-	char *expr;
+	char *expr = NULL;
 
 	while ((c = getopt_long(argc, argv, "+i:w:s:c:d:m:B:nh", opts, NULL)) != -1) {
 		switch (c) {
@@ -207,7 +208,14 @@ int cmd_capture(int argc, char **argv)
 		fputs(usage, stderr);
 		return PL_EXIT_USAGE;
 	}
-	expr = pl_join_args(argc, argv, optind);
+	if (pl_join_args(argc, argv, optind, &expr))
+		return PL_EXIT_FAIL;
+	o.filter = expr;
+	err = pl_filter_prog_prepare(&o);
+	if (err) {
+		free(expr);
+		return err == -EINVAL ? PL_EXIT_USAGE : PL_EXIT_FAIL;
+	}
 	if (pl_require_root("capture")) {
 		free(expr);
 		return PL_EXIT_FAIL;
@@ -217,18 +225,15 @@ int cmd_capture(int argc, char **argv)
 		snaplen = default_snaplen(o.ifname);
 	o.snaplen = snaplen;
 	o.ringbuf_bytes = bufk * 1024;
-	o.filter = expr;
 	/* With -w - the packets own stdout: messages and counts go to stderr. */
 	if (out && !strcmp(out, "-"))
 		cap.text = stderr;
 	cap.limit = count;
 	cap.snaplen = snaplen;
 
-	err = pl_dp_load(&dp, &o);
-	if (err) {
-		rc = err == -EINVAL && expr ? PL_EXIT_USAGE : PL_EXIT_FAIL;
+	/* The expression was checked above: whatever fails now is a runtime failure. */
+	if (pl_dp_load(&dp, &o))
 		goto out;
-	}
 	if (out && pl_pcap_writer_open(&cap.w, out, pcapng, snaplen, o.ifname))
 		goto out;
 	if (pl_ring_open(&ring, dp.events_fd))

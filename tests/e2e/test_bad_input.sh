@@ -3,6 +3,8 @@
 # of capture file:
 #   exit 2: unknown command/option, missing -i or -r, bad --interval/--duration/--top/
 #           --flows/--mode, -i with --pinned, a filter with --pinned, a bad filter
+#           (also as nobody: capture, monitor and analyze compile it before they
+#           check for root)
 #   exit 1: unknown interface (named), not root (says root/CAP_BPF), missing file,
 #           not a capture (text, random bytes), truncated capture (report for the
 #           frames read first), unsupported link type (lists the supported ones)
@@ -99,6 +101,14 @@ check_eq "monitor as nobody: nothing attached" "$(xdp_prog_id "$IF_RX")" ""
 asnobody analyze -r /etc/hostname --json
 check_rc "analyze as nobody" "$?" 1
 check_grep "analyze as nobody: says root / CAP_BPF" "$D/err" 'root.*CAP_BPF'
+# libpcap needs no privileges: a bad expression is bad usage (2) before the root check.
+for c in "capture -i $IF_RX" "monitor -i $IF_RX --duration 1" "analyze -r /etc/hostname"; do
+	# shellcheck disable=SC2086 # c is a word list
+	asnobody $c 'udp and (('
+	check_rc "${c%% *} as nobody, bad expression: exit 2" "$?" 2
+	check_grep "${c%% *} as nobody, bad expression: libpcap's message" "$D/err" 'syntax error'
+done
+check_eq "bad expressions as nobody: nothing attached" "$(xdp_prog_id "$IF_RX")" ""
 
 # Not root, but with the three capabilities that --help names instead (ambient, so that
 # they survive the exec): monitor and capture work; the own-cost figure, which needs
