@@ -95,6 +95,7 @@
 
 #include "cbpf.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
@@ -145,7 +146,12 @@ __u32 pl_filter_netmask(const char *ifname)
 	/* an ioctl on a socket: no privileges; fails for an interface without IPv4 */
 	if (!ifname || pcap_lookupnet(ifname, &net, &mask, ebuf) < 0)
 		return PL_FILTER_NETMASK_UNKNOWN;
-	return mask;
+	/*
+	 * pcap_lookupnet() gives the mask in network byte order, pcap_compile() takes it in
+	 * host order (tcpdump passes one to the other, so on little-endian hosts its
+	 * "ip broadcast" tests the wrong bytes; libpcap pull request 1454).
+	 */
+	return ntohl(mask);
 }
 
 int pl_filter_compile(const char *expr, int linktype, int snaplen, __u32 netmask,

@@ -89,9 +89,9 @@ struct pl_filter_opts {
 #define PL_FILTER_NETMASK_UNKNOWN 0xffffffffu
 
 /*
- * The IPv4 netmask of interface ifname for pl_filter_compile() (as tcpdump gets it,
- * pcap_lookupnet(); no privileges needed), PL_FILTER_NETMASK_UNKNOWN when the
- * interface has no IPv4 address or cannot be asked.
+ * The IPv4 netmask of interface ifname for pl_filter_compile(), in host byte order as
+ * pcap_compile() takes it (from pcap_lookupnet(), as tcpdump; no privileges needed),
+ * PL_FILTER_NETMASK_UNKNOWN when the interface has no IPv4 address or cannot be asked.
  */
 __u32 pl_filter_netmask(const char *ifname);
 
