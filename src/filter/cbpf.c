@@ -1020,10 +1020,11 @@ static int analyse(const struct sock_fprog *p, __u32 flags, struct analysis *a,
 				if (lk == LK_PKTTYPE || lk == LK_IFINDEX)
 					break; /* reads the ctx, not the packet */
 				if (lk == LK_SPECIAL) {
-					insn_err(t, i, in, "%s",
+					insn_err(t, i, in,
+						 "Linux ancillary / negative-offset load (SKF_AD_OFF, SKF_NET_OFF, SKF_LL_OFF) is not supported%s",
 						 (flags & PL_FILTER_F_LIVE_INGRESS)
-							 ? "Linux ancillary / negative-offset load (SKF_AD_OFF, SKF_NET_OFF, SKF_LL_OFF) is not supported"
-							 : "Linux ancillary / negative-offset load (SKF_AD_OFF, SKF_NET_OFF, SKF_LL_OFF) is not supported here (\"inbound\", \"outbound\" and \"ifindex\" only on a live interface)");
+							 ? ""
+							 : " here (\"inbound\", \"outbound\" and \"ifindex\" only on a live interface)");
 					ret = -EOPNOTSUPP;
 					goto out;
 				}

@@ -67,6 +67,7 @@ static char errbuf[1024];
 #define J(c, k, jt, jf) BPF_JUMP(c, k, jt, jf)
 #define RET1 S(BPF_RET | BPF_K, 1)
 #define RET0 S(BPF_RET | BPF_K, 0)
+#define NETMASK_UNKNOWN PL_FILTER_NETMASK_UNKNOWN
 
 static uint8_t pkt[128]; /* the default test frame */
 static uint8_t *big;     /* a frame larger than a page (XDP multi-buffer) */
@@ -683,14 +684,15 @@ static void test_compile(void)
 	int rc;
 
 	TEST_BEGIN("pl_filter_compile: ok, and libpcap's message on errors");
-	rc = pl_filter_compile("tcp port 80", DLT_EN10MB, 262144, PL_FILTER_NETMASK_UNKNOWN, &fp, err, sizeof(err));
+	rc = pl_filter_compile("tcp port 80", DLT_EN10MB, 262144, NETMASK_UNKNOWN, &fp, err, sizeof(err));
 	CHECK(rc == 0 && fp.len > 0 && fp.filter, "compile: %d %s", rc, err);
 	pl_filter_free(&fp);
 	CHECK(fp.filter == NULL && fp.len == 0, "free clears");
-	rc = pl_filter_compile("tcp port", DLT_EN10MB, 262144, PL_FILTER_NETMASK_UNKNOWN, &fp, err, sizeof(err));
+	rc = pl_filter_compile("tcp port", DLT_EN10MB, 262144, NETMASK_UNKNOWN, &fp, err, sizeof(err));
 	CHECK(rc == -EINVAL && strstr(err, "syntax error"), "bad expression: %d %s", rc, err);
 	CHECK(fp.filter == NULL, "out cleared");
-	rc = pl_filter_compile("ether host 1:2:3:4:5:6", DLT_RAW, 262144, PL_FILTER_NETMASK_UNKNOWN, &fp, err, sizeof(err));
+	rc = pl_filter_compile("ether host 1:2:3:4:5:6", DLT_RAW, 262144, NETMASK_UNKNOWN, &fp, err,
+			       sizeof(err));
 	CHECK(rc == -EINVAL && err[0], "ether on raw IP: %d %s", rc, err);
 	TEST_END();
 }
@@ -1166,7 +1168,8 @@ static void test_tc_vlan_live(void)
 
 		snprintf(name, sizeof(name), "TC, VLAN tag in skb metadata (live): \"%s\"", exprs[x]);
 		TEST_BEGIN(name);
-		rc = pl_filter_compile(exprs[x], DLT_EN10MB, 262144, PL_FILTER_NETMASK_UNKNOWN, &fp, errbuf, sizeof(errbuf));
+		rc = pl_filter_compile(exprs[x], DLT_EN10MB, 262144, NETMASK_UNKNOWN, &fp, errbuf,
+				       sizeof(errbuf));
 		CHECK(rc == 0, "compile: %s", errbuf);
 		for (int m = 0; rc == 0 && m < 3; m++)
 			lv_check(mode_names[m], fp.filter, fp.len, modes[m]);
