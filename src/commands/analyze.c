@@ -12,6 +12,7 @@
 #include "analysis/stats.h"
 #include "commands/commands.h"
 #include "loader/dataplane.h"
+#include "loader/filter_prog.h"
 #include "loader/offline_runner.h"
 #include "sources/pcap_file.h"
 #include "util/args.h"
@@ -78,12 +79,9 @@ int cmd_analyze(int argc, char **argv)
 		fputs(usage, stderr);
 		return PL_EXIT_USAGE;
 	}
-	expr = pl_join_args(argc, argv, optind);
-	o.flow_entries = nflows;
-	if (pl_require_root("analyze (it runs the BPF program in the kernel)")) {
-		free(expr);
+	if (pl_join_args(argc, argv, optind, &expr))
 		return PL_EXIT_FAIL;
-	}
+	o.flow_entries = nflows;
 	pf = malloc(sizeof(*pf));
 	if (!pf) {
 		free(expr);
@@ -93,16 +91,25 @@ int cmd_analyze(int argc, char **argv)
 	if (err)
 		goto out_file;
 	/*
-	 * libpcap decides for every frame that cannot go to the kernel filter as it is in
-	 * the file: any frame of a non-Ethernet capture (the program sees it behind a
-	 * synthetic Ethernet header) and Ethernet frames under 14 bytes or over 64 KiB.
+	 * The expression is checked before the privileges, so that a bad one is bad usage
+	 * for anyone. libpcap decides for every frame that cannot go to the kernel filter
+	 * as it is in the file: any frame of a non-Ethernet capture (the program sees it
+	 * behind a synthetic Ethernet header) and Ethernet frames under 14 bytes or over
+	 * 64 KiB. Ethernet frames meet the translated filter in the kernel.
 	 */
 	if (expr && pl_pcap_set_filter(pf, expr)) {
 		rc = PL_EXIT_USAGE;
 		goto out;
 	}
+	o.filter = expr && pf->linktype == PL_PCAP_LINKTYPE_ETHERNET ? expr : NULL;
+	err = pl_filter_prog_prepare(&o);
+	if (err) {
+		rc = err == -EINVAL ? PL_EXIT_USAGE : PL_EXIT_FAIL;
+		goto out;
+	}
+	if (pl_require_root("analyze (it runs the BPF program in the kernel)"))
+		goto out;
 	user_filter = expr && pf->linktype != PL_PCAP_LINKTYPE_ETHERNET;
-	o.filter = user_filter ? NULL : expr;
 	/* One worker per CPU; a filter reads the frame length from one CPU's slot only. */
 	nworkers = pl_runner_cpus(cpus, sizeof(cpus) / sizeof(cpus[0]));
 	if (nworkers < 1) {
@@ -112,12 +119,10 @@ int cmd_analyze(int argc, char **argv)
 	if (o.filter)
 		nworkers = 1;
 	o.offline_cpu = cpus[0];
+	/* The expression was checked above: whatever fails now is a runtime failure. */
 	err = pl_dp_load(&dp, &o);
-	if (err) {
-		if (err == -EINVAL && o.filter)
-			rc = PL_EXIT_USAGE;
+	if (err)
 		goto out;
-	}
 
 	err = pl_runner_start(&runner, &dp, cpus, nworkers);
 	if (err)

@@ -16,6 +16,7 @@
 #include "analysis/stats.h"
 #include "commands/commands.h"
 #include "loader/dataplane.h"
+#include "loader/filter_prog.h"
 #include "sinks/pcap_writer.h"
 #include "sinks/pkt_line.h"
 #include "sinks/timefmt.h"
@@ -34,7 +35,7 @@ static const char usage[] =
 	"  -w, --write FILE     write packets to FILE ('-': standard output) instead of\n"
 	"                       printing one line per packet\n"
 	"  -s, --snaplen N      bytes to keep of each packet (default: the interface MTU\n"
-	"                       plus 22 bytes of headers; at most 65535)\n"
+	"                       plus 22 bytes of headers; at most 65535, 0: 65535)\n"
 	"  -c, --count N        stop after N packets\n"
 	"      --pcapng         write pcapng instead of pcap\n"
 	"  -d, --duration S     stop after S seconds\n"
@@ -93,6 +94,45 @@ static int on_packet(void *ctx, const void *data, size_t size)
 	return c->err;
 }
 
+/* tcpdump's -s: 0 is the largest snap length. */
+static int parse_snaplen(const char *arg, unsigned int *snaplen)
+{
+	unsigned int v;
+
+	if (pl_parse_u32("-s", arg, 0, 0xffffffffu, &v))
+		return -EINVAL;
+	if (v > PL_SNAPLEN_MAX) {
+		pl_warn("snap length %u for -s is too large: pktlens keeps at most %u bytes of "
+			"a packet (-s 0 means %u)",
+			v, PL_SNAPLEN_MAX, PL_SNAPLEN_MAX);
+		return -EINVAL;
+	}
+	*snaplen = v ? v : PL_SNAPLEN_MAX;
+	return 0;
+}
+
+/*
+ * Every packet reserves a record of the full snap length: the 8-byte ring header, the
+ * event and the snap length, 8-byte aligned. A ring that holds fewer than this many
+ * would lose packets as a rule, not under load.
+ */
+#define RING_MIN_RECORDS 2
+
+static unsigned long long record_bytes(unsigned int snaplen)
+{
+	return 8 + ((sizeof(struct pl_pkt_event) + snaplen + 7) & ~7ull);
+}
+
+/* The smallest -B (a power of two, KiB) that holds RING_MIN_RECORDS records. */
+static unsigned long long min_ring_kib(unsigned int snaplen)
+{
+	unsigned long long k = 4;
+
+	while (k * 1024 < record_bytes(snaplen) * RING_MIN_RECORDS)
+		k *= 2;
+	return k;
+}
+
 static unsigned int default_snaplen(const char *ifname)
 {
 	unsigned int mtu = pl_if_mtu(ifname);
@@ -132,6 +172,34 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/*
+ * After the detach a program that started before it may still be running on another
+ * CPU, its record reserved (busy) but not submitted: pl_ring_drain() stops there. So
+ * drain until nothing is pending and the producer position has not moved for a
+ * couple of polls, for at most 100 ms; only then are the counts final.
+ */
+static void drain_after_detach(struct pl_ring *ring, struct capture *cap)
+{
+	struct timespec tick = { .tv_nsec = 1000000 };
+	double t_end = now_s() + 0.1;
+	unsigned long prod, last;
+	int quiet = 0;
+
+	pl_ring_backlog(ring, &last);
+	for (;;) {
+		while (!cap->err && !(cap->limit && cap->count >= cap->limit) &&
+		       pl_ring_drain(ring, on_packet, cap) > 0)
+			;
+		if (cap->err || (cap->limit && cap->count >= cap->limit))
+			return;
+		quiet = pl_ring_backlog(ring, &prod) == 0 && prod == last ? quiet + 1 : 0;
+		last = prod;
+		if (quiet >= 2 || now_s() >= t_end)
+			return;
+		nanosleep(&tick, NULL);
+	}
+}
+
 int cmd_capture(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -161,14 +229,14 @@ int cmd_capture(int argc, char **argv)
 	struct timespec batch_wait = {};
 	int c, rc = PL_EXIT_FAIL, err;
 	long n;
-	char *expr;
+	char *expr = NULL;
 
 	while ((c = getopt_long(argc, argv, "+i:w:s:c:d:m:B:nh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i': o.ifname = optarg; break;
 		case 'w': out = optarg; break;
 		case 's':
-			if (pl_parse_u32("-s", optarg, 1, PL_SNAPLEN_MAX, &snaplen))
+			if (parse_snaplen(optarg, &snaplen))
 				return PL_EXIT_USAGE;
 			break;
 		case 'c':
@@ -207,28 +275,39 @@ int cmd_capture(int argc, char **argv)
 		fputs(usage, stderr);
 		return PL_EXIT_USAGE;
 	}
-	expr = pl_join_args(argc, argv, optind);
+	if (!snaplen)
+		snaplen = default_snaplen(o.ifname);
+	if (record_bytes(snaplen) * RING_MIN_RECORDS > bufk * 1024ull) {
+		pl_warn("a ring buffer of %u KiB cannot hold %d packets of snap length %u: "
+			"give a larger -B (at least %llu) or a smaller -s",
+			bufk, RING_MIN_RECORDS, snaplen,
+			min_ring_kib(snaplen));
+		return PL_EXIT_USAGE;
+	}
+	if (pl_join_args(argc, argv, optind, &expr))
+		return PL_EXIT_FAIL;
+	o.filter = expr;
+	err = pl_filter_prog_prepare(&o);
+	if (err) {
+		free(expr);
+		return err == -EINVAL ? PL_EXIT_USAGE : PL_EXIT_FAIL;
+	}
 	if (pl_require_root("capture")) {
 		free(expr);
 		return PL_EXIT_FAIL;
 	}
 	pl_signals_install();
-	if (!snaplen)
-		snaplen = default_snaplen(o.ifname);
 	o.snaplen = snaplen;
 	o.ringbuf_bytes = bufk * 1024;
-	o.filter = expr;
 	/* With -w - the packets own stdout: messages and counts go to stderr. */
 	if (out && !strcmp(out, "-"))
 		cap.text = stderr;
 	cap.limit = count;
 	cap.snaplen = snaplen;
 
-	err = pl_dp_load(&dp, &o);
-	if (err) {
-		rc = err == -EINVAL && expr ? PL_EXIT_USAGE : PL_EXIT_FAIL;
+	/* The expression was checked above: whatever fails now is a runtime failure. */
+	if (pl_dp_load(&dp, &o))
 		goto out;
-	}
 	if (out && pl_pcap_writer_open(&cap.w, out, pcapng, snaplen, o.ifname))
 		goto out;
 	if (pl_ring_open(&ring, dp.events_fd))
@@ -240,9 +319,7 @@ int cmd_capture(int argc, char **argv)
 		pl_mode_name(dp.mode), snaplen, expr ? ", filter: " : "", expr ? expr : "");
 	pl_dp_mode_note(&dp);
 
-	/* A record: 8-byte ring header, the event and the snap length, 8-byte aligned. */
-	ring_cap = (double)o.ringbuf_bytes /
-		   (8 + ((sizeof(struct pl_pkt_event) + snaplen + 7) & ~7u));
+	ring_cap = (double)o.ringbuf_bytes / record_bytes(snaplen);
 	t0 = t_check = t_batch = now_s();
 	rc = PL_EXIT_OK;
 	while (!pl_stop && !cap.err && !(count && cap.count >= count)) {
@@ -275,8 +352,7 @@ int cmd_capture(int argc, char **argv)
 	}
 	/* Stop the copies, then drain what is already in the ring. */
 	pl_dp_detach(&dp);
-	while (!cap.err && !(count && cap.count >= count) && pl_ring_drain(ring, on_packet, &cap) > 0)
-		;
+	drain_after_detach(ring, &cap);
 	pl_stats_read(dp.stats_fd, &st);
 	if (cap.err)
 		rc = PL_EXIT_FAIL;

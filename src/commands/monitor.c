@@ -13,6 +13,7 @@
 #include "analysis/report.h"
 #include "commands/commands.h"
 #include "loader/dataplane.h"
+#include "loader/filter_prog.h"
 #include "sinks/timefmt.h"
 #include "sinks/tui.h"
 #include "util/args.h"
@@ -209,7 +210,8 @@ int cmd_monitor(int argc, char **argv)
 			load_opt);
 		return PL_EXIT_USAGE;
 	}
-	expr = pl_join_args(argc, argv, optind);
+	if (pl_join_args(argc, argv, optind, &expr))
+		return PL_EXIT_FAIL;
 	if (expr && pinned) {
 		pl_warn("a filter expression needs pktlens to load the program; not with --pinned");
 		free(expr);
@@ -217,6 +219,11 @@ int cmd_monitor(int argc, char **argv)
 	}
 	o.filter = expr;
 	o.flow_entries = nflows;
+	err = pl_filter_prog_prepare(&o);
+	if (err) {
+		free(expr);
+		return err == -EINVAL ? PL_EXIT_USAGE : PL_EXIT_FAIL;
+	}
 	if (pl_require_root("monitor")) {
 		free(expr);
 		return PL_EXIT_FAIL;
@@ -231,10 +238,8 @@ int cmd_monitor(int argc, char **argv)
 		if (!err)
 			err = pl_dp_attach(&dp, &o);
 	}
-	if (err) {
-		rc = err == -EINVAL && expr ? PL_EXIT_USAGE : PL_EXIT_FAIL;
+	if (err) /* the expression was checked before: a runtime failure */
 		goto out;
-	}
 	if (!pinned)
 		fprintf(stderr, "pktlens: monitoring %s in %s mode%s%s\n", dp.ifname,
 			pl_mode_name(dp.mode), expr ? ", filter: " : "", expr ? expr : "");

@@ -95,6 +95,7 @@
 
 #include "cbpf.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
@@ -106,12 +107,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/if_packet.h>
 #include <linux/pkt_cls.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 
 _Static_assert(sizeof(struct pcap_bpf_insn) == sizeof(struct sock_filter),
 	       "libpcap and kernel classic instructions differ");
+_Static_assert(PL_FILTER_NETMASK_UNKNOWN == PCAP_NETMASK_UNKNOWN, "netmask unknown differs");
 _Static_assert(offsetof(struct pcap_bpf_insn, k) == offsetof(struct sock_filter, k),
 	       "libpcap and kernel classic instructions differ");
 
@@ -135,8 +138,24 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
-int pl_filter_compile(const char *expr, int linktype, int snaplen, struct sock_fprog *out,
-		      char *err, size_t errlen)
+__u32 pl_filter_netmask(const char *ifname)
+{
+	char ebuf[PCAP_ERRBUF_SIZE];
+	bpf_u_int32 net, mask;
+
+	/* an ioctl on a socket: no privileges; fails for an interface without IPv4 */
+	if (!ifname || pcap_lookupnet(ifname, &net, &mask, ebuf) < 0)
+		return PL_FILTER_NETMASK_UNKNOWN;
+	/*
+	 * pcap_lookupnet() gives the mask in network byte order, pcap_compile() takes it in
+	 * host order (tcpdump passes one to the other, so on little-endian hosts its
+	 * "ip broadcast" tests the wrong bytes; libpcap pull request 1454).
+	 */
+	return ntohl(mask);
+}
+
+int pl_filter_compile(const char *expr, int linktype, int snaplen, __u32 netmask,
+		      struct sock_fprog *out, char *err, size_t errlen)
 {
 	struct pcap_bpf_program bp;
 	pcap_t *p;
@@ -155,7 +174,7 @@ int pl_filter_compile(const char *expr, int linktype, int snaplen, struct sock_f
 		return -ENOMEM;
 	}
 	pthread_mutex_lock(&compile_lock);
-	if (pcap_compile(p, &bp, expr, 1, PCAP_NETMASK_UNKNOWN) < 0) {
+	if (pcap_compile(p, &bp, expr, 1, netmask) < 0) {
 		set_err(err, errlen, "%s", pcap_geterr(p));
 		pthread_mutex_unlock(&compile_lock);
 		pcap_close(p);
@@ -819,6 +838,40 @@ struct tctx {
 	size_t errlen;
 };
 
+/*
+ * Where a packet load's constant offset k points (ABS, IND and MSH loads alike).
+ * libpcap's interpreter (pcap_offline_filter) compares k as unsigned with the packet
+ * length, so every k >= 2^31 is beyond the packet: no match. The kernel's classic BPF
+ * agrees below SKF_LL_OFF, but gives [SKF_LL_OFF, 2^32) a meaning (link-layer and
+ * network-header relative loads, ancillary data from SKF_AD_OFF on) that libpcap
+ * relies on for live captures ("inbound", "ifindex"): those are refused, except the
+ * two ancillary loads PL_FILTER_F_LIVE_INGRESS defines.
+ */
+enum load_kind {
+	LK_PACKET,   /* k < 2^31: a packet offset */
+	LK_BEYOND,   /* [2^31, SKF_LL_OFF): beyond any packet, no match */
+	LK_PKTTYPE,  /* ABS at SKF_AD_OFF + SKF_AD_PKTTYPE, live ingress */
+	LK_IFINDEX,  /* ABS at SKF_AD_OFF + SKF_AD_IFINDEX, live ingress */
+	LK_SPECIAL,  /* the rest of [SKF_LL_OFF, 2^32): refused */
+};
+
+static enum load_kind load_kind(const struct sock_filter *in, __u32 flags)
+{
+	if (in->k < 0x80000000u)
+		return LK_PACKET;
+	if (in->k < (__u32)SKF_LL_OFF)
+		return LK_BEYOND;
+	if (BPF_MODE(in->code) != BPF_ABS || BPF_CLASS(in->code) != BPF_LD ||
+	    !(flags & PL_FILTER_F_LIVE_INGRESS))
+		return LK_SPECIAL;
+	/* the kernel ignores the load size of ancillary loads (libpcap uses h and w) */
+	if (in->k == (__u32)(SKF_AD_OFF + SKF_AD_PKTTYPE))
+		return LK_PKTTYPE;
+	if (in->k == (__u32)(SKF_AD_OFF + SKF_AD_IFINDEX))
+		return LK_IFINDEX;
+	return LK_SPECIAL;
+}
+
 static bool is_load_pkt(__u16 code)
 {
 	switch (code) {
@@ -855,7 +908,8 @@ static size_t jump_dest(size_t i, long long off, size_t len)
  * exist), loop entries, scratch slots and len use. Returns 0 or a negative errno with
  * the message set.
  */
-static int analyse(const struct sock_fprog *p, struct analysis *a, struct tctx *t)
+static int analyse(const struct sock_fprog *p, __u32 flags, struct analysis *a,
+		   struct tctx *t)
 {
 	size_t len = p->len, *work, nwork = 0;
 	int ret = 0;
@@ -959,10 +1013,18 @@ static int analyse(const struct sock_fprog *p, struct analysis *a, struct tctx *
 			break;
 		default:
 			if (is_load_pkt(c)) {
-				/* SKF_AD_OFF, SKF_NET_OFF and SKF_LL_OFF are all negative */
-				if ((__s32)in->k < 0) {
+				enum load_kind lk = load_kind(in, flags);
+
+				if (lk == LK_BEYOND)
+					continue; /* ends with no match, like ret #0 */
+				if (lk == LK_PKTTYPE || lk == LK_IFINDEX)
+					break; /* reads the ctx, not the packet */
+				if (lk == LK_SPECIAL) {
 					insn_err(t, i, in,
-						 "Linux ancillary / negative-offset load (SKF_AD_OFF, SKF_NET_OFF, SKF_LL_OFF) is not supported");
+						 "Linux ancillary / negative-offset load (SKF_AD_OFF, SKF_NET_OFF, SKF_LL_OFF) is not supported%s",
+						 (flags & PL_FILTER_F_LIVE_INGRESS)
+							 ? ""
+							 : " here (\"inbound\", \"outbound\" and \"ifindex\" only on a live interface)");
 					ret = -EOPNOTSUPP;
 					goto out;
 				}
@@ -1240,10 +1302,37 @@ static void emit_len(struct emitter *e, int dst)
 		mov32_reg(e, dst, RLEN);
 }
 
+/* dst = the ancillary value a live ingress program reads instead of a packet load. */
+static void emit_load_anc(struct emitter *e, enum load_kind lk, int dst)
+{
+	bool xdp = e->o->hook == PL_FILTER_XDP;
+
+	if (lk == LK_IFINDEX) /* the receiving device (the kernel: skb->dev->ifindex) */
+		ldx(e, BPF_W, dst, RCTX,
+		    (__s16)(xdp ? offsetof(struct xdp_md, ingress_ifindex)
+				: offsetof(struct __sk_buff, ifindex)));
+	else if (xdp) /* no skb yet; received, so never PACKET_OUTGOING */
+		mov32_imm(e, dst, PACKET_HOST);
+	else
+		ldx(e, BPF_W, dst, RCTX, (__s16)offsetof(struct __sk_buff, pkt_type));
+}
+
 static void emit_insn(struct emitter *e, const struct sock_filter *in, size_t i)
 {
 	__u16 c = in->code;
 
+	if (is_load_pkt(c)) {
+		enum load_kind lk = load_kind(in, e->o->flags);
+
+		if (lk == LK_BEYOND) {
+			ja_to(e, TGT_NOMATCH, 0);
+			return;
+		}
+		if (lk == LK_PKTTYPE || lk == LK_IFINDEX) {
+			emit_load_anc(e, lk, RA);
+			return;
+		}
+	}
 	switch (c) {
 	case BPF_RET | BPF_K:
 		if (in->k)
@@ -1396,7 +1485,7 @@ int pl_filter_translate(const struct sock_fprog *cbpf, const struct pl_filter_op
 		ret = -ENOMEM;
 		goto out;
 	}
-	ret = analyse(cbpf, &a, &t);
+	ret = analyse(cbpf, o->flags, &a, &t);
 	if (ret)
 		goto out;
 	if (a.uses_len && o->wirelen == PL_WIRELEN_MAP &&
@@ -1684,12 +1773,11 @@ int pl_filter_load(const struct bpf_insn *insns, size_t cnt, enum pl_filter_hook
 	opts.log_buf = buf;
 	opts.log_size = (__u32)buflen;
 	opts.log_level = 1;
+	/* Only for the log: the first error is the one to report (the retry may fail
+	 * differently, e.g. -ENOSPC for a log buffer too small). */
 	fd = bpf_prog_load(type, "pl_filter", "Dual BSD/GPL", insns, cnt, &opts);
-	if (fd >= 0) { /* should not happen; keep the first error */
+	if (fd >= 0) /* should not happen */
 		close(fd);
-	} else {
-		err = fd;
-	}
 	btf__free(btf);
 	if (buf[0] == '\0')
 		snprintf(buf, buflen, "bpf_prog_load: %s", strerror(-err));

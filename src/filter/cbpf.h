@@ -73,17 +73,39 @@ struct pl_filter_opts {
  */
 #define PL_FILTER_F_CALL_LOADS   (1u << 0)
 #define PL_FILTER_F_INLINE_LOADS (1u << 1)
+/*
+ * The program runs on packets a live interface received (pktlens sees ingress only).
+ * Then the two Linux ancillary loads libpcap emits for a live capture are translated
+ * (any load size, as the kernel does): SKF_AD_OFF + SKF_AD_PKTTYPE ("inbound",
+ * "outbound") reads __sk_buff->pkt_type at TC and PACKET_HOST in XDP, never
+ * PACKET_OUTGOING, so "inbound" matches every packet and "outbound" none;
+ * SKF_AD_OFF + SKF_AD_IFINDEX ("ifindex N") reads the receiving interface's index
+ * (xdp_md->ingress_ifindex, __sk_buff->ifindex). Without it they are refused
+ * (-EOPNOTSUPP): offline there is no such data.
+ */
+#define PL_FILTER_F_LIVE_INGRESS (1u << 2)
+
+/* pcap_compile()'s "netmask unknown" (PCAP_NETMASK_UNKNOWN): "ip broadcast" fails. */
+#define PL_FILTER_NETMASK_UNKNOWN 0xffffffffu
+
+/*
+ * The IPv4 netmask of interface ifname for pl_filter_compile(), in host byte order as
+ * pcap_compile() takes it (from pcap_lookupnet(), as tcpdump; no privileges needed),
+ * PL_FILTER_NETMASK_UNKNOWN when the interface has no IPv4 address or cannot be asked.
+ */
+__u32 pl_filter_netmask(const char *ifname);
 
 /*
  * Compile the tcpdump expression `expr` with libpcap (pcap_compile() on
- * pcap_open_dead(linktype, snaplen), optimized, netmask unknown).
+ * pcap_open_dead(linktype, snaplen), optimized, with `netmask` as pcap_compile() takes
+ * it: pl_filter_netmask() or PL_FILTER_NETMASK_UNKNOWN).
  * On success out->filter is a malloc()ed array of out->len instructions owned by the
  * caller, to be released with pl_filter_free(). On failure *out is zeroed and the
  * return is -EINVAL with libpcap's own error text (pcap_geterr) in err, -E2BIG if the
  * program has more than 65535 instructions, -ENOMEM.
  */
-int pl_filter_compile(const char *expr, int linktype, int snaplen, struct sock_fprog *out,
-		      char *err, size_t errlen);
+int pl_filter_compile(const char *expr, int linktype, int snaplen, __u32 netmask,
+		      struct sock_fprog *out, char *err, size_t errlen);
 
 /* Free what pl_filter_compile() allocated and zero *prog. NULL-safe. */
 void pl_filter_free(struct sock_fprog *prog);
@@ -108,11 +130,14 @@ void pl_filter_free(struct sock_fprog *prog);
  * On success *insns is a malloc()ed array of *cnt eBPF instructions owned by the caller
  * (free() it). On failure *insns is NULL and *cnt 0, and:
  *   -EOPNOTSUPP  an instruction it cannot translate (Linux ancillary or negative-offset
- *                loads, unknown opcodes); the message names the instruction index, and
- *                the program is never silently widened to match everything. libpcap
- *                emits ancillary loads for "inbound"/"outbound" on link types other
- *                than LINUX_SLL/SLL2 (pcap_open_dead() handles, as here, never get
- *                them for "vlan");
+ *                loads: a constant offset in [SKF_LL_OFF, 2^32) but for the two of
+ *                PL_FILTER_F_LIVE_INGRESS; unknown opcodes); the message names the
+ *                instruction index, and the program is never silently widened to
+ *                match everything. libpcap emits ancillary loads for "inbound",
+ *                "outbound" and "ifindex" on link types other than LINUX_SLL/SLL2
+ *                (pcap_open_dead() handles, as here, never get them for "vlan").
+ *                A constant offset in [2^31, SKF_LL_OFF) is beyond any packet, as in
+ *                libpcap's interpreter and the kernel: that load ends with no match;
  *   -EINVAL      an invalid classic program (jump out of range, scratch index >= 16,
  *                division by constant 0, shift by constant >= 32, not ending in RET),
  *                or bad opts;

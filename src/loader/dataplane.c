@@ -55,6 +55,7 @@ static void dp_reset(struct pl_dp *dp)
 	dp->stats_fd = dp->flows_fd = dp->events_fd = -1;
 	dp->pipeline_fd = dp->filter_fd = dp->entry_fd = dp->stats_enable_fd = -1;
 	dp->link_fd = dp->pinned_tc_fd = -1;
+	dp->fds_set = true;
 }
 
 int pl_bpffs_ensure(void)
@@ -486,6 +487,8 @@ void pl_dp_detach(struct pl_dp *dp)
 
 void pl_dp_close(struct pl_dp *dp)
 {
+	if (!dp->fds_set) /* zeroed, never loaded: its 0s are not our descriptors */
+		return;
 	pl_dp_detach(dp);
 	if (dp->link_fd >= 0) /* the interface went away: the kernel detached it already */
 		close(dp->link_fd);

@@ -34,12 +34,14 @@ struct pl_dp_opts {
 	bool pin;             /* pin maps under /sys/fs/bpf/pktlens/<ifname>/ */
 	const char *filter;   /* tcpdump expression, NULL: every packet */
 	int filter_linktype;  /* DLT of the frames the filter sees */
+	__u32 filter_netmask; /* for "ip broadcast" (pl_filter_netmask()); 0: unknown */
 	int offline_cpu;      /* offline with a filter: the CPU frames run on (its input slot) */
 };
 
 struct pktlens;
 
 struct pl_dp {
+	bool fds_set;          /* the fds below are -1 or ours (false: zeroed, never loaded) */
 	struct pktlens *skel;  /* NULL when adopted from pins */
 	enum pl_mode mode;     /* the mode in effect */
 	char ifname[IF_NAMESIZE];

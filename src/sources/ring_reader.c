@@ -117,6 +117,15 @@ long pl_ring_drain(struct pl_ring *r, pl_ring_cb cb, void *ctx)
 	return rc < 0 ? rc : n;
 }
 
+size_t pl_ring_backlog(const struct pl_ring *r, unsigned long *prod)
+{
+	unsigned long p = __atomic_load_n(r->prod, __ATOMIC_ACQUIRE);
+
+	if (prod)
+		*prod = p;
+	return p - *r->cons;
+}
+
 size_t pl_ring_size(const struct pl_ring *r)
 {
 	return r->size;

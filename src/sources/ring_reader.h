@@ -29,6 +29,11 @@ int pl_ring_wait(struct pl_ring *r, int timeout_ms);
  * stay for the next call.
  */
 long pl_ring_drain(struct pl_ring *r, pl_ring_cb cb, void *ctx);
+/*
+ * Bytes the producers have reserved that the reader has not consumed yet (records
+ * still being written included), and the producer position in *prod if not NULL.
+ */
+size_t pl_ring_backlog(const struct pl_ring *r, unsigned long *prod);
 /* The ring's data size in bytes. */
 size_t pl_ring_size(const struct pl_ring *r);
 /* Unmap and free; safe on NULL. */

@@ -42,25 +42,30 @@ int pl_parse_seconds(const char *opt, const char *s, double *out)
 	return 0;
 }
 
-char *pl_join_args(int argc, char **argv, int from)
+int pl_join_args(int argc, char **argv, int from, char **out)
 {
 	size_t len = 0;
 	char *s;
 
+	*out = NULL;
 	if (from >= argc)
-		return NULL;
+		return 0;
 	for (int i = from; i < argc; i++)
 		len += strlen(argv[i]) + 1;
 	s = malloc(len);
-	if (!s)
-		return NULL;
+	if (!s) {
+		/* never fall back to no filter: that would capture every packet */
+		pl_warn("out of memory for the filter expression (%zu bytes)", len);
+		return -ENOMEM;
+	}
 	s[0] = 0;
 	for (int i = from; i < argc; i++) {
 		strcat(s, argv[i]);
 		if (i + 1 < argc)
 			strcat(s, " ");
 	}
-	return s;
+	*out = s;
+	return 0;
 }
 
 static void on_signal(int sig)

@@ -16,8 +16,9 @@ int pl_parse_u32(const char *opt, const char *s, unsigned int min, unsigned int 
 		 unsigned int *out);
 /* Parse a positive duration in seconds ("0.5", "2"); prints why not. */
 int pl_parse_seconds(const char *opt, const char *s, double *out);
-/* Join argv[from..argc) with spaces, tcpdump style. NULL if empty; caller frees. */
-char *pl_join_args(int argc, char **argv, int from);
+/* Join argv[from..argc) with spaces, tcpdump style, into *out (caller frees; NULL if
+ * there is nothing to join). 0, or -ENOMEM with a message printed and *out NULL. */
+int pl_join_args(int argc, char **argv, int from, char **out);
 
 /* SIGINT, SIGTERM and SIGHUP set pl_stop; commands poll it. */
 extern volatile sig_atomic_t pl_stop;

@@ -3,9 +3,11 @@
 # of capture file:
 #   exit 2: unknown command/option, missing -i or -r, bad --interval/--duration/--top/
 #           --flows/--mode, -i, a filter, --mode/--flows/--pin/--force with
-#           --pinned, a bad filter
-#   exit 1: unknown interface (named), a tun interface (not Ethernet), not root (says root/CAP_BPF), --pinned maps
-#           of another layout, missing file,
+#           --pinned, a bad filter (also as nobody: capture, monitor and analyze
+#           compile it before they check for root)
+#   exit 1: unknown interface (named), a tun interface (not Ethernet), not root (says
+#           root/CAP_BPF), CAP_SYS_ADMIN without CAP_NET_ADMIN, --pinned maps of
+#           another layout, missing file,
 #           not a capture (text, random bytes), truncated capture (report for the
 #           frames read first), unsupported link type (lists the supported ones)
 #   exit 0: monitor and capture as nobody with CAP_BPF + CAP_NET_ADMIN + CAP_PERFMON
@@ -127,9 +129,20 @@ asnobody monitor -i "$IF_RX" --duration 1 --json
 check_rc "monitor as nobody" "$?" 1
 check_grep "monitor as nobody: says root / CAP_BPF" "$D/err" 'root.*CAP_BPF'
 check_eq "monitor as nobody: nothing attached" "$(xdp_prog_id "$IF_RX")" ""
-asnobody analyze -r /etc/hostname --json
+# An empty Ethernet capture (the file is opened before the privileges are checked).
+printf '\xd4\xc3\xb2\xa1\x02\x00\x04\x00\0\0\0\0\0\0\0\0\xff\xff\0\0\x01\0\0\0' >"$D/nobody.pcap"
+chmod 644 "$D/nobody.pcap"
+asnobody analyze -r "$D/nobody.pcap" --json
 check_rc "analyze as nobody" "$?" 1
 check_grep "analyze as nobody: says root / CAP_BPF" "$D/err" 'root.*CAP_BPF'
+# libpcap needs no privileges: a bad expression is bad usage (2) before the root check.
+for c in "capture -i $IF_RX" "monitor -i $IF_RX --duration 1" "analyze -r $D/nobody.pcap"; do
+	# shellcheck disable=SC2086 # c is a word list
+	asnobody $c 'udp and (('
+	check_rc "${c%% *} as nobody, bad expression: exit 2" "$?" 2
+	check_grep "${c%% *} as nobody, bad expression: libpcap's message" "$D/err" 'syntax error'
+done
+check_eq "bad expressions as nobody: nothing attached" "$(xdp_prog_id "$IF_RX")" ""
 
 # CAP_SYS_ADMIN alone is not enough: attaching needs CAP_NET_ADMIN. Refused up front.
 asnobody +sys_admin monitor -i "$IF_RX" --duration 1 --json

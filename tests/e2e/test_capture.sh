@@ -353,9 +353,9 @@ done
 
 # ---- 5. a burst bigger than the ring buffer -------------------------------------------
 N_BURST=20000
-echo "--- -B 16 -s 8192, burst of $N_BURST x 1000 bytes"
+echo "--- -B 16 -s 4096 (3 records: the smallest ring capture takes holds 2), burst of $N_BURST x 1000 bytes"
 lab_quiet
-if cap_start ring -B 16 -s 8192 -w "$LAB_TMP/ring.pcap" "$FILTER"; then
+if cap_start ring -B 16 -s 4096 -w "$LAB_TMP/ring.pcap" "$FILTER"; then
 	send "$N_BURST" "$LAB_TMP/big.cfg"
 	sleep 0.5
 	cap_stop

@@ -440,7 +440,8 @@ static void run_expr(struct worker *w, size_t ei)
 		size_t cnt;
 		int rc, fd;
 
-		rc = pl_filter_compile(expr, expr_home[ei], SNAPLEN, &f, err, sizeof(err));
+		rc = pl_filter_compile(expr, expr_home[ei], SNAPLEN, PL_FILTER_NETMASK_UNKNOWN, &f,
+				       err, sizeof(err));
 		if (rc) {
 			fail(r, "pcap_compile (%s): %s", ltname, err);
 		} else {
@@ -479,7 +480,8 @@ static void run_expr(struct worker *w, size_t ei)
 
 		if (!ltname)
 			ltname = "?";
-		rc = pl_filter_compile(expr, g->linktype, SNAPLEN, &f, err, sizeof(err));
+		rc = pl_filter_compile(expr, g->linktype, SNAPLEN, PL_FILTER_NETMASK_UNKNOWN, &f, err,
+				       sizeof(err));
 		if (rc) {
 			if (g->linktype == expr_home[ei])
 				fail(r, "pcap_compile (%s): %s", ltname, err);

@@ -55,6 +55,7 @@
 #define XDP64K 4  /* XDP cannot read at offsets > 0xffff (bpf_xdp_load_bytes): no match
 		   * there, where libpcap (and TC's bpf_skb_load_bytes) read the bytes */
 
+static __u32 extra_flags; /* PL_FILTER_F_* added to every tcase() translation */
 static int wl_map = -1;
 static volatile uint32_t *wl;
 static char logbuf[1 << 20];
@@ -66,6 +67,7 @@ static char errbuf[1024];
 #define J(c, k, jt, jf) BPF_JUMP(c, k, jt, jf)
 #define RET1 S(BPF_RET | BPF_K, 1)
 #define RET0 S(BPF_RET | BPF_K, 0)
+#define NETMASK_UNKNOWN PL_FILTER_NETMASK_UNKNOWN
 
 static uint8_t pkt[128]; /* the default test frame */
 static uint8_t *big;     /* a frame larger than a page (XDP multi-buffer) */
@@ -125,7 +127,8 @@ static void tcase(const char *name, const struct sock_filter *f, size_t n, const
 		struct pl_filter_opts o = {
 			.hook = hook, .wirelen = PL_WIRELEN_MAP, .wirelen_map_fd = wl_map,
 			.wirelen_off = WL_OFF, .tail_map_fd = -1,
-			.flags = v & 2 ? PL_FILTER_F_CALL_LOADS : PL_FILTER_F_INLINE_LOADS,
+			.flags = (v & 2 ? PL_FILTER_F_CALL_LOADS : PL_FILTER_F_INLINE_LOADS) |
+				 extra_flags,
 		};
 		const char *mode = v == 0 ? "xdp" : v == 1 ? "tc" : v == 2 ? "xdp, call loads" : "tc, call loads";
 		int fd, ret, got, want = expect;
@@ -409,8 +412,88 @@ static void test_loops(void)
 	      pkt, 60, 60, 0, NOREF);
 }
 
+/*
+ * Constant offsets >= 2^31: below SKF_LL_OFF they are beyond any packet (libpcap's
+ * interpreter and the kernel agree: no match), not refused.
+ */
+static void test_offsets_beyond(void)
+{
+	tcase("ldb [0x80000000] is beyond the packet: no match",
+	      PROG(S(BPF_LD | BPF_B | BPF_ABS, 0x80000000u), J(BPF_JMP | BPF_JEQ | BPF_K, 1, 0, 1),
+		   RET1, RET0), pkt, 60, 60, 0, 0);
+	tcase("ld [SKF_LL_OFF - 1] is beyond the packet: no match",
+	      PROG(S(BPF_LD | BPF_W | BPF_ABS, (__u32)SKF_LL_OFF - 1), RET1), pkt, 60, 60, 0, 0);
+	tcase("ldh [x + 0x80000000], x = 0: no match",
+	      PROG(S(BPF_LDX | BPF_IMM, 0), S(BPF_LD | BPF_H | BPF_IND, 0x80000000u), RET1),
+	      pkt, 60, 60, 0, 0);
+	tcase("ldb [x + 0xfff00000 - 1], x = 0x00100010: still no match (no wrap-around)",
+	      PROG(S(BPF_LDX | BPF_IMM, 0x00100010u),
+		   S(BPF_LD | BPF_B | BPF_IND, (__u32)SKF_LL_OFF - 1), RET1),
+	      pkt, 60, 60, 0, 0);
+	tcase("ldxb 4*([0x90000000]&0xf): no match",
+	      PROG(S(BPF_LDX | BPF_MSH | BPF_B, 0x90000000u), RET1), pkt, 60, 60, 0, 0);
+	/* the load is on one branch only: the other still matches */
+	tcase("beyond load on the taken branch: no match",
+	      PROG(S(BPF_LD | BPF_B | BPF_ABS, 1), J(BPF_JMP | BPF_JEQ | BPF_K, 1, 0, 2),
+		   S(BPF_LD | BPF_B | BPF_ABS, 0xf0000000u), RET1, RET1),
+	      pkt, 60, 60, 0, 0);
+	tcase("beyond load on the branch not taken: match",
+	      PROG(S(BPF_LD | BPF_B | BPF_ABS, 1), J(BPF_JMP | BPF_JEQ | BPF_K, 2, 0, 2),
+		   S(BPF_LD | BPF_B | BPF_ABS, 0xf0000000u), RET1, RET1),
+	      pkt, 60, 60, 1, 0);
+	tcase("beyond load inside a loop (loop mode): no match",
+	      PROG(S(BPF_LDX | BPF_IMM, 0), /* 1 */ S(BPF_MISC | BPF_TXA, 0),
+		   J(BPF_JMP | BPF_JEQ | BPF_K, 3, 0, 1), S(BPF_LD | BPF_B | BPF_ABS, 0xa0000000u),
+		   S(BPF_ALU | BPF_ADD | BPF_K, 1), S(BPF_MISC | BPF_TAX, 0),
+		   S(BPF_JMP | BPF_JA, (__u32)-6)),
+	      pkt, 60, 60, 0, 0);
+}
+
+/*
+ * The two Linux ancillary loads libpcap emits on a live interface, with
+ * PL_FILTER_F_LIVE_INGRESS: "inbound" (pkttype != PACKET_OUTGOING) matches every
+ * received packet, "outbound" none, "ifindex 1" the test runs' loopback device.
+ * libpcap's interpreter has no such data (it returns no match): no reference.
+ */
+static void test_live_ancillary(void)
+{
+	extra_flags = PL_FILTER_F_LIVE_INGRESS;
+	tcase("inbound (ldh [SKF_AD_PKTTYPE] != PACKET_OUTGOING) matches",
+	      PROG(S(BPF_LD | BPF_H | BPF_ABS, (__u32)(SKF_AD_OFF + SKF_AD_PKTTYPE)),
+		   J(BPF_JMP | BPF_JEQ | BPF_K, PACKET_OUTGOING, 0, 1), RET0, RET1),
+	      pkt, 60, 60, 1, NOREF);
+	tcase("outbound (ldb [SKF_AD_PKTTYPE] == PACKET_OUTGOING) does not match",
+	      PROG(S(BPF_LD | BPF_B | BPF_ABS, (__u32)(SKF_AD_OFF + SKF_AD_PKTTYPE)),
+		   J(BPF_JMP | BPF_JEQ | BPF_K, PACKET_OUTGOING, 0, 1), RET1, RET0),
+	      pkt, 60, 60, 0, NOREF);
+	tcase("ifindex 1 (ld [SKF_AD_IFINDEX]): the test run's loopback device",
+	      PROG(S(BPF_LD | BPF_W | BPF_ABS, (__u32)(SKF_AD_OFF + SKF_AD_IFINDEX)),
+		   J(BPF_JMP | BPF_JEQ | BPF_K, 1, 0, 1), RET1, RET0),
+	      pkt, 60, 60, 1, NOREF);
+	tcase("ifindex 2 does not match",
+	      PROG(S(BPF_LD | BPF_W | BPF_ABS, (__u32)(SKF_AD_OFF + SKF_AD_IFINDEX)),
+		   J(BPF_JMP | BPF_JEQ | BPF_K, 2, 0, 1), RET1, RET0),
+	      pkt, 60, 60, 0, NOREF);
+	tcase("inbound and a packet load in loop mode",
+	      PROG(S(BPF_LDX | BPF_IMM, 0), /* 1 */ S(BPF_MISC | BPF_TXA, 0),
+		   J(BPF_JMP | BPF_JEQ | BPF_K, 3, 0, 2),
+		   S(BPF_LD | BPF_H | BPF_ABS, (__u32)(SKF_AD_OFF + SKF_AD_PKTTYPE)),
+		   J(BPF_JMP | BPF_JEQ | BPF_K, PACKET_OUTGOING, 4, 5),
+		   S(BPF_LD | BPF_B | BPF_IND, 0),
+		   S(BPF_ALU | BPF_ADD | BPF_K, 1), S(BPF_MISC | BPF_TAX, 0),
+		   S(BPF_JMP | BPF_JA, (__u32)-8), RET0, RET1),
+	      pkt, 60, 60, 1, NOREF);
+	extra_flags = 0;
+}
+
 static void test_rejects(void)
 {
+	reject("ancillary load (SKF_AD_PKTTYPE) without PL_FILTER_F_LIVE_INGRESS",
+	       PROG(S(BPF_LD | BPF_H | BPF_ABS, (__u32)(SKF_AD_OFF + SKF_AD_PKTTYPE)), RET1),
+	       -EOPNOTSUPP, "only on a live interface");
+	reject("link-layer relative load (SKF_LL_OFF) is unsupported",
+	       PROG(S(BPF_LD | BPF_B | BPF_ABS, (__u32)SKF_LL_OFF), RET1), -EOPNOTSUPP,
+	       "insn 0 (ldb [k]");
 	reject("ancillary load (SKF_AD_OFF + SKF_AD_PROTOCOL) is unsupported",
 	       PROG(S(BPF_LD | BPF_H | BPF_ABS, SKF_AD_OFF + SKF_AD_PROTOCOL), RET1), -EOPNOTSUPP,
 	       "insn 0 (ldh [k]");
@@ -601,14 +684,15 @@ static void test_compile(void)
 	int rc;
 
 	TEST_BEGIN("pl_filter_compile: ok, and libpcap's message on errors");
-	rc = pl_filter_compile("tcp port 80", DLT_EN10MB, 262144, &fp, err, sizeof(err));
+	rc = pl_filter_compile("tcp port 80", DLT_EN10MB, 262144, NETMASK_UNKNOWN, &fp, err, sizeof(err));
 	CHECK(rc == 0 && fp.len > 0 && fp.filter, "compile: %d %s", rc, err);
 	pl_filter_free(&fp);
 	CHECK(fp.filter == NULL && fp.len == 0, "free clears");
-	rc = pl_filter_compile("tcp port", DLT_EN10MB, 262144, &fp, err, sizeof(err));
+	rc = pl_filter_compile("tcp port", DLT_EN10MB, 262144, NETMASK_UNKNOWN, &fp, err, sizeof(err));
 	CHECK(rc == -EINVAL && strstr(err, "syntax error"), "bad expression: %d %s", rc, err);
 	CHECK(fp.filter == NULL, "out cleared");
-	rc = pl_filter_compile("ether host 1:2:3:4:5:6", DLT_RAW, 262144, &fp, err, sizeof(err));
+	rc = pl_filter_compile("ether host 1:2:3:4:5:6", DLT_RAW, 262144, NETMASK_UNKNOWN, &fp, err,
+			       sizeof(err));
 	CHECK(rc == -EINVAL && err[0], "ether on raw IP: %d %s", rc, err);
 	TEST_END();
 }
@@ -1084,7 +1168,8 @@ static void test_tc_vlan_live(void)
 
 		snprintf(name, sizeof(name), "TC, VLAN tag in skb metadata (live): \"%s\"", exprs[x]);
 		TEST_BEGIN(name);
-		rc = pl_filter_compile(exprs[x], DLT_EN10MB, 262144, &fp, errbuf, sizeof(errbuf));
+		rc = pl_filter_compile(exprs[x], DLT_EN10MB, 262144, NETMASK_UNKNOWN, &fp, errbuf,
+				       sizeof(errbuf));
 		CHECK(rc == 0, "compile: %s", errbuf);
 		for (int m = 0; rc == 0 && m < 3; m++)
 			lv_check(mode_names[m], fp.filter, fp.len, modes[m]);
@@ -1127,6 +1212,8 @@ int main(void)
 	test_jumps_misc();
 	test_big_frames();
 	test_loops();
+	test_offsets_beyond();
+	test_live_ancillary();
 	test_rejects();
 	test_wirelen_buff();
 	test_tail_call();

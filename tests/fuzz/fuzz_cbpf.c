@@ -48,7 +48,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		memcpy(expr, data, n);
 		expr[n] = 0;
-		if (pl_filter_compile(expr, 1 /* DLT_EN10MB */, 262144, &compiled, err,
+		if (pl_filter_compile(expr, 1 /* DLT_EN10MB */, 262144, PL_FILTER_NETMASK_UNKNOWN, &compiled, err,
 				      sizeof(err)))
 			return 0;
 		prog = compiled;

@@ -4,6 +4,11 @@
  * talkers, counter arithmetic, the JSON writer, argument parsing.
  */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <unistd.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <string.h>
 #include <stdlib.h>
 #include "check.h"
@@ -184,10 +189,55 @@ static void test_args(void)
 	CHECK(pl_parse_seconds("-d", "0", &d) < 0, "0 s accepted");
 	CHECK(pl_parse_seconds("-d", "nan", &d) < 0, "nan accepted");
 	CHECK(pl_parse_seconds("-d", "1s", &d) < 0, "1s accepted");
-	s = pl_join_args(4, argv, 1);
-	CHECK(s && !strcmp(s, "tcp port 80"), "join: %s", s ? s : "(null)");
+	CHECK(pl_join_args(4, argv, 1, &s) == 0 && s && !strcmp(s, "tcp port 80"), "join: %s",
+	      s ? s : "(null)");
 	free(s);
-	CHECK(pl_join_args(4, argv, 4) == NULL, "empty join not NULL");
+	s = argv[0];
+	CHECK(pl_join_args(4, argv, 4, &s) == 0 && s == NULL, "empty join not NULL");
+	TEST_END();
+}
+
+/*
+ * Out of memory, the expression must be an error, not "no expression" (which captures
+ * every packet): in a child whose address space cannot take the joined string.
+ */
+static void test_join_args_oom(void)
+{
+	TEST_BEGIN("pl_join_args: out of memory is -ENOMEM, never an empty expression");
+#if defined(__SANITIZE_ADDRESS__)
+	printf("  skipped under AddressSanitizer (its allocator aborts instead)\n");
+#else
+	size_t len = 32u << 20;
+	char *big = malloc(len + 1), *out = big;
+	char *argv[] = { "x", big, big, big, big, NULL };
+	pid_t pid;
+	int st = -1;
+
+	CHECK(big != NULL, "malloc");
+	if (big) {
+		memset(big, 'a', len);
+		big[len] = 0;
+		pid = fork();
+		if (pid == 0) {
+			/* the current size plus 16 MiB: the 128 MiB join cannot fit */
+			unsigned long pages = 0;
+			FILE *f = fopen("/proc/self/statm", "r");
+			struct rlimit rl;
+
+			if (!f || fscanf(f, "%lu", &pages) != 1)
+				_exit(3);
+			fclose(f);
+			rl.rlim_cur = rl.rlim_max = pages * (rlim_t)sysconf(_SC_PAGESIZE) + (16u << 20);
+			if (setrlimit(RLIMIT_AS, &rl))
+				_exit(4);
+			_exit(pl_join_args(5, argv, 1, &out) == -ENOMEM && out == NULL ? 0 : 1);
+		}
+		if (pid > 0)
+			waitpid(pid, &st, 0);
+		CHECK(pid > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0, "child status %d", st);
+		free(big);
+	}
+#endif
 	TEST_END();
 }
 
@@ -198,5 +248,6 @@ int main(void)
 	test_stats_sub_and_names();
 	test_json();
 	test_args();
+	test_join_args_oom();
 	return check_summary();
 }
