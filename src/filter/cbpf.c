@@ -1411,7 +1411,8 @@ static void emit_epilogue(struct emitter *e, size_t *l_match, size_t *l_nomatch)
 		}
 		if (e->used_match || e->used_nomatch) {
 			*l_nomatch = e->n;
-			mov64_imm(e, R0, pass);
+			/* tc: no verdict, so that the filters queued after ours still run. */
+			mov64_imm(e, R0, xdp ? XDP_PASS : TC_ACT_UNSPEC);
 			exit_insn(e);
 		}
 		return;

@@ -156,6 +156,18 @@ if mon_start 30 --mode tc --cost-sample 100; then
 		"$(rx_ip tc filter show dev "$IF_RX" ingress | grep -c 'pref 49374 ')" 0
 	check_eq "tc/existing clsact: the other filters kept" \
 		"$(rx_ip tc filter show dev "$IF_RX" ingress | grep -cE 'pref (10|50000) .* id ')" 2
+	# With an expression the pings do not match, the filter program ends it all: it
+	# gives no verdict either.
+	nsenter -t "$RX_HOLD" -m -n -- "$PKTLENS" monitor -i "$IF_RX" --json --duration 3 \
+		--mode tc --cost-sample 100 'tcp port 1' >"$LAB_TMP/nomatch.out" 2>"$LAB_TMP/nomatch.err" &
+	nm=$!
+	sleep 1
+	in_tx ping -q -n -c 10 -i 0.05 "$IP4_RX" >/dev/null
+	wait "$nm"
+	check_rc "tc/existing clsact, unmatched expression: exit status" "$?" 0
+	runs2=$(bpftool -j prog show id "$after_id" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("run_cnt", 0))')
+	check_eq "tc/existing clsact, unmatched expression: the filter after ours saw them ($runs -> $runs2 runs)" \
+		"$([ "${runs2:-0}" -ge $((runs + 10)) ] && echo yes)" yes
 else
 	fail "tc/existing clsact: attach" "$(cat "$MON_ERR")"
 fi
