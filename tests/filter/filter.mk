@@ -10,6 +10,7 @@
 #	test_cbpf         hand-written classic programs, expected verdicts
 #	test_cbpf_random  random classic programs (seeded) against libpcap's bpf_filter()
 #	difftest          pcap_compile() output of every expression against libpcap
+#	difftest_prod.sh  the same in the production configuration (difftest -P)
 
 CC           ?= cc
 CFLAGS_EXTRA ?=
@@ -21,7 +22,7 @@ FILTER_LIBSRC := src/filter/cbpf.c
 FILTER_DEPS   := $(FILTER_LIBSRC) src/filter/cbpf.h
 
 FILTER_TEST_BINS := $(BUILD)/tests/difftest $(BUILD)/tests/test_cbpf $(BUILD)/tests/test_cbpf_random
-FILTER_TEST_CMDS := $(FILTER_TEST_BINS)
+FILTER_TEST_CMDS := $(FILTER_TEST_BINS) tests/filter/difftest_prod.sh
 
 .PHONY: filter-tests filter-check filter-check-full
 
@@ -46,9 +47,11 @@ filter-check: $(FILTER_TEST_BINS)
 	$(BUILD)/tests/test_cbpf
 	$(BUILD)/tests/test_cbpf_random
 	$(BUILD)/tests/difftest
+	$(BUILD)/tests/difftest -P
 
 filter-check-full: $(FILTER_TEST_BINS)
 	$(BUILD)/tests/test_cbpf
 	$(BUILD)/tests/test_cbpf_random -n 20000 -s 2
 	$(BUILD)/tests/difftest -T
+	$(BUILD)/tests/difftest -T -P
 	$(BUILD)/tests/difftest -C
