@@ -28,9 +28,18 @@
  * The generated frames (all of them with -T) are also run through the TC (SCHED_CLS)
  * translation of the same program, up to 3600 bytes (what an skb test run takes).
  *
+ * -P runs the production configuration instead, the one capture and monitor load
+ * (src/loader/filter_prog.c): the wire length from the hook (PL_WIRELEN_BUFF: XDP
+ * bpf_xdp_get_buff_len(), TC skb->len) and, on a match, a tail call through a
+ * BPF_MAP_TYPE_PROG_ARRAY into the next program (here a target that returns XDP_TX /
+ * TC_ACT_REDIRECT; no match is XDP_PASS / TC_ACT_UNSPEC). libpcap then gets the captured
+ * length as the wire length, which is what the hook sees. `make test` runs both
+ * (tests/filter/difftest_prod.sh is difftest -P).
+ *
  * Usage: difftest [-e EXPRFILE] [-E EXPR] [-j THREADS] [-n NGEN] [-w GEN.pcap] [-d]
- *                 [-v] [-T] [-C] [DIR|FILE...]
+ *                 [-v] [-T] [-C] [-P] [DIR|FILE...]
  *   -C translates with PL_FILTER_F_CALL_LOADS (the large-program load mode) throughout.
+ *   -P production configuration (see above).
  *   without DIR: $CORPUS, else ../shared/corpus, when it exists.
  *   -E runs just EXPR; -d prints the classic program of each expression (Ethernet);
  *   -w writes the generated frames to a pcap file.
@@ -100,6 +109,9 @@ static size_t nexprs;
 
 static bool verbose, dump_classic, tc_all;
 static __u32 filter_flags; /* -C: PL_FILTER_F_CALL_LOADS */
+static bool prod; /* -P: PL_WIRELEN_BUFF and the tail-call epilogue, as filter_prog.c */
+static int tail_map[2] = { -1, -1 }; /* -P: prog arrays, by enum pl_filter_hook */
+#define TC_TAIL_MATCH TC_ACT_REDIRECT /* what the TC tail-call target returns */
 static uint32_t gen_file = UINT32_MAX;
 #define TC_MAX_FRAME 3600 /* an skb test run takes a bit less than a page */
 static size_t files_unopened, files_read_errors, pkts_total, pkts_short, pkts_long;
@@ -386,23 +398,45 @@ static void report_mismatch(struct expr_result *r, const char *expr, const struc
 	pthread_mutex_unlock(&report_lock);
 }
 
+/* The translation options of a test run: verdict mode, or with -P as production. */
+static void filter_opts(const struct worker *w, enum pl_filter_hook hook, struct pl_filter_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->hook = hook;
+	o->wirelen = prod ? PL_WIRELEN_BUFF : PL_WIRELEN_MAP;
+	o->wirelen_map_fd = w->mapfd;
+	o->wirelen_off = WIRELEN_OFF;
+	o->tail_map_fd = prod ? tail_map[hook] : -1;
+	o->tail_index = 0;
+	o->flags = filter_flags;
+}
+
+/* 1 match, 0 no match, -1 a return value the epilogue never gives. */
+static int verdict(enum pl_filter_hook hook, __u32 retval)
+{
+	__u32 match, miss;
+
+	if (hook == PL_FILTER_XDP) {
+		match = prod ? XDP_TX : XDP_PASS;
+		miss = prod ? XDP_PASS : XDP_DROP;
+	} else {
+		match = prod ? TC_TAIL_MATCH : TC_ACT_OK;
+		miss = prod ? TC_ACT_UNSPEC : TC_ACT_SHOT;
+	}
+	return retval == match ? 1 : retval == miss ? 0 : -1;
+}
+
 /* The TC program of the same classic code, or -1 (the failure recorded). */
 static int load_tc(struct worker *w, struct expr_result *r, const struct sock_fprog *f,
 		   const char *ltname, char *log, size_t loglen)
 {
-	struct pl_filter_opts o = {
-		.hook = PL_FILTER_TC,
-		.wirelen = PL_WIRELEN_MAP,
-		.wirelen_map_fd = w->mapfd,
-		.wirelen_off = WIRELEN_OFF,
-		.tail_map_fd = -1,
-		.flags = filter_flags,
-	};
+	struct pl_filter_opts o;
 	struct bpf_insn *insns;
 	char err[512];
 	size_t cnt;
 	int rc, fd;
 
+	filter_opts(w, PL_FILTER_TC, &o);
 	rc = pl_filter_translate(f, &o, &insns, &cnt, err, sizeof(err));
 	if (rc) {
 		fail(r, "translate (%s, tc): %s: %s", ltname, strerror(-rc), err);
@@ -430,16 +464,14 @@ static void run_expr(struct worker *w, size_t ei)
 		home_seen |= groups[gi].linktype == expr_home[ei];
 	if (!home_seen) {
 		/* no packets of that link type: still compile, translate and load it */
-		struct pl_filter_opts o = {
-			.hook = PL_FILTER_XDP, .wirelen = PL_WIRELEN_MAP, .wirelen_map_fd = w->mapfd,
-			.wirelen_off = WIRELEN_OFF, .tail_map_fd = -1, .flags = filter_flags,
-		};
+		struct pl_filter_opts o;
 		const char *ltname = pcap_datalink_val_to_name(expr_home[ei]);
 		struct sock_fprog f;
 		struct bpf_insn *insns;
 		size_t cnt;
 		int rc, fd;
 
+		filter_opts(w, PL_FILTER_XDP, &o);
 		rc = pl_filter_compile(expr, expr_home[ei], SNAPLEN, PL_FILTER_NETMASK_UNKNOWN, &f,
 				       err, sizeof(err));
 		if (rc) {
@@ -464,14 +496,7 @@ static void run_expr(struct worker *w, size_t ei)
 	for (size_t gi = 0; gi < ngroups; gi++) {
 		struct group *g = &groups[gi];
 		const char *ltname = pcap_datalink_val_to_name(g->linktype);
-		struct pl_filter_opts o = {
-			.hook = PL_FILTER_XDP,
-			.wirelen = PL_WIRELEN_MAP,
-			.wirelen_map_fd = w->mapfd,
-			.wirelen_off = WIRELEN_OFF,
-			.tail_map_fd = -1,
-			.flags = filter_flags,
-		};
+		struct pl_filter_opts o;
 		struct sock_fprog f;
 		struct pcap_bpf_program pp;
 		struct bpf_insn *insns;
@@ -480,6 +505,7 @@ static void run_expr(struct worker *w, size_t ei)
 
 		if (!ltname)
 			ltname = "?";
+		filter_opts(w, PL_FILTER_XDP, &o);
 		rc = pl_filter_compile(expr, g->linktype, SNAPLEN, PL_FILTER_NETMASK_UNKNOWN, &f, err,
 				       sizeof(err));
 		if (rc) {
@@ -527,10 +553,12 @@ static void run_expr(struct worker *w, size_t ei)
 		for (size_t pi = 0; pi < g->n; pi++) {
 			struct pkt *p = &g->p[pi];
 			const uint8_t *data = arena + p->off;
-			struct pcap_pkthdr h = { .caplen = p->caplen, .len = p->len };
+			/* -P: the hook's length is the bytes it has */
+			struct pcap_pkthdr h = { .caplen = p->caplen, .len = prod ? p->caplen : p->len };
 			LIBBPF_OPTS(bpf_test_run_opts, t, .data_in = data,
 				    .data_size_in = p->caplen, .repeat = 1);
 			bool ref, ours;
+			int v;
 
 			if (atomic_load_explicit(&p->refused, memory_order_relaxed)) {
 				r->skipped_refused++;
@@ -544,11 +572,12 @@ static void run_expr(struct worker *w, size_t ei)
 				r->skipped_refused++;
 				continue;
 			}
-			if (t.retval != XDP_PASS && t.retval != XDP_DROP) {
+			v = verdict(PL_FILTER_XDP, t.retval);
+			if (v < 0) {
 				fail(r, "unexpected XDP verdict %u", t.retval);
 				continue;
 			}
-			ours = t.retval == XDP_PASS;
+			ours = v;
 			r->pairs++;
 			r->matched += ref;
 			if (ref != ours)
@@ -567,12 +596,13 @@ static void run_expr(struct worker *w, size_t ei)
 					r->tc_refused++;
 					continue;
 				}
-				if (tt.retval != TC_ACT_OK && tt.retval != TC_ACT_SHOT) {
+				v = verdict(PL_FILTER_TC, tt.retval);
+				if (v < 0) {
 					fail(r, "tc test run: %s, retval %u (caplen %u, packet #%u)", strerror(-rc), tt.retval, p->caplen, p->index);
 					continue;
 				}
 				r->tc_pairs++;
-				ours = tt.retval == TC_ACT_OK;
+				ours = v;
 				if (ref != ours)
 					report_mismatch(r, expr, p, ltname, "tc", ref, ours);
 			}
@@ -614,6 +644,43 @@ static int worker_init(struct worker *w)
 	return 0;
 }
 
+/*
+ * -P: one prog array per hook, slot 0 holding a target that returns the match value.
+ * The target agrees with the filter programs on type, attach type and frags, which
+ * the kernel checks when a prog array is shared.
+ */
+static int setup_tail_maps(void)
+{
+	static const struct bpf_insn ret_xdp[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = XDP_TX },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	static const struct bpf_insn ret_tc[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = TC_TAIL_MATCH },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, xo, .prog_flags = BPF_F_XDP_HAS_FRAGS,
+		    .expected_attach_type = BPF_XDP);
+	int tx, ttc;
+	__u32 slot = 0;
+
+	tail_map[PL_FILTER_XDP] = bpf_map_create(BPF_MAP_TYPE_PROG_ARRAY, "pl_dt_xdp", 4, 4, 1, NULL);
+	tail_map[PL_FILTER_TC] = bpf_map_create(BPF_MAP_TYPE_PROG_ARRAY, "pl_dt_tc", 4, 4, 1, NULL);
+	tx = bpf_prog_load(BPF_PROG_TYPE_XDP, "pl_dt_xdp", "GPL", ret_xdp, 2, &xo);
+	ttc = bpf_prog_load(BPF_PROG_TYPE_SCHED_CLS, "pl_dt_tc", "GPL", ret_tc, 2, NULL);
+	if (tail_map[0] < 0 || tail_map[1] < 0 || tx < 0 || ttc < 0 ||
+	    bpf_map_update_elem(tail_map[PL_FILTER_XDP], &slot, &tx, BPF_ANY) ||
+	    bpf_map_update_elem(tail_map[PL_FILTER_TC], &slot, &ttc, BPF_ANY)) {
+		fprintf(stderr, "difftest: cannot set up the tail-call maps for -P: %s\n",
+			strerror(errno));
+		return -1;
+	}
+	/* the prog arrays hold the targets; their fds are not needed any more */
+	close(tx);
+	close(ttc);
+	return 0;
+}
+
 static double now(void)
 {
 	struct timespec ts;
@@ -636,7 +703,7 @@ int main(int argc, char **argv)
 	int opt;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	while ((opt = getopt(argc, argv, "e:E:j:n:w:dvTC")) != -1) {
+	while ((opt = getopt(argc, argv, "e:E:j:n:w:dvTCP")) != -1) {
 		switch (opt) {
 		case 'e': exprfile = optarg; break;
 		case 'E': single = optarg; break;
@@ -647,8 +714,9 @@ int main(int argc, char **argv)
 		case 'v': verbose = true; break;
 		case 'T': tc_all = true; break;
 		case 'C': filter_flags = PL_FILTER_F_CALL_LOADS; break;
+		case 'P': prod = true; break;
 		default:
-			fprintf(stderr, "usage: %s [-e EXPRFILE] [-E EXPR] [-j N] [-n NGEN] [-w GEN.pcap] [-d] [-v] [-T] [-C] [DIR|FILE...]\n",
+			fprintf(stderr, "usage: %s [-e EXPRFILE] [-E EXPR] [-j N] [-n NGEN] [-w GEN.pcap] [-d] [-v] [-T] [-C] [-P] [DIR|FILE...]\n",
 				argv[0]);
 			return 2;
 		}
@@ -716,6 +784,8 @@ int main(int argc, char **argv)
 	workers = calloc((size_t)nthreads, sizeof(*workers));
 	if (!results || !workers)
 		return 2;
+	if (prod && setup_tail_maps())
+		return 2;
 	for (long i = 0; i < nthreads; i++)
 		if (worker_init(&workers[i]))
 			return 2;
@@ -749,6 +819,8 @@ int main(int argc, char **argv)
 	}
 	printf("\nsummary: %zu expressions, %zu capture files (+ generated), %zu packets\n",
 	       nexprs, nfiles - 1, pkts_total);
+	printf("configuration: %s\n", prod ? "production (-P): wire length from the hook (PL_WIRELEN_BUFF), tail call on a match; libpcap's wire length = captured length"
+					  : "wire length from a map (PL_WIRELEN_MAP), verdict epilogue");
 	printf("pairs compared: %zu as XDP (+ %zu also as TC: %s), mismatches: %zu\n", pairs,
 	       tc_pairs, tc_all ? "every frame up to 3600 bytes" : "the generated frames up to 3600 bytes",
 	       mism);

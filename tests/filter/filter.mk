@@ -7,6 +7,10 @@
 # Variables: CC, CFLAGS_EXTRA (e.g. sanitizers; default empty), BUILD (default build).
 # FILTER_TEST_CMDS lists the test programs for tests/run.sh (run from the repo root;
 # difftest reads tests/filter/expressions.txt and $CORPUS or ../shared/corpus).
+#	test_cbpf         hand-written classic programs, expected verdicts
+#	test_cbpf_random  random classic programs (seeded) against libpcap's bpf_filter()
+#	difftest          pcap_compile() output of every expression against libpcap
+#	difftest_prod.sh  the same in the production configuration (difftest -P)
 
 CC           ?= cc
 CFLAGS_EXTRA ?=
@@ -17,8 +21,8 @@ FILTER_LDLIBS := -lbpf -lpcap -lelf -lz -lpthread
 FILTER_LIBSRC := src/filter/cbpf.c
 FILTER_DEPS   := $(FILTER_LIBSRC) src/filter/cbpf.h
 
-FILTER_TEST_BINS := $(BUILD)/tests/difftest $(BUILD)/tests/test_cbpf
-FILTER_TEST_CMDS := $(FILTER_TEST_BINS)
+FILTER_TEST_BINS := $(BUILD)/tests/difftest $(BUILD)/tests/test_cbpf $(BUILD)/tests/test_cbpf_random
+FILTER_TEST_CMDS := $(FILTER_TEST_BINS) tests/filter/difftest_prod.sh
 
 .PHONY: filter-tests filter-check filter-check-full
 
@@ -34,11 +38,20 @@ $(BUILD)/tests/test_cbpf: tests/filter/test_cbpf.c $(FILTER_DEPS) tests/lib/chec
 	$(CC) $(FILTER_CFLAGS) $(CFLAGS_EXTRA) -o $@ tests/filter/test_cbpf.c \
 		$(FILTER_LIBSRC) $(FILTER_LDLIBS)
 
+$(BUILD)/tests/test_cbpf_random: tests/filter/test_cbpf_random.c $(FILTER_DEPS) tests/lib/check.h
+	@mkdir -p $(@D)
+	$(CC) $(FILTER_CFLAGS) $(CFLAGS_EXTRA) -o $@ tests/filter/test_cbpf_random.c \
+		$(FILTER_LIBSRC) $(FILTER_LDLIBS)
+
 filter-check: $(FILTER_TEST_BINS)
 	$(BUILD)/tests/test_cbpf
+	$(BUILD)/tests/test_cbpf_random
 	$(BUILD)/tests/difftest
+	$(BUILD)/tests/difftest -P
 
 filter-check-full: $(FILTER_TEST_BINS)
 	$(BUILD)/tests/test_cbpf
+	$(BUILD)/tests/test_cbpf_random -n 20000 -s 2
 	$(BUILD)/tests/difftest -T
+	$(BUILD)/tests/difftest -T -P
 	$(BUILD)/tests/difftest -C
