@@ -27,14 +27,14 @@
  * Packet loads (network byte order, converted with BPF_END/BPF_TO_BE):
  *   fast path: direct packet access, bounds-checked against data_end;
  *   slow path: when the bytes are not in the linear area (beyond data_end: XDP
- *   multi-buffer frags, TC non-linear skb, offsets > 0xffff that direct access cannot
- *   express) the load is done with bpf_xdp_load_bytes() / bpf_skb_load_bytes(); when
+ *   multi-buffer frags, TC non-linear skb, offsets > MAX_DIRECT_OFF (0x7fff), where
+ *   direct access stops) the load is done with bpf_xdp_load_bytes() / bpf_skb_load_bytes(); when
  *   that fails too the bytes are beyond the packet and the filter ends with "no match",
  *   exactly like classic BPF (libpcap's interpreter returns 0). So a classic load sees
  *   the whole packet (linear + non-linear) in both hooks.
  *   IND loads compute X + k in 64 bits (no wrap-around, like libpcap's checks) and
- *   take the fast path only when it is <= 0xffff - size, which bounds the variable
- *   offset for the verifier.
+ *   take the fast path only when it is <= MAX_DIRECT_OFF - size, masked with
+ *   MAX_DIRECT_OFF so that the verifier keeps the bound on every path.
  *   Limitation: bpf_xdp_load_bytes() refuses offsets > 0xffff, so in XDP a load at
  *   such an offset of a frame longer than 64 KiB does not match (TC reads it).
  *
@@ -227,7 +227,12 @@ enum {
 #define STK_ERR (-88) /* u64: call-load mode's deferred "a load failed" */
 #define STK_MEM(i) (-80 + 4 * (int)(i))
 
-#define MAX_DIRECT_OFF 0xffff /* verifier's MAX_PACKET_OFF */
+/*
+ * Direct packet access up to this offset (a power of two minus one, below the
+ * verifier's MAX_PACKET_OFF 0xffff); further on the load helpers read, as they do
+ * beyond data_end. See emit_direct_load() for why it is a mask.
+ */
+#define MAX_DIRECT_OFF 0x7fff
 
 /*
  * Programs with backward jumps (libpcap emits them for "protochain") run as a
@@ -548,7 +553,15 @@ static void emit_direct_load(struct emitter *e, int ctx, int off, unsigned int s
 	*jbig = jmp_local(e, BPF_JMP | BPF_JGT | BPF_K, off, 0, (__s32)(MAX_DIRECT_OFF - sz));
 	ldx(e, BPF_W, R3, ctx, (__s16)ctx_data_off(e->o));
 	ldx(e, BPF_W, R4, ctx, (__s16)ctx_data_end_off(e->o));
-	add64_reg(e, R3, off);
+	/*
+	 * A no-op after the jump above, but a bound the verifier cannot lose: on a path
+	 * it cannot rule out although no value takes it (an earlier load of the same X + k
+	 * went slow, and X's known low bits exclude the rest), its bounds for @off may
+	 * come out wrong, and it would refuse the access (test_cbpf_random found it).
+	 */
+	mov64_reg(e, R5, off);
+	emit(e, mk(BPF_ALU64 | BPF_AND | BPF_K, R5, 0, 0, MAX_DIRECT_OFF));
+	add64_reg(e, R3, R5);
 	mov64_reg(e, R5, R3);
 	add64_imm(e, R5, (__s32)sz);
 	*jslow = jmp_local(e, BPF_JMP | BPF_JGT | BPF_X, R5, R4, 0);
