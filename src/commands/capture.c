@@ -343,6 +343,8 @@ int cmd_capture(int argc, char **argv)
 		if (t - t_check < 0.1)
 			continue;
 		t_check = t;
+		/* Follow steps of the wall clock (NTP, date -s), as the kernel's stamps do. */
+		cap.to_unix = pl_time_mono_to_unix();
 		if (if_nametoindex(dp.ifname) != (unsigned int)dp.ifindex) {
 			pl_warn("interface %s disappeared; stopping", dp.ifname);
 			dp.attached = false;
