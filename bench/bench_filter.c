@@ -168,7 +168,8 @@ int main(int argc, char **argv)
 	if (!t[0] || !t[1] || !t[2])
 		goto out;
 
-	err = pl_filter_compile(expr, DLT_EN10MB, 262144, &cbpf, msg, MSG_LEN);
+	err = pl_filter_compile(expr, DLT_EN10MB, 262144, PL_FILTER_NETMASK_UNKNOWN, &cbpf, msg,
+				MSG_LEN);
 	if (err) {
 		fprintf(stderr, "bench_filter: '%s': %s\n", expr, msg);
 		goto out;
