@@ -23,3 +23,7 @@ $(BUILD)/bench/bench_filter: bench/bench_filter.c bench/median.h $(LIB) $(SKELS)
 	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
 bench: $(BUILD)/bench/bench_filter
+
+# `make test` builds the benchmarks too (without running them), so that a change of an
+# interface they use cannot leave `make bench` broken unnoticed.
+test-build: $(BENCH_BINS) $(BUILD)/bench/bench_filter
