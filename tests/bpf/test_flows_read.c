@@ -53,6 +53,8 @@ static size_t duplicates(struct pl_flow *f, size_t n)
 {
 	size_t d = 0;
 
+	if (n < 2) /* also no qsort of a NULL array */
+		return 0;
 	qsort(f, n, sizeof(*f), cmp_key);
 	for (size_t i = 1; i < n; i++)
 		d += !cmp_key(&f[i - 1], &f[i]);
