@@ -302,6 +302,26 @@ static int xdp_attach_mode(struct pl_dp *dp, __u32 mode_flag, bool force)
 	return 0;
 }
 
+/* Does a BPF link (another pktlens, libxdp) hold an XDP program on our interface? */
+static bool xdp_link_holds(const struct pl_dp *dp)
+{
+	__u32 id = 0;
+	bool found = false;
+
+	while (!found && !bpf_link_get_next_id(id, &id)) {
+		struct bpf_link_info li = {};
+		__u32 len = sizeof(li);
+		int fd = bpf_link_get_fd_by_id(id);
+
+		if (fd < 0)
+			continue;
+		found = !bpf_obj_get_info_by_fd(fd, &li, &len) && li.type == BPF_LINK_TYPE_XDP &&
+			li.xdp.ifindex == (__u32)dp->ifindex;
+		close(fd);
+	}
+	return found;
+}
+
 static int explain_busy(struct pl_dp *dp, bool force)
 {
 	struct bpf_xdp_query_opts q = { .sz = sizeof(q) };
@@ -313,7 +333,7 @@ static int explain_busy(struct pl_dp *dp, bool force)
 	if (!bpf_xdp_query(dp->ifindex, 0, &q))
 		id = q.prog_id ? q.prog_id : (q.drv_prog_id ? q.drv_prog_id : q.skb_prog_id);
 	fd = id ? bpf_prog_get_fd_by_id(id) : -1;
-	if (dp->xdp_held_by_link)
+	if (dp->xdp_held_by_link || xdp_link_holds(dp))
 		pl_warn("%s has an XDP program (id %u) held by a BPF link, which --force cannot "
 			"remove: stop the process that owns it (another pktlens?)",
 			dp->ifname, id);
@@ -355,6 +375,10 @@ static int tc_attach(struct pl_dp *dp, bool force)
 		else
 			pl_warn("cannot attach the tc ingress program to %s: %s", dp->ifname,
 				strerror(-err));
+		if (dp->tc_hook_created) { /* leave the interface as we found it */
+			hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
+			bpf_tc_hook_destroy(&hook);
+		}
 		return err;
 	}
 	return 0;
@@ -419,8 +443,13 @@ int pl_dp_attach(struct pl_dp *dp, const struct pl_dp_opts *o)
 			dp->mode = PL_MODE_NATIVE;
 			break;
 		}
-		pl_info("native XDP not available on %s (%s): using generic XDP", dp->ifname,
-			strerror(-err));
+		if (err == -EEXIST) /* --force, and a program runs in generic mode */
+			pl_info("%s has a generic XDP program: replacing it in generic mode "
+				"(--force)",
+				dp->ifname);
+		else
+			pl_info("native XDP not available on %s (%s): using generic XDP",
+				dp->ifname, strerror(-err));
 		/* fall through */
 	case PL_MODE_GENERIC:
 		err = xdp_attach_mode(dp, XDP_FLAGS_SKB_MODE, o->force);
@@ -438,6 +467,18 @@ int pl_dp_attach(struct pl_dp *dp, const struct pl_dp_opts *o)
 	dp->attached = true;
 	pl_info("attached to %s in %s mode", dp->ifname, pl_mode_name(dp->mode));
 	return 0;
+}
+
+/* Is the filter at our priority and handle still running our program? */
+static bool tc_ours(const struct pl_dp *dp, const struct bpf_tc_hook *hook)
+{
+	LIBBPF_OPTS(bpf_tc_opts, q, .handle = PL_TC_PRIO, .priority = PL_TC_PRIO);
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(dp->entry_fd, &info, &len) || bpf_tc_query(hook, &q))
+		return false;
+	return q.prog_id == info.id;
 }
 
 /*
@@ -458,6 +499,23 @@ static bool tc_others_filters(const struct pl_dp *dp)
 	return true;
 }
 
+bool pl_dp_interface_present(struct pl_dp *dp)
+{
+	char now[IF_NAMESIZE];
+
+	if (if_nametoindex(dp->ifname) == (unsigned int)dp->ifindex)
+		return true;
+	if (if_indextoname((unsigned int)dp->ifindex, now)) {
+		/* Renamed: the program is bound to the interface, not to its name. */
+		pl_warn("interface %s is now called %s; going on", dp->ifname, now);
+		snprintf(dp->ifname, sizeof(dp->ifname), "%s", now);
+		return true;
+	}
+	pl_warn("interface %s disappeared; stopping", dp->ifname);
+	dp->attached = false; /* the kernel took the program off with it */
+	return false;
+}
+
 void pl_dp_detach(struct pl_dp *dp)
 {
 	int err;
@@ -470,7 +528,8 @@ void pl_dp_detach(struct pl_dp *dp)
 			    .attach_point = BPF_TC_INGRESS);
 		LIBBPF_OPTS(bpf_tc_opts, opts, .handle = PL_TC_PRIO, .priority = PL_TC_PRIO);
 
-		err = bpf_tc_detach(&hook, &opts);
+		/* Only our own program: another pktlens may have replaced it (--force). */
+		err = tc_ours(dp, &hook) ? bpf_tc_detach(&hook, &opts) : -ENOENT;
 		if (!err && dp->tc_hook_created && !tc_others_filters(dp)) {
 			/* Only both attach points together remove the clsact qdisc itself. */
 			hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;

@@ -74,6 +74,11 @@ int pl_dp_load(struct pl_dp *dp, const struct pl_dp_opts *o);
 int pl_dp_attach(struct pl_dp *dp, const struct pl_dp_opts *o);
 /* A note on stderr when the mode in use has a catch (native XDP on veth), else nothing. */
 void pl_dp_mode_note(const struct pl_dp *dp);
+/*
+ * Is the attached interface still there? A rename is followed (dp->ifname updated,
+ * said); a removed interface is said, and then nothing is left to detach.
+ */
+bool pl_dp_interface_present(struct pl_dp *dp);
 /* Remove the program from the interface (no-op if not attached); maps stay readable. */
 void pl_dp_detach(struct pl_dp *dp);
 /* Adopt maps (and the program, if present) pinned by bpftool or --pin in @dir. */

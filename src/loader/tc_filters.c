@@ -19,8 +19,13 @@ static int count_msgs(const char *buf, int len, __u32 seq, int *count)
 	     h = NLMSG_NEXT(h, len)) {
 		if (h->nlmsg_seq != seq)
 			continue;
-		if (h->nlmsg_type == NLMSG_DONE)
-			return 1;
+		if (h->nlmsg_type == NLMSG_DONE) { /* a dump cut short carries its error */
+			int err = 0;
+
+			if (h->nlmsg_len >= NLMSG_LENGTH(sizeof(err)))
+				memcpy(&err, NLMSG_DATA(h), sizeof(err));
+			return err < 0 ? err : 1;
+		}
 		if (h->nlmsg_type == NLMSG_ERROR) {
 			const struct nlmsgerr *e = NLMSG_DATA(h);
 

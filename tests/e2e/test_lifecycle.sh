@@ -10,6 +10,7 @@
 #  - another XDP program on the interface (native or generic): refused with exit 1 and
 #    a message naming --force, the program untouched; --force replaces it (in the
 #    mode it runs in) and pktlens leaves nothing behind
+#  - the interface renamed while attached: monitor goes on under the new name
 #  - the interface deleted while attached: clear message, exit 1, no crash
 #  - --pin: pl_stats, pl_flows, pl_events pinned under /sys/fs/bpf/pktlens/IF while
 #    running, `bpftool map dump` shows struct fields (BTF), removed on exit; a second
@@ -107,6 +108,11 @@ done
 if mon_start 30 --mode native; then
 	id=$(xdp_prog_id "$IF_RX")
 	nsenter -t "$RX_HOLD" -m -n -- "$PKTLENS" monitor -i "$IF_RX" --json --duration 1 \
+		>"$LAB_TMP/busy.out" 2>"$LAB_TMP/busy.err"
+	check_rc "second pktlens: refused" "$?" 1
+	check_grep "second pktlens: says a BPF link holds it (no advice that cannot work)" \
+		"$LAB_TMP/busy.err" 'held by a BPF link'
+	nsenter -t "$RX_HOLD" -m -n -- "$PKTLENS" monitor -i "$IF_RX" --json --duration 1 \
 		--force >"$LAB_TMP/busy.out" 2>"$LAB_TMP/busy.err"
 	check_rc "second pktlens --force: refused" "$?" 1
 	check_grep "second pktlens --force: says a BPF link holds it" "$LAB_TMP/busy.err" 'held by a BPF link'
@@ -131,6 +137,31 @@ if mon_start 30 --mode tc; then
 	check_grep "tc/filter added meanwhile: says it keeps the qdisc" "$MON_ERR" 'keeping the clsact qdisc'
 else
 	fail "tc/filter added meanwhile: attach" "$(cat "$MON_ERR")"
+fi
+rx_ip tc qdisc del dev "$IF_RX" clsact 2>/dev/null
+
+# A second pktlens replaces the first one's tc filter (--force): when the first one
+# ends, it must leave the second one's filter (and the qdisc under it) alone.
+if mon_start 30 --mode tc; then
+	first=$MON_PID
+	if mon_start 30 --mode tc --force; then
+		second=$MON_PID
+		sid=$(tc_prog_id "$IF_RX")
+		kill -TERM "$first"
+		wait "$first"
+		check_rc "tc/replaced by a second pktlens: the first one's exit status" "$?" 0
+		check_eq "tc/replaced by a second pktlens: its filter stays" "$(tc_prog_id "$IF_RX")" "$sid"
+		MON_PID=$second
+		mon_stop TERM
+		check_rc "tc/replaced by a second pktlens: the second one's exit status" "$MON_RC" 0
+		check_eq "tc/replaced by a second pktlens: then no filter" "$(rx_ip tc filter show dev "$IF_RX" ingress)" ""
+	else
+		fail "tc/replaced by a second pktlens: --force attaches" "$(cat "$MON_ERR")"
+		kill -TERM "$first"
+		wait "$first"
+	fi
+else
+	fail "tc/replaced by a second pktlens: attach" "$(cat "$MON_ERR")"
 fi
 rx_ip tc qdisc del dev "$IF_RX" clsact 2>/dev/null
 
@@ -290,6 +321,25 @@ ip netns exec "$NS_RX" "$PKTLENS" monitor --pinned "/sys/fs/bpf/pktlens/$IF_RX" 
 rc=$?
 check_rc "--pinned with nothing pinned: exit status" "$rc" 1
 check_grep "--pinned with nothing pinned: says how to load it" "$LAB_TMP/pinned.err" 'bpftool prog loadall'
+
+# ---- the interface is renamed ---------------------------------------------------------------
+# The program is bound to the interface, not to its name: monitor goes on under the new
+# name, and detaches from it on exit.
+if mon_start 30 --mode native --interval 0.2; then
+	rx_ip ip link set dev "$IF_RX" down && rx_ip ip link set dev "$IF_RX" name plrn$$ &&
+		rx_ip ip link set dev plrn$$ up
+	sleep 1
+	check_true "renamed: monitor goes on" kill -0 "$MON_PID"
+	mon_stop TERM
+	check_rc "renamed: exit status" "$MON_RC" 0
+	check_grep "renamed: says so" "$MON_ERR" "$IF_RX is now called plrn$$"
+	check_eq "renamed: the last report names the new name" "$(json_get "$MON_OUT" 'j["source"]')" "plrn$$"
+	check_eq "renamed: nothing left attached" "$(xdp_prog_id plrn$$)" ""
+	rx_ip ip link set dev plrn$$ down && rx_ip ip link set dev plrn$$ name "$IF_RX" &&
+		rx_ip ip link set dev "$IF_RX" up
+else
+	fail "renamed: attach" "$(cat "$MON_ERR")"
+fi
 
 # ---- the interface disappears ------------------------------------------------------------
 for mode in native generic tc; do
