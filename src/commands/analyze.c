@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include "analysis/report.h"
@@ -54,7 +55,7 @@ int cmd_analyze(int argc, char **argv)
 	bool seen_ts = false, user_filter;
 	struct pl_runner *runner = NULL;
 	int cpus[8], nworkers;
-	int c, rc = PL_EXIT_FAIL, err, read_err;
+	int c, rc = PL_EXIT_FAIL, err, read_err, werr;
 	char *expr;
 
 	while ((c = getopt_long(argc, argv, "+r:jpt:F:h", opts, NULL)) != -1) {
@@ -81,6 +82,7 @@ int cmd_analyze(int argc, char **argv)
 	}
 	if (pl_join_args(argc, argv, optind, &expr))
 		return PL_EXIT_FAIL;
+	signal(SIGPIPE, SIG_IGN); /* a closed pipe is an EPIPE from the write, seen below */
 	o.flow_entries = nflows;
 	pf = malloc(sizeof(*pf));
 	if (!pf) {
@@ -97,8 +99,11 @@ int cmd_analyze(int argc, char **argv)
 	 * behind a synthetic Ethernet header) and Ethernet frames under 14 bytes or over
 	 * 64 KiB. Ethernet frames meet the translated filter in the kernel.
 	 */
-	if (expr && pl_pcap_set_filter(pf, expr)) {
-		rc = PL_EXIT_USAGE;
+	err = expr ? pl_pcap_set_filter(pf, expr) : 0;
+	if (err) {
+		rc = err == -EINVAL ? PL_EXIT_USAGE : PL_EXIT_FAIL;
+		if (err == -ENOMEM)
+			pl_warn("out of memory for the filter expression");
 		goto out;
 	}
 	o.filter = expr && pf->linktype == PL_PCAP_LINKTYPE_ETHERNET ? expr : NULL;
@@ -185,6 +190,8 @@ int cmd_analyze(int argc, char **argv)
 		pl_report_json(stdout, &r, pretty);
 	else
 		pl_report_text(stdout, &r);
+	/* A full disk or a closed pipe shows here, not in the sinks. */
+	werr = fflush(stdout) || ferror(stdout) ? (errno ? errno : EIO) : 0;
 	/* As monitor does, but once: the report holds the evicted count. */
 	if (pl_report_evictions(&r))
 		pl_warn("the flow table is full (%u entries): %llu older flows were evicted; "
@@ -192,10 +199,9 @@ int cmd_analyze(int argc, char **argv)
 			r.flow_capacity, (unsigned long long)pl_report_evictions(&r));
 	/* A damaged file still gets its report, but the run is a failure. */
 	rc = err < 0 ? PL_EXIT_FAIL : PL_EXIT_OK;
-	/* A full disk or a closed pipe shows here, not in the sinks. */
-	if (fflush(stdout) || ferror(stdout)) {
-		pl_warn("cannot write the report to standard output: %s",
-			strerror(errno ? errno : EIO));
+	/* A closed pipe (| head) means the reader had enough: not a failure. */
+	if (werr && werr != EPIPE) {
+		pl_warn("cannot write the report to standard output: %s", strerror(werr));
 		rc = PL_EXIT_FAIL;
 	}
 out:

@@ -88,8 +88,12 @@ static int on_packet(void *ctx, const void *data, size_t size)
 	if (c->w)
 		c->err = pl_pcap_writer_write(c->w, frame, cap_len, ev->wire_len,
 					      ev->ts_ns + c->to_unix);
-	else
+	else {
+		errno = 0;
 		pl_pkt_line(c->text, frame, cap_len, ev->wire_len, ev->ts_ns + c->to_unix);
+		if (ferror(c->text))
+			c->err = errno ? -errno : -EIO;
+	}
 	c->count++;
 	return c->err;
 }
@@ -345,9 +349,7 @@ int cmd_capture(int argc, char **argv)
 		t_check = t;
 		/* Follow steps of the wall clock (NTP, date -s), as the kernel's stamps do. */
 		cap.to_unix = pl_time_mono_to_unix();
-		if (if_nametoindex(dp.ifname) != (unsigned int)dp.ifindex) {
-			pl_warn("interface %s disappeared; stopping", dp.ifname);
-			dp.attached = false;
+		if (!pl_dp_interface_present(&dp)) {
 			rc = PL_EXIT_FAIL;
 			break;
 		}
@@ -356,8 +358,12 @@ int cmd_capture(int argc, char **argv)
 	pl_dp_detach(&dp);
 	drain_after_detach(ring, &cap);
 	pl_stats_read(dp.stats_fd, &st);
-	if (cap.err)
+	/* The reader went away (| head, tcpdump -c): an end, not a failure. */
+	if (cap.err && cap.err != -EPIPE) {
+		if (!cap.w)
+			pl_warn("writing to standard output failed: %s", strerror(-cap.err));
 		rc = PL_EXIT_FAIL;
+	}
 	fflush(cap.text);
 	fprintf(stderr, "%llu packets captured\n", (unsigned long long)cap.count);
 	fprintf(stderr, "%llu packets matched in kernel\n", (unsigned long long)st.packets);
@@ -365,7 +371,8 @@ int cmd_capture(int argc, char **argv)
 out:
 	pl_ring_close(ring);
 	pl_dp_close(&dp);
-	if (pl_pcap_writer_close(cap.w))
+	err = pl_pcap_writer_close(cap.w);
+	if (err && err != -EPIPE)
 		rc = PL_EXIT_FAIL;
 	free(expr);
 	return rc;

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -80,7 +81,7 @@ static void wait_interval(const struct view *v, double s)
 	ts.tv_sec = (time_t)s;
 	ts.tv_nsec = (long)((s - (time_t)s) * 1e9);
 	if (v->tui) {
-		if (pl_tui_wait((int)(s * 1000)))
+		if (pl_tui_wait(s * 1000 < INT_MAX ? (int)(s * 1000) : INT_MAX))
 			pl_stop = 1;
 		return;
 	}
@@ -253,7 +254,8 @@ int cmd_monitor(int argc, char **argv)
 	if (pinned && pl_stats_read(dp.stats_fd, &prev))
 		memset(&prev, 0, sizeof(prev));
 
-	v.tui = !v.json && isatty(STDOUT_FILENO);
+	/* Keys come from standard input: without a terminal there, no terminal view. */
+	v.tui = !v.json && isatty(STDOUT_FILENO) && isatty(STDIN_FILENO);
 	if (v.tui && pl_tui_start()) {
 		const char *term = getenv("TERM");
 
@@ -284,12 +286,12 @@ int cmd_monitor(int argc, char **argv)
 		}
 		now = mono_ns();
 		if (!pinned && if_nametoindex(dp.ifname) != (unsigned int)dp.ifindex) {
-			if (v.tui)
+			if (v.tui) /* so that the message below can be read */
 				pl_tui_stop(), v.tui = false;
-			pl_warn("interface %s disappeared; stopping", dp.ifname);
-			dp.attached = false; /* nothing left to detach */
-			rc = PL_EXIT_FAIL;
-			break;
+			if (!pl_dp_interface_present(&dp)) {
+				rc = PL_EXIT_FAIL;
+				break;
+			}
 		}
 		if (pl_stats_read(dp.stats_fd, &cur) ||
 		    pl_flows_read(dp.flows_fd, &r.flows, &r.nflows)) {

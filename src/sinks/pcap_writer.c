@@ -196,7 +196,7 @@ int pl_pcap_writer_close(struct pl_pcap_writer *w)
 		pcap_close(w->dead);
 	}
 	err = w->err;
-	if (err)
+	if (err && err != -EPIPE) /* a closed pipe: the reader had enough */
 		pl_warn("writing '%s' failed: %s", w->path, strerror(-err));
 	free(w);
 	return err;

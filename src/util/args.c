@@ -112,7 +112,13 @@ int pl_require_root(const char *what)
 	if (geteuid() == 0 ||
 	    ((c & net_admin) && ((c & sys_admin) || (c & bpf_perfmon) == bpf_perfmon)))
 		return 0;
-	pl_warn("%s needs root (or CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON): run it with sudo",
-		what);
+	if (!(c & net_admin) && ((c & sys_admin) || (c & bpf_perfmon) == bpf_perfmon))
+		pl_warn("%s lacks CAP_NET_ADMIN, which loading and attaching XDP and tc programs "
+			"need (it has the others): add it, or run it with sudo",
+			what);
+	else
+		pl_warn("%s needs root (or CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON): run it with "
+			"sudo",
+			what);
 	return -EPERM;
 }

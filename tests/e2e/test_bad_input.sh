@@ -147,7 +147,7 @@ check_eq "bad expressions as nobody: nothing attached" "$(xdp_prog_id "$IF_RX")"
 # CAP_SYS_ADMIN alone is not enough: attaching needs CAP_NET_ADMIN. Refused up front.
 asnobody +sys_admin monitor -i "$IF_RX" --duration 1 --json
 check_rc "monitor with CAP_SYS_ADMIN only" "$?" 1
-check_grep "monitor with CAP_SYS_ADMIN only: names CAP_NET_ADMIN" "$D/err" 'CAP_NET_ADMIN'
+check_grep "monitor with CAP_SYS_ADMIN only: says CAP_NET_ADMIN is missing" "$D/err" 'lacks CAP_NET_ADMIN'
 check_eq "monitor with CAP_SYS_ADMIN only: nothing attached" "$(xdp_prog_id "$IF_RX")" ""
 
 # Not root, but with the three capabilities that --help names instead (ambient, so that
@@ -297,6 +297,11 @@ for lt in 1:Ethernet 113:SLL 276:SLL2 101:raw-IP 0:BSD-loopback; do
 	mk "${lt%%:*}" "$D/lt${lt%%:*}.pcap"
 	run "analyze: ${lt#*:} capture" 0 analyze -r "$D/lt${lt%%:*}.pcap" --json
 	check_counts "analyze: ${lt#*:}" 5 1
+done
+# Expressions libpcap refuses on an Ethernet capture file, as tcpdump -r does: exit 2.
+for e in inbound outbound 'ifindex 1' 'ip broadcast'; do
+	run "analyze: '$e' on a capture file" 2 analyze -r "$D/lt1.pcap" "$e"
+	check_grep "analyze: '$e' on a capture file: libpcap's reason" "$D/err" "not supported|not known"
 done
 mk v4only "$D/v4.pcap"
 run "analyze: DLT IPV4 capture" 0 analyze -r "$D/v4.pcap" --json

@@ -468,6 +468,33 @@ else
 	fail "text: capture starts" "$(cat "$CAP_ERR")"
 fi
 
+# ---- 9b. the reader goes away: | head ---------------------------------------------------------
+# Text lines or a pcap stream into a pipe whose reader quits: capture stops at its next
+# write, exit 0 (the reader had enough), closing lines printed, nothing left attached.
+echo "--- closed pipe"
+for out in text pcap; do
+	if [ "$out" = text ]; then wargs=(-nn) reader=(head -n 3); else wargs=(-w -) reader=(head -c 2000); fi
+	lab_quiet
+	t0=$(date +%s)
+	# --duration bounds it should it not stop by itself (the check below then fails).
+	nsenter -t "$RX_HOLD" -m -n -- bash -c '"$0" capture -i "$1" --duration 20 "${@:3}" udp 2>"$2"; echo $? >"$2.rc"' \
+		"$PKTLENS" "$IF_RX" "$LAB_TMP/pipe-$out.err" "${wargs[@]}" | "${reader[@]}" >"$LAB_TMP/pipe-$out.out" &
+	pp=$!
+	sleep 1
+	# The reader quits during the first burst; the second one makes capture write again
+	# after that, whatever the first write's size was.
+	send "$N_MIX" "$LAB_TMP/mix.cfg"
+	sleep 1
+	send "$N_MIX" "$LAB_TMP/mix.cfg"
+	for _ in $(seq 250); do [ -s "$LAB_TMP/pipe-$out.err.rc" ] && break; sleep 0.1; done
+	wait "$pp"
+	check_eq "| ${reader[*]} ($out): exit status" "$(cat "$LAB_TMP/pipe-$out.err.rc" 2>/dev/null)" 0
+	if [ $(($(date +%s) - t0)) -le 15 ]; then ok "| ${reader[*]} ($out): stopped by itself"; else fail "| ${reader[*]} ($out): stopped by itself" "after $(($(date +%s) - t0)) s"; fi
+	check_grep "| ${reader[*]} ($out): closing lines" "$LAB_TMP/pipe-$out.err" '^[0-9]+ packets captured$'
+	check_eq "| ${reader[*]} ($out): no write failure reported" "$(grep -c 'failed' "$LAB_TMP/pipe-$out.err")" 0
+	check_eq "| ${reader[*]} ($out): nothing left attached" "$(xdp_prog_id "$IF_RX")" ""
+done
+
 # ---- 10. jumbo MTU: frames in several XDP buffers, native mode ------------------------------
 echo "--- MTU 9000, native XDP"
 in_tx ip link set "$IF_TX" mtu 9000
