@@ -108,19 +108,6 @@ ref_stop() {
 	REF_DROPPED=$(sed -nE 's/^([0-9]+) packets? dropped by kernel$/\1/p' "$LAB_TMP/ref.err")
 }
 
-# nothing_attached NAME: no XDP program, no tc ingress filter, no clsact on the rx link.
-nothing_attached() {
-	local x t q
-	x=$(xdp_prog_id "$IF_RX")
-	t=$(ip netns exec "$NS_RX" tc filter show dev "$IF_RX" ingress 2>/dev/null)
-	q=$(ip netns exec "$NS_RX" tc qdisc show dev "$IF_RX" 2>/dev/null | grep -c clsact)
-	if [ -z "$x" ] && [ -z "$t" ] && [ "$q" = 0 ]; then
-		ok "$1: nothing left attached"
-	else
-		fail "$1: nothing left attached" "xdp '$x', tc '$t', clsact $q"
-	fi
-}
-
 # ---- readers ---------------------------------------------------------------------------
 n_tcpdump() { tcpdump -r "$1" -n 2>/dev/null | wc -l; }
 n_tshark() { tshark -r "$1" -T fields -e frame.number 2>/dev/null | wc -l; }

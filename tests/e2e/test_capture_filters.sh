@@ -22,19 +22,6 @@ lab_up || { fail "lab" "could not build the namespaces"; finish; }
 BCAST=198.18.0.255
 RX_IDX=$(ip netns exec "$NS_RX" cat "/sys/class/net/$IF_RX/ifindex")
 
-# nothing_attached NAME: no XDP program, no tc ingress filter, no clsact on the rx link.
-nothing_attached() {
-	local x t q
-	x=$(xdp_prog_id "$IF_RX")
-	t=$(ip netns exec "$NS_RX" tc filter show dev "$IF_RX" ingress 2>/dev/null)
-	q=$(ip netns exec "$NS_RX" tc qdisc show dev "$IF_RX" 2>/dev/null | grep -c clsact)
-	if [ -z "$x" ] && [ -z "$t" ] && [ "$q" = 0 ]; then
-		ok "$1: nothing left attached"
-	else
-		fail "$1: nothing left attached" "xdp '$x', tc '$t', clsact $q"
-	fi
-}
-
 # captured NAME MODE PING_ARGS EXPR: capture EXPR for 3 s while the tx side pings
 # (ping PING_ARGS); prints the "packets captured" count ("" if it did not start).
 N=0

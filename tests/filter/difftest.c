@@ -52,6 +52,7 @@
 #undef bpf_program
 
 #include "filter/cbpf.h"
+#include "tail_target.h"
 
 #include <bpf/bpf.h>
 #include <ctype.h>
@@ -111,7 +112,6 @@ static bool verbose, dump_classic, tc_all;
 static __u32 filter_flags; /* -C: PL_FILTER_F_CALL_LOADS */
 static bool prod; /* -P: PL_WIRELEN_BUFF and the tail-call epilogue, as filter_prog.c */
 static int tail_map[2] = { -1, -1 }; /* -P: prog arrays, by enum pl_filter_hook */
-#define TC_TAIL_MATCH TC_ACT_REDIRECT /* what the TC tail-call target returns */
 static uint32_t gen_file = UINT32_MAX;
 #define TC_MAX_FRAME 3600 /* an skb test run takes a bit less than a page */
 static size_t files_unopened, files_read_errors, pkts_total, pkts_short, pkts_long;
@@ -417,10 +417,10 @@ static int verdict(enum pl_filter_hook hook, __u32 retval)
 	__u32 match, miss;
 
 	if (hook == PL_FILTER_XDP) {
-		match = prod ? XDP_TX : XDP_PASS;
+		match = prod ? TAIL_MATCH_XDP : XDP_PASS;
 		miss = prod ? XDP_PASS : XDP_DROP;
 	} else {
-		match = prod ? TC_TAIL_MATCH : TC_ACT_OK;
+		match = prod ? TAIL_MATCH_TC : TC_ACT_OK;
 		miss = prod ? TC_ACT_UNSPEC : TC_ACT_SHOT;
 	}
 	return retval == match ? 1 : retval == miss ? 0 : -1;
@@ -644,40 +644,16 @@ static int worker_init(struct worker *w)
 	return 0;
 }
 
-/*
- * -P: one prog array per hook, slot 0 holding a target that returns the match value.
- * The target agrees with the filter programs on type, attach type and frags, which
- * the kernel checks when a prog array is shared.
- */
+/* -P: one prog array per hook, slot 0 holding a target that returns the match value. */
 static int setup_tail_maps(void)
 {
-	static const struct bpf_insn ret_xdp[] = {
-		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = XDP_TX },
-		{ .code = BPF_JMP | BPF_EXIT },
-	};
-	static const struct bpf_insn ret_tc[] = {
-		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = TC_TAIL_MATCH },
-		{ .code = BPF_JMP | BPF_EXIT },
-	};
-	LIBBPF_OPTS(bpf_prog_load_opts, xo, .prog_flags = BPF_F_XDP_HAS_FRAGS,
-		    .expected_attach_type = BPF_XDP);
-	int tx, ttc;
-	__u32 slot = 0;
-
-	tail_map[PL_FILTER_XDP] = bpf_map_create(BPF_MAP_TYPE_PROG_ARRAY, "pl_dt_xdp", 4, 4, 1, NULL);
-	tail_map[PL_FILTER_TC] = bpf_map_create(BPF_MAP_TYPE_PROG_ARRAY, "pl_dt_tc", 4, 4, 1, NULL);
-	tx = bpf_prog_load(BPF_PROG_TYPE_XDP, "pl_dt_xdp", "GPL", ret_xdp, 2, &xo);
-	ttc = bpf_prog_load(BPF_PROG_TYPE_SCHED_CLS, "pl_dt_tc", "GPL", ret_tc, 2, NULL);
-	if (tail_map[0] < 0 || tail_map[1] < 0 || tx < 0 || ttc < 0 ||
-	    bpf_map_update_elem(tail_map[PL_FILTER_XDP], &slot, &tx, BPF_ANY) ||
-	    bpf_map_update_elem(tail_map[PL_FILTER_TC], &slot, &ttc, BPF_ANY)) {
+	tail_map[PL_FILTER_XDP] = tail_target_map(PL_FILTER_XDP, "pl_dt_xdp");
+	tail_map[PL_FILTER_TC] = tail_target_map(PL_FILTER_TC, "pl_dt_tc");
+	if (tail_map[PL_FILTER_XDP] < 0 || tail_map[PL_FILTER_TC] < 0) {
 		fprintf(stderr, "difftest: cannot set up the tail-call maps for -P: %s\n",
 			strerror(errno));
 		return -1;
 	}
-	/* the prog arrays hold the targets; their fds are not needed any more */
-	close(tx);
-	close(ttc);
 	return 0;
 }
 

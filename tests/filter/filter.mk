@@ -28,7 +28,7 @@ FILTER_TEST_CMDS := $(FILTER_TEST_BINS) tests/filter/difftest_prod.sh
 
 filter-tests: $(FILTER_TEST_BINS)
 
-$(BUILD)/tests/difftest: tests/filter/difftest.c tests/filter/gen_pkts.c $(FILTER_DEPS)
+$(BUILD)/tests/difftest: tests/filter/difftest.c tests/filter/gen_pkts.c tests/filter/tail_target.h $(FILTER_DEPS)
 	@mkdir -p $(@D)
 	$(CC) $(FILTER_CFLAGS) $(CFLAGS_EXTRA) -o $@ tests/filter/difftest.c \
 		tests/filter/gen_pkts.c $(FILTER_LIBSRC) $(FILTER_LDLIBS)
@@ -38,7 +38,7 @@ $(BUILD)/tests/test_cbpf: tests/filter/test_cbpf.c $(FILTER_DEPS) tests/lib/chec
 	$(CC) $(FILTER_CFLAGS) $(CFLAGS_EXTRA) -o $@ tests/filter/test_cbpf.c \
 		$(FILTER_LIBSRC) $(FILTER_LDLIBS)
 
-$(BUILD)/tests/test_cbpf_random: tests/filter/test_cbpf_random.c $(FILTER_DEPS) tests/lib/check.h
+$(BUILD)/tests/test_cbpf_random: tests/filter/test_cbpf_random.c tests/filter/tail_target.h $(FILTER_DEPS) tests/lib/check.h
 	@mkdir -p $(@D)
 	$(CC) $(FILTER_CFLAGS) $(CFLAGS_EXTRA) -o $@ tests/filter/test_cbpf_random.c \
 		$(FILTER_LIBSRC) $(FILTER_LDLIBS)

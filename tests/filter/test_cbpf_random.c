@@ -46,6 +46,7 @@
 #undef bpf_program
 
 #include "filter/cbpf.h"
+#include "tail_target.h"
 
 #include <bpf/bpf.h>
 #include <errno.h>
@@ -64,7 +65,6 @@
 #define MAX_PROG 64
 #define WL_OFF 8
 #define TC_MAX_FRAME 3600 /* an skb test run takes a bit less than a page */
-#define TC_MATCH TC_ACT_REDIRECT /* what the TC tail-call target returns */
 #define MAX_REPORTS 10
 
 /* ---- PRNG (xorshift64*) ---- */
@@ -339,7 +339,7 @@ static void gen_prog(struct gen *g)
 
 static int wl_map = -1;
 static volatile uint32_t *wl;
-static int xdp_tail = -1, tc_tail = -1, xdp_target = -1, tc_target = -1;
+static int xdp_tail = -1, tc_tail = -1;
 static char logbuf[1 << 16];
 
 enum cfg { CFG_XDP_MAP, CFG_XDP_BUFF, CFG_TC_BUFF, NCFG };
@@ -348,34 +348,15 @@ static size_t cfg_pairs[NCFG];
 
 static int setup_maps(void)
 {
-	static const struct bpf_insn xdp_ret[] = {
-		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = XDP_TX },
-		{ .code = BPF_JMP | BPF_EXIT },
-	};
-	static const struct bpf_insn tc_ret[] = {
-		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = TC_MATCH },
-		{ .code = BPF_JMP | BPF_EXIT },
-	};
-	/* the tail-call target must agree with the caller on type, attach type and frags */
-	LIBBPF_OPTS(bpf_prog_load_opts, xo, .prog_flags = BPF_F_XDP_HAS_FRAGS,
-		    .expected_attach_type = BPF_XDP);
 	LIBBPF_OPTS(bpf_map_create_opts, mo, .map_flags = BPF_F_MMAPABLE);
-	__u32 slot = 0;
 	void *m;
 
 	wl_map = bpf_map_create(BPF_MAP_TYPE_ARRAY, "pl_rnd_wl", 4, 16, 1, &mo);
-	xdp_tail = bpf_map_create(BPF_MAP_TYPE_PROG_ARRAY, "pl_rnd_xdp", 4, 4, 1, NULL);
-	tc_tail = bpf_map_create(BPF_MAP_TYPE_PROG_ARRAY, "pl_rnd_tc", 4, 4, 1, NULL);
-	xdp_target = bpf_prog_load(BPF_PROG_TYPE_XDP, "pl_rnd_xdp", "GPL", xdp_ret, 2, &xo);
-	tc_target = bpf_prog_load(BPF_PROG_TYPE_SCHED_CLS, "pl_rnd_tc", "GPL", tc_ret, 2, NULL);
-	if (wl_map < 0 || xdp_tail < 0 || tc_tail < 0 || xdp_target < 0 || tc_target < 0) {
+	xdp_tail = tail_target_map(PL_FILTER_XDP, "pl_rnd_xdp");
+	tc_tail = tail_target_map(PL_FILTER_TC, "pl_rnd_tc");
+	if (wl_map < 0 || xdp_tail < 0 || tc_tail < 0) {
 		fprintf(stderr, "test_cbpf_random: cannot create the maps and tail-call targets (%s); run as root\n",
 			strerror(errno));
-		return -1;
-	}
-	if (bpf_map_update_elem(xdp_tail, &slot, &xdp_target, BPF_ANY) ||
-	    bpf_map_update_elem(tc_tail, &slot, &tc_target, BPF_ANY)) {
-		fprintf(stderr, "test_cbpf_random: prog array update: %s\n", strerror(errno));
 		return -1;
 	}
 	m = mmap(NULL, (size_t)sysconf(_SC_PAGESIZE), PROT_READ | PROT_WRITE, MAP_SHARED,
@@ -426,9 +407,9 @@ static int run_kernel(enum cfg c, int fd, const struct pkt *p, uint32_t *retval,
 	case CFG_XDP_MAP:
 		return t.retval == XDP_PASS ? 1 : t.retval == XDP_DROP ? 0 : -2;
 	case CFG_XDP_BUFF:
-		return t.retval == XDP_TX ? 1 : t.retval == XDP_PASS ? 0 : -2;
+		return t.retval == TAIL_MATCH_XDP ? 1 : t.retval == XDP_PASS ? 0 : -2;
 	default:
-		return t.retval == TC_MATCH ? 1 : t.retval == (__u32)TC_ACT_UNSPEC ? 0 : -2;
+		return t.retval == TAIL_MATCH_TC ? 1 : t.retval == (__u32)TC_ACT_UNSPEC ? 0 : -2;
 	}
 }
 

@@ -348,6 +348,19 @@ xdp_prog_id() {
 		sed -nE 's/.*prog\/xdp[a-z]* id ([0-9]+).*/\1/p' | head -n 1
 }
 
+# nothing_attached NAME: no XDP program, no tc ingress filter, no clsact on the rx link.
+nothing_attached() {
+	local x t q
+	x=$(xdp_prog_id "$IF_RX")
+	t=$(ip netns exec "$NS_RX" tc filter show dev "$IF_RX" ingress 2>/dev/null)
+	q=$(ip netns exec "$NS_RX" tc qdisc show dev "$IF_RX" 2>/dev/null | grep -c clsact)
+	if [ -z "$x" ] && [ -z "$t" ] && [ "$q" = 0 ]; then
+		ok "$1: nothing left attached"
+	else
+		fail "$1: nothing left attached" "xdp '$x', tc '$t', clsact $q"
+	fi
+}
+
 # ---- traffic ---------------------------------------------------------------------
 
 # trafgen_send N CONFIG_FILE: send exactly N frames from the tx side (bounded by time).
