@@ -7,6 +7,7 @@
 #   - 'p' switches the flow list to packets order and the title says so;
 #   - 'q' and Ctrl-C quit with status 0 long before --duration;
 #   - TERM=unknown-terminal-xyz: a warning, the text report instead, status 0;
+#   - standard input not a terminal (</dev/null): text reports, no busy loop;
 # and after every run nothing is left attached to the interface.
 set -u
 . "$(dirname "$0")/../lib/netns.sh"
@@ -173,8 +174,21 @@ mon_pty() {
 	shift 3
 	RUN=$((RUN + 1))
 	RAW=$LAB_TMP/raw$RUN SCREEN=$LAB_TMP/screen$RUN TEXT=$LAB_TMP/text$RUN
-	TERM=$term pty_run 24 80 "$RAW" "$SCREEN" "$keys" \
-		nsenter -t "$RX_HOLD" -m -n -- "$PKTLENS" monitor -i "$IF_RX" "$@"
+	# Last argument --cpu: its CPU time into $LAB_TMP/cpu$RUN ("cpu SECONDS");
+	# --stdin-null: that, and standard input from /dev/null.
+	local last=${*: -1} in=/dev/stdin
+	if [ "$last" = --cpu ] || [ "$last" = --stdin-null ]; then
+		set -- "${@:1:$#-1}"
+		[ "$last" = --stdin-null ] && in=/dev/null
+		# shellcheck disable=SC2016 # expanded by the inner shell
+		TERM=$term pty_run 24 80 "$RAW" "$SCREEN" "$keys" sh -c \
+			'in=$1; shift; /usr/bin/time -f "cpu %U %S" -o "$0.t" "$@" <"$in"; rc=$?
+			 awk "{ print \$1, \$2 + \$3 }" "$0.t" >"$0"; exit $rc' \
+			"$LAB_TMP/cpu$RUN" "$in" nsenter -t "$RX_HOLD" -m -n -- "$PKTLENS" monitor -i "$IF_RX" "$@"
+	else
+		TERM=$term pty_run 24 80 "$RAW" "$SCREEN" "$keys" \
+			nsenter -t "$RX_HOLD" -m -n -- "$PKTLENS" monitor -i "$IF_RX" "$@"
+	fi
 	RC=$?
 	sed -E 's/\x1b\[[?>]?[0-9;]*[@-~]//g; s/\x1b[()][0-9A-Za-z]//g; s/\x1b[78=>]//g; s/\r//g' \
 		"$RAW" >"$TEXT"
@@ -227,5 +241,27 @@ check_grep "unknown TERM: a warning that names TERM" "$TEXT" \
 check_grep "unknown TERM: the text report instead" "$TEXT" "^top flows by bytes$"
 check_grep "unknown TERM: text report has the rates" "$TEXT" "^rx [0-9.]+k? pps"
 check_true "unknown TERM: no alternate screen" sh -c "! grep -q '1049h' '$RAW'"
+
+# ---- keys cannot come: standard input is not a terminal ------------------------------------
+# (monitor </dev/null on a terminal): text reports, not a view that would read keys from
+# /dev/null in a busy loop; its CPU time for 3 s stays far below 3 s.
+traffic 4
+mon_pty "stdin /dev/null" xterm "" --duration 3 --stdin-null
+check_rc "stdin /dev/null: status 0" "$RC" 0
+check_grep "stdin /dev/null: the text report" "$TEXT" "^top flows by bytes$"
+check_true "stdin /dev/null: no alternate screen" sh -c "! grep -q '1049h' '$RAW'"
+cpu=$(sed -nE 's/^cpu ([0-9.]+)$/\1/p' "$LAB_TMP/cpu$RUN")
+check_eq "stdin /dev/null: CPU time ${cpu:-?} s is small (< 1 s)" \
+	"$(awk -v c="${cpu:-9}" 'BEGIN { print (c < 1) ? "yes" : "no" }')" yes
+
+# An interval longer than an int of milliseconds (the view's key wait), no --duration:
+# it waits (no busy loop) until q.
+t0=$(date +%s)
+mon_pty "interval 3000000 s" xterm "2:q" --interval 3000000 --cost-sample 100 --cpu
+check_rc "interval 3000000 s: status 0" "$RC" 0
+if [ $(($(date +%s) - t0)) -lt 15 ]; then ok "interval 3000000 s: q ends it"; else fail "interval 3000000 s: q ends it" "took $(($(date +%s) - t0)) s"; fi
+cpu=$(sed -nE 's/^cpu ([0-9.]+)$/\1/p' "$LAB_TMP/cpu$RUN")
+check_eq "interval 3000000 s: CPU time ${cpu:-?} s is small (< 1 s)" \
+	"$(awk -v c="${cpu:-9}" 'BEGIN { print (c < 1) ? "yes" : "no" }')" yes
 
 finish
