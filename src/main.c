@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /* main.c - pktlens: dispatch to a subcommand. */
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include "commands/commands.h"
@@ -41,6 +42,8 @@ int main(int argc, char **argv)
 	enum pl_log_level level = PL_LOG_WARN;
 	int i;
 
+	/* Every command sees a closed pipe as EPIPE from its write and ends quietly. */
+	signal(SIGPIPE, SIG_IGN);
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		const char *a = argv[i];
 

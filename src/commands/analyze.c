@@ -6,7 +6,6 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include "analysis/report.h"
@@ -82,7 +81,6 @@ int cmd_analyze(int argc, char **argv)
 	}
 	if (pl_join_args(argc, argv, optind, &expr))
 		return PL_EXIT_FAIL;
-	signal(SIGPIPE, SIG_IGN); /* a closed pipe is an EPIPE from the write, seen below */
 	o.flow_entries = nflows;
 	pf = malloc(sizeof(*pf));
 	if (!pf) {

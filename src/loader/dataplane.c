@@ -283,15 +283,12 @@ fail:
 static int xdp_attach_mode(struct pl_dp *dp, __u32 mode_flag, bool force)
 {
 	LIBBPF_OPTS(bpf_link_create_opts, lo, .flags = mode_flag);
-	int fd, err;
+	int fd;
 
 	fd = bpf_link_create(dp->entry_fd, dp->ifindex, BPF_XDP, &lo);
 	if (fd == -EBUSY && force) {
-		err = bpf_xdp_detach(dp->ifindex, mode_flag, NULL);
-		if (err) {
-			dp->xdp_held_by_link = err == -EBUSY;
-			return -EBUSY;
-		}
+		if (bpf_xdp_detach(dp->ifindex, mode_flag, NULL))
+			return -EBUSY; /* held by a link: explain_busy() says so */
 		pl_info("removed the XDP program that was attached to %s (--force)", dp->ifname);
 		fd = bpf_link_create(dp->entry_fd, dp->ifindex, BPF_XDP, &lo);
 	}
@@ -333,7 +330,7 @@ static int explain_busy(struct pl_dp *dp, bool force)
 	if (!bpf_xdp_query(dp->ifindex, 0, &q))
 		id = q.prog_id ? q.prog_id : (q.drv_prog_id ? q.drv_prog_id : q.skb_prog_id);
 	fd = id ? bpf_prog_get_fd_by_id(id) : -1;
-	if (dp->xdp_held_by_link || xdp_link_holds(dp))
+	if (xdp_link_holds(dp))
 		pl_warn("%s has an XDP program (id %u) held by a BPF link, which --force cannot "
 			"remove: stop the process that owns it (another pktlens?)",
 			dp->ifname, id);
@@ -437,7 +434,7 @@ int pl_dp_attach(struct pl_dp *dp, const struct pl_dp_opts *o)
 		err = xdp_attach_mode(dp, XDP_FLAGS_DRV_MODE, o->force);
 		pl_log_libbpf_quiet(0);
 		/* Forced: a generic program refuses a native one; replace it in generic mode. */
-		if ((err == -EEXIST || err == -EBUSY) && (!o->force || dp->xdp_held_by_link))
+		if ((err == -EEXIST || err == -EBUSY) && (!o->force || xdp_link_holds(dp)))
 			return explain_busy(dp, o->force);
 		if (!err) {
 			dp->mode = PL_MODE_NATIVE;

@@ -54,7 +54,6 @@ struct pl_dp {
 	bool attached;
 	int link_fd;           /* XDP: the BPF link that holds our program on the interface */
 	__u32 xdp_flags;
-	bool xdp_held_by_link; /* --force met a program that a link holds */
 	bool tc_hook_created;
 	int stats_enable_fd;   /* holds kernel run-time statistics on */
 	char pin_dir[128];     /* set when we pinned (and must unpin) */

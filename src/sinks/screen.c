@@ -191,23 +191,25 @@ static void header(struct lay *l, const struct pl_screen *s)
 	item(l, "flows %zu/%u", r->nflows, r->flow_capacity);
 }
 
+/* A group of the classes seen, each with its share of @total; "-" if none was. */
+static void classes(struct lay *l, const char *name, const __u64 *counts, unsigned int n,
+		    const char *(*class_name)(unsigned int), __u64 total)
+{
+	group(l, name);
+	for (unsigned int i = 0; i < n; i++)
+		if (counts[i])
+			share(l, class_name(i), counts[i], total);
+	if (!l->items)
+		item(l, "-");
+}
+
 /* L3, L4 (the classes seen), the size histogram (every bucket), the rest if seen. */
 static void mix(struct lay *l, const struct pl_screen *s)
 {
 	const struct pl_stats *t = &s->total;
 
-	group(l, "L3");
-	for (int i = 0; i < PL_L3_MAX; i++)
-		if (t->l3_packets[i])
-			share(l, pl_l3_name(i), t->l3_packets[i], t->packets);
-	if (!l->items)
-		item(l, "-");
-	group(l, "L4");
-	for (int i = 0; i < PL_L4_MAX; i++)
-		if (t->l4_packets[i])
-			share(l, pl_l4_name(i), t->l4_packets[i], t->packets);
-	if (!l->items)
-		item(l, "-");
+	classes(l, "L3", t->l3_packets, PL_L3_MAX, pl_l3_name, t->packets);
+	classes(l, "L4", t->l4_packets, PL_L4_MAX, pl_l4_name, t->packets);
 	group(l, "size");
 	for (int i = 0; i < PL_SZ_MAX; i++)
 		share(l, pl_size_name(i), t->size_hist[i], t->packets);
@@ -229,9 +231,8 @@ static void mix(struct lay *l, const struct pl_screen *s)
 
 	group(l, "malformed");
 	for (int i = 1; i < PL_MAL_MAX; i++)
-		if (s->r.total->malformed[i])
-			item(l, "%s %llu", pl_malformed_name(i),
-			     (unsigned long long)s->r.total->malformed[i]);
+		if (t->malformed[i])
+			item(l, "%s %llu", pl_malformed_name(i), (unsigned long long)t->malformed[i]);
 	flush(l);
 }
 
