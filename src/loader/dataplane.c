@@ -367,8 +367,9 @@ static int tc_attach(struct pl_dp *dp, bool force)
 	if (err) {
 		if (err == -EEXIST)
 			pl_warn("%s already has a tc ingress filter at priority %u (another "
-				"pktlens?); use --force to replace it",
-				dp->ifname, PL_TC_PRIO);
+				"pktlens, or one that was killed); use --force to replace it, "
+				"or remove it: tc filter del dev %s ingress pref %u",
+				dp->ifname, PL_TC_PRIO, dp->ifname, PL_TC_PRIO);
 		else
 			pl_warn("cannot attach the tc ingress program to %s: %s", dp->ifname,
 				strerror(-err));

@@ -6,6 +6,8 @@
 #    itself gone from the kernel (by id), filters queued after ours still run
 #  - SIGKILL in native and generic mode: the kernel detaches the program (BPF link);
 #    a second pktlens cannot take the interface, not even with --force
+#  - SIGKILL in tc mode: the filter stays; the next pktlens refuses the interface and
+#    names the `tc filter del` command, after which it attaches again
 #  - --duration ends it with exit 0 after that time, one JSON line per interval
 #  - another XDP program on the interface (native or generic): refused with exit 1 and
 #    a message naming --force, the program untouched; --force replaces it (in the
@@ -102,6 +104,34 @@ for mode in native generic; do
 	prog_gone "$name: program unloaded" "$id"
 	rm -rf "/sys/fs/bpf/pktlens/$IF_RX"
 done
+
+# SIGKILL in tc mode: a clsact filter is not held by the process, so it stays (as the
+# README says). The next pktlens refuses the interface and names the command that
+# removes it; after that command it attaches again and leaves nothing behind.
+name="tc/SIGKILL"
+if mon_start 30 --mode tc; then
+	mon_stop KILL
+	check_eq "$name: killed" "$MON_RC" 137
+	check_eq "$name: its filter stays" \
+		"$(rx_ip tc filter show dev "$IF_RX" ingress | grep -c 'pref 49374 .*tc_pktlens')" 1
+	nsenter -t "$RX_HOLD" -m -n -- "$PKTLENS" monitor -i "$IF_RX" --mode tc --json \
+		--duration 1 >"$LAB_TMP/left.out" 2>"$LAB_TMP/left.err"
+	check_rc "$name: the next pktlens refuses the interface" "$?" 1
+	cmd=$(grep -o 'tc filter del dev [^ ]* ingress pref [0-9]*' "$LAB_TMP/left.err")
+	check_eq "$name: the message names the command that removes it" \
+		"$cmd" "tc filter del dev $IF_RX ingress pref 49374"
+	if [ -n "$cmd" ]; then rx_ip $cmd; fi
+	if mon_start 30 --mode tc; then
+		mon_stop TERM
+		check_rc "$name: after that command pktlens attaches and ends normally" "$MON_RC" 0
+		check_eq "$name: then no filter" "$(rx_ip tc filter show dev "$IF_RX" ingress)" ""
+	else
+		fail "$name: after that command pktlens attaches" "$(cat "$MON_ERR")"
+	fi
+else
+	fail "$name: attach" "$(cat "$MON_ERR")"
+fi
+rx_ip tc qdisc del dev "$IF_RX" clsact 2>/dev/null
 
 # A second pktlens cannot take the interface, not even with --force: the first one's
 # link holds it, and it keeps running undisturbed.
