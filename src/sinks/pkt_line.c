@@ -79,6 +79,8 @@ static void icmp_detail(FILE *f, bool v6, const uint8_t *p, uint32_t n)
 	if (v6 && (p[0] == 135 || p[0] == 136) && n >= 24) {
 		inet_ntop(AF_INET6, p + 8, a, sizeof(a));
 		fprintf(f, p[0] == 135 ? ", who has %s" : ", tgt is %s", a);
+	} else if (v6 && p[0] == 143 && n >= 8) {
+		fprintf(f, ", %u group record(s)", be16(p + 6));
 	} else if (!v6 && p[0] == 11 && p[1] <= 1) {
 		fputs(p[1] ? " reassembly" : " in-transit", f);
 	}
@@ -121,11 +123,78 @@ static const char *tcp_flags(uint8_t fl, char *buf)
 	return buf;
 }
 
+/* One option's words as tcpdump prints them; the others as "unknown-N 0x<data>". */
+static void tcp_opt(FILE *f, const uint8_t *o, uint32_t len)
+{
+	switch (o[0]) {
+	case 2:
+		if (len == 4)
+			return (void)fprintf(f, "mss %u", be16(o + 2));
+		break;
+	case 3:
+		if (len == 3)
+			return (void)fprintf(f, "wscale %u", o[2]);
+		break;
+	case 4:
+		if (len == 2)
+			return (void)fputs("sackOK", f);
+		break;
+	case 5:
+		if (len >= 2 && (len - 2) % 8 == 0) {
+			fprintf(f, "sack %u ", (len - 2) / 8);
+			for (uint32_t i = 2; i < len; i += 8)
+				fprintf(f, "{%u:%u}", be32(o + i), be32(o + i + 4));
+			return;
+		}
+		break;
+	case 8:
+		if (len == 10)
+			return (void)fprintf(f, "TS val %u ecr %u", be32(o + 2), be32(o + 6));
+		break;
+	}
+	fprintf(f, "unknown-%u", o[0]);
+	for (uint32_t i = 2; i < len; i++)
+		fprintf(f, "%s%02x", i == 2 ? " 0x" : "", o[i]);
+}
+
+/* ", options [mss 1460,sackOK,TS val 1 ecr 0,nop,wscale 7]"; @n: the captured bytes. */
+static void tcp_opts(FILE *f, const uint8_t *o, uint32_t hl, uint32_t n)
+{
+	uint32_t i = 0, end = hl - 20;
+
+	o += 20;
+	fputs(", options [", f);
+	while (i < end) {
+		if (i)
+			fputc(',', f);
+		if (20 + i >= n) {
+			fputs("[|tcp]", f); /* cut by the snap length */
+			break;
+		}
+		if (o[i] == 0) {
+			fputs("eol", f);
+			break;
+		}
+		if (o[i] == 1) {
+			fputs("nop", f);
+			i++;
+			continue;
+		}
+		if (i + 1 >= end || o[i + 1] < 2 || i + o[i + 1] > end || 20 + i + o[i + 1] > n) {
+			fputs("[bad opt]", f);
+			break;
+		}
+		tcp_opt(f, o + i, o[i + 1]);
+		i += o[i + 1];
+	}
+	fputc(']', f);
+}
+
 /*
  * "Flags [P.], seq 1001:1101, ack 8, win 502, length 100" as tcpdump -S: a sequence
  * number (a range when there is data) only with data, SYN, FIN or RST.
  */
-static void tcp(FILE *f, const struct l3 *a, const uint8_t *p, uint32_t paylen)
+static void tcp(FILE *f, const struct l3 *a, const uint8_t *p, uint32_t n, uint32_t paylen)
 {
 	uint32_t hl = (uint32_t)(p[12] >> 4) * 4, seq = be32(p + 4), len;
 	uint8_t fl = p[13];
@@ -152,6 +221,8 @@ static void tcp(FILE *f, const struct l3 *a, const uint8_t *p, uint32_t paylen)
 	fprintf(f, ", win %u", be16(p + 14));
 	if (fl & 0x20)
 		fprintf(f, ", urg %u", be16(p + 18));
+	if (hl > 20)
+		tcp_opts(f, p, hl, n);
 	fprintf(f, ", length %u", len);
 }
 
@@ -177,7 +248,7 @@ static void l4(FILE *f, const struct l3 *a, unsigned int proto, const uint8_t *p
 	case 6:
 		if (n < 20)
 			break;
-		tcp(f, a, p, paylen);
+		tcp(f, a, p, n, paylen);
 		return;
 	case 17:
 		if (n < 8)

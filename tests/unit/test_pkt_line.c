@@ -107,7 +107,7 @@ int main(void)
 	pb_payload(&b, 20);
 	pb_finish(&b);
 	expect_line("MLDv2 report behind hop-by-hop options: HBH, then the ICMPv6 type", &b, b.len,
-		    "IP6 2001:db8::1 > 2001:db8::2: HBH ICMP6, multicast listener report v2, length 28, frame 90");
+		    "IP6 2001:db8::1 > 2001:db8::2: HBH ICMP6, multicast listener report v2, 1 group record(s), length 28, frame 90");
 
 	v6(&b, PB_IPPROTO_DSTOPTS);
 	pb_ipv6_opts_hdr(&b, 6, 8);
@@ -171,6 +171,30 @@ int main(void)
 	pb_finish(&b);
 	expect_line("TCP data: sequence range, ack and payload length", &b, b.len,
 		    "IP 198.18.0.1.80 > 198.18.0.2.40000: Flags [P.], seq 7:107, ack 2, win 502, length 100, frame 154");
+
+	static const uint8_t syn_opts[] = { 2, 4, 5, 0xb4, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0,
+					    1, 3, 3, 7 };
+
+	v4(&b, 6);
+	pb_tcp(&b, &(struct pb_tcp_opts){ .sport = 40000, .dport = 80, .seq = 1000,
+					  .flags = PB_TCP_SYN, .window = 64240,
+					  .options = syn_opts, .optlen = sizeof(syn_opts) });
+	pb_finish(&b);
+	expect_line("TCP SYN options as tcpdump prints them", &b, b.len,
+		    "IP 198.18.0.1.40000 > 198.18.0.2.80: Flags [S], seq 1000, win 64240, options [mss 1460,sackOK,TS val 1 ecr 0,nop,wscale 7], length 0, frame 74");
+	expect_line("TCP options cut by the snap length", &b, 14 + 20 + 24,
+		    "IP 198.18.0.1.40000 > 198.18.0.2.80: Flags [S], seq 1000, win 64240, options [mss 1460,[|tcp]], length 0, frame 74");
+
+	static const uint8_t odd_opts[] = { 1, 1, 5, 10, 0, 0, 0, 1, 0, 0, 0, 9, 99, 4, 0xab, 0xcd,
+					    2, 9 };
+
+	v4(&b, 6);
+	pb_tcp(&b, &(struct pb_tcp_opts){ .sport = 1, .dport = 2, .ack = 5, .flags = PB_TCP_ACK,
+					  .window = 100, .options = odd_opts,
+					  .optlen = sizeof(odd_opts) });
+	pb_finish(&b);
+	expect_line("TCP SACK blocks, an unknown option in hex, a bad length stops", &b, b.len,
+		    "IP 198.18.0.1.1 > 198.18.0.2.2: Flags [.], ack 5, win 100, options [nop,nop,sack 1 {1:9},unknown-99 0xabcd,[bad opt]], length 0, frame 74");
 
 	v4(&b, 6);
 	pb_tcp(&b, &(struct pb_tcp_opts){ .sport = 80, .dport = 40000, .seq = 7, .ack = 2,
