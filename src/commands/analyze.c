@@ -29,7 +29,8 @@ static const char usage[] =
 	"  -t, --top N       rows in each top list (default 10)\n"
 	"  -F, --flows N     flow table entries (default 65536)\n"
 	"  -h, --help        this help\n"
-	"  EXPRESSION        tcpdump filter: only matching packets are counted\n";
+	"  EXPRESSION        tcpdump filter: only matching packets are counted;\n"
+	"                    options may follow it, as with tcpdump ('--' ends them)\n";
 
 int cmd_analyze(int argc, char **argv)
 {
@@ -57,7 +58,8 @@ int cmd_analyze(int argc, char **argv)
 	int c, rc = PL_EXIT_FAIL, err, read_err, werr;
 	char *expr;
 
-	while ((c = getopt_long(argc, argv, "+r:jpt:F:h", opts, NULL)) != -1) {
+	/* No "+": options may also follow the expression, as tcpdump takes them. */
+	while ((c = getopt_long(argc, argv, "r:jpt:F:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r': path = optarg; break;
 		case 'j': json = true; break;

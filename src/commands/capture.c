@@ -45,7 +45,8 @@ static const char usage[] =
 	"  -n                   numeric addresses and ports, as tcpdump -n (always so:\n"
 	"                       pktlens resolves no names; -nn works too)\n"
 	"  -h, --help           this help\n"
-	"  EXPRESSION           tcpdump filter (pcap-filter(7)); default: every packet\n";
+	"  EXPRESSION           tcpdump filter (pcap-filter(7)); default: every packet;\n"
+	"                       options may follow it, as with tcpdump ('--' ends them)\n";
 
 enum { OPT_PCAPNG = 256, OPT_FORCE };
 
@@ -235,7 +236,8 @@ int cmd_capture(int argc, char **argv)
 	long n;
 	char *expr = NULL;
 
-	while ((c = getopt_long(argc, argv, "+i:w:s:c:d:m:B:nh", opts, NULL)) != -1) {
+	/* No "+": options may also follow the expression, as tcpdump takes them. */
+	while ((c = getopt_long(argc, argv, "i:w:s:c:d:m:B:nh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i': o.ifname = optarg; break;
 		case 'w': out = optarg; break;

@@ -44,7 +44,8 @@ static const char usage[] =
 	"      --pinned DIR    read maps that bpftool loaded and pinned in DIR\n"
 	"      --force         replace an XDP program someone else attached\n"
 	"  -h, --help          this help\n"
-	"  EXPRESSION          tcpdump filter: only matching packets are counted\n";
+	"  EXPRESSION          tcpdump filter: only matching packets are counted;\n"
+	"                      options may follow it, as with tcpdump ('--' ends them)\n";
 
 enum { OPT_PIN = 256, OPT_PINNED, OPT_FORCE, OPT_COST_SAMPLE };
 
@@ -155,7 +156,8 @@ int cmd_monitor(int argc, char **argv)
 	int c, rc = PL_EXIT_FAIL, err;
 	char *expr = NULL;
 
-	while ((c = getopt_long(argc, argv, "+i:m:I:d:jpt:F:h", opts, NULL)) != -1) {
+	/* No "+": options may also follow the expression, as tcpdump takes them. */
+	while ((c = getopt_long(argc, argv, "i:m:I:d:jpt:F:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i': o.ifname = optarg; break;
 		case 'm':

@@ -395,8 +395,13 @@ static void driver_name(const char *ifname, char *out, size_t len)
 
 void pl_dp_mode_note(const struct pl_dp *dp)
 {
+	struct ifreq ifr = {};
 	char drv[32];
 
+	/* tcpdump refuses a down interface; pktlens waits for it, but says why it is quiet. */
+	if (!if_ioctl(dp->ifname, SIOCGIFFLAGS, &ifr) && !(ifr.ifr_flags & IFF_UP))
+		pl_warn("%s is down: no packets arrive until it is up (ip link set %s up)",
+			dp->ifname, dp->ifname);
 	if (dp->mode != PL_MODE_NATIVE)
 		return;
 	driver_name(dp->ifname, drv, sizeof(drv));

@@ -71,7 +71,10 @@ __u32 pl_tick_ns(void);
 int pl_dp_load(struct pl_dp *dp, const struct pl_dp_opts *o);
 /* Attach dp->entry_fd to dp->ifindex per o->mode; tells the user the mode used. */
 int pl_dp_attach(struct pl_dp *dp, const struct pl_dp_opts *o);
-/* A note on stderr when the mode in use has a catch (native XDP on veth), else nothing. */
+/*
+ * A note on stderr when the mode in use has a catch (native XDP on veth), and a
+ * warning when the interface is down; else nothing.
+ */
 void pl_dp_mode_note(const struct pl_dp *dp);
 /*
  * Is the attached interface still there? A rename is followed (dp->ifname updated,

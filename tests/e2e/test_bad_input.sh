@@ -10,7 +10,8 @@
 #           another layout, missing file,
 #           not a capture (text, random bytes), truncated capture (report for the
 #           frames read first), unsupported link type (lists the supported ones)
-#   exit 0: monitor and capture as nobody with CAP_BPF + CAP_NET_ADMIN + CAP_PERFMON
+#   exit 0: capture on a down interface (with a warning that says so),
+#           monitor and capture as nobody with CAP_BPF + CAP_NET_ADMIN + CAP_PERFMON
 #           (cost null, with a warning), --help of every command, --version, an empty
 #           capture (zero packets), and
 #           captures in Ethernet, Linux cooked SLL and SLL2, raw IP (DLT_RAW, IPV4,
@@ -368,5 +369,14 @@ EOF
 else
 	skip "analyze: tcpdump capture" "tcpdump or trafgen missing"
 fi
+
+# A down interface: tcpdump refuses it; capture waits for it but says why nothing comes.
+in_rx ip link set "$IF_RX" down
+run "capture on a down interface" 0 capture -i "$IF_RX" --duration 0.3
+check_grep "capture on a down interface: says it is down and how to bring it up" "$D/err" \
+	"$IF_RX is down.*ip link set $IF_RX up"
+in_rx ip link set "$IF_RX" up
+run "capture on an up interface" 0 capture -i "$IF_RX" --duration 0.3
+check_true "capture on an up interface: no 'is down' warning" sh -c "! grep -q 'is down' '$D/err'"
 
 finish

@@ -7,6 +7,8 @@
 # Offline: for a capture of mixed traffic (recorded here with tcpdump from the lab,
 # and Ethernet captures of the shared corpus when ../shared/corpus exists),
 # `analyze -r F EXPR` counts exactly as many packets as `tcpdump -r F EXPR` prints.
+# Like tcpdump, analyze and capture take the expression in several words with options
+# after it (-c, -w, --json), and -- ends the options.
 set -u
 . "$(dirname "$0")/../lib/netns.sh"
 need_root_tools trafgen tcpdump
@@ -69,6 +71,25 @@ analyze_vs_tcpdump() { # FILE LABEL
 	[ $bad -eq 0 ] && ok "$label: analyze matches tcpdump for ${#EXPRS[@]} expressions"
 }
 analyze_vs_tcpdump "$CAP" "lab capture"
+
+# As tcpdump takes them: the expression in several words, options after it.
+want=$(tcpdump -nr "$CAP" udp and dst port 7000 2>/dev/null | wc -l)
+"$PKTLENS" analyze -r "$CAP" udp and dst port 7000 --json >"$LAB_TMP/after.json" 2>"$LAB_TMP/after.err"
+check_rc "analyze: an option after the expression" $? 0
+check_eq "analyze: an option after a several-word expression counts what tcpdump does" \
+	"$(json_get "$LAB_TMP/after.json" 'j["total"]["packets"]')" "$want"
+"$PKTLENS" analyze -r "$CAP" --json -- udp >"$LAB_TMP/after.json" 2>"$LAB_TMP/after.err"
+check_rc "analyze: -- ends the options" $? 0
+in_rx timeout 20 "$PKTLENS" capture -i "$IF_RX" udp and dst port 7000 -c 5 -w "$LAB_TMP/after.pcap" \
+	>/dev/null 2>"$LAB_TMP/after.err" &
+CP=$!
+LAB_PIDS+=("$CP")
+sleep 1.5
+trafgen_send 50 "$LAB_TMP/match.cfg"
+wait "$CP"
+check_rc "capture: -c and -w after the expression" $? 0
+check_eq "capture: -c after the expression stops at 5 matching packets" \
+	"$(tcpdump -nr "$LAB_TMP/after.pcap" 'udp and dst port 7000' 2>/dev/null | wc -l)" 5
 
 "$PKTLENS" analyze -r "$CAP" --json "tcp port" >"$LAB_TMP/bad.out" 2>"$LAB_TMP/bad.err"
 check_rc "analyze with an invalid expression" $? 2

@@ -3,7 +3,10 @@
  * test_pkt_line.c - capture's one-line-per-packet text (src/sinks/pkt_line.c) reads
  * like tcpdump -n: ICMP and ICMPv6 types by name with the echo id and sequence,
  * TCP flags, seq, ack and window, UDP ports, ARP, and nothing read past the captured
- * bytes; then the frame's length.
+ * bytes; then the frame's length. Also what tcpdump -n -S prints for TCP sequence
+ * ranges, pure ACKs, URG and flag order, UDP lengths from the UDP header, IPv6
+ * extension headers (HBH, DSTOPT, fragments), ARP padding and formats, 802.3 and
+ * unknown frames, bad header lengths and frames cut by the snap length.
  */
 #define _GNU_SOURCE
 #include <stdlib.h>
@@ -93,10 +96,59 @@ int main(void)
 
 	v6(&b, 58);
 	pb_icmp6(&b, 135, 0, 0);
-	pb_payload(&b, 16);
+	pb_put(&b, &(struct in6_addr){ .s6_addr = { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 } }, 16);
 	pb_finish(&b);
-	expect_line("ICMPv6 neighbor solicitation by name", &b, b.len,
-		    "IP6 2001:db8::1 > 2001:db8::2: ICMP6, neighbor solicitation, length 24, frame 78");
+	expect_line("ICMPv6 neighbor solicitation by name, with its target", &b, b.len,
+		    "IP6 2001:db8::1 > 2001:db8::2: ICMP6, neighbor solicitation, who has 2001:db8::2, length 24, frame 78");
+
+	v6(&b, PB_IPPROTO_HOPOPTS);
+	pb_ipv6_opts_hdr(&b, 58, 8);
+	pb_icmp6(&b, 143, 0, 1);
+	pb_payload(&b, 20);
+	pb_finish(&b);
+	expect_line("MLDv2 report behind hop-by-hop options: HBH, then the ICMPv6 type", &b, b.len,
+		    "IP6 2001:db8::1 > 2001:db8::2: HBH ICMP6, multicast listener report v2, 1 group record(s), length 28, frame 90");
+
+	v6(&b, PB_IPPROTO_DSTOPTS);
+	pb_ipv6_opts_hdr(&b, 6, 8);
+	pb_tcp(&b, &(struct pb_tcp_opts){ .sport = 1, .dport = 2, .seq = 3, .flags = PB_TCP_SYN,
+					  .window = 100 });
+	pb_finish(&b);
+	expect_line("TCP behind destination options: ports only, as tcpdump", &b, b.len,
+		    "IP6 2001:db8::1 > 2001:db8::2: DSTOPT 1 > 2: Flags [S], seq 3, win 100, length 0, frame 82");
+
+	v6(&b, PB_IPPROTO_FRAGMENT);
+	pb_ipv6_frag(&b, 17, 0, true, 5);
+	pb_udp(&b, 5000, 9);
+	pb_payload(&b, 992);
+	pb_finish(&b);
+	pb_set16(&b, 14 + 40 + 8 + 4, 2008); /* the whole datagram */
+	expect_line("IPv6 first fragment: offset and length, the UDP header's length", &b, b.len,
+		    "IP6 2001:db8::1 > 2001:db8::2: frag (0|1000) 5000 > 9: UDP, length 2000, frame 1062");
+
+	v6(&b, PB_IPPROTO_FRAGMENT);
+	pb_ipv6_frag(&b, 17, 125, false, 5);
+	pb_payload(&b, 500);
+	pb_finish(&b);
+	expect_line("IPv6 later fragment: offset and length only", &b, b.len,
+		    "IP6 2001:db8::1 > 2001:db8::2: frag (1000|500), frame 562");
+
+	v4(&b, 17);
+	pb_udp(&b, 5000, 9);
+	pb_payload(&b, 1472);
+	pb_finish(&b);
+	pb_set16(&b, 14 + 6, PB_IP_MF);
+	pb_set16(&b, 14 + 20 + 4, 2008);
+	expect_line("IPv4 first fragment: the UDP header's length, the whole datagram", &b, b.len,
+		    "IP 198.18.0.1.5000 > 198.18.0.2.9: UDP, length 2000, frame 1514");
+
+	v4(&b, 17);
+	pb_udp(&b, 5000, 9);
+	pb_payload(&b, 10);
+	pb_finish(&b);
+	pb_set16(&b, 14 + 20 + 4, 200);
+	expect_line("UDP length beyond the IP packet: bad length", &b, b.len,
+		    "IP 198.18.0.1.5000 > 198.18.0.2.9: UDP, bad length 192 > 10, frame 52");
 
 	v4(&b, 17);
 	pb_udp(&b, 5000, 53);
@@ -117,14 +169,71 @@ int main(void)
 					  .flags = PB_TCP_PSH | PB_TCP_ACK, .window = 502 });
 	pb_payload(&b, 100);
 	pb_finish(&b);
-	expect_line("TCP data: ack and payload length", &b, b.len,
-		    "IP 198.18.0.1.80 > 198.18.0.2.40000: Flags [P.], seq 7, ack 2, win 502, length 100, frame 154");
+	expect_line("TCP data: sequence range, ack and payload length", &b, b.len,
+		    "IP 198.18.0.1.80 > 198.18.0.2.40000: Flags [P.], seq 7:107, ack 2, win 502, length 100, frame 154");
+
+	static const uint8_t syn_opts[] = { 2, 4, 5, 0xb4, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0,
+					    1, 3, 3, 7 };
+
+	v4(&b, 6);
+	pb_tcp(&b, &(struct pb_tcp_opts){ .sport = 40000, .dport = 80, .seq = 1000,
+					  .flags = PB_TCP_SYN, .window = 64240,
+					  .options = syn_opts, .optlen = sizeof(syn_opts) });
+	pb_finish(&b);
+	expect_line("TCP SYN options as tcpdump prints them", &b, b.len,
+		    "IP 198.18.0.1.40000 > 198.18.0.2.80: Flags [S], seq 1000, win 64240, options [mss 1460,sackOK,TS val 1 ecr 0,nop,wscale 7], length 0, frame 74");
+	expect_line("TCP options cut by the snap length", &b, 14 + 20 + 24,
+		    "IP 198.18.0.1.40000 > 198.18.0.2.80: Flags [S], seq 1000, win 64240, options [mss 1460,[|tcp]], length 0, frame 74");
+
+	static const uint8_t odd_opts[] = { 1, 1, 5, 10, 0, 0, 0, 1, 0, 0, 0, 9, 99, 4, 0xab, 0xcd,
+					    2, 9 };
+
+	v4(&b, 6);
+	pb_tcp(&b, &(struct pb_tcp_opts){ .sport = 1, .dport = 2, .ack = 5, .flags = PB_TCP_ACK,
+					  .window = 100, .options = odd_opts,
+					  .optlen = sizeof(odd_opts) });
+	pb_finish(&b);
+	expect_line("TCP SACK blocks, an unknown option in hex, a bad length stops", &b, b.len,
+		    "IP 198.18.0.1.1 > 198.18.0.2.2: Flags [.], ack 5, win 100, options [nop,nop,sack 1 {1:9},unknown-99 0xabcd,[bad opt]], length 0, frame 74");
+
+	v4(&b, 6);
+	pb_tcp(&b, &(struct pb_tcp_opts){ .sport = 80, .dport = 40000, .seq = 7, .ack = 2,
+					  .flags = PB_TCP_ACK, .window = 502 });
+	pb_finish(&b);
+	expect_line("TCP pure ACK: no sequence number", &b, b.len,
+		    "IP 198.18.0.1.80 > 198.18.0.2.40000: Flags [.], ack 2, win 502, length 0, frame 54");
+
+	v4(&b, 6);
+	pb_tcp(&b, &(struct pb_tcp_opts){ .sport = 1, .dport = 2, .seq = 3, .ack = 4,
+					  .flags = PB_TCP_PSH | PB_TCP_ACK | PB_TCP_URG,
+					  .window = 100 });
+	pb_payload(&b, 10);
+	pb_finish(&b);
+	pb_set16(&b, 14 + 20 + 18, 9);
+	expect_line("TCP URG: tcpdump's flag order and the urgent pointer", &b, b.len,
+		    "IP 198.18.0.1.1 > 198.18.0.2.2: Flags [P.U], seq 3:13, ack 4, win 100, urg 9, length 10, frame 64");
+
+	v4(&b, 6);
+	pb_tcp(&b, &(struct pb_tcp_opts){ .sport = 1, .dport = 2, .flags = PB_TCP_SYN });
+	pb_payload(&b, 10);
+	pb_finish(&b);
+	b.buf[14 + 20 + 12] = 0x20;
+	expect_line("TCP header length below 20: said so", &b, b.len,
+		    "IP 198.18.0.1.1 > 198.18.0.2.2:  tcp 30 [bad hdr length 8 - too short, < 20], frame 64");
+	b.buf[14 + 20 + 12] = 0xf0;
+	expect_line("TCP header length beyond the packet: said so", &b, b.len,
+		    "IP 198.18.0.1.1 > 198.18.0.2.2: Flags [S] [bad hdr length 60 - too long, > 30], frame 64");
+	expect_line("TCP cut by the snap length: [|tcp]", &b, 14 + 20 + 10,
+		    "IP 198.18.0.1 > 198.18.0.2: [|tcp], frame 64");
+	expect_line("IPv4 cut by the snap length: [|ip]", &b, 14 + 10, "IP [|ip], frame 64");
+	b.buf[14] = 0x43;
+	expect_line("IPv4 header length below 20: bad-hlen", &b, b.len, "IP bad-hlen 12, frame 64");
 
 	pb_init(&b);
 	pb_eth(&b, mac_b, mac_a, 0x0806);
-	pb_arp(&b, 1, mac_a, 0xc6120001, mac_b, 0xc6120002);
+	pb_arp(&b, 1, mac_a, 0xc6120001, (const uint8_t[6]){ 0 }, 0xc6120002);
 	pb_finish(&b);
-	expect_line("ARP request", &b, b.len,
+	expect_line("ARP request (target MAC zero, as usual: not shown)", &b, b.len,
 		    "ARP, Request who-has 198.18.0.2 tell 198.18.0.1, length 28, frame 42");
 
 	pb_init(&b);
@@ -133,6 +242,32 @@ int main(void)
 	pb_finish(&b);
 	expect_line("ARP reply: who is at which MAC", &b, b.len,
 		    "ARP, Reply 198.18.0.2 is-at 02:00:00:00:00:02, length 28, frame 42");
+
+	pb_init(&b);
+	pb_eth(&b, mac_b, mac_a, 0x0806);
+	pb_arp(&b, 1, mac_a, 0xc6120001, mac_b, 0xc6120002);
+	pb_zero(&b, 18);
+	pb_finish(&b);
+	expect_line("ARP padded to 60 bytes: the length after the Ethernet header, and a set target MAC",
+		    &b, b.len,
+		    "ARP, Request who-has 198.18.0.2 (02:00:00:00:00:02) tell 198.18.0.1, length 46, frame 60");
+	pb_set16(&b, 14 + 2, 0x86dd);
+	expect_line("ARP of another protocol: named, not read as IPv4", &b, b.len,
+		    "ARP, hardware 1 (len 6), protocol 0x86dd (len 4), length 46, frame 60");
+
+	pb_init(&b);
+	pb_eth(&b, mac_b, mac_a, 38);
+	pb_zero(&b, 38);
+	pb_finish(&b);
+	expect_line("802.3 frame: a length, not an ethertype", &b, b.len,
+		    "02:00:00:00:00:01 > 02:00:00:00:00:02, 802.3, length 38, frame 52");
+
+	pb_init(&b);
+	pb_eth(&b, mac_b, mac_a, 0x1234);
+	pb_zero(&b, 46);
+	pb_finish(&b);
+	expect_line("unknown ethertype: who sent it to whom", &b, b.len,
+		    "02:00:00:00:00:01 > 02:00:00:00:00:02, ethertype 0x1234, frame 60");
 
 	return check_summary();
 }
