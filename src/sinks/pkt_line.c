@@ -180,6 +180,10 @@ static void tcp_opts(FILE *f, const uint8_t *o, uint32_t hl, uint32_t n)
 			i++;
 			continue;
 		}
+		if (i + 1 < end && 20 + i + 1 >= n) { /* its length byte was cut off */
+			fputs("[|tcp]", f);
+			break;
+		}
 		if (i + 1 >= end || o[i + 1] < 2 || i + o[i + 1] > end || 20 + i + o[i + 1] > n) {
 			fputs("[bad opt]", f);
 			break;
@@ -275,14 +279,17 @@ static void l4(FILE *f, const struct l3 *a, unsigned int proto, const uint8_t *p
 
 static void ipv4(FILE *f, const uint8_t *ip, uint32_t n)
 {
-	uint32_t hl = (ip[0] & 0x0f) * 4, tot = be16(ip + 2);
 	char src[INET_ADDRSTRLEN], dst[INET_ADDRSTRLEN];
-	struct l3 a = { src, dst, false, be16(ip + 6) & 0x2000 };
+	struct l3 a = { src, dst, false, false };
+	uint32_t hl, tot;
 
 	if (n < 20) {
 		fputs("IP [|ip]", f);
 		return;
 	}
+	hl = (ip[0] & 0x0f) * 4;
+	tot = be16(ip + 2);
+	a.frag = be16(ip + 6) & 0x2000;
 	if (ip[0] >> 4 != 4) {
 		if (ip[0] >> 4 == 6)
 			fputs("IP6, wrong link-layer encapsulation", f);
@@ -357,14 +364,16 @@ static bool is_ip6_ext(uint8_t nh)
 static void ipv6(FILE *f, const uint8_t *ip6, uint32_t n)
 {
 	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
-	struct l3 a = { src, dst, false };
-	uint32_t off = 40, plen = be16(ip6 + 4), hl;
-	uint8_t nh = ip6[6];
+	struct l3 a = { src, dst, false, false };
+	uint32_t off = 40, plen, hl;
+	uint8_t nh;
 
 	if (n < 40) {
 		fputs("IP6 [|ip6]", f);
 		return;
 	}
+	plen = be16(ip6 + 4);
+	nh = ip6[6];
 	inet_ntop(AF_INET6, ip6 + 8, src, sizeof(src));
 	inet_ntop(AF_INET6, ip6 + 24, dst, sizeof(dst));
 	fputs("IP6 ", f);

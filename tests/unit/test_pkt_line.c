@@ -18,17 +18,26 @@
 
 static const uint8_t mac_a[6] = { 2, 0, 0, 0, 0, 1 }, mac_b[6] = { 2, 0, 0, 0, 0, 2 };
 
-/* The line pl_pkt_line() prints for the first @caplen bytes of @b, time stamp cut off. */
+/*
+ * The line pl_pkt_line() prints for the first @caplen bytes of @b, time stamp cut off.
+ * The bytes are copied into a buffer of exactly that size, so that a read beyond
+ * them is a heap overflow that the sanitizer build (make SAN=1 test) reports.
+ */
 static const char *line_of(const struct pb *b, size_t caplen)
 {
 	static char out[512];
+	uint8_t *frame = malloc(caplen ? caplen : 1);
 	FILE *f = fmemopen(out, sizeof(out), "w");
 
-	if (!f)
-		return "fmemopen failed";
+	if (!f || !frame) {
+		free(frame);
+		return "fmemopen or malloc failed";
+	}
+	memcpy(frame, b->buf, caplen);
 	/* 1 s after the epoch, UTC: "00:00:01.000002 " */
-	pl_pkt_line(f, b->buf, (uint32_t)caplen, (uint32_t)b->len, 1000002000ull);
+	pl_pkt_line(f, frame, (uint32_t)caplen, (uint32_t)b->len, 1000002000ull);
 	fclose(f);
+	free(frame);
 	out[strcspn(out, "\n")] = 0;
 	if (strncmp(out, "00:00:01.000002 ", 16))
 		return out;
@@ -184,6 +193,11 @@ int main(void)
 		    "IP 198.18.0.1.40000 > 198.18.0.2.80: Flags [S], seq 1000, win 64240, options [mss 1460,sackOK,TS val 1 ecr 0,nop,wscale 7], length 0, frame 74");
 	expect_line("TCP options cut by the snap length", &b, 14 + 20 + 24,
 		    "IP 198.18.0.1.40000 > 198.18.0.2.80: Flags [S], seq 1000, win 64240, options [mss 1460,[|tcp]], length 0, frame 74");
+	/* Cut right after an option's kind byte: its length byte is not there (fuzz_pkt_line). */
+	expect_line("TCP options cut between an option's kind and length", &b, 14 + 20 + 25,
+		    "IP 198.18.0.1.40000 > 198.18.0.2.80: Flags [S], seq 1000, win 64240, options [mss 1460,[|tcp]], length 0, frame 74");
+	expect_line("IPv4 header cut after 10 bytes: nothing read beyond them", &b, 14 + 10,
+		    "IP [|ip], frame 74");
 
 	static const uint8_t odd_opts[] = { 1, 1, 5, 10, 0, 0, 0, 1, 0, 0, 0, 9, 99, 4, 0xab, 0xcd,
 					    2, 9 };
