@@ -143,7 +143,7 @@ int cmd_analyze(int argc, char **argv)
 			continue;
 		/* The kernel refuses test runs shorter than an Ethernet header. */
 		if (fr.caplen < 14) {
-			pl_stats_add_short_frame(&extra, fr.wire_len);
+			pl_stats_add_short_frame(&extra, fr.caplen, fr.wire_len);
 			continue;
 		}
 		/*

@@ -133,6 +133,7 @@ void pl_report_json(FILE *out, const struct pl_report *r, bool pretty)
 	for (int i = 1; i < PL_MAL_MAX; i++)
 		pl_json_u64(&j, pl_malformed_name(i), s->malformed[i]);
 	pl_json_end_obj(&j);
+	pl_json_u64(&j, "headers_cut", s->hdr_cut);
 
 	pl_json_begin_obj(&j, "flows");
 	pl_json_u64(&j, "active", r->nflows);

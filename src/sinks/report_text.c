@@ -140,6 +140,9 @@ void pl_report_render(const struct pl_report *r, pl_line_fn emit, void *arg)
 		if (v)
 			line(&o, "  %-24s %llu", pl_malformed_name(i), (unsigned long long)v);
 	}
+	if (s->hdr_cut)
+		line(&o, "headers cut %llu (past the bytes captured: not malformed)",
+		     (unsigned long long)s->hdr_cut);
 	line(&o, "flows %zu active / %u capacity, %llu created, %llu evicted%s", r->nflows,
 	     r->flow_capacity, (unsigned long long)s->flows_created,
 	     (unsigned long long)pl_report_evictions(r),
