@@ -9,7 +9,10 @@
 #     went away (| true): exit 0, no message;
 #   - a filter on a Linux cooked (SLL) capture and on Ethernet frames under 14 bytes
 #     decides as `tcpdump -r FILE EXPR` does (libpcap, on the frame as in the file),
-#     and so it does on non-Ethernet captures of the shared corpus when present.
+#     and so it does on non-Ethernet captures of the shared corpus when present;
+#   - headers cut by a snap length count as headers_cut, not malformed;
+#   - a pcapng whose interfaces have different link types: exit 1, a message that
+#     says how to split it.
 . "$(dirname "$0")/../lib/netns.sh"
 need_root_tools tcpdump capinfos
 trap 'rm -rf "$LAB_TMP"' EXIT
@@ -194,4 +197,16 @@ rc=$?
 tcpdump -nr "$T/sll.pcap" "ether host 02:02:02:02:02:02" >/dev/null 2>&1
 check_rc "SLL: an expression libpcap refuses for the link type is bad usage (tcpdump: $?)" $rc 2
 check_grep "the message names the link type" "$T/bad.err" "LINUX_SLL"
+
+# A pcapng whose interfaces have different link types (Ethernet and SLL, as dumpcap
+# -i eth0 -i any writes): libpcap reads one per file; the message says how to split.
+if command -v mergecap >/dev/null 2>&1 &&
+	mergecap -F pcapng -w "$T/multi.pcapng" "$T/flows.pcap" "$T/sll.pcap" 2>/dev/null; then
+	"$PKTLENS" analyze -r "$T/multi.pcapng" --json >"$T/multi.json" 2>"$T/multi.err"
+	check_rc "pcapng with Ethernet and SLL interfaces: a runtime failure" $? 1
+	check_grep "the message says the link types differ and how to split the file" \
+		"$T/multi.err" "interfaces have different link types.*frame.interface_id.*editcap -F pcap"
+else
+	skip "pcapng with interfaces of different link types" "mergecap (wireshark) missing"
+fi
 finish
