@@ -68,6 +68,9 @@ for v in 0 -1 abc 1x nan inf ''; do
 	check_grep "monitor: --interval '$v': message" "$D/err" "invalid value '$v' for --interval"
 done
 run "monitor: --duration 0" 2 monitor -i "$IF_RX" --duration 0
+run "monitor: --duration over a year" 2 monitor -i "$IF_RX" --duration 1e300
+check_grep "monitor: --duration over a year: the message gives the range" "$D/err" \
+	"more than 0 and at most 31536000"
 run "monitor: --top 0" 2 monitor -i "$IF_RX" --top 0 --duration 1
 run "monitor: --flows 0" 2 monitor -i "$IF_RX" --flows 0 --duration 1
 run "monitor: --flows too many" 2 monitor -i "$IF_RX" --flows 99999999999 --duration 1
