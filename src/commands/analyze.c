@@ -181,6 +181,7 @@ int cmd_analyze(int argc, char **argv)
 	r.total = r.delta = &total;
 	r.interval_s = (max_ts - min_ts) / 1e9;
 	r.now_unix_ns = max_ts;
+	r.no_time = !seen_ts;
 	r.flow_capacity = nflows;
 	r.top = top;
 	errno = 0; /* a failed write leaves its reason here; stdio keeps only a flag */

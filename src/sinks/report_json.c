@@ -83,7 +83,9 @@ void pl_report_json(FILE *out, const struct pl_report *r, bool pretty)
 
 	pl_json_init(&j, out, pretty);
 	pl_json_begin_obj(&j, NULL);
-	pl_json_str(&j, "timestamp", pl_time_iso(r->now_unix_ns, buf, sizeof(buf)));
+	/* A capture without packets has no time: not 1970-01-01. */
+	pl_json_str(&j, "timestamp",
+		    r->no_time ? NULL : pl_time_iso(r->now_unix_ns, buf, sizeof(buf)));
 	pl_json_str(&j, "source", r->source);
 	pl_json_str(&j, "mode", r->mode);
 	pl_json_double(&j, "interval_s", r->interval_s);

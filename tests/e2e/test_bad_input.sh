@@ -272,6 +272,10 @@ check_grep "analyze: 802.11: lists the supported types" "$D/err" 'Ethernet.*cook
 mk empty "$D/empty.pcap"
 run "analyze: empty capture" 0 analyze -r "$D/empty.pcap" --json
 check_eq "analyze: empty capture: zero packets" "$(json_get "$D/out" 'j["total"]["packets"]')" 0
+check_eq "analyze: empty capture: no time stamp (null, not 1970)" \
+	"$(json_get "$D/out" 'j["timestamp"]')" None
+run "analyze: empty capture, text" 0 analyze -r "$D/empty.pcap"
+check_grep "analyze: empty capture, text: 'no packets' in the header" "$D/out" "^pktlens .*\(offline\)  no packets$"
 
 # What every capture of the six packets must give.
 check_counts() { # NAME N_IPV4 N_IPV6
