@@ -69,6 +69,7 @@ struct pkt {
 	__u8 malformed;         /* a reason was counted */
 	__u8 vlan_pre;          /* tags already removed from the frame (TC: skb vlan_tci) */
 	__u8 tunnel;            /* a GRE or VXLAN header was opened (counted in encap) */
+	__u8 cut;               /* the buffer holds less than the frame (snap length, frags) */
 };
 
 /*
@@ -86,6 +87,21 @@ static __always_inline int pl_bad(struct pkt *p, enum pl_malformed why)
 	p->s->malformed[why]++;
 	p->malformed = 1;
 	return -1;
+}
+
+/*
+ * A header runs past the end of the buffer. When the frame is longer than the buffer
+ * (a capture's snap length; live, a multi-buffer frame's first buffer) the rest of the
+ * header exists but is not visible: counted as cut, not malformed, as tshark calls it
+ * "packet size limited during capture". Otherwise the frame is truncated: malformed.
+ */
+static __always_inline int pl_short(struct pkt *p, enum pl_malformed why)
+{
+	if (p->cut) {
+		p->s->hdr_cut++;
+		return -1;
+	}
+	return pl_bad(p, why);
 }
 
 /* Count a header class, outer or inside a tunnel. */
@@ -129,7 +145,7 @@ static __always_inline int parse_eth(struct cursor *c, struct pkt *p, int outer)
 	__u16 proto;
 
 	if ((void *)(eth + 1) > c->end)
-		return pl_bad(p, PL_MAL_TRUNC_ETH);
+		return pl_short(p, PL_MAL_TRUNC_ETH);
 	c->pos = eth + 1;
 	proto = eth->h_proto;
 
@@ -140,7 +156,7 @@ static __always_inline int parse_eth(struct cursor *c, struct pkt *p, int outer)
 		if (!pl_is_vlan(proto))
 			break;
 		if ((void *)(vh + 1) > c->end)
-			return pl_bad(p, PL_MAL_TRUNC_VLAN);
+			return pl_short(p, PL_MAL_TRUNC_VLAN);
 		c->pos = vh + 1;
 		proto = vh->proto;
 		if (outer) {
@@ -165,7 +181,7 @@ static __always_inline int parse_eth(struct cursor *c, struct pkt *p, int outer)
 static __always_inline int parse_arp(struct cursor *c, struct pkt *p)
 {
 	if (c->pos + 8 > c->end)
-		return pl_bad(p, PL_MAL_TRUNC_ARP);
+		return pl_short(p, PL_MAL_TRUNC_ARP);
 	return 0;
 }
 
@@ -189,14 +205,14 @@ static __always_inline int parse_ipv4(struct cursor *c, struct pkt *p, __u64 l3_
 	__u16 frag;
 
 	if ((void *)(ip + 1) > c->end)
-		return pl_bad(p, PL_MAL_TRUNC_IPV4);
+		return pl_short(p, PL_MAL_TRUNC_IPV4);
 	if (ip->version != 4)
 		return pl_bad(p, PL_MAL_BAD_IPV4_VERSION);
 	hlen = ip->ihl * 4;
 	if (hlen < sizeof(*ip))
 		return pl_bad(p, PL_MAL_BAD_IPV4_IHL);
 	if (c->pos + hlen > c->end)
-		return pl_bad(p, PL_MAL_TRUNC_IPV4);
+		return pl_short(p, PL_MAL_TRUNC_IPV4);
 	tot = bpf_ntohs(ip->tot_len);
 	/* BIG TCP: a GSO frame over 64 KiB has total length 0, meaning "the whole frame". */
 	if (!(tot == 0 && pl_buf_len(p) > l3_off + 0xffff) &&
@@ -245,7 +261,7 @@ static __always_inline int parse_ipv6(struct cursor *c, struct pkt *p, int outer
 	__u8 nh;
 
 	if ((void *)(ip6 + 1) > c->end)
-		return pl_bad(p, PL_MAL_TRUNC_IPV6);
+		return pl_short(p, PL_MAL_TRUNC_IPV6);
 	if (ip6->version != 6)
 		return pl_bad(p, PL_MAL_BAD_IPV6_VERSION);
 	c->pos = ip6 + 1;
@@ -264,7 +280,7 @@ static __always_inline int parse_ipv6(struct cursor *c, struct pkt *p, int outer
 		if (!pl_is_ipv6_ext(nh))
 			break;
 		if ((void *)(opt + 1) > c->end)
-			return pl_bad(p, PL_MAL_BAD_IPV6_EXT_CHAIN);
+			return pl_short(p, PL_MAL_BAD_IPV6_EXT_CHAIN);
 		if (outer && i == 0)
 			p->s->ipv6_ext++;
 		if (nh == IPPROTO_FRAGMENT) {
@@ -284,7 +300,7 @@ static __always_inline int parse_ipv6(struct cursor *c, struct pkt *p, int outer
 			len = ((__u32)opt->hdrlen + 1) * 8;
 		}
 		if (c->pos + len > c->end)
-			return pl_bad(p, PL_MAL_BAD_IPV6_EXT_CHAIN);
+			return pl_short(p, PL_MAL_BAD_IPV6_EXT_CHAIN);
 		nh = opt->nexthdr;
 		c->pos += len;
 		if (cursor_settle(c))
@@ -303,11 +319,12 @@ static __always_inline int parse_tcp(struct cursor *c, struct pkt *p, int outer)
 	__u32 hlen;
 
 	if ((void *)(th + 1) > c->end)
-		return pl_bad(p, PL_MAL_TRUNC_TCP);
+		return pl_short(p, PL_MAL_TRUNC_TCP);
 	hlen = th->doff * 4;
 	if (hlen < sizeof(*th))
 		return pl_bad(p, PL_MAL_BAD_TCP_DOFF);
-	if (c->pos + hlen > c->end)
+	/* Options cut by a snap length: the ports and flags are in the fixed part. */
+	if (c->pos + hlen > c->end && !p->cut)
 		return pl_bad(p, PL_MAL_TRUNC_TCP);
 	if (outer) {
 		p->key.port_a = th->source;
@@ -315,6 +332,8 @@ static __always_inline int parse_tcp(struct cursor *c, struct pkt *p, int outer)
 		p->tcp_flags = ((__u8 *)th)[13];
 		p->has_flow = 1;
 	}
+	if (c->pos + hlen > c->end)
+		return pl_short(p, PL_MAL_TRUNC_TCP);
 	c->pos += hlen;
 	return 0;
 }
@@ -328,7 +347,7 @@ static __always_inline int parse_udp(struct cursor *c, struct pkt *p, int outer)
 
 	asm volatile("" : "+r"(off)); /* a scalar, not pointer math */
 	if ((void *)(uh + 1) > c->end)
-		return pl_bad(p, PL_MAL_TRUNC_UDP);
+		return pl_short(p, PL_MAL_TRUNC_UDP);
 	ulen = bpf_ntohs(uh->len);
 	/* Length 0 is legal for a datagram over 64 KiB (IPv6 jumbogram, BIG TCP GSO). */
 	if (ulen < sizeof(*uh) && !(ulen == 0 && pl_buf_len(p) > off + 0xffff))
@@ -349,7 +368,7 @@ static __always_inline int parse_icmp(struct cursor *c, struct pkt *p, int outer
 	__u8 echo_req = v6 ? 128 : 8, echo_rep = v6 ? 129 : 0;
 
 	if ((void *)h + (v6 ? 4 : 8) > c->end)
-		return pl_bad(p, v6 ? PL_MAL_TRUNC_ICMPV6 : PL_MAL_TRUNC_ICMP);
+		return pl_short(p, v6 ? PL_MAL_TRUNC_ICMPV6 : PL_MAL_TRUNC_ICMP);
 	if (!outer)
 		return 0;
 	p->has_flow = 1;
@@ -367,7 +386,7 @@ static __always_inline int parse_sctp(struct cursor *c, struct pkt *p, int outer
 	__be16 *ports = c->pos;
 
 	if (c->pos + 12 > c->end)
-		return pl_bad(p, PL_MAL_TRUNC_SCTP);
+		return pl_short(p, PL_MAL_TRUNC_SCTP);
 	if (outer) {
 		p->key.port_a = ports[0];
 		p->key.port_b = ports[1];
@@ -387,7 +406,7 @@ static __always_inline int parse_gre(struct cursor *c, struct pkt *p, int outer)
 	__u8 flags, ver;
 
 	if (c->pos + 4 > c->end)
-		return pl_bad(p, PL_MAL_TRUNC_GRE);
+		return pl_short(p, PL_MAL_TRUNC_GRE);
 	flags = h[0];
 	ver = h[1] & 0x07;
 	if (ver > 1)
@@ -403,7 +422,7 @@ static __always_inline int parse_gre(struct cursor *c, struct pkt *p, int outer)
 	if (flags & 0x10)
 		len += 4;
 	if (c->pos + len > c->end)
-		return pl_bad(p, PL_MAL_TRUNC_GRE);
+		return pl_short(p, PL_MAL_TRUNC_GRE);
 	c->pos += len;
 	return *(__be16 *)(h + 2);
 }

@@ -71,7 +71,7 @@ static __always_inline int parse_vxlan(struct cursor *c, struct pkt *p)
 	__u8 *h = c->pos;
 
 	if (c->pos + 8 > c->end)
-		return pl_bad(p, PL_MAL_TRUNC_VXLAN);
+		return pl_short(p, PL_MAL_TRUNC_VXLAN);
 	if (!(h[0] & 0x08)) /* VNI not valid: not VXLAN as we know it */
 		return 0;
 	c->pos += 8;
@@ -181,7 +181,7 @@ static __always_inline __u32 parse_outer(struct cursor *c, struct pkt *p, int *i
 static __always_inline int parse_inner(void *data, void *data_end, struct pl_stats *s, __u64 len,
 				       __u32 off, int proto)
 {
-	struct pkt p = { .len = len, .s = s };
+	struct pkt p = { .len = len, .s = s, .cut = data_end - data < len };
 	struct cursor c = { .pos = data, .end = data_end, .start = data };
 
 	if (off > PL_HDR_OFF_MAX) /* bounds it for the verifier, as cursor_settle() does */
@@ -345,6 +345,7 @@ static __always_inline struct pl_stats *analyse(void *data, void *data_end, stru
 	if (!s)
 		return NULL;
 	p->s = s;
+	p->cut = data_end - data < pl_buf_len(p);
 	if (pl_cfg_count_only) { /* capture: its closing lines show nothing else */
 		s->packets++;
 		s->bytes += p->len;

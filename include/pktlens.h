@@ -118,6 +118,7 @@ struct pl_stats {
 	__u64 flow_update_fail; /* map update errors (other than a lost insert race) */
 	__u64 capture_copied;   /* packets copied to the ring buffer */
 	__u64 capture_lost;     /* ring buffer full: packet matched but not copied */
+	__u64 hdr_cut;          /* headers ran past the bytes held of a longer frame */
 };
 
 /*

@@ -23,6 +23,7 @@ struct pl_report {
 	const struct pl_stats *delta; /* over the interval (rates) */
 	double interval_s;            /* seconds covered by delta */
 	__u64 now_unix_ns;            /* when this report was taken (capture time offline) */
+	bool no_time;                 /* offline, a capture without packets: no time at all */
 	__s64 clock_to_unix_ns;       /* add to flow timestamps to get Unix time */
 	struct pl_flow *flows;        /* every live flow; sinks sort it */
 	size_t nflows;

@@ -67,12 +67,16 @@ static unsigned int size_class(__u64 len)
 	return i;
 }
 
-void pl_stats_add_short_frame(struct pl_stats *s, __u64 wire_len)
+void pl_stats_add_short_frame(struct pl_stats *s, __u64 caplen, __u64 wire_len)
 {
 	s->packets++;
 	s->bytes += wire_len;
 	s->size_hist[size_class(wire_len)]++;
-	s->malformed[PL_MAL_TRUNC_ETH]++;
+	/* As the program counts it: only a frame that was that short is malformed. */
+	if (wire_len > caplen)
+		s->hdr_cut++;
+	else
+		s->malformed[PL_MAL_TRUNC_ETH]++;
 	s->encap[PL_ENCAP_NONE]++;
 }
 

@@ -16,7 +16,7 @@ void pl_stats_add(struct pl_stats *out, const struct pl_stats *a);
  * Count a frame too short for an Ethernet header (the kernel refuses to run it)
  * exactly as the program counts one: packet, bytes, size class, trunc_eth, no tunnel.
  */
-void pl_stats_add_short_frame(struct pl_stats *s, __u64 wire_len);
+void pl_stats_add_short_frame(struct pl_stats *s, __u64 caplen, __u64 wire_len);
 
 struct pl_flow {
 	struct pl_flow_key key;

@@ -145,7 +145,7 @@ int cmd_analyze(int argc, char **argv)
 			continue;
 		/* The kernel refuses test runs shorter than an Ethernet header. */
 		if (fr.caplen < 14) {
-			pl_stats_add_short_frame(&extra, fr.wire_len);
+			pl_stats_add_short_frame(&extra, fr.caplen, fr.wire_len);
 			continue;
 		}
 		/*
@@ -183,6 +183,7 @@ int cmd_analyze(int argc, char **argv)
 	r.total = r.delta = &total;
 	r.interval_s = (max_ts - min_ts) / 1e9;
 	r.now_unix_ns = max_ts;
+	r.no_time = !seen_ts;
 	r.flow_capacity = nflows;
 	r.top = top;
 	errno = 0; /* a failed write leaves its reason here; stdio keeps only a flag */

@@ -83,7 +83,9 @@ void pl_report_json(FILE *out, const struct pl_report *r, bool pretty)
 
 	pl_json_init(&j, out, pretty);
 	pl_json_begin_obj(&j, NULL);
-	pl_json_str(&j, "timestamp", pl_time_iso(r->now_unix_ns, buf, sizeof(buf)));
+	/* A capture without packets has no time: not 1970-01-01. */
+	pl_json_str(&j, "timestamp",
+		    r->no_time ? NULL : pl_time_iso(r->now_unix_ns, buf, sizeof(buf)));
 	pl_json_str(&j, "source", r->source);
 	pl_json_str(&j, "mode", r->mode);
 	pl_json_double(&j, "interval_s", r->interval_s);
@@ -133,6 +135,7 @@ void pl_report_json(FILE *out, const struct pl_report *r, bool pretty)
 	for (int i = 1; i < PL_MAL_MAX; i++)
 		pl_json_u64(&j, pl_malformed_name(i), s->malformed[i]);
 	pl_json_end_obj(&j);
+	pl_json_u64(&j, "headers_cut", s->hdr_cut);
 
 	pl_json_begin_obj(&j, "flows");
 	pl_json_u64(&j, "active", r->nflows);

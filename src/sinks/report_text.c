@@ -93,7 +93,7 @@ void pl_report_render(const struct pl_report *r, pl_line_fn emit, void *arg)
 	char h1[16], h2[16], h3[16], ts[40];
 
 	line(&o, "pktlens %s (%s)  %s", r->source, r->mode,
-	     pl_time_iso(r->now_unix_ns, ts, sizeof(ts)));
+	     r->no_time ? "no packets" : pl_time_iso(r->now_unix_ns, ts, sizeof(ts)));
 	line(&o, "rx %s pps  %sbit/s   total %s packets %sB",
 	     pl_human(pl_report_pps(r), h1, sizeof(h1)), pl_human(pl_report_bps(r), h2, sizeof(h2)),
 	     pl_human(s->packets, h3, sizeof(h3)), pl_human(s->bytes, ts, sizeof(ts)));
@@ -140,6 +140,9 @@ void pl_report_render(const struct pl_report *r, pl_line_fn emit, void *arg)
 		if (v)
 			line(&o, "  %-24s %llu", pl_malformed_name(i), (unsigned long long)v);
 	}
+	if (s->hdr_cut)
+		line(&o, "headers cut %llu (past the bytes captured: not malformed)",
+		     (unsigned long long)s->hdr_cut);
 	line(&o, "flows %zu active / %u capacity, %llu created, %llu evicted%s", r->nflows,
 	     r->flow_capacity, (unsigned long long)s->flows_created,
 	     (unsigned long long)pl_report_evictions(r),

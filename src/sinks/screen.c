@@ -228,6 +228,8 @@ static void mix(struct lay *l, const struct pl_screen *s)
 	for (int i = 1; i < PL_ENCAP_MAX; i++)
 		if (t->encap[i])
 			item(l, "%s %llu", pl_encap_name(i), (unsigned long long)t->encap[i]);
+	if (t->hdr_cut)
+		item(l, "headers cut %llu", (unsigned long long)t->hdr_cut);
 
 	group(l, "malformed");
 	for (int i = 1; i < PL_MAL_MAX; i++)

@@ -110,8 +110,20 @@ int pl_pcap_next(struct pl_pcap_file *f, struct pl_frame *fr)
 	if (r == PCAP_ERROR_BREAK)
 		return 0;
 	if (r != 1) {
-		pl_warn("'%s': %s after %llu frames", f->path, pcap_geterr(f->p),
-			(unsigned long long)f->frames);
+		const char *why = pcap_geterr(f->p);
+
+		/* libpcap's words for a pcapng with, say, Ethernet and "any" (SLL) interfaces. */
+		if (strstr(why, "different from the type of the first interface"))
+			pl_warn("'%s': its interfaces have different link types (libpcap: %s, "
+				"after %llu frames); pktlens reads one link type per file, as "
+				"tcpdump does. Write each interface to a file of its own, e.g. "
+				"tshark -r '%s' -Y 'frame.interface_id == 1' -w - | editcap -F pcap "
+				"-T ENCAP - if1.pcap (capinfos '%s' lists the interfaces and their "
+				"encapsulations)",
+				f->path, why, (unsigned long long)f->frames, f->path, f->path);
+		else
+			pl_warn("'%s': %s after %llu frames", f->path, why,
+				(unsigned long long)f->frames);
 		return -EIO;
 	}
 	f->frames++;

@@ -27,6 +27,9 @@ int pl_parse_u32(const char *opt, const char *s, unsigned int min, unsigned int 
 	return 0;
 }
 
+/* A year: longer is a typo, and keeps nanosecond arithmetic far from overflow. */
+#define PL_SECONDS_MAX 31536000
+
 int pl_parse_seconds(const char *opt, const char *s, double *out)
 {
 	char *end;
@@ -34,8 +37,10 @@ int pl_parse_seconds(const char *opt, const char *s, double *out)
 
 	errno = 0;
 	v = strtod(s, &end);
-	if (errno || end == s || *end || !isfinite(v) || v <= 0 || v > 31536000) {
-		pl_warn("invalid value '%s' for %s: expected seconds > 0 (e.g. 1 or 0.5)", s, opt);
+	if (errno || end == s || *end || !isfinite(v) || v <= 0 || v > PL_SECONDS_MAX) {
+		pl_warn("invalid value '%s' for %s: expected seconds, more than 0 and at most "
+			"%d (a year), e.g. 1 or 0.5",
+			s, opt, PL_SECONDS_MAX);
 		return -EINVAL;
 	}
 	*out = v;

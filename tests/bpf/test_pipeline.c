@@ -362,6 +362,18 @@ static void xdp_cut(struct pb *b, size_t cut)
 	xdp_wire(b, (__u32)wire);
 }
 
+/*
+ * A frame that is only @cut bytes long on the wire, as a runt or a broken sender
+ * makes it: the IP lengths say so too (pb_finish after the cut), and nothing was
+ * left out by a snap length. Its headers that do not fit are malformed.
+ */
+static void xdp_short(struct pb *b, size_t cut)
+{
+	pb_trim(b, cut);
+	pb_finish(b);
+	xdp(b);
+}
+
 /* ---- flow keys ---------------------------------------------------------------------- */
 
 struct ep {
@@ -1687,7 +1699,7 @@ static void test_malformed(void)
 
 	begin("malformed trunc_ipv4: 19 bytes of header");
 	v4_udp(&b, 10);
-	xdp_cut(&b, 14 + 19);
+	xdp_short(&b, 14 + 19);
 	read_stats(&st);
 	expect_mal(&st, PL_MAL_TRUNC_IPV4);
 	expect_classes(&st, PL_L3_IPV4, PL_L4_NONE);
@@ -1701,7 +1713,7 @@ static void test_malformed(void)
 					    .options = (const uint8_t[12]){ 1, 1, 1, 1 },
 					    .optlen = 12 });
 	pb_udp(&b, 1, 2);
-	xdp_cut(&b, 14 + 24);
+	xdp_short(&b, 14 + 24);
 	read_stats(&st);
 	expect_mal(&st, PL_MAL_TRUNC_IPV4);
 	CHECK_EQ(st.ipv4_options, 0);
@@ -1792,7 +1804,7 @@ static void test_malformed(void)
 	begin("malformed trunc_ipv6: 39 bytes of header");
 	v6_hdr(&b, PB_IPPROTO_UDP);
 	pb_udp(&b, 1, 2);
-	xdp_cut(&b, 14 + 39);
+	xdp_short(&b, 14 + 39);
 	read_stats(&st);
 	expect_mal(&st, PL_MAL_TRUNC_IPV6);
 	expect_classes(&st, PL_L3_IPV6, PL_L4_NONE);
@@ -1827,7 +1839,7 @@ static void test_malformed(void)
 	v6_hdr(&b, PB_IPPROTO_HOPOPTS);
 	pb_ipv6_opts_hdr(&b, PB_IPPROTO_UDP, 16);
 	pb_udp(&b, 9, 9);
-	xdp_cut(&b, 14 + 40 + 12);
+	xdp_short(&b, 14 + 40 + 12);
 	read_stats(&st);
 	expect_mal(&st, PL_MAL_BAD_IPV6_EXT_CHAIN);
 	TEST_END();
@@ -1835,7 +1847,7 @@ static void test_malformed(void)
 	begin("malformed bad_ipv6_ext_chain: extension header of 3 bytes");
 	v6_hdr(&b, PB_IPPROTO_ROUTING);
 	pb_ipv6_routing(&b, PB_IPPROTO_TCP, 4, 0, 1);
-	xdp_cut(&b, 14 + 40 + 3);
+	xdp_short(&b, 14 + 40 + 3);
 	read_stats(&st);
 	expect_mal(&st, PL_MAL_BAD_IPV6_EXT_CHAIN);
 	TEST_END();
@@ -1845,14 +1857,14 @@ static void test_malformed(void)
 	pb_ah(&b, PB_IPPROTO_TCP, 1, 1, 12);
 	tcp(&b, 1, 2, PB_TCP_SYN);
 	/* 20 bytes of AH are there: (hdrlen + 1) * 8 = 40 would also fail, 24 must */
-	xdp_cut(&b, 14 + 40 + 20);
+	xdp_short(&b, 14 + 40 + 20);
 	read_stats(&st);
 	expect_mal(&st, PL_MAL_BAD_IPV6_EXT_CHAIN);
 	TEST_END();
 
 	begin("malformed trunc_tcp: 19 bytes of header");
 	v4_tcp(&b, A4, 1, B4, 2, PB_TCP_SYN, 0);
-	xdp_cut(&b, 14 + 20 + 19);
+	xdp_short(&b, 14 + 20 + 19);
 	read_stats(&st);
 	expect_mal(&st, PL_MAL_TRUNC_TCP);
 	expect_classes(&st, PL_L3_IPV4, PL_L4_TCP);
@@ -1863,7 +1875,7 @@ static void test_malformed(void)
 	v4_hdr(&b, PB_IPPROTO_TCP);
 	pb_tcp(&b, &(struct pb_tcp_opts){ .sport = 1, .dport = 2, .flags = PB_TCP_SYN,
 					  .options = (const uint8_t[40]){ 1 }, .optlen = 40 });
-	xdp_cut(&b, 14 + 20 + 40);
+	xdp_short(&b, 14 + 20 + 40);
 	read_stats(&st);
 	expect_mal(&st, PL_MAL_TRUNC_TCP);
 	TEST_END();
@@ -1880,7 +1892,7 @@ static void test_malformed(void)
 
 	begin("malformed trunc_udp: 7 bytes");
 	v4_udp(&b, 0);
-	xdp_cut(&b, 14 + 20 + 7);
+	xdp_short(&b, 14 + 20 + 7);
 	read_stats(&st);
 	expect_mal(&st, PL_MAL_TRUNC_UDP);
 	expect_classes(&st, PL_L3_IPV4, PL_L4_UDP);
@@ -1899,7 +1911,7 @@ static void test_malformed(void)
 	begin("malformed trunc_icmp: 7 bytes");
 	v4_hdr(&b, PB_IPPROTO_ICMP);
 	pb_icmp_echo(&b, false, 1, 1);
-	xdp_cut(&b, 14 + 20 + 7);
+	xdp_short(&b, 14 + 20 + 7);
 	read_stats(&st);
 	expect_mal(&st, PL_MAL_TRUNC_ICMP);
 	expect_classes(&st, PL_L3_IPV4, PL_L4_ICMP);
@@ -1909,7 +1921,7 @@ static void test_malformed(void)
 	begin("malformed trunc_icmpv6: 3 bytes");
 	v6_hdr(&b, PB_IPPROTO_ICMPV6);
 	pb_icmp6_echo(&b, false, 1, 1);
-	xdp_cut(&b, 14 + 40 + 3);
+	xdp_short(&b, 14 + 40 + 3);
 	read_stats(&st);
 	expect_mal(&st, PL_MAL_TRUNC_ICMPV6);
 	expect_classes(&st, PL_L3_IPV6, PL_L4_ICMPV6);
@@ -1930,7 +1942,7 @@ static void test_malformed(void)
 	begin("malformed trunc_sctp: 11 bytes");
 	v4_hdr(&b, PB_IPPROTO_SCTP);
 	pb_sctp(&b, 1, 2, 3);
-	xdp_cut(&b, 14 + 20 + 11);
+	xdp_short(&b, 14 + 20 + 11);
 	read_stats(&st);
 	expect_mal(&st, PL_MAL_TRUNC_SCTP);
 	expect_classes(&st, PL_L3_IPV4, PL_L4_SCTP);
@@ -1940,7 +1952,7 @@ static void test_malformed(void)
 	begin("malformed trunc_gre: 3 bytes");
 	v4_hdr(&b, PB_IPPROTO_GRE);
 	pb_gre(&b, &(struct pb_gre_opts){ .proto = PB_ETH_P_IP });
-	xdp_cut(&b, 14 + 20 + 3);
+	xdp_short(&b, 14 + 20 + 3);
 	read_stats(&st);
 	expect_mal(&st, PL_MAL_TRUNC_GRE);
 	expect_classes(&st, PL_L3_IPV4, PL_L4_GRE);
@@ -1952,7 +1964,7 @@ static void test_malformed(void)
 	v4_hdr(&b, PB_IPPROTO_GRE);
 	pb_gre(&b, &(struct pb_gre_opts){ .proto = PB_ETH_P_IP, .csum = true, .key = true,
 					  .seq = true });
-	xdp_cut(&b, 14 + 20 + 8);
+	xdp_short(&b, 14 + 20 + 8);
 	read_stats(&st);
 	expect_mal(&st, PL_MAL_TRUNC_GRE);
 	CHECK_EQ(st.encap[PL_ENCAP_GRE], 0);
@@ -1976,7 +1988,7 @@ static void test_malformed(void)
 	v4_hdr(&b, PB_IPPROTO_UDP);
 	pb_udp(&b, 49152, PB_VXLAN_PORT);
 	pb_vxlan(&b, 1);
-	xdp_cut(&b, 14 + 20 + 8 + 7);
+	xdp_short(&b, 14 + 20 + 8 + 7);
 	read_stats(&st);
 	expect_mal(&st, PL_MAL_TRUNC_VXLAN);
 	expect_classes(&st, PL_L3_IPV4, PL_L4_UDP);
@@ -1985,11 +1997,89 @@ static void test_malformed(void)
 
 	begin("malformed reasons inside a tunnel count too (inner trunc_tcp via GRE)");
 	gre_v4_tcp(&b);
-	xdp_cut(&b, 14 + 20 + 4 + 20 + 10);
+	xdp_short(&b, 14 + 20 + 4 + 20 + 10);
 	read_stats(&st);
 	expect_mal(&st, PL_MAL_TRUNC_TCP);
 	CHECK_EQ(st.inner_l4_packets[PL_L4_TCP], 1);
 	CHECK_EQ(count_flows(), 1); /* outer GRE flow */
+	TEST_END();
+}
+
+/* ---- headers cut by a snap length ------------------------------------------------------ */
+
+/* One packet, its headers cut where the capture ends: counted as cut, nothing malformed. */
+static void expect_cut(const struct pl_stats *st, __u64 len, int l3, int l4)
+{
+	CHECK_EQ(st->packets, 1);
+	CHECK_EQ(st->bytes, len);
+	CHECK_EQ(st->hdr_cut, 1);
+	CHECK_EQ(sum(st->malformed, PL_MAL_MAX), 0);
+	CHECK(st->l3_packets[l3] == 1, "l3_packets[%d] == %llu, expected 1", l3,
+	      (unsigned long long)st->l3_packets[l3]);
+	CHECK(st->l4_packets[l4] == 1, "l4_packets[%d] == %llu, expected 1", l4,
+	      (unsigned long long)st->l4_packets[l4]);
+}
+
+/*
+ * tcpdump -s 60 or -s 68 (its old default) cuts TCP options or the TCP header of
+ * most segments. tshark calls that "packet size limited during capture", not
+ * malformed: the bytes exist on the wire, the capture did not keep them.
+ */
+static void test_snaplen_cut(void)
+{
+	struct pl_flow_key k;
+	struct pl_stats st;
+	struct pb b;
+	int dir;
+
+	begin("snap length 60: TCP options cut, the flow and its flags still counted");
+	pb_init(&b);
+	pb_eth(&b, NULL, NULL, PB_ETH_P_IP);
+	v4(&b, A4, B4, PB_IPPROTO_TCP);
+	pb_tcp(&b, &(struct pb_tcp_opts){ .sport = 40000, .dport = 443,
+					  .flags = PB_TCP_PSH | PB_TCP_ACK, .ack = 1,
+					  .options = (const uint8_t[12]){ 1, 1, 8, 10 },
+					  .optlen = 12 });
+	pb_payload(&b, 1000);
+	xdp_cut(&b, 60);
+	read_stats(&st);
+	expect_cut(&st, 14 + 20 + 32 + 1000, PL_L3_IPV4, PL_L4_TCP);
+	CHECK_EQ(st.tcp_flags[PB_TCP_PSH | PB_TCP_ACK], 1);
+	k = mkkey(ep4(A4, 40000), ep4(B4, 443), PB_IPPROTO_TCP, 4, 0, &dir);
+	expect_flow1(&k, dir, 14 + 20 + 32 + 1000, PB_TCP_PSH | PB_TCP_ACK);
+	TEST_END();
+
+	begin("snap length 68, IPv6: TCP header cut, cut not malformed");
+	pb_init(&b);
+	pb_eth(&b, NULL, NULL, PB_ETH_P_IPV6);
+	v6(&b, A6, B6, PB_IPPROTO_TCP);
+	tcp(&b, 40000, 443, PB_TCP_ACK);
+	pb_payload(&b, 100);
+	xdp_cut(&b, 68);
+	read_stats(&st);
+	expect_cut(&st, 14 + 40 + 20 + 100, PL_L3_IPV6, PL_L4_TCP);
+	CHECK_EQ(count_flows(), 0);
+	TEST_END();
+
+	begin("snap length inside the IPv4 header and the UDP header: cut");
+	v4_udp(&b, 100);
+	xdp_cut(&b, 14 + 19);
+	read_stats(&st);
+	expect_cut(&st, 14 + 20 + 8 + 100, PL_L3_IPV4, PL_L4_NONE);
+	v4_udp(&b, 100);
+	reset_maps(g_skel);
+	xdp_cut(&b, 14 + 20 + 7);
+	read_stats(&st);
+	expect_cut(&st, 14 + 20 + 8 + 100, PL_L3_IPV4, PL_L4_UDP);
+	TEST_END();
+
+	begin("snap length inside a GRE tunnel's inner TCP header: cut, outer flow kept");
+	gre_v4_tcp(&b);
+	xdp_cut(&b, 14 + 20 + 4 + 20 + 10);
+	read_stats(&st);
+	expect_cut(&st, 14 + 20 + 4 + 20 + 20 + 10, PL_L3_IPV4, PL_L4_GRE);
+	CHECK_EQ(st.inner_l4_packets[PL_L4_TCP], 1);
+	CHECK_EQ(count_flows(), 1);
 	TEST_END();
 }
 
@@ -2521,6 +2611,7 @@ int main(void)
 	test_tunnels();
 	test_sizes();
 	test_malformed();
+	test_snaplen_cut();
 	test_capture();
 	test_ring_reader();
 	test_tc();

@@ -9,7 +9,10 @@
 #     went away (| true): exit 0, no message;
 #   - a filter on a Linux cooked (SLL) capture and on Ethernet frames under 14 bytes
 #     decides as `tcpdump -r FILE EXPR` does (libpcap, on the frame as in the file),
-#     and so it does on non-Ethernet captures of the shared corpus when present.
+#     and so it does on non-Ethernet captures of the shared corpus when present;
+#   - headers cut by a snap length count as headers_cut, not malformed;
+#   - a pcapng whose interfaces have different link types: exit 1, a message that
+#     says how to split it.
 . "$(dirname "$0")/../lib/netns.sh"
 need_root_tools tcpdump capinfos
 trap 'rm -rf "$LAB_TMP"' EXIT
@@ -48,6 +51,14 @@ pcap(d + "/ooo.pcap", 1, [
         (20.0, b"\x02" * 6, 60),
     (30.0, eth(0x800, ip4(A, B, 17, udp(5000, 53, bytes(1600)))), 0),
 ])
+# Cut by a snap length: three IPv4 TCP segments with 12 bytes of options at -s 60, one
+# IPv6 TCP segment at -s 68 (tcpdump's old default): headers cut, nothing malformed.
+tcpo = struct.pack(">HHIIBBHHH", 40000, 443, 1, 0, 0x80, 0x18, 1024, 0, 0) + \
+    b"\x01\x01\x08\x0a" + bytes(8) + bytes(1000)
+s4 = eth(0x800, ip4(A, B, 6, tcpo))
+s6 = eth(0x86dd, ip6(6, tcp(40000, 443, 0x10, bytes(100))))
+pcap(d + "/snap.pcap", 1, [(1.0 + i, s4[:60], len(s4)) for i in range(3)] +
+     [(5.0, s6[:68], len(s6))])
 # 50 UDP flows.
 pcap(d + "/flows.pcap", 1, [(1000.0 + i, eth(0x800, ip4(A, B, 17, udp(10000 + i, 53, b"q"))), 0)
                             for i in range(50)])
@@ -85,9 +96,21 @@ check_eq "total.packets and total.bytes equal capinfos (frames under 14 bytes in
 check_eq "rx and the size histogram hold every frame" \
 	"$(json_get "$T/ooo.json" '(j["rx"]["packets"], j["rx"]["bytes"], sum(j["size_hist"].values()))')" \
 	"($cap_n, $cap_bytes, $cap_n)"
-check_eq "the two short frames: size classes and malformed trunc_eth" \
-	"$(json_get "$T/ooo.json" '(j["size_hist"]["0-64"], j["size_hist"]["1519-"], j["malformed"]["truncated_ethernet"])')" \
-	"(6, 1, 2)"
+check_eq "the two short frames: size classes; 10 bytes on the wire is malformed trunc_eth, 6 of 60 is cut" \
+	"$(json_get "$T/ooo.json" '(j["size_hist"]["0-64"], j["size_hist"]["1519-"], j["malformed"]["truncated_ethernet"], j["headers_cut"])')" \
+	"(6, 1, 1, 1)"
+
+# ---- a capture cut by its snap length ------------------------------------------------
+"$PKTLENS" analyze -r "$T/snap.pcap" --json >"$T/snap.json" 2>"$T/snap.err"
+check_rc "analyze a capture with a snap length of 60/68 bytes" $? 0
+check_eq "headers cut by the snap length are counted as cut, not malformed" \
+	"$(json_get "$T/snap.json" '(j["total"]["packets"], j["l4"]["tcp"]["packets"], j["malformed"]["total"], j["headers_cut"])')" \
+	"(4, 4, 0, 4)"
+check_eq "TCP options cut: the flow and its flags are still counted" \
+	"$(json_get "$T/snap.json" '(flow("tcp", 40000, 443)["packets"], flow("tcp", 40000, 443)["bytes"], flow("tcp", 40000, 443)["tcp_flags"], j["tcp_flags"])')" \
+	"(3, 3198, 'P.', {'P.': 3})"
+"$PKTLENS" analyze -r "$T/snap.pcap" >"$T/snap.txt" 2>&1
+check_grep "text report: the cut headers line" "$T/snap.txt" "^headers cut 4 "
 check_eq "encap.none counts every untunnelled frame" \
 	"$(json_get "$T/ooo.json" 'j["encap"]["none"]')" "$cap_n"
 
@@ -174,4 +197,16 @@ rc=$?
 tcpdump -nr "$T/sll.pcap" "ether host 02:02:02:02:02:02" >/dev/null 2>&1
 check_rc "SLL: an expression libpcap refuses for the link type is bad usage (tcpdump: $?)" $rc 2
 check_grep "the message names the link type" "$T/bad.err" "LINUX_SLL"
+
+# A pcapng whose interfaces have different link types (Ethernet and SLL, as dumpcap
+# -i eth0 -i any writes): libpcap reads one per file; the message says how to split.
+if command -v mergecap >/dev/null 2>&1 &&
+	mergecap -F pcapng -w "$T/multi.pcapng" "$T/flows.pcap" "$T/sll.pcap" 2>/dev/null; then
+	"$PKTLENS" analyze -r "$T/multi.pcapng" --json >"$T/multi.json" 2>"$T/multi.err"
+	check_rc "pcapng with Ethernet and SLL interfaces: a runtime failure" $? 1
+	check_grep "the message says the link types differ and how to split the file" \
+		"$T/multi.err" "interfaces have different link types.*frame.interface_id.*editcap -F pcap"
+else
+	skip "pcapng with interfaces of different link types" "mergecap (wireshark) missing"
+fi
 finish

@@ -69,6 +69,9 @@ for v in 0 -1 abc 1x nan inf ''; do
 	check_grep "monitor: --interval '$v': message" "$D/err" "invalid value '$v' for --interval"
 done
 run "monitor: --duration 0" 2 monitor -i "$IF_RX" --duration 0
+run "monitor: --duration over a year" 2 monitor -i "$IF_RX" --duration 1e300
+check_grep "monitor: --duration over a year: the message gives the range" "$D/err" \
+	"more than 0 and at most 31536000"
 run "monitor: --top 0" 2 monitor -i "$IF_RX" --top 0 --duration 1
 run "monitor: --flows 0" 2 monitor -i "$IF_RX" --flows 0 --duration 1
 run "monitor: --flows too many" 2 monitor -i "$IF_RX" --flows 99999999999 --duration 1
@@ -270,6 +273,10 @@ check_grep "analyze: 802.11: lists the supported types" "$D/err" 'Ethernet.*cook
 mk empty "$D/empty.pcap"
 run "analyze: empty capture" 0 analyze -r "$D/empty.pcap" --json
 check_eq "analyze: empty capture: zero packets" "$(json_get "$D/out" 'j["total"]["packets"]')" 0
+check_eq "analyze: empty capture: no time stamp (null, not 1970)" \
+	"$(json_get "$D/out" 'j["timestamp"]')" None
+run "analyze: empty capture, text" 0 analyze -r "$D/empty.pcap"
+check_grep "analyze: empty capture, text: 'no packets' in the header" "$D/out" "^pktlens .*\(offline\)  no packets$"
 
 # What every capture of the six packets must give.
 check_counts() { # NAME N_IPV4 N_IPV6

@@ -3,7 +3,8 @@
 # command, every option in `--help` is described in its man page, every option the man
 # page describes (.TP entries) is in `--help`, and the bash completion offers exactly
 # the `--help` options. Also the completion's values: commands, interfaces for -i,
-# modes for --mode, capture files for -r. Needs no root.
+# modes for --mode, capture files for -r. And the bpftool examples make the pin
+# directory first. Needs no root.
 . "$(dirname "$0")/../lib/netns.sh" # check_eq, finish, $PKTLENS, $LAB_TMP; no lab
 ROOT=$E2E_ROOT
 COMPLETION=$ROOT/scripts/pktlens.bash-completion
@@ -54,5 +55,14 @@ check_eq "completion: analyze -r offers capture files" \
 	"$(complete_words analyze -r "$T/caps/" | xargs -n1 basename | tr '\n' ' ')" "a.pcap b.pcapng "
 check_eq "completion: filter keywords after the options" \
 	"$(complete_words capture -i lo 'po' | tr '\n' ' ')" "port portrange "
+
+# The bpftool examples run as given on a fresh machine: bpftool creates only the last
+# directory of a pin path, so /sys/fs/bpf/pktlens is made before the first loadall.
+for page in "$ROOT"/man/*.8 "$ROOT/README.md"; do
+	grep -q '^bpftool prog loadall' "$page" || continue
+	check_eq "$(basename "$page"): mkdir -p /sys/fs/bpf/pktlens before bpftool prog loadall" \
+		"$(awk '/mkdir (\\)?-p \/sys\/fs\/bpf\/pktlens/ { made = 1 }
+			/^bpftool prog loadall/ { print made ? "yes" : "no"; exit }' "$page")" yes
+done
 
 finish

@@ -167,6 +167,23 @@ static void test_json(void)
 	      "got %s", buf);
 	free(buf);
 	TEST_END();
+
+	TEST_BEGIN("JSON writer: strings are UTF-8 (names are bytes: ill-formed ones become U+FFFD)");
+	f = open_memstream(&buf, &len);
+	pl_json_init(&j, f, false);
+	pl_json_begin_arr(&j, NULL);
+	pl_json_str(&j, NULL, "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"); /* kept */
+	pl_json_str(&j, NULL, "a\xff" "b\xc3"); /* stray byte, cut sequence */
+	pl_json_str(&j, NULL, "\xc0\xaf\xed\xa0\x80\xf4\x90\x80\x80"); /* overlong, surrogate, >U+10FFFF */
+	pl_json_end_arr(&j);
+	pl_json_finish(&j);
+	fclose(f);
+	CHECK(!strcmp(buf, "[\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\","
+			   "\"a\\ufffdb\\ufffd\","
+			   "\"\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\"]\n"),
+	      "got %s", buf);
+	free(buf);
+	TEST_END();
 }
 
 static void test_args(void)

@@ -217,6 +217,26 @@ static void test_empty(void)
 	TEST_END();
 }
 
+/* Headers cut by a snap length are shown on their own, not as malformed. */
+static void test_cut(void)
+{
+	static struct grid g;
+	struct pl_stats t = { .packets = 10, .hdr_cut = 4 };
+	struct pl_report r = { .source = "x.pcap", .mode = "offline", .total = &t, .delta = &t,
+			       .flow_capacity = 16, .top = 10 };
+	struct pl_screen s = {};
+
+	TEST_BEGIN("headers cut: on the misc line, not in malformed");
+	t.l3_packets[PL_L3_IPV4] = 10;
+	t.l4_packets[PL_L4_TCP] = 10;
+	CHECK_EQ(pl_screen_take(&s, &r), 0);
+	lay(&g, &s, 24, 80, false);
+	CHECK(find(&g, "headers cut 4", 0) >= 0, "headers cut count");
+	CHECK(find(&g, "malformed 0", 0) >= 0, "malformed total");
+	pl_screen_free(&s);
+	TEST_END();
+}
+
 int main(void)
 {
 	struct pl_report r;
@@ -234,5 +254,6 @@ int main(void)
 	test_bigger(&s);
 	pl_screen_free(&s);
 	test_empty();
+	test_cut();
 	return check_summary();
 }
