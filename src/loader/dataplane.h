@@ -3,6 +3,10 @@
  * dataplane.h - load, configure, attach and detach the ingress pipeline, or adopt
  * one that bpftool loaded and pinned. Every function returns 0 or a negative errno
  * and has already told the user what failed and what to do.
+ *
+ * Where each part lives: dataplane.c loads and closes, attach.c attaches and detaches
+ * (XDP and tc), pin.c does --pin and --pinned, cost.c the own-cost statistics, and
+ * offline_runner.c the offline test runs.
  */
 #ifndef PL_DATAPLANE_H
 #define PL_DATAPLANE_H

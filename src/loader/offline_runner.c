@@ -6,7 +6,9 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <bpf/bpf.h>
 #include "pktlens.h"
+#include "pktlens.skel.h"
 #include "loader/dataplane.h"
 #include "loader/offline_runner.h"
 #include "util/log.h"
@@ -98,6 +100,33 @@ static void set_err(struct pl_runner *r, int err)
 	if (!r->err)
 		r->err = err;
 	pthread_mutex_unlock(&r->err_m);
+}
+
+/* One test run of the entry program (declared in dataplane.h); the workers below call it. */
+int pl_dp_run_frame(struct pl_dp *dp, int cpu, const void *frame, __u32 caplen, __u32 wire_len,
+		    __u64 ts_ns)
+{
+	struct pl_offline_frame f = { .ts_ns = ts_ns, .wire_len = wire_len, .cap_len = caplen };
+
+	return pl_dp_run_frames(dp, cpu, frame, caplen, &f, 1);
+}
+
+int pl_dp_run_frames(struct pl_dp *dp, int cpu, const void *buf, __u32 size,
+		     const struct pl_offline_frame *f, __u32 n)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = buf, .data_size_in = size, .repeat = 1);
+	struct pl_offline_input *in = &dp->skel->bss->pl_offline[cpu % PL_OFFLINE_SLOTS];
+	int err;
+
+	if (n < 1 || n > PL_OFFLINE_BATCH)
+		return -EINVAL;
+	in->n = n;
+	memcpy(in->f, f, n * sizeof(*f));
+	err = bpf_prog_test_run_opts(dp->entry_fd, &opts);
+	if (err < 0)
+		return err;
+	/* The pipeline passes every packet; only a malformed batch aborts. */
+	return opts.retval == XDP_PASS ? 0 : -EPROTO;
 }
 
 /*
