@@ -74,8 +74,10 @@ $(BUILD)/demo_lab.h: scripts/demo-lab.sh
 
 $(BUILD)/obj/commands/demo.o: $(BUILD)/demo_lab.h
 
+# Made anew each time: `ar r` would keep the object of a source file since removed.
 $(LIB): $(LIB_OBJS)
 	$(call msg,AR,$@)
+	$(Q)rm -f $@
 	$(Q)ar rcs $@ $^
 
 $(BUILD)/pktlens: $(BUILD)/obj/main.o $(LIB)

@@ -4,7 +4,9 @@
  *
  * A filter expression is compiled by libpcap to classic BPF (pl_filter_compile), the
  * classic program is translated to a complete eBPF program (pl_filter_translate) and
- * that program is loaded with libbpf's bpf_prog_load() (pl_filter_load).
+ * that program is loaded with libbpf's bpf_prog_load() (pl_filter_load). The code is
+ * in src/filter/: compile.c, analyse.c, translate.c with packet_loads.c, prog_load.c
+ * (cbpf_internal.h lists them).
  *
  * Header design: libpcap's <pcap/bpf.h> defines a classic `struct bpf_insn` and
  * `struct bpf_program`, which clash with <linux/bpf.h>'s eBPF `struct bpf_insn` and
@@ -21,7 +23,7 @@
  *     #undef bpf_insn
  *     #undef bpf_program
  *
- * before including this header (see src/filter/cbpf.c and tests/filter/difftest.c).
+ * before including this header (see src/filter/compile.c and tests/filter/difftest.c).
  *
  * All functions return 0 (or a file descriptor) on success and a negative errno on
  * failure; when err/log is non-NULL it receives a NUL-terminated message (truncated to
@@ -120,7 +122,7 @@ void pl_filter_free(struct sock_fprog *prog);
  * hold the outer VLAN tag in skb metadata instead of the frame (always for a received
  * 802.1Q/802.1ad frame at ingress): then the TC program reads the frame with the tag
  * put back at offset 12 (vlan_proto, then vlan_tci, network order) and its "len" is
- * skb->len + 4; see "VLAN tags at TC" in cbpf.c. XDP programs see tags inline.
+ * skb->len + 4; see "VLAN tags at TC" in translate.c. XDP programs see tags inline.
  *
  * Backward jumps (libpcap's "protochain") are run in a bpf_loop() callback, at most
  * 16384 of them per packet (then no match). XDP cannot read at packet offsets above

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * filter_prog.h - put a tcpdump expression in front of the pipeline: the expression
- * is compiled by libpcap, translated to eBPF (src/filter/cbpf.c) and loaded as the
+ * is compiled by libpcap, translated to eBPF (src/filter/cbpf.h) and loaded as the
  * entry program, which tail-calls the pipeline (pl_progs slot 0) only on a match.
  */
 #ifndef PL_FILTER_PROG_H

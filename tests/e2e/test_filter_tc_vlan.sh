@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # test_filter_tc_vlan.sh - tcpdump expressions decide on the frame as it was on the wire
 # in tc mode too, where the kernel has already moved the outer VLAN tag of a received
-# frame into skb metadata (skb_vlan_untag before tc ingress; see src/filter/cbpf.c).
+# frame into skb metadata (skb_vlan_untag before tc ingress; see src/filter/translate.c).
 #
 # trafgen sends a mix of 802.1Q, 802.1ad + 802.1Q (QinQ), 802.1Q + 802.1Q, 0x9100
 # tagged and untagged frames (UDP/TCP over IPv4 and IPv6, some longer than 80 bytes

@@ -13,7 +13,7 @@
  *
  * Frames larger than one page: the programs are loaded with BPF_F_XDP_HAS_FRAGS, so
  * the test run puts the bytes past ~3.5 KB into fragments; the translated loads read
- * those with bpf_xdp_load_bytes() (see cbpf.c), so such frames are compared too.
+ * those with bpf_xdp_load_bytes() (see packet_loads.c), so such frames are compared too.
  * Skipped and counted: frames shorter than the 14 bytes an XDP test run accepts,
  * frames longer than 64 KiB (bpf_xdp_load_bytes() refuses offsets > 0xffff, so XDP
  * cannot see their tail: a documented limitation of the XDP hook), frames the test

@@ -18,8 +18,8 @@ BUILD        ?= build
 
 FILTER_CFLAGS := -O2 -g -std=gnu11 -Wall -Wextra -Werror -Iinclude -Isrc -Itests/lib
 FILTER_LDLIBS := -lbpf -lpcap -lelf -lz -lpthread
-FILTER_LIBSRC := src/filter/cbpf.c
-FILTER_DEPS   := $(FILTER_LIBSRC) src/filter/cbpf.h
+FILTER_LIBSRC := $(wildcard src/filter/*.c)
+FILTER_DEPS   := $(FILTER_LIBSRC) $(wildcard src/filter/*.h)
 
 FILTER_TEST_BINS := $(BUILD)/tests/difftest $(BUILD)/tests/test_cbpf $(BUILD)/tests/test_cbpf_random
 FILTER_TEST_CMDS := $(FILTER_TEST_BINS) tests/filter/difftest_prod.sh

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
  * test_cbpf.c - hand-written classic BPF programs through the translator
- * (src/filter/cbpf.c), run in verdict mode with BPF_PROG_TEST_RUN.
+ * (src/filter/translate.c), run in verdict mode with BPF_PROG_TEST_RUN.
  *
  * Each case names its expected verdict; unless a case is marked NOREF, libpcap's own
  * interpreter (pcap_offline_filter) must agree with it too. Cases run as XDP and, for

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
  * test_cbpf_random.c - differential test of the classic BPF -> eBPF translator
- * (src/filter/cbpf.c) on random classic programs, not only what pcap_compile() emits.
+ * (src/filter/translate.c) on random classic programs, not only what pcap_compile() emits.
  *
  * A seeded PRNG makes NPROGS classic programs from every instruction libpcap's
  * interpreter implements: LD/LDX W/H/B ABS/IND/MSH/IMM/MEM/LEN, ST/STX, ALU ADD SUB MUL

@@ -5,7 +5,7 @@
 # leaves its input in build/fuzz/ and fails the target. `make fuzz-ci` (in .ci/run) is the
 # same with a fixed seed and a fixed number of runs (about 15 s each): reproducible.
 #   fuzz_pcap  the capture reader and its link-type conversion (src/sources/pcap_file.c)
-#   fuzz_cbpf  the classic-to-eBPF translator, raw programs and expressions (src/filter/cbpf.c)
+#   fuzz_cbpf  the classic-to-eBPF translator, raw programs and expressions (src/filter/)
 #   fuzz_pkt_line  capture's text line for a hostile frame (src/sinks/pkt_line.c): no
 #              read beyond the captured bytes, one line of printable ASCII
 FUZZ_CC      ?= clang
@@ -22,11 +22,11 @@ $(FUZZ_DIR)/fuzz_pcap: tests/fuzz/fuzz_pcap.c src/sources/pcap_file.c src/util/l
 	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_pcap.c src/sources/pcap_file.c \
 		src/util/log.c -lpcap -lbpf
 
-$(FUZZ_DIR)/fuzz_cbpf: tests/fuzz/fuzz_cbpf.c src/filter/cbpf.c src/filter/cbpf.h
+$(FUZZ_DIR)/fuzz_cbpf: tests/fuzz/fuzz_cbpf.c $(wildcard src/filter/*.c src/filter/*.h)
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_cbpf.c src/filter/cbpf.c -lpcap -lbpf \
-		-lpthread
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_cbpf.c $(wildcard src/filter/*.c) \
+		-lpcap -lbpf -lpthread
 
 $(FUZZ_DIR)/fuzz_pkt_line: tests/fuzz/fuzz_pkt_line.c src/sinks/pkt_line.c src/analysis/names.c \
 		$(wildcard src/sinks/pkt_line.h src/analysis/names.h)

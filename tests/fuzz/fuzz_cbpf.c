@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
  * fuzz_cbpf.c - libFuzzer target for the classic-to-eBPF translator
- * (src/filter/cbpf.c). The first byte picks the input's meaning:
+ * (src/filter/translate.c). The first byte picks the input's meaning:
  *   even: the rest is a classic program (struct sock_filter, 8 bytes each), any
  *         instructions at all; odd: the rest is a tcpdump expression that libpcap
  *         compiles first (what users actually hand pktlens);
