@@ -6,7 +6,7 @@
 # same with a fixed seed and a fixed number of runs (about 15 s each): reproducible.
 #   fuzz_pcap  the capture reader and its link-type conversion (src/sources/pcap_file.c)
 #   fuzz_cbpf  the classic-to-eBPF translator, raw programs and expressions (src/filter/)
-#   fuzz_pkt_line  capture's text line for a hostile frame (src/sinks/pkt_line.c): no
+#   fuzz_pkt_line  capture's text line for a hostile frame (src/sinks/pkt_line*.c): no
 #              read beyond the captured bytes, one line of printable ASCII
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
@@ -28,12 +28,13 @@ $(FUZZ_DIR)/fuzz_cbpf: tests/fuzz/fuzz_cbpf.c $(wildcard src/filter/*.c src/filt
 	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_cbpf.c $(wildcard src/filter/*.c) \
 		-lpcap -lbpf -lpthread
 
-$(FUZZ_DIR)/fuzz_pkt_line: tests/fuzz/fuzz_pkt_line.c src/sinks/pkt_line.c src/analysis/names.c \
-		$(wildcard src/sinks/pkt_line.h src/analysis/names.h)
+PKT_LINE_SRCS := src/sinks/pkt_line.c src/sinks/pkt_line_l4.c src/analysis/names.c
+
+$(FUZZ_DIR)/fuzz_pkt_line: tests/fuzz/fuzz_pkt_line.c $(PKT_LINE_SRCS) \
+		$(wildcard src/sinks/pkt_line*.h src/analysis/names.h)
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_pkt_line.c src/sinks/pkt_line.c \
-		src/analysis/names.c
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_pkt_line.c $(PKT_LINE_SRCS)
 
 # Seeds: small captures of the bench traffic mix (pcap, and through tshark's editcap
 # when present pcapng and the same frames labelled with every other link type read) and every filter test expression, as fuzz_cbpf reads them.

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * fuzz_pkt_line.c - libFuzzer target for capture's text lines (src/sinks/pkt_line.c):
+ * fuzz_pkt_line.c - libFuzzer target for capture's text lines (src/sinks/pkt_line*.c):
  * an arbitrary frame, cut at an arbitrary capture length, is described. Nothing may
  * read beyond the captured bytes (the frame sits in a buffer of exactly that size),
  * and the description must be one line of printable ASCII: a hostile packet must not

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * test_pkt_line.c - capture's one-line-per-packet text (src/sinks/pkt_line.c) reads
+ * test_pkt_line.c - capture's one-line-per-packet text (src/sinks/pkt_line*.c) reads
  * like tcpdump -n: ICMP and ICMPv6 types by name with the echo id and sequence,
  * TCP flags, seq, ack and window, UDP ports, ARP, and nothing read past the captured
  * bytes; then the frame's length. Also what tcpdump -n -S prints for TCP sequence

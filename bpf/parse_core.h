@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * parse_core.h - what every parser shares: the cursor over the frame, struct pkt (what
+ * the parsers learned about one packet) and the helpers that count into its counters.
+ */
+#ifndef PL_PARSE_CORE_H
+#define PL_PARSE_CORE_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include "pktlens.h"
+
+/* Headers starting beyond this offset are not parsed (only absurd IPv6 chains get there). */
+#define PL_HDR_OFF_MAX 0x7fff
+
+struct cursor {
+	void *pos;
+	void *end;
+	void *start; /* first byte of the frame */
+};
+
+/*
+ * Re-derive the cursor as start + an offset the verifier only knows to be bounded.
+ * Called between layers so that every way of reaching a layer (0, 1 or 2 VLAN tags,
+ * any IPv4 option length, any IPv6 extension chain) looks the same to the verifier
+ * and is checked once: the layers' costs add up instead of multiplying.
+ */
+static __always_inline int cursor_settle(struct cursor *c)
+{
+	__u64 off = c->pos - c->start;
+
+	asm volatile("" : "+r"(off)); /* keep clang from folding it back to c->pos */
+	/* The verifier tracks packet offsets up to 0xffff, headers included: leave room. */
+	if (off > PL_HDR_OFF_MAX)
+		return -1;
+	c->pos = c->start + off;
+	return 0;
+}
+
+/*
+ * What the parsers learned about one packet; the key doubles as the flow key.
+ * Classes (L3, L4, malformed reason, ...) are not stored here: the parsers count
+ * them on the spot with constant indexes. Storing them and indexing counters
+ * later makes the verifier track every combination and blows its budget.
+ */
+struct pkt {
+	struct pl_flow_key key; /* filled un-normalized: a = source, b = destination */
+	__u64 len;              /* frame length on the wire */
+	struct pl_stats *s;     /* this CPU's counters */
+	__u8 tcp_flags;
+	__u8 has_flow;          /* key is a complete 5-tuple */
+	__u8 malformed;         /* a reason was counted */
+	__u8 vlan_pre;          /* tags already removed from the frame (TC: skb vlan_tci) */
+	__u8 tunnel;            /* a GRE or VXLAN header was opened (counted in encap) */
+	__u8 cut;               /* the buffer holds less than the frame (snap length, frags) */
+};
+
+/*
+ * Bytes of the wire frame that are in the buffer: TC counts a tag the kernel took out
+ * in len, but header offsets in the buffer do not include it.
+ */
+static __always_inline __u64 pl_buf_len(const struct pkt *p)
+{
+	return p->len - (p->vlan_pre ? 4 : 0);
+}
+
+/* Count a malformed reason and fail the parse; evaluates to -1 for `return`. */
+static __always_inline int pl_bad(struct pkt *p, enum pl_malformed why)
+{
+	p->s->malformed[why]++;
+	p->malformed = 1;
+	return -1;
+}
+
+/*
+ * A header runs past the end of the buffer. When the frame is longer than the buffer
+ * (a capture's snap length; live, a multi-buffer frame's first buffer) the rest of the
+ * header exists but is not visible: counted as cut, not malformed, as tshark calls it
+ * "packet size limited during capture". Otherwise the frame is truncated: malformed.
+ */
+static __always_inline int pl_short(struct pkt *p, enum pl_malformed why)
+{
+	if (p->cut) {
+		p->s->hdr_cut++;
+		return -1;
+	}
+	return pl_bad(p, why);
+}
+
+/* Count a header class, outer or inside a tunnel. */
+#define PL_COUNT_L3(p, outer, cls)                                \
+	do {                                                      \
+		if (outer) {                                      \
+			(p)->s->l3_packets[cls]++;                \
+			(p)->s->l3_bytes[cls] += (p)->len;        \
+		} else {                                          \
+			(p)->s->inner_l3_packets[cls]++;          \
+		}                                                 \
+	} while (0)
+#define PL_COUNT_L4(p, outer, cls)                                \
+	do {                                                      \
+		if (outer) {                                      \
+			(p)->s->l4_packets[cls]++;                \
+			(p)->s->l4_bytes[cls] += (p)->len;        \
+		} else {                                          \
+			(p)->s->inner_l4_packets[cls]++;          \
+		}                                                 \
+	} while (0)
+
+#endif /* PL_PARSE_CORE_H */
