@@ -46,12 +46,19 @@ static int xdp_attach_mode(struct pl_dp *dp, __u32 mode_flag, bool force)
 	return 0;
 }
 
-/* Does a BPF link (another pktlens, libxdp) hold an XDP program on our interface? */
+/*
+ * Does a BPF link (another pktlens, libxdp) hold an XDP program on our interface?
+ * Links are listed machine-wide and an ifindex is only unique within a network
+ * namespace, so a link counts only if it also holds the program attached here.
+ */
 static bool xdp_link_holds(const struct pl_dp *dp)
 {
+	struct bpf_xdp_query_opts q = { .sz = sizeof(q) };
 	__u32 id = 0;
 	bool found = false;
 
+	if (bpf_xdp_query(dp->ifindex, 0, &q) || !(q.drv_prog_id || q.skb_prog_id))
+		return false;
 	while (!found && !bpf_link_get_next_id(id, &id)) {
 		struct bpf_link_info li = {};
 		__u32 len = sizeof(li);
@@ -60,7 +67,8 @@ static bool xdp_link_holds(const struct pl_dp *dp)
 		if (fd < 0)
 			continue;
 		found = !bpf_obj_get_info_by_fd(fd, &li, &len) && li.type == BPF_LINK_TYPE_XDP &&
-			li.xdp.ifindex == (__u32)dp->ifindex;
+			li.xdp.ifindex == (__u32)dp->ifindex &&
+			(li.prog_id == q.drv_prog_id || li.prog_id == q.skb_prog_id);
 		close(fd);
 	}
 	return found;

@@ -11,7 +11,8 @@
 #  - --duration ends it with exit 0 after that time, one JSON line per interval
 #  - another XDP program on the interface (native or generic): refused with exit 1 and
 #    a message naming --force, the program untouched; --force replaces it (in the
-#    mode it runs in) and pktlens leaves nothing behind
+#    mode it runs in) and pktlens leaves nothing behind; all this while a BPF link
+#    holds XDP on an interface of the same ifindex in another namespace
 #  - the interface renamed while attached: monitor goes on under the new name
 #  - the interface deleted while attached: clear message, exit 1, no crash
 #  - --pin: pl_stats, pl_flows, pl_events pinned under /sys/fs/bpf/pktlens/IF while
@@ -248,6 +249,30 @@ else
 fi
 
 # ---- someone else's XDP program ----------------------------------------------------------
+# A decoy: in a third namespace, an interface with the same ifindex as ours (an ifindex
+# is unique only within a namespace) whose XDP program another pktlens holds by a BPF
+# link. That link is not ours to worry about: --force below must still replace a
+# foreign netlink-attached program here, and the messages must not blame a link.
+DECOY_NS=pl-decoy-$$
+LAB_EXTRA_NS+=("$DECOY_NS")
+rx_index=$(rx_ip cat "/sys/class/net/$IF_RX/ifindex")
+decoy_pid=
+if ip netns add "$DECOY_NS" &&
+	ip -n "$DECOY_NS" link add dcy0 index "$rx_index" type veth peer name dcy1 \
+		index $((rx_index + 1000)) &&
+	ip -n "$DECOY_NS" link set dcy0 up && ip -n "$DECOY_NS" link set dcy1 up; then
+	ip netns exec "$DECOY_NS" "$PKTLENS" monitor -i dcy0 --mode native --json --duration 120 \
+		>/dev/null 2>"$LAB_TMP/decoy.err" &
+	decoy_pid=$!
+	LAB_PIDS+=("$decoy_pid")
+	if wait_grep "$LAB_TMP/decoy.err" "monitoring dcy0" "$decoy_pid"; then
+		ok "decoy: a BPF link holds XDP on ifindex $rx_index in another namespace"
+	else
+		fail "decoy: pktlens attached in another namespace" "$(cat "$LAB_TMP/decoy.err")"
+	fi
+else
+	fail "decoy: interface with ifindex $rx_index in another namespace" "ip link add failed"
+fi
 for fmode in xdpdrv xdpgeneric; do
 	if [ "$fmode" = xdpdrv ]; then mname=native other=generic; else mname=generic other=native; fi
 	name="foreign $mname XDP"
@@ -286,6 +311,12 @@ for fmode in xdpdrv xdpgeneric; do
 	fi
 	rx_ip ip link set dev "$IF_RX" "$fmode" off 2>/dev/null
 done
+if [ -n "$decoy_pid" ]; then
+	kill -TERM "$decoy_pid" 2>/dev/null
+	pid_wait "$decoy_pid" 10
+	check_rc "decoy: its pktlens ends normally" "$WAIT_RC" 0
+fi
+ip netns del "$DECOY_NS" 2>/dev/null
 
 # ---- --pin ---------------------------------------------------------------------------
 PIN=/sys/fs/bpf/pktlens/$IF_RX

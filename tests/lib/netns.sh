@@ -23,6 +23,7 @@ if [ -x /usr/bin/python3 ]; then PY=/usr/bin/python3; else PY=python3; fi
 
 T_PASS=0 T_FAIL=0 T_SKIP=0
 LAB_PIDS=()       # background processes started by the test, killed by lab_down
+LAB_EXTRA_NS=()   # further namespaces a test made (named with $$), deleted by lab_down
 LAB_TMP=$(mktemp -d /tmp/pktlens-e2e.XXXXXX)
 LAB_UP=0
 
@@ -251,6 +252,7 @@ lab_down() {
 	wait 2>/dev/null
 	ip netns del "$NS_TX" 2>/dev/null
 	ip netns del "$NS_RX" 2>/dev/null
+	for ns in "${LAB_EXTRA_NS[@]}"; do ip netns del "$ns" 2>/dev/null; done
 	rm -rf "$LAB_TMP"
 	return 0
 }
