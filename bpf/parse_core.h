@@ -54,6 +54,13 @@ struct pkt {
 	__u8 vlan_pre;          /* tags already removed from the frame (TC: skb vlan_tci) */
 	__u8 tunnel;            /* a GRE or VXLAN header was opened (counted in encap) */
 	__u8 cut;               /* the buffer holds less than the frame (snap length, frags) */
+	__u8 frag_first;        /* the IP packet is a first fragment: L4 lengths span more */
+	/*
+	 * Bytes of the IP packet after its network headers, from its length field: L4
+	 * headers must fit in it, not merely in the frame, whose Ethernet padding or
+	 * trailer is no part of the packet (tshark and Suricata bound them the same way).
+	 */
+	__u32 l4_len;
 };
 
 /*

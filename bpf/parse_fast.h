@@ -16,8 +16,8 @@
 
 /*
  * The common packet in one pass: Ethernet without a tag in the frame, IPv4 without
- * options or fragmentation or IPv6 without extension headers, then TCP or UDP (not to
- * the VXLAN port). For such a packet it counts and records exactly what the layered
+ * options or fragmentation or IPv6 without extension headers (and a payload length
+ * other than 0), then TCP or UDP (not to the VXLAN port) that fits in the IP packet. For such a packet it counts and records exactly what the layered
  * parsers (parse_l2.h, parse_l3.h, parse_l4.h) would, with a fraction of their checks
  * and stack traffic; the BPF tests run both on packets at every edge of these
  * conditions and compare. Returns 1 when it handled the packet, 0, having changed
@@ -27,6 +27,7 @@ static __always_inline int parse_fast(struct cursor *c, struct pkt *p)
 {
 	struct ethhdr *eth = c->start;
 	void *end = c->end, *l4;
+	__u32 l4_len; /* bytes after the IP header, from its length field */
 	__u8 proto;
 	int v6;
 
@@ -44,11 +45,16 @@ static __always_inline int parse_fast(struct cursor *c, struct pkt *p)
 			return 0;
 		proto = ip->protocol;
 		l4 = ip + 1;
+		l4_len = tot - sizeof(*ip);
 		v6 = 0;
 	} else if (eth->h_proto == bpf_htons(ETH_P_IPV6)) {
 		struct ipv6hdr *ip6 = (void *)(eth + 1);
 
 		if ((void *)(ip6 + 1) > end || ip6->version != 6)
+			return 0;
+		/* Payload length 0 (jumbogram, BIG TCP) is the layered parsers' business. */
+		l4_len = bpf_ntohs(ip6->payload_len);
+		if (!l4_len || l4_len + sizeof(*ip6) + sizeof(*eth) > pl_buf_len(p))
 			return 0;
 		proto = ip6->nexthdr;
 		l4 = ip6 + 1;
@@ -64,7 +70,7 @@ static __always_inline int parse_fast(struct cursor *c, struct pkt *p)
 		if ((void *)(th + 1) > end)
 			return 0;
 		hlen = th->doff * 4;
-		if (hlen < sizeof(*th) || l4 + hlen > end)
+		if (hlen < sizeof(*th) || hlen > l4_len || l4 + hlen > end)
 			return 0;
 		p->key.port_a = th->source;
 		p->key.port_b = th->dest;
@@ -74,7 +80,7 @@ static __always_inline int parse_fast(struct cursor *c, struct pkt *p)
 		struct udphdr *uh = l4;
 
 		if ((void *)(uh + 1) > end || bpf_ntohs(uh->len) < sizeof(*uh) ||
-		    uh->dest == bpf_htons(PL_VXLAN_PORT))
+		    bpf_ntohs(uh->len) > l4_len || uh->dest == bpf_htons(PL_VXLAN_PORT))
 			return 0;
 		p->key.port_a = uh->source;
 		p->key.port_b = uh->dest;

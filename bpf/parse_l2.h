@@ -67,10 +67,19 @@ static __always_inline int parse_eth(struct cursor *c, struct pkt *p, int outer)
 	return proto;
 }
 
-/* ARP: the fixed 8-byte header must be present. */
+/*
+ * ARP: the fixed 8-byte header and the four addresses whose lengths it gives (any
+ * hardware type: 28 bytes for Ethernet and IPv4), as tshark requires them.
+ */
 static __always_inline int parse_arp(struct cursor *c, struct pkt *p)
 {
+	__u8 *h = c->pos;
+	__u32 len;
+
 	if (c->pos + 8 > c->end)
+		return pl_short(p, PL_MAL_TRUNC_ARP);
+	len = 8 + 2 * ((__u32)h[4] + h[5]);
+	if (c->pos + len > c->end)
 		return pl_short(p, PL_MAL_TRUNC_ARP);
 	return 0;
 }

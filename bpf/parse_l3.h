@@ -44,6 +44,7 @@ static __always_inline int parse_ipv4(struct cursor *c, struct pkt *p, __u64 l3_
 	    (tot < hlen || tot + l3_off > pl_buf_len(p)))
 		return pl_bad(p, PL_MAL_BAD_IPV4_TOTLEN);
 	c->pos += hlen;
+	p->l4_len = (tot ? tot : pl_buf_len(p) - l3_off) - hlen;
 
 	if (outer) {
 		p->key.family = 4;
@@ -59,7 +60,8 @@ static __always_inline int parse_ipv4(struct cursor *c, struct pkt *p, __u64 l3_
 			p->s->ipv4_frag_later++;
 		return -2;
 	}
-	if (outer && (frag & 0x2000))
+	p->frag_first = !!(frag & 0x2000);
+	if (outer && p->frag_first)
 		p->s->ipv4_frag_first++;
 	return ip->protocol;
 }
@@ -77,18 +79,27 @@ static __always_inline int pl_is_ipv6_ext(__u8 nh)
 }
 
 /*
- * IPv6 and its extension-header chain (at most PL_IPV6_EXT_MAX headers). Returns
- * the upper-layer protocol, -1 when malformed, -2 for a later fragment.
+ * IPv6 and its extension-header chain (at most PL_IPV6_EXT_MAX headers). @l3_off is
+ * this header's offset in the buffer: the payload length must fit in the frame on the
+ * wire, as IPv4's total length must; 0 (a jumbogram, a BIG TCP or LSO segment) means
+ * the rest of the frame. Returns the upper-layer protocol, -1 when malformed, -2 for
+ * a later fragment.
  */
-static __always_inline int parse_ipv6(struct cursor *c, struct pkt *p, int outer)
+static __always_inline int parse_ipv6(struct cursor *c, struct pkt *p, __u64 l3_off, int outer)
 {
 	struct ipv6hdr *ip6 = c->pos;
+	__u64 end, pos_off;
+	__u32 plen;
 	__u8 nh;
 
 	if ((void *)(ip6 + 1) > c->end)
 		return pl_short(p, PL_MAL_TRUNC_IPV6);
 	if (ip6->version != 6)
 		return pl_bad(p, PL_MAL_BAD_IPV6_VERSION);
+	plen = bpf_ntohs(ip6->payload_len);
+	end = plen ? l3_off + sizeof(*ip6) + plen : pl_buf_len(p);
+	if (end > pl_buf_len(p))
+		return pl_bad(p, PL_MAL_BAD_IPV6_PAYLOAD_LEN);
 	c->pos = ip6 + 1;
 	nh = ip6->nexthdr;
 	if (outer) {
@@ -117,8 +128,11 @@ static __always_inline int parse_ipv6(struct cursor *c, struct pkt *p, int outer
 					p->s->ipv6_frag_later++;
 				return -2;
 			}
-			if (outer && (off & 1))
-				p->s->ipv6_frag_first++;
+			if (off & 1) {
+				p->frag_first = 1;
+				if (outer)
+					p->s->ipv6_frag_first++;
+			}
 		} else if (nh == IPPROTO_AH) {
 			len = ((__u32)opt->hdrlen + 2) * 4;
 		} else {
@@ -133,6 +147,11 @@ static __always_inline int parse_ipv6(struct cursor *c, struct pkt *p, int outer
 	}
 	if (pl_is_ipv6_ext(nh))
 		return pl_bad(p, PL_MAL_BAD_IPV6_EXT_CHAIN);
+	pos_off = c->pos - c->start;
+	asm volatile("" : "+r"(pos_off)); /* a scalar, not pointer math */
+	if (pos_off > end) /* the chain runs past the payload length */
+		return pl_bad(p, PL_MAL_BAD_IPV6_EXT_CHAIN);
+	p->l4_len = end - pos_off;
 	if (outer)
 		p->key.proto = nh;
 	return nh;

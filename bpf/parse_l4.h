@@ -15,11 +15,15 @@ static __always_inline int parse_tcp(struct cursor *c, struct pkt *p, int outer)
 	struct tcphdr *th = c->pos;
 	__u32 hlen;
 
+	if (p->l4_len < sizeof(*th))
+		return pl_bad(p, PL_MAL_TRUNC_TCP);
 	if ((void *)(th + 1) > c->end)
 		return pl_short(p, PL_MAL_TRUNC_TCP);
 	hlen = th->doff * 4;
 	if (hlen < sizeof(*th))
 		return pl_bad(p, PL_MAL_BAD_TCP_DOFF);
+	if (hlen > p->l4_len) /* options past the end of the IP packet */
+		return pl_bad(p, PL_MAL_TRUNC_TCP);
 	/* Options cut by a snap length: the ports and flags are in the fixed part. */
 	if (c->pos + hlen > c->end && !p->cut)
 		return pl_bad(p, PL_MAL_TRUNC_TCP);
@@ -43,11 +47,16 @@ static __always_inline int parse_udp(struct cursor *c, struct pkt *p, int outer)
 	__u16 ulen;
 
 	asm volatile("" : "+r"(off)); /* a scalar, not pointer math */
+	if (p->l4_len < sizeof(*uh))
+		return pl_bad(p, PL_MAL_TRUNC_UDP);
 	if ((void *)(uh + 1) > c->end)
 		return pl_short(p, PL_MAL_TRUNC_UDP);
 	ulen = bpf_ntohs(uh->len);
 	/* Length 0 is legal for a datagram over 64 KiB (IPv6 jumbogram, BIG TCP GSO). */
 	if (ulen < sizeof(*uh) && !(ulen == 0 && pl_buf_len(p) > off + 0xffff))
+		return pl_bad(p, PL_MAL_BAD_UDP_LEN);
+	/* Longer than the IP packet; a first fragment holds only the start of it. */
+	if (ulen > p->l4_len && !p->frag_first)
 		return pl_bad(p, PL_MAL_BAD_UDP_LEN);
 	if (outer) {
 		p->key.port_a = uh->source;
@@ -64,12 +73,14 @@ static __always_inline int parse_icmp(struct cursor *c, struct pkt *p, int outer
 	__u8 *h = c->pos;
 	__u8 echo_req = v6 ? 128 : 8, echo_rep = v6 ? 129 : 0;
 
+	if (p->l4_len < (v6 ? 4 : 8))
+		return pl_bad(p, v6 ? PL_MAL_TRUNC_ICMPV6 : PL_MAL_TRUNC_ICMP);
 	if ((void *)h + (v6 ? 4 : 8) > c->end)
 		return pl_short(p, v6 ? PL_MAL_TRUNC_ICMPV6 : PL_MAL_TRUNC_ICMP);
 	if (!outer)
 		return 0;
 	p->has_flow = 1;
-	if ((h[0] == echo_req || h[0] == echo_rep) && (void *)h + 8 <= c->end) {
+	if ((h[0] == echo_req || h[0] == echo_rep) && p->l4_len >= 8 && (void *)h + 8 <= c->end) {
 		__u16 id = *(__u16 *)(h + 4);
 
 		p->key.port_a = id;
@@ -82,6 +93,8 @@ static __always_inline int parse_sctp(struct cursor *c, struct pkt *p, int outer
 {
 	__be16 *ports = c->pos;
 
+	if (p->l4_len < 12)
+		return pl_bad(p, PL_MAL_TRUNC_SCTP);
 	if (c->pos + 12 > c->end)
 		return pl_short(p, PL_MAL_TRUNC_SCTP);
 	if (outer) {
@@ -102,6 +115,8 @@ static __always_inline int parse_gre(struct cursor *c, struct pkt *p, int outer)
 	__u32 len = 4;
 	__u8 flags, ver;
 
+	if (p->l4_len < 4)
+		return pl_bad(p, PL_MAL_TRUNC_GRE);
 	if (c->pos + 4 > c->end)
 		return pl_short(p, PL_MAL_TRUNC_GRE);
 	flags = h[0];
@@ -118,6 +133,8 @@ static __always_inline int parse_gre(struct cursor *c, struct pkt *p, int outer)
 		len += 4;
 	if (flags & 0x10)
 		len += 4;
+	if (len > p->l4_len)
+		return pl_bad(p, PL_MAL_TRUNC_GRE);
 	if (c->pos + len > c->end)
 		return pl_short(p, PL_MAL_TRUNC_GRE);
 	c->pos += len;

@@ -70,6 +70,8 @@ static __always_inline int parse_vxlan(struct cursor *c, struct pkt *p)
 {
 	__u8 *h = c->pos;
 
+	if (p->l4_len < 8 + 8) /* UDP + VXLAN headers in the IP packet */
+		return pl_bad(p, PL_MAL_TRUNC_VXLAN);
 	if (c->pos + 8 > c->end)
 		return pl_short(p, PL_MAL_TRUNC_VXLAN);
 	if (!(h[0] & 0x08)) /* VNI not valid: not VXLAN as we know it */
@@ -87,19 +89,19 @@ static __always_inline int parse_vxlan(struct cursor *c, struct pkt *p)
 static __always_inline int parse_l3_l4(struct cursor *c, struct pkt *p, int proto, int outer)
 {
 	int ipproto, r;
+	__u64 off;
 
 	if (cursor_settle(c))
 		return 0;
+	off = c->pos - c->start;
+	/* Keep the offset a scalar: clang would otherwise fold it into pointer math. */
+	asm volatile("" : "+r"(off));
 	if (proto == bpf_htons(ETH_P_IP)) {
-		__u64 off = c->pos - c->start;
-
-		/* Keep the offset a scalar: clang would otherwise fold it into pointer math. */
-		asm volatile("" : "+r"(off));
 		PL_COUNT_L3(p, outer, PL_L3_IPV4);
 		ipproto = parse_ipv4(c, p, off, outer);
 	} else if (proto == bpf_htons(ETH_P_IPV6)) {
 		PL_COUNT_L3(p, outer, PL_L3_IPV6);
-		ipproto = parse_ipv6(c, p, outer);
+		ipproto = parse_ipv6(c, p, off, outer);
 	} else if (proto == bpf_htons(ETH_P_ARP)) {
 		PL_COUNT_L3(p, outer, PL_L3_ARP);
 		PL_COUNT_L4(p, outer, PL_L4_NONE);

@@ -26,6 +26,7 @@ static const char *mal_names[PL_MAL_MAX] = {
 	[PL_MAL_BAD_IPV4_TOTLEN] = "bad_ipv4_total_length",
 	[PL_MAL_TRUNC_IPV6] = "truncated_ipv6",
 	[PL_MAL_BAD_IPV6_VERSION] = "bad_ipv6_version",
+	[PL_MAL_BAD_IPV6_PAYLOAD_LEN] = "bad_ipv6_payload_length",
 	[PL_MAL_BAD_IPV6_EXT_CHAIN] = "bad_ipv6_ext_chain",
 	[PL_MAL_TRUNC_TCP] = "truncated_tcp",
 	[PL_MAL_BAD_TCP_DOFF] = "bad_tcp_data_offset",

@@ -54,6 +54,7 @@ static const char *const mal_names[PL_MAL_MAX] = {
 	[PL_MAL_BAD_IPV4_TOTLEN] = "bad_ipv4_totlen",
 	[PL_MAL_TRUNC_IPV6] = "trunc_ipv6",
 	[PL_MAL_BAD_IPV6_VERSION] = "bad_ipv6_version",
+	[PL_MAL_BAD_IPV6_PAYLOAD_LEN] = "bad_ipv6_plen",
 	[PL_MAL_BAD_IPV6_EXT_CHAIN] = "bad_ipv6_ext_chain",
 	[PL_MAL_TRUNC_TCP] = "trunc_tcp",
 	[PL_MAL_BAD_TCP_DOFF] = "bad_tcp_doff",
@@ -2005,6 +2006,244 @@ static void test_malformed(void)
 	TEST_END();
 }
 
+/* ---- headers bounded by the IP packet's own length -------------------------------------- */
+
+/*
+ * Make the IP packet of a finished @b (IPv4 or IPv6 header at offset 14) @by bytes
+ * shorter than the frame: the bytes stay, as Ethernet padding or a trailer would.
+ */
+static void ip_shorten(struct pb *b, size_t by)
+{
+	size_t lenoff = (b->buf[14] >> 4) == 6 ? 14 + 4 : 14 + 2;
+
+	pb_set16(b, lenoff, (uint16_t)(pb_get16(b, lenoff) - by));
+}
+
+/*
+ * A header that is in the frame but past the end of the IP packet (in the Ethernet
+ * padding of a short frame, or a trailer) is not part of the packet: tshark and
+ * Suricata bound transport headers by the IP length, and so must both parsers.
+ */
+static void test_ip_length(void)
+{
+	static const struct {
+		const char *name;
+		uint8_t proto;
+		bool v6;
+		size_t keep; /* bytes of the header left inside the IP packet */
+		int why;
+	} padded[] = {
+		{ "ipv4: tcp header partly in the padding: trunc_tcp", PB_IPPROTO_TCP, false, 10,
+		  PL_MAL_TRUNC_TCP },
+		{ "ipv6: tcp header partly in the padding: trunc_tcp", PB_IPPROTO_TCP, true, 10,
+		  PL_MAL_TRUNC_TCP },
+		{ "ipv4: no udp header in the packet, zeros after it: trunc_udp", PB_IPPROTO_UDP,
+		  false, 0, PL_MAL_TRUNC_UDP },
+		{ "ipv6: udp header partly in the padding: trunc_udp", PB_IPPROTO_UDP, true, 4,
+		  PL_MAL_TRUNC_UDP },
+		{ "ipv4: icmp header partly in the padding: trunc_icmp", PB_IPPROTO_ICMP, false, 4,
+		  PL_MAL_TRUNC_ICMP },
+		{ "ipv6: icmpv6 header partly in the padding: trunc_icmpv6", PB_IPPROTO_ICMPV6, true,
+		  2, PL_MAL_TRUNC_ICMPV6 },
+		{ "ipv4: sctp header partly in the padding: trunc_sctp", PB_IPPROTO_SCTP, false, 8,
+		  PL_MAL_TRUNC_SCTP },
+		{ "ipv4: gre header partly in the padding: trunc_gre", PB_IPPROTO_GRE, false, 2,
+		  PL_MAL_TRUNC_GRE },
+	};
+	static const int l4_of[256] = { [PB_IPPROTO_TCP] = PL_L4_TCP, [PB_IPPROTO_UDP] = PL_L4_UDP,
+					[PB_IPPROTO_ICMP] = PL_L4_ICMP,
+					[PB_IPPROTO_ICMPV6] = PL_L4_ICMPV6,
+					[PB_IPPROTO_SCTP] = PL_L4_SCTP,
+					[PB_IPPROTO_GRE] = PL_L4_GRE };
+	struct pl_flow_key k;
+	struct pl_stats st;
+	struct pb b;
+	size_t hlen;
+	int dir;
+
+	for (size_t i = 0; i < sizeof(padded) / sizeof(padded[0]); i++) {
+		begin(padded[i].name);
+		if (padded[i].v6)
+			v6_hdr(&b, padded[i].proto);
+		else
+			v4_hdr(&b, padded[i].proto);
+		switch (padded[i].proto) {
+		case PB_IPPROTO_TCP: tcp(&b, 1234, 80, PB_TCP_SYN); hlen = 20; break;
+		case PB_IPPROTO_UDP: pb_udp(&b, 1234, 53); hlen = 8; break;
+		case PB_IPPROTO_ICMP: pb_icmp_echo(&b, false, 1, 1); hlen = 8; break;
+		case PB_IPPROTO_ICMPV6: pb_icmp6_echo(&b, false, 1, 1); hlen = 8; break;
+		case PB_IPPROTO_SCTP: pb_sctp(&b, 1, 2, 3); hlen = 12; break;
+		default: pb_gre(&b, &(struct pb_gre_opts){ .proto = PB_ETH_P_IP }); hlen = 4;
+		}
+		pb_finish(&b);
+		ip_shorten(&b, hlen - padded[i].keep);
+		pb_zero(&b, b.len < 60 ? 60 - b.len : 0);
+		xdp(&b);
+		read_stats(&st);
+		expect_mal(&st, padded[i].why);
+		expect_classes(&st, padded[i].v6 ? PL_L3_IPV6 : PL_L3_IPV4, l4_of[padded[i].proto]);
+		CHECK_EQ(count_flows(), 0);
+		TEST_END();
+	}
+
+	for (int is6 = 0; is6 <= 1; is6++) {
+		begin(is6 ? "ipv6: tcp options past the end of the packet: trunc_tcp, no flow" :
+			   "ipv4: tcp options past the end of the packet: trunc_tcp, no flow");
+		if (is6)
+			v6_hdr(&b, PB_IPPROTO_TCP);
+		else
+			v4_hdr(&b, PB_IPPROTO_TCP);
+		pb_tcp(&b, &(struct pb_tcp_opts){ .sport = 1234, .dport = 80, .flags = PB_TCP_SYN,
+						  .options = (const uint8_t[]){ 2, 4, 5, 0xb4 },
+						  .optlen = 12 });
+		pb_finish(&b);
+		ip_shorten(&b, 12);
+		xdp(&b);
+		read_stats(&st);
+		expect_mal(&st, PL_MAL_TRUNC_TCP);
+		expect_classes(&st, is6 ? PL_L3_IPV6 : PL_L3_IPV4, PL_L4_TCP);
+		CHECK_EQ(count_flows(), 0);
+		TEST_END();
+
+		begin(is6 ? "ipv6: udp length beyond the packet: bad_udp_len, no flow" :
+			   "ipv4: udp length beyond the packet: bad_udp_len, no flow");
+		if (is6)
+			v6_hdr(&b, PB_IPPROTO_UDP);
+		else
+			v4_hdr(&b, PB_IPPROTO_UDP);
+		pb_udp(&b, 1234, 53);
+		pb_payload(&b, 20);
+		pb_finish(&b);
+		ip_shorten(&b, 1);
+		xdp(&b);
+		read_stats(&st);
+		expect_mal(&st, PL_MAL_BAD_UDP_LEN);
+		expect_classes(&st, is6 ? PL_L3_IPV6 : PL_L3_IPV4, PL_L4_UDP);
+		CHECK_EQ(count_flows(), 0);
+		TEST_END();
+
+		begin(is6 ? "ipv6: first fragment's udp length spans the datagram: fine" :
+			   "ipv4: first fragment's udp length spans the datagram: fine");
+		pb_init(&b);
+		if (is6) {
+			pb_eth(&b, NULL, NULL, PB_ETH_P_IPV6);
+			v6(&b, A6, B6, PB_IPPROTO_FRAGMENT);
+			pb_ipv6_frag(&b, PB_IPPROTO_UDP, 0, true, 9);
+		} else {
+			pb_eth(&b, NULL, NULL, PB_ETH_P_IP);
+			pb_ipv4(&b, &(struct pb_ipv4_opts){ .src = A4, .dst = B4,
+							    .proto = PB_IPPROTO_UDP,
+							    .frag_off = PB_IP_MF });
+		}
+		hlen = pb_udp(&b, 1234, 53);
+		pb_payload(&b, 100);
+		pb_finish(&b);
+		pb_set16(&b, hlen + 4, 3000); /* the whole datagram */
+		xdp(&b);
+		read_stats(&st);
+		expect_one(&st, b.len, is6 ? PL_L3_IPV6 : PL_L3_IPV4, PL_L4_UDP);
+		CHECK_EQ(count_flows(), 1);
+		TEST_END();
+	}
+
+	begin("udp length shorter than the packet (trailing bytes) is fine");
+	v4_udp(&b, 10);
+	pb_set16(&b, 14 + 20 + 4, 8);
+	xdp(&b);
+	read_stats(&st);
+	expect_one(&st, b.len, PL_L3_IPV4, PL_L4_UDP);
+	k = mkkey(ep4(A4, 1234), ep4(B4, 53), PB_IPPROTO_UDP, 4, 0, &dir);
+	expect_flow1(&k, dir, b.len, 0);
+	TEST_END();
+
+	begin("malformed bad_ipv6_plen: payload length beyond the frame");
+	v6_hdr(&b, PB_IPPROTO_UDP);
+	pb_udp(&b, 1234, 53);
+	pb_payload(&b, 10);
+	pb_finish(&b);
+	pb_set16(&b, 14 + 4, (uint16_t)(b.len - 14 - 40 + 1));
+	xdp(&b);
+	read_stats(&st);
+	expect_mal(&st, PL_MAL_BAD_IPV6_PAYLOAD_LEN);
+	expect_classes(&st, PL_L3_IPV6, PL_L4_NONE);
+	CHECK_EQ(count_flows(), 0);
+	TEST_END();
+
+	begin("ipv6 payload length ending before the frame (padding) is fine");
+	v6_hdr(&b, PB_IPPROTO_TCP);
+	tcp(&b, 1234, 80, PB_TCP_ACK);
+	pb_finish(&b);
+	pb_zero(&b, 6);
+	xdp(&b);
+	read_stats(&st);
+	expect_one(&st, b.len, PL_L3_IPV6, PL_L4_TCP);
+	CHECK_EQ(count_flows(), 1);
+	TEST_END();
+
+	begin("ipv6 payload length 0 on a small frame is the rest of the frame (as tshark)");
+	v6_hdr(&b, PB_IPPROTO_UDP);
+	pb_udp(&b, 1234, 53);
+	pb_payload(&b, 10);
+	pb_finish(&b);
+	pb_set16(&b, 14 + 4, 0);
+	xdp(&b);
+	read_stats(&st);
+	expect_one(&st, b.len, PL_L3_IPV6, PL_L4_UDP);
+	CHECK_EQ(count_flows(), 1);
+	TEST_END();
+
+	begin("malformed bad_ipv6_ext_chain: extension header past the payload length");
+	v6_hdr(&b, PB_IPPROTO_DSTOPTS);
+	pb_ipv6_opts_hdr(&b, PB_IPPROTO_UDP, 16);
+	pb_udp(&b, 1234, 53);
+	pb_finish(&b);
+	pb_set16(&b, 14 + 4, 8);
+	xdp(&b);
+	read_stats(&st);
+	expect_mal(&st, PL_MAL_BAD_IPV6_EXT_CHAIN);
+	expect_classes(&st, PL_L3_IPV6, PL_L4_NONE);
+	TEST_END();
+
+	begin("malformed trunc_vxlan: vxlan header past the end of the packet");
+	v4_hdr(&b, PB_IPPROTO_UDP);
+	pb_udp(&b, 49152, PB_VXLAN_PORT);
+	pb_vxlan(&b, 1);
+	pb_finish(&b);
+	ip_shorten(&b, 4);
+	pb_set16(&b, 14 + 20 + 4, 8 + 4);
+	xdp(&b);
+	read_stats(&st);
+	expect_mal(&st, PL_MAL_TRUNC_VXLAN);
+	expect_classes(&st, PL_L3_IPV4, PL_L4_UDP);
+	CHECK_EQ(st.encap[PL_ENCAP_VXLAN], 0);
+	TEST_END();
+
+	begin("malformed trunc_arp: fixed header whole, addresses cut");
+	pb_init(&b);
+	pb_eth(&b, NULL, NULL, PB_ETH_P_ARP);
+	pb_arp(&b, 1, NULL, A4, NULL, B4);
+	pb_trim(&b, 14 + 8 + 10);
+	xdp(&b);
+	read_stats(&st);
+	expect_mal(&st, PL_MAL_TRUNC_ARP);
+	expect_classes(&st, PL_L3_ARP, PL_L4_NONE);
+	TEST_END();
+
+	begin("arp with 20-byte hardware addresses (InfiniBand), all present, is fine");
+	pb_init(&b);
+	pb_eth(&b, NULL, NULL, PB_ETH_P_ARP);
+	hlen = pb_zero(&b, 8 + 2 * (20 + 4));
+	pb_set16(&b, hlen, 32);
+	pb_set16(&b, hlen + 2, PB_ETH_P_IP);
+	b.buf[hlen + 4] = 20;
+	b.buf[hlen + 5] = 4;
+	pb_set16(&b, hlen + 6, 1);
+	xdp(&b);
+	read_stats(&st);
+	expect_one(&st, b.len, PL_L3_ARP, PL_L4_NONE);
+	TEST_END();
+}
+
 /* ---- headers cut by a snap length ------------------------------------------------------ */
 
 /* One packet, its headers cut where the capture ends: counted as cut, nothing malformed. */
@@ -2611,6 +2850,7 @@ int main(void)
 	test_tunnels();
 	test_sizes();
 	test_malformed();
+	test_ip_length();
 	test_snaplen_cut();
 	test_capture();
 	test_ring_reader();
