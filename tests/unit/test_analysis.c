@@ -103,13 +103,15 @@ static void test_top_sources(void)
 	TEST_END();
 
 	TEST_BEGIN("flows sort by bytes and by packets");
-	f[0].val.bytes[0] = 1;
-	f[0].val.packets[0] = 1000;
+	/* The most packets and the fewest bytes, last: each sort must move it. */
+	f[2].val.bytes[0] = 1;
+	f[2].val.packets[0] = 1000;
 	pl_flows_sort(f, 3, PL_ORDER_PACKETS);
 	CHECK_EQ(f[0].val.packets[0], 1000);
 	pl_flows_sort(f, 3, PL_ORDER_BYTES);
 	CHECK(f[0].val.bytes[0] + f[0].val.bytes[1] >= f[1].val.bytes[0] + f[1].val.bytes[1],
 	      "not descending");
+	CHECK_EQ(f[2].val.packets[0], 1000);
 	TEST_END();
 }
 
