@@ -7,7 +7,7 @@ set -euo pipefail
 BUILD_PKGS="clang llvm make gcc pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev
 libpcap-dev libncurses-dev libclang-rt-14-dev"
 RUN_PKGS="iproute2 ethtool"
-TEST_PKGS="tcpdump tshark netsniff-ng iperf3 hping3 nmap iputils-ping dnsutils socat curl time
+TEST_PKGS="tcpdump tshark netsniff-ng iperf3 hping3 nmap iputils-ping dnsutils socat curl time strace
 python3"
 
 missing=()

@@ -179,15 +179,19 @@ check_eq "a matching frame over 64 KiB is counted with its full length" \
 # Linux cooked, raw IP, BSD loopback (two small ones of each).
 : "${CORPUS:=$E2E_ROOT/../shared/corpus}"
 if [ -f "$CORPUS/MANIFEST.tsv" ]; then
+	n_corpus=0
 	while read -r rel lt; do
 		f=$CORPUS/$rel
 		[ -f "$f" ] || continue
 		exprs=("ip" "tcp" "udp" "ip6" "len > 100" "len < 80" "ip[0] = 0x45" "ip[8] < 64")
 		case $lt in linux-sll*) exprs+=("ether[14] = 0x45" "ether[14:2] = 0x0800") ;; esac
 		filter_vs_tcpdump "$f" "corpus $lt $(basename "$rel")" "${exprs[@]}"
+		n_corpus=$((n_corpus + 1))
 	done < <(awk -F'\t' 'NR > 1 && $6 + 0 > 0 && $6 + 0 <= 500 && $33 == "ok" &&
 		$7 ~ /^(linux-sll|linux-sll2|rawip|rawip4|rawip6|null|loop)$/ && n[$7]++ < 2 {
 		print $1, $7 }' "$CORPUS/MANIFEST.tsv")
+	# A MANIFEST whose columns moved selects nothing: that must not pass silently.
+	check_eq "corpus: non-Ethernet captures compared" "$([ "$n_corpus" -gt 0 ] && echo yes)" yes
 else
 	skip "corpus captures" "$CORPUS/MANIFEST.tsv not found"
 fi

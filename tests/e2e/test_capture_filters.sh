@@ -23,10 +23,12 @@ BCAST=198.18.0.255
 RX_IDX=$(ip netns exec "$NS_RX" cat "/sys/class/net/$IF_RX/ifindex")
 
 # captured NAME MODE PING_ARGS EXPR: capture EXPR for 3 s while the tx side pings
-# (ping PING_ARGS); prints the "packets captured" count ("" if it did not start).
+# (ping PING_ARGS); prints the "packets captured" count ("" if it did not start,
+# "pings-lost" if fewer pings reached the rx interface than sent: a count of 0 then
+# says nothing about the filter).
 N=0
 captured() {
-	local name=$1 mode=$2 ping_args=$3 pid
+	local name=$1 mode=$2 ping_args=$3 pid rx0 n_ping
 	shift 3
 	N=$((N + 1))
 	local err=$LAB_TMP/cap$N.err
@@ -39,9 +41,16 @@ captured() {
 		echo "  $name: did not start: $(head -c 300 "$err")" >&2
 		return 0
 	fi
+	n_ping=$(sed -nE 's/.*-c ([0-9]+).*/\1/p' <<<"$ping_args")
+	rx0=$(rx_packets)
 	# shellcheck disable=SC2086 # PING_ARGS is a word list
 	in_tx ping -q -n -W 1 -i 0.2 $ping_args >/dev/null 2>&1
 	pid_wait "$pid" 10
+	if [ $(($(rx_packets) - rx0)) -lt "${n_ping:-1}" ]; then
+		echo "  $name: $(($(rx_packets) - rx0)) packets reached $IF_RX, $n_ping pings sent" >&2
+		echo pings-lost
+		return 0
+	fi
 	sed -nE 's/^([0-9]+) packets captured$/\1/p' "$err"
 }
 
@@ -66,10 +75,13 @@ for mode in native tc; do
 		"$(captured bcast-uni "$mode" "-c 3 $IP4_RX" ip broadcast)" 0
 done
 if mon_start 30 "ip broadcast"; then
+	rx0=$(rx_packets)
 	in_tx ping -q -n -W 1 -i 0.2 -b -c 3 "$BCAST" >/dev/null 2>&1
 	in_tx ping -q -n -W 1 -i 0.2 -c 4 "$IP4_RX" >/dev/null 2>&1
 	sleep 1.2
 	mon_stop INT
+	check_eq "monitor 'ip broadcast': the 7 pings reached $IF_RX" \
+		"$([ $(($(rx_packets) - rx0)) -ge 7 ] && echo yes)" yes
 	check_eq "monitor 'ip broadcast': counts the 3 broadcast pings only" \
 		"$(json_get "$MON_OUT" 'j["total"]["packets"]')" 3
 else

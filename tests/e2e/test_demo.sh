@@ -196,6 +196,22 @@ if grep -q 'what was sent and what pktlens saw' "$ERR"; then
 	else
 		fail "pktlens saw the frames the sender put on the wire" "'$pct%'"
 	fi
+	# Classes whose traffic only one tool sends: seen must equal sent, not just be
+	# above a floor (a frame counted twice would pass that).
+	got=$(sed -nE 's/^ +VLAN +([0-9]+) tagged \(sent: ([0-9]+)\), ([0-9]+) of them QinQ \(sent: ([0-9]+)\)$/\1 \3/p' "$ERR")
+	want=$(sed -nE 's/^ +VLAN +([0-9]+) tagged \(sent: ([0-9]+)\), ([0-9]+) of them QinQ \(sent: ([0-9]+)\)$/\2 \4/p' "$ERR")
+	if [ -n "$want" ] && [ "$got" = "$want" ]; then
+		ok "VLAN tagged and QinQ frames seen as sent ($got)"
+	else
+		fail "VLAN tagged and QinQ frames seen as sent" "seen '$got', sent '$want'"
+	fi
+	got=$(sed -nE 's/^ +ICMP +([0-9]+) packets \(sent: ([0-9]+) echo requests\)$/\1/p' "$ERR")
+	want=$(sed -nE 's/^ +ICMP +([0-9]+) packets \(sent: ([0-9]+) echo requests\)$/\2/p' "$ERR")
+	if [ -n "$want" ] && [ "$got" = "$want" ]; then
+		ok "ICMP echo requests seen as sent ($got)"
+	else
+		fail "ICMP echo requests seen as sent" "seen '$got', sent '$want'"
+	fi
 else
 	fail "summary of sent vs seen on stderr" "$(tail -n 5 "$ERR")"
 fi

@@ -58,11 +58,16 @@ check_eq "completion: filter keywords after the options" \
 
 # The bpftool examples run as given on a fresh machine: bpftool creates only the last
 # directory of a pin path, so /sys/fs/bpf/pktlens is made before the first loadall.
+n_loadall=0
 for page in "$ROOT"/man/*.8 "$ROOT/README.md"; do
 	grep -q '^bpftool prog loadall' "$page" || continue
+	n_loadall=$((n_loadall + 1))
 	check_eq "$(basename "$page"): mkdir -p /sys/fs/bpf/pktlens before bpftool prog loadall" \
 		"$(awk '/mkdir (\\)?-p \/sys\/fs\/bpf\/pktlens/ { made = 1 }
 			/^bpftool prog loadall/ { print made ? "yes" : "no"; exit }' "$page")" yes
 done
+# An example indented or reworded out of '^bpftool prog loadall' is checked nowhere.
+check_eq "bpftool prog loadall examples found in the man pages and README.md" \
+	"$([ "$n_loadall" -gt 0 ] && echo yes)" yes
 
 finish

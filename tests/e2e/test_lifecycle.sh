@@ -98,7 +98,8 @@ for mode in native generic; do
 		continue
 	fi
 	id=$(xdp_prog_id "$IF_RX")
-	check_grep "$name: held by a BPF link" <(bpftool link show 2>/dev/null) "prog $id"
+	# An empty id would match any link's "prog N".
+	check_grep "$name: held by a BPF link" <(bpftool link show 2>/dev/null) "prog ${id:-<no xdp id>}( |\$)"
 	mon_stop KILL
 	check_eq "$name: killed" "$MON_RC" 137
 	check_eq "$name: no xdp on the link" "$(rx_ip ip link show dev "$IF_RX" | grep -c xdp)" 0
@@ -223,7 +224,9 @@ if mon_start 30 --mode tc --cost-sample 100; then
 	nsenter -t "$RX_HOLD" -m -n -- "$PKTLENS" monitor -i "$IF_RX" --json --duration 3 \
 		--mode tc --cost-sample 100 'tcp port 1' >"$LAB_TMP/nomatch.out" 2>"$LAB_TMP/nomatch.err" &
 	nm=$!
-	sleep 1
+	# Pings sent before the attach would reach the filter after ours anyway: wait for it.
+	wait_grep "$LAB_TMP/nomatch.err" "monitoring $IF_RX in tc mode" "$nm" ||
+		fail "tc/existing clsact, unmatched expression: attach" "$(cat "$LAB_TMP/nomatch.err")"
 	in_tx ping -q -n -c 10 -i 0.05 "$IP4_RX" >/dev/null
 	wait "$nm"
 	check_rc "tc/existing clsact, unmatched expression: exit status" "$?" 0

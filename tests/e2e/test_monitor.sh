@@ -210,7 +210,10 @@ else
 		c1=$(run_cnt "$tid")
 		mon_stop TERM
 		c2=$(run_cnt "$tid")
-		in_tx ping -q -n -c 20 -i 0.01 "$IP4_RX" >/dev/null
+		# ping exits 0 only when replies came back through the tx-side program: it
+		# ran, so an unchanged count means the statistics are off, not that it idled.
+		in_tx ping -q -n -c 20 -i 0.01 -w 8 "$IP4_RX" >/dev/null
+		check_rc "statistics off after exit: the replies reached the tx side" "$?" 0
 		c3=$(run_cnt "$tid")
 		echo "  tx-side program runs counted: $c1 while monitor ran, $c2 -> $c3 after"
 		check_eq "statistics on while monitor runs (runs counted: $c1)" "$([ "$c1" -ge 20 ] && echo yes)" yes

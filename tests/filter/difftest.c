@@ -612,6 +612,12 @@ static void run_expr(struct worker *w, size_t ei)
 			close(tcfd);
 		pl_filter_free(&f);
 	}
+	/*
+	 * Frames of its own link type were there but none was compared (every test run
+	 * refused, say): agreeing with libpcap on nothing is no pass.
+	 */
+	if (home_seen && r->pairs == 0)
+		fail(r, "no frame compared (%zu refused by the XDP test run)", r->skipped_refused);
 }
 
 static void *worker_main(void *arg)

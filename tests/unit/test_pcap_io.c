@@ -42,6 +42,10 @@ static const uint8_t ipv4_udp[28] = {
 
 static void check_ipv4_frame(const struct pl_frame *fr, uint32_t extra_wire)
 {
+	if (!fr->data) {
+		CHECK(0, "no frame was read");
+		return;
+	}
 	CHECK_EQ(fr->caplen, 14 + sizeof(ipv4_udp));
 	CHECK_EQ(fr->wire_len, 14 + sizeof(ipv4_udp) + extra_wire);
 	CHECK(fr->data[12] == 0x08 && fr->data[13] == 0x00, "ethertype %02x%02x", fr->data[12],
@@ -54,14 +58,19 @@ static void read_one(const char *path, struct pl_frame *fr, int *rc_open, int *r
 {
 	static struct pl_pcap_file f;
 
+	/* No frame of an earlier read may stand in for this one. */
+	memset(fr, 0, sizeof(*fr));
+	*rc_next = -1;
 	*rc_open = pl_pcap_open(&f, path);
 	if (*rc_open)
 		return;
 	*rc_next = pl_pcap_next(&f, fr);
 	/* the frame may live in f.buf: copy before closing */
 	static uint8_t copy[65536];
-	memcpy(copy, fr->data, fr->caplen);
-	fr->data = copy;
+	if (*rc_next == 1 && fr->data) {
+		memcpy(copy, fr->data, fr->caplen);
+		fr->data = copy;
+	}
 	CHECK_EQ(pl_pcap_next(&f, &(struct pl_frame){ 0 }), 0);
 	pl_pcap_close(&f);
 }
@@ -90,6 +99,7 @@ static void test_linktypes(void)
 			    16 + sizeof(ipv4_udp)),
 		 &fr, &ro, &rn);
 	CHECK_EQ(ro, 0);
+	CHECK_EQ(rn, 1);
 	check_ipv4_frame(&fr, 0);
 	CHECK(!memcmp(fr.data + 6, "\x02\x11\x22\x33\x44\x55", 6), "source MAC not kept");
 	TEST_END();
@@ -102,6 +112,7 @@ static void test_linktypes(void)
 	read_one(write_pcap("sll2.pcap", 276, buf, 20 + sizeof(ipv4_udp), 20 + sizeof(ipv4_udp)),
 		 &fr, &ro, &rn);
 	CHECK_EQ(ro, 0);
+	CHECK_EQ(rn, 1);
 	check_ipv4_frame(&fr, 0);
 	TEST_END();
 
@@ -111,18 +122,25 @@ static void test_linktypes(void)
 	memcpy(buf + 4, ipv4_udp, sizeof(ipv4_udp));
 	read_one(write_pcap("null.pcap", DLT_NULL, buf, 32, 32), &fr, &ro, &rn);
 	CHECK_EQ(ro, 0);
+	CHECK_EQ(rn, 1);
 	check_ipv4_frame(&fr, 0);
 	af = __builtin_bswap32(2);
 	memcpy(buf, &af, 4);
 	read_one(write_pcap("null-be.pcap", DLT_NULL, buf, 32, 32), &fr, &ro, &rn);
+	CHECK_EQ(ro, 0);
+	CHECK_EQ(rn, 1);
 	check_ipv4_frame(&fr, 0);
 	read_one(write_pcap("loop.pcap", DLT_LOOP, buf, 32, 32), &fr, &ro, &rn);
+	CHECK_EQ(ro, 0);
+	CHECK_EQ(rn, 1);
 	check_ipv4_frame(&fr, 0);
 	TEST_END();
 
 	TEST_BEGIN("snaplen-truncated frame keeps its wire length");
 	read_one(write_pcap("trunc.pcap", DLT_RAW, ipv4_udp, sizeof(ipv4_udp), 1500), &fr, &ro,
 		 &rn);
+	CHECK_EQ(ro, 0);
+	CHECK_EQ(rn, 1);
 	check_ipv4_frame(&fr, 1500 - sizeof(ipv4_udp));
 	TEST_END();
 
