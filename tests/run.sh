@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # Runs test programs and scripts, shows their output, and adds up their closing
 # lines ("N passed, N failed[, N skipped]") into one. Exit 1 if anything failed
-# or a program ended without a closing line.
+# or a program ended without a closing line. Each one's run time follows its output
+# ("--- 12 s"), so the suite's time budget (.ci/run) shows where it goes.
 # Usage: tests/run.sh PROGRAM_OR_SCRIPT...
 set -u
 P=0 F=0 S=0
 for t in "$@"; do
 	echo "=== $t"
 	out=$(mktemp)
+	t0=$SECONDS
 	"$t" 2>&1 | tee "$out"
 	rc=${PIPESTATUS[0]}
+	echo "--- $((SECONDS - t0)) s"
 	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?$' "$out" | tail -n 1)
 	rm -f "$out"
 	if [ -z "$line" ]; then
