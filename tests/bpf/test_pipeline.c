@@ -2094,7 +2094,7 @@ static void test_ip_length(void)
 		else
 			v4_hdr(&b, PB_IPPROTO_TCP);
 		pb_tcp(&b, &(struct pb_tcp_opts){ .sport = 1234, .dport = 80, .flags = PB_TCP_SYN,
-						  .options = (const uint8_t[]){ 2, 4, 5, 0xb4 },
+						  .options = (const uint8_t[12]){ 2, 4, 5, 0xb4 },
 						  .optlen = 12 });
 		pb_finish(&b);
 		ip_shorten(&b, 12);
