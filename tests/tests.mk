@@ -14,7 +14,15 @@ $(BUILD)/tests/%: tests/%.c $(LIB) tests/lib/check.h $(wildcard tests/lib/*.h)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) -Itests/lib -o $@ $< $(LIB) $(LDLIBS)
 
-test-build: $(BUILD)/pktlens $(UNIT_BINS) $(BPFT_BINS)
+# deny_attach: runs a command with one attach step refused (the fault tests).
+TOOL_BINS := $(BUILD)/tests/tools/deny_attach
+
+$(BUILD)/tests/tools/deny_attach: tests/tools/deny_attach.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) -o $@ $<
+
+test-build: $(BUILD)/pktlens $(UNIT_BINS) $(BPFT_BINS) $(TOOL_BINS)
 
 test-unit: $(UNIT_BINS)
 	$(Q)tests/run.sh $(UNIT_BINS)
@@ -22,7 +30,7 @@ test-unit: $(UNIT_BINS)
 test-bpf: $(BPFT_BINS)
 	$(Q)tests/run.sh $(BPFT_BINS)
 
-test-e2e: $(BUILD)/pktlens
+test-e2e: $(BUILD)/pktlens $(TOOL_BINS)
 	$(Q)PKTLENS=$(abspath $(BUILD)/pktlens) tests/run.sh $(E2E_TESTS)
 
 # Optional: runs when the shared corpus of real captures is present.

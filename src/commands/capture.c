@@ -314,11 +314,12 @@ int cmd_capture(int argc, char **argv)
 	/* The expression was checked above: whatever fails now is a runtime failure. */
 	if (pl_dp_load(&dp, &o))
 		goto out;
-	if (out && pl_pcap_writer_open(&cap.w, out, pcapng, snaplen, o.ifname))
-		goto out;
 	if (pl_ring_open(&ring, dp.events_fd))
 		goto out;
 	if (pl_dp_attach(&dp, &o))
+		goto out;
+	/* After the attach, as tcpdump: a failed start leaves an existing FILE alone. */
+	if (out && pl_pcap_writer_open(&cap.w, out, pcapng, snaplen, o.ifname))
 		goto out;
 	cap.to_unix = pl_time_mono_to_unix();
 	fprintf(stderr, "pktlens: capturing on %s in %s mode, snaplen %u%s%s\n", dp.ifname,
