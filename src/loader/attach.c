@@ -201,12 +201,13 @@ int pl_dp_attach(struct pl_dp *dp, const struct pl_dp_opts *o)
 			dp->mode = PL_MODE_NATIVE;
 			break;
 		}
+		/* Shown by default: the user asked for no mode, so say why this one. */
 		if (err == -EEXIST) /* --force, and a program runs in generic mode */
-			pl_info("%s has a generic XDP program: replacing it in generic mode "
+			pl_warn("%s has a generic XDP program: replacing it in generic mode "
 				"(--force)",
 				dp->ifname);
 		else
-			pl_info("native XDP not available on %s (%s): using generic XDP",
+			pl_warn("native XDP not available on %s (%s): using generic XDP",
 				dp->ifname, strerror(-err));
 		/* fall through */
 	case PL_MODE_GENERIC:
