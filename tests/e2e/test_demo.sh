@@ -188,6 +188,18 @@ check_positive "ICMPv6 packets seen" "$OUT" .l4.icmpv6.packets
 check_positive "VLAN-tagged packets seen (802.1Q and QinQ)" "$OUT" .vlan.tagged 1000
 check_positive "QinQ packets seen" "$OUT" .vlan.qinq 500
 check_positive "SYN flood and scan seen (SYN without ACK)" "$OUT" '.tcp_flags.S' 5300
+# seen_as_sent NAME ERE SEEN SENT: the summary line matching ERE (sed -E) has the same
+# numbers in its SEEN and SENT groups (e.g. '\1 \3' and '\2 \4').
+seen_as_sent() {
+	local got want
+	got=$(sed -nE "s/$2/$3/p" "$ERR")
+	want=$(sed -nE "s/$2/$4/p" "$ERR")
+	if [ -n "$want" ] && [ "$got" = "$want" ]; then
+		ok "$1 ($got)"
+	else
+		fail "$1" "seen '$got', sent '$want'"
+	fi
+}
 if grep -q 'what was sent and what pktlens saw' "$ERR"; then
 	ok "summary of sent vs seen on stderr"
 	pct=$(sed -n 's/.*packets (\([0-9.]*\)% of the frames sent).*/\1/p' "$ERR" | head -n 1)
@@ -198,20 +210,11 @@ if grep -q 'what was sent and what pktlens saw' "$ERR"; then
 	fi
 	# Classes whose traffic only one tool sends: seen must equal sent, not just be
 	# above a floor (a frame counted twice would pass that).
-	got=$(sed -nE 's/^ +VLAN +([0-9]+) tagged \(sent: ([0-9]+)\), ([0-9]+) of them QinQ \(sent: ([0-9]+)\)$/\1 \3/p' "$ERR")
-	want=$(sed -nE 's/^ +VLAN +([0-9]+) tagged \(sent: ([0-9]+)\), ([0-9]+) of them QinQ \(sent: ([0-9]+)\)$/\2 \4/p' "$ERR")
-	if [ -n "$want" ] && [ "$got" = "$want" ]; then
-		ok "VLAN tagged and QinQ frames seen as sent ($got)"
-	else
-		fail "VLAN tagged and QinQ frames seen as sent" "seen '$got', sent '$want'"
-	fi
-	got=$(sed -nE 's/^ +ICMP +([0-9]+) packets \(sent: ([0-9]+) echo requests\)$/\1/p' "$ERR")
-	want=$(sed -nE 's/^ +ICMP +([0-9]+) packets \(sent: ([0-9]+) echo requests\)$/\2/p' "$ERR")
-	if [ -n "$want" ] && [ "$got" = "$want" ]; then
-		ok "ICMP echo requests seen as sent ($got)"
-	else
-		fail "ICMP echo requests seen as sent" "seen '$got', sent '$want'"
-	fi
+	seen_as_sent "VLAN tagged and QinQ frames seen as sent" \
+		'^ +VLAN +([0-9]+) tagged \(sent: ([0-9]+)\), ([0-9]+) of them QinQ \(sent: ([0-9]+)\)$' \
+		'\1 \3' '\2 \4'
+	seen_as_sent "ICMP echo requests seen as sent" \
+		'^ +ICMP +([0-9]+) packets \(sent: ([0-9]+) echo requests\)$' '\1' '\2'
 else
 	fail "summary of sent vs seen on stderr" "$(tail -n 5 "$ERR")"
 fi
