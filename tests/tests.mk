@@ -7,6 +7,7 @@ BPFT_SRCS := $(wildcard tests/bpf/test_*.c)
 UNIT_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 BPFT_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(BPFT_SRCS))
 E2E_TESTS := $(sort $(wildcard tests/e2e/test_*.sh))
+TEXT_TESTS := $(wildcard tests/text/test_*.sh)
 CORPUS    ?= $(abspath ../shared/corpus)
 
 $(BUILD)/tests/%: tests/%.c $(LIB) tests/lib/check.h $(wildcard tests/lib/*.h)
@@ -15,12 +16,18 @@ $(BUILD)/tests/%: tests/%.c $(LIB) tests/lib/check.h $(wildcard tests/lib/*.h)
 	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) -Itests/lib -o $@ $< $(LIB) $(LDLIBS)
 
 # deny_attach: runs a command with one attach step refused (the fault tests).
-TOOL_BINS := $(BUILD)/tests/tools/deny_attach
+# pcap_lines: prints a pcap file as capture prints packets (held next to tcpdump's).
+TOOL_BINS := $(BUILD)/tests/tools/deny_attach $(BUILD)/tests/tools/pcap_lines
 
 $(BUILD)/tests/tools/deny_attach: tests/tools/deny_attach.c
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) -o $@ $<
+
+$(BUILD)/tests/tools/pcap_lines: tests/tools/pcap_lines.c $(LIB)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
 test-build: $(BUILD)/pktlens $(UNIT_BINS) $(BPFT_BINS) $(TOOL_BINS)
 
@@ -42,4 +49,4 @@ test-corpus: $(BUILD)/pktlens
 test: deps test-build filter-tests
 	$(Q)PKTLENS=$(abspath $(BUILD)/pktlens) CORPUS=$(CORPUS) BUILD=$(BUILD) tests/run.sh \
 		$(UNIT_BINS) $(BPFT_BINS) $(FILTER_TEST_CMDS) \
-		$(if $(wildcard $(CORPUS)),$(wildcard tests/corpus/*.sh)) $(E2E_TESTS)
+		$(if $(wildcard $(CORPUS)),$(wildcard tests/corpus/*.sh)) $(TEXT_TESTS) $(E2E_TESTS)

@@ -13,5 +13,6 @@ const char *pl_size_name(unsigned int i);
 /* TCP flags as tcpdump prints them ("S.", "F.", "R", "none"); @buf holds >= 12 bytes. */
 const char *pl_tcp_flags_str(unsigned int flags, char *buf);
 const char *pl_proto_name(unsigned int ipproto);
+const char *pl_ethertype_name(unsigned int ethertype);
 
 #endif

@@ -26,7 +26,8 @@
 
 static const char usage[] =
 	"Usage: pktlens capture -i IF [-w FILE|-] [-s SNAPLEN] [-c COUNT] [--pcapng]\n"
-	"                       [--duration S] [--mode native|generic|tc] [-B KiB] [EXPRESSION]\n"
+	"                       [--duration S] [--mode native|generic|tc] [-B KiB]\n"
+	"                       [-t...] [-e] [-x|-xx|-X|-XX|-A] [-l] [-U] [EXPRESSION]\n"
 	"Capture incoming packets that match a tcpdump filter expression. The expression is\n"
 	"compiled by libpcap and runs inside the kernel: packets that do not match are never\n"
 	"copied.\n"
@@ -44,6 +45,15 @@ static const char usage[] =
 	"      --force          replace an XDP program someone else attached\n"
 	"  -n                   numeric addresses and ports, as tcpdump -n (always so:\n"
 	"                       pktlens resolves no names; -nn works too)\n"
+	"  -t, -tt, -ttt, -tttt, -ttttt\n"
+	"                       time stamps as tcpdump: none, Unix seconds, since the\n"
+	"                       previous packet, date and time, since the first packet\n"
+	"  -e                   MAC addresses, EtherTypes and VLAN tags first\n"
+	"  -x, -xx, -X, -XX     each packet in hex after its link header (-xx: with it;\n"
+	"                       -X, -XX: and as ASCII)\n"
+	"  -A                   each packet after its link header as text\n"
+	"  -l                   line-buffered standard output (for | grep)\n"
+	"  -U                   with -w, write each packet out at once\n"
 	"  -h, --help           this help\n"
 	"  EXPRESSION           tcpdump filter (pcap-filter(7)); default: every packet;\n"
 	"                       options may follow it, as with tcpdump ('--' ends them)\n";
@@ -53,6 +63,8 @@ enum { OPT_PCAPNG = 256, OPT_FORCE };
 struct capture {
 	struct pl_pcap_writer *w; /* NULL: print lines */
 	FILE *text;
+	struct pl_line_fmt fmt;   /* how lines look: -t, -e, -x, -X, -A */
+	bool each_packet;         /* -U: write every packet out at once */
 	__s64 to_unix;
 	__u64 count, limit;
 	__u32 snaplen;
@@ -86,17 +98,28 @@ static int on_packet(void *ctx, const void *data, size_t size)
 		cap_len = cap_len + 4 > c->snaplen ? c->snaplen : cap_len + 4;
 		frame = c->frame;
 	}
-	if (c->w)
+	if (c->w) {
 		c->err = pl_pcap_writer_write(c->w, frame, cap_len, ev->wire_len,
 					      ev->ts_ns + c->to_unix);
-	else {
+		if (!c->err && c->each_packet)
+			c->err = pl_pcap_writer_flush(c->w);
+	} else {
 		errno = 0;
-		pl_pkt_line(c->text, frame, cap_len, ev->wire_len, ev->ts_ns + c->to_unix);
+		pl_pkt_line(c->text, &c->fmt, frame, cap_len, ev->wire_len,
+			    ev->ts_ns + c->to_unix);
 		if (ferror(c->text))
 			c->err = errno ? -errno : -EIO;
 	}
 	c->count++;
 	return c->err;
+}
+
+/* The lines printed so far, out to a pipe or file (a terminal has them already). */
+static int flush_text(FILE *f)
+{
+	if (fflush(f) == 0)
+		return 0;
+	return errno ? -errno : -EIO;
 }
 
 /* tcpdump's -s: 0 is the largest snap length. */
@@ -229,7 +252,7 @@ int cmd_capture(int argc, char **argv)
 	struct pl_stats st = {};
 	struct pl_dp dp = {};
 	const char *out = NULL;
-	bool pcapng = false;
+	bool pcapng = false, line_buffered = false;
 	double duration = 0, t0, t, t_check, t_batch, ring_cap;
 	struct timespec batch_wait = {};
 	int c, rc = PL_EXIT_FAIL, err;
@@ -237,7 +260,7 @@ int cmd_capture(int argc, char **argv)
 	char *expr = NULL;
 
 	/* No "+": options may also follow the expression, as tcpdump takes them. */
-	while ((c = getopt_long(argc, argv, "i:w:s:c:d:m:B:nh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:w:s:c:d:m:B:ntexXAlUh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i': o.ifname = optarg; break;
 		case 'w': out = optarg; break;
@@ -272,6 +295,16 @@ int cmd_capture(int argc, char **argv)
 			break;
 		case OPT_FORCE: o.force = true; break;
 		case 'n': break; /* tcpdump's -n/-nn: pktlens never resolves names */
+		case 't': cap.fmt.ts++; break;
+		case 'e': cap.fmt.link = true; break;
+		case 'x': cap.fmt.hex++; break;
+		case 'X':
+			cap.fmt.hex++;
+			cap.fmt.hex_ascii = true;
+			break;
+		case 'A': cap.fmt.ascii = true; break;
+		case 'l': line_buffered = true; break;
+		case 'U': cap.each_packet = true; break;
 		case 'h': fputs(usage, stdout); return PL_EXIT_OK;
 		default: fputs(usage, stderr); return PL_EXIT_USAGE;
 		}
@@ -279,6 +312,11 @@ int cmd_capture(int argc, char **argv)
 	if (!o.ifname) {
 		pl_warn("capture needs an interface: -i IF");
 		fputs(usage, stderr);
+		return PL_EXIT_USAGE;
+	}
+	if (cap.fmt.ts > 5) {
+		pl_warn("-t given %u times: -t to -ttttt (5) are the time stamp forms",
+			cap.fmt.ts);
 		return PL_EXIT_USAGE;
 	}
 	if (!snaplen)
@@ -308,6 +346,8 @@ int cmd_capture(int argc, char **argv)
 	/* With -w - the packets own stdout: messages and counts go to stderr. */
 	if (out && !strcmp(out, "-"))
 		cap.text = stderr;
+	if (line_buffered) /* as tcpdump -l: each line reaches a pipe at once */
+		setvbuf(stdout, NULL, _IOLBF, 0);
 	cap.limit = count;
 	cap.snaplen = snaplen;
 
@@ -337,8 +377,8 @@ int cmd_capture(int argc, char **argv)
 			break;
 		}
 		n = err ? pl_ring_drain(ring, on_packet, &cap) : 0;
-		if (!err && cap.w) /* idle for a poll interval: let readers see what we have */
-			cap.err = pl_pcap_writer_flush(cap.w);
+		if (!err && !cap.err) /* idle for a poll interval: let readers see what we have */
+			cap.err = cap.w ? pl_pcap_writer_flush(cap.w) : flush_text(cap.text);
 		t = now_s();
 		batch_wait.tv_nsec = batch_wait_ns(ring_cap, (int)(n > 0 ? n : 0), t - t_batch);
 		t_batch = t;

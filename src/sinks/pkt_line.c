@@ -12,19 +12,15 @@
 #include "sinks/pkt_line.h"
 #include "sinks/pkt_line_internal.h"
 
-static void put_mac(FILE *f, const uint8_t *m)
-{
-	fprintf(f, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
-}
-
-static void ipv4(FILE *f, const uint8_t *ip, uint32_t n)
+/* @word: "IP ", or "" after -e's link header, which names the protocol already. */
+static void ipv4(FILE *f, const char *word, const uint8_t *ip, uint32_t n)
 {
 	char src[INET_ADDRSTRLEN], dst[INET_ADDRSTRLEN];
 	struct l3 a = { src, dst, false, false };
 	uint32_t hl, tot;
 
 	if (n < 20) {
-		fputs("IP [|ip]", f);
+		fprintf(f, "%s[|ip]", word);
 		return;
 	}
 	hl = (ip[0] & 0x0f) * 4;
@@ -38,16 +34,16 @@ static void ipv4(FILE *f, const uint8_t *ip, uint32_t n)
 		return;
 	}
 	if (hl < 20) {
-		fprintf(f, "IP bad-hlen %u", hl);
+		fprintf(f, "%sbad-hlen %u", word, hl);
 		return;
 	}
 	if (tot < hl) {
-		fprintf(f, "IP bad-len %u", tot);
+		fprintf(f, "%sbad-len %u", word, tot);
 		return;
 	}
 	inet_ntop(AF_INET, ip + 12, src, sizeof(src));
 	inet_ntop(AF_INET, ip + 16, dst, sizeof(dst));
-	fputs("IP ", f);
+	fputs(word, f);
 	if (be16(ip + 6) & 0x1fff)
 		fprintf(f, "%s > %s: %s (frag), length %u", src, dst,
 			pl_proto_name(ip[9]) ? pl_proto_name(ip[9]) : "ip", tot);
@@ -101,7 +97,7 @@ static bool is_ip6_ext(uint8_t nh)
 	return nh == 0 || nh == 43 || nh == 44 || nh == 51 || nh == 60;
 }
 
-static void ipv6(FILE *f, const uint8_t *ip6, uint32_t n)
+static void ipv6(FILE *f, const char *word, const uint8_t *ip6, uint32_t n)
 {
 	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
 	struct l3 a = { src, dst, false, false };
@@ -109,14 +105,14 @@ static void ipv6(FILE *f, const uint8_t *ip6, uint32_t n)
 	uint8_t nh;
 
 	if (n < 40) {
-		fputs("IP6 [|ip6]", f);
+		fprintf(f, "%s[|ip6]", word);
 		return;
 	}
 	plen = be16(ip6 + 4);
 	nh = ip6[6];
 	inet_ntop(AF_INET6, ip6 + 8, src, sizeof(src));
 	inet_ntop(AF_INET6, ip6 + 24, dst, sizeof(dst));
-	fputs("IP6 ", f);
+	fputs(word, f);
 	if (!is_ip6_ext(nh)) {
 		pl_pkt_line_l4(f, &a, nh, ip6 + off, n - off, plen);
 		return;
@@ -144,7 +140,7 @@ static void ipv6(FILE *f, const uint8_t *ip6, uint32_t n)
 }
 
 /* tcpdump: "Request who-has TPA tell SPA", "Reply SPA is-at SHA", RARP's who-is / at. */
-static void arp(FILE *f, const uint8_t *p, uint32_t n, uint32_t len)
+static void arp(FILE *f, const char *word, const uint8_t *p, uint32_t n, uint32_t len)
 {
 	char spa[INET_ADDRSTRLEN], tpa[INET_ADDRSTRLEN];
 	static const uint8_t zero[6];
@@ -152,46 +148,46 @@ static void arp(FILE *f, const uint8_t *p, uint32_t n, uint32_t len)
 	uint16_t op;
 
 	if (n < 8) {
-		fputs("ARP, [|arp]", f);
+		fprintf(f, "%s[|arp]", word);
 		return;
 	}
 	op = be16(p + 6);
 	/* Only Ethernet/IPv4 has the layout below: name the others instead of misreading. */
 	if (be16(p) != 1 || be16(p + 2) != 0x0800 || p[4] != 6 || p[5] != 4) {
-		fprintf(f, "ARP, hardware %u (len %u), protocol 0x%04x (len %u), length %u",
+		fprintf(f, "%shardware %u (len %u), protocol 0x%04x (len %u), length %u", word,
 			be16(p), p[4], be16(p + 2), p[5], len);
 		return;
 	}
 	if (n < 28) {
-		fputs("ARP, [|arp]", f);
+		fprintf(f, "%s[|arp]", word);
 		return;
 	}
 	inet_ntop(AF_INET, p + 14, spa, sizeof(spa));
 	inet_ntop(AF_INET, p + 24, tpa, sizeof(tpa));
-	fputs("ARP, ", f);
+	fputs(word, f);
 	switch (op) {
 	case 1:
 		fprintf(f, "Request who-has %s", tpa);
 		if (memcmp(tha, zero, 6)) {
 			fputs(" (", f);
-			put_mac(f, tha);
+			pl_put_mac(f, tha);
 			fputc(')', f);
 		}
 		fprintf(f, " tell %s", spa);
 		break;
 	case 2:
 		fprintf(f, "Reply %s is-at ", spa);
-		put_mac(f, sha);
+		pl_put_mac(f, sha);
 		break;
 	case 3:
 		fputs("Reverse Request who-is ", f);
-		put_mac(f, tha);
+		pl_put_mac(f, tha);
 		fputs(" tell ", f);
-		put_mac(f, sha);
+		pl_put_mac(f, sha);
 		break;
 	case 4:
 		fputs("Reverse Reply ", f);
-		put_mac(f, tha);
+		pl_put_mac(f, tha);
 		fprintf(f, " at %s", tpa);
 		break;
 	default:
@@ -200,44 +196,54 @@ static void arp(FILE *f, const uint8_t *p, uint32_t n, uint32_t len)
 	fprintf(f, ", length %u", len);
 }
 
-void pl_pkt_line(FILE *f, const uint8_t *d, uint32_t caplen, uint32_t wire_len, uint64_t ts_ns)
+void pl_pkt_line(FILE *f, struct pl_line_fmt *fmt, const uint8_t *d, uint32_t caplen,
+		 uint32_t wire_len, uint64_t ts_ns)
 {
-	time_t sec = ts_ns / 1000000000ull;
+	struct pl_line_fmt plain = {};
 	uint32_t off = 14;
 	uint16_t type;
-	char tbuf[16];
-	struct tm tm;
 
-	localtime_r(&sec, &tm);
-	strftime(tbuf, sizeof(tbuf), "%H:%M:%S", &tm);
-	fprintf(f, "%s.%06u ", tbuf, (unsigned int)(ts_ns % 1000000000ull / 1000));
+	if (!fmt)
+		fmt = &plain;
+	pl_line_time(f, fmt, ts_ns);
 	if (caplen < 14) {
-		fprintf(f, "[|ether], length %u\n", wire_len);
+		fprintf(f, "[|ether], length %u", wire_len);
+		pl_line_dump(f, fmt, d, caplen, caplen);
+		fputc('\n', f);
 		return;
 	}
-	type = be16(d + 12);
-	while ((type == 0x8100 || type == 0x88a8 || type == 0x9100) && off + 4 <= caplen) {
-		fprintf(f, "vlan %u, ", be16(d + off) & 0x0fff);
-		type = be16(d + off + 2);
-		off += 4;
+	if (fmt->link) {
+		off = pl_line_link(f, d, caplen, wire_len, &type);
+	} else {
+		type = be16(d + 12);
+		while (pl_is_vlan(type) && off + 4 <= caplen) {
+			fprintf(f, "vlan %u, ", be16(d + off) & 0x0fff);
+			type = be16(d + off + 2);
+			off += 4;
+		}
 	}
 	if (type == 0x0800) {
-		ipv4(f, d + off, caplen - off);
+		ipv4(f, fmt->link ? "" : "IP ", d + off, caplen - off);
 	} else if (type == 0x86dd) {
-		ipv6(f, d + off, caplen - off);
+		ipv6(f, fmt->link ? "" : "IP6 ", d + off, caplen - off);
 	} else if (type == 0x0806 || type == 0x8035) {
-		arp(f, d + off, caplen - off, wire_len > off ? wire_len - off : 0);
-	} else if ((type == 0x8100 || type == 0x88a8 || type == 0x9100) && off + 4 > caplen) {
+		arp(f, fmt->link ? "" : "ARP, ", d + off, caplen - off,
+		    wire_len > off ? wire_len - off : 0);
+	} else if (pl_is_vlan(type) && off + 4 > caplen) {
 		fputs("[|vlan]", f);
-	} else {
+	} else if (!fmt->link) {
 		/* Nothing more to say: who sent it, as tcpdump shows for such frames. */
-		put_mac(f, d + 6);
+		pl_put_mac(f, d + 6);
 		fputs(" > ", f);
-		put_mac(f, d);
+		pl_put_mac(f, d);
 		if (type <= 1500) /* a length: an 802.3 frame (LLC: STP, CDP, ...) */
 			fprintf(f, ", 802.3, length %u", type);
 		else
 			fprintf(f, ", ethertype 0x%04x", type);
 	}
-	fprintf(f, ", frame %u\n", wire_len);
+	/* -e printed the frame's length in front already. */
+	if (!fmt->link)
+		fprintf(f, ", frame %u", wire_len);
+	pl_line_dump(f, fmt, d, caplen, off);
+	fputc('\n', f);
 }

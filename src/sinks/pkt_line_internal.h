@@ -31,6 +31,32 @@ struct l3 {
 	bool frag; /* the first fragment: the datagram is longer than this packet */
 };
 
+/* 802.1Q, 802.1ad and the old QinQ EtherType: a VLAN tag follows. */
+static inline bool pl_is_vlan(uint16_t type)
+{
+	return type == 0x8100 || type == 0x88a8 || type == 0x9100;
+}
+
+static inline void pl_put_mac(FILE *f, const uint8_t *m)
+{
+	fprintf(f, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+}
+
+/* pkt_line_fmt.c: the time stamp as fmt->ts says (and the state -ttt needs). */
+struct pl_line_fmt;
+void pl_line_time(FILE *f, struct pl_line_fmt *fmt, uint64_t ts_ns);
+
+/*
+ * pkt_line_fmt.c: -e's link header of a frame of at least 14 bytes, VLAN tags
+ * included; returns the offset after them and sets @type to the EtherType there.
+ */
+uint32_t pl_line_link(FILE *f, const uint8_t *d, uint32_t caplen, uint32_t wire_len,
+		      uint16_t *type);
+
+/* pkt_line_fmt.c: the -x, -xx, -X, -XX or -A dump; @off: where the VLAN tags end. */
+void pl_line_dump(FILE *f, const struct pl_line_fmt *fmt, const uint8_t *d, uint32_t caplen,
+		  uint32_t off);
+
 /*
  * pkt_line_l4.c: the transport part of the line, from the addresses on. @n: the bytes
  * captured at @p; @paylen: the bytes the IP header says follow.

@@ -74,11 +74,20 @@ static void icmp(FILE *f, const struct l3 *a, bool v6, const uint8_t *p, uint32_
 	bool echo = v6 ? p[0] == 128 || p[0] == 129 : p[0] == 0 || p[0] == 8;
 
 	addrs(f, a);
+	/* An echo whose id and sequence were cut off, in tcpdump's words. */
+	if (echo && n < 8 && !v6) {
+		fputs(" [|icmp]", f);
+		return;
+	}
 	fputs(v6 ? "ICMP6, " : "ICMP ", f);
 	if (name)
 		fputs(name, f);
 	else
 		fprintf(f, "type %u, code %u", p[0], p[1]);
+	if (echo && n < 8) {
+		fputs(" [|icmp6]", f);
+		return;
+	}
 	icmp_detail(f, v6, p, n);
 	if (echo && n >= 8)
 		fprintf(f, ", id %u, seq %u", be16(p + 4), be16(p + 6));
@@ -245,6 +254,12 @@ void pl_pkt_line_l4(FILE *f, const struct l3 *a, unsigned int proto, const uint8
 	}
 	const char *pn = pl_proto_name(proto);
 
+	if ((proto == 6 || proto == 17) && n >= 4) {
+		/* The ports were captured, the rest of the header was not: tcpdump shows them. */
+		addr_ports(f, a, p);
+		fprintf(f, " [|%s]", pn);
+		return;
+	}
 	addrs(f, a);
 	if (pn && (proto == 6 || proto == 17 || proto == 1 || proto == 58))
 		fprintf(f, "[|%s]", pn); /* cut off by the snap length */

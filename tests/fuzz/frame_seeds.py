@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""frame_seeds.py OUTDIR PCAP...: seeds for fuzz_pkt_line, one file per frame (two zero
-bytes, then the frame as captured) from the Ethernet frames of classic pcap files; at
+"""frame_seeds.py OUTDIR PCAP...: seeds for fuzz_pkt_line, one file per frame (two
+bytes that pick the output form, then the frame as captured) from the Ethernet frames of classic pcap files; at
 most 20 frames per file, 3000 files in all. Other files (pcapng, other link types,
 damaged) are skipped: seeds only need to be plausible."""
 import os
@@ -42,7 +42,8 @@ def main():
         try:
             for data in frames(path):
                 with open(os.path.join(out, 'f%d' % n), 'wb') as f:
-                    f.write(b'\0\0' + data)
+                    # the output form (top 3 bits) taking turns; no extra wire length
+                    f.write(bytes([(n % 8) << 5, 0]) + data)
                 n += 1
                 if n >= 3000:
                     return

@@ -28,7 +28,7 @@ $(FUZZ_DIR)/fuzz_cbpf: tests/fuzz/fuzz_cbpf.c $(wildcard src/filter/*.c src/filt
 	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_cbpf.c $(wildcard src/filter/*.c) \
 		-lpcap -lbpf -lpthread
 
-PKT_LINE_SRCS := src/sinks/pkt_line.c src/sinks/pkt_line_l4.c src/analysis/names.c
+PKT_LINE_SRCS := $(wildcard src/sinks/pkt_line*.c) src/analysis/names.c
 
 $(FUZZ_DIR)/fuzz_pkt_line: tests/fuzz/fuzz_pkt_line.c $(PKT_LINE_SRCS) \
 		$(wildcard src/sinks/pkt_line*.h src/analysis/names.h)

@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * pkt_line_fmt.c - what tcpdump's options add around capture's line: the time stamp
+ * forms of -t...-ttttt, the link header of -e, and the byte dumps of -x, -X and -A,
+ * in tcpdump's layout so that eyes and scripts used to it read them unchanged.
+ */
+#include <string.h>
+#include <time.h>
+#include "analysis/names.h"
+#include "sinks/pkt_line.h"
+#include "sinks/pkt_line_internal.h"
+
+/* A time difference as -ttt and -ttttt print it: sign or blank, then h:m:s.us. */
+static void put_delta(FILE *f, uint64_t from_ns, uint64_t to_ns)
+{
+	bool neg = to_ns < from_ns;
+	uint64_t d = (neg ? from_ns - to_ns : to_ns - from_ns) / 1000; /* microseconds */
+	uint64_t s = d / 1000000;
+
+	fprintf(f, "%c%02llu:%02llu:%02llu.%06llu ", neg ? '-' : ' ',
+		(unsigned long long)(s / 3600), (unsigned long long)(s / 60 % 60),
+		(unsigned long long)(s % 60), (unsigned long long)(d % 1000000));
+}
+
+void pl_line_time(FILE *f, struct pl_line_fmt *fmt, uint64_t ts_ns)
+{
+	time_t sec = (time_t)(ts_ns / 1000000000ull);
+	unsigned int us = (unsigned int)(ts_ns % 1000000000ull / 1000);
+	char buf[32];
+	struct tm tm;
+
+	if (!fmt->seen) {
+		fmt->first_ns = fmt->prev_ns = ts_ns;
+		fmt->seen = true;
+	}
+	switch (fmt->ts) {
+	case 1:
+		break;
+	case 2:
+		fprintf(f, "%llu.%06u ", (unsigned long long)sec, us);
+		break;
+	case 3:
+		put_delta(f, fmt->prev_ns, ts_ns);
+		break;
+	case 5:
+		put_delta(f, fmt->first_ns, ts_ns);
+		break;
+	default: /* 0 and 4: local time, with the date for 4 */
+		localtime_r(&sec, &tm);
+		strftime(buf, sizeof(buf), fmt->ts == 4 ? "%Y-%m-%d %H:%M:%S" : "%H:%M:%S", &tm);
+		fprintf(f, "%s.%06u ", buf, us);
+	}
+	fmt->prev_ns = ts_ns;
+}
+
+static void put_ethertype(FILE *f, unsigned int t)
+{
+	const char *name = pl_ethertype_name(t);
+
+	fprintf(f, "ethertype %s (0x%04x)", name ? name : "Unknown", t);
+}
+
+uint32_t pl_line_link(FILE *f, const uint8_t *d, uint32_t caplen, uint32_t wire_len,
+		      uint16_t *type)
+{
+	uint32_t off = 14;
+
+	pl_put_mac(f, d + 6);
+	fputs(" > ", f);
+	pl_put_mac(f, d);
+	*type = be16(d + 12);
+	if (*type <= 1500) { /* a length: an 802.3 frame */
+		fprintf(f, ", 802.3, length %u: ", wire_len);
+		return off;
+	}
+	fputs(", ", f);
+	put_ethertype(f, *type);
+	fprintf(f, ", length %u: ", wire_len);
+	while (pl_is_vlan(*type) && off + 4 <= caplen) {
+		uint16_t tci = be16(d + off);
+
+		*type = be16(d + off + 2);
+		fprintf(f, "vlan %u, p %u, %s", tci & 0x0fff, tci >> 13, tci & 0x1000 ? "DEI, " : "");
+		put_ethertype(f, *type);
+		fputs(", ", f);
+		off += 4;
+	}
+	return off;
+}
+
+/* -x and -X: 16 bytes a line, as hex pairs, and with -X beside them the printable
+ * characters (a blank too is a dot there, as in tcpdump). */
+static void hex_dump(FILE *f, const uint8_t *p, uint32_t n, bool ascii)
+{
+	for (uint32_t off = 0; off < n; off += 16) {
+		uint32_t k = n - off < 16 ? n - off : 16;
+		char hex[41], *h = hex;
+
+		for (uint32_t i = 0; i < k; i++)
+			h += sprintf(h, i % 2 ? "%02x" : " %02x", p[off + i]);
+		fprintf(f, "\n\t0x%04x: ", off);
+		if (!ascii) {
+			fputs(hex, f);
+			continue;
+		}
+		fprintf(f, "%-40s  ", hex);
+		for (uint32_t i = 0; i < k; i++)
+			fputc(p[off + i] > 0x20 && p[off + i] < 0x7f ? p[off + i] : '.', f);
+	}
+}
+
+/*
+ * -A: the bytes as text. A CR before a LF or at the end is left out (CR LF ends a line
+ * as LF does), other control bytes are dots.
+ */
+static void ascii_dump(FILE *f, const uint8_t *p, uint32_t n)
+{
+	fputc('\n', f);
+	for (uint32_t i = 0; i < n; i++) {
+		uint8_t c = p[i];
+
+		if (c == '\r' && (i + 1 == n || p[i + 1] == '\n'))
+			continue;
+		fputc((c > 0x20 && c < 0x7f) || c == ' ' || c == '\t' || c == '\n' ? c : '.', f);
+	}
+}
+
+/*
+ * The link header's size for the dumps: after the VLAN tags at @off, and for an 802.3
+ * frame after its LLC header too (3 bytes, 4 for I and S frames, 8 with SNAP), as
+ * tcpdump counts it.
+ */
+static uint32_t link_hdrlen(const uint8_t *d, uint32_t caplen, uint32_t off)
+{
+	uint32_t llc;
+
+	/* The length field is the last 2 bytes before @off, behind any VLAN tags. */
+	if (off < 14 || be16(d + off - 2) > 1500 || caplen < off + 3)
+		return off;
+	llc = (d[off + 2] & 3) == 3 ? 3 : 4;
+	if (llc == 3 && d[off] == 0xaa && d[off + 1] == 0xaa)
+		llc = 8;
+	return off + llc;
+}
+
+void pl_line_dump(FILE *f, const struct pl_line_fmt *fmt, const uint8_t *d, uint32_t caplen,
+		  uint32_t off)
+{
+	uint32_t hdrlen = link_hdrlen(d, caplen, off);
+
+	if (fmt->hex > 1)
+		hex_dump(f, d, caplen, fmt->hex_ascii);
+	else if (caplen <= hdrlen) /* nothing after the link header */
+		return;
+	else if (fmt->hex)
+		hex_dump(f, d + hdrlen, caplen - hdrlen, fmt->hex_ascii);
+	else if (fmt->ascii)
+		ascii_dump(f, d + hdrlen, caplen - hdrlen);
+}

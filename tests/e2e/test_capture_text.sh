@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# test_capture_text.sh - capture's text output on live traffic, with tcpdump's options:
+#  - -e -XX -tt: the link header, Unix time stamps, and hex dumps equal to what tcpdump
+#    (capturing beside pktlens) prints for the same packets;
+#  - -A: an HTTP request's text on its own lines;
+#  - -l: lines reach a pipe while packets keep coming (without -l they wait for a
+#    pause); -U: packets reach the -w file while they keep coming;
+#  - without -l, lines reach a pipe once packets pause.
+# The formats themselves are held next to tcpdump's on crafted and corpus frames in
+# tests/text/.
+set -u
+. "$(dirname "$0")/../lib/netns.sh"
+need_root_tools trafgen tcpdump
+
+lab_up || { fail "lab" "could not build the namespaces"; finish; }
+
+cat >"$LAB_TMP/udp.cfg" <<EOF2
+{ eth(da=$MAC_RX, sa=$MAC_TX), ipv4(sa=$IP4_TX, da=$IP4_RX), udp(sp=40001, dp=47000), fill(0x41, 30) }
+EOF2
+cat >"$LAB_TMP/http.cfg" <<EOF2
+{ eth(da=$MAC_RX, sa=$MAC_TX), ipv4(sa=$IP4_TX, da=$IP4_RX), tcp(sp=40002, dp=80, psh, ack, seq=1, aseq=1),
+  "GET /pktlens-test HTTP/1.1", 0x0d, 0x0a, "Host: www.example.com", 0x0d, 0x0a, 0x0d, 0x0a }
+EOF2
+
+# cap_start NAME ARGS...: pktlens capture ARGS on the rx side, stdout to NAME.out.
+cap_start() {
+	local name=$1
+	shift
+	CAP_OUT=$LAB_TMP/$name.out CAP_ERR=$LAB_TMP/$name.err
+	nsenter -t "$RX_HOLD" -m -n -- "$PKTLENS" capture -i "$IF_RX" "$@" >"$CAP_OUT" 2>"$CAP_ERR" &
+	CAP_PID=$!
+	LAB_PIDS+=("$CAP_PID")
+	wait_grep "$CAP_ERR" "capturing on $IF_RX" "$CAP_PID"
+}
+
+# ---- -e -XX -tt, next to tcpdump on the same packets ------------------------------
+N=5
+in_rx timeout 30 tcpdump -n -i "$IF_RX" -Q in -c "$N" -w "$LAB_TMP/ref.pcap" udp port 47000 \
+	2>"$LAB_TMP/ref.err" &
+REF_PID=$!
+LAB_PIDS+=("$REF_PID")
+wait_grep "$LAB_TMP/ref.err" "listening on" "$REF_PID"
+if cap_start hex -c "$N" --duration 20 -e -XX -tt udp port 47000; then
+	trafgen_send "$N" "$LAB_TMP/udp.cfg"
+	pid_wait "$CAP_PID" 20
+	check_rc "-e -XX -tt: exit status" "$WAIT_RC" 0
+	pid_wait "$REF_PID" 10
+	check_eq "-e -XX -tt: $N lines with Unix time and the link header" \
+		"$(grep -cE "^[0-9]{10}\.[0-9]{6} $MAC_TX > $MAC_RX, ethertype IPv4 \(0x0800\), length 72: $IP4_TX\.40001 > $IP4_RX\.47000: UDP, length 30$" "$CAP_OUT")" "$N"
+	tcpdump -n -XX -r "$LAB_TMP/ref.pcap" 2>/dev/null | grep -P '^\t0x' >"$LAB_TMP/ref.hex"
+	grep -P '^\t0x' "$CAP_OUT" >"$LAB_TMP/hex.hex"
+	check_eq "-XX: tcpdump's dump of the same $N packets ($(wc -l <"$LAB_TMP/ref.hex") lines)" \
+		"$(cmp -s "$LAB_TMP/ref.hex" "$LAB_TMP/hex.hex" && echo same)" same
+else
+	fail "-e -XX -tt: start" "$(cat "$CAP_ERR")"
+fi
+
+# ---- -A ------------------------------------------------------------------------------
+if cap_start ascii -c 1 --duration 20 -A tcp port 80; then
+	trafgen_send 1 "$LAB_TMP/http.cfg"
+	pid_wait "$CAP_PID" 20
+	check_grep "-A: the request line on a line of its own" "$CAP_OUT" '^.*GET /pktlens-test HTTP/1\.1$'
+	check_grep "-A: the Host header on the next line, no CR" "$CAP_OUT" '^Host: www\.example\.com$'
+else
+	fail "-A: start" "$(cat "$CAP_ERR")"
+fi
+
+# ---- -l, -U, and the flush when packets pause -------------------------------------
+# trafgen sends 40 packets 25 ms apart (1 s): no pause of 100 ms, so only -l (or -U)
+# gets lines (packets) out while it runs; 0.5 s in, 20 were sent.
+stream() { in_tx timeout 20 trafgen --cpus 1 -q -n 40 -t 25ms -i "$LAB_TMP/udp.cfg" -o "$IF_TX" -C \
+	>/dev/null 2>&1; }
+# piped NAME ARGS...: capture ARGS into a pipe (cat writes the file), count the lines
+# that arrived 0.5 s into the stream.
+piped() {
+	local name=$1
+	shift
+	CAP_OUT=$LAB_TMP/$name.out CAP_ERR=$LAB_TMP/$name.err
+	nsenter -t "$RX_HOLD" -m -n -- "$PKTLENS" capture -i "$IF_RX" --duration 20 "$@" 2>"$CAP_ERR" |
+		cat >"$CAP_OUT" &
+	LAB_PIDS+=("$!")
+	wait_grep "$CAP_ERR" "capturing on $IF_RX" "$!" || return 1
+	stream &
+	local sp=$!
+	sleep 0.5
+	MID=$(grep -c 47000 "$CAP_OUT")
+	wait "$sp"
+	return 0
+}
+if piped lbuf -l udp port 47000; then
+	check_true "-l: lines reach the pipe while packets keep coming ($MID after 0.5 s)" \
+		test "$MID" -ge 5
+else
+	fail "-l: start" "$(cat "$CAP_ERR")"
+fi
+lab_signal INT
+if piped blockbuf udp port 47000; then
+	check_eq "without -l: lines wait while packets keep coming" "$MID" 0
+	sleep 0.5
+	check_eq "without -l: all 40 lines are out once packets pause" "$(grep -c 47000 "$CAP_OUT")" 40
+else
+	fail "without -l: start" "$(cat "$CAP_ERR")"
+fi
+lab_signal INT
+if cap_start ubuf -w "$LAB_TMP/u.pcap" -U --duration 20 udp port 47000; then
+	stream &
+	sp=$!
+	sleep 0.5
+	mid=$(tcpdump -nr "$LAB_TMP/u.pcap" 2>/dev/null | grep -c 47000)
+	wait "$sp"
+	check_true "-U: packets reach the file while they keep coming ($mid after 0.5 s)" test "$mid" -ge 5
+	kill -INT "$CAP_PID"
+	pid_wait "$CAP_PID" 10
+	check_eq "-U: all 40 in the file" "$(tcpdump -nr "$LAB_TMP/u.pcap" 2>/dev/null | grep -c 47000)" 40
+else
+	fail "-U: start" "$(cat "$CAP_ERR")"
+fi
+finish

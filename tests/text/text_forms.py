@@ -1,0 +1,256 @@
+#!/usr/bin/env python3
+"""text_forms.py PCAP_LINES [CORPUS_DIR]: capture's text forms held next to tcpdump's.
+
+The packets come from a capture this script writes (crafted frames: IPv4/IPv6
+UDP/TCP/ICMP, ARP, VLAN tags with priority and DEI, QinQ, 802.3, unknown and named
+EtherTypes, HTTP text with CR LF, control bytes, odd lengths, frames cut by the snap
+length, a frame shorter than an Ethernet header, time gaps of microseconds to hours),
+and, when CORPUS_DIR is given, from every classic Ethernet pcap in it. For each
+option set, the same file is printed by `tcpdump -n -r FILE OPTIONS` and by
+`pcap_lines OPTIONS FILE` (capture's printer), and compared packet by packet:
+  -x -xx -X -XX  the dump lines, byte for byte;
+  -A             everything after the first line (crafted frames only: text with line
+                 breaks cannot be split into packets reliably in arbitrary captures);
+  -e             the link header part (MACs, EtherTypes, VLAN tags, frame length), and
+                 for crafted frames pktlens's line must be tcpdump's whole;
+  -t ... -ttttt  the time stamp.
+Prints one result per (file, option set) and the closing line N passed, N failed.
+"""
+import os
+import re
+import struct
+import subprocess
+import sys
+import tempfile
+
+TS = re.compile(r'^\d\d:\d\d:\d\d\.\d{6} ')
+LINK = re.compile(r'^(\S+ > \S+, (?:802\.3|ethertype [^,]+), length \d+: '
+                  r'(?:vlan \d+, p \d+, (?:DEI, )?ethertype [^,]+, )*)')
+# The last EtherType of -e's link header is one pktlens opens, or it is an 802.3 frame.
+KNOWN = re.compile(r'(ethertype (IPv4|IPv6|ARP|Reverse ARP) \(0x[0-9a-f]+\)|802\.3), length \d+$')
+MAC_A = bytes.fromhex('0200c6120001')
+MAC_B = bytes.fromhex('0200c6120002')
+
+passed = failed = 0
+
+
+def csum(b):
+    if len(b) % 2:
+        b += b'\0'
+    s = sum(struct.unpack('!%dH' % (len(b) // 2), b))
+    s = (s >> 16) + (s & 0xffff)
+    s += s >> 16
+    return ~s & 0xffff
+
+
+def ip4(proto, payload, src='198.18.0.1', dst='198.18.0.2'):
+    h = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(payload), 1, 0, 64, proto, 0,
+                    bytes(map(int, src.split('.'))), bytes(map(int, dst.split('.'))))
+    h = h[:10] + struct.pack('!H', csum(h)) + h[12:]
+    return h + payload
+
+
+def ip6(nh, payload):
+    return struct.pack('!IHBB16s16s', 0x60000000, len(payload), nh, 64,
+                       bytes.fromhex('20010db8' + '0' * 23 + '1'),
+                       bytes.fromhex('20010db8' + '0' * 23 + '2')) + payload
+
+
+def udp(sp, dp, data):
+    return struct.pack('!HHHH', sp, dp, 8 + len(data), 0) + data
+
+
+def tcp(sp, dp, flags, data=b'', opts=b''):
+    off = (20 + len(opts)) // 4
+    return struct.pack('!HHIIBBHHH', sp, dp, 1000, 2000 if flags & 0x10 else 0, off << 4,
+                       flags, 65535, 0, 0) + opts + data
+
+
+def eth(etype, payload, tags=()):
+    f = MAC_B + MAC_A
+    for tpid, tci in tags:
+        f += struct.pack('!HH', tpid, tci)
+    return f + struct.pack('!H', etype) + payload
+
+
+def pad(f):
+    return f + b'\0' * (60 - len(f)) if len(f) < 60 else f
+
+
+def crafted():
+    """(frame, caplen or None, same): caplen cuts the frame as a snap length would;
+    same: tcpdump prints this frame as pktlens does (no application decoder, no hex
+    dump of its own), so -e's whole line and -A's text must be equal."""
+    http = (b'GET /index.html HTTP/1.1\r\nHost: www.example.com\r\n'
+            b'User-Agent: pktlens-test\r\nAccept: */*\r\n\r\n')
+    arp = bytes.fromhex('0001080006040001') + MAC_A + bytes([198, 18, 0, 1]) + \
+        b'\0' * 6 + bytes([198, 18, 0, 2])
+    return [
+        (pad(eth(0x0800, ip4(17, udp(40001, 47000, b'A' * 18)))), None, True),
+        (pad(eth(0x0800, ip4(1, b'\x08\x00\x00\x00\x12\x34\x00\x01' + bytes(range(56))))), None, True),
+        (eth(0x0800, ip4(6, tcp(40002, 47001, 0x18, http))), None, True),
+        (eth(0x0800, ip4(6, tcp(40003, 47002, 0x02, opts=b'\x02\x04\x05\xb4\x01\x03\x03\x07'))), None, True),
+        (eth(0x86dd, ip6(17, udp(40004, 47003, b'\x00\x01\x02\x03\r\x1b[31m\x7f\x80\xff tab\there\n\r'))), None, True),
+        (eth(0x86dd, ip6(58, b'\x80\x00\x00\x00\x00\x07\x00\x01' + b'ping6')), None, True),
+        (pad(eth(0x0806, arp)), None, True),
+        (pad(eth(0x0800, ip4(17, udp(40005, 47000, b'tagged')), tags=((0x8100, 100),))), None, True),
+        (pad(eth(0x0800, ip4(17, udp(40006, 47000, b'prio')), tags=((0x8100, (5 << 13) | 0x1000 | 42),))), None, True),
+        (pad(eth(0x0806, arp, tags=((0x88a8, 200), (0x8100, 2001)))), None, True),
+        (pad(MAC_B + MAC_A + struct.pack('!H', 38) + b'\x42\x42\x03' + b'\0' * 35), None, False),
+        (pad(MAC_B + MAC_A + struct.pack('!H', 40) + b'\xaa\xaa\x03\x00\x00\x0c\x20\x00' + b'\x02' * 32), None, False),
+        (pad(MAC_B + MAC_A + struct.pack('!H', 30) + b'\xf0\xf0\x10\x00' + b'I-frame'), None, False),
+        (pad(eth(0x88b5, b'local experimental ethertype')), None, False),
+        (pad(eth(0x88cc, b'\x02\x07\x04' + MAC_A + b'\x04\x03\x05p1\x00\x00')), None, False),
+        (eth(0x0800, ip4(17, udp(40007, 47000, b'x' * 33))), None, True),
+        (eth(0x0800, ip4(17, udp(40008, 47000, b'y' * 200))), 96, True),
+        (eth(0x86dd, ip6(6, tcp(40009, 47004, 0x10, b'z' * 100))), 70, True),
+        (eth(0x0800, ip4(6, tcp(40010, 47005, 0x10, b'z' * 100))), 44, True),
+        (eth(0x0800, ip4(6, tcp(40011, 47006, 0x10, b'z' * 100))), 36, True),
+        (eth(0x0800, ip4(17, udp(40012, 47007, b'z' * 100))), 40, True),
+        (eth(0x0800, ip4(1, b'\x08\x00\x00\x00\x12\x34\x00\x01' + b'z' * 50)), 40, True),
+        (eth(0x86dd, ip6(58, b'\x80\x00\x00\x00\x00\x07\x00\x01' + b'z' * 50)), 60, True),
+        (MAC_B + MAC_A, None, False),
+        (bytes(10), None, False),
+    ]
+
+
+def write_pcap(path, frames):
+    # Microsecond pcap; gaps from 1 us to over an hour, and one step backwards.
+    gaps = [0, 1, 250, 999999, 1000000, 61000000, 3725123456, 7, -5000000]
+    t = 1700000000 * 1000000 + 123456
+    with open(path, 'wb') as f:
+        f.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+        for i, (fr, cap, _) in enumerate(frames):
+            t += gaps[i % len(gaps)]
+            n = len(fr) if cap is None else min(cap, len(fr))
+            f.write(struct.pack('<IIII', t // 1000000, t % 1000000, n, len(fr)) + fr[:n])
+
+
+def run(cmd):
+    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, timeout=120)
+    return r.returncode, r.stdout.decode('latin-1')
+
+
+def packets(text):
+    """Split printed output into packets: each starts with its time stamp (the default
+    -t form). tcpdump's decoders may add lines of their own after the first."""
+    pk = []
+    for line in text.split('\n')[:-1] if text.endswith('\n') else text.split('\n'):
+        if TS.match(line) or line.startswith('[Invalid header') or not pk:
+            pk.append([line])
+        else:
+            pk[-1].append(line)
+    return pk
+
+
+def dump_bytes(lines):
+    """The bytes of -x/-X dump lines."""
+    return bytes.fromhex(''.join(l.split(':', 1)[1][:42].replace(' ', '') for l in lines))
+
+
+def report(name, diffs, n):
+    global passed, failed
+    if diffs:
+        failed += 1
+        print('FAIL %s: %d of %d packets differ' % (name, len(diffs), n))
+        for i, ours, theirs in diffs[:3]:
+            print('  packet %d\n    pktlens: %r\n    tcpdump: %r' % (i + 1, ours, theirs))
+    else:
+        passed += 1
+        print('ok   %s (%d packets)' % (name, n))
+
+
+def compare(tool, path, label, opts, what, same=None):
+    """same: for the crafted file, which packets must be printed exactly as tcpdump
+    does (None: a corpus file)."""
+    rc, theirs = run(['tcpdump', '-n', '-r', path] + opts)
+    rc2, ours = run([tool] + opts + [path])
+    if rc2 == 3:
+        return  # not Ethernet
+    a = packets(ours)
+    b = packets(theirs)
+    whole = link = None
+    if opts in (['-x'], ['-X']):
+        link = packets(run([tool, '-e', path])[1])
+        # Where tcpdump's decoder gives up half-way (a header cut by the snap length),
+        # tcpdump dumps the whole frame, link header included: also right.
+        whole = packets(run([tool, opts[0] + opts[0][1], path])[1])
+    if len(a) != len(b):
+        report('%s %s' % (label, ' '.join(opts)), [(0, 'packets: %d' % len(a), 'packets: %d' % len(b))],
+               max(len(a), len(b)))
+        return
+    diffs = []
+    for i, (x, y) in enumerate(zip(a, b)):
+        if what == 'hex':
+            x, y = [l for l in x if l.startswith('\t0x')], [l for l in y if l.startswith('\t0x')]
+            # tcpdump's decoders dump data they cannot decode in the same layout, in
+            # front of the option's dump: the option's dump is the end of the packet's.
+            if x and y[-len(x):] == x:
+                continue
+            if whole and i < len(whole):
+                w = [l for l in whole[i] if l.startswith('\t0x')]
+                if w and y[-len(w):] == w:
+                    continue
+            # A link layer tcpdump opens and pktlens does not (MACsec, MPLS, vendor
+            # headers, OSI): tcpdump counts more bytes as link header.
+            if link and i < len(link) and not KNOWN.search(link[i][0].split(': ')[0]) and \
+                    dump_bytes(x).endswith(dump_bytes(y)):
+                continue
+        elif what == 'ascii':
+            if not same[i] or not x[0].split(': ', 1)[-1] == y[0].split(': ', 1)[-1]:
+                continue  # a line tcpdump decodes otherwise: its -A may differ too
+            x, y = x[1:], y[1:]
+        elif what == 'link':
+            if same is not None and same[i]:
+                x, y = x[0], y[0]
+            else:
+                mx, my = LINK.match(x[0]), LINK.match(y[0])
+                x, y = mx and mx.group(1), my and my.group(1)
+                if y is None:
+                    continue  # tcpdump printed no link header we can read (e.g. [|ether])
+        elif what == 'time':
+            k = 2 if opts == ['-tttt'] else 1
+            if opts == ['-t']:
+                x, y = bool(TS.match(x[0])), bool(TS.match(y[0]))
+            else:
+                x, y = x[0].split(' ', k + (x[0][0] == ' '))[:k + (x[0][0] == ' ')], \
+                    y[0].split(' ', k + (y[0][0] == ' '))[:k + (y[0][0] == ' ')]
+        if x != y:
+            diffs.append((i, x, y))
+    report('%s %s' % (label, ' '.join(opts)), diffs, len(a))
+
+
+def main():
+    tool = sys.argv[1]
+    corpus = sys.argv[2] if len(sys.argv) > 2 else None
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, 'crafted.pcap')
+        frames = crafted()
+        write_pcap(path, frames)
+        same = [f[2] for f in frames]
+        for opts, what in ((['-x'], 'hex'), (['-xx'], 'hex'), (['-X'], 'hex'), (['-XX'], 'hex'),
+                           (['-A'], 'ascii'), (['-e'], 'link'), (['-t'], 'time'),
+                           (['-tt'], 'time'), (['-ttt'], 'time'), (['-tttt'], 'time'),
+                           (['-ttttt'], 'time')):
+            compare(tool, path, 'crafted', opts, what, same)
+    if corpus:
+        for name in sorted(os.listdir(corpus)):
+            p = os.path.join(corpus, name)
+            if not name.endswith('.pcap') or not os.path.isfile(p):
+                continue
+            with open(p, 'rb') as f:
+                hdr = f.read(24)
+            if len(hdr) < 24 or hdr[:4] not in (b'\xd4\xc3\xb2\xa1', b'\xa1\xb2\xc3\xd4',
+                                                 b'\x4d\x3c\xb2\xa1', b'\xa1\xb2\x3c\x4d'):
+                continue
+            end = '<' if hdr[:4] in (b'\xd4\xc3\xb2\xa1', b'\x4d\x3c\xb2\xa1') else '>'
+            if struct.unpack(end + 'I', hdr[20:24])[0] & 0x03ffffff != 1:
+                continue
+            for opts, what in ((['-x'], 'hex'), (['-XX'], 'hex'), (['-e'], 'link')):
+                compare(tool, p, name, opts, what)
+    print('%d passed, %d failed' % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
