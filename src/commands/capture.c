@@ -17,6 +17,7 @@
 #include "commands/commands.h"
 #include "loader/dataplane.h"
 #include "loader/filter_prog.h"
+#include "loader/promisc.h"
 #include "sinks/pcap_writer.h"
 #include "sinks/pkt_line.h"
 #include "sinks/timefmt.h"
@@ -27,7 +28,8 @@
 static const char usage[] =
 	"Usage: pktlens capture -i IF [-w FILE|-] [-s SNAPLEN] [-c COUNT] [--pcapng]\n"
 	"                       [--duration S] [--mode native|generic|tc] [-B KiB]\n"
-	"                       [-t...] [-e] [-x|-xx|-X|-XX|-A] [-l] [-U] [EXPRESSION]\n"
+	"                       [-t...] [-e] [-x|-xx|-X|-XX|-A] [-l] [-U] [-p] [-Q in]\n"
+	"                       [EXPRESSION]\n"
 	"Capture incoming packets that match a tcpdump filter expression. The expression is\n"
 	"compiled by libpcap and runs inside the kernel: packets that do not match are never\n"
 	"copied.\n"
@@ -54,6 +56,8 @@ static const char usage[] =
 	"  -A                   each packet after its link header as text\n"
 	"  -l                   line-buffered standard output (for | grep)\n"
 	"  -U                   with -w, write each packet out at once\n"
+	"  -p                   do not put the interface in promiscuous mode\n"
+	"  -Q, --direction DIR  in: incoming packets, the only ones pktlens sees\n"
 	"  -h, --help           this help\n"
 	"  EXPRESSION           tcpdump filter (pcap-filter(7)); default: every packet;\n"
 	"                       options may follow it, as with tcpdump ('--' ends them)\n";
@@ -240,6 +244,7 @@ int cmd_capture(int argc, char **argv)
 		{ "mode", required_argument, NULL, 'm' },
 		{ "buffer-size", required_argument, NULL, 'B' },
 		{ "force", no_argument, NULL, OPT_FORCE },
+		{ "direction", required_argument, NULL, 'Q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -252,15 +257,15 @@ int cmd_capture(int argc, char **argv)
 	struct pl_stats st = {};
 	struct pl_dp dp = {};
 	const char *out = NULL;
-	bool pcapng = false, line_buffered = false;
+	bool pcapng = false, line_buffered = false, promisc = true;
 	double duration = 0, t0, t, t_check, t_batch, ring_cap;
 	struct timespec batch_wait = {};
-	int c, rc = PL_EXIT_FAIL, err;
+	int c, rc = PL_EXIT_FAIL, err, promisc_fd = -1;
 	long n;
 	char *expr = NULL;
 
 	/* No "+": options may also follow the expression, as tcpdump takes them. */
-	while ((c = getopt_long(argc, argv, "i:w:s:c:d:m:B:ntexXAlUh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:w:s:c:d:m:B:ntexXAlUpQ:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i': o.ifname = optarg; break;
 		case 'w': out = optarg; break;
@@ -305,6 +310,16 @@ int cmd_capture(int argc, char **argv)
 		case 'A': cap.fmt.ascii = true; break;
 		case 'l': line_buffered = true; break;
 		case 'U': cap.each_packet = true; break;
+		case 'p': promisc = false; break;
+		case 'Q':
+			if (strcmp(optarg, "in")) {
+				pl_warn("invalid -Q '%s': only incoming packets can be captured "
+					"(XDP and tc ingress run on receive); use -Q in or leave "
+					"it out",
+					optarg);
+				return PL_EXIT_USAGE;
+			}
+			break;
 		case 'h': fputs(usage, stdout); return PL_EXIT_OK;
 		default: fputs(usage, stderr); return PL_EXIT_USAGE;
 		}
@@ -358,6 +373,13 @@ int cmd_capture(int argc, char **argv)
 		goto out;
 	if (pl_dp_attach(&dp, &o))
 		goto out;
+	if (promisc) { /* as tcpdump: frames for other hosts too, where a NIC filters */
+		promisc_fd = pl_promisc_hold(dp.ifindex);
+		if (promisc_fd < 0)
+			pl_warn("cannot put %s in promiscuous mode: %s (it needs CAP_NET_RAW); "
+				"capturing what the interface accepts (-p does so quietly)",
+				dp.ifname, strerror(-promisc_fd));
+	}
 	/* After the attach, as tcpdump: a failed start leaves an existing FILE alone. */
 	if (out && pl_pcap_writer_open(&cap.w, out, pcapng, snaplen, o.ifname))
 		goto out;
@@ -412,6 +434,8 @@ int cmd_capture(int argc, char **argv)
 	fprintf(stderr, "%llu packets matched in kernel\n", (unsigned long long)st.packets);
 	fprintf(stderr, "%llu lost in ring buffer\n", (unsigned long long)st.capture_lost);
 out:
+	if (promisc_fd >= 0)
+		close(promisc_fd);
 	pl_ring_close(ring);
 	pl_dp_close(&dp);
 	err = pl_pcap_writer_close(cap.w);

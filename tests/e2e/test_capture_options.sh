@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# test_capture_text.sh - capture's text output on live traffic, with tcpdump's options:
+# test_capture_options.sh - capture with tcpdump's options, on live traffic:
 #  - -e -XX -tt: the link header, Unix time stamps, and hex dumps equal to what tcpdump
 #    (capturing beside pktlens) prints for the same packets;
 #  - -A: an HTTP request's text on its own lines;
 #  - -l: lines reach a pipe while packets keep coming (without -l they wait for a
 #    pause); -U: packets reach the -w file while they keep coming;
-#  - without -l, lines reach a pipe once packets pause.
+#  - without -l, lines reach a pipe once packets pause;
+#  - promiscuous mode while it runs (the kernel's count goes up by one and back, also
+#    after SIGKILL, and someone else's setting stays), none with -p; -Q in accepted,
+#    -Q out refused.
 # The formats themselves are held next to tcpdump's on crafted and corpus frames in
 # tests/text/.
 set -u
@@ -40,7 +43,7 @@ in_rx timeout 30 tcpdump -n -i "$IF_RX" -Q in -c "$N" -w "$LAB_TMP/ref.pcap" udp
 REF_PID=$!
 LAB_PIDS+=("$REF_PID")
 wait_grep "$LAB_TMP/ref.err" "listening on" "$REF_PID"
-if cap_start hex -c "$N" --duration 20 -e -XX -tt udp port 47000; then
+if cap_start hex -c "$N" --duration 20 -Q in -e -XX -tt udp port 47000; then
 	trafgen_send "$N" "$LAB_TMP/udp.cfg"
 	pid_wait "$CAP_PID" 20
 	check_rc "-e -XX -tt: exit status" "$WAIT_RC" 0
@@ -115,4 +118,65 @@ if cap_start ubuf -w "$LAB_TMP/u.pcap" -U --duration 20 udp port 47000; then
 else
 	fail "-U: start" "$(cat "$CAP_ERR")"
 fi
+
+# ---- promiscuous mode, -p, -Q --------------------------------------------------------
+promisc() {
+	ip netns exec "$NS_RX" ip -d link show dev "$IF_RX" | sed -nE 's/.*promiscuity ([0-9]+).*/\1/p'
+}
+check_eq "promiscuity before" "$(promisc)" 0
+if cap_start prom --duration 20 udp; then
+	check_eq "promiscuous while capturing" "$(promisc)" 1
+	kill -INT "$CAP_PID"
+	pid_wait "$CAP_PID" 10
+	check_eq "promiscuous mode given back at the end" "$(promisc)" 0
+else
+	fail "promiscuous: start" "$(cat "$CAP_ERR")"
+fi
+if cap_start noprom -p --duration 20 udp; then
+	check_eq "-p: not promiscuous" "$(promisc)" 0
+	kill -INT "$CAP_PID"
+	pid_wait "$CAP_PID" 10
+else
+	fail "-p: start" "$(cat "$CAP_ERR")"
+fi
+if cap_start promkill --duration 20 udp; then
+	kill -KILL "$CAP_PID"
+	pid_wait "$CAP_PID" 10
+	check_eq "promiscuous mode given back after SIGKILL" "$(promisc)" 0
+else
+	fail "promiscuous, SIGKILL: start" "$(cat "$CAP_ERR")"
+fi
+ip netns exec "$NS_RX" ip link set "$IF_RX" promisc on
+if cap_start promother --duration 20 udp; then
+	check_eq "someone else's promiscuous mode: counted once more while capturing" "$(promisc)" 2
+	kill -INT "$CAP_PID"
+	pid_wait "$CAP_PID" 10
+	check_eq "someone else's promiscuous mode: kept" "$(promisc)" 1
+else
+	fail "someone else's promiscuous mode: start" "$(cat "$CAP_ERR")"
+fi
+ip netns exec "$NS_RX" ip link set "$IF_RX" promisc off
+# With the capabilities pktlens needs but not CAP_NET_RAW: it says it cannot ask for
+# promiscuous mode, and captures.
+ip netns exec "$NS_RX" setpriv --reuid=nobody --regid=nogroup --clear-groups \
+	--inh-caps=-all,+bpf,+net_admin,+perfmon --ambient-caps=+bpf,+net_admin,+perfmon \
+	"$PKTLENS" capture -i "$IF_RX" -c 1 --duration 20 udp port 47000 \
+	>"$LAB_TMP/caps.out" 2>"$LAB_TMP/caps.err" &
+caps_pid=$!
+LAB_PIDS+=("$caps_pid")
+if wait_grep "$LAB_TMP/caps.err" "capturing on $IF_RX" "$caps_pid"; then
+	check_grep "without CAP_NET_RAW: says promiscuous mode needs it" "$LAB_TMP/caps.err" \
+		"cannot put $IF_RX in promiscuous mode: .*CAP_NET_RAW"
+	check_eq "without CAP_NET_RAW: not promiscuous" "$(promisc)" 0
+	trafgen_send 1 "$LAB_TMP/udp.cfg"
+	pid_wait "$caps_pid" 20
+	check_rc "without CAP_NET_RAW: exit status" "$WAIT_RC" 0
+	check_eq "without CAP_NET_RAW: the packet captured" "$(grep -c 47000 "$LAB_TMP/caps.out")" 1
+else
+	fail "without CAP_NET_RAW: start" "$(cat "$LAB_TMP/caps.err")"
+fi
+in_rx "$PKTLENS" capture -i "$IF_RX" -Q out -c 1 >/dev/null 2>"$LAB_TMP/q.err"
+check_rc "-Q out: bad usage" "$?" 2
+check_grep "-Q out: says only incoming packets can be captured" "$LAB_TMP/q.err" \
+	"invalid -Q 'out': only incoming packets"
 finish
