@@ -28,7 +28,7 @@
 static const char usage[] =
 	"Usage: pktlens capture -i IF [-w FILE|-] [-s SNAPLEN] [-c COUNT] [--pcapng]\n"
 	"                       [--duration S] [--mode native|generic|tc] [-B KiB]\n"
-	"                       [-t...] [-e] [-x|-xx|-X|-XX|-A] [-l] [-U] [-p] [-Q in]\n"
+	"                       [-#] [-t...] [-e] [-x|-xx|-X|-XX|-A] [-l] [-U] [-p] [-Q in]\n"
 	"                       [EXPRESSION]\n"
 	"Capture incoming packets that match a tcpdump filter expression. The expression is\n"
 	"compiled by libpcap and runs inside the kernel: packets that do not match are never\n"
@@ -51,6 +51,7 @@ static const char usage[] =
 	"                       time stamps as tcpdump: none, Unix seconds, since the\n"
 	"                       previous packet, date and time, since the first packet\n"
 	"  -e                   MAC addresses, EtherTypes and VLAN tags first\n"
+	"  -#, --number         each line starts with the packet's number\n"
 	"  -x, -xx, -X, -XX     each packet in hex after its link header (-xx: with it;\n"
 	"                       -X, -XX: and as ASCII)\n"
 	"  -A                   each packet after its link header as text\n"
@@ -245,6 +246,7 @@ int cmd_capture(int argc, char **argv)
 		{ "buffer-size", required_argument, NULL, 'B' },
 		{ "force", no_argument, NULL, OPT_FORCE },
 		{ "direction", required_argument, NULL, 'Q' },
+		{ "number", no_argument, NULL, '#' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -265,7 +267,7 @@ int cmd_capture(int argc, char **argv)
 	char *expr = NULL;
 
 	/* No "+": options may also follow the expression, as tcpdump takes them. */
-	while ((c = getopt_long(argc, argv, "i:w:s:c:d:m:B:ntexXAlUpQ:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:w:s:c:d:m:B:ntexXAlUpQ:#h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i': o.ifname = optarg; break;
 		case 'w': out = optarg; break;
@@ -302,6 +304,7 @@ int cmd_capture(int argc, char **argv)
 		case 'n': break; /* tcpdump's -n/-nn: pktlens never resolves names */
 		case 't': cap.fmt.ts++; break;
 		case 'e': cap.fmt.link = true; break;
+		case '#': cap.fmt.number = true; break;
 		case 'x': cap.fmt.hex++; break;
 		case 'X':
 			cap.fmt.hex++;

@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-/* How packets are printed: tcpdump's -t, -e, -x/-xx, -X/-XX and -A. Zero: the default. */
+/* How packets are printed: tcpdump's -#, -t, -e, -x/-xx, -X/-XX and -A. Zero: the default. */
 struct pl_line_fmt {
 	/* times -t was given: 0 time of day, 1 none, 2 Unix seconds, 3 since the previous
 	 * packet, 4 date and time of day, 5 since the first packet */
@@ -16,6 +16,8 @@ struct pl_line_fmt {
 	unsigned int hex;   /* times -x or -X was given: 1 after the link header, 2 all */
 	bool hex_ascii;     /* -X: the bytes as ASCII beside the hex */
 	bool ascii;         /* -A: the bytes after the link header as ASCII */
+	bool number;        /* -#: each line starts with the packet's number */
+	unsigned long long count;  /* packets printed so far */
 	uint64_t first_ns, prev_ns; /* the state -ttt and -ttttt need */
 	bool seen;
 };

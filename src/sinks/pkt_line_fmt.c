@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * pkt_line_fmt.c - what tcpdump's options add around capture's line: the time stamp
- * forms of -t...-ttttt, the link header of -e, and the byte dumps of -x, -X and -A,
+ * pkt_line_fmt.c - what tcpdump's options add around capture's line: the packet number
+ * of -#, the time stamp forms of -t...-ttttt, the link header of -e, and the byte dumps of -x, -X and -A,
  * in tcpdump's layout so that eyes and scripts used to it read them unchanged.
  */
 #include <string.h>
@@ -29,6 +29,9 @@ void pl_line_time(FILE *f, struct pl_line_fmt *fmt, uint64_t ts_ns)
 	char buf[32];
 	struct tm tm;
 
+	fmt->count++;
+	if (fmt->number) /* tcpdump -#: the number right-aligned in 5, two blanks */
+		fprintf(f, "%5llu  ", fmt->count);
 	if (!fmt->seen) {
 		fmt->first_ns = fmt->prev_ns = ts_ns;
 		fmt->seen = true;

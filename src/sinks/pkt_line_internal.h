@@ -42,7 +42,7 @@ static inline void pl_put_mac(FILE *f, const uint8_t *m)
 	fprintf(f, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
 }
 
-/* pkt_line_fmt.c: the time stamp as fmt->ts says (and the state -ttt needs). */
+/* pkt_line_fmt.c: -#'s number and the time stamp as fmt->ts says (and the state they need). */
 struct pl_line_fmt;
 void pl_line_time(FILE *f, struct pl_line_fmt *fmt, uint64_t ts_ns);
 

@@ -13,7 +13,8 @@ option set, the same file is printed by `tcpdump -n -r FILE OPTIONS` and by
                  breaks cannot be split into packets reliably in arbitrary captures);
   -e             the link header part (MACs, EtherTypes, VLAN tags, frame length), and
                  for crafted frames pktlens's line must be tcpdump's whole;
-  -t ... -ttttt  the time stamp.
+  -t ... -ttttt  the time stamp;
+  -#             the packet number in front.
 Prints one result per (file, option set) and the closing line N passed, N failed.
 """
 import os
@@ -23,7 +24,8 @@ import subprocess
 import sys
 import tempfile
 
-TS = re.compile(r'^\d\d:\d\d:\d\d\.\d{6} ')
+NUM = re.compile(r'^ *\d+  ')
+TS = re.compile(r'^(?: *\d+  )?\d\d:\d\d:\d\d\.\d{6} ')  # after -#'s number, if any
 LINK = re.compile(r'^(\S+ > \S+, (?:802\.3|ethertype [^,]+), length \d+: '
                   r'(?:vlan \d+, p \d+, (?:DEI, )?ethertype [^,]+, )*)')
 # The last EtherType of -e's link header is one pktlens opens, or it is an 802.3 frame.
@@ -131,12 +133,16 @@ def run(cmd):
     return r.returncode, r.stdout.decode('latin-1')
 
 
-def packets(text):
+def packets(text, numbered=False):
     """Split printed output into packets: each starts with its time stamp (the default
-    -t form). tcpdump's decoders may add lines of their own after the first."""
+    -t form), or with numbered (printed with -#) with its number, which is taken off.
+    tcpdump's decoders may add lines of their own after the first."""
     pk = []
     for line in text.split('\n')[:-1] if text.endswith('\n') else text.split('\n'):
-        if TS.match(line) or line.startswith('[Invalid header') or not pk:
+        if numbered and NUM.match(line):
+            pk.append([NUM.sub('', line, count=1)])
+            continue
+        if (not numbered and TS.match(line)) or line.startswith('[Invalid header') or not pk:
             pk.append([line])
         else:
             pk[-1].append(line)
@@ -163,12 +169,14 @@ def report(name, diffs, n):
 def compare(tool, path, label, opts, what, same=None):
     """same: for the crafted file, which packets must be printed exactly as tcpdump
     does (None: a corpus file)."""
-    rc, theirs = run(['tcpdump', '-n', '-r', path] + opts)
-    rc2, ours = run([tool] + opts + [path])
+    # Other time stamp forms: packets are told apart by -#'s numbers.
+    num = ['-#'] if what == 'time' else []
+    rc, theirs = run(['tcpdump', '-n', '-r', path] + num + opts)
+    rc2, ours = run([tool] + num + opts + [path])
     if rc2 == 3:
         return  # not Ethernet
-    a = packets(ours)
-    b = packets(theirs)
+    a = packets(ours, bool(num))
+    b = packets(theirs, bool(num))
     whole = link = None
     if opts in (['-x'], ['-X']):
         link = packets(run([tool, '-e', path])[1])
@@ -208,6 +216,8 @@ def compare(tool, path, label, opts, what, same=None):
                 x, y = mx and mx.group(1), my and my.group(1)
                 if y is None:
                     continue  # tcpdump printed no link header we can read (e.g. [|ether])
+        elif what == 'number':
+            x, y = x[0][:7], y[0][:7]
         elif what == 'time':
             k = 2 if opts == ['-tttt'] else 1
             if opts == ['-t']:
@@ -231,7 +241,7 @@ def main():
         for opts, what in ((['-x'], 'hex'), (['-xx'], 'hex'), (['-X'], 'hex'), (['-XX'], 'hex'),
                            (['-A'], 'ascii'), (['-e'], 'link'), (['-t'], 'time'),
                            (['-tt'], 'time'), (['-ttt'], 'time'), (['-tttt'], 'time'),
-                           (['-ttttt'], 'time')):
+                           (['-ttttt'], 'time'), (['-#'], 'number')):
             compare(tool, path, 'crafted', opts, what, same)
     if corpus:
         for name in sorted(os.listdir(corpus)):
