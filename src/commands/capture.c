@@ -28,8 +28,8 @@
 static const char usage[] =
 	"Usage: pktlens capture -i IF [-w FILE|-] [-s SNAPLEN] [-c COUNT] [--pcapng]\n"
 	"                       [--duration S] [--mode native|generic|tc] [-B KiB]\n"
-	"                       [-#] [-t...] [-e] [-x|-xx|-X|-XX|-A] [-l] [-U] [-p] [-Q in]\n"
-	"                       [EXPRESSION]\n"
+	"                       [-#] [-t...] [-e] [-x|-xx|-X|-XX|-A|-AA] [-l] [-U] [-p]\n"
+	"                       [-Q in] [EXPRESSION]\n"
 	"Capture incoming packets that match a tcpdump filter expression. The expression is\n"
 	"compiled by libpcap and runs inside the kernel: packets that do not match are never\n"
 	"copied.\n"
@@ -54,9 +54,9 @@ static const char usage[] =
 	"  -#, --number         each line starts with the packet's number\n"
 	"  -x, -xx, -X, -XX     each packet in hex after its link header (-xx: with it;\n"
 	"                       -X, -XX: and as ASCII)\n"
-	"  -A                   each packet after its link header as text\n"
+	"  -A, -AA              each packet after its link header as text (-AA: with it)\n"
 	"  -l                   line-buffered standard output (for | grep)\n"
-	"  -U                   with -w, write each packet out at once\n"
+	"  -U                   write (or print) each packet out at once\n"
 	"  -p                   do not put the interface in promiscuous mode\n"
 	"  -Q, --direction DIR  in: incoming packets, the only ones pktlens sees\n"
 	"  -h, --help           this help\n"
@@ -68,8 +68,8 @@ enum { OPT_PCAPNG = 256, OPT_FORCE };
 struct capture {
 	struct pl_pcap_writer *w; /* NULL: print lines */
 	FILE *text;
-	struct pl_line_fmt fmt;   /* how lines look: -t, -e, -x, -X, -A */
-	bool each_packet;         /* -U: write every packet out at once */
+	struct pl_line_fmt fmt;   /* how lines look: -#, -t, -e, -x, -X, -A */
+	bool each_packet;         /* -U: write (or print) every packet out at once */
 	__s64 to_unix;
 	__u64 count, limit;
 	__u32 snaplen;
@@ -112,6 +112,8 @@ static int on_packet(void *ctx, const void *data, size_t size)
 		errno = 0;
 		pl_pkt_line(c->text, &c->fmt, frame, cap_len, ev->wire_len,
 			    ev->ts_ns + c->to_unix);
+		if (c->each_packet) /* -U: packet-buffered, as tcpdump's printed output */
+			fflush(c->text);
 		if (ferror(c->text))
 			c->err = errno ? -errno : -EIO;
 	}
@@ -302,15 +304,6 @@ int cmd_capture(int argc, char **argv)
 			break;
 		case OPT_FORCE: o.force = true; break;
 		case 'n': break; /* tcpdump's -n/-nn: pktlens never resolves names */
-		case 't': cap.fmt.ts++; break;
-		case 'e': cap.fmt.link = true; break;
-		case '#': cap.fmt.number = true; break;
-		case 'x': cap.fmt.hex++; break;
-		case 'X':
-			cap.fmt.hex++;
-			cap.fmt.hex_ascii = true;
-			break;
-		case 'A': cap.fmt.ascii = true; break;
 		case 'l': line_buffered = true; break;
 		case 'U': cap.each_packet = true; break;
 		case 'p': promisc = false; break;
@@ -324,7 +317,11 @@ int cmd_capture(int argc, char **argv)
 			}
 			break;
 		case 'h': fputs(usage, stdout); return PL_EXIT_OK;
-		default: fputs(usage, stderr); return PL_EXIT_USAGE;
+		default:
+			if (pl_line_fmt_opt(&cap.fmt, c)) /* -#, -t, -e, -x, -X, -A */
+				break;
+			fputs(usage, stderr);
+			return PL_EXIT_USAGE;
 		}
 	}
 	if (!o.ifname) {
@@ -379,9 +376,11 @@ int cmd_capture(int argc, char **argv)
 	if (promisc) { /* as tcpdump: frames for other hosts too, where a NIC filters */
 		promisc_fd = pl_promisc_hold(dp.ifindex);
 		if (promisc_fd < 0)
-			pl_warn("cannot put %s in promiscuous mode: %s (it needs CAP_NET_RAW); "
-				"capturing what the interface accepts (-p does so quietly)",
-				dp.ifname, strerror(-promisc_fd));
+			pl_warn("cannot put %s in promiscuous mode: %s%s; capturing what the "
+				"interface accepts (-p does so quietly)",
+				dp.ifname, strerror(-promisc_fd),
+				promisc_fd == -EPERM || promisc_fd == -EACCES ?
+					" (it needs CAP_NET_RAW)" : "");
 	}
 	/* After the attach, as tcpdump: a failed start leaves an existing FILE alone. */
 	if (out && pl_pcap_writer_open(&cap.w, out, pcapng, snaplen, o.ifname))

@@ -29,6 +29,8 @@ static int count_msgs(const char *buf, int len, __u32 seq, int *count)
 		if (h->nlmsg_type == NLMSG_ERROR) {
 			const struct nlmsgerr *e = NLMSG_DATA(h);
 
+			if (h->nlmsg_len < NLMSG_LENGTH(sizeof(e->error)))
+				return -EIO; /* too short to say which error */
 			return e->error ? e->error : 1;
 		}
 		if (h->nlmsg_type == RTM_NEWTFILTER)

@@ -205,44 +205,42 @@ void pl_pkt_line(FILE *f, struct pl_line_fmt *fmt, const uint8_t *d, uint32_t ca
 
 	if (!fmt)
 		fmt = &plain;
-	pl_line_time(f, fmt, ts_ns);
+	pl_line_prefix(f, fmt, ts_ns);
 	if (caplen < 14) {
 		fprintf(f, "[|ether], length %u", wire_len);
 		pl_line_dump(f, fmt, d, caplen, caplen);
 		fputc('\n', f);
 		return;
 	}
-	if (fmt->link) {
-		off = pl_line_link(f, d, caplen, wire_len, &type);
-	} else {
-		type = be16(d + 12);
-		while (pl_is_vlan(type) && off + 4 <= caplen) {
-			fprintf(f, "vlan %u, ", be16(d + off) & 0x0fff);
-			type = be16(d + off + 2);
-			off += 4;
-		}
+	if (fmt->link_header)
+		pl_line_link(f, d, wire_len);
+	type = be16(d + 12);
+	while (pl_is_vlan(type) && off + 4 <= caplen) {
+		pl_line_tag(f, fmt, be16(d + off), be16(d + off + 2));
+		type = be16(d + off + 2);
+		off += 4;
 	}
 	if (type == 0x0800) {
-		ipv4(f, fmt->link ? "" : "IP ", d + off, caplen - off);
+		ipv4(f, fmt->link_header ? "" : "IP ", d + off, caplen - off);
 	} else if (type == 0x86dd) {
-		ipv6(f, fmt->link ? "" : "IP6 ", d + off, caplen - off);
+		ipv6(f, fmt->link_header ? "" : "IP6 ", d + off, caplen - off);
 	} else if (type == 0x0806 || type == 0x8035) {
-		arp(f, fmt->link ? "" : "ARP, ", d + off, caplen - off,
+		arp(f, fmt->link_header ? "" : "ARP, ", d + off, caplen - off,
 		    wire_len > off ? wire_len - off : 0);
 	} else if (pl_is_vlan(type) && off + 4 > caplen) {
 		fputs("[|vlan]", f);
-	} else if (!fmt->link) {
+	} else if (!fmt->link_header) {
 		/* Nothing more to say: who sent it, as tcpdump shows for such frames. */
 		pl_put_mac(f, d + 6);
 		fputs(" > ", f);
 		pl_put_mac(f, d);
-		if (type <= 1500) /* a length: an 802.3 frame (LLC: STP, CDP, ...) */
+		if (pl_is_8023(type))
 			fprintf(f, ", 802.3, length %u", type);
 		else
 			fprintf(f, ", ethertype 0x%04x", type);
 	}
 	/* -e printed the frame's length in front already. */
-	if (!fmt->link)
+	if (!fmt->link_header)
 		fprintf(f, ", frame %u", wire_len);
 	pl_line_dump(f, fmt, d, caplen, off);
 	fputc('\n', f);

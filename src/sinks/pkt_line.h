@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* pkt_line.h - one line per packet in a compact tcpdump -n style. */
+/*
+ * pkt_line.h - capture's text: one line per packet in a compact tcpdump -n style,
+ * followed by a dump of its bytes when asked (-x, -X, -A).
+ */
 #ifndef PL_PKT_LINE_H
 #define PL_PKT_LINE_H
 
@@ -7,20 +10,30 @@
 #include <stdint.h>
 #include <stdio.h>
 
-/* How packets are printed: tcpdump's -#, -t, -e, -x/-xx, -X/-XX and -A. Zero: the default. */
+/*
+ * How packets are printed: tcpdump's -#, -t, -e, -x, -X and -A, each counted as often
+ * as it was given (-xx: 2). All zero: the default.
+ */
 struct pl_line_fmt {
-	/* times -t was given: 0 time of day, 1 none, 2 Unix seconds, 3 since the previous
-	 * packet, 4 date and time of day, 5 since the first packet */
+	/* -t: 0 time of day, 1 none, 2 Unix seconds, 3 since the previous packet,
+	 * 4 date and time of day, 5 since the first packet */
 	unsigned int ts;
-	bool link;          /* -e: MAC addresses, EtherTypes and VLAN tags first */
-	unsigned int hex;   /* times -x or -X was given: 1 after the link header, 2 all */
-	bool hex_ascii;     /* -X: the bytes as ASCII beside the hex */
-	bool ascii;         /* -A: the bytes after the link header as ASCII */
-	bool number;        /* -#: each line starts with the packet's number */
-	unsigned long long count;  /* packets printed so far */
-	uint64_t first_ns, prev_ns; /* the state -ttt and -ttttt need */
-	bool seen;
+	bool number;             /* -#: each line starts with the packet's number */
+	bool link_header;        /* -e: MAC addresses, EtherTypes and VLAN tags first */
+	unsigned int hex;        /* -x: hex after the link header; -xx: of the whole frame */
+	unsigned int hex_ascii;  /* -X, -XX: the same with ASCII beside it (wins over -x) */
+	unsigned int ascii;      /* -A, -AA: as text (when no -x or -X) */
+	/* what -# and -ttt/-ttttt need from one packet to the next */
+	unsigned long long printed;
+	bool have_first;
+	uint64_t first_ns, prev_ns;
 };
+
+/*
+ * Take tcpdump's option letter @opt ('#', 't', 'e', 'x', 'X', 'A') into @fmt; false
+ * if it is not one of them.
+ */
+bool pl_line_fmt_opt(struct pl_line_fmt *fmt, int opt);
 
 /*
  * Describe an Ethernet frame as @fmt says (NULL: the default line); never reads

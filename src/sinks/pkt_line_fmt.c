@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
  * pkt_line_fmt.c - what tcpdump's options add around capture's line: the packet number
- * of -#, the time stamp forms of -t...-ttttt, the link header of -e, and the byte dumps of -x, -X and -A,
- * in tcpdump's layout so that eyes and scripts used to it read them unchanged.
+ * of -#, the time stamp forms of -t...-ttttt, the link header of -e, and the byte dumps
+ * of -x, -X and -A, in tcpdump's layout so that eyes and scripts used to it read them
+ * unchanged (tests/text holds them next to tcpdump's output).
  */
 #include <string.h>
 #include <time.h>
@@ -10,31 +11,47 @@
 #include "sinks/pkt_line.h"
 #include "sinks/pkt_line_internal.h"
 
-/* A time difference as -ttt and -ttttt print it: sign or blank, then h:m:s.us. */
+bool pl_line_fmt_opt(struct pl_line_fmt *fmt, int opt)
+{
+	switch (opt) {
+	case '#': fmt->number = true; return true;
+	case 't': fmt->ts++; return true;
+	case 'e': fmt->link_header = true; return true;
+	case 'x': fmt->hex++; return true;
+	case 'X': fmt->hex_ascii++; return true;
+	case 'A': fmt->ascii++; return true;
+	default: return false;
+	}
+}
+
+/*
+ * A time difference as -ttt and -ttttt print it: a sign or a blank, then
+ * hours:minutes:seconds.microseconds, the hours of a day (as tcpdump, which goes
+ * through gmtime: a gap of a day or more loses its days).
+ */
 static void put_delta(FILE *f, uint64_t from_ns, uint64_t to_ns)
 {
 	bool neg = to_ns < from_ns;
-	uint64_t d = (neg ? from_ns - to_ns : to_ns - from_ns) / 1000; /* microseconds */
-	uint64_t s = d / 1000000;
+	uint64_t us = (neg ? from_ns - to_ns : to_ns - from_ns) / 1000;
+	uint64_t s = us / 1000000;
 
-	fprintf(f, "%c%02llu:%02llu:%02llu.%06llu ", neg ? '-' : ' ',
-		(unsigned long long)(s / 3600), (unsigned long long)(s / 60 % 60),
-		(unsigned long long)(s % 60), (unsigned long long)(d % 1000000));
+	fprintf(f, "%c%02u:%02u:%02u.%06u ", neg ? '-' : ' ', (unsigned int)(s / 3600 % 24),
+		(unsigned int)(s / 60 % 60), (unsigned int)(s % 60), (unsigned int)(us % 1000000));
 }
 
-void pl_line_time(FILE *f, struct pl_line_fmt *fmt, uint64_t ts_ns)
+void pl_line_prefix(FILE *f, struct pl_line_fmt *fmt, uint64_t ts_ns)
 {
 	time_t sec = (time_t)(ts_ns / 1000000000ull);
 	unsigned int us = (unsigned int)(ts_ns % 1000000000ull / 1000);
 	char buf[32];
 	struct tm tm;
 
-	fmt->count++;
-	if (fmt->number) /* tcpdump -#: the number right-aligned in 5, two blanks */
-		fprintf(f, "%5llu  ", fmt->count);
-	if (!fmt->seen) {
+	fmt->printed++;
+	if (fmt->number) /* right-aligned in 5 columns, then two blanks */
+		fprintf(f, "%5llu  ", fmt->printed);
+	if (!fmt->have_first) {
 		fmt->first_ns = fmt->prev_ns = ts_ns;
-		fmt->seen = true;
+		fmt->have_first = true;
 	}
 	switch (fmt->ts) {
 	case 1:
@@ -56,6 +73,7 @@ void pl_line_time(FILE *f, struct pl_line_fmt *fmt, uint64_t ts_ns)
 	fmt->prev_ns = ts_ns;
 }
 
+/* "ethertype IPv4 (0x0800)", or "ethertype Unknown (0x88b5)" as tcpdump names it. */
 static void put_ethertype(FILE *f, unsigned int t)
 {
 	const char *name = pl_ethertype_name(t);
@@ -63,36 +81,41 @@ static void put_ethertype(FILE *f, unsigned int t)
 	fprintf(f, "ethertype %s (0x%04x)", name ? name : "Unknown", t);
 }
 
-uint32_t pl_line_link(FILE *f, const uint8_t *d, uint32_t caplen, uint32_t wire_len,
-		      uint16_t *type)
+void pl_line_link(FILE *f, const uint8_t *d, uint32_t wire_len)
 {
-	uint32_t off = 14;
+	uint16_t type = be16(d + 12);
 
 	pl_put_mac(f, d + 6);
 	fputs(" > ", f);
 	pl_put_mac(f, d);
-	*type = be16(d + 12);
-	if (*type <= 1500) { /* a length: an 802.3 frame */
-		fprintf(f, ", 802.3, length %u: ", wire_len);
-		return off;
+	if (pl_is_8023(type)) { /* the length field, at most what the frame holds */
+		fprintf(f, ", 802.3, length %u: ", type < wire_len - 14 ? type : wire_len - 14);
+		return;
 	}
 	fputs(", ", f);
-	put_ethertype(f, *type);
+	put_ethertype(f, type);
 	fprintf(f, ", length %u: ", wire_len);
-	while (pl_is_vlan(*type) && off + 4 <= caplen) {
-		uint16_t tci = be16(d + off);
-
-		*type = be16(d + off + 2);
-		fprintf(f, "vlan %u, p %u, %s", tci & 0x0fff, tci >> 13, tci & 0x1000 ? "DEI, " : "");
-		put_ethertype(f, *type);
-		fputs(", ", f);
-		off += 4;
-	}
-	return off;
 }
 
-/* -x and -X: 16 bytes a line, as hex pairs, and with -X beside them the printable
- * characters (a blank too is a dot there, as in tcpdump). */
+void pl_line_tag(FILE *f, const struct pl_line_fmt *fmt, uint16_t tci, uint16_t next)
+{
+	if (!fmt->link_header) {
+		fprintf(f, "vlan %u, ", tci & 0x0fff);
+		return;
+	}
+	fprintf(f, "vlan %u, p %u, %s", tci & 0x0fff, tci >> 13, tci & 0x1000 ? "DEI, " : "");
+	if (pl_is_8023(next)) { /* tcpdump goes on with no separator after it */
+		fputs("802.3", f);
+		return;
+	}
+	put_ethertype(f, next);
+	fputs(", ", f);
+}
+
+/*
+ * -x and -X: 16 bytes a line, as hex pairs, and with -X beside them the printable
+ * characters (a blank too is a dot there, as in tcpdump).
+ */
 static void hex_dump(FILE *f, const uint8_t *p, uint32_t n, bool ascii)
 {
 	for (uint32_t off = 0; off < n; off += 16) {
@@ -113,8 +136,9 @@ static void hex_dump(FILE *f, const uint8_t *p, uint32_t n, bool ascii)
 }
 
 /*
- * -A: the bytes as text. A CR before a LF or at the end is left out (CR LF ends a line
- * as LF does), other control bytes are dots.
+ * -A: the bytes as text: tabs, blanks and line breaks as they are, other control
+ * bytes as dots. A carriage return shows as a dot only in the middle of a line: not
+ * before a line break, and (tcpdump's rule) not as the last or next-to-last byte.
  */
 static void ascii_dump(FILE *f, const uint8_t *p, uint32_t n)
 {
@@ -122,8 +146,11 @@ static void ascii_dump(FILE *f, const uint8_t *p, uint32_t n)
 	for (uint32_t i = 0; i < n; i++) {
 		uint8_t c = p[i];
 
-		if (c == '\r' && (i + 1 == n || p[i + 1] == '\n'))
+		if (c == '\r') {
+			if (n - i - 1 > 1 && p[i + 1] != '\n')
+				fputc('.', f);
 			continue;
+		}
 		fputc((c > 0x20 && c < 0x7f) || c == ' ' || c == '\t' || c == '\n' ? c : '.', f);
 	}
 }
@@ -138,7 +165,7 @@ static uint32_t link_hdrlen(const uint8_t *d, uint32_t caplen, uint32_t off)
 	uint32_t llc;
 
 	/* The length field is the last 2 bytes before @off, behind any VLAN tags. */
-	if (off < 14 || be16(d + off - 2) > 1500 || caplen < off + 3)
+	if (off < 14 || !pl_is_8023(be16(d + off - 2)) || caplen < off + 3)
 		return off;
 	llc = (d[off + 2] & 3) == 3 ? 3 : 4;
 	if (llc == 3 && d[off] == 0xaa && d[off + 1] == 0xaa)
@@ -149,14 +176,14 @@ static uint32_t link_hdrlen(const uint8_t *d, uint32_t caplen, uint32_t off)
 void pl_line_dump(FILE *f, const struct pl_line_fmt *fmt, const uint8_t *d, uint32_t caplen,
 		  uint32_t off)
 {
-	uint32_t hdrlen = link_hdrlen(d, caplen, off);
+	/* tcpdump's order: -X before -x before -A; doubled, the link header too. */
+	unsigned int n = fmt->hex_ascii ? fmt->hex_ascii : fmt->hex ? fmt->hex : fmt->ascii;
+	uint32_t hdrlen = n > 1 ? 0 : link_hdrlen(d, caplen, off);
 
-	if (fmt->hex > 1)
-		hex_dump(f, d, caplen, fmt->hex_ascii);
-	else if (caplen <= hdrlen) /* nothing after the link header */
+	if (!n || caplen <= hdrlen) /* nothing after the link header */
 		return;
-	else if (fmt->hex)
+	if (fmt->hex_ascii || fmt->hex)
 		hex_dump(f, d + hdrlen, caplen - hdrlen, fmt->hex_ascii);
-	else if (fmt->ascii)
+	else
 		ascii_dump(f, d + hdrlen, caplen - hdrlen);
 }

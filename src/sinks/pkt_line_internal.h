@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * pkt_line_internal.h - what pkt_line.c (Ethernet, VLAN, IPv4, IPv6, ARP) and
- * pkt_line_l4.c (TCP, UDP, ICMP) share; not for use outside them (the API is pkt_line.h).
+ * pkt_line_internal.h - what pkt_line.c (Ethernet, VLAN, IPv4, IPv6, ARP),
+ * pkt_line_l4.c (TCP, UDP, ICMP) and pkt_line_fmt.c (tcpdump's -#, -t, -e, -x, -X, -A)
+ * share; not for use outside them (the API is pkt_line.h).
  */
 #ifndef PL_PKT_LINE_INTERNAL_H
 #define PL_PKT_LINE_INTERNAL_H
@@ -31,10 +32,16 @@ struct l3 {
 	bool frag; /* the first fragment: the datagram is longer than this packet */
 };
 
-/* 802.1Q, 802.1ad and the old QinQ EtherType: a VLAN tag follows. */
+/* 802.1Q, 802.1ad and the two old QinQ EtherTypes: a VLAN tag follows (as tcpdump). */
 static inline bool pl_is_vlan(uint16_t type)
 {
-	return type == 0x8100 || type == 0x88a8 || type == 0x9100;
+	return type == 0x8100 || type == 0x88a8 || type == 0x9100 || type == 0x9200;
+}
+
+/* An EtherType field that holds a length: an 802.3 frame (LLC: STP, CDP, ...). */
+static inline bool pl_is_8023(uint16_t type)
+{
+	return type <= 1500;
 }
 
 static inline void pl_put_mac(FILE *f, const uint8_t *m)
@@ -42,18 +49,18 @@ static inline void pl_put_mac(FILE *f, const uint8_t *m)
 	fprintf(f, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
 }
 
-/* pkt_line_fmt.c: -#'s number and the time stamp as fmt->ts says (and the state they need). */
 struct pl_line_fmt;
-void pl_line_time(FILE *f, struct pl_line_fmt *fmt, uint64_t ts_ns);
 
-/*
- * pkt_line_fmt.c: -e's link header of a frame of at least 14 bytes, VLAN tags
- * included; returns the offset after them and sets @type to the EtherType there.
- */
-uint32_t pl_line_link(FILE *f, const uint8_t *d, uint32_t caplen, uint32_t wire_len,
-		      uint16_t *type);
+/* pkt_line_fmt.c: -#'s number and the time stamp (and the state they keep). */
+void pl_line_prefix(FILE *f, struct pl_line_fmt *fmt, uint64_t ts_ns);
 
-/* pkt_line_fmt.c: the -x, -xx, -X, -XX or -A dump; @off: where the VLAN tags end. */
+/* pkt_line_fmt.c: -e's link header of a frame of at least 14 bytes, up to the tags. */
+void pl_line_link(FILE *f, const uint8_t *d, uint32_t wire_len);
+
+/* pkt_line_fmt.c: one VLAN tag, followed by the EtherType @next (-e says it). */
+void pl_line_tag(FILE *f, const struct pl_line_fmt *fmt, uint16_t tci, uint16_t next);
+
+/* pkt_line_fmt.c: the -x, -xx, -X, -XX, -A or -AA dump; @off: where the VLAN tags end. */
 void pl_line_dump(FILE *f, const struct pl_line_fmt *fmt, const uint8_t *d, uint32_t caplen,
 		  uint32_t off);
 

@@ -44,7 +44,7 @@ bg_start() {
 
 # monitor, default mode
 rx0=$(mv_rx)
-if bg_start mon "$PKTLENS" monitor -i "$MV" --json --duration 4; then
+if bg_start mon "$PKTLENS" monitor -i "$MV" --json --duration 8; then
 	check_grep "monitor: says native XDP is not available and why" "$BG_ERR" \
 		"native XDP not available on $MV \(.+\): using generic XDP"
 	check_grep "monitor: says it runs in generic mode" "$BG_ERR" "monitoring $MV in generic mode"

@@ -3,9 +3,9 @@
 #  - -e -XX -tt: the link header, Unix time stamps, and hex dumps equal to what tcpdump
 #    (capturing beside pktlens) prints for the same packets;
 #  - -A: an HTTP request's text on its own lines;
-#  - -l: lines reach a pipe while packets keep coming (without -l they wait for a
-#    pause); -U: packets reach the -w file while they keep coming;
-#  - without -l, lines reach a pipe once packets pause;
+#  - -l and -U: lines reach a pipe while packets keep coming; -U -w: packets reach
+#    the file; without -l, lines reach a pipe once packets pause;
+#  - a -w FILE that cannot be created leaves nothing attached;
 #  - promiscuous mode while it runs (the kernel's count goes up by one and back, also
 #    after SIGKILL, and someone else's setting stays), none with -p; -Q in accepted,
 #    -Q out refused.
@@ -70,53 +70,70 @@ fi
 
 # ---- -l, -U, and the flush when packets pause -------------------------------------
 # trafgen sends 40 packets 25 ms apart (1 s): no pause of 100 ms, so only -l (or -U)
-# gets lines (packets) out while it runs; 0.5 s in, 20 were sent.
+# gets lines (packets) out while it runs. Counted once 10 have left the sender.
 stream() { in_tx timeout 20 trafgen --cpus 1 -q -n 40 -t 25ms -i "$LAB_TMP/udp.cfg" -o "$IF_TX" -C \
 	>/dev/null 2>&1; }
-# piped NAME ARGS...: capture ARGS into a pipe (cat writes the file), count the lines
-# that arrived 0.5 s into the stream.
+# stream_mid CMD...: start the stream, run CMD (it sets MID) once 10 packets were sent
+# (5 s at most), then wait for the stream's end.
+stream_mid() {
+	local base sp
+	base=$(tx_packets)
+	stream &
+	sp=$!
+	for _ in $(seq 100); do
+		[ "$(tx_packets)" -ge $((base + 10)) ] && break
+		sleep 0.05
+	done
+	"$@"
+	wait "$sp"
+}
+# piped NAME ARGS...: capture ARGS into a pipe that cat empties into NAME.out, with the
+# stream; MID: the lines there 10 packets into it. CAP_PID is pktlens's.
 piped() {
 	local name=$1
 	shift
 	CAP_OUT=$LAB_TMP/$name.out CAP_ERR=$LAB_TMP/$name.err
-	nsenter -t "$RX_HOLD" -m -n -- "$PKTLENS" capture -i "$IF_RX" --duration 20 "$@" 2>"$CAP_ERR" |
-		cat >"$CAP_OUT" &
+	mkfifo "$LAB_TMP/$name.fifo"
+	cat "$LAB_TMP/$name.fifo" >"$CAP_OUT" &
 	LAB_PIDS+=("$!")
-	wait_grep "$CAP_ERR" "capturing on $IF_RX" "$!" || return 1
-	stream &
-	local sp=$!
-	sleep 0.5
-	MID=$(grep -c 47000 "$CAP_OUT")
-	wait "$sp"
-	return 0
+	nsenter -t "$RX_HOLD" -m -n -- "$PKTLENS" capture -i "$IF_RX" --duration 20 "$@" \
+		>"$LAB_TMP/$name.fifo" 2>"$CAP_ERR" &
+	CAP_PID=$!
+	LAB_PIDS+=("$CAP_PID")
+	wait_grep "$CAP_ERR" "capturing on $IF_RX" "$CAP_PID" || return 1
+	stream_mid eval 'MID=$(grep -c 47000 "$CAP_OUT")'
 }
-if piped lbuf -l udp port 47000; then
-	check_true "-l: lines reach the pipe while packets keep coming ($MID after 0.5 s)" \
-		test "$MID" -ge 5
-else
-	fail "-l: start" "$(cat "$CAP_ERR")"
-fi
-lab_signal INT
+# piped_end: stop the capture (SIGINT) and wait for it and for its reader.
+piped_end() {
+	kill -INT "$CAP_PID" 2>/dev/null
+	pid_wait "$CAP_PID" 10
+	sleep 0.2
+}
+for opt in -l -U; do
+	if piped "buf$opt" "$opt" udp port 47000; then
+		check_true "$opt: lines reach the pipe while packets keep coming ($MID after 10 sent)" \
+			test "$MID" -ge 5
+		piped_end
+	else
+		fail "$opt: start" "$(cat "$CAP_ERR")"
+	fi
+done
 if piped blockbuf udp port 47000; then
-	check_eq "without -l: lines wait while packets keep coming" "$MID" 0
 	sleep 0.5
 	check_eq "without -l: all 40 lines are out once packets pause" "$(grep -c 47000 "$CAP_OUT")" 40
+	piped_end
 else
 	fail "without -l: start" "$(cat "$CAP_ERR")"
 fi
-lab_signal INT
 if cap_start ubuf -w "$LAB_TMP/u.pcap" -U --duration 20 udp port 47000; then
-	stream &
-	sp=$!
-	sleep 0.5
-	mid=$(tcpdump -nr "$LAB_TMP/u.pcap" 2>/dev/null | grep -c 47000)
-	wait "$sp"
-	check_true "-U: packets reach the file while they keep coming ($mid after 0.5 s)" test "$mid" -ge 5
+	stream_mid eval 'MID=$(tcpdump -nr "$LAB_TMP/u.pcap" 2>/dev/null | grep -c 47000)'
+	check_true "-U -w: packets reach the file while they keep coming ($MID after 10 sent)" \
+		test "$MID" -ge 5
 	kill -INT "$CAP_PID"
 	pid_wait "$CAP_PID" 10
-	check_eq "-U: all 40 in the file" "$(tcpdump -nr "$LAB_TMP/u.pcap" 2>/dev/null | grep -c 47000)" 40
+	check_eq "-U -w: all 40 in the file" "$(tcpdump -nr "$LAB_TMP/u.pcap" 2>/dev/null | grep -c 47000)" 40
 else
-	fail "-U: start" "$(cat "$CAP_ERR")"
+	fail "-U -w: start" "$(cat "$CAP_ERR")"
 fi
 
 # ---- promiscuous mode, -p, -Q --------------------------------------------------------
@@ -156,6 +173,14 @@ else
 	fail "someone else's promiscuous mode: start" "$(cat "$CAP_ERR")"
 fi
 ip netns exec "$NS_RX" ip link set "$IF_RX" promisc off
+# A -w FILE that cannot be created, found after the attach: exit 1, nothing left
+# attached, promiscuous mode given back.
+in_rx timeout 20 "$PKTLENS" capture -i "$IF_RX" -w "$LAB_TMP/no/such/dir/x.pcap" --duration 5 \
+	>/dev/null 2>"$LAB_TMP/nodir.err"
+check_rc "-w into a missing directory: exit status" "$?" 1
+check_grep "-w into a missing directory: names the file" "$LAB_TMP/nodir.err" "no/such/dir/x.pcap"
+nothing_attached "-w into a missing directory"
+check_eq "-w into a missing directory: promiscuous mode given back" "$(promisc)" 0
 # With the capabilities pktlens needs but not CAP_NET_RAW: it says it cannot ask for
 # promiscuous mode, and captures.
 ip netns exec "$NS_RX" setpriv --reuid=nobody --regid=nogroup --clear-groups \
@@ -175,7 +200,7 @@ if wait_grep "$LAB_TMP/caps.err" "capturing on $IF_RX" "$caps_pid"; then
 else
 	fail "without CAP_NET_RAW: start" "$(cat "$LAB_TMP/caps.err")"
 fi
-in_rx "$PKTLENS" capture -i "$IF_RX" -Q out -c 1 >/dev/null 2>"$LAB_TMP/q.err"
+in_rx timeout 10 "$PKTLENS" capture -i "$IF_RX" -Q out -c 1 --duration 2 >/dev/null 2>"$LAB_TMP/q.err"
 check_rc "-Q out: bad usage" "$?" 2
 check_grep "-Q out: says only incoming packets can be captured" "$LAB_TMP/q.err" \
 	"invalid -Q 'out': only incoming packets"

@@ -20,13 +20,13 @@ static void pick_fmt(struct pl_line_fmt *fmt, unsigned int k)
 {
 	static const struct pl_line_fmt forms[8] = {
 		{ 0 },
-		{ .link = true, .ts = 2 },
+		{ .link_header = true, .ts = 2, .number = true },
 		{ .hex = 1, .ts = 3 },
 		{ .hex = 2, .ts = 4 },
-		{ .hex = 1, .hex_ascii = true, .ts = 5 },
-		{ .hex = 2, .hex_ascii = true, .link = true, .ts = 1 },
-		{ .ascii = true },
-		{ .ascii = true, .link = true },
+		{ .hex_ascii = 1, .ts = 5 },
+		{ .hex_ascii = 2, .link_header = true, .ts = 1 },
+		{ .ascii = 1 },
+		{ .ascii = 2, .link_header = true },
 	};
 
 	*fmt = forms[k & 7];
@@ -49,7 +49,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 2)
 		return 0;
 	pick_fmt(&fmt, data[0] >> 5);
-	dump = fmt.hex || fmt.ascii;
+	dump = fmt.hex || fmt.hex_ascii || fmt.ascii;
 	wire_len = (uint32_t)(size - 2) + (uint32_t)((data[0] & 0x1f) << 8 | data[1]);
 	caplen = (uint32_t)(size - 2);
 	frame = malloc(caplen ? caplen : 1);

@@ -2,14 +2,15 @@
 """text_forms.py PCAP_LINES [CORPUS_DIR]: capture's text forms held next to tcpdump's.
 
 The packets come from a capture this script writes (crafted frames: IPv4/IPv6
-UDP/TCP/ICMP, ARP, VLAN tags with priority and DEI, QinQ, 802.3, unknown and named
-EtherTypes, HTTP text with CR LF, control bytes, odd lengths, frames cut by the snap
-length, a frame shorter than an Ethernet header, time gaps of microseconds to hours),
+UDP/TCP/ICMP, ARP, VLAN tags with priority and DEI, QinQ (also 0x9200), 802.3 also
+behind a tag and with a length beyond the frame, unknown and named EtherTypes, HTTP
+text with CR LF and lone CRs, control bytes, odd lengths, frames cut by the snap
+length, a frame shorter than an Ethernet header, time gaps of microseconds to days),
 and, when CORPUS_DIR is given, from every classic Ethernet pcap in it. For each
 option set, the same file is printed by `tcpdump -n -r FILE OPTIONS` and by
 `pcap_lines OPTIONS FILE` (capture's printer), and compared packet by packet:
-  -x -xx -X -XX  the dump lines, byte for byte;
-  -A             everything after the first line (crafted frames only: text with line
+  -x -xx -X -XX  the dump lines, byte for byte (also -x -X together: -X wins);
+  -A -AA         everything after the first line (crafted frames only: text with line
                  breaks cannot be split into packets reliably in arbitrary captures);
   -e             the link header part (MACs, EtherTypes, VLAN tags, frame length), and
                  for crafted frames pktlens's line must be tcpdump's whole;
@@ -25,9 +26,10 @@ import sys
 import tempfile
 
 NUM = re.compile(r'^ *\d+  ')
-TS = re.compile(r'^(?: *\d+  )?\d\d:\d\d:\d\d\.\d{6} ')  # after -#'s number, if any
+# after -#'s number, if any; tcpdump cannot print times past 2038 on every machine
+TS = re.compile(r'^(?: *\d+  )?(?:\d\d:\d\d:\d\d\.\d{6}|\[Error converting time\]) ')
 LINK = re.compile(r'^(\S+ > \S+, (?:802\.3|ethertype [^,]+), length \d+: '
-                  r'(?:vlan \d+, p \d+, (?:DEI, )?ethertype [^,]+, )*)')
+                  r'(?:vlan \d+, p \d+, (?:DEI, )?(?:ethertype [^,]+, |802\.3))*)')
 # The last EtherType of -e's link header is one pktlens opens, or it is an 802.3 frame.
 KNOWN = re.compile(r'(ethertype (IPv4|IPv6|ARP|Reverse ARP) \(0x[0-9a-f]+\)|802\.3), length \d+$')
 MAC_A = bytes.fromhex('0200c6120001')
@@ -111,6 +113,11 @@ def crafted():
         (eth(0x0800, ip4(17, udp(40012, 47007, b'z' * 100))), 40, True),
         (eth(0x0800, ip4(1, b'\x08\x00\x00\x00\x12\x34\x00\x01' + b'z' * 50)), 40, True),
         (eth(0x86dd, ip6(58, b'\x80\x00\x00\x00\x00\x07\x00\x01' + b'z' * 50)), 60, True),
+        (pad(MAC_B + MAC_A + struct.pack('!HHH', 0x8100, 100, 38) + b'\x42\x42\x03' + b'\0' * 35), None, False),
+        (pad(MAC_B + MAC_A + struct.pack('!H', 1500) + b'\x42\x42\x03' + b'\0' * 43), None, False),
+        (pad(eth(0x0800, ip4(17, udp(40013, 47000, b'q-in-q')), tags=((0x9200, 7), (0x8100, 8)))), None, True),
+        (eth(0x0800, ip4(17, udp(40014, 47000, b'GET / HTTP/1.0\r\n\r\nhello\rX'))), None, True),
+        (eth(0x0800, ip4(17, udp(40015, 47000, b'a\rb\r\rc\r'))), None, True),
         (MAC_B + MAC_A, None, False),
         (bytes(10), None, False),
     ]
@@ -118,7 +125,7 @@ def crafted():
 
 def write_pcap(path, frames):
     # Microsecond pcap; gaps from 1 us to over an hour, and one step backwards.
-    gaps = [0, 1, 250, 999999, 1000000, 61000000, 3725123456, 7, -5000000]
+    gaps = [0, 1, 250, 999999, 1000000, 61000000, 3725123456, 7, -5000000, 2 * 86400000000 + 5]
     t = 1700000000 * 1000000 + 123456
     with open(path, 'wb') as f:
         f.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
@@ -178,16 +185,18 @@ def compare(tool, path, label, opts, what, same=None):
     a = packets(ours, bool(num))
     b = packets(theirs, bool(num))
     whole = link = None
-    if opts in (['-x'], ['-X']):
+    if opts == ['-A']:
+        whole = packets(run([tool, '-AA', path])[1])
+    if what == 'hex' and '-xx' not in opts and '-XX' not in opts:
         link = packets(run([tool, '-e', path])[1])
         # Where tcpdump's decoder gives up half-way (a header cut by the snap length),
         # tcpdump dumps the whole frame, link header included: also right.
-        whole = packets(run([tool, opts[0] + opts[0][1], path])[1])
+        whole = packets(run([tool, '-XX' if '-X' in opts else '-xx', path])[1])
     if len(a) != len(b):
         report('%s %s' % (label, ' '.join(opts)), [(0, 'packets: %d' % len(a), 'packets: %d' % len(b))],
                max(len(a), len(b)))
         return
-    diffs = []
+    diffs, checked = [], []
     for i, (x, y) in enumerate(zip(a, b)):
         if what == 'hex':
             x, y = [l for l in x if l.startswith('\t0x')], [l for l in y if l.startswith('\t0x')]
@@ -205,17 +214,20 @@ def compare(tool, path, label, opts, what, same=None):
                     dump_bytes(x).endswith(dump_bytes(y)):
                 continue
         elif what == 'ascii':
-            if not same[i] or not x[0].split(': ', 1)[-1] == y[0].split(': ', 1)[-1]:
-                continue  # a line tcpdump decodes otherwise: its -A may differ too
+            if not same[i]:
+                continue  # a frame tcpdump decodes further: its -A differs too
+            checked.append(i)
             x, y = x[1:], y[1:]
+            if whole and i < len(whole) and y == whole[i][1:]:
+                continue  # tcpdump gave up on a cut header and showed the whole frame
         elif what == 'link':
             if same is not None and same[i]:
                 x, y = x[0], y[0]
             else:
-                mx, my = LINK.match(x[0]), LINK.match(y[0])
+                if '[|ether]' in y[0] or y[0].startswith('[Invalid header'):
+                    continue  # a frame too short for the link header
+                mx, my = LINK.match(TS.sub('', x[0])), LINK.match(TS.sub('', y[0]))
                 x, y = mx and mx.group(1), my and my.group(1)
-                if y is None:
-                    continue  # tcpdump printed no link header we can read (e.g. [|ether])
         elif what == 'number':
             x, y = x[0][:7], y[0][:7]
         elif what == 'time':
@@ -227,6 +239,9 @@ def compare(tool, path, label, opts, what, same=None):
                     y[0].split(' ', k + (y[0][0] == ' '))[:k + (y[0][0] == ' ')]
         if x != y:
             diffs.append((i, x, y))
+    if what == 'ascii' and len(checked) < sum(same):
+        # Every crafted frame marked same must have been compared.
+        diffs.append((0, 'compared %d' % len(checked), 'same %d' % sum(same)))
     report('%s %s' % (label, ' '.join(opts)), diffs, len(a))
 
 
@@ -239,7 +254,8 @@ def main():
         write_pcap(path, frames)
         same = [f[2] for f in frames]
         for opts, what in ((['-x'], 'hex'), (['-xx'], 'hex'), (['-X'], 'hex'), (['-XX'], 'hex'),
-                           (['-A'], 'ascii'), (['-e'], 'link'), (['-t'], 'time'),
+                           (['-x', '-X'], 'hex'), (['-A'], 'ascii'), (['-AA'], 'ascii'),
+                           (['-e'], 'link'), (['-t'], 'time'),
                            (['-tt'], 'time'), (['-ttt'], 'time'), (['-tttt'], 'time'),
                            (['-ttttt'], 'time'), (['-#'], 'number')):
             compare(tool, path, 'crafted', opts, what, same)

@@ -118,7 +118,9 @@ static int supervise(int listener, pid_t child)
 		memset(&resp, 0, sizeof(resp));
 		resp.id = req.id;
 		resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
-		if (!peek_nlmsg((pid_t)req.pid, &req.data, &h)) {
+		/* Read only while the call is still waiting (its pid not reused meanwhile). */
+		if (!peek_nlmsg((pid_t)req.pid, &req.data, &h) &&
+		    !ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &req.id)) {
 			/* What the tests look for: the qdisc steps passed, the filter refused. */
 			if (h.nlmsg_type == RTM_NEWTFILTER) {
 				resp.flags = 0;

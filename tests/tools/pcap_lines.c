@@ -3,7 +3,7 @@
  * pcap_lines - print an Ethernet pcap file the way `pktlens capture` prints packets,
  * with tcpdump's -t, -e, -x, -X and -A, so that tests can hold capture's text next
  * to `tcpdump -n -r FILE` with the same options:
- *	pcap_lines [-#] [-t...] [-e] [-x|-xx|-X|-XX|-A] FILE
+ *	pcap_lines [-#] [-t...] [-e] [-x|-xx|-X|-XX|-A|-AA] FILE
  * Exit 0, 1 if FILE cannot be read, 2 on bad usage, 3 if FILE is not Ethernet.
  */
 #include <stdio.h>
@@ -20,22 +20,11 @@ int main(int argc, char **argv)
 	pcap_t *p;
 	int c, rc;
 
-	while ((c = getopt(argc, argv, "texXA#")) != -1) {
-		switch (c) {
-		case 't': fmt.ts++; break;
-		case 'e': fmt.link = true; break;
-		case 'x': fmt.hex++; break;
-		case 'X':
-			fmt.hex++;
-			fmt.hex_ascii = true;
-			break;
-		case 'A': fmt.ascii = true; break;
-		case '#': fmt.number = true; break;
-		default: return 2;
-		}
-	}
+	while ((c = getopt(argc, argv, "#texXA")) != -1)
+		if (!pl_line_fmt_opt(&fmt, c)) /* the same mapping as capture's */
+			return 2;
 	if (optind + 1 != argc) {
-		fprintf(stderr, "usage: pcap_lines [-#] [-t...] [-e] [-x|-xx|-X|-XX|-A] FILE\n");
+		fprintf(stderr, "usage: pcap_lines [-#] [-t...] [-e] [-x|-xx|-X|-XX|-A|-AA] FILE\n");
 		return 2;
 	}
 	p = pcap_open_offline_with_tstamp_precision(argv[optind], PCAP_TSTAMP_PRECISION_NANO, err);

@@ -108,6 +108,14 @@ int main(void)
 	CHECK_EQ(count_msgs(b.b, b.len, 1, &count), 1);
 	TEST_END();
 
+	TEST_BEGIN("an NLMSG_ERROR too short for its error code is an error, not read past");
+	memset(&b, 0, sizeof(b));
+	count = 0;
+	put(&b, NLMSG_ERROR, 1, NULL, 0);
+	rc = count_msgs(b.b, NLMSG_LENGTH(0), 1, &count);
+	CHECK(rc == -EIO, "rc %d, expected -EIO", rc);
+	TEST_END();
+
 	TEST_BEGIN("messages of another request are not counted");
 	memset(&b, 0, sizeof(b));
 	count = 0;
