@@ -140,38 +140,26 @@ fi
 promisc() {
 	ip netns exec "$NS_RX" ip -d link show dev "$IF_RX" | sed -nE 's/.*promiscuity ([0-9]+).*/\1/p'
 }
+# prom_case NAME SIGNAL WHILE AFTER [ARGS...]: capture ARGS; the interface's promiscuity
+# count is WHILE while it runs and AFTER once SIGNAL ended it.
+prom_case() {
+	local name=$1 sig=$2 during=$3 after=$4
+	shift 4
+	if cap_start "prom$sig$during" --duration 20 "$@" udp; then
+		check_eq "$name: promiscuity while capturing" "$(promisc)" "$during"
+		kill "-$sig" "$CAP_PID"
+		pid_wait "$CAP_PID" 10
+		check_eq "$name: promiscuity after SIG$sig" "$(promisc)" "$after"
+	else
+		fail "$name: start" "$(cat "$CAP_ERR")"
+	fi
+}
 check_eq "promiscuity before" "$(promisc)" 0
-if cap_start prom --duration 20 udp; then
-	check_eq "promiscuous while capturing" "$(promisc)" 1
-	kill -INT "$CAP_PID"
-	pid_wait "$CAP_PID" 10
-	check_eq "promiscuous mode given back at the end" "$(promisc)" 0
-else
-	fail "promiscuous: start" "$(cat "$CAP_ERR")"
-fi
-if cap_start noprom -p --duration 20 udp; then
-	check_eq "-p: not promiscuous" "$(promisc)" 0
-	kill -INT "$CAP_PID"
-	pid_wait "$CAP_PID" 10
-else
-	fail "-p: start" "$(cat "$CAP_ERR")"
-fi
-if cap_start promkill --duration 20 udp; then
-	kill -KILL "$CAP_PID"
-	pid_wait "$CAP_PID" 10
-	check_eq "promiscuous mode given back after SIGKILL" "$(promisc)" 0
-else
-	fail "promiscuous, SIGKILL: start" "$(cat "$CAP_ERR")"
-fi
+prom_case "promiscuous mode" INT 1 0
+prom_case "-p" INT 0 0 -p
+prom_case "promiscuous mode, killed" KILL 1 0
 ip netns exec "$NS_RX" ip link set "$IF_RX" promisc on
-if cap_start promother --duration 20 udp; then
-	check_eq "someone else's promiscuous mode: counted once more while capturing" "$(promisc)" 2
-	kill -INT "$CAP_PID"
-	pid_wait "$CAP_PID" 10
-	check_eq "someone else's promiscuous mode: kept" "$(promisc)" 1
-else
-	fail "someone else's promiscuous mode: start" "$(cat "$CAP_ERR")"
-fi
+prom_case "someone else's promiscuous mode" INT 2 1
 ip netns exec "$NS_RX" ip link set "$IF_RX" promisc off
 # A -w FILE that cannot be created, found after the attach: exit 1, nothing left
 # attached, promiscuous mode given back.

@@ -41,6 +41,10 @@
 #define LD_ARCH BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch))
 #define LD_ARG0 BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0]))
 #define RET(v) BPF_STMT(BPF_RET | BPF_K, (v))
+/* Let other architectures' calls through, then load the system call number. */
+#define ARCH_THEN_NR                                                                       \
+	LD_ARCH, BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ARCH_NR, 1, 0), RET(SECCOMP_RET_ALLOW), \
+		LD_NR
 
 static int usage(void)
 {
@@ -136,10 +140,7 @@ static int supervise(int listener, pid_t child)
 int main(int argc, char **argv)
 {
 	struct sock_filter link_create[] = {
-		LD_ARCH,
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ARCH_NR, 1, 0),
-		RET(SECCOMP_RET_ALLOW),
-		LD_NR,
+		ARCH_THEN_NR,
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_bpf, 1, 0),
 		RET(SECCOMP_RET_ALLOW),
 		LD_ARG0,
@@ -148,10 +149,7 @@ int main(int argc, char **argv)
 		RET(SECCOMP_RET_ALLOW),
 	};
 	struct sock_filter netlink_send[] = {
-		LD_ARCH,
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ARCH_NR, 1, 0),
-		RET(SECCOMP_RET_ALLOW),
-		LD_NR,
+		ARCH_THEN_NR,
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_sendto, 1, 0),
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_sendmsg, 0, 1),
 		RET(SECCOMP_RET_USER_NOTIF),
