@@ -25,7 +25,6 @@ struct pl_line_fmt {
 	unsigned int ascii;      /* -A, -AA: as text (when no -x or -X) */
 	/* what -# and -ttt/-ttttt need from one packet to the next */
 	unsigned long long printed;
-	bool have_first;
 	uint64_t first_ns, prev_ns;
 };
 

@@ -49,10 +49,8 @@ void pl_line_prefix(FILE *f, struct pl_line_fmt *fmt, uint64_t ts_ns)
 	fmt->printed++;
 	if (fmt->number) /* right-aligned in 5 columns, then two blanks */
 		fprintf(f, "%5llu  ", fmt->printed);
-	if (!fmt->have_first) {
+	if (fmt->printed == 1)
 		fmt->first_ns = fmt->prev_ns = ts_ns;
-		fmt->have_first = true;
-	}
 	switch (fmt->ts) {
 	case 1:
 		break;

@@ -74,7 +74,7 @@ static void icmp(FILE *f, const struct l3 *a, bool v6, const uint8_t *p, uint32_
 	bool echo = v6 ? p[0] == 128 || p[0] == 129 : p[0] == 0 || p[0] == 8;
 
 	addrs(f, a);
-	/* An echo whose id and sequence were cut off, in tcpdump's words. */
+	/* An echo whose id and sequence were cut off, in tcpdump's words: ICMPv6 names it. */
 	if (echo && n < 8 && !v6) {
 		fputs(" [|icmp]", f);
 		return;
@@ -89,7 +89,7 @@ static void icmp(FILE *f, const struct l3 *a, bool v6, const uint8_t *p, uint32_
 		return;
 	}
 	icmp_detail(f, v6, p, n);
-	if (echo && n >= 8)
+	if (echo)
 		fprintf(f, ", id %u, seq %u", be16(p + 4), be16(p + 6));
 	fprintf(f, ", length %u", paylen);
 }

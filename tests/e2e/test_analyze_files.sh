@@ -203,7 +203,7 @@ check_rc "SLL: an expression libpcap refuses for the link type is bad usage (tcp
 check_grep "the message names the link type" "$T/bad.err" "LINUX_SLL"
 
 # A pcapng whose interfaces have different link types (Ethernet and SLL, as dumpcap
-# -i eth0 -i any writes): libpcap reads one per file; the message says how to split.
+# -i IF -i any writes): libpcap reads one per file; the message says how to split.
 if command -v mergecap >/dev/null 2>&1 &&
 	mergecap -F pcapng -w "$T/multi.pcapng" "$T/flows.pcap" "$T/sll.pcap" 2>/dev/null; then
 	"$PKTLENS" analyze -r "$T/multi.pcapng" --json >"$T/multi.json" 2>"$T/multi.err"

@@ -29,6 +29,13 @@ static void put(struct buf *b, __u16 type, __u32 seq, const void *payload, int p
 	b->len += NLMSG_SPACE(payload_len);
 }
 
+/* An empty buffer and count for the next case. */
+static void fresh(struct buf *b, int *count)
+{
+	memset(b, 0, sizeof(*b));
+	*count = 0;
+}
+
 static void put_filter(struct buf *b, __u32 seq)
 {
 	struct tcmsg t = { .tcm_family = AF_UNSPEC };
@@ -42,8 +49,7 @@ int main(void)
 	int count, rc, err;
 
 	TEST_BEGIN("three filters and the end of the dump");
-	memset(&b, 0, sizeof(b));
-	count = 0;
+	fresh(&b, &count);
 	put_filter(&b, 1);
 	put_filter(&b, 1);
 	put_filter(&b, 1);
@@ -55,8 +61,7 @@ int main(void)
 	TEST_END();
 
 	TEST_BEGIN("a buffer without the end: more to read");
-	memset(&b, 0, sizeof(b));
-	count = 0;
+	fresh(&b, &count);
 	put_filter(&b, 1);
 	put_filter(&b, 1);
 	rc = count_msgs(b.b, b.len, 1, &count);
@@ -65,8 +70,7 @@ int main(void)
 	TEST_END();
 
 	TEST_BEGIN("an end without an error code (older kernels)");
-	memset(&b, 0, sizeof(b));
-	count = 0;
+	fresh(&b, &count);
 	put_filter(&b, 1);
 	put(&b, NLMSG_DONE, 1, NULL, 0);
 	rc = count_msgs(b.b, b.len, 1, &count);
@@ -75,8 +79,7 @@ int main(void)
 	TEST_END();
 
 	TEST_BEGIN("a dump cut short: its end carries the error");
-	memset(&b, 0, sizeof(b));
-	count = 0;
+	fresh(&b, &count);
 	put_filter(&b, 1);
 	err = -EINTR;
 	put(&b, NLMSG_DONE, 1, &err, sizeof(err));
@@ -85,8 +88,7 @@ int main(void)
 	TEST_END();
 
 	TEST_BEGIN("a refused dump: NLMSG_ERROR");
-	memset(&b, 0, sizeof(b));
-	count = 0;
+	fresh(&b, &count);
 	{
 		struct nlmsgerr e = { .error = -EPERM };
 
@@ -98,8 +100,7 @@ int main(void)
 	TEST_END();
 
 	TEST_BEGIN("an acknowledgement (NLMSG_ERROR with 0) ends the dump");
-	memset(&b, 0, sizeof(b));
-	count = 0;
+	fresh(&b, &count);
 	{
 		struct nlmsgerr e = { .error = 0 };
 
@@ -109,16 +110,14 @@ int main(void)
 	TEST_END();
 
 	TEST_BEGIN("an NLMSG_ERROR too short for its error code is an error, not read past");
-	memset(&b, 0, sizeof(b));
-	count = 0;
+	fresh(&b, &count);
 	put(&b, NLMSG_ERROR, 1, NULL, 0);
 	rc = count_msgs(b.b, NLMSG_LENGTH(0), 1, &count);
 	CHECK(rc == -EIO, "rc %d, expected -EIO", rc);
 	TEST_END();
 
 	TEST_BEGIN("messages of another request are not counted");
-	memset(&b, 0, sizeof(b));
-	count = 0;
+	fresh(&b, &count);
 	put_filter(&b, 7);
 	put_filter(&b, 1);
 	err = 0;
@@ -129,8 +128,7 @@ int main(void)
 	TEST_END();
 
 	TEST_BEGIN("a message longer than the buffer ends the parse, nothing read past it");
-	memset(&b, 0, sizeof(b));
-	count = 0;
+	fresh(&b, &count);
 	put_filter(&b, 1);
 	put_filter(&b, 1);
 	/* Cut the second message in the middle: NLMSG_OK rejects it. */
