@@ -17,7 +17,14 @@ $(BUILD)/tests/%: tests/%.c $(LIB) tests/lib/check.h $(wildcard tests/lib/*.h)
 
 # deny_attach: runs a command with one attach step refused (the fault tests).
 # pcap_lines: prints a pcap file as capture prints packets (held next to tcpdump's).
-TOOL_BINS := $(BUILD)/tests/tools/deny_attach $(BUILD)/tests/tools/pcap_lines
+# tcx_progs: lists the programs on an interface's tcx ingress hook.
+TOOL_BINS := $(BUILD)/tests/tools/deny_attach $(BUILD)/tests/tools/pcap_lines \
+	$(BUILD)/tests/tools/tcx_progs
+
+$(BUILD)/tests/tools/tcx_progs: tests/tools/tcx_progs.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) -o $@ $< $(LDLIBS)
 
 $(BUILD)/tests/tools/deny_attach: tests/tools/deny_attach.c
 	$(call msg,CC,$@)

@@ -56,8 +56,9 @@ struct pl_dp {
 	int entry_fd;          /* what runs first: filter_fd or pipeline_fd */
 	int pinned_tc_fd;      /* --pinned: tc_pktlens beside xdp_pktlens (pipeline_fd) */
 	bool attached;
-	int link_fd;           /* XDP: the BPF link that holds our program on the interface */
+	int link_fd;           /* XDP, tcx: the BPF link that holds our program on the interface */
 	__u32 xdp_flags;
+	bool tcx;              /* tc mode through a tcx link (else a clsact filter) */
 	bool tc_hook_created;
 	int stats_enable_fd;   /* holds kernel run-time statistics on */
 	char pin_dir[128];     /* set when we pinned (and must unpin) */

@@ -2,7 +2,8 @@
 # test_attach_faults.sh - an attach that the kernel refuses half-way leaves the
 # interface as pktlens found it. tests/tools/deny_attach makes the refusal (a seccomp
 # filter on pktlens alone):
-#  - tc mode, "tc filter add" refused after pktlens created the clsact qdisc: exit 1,
+#  - tc mode without tcx links (the link create refused, as a kernel before 6.6
+#    does), "tc filter add" refused after pktlens created the clsact qdisc: exit 1,
 #    the message names the step, the qdisc and the pins are removed;
 #  - the same with a clsact qdisc and a filter someone else made: both kept;
 #  - XDP, every link create refused (native, then the generic fallback): exit 1,
@@ -32,8 +33,8 @@ run_denied() {
 	RUN_ERR=$LAB_TMP/$name.err
 }
 
-# tc filter refused, no qdisc before
-run_denied tc-new tc-filter monitor -i "$IF_RX" --mode tc --pin --json --duration 5
+# no tcx link, tc filter refused, no qdisc before
+run_denied tc-new link-create,tc-filter monitor -i "$IF_RX" --mode tc --pin --json --duration 5
 check_rc "tc, filter refused: exit status" "$RUN_RC" 1
 check_grep "tc, filter refused: the clsact qdisc was created first" "$RUN_ERR" \
 	'^deny_attach: passed RTM_NEWQDISC'
@@ -45,10 +46,10 @@ check_eq "tc, filter refused: the qdisc it created is removed" "$(clsact_count)"
 check_eq "tc, filter refused: no pins left" "$(pins_left)" 0
 nothing_attached "tc, filter refused"
 
-# tc filter refused, on someone else's clsact qdisc with a filter of its own
+# no tcx link, tc filter refused, on someone else's clsact qdisc with a filter of its own
 rx_ip tc qdisc add dev "$IF_RX" clsact
 rx_ip tc filter add dev "$IF_RX" ingress pref 10 bpf da obj "$BPF_OBJ" sec tc
-run_denied tc-old tc-filter monitor -i "$IF_RX" --mode tc --json --duration 5
+run_denied tc-old link-create,tc-filter monitor -i "$IF_RX" --mode tc --json --duration 5
 check_rc "tc on an existing clsact, filter refused: exit status" "$RUN_RC" 1
 check_grep "tc on an existing clsact, filter refused: the add was refused" "$RUN_ERR" \
 	'^deny_attach: refused RTM_NEWTFILTER'

@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # test_lifecycle.sh - what `pktlens monitor` leaves behind and how it ends:
-#  - SIGTERM and SIGINT in native, generic and tc mode: exit 0, a final report, no XDP
-#    program or tc filter left, the clsact qdisc removed when pktlens created it and
+#  - SIGTERM and SIGINT in native, generic and tc mode (a tcx link, and a clsact
+#    filter as on a kernel without tcx): exit 0, a final report, no XDP program, tcx
+#    link or tc filter left, the clsact qdisc removed when pktlens created it and
 #    kept when it was there before or got filters of others meanwhile, the program
-#    itself gone from the kernel (by id), filters queued after ours still run
-#  - SIGKILL in native and generic mode: the kernel detaches the program (BPF link);
-#    a second pktlens cannot take the interface, not even with --force
-#  - SIGKILL in tc mode: the filter stays; the next pktlens refuses the interface and
-#    names the `tc filter del` command, after which it attaches again
+#    itself gone from the kernel (by id), tc filters queued after ours still run
+#  - SIGKILL in native, generic and tc (tcx) mode: the kernel detaches the program
+#    (BPF link); a second pktlens cannot take the interface in XDP mode, not even
+#    with --force; in tc mode two run side by side, each counting every packet
+#  - SIGKILL in tc mode with a clsact filter: the filter stays; the next pktlens
+#    refuses the interface and names the `tc filter del` command, after which it
+#    attaches again
 #  - --duration ends it with exit 0 after that time, one JSON line per interval
 #  - another XDP program on the interface (native or generic): refused with exit 1 and
 #    a message naming --force, the program untouched; --force replaces it (in the
@@ -24,7 +27,19 @@ set -u
 . "$(dirname "$0")/../lib/netns.sh"
 need_root_tools bpftool tc trafgen setpriv
 
+# Without tcx links (Linux before 6.6) tc mode takes a clsact filter; deny_attach
+# link-create makes this kernel refuse the link the same way.
+DENY=$BUILD_DIR/tests/tools/deny_attach
+if [ ! -x "$DENY" ]; then
+	fail "deny_attach" "$DENY not built (make test-build)"
+	finish
+fi
+OLD_KERNEL=("$DENY" link-create --)
+
 lab_up || { fail "lab" "could not build the namespaces"; finish; }
+cat >"$LAB_TMP/udp.cfg" <<EOF
+{ eth(da=$MAC_RX, sa=$MAC_TX), ipv4(sa=$IP4_TX, da=$IP4_RX), udp(sp=41000, dp=9), fill(0x41, 22) }
+EOF
 
 rx_ip() { ip netns exec "$NS_RX" "$@"; }
 
@@ -59,21 +74,33 @@ no_crash() {
 }
 
 # ---- signals -----------------------------------------------------------------------
-for mode in native generic tc; do
+# tcx_prog_id: id of the program on $IF_RX's tcx ingress hook, empty if none.
+tcx_prog_id() { tcx_progs | sed -nE 's/^([0-9]+) .*/\1/p' | head -n 1; }
+
+for variant in native generic tc tc-clsact; do
+	mode=${variant%-clsact}
+	MON_WRAP=()
+	[ "$variant" = tc-clsact ] && MON_WRAP=("${OLD_KERNEL[@]}")
 	for sig in TERM INT; do
-		name="$mode/SIG$sig"
+		name="$variant/SIG$sig"
 		if ! mon_start 30 --mode "$mode"; then
 			fail "$name: attach" "$(cat "$MON_ERR")"
 			kill -KILL "$MON_PID" 2>/dev/null
 			continue
 		fi
-		if [ "$mode" = tc ]; then
+		case $variant in
+		tc)
+			id=$(tcx_prog_id)
+			check_eq "$name: a tcx link, no clsact qdisc" \
+				"$(rx_ip tc qdisc show dev "$IF_RX" | grep -c clsact)" 0
+			;;
+		tc-clsact)
 			id=$(tc_prog_id "$IF_RX")
 			check_grep "$name: clsact created while running" \
 				<(rx_ip tc qdisc show dev "$IF_RX") 'clsact'
-		else
-			id=$(xdp_prog_id "$IF_RX")
-		fi
+			;;
+		*) id=$(xdp_prog_id "$IF_RX") ;;
+		esac
 		if [ -n "$id" ]; then
 			ok "$name: program attached while running (id $id)"
 		else
@@ -85,39 +112,75 @@ for mode in native generic tc; do
 		check_eq "$name: no xdp on the link" "$(rx_ip ip link show dev "$IF_RX" | grep -c xdp)" 0
 		check_eq "$name: no tc ingress filter" "$(rx_ip tc filter show dev "$IF_RX" ingress)" ""
 		check_eq "$name: no clsact qdisc left" "$(rx_ip tc qdisc show dev "$IF_RX" | grep -c clsact)" 0
+		check_eq "$name: no tcx program" "$(tcx_progs)" ""
 		prog_gone "$name: program unloaded" "$id"
 	done
 done
+MON_WRAP=()
 
 # SIGKILL gives pktlens no chance to clean up: the kernel detaches the XDP program
-# because it is held by a BPF link that dies with the process.
-for mode in native generic; do
+# or tcx link because it is held by a BPF link that dies with the process.
+for mode in native generic tc; do
 	name="$mode/SIGKILL"
 	if ! mon_start 30 --mode "$mode"; then
 		fail "$name: attach" "$(cat "$MON_ERR")"
 		continue
 	fi
-	id=$(xdp_prog_id "$IF_RX")
+	if [ "$mode" = tc ]; then id=$(tcx_prog_id); else id=$(xdp_prog_id "$IF_RX"); fi
 	# An empty id would match any link's "prog N".
-	check_grep "$name: held by a BPF link" <(bpftool link show 2>/dev/null) "prog ${id:-<no xdp id>}( |\$)"
+	check_grep "$name: held by a BPF link" <(bpftool link show 2>/dev/null) "prog ${id:-<no program id>}( |\$)"
 	mon_stop KILL
 	check_eq "$name: killed" "$MON_RC" 137
 	check_eq "$name: no xdp on the link" "$(rx_ip ip link show dev "$IF_RX" | grep -c xdp)" 0
+	check_eq "$name: no tcx program" "$(tcx_progs)" ""
+	nothing_attached "$name"
 	prog_gone "$name: program unloaded" "$id"
 	rm -rf "/sys/fs/bpf/pktlens/$IF_RX"
 done
 
-# SIGKILL in tc mode: a clsact filter is not held by the process, so it stays (as the
-# README says). The next pktlens refuses the interface and names the command that
-# removes it; after that command it attaches again and leaves nothing behind.
-name="tc/SIGKILL"
+# Two pktlens in tc mode: tcx runs both, each gives no verdict, so each counts every
+# packet; the first one ending leaves the second one attached.
+name="tc/two at once"
+if mon_start 30 --mode tc 'udp port 9'; then
+	first=$MON_PID first_out=$MON_OUT
+	if mon_start 30 --mode tc 'udp port 9'; then
+		check_eq "$name: two tcx programs" "$(tcx_progs | wc -l)" 2
+		trafgen_send 50 "$LAB_TMP/udp.cfg"
+		sleep 0.3
+		kill -TERM "$first"
+		wait "$first"
+		check_rc "$name: the first one's exit status" "$?" 0
+		check_eq "$name: the first one counted every packet" \
+			"$(json_get "$first_out" 'j["total"]["packets"]')" 50
+		check_eq "$name: the second one stays attached" "$(tcx_progs | wc -l)" 1
+		mon_stop TERM
+		check_rc "$name: the second one's exit status" "$MON_RC" 0
+		check_eq "$name: the second one counted every packet" \
+			"$(json_get "$MON_OUT" 'j["total"]["packets"]')" 50
+		nothing_attached "$name"
+	else
+		fail "$name: the second one attaches" "$(cat "$MON_ERR")"
+		kill -TERM "$first"
+		wait "$first"
+	fi
+else
+	fail "$name: attach" "$(cat "$MON_ERR")"
+fi
+
+# On a kernel without tcx links the tc filters below are clsact filters.
+MON_WRAP=("${OLD_KERNEL[@]}")
+
+# SIGKILL in tc mode with a clsact filter: it is not held by the process, so it stays
+# (as the README says). The next pktlens refuses the interface and names the command
+# that removes it; after that command it attaches again and leaves nothing behind.
+name="tc-clsact/SIGKILL"
 if mon_start 30 --mode tc; then
 	mon_stop KILL
 	check_eq "$name: killed" "$MON_RC" 137
 	check_eq "$name: its filter stays" \
 		"$(rx_ip tc filter show dev "$IF_RX" ingress | grep -c 'pref 49374 .*tc_pktlens')" 1
-	nsenter -t "$RX_HOLD" -m -n -- "$PKTLENS" monitor -i "$IF_RX" --mode tc --json \
-		--duration 1 >"$LAB_TMP/left.out" 2>"$LAB_TMP/left.err"
+	nsenter -t "$RX_HOLD" -m -n -- "${OLD_KERNEL[@]}" "$PKTLENS" monitor -i "$IF_RX" --mode tc \
+		--json --duration 1 >"$LAB_TMP/left.out" 2>"$LAB_TMP/left.err"
 	check_rc "$name: the next pktlens refuses the interface" "$?" 1
 	cmd=$(grep -o 'tc filter del dev [^ ]* ingress pref [0-9]*' "$LAB_TMP/left.err")
 	check_eq "$name: the message names the command that removes it" \
@@ -137,6 +200,7 @@ rx_ip tc qdisc del dev "$IF_RX" clsact 2>/dev/null
 
 # A second pktlens cannot take the interface, not even with --force: the first one's
 # link holds it, and it keeps running undisturbed.
+MON_WRAP=()
 if mon_start 30 --mode native; then
 	id=$(xdp_prog_id "$IF_RX")
 	nsenter -t "$RX_HOLD" -m -n -- "$PKTLENS" monitor -i "$IF_RX" --json --duration 1 \
@@ -156,8 +220,9 @@ else
 	fail "second pktlens: attach" "$(cat "$MON_ERR")"
 fi
 
-# A clsact qdisc pktlens created, on which someone added a filter while it ran: pktlens
-# removes its own filter and keeps the qdisc with the other one.
+# A clsact qdisc pktlens created (no tcx), on which someone added a filter while it
+# ran: pktlens removes its own filter and keeps the qdisc with the other one.
+MON_WRAP=("${OLD_KERNEL[@]}")
 if mon_start 30 --mode tc; then
 	rx_ip tc filter add dev "$IF_RX" egress pref 7 bpf da obj "$BPF_OBJ" sec tc
 	mon_stop TERM
@@ -221,8 +286,9 @@ if mon_start 30 --mode tc --cost-sample 100; then
 		"$(rx_ip tc filter show dev "$IF_RX" ingress | grep -cE 'pref (10|50000) .* id ')" 2
 	# With an expression the pings do not match, the filter program ends it all: it
 	# gives no verdict either.
-	nsenter -t "$RX_HOLD" -m -n -- "$PKTLENS" monitor -i "$IF_RX" --json --duration 3 \
-		--mode tc --cost-sample 100 'tcp port 1' >"$LAB_TMP/nomatch.out" 2>"$LAB_TMP/nomatch.err" &
+	nsenter -t "$RX_HOLD" -m -n -- "${MON_WRAP[@]}" "$PKTLENS" monitor -i "$IF_RX" --json \
+		--duration 3 --mode tc --cost-sample 100 'tcp port 1' >"$LAB_TMP/nomatch.out" \
+		2>"$LAB_TMP/nomatch.err" &
 	nm=$!
 	# Pings sent before the attach would reach the filter after ours anyway: wait for it.
 	wait_grep "$LAB_TMP/nomatch.err" "monitoring $IF_RX in tc mode" "$nm" ||
@@ -237,6 +303,7 @@ else
 	fail "tc/existing clsact: attach" "$(cat "$MON_ERR")"
 fi
 rx_ip tc qdisc del dev "$IF_RX" clsact
+MON_WRAP=()
 
 # ---- --duration --------------------------------------------------------------------
 t0=$(date +%s%N)
@@ -323,9 +390,6 @@ ip netns del "$DECOY_NS" 2>/dev/null
 
 # ---- --pin ---------------------------------------------------------------------------
 PIN=/sys/fs/bpf/pktlens/$IF_RX
-cat >"$LAB_TMP/udp.cfg" <<EOF
-{ eth(da=$MAC_RX, sa=$MAC_TX), ipv4(sa=$IP4_TX, da=$IP4_RX), udp(sp=41000, dp=9), fill(0x41, 22) }
-EOF
 if mon_start 30 --pin; then
 	for m in pl_stats pl_flows pl_events; do
 		check_true "--pin: $PIN/$m exists while running" in_rx test -e "$PIN/$m"

@@ -300,6 +300,8 @@ pid_wait() {
 # mon_start DURATION [ARGS...]: start `pktlens monitor --json --duration DURATION -i $IF_RX
 # ARGS` on the rx side and wait (at most 10 s) for "monitoring IF in MODE mode" on
 # stderr. Sets MON_PID, MON_OUT, MON_ERR, MON_MODE. Returns 1 if it did not attach.
+# MON_WRAP=(CMD ARGS...) runs pktlens through CMD, which must exec it (e.g. deny_attach
+# link-create: a kernel without tcx links).
 MON_N=0
 mon_start() {
 	local dur=$1 i
@@ -307,8 +309,8 @@ mon_start() {
 	MON_N=$((MON_N + 1))
 	MON_OUT=$LAB_TMP/mon$MON_N.json MON_ERR=$LAB_TMP/mon$MON_N.err MON_MODE=
 	# Not through in_rx: $! must be pktlens itself (nsenter execs it) to signal it.
-	nsenter -t "$RX_HOLD" -m -n -- "$PKTLENS" monitor --json --duration "$dur" \
-		-i "$IF_RX" "$@" >"$MON_OUT" 2>"$MON_ERR" &
+	nsenter -t "$RX_HOLD" -m -n -- ${MON_WRAP[@]+"${MON_WRAP[@]}"} "$PKTLENS" monitor --json \
+		--duration "$dur" -i "$IF_RX" "$@" >"$MON_OUT" 2>"$MON_ERR" &
 	MON_PID=$!
 	LAB_PIDS+=("$MON_PID")
 	for i in $(seq 100); do
@@ -352,14 +354,26 @@ xdp_prog_id() {
 
 # nothing_attached NAME: no XDP program, no tc ingress filter, no clsact on the rx link.
 nothing_attached() {
-	local x t q
+	local x t q k
 	x=$(xdp_prog_id "$IF_RX")
 	t=$(ip netns exec "$NS_RX" tc filter show dev "$IF_RX" ingress 2>/dev/null)
 	q=$(ip netns exec "$NS_RX" tc qdisc show dev "$IF_RX" 2>/dev/null | grep -c clsact)
-	if [ -z "$x" ] && [ -z "$t" ] && [ "$q" = 0 ]; then
+	k=$(tcx_progs)
+	if [ -z "$x" ] && [ -z "$t" ] && [ "$q" = 0 ] && [ -z "$k" ]; then
 		ok "$1: nothing left attached"
 	else
-		fail "$1: nothing left attached" "xdp '$x', tc '$t', clsact $q"
+		fail "$1: nothing left attached" "xdp '$x', tc '$t', clsact $q, tcx '$k'"
+	fi
+}
+
+# tcx_progs [IF]: "ID NAME" of each program on IF's (default $IF_RX) tcx ingress hook,
+# which `tc filter show` does not list; "tcx_progs not built" if the tool is missing.
+tcx_progs() {
+	local tool=$BUILD_DIR/tests/tools/tcx_progs
+	if [ -x "$tool" ]; then
+		ip netns exec "$NS_RX" "$tool" "${1:-$IF_RX}" 2>&1
+	else
+		echo "tcx_progs not built (make test-build)"
 	fi
 }
 

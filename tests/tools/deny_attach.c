@@ -3,7 +3,10 @@
  * deny_attach - run a command with one of its attach steps refused by the kernel, so
  * that the fault tests see what pktlens does when an attach fails half-way:
  *	deny_attach tc-filter   -- CMD [ARG...]   "tc filter add" (RTM_NEWTFILTER) fails
- *	deny_attach link-create -- CMD [ARG...]   bpf(BPF_LINK_CREATE) fails (XDP attach)
+ *	deny_attach link-create -- CMD [ARG...]   bpf(BPF_LINK_CREATE) fails (XDP attach,
+ *	                                          tcx: tc mode then takes a clsact filter,
+ *	                                          as on a kernel before 6.6)
+ *	deny_attach link-create,tc-filter -- ...  both
  * with EPERM; everything else CMD does goes through. A seccomp filter does it (BPF
  * LSM and fmod_ret programs cannot load on this kernel): bpf() is refused by its
  * command argument; netlink messages are looked at by this process, which stays as
@@ -11,6 +14,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdbool.h>
 #include <poll.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -48,7 +52,8 @@
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: deny_attach tc-filter|link-create -- CMD [ARG...]\n");
+	fprintf(stderr, "usage: deny_attach tc-filter|link-create|link-create,tc-filter -- "
+			"CMD [ARG...]\n");
 	return 2;
 }
 
@@ -155,22 +160,25 @@ int main(int argc, char **argv)
 		RET(SECCOMP_RET_USER_NOTIF),
 		RET(SECCOMP_RET_ALLOW),
 	};
+	bool deny_link, deny_filter;
 	int listener;
 	pid_t child;
 
 	if (argc < 4 || strcmp(argv[2], "--"))
 		return usage();
-	if (!strcmp(argv[1], "link-create")) {
-		if (install(link_create, sizeof(link_create) / sizeof(link_create[0]), 0)) {
-			fprintf(stderr, "deny_attach: seccomp: %s\n", strerror(errno));
-			return 1;
-		}
+	deny_link = !strcmp(argv[1], "link-create") || !strcmp(argv[1], "link-create,tc-filter");
+	deny_filter = !strcmp(argv[1], "tc-filter") || !strcmp(argv[1], "link-create,tc-filter");
+	if (!deny_link && !deny_filter)
+		return usage();
+	if (deny_link && install(link_create, sizeof(link_create) / sizeof(link_create[0]), 0)) {
+		fprintf(stderr, "deny_attach: seccomp: %s\n", strerror(errno));
+		return 1;
+	}
+	if (!deny_filter) { /* CMD itself, so that the caller's $! can signal it */
 		execvp(argv[3], argv + 3);
 		fprintf(stderr, "deny_attach: cannot run %s: %s\n", argv[3], strerror(errno));
 		return 127;
 	}
-	if (strcmp(argv[1], "tc-filter"))
-		return usage();
 	listener = install(netlink_send, sizeof(netlink_send) / sizeof(netlink_send[0]),
 			   SECCOMP_FILTER_FLAG_NEW_LISTENER);
 	if (listener < 0) {
