@@ -14,12 +14,14 @@
 #include <time.h>
 #include <unistd.h>
 #include "analysis/stats.h"
+#include "commands/capture_file.h"
 #include "commands/commands.h"
 #include "loader/dataplane.h"
 #include "loader/filter_prog.h"
 #include "loader/promisc.h"
 #include "sinks/pcap_writer.h"
 #include "sinks/pkt_line.h"
+#include "sinks/pkt_out.h"
 #include "sinks/timefmt.h"
 #include "sources/ring_reader.h"
 #include "util/args.h"
@@ -30,11 +32,15 @@ static const char usage[] =
 	"                       [--duration S] [--mode native|generic|tc] [-B KiB]\n"
 	"                       [-#] [-t...] [-e] [-x|-xx|-X|-XX|-A|-AA] [-l] [-U] [-p]\n"
 	"                       [-Q in] [EXPRESSION]\n"
+	"       pktlens capture -r FILE [-w FILE|-] [-c COUNT] [--pcapng] [-#] [-t...] [-e]\n"
+	"                       [-x|-xx|-X|-XX|-A|-AA] [-l] [-U] [EXPRESSION]\n"
 	"Capture incoming packets that match a tcpdump filter expression. The expression is\n"
 	"compiled by libpcap and runs inside the kernel: packets that do not match are never\n"
-	"copied.\n"
+	"copied. With -r, the matching frames of a capture file, as tcpdump -r.\n"
 	"\n"
 	"  -i, --interface IF   interface to capture on\n"
+	"  -r, --read FILE      read frames from a pcap or pcapng FILE ('-': standard\n"
+	"                       input) instead; -w keeps the file's link type\n"
 	"  -w, --write FILE     write packets to FILE ('-': standard output) instead of\n"
 	"                       printing one line per packet\n"
 	"  -s, --snaplen N      bytes to keep of each packet (default: the interface MTU\n"
@@ -66,10 +72,7 @@ static const char usage[] =
 enum { OPT_PCAPNG = 256, OPT_FORCE };
 
 struct capture {
-	struct pl_pcap_writer *w; /* NULL: print lines */
-	FILE *text;
-	struct pl_line_fmt fmt;   /* how lines look: -#, -t, -e, -x, -X, -A */
-	bool each_packet;         /* -U: write (or print) every packet out at once */
+	struct pl_pkt_out out;    /* -w FILE, or lines on stdout */
 	__s64 to_unix;
 	__u64 count, limit;
 	__u32 snaplen;
@@ -103,30 +106,9 @@ static int on_packet(void *ctx, const void *data, size_t size)
 		cap_len = cap_len + 4 > c->snaplen ? c->snaplen : cap_len + 4;
 		frame = c->frame;
 	}
-	if (c->w) {
-		c->err = pl_pcap_writer_write(c->w, frame, cap_len, ev->wire_len,
-					      ev->ts_ns + c->to_unix);
-		if (!c->err && c->each_packet)
-			c->err = pl_pcap_writer_flush(c->w);
-	} else {
-		errno = 0;
-		pl_pkt_line(c->text, &c->fmt, frame, cap_len, ev->wire_len,
-			    ev->ts_ns + c->to_unix);
-		if (c->each_packet) /* -U: packet-buffered, as tcpdump's printed output */
-			fflush(c->text);
-		if (ferror(c->text))
-			c->err = errno ? -errno : -EIO;
-	}
+	c->err = pl_pkt_out(&c->out, frame, cap_len, ev->wire_len, ev->ts_ns + c->to_unix);
 	c->count++;
 	return c->err;
-}
-
-/* The lines printed so far, out to a pipe or file (a terminal has them already). */
-static int flush_text(FILE *f)
-{
-	if (fflush(f) == 0)
-		return 0;
-	return errno ? -errno : -EIO;
 }
 
 /* tcpdump's -s: 0 is the largest snap length. */
@@ -235,11 +217,31 @@ static void drain_after_detach(struct pl_ring *ring, struct capture *cap)
 	}
 }
 
+/* capture -r FILE: the frames of a capture file that match the expression. */
+static int capture_file(const char *in, const char *out, bool pcapng, unsigned int count,
+			bool line_buffered, struct pl_pkt_out *o, int argc, char **argv)
+{
+	struct pl_capture_file_opts fo = { .path = in, .write_path = out, .pcapng = pcapng,
+					   .count = count };
+	char *expr = NULL;
+	int rc;
+
+	if (pl_join_args(argc, argv, optind, &expr))
+		return PL_EXIT_FAIL;
+	fo.expr = expr;
+	if (line_buffered)
+		setvbuf(stdout, NULL, _IOLBF, 0);
+	rc = pl_capture_file(&fo, o);
+	free(expr);
+	return rc;
+}
+
 int cmd_capture(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "interface", required_argument, NULL, 'i' },
 		{ "write", required_argument, NULL, 'w' },
+		{ "read", required_argument, NULL, 'r' },
 		{ "snaplen", required_argument, NULL, 's' },
 		{ "count", required_argument, NULL, 'c' },
 		{ "pcapng", no_argument, NULL, OPT_PCAPNG },
@@ -256,12 +258,12 @@ int cmd_capture(int argc, char **argv)
 	struct pl_dp_opts o = { .mode = PL_MODE_AUTO, .flows = false, .count_only = true,
 				.filter_linktype = PL_LINKTYPE_ETHERNET };
 	unsigned int snaplen = 0, count = 0, bufk = 4096;
-	struct capture cap = { .text = stdout };
+	struct capture cap = { .out.text = stdout };
 	struct pl_ring *ring = NULL;
 	struct pl_stats st = {};
 	struct pl_dp dp = {};
-	const char *out = NULL;
-	bool pcapng = false, line_buffered = false, promisc = true;
+	const char *out = NULL, *in = NULL;
+	bool pcapng = false, line_buffered = false, promisc = true, live_opt = false;
 	double duration = 0, t0, t, t_check, t_batch, ring_cap;
 	struct timespec batch_wait = {};
 	int c, rc = PL_EXIT_FAIL, err, promisc_fd = -1;
@@ -269,10 +271,11 @@ int cmd_capture(int argc, char **argv)
 	char *expr = NULL;
 
 	/* No "+": options may also follow the expression, as tcpdump takes them. */
-	while ((c = getopt_long(argc, argv, "i:w:s:c:d:m:B:ntexXAlUpQ:#h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:r:w:s:c:d:m:B:ntexXAlUpQ:#h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i': o.ifname = optarg; break;
 		case 'w': out = optarg; break;
+		case 'r': in = optarg; break;
 		case 's':
 			if (parse_snaplen(optarg, &snaplen))
 				return PL_EXIT_USAGE;
@@ -285,14 +288,17 @@ int cmd_capture(int argc, char **argv)
 		case 'd':
 			if (pl_parse_seconds("--duration", optarg, &duration))
 				return PL_EXIT_USAGE;
+			live_opt = true;
 			break;
 		case 'm':
+			live_opt = true;
 			if (pl_mode_parse(optarg, &o.mode)) {
 				pl_warn("invalid --mode '%s': expected native, generic or tc", optarg);
 				return PL_EXIT_USAGE;
 			}
 			break;
 		case 'B':
+			live_opt = true;
 			if (pl_parse_u32("-B", optarg, 4, 1u << 20, &bufk))
 				return PL_EXIT_USAGE;
 			if (bufk & (bufk - 1)) {
@@ -302,10 +308,10 @@ int cmd_capture(int argc, char **argv)
 				return PL_EXIT_USAGE;
 			}
 			break;
-		case OPT_FORCE: o.force = true; break;
+		case OPT_FORCE: o.force = live_opt = true; break;
 		case 'n': break; /* tcpdump's -n/-nn: pktlens never resolves names */
 		case 'l': line_buffered = true; break;
-		case 'U': cap.each_packet = true; break;
+		case 'U': cap.out.each_packet = true; break;
 		case 'p': promisc = false; break;
 		case 'Q':
 			if (strcmp(optarg, "in")) {
@@ -318,22 +324,30 @@ int cmd_capture(int argc, char **argv)
 			break;
 		case 'h': fputs(usage, stdout); return PL_EXIT_OK;
 		default:
-			if (pl_line_fmt_opt(&cap.fmt, c)) /* -#, -t, -e, -x, -X, -A */
+			if (pl_line_fmt_opt(&cap.out.fmt, c)) /* -#, -t, -e, -x, -X, -A */
 				break;
 			fputs(usage, stderr);
 			return PL_EXIT_USAGE;
 		}
 	}
-	if (!o.ifname) {
-		pl_warn("capture needs an interface: -i IF");
+	if (!o.ifname == !in) {
+		pl_warn(in ? "-r FILE reads a file and -i IF captures live: give one of them"
+			   : "capture needs an interface (-i IF) or a file to read (-r FILE)");
 		fputs(usage, stderr);
 		return PL_EXIT_USAGE;
 	}
-	if (cap.fmt.ts > 5) {
-		pl_warn("-t given %u times: -t to -ttttt (5) are the time stamp forms",
-			cap.fmt.ts);
+	if (in && live_opt) {
+		pl_warn("--mode, --duration, -B and --force are for a live capture (-i IF), not "
+			"for -r FILE");
 		return PL_EXIT_USAGE;
 	}
+	if (cap.out.fmt.ts > 5) {
+		pl_warn("-t given %u times: -t to -ttttt (5) are the time stamp forms",
+			cap.out.fmt.ts);
+		return PL_EXIT_USAGE;
+	}
+	if (in)
+		return capture_file(in, out, pcapng, count, line_buffered, &cap.out, argc, argv);
 	if (!snaplen)
 		snaplen = default_snaplen(o.ifname);
 	if (record_bytes(snaplen) * RING_MIN_RECORDS > bufk * 1024ull) {
@@ -360,7 +374,7 @@ int cmd_capture(int argc, char **argv)
 	o.ringbuf_bytes = bufk * 1024;
 	/* With -w - the packets own stdout: messages and counts go to stderr. */
 	if (out && !strcmp(out, "-"))
-		cap.text = stderr;
+		cap.out.text = stderr;
 	if (line_buffered) /* as tcpdump -l: each line reaches a pipe at once */
 		setvbuf(stdout, NULL, _IOLBF, 0);
 	cap.limit = count;
@@ -383,7 +397,8 @@ int cmd_capture(int argc, char **argv)
 					" (it needs CAP_NET_RAW)" : "");
 	}
 	/* After the attach, as tcpdump: a failed start leaves an existing FILE alone. */
-	if (out && pl_pcap_writer_open(&cap.w, out, pcapng, snaplen, o.ifname))
+	if (out && pl_pcap_writer_open(&cap.out.w, out, pcapng, PL_LINKTYPE_ETHERNET, snaplen,
+					o.ifname))
 		goto out;
 	cap.to_unix = pl_time_mono_to_unix();
 	fprintf(stderr, "pktlens: capturing on %s in %s mode, snaplen %u%s%s\n", dp.ifname,
@@ -402,7 +417,7 @@ int cmd_capture(int argc, char **argv)
 		}
 		n = err ? pl_ring_drain(ring, on_packet, &cap) : 0;
 		if (!err && !cap.err) /* idle for a poll interval: let readers see what we have */
-			cap.err = cap.w ? pl_pcap_writer_flush(cap.w) : flush_text(cap.text);
+			cap.err = pl_pkt_out_flush(&cap.out);
 		t = now_s();
 		batch_wait.tv_nsec = batch_wait_ns(ring_cap, (int)(n > 0 ? n : 0), t - t_batch);
 		t_batch = t;
@@ -427,11 +442,11 @@ int cmd_capture(int argc, char **argv)
 	pl_stats_read(dp.stats_fd, &st);
 	/* The reader went away (| head, tcpdump -c): an end, not a failure. */
 	if (cap.err && cap.err != -EPIPE) {
-		if (!cap.w)
+		if (!cap.out.w)
 			pl_warn("writing to standard output failed: %s", strerror(-cap.err));
 		rc = PL_EXIT_FAIL;
 	}
-	fflush(cap.text);
+	fflush(cap.out.text);
 	fprintf(stderr, "%llu packets captured\n", (unsigned long long)cap.count);
 	fprintf(stderr, "%llu packets matched in kernel\n", (unsigned long long)st.packets);
 	fprintf(stderr, "%llu lost in ring buffer\n", (unsigned long long)st.capture_lost);
@@ -440,7 +455,7 @@ out:
 		close(promisc_fd);
 	pl_ring_close(ring);
 	pl_dp_close(&dp);
-	err = pl_pcap_writer_close(cap.w);
+	err = pl_pcap_writer_close(cap.out.w);
 	if (err && err != -EPIPE)
 		rc = PL_EXIT_FAIL;
 	free(expr);

@@ -93,7 +93,17 @@ static uint32_t opt_size(uint32_t len)
 	return 4 + pad4(len);
 }
 
-static void pcapng_header(struct pl_pcap_writer *w, uint32_t snaplen, const char *ifname)
+/*
+ * pcapng stores LINKTYPE_ values; libpcap hands out DLT_ ones. They are the same
+ * numbers for every link type pktlens reads but raw IP (DLT_RAW, LINKTYPE_RAW 101).
+ */
+static uint16_t dlt_to_linktype(int dlt)
+{
+	return dlt == DLT_RAW ? 101 : (uint16_t)dlt;
+}
+
+static void pcapng_header(struct pl_pcap_writer *w, int linktype, uint32_t snaplen,
+			  const char *ifname)
 {
 	static const char appl[] = "pktlens " PKTLENS_VERSION;
 	uint8_t tsresol = 9; /* 10^-9 s */
@@ -115,11 +125,11 @@ static void pcapng_header(struct pl_pcap_writer *w, uint32_t snaplen, const char
 	put_opt(w, OPT_END, NULL, 0);
 	put32(w, len);
 
-	/* Interface description block: Ethernet, the snap length, name, ns resolution. */
+	/* Interface description block: link type, the snap length, name, ns resolution. */
 	len = 20 + opt_size(strlen(ifname)) + opt_size(1) + 4;
 	put32(w, PCAPNG_IDB);
 	put32(w, len);
-	u16 = DLT_EN10MB;
+	u16 = dlt_to_linktype(linktype);
 	put(w, &u16, 2);
 	u16 = 0;
 	put(w, &u16, 2);
@@ -131,7 +141,7 @@ static void pcapng_header(struct pl_pcap_writer *w, uint32_t snaplen, const char
 }
 
 int pl_pcap_writer_open(struct pl_pcap_writer **out, const char *path, bool pcapng,
-			uint32_t snaplen, const char *ifname)
+			int linktype, uint32_t snaplen, const char *ifname)
 {
 	struct pl_pcap_writer *w = calloc(1, sizeof(*w));
 	int err;
@@ -160,9 +170,9 @@ int pl_pcap_writer_open(struct pl_pcap_writer **out, const char *path, bool pcap
 	/* One thread writes: stdio need not lock the stream around every fwrite. */
 	__fsetlocking(w->f, FSETLOCKING_BYCALLER);
 	if (pcapng) {
-		pcapng_header(w, snaplen, ifname);
+		pcapng_header(w, linktype, snaplen, ifname);
 	} else {
-		w->dead = pcap_open_dead_with_tstamp_precision(DLT_EN10MB, snaplen,
+		w->dead = pcap_open_dead_with_tstamp_precision(linktype, snaplen,
 							       PCAP_TSTAMP_PRECISION_NANO);
 		w->dump = w->dead ? pcap_dump_fopen(w->dead, w->f) : NULL;
 		if (!w->dump) {

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * pcap_writer.h - captured packets to a pcap (libpcap, nanosecond time stamps) or
- * pcapng file (section header, one interface description block with the interface
- * name and nanosecond resolution, enhanced packet blocks). "-" writes to stdout.
+ * pcapng file (section header, one interface description block with the link type,
+ * the interface name and nanosecond resolution, enhanced packet blocks). "-" writes
+ * to stdout.
  */
 #ifndef PL_PCAP_WRITER_H
 #define PL_PCAP_WRITER_H
@@ -12,9 +13,12 @@
 
 struct pl_pcap_writer;
 
-/* Open @path for writing; *w is owned by the caller and released by _close. */
+/*
+ * Open @path for frames of @linktype (a DLT_ value; live capture: Ethernet, 1);
+ * *w is owned by the caller and released by _close.
+ */
 int pl_pcap_writer_open(struct pl_pcap_writer **w, const char *path, bool pcapng,
-			uint32_t snaplen, const char *ifname);
+			int linktype, uint32_t snaplen, const char *ifname);
 int pl_pcap_writer_write(struct pl_pcap_writer *w, const void *data, uint32_t caplen,
 			 uint32_t wire_len, uint64_t ts_unix_ns);
 /* Write out what is buffered; a negative errno if it could not be written. */

@@ -99,6 +99,16 @@ static void to_ethernet(struct pl_pcap_file *f, struct pl_frame *fr, const uint8
 	fr->wire_len = (h->len > hlen ? h->len - hlen : 0) + ETH_HLEN_;
 }
 
+/*
+ * A record's time in ns (the file was opened with nanosecond precision). Its seconds
+ * are 32 bits without sign, up to 2106; libpcap may hand those past 2038 on as a
+ * negative tv_sec.
+ */
+static uint64_t ts_ns(const struct pcap_pkthdr *h)
+{
+	return (uint64_t)(uint32_t)h->ts.tv_sec * 1000000000ull + (uint64_t)h->ts.tv_usec;
+}
+
 int pl_pcap_next(struct pl_pcap_file *f, struct pl_frame *fr)
 {
 	struct pcap_pkthdr *h;
@@ -129,7 +139,7 @@ int pl_pcap_next(struct pl_pcap_file *f, struct pl_frame *fr)
 	f->frames++;
 	f->hdr = h;
 	f->raw = pkt;
-	fr->ts_ns = (uint64_t)h->ts.tv_sec * 1000000000ull + (uint64_t)h->ts.tv_usec;
+	fr->ts_ns = ts_ns(h);
 	fr->data = pkt;
 	fr->caplen = h->caplen;
 	fr->wire_len = h->len < h->caplen ? h->caplen : h->len;
@@ -209,4 +219,28 @@ void pl_pcap_close(struct pl_pcap_file *f)
 	if (f->p)
 		pcap_close(f->p);
 	f->p = NULL;
+}
+
+void pl_pcap_raw(const struct pl_pcap_file *f, struct pl_frame *raw)
+{
+	const struct pcap_pkthdr *h = f->hdr;
+
+	raw->data = f->raw;
+	raw->caplen = h->caplen;
+	raw->wire_len = h->len;
+	raw->ts_ns = ts_ns(h);
+}
+
+int pl_pcap_snaplen(const struct pl_pcap_file *f)
+{
+	return pcap_snapshot(f->p);
+}
+
+const char *pl_pcap_linktype_name(const struct pl_pcap_file *f, const char **description)
+{
+	const char *name = pcap_datalink_val_to_name(f->linktype);
+	const char *desc = pcap_datalink_val_to_description(f->linktype);
+
+	*description = desc ? desc : "unknown";
+	return name ? name : "unknown";
 }

@@ -35,6 +35,11 @@ int pl_pcap_open(struct pl_pcap_file *f, const char *path);
 /* Next frame: 1 got one, 0 end of file, < 0 the file is damaged (message printed). */
 int pl_pcap_next(struct pl_pcap_file *f, struct pl_frame *fr);
 void pl_pcap_close(struct pl_pcap_file *f);
+/* The last frame read as stored in the file: its own link type, lengths as recorded. */
+void pl_pcap_raw(const struct pl_pcap_file *f, struct pl_frame *raw);
+/* The file's snap length and its link type's name and description, as tcpdump prints. */
+int pl_pcap_snaplen(const struct pl_pcap_file *f);
+const char *pl_pcap_linktype_name(const struct pl_pcap_file *f, const char **description);
 /*
  * Compile @expr for the file's own link type (as tcpdump -r would); -EINVAL with a
  * message naming the expression when libpcap refuses it.

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * pcap_lines - print an Ethernet pcap file the way `pktlens capture` prints packets,
- * with tcpdump's -t, -e, -x, -X and -A, so that tests can hold capture's text next
- * to `tcpdump -n -r FILE` with the same options:
+ * pcap_lines - print Ethernet pcap files the way `pktlens capture -r` prints packets
+ * (the same function), with tcpdump's -t, -e, -x, -X and -A, so that tests can hold
+ * capture's text next to `tcpdump -n -r FILE` with the same options:
  *	pcap_lines [-#] [-t...] [-e] [-x|-xx|-X|-XX|-A|-AA] FILE...
  * With several files, each one's output follows a line "==> FILE <==" (as head(1)),
  * and a file that is not Ethernet or cannot be read says so there: one process for a
@@ -12,15 +12,17 @@
 #include <stdio.h>
 #include <unistd.h>
 #include <pcap/pcap.h>
+#include "commands/capture_file.h"
 #include "sinks/pkt_line.h"
 
 /* One file; the exit status for it alone. */
 static int print_file(const struct pl_line_fmt *opts, const char *path, bool header)
 {
-	struct pl_line_fmt fmt = *opts; /* -# and -ttt count from each file's start */
+	/* -# and -ttt count from each file's start. */
+	struct pl_pkt_out out = { .text = stdout, .fmt = *opts };
+	struct pl_capture_file_opts fo = { .path = path };
 	char err[PCAP_ERRBUF_SIZE];
-	struct pcap_pkthdr *h;
-	const u_char *d;
+	int dlt;
 	pcap_t *p;
 
 	if (header)
@@ -32,22 +34,14 @@ static int print_file(const struct pl_line_fmt *opts, const char *path, bool hea
 		fprintf(stderr, "pcap_lines: %s\n", err);
 		return 1;
 	}
-	if (pcap_datalink(p) != DLT_EN10MB) {
+	dlt = pcap_datalink(p);
+	pcap_close(p);
+	if (dlt != DLT_EN10MB) {
 		if (header)
 			printf("[not Ethernet]\n");
-		pcap_close(p);
 		return 3;
 	}
-	while (pcap_next_ex(p, &h, &d) == 1) {
-		if (!h->caplen || !h->len) { /* no packet: as tcpdump, which skips it */
-			printf("[Invalid header: caplen==%u, len==%u]\n", h->caplen, h->len);
-			continue;
-		}
-		pl_pkt_line(stdout, &fmt, d, h->caplen, h->len,
-			    (uint64_t)h->ts.tv_sec * 1000000000ull + (uint64_t)h->ts.tv_usec);
-	}
-	pcap_close(p);
-	return 0;
+	return pl_capture_file(&fo, &out);
 }
 
 int main(int argc, char **argv)

@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# test_capture_read.sh - `pktlens capture -r FILE`, as tcpdump -r (no lab needed):
+#   - lines: one per frame, the same count tcpdump prints, for every expression below;
+#     a frame with no bytes prints tcpdump's "[Invalid header ...]"
+#   - -w: for each expression the file holds exactly the frames `tcpdump -r IN -w OUT
+#     EXPR` writes (the same `tcpdump -xx -tt` dump), in pcap and pcapng, Ethernet and
+#     raw IP and Linux cooked captures in their own link type
+#   - -c N: the first N matches; -w - | tcpdump -r -; -r - reads standard input
+#   - as an unprivileged user (no capabilities), as tcpdump -r
+#   - a damaged file: the frames before the damage, a message naming the file, exit 1
+#   - bad usage (exit 2): a bad expression (libpcap's words), -r with -i, -r with a
+#     live-only option; a missing file: exit 1 naming it
+#   - the shared corpus, when present: every Ethernet capture's -w output equals
+#     tcpdump's for one expression
+. "$(dirname "$0")/../lib/netns.sh"
+need_root_tools tcpdump setpriv
+trap 'rm -rf "$LAB_TMP"' EXIT
+T=$LAB_TMP
+chmod 755 "$T"
+
+"$PY" - "$T" <<'EOF' || { fail "setup" "cannot write the test captures"; finish; }
+import struct, sys
+def pcap(path, dlt, frames):
+    out = open(path, "wb")
+    out.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 262144, dlt))
+    for i, (data, wire) in enumerate(frames):
+        out.write(struct.pack("<IIII", 1700000000 + i, 1000 * i + 7, len(data), wire))
+        out.write(data)
+def ip4(src, dst, proto, l4):
+    return struct.pack(">BBHHHBBHII", 0x45, 0, 20 + len(l4), 1, 0, 64, proto, 0, src, dst) + l4
+def tcp(sp, dp, flags, pay=b""):
+    return struct.pack(">HHIIBBHHH", sp, dp, 1, 0, 0x50, flags, 1024, 0, 0) + pay
+def udp(sp, dp, pay=b""):
+    return struct.pack(">HHHH", sp, dp, 8 + len(pay), 0) + pay
+def ip6(nh, l4):
+    a = b"\x20\x01\x0d\xb8" + bytes(11) + b"\x01"; b = b"\x20\x01\x0d\xb8" + bytes(11) + b"\x02"
+    return struct.pack(">IHBB", 0x60000000, len(l4), nh, 64) + a + b + l4
+A, B = 0xc6120001, 0xc6120002
+def eth(t, p): return b"\x02\x00\x00\x00\x00\x02" + b"\x02\x00\x00\x00\x00\x01" + struct.pack(">H", t) + p
+arp = struct.pack(">HHBBH", 1, 0x0800, 6, 4, 1) + b"\x02" * 6 + struct.pack(">I", A) + bytes(6) + struct.pack(">I", B)
+l3 = []
+for i in range(40):
+    l3.append((0x800, ip4(A, B, 6, tcp(40000 + i, 80, 0x02 if i % 4 == 0 else 0x18, bytes(i)))))
+    l3.append((0x800, ip4(B, A, 17, udp(53, 5000 + i, bytes(20 + i)))))
+    l3.append((0x86dd, ip6(17, udp(7000, 9000 + i, bytes(i)))))
+    if i % 10 == 0:
+        l3.append((0x806, arp))
+d = sys.argv[1]
+frames = [(eth(t, p), len(p) + 14) for t, p in l3]
+frames.insert(5, (b"", 60))              # no bytes: tcpdump's "[Invalid header ...]"
+frames.insert(9, (frames[8][0][:40], 200))  # cut by a snap length
+pcap(d + "/eth.pcap", 1, frames)
+pcap(d + "/raw.pcap", 101, [(p, len(p)) for t, p in l3 if t != 0x806])
+sll = lambda t, p: struct.pack(">HHH8sH", 0, 1, 6, b"\x02" * 6 + b"\0\0", t) + p
+pcap(d + "/sll.pcap", 113, [(sll(t, p), len(p) + 16) for t, p in l3])
+# Damaged: the last record claims more bytes than the file holds.
+data = open(d + "/eth.pcap", "rb").read()
+open(d + "/cut.pcap", "wb").write(data[:len(data) - 30])
+EOF
+
+# dump FILE: what tcpdump reads from FILE, byte for byte, with time stamps.
+dump() { tcpdump -r "$1" -nn -tt -xx 2>&1 | grep -v '^reading from file'; }
+
+EXPRS=("" "tcp" "udp and src port 53" "ip6" "arp or tcp[tcpflags] & tcp-syn != 0"
+	"greater 60" "not ip" "host 198.18.0.1 and udp" "tcp port 1")
+for f in eth raw sll; do
+	in=$T/$f.pcap
+	for e in "${EXPRS[@]}"; do
+		# Link-layer expressions have no meaning on raw IP.
+		if [ "$f" = raw ] && [ "$e" = "arp or tcp[tcpflags] & tcp-syn != 0" ]; then continue; fi
+		name="$f, '${e:-every frame}'"
+		want=$(tcpdump -n -r "$in" $e 2>/dev/null | wc -l)
+		got=$("$PKTLENS" capture -r "$in" $e 2>/dev/null | wc -l)
+		check_eq "$name: as many lines as tcpdump prints" "$got" "$want"
+		tcpdump -r "$in" -w "$T/want.pcap" $e 2>/dev/null
+		for fmt in pcap pcapng; do
+			args=()
+			[ "$fmt" = pcapng ] && args=(--pcapng)
+			"$PKTLENS" capture -r "$in" "${args[@]}" -w "$T/got.$fmt" $e 2>"$T/err"
+			check_rc "$name, -w $fmt: exit status" "$?" 0
+			if [ "$(dump "$T/got.$fmt")" = "$(dump "$T/want.pcap")" ]; then
+				ok "$name, -w $fmt: the frames tcpdump writes ($(dump "$T/want.pcap" | grep -c '^[0-9]') of them)"
+			else
+				fail "$name, -w $fmt: the frames tcpdump writes" "$(diff <(dump "$T/got.$fmt") <(dump "$T/want.pcap") | head -n 6 | tr '\n' '|')"
+			fi
+		done
+	done
+	check_grep "$f: the link type stays the file's" <(tcpdump -r "$T/got.pcapng" 2>&1 | head -n 1) \
+		"link-type $(tcpdump -r "$in" 2>&1 | head -n 1 | sed -E 's/.*link-type ([A-Z0-9_]+).*/\1/')"
+done
+
+"$PKTLENS" capture -r "$T/eth.pcap" >"$T/lines" 2>"$T/err"
+check_grep "a frame with no bytes: tcpdump's words" "$T/lines" '^\[Invalid header: caplen==0, len==60\]$'
+check_grep "says what it reads, as tcpdump" "$T/err" \
+	"reading from file $T/eth.pcap, link-type EN10MB \(Ethernet\), snapshot length 262144"
+
+# -c: the first N matches.
+"$PKTLENS" capture -r "$T/eth.pcap" -c 7 -w "$T/c.pcap" udp 2>/dev/null
+check_eq "-c 7 udp: the first 7 matches" "$(dump "$T/c.pcap")" \
+	"$(tcpdump -r "$T/eth.pcap" -c 7 -w - udp 2>/dev/null | tcpdump -r - -nn -tt -xx 2>/dev/null)"
+
+# Pipes both ways.
+check_eq "-w - | tcpdump -r -" \
+	"$("$PKTLENS" capture -r "$T/eth.pcap" -w - tcp 2>/dev/null | tcpdump -r - -nn 2>/dev/null | wc -l)" \
+	"$(tcpdump -r "$T/eth.pcap" -nn tcp 2>/dev/null | wc -l)"
+check_eq "-r - reads standard input" "$("$PKTLENS" capture -r - udp <"$T/eth.pcap" 2>/dev/null | wc -l)" \
+	"$(tcpdump -r "$T/eth.pcap" -nn udp 2>/dev/null | wc -l)"
+
+# No privileges needed.
+setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all \
+	"$PKTLENS" capture -r "$T/eth.pcap" ip6 >"$T/nobody" 2>"$T/nobody.err"
+check_rc "as nobody without capabilities: exit status" "$?" 0
+check_eq "as nobody: the lines" "$(wc -l <"$T/nobody")" "$(tcpdump -r "$T/eth.pcap" -nn ip6 2>/dev/null | wc -l)"
+
+# A damaged file: what came before, a message, exit 1.
+"$PKTLENS" capture -r "$T/cut.pcap" >"$T/cut.out" 2>"$T/cut.err"
+check_rc "damaged file: exit status" "$?" 1
+check_grep "damaged file: names the file" "$T/cut.err" "'$T/cut.pcap': .*truncated"
+check_eq "damaged file: the frames before the damage" "$(wc -l <"$T/cut.out")" \
+	"$(tcpdump -r "$T/cut.pcap" -nn 2>/dev/null | wc -l)"
+
+# Bad usage and bad input.
+"$PKTLENS" capture -r "$T/eth.pcap" 'tcp port' >/dev/null 2>"$T/bad.err"
+check_rc "bad expression: exit status" "$?" 2
+check_grep "bad expression: libpcap's words" "$T/bad.err" 'syntax error'
+"$PKTLENS" capture -r "$T/eth.pcap" -i lo >/dev/null 2>"$T/both.err"
+check_rc "-r with -i: exit status" "$?" 2
+check_grep "-r with -i: says to give one" "$T/both.err" 'give one of them'
+for o in "--mode tc" "--duration 1" "-B 64" "--force"; do
+	"$PKTLENS" capture -r "$T/eth.pcap" $o >/dev/null 2>"$T/live.err"
+	check_rc "-r with $o: exit status" "$?" 2
+	check_grep "-r with $o: says it is for a live capture" "$T/live.err" 'for a live capture'
+done
+"$PKTLENS" capture -r "$T/none.pcap" >/dev/null 2>"$T/none.err"
+check_rc "missing file: exit status" "$?" 1
+check_grep "missing file: names it" "$T/none.err" "cannot read '$T/none.pcap'"
+
+# The shared corpus: every classic Ethernet capture, one expression.
+if [ -d "$CORPUS" ]; then
+	n=0 bad=0
+	while IFS= read -r f; do
+		[ "$(tcpdump -r "$f" -c 1 2>&1 >/dev/null | grep -c 'link-type EN10MB')" = 1 ] || continue
+		"$PKTLENS" capture -r "$f" -w "$T/corpus.pcap" 'tcp or udp port 53' 2>/dev/null
+		tcpdump -r "$f" -w "$T/want.pcap" 'tcp or udp port 53' 2>/dev/null
+		n=$((n + 1))
+		if [ "$(dump "$T/corpus.pcap")" != "$(dump "$T/want.pcap")" ]; then
+			bad=$((bad + 1))
+			echo "  differs: $f"
+		fi
+	done < <(find "$CORPUS" -name '*.pcap' | sort)
+	check_eq "corpus: -w equals tcpdump's on $n Ethernet captures" "$bad" 0
+else
+	skip "corpus" "no shared corpus at ${CORPUS:-../shared/corpus}"
+fi
+
+finish
