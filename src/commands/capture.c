@@ -29,10 +29,12 @@
 
 static const char usage[] =
 	"Usage: pktlens capture -i IF [-w FILE|-] [-s SNAPLEN] [-c COUNT] [--pcapng]\n"
+	"                       [-C MB] [-W N] [-G S]\n"
 	"                       [--duration S] [--mode native|generic|tc] [-B KiB]\n"
 	"                       [-#] [-t...] [-e] [-x|-xx|-X|-XX|-A|-AA] [-l] [-U] [-p]\n"
 	"                       [-Q in] [EXPRESSION]\n"
-	"       pktlens capture -r FILE [-w FILE|-] [-c COUNT] [--pcapng] [-#] [-t...] [-e]\n"
+	"       pktlens capture -r FILE [-w FILE|-] [-c COUNT] [--pcapng] [-C MB] [-W N]\n"
+	"                       [-G S] [-#] [-t...] [-e]\n"
 	"                       [-x|-xx|-X|-XX|-A|-AA] [-l] [-U] [EXPRESSION]\n"
 	"Capture incoming packets that match a tcpdump filter expression. The expression is\n"
 	"compiled by libpcap and runs inside the kernel: packets that do not match are never\n"
@@ -47,6 +49,12 @@ static const char usage[] =
 	"                       plus 22 bytes of headers; at most 65535, 0: 65535)\n"
 	"  -c, --count N        stop after N packets\n"
 	"      --pcapng         write pcapng instead of pcap\n"
+	"  -C MB                with -w: a new file once the current one holds more than\n"
+	"                       MB million bytes: FILE, FILE1, FILE2, ... (as tcpdump)\n"
+	"  -W N                 with -C: a ring of N files, FILE0 to FILE<N-1>, reused;\n"
+	"                       with -G: stop after N files\n"
+	"  -G S                 with -w: a new file every S seconds, FILE passed through\n"
+	"                       strftime(3) (e.g. cap-%H%M%S.pcap)\n"
 	"  -d, --duration S     stop after S seconds\n"
 	"  -m, --mode MODE      native or generic XDP, or tc (default: native, else generic)\n"
 	"  -B, --buffer-size K  ring buffer size in KiB (power of two, default 4096)\n"
@@ -107,7 +115,8 @@ static int on_packet(void *ctx, const void *data, size_t size)
 		frame = c->frame;
 	}
 	c->err = pl_pkt_out(&c->out, frame, cap_len, ev->wire_len, ev->ts_ns + c->to_unix);
-	c->count++;
+	if (!c->err) /* else it was not written: an error, or -G with -W ended it */
+		c->count++;
 	return c->err;
 }
 
@@ -218,11 +227,12 @@ static void drain_after_detach(struct pl_ring *ring, struct capture *cap)
 }
 
 /* capture -r FILE: the frames of a capture file that match the expression. */
-static int capture_file(const char *in, const char *out, bool pcapng, unsigned int count,
-			bool line_buffered, struct pl_pkt_out *o, int argc, char **argv)
+static int capture_file(const char *in, const char *out, const struct pl_rotate *rot,
+			bool pcapng, unsigned int count, bool line_buffered, struct pl_pkt_out *o,
+			int argc, char **argv)
 {
-	struct pl_capture_file_opts fo = { .path = in, .write_path = out, .pcapng = pcapng,
-					   .count = count };
+	struct pl_capture_file_opts fo = { .path = in, .write_path = out, .rot = *rot,
+					   .pcapng = pcapng, .count = count };
 	char *expr = NULL;
 	int rc;
 
@@ -260,6 +270,8 @@ int cmd_capture(int argc, char **argv)
 	unsigned int snaplen = 0, count = 0, bufk = 4096;
 	struct capture cap = { .out.text = stdout };
 	struct pl_ring *ring = NULL;
+	struct pl_rotate rot = {};
+	unsigned int size_mb = 0;
 	struct pl_stats st = {};
 	struct pl_dp dp = {};
 	const char *out = NULL, *in = NULL;
@@ -271,11 +283,24 @@ int cmd_capture(int argc, char **argv)
 	char *expr = NULL;
 
 	/* No "+": options may also follow the expression, as tcpdump takes them. */
-	while ((c = getopt_long(argc, argv, "i:r:w:s:c:d:m:B:ntexXAlUpQ:#h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:r:w:s:c:d:m:B:C:W:G:ntexXAlUpQ:#h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i': o.ifname = optarg; break;
 		case 'w': out = optarg; break;
 		case 'r': in = optarg; break;
+		case 'C': /* tcpdump's unit: millions of bytes */
+			if (pl_parse_u32("-C", optarg, 1, 1000000, &size_mb))
+				return PL_EXIT_USAGE;
+			rot.size = size_mb * 1000000ull;
+			break;
+		case 'W':
+			if (pl_parse_u32("-W", optarg, 1, 1000000, &rot.files))
+				return PL_EXIT_USAGE;
+			break;
+		case 'G':
+			if (pl_parse_u32("-G", optarg, 1, 31 * 86400, &rot.seconds))
+				return PL_EXIT_USAGE;
+			break;
 		case 's':
 			if (parse_snaplen(optarg, &snaplen))
 				return PL_EXIT_USAGE;
@@ -346,8 +371,17 @@ int cmd_capture(int argc, char **argv)
 			cap.out.fmt.ts);
 		return PL_EXIT_USAGE;
 	}
+	if ((rot.size || rot.seconds) && (!out || !strcmp(out, "-"))) {
+		pl_warn("-C and -G start new files: they need -w FILE (not standard output)");
+		return PL_EXIT_USAGE;
+	}
+	if (rot.files && !rot.size && !rot.seconds) {
+		pl_warn("-W counts the files of -C or -G: give one of them");
+		return PL_EXIT_USAGE;
+	}
 	if (in)
-		return capture_file(in, out, pcapng, count, line_buffered, &cap.out, argc, argv);
+		return capture_file(in, out, &rot, pcapng, count, line_buffered, &cap.out, argc,
+				    argv);
 	if (!snaplen)
 		snaplen = default_snaplen(o.ifname);
 	if (record_bytes(snaplen) * RING_MIN_RECORDS > bufk * 1024ull) {
@@ -398,7 +432,7 @@ int cmd_capture(int argc, char **argv)
 	}
 	/* After the attach, as tcpdump: a failed start leaves an existing FILE alone. */
 	if (out && pl_pcap_writer_open(&cap.out.w, out, pcapng, PL_LINKTYPE_ETHERNET, snaplen,
-					o.ifname))
+					o.ifname, &rot))
 		goto out;
 	cap.to_unix = pl_time_mono_to_unix();
 	fprintf(stderr, "pktlens: capturing on %s in %s mode, snaplen %u%s%s\n", dp.ifname,
@@ -440,6 +474,10 @@ int cmd_capture(int argc, char **argv)
 	pl_dp_detach(&dp);
 	drain_after_detach(ring, &cap);
 	pl_stats_read(dp.stats_fd, &st);
+	if (cap.err == PL_WRITER_DONE) { /* -G with -W: as tcpdump, an end */
+		fprintf(stderr, "pktlens: maximum file limit reached: %u\n", rot.files);
+		cap.err = 0;
+	}
 	/* The reader went away (| head, tcpdump -c): an end, not a failure. */
 	if (cap.err && cap.err != -EPIPE) {
 		if (!cap.out.w)

@@ -17,7 +17,8 @@
 #include "util/log.h"
 
 /*
- * Print or write every matching frame: 0 or the first write error. *damaged: the file
+ * Print or write every matching frame: 0, PL_WRITER_DONE (-G with -W) or the first
+ * write error. *damaged: the file
  * ended in damage, which pl_pcap_next named (and where).
  */
 static int copy_frames(const struct pl_capture_file_opts *o, struct pl_pcap_file *pf,
@@ -70,9 +71,13 @@ int pl_capture_file(const struct pl_capture_file_opts *o, struct pl_pkt_out *out
 	fprintf(stderr, "pktlens: reading from file %s, link-type %s (%s), snapshot length %d\n",
 		o->path, name, desc, pl_pcap_snaplen(pf));
 	if (o->write_path && pl_pcap_writer_open(&out->w, o->write_path, o->pcapng, pf->linktype,
-						 (uint32_t)pl_pcap_snaplen(pf), o->path))
+						 (uint32_t)pl_pcap_snaplen(pf), o->path, &o->rot))
 		goto out;
 	err = copy_frames(o, pf, out, &damaged);
+	if (err == PL_WRITER_DONE) {
+		fprintf(stderr, "pktlens: maximum file limit reached: %u\n", o->rot.files);
+		err = 0;
+	}
 	rc = damaged || (err && err != -EPIPE) ? PL_EXIT_FAIL : PL_EXIT_OK;
 	if (out->w) { /* the writer names its own failure */
 		err = pl_pcap_writer_close(out->w);

@@ -4,11 +4,13 @@
 #define PL_CAPTURE_FILE_H
 
 #include <stdbool.h>
+#include "sinks/pcap_writer.h"
 #include "sinks/pkt_out.h"
 
 struct pl_capture_file_opts {
 	const char *path;       /* -r FILE ("-": standard input) */
 	const char *write_path; /* -w FILE, NULL: lines on out->text */
+	struct pl_rotate rot;   /* -C, -W, -G */
 	bool pcapng;
 	unsigned int count;     /* -c, 0: all */
 	const char *expr;       /* NULL: every frame */

@@ -1,22 +1,35 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <pcap/pcap.h>
 #include "sinks/pcap_writer.h"
 #include "util/log.h"
 
 struct pl_pcap_writer {
 	bool pcapng;
-	pcap_t *dead;       /* pcap: libpcap does the writing */
+	int linktype;
+	uint32_t snaplen;
+	const char *ifname;
+	pcap_t *dead;       /* pcap: libpcap writes the file header */
 	pcap_dumper_t *dump;
 	FILE *f;            /* the file; records come from buf */
-	const char *path;
+	const char *path;   /* -w as given: with -G a strftime(3) template */
+	char name[PATH_MAX]; /* the file being written */
 	int err;
+	bool done;          /* -G with -W: the last file is complete */
 	uint8_t *buf;       /* records waiting to be written */
 	size_t used, size;
+	uint64_t bytes;     /* in the current file, buffered ones included */
+	struct pl_rotate rot;
+	unsigned int digits; /* -C with -W: width of the file number */
+	unsigned int n_size; /* -C: number of the current file */
+	unsigned int n_time; /* -G: periods begun since the first */
+	time_t period;      /* -G: when the current period began */
 };
 
 /* pcapng block types and options (draft-ietf-opsawg-pcapng). */
@@ -63,6 +76,7 @@ static uint8_t *room(struct pl_pcap_writer *w, size_t n)
 		spill(w);
 	p = w->buf + w->used;
 	w->used += n;
+	w->bytes += n;
 	return p;
 }
 
@@ -140,26 +154,16 @@ static void pcapng_header(struct pl_pcap_writer *w, int linktype, uint32_t snapl
 	put32(w, len);
 }
 
-int pl_pcap_writer_open(struct pl_pcap_writer **out, const char *path, bool pcapng,
-			int linktype, uint32_t snaplen, const char *ifname)
+/* Open w->name and write the file header. */
+static int file_open(struct pl_pcap_writer *w)
 {
-	struct pl_pcap_writer *w = calloc(1, sizeof(*w));
 	int err;
 
-	if (!w)
-		return -ENOMEM;
-	w->pcapng = pcapng;
-	w->path = path;
-	/* Room for two records of the snap length (and pcapng's 32 bytes around each). */
-	w->size = PL_WRITE_BUF > 2 * ((size_t)snaplen + 64) ? PL_WRITE_BUF
-							    : 2 * ((size_t)snaplen + 64);
-	w->buf = malloc(w->size);
-	w->f = !w->buf ? NULL : strcmp(path, "-") ? fopen(path, "wb") : stdout;
+	w->bytes = 0;
+	w->f = strcmp(w->name, "-") ? fopen(w->name, "wb") : stdout;
 	if (!w->f) {
-		err = w->buf ? -errno : -ENOMEM;
-		pl_warn("cannot write '%s': %s", path, strerror(-err));
-		free(w->buf);
-		free(w);
+		err = -errno;
+		pl_warn("cannot write '%s': %s", w->name, strerror(-err));
 		return err;
 	}
 	/*
@@ -169,32 +173,170 @@ int pl_pcap_writer_open(struct pl_pcap_writer **out, const char *path, bool pcap
 	 */
 	/* One thread writes: stdio need not lock the stream around every fwrite. */
 	__fsetlocking(w->f, FSETLOCKING_BYCALLER);
-	if (pcapng) {
-		pcapng_header(w, linktype, snaplen, ifname);
-	} else {
-		w->dead = pcap_open_dead_with_tstamp_precision(linktype, snaplen,
+	if (w->pcapng) {
+		pcapng_header(w, w->linktype, w->snaplen, w->ifname);
+		return 0;
+	}
+	if (!w->dead)
+		w->dead = pcap_open_dead_with_tstamp_precision(w->linktype, w->snaplen,
 							       PCAP_TSTAMP_PRECISION_NANO);
-		w->dump = w->dead ? pcap_dump_fopen(w->dead, w->f) : NULL;
-		if (!w->dump) {
-			err = w->dead ? -EIO : -ENOMEM;
-			pl_warn("cannot write '%s': %s", path,
-				w->dead ? pcap_geterr(w->dead) : "out of memory");
-			if (w->dead)
-				pcap_close(w->dead);
-			if (w->f != stdout)
-				fclose(w->f);
-			free(w->buf);
-			free(w);
-			return err;
+	w->dump = w->dead ? pcap_dump_fopen(w->dead, w->f) : NULL;
+	if (!w->dump) {
+		err = w->dead ? -EIO : -ENOMEM;
+		pl_warn("cannot write '%s': %s", w->name,
+			w->dead ? pcap_geterr(w->dead) : "out of memory");
+		if (w->f != stdout)
+			fclose(w->f);
+		w->f = NULL;
+		return err;
+	}
+	w->bytes = 24; /* libpcap's file header */
+	return 0;
+}
+
+/* Write out and close the current file; the first error of the writer. */
+static int file_close(struct pl_pcap_writer *w)
+{
+	if (!w->f)
+		return w->err;
+	pl_pcap_writer_flush(w);
+	if (w->pcapng) {
+		if (w->f != stdout && fclose(w->f) && !w->err)
+			w->err = -errno;
+	} else {
+		pcap_dump_close(w->dump); /* closes w->f */
+		w->dump = NULL;
+	}
+	w->f = NULL;
+	return w->err;
+}
+
+/*
+ * tcpdump's file names: -G passes -w through strftime(3) at the start of each period;
+ * -C appends the file's number (none for the first, unless -W fixes a width).
+ */
+static int make_name(struct pl_pcap_writer *w)
+{
+	char base[PATH_MAX];
+	const char *b = w->path;
+	struct tm tm;
+	int n;
+
+	if (w->rot.seconds) {
+		localtime_r(&w->period, &tm);
+		if (!strftime(base, sizeof(base), w->path, &tm)) {
+			pl_warn("-w '%s': the file name is empty or too long after strftime",
+				w->path);
+			return -ENAMETOOLONG;
 		}
+		b = base;
+	}
+	if (!w->rot.size || (!w->n_size && !w->digits))
+		n = snprintf(w->name, sizeof(w->name), "%s", b);
+	else
+		n = snprintf(w->name, sizeof(w->name), "%s%0*u", b, (int)w->digits, w->n_size);
+	if (n < 0 || (size_t)n >= sizeof(w->name)) {
+		pl_warn("-w '%s': the file name is too long", w->path);
+		return -ENAMETOOLONG;
+	}
+	return 0;
+}
+
+/* Digits tcpdump gives the file numbers of -C with -W: enough for 0 .. files - 1. */
+static unsigned int number_width(unsigned int files)
+{
+	unsigned int d = 0;
+
+	for (unsigned long long p = 1; p < files; p *= 10)
+		d++;
+	return d;
+}
+
+int pl_pcap_writer_open(struct pl_pcap_writer **out, const char *path, bool pcapng,
+			int linktype, uint32_t snaplen, const char *ifname,
+			const struct pl_rotate *rot)
+{
+	struct pl_pcap_writer *w = calloc(1, sizeof(*w));
+	int err;
+
+	if (!w)
+		return -ENOMEM;
+	w->pcapng = pcapng;
+	w->linktype = linktype;
+	w->snaplen = snaplen;
+	w->ifname = ifname;
+	w->path = path;
+	if (rot)
+		w->rot = *rot;
+	w->digits = w->rot.size ? number_width(w->rot.files) : 0;
+	w->period = time(NULL);
+	/* Room for two records of the snap length (and pcapng's 32 bytes around each). */
+	w->size = PL_WRITE_BUF > 2 * ((size_t)snaplen + 64) ? PL_WRITE_BUF
+							    : 2 * ((size_t)snaplen + 64);
+	w->buf = malloc(w->size);
+	err = !w->buf ? -ENOMEM : make_name(w);
+	if (!err)
+		err = file_open(w);
+	if (err) {
+		if (err == -ENOMEM)
+			pl_warn("cannot write '%s': out of memory", path);
+		if (w->dead)
+			pcap_close(w->dead);
+		free(w->buf);
+		free(w);
+		return err;
 	}
 	*out = w;
 	return 0;
 }
 
+/*
+ * Before each packet, as tcpdump: a new file when the -G period is over (-W such
+ * periods end it all: PL_WRITER_DONE) or the file has grown past -C (-W files make a
+ * ring: the numbers start again at 0). 0, PL_WRITER_DONE or a negative errno.
+ */
+static int rotate(struct pl_pcap_writer *w)
+{
+	bool next = false;
+	int err;
+
+	if (w->rot.seconds) {
+		time_t now = time(NULL);
+
+		if (now - w->period >= (time_t)w->rot.seconds) {
+			w->period = now;
+			if (w->rot.files && ++w->n_time >= w->rot.files) {
+				w->done = true;
+				return PL_WRITER_DONE;
+			}
+			w->n_size = 0;
+			next = true;
+		}
+	}
+	if (!next && w->rot.size && w->bytes > w->rot.size) {
+		if (++w->n_size >= w->rot.files && w->rot.files)
+			w->n_size = 0;
+		next = true;
+	}
+	if (!next)
+		return 0;
+	err = file_close(w);
+	if (!err)
+		err = make_name(w);
+	if (!err)
+		err = file_open(w);
+	if (err && !w->err)
+		w->err = err;
+	return err;
+}
+
 int pl_pcap_writer_write(struct pl_pcap_writer *w, const void *data, uint32_t caplen,
 			 uint32_t wire_len, uint64_t ts_ns)
 {
+	if (w->err || w->done)
+		return w->err ? w->err : PL_WRITER_DONE;
+	if ((w->rot.seconds || w->rot.size) && rotate(w))
+		return w->err ? w->err : PL_WRITER_DONE;
 	if (!w->pcapng) {
 		/* What pcap_dump writes, built in place; nanosecond file: frac is ns. */
 		uint8_t *p = room(w, sizeof(struct pcap_record) + caplen);
@@ -220,6 +362,8 @@ int pl_pcap_writer_write(struct pl_pcap_writer *w, const void *data, uint32_t ca
 
 int pl_pcap_writer_flush(struct pl_pcap_writer *w)
 {
+	if (!w->f)
+		return w->err;
 	spill(w);
 	if (fflush(w->f) && !w->err)
 		w->err = errno ? -errno : -EIO;
@@ -232,17 +376,11 @@ int pl_pcap_writer_close(struct pl_pcap_writer *w)
 
 	if (!w)
 		return 0;
-	pl_pcap_writer_flush(w);
-	if (w->pcapng) {
-		if (w->f != stdout && fclose(w->f) && !w->err)
-			w->err = -errno;
-	} else {
-		pcap_dump_close(w->dump); /* closes w->f */
+	err = file_close(w);
+	if (w->dead)
 		pcap_close(w->dead);
-	}
-	err = w->err;
 	if (err && err != -EPIPE) /* a closed pipe: the reader had enough */
-		pl_warn("writing '%s' failed: %s", w->path, strerror(-err));
+		pl_warn("writing '%s' failed: %s", w->name, strerror(-err));
 	free(w->buf);
 	free(w);
 	return err;

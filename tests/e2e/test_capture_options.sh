@@ -6,6 +6,9 @@
 #  - -l and -U: lines reach a pipe while packets keep coming; -U -w: packets reach
 #    the file; without -l, lines reach a pipe once packets pause;
 #  - a -w FILE that cannot be created leaves nothing attached;
+#  - -G 1 -W 3 -w 'cap-%s.pcap': three files a second apart named by strftime, then
+#    the end (exit 0, "maximum file limit reached"); together they hold every packet
+#    captured (-C and -W are held next to tcpdump's files in test_capture_read.sh);
 #  - promiscuous mode while it runs (the kernel's count goes up by one and back, also
 #    after SIGKILL, and someone else's setting stays), none with -p; -Q in accepted,
 #    -Q out refused.
@@ -188,6 +191,35 @@ if wait_grep "$LAB_TMP/caps.err" "capturing on $IF_RX" "$caps_pid"; then
 else
 	fail "without CAP_NET_RAW: start" "$(cat "$LAB_TMP/caps.err")"
 fi
+# ---- -G: a new file every second; with -W 3 the end after the third ------------------
+name="-G 1 -W 3"
+mkdir -p "$LAB_TMP/g"
+if cap_start g -G 1 -W 3 -w "$LAB_TMP/g/cap-%s.pcap" --duration 30 udp port 47000; then
+	# 10 packets a second for at most 8 s: each period gets packets, and the first one
+	# after the third period ends the capture.
+	in_tx timeout 10 trafgen --cpus 1 -q -n 80 -t 100ms -i "$LAB_TMP/udp.cfg" -o "$IF_TX" \
+		>/dev/null 2>&1 &
+	tg=$!
+	pid_wait "$CAP_PID" 15
+	kill "$tg" 2>/dev/null
+	wait "$tg" 2>/dev/null
+	check_rc "$name: exit status" "$WAIT_RC" 0
+	check_grep "$name: says the file limit was reached" "$CAP_ERR" "maximum file limit reached: 3"
+	files=$(cd "$LAB_TMP/g" && ls | sort)
+	check_eq "$name: three files" "$(echo "$files" | grep -c .)" 3
+	secs=$(echo "$files" | sed -nE 's/^cap-([0-9]+)\.pcap$/\1/p' | tr '\n' ' ')
+	check_eq "$name: named by strftime, a second or more apart ($secs)" \
+		"$(echo "$secs" | awk '{ ok = NF == 3; for (i = 2; i <= NF; i++) if ($i < $(i - 1) + 1) ok = 0; print ok }')" 1
+	sum=0
+	for f in $files; do sum=$((sum + $(tcpdump -r "$LAB_TMP/g/$f" 2>/dev/null | wc -l))); done
+	check_eq "$name: together every packet captured" "$sum" \
+		"$(sed -nE 's/^([0-9]+) packets captured$/\1/p' "$CAP_ERR")"
+	check_eq "$name: each period got packets" \
+		"$(for f in $files; do tcpdump -r "$LAB_TMP/g/$f" 2>/dev/null | wc -l; done | grep -c '^0$')" 0
+else
+	fail "$name: start" "$(cat "$CAP_ERR")"
+fi
+
 in_rx timeout 10 "$PKTLENS" capture -i "$IF_RX" -Q out -c 1 --duration 2 >/dev/null 2>"$LAB_TMP/q.err"
 check_rc "-Q out: bad usage" "$?" 2
 check_grep "-Q out: says only incoming packets can be captured" "$LAB_TMP/q.err" \

@@ -6,6 +6,10 @@
 #     EXPR` writes (the same `tcpdump -xx -tt` dump), in pcap and pcapng, Ethernet and
 #     raw IP and Linux cooked captures in their own link type
 #   - -c N: the first N matches; -w - | tcpdump -r -; -r - reads standard input
+#   - -C, -C -W (a ring; number widths): the same file names as tcpdump's and in each
+#     file the same frames; pcapng (larger records, so other cuts): every file but the
+#     last over the size, by less than one record, together all frames; -C or -G
+#     without -w FILE, -W alone: exit 2
 #   - as an unprivileged user (no capabilities), as tcpdump -r
 #   - a damaged file: the frames before the damage, a message naming the file, exit 1
 #   - bad usage (exit 2): a bad expression (libpcap's words), -r with -i, -r with a
@@ -24,7 +28,7 @@ def pcap(path, dlt, frames):
     out = open(path, "wb")
     out.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 262144, dlt))
     for i, (data, wire) in enumerate(frames):
-        out.write(struct.pack("<IIII", 1700000000 + i, 1000 * i + 7, len(data), wire))
+        out.write(struct.pack("<IIII", 1700000000 + i, (1000 * i + 7) % 1000000, len(data), wire))
         out.write(data)
 def ip4(src, dst, proto, l4):
     return struct.pack(">BBHHHBBHII", 0x45, 0, 20 + len(l4), 1, 0, 64, proto, 0, src, dst) + l4
@@ -53,6 +57,9 @@ pcap(d + "/eth.pcap", 1, frames)
 pcap(d + "/raw.pcap", 101, [(p, len(p)) for t, p in l3 if t != 0x806])
 sll = lambda t, p: struct.pack(">HHH8sH", 0, 1, 6, b"\x02" * 6 + b"\0\0", t) + p
 pcap(d + "/sll.pcap", 113, [(sll(t, p), len(p) + 16) for t, p in l3])
+# 3.8 MB for -C 1: sizes that vary, so that files end at different frames.
+big = [eth(0x800, ip4(A, B, 17, udp(1, 2, bytes(i % 200 + 20)))) for i in range(20000)]
+pcap(d + "/big.pcap", 1, [(f, len(f)) for f in big])
 # Damaged: the last record claims more bytes than the file holds.
 data = open(d + "/eth.pcap", "rb").read()
 open(d + "/cut.pcap", "wb").write(data[:len(data) - 30])
@@ -106,6 +113,57 @@ check_eq "-w - | tcpdump -r -" \
 check_eq "-r - reads standard input" "$("$PKTLENS" capture -r - udp <"$T/eth.pcap" 2>/dev/null | wc -l)" \
 	"$(tcpdump -r "$T/eth.pcap" -nn udp 2>/dev/null | wc -l)"
 
+# -C and -W: as tcpdump's files (tcpdump itself needs -Z root to write them here).
+for spec in "-C 1" "-C 1 -W 3" "-C 1 -W 12" "-C 1 -W 1" "-C 2 udp"; do
+	rm -rf "$T/rt" "$T/rp"
+	mkdir "$T/rt" "$T/rp"
+	# shellcheck disable=SC2086 # the options and the expression split on purpose
+	tcpdump -Z root -r "$T/big.pcap" -w "$T/rt/out" $spec 2>/dev/null
+	# shellcheck disable=SC2086
+	"$PKTLENS" capture -r "$T/big.pcap" -w "$T/rp/out" $spec 2>"$T/err"
+	check_rc "$spec: exit status" "$?" 0
+	check_eq "$spec: tcpdump's file names" "$(cd "$T/rp" && echo *)" "$(cd "$T/rt" && echo *)"
+	same=0
+	for f in "$T"/rt/*; do
+		[ "$(dump "$f")" = "$(dump "$T/rp/${f##*/}")" ] && same=$((same + 1))
+	done
+	check_eq "$spec: each file holds the frames tcpdump's does" "$same" "$(find "$T/rt" -type f | wc -l)"
+done
+check_eq "-C 2 udp: 2 files (the test means something)" "$(find "$T/rt" -type f | wc -l)" 2
+
+rm -rf "$T/rp"
+mkdir "$T/rp"
+"$PKTLENS" capture -r "$T/big.pcap" --pcapng -C 1 -w "$T/rp/out" 2>"$T/err"
+check_rc "-C 1 --pcapng: exit status" "$?" 0
+# 20000 records of 66 to 266 bytes: about 4.2 MB, so out .. out3 or out4.
+names=$(cd "$T/rp" && ls | sort -V | tr '\n' ' ')
+check_eq "-C 1 --pcapng: files out, out1, ... ($names)" \
+	"$(echo "$names" | grep -cE '^out out1 out2 out3 (out4 )?$')" 1
+cuts=$("$PY" - "$T/rp" $names <<'EOF'
+import os, struct, sys
+d = sys.argv[1]
+names = sys.argv[2:]
+for n in names[:-1]:
+    data = open(os.path.join(d, n), "rb").read()
+    pos, last = 0, 0
+    while pos < len(data):  # blocks: type, total length
+        last = struct.unpack_from("<I", data, pos + 4)[0]
+        pos += last
+    if not (len(data) > 1000000 and len(data) - last <= 1000000):
+        print(n, len(data), last)
+EOF
+)
+check_eq "-C 1 --pcapng: each file but the last ends with the record that passed 1 MB" "$cuts" ""
+check_eq "-C 1 --pcapng: together every frame" \
+	"$(for f in $names; do dump "$T/rp/$f"; done)" "$(dump "$T/big.pcap")"
+
+for bad in "-C 1 -w -" "-C 1" "-G 5" "-C 0 -w $T/w.pcap" "-W 3 -w $T/w.pcap"; do
+	# shellcheck disable=SC2086
+	"$PKTLENS" capture -r "$T/eth.pcap" $bad >/dev/null 2>"$T/bad.err"
+	check_rc "'$bad': bad usage" "$?" 2
+done
+check_grep "-W alone: says what it counts" "$T/bad.err" "-W counts the files of -C or -G"
+
 # No privileges needed.
 setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all \
 	"$PKTLENS" capture -r "$T/eth.pcap" ip6 >"$T/nobody" 2>"$T/nobody.err"
@@ -136,7 +194,7 @@ check_rc "missing file: exit status" "$?" 1
 check_grep "missing file: names it" "$T/none.err" "cannot read '$T/none.pcap'"
 
 # The shared corpus: every classic Ethernet capture, one expression.
-if [ -d "$CORPUS" ]; then
+if [ -d "${CORPUS:-}" ]; then
 	n=0 bad=0
 	while IFS= read -r f; do
 		[ "$(tcpdump -r "$f" -c 1 2>&1 >/dev/null | grep -c 'link-type EN10MB')" = 1 ] || continue

@@ -175,7 +175,7 @@ static void test_writer(int pcapng)
 			  : "pcap writer output reads back in libpcap");
 	snprintf(path, sizeof(path), "%s/out.%s", dir, pcapng ? "pcapng" : "pcap");
 	memcpy(frame + 14, ipv4_udp, sizeof(ipv4_udp));
-	CHECK_EQ(pl_pcap_writer_open(&w, path, pcapng, 1 /* Ethernet */, 96, "veth-test"), 0);
+	CHECK_EQ(pl_pcap_writer_open(&w, path, pcapng, 1 /* Ethernet */, 96, "veth-test", NULL), 0);
 	for (int i = 0; i < 3; i++)
 		CHECK_EQ(pl_pcap_writer_write(w, frame, 42 + i, 1000 + i,
 					      1700000000123456789ull + i), 0);
