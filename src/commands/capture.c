@@ -32,10 +32,10 @@ static const char usage[] =
 	"                       [-C MB] [-W N] [-G S]\n"
 	"                       [--duration S] [--mode native|generic|tc] [-B KiB]\n"
 	"                       [-#] [-t...] [-e] [-x|-xx|-X|-XX|-A|-AA] [-l] [-U] [-p]\n"
-	"                       [-Q in] [EXPRESSION]\n"
+	"                       [-Q in] [-F FILE | EXPRESSION]\n"
 	"       pktlens capture -r FILE [-w FILE|-] [-c COUNT] [--pcapng] [-C MB] [-W N]\n"
 	"                       [-G S] [-#] [-t...] [-e]\n"
-	"                       [-x|-xx|-X|-XX|-A|-AA] [-l] [-U] [EXPRESSION]\n"
+	"                       [-x|-xx|-X|-XX|-A|-AA] [-l] [-U] [-F FILE | EXPRESSION]\n"
 	"Capture incoming packets that match a tcpdump filter expression. The expression is\n"
 	"compiled by libpcap and runs inside the kernel: packets that do not match are never\n"
 	"copied. With -r, the matching frames of a capture file, as tcpdump -r.\n"
@@ -73,6 +73,8 @@ static const char usage[] =
 	"  -U                   write (or print) each packet out at once\n"
 	"  -p                   do not put the interface in promiscuous mode\n"
 	"  -Q, --direction DIR  in: incoming packets, the only ones pktlens sees\n"
+	"  -F FILE              read the filter expression from FILE ('#' starts a\n"
+	"                       comment); an expression on the command line is ignored\n"
 	"  -h, --help           this help\n"
 	"  EXPRESSION           tcpdump filter (pcap-filter(7)); default: every packet;\n"
 	"                       options may follow it, as with tcpdump ('--' ends them)\n";
@@ -226,19 +228,30 @@ static void drain_after_detach(struct pl_ring *ring, struct capture *cap)
 	}
 }
 
+/*
+ * The expression: from -F FILE (one on the command line is ignored, as tcpdump does,
+ * but not silently), else the arguments left. 0 or a negative errno (said why).
+ */
+static int get_expr(const char *expr_file, int argc, char **argv, char **expr)
+{
+	if (!expr_file)
+		return pl_join_args(argc, argv, optind, expr);
+	if (optind < argc)
+		pl_warn("-F %s gives the filter expression: the one on the command line "
+			"('%s'...) is ignored",
+			expr_file, argv[optind]);
+	return pl_read_expr_file(expr_file, expr);
+}
+
 /* capture -r FILE: the frames of a capture file that match the expression. */
 static int capture_file(const char *in, const char *out, const struct pl_rotate *rot,
 			bool pcapng, unsigned int count, bool line_buffered, struct pl_pkt_out *o,
-			int argc, char **argv)
+			char *expr)
 {
 	struct pl_capture_file_opts fo = { .path = in, .write_path = out, .rot = *rot,
-					   .pcapng = pcapng, .count = count };
-	char *expr = NULL;
+					   .pcapng = pcapng, .count = count, .expr = expr };
 	int rc;
 
-	if (pl_join_args(argc, argv, optind, &expr))
-		return PL_EXIT_FAIL;
-	fo.expr = expr;
 	if (line_buffered)
 		setvbuf(stdout, NULL, _IOLBF, 0);
 	rc = pl_capture_file(&fo, o);
@@ -274,7 +287,7 @@ int cmd_capture(int argc, char **argv)
 	unsigned int size_mb = 0;
 	struct pl_stats st = {};
 	struct pl_dp dp = {};
-	const char *out = NULL, *in = NULL;
+	const char *out = NULL, *in = NULL, *expr_file = NULL;
 	bool pcapng = false, line_buffered = false, promisc = true, live_opt = false;
 	double duration = 0, t0, t, t_check, t_batch, ring_cap;
 	struct timespec batch_wait = {};
@@ -283,11 +296,12 @@ int cmd_capture(int argc, char **argv)
 	char *expr = NULL;
 
 	/* No "+": options may also follow the expression, as tcpdump takes them. */
-	while ((c = getopt_long(argc, argv, "i:r:w:s:c:d:m:B:C:W:G:ntexXAlUpQ:#h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:r:w:s:c:d:m:B:C:W:G:F:ntexXAlUpQ:#h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i': o.ifname = optarg; break;
 		case 'w': out = optarg; break;
 		case 'r': in = optarg; break;
+		case 'F': expr_file = optarg; break;
 		case 'C': /* tcpdump's unit: millions of bytes */
 			if (pl_parse_u32("-C", optarg, 1, 1000000, &size_mb))
 				return PL_EXIT_USAGE;
@@ -379,9 +393,11 @@ int cmd_capture(int argc, char **argv)
 		pl_warn("-W counts the files of -C or -G: give one of them");
 		return PL_EXIT_USAGE;
 	}
-	if (in)
-		return capture_file(in, out, &rot, pcapng, count, line_buffered, &cap.out, argc,
-				    argv);
+	if (in) {
+		if (get_expr(expr_file, argc, argv, &expr))
+			return PL_EXIT_FAIL;
+		return capture_file(in, out, &rot, pcapng, count, line_buffered, &cap.out, expr);
+	}
 	if (!snaplen)
 		snaplen = default_snaplen(o.ifname);
 	if (record_bytes(snaplen) * RING_MIN_RECORDS > bufk * 1024ull) {
@@ -391,7 +407,7 @@ int cmd_capture(int argc, char **argv)
 			min_ring_kib(snaplen));
 		return PL_EXIT_USAGE;
 	}
-	if (pl_join_args(argc, argv, optind, &expr))
+	if (get_expr(expr_file, argc, argv, &expr))
 		return PL_EXIT_FAIL;
 	o.filter = expr;
 	err = pl_filter_prog_prepare(&o);

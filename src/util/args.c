@@ -73,6 +73,53 @@ int pl_join_args(int argc, char **argv, int from, char **out)
 	return 0;
 }
 
+#define PL_EXPR_FILE_MAX (1 << 20)
+
+int pl_read_expr_file(const char *path, char **out)
+{
+	FILE *f = fopen(path, "r");
+	size_t n = 0;
+	char *s;
+	int err;
+
+	*out = NULL;
+	if (!f) {
+		err = -errno;
+		pl_warn("cannot read the filter file '%s': %s", path, strerror(-err));
+		return err;
+	}
+	s = malloc(PL_EXPR_FILE_MAX + 1);
+	if (!s) {
+		fclose(f);
+		pl_warn("out of memory for the filter file '%s'", path);
+		return -ENOMEM;
+	}
+	n = fread(s, 1, PL_EXPR_FILE_MAX + 1, f);
+	err = ferror(f) ? -EIO : n > PL_EXPR_FILE_MAX ? -EFBIG : memchr(s, 0, n) ? -EINVAL : 0;
+	fclose(f);
+	if (err) {
+		pl_warn("cannot use the filter file '%s': %s", path,
+			err == -EIO ? "read error" : err == -EFBIG ? "larger than 1 MiB" :
+								   "it holds a NUL byte (not text)");
+		free(s);
+		return err;
+	}
+	s[n] = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '#')
+			while (i < n && s[i] != '\n')
+				s[i++] = ' ';
+		if (s[i] == '\n' || s[i] == '\r' || s[i] == '\t')
+			s[i] = ' ';
+	}
+	if (!s[strspn(s, " \f\v")]) { /* only comments and blanks: no expression */
+		free(s);
+		return 0;
+	}
+	*out = s;
+	return 0;
+}
+
 static void on_signal(int sig)
 {
 	(void)sig;

@@ -19,6 +19,12 @@ int pl_parse_seconds(const char *opt, const char *s, double *out);
 /* Join argv[from..argc) with spaces, tcpdump style, into *out (caller frees; NULL if
  * there is nothing to join). 0, or -ENOMEM with a message printed and *out NULL. */
 int pl_join_args(int argc, char **argv, int from, char **out);
+/*
+ * The expression in file @path, as tcpdump -F reads it: '#' to the end of a line is a
+ * comment, line breaks are spaces. Into *out (caller frees). 0, or a negative errno
+ * with a message naming the file (unreadable, over 1 MiB, a NUL byte).
+ */
+int pl_read_expr_file(const char *path, char **out);
 
 /* SIGINT, SIGTERM and SIGHUP set pl_stop; commands poll it. */
 extern volatile sig_atomic_t pl_stop;

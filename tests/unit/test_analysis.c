@@ -262,6 +262,48 @@ static void test_join_args_oom(void)
 #endif
 }
 
+/* pl_read_expr_file: tcpdump -F's reading; bad files are errors, never "no filter". */
+static void test_expr_file(void)
+{
+	char dir[] = "/tmp/pktlens-exprfile.XXXXXX", path[64], *s = NULL;
+	FILE *f;
+
+	TEST_BEGIN("pl_read_expr_file: comments and line breaks as tcpdump -F, bad files refused");
+	if (!mkdtemp(dir)) {
+		CHECK(0, "mkdtemp failed");
+		TEST_END();
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/f", dir);
+	f = fopen(path, "w");
+	fputs("# web traffic\ntcp port 80 # the port\n\tor\r\nudp#x\n", f);
+	fclose(f);
+	CHECK_EQ(pl_read_expr_file(path, &s), 0);
+	/* 14 + 1 + 11 + 1 + 2 + 2 + 1 blanks where the comments and breaks were */
+	CHECK(s && !strcmp(s, "              tcp port 80             or  udp   "), "got '%s'",
+	      s ? s : "(null)");
+	free(s);
+	f = fopen(path, "w");
+	fputs("# nothing but a comment\n \n", f);
+	fclose(f);
+	s = path;
+	CHECK(pl_read_expr_file(path, &s) == 0 && s == NULL, "blank file is not 'no filter'");
+	f = fopen(path, "w");
+	fwrite("tcp\0port 80", 1, 11, f);
+	fclose(f);
+	CHECK_EQ(pl_read_expr_file(path, &s), -EINVAL);
+	CHECK(s == NULL, "NUL byte: *out set");
+	f = fopen(path, "w");
+	for (int i = 0; i < 160000; i++) /* 1.1 MB */
+		fputs("tcp or ", f);
+	fclose(f);
+	CHECK_EQ(pl_read_expr_file(path, &s), -EFBIG);
+	unlink(path);
+	CHECK_EQ(pl_read_expr_file(path, &s), -ENOENT);
+	rmdir(dir);
+	TEST_END();
+}
+
 int main(void)
 {
 	test_flow_view();
@@ -270,5 +312,6 @@ int main(void)
 	test_json();
 	test_args();
 	test_join_args_oom();
+	test_expr_file();
 	return check_summary();
 }
