@@ -18,6 +18,7 @@
 #include "commands/commands.h"
 #include "loader/dataplane.h"
 #include "loader/filter_prog.h"
+#include "loader/interfaces.h"
 #include "loader/promisc.h"
 #include "sinks/pcap_writer.h"
 #include "sinks/pkt_line.h"
@@ -33,6 +34,7 @@ static const char usage[] =
 	"                       [--duration S] [--mode native|generic|tc] [-B KiB]\n"
 	"                       [-#] [-t...] [-e] [-x|-xx|-X|-XX|-A|-AA] [-l] [-U] [-p]\n"
 	"                       [-Q in] [-F FILE | EXPRESSION]\n"
+	"       pktlens capture -D\n"
 	"       pktlens capture -r FILE [-w FILE|-] [-c COUNT] [--pcapng] [-C MB] [-W N]\n"
 	"                       [-G S] [-#] [-t...] [-e]\n"
 	"                       [-x|-xx|-X|-XX|-A|-AA] [-l] [-U] [-F FILE | EXPRESSION]\n"
@@ -75,6 +77,8 @@ static const char usage[] =
 	"  -Q, --direction DIR  in: incoming packets, the only ones pktlens sees\n"
 	"  -F FILE              read the filter expression from FILE ('#' starts a\n"
 	"                       comment); an expression on the command line is ignored\n"
+	"  -D                   list the interfaces, as tcpdump -D, with native XDP,\n"
+	"                       generic XDP only, or not Ethernet (cannot capture)\n"
 	"  -h, --help           this help\n"
 	"  EXPRESSION           tcpdump filter (pcap-filter(7)); default: every packet;\n"
 	"                       options may follow it, as with tcpdump ('--' ends them)\n";
@@ -296,12 +300,18 @@ int cmd_capture(int argc, char **argv)
 	char *expr = NULL;
 
 	/* No "+": options may also follow the expression, as tcpdump takes them. */
-	while ((c = getopt_long(argc, argv, "i:r:w:s:c:d:m:B:C:W:G:F:ntexXAlUpQ:#h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:r:w:s:c:d:m:B:C:W:G:F:DntexXAlUpQ:#h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i': o.ifname = optarg; break;
 		case 'w': out = optarg; break;
 		case 'r': in = optarg; break;
 		case 'F': expr_file = optarg; break;
+		case 'D': /* as tcpdump -D, and what pktlens can do on each */
+			if (pl_list_interfaces(stdout) || fflush(stdout)) {
+				pl_warn("cannot list the interfaces: %s", strerror(errno));
+				return PL_EXIT_FAIL;
+			}
+			return PL_EXIT_OK;
 		case 'C': /* tcpdump's unit: millions of bytes */
 			if (pl_parse_u32("-C", optarg, 1, 1000000, &size_mb))
 				return PL_EXIT_USAGE;

@@ -10,7 +10,6 @@
 #include <unistd.h>
 #include <net/if.h>
 #include <sys/ioctl.h>
-#include <linux/ethtool.h>
 #include <linux/if_link.h>
 #include <linux/sockios.h>
 #include <linux/pkt_sched.h>
@@ -160,17 +159,6 @@ static int tc_attach(struct pl_dp *dp, bool force)
 	return clsact_attach(dp, force);
 }
 
-/* The interface's driver name (ethtool -i), or "" if it cannot be told. */
-static void driver_name(const char *ifname, char *out, size_t len)
-{
-	struct ethtool_drvinfo info = { .cmd = ETHTOOL_GDRVINFO };
-	struct ifreq ifr = { .ifr_data = (void *)&info };
-
-	out[0] = 0;
-	if (!pl_if_ioctl(ifname, SIOCETHTOOL, &ifr))
-		snprintf(out, len, "%s", info.driver);
-}
-
 void pl_dp_mode_note(const struct pl_dp *dp)
 {
 	struct ifreq ifr = {};
@@ -182,7 +170,7 @@ void pl_dp_mode_note(const struct pl_dp *dp)
 			dp->ifname, dp->ifname);
 	if (dp->mode != PL_MODE_NATIVE)
 		return;
-	driver_name(dp->ifname, drv, sizeof(drv));
+	pl_if_driver(dp->ifname, drv, sizeof(drv));
 	/* veth_xdp_rcv_skb: an skb that reaches XDP is copied into a new page first. */
 	if (!strcmp(drv, "veth"))
 		fprintf(stderr, "pktlens: note: on veth, native XDP makes the kernel copy every "

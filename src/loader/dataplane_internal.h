@@ -14,6 +14,8 @@ struct pl_dp;
 void pl_dp_reset(struct pl_dp *dp);
 /* dataplane.c: an interface ioctl (@ifr's other fields set by the caller); 0 or -1. */
 int pl_if_ioctl(const char *ifname, unsigned long req, struct ifreq *ifr);
+/* interfaces.c: the driver's name (ethtool -i), "" if it cannot be told. */
+void pl_if_driver(const char *ifname, char *out, size_t len);
 
 /* pin.c: pin our maps under /sys/fs/bpf/pktlens/<ifname>/ (--pin). */
 int pl_dp_pin(struct pl_dp *dp);

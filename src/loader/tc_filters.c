@@ -5,11 +5,11 @@
  */
 #include <errno.h>
 #include <string.h>
-#include <unistd.h>
 #include <sys/socket.h>
 #include <linux/netlink.h>
 #include <linux/pkt_sched.h>
 #include <linux/rtnetlink.h>
+#include "loader/netlink.h"
 #include "loader/tc_filters.h"
 
 /* Count RTM_NEWTFILTER messages in one receive buffer; 1 when the dump is done. */
@@ -39,6 +39,18 @@ static int count_msgs(const char *buf, int len, __u32 seq, int *count)
 	return 0;
 }
 
+struct count_ctx {
+	__u32 seq;
+	int count;
+};
+
+static int parse_buf(const char *buf, int len, void *ctx)
+{
+	struct count_ctx *c = ctx;
+
+	return count_msgs(buf, len, c->seq, &c->count);
+}
+
 int pl_tc_filter_count(int ifindex, __u32 parent)
 {
 	struct {
@@ -51,31 +63,8 @@ int pl_tc_filter_count(int ifindex, __u32 parent)
 		       .nlmsg_seq = 1 },
 		.t = { .tcm_family = AF_UNSPEC, .tcm_ifindex = ifindex, .tcm_parent = parent },
 	};
-	char buf[16384];
-	int fd, n, done = 0, count = 0;
+	struct count_ctx c = { .seq = req.h.nlmsg_seq };
+	int err = pl_nl_request(NETLINK_ROUTE, &req, req.h.nlmsg_len, parse_buf, &c);
 
-	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-	if (fd < 0)
-		return -errno;
-	if (send(fd, &req, req.h.nlmsg_len, 0) < 0) {
-		done = -errno;
-		goto out;
-	}
-	while (!done) {
-		n = recv(fd, buf, sizeof(buf), 0);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			done = -errno;
-			break;
-		}
-		if (n == 0) {
-			done = -EIO;
-			break;
-		}
-		done = count_msgs(buf, n, req.h.nlmsg_seq, &count);
-	}
-out:
-	close(fd);
-	return done < 0 ? done : count;
+	return err < 0 ? err : c.count;
 }

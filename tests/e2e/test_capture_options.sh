@@ -9,6 +9,8 @@
 #  - -G 1 -W 3 -w 'cap-%s.pcap': three files a second apart named by strftime, then
 #    the end (exit 0, "maximum file limit reached"); together they hold every packet
 #    captured (-C and -W are held next to tcpdump's files in test_capture_read.sh);
+#  - -D: the lab's veth with native XDP, a macvlan with generic XDP only, a tun as
+#    not Ethernet, in tcpdump's "N.name [flags]" form, numbered as tcpdump numbers;
 #  - promiscuous mode while it runs (the kernel's count goes up by one and back, also
 #    after SIGKILL, and someone else's setting stays), none with -p; -Q in accepted,
 #    -Q out refused.
@@ -219,6 +221,21 @@ if cap_start g -G 1 -W 3 -w "$LAB_TMP/g/cap-%s.pcap" --duration 30 udp port 4700
 else
 	fail "$name: start" "$(cat "$CAP_ERR")"
 fi
+
+# ---- -D ---------------------------------------------------------------------------
+rx_ip() { ip netns exec "$NS_RX" "$@"; }
+rx_ip ip link add link "$IF_RX" name plmv0 type macvlan && rx_ip ip tuntap add pltun0 mode tun
+in_rx "$PKTLENS" capture -D >"$LAB_TMP/D.out" 2>"$LAB_TMP/D.err"
+check_rc "-D: exit status" "$?" 0
+check_grep "-D: the veth, up, with native XDP" "$LAB_TMP/D.out" "^[0-9]+\.$IF_RX \[Up, Running\] native XDP \(veth\)$"
+check_grep "-D: a macvlan, down, generic XDP only" "$LAB_TMP/D.out" '^[0-9]+\.plmv0 \[none\] generic XDP \(macvlan\)$'
+check_grep "-D: a tun, not Ethernet" "$LAB_TMP/D.out" '^[0-9]+\.pltun0 \[none\] not Ethernet: cannot capture \(tun\)$'
+check_grep "-D: loopback" "$LAB_TMP/D.out" '^[0-9]+\.lo \[Up, Running, Loopback\] generic XDP$'
+check_eq "-D: numbered 1..N, as many as the namespace has interfaces" \
+	"$(sed -nE 's/^([0-9]+)\..*/\1/p' "$LAB_TMP/D.out" | tr '\n' ' ')" \
+	"$(seq -s ' ' "$(rx_ip ls /sys/class/net | wc -l)") "
+rx_ip ip link del plmv0
+rx_ip ip link del pltun0
 
 in_rx timeout 10 "$PKTLENS" capture -i "$IF_RX" -Q out -c 1 --duration 2 >/dev/null 2>"$LAB_TMP/q.err"
 check_rc "-Q out: bad usage" "$?" 2
