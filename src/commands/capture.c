@@ -53,8 +53,9 @@ static const char usage[] =
 	"      --pcapng         write pcapng instead of pcap\n"
 	"  -C MB                with -w: a new file once the current one holds more than\n"
 	"                       MB million bytes: FILE, FILE1, FILE2, ... (as tcpdump)\n"
-	"  -W N                 with -C: a ring of N files, FILE0 to FILE<N-1>, reused;\n"
-	"                       with -G: stop after N files\n"
+	"  -W N                 with -C: a ring of N files, FILE0 to FILE<N-1> (-W 1:\n"
+	"                       FILE), reused;\n"
+	"                       with -G and no -C: stop after N files\n"
 	"  -G S                 with -w: a new file every S seconds, FILE passed through\n"
 	"                       strftime(3) (e.g. cap-%H%M%S.pcap)\n"
 	"  -d, --duration S     stop after S seconds\n"
@@ -307,7 +308,8 @@ int cmd_capture(int argc, char **argv)
 		case 'r': in = optarg; break;
 		case 'F': expr_file = optarg; break;
 		case 'D': /* as tcpdump -D, and what pktlens can do on each */
-			if (pl_list_interfaces(stdout) || fflush(stdout)) {
+			/* A reader that went away (| head) is an end, not a failure. */
+			if ((pl_list_interfaces(stdout) || fflush(stdout)) && errno != EPIPE) {
 				pl_warn("cannot list the interfaces: %s", strerror(errno));
 				return PL_EXIT_FAIL;
 			}

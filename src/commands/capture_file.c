@@ -35,11 +35,10 @@ static int copy_frames(const struct pl_capture_file_opts *o, struct pl_pcap_file
 			continue;
 		n++;
 		pl_pcap_raw(pf, &raw);
-		if (!out->w && (!raw.caplen || !raw.wire_len)) { /* no packet: as tcpdump says */
-			fprintf(out->text, "[Invalid header: caplen==%u, len==%u]\n", raw.caplen,
-				raw.wire_len);
+		/* Lengths that make no packet: tcpdump's line for them. */
+		if (!out->w && pl_line_invalid_header(out->text, &out->fmt, raw.caplen,
+						      raw.wire_len))
 			continue;
-		}
 		/* Lines are Ethernet's: other link types print behind the synthetic header. */
 		if (out->w || pf->linktype == PL_PCAP_LINKTYPE_ETHERNET)
 			err = pl_pkt_out(out, raw.data, raw.caplen, raw.wire_len, raw.ts_ns);

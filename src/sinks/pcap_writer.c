@@ -291,9 +291,9 @@ int pl_pcap_writer_open(struct pl_pcap_writer **out, const char *path, bool pcap
 }
 
 /*
- * Before each packet, as tcpdump: a new file when the -G period is over (-W such
- * periods end it all: PL_WRITER_DONE) or the file has grown past -C (-W files make a
- * ring: the numbers start again at 0). 0, PL_WRITER_DONE or a negative errno.
+ * Before each packet, as tcpdump: a new file when the -G period is over (without -C,
+ * -W such periods end it all: PL_WRITER_DONE) or the file has grown past -C (-W files
+ * make a ring: the numbers start again at 0). 0, PL_WRITER_DONE or a negative errno.
  */
 static int rotate(struct pl_pcap_writer *w)
 {
@@ -305,7 +305,7 @@ static int rotate(struct pl_pcap_writer *w)
 
 		if (now - w->period >= (time_t)w->rot.seconds) {
 			w->period = now;
-			if (w->rot.files && ++w->n_time >= w->rot.files) {
+			if (++w->n_time >= w->rot.files && w->rot.files && !w->rot.size) {
 				w->done = true;
 				return PL_WRITER_DONE;
 			}

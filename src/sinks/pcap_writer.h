@@ -16,8 +16,8 @@ struct pl_pcap_writer;
 /* tcpdump's -C, -W and -G for -w FILE; all 0: one file. */
 struct pl_rotate {
 	unsigned long long size; /* -C: a new file once this one holds more bytes */
-	unsigned int files;      /* -W: with -C a ring of this many files; with -G, stop
-				  * after this many */
+	unsigned int files;      /* -W: with -C a ring of this many files; with -G alone,
+				  * stop after this many */
 	unsigned int seconds;    /* -G: a new file every so many seconds, -w a strftime
 				  * template */
 };

@@ -24,7 +24,8 @@ struct pl_line_fmt {
 	unsigned int hex_ascii;  /* -X, -XX: the same with ASCII beside it (wins over -x) */
 	unsigned int ascii;      /* -A, -AA: as text (when no -x or -X) */
 	/* what -# and -ttt/-ttttt need from one packet to the next */
-	unsigned long long printed;
+	unsigned long long printed; /* lines, invalid headers included (-#) */
+	unsigned long long timed;   /* lines with a time stamp */
 	uint64_t first_ns, prev_ns;
 };
 
@@ -40,5 +41,11 @@ bool pl_line_fmt_opt(struct pl_line_fmt *fmt, int opt);
  */
 void pl_pkt_line(FILE *f, struct pl_line_fmt *fmt, const uint8_t *d, uint32_t caplen,
 		 uint32_t wire_len, uint64_t ts_ns);
+
+/*
+ * A record of a capture file whose lengths make no packet: tcpdump's line for it
+ * ("[Invalid header: len==0]", numbered with -#) and true; false if they are sound.
+ */
+bool pl_line_invalid_header(FILE *f, struct pl_line_fmt *fmt, uint32_t caplen, uint32_t len);
 
 #endif

@@ -5,6 +5,7 @@
  * of -x, -X and -A, in tcpdump's layout so that eyes and scripts used to it read them
  * unchanged (tests/text holds them next to tcpdump's output).
  */
+#include <stdarg.h>
 #include <string.h>
 #include <time.h>
 #include "analysis/names.h"
@@ -39,6 +40,46 @@ static void put_delta(FILE *f, uint64_t from_ns, uint64_t to_ns)
 		(unsigned int)(s / 60 % 60), (unsigned int)(s % 60), (unsigned int)(us % 1000000));
 }
 
+/* tcpdump's largest snap length: a longer record is invalid. */
+#define PL_TCPDUMP_SNAPLEN_MAX 262144
+
+/* One complaint of an invalid header; the first opens the bracket (and numbers it). */
+static void invalid_part(FILE *f, struct pl_line_fmt *fmt, bool *bad, const char *what, ...)
+{
+	va_list ap;
+
+	if (!*bad) {
+		fmt->printed++;
+		if (fmt->number)
+			fprintf(f, "%5llu  ", fmt->printed);
+	}
+	fputs(*bad ? "," : "[Invalid header:", f);
+	va_start(ap, what);
+	vfprintf(f, what, ap);
+	va_end(ap);
+	*bad = true;
+}
+
+bool pl_line_invalid_header(FILE *f, struct pl_line_fmt *fmt, uint32_t caplen, uint32_t len)
+{
+	bool bad = false;
+
+	/* tcpdump's checks, in its order */
+	if (!caplen)
+		invalid_part(f, fmt, &bad, " caplen==0");
+	if (!len)
+		invalid_part(f, fmt, &bad, " len==0");
+	else if (len < caplen)
+		invalid_part(f, fmt, &bad, " len(%u) < caplen(%u)", len, caplen);
+	if (caplen > PL_TCPDUMP_SNAPLEN_MAX)
+		invalid_part(f, fmt, &bad, " caplen(%u) > %u", caplen, PL_TCPDUMP_SNAPLEN_MAX);
+	if (len > PL_TCPDUMP_SNAPLEN_MAX)
+		invalid_part(f, fmt, &bad, " len(%u) > %u", len, PL_TCPDUMP_SNAPLEN_MAX);
+	if (bad)
+		fputs("]\n", f);
+	return bad;
+}
+
 void pl_line_prefix(FILE *f, struct pl_line_fmt *fmt, uint64_t ts_ns)
 {
 	time_t sec = (time_t)(ts_ns / 1000000000ull);
@@ -49,7 +90,7 @@ void pl_line_prefix(FILE *f, struct pl_line_fmt *fmt, uint64_t ts_ns)
 	fmt->printed++;
 	if (fmt->number) /* right-aligned in 5 columns, then two blanks */
 		fprintf(f, "%5llu  ", fmt->printed);
-	if (fmt->printed == 1)
+	if (!fmt->timed++)
 		fmt->first_ns = fmt->prev_ns = ts_ns;
 	switch (fmt->ts) {
 	case 1:

@@ -100,13 +100,15 @@ static void to_ethernet(struct pl_pcap_file *f, struct pl_frame *fr, const uint8
 }
 
 /*
- * A record's time in ns (the file was opened with nanosecond precision). Its seconds
- * are 32 bits without sign, up to 2106; libpcap may hand those past 2038 on as a
- * negative tv_sec.
+ * A record's time in ns (the file was opened with nanosecond precision). A pcap
+ * record's seconds are 32 bits without sign, up to 2106, and libpcap hands those past
+ * 2038 on as a negative tv_sec; pcapng's are 64 bits and pass as they are.
  */
 static uint64_t ts_ns(const struct pcap_pkthdr *h)
 {
-	return (uint64_t)(uint32_t)h->ts.tv_sec * 1000000000ull + (uint64_t)h->ts.tv_usec;
+	uint64_t sec = h->ts.tv_sec < 0 ? (uint32_t)h->ts.tv_sec : (uint64_t)h->ts.tv_sec;
+
+	return sec * 1000000000ull + (uint64_t)h->ts.tv_usec;
 }
 
 int pl_pcap_next(struct pl_pcap_file *f, struct pl_frame *fr)

@@ -367,7 +367,8 @@ nothing_attached() {
 }
 
 # tcx_progs [IF]: "ID NAME" of each program on IF's (default $IF_RX) tcx ingress hook,
-# which `tc filter show` does not list; "tcx_progs not built" if the tool is missing.
+# which `tc filter show` does not list (nothing on a kernel without tcx); "tcx_progs
+# not built" if the tool is missing.
 tcx_progs() {
 	local tool=$BUILD_DIR/tests/tools/tcx_progs
 	if [ -x "$tool" ]; then
@@ -375,6 +376,12 @@ tcx_progs() {
 	else
 		echo "tcx_progs not built (make test-build)"
 	fi
+}
+
+# have_tcx: the kernel has tcx links (Linux 6.6+), so tc mode attaches through one.
+have_tcx() {
+	ip netns exec "$NS_RX" "$BUILD_DIR/tests/tools/tcx_progs" lo >/dev/null 2>&1
+	[ $? -ne 3 ]
 }
 
 # ---- traffic ---------------------------------------------------------------------

@@ -5,7 +5,8 @@
  * list:
  *	tcx_progs IFNAME
  * Run it in the interface's network namespace. Exit 0 (also when there are none),
- * 1 if the interface or the query fails, 2 on bad usage.
+ * 1 if the interface or the query fails, 2 on bad usage, 3 (saying nothing) if the
+ * kernel has no tcx (before Linux 6.6: EINVAL), where nothing can be attached there.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -32,6 +33,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (bpf_prog_query((int)ifindex, TCX_INGRESS, 0, &flags, ids, &cnt)) {
+		if (errno == EINVAL)
+			return 3;
 		fprintf(stderr, "tcx_progs: query of %s failed: %s\n", argv[1], strerror(errno));
 		return 1;
 	}
