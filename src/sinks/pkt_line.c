@@ -27,10 +27,11 @@ static void ipv4(FILE *f, const char *word, const uint8_t *ip, uint32_t n)
 	tot = be16(ip + 2);
 	a.frag = be16(ip + 6) & 0x2000;
 	if (ip[0] >> 4 != 4) {
+		/* tcpdump's words, and its mark of a packet it cannot decode */
 		if (ip[0] >> 4 == 6)
-			fputs("IP6, wrong link-layer encapsulation", f);
+			fputs("IP6, wrong link-layer encapsulation (invalid)", f);
 		else
-			fprintf(f, "IP%u, bad version", ip[0] >> 4);
+			fprintf(f, "IP%u (invalid)", ip[0] >> 4);
 		return;
 	}
 	if (hl < 20) {

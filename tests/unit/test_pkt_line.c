@@ -245,6 +245,11 @@ int main(void)
 	expect_line("IPv4 cut by the snap length: [|ip]", &b, 14 + 10, "IP [|ip], frame 64");
 	b.buf[14] = 0x43;
 	expect_line("IPv4 header length below 20: bad-hlen", &b, b.len, "IP bad-hlen 12, frame 64");
+	b.buf[14] = 0x05;
+	expect_line("IPv4 EtherType, version 0: as tcpdump", &b, b.len, "IP0 (invalid), frame 64");
+	b.buf[14] = 0x65;
+	expect_line("IPv4 EtherType, version 6: as tcpdump", &b, b.len,
+		    "IP6, wrong link-layer encapsulation (invalid), frame 64");
 
 	pb_init(&b);
 	pb_eth(&b, mac_b, mac_a, 0x0806);
