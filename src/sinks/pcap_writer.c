@@ -116,8 +116,9 @@ static uint16_t dlt_to_linktype(int dlt)
 	return dlt == DLT_RAW ? 101 : (uint16_t)dlt;
 }
 
-static void pcapng_header(struct pl_pcap_writer *w, int linktype, uint32_t snaplen,
-			  const char *ifname)
+/* Section header and the one interface description block: the writer's link type,
+ * snap length and interface name. */
+static void pcapng_header(struct pl_pcap_writer *w)
 {
 	static const char appl[] = "pktlens " PKTLENS_VERSION;
 	uint8_t tsresol = 9; /* 10^-9 s */
@@ -140,15 +141,15 @@ static void pcapng_header(struct pl_pcap_writer *w, int linktype, uint32_t snapl
 	put32(w, len);
 
 	/* Interface description block: link type, the snap length, name, ns resolution. */
-	len = 20 + opt_size(strlen(ifname)) + opt_size(1) + 4;
+	len = 20 + opt_size(strlen(w->ifname)) + opt_size(1) + 4;
 	put32(w, PCAPNG_IDB);
 	put32(w, len);
-	u16 = dlt_to_linktype(linktype);
+	u16 = dlt_to_linktype(w->linktype);
 	put(w, &u16, 2);
 	u16 = 0;
 	put(w, &u16, 2);
-	put32(w, snaplen);
-	put_opt(w, OPT_IF_NAME, ifname, strlen(ifname));
+	put32(w, w->snaplen);
+	put_opt(w, OPT_IF_NAME, w->ifname, strlen(w->ifname));
 	put_opt(w, OPT_IF_TSRESOL, &tsresol, 1);
 	put_opt(w, OPT_END, NULL, 0);
 	put32(w, len);
@@ -174,7 +175,7 @@ static int file_open(struct pl_pcap_writer *w)
 	/* One thread writes: stdio need not lock the stream around every fwrite. */
 	__fsetlocking(w->f, FSETLOCKING_BYCALLER);
 	if (w->pcapng) {
-		pcapng_header(w, w->linktype, w->snaplen, w->ifname);
+		pcapng_header(w);
 		return 0;
 	}
 	if (!w->dead)
@@ -335,8 +336,12 @@ int pl_pcap_writer_write(struct pl_pcap_writer *w, const void *data, uint32_t ca
 {
 	if (w->err || w->done)
 		return w->err ? w->err : PL_WRITER_DONE;
-	if ((w->rot.seconds || w->rot.size) && rotate(w))
-		return w->err ? w->err : PL_WRITER_DONE;
+	if (w->rot.seconds || w->rot.size) {
+		int r = rotate(w);
+
+		if (r)
+			return r;
+	}
 	if (!w->pcapng) {
 		/* What pcap_dump writes, built in place; nanosecond file: frac is ns. */
 		uint8_t *p = room(w, sizeof(struct pcap_record) + caplen);

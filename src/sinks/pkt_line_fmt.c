@@ -43,16 +43,21 @@ static void put_delta(FILE *f, uint64_t from_ns, uint64_t to_ns)
 /* tcpdump's largest snap length: a longer record is invalid. */
 #define PL_TCPDUMP_SNAPLEN_MAX 262144
 
+/* A new line: counted, and with -# numbered (right-aligned in 5 columns, two blanks). */
+static void number_line(FILE *f, struct pl_line_fmt *fmt)
+{
+	fmt->printed++;
+	if (fmt->number)
+		fprintf(f, "%5llu  ", fmt->printed);
+}
+
 /* One complaint of an invalid header; the first opens the bracket (and numbers it). */
 static void invalid_part(FILE *f, struct pl_line_fmt *fmt, bool *bad, const char *what, ...)
 {
 	va_list ap;
 
-	if (!*bad) {
-		fmt->printed++;
-		if (fmt->number)
-			fprintf(f, "%5llu  ", fmt->printed);
-	}
+	if (!*bad)
+		number_line(f, fmt);
 	fputs(*bad ? "," : "[Invalid header:", f);
 	va_start(ap, what);
 	vfprintf(f, what, ap);
@@ -87,9 +92,7 @@ void pl_line_prefix(FILE *f, struct pl_line_fmt *fmt, uint64_t ts_ns)
 	char buf[32];
 	struct tm tm;
 
-	fmt->printed++;
-	if (fmt->number) /* right-aligned in 5 columns, then two blanks */
-		fprintf(f, "%5llu  ", fmt->printed);
+	number_line(f, fmt);
 	if (!fmt->timed++)
 		fmt->first_ns = fmt->prev_ns = ts_ns;
 	switch (fmt->ts) {
