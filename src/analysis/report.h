@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 #include "analysis/stats.h"
 
 /* Limits of the options every report command shares (--top, --flows). */
@@ -39,6 +40,21 @@ struct pl_report {
 static inline __u64 pl_report_evictions(const struct pl_report *r)
 {
 	return r->total->flows_created > r->nflows ? r->total->flows_created - r->nflows : 0;
+}
+
+/*
+ * Live (every mode but offline) the program sees ingress only, so a flow's state
+ * cannot rest on a direction it never sees; a capture file holds both.
+ */
+static inline bool pl_report_ingress_only(const struct pl_report *r)
+{
+	return r->mode && strcmp(r->mode, "offline");
+}
+
+static inline const char *pl_report_flow_state(const struct pl_report *r,
+					       const struct pl_flow *f)
+{
+	return pl_flow_state_seen(f, pl_report_ingress_only(r));
 }
 
 /* Sinks. The text form is rendered line by line so the terminal view reuses it. */

@@ -312,26 +312,46 @@ void pl_flow_view(const struct pl_flow *f, struct pl_flow_view *v)
 	v->flags_rev = (f->val.tcp_flags >> (8 * rev)) & 0xff;
 }
 
-const char *pl_flow_state(const struct pl_flow *f)
+const char *const pl_flow_states[PL_FLOW_STATES] = {
+	"syn_sent", "syn_received", "established", "closing", "closed", "reset", "midstream",
+	"unidirectional", "bidirectional", "ingress-only",
+};
+
+enum { ST_SYN_SENT, ST_SYN_RECEIVED, ST_ESTABLISHED, ST_CLOSING, ST_CLOSED, ST_RESET,
+       ST_MIDSTREAM, ST_UNIDIRECTIONAL, ST_BIDIRECTIONAL, ST_INGRESS_ONLY };
+
+const char *pl_flow_state_seen(const struct pl_flow *f, bool ingress_only)
 {
 	struct pl_flow_view v;
 	__u8 all;
 
+	/*
+	 * Where only ingress is observed, a flow without a packet back may well have
+	 * answers leaving unseen (a receiver's ACKs): no handshake state can be told.
+	 */
+	if (ingress_only && (!f->val.packets[0] || !f->val.packets[1]))
+		return pl_flow_states[ST_INGRESS_ONLY];
 	if (f->key.proto != 6)
-		return f->val.packets[0] && f->val.packets[1] ? "bidirectional" : "unidirectional";
+		return pl_flow_states[f->val.packets[0] && f->val.packets[1] ? ST_BIDIRECTIONAL
+									    : ST_UNIDIRECTIONAL];
 	pl_flow_view(f, &v);
 	all = v.flags_fwd | v.flags_rev;
 	if (all & PL_TCP_RST)
-		return "reset";
+		return pl_flow_states[ST_RESET];
 	if ((v.flags_fwd & PL_TCP_FIN) && (v.flags_rev & PL_TCP_FIN))
-		return "closed";
+		return pl_flow_states[ST_CLOSED];
 	if (all & PL_TCP_FIN)
-		return "closing";
+		return pl_flow_states[ST_CLOSING];
 	if ((v.flags_fwd & PL_TCP_SYN) && (v.flags_rev & PL_TCP_SYN) && (v.flags_fwd & PL_TCP_ACK))
-		return "established";
+		return pl_flow_states[ST_ESTABLISHED];
 	if ((v.flags_fwd & PL_TCP_SYN) && (v.flags_rev & PL_TCP_SYN))
-		return "syn_received";
+		return pl_flow_states[ST_SYN_RECEIVED];
 	if (v.flags_fwd & PL_TCP_SYN)
-		return "syn_sent";
-	return "midstream"; /* joined after the handshake */
+		return pl_flow_states[ST_SYN_SENT];
+	return pl_flow_states[ST_MIDSTREAM]; /* joined after the handshake */
+}
+
+const char *pl_flow_state(const struct pl_flow *f)
+{
+	return pl_flow_state_seen(f, false);
 }

@@ -3,6 +3,7 @@
 #ifndef PL_STATS_H
 #define PL_STATS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include "pktlens.h"
 
@@ -52,7 +53,17 @@ struct pl_flow_view {
 	__u8 flags_fwd, flags_rev;
 };
 void pl_flow_view(const struct pl_flow *f, struct pl_flow_view *v);
-/* TCP state from the flags each side sent: "syn_sent", "established", "closed", "reset", ... */
+/*
+ * TCP state from the flags each side sent: "syn_sent", "established", "closed", "reset",
+ * ...; "unidirectional" or "bidirectional" for other protocols. With @ingress_only
+ * (live: pktlens sees the packets that arrive, not those that leave), a flow without
+ * packets in one direction is "ingress-only" whatever its protocol and flags.
+ */
+const char *pl_flow_state_seen(const struct pl_flow *f, bool ingress_only);
+/* The state where both directions are observed (a capture file). */
 const char *pl_flow_state(const struct pl_flow *f);
+/* Every name the two above return (for column widths). */
+#define PL_FLOW_STATES 10
+extern const char *const pl_flow_states[PL_FLOW_STATES];
 
 #endif

@@ -14,8 +14,9 @@ double pl_report_bps(const struct pl_report *r);
 
 /* Malformed packets of all reasons together. */
 __u64 pl_report_malformed_total(const struct pl_report *r);
-/* "198.18.0.1:40000" / "2001:db8::1.443" for each end, in initiator order; the
- * protocol's name ("tcp", or its number) in @proto (>= 8 bytes). */
+/* "198.18.0.1.40000" / "2001:db8::1.443" (tcpdump's address.port for both families)
+ * for each end, in initiator order; the protocol's name ("tcp", or its number) in
+ * @proto (>= 8 bytes). */
 void pl_flow_ends(const struct pl_flow *f, char *e1, char *e2, size_t len, char *proto);
 
 #endif

@@ -66,7 +66,7 @@ static void flow_list(struct pl_json *j, const char *key, const struct pl_report
 			pl_json_str(j, "tcp_flags", pl_tcp_flags_str(v.flags_fwd, fl));
 			pl_json_str(j, "tcp_flags_reply", pl_tcp_flags_str(v.flags_rev, fl));
 		}
-		pl_json_str(j, "state", pl_flow_state(f));
+		pl_json_str(j, "state", pl_report_flow_state(r, f));
 		pl_json_end_obj(j);
 	}
 	pl_json_end_arr(j);

@@ -52,13 +52,13 @@ __u64 pl_report_malformed_total(const struct pl_report *r)
 void pl_flow_ends(const struct pl_flow *f, char *e1, char *e2, size_t len, char *proto)
 {
 	const char *pn = pl_proto_name(f->key.proto);
-	const char *sep = f->key.family == 6 ? "." : ":";
 	struct pl_flow_view v;
 	char a[64];
 
+	/* tcpdump's form for both families, as capture's lines print them. */
 	pl_flow_view(f, &v);
-	snprintf(e1, len, "%s%s%u", pl_addr_str(v.src, f->key.family, a, sizeof(a)), sep, v.sport);
-	snprintf(e2, len, "%s%s%u", pl_addr_str(v.dst, f->key.family, a, sizeof(a)), sep, v.dport);
+	snprintf(e1, len, "%s.%u", pl_addr_str(v.src, f->key.family, a, sizeof(a)), v.sport);
+	snprintf(e2, len, "%s.%u", pl_addr_str(v.dst, f->key.family, a, sizeof(a)), v.dport);
 	if (pn)
 		snprintf(proto, 8, "%s", pn);
 	else
@@ -80,7 +80,8 @@ static void flows(struct out *o, const struct pl_report *r, const char *title)
 		pl_flow_ends(f, e1, e2, sizeof(e1), pn);
 		line(o, "  %-6s %-47s %-47s %9s %9s %s", pn, e1, e2,
 		     pl_human(v->packets[0] + v->packets[1], h1, sizeof(h1)),
-		     pl_human(v->bytes[0] + v->bytes[1], h2, sizeof(h2)), pl_flow_state(f));
+		     pl_human(v->bytes[0] + v->bytes[1], h2, sizeof(h2)),
+		     pl_report_flow_state(r, f));
 	}
 }
 

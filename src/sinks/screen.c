@@ -238,25 +238,52 @@ static void mix(struct lay *l, const struct pl_screen *s)
 	flush(l);
 }
 
-static void flow_list(struct lay *l, const struct pl_flow *f, size_t n, int rows,
-		      const char *title)
+/* The widest protocol name ("icmpv6"; a number has 3 digits at most). */
+static int proto_width(void)
 {
-	int w = (l->cols - 38) / 2; /* proto, two ends, packets, bytes, state */
+	int w = strlen("proto");
+
+	for (unsigned int p = 0; p < 256; p++) {
+		const char *n = pl_proto_name(p);
+		int k = n ? (int)strlen(n) : 3;
+
+		w = k > w ? k : w;
+	}
+	return w;
+}
+
+/* The widest state name, so that the last column is never cut. */
+static int state_width(void)
+{
+	int w = strlen("state");
+
+	for (int i = 0; i < PL_FLOW_STATES; i++)
+		w = (int)strlen(pl_flow_states[i]) > w ? (int)strlen(pl_flow_states[i]) : w;
+	return w;
+}
+
+static void flow_list(struct lay *l, const struct pl_screen *s, const struct pl_flow *f,
+		      size_t n, int rows, const char *title)
+{
+	int pw = proto_width(), sw = state_width();
+	/* proto, two ends, packets, bytes, state, and a space between each two */
+	int w = (l->cols - pw - 7 - 7 - sw - 5) / 2;
 	char e1[64], e2[64], pn[8], h1[16], h2[16];
 
 	w = w < 12 ? 12 : w > END_W ? END_W : w;
 	put(l, false, "%s", title);
-	put(l, true, "%-5s %-*s %-*s %7s %7s %-14s", "proto", w, "initiator", w, "responder",
-	    "packets", "bytes", "state");
+	put(l, true, "%-*s %-*s %-*s %7s %7s %-*s", pw, "proto", w, "initiator", w, "responder",
+	    "packets", "bytes", sw, "state");
 	if (!n)
 		put(l, false, "  (no flows)");
 	for (int i = 0; i < rows && (size_t)i < n; i++) {
 		const struct pl_flow_value *v = &f[i].val;
 
 		pl_flow_ends(&f[i], e1, e2, sizeof(e1), pn);
-		put(l, false, "%-5s %-*s %-*s %7s %7s %s", pn, w, fit(e1, w), w, fit(e2, w),
+		put(l, false, "%-*s %-*s %-*s %7s %7s %s", pw, pn, w, fit(e1, w), w, fit(e2, w),
 		    pl_human(v->packets[0] + v->packets[1], h1, sizeof(h1)),
-		    pl_human(v->bytes[0] + v->bytes[1], h2, sizeof(h2)), pl_flow_state(&f[i]));
+		    pl_human(v->bytes[0] + v->bytes[1], h2, sizeof(h2)),
+		    pl_report_flow_state(&s->r, &f[i]));
 	}
 }
 
@@ -306,10 +333,10 @@ static void lists(struct lay *l, const struct pl_screen *s, bool by_packets)
 				got[i]++, left--, more = true;
 	}
 	if (both) {
-		flow_list(l, s->by_bytes, s->nkept, got[0], "top flows by bytes");
-		flow_list(l, s->by_packets, s->nkept, got[1], "top flows by packets");
+		flow_list(l, s, s->by_bytes, s->nkept, got[0], "top flows by bytes");
+		flow_list(l, s, s->by_packets, s->nkept, got[1], "top flows by packets");
 	} else if (k > 0) {
-		flow_list(l, by_packets ? s->by_packets : s->by_bytes, s->nkept, got[0],
+		flow_list(l, s, by_packets ? s->by_packets : s->by_bytes, s->nkept, got[0],
 			  by_packets ? "top flows by packets   (b: by bytes)"
 				     : "top flows by bytes   (p: by packets)");
 	}

@@ -155,14 +155,15 @@ for mode in native generic tc; do
 	check_eq "$mode: echo request+reply with one id join in one flow" \
 		"$(json_get "$J" '(lambda f: f and (f["src"], f["dst"], f["packets"], f["packets_reply"], f["state"]))(flow("icmp", '$ECHO_ID', '$ECHO_ID'))')" \
 		"('$IP4_TX', '$IP4_RX', $((N_ECHO / 2)), $((N_ECHO / 2)), 'bidirectional')"
-	# ping from tx: the rx side sees the requests only (its replies leave, never arrive).
+	# ping from tx: the rx side sees the requests only (its replies leave, never arrive):
+	# live, that is ingress-only, not unidirectional.
 	check_eq "$mode: ping flow: $N_PING requests, no replies seen" \
 		"$(json_get "$J" '(lambda f: f and (f["src"], f["dst"], f["packets"], f["packets_reply"], f["state"]))(flow("icmp", '$PING_ID_TX', '$PING_ID_TX'))')" \
-		"('$IP4_TX', '$IP4_RX', $N_PING, 0, 'unidirectional')"
+		"('$IP4_TX', '$IP4_RX', $N_PING, 0, 'ingress-only')"
 	# ping from rx: only its replies arrive; the first packet seen comes from tx.
 	check_eq "$mode: rx's own ping: only the $N_PING replies seen" \
 		"$(json_get "$J" '(lambda f: f and (f["src"], f["dst"], f["packets"], f["packets_reply"], f["state"]))(flow("icmp", '$PING_ID_RX', '$PING_ID_RX'))')" \
-		"('$IP4_TX', '$IP4_RX', $N_PING, 0, 'unidirectional')"
+		"('$IP4_TX', '$IP4_RX', $N_PING, 0, 'ingress-only')"
 	check_eq "$mode: three icmp flows (crafted pair, tx's ping, rx's ping)" \
 		"$(json_get "$J" 'len([f for f in j["top_flows_by_packets"] if f["proto"] == "icmp"])')" 3
 	check_eq "$mode: ping -6 flow: $N_PING requests" \

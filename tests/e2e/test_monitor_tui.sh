@@ -213,7 +213,7 @@ check_grep "80x24: L4 mix" "$SCREEN" "^L4 +.*udp [0-9.]+%"
 check_grep "80x24: size histogram" "$SCREEN" "^size +0-64 [0-9.]+%"
 check_grep "80x24: flows by bytes by default" "$SCREEN" "^top flows by bytes +\(p: by packets\)"
 check_grep "80x24: the UDP flow with packets, bytes and state" "$SCREEN" \
-	"^udp +$IP4_TX:40000 +$IP4_RX:9 +[0-9.]+k? +[0-9.]+k +unidirectional"
+	"^udp +$IP4_TX\.40000 +$IP4_RX\.9 +[0-9.]+k? +[0-9.]+k +ingress-only"
 check_grep "80x24: top source row" "$SCREEN" "^$IP4_TX +[0-9.]+k? +[0-9.]+[kM]? +[0-9]+$"
 
 # ---- keys ---------------------------------------------------------------------------

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include "check.h"
 #include "analysis/names.h"
+#include "analysis/report.h"
 #include "analysis/stats.h"
 #include "sinks/json.h"
 #include "util/args.h"
@@ -75,6 +76,75 @@ static void test_flow_view(void)
 	CHECK(!strcmp(pl_flow_state(&f), "reset"), "%s", pl_flow_state(&f));
 	f = tcp_flow("198.18.0.1", 1, "198.18.0.2", 2, 0, PL_TCP_ACK, PL_TCP_ACK);
 	CHECK(!strcmp(pl_flow_state(&f), "midstream"), "%s", pl_flow_state(&f));
+	TEST_END();
+
+	TEST_BEGIN("live (ingress only): a flow seen one way is ingress-only, not a handshake");
+	{
+		struct pl_stats z = {};
+		struct pl_report live = { .mode = "native", .total = &z, .delta = &z };
+		struct pl_report pinned = { .mode = "pinned", .total = &z, .delta = &z };
+		struct pl_report offline = { .mode = "offline", .total = &z, .delta = &z };
+
+		/* A receiver of an upload: SYN and data arrive, its SYN-ACK and ACKs leave. */
+		f = tcp_flow("198.18.0.1", 40000, "198.18.0.2", 5201, 0,
+			     PL_TCP_SYN | PL_TCP_ACK | PL_TCP_PSH, 0);
+		f.val.packets[1] = f.val.bytes[1] = 0;
+		CHECK(!strcmp(pl_flow_state_seen(&f, true), "ingress-only"), "%s",
+		      pl_flow_state_seen(&f, true));
+		CHECK(!strcmp(pl_report_flow_state(&live, &f), "ingress-only"), "%s",
+		      pl_report_flow_state(&live, &f));
+		CHECK(!strcmp(pl_report_flow_state(&pinned, &f), "ingress-only"), "%s",
+		      pl_report_flow_state(&pinned, &f));
+		/* A capture holds both directions: today's state. */
+		CHECK(!strcmp(pl_report_flow_state(&offline, &f), "syn_sent"), "%s",
+		      pl_report_flow_state(&offline, &f));
+		CHECK(!strcmp(pl_flow_state(&f), "syn_sent"), "%s", pl_flow_state(&f));
+		/* The initiator's side unseen (it is the B side here): also ingress-only. */
+		f.val.initiator = PL_DIR_B_TO_A;
+		f.val.packets[1] = 4;
+		f.val.packets[0] = 0;
+		CHECK(!strcmp(pl_report_flow_state(&live, &f), "ingress-only"), "%s",
+		      pl_report_flow_state(&live, &f));
+		/* A router or bridge sees both ways: the usual states. */
+		f = tcp_flow("198.18.0.1", 1, "198.18.0.2", 2, 0, PL_TCP_SYN | PL_TCP_ACK,
+			     PL_TCP_SYN | PL_TCP_ACK);
+		CHECK(!strcmp(pl_report_flow_state(&live, &f), "established"), "%s",
+		      pl_report_flow_state(&live, &f));
+		f.key.proto = 17;
+		CHECK(!strcmp(pl_report_flow_state(&live, &f), "bidirectional"), "%s",
+		      pl_report_flow_state(&live, &f));
+		f.val.packets[1] = 0;
+		CHECK(!strcmp(pl_report_flow_state(&live, &f), "ingress-only"), "%s",
+		      pl_report_flow_state(&live, &f));
+		CHECK(!strcmp(pl_report_flow_state(&offline, &f), "unidirectional"), "%s",
+		      pl_report_flow_state(&offline, &f));
+	}
+	TEST_END();
+
+	TEST_BEGIN("every state name is in pl_flow_states");
+	{
+		static const __u8 fl[] = { 0, PL_TCP_SYN, PL_TCP_ACK, PL_TCP_FIN, PL_TCP_RST,
+					   PL_TCP_SYN | PL_TCP_ACK };
+		bool listed = true;
+
+		for (unsigned int p = 0; p < 2; p++)
+			for (size_t a = 0; a < sizeof(fl); a++)
+				for (size_t b = 0; b < sizeof(fl); b++)
+					for (int live = 0; live < 2; live++) {
+						const char *st;
+						bool found = false;
+
+						f = tcp_flow("198.18.0.1", 1, "198.18.0.2", 2, 0,
+							     fl[a], fl[b]);
+						f.key.proto = p ? 17 : 6;
+						f.val.packets[1] = b & 1 ? 0 : 2;
+						st = pl_flow_state_seen(&f, live);
+						for (int i = 0; i < PL_FLOW_STATES; i++)
+							found |= st == pl_flow_states[i];
+						listed &= found;
+					}
+		CHECK(listed, "a state name missing from pl_flow_states");
+	}
 	TEST_END();
 }
 

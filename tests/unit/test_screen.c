@@ -2,7 +2,8 @@
 /*
  * Unit tests of monitor's terminal view layout (src/sinks/screen.c), without a
  * terminal: every section the view must show is on an 80x24 screen, nothing goes
- * past the last row or column, bigger screens get more, the b/p order is shown.
+ * past the last row or column, bigger screens get more, the b/p order is shown; the
+ * flow columns fit their longest values; endpoints are address.port for both families.
  * PL_SCREEN_DUMP=1 prints the screens.
  */
 #include <arpa/inet.h>
@@ -10,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "check.h"
+#include "sinks/report_fmt.h"
 #include "sinks/screen.h"
 
 #define ROWS_MAX 80
@@ -150,8 +152,8 @@ static void test_80x24(const struct pl_screen *s)
 	fl = find(&g, "top flows by bytes", 0);
 	CHECK(fl > 0 && find(&g, "(p: by packets)", 0) == fl, "flows by bytes, p offered");
 	CHECK(fl > 0 && g.heading[fl + 1] && strstr(g.line[fl + 1], "packets"), "flow heading");
-	CHECK(fl > 0 && strstr(g.line[fl + 2], "198.18.0.1:40000") &&
-		      strstr(g.line[fl + 2], "9.00M") && strstr(g.line[fl + 2], "unidirectional"),
+	CHECK(fl > 0 && strstr(g.line[fl + 2], "198.18.0.1.40000") &&
+		      strstr(g.line[fl + 2], "9.00M") && strstr(g.line[fl + 2], "ingress-only"),
 	      "largest flow first, with packets, bytes and state: '%s'", fl > 0 ? g.line[fl + 2] : "");
 	src = find(&g, "top sources", 0);
 	CHECK(src > fl + 4, "sources after at least 3 flows (%d, %d)", fl, src);
@@ -161,7 +163,7 @@ static void test_80x24(const struct pl_screen *s)
 
 	TEST_BEGIN("80x24: wide IPv6 endpoints are cut in the middle, the port kept");
 	lay(&g, s, 24, 80, false);
-	CHECK(find(&g, "2001:db8:1~", 0) >= 0 && find(&g, "~234:5678.1 ", 0) >= 0,
+	CHECK(find(&g, "2001:db8:~234:5678.1 ", 0) >= 0,
 	      "IPv6 endpoint cut with ~");
 	TEST_END();
 
@@ -169,7 +171,7 @@ static void test_80x24(const struct pl_screen *s)
 	lay(&g, s, 24, 80, true);
 	fl = find(&g, "top flows by packets", 0);
 	CHECK(fl > 0 && find(&g, "(b: by bytes)", 0) == fl, "title shows the order");
-	CHECK(fl > 0 && strstr(g.line[fl + 2], "198.18.1.1:41000"), "most packets first");
+	CHECK(fl > 0 && strstr(g.line[fl + 2], "198.18.1.1.41000"), "most packets first");
 	TEST_END();
 }
 
@@ -237,6 +239,100 @@ static void test_cut(void)
 	TEST_END();
 }
 
+/* Column @col of @line: the word that starts there, and nothing right before it. */
+static bool word_at(const char *line, int col, const char *word)
+{
+	return (int)strlen(line) >= col && (col == 0 || line[col - 1] == ' ') &&
+	       !strncmp(line + col, word, strlen(word)) &&
+	       (line[col + strlen(word)] == ' ' || !line[col + strlen(word)]);
+}
+
+/*
+ * The longest protocol name (icmpv6) and the longest state (unidirectional) at 80
+ * columns: each value starts under its heading and the state is whole.
+ */
+static void test_columns(void)
+{
+	static struct grid g;
+	struct pl_flow f[3];
+	struct pl_stats t = { .packets = 30 };
+	struct pl_report r = { .source = "x.pcap", .mode = "offline", .total = &t, .delta = &t,
+			       .flows = f, .nflows = 3, .flow_capacity = 16, .top = 10 };
+	struct pl_screen s = {};
+	int fl, proto, state, init;
+
+	f[0] = udp4("198.18.0.1", 1, 10, 3000); /* icmpv6, one way: unidirectional */
+	f[0].key.family = 6;
+	f[0].key.proto = 58;
+	inet_pton(AF_INET6, "2001:db8::1", f[0].key.addr_a);
+	inet_pton(AF_INET6, "2001:db8::2", f[0].key.addr_b);
+	f[1] = udp4("198.18.0.7", 443, 8, 2000); /* both ways: bidirectional */
+	f[1].val.packets[1] = 1;
+	f[2] = udp4("198.18.0.9", 7, 5, 1000);
+	f[2].key.proto = 253; /* no name: its number */
+
+	TEST_BEGIN("80 columns: icmpv6 and the longest state fit their columns");
+	CHECK_EQ(pl_screen_take(&s, &r), 0);
+	lay(&g, &s, 24, 80, false);
+	CHECK(!g.bad_row && !g.bad_width, "within 24x80");
+	fl = find(&g, "top flows by bytes", 0);
+	CHECK(fl > 0 && g.heading[fl + 1], "flow heading");
+	if (fl > 0) {
+		const char *h = g.line[fl + 1];
+
+		proto = strstr(h, "proto") ? (int)(strstr(h, "proto") - h) : -1;
+		init = strstr(h, "initiator") ? (int)(strstr(h, "initiator") - h) : -1;
+		state = strstr(h, "state") ? (int)(strstr(h, "state") - h) : -1;
+		CHECK(proto == 0 && init > 0 && state > init, "heading '%s'", h);
+		CHECK(word_at(g.line[fl + 2], proto, "icmpv6") &&
+			      word_at(g.line[fl + 2], init, "2001:db8::1.1") &&
+			      word_at(g.line[fl + 2], state, "unidirectional"),
+		      "icmpv6 row aligned, state whole: '%s'", g.line[fl + 2]);
+		CHECK(word_at(g.line[fl + 3], init, "198.18.0.7.443") &&
+			      word_at(g.line[fl + 3], state, "bidirectional"),
+		      "udp row: '%s'", g.line[fl + 3]);
+		CHECK(word_at(g.line[fl + 4], proto, "253") &&
+			      word_at(g.line[fl + 4], state, "unidirectional"),
+		      "numbered protocol row: '%s'", g.line[fl + 4]);
+		CHECK(state + (int)strlen("unidirectional") <= 80, "state column ends by 80 (%d)",
+		      state);
+	}
+	TEST_END();
+
+	TEST_BEGIN("live: a flow seen one way is ingress-only, seen both ways as offline");
+	r.mode = "tc";
+	CHECK_EQ(pl_screen_take(&s, &r), 0);
+	lay(&g, &s, 24, 80, false);
+	fl = find(&g, "top flows by bytes", 0);
+	CHECK(fl > 0 && strstr(g.line[fl + 2], " ingress-only") &&
+		      strstr(g.line[fl + 3], " bidirectional"),
+	      "'%s' / '%s'", fl > 0 ? g.line[fl + 2] : "", fl > 0 ? g.line[fl + 3] : "");
+	pl_screen_free(&s);
+	TEST_END();
+}
+
+/* tcpdump's address.port for both families (the text report uses the same helper). */
+static void test_endpoints(void)
+{
+	struct pl_flow f = udp4("198.18.0.1", 40000, 1, 100);
+	char e1[64], e2[64], pn[8];
+
+	TEST_BEGIN("endpoints: address.port for IPv4 and IPv6");
+	f.key.proto = 6;
+	pl_flow_ends(&f, e1, e2, sizeof(e1), pn);
+	CHECK(!strcmp(e1, "198.18.0.1.40000") && !strcmp(e2, "198.18.0.2.9") &&
+		      !strcmp(pn, "tcp"),
+	      "'%s' '%s' '%s'", e1, e2, pn);
+	f.key.family = 6;
+	f.key.port_b = htons(443);
+	inet_pton(AF_INET6, "2001:db8::1", f.key.addr_a);
+	inet_pton(AF_INET6, "2001:db8::2", f.key.addr_b);
+	pl_flow_ends(&f, e1, e2, sizeof(e1), pn);
+	CHECK(!strcmp(e1, "2001:db8::1.40000") && !strcmp(e2, "2001:db8::2.443"), "'%s' '%s'",
+	      e1, e2);
+	TEST_END();
+}
+
 int main(void)
 {
 	struct pl_report r;
@@ -255,5 +351,7 @@ int main(void)
 	pl_screen_free(&s);
 	test_empty();
 	test_cut();
+	test_columns();
+	test_endpoints();
 	return check_summary();
 }
