@@ -1,17 +1,31 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * pin.c - --pin (our maps under /sys/fs/bpf/pktlens/<ifname>/, removed again on close)
- * and --pinned (adopt the maps and programs that bpftool loaded and pinned).
+ * pin.c - --pin (our maps under /sys/fs/bpf/pktlens/<ifname>/, removed again on close;
+ * pins a killed pktlens left are taken over) and --pinned (adopt the maps and programs
+ * that bpftool loaded and pinned; warn when no attached program feeds them).
  */
+#define _GNU_SOURCE /* setns */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <linux/magic.h>
+#include <linux/netlink.h>
+#include <linux/pkt_cls.h>
+#include <linux/pkt_sched.h>
+#include <linux/rtnetlink.h>
 #include <bpf/bpf.h>
+#include "loader/netlink.h"
 #include "pktlens.h"
 #include "pktlens.skel.h"
 #include "loader/dataplane.h"
@@ -19,6 +33,368 @@
 #include "util/log.h"
 
 #define PL_PIN_ROOT "/sys/fs/bpf/pktlens"
+
+/* ---- who uses a set of maps -------------------------------------------------------- */
+
+struct ids {
+	__u32 *v;
+	size_t n, cap;
+};
+
+static bool ids_has(const struct ids *s, __u32 id)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->v[i] == id)
+			return true;
+	return false;
+}
+
+static int ids_add(struct ids *s, __u32 id)
+{
+	if (ids_has(s, id))
+		return 0;
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 16;
+		__u32 *v = realloc(s->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		s->v = v;
+		s->cap = cap;
+	}
+	s->v[s->n++] = id;
+	return 0;
+}
+
+static void ids_free(struct ids *s)
+{
+	free(s->v);
+	memset(s, 0, sizeof(*s));
+}
+
+/* The id of the BPF object @fd (map or program), 0 if it cannot be read. */
+static __u32 obj_id(int fd, bool prog)
+{
+	struct bpf_prog_info pi = {};
+	struct bpf_map_info mi = {};
+	__u32 len = prog ? sizeof(pi) : sizeof(mi);
+
+	if (bpf_obj_get_info_by_fd(fd, prog ? (void *)&pi : (void *)&mi, &len))
+		return 0;
+	return prog ? pi.id : mi.id;
+}
+
+/*
+ * Every loaded program that references a map of @maps: added to @progs, and the other
+ * maps those programs use to @more (NULL: not wanted). @name: the first one's name.
+ */
+static int progs_using(const struct ids *maps, struct ids *progs, struct ids *more,
+		       char *name, size_t name_len)
+{
+	__u32 id = 0, nmaps[64];
+	int err = 0;
+
+	while (!bpf_prog_get_next_id(id, &id)) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info), n;
+		bool uses = false;
+		int fd = bpf_prog_get_fd_by_id(id);
+
+		if (fd < 0)
+			continue; /* freed meanwhile */
+		info.nr_map_ids = sizeof(nmaps) / sizeof(nmaps[0]);
+		info.map_ids = (__u64)(unsigned long)nmaps;
+		if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
+			close(fd);
+			continue;
+		}
+		close(fd);
+		n = info.nr_map_ids < 64 ? info.nr_map_ids : 64;
+		for (__u32 i = 0; i < n && !uses; i++)
+			uses = ids_has(maps, nmaps[i]);
+		if (!uses)
+			continue;
+		if (!progs->n && name)
+			snprintf(name, name_len, "%s", info.name);
+		err = ids_add(progs, id);
+		for (__u32 i = 0; !err && more && i < n; i++)
+			err = ids_add(more, nmaps[i]);
+		if (err)
+			break;
+	}
+	return err;
+}
+
+/*
+ * The programs of the data plane that @maps belong to: those that reference them, and
+ * then those that share any map with these (a filter program in front of the
+ * pipeline reaches it through the object's program array, not through its counters).
+ */
+static int data_plane_progs(const struct ids *maps, struct ids *progs, char *name,
+			    size_t name_len)
+{
+	struct ids all = {}, first = {};
+	int err;
+
+	err = progs_using(maps, &first, &all, name, name_len);
+	if (!err && first.n)
+		err = progs_using(&all, progs, NULL, NULL, 0);
+	ids_free(&all);
+	ids_free(&first);
+	return err;
+}
+
+/* A process (not this one) holding a descriptor of a program of @progs: its pid, or 0. */
+static pid_t prog_holder(const struct ids *progs, char *comm, size_t comm_len)
+{
+	DIR *proc = opendir("/proc"), *fds;
+	struct dirent *p, *f;
+	pid_t found = 0;
+
+	if (!proc)
+		return 0;
+	while (!found && (p = readdir(proc))) {
+		char path[300], link[64], line[128];
+		pid_t pid = atoi(p->d_name);
+
+		if (pid <= 0 || pid == getpid())
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/fd", pid);
+		fds = opendir(path);
+		if (!fds)
+			continue;
+		while (!found && (f = readdir(fds))) {
+			ssize_t n;
+			FILE *fi;
+
+			snprintf(path, sizeof(path), "/proc/%d/fd/%s", pid, f->d_name);
+			n = readlink(path, link, sizeof(link) - 1);
+			if (n <= 0)
+				continue;
+			link[n] = 0;
+			if (strcmp(link, "anon_inode:bpf-prog"))
+				continue;
+			snprintf(path, sizeof(path), "/proc/%d/fdinfo/%s", pid, f->d_name);
+			fi = fopen(path, "r");
+			if (!fi)
+				continue;
+			while (fgets(line, sizeof(line), fi)) {
+				unsigned int id;
+
+				if (sscanf(line, "prog_id: %u", &id) == 1 && ids_has(progs, id))
+					found = pid;
+			}
+			fclose(fi);
+		}
+		closedir(fds);
+	}
+	closedir(proc);
+	if (found) {
+		char path[64];
+		FILE *c;
+
+		snprintf(comm, comm_len, "?");
+		snprintf(path, sizeof(path), "/proc/%d/comm", found);
+		c = fopen(path, "r");
+		if (c) {
+			if (fgets(comm, comm_len, c))
+				comm[strcspn(comm, "\n")] = 0;
+			fclose(c);
+		}
+	}
+	return found;
+}
+
+/* ---- is one of them attached? ---------------------------------------------------- */
+
+#define PL_TCX_INGRESS 46 /* enum bpf_attach_type, Linux 6.6 */
+#define PL_TCX_EGRESS 47
+
+struct tc_ctx {
+	__u32 seq;
+	const struct ids *progs;
+	bool found;
+};
+
+/* The TCA_BPF_ID of each cls_bpf filter in one receive buffer. */
+static int tc_parse(const char *buf, int len, void *arg)
+{
+	struct tc_ctx *c = arg;
+
+	for (const struct nlmsghdr *h = (const void *)buf; NLMSG_OK(h, (unsigned int)len);
+	     h = NLMSG_NEXT(h, len)) {
+		const struct rtattr *a;
+		int alen;
+
+		if (h->nlmsg_seq != c->seq)
+			continue;
+		if (h->nlmsg_type == NLMSG_DONE)
+			return 1;
+		if (h->nlmsg_type == NLMSG_ERROR) {
+			const struct nlmsgerr *e = NLMSG_DATA(h);
+
+			return h->nlmsg_len >= NLMSG_LENGTH(sizeof(e->error)) && e->error ? e->error
+											  : 1;
+		}
+		if (h->nlmsg_type != RTM_NEWTFILTER)
+			continue;
+		alen = h->nlmsg_len - NLMSG_LENGTH(sizeof(struct tcmsg));
+		for (a = (const void *)((const char *)NLMSG_DATA(h) + NLMSG_ALIGN(sizeof(struct tcmsg)));
+		     RTA_OK(a, alen); a = RTA_NEXT(a, alen)) {
+			const struct rtattr *o;
+			int olen = RTA_PAYLOAD(a);
+
+			if (a->rta_type != TCA_OPTIONS)
+				continue;
+			for (o = RTA_DATA(a); RTA_OK(o, olen); o = RTA_NEXT(o, olen))
+				if (o->rta_type == TCA_BPF_ID && RTA_PAYLOAD(o) >= sizeof(__u32) &&
+				    ids_has(c->progs, *(const __u32 *)RTA_DATA(o)))
+					c->found = true;
+		}
+	}
+	return 0;
+}
+
+/* A program of @progs in a tc filter of @ifindex at clsact ingress or egress. */
+static bool tc_uses(int ifindex, const struct ids *progs)
+{
+	static const __u32 parents[] = { TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS),
+					 TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_EGRESS) };
+
+	for (size_t i = 0; i < 2; i++) {
+		struct {
+			struct nlmsghdr h;
+			struct tcmsg t;
+		} req = {
+			.h = { .nlmsg_len = NLMSG_LENGTH(sizeof(struct tcmsg)),
+			       .nlmsg_type = RTM_GETTFILTER,
+			       .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
+			       .nlmsg_seq = 1 },
+			.t = { .tcm_family = AF_UNSPEC, .tcm_ifindex = ifindex,
+			       .tcm_parent = parents[i] },
+		};
+		struct tc_ctx c = { .seq = 1, .progs = progs };
+
+		pl_nl_request(NETLINK_ROUTE, &req, req.h.nlmsg_len, tc_parse, &c);
+		if (c.found)
+			return true;
+	}
+	return false;
+}
+
+/* A program of @progs attached to an interface of the current network namespace. */
+static bool netns_uses(const struct ids *progs)
+{
+	struct if_nameindex *ifs = if_nameindex();
+	bool found = false;
+
+	if (!ifs)
+		return false;
+	for (struct if_nameindex *i = ifs; i->if_index && !found; i++) {
+		LIBBPF_OPTS(bpf_xdp_query_opts, x);
+		__u32 tcx[64], cnt;
+
+		if (!bpf_xdp_query(i->if_index, 0, &x))
+			found = ids_has(progs, x.prog_id) || ids_has(progs, x.drv_prog_id) ||
+				ids_has(progs, x.skb_prog_id) || ids_has(progs, x.hw_prog_id);
+		for (int t = PL_TCX_INGRESS; !found && t <= PL_TCX_EGRESS; t++) {
+			LIBBPF_OPTS(bpf_prog_query_opts, q, .prog_ids = tcx);
+
+			q.prog_cnt = cnt = sizeof(tcx) / sizeof(tcx[0]);
+			if (bpf_prog_query_opts(i->if_index, t, &q))
+				continue; /* no tcx on this kernel */
+			for (__u32 k = 0; k < q.prog_cnt && k < cnt; k++)
+				found |= ids_has(progs, tcx[k]);
+		}
+		if (!found)
+			found = tc_uses(i->if_index, progs);
+	}
+	if_freenameindex(ifs);
+	return found;
+}
+
+/* Enter each network namespace of the system in turn (a child process does). */
+static int every_netns(const struct ids *progs)
+{
+	static const char *const dirs[] = { "/proc", "/run/netns", "/var/run/netns" };
+	struct ids seen = {};
+	bool unsure = false;
+
+	for (size_t d = 0; d < 3; d++) {
+		DIR *dir = opendir(dirs[d]);
+		struct dirent *e;
+
+		if (!dir)
+			continue;
+		while ((e = readdir(dir))) {
+			char path[300];
+			struct stat st;
+			int fd;
+
+			if (e->d_name[0] == '.' || (!d && (e->d_name[0] < '1' || e->d_name[0] > '9')))
+				continue;
+			snprintf(path, sizeof(path), d ? "%s/%s" : "%s/%s/ns/net", dirs[d], e->d_name);
+			fd = open(path, O_RDONLY | O_CLOEXEC);
+			if (fd < 0)
+				continue; /* a process gone meanwhile */
+			if (fstat(fd, &st) || ids_has(&seen, (__u32)st.st_ino)) {
+				close(fd);
+				continue;
+			}
+			ids_add(&seen, (__u32)st.st_ino);
+			if (setns(fd, CLONE_NEWNET)) {
+				unsure = true;
+			} else if (netns_uses(progs)) {
+				close(fd);
+				closedir(dir);
+				return 0;
+			}
+			close(fd);
+		}
+		closedir(dir);
+	}
+	ids_free(&seen);
+	return unsure ? 2 : 1;
+}
+
+/*
+ * Is a program of @progs attached anywhere? 1 yes, 0 no, < 0 cannot tell. BPF links
+ * (XDP, tcx) are global; an XDP program or tc filter attached over netlink (as bpftool
+ * net attach does) is seen only from its interface's network namespace, so a child
+ * process enters each one.
+ */
+static int attached(const struct ids *progs)
+{
+	__u32 id = 0;
+	pid_t pid;
+	int st;
+
+	while (!bpf_link_get_next_id(id, &id)) {
+		struct bpf_link_info info = {};
+		__u32 len = sizeof(info);
+		int fd = bpf_link_get_fd_by_id(id);
+
+		if (fd < 0)
+			continue;
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len) && ids_has(progs, info.prog_id)) {
+			close(fd);
+			return 1;
+		}
+		close(fd);
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (!pid)
+		_exit(every_netns(progs));
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	if (!WIFEXITED(st) || WEXITSTATUS(st) > 1)
+		return -EAGAIN;
+	return WEXITSTATUS(st) == 0;
+}
 
 int pl_bpffs_ensure(void)
 {
@@ -35,6 +411,88 @@ int pl_bpffs_ensure(void)
 		return err;
 	}
 	pl_info("mounted bpffs on /sys/fs/bpf");
+	return 0;
+}
+
+/*
+ * Pins already at our names in @dir: a pktlens killed with SIGKILL cannot remove its
+ * own. If no loaded program uses those maps, their owner is gone: take the pins over
+ * (say so). If one does, refuse and name it (and the process holding it).
+ */
+static int stale_pins(const char *dir, struct bpf_map **maps, size_t n)
+{
+	struct ids mids = {}, progs = {};
+	char path[256], name[BPF_OBJ_NAME_LEN] = "", comm[64];
+	bool any = false, unknown = false;
+	pid_t pid;
+	int err;
+
+	for (size_t i = 0; i < n; i++) {
+		int fd;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, bpf_map__name(maps[i]));
+		if (access(path, F_OK))
+			continue;
+		any = true;
+		fd = bpf_obj_get(path);
+		if (fd < 0 || !obj_id(fd, false) || ids_add(&mids, obj_id(fd, false)))
+			unknown = true; /* not a map: not one of ours */
+		if (fd >= 0)
+			close(fd);
+	}
+	if (!any)
+		return 0;
+	/*
+	 * A killed owner's programs go when the kernel releases its BPF link, shortly
+	 * after the process is gone (the release is deferred): give that a second.
+	 */
+	for (int tries = 0; !unknown; tries++) {
+		ids_free(&progs);
+		err = data_plane_progs(&mids, &progs, name, sizeof(name));
+		if (err || !progs.n || tries == 10 || prog_holder(&progs, comm, sizeof(comm)))
+			break;
+		usleep(100 * 1000);
+	}
+	if (unknown)
+		err = -EEXIST;
+	ids_free(&mids);
+	if (err) {
+		if (err == -EEXIST)
+			pl_warn("cannot pin map at %s: it holds pins at pktlens's map names that are "
+				"not maps; remove them if nothing needs them",
+				dir);
+		else
+			pl_warn("cannot pin map at %s: maps are pinned there and who uses them "
+				"cannot be told (%s); remove them if nothing needs them",
+				dir, strerror(-err));
+		ids_free(&progs);
+		return err == -EEXIST ? err : -EBUSY;
+	}
+	if (progs.n) {
+		pid = prog_holder(&progs, comm, sizeof(comm));
+		if (pid)
+			pl_warn("cannot pin map at %s: the maps pinned there are in use by program "
+				"%s (id %u) of %s (pid %d); stop that one first",
+				dir, name, progs.v[0], comm, (int)pid);
+		else
+			pl_warn("cannot pin map at %s: the maps pinned there are in use by program "
+				"%s (id %u), which no process holds (pinned, or attached by tc or "
+				"bpftool); detach and unpin it first",
+				dir, name, progs.v[0]);
+		ids_free(&progs);
+		return -EBUSY;
+	}
+	for (size_t i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, bpf_map__name(maps[i]));
+		if (unlink(path) && errno != ENOENT) {
+			err = -errno;
+			pl_warn("cannot remove the stale pin %s: %s", path, strerror(-err));
+			return err;
+		}
+	}
+	pl_warn("took over %s: the pins there were left by a pktlens that ended without "
+		"removing them (killed?); no program uses those maps any more",
+		dir);
 	return 0;
 }
 
@@ -56,6 +514,9 @@ int pl_dp_pin(struct pl_dp *dp)
 		dp->pin_dir[0] = 0;
 		return err;
 	}
+	err = stale_pins(dp->pin_dir, maps, sizeof(maps) / sizeof(maps[0]));
+	if (err)
+		return err;
 	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
 		snprintf(path, sizeof(path), "%s/%s", dp->pin_dir, bpf_map__name(maps[i]));
 		err = bpf_map__pin(maps[i], path);
@@ -130,6 +591,30 @@ static int check_pinned_map(const char *dir, const char *name, int fd, __u32 typ
 	return -EPROTO;
 }
 
+/*
+ * Maps that no attached program feeds never move: say so rather than report zeros
+ * for ever (bpftool detached the program, or the pktlens that pinned them was killed).
+ * Silent when it cannot tell.
+ */
+static void warn_unfed(const struct pl_dp *dp, const char *dir)
+{
+	struct ids mids = {}, progs = {};
+	int on = 0;
+
+	if (ids_add(&mids, obj_id(dp->stats_fd, false)) ||
+	    ids_add(&mids, obj_id(dp->flows_fd, false)) ||
+	    data_plane_progs(&mids, &progs, NULL, 0))
+		goto out;
+	on = progs.n ? attached(&progs) : 0;
+	if (!on)
+		pl_warn("no BPF program uses the maps in %s: the counters will not move; was "
+			"the program detached?",
+			dir);
+out:
+	ids_free(&mids);
+	ids_free(&progs);
+}
+
 int pl_dp_open_pinned(struct pl_dp *dp, const char *dir)
 {
 	int err;
@@ -159,6 +644,7 @@ int pl_dp_open_pinned(struct pl_dp *dp, const char *dir)
 	get_pinned(dir, "xdp_pktlens", &dp->pipeline_fd, false);
 	get_pinned(dir, "tc_pktlens", &dp->pinned_tc_fd, false);
 	dp->entry_fd = dp->pipeline_fd;
+	warn_unfed(dp, dir);
 	snprintf(dp->ifname, sizeof(dp->ifname), "%s", "pinned");
 	return 0;
 }

@@ -5,7 +5,9 @@
 #   bpftool net attach xdp pinned DIR/xdp_pktlens dev IF
 # N frames sent before pktlens starts are all in its report (the maps keep them); M
 # more sent while it runs show in the interval, with the program's cost; pktlens leaves
-# the program attached (bpftool owns it); bpftool detaches it and the pins go.
+# the program attached (bpftool owns it) and does not warn; bpftool detaches it, and
+# --pinned then warns that no program feeds the maps (attached as a tc filter: no
+# warning again); the pins go.
 # DIR is /sys/fs/bpf/pktlens/IF in the lab's own bpffs (the rx side's mount namespace).
 set -u
 . "$(dirname "$0")/../lib/netns.sh"
@@ -58,6 +60,12 @@ check_eq "monitor --pinned: no traffic during its interval: cost.runs 0" \
 check_eq "monitor --pinned: no traffic during its interval: rx.packets 0" \
 	"$(json_get "$J" 'j["rx"]["packets"]')" 0
 check_eq "monitor --pinned: the program is still attached" "$(xdp_prog_id "$IF_RX")" "$id"
+# Attached over netlink in the rx namespace: a program feeds the maps, no warning.
+if grep -q 'no BPF program uses the maps' "$LAB_TMP/p1.err"; then
+	fail "monitor --pinned, program attached: no 'no BPF program' warning" "$(cat "$LAB_TMP/p1.err")"
+else
+	ok "monitor --pinned, program attached: no 'no BPF program' warning"
+fi
 
 # Traffic while it runs: waits for its first report (the cost baseline is taken), sends.
 nsenter -t "$RX_HOLD" -m -n -- "$PKTLENS" monitor --pinned "$PIN" --json --interval 1 \
@@ -86,6 +94,25 @@ check_eq "monitor --pinned: cost.ns_per_packet > 0" \
 in_rx bpftool net detach xdp dev "$IF_RX"
 check_rc "bpftool net detach xdp" "$?" 0
 check_eq "nothing attached after detach" "$(xdp_prog_id "$IF_RX")" ""
+# Detached, the pinned program still references the maps but nothing runs it: the
+# counters cannot move, and --pinned says so instead of reporting zeros in silence.
+in_rx "$PKTLENS" monitor --pinned "$PIN" --json --duration 0.5 >"$LAB_TMP/p3.json" 2>"$LAB_TMP/p3.err"
+check_rc "monitor --pinned, program detached: exit status" "$?" 0
+check_grep "monitor --pinned, program detached: warns that nothing feeds the maps" "$LAB_TMP/p3.err" \
+	"no BPF program uses the maps in $PIN: the counters will not move; was the program detached\?"
+check_eq "monitor --pinned, program detached: still reports the counts" \
+	"$(json_get "$LAB_TMP/p3.json" 'j["total"]["packets"]')" "$((N + M))"
+# Attached again as a tc filter (not a BPF link, and not XDP): fed again, no warning.
+in_rx tc qdisc add dev "$IF_RX" clsact
+in_rx tc filter add dev "$IF_RX" ingress bpf direct-action object-pinned "$PIN/tc_pktlens"
+check_rc "tc filter with the pinned tc_pktlens" "$?" 0
+in_rx "$PKTLENS" monitor --pinned "$PIN" --json --duration 0.5 >/dev/null 2>"$LAB_TMP/p4.err"
+if grep -q 'no BPF program uses the maps' "$LAB_TMP/p4.err"; then
+	fail "monitor --pinned, program in a tc filter: no warning" "$(cat "$LAB_TMP/p4.err")"
+else
+	ok "monitor --pinned, program in a tc filter: no warning"
+fi
+in_rx tc qdisc del dev "$IF_RX" clsact
 in_rx rm -rf "$PIN"
 check_true "pins removed" in_rx test ! -e "$PIN"
 for _ in $(seq 30); do

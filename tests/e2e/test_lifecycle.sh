@@ -20,7 +20,9 @@
 #  - the interface deleted while attached: clear message, exit 1, no crash
 #  - --pin: pl_stats, pl_flows, pl_events pinned under /sys/fs/bpf/pktlens/IF while
 #    running, `bpftool map dump` shows struct fields (BTF), removed on exit; a second
-#    --pin on the same interface fails and leaves the first one's pins
+#    --pin on the same interface fails, names the first one (pid) and leaves its pins;
+#    after kill -9 of a --pin monitor the next --pin takes the stale pins over
+#  - an iperf3 upload into the rx side: its flows are ingress-only (no reply seen)
 #  - bpffs not mounted (a fresh `ip netns exec`): pktlens mounts it; when it cannot
 #    (no CAP_SYS_ADMIN), it says how to mount it
 set -u
@@ -411,7 +413,8 @@ if mon_start 30 --pin; then
 	nsenter -t "$RX_HOLD" -m -n -- "$PKTLENS" monitor -i "$IF_RX" --json --duration 1 \
 		--mode tc --pin >"$LAB_TMP/pin2.out" 2>"$LAB_TMP/pin2.err"
 	check_rc "--pin twice: the second one fails" "$?" 1
-	check_grep "--pin twice: it names the pin path" "$LAB_TMP/pin2.err" "cannot pin map at $PIN/"
+	check_grep "--pin twice: it names the pin path and the running owner" "$LAB_TMP/pin2.err" \
+		"cannot pin map at $PIN: .* in use by program [a-z_]+ \(id [0-9]+\) of pktlens \(pid $MON_PID\)"
 	for m in pl_stats pl_flows pl_events; do
 		check_true "--pin twice: the first one's $m stays" in_rx test -e "$PIN/$m"
 	done
@@ -420,6 +423,64 @@ if mon_start 30 --pin; then
 	check_true "--pin: $PIN removed on exit" in_rx test ! -e "$PIN"
 else
 	fail "--pin: attach" "$(cat "$MON_ERR")"
+fi
+
+# kill -9 leaves the pins (nothing ran to remove them); no program uses those maps any
+# more (the BPF link went with the process), so the next --pin takes them over, says
+# so, and its own maps are the ones pinned: they count what is sent now.
+if mon_start 30 --pin; then
+	kill -KILL "$MON_PID"
+	mon_wait 10
+	check_true "--pin, kill -9: the pins stay behind" in_rx test -e "$PIN/pl_stats"
+	if mon_start 30 --pin; then
+		ok "--pin after kill -9: starts on the stale pins"
+		check_grep "--pin after kill -9: says it took them over" "$MON_ERR" "took over $PIN: .*no program uses those maps"
+		trafgen_send 9 "$LAB_TMP/udp.cfg"
+		in_rx bpftool map dump pinned "$PIN/pl_flows" >"$LAB_TMP/dump2.txt" 2>&1
+		check_grep "--pin after kill -9: the pinned maps are the new monitor's (9 packets)" \
+			"$LAB_TMP/dump2.txt" '"packets": \[ *9, *0'
+		mon_stop TERM
+		check_rc "--pin after kill -9: exit status" "$MON_RC" 0
+		check_true "--pin after kill -9: pins removed on exit" in_rx test ! -e "$PIN"
+	else
+		fail "--pin after kill -9: starts on the stale pins" "$(cat "$MON_ERR")"
+	fi
+else
+	fail "--pin, kill -9: attach" "$(cat "$MON_ERR")"
+fi
+in_rx rm -rf "$PIN"
+
+# ---- a receiver sees one direction -----------------------------------------------------
+# An iperf3 upload into the rx side: the data arrives, the SYN-ACK and ACKs leave on
+# egress, which the program does not see. Live, such a flow is ingress-only, not
+# syn_sent. The flow's bytes are at least what iperf3 says it sent.
+if command -v iperf3 >/dev/null 2>&1; then
+	rx_ip timeout 30 iperf3 -s -1 -p 5299 >/dev/null 2>&1 &
+	LAB_PIDS+=("$!")
+	for _ in $(seq 50); do
+		rx_ip ss -ltnH 2>/dev/null | grep -q ':5299 ' && break
+		sleep 0.1
+	done
+	if mon_start 30 --interval 0.5; then
+		in_tx timeout 20 iperf3 -c "$IP4_RX" -p 5299 -t 1 -b 20M -J >"$LAB_TMP/iperf3.json" 2>&1
+		check_rc "ingress-only: iperf3 upload" "$?" 0
+		sent=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["end"]["sum_sent"]["bytes"])' \
+			"$LAB_TMP/iperf3.json" 2>/dev/null)
+		sleep 1
+		mon_stop TERM
+		check_rc "ingress-only: exit status" "$MON_RC" 0
+		# The data connection: the flow to 5299 with the most bytes.
+		check_eq "ingress-only: the upload's flow (no reply seen, state)" \
+			"$(json_get "$MON_OUT" '(lambda f: f and (f["src"], f["dst"], f["packets_reply"], f["bytes_reply"], f["tcp_flags_reply"], f["state"], f["bytes"] >= '"${sent:-1}"'))(max([f for f in j["top_flows_by_bytes"] if f["dport"] == 5299], key=lambda f: f["bytes"], default=None))')" \
+			"('$IP4_TX', '$IP4_RX', 0, 0, 'none', 'ingress-only', True)"
+		check_eq "ingress-only: every flow to 5299 (data and control) says so" \
+			"$(json_get "$MON_OUT" 'sorted(set(f["state"] for f in j["top_flows_by_bytes"] if f["dport"] == 5299))')" \
+			"['ingress-only']"
+	else
+		fail "ingress-only: attach" "$(cat "$MON_ERR")"
+	fi
+else
+	skip "ingress-only" "iperf3 is not installed"
 fi
 
 # ---- bpffs not mounted -------------------------------------------------------------------
