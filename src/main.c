@@ -21,57 +21,103 @@ static const struct command {
 
 static void usage(FILE *f)
 {
-	fputs("Usage: pktlens [-v] COMMAND [OPTIONS] [EXPRESSION]\n"
+	fputs("Usage: pktlens [-v|-q] [-j|-p] COMMAND [OPTIONS] [EXPRESSION]\n"
 	      "       pktlens --version | --help | COMMAND --help\n\n"
 	      "eBPF packet analyser: XDP/TC programs count, track and capture incoming packets.\n\n"
 	      "Commands:\n",
 	      f);
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
-	fputs("\nOptions:\n"
+	fputs("\nOptions (before the command; -v and -q may also follow it):\n"
 	      "  -v, --verbose  more messages (twice: libbpf debug output)\n"
 	      "  -q, --quiet    only errors\n"
+	      "  -j, --json     JSON output of monitor, analyze and demo, as bpftool -j\n"
+	      "  -p, --pretty   indented JSON of monitor and analyze, as bpftool -p\n"
 	      "  -V, --version  print the version\n"
 	      "  -h, --help     this help\n"
 	      "See pktlens(8) and pktlens-COMMAND(8).\n",
 	      f);
 }
 
+/*
+ * -j/-p before a command that prints no report: say so rather than ignore it. 0, or
+ * the exit status.
+ */
+static int check_globals(const char *cmd)
+{
+	bool report = !strcmp(cmd, "monitor") || !strcmp(cmd, "analyze");
+
+	if (pl_global_pretty && !report) {
+		fprintf(stderr, "pktlens: -p/--pretty indents the JSON report of monitor and "
+				"analyze%s\n",
+			!strcmp(cmd, "demo") ? "; demo prints one JSON object a line: use -j" :
+					       "; capture prints packets, as tcpdump");
+		return PL_EXIT_USAGE;
+	}
+	if (pl_global_json && !report && strcmp(cmd, "demo")) {
+		fprintf(stderr, "pktlens: -j/--json is for the reports of monitor, analyze and "
+				"demo; capture prints packets, as tcpdump (or writes them: -w)\n");
+		return PL_EXIT_USAGE;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	enum pl_log_level level = PL_LOG_WARN;
-	int i;
+	int i, rc;
 
 	/* Every command sees a closed pipe as EPIPE from its write and ends quietly. */
 	signal(SIGPIPE, SIG_IGN);
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		const char *a = argv[i];
 
-		if (!strcmp(a, "-v") || !strcmp(a, "--verbose"))
-			level = level < PL_LOG_DEBUG ? level + 1 : level;
-		else if (!strcmp(a, "-vv"))
-			level = PL_LOG_DEBUG;
-		else if (!strcmp(a, "-q") || !strcmp(a, "--quiet"))
-			level = PL_LOG_QUIET;
-		else if (!strcmp(a, "--version") || !strcmp(a, "-V")) {
+		if (!strcmp(a, "--verbose"))
+			a = "-v";
+		else if (!strcmp(a, "--quiet"))
+			a = "-q";
+		else if (!strcmp(a, "--json"))
+			a = "-j";
+		else if (!strcmp(a, "--pretty"))
+			a = "-p";
+		if (!strcmp(a, "--version") || !strcmp(a, "-V")) {
 			printf("pktlens %s\n", PKTLENS_VERSION);
 			return PL_EXIT_OK;
-		} else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+		}
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
 			usage(stdout);
 			return PL_EXIT_OK;
-		} else {
-			fprintf(stderr, "pktlens: unknown option '%s'\n", a);
-			usage(stderr);
+		}
+		/* Letters may be grouped, as getopt takes them: -vv, -vj. */
+		if (a[1] == '-' || !a[1] || a[strspn(a + 1, "vqjp") + 1]) {
+			fprintf(stderr, "pktlens: unknown option '%s'%s\n", a,
+				a[1] == '-' || !a[1] ? "" :
+				" before the command (the command's own options follow it)");
+			fputs("Try 'pktlens --help' for the options.\n", stderr);
 			return PL_EXIT_USAGE;
+		}
+		for (a++; *a; a++) {
+			if (*a == 'v')
+				level = level < PL_LOG_DEBUG ? level + 1 : level;
+			else if (*a == 'q')
+				level = PL_LOG_QUIET;
+			else if (*a == 'j')
+				pl_global_json = true;
+			else
+				pl_global_pretty = true;
 		}
 	}
 	pl_log_init(level);
+	pl_verbosity = level;
 	if (i >= argc) {
 		usage(stderr);
 		return PL_EXIT_USAGE;
 	}
 	for (size_t c = 0; c < sizeof(commands) / sizeof(commands[0]); c++) {
 		if (!strcmp(argv[i], commands[c].name)) {
+			rc = check_globals(commands[c].name);
+			if (rc)
+				return rc;
 			optind = 1;
 			return commands[c].run(argc - i, argv + i);
 		}

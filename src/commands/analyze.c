@@ -5,7 +5,6 @@
  * timestamps and frame lengths, then the report is printed once.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include "analysis/report.h"
@@ -19,26 +18,46 @@
 #include "util/log.h"
 
 static const char usage[] =
-	"Usage: pktlens analyze -r FILE [--json|--pretty] [--top N] [--flows N] [EXPRESSION]\n"
+	"Usage: pktlens analyze -r FILE [--json|--pretty] [--top N] [--flows N]\n"
+	"                       [-F FILE | EXPRESSION]\n"
+	"       pktlens -j|-p analyze ...   (as --json, --pretty)\n"
 	"Run every packet of a pcap/pcapng capture through pktlens's XDP program and print\n"
 	"the same statistics as 'pktlens monitor'.\n"
 	"\n"
 	"  -r, --read FILE   capture to read ('-' for standard input)\n"
-	"  -j, --json        one JSON object instead of text (fields: pktlens-monitor(8))\n"
-	"  -p, --pretty      the JSON object indented over several lines (implies --json)\n"
-	"  -t, --top N       rows in each top list (default 10)\n"
-	"  -F, --flows N     flow table entries (default 65536)\n"
+	"      --json        one JSON object instead of text (fields: pktlens-monitor(8))\n"
+	"      --pretty      the JSON object indented over several lines (implies --json)\n"
+	"      --top N       rows in each top list (default 10)\n"
+	"      --flows N     flow table entries (default 65536)\n"
+	"  -F FILE           read the filter expression from FILE, as tcpdump -F ('#'\n"
+	"                    starts a comment); an expression on the command line is ignored\n"
+	"  -v, --verbose     more messages (twice: libbpf's); also before the command\n"
+	"  -q, --quiet       only errors; also before the command\n"
 	"  -h, --help        this help\n"
 	"  EXPRESSION        tcpdump filter: only matching packets are counted;\n"
 	"                    options may follow it, as with tcpdump ('--' ends them)\n";
 
+enum { OPT_JSON = 256, OPT_PRETTY, OPT_TOP, OPT_FLOWS };
+
+/* Letters that were analyze's own before they meant tcpdump's: what to type now. */
+static const struct pl_opt_hint hints[] = {
+	{ 'j', "-j is tcpdump's time stamp type; use --json (or pktlens -j analyze)" },
+	{ 'p', "-p is tcpdump's 'no promiscuous mode'; for indented JSON use --pretty "
+	       "(or pktlens -p analyze)" },
+	{ 't', "-t is tcpdump's time stamp option; use --top N" },
+	{ 0, NULL },
+};
+
 int cmd_analyze(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "read", required_argument, NULL, 'r' }, { "json", no_argument, NULL, 'j' },
-		{ "pretty", no_argument, NULL, 'p' },
-		{ "top", required_argument, NULL, 't' },  { "flows", required_argument, NULL, 'F' },
-		{ "help", no_argument, NULL, 'h' },       { NULL, 0, NULL, 0 },
+		{ "read", required_argument, NULL, 'r' },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "pretty", no_argument, NULL, OPT_PRETTY },
+		{ "top", required_argument, NULL, OPT_TOP },
+		{ "flows", required_argument, NULL, OPT_FLOWS },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
 	struct pl_dp_opts o = { .mode = PL_MODE_OFFLINE, .flows = true,
 				.filter_linktype = PL_LINKTYPE_ETHERNET };
@@ -48,8 +67,8 @@ int cmd_analyze(int argc, char **argv)
 	struct pl_pcap_file *pf;
 	struct pl_dp dp = {};
 	struct pl_frame fr;
-	const char *path = NULL;
-	bool json = false, pretty = false;
+	const char *path = NULL, *expr_file = NULL;
+	bool json = pl_global_json || pl_global_pretty, pretty = pl_global_pretty;
 	struct pl_stats extra = {}; /* matching frames counted in user space */
 	__u64 min_ts = 0, max_ts = 0;
 	bool seen_ts = false, user_filter;
@@ -59,21 +78,22 @@ int cmd_analyze(int argc, char **argv)
 	char *expr;
 
 	/* No "+": options may also follow the expression, as tcpdump takes them. */
-	while ((c = getopt_long(argc, argv, "r:jpt:F:h", opts, NULL)) != -1) {
+	while ((c = pl_getopt(argc, argv, "analyze", usage, "r:F:h", opts, hints)) != -1) {
 		switch (c) {
 		case 'r': path = optarg; break;
-		case 'j': json = true; break;
-		case 'p': json = pretty = true; break;
-		case 't':
+		case 'F': expr_file = optarg; break;
+		case OPT_JSON: json = true; break;
+		case OPT_PRETTY: json = pretty = true; break;
+		case OPT_TOP:
 			if (pl_parse_u32("--top", optarg, 1, PL_TOP_MAX, &top))
 				return PL_EXIT_USAGE;
 			break;
-		case 'F':
+		case OPT_FLOWS:
 			if (pl_parse_u32("--flows", optarg, 1, PL_FLOWS_MAX, &nflows))
 				return PL_EXIT_USAGE;
 			break;
 		case 'h': fputs(usage, stdout); return PL_EXIT_OK;
-		default: fputs(usage, stderr); return PL_EXIT_USAGE;
+		default: return PL_EXIT_USAGE; /* pl_getopt() said why */
 		}
 	}
 	if (!path) {
@@ -81,8 +101,10 @@ int cmd_analyze(int argc, char **argv)
 		fputs(usage, stderr);
 		return PL_EXIT_USAGE;
 	}
-	if (pl_join_args(argc, argv, optind, &expr))
+	if (pl_get_expr(expr_file, argc, argv, optind, &expr)) {
+		pl_expr_file_hint(expr_file);
 		return PL_EXIT_FAIL;
+	}
 	o.flow_entries = nflows;
 	pf = malloc(sizeof(*pf));
 	if (!pf) {

@@ -7,7 +7,6 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <getopt.h>
 #include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +15,8 @@
 #include "analysis/stats.h"
 #include "commands/capture_file.h"
 #include "commands/commands.h"
+#include "filter/cbpf.h"
+#include "filter/dump.h"
 #include "loader/dataplane.h"
 #include "loader/filter_prog.h"
 #include "loader/interfaces.h"
@@ -38,6 +39,8 @@ static const char usage[] =
 	"       pktlens capture -r FILE [-w FILE|-] [-c COUNT] [--pcapng] [-C MB] [-W N]\n"
 	"                       [-G S] [-#] [-t...] [-e]\n"
 	"                       [-x|-xx|-X|-XX|-A|-AA] [-l] [-U] [-F FILE | EXPRESSION]\n"
+	"       pktlens capture -d|-dd|-ddd|--dump-ebpf [-i IF | -r FILE] [-s SNAPLEN]\n"
+	"                       [--mode native|generic|tc] [-F FILE | EXPRESSION]\n"
 	"Capture incoming packets that match a tcpdump filter expression. The expression is\n"
 	"compiled by libpcap and runs inside the kernel: packets that do not match are never\n"
 	"copied. With -r, the matching frames of a capture file, as tcpdump -r.\n"
@@ -58,8 +61,8 @@ static const char usage[] =
 	"                       with -G and no -C: stop after N files\n"
 	"  -G S                 with -w: a new file every S seconds, FILE passed through\n"
 	"                       strftime(3) (e.g. cap-%H%M%S.pcap)\n"
-	"  -d, --duration S     stop after S seconds\n"
-	"  -m, --mode MODE      native or generic XDP, or tc (default: native, else generic)\n"
+	"      --duration S     stop after S seconds\n"
+	"      --mode MODE      native or generic XDP, or tc (default: native, else generic)\n"
 	"  -B, --buffer-size K  ring buffer size in KiB (power of two, default 4096)\n"
 	"      --force          replace an XDP program someone else attached\n"
 	"  -n                   numeric addresses and ports, as tcpdump -n (always so:\n"
@@ -78,13 +81,27 @@ static const char usage[] =
 	"  -Q, --direction DIR  in: incoming packets, the only ones pktlens sees\n"
 	"  -F FILE              read the filter expression from FILE ('#' starts a\n"
 	"                       comment); an expression on the command line is ignored\n"
+	"  -d, -dd, -ddd        print the compiled classic program as tcpdump does (readable,\n"
+	"                       C array, decimal) and exit: Ethernet, or the link type and\n"
+	"                       snap length of -r FILE; -s sets the snap length (default\n"
+	"                       and 0: 262144, as tcpdump); needs no privileges\n"
+	"      --dump-ebpf      print the eBPF program the kernel runs for the expression\n"
+	"                       (-i, or --mode tc: the tc one) and exit; no privileges\n"
 	"  -D                   list the interfaces, as tcpdump -D, with native XDP,\n"
 	"                       generic XDP only, or not Ethernet (cannot capture)\n"
+	"  -v, --verbose        more messages (twice: libbpf's); also before the command\n"
+	"  -q, --quiet          only errors; also before the command\n"
 	"  -h, --help           this help\n"
 	"  EXPRESSION           tcpdump filter (pcap-filter(7)); default: every packet;\n"
 	"                       options may follow it, as with tcpdump ('--' ends them)\n";
 
-enum { OPT_PCAPNG = 256, OPT_FORCE };
+enum { OPT_PCAPNG = 256, OPT_FORCE, OPT_DURATION, OPT_MODE, OPT_DUMP_EBPF };
+
+/* Letters that were capture's own before they meant tcpdump's: what to type now. */
+static const struct pl_opt_hint hints[] = {
+	{ 'm', "-m is tcpdump's MIB file; use --mode MODE" },
+	{ 0, NULL },
+};
 
 struct capture {
 	struct pl_pkt_out out;    /* -w FILE, or lines on stdout */
@@ -127,20 +144,27 @@ static int on_packet(void *ctx, const void *data, size_t size)
 	return c->err;
 }
 
-/* tcpdump's -s: 0 is the largest snap length. */
-static int parse_snaplen(const char *arg, unsigned int *snaplen)
+/*
+ * tcpdump's -s: 0 is the largest snap length, which is tcpdump's for -d (what its
+ * programs return) and pktlens's own for a capture. @given: -s was on the line.
+ */
+static int check_snaplen(unsigned int *snaplen, bool given, bool dump)
 {
-	unsigned int v;
+	unsigned int max = dump ? PL_DUMP_SNAPLEN_MAX : PL_SNAPLEN_MAX;
 
-	if (pl_parse_u32("-s", arg, 0, 0xffffffffu, &v))
-		return -EINVAL;
-	if (v > PL_SNAPLEN_MAX) {
-		pl_warn("snap length %u for -s is too large: pktlens keeps at most %u bytes of "
-			"a packet (-s 0 means %u)",
-			v, PL_SNAPLEN_MAX, PL_SNAPLEN_MAX);
+	if (*snaplen > max) {
+		if (dump)
+			pl_warn("snap length %u for -s is too large: at most %u, tcpdump's "
+				"largest (-s 0 means %u)",
+				*snaplen, max, max);
+		else
+			pl_warn("snap length %u for -s is too large: pktlens keeps at most %u "
+				"bytes of a packet (-s 0 means %u)",
+				*snaplen, max, max);
 		return -EINVAL;
 	}
-	*snaplen = v ? v : PL_SNAPLEN_MAX;
+	if (given && !*snaplen)
+		*snaplen = max;
 	return 0;
 }
 
@@ -234,18 +258,53 @@ static void drain_after_detach(struct pl_ring *ring, struct capture *cap)
 }
 
 /*
- * The expression: from -F FILE (one on the command line is ignored, as tcpdump does,
- * but not silently), else the arguments left. 0 or a negative errno (said why).
+ * capture -d/-dd/-ddd and --dump-ebpf: the programs of the expression, printed, as
+ * tcpdump -d prints its own; nothing is loaded or opened but -r's file.
  */
-static int get_expr(const char *expr_file, int argc, char **argv, char **expr)
+static int dump_programs(int level, bool ebpf, const char *ifname, const char *in,
+			 unsigned int snaplen, enum pl_mode mode, char *expr)
 {
-	if (!expr_file)
-		return pl_join_args(argc, argv, optind, expr);
-	if (optind < argc)
-		pl_warn("-F %s gives the filter expression: the one on the command line "
-			"('%s'...) is ignored",
-			expr_file, argv[optind]);
-	return pl_read_expr_file(expr_file, expr);
+	/* As tcpdump: with -r the file's snap length, -s is not used. */
+	struct pl_cbpf_dump_opts d = {
+		.expr = expr, .read_path = in, .linktype = PL_LINKTYPE_ETHERNET,
+		.snaplen = snaplen ? (int)snaplen : PL_DUMP_SNAPLEN_MAX, .level = level,
+	};
+	enum pl_filter_hook hook = mode == PL_MODE_TC ? PL_FILTER_TC : PL_FILTER_XDP;
+	size_t n_classic, n_ebpf;
+	char msg[1024];
+	int err = 0;
+
+	/* As tcpdump: the interface's netmask for "ip broadcast" (as pktlens runs it, in
+	 * host order); without one, 0 as tcpdump -d. */
+	d.netmask = ifname ? pl_filter_netmask(ifname) : 0;
+	if (level)
+		err = pl_cbpf_dump(&d, msg, sizeof(msg));
+	if (!err && ebpf) {
+		err = pl_ebpf_dump_live(expr, hook, d.netmask, &n_classic, &n_ebpf, msg,
+					sizeof(msg));
+		if (!err)
+			pl_info("'%s': %zu classic instructions, %zu eBPF instructions (%s)",
+				expr ? expr : "", n_classic, n_ebpf,
+				hook == PL_FILTER_TC ? "tc" : "XDP");
+	}
+	if (!err || err == -EPIPE) { /* a reader that went away (| head): an end */
+		free(expr);
+		return PL_EXIT_OK;
+	}
+	if (err == -EINVAL) {
+		pl_warn("invalid filter expression '%s': %s", expr ? expr : "", msg);
+		if (level && expr && !expr[strspn(expr, "0123456789. ")])
+			pl_warn("-d prints the compiled filter, as tcpdump's -d; a capture's "
+				"duration is --duration S");
+		free(expr);
+		return PL_EXIT_USAGE;
+	}
+	if (ebpf && err != -EIO)
+		pl_warn("filter '%s' cannot run in the kernel: %s", expr ? expr : "", msg);
+	else
+		pl_warn("%s", msg);
+	free(expr);
+	return PL_EXIT_FAIL;
 }
 
 /* capture -r FILE: the frames of a capture file that match the expression. */
@@ -273,8 +332,9 @@ int cmd_capture(int argc, char **argv)
 		{ "snaplen", required_argument, NULL, 's' },
 		{ "count", required_argument, NULL, 'c' },
 		{ "pcapng", no_argument, NULL, OPT_PCAPNG },
-		{ "duration", required_argument, NULL, 'd' },
-		{ "mode", required_argument, NULL, 'm' },
+		{ "duration", required_argument, NULL, OPT_DURATION },
+		{ "mode", required_argument, NULL, OPT_MODE },
+		{ "dump-ebpf", no_argument, NULL, OPT_DUMP_EBPF },
 		{ "buffer-size", required_argument, NULL, 'B' },
 		{ "force", no_argument, NULL, OPT_FORCE },
 		{ "direction", required_argument, NULL, 'Q' },
@@ -294,6 +354,8 @@ int cmd_capture(int argc, char **argv)
 	struct pl_dp dp = {};
 	const char *out = NULL, *in = NULL, *expr_file = NULL;
 	bool pcapng = false, line_buffered = false, promisc = true, live_opt = false;
+	bool snaplen_given = false, dump_ebpf = false;
+	int dump_level = 0;
 	double duration = 0, t0, t, t_check, t_batch, ring_cap;
 	struct timespec batch_wait = {};
 	int c, rc = PL_EXIT_FAIL, err, promisc_fd = -1;
@@ -301,7 +363,8 @@ int cmd_capture(int argc, char **argv)
 	char *expr = NULL;
 
 	/* No "+": options may also follow the expression, as tcpdump takes them. */
-	while ((c = getopt_long(argc, argv, "i:r:w:s:c:d:m:B:C:W:G:F:DntexXAlUpQ:#h", opts, NULL)) != -1) {
+	while ((c = pl_getopt(argc, argv, "capture", usage,
+			      "i:r:w:s:c:B:C:W:G:F:DdntexXAlUpQ:#h", opts, hints)) != -1) {
 		switch (c) {
 		case 'i': o.ifname = optarg; break;
 		case 'w': out = optarg; break;
@@ -328,20 +391,23 @@ int cmd_capture(int argc, char **argv)
 				return PL_EXIT_USAGE;
 			break;
 		case 's':
-			if (parse_snaplen(optarg, &snaplen))
+			if (pl_parse_u32("-s", optarg, 0, 0xffffffffu, &snaplen))
 				return PL_EXIT_USAGE;
+			snaplen_given = true;
 			break;
+		case 'd': dump_level++; break; /* tcpdump's -d, -dd, -ddd (and more: -ddd) */
+		case OPT_DUMP_EBPF: dump_ebpf = true; break;
 		case 'c':
 			if (pl_parse_u32("-c", optarg, 1, 0xffffffffu, &count))
 				return PL_EXIT_USAGE;
 			break;
 		case OPT_PCAPNG: pcapng = true; break;
-		case 'd':
+		case OPT_DURATION:
 			if (pl_parse_seconds("--duration", optarg, &duration))
 				return PL_EXIT_USAGE;
 			live_opt = true;
 			break;
-		case 'm':
+		case OPT_MODE:
 			live_opt = true;
 			if (pl_mode_parse(optarg, &o.mode)) {
 				pl_warn("invalid --mode '%s': expected native, generic or tc", optarg);
@@ -377,9 +443,20 @@ int cmd_capture(int argc, char **argv)
 		default:
 			if (pl_line_fmt_opt(&cap.out.fmt, c)) /* -#, -t, -e, -x, -X, -A */
 				break;
-			fputs(usage, stderr);
-			return PL_EXIT_USAGE;
+			return PL_EXIT_USAGE; /* pl_getopt() said why */
 		}
+	}
+	if (dump_ebpf && in) {
+		pl_warn("--dump-ebpf prints what the kernel runs on a live interface; capture -r "
+			"FILE runs libpcap's filter (-d prints it)");
+		return PL_EXIT_USAGE;
+	}
+	if (check_snaplen(&snaplen, snaplen_given, dump_level || dump_ebpf))
+		return PL_EXIT_USAGE;
+	if ((dump_level || dump_ebpf) && !(o.ifname && in)) {
+		if (pl_get_expr(expr_file, argc, argv, optind, &expr))
+			return PL_EXIT_FAIL;
+		return dump_programs(dump_level, dump_ebpf, o.ifname, in, snaplen, o.mode, expr);
 	}
 	if (!o.ifname == !in) {
 		pl_warn(in ? "-r FILE reads a file and -i IF captures live: give one of them"
@@ -406,7 +483,7 @@ int cmd_capture(int argc, char **argv)
 		return PL_EXIT_USAGE;
 	}
 	if (in) {
-		if (get_expr(expr_file, argc, argv, &expr))
+		if (pl_get_expr(expr_file, argc, argv, optind, &expr))
 			return PL_EXIT_FAIL;
 		return capture_file(in, out, &rot, pcapng, count, line_buffered, &cap.out, expr);
 	}
@@ -419,7 +496,7 @@ int cmd_capture(int argc, char **argv)
 			min_ring_kib(snaplen));
 		return PL_EXIT_USAGE;
 	}
-	if (get_expr(expr_file, argc, argv, &expr))
+	if (pl_get_expr(expr_file, argc, argv, optind, &expr))
 		return PL_EXIT_FAIL;
 	o.filter = expr;
 	err = pl_filter_prog_prepare(&o);

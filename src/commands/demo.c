@@ -7,7 +7,6 @@
  * binary for the monitor, and passes SIGTERM/SIGHUP on so the lab is always removed.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,14 +25,26 @@ static const char usage[] =
 	"SYN flood burst, a port scan) while 'pktlens monitor' watches the receiving end,\n"
 	"then remove the lab and print what was sent next to what pktlens saw.\n"
 	"\n"
-	"  -d, --duration S  seconds of traffic, 5 to 3600 (default 20)\n"
-	"  -j, --json        the monitor prints one JSON object per second instead of the\n"
-	"                    terminal view (the default when the output is not a terminal)\n"
+	"      --duration S  seconds of traffic, 5 to 3600 (default 20)\n"
+	"      --json        the monitor prints one JSON object per second instead of the\n"
+	"                    terminal view (the default when the output is not a terminal);\n"
+	"                    pktlens -j demo is the same\n"
 	"  -k, --keep        after the traffic, keep the lab and the monitor running until\n"
 	"                    'q' or Ctrl-C, to send traffic of your own into it\n"
+	"  -v, --verbose     more messages (twice: libbpf's); also before the command\n"
+	"  -q, --quiet       only errors; also before the command\n"
 	"  -h, --help        this help\n"
 	"Needs root, iproute2, ethtool, iputils-ping, iperf3, netsniff-ng (trafgen), hping3\n"
 	"and nmap: 'sudo make deps' installs them.\n";
+
+enum { OPT_DURATION = 256, OPT_JSON };
+
+/* Letters that were demo's own before they meant tcpdump's: what to type now. */
+static const struct pl_opt_hint hints[] = {
+	{ 'd', "-d is tcpdump's 'dump the compiled filter'; use --duration S" },
+	{ 'j', "-j is tcpdump's time stamp type; use --json (or pktlens -j demo)" },
+	{ 0, NULL },
+};
 
 static volatile sig_atomic_t child;
 
@@ -51,8 +62,8 @@ static void on_signal(int sig, siginfo_t *si, void *uc)
 int cmd_demo(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "duration", required_argument, NULL, 'd' },
-		{ "json", no_argument, NULL, 'j' },
+		{ "duration", required_argument, NULL, OPT_DURATION },
+		{ "json", no_argument, NULL, OPT_JSON },
 		{ "keep", no_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -61,21 +72,21 @@ int cmd_demo(int argc, char **argv)
 	struct sigaction old[3];
 	static const int sigs[3] = { SIGINT, SIGTERM, SIGHUP };
 	unsigned int duration = 20;
-	bool json = false, keep = false;
+	bool json = pl_global_json, keep = false;
 	char self[64], secs[16];
 	int c, status;
 	pid_t pid;
 
-	while ((c = getopt_long(argc, argv, "+d:jkh", opts, NULL)) != -1) {
+	while ((c = pl_getopt(argc, argv, "demo", usage, "+kh", opts, hints)) != -1) {
 		switch (c) {
-		case 'd':
+		case OPT_DURATION:
 			if (pl_parse_u32("--duration", optarg, 5, 3600, &duration))
 				return PL_EXIT_USAGE;
 			break;
-		case 'j': json = true; break;
+		case OPT_JSON: json = true; break;
 		case 'k': keep = true; break;
 		case 'h': fputs(usage, stdout); return PL_EXIT_OK;
-		default: fputs(usage, stderr); return PL_EXIT_USAGE;
+		default: return PL_EXIT_USAGE; /* pl_getopt() said why */
 		}
 	}
 	if (optind < argc) {

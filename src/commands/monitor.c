@@ -5,7 +5,6 @@
  * (ncurses on a terminal, text when piped, one JSON object per line with --json).
  */
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,31 +22,52 @@
 static const char usage[] =
 	"Usage: pktlens monitor -i IF [--mode native|generic|tc] [--interval S] [--duration S]\n"
 	"                       [--json|--pretty] [--top N] [--flows N] [--cost-sample PCT] [--pin]\n"
-	"                       [--force] [EXPRESSION]\n"
+	"                       [--force] [-F FILE | EXPRESSION]\n"
 	"       pktlens monitor --pinned DIR [--interval S] [--duration S] [--json|--pretty]\n"
 	"                       [--cost-sample PCT]\n"
+	"       pktlens -j|-p monitor ...   (as --json, --pretty)\n"
 	"Live statistics of the packets arriving on an interface, from inside the kernel.\n"
 	"\n"
 	"  -i, --interface IF  interface to attach to\n"
-	"  -m, --mode MODE     native or generic XDP, or tc ingress (tcx, else clsact);\n"
+	"      --mode MODE     native or generic XDP, or tc ingress (tcx, else clsact);\n"
 	"                      default: native, falling back to generic\n"
-	"  -I, --interval S    seconds between reports (default 1)\n"
-	"  -d, --duration S    stop after S seconds (default: until Ctrl-C)\n"
-	"  -j, --json          one JSON object per interval (fields: pktlens-monitor(8))\n"
-	"  -p, --pretty        each JSON object indented over several lines (implies --json)\n"
-	"  -t, --top N         rows in each top list (default 10)\n"
-	"  -F, --flows N       flow table entries (default 65536)\n"
-	"      --cost-sample PCT  time the program (own cost) during PCT %% of each interval\n"
+	"      --interval S    seconds between reports (default 1)\n"
+	"      --duration S    stop after S seconds (default: until Ctrl-C)\n"
+	"      --json          one JSON object per interval (fields: pktlens-monitor(8))\n"
+	"      --pretty        each JSON object indented over several lines (implies --json)\n"
+	"      --top N         rows in each top list (default 10)\n"
+	"      --flows N       flow table entries (default 65536)\n"
+	"      --cost-sample PCT  time the program (own cost) during PCT % of each interval\n"
 	"                      (default 10; 100: always; 0: never): the kernel's timing\n"
 	"                      costs every BPF program two clock reads per run while on\n"
 	"      --pin           pin maps under /sys/fs/bpf/pktlens/IF/ while running\n"
 	"      --pinned DIR    read maps that bpftool loaded and pinned in DIR\n"
 	"      --force         replace an XDP program someone else attached\n"
+	"  -F FILE             read the filter expression from FILE, as tcpdump -F ('#'\n"
+	"                      starts a comment); an expression on the command line is ignored\n"
+	"  -v, --verbose       more messages (twice: libbpf's); also before the command\n"
+	"  -q, --quiet         only errors; also before the command\n"
 	"  -h, --help          this help\n"
 	"  EXPRESSION          tcpdump filter: only matching packets are counted;\n"
 	"                      options may follow it, as with tcpdump ('--' ends them)\n";
 
-enum { OPT_PIN = 256, OPT_PINNED, OPT_FORCE, OPT_COST_SAMPLE };
+enum {
+	OPT_PIN = 256, OPT_PINNED, OPT_FORCE, OPT_COST_SAMPLE, OPT_MODE, OPT_INTERVAL,
+	OPT_DURATION, OPT_JSON, OPT_PRETTY, OPT_TOP, OPT_FLOWS,
+};
+
+/* Letters that were monitor's own before they meant tcpdump's: what to type now. */
+static const struct pl_opt_hint hints[] = {
+	{ 'd', "-d is tcpdump's 'dump the compiled filter' (pktlens capture -d); "
+	       "use --duration S" },
+	{ 'I', "-I is tcpdump's monitor mode; use --interval S" },
+	{ 'j', "-j is tcpdump's time stamp type; use --json (or pktlens -j monitor)" },
+	{ 'm', "-m is tcpdump's MIB file; use --mode MODE" },
+	{ 'p', "-p is tcpdump's 'no promiscuous mode'; for indented JSON use --pretty "
+	       "(or pktlens -p monitor)" },
+	{ 't', "-t is tcpdump's time stamp option; use --top N" },
+	{ 0, NULL },
+};
 
 struct view {
 	bool json, pretty, tui;
@@ -130,13 +150,13 @@ int cmd_monitor(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "interface", required_argument, NULL, 'i' },
-		{ "mode", required_argument, NULL, 'm' },
-		{ "interval", required_argument, NULL, 'I' },
-		{ "duration", required_argument, NULL, 'd' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "pretty", no_argument, NULL, 'p' },
-		{ "top", required_argument, NULL, 't' },
-		{ "flows", required_argument, NULL, 'F' },
+		{ "mode", required_argument, NULL, OPT_MODE },
+		{ "interval", required_argument, NULL, OPT_INTERVAL },
+		{ "duration", required_argument, NULL, OPT_DURATION },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "pretty", no_argument, NULL, OPT_PRETTY },
+		{ "top", required_argument, NULL, OPT_TOP },
+		{ "flows", required_argument, NULL, OPT_FLOWS },
 		{ "pin", no_argument, NULL, OPT_PIN },
 		{ "pinned", required_argument, NULL, OPT_PINNED },
 		{ "force", no_argument, NULL, OPT_FORCE },
@@ -148,8 +168,11 @@ int cmd_monitor(int argc, char **argv)
 	unsigned int top = 10, nflows = PL_FLOWS_DEFAULT, cost_pct = PL_COST_SAMPLE_DEFAULT;
 	double interval = 1, duration = 0;
 	const char *pinned = NULL, *load_opt = NULL; /* an option that only loading uses */
+	const char *expr_file = NULL;
 	struct pl_stats prev = {}, cur = {}, delta = {};
-	struct view v = {};
+	/* pktlens -j/-p monitor: as --json/--pretty */
+	struct view v = { .json = pl_global_json || pl_global_pretty,
+			  .pretty = pl_global_pretty };
 	bool warned_full = false;
 	struct pl_dp dp = {};
 	__u64 t_start, t_prev, cost_ns0 = 0, cost_cnt0 = 0;
@@ -157,31 +180,32 @@ int cmd_monitor(int argc, char **argv)
 	char *expr = NULL;
 
 	/* No "+": options may also follow the expression, as tcpdump takes them. */
-	while ((c = getopt_long(argc, argv, "i:m:I:d:jpt:F:h", opts, NULL)) != -1) {
+	while ((c = pl_getopt(argc, argv, "monitor", usage, "i:F:h", opts, hints)) != -1) {
 		switch (c) {
 		case 'i': o.ifname = optarg; break;
-		case 'm':
+		case 'F': expr_file = optarg; break;
+		case OPT_MODE:
 			load_opt = "--mode";
 			if (pl_mode_parse(optarg, &o.mode)) {
 				pl_warn("invalid --mode '%s': expected native, generic or tc", optarg);
 				return PL_EXIT_USAGE;
 			}
 			break;
-		case 'I':
+		case OPT_INTERVAL:
 			if (pl_parse_seconds("--interval", optarg, &interval))
 				return PL_EXIT_USAGE;
 			break;
-		case 'd':
+		case OPT_DURATION:
 			if (pl_parse_seconds("--duration", optarg, &duration))
 				return PL_EXIT_USAGE;
 			break;
-		case 'j': v.json = true; break;
-		case 'p': v.json = v.pretty = true; break;
-		case 't':
+		case OPT_JSON: v.json = true; break;
+		case OPT_PRETTY: v.json = v.pretty = true; break;
+		case OPT_TOP:
 			if (pl_parse_u32("--top", optarg, 1, PL_TOP_MAX, &top))
 				return PL_EXIT_USAGE;
 			break;
-		case 'F':
+		case OPT_FLOWS:
 			load_opt = "--flows";
 			if (pl_parse_u32("--flows", optarg, 1, PL_FLOWS_MAX, &nflows))
 				return PL_EXIT_USAGE;
@@ -194,7 +218,7 @@ int cmd_monitor(int argc, char **argv)
 				return PL_EXIT_USAGE;
 			break;
 		case 'h': fputs(usage, stdout); return PL_EXIT_OK;
-		default: fputs(usage, stderr); return PL_EXIT_USAGE;
+		default: return PL_EXIT_USAGE; /* pl_getopt() said why */
 		}
 	}
 	if (!o.ifname && !pinned) {
@@ -213,8 +237,15 @@ int cmd_monitor(int argc, char **argv)
 			load_opt);
 		return PL_EXIT_USAGE;
 	}
-	if (pl_join_args(argc, argv, optind, &expr))
+	if (expr_file && pinned) {
+		pl_warn("-F and --pinned exclude each other: a filter expression needs pktlens to "
+			"load the program");
+		return PL_EXIT_USAGE;
+	}
+	if (pl_get_expr(expr_file, argc, argv, optind, &expr)) {
+		pl_expr_file_hint(expr_file);
 		return PL_EXIT_FAIL;
+	}
 	if (expr && pinned) {
 		pl_warn("a filter expression needs pktlens to load the program; not with --pinned");
 		free(expr);

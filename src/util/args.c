@@ -9,6 +9,155 @@
 #include "util/log.h"
 
 volatile sig_atomic_t pl_stop;
+bool pl_global_json, pl_global_pretty;
+int pl_verbosity = PL_LOG_WARN;
+
+#define PL_LONGOPTS_MAX 64
+
+/*
+ * @longopts with --verbose and --quiet added, built once per table (a command calls
+ * pl_getopt() in a loop with the same one).
+ */
+static const struct option *with_log_opts(const struct option *longopts)
+{
+	static struct option merged[PL_LONGOPTS_MAX + 3];
+	static const struct option *from;
+	size_t n = 0;
+
+	if (from == longopts)
+		return merged;
+	while (longopts && longopts[n].name && n < PL_LONGOPTS_MAX) {
+		merged[n] = longopts[n];
+		n++;
+	}
+	merged[n++] = (struct option){ "verbose", no_argument, NULL, 'v' };
+	merged[n++] = (struct option){ "quiet", no_argument, NULL, 'q' };
+	merged[n] = (struct option){ NULL, 0, NULL, 0 };
+	from = longopts;
+	return merged;
+}
+
+/* The long option of @longopts whose value is @val, or NULL. */
+static const char *long_name(const struct option *longopts, int val)
+{
+	for (; longopts->name; longopts++)
+		if (longopts->val == val)
+			return longopts->name;
+	return NULL;
+}
+
+/* An unknown --name: ambiguous (a prefix of several) or none at all. */
+static void bad_long(const char *cmd, const struct option *longopts, const char *arg)
+{
+	size_t len;
+	int n = 0;
+
+	if (strncmp(arg, "--", 2)) {
+		fprintf(stderr, "pktlens: %s: unknown option '%s'\n", cmd, arg);
+		return;
+	}
+	len = strcspn(arg + 2, "=");
+	for (const struct option *o = longopts; o->name; o++)
+		n += !strncmp(o->name, arg + 2, len);
+	if (n > 1) {
+		fprintf(stderr, "pktlens: %s: option '%.*s' is ambiguous: it could be", cmd,
+			(int)len + 2, arg);
+		for (const struct option *o = longopts; o->name; o++)
+			if (!strncmp(o->name, arg + 2, len))
+				fprintf(stderr, " --%s", o->name);
+		fputc('\n', stderr);
+	} else {
+		fprintf(stderr, "pktlens: %s: unknown option '%.*s'\n", cmd, (int)len + 2, arg);
+	}
+}
+
+/* The synopsis of a command's usage: its first lines, up to the description. */
+static void synopsis(const char *usage)
+{
+	const char *l = usage, *end;
+
+	while (*l && (!strncmp(l, "Usage:", 6) || *l == ' ')) {
+		end = strchr(l, '\n');
+		if (!end)
+			end = l + strlen(l);
+		fprintf(stderr, "%.*s\n", (int)(end - l), l);
+		l = *end ? end + 1 : end;
+	}
+}
+
+int pl_getopt(int argc, char **argv, const char *cmd, const char *usage,
+	      const char *shortopts, const struct option *longopts,
+	      const struct pl_opt_hint *hints)
+{
+	const struct option *lo = with_log_opts(longopts);
+	const char *arg, *name;
+	char so[128];
+	bool plus = shortopts[0] == '+';
+	int c;
+
+	/* ':' first: a missing value is told apart from an unknown option. */
+	snprintf(so, sizeof(so), "%s:%svq", plus ? "+" : "", shortopts + plus);
+	opterr = 0;
+	for (;;) {
+		c = getopt_long(argc, argv, so, lo, NULL);
+		if (c == 'v') {
+			pl_verbosity = pl_verbosity < PL_LOG_DEBUG ? pl_verbosity + 1 : PL_LOG_DEBUG;
+			pl_log_set_level(pl_verbosity);
+			continue;
+		}
+		if (c == 'q') {
+			pl_verbosity = PL_LOG_QUIET;
+			pl_log_set_level(pl_verbosity);
+			continue;
+		}
+		if (c != '?' && c != ':')
+			return c;
+		break;
+	}
+	/* What was given: getopt has moved past a long option, not always past a letter. */
+	arg = optind > 0 && optind <= argc ? argv[optind - 1] : "";
+	if (c == ':') {
+		if (!strncmp(arg, "--", 2))
+			fprintf(stderr, "pktlens: %s: option '%.*s' needs a value\n", cmd,
+				(int)strcspn(arg, "="), arg);
+		else if ((name = long_name(lo, optopt)))
+			fprintf(stderr, "pktlens: %s: option -%c (--%s) needs a value\n", cmd,
+				optopt, name);
+		else
+			fprintf(stderr, "pktlens: %s: option -%c needs a value\n", cmd, optopt);
+	} else if (optopt && (optopt > 255 || strchr(shortopts, optopt)) &&
+		   !strncmp(arg, "--", 2)) {
+		/* a known option: a long one given a value it does not take */
+		fprintf(stderr, "pktlens: %s: option '%.*s' takes no value\n", cmd,
+			(int)strcspn(arg, "="), arg);
+	} else if (optopt) {
+		const char *hint = NULL;
+
+		for (; hints && hints->opt; hints++)
+			if (hints->opt == optopt)
+				hint = hints->hint;
+		if (hint)
+			fprintf(stderr, "pktlens: %s: %s\n", cmd, hint);
+		else
+			fprintf(stderr, "pktlens: %s: unknown option -%c\n", cmd, optopt);
+	} else {
+		bad_long(cmd, lo, arg);
+	}
+	synopsis(usage);
+	fprintf(stderr, "Try 'pktlens %s --help' for the options.\n", cmd);
+	return '?';
+}
+
+int pl_get_expr(const char *expr_file, int argc, char **argv, int first, char **expr)
+{
+	if (!expr_file)
+		return pl_join_args(argc, argv, first, expr);
+	if (first < argc)
+		pl_warn("-F %s gives the filter expression: the one on the command line "
+			"('%s'...) is ignored",
+			expr_file, argv[first]);
+	return pl_read_expr_file(expr_file, expr);
+}
 
 int pl_parse_u32(const char *opt, const char *s, unsigned int min, unsigned int max,
 		 unsigned int *out)
@@ -118,6 +267,14 @@ int pl_read_expr_file(const char *path, char **out)
 	}
 	*out = s;
 	return 0;
+}
+
+void pl_expr_file_hint(const char *path)
+{
+	if (path && path[0] && !path[strspn(path, "0123456789")])
+		pl_warn("-F reads the filter expression from a file, as tcpdump's -F; the flow "
+			"table size is --flows %s",
+			path);
 }
 
 static void on_signal(int sig)

@@ -3,6 +3,7 @@
 #ifndef PL_ARGS_H
 #define PL_ARGS_H
 
+#include <getopt.h>
 #include <signal.h>
 #include <stdbool.h>
 
@@ -25,6 +26,44 @@ int pl_join_args(int argc, char **argv, int from, char **out);
  * with a message naming the file (unreadable, over 1 MiB, a NUL byte).
  */
 int pl_read_expr_file(const char *path, char **out);
+
+/*
+ * The options before the command, as bpftool takes -j/-p before its object
+ * (pktlens -j monitor ...): --json and --pretty of the commands that print a report.
+ * pl_verbosity is the log level (enum pl_log_level) that -v/-q set.
+ */
+extern bool pl_global_json, pl_global_pretty;
+extern int pl_verbosity;
+
+/* A letter a command refuses with a word of why: what it means to tcpdump, what to use. */
+struct pl_opt_hint {
+	int opt;
+	const char *hint;
+};
+
+/*
+ * getopt_long() for command @cmd, with the messages of pktlens: an unknown option, a
+ * missing or an unwanted value is said in a line that starts with "pktlens: CMD:"
+ * (getopt's own would start with the command's name), followed by the synopsis
+ * (the "Usage:" lines of @usage) and a pointer to --help; a letter of @hints (NULL: none; ends with opt 0) gets its hint instead.
+ * -v/--verbose and -q/--quiet are taken here, anywhere on the line, and set the log
+ * level (@shortopts and @longopts need not list them). Returns the option, -1 at the
+ * end, or '?' after the message (the command exits with 2).
+ */
+int pl_getopt(int argc, char **argv, const char *cmd, const char *usage,
+	      const char *shortopts, const struct option *longopts,
+	      const struct pl_opt_hint *hints);
+
+/*
+ * The filter expression of a command: from -F @expr_file when given (an expression on
+ * the command line as well is ignored, with a warning, as tcpdump ignores it), else
+ * argv[first..argc) joined. Into *expr (NULL: none; caller frees). 0 or a negative
+ * errno, said why.
+ */
+int pl_get_expr(const char *expr_file, int argc, char **argv, int first, char **expr);
+
+/* After -F PATH failed: if PATH is a number, say that -F is no longer --flows. */
+void pl_expr_file_hint(const char *path);
 
 /* SIGINT, SIGTERM and SIGHUP set pl_stop; commands poll it. */
 extern volatile sig_atomic_t pl_stop;

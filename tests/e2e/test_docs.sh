@@ -2,9 +2,11 @@
 # test_docs.sh - what users read agrees with what pktlens takes: for pktlens and each
 # command, every option in `--help` is described in its man page, every option the man
 # page describes (.TP entries) is in `--help`, and the bash completion offers exactly
-# the `--help` options. Also the completion's values: commands, interfaces for -i,
-# modes for --mode, capture files for -r. And the bpftool examples make the pin
-# directory first. Needs no root.
+# the `--help` options; no `--help` prints a printf escape (`%%`) literally. The global
+# -j/-p (bpftool's, before the command) are in pktlens(8)'s synopsis and in the pages
+# of the commands they apply to, and completion still finds the command after them.
+# Also the completion's values: commands, interfaces for -i, modes for --mode, capture
+# files for -r. And the bpftool examples make the pin directory first. Needs no root.
 . "$(dirname "$0")/../lib/netns.sh" # check_eq, finish, $PKTLENS, $LAB_TMP; no lab
 ROOT=$E2E_ROOT
 COMPLETION=$ROOT/scripts/pktlens.bash-completion
@@ -43,7 +45,26 @@ for cmd in "" monitor analyze capture demo; do
 	complete_words $cmd - >"$T/comp"
 	check_eq "$name: completion offers the --help options" \
 		"$(comm -3 "$T/help" "$T/comp" | tr -d '\t' | tr '\n' ' ')" ""
+	# Usage strings are fputs()'d: a '%%' written for printf shows as it is.
+	# shellcheck disable=SC2086
+	check_eq "$name: --help has no literal %%" "$("$PKTLENS" $cmd --help | grep -c '%%')" 0
 done
+
+# bpftool's -j/-p before the command: documented where they apply.
+check_eq "pktlens.8: synopsis has [-j|-p]" \
+	"$(grep -c '^\.RB \[ \\-j | \\-p \]' "$ROOT/man/pktlens.8")" 1
+for cmd in monitor analyze demo; do
+	check_eq "pktlens-$cmd.8: names pktlens -j $cmd" \
+		"$(grep -c "pktlens \\\\-j $cmd" "$ROOT/man/pktlens-$cmd.8")" 1
+done
+for cmd in monitor analyze; do
+	check_eq "pktlens-$cmd.8: names pktlens -p $cmd" \
+		"$(grep -c "pktlens \\\\-p $cmd" "$ROOT/man/pktlens-$cmd.8")" 1
+done
+check_eq "completion: after a global -j, the command's options" \
+	"$(complete_words -j analyze --pre | tr '\n' ' ')" "--pretty "
+check_eq "completion: after -vp, still the command" "$(complete_words -vp mon | tr '\n' ' ')" \
+	"monitor "
 
 check_eq "completion: commands" "$(complete_words '' | tr '\n' ' ')" "analyze capture demo monitor "
 check_eq "completion: capture --mode" "$(complete_words capture --mode '' | tr '\n' ' ')" \
