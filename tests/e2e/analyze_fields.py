@@ -226,6 +226,12 @@ def udp_icmp_sctp():
                  l4="icmpv6", flow=(58, A6, 7, B6, 7, 0)))
     out.append(F(eth(ETH_IP6, ipv6(B6, A6, 58, icmp(129, 0, 7, 1, bytes(16)))), l3="ipv6",
                  l4="icmpv6", flow=(58, B6, 7, A6, 7, 0)))
+    # an echo request of 6 bytes: ICMPv6 (4 are enough) without its identifier: ports 0
+    out.append(F(eth(ETH_IP6, ipv6(A6, B6, 58, icmp(128, 0, 7, 1)[:6])), l3="ipv6",
+                 l4="icmpv6", flow=(58, A6, 0, B6, 0, 0)))
+    # payload length 0 (a jumbogram, BIG TCP): the rest of the frame
+    out.append(F(eth(ETH_IP6, ipv6(A6, B6, 17, udp(5001, 6001, bytes(30)), plen=0)), l3="ipv6",
+                 l4="udp", flow=(17, A6, 5001, B6, 6001, 0)))
     out.append(F(eth(ETH_IP6, ipv6(A6, "ff02::1:ff00:2", 58, icmp(135, 0, 0, 0, a6(B6)))),
                  l3="ipv6", l4="icmpv6", flow=(58, A6, 0, "ff02::1:ff00:2", 0, 0)))
     # SCTP, IPv4 both ways and IPv6
@@ -340,6 +346,10 @@ def tunnels():
     out.append(F(eth(ETH_IP6, ipv6(O61, O62, 17, udp(50000, 4789, in6))), l3="ipv6", l4="udp",
                  enc="vxlan", il3="ipv4", il4="gre", flow=(17, O61, 50000, O62, 4789, 0),
                  what="VXLAN over IPv6, GRE inside: counted, not opened"))
+    out.append(vx4(eth(ETH_IP4, ipv4(I1, I2, 50, bytes(16))), enc="vxlan", il3="ipv4",
+                   il4="other"))
+    out.append(gre4(gre(ETH_IP6, ipv6(I61, I62, 58, icmp(128, 0, 3, 3)), key=77), enc="gre",
+                    il3="ipv6", il4="icmpv6"))
     # malformed inside: an inner IPv4 IHL of 4, an inner Ethernet header of 10 bytes
     out.append(gre4(gre(ETH_IP4, ipv4(I1, I2, 6, tcp(1, 2, 0), ihl=4)), enc="gre", il3="ipv4",
                     il4="none", mal="bad_ipv4_ihl"))
@@ -701,6 +711,8 @@ def compare_report(tag, got, want, top):
         g = got.get(k)
         if isinstance(w, dict) and k != "tcp_flags":
             compare_obj(tag + " " + k, g, w)
+        elif k == "tcp_flags" and isinstance(g, dict):
+            check(tag + " " + k, dict(g), dict(w))  # keys as seen, in no documented order
         else:
             check(tag + " " + k, g, w)
     for g in got.get("top_flows_by_bytes", []) + got.get("top_flows_by_packets", []):
@@ -818,9 +830,26 @@ def main():
     check("the capture holds every TCP flag combination", len(allc), 256)
 
     want = model(frames, main_pcap, 65536)
+    # the capture exercises every class, reason and counter the report has
+    unused = []
+    for k in ("l3", "l4"):
+        unused += ["%s.%s" % (k, n) for n, v in want[k].items() if not v["packets"]]
+    for k in ("encap", "inner_l3", "inner_l4", "size_hist", "vlan", "ip", "malformed"):
+        unused += ["%s.%s" % (k, n) for n, v in want[k].items() if not v]
+    if want["headers_cut"] == 0:
+        unused.append("headers_cut")
+    check("the capture has frames for every class and reason", unused, [])
     got, _ = run("main", main_pcap, "--top", "10000")
     if got is not None:
         compare_report("main", got, want, 10000)
+    # --pretty: the same object over several lines
+    pretty, p = run("pretty", main_pcap, "--top", "10000", "--pretty")
+    if got is not None and pretty is not None:
+        lines = p.stdout.decode().count("\n")
+        if pretty == got and lines > 100:
+            ok("--pretty: the same report on %d lines" % lines)
+        else:
+            fail("--pretty", "%d lines, same report: %s" % (lines, pretty == got))
 
     # the default --top (10): the ten largest of each list; the flows of a 3-entry table
     got, _ = run("top10", main_pcap)
