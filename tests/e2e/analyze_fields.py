@@ -631,12 +631,23 @@ def parse(text):
     return json.loads(text, object_pairs_hook=pairs, parse_float=lambda s: s)
 
 
+def check_keys(name, got, want):
+    """Exactly the model's keys, in its order; says which are unknown or missing."""
+    if got == want:
+        ok("%s (%s)" % (name, short(got, 120)))
+        return
+    extra = [k for k in got if k not in want]
+    missing = [k for k in want if k not in got]
+    fail(name, "unknown %s, missing %s%s" % (extra, missing,
+                                            "" if extra or missing else ", order %s" % got))
+
+
 def compare_obj(path, got, want):
     """Leaf by leaf; the keys (and their order) must be exactly the model's."""
     if not isinstance(got, dict):
         fail(path, "not an object: %s" % short(got))
         return
-    check(path + " keys", list(got.keys()), list(want.keys()))
+    check_keys(path + " keys", list(got.keys()), list(want.keys()))
     for k, w in want.items():
         if k not in got:
             continue
@@ -704,7 +715,7 @@ def flow_pkts(o):
 
 def compare_report(tag, got, want, top):
     """The whole report: every key of the model, and no key the model lacks."""
-    check(tag + " report keys", list(got.keys()), list(want.keys()))
+    check_keys(tag + " report keys", list(got.keys()), list(want.keys()))
     for k, w in want.items():
         if k in ("top_flows_by_bytes", "top_flows_by_packets", "top_sources"):
             continue
@@ -839,6 +850,13 @@ def main():
     if want["headers_cut"] == 0:
         unused.append("headers_cut")
     check("the capture has frames for every class and reason", unused, [])
+    states = set(f["state"] for f in want["top_flows_by_bytes"])
+    check("the capture has flows in every state",
+          sorted(set(["syn_sent", "syn_received", "established", "closing", "closed", "reset",
+                      "midstream", "unidirectional", "bidirectional"]) - states), [])
+    check("the capture has flows of every named protocol",
+          sorted(set(PROTO_NAME.values()) - set(f["proto"] for f in want["top_flows_by_bytes"])),
+          [])
     got, _ = run("main", main_pcap, "--top", "10000")
     if got is not None:
         compare_report("main", got, want, 10000)
