@@ -12,7 +12,8 @@ compared with it. A key the model does not know is a failure, so a new field mus
 get its check here. tshark, when installed, checks that the frames are what their
 annotations say (flags, IPv4 header lengths, fragments, IPv6 next headers).
 
-Prints "ok NAME" / "FAIL NAME: why" lines, then "N passed, N failed".
+Prints "ok NAME" / "FAIL NAME: why" / "skip NAME: why" lines, then
+"N passed, N failed[, N skipped]".
 """
 import collections
 import json
@@ -26,7 +27,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from pcapgen import *  # noqa: E402,F401,F403  (builders, flag bits, write_pcap)
 
 PKTLENS, TMP = sys.argv[1], sys.argv[2]
-N_PASS = N_FAIL = 0
+N_PASS = N_FAIL = N_SKIP = 0
 
 
 def ok(name):
@@ -39,6 +40,12 @@ def fail(name, why):
     global N_FAIL
     N_FAIL += 1
     print("FAIL %s: %s" % (name, why))
+
+
+def skip(name, why):
+    global N_SKIP
+    N_SKIP += 1
+    print("skip %s: %s" % (name, why))
 
 
 def check(name, got, want):
@@ -768,7 +775,7 @@ def tshark_check(path, frames):
     """The annotations describe the bytes: outer TCP flags, IPv4 header lengths and
     fragment fields, IPv6 next headers, as tshark decodes them."""
     if not shutil.which("tshark"):
-        print("skip tshark cross-check: tshark not installed")
+        skip("tshark cross-check", "tshark not installed")
         return
     fields = ["frame.number", "eth.type", "ip.hdr_len", "ip.flags.mf", "ip.frag_offset",
               "ipv6.nxt", "ipv6.fraghdr.offset", "ipv6.fraghdr.more", "tcp.flags"]
@@ -930,7 +937,7 @@ def main():
         compare_report("empty", got, model([], empty, 65536), 10)
 
     print()
-    print("%d passed, %d failed" % (N_PASS, N_FAIL))
+    print("%d passed, %d failed%s" % (N_PASS, N_FAIL, ", %d skipped" % N_SKIP if N_SKIP else ""))
     return 1 if N_FAIL else 0
 
 

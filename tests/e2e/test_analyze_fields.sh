@@ -23,14 +23,14 @@ trap 'rm -rf "$LAB_TMP"' EXIT
 out=$LAB_TMP/out
 "$PY" "$E2E_ROOT/tests/e2e/analyze_fields.py" "$PKTLENS" "$LAB_TMP" >"$out" 2>&1
 rc=$?
-grep -v -E '^[0-9]+ passed, [0-9]+ failed$' "$out"
-line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$out" | tail -n 1)
+closing='^[0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?$'
+grep -v -E "$closing" "$out"
+line=$(grep -E "$closing" "$out" | tail -n 1)
 if [ -z "$line" ]; then
 	fail "analyze_fields.py" "exited $rc without a closing line"
 else
-	T_PASS=$((T_PASS + ${line%% *}))
-	f=${line#* passed, }
-	T_FAIL=$((T_FAIL + ${f%% *}))
-	[ "$rc" -eq 0 ] || [ "${f%% *}" -gt 0 ] || fail "analyze_fields.py" "exited $rc"
+	read -r p _ f _ s _ <<<"${line//,/}"
+	T_PASS=$((T_PASS + p)) T_FAIL=$((T_FAIL + f)) T_SKIP=$((T_SKIP + ${s:-0}))
+	[ "$rc" -eq 0 ] || [ "$f" -gt 0 ] || fail "analyze_fields.py" "exited $rc"
 fi
 finish
