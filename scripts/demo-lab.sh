@@ -265,16 +265,30 @@ NETNS_DIR=/run/netns
 [ -e "$NETNS_DIR/$NS_RX" ] || NETNS_DIR=/var/run/netns
 [ -e "$NETNS_DIR/$NS_RX" ] || die "cannot find $NS_RX under /run/netns"
 
-# The iperf3 server, bounded like everything else.
+# The iperf3 server, bounded like everything else, listening before the monitor starts
+# (the monitor's --duration counts from its start: the traffic must start with it).
 on "$NS_RX" timeout -s INT -k 2 $((DURATION + 60)) iperf3 -s >"$T/iperf3-server.out" 2>&1 &
 BG="$BG $!"
+n=30
+while [ "$n" -gt 0 ] && ! on "$NS_RX" ss -ltnH 2>/dev/null | grep -q ':5201 '; do
+	sleep 0.1
+	n=$((n - 1))
+done
 
 # ---- the monitor --------------------------------------------------------------------
 
+# The monitor runs as long as it says: DURATION seconds of traffic (every step ends by
+# then), then SETTLE seconds in which the last packets land and the summary's final
+# snapshot is read; it ends by itself.
+SETTLE=3
 set -- monitor -i "$IF_RX" --pin
 [ "$VIEW" = json ] && set -- "$@" --json
-[ "$KEEP" = 1 ] || set -- "$@" --duration $((DURATION + 120))
-say "starting: pktlens $* (in $NS_RX)"
+[ "$KEEP" = 1 ] || set -- "$@" --duration $((DURATION + SETTLE))
+if [ "$KEEP" = 1 ]; then
+	say "starting: pktlens $* (in $NS_RX): $DURATION s of traffic, then the lab stays up"
+else
+	say "starting: pktlens $* (in $NS_RX): $DURATION s of traffic, then $SETTLE s for the last packets and the summary"
+fi
 [ "$KEEP" = 1 ] && say "--keep: after the traffic the lab stays up until you press q or Ctrl-C; try 'ip netns exec $NS_TX ping $IP4_RX'"
 if [ "$VIEW" = tui ]; then
 	say "press q to stop early"
@@ -324,11 +338,23 @@ snapshot() {
 	return 0
 }
 
+# left: seconds left of the traffic's DURATION
+left() {
+	echo $((DURATION - ($(date +%s) - START)))
+}
+
 # step NAME SECONDS OUTFILE CMD...: run CMD in the sender namespace, bounded by SECONDS
+# and by the end of the traffic (a step with no time left is skipped)
 step() {
-	local name=$1 secs=$2 out=$3 rc
+	local name=$1 secs=$2 out=$3 rc l
 	shift 3
 	alive || return 1
+	l=$(left)
+	if [ "$l" -le 0 ]; then
+		say "[$(($(date +%s) - START)) s] no time left for: $name"
+		return 0
+	fi
+	[ "$secs" -gt "$l" ] && secs=$l
 	say "[$(($(date +%s) - START)) s] $name"
 	timeout -s INT -k 2 "$secs" ip netns exec "$NS_TX" "$@" >"$T/$out" 2>&1 &
 	STEP=$!
@@ -352,48 +378,43 @@ PHASE=traffic
 TX_START=$(tx_packets)
 TX_END=$TX_START
 START=$(date +%s)
-# iperf3 gets what the fixed steps (VLAN, flood, scan: about 4 s) leave.
-R=$((DURATION - 4))
+NPING=$((DURATION * 5))
+
+say "[0 s] ping and ping -6 every 0.2 s for the whole run"
+timeout -s INT -k 2 $((DURATION + 5)) ip netns exec "$NS_TX" \
+	ping -q -n -i 0.2 -c "$NPING" -w "$DURATION" "$IP4_RX" >"$T/ping4.out" 2>&1 &
+PING4=$!
+timeout -s INT -k 2 $((DURATION + 5)) ip netns exec "$NS_TX" \
+	ping -6 -q -n -i 0.2 -c "$NPING" -w "$DURATION" "$IP6_RX" >"$T/ping6.out" 2>&1 &
+PING6=$!
+BG="$BG $PING4 $PING6"
+
+trafgen_conf vlan1q.cfg "vlan(1q, id=100), ipv4(sa=$IP4_TX, da=$IP4_RX)"
+trafgen_conf qinq.cfg "vlan(1ad, id=200), vlan(1q, id=300), ipv6(sa=$IP6_TX, da=$IP6_RX)"
+
+# The fixed steps first (about 4 s), then iperf3 shares what they leave.
+step "trafgen: 500 802.1Q frames (VLAN 100, IPv4/UDP)" 10 vlan1q.out \
+	trafgen --dev "$IF_TX" --conf "$T/vlan1q.cfg" --num 500 --cpus 1 --rate 1000pps --no-sock-mem --no-cpu-stats
+step "trafgen: 500 QinQ frames (802.1ad 200 + 802.1Q 300, IPv6/UDP)" 10 qinq.out \
+	trafgen --dev "$IF_TX" --conf "$T/qinq.cfg" --num 500 --cpus 1 --rate 1000pps --no-sock-mem --no-cpu-stats
+step "hping3: SYN flood burst, 5000 SYNs to port 80" 15 hping3.out \
+	hping3 -S -p 80 -c 5000 --faster "$IP4_RX"
+step "nmap: SYN scan of ports 1-300" 20 nmap.out \
+	nmap -sS -n -Pn -p 1-300 --max-retries 0 --host-timeout 10s -T4 -v "$IP4_RX"
+# Each iperf3 run takes about half a second to set up and sum up.
+R=$(($(left) - 2))
 T_TCP4=$((R * 2 / 5))
 T_UDP=$((R * 3 / 10))
 T_TCP6=$((R * 3 / 10))
 [ "$T_TCP4" -ge 1 ] || T_TCP4=1
 [ "$T_UDP" -ge 1 ] || T_UDP=1
 [ "$T_TCP6" -ge 1 ] || T_TCP6=1
-NPING=$((DURATION * 5))
-
-say "[0 s] ping and ping -6 every 0.2 s for the whole run"
-timeout -s INT -k 2 $((DURATION + 5)) ip netns exec "$NS_TX" \
-	ping -q -n -i 0.2 -c "$NPING" -w $((DURATION + 3)) "$IP4_RX" >"$T/ping4.out" 2>&1 &
-PING4=$!
-timeout -s INT -k 2 $((DURATION + 5)) ip netns exec "$NS_TX" \
-	ping -6 -q -n -i 0.2 -c "$NPING" -w $((DURATION + 3)) "$IP6_RX" >"$T/ping6.out" 2>&1 &
-PING6=$!
-BG="$BG $PING4 $PING6"
-
-n=30 # the iperf3 server is listening before the first client
-while [ "$n" -gt 0 ] && ! on "$NS_RX" ss -ltnH 2>/dev/null | grep -q ':5201 '; do
-	sleep 0.1
-	n=$((n - 1))
-done
-
-trafgen_conf vlan1q.cfg "vlan(1q, id=100), ipv4(sa=$IP4_TX, da=$IP4_RX)"
-trafgen_conf qinq.cfg "vlan(1ad, id=200), vlan(1q, id=300), ipv6(sa=$IP6_TX, da=$IP6_RX)"
-
-step "trafgen: 500 802.1Q frames (VLAN 100, IPv4/UDP)" 10 vlan1q.out \
-	trafgen --dev "$IF_TX" --conf "$T/vlan1q.cfg" --num 500 --cpus 1 --rate 1000pps --no-sock-mem --no-cpu-stats
-step "trafgen: 500 QinQ frames (802.1ad 200 + 802.1Q 300, IPv6/UDP)" 10 qinq.out \
-	trafgen --dev "$IF_TX" --conf "$T/qinq.cfg" --num 500 --cpus 1 --rate 1000pps --no-sock-mem --no-cpu-stats
-step "iperf3: TCP over IPv4, $T_TCP4 s at 200 Mbit/s" $((T_TCP4 + 10)) tcp4.out \
+step "iperf3: TCP over IPv4, $T_TCP4 s at 200 Mbit/s" $((T_TCP4 + 2)) tcp4.out \
 	iperf3 -c "$IP4_RX" -t "$T_TCP4" -b 200M
-step "iperf3: UDP over IPv4, $T_UDP s at 50 Mbit/s" $((T_UDP + 10)) udp4.out \
+step "iperf3: UDP over IPv4, $T_UDP s at 50 Mbit/s" $((T_UDP + 2)) udp4.out \
 	iperf3 -c "$IP4_RX" -u -t "$T_UDP" -b 50M -l 1200
-step "iperf3: TCP over IPv6, $T_TCP6 s at 200 Mbit/s" $((T_TCP6 + 10)) tcp6.out \
+step "iperf3: TCP over IPv6, $T_TCP6 s at 200 Mbit/s" $((T_TCP6 + 2)) tcp6.out \
 	iperf3 -6 -c "$IP6_RX" -t "$T_TCP6" -b 200M
-step "hping3: SYN flood burst, 5000 SYNs to port 80" 15 hping3.out \
-	hping3 -S -p 80 -c 5000 --faster "$IP4_RX"
-step "nmap: SYN scan of ports 1-300" 20 nmap.out \
-	nmap -sS -n -Pn -p 1-300 --max-retries 0 --host-timeout 10s -T4 -v "$IP4_RX"
 # The pings run on to the end of the duration.
 while alive && [ $(($(date +%s) - START)) -lt "$DURATION" ]; do
 	sleep 0.5
@@ -401,6 +422,7 @@ done
 if alive; then
 	wait "$PING4" 2>/dev/null
 	wait "$PING6" 2>/dev/null
+	ELAPSED=$(($(date +%s) - START))
 	sleep 1 # the last packets reach the counters
 	snapshot
 else
@@ -409,7 +431,7 @@ else
 	stop_pid "$PING4" INT 3
 	stop_pid "$PING6" INT 3
 fi
-ELAPSED=$(($(date +%s) - START))
+[ "$STOPPED_EARLY" = 1 ] && ELAPSED=$(($(date +%s) - START))
 say "[$ELAPSED s] traffic done"
 
 # ---- the summary ------------------------------------------------------------------
@@ -499,6 +521,12 @@ if [ "$KEEP" = 1 ] && alive; then
 	wait_monitor
 fi
 PHASE=finished
+# Without --keep the monitor ends by itself at the --duration it was given.
+n=$(((SETTLE + 10) * 10))
+while alive && [ "$KEEP" = 0 ] && [ "$n" -gt 0 ]; do
+	sleep 0.1
+	n=$((n - 1))
+done
 stop_monitor
 case $MON_RC in
 0 | 130 | "") ;;

@@ -2,7 +2,8 @@
 # shellcheck disable=SC2317 # functions run from traps
 # SPDX-License-Identifier: BSD-2-Clause
 # test_demo.sh - end to end: `pktlens demo --duration 8 --json` builds its lab, sends its
-# traffic, prints JSON records that show IPv4, IPv6, TCP, UDP, ICMP and VLAN-tagged
+# traffic for 8 s, runs as long as the monitor's --duration it announces (wall clock and
+# records), prints JSON records that show IPv4, IPv6, TCP, UDP, ICMP and VLAN-tagged
 # packets, exits 0 and leaves no namespace, veth, XDP program or pin behind. Also: bad
 # usage exits 2, and a SIGTERM in the middle of the run still removes the lab (exit 1).
 # Closing line: "N passed, N failed[, N skipped]"; exit status 1 when anything failed.
@@ -162,12 +163,56 @@ if [ -n "$missing" ]; then
 	finish
 fi
 
+# now_ms: the wall clock in milliseconds
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
 OUT=$TMP/demo.json ERR=$TMP/demo.err
 start=$(date +%s)
-timeout -k 5 120 "$PKTLENS" demo --duration 8 --json >"$OUT" 2>"$ERR"
+timeout -k 5 120 "$PKTLENS" demo --duration 8 --json >"$OUT" 2>"$ERR" &
+DEMO_PID=$!
+# From the moment it announces the monitor's command to its end: the wall time the
+# announced --duration must match.
+t_ann=""
+for _ in $(seq 1200); do
+	if [ -z "$t_ann" ] && grep -q 'starting: pktlens monitor' "$ERR"; then
+		t_ann=$(now_ms)
+	fi
+	kill -0 "$DEMO_PID" 2>/dev/null || break
+	sleep 0.1
+done
+wait "$DEMO_PID"
 rc=$?
+DEMO_PID=""
+t_end=$(now_ms)
 took=$(($(date +%s) - start))
 check_rc "demo --duration 8 --json (took $took s)" "$rc" 0
+ann=$(sed -n 's/.*starting: pktlens monitor .*--duration \([0-9]*\).*/\1/p' "$ERR" | head -n 1)
+if [ -z "$ann" ] || [ -z "$t_ann" ]; then
+	fail "the announced --duration" "no 'starting: pktlens monitor ... --duration N' line: $(head -n 3 "$ERR")"
+else
+	ran=$((t_end - t_ann))
+	# At least the announced time (the monitor runs it out, the lab waits for it),
+	# and no more than the attach and the removal of the lab add (10 s, for a busy
+	# machine).
+	if [ "$ran" -ge $((ann * 1000)) ] && [ "$ran" -le $(((ann + 10) * 1000)) ]; then
+		ok "announced --duration $ann: ran $ran ms from the announcement to the end"
+	else
+		fail "announced --duration $ann matches the run" "ran $ran ms from the announcement to the end"
+	fi
+	# The monitor's own records, one a second, span what it announced.
+	nrec=$(grep -c '^{' "$OUT")
+	if [ "$nrec" -ge $((ann - 1)) ] && [ "$nrec" -le $((ann + 1)) ]; then
+		ok "announced --duration $ann: $nrec records of one second"
+	else
+		fail "announced --duration $ann: one record a second" "$nrec records"
+	fi
+fi
+done_at=$(sed -n 's/.*\[\([0-9]*\) s\] traffic done.*/\1/p' "$ERR" | tail -n 1)
+if [ -n "$done_at" ] && [ "$done_at" -ge 7 ] && [ "$done_at" -le 9 ]; then
+	ok "the traffic lasted the 8 s asked ($done_at s)"
+else
+	fail "the traffic lasted the 8 s asked" "'traffic done' at '$done_at' s"
+fi
 if [ "$rc" -ne 0 ]; then
 	echo "--- stderr of the demo:"
 	tail -n 30 "$ERR"
