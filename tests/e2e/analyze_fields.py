@@ -368,7 +368,9 @@ def tunnels():
 
 
 def malformed():
-    """Every reason, outside a tunnel; and frames under 14 bytes."""
+    """Every reason, outside a tunnel; and frames under 14 bytes. Parsing stops at the
+    first problem: a bad IP header counts in l3 and as l4 none, a bad transport header
+    in its l4 class, a bad link header in neither; no flow unless the ports were read."""
     out = []
     A, B = "198.18.0.1", "198.18.0.2"
     A6, B6 = "2001:db8::1", "2001:db8::2"
