@@ -44,7 +44,7 @@ LIB      := $(BUILD)/libpktlens.a
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all deps test test-unit test-bpf test-e2e test-corpus bench demo install clean
+.PHONY: all deps test test-full test-unit test-bpf test-e2e test-corpus bench demo install clean
 
 all: $(BUILD)/pktlens
 

@@ -1,4 +1,4 @@
-# Test targets. `sudo make test` runs everything that this machine supports:
+# Test targets. `make test` (as root) runs everything that this machine supports:
 # unit tests, BPF tests (BPF_PROG_TEST_RUN), the filter tests, the corpus tests
 # when ../shared/corpus exists, and end-to-end tests on namespaces and veth.
 
@@ -53,7 +53,21 @@ test-corpus: $(BUILD)/pktlens
 		PKTLENS=$(abspath $(BUILD)/pktlens) CORPUS=$(CORPUS) tests/run.sh tests/corpus/*.sh; \
 	else echo "corpus $(CORPUS) not found: skipped"; fi
 
+# Two tiers, one closing line each. `make test` (the README's command) is the fast tier:
+# every kind of test, the corpus on its fixed sample (tests/corpus/sample.txt), built to
+# take at most 5 minutes on 2 CPUs. `make test-full` (what .ci/run runs) adds the whole
+# corpus and the long runs (PL_TEST_FULL=1). TEST_JOBS tests run side by side (run.sh -j);
+# TEST_TIMEOUT is each test's time limit in seconds.
+TEST_JOBS    ?= 3
+TEST_TIMEOUT ?= 300
+TEST_ENV      = PKTLENS=$(abspath $(BUILD)/pktlens) CORPUS=$(CORPUS) BUILD=$(BUILD)
+CORPUS_TESTS  = $(if $(wildcard $(CORPUS)),$(wildcard tests/corpus/test_*.sh))
+
 test: deps test-build filter-tests
-	$(Q)PKTLENS=$(abspath $(BUILD)/pktlens) CORPUS=$(CORPUS) BUILD=$(BUILD) tests/run.sh \
-		$(UNIT_BINS) $(BPFT_BINS) $(FILTER_TEST_CMDS) \
-		$(if $(wildcard $(CORPUS)),$(wildcard tests/corpus/*.sh)) $(TEXT_TESTS) $(E2E_TESTS)
+	$(Q)$(TEST_ENV) tests/run.sh -j $(TEST_JOBS) -t $(TEST_TIMEOUT) \
+		$(CORPUS_TESTS) $(TEXT_TESTS) $(FILTER_TEST_CMDS) $(E2E_TESTS) $(UNIT_BINS) $(BPFT_BINS)
+
+test-full: deps test-build filter-tests
+	$(Q)PL_TEST_FULL=1 $(TEST_ENV) tests/run.sh -j $(TEST_JOBS) -t $(TEST_TIMEOUT) \
+		$(CORPUS_TESTS) $(TEXT_TESTS) $(or $(FILTER_FULL_CMDS),$(FILTER_TEST_CMDS)) \
+		$(E2E_TESTS) $(UNIT_BINS) $(BPFT_BINS)
