@@ -2,9 +2,9 @@
 /*
  * difftest.c - differential test of the classic BPF -> eBPF translator.
  *
- * For every filter expression (tests/filter/expressions.txt) and every packet (all
- * *.pcap / *.pcapng / *.cap under the directories on the command line, recursively,
- * plus a deterministic set of generated Ethernet frames, see gen_pkts.c), the verdict
+ * For every filter expression (tests/filter/expressions.txt) and every packet (the
+ * captures chosen below, plus a deterministic set of generated frames of Ethernet and
+ * of every link type an "@NAME" expression is for, see gen_pkts.c), the verdict
  * of libpcap's own interpreter, pcap_offline_filter(), is compared with the verdict of
  * the translated program loaded as XDP in verdict mode and run with
  * BPF_PROG_TEST_RUN (data = the captured bytes, wire length = hdr.len through a
@@ -20,10 +20,21 @@
  * run refuses (should not happen below 64 KiB), link types for which pcap_compile()
  * rejects the expression, captures libpcap cannot open.
  *
+ * Captures: *.pcap / *.pcapng / *.cap under the paths on the command line,
+ * recursively; without paths the corpus $CORPUS (else ../shared/corpus): in the fast
+ * tier its fixed sample (tests/corpus/sample.txt, -S LIST: paths relative to the corpus,
+ * every link type of it; a listed capture that is missing fails the run), with
+ * PL_TEST_FULL=1 or --full all of it; -G: none, the generated frames only.
+ *
  * Each expression is one test: it fails on any mismatch, or when the translator or
  * the verifier rejects its program (on any link type), or when libpcap cannot compile
  * it for Ethernet (for the link type NAME of a line "@NAME expression", e.g.
- * "@IEEE802_11_RADIO wlan type mgt"). Closing line "N passed, N failed"; exit status 1 on failure.
+ * "@IEEE802_11_RADIO wlan type mgt"), or when no frame of that link type was compared,
+ * or when libpcap matched none of them (an expression that matches nothing cannot tell
+ * a right translation from one that never matches). A line "!never expression" is one
+ * that can match no frame: it fails when libpcap matched any, or when its classic
+ * program has a path to a match that avoids every load at a constant offset >= 2^31.
+ * Closing line "N passed, N failed"; exit status 1 on failure.
  *
  * The generated frames (all of them with -T) are also run through the TC (SCHED_CLS)
  * translation of the same program, up to 3600 bytes (what an skb test run takes).
@@ -34,15 +45,17 @@
  * BPF_MAP_TYPE_PROG_ARRAY into the next program (here a target that returns XDP_TX /
  * TC_ACT_REDIRECT; no match is XDP_PASS / TC_ACT_UNSPEC). libpcap then gets the captured
  * length as the wire length, which is what the hook sees. `make test` runs both
- * (tests/filter/difftest_prod.sh is difftest -P).
+ * (tests/filter/difftest_prod.sh is difftest -P, on the generated frames only unless
+ * PL_TEST_FULL=1).
  *
- * Usage: difftest [-e EXPRFILE] [-E EXPR] [-j THREADS] [-n NGEN] [-w GEN.pcap] [-d]
- *                 [-v] [-T] [-C] [-P] [DIR|FILE...]
+ * Usage: difftest [-e EXPRFILE] [-E EXPR] [-j THREADS] [-n NGEN] [-w PREFIX] [-d]
+ *                 [-v] [-T] [-C] [-P] [-F|--full] [-G] [-S LIST] [DIR|FILE...]
  *   -C translates with PL_FILTER_F_CALL_LOADS (the large-program load mode) throughout.
  *   -P production configuration (see above).
- *   without DIR: $CORPUS, else ../shared/corpus, when it exists.
+ *   -F, -G, -S: which captures (see above).
  *   -E runs just EXPR; -d prints the classic program of each expression (Ethernet);
- *   -w writes the generated frames to a pcap file.
+ *   -n: NGEN generated Ethernet frames (default 6000), NGEN / 16 of each other link type;
+ *   -w writes the generated frames to PREFIX-LINKTYPE.pcap, one file per link type.
  */
 #define _GNU_SOURCE
 #define bpf_insn pcap_bpf_insn
@@ -58,6 +71,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <getopt.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -73,7 +87,8 @@
 #include <unistd.h>
 #include <linux/pkt_cls.h>
 
-typedef void (*gen_pkt_fn)(void *ud, const uint8_t *data, uint32_t caplen, uint32_t len);
+typedef void (*gen_pkt_fn)(void *ud, int linktype, const uint8_t *data, uint32_t caplen,
+			   uint32_t len);
 void gen_pkts(unsigned int count, gen_pkt_fn fn, void *ud);
 
 #define SNAPLEN 262144
@@ -106,6 +121,7 @@ static size_t ngroups;
 
 static char **exprs;
 static int *expr_home; /* link type the expression must compile for (@NAME prefix) */
+static bool *expr_never; /* "!never": can match no frame (asserted, see run_expr) */
 static size_t nexprs;
 
 static bool verbose, dump_classic, tc_all;
@@ -119,6 +135,8 @@ static size_t files_unopened, files_read_errors, pkts_total, pkts_short, pkts_lo
 /* results */
 struct expr_result {
 	size_t pairs, matched, skipped_compile, skipped_refused, tc_pairs, tc_refused;
+	size_t home_pairs, home_matched; /* frames of its own link type: pairs, libpcap matches */
+	bool never_proved;  /* !never: no path to a match avoids a load beyond any packet */
 	size_t skipped_unsupported; /* translator EOPNOTSUPP off the home link type */
 	size_t mismatches;
 	bool failed;
@@ -281,23 +299,102 @@ static void load_capture(const char *path)
 	pcap_close(p);
 }
 
+#define GEN_LINKTYPES 16
+
 struct gen_ctx {
 	uint32_t file;
 	uint32_t idx;
-	pcap_dumper_t *dump;
+	const char *prefix;  /* -w: PREFIX-LINKTYPE.pcap per link type */
+	int lt[GEN_LINKTYPES];
+	pcap_t *dead[GEN_LINKTYPES];
+	pcap_dumper_t *dump[GEN_LINKTYPES];
+	size_t nlt;
 };
 
-static void gen_cb(void *ud, const uint8_t *data, uint32_t caplen, uint32_t len)
+static pcap_dumper_t *gen_dumper(struct gen_ctx *c, int linktype)
+{
+	char *path;
+	size_t i;
+
+	for (i = 0; i < c->nlt; i++)
+		if (c->lt[i] == linktype)
+			return c->dump[i];
+	if (c->nlt == GEN_LINKTYPES) {
+		fprintf(stderr, "difftest: more than %d generated link types\n", GEN_LINKTYPES);
+		exit(2);
+	}
+	if (asprintf(&path, "%s-%s.pcap", c->prefix, pcap_datalink_val_to_name(linktype)) < 0)
+		exit(2);
+	c->lt[i] = linktype;
+	c->dead[i] = pcap_open_dead(linktype, SNAPLEN);
+	c->dump[i] = c->dead[i] ? pcap_dump_open(c->dead[i], path) : NULL;
+	if (!c->dump[i]) {
+		fprintf(stderr, "difftest: cannot write %s\n", path);
+		exit(2);
+	}
+	printf("difftest: writing the generated %s frames to %s\n",
+	       pcap_datalink_val_to_name(linktype), path);
+	free(path);
+	c->nlt++;
+	return c->dump[i];
+}
+
+static void gen_cb(void *ud, int linktype, const uint8_t *data, uint32_t caplen, uint32_t len)
 {
 	struct gen_ctx *c = ud;
 
-	if (c->dump) {
+	if (c->prefix) {
 		struct pcap_pkthdr h = { .caplen = caplen, .len = len };
 
 		h.ts.tv_sec = c->idx;
-		pcap_dump((u_char *)c->dump, &h, data);
+		pcap_dump((u_char *)gen_dumper(c, linktype), &h, data);
 	}
-	add_pkt(DLT_EN10MB, c->file, ++c->idx, data, caplen, len);
+	add_pkt(linktype, c->file, ++c->idx, data, caplen, len);
+}
+
+static void gen_close(struct gen_ctx *c)
+{
+	for (size_t i = 0; i < c->nlt; i++) {
+		pcap_dump_close(c->dump[i]);
+		pcap_close(c->dead[i]);
+	}
+}
+
+/*
+ * The fast tier's sample: capture paths relative to the corpus, one a line ('#'
+ * comments). A listed capture that is missing is an error: the sample is meant to cover
+ * every link type, and a silently shorter one would not.
+ */
+static size_t load_sample(const char *list, const char *corpus)
+{
+	FILE *f = fopen(list, "r");
+	char *line = NULL, *path;
+	size_t cap = 0, missing = 0;
+	struct stat st;
+	ssize_t n;
+
+	if (!f) {
+		fprintf(stderr, "difftest: sample list %s: %s\n", list, strerror(errno));
+		exit(2);
+	}
+	while ((n = getline(&line, &cap, f)) > 0) {
+		while (n && isspace((unsigned char)line[n - 1]))
+			line[--n] = '\0';
+		if (!n || line[0] == '#')
+			continue;
+		if (asprintf(&path, "%s/%s", corpus, line) < 0)
+			exit(2);
+		if (stat(path, &st) < 0) {
+			printf("sample: %s: %s\n", path, strerror(errno));
+			missing++;
+		} else {
+			collect(path);
+		}
+		free(path);
+	}
+	free(line);
+	fclose(f);
+	return missing;
 }
 
 /* ---- expressions ---- */
@@ -326,7 +423,14 @@ static void load_exprs(const char *path)
 			continue;
 		exprs = xrealloc(exprs, (nexprs + 1) * sizeof(*exprs));
 		expr_home = xrealloc(expr_home, (nexprs + 1) * sizeof(*expr_home));
+		expr_never = xrealloc(expr_never, (nexprs + 1) * sizeof(*expr_never));
 		expr_home[nexprs] = DLT_EN10MB;
+		expr_never[nexprs] = false;
+		if (!strncmp(s, "!never", 6) && isspace((unsigned char)s[6])) {
+			expr_never[nexprs] = true;
+			for (s += 6; isspace((unsigned char)*s); s++)
+				;
+		}
 		if (*s == '@') { /* "@LINKTYPE_NAME expression" */
 			char *sp = strpbrk(s, " \t");
 			int lt;
@@ -352,6 +456,56 @@ static void load_exprs(const char *path)
 }
 
 /* ---- the comparison ---- */
+
+/*
+ * For "!never" expressions: true when every path from the first instruction to a
+ * return that can match (ret #k with k != 0, or ret a) passes a packet load at a
+ * constant offset >= 2^31, which libpcap's interpreter (and the translation) end with
+ * no match on any frame. Backward jumps (protochain) are not followed: false.
+ */
+static bool never_matches(const struct sock_fprog *f)
+{
+	bool *open_path = calloc(f->len + 1u, sizeof(*open_path)); /* a match reachable from i */
+	bool ret;
+
+	if (!open_path)
+		exit(2);
+	for (size_t i = f->len; i-- > 0;) {
+		const struct sock_filter *in = &f->filter[i];
+		size_t t = i + 1 + in->jt, e = i + 1 + in->jf, n = i + 1;
+
+		switch (BPF_CLASS(in->code)) {
+		case BPF_RET:
+			open_path[i] = BPF_RVAL(in->code) == BPF_A || in->k != 0;
+			continue;
+		case BPF_JMP:
+			if (BPF_OP(in->code) == BPF_JA) {
+				if ((__s32)in->k < 0 || i + 1 + (size_t)in->k >= f->len) {
+					free(open_path);
+					return false;
+				}
+				open_path[i] = open_path[i + 1 + in->k];
+			} else {
+				open_path[i] = (t < f->len && open_path[t]) || (e < f->len && open_path[e]);
+			}
+			continue;
+		case BPF_LD:
+		case BPF_LDX:
+			if ((BPF_MODE(in->code) == BPF_ABS || BPF_MODE(in->code) == BPF_IND ||
+			     BPF_MODE(in->code) == BPF_MSH) && in->k >= 0x80000000u) {
+				open_path[i] = false;
+				continue;
+			}
+			break;
+		default:
+			break;
+		}
+		open_path[i] = n < f->len && open_path[n];
+	}
+	ret = !open_path[0];
+	free(open_path);
+	return ret;
+}
 
 struct worker {
 	pthread_t th;
@@ -477,6 +631,8 @@ static void run_expr(struct worker *w, size_t ei)
 		if (rc) {
 			fail(r, "pcap_compile (%s): %s", ltname, err);
 		} else {
+			if (expr_never[ei])
+				r->never_proved = never_matches(&f);
 			rc = pl_filter_translate(&f, &o, &insns, &cnt, err, sizeof(err));
 			if (rc) {
 				fail(r, "translate (%s): %s: %s", ltname, strerror(-rc), err);
@@ -514,6 +670,8 @@ static void run_expr(struct worker *w, size_t ei)
 			r->skipped_compile += g->n;
 			continue;
 		}
+		if (expr_never[ei] && g->linktype == expr_home[ei])
+			r->never_proved = never_matches(&f);
 		if (dump_classic && g->linktype == expr_home[ei]) {
 			pthread_mutex_lock(&report_lock);
 			printf("--- %s (%u classic instructions)\n", expr, f.len);
@@ -579,6 +737,8 @@ static void run_expr(struct worker *w, size_t ei)
 			}
 			ours = v;
 			r->pairs++;
+			r->home_pairs += g->linktype == expr_home[ei];
+			r->home_matched += ref && g->linktype == expr_home[ei];
 			r->matched += ref;
 			if (ref != ours)
 				report_mismatch(r, expr, p, ltname, "xdp", ref, ours);
@@ -616,8 +776,26 @@ static void run_expr(struct worker *w, size_t ei)
 	 * Frames of its own link type were there but none was compared (every test run
 	 * refused, say): agreeing with libpcap on nothing is no pass.
 	 */
-	if (home_seen && r->pairs == 0)
-		fail(r, "no frame compared (%zu refused by the XDP test run)", r->skipped_refused);
+	if (!home_seen)
+		fail(r, "no frame of its link type %s to compare: generate some (tests/filter/gen_pkts.c)",
+		     pcap_datalink_val_to_name(expr_home[ei]));
+	else if (r->home_pairs == 0)
+		fail(r, "no frame of its link type compared (%zu refused by the XDP test run)",
+		     r->skipped_refused);
+	/*
+	 * An expression that matches nothing cannot tell a translation that never matches
+	 * from a right one: each one must match somewhere (gen_pkts.c makes frames for
+	 * them), or be marked "!never" and proven to match nothing.
+	 */
+	if (expr_never[ei]) {
+		if (r->matched)
+			fail(r, "marked !never, but libpcap matched %zu frames", r->matched);
+		else if (!r->never_proved)
+			fail(r, "marked !never, but its classic program can reach a match without a load beyond every packet (offset >= 2^31)");
+	} else if (r->home_pairs && !r->home_matched) {
+		fail(r, "libpcap matched none of the %zu frames of its link type: add frames that match to tests/filter/gen_pkts.c (or mark it !never, with the reason)",
+		     r->home_pairs);
+	}
 }
 
 static void *worker_main(void *arg)
@@ -671,22 +849,40 @@ static double now(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+static bool env_full(void)
+{
+	const char *v = getenv("PL_TEST_FULL");
+
+	return v && *v && strcmp(v, "0");
+}
+
+static const struct option long_opts[] = {
+	{ "full", no_argument, NULL, 'F' },
+	{ NULL, 0, NULL, 0 },
+};
+
 int main(int argc, char **argv)
 {
 	const char *exprfile = "tests/filter/expressions.txt", *single = NULL, *genout = NULL;
+	const char *samplefile = "tests/corpus/sample.txt";
+	bool full = env_full(), gen_only = false;
+	size_t sample_missing = 0;
 	unsigned int ngen = 6000;
 	long nthreads = sysconf(_SC_NPROCESSORS_ONLN);
 	struct gen_ctx gc = { 0 };
 	struct worker *workers;
 	size_t passed = 0, failed = 0, pairs = 0, mism = 0, sk_compile = 0, sk_refused = 0;
 	size_t tc_pairs = 0, tc_refused = 0, sk_unsup = 0;
-	size_t never_matched = 0, npk = 0;
+	size_t never_matched = 0, never_marked = 0, npk = 0;
 	double t0 = now(), t1;
 	int opt;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	while ((opt = getopt(argc, argv, "e:E:j:n:w:dvTCP")) != -1) {
+	while ((opt = getopt_long(argc, argv, "e:E:j:n:w:dvTCPFGS:", long_opts, NULL)) != -1) {
 		switch (opt) {
+		case 'F': full = true; break;
+		case 'G': gen_only = true; break;
+		case 'S': samplefile = optarg; break;
 		case 'e': exprfile = optarg; break;
 		case 'E': single = optarg; break;
 		case 'j': nthreads = atol(optarg); break;
@@ -698,7 +894,7 @@ int main(int argc, char **argv)
 		case 'C': filter_flags = PL_FILTER_F_CALL_LOADS; break;
 		case 'P': prod = true; break;
 		default:
-			fprintf(stderr, "usage: %s [-e EXPRFILE] [-E EXPR] [-j N] [-n NGEN] [-w GEN.pcap] [-d] [-v] [-T] [-C] [-P] [DIR|FILE...]\n",
+			fprintf(stderr, "usage: %s [-e EXPRFILE] [-E EXPR] [-j N] [-n NGEN] [-w PREFIX] [-d] [-v] [-T] [-C] [-P] [-F|--full] [-G] [-S LIST] [DIR|FILE...]\n",
 				argv[0]);
 			return 2;
 		}
@@ -713,6 +909,8 @@ int main(int argc, char **argv)
 		exprs[0] = strdup(single);
 		expr_home = xrealloc(NULL, sizeof(*expr_home));
 		expr_home[0] = DLT_EN10MB;
+		expr_never = xrealloc(NULL, sizeof(*expr_never));
+		expr_never[0] = false;
 		nexprs = 1;
 	} else {
 		load_exprs(exprfile);
@@ -721,16 +919,27 @@ int main(int argc, char **argv)
 	if (optind < argc) {
 		for (int i = optind; i < argc; i++)
 			collect(argv[i]);
+		printf("difftest: captures: the %d paths given\n", argc - optind);
+	} else if (gen_only) {
+		printf("difftest: captures: none (-G), generated frames only\n");
 	} else {
 		const char *c = getenv("CORPUS");
 		struct stat st;
 
-		if (!c || stat(c, &st) < 0)
+		if (!c || !*c)
 			c = "../shared/corpus";
-		if (stat(c, &st) == 0 && S_ISDIR(st.st_mode))
-			collect(c);
-		else
-			printf("note: no capture directory given and no corpus found: generated frames only\n");
+		if (stat(c, &st) == 0 && S_ISDIR(st.st_mode)) {
+			if (full) {
+				printf("difftest: captures: the whole corpus %s (full tier)\n", c);
+				collect(c);
+			} else {
+				printf("difftest: captures: the sample %s of the corpus %s (fast tier; PL_TEST_FULL=1 or --full: all of it)\n",
+				       samplefile, c);
+				sample_missing = load_sample(samplefile, c);
+			}
+		} else {
+			printf("note: no corpus at %s: generated frames only\n", c);
+		}
 	}
 	if (npaths)
 		qsort(paths, npaths, sizeof(*paths), cmp_str);
@@ -742,24 +951,13 @@ int main(int argc, char **argv)
 
 	gc.file = add_file("<generated>");
 	gen_file = gc.file;
-	if (genout) {
-		pcap_t *dead = pcap_open_dead(DLT_EN10MB, SNAPLEN);
-
-		gc.dump = dead ? pcap_dump_open(dead, genout) : NULL;
-		if (!gc.dump) {
-			fprintf(stderr, "difftest: cannot write %s\n", genout);
-			return 2;
-		}
-		gen_pkts(ngen, gen_cb, &gc);
-		pcap_dump_close(gc.dump);
-		pcap_close(dead);
-	} else {
-		gen_pkts(ngen, gen_cb, &gc);
-	}
+	gc.prefix = genout;
+	gen_pkts(ngen, gen_cb, &gc);
+	gen_close(&gc);
 	for (size_t i = 0; i < ngroups; i++)
 		npk += groups[i].n;
 	printf("difftest: %zu expressions; %zu capture files read (%zu could not be opened, %zu ended in a read error) + %u generated frames; %zu packets (%zu usable) in %zu link types; %ld threads\n",
-	       nexprs, nfiles - 1, files_unopened, files_read_errors, ngen, pkts_total, npk,
+	       nexprs, nfiles - 1, files_unopened, files_read_errors, gc.idx, pkts_total, npk,
 	       ngroups, nthreads);
 
 	results = calloc(nexprs, sizeof(*results));
@@ -779,6 +977,7 @@ int main(int argc, char **argv)
 
 	for (size_t i = 0; i < nexprs; i++) {
 		struct expr_result *r = &results[i];
+		char name[64];
 
 		pairs += r->pairs;
 		tc_pairs += r->tc_pairs;
@@ -789,14 +988,22 @@ int main(int argc, char **argv)
 		sk_refused += r->skipped_refused;
 		if (r->matched == 0)
 			never_matched++;
+		never_marked += expr_never[i];
+		if (expr_home[i] != DLT_EN10MB)
+			snprintf(name, sizeof(name), "@%s ", pcap_datalink_val_to_name(expr_home[i]));
+		else
+			name[0] = '\0';
 		if (r->failed) {
 			failed++;
-			printf("FAIL %s: %s (%zu pairs, %zu mismatches)\n", exprs[i], r->reason,
-			       r->pairs, r->mismatches);
+			printf("FAIL %s%s%s: %s (%zu pairs, %zu mismatches)\n",
+			       expr_never[i] ? "!never " : "", name, exprs[i], r->reason, r->pairs,
+			       r->mismatches);
 		} else {
 			passed++;
-			printf("ok   %s (%zu pairs, %zu matched%s)\n", exprs[i], r->pairs, r->matched,
-			       r->matched ? "" : ", never matched");
+			printf("ok   %s%s%s (%zu pairs, %zu matched; of its link type %zu, %zu matched%s)\n",
+			       expr_never[i] ? "!never " : "", name, exprs[i], r->pairs, r->matched,
+			       r->home_pairs, r->home_matched,
+			       expr_never[i] ? "; !never: no path to a match avoids a load beyond every frame" : "");
 		}
 	}
 	printf("\nsummary: %zu expressions, %zu capture files (+ generated), %zu packets\n",
@@ -806,7 +1013,7 @@ int main(int argc, char **argv)
 	printf("pairs compared: %zu as XDP (+ %zu also as TC: %s), mismatches: %zu\n", pairs,
 	       tc_pairs, tc_all ? "every frame up to 3600 bytes" : "the generated frames up to 3600 bytes",
 	       mism);
-	printf("pairs skipped: %zu frame shorter than 14 bytes (%zu frames x %zu expressions), %zu frame longer than 64 KiB (%zu frames), %zu frame refused by the XDP test run, %zu pcap_compile failed for the link type (or translation/verifier failure)\n",
+	printf("pairs not compared: %zu frame shorter than 14 bytes (%zu frames x %zu expressions), %zu frame longer than 64 KiB (%zu frames), %zu frame refused by the XDP test run, %zu pcap_compile failed for the link type (or translation/verifier failure)\n",
 	       pkts_short * nexprs, pkts_short, nexprs, pkts_long * nexprs, pkts_long, sk_refused,
 	       sk_compile);
 	{
@@ -833,14 +1040,20 @@ int main(int argc, char **argv)
 			       nref, minlen, maxlen, strerror(err));
 	}
 	if (sk_unsup)
-		printf("pairs skipped: %zu the translator rejects a Linux ancillary load libpcap emitted for that link type (e.g. \"inbound\" outside LINUX_SLL)\n",
+		printf("pairs not compared: %zu the translator rejects a Linux ancillary load libpcap emitted for that link type (e.g. \"inbound\" outside LINUX_SLL)\n",
 		       sk_unsup);
 	if (tc_refused)
-		printf("TC pairs skipped: %zu (the skb test run refused the frame)\n", tc_refused);
-	printf("captures skipped: %zu could not be opened by libpcap, %zu ended in a read error (packets before it used)\n",
+		printf("TC pairs not compared: %zu (the skb test run refused the frame)\n", tc_refused);
+	printf("captures not read: %zu could not be opened by libpcap, %zu ended in a read error (packets before it used)\n",
 	       files_unopened, files_read_errors);
-	printf("expressions that matched no packet: %zu\n", never_matched);
+	printf("expressions that matched no packet: %zu (marked !never: %zu)\n", never_matched,
+	       never_marked);
 	printf("runtime: %.1f s (comparison %.1f s)\n", now() - t0, t1 - t0);
+	if (sample_missing) {
+		printf("FAIL the corpus sample %s: %zu listed captures missing from the corpus\n",
+		       samplefile, sample_missing);
+		failed++;
+	}
 	printf("%zu passed, %zu failed\n", passed, failed);
 	for (long i = 0; i < nthreads; i++)
 		close(workers[i].mapfd);

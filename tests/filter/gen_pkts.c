@@ -1,12 +1,19 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * gen_pkts.c - a deterministic mix of Ethernet frames for the filter differential
- * test (tests/filter/difftest.c): IPv4 (options, fragments first/later, bad headers),
+ * gen_pkts.c - a deterministic mix of frames for the filter differential test
+ * (tests/filter/difftest.c). Ethernet: IPv4 (options, fragments first/later, bad headers),
  * IPv6 (extension header chains, fragments), TCP/UDP/ICMP/ICMPv6/SCTP/IGMP/GRE/ESP,
  * ARP/RARP, 802.1Q / QinQ (0x8100, 0x88a8, 0x9100), MPLS, PPPoE session/discovery,
  * Geneve and VXLAN with inner frames, 802.3/LLC (STP, SNAP, ISO), broadcast and
  * multicast MACs, jumbo frames (beyond one page: XDP multi-buffer), and truncated
  * frames (caplen < len, a few shorter than the 14 bytes XDP test runs accept).
+ * Then, for each link type an "@NAME" line of expressions.txt names, frames of that
+ * link type (count / 16 each): LINUX_SLL and LINUX_SLL2 (every packet type, interface
+ * indexes 1-3), RAW, NULL (address families in both byte orders), PPP, C_HDLC,
+ * FRELAY, and IEEE802_11_RADIO (radiotap with and without TSFT, flags, data padding
+ * and an extended present word; management, control and data frames, QoS, all four
+ * directions, LLC/SNAP with IPv4, IPv6 and ARP), so that those expressions are compared
+ * and match without any capture file.
  *
  * The frames need not be valid: the point is that libpcap's interpreter and the
  * translated program see the same bytes. Addresses and ports come from small pools so
@@ -14,15 +21,17 @@
  *
  *	void gen_pkts(unsigned int count, gen_pkt_fn fn, void *ud);
  *
- * calls fn once per frame with the captured bytes (valid during the call only), the
- * captured length and the original (wire) length.
+ * calls fn once per frame with its link type (DLT_*), the captured bytes (valid during
+ * the call only), the captured length and the original (wire) length.
  */
+#include <pcap/dlt.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-typedef void (*gen_pkt_fn)(void *ud, const uint8_t *data, uint32_t caplen, uint32_t len);
+typedef void (*gen_pkt_fn)(void *ud, int linktype, const uint8_t *data, uint32_t caplen,
+			   uint32_t len);
 void gen_pkts(unsigned int count, gen_pkt_fn fn, void *ud);
 
 #define GEN_MAX 10000
@@ -78,6 +87,7 @@ static const uint8_t macs[][6] = {
 static const uint32_t ip4s[] = {
 	0xc6120001, 0xc6120002, 0xc6120203, 0xc6130101, 0xc6130164, 0xc61301ff, 0xc6120504,
 	0x08080808, 0xe0000001, 0xef010203, 0xffffffff, 0x7f000001, 0xc6130001, 0xc61200ff,
+	0x0a000001, 0xc0a80105,
 };
 static const uint8_t ip6s[][16] = {
 	{ 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 },
@@ -511,6 +521,277 @@ static void put_eth_frame(struct gb *g, int depth, unsigned int maxpay)
 	}
 }
 
+/* ---- other link types ---- */
+
+/* An IPv4 or IPv6 packet (mostly), else a few random bytes. */
+static void put_ip_any(struct gb *g, unsigned int maxpay)
+{
+	unsigned int r = below(g, 100);
+
+	if (r < 60)
+		put_ipv4(g, maxpay);
+	else if (r < 92)
+		put_ipv6(g, maxpay);
+	else
+		payload(g, 64);
+}
+
+static void put_by_ethertype(struct gb *g, unsigned int type, unsigned int maxpay)
+{
+	if (type == 0x0800 || type == 0x86dd || type == 0x0806 || type == 0x8035)
+		put_l3(g, type, maxpay);
+	else
+		payload(g, 64);
+}
+
+static unsigned int pick_ethertype(struct gb *g)
+{
+	static const uint16_t types[] = { 0x0800, 0x0800, 0x0800, 0x86dd, 0x86dd, 0x0806 };
+
+	return chance(g, 90) ? types[below(g, sizeof(types) / sizeof(types[0]))] : below(g, 65536);
+}
+
+/* Linux cooked v1: packet type, ARPHRD, address length, 8 address bytes, protocol. */
+static void put_sll(struct gb *g, unsigned int maxpay)
+{
+	unsigned int proto = chance(g, 8) ? 0x0004 : pick_ethertype(g); /* 4: 802.2 LLC */
+
+	p16(g, chance(g, 90) ? below(g, 5) : below(g, 65536)); /* host .. outgoing */
+	p16(g, chance(g, 85) ? 1 : (chance(g, 50) ? 772 : 65534)); /* ether, loopback, none */
+	p16(g, 6);
+	put_mac(g);
+	p16(g, 0);
+	p16(g, proto);
+	put_by_ethertype(g, proto, maxpay);
+}
+
+/* Linux cooked v2: protocol, reserved, interface index, ARPHRD, packet type, address. */
+static void put_sll2(struct gb *g, unsigned int maxpay)
+{
+	unsigned int proto = pick_ethertype(g);
+
+	p16(g, proto);
+	p16(g, 0);
+	p32(g, chance(g, 85) ? 1 + below(g, 3) : rnd(g));
+	p16(g, chance(g, 85) ? 1 : 772);
+	p8(g, chance(g, 90) ? below(g, 5) : below(g, 256));
+	p8(g, 6);
+	put_mac(g);
+	p16(g, 0);
+	put_by_ethertype(g, proto, maxpay);
+}
+
+/* BSD loopback: the address family as a 32-bit word in either byte order. */
+static void put_null(struct gb *g, unsigned int maxpay)
+{
+	static const uint8_t fams[] = { 2, 2, 10, 24, 28, 30, 7 };
+	unsigned int fam = fams[below(g, sizeof(fams))];
+
+	if (chance(g, 70)) { /* little endian, as written on x86 */
+		p8(g, fam);
+		p16(g, 0);
+		p8(g, 0);
+	} else {
+		p32(g, fam);
+	}
+	if (fam == 2)
+		put_ipv4(g, maxpay);
+	else if (fam != 7)
+		put_ipv6(g, maxpay);
+	else
+		payload(g, 64);
+}
+
+static void put_ppp(struct gb *g, unsigned int maxpay)
+{
+	static const uint16_t protos[] = { 0x0021, 0x0021, 0x0057, 0xc021, 0x8021, 0x002b };
+	unsigned int proto = protos[below(g, sizeof(protos) / sizeof(protos[0]))];
+
+	p8(g, 0xff);
+	p8(g, 0x03);
+	p16(g, proto);
+	if (proto == 0x0021)
+		put_ipv4(g, maxpay);
+	else if (proto == 0x0057)
+		put_ipv6(g, maxpay);
+	else
+		payload(g, 40);
+}
+
+/* Cisco HDLC: address (unicast / broadcast), control, EtherType (0x8035: SLARP). */
+static void put_chdlc(struct gb *g, unsigned int maxpay)
+{
+	unsigned int type = chance(g, 85) ? pick_ethertype(g) : (chance(g, 50) ? 0x8035 : 0x2000);
+
+	p8(g, chance(g, 70) ? 0x0f : 0x8f);
+	p8(g, 0);
+	p16(g, type);
+	if (type == 0x8035 || type == 0x2000)
+		payload(g, 40);
+	else
+		put_by_ethertype(g, type, maxpay);
+}
+
+/* Frame relay: Q.922 address, UI control, NLPID (0xcc IPv4, 0x8e IPv6, 0x80 SNAP). */
+static void put_frelay(struct gb *g, unsigned int maxpay)
+{
+	static const uint8_t nlpids[] = { 0xcc, 0xcc, 0xcc, 0x8e, 0x80, 0x81, 0x08 };
+	unsigned int nlpid = nlpids[below(g, sizeof(nlpids))];
+
+	p16(g, ((16 + below(g, 1000)) << 6 & 0xfc00) | ((16 + below(g, 16)) << 4 & 0xf0) | 0x01);
+	p8(g, chance(g, 95) ? 0x03 : below(g, 256));
+	p8(g, nlpid);
+	if (nlpid == 0xcc) {
+		put_ipv4(g, maxpay);
+	} else if (nlpid == 0x8e) {
+		put_ipv6(g, maxpay);
+	} else if (nlpid == 0x80) { /* SNAP: pad, OUI 0, EtherType */
+		p8(g, 0);
+		p8(g, 0);
+		p16(g, 0);
+		p16(g, 0x0800);
+		put_ipv4(g, maxpay);
+	} else {
+		payload(g, 40);
+	}
+}
+
+/*
+ * Radiotap (little endian: version, pad, length, present words; TSFT and flags as
+ * present says, flags sometimes with "data pad" 0x20) + an 802.11 frame.
+ */
+static void put_radiotap_80211(struct gb *g, unsigned int maxpay)
+{
+	static const uint8_t mgt_sub[] = { 0, 4, 5, 8, 8, 11, 12, 13 };
+	static const uint8_t ctl_sub[] = { 13, 13, 11, 12, 9, 8 };
+	static const uint8_t data_sub[] = { 0, 0, 8, 8, 4, 12 };
+	size_t rt = g->n, hdr;
+	unsigned int r = below(g, 100), type, sub, flags1, dir, datapad = 0;
+	uint32_t present = 0;
+
+	if (chance(g, 70))
+		present |= 0x2;              /* flags */
+	if (chance(g, 40))
+		present |= 0x1;              /* TSFT */
+	if (chance(g, 30))
+		present |= 0x4;              /* rate */
+	if (chance(g, 10))
+		present |= 0x80000000u;      /* another present word follows */
+	p8(g, chance(g, 97) ? 0 : 1);
+	p8(g, 0);
+	p16(g, 0);                           /* length, set below */
+	p8(g, present);
+	p8(g, present >> 8);
+	p8(g, present >> 16);
+	p8(g, present >> 24);
+	if (present & 0x80000000u)
+		p32(g, 0);
+	if (present & 0x1) {
+		while ((g->n - rt) % 8)
+			p8(g, 0);
+		prand(g, 8);
+	}
+	if (present & 0x2) {
+		unsigned int fl = chance(g, 50) ? 0 : (chance(g, 50) ? 0x20 : below(g, 256));
+
+		datapad = fl & 0x20;
+		p8(g, fl);
+	}
+	if (present & 0x4)
+		p8(g, 2 * below(g, 60));
+	while ((g->n - rt) % 4)
+		p8(g, 0);
+	if (rt + 4 <= GEN_MAX) {
+		g->buf[rt + 2] = (uint8_t)(g->n - rt);
+		g->buf[rt + 3] = (uint8_t)((g->n - rt) >> 8);
+	}
+
+	hdr = g->n;
+	if (r < 35) {
+		type = 0;
+		sub = mgt_sub[below(g, sizeof(mgt_sub))];
+	} else if (r < 55) {
+		type = 1;
+		sub = ctl_sub[below(g, sizeof(ctl_sub))];
+	} else {
+		type = 2;
+		sub = data_sub[below(g, sizeof(data_sub))];
+	}
+	dir = type == 2 ? below(g, 4) : (chance(g, 85) ? 0 : below(g, 4));
+	flags1 = dir | (chance(g, 10) ? 0x40 : 0) | (chance(g, 10) ? below(g, 256) & 0xbc : 0);
+	p8(g, chance(g, 97) ? (sub << 4 | type << 2) : below(g, 256));
+	p8(g, flags1);
+	p16(g, rnd(g));                      /* duration */
+	put_mac(g);                          /* addr1 */
+	if (type == 1 && (sub == 13 || sub == 12)) /* ack, cts: addr1 only */
+		return;
+	put_mac(g);                          /* addr2 */
+	if (type == 1) {
+		payload(g, 8);
+		return;
+	}
+	put_mac(g);                          /* addr3 */
+	p16(g, rnd(g));                      /* sequence control */
+	if (type == 2 && dir == 3)
+		put_mac(g);                  /* addr4 */
+	if (type == 2 && (sub & 8))
+		p16(g, below(g, 8));         /* QoS control */
+	if (datapad && chance(g, 90))
+		while ((g->n - hdr) % 4)
+			p8(g, 0);
+	if (type == 0) {
+		payload(g, 120);
+	} else if (!(sub & 4)) {             /* data with a body (not null) */
+		unsigned int et = pick_ethertype(g);
+
+		if (chance(g, 90)) {
+			static const uint8_t snap[] = { 0xaa, 0xaa, 0x03, 0, 0, 0 };
+
+			pbytes(g, snap, sizeof(snap));
+			p16(g, et);
+			put_by_ethertype(g, et, maxpay);
+		} else {
+			payload(g, 64);
+		}
+	}
+}
+
+struct linktype_gen {
+	int linktype;
+	void (*put)(struct gb *g, unsigned int maxpay);
+};
+
+static const struct linktype_gen others[] = {
+	{ DLT_LINUX_SLL, put_sll },
+	{ DLT_LINUX_SLL2, put_sll2 },
+	{ DLT_RAW, put_ip_any },
+	{ DLT_NULL, put_null },
+	{ DLT_PPP, put_ppp },
+	{ DLT_C_HDLC, put_chdlc },
+	{ DLT_FRELAY, put_frelay },
+	{ DLT_IEEE802_11_RADIO, put_radiotap_80211 },
+};
+
+/* Cut the frame now and then (snap length, a wire length beyond it, a runt), hand it on. */
+static void emit_frame(struct gb *g, int linktype, gen_pkt_fn fn, void *ud)
+{
+	uint32_t caplen, len;
+	unsigned int r;
+
+	caplen = len = (uint32_t)g->n;
+	r = below(g, 100);
+	if (r < 12) {           /* snapped: caplen < len */
+		caplen = 14 + below(g, len > 14 ? len - 14 : 1);
+	} else if (r < 14) {    /* cut short and len says more */
+		len = caplen + 1 + below(g, 2000);
+	} else if (r < 15) {    /* shorter than an Ethernet header */
+		caplen = below(g, 14);
+	}
+	if (caplen > len)
+		caplen = len;
+	fn(ud, linktype, g->buf, caplen, len);
+}
+
 void gen_pkts(unsigned int count, gen_pkt_fn fn, void *ud)
 {
 	static struct gb g; /* large buffer: not on the stack */
@@ -518,25 +799,21 @@ void gen_pkts(unsigned int count, gen_pkt_fn fn, void *ud)
 	g.rng = 0x9e3779b97f4a7c15ULL;
 	for (unsigned int i = 0; i < count; i++) {
 		unsigned int maxpay = chance(&g, 6) ? 3000 + below(&g, 6000) : 1460;
-		uint32_t caplen, len;
-		unsigned int r;
 
 		g.n = 0;
 		put_eth_frame(&g, 0, maxpay);
 		if (g.n < 60 && chance(&g, 50)) /* Ethernet padding */
 			while (g.n < 60)
 				p8(&g, 0);
-		caplen = len = (uint32_t)g.n;
-		r = below(&g, 100);
-		if (r < 12) {           /* snapped: caplen < len */
-			caplen = 14 + below(&g, len > 14 ? len - 14 : 1);
-		} else if (r < 14) {    /* cut short and len says more */
-			len = caplen + 1 + below(&g, 2000);
-		} else if (r < 15) {    /* shorter than an Ethernet header */
-			caplen = below(&g, 14);
+		emit_frame(&g, DLT_EN10MB, fn, ud);
+	}
+	for (size_t t = 0; t < sizeof(others) / sizeof(others[0]); t++) {
+		for (unsigned int i = 0; i < count / 16; i++) {
+			unsigned int maxpay = chance(&g, 3) ? 3000 + below(&g, 6000) : 1460;
+
+			g.n = 0;
+			others[t].put(&g, maxpay);
+			emit_frame(&g, others[t].linktype, fn, ud);
 		}
-		if (caplen > len)
-			caplen = len;
-		fn(ud, g.buf, caplen, len);
 	}
 }
