@@ -350,7 +350,7 @@ static void test_jumps_misc(void)
 	tcase("unwritten scratch memory reads 0",
 	      PROG(S(BPF_LD | BPF_MEM, 7), J(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 1), RET1, RET0),
 	      pkt, 60, 60, 1, NOREF);
-	tcase("unreachable instructions are skipped",
+	tcase("unreachable instructions are not translated",
 	      PROG(S(BPF_JMP | BPF_JA, 2), S(BPF_LD | BPF_B | BPF_ABS, 1000), RET0, RET1),
 	      pkt, 60, 60, 1, 0);
 }

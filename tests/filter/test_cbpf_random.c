@@ -27,15 +27,22 @@
  * The verdict (match / no match) must equal libpcap's bpf_filter() on the same bytes
  * and wire length (the captured length in the buff configurations).
  *
- * Each program is one test. A translator refusal with EOPNOTSUPP of a program that has
- * a constant packet offset >= 2^31 (the translator documents those as Linux
- * ancillary / negative-offset loads) is counted and printed as skipped; any other
- * refusal, a verifier rejection or a mismatch fails the program, and the program, the
- * packet and both verdicts are printed, then the program with every instruction
- * dropped that the failure does not need. Last, every opcode listed must have been
- * generated. About 5 s for the default 5000 programs. Needs root (BPF).
+ * Each program is one test. Constant packet offsets >= 2^31: libpcap's interpreter
+ * ends the program with no match at any of them (beyond every packet). The translator
+ * does the same below SKF_LL_OFF, and refuses [SKF_LL_OFF, 2^32) with EOPNOTSUPP (the
+ * kernel's Linux ancillary / negative-offset loads, see cbpf.h; never silently
+ * "no match", since a live "inbound" would then mean nothing). Such a refusal passes
+ * only when it is exactly that: EOPNOTSUPP naming a reachable packet load with k in
+ * [SKF_LL_OFF, 2^32); and the program as libpcap runs it, each of those loads replaced
+ * by "ret #0" (bpf_filter() must agree on every packet that nothing else changed), is
+ * then translated and compared like any other. Any other refusal, a verifier rejection
+ * or a mismatch fails the program, and the program, the packet and both verdicts are
+ * printed, then the program with every instruction dropped that the failure does not
+ * need. Last, every opcode listed must have been generated, and the refusal path taken.
+ * About 4 s for the default 5000 programs (the fast tier); PL_TEST_FULL=1 or --full
+ * runs 20000 (the first 5000 are the same). Needs root (BPF).
  *
- * Usage: test_cbpf_random [-n NPROGS] [-s SEED] [-p INDEX] [-v]
+ * Usage: test_cbpf_random [-n NPROGS] [-s SEED] [-p INDEX] [-v] [--full]
  *   -p runs program INDEX of the seed only and prints it; -v prints every program.
  */
 #define _GNU_SOURCE
@@ -50,6 +57,7 @@
 
 #include <bpf/bpf.h>
 #include <errno.h>
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -438,6 +446,36 @@ static void print_pkt(const struct pkt *p)
 
 /* ---- refusals ---- */
 
+/* A packet load the translator refuses: k in [SKF_LL_OFF, 2^32), no live-ingress flag. */
+static bool ancillary_range(const struct sock_filter *in)
+{
+	return has_big_off(in) && in->k >= (__u32)SKF_LL_OFF;
+}
+
+/* Instructions reachable from the first one (the generator jumps forward only). */
+static void reachable(const struct gen *g, bool *reach)
+{
+	memset(reach, 0, MAX_PROG * sizeof(*reach));
+	reach[0] = true;
+	for (unsigned int i = 0; i < g->len; i++) {
+		const struct sock_filter *in = &g->f[i];
+
+		if (!reach[i] || BPF_CLASS(in->code) == BPF_RET)
+			continue;
+		if (in->code == (BPF_JMP | BPF_JA)) {
+			if (i + 1 + in->k < g->len)
+				reach[i + 1 + in->k] = true;
+		} else if (BPF_CLASS(in->code) == BPF_JMP) {
+			if (i + 1u + in->jt < g->len)
+				reach[i + 1 + in->jt] = true;
+			if (i + 1u + in->jf < g->len)
+				reach[i + 1 + in->jf] = true;
+		} else if (i + 1 < g->len) {
+			reach[i + 1] = true;
+		}
+	}
+}
+
 struct refusal {
 	int rc;
 	__u16 code;
@@ -477,7 +515,7 @@ static void note_refusal(const struct gen *g, int rc, const char *msg)
 
 /* ---- one program ---- */
 
-enum { EV_OK, EV_SKIP, EV_FAIL };
+enum { EV_OK, EV_REFUSED, EV_FAIL };
 
 struct outcome {
 	char msg[1024];
@@ -487,9 +525,71 @@ struct outcome {
 
 static void print_prog(const struct gen *g);
 
+static int eval_prog(const struct gen *g, unsigned int index, struct outcome *out);
+
+/*
+ * The translator refused g with EOPNOTSUPP and message err. Passes (EV_REFUSED) when
+ * it names a reachable load in the ancillary range, and g as libpcap runs it (those
+ * loads replaced by "ret #0") translates and agrees with libpcap.
+ */
+static int check_refusal(const struct gen *g, unsigned int index, const char *err,
+			 struct outcome *out)
+{
+	const char *s = strstr(err, "classic insn ");
+	bool reach[MAX_PROG];
+	unsigned long idx;
+	struct gen lib;
+	int r;
+
+	reachable(g, reach);
+	if (!s || sscanf(s, "classic insn %lu", &idx) != 1 || idx >= g->len) {
+		snprintf(out->msg, sizeof(out->msg), "refused without naming the instruction: %s", err);
+		return EV_FAIL;
+	}
+	if (!reach[idx] || !ancillary_range(&g->f[idx])) {
+		snprintf(out->msg, sizeof(out->msg),
+			 "refused insn %lu, which is %s a packet load in [SKF_LL_OFF, 2^32): %s", idx,
+			 reach[idx] ? "not" : "unreachable, or not", err);
+		return EV_FAIL;
+	}
+	lib = *g;
+	for (unsigned int i = 0; i < lib.len; i++)
+		if (ancillary_range(&lib.f[i]))
+			lib.f[i] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, 0);
+	lib.big_off = false;
+	for (unsigned int i = 0; i < lib.len; i++)
+		lib.big_off |= has_big_off(&lib.f[i]);
+	for (size_t pi = 0; pi < NPKTS; pi++) {
+		const struct pkt *p = &pkts[pi];
+
+		for (int wl_cap = 0; wl_cap < 2; wl_cap++) {
+			uint32_t wirelen = wl_cap ? p->caplen : p->wirelen;
+
+			if (bpf_filter((const struct pcap_bpf_insn *)g->f, p->data, wirelen, p->caplen) !=
+			    bpf_filter((const struct pcap_bpf_insn *)lib.f, p->data, wirelen, p->caplen)) {
+				snprintf(out->msg, sizeof(out->msg),
+					 "libpcap does not end the program at a load in [SKF_LL_OFF, 2^32) with no match (caplen %u)",
+					 p->caplen);
+				out->pkt = (int)pi;
+				return EV_FAIL;
+			}
+		}
+	}
+	r = eval_prog(&lib, index, out);
+	if (r == EV_FAIL) {
+		char m[sizeof(out->msg)];
+
+		memcpy(m, out->msg, sizeof(m));
+		snprintf(out->msg, sizeof(out->msg), "with its ancillary-range loads as \"ret #0\": %.900s",
+			 m);
+		return EV_FAIL;
+	}
+	return EV_REFUSED;
+}
+
 /*
  * Translate, load and run g in every configuration; stop at the first failure
- * (message in out). EV_SKIP: refused as documented (a constant offset >= 2^31).
+ * (message in out). EV_REFUSED: refused as documented, checked (check_refusal()).
  */
 static int eval_prog(const struct gen *g, unsigned int index, struct outcome *out)
 {
@@ -515,7 +615,7 @@ static int eval_prog(const struct gen *g, unsigned int index, struct outcome *ou
 				 strerror(-rc), err);
 			if (out->counted && c == 0)
 				note_refusal(g, rc, err);
-			return rc == -EOPNOTSUPP && g->big_off ? EV_SKIP : EV_FAIL;
+			return rc == -EOPNOTSUPP ? check_refusal(g, index, err, out) : EV_FAIL;
 		}
 		fd = pl_filter_load(insns, cnt, o.hook, o.hook == PL_FILTER_XDP ? BPF_F_XDP_HAS_FRAGS : 0,
 				    logbuf, sizeof(logbuf));
@@ -656,11 +756,12 @@ static void minimize(const struct gen *g, unsigned int index)
 
 static size_t reports;
 static size_t opcode_seen[0x100];
+static size_t beyond_progs; /* passed with a reachable load in [2^31, SKF_LL_OFF) */
 
 static void test_prog(unsigned int index, const struct gen *g, bool verbose)
 {
 	struct outcome o = { .counted = true };
-	char name[64];
+	char name[128];
 	int r;
 
 	snprintf(name, sizeof(name), "random program %u (%u insns)", index, g->len);
@@ -669,14 +770,15 @@ static void test_prog(unsigned int index, const struct gen *g, bool verbose)
 		print_prog(g);
 	}
 	r = eval_prog(g, index, &o);
-	if (r == EV_SKIP) {
+	if (r == EV_REFUSED) {
 		refused_progs++;
-		TEST_SKIP(name, "the translator refuses a constant offset >= 2^31");
-		return;
+		snprintf(name, sizeof(name),
+			 "random program %u (%u insns): refused as documented, agrees as libpcap runs it",
+			 index, g->len);
 	}
 	TEST_BEGIN(name);
-	CHECK(r == EV_OK, "%s", o.msg);
-	if (r != EV_OK && reports++ < MAX_REPORTS) {
+	CHECK(r != EV_FAIL, "%s", o.msg);
+	if (r == EV_FAIL && reports++ < MAX_REPORTS) {
 		print_prog(g);
 		if (o.pkt >= 0)
 			print_pkt(&pkts[o.pkt]);
@@ -684,6 +786,16 @@ static void test_prog(unsigned int index, const struct gen *g, bool verbose)
 	}
 	for (unsigned int i = 0; i < g->len; i++)
 		opcode_seen[g->f[i].code]++;
+	if (r == EV_OK) {
+		bool reach[MAX_PROG];
+
+		reachable(g, reach);
+		for (unsigned int i = 0; i < g->len; i++)
+			if (reach[i] && has_big_off(&g->f[i]) && !ancillary_range(&g->f[i])) {
+				beyond_progs++;
+				break;
+			}
+	}
 	TEST_END();
 }
 
@@ -715,9 +827,16 @@ static double now(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+static const struct option long_opts[] = {
+	{ "full", no_argument, NULL, 'F' },
+	{ NULL, 0, NULL, 0 },
+};
+
 int main(int argc, char **argv)
 {
-	unsigned long nprogs = 5000, seed = 1;
+	const char *full_env = getenv("PL_TEST_FULL");
+	bool full = full_env && *full_env && strcmp(full_env, "0");
+	unsigned long nprogs = 0, seed = 1;
 	long only = -1;
 	bool verbose = false;
 	size_t matched = 0;
@@ -725,17 +844,22 @@ int main(int argc, char **argv)
 	int opt;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	while ((opt = getopt(argc, argv, "n:s:p:v")) != -1) {
+	while ((opt = getopt_long(argc, argv, "n:s:p:vF", long_opts, NULL)) != -1) {
 		switch (opt) {
+		case 'F': full = true; break;
 		case 'n': nprogs = strtoul(optarg, NULL, 0); break;
 		case 's': seed = strtoul(optarg, NULL, 0); break;
 		case 'p': only = atol(optarg); verbose = true; break;
 		case 'v': verbose = true; break;
 		default:
-			fprintf(stderr, "usage: %s [-n NPROGS] [-s SEED] [-p INDEX] [-v]\n", argv[0]);
+			fprintf(stderr, "usage: %s [-n NPROGS] [-s SEED] [-p INDEX] [-v] [--full]\n", argv[0]);
 			return 2;
 		}
 	}
+	if (!nprogs)
+		nprogs = full ? 20000 : 5000;
+	printf("test_cbpf_random: %lu programs (%s), seed %lu\n", nprogs,
+	       full ? "full tier" : "fast tier; PL_TEST_FULL=1 or --full: 20000", seed);
 	make_pkts();
 	if (setup_maps())
 		return 1;
@@ -757,7 +881,8 @@ int main(int argc, char **argv)
 	       matched, only >= 0 ? 1 : nprogs, NPKTS);
 	printf("pairs not compared: %zu tc-buff frames the skb test run refused (it parses the headers), frames > %u bytes at TC\n",
 	       tc_refused, TC_MAX_FRAME);
-	printf("programs refused by the translator: %zu\n", refused_progs);
+	printf("programs refused by the translator as documented (a reachable load in [SKF_LL_OFF, 2^32)), each checked as libpcap runs it: %zu\n",
+	       refused_progs);
 	for (size_t i = 0; i < nrefusals; i++)
 		printf("  %zu x %s, code 0x%02x%s, e.g. %s\n", refusals[i].count,
 		       strerror(-refusals[i].rc), refusals[i].code,
@@ -767,6 +892,10 @@ int main(int argc, char **argv)
 		for (size_t i = 0; i < sizeof(all_opcodes) / sizeof(all_opcodes[0]); i++)
 			CHECK(opcode_seen[all_opcodes[i]], "opcode 0x%02x never generated",
 			      all_opcodes[i]);
+		TEST_END();
+		TEST_BEGIN("some random programs load at constant offsets in [2^31, SKF_LL_OFF) and in [SKF_LL_OFF, 2^32)");
+		CHECK(beyond_progs > 0, "no program translated with a load in [2^31, SKF_LL_OFF)");
+		CHECK(refused_progs > 0, "no program with a load in [SKF_LL_OFF, 2^32): the refusal is untested");
 		TEST_END();
 	}
 	printf("runtime: %.1f s\n", now() - t0);
