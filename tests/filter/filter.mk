@@ -1,16 +1,24 @@
 # tests/filter/filter.mk - the classic BPF -> eBPF translator's tests.
 # Included by the top Makefile; works standalone too:
-#	make -f tests/filter/filter.mk filter-tests   (build)
-#	make -f tests/filter/filter.mk filter-check   (build and run; needs root for BPF)
-#	make -f tests/filter/filter.mk filter-check-full
-#	    (also every frame as TC, and the call-load mode; a few minutes)
+#	make -f tests/filter/filter.mk filter-tests       (build)
+#	make -f tests/filter/filter.mk filter-check       (build, run the fast tier; root for BPF)
+#	make -f tests/filter/filter.mk filter-check-full  (build, run the full tier)
 # Variables: CC, CFLAGS_EXTRA (e.g. sanitizers; default empty), BUILD (default build).
-# FILTER_TEST_CMDS lists the test programs for tests/run.sh (run from the repo root;
-# difftest reads tests/filter/expressions.txt and $CORPUS or ../shared/corpus).
-#	test_cbpf         hand-written classic programs, expected verdicts
-#	test_cbpf_random  random classic programs (seeded) against libpcap's bpf_filter()
-#	difftest          pcap_compile() output of every expression against libpcap
-#	difftest_prod.sh  the same in the production configuration (difftest -P)
+#
+# FILTER_TEST_CMDS (fast tier, `make test`) and FILTER_FULL_CMDS (full tier, run with
+# PL_TEST_FULL=1 in the environment) list the test commands for tests/run.sh. They run
+# from the repository root and read BUILD, CORPUS (default ../shared/corpus) and
+# PL_TEST_FULL from the environment:
+#	test_cbpf          hand-written classic programs, expected verdicts
+#	test_cbpf_random   random classic programs (seed 1) against libpcap's bpf_filter():
+#	                   5000 programs; full tier 20000 (the first 5000 the same)
+#	difftest           pcap_compile() output of every expression of expressions.txt
+#	                   against libpcap's interpreter, wire length from a map: generated
+#	                   frames of 9 link types + the corpus sample tests/corpus/sample.txt;
+#	                   full tier: the whole corpus
+#	difftest_prod.sh   the same in the production configuration (difftest -P): generated
+#	                   frames only; full tier: the whole corpus
+#	difftest_call.sh   (full tier only) difftest -C, every load a call, generated frames
 
 CC           ?= cc
 CFLAGS_EXTRA ?=
@@ -22,7 +30,9 @@ FILTER_LIBSRC := $(wildcard src/filter/*.c)
 FILTER_DEPS   := $(FILTER_LIBSRC) $(wildcard src/filter/*.h)
 
 FILTER_TEST_BINS := $(BUILD)/tests/difftest $(BUILD)/tests/test_cbpf $(BUILD)/tests/test_cbpf_random
-FILTER_TEST_CMDS := $(FILTER_TEST_BINS) tests/filter/difftest_prod.sh
+FILTER_TEST_CMDS := $(BUILD)/tests/test_cbpf $(BUILD)/tests/test_cbpf_random \
+	$(BUILD)/tests/difftest tests/filter/difftest_prod.sh
+FILTER_FULL_CMDS := $(FILTER_TEST_CMDS) tests/filter/difftest_call.sh
 
 .PHONY: filter-tests filter-check filter-check-full
 
@@ -44,14 +54,7 @@ $(BUILD)/tests/test_cbpf_random: tests/filter/test_cbpf_random.c tests/filter/ta
 		$(FILTER_LIBSRC) $(FILTER_LDLIBS)
 
 filter-check: $(FILTER_TEST_BINS)
-	$(BUILD)/tests/test_cbpf
-	$(BUILD)/tests/test_cbpf_random
-	$(BUILD)/tests/difftest
-	$(BUILD)/tests/difftest -P
+	BUILD=$(BUILD) tests/run.sh $(FILTER_TEST_CMDS)
 
 filter-check-full: $(FILTER_TEST_BINS)
-	$(BUILD)/tests/test_cbpf
-	$(BUILD)/tests/test_cbpf_random -n 20000 -s 2
-	$(BUILD)/tests/difftest -T
-	$(BUILD)/tests/difftest -T -P
-	$(BUILD)/tests/difftest -C
+	BUILD=$(BUILD) PL_TEST_FULL=1 tests/run.sh $(FILTER_FULL_CMDS)
