@@ -204,22 +204,39 @@ lab_up() {
 	lab_quiet
 }
 
-# lab_quiet: wait (at most ~6 s) until the rx interface has received nothing for 1 s.
-lab_quiet() {
-	local i last cur still=0
-	last=$(rx_packets)
-	for i in $(seq 30); do
-		sleep 0.2
-		cur=$(rx_packets)
-		if [ "$cur" = "$last" ]; then
-			still=$((still + 1))
-			[ $still -ge 5 ] && return 0
-		else
-			still=0
-			last=$cur
-		fi
+# now_ms: wall-clock milliseconds (bash's EPOCHREALTIME: no process started).
+now_ms() { local t=${EPOCHREALTIME/./}; echo $((10#$t / 1000)); }
+
+# wait_until TIMEOUT CMD...: run CMD every 50 ms until it succeeds (return 0) or TIMEOUT
+# seconds (may be fractional) of wall-clock time have passed (return 1, CMD's last try
+# included). Tests wait on what they wait for with it, never on a fixed sleep.
+wait_until() {
+	local end
+	end=$(($(now_ms) + $(awk -v s="$1" 'BEGIN { printf "%d", s * 1000 }')))
+	shift
+	while :; do
+		"$@" && return 0
+		[ "$(now_ms)" -ge "$end" ] && return 1
+		sleep 0.05
 	done
-	return 0
+}
+
+# lab_quiet [IF]: wait until the rx interface's receive counter has stood still for
+# 250 ms (6 s at most): what a previous step sent has landed before the next counts.
+lab_quiet() {
+	local last cur since end
+	last=$(rx_packets "$@") since=$(now_ms)
+	end=$((since + 6000))
+	while :; do
+		sleep 0.05
+		cur=$(rx_packets "$@")
+		if [ "$cur" != "$last" ]; then
+			last=$cur since=$(now_ms)
+		elif [ $(($(now_ms) - since)) -ge 250 ]; then
+			return 0
+		fi
+		[ "$(now_ms)" -ge "$end" ] && return 0
+	done
 }
 
 # own_child PID: PID is still this shell's child (a reaped PID may be someone else's now).
@@ -241,13 +258,27 @@ lab_signal() {
 	done
 }
 
+# lab_alone: none of the test's own background processes and nothing in the lab runs.
+lab_alone() {
+	local p ns
+	for p in "${LAB_PIDS[@]}"; do
+		own_child "$p" && [ "$(awk '/^State:/ { print $2 }' "/proc/$p/status" 2>/dev/null)" != Z ] &&
+			return 1
+	done
+	for ns in "$NS_TX" "$NS_RX"; do
+		[ -z "$(ip netns pids "$ns" 2>/dev/null)" ] || return 1
+	done
+	return 0
+}
+
 lab_down() {
 	[ "$LAB_UP" = 1 ] || { rm -rf "$LAB_TMP"; return 0; }
 	LAB_UP=0
 	# Pins live in the holder's bpffs (gone with it); remove them explicitly anyway.
 	[ -n "${RX_HOLD:-}" ] && in_rx rm -rf "/sys/fs/bpf/pktlens/$IF_RX" 2>/dev/null
 	lab_signal TERM
-	sleep 0.2
+	# Up to 1 s for them to end on SIGTERM; then SIGKILL.
+	wait_until 1 lab_alone
 	lab_signal KILL
 	wait 2>/dev/null
 	ip netns del "$NS_TX" 2>/dev/null
@@ -273,23 +304,26 @@ tx_packets() {
 
 # ---- pktlens monitor in the background -------------------------------------------
 
-# wait_grep FILE ERE PID: wait (10 s at most) until FILE has ERE or PID exits.
+# gone PID: PID has exited.
+gone() { ! kill -0 "$1" 2>/dev/null; }
+# grep_or_gone FILE ERE PID: FILE has ERE, or PID has exited.
+grep_or_gone() { grep -Eq -- "$2" "$1" 2>/dev/null || gone "$3"; }
+
+# wait_grep FILE ERE PID: wait (20 s at most: a loaded machine verifies BPF programs
+# slowly) until FILE has ERE (return 0) or PID exits (return 1).
 wait_grep() {
-	for _ in $(seq 100); do
-		grep -Eq -- "$2" "$1" 2>/dev/null && return 0
-		kill -0 "$3" 2>/dev/null || return 1
-		sleep 0.1
-	done
-	return 1
+	wait_until 20 grep_or_gone "$@"
+	grep -Eq -- "$2" "$1" 2>/dev/null && return 0
+	gone "$3" && return 1
+	# FILE held an earlier run's text when first read: PID empties its redirection
+	# only after the fork. Now it has: wait again.
+	wait_until 20 grep_or_gone "$@"
+	grep -Eq -- "$2" "$1" 2>/dev/null
 }
 
 # pid_wait PID TIMEOUT: wait for PID to exit (SIGKILL after TIMEOUT s); sets WAIT_RC.
 pid_wait() {
-	for _ in $(seq $(($2 * 10))); do
-		kill -0 "$1" 2>/dev/null || break
-		sleep 0.1
-	done
-	if kill -0 "$1" 2>/dev/null; then
+	if ! wait_until "$2" gone "$1"; then
 		kill -KILL "$1" 2>/dev/null
 		echo "  (process $1 killed after $2 s)"
 	fi
@@ -298,46 +332,46 @@ pid_wait() {
 }
 
 # mon_start DURATION [ARGS...]: start `pktlens monitor --json --duration DURATION -i $IF_RX
-# ARGS` on the rx side and wait (at most 10 s) for "monitoring IF in MODE mode" on
+# ARGS` on the rx side and wait (at most 20 s) for "monitoring IF in MODE mode" on
 # stderr. Sets MON_PID, MON_OUT, MON_ERR, MON_MODE. Returns 1 if it did not attach.
 # MON_WRAP=(CMD ARGS...) runs pktlens through CMD, which must exec it (e.g. deny_attach
 # link-create: a kernel without tcx links).
 MON_N=0
 mon_start() {
-	local dur=$1 i
+	local dur=$1
 	shift
 	MON_N=$((MON_N + 1))
 	MON_OUT=$LAB_TMP/mon$MON_N.json MON_ERR=$LAB_TMP/mon$MON_N.err MON_MODE=
+	: >"$MON_ERR"
 	# Not through in_rx: $! must be pktlens itself (nsenter execs it) to signal it.
 	nsenter -t "$RX_HOLD" -m -n -- ${MON_WRAP[@]+"${MON_WRAP[@]}"} "$PKTLENS" monitor --json \
 		--duration "$dur" -i "$IF_RX" "$@" >"$MON_OUT" 2>"$MON_ERR" &
 	MON_PID=$!
 	LAB_PIDS+=("$MON_PID")
-	for i in $(seq 100); do
-		if grep -q "monitoring $IF_RX in" "$MON_ERR"; then
-			MON_MODE=$(sed -nE "s/.*monitoring $IF_RX in ([a-z]+) mode.*/\1/p" "$MON_ERR")
-			return 0
-		fi
-		kill -0 "$MON_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	return 1
+	wait_grep "$MON_ERR" "monitoring $IF_RX in" "$MON_PID" || return 1
+	MON_MODE=$(sed -nE "s/.*monitoring $IF_RX in ([a-z]+) mode.*/\1/p" "$MON_ERR")
 }
 
 # mon_wait [TIMEOUT]: wait for the monitor to exit (killing it after TIMEOUT seconds,
 # default 30); sets MON_RC (137 after a kill).
 mon_wait() {
-	local t=${1:-30}
-	for _ in $(seq $((t * 10))); do
-		kill -0 "$MON_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	if kill -0 "$MON_PID" 2>/dev/null; then
-		kill -KILL "$MON_PID" 2>/dev/null
-		echo "  (monitor $MON_PID killed after ${t}s)"
-	fi
-	wait "$MON_PID"
-	MON_RC=$?
+	pid_wait "$MON_PID" "${1:-30}"
+	MON_RC=$WAIT_RC
+}
+
+# mon_seen N: the monitor's latest report counts N packets or more (its totals run from
+# the start).
+mon_seen() {
+	local n
+	n=$(json_get "$MON_OUT" 'j["total"]["packets"]')
+	[ "$n" -ge "$1" ] 2>/dev/null
+}
+
+# mon_settle N [TIMEOUT]: wait (default 10 s at most) until the monitor has counted N
+# packets: what was sent has been through the program before the monitor is stopped.
+# A shorter --interval makes the wait shorter.
+mon_settle() {
+	wait_until "${2:-10}" mon_seen "$1"
 }
 
 # mon_stop [SIGNAL]: signal the monitor (default INT), then mon_wait.
