@@ -200,18 +200,22 @@ static void ascii_dump(FILE *f, const uint8_t *p, uint32_t n)
 /*
  * The link header's size for the dumps: after the VLAN tags at @off, and for an 802.3
  * frame after its LLC header too (3 bytes, 4 for I and S frames, 8 with SNAP), as
- * tcpdump counts it.
+ * tcpdump counts it: never more of the LLC header than the 802.3 length field covers,
+ * except that a SNAP header is skipped whole once its first 3 bytes are covered.
  */
 static uint32_t link_hdrlen(const uint8_t *d, uint32_t caplen, uint32_t off)
 {
-	uint32_t llc;
+	uint32_t llc, len;
 
 	/* The length field is the last 2 bytes before @off, behind any VLAN tags. */
 	if (off < 14 || !pl_is_8023(be16(d + off - 2)) || caplen < off + 3)
 		return off;
+	len = be16(d + off - 2);
 	llc = (d[off + 2] & 3) == 3 ? 3 : 4;
 	if (llc == 3 && d[off] == 0xaa && d[off + 1] == 0xaa)
 		llc = 8;
+	if (len < llc && (llc != 8 || len < 3))
+		llc = len;
 	return off + llc;
 }
 

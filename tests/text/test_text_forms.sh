@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # test_text_forms.sh - capture's text forms (-t..-ttttt, -e, -x, -xx, -X, -XX, -A) next
-# to tcpdump's on the same packets: crafted frames, and every classic Ethernet pcap of
-# $CORPUS/tcpdump when the shared corpus is there (see text_forms.py).
+# to tcpdump's on the same packets (see text_forms.py): crafted frames always; of the
+# shared corpus (CORPUS, default ../shared/corpus) the classic Ethernet pcaps of the
+# fast tier's fixed sample (tests/corpus/sample.txt), or with PL_TEST_FULL=1 those of
+# the whole corpus.
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 : "${BUILD:=build}"
@@ -13,6 +15,15 @@ if [ ! -x "$TOOL" ] || ! command -v tcpdump >/dev/null; then
 	echo "0 passed, 0 failed, 1 skipped"
 	exit 0
 fi
-CORPUS_TCPDUMP=
-[ -n "${CORPUS:-}" ] && [ -d "$CORPUS/tcpdump" ] && CORPUS_TCPDUMP=$CORPUS/tcpdump
-exec "$PY" "$ROOT/tests/text/text_forms.py" "$TOOL" $CORPUS_TCPDUMP
+: "${CORPUS:=$ROOT/../shared/corpus}"
+files=()
+if [ -d "$CORPUS" ]; then
+	if [ "${PL_TEST_FULL:-0}" = 1 ]; then
+		mapfile -t files < <(find "$CORPUS" -name '*.pcap' | sort)
+	else
+		mapfile -t files < <(sed "s|^|$CORPUS/|" "$ROOT/tests/corpus/sample.txt")
+	fi
+else
+	echo "note: no shared corpus at $CORPUS: crafted frames only"
+fi
+exec "$PY" "$ROOT/tests/text/text_forms.py" "$TOOL" ${files[@]+"${files[@]}"}

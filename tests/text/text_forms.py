@@ -1,15 +1,21 @@
 #!/usr/bin/env python3
-"""text_forms.py PCAP_LINES [CORPUS_DIR]: capture's text forms held next to tcpdump's.
+"""text_forms.py PCAP_LINES [FILE...]: capture's text forms held next to tcpdump's.
 
 The packets come from a capture this script writes (crafted frames: IPv4/IPv6
 UDP/TCP/ICMP, ARP, VLAN tags with priority and DEI, QinQ (also 0x9200), 802.3 also
 behind a tag and with a length beyond the frame, unknown and named EtherTypes, HTTP
 text with CR LF and lone CRs, control bytes, odd lengths, frames cut by the snap
 length, a frame shorter than an Ethernet header, time gaps of microseconds to days),
-and, when CORPUS_DIR is given, from every classic Ethernet pcap in it. For each
-option set, the same file is printed by `tcpdump -n -r FILE OPTIONS` and by
-`pcap_lines OPTIONS FILE` (capture's printer), and compared packet by packet:
-  -x -xx -X -XX  the dump lines, byte for byte (also -x -X together: -X wins);
+and from each FILE given that is a classic Ethernet pcap (test_text_forms.sh gives
+the corpus sample, or every capture with PL_TEST_FULL=1). For each option set, the
+same file is printed by `tcpdump -n -r FILE OPTIONS` and by `pcap_lines OPTIONS FILE`
+(capture's printer), and compared packet by packet:
+  -x -xx -X -XX  the dump lines, exactly (also -x -X together: -X wins): pktlens's
+                 dump is tcpdump's last dump of the packet, the one that starts at
+                 offset 0x0000 after what its decoders dumped of data they could not
+                 decode; where tcpdump gave up on a header cut by the snap length it
+                 dumps the whole frame, link header included, and that must then be
+                 pktlens's whole-frame dump (-xx/-XX), exactly;
   -A -AA         everything after the first line (crafted frames only: text with line
                  breaks cannot be split into packets reliably in arbitrary captures);
   -e             the link header part (MACs, EtherTypes, VLAN tags, frame length), and
@@ -115,6 +121,14 @@ def crafted():
         (eth(0x86dd, ip6(58, b'\x80\x00\x00\x00\x00\x07\x00\x01' + b'z' * 50)), 60, True),
         (pad(MAC_B + MAC_A + struct.pack('!HHH', 0x8100, 100, 38) + b'\x42\x42\x03' + b'\0' * 35), None, False),
         (pad(MAC_B + MAC_A + struct.pack('!H', 1500) + b'\x42\x42\x03' + b'\0' * 43), None, False),
+        # 802.3 length fields too short for the LLC header: tcpdump dumps from byte 14.
+        (pad(MAC_B + MAC_A + struct.pack('!H', 0) + b'\x45\x00\x00\x48' + b'\x11' * 40), None, False),
+        (pad(MAC_B + MAC_A + struct.pack('!H', 2) + b'\x42\x42\x03' + b'\x22' * 40), None, False),
+        (pad(MAC_B + MAC_A + struct.pack('!H', 3) + b'\x42\x42\x00\x01' + b'\x33' * 40), None, False),
+        # SNAP headers that the length field covers in part.
+        (pad(MAC_B + MAC_A + struct.pack('!H', 2) + b'\xaa\xaa\x03\x00\x00\x00\x08\x00' + b'\x44' * 40), None, False),
+        (pad(MAC_B + MAC_A + struct.pack('!H', 3) + b'\xaa\xaa\x03\x00\x00\x00\x08\x00' + b'\x44' * 40), None, False),
+        (pad(MAC_B + MAC_A + struct.pack('!H', 5) + b'\xaa\xaa\x03\x00\x00\x00\x08\x00' + b'\x44' * 40), None, False),
         (pad(eth(0x0800, ip4(17, udp(40013, 47000, b'q-in-q')), tags=((0x9200, 7), (0x8100, 8)))), None, True),
         (eth(0x0800, ip4(17, udp(40014, 47000, b'GET / HTTP/1.0\r\n\r\nhello\rX'))), None, True),
         (eth(0x0800, ip4(17, udp(40015, 47000, b'a\rb\r\rc\r'))), None, True),
@@ -186,6 +200,14 @@ def dump_bytes(lines):
     return bytes.fromhex(''.join(l.split(':', 1)[1][:42].replace(' ', '') for l in lines))
 
 
+def last_dump(lines):
+    """The dump lines of a packet from its last line at offset 0x0000 on: tcpdump's
+    decoders print what they cannot decode as a dump of its own before the option's
+    dump, which always comes last and starts at 0x0000."""
+    starts = [k for k, l in enumerate(lines) if l.startswith('\t0x0000:')]
+    return lines[starts[-1]:] if starts else lines
+
+
 def report(name, diffs, n):
     global passed, failed
     if diffs:
@@ -225,13 +247,13 @@ def compare(tool, path, label, opts, what, same=None):
     for i, (x, y) in enumerate(zip(a, b)):
         if what == 'hex':
             x, y = [l for l in x if l.startswith('\t0x')], [l for l in y if l.startswith('\t0x')]
-            # tcpdump's decoders dump data they cannot decode in the same layout, in
-            # front of the option's dump: the option's dump is the end of the packet's.
-            if x and y[-len(x):] == x:
+            # The option's dump is tcpdump's last one: equal, line for line.
+            y = last_dump(y)
+            if x == y:
                 continue
             if whole and i < len(whole):
                 w = [l for l in whole[i] if l.startswith('\t0x')]
-                if w and y[-len(w):] == w:
+                if w == y:
                     continue
             # A link layer tcpdump opens and pktlens does not (MACsec, MPLS, vendor
             # headers, OSI): tcpdump counts more bytes as link header.
@@ -270,9 +292,23 @@ def compare(tool, path, label, opts, what, same=None):
     report('%s %s' % (label, ' '.join(opts)), diffs, len(a))
 
 
+def ethernet_pcap(p):
+    """A classic pcap file of link type Ethernet."""
+    if not p.endswith('.pcap') or not os.path.isfile(p):
+        return False
+    with open(p, 'rb') as f:
+        hdr = f.read(24)
+    if len(hdr) < 24 or hdr[:4] not in (b'\xd4\xc3\xb2\xa1', b'\xa1\xb2\xc3\xd4',
+                                         b'\x4d\x3c\xb2\xa1', b'\xa1\xb2\x3c\x4d'):
+        return False
+    end = '<' if hdr[:4] in (b'\xd4\xc3\xb2\xa1', b'\x4d\x3c\xb2\xa1') else '>'
+    return struct.unpack(end + 'I', hdr[20:24])[0] & 0x03ffffff == 1
+
+
 def main():
+    global failed
     tool = sys.argv[1]
-    corpus = sys.argv[2] if len(sys.argv) > 2 else None
+    given = sys.argv[2:]
     with tempfile.TemporaryDirectory() as d:
         path = os.path.join(d, 'crafted.pcap')
         frames = crafted()
@@ -284,26 +320,18 @@ def main():
                            (['-tt'], 'time'), (['-ttt'], 'time'), (['-tttt'], 'time'),
                            (['-ttttt'], 'time'), (['-#'], 'number')):
             compare(tool, path, 'crafted', opts, what, same)
-    if corpus:
-        paths = []
-        for name in sorted(os.listdir(corpus)):
-            p = os.path.join(corpus, name)
-            if not name.endswith('.pcap') or not os.path.isfile(p):
-                continue
-            with open(p, 'rb') as f:
-                hdr = f.read(24)
-            if len(hdr) < 24 or hdr[:4] not in (b'\xd4\xc3\xb2\xa1', b'\xa1\xb2\xc3\xd4',
-                                                 b'\x4d\x3c\xb2\xa1', b'\xa1\xb2\x3c\x4d'):
-                continue
-            end = '<' if hdr[:4] in (b'\xd4\xc3\xb2\xa1', b'\x4d\x3c\xb2\xa1') else '>'
-            if struct.unpack(end + 'I', hdr[20:24])[0] & 0x03ffffff != 1:
-                continue
-            paths.append(p)
+    if given:
+        paths = [p for p in given if ethernet_pcap(p)]
+        print('corpus: %d of %d files given are classic Ethernet pcaps' % (len(paths), len(given)))
+        if not paths:
+            failed += 1  # a list with nothing to compare would pass silently
+            print('FAIL corpus: no classic Ethernet pcap among the files given')
         for opts in (['-x'], ['-xx'], ['-XX'], ['-e']):
-            prefetch(tool, opts, paths)
+            if paths:
+                prefetch(tool, opts, paths)
         for p in paths:
             for opts, what in ((['-x'], 'hex'), (['-XX'], 'hex'), (['-e'], 'link')):
-                compare(tool, p, os.path.basename(p), opts, what)
+                compare(tool, p, '/'.join(p.split('/')[-3:]), opts, what)
     print('%d passed, %d failed' % (passed, failed))
     return 1 if failed else 0
 
