@@ -13,6 +13,7 @@
 #include "loader/dataplane.h"
 #include "loader/filter_prog.h"
 #include "loader/offline_runner.h"
+#include "sinks/progress.h"
 #include "sources/pcap_file.h"
 #include "util/args.h"
 #include "util/log.h"
@@ -32,7 +33,8 @@ static const char usage[] =
 	"  -F FILE           read the filter expression from FILE, as tcpdump -F ('#'\n"
 	"                    starts a comment); an expression on the command line is ignored\n"
 	"  -v, --verbose     more messages (twice: libbpf's); also before the command\n"
-	"  -q, --quiet       only errors; also before the command\n"
+	"  -q, --quiet       only errors (no progress line on a terminal); also before\n"
+	"                    the command\n"
 	"  -h, --help        this help\n"
 	"  EXPRESSION        tcpdump filter: only matching packets are counted;\n"
 	"                    options may follow it, as with tcpdump ('--' ends them)\n";
@@ -73,6 +75,7 @@ int cmd_analyze(int argc, char **argv)
 	__u64 min_ts = 0, max_ts = 0;
 	bool seen_ts = false, user_filter;
 	struct pl_runner *runner = NULL;
+	struct pl_progress prog = {};
 	int cpus[8], nworkers;
 	int c, rc = PL_EXIT_FAIL, err, read_err, werr;
 	char *expr;
@@ -154,8 +157,12 @@ int cmd_analyze(int argc, char **argv)
 	err = pl_runner_start(&runner, &dp, cpus, nworkers);
 	if (err)
 		goto out;
+	/* On a terminal: share read, packets/s, time left; then one line of totals. */
+	pl_progress_start(&prog, pl_progress_wanted() ? stderr : NULL, "analyze", pf->size, 0.25);
 	while (!pl_stop && (err = pl_pcap_next(pf, &fr)) > 0) {
 		bool in_kernel = fr.caplen >= 14 && fr.caplen <= PL_SNAPLEN_MAX;
+
+		pl_progress_update(&prog, pl_pcap_offset(pf), pf->frames);
 
 		/* The capture's span, whatever the order of its time stamps. */
 		if (!seen_ts || fr.ts_ns < min_ts)
@@ -186,6 +193,7 @@ int cmd_analyze(int argc, char **argv)
 	read_err = err;
 	err = pl_runner_finish(runner);
 	runner = NULL;
+	pl_progress_end(&prog, pf->frames, !err && read_err >= 0);
 	if (err) {
 		pl_warn("'%s': stopped at frame %llu", path, (unsigned long long)pf->frames);
 		goto out;
@@ -228,6 +236,7 @@ int cmd_analyze(int argc, char **argv)
 		rc = PL_EXIT_FAIL;
 	}
 out:
+	pl_progress_end(&prog, 0, false);
 	pl_runner_finish(runner);
 	free(r.flows);
 	pl_dp_close(&dp);

@@ -24,6 +24,7 @@
 #include "sinks/pcap_writer.h"
 #include "sinks/pkt_line.h"
 #include "sinks/pkt_out.h"
+#include "sinks/progress.h"
 #include "sinks/timefmt.h"
 #include "sources/ring_reader.h"
 #include "util/args.h"
@@ -351,6 +352,7 @@ int cmd_capture(int argc, char **argv)
 	struct pl_rotate rot = {};
 	unsigned int size_mb = 0;
 	struct pl_stats st = {};
+	struct pl_progress got = {};
 	struct pl_dp dp = {};
 	const char *out = NULL, *in = NULL, *expr_file = NULL;
 	bool pcapng = false, line_buffered = false, promisc = true, live_opt = false;
@@ -547,7 +549,11 @@ int cmd_capture(int argc, char **argv)
 	ring_cap = (double)o.ringbuf_bytes / record_bytes(snaplen);
 	t0 = t_check = t_batch = now_s();
 	rc = PL_EXIT_OK;
+	/* tcpdump -w FILE -v on a terminal: "Got N", the packets written, every second. */
+	pl_progress_start(&got, out && pl_log_get_level() >= PL_LOG_INFO && pl_progress_wanted() ?
+			  stderr : NULL, "capture", 0, 1.0);
 	while (!pl_stop && !cap.err && !(count && cap.count >= count)) {
+		pl_progress_count(&got, cap.count);
 		err = pl_ring_wait(ring, 100);
 		if (err < 0) {
 			pl_warn("waiting for the ring buffer failed: %s", strerror(-err));
@@ -575,6 +581,7 @@ int cmd_capture(int argc, char **argv)
 			break;
 		}
 	}
+	pl_progress_end(&got, cap.count, false);
 	/* Stop the copies, then drain what is already in the ring. */
 	pl_dp_detach(&dp);
 	drain_after_detach(ring, &cap);

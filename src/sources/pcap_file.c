@@ -46,6 +46,8 @@ int pl_pcap_open(struct pl_pcap_file *f, const char *path)
 		return -EINVAL;
 	}
 	f->linktype = pcap_datalink(f->p);
+	if (strcmp(path, "-") && S_ISREG(st.st_mode))
+		f->size = st.st_size;
 	if (!pl_pcap_linktype_supported(f->linktype)) {
 		const char *name = pcap_datalink_val_to_name(f->linktype);
 
@@ -209,6 +211,14 @@ int pl_pcap_filter_match(const struct pl_pcap_file *f)
 	if (!f->filter || !f->hdr)
 		return 1;
 	return pcap_offline_filter(f->filter, f->hdr, f->raw) != 0;
+}
+
+uint64_t pl_pcap_offset(const struct pl_pcap_file *f)
+{
+	FILE *fp = f->p ? pcap_file(f->p) : NULL;
+	long off = fp ? ftell(fp) : -1;
+
+	return off < 0 ? 0 : (uint64_t)off;
 }
 
 void pl_pcap_close(struct pl_pcap_file *f)

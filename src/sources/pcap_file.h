@@ -24,6 +24,7 @@ struct pl_pcap_file {
 	const char *path;
 	int linktype;
 	uint64_t frames;
+	uint64_t size;           /* bytes of a regular file; 0 for a pipe */
 	void *filter;            /* struct bpf_program from pl_pcap_set_filter(), or NULL */
 	const void *hdr;         /* the last frame read, as in the file (pcap_pkthdr) */
 	const uint8_t *raw;
@@ -47,6 +48,8 @@ const char *pl_pcap_linktype_name(const struct pl_pcap_file *f, const char **des
 int pl_pcap_set_filter(struct pl_pcap_file *f, const char *expr);
 /* libpcap's verdict on the last frame read, as stored in the file: 1 match, 0 not. */
 int pl_pcap_filter_match(const struct pl_pcap_file *f);
+/* Bytes of the file read so far (libpcap's reads, so ahead by at most its buffer). */
+uint64_t pl_pcap_offset(const struct pl_pcap_file *f);
 /* Whether frames of this link type can be converted to Ethernet. */
 int pl_pcap_linktype_supported(int dlt);
 

@@ -6,6 +6,7 @@
 
 static enum pl_log_level cur_level = PL_LOG_WARN;
 static int libbpf_quiet;
+static int line_drawn; /* a progress line (sinks/progress.c) is on stderr */
 
 static int libbpf_print(enum libbpf_print_level lvl, const char *fmt, va_list ap)
 {
@@ -28,6 +29,16 @@ void pl_log_set_level(enum pl_log_level level)
 	cur_level = level;
 }
 
+enum pl_log_level pl_log_get_level(void)
+{
+	return cur_level;
+}
+
+void pl_log_line_drawn(int drawn)
+{
+	line_drawn = drawn;
+}
+
 int pl_log_libbpf_quiet(int quiet)
 {
 	int old = libbpf_quiet;
@@ -43,6 +54,9 @@ void pl_log(enum pl_log_level level, const char *fmt, ...)
 	if (level > cur_level)
 		return;
 	va_start(ap, fmt);
+	if (line_drawn)
+		fputs("\r\033[K", stderr);
+	line_drawn = 0;
 	fputs("pktlens: ", stderr);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);

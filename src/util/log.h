@@ -7,6 +7,9 @@ enum pl_log_level { PL_LOG_QUIET = 0, PL_LOG_WARN, PL_LOG_INFO, PL_LOG_DEBUG };
 
 void pl_log_init(enum pl_log_level level);
 void pl_log_set_level(enum pl_log_level level);
+enum pl_log_level pl_log_get_level(void);
+/* A progress line is on the terminal: the next message erases it first. */
+void pl_log_line_drawn(int drawn);
 /* Silence libbpf while probing something that may legitimately fail; returns the old state. */
 int pl_log_libbpf_quiet(int quiet);
 void pl_log(enum pl_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
