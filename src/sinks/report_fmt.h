@@ -12,6 +12,12 @@
 double pl_report_pps(const struct pl_report *r);
 double pl_report_bps(const struct pl_report *r);
 
+/*
+ * @part's share of @all as "97.8%", never "0.0%" for a class that is not empty: "<0.1%"
+ * then (a handful of IPv6 packets among millions still shows). @buf >= 8 bytes.
+ */
+const char *pl_report_share(__u64 part, __u64 all, char *buf, size_t len);
+
 /* Malformed packets of all reasons together. */
 __u64 pl_report_malformed_total(const struct pl_report *r);
 /* "198.18.0.1.40000" / "2001:db8::1.443" (tcpdump's address.port for both families)

@@ -25,9 +25,15 @@ static void line(struct out *o, const char *fmt, ...)
 	o->emit(o->arg, buf);
 }
 
-static double pct(__u64 part, __u64 all)
+const char *pl_report_share(__u64 part, __u64 all, char *buf, size_t len)
 {
-	return all ? 100.0 * part / all : 0;
+	double pct = all ? 100.0 * part / all : 0;
+
+	if (part && pct < 0.05) /* would print as 0.0% */
+		snprintf(buf, len, "<0.1%%");
+	else
+		snprintf(buf, len, "%.1f%%", pct);
+	return buf;
 }
 
 double pl_report_pps(const struct pl_report *r)
@@ -106,13 +112,15 @@ void pl_report_render(const struct pl_report *r, pl_line_fn emit, void *arg)
 	line(&o, "%s", "");
 	line(&o, "%-10s %12s %6s   %-10s %12s %6s", "L3", "packets", "%", "L4", "packets", "%");
 	for (int i = 0; i < PL_L4_MAX; i++) {
-		char l3[64] = "";
+		char l3[64] = "", p3[8], p4[8];
 
 		if (i < PL_L3_MAX)
-			snprintf(l3, sizeof(l3), "%-10s %12llu %5.1f%%", pl_l3_name(i),
-				 (unsigned long long)s->l3_packets[i], pct(s->l3_packets[i], s->packets));
-		line(&o, "%-31s   %-10s %12llu %5.1f%%", l3, pl_l4_name(i),
-		     (unsigned long long)s->l4_packets[i], pct(s->l4_packets[i], s->packets));
+			snprintf(l3, sizeof(l3), "%-10s %12llu %6s", pl_l3_name(i),
+				 (unsigned long long)s->l3_packets[i],
+				 pl_report_share(s->l3_packets[i], s->packets, p3, sizeof(p3)));
+		line(&o, "%-31s   %-10s %12llu %6s", l3, pl_l4_name(i),
+		     (unsigned long long)s->l4_packets[i],
+		     pl_report_share(s->l4_packets[i], s->packets, p4, sizeof(p4)));
 	}
 	if (s->encap[PL_ENCAP_GRE] || s->encap[PL_ENCAP_VXLAN])
 		line(&o, "tunnels: gre %llu  vxlan %llu  (inner ipv4 %llu, ipv6 %llu, tcp %llu, udp %llu)",
@@ -129,9 +137,12 @@ void pl_report_render(const struct pl_report *r, pl_line_fn emit, void *arg)
 	     (unsigned long long)s->ipv6_frag_first, (unsigned long long)s->ipv6_frag_later);
 	line(&o, "%s", "");
 	line(&o, "size histogram");
-	for (int i = 0; i < PL_SZ_MAX; i++)
-		line(&o, "  %-10s %12llu %5.1f%%", pl_size_name(i),
-		     (unsigned long long)s->size_hist[i], pct(s->size_hist[i], s->packets));
+	for (int i = 0; i < PL_SZ_MAX; i++) {
+		char p[8];
+
+		line(&o, "  %-10s %12llu %6s", pl_size_name(i), (unsigned long long)s->size_hist[i],
+		     pl_report_share(s->size_hist[i], s->packets, p, sizeof(p)));
+	}
 
 	line(&o, "%s", "");
 	line(&o, "malformed %llu", (unsigned long long)pl_report_malformed_total(r));

@@ -18,7 +18,6 @@
 #define LABEL_W 6    /* "size  " before the items of a mix line */
 #define END_W 45     /* widest endpoint: IPv6 address, '.', port */
 #define ADDR_W 39    /* widest address */
-#define WIDE_COLS 120 /* from here the mix lines show counts too */
 
 /* ---- the copy ------------------------------------------------------------------- */
 
@@ -135,16 +134,12 @@ static void item(struct lay *l, const char *fmt, ...)
 	l->items++;
 }
 
-/* "ipv4 98.1%", with the count on wide terminals. */
+/* "ipv4 1.23M 98.1%": the count beside the share, which is "<0.1%" for a handful. */
 static void share(struct lay *l, const char *name, __u64 n, __u64 all)
 {
-	char h[16];
-	double pct = all ? 100.0 * n / all : 0;
+	char h[16], p[8];
 
-	if (l->cols >= WIDE_COLS)
-		item(l, "%s %s %.1f%%", name, pl_human(n, h, sizeof(h)), pct);
-	else
-		item(l, "%s %.1f%%", name, pct);
+	item(l, "%s %s %s", name, pl_human(n, h, sizeof(h)), pl_report_share(n, all, p, sizeof(p)));
 }
 
 /* Cut @s to @w characters, keeping both ends (the port is at the end). */
@@ -203,16 +198,14 @@ static void classes(struct lay *l, const char *name, const __u64 *counts, unsign
 		item(l, "-");
 }
 
-/* L3, L4 (the classes seen), the size histogram (every bucket), the rest if seen. */
+/* L3, L4 and size classes (those seen in the run), the rest if seen. */
 static void mix(struct lay *l, const struct pl_screen *s)
 {
 	const struct pl_stats *t = &s->total;
 
 	classes(l, "L3", t->l3_packets, PL_L3_MAX, pl_l3_name, t->packets);
 	classes(l, "L4", t->l4_packets, PL_L4_MAX, pl_l4_name, t->packets);
-	group(l, "size");
-	for (int i = 0; i < PL_SZ_MAX; i++)
-		share(l, pl_size_name(i), t->size_hist[i], t->packets);
+	classes(l, "size", t->size_hist, PL_SZ_MAX, pl_size_name, t->packets);
 
 	group(l, "misc");
 	if (t->vlan_tagged)

@@ -143,10 +143,13 @@ static void test_80x24(const struct pl_screen *s)
 	CHECK(find(&g, "malformed 3", 0) >= 0, "malformed total");
 	CHECK(find(&g, "evicted 7", 0) >= 0, "evictions");
 	CHECK(find(&g, "own cost", 0) < 3 && find(&g, "evicted", 0) < 4, "header first");
-	CHECK(find(&g, "L3    ipv4 99.0%  ipv6 1.0%", 0) >= 0, "L3 mix");
-	CHECK(find(&g, "L4    tcp 0.0%  udp 100.0%", 0) >= 0, "L4 mix (classes seen)");
-	CHECK(find(&g, "size  0-64 90.0%", 0) >= 0 && find(&g, "1519- 0.0%", 0) >= 0,
-	      "size histogram, every bucket");
+	CHECK(find(&g, "L3    ipv4 99.00k 99.0%  ipv6 1.00k 1.0%", 0) >= 0, "L3 mix with counts");
+	/* 10 of 100000: its count, and "<0.1%", never "0.0%" for a class that is not empty. */
+	CHECK(find(&g, "L4    tcp 10 <0.1%  udp 99.99k 100.0%", 0) >= 0,
+	      "L4 mix (classes seen, a small one)");
+	CHECK(find(&g, "size  0-64 90.00k 90.0%  1024-1518 10.00k 10.0%", 0) >= 0,
+	      "size classes seen, with counts");
+	CHECK(find(&g, "1519-", 0) < 0 && find(&g, " 0.0%", 0) < 0, "no empty class, no 0.0%%");
 	CHECK(find(&g, "truncated_tcp 2", 0) >= 0 && find(&g, "bad_udp_length 1", 0) >= 0,
 	      "malformed reasons");
 	fl = find(&g, "top flows by bytes", 0);
