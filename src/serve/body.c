@@ -5,7 +5,6 @@
 #include <string.h>
 #include <json-c/json.h>
 #include "serve/serve.h"
-#include "util/log.h"
 
 /* Bodies are small objects: deeper nesting is refused before it costs anything. */
 #define BODY_DEPTH 4

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test_serve.sh - `pktlens serve`: every endpoint of the REST API with curl, each error
 # status (400, 401, 403, 404, 405, 413) with its JSON body, the token file's rules,
-# SIGHUP reload, slow clients, and SIGTERM leaving nothing attached.
+# SIGHUP reload, slow clients, and SIGTERM leaving nothing attached. Every answer is
+# held to docs/openapi.yaml (openapi_check.py), and every answer documented must occur.
 #
 # The counts are held against what the test sent with trafgen (fixed 5-tuples, 64-byte
 # frames) and the sender's tx_packets counter; the lab is quiet (static neighbours, no
@@ -141,6 +142,10 @@ check_http "unknown parameter" 400 GET "/api/v1/flows?tp=1"
 check_grep "400 names the parameter" "$LAB_TMP/body" "unknown query parameter 'tp'"
 check_http "parameter twice" 400 GET "/api/v1/flows?top=1&top=2"
 check_http "top on stats" 400 GET "/api/v1/stats?top=3"
+check_http "parameter on the index" 400 GET "/api/v1?x=1"
+check_http "unknown parameter on protocols" 400 GET "/api/v1/protocols?sort=bytes"
+check_http "unknown interface on stats" 404 GET "/api/v1/stats?interface=nosuch"
+check_http "unknown interface on protocols" 404 GET "/api/v1/protocols?interface=nosuch"
 check_http "parameter on /metrics" 400 GET "/metrics?x=1"
 check_http "GET on a write call" 405 GET /api/v1/reload
 check_eq "405 Allow: POST" "$(grep -i '^allow' "$LAB_TMP/head" | tr -d '\r')" "Allow: POST"
@@ -217,6 +222,9 @@ if srv_start -i "$IF2" --mode tc --listen 127.0.0.1:9740; then
 else
 	fail "second daemon" "$(cat "$SRV_ERR")"
 fi
+
+# ---- every answer above, held to docs/openapi.yaml ---------------------------------
+openapi_check
 
 # ---- SIGTERM: clean stop, nothing left attached --------------------------------------
 SRV_PID=$SRV1

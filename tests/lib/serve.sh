@@ -25,11 +25,32 @@ srv_stop() {
 
 # http METHOD PATH [CURL ARGS...]: ask the daemon at ${SRV_ADDR:-127.0.0.1:9739};
 # the body lands in $LAB_TMP/body, the headers in $LAB_TMP/head; prints the status.
+# Every exchange is also kept in $LAB_TMP/ex/ (index: "N METHOD PATH STATUS TYPE", and
+# N.body) for openapi_check.py.
 http() {
-	local m=$1 p=$2
+	local m=$1 p=$2 code n
 	shift 2
-	in_rx curl -s -g -o "$LAB_TMP/body" -D "$LAB_TMP/head" -w '%{http_code}' --max-time 10 \
-		-X "$m" "$@" "http://${SRV_ADDR:-127.0.0.1:9739}$p"
+	code=$(in_rx curl -s -g -o "$LAB_TMP/body" -D "$LAB_TMP/head" -w '%{http_code}' \
+		--max-time 10 -X "$m" "$@" "http://${SRV_ADDR:-127.0.0.1:9739}$p")
+	mkdir -p "$LAB_TMP/ex"
+	# Numbered by the index's length: http runs in $(...) subshells too.
+	n=$(($(cat "$LAB_TMP/ex/index" 2>/dev/null | wc -l) + 1))
+	cp "$LAB_TMP/body" "$LAB_TMP/ex/$n.body" 2>/dev/null || : >"$LAB_TMP/ex/$n.body"
+	echo "$n $m ${p%%\?*} $code $(sed -n 's/^[Cc]ontent-[Tt]ype: *//p' "$LAB_TMP/head" |
+		tr -d '\r' | head -n 1)" >>"$LAB_TMP/ex/index"
+	echo "$code"
+}
+
+# openapi_check: hold every exchange so far to docs/openapi.yaml (one check a line).
+openapi_check() {
+	local line
+	while IFS= read -r line; do
+		case $line in
+		"ok "*) T_PASS=$((T_PASS + 1)); echo "$line" ;;
+		"FAIL "*) T_FAIL=$((T_FAIL + 1)); echo "$line" ;;
+		esac
+	done < <("$PY" "$E2E_ROOT/tests/e2e/openapi_check.py" "$E2E_ROOT/docs/openapi.yaml" "$LAB_TMP/ex" 2>&1 ||
+		echo "FAIL openapi_check.py failed")
 }
 
 # body PYEXPR: PYEXPR over the last answer's JSON body (json_get's rules).
