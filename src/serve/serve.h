@@ -31,7 +31,6 @@ struct pl_serve_cfg {
 	int nifs;
 	const char *listen;     /* ADDR:PORT, [ADDR6]:PORT */
 	const char *token_file; /* NULL: write calls are refused (403) */
-	const char *db;         /* not used yet: history arrives with SQLite */
 	__u32 flow_entries;
 	int mode;               /* enum pl_mode */
 	bool force;
