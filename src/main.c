@@ -17,6 +17,7 @@ static const struct command {
 	{ "analyze", cmd_analyze, "the same statistics from a pcap/pcapng file" },
 	{ "capture", cmd_capture, "write matching packets to pcap/pcapng (tcpdump filters)" },
 	{ "demo", cmd_demo, "build a lab of namespaces, send traffic, monitor it" },
+	{ "serve", cmd_serve, "daemon: REST/JSON API and Prometheus metrics over HTTP" },
 };
 
 static void usage(FILE *f)
@@ -122,7 +123,7 @@ int main(int argc, char **argv)
 			return commands[c].run(argc - i, argv + i);
 		}
 	}
-	fprintf(stderr, "pktlens: unknown command '%s'; commands: monitor, analyze, capture, demo\n",
+	fprintf(stderr, "pktlens: unknown command '%s'; commands: monitor, analyze, capture, demo, serve\n",
 		argv[i]);
 	return PL_EXIT_USAGE;
 }

@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * daemon.c - the life of `pktlens serve`: attach every interface, start the HTTP
+ * server, then sample the counters once a second until SIGTERM/SIGINT; SIGHUP reloads.
+ * The signals are blocked in every thread and taken by the main thread alone
+ * (sigtimedwait), so the HTTP thread is never interrupted and nothing races on them.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <microhttpd.h>
+#include "serve/server.h"
+#include "sinks/timefmt.h"
+#include "util/log.h"
+
+static __u64 mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec;
+}
+
+int pl_srv_find(const struct pl_srv *srv, const char *name)
+{
+	for (int i = 0; i < srv->nifs; i++)
+		if (!strcmp(srv->ifs[i].dp.ifname, name))
+			return i;
+	return -1;
+}
+
+void pl_srv_stats(struct pl_srv *srv, int i, struct pl_stats *out)
+{
+	struct pl_srv_if *s = &srv->ifs[i];
+
+	if (s->gone || pl_stats_read(s->dp.stats_fd, out))
+		*out = s->total;
+}
+
+int pl_srv_reload(struct pl_srv *srv, char *why, size_t whylen)
+{
+	char *tok = NULL;
+	int err;
+
+	if (srv->cfg->token_file) {
+		err = pl_token_load(srv->cfg->token_file, &tok, why, whylen);
+		if (err) {
+			srv->reload_failures++;
+			pl_warn("reload: %s; the old token stays", why);
+			return err;
+		}
+		free(srv->token);
+		srv->token = tok;
+	}
+	srv->reloads++;
+	pl_info("reloaded%s", srv->cfg->token_file ? ": token file read again" : "");
+	return 0;
+}
+
+/* Once a second: the counters (for rates) and the size of each flow table. */
+static void sample_one(struct pl_srv *srv, int i)
+{
+	struct pl_srv_if *s = &srv->ifs[i];
+	struct pl_flow *flows = NULL;
+	struct pl_stats cur;
+	size_t n = 0;
+	__u64 now;
+
+	pthread_mutex_lock(&srv->lock);
+	if (!s->gone && !pl_dp_interface_present(&s->dp)) {
+		s->gone = true;
+		pl_warn("%s is gone: its last figures stay served", s->dp.ifname);
+	}
+	pthread_mutex_unlock(&srv->lock);
+	if (s->gone)
+		return;
+	/* Read outside the lock: the HTTP thread goes on answering meanwhile. */
+	if (pl_stats_read(s->dp.stats_fd, &cur) || pl_flows_read(s->dp.flows_fd, &flows, &n)) {
+		pl_warn("reading the maps of %s failed: %s", s->dp.ifname, strerror(errno));
+		free(flows);
+		return;
+	}
+	free(flows);
+	now = mono_ns();
+	pthread_mutex_lock(&srv->lock);
+	if (s->sample_mono_ns) {
+		pl_stats_sub(&s->delta, &cur, &s->total);
+		s->interval_s = (now - s->sample_mono_ns) / 1e9;
+		s->sampled = true;
+	}
+	s->total = cur;
+	s->nflows = n;
+	s->flows_created = cur.flows_created;
+	s->sample_mono_ns = now;
+	pthread_mutex_unlock(&srv->lock);
+}
+
+static int attach_all(struct pl_srv *srv, const struct pl_serve_cfg *cfg)
+{
+	for (int i = 0; i < cfg->nifs; i++) {
+		struct pl_dp_opts o = {
+			.mode = cfg->mode, .ifname = cfg->ifnames[i], .flows = true,
+			.flow_entries = cfg->flow_entries, .force = cfg->force,
+			.filter_linktype = PL_LINKTYPE_ETHERNET,
+		};
+		struct pl_dp *dp = &srv->ifs[i].dp;
+		int err = pl_dp_load(dp, &o);
+
+		if (!err)
+			err = pl_dp_attach(dp, &o);
+		if (err)
+			return err;
+		srv->nifs = i + 1;
+		pl_dp_mode_note(dp);
+	}
+	return 0;
+}
+
+static void detach_all(struct pl_srv *srv)
+{
+	/* A zeroed dp (never loaded) is safe to close. */
+	for (int i = 0; i < PL_SERVE_MAX_IFS; i++)
+		pl_dp_close(&srv->ifs[i].dp);
+}
+
+/* Wait for a signal until @deadline (monotonic ns); 0 on time out, else the signal. */
+static int wait_signal(const sigset_t *set, __u64 deadline)
+{
+	__u64 now = mono_ns();
+	struct timespec ts = { 0, 0 };
+	int sig;
+
+	if (deadline > now) {
+		ts.tv_sec = (time_t)((deadline - now) / 1000000000ull);
+		ts.tv_nsec = (long)((deadline - now) % 1000000000ull);
+	}
+	sig = sigtimedwait(set, NULL, &ts);
+	return sig < 0 ? 0 : sig;
+}
+
+static void serve_loop(struct pl_srv *srv, const sigset_t *set)
+{
+	__u64 next = mono_ns();
+	char why[512];
+	int sig;
+
+	for (;;) {
+		sig = wait_signal(set, next);
+		if (sig == SIGTERM || sig == SIGINT) {
+			pl_info("%s: stopping", strsignal(sig));
+			return;
+		}
+		if (sig == SIGHUP) {
+			pthread_mutex_lock(&srv->lock);
+			pl_srv_reload(srv, why, sizeof(why)); /* says why when it fails */
+			pthread_mutex_unlock(&srv->lock);
+			continue;
+		}
+		for (int i = 0; i < srv->nifs; i++)
+			sample_one(srv, i);
+		next += 1000000000ull;
+		if (next < mono_ns()) /* slow reads: no burst of samples to catch up */
+			next = mono_ns() + 1000000000ull;
+	}
+}
+
+int pl_serve_run(const struct pl_serve_cfg *cfg)
+{
+	struct pl_srv *srv = calloc(1, sizeof(*srv));
+	struct sockaddr_storage ss;
+	struct MHD_Daemon *mhd = NULL;
+	const char *why;
+	char msg[512];
+	sigset_t set, old;
+	int rc = 1;
+
+	if (!srv)
+		return 1;
+	pthread_mutex_init(&srv->lock, NULL);
+	srv->cfg = cfg;
+	srv->start_unix_ns = pl_time_now_ns();
+	if (pl_listen_parse(cfg->listen, &ss, &why)) { /* checked by the command already */
+		pl_warn("invalid --listen '%s': %s", cfg->listen, why);
+		goto out;
+	}
+	if (cfg->token_file && pl_token_load(cfg->token_file, &srv->token, msg, sizeof(msg))) {
+		pl_warn("%s", msg);
+		goto out;
+	}
+	/* Blocked before any thread starts: libmicrohttpd's threads inherit the mask. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, &old);
+	if (attach_all(srv, cfg))
+		goto out_mask;
+	mhd = pl_http_start(srv, &ss);
+	if (!mhd) {
+		pl_warn("cannot listen on %s (%s): is another server using the port? choose "
+			"another with --listen ADDR:PORT", cfg->listen, strerror(errno));
+		goto out_mask;
+	}
+	fprintf(stderr, "pktlens: serving");
+	for (int i = 0; i < srv->nifs; i++)
+		fprintf(stderr, "%s %s (%s)", i ? "," : "", srv->ifs[i].dp.ifname,
+			pl_mode_name(srv->ifs[i].dp.mode));
+	fprintf(stderr, " on http://%s/ (write calls %s)\n", cfg->listen,
+		srv->token ? "need the token" : "off: no --token-file");
+	serve_loop(srv, &set);
+	rc = 0;
+out_mask:
+	pl_http_stop(mhd); /* no request is in flight past this point */
+	detach_all(srv);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+out:
+	free(srv->token);
+	pthread_mutex_destroy(&srv->lock);
+	free(srv);
+	return rc;
+}

@@ -1,0 +1,330 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * http.c - libmicrohttpd glue: route, check method, token and size, answer. One
+ * internal polling thread (epoll) serves every connection, so a slow or half-open
+ * client holds only its own socket; idle ones are closed after a timeout.
+ * Order of the checks: path (404), method (405), token of write calls (403/401),
+ * declared size (413), then the query (400/404) or the body (413/400).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <microhttpd.h>
+#include "serve/query.h"
+#include "serve/server.h"
+#include "util/log.h"
+
+#define CONN_TIMEOUT_S 10
+#define CONN_LIMIT 256
+
+struct req {
+	const struct pl_route *route;
+	char body[PL_SERVE_BODY_MAX];
+	size_t len;
+	bool too_big;
+};
+
+struct args_ctx {
+	struct pl_flow_query *q;
+	int kind;
+	int err;
+	char why[256];
+};
+
+static const char json_type[] = "application/json";
+
+static void count(struct pl_srv *srv, unsigned int status)
+{
+	int c = status < 400 ? PL_HTTP_2XX : status < 500 ? PL_HTTP_4XX : PL_HTTP_5XX;
+
+	pthread_mutex_lock(&srv->lock);
+	srv->http_requests[c]++;
+	pthread_mutex_unlock(&srv->lock);
+}
+
+/* Queue @text (malloc'ed, taken over; NULL: out of memory) as the answer. */
+static enum MHD_Result reply(struct pl_srv *srv, struct MHD_Connection *c, unsigned int status,
+			     const char *type, char *text, size_t len, const char *allow)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	if (!text) {
+		status = MHD_HTTP_INTERNAL_SERVER_ERROR;
+		text = pl_api_error(status, "out of memory");
+		if (!text)
+			return MHD_NO; /* close the connection: nothing else to say */
+		len = strlen(text);
+		type = json_type;
+	}
+	r = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(text);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	if (allow)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
+	if (status == MHD_HTTP_UNAUTHORIZED)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+					"Bearer realm=\"pktlens\"");
+	ret = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	count(srv, status);
+	return ret;
+}
+
+static enum MHD_Result reply_json(struct pl_srv *srv, struct MHD_Connection *c,
+				  unsigned int status, char *text)
+{
+	return reply(srv, c, status, json_type, text, text ? strlen(text) : 0, NULL);
+}
+
+static enum MHD_Result error(struct pl_srv *srv, struct MHD_Connection *c, unsigned int status,
+			     const char *allow, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	char *text;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	text = pl_api_error((int)status, msg);
+	return reply(srv, c, status, json_type, text, text ? strlen(text) : 0, allow);
+}
+
+static const struct pl_route *route_find(const char *url)
+{
+	for (size_t i = 0; i < pl_nroutes; i++)
+		if (!strcmp(url, pl_routes[i].path))
+			return &pl_routes[i];
+	return NULL;
+}
+
+/* GET routes also answer HEAD (libmicrohttpd leaves the body out). */
+static bool method_ok(const struct pl_route *r, const char *method)
+{
+	if (!strcmp(method, r->methods))
+		return true;
+	return !strcmp(r->methods, "GET") && !strcmp(method, "HEAD");
+}
+
+static enum MHD_Result on_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+			      const char *val)
+{
+	struct args_ctx *a = cls;
+
+	(void)kind;
+	a->err = pl_query_param(a->q, a->kind, key, val, a->why, sizeof(a->why));
+	return a->err ? MHD_NO : MHD_YES;
+}
+
+static char *served_list(struct pl_srv *srv, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = 0;
+	for (int i = 0; i < srv->nifs && n < len; i++)
+		n += (size_t)snprintf(buf + n, len - n, "%s%s", i ? ", " : "", srv->ifs[i].dp.ifname);
+	return buf;
+}
+
+static enum MHD_Result do_get(struct pl_srv *srv, struct MHD_Connection *c, const char *url)
+{
+	struct pl_flow_query q;
+	struct args_ctx a = { .q = &q };
+	char *text = NULL;
+	size_t len = 0;
+	int err;
+
+	pl_query_init(&q);
+	a.kind = !strcmp(url, "/api/v1/flows") ? PL_Q_FLOWS : PL_Q_IFACE_ONLY;
+	if (!strcmp(url, "/api/v1") || !strcmp(url, "/metrics"))
+		a.kind = 0; /* no parameters at all */
+	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, on_arg, &a);
+	if (a.err)
+		return error(srv, c, MHD_HTTP_BAD_REQUEST, NULL, "%s", a.why);
+
+	pthread_mutex_lock(&srv->lock);
+	if (!strcmp(url, "/metrics")) {
+		err = pl_metrics_render(srv, &text, &len);
+	} else if (!strcmp(url, "/api/v1")) {
+		err = pl_api_index(&text);
+	} else if (!strcmp(url, "/api/v1/stats")) {
+		err = pl_api_stats(srv, &q, &text);
+	} else if (!strcmp(url, "/api/v1/protocols")) {
+		err = pl_api_protocols(srv, &q, &text);
+	} else {
+		err = pl_api_flows(srv, &q, &text);
+	}
+	if (err == -ENOENT) {
+		char list[256];
+
+		served_list(srv, list, sizeof(list));
+		pthread_mutex_unlock(&srv->lock);
+		return error(srv, c, MHD_HTTP_NOT_FOUND, NULL,
+			     "interface '%s' is not served here; served: %s", q.ifname, list);
+	}
+	pthread_mutex_unlock(&srv->lock);
+	if (err)
+		return error(srv, c, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL,
+			     "reading the data plane failed: %s", strerror(-err));
+	if (!strcmp(url, "/metrics"))
+		return reply(srv, c, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8",
+			     text, len, NULL);
+	return reply_json(srv, c, MHD_HTTP_OK, text);
+}
+
+/* A write call may go on: the token matches. Else the answer is queued: returns false. */
+static bool authorized(struct pl_srv *srv, struct MHD_Connection *c, enum MHD_Result *ret)
+{
+	const char *hdr = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+						      MHD_HTTP_HEADER_AUTHORIZATION);
+	const char *tok;
+	size_t len;
+	bool ok;
+
+	pthread_mutex_lock(&srv->lock);
+	if (!srv->token) {
+		pthread_mutex_unlock(&srv->lock);
+		*ret = error(srv, c, MHD_HTTP_FORBIDDEN, NULL,
+			     "write calls are off: start pktlens serve with --token-file FILE");
+		return false;
+	}
+	if (pl_token_from_header(hdr, &tok, &len)) {
+		pthread_mutex_unlock(&srv->lock);
+		*ret = error(srv, c, MHD_HTTP_UNAUTHORIZED, NULL,
+			     hdr ? "the Authorization header must be 'Bearer TOKEN'" :
+				   "write calls need 'Authorization: Bearer TOKEN' (the token file's text)");
+		return false;
+	}
+	ok = pl_token_equal(tok, len, srv->token, strlen(srv->token));
+	pthread_mutex_unlock(&srv->lock);
+	if (!ok)
+		*ret = error(srv, c, MHD_HTTP_UNAUTHORIZED, NULL, "wrong token");
+	return ok;
+}
+
+static enum MHD_Result do_reload(struct pl_srv *srv, struct MHD_Connection *c, struct req *r)
+{
+	struct pl_reload_req rr;
+	char why[512];
+	int err;
+
+	if (r->too_big)
+		return error(srv, c, MHD_HTTP_CONTENT_TOO_LARGE, NULL,
+			     "the body is over %d bytes", PL_SERVE_BODY_MAX);
+	if (pl_reload_parse(r->body, r->len, &rr, why, sizeof(why)))
+		return error(srv, c, MHD_HTTP_BAD_REQUEST, NULL, "%s", why);
+	pthread_mutex_lock(&srv->lock);
+	err = pl_srv_reload(srv, why, sizeof(why));
+	pthread_mutex_unlock(&srv->lock);
+	if (err)
+		return error(srv, c, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL,
+			     "reload failed, the old configuration stays: %s", why);
+	if (rr.log_level >= 0)
+		pl_log_set_level(rr.log_level);
+	return reply_json(srv, c, MHD_HTTP_OK, strdup("{\"reloaded\":true}\n"));
+}
+
+/* First call of a request: headers only. Queues an early answer or makes the context. */
+static enum MHD_Result begin(struct pl_srv *srv, struct MHD_Connection *c, const char *url,
+			     const char *method, void **con_cls)
+{
+	const struct pl_route *rt = route_find(url);
+	const char *cl;
+	enum MHD_Result ret;
+	struct req *r;
+
+	if (!rt)
+		return error(srv, c, MHD_HTTP_NOT_FOUND, NULL,
+			     "no such path: %.200s (GET /api/v1 lists the endpoints)", url);
+	if (!method_ok(rt, method))
+		return error(srv, c, MHD_HTTP_METHOD_NOT_ALLOWED,
+			     !strcmp(rt->methods, "GET") ? "GET, HEAD" : rt->methods,
+			     "%.200s takes %s, not %.20s", url, rt->methods, method);
+	if (!strcmp(rt->methods, "GET"))
+		return do_get(srv, c, url);
+	if (!authorized(srv, c, &ret))
+		return ret;
+	cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (cl && strtoull(cl, NULL, 10) > PL_SERVE_BODY_MAX)
+		return error(srv, c, MHD_HTTP_CONTENT_TOO_LARGE, NULL,
+			     "the body is over %d bytes", PL_SERVE_BODY_MAX);
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return MHD_NO;
+	r->route = rt;
+	*con_cls = r;
+	return MHD_YES;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+				  const char *method, const char *version,
+				  const char *upload, size_t *upload_size, void **con_cls)
+{
+	struct pl_srv *srv = cls;
+	struct req *r = *con_cls;
+
+	(void)version;
+	if (!r)
+		return begin(srv, c, url, method, con_cls);
+	if (*upload_size) {
+		/* Chunked bodies have no length up front: keep reading, answer 413 at the end. */
+		if (r->too_big || *upload_size > sizeof(r->body) - r->len)
+			r->too_big = true;
+		else
+			memcpy(r->body + r->len, upload, *upload_size), r->len += *upload_size;
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	return do_reload(srv, c, r);
+}
+
+static void on_done(void *cls, struct MHD_Connection *c, void **con_cls,
+		    enum MHD_RequestTerminationCode toe)
+{
+	(void)cls, (void)c, (void)toe;
+	free(*con_cls);
+	*con_cls = NULL;
+}
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char msg[512];
+	size_t n;
+
+	(void)cls;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	while (n && msg[n - 1] == '\n')
+		msg[--n] = 0;
+	pl_info("http: %s", msg);
+}
+
+struct MHD_Daemon *pl_http_start(struct pl_srv *srv, const struct sockaddr_storage *ss)
+{
+	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+	const struct sockaddr_in *a4 = (const void *)ss;
+
+	if (ss->ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	return MHD_start_daemon(flags, ntohs(a4->sin_port), NULL, NULL, on_request, srv,
+				MHD_OPTION_SOCK_ADDR, ss,
+				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)CONN_TIMEOUT_S,
+				MHD_OPTION_CONNECTION_LIMIT, (unsigned int)CONN_LIMIT,
+				MHD_OPTION_NOTIFY_COMPLETED, on_done, srv,
+				MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv,
+				MHD_OPTION_END);
+}
+
+void pl_http_stop(struct MHD_Daemon *d)
+{
+	if (d)
+		MHD_stop_daemon(d);
+}

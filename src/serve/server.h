@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * server.h - the daemon's state, shared by its parts (not part of serve.h's interface).
+ * The HTTP thread and the main thread (sampler, signals) meet under srv->lock.
+ */
+#ifndef PL_SERVE_SERVER_H
+#define PL_SERVE_SERVER_H
+
+#include <pthread.h>
+#include <stdio.h>
+#include "analysis/stats.h"
+#include "loader/dataplane.h"
+#include "serve/serve.h"
+
+struct pl_srv_if {
+	struct pl_dp dp;
+	bool gone;               /* the interface disappeared: last figures kept */
+	struct pl_stats total;   /* at the last sample */
+	struct pl_stats delta;   /* over the last sample interval (rates) */
+	double interval_s;       /* that interval */
+	size_t nflows;           /* entries in the flow table at the last sample */
+	__u64 flows_created;     /* the counter at that same sample */
+	bool sampled;            /* one sample taken: rates mean something */
+	__u64 sample_mono_ns;
+};
+
+/* HTTP answers by class, counted for /metrics. */
+enum { PL_HTTP_2XX, PL_HTTP_4XX, PL_HTTP_5XX, PL_HTTP_CLASSES };
+
+struct pl_srv {
+	pthread_mutex_t lock;
+	struct pl_srv_if ifs[PL_SERVE_MAX_IFS];
+	int nifs;
+	const struct pl_serve_cfg *cfg;
+	char *token;             /* NULL: write calls refused */
+	__u64 start_unix_ns;
+	__s64 clock_to_unix_ns;  /* flow time stamps (monotonic) to Unix time */
+	__u64 http_requests[PL_HTTP_CLASSES];
+	__u64 reloads, reload_failures;
+};
+
+/*
+ * Fresh counters of interface @i into @out (the per-CPU map, read now); the last
+ * sample's when the interface is gone. Caller holds srv->lock.
+ */
+void pl_srv_stats(struct pl_srv *srv, int i, struct pl_stats *out);
+/* Index of interface @name, -1 if it is not served. */
+int pl_srv_find(const struct pl_srv *srv, const char *name);
+/* Re-read the token file (SIGHUP, POST /api/v1/reload). 0, or < 0 with @why set;
+ * a bad new file keeps the old token. Caller holds srv->lock. */
+int pl_srv_reload(struct pl_srv *srv, char *why, size_t whylen);
+
+/* JSON answers (api.c): a malloc'ed NUL-terminated text in *out, or a negative errno. */
+struct pl_flow_query;
+int pl_api_stats(struct pl_srv *srv, const struct pl_flow_query *q, char **out);
+int pl_api_protocols(struct pl_srv *srv, const struct pl_flow_query *q, char **out);
+int pl_api_flows(struct pl_srv *srv, const struct pl_flow_query *q, char **out);
+int pl_api_index(char **out);
+/* {"error": MESSAGE, "status": CODE}. */
+char *pl_api_error(int status, const char *msg);
+
+/* Prometheus text exposition (metrics.c) into *out (malloc'ed), or a negative errno. */
+int pl_metrics_render(struct pl_srv *srv, char **out, size_t *len);
+
+/* HTTP (http.c). */
+struct MHD_Daemon;
+struct MHD_Daemon *pl_http_start(struct pl_srv *srv, const struct sockaddr_storage *ss);
+void pl_http_stop(struct MHD_Daemon *d);
+
+/* The endpoints, for GET /api/v1 and the OpenAPI test. */
+struct pl_route {
+	const char *path;
+	const char *methods; /* "GET", "POST" */
+	const char *summary;
+};
+extern const struct pl_route pl_routes[];
+extern const size_t pl_nroutes;
+
+#endif
