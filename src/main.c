@@ -18,6 +18,7 @@ static const struct command {
 	{ "capture", cmd_capture, "write matching packets to pcap/pcapng (tcpdump filters)" },
 	{ "demo", cmd_demo, "build a lab of namespaces, send traffic, monitor it" },
 	{ "serve", cmd_serve, "daemon: REST/JSON API and Prometheus metrics over HTTP" },
+	{ "query", cmd_query, "answers from the history that serve keeps (SQLite)" },
 };
 
 static void usage(FILE *f)
@@ -123,7 +124,7 @@ int main(int argc, char **argv)
 			return commands[c].run(argc - i, argv + i);
 		}
 	}
-	fprintf(stderr, "pktlens: unknown command '%s'; commands: monitor, analyze, capture, demo, serve\n",
+	fprintf(stderr, "pktlens: unknown command '%s'; commands: monitor, analyze, capture, demo, serve, query\n",
 		argv[i]);
 	return PL_EXIT_USAGE;
 }

@@ -59,7 +59,10 @@ int pl_srv_reload(struct pl_srv *srv, char *why, size_t whylen)
 	return 0;
 }
 
-/* Once a second: the counters (for rates) and the size of each flow table. */
+/*
+ * Once a second: the counters (for rates) and the size of each flow table; what
+ * changed goes to the history's queue (record.c).
+ */
 static void sample_one(struct pl_srv *srv, int i)
 {
 	struct pl_srv_if *s = &srv->ifs[i];
@@ -82,8 +85,8 @@ static void sample_one(struct pl_srv *srv, int i)
 		free(flows);
 		return;
 	}
-	free(flows);
 	now = mono_ns();
+	pl_rec_sample(srv, i, &cur, flows, n, now); /* takes flows */
 	pthread_mutex_lock(&srv->lock);
 	if (s->sample_mono_ns) {
 		pl_stats_sub(&s->delta, &cur, &s->total);
@@ -116,6 +119,15 @@ static int attach_all(struct pl_srv *srv, const struct pl_serve_cfg *cfg)
 		pl_dp_mode_note(dp);
 	}
 	return 0;
+}
+
+/* A last read of every interface, and every flow still in a table, into the history. */
+static void record_last(struct pl_srv *srv)
+{
+	for (int i = 0; i < srv->nifs; i++) {
+		sample_one(srv, i);
+		pl_rec_stop(srv, i);
+	}
 }
 
 static void detach_all(struct pl_srv *srv)
@@ -160,6 +172,7 @@ static void serve_loop(struct pl_srv *srv, const sigset_t *set)
 		}
 		for (int i = 0; i < srv->nifs; i++)
 			sample_one(srv, i);
+		pl_hist_kick(srv->hist);
 		next += 1000000000ull;
 		if (next < mono_ns()) /* slow reads: no burst of samples to catch up */
 			next = mono_ns() + 1000000000ull;
@@ -195,6 +208,15 @@ int pl_serve_run(const struct pl_serve_cfg *cfg)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, &old);
+	if (cfg->db) {
+		struct pl_hist_opts ho = { .path = cfg->db, .retention_days = cfg->retention_days,
+					   .max_db_mb = cfg->max_db_mb };
+
+		if (pl_hist_start(&srv->hist, &ho, msg, sizeof(msg))) {
+			pl_warn("%s", msg);
+			goto out_mask;
+		}
+	}
 	if (attach_all(srv, cfg))
 		goto out_mask;
 	mhd = pl_http_start(srv, &ss);
@@ -207,13 +229,18 @@ int pl_serve_run(const struct pl_serve_cfg *cfg)
 	for (int i = 0; i < srv->nifs; i++)
 		fprintf(stderr, "%s %s (%s)", i ? "," : "", srv->ifs[i].dp.ifname,
 			pl_mode_name(srv->ifs[i].dp.mode));
-	fprintf(stderr, " on http://%s/ (write calls %s)\n", cfg->listen,
-		srv->token ? "need the token" : "off: no --token-file");
+	fprintf(stderr, " on http://%s/ (write calls %s; history %s)\n", cfg->listen,
+		srv->token ? "need the token" : "off: no --token-file",
+		cfg->db ? cfg->db : "off");
 	serve_loop(srv, &set);
 	rc = 0;
+	record_last(srv);
 out_mask:
 	pl_http_stop(mhd); /* no request is in flight past this point */
 	detach_all(srv);
+	pl_hist_stop(srv->hist); /* writes what is queued */
+	for (int i = 0; i < PL_SERVE_MAX_IFS; i++)
+		free(srv->ifs[i].rec.prev);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 out:
 	free(srv->token);
