@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <sqlite3.h>
 #include "history/history.h"
 
@@ -165,6 +166,28 @@ static int check_schema(struct sqlite3 *db, const char *path, char *why, size_t 
 	return 0;
 }
 
+/*
+ * A WAL database on read-only media: SQLite cannot make the -shm file beside it, so it is
+ * opened as immutable (what the main file holds; the daemon leaves no -wal after a stop).
+ */
+static int open_immutable(const char *path, struct sqlite3 **db)
+{
+	char uri[PATH_MAX * 3 + 32], *o = uri;
+
+	o += sprintf(o, "file:");
+	for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+		if ((size_t)(o - uri) > sizeof(uri) - 32)
+			return SQLITE_CANTOPEN;
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("/._-", *p))
+			*o++ = (char)*p;
+		else
+			o += sprintf(o, "%%%02X", *p);
+	}
+	strcpy(o, "?immutable=1");
+	return sqlite3_open_v2(uri, db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
+}
+
 int pl_db_open(const char *path, bool readonly, struct sqlite3 **out, char *why, size_t whylen)
 {
 	int flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
@@ -199,6 +222,12 @@ int pl_db_open(const char *path, bool readonly, struct sqlite3 **out, char *why,
 		goto fail;
 	}
 	err = readonly ? check_schema(db, path, why, whylen) : set_wal(db, path, why, whylen);
+	if (readonly && err == -ENOENT && access(path, R_OK) == 0) {
+		sqlite3_close(db);
+		db = NULL;
+		rc = open_immutable(path, &db);
+		err = rc ? pl_db_err(db, rc, path, why, whylen) : check_schema(db, path, why, whylen);
+	}
 	if (!err && !readonly)
 		err = pl_db_migrate(db, why, whylen);
 	if (err)

@@ -49,7 +49,7 @@ check_rc "token file mode 0644: refused" $? 1
 check_grep "token refusal names the mode and the fix" "$LAB_TMP/e" "mode 0644.*chmod 600"
 in_rx "$PKTLENS" serve -i "$IF_RX" --token-file "$LAB_TMP/none" >/dev/null 2>"$LAB_TMP/e"
 check_rc "missing token file: refused" $? 1
-in_rx "$PKTLENS" serve -i nosuch$$ >/dev/null 2>"$LAB_TMP/e"
+in_rx "$PKTLENS" serve -i nosuch$$ --no-db >/dev/null 2>"$LAB_TMP/e"
 check_rc "unknown interface: refused" $? 1
 nothing_attached "after the refusals"
 
@@ -211,7 +211,7 @@ check_grep "metrics count the failed reload" "$LAB_TMP/body" "^pktlens_reload_fa
 
 # ---- no token file: write calls are off (403); same port twice: refused ---------------
 SRV1=$SRV_PID
-in_rx "$PKTLENS" serve -i "$IF2" --mode tc >/dev/null 2>"$LAB_TMP/e"
+in_rx "$PKTLENS" serve -i "$IF2" --mode tc --no-db >/dev/null 2>"$LAB_TMP/e"
 check_rc "port in use: refused" $? 1
 check_grep "says the port is in use" "$LAB_TMP/e" "cannot listen on 127.0.0.1:9739"
 if srv_start -i "$IF2" --mode tc --listen 127.0.0.1:9740; then
