@@ -10,13 +10,14 @@
 #              read beyond the captured bytes, one line of printable ASCII
 #   fuzz_serve the daemon's parsers of network input (src/serve/): query strings, request
 #              bodies (json-c), the Authorization header, --listen
+#   fuzz_timearg  the --since/--until times of pktlens query (src/history/timearg.c)
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_DIR     := $(BUILD)/fuzz
 FUZZ_FLAGS   := -g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=undefined -Iinclude -Isrc
 FUZZ_BINS    := $(FUZZ_DIR)/fuzz_pcap $(FUZZ_DIR)/fuzz_cbpf $(FUZZ_DIR)/fuzz_pkt_line \
-		$(FUZZ_DIR)/fuzz_serve
+		$(FUZZ_DIR)/fuzz_serve $(FUZZ_DIR)/fuzz_timearg
 
 $(FUZZ_DIR)/fuzz_pcap: tests/fuzz/fuzz_pcap.c src/sources/pcap_file.c src/util/log.c \
 		$(wildcard src/sources/*.h src/util/*.h)
@@ -46,11 +47,20 @@ $(FUZZ_DIR)/fuzz_serve: tests/fuzz/fuzz_serve.c $(SERVE_FUZZ_SRCS) $(wildcard sr
 	$(Q)mkdir -p $(@D)
 	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_serve.c $(SERVE_FUZZ_SRCS) -ljson-c
 
+$(FUZZ_DIR)/fuzz_timearg: tests/fuzz/fuzz_timearg.c src/history/timearg.c src/history/history.h
+	$(call msg,FUZZ,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_timearg.c src/history/timearg.c
+
 # Seeds: small captures of the bench traffic mix (pcap, and through tshark's editcap
 # when present pcapng and the same frames labelled with every other link type read) and every filter test expression, as fuzz_cbpf reads them.
 fuzz-seeds: $(BUILD)/bench/bench_pipeline
 	$(Q)rm -rf $(FUZZ_DIR)/seeds-pcap $(FUZZ_DIR)/seeds-cbpf $(FUZZ_DIR)/seeds-line \
-		$(FUZZ_DIR)/seeds-serve
+		$(FUZZ_DIR)/seeds-serve $(FUZZ_DIR)/seeds-time
+	$(Q)mkdir -p $(FUZZ_DIR)/seeds-time && i=0 && \
+		for t in 2026-12-07 2026-12-07T10:00 2026-12-07T10:00:05.5Z 2026-12-07T10:00+01:00 \
+			2026-03-08T02:30 -90s -1h -7d -2w now @1796637600; do \
+		i=$$((i + 1)); printf '%s' "$$t" >$(FUZZ_DIR)/seeds-time/t$$i; done
 	$(Q)mkdir -p $(FUZZ_DIR)/seeds-serve && i=0 && \
 		while IFS= read -r l; do i=$$((i + 1)); printf '%b' "$$l" >$(FUZZ_DIR)/seeds-serve/s$$i; \
 		done <tests/fuzz/serve_seeds.txt
@@ -80,6 +90,8 @@ fuzz: $(FUZZ_BINS) fuzz-seeds
 		-print_final_stats=1 seeds-line
 	$(Q)cd $(FUZZ_DIR) && ./fuzz_serve -max_total_time=$(FUZZ_SECONDS) -max_len=4200 \
 		-print_final_stats=1 seeds-serve
+	$(Q)cd $(FUZZ_DIR) && ./fuzz_timearg -max_total_time=$(FUZZ_SECONDS) -max_len=128 \
+		-print_final_stats=1 seeds-time
 
 fuzz-ci: $(FUZZ_BINS) fuzz-seeds
 	$(Q)cd $(FUZZ_DIR) && ./fuzz_pcap -seed=1 -runs=300000 -max_len=65536 \
@@ -90,6 +102,8 @@ fuzz-ci: $(FUZZ_BINS) fuzz-seeds
 		-print_final_stats=1 seeds-line
 	$(Q)cd $(FUZZ_DIR) && ./fuzz_serve -seed=1 -runs=3000000 -max_len=4200 \
 		-print_final_stats=1 seeds-serve
+	$(Q)cd $(FUZZ_DIR) && ./fuzz_timearg -seed=1 -runs=2000000 -max_len=128 \
+		-print_final_stats=1 seeds-time
 	@echo "fuzz-ci: no crash in any target"
 
 .PHONY: fuzz fuzz-seeds fuzz-ci
