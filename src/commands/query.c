@@ -25,6 +25,8 @@ static const char usage[] =
 	"      --top N         at most N rows (default 20; 0: all); minutes: the N busiest\n"
 	"  -i, --interface IF  only interface IF\n"
 	"      --json          one JSON object\n"
+	"  -v, --verbose       more messages; also before the command\n"
+	"  -q, --quiet         only errors; also before the command\n"
 	"  -h, --help          this help\n";
 
 enum { OPT_DB = 256, OPT_SINCE, OPT_UNTIL, OPT_TOP, OPT_JSON };

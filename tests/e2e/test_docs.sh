@@ -32,7 +32,7 @@ complete_words() {
 		printf "%s\n" "${COMPREPLY[@]}"' _ "$COMPLETION" "$@" | sort -u
 }
 
-for cmd in "" monitor analyze capture demo serve; do
+for cmd in "" monitor analyze capture demo serve query; do
 	name=${cmd:-pktlens}
 	page=$ROOT/man/pktlens${cmd:+-$cmd}.8
 	# shellcheck disable=SC2086 # an empty $cmd means no argument
@@ -66,7 +66,9 @@ check_eq "completion: after a global -j, the command's options" \
 check_eq "completion: after -vp, still the command" "$(complete_words -vp mon | tr '\n' ' ')" \
 	"monitor "
 
-check_eq "completion: commands" "$(complete_words '' | tr '\n' ' ')" "analyze capture demo monitor serve "
+check_eq "completion: commands" "$(complete_words '' | tr '\n' ' ')" "analyze capture demo monitor query serve "
+check_eq "completion: query's questions" "$(complete_words query --db x '' | tr '\n' ' ')" \
+	"flows minutes top-talkers "
 check_eq "completion: capture --mode" "$(complete_words capture --mode '' | tr '\n' ' ')" \
 	"generic native tc "
 check_eq "completion: monitor -i offers the loopback interface" \
