@@ -6,8 +6,9 @@
 # idle timeout or at stop); `pktlens query` must give the same answers. kill -9 during
 # heavy writes (a small flow table evicting all the time) leaves a database that passes
 # PRAGMA integrity_check and keeps what was committed; a restart on it adds exactly
-# what it counts (no double counting). Bad databases: a text file, a foreign SQLite
-# file, a read-only file system, a full disk (tmpfs in the rx mount namespace).
+# what it counts (no double counting). Retention by age and by size on 40000 made-up
+# rows. Bad databases: a text file, a foreign SQLite file, a newer schema, a read-only
+# file system, a full disk (tmpfs in the rx mount namespace).
 # PL_TEST_FULL=1 adds two bursts in two different minutes, each held to its own row.
 set -u
 . "$(dirname "$0")/../lib/netns.sh"
@@ -197,7 +198,71 @@ else
 	fail "serve C start" "$(cat "$SRV_ERR")"
 fi
 
+# ---- retention: by age, by size ------------------------------------------------------
+# The test's history plus 40000 made-up flows and minutes over the last 10 days.
+RET=$LAB_TMP/ret.db
+cp "$DB" "$RET"
+now=$(date +%s)
+recent=$(sqlite3 "$RET" "SELECT count(*) FROM flows")
+sqlite3 "$RET" "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 40000)
+	INSERT INTO flows (interface, family, proto, src, sport, dst, dport, vlan, packets_fwd,
+	bytes_fwd, packets_rev, bytes_rev, first_seen, last_seen, tcp_flags, state, ended)
+	SELECT 'old0', 4, 17, '198.19.' || (i % 250) || '.' || (i % 199), i % 65536, '198.19.255.1',
+	53, 0, i, i * 100, 0, 0, ($now - 864000 + i * 20) * 1000, ($now - 864000 + i * 20) * 1000,
+	0, 'ingress-only', 'idle' FROM c WHERE abs(i * 20 - 432000) > 300;
+	WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 14000)
+	INSERT INTO minutes (interface, minute, packets, bytes) SELECT 'old0',
+	($now - 864000) / 60 * 60 + i * 60, i, i * 64 FROM c
+	WHERE abs(($now - 864000) / 60 * 60 + i * 60 - ($now - 432000)) > 300;"
+check_true "made-up history over 1 MiB" [ "$(sqlite3 "$RET" \
+	'SELECT (page_count - freelist_count) * page_size FROM pragma_page_count(), pragma_freelist_count(), pragma_page_size()')" -gt 1048576 ]
+# Kept by a 5-day retention, counted before the daemon opens the file (no made-up row
+# lies within 5 minutes of the boundary: the daemon's clock may be a few seconds on).
+want_kept="$(sqlite3 "$RET" "SELECT (SELECT count(*) FROM flows WHERE interface = 'old0' AND last_seen >= ($now - 432000) * 1000) || ' ' || (SELECT count(*) FROM minutes WHERE interface = 'old0' AND minute >= $now - 432000)")"
+old_gone() {
+	[ "$(sqlite3 "$RET" "SELECT count(*) FROM flows WHERE last_seen < ($now - 5 * 86400) * 1000" 2>/dev/null)" = 0 ]
+}
+if srv_start -i "$IF_RX" --db "$RET" --retention-days 5; then
+	wait_until 15 old_gone
+	check_eq "retention by age: nothing older than 5 days" \
+		"$(sqlite3 "$RET" "SELECT (SELECT count(*) FROM flows WHERE last_seen < ($now - 5 * 86400) * 1000) + (SELECT count(*) FROM minutes WHERE minute < $now - 5 * 86400)")" 0
+	check_eq "retention by age: the last 5 days kept (made-up flows, minutes)" \
+		"$(sqlite3 "$RET" "SELECT (SELECT count(*) FROM flows WHERE interface = 'old0') || ' ' || (SELECT count(*) FROM minutes WHERE interface = 'old0')")" \
+		"$want_kept"
+	srv_stop TERM
+else
+	fail "serve (retention by age) start" "$(cat "$SRV_ERR")"
+fi
+sz0=$(stat -c %s "$RET")
+if srv_start -i "$IF_RX" --db "$RET" --max-db-mb 1; then
+	trimmed() {
+		[ "$(sqlite3 "$RET" 'SELECT (page_count - freelist_count) * page_size <= 1048576 FROM pragma_page_count(), pragma_freelist_count(), pragma_page_size()' 2>/dev/null)" = 1 ]
+	}
+	wait_until 15 trimmed
+	check_true "retention by size: rows within 1 MiB" trimmed
+	check_eq "retention by size: the newest kept (this test's flows)" \
+		"$(sqlite3 "$RET" "SELECT count(*) FROM flows WHERE interface != 'old0'")" "$recent"
+	check_true "retention by size: oldest went first" [ \
+		"$(sqlite3 "$RET" "SELECT min(last_seen) > ($now - 5 * 86400) * 1000 + 3600000 FROM flows")" = 1 ]
+	srv_stop TERM
+	check_true "retention: the file shrank ($sz0 -> $(stat -c %s "$RET") bytes)" \
+		[ "$(stat -c %s "$RET")" -lt "$sz0" ]
+	check_eq "retention: integrity_check" "$(sqlite3 "$RET" 'PRAGMA integrity_check')" ok
+else
+	fail "serve (retention) start" "$(cat "$SRV_ERR")"
+fi
+
 # ---- bad databases -------------------------------------------------------------------
+# A schema newer than this pktlens: refused by both, the file left as it was.
+cp "$DB" "$LAB_TMP/new.db"
+sqlite3 "$LAB_TMP/new.db" "UPDATE schema_version SET version = 99"
+in_rx "$PKTLENS" serve -i "$IF_RX" --db "$LAB_TMP/new.db" >/dev/null 2>"$LAB_TMP/e"
+check_rc "serve --db with a newer schema: refused" $? 1
+check_grep "newer schema: said" "$LAB_TMP/e" "new.db has schema 99, newer than this pktlens"
+query --db "$LAB_TMP/new.db" flows >/dev/null 2>"$LAB_TMP/e"
+check_rc "query with a newer schema: refused" $? 1
+check_eq "newer schema: file untouched" "$(sqlite3 "$LAB_TMP/new.db" 'SELECT version FROM schema_version')" 99
+
 echo "not a database, just text" >"$LAB_TMP/text.db"
 in_rx "$PKTLENS" serve -i "$IF_RX" --db "$LAB_TMP/text.db" >/dev/null 2>"$LAB_TMP/e"
 check_rc "serve --db on a text file: refused" $? 1
