@@ -114,7 +114,22 @@ struct pl_hq {
 	unsigned int top;   /* 0: all */
 	bool json;
 	const char *ifname; /* NULL: every interface */
+	char ifbuf[16];     /* where pl_hq_param keeps it */
 };
+
+/* The API's defaults and bounds for top (pktlens query: 20, 0 for all). */
+#define PL_HQ_API_TOP_DEFAULT 100
+#define PL_HQ_API_TOP_MAX 10000
+/* JSON, until = @now, top = PL_HQ_API_TOP_DEFAULT. */
+void pl_hq_init(struct pl_hq *q, enum pl_hq_kind kind, __s64 now);
+/*
+ * One parameter of GET /api/v1/history/... (@seen: bits of those given so far). 0, or
+ * -EINVAL with the reason in @why: unknown, repeated, a bad value.
+ */
+int pl_hq_param(struct pl_hq *q, unsigned int *seen, const char *key, const char *val,
+		__s64 now, char *why, size_t whylen);
+/* The range makes sense: 0, or -EINVAL with the reason. */
+int pl_hq_check(const struct pl_hq *q, char *why, size_t whylen);
 /* Answer @q from @db on @out. 0, or a negative errno with the reason in @why. */
 int pl_hq_run(struct sqlite3 *db, const struct pl_hq *q, FILE *out, char *why, size_t whylen);
 

@@ -67,7 +67,7 @@ static void jadd_s(struct json_object *o, const char *k, const char *v)
 	json_object_object_add(o, k, json_object_new_string(v ? v : ""));
 }
 
-/* {"l3": {class: {packets, bytes}}, "l4": ..., "malformed": {class: packets}}. */
+/* {"l3": {class: {packets, bytes}}, "l4": ..., "malformed_by_reason": {class: packets}}. */
 static int minute_classes(struct sqlite3 *db, const char *ifname, long long minute,
 			  struct json_object *row)
 {
@@ -99,8 +99,9 @@ static int minute_classes(struct sqlite3 *db, const char *ifname, long long minu
 		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
 		sqlite3_finalize(st);
 	}
-	for (int l = 0; l < 3; l++)
-		json_object_object_add(row, layers[l], by[l]);
+	json_object_object_add(row, "l3", by[0]);
+	json_object_object_add(row, "l4", by[1]);
+	json_object_object_add(row, "malformed_by_reason", by[2]); /* "malformed": the total */
 	return rc;
 }
 

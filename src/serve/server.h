@@ -77,6 +77,12 @@ int pl_api_stats(struct pl_srv *srv, const struct pl_flow_query *q, char **out);
 int pl_api_protocols(struct pl_srv *srv, const struct pl_flow_query *q, char **out);
 int pl_api_flows(struct pl_srv *srv, const struct pl_flow_query *q, char **out);
 int pl_api_index(char **out);
+/*
+ * GET /api/v1/history/...: pktlens query's JSON for @q into *out. -ENOENT: no history
+ * (--no-db); another negative errno: the database could not be read. @why says it.
+ */
+int pl_api_history(struct pl_srv *srv, const struct pl_hq *q, char **out, char *why,
+		   size_t whylen);
 /* {"error": MESSAGE, "status": CODE}. */
 char *pl_api_error(int status, const char *msg);
 

@@ -125,6 +125,11 @@ check_rc "query flows --json" $? 0
 check_eq "query flows: every flow, most bytes first" \
 	"$(json_get "$LAB_TMP/qf" '(len(j["flows"]), j["flows"][0]["src"], j["flows"][0]["packets"], sum(f["bytes"] for f in j["flows"]))')" \
 	"($((K + 2)), '$IP6_TX', $N_UDP6, $((64 * sent)))"
+cp "$LAB_TMP/qf" "$LAB_TMP/qf_all"
+check_http "GET /api/v1/history/flows" 200 GET "/api/v1/history/flows?top=10000"
+same_as() { [ "$(body "$1")" = "$(json_get "$2" "$1")" ] && echo "same $(body "len($1)") rows"; }
+check_eq "API history/flows: pktlens query's flows" "$(same_as 'j["flows"]' "$LAB_TMP/qf_all")" \
+	"same $((K + 2)) rows"
 query flows --top 3 >"$LAB_TMP/qt" 2>"$LAB_TMP/e"
 check_eq "query flows --top 3: header and 3 rows" "$(wc -l <"$LAB_TMP/qt")" 4
 check_grep "query flows text: the IPv6 flow" "$LAB_TMP/qt" "$IP6_TX.40006 +$IP6_RX.9 +$N_UDP6 +$((64 * N_UDP6))"
@@ -132,6 +137,9 @@ query top-talkers --json >"$LAB_TMP/qt" 2>"$LAB_TMP/e"
 check_eq "query top-talkers: bytes each address sent" \
 	"$(json_get "$LAB_TMP/qt" '[(t["addr"], t["packets"], t["bytes"], t["flows"]) for t in j["talkers"]]')" \
 	"[('$IP4_TX', $((N_UDP4 + N_SYN)), $((64 * (N_UDP4 + N_SYN))), $((K + 1))), ('$IP6_TX', $N_UDP6, $((64 * N_UDP6)), 1)]"
+check_http "GET /api/v1/history/top-talkers" 200 GET "/api/v1/history/top-talkers?since=-1h"
+check_eq "API history/top-talkers: pktlens query's" "$(same_as 'j["talkers"]' "$LAB_TMP/qt")" \
+	"same 2 rows"
 query minutes --json >"$LAB_TMP/qm" 2>"$LAB_TMP/e"
 check_eq "query minutes: packets, bytes, udp as sqlite3 reads them" \
 	"$(json_get "$LAB_TMP/qm" '(sum(m["packets"] for m in j["minutes"]), sum(m["bytes"] for m in j["minutes"]), sum(m["l4"].get("udp", {}).get("packets", 0) for m in j["minutes"]))')" \

@@ -10,7 +10,8 @@
 #              read beyond the captured bytes, one line of printable ASCII
 #   fuzz_serve the daemon's parsers of network input (src/serve/): query strings, request
 #              bodies (json-c), the Authorization header, --listen
-#   fuzz_timearg  the --since/--until times of pktlens query (src/history/timearg.c)
+#   fuzz_timearg  the --since/--until times of pktlens query (src/history/timearg.c) and
+#              the query string of GET /api/v1/history/... (src/history/hparams.c)
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_DIR     := $(BUILD)/fuzz
@@ -47,10 +48,12 @@ $(FUZZ_DIR)/fuzz_serve: tests/fuzz/fuzz_serve.c $(SERVE_FUZZ_SRCS) $(wildcard sr
 	$(Q)mkdir -p $(@D)
 	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_serve.c $(SERVE_FUZZ_SRCS) -ljson-c
 
-$(FUZZ_DIR)/fuzz_timearg: tests/fuzz/fuzz_timearg.c src/history/timearg.c src/history/history.h
+HIST_FUZZ_SRCS := src/history/timearg.c src/history/hparams.c
+
+$(FUZZ_DIR)/fuzz_timearg: tests/fuzz/fuzz_timearg.c $(HIST_FUZZ_SRCS) src/history/history.h
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_timearg.c src/history/timearg.c
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_timearg.c $(HIST_FUZZ_SRCS)
 
 # Seeds: small captures of the bench traffic mix (pcap, and through tshark's editcap
 # when present pcapng and the same frames labelled with every other link type read) and every filter test expression, as fuzz_cbpf reads them.
@@ -59,7 +62,8 @@ fuzz-seeds: $(BUILD)/bench/bench_pipeline
 		$(FUZZ_DIR)/seeds-serve $(FUZZ_DIR)/seeds-time
 	$(Q)mkdir -p $(FUZZ_DIR)/seeds-time && i=0 && \
 		for t in 2026-12-07 2026-12-07T10:00 2026-12-07T10:00:05.5Z 2026-12-07T10:00+01:00 \
-			2026-03-08T02:30 -90s -1h -7d -2w now @1796637600; do \
+			2026-03-08T02:30 -90s -1h -7d -2w now @1796637600 '?since=-1h&top=5' \
+			'?until=2026-12-07T10:00Z&interface=eth0' '?since=now&until=-1h'; do \
 		i=$$((i + 1)); printf '%s' "$$t" >$(FUZZ_DIR)/seeds-time/t$$i; done
 	$(Q)mkdir -p $(FUZZ_DIR)/seeds-serve && i=0 && \
 		while IFS= read -r l; do i=$$((i + 1)); printf '%b' "$$l" >$(FUZZ_DIR)/seeds-serve/s$$i; \
