@@ -112,7 +112,8 @@ void pl_rec_sample(struct pl_srv *srv, int i, const struct pl_stats *cur, struct
 		free(flows);
 		return;
 	}
-	qsort(flows, n, sizeof(*flows), key_cmp);
+	if (n) /* qsort(NULL, 0) is undefined */
+		qsort(flows, n, sizeof(*flows), key_cmp);
 	fresh = diff(srv, i, flows, n, to_unix);
 	snprintf(m.ifname, sizeof(m.ifname), "%s", srv->ifs[i].dp.ifname);
 	m.minute = ((__s64)(now_mono + (__u64)to_unix) / 1000000000) / 60 * 60;
