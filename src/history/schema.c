@@ -28,6 +28,7 @@ static const char *const migrations[PL_HIST_SCHEMA + 1] = {
 	" class TEXT NOT NULL, packets INTEGER NOT NULL DEFAULT 0,"
 	" bytes INTEGER NOT NULL DEFAULT 0,"
 	" PRIMARY KEY (interface, minute, layer, class)) WITHOUT ROWID;"
+	"CREATE INDEX minute_classes_by_time ON minute_classes (minute);"
 	/* Ended flows, written once: src is the side that sent first; times in ms. */
 	"CREATE TABLE flows ("
 	" id INTEGER PRIMARY KEY, interface TEXT NOT NULL,"
