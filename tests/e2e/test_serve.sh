@@ -246,6 +246,8 @@ if srv_start -i "$IF2" --mode tc --listen 127.0.0.1:9740 --no-db; then
 	for h in minutes flows top-talkers; do
 		SRV_ADDR=127.0.0.1:9740 check_http "history/$h: none with --no-db" 404 GET "/api/v1/history/$h"
 	done
+	SRV_ADDR=127.0.0.1:9740 check_http "GET /metrics (--no-db)" 200 GET /metrics
+	check_eq "no history series with --no-db" "$(grep -c '^pktlens_history' "$LAB_TMP/body")" 0
 	srv_stop
 	check_rc "second daemon: SIGTERM" "$SRV_RC" 0
 else

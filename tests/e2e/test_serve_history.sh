@@ -119,6 +119,22 @@ check_true "flows: first/last seen within the test" [ \
 	"$(q "SELECT count(*) FROM flows WHERE first_seen >= ($m0 - 1) * 1000 AND last_seen <= $now * 1000 + 999 AND first_seen <= last_seen")" \
 	= $((K + 2)) ]
 
+check_http "GET /metrics" 200 GET /metrics
+cp "$LAB_TMP/body" "$LAB_TMP/metrics.txt"
+check_eq "metrics: history flows written == rows sqlite3 reads" \
+	"$(awk '$1 == "pktlens_history_flows_written_total" { print $2 }' "$LAB_TMP/metrics.txt")" \
+	"$(q 'SELECT count(*) FROM flows')"
+check_eq "metrics: no write error, nothing dropped or queued" \
+	"$(awk '$1 ~ /^pktlens_history_(write_errors_total|flows_dropped_total|queued_flows)$/ { printf "%s ", $2 }' "$LAB_TMP/metrics.txt")" \
+	"0 0 0 "
+if command -v promtool >/dev/null; then
+	if promtool check metrics <"$LAB_TMP/metrics.txt" >"$LAB_TMP/promtool" 2>&1; then
+		ok "promtool check metrics (history series included)"
+	else
+		fail "promtool check metrics" "$(head -c 600 "$LAB_TMP/promtool")"
+	fi
+fi
+
 # ---- pktlens query: the same answers -----------------------------------------------
 query flows --top 0 --json >"$LAB_TMP/qf" 2>"$LAB_TMP/e"
 check_rc "query flows --json" $? 0
@@ -332,6 +348,9 @@ if in_rx mount -t tmpfs -o size=160k tmpfs "$LAB_TMP/full" &&
 	wait_until 20 grep -q "disk is full" "$SRV_ERR"
 	check_grep "full disk: named, said" "$SRV_ERR" "$LAB_TMP/full/h.db: the disk is full"
 	check_http "full disk: the API still answers" 200 GET /api/v1/stats
+	check_http "full disk: GET /metrics" 200 GET /metrics
+	check_true "full disk: metrics count the failed writes" [ \
+		"$(awk '$1 == "pktlens_history_write_errors_total" { print $2 }' "$LAB_TMP/body")" -gt 0 ]
 	heavy_stop
 	srv_stop TERM
 	check_eq "full disk: SIGTERM still exits 0" "$SRV_RC" 0
