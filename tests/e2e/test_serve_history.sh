@@ -169,6 +169,13 @@ check_eq "query flows --until (ISO 8601) before the traffic: none" "$(json_get "
 query flows --since "$(date -d "@$((m0 - 60))" +%Y-%m-%dT%H:%M:%S%:z)" --json >"$LAB_TMP/qf" 2>"$LAB_TMP/e"
 check_eq "query flows --since (ISO 8601 with offset): the default top 20" \
 	"$(json_get "$LAB_TMP/qf" 'len(j["flows"])')" 20
+query apps >/dev/null 2>"$LAB_TMP/e"
+check_rc "query: an unknown question: usage" $? 2
+check_grep "unknown question: the questions named" "$LAB_TMP/e" "top-talkers, flows or minutes"
+query flows minutes >/dev/null 2>"$LAB_TMP/e"
+check_rc "query: two questions: usage" $? 2
+query minutes --since now --until -1h >/dev/null 2>"$LAB_TMP/e"
+check_rc "query: --since after --until: usage" $? 2
 query flows --since yesterday >/dev/null 2>"$LAB_TMP/e"
 check_rc "query --since yesterday: usage" $? 2
 check_grep "bad time: says the forms" "$LAB_TMP/e" "ISO 8601"
