@@ -152,14 +152,38 @@ static int wait_signal(const sigset_t *set, __u64 deadline)
 	return sig < 0 ? 0 : sig;
 }
 
+/*
+ * Peeks between samples (record.c) while a table evicts: every 100 ms, or ten times as
+ * long as the last one took, so that they cost at most a tenth of a CPU.
+ */
+static __u64 peek_all(struct pl_srv *srv)
+{
+	__u64 t0 = mono_ns(), took;
+
+	for (int i = 0; i < srv->nifs; i++)
+		pl_rec_peek(srv, i);
+	took = mono_ns() - t0;
+	return mono_ns() + (10 * took > 100000000ull ? 10 * took : 100000000ull);
+}
+
+static bool any_hot(const struct pl_srv *srv)
+{
+	for (int i = 0; i < srv->nifs; i++)
+		if (srv->ifs[i].rec.hot)
+			return true;
+	return false;
+}
+
 static void serve_loop(struct pl_srv *srv, const sigset_t *set)
 {
-	__u64 next = mono_ns();
+	__u64 next = mono_ns(), next_peek = next;
 	char why[512];
 	int sig;
 
 	for (;;) {
-		sig = wait_signal(set, next);
+		bool peek = any_hot(srv) && next_peek < next;
+
+		sig = wait_signal(set, peek ? next_peek : next);
 		if (sig == SIGTERM || sig == SIGINT) {
 			pl_info("%s: stopping", strsignal(sig));
 			return;
@@ -170,9 +194,14 @@ static void serve_loop(struct pl_srv *srv, const sigset_t *set)
 			pthread_mutex_unlock(&srv->lock);
 			continue;
 		}
+		if (peek && mono_ns() < next) {
+			next_peek = peek_all(srv);
+			continue;
+		}
 		for (int i = 0; i < srv->nifs; i++)
 			sample_one(srv, i);
 		pl_hist_kick(srv->hist);
+		next_peek = mono_ns() + 100000000ull;
 		next += 1000000000ull;
 		if (next < mono_ns()) /* slow reads: no burst of samples to catch up */
 			next = mono_ns() + 1000000000ull;

@@ -8,8 +8,9 @@
  * entry gone (or whose key came back with a new first packet) was evicted by the LRU
  * and is written with its counts at the last read; packets it took after that read are
  * in the minutes but not in its row. A flow created and evicted between two reads is
- * never seen: flows_unseen counts them (flows created minus new keys seen). With an
- * idle timeout, entries idle longer are deleted here and written as "idle", which keeps
+ * never seen: flows_unseen counts them (flows created minus new keys seen). While the
+ * kernel evicts, the table is also read between samples (pl_rec_peek, up to ten times a
+ * second) for the flows gone, so that fewer go unseen. With an idle timeout, entries idle longer are deleted here and written as "idle", which keeps
  * the table from filling so that the LRU rarely has to evict anything.
  */
 #include <stdlib.h>
@@ -114,12 +115,13 @@ void pl_rec_sample(struct pl_srv *srv, int i, const struct pl_stats *cur, struct
 	}
 	if (n) /* qsort(NULL, 0) is undefined */
 		qsort(flows, n, sizeof(*flows), key_cmp);
-	fresh = diff(srv, i, flows, n, to_unix);
+	fresh = diff(srv, i, flows, n, to_unix) + r->fresh_acc;
+	r->fresh_acc = 0;
 	snprintf(m.ifname, sizeof(m.ifname), "%s", srv->ifs[i].dp.ifname);
 	m.minute = ((__s64)(now_mono + (__u64)to_unix) / 1000000000) / 60 * 60;
 	pl_stats_sub(&m.delta, cur, &r->base);
 	created = m.delta.flows_created;
-	grown = (__s64)n - (__s64)r->nprev;
+	grown = (__s64)n - (__s64)r->nbase;
 	m.flows_new = created;
 	/* Left the table on their own (LRU): created minus what the table grew by. */
 	m.evictions = (__s64)created > grown ? (__u64)((__s64)created - grown) : 0;
@@ -127,10 +129,34 @@ void pl_rec_sample(struct pl_srv *srv, int i, const struct pl_stats *cur, struct
 	if (m.delta.packets || m.flows_new || m.evictions)
 		pl_hist_add_minute(srv->hist, &m);
 	r->base = *cur;
+	/* The table churns: read it more often until the next sample (pl_rec_peek). */
+	r->hot = m.evictions > 0;
 	n = expire(srv, i, flows, n, now_mono, to_unix);
 	free(r->prev);
 	r->prev = flows;
+	r->nprev = r->nbase = n;
+}
+
+int pl_rec_peek(struct pl_srv *srv, int i)
+{
+	struct pl_rec *r = &srv->ifs[i].rec;
+	struct pl_flow *flows = NULL;
+	size_t n = 0;
+	int err;
+
+	if (!srv->hist || !r->hot || srv->ifs[i].gone)
+		return 0;
+	err = pl_flows_read(srv->ifs[i].dp.flows_fd, &flows, &n);
+	if (err)
+		return err;
+	if (n)
+		qsort(flows, n, sizeof(*flows), key_cmp);
+	r->fresh_acc += diff(srv, i, flows, n, pl_time_mono_to_unix());
+	free(r->prev);
+	r->prev = flows;
 	r->nprev = n;
+	r->peeks++;
+	return 0;
 }
 
 void pl_rec_stop(struct pl_srv *srv, int i)

@@ -17,7 +17,11 @@
 struct pl_rec {
 	struct pl_flow *prev;    /* the table at the last read, sorted by key */
 	size_t nprev;
+	size_t nbase;            /* its size after the last sample (evictions are from it) */
 	struct pl_stats base;    /* the counters written to the history so far */
+	__u64 fresh_acc;         /* new keys seen by peeks since the last sample */
+	bool hot;                /* the last sample saw evictions: peek until the next */
+	__u64 peeks;
 };
 
 struct pl_srv_if {
@@ -57,6 +61,12 @@ struct pl_srv {
  */
 void pl_rec_sample(struct pl_srv *srv, int i, const struct pl_stats *cur, struct pl_flow *flows,
 		   size_t n, __u64 now_mono);
+/*
+ * Between samples, while interface @i's table evicts (the last sample said so): read it
+ * and write the flows gone since the last read. 0 (also when not needed), or a negative
+ * errno. Called by the sampler alone.
+ */
+int pl_rec_peek(struct pl_srv *srv, int i);
 /* The daemon stops: every flow of the last read is written ("stopped"). */
 void pl_rec_stop(struct pl_srv *srv, int i);
 

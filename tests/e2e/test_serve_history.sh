@@ -181,6 +181,7 @@ check_rc "query --since yesterday: usage" $? 2
 check_grep "bad time: says the forms" "$LAB_TMP/e" "ISO 8601"
 srv_stop TERM
 check_eq "serve A: SIGTERM exits 0" "$SRV_RC" 0
+cp "$DB" "$LAB_TMP/a.db" # session A's history (closed: no -wal left) for the cases below
 
 # ---- session B: heavy writes, then kill -9 -----------------------------------------
 if srv_start -i "$IF_RX" --db "$DB" --flows 4096 --idle-timeout 1; then
@@ -247,7 +248,7 @@ if srv_start -i "$IF_RX" --db "$DB"; then
 	check_eq "restart: minutes grew by what was sent, no double counting" \
 		"$(q 'SELECT sum(packets) FROM minutes')" $((p_before + sent))
 	check_eq "restart: one new flow, written at stop with its counts" \
-		"$(q "SELECT count(*) FROM flows") $(q "SELECT packets_fwd, bytes_fwd, ended FROM flows WHERE sport=42000")" \
+		"$(q "SELECT count(*) FROM flows") $(q "SELECT packets_fwd, bytes_fwd, ended FROM flows WHERE sport=42000 AND dport=9")" \
 		"$((f_before + 1)) $sent|$((64 * sent))|stopped"
 	check_eq "integrity_check after the restart" "$(q 'PRAGMA integrity_check')" ok
 else
@@ -257,7 +258,7 @@ fi
 # ---- retention: by age, by size ------------------------------------------------------
 # The test's history plus 40000 made-up flows and minutes over the last 10 days.
 RET=$LAB_TMP/ret.db
-cp "$DB" "$RET"
+cp "$LAB_TMP/a.db" "$RET"
 now=$(date +%s)
 recent=$(sqlite3 "$RET" "SELECT count(*) FROM flows")
 sqlite3 "$RET" "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 40000)
@@ -310,7 +311,7 @@ fi
 
 # ---- bad databases -------------------------------------------------------------------
 # A schema newer than this pktlens: refused by both, the file left as it was.
-cp "$DB" "$LAB_TMP/new.db"
+cp "$LAB_TMP/a.db" "$LAB_TMP/new.db"
 sqlite3 "$LAB_TMP/new.db" "UPDATE schema_version SET version = 99"
 in_rx "$PKTLENS" serve -i "$IF_RX" --db "$LAB_TMP/new.db" >/dev/null 2>"$LAB_TMP/e"
 check_rc "serve --db with a newer schema: refused" $? 1
@@ -338,7 +339,7 @@ nothing_attached "after the refusals"
 # Read-only and full file systems: tmpfs mounts in the rx mount namespace only.
 mkdir -p "$LAB_TMP/ro" "$LAB_TMP/full"
 if in_rx mount -t tmpfs -o size=4m tmpfs "$LAB_TMP/ro" &&
-	in_rx cp "$DB" "$LAB_TMP/ro/h.db" && in_rx mount -o remount,ro "$LAB_TMP/ro"; then
+	in_rx cp "$LAB_TMP/a.db" "$LAB_TMP/ro/h.db" && in_rx mount -o remount,ro "$LAB_TMP/ro"; then
 	in_rx "$PKTLENS" serve -i "$IF_RX" --db "$LAB_TMP/ro/h.db" >/dev/null 2>"$LAB_TMP/e"
 	check_rc "serve --db on a read-only file system: refused" $? 1
 	check_grep "read-only: named, said" "$LAB_TMP/e" "$LAB_TMP/ro/h.db.*(read-only|readonly)"
