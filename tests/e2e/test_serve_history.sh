@@ -287,6 +287,10 @@ if srv_start -i "$IF_RX" --db "$RET" --retention-days 5; then
 		"$(sqlite3 "$RET" "SELECT (SELECT count(*) FROM flows WHERE interface = 'old0') || ' ' || (SELECT count(*) FROM minutes WHERE interface = 'old0')")" \
 		"$want_kept"
 	srv_stop TERM
+	query --db "$RET" minutes -i old0 --top 3 --json >"$LAB_TMP/qm" 2>"$LAB_TMP/e"
+	check_eq "query minutes -i old0 --top 3: the busiest, busiest first" \
+		"$(json_get "$LAB_TMP/qm" '[(m["interface"], m["bytes"]) for m in j["minutes"]]')" \
+		"$(sqlite3 "$RET" "SELECT '[' || group_concat('(''old0'', ' || bytes || ')', ', ') || ']' FROM (SELECT bytes FROM minutes WHERE interface = 'old0' ORDER BY bytes DESC LIMIT 3)")"
 else
 	fail "serve (retention by age) start" "$(cat "$SRV_ERR")"
 fi
