@@ -30,7 +30,7 @@ comma    := ,
 SANFLAGS := $(if $(SAN),-fsanitize=address$(comma)undefined -fno-omit-frame-pointer)
 XCFLAGS  := -std=gnu11 -Wall -Wextra -Werror -Wno-missing-field-initializers \
 	    -Iinclude -Isrc -I$(BUILD) -DPKTLENS_VERSION='"$(VERSION)"' $(SANFLAGS)
-LDLIBS   := -lbpf -lelf -lz -lpcap -lncursesw -lm -lmicrohttpd -ljson-c -lpthread
+LDLIBS   := -lbpf -lelf -lz -lpcap -lncursesw -lm -lmicrohttpd -ljson-c -linih -lpthread
 BPFFLAGS := -g -O2 -target bpf -mcpu=v3 -D__bpf__ -Iinclude -I$(ARCH_INC) -Wall -Werror
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
@@ -95,11 +95,14 @@ demo: deps all
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man8 \
-		$(DESTDIR)$(PREFIX)/share/bash-completion/completions
+		$(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+		$(DESTDIR)$(PREFIX)/share/doc/pktlens
 	install -m 0755 $(BUILD)/pktlens $(DESTDIR)$(PREFIX)/bin/pktlens
 	install -d $(DESTDIR)$(PREFIX)/lib/pktlens
 	install -m 0644 $(BUILD)/bpf/pktlens.bpf.o $(DESTDIR)$(PREFIX)/lib/pktlens/pktlens.bpf.o
 	install -m 0644 man/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -m 0644 man/*.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+	install -m 0644 docs/pktlens.conf.example $(DESTDIR)$(PREFIX)/share/doc/pktlens/
 	install -m 0644 scripts/pktlens.bash-completion \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/pktlens
 

@@ -4,7 +4,7 @@
 # Usage: scripts/install-deps.sh [--check]   (--check: only report, exit 1 if missing)
 set -euo pipefail
 
-BUILD_PKGS="clang llvm make gcc pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev
+BUILD_PKGS="clang llvm make gcc pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev libinih-dev
 libpcap-dev libncurses-dev libclang-rt-14-dev libmicrohttpd-dev libjson-c-dev"
 RUN_PKGS="iproute2 ethtool"
 TEST_PKGS="tcpdump tshark netsniff-ng iperf3 hping3 nmap iputils-ping dnsutils socat curl time strace

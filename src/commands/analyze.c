@@ -10,6 +10,7 @@
 #include "analysis/report.h"
 #include "analysis/stats.h"
 #include "commands/commands.h"
+#include "config/config.h"
 #include "loader/dataplane.h"
 #include "loader/filter_prog.h"
 #include "loader/offline_runner.h"
@@ -35,6 +36,9 @@ static const char usage[] =
 	"  -v, --verbose     more messages (twice: libbpf's); also before the command\n"
 	"  -q, --quiet       only errors (no progress line on a terminal); also before\n"
 	"                    the command\n"
+	"      --config FILE\n"
+	"                    options from the [analyze] section of FILE (pktlens.conf(5));\n"
+	"                    the command line overrides them\n"
 	"  -h, --help        this help\n"
 	"  EXPRESSION        tcpdump filter: only matching packets are counted;\n"
 	"                    options may follow it, as with tcpdump ('--' ends them)\n";
@@ -80,6 +84,10 @@ int cmd_analyze(int argc, char **argv)
 	int c, rc = PL_EXIT_FAIL, err, read_err, werr;
 	char *expr;
 
+	/* --config FILE: its [analyze] entries go in front of the command line. */
+	err = pl_config_args("analyze", "r:F:h", opts, &argc, &argv);
+	if (err)
+		return err == -EINVAL ? PL_EXIT_USAGE : PL_EXIT_FAIL;
 	/* No "+": options may also follow the expression, as tcpdump takes them. */
 	while ((c = pl_getopt(argc, argv, "analyze", usage, "r:F:h", opts, hints)) != -1) {
 		switch (c) {

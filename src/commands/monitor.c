@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include "analysis/report.h"
 #include "commands/commands.h"
+#include "config/config.h"
 #include "loader/dataplane.h"
 #include "loader/filter_prog.h"
 #include "sinks/timefmt.h"
@@ -47,6 +48,8 @@ static const char usage[] =
 	"                      starts a comment); an expression on the command line is ignored\n"
 	"  -v, --verbose       more messages (twice: libbpf's); also before the command\n"
 	"  -q, --quiet         only errors; also before the command\n"
+	"      --config FILE   options from the [monitor] section of FILE (pktlens.conf(5));\n"
+	"                      the command line overrides them\n"
 	"  -h, --help          this help\n"
 	"  EXPRESSION          tcpdump filter: only matching packets are counted;\n"
 	"                      options may follow it, as with tcpdump ('--' ends them)\n";
@@ -179,6 +182,10 @@ int cmd_monitor(int argc, char **argv)
 	int c, rc = PL_EXIT_FAIL, err;
 	char *expr = NULL;
 
+	/* --config FILE: its [monitor] entries go in front of the command line. */
+	err = pl_config_args("monitor", "i:F:h", opts, &argc, &argv);
+	if (err)
+		return err == -EINVAL ? PL_EXIT_USAGE : PL_EXIT_FAIL;
 	/* No "+": options may also follow the expression, as tcpdump takes them. */
 	while ((c = pl_getopt(argc, argv, "monitor", usage, "i:F:h", opts, hints)) != -1) {
 		switch (c) {

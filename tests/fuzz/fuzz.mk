@@ -8,6 +8,7 @@
 #   fuzz_cbpf  the classic-to-eBPF translator, raw programs and expressions (src/filter/)
 #   fuzz_pkt_line  capture's text line for a hostile frame (src/sinks/pkt_line*.c): no
 #              read beyond the captured bytes, one line of printable ASCII
+#   fuzz_config pktlens.conf(5) as any bytes (src/config/config.c over inih)
 #   fuzz_serve the daemon's parsers of network input (src/serve/): query strings, request
 #              bodies (json-c), the Authorization header, --listen
 FUZZ_CC      ?= clang
@@ -16,7 +17,14 @@ FUZZ_DIR     := $(BUILD)/fuzz
 FUZZ_FLAGS   := -g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=undefined -Iinclude -Isrc
 FUZZ_BINS    := $(FUZZ_DIR)/fuzz_pcap $(FUZZ_DIR)/fuzz_cbpf $(FUZZ_DIR)/fuzz_pkt_line \
-		$(FUZZ_DIR)/fuzz_serve
+		$(FUZZ_DIR)/fuzz_serve $(FUZZ_DIR)/fuzz_config
+
+$(FUZZ_DIR)/fuzz_config: tests/fuzz/fuzz_config.c src/config/config.c src/util/log.c \
+		src/config/config.h src/util/log.h
+	$(call msg,FUZZ,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_config.c src/config/config.c \
+		src/util/log.c -linih -lbpf
 
 $(FUZZ_DIR)/fuzz_pcap: tests/fuzz/fuzz_pcap.c src/sources/pcap_file.c src/util/log.c \
 		$(wildcard src/sources/*.h src/util/*.h)
@@ -50,11 +58,14 @@ $(FUZZ_DIR)/fuzz_serve: tests/fuzz/fuzz_serve.c $(SERVE_FUZZ_SRCS) $(wildcard sr
 # when present pcapng and the same frames labelled with every other link type read) and every filter test expression, as fuzz_cbpf reads them.
 fuzz-seeds: $(BUILD)/bench/bench_pipeline
 	$(Q)rm -rf $(FUZZ_DIR)/seeds-pcap $(FUZZ_DIR)/seeds-cbpf $(FUZZ_DIR)/seeds-line \
-		$(FUZZ_DIR)/seeds-serve
+		$(FUZZ_DIR)/seeds-serve $(FUZZ_DIR)/seeds-config
 	$(Q)mkdir -p $(FUZZ_DIR)/seeds-serve && i=0 && \
 		while IFS= read -r l; do i=$$((i + 1)); printf '%b' "$$l" >$(FUZZ_DIR)/seeds-serve/s$$i; \
 		done <tests/fuzz/serve_seeds.txt
-	$(Q)mkdir -p $(FUZZ_DIR)/seeds-pcap $(FUZZ_DIR)/seeds-cbpf
+	$(Q)mkdir -p $(FUZZ_DIR)/seeds-pcap $(FUZZ_DIR)/seeds-cbpf $(FUZZ_DIR)/seeds-config
+	$(Q)cp docs/pktlens.conf.example $(FUZZ_DIR)/seeds-config/example.conf
+	$(Q)printf '[monitor]\ninterface = veth0\njson = yes\n[analyze]\ntop = 3\n' \
+		>$(FUZZ_DIR)/seeds-config/small.conf
 	$(Q)$(BUILD)/bench/bench_pipeline --write-pcap $(FUZZ_DIR)/seeds-pcap/mix.pcap 64 16
 	$(Q)python3 tests/fuzz/frame_seeds.py $(FUZZ_DIR)/seeds-line $(FUZZ_DIR)/seeds-pcap/mix.pcap \
 		$(wildcard $(CORPUS)/tcpdump/*.pcap)
@@ -80,6 +91,8 @@ fuzz: $(FUZZ_BINS) fuzz-seeds
 		-print_final_stats=1 seeds-line
 	$(Q)cd $(FUZZ_DIR) && ./fuzz_serve -max_total_time=$(FUZZ_SECONDS) -max_len=4200 \
 		-print_final_stats=1 seeds-serve
+	$(Q)cd $(FUZZ_DIR) && ./fuzz_config -max_total_time=$(FUZZ_SECONDS) -max_len=2048 \
+		-print_final_stats=1 seeds-config
 
 fuzz-ci: $(FUZZ_BINS) fuzz-seeds
 	$(Q)cd $(FUZZ_DIR) && ./fuzz_pcap -seed=1 -runs=300000 -max_len=65536 \
@@ -90,6 +103,8 @@ fuzz-ci: $(FUZZ_BINS) fuzz-seeds
 		-print_final_stats=1 seeds-line
 	$(Q)cd $(FUZZ_DIR) && ./fuzz_serve -seed=1 -runs=3000000 -max_len=4200 \
 		-print_final_stats=1 seeds-serve
+	$(Q)cd $(FUZZ_DIR) && ./fuzz_config -seed=1 -runs=500000 -max_len=2048 \
+		-print_final_stats=1 seeds-config
 	@echo "fuzz-ci: no crash in any target"
 
 .PHONY: fuzz fuzz-seeds fuzz-ci
