@@ -143,7 +143,7 @@ static int key(int ch)
 	case 'p': view.order = PL_ORDER_PACKETS; reselect(); break;
 	case 'r': view.order = PL_ORDER_RATE; reselect(); break;
 	case 'P': view.paused = !view.paused; break;
-	case '?': case 'h': view.help = true; break;
+	case '?': view.help = true; break;
 	case '/':
 		view.prompt = prompt;
 		snprintf(prompt, sizeof(prompt), "%s", flt.set ? flt.text : "");
