@@ -82,9 +82,16 @@ static int heads(char *b, size_t len, const struct cols *k)
 	return n;
 }
 
-static int cells(char *b, size_t len, const struct cols *k, const struct figs *f)
+/* One figure, right-aligned in its column. */
+static int num(char *b, size_t len, double v)
 {
 	char h[16];
+
+	return snprintf(b, len, " %*s", NUM_W, pl_human(v, h, sizeof(h)));
+}
+
+static int cells(char *b, size_t len, const struct cols *k, const struct figs *f)
+{
 	int n = 0;
 
 	b[0] = 0;
@@ -92,14 +99,13 @@ static int cells(char *b, size_t len, const struct cols *k, const struct figs *f
 		if (!k->on[c])
 			continue;
 		switch (c) {
-		case C_BPS: n += snprintf(b + n, len - n, " %*s", NUM_W, pl_human(f->rate.bps, h, sizeof(h))); break;
-		case C_PPS: n += snprintf(b + n, len - n, " %*s", NUM_W, pl_human(f->rate.pps, h, sizeof(h))); break;
-		case C_BYTES: n += snprintf(b + n, len - n, " %*s", NUM_W, pl_human(f->bytes, h, sizeof(h))); break;
-		case C_PACKETS: n += snprintf(b + n, len - n, " %*s", NUM_W, pl_human(f->packets, h, sizeof(h))); break;
+		case C_BPS: n += num(b + n, len - n, f->rate.bps); break;
+		case C_PPS: n += num(b + n, len - n, f->rate.pps); break;
+		case C_BYTES: n += num(b + n, len - n, f->bytes); break;
+		case C_PACKETS: n += num(b + n, len - n, f->packets); break;
 		case C_AVG:
 			for (int i = 0; i < PL_RATE_AVGS && n < (int)len; i++)
-				n += snprintf(b + n, len - n, " %*s", NUM_W,
-					      pl_human(f->rate.bps_avg[i], h, sizeof(h)));
+				n += num(b + n, len - n, f->rate.bps_avg[i]);
 			break;
 		default:
 			n += snprintf(b + n, len - n, k->last_left ? " %-*s" : " %*s", k->last_w,
