@@ -28,6 +28,7 @@ struct pl_report {
 	__s64 clock_to_unix_ns;       /* add to flow timestamps to get Unix time */
 	struct pl_flow *flows;        /* every live flow; sinks sort it */
 	size_t nflows;
+	bool has_rates;               /* flows carry live rates (monitor; never offline) */
 	__u32 flow_capacity;
 	int top;                      /* rows in each top list */
 	bool has_cost;

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "analysis/rates.h"
 #include "analysis/report.h"
 #include "commands/commands.h"
 #include "config/config.h"
@@ -149,6 +150,26 @@ static unsigned int cost_setup(struct pl_dp *dp, unsigned int pct)
 	return 0;
 }
 
+/*
+ * The flows' history for their rates. The table pktlens loads starts empty now;
+ * pinned maps may hold flows that counted for long: their first rates start now.
+ */
+static int rates_setup(struct pl_dp *dp, const char *pinned, struct pl_rates **out)
+{
+	struct pl_flow *f = NULL;
+	size_t n = 0;
+
+	*out = pl_rates_new(pl_dp_flow_capacity(dp), mono_ns());
+	if (!*out) {
+		pl_warn("out of memory for the flows' rates");
+		return -ENOMEM;
+	}
+	if (pinned && !pl_flows_read(dp->flows_fd, &f, &n))
+		pl_rates_update(*out, f, n, mono_ns());
+	free(f);
+	return 0;
+}
+
 int cmd_monitor(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -178,6 +199,7 @@ int cmd_monitor(int argc, char **argv)
 			  .pretty = pl_global_pretty };
 	bool warned_full = false;
 	struct pl_dp dp = {};
+	struct pl_rates *rates = NULL;
 	__u64 t_start, t_prev, cost_ns0 = 0, cost_cnt0 = 0;
 	int c, rc = PL_EXIT_FAIL, err;
 	char *expr = NULL;
@@ -293,6 +315,9 @@ int cmd_monitor(int argc, char **argv)
 	/* Pinned maps may have counted for long: the first interval's rates start now. */
 	if (pinned && pl_stats_read(dp.stats_fd, &prev))
 		memset(&prev, 0, sizeof(prev));
+	err = rates_setup(&dp, pinned, &rates);
+	if (err)
+		goto out;
 
 	/* Keys come from standard input: without a terminal there, no terminal view. */
 	v.tui = !v.json && isatty(STDOUT_FILENO) && isatty(STDIN_FILENO);
@@ -342,6 +367,8 @@ int cmd_monitor(int argc, char **argv)
 			rc = PL_EXIT_FAIL;
 			break;
 		}
+		/* Rates per flow: what it gained since the last read (rates.h). */
+		r.has_rates = !pl_rates_update(rates, r.flows, r.nflows, now);
 		pl_stats_sub(&delta, &cur, &prev);
 		r.source = pinned ? pinned : dp.ifname;
 		r.mode = pinned ? "pinned" : pl_mode_name(dp.mode);
@@ -384,6 +411,7 @@ int cmd_monitor(int argc, char **argv)
 	if (v.tui)
 		pl_tui_stop();
 out:
+	pl_rates_free(rates);
 	pl_dp_close(&dp);
 	free(expr);
 	return rc;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /* report_json.c - the report as one JSON object per line; field names in pktlens-monitor(8). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -28,6 +29,28 @@ static void classes(struct pl_json *j, const char *key, const __u64 *pkts, const
 		}
 	}
 	pl_json_end_obj(j);
+}
+
+/*
+ * A row's rates (live only): bps and pps over the last interval, then iftop's averages
+ * as bps_2s, bps_10s, bps_40s and pps_2s, ... Any top list's rows take them from here.
+ */
+static void rate_keys(struct pl_json *j, const struct pl_report *r, const struct pl_rate *rt)
+{
+	char k[16];
+
+	if (!r->has_rates)
+		return;
+	pl_json_double(j, "bps", rt->bps);
+	pl_json_double(j, "pps", rt->pps);
+	for (int i = 0; i < PL_RATE_AVGS; i++) {
+		snprintf(k, sizeof(k), "bps_%us", pl_rate_avg_s(i));
+		pl_json_double(j, k, rt->bps_avg[i]);
+	}
+	for (int i = 0; i < PL_RATE_AVGS; i++) {
+		snprintf(k, sizeof(k), "pps_%us", pl_rate_avg_s(i));
+		pl_json_double(j, k, rt->pps_avg[i]);
+	}
 }
 
 static void flow_list(struct pl_json *j, const char *key, const struct pl_report *r)
@@ -67,6 +90,12 @@ static void flow_list(struct pl_json *j, const char *key, const struct pl_report
 			pl_json_str(j, "tcp_flags_reply", pl_tcp_flags_str(v.flags_rev, fl));
 		}
 		pl_json_str(j, "state", pl_report_flow_state(r, f));
+		if (r->has_rates) {
+			struct pl_rate sum;
+
+			pl_flow_rate(f, &sum);
+			rate_keys(j, r, &sum);
+		}
 		pl_json_end_obj(j);
 	}
 	pl_json_end_arr(j);
@@ -149,6 +178,10 @@ void pl_report_json(FILE *out, const struct pl_report *r, bool pretty)
 	flow_list(&j, "top_flows_by_bytes", r);
 	pl_flows_sort(r->flows, r->nflows, PL_ORDER_PACKETS);
 	flow_list(&j, "top_flows_by_packets", r);
+	if (r->has_rates) {
+		pl_flows_sort(r->flows, r->nflows, PL_ORDER_RATE);
+		flow_list(&j, "top_flows_by_rate", r);
+	}
 
 	pl_json_begin_arr(&j, "top_sources");
 	if (!pl_top_sources(r->flows, r->nflows, &talkers, &ntalkers)) {
@@ -159,6 +192,7 @@ void pl_report_json(FILE *out, const struct pl_report *r, bool pretty)
 			pl_json_u64(&j, "packets", talkers[i].packets);
 			pl_json_u64(&j, "bytes", talkers[i].bytes);
 			pl_json_u64(&j, "flows", talkers[i].flows);
+			rate_keys(&j, r, &talkers[i].rate);
 			pl_json_end_obj(&j);
 		}
 	}
