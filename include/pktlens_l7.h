@@ -11,7 +11,9 @@
 #include "pktlens.h"
 
 #define PL_L7_PKTS_DEFAULT 8    /* packets sampled per flow and direction */
-#define PL_L7_SNAP         512  /* bytes of each sampled frame (fixed reservation) */
+#define PL_L7_PKTS_MAX     64
+#define PL_L7_SNAP         1536 /* bytes of each sampled frame (fixed reservation): a full
+				  * frame at the standard MTU, so a hello is seldom cut */
 #define PL_L7_APP_MAX      512  /* nDPI protocol ids counted; larger ids count in the last */
 #define PL_L7_CAT_MAX      128  /* nDPI category ids counted */
 

@@ -65,6 +65,9 @@ struct pl_dp {
 	int stats_enable_fd;   /* holds kernel run-time statistics on */
 	char pin_dir[128];     /* set when we pinned (and must unpin) */
 	__u32 wirelen_off;     /* offline: .bss offset of pl_offline.wire_len */
+	/* offline: called after every test run (L7 drains its ring); may run on any worker */
+	void (*after_run)(void *arg);
+	void *after_run_arg;
 };
 
 /* Above this MTU the live XDP program is loaded to take multi-buffer frames. */

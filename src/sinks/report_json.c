@@ -5,6 +5,7 @@
 #include <time.h>
 #include "analysis/names.h"
 #include "analysis/report.h"
+#include "l7/session.h"
 #include "sinks/json.h"
 #include "sinks/timefmt.h"
 
@@ -67,6 +68,8 @@ static void flow_list(struct pl_json *j, const char *key, const struct pl_report
 			pl_json_str(j, "tcp_flags_reply", pl_tcp_flags_str(v.flags_rev, fl));
 		}
 		pl_json_str(j, "state", pl_report_flow_state(r, f));
+		if (r->l7)
+			pl_json_str(j, "app", pl_l7_app_of(r->l7, &f->key));
 		pl_json_end_obj(j);
 	}
 	pl_json_end_arr(j);
@@ -171,6 +174,8 @@ void pl_report_json(FILE *out, const struct pl_report *r, bool pretty)
 		pl_json_u64(&j, "lost", s->capture_lost);
 		pl_json_end_obj(&j);
 	}
+	if (r->l7)
+		pl_l7_report_json(&j, r->l7, r->top);
 	if (r->has_cost) {
 		pl_json_begin_obj(&j, "cost");
 		pl_json_double(&j, "ns_per_packet", r->cost_ns_per_pkt);
