@@ -11,6 +11,7 @@
 #include <bpf/bpf_endian.h>
 #include "pktlens.h"
 #include "parse.h"
+#include "l7.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -269,6 +270,7 @@ static __always_inline void update_flow(struct pl_stats *s, struct pkt *p, __u64
 		dir = PL_DIR_B_TO_A;
 	}
 
+	p->l7_dir = dir;
 	v = bpf_map_lookup_elem(&pl_flows, k);
 	if (!v) {
 		nv.packets[dir] = 1;
@@ -279,6 +281,7 @@ static __always_inline void update_flow(struct pl_stats *s, struct pkt *p, __u64
 		nv.initiator = dir;
 		err = bpf_map_update_elem(&pl_flows, k, &nv, BPF_NOEXIST);
 		if (!err) {
+			p->l7_dir_pkts = 1;
 			s->flows_created++;
 			return;
 		}
@@ -291,6 +294,7 @@ static __always_inline void update_flow(struct pl_stats *s, struct pkt *p, __u64
 	}
 	__sync_fetch_and_add(&v->packets[dir], 1);
 	__sync_fetch_and_add(&v->bytes[dir], p->len);
+	p->l7_dir_pkts = v->packets[dir];
 	if (v->last_seen_ns < now)
 		v->last_seen_ns = now;
 	/* Offline, a capture's time stamps may go backwards: first seen is the earliest. */
@@ -426,6 +430,12 @@ static __always_inline int xdp_frame(struct xdp_md *ctx)
 	s = analyse(data, data_end, &p, &inner_off, &inner_proto);
 	if (s && inner_off)
 		pl_inner_xdp(ctx, s, p.len, inner_off, inner_proto);
+	if (s && pl_cfg_l7_pkts) {
+		struct pl_l7_counters *c = l7_count(&p);
+
+		if (l7_wanted(&p))
+			l7_sample_xdp(ctx, c, &p, pl_now());
+	}
 	if (s && pl_cfg_snaplen) {
 		struct pl_pkt_event *ev = capture_reserve(s);
 		/* What the buffer holds: live that is p.len; offline p.len is the wire length. */
@@ -530,6 +540,12 @@ int tc_pktlens(struct __sk_buff *skb)
 		pl_inner_tc(skb, s, skb->len, inner_off, inner_proto);
 	if (s && skb->vlan_present)
 		s->vlan_tagged++;
+	if (s && pl_cfg_l7_pkts) {
+		struct pl_l7_counters *c = l7_count(&p);
+
+		if (l7_wanted(&p))
+			l7_sample_skb(skb, c, &p, pl_now());
+	}
 	if (s && pl_cfg_snaplen) {
 		struct pl_pkt_event *ev = capture_reserve(s);
 		__u32 n = capture_len(skb->len);

@@ -11,6 +11,8 @@
 #include <string.h>
 #include "analysis/stats.h"
 
+struct pl_l7_session;
+
 /* Limits of the options every report command shares (--top, --flows). */
 #define PL_TOP_MAX 10000
 /* monitor --cost-sample: percent of each interval the kernel times the program. */
@@ -35,6 +37,7 @@ struct pl_report {
 	double cost_ns_per_pkt;       /* kernel run_time_ns / run_cnt since the start */
 	__u64 cost_runs;              /* runs timed since the start */
 	unsigned int cost_sample_pct; /* share of each interval the kernel timed runs */
+	const struct pl_l7_session *l7; /* L7 on: "app" per flow and the "l7" object */
 };
 
 /* Evictions implied by the counters: entries created minus entries alive. */

@@ -6,6 +6,7 @@
 #include <time.h>
 #include "analysis/names.h"
 #include "analysis/report.h"
+#include "l7/session.h"
 #include "sinks/json.h"
 #include "sinks/timefmt.h"
 
@@ -96,6 +97,8 @@ static void flow_list(struct pl_json *j, const char *key, const struct pl_report
 			pl_flow_rate(f, &sum);
 			rate_keys(j, r, &sum);
 		}
+		if (r->l7)
+			pl_json_str(j, "app", pl_l7_app_of(r->l7, &f->key));
 		pl_json_end_obj(j);
 	}
 	pl_json_end_arr(j);
@@ -205,6 +208,8 @@ void pl_report_json(FILE *out, const struct pl_report *r, bool pretty)
 		pl_json_u64(&j, "lost", s->capture_lost);
 		pl_json_end_obj(&j);
 	}
+	if (r->l7)
+		pl_l7_report_json(&j, r->l7, r->top);
 	if (r->has_cost) {
 		pl_json_begin_obj(&j, "cost");
 		pl_json_double(&j, "ns_per_packet", r->cost_ns_per_pkt);

@@ -15,14 +15,14 @@ trap lab_down EXIT # without a lab it only removes $LAB_TMP
 
 # Options (short and long) in --help: the indented lines that start with a dash.
 help_opts() {
-	"$PKTLENS" "$@" --help | grep -E '^ +-' | grep -oE -- '(^| |,)--?[a-zA-Z#][a-zA-Z-]*' |
+	"$PKTLENS" "$@" --help | grep -E '^ +-' | grep -oE -- '(^| |,)--?[a-zA-Z#][a-zA-Z0-9-]*' |
 		tr -d ' ,' | sort -u
 }
 
 # Options described in a man page: the first line of each .TP entry.
 man_opts() {
 	awk 'tp { print; tp = 0 } /^\.TP/ { tp = 1 }' "$1" | grep -E '^\.B[IR]? +\\-' |
-		grep -oE -- '\\-(\\-)?[a-zA-Z#][a-zA-Z\\-]*' | sed 's/\\//g' | sort -u
+		grep -oE -- '\\-(\\-)?[a-zA-Z#][a-zA-Z0-9\\-]*' | sed 's/\\//g' | sort -u
 }
 
 # complete WORD...: what the completion offers for the command line "pktlens WORD...",
