@@ -7,5 +7,6 @@ int cmd_monitor(int argc, char **argv);
 int cmd_analyze(int argc, char **argv);
 int cmd_capture(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_drops(int argc, char **argv);
 
 #endif
