@@ -50,6 +50,7 @@ struct sk_buff___pl {
 	struct net_device___pl *dev;
 	struct sock___pl *sk;
 	unsigned char *head;
+	unsigned char *data;
 	unsigned int tail; /* an offset from head on 64-bit kernels */
 	__u16 network_header;
 	__be16 protocol;
@@ -76,11 +77,19 @@ struct v6_start {
 #define V6_HDR_LEN 40
 #define IP_FRAG_OFFSET 0x1fff
 
+/*
+ * Reads beyond the linear data go through a dynptr of the skb (tp_btf, Linux 6.14+);
+ * weak, so the object loads on kernels without it and reads the linear part only.
+ */
+extern int bpf_dynptr_from_skb(struct __sk_buff *skb, __u64 flags,
+			       struct bpf_dynptr *ptr__uninit) __ksym __weak;
+
 /* Set by user space before load. */
 const volatile __u32 pl_consumed = 0xffffffff;     /* SKB_CONSUMED, if the kernel has it */
 const volatile __u32 pl_not_dropped = 0xffffffff;  /* SKB_NOT_DROPPED_YET */
 const volatile __u32 pl_netns;                     /* 0: every network namespace */
 const volatile __s32 pl_ifindex;                   /* 0: every interface */
+const volatile __u8 pl_use_dynptr = 1;             /* 0: linear data only */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
@@ -138,28 +147,46 @@ static __always_inline int has_ports(__u8 proto)
 	       proto == IPPROTO_UDPLITE;
 }
 
-/*
- * IP protocol and destination port from the network header, where it lies within
- * the linear data (head..tail). The transport header is found from the IP header
- * itself: the kernel sets its own only after the checks that may drop the packet.
- */
-static __always_inline void read_headers(struct sk_buff___pl *skb, struct pl_drop_key *k)
+/* Where the packet's bytes are: the linear part, and the whole through @dp (or NULL). */
+struct skb_bytes {
+	unsigned char *head;
+	__u32 tail;     /* end of the linear part, from head */
+	__u32 data;     /* skb->data, from head: the dynptr's offset 0 */
+	struct bpf_dynptr *dp;
+};
+
+/* @len bytes at @off (from head) into @dst; 0 or -1 when they cannot be read. */
+static __always_inline int read_at(const struct skb_bytes *b, __u32 off, void *dst, __u32 len)
 {
-	unsigned char *head = BPF_CORE_READ(skb, head);
-	__u32 tail = BPF_CORE_READ(skb, tail);
+	if (off + len <= b->tail)
+		return bpf_probe_read_kernel(dst, len, b->head + off) ? -1 : 0;
+	if (b->dp && off >= b->data && off - b->data < 0xffff)
+		return bpf_dynptr_read(dst, len, b->dp, off - b->data, 0) ? -1 : 0;
+	return -1;
+}
+
+/*
+ * IP protocol and destination port from the network header, where the bytes can be
+ * read. The transport header is found from the IP header itself: the kernel sets its
+ * own only after the checks that may drop the packet.
+ */
+static __always_inline void read_headers(struct sk_buff___pl *skb, struct pl_drop_key *k,
+					 struct bpf_dynptr *dp)
+{
+	struct skb_bytes b = { .head = BPF_CORE_READ(skb, head), .dp = dp };
 	__u32 nh = BPF_CORE_READ(skb, network_header);
 	__be16 proto = BPF_CORE_READ(skb, protocol);
 	__u32 l4 = 0;
 	__be16 ports[2];
 
-	if (nh == 0xffff || !head)
+	b.tail = BPF_CORE_READ(skb, tail);
+	b.data = (__u32)(BPF_CORE_READ(skb, data) - b.head);
+	if (nh == 0xffff || !b.head)
 		return;
 	if (proto == bpf_htons(ETH_P_IP)) {
 		struct v4_start ip;
 
-		if (nh + sizeof(ip) > tail || bpf_probe_read_kernel(&ip, sizeof(ip), head + nh))
-			return;
-		if ((ip.ver_ihl >> 4) != 4)
+		if (read_at(&b, nh, &ip, sizeof(ip)) || (ip.ver_ihl >> 4) != 4)
 			return;
 		k->l3 = 4;
 		k->l4proto = ip.protocol;
@@ -169,10 +196,7 @@ static __always_inline void read_headers(struct sk_buff___pl *skb, struct pl_dro
 	} else if (proto == bpf_htons(ETH_P_IPV6)) {
 		struct v6_start ip6;
 
-		if (nh + sizeof(ip6) > tail ||
-		    bpf_probe_read_kernel(&ip6, sizeof(ip6), head + nh))
-			return;
-		if ((bpf_ntohl(ip6.ver_tc_flow) >> 28) != 6)
+		if (read_at(&b, nh, &ip6, sizeof(ip6)) || (bpf_ntohl(ip6.ver_tc_flow) >> 28) != 6)
 			return;
 		k->l3 = 6;
 		k->l4proto = ip6.nexthdr; /* extension headers are not walked */
@@ -180,9 +204,7 @@ static __always_inline void read_headers(struct sk_buff___pl *skb, struct pl_dro
 	} else {
 		return;
 	}
-	if (!has_ports(k->l4proto) || l4 + sizeof(ports) > tail)
-		return;
-	if (bpf_probe_read_kernel(ports, sizeof(ports), head + l4) == 0)
+	if (has_ports(k->l4proto) && !read_at(&b, l4, ports, sizeof(ports)))
 		k->dport = bpf_ntohs(ports[1]);
 }
 
@@ -199,7 +221,8 @@ static __always_inline __u32 netns_of(struct sk_buff___pl *skb, struct net_devic
 	return 0;
 }
 
-static __always_inline int on_drop(struct sk_buff___pl *skb, void *location, __u32 reason)
+static __always_inline int on_drop(struct sk_buff___pl *skb, void *location, __u32 reason,
+				   struct bpf_dynptr *dp)
 {
 	struct pl_drop_key k = {};
 	struct pl_drop_loc lk = {};
@@ -222,7 +245,7 @@ static __always_inline int on_drop(struct sk_buff___pl *skb, void *location, __u
 		total_inc(PL_DT_OTHER_IF);
 		return 0;
 	}
-	read_headers(skb, &k);
+	read_headers(skb, &k, dp);
 	total_inc(PL_DT_COUNTED);
 	if (!count(&pl_drops, &k))
 		total_inc(PL_DT_KEYS_FULL);
@@ -236,14 +259,19 @@ static __always_inline int on_drop(struct sk_buff___pl *skb, void *location, __u
 SEC("tp_btf/kfree_skb")
 int BPF_PROG(pl_kfree_skb, struct sk_buff___pl *skb, void *location, unsigned int reason)
 {
-	return on_drop(skb, location, reason);
+	struct bpf_dynptr dp;
+
+	if (bpf_dynptr_from_skb && pl_use_dynptr &&
+	    !bpf_dynptr_from_skb((struct __sk_buff *)skb, 0, &dp))
+		return on_drop(skb, location, reason, &dp);
+	return on_drop(skb, location, reason, NULL);
 }
 
 /* The same where tp_btf is refused; user space loads one of the two. */
 SEC("raw_tp/kfree_skb")
 int BPF_PROG(pl_kfree_skb_raw, struct sk_buff___pl *skb, void *location, unsigned int reason)
 {
-	return on_drop(skb, location, reason);
+	return on_drop(skb, location, reason, NULL);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

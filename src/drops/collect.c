@@ -19,7 +19,8 @@ __u32 pl_drops_own_netns(void)
 }
 
 /* Open, configure and load with the program of @hook; the other one is not loaded. */
-static int load(struct pl_drops *d, const struct pl_drop_names *names, bool btf_hook)
+static int load(struct pl_drops *d, const struct pl_drop_names *names, bool btf_hook,
+		bool dynptr)
 {
 	struct drops *skel = drops__open();
 	int err;
@@ -30,6 +31,7 @@ static int load(struct pl_drops *d, const struct pl_drop_names *names, bool btf_
 	skel->rodata->pl_not_dropped = names->not_dropped;
 	skel->rodata->pl_netns = d->all_netns ? 0 : d->netns;
 	skel->rodata->pl_ifindex = d->ifindex;
+	skel->rodata->pl_use_dynptr = dynptr;
 	bpf_program__set_autoload(skel->progs.pl_kfree_skb, btf_hook);
 	bpf_program__set_autoload(skel->progs.pl_kfree_skb_raw, !btf_hook);
 	err = drops__load(skel);
@@ -39,6 +41,7 @@ static int load(struct pl_drops *d, const struct pl_drop_names *names, bool btf_
 	}
 	d->skel = skel;
 	d->hook = btf_hook ? "tp_btf" : "raw_tp";
+	d->whole_skb = dynptr;
 	return 0;
 }
 
@@ -65,13 +68,21 @@ int pl_drops_open(struct pl_drops *d, const struct pl_drops_opts *o,
 		}
 		d->all_netns = false; /* an ifindex means something in our namespace only */
 	}
-	/* tp_btf first; raw_tp where the kernel refuses it (its message only with -vv). */
+	/*
+	 * tp_btf reading the whole packet through a dynptr (Linux 6.14+) first, then
+	 * tp_btf reading the linear part, then raw_tp (libbpf's messages only with -vv).
+	 */
 	quiet = pl_log_libbpf_quiet(1);
-	err = load(d, names, true);
+	err = load(d, names, true, true);
+	if (err) {
+		pl_info("no dynptr of the packet in tracing programs (%s): ports only from "
+			"the linear part of packets", strerror(-err));
+		err = load(d, names, true, false);
+	}
 	pl_log_libbpf_quiet(quiet);
 	if (err) {
 		pl_info("the tp_btf program was refused (%s): trying raw_tp", strerror(-err));
-		err = load(d, names, false);
+		err = load(d, names, false, false);
 	}
 	if (err) {
 		pl_warn("cannot load the drops program on skb:kfree_skb: %s (run with -vv for "

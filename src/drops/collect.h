@@ -22,6 +22,7 @@ struct pl_drops {
 	struct drops *skel;
 	struct bpf_link *link;
 	const char *hook;      /* "tp_btf" or "raw_tp": what the kernel took */
+	bool whole_skb;        /* headers read beyond the linear part (dynptr) */
 	__u32 netns;           /* inode of our network namespace */
 	int ifindex;           /* -i, else 0 */
 	char ifname[IF_NAMESIZE];
