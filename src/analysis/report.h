@@ -17,6 +17,9 @@
 #define PL_COST_SAMPLE_DEFAULT 10
 #define PL_FLOWS_MAX (1u << 26)
 
+struct pl_drops_view;
+struct pl_drops_ctx;
+
 struct pl_report {
 	const char *source;           /* interface name or capture file */
 	const char *mode;             /* native, generic, tc, offline, pinned */
@@ -34,6 +37,8 @@ struct pl_report {
 	double cost_ns_per_pkt;       /* kernel run_time_ns / run_cnt since the start */
 	__u64 cost_runs;              /* runs timed since the start */
 	unsigned int cost_sample_pct; /* share of each interval the kernel timed runs */
+	const struct pl_drops_view *drops;    /* monitor --drops: the kernel's drops, else NULL */
+	const struct pl_drops_ctx *drops_ctx;
 };
 
 /* Evictions implied by the counters: entries created minus entries alive. */

@@ -339,3 +339,36 @@ void pl_drops_json(struct pl_json *j, const struct pl_drops_ctx *c, const struct
 	pl_json_u64(j, "locations", v->totals[PL_DT_LOCS_FULL]);
 	pl_json_end_obj(j);
 }
+
+const char *pl_drops_brief(const struct pl_drops_ctx *c, const struct pl_drops_view *v,
+			   char *buf, size_t len)
+{
+	char rb[48];
+	size_t n;
+
+	n = (size_t)snprintf(buf, len, "%" PRIu64, (uint64_t)v->total);
+	for (size_t i = 0; i < v->nreasons && i < 3 && n < len; i++)
+		n += (size_t)snprintf(buf + n, len - n, "%s%s %" PRIu64, i ? ", " : " (",
+				      rname(c, v->reasons[i].k.reason, rb, sizeof(rb)),
+				      (uint64_t)v->reasons[i].total);
+	if (v->nreasons && n < len)
+		snprintf(buf + n, len - n, "%s)", v->nreasons > 3 ? ", ..." : "");
+	return buf;
+}
+
+void pl_drops_lines(const struct pl_drops_ctx *c, const struct pl_drops_view *v,
+		    void (*emit)(void *arg, const char *line), void *arg)
+{
+	char buf[256], brief[160], rb[48], ib[64], lb[40];
+
+	snprintf(buf, sizeof(buf), "kernel drops %s", pl_drops_brief(c, v, brief, sizeof(brief)));
+	emit(arg, buf);
+	for (size_t i = 0; i < limit(c, v->nentries); i++) {
+		const struct pl_drop_agg *a = &v->entries[i];
+
+		snprintf(buf, sizeof(buf), "  %-26s %-14s %-32s %" PRIu64,
+			 if_label(c, &a->k, ib, sizeof(ib)), l4_label(&a->k, lb, sizeof(lb)),
+			 rname(c, a->k.reason, rb, sizeof(rb)), (uint64_t)a->total);
+		emit(arg, buf);
+	}
+}

@@ -49,6 +49,12 @@ void pl_drops_text_interval(FILE *f, const struct pl_drops_ctx *c, const struct 
 /* The summary since the start: top reasons, interfaces and ports, locations. */
 void pl_drops_text_summary(FILE *f, const struct pl_drops_ctx *c, const struct pl_drops_view *v,
 			   double elapsed_s);
+/* "450 (NO_SOCKET 300, NETFILTER_DROP 150)": the total and the top 3 reasons. */
+const char *pl_drops_brief(const struct pl_drops_ctx *c, const struct pl_drops_view *v,
+			   char *buf, size_t len);
+/* monitor's text: "kernel drops BRIEF", then the top interface/port/reason rows. */
+void pl_drops_lines(const struct pl_drops_ctx *c, const struct pl_drops_view *v,
+		    void (*emit)(void *arg, const char *line), void *arg);
 /* The members of one JSON object (the caller opens and closes it). */
 void pl_drops_json(struct pl_json *j, const struct pl_drops_ctx *c, const struct pl_drops_view *v);
 

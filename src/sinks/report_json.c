@@ -5,6 +5,7 @@
 #include <time.h>
 #include "analysis/names.h"
 #include "analysis/report.h"
+#include "drops/report.h"
 #include "sinks/json.h"
 #include "sinks/timefmt.h"
 
@@ -169,6 +170,11 @@ void pl_report_json(FILE *out, const struct pl_report *r, bool pretty)
 		pl_json_begin_obj(&j, "capture");
 		pl_json_u64(&j, "copied", s->capture_copied);
 		pl_json_u64(&j, "lost", s->capture_lost);
+		pl_json_end_obj(&j);
+	}
+	if (r->drops) {
+		pl_json_begin_obj(&j, "drops");
+		pl_drops_json(&j, r->drops_ctx, r->drops);
 		pl_json_end_obj(&j);
 	}
 	if (r->has_cost) {

@@ -18,6 +18,7 @@ struct pl_screen {
 	size_t nkept;
 	struct pl_talker *sources; /* the first nsources senders by bytes */
 	size_t nsources;
+	char drops[160];           /* monitor --drops: the brief of the kernel's drops */
 };
 
 /* Copy what the view needs from @r (it sorts r->flows). Frees what @s held. */

@@ -117,6 +117,8 @@ drops_start dif -i "$IF_RX" || fail "drops -i starts" "$(head -c 400 "$D_ERR")"
 DIF_PID=$D_PID DIF_OUT=$D_OUT DIF_ERR=$D_ERR
 drops_start dall || fail "drops starts" "$(head -c 400 "$D_ERR")"
 DALL_PID=$D_PID DALL_OUT=$D_OUT
+# monitor --drops: the same counts in its JSON report (tc mode: no XDP copy on veth).
+mon_start 120 --drops --mode tc --interval 0.5 || fail "monitor --drops starts" "$(head -c 400 "$MON_ERR")"
 
 base_nosock=$(rx_snmp UdpNoPorts)
 base_nosock6=$(rx_snmp Udp6NoPorts)
@@ -149,15 +151,19 @@ for i in range(int(sys.argv[1])):
 wait_until 10 snmp_reached UdpNoPorts "$base_lo" "$N_LO"
 ref_lo=$(($(rx_snmp UdpNoPorts) - base_lo))
 
+mon_stop
+check_rc "monitor --drops exits 0" "$MON_RC" 0
 kill -INT "$DIF_PID" "$DALL_PID"
 pid_wait "$DIF_PID" 10
 check_rc "drops -i exits 0 on SIGINT" "$WAIT_RC" 0
 pid_wait "$DALL_PID" 10
 check_rc "drops exits 0 on SIGINT" "$WAIT_RC" 0
 
-# got FILE REASON L3 PROTO PORT [IF]: drops_total of that entry (0 when absent).
+# got FILE REASON L3 PROTO PORT [IF]: drops_total of that entry (0 when absent), in
+# the report of drops or in the "drops" object of monitor's.
 got() {
-	json_get "$1" "sum(e['drops_total'] for e in j['entries'] if e['reason'] == '$2' and
+	json_get "$1" "sum(e['drops_total'] for e in
+		(j['drops'] if isinstance(j['drops'], dict) else j)['entries'] if e['reason'] == '$2' and
 		e['l3'] == '$3' and e['proto'] == '$4' and e['port'] == $5 and
 		e['interface'] == '${6:-$IF_RX}')"
 }
@@ -182,6 +188,11 @@ check_eq "drops (no -i): NO_SOCKET udp/7003 on lo == UdpNoPorts delta" \
 check_eq "drops (no -i): the veth's drops too" \
 	"$(json_get "$DALL_OUT" '[i["drops_total"] for i in j["interfaces"] if i["interface"] == "'"$IF_RX"'"]')" \
 	"[$want_total]"
+check_eq "monitor --drops: the same reasons" \
+	"$(json_get "$MON_OUT" 'sorted((r["reason"], r["drops_total"]) for r in j["drops"]["reasons"])')" \
+	"$(json_get "$DIF_OUT" 'sorted((r["reason"], r["drops_total"]) for r in j["reasons"])')"
+check_eq "monitor --drops: NO_SOCKET udp/7002 == UdpNoPorts delta" \
+	"$(got "$MON_OUT" NO_SOCKET ipv4 udp 7002)" "$ref_nosock"
 check_eq "locations add up to the total" \
 	"$(json_get "$DIF_OUT" 'sum(l["drops_total"] for l in j["locations"])')" "$want_total"
 check_eq "locations are kernel functions" \
@@ -191,5 +202,13 @@ check_eq "interval figures add up to the totals" \
 print(sum(json.loads(l)["drops"] for l in open(sys.argv[1]) if l.startswith("{")))' "$DIF_OUT")" \
 	"$want_total"
 
+
+# monitor --drops as text: the drops line (the program is new: nothing counted yet).
+in_rx timeout 30 "$PKTLENS" monitor -i "$IF_RX" --mode tc --drops --duration 0.5 \
+	--interval 0.5 >"$LAB_TMP/mon.txt" 2>"$LAB_TMP/mon.err"
+check_rc "monitor --drops (text) exits 0" $? 0
+check_grep "monitor --drops (text): the kernel drops line" "$LAB_TMP/mon.txt" '^kernel drops [0-9]+'
+"$PKTLENS" monitor --pinned /nonexistent --drops >/dev/null 2>&1
+check_rc "monitor --drops with --pinned: bad usage" $? 2
 
 finish
