@@ -19,14 +19,13 @@ static const char *strip(const char *name, const char *prefix)
 /* The short name of an enum member, or NULL for members that are no reason (MAX, masks). */
 static const char *short_name(const char *name)
 {
-	const char *s = strip(name, "SKB_DROP_REASON_");
+	const char *s;
 
-	if (s) {
-		if (!strcmp(s, "MAX") || !strncmp(s, "SUBSYS_", 7))
-			return NULL;
-		return s;
-	}
-	s = strip(name, "SKB_");
+	if (!strcmp(name, "SKB_DROP_REASON_MAX") || !strncmp(name, "SKB_DROP_REASON_SUBSYS_", 23))
+		return NULL;
+	s = strip(name, "SKB_DROP_REASON_");
+	if (!s)
+		s = strip(name, "SKB_");
 	return s ? s : name;
 }
 
@@ -61,7 +60,9 @@ static int walk_enum(const struct btf *btf, const char *name,
 			m = btf__name_by_offset(btf, btf_enum64(t)[i].name_off);
 			v = (__u32)btf_enum64_value(&btf_enum64(t)[i]);
 		}
-		err = each(ctx, m ? m : "", v);
+		if (!m)
+			continue; /* a member without a name: nothing to call it */
+		err = each(ctx, m, v);
 		if (err)
 			return err;
 	}
