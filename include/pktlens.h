@@ -209,4 +209,40 @@ struct pl_pkt_event {
 #define PL_TCP_ECE 0x40
 #define PL_TCP_CWR 0x80
 
+/*
+ * Kernel drop reasons (bpf/drops.bpf.c, `pktlens drops`): one counter per reason,
+ * network namespace, receiving interface and transport port. The reason is the
+ * kernel's enum skb_drop_reason value as is; user space names it from the running
+ * kernel's BTF.
+ */
+#define PL_DROP_KEYS_DEFAULT 16384
+#define PL_DROP_LOCS_DEFAULT 4096
+
+struct pl_drop_key {
+	__u32 reason;   /* enum skb_drop_reason */
+	__u32 netns;    /* inode of the device's network namespace; 0: unknown */
+	__s32 ifindex;  /* device the packet was on (or arrived on); 0: none */
+	__u8 l3;        /* 4, 6, or 0 when the network header was not readable */
+	__u8 l4proto;   /* IP protocol number when l3 is set */
+	__u16 dport;    /* TCP/UDP/SCTP destination port, host order; 0: none */
+};
+
+/* Where the kernel freed the packet: dropwatch's "drops at SYMBOL+OFF". */
+struct pl_drop_loc {
+	__u64 location; /* kernel text address passed to the tracepoint */
+	__u32 reason;
+	__u32 pad;
+};
+
+/* Per-CPU totals of the drops program (array pl_drop_totals). */
+enum pl_drop_total {
+	PL_DT_COUNTED = 0,  /* drops of received packets, counted in pl_drops */
+	PL_DT_CONSUMED,     /* frees that are not drops (SKB_CONSUMED), skipped */
+	PL_DT_NOT_RECEIVED, /* drops of packets this host sent (not received), skipped */
+	PL_DT_OTHER_IF,     /* drops on other interfaces or namespaces (-i), skipped */
+	PL_DT_KEYS_FULL,    /* counted, but pl_drops was full: in no per-key row */
+	PL_DT_LOCS_FULL,    /* counted, but pl_drop_locs was full */
+	PL_DT_MAX,
+};
+
 #endif /* PKTLENS_H */

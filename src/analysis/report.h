@@ -19,6 +19,9 @@ struct pl_l7_session;
 #define PL_COST_SAMPLE_DEFAULT 10
 #define PL_FLOWS_MAX (1u << 26)
 
+struct pl_drops_view;
+struct pl_drops_ctx;
+
 struct pl_report {
 	const char *source;           /* interface name or capture file */
 	const char *mode;             /* native, generic, tc, offline, pinned */
@@ -38,6 +41,8 @@ struct pl_report {
 	__u64 cost_runs;              /* runs timed since the start */
 	unsigned int cost_sample_pct; /* share of each interval the kernel timed runs */
 	const struct pl_l7_session *l7; /* L7 on: "app" per flow and the "l7" object */
+	const struct pl_drops_view *drops;    /* monitor --drops: the kernel's drops, else NULL */
+	const struct pl_drops_ctx *drops_ctx;
 };
 
 /* Evictions implied by the counters: entries created minus entries alive. */

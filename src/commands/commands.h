@@ -8,5 +8,6 @@ int cmd_analyze(int argc, char **argv);
 int cmd_capture(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
+int cmd_drops(int argc, char **argv);
 
 #endif

@@ -14,6 +14,7 @@
 #include "analysis/report.h"
 #include "commands/commands.h"
 #include "config/config.h"
+#include "drops/live.h"
 #include "loader/dataplane.h"
 #include "loader/filter_prog.h"
 #include "sinks/timefmt.h"
@@ -24,7 +25,7 @@
 static const char usage[] =
 	"Usage: pktlens monitor -i IF [--mode native|generic|tc] [--interval S] [--duration S]\n"
 	"                       [--json|--pretty] [--top N] [--flows N] [--cost-sample PCT] [--pin]\n"
-	"                       [--force] [-F FILE | EXPRESSION]\n"
+	"                       [--force] [--drops] [-F FILE | EXPRESSION]\n"
 	"       pktlens monitor --pinned DIR [--interval S] [--duration S] [--json|--pretty]\n"
 	"                       [--cost-sample PCT]\n"
 	"       pktlens -j|-p monitor ...   (as --json, --pretty)\n"
@@ -45,6 +46,8 @@ static const char usage[] =
 	"      --pin           pin maps under /sys/fs/bpf/pktlens/IF/ while running\n"
 	"      --pinned DIR    read maps that bpftool loaded and pinned in DIR\n"
 	"      --force         replace an XDP program someone else attached\n"
+	"      --drops         also the kernel's drops of packets received on IF, by reason\n"
+	"                      (as pktlens drops -i IF)\n"
 	"  -F FILE             read the filter expression from FILE, as tcpdump -F ('#'\n"
 	"                      starts a comment); an expression on the command line is ignored\n"
 	"  -v, --verbose       more messages (twice: libbpf's); also before the command\n"
@@ -57,7 +60,7 @@ static const char usage[] =
 
 enum {
 	OPT_PIN = 256, OPT_PINNED, OPT_FORCE, OPT_COST_SAMPLE, OPT_MODE, OPT_INTERVAL,
-	OPT_DURATION, OPT_JSON, OPT_PRETTY, OPT_TOP, OPT_FLOWS,
+	OPT_DURATION, OPT_JSON, OPT_PRETTY, OPT_TOP, OPT_FLOWS, OPT_DROPS,
 };
 
 /* Letters that were monitor's own before they meant tcpdump's: what to type now. */
@@ -185,6 +188,7 @@ int cmd_monitor(int argc, char **argv)
 		{ "pinned", required_argument, NULL, OPT_PINNED },
 		{ "force", no_argument, NULL, OPT_FORCE },
 		{ "cost-sample", required_argument, NULL, OPT_COST_SAMPLE },
+		{ "drops", no_argument, NULL, OPT_DROPS },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -197,7 +201,8 @@ int cmd_monitor(int argc, char **argv)
 	/* pktlens -j/-p monitor: as --json/--pretty */
 	struct view v = { .json = pl_global_json || pl_global_pretty,
 			  .pretty = pl_global_pretty };
-	bool warned_full = false;
+	bool warned_full = false, drops = false;
+	struct pl_drops_live dl = {};
 	struct pl_dp dp = {};
 	struct pl_rates *rates = NULL;
 	__u64 t_start, t_prev, cost_ns0 = 0, cost_cnt0 = 0;
@@ -242,6 +247,7 @@ int cmd_monitor(int argc, char **argv)
 		case OPT_PIN: o.pin = true; load_opt = "--pin"; break;
 		case OPT_PINNED: pinned = optarg; break;
 		case OPT_FORCE: o.force = true; load_opt = "--force"; break;
+		case OPT_DROPS: drops = true; break;
 		case OPT_COST_SAMPLE:
 			if (pl_parse_u32("--cost-sample", optarg, 0, 100, &cost_pct))
 				return PL_EXIT_USAGE;
@@ -258,6 +264,10 @@ int cmd_monitor(int argc, char **argv)
 	if (o.ifname && pinned) {
 		pl_warn("-i and --pinned exclude each other: --pinned reads a data plane that "
 			"bpftool attached");
+		return PL_EXIT_USAGE;
+	}
+	if (drops && pinned) {
+		pl_warn("--drops needs -i IF (the interface whose drops are counted), not --pinned");
 		return PL_EXIT_USAGE;
 	}
 	if (load_opt && pinned) {
@@ -308,6 +318,8 @@ int cmd_monitor(int argc, char **argv)
 			pl_mode_name(dp.mode), expr ? ", filter: " : "", expr ? expr : "");
 	if (!pinned)
 		pl_dp_mode_note(&dp);
+	if (drops && pl_drops_live_start(&dl, dp.ifname, top))
+		goto out;
 	/* Always on: turned on once. Sampled: on for the first cost_pct % of each interval. */
 	cost_pct = cost_setup(&dp, cost_pct);
 	if (cost_pct)
@@ -369,6 +381,17 @@ int cmd_monitor(int argc, char **argv)
 		}
 		/* Rates per flow: what it gained since the last read (rates.h). */
 		r.has_rates = !pl_rates_update(rates, r.flows, r.nflows, now);
+		if (drops && pl_drops_live_update(&dl)) {
+			free(r.flows);
+			if (v.tui)
+				pl_tui_stop(), v.tui = false;
+			rc = PL_EXIT_FAIL;
+			break;
+		}
+		if (drops) {
+			r.drops = &dl.view;
+			r.drops_ctx = &dl.ctx;
+		}
 		pl_stats_sub(&delta, &cur, &prev);
 		r.source = pinned ? pinned : dp.ifname;
 		r.mode = pinned ? "pinned" : pl_mode_name(dp.mode);
@@ -412,6 +435,7 @@ int cmd_monitor(int argc, char **argv)
 		pl_tui_stop();
 out:
 	pl_rates_free(rates);
+	pl_drops_live_stop(&dl);
 	pl_dp_close(&dp);
 	free(expr);
 	return rc;

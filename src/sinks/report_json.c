@@ -7,6 +7,7 @@
 #include "analysis/names.h"
 #include "analysis/report.h"
 #include "l7/session.h"
+#include "drops/report.h"
 #include "sinks/json.h"
 #include "sinks/timefmt.h"
 
@@ -210,6 +211,11 @@ void pl_report_json(FILE *out, const struct pl_report *r, bool pretty)
 	}
 	if (r->l7)
 		pl_l7_report_json(&j, r->l7, r->top);
+	if (r->drops) {
+		pl_json_begin_obj(&j, "drops");
+		pl_drops_json(&j, r->drops_ctx, r->drops);
+		pl_json_end_obj(&j);
+	}
 	if (r->has_cost) {
 		pl_json_begin_obj(&j, "cost");
 		pl_json_double(&j, "ns_per_packet", r->cost_ns_per_pkt);

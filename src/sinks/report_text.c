@@ -5,6 +5,7 @@
 #include <string.h>
 #include "analysis/names.h"
 #include "analysis/report.h"
+#include "drops/report.h"
 #include "sinks/report_fmt.h"
 #include "sinks/timefmt.h"
 
@@ -172,6 +173,8 @@ void pl_report_render(const struct pl_report *r, pl_line_fn emit, void *arg)
 	if (s->hdr_cut)
 		line(&o, "headers cut %llu (past the bytes captured: not malformed)",
 		     (unsigned long long)s->hdr_cut);
+	if (r->drops)
+		pl_drops_lines(r->drops_ctx, r->drops, o.emit, o.arg);
 	line(&o, "flows %zu active / %u capacity, %llu created, %llu evicted%s", r->nflows,
 	     r->flow_capacity, (unsigned long long)s->flows_created,
 	     (unsigned long long)pl_report_evictions(r),

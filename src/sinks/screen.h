@@ -34,6 +34,7 @@ struct pl_screen {
 	struct pl_talker *sources; /* senders of the flows that match, in the order */
 	size_t nsources;
 	struct pl_graph graph;    /* kept from report to report */
+	char drops[160];           /* monitor --drops: the brief of the kernel's drops */
 };
 
 /* Copy what the view needs from @r and add its rate to the graph; frees the lists
