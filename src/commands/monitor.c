@@ -313,13 +313,14 @@ int cmd_monitor(int argc, char **argv)
 	}
 	if (err) /* the expression was checked before: a runtime failure */
 		goto out;
+	/* Before the line that says monitoring has begun: from then on drops count too. */
+	if (drops && pl_drops_live_start(&dl, dp.ifname, top))
+		goto out;
 	if (!pinned)
 		fprintf(stderr, "pktlens: monitoring %s in %s mode%s%s\n", dp.ifname,
 			pl_mode_name(dp.mode), expr ? ", filter: " : "", expr ? expr : "");
 	if (!pinned)
 		pl_dp_mode_note(&dp);
-	if (drops && pl_drops_live_start(&dl, dp.ifname, top))
-		goto out;
 	/* Always on: turned on once. Sampled: on for the first cost_pct % of each interval. */
 	cost_pct = cost_setup(&dp, cost_pct);
 	if (cost_pct)
