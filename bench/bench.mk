@@ -4,6 +4,7 @@
 #   bench_pipeline.sh  in-kernel cost of xdp_pktlens vs a minimal flow counter (test_run)
 #   bench_analyze.sh   pktlens analyze vs tshark and tcpdump on a 1M-packet capture
 #   bench_live.sh      system CPU receiving 1M packets over veth, monitor vs nothing
+#   bench_drops.sh     the same to a closed port, pktlens drops vs nothing vs perf stat
 #   (lib.sh: shell code the scripts source - veth lab, measured trafgen send, medians)
 BENCH_BINS := $(BUILD)/bench/bench_pipeline
 

@@ -52,8 +52,8 @@ if grep -q '__print_symbolic' "$LAB_TMP/format"; then
 	awk 'NR == FNR { want[$1] = $2; next } ($1 in want) { print $1, $2 }' \
 		"$LAB_TMP/fmt_names" "$LAB_TMP/reasons" | sort -n >"$LAB_TMP/ours"
 	check_eq "every reason of the tracepoint format named alike ($(wc -l <"$LAB_TMP/fmt_names"))" \
-		"$(cmp -s "$LAB_TMP/fmt_names" "$LAB_TMP/ours" && echo same ||
-			diff "$LAB_TMP/fmt_names" "$LAB_TMP/ours" | head -n 5 | tr '\n' ' ')" same
+		"$(if cmp -s "$LAB_TMP/fmt_names" "$LAB_TMP/ours"; then echo same; else
+			diff "$LAB_TMP/fmt_names" "$LAB_TMP/ours" | head -n 5 | tr '\n' ' '; fi)" same
 else
 	skip "reason names against tracefs" "no tracefs format for skb:kfree_skb"
 fi
@@ -114,7 +114,7 @@ drops_start() {
 }
 
 drops_start dif -i "$IF_RX" || fail "drops -i starts" "$(head -c 400 "$D_ERR")"
-DIF_PID=$D_PID DIF_OUT=$D_OUT DIF_ERR=$D_ERR
+DIF_PID=$D_PID DIF_OUT=$D_OUT
 drops_start dall || fail "drops starts" "$(head -c 400 "$D_ERR")"
 DALL_PID=$D_PID DALL_OUT=$D_OUT
 # monitor --drops: the same counts in its JSON report (tc mode: no XDP copy on veth).
