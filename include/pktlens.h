@@ -209,4 +209,90 @@ struct pl_pkt_event {
 #define PL_TCP_ECE 0x40
 #define PL_TCP_CWR 0x80
 
+/* ---- mitigation (pktlens protect, block/unblock/blocked) ---------------------------- */
+
+/*
+ * The blocklist (bpf/blocklist.h): source prefixes -> rule id by longest-prefix match,
+ * kept in one hash per family keyed by (length, masked address) for the lengths in
+ * pl_bl_cfg.len[] (probed longest first, each probe behind a Bloom-style filter), and a
+ * small LPM trie per family for every other length. User space decides, per length,
+ * where its prefixes live (src/mitigate/blocklist.c). Addresses are in network order.
+ */
+#define PL_BL_LENS4 33          /* /0 .. /32 */
+#define PL_BL_LENS6 129         /* /0 .. /128 */
+#define PL_BL_ENTRIES_DEFAULT (1 << 20)
+#define PL_BL_TRIE_DEFAULT 65536
+#define PL_BL_BLOOM_WORDS_DEFAULT (1 << 15) /* 64-bit words, a power of 2 */
+
+struct pl_bl4_key {
+	__u32 plen;
+	__u32 addr;    /* masked to plen */
+};
+
+struct pl_bl6_key {
+	__u32 plen;
+	__u32 addr[4]; /* masked to plen */
+};
+
+/* LPM trie keys (struct bpf_lpm_trie_key's layout). */
+struct pl_lpm4_key {
+	__u32 prefixlen;
+	__u32 addr;
+};
+
+struct pl_lpm6_key {
+	__u32 prefixlen;
+	__u32 addr[4];
+};
+
+struct pl_bl_val {
+	__u32 rule;    /* the rule this prefix belongs to (index into pl_rules) */
+	__u32 plen;    /* the prefix length (the trie's answer needs it) */
+};
+
+/* One per family (key 0: IPv4, 1: IPv6). */
+struct pl_bl_cfg {
+	__u32 trie;         /* prefixes in the trie; 0: not looked up */
+	__u32 nlen;         /* lengths in len[] */
+	__u32 bloom_mask;   /* words of pl_bl_bloom - 1; 0: no filter, probe every length */
+	__u32 pad;
+	__u64 hashed[3];    /* bit L: prefixes of length L live in the hash */
+	__u64 trie_lens[3]; /* bit L: the trie holds (or held) prefixes of length L */
+	__u8 len[136];      /* the hashed lengths, longest first (nlen of them) */
+};
+
+/* Mixes for the Bloom-style filter; user space sets the bits with the same functions. */
+static inline __u64 pl_mix64(__u64 x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ULL;
+	x ^= x >> 33;
+	return x;
+}
+
+static inline __u64 pl_bl_hash4(__u32 plen, __u32 addr)
+{
+	return pl_mix64(((__u64)plen << 32 | addr) ^ 0x4000000000000000ULL);
+}
+
+static inline __u64 pl_bl_hash6(__u32 plen, const __u32 *a)
+{
+	__u64 x = pl_mix64(((__u64)a[0] << 32 | a[1]) ^ ((__u64)plen << 56));
+
+	return pl_mix64(x ^ ((__u64)a[2] << 32 | a[3]) ^ 0x6000000000000000ULL);
+}
+
+/* The filter word of hash @h and the two bits it must hold (one load per probe). */
+static inline __u32 pl_bloom_word(__u64 h, __u32 mask)
+{
+	return (__u32)(h >> 40) & mask;
+}
+
+static inline __u64 pl_bloom_bits(__u64 h)
+{
+	return 1ULL << (h & 63) | 1ULL << ((h >> 6) & 63);
+}
+
 #endif /* PKTLENS_H */
