@@ -17,6 +17,17 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
+/* struct bpf_lpm_trie_key's layout. */
+struct pl_lpm4_key {
+	__u32 prefixlen;
+	__u32 addr;
+};
+
+struct pl_lpm6_key {
+	__u32 prefixlen;
+	__u32 addr[4];
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
 	__uint(max_entries, PL_BL_ENTRIES_DEFAULT);

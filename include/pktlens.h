@@ -212,16 +212,20 @@ struct pl_pkt_event {
 /* ---- mitigation (pktlens protect, block/unblock/blocked) ---------------------------- */
 
 /*
- * The blocklist (bpf/blocklist.h): source prefixes -> rule id by longest-prefix match,
- * kept in one hash per family keyed by (length, masked address) for the lengths in
- * pl_bl_cfg.len[] (probed longest first, each probe behind a Bloom-style filter), and a
- * small LPM trie per family for every other length. User space decides, per length,
- * where its prefixes live (src/mitigate/blocklist.c). Addresses are in network order.
+ * The blocklist (bpf/blocklist.h): source prefixes -> rule id by longest-prefix match.
+ * Every prefix is stored in its family's hash, keyed by (length, address masked to it).
+ * Per /16 of the address (pl_bl_top4/6) the kernel finds, in one load, the longest
+ * prefix of /0-/16 holding that /16 (user space expands them there), and for IPv4 a
+ * summary of the longer lengths present in that /16, one bit each; for IPv6 the
+ * summary of /32-/128 is kept per hash of the /32 (pl_bl_sum6), and /17-/31 are
+ * probed from pl_bl_cfg.len[]. Each hash probe sits behind a Bloom-style filter (one
+ * word, two bits). User space (src/mitigate/blocklist.c) keeps all of it consistent.
+ * Addresses are in network order.
  */
-#define PL_BL_LENS4 33          /* /0 .. /32 */
-#define PL_BL_LENS6 129         /* /0 .. /128 */
+#define PL_BL_SHORT 16          /* /0-/16: expanded into the /16 tables */
+#define PL_BL_TOP 65536         /* entries of the /16 tables */
+#define PL_BL_SUM6 65536        /* IPv6 summaries, by a hash of the /32 */
 #define PL_BL_ENTRIES_DEFAULT (1 << 20)
-#define PL_BL_TRIE_DEFAULT 65536
 #define PL_BL_BLOOM_WORDS_DEFAULT (1 << 15) /* 64-bit words, a power of 2 */
 
 struct pl_bl4_key {
@@ -234,54 +238,50 @@ struct pl_bl6_key {
 	__u32 addr[4]; /* masked to plen */
 };
 
-/* LPM trie keys (struct bpf_lpm_trie_key's layout). */
-struct pl_lpm4_key {
-	__u32 prefixlen;
-	__u32 addr;
-};
-
-struct pl_lpm6_key {
-	__u32 prefixlen;
-	__u32 addr[4];
-};
-
 struct pl_bl_val {
 	__u32 rule;    /* the rule this prefix belongs to (index into pl_rules) */
-	__u32 plen;    /* the prefix length (the trie's answer needs it) */
+	__u32 plen;
+};
+
+/*
+ * One /16: the longest /0-/16 prefix holding it (rule 0: none) and, IPv4 only, bit
+ * 32 - L for each length L of /17-/32 present under it (longest first from bit 0).
+ */
+struct pl_bl_top {
+	__u64 sum;
+	__u32 rule;
+	__u32 plen;
+};
+
+/* IPv6 summary entry: w[0] bit 128 - L for /65-/128, w[1] bit 64 - L for /32-/64. */
+struct pl_bl_sum6 {
+	__u64 w[2];
 };
 
 /* One per family (key 0: IPv4, 1: IPv6). */
 struct pl_bl_cfg {
-	__u32 trie;         /* prefixes in the trie; 0: not looked up */
-	__u32 nlen;         /* lengths in len[] */
-	__u32 bloom_mask;   /* words of pl_bl_bloom - 1; 0: no filter, probe every length */
-	__u32 pad;
-	__u64 hashed[3];    /* bit L: prefixes of length L live in the hash */
-	__u64 trie_lens[3]; /* bit L: the trie holds (or held) prefixes of length L */
-	__u8 len[136];      /* the hashed lengths, longest first (nlen of them) */
+	__u32 bloom_mask;   /* words of pl_bl_bloom - 1; 0: no filter */
+	__u32 nlen;         /* IPv6: lengths of /17-/31 present, in len[] longest first */
+	__u8 len[16];
 };
 
-/* Mixes for the Bloom-style filter; user space sets the bits with the same functions. */
-static inline __u64 pl_mix64(__u64 x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdULL;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ULL;
-	x ^= x >> 33;
-	return x;
-}
-
+/* Multiplicative hashes (the filter and the IPv6 summary); user space uses the same. */
 static inline __u64 pl_bl_hash4(__u32 plen, __u32 addr)
 {
-	return pl_mix64(((__u64)plen << 32 | addr) ^ 0x4000000000000000ULL);
+	return (((__u64)plen << 32 | addr) + 0x632be59bd9b4e019ULL) * 0x9e3779b97f4a7c15ULL;
 }
 
 static inline __u64 pl_bl_hash6(__u32 plen, const __u32 *a)
 {
-	__u64 x = pl_mix64(((__u64)a[0] << 32 | a[1]) ^ ((__u64)plen << 56));
+	__u64 x = ((__u64)a[0] << 32 | a[1]) * 0x9e3779b97f4a7c15ULL;
 
-	return pl_mix64(x ^ ((__u64)a[2] << 32 | a[3]) ^ 0x6000000000000000ULL);
+	x ^= ((__u64)a[2] << 32 | a[3]) + ((__u64)plen << 24);
+	return (x ^ x >> 29) * 0xbf58476d1ce4e5b9ULL;
+}
+
+static inline __u32 pl_bl_sum6_index(__u32 a0)
+{
+	return (__u32)((a0 * 0x9e3779b1u) >> 16) & (PL_BL_SUM6 - 1);
 }
 
 /* The filter word of hash @h and the two bits it must hold (one load per probe). */
@@ -292,7 +292,7 @@ static inline __u32 pl_bloom_word(__u64 h, __u32 mask)
 
 static inline __u64 pl_bloom_bits(__u64 h)
 {
-	return 1ULL << (h & 63) | 1ULL << ((h >> 6) & 63);
+	return 1ULL << (h >> 28 & 63) | 1ULL << (h >> 34 & 63);
 }
 
 #endif /* PKTLENS_H */

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * blocklist.h - user space of the kernel blocklist (bpf/blocklist.h): decide where each
- * prefix length lives (hash behind the filter, or the small trie), and add, remove and
- * look up prefixes in the maps. Callers that share the maps with another process hold
- * the mitigation lock (mitigate/maps.h) around every change. Functions return 0 or a
- * negative errno and print nothing.
+ * blocklist.h - user space of the kernel blocklist (bpf/blocklist.h): add, remove and
+ * look up prefixes, keeping the /16 tables, summaries and filter bits consistent with
+ * the hashes. Callers that share the maps with another process hold the mitigation
+ * lock (mitigate/maps.h) around every change. Functions return 0 or a negative errno
+ * and print nothing.
  */
 #ifndef PL_MITIGATE_BLOCKLIST_H
 #define PL_MITIGATE_BLOCKLIST_H
@@ -12,10 +12,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "pktlens.h"
-
-/* Lengths a family's hash may hold; the others go to its trie. */
-#define PL_BL_HASH_LENS4 33
-#define PL_BL_HASH_LENS6 24
 
 struct pl_prefix {
 	uint8_t family;   /* 4 or 6 */
@@ -25,13 +21,16 @@ struct pl_prefix {
 };
 
 struct pl_bl {
-	int cfg_fd, bloom_fd;
-	int hash_fd[2], trie_fd[2]; /* [0] IPv4, [1] IPv6 */
-	uint64_t *bloom;            /* the filter, mapped (NULL: not mapped yet) */
+	int cfg_fd, bloom_fd, top4_fd, top6_fd, sum6_fd;
+	int hash_fd[2];           /* [0] IPv4, [1] IPv6 */
+	/* Mapped by pl_bl_map(). */
+	uint64_t *bloom;
 	uint32_t bloom_words;
+	struct pl_bl_top *top[2];
+	struct pl_bl_sum6 *sum6;
 };
 
-/* Map the filter of @bl (its fds set). Undo with pl_bl_unmap(). */
+/* Map the arrays of @bl (its fds set). Undo with pl_bl_unmap(). */
 int pl_bl_map(struct pl_bl *bl);
 void pl_bl_unmap(struct pl_bl *bl);
 
@@ -40,12 +39,9 @@ void pl_prefix_mask(struct pl_prefix *p);
 /* Does @p contain @q (same family, p no longer, q's first p->plen bits equal)? */
 int pl_prefix_contains(const struct pl_prefix *p, const struct pl_prefix *q);
 
-/*
- * Empty maps only: choose the hashed lengths from the prefixes about to be added (the
- * most populated, at most PL_BL_HASH_LENS4/6) and write both families' configuration.
- */
-int pl_bl_plan(struct pl_bl *bl, const struct pl_prefix *v, size_t n);
-/* Add or replace prefixes (rule[i] for v[i]); lengths never seen go where room is. */
+/* Fresh maps: write the configuration (the filter's size). */
+int pl_bl_init(struct pl_bl *bl);
+/* Add or replace prefixes (rule[i] != 0 for v[i]). */
 int pl_bl_add(struct pl_bl *bl, const struct pl_prefix *v, const uint32_t *rule, size_t n);
 /* Remove a prefix; -ENOENT if absent. */
 int pl_bl_del(struct pl_bl *bl, const struct pl_prefix *p);

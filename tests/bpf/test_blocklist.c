@@ -3,7 +3,7 @@
  * test_blocklist.c - the blocklist (bpf/blocklist.h, placed by src/mitigate/blocklist.c)
  * gives the same answer as one plain BPF_MAP_TYPE_LPM_TRIE holding the same prefixes:
  * random prefix sets of every length mix, IPv4 and IPv6, the edge lengths /0, /1, /31,
- * /32, /127, /128, lengths beyond what the hash takes (so the small trie is used),
+ * /32, /127, /128, short prefixes expanded over many /16s and then removed again,
  * filters from none to one that says "maybe" to nearly everything, and the sets
  * changed afterwards (half removed, new lengths added). The addresses asked are random,
  * inside prefixes, and just outside them (the first bit past the prefix flipped). Both
@@ -27,6 +27,12 @@
 #include "bl_lookup.skel.h"
 #include "check.h"
 #include "mitigate/blocklist.h"
+
+/* The plain tries' key (struct bpf_lpm_trie_key's layout; IPv4 uses 8 bytes of it). */
+struct pl_lpm6_key {
+	__u32 prefixlen;
+	__u32 addr[4];
+};
 
 #define MAXP 20000
 
@@ -68,10 +74,11 @@ static int env_open(struct env *e, uint32_t bloom_words)
 	}
 	e->bl.cfg_fd = bpf_map__fd(e->skel->maps.pl_bl_cfg);
 	e->bl.bloom_fd = bpf_map__fd(e->skel->maps.pl_bl_bloom);
+	e->bl.top4_fd = bpf_map__fd(e->skel->maps.pl_bl_top4);
+	e->bl.top6_fd = bpf_map__fd(e->skel->maps.pl_bl_top6);
+	e->bl.sum6_fd = bpf_map__fd(e->skel->maps.pl_bl_sum6);
 	e->bl.hash_fd[0] = bpf_map__fd(e->skel->maps.pl_bl4);
 	e->bl.hash_fd[1] = bpf_map__fd(e->skel->maps.pl_bl6);
-	e->bl.trie_fd[0] = bpf_map__fd(e->skel->maps.pl_bl4_trie);
-	e->bl.trie_fd[1] = bpf_map__fd(e->skel->maps.pl_bl6_trie);
 	e->fast = bpf_program__fd(e->skel->progs.xdp_bl_fast);
 	e->trie = bpf_program__fd(e->skel->progs.xdp_bl_trie);
 	return pl_bl_map(&e->bl);
@@ -261,11 +268,10 @@ static int load_set(struct env *e, struct set *s, size_t from)
 
 struct scenario {
 	const char *name;
-	int lens4[PL_BL_LENS4], n4; /* lengths drawn from; n4 = 0: every length */
-	int lens6[PL_BL_LENS6], n6;
+	int lens4[33], n4; /* lengths drawn from; n4 = 0: every length */
+	int lens6[129], n6;
 	size_t count;               /* prefixes per family */
 	uint32_t bloom_words;
-	bool plan;                  /* pl_bl_plan() first (else lengths placed as they come) */
 };
 
 static void all_lengths(int *v, int *n, int bits)
@@ -296,10 +302,7 @@ static void run_scenario(struct scenario *sc, int asks)
 	}
 	set_fill(s, 4, sc->lens4, sc->n4, sc->count);
 	set_fill(s, 6, sc->lens6, sc->n6, 2 * sc->count);
-	if (sc->plan)
-		err = pl_bl_plan(&e.bl, s->p, s->n);
-	else
-		err = pl_bl_plan(&e.bl, NULL, 0);
+	err = pl_bl_init(&e.bl);
 	if (!err)
 		err = load_set(&e, s, 0);
 	CHECK(!err, "loading %zu prefixes: %s", s->n, strerror(-err));
@@ -314,7 +317,7 @@ static void run_scenario(struct scenario *sc, int asks)
 	}
 	half = s->n;
 	{
-		int l4[PL_BL_LENS4], l6[PL_BL_LENS6], n4, n6;
+		int l4[33], l6[129], n4, n6;
 
 		all_lengths(l4, &n4, 32);
 		all_lengths(l6, &n6, 128);
@@ -338,26 +341,25 @@ int main(int argc, char **argv)
 	bool full = getenv("PL_TEST_FULL") && *getenv("PL_TEST_FULL") == '1';
 	int asks = full ? 20000 : 3000;
 	struct scenario sc[] = {
-		{ .name = "every length, IPv4 and IPv6, planned", .count = 3000,
-		  .bloom_words = 1 << 12, .plan = true },
-		{ .name = "every length, placed as added (IPv6 overflows into the trie)",
-		  .count = 3000, .bloom_words = 1 << 12 },
+		{ .name = "every length, IPv4 and IPv6", .count = 3000, .bloom_words = 1 << 12 },
+		{ .name = "every length, larger sets, small filter", .count = 6000,
+		  .bloom_words = 1 << 8 },
 		{ .name = "edges /0 /1 /31 /32, /0 /1 /127 /128",
 		  .lens4 = { 0, 1, 31, 32 }, .n4 = 4, .lens6 = { 0, 1, 127, 128 }, .n6 = 4,
-		  .count = 500, .bloom_words = 1 << 10, .plan = true },
+		  .count = 500, .bloom_words = 1 << 10 },
 		{ .name = "mostly /32 and /128, filter of 2 words (false positives)",
 		  .lens4 = { 32, 32, 32, 24, 16 }, .n4 = 5, .lens6 = { 128, 128, 64, 48 }, .n6 = 4,
-		  .count = 4000, .bloom_words = 2, .plan = true },
+		  .count = 4000, .bloom_words = 2 },
 		{ .name = "short prefixes only, no filter",
 		  .lens4 = { 1, 2, 3, 5, 8, 12 }, .n4 = 6, .lens6 = { 1, 3, 7, 16, 29 }, .n6 = 5,
-		  .count = 300, .bloom_words = 1, .plan = true },
+		  .count = 300, .bloom_words = 1 },
 		{ .name = "sparse: /8-/32 and /16-/128, most asks find nothing",
 		  .lens4 = { 8, 12, 16, 20, 23, 24, 27, 29, 30, 31, 32 }, .n4 = 11,
 		  .lens6 = { 16, 32, 40, 48, 56, 60, 64, 72, 96, 112, 120, 127, 128 }, .n6 = 13,
-		  .count = 2000, .bloom_words = 1 << 12, .plan = true },
+		  .count = 2000, .bloom_words = 1 << 12 },
 		{ .name = "one /0 of each family",
 		  .lens4 = { 0 }, .n4 = 1, .lens6 = { 0 }, .n6 = 1, .count = 1,
-		  .bloom_words = 64, .plan = true },
+		  .bloom_words = 64 },
 	};
 
 	(void)argc, (void)argv;
@@ -367,7 +369,7 @@ int main(int argc, char **argv)
 		return check_summary();
 	}
 	if (full)
-		sc[0].count = sc[1].count = 8000;
+		sc[0].count = sc[1].count = 9000;
 	for (size_t i = 0; i < sizeof(sc) / sizeof(sc[0]); i++)
 		run_scenario(&sc[i], asks);
 	return check_summary();
