@@ -295,4 +295,97 @@ static inline __u64 pl_bloom_bits(__u64 h)
 	return 1ULL << (h >> 28 & 63) | 1ULL << (h >> 34 & 63);
 }
 
+/*
+ * Rules (bpf/mitigate.h). Each rule has a slot in pl_rules (its meta data, which the
+ * kernel reads for expiry, rate and dry-run) and in pl_rule_stats (its counters); its
+ * prefixes live in the blocklist (block and list rules) or in the LPM tries pl_allow,
+ * pl_port_rules and pl_rate_rules, keyed by struct pl_rule_key.
+ */
+#define PL_RULES_MAX 4096
+#define PL_RATE_SOURCES_DEFAULT 65536 /* per-source rate states (LRU) */
+#define PL_ALLOW_MAX 65536
+#define PL_PORT_RULES_MAX 65536
+
+enum pl_rule_kind {
+	PL_RULE_NONE = 0,
+	PL_RULE_BLOCK,    /* a CIDR: every packet from it */
+	PL_RULE_PORT,     /* a CIDR and a destination port and/or protocol */
+	PL_RULE_ALLOW,    /* never dropped, whatever else matches */
+	PL_RULE_RATE,     /* per source address of a CIDR: at most pps, bursts of burst */
+	PL_RULE_LIST,     /* a blocklist file: many prefixes, one rule */
+	PL_RULE_KIND_MAX,
+};
+
+/* Why a packet was dropped (or, dry run, would have been). */
+enum pl_drop_reason {
+	PL_DROP_NONE = 0,
+	PL_DROP_BLOCK,    /* block or list rule */
+	PL_DROP_PORT,
+	PL_DROP_RATE,
+	PL_DROP_MAX,
+};
+
+enum pl_rule_origin {
+	PL_ORIGIN_CLI = 0,   /* pktlens block */
+	PL_ORIGIN_FILE,      /* protect --rules */
+	PL_ORIGIN_IMPLICIT,  /* the host's own addresses and gateway (allow) */
+};
+
+#define PL_RULE_F_ALERT 0x01 /* count only, never drop */
+
+struct pl_rule {
+	__u8 kind;        /* enum pl_rule_kind; 0: free slot */
+	__u8 family;      /* 4 or 6 (list rules: 0, both) */
+	__u8 plen;
+	__u8 proto;       /* IP protocol, 0: any */
+	__u16 port;       /* destination port, network order, 0: any */
+	__u8 origin;      /* enum pl_rule_origin */
+	__u8 flags;       /* PL_RULE_F_* */
+	__u32 addr[4];    /* network order; IPv4 in addr[0] */
+	__u64 expires_ns; /* CLOCK_MONOTONIC; 0: never */
+	__u64 created_s;  /* wall clock, seconds */
+	__u32 pps;        /* rate rules */
+	__u32 burst;
+	__u32 entries;    /* list rules: prefixes */
+	__u32 line;       /* origin FILE: its line */
+	char label[32];   /* list rules: the file's name; else a comment */
+};
+
+struct pl_rule_stats {
+	__u64 packets;
+	__u64 bytes;
+};
+
+struct pl_mit_stats {
+	__u64 allowed;            /* packets an allow rule let through */
+	__u64 dropped;            /* packets dropped (still counted in pl_stats) */
+	__u64 dropped_bytes;
+	__u64 would_drop;         /* dry run: packets a rule would have dropped */
+	__u64 reason[PL_DROP_MAX];/* dropped, or would have been, by reason */
+	__u64 rate_races;         /* rate updates lost to other CPUs four times in a row */
+};
+
+struct pl_mit_cfg {
+	__u32 dry_run;    /* count what would be dropped, drop nothing */
+	__u32 n_allow;    /* entries in each table: 0 skips its lookup */
+	__u32 n_block;
+	__u32 n_port;
+	__u32 n_rate;
+	__u32 pad;
+};
+
+/* LPM key of pl_allow, pl_port_rules, pl_rate_rules: prefixlen = 32 + the CIDR's length. */
+struct pl_rule_key {
+	__u32 prefixlen;
+	__u8 family;
+	__u8 proto;       /* pl_port_rules only; else 0 */
+	__u16 port;       /* pl_port_rules only, network order; else 0 */
+	__u32 addr[4];
+};
+
+struct pl_rate_key {
+	__u32 rule;
+	__u32 addr[4];
+};
+
 #endif /* PKTLENS_H */

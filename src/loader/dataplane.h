@@ -40,6 +40,8 @@ struct pl_dp_opts {
 	int filter_linktype;  /* DLT of the frames the filter sees */
 	__u32 filter_netmask; /* for "ip broadcast" (pl_filter_netmask()); 0: unknown */
 	int offline_cpu;      /* offline with a filter: the CPU frames run on (its input slot) */
+	bool mitigate;        /* protect: verdicts from bpf/mitigate.h, its maps sized and pinned */
+	__u32 blocklist_prefixes; /* protect: the blocklist's capacity per family (0: default) */
 };
 
 struct pktlens;
@@ -63,6 +65,7 @@ struct pl_dp {
 	int stats_enable_fd;   /* holds kernel run-time statistics on */
 	char pin_dir[128];     /* set when we pinned (and must unpin) */
 	__u32 wirelen_off;     /* offline: .bss offset of pl_offline.wire_len */
+	bool mitigate;         /* loaded for protect (pl_dp_opts.mitigate) */
 };
 
 /* Above this MTU the live XDP program is loaded to take multi-buffer frames. */
