@@ -17,6 +17,10 @@ static const struct command {
 	{ "analyze", cmd_analyze, "the same statistics from a pcap/pcapng file" },
 	{ "capture", cmd_capture, "write matching packets to pcap/pcapng (tcpdump filters)" },
 	{ "demo", cmd_demo, "build a lab of namespaces, send traffic, monitor it" },
+	{ "protect", cmd_protect, "monitor and drop in XDP what the rules say" },
+	{ "block", cmd_block, "add a block rule to a running protect" },
+	{ "unblock", cmd_unblock, "remove a rule from a running protect" },
+	{ "blocked", cmd_blocked, "list the rules of a running protect" },
 };
 
 static void usage(FILE *f)
@@ -45,7 +49,8 @@ static void usage(FILE *f)
  */
 static int check_globals(const char *cmd)
 {
-	bool report = !strcmp(cmd, "monitor") || !strcmp(cmd, "analyze");
+	bool report = !strcmp(cmd, "monitor") || !strcmp(cmd, "analyze") ||
+		      !strcmp(cmd, "protect") || !strcmp(cmd, "blocked");
 
 	if (pl_global_pretty && !report) {
 		fprintf(stderr, "pktlens: -p/--pretty indents the JSON report of monitor and "
@@ -122,7 +127,8 @@ int main(int argc, char **argv)
 			return commands[c].run(argc - i, argv + i);
 		}
 	}
-	fprintf(stderr, "pktlens: unknown command '%s'; commands: monitor, analyze, capture, demo\n",
+	fprintf(stderr, "pktlens: unknown command '%s'; commands: monitor, analyze, capture, demo, "
+		"protect, block, unblock, blocked\n",
 		argv[i]);
 	return PL_EXIT_USAGE;
 }

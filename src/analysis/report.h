@@ -11,6 +11,8 @@
 #include <string.h>
 #include "analysis/stats.h"
 
+struct pl_json;
+
 /* Limits of the options every report command shares (--top, --flows). */
 #define PL_TOP_MAX 10000
 /* monitor --cost-sample: percent of each interval the kernel times the program. */
@@ -34,6 +36,11 @@ struct pl_report {
 	double cost_ns_per_pkt;       /* kernel run_time_ns / run_cnt since the start */
 	__u64 cost_runs;              /* runs timed since the start */
 	unsigned int cost_sample_pct; /* share of each interval the kernel timed runs */
+	/* A command's own part of the report (protect: mitigation), or NULL. */
+	void (*extra_json)(struct pl_json *j, void *arg);
+	void (*extra_text)(void (*emit)(void *emit_arg, const char *line), void *emit_arg,
+			   void *arg);
+	void *extra_arg;
 };
 
 /* Evictions implied by the counters: entries created minus entries alive. */

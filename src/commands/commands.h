@@ -7,5 +7,9 @@ int cmd_monitor(int argc, char **argv);
 int cmd_analyze(int argc, char **argv);
 int cmd_capture(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_protect(int argc, char **argv);
+int cmd_block(int argc, char **argv);
+int cmd_unblock(int argc, char **argv);
+int cmd_blocked(int argc, char **argv);
 
 #endif

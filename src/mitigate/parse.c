@@ -131,7 +131,7 @@ int pl_proto_parse(const char *s, __u8 *proto, char *err, size_t errlen)
 	return fail(err, errlen, "unknown protocol '%s': expected tcp, udp, sctp, icmp or icmpv6", s);
 }
 
-const char *pl_proto_name(__u8 proto)
+const char *pl_mit_proto_name(__u8 proto)
 {
 	for (size_t i = 0; i < sizeof(protos) / sizeof(protos[0]); i++)
 		if (protos[i].proto == proto)
@@ -143,7 +143,7 @@ int pl_proto_check(__u8 proto, int family, char *err, size_t errlen)
 {
 	if ((proto == IPPROTO_ICMP && family == 6) || (proto == IPPROTO_ICMPV6 && family == 4))
 		return fail(err, errlen, "%s does not go with an IPv%d address (use %s)",
-			    pl_proto_name(proto), family, family == 4 ? "icmp" : "icmpv6");
+			    pl_mit_proto_name(proto), family, family == 4 ? "icmp" : "icmpv6");
 	return 0;
 }
 
@@ -317,7 +317,7 @@ static int block_opts(struct pl_rule_spec *sp, char **w, int nw, int from, char 
 	}
 	if (sp->r.port && sp->r.proto && sp->r.proto != IPPROTO_TCP &&
 	    sp->r.proto != IPPROTO_UDP && sp->r.proto != IPPROTO_SCTP)
-		return fail(e, el, "a port needs tcp, udp or sctp, not %s", pl_proto_name(sp->r.proto));
+		return fail(e, el, "a port needs tcp, udp or sctp, not %s", pl_mit_proto_name(sp->r.proto));
 	if (sp->r.port || sp->r.proto)
 		sp->r.kind = PL_RULE_PORT;
 	return pl_proto_check(sp->r.proto, sp->r.family, e, el);

@@ -42,7 +42,7 @@ const char *pl_prefix_str(const struct pl_prefix *p, char *buf, size_t len);
 int pl_duration_parse(const char *s, __u64 *seconds, char *err, size_t errlen);
 /* tcp, udp, sctp, icmp, icmpv6 -> IP protocol number. */
 int pl_proto_parse(const char *s, __u8 *proto, char *err, size_t errlen);
-const char *pl_proto_name(__u8 proto);
+const char *pl_mit_proto_name(__u8 proto);
 /* The protocol fits the family (icmp is IPv4's, icmpv6 IPv6's)? */
 int pl_proto_check(__u8 proto, int family, char *err, size_t errlen);
 
