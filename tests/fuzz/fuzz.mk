@@ -8,12 +8,15 @@
 #   fuzz_cbpf  the classic-to-eBPF translator, raw programs and expressions (src/filter/)
 #   fuzz_pkt_line  capture's text line for a hostile frame (src/sinks/pkt_line*.c): no
 #              read beyond the captured bytes, one line of printable ASCII
+#   fuzz_rules protect's rules and list files (src/mitigate/parse.c): errors name
+#              file:line, every prefix read is masked and prints back to itself
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_DIR     := $(BUILD)/fuzz
 FUZZ_FLAGS   := -g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=undefined -Iinclude -Isrc
-FUZZ_BINS    := $(FUZZ_DIR)/fuzz_pcap $(FUZZ_DIR)/fuzz_cbpf $(FUZZ_DIR)/fuzz_pkt_line
+FUZZ_BINS    := $(FUZZ_DIR)/fuzz_pcap $(FUZZ_DIR)/fuzz_cbpf $(FUZZ_DIR)/fuzz_pkt_line \
+		$(FUZZ_DIR)/fuzz_rules
 
 $(FUZZ_DIR)/fuzz_pcap: tests/fuzz/fuzz_pcap.c src/sources/pcap_file.c src/util/log.c \
 		$(wildcard src/sources/*.h src/util/*.h)
@@ -36,11 +39,20 @@ $(FUZZ_DIR)/fuzz_pkt_line: tests/fuzz/fuzz_pkt_line.c $(PKT_LINE_SRCS) \
 	$(Q)mkdir -p $(@D)
 	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_pkt_line.c $(PKT_LINE_SRCS)
 
+RULES_SRCS := src/mitigate/parse.c src/mitigate/blocklist.c
+
+$(FUZZ_DIR)/fuzz_rules: tests/fuzz/fuzz_rules.c $(RULES_SRCS) $(wildcard src/mitigate/*.h)
+	$(call msg,FUZZ,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_rules.c $(RULES_SRCS) -lbpf
+
 # Seeds: small captures of the bench traffic mix (pcap, and through tshark's editcap
 # when present pcapng and the same frames labelled with every other link type read) and every filter test expression, as fuzz_cbpf reads them.
 fuzz-seeds: $(BUILD)/bench/bench_pipeline
-	$(Q)rm -rf $(FUZZ_DIR)/seeds-pcap $(FUZZ_DIR)/seeds-cbpf $(FUZZ_DIR)/seeds-line
-	$(Q)mkdir -p $(FUZZ_DIR)/seeds-pcap $(FUZZ_DIR)/seeds-cbpf
+	$(Q)rm -rf $(FUZZ_DIR)/seeds-pcap $(FUZZ_DIR)/seeds-cbpf $(FUZZ_DIR)/seeds-line \
+		$(FUZZ_DIR)/seeds-rules
+	$(Q)mkdir -p $(FUZZ_DIR)/seeds-pcap $(FUZZ_DIR)/seeds-cbpf $(FUZZ_DIR)/seeds-rules
+	$(Q)cp tests/fuzz/rules-seeds/* $(FUZZ_DIR)/seeds-rules/
 	$(Q)$(BUILD)/bench/bench_pipeline --write-pcap $(FUZZ_DIR)/seeds-pcap/mix.pcap 64 16
 	$(Q)python3 tests/fuzz/frame_seeds.py $(FUZZ_DIR)/seeds-line $(FUZZ_DIR)/seeds-pcap/mix.pcap \
 		$(wildcard $(CORPUS)/tcpdump/*.pcap)
@@ -64,6 +76,8 @@ fuzz: $(FUZZ_BINS) fuzz-seeds
 		-print_final_stats=1 seeds-cbpf
 	$(Q)cd $(FUZZ_DIR) && ./fuzz_pkt_line -max_total_time=$(FUZZ_SECONDS) -max_len=2048 \
 		-print_final_stats=1 seeds-line
+	$(Q)cd $(FUZZ_DIR) && ./fuzz_rules -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+		-print_final_stats=1 seeds-rules
 
 fuzz-ci: $(FUZZ_BINS) fuzz-seeds
 	$(Q)cd $(FUZZ_DIR) && ./fuzz_pcap -seed=1 -runs=300000 -max_len=65536 \
@@ -72,6 +86,8 @@ fuzz-ci: $(FUZZ_BINS) fuzz-seeds
 		-print_final_stats=1 seeds-cbpf
 	$(Q)cd $(FUZZ_DIR) && ./fuzz_pkt_line -seed=1 -runs=1000000 -max_len=2048 \
 		-print_final_stats=1 seeds-line
+	$(Q)cd $(FUZZ_DIR) && ./fuzz_rules -seed=1 -runs=300000 -max_len=4096 \
+		-print_final_stats=1 seeds-rules
 	@echo "fuzz-ci: no crash in any target"
 
 .PHONY: fuzz fuzz-seeds fuzz-ci
