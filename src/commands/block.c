@@ -29,6 +29,7 @@ static const char block_usage[] =
 	"      --alert          count, do not drop\n"
 	"  -i, --interface IF   the protect running on IF (default: the only one running)\n"
 	"      --pinned DIR     a data plane bpftool loaded and pinned in DIR\n"
+	"  -v, --verbose        more messages; -q, --quiet: only errors\n"
 	"  -h, --help           this help\n";
 
 static const char unblock_usage[] =
@@ -40,15 +41,17 @@ static const char unblock_usage[] =
 	"      --id N           the rule with id N (any kind)\n"
 	"  -i, --interface IF   the protect running on IF (default: the only one running)\n"
 	"      --pinned DIR     a data plane bpftool loaded and pinned in DIR\n"
+	"  -v, --verbose        more messages; -q, --quiet: only errors\n"
 	"  -h, --help           this help\n";
 
 static const char blocked_usage[] =
 	"Usage: pktlens blocked [--json] [-i IF | --pinned DIR]\n"
 	"List the rules of a running protect with their counters and expiry.\n"
 	"\n"
-	"      --json           one JSON object (also: pktlens -j blocked)\n"
+	"      --json           one JSON object\n"
 	"  -i, --interface IF   the protect running on IF (default: the only one running)\n"
 	"      --pinned DIR     a data plane bpftool loaded and pinned in DIR\n"
+	"  -v, --verbose        more messages; -q, --quiet: only errors\n"
 	"  -h, --help           this help\n";
 
 enum { OPT_PORT = 256, OPT_PROTO, OPT_TTL, OPT_PINNED, OPT_ID, OPT_JSON, OPT_ALERT };
