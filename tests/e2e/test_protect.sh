@@ -154,6 +154,28 @@ else
 	fail "protect --dry-run starts" "$(head -c 600 "$MON_ERR")"
 fi
 
+# A data plane bpftool loaded and pinned: block/blocked/unblock through --pinned.
+BPIN=/sys/fs/bpf/pktlens/bpftool$$
+if in_rx mkdir -p /sys/fs/bpf/pktlens &&
+	in_rx bpftool prog loadall "$BPF_OBJ" "$BPIN" pinmaps "$BPIN" 2>"$LAB_TMP/bpftool.err" &&
+	in_rx bpftool net attach xdp pinned "$BPIN/xdp_pktlens" dev "$IF_RX" 2>>"$LAB_TMP/bpftool.err"; then
+	in_rx "$PKTLENS" block "$IP4_TX" --pinned "$BPIN" >/dev/null 2>"$LAB_TMP/bblock.err"
+	check_rc "block --pinned (bpftool's data plane)" $? 0
+	flood udp
+	check_true "bpftool's data plane drops the blocked flood ($got of ${SENT:-?})" dropped
+	in_rx "$PKTLENS" blocked --json --pinned "$BPIN" >"$LAB_TMP/bblocked.json"
+	check_eq "blocked --pinned counts them" \
+		"$(json_get "$LAB_TMP/bblocked.json" "j['mitigation']['rules'][0]['packets'] >= ${SENT:-1} * 99 // 100")" True
+	in_rx "$PKTLENS" unblock "$IP4_TX" --pinned "$BPIN" >/dev/null 2>&1
+	check_rc "unblock --pinned" $? 0
+	flood udp
+	check_true "after unblock bpftool's data plane passes it ($got of ${SENT:-?})" arrived
+	in_rx bpftool net detach xdp dev "$IF_RX"
+else
+	fail "bpftool loads and attaches pktlens.bpf.o" "$(head -c 400 "$LAB_TMP/bpftool.err")"
+fi
+in_rx rm -rf "$BPIN"
+
 # A rules file with a bad line: named with its line, exit 1.
 printf 'allow 198.18.0.0/24\nblock 198.18.0.300\n' >"$LAB_TMP/bad.rules"
 in_rx "$PKTLENS" protect -i "$IF_RX" --duration 1 --rules "$LAB_TMP/bad.rules" \
