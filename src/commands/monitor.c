@@ -232,7 +232,8 @@ int cmd_monitor(int argc, char **argv)
 		return PL_EXIT_USAGE;
 	}
 	/* protect: verdicts on, maps pinned for block/unblock/blocked. */
-	o.mitigate = o.pin = h != NULL;
+	if (h)
+		o.mitigate = o.pin = true;
 	if (!o.ifname && !pinned) {
 		pl_warn("monitor needs an interface: -i IF (or --pinned DIR)");
 		fputs(usage, stderr);
