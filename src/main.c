@@ -19,6 +19,10 @@ static const struct command {
 	{ "drops", cmd_drops, "why and where the kernel drops received packets" },
 	{ "demo", cmd_demo, "build a lab of namespaces, send traffic, monitor it" },
 	{ "serve", cmd_serve, "daemon: REST/JSON API and Prometheus metrics over HTTP" },
+	{ "protect", cmd_protect, "monitor and drop in XDP what the rules say" },
+	{ "block", cmd_block, "add a block rule to a running protect" },
+	{ "unblock", cmd_unblock, "remove a rule from a running protect" },
+	{ "blocked", cmd_blocked, "list the rules of a running protect" },
 };
 
 static void usage(FILE *f)
@@ -47,7 +51,8 @@ static void usage(FILE *f)
  */
 static int check_globals(const char *cmd)
 {
-	bool report = !strcmp(cmd, "monitor") || !strcmp(cmd, "analyze") || !strcmp(cmd, "drops");
+	bool report = !strcmp(cmd, "monitor") || !strcmp(cmd, "analyze") || !strcmp(cmd, "drops") ||
+		      !strcmp(cmd, "protect") || !strcmp(cmd, "blocked");
 
 	if (pl_global_pretty && !report) {
 		fprintf(stderr, "pktlens: -p/--pretty indents the JSON report of monitor and "
@@ -124,7 +129,8 @@ int main(int argc, char **argv)
 			return commands[c].run(argc - i, argv + i);
 		}
 	}
-	fprintf(stderr, "pktlens: unknown command '%s'; commands: monitor, analyze, capture, drops, demo, serve\n",
+	fprintf(stderr, "pktlens: unknown command '%s'; commands: monitor, analyze, capture, drops, "
+		"demo, serve, protect, block, unblock, blocked\n",
 		argv[i]);
 	return PL_EXIT_USAGE;
 }

@@ -12,6 +12,7 @@
 #include "analysis/stats.h"
 
 struct pl_l7_session;
+struct pl_json;
 
 /* Limits of the options every report command shares (--top, --flows). */
 #define PL_TOP_MAX 10000
@@ -43,6 +44,11 @@ struct pl_report {
 	const struct pl_l7_session *l7; /* L7 on: "app" per flow and the "l7" object */
 	const struct pl_drops_view *drops;    /* monitor --drops: the kernel's drops, else NULL */
 	const struct pl_drops_ctx *drops_ctx;
+	/* A command's own part of the report (protect: mitigation), or NULL. */
+	void (*extra_json)(struct pl_json *j, void *arg);
+	void (*extra_text)(void (*emit)(void *emit_arg, const char *line), void *emit_arg,
+			   void *arg);
+	void *extra_arg;
 };
 
 /* Evictions implied by the counters: entries created minus entries alive. */

@@ -15,6 +15,7 @@
 #include "commands/commands.h"
 #include "config/config.h"
 #include "drops/live.h"
+#include "commands/monitor_hooks.h"
 #include "loader/dataplane.h"
 #include "loader/filter_prog.h"
 #include "sinks/timefmt.h"
@@ -79,6 +80,8 @@ static const struct pl_opt_hint hints[] = {
 struct view {
 	bool json, pretty, tui;
 };
+
+const struct pl_monitor_hooks *pl_monitor_hooks;
 
 /* Print one interval's report; 0, or -errno when standard output failed. */
 static int show(const struct view *v, const struct pl_report *r)
@@ -209,12 +212,16 @@ int cmd_monitor(int argc, char **argv)
 	int c, rc = PL_EXIT_FAIL, err;
 	char *expr = NULL;
 
-	/* --config FILE: its [monitor] entries go in front of the command line. */
-	err = pl_config_args("monitor", "i:F:h", opts, &argc, &argv);
+	const struct pl_monitor_hooks *h = pl_monitor_hooks;
+
+	/* --config FILE: its [monitor] entries go in front of the command line (not protect's). */
+	err = h ? 0 : pl_config_args("monitor", "i:F:h", opts, &argc, &argv);
 	if (err)
 		return err == -EINVAL ? PL_EXIT_USAGE : PL_EXIT_FAIL;
 	/* No "+": options may also follow the expression, as tcpdump takes them. */
-	while ((c = pl_getopt(argc, argv, "monitor", usage, "i:F:h", opts, hints)) != -1) {
+
+	while ((c = pl_getopt(argc, argv, h ? h->cmd : "monitor", h ? h->usage : usage, "i:F:h",
+			      opts, hints)) != -1) {
 		switch (c) {
 		case 'i': o.ifname = optarg; break;
 		case 'F': expr_file = optarg; break;
@@ -252,10 +259,17 @@ int cmd_monitor(int argc, char **argv)
 			if (pl_parse_u32("--cost-sample", optarg, 0, 100, &cost_pct))
 				return PL_EXIT_USAGE;
 			break;
-		case 'h': fputs(usage, stdout); return PL_EXIT_OK;
+		case 'h': fputs(h ? h->usage : usage, stdout); return PL_EXIT_OK;
 		default: return PL_EXIT_USAGE; /* pl_getopt() said why */
 		}
 	}
+	if (h && pinned) {
+		pl_warn("%s loads its own data plane: -i IF, not --pinned", h->cmd);
+		return PL_EXIT_USAGE;
+	}
+	/* protect: verdicts on, maps pinned for block/unblock/blocked. */
+	if (h)
+		o.mitigate = o.pin = true;
 	if (!o.ifname && !pinned) {
 		pl_warn("monitor needs an interface: -i IF (or --pinned DIR)");
 		fputs(usage, stderr);
@@ -317,8 +331,12 @@ int cmd_monitor(int argc, char **argv)
 	if (drops && pl_drops_live_start(&dl, dp.ifname, top))
 		goto out;
 	if (!pinned)
-		fprintf(stderr, "pktlens: monitoring %s in %s mode%s%s\n", dp.ifname,
-			pl_mode_name(dp.mode), expr ? ", filter: " : "", expr ? expr : "");
+		fprintf(stderr, "pktlens: %s %s in %s mode%s%s\n", h ? "protecting" : "monitoring",
+			dp.ifname, pl_mode_name(dp.mode), expr ? ", filter: " : "", expr ? expr : "");
+	if (h && h->started(&dp)) {
+		rc = PL_EXIT_FAIL;
+		goto out;
+	}
 	if (!pinned)
 		pl_dp_mode_note(&dp);
 	/* Always on: turned on once. Sampled: on for the first cost_pct % of each interval. */
@@ -409,6 +427,8 @@ int cmd_monitor(int argc, char **argv)
 			r.cost_runs = ccnt - cost_cnt0;
 			r.cost_ns_per_pkt = r.cost_runs ? (double)(cns - cost_ns0) / r.cost_runs : 0;
 		}
+		if (h)
+			h->tick(&dp, &r);
 		err = show(&v, &r);
 		if (err) {
 			free(r.flows);
@@ -437,6 +457,8 @@ int cmd_monitor(int argc, char **argv)
 out:
 	pl_rates_free(rates);
 	pl_drops_live_stop(&dl);
+	if (h && h->stop)
+		h->stop();
 	pl_dp_close(&dp);
 	free(expr);
 	return rc;

@@ -18,6 +18,7 @@
 #include "pktlens.h"
 #include "pktlens.skel.h"
 #include "loader/dataplane.h"
+#include "mitigate/maps.h"
 #include "loader/dataplane_internal.h"
 #include "loader/filter_prog.h"
 #include "util/log.h"
@@ -153,6 +154,8 @@ int pl_dp_load(struct pl_dp *dp, const struct pl_dp_opts *o)
 	skel->rodata->pl_cfg_l7_pkts = o->flows ? o->l7_pkts : 0;
 	if (o->mode != PL_MODE_OFFLINE)
 		skel->rodata->pl_cfg_tick_ns = pl_tick_ns();
+	pl_mit_size_maps(skel, o->mitigate && o->mode != PL_MODE_OFFLINE, o->blocklist_prefixes);
+	dp->mitigate = o->mitigate && o->mode != PL_MODE_OFFLINE;
 	bpf_map__set_max_entries(skel->maps.pl_flows,
 				 o->flow_entries ? o->flow_entries : PL_FLOWS_DEFAULT);
 	/* Without capture the ring buffer is only reserved: keep it one page. */

@@ -41,6 +41,8 @@ struct pl_dp_opts {
 	__u32 filter_netmask; /* for "ip broadcast" (pl_filter_netmask()); 0: unknown */
 	int offline_cpu;      /* offline with a filter: the CPU frames run on (its input slot) */
 	__u32 l7_pkts;        /* > 0: sample that many packets per flow and direction (L7) */
+	bool mitigate;        /* protect: verdicts from bpf/mitigate.h, its maps sized and pinned */
+	__u32 blocklist_prefixes; /* protect: the blocklist's capacity per family (0: default) */
 };
 
 struct pktlens;
@@ -68,6 +70,7 @@ struct pl_dp {
 	/* offline: called after every test run (L7 drains its ring); may run on any worker */
 	void (*after_run)(void *arg);
 	void *after_run_arg;
+	bool mitigate;         /* loaded for protect (pl_dp_opts.mitigate) */
 };
 
 /* Above this MTU the live XDP program is loaded to take multi-buffer frames. */

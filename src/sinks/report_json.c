@@ -225,6 +225,8 @@ void pl_report_json(FILE *out, const struct pl_report *r, bool pretty)
 	} else {
 		pl_json_null(&j, "cost");
 	}
+	if (r->extra_json)
+		r->extra_json(&j, r->extra_arg);
 	pl_json_end_obj(&j);
 	pl_json_finish(&j);
 }

@@ -182,6 +182,8 @@ void pl_report_render(const struct pl_report *r, pl_line_fn emit, void *arg)
 	if (s->capture_copied || s->capture_lost)
 		line(&o, "capture: %llu copied, %llu lost in ring buffer",
 		     (unsigned long long)s->capture_copied, (unsigned long long)s->capture_lost);
+	if (r->extra_text)
+		r->extra_text(emit, arg, r->extra_arg);
 	line(&o, "%s", "");
 	pl_flows_sort(r->flows, r->nflows, PL_ORDER_BYTES);
 	flows(&o, r, "top flows by bytes");

@@ -32,7 +32,7 @@ complete_words() {
 		printf "%s\n" "${COMPREPLY[@]}"' _ "$COMPLETION" "$@" | sort -u
 }
 
-for cmd in "" monitor analyze capture drops demo serve; do
+for cmd in "" monitor analyze capture drops demo serve protect; do
 	name=${cmd:-pktlens}
 	page=$ROOT/man/pktlens${cmd:+-$cmd}.8
 	# shellcheck disable=SC2086 # an empty $cmd means no argument
@@ -66,7 +66,20 @@ check_eq "completion: after a global -j, the command's options" \
 check_eq "completion: after -vp, still the command" "$(complete_words -vp mon | tr '\n' ' ')" \
 	"monitor "
 
-check_eq "completion: commands" "$(complete_words '' | tr '\n' ' ')" "analyze capture demo drops monitor serve "
+check_eq "completion: commands" "$(complete_words '' | tr '\n' ' ')" \
+	"analyze block blocked capture demo drops monitor protect serve unblock "
+# block, unblock and blocked share pktlens-block.8: each one's options are in it, and
+# completed.
+for cmd in block unblock blocked; do
+	help_opts $cmd >"$T/help"
+	man_opts "$ROOT/man/pktlens-block.8" >"$T/man"
+	complete_words $cmd - >"$T/comp"
+	check_eq "$cmd: --help lists options" "$([ -s "$T/help" ] && echo yes)" yes
+	check_eq "$cmd: its --help options are in pktlens-block.8" \
+		"$(comm -23 "$T/help" "$T/man" | tr '\n' ' ')" ""
+	check_eq "$cmd: completion offers the --help options" \
+		"$(comm -3 "$T/help" "$T/comp" | tr -d '\t' | tr '\n' ' ')" ""
+done
 check_eq "completion: capture --mode" "$(complete_words capture --mode '' | tr '\n' ' ')" \
 	"generic native tc "
 check_eq "completion: monitor -i offers the loopback interface" \

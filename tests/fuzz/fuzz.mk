@@ -14,6 +14,8 @@
 #   fuzz_l7_dns, _http, _tls, _ssh  pktlens's own L7 metadata parsers (src/l7/), one each
 #   fuzz_l7_flow  a flow's IP packets through decoding, stream starts, every parser and the
 #              EVE writer, whose lines must parse back as JSON objects
+#   fuzz_rules protect's rules and list files (src/mitigate/parse.c): errors name
+#              file:line, every prefix read is masked and prints back to itself
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_DIR     := $(BUILD)/fuzz
@@ -22,7 +24,7 @@ FUZZ_FLAGS   := -g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined \
 FUZZ_L7      := dns http tls ssh flow
 FUZZ_L7_BINS := $(patsubst %,$(FUZZ_DIR)/fuzz_l7_%,$(FUZZ_L7))
 FUZZ_BINS    := $(FUZZ_DIR)/fuzz_pcap $(FUZZ_DIR)/fuzz_cbpf $(FUZZ_DIR)/fuzz_pkt_line \
-		$(FUZZ_DIR)/fuzz_serve $(FUZZ_DIR)/fuzz_config $(FUZZ_L7_BINS)
+		$(FUZZ_DIR)/fuzz_serve $(FUZZ_DIR)/fuzz_config $(FUZZ_DIR)/fuzz_rules $(FUZZ_L7_BINS)
 
 $(FUZZ_DIR)/fuzz_config: tests/fuzz/fuzz_config.c src/config/config.c src/util/log.c \
 		src/config/config.h src/util/log.h
@@ -68,16 +70,26 @@ $(FUZZ_DIR)/fuzz_l7_%: tests/fuzz/fuzz_l7.c $(L7_FUZZ_SRCS) $(wildcard src/l7/*.
 	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -DFUZZ_L7_$(shell echo $* | tr a-z A-Z) -o $@ \
 		tests/fuzz/fuzz_l7.c $(L7_FUZZ_SRCS) -ljson-c
 
+RULES_SRCS := src/mitigate/parse.c src/mitigate/blocklist.c
+
+$(FUZZ_DIR)/fuzz_rules: tests/fuzz/fuzz_rules.c $(RULES_SRCS) $(wildcard src/mitigate/*.h)
+	$(call msg,FUZZ,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_rules.c $(RULES_SRCS) -lbpf
+
 # Seeds: small captures of the bench traffic mix (pcap, and through tshark's editcap
 # when present pcapng and the same frames labelled with every other link type read) and every filter test expression, as fuzz_cbpf reads them.
 fuzz-seeds: $(BUILD)/bench/bench_pipeline
 	$(Q)rm -rf $(FUZZ_DIR)/seeds-pcap $(FUZZ_DIR)/seeds-cbpf $(FUZZ_DIR)/seeds-line \
-		$(FUZZ_DIR)/seeds-serve $(FUZZ_DIR)/seeds-config $(FUZZ_DIR)/seeds-l7
+		$(FUZZ_DIR)/seeds-serve $(FUZZ_DIR)/seeds-config $(FUZZ_DIR)/seeds-l7 \
+		$(FUZZ_DIR)/seeds-rules
 	$(Q)mkdir -p $(FUZZ_DIR)/seeds-serve && i=0 && \
 		while IFS= read -r l; do i=$$((i + 1)); printf '%b' "$$l" >$(FUZZ_DIR)/seeds-serve/s$$i; \
 		done <tests/fuzz/serve_seeds.txt
 	$(Q)python3 tests/fuzz/l7_seeds.py $(FUZZ_DIR)/seeds-l7 $(wildcard $(CORPUS)/ndpi/pcap/*.pcap)
-	$(Q)mkdir -p $(FUZZ_DIR)/seeds-pcap $(FUZZ_DIR)/seeds-cbpf $(FUZZ_DIR)/seeds-config
+	$(Q)mkdir -p $(FUZZ_DIR)/seeds-pcap $(FUZZ_DIR)/seeds-cbpf $(FUZZ_DIR)/seeds-config \
+		$(FUZZ_DIR)/seeds-rules
+	$(Q)cp tests/fuzz/rules-seeds/* $(FUZZ_DIR)/seeds-rules/
 	$(Q)cp docs/pktlens.conf.example $(FUZZ_DIR)/seeds-config/example.conf
 	$(Q)printf '[monitor]\ninterface = veth0\njson = yes\n[analyze]\ntop = 3\n' \
 		>$(FUZZ_DIR)/seeds-config/small.conf
@@ -110,6 +122,8 @@ fuzz: $(FUZZ_BINS) fuzz-seeds
 		-print_final_stats=1 seeds-config
 	$(Q)cd $(FUZZ_DIR) && for t in $(FUZZ_L7); do ./fuzz_l7_$$t -max_total_time=$(FUZZ_SECONDS) \
 		-max_len=16384 -timeout=10 -print_final_stats=1 seeds-l7/$$t || exit 1; done
+	$(Q)cd $(FUZZ_DIR) && ./fuzz_rules -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+		-print_final_stats=1 seeds-rules
 
 fuzz-ci: $(FUZZ_BINS) fuzz-seeds
 	$(Q)cd $(FUZZ_DIR) && ./fuzz_pcap -seed=1 -runs=300000 -max_len=65536 \
@@ -124,6 +138,8 @@ fuzz-ci: $(FUZZ_BINS) fuzz-seeds
 		-print_final_stats=1 seeds-config
 	$(Q)cd $(FUZZ_DIR) && for t in $(FUZZ_L7); do ./fuzz_l7_$$t -seed=1 -runs=100000 \
 		-max_len=16384 -timeout=10 -print_final_stats=1 seeds-l7/$$t || exit 1; done
+	$(Q)cd $(FUZZ_DIR) && ./fuzz_rules -seed=1 -runs=300000 -max_len=4096 \
+		-print_final_stats=1 seeds-rules
 	@echo "fuzz-ci: no crash in any target"
 
 .PHONY: fuzz fuzz-seeds fuzz-ci
