@@ -30,7 +30,7 @@ comma    := ,
 SANFLAGS := $(if $(SAN),-fsanitize=address$(comma)undefined -fno-omit-frame-pointer)
 XCFLAGS  := -std=gnu11 -Wall -Wextra -Werror -Wno-missing-field-initializers \
 	    -Iinclude -Isrc -I$(BUILD) -DPKTLENS_VERSION='"$(VERSION)"' $(SANFLAGS)
-LDLIBS   := -lbpf -lelf -lz -lpcap -lncursesw -lm -lmicrohttpd -ljson-c -lsqlite3 -lpthread
+LDLIBS   := -lbpf -lelf -lz -lpcap -lncursesw -lndpi -lm -lmicrohttpd -ljson-c -linih -lsqlite3 -lpthread
 BPFFLAGS := -g -O2 -target bpf -mcpu=v3 -D__bpf__ -Iinclude -I$(ARCH_INC) -Wall -Werror
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
@@ -51,7 +51,7 @@ all: $(BUILD)/pktlens
 deps:
 	$(Q)scripts/install-deps.sh
 
-$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) include/pktlens.h
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h include/*.h)
 	$(call msg,BPF,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPFFLAGS) -c $< -o $@
@@ -60,7 +60,7 @@ $(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*) > $@
 
-$(BUILD)/obj/%.o: src/%.c $(wildcard src/*/*.h) include/pktlens.h $(SKELS)
+$(BUILD)/obj/%.o: src/%.c $(wildcard src/*/*.h include/*.h) $(SKELS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) -c $< -o $@
@@ -95,11 +95,14 @@ demo: deps all
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man8 \
-		$(DESTDIR)$(PREFIX)/share/bash-completion/completions
+		$(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+		$(DESTDIR)$(PREFIX)/share/doc/pktlens
 	install -m 0755 $(BUILD)/pktlens $(DESTDIR)$(PREFIX)/bin/pktlens
 	install -d $(DESTDIR)$(PREFIX)/lib/pktlens
 	install -m 0644 $(BUILD)/bpf/pktlens.bpf.o $(DESTDIR)$(PREFIX)/lib/pktlens/pktlens.bpf.o
 	install -m 0644 man/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -m 0644 man/*.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+	install -m 0644 docs/pktlens.conf.example $(DESTDIR)$(PREFIX)/share/doc/pktlens/
 	install -m 0644 scripts/pktlens.bash-completion \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/pktlens
 

@@ -4,6 +4,7 @@
 #   bench_pipeline.sh  in-kernel cost of xdp_pktlens vs a minimal flow counter (test_run)
 #   bench_analyze.sh   pktlens analyze vs tshark and tcpdump on a 1M-packet capture
 #   bench_live.sh      system CPU receiving 1M packets over veth, monitor vs nothing
+#   bench_drops.sh     the same to a closed port, pktlens drops vs nothing vs perf stat
 #   (lib.sh: shell code the scripts source - veth lab, measured trafgen send, medians)
 BENCH_BINS := $(BUILD)/bench/bench_pipeline
 
@@ -27,3 +28,12 @@ bench: $(BUILD)/bench/bench_filter
 # `make test` builds the benchmarks too (without running them), so that a change of an
 # interface they use cannot leave `make bench` broken unnoticed.
 test-build: $(BENCH_BINS) $(BUILD)/bench/bench_filter
+
+# bench_blocklist.sh: the blocklist lookup (bpf/blocklist.h) vs a plain LPM trie.
+$(BUILD)/bench/bench_blocklist: bench/bench_blocklist.c bench/median.h $(LIB) $(SKELS) include/pktlens.h
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+bench: $(BUILD)/bench/bench_blocklist
+test-build: $(BUILD)/bench/bench_blocklist

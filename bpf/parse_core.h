@@ -61,6 +61,8 @@ struct pkt {
 	 * trailer is no part of the packet (tshark and Suricata bound them the same way).
 	 */
 	__u32 l4_len;
+	__u8 l7_dir;            /* enum pl_flow_dir of the packet, set by the flow update */
+	__u32 l7_dir_pkts;      /* packets of its flow in that direction, this one included */
 };
 
 /*

@@ -3,7 +3,8 @@
  * pktlens.bpf.c - the ingress pipeline: parse, count, track flows, optionally copy
  * packets to the ring buffer. The same logic runs as XDP (xdp_pktlens) or as a TC
  * clsact ingress classifier (tc_pktlens); analyze runs xdp_pktlens offline through
- * BPF_PROG_TEST_RUN. Nothing here changes a packet's fate: every verdict is PASS.
+ * BPF_PROG_TEST_RUN. Only mitigation (bpf/mitigate.h, `pktlens protect`) changes a
+ * packet's fate; with its tables empty, or pl_cfg_mitigate off, every verdict is PASS.
  */
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
@@ -11,6 +12,8 @@
 #include <bpf/bpf_endian.h>
 #include "pktlens.h"
 #include "parse.h"
+#include "l7.h"
+#include "mitigate.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -22,6 +25,7 @@ const volatile __u32 pl_cfg_tick_ns = 0;  /* > 0: flow time from jiffies, see pl
 const volatile __u8 pl_cfg_fast_path = 1; /* parse_fast() first; the tests turn it off */
 const volatile __u8 pl_cfg_count_only = 0; /* count packets and bytes, parse nothing */
 const volatile __u8 pl_cfg_frags = 0;      /* live XDP loaded for multi-buffer frames */
+const volatile __u8 pl_cfg_mitigate = 1;   /* ask bpf/mitigate.h for the verdict (live) */
 
 struct pl_offline_input pl_offline[PL_OFFLINE_SLOTS];
 
@@ -269,6 +273,7 @@ static __always_inline void update_flow(struct pl_stats *s, struct pkt *p, __u64
 		dir = PL_DIR_B_TO_A;
 	}
 
+	p->l7_dir = dir;
 	v = bpf_map_lookup_elem(&pl_flows, k);
 	if (!v) {
 		nv.packets[dir] = 1;
@@ -279,6 +284,7 @@ static __always_inline void update_flow(struct pl_stats *s, struct pkt *p, __u64
 		nv.initiator = dir;
 		err = bpf_map_update_elem(&pl_flows, k, &nv, BPF_NOEXIST);
 		if (!err) {
+			p->l7_dir_pkts = 1;
 			s->flows_created++;
 			return;
 		}
@@ -291,6 +297,7 @@ static __always_inline void update_flow(struct pl_stats *s, struct pkt *p, __u64
 	}
 	__sync_fetch_and_add(&v->packets[dir], 1);
 	__sync_fetch_and_add(&v->bytes[dir], p->len);
+	p->l7_dir_pkts = v->packets[dir];
 	if (v->last_seen_ns < now)
 		v->last_seen_ns = now;
 	/* Offline, a capture's time stamps may go backwards: first seen is the earliest. */
@@ -406,6 +413,21 @@ static __always_inline void capture_commit(struct pl_stats *s, struct pl_pkt_eve
 	s->capture_copied++;
 }
 
+/* Mitigation's verdict, verified once as a function of its own. */
+__noinline int pl_mitigate_xdp(struct xdp_md *ctx, __u64 len)
+{
+	if (!ctx)
+		return XDP_PASS;
+	return pl_mitigate((void *)(long)ctx->data, (void *)(long)ctx->data_end, len);
+}
+
+__noinline int pl_mitigate_tc(struct __sk_buff *skb, __u64 len)
+{
+	if (!skb)
+		return XDP_PASS;
+	return pl_mitigate((void *)(long)skb->data, (void *)(long)skb->data_end, len);
+}
+
 static __always_inline int xdp_frame(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
@@ -414,7 +436,7 @@ static __always_inline int xdp_frame(struct xdp_md *ctx)
 	struct pl_stats *s;
 
 	__u32 inner_off;
-	int inner_proto;
+	int inner_proto, verdict;
 
 	/* Live frames are single-buffer unless the program was loaded for frags (jumbo MTU). */
 	if (pl_cfg_offline)
@@ -423,9 +445,17 @@ static __always_inline int xdp_frame(struct xdp_md *ctx)
 		p.len = bpf_xdp_get_buff_len(ctx);
 	else
 		p.len = (__u64)(data_end - data);
+	/* The verdict first; the packet is counted below either way. */
+	verdict = pl_cfg_mitigate && !pl_cfg_offline ? pl_mitigate_xdp(ctx, p.len) : XDP_PASS;
 	s = analyse(data, data_end, &p, &inner_off, &inner_proto);
 	if (s && inner_off)
 		pl_inner_xdp(ctx, s, p.len, inner_off, inner_proto);
+	if (s && pl_cfg_l7_pkts) {
+		struct pl_l7_counters *c = l7_count(&p);
+
+		if (l7_wanted(&p))
+			l7_sample_xdp(ctx, c, &p, pl_now());
+	}
 	if (s && pl_cfg_snaplen) {
 		struct pl_pkt_event *ev = capture_reserve(s);
 		/* What the buffer holds: live that is p.len; offline p.len is the wire length. */
@@ -435,7 +465,7 @@ static __always_inline int xdp_frame(struct xdp_md *ctx)
 			capture_commit(s, ev, n ? bpf_xdp_load_bytes(ctx, 0, ev + 1, n) : -1, n,
 				       p.len, ctx->ingress_ifindex);
 	}
-	return XDP_PASS;
+	return verdict;
 }
 
 #define PL_ETH_HLEN 14 /* bpf_xdp_adjust_head/_tail leave at least this much in view */
@@ -510,6 +540,7 @@ int tc_pktlens(struct __sk_buff *skb)
 	struct pkt p = {};
 	struct pl_stats *s;
 	void *data, *data_end;
+	int verdict = PL_TC_NEXT;
 
 	/* Counting only parses nothing, and bpf_skb_load_bytes reads any skb. */
 	if (!pl_cfg_count_only && skb->data_end - skb->data < want)
@@ -524,18 +555,26 @@ int tc_pktlens(struct __sk_buff *skb)
 
 	p.key.vlan = skb->vlan_tci & 0x0fff;
 	p.vlan_pre = skb->vlan_present;
+	if (pl_cfg_mitigate && pl_mitigate_tc(skb, p.len) == XDP_DROP)
+		verdict = TC_ACT_SHOT;
 	s = analyse(data, data_end, &p, &inner_off, &inner_proto);
 	/* Inner lengths are only checked against offsets in the buffer, which lacks the tag. */
 	if (s && inner_off)
 		pl_inner_tc(skb, s, skb->len, inner_off, inner_proto);
 	if (s && skb->vlan_present)
 		s->vlan_tagged++;
+	if (s && pl_cfg_l7_pkts) {
+		struct pl_l7_counters *c = l7_count(&p);
+
+		if (l7_wanted(&p))
+			l7_sample_skb(skb, c, &p, pl_now());
+	}
 	if (s && pl_cfg_snaplen) {
 		struct pl_pkt_event *ev = capture_reserve(s);
 		__u32 n = capture_len(skb->len);
 
 		if (!ev)
-			return PL_TC_NEXT;
+			return verdict;
 		if (skb->vlan_present) {
 			ev->vlan_present = 1;
 			ev->vlan_tci = skb->vlan_tci;
@@ -544,5 +583,5 @@ int tc_pktlens(struct __sk_buff *skb)
 		capture_commit(s, ev, n ? bpf_skb_load_bytes(skb, 0, ev + 1, n) : -1, n, p.len,
 			       skb->ingress_ifindex);
 	}
-	return PL_TC_NEXT;
+	return verdict;
 }

@@ -209,4 +209,219 @@ struct pl_pkt_event {
 #define PL_TCP_ECE 0x40
 #define PL_TCP_CWR 0x80
 
+/*
+ * Kernel drop reasons (bpf/drops.bpf.c, `pktlens drops`): one counter per reason,
+ * network namespace, receiving interface and transport port. The reason is the
+ * kernel's enum skb_drop_reason value as is; user space names it from the running
+ * kernel's BTF.
+ */
+#define PL_DROP_KEYS_DEFAULT 16384
+#define PL_DROP_LOCS_DEFAULT 4096
+
+struct pl_drop_key {
+	__u32 reason;   /* enum skb_drop_reason */
+	__u32 netns;    /* inode of the device's network namespace; 0: unknown */
+	__s32 ifindex;  /* device the packet was on (or arrived on); 0: none */
+	__u8 l3;        /* 4, 6, or 0 when the network header was not readable */
+	__u8 l4proto;   /* IP protocol number when l3 is set */
+	__u16 dport;    /* TCP/UDP/SCTP destination port, host order; 0: none */
+};
+
+/* Where the kernel freed the packet: dropwatch's "drops at SYMBOL+OFF". */
+struct pl_drop_loc {
+	__u64 location; /* kernel text address passed to the tracepoint */
+	__u32 reason;
+	__u32 pad;
+};
+
+/* Per-CPU totals of the drops program (array pl_drop_totals). */
+enum pl_drop_total {
+	PL_DT_COUNTED = 0,  /* drops of received packets, counted in pl_drops */
+	PL_DT_CONSUMED,     /* frees that are not drops (SKB_CONSUMED), skipped */
+	PL_DT_NOT_RECEIVED, /* drops of packets this host sent (not received), skipped */
+	PL_DT_OTHER_IF,     /* drops on other interfaces or namespaces (-i), skipped */
+	PL_DT_KEYS_FULL,    /* counted, but pl_drops was full: in no per-key row */
+	PL_DT_LOCS_FULL,    /* counted, but pl_drop_locs was full */
+	PL_DT_MAX,
+};
+
+/* ---- mitigation (pktlens protect, block/unblock/blocked) ---------------------------- */
+
+/*
+ * The blocklist (bpf/blocklist.h): source prefixes -> rule id by longest-prefix match.
+ * Every prefix is stored in its family's hash, keyed by (length, address masked to it).
+ * Per /16 of the address (pl_bl_top4/6) the kernel finds, in one load, the longest
+ * prefix of /0-/16 holding that /16 (user space expands them there), and for IPv4 a
+ * summary of the longer lengths present in that /16, one bit each; for IPv6 the
+ * summary of /32-/128 is kept per hash of the /32 (pl_bl_sum6), and /17-/31 are
+ * probed from pl_bl_cfg.len[]. Each hash probe sits behind a Bloom-style filter (one
+ * word, two bits). User space (src/mitigate/blocklist.c) keeps all of it consistent.
+ * Addresses are in network order.
+ */
+#define PL_BL_SHORT 16          /* /0-/16: expanded into the /16 tables */
+#define PL_BL_TOP 65536         /* entries of the /16 tables */
+#define PL_BL_SUM6 65536        /* IPv6 summaries, by a hash of the /32 */
+#define PL_BL_ENTRIES_DEFAULT (1 << 20)
+#define PL_BL_BLOOM_WORDS_DEFAULT (1 << 15) /* 64-bit words, a power of 2 */
+
+struct pl_bl4_key {
+	__u32 plen;
+	__u32 addr;    /* masked to plen */
+};
+
+struct pl_bl6_key {
+	__u32 plen;
+	__u32 addr[4]; /* masked to plen */
+};
+
+struct pl_bl_val {
+	__u32 rule;    /* the rule this prefix belongs to (index into pl_rules) */
+	__u32 plen;
+};
+
+/*
+ * One /16: the longest /0-/16 prefix holding it (rule 0: none) and, IPv4 only, bit
+ * 32 - L for each length L of /17-/32 present under it (longest first from bit 0).
+ */
+struct pl_bl_top {
+	__u64 sum;
+	__u32 rule;
+	__u32 plen;
+};
+
+/* IPv6 summary entry: w[0] bit 128 - L for /65-/128, w[1] bit 64 - L for /32-/64. */
+struct pl_bl_sum6 {
+	__u64 w[2];
+};
+
+/* One per family (key 0: IPv4, 1: IPv6). */
+struct pl_bl_cfg {
+	__u32 bloom_mask;   /* words of pl_bl_bloom - 1; 0: no filter */
+	__u32 nlen;         /* IPv6: lengths of /17-/31 present, in len[] longest first */
+	__u8 len[16];
+};
+
+/* Multiplicative hashes (the filter and the IPv6 summary); user space uses the same. */
+static inline __u64 pl_bl_hash4(__u32 plen, __u32 addr)
+{
+	return (((__u64)plen << 32 | addr) + 0x632be59bd9b4e019ULL) * 0x9e3779b97f4a7c15ULL;
+}
+
+static inline __u64 pl_bl_hash6(__u32 plen, const __u32 *a)
+{
+	__u64 x = ((__u64)a[0] << 32 | a[1]) * 0x9e3779b97f4a7c15ULL;
+
+	x ^= ((__u64)a[2] << 32 | a[3]) + ((__u64)plen << 24);
+	return (x ^ x >> 29) * 0xbf58476d1ce4e5b9ULL;
+}
+
+static inline __u32 pl_bl_sum6_index(__u32 a0)
+{
+	return (__u32)((a0 * 0x9e3779b1u) >> 16) & (PL_BL_SUM6 - 1);
+}
+
+/* The filter word of hash @h and the two bits it must hold (one load per probe). */
+static inline __u32 pl_bloom_word(__u64 h, __u32 mask)
+{
+	return (__u32)(h >> 40) & mask;
+}
+
+static inline __u64 pl_bloom_bits(__u64 h)
+{
+	return 1ULL << (h >> 28 & 63) | 1ULL << (h >> 34 & 63);
+}
+
+/*
+ * Rules (bpf/mitigate.h). Each rule has a slot in pl_rules (its meta data, which the
+ * kernel reads for expiry, rate and dry-run) and in pl_rule_stats (its counters); its
+ * prefixes live in the blocklist (block and list rules) or in the LPM tries pl_allow,
+ * pl_port_rules and pl_rate_rules, keyed by struct pl_rule_key.
+ */
+#define PL_RULES_MAX 4096
+#define PL_RATE_SOURCES_DEFAULT 65536 /* per-source rate states (LRU) */
+#define PL_ALLOW_MAX 65536
+#define PL_PORT_RULES_MAX 65536
+
+enum pl_rule_kind {
+	PL_RULE_NONE = 0,
+	PL_RULE_BLOCK,    /* a CIDR: every packet from it */
+	PL_RULE_PORT,     /* a CIDR and a destination port and/or protocol */
+	PL_RULE_ALLOW,    /* never dropped, whatever else matches */
+	PL_RULE_RATE,     /* per source address of a CIDR: at most pps, bursts of burst */
+	PL_RULE_LIST,     /* a blocklist file: many prefixes, one rule */
+	PL_RULE_KIND_MAX,
+};
+
+/* Why a packet was dropped (or, dry run, would have been). */
+enum pl_mit_reason {
+	PL_MIT_NONE = 0,
+	PL_MIT_BLOCK,    /* block or list rule */
+	PL_MIT_PORT,
+	PL_MIT_RATE,
+	PL_MIT_MAX,
+};
+
+enum pl_rule_origin {
+	PL_ORIGIN_CLI = 0,   /* pktlens block */
+	PL_ORIGIN_FILE,      /* protect --rules */
+	PL_ORIGIN_IMPLICIT,  /* the host's own addresses and gateway (allow) */
+};
+
+#define PL_RULE_F_ALERT 0x01 /* count only, never drop */
+
+struct pl_rule {
+	__u8 kind;        /* enum pl_rule_kind; 0: free slot */
+	__u8 family;      /* 4 or 6 (list rules: 0, both) */
+	__u8 plen;
+	__u8 proto;       /* IP protocol, 0: any */
+	__u16 port;       /* destination port, network order, 0: any */
+	__u8 origin;      /* enum pl_rule_origin */
+	__u8 flags;       /* PL_RULE_F_* */
+	__u32 addr[4];    /* network order; IPv4 in addr[0] */
+	__u64 expires_ns; /* CLOCK_MONOTONIC; 0: never */
+	__u64 created_s;  /* wall clock, seconds */
+	__u32 pps;        /* rate rules */
+	__u32 burst;
+	__u32 entries;    /* list rules: prefixes */
+	__u32 line;       /* origin FILE: its line */
+	char label[32];   /* list rules: the file's name; else a comment */
+};
+
+struct pl_rule_stats {
+	__u64 packets;
+	__u64 bytes;
+};
+
+struct pl_mit_stats {
+	__u64 allowed;            /* packets an allow rule let through */
+	__u64 dropped;            /* packets dropped (still counted in pl_stats) */
+	__u64 dropped_bytes;
+	__u64 would_drop;         /* dry run: packets a rule would have dropped */
+	__u64 reason[PL_MIT_MAX];/* dropped, or would have been, by reason */
+	__u64 rate_races;         /* rate updates lost to other CPUs four times in a row */
+};
+
+struct pl_mit_cfg {
+	__u32 dry_run;    /* count what would be dropped, drop nothing */
+	__u32 n_allow;    /* entries in each table: 0 skips its lookup */
+	__u32 n_block;
+	__u32 n_port;
+	__u32 n_rate;
+	__u32 pad;
+};
+
+/* LPM key of pl_allow, pl_port_rules, pl_rate_rules: prefixlen = 32 + the CIDR's length. */
+struct pl_rule_key {
+	__u32 prefixlen;
+	__u8 family;
+	__u8 proto;       /* pl_port_rules only; else 0 */
+	__u16 port;       /* pl_port_rules only, network order; else 0 */
+	__u32 addr[4];
+};
+
+struct pl_rate_key {
+	__u32 rule;
+	__u32 addr[4];
+};
+
 #endif /* PKTLENS_H */

@@ -281,7 +281,8 @@ done
 # then), then SETTLE seconds in which the last packets land and the summary's final
 # snapshot is read; it ends by itself.
 SETTLE=3
-set -- monitor -i "$IF_RX" --pin
+# --drops: the kernel's drops too (the SYN flood and the scan hit closed ports).
+set -- monitor -i "$IF_RX" --pin --drops
 [ "$VIEW" = json ] && set -- "$@" --json
 [ "$KEEP" = 1 ] || set -- "$@" --duration $((DURATION + SETTLE))
 if [ "$KEEP" = 1 ]; then

@@ -18,8 +18,9 @@ $(BUILD)/tests/%: tests/%.c $(LIB) tests/lib/check.h $(wildcard tests/lib/*.h)
 # deny_attach: runs a command with one attach step refused (the fault tests).
 # pcap_lines: prints a pcap file as capture prints packets (held next to tcpdump's).
 # tcx_progs: lists the programs on an interface's tcx ingress hook.
+# l7_pcap: the L7 engine (src/l7/) over capture files with a user-space flow table.
 TOOL_BINS := $(BUILD)/tests/tools/deny_attach $(BUILD)/tests/tools/pcap_lines \
-	$(BUILD)/tests/tools/tcx_progs
+	$(BUILD)/tests/tools/tcx_progs $(BUILD)/tests/tools/l7_pcap
 
 $(BUILD)/tests/tools/tcx_progs: tests/tools/tcx_progs.c
 	$(call msg,CC,$@)
@@ -31,7 +32,7 @@ $(BUILD)/tests/tools/deny_attach: tests/tools/deny_attach.c
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) -o $@ $<
 
-$(BUILD)/tests/tools/pcap_lines: tests/tools/pcap_lines.c $(LIB)
+$(BUILD)/tests/tools/pcap_lines $(BUILD)/tests/tools/l7_pcap: $(BUILD)/tests/tools/%: tests/tools/%.c $(LIB)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) -o $@ $< $(LIB) $(LDLIBS)

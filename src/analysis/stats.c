@@ -116,6 +116,7 @@ static int flows_read_by_key(int fd, struct pl_flow **arr, size_t *cap, size_t *
 		/* An entry evicted between next_key and lookup is simply skipped. */
 		if (!bpf_map_lookup_elem(fd, &next, &(*arr)[*cnt].val)) {
 			(*arr)[*cnt].key = next;
+			memset((*arr)[*cnt].rate, 0, sizeof((*arr)[*cnt].rate));
 			(*cnt)++;
 		}
 		key = next;
@@ -165,6 +166,7 @@ static int flows_read_batch(int fd, struct pl_flow **arr, size_t *cap, size_t *c
 		for (__u32 i = 0; i < got; i++) {
 			(*arr)[*cnt + i].key = keys[i];
 			(*arr)[*cnt + i].val = vals[i];
+			memset((*arr)[*cnt + i].rate, 0, sizeof((*arr)[*cnt + i].rate));
 		}
 		*cnt += got;
 		in = out;
@@ -216,10 +218,30 @@ static int cmp_packets(const void *a, const void *b)
 	return memcmp(&x->key, &y->key, sizeof(x->key));
 }
 
+void pl_flow_rate(const struct pl_flow *f, struct pl_rate *sum)
+{
+	memset(sum, 0, sizeof(*sum));
+	pl_rate_add(sum, &f->rate[0]);
+	pl_rate_add(sum, &f->rate[1]);
+}
+
+/* By the rate, then by bytes: flows that were quiet in the interval keep an order. */
+static int cmp_rate(const void *a, const void *b)
+{
+	const struct pl_flow *x = a, *y = b;
+	float rx = x->rate[0].bps + x->rate[1].bps, ry = y->rate[0].bps + y->rate[1].bps;
+
+	if (rx != ry)
+		return rx < ry ? 1 : -1;
+	return cmp_bytes(a, b);
+}
+
 void pl_flows_sort(struct pl_flow *flows, size_t n, enum pl_flow_order order)
 {
 	if (n > 1) /* qsort(NULL, 0) is undefined behaviour */
-		qsort(flows, n, sizeof(*flows), order == PL_ORDER_BYTES ? cmp_bytes : cmp_packets);
+		qsort(flows, n, sizeof(*flows),
+		      order == PL_ORDER_RATE ? cmp_rate : order == PL_ORDER_PACKETS ? cmp_packets
+										 : cmp_bytes);
 }
 
 /* Open-addressing table of talkers keyed by address; sized at twice the flows. */
@@ -244,6 +266,33 @@ static int cmp_talker(const void *a, const void *b)
 	if (x->family != y->family)
 		return x->family - y->family;
 	return memcmp(x->addr, y->addr, sizeof(x->addr));
+}
+
+static int cmp_talker_packets(const void *a, const void *b)
+{
+	const struct pl_talker *x = a, *y = b;
+
+	if (x->packets != y->packets)
+		return x->packets < y->packets ? 1 : -1;
+	return cmp_talker(a, b);
+}
+
+static int cmp_talker_rate(const void *a, const void *b)
+{
+	const struct pl_talker *x = a, *y = b;
+
+	if (x->rate.bps != y->rate.bps)
+		return x->rate.bps < y->rate.bps ? 1 : -1;
+	return cmp_talker(a, b);
+}
+
+void pl_talkers_sort(struct pl_talker *t, size_t n, enum pl_flow_order order)
+{
+	if (n > 1)
+		qsort(t, n, sizeof(*t),
+		      order == PL_ORDER_RATE	  ? cmp_talker_rate
+		      : order == PL_ORDER_PACKETS ? cmp_talker_packets
+						  : cmp_talker);
 }
 
 int pl_top_sources(const struct pl_flow *flows, size_t n, struct pl_talker **out, size_t *nout)
@@ -274,6 +323,7 @@ int pl_top_sources(const struct pl_flow *flows, size_t n, struct pl_talker **out
 			t->packets += f->val.packets[d];
 			t->bytes += f->val.bytes[d];
 			t->flows++;
+			pl_rate_add(&t->rate, &f->rate[d]);
 		}
 	}
 	/* Compact in place, then sort. */

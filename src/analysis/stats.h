@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "pktlens.h"
+#include "analysis/rate.h"
 
 /* Sum the per-CPU pl_stats slot over every possible CPU. */
 int pl_stats_read(int stats_fd, struct pl_stats *out);
@@ -22,12 +23,14 @@ void pl_stats_add_short_frame(struct pl_stats *s, __u64 caplen, __u64 wire_len);
 struct pl_flow {
 	struct pl_flow_key key;
 	struct pl_flow_value val;
+	struct pl_rate rate[2]; /* by enum pl_flow_dir; live only (pl_rates_update), else 0 */
 };
 
 /* Read every flow. *flows is malloc'ed (caller frees) and holds *n entries. */
 int pl_flows_read(int flows_fd, struct pl_flow **flows, size_t *n);
 
-enum pl_flow_order { PL_ORDER_BYTES, PL_ORDER_PACKETS };
+/* Rate: bits/s over the last interval, both directions together. */
+enum pl_flow_order { PL_ORDER_BYTES, PL_ORDER_PACKETS, PL_ORDER_RATE, PL_ORDERS };
 void pl_flows_sort(struct pl_flow *flows, size_t n, enum pl_flow_order order);
 
 /* Traffic sent by one address, summed over its flows. */
@@ -37,10 +40,15 @@ struct pl_talker {
 	__u64 packets;
 	__u64 bytes;
 	__u32 flows;
+	struct pl_rate rate; /* the sum of its flows' rates in the direction it sent */
 };
 
 /* Aggregate senders. *out is malloc'ed, sorted by bytes, descending. */
 int pl_top_sources(const struct pl_flow *flows, size_t n, struct pl_talker **out, size_t *nout);
+/* Sort talkers (of any top list) by bytes, packets or rate, descending. */
+void pl_talkers_sort(struct pl_talker *t, size_t n, enum pl_flow_order order);
+/* A flow's rate over both directions. */
+void pl_flow_rate(const struct pl_flow *f, struct pl_rate *sum);
 
 /* Text form of an address from a flow key ("198.18.0.1", "2001:db8::1"); buf >= 46. */
 const char *pl_addr_str(const __u32 addr[4], __u8 family, char *buf, size_t len);

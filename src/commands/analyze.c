@@ -10,9 +10,11 @@
 #include "analysis/report.h"
 #include "analysis/stats.h"
 #include "commands/commands.h"
+#include "config/config.h"
 #include "loader/dataplane.h"
 #include "loader/filter_prog.h"
 #include "loader/offline_runner.h"
+#include "l7/session.h"
 #include "sinks/progress.h"
 #include "sources/pcap_file.h"
 #include "util/args.h"
@@ -20,7 +22,7 @@
 
 static const char usage[] =
 	"Usage: pktlens analyze -r FILE [--json|--pretty] [--top N] [--flows N]\n"
-	"                       [-F FILE | EXPRESSION]\n"
+	"                       [--l7-packets N] [--eve FILE] [-F FILE | EXPRESSION]\n"
 	"       pktlens -j|-p analyze ...   (as --json, --pretty)\n"
 	"Run every packet of a pcap/pcapng capture through pktlens's XDP program and print\n"
 	"the same statistics as 'pktlens monitor'.\n"
@@ -30,16 +32,23 @@ static const char usage[] =
 	"      --pretty      the JSON object indented over several lines (implies --json)\n"
 	"      --top N       rows in each top list (default 10)\n"
 	"      --flows N     flow table entries (default 65536)\n"
+	"      --l7-packets N  packets per flow and direction sampled for application\n"
+	"                    classification (nDPI) and metadata (default 8; 0: L7 off)\n"
+	"      --eve FILE    Suricata-style EVE JSON events (dns, http, tls, ssh, flow), one\n"
+	"                    a line, to FILE ('-': standard output, instead of the report)\n"
 	"  -F FILE           read the filter expression from FILE, as tcpdump -F ('#'\n"
 	"                    starts a comment); an expression on the command line is ignored\n"
 	"  -v, --verbose     more messages (twice: libbpf's); also before the command\n"
 	"  -q, --quiet       only errors (no progress line on a terminal); also before\n"
 	"                    the command\n"
+	"      --config FILE\n"
+	"                    options from the [analyze] section of FILE (pktlens.conf(5));\n"
+	"                    the command line overrides them\n"
 	"  -h, --help        this help\n"
 	"  EXPRESSION        tcpdump filter: only matching packets are counted;\n"
 	"                    options may follow it, as with tcpdump ('--' ends them)\n";
 
-enum { OPT_JSON = 256, OPT_PRETTY, OPT_TOP, OPT_FLOWS };
+enum { OPT_JSON = 256, OPT_PRETTY, OPT_TOP, OPT_FLOWS, OPT_L7, OPT_EVE };
 
 /* Letters that were analyze's own before they meant tcpdump's: what to type now. */
 static const struct pl_opt_hint hints[] = {
@@ -50,6 +59,51 @@ static const struct pl_opt_hint hints[] = {
 	{ 0, NULL },
 };
 
+static void after_run(void *arg)
+{
+	pl_l7_drain(arg);
+}
+
+/* Open the EVE file and the L7 session; the runner drains its ring after every run. */
+static int start_l7(struct pl_dp *dp, const char *eve_path, FILE **eve,
+		    struct pl_l7_session **l7)
+{
+	struct pl_l7_session_opts lo = { .events_fd = dp->l7_events_fd,
+					 .verdicts_fd = dp->l7_verdicts_fd,
+					 .counts_fd = dp->l7_counts_fd, .flows_fd = dp->flows_fd };
+	int err;
+
+	if (eve_path) {
+		*eve = strcmp(eve_path, "-") ? fopen(eve_path, "w") : stdout;
+		if (!*eve) {
+			err = -errno;
+			pl_warn("cannot open '%s' for the EVE events: %s", eve_path, strerror(-err));
+			return err;
+		}
+	}
+	lo.eve = *eve;
+	*l7 = pl_l7_session_new(&lo, &err);
+	if (!*l7) {
+		pl_warn("cannot start L7 classification (nDPI): %s", strerror(-err));
+		return err;
+	}
+	dp->after_run = after_run;
+	dp->after_run_arg = *l7;
+	return 0;
+}
+
+static void text_line(void *arg, const char *line)
+{
+	fprintf(arg, "%s\n", line);
+}
+
+static void report_text(const struct pl_report *r, const struct pl_l7_session *l7, int top)
+{
+	pl_report_text(stdout, r);
+	if (l7)
+		pl_l7_report_text(l7, top, text_line, stdout);
+}
+
 int cmd_analyze(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -58,12 +112,17 @@ int cmd_analyze(int argc, char **argv)
 		{ "pretty", no_argument, NULL, OPT_PRETTY },
 		{ "top", required_argument, NULL, OPT_TOP },
 		{ "flows", required_argument, NULL, OPT_FLOWS },
+		{ "l7-packets", required_argument, NULL, OPT_L7 },
+		{ "eve", required_argument, NULL, OPT_EVE },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct pl_dp_opts o = { .mode = PL_MODE_OFFLINE, .flows = true,
 				.filter_linktype = PL_LINKTYPE_ETHERNET };
-	unsigned int top = 10, nflows = PL_FLOWS_DEFAULT;
+	unsigned int top = 10, nflows = PL_FLOWS_DEFAULT, l7_pkts = PL_L7_PKTS_DEFAULT;
+	const char *eve_path = NULL;
+	FILE *eve = NULL;
+	struct pl_l7_session *l7 = NULL;
 	struct pl_stats total = {};
 	struct pl_report r = {};
 	struct pl_pcap_file *pf;
@@ -80,6 +139,10 @@ int cmd_analyze(int argc, char **argv)
 	int c, rc = PL_EXIT_FAIL, err, read_err, werr;
 	char *expr;
 
+	/* --config FILE: its [analyze] entries go in front of the command line. */
+	err = pl_config_args("analyze", "r:F:h", opts, &argc, &argv);
+	if (err)
+		return err == -EINVAL ? PL_EXIT_USAGE : PL_EXIT_FAIL;
 	/* No "+": options may also follow the expression, as tcpdump takes them. */
 	while ((c = pl_getopt(argc, argv, "analyze", usage, "r:F:h", opts, hints)) != -1) {
 		switch (c) {
@@ -95,6 +158,11 @@ int cmd_analyze(int argc, char **argv)
 			if (pl_parse_u32("--flows", optarg, 1, PL_FLOWS_MAX, &nflows))
 				return PL_EXIT_USAGE;
 			break;
+		case OPT_L7:
+			if (pl_parse_u32("--l7-packets", optarg, 0, PL_L7_PKTS_MAX, &l7_pkts))
+				return PL_EXIT_USAGE;
+			break;
+		case OPT_EVE: eve_path = optarg; break;
 		case 'h': fputs(usage, stdout); return PL_EXIT_OK;
 		default: return PL_EXIT_USAGE; /* pl_getopt() said why */
 		}
@@ -108,7 +176,12 @@ int cmd_analyze(int argc, char **argv)
 		pl_expr_file_hint(expr_file);
 		return PL_EXIT_FAIL;
 	}
+	if (eve_path && !l7_pkts) {
+		pl_warn("analyze: --eve needs L7 on: drop --l7-packets 0");
+		return PL_EXIT_USAGE;
+	}
 	o.flow_entries = nflows;
+	o.l7_pkts = l7_pkts;
 	pf = malloc(sizeof(*pf));
 	if (!pf) {
 		free(expr);
@@ -153,6 +226,11 @@ int cmd_analyze(int argc, char **argv)
 	err = pl_dp_load(&dp, &o);
 	if (err)
 		goto out;
+	if (l7_pkts) {
+		err = start_l7(&dp, eve_path, &eve, &l7);
+		if (err)
+			goto out;
+	}
 
 	err = pl_runner_start(&runner, &dp, cpus, nworkers);
 	if (err)
@@ -199,6 +277,8 @@ int cmd_analyze(int argc, char **argv)
 		goto out;
 	}
 	err = read_err;
+	if (l7)
+		pl_l7_finish_all(l7);
 	if (pl_stats_read(dp.stats_fd, &total)) {
 		pl_warn("cannot read the counters");
 		goto out;
@@ -216,11 +296,16 @@ int cmd_analyze(int argc, char **argv)
 	r.no_time = !seen_ts;
 	r.flow_capacity = nflows;
 	r.top = top;
+	r.l7 = l7;
 	errno = 0; /* a failed write leaves its reason here; stdio keeps only a flag */
-	if (json)
+	if (l7 && eve && pl_l7_eve_flows(l7, r.flows, r.nflows, 0, "shutdown") < 0)
+		pl_warn("cannot write the EVE events to '%s'", eve_path);
+	if (eve == stdout)
+		; /* --eve -: the events are the output */
+	else if (json)
 		pl_report_json(stdout, &r, pretty);
 	else
-		pl_report_text(stdout, &r);
+		report_text(&r, l7, top);
 	/* A full disk or a closed pipe shows here, not in the sinks. */
 	werr = fflush(stdout) || ferror(stdout) ? (errno ? errno : EIO) : 0;
 	/* As monitor does, but once: the report holds the evicted count. */
@@ -238,6 +323,9 @@ int cmd_analyze(int argc, char **argv)
 out:
 	pl_progress_end(&prog, 0, false);
 	pl_runner_finish(runner);
+	pl_l7_session_free(l7);
+	if (eve && eve != stdout && fclose(eve))
+		pl_warn("cannot write the EVE events to '%s'", eve_path);
 	free(r.flows);
 	pl_dp_close(&dp);
 	pl_pcap_close(pf);

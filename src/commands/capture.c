@@ -15,6 +15,7 @@
 #include "analysis/stats.h"
 #include "commands/capture_file.h"
 #include "commands/commands.h"
+#include "config/config.h"
 #include "filter/cbpf.h"
 #include "filter/dump.h"
 #include "loader/dataplane.h"
@@ -92,6 +93,8 @@ static const char usage[] =
 	"                       generic XDP only, or not Ethernet (cannot capture)\n"
 	"  -v, --verbose        more messages (twice: libbpf's); also before the command\n"
 	"  -q, --quiet          only errors; also before the command\n"
+	"      --config FILE    options from the [capture] section of FILE (pktlens.conf(5));\n"
+	"                       the command line overrides them\n"
 	"  -h, --help           this help\n"
 	"  EXPRESSION           tcpdump filter (pcap-filter(7)); default: every packet;\n"
 	"                       options may follow it, as with tcpdump ('--' ends them)\n";
@@ -364,6 +367,10 @@ int cmd_capture(int argc, char **argv)
 	long n;
 	char *expr = NULL;
 
+	/* --config FILE: its [capture] entries go in front of the command line. */
+	err = pl_config_args("capture", "i:r:w:s:c:B:C:W:G:F:DdntexXAlUpQ:#h", opts, &argc, &argv);
+	if (err)
+		return err == -EINVAL ? PL_EXIT_USAGE : PL_EXIT_FAIL;
 	/* No "+": options may also follow the expression, as tcpdump takes them. */
 	while ((c = pl_getopt(argc, argv, "capture", usage,
 			      "i:r:w:s:c:B:C:W:G:F:DdntexXAlUpQ:#h", opts, hints)) != -1) {

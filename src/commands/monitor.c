@@ -10,8 +10,12 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "analysis/rates.h"
 #include "analysis/report.h"
 #include "commands/commands.h"
+#include "config/config.h"
+#include "drops/live.h"
+#include "commands/monitor_hooks.h"
 #include "loader/dataplane.h"
 #include "loader/filter_prog.h"
 #include "sinks/timefmt.h"
@@ -22,7 +26,7 @@
 static const char usage[] =
 	"Usage: pktlens monitor -i IF [--mode native|generic|tc] [--interval S] [--duration S]\n"
 	"                       [--json|--pretty] [--top N] [--flows N] [--cost-sample PCT] [--pin]\n"
-	"                       [--force] [-F FILE | EXPRESSION]\n"
+	"                       [--force] [--drops] [-F FILE | EXPRESSION]\n"
 	"       pktlens monitor --pinned DIR [--interval S] [--duration S] [--json|--pretty]\n"
 	"                       [--cost-sample PCT]\n"
 	"       pktlens -j|-p monitor ...   (as --json, --pretty)\n"
@@ -43,17 +47,21 @@ static const char usage[] =
 	"      --pin           pin maps under /sys/fs/bpf/pktlens/IF/ while running\n"
 	"      --pinned DIR    read maps that bpftool loaded and pinned in DIR\n"
 	"      --force         replace an XDP program someone else attached\n"
+	"      --drops         also the kernel's drops of packets received on IF, by reason\n"
+	"                      (as pktlens drops -i IF)\n"
 	"  -F FILE             read the filter expression from FILE, as tcpdump -F ('#'\n"
 	"                      starts a comment); an expression on the command line is ignored\n"
 	"  -v, --verbose       more messages (twice: libbpf's); also before the command\n"
 	"  -q, --quiet         only errors; also before the command\n"
+	"      --config FILE   options from the [monitor] section of FILE (pktlens.conf(5));\n"
+	"                      the command line overrides them\n"
 	"  -h, --help          this help\n"
 	"  EXPRESSION          tcpdump filter: only matching packets are counted;\n"
 	"                      options may follow it, as with tcpdump ('--' ends them)\n";
 
 enum {
 	OPT_PIN = 256, OPT_PINNED, OPT_FORCE, OPT_COST_SAMPLE, OPT_MODE, OPT_INTERVAL,
-	OPT_DURATION, OPT_JSON, OPT_PRETTY, OPT_TOP, OPT_FLOWS,
+	OPT_DURATION, OPT_JSON, OPT_PRETTY, OPT_TOP, OPT_FLOWS, OPT_DROPS,
 };
 
 /* Letters that were monitor's own before they meant tcpdump's: what to type now. */
@@ -72,6 +80,8 @@ static const struct pl_opt_hint hints[] = {
 struct view {
 	bool json, pretty, tui;
 };
+
+const struct pl_monitor_hooks *pl_monitor_hooks;
 
 /* Print one interval's report; 0, or -errno when standard output failed. */
 static int show(const struct view *v, const struct pl_report *r)
@@ -146,6 +156,26 @@ static unsigned int cost_setup(struct pl_dp *dp, unsigned int pct)
 	return 0;
 }
 
+/*
+ * The flows' history for their rates. The table pktlens loads starts empty now;
+ * pinned maps may hold flows that counted for long: their first rates start now.
+ */
+static int rates_setup(struct pl_dp *dp, const char *pinned, struct pl_rates **out)
+{
+	struct pl_flow *f = NULL;
+	size_t n = 0;
+
+	*out = pl_rates_new(pl_dp_flow_capacity(dp), mono_ns());
+	if (!*out) {
+		pl_warn("out of memory for the flows' rates");
+		return -ENOMEM;
+	}
+	if (pinned && !pl_flows_read(dp->flows_fd, &f, &n))
+		pl_rates_update(*out, f, n, mono_ns());
+	free(f);
+	return 0;
+}
+
 int cmd_monitor(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -161,6 +191,7 @@ int cmd_monitor(int argc, char **argv)
 		{ "pinned", required_argument, NULL, OPT_PINNED },
 		{ "force", no_argument, NULL, OPT_FORCE },
 		{ "cost-sample", required_argument, NULL, OPT_COST_SAMPLE },
+		{ "drops", no_argument, NULL, OPT_DROPS },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -173,14 +204,24 @@ int cmd_monitor(int argc, char **argv)
 	/* pktlens -j/-p monitor: as --json/--pretty */
 	struct view v = { .json = pl_global_json || pl_global_pretty,
 			  .pretty = pl_global_pretty };
-	bool warned_full = false;
+	bool warned_full = false, drops = false;
+	struct pl_drops_live dl = {};
 	struct pl_dp dp = {};
+	struct pl_rates *rates = NULL;
 	__u64 t_start, t_prev, cost_ns0 = 0, cost_cnt0 = 0;
 	int c, rc = PL_EXIT_FAIL, err;
 	char *expr = NULL;
 
+	const struct pl_monitor_hooks *h = pl_monitor_hooks;
+
+	/* --config FILE: its [monitor] entries go in front of the command line (not protect's). */
+	err = h ? 0 : pl_config_args("monitor", "i:F:h", opts, &argc, &argv);
+	if (err)
+		return err == -EINVAL ? PL_EXIT_USAGE : PL_EXIT_FAIL;
 	/* No "+": options may also follow the expression, as tcpdump takes them. */
-	while ((c = pl_getopt(argc, argv, "monitor", usage, "i:F:h", opts, hints)) != -1) {
+
+	while ((c = pl_getopt(argc, argv, h ? h->cmd : "monitor", h ? h->usage : usage, "i:F:h",
+			      opts, hints)) != -1) {
 		switch (c) {
 		case 'i': o.ifname = optarg; break;
 		case 'F': expr_file = optarg; break;
@@ -213,14 +254,22 @@ int cmd_monitor(int argc, char **argv)
 		case OPT_PIN: o.pin = true; load_opt = "--pin"; break;
 		case OPT_PINNED: pinned = optarg; break;
 		case OPT_FORCE: o.force = true; load_opt = "--force"; break;
+		case OPT_DROPS: drops = true; break;
 		case OPT_COST_SAMPLE:
 			if (pl_parse_u32("--cost-sample", optarg, 0, 100, &cost_pct))
 				return PL_EXIT_USAGE;
 			break;
-		case 'h': fputs(usage, stdout); return PL_EXIT_OK;
+		case 'h': fputs(h ? h->usage : usage, stdout); return PL_EXIT_OK;
 		default: return PL_EXIT_USAGE; /* pl_getopt() said why */
 		}
 	}
+	if (h && pinned) {
+		pl_warn("%s loads its own data plane: -i IF, not --pinned", h->cmd);
+		return PL_EXIT_USAGE;
+	}
+	/* protect: verdicts on, maps pinned for block/unblock/blocked. */
+	if (h)
+		o.mitigate = o.pin = true;
 	if (!o.ifname && !pinned) {
 		pl_warn("monitor needs an interface: -i IF (or --pinned DIR)");
 		fputs(usage, stderr);
@@ -229,6 +278,10 @@ int cmd_monitor(int argc, char **argv)
 	if (o.ifname && pinned) {
 		pl_warn("-i and --pinned exclude each other: --pinned reads a data plane that "
 			"bpftool attached");
+		return PL_EXIT_USAGE;
+	}
+	if (drops && pinned) {
+		pl_warn("--drops needs -i IF (the interface whose drops are counted), not --pinned");
 		return PL_EXIT_USAGE;
 	}
 	if (load_opt && pinned) {
@@ -274,9 +327,16 @@ int cmd_monitor(int argc, char **argv)
 	}
 	if (err) /* the expression was checked before: a runtime failure */
 		goto out;
+	/* Before the line that says monitoring has begun: from then on drops count too. */
+	if (drops && pl_drops_live_start(&dl, dp.ifname, top))
+		goto out;
 	if (!pinned)
-		fprintf(stderr, "pktlens: monitoring %s in %s mode%s%s\n", dp.ifname,
-			pl_mode_name(dp.mode), expr ? ", filter: " : "", expr ? expr : "");
+		fprintf(stderr, "pktlens: %s %s in %s mode%s%s\n", h ? "protecting" : "monitoring",
+			dp.ifname, pl_mode_name(dp.mode), expr ? ", filter: " : "", expr ? expr : "");
+	if (h && h->started(&dp)) {
+		rc = PL_EXIT_FAIL;
+		goto out;
+	}
 	if (!pinned)
 		pl_dp_mode_note(&dp);
 	/* Always on: turned on once. Sampled: on for the first cost_pct % of each interval. */
@@ -286,6 +346,9 @@ int cmd_monitor(int argc, char **argv)
 	/* Pinned maps may have counted for long: the first interval's rates start now. */
 	if (pinned && pl_stats_read(dp.stats_fd, &prev))
 		memset(&prev, 0, sizeof(prev));
+	err = rates_setup(&dp, pinned, &rates);
+	if (err)
+		goto out;
 
 	/* Keys come from standard input: without a terminal there, no terminal view. */
 	v.tui = !v.json && isatty(STDOUT_FILENO) && isatty(STDIN_FILENO);
@@ -335,6 +398,19 @@ int cmd_monitor(int argc, char **argv)
 			rc = PL_EXIT_FAIL;
 			break;
 		}
+		/* Rates per flow: what it gained since the last read (rates.h). */
+		r.has_rates = !pl_rates_update(rates, r.flows, r.nflows, now);
+		if (drops && pl_drops_live_update(&dl)) {
+			free(r.flows);
+			if (v.tui)
+				pl_tui_stop(), v.tui = false;
+			rc = PL_EXIT_FAIL;
+			break;
+		}
+		if (drops) {
+			r.drops = &dl.view;
+			r.drops_ctx = &dl.ctx;
+		}
 		pl_stats_sub(&delta, &cur, &prev);
 		r.source = pinned ? pinned : dp.ifname;
 		r.mode = pinned ? "pinned" : pl_mode_name(dp.mode);
@@ -351,6 +427,8 @@ int cmd_monitor(int argc, char **argv)
 			r.cost_runs = ccnt - cost_cnt0;
 			r.cost_ns_per_pkt = r.cost_runs ? (double)(cns - cost_ns0) / r.cost_runs : 0;
 		}
+		if (h)
+			h->tick(&dp, &r);
 		err = show(&v, &r);
 		if (err) {
 			free(r.flows);
@@ -377,6 +455,10 @@ int cmd_monitor(int argc, char **argv)
 	if (v.tui)
 		pl_tui_stop();
 out:
+	pl_rates_free(rates);
+	pl_drops_live_stop(&dl);
+	if (h && h->stop)
+		h->stop();
 	pl_dp_close(&dp);
 	free(expr);
 	return rc;

@@ -5,6 +5,7 @@
 #include <string.h>
 #include "analysis/report.h"
 #include "commands/commands.h"
+#include "config/config.h"
 #include "history/history.h"
 #include "loader/dataplane.h"
 #include "serve/serve.h"
@@ -37,6 +38,8 @@ static const char usage[] =
 	"                      falling back to generic\n"
 	"      --flows N       flow table entries per interface (default 65536)\n"
 	"      --force         replace an XDP program someone else attached\n"
+	"      --config FILE   options from the [serve] section of FILE (pktlens.conf(5));\n"
+	"                      the command line overrides them\n"
 	"  -v, --verbose       more messages (twice: libbpf's); also before the command\n"
 	"  -q, --quiet         only errors; also before the command\n"
 	"  -h, --help          this help\n";
@@ -77,8 +80,12 @@ int cmd_serve(int argc, char **argv)
 	struct sockaddr_storage ss;
 	enum pl_mode mode;
 	const char *why;
-	int c;
+	int c, err;
 
+	/* --config FILE: its [serve] entries go in front of the command line. */
+	err = pl_config_args("serve", "+i:h", opts, &argc, &argv);
+	if (err)
+		return err == -EINVAL ? PL_EXIT_USAGE : PL_EXIT_FAIL;
 	while ((c = pl_getopt(argc, argv, "serve", usage, "+i:h", opts, hints)) != -1) {
 		switch (c) {
 		case 'i':

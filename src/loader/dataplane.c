@@ -18,6 +18,7 @@
 #include "pktlens.h"
 #include "pktlens.skel.h"
 #include "loader/dataplane.h"
+#include "mitigate/maps.h"
 #include "loader/dataplane_internal.h"
 #include "loader/filter_prog.h"
 #include "util/log.h"
@@ -47,6 +48,7 @@ void pl_dp_reset(struct pl_dp *dp)
 {
 	memset(dp, 0, sizeof(*dp));
 	dp->stats_fd = dp->flows_fd = dp->events_fd = -1;
+	dp->l7_events_fd = dp->l7_verdicts_fd = dp->l7_counts_fd = -1;
 	dp->pipeline_fd = dp->filter_fd = dp->entry_fd = dp->stats_enable_fd = -1;
 	dp->link_fd = dp->pinned_tc_fd = -1;
 	dp->fds_set = true;
@@ -149,14 +151,22 @@ int pl_dp_load(struct pl_dp *dp, const struct pl_dp_opts *o)
 	skel->rodata->pl_cfg_flows = o->flows;
 	skel->rodata->pl_cfg_count_only = o->count_only;
 	skel->rodata->pl_cfg_snaplen = o->snaplen;
+	skel->rodata->pl_cfg_l7_pkts = o->flows ? o->l7_pkts : 0;
 	if (o->mode != PL_MODE_OFFLINE)
 		skel->rodata->pl_cfg_tick_ns = pl_tick_ns();
+	pl_mit_size_maps(skel, o->mitigate && o->mode != PL_MODE_OFFLINE, o->blocklist_prefixes);
+	dp->mitigate = o->mitigate && o->mode != PL_MODE_OFFLINE;
 	bpf_map__set_max_entries(skel->maps.pl_flows,
 				 o->flow_entries ? o->flow_entries : PL_FLOWS_DEFAULT);
 	/* Without capture the ring buffer is only reserved: keep it one page. */
 	bpf_map__set_max_entries(skel->maps.pl_events,
 				 o->snaplen ? (o->ringbuf_bytes ? o->ringbuf_bytes : 1 << 22)
 					    : 4096);
+	/* L7 off: its ring and verdict map are only reserved. */
+	bpf_map__set_max_entries(skel->maps.pl_l7_events, o->l7_pkts ? 1 << 22 : 4096);
+	bpf_map__set_max_entries(skel->maps.pl_l7_verdicts,
+				 !o->l7_pkts ? 1 : o->flow_entries ? o->flow_entries
+								   : PL_FLOWS_DEFAULT);
 	/*
 	 * Offline frames can be larger than a page: let test_run build multi-buffer frames.
 	 * Live, an interface with a jumbo MTU may hand XDP frames in several buffers, and
@@ -179,6 +189,11 @@ int pl_dp_load(struct pl_dp *dp, const struct pl_dp_opts *o)
 	dp->stats_fd = bpf_map__fd(skel->maps.pl_stats);
 	dp->flows_fd = bpf_map__fd(skel->maps.pl_flows);
 	dp->events_fd = bpf_map__fd(skel->maps.pl_events);
+	if (o->l7_pkts && o->flows) {
+		dp->l7_events_fd = bpf_map__fd(skel->maps.pl_l7_events);
+		dp->l7_verdicts_fd = bpf_map__fd(skel->maps.pl_l7_verdicts);
+		dp->l7_counts_fd = bpf_map__fd(skel->maps.pl_l7_counts);
+	}
 	dp->pipeline_fd = bpf_program__fd(o->mode == PL_MODE_TC ? skel->progs.tc_pktlens
 							       : skel->progs.xdp_pktlens);
 	dp->entry_fd = dp->pipeline_fd;

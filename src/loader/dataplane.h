@@ -40,6 +40,9 @@ struct pl_dp_opts {
 	int filter_linktype;  /* DLT of the frames the filter sees */
 	__u32 filter_netmask; /* for "ip broadcast" (pl_filter_netmask()); 0: unknown */
 	int offline_cpu;      /* offline with a filter: the CPU frames run on (its input slot) */
+	__u32 l7_pkts;        /* > 0: sample that many packets per flow and direction (L7) */
+	bool mitigate;        /* protect: verdicts from bpf/mitigate.h, its maps sized and pinned */
+	__u32 blocklist_prefixes; /* protect: the blocklist's capacity per family (0: default) */
 };
 
 struct pktlens;
@@ -51,6 +54,7 @@ struct pl_dp {
 	char ifname[IF_NAMESIZE];
 	int ifindex;
 	int stats_fd, flows_fd, events_fd;
+	int l7_events_fd, l7_verdicts_fd, l7_counts_fd; /* -1 when L7 is off (the skel's) */
 	int pipeline_fd;       /* the C pipeline program */
 	int filter_fd;         /* generated filter program, -1 without a filter */
 	int entry_fd;          /* what runs first: filter_fd or pipeline_fd */
@@ -63,6 +67,10 @@ struct pl_dp {
 	int stats_enable_fd;   /* holds kernel run-time statistics on */
 	char pin_dir[128];     /* set when we pinned (and must unpin) */
 	__u32 wirelen_off;     /* offline: .bss offset of pl_offline.wire_len */
+	/* offline: called after every test run (L7 drains its ring); may run on any worker */
+	void (*after_run)(void *arg);
+	void *after_run_arg;
+	bool mitigate;         /* loaded for protect (pl_dp_opts.mitigate) */
 };
 
 /* Above this MTU the live XDP program is loaded to take multi-buffer frames. */

@@ -125,6 +125,8 @@ int pl_dp_run_frames(struct pl_dp *dp, int cpu, const void *buf, __u32 size,
 	err = bpf_prog_test_run_opts(dp->entry_fd, &opts);
 	if (err < 0)
 		return err;
+	if (dp->after_run)
+		dp->after_run(dp->after_run_arg);
 	/* The pipeline passes every packet; only a malformed batch aborts. */
 	return opts.retval == XDP_PASS ? 0 : -EPROTO;
 }

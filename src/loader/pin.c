@@ -30,6 +30,7 @@
 #include "pktlens.skel.h"
 #include "loader/dataplane.h"
 #include "loader/dataplane_internal.h"
+#include "mitigate/maps.h"
 #include "util/log.h"
 
 #define PL_PIN_ROOT "/sys/fs/bpf/pktlens"
@@ -496,10 +497,27 @@ static int stale_pins(const char *dir, struct bpf_map **maps, size_t n)
 	return 0;
 }
 
+/* The maps --pin pins: the pipeline's, and protect's (mitigate/maps.c) when loaded for it. */
+static size_t pinned_maps(struct pl_dp *dp, struct bpf_map **maps, size_t max)
+{
+	size_t n = 0;
+
+	maps[n++] = dp->skel->maps.pl_stats;
+	maps[n++] = dp->skel->maps.pl_flows;
+	maps[n++] = dp->skel->maps.pl_events;
+	for (int i = 0; dp->mitigate && i < pl_mit_nmaps && n < max; i++) {
+		struct bpf_map *m = bpf_object__find_map_by_name(dp->skel->obj, pl_mit_map_names[i]);
+
+		if (m)
+			maps[n++] = m;
+	}
+	return n;
+}
+
 int pl_dp_pin(struct pl_dp *dp)
 {
-	struct bpf_map *maps[] = { dp->skel->maps.pl_stats, dp->skel->maps.pl_flows,
-				   dp->skel->maps.pl_events };
+	struct bpf_map *maps[32];
+	size_t n = pinned_maps(dp, maps, sizeof(maps) / sizeof(maps[0]));
 	char path[256];
 	int err;
 
@@ -514,10 +532,10 @@ int pl_dp_pin(struct pl_dp *dp)
 		dp->pin_dir[0] = 0;
 		return err;
 	}
-	err = stale_pins(dp->pin_dir, maps, sizeof(maps) / sizeof(maps[0]));
+	err = stale_pins(dp->pin_dir, maps, n);
 	if (err)
 		return err;
-	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
+	for (size_t i = 0; i < n; i++) {
 		snprintf(path, sizeof(path), "%s/%s", dp->pin_dir, bpf_map__name(maps[i]));
 		err = bpf_map__pin(maps[i], path);
 		if (err) {
@@ -533,15 +551,14 @@ int pl_dp_pin(struct pl_dp *dp)
 
 void pl_dp_unpin(struct pl_dp *dp)
 {
-	struct bpf_map *maps[3];
+	struct bpf_map *maps[32];
+	size_t n;
 
 	if (!dp->pin_dir[0] || !dp->skel)
 		return;
-	maps[0] = dp->skel->maps.pl_stats;
-	maps[1] = dp->skel->maps.pl_flows;
-	maps[2] = dp->skel->maps.pl_events;
+	n = pinned_maps(dp, maps, sizeof(maps) / sizeof(maps[0]));
 	/* Only our own pins: a failed pin leaves its path set, and that file is not ours. */
-	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
+	for (size_t i = 0; i < n; i++)
 		if (bpf_map__is_pinned(maps[i]))
 			bpf_map__unpin(maps[i], NULL);
 	rmdir(dp->pin_dir);

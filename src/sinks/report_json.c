@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /* report_json.c - the report as one JSON object per line; field names in pktlens-monitor(8). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include "analysis/names.h"
 #include "analysis/report.h"
+#include "l7/session.h"
+#include "drops/report.h"
 #include "sinks/json.h"
 #include "sinks/timefmt.h"
 
@@ -28,6 +31,28 @@ static void classes(struct pl_json *j, const char *key, const __u64 *pkts, const
 		}
 	}
 	pl_json_end_obj(j);
+}
+
+/*
+ * A row's rates (live only): bps and pps over the last interval, then iftop's averages
+ * as bps_2s, bps_10s, bps_40s and pps_2s, ... Any top list's rows take them from here.
+ */
+static void rate_keys(struct pl_json *j, const struct pl_report *r, const struct pl_rate *rt)
+{
+	char k[16];
+
+	if (!r->has_rates)
+		return;
+	pl_json_double(j, "bps", rt->bps);
+	pl_json_double(j, "pps", rt->pps);
+	for (int i = 0; i < PL_RATE_AVGS; i++) {
+		snprintf(k, sizeof(k), "bps_%us", pl_rate_avg_s(i));
+		pl_json_double(j, k, rt->bps_avg[i]);
+	}
+	for (int i = 0; i < PL_RATE_AVGS; i++) {
+		snprintf(k, sizeof(k), "pps_%us", pl_rate_avg_s(i));
+		pl_json_double(j, k, rt->pps_avg[i]);
+	}
 }
 
 static void flow_list(struct pl_json *j, const char *key, const struct pl_report *r)
@@ -67,6 +92,14 @@ static void flow_list(struct pl_json *j, const char *key, const struct pl_report
 			pl_json_str(j, "tcp_flags_reply", pl_tcp_flags_str(v.flags_rev, fl));
 		}
 		pl_json_str(j, "state", pl_report_flow_state(r, f));
+		if (r->has_rates) {
+			struct pl_rate sum;
+
+			pl_flow_rate(f, &sum);
+			rate_keys(j, r, &sum);
+		}
+		if (r->l7)
+			pl_json_str(j, "app", pl_l7_app_of(r->l7, &f->key));
 		pl_json_end_obj(j);
 	}
 	pl_json_end_arr(j);
@@ -149,6 +182,10 @@ void pl_report_json(FILE *out, const struct pl_report *r, bool pretty)
 	flow_list(&j, "top_flows_by_bytes", r);
 	pl_flows_sort(r->flows, r->nflows, PL_ORDER_PACKETS);
 	flow_list(&j, "top_flows_by_packets", r);
+	if (r->has_rates) {
+		pl_flows_sort(r->flows, r->nflows, PL_ORDER_RATE);
+		flow_list(&j, "top_flows_by_rate", r);
+	}
 
 	pl_json_begin_arr(&j, "top_sources");
 	if (!pl_top_sources(r->flows, r->nflows, &talkers, &ntalkers)) {
@@ -159,6 +196,7 @@ void pl_report_json(FILE *out, const struct pl_report *r, bool pretty)
 			pl_json_u64(&j, "packets", talkers[i].packets);
 			pl_json_u64(&j, "bytes", talkers[i].bytes);
 			pl_json_u64(&j, "flows", talkers[i].flows);
+			rate_keys(&j, r, &talkers[i].rate);
 			pl_json_end_obj(&j);
 		}
 	}
@@ -171,6 +209,13 @@ void pl_report_json(FILE *out, const struct pl_report *r, bool pretty)
 		pl_json_u64(&j, "lost", s->capture_lost);
 		pl_json_end_obj(&j);
 	}
+	if (r->l7)
+		pl_l7_report_json(&j, r->l7, r->top);
+	if (r->drops) {
+		pl_json_begin_obj(&j, "drops");
+		pl_drops_json(&j, r->drops_ctx, r->drops);
+		pl_json_end_obj(&j);
+	}
 	if (r->has_cost) {
 		pl_json_begin_obj(&j, "cost");
 		pl_json_double(&j, "ns_per_packet", r->cost_ns_per_pkt);
@@ -180,6 +225,8 @@ void pl_report_json(FILE *out, const struct pl_report *r, bool pretty)
 	} else {
 		pl_json_null(&j, "cost");
 	}
+	if (r->extra_json)
+		r->extra_json(&j, r->extra_arg);
 	pl_json_end_obj(&j);
 	pl_json_finish(&j);
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 #include "analysis/names.h"
 #include "analysis/report.h"
+#include "drops/report.h"
 #include "sinks/report_fmt.h"
 #include "sinks/timefmt.h"
 
@@ -71,23 +72,40 @@ void pl_flow_ends(const struct pl_flow *f, char *e1, char *e2, size_t len, char 
 		snprintf(proto, 8, "%u", f->key.proto);
 }
 
+/* Live, a row's bit/s and pps over the last interval ("" offline: no rates). */
+static void rate_cols(const struct pl_report *r, const struct pl_rate *rt, char *b, size_t len)
+{
+	char h1[16], h2[16];
+
+	if (r->has_rates)
+		snprintf(b, len, " %9s %9s", pl_human(rt->bps, h1, sizeof(h1)),
+			 pl_human(rt->pps, h2, sizeof(h2)));
+	else
+		b[0] = 0;
+}
+
 static void flows(struct out *o, const struct pl_report *r, const char *title)
 {
 	char e1[64], e2[64], h1[16], h2[16], pn[8];
 	int n = (int)r->nflows < r->top ? (int)r->nflows : r->top;
+	int sw = r->has_rates ? 14 : 0; /* the state padded only when rates follow */
 
 	line(o, "%s", title);
-	line(o, "  %-6s %-47s %-47s %9s %9s %s", "proto", "initiator", "responder", "packets",
-	     "bytes", "state");
+	line(o, "  %-6s %-47s %-47s %9s %9s %-*s%s", "proto", "initiator", "responder", "packets",
+	     "bytes", sw, "state", r->has_rates ? "     bit/s       pps" : "");
 	for (int i = 0; i < n; i++) {
 		const struct pl_flow *f = &r->flows[i];
 		const struct pl_flow_value *v = &f->val;
+		struct pl_rate rt;
+		char rs[32] = "";
 
 		pl_flow_ends(f, e1, e2, sizeof(e1), pn);
-		line(o, "  %-6s %-47s %-47s %9s %9s %s", pn, e1, e2,
+		pl_flow_rate(f, &rt);
+		rate_cols(r, &rt, rs, sizeof(rs));
+		line(o, "  %-6s %-47s %-47s %9s %9s %-*s%s", pn, e1, e2,
 		     pl_human(v->packets[0] + v->packets[1], h1, sizeof(h1)),
 		     pl_human(v->bytes[0] + v->bytes[1], h2, sizeof(h2)),
-		     pl_report_flow_state(r, f));
+		     sw, pl_report_flow_state(r, f), rs);
 	}
 }
 
@@ -155,6 +173,8 @@ void pl_report_render(const struct pl_report *r, pl_line_fn emit, void *arg)
 	if (s->hdr_cut)
 		line(&o, "headers cut %llu (past the bytes captured: not malformed)",
 		     (unsigned long long)s->hdr_cut);
+	if (r->drops)
+		pl_drops_lines(r->drops_ctx, r->drops, o.emit, o.arg);
 	line(&o, "flows %zu active / %u capacity, %llu created, %llu evicted%s", r->nflows,
 	     r->flow_capacity, (unsigned long long)s->flows_created,
 	     (unsigned long long)pl_report_evictions(r),
@@ -162,6 +182,8 @@ void pl_report_render(const struct pl_report *r, pl_line_fn emit, void *arg)
 	if (s->capture_copied || s->capture_lost)
 		line(&o, "capture: %llu copied, %llu lost in ring buffer",
 		     (unsigned long long)s->capture_copied, (unsigned long long)s->capture_lost);
+	if (r->extra_text)
+		r->extra_text(emit, arg, r->extra_arg);
 	line(&o, "%s", "");
 	pl_flows_sort(r->flows, r->nflows, PL_ORDER_BYTES);
 	flows(&o, r, "top flows by bytes");
@@ -171,11 +193,18 @@ void pl_report_render(const struct pl_report *r, pl_line_fn emit, void *arg)
 	line(&o, "%s", "");
 	line(&o, "top sources");
 	if (!pl_top_sources(r->flows, r->nflows, &t, &nt)) {
-		for (size_t i = 0; i < nt && (int)i < r->top; i++)
-			line(&o, "  %-40s %9s packets %9sB %6u flows",
+		for (size_t i = 0; i < nt && (int)i < r->top; i++) {
+			char b1[16], b2[16], rs[64] = "";
+
+			if (r->has_rates)
+				snprintf(rs, sizeof(rs), " %9sbit/s %9s pps",
+					 pl_human(t[i].rate.bps, b1, sizeof(b1)),
+					 pl_human(t[i].rate.pps, b2, sizeof(b2)));
+			line(&o, "  %-40s %9s packets %9sB %6u flows%s",
 			     pl_addr_str(t[i].addr, t[i].family, ts, sizeof(ts)),
 			     pl_human(t[i].packets, h1, sizeof(h1)),
-			     pl_human(t[i].bytes, h2, sizeof(h2)), t[i].flows);
+			     pl_human(t[i].bytes, h2, sizeof(h2)), t[i].flows, rs);
+		}
 	}
 	free(t);
 }

@@ -2,85 +2,107 @@
 /*
  * screen.c - monitor's terminal view, laid out to the terminal's size: a header with
  * the rates, the own cost, malformed packets and evictions; the L3, L4 and size mix
- * as lines of "name share" items that wrap at the width; then the top lists share
- * the rows that are left. The figures come from the same helpers as the text report.
+ * as lines of "name count share" items that wrap at the width; the receive rate's
+ * graph (screen_graph.c); the top lists in the rows left (screen_lists.c), or the
+ * help; and a status line with the order, the filter and the keys. The figures come
+ * from the same helpers as the text report.
  */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include "analysis/names.h"
+#include "drops/report.h"
 #include "sinks/report_fmt.h"
-#include "sinks/screen.h"
+#include "sinks/screen_lay.h"
 #include "sinks/timefmt.h"
 
-#define MAX_COLS 512 /* wider terminals get blank space on the right */
-#define LABEL_W 6    /* "size  " before the items of a mix line */
-#define END_W 45     /* widest endpoint: IPv6 address, '.', port */
-#define ADDR_W 39    /* widest address */
+#define LABEL_W 6 /* "size  " before the items of a mix line */
 
 /* ---- the copy ------------------------------------------------------------------- */
 
-static struct pl_flow *copy_flows(const struct pl_flow *f, size_t n)
+static void free_lists(struct pl_screen *s)
 {
-	struct pl_flow *c = malloc(n ? n * sizeof(*c) : 1);
-
-	if (c && n)
-		memcpy(c, f, n * sizeof(*c));
-	return c;
+	free(s->all);
+	free(s->flows);
+	free(s->sources);
+	s->all = s->flows = NULL;
+	s->sources = NULL;
+	s->nall = s->nflows = s->nmatch = s->nsources = 0;
 }
 
 void pl_screen_free(struct pl_screen *s)
 {
-	free(s->by_bytes);
-	free(s->by_packets);
-	free(s->sources);
+	free_lists(s);
 	memset(s, 0, sizeof(*s));
 }
 
 int pl_screen_take(struct pl_screen *s, const struct pl_report *r)
 {
-	size_t n = r->nflows < (size_t)r->top ? r->nflows : (size_t)r->top;
-	struct pl_talker *t = NULL;
-	size_t nt = 0;
-
-	pl_screen_free(s);
+	free_lists(s);
 	s->r = *r;
 	s->total = *r->total;
 	s->delta = *r->delta;
 	s->r.total = &s->total;
 	s->r.delta = &s->delta;
 	s->r.flows = NULL; /* r.nflows stays: the evictions are computed from it */
-	pl_flows_sort(r->flows, r->nflows, PL_ORDER_BYTES);
-	s->by_bytes = copy_flows(r->flows, n);
-	pl_flows_sort(r->flows, r->nflows, PL_ORDER_PACKETS);
-	s->by_packets = copy_flows(r->flows, n);
-	if (!s->by_bytes || !s->by_packets || pl_top_sources(r->flows, r->nflows, &t, &nt)) {
-		/* Keep the header: only the lists are empty. */
-		free(s->by_bytes);
-		free(s->by_packets);
-		s->by_bytes = s->by_packets = NULL;
+	s->r.drops = NULL; /* not kept: its brief is */
+	s->drops[0] = 0;
+	if (r->drops)
+		pl_drops_brief(r->drops_ctx, r->drops, s->drops, sizeof(s->drops));
+	if (r->interval_s > 0)
+		pl_graph_add(&s->graph, pl_report_bps(r), pl_report_pps(r), r->interval_s);
+	s->all = malloc(r->nflows ? r->nflows * sizeof(*s->all) : 1);
+	if (!s->all)
+		return -ENOMEM; /* keep the header: only the lists are empty */
+	if (r->nflows)
+		memcpy(s->all, r->flows, r->nflows * sizeof(*s->all));
+	s->nall = r->nflows;
+	return 0;
+}
+
+int pl_screen_select(struct pl_screen *s, enum pl_flow_order order,
+		     const struct pl_flow_match *m)
+{
+	size_t n = 0, top = s->r.top > 0 ? (size_t)s->r.top : 0;
+	struct pl_flow *match;
+	struct pl_talker *t = NULL;
+	size_t nt = 0;
+
+	free(s->flows);
+	free(s->sources);
+	s->flows = NULL;
+	s->sources = NULL;
+	s->nflows = s->nmatch = s->nsources = 0;
+	match = malloc(s->nall ? s->nall * sizeof(*match) : 1);
+	if (!match)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->nall; i++)
+		if (pl_flow_match(m, &s->all[i]))
+			match[n++] = s->all[i];
+	/* Senders of the matching flows: a filter on flows narrows every list. */
+	if (pl_top_sources(match, n, &t, &nt)) {
+		free(match);
 		return -ENOMEM;
 	}
-	s->nkept = n;
+	pl_talkers_sort(t, nt, order);
+	pl_flows_sort(match, n, order);
+	s->nmatch = n;
+	s->nflows = n < top ? n : top;
+	s->flows = match; /* only the first nflows are shown */
 	s->sources = t;
-	s->nsources = nt < (size_t)r->top ? nt : (size_t)r->top;
+	s->nsources = nt < top ? nt : top;
 	return 0;
+}
+
+const char *pl_screen_order_name(enum pl_flow_order order)
+{
+	return order == PL_ORDER_RATE ? "rate" : order == PL_ORDER_PACKETS ? "packets" : "bytes";
 }
 
 /* ---- lines ---------------------------------------------------------------------- */
 
-struct lay {
-	pl_screen_fn out;
-	void *arg;
-	int rows, cols, row;
-	char buf[MAX_COLS + 1]; /* the line of items being filled */
-	int len, items, indent;
-};
-
-static void put(struct lay *l, bool heading, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void put(struct lay *l, bool heading, const char *fmt, ...)
+void lay_put(struct lay *l, bool heading, const char *fmt, ...)
 {
 	char b[MAX_COLS + 1];
 	va_list ap;
@@ -94,10 +116,16 @@ static void put(struct lay *l, bool heading, const char *fmt, ...)
 	l->out(l->arg, l->row++, b, heading);
 }
 
+void lay_put_raw(struct lay *l, const char *text)
+{
+	if (l->row < l->rows)
+		l->out(l->arg, l->row++, text, false);
+}
+
 static void flush(struct lay *l)
 {
 	if (l->items)
-		put(l, false, "%s", l->buf);
+		lay_put(l, false, "%s", l->buf);
 	l->len = l->items = 0;
 }
 
@@ -123,7 +151,7 @@ static void item(struct lay *l, const char *fmt, ...)
 	if (n >= (int)sizeof(it))
 		n = sizeof(it) - 1;
 	if (l->items && l->len + 2 + n > l->cols) {
-		put(l, false, "%s", l->buf);
+		lay_put(l, false, "%s", l->buf);
 		l->len = snprintf(l->buf, sizeof(l->buf), "%*s", l->indent, "");
 		l->items = 0;
 	}
@@ -142,8 +170,7 @@ static void share(struct lay *l, const char *name, __u64 n, __u64 all)
 	item(l, "%s %s %s", name, pl_human(n, h, sizeof(h)), pl_report_share(n, all, p, sizeof(p)));
 }
 
-/* Cut @s to @w characters, keeping both ends (the port is at the end). */
-static const char *fit(char *s, int w)
+const char *lay_fit(char *s, int w)
 {
 	int n = strlen(s), head = (w - 1) / 2;
 
@@ -156,9 +183,8 @@ static const char *fit(char *s, int w)
 
 /* ---- sections ------------------------------------------------------------------- */
 
-static void header(struct lay *l, const struct pl_screen *s)
+static void header(struct lay *l, const struct pl_screen *s, const struct pl_screen_view *v)
 {
-	static const char keys[] = "q quit  b/p sort flows";
 	const struct pl_report *r = &s->r;
 	__u64 ev = pl_report_evictions(r);
 	char ts[40], h1[16], h2[16], h3[16], title[MAX_COLS + 1];
@@ -166,10 +192,10 @@ static void header(struct lay *l, const struct pl_screen *s)
 
 	n = snprintf(title, sizeof(title), "pktlens %s (%s)  %s", r->source, r->mode,
 		     pl_time_iso(r->now_unix_ns, ts, sizeof(ts)));
-	if (n + 2 + (int)sizeof(keys) - 1 <= l->cols)
-		put(l, false, "%s%*s", title, l->cols - n, keys);
+	if (v->paused && n + 8 <= l->cols)
+		lay_put(l, false, "%s%*s", title, l->cols - n, "PAUSED");
 	else
-		put(l, false, "%s", title);
+		lay_put(l, false, "%s", title);
 
 	group(l, NULL);
 	item(l, "rx %s pps", pl_human(pl_report_pps(r), h1, sizeof(h1)));
@@ -184,6 +210,10 @@ static void header(struct lay *l, const struct pl_screen *s)
 	item(l, "malformed %llu", (unsigned long long)pl_report_malformed_total(r));
 	item(l, "evicted %llu%s", (unsigned long long)ev, ev ? " (table full: raise --flows)" : "");
 	item(l, "flows %zu/%u", r->nflows, r->flow_capacity);
+	if (s->drops[0]) {
+		group(l, NULL);
+		item(l, "kernel drops %s", s->drops);
+	}
 }
 
 /* A group of the classes seen, each with its share of @total; "-" if none was. */
@@ -231,119 +261,89 @@ static void mix(struct lay *l, const struct pl_screen *s)
 	flush(l);
 }
 
-/* The widest protocol name ("icmpv6"; a number has 3 digits at most). */
-static int proto_width(void)
+/* The keys, in place of the lists until a key is pressed. */
+static void help(struct lay *l)
 {
-	int w = strlen("proto");
+	static const char *const text[] = {
+		"  ?      this help",
+		"  /      filter the lists: a tcpdump expression on each flow, as its",
+		"         initiator sends it: port 443, host 198.18.0.1, net 10.0.0.0/8,",
+		"         tcp, udp, icmp, with and, or, not; Enter applies, Esc cancels,",
+		"         an empty one shows every flow again",
+		"  r      sort by rate (bit/s over the last interval; the default)",
+		"  b      sort by bytes",
+		"  p      sort by packets",
+		"  P      pause the display (counting goes on); again to resume",
+		"  q      quit",
+		"columns: bit/s and pps over the last interval; 2s 10s 40s: the average",
+		"bit/s over the last 2, 10 and 40 seconds, where the width allows",
+	};
 
-	for (unsigned int p = 0; p < 256; p++) {
-		const char *n = pl_proto_name(p);
-		int k = n ? (int)strlen(n) : 3;
-
-		w = k > w ? k : w;
-	}
-	return w;
+	lay_put(l, true, "%-*s", l->cols, "keys (any key closes this help)");
+	for (size_t i = 0; i < sizeof(text) / sizeof(text[0]); i++)
+		lay_put(l, false, "%s", text[i]);
 }
 
-/* The widest state name, so that the last column is never cut. */
-static int state_width(void)
+/* The last row: the order and the filter in force, or the filter being typed. */
+static void status(struct lay *l, const struct pl_screen *s, const struct pl_screen_view *v)
 {
-	int w = strlen("state");
+	static const char keys[] = "? help  / filter  r/b/p sort  P pause  q quit";
+	char left[MAX_COLS + 1];
+	int n;
 
-	for (int i = 0; i < PL_FLOW_STATES; i++)
-		w = (int)strlen(pl_flow_states[i]) > w ? (int)strlen(pl_flow_states[i]) : w;
-	return w;
+	l->rows++; /* the row kept for this line */
+	if (v->prompt) {
+		lay_put(l, true, "filter: %s_   (Enter: apply, Esc: cancel)%*s", v->prompt,
+			l->cols, "");
+		return;
+	}
+	if (v->message)
+		n = snprintf(left, sizeof(left), "%s", v->message);
+	else if (v->filter)
+		n = snprintf(left, sizeof(left), "sort: %s  filter: %s (%zu of %zu flows)%s",
+			     pl_screen_order_name(v->order), v->filter, s->nmatch, s->nall,
+			     v->paused ? "  PAUSED" : "");
+	else
+		n = snprintf(left, sizeof(left), "sort: %s  filter: none%s",
+			     pl_screen_order_name(v->order), v->paused ? "  PAUSED" : "");
+	n = n < (int)sizeof(left) ? n : (int)sizeof(left) - 1;
+	if (n + 2 + (int)strlen(keys) <= l->cols)
+		lay_put(l, true, "%s%*s", left, l->cols - n, keys);
+	else
+		lay_put(l, true, "%-*s", l->cols, left);
 }
 
-static void flow_list(struct lay *l, const struct pl_screen *s, const struct pl_flow *f,
-		      size_t n, int rows, const char *title)
+/* Rows for the graph: 3 on 24 rows, more on taller screens, none when the lists
+ * would get fewer than 8. */
+static int graph_height(const struct lay *l, int rows)
 {
-	int pw = proto_width(), sw = state_width();
-	/* proto, two ends, packets, bytes, state, and a space between each two */
-	int w = (l->cols - pw - 7 - 7 - sw - 5) / 2;
-	char e1[64], e2[64], pn[8], h1[16], h2[16];
+	int left = l->rows - l->row, h = rows < 30 ? 3 : 3 + (rows - 30) / 6;
 
-	w = w < 12 ? 12 : w > END_W ? END_W : w;
-	put(l, false, "%s", title);
-	put(l, true, "%-*s %-*s %-*s %7s %7s %-*s", pw, "proto", w, "initiator", w, "responder",
-	    "packets", "bytes", sw, "state");
-	if (!n)
-		put(l, false, "  (no flows)");
-	for (int i = 0; i < rows && (size_t)i < n; i++) {
-		const struct pl_flow_value *v = &f[i].val;
-
-		pl_flow_ends(&f[i], e1, e2, sizeof(e1), pn);
-		put(l, false, "%-*s %-*s %-*s %7s %7s %s", pw, pn, w, fit(e1, w), w, fit(e2, w),
-		    pl_human(v->packets[0] + v->packets[1], h1, sizeof(h1)),
-		    pl_human(v->bytes[0] + v->bytes[1], h2, sizeof(h2)),
-		    pl_report_flow_state(&s->r, &f[i]));
-	}
+	h = h > 8 ? 8 : h;
+	if (h > left - 9)
+		h = left - 9;
+	return h > 0 ? h : 0;
 }
 
-static void source_list(struct lay *l, const struct pl_screen *s, int rows)
+void pl_screen_layout(const struct pl_screen *s, const struct pl_screen_view *v, int rows,
+		      int cols, pl_screen_fn out, void *arg)
 {
-	int w = l->cols - 24; /* packets, bytes, flows */
-	char a[64], h1[16], h2[16];
+	struct lay l = { .out = out, .arg = arg, .rows = rows - 1 };
+	int h;
 
-	w = w < 12 ? 12 : w > ADDR_W ? ADDR_W : w;
-	put(l, false, "top sources");
-	put(l, true, "%-*s %7s %7s %6s", w, "address", "packets", "bytes", "flows");
-	if (!s->nsources)
-		put(l, false, "  (none)");
-	for (int i = 0; i < rows && (size_t)i < s->nsources; i++) {
-		const struct pl_talker *t = &s->sources[i];
-
-		pl_addr_str(t->addr, t->family, a, sizeof(a));
-		put(l, false, "%-*s %7s %7s %6u", w, fit(a, w),
-		    pl_human(t->packets, h1, sizeof(h1)), pl_human(t->bytes, h2, sizeof(h2)),
-		    t->flows);
-	}
-}
-
-/*
- * The top lists: flows in the chosen order (both orders when the rows allow), then
- * the sources. Each takes a title and a heading row, then rows are dealt out one by
- * one so that a short list leaves its share to the others.
- */
-static void lists(struct lay *l, const struct pl_screen *s, bool by_packets)
-{
-	int avail = l->rows - l->row, top = s->r.top < 8 ? s->r.top : 8;
-	bool both = avail >= 3 * (2 + top);
-	int k = both ? 3 : 2, want[3], got[3] = { 0 }, left;
-
-	want[0] = s->nkept;
-	want[1] = both ? (int)s->nkept : (int)s->nsources;
-	want[2] = s->nsources;
-	for (int i = 0; i < k; i++)
-		want[i] = want[i] ? want[i] : 1; /* the "(none)" row */
-	while (k > 0 && avail < 3 * k)
-		k--;
-	left = avail - 2 * k;
-	for (bool more = true; more && left > 0;) {
-		more = false;
-		for (int i = 0; i < k && left > 0; i++)
-			if (got[i] < want[i])
-				got[i]++, left--, more = true;
-	}
-	if (both) {
-		flow_list(l, s, s->by_bytes, s->nkept, got[0], "top flows by bytes");
-		flow_list(l, s, s->by_packets, s->nkept, got[1], "top flows by packets");
-	} else if (k > 0) {
-		flow_list(l, s, by_packets ? s->by_packets : s->by_bytes, s->nkept, got[0],
-			  by_packets ? "top flows by packets   (b: by bytes)"
-				     : "top flows by bytes   (p: by packets)");
-	}
-	if (k == (both ? 3 : 2))
-		source_list(l, s, got[k - 1]);
-}
-
-void pl_screen_layout(const struct pl_screen *s, int rows, int cols, bool by_packets,
-		      pl_screen_fn out, void *arg)
-{
-	struct lay l = { .out = out, .arg = arg, .rows = rows };
-
+	if (rows < 1)
+		return;
 	l.cols = cols > MAX_COLS ? MAX_COLS : cols < 1 ? 1 : cols;
-	header(&l, s);
+	header(&l, s, v);
 	mix(&l, s);
-	lists(&l, s, by_packets);
+	h = v->help ? 0 : graph_height(&l, rows); /* the help needs the rows more */
+	if (h)
+		lay_graph(&l, s, v, h, rows >= 40 && l.rows - l.row - 2 * (h + 1) >= 9);
+	if (v->help)
+		help(&l);
+	else
+		lay_lists(&l, s, v);
+	while (l.row < l.rows)
+		lay_put(&l, false, "%s", "");
+	status(&l, s, v);
 }

@@ -1,34 +1,68 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * screen.h - the layout of monitor's terminal view, apart from ncurses so that it
- * can be tested: a copy of what one report shows (the top lists already sorted),
+ * can be tested: a copy of what one report shows, the top lists chosen from it in
+ * the order and through the filter the user picked, and the receive rate's history;
  * laid out into at most ROWS lines of at most COLS characters.
  */
 #ifndef PL_SCREEN_H
 #define PL_SCREEN_H
 
 #include <stdbool.h>
+#include "analysis/flow_match.h"
 #include "analysis/report.h"
+
+/* Samples of the receive rate, one per report: enough for the widest screen. */
+#define PL_GRAPH_MAX 512
+
+struct pl_graph {
+	float bps[PL_GRAPH_MAX], pps[PL_GRAPH_MAX], secs[PL_GRAPH_MAX];
+	unsigned int n, next; /* samples held; where the next one goes */
+};
+
+/* Add one report's receive rate, covering @secs seconds. */
+void pl_graph_add(struct pl_graph *g, double bps, double pps, double secs);
 
 struct pl_screen {
 	struct pl_report r;       /* flows: NULL; total and delta point to the copies */
 	struct pl_stats total, delta;
-	struct pl_flow *by_bytes; /* the first nkept flows in each order */
-	struct pl_flow *by_packets;
-	size_t nkept;
-	struct pl_talker *sources; /* the first nsources senders by bytes */
+	struct pl_flow *all;      /* every flow of the report, for another order or filter */
+	size_t nall;
+	/* Chosen by pl_screen_select(): */
+	struct pl_flow *flows;    /* the first nflows flows that match, in the order */
+	size_t nflows, nmatch;    /* rows kept; flows that match */
+	struct pl_talker *sources; /* senders of the flows that match, in the order */
 	size_t nsources;
+	struct pl_graph graph;    /* kept from report to report */
+	char drops[160];           /* monitor --drops: the brief of the kernel's drops */
 };
 
-/* Copy what the view needs from @r (it sorts r->flows). Frees what @s held. */
+/* Copy what the view needs from @r and add its rate to the graph; frees the lists
+ * @s held (not the graph). Then pl_screen_select() chooses the rows. */
 int pl_screen_take(struct pl_screen *s, const struct pl_report *r);
+/* Rows of the top lists: the flows @m matches (NULL: all), in @order. */
+int pl_screen_select(struct pl_screen *s, enum pl_flow_order order,
+		     const struct pl_flow_match *m);
 void pl_screen_free(struct pl_screen *s);
 
-/* One laid-out line: @row from 0, @text fits the width; @heading: a column heading. */
+/* What the user chose, for the layout and its status line. */
+struct pl_screen_view {
+	enum pl_flow_order order;
+	const char *filter;  /* the filter in force, NULL: none */
+	const char *prompt;  /* not NULL: the filter being typed after '/' */
+	const char *message; /* not NULL: said on the status line (a bad filter) */
+	bool paused, help;
+	bool utf8;           /* block characters for the graph, else ASCII */
+};
+
+/* One laid-out line: @row from 0, @text fits the width (in characters: the graph's
+ * rows hold UTF-8 when view->utf8); @heading: a column heading. */
 typedef void (*pl_screen_fn)(void *arg, int row, const char *text, bool heading);
-/* Lay @s out in @rows x @cols; the flow list is by packets when @by_packets (it shows
- * both orders when they fit). */
-void pl_screen_layout(const struct pl_screen *s, int rows, int cols, bool by_packets,
-		      pl_screen_fn out, void *arg);
+/* Lay @s out in @rows x @cols, every row from 0 to rows - 1, the status line last. */
+void pl_screen_layout(const struct pl_screen *s, const struct pl_screen_view *v, int rows,
+		      int cols, pl_screen_fn out, void *arg);
+
+/* The name of an order as the view says it ("rate", "bytes", "packets"). */
+const char *pl_screen_order_name(enum pl_flow_order order);
 
 #endif

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "config/config.h"
 #include "util/args.h"
 #include "util/log.h"
 
@@ -98,6 +99,7 @@ int pl_getopt(int argc, char **argv, const char *cmd, const char *usage,
 	/* ':' first: a missing value is told apart from an unknown option. */
 	snprintf(so, sizeof(so), "%s:%svq", plus ? "+" : "", shortopts + plus);
 	opterr = 0;
+	pl_log_set_origin(NULL);
 	for (;;) {
 		c = getopt_long(argc, argv, so, lo, NULL);
 		if (c == 'v') {
@@ -110,8 +112,12 @@ int pl_getopt(int argc, char **argv, const char *cmd, const char *usage,
 			pl_log_set_level(pl_verbosity);
 			continue;
 		}
-		if (c != '?' && c != ':')
+		if (c != '?' && c != ':') {
+			/* an option from --config: what the command says of it names the line */
+			if (c != -1 && optind > 0 && optind <= argc)
+				pl_log_set_origin(pl_config_origin(argv[optind - 1]));
 			return c;
+		}
 		break;
 	}
 	/* What was given: getopt has moved past a long option, not always past a letter. */

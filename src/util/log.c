@@ -6,6 +6,7 @@
 
 static enum pl_log_level cur_level = PL_LOG_WARN;
 static int libbpf_quiet;
+static const char *origin; /* pl_log_set_origin() */
 static int line_drawn; /* a progress line (sinks/progress.c) is on stderr */
 
 static int libbpf_print(enum libbpf_print_level lvl, const char *fmt, va_list ap)
@@ -34,6 +35,11 @@ enum pl_log_level pl_log_get_level(void)
 	return cur_level;
 }
 
+void pl_log_set_origin(const char *o)
+{
+	origin = o;
+}
+
 void pl_log_line_drawn(int drawn)
 {
 	line_drawn = drawn;
@@ -58,6 +64,8 @@ void pl_log(enum pl_log_level level, const char *fmt, ...)
 		fputs("\r\033[K", stderr);
 	line_drawn = 0;
 	fputs("pktlens: ", stderr);
+	if (origin)
+		fprintf(stderr, "%s: ", origin);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 	va_end(ap);

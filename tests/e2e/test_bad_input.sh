@@ -42,7 +42,7 @@ run() {
 # ---- help and version ------------------------------------------------------------
 run "--help" 0 --help
 check_grep "--help: usage lists the commands" "$D/out" '^  monitor +live'
-for c in monitor analyze capture demo; do
+for c in monitor analyze capture drops demo; do
 	in_rx timeout 10 "$PKTLENS" "$c" --help >"$D/out" 2>"$D/err"
 	check_rc "$c --help" "$?" 0
 	check_grep "$c --help prints its usage" "$D/out" "^Usage: pktlens $c"

@@ -233,6 +233,20 @@ check_positive "ICMPv6 packets seen" "$OUT" .l4.icmpv6.packets
 check_positive "VLAN-tagged packets seen (802.1Q and QinQ)" "$OUT" .vlan.tagged 1000
 check_positive "QinQ packets seen" "$OUT" .vlan.qinq 500
 check_positive "SYN flood and scan seen (SYN without ACK)" "$OUT" '.tcp_flags.S' 5300
+# The monitor's --drops: the SYNs of the flood to closed port 80 are dropped by the
+# kernel as NO_SOCKET, each once (the scan adds at most a probe or two to port 80).
+hp_sent=$(sed -nE 's/^ *hping3 -S +([0-9]+) SYNs to port 80.*/\1/p' "$ERR")
+nosock80=$(grep '^{' "$OUT" | tail -n 1 | python3 -c '
+import json, sys
+d = json.load(sys.stdin).get("drops") or {}
+print(sum(e["drops_total"] for e in d.get("entries", []) if e["reason"] == "NO_SOCKET" and
+      e["proto"] == "tcp" and e["port"] == 80))' 2>/dev/null)
+if [ -n "$hp_sent" ] && [ -n "$nosock80" ] && [ "$nosock80" -ge "$hp_sent" ] &&
+	[ "$nosock80" -le $((hp_sent + 3)) ]; then
+	ok "kernel drops: NO_SOCKET tcp/80 ($nosock80) == the flood's SYNs ($hp_sent, + the scan's)"
+else
+	fail "kernel drops: NO_SOCKET tcp/80 == the flood's SYNs" "drops '$nosock80', hping3 sent '$hp_sent'"
+fi
 # seen_as_sent NAME ERE SEEN SENT: the summary line matching ERE (sed -E) has the same
 # numbers in its SEEN and SENT groups (e.g. '\1 \3' and '\2 \4').
 seen_as_sent() {

@@ -3,7 +3,12 @@
 # of 80x24 while traffic flows on the lab's veth:
 #   - the last screen (rebuilt from the escape sequences by a small terminal model)
 #     shows the rates, the own cost, malformed and evicted counts, the L3/L4/size mix,
-#     a flow row with packets, bytes and state, and a top source, inside 80x24;
+#     the graph (ASCII in the C locale), a flow row with bit/s, pps, bytes and packets,
+#     a top source with the 2/10/40 s averages, and the status line, inside 80x24;
+#   - with iperf3 sending UDP at a fixed rate (100x30, UTF-8): the flow's pps and
+#     bit/s on screen and in --json within 10 % of what iperf3's server received in
+#     the same seconds; block characters; the graph grows; '/' with 'port 5201'
+#     leaves only iperf3's flows; '?' shows the help;
 #   - 'p' switches the flow list to packets order and the title says so;
 #   - 'q' and Ctrl-C quit with status 0 long before --duration;
 #   - TERM=unknown-terminal-xyz: a warning, the text report instead, status 0;
@@ -11,13 +16,15 @@
 # and after every run nothing is left attached to the interface.
 set -u
 . "$(dirname "$0")/../lib/netns.sh"
-need_root_tools trafgen ping
+need_root_tools trafgen ping iperf3 ss
 
 lab_up || { fail "lab" "could not build the namespaces"; finish; }
 
 # pty_run ROWS COLS RAW SCREEN KEYS CMD...: run CMD on a pseudo-terminal of ROWS x COLS;
-# KEYS is "SECONDS:CHARS,..." typed into it. RAW gets the bytes it wrote, SCREEN the
-# text of the last full screen it drew (before it left the alternate screen).
+# KEYS is "SECONDS:CHARS,..." typed into it (CHARS may be empty: nothing typed). RAW
+# gets the bytes it wrote, SCREEN the text of the last full screen it drew (before it
+# left the alternate screen), SCREEN.N the screen as it stood just before the Nth entry
+# of KEYS (from 1, in time order) and SCREEN.N.t the wall-clock time then.
 # Exit status: CMD's.
 pty_run() {
 	"$PY" - "$@" <<'EOF'
@@ -32,10 +39,13 @@ if pid == 0:
     fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
     os.execvp(cmd[0], cmd)
 fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
-out, t0 = b"", time.time()
+out, t0, marks = b"", time.time(), []
 while True:
     if todo and time.time() - t0 >= todo[0][0]:
-        os.write(fd, todo.pop(0)[1].encode())
+        marks.append((len(out), time.time()))
+        k = todo.pop(0)[1]
+        if k:
+            os.write(fd, k.encode())
     if time.time() - t0 > 40:  # bounded: the monitor runs a few seconds
         os.kill(pid, 9)
     r, _, _ = select.select([fd], [], [], 0.05)
@@ -74,76 +84,93 @@ def put(c):
     scr[y][x] = c
     x += 1
     last = c
-text = out.decode("utf-8", "replace")
 tok = re.compile(r"\x1b\[([?>]?)([0-9;]*)([@-~])|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[()][0-9A-Za-z]|\x1b([78DEM=>c])|([\x00-\x1f])|([^\x00-\x1f\x1b]+)", re.S)
-for m in tok.finditer(text):
-    priv, params, final, esc, ctl, chars = m.group(1), m.group(2), m.group(3), m.group(4), m.group(5), m.group(6)
-    if chars:
-        for c in chars: put(c)
-    elif ctl:
-        if ctl == "\r": x = 0
-        elif ctl == "\n":
-            if y == bot: scroll(1)
-            else: y = min(y + 1, rows - 1)
-        elif ctl == "\b": x = max(x - 1, 0)
-        elif ctl == "\t": x = min((x // 8 + 1) * 8, cols - 1)
-    elif esc:
-        if esc == "7": saved = (y, x)
-        elif esc == "8": y, x = saved
-        elif esc == "D" or esc == "E":
-            if y == bot: scroll(1)
-            else: y += 1
-            if esc == "E": x = 0
-        elif esc == "M":
-            if y == top: rscroll(1)
-            else: y = max(y - 1, 0)
-    elif final:
-        p = [int(v) if v else 0 for v in params.split(";")] if params else []
-        n = max(p[0], 1) if p else 1
-        if priv == "?":
-            if final in "hl" and "1049" in params.split(";") and final == "l":
-                shot = ["".join(r) for r in scr]  # leaving the alternate screen
-            continue
-        if priv: continue
-        if final in "Hf":
-            y = min(max((p[0] if p else 1) - 1, 0), rows - 1)
-            x = min(max((p[1] if len(p) > 1 else 1) - 1, 0), cols - 1)
-        elif final == "A": y = max(y - n, 0)
-        elif final == "B": y = min(y + n, rows - 1)
-        elif final == "C": x = min(x + n, cols - 1)
-        elif final == "D": x = max(x - n, 0)
-        elif final == "G": x = min(n - 1, cols - 1)
-        elif final == "d": y = min(n - 1, rows - 1)
-        elif final == "K":
-            k = p[0] if p else 0
-            rng = range(x, cols) if k == 0 else range(0, x + 1) if k == 1 else range(cols)
-            for i in rng: scr[y][min(i, cols - 1)] = " "
-        elif final == "J":
-            k = p[0] if p else 0
-            if k == 0:
-                for i in range(x, cols): scr[y][i] = " "
-                for j in range(y + 1, rows): scr[j] = [" "] * cols
-            elif k == 1:
-                for j in range(0, y): scr[j] = [" "] * cols
-                for i in range(0, x + 1): scr[y][min(i, cols - 1)] = " "
-            else:
-                scr = [[" "] * cols for _ in range(rows)]
-        elif final == "X":
-            for i in range(x, min(x + n, cols)): scr[y][i] = " "
-        elif final == "P":
-            del scr[y][x:x + n]; scr[y] += [" "] * (cols - len(scr[y]))
-        elif final == "@":
-            scr[y][x:x] = [" "] * n; del scr[y][cols:]
-        elif final == "L": rscroll(n, y)
-        elif final == "M": scroll(n, y)
-        elif final == "S": scroll(n)
-        elif final == "T": rscroll(n)
-        elif final == "b":
-            for _ in range(n): put(last)
-        elif final == "r":
-            top = (p[0] if p and p[0] else 1) - 1
-            bot = (p[1] if len(p) > 1 and p[1] else rows) - 1
-            y = x = 0
+def feed(text):
+  global scr, y, x, top, bot, saved, last, shot
+  for m in tok.finditer(text):
+      priv, params, final, esc, ctl, chars = m.group(1), m.group(2), m.group(3), m.group(4), m.group(5), m.group(6)
+      if chars:
+          for c in chars: put(c)
+      elif ctl:
+          if ctl == "\r": x = 0
+          elif ctl == "\n":
+              if y == bot: scroll(1)
+              else: y = min(y + 1, rows - 1)
+          elif ctl == "\b": x = max(x - 1, 0)
+          elif ctl == "\t": x = min((x // 8 + 1) * 8, cols - 1)
+      elif esc:
+          if esc == "7": saved = (y, x)
+          elif esc == "8": y, x = saved
+          elif esc == "D" or esc == "E":
+              if y == bot: scroll(1)
+              else: y += 1
+              if esc == "E": x = 0
+          elif esc == "M":
+              if y == top: rscroll(1)
+              else: y = max(y - 1, 0)
+      elif final:
+          p = [int(v) if v else 0 for v in params.split(";")] if params else []
+          n = max(p[0], 1) if p else 1
+          if priv == "?":
+              if final in "hl" and "1049" in params.split(";") and final == "l":
+                  shot = ["".join(r) for r in scr]  # leaving the alternate screen
+              continue
+          if priv: continue
+          if final in "Hf":
+              y = min(max((p[0] if p else 1) - 1, 0), rows - 1)
+              x = min(max((p[1] if len(p) > 1 else 1) - 1, 0), cols - 1)
+          elif final == "A": y = max(y - n, 0)
+          elif final == "B": y = min(y + n, rows - 1)
+          elif final == "C": x = min(x + n, cols - 1)
+          elif final == "D": x = max(x - n, 0)
+          elif final == "G": x = min(n - 1, cols - 1)
+          elif final == "d": y = min(n - 1, rows - 1)
+          elif final == "K":
+              k = p[0] if p else 0
+              rng = range(x, cols) if k == 0 else range(0, x + 1) if k == 1 else range(cols)
+              for i in rng: scr[y][min(i, cols - 1)] = " "
+          elif final == "J":
+              k = p[0] if p else 0
+              if k == 0:
+                  for i in range(x, cols): scr[y][i] = " "
+                  for j in range(y + 1, rows): scr[j] = [" "] * cols
+              elif k == 1:
+                  for j in range(0, y): scr[j] = [" "] * cols
+                  for i in range(0, x + 1): scr[y][min(i, cols - 1)] = " "
+              else:
+                  scr = [[" "] * cols for _ in range(rows)]
+          elif final == "X":
+              for i in range(x, min(x + n, cols)): scr[y][i] = " "
+          elif final == "P":
+              del scr[y][x:x + n]; scr[y] += [" "] * (cols - len(scr[y]))
+          elif final == "@":
+              scr[y][x:x] = [" "] * n; del scr[y][cols:]
+          elif final == "L": rscroll(n, y)
+          elif final == "M": scroll(n, y)
+          elif final == "S": scroll(n)
+          elif final == "T": rscroll(n)
+          elif final == "b":
+              for _ in range(n): put(last)
+          elif final == "r":
+              top = (p[0] if p and p[0] else 1) - 1
+              bot = (p[1] if len(p) > 1 and p[1] else rows) - 1
+              y = x = 0
+# The output up to each mark, then the rest; an escape sequence or a UTF-8 character
+# cut by a mark is carried over to the next part.
+import codecs
+dec, carry, prev = codecs.getincrementaldecoder("utf-8")("replace"), "", 0
+for n, (off, when) in enumerate(marks + [(len(out), None)], 1):
+    text = carry + dec.decode(out[prev:off], when is None)
+    prev, carry = off, ""
+    e = text.rfind("\x1b")
+    if e >= 0 and when is not None:
+        m = tok.match(text, e)
+        if not m or m.group(0) == "\x1b":
+            text, carry = text[:e], text[e:]
+    feed(text)
+    if when is not None:
+        open("%s.%d" % (screen_path, n), "w").write("\n".join("".join(r).rstrip() for r in scr) + "\n")
+        open("%s.%d.t" % (screen_path, n), "w").write("%.3f\n" % when)
 if shot is None:
     shot = ["".join(r) for r in scr]
 open(screen_path, "w").write("\n".join(l.rstrip() for l in shot) + "\n")
@@ -165,7 +192,8 @@ traffic() {
 	LAB_PIDS+=($!)
 }
 
-# mon_pty NAME TERM KEYS ARGS...: monitor -i $IF_RX ARGS on an 80x24 pty; sets RC,
+# mon_pty NAME TERM KEYS ARGS...: monitor -i $IF_RX ARGS on an 80x24 pty (PTY_ROWS,
+# PTY_COLS: another size; PTY_LC: the locale, default C: ASCII); sets RC,
 # RAW, SCREEN, TEXT (RAW without escape sequences) and checks that nothing is left
 # attached afterwards.
 RUN=0
@@ -181,12 +209,12 @@ mon_pty() {
 		set -- "${@:1:$#-1}"
 		[ "$last" = --stdin-null ] && in=/dev/null
 		# shellcheck disable=SC2016 # expanded by the inner shell
-		TERM=$term pty_run 24 80 "$RAW" "$SCREEN" "$keys" sh -c \
+		TERM=$term LC_ALL=${PTY_LC:-C} pty_run "${PTY_ROWS:-24}" "${PTY_COLS:-80}" "$RAW" "$SCREEN" "$keys" sh -c \
 			'in=$1; shift; /usr/bin/time -f "cpu %U %S" -o "$0.t" "$@" <"$in"; rc=$?
 			 awk "{ print \$1, \$2 + \$3 }" "$0.t" >"$0"; exit $rc' \
 			"$LAB_TMP/cpu$RUN" "$in" nsenter -t "$RX_HOLD" -m -n -- "$PKTLENS" monitor -i "$IF_RX" "$@"
 	else
-		TERM=$term pty_run 24 80 "$RAW" "$SCREEN" "$keys" \
+		TERM=$term LC_ALL=${PTY_LC:-C} pty_run "${PTY_ROWS:-24}" "${PTY_COLS:-80}" "$RAW" "$SCREEN" "$keys" \
 			nsenter -t "$RX_HOLD" -m -n -- "$PKTLENS" monitor -i "$IF_RX" "$@"
 	fi
 	RC=$?
@@ -214,16 +242,169 @@ check_grep "80x24: L4 mix" "$SCREEN" "^L4 +.*udp [0-9.]+k? [0-9.]+%.*"
 check_grep "80x24: L4 mix, the pings' count" "$SCREEN" "^L4 +.*icmp [1-9][0-9.]*k? (<0\.1|[0-9.]+)%"
 check_grep "80x24: size histogram" "$SCREEN" "^size +0-64 [0-9.]+k? [0-9.]+%"
 check_true "80x24: no class shown as 0.0%" sh -c "! grep -q ' 0\.0%' '$SCREEN'"
-check_grep "80x24: flows by bytes by default" "$SCREEN" "^top flows by bytes +\(p: by packets\)"
-check_grep "80x24: the UDP flow with packets, bytes and state" "$SCREEN" \
-	"^udp +$IP4_TX\.40000 +$IP4_RX\.9 +[0-9.]+k? +[0-9.]+k +ingress-only"
-check_grep "80x24: top source row" "$SCREEN" "^$IP4_TX +[0-9.]+k? +[0-9.]+[kM]? +[0-9]+$"
+check_grep "80x24: the graph's label" "$SCREEN" "^rx bit/s, last [0-9]+ s: now [0-9.]+[kM]?, max [0-9.]+[kM]?   pps now"
+check_grep "80x24: ASCII bars under it (locale C)" "$SCREEN" "^ *[.+#]+$"
+check_grep "80x24: flows by rate by default" "$SCREEN" "^top flows by rate$"
+check_grep "80x24: flow heading with the rates" "$SCREEN" "^proto +initiator +responder +bit/s +pps +bytes +packets$"
+check_grep "80x24: the UDP flow with bit/s, pps, bytes, packets" "$SCREEN" \
+	"^udp +$IP4_TX\.40000 +$IP4_RX\.9 +[1-9][0-9.]*[kM]? +[1-9][0-9.]*k? +[0-9.]+k +[0-9.]+k?$"
+check_grep "80x24: top source row: rates, 2/10/40 s averages, bytes, packets" "$SCREEN" \
+	"^$IP4_TX( +[0-9.]+[kM]?){7}$"
+check_grep "80x24: status line: order, filter, keys" "$SCREEN" \
+	"^sort: rate  filter: none +\? help  / filter  r/b/p sort  P pause  q quit$"
+
+# ---- rates, graph, filter and help, against iperf3 ----------------------------------
+# iperf3 sends UDP at a fixed rate (-b) from the tx side to a one-off server on the rx
+# side, which reports (-J) the datagrams it received in each second; trafgen's flow and
+# pings run beside it. The flow's packets/s on screen and in --json are held to the
+# server's for the same seconds (the intervals around the report), its bit/s to those
+# datagrams as frames (payload + UDP, IPv4 and Ethernet headers: 42 bytes), both +-10 %.
+IPERF_LEN=1000 IPERF_BW=20M
+
+# iperf_start SECONDS OUT: the server (JSON to OUT) and a client sending for SECONDS;
+# IPERF_T0: the wall-clock time the client started, IPERF_SRV: the server's pid.
+iperf_start() {
+	in_rx timeout $(($1 + 15)) iperf3 -s -1 -p 5201 -J >"$2" 2>/dev/null &
+	IPERF_SRV=$!
+	LAB_PIDS+=("$IPERF_SRV")
+	wait_until 5 in_rx sh -c "ss -Hltn 'sport = :5201' | grep -q ." ||
+		echo "  iperf3 server not listening"
+	IPERF_T0=$EPOCHREALTIME
+	in_tx timeout $(($1 + 10)) iperf3 -u -b "$IPERF_BW" -l "$IPERF_LEN" -c "$IP4_RX" -p 5201 \
+		-t "$1" >/dev/null 2>&1 &
+	LAB_PIDS+=($!)
+}
+
+# rate_check MODE IPERF_JSON T0 FILES...: compare the UDP flow's rates with iperf3's.
+# MODE screen: FILES are SCREEN.N (with SCREEN.N.t); the report shown covers at most
+# the 2 s before the screen was read. MODE json: FILES is monitor's JSON lines; each
+# record covers interval_s before its timestamp. Prints "ok|bad|none DETAIL" per check.
+rate_check() {
+	"$PY" - "$@" <<'EOF'
+import datetime, json, re, sys
+mode, ipf, t0, files = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4:]
+LEN, HDR = 1000, 42
+try:
+    iv = [i["sum"] for i in json.load(open(ipf))["intervals"]]
+except Exception as e:
+    print("none iperf3 report unreadable: %s" % e); sys.exit(0)
+end = t0 + (iv[-1]["end"] if iv else 0)
+def ref(a, b):  # iperf3's packets/s over [a, b] (wall clock), overlap-weighted
+    w = p = 0.0
+    for i in iv:
+        s, e = t0 + i["start"], t0 + i["end"]
+        o = min(b, e) - max(a, s)
+        if o > 0 and e > s:
+            w += o; p += o * i["packets"] / (e - s)
+    return p / w if w else None
+def num(s):
+    m = re.fullmatch(r"([0-9.]+)([kMG]?)", s)
+    return float(m.group(1)) * {"": 1, "k": 1e3, "M": 1e6, "G": 1e9}[m.group(2)]
+def judge(what, pps, bps, a, b):
+    r = ref(a, b)
+    if r is None or a < t0 + 1 or b > end - 0.5:
+        return  # not wholly inside iperf3's steady seconds
+    wire = r * (LEN + HDR) * 8
+    good = abs(pps - r) <= 0.1 * r and abs(bps - wire) <= 0.1 * wire
+    print("%s %s: pps %.0f vs iperf3 %.0f, bit/s %.3g vs %.3g (iperf3's payload %.3g)" %
+          ("ok" if good else "bad", what, pps, r, bps, wire, r * LEN * 8))
+for f in files:
+    if mode == "screen":
+        t = float(open(f + ".t").read())
+        for line in open(f):
+            m = re.match(r"udp +198\.18\.0\.1\.\d+ +198\.18\.0\.2\.5201 +(\S+) +(\S+)", line)
+            if m:
+                judge("screen at %.1f s" % (t - t0), num(m.group(2)), num(m.group(1)), t - 2, t)
+    else:
+        for line in open(f):
+            if not line.startswith("{"):
+                continue
+            j = json.loads(line)
+            t = datetime.datetime.fromisoformat(j["timestamp"].replace("Z", "+00:00")).timestamp()
+            for fl in j["top_flows_by_rate"]:
+                if fl["proto"] == "udp" and fl["dport"] == 5201:
+                    judge("json at %.1f s" % (t - t0), fl["pps"], fl["bps"], t - j["interval_s"], t)
+                    if t - t0 >= 4:  # 2 s average, once 2 s of steady traffic are behind
+                        judge("json bps_2s at %.1f s" % (t - t0), fl["pps_2s"], fl["bps_2s"], t - 2, t)
+EOF
+}
+
+# judge NAME OUTPUT: every line ok, at least MIN of them.
+judge_rates() {
+	local name=$1 out=$2 min=$3 n bad
+	echo "$out" | sed 's/^/  /'
+	n=$(echo "$out" | grep -c '^ok ')
+	bad=$(echo "$out" | grep -v '^ok ' | grep -c .)
+	if [ "$bad" -eq 0 ] && [ "$n" -ge "$min" ]; then ok "$name ($n compared)"; else
+		fail "$name" "$n ok, $bad not (want >= $min ok, none off)"; fi
+}
+
+# graph_cells SCREEN: columns drawn in the rows between the graph's label and the flows.
+graph_cells() {
+	"$PY" - "$1" <<'EOF'
+import sys
+rows, on = [], False
+for l in open(sys.argv[1], encoding="utf-8"):
+    if l.startswith("rx bit/s, last"): on = True; continue
+    if l.startswith("top flows"): break
+    if on: rows.append(l.rstrip("\n"))
+print(len({i for r in rows for i, c in enumerate(r) if c != " "}))
+EOF
+}
+
+traffic 12
+iperf_start 9 "$LAB_TMP/iperf_tui.json"
+PTY_ROWS=30 PTY_COLS=100 PTY_LC=C.UTF-8 mon_pty "iperf3 view" xterm \
+	"4:,6:,6.2:/,6.6:port 5201"$'\r'",7.6:,7.7:?,8.4:,8.6:q" --duration 20
+check_rc "iperf3 view: q quits with status 0" "$RC" 0
+wait "$IPERF_SRV" 2>/dev/null
+S=$SCREEN # $S.N: the screen before the Nth entry of the keys (1: 4 s, 2: 6 s, 5: filtered, 7: help)
+echo "  screen at 4 s:"
+sed 's/^/  | /' "$S.1"
+judge_rates "iperf3 view: the UDP flow's pps and bit/s on screen within 10 % of iperf3's" \
+	"$(rate_check screen "$LAB_TMP/iperf_tui.json" "$IPERF_T0" "$S.1" "$S.2")" 1
+check_true "iperf3 view: 100x30 in characters" "$PY" -c "import sys
+ls = open('$S.1', encoding='utf-8').read().splitlines()
+sys.exit(not (len(ls) <= 30 and all(len(l) <= 100 for l in ls)))"
+check_grep "iperf3 view: the 2/10/40 s averages at 100 columns" "$S.1" \
+	"^proto +initiator +responder +bit/s +pps +2s +10s +40s +bytes"
+check_true "iperf3 view: block characters on a UTF-8 terminal" grep -q '[▁▂▃▄▅▆▇█]' "$S.1"
+g1=$(graph_cells "$S.1") g2=$(graph_cells "$S.2")
+check_true "iperf3 view: the graph grows ($g1 columns at 4 s, $g2 at 6 s)" \
+	test "${g1:-0}" -ge 2 -a "${g2:-0}" -gt "${g1:-0}"
+echo "  screen after /port 5201:"
+sed 's/^/  | /' "$S.5"
+check_grep "filter: the status line names it" "$S.5" \
+	"^sort: rate  filter: port 5201 \([1-9] of [0-9]+ flows\)"
+check_true "filter: only flows on port 5201 listed (the iperf3 flows)" "$PY" -c "import re, sys
+ls = open('$S.5', encoding='utf-8').read().splitlines()
+a = [i for i, l in enumerate(ls) if l.startswith('top flows')][0]
+b = [i for i, l in enumerate(ls) if l.startswith('top sources')][0]
+rows = ls[a + 2:b]
+sys.exit(not (rows and all(re.search(r'\.5201 ', l) for l in rows)
+              and any(l.startswith('udp ') for l in rows)))"
+check_true "filter: trafgen's flow and the pings are gone" sh -c \
+	"! grep -Eq '\.40000 |^icmp ' '$S.5' && grep -Eq '\.40000 ' '$S.2'"
+check_grep "help: '?' shows the keys" "$S.7" "^keys \(any key closes this help\)"
+check_grep "help: with the filter key" "$S.7" "^  / +filter the lists"
+
+# The same rates in --json, from another run.
+traffic 7
+iperf_start 6 "$LAB_TMP/iperf_json.json"
+in_rx "$PKTLENS" -q monitor -i "$IF_RX" --json --duration 5.5 >"$LAB_TMP/rates.json" 2>&1
+check_rc "json: monitor ends" "$?" 0
+wait "$IPERF_SRV" 2>/dev/null
+judge_rates "json: the UDP flow's pps and bps within 10 % of iperf3's, every steady second" \
+	"$(rate_check json "$LAB_TMP/iperf_json.json" "$IPERF_T0" "$LAB_TMP/rates.json")" 3
+check_eq "json: rate keys on every row of the top lists" "$(json_get "$LAB_TMP/rates.json" \
+	'all(all(k in r for k in ("bps", "pps", "bps_2s", "bps_10s", "bps_40s", "pps_2s", "pps_10s", "pps_40s")) for key in ("top_flows_by_rate", "top_flows_by_bytes", "top_flows_by_packets", "top_sources") for r in j[key]) and len(j["top_sources"]) > 0')" True
 
 # ---- keys ---------------------------------------------------------------------------
 traffic 5
 mon_pty "p key" xterm "1.5:p" --duration 3
 check_rc "p key: ends after --duration" "$RC" 0
-check_grep "p key: flows by packets, b offered" "$SCREEN" "^top flows by packets +\(b: by bytes\)"
+check_grep "p key: flows by packets" "$SCREEN" "^top flows by packets$"
+check_grep "p key: the status line says so" "$SCREEN" "^sort: packets  filter: none"
 
 t0=$(date +%s)
 mon_pty "q key" xterm "1.5:q" --duration 30

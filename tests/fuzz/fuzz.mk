@@ -8,8 +8,14 @@
 #   fuzz_cbpf  the classic-to-eBPF translator, raw programs and expressions (src/filter/)
 #   fuzz_pkt_line  capture's text line for a hostile frame (src/sinks/pkt_line*.c): no
 #              read beyond the captured bytes, one line of printable ASCII
+#   fuzz_config pktlens.conf(5) as any bytes (src/config/config.c over inih)
 #   fuzz_serve the daemon's parsers of network input (src/serve/): query strings, request
 #              bodies (json-c), the Authorization header, --listen
+#   fuzz_l7_dns, _http, _tls, _ssh  pktlens's own L7 metadata parsers (src/l7/), one each
+#   fuzz_l7_flow  a flow's IP packets through decoding, stream starts, every parser and the
+#              EVE writer, whose lines must parse back as JSON objects
+#   fuzz_rules protect's rules and list files (src/mitigate/parse.c): errors name
+#              file:line, every prefix read is masked and prints back to itself
 #   fuzz_timearg  the --since/--until times of pktlens query (src/history/timearg.c) and
 #              the query string of GET /api/v1/history/... (src/history/hparams.c)
 FUZZ_CC      ?= clang
@@ -17,8 +23,18 @@ FUZZ_SECONDS ?= 60
 FUZZ_DIR     := $(BUILD)/fuzz
 FUZZ_FLAGS   := -g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=undefined -Iinclude -Isrc
+FUZZ_L7      := dns http tls ssh flow
+FUZZ_L7_BINS := $(patsubst %,$(FUZZ_DIR)/fuzz_l7_%,$(FUZZ_L7))
 FUZZ_BINS    := $(FUZZ_DIR)/fuzz_pcap $(FUZZ_DIR)/fuzz_cbpf $(FUZZ_DIR)/fuzz_pkt_line \
-		$(FUZZ_DIR)/fuzz_serve $(FUZZ_DIR)/fuzz_timearg
+		$(FUZZ_DIR)/fuzz_serve $(FUZZ_DIR)/fuzz_config $(FUZZ_DIR)/fuzz_rules $(FUZZ_L7_BINS) \
+		$(FUZZ_DIR)/fuzz_timearg
+
+$(FUZZ_DIR)/fuzz_config: tests/fuzz/fuzz_config.c src/config/config.c src/util/log.c \
+		src/config/config.h src/util/log.h
+	$(call msg,FUZZ,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_config.c src/config/config.c \
+		src/util/log.c -linih -lbpf
 
 $(FUZZ_DIR)/fuzz_pcap: tests/fuzz/fuzz_pcap.c src/sources/pcap_file.c src/util/log.c \
 		$(wildcard src/sources/*.h src/util/*.h)
@@ -48,6 +64,22 @@ $(FUZZ_DIR)/fuzz_serve: tests/fuzz/fuzz_serve.c $(SERVE_FUZZ_SRCS) $(wildcard sr
 	$(Q)mkdir -p $(@D)
 	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_serve.c $(SERVE_FUZZ_SRCS) -ljson-c
 
+# The L7 parsers without nDPI (classify.c): the targets fuzz pktlens's own code.
+L7_FUZZ_SRCS := $(filter-out src/l7/classify.c,$(wildcard src/l7/*.c))
+
+$(FUZZ_DIR)/fuzz_l7_%: tests/fuzz/fuzz_l7.c $(L7_FUZZ_SRCS) $(wildcard src/l7/*.h)
+	$(call msg,FUZZ,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -DFUZZ_L7_$(shell echo $* | tr a-z A-Z) -o $@ \
+		tests/fuzz/fuzz_l7.c $(L7_FUZZ_SRCS) -ljson-c
+
+RULES_SRCS := src/mitigate/parse.c src/mitigate/blocklist.c
+
+$(FUZZ_DIR)/fuzz_rules: tests/fuzz/fuzz_rules.c $(RULES_SRCS) $(wildcard src/mitigate/*.h)
+	$(call msg,FUZZ,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_rules.c $(RULES_SRCS) -lbpf
+
 HIST_FUZZ_SRCS := src/history/timearg.c src/history/hparams.c
 
 $(FUZZ_DIR)/fuzz_timearg: tests/fuzz/fuzz_timearg.c $(HIST_FUZZ_SRCS) src/history/history.h
@@ -59,7 +91,8 @@ $(FUZZ_DIR)/fuzz_timearg: tests/fuzz/fuzz_timearg.c $(HIST_FUZZ_SRCS) src/histor
 # when present pcapng and the same frames labelled with every other link type read) and every filter test expression, as fuzz_cbpf reads them.
 fuzz-seeds: $(BUILD)/bench/bench_pipeline
 	$(Q)rm -rf $(FUZZ_DIR)/seeds-pcap $(FUZZ_DIR)/seeds-cbpf $(FUZZ_DIR)/seeds-line \
-		$(FUZZ_DIR)/seeds-serve $(FUZZ_DIR)/seeds-time
+		$(FUZZ_DIR)/seeds-serve $(FUZZ_DIR)/seeds-config $(FUZZ_DIR)/seeds-l7 \
+		$(FUZZ_DIR)/seeds-rules $(FUZZ_DIR)/seeds-time
 	$(Q)mkdir -p $(FUZZ_DIR)/seeds-time && i=0 && \
 		for t in 2026-12-07 2026-12-07T10:00 2026-12-07T10:00:05.5Z 2026-12-07T10:00+01:00 \
 			2026-03-08T02:30 -90s -1h -7d -2w now @1796637600 '?since=-1h&top=5' \
@@ -68,7 +101,13 @@ fuzz-seeds: $(BUILD)/bench/bench_pipeline
 	$(Q)mkdir -p $(FUZZ_DIR)/seeds-serve && i=0 && \
 		while IFS= read -r l; do i=$$((i + 1)); printf '%b' "$$l" >$(FUZZ_DIR)/seeds-serve/s$$i; \
 		done <tests/fuzz/serve_seeds.txt
-	$(Q)mkdir -p $(FUZZ_DIR)/seeds-pcap $(FUZZ_DIR)/seeds-cbpf
+	$(Q)python3 tests/fuzz/l7_seeds.py $(FUZZ_DIR)/seeds-l7 $(wildcard $(CORPUS)/ndpi/pcap/*.pcap)
+	$(Q)mkdir -p $(FUZZ_DIR)/seeds-pcap $(FUZZ_DIR)/seeds-cbpf $(FUZZ_DIR)/seeds-config \
+		$(FUZZ_DIR)/seeds-rules
+	$(Q)cp tests/fuzz/rules-seeds/* $(FUZZ_DIR)/seeds-rules/
+	$(Q)cp docs/pktlens.conf.example $(FUZZ_DIR)/seeds-config/example.conf
+	$(Q)printf '[monitor]\ninterface = veth0\njson = yes\n[analyze]\ntop = 3\n' \
+		>$(FUZZ_DIR)/seeds-config/small.conf
 	$(Q)$(BUILD)/bench/bench_pipeline --write-pcap $(FUZZ_DIR)/seeds-pcap/mix.pcap 64 16
 	$(Q)python3 tests/fuzz/frame_seeds.py $(FUZZ_DIR)/seeds-line $(FUZZ_DIR)/seeds-pcap/mix.pcap \
 		$(wildcard $(CORPUS)/tcpdump/*.pcap)
@@ -94,6 +133,12 @@ fuzz: $(FUZZ_BINS) fuzz-seeds
 		-print_final_stats=1 seeds-line
 	$(Q)cd $(FUZZ_DIR) && ./fuzz_serve -max_total_time=$(FUZZ_SECONDS) -max_len=4200 \
 		-print_final_stats=1 seeds-serve
+	$(Q)cd $(FUZZ_DIR) && ./fuzz_config -max_total_time=$(FUZZ_SECONDS) -max_len=2048 \
+		-print_final_stats=1 seeds-config
+	$(Q)cd $(FUZZ_DIR) && for t in $(FUZZ_L7); do ./fuzz_l7_$$t -max_total_time=$(FUZZ_SECONDS) \
+		-max_len=16384 -timeout=10 -print_final_stats=1 seeds-l7/$$t || exit 1; done
+	$(Q)cd $(FUZZ_DIR) && ./fuzz_rules -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+		-print_final_stats=1 seeds-rules
 	$(Q)cd $(FUZZ_DIR) && ./fuzz_timearg -max_total_time=$(FUZZ_SECONDS) -max_len=128 \
 		-print_final_stats=1 seeds-time
 
@@ -106,6 +151,12 @@ fuzz-ci: $(FUZZ_BINS) fuzz-seeds
 		-print_final_stats=1 seeds-line
 	$(Q)cd $(FUZZ_DIR) && ./fuzz_serve -seed=1 -runs=3000000 -max_len=4200 \
 		-print_final_stats=1 seeds-serve
+	$(Q)cd $(FUZZ_DIR) && ./fuzz_config -seed=1 -runs=500000 -max_len=2048 \
+		-print_final_stats=1 seeds-config
+	$(Q)cd $(FUZZ_DIR) && for t in $(FUZZ_L7); do ./fuzz_l7_$$t -seed=1 -runs=100000 \
+		-max_len=16384 -timeout=10 -print_final_stats=1 seeds-l7/$$t || exit 1; done
+	$(Q)cd $(FUZZ_DIR) && ./fuzz_rules -seed=1 -runs=300000 -max_len=4096 \
+		-print_final_stats=1 seeds-rules
 	$(Q)cd $(FUZZ_DIR) && ./fuzz_timearg -seed=1 -runs=2000000 -max_len=128 \
 		-print_final_stats=1 seeds-time
 	@echo "fuzz-ci: no crash in any target"

@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * Unit tests of monitor's terminal view layout (src/sinks/screen.c), without a
+ * Unit tests of monitor's terminal view layout (src/sinks/screen*.c), without a
  * terminal: every section the view must show is on an 80x24 screen, nothing goes
- * past the last row or column, bigger screens get more, the b/p order is shown; the
- * flow columns fit their longest values; endpoints are address.port for both families.
- * PL_SCREEN_DUMP=1 prints the screens.
+ * past the last row or column (in characters: the graph may hold UTF-8), bigger
+ * screens get more (the 2/10/40 s averages, a packets/s graph); the rate, bytes and
+ * packets orders; the graph's rows grow with its samples; the help; the '/' filter
+ * (libpcap's expression on each flow) narrows both lists and the status line says so;
+ * the flow columns fit their longest values; endpoints are address.port for both
+ * families. PL_SCREEN_DUMP=1 prints the screens.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +27,16 @@ struct grid {
 	bool heading[ROWS_MAX];
 };
 
+/* Characters of a UTF-8 string (continuation bytes do not count). */
+static int chars(const char *s)
+{
+	int n = 0;
+
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n;
+}
+
 static void grab(void *arg, int row, const char *text, bool heading)
 {
 	struct grid *g = arg;
@@ -32,7 +46,7 @@ static void grab(void *arg, int row, const char *text, bool heading)
 		g->bad_row = true;
 		return;
 	}
-	if ((int)strlen(text) > g->cols)
+	if (chars(text) > g->cols)
 		g->bad_width = true;
 	snprintf(g->line[row], sizeof(g->line[row]), "%s", text);
 	g->heading[row] = heading;
@@ -48,17 +62,27 @@ static int find(const struct grid *g, const char *s, int from)
 	return -1;
 }
 
-static void lay(struct grid *g, const struct pl_screen *s, int rows, int cols, bool by_packets)
+static void layv(struct grid *g, const struct pl_screen *s, int rows, int cols,
+		 const struct pl_screen_view *v)
 {
 	memset(g, 0, sizeof(*g));
 	g->rows = rows;
 	g->cols = cols;
-	pl_screen_layout(s, rows, cols, by_packets, grab, g);
+	pl_screen_layout(s, v, rows, cols, grab, g);
 	if (getenv("PL_SCREEN_DUMP")) {
-		printf("--- %dx%d%s\n", cols, rows, by_packets ? " by packets" : "");
+		printf("--- %dx%d by %s\n", cols, rows, pl_screen_order_name(v->order));
 		for (int i = 0; i < g->used; i++)
 			printf("%s|\n", g->line[i]);
 	}
+}
+
+/* The screen in @order (chosen again from the copy), no filter. */
+static void lay(struct grid *g, struct pl_screen *s, int rows, int cols, enum pl_flow_order order)
+{
+	struct pl_screen_view v = { .order = order };
+
+	pl_screen_select(s, order, NULL);
+	layv(g, s, rows, cols, &v);
 }
 
 static void v4(__u32 a[4], const char *s)
@@ -129,13 +153,24 @@ static void make_report(struct pl_report *r)
 	r->cost_ns_per_pkt = 95.25;
 }
 
-static void test_80x24(const struct pl_screen *s)
+/* Rates: 198.18.0.3.42005 is the fastest now, the largest flows are slower. */
+static void give_rates(void)
+{
+	flows[0].rate[0].bps = 1e6;
+	flows[1].rate[0].bps = 2e6;
+	flows[5].rate[0].bps = 9e6;
+	flows[5].rate[0].pps = 1200;
+	for (int i = 0; i < PL_RATE_AVGS; i++)
+		flows[5].rate[0].bps_avg[i] = 7e6 + i * 1e6; /* 7M, 8M, 9M */
+}
+
+static void test_80x24(struct pl_screen *s)
 {
 	static struct grid g;
-	int fl, src;
+	int fl, src, gr;
 
 	TEST_BEGIN("80x24: every section on the screen, inside its bounds");
-	lay(&g, s, 24, 80, false);
+	lay(&g, s, 24, 80, PL_ORDER_RATE);
 	CHECK(!g.bad_row && !g.bad_width, "rows in order, within 24x80");
 	CHECK_EQ(g.used, 24);
 	CHECK(find(&g, "rx 5.00k pps", 0) >= 0 && find(&g, "3.20Mbit/s", 0) >= 0, "rates");
@@ -152,54 +187,249 @@ static void test_80x24(const struct pl_screen *s)
 	CHECK(find(&g, "1519-", 0) < 0 && find(&g, " 0.0%", 0) < 0, "no empty class, no 0.0%%");
 	CHECK(find(&g, "truncated_tcp 2", 0) >= 0 && find(&g, "bad_udp_length 1", 0) >= 0,
 	      "malformed reasons");
-	fl = find(&g, "top flows by bytes", 0);
-	CHECK(fl > 0 && find(&g, "(p: by packets)", 0) == fl, "flows by bytes, p offered");
-	CHECK(fl > 0 && g.heading[fl + 1] && strstr(g.line[fl + 1], "packets"), "flow heading");
-	CHECK(fl > 0 && strstr(g.line[fl + 2], "198.18.0.1.40000") &&
-		      strstr(g.line[fl + 2], "9.00M") && strstr(g.line[fl + 2], "ingress-only"),
-	      "largest flow first, with packets, bytes and state: '%s'", fl > 0 ? g.line[fl + 2] : "");
-	src = find(&g, "top sources", 0);
+	gr = find(&g, "rx bit/s, last ", 0);
+	CHECK(gr > 0 && find(&g, "now 3.20M, max 3.20M   pps now 5.00k, max 5.00k", 0) == gr,
+	      "graph label with now and max of both rates: '%s'", gr > 0 ? g.line[gr] : "");
+	CHECK(gr > 0 && strchr(g.line[gr + 3], '#') && !strchr(g.line[gr + 4], '#'),
+	      "3 rows of ASCII bars under it");
+	fl = find(&g, "top flows by rate", 0);
+	CHECK(fl > gr + 3, "flows by rate by default, below the graph");
+	CHECK(fl > 0 && g.heading[fl + 1] && strstr(g.line[fl + 1], "bit/s") &&
+		      strstr(g.line[fl + 1], "pps") && strstr(g.line[fl + 1], "bytes"),
+	      "flow heading with the rates: '%s'", fl > 0 ? g.line[fl + 1] : "");
+	CHECK(fl > 0 && strstr(g.line[fl + 2], "198.18.0.3.42005") &&
+		      strstr(g.line[fl + 2], "9.00M") && strstr(g.line[fl + 2], "1.20k"),
+	      "fastest flow first, with bit/s and pps: '%s'", fl > 0 ? g.line[fl + 2] : "");
+	CHECK(fl > 0 && strstr(g.line[fl + 3], "198.18.1.1.41000") &&
+		      strstr(g.line[fl + 4], "198.18.0.1.40000"),
+	      "then by rate: 2M, 1M");
+	src = find(&g, "top sources by rate", 0);
 	CHECK(src > fl + 4, "sources after at least 3 flows (%d, %d)", fl, src);
-	CHECK(src > 0 && find(&g, "198.18.1.1", src) > src, "a source row");
-	CHECK(find(&g, "top flows by packets", 0) < 0, "one flow list on 24 rows");
+	CHECK(src > 0 && strstr(g.line[src + 2], "198.18.0.3 ") &&
+		      strstr(g.line[src + 2], "9.00M"),
+	      "the fastest source first, its rate the sum of its flows'");
+	CHECK(g.heading[23] && strstr(g.line[23], "sort: rate  filter: none") &&
+		      strstr(g.line[23], "? help"),
+	      "status line last: '%s'", g.line[23]);
 	TEST_END();
 
 	TEST_BEGIN("80x24: wide IPv6 endpoints are cut in the middle, the port kept");
-	lay(&g, s, 24, 80, false);
-	CHECK(find(&g, "2001:db8:~234:5678.1 ", 0) >= 0,
-	      "IPv6 endpoint cut with ~");
+	lay(&g, s, 24, 80, PL_ORDER_BYTES);
+	CHECK(find(&g, "2001:db8:~234:5678.1 ", 0) >= 0, "IPv6 endpoint cut with ~");
 	TEST_END();
 
-	TEST_BEGIN("80x24 with p: flows by packets, b offered");
-	lay(&g, s, 24, 80, true);
+	TEST_BEGIN("80x24 by bytes and by packets: the title and the status line say so");
+	lay(&g, s, 24, 80, PL_ORDER_BYTES);
+	fl = find(&g, "top flows by bytes", 0);
+	CHECK(fl > 0 && strstr(g.line[fl + 2], "198.18.0.1.40000"), "most bytes first");
+	CHECK(strstr(g.line[23], "sort: bytes"), "status: '%s'", g.line[23]);
+	lay(&g, s, 24, 80, PL_ORDER_PACKETS);
 	fl = find(&g, "top flows by packets", 0);
-	CHECK(fl > 0 && find(&g, "(b: by bytes)", 0) == fl, "title shows the order");
 	CHECK(fl > 0 && strstr(g.line[fl + 2], "198.18.1.1.41000"), "most packets first");
+	src = find(&g, "top sources by packets", 0);
+	CHECK(src > 0 && strstr(g.line[src + 2], "198.18.1.1 "), "sources by packets too");
+	CHECK(strstr(g.line[23], "sort: packets"), "status: '%s'", g.line[23]);
 	TEST_END();
 }
 
-static void test_bigger(const struct pl_screen *s)
+/* Cells of graph row @row that are not blank. */
+static int filled(const struct grid *g, int row)
+{
+	int n = 0;
+
+	for (const char *p = g->line[row]; *p; p++)
+		n += *p != ' ' && ((unsigned char)*p & 0xc0) != 0x80;
+	return n;
+}
+
+static void test_graph(struct pl_screen *s)
 {
 	static struct grid g;
-	int a, b;
+	struct pl_screen_view v = { .order = PL_ORDER_RATE };
+	struct pl_graph saved = s->graph;
+	int gr, before;
 
-	TEST_BEGIN("200x60: both orders, all rows, counts in the mix");
-	lay(&g, s, 60, 200, false);
+	TEST_BEGIN("graph: one column a report, newest right, grows, scaled to the max");
+	pl_screen_select(s, v.order, NULL);
+	memset(&s->graph, 0, sizeof(s->graph));
+	for (int i = 0; i < 5; i++)
+		pl_graph_add(&s->graph, 1e6 * (i + 1), 100, 1);
+	layv(&g, s, 24, 80, &v);
+	gr = find(&g, "rx bit/s, last 5 s: now 5.00M, max 5.00M", 0);
+	CHECK(gr > 0, "label: 5 s, now and max");
+	before = gr > 0 ? filled(&g, gr + 3) : 0;
+	CHECK(before == 5, "5 columns in the bottom row (%d)", before);
+	CHECK(gr > 0 && g.line[gr + 1][79] == '#' && g.line[gr + 1][75] == ' ',
+	      "the newest (the max) fills the top row, the oldest does not: '%s'",
+	      gr > 0 ? g.line[gr + 1] : "");
+	for (int i = 0; i < 95; i++)
+		pl_graph_add(&s->graph, 2e6, 100, 1);
+	layv(&g, s, 24, 80, &v);
+	gr = find(&g, "rx bit/s, last 80 s", 0);
+	CHECK(gr > 0 && filled(&g, gr + 3) == 80, "grows to the width, 80 s shown");
+	TEST_END();
+
+	TEST_BEGIN("graph: Unicode eighth blocks on a UTF-8 terminal, within the width");
+	v.utf8 = true;
+	layv(&g, s, 24, 80, &v);
+	CHECK(!g.bad_width && !g.bad_row, "80 characters a row");
+	gr = find(&g, "rx bit/s, last 80 s", 0);
+	CHECK(gr > 0 && strstr(g.line[gr + 3], "\u2588") && !strchr(g.line[gr + 3], '#'),
+	      "full blocks, no ASCII");
+	CHECK(gr > 0 && strstr(g.line[gr + 3], "\u2588"), "block characters");
+	TEST_END();
+
+	TEST_BEGIN("graph: 200x60 gets a packets/s graph and taller bars");
+	v.utf8 = false;
+	layv(&g, s, 60, 200, &v);
+	CHECK(!g.bad_width && !g.bad_row, "within bounds");
+	gr = find(&g, "rx bit/s, last 100 s", 0);
+	CHECK(gr > 0 && find(&g, "rx packets/s, last 100 s: now 100, max 100", gr) > gr + 4,
+	      "a packets/s graph below the bit/s one");
+	TEST_END();
+	s->graph = saved;
+}
+
+static void test_keys(struct pl_screen *s)
+{
+	static struct grid g;
+	struct pl_screen_view v = { .order = PL_ORDER_RATE, .help = true };
+
+	TEST_BEGIN("help: the keys in place of the lists");
+	pl_screen_select(s, v.order, NULL);
+	layv(&g, s, 24, 80, &v);
+	CHECK(!g.bad_width && !g.bad_row && g.used == 24, "within 24x80");
+	CHECK(find(&g, "keys (any key closes this help)", 0) > 0, "help title");
+	CHECK(find(&g, "  /      filter the lists", 0) > 0 && find(&g, "  P      pause", 0) > 0 &&
+		      find(&g, "  r      sort by rate", 0) > 0 && find(&g, "  q      quit", 0) > 0,
+	      "the keys");
+	CHECK(find(&g, "top flows", 0) < 0, "no lists under it");
+	TEST_END();
+
+	TEST_BEGIN("pause and the filter prompt on the status line");
+	v.help = false;
+	v.paused = true;
+	layv(&g, s, 24, 80, &v);
+	CHECK(strstr(g.line[0], "PAUSED") && strstr(g.line[23], "PAUSED"), "PAUSED said");
+	v.paused = false;
+	v.prompt = "port 52";
+	layv(&g, s, 24, 80, &v);
+	CHECK(strstr(g.line[23], "filter: port 52_") && g.heading[23], "prompt: '%s'", g.line[23]);
+	TEST_END();
+}
+
+/* Lay out with @expr in force; returns the rows that matched. */
+static size_t filtered(struct grid *g, struct pl_screen *s, const char *expr)
+{
+	struct pl_flow_match m = {};
+	struct pl_screen_view v = { .order = PL_ORDER_RATE, .filter = expr };
+	char err[PCAP_ERRBUF_SIZE];
+
+	CHECK(pl_flow_match_set(&m, expr, err, sizeof(err)) == 0, "'%s' compiles: %s", expr, err);
+	pl_screen_select(s, v.order, &m);
+	layv(g, s, 24, 80, &v);
+	pl_flow_match_free(&m);
+	return s->nmatch;
+}
+
+static void test_filter(struct pl_screen *s)
+{
+	static struct grid g;
+	struct pl_flow_match m = {};
+	char err[PCAP_ERRBUF_SIZE];
+	int fl, src;
+
+	TEST_BEGIN("filter 'port 41000': one flow, its sender; the status line says so");
+	CHECK_EQ(filtered(&g, s, "port 41000"), 1);
+	fl = find(&g, "top flows by rate", 0);
+	CHECK(fl > 0 && strstr(g.line[fl + 2], "198.18.1.1.41000") &&
+		      find(&g, ".4200", 0) < 0 && find(&g, ".40000", 0) < 0,
+	      "only that flow");
+	src = find(&g, "top sources", 0);
+	CHECK(src > 0 && strstr(g.line[src + 2], "198.18.1.1 ") && !g.line[src + 3][0],
+	      "only its sender: '%s' '%s'", src > 0 ? g.line[src + 2] : "",
+	      src > 0 ? g.line[src + 3] : "");
+	CHECK(strstr(g.line[23], "sort: rate  filter: port 41000 (1 of 13 flows)"), "status: '%s'",
+	      g.line[23]);
+	TEST_END();
+
+	TEST_BEGIN("filter: host, net, src, protocols, and/or/not");
+	CHECK_EQ(filtered(&g, s, "host 198.18.0.3"), 10);
+	CHECK_EQ(filtered(&g, s, "src host 198.18.0.2"), 0); /* the responder of every flow */
+	CHECK_EQ(filtered(&g, s, "dst host 198.18.0.2"), 12);
+	CHECK(find(&g, "2001:db8", 0) < 0, "no IPv6 flow");
+	CHECK_EQ(filtered(&g, s, "net 2001:db8::/32"), 1);
+	CHECK_EQ(filtered(&g, s, "ip6 and src port 1"), 1);
+	CHECK_EQ(filtered(&g, s, "ip and udp and dst port 9 and not src net 198.18.0.0/24"), 1);
+	CHECK_EQ(filtered(&g, s, "tcp or icmp"), 0);
+	CHECK(find(&g, "(no flow matches)", 0) > 0, "an empty list says why");
+	CHECK_EQ(filtered(&g, s, "port 40000 or port 41000"), 2);
+	TEST_END();
+
+	TEST_BEGIN("filter: a bad expression is refused, the old one stays");
+	CHECK_EQ(pl_flow_match_set(&m, "port 443", err, sizeof(err)), 0);
+	CHECK(pl_flow_match_set(&m, "port", err, sizeof(err)) == -EINVAL && err[0],
+	      "'port' refused: %s", err);
+	CHECK(m.set && !strcmp(m.text, "port 443"), "old filter kept");
+	CHECK_EQ(pl_flow_match_set(&m, "   ", err, sizeof(err)), 0);
+	CHECK(!m.set, "blank: no filter");
+	pl_flow_match_free(&m);
+	TEST_END();
+}
+
+/* The packet a flow's filter runs on: what tcpdump's own compiler says of it. */
+static void test_flow_packet(void)
+{
+	struct pl_flow f = udp4("198.18.0.9", 5353, 1, 100);
+	struct pl_flow_match m = {};
+	char err[PCAP_ERRBUF_SIZE];
+
+	TEST_BEGIN("flow packet: VLAN, TCP, ICMP echo, the initiator as source");
+	f.key.vlan = 7;
+	f.val.initiator = PL_DIR_B_TO_A; /* 198.18.0.2.9 started it */
+	CHECK(!pl_flow_match_set(&m, "vlan 7 and udp and src host 198.18.0.2 and src port 9 "
+				     "and dst port 5353", err, sizeof(err)), "%s", err);
+	CHECK(pl_flow_match(&m, &f), "vlan, direction");
+	f.key.proto = 6;
+	CHECK(!pl_flow_match_set(&m, "vlan and tcp dst port 5353", err, sizeof(err)), "%s", err);
+	CHECK(pl_flow_match(&m, &f), "tcp");
+	f.key.vlan = 0;
+	f.key.proto = 1;
+	CHECK(!pl_flow_match_set(&m, "icmp[icmptype] == icmp-echo", err, sizeof(err)), "%s", err);
+	CHECK(pl_flow_match(&m, &f), "icmp echo");
+	CHECK(!pl_flow_match_set(&m, "udp or vlan", err, sizeof(err)), "%s", err);
+	CHECK(!pl_flow_match(&m, &f), "not udp, no vlan");
+	pl_flow_match_free(&m);
+	TEST_END();
+}
+
+static void test_bigger(struct pl_screen *s)
+{
+	static struct grid g;
+	int a;
+
+	TEST_BEGIN("200x60: the 2/10/40 s averages, all rows, IPv6 whole");
+	lay(&g, s, 60, 200, PL_ORDER_RATE);
 	CHECK(!g.bad_row && !g.bad_width, "within bounds");
-	a = find(&g, "top flows by bytes", 0);
-	b = find(&g, "top flows by packets", 0);
-	CHECK(a > 0 && b > a + 11, "both lists, 10 rows each (%d, %d)", a, b);
-	CHECK(find(&g, "top sources", 0) > b, "sources");
+	a = find(&g, "top flows by rate", 0);
+	CHECK(a > 0 && strstr(g.line[a + 1], "    2s     10s     40s"), "average headings: '%s'",
+	      a > 0 ? g.line[a + 1] : "");
+	CHECK(a > 0 && strstr(g.line[a + 2], " 7.00M   8.00M   9.00M"), "averages: '%s'",
+	      a > 0 ? g.line[a + 2] : "");
+	CHECK(a > 0 && strstr(g.line[a + 1], "state"), "state column");
+	CHECK(find(&g, "top sources by rate", a) > a + 11, "10 flow rows, then sources");
 	CHECK(find(&g, "ipv4 99.00k 99.0%", 0) >= 0, "counts on a wide screen");
 	CHECK(find(&g, "2001:db8:1234:5678:9abc:def0:1234:5678.1", 0) >= 0, "IPv6 whole");
-	CHECK(find(&g, "q quit", 0) == 0, "keys in the title line");
 	TEST_END();
 
 	TEST_BEGIN("tiny screens: nothing outside, no crash");
 	for (int rows = 0; rows < 12; rows++)
 		for (int cols = 1; cols < 90; cols += 11) {
-			lay(&g, s, rows, cols, rows & 1);
-			CHECK(!g.bad_row && !g.bad_width && g.used <= rows, "%dx%d", cols, rows);
+			struct pl_screen_view v = { .order = rows % 3, .help = rows & 1,
+						    .utf8 = cols & 1, .prompt = rows == 5 ? "x" : NULL };
+
+			layv(&g, s, rows, cols, &v);
+			CHECK(!g.bad_row && !g.bad_width && g.used == rows, "%dx%d", cols, rows);
 		}
 	TEST_END();
 }
@@ -214,7 +444,7 @@ static void test_empty(void)
 
 	TEST_BEGIN("no traffic yet: placeholders, no cost figure");
 	CHECK_EQ(pl_screen_take(&s, &r), 0);
-	lay(&g, &s, 24, 80, false);
+	lay(&g, &s, 24, 80, PL_ORDER_BYTES);
 	CHECK(find(&g, "own cost not measured", 0) >= 0, "no cost");
 	CHECK(find(&g, "L3    -", 0) >= 0, "empty mix");
 	CHECK(find(&g, "(no flows)", 0) >= 0 && find(&g, "(none)", 0) >= 0, "empty lists");
@@ -235,7 +465,7 @@ static void test_cut(void)
 	t.l3_packets[PL_L3_IPV4] = 10;
 	t.l4_packets[PL_L4_TCP] = 10;
 	CHECK_EQ(pl_screen_take(&s, &r), 0);
-	lay(&g, &s, 24, 80, false);
+	lay(&g, &s, 24, 80, PL_ORDER_BYTES);
 	CHECK(find(&g, "headers cut 4", 0) >= 0, "headers cut count");
 	CHECK(find(&g, "malformed 0", 0) >= 0, "malformed total");
 	pl_screen_free(&s);
@@ -276,7 +506,7 @@ static void test_columns(void)
 
 	TEST_BEGIN("80 columns: icmpv6 and the longest state fit their columns");
 	CHECK_EQ(pl_screen_take(&s, &r), 0);
-	lay(&g, &s, 24, 80, false);
+	lay(&g, &s, 24, 80, PL_ORDER_BYTES);
 	CHECK(!g.bad_row && !g.bad_width, "within 24x80");
 	fl = find(&g, "top flows by bytes", 0);
 	CHECK(fl > 0 && g.heading[fl + 1], "flow heading");
@@ -305,7 +535,7 @@ static void test_columns(void)
 	TEST_BEGIN("live: a flow seen one way is ingress-only, seen both ways as offline");
 	r.mode = "tc";
 	CHECK_EQ(pl_screen_take(&s, &r), 0);
-	lay(&g, &s, 24, 80, false);
+	lay(&g, &s, 24, 80, PL_ORDER_BYTES);
 	fl = find(&g, "top flows by bytes", 0);
 	CHECK(fl > 0 && strstr(g.line[fl + 2], " ingress-only") &&
 		      strstr(g.line[fl + 3], " bidirectional"),
@@ -342,16 +572,25 @@ int main(void)
 	struct pl_screen s = {};
 
 	make_report(&r);
+	give_rates();
+	r.has_rates = true;
 	TEST_BEGIN("take a copy");
 	CHECK_EQ(pl_screen_take(&s, &r), 0);
-	CHECK_EQ(s.nkept, 10);
+	CHECK_EQ(pl_screen_select(&s, PL_ORDER_RATE, NULL), 0);
+	CHECK_EQ(s.nflows, 10);
+	CHECK_EQ(s.nmatch, 13);
 	CHECK_EQ(s.nsources, 4);
+	CHECK_EQ(s.graph.n, 1);
 	CHECK(s.r.flows == NULL && s.r.total == &s.total, "the copy stands alone");
 	TEST_END();
 	memset(flows, 0xff, sizeof(flows)); /* the caller frees its flows after the draw */
 	test_80x24(&s);
+	test_graph(&s);
+	test_keys(&s);
+	test_filter(&s);
 	test_bigger(&s);
 	pl_screen_free(&s);
+	test_flow_packet();
 	test_empty();
 	test_cut();
 	test_columns();

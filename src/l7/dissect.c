@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#include <string.h>
+#include <netinet/in.h>
+#include "l7/dissect.h"
+#include "l7/dns.h"
+#include "l7/http.h"
+#include "l7/ssh.h"
+#include "l7/tls.h"
+
+#define PORT_DNS   53
+#define PORT_MDNS  5353
+#define PORT_LLMNR 5355
+
+void pl_l7_dissect_init(struct pl_l7_dissect *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->tls_at[0] = d->tls_at[1] = -1;
+	d->http_at[0] = d->http_at[1] = -1;
+	d->inited = 1;
+}
+
+static int dns_port(unsigned int port)
+{
+	return port == PORT_DNS || port == PORT_MDNS || port == PORT_LLMNR;
+}
+
+/* DNS over TCP: messages with a two-byte length; the first complete ones are read. */
+static void tcp_dns(struct pl_l7_dissect *d, const struct pl_l7_stream *s, uint64_t ts_ns)
+{
+	size_t off = 0;
+
+	for (int i = 0; i < 4 && off + 2 <= s->len; i++) {
+		size_t n = (size_t)(s->buf[off] << 8 | s->buf[off + 1]);
+
+		if (off + 2 + n > s->len)
+			return;
+		pl_l7_dns_parse(s->buf + off + 2, n, ts_ns, &d->meta.dns);
+		off += 2 + n;
+	}
+}
+
+/* Note where a TLS record or an HTTP head starts: at the stream's start or later (after
+ * STARTTLS, or a CONNECT) at the start of a segment. */
+static void find_starts(struct pl_l7_dissect *d, int dir)
+{
+	const struct pl_l7_stream *s = &d->stream[dir];
+	uint16_t m;
+
+	if (!s->n_marks)
+		return;
+	m = s->marks[s->n_marks - 1];
+	if (d->tls_at[dir] < 0 && pl_l7_tls_looks_like(s->buf + m, s->len - m))
+		d->tls_at[dir] = (int16_t)m;
+	if (d->http_at[dir] < 0 && d->tls_at[dir] < 0 &&
+	    pl_l7_http_looks_like(s->buf + m, s->len - m))
+		d->http_at[dir] = (int16_t)m;
+}
+
+static void parse_stream(struct pl_l7_dissect *d, int dir, int final, uint64_t ts_ns,
+			 unsigned int sport, unsigned int dport)
+{
+	const struct pl_l7_stream *s = &d->stream[dir];
+	struct pl_l7_ssh_side *side = dir == PL_L7_DIR_TOSERVER ? &d->meta.ssh.client
+								 : &d->meta.ssh.server;
+
+	if (d->tls_at[dir] >= 0)
+		pl_l7_tls_parse(s->buf + d->tls_at[dir], s->len - (size_t)d->tls_at[dir],
+				final, ts_ns, &d->meta.tls);
+	if (d->http_at[dir] >= 0)
+		pl_l7_http_parse(s->buf + d->http_at[dir], s->len - (size_t)d->http_at[dir],
+				 ts_ns, &d->meta.http);
+	if (s->len >= 4 && !memcmp(s->buf, "SSH-", 4))
+		d->ssh = 1;
+	if (d->ssh && !side->have && pl_l7_ssh_parse(s->buf, s->len, side) == 1 &&
+	    !d->meta.ssh.ts_ns)
+		d->meta.ssh.ts_ns = ts_ns;
+	if (sport == PORT_DNS || dport == PORT_DNS)
+		tcp_dns(d, s, ts_ns);
+}
+
+void pl_l7_dissect_packet(struct pl_l7_dissect *d, int dir, const struct pl_l7_pkt *p,
+			  uint64_t ts_ns, int dns_hint)
+{
+	dir = !!dir;
+	if (!d->inited)
+		pl_l7_dissect_init(d);
+	if (p->l4proto == IPPROTO_UDP && p->payload) {
+		if (dns_hint || dns_port(p->sport) || dns_port(p->dport))
+			pl_l7_dns_parse(p->payload, p->payload_len, ts_ns, &d->meta.dns);
+		return;
+	}
+	if (p->l4proto != IPPROTO_TCP || !p->payload)
+		return;
+	if (!pl_l7_stream_add(&d->stream[dir], p->seq, p->tcp_flags & 0x02, p->payload,
+			      p->payload_len))
+		return;
+	find_starts(d, dir);
+	parse_stream(d, dir, d->stream[dir].closed, ts_ns, p->sport, p->dport);
+}
+
+void pl_l7_dissect_final(struct pl_l7_dissect *d, uint64_t ts_ns)
+{
+	if (!d->inited)
+		return;
+	/* Only TLS reads a cut message differently when told no more will come. */
+	for (int dir = 0; dir < 2; dir++)
+		if (d->tls_at[dir] >= 0 && !d->stream[dir].closed)
+			pl_l7_tls_parse(d->stream[dir].buf + d->tls_at[dir],
+					d->stream[dir].len - (size_t)d->tls_at[dir], 1, ts_ns,
+					&d->meta.tls);
+}

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * session.h - the user-space side of L7: reads the flow-start samples the data plane
+ * puts in its L7 ring (bpf/l7.h), classifies each flow with one engine (classify.h),
+ * writes the verdict back into pl_l7_verdicts so the kernel counts the flow's later
+ * packets under its application, keeps per-application flow counts and the most
+ * frequent DNS names, TLS SNIs and HTTP hosts, and writes EVE events (eve.h).
+ *
+ * Not thread-safe as such: pl_l7_drain() may be called from several threads (it takes
+ * a lock), everything else from one.
+ */
+#ifndef PL_L7_SESSION_H
+#define PL_L7_SESSION_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include "pktlens_l7.h"
+#include "analysis/stats.h"
+
+struct pl_l7_session;
+struct pl_json;
+
+struct pl_l7_session_opts {
+	int events_fd, verdicts_fd, counts_fd, flows_fd; /* the data plane's maps */
+	FILE *eve;              /* NULL: no EVE output */
+	const char *in_iface;   /* EVE in_iface; NULL: left out */
+	bool eve_flows;         /* write flow events (pl_l7_eve_flows) */
+};
+
+/* A new session; NULL with *@err (< 0) when the ring or nDPI cannot be set up. */
+struct pl_l7_session *pl_l7_session_new(const struct pl_l7_session_opts *o, int *err);
+void pl_l7_session_free(struct pl_l7_session *s);
+
+/* Classify every sample waiting in the ring; returns samples read or < 0. */
+int pl_l7_drain(struct pl_l7_session *s);
+
+/* Wait up to @timeout_ms for samples, then drain; for live use. */
+int pl_l7_poll(struct pl_l7_session *s, int timeout_ms);
+
+/* No more samples will come for flows not done: classify them with what they had. */
+void pl_l7_finish_all(struct pl_l7_session *s);
+
+/* nDPI's "master.app" name of a flow ("Unknown" when not classified), never NULL. */
+const char *pl_l7_app_of(const struct pl_l7_session *s, const struct pl_flow_key *k);
+
+/* The "l7" object of the JSON report: applications, categories, top names, samples. */
+void pl_l7_report_json(struct pl_json *j, const struct pl_l7_session *s, int top);
+
+/* The same as text lines ("applications: ...") through @emit. */
+void pl_l7_report_text(const struct pl_l7_session *s, int top,
+		       void (*emit)(void *arg, const char *line), void *arg);
+
+/*
+ * EVE flow events for @flows (the flow table as read at the end), with their
+ * verdicts; @clock_to_unix_ns turns flow time stamps into Unix time. Returns lines
+ * written or < 0.
+ */
+int pl_l7_eve_flows(struct pl_l7_session *s, const struct pl_flow *flows, size_t n,
+		    __s64 clock_to_unix_ns, const char *reason);
+
+#endif
