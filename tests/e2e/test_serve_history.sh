@@ -183,6 +183,30 @@ srv_stop TERM
 check_eq "serve A: SIGTERM exits 0" "$SRV_RC" 0
 cp "$DB" "$LAB_TMP/a.db" # session A's history (closed: no -wal left) for the cases below
 
+# ---- the history's options from pktlens.conf ------------------------------------------
+"$PKTLENS" serve --config "$E2E_ROOT/docs/pktlens.conf.example" --help >/dev/null 2>"$LAB_TMP/e"
+check_rc "docs/pktlens.conf.example's [serve] keys are serve's options" $? 0
+printf '[serve]\ninterface = %s\ndb = %s\nidle-timeout = 1\nretention-days = 9\n' \
+	"$IF_RX" "$LAB_TMP/conf/h.db" >"$LAB_TMP/pktlens.conf"
+# Started by hand: srv_start would add a --db of its own, which would win over the file.
+SRV_ERR=$LAB_TMP/conf.err
+nsenter -t "$RX_HOLD" -m -n -- "$PKTLENS" serve --config "$LAB_TMP/pktlens.conf" 2>"$SRV_ERR" &
+SRV_PID=$!
+LAB_PIDS+=("$SRV_PID")
+if wait_grep "$SRV_ERR" "pktlens: serving" "$SRV_PID"; then
+	check_grep "--config: the history where the file says" "$SRV_ERR" "history $LAB_TMP/conf/h.db"
+	tx0=$(tx_packets)
+	trafgen_send 123 "$LAB_TMP/one.cfg"
+	lab_quiet
+	conf_flow() { [ "$(sqlite3 "$LAB_TMP/conf/h.db" "SELECT packets_fwd || ' ' || ended FROM flows" 2>/dev/null)" = "$1 idle" ]; }
+	wait_until 10 conf_flow $(($(tx_packets) - tx0))
+	check_eq "--config: idle-timeout = 1 ended the flow" \
+		"$(sqlite3 "$LAB_TMP/conf/h.db" "SELECT packets_fwd || ' ' || ended FROM flows")" "$(($(tx_packets) - tx0)) idle"
+	srv_stop TERM
+else
+	fail "serve --config start" "$(cat "$SRV_ERR")"
+fi
+
 # ---- session B: heavy writes, then kill -9 -----------------------------------------
 if srv_start -i "$IF_RX" --db "$DB" --flows 4096 --idle-timeout 1; then
 	heavy_start
