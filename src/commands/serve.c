@@ -16,6 +16,7 @@ static const char usage[] =
 	"Usage: pktlens serve -i IF [-i IF2 ...] [--listen ADDR:PORT] [--token-file FILE]\n"
 	"                     [--db FILE | --no-db] [--retention-days N] [--max-db-mb N]\n"
 	"                     [--idle-timeout S] [--mode native|generic|tc] [--flows N] [--force]\n"
+	"                     [--config FILE]\n"
 	"A daemon: attaches to each interface and serves what it counts over HTTP until\n"
 	"SIGTERM (SIGHUP reads the token file again). REST/JSON under /api/v1/, Prometheus\n"
 	"text at /metrics; the endpoints are in pktlens-serve(8) and docs/openapi.yaml.\n"
