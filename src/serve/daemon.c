@@ -268,8 +268,10 @@ out_mask:
 	pl_http_stop(mhd); /* no request is in flight past this point */
 	detach_all(srv);
 	pl_hist_stop(srv->hist); /* writes what is queued */
-	for (int i = 0; i < PL_SERVE_MAX_IFS; i++)
+	for (int i = 0; i < PL_SERVE_MAX_IFS; i++) {
 		free(srv->ifs[i].rec.prev);
+		pl_flowset_free(&srv->ifs[i].rec.idx);
+	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 out:
 	free(srv->token);

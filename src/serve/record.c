@@ -4,14 +4,15 @@
  * (once a second): the counters' change since the last read, added to the current
  * minute, and the flows that left the table since the last read.
  *
- * The table is compared with the one read a second before, both sorted by key: an
+ * The table is compared with the one read a second before (indexed by key): an
  * entry gone (or whose key came back with a new first packet) was evicted by the LRU
  * and is written with its counts at the last read; packets it took after that read are
  * in the minutes but not in its row. A flow created and evicted between two reads is
  * never seen: flows_unseen counts them (flows created minus new keys seen). While the
  * kernel evicts, the table is also read between samples (pl_rec_peek, up to ten times a
- * second) for the flows gone, so that fewer go unseen. With an idle timeout, entries idle longer are deleted here and written as "idle", which keeps
- * the table from filling so that the LRU rarely has to evict anything.
+ * second) for the flows gone, so that fewer go unseen. With an idle timeout, entries
+ * idle longer are deleted here and written as "idle", which keeps the table from
+ * filling so that the LRU rarely has to evict anything.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -19,12 +20,7 @@
 #include <bpf/bpf.h>
 #include "serve/server.h"
 #include "sinks/timefmt.h"
-
-static int key_cmp(const void *a, const void *b)
-{
-	return memcmp(&((const struct pl_flow *)a)->key, &((const struct pl_flow *)b)->key,
-		      sizeof(struct pl_flow_key));
-}
+#include "util/log.h"
 
 static void write_flow(struct pl_srv *srv, int i, const struct pl_flow *f, __s64 to_unix,
 		       const char *ended)
@@ -54,30 +50,61 @@ static bool remove_idle(int fd, struct pl_flow *f)
 	return !bpf_map_delete_elem(fd, &f->key);
 }
 
-/* Compare with the last read; returns the new keys seen. */
+/*
+ * Compare @cur with the last read (indexed by key): the entries gone, and those whose
+ * key came back with a new first packet, are written as evicted. Returns the new keys
+ * seen; none when memory for the comparison is short (said once).
+ */
 static size_t diff(struct pl_srv *srv, int i, const struct pl_flow *cur, size_t n, __s64 to_unix)
 {
 	struct pl_rec *r = &srv->ifs[i].rec;
-	size_t a = 0, b = 0, fresh = 0;
+	unsigned char *seen = calloc(r->nprev ? r->nprev : 1, 1);
+	size_t fresh = 0;
 
-	while (a < r->nprev || b < n) {
-		int c = a == r->nprev ? 1 : b == n ? -1 : key_cmp(&r->prev[a], &cur[b]);
+	if (!seen) {
+		if (!r->warned++)
+			pl_warn("history: no memory to compare the flow table of %s: flows that "
+				"leave it meanwhile are not written", srv->ifs[i].dp.ifname);
+		return 0;
+	}
+	for (size_t b = 0; b < n; b++) {
+		long a = pl_flowset_find(&r->idx, &cur[b].key);
 
-		if (c < 0) {
-			write_flow(srv, i, &r->prev[a++], to_unix, "evicted");
-		} else if (c > 0) {
+		if (a < 0) {
 			fresh++;
-			b++;
-		} else {
-			if (r->prev[a].val.first_seen_ns != cur[b].val.first_seen_ns) {
-				write_flow(srv, i, &r->prev[a], to_unix, "evicted");
-				fresh++;
-			}
-			a++;
-			b++;
+			continue;
+		}
+		seen[a] = 1;
+		if (r->prev[a].val.first_seen_ns != cur[b].val.first_seen_ns) {
+			write_flow(srv, i, &r->prev[a], to_unix, "evicted");
+			fresh++;
 		}
 	}
+	for (size_t a = 0; a < r->nprev; a++)
+		if (!seen[a])
+			write_flow(srv, i, &r->prev[a], to_unix, "evicted");
+	free(seen);
 	return fresh;
+}
+
+/* @flows (n) become the last read, indexed for the next comparison. */
+static void keep(struct pl_srv *srv, int i, struct pl_flow *flows, size_t n)
+{
+	struct pl_rec *r = &srv->ifs[i].rec;
+
+	free(r->prev);
+	r->prev = flows;
+	r->nprev = n;
+	if (pl_flowset_build(&r->idx, flows, n)) {
+		/* Without an index nothing compares: start again from an empty read. */
+		if (!r->warned++)
+			pl_warn("history: no memory to index the flow table of %s",
+				srv->ifs[i].dp.ifname);
+		free(r->prev);
+		r->prev = NULL;
+		r->nprev = 0;
+		r->idx.n = 0;
+	}
 }
 
 /* Take the idle entries out of the table (and @flows); returns how many are left. */
@@ -113,8 +140,6 @@ void pl_rec_sample(struct pl_srv *srv, int i, const struct pl_stats *cur, struct
 		free(flows);
 		return;
 	}
-	if (n) /* qsort(NULL, 0) is undefined */
-		qsort(flows, n, sizeof(*flows), key_cmp);
 	fresh = diff(srv, i, flows, n, to_unix) + r->fresh_acc;
 	r->fresh_acc = 0;
 	snprintf(m.ifname, sizeof(m.ifname), "%s", srv->ifs[i].dp.ifname);
@@ -132,9 +157,8 @@ void pl_rec_sample(struct pl_srv *srv, int i, const struct pl_stats *cur, struct
 	/* The table churns: read it more often until the next sample (pl_rec_peek). */
 	r->hot = m.evictions > 0;
 	n = expire(srv, i, flows, n, now_mono, to_unix);
-	free(r->prev);
-	r->prev = flows;
-	r->nprev = r->nbase = n;
+	keep(srv, i, flows, n);
+	r->nbase = r->nprev;
 }
 
 int pl_rec_peek(struct pl_srv *srv, int i)
@@ -149,12 +173,8 @@ int pl_rec_peek(struct pl_srv *srv, int i)
 	err = pl_flows_read(srv->ifs[i].dp.flows_fd, &flows, &n);
 	if (err)
 		return err;
-	if (n)
-		qsort(flows, n, sizeof(*flows), key_cmp);
 	r->fresh_acc += diff(srv, i, flows, n, pl_time_mono_to_unix());
-	free(r->prev);
-	r->prev = flows;
-	r->nprev = n;
+	keep(srv, i, flows, n);
 	r->peeks++;
 	return 0;
 }
@@ -169,4 +189,5 @@ void pl_rec_stop(struct pl_srv *srv, int i)
 	free(r->prev);
 	r->prev = NULL;
 	r->nprev = 0;
+	pl_flowset_free(&r->idx);
 }

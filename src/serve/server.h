@@ -10,13 +10,16 @@
 #include <stdio.h>
 #include "analysis/stats.h"
 #include "history/history.h"
+#include "serve/flowset.h"
 #include "loader/dataplane.h"
 #include "serve/serve.h"
 
 /* What the history has of an interface (record.c). */
 struct pl_rec {
-	struct pl_flow *prev;    /* the table at the last read, sorted by key */
+	struct pl_flow *prev;    /* the table at the last read */
 	size_t nprev;
+	struct pl_flowset idx;   /* prev by key */
+	unsigned int warned;
 	size_t nbase;            /* its size after the last sample (evictions are from it) */
 	struct pl_stats base;    /* the counters written to the history so far */
 	__u64 fresh_acc;         /* new keys seen by peeks since the last sample */
