@@ -74,6 +74,15 @@ $(BUILD)/demo_lab.h: scripts/demo-lab.sh
 
 $(BUILD)/obj/commands/demo.o: $(BUILD)/demo_lab.h
 
+# The dashboard of `pktlens serve` (GET /): one page, embedded the same way.
+$(BUILD)/dashboard_html.h: src/serve/dashboard.html
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q){ echo 'static const char pl_dashboard_html[] = {'; od -An -v -tx1 $< | \
+		sed 's/\([0-9a-f][0-9a-f]\)/0x\1,/g'; echo '0x00 };'; } > $@
+
+$(BUILD)/obj/serve/dashboard.o: $(BUILD)/dashboard_html.h
+
 # Made anew each time: `ar r` would keep the object of a source file since removed.
 $(LIB): $(LIB_OBJS)
 	$(call msg,AR,$@)

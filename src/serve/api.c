@@ -11,6 +11,7 @@
 #include "sinks/timefmt.h"
 
 const struct pl_route pl_routes[] = {
+	{ "/", "GET", "the live dashboard (HTML; reads this API once a second)" },
 	{ "/api/v1", "GET", "the endpoints of this API" },
 	{ "/api/v1/stats", "GET", "per-interface totals, rates, malformed packets, flow table" },
 	{ "/api/v1/protocols", "GET", "protocol mix: L3, L4, tunnels, sizes, TCP flags" },

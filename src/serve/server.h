@@ -99,6 +99,9 @@ int pl_api_history(struct pl_srv *srv, const struct pl_hq *q, char **out, char *
 /* {"error": MESSAGE, "status": CODE}. */
 char *pl_api_error(int status, const char *msg);
 
+/* The dashboard page (dashboard.c): static text of *len bytes. */
+const char *pl_dashboard(size_t *len);
+
 /* Prometheus text exposition (metrics.c) into *out (malloc'ed), or a negative errno. */
 int pl_metrics_render(struct pl_srv *srv, char **out, size_t *len);
 

@@ -125,7 +125,10 @@ check_http "GET /api/v1/flows?interface=IF2" 200 GET "/api/v1/flows?interface=$I
 check_eq "flows: none on the second interface" "$(body 'j["matched"]')" 0
 check_http "GET /api/v1" 200 GET /api/v1
 check_eq "index lists the endpoints" "$(body '[e["path"] for e in j["endpoints"]]')" \
-	"['/api/v1', '/api/v1/stats', '/api/v1/protocols', '/api/v1/flows', '/api/v1/history/minutes', '/api/v1/history/flows', '/api/v1/history/top-talkers', '/api/v1/reload', '/metrics']"
+	"['/', '/api/v1', '/api/v1/stats', '/api/v1/protocols', '/api/v1/flows', '/api/v1/history/minutes', '/api/v1/history/flows', '/api/v1/history/top-talkers', '/api/v1/reload', '/metrics']"
+check_http "GET / (the dashboard)" 200 GET /
+check_grep "GET /: HTML" "$LAB_TMP/head" "^[Cc]ontent-[Tt]ype: text/html"
+check_http "POST / refused" 405 POST /
 
 # ---- errors ---------------------------------------------------------------------------
 check_http "unknown path" 404 GET /api/v2/stats
