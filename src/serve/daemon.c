@@ -192,6 +192,7 @@ static void serve_loop(struct pl_srv *srv, const sigset_t *set)
 			pthread_mutex_lock(&srv->lock);
 			pl_srv_reload(srv, why, sizeof(why)); /* says why when it fails */
 			pthread_mutex_unlock(&srv->lock);
+			pl_eve_reopen(srv); /* after logrotate moved it */
 			continue;
 		}
 		if (peek && mono_ns() < next) {
@@ -246,6 +247,10 @@ int pl_serve_run(const struct pl_serve_cfg *cfg)
 			goto out_mask;
 		}
 	}
+	if (cfg->eve && pl_eve_open(srv, cfg->eve, msg, sizeof(msg))) {
+		pl_warn("%s", msg);
+		goto out_mask;
+	}
 	if (attach_all(srv, cfg))
 		goto out_mask;
 	mhd = pl_http_start(srv, &ss);
@@ -258,9 +263,9 @@ int pl_serve_run(const struct pl_serve_cfg *cfg)
 	for (int i = 0; i < srv->nifs; i++)
 		fprintf(stderr, "%s %s (%s)", i ? "," : "", srv->ifs[i].dp.ifname,
 			pl_mode_name(srv->ifs[i].dp.mode));
-	fprintf(stderr, " on http://%s/ (write calls %s; history %s)\n", cfg->listen,
+	fprintf(stderr, " on http://%s/ (write calls %s; history %s; eve %s)\n", cfg->listen,
 		srv->token ? "need the token" : "off: no --token-file",
-		cfg->db ? cfg->db : "off");
+		cfg->db ? cfg->db : "off", cfg->eve ? cfg->eve : "off");
 	serve_loop(srv, &set);
 	rc = 0;
 	record_last(srv);
@@ -268,6 +273,7 @@ out_mask:
 	pl_http_stop(mhd); /* no request is in flight past this point */
 	detach_all(srv);
 	pl_hist_stop(srv->hist); /* writes what is queued */
+	pl_eve_close(srv);
 	for (int i = 0; i < PL_SERVE_MAX_IFS; i++) {
 		free(srv->ifs[i].rec.prev);
 		pl_flowset_free(&srv->ifs[i].rec.idx);

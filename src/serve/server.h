@@ -54,6 +54,9 @@ struct pl_srv {
 	__u64 http_requests[PL_HTTP_CLASSES];
 	__u64 reloads, reload_failures;
 	struct pl_hist *hist;    /* NULL: no history (--no-db) */
+	FILE *eve;               /* --eve FILE; NULL: none (eve_out.c, sampler thread only) */
+	__u64 eve_events, eve_errors; /* under lock */
+	unsigned int eve_warned;
 };
 
 /*
@@ -98,6 +101,16 @@ int pl_api_history(struct pl_srv *srv, const struct pl_hq *q, char **out, char *
 		   size_t whylen);
 /* {"error": MESSAGE, "status": CODE}. */
 char *pl_api_error(int status, const char *msg);
+
+/* --eve FILE (eve_out.c), all called by the sampler (main) thread. */
+int pl_eve_open(struct pl_srv *srv, const char *path, char *why, size_t whylen);
+/* SIGHUP: open the file again (a file that cannot be opened keeps the old one). */
+void pl_eve_reopen(struct pl_srv *srv);
+/* A flow event for @f, which left interface @i's table (@ended: idle/evicted/stopped). */
+void pl_eve_flow(struct pl_srv *srv, int i, const struct pl_flow *f, __s64 to_unix,
+		 const char *ended);
+void pl_eve_flush(struct pl_srv *srv);
+void pl_eve_close(struct pl_srv *srv);
 
 /* The dashboard page (dashboard.c): static text of *len bytes. */
 const char *pl_dashboard(size_t *len);
