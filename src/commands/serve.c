@@ -80,7 +80,7 @@ int cmd_serve(int argc, char **argv)
 	struct pl_serve_cfg cfg = { .listen = PL_SERVE_DEFAULT_LISTEN,
 				    .flow_entries = PL_FLOWS_DEFAULT, .mode = PL_MODE_AUTO,
 				    .db = PL_HIST_DEFAULT_DB, .idle_timeout_s = PL_SERVE_DEFAULT_IDLE };
-	bool no_db = false, db_given = false;
+	bool no_db = false, db_given = false, db_cli = false, no_db_cli = false;
 	struct sockaddr_storage ss;
 	enum pl_mode mode;
 	const char *why;
@@ -132,8 +132,12 @@ int cmd_serve(int argc, char **argv)
 			}
 			cfg.db = optarg;
 			db_given = true;
+			db_cli = !pl_config_origin(argv[optind - 1]);
 			break;
-		case OPT_NO_DB: no_db = true; break;
+		case OPT_NO_DB:
+			no_db = true;
+			no_db_cli = !pl_config_origin(argv[optind - 1]);
+			break;
 		case OPT_RETENTION:
 			if (pl_parse_u32("--retention-days", optarg, 1, 100000, &cfg.retention_days))
 				return PL_EXIT_USAGE;
@@ -160,6 +164,11 @@ int cmd_serve(int argc, char **argv)
 	if (optind < argc) {
 		pl_warn("serve takes no filter expression ('%s'): it counts every packet", argv[optind]);
 		return PL_EXIT_USAGE;
+	}
+	/* One from --config, the other from the command line: the command line's wins. */
+	if (no_db && db_given && db_cli != no_db_cli) {
+		no_db = no_db_cli;
+		db_given = db_cli;
 	}
 	if (no_db && db_given) {
 		pl_warn("--db and --no-db: choose one");

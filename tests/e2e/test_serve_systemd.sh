@@ -89,8 +89,10 @@ cat >"$LAB_TMP/udp4.cfg" <<CFG
 CFG
 # shellcheck disable=SC2086 # CAPS is a list
 as_unit $CAPS
-if srv_start --config "$CONF" -i "$IF_RX"; then
-	ok "serve under the unit's bounding set, with the installed config"
+# --no-db on the command line wins over the config's db = ... (no /var/lib here).
+if srv_start --config "$CONF" -i "$IF_RX" --no-db; then
+	ok "serve under the unit's bounding set, with the installed config (and --no-db)"
+	check_grep "the command line's --no-db wins over the config's db" "$SRV_ERR" "history off"
 	# CAP_NET_ADMIN 12, CAP_PERFMON 38, CAP_BPF 39 (linux/capability.h).
 	check_eq "serve's bounding set is CAP_BPF CAP_NET_ADMIN CAP_PERFMON" \
 		"$(awk '/^CapBnd:/ { print $2 }' "/proc/$SRV_PID/status")" \
