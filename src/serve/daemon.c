@@ -89,9 +89,18 @@ static void sample_one(struct pl_srv *srv, int i)
 	pl_rec_sample(srv, i, &cur, flows, n, now); /* takes flows */
 	pthread_mutex_lock(&srv->lock);
 	if (s->sample_mono_ns) {
+		struct pl_rate_sample *r = &s->rates[s->rates_next];
+
 		pl_stats_sub(&s->delta, &cur, &s->total);
 		s->interval_s = (now - s->sample_mono_ns) / 1e9;
 		s->sampled = true;
+		r->unix_ns = pl_time_now_ns();
+		r->interval_s = s->interval_s;
+		r->packets = s->delta.packets;
+		r->bytes = s->delta.bytes;
+		s->rates_next = (s->rates_next + 1) % PL_RATES_MAX;
+		if (s->rates_n < PL_RATES_MAX)
+			s->rates_n++;
 	}
 	s->total = cur;
 	s->nflows = n;

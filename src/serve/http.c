@@ -231,6 +231,8 @@ static enum MHD_Result do_get(struct pl_srv *srv, struct MHD_Connection *c, cons
 		err = pl_api_index(&text);
 	} else if (!strcmp(url, "/api/v1/stats")) {
 		err = pl_api_stats(srv, &q, &text);
+	} else if (!strcmp(url, "/api/v1/rates")) {
+		err = pl_api_rates(srv, &q, &text);
 	} else if (!strcmp(url, "/api/v1/protocols")) {
 		err = pl_api_protocols(srv, &q, &text);
 	} else {

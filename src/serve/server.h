@@ -27,8 +27,18 @@ struct pl_rec {
 	__u64 peeks;
 };
 
+/* The last samples of an interface (GET /api/v1/rates, the dashboard's chart). */
+#define PL_RATES_MAX 120
+struct pl_rate_sample {
+	__u64 unix_ns;           /* when the sample was taken */
+	double interval_s;       /* since the one before */
+	__u64 packets, bytes;    /* counted in that interval */
+};
+
 struct pl_srv_if {
 	struct pl_dp dp;
+	struct pl_rate_sample rates[PL_RATES_MAX]; /* a ring, oldest at rates_next once full */
+	unsigned int rates_n, rates_next;
 	bool gone;               /* the interface disappeared: last figures kept */
 	struct pl_stats total;   /* at the last sample */
 	struct pl_stats delta;   /* over the last sample interval (rates) */
@@ -92,6 +102,7 @@ struct pl_flow_query;
 int pl_api_stats(struct pl_srv *srv, const struct pl_flow_query *q, char **out);
 int pl_api_protocols(struct pl_srv *srv, const struct pl_flow_query *q, char **out);
 int pl_api_flows(struct pl_srv *srv, const struct pl_flow_query *q, char **out);
+int pl_api_rates(struct pl_srv *srv, const struct pl_flow_query *q, char **out);
 int pl_api_index(char **out);
 /*
  * GET /api/v1/history/...: pktlens query's JSON for @q into *out. -ENOENT: no history

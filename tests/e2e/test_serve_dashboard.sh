@@ -29,6 +29,10 @@ if ! srv_start -i "$IF_RX"; then
 	fail "serve start" "$(cat "$SRV_ERR")"
 	finish
 fi
+# The chart adds up the daemon's per-second samples: send once the first is taken, so
+# that every packet sent is in one.
+sampled() { http GET /api/v1/rates >/dev/null && [ "$(body 'len(j["interfaces"][0]["samples"])')" -ge 1 ] 2>/dev/null; }
+wait_until 10 sampled || echo "  no rate sample after 10 s"
 lab_quiet
 tx0=$(tx_packets)
 trafgen_send "$N_UDP" "$LAB_TMP/udp4.cfg" || echo "  trafgen udp failed"
@@ -37,6 +41,8 @@ lab_quiet
 sent=$(($(tx_packets) - tx0))
 check_eq "tx side sent what trafgen was asked" "$sent" $((N_UDP + N_SYN))
 
+in_chart() { http GET /api/v1/rates >/dev/null && [ "$(body 'sum(s["packets"] for s in j["interfaces"][0]["samples"])')" = "$sent" ]; }
+wait_until 5 in_chart || echo "  the samples do not hold what was sent yet"
 check_http "GET / answers the page" 200 GET /
 check_grep "GET /: text/html" "$LAB_TMP/head" "^[Cc]ontent-[Tt]ype: text/html; charset=utf-8"
 check_grep "GET /: a policy that forbids other origins" "$LAB_TMP/head" \
@@ -90,6 +96,8 @@ PYEOF
 
 check_eq "DOM: total packets == the sender's tx_packets delta" \
 	"$(dom_get 'attr("total-packets", "data-value")')" "$sent"
+check_eq "DOM: the throughput chart's packets == the sender's tx_packets delta" \
+	"$(dom_get 'attr("chart-packets", "data-value")')" "$sent"
 check_eq "DOM: total bytes == 64 * frames" "$(dom_get 'attr("total-bytes", "data-value")')" $((64 * sent))
 check_eq "DOM: the interface row" "$(dom_get "count(r'<tr><td>$IF_RX</td><td>(native|generic|tc)</td><td>attached</td>')")" 1
 check_eq "DOM: no JavaScript error (page counter)" "$(dom_get 'text("js-errors")')" 0
