@@ -120,6 +120,9 @@ static int check(const struct pl_rule_spec *sp, const struct pl_rule *all,
 		rule_prefix(o, &op);
 		pl_prefix_str(&op, b, sizeof(b));
 		pl_prefix_str(&p, a, sizeof(a));
+		/* A rate rule inside another is its exception: the longest prefix applies. */
+		if (same_kind && r->kind == PL_RULE_RATE && o->plen != r->plen)
+			continue;
 		if (same_kind) {
 			snprintf(err, errlen, "%s %s overlaps rule %u (%s %s%s): remove that one "
 					      "first (pktlens unblock) or merge them",

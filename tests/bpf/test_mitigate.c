@@ -9,6 +9,9 @@
  *    within the token bucket's bound for the time the sending took;
  *  - an allow rule lets its address through inside a blocked range (a blocklist rule)
  *    and inside a rate-limited one; an allow inside a block rule is refused;
+ *  - an aggregate rate rule holds packets from many sources (random, one packet each) to
+ *    one bucket with one state, while a known network keeps its own per-source rule; a
+ *    per-source rule over more sources than its LRU table keeps the table bounded;
  *  - a full rule table and a full blocklist are refused with nothing half-applied;
  *  - dropped packets are still counted in the traffic totals.
  */
@@ -273,6 +276,71 @@ static void test_rate(void)
 	TEST_END();
 }
 
+/* Rules from text, as protect's --rules reads them; the ids in @ids. */
+static int add_text(const char *text, __u32 *ids, size_t max, char *err)
+{
+	struct pl_rule_set set;
+	int e = pl_rules_parse("test", text, strlen(text), true, &set, err, PL_ERR_LEN);
+
+	for (size_t i = 0; !e && i < set.n && i < max; i++)
+		e = pl_rule_add(&g_m, &set.v[i], NULL, 0, &ids[i], err, PL_ERR_LEN);
+	pl_rules_free(&set);
+	return e;
+}
+
+static void test_aggregate(void)
+{
+	char err[PL_ERR_LEN] = "";
+	__u32 ids[2] = { 0, 0 };
+	double t0, took, tb;
+	int passed = 0, legit = 0, states, e;
+	int states0 = count_keys(g_m.rate_state_fd, sizeof(struct pl_rate_key));
+
+	TEST_BEGIN("aggregate rate rule: random sources share one bucket");
+	e = add_text("rate 0.0.0.0/0 100 burst 10 aggregate\nrate 198.18.0.0/24 1000\n", ids, 2,
+		     err);
+	CHECK(!e, "rate 0.0.0.0/0 100 burst 10 aggregate; rate 198.18.0.0/24 1000 (inside it): %s",
+	      err);
+	e = add_text("rate 198.18.0.0/24 5\n", ids + 1, 1, err);
+	CHECK(e == -EEXIST, "a second rate rule of exactly 198.18.0.0/24 accepted (%d)", e);
+	t0 = now_s();
+	/* 2000 packets, each from another address of 10.0.0.0/8 (a --rand-source flood). */
+	for (uint32_t i = 0; i < 2000; i++)
+		passed += verdict(0x0a000000 + i * 7919 % 0xffffff, 53) == XDP_PASS;
+	took = now_s() - t0;
+	tb = 10 + 100 * took + 1;
+	CHECK(passed >= 10 && passed <= tb, "%d of 2000 random sources passed in %.3f s; the "
+	      "aggregate bucket allows 10 to %.1f", passed, took, tb);
+	printf("  %d of 2000 packets from 2000 sources passed in %.3f s (bound %.1f)\n", passed,
+	       took, tb);
+	/* A known source inside has its own per-source rule and is not starved. */
+	for (int i = 0; i < 200; i++)
+		legit += verdict(0xc612000b, 53) == XDP_PASS;
+	CHECK(legit == 200, "198.18.0.11 under its own rule: %d of 200 passed", legit);
+	states = count_keys(g_m.rate_state_fd, sizeof(struct pl_rate_key)) - states0;
+	CHECK(states <= 2, "%d new rate states for 2001 sources (the aggregate's and "
+	      "198.18.0.11's)", states);
+	pl_rule_del(&g_m, ids[0]);
+	pl_rule_del(&g_m, ids[1]);
+	TEST_END();
+
+	TEST_BEGIN("per-source rate rule: random sources, memory bounded");
+	e = add_text("rate 0.0.0.0/0 100 burst 10\n", ids, 1, err);
+	CHECK(!e, "rate 0.0.0.0/0 100 burst 10: %s", err);
+	passed = 0;
+	/* More sources than the LRU table holds: each passes (its own bucket), the table stays full. */
+	for (uint32_t i = 0; i < PL_RATE_SOURCES_DEFAULT + 5000; i++)
+		passed += verdict(0x0b000000 + i, 53) == XDP_PASS;
+	states = count_keys(g_m.rate_state_fd, sizeof(struct pl_rate_key));
+	CHECK(states <= PL_RATE_SOURCES_DEFAULT, "%d rate states, the table holds %d", states,
+	      PL_RATE_SOURCES_DEFAULT);
+	CHECK(passed == PL_RATE_SOURCES_DEFAULT + 5000, "%d of %d first packets of new sources "
+	      "passed", passed, PL_RATE_SOURCES_DEFAULT + 5000);
+	printf("  %d sources, %d rate states\n", PL_RATE_SOURCES_DEFAULT + 5000, states);
+	pl_rule_del(&g_m, ids[0]);
+	TEST_END();
+}
+
 static void test_allow(void)
 {
 	char err[PL_ERR_LEN] = "";
@@ -434,6 +502,7 @@ int main(void)
 	}
 	g_prog = bpf_program__fd(g_skel->progs.xdp_pktlens);
 	test_rate();
+	test_aggregate();
 	test_allow();
 	test_full_table();
 	test_full_blocklist();
