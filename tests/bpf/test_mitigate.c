@@ -11,7 +11,8 @@
  *    and inside a rate-limited one; an allow inside a block rule is refused;
  *  - an aggregate rate rule holds packets from many sources (random, one packet each) to
  *    one bucket with one state, while a known network keeps its own per-source rule; a
- *    per-source rule over more sources than its LRU table keeps the table bounded;
+ *    per-source rule over more sources than its LRU table keeps the table bounded; a
+ *    rule that takes a removed rate rule's slot starts with full buckets;
  *  - a full rule table and a full blocklist are refused with nothing half-applied;
  *  - dropped packets are still counted in the traffic totals.
  */
@@ -341,6 +342,28 @@ static void test_aggregate(void)
 	TEST_END();
 }
 
+static void test_slot_reuse(void)
+{
+	char err[PL_ERR_LEN] = "";
+	__u32 a = 0xc6120b01, id, id2; /* 198.18.11.1 */
+	int p = 0;
+
+	TEST_BEGIN("a rate rule in a freed slot starts with full buckets");
+	/* 1 pps, burst 1: the second packet is dropped and the bucket is a second behind. */
+	id = add(PL_RULE_RATE, "198.18.11.0/24", 1, 1, err);
+	CHECK(id, "rate 198.18.11.0/24 1 burst 1: %s", err);
+	verdict(a, 53);
+	CHECK(verdict(a, 53) == XDP_DROP, "the second packet at 1 pps dropped");
+	pl_rule_del(&g_m, id);
+	id2 = add(PL_RULE_RATE, "198.18.11.0/24", 1000, 10, err);
+	CHECK(id2 == id, "the new rule took slot %u (the old one's: %u)", id2, id);
+	for (int i = 0; i < 10; i++)
+		p += verdict(a, 53) == XDP_PASS;
+	CHECK(p == 10, "%d of the new rule's burst of 10 passed", p);
+	pl_rule_del(&g_m, id2);
+	TEST_END();
+}
+
 static void test_allow(void)
 {
 	char err[PL_ERR_LEN] = "";
@@ -503,6 +526,7 @@ int main(void)
 	g_prog = bpf_program__fd(g_skel->progs.xdp_pktlens);
 	test_rate();
 	test_aggregate();
+	test_slot_reuse();
 	test_allow();
 	test_full_table();
 	test_full_blocklist();
