@@ -13,6 +13,7 @@
  *    one bucket with one state, while a known network keeps its own per-source rule; a
  *    per-source rule over more sources than its LRU table keeps the table bounded; a
  *    rule that takes a removed rate rule's slot starts with full buckets;
+ *  - the same for IPv6 sources (a rate rule, an allow inside a blocklist);
  *  - a full rule table and a full blocklist are refused with nothing half-applied;
  *  - dropped packets are still counted in the traffic totals.
  */
@@ -82,6 +83,33 @@ static int verdict(uint32_t src, uint16_t dport)
 	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f, .repeat = 1);
 
 	o.data_size_in = frame(f, src, dport);
+	if (bpf_prog_test_run_opts(g_prog, &o))
+		return -1;
+	return o.retval;
+}
+
+/* An Ethernet/IPv6/UDP frame from 2001:db8:6::@host to 2001:db8::1 port 53. */
+static int verdict6(uint32_t host)
+{
+	uint8_t f[80] = { 0 };
+	uint32_t h = htonl(host);
+	uint16_t pl = htons(8), dp = htons(53), sp = htons(40000);
+	static const uint8_t src[12] = { 0x20, 0x01, 0x0d, 0xb8, 0, 6 };
+	static const uint8_t dst[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f, .data_size_in = 62, .repeat = 1);
+
+	f[12] = 0x86;
+	f[13] = 0xdd;
+	f[14] = 0x60;
+	memcpy(f + 18, &pl, 2);
+	f[20] = 17;
+	f[21] = 64;
+	memcpy(f + 22, src, 12);
+	memcpy(f + 34, &h, 4);
+	memcpy(f + 38, dst, 16);
+	memcpy(f + 54, &sp, 2);
+	memcpy(f + 56, &dp, 2);
+	memcpy(f + 58, &pl, 2);
 	if (bpf_prog_test_run_opts(g_prog, &o))
 		return -1;
 	return o.retval;
@@ -364,6 +392,46 @@ static void test_slot_reuse(void)
 	TEST_END();
 }
 
+static void test_ipv6(void)
+{
+	char err[PL_ERR_LEN] = "";
+	__u32 rate, allow, list;
+	struct pl_rule_spec sp = { .r = { .kind = PL_RULE_LIST, .entries = 1 } };
+	struct pl_prefix lp;
+	double t0, tb;
+	int p = 0, e;
+
+	TEST_BEGIN("IPv6: a rate rule per source, an allow inside a blocklist");
+	rate = add(PL_RULE_RATE, "2001:db8:6::/64", 50, 5, err);
+	CHECK(rate, "rate 2001:db8:6::/64 50 burst 5: %s", err);
+	t0 = now_s();
+	for (int i = 0; i < 200; i++)
+		p += verdict6(1) == XDP_PASS;
+	tb = 5 + 50 * (now_s() - t0) + 1;
+	CHECK(p >= 5 && p <= tb, "2001:db8:6::1: %d of 200 back to back passed (burst 5, bound "
+	      "%.1f)", p, tb);
+	p = 0;
+	for (int i = 0; i < 5; i++)
+		p += verdict6(2) == XDP_PASS;
+	CHECK(p == 5, "2001:db8:6::2 has its own bucket: %d of 5 passed", p);
+	pl_rule_del(&g_m, rate);
+	e = pl_prefix_parse("2001:db8:6::/120", &lp, err, sizeof(err));
+	sp.list = &lp;
+	sp.nlist = 1;
+	if (!e)
+		e = pl_rule_add(&g_m, &sp, NULL, 0, &list, err, sizeof(err));
+	CHECK(!e, "a blocklist of 2001:db8:6::/120: %s", err);
+	allow = add(PL_RULE_ALLOW, "2001:db8:6::7", 0, 0, err);
+	CHECK(allow, "allow 2001:db8:6::7: %s", err);
+	CHECK(verdict6(7) == XDP_PASS, "allowed 2001:db8:6::7 passes");
+	CHECK(verdict6(8) == XDP_DROP, "2001:db8:6::8 is dropped by the blocklist");
+	CHECK(verdict6(0x100) == XDP_PASS, "2001:db8:6::100, outside the /120, passes");
+	pl_rule_del(&g_m, allow);
+	pl_rule_del(&g_m, list);
+	CHECK(verdict6(8) == XDP_PASS, "without the rules 2001:db8:6::8 passes");
+	TEST_END();
+}
+
 static void test_allow(void)
 {
 	char err[PL_ERR_LEN] = "";
@@ -527,6 +595,7 @@ int main(void)
 	test_rate();
 	test_aggregate();
 	test_slot_reuse();
+	test_ipv6();
 	test_allow();
 	test_full_table();
 	test_full_blocklist();
