@@ -23,6 +23,7 @@ static const struct command {
 	{ "block", cmd_block, "add a block rule to a running protect" },
 	{ "unblock", cmd_unblock, "remove a rule from a running protect" },
 	{ "blocked", cmd_blocked, "list the rules of a running protect" },
+	{ "query", cmd_query, "answers from the history that serve keeps (SQLite)" },
 };
 
 static void usage(FILE *f)
@@ -130,7 +131,7 @@ int main(int argc, char **argv)
 		}
 	}
 	fprintf(stderr, "pktlens: unknown command '%s'; commands: monitor, analyze, capture, drops, "
-		"demo, serve, protect, block, unblock, blocked\n",
+		"demo, serve, protect, block, unblock, blocked, query\n",
 		argv[i]);
 	return PL_EXIT_USAGE;
 }

@@ -15,6 +15,9 @@ const struct pl_route pl_routes[] = {
 	{ "/api/v1/stats", "GET", "per-interface totals, rates, malformed packets, flow table" },
 	{ "/api/v1/protocols", "GET", "protocol mix: L3, L4, tunnels, sizes, TCP flags" },
 	{ "/api/v1/flows", "GET", "the flow table: top N, sorted, filtered" },
+	{ "/api/v1/history/minutes", "GET", "history: per-minute counts of a time range" },
+	{ "/api/v1/history/flows", "GET", "history: the flows that ended in a time range" },
+	{ "/api/v1/history/top-talkers", "GET", "history: who sent most in a time range" },
 	{ "/api/v1/reload", "POST", "re-read the token file (as SIGHUP); set the log level" },
 	{ "/metrics", "GET", "Prometheus text exposition" },
 };

@@ -9,8 +9,23 @@
 #include <pthread.h>
 #include <stdio.h>
 #include "analysis/stats.h"
+#include "history/history.h"
+#include "serve/flowset.h"
 #include "loader/dataplane.h"
 #include "serve/serve.h"
+
+/* What the history has of an interface (record.c). */
+struct pl_rec {
+	struct pl_flow *prev;    /* the table at the last read */
+	size_t nprev;
+	struct pl_flowset idx;   /* prev by key */
+	unsigned int warned;
+	size_t nbase;            /* its size after the last sample (evictions are from it) */
+	struct pl_stats base;    /* the counters written to the history so far */
+	__u64 fresh_acc;         /* new keys seen by peeks since the last sample */
+	bool hot;                /* the last sample saw evictions: peek until the next */
+	__u64 peeks;
+};
 
 struct pl_srv_if {
 	struct pl_dp dp;
@@ -22,6 +37,7 @@ struct pl_srv_if {
 	__u64 flows_created;     /* the counter at that same sample */
 	bool sampled;            /* one sample taken: rates mean something */
 	__u64 sample_mono_ns;
+	struct pl_rec rec;
 };
 
 /* HTTP answers by class, counted for /metrics. */
@@ -37,7 +53,25 @@ struct pl_srv {
 	__s64 clock_to_unix_ns;  /* flow time stamps (monotonic) to Unix time */
 	__u64 http_requests[PL_HTTP_CLASSES];
 	__u64 reloads, reload_failures;
+	struct pl_hist *hist;    /* NULL: no history (--no-db) */
 };
+
+/*
+ * After each read of interface @i's maps at @now_mono: the counters' change into the
+ * current minute, the flows gone since the last read (and, with an idle timeout, the
+ * idle ones, deleted from the table) queued for the history. Takes @flows (freed).
+ * Called by the sampler alone, without srv->lock.
+ */
+void pl_rec_sample(struct pl_srv *srv, int i, const struct pl_stats *cur, struct pl_flow *flows,
+		   size_t n, __u64 now_mono);
+/*
+ * Between samples, while interface @i's table evicts (the last sample said so): read it
+ * and write the flows gone since the last read. 0 (also when not needed), or a negative
+ * errno. Called by the sampler alone.
+ */
+int pl_rec_peek(struct pl_srv *srv, int i);
+/* The daemon stops: every flow of the last read is written ("stopped"). */
+void pl_rec_stop(struct pl_srv *srv, int i);
 
 /*
  * Fresh counters of interface @i into @out (the per-CPU map, read now); the last
@@ -56,6 +90,12 @@ int pl_api_stats(struct pl_srv *srv, const struct pl_flow_query *q, char **out);
 int pl_api_protocols(struct pl_srv *srv, const struct pl_flow_query *q, char **out);
 int pl_api_flows(struct pl_srv *srv, const struct pl_flow_query *q, char **out);
 int pl_api_index(char **out);
+/*
+ * GET /api/v1/history/...: pktlens query's JSON for @q into *out. -ENOENT: no history
+ * (--no-db); another negative errno: the database could not be read. @why says it.
+ */
+int pl_api_history(struct pl_srv *srv, const struct pl_hq *q, char **out, char *why,
+		   size_t whylen);
 /* {"error": MESSAGE, "status": CODE}. */
 char *pl_api_error(int status, const char *msg);
 

@@ -32,7 +32,7 @@ complete_words() {
 		printf "%s\n" "${COMPREPLY[@]}"' _ "$COMPLETION" "$@" | sort -u
 }
 
-for cmd in "" monitor analyze capture drops demo serve protect; do
+for cmd in "" monitor analyze capture drops demo serve protect query; do
 	name=${cmd:-pktlens}
 	page=$ROOT/man/pktlens${cmd:+-$cmd}.8
 	# shellcheck disable=SC2086 # an empty $cmd means no argument
@@ -67,7 +67,7 @@ check_eq "completion: after -vp, still the command" "$(complete_words -vp mon | 
 	"monitor "
 
 check_eq "completion: commands" "$(complete_words '' | tr '\n' ' ')" \
-	"analyze block blocked capture demo drops monitor protect serve unblock "
+	"analyze block blocked capture demo drops monitor protect query serve unblock "
 # block, unblock and blocked share pktlens-block.8: each one's options are in it, and
 # completed.
 for cmd in block unblock blocked; do
@@ -80,6 +80,8 @@ for cmd in block unblock blocked; do
 	check_eq "$cmd: completion offers the --help options" \
 		"$(comm -3 "$T/help" "$T/comp" | tr -d '\t' | tr '\n' ' ')" ""
 done
+check_eq "completion: query's questions" "$(complete_words query --db x '' | tr '\n' ' ')" \
+	"flows minutes top-talkers "
 check_eq "completion: capture --mode" "$(complete_words capture --mode '' | tr '\n' ' ')" \
 	"generic native tc "
 check_eq "completion: monitor -i offers the loopback interface" \
