@@ -5,6 +5,7 @@
 #   bench_analyze.sh   pktlens analyze vs tshark and tcpdump on a 1M-packet capture
 #   bench_live.sh      system CPU receiving 1M packets over veth, monitor vs nothing
 #   bench_drops.sh     the same to a closed port, pktlens drops vs nothing vs perf stat
+#   bench_protect.sh   the protect program vs monitor (test_run); block to first XDP drop
 #   (lib.sh: shell code the scripts source - veth lab, measured trafgen send, medians)
 BENCH_BINS := $(BUILD)/bench/bench_pipeline
 
@@ -37,3 +38,13 @@ $(BUILD)/bench/bench_blocklist: bench/bench_blocklist.c bench/median.h $(LIB) $(
 
 bench: $(BUILD)/bench/bench_blocklist
 test-build: $(BUILD)/bench/bench_blocklist
+
+# bench_protect.sh: the whole protect program vs the monitor program (test_run), and the
+# time from `pktlens block` to the first XDP drop of a running flood (veth lab).
+$(BUILD)/bench/bench_protect: bench/bench_protect.c bench/median.h $(LIB) $(SKELS) include/pktlens.h
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+bench: $(BUILD)/bench/bench_protect
+test-build: $(BUILD)/bench/bench_protect

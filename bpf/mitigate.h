@@ -170,7 +170,7 @@ static __always_inline void pl_mit_count(__u32 id, __u64 len)
 }
 
 /*
- * Per-source token bucket as a GCRA: the state is the time the bucket would be full
+ * Per-source (or, aggregate rules, per-rule) token bucket as a GCRA: the state is the time the bucket would be full
  * again; a packet may come when that is at most burst intervals ahead of now. The
  * compare-and-swap makes it exact when several CPUs see one source.
  */
@@ -184,7 +184,9 @@ static __always_inline int pl_mit_over_rate(const struct pl_rule *r, __u32 id,
 		return 1;
 	interval = 1000000000ULL / r->pps;
 	tau = interval * (r->burst ? r->burst : 1);
-	__builtin_memcpy(k.addr, m->addr, 16);
+	/* An aggregate rule keeps one bucket (address 0): many sources, one limit. */
+	if (!(r->flags & PL_RULE_F_AGGREGATE))
+		__builtin_memcpy(k.addr, m->addr, 16);
 	tat = bpf_map_lookup_elem(&pl_rate_state, &k);
 	if (!tat) {
 		__u64 t = now + interval;

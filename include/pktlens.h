@@ -368,6 +368,7 @@ enum pl_rule_origin {
 };
 
 #define PL_RULE_F_ALERT 0x01 /* count only, never drop */
+#define PL_RULE_F_AGGREGATE 0x02 /* rate rules: one bucket for every source of the CIDR */
 
 struct pl_rule {
 	__u8 kind;        /* enum pl_rule_kind; 0: free slot */

@@ -272,7 +272,8 @@ static void rule_text(const struct pl_rule *r, char *buf, size_t len)
 	if (r->port && n < (int)len)
 		n += snprintf(buf + n, len - n, " port %u", ntohs(r->port));
 	if (r->kind == PL_RULE_RATE && n < (int)len)
-		snprintf(buf + n, len - n, " %u pps burst %u", r->pps, r->burst);
+		snprintf(buf + n, len - n, " %u pps burst %u%s", r->pps, r->burst,
+			 r->flags & PL_RULE_F_AGGREGATE ? " aggregate" : "");
 }
 
 static const char *origin_name(int o)
@@ -328,6 +329,7 @@ void pl_blocked_json(struct pl_json *j, const struct pl_rule_row *rows, size_t n
 		if (r->kind == PL_RULE_RATE) {
 			pl_json_u64(j, "pps", r->pps);
 			pl_json_u64(j, "burst", r->burst);
+			pl_json_bool(j, "aggregate", r->flags & PL_RULE_F_AGGREGATE);
 		}
 		pl_json_str(j, "origin", origin_name(r->origin));
 		if (r->origin == PL_ORIGIN_FILE)

@@ -34,8 +34,8 @@ static const char usage[] =
 	"\n"
 	"  -i, --interface IF  interface to protect\n"
 	"      --rules FILE    rules (pktlens-protect(8)): block CIDR [port N] [proto P]\n"
-	"                      [ttl D] [alert] | allow CIDR | rate CIDR PPS [burst N] |\n"
-	"                      blocklist FILE\n"
+	"                      [ttl D] [alert] | allow CIDR | rate CIDR PPS [burst N]\n"
+	"                      [aggregate] | blocklist FILE\n"
 	"      --dry-run       drop nothing: count what the rules would drop (would_drop)\n"
 	"      --mode MODE     native or generic XDP, or tc ingress (default: native,\n"
 	"                      falling back to generic)\n"
@@ -56,6 +56,7 @@ static struct {
 	struct pl_rule_row *rows;
 	size_t nrows;
 	struct pl_mit_stats st;
+	struct pl_rule_set in_force; /* FILE as parsed when its rules went in */
 	volatile sig_atomic_t reload;
 } g;
 
@@ -97,7 +98,11 @@ static int add_set(const struct pl_rule_set *set, const char *path)
 	return 0;
 }
 
-/* Load FILE: at start a failure stops protect; on SIGHUP the old rules stay. */
+/*
+ * Load FILE: at start a failure stops protect. On SIGHUP the file's rules are replaced;
+ * when the new ones do not all go in, the set in force before (kept parsed, list rules
+ * included) goes back in, so the old rules stay (their counters start again).
+ */
 static int load_rules(bool reload)
 {
 	struct pl_rule_set set;
@@ -110,46 +115,28 @@ static int load_rules(bool reload)
 		return e;
 	}
 	pl_mit_lock(&g.m);
-	{
-		__u32 *old_ids = g.file_ids;
-		size_t nold = g.nfile;
-		struct pl_rule_row *rows = NULL;
-		size_t nrows = 0;
-		struct pl_rule_spec *saved = NULL;
+	drop_file_rules();
+	e = add_set(&set, g.rules_path);
+	if (e && reload) {
+		int back = add_set(&g.in_force, g.rules_path);
 
-		/* Remember the old file rules as they are in the maps, then replace them. */
-		if (reload && !pl_rule_list(&g.m, &rows, &nrows)) {
-			saved = calloc(nold ? nold : 1, sizeof(*saved));
-			for (size_t i = 0; saved && i < nold; i++)
-				for (size_t k = 0; k < nrows; k++)
-					if (rows[k].id == old_ids[i])
-						saved[i].r = rows[k].r;
-		}
-		g.file_ids = old_ids;
-		drop_file_rules();
-		e = add_set(&set, g.rules_path);
-		if (e && reload) {
-			size_t back = 0;
-
-			/* List rules cannot be rebuilt from their meta data: reread below. */
-			for (size_t i = 0; saved && i < nold; i++) {
-				__u32 id;
-
-				if (saved[i].r.kind && saved[i].r.kind != PL_RULE_LIST &&
-				    !pl_rule_add(&g.m, &saved[i], g.host, g.nhost, &id, err, sizeof(err)))
-					back++;
-			}
-			pl_warn("reloading %s failed: the %zu rules before it are back in force",
-				g.rules_path, back);
-		}
-		free(saved);
-		free(rows);
+		pl_warn("reloading %s failed: %s", g.rules_path,
+			back ? "the rules before it could not all be put back either"
+			     : "the rules before it are back in force");
 	}
 	pl_mit_unlock(&g.m);
-	if (!e)
+	if (e) {
+		pl_rules_free(&set);
+		return e;
+	}
+	pl_rules_free(&g.in_force);
+	g.in_force = set;
+	if (reload)
+		fprintf(stderr, "pktlens: protect: reloaded %s: %zu rules in force\n",
+			g.rules_path, g.nfile);
+	else
 		pl_info("%s: %zu rules in force", g.rules_path, g.nfile);
-	pl_rules_free(&set);
-	return e;
+	return 0;
 }
 
 /* The host's addresses and gateways as allow rules (they also refuse blocks over them). */
@@ -246,6 +233,7 @@ static void stop(void)
 	free(g.rows);
 	free(g.file_ids);
 	free(g.host);
+	pl_rules_free(&g.in_force);
 	if (g.have_maps)
 		pl_mit_close(&g.m);
 	memset(&g, 0, sizeof(g));

@@ -352,7 +352,7 @@ static int parse_rule(const char *name, char **w, int nw, bool no_files,
 	if (!strcmp(w[0], "rate")) {
 		sp->r.kind = PL_RULE_RATE;
 		if (nw < 3)
-			return fail(e, el, "rate needs a CIDR and packets a second: rate CIDR PPS [burst N]");
+			return fail(e, el, "rate needs a CIDR and packets a second: rate CIDR PPS [burst N] [aggregate]");
 		if (set_prefix(sp, w[1], e, el))
 			return -EINVAL;
 		if (parse_u32(w[2], 1, 100000000, &sp->r.pps))
@@ -361,11 +361,14 @@ static int parse_rule(const char *name, char **w, int nw, bool no_files,
 		for (int i = 3; i < nw; i++) {
 			if (!strcmp(w[i], "alert")) {
 				sp->r.flags |= PL_RULE_F_ALERT;
+			} else if (!strcmp(w[i], "aggregate")) {
+				sp->r.flags |= PL_RULE_F_AGGREGATE;
 			} else if (!strcmp(w[i], "burst") && i + 1 < nw) {
 				if (parse_u32(w[++i], 1, 100000000, &sp->r.burst))
 					return fail(e, el, "burst '%s' must be 1 to 100000000", w[i]);
 			} else {
-				return fail(e, el, "unknown word '%s': rate takes burst N, alert", w[i]);
+				return fail(e, el, "unknown word '%s': rate takes burst N, aggregate, alert",
+					    w[i]);
 			}
 		}
 		return 0;

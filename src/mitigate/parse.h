@@ -8,7 +8,9 @@
  * Rules file, one rule a line ('#' starts a comment):
  *   block CIDR [port N] [proto tcp|udp|sctp|icmp|icmpv6] [ttl DURATION] [alert]
  *   allow CIDR
- *   rate CIDR PPS [burst N] [alert]     at most PPS packets a second from each source
+ *   rate CIDR PPS [burst N] [aggregate] [alert]
+ *                                       at most PPS packets a second from each source
+ *                                       (aggregate: from all of CIDR together)
  *   blocklist FILE                      one CIDR a line; FILE relative to the rules file
  */
 #ifndef PL_MITIGATE_PARSE_H

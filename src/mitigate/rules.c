@@ -120,6 +120,9 @@ static int check(const struct pl_rule_spec *sp, const struct pl_rule *all,
 		rule_prefix(o, &op);
 		pl_prefix_str(&op, b, sizeof(b));
 		pl_prefix_str(&p, a, sizeof(a));
+		/* A rate rule inside another is its exception: the longest prefix applies. */
+		if (same_kind && r->kind == PL_RULE_RATE && o->plen != r->plen)
+			continue;
 		if (same_kind) {
 			snprintf(err, errlen, "%s %s overlaps rule %u (%s %s%s): remove that one "
 					      "first (pktlens unblock) or merge them",
@@ -291,6 +294,38 @@ static void list_remove_all(struct pl_mit *m, __u32 id)
 	}
 }
 
+/*
+ * A rate rule's token buckets: a rule that takes the slot later must start with full
+ * buckets, not with this one's arrival times.
+ */
+static void rate_states_remove(struct pl_mit *m, __u32 id)
+{
+	struct pl_rate_key cur, next, *v = NULL, *nv;
+	size_t n = 0, cap = 0;
+	bool first = true;
+
+	if (m->rate_state_fd < 0)
+		return;
+	/* Collect, then delete: a delete in the middle of the walk would restart it. */
+	while (!bpf_map_get_next_key(m->rate_state_fd, first ? NULL : &cur, &next)) {
+		first = false;
+		cur = next;
+		if (cur.rule != id)
+			continue;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 256;
+			nv = realloc(v, cap * sizeof(*v));
+			if (!nv)
+				break;
+			v = nv;
+		}
+		v[n++] = cur;
+	}
+	for (size_t i = 0; i < n; i++)
+		bpf_map_delete_elem(m->rate_state_fd, &v[i]);
+	free(v);
+}
+
 int pl_rule_del(struct pl_mit *m, __u32 id)
 {
 	struct pl_rule r, none = {};
@@ -317,6 +352,8 @@ int pl_rule_del(struct pl_mit *m, __u32 id)
 	}
 	if (err && err != -ENOENT)
 		return err;
+	if (r.kind == PL_RULE_RATE)
+		rate_states_remove(m, id);
 	cfg_adjust(m, r.kind, -1);
 	return bpf_map_update_elem(m->rules_fd, &id, &none, BPF_ANY) ? -errno : 0;
 }

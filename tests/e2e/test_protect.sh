@@ -5,8 +5,8 @@
 # what XDP passed, never what it dropped) and held against what hping3 says it sent;
 # pktlens's own counters are only checked against those. Also: unblock lets the flood
 # through again, a TTL expires, --dry-run drops nothing, bad input and no running
-# instance are refused. PL_TEST_FULL=1 adds a third namespace whose iperf3 flow must
-# keep >= 90 % of its throughput while the blocked attacker floods.
+# instance are refused. (Rate limits, the allowlist and SIGHUP reloads:
+# test_protect_rules.sh; a legitimate client beside the attacker: test_protect_flood.sh.)
 # shellcheck source=../lib/netns.sh
 . "$(dirname "$0")/../lib/netns.sh"
 
