@@ -15,10 +15,10 @@
 static const char usage[] =
 	"Usage: pktlens serve -i IF [-i IF2 ...] [--listen ADDR:PORT] [--token-file FILE]\n"
 	"                     [--db FILE | --no-db] [--retention-days N] [--max-db-mb N]\n"
-	"                     [--idle-timeout S] [--mode native|generic|tc] [--flows N] [--force]\n"
-	"                     [--config FILE]\n"
+	"                     [--idle-timeout S] [--eve FILE] [--mode native|generic|tc]\n"
+	"                     [--flows N] [--force] [--config FILE]\n"
 	"A daemon: attaches to each interface and serves what it counts over HTTP until\n"
-	"SIGTERM (SIGHUP reads the token file again). REST/JSON under /api/v1/, Prometheus\n"
+	"SIGTERM (SIGHUP reads the token file again and reopens --eve FILE). REST/JSON under /api/v1/, Prometheus\n"
 	"text at /metrics; the endpoints are in pktlens-serve(8) and docs/openapi.yaml.\n"
 	"Keeps a history in SQLite (per-minute counts, ended flows) for pktlens query.\n"
 	"\n"
@@ -35,6 +35,8 @@ static const char usage[] =
 	"      --max-db-mb N   remove the oldest history beyond N MiB (default: no limit)\n"
 	"      --idle-timeout S  a flow idle S seconds is written to the history and taken\n"
 	"                      out of the table (default 60; 0: only when evicted)\n"
+	"      --eve FILE      append a Suricata EVE JSON flow event for each flow that\n"
+	"                      leaves the table (idle, evicted, at stop); SIGHUP reopens it\n"
 	"      --mode MODE     native or generic XDP, or tc ingress; default: native,\n"
 	"                      falling back to generic\n"
 	"      --flows N       flow table entries per interface (default 65536)\n"
@@ -47,7 +49,7 @@ static const char usage[] =
 
 enum {
 	OPT_LISTEN = 256, OPT_TOKEN_FILE, OPT_MODE, OPT_FLOWS, OPT_FORCE, OPT_DB, OPT_NO_DB,
-	OPT_RETENTION, OPT_MAX_DB, OPT_IDLE,
+	OPT_RETENTION, OPT_MAX_DB, OPT_IDLE, OPT_EVE,
 };
 
 /* Letters tcpdump users might try, and what serve takes instead. */
@@ -71,13 +73,14 @@ int cmd_serve(int argc, char **argv)
 		{ "retention-days", required_argument, NULL, OPT_RETENTION },
 		{ "max-db-mb", required_argument, NULL, OPT_MAX_DB },
 		{ "idle-timeout", required_argument, NULL, OPT_IDLE },
+		{ "eve", required_argument, NULL, OPT_EVE },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct pl_serve_cfg cfg = { .listen = PL_SERVE_DEFAULT_LISTEN,
 				    .flow_entries = PL_FLOWS_DEFAULT, .mode = PL_MODE_AUTO,
 				    .db = PL_HIST_DEFAULT_DB, .idle_timeout_s = PL_SERVE_DEFAULT_IDLE };
-	bool no_db = false, db_given = false;
+	bool no_db = false, db_given = false, db_cli = false, no_db_cli = false;
 	struct sockaddr_storage ss;
 	enum pl_mode mode;
 	const char *why;
@@ -129,8 +132,12 @@ int cmd_serve(int argc, char **argv)
 			}
 			cfg.db = optarg;
 			db_given = true;
+			db_cli = !pl_config_origin(argv[optind - 1]);
 			break;
-		case OPT_NO_DB: no_db = true; break;
+		case OPT_NO_DB:
+			no_db = true;
+			no_db_cli = !pl_config_origin(argv[optind - 1]);
+			break;
 		case OPT_RETENTION:
 			if (pl_parse_u32("--retention-days", optarg, 1, 100000, &cfg.retention_days))
 				return PL_EXIT_USAGE;
@@ -143,6 +150,13 @@ int cmd_serve(int argc, char **argv)
 			if (pl_parse_u32("--idle-timeout", optarg, 0, 86400, &cfg.idle_timeout_s))
 				return PL_EXIT_USAGE;
 			break;
+		case OPT_EVE:
+			if (!*optarg) {
+				pl_warn("--eve needs a file name");
+				return PL_EXIT_USAGE;
+			}
+			cfg.eve = optarg;
+			break;
 		case 'h': fputs(usage, stdout); return PL_EXIT_OK;
 		default: return PL_EXIT_USAGE;
 		}
@@ -150,6 +164,11 @@ int cmd_serve(int argc, char **argv)
 	if (optind < argc) {
 		pl_warn("serve takes no filter expression ('%s'): it counts every packet", argv[optind]);
 		return PL_EXIT_USAGE;
+	}
+	/* One from --config, the other from the command line: the command line's wins. */
+	if (no_db && db_given && db_cli != no_db_cli) {
+		no_db = no_db_cli;
+		db_given = db_cli;
 	}
 	if (no_db && db_given) {
 		pl_warn("--db and --no-db: choose one");

@@ -89,9 +89,18 @@ static void sample_one(struct pl_srv *srv, int i)
 	pl_rec_sample(srv, i, &cur, flows, n, now); /* takes flows */
 	pthread_mutex_lock(&srv->lock);
 	if (s->sample_mono_ns) {
+		struct pl_rate_sample *r = &s->rates[s->rates_next];
+
 		pl_stats_sub(&s->delta, &cur, &s->total);
 		s->interval_s = (now - s->sample_mono_ns) / 1e9;
 		s->sampled = true;
+		r->unix_ns = pl_time_now_ns();
+		r->interval_s = s->interval_s;
+		r->packets = s->delta.packets;
+		r->bytes = s->delta.bytes;
+		s->rates_next = (s->rates_next + 1) % PL_RATES_MAX;
+		if (s->rates_n < PL_RATES_MAX)
+			s->rates_n++;
 	}
 	s->total = cur;
 	s->nflows = n;
@@ -192,6 +201,7 @@ static void serve_loop(struct pl_srv *srv, const sigset_t *set)
 			pthread_mutex_lock(&srv->lock);
 			pl_srv_reload(srv, why, sizeof(why)); /* says why when it fails */
 			pthread_mutex_unlock(&srv->lock);
+			pl_eve_reopen(srv); /* after logrotate moved it */
 			continue;
 		}
 		if (peek && mono_ns() < next) {
@@ -246,6 +256,10 @@ int pl_serve_run(const struct pl_serve_cfg *cfg)
 			goto out_mask;
 		}
 	}
+	if (cfg->eve && pl_eve_open(srv, cfg->eve, msg, sizeof(msg))) {
+		pl_warn("%s", msg);
+		goto out_mask;
+	}
 	if (attach_all(srv, cfg))
 		goto out_mask;
 	mhd = pl_http_start(srv, &ss);
@@ -258,9 +272,9 @@ int pl_serve_run(const struct pl_serve_cfg *cfg)
 	for (int i = 0; i < srv->nifs; i++)
 		fprintf(stderr, "%s %s (%s)", i ? "," : "", srv->ifs[i].dp.ifname,
 			pl_mode_name(srv->ifs[i].dp.mode));
-	fprintf(stderr, " on http://%s/ (write calls %s; history %s)\n", cfg->listen,
+	fprintf(stderr, " on http://%s/ (write calls %s; history %s; eve %s)\n", cfg->listen,
 		srv->token ? "need the token" : "off: no --token-file",
-		cfg->db ? cfg->db : "off");
+		cfg->db ? cfg->db : "off", cfg->eve ? cfg->eve : "off");
 	serve_loop(srv, &set);
 	rc = 0;
 	record_last(srv);
@@ -268,6 +282,7 @@ out_mask:
 	pl_http_stop(mhd); /* no request is in flight past this point */
 	detach_all(srv);
 	pl_hist_stop(srv->hist); /* writes what is queued */
+	pl_eve_close(srv);
 	for (int i = 0; i < PL_SERVE_MAX_IFS; i++) {
 		free(srv->ifs[i].rec.prev);
 		pl_flowset_free(&srv->ifs[i].rec.idx);

@@ -177,6 +177,33 @@ static enum MHD_Result do_history(struct pl_srv *srv, struct MHD_Connection *c, 
 	return reply_json(srv, c, MHD_HTTP_OK, text);
 }
 
+/*
+ * GET /: the dashboard. Its policy lets it load nothing from elsewhere and talk to
+ * this daemon only; query strings are ignored (a browser's page, not an API call).
+ */
+static enum MHD_Result do_page(struct pl_srv *srv, struct MHD_Connection *c)
+{
+	static const char csp[] = "default-src 'none'; script-src 'unsafe-inline'; "
+				  "style-src 'unsafe-inline'; connect-src 'self'; img-src data:; "
+				  "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+	size_t len;
+	const char *page = pl_dashboard(&len);
+
+	r = MHD_create_response_from_buffer(len, (void *)page, MHD_RESPMEM_PERSISTENT);
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/html; charset=utf-8");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	MHD_add_response_header(r, "Content-Security-Policy", csp);
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	ret = MHD_queue_response(c, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	count(srv, MHD_HTTP_OK);
+	return ret;
+}
+
 static enum MHD_Result do_get(struct pl_srv *srv, struct MHD_Connection *c, const char *url)
 {
 	struct pl_flow_query q;
@@ -185,6 +212,8 @@ static enum MHD_Result do_get(struct pl_srv *srv, struct MHD_Connection *c, cons
 	size_t len = 0;
 	int err;
 
+	if (!strcmp(url, "/"))
+		return do_page(srv, c);
 	if (!strncmp(url, "/api/v1/history/", strlen("/api/v1/history/")))
 		return do_history(srv, c, url);
 	pl_query_init(&q);
@@ -202,6 +231,8 @@ static enum MHD_Result do_get(struct pl_srv *srv, struct MHD_Connection *c, cons
 		err = pl_api_index(&text);
 	} else if (!strcmp(url, "/api/v1/stats")) {
 		err = pl_api_stats(srv, &q, &text);
+	} else if (!strcmp(url, "/api/v1/rates")) {
+		err = pl_api_rates(srv, &q, &text);
 	} else if (!strcmp(url, "/api/v1/protocols")) {
 		err = pl_api_protocols(srv, &q, &text);
 	} else {

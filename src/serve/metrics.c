@@ -163,6 +163,14 @@ static void self(struct mout *m)
 	     "Reloads refused; the old configuration stayed.");
 	fprintf(m->f, "pktlens_reload_failures_total %llu\n",
 		(unsigned long long)srv->reload_failures);
+	if (!srv->cfg->eve)
+		return;
+	head(m, "pktlens_eve_events_total", "counter", "EVE flow events written to --eve FILE.");
+	fprintf(m->f, "pktlens_eve_events_total %llu\n", (unsigned long long)srv->eve_events);
+	head(m, "pktlens_eve_write_errors_total", "counter",
+	     "EVE events lost: writing --eve FILE failed.");
+	fprintf(m->f, "pktlens_eve_write_errors_total %llu\n",
+		(unsigned long long)srv->eve_errors);
 }
 
 /* The history's writer (none with --no-db): what it committed, dropped and failed. */

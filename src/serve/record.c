@@ -27,8 +27,17 @@ static void write_flow(struct pl_srv *srv, int i, const struct pl_flow *f, __s64
 {
 	struct pl_hist_flow h;
 
+	pl_eve_flow(srv, i, f, to_unix, ended);
+	if (!srv->hist)
+		return;
 	pl_hist_flow_from(&h, srv->ifs[i].dp.ifname, f, to_unix, ended);
 	pl_hist_add_flow(srv->hist, &h);
+}
+
+/* Flows leaving the table are followed for the history, the EVE file or both. */
+static bool wanted(const struct pl_srv *srv)
+{
+	return srv->hist || srv->eve;
 }
 
 /*
@@ -136,7 +145,7 @@ void pl_rec_sample(struct pl_srv *srv, int i, const struct pl_stats *cur, struct
 	__u64 created, fresh;
 	__s64 grown;
 
-	if (!srv->hist) {
+	if (!wanted(srv)) {
 		free(flows);
 		return;
 	}
@@ -151,7 +160,7 @@ void pl_rec_sample(struct pl_srv *srv, int i, const struct pl_stats *cur, struct
 	/* Left the table on their own (LRU): created minus what the table grew by. */
 	m.evictions = (__s64)created > grown ? (__u64)((__s64)created - grown) : 0;
 	m.unseen = created > fresh ? created - fresh : 0;
-	if (m.delta.packets || m.flows_new || m.evictions)
+	if (srv->hist && (m.delta.packets || m.flows_new || m.evictions))
 		pl_hist_add_minute(srv->hist, &m);
 	r->base = *cur;
 	/* The table churns: read it more often until the next sample (pl_rec_peek). */
@@ -159,6 +168,7 @@ void pl_rec_sample(struct pl_srv *srv, int i, const struct pl_stats *cur, struct
 	n = expire(srv, i, flows, n, now_mono, to_unix);
 	keep(srv, i, flows, n);
 	r->nbase = r->nprev;
+	pl_eve_flush(srv);
 }
 
 int pl_rec_peek(struct pl_srv *srv, int i)
@@ -168,7 +178,7 @@ int pl_rec_peek(struct pl_srv *srv, int i)
 	size_t n = 0;
 	int err;
 
-	if (!srv->hist || !r->hot || srv->ifs[i].gone)
+	if (!wanted(srv) || !r->hot || srv->ifs[i].gone)
 		return 0;
 	err = pl_flows_read(srv->ifs[i].dp.flows_fd, &flows, &n);
 	if (err)
@@ -176,6 +186,7 @@ int pl_rec_peek(struct pl_srv *srv, int i)
 	r->fresh_acc += diff(srv, i, flows, n, pl_time_mono_to_unix());
 	keep(srv, i, flows, n);
 	r->peeks++;
+	pl_eve_flush(srv);
 	return 0;
 }
 
@@ -184,8 +195,9 @@ void pl_rec_stop(struct pl_srv *srv, int i)
 	struct pl_rec *r = &srv->ifs[i].rec;
 	__s64 to_unix = pl_time_mono_to_unix();
 
-	for (size_t j = 0; srv->hist && j < r->nprev; j++)
+	for (size_t j = 0; wanted(srv) && j < r->nprev; j++)
 		write_flow(srv, i, &r->prev[j], to_unix, "stopped");
+	pl_eve_flush(srv);
 	free(r->prev);
 	r->prev = NULL;
 	r->nprev = 0;

@@ -36,6 +36,7 @@ struct pl_serve_cfg {
 	const char *db;         /* history database, NULL: none (--no-db) */
 	unsigned int retention_days, max_db_mb; /* 0: unbounded */
 	unsigned int idle_timeout_s; /* flows idle this long are written and removed; 0: never */
+	const char *eve;        /* EVE JSON flow events of ended flows; NULL: none */
 	int mode;               /* enum pl_mode */
 	bool force;
 };

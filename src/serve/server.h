@@ -27,8 +27,18 @@ struct pl_rec {
 	__u64 peeks;
 };
 
+/* The last samples of an interface (GET /api/v1/rates, the dashboard's chart). */
+#define PL_RATES_MAX 120
+struct pl_rate_sample {
+	__u64 unix_ns;           /* when the sample was taken */
+	double interval_s;       /* since the one before */
+	__u64 packets, bytes;    /* counted in that interval */
+};
+
 struct pl_srv_if {
 	struct pl_dp dp;
+	struct pl_rate_sample rates[PL_RATES_MAX]; /* a ring, oldest at rates_next once full */
+	unsigned int rates_n, rates_next;
 	bool gone;               /* the interface disappeared: last figures kept */
 	struct pl_stats total;   /* at the last sample */
 	struct pl_stats delta;   /* over the last sample interval (rates) */
@@ -54,6 +64,9 @@ struct pl_srv {
 	__u64 http_requests[PL_HTTP_CLASSES];
 	__u64 reloads, reload_failures;
 	struct pl_hist *hist;    /* NULL: no history (--no-db) */
+	FILE *eve;               /* --eve FILE; NULL: none (eve_out.c, sampler thread only) */
+	__u64 eve_events, eve_errors; /* under lock */
+	unsigned int eve_warned;
 };
 
 /*
@@ -89,6 +102,7 @@ struct pl_flow_query;
 int pl_api_stats(struct pl_srv *srv, const struct pl_flow_query *q, char **out);
 int pl_api_protocols(struct pl_srv *srv, const struct pl_flow_query *q, char **out);
 int pl_api_flows(struct pl_srv *srv, const struct pl_flow_query *q, char **out);
+int pl_api_rates(struct pl_srv *srv, const struct pl_flow_query *q, char **out);
 int pl_api_index(char **out);
 /*
  * GET /api/v1/history/...: pktlens query's JSON for @q into *out. -ENOENT: no history
@@ -98,6 +112,19 @@ int pl_api_history(struct pl_srv *srv, const struct pl_hq *q, char **out, char *
 		   size_t whylen);
 /* {"error": MESSAGE, "status": CODE}. */
 char *pl_api_error(int status, const char *msg);
+
+/* --eve FILE (eve_out.c), all called by the sampler (main) thread. */
+int pl_eve_open(struct pl_srv *srv, const char *path, char *why, size_t whylen);
+/* SIGHUP: open the file again (a file that cannot be opened keeps the old one). */
+void pl_eve_reopen(struct pl_srv *srv);
+/* A flow event for @f, which left interface @i's table (@ended: idle/evicted/stopped). */
+void pl_eve_flow(struct pl_srv *srv, int i, const struct pl_flow *f, __s64 to_unix,
+		 const char *ended);
+void pl_eve_flush(struct pl_srv *srv);
+void pl_eve_close(struct pl_srv *srv);
+
+/* The dashboard page (dashboard.c): static text of *len bytes. */
+const char *pl_dashboard(size_t *len);
 
 /* Prometheus text exposition (metrics.c) into *out (malloc'ed), or a negative errno. */
 int pl_metrics_render(struct pl_srv *srv, char **out, size_t *len);

@@ -90,6 +90,15 @@ check_eq "stats: flows active (sampled)" "$(body 'j["interfaces"][0]["flows"]["a
 check_http "GET /api/v1/stats?interface=IF2" 200 GET "/api/v1/stats?interface=$IF2"
 check_eq "stats: one interface asked, one answered" "$(body '[i["name"] for i in j["interfaces"]]')" "['$IF2']"
 check_http "HEAD /api/v1/stats" 200 HEAD /api/v1/stats
+check_http "GET /api/v1/rates" 200 GET /api/v1/rates
+check_eq "rates: two interfaces" "$(body '[i["name"] for i in j["interfaces"]]')" "['$IF_RX', '$IF2']"
+check_true "rates: samples, each over an interval ($(body 'len(j["interfaces"][0]["samples"])'))" \
+	[ "$(body 'len(j["interfaces"][0]["samples"]) > 0 and all(s["interval_s"] > 0 for s in j["interfaces"][0]["samples"])')" = True ]
+check_true "rates: the samples hold no more than the total" \
+	[ "$(body 'sum(s["packets"] for s in j["interfaces"][0]["samples"])')" -le "$sent" ]
+check_eq "rates: nothing on the second interface" "$(body 'sum(s["packets"] for s in j["interfaces"][1]["samples"])')" 0
+check_http "unknown interface on rates" 404 GET "/api/v1/rates?interface=nosuch"
+check_http "unknown parameter on rates" 400 GET "/api/v1/rates?top=3"
 
 check_http "GET /api/v1/protocols" 200 GET "/api/v1/protocols?interface=$IF_RX"
 check_eq "protocols: udp packets" "$(body 'j["interfaces"][0]["l4"]["udp"]["packets"]')" $((N_UDP4 + N_UDP6))
@@ -125,7 +134,10 @@ check_http "GET /api/v1/flows?interface=IF2" 200 GET "/api/v1/flows?interface=$I
 check_eq "flows: none on the second interface" "$(body 'j["matched"]')" 0
 check_http "GET /api/v1" 200 GET /api/v1
 check_eq "index lists the endpoints" "$(body '[e["path"] for e in j["endpoints"]]')" \
-	"['/api/v1', '/api/v1/stats', '/api/v1/protocols', '/api/v1/flows', '/api/v1/history/minutes', '/api/v1/history/flows', '/api/v1/history/top-talkers', '/api/v1/reload', '/metrics']"
+	"['/', '/api/v1', '/api/v1/stats', '/api/v1/protocols', '/api/v1/flows', '/api/v1/rates', '/api/v1/history/minutes', '/api/v1/history/flows', '/api/v1/history/top-talkers', '/api/v1/reload', '/metrics']"
+check_http "GET / (the dashboard)" 200 GET /
+check_grep "GET /: HTML" "$LAB_TMP/head" "^[Cc]ontent-[Tt]ype: text/html"
+check_http "POST / refused" 405 POST /
 
 # ---- errors ---------------------------------------------------------------------------
 check_http "unknown path" 404 GET /api/v2/stats
