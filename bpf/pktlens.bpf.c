@@ -102,7 +102,7 @@ static __always_inline int parse_l3_l4(struct cursor *c, struct pkt *p, int prot
 	} else if (proto == bpf_htons(ETH_P_IPV6)) {
 		PL_COUNT_L3(p, outer, PL_L3_IPV6);
 		ipproto = parse_ipv6(c, p, off, outer);
-	} else if (proto == bpf_htons(ETH_P_ARP)) {
+	} else if (proto == bpf_htons(ETH_P_ARP) || proto == bpf_htons(PL_ETH_P_RARP)) {
 		PL_COUNT_L3(p, outer, PL_L3_ARP);
 		PL_COUNT_L4(p, outer, PL_L4_NONE);
 		parse_arp(c, p);
@@ -119,6 +119,14 @@ static __always_inline int parse_l3_l4(struct cursor *c, struct pkt *p, int prot
 	if (ipproto < 0 || cursor_settle(c)) {
 		PL_COUNT_L4(p, outer, PL_L4_NONE);
 		return 0;
+	}
+	/* IPv4's AH, skipped as IPv6's is in its extension chain. */
+	if (ipproto == IPPROTO_AH && proto == bpf_htons(ETH_P_IP)) {
+		ipproto = parse_ah4(c, p, outer);
+		if (ipproto < 0 || cursor_settle(c)) {
+			PL_COUNT_L4(p, outer, PL_L4_NONE);
+			return 0;
+		}
 	}
 
 	switch (ipproto) {
@@ -167,6 +175,9 @@ static __always_inline __u32 parse_outer(struct cursor *c, struct pkt *p, int *i
 	int proto;
 
 	proto = parse_eth(c, p, 1);
+	if (proto < 0)
+		return 0;
+	proto = parse_link_shim(c, p, proto); /* PPPoE, MPLS */
 	if (proto < 0)
 		return 0;
 	proto = parse_l3_l4(c, p, proto, 1);

@@ -15,6 +15,7 @@
 #ifndef PL_IPV6_EXT_MAX
 #define PL_IPV6_EXT_MAX 8
 #endif   /* extension headers walked before giving up */
+#define PL_MPLS_MAX_LABELS 8 /* label stack entries walked before giving up */
 #define PL_ENCAP_MAX_DEPTH 1 /* one GRE/VXLAN level is decapsulated and counted */
 #define PL_FLOWS_DEFAULT 65536
 #define PL_VXLAN_PORT 4789
@@ -67,6 +68,11 @@ enum pl_malformed {
 	PL_MAL_TRUNC_GRE,
 	PL_MAL_BAD_GRE_VERSION,
 	PL_MAL_TRUNC_VXLAN,
+	/* link-layer shims and IPv4's AH (issue 17) */
+	PL_MAL_TRUNC_PPPOE,   /* PPPoE header or PPP protocol cut */
+	PL_MAL_TRUNC_MPLS,    /* a label stack entry cut */
+	PL_MAL_MPLS_TOO_DEEP, /* no bottom of stack within PL_MPLS_MAX_LABELS */
+	PL_MAL_TRUNC_AH,      /* IPv4 authentication header cut */
 	PL_MAL_MAX,
 };
 
@@ -76,6 +82,17 @@ enum pl_encap {
 	PL_ENCAP_GRE,
 	PL_ENCAP_VXLAN,
 	PL_ENCAP_MAX,
+};
+
+/*
+ * Link-layer headers between Ethernet (and its tags) and the network layer. Not
+ * tunnels: the IP packet behind them is the outer one (l3, l4, flows).
+ */
+enum pl_link {
+	PL_LINK_PPPOE_SESSION = 0, /* 0x8864: PPP's IPv4 (0x0021) and IPv6 (0x0057) opened */
+	PL_LINK_PPPOE_DISCOVERY,   /* 0x8863: counted, nothing inside */
+	PL_LINK_MPLS,              /* 0x8847/0x8848: IP under the bottom label by its nibble */
+	PL_LINK_MAX,
 };
 
 /* Packet-size histogram (frame length, like `ip -s` / ethtool rmon buckets). */
@@ -120,6 +137,9 @@ struct pl_stats {
 	__u64 capture_copied;   /* packets copied to the ring buffer */
 	__u64 capture_lost;     /* ring buffer full: packet matched but not copied */
 	__u64 hdr_cut;          /* headers ran past the bytes held of a longer frame */
+	/* link-layer shims and TSO (issue 17, parsing) */
+	__u64 link[PL_LINK_MAX]; /* enum pl_link */
+	__u64 tso;               /* outer IP length 0 on a longer frame: taken from the frame */
 };
 
 /*

@@ -113,6 +113,7 @@ void pl_report_json(FILE *out, const struct pl_report *r, bool pretty)
 	pl_json_u64(&j, "tagged", s->vlan_tagged);
 	pl_json_u64(&j, "qinq", s->qinq);
 	pl_json_end_obj(&j);
+	classes(&j, "link", s->link, NULL, PL_LINK_MAX, pl_link_name);
 	pl_json_begin_obj(&j, "ip");
 	pl_json_u64(&j, "ipv4_fragments_first", s->ipv4_frag_first);
 	pl_json_u64(&j, "ipv4_fragments_later", s->ipv4_frag_later);
@@ -120,6 +121,7 @@ void pl_report_json(FILE *out, const struct pl_report *r, bool pretty)
 	pl_json_u64(&j, "ipv6_fragments_later", s->ipv6_frag_later);
 	pl_json_u64(&j, "ipv4_options", s->ipv4_options);
 	pl_json_u64(&j, "ipv6_ext_headers", s->ipv6_ext);
+	pl_json_u64(&j, "tso", s->tso);
 	pl_json_end_obj(&j);
 
 	pl_json_begin_obj(&j, "tcp_flags");

@@ -127,6 +127,12 @@ void pl_report_render(const struct pl_report *r, pl_line_fn emit, void *arg)
 	     (unsigned long long)s->vlan_tagged, (unsigned long long)s->qinq,
 	     (unsigned long long)s->ipv4_frag_first, (unsigned long long)s->ipv4_frag_later,
 	     (unsigned long long)s->ipv6_frag_first, (unsigned long long)s->ipv6_frag_later);
+	if (s->link[PL_LINK_PPPOE_SESSION] || s->link[PL_LINK_PPPOE_DISCOVERY] ||
+	    s->link[PL_LINK_MPLS] || s->tso)
+		line(&o, "pppoe session %llu  pppoe discovery %llu  mpls %llu  tso %llu",
+		     (unsigned long long)s->link[PL_LINK_PPPOE_SESSION],
+		     (unsigned long long)s->link[PL_LINK_PPPOE_DISCOVERY],
+		     (unsigned long long)s->link[PL_LINK_MPLS], (unsigned long long)s->tso);
 	line(&o, "%s", "");
 	line(&o, "size histogram");
 	for (int i = 0; i < PL_SZ_MAX; i++)

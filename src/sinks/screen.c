@@ -228,6 +228,11 @@ static void mix(struct lay *l, const struct pl_screen *s)
 	for (int i = 1; i < PL_ENCAP_MAX; i++)
 		if (t->encap[i])
 			item(l, "%s %llu", pl_encap_name(i), (unsigned long long)t->encap[i]);
+	for (int i = 0; i < PL_LINK_MAX; i++)
+		if (t->link[i])
+			item(l, "%s %llu", pl_link_name(i), (unsigned long long)t->link[i]);
+	if (t->tso)
+		item(l, "tso %llu", (unsigned long long)t->tso);
 	if (t->hdr_cut)
 		item(l, "headers cut %llu", (unsigned long long)t->hdr_cut);
 

@@ -66,6 +66,10 @@ static const char *const mal_names[PL_MAL_MAX] = {
 	[PL_MAL_TRUNC_GRE] = "trunc_gre",
 	[PL_MAL_BAD_GRE_VERSION] = "bad_gre_version",
 	[PL_MAL_TRUNC_VXLAN] = "trunc_vxlan",
+	[PL_MAL_TRUNC_PPPOE] = "trunc_pppoe",
+	[PL_MAL_TRUNC_MPLS] = "trunc_mpls",
+	[PL_MAL_MPLS_TOO_DEEP] = "mpls_too_deep",
+	[PL_MAL_TRUNC_AH] = "trunc_ah",
 };
 
 static const char *mal_name(int r)
@@ -1773,16 +1777,18 @@ static void test_malformed(void)
 	xdp_wire(&b, 80000);
 	read_stats(&st);
 	expect_one(&st, 80000, PL_L3_IPV4, PL_L4_TCP);
+	CHECK_EQ(st.tso, 1);
 	TEST_END();
 
-	begin("IPv4 total length 0 on a frame under 64 KiB is malformed");
+	begin("IPv4 total length 0 on a frame under 64 KiB is TSO: the frame's length");
 	v4_hdr(&b, PB_IPPROTO_TCP);
 	pb_tcp(&b, &(struct pb_tcp_opts){ .sport = 1000, .dport = 2000, .flags = 0x10 });
 	pb_finish(&b);
 	pb_set16(&b, 14 + 2, 0);
-	xdp_wire(&b, 60000); /* not over 64 KiB: a zero length is malformed */
+	xdp_wire(&b, 60000);
 	read_stats(&st);
-	expect_mal(&st, PL_MAL_BAD_IPV4_TOTLEN);
+	expect_one(&st, 60000, PL_L3_IPV4, PL_L4_TCP);
+	CHECK_EQ(st.tso, 1);
 	TEST_END();
 
 	begin("UDP length 0 on a datagram over 64 KiB (jumbogram, BIG TCP) is fine");
@@ -2190,6 +2196,7 @@ static void test_ip_length(void)
 	read_stats(&st);
 	expect_one(&st, b.len, PL_L3_IPV6, PL_L4_UDP);
 	CHECK_EQ(count_flows(), 1);
+	CHECK_EQ(st.tso, 1);
 	TEST_END();
 
 	begin("malformed bad_ipv6_ext_chain: extension header past the payload length");
@@ -2810,6 +2817,515 @@ static void test_live_clock(void)
 	live_clock("live flow time from the coarse clock (bpftool load) tracks CLOCK_MONOTONIC", 0);
 }
 
+/* ---- link-layer shims, IPv4's AH, RARP, TSO (issue 17) ------------------------------------ */
+
+#define PPPOE_SES 0x8864
+#define PPPOE_DISC 0x8863
+#define MPLS_UC 0x8847
+#define MPLS_MC 0x8848
+
+/* Ethernet (+ one tag when @vid) + PPPoE session header with PPP protocol @ppp. */
+static size_t pppoe_hdr(struct pb *b, uint16_t vid, uint16_t ppp)
+{
+	uint8_t h[8] = { 0x11, 0x00, 0x12, 0x34, 0, 0, (uint8_t)(ppp >> 8), (uint8_t)ppp };
+
+	pb_init(b);
+	if (vid) {
+		pb_eth(b, NULL, NULL, PB_ETH_P_8021Q);
+		pb_vlan(b, vid, 0, PPPOE_SES);
+	} else {
+		pb_eth(b, NULL, NULL, PPPOE_SES);
+	}
+	return pb_put(b, h, sizeof(h));
+}
+
+/* After pb_finish(): the PPPoE length field covers the PPP protocol and its payload. */
+static void pppoe_len(struct pb *b, size_t off)
+{
+	pb_set16(b, off + 4, (uint16_t)(b->len - off - 6));
+}
+
+/* Ethernet + @n MPLS labels (the last with the bottom-of-stack bit when @bos). */
+static void mpls_hdr(struct pb *b, uint16_t type, int n, bool bos)
+{
+	pb_init(b);
+	pb_eth(b, NULL, NULL, type);
+	for (int i = 0; i < n; i++) {
+		uint32_t label = 100 + (uint32_t)i;
+		uint32_t e = label << 12 | (i == n - 1 && bos ? 0x100 : 0) | 64;
+		uint8_t h[4] = { (uint8_t)(e >> 24), (uint8_t)(e >> 16), (uint8_t)(e >> 8),
+				 (uint8_t)e };
+
+		pb_put(b, h, 4);
+	}
+}
+
+/* One clean packet of @len bytes classed @l3/@l4; only link counter @link (-1: none) is 1. */
+static void expect_link(const struct pl_stats *st, __u64 len, int l3, int l4, int link)
+{
+	expect_one(st, len, l3, l4);
+	for (int i = 0; i < PL_LINK_MAX; i++)
+		CHECK(st->link[i] == (i == link), "link[%d] == %llu, expected %d", i,
+		      (unsigned long long)st->link[i], i == link);
+}
+
+static void test_pppoe(void)
+{
+	struct pl_flow_key k;
+	struct pl_stats st;
+	struct pb b;
+	size_t off;
+	int dir;
+
+	begin("pppoe session -> ipv4/tcp: the IP packet is the outer one, tracked");
+	off = pppoe_hdr(&b, 0, 0x0021);
+	v4(&b, A4, B4, PB_IPPROTO_TCP);
+	tcp(&b, 40000, 80, PB_TCP_SYN);
+	pb_finish(&b);
+	pppoe_len(&b, off);
+	xdp(&b);
+	read_stats(&st);
+	expect_link(&st, b.len, PL_L3_IPV4, PL_L4_TCP, PL_LINK_PPPOE_SESSION);
+	CHECK_EQ(st.tcp_flags[PB_TCP_SYN], 1);
+	k = mkkey(ep4(A4, 40000), ep4(B4, 80), PB_IPPROTO_TCP, 4, 0, &dir);
+	expect_flow1(&k, dir, b.len, PB_TCP_SYN);
+	TEST_END();
+
+	begin("pppoe session behind a vlan tag -> ipv6/udp, vlan id in the flow key");
+	off = pppoe_hdr(&b, 42, 0x0057);
+	v6(&b, A6, B6, PB_IPPROTO_UDP);
+	pb_udp(&b, 5000, 53);
+	pb_payload(&b, 20);
+	pb_finish(&b);
+	pppoe_len(&b, off);
+	xdp(&b);
+	read_stats(&st);
+	expect_link(&st, b.len, PL_L3_IPV6, PL_L4_UDP, PL_LINK_PPPOE_SESSION);
+	CHECK_EQ(st.vlan_tagged, 1);
+	k = mkkey(ep6(A6, 5000), ep6(B6, 53), PB_IPPROTO_UDP, 6, 42, &dir);
+	expect_flow1(&k, dir, b.len, 0);
+	TEST_END();
+
+	begin("pppoe session with LCP (0xc021): l3 other, l4 none");
+	off = pppoe_hdr(&b, 0, 0xc021);
+	pb_payload(&b, 14);
+	pb_finish(&b);
+	pppoe_len(&b, off);
+	xdp(&b);
+	read_stats(&st);
+	expect_link(&st, b.len, PL_L3_OTHER, PL_L4_NONE, PL_LINK_PPPOE_SESSION);
+	CHECK_EQ(count_flows(), 0);
+	TEST_END();
+
+	begin("pppoe discovery (PADI): counted, l3 other");
+	pb_init(&b);
+	pb_eth(&b, NULL, NULL, PPPOE_DISC);
+	pb_put(&b, (const uint8_t[10]){ 0x11, 0x09, 0, 0, 0, 4, 0x01, 0x01, 0, 0 }, 10);
+	pb_zero(&b, 36);
+	pb_finish(&b);
+	xdp(&b);
+	read_stats(&st);
+	expect_link(&st, b.len, PL_L3_OTHER, PL_L4_NONE, PL_LINK_PPPOE_DISCOVERY);
+	TEST_END();
+
+	begin("malformed truncated_pppoe: session frame ends in the PPP protocol");
+	pppoe_hdr(&b, 0, 0x0021);
+	xdp_short(&b, 14 + 7);
+	read_stats(&st);
+	expect_mal(&st, PL_MAL_TRUNC_PPPOE);
+	CHECK_EQ(sum(st.l3_packets, PL_L3_MAX), 0);
+	CHECK_EQ(st.link[PL_LINK_PPPOE_SESSION], 0);
+	TEST_END();
+
+	begin("malformed truncated_pppoe: discovery frame shorter than its header");
+	pb_init(&b);
+	pb_eth(&b, NULL, NULL, PPPOE_DISC);
+	pb_put(&b, (const uint8_t[5]){ 0x11, 0x09, 0, 0, 0 }, 5);
+	xdp(&b);
+	read_stats(&st);
+	expect_mal(&st, PL_MAL_TRUNC_PPPOE);
+	TEST_END();
+
+	begin("pppoe session cut by a snap length in its header: cut, not malformed");
+	off = pppoe_hdr(&b, 0, 0x0021);
+	v4(&b, A4, B4, PB_IPPROTO_UDP);
+	pb_udp(&b, 1, 2);
+	pb_finish(&b);
+	pppoe_len(&b, off);
+	xdp_cut(&b, 14 + 4);
+	read_stats(&st);
+	CHECK_EQ(st.hdr_cut, 1);
+	CHECK_EQ(sum(st.malformed, PL_MAL_MAX), 0);
+	TEST_END();
+
+	begin("pppoe session -> ipv4 cut in the UDP header by a snap length: cut");
+	off = pppoe_hdr(&b, 0, 0x0021);
+	v4(&b, A4, B4, PB_IPPROTO_UDP);
+	pb_udp(&b, 1, 2);
+	pb_payload(&b, 100);
+	pb_finish(&b);
+	pppoe_len(&b, off);
+	xdp_cut(&b, 14 + 8 + 20 + 4);
+	read_stats(&st);
+	expect_cut(&st, 14 + 8 + 20 + 8 + 100, PL_L3_IPV4, PL_L4_UDP);
+	TEST_END();
+}
+
+static void test_mpls(void)
+{
+	struct pl_flow_key k;
+	struct pl_stats st;
+	struct pb b;
+	int dir;
+
+	begin("mpls, one label -> ipv4/udp: tracked as the outer packet");
+	mpls_hdr(&b, MPLS_UC, 1, true);
+	v4(&b, A4, B4, PB_IPPROTO_UDP);
+	pb_udp(&b, 1234, 53);
+	pb_payload(&b, 30);
+	pb_finish(&b);
+	xdp(&b);
+	read_stats(&st);
+	expect_link(&st, b.len, PL_L3_IPV4, PL_L4_UDP, PL_LINK_MPLS);
+	k = mkkey(ep4(A4, 1234), ep4(B4, 53), PB_IPPROTO_UDP, 4, 0, &dir);
+	expect_flow1(&k, dir, b.len, 0);
+	TEST_END();
+
+	begin("mpls multicast, three labels -> ipv6/tcp");
+	mpls_hdr(&b, MPLS_MC, 3, true);
+	v6(&b, A6, B6, PB_IPPROTO_TCP);
+	tcp(&b, 179, 40000, PB_TCP_ACK);
+	pb_finish(&b);
+	xdp(&b);
+	read_stats(&st);
+	expect_link(&st, b.len, PL_L3_IPV6, PL_L4_TCP, PL_LINK_MPLS);
+	k = mkkey(ep6(A6, 179), ep6(B6, 40000), PB_IPPROTO_TCP, 6, 0, &dir);
+	expect_flow1(&k, dir, b.len, PB_TCP_ACK);
+	TEST_END();
+
+	begin("mpls, PL_MPLS_MAX_LABELS labels -> ipv4/icmp: the deepest stack walked");
+	mpls_hdr(&b, MPLS_UC, PL_MPLS_MAX_LABELS, true);
+	v4(&b, A4, B4, PB_IPPROTO_ICMP);
+	pb_icmp_echo(&b, false, 7, 1);
+	pb_finish(&b);
+	xdp(&b);
+	read_stats(&st);
+	expect_link(&st, b.len, PL_L3_IPV4, PL_L4_ICMP, PL_LINK_MPLS);
+	TEST_END();
+
+	begin("mpls -> pseudowire control word (first nibble 0): l3 other");
+	mpls_hdr(&b, MPLS_UC, 2, true);
+	pb_zero(&b, 4); /* control word */
+	pb_eth(&b, NULL, NULL, PB_ETH_P_IP);
+	v4(&b, A4, B4, PB_IPPROTO_UDP);
+	pb_udp(&b, 1, 2);
+	pb_finish(&b);
+	xdp(&b);
+	read_stats(&st);
+	expect_link(&st, b.len, PL_L3_OTHER, PL_L4_NONE, PL_LINK_MPLS);
+	TEST_END();
+
+	begin("mpls label stack and nothing after it: l3 other, not malformed");
+	mpls_hdr(&b, MPLS_UC, 1, true);
+	pb_finish(&b);
+	xdp(&b);
+	read_stats(&st);
+	expect_link(&st, b.len, PL_L3_OTHER, PL_L4_NONE, PL_LINK_MPLS);
+	TEST_END();
+
+	begin("malformed mpls_too_deep: no bottom of stack within the bound");
+	mpls_hdr(&b, MPLS_UC, PL_MPLS_MAX_LABELS + 1, true);
+	v4(&b, A4, B4, PB_IPPROTO_UDP);
+	pb_udp(&b, 1, 2);
+	pb_finish(&b);
+	xdp(&b);
+	read_stats(&st);
+	expect_mal(&st, PL_MAL_MPLS_TOO_DEEP);
+	CHECK_EQ(st.link[PL_LINK_MPLS], 1);
+	TEST_END();
+
+	begin("malformed truncated_mpls: the frame ends inside a label");
+	mpls_hdr(&b, MPLS_UC, 2, false);
+	xdp_short(&b, 14 + 6);
+	read_stats(&st);
+	expect_mal(&st, PL_MAL_TRUNC_MPLS);
+	TEST_END();
+
+	begin("malformed truncated_mpls: no bottom of stack before the end of the frame");
+	mpls_hdr(&b, MPLS_UC, 2, false);
+	pb_finish(&b);
+	xdp(&b);
+	read_stats(&st);
+	expect_mal(&st, PL_MAL_TRUNC_MPLS);
+	TEST_END();
+
+	begin("mpls cut by a snap length in the stack and right after it: cut");
+	mpls_hdr(&b, MPLS_UC, 3, true);
+	v4(&b, A4, B4, PB_IPPROTO_UDP);
+	pb_udp(&b, 1, 2);
+	pb_finish(&b);
+	xdp_cut(&b, 14 + 6);
+	read_stats(&st);
+	CHECK_EQ(st.hdr_cut, 1);
+	CHECK_EQ(sum(st.malformed, PL_MAL_MAX), 0);
+	mpls_hdr(&b, MPLS_UC, 3, true);
+	v4(&b, A4, B4, PB_IPPROTO_UDP);
+	pb_udp(&b, 1, 2);
+	pb_finish(&b);
+	reset_maps(g_skel);
+	xdp_cut(&b, 14 + 12);
+	read_stats(&st);
+	CHECK_EQ(st.hdr_cut, 1);
+	CHECK_EQ(sum(st.malformed, PL_MAL_MAX), 0);
+	CHECK_EQ(sum(st.l3_packets, PL_L3_MAX), 0);
+	TEST_END();
+}
+
+/* Ethernet + IPv4 (A4 -> B4) + AH (@icv bytes) + @proto. */
+static size_t v4_ah(struct pb *b, uint8_t proto, size_t icv)
+{
+	pb_init(b);
+	pb_eth(b, NULL, NULL, PB_ETH_P_IP);
+	v4(b, A4, B4, PB_IPPROTO_AH);
+	return pb_ah(b, proto, 0x1000, 1, icv);
+}
+
+static void test_ah4_rarp(void)
+{
+	struct pl_flow_key k;
+	struct pl_stats st;
+	struct pb b;
+	size_t ah;
+	int dir;
+
+	begin("ipv4 AH -> tcp: skipped as in IPv6, the segment tracked");
+	v4_ah(&b, PB_IPPROTO_TCP, 12);
+	tcp(&b, 5000, 22, PB_TCP_PSH | PB_TCP_ACK);
+	pb_payload(&b, 40);
+	pb_finish(&b);
+	xdp(&b);
+	read_stats(&st);
+	expect_link(&st, b.len, PL_L3_IPV4, PL_L4_TCP, -1);
+	k = mkkey(ep4(A4, 5000), ep4(B4, 22), PB_IPPROTO_TCP, 4, 0, &dir);
+	expect_flow1(&k, dir, b.len, PB_TCP_PSH | PB_TCP_ACK);
+	TEST_END();
+
+	begin("ipv4 AH -> udp, first fragment");
+	pb_init(&b);
+	pb_eth(&b, NULL, NULL, PB_ETH_P_IP);
+	pb_ipv4(&b, &(struct pb_ipv4_opts){ .src = A4, .dst = B4, .proto = PB_IPPROTO_AH,
+					    .frag_off = PB_IP_MF });
+	pb_ah(&b, PB_IPPROTO_UDP, 1, 1, 16);
+	pb_udp(&b, 500, 500);
+	pb_payload(&b, 60);
+	pb_finish(&b);
+	xdp(&b);
+	read_stats(&st);
+	expect_link(&st, b.len, PL_L3_IPV4, PL_L4_UDP, -1);
+	CHECK_EQ(st.ipv4_frag_first, 1);
+	CHECK_EQ(count_flows(), 1);
+	TEST_END();
+
+	begin("ipv4 AH -> esp: l4 other");
+	v4_ah(&b, 50, 12);
+	pb_payload(&b, 40);
+	pb_finish(&b);
+	xdp(&b);
+	read_stats(&st);
+	expect_link(&st, b.len, PL_L3_IPV4, PL_L4_OTHER, -1);
+	TEST_END();
+
+	begin("malformed truncated_ah: AH longer than the IP packet");
+	ah = v4_ah(&b, PB_IPPROTO_TCP, 12);
+	pb_finish(&b);
+	b.buf[ah + 1] = 20;
+	xdp(&b);
+	read_stats(&st);
+	expect_mal(&st, PL_MAL_TRUNC_AH);
+	expect_classes(&st, PL_L3_IPV4, PL_L4_NONE);
+	TEST_END();
+
+	begin("malformed truncated_ah: IP packet ends after one byte of AH");
+	v4_ah(&b, PB_IPPROTO_TCP, 12);
+	xdp_short(&b, 14 + 20 + 1);
+	read_stats(&st);
+	expect_mal(&st, PL_MAL_TRUNC_AH);
+	TEST_END();
+
+	begin("ipv4 AH cut by a snap length: cut, not malformed");
+	v4_ah(&b, PB_IPPROTO_TCP, 12);
+	tcp(&b, 5000, 22, PB_TCP_ACK);
+	pb_finish(&b);
+	xdp_cut(&b, 14 + 20 + 10);
+	read_stats(&st);
+	expect_cut(&st, 14 + 20 + 24 + 20, PL_L3_IPV4, PL_L4_NONE);
+	TEST_END();
+
+	begin("rarp request: counted with arp");
+	pb_init(&b);
+	pb_eth(&b, NULL, NULL, 0x8035);
+	pb_arp(&b, 3, NULL, 0, NULL, 0);
+	pb_zero(&b, 18);
+	pb_finish(&b);
+	xdp(&b);
+	read_stats(&st);
+	expect_link(&st, b.len, PL_L3_ARP, PL_L4_NONE, -1);
+	TEST_END();
+
+	begin("malformed truncated_arp: rarp without its addresses");
+	pb_init(&b);
+	pb_eth(&b, NULL, NULL, 0x8035);
+	pb_arp(&b, 4, NULL, 0, NULL, 0);
+	xdp_short(&b, 14 + 20);
+	read_stats(&st);
+	expect_mal(&st, PL_MAL_TRUNC_ARP);
+	expect_classes(&st, PL_L3_ARP, PL_L4_NONE);
+	TEST_END();
+}
+
+static void test_tso(void)
+{
+	struct pl_flow_key k;
+	struct pl_stats st;
+	struct pb b;
+	int dir;
+
+	begin("TSO: ipv4 total length 0 on a 1514-byte frame, length from the frame");
+	v4_tcp(&b, A4, 40000, B4, 443, PB_TCP_PSH | PB_TCP_ACK, 1460);
+	pb_set16(&b, 14 + 2, 0);
+	xdp(&b);
+	read_stats(&st);
+	expect_one(&st, b.len, PL_L3_IPV4, PL_L4_TCP);
+	CHECK_EQ(st.tso, 1);
+	k = mkkey(ep4(A4, 40000), ep4(B4, 443), PB_IPPROTO_TCP, 4, 0, &dir);
+	expect_flow1(&k, dir, b.len, PB_TCP_PSH | PB_TCP_ACK);
+	TEST_END();
+
+	begin("TSO: ipv4 total length 0, 16 KiB segment captured in part");
+	v4_tcp(&b, A4, 40000, B4, 443, PB_TCP_ACK, 16000);
+	pb_set16(&b, 14 + 2, 0);
+	pb_trim(&b, 200);
+	xdp_wire(&b, 14 + 20 + 20 + 16000);
+	read_stats(&st);
+	CHECK_EQ(st.tso, 1);
+	CHECK_EQ(st.l4_packets[PL_L4_TCP], 1);
+	CHECK_EQ(sum(st.malformed, PL_MAL_MAX), 0);
+	CHECK_EQ(count_flows(), 1);
+	TEST_END();
+
+	begin("TSO: ipv4 total length 0 behind PPPoE, with options, udp (GSO)");
+	{
+		size_t off = pppoe_hdr(&b, 0, 0x0021);
+
+		pb_ipv4(&b, &(struct pb_ipv4_opts){ .src = A4, .dst = B4, .proto = PB_IPPROTO_UDP,
+						    .options = (const uint8_t[4]){ 1, 1, 1, 0 },
+						    .optlen = 4 });
+		pb_udp(&b, 4433, 443);
+		pb_payload(&b, 1200);
+		pb_finish(&b);
+		pppoe_len(&b, off);
+		pb_set16(&b, 14 + 8 + 2, 0);
+	}
+	xdp(&b);
+	read_stats(&st);
+	expect_link(&st, b.len, PL_L3_IPV4, PL_L4_UDP, PL_LINK_PPPOE_SESSION);
+	CHECK_EQ(st.tso, 1);
+	TEST_END();
+
+	begin("ipv4 total length 0 on a frame holding the header alone: not TSO");
+	v4_hdr(&b, 59);
+	pb_finish(&b);
+	pb_set16(&b, 14 + 2, 0);
+	xdp(&b);
+	read_stats(&st);
+	expect_one(&st, b.len, PL_L3_IPV4, PL_L4_OTHER);
+	CHECK_EQ(st.tso, 0);
+	TEST_END();
+
+	begin("TSO: ipv6 payload length 0 without a jumbo option");
+	v6_hdr(&b, PB_IPPROTO_TCP);
+	tcp(&b, 40000, 443, PB_TCP_ACK);
+	pb_payload(&b, 1400);
+	pb_finish(&b);
+	pb_set16(&b, 14 + 4, 0);
+	xdp(&b);
+	read_stats(&st);
+	expect_one(&st, b.len, PL_L3_IPV6, PL_L4_TCP);
+	CHECK_EQ(st.tso, 1);
+	CHECK_EQ(count_flows(), 1);
+	TEST_END();
+
+	begin("ipv6 payload length 0 with a jumbo payload option: a jumbogram, not TSO");
+	v6_hdr(&b, PB_IPPROTO_HOPOPTS);
+	{
+		size_t hbh = pb_ipv6_opts_hdr(&b, PB_IPPROTO_UDP, 8);
+
+		b.buf[hbh + 2] = 0xc2;
+		b.buf[hbh + 3] = 4;
+		pb_set32(&b, hbh + 4, 70000 - 40);
+	}
+	pb_udp(&b, 1, 2);
+	pb_payload(&b, 100);
+	pb_finish(&b);
+	pb_set16(&b, 14 + 4, 0);
+	pb_set16(&b, 14 + 40 + 8 + 4, 0);
+	xdp_wire(&b, 14 + 70000);
+	read_stats(&st);
+	CHECK_EQ(st.tso, 0);
+	CHECK_EQ(st.l4_packets[PL_L4_UDP], 1);
+	CHECK_EQ(st.ipv6_ext, 1);
+	CHECK_EQ(sum(st.malformed, PL_MAL_MAX), 0);
+	TEST_END();
+
+	begin("ipv6 payload length 0 on the header alone: not TSO");
+	v6_hdr(&b, PB_IPPROTO_NONE);
+	pb_finish(&b);
+	xdp(&b);
+	read_stats(&st);
+	expect_one(&st, b.len, PL_L3_IPV6, PL_L4_OTHER);
+	CHECK_EQ(st.tso, 0);
+	TEST_END();
+}
+
+static void test_encap_tc(void)
+{
+	static struct pb p[6];
+	size_t off;
+
+	off = pppoe_hdr(&p[0], 7, 0x0021);
+	v4(&p[0], A4, B4, PB_IPPROTO_TCP);
+	tcp(&p[0], 1, 2, PB_TCP_SYN);
+	pb_finish(&p[0]);
+	pppoe_len(&p[0], off);
+	mpls_hdr(&p[1], MPLS_UC, 2, true);
+	v6(&p[1], A6, B6, PB_IPPROTO_UDP);
+	pb_udp(&p[1], 3, 4);
+	pb_finish(&p[1]);
+	v4_ah(&p[2], PB_IPPROTO_UDP, 12);
+	pb_udp(&p[2], 5, 6);
+	pb_finish(&p[2]);
+	v4_tcp(&p[3], A4, 7, B4, 8, PB_TCP_ACK, 1000);
+	pb_set16(&p[3], 14 + 2, 0);
+	pb_init(&p[4]);
+	pb_eth(&p[4], NULL, NULL, PB_ETH_P_8021Q);
+	pb_vlan(&p[4], 9, 0, PPPOE_DISC);
+	pb_zero(&p[4], 40);
+	pb_finish(&p[4]);
+	mpls_hdr(&p[5], MPLS_UC, 1, false);
+	pb_finish(&p[5]);
+	tc_vs_xdp("tc matches xdp: pppoe in a vlan, mpls, ipv4 AH, TSO, discovery, cut stack",
+		  p, 6);
+}
+
+static void test_encap(void)
+{
+	test_pppoe();
+	test_mpls();
+	test_ah4_rarp();
+	test_tso();
+	test_encap_tc();
+}
+
 /* ---- main ----------------------------------------------------------------------------- */
 
 int main(void)
@@ -2858,6 +3374,7 @@ int main(void)
 	test_offline_batch();
 	test_live_clock();
 	test_live_frags();
+	test_encap();
 
 	TEST_BEGIN("every malformed reason has a test that produces it");
 	for (int r = 1; r < PL_MAL_MAX; r++)

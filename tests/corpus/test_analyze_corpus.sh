@@ -20,11 +20,10 @@
 # What tshark is asked, frame by frame (frame.protocols, IP reassembly off so that a
 # first fragment shows its L4 header and a later one none, as pktlens counts them):
 #   l3 = the outermost "ip"/"ipv6" layer of the frame, wherever it is;
-#   l4 = the layer right after it (after IPv6 extension headers and AH): pktlens's
+#   l4 = the layer right after it (after IPv6 extension headers, and AH in both): pktlens's
 #        l3.*/l4.* are the OUTER headers, so UDP inside an ICMP error, IP-in-IP or GRE
 #        payloads, tunnels (counted in inner_l3/inner_l4 by pktlens) are left out.
-# Where the semantics still differ (IP behind MPLS, PPPoE, MACsec, ... that pktlens does
-# not open; malformed headers pktlens stops at and tshark dissects anyway) the
+# Where the semantics still differ (IP behind MACsec, ... that pktlens does not open; malformed headers pktlens stops at and tshark dissects anyway) the
 # difference is an exception with its reason. An exception that no longer differs is
 # reported as stale (not a failure).
 #
@@ -133,6 +132,8 @@ END {
 			if (t[i] == "ipv6")
 				while (j <= n && (t[j] ~ /^ipv6\.(hopopts|routing|fraghdr|dstopts)$/ || t[j] == "ah"))
 					j++
+			else if (t[j] == "ah") # IPv4's AH is skipped too
+				j++
 			if (t[j] == "tcp") ct++
 			else if (t[j] == "udp") cu++
 			else if (t[j] == "icmp") ci++

@@ -72,7 +72,9 @@ MALFORMED = ["truncated_ethernet", "truncated_vlan", "vlan_too_deep", "truncated
              "truncated_ipv6", "bad_ipv6_version", "bad_ipv6_payload_length",
              "bad_ipv6_ext_chain", "truncated_tcp", "bad_tcp_data_offset", "truncated_udp",
              "bad_udp_length", "truncated_icmp", "truncated_icmpv6", "truncated_sctp",
-             "truncated_gre", "bad_gre_version", "truncated_vxlan"]
+             "truncated_gre", "bad_gre_version", "truncated_vxlan", "truncated_pppoe",
+             "truncated_mpls", "mpls_too_deep", "truncated_ah"]
+LINK = ["pppoe_session", "pppoe_discovery", "mpls"]
 PROTO_NAME = {1: "icmp", 6: "tcp", 17: "udp", 47: "gre", 58: "icmpv6", 132: "sctp"}
 
 
@@ -108,11 +110,12 @@ class F:
 
     def __init__(self, data, wire=None, ts=None, l3=None, l4=None, enc="none", il3=None,
                  il4=None, tags=0, frag4=None, frag6=None, opt4=False, ext6=False, mal=None,
-                 cut=False, flow=None, flags=None, what=""):
+                 cut=False, flow=None, flags=None, what="", link=None, tso=False):
         self.data, self.wire, self.ts = data, len(data) if wire is None else wire, ts
         self.l3, self.l4, self.enc, self.il3, self.il4 = l3, l4, enc, il3, il4
         self.tags, self.frag4, self.frag6, self.opt4, self.ext6 = tags, frag4, frag6, opt4, ext6
         self.mal, self.cut, self.flow, self.flags, self.what = mal, cut, flow, flags, what
+        self.link, self.tso = link, tso
 
 
 def vid(tags):
@@ -236,9 +239,9 @@ def udp_icmp_sctp():
     # an echo request of 6 bytes: ICMPv6 (4 are enough) without its identifier: ports 0
     out.append(F(eth(ETH_IP6, ipv6(A6, B6, 58, icmp(128, 0, 7, 1)[:6])), l3="ipv6",
                  l4="icmpv6", flow=(58, A6, 0, B6, 0, 0)))
-    # payload length 0 (a jumbogram, BIG TCP): the rest of the frame
+    # payload length 0 without a jumbo option (TSO, BIG TCP): the rest of the frame
     out.append(F(eth(ETH_IP6, ipv6(A6, B6, 17, udp(5001, 6001, bytes(30)), plen=0)), l3="ipv6",
-                 l4="udp", flow=(17, A6, 5001, B6, 6001, 0)))
+                 l4="udp", flow=(17, A6, 5001, B6, 6001, 0), tso=True))
     out.append(F(eth(ETH_IP6, ipv6(A6, "ff02::1:ff00:2", 58, icmp(135, 0, 0, 0, a6(B6)))),
                  l3="ipv6", l4="icmpv6", flow=(58, A6, 0, "ff02::1:ff00:2", 0, 0)))
     # SCTP, IPv4 both ways and IPv6
@@ -364,6 +367,42 @@ def tunnels():
                    what="inner Ethernet header cut at 10 bytes"))
     out.append(vx4(eth(ETH_IP6, ipv6(I61, I62, 6, tcp(1, 2, ACK, doff=3))), enc="vxlan",
                    il3="ipv6", il4="tcp", mal="bad_tcp_data_offset"))
+    return out
+
+
+def link_shims():
+    """PPPoE session and discovery, MPLS stacks, IPv4 AH, RARP, TSO frames (issue 17)."""
+    out = []
+    A, B = "198.18.70.1", "198.18.70.2"
+    A6, B6 = "2001:db8:70::1", "2001:db8:70::2"
+    out.append(F(eth(ETH_PPPOE_SES, pppoe(0x0021, ipv4(A, B, 17, udp(3000, 53, bytes(30))))),
+                 l3="ipv4", l4="udp", link="pppoe_session", flow=(17, A, 3000, B, 53, 0)))
+    out.append(F(eth(ETH_PPPOE_SES, pppoe(0x0057, ipv6(A6, B6, 6, tcp(3001, 443, ACK, bytes(9))))),
+                 l3="ipv6", l4="tcp", link="pppoe_session", flags=ACK,
+                 flow=(6, A6, 3001, B6, 443, 0)))
+    out.append(F(eth(ETH_PPPOE_SES, pppoe(0xC021, bytes(10)), tags=((TPID_8021Q, 7),)),
+                 l3="other", l4="none", link="pppoe_session", tags=1, what="LCP in a VLAN"))
+    out.append(F(pad(eth(ETH_PPPOE_DISC, pppoe(None, bytes(4), code=0x09)), 60), l3="other",
+                 l4="none", link="pppoe_discovery", what="PADI"))
+    out.append(F(eth(ETH_PPPOE_SES, pppoe(0x0021, b"")[:5]), mal="truncated_pppoe"))
+    out.append(F(eth(ETH_MPLS, mpls([16, 17], ipv4(A, B, 1, icmp(8, 0, 9, 1, bytes(20))))),
+                 l3="ipv4", l4="icmp", link="mpls", flow=(1, A, 9, B, 9, 0)))
+    out.append(F(eth(ETH_MPLS_MC, mpls([100], ipv6(A6, B6, 17, udp(3002, 123, bytes(48))))),
+                 l3="ipv6", l4="udp", link="mpls", flow=(17, A6, 3002, B6, 123, 0)))
+    out.append(F(eth(ETH_MPLS, mpls([1, 2], bytes(4) + eth(ETH_IP4, ipv4(A, B, 17, udp(1, 2))))),
+                 l3="other", l4="none", link="mpls", what="pseudowire control word"))
+    out.append(F(eth(ETH_MPLS, mpls(list(range(9)), ipv4(A, B, 17, udp(1, 2)))), link="mpls",
+                 mal="mpls_too_deep", what="9 labels"))
+    out.append(F(eth(ETH_MPLS, mpls([5], b"")[:2]), link="mpls", mal="truncated_mpls"))
+    out.append(F(eth(ETH_IP4, ipv4(A, B, 51, ah4(6, tcp(3003, 22, PSH | ACK, bytes(40))))),
+                 l3="ipv4", l4="tcp", flags=PSH | ACK, flow=(6, A, 3003, B, 22, 0),
+                 what="IPv4 AH"))
+    out.append(F(eth(ETH_IP4, ipv4(A, B, 51, ah4(17, b"", words=20)[:12])), l3="ipv4", l4="none",
+                 mal="truncated_ah"))
+    out.append(F(pad(eth(ETH_RARP, arp(3, A, B)), 60), l3="arp", l4="none", what="RARP"))
+    out.append(F(eth(ETH_IP4, ipv4(A, B, 6, tcp(3004, 443, ACK, bytes(1460)), tot=0)), l3="ipv4",
+                 l4="tcp", flags=ACK, flow=(6, A, 3004, B, 443, 0), tso=True,
+                 what="TSO: IPv4 total length 0"))
     return out
 
 
@@ -570,8 +609,9 @@ def model(frames, source, capacity):
     e["inner_l3"], e["inner_l4"] = z(L3), z(L4)
     e["size_hist"] = z(n for n, _ in SIZES)
     e["vlan"] = z(["tagged", "qinq"])
+    e["link"] = z(LINK)
     e["ip"] = z(["ipv4_fragments_first", "ipv4_fragments_later", "ipv6_fragments_first",
-                 "ipv6_fragments_later", "ipv4_options", "ipv6_ext_headers"])
+                 "ipv6_fragments_later", "ipv4_options", "ipv6_ext_headers", "tso"])
     flags = collections.Counter()
     mal = z(["total"] + MALFORMED)
     cut = 0
@@ -597,6 +637,9 @@ def model(frames, source, capacity):
         ip["ipv6_fragments_later"] += f.frag6 == "later"
         ip["ipv4_options"] += f.opt4
         ip["ipv6_ext_headers"] += f.ext6
+        ip["tso"] += f.tso
+        if f.link:
+            e["link"][f.link] += 1
         if f.flags is not None and not f.mal:
             flags[f.flags] += 1
         if f.mal:
@@ -835,8 +878,8 @@ def write(name, frames, **kw):
 
 
 def main():
-    frames = tcp_flows() + udp_icmp_sctp() + fragments_and_ext() + tunnels() + malformed() + \
-        sizes_and_cuts()
+    frames = tcp_flows() + udp_icmp_sctp() + fragments_and_ext() + tunnels() + link_shims() + \
+        malformed() + sizes_and_cuts()
     stamp(frames)
     # Time stamps that go back: one flow's later packet carries the capture's earliest
     # time and another's the latest; the span is earliest to latest, not first to last.
@@ -854,7 +897,7 @@ def main():
     unused = []
     for k in ("l3", "l4"):
         unused += ["%s.%s" % (k, n) for n, v in want[k].items() if not v["packets"]]
-    for k in ("encap", "inner_l3", "inner_l4", "size_hist", "vlan", "ip", "malformed"):
+    for k in ("encap", "inner_l3", "inner_l4", "size_hist", "vlan", "link", "ip", "malformed"):
         unused += ["%s.%s" % (k, n) for n, v in want[k].items() if not v]
     if want["headers_cut"] == 0:
         unused.append("headers_cut")
