@@ -132,7 +132,7 @@ END {
 			if (t[i] == "ipv6")
 				while (j <= n && (t[j] ~ /^ipv6\.(hopopts|routing|fraghdr|dstopts)$/ || t[j] == "ah"))
 					j++
-			else if (t[j] == "ah") # IPv4's AH is skipped too
+			else if (t[j] == "ah") # the AH of IPv4 is skipped too
 				j++
 			if (t[j] == "tcp") ct++
 			else if (t[j] == "udp") cu++
