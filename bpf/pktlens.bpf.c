@@ -22,6 +22,7 @@ const volatile __u32 pl_cfg_tick_ns = 0;  /* > 0: flow time from jiffies, see pl
 const volatile __u8 pl_cfg_fast_path = 1; /* parse_fast() first; the tests turn it off */
 const volatile __u8 pl_cfg_count_only = 0; /* count packets and bytes, parse nothing */
 const volatile __u8 pl_cfg_frags = 0;      /* live XDP loaded for multi-buffer frames */
+const volatile __u8 pl_cfg_talkers = 1;    /* address, port and ICMP tables */
 
 struct pl_offline_input pl_offline[PL_OFFLINE_SLOTS];
 
@@ -65,6 +66,8 @@ struct {
 	__type(key, __u32);
 	__type(value, __u32);
 } pl_progs SEC(".maps");
+
+#include "talkers.h" /* sources, destinations, ports, ICMP types (issue 17) */
 
 static __always_inline int parse_vxlan(struct cursor *c, struct pkt *p)
 {
@@ -142,11 +145,13 @@ static __always_inline int parse_l3_l4(struct cursor *c, struct pkt *p, int prot
 		return 0;
 	case IPPROTO_ICMP:
 		PL_COUNT_L4(p, outer, PL_L4_ICMP);
-		parse_icmp(c, p, outer, 0);
+		if (!parse_icmp(c, p, outer, 0) && outer)
+			count_icmp(c, 0);
 		return 0;
 	case IPPROTO_ICMPV6:
 		PL_COUNT_L4(p, outer, PL_L4_ICMPV6);
-		parse_icmp(c, p, outer, 1);
+		if (!parse_icmp(c, p, outer, 1) && outer)
+			count_icmp(c, 1);
 		return 0;
 	case IPPROTO_SCTP:
 		PL_COUNT_L4(p, outer, PL_L4_SCTP);
@@ -369,6 +374,9 @@ static __always_inline struct pl_stats *analyse(void *data, void *data_end, stru
 	count_packet(s, p);
 	if (!p->tunnel)
 		s->encap[PL_ENCAP_NONE]++;
+	/* Outer addresses read (family set): later fragments and malformed L4 too. */
+	if (pl_cfg_talkers && p->key.family)
+		count_talkers(p);
 	/* has_flow is set only by L4 parsers, so later fragments never get here. */
 	if (pl_cfg_flows && p->has_flow)
 		update_flow(s, p, pl_now());

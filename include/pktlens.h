@@ -219,6 +219,68 @@ struct pl_pkt_event {
 	__u32 vlan_present; /*     puts it back at offset 12 so the file has the wire frame */
 };
 
+/*
+ * ---- Talkers (issue 17, counting): addresses, ports and ICMP types counted on their
+ * own, apart from the flow table, so that a flood that evicts flows leaves them whole.
+ */
+#define PL_ADDRS_DEFAULT 65536 /* entries of each address table (sources, destinations) */
+
+/*
+ * Spread sketch: a HyperLogLog of PL_HLL_REGS 4-bit registers (PL_HLL_BYTES bytes).
+ * A 64-bit hash's top PL_HLL_BITS bits pick the register; its low 14 bits give the
+ * rank (1 + trailing zeros, at most PL_HLL_RANK_MAX). Relative standard error of the
+ * estimate: 1.04 / sqrt(128) = 9.2 %; small sets are counted nearly exactly.
+ */
+#define PL_HLL_BITS 7
+#define PL_HLL_REGS (1 << PL_HLL_BITS)
+#define PL_HLL_BYTES (PL_HLL_REGS / 2)
+#define PL_HLL_Q 14 /* hash bits that give the rank */
+#define PL_HLL_RANK_MAX (PL_HLL_Q + 1)
+#define PL_HLL_NONZERO (1ULL << 32) /* a hash bit the sketch does not read */
+
+/* Key of both address tables: the address as in struct pl_flow_key, and its family. */
+struct pl_addr_key {
+	__u32 addr[4]; /* IPv4 as IPv4-mapped IPv6 */
+	__u32 family;  /* 4 or 6 */
+};
+
+/*
+ * One address: what it sent (pl_srcs) or received (pl_dsts), and the spread of its
+ * peers: distinct destinations (pl_srcs) or sources (pl_dsts), and distinct
+ * (protocol, destination port) pairs of its TCP, UDP and SCTP packets.
+ */
+struct pl_addr_value {
+	__u64 packets;
+	__u64 bytes;
+	__u8 peers[PL_HLL_BYTES]; /* sketch of the other end's addresses */
+	__u8 ports[PL_HLL_BYTES]; /* sketch of (protocol << 16 | destination port) */
+};
+
+/* Ports: one per-CPU array slot per (kind, port); key kind << 16 | port (host order). */
+enum pl_port_kind {
+	PL_PORT_TCP_DST = 0,
+	PL_PORT_UDP_DST,
+	PL_PORT_UDP_SRC, /* services answering: DNS 53, NTP 123, SNMP 161, ... */
+	PL_PORT_SCTP_DST,
+	PL_PORT_KINDS,
+};
+
+struct pl_count {
+	__u64 packets;
+	__u64 bytes;
+};
+
+/* ICMP (family 4) and ICMPv6 (6) by type and code: per-CPU array, packets per key. */
+#define PL_ICMP_KEY(v6, type, code) ((__u32)(v6) << 16 | (__u32)(type) << 8 | (code))
+#define PL_ICMP_SLOTS (2 << 16)
+
+/* Counters of the address tables (per-CPU, touched only when an entry is made). */
+struct pl_talk_stats {
+	__u64 created[2];    /* entries made: [0] sources, [1] destinations */
+	__u64 update_fail;   /* an entry could be neither made nor found */
+	struct pl_addr_value scratch; /* a new entry is built here, not on the BPF stack */
+};
+
 /* TCP flag bits as they appear in byte 13 of the TCP header. */
 #define PL_TCP_FIN 0x01
 #define PL_TCP_SYN 0x02

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "analysis/stats.h"
+#include "analysis/talkers.h"
 
 /* Limits of the options every report command shares (--top, --flows). */
 #define PL_TOP_MAX 10000
@@ -29,6 +30,7 @@ struct pl_report {
 	struct pl_flow *flows;        /* every live flow; sinks sort it */
 	size_t nflows;
 	__u32 flow_capacity;
+	struct pl_talkers *talk;      /* the kernel's address/port/ICMP tables; NULL: none */
 	int top;                      /* rows in each top list */
 	bool has_cost;
 	double cost_ns_per_pkt;       /* kernel run_time_ns / run_cnt since the start */

@@ -64,6 +64,7 @@ int cmd_analyze(int argc, char **argv)
 	unsigned int top = 10, nflows = PL_FLOWS_DEFAULT;
 	struct pl_stats total = {};
 	struct pl_report r = {};
+	struct pl_talkers talk = {};
 	struct pl_pcap_file *pf;
 	struct pl_dp dp = {};
 	struct pl_frame fr;
@@ -199,6 +200,11 @@ int cmd_analyze(int argc, char **argv)
 		pl_warn("cannot read the flow table");
 		goto out;
 	}
+	if (pl_talkers_read(&talk, &dp.talk, r.flows, r.nflows)) {
+		pl_warn("cannot read the address and port tables");
+		goto out;
+	}
+	r.talk = &talk;
 	pl_stats_add(&total, &extra);
 	r.source = path;
 	r.mode = "offline";
@@ -230,6 +236,7 @@ int cmd_analyze(int argc, char **argv)
 out:
 	pl_runner_finish(runner);
 	free(r.flows);
+	pl_talkers_free(&talk);
 	pl_dp_close(&dp);
 	pl_pcap_close(pf);
 out_file:

@@ -49,6 +49,7 @@ void pl_dp_reset(struct pl_dp *dp)
 	dp->stats_fd = dp->flows_fd = dp->events_fd = -1;
 	dp->pipeline_fd = dp->filter_fd = dp->entry_fd = dp->stats_enable_fd = -1;
 	dp->link_fd = dp->pinned_tc_fd = -1;
+	dp->talk = (struct pl_talker_fds){ -1, -1, -1, -1, -1 };
 	dp->fds_set = true;
 }
 
@@ -179,6 +180,11 @@ int pl_dp_load(struct pl_dp *dp, const struct pl_dp_opts *o)
 	dp->stats_fd = bpf_map__fd(skel->maps.pl_stats);
 	dp->flows_fd = bpf_map__fd(skel->maps.pl_flows);
 	dp->events_fd = bpf_map__fd(skel->maps.pl_events);
+	dp->talk.srcs = bpf_map__fd(skel->maps.pl_srcs);
+	dp->talk.dsts = bpf_map__fd(skel->maps.pl_dsts);
+	dp->talk.ports = bpf_map__fd(skel->maps.pl_ports);
+	dp->talk.icmp = bpf_map__fd(skel->maps.pl_icmp);
+	dp->talk.stats = bpf_map__fd(skel->maps.pl_talk_stats);
 	dp->pipeline_fd = bpf_program__fd(o->mode == PL_MODE_TC ? skel->progs.tc_pktlens
 							       : skel->progs.xdp_pktlens);
 	dp->entry_fd = dp->pipeline_fd;
@@ -222,6 +228,9 @@ void pl_dp_close(struct pl_dp *dp)
 			close(dp->flows_fd);
 		if (dp->events_fd >= 0)
 			close(dp->events_fd);
+		for (int *fd = &dp->talk.srcs; fd <= &dp->talk.stats; fd++)
+			if (*fd >= 0)
+				close(*fd);
 		if (dp->pipeline_fd >= 0)
 			close(dp->pipeline_fd);
 		if (dp->pinned_tc_fd >= 0)

@@ -15,6 +15,7 @@
 #include <net/if.h>
 #include <bpf/libbpf.h>
 #include "pktlens.h"
+#include "analysis/talkers.h" /* struct pl_talker_fds */
 
 #define PL_LINKTYPE_ETHERNET 1 /* DLT_EN10MB, without pulling in pcap.h */
 
@@ -51,6 +52,7 @@ struct pl_dp {
 	char ifname[IF_NAMESIZE];
 	int ifindex;
 	int stats_fd, flows_fd, events_fd;
+	struct pl_talker_fds talk; /* address, port and ICMP tables; -1: absent */
 	int pipeline_fd;       /* the C pipeline program */
 	int filter_fd;         /* generated filter program, -1 without a filter */
 	int entry_fd;          /* what runs first: filter_fd or pipeline_fd */

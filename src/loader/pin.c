@@ -499,7 +499,9 @@ static int stale_pins(const char *dir, struct bpf_map **maps, size_t n)
 int pl_dp_pin(struct pl_dp *dp)
 {
 	struct bpf_map *maps[] = { dp->skel->maps.pl_stats, dp->skel->maps.pl_flows,
-				   dp->skel->maps.pl_events };
+				   dp->skel->maps.pl_events, dp->skel->maps.pl_srcs,
+				   dp->skel->maps.pl_dsts, dp->skel->maps.pl_ports,
+				   dp->skel->maps.pl_icmp, dp->skel->maps.pl_talk_stats };
 	char path[256];
 	int err;
 
@@ -533,13 +535,18 @@ int pl_dp_pin(struct pl_dp *dp)
 
 void pl_dp_unpin(struct pl_dp *dp)
 {
-	struct bpf_map *maps[3];
+	struct bpf_map *maps[8];
 
 	if (!dp->pin_dir[0] || !dp->skel)
 		return;
 	maps[0] = dp->skel->maps.pl_stats;
 	maps[1] = dp->skel->maps.pl_flows;
 	maps[2] = dp->skel->maps.pl_events;
+	maps[3] = dp->skel->maps.pl_srcs;
+	maps[4] = dp->skel->maps.pl_dsts;
+	maps[5] = dp->skel->maps.pl_ports;
+	maps[6] = dp->skel->maps.pl_icmp;
+	maps[7] = dp->skel->maps.pl_talk_stats;
 	/* Only our own pins: a failed pin leaves its path set, and that file is not ours. */
 	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
 		if (bpf_map__is_pinned(maps[i]))
@@ -615,6 +622,34 @@ out:
 	ids_free(&progs);
 }
 
+/* The talker tables, optional (pins of an older object have none): each checked. */
+static void open_pinned_talkers(struct pl_dp *dp, const char *dir)
+{
+	static const struct {
+		const char *name;
+		__u32 type, key, value;
+	} m[] = {
+		{ "pl_srcs", BPF_MAP_TYPE_LRU_HASH, sizeof(struct pl_addr_key),
+		  sizeof(struct pl_addr_value) },
+		{ "pl_dsts", BPF_MAP_TYPE_LRU_HASH, sizeof(struct pl_addr_key),
+		  sizeof(struct pl_addr_value) },
+		{ "pl_ports", BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(__u32), sizeof(struct pl_count) },
+		{ "pl_icmp", BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(__u32), sizeof(__u64) },
+		{ "pl_talk_stats", BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(__u32),
+		  sizeof(struct pl_talk_stats) },
+	};
+	int *fd = &dp->talk.srcs;
+
+	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
+		if (get_pinned(dir, m[i].name, &fd[i], false) || fd[i] < 0)
+			continue;
+		if (check_pinned_map(dir, m[i].name, fd[i], m[i].type, m[i].key, m[i].value)) {
+			close(fd[i]);
+			fd[i] = -1;
+		}
+	}
+}
+
 int pl_dp_open_pinned(struct pl_dp *dp, const char *dir)
 {
 	int err;
@@ -637,6 +672,7 @@ int pl_dp_open_pinned(struct pl_dp *dp, const char *dir)
 		return err;
 	}
 	get_pinned(dir, "pl_events", &dp->events_fd, false);
+	open_pinned_talkers(dp, dir);
 	/*
 	 * The programs are optional: without them there is no cost figure. bpftool pins
 	 * both and attaches one; the cost adds up both, the other one never runs.

@@ -25,6 +25,7 @@
 
 #include "check.h"
 #include "loader/dataplane.h" /* pl_tick_ns() */
+#include "analysis/talkers.h"
 #include "sources/ring_reader.h"
 #include "pktbuild.h"
 
@@ -122,6 +123,25 @@ static struct pktlens *skel_load(__u32 max_flows)
 	return skel_load_snap(max_flows, 0);
 }
 
+/* Empty the address tables and their counters (ports and ICMP: read as differences). */
+static void reset_talkers(struct pktlens *s)
+{
+	int fds[2] = { bpf_map__fd(s->maps.pl_srcs), bpf_map__fd(s->maps.pl_dsts) };
+	struct pl_talk_stats *zero = calloc((size_t)g_ncpu, sizeof(*zero));
+	struct pl_addr_key k;
+	__u32 idx = 0;
+
+	for (int i = 0; i < 2; i++)
+		while (bpf_map_get_next_key(fds[i], NULL, &k) == 0)
+			if (bpf_map_delete_elem(fds[i], &k)) {
+				CHECK(0, "deleting an address failed: %s", strerror(errno));
+				break;
+			}
+	if (!zero || bpf_map_update_elem(bpf_map__fd(s->maps.pl_talk_stats), &idx, zero, BPF_ANY))
+		CHECK(0, "resetting pl_talk_stats failed: %s", strerror(errno));
+	free(zero);
+}
+
 static void reset_maps(struct pktlens *s)
 {
 	size_t sz = (size_t)g_ncpu * sizeof(struct pl_stats);
@@ -139,6 +159,7 @@ static void reset_maps(struct pktlens *s)
 			break;
 		}
 	}
+	reset_talkers(s);
 	if (s == g_skel && g_layered)
 		reset_maps(g_layered);
 }
@@ -3317,6 +3338,256 @@ static void test_encap_tc(void)
 		  p, 6);
 }
 
+/* ---- talkers: addresses, ports, ICMP types (bpf/talkers.h) ------------------------- */
+
+static struct pl_addr_key addr4(uint32_t a)
+{
+	struct pl_addr_key k = { .family = 4 };
+
+	k.addr[2] = htonl(0xffff);
+	k.addr[3] = htonl(a);
+	return k;
+}
+
+static struct pl_addr_key addr6(const char *s)
+{
+	struct pl_addr_key k = { .family = 6 };
+	struct in6_addr a = pb_in6(s);
+
+	memcpy(k.addr, &a, 16);
+	return k;
+}
+
+/* An address's entry in pl_srcs (@dst false) or pl_dsts; zeros if absent. */
+static struct pl_addr_value talker(bool dst, struct pl_addr_key k)
+{
+	struct pl_addr_value v = {};
+
+	bpf_map_lookup_elem(bpf_map__fd(dst ? g_skel->maps.pl_dsts : g_skel->maps.pl_srcs), &k,
+			    &v);
+	return v;
+}
+
+static int count_talkers(bool dst)
+{
+	int fd = bpf_map__fd(dst ? g_skel->maps.pl_dsts : g_skel->maps.pl_srcs), n = 0;
+	struct pl_addr_key k, next;
+	void *prev = NULL;
+
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		k = next;
+		prev = &k;
+		n++;
+	}
+	return n;
+}
+
+/* Packets (and bytes) of a per-CPU port or ICMP slot, summed over the CPUs. */
+static struct pl_count port_count(__u32 kind, __u16 port)
+{
+	struct pl_count *per = calloc((size_t)g_ncpu, sizeof(*per)), sum = {};
+	__u32 k = kind << 16 | port;
+
+	if (per && !bpf_map_lookup_elem(bpf_map__fd(g_skel->maps.pl_ports), &k, per))
+		for (int c = 0; c < g_ncpu; c++)
+			sum.packets += per[c].packets, sum.bytes += per[c].bytes;
+	free(per);
+	return sum;
+}
+
+static __u64 icmp_count(int v6, int type, int code)
+{
+	__u64 *per = calloc((size_t)g_ncpu, sizeof(*per)), sum = 0;
+	__u32 k = PL_ICMP_KEY(v6, type, code);
+
+	if (per && !bpf_map_lookup_elem(bpf_map__fd(g_skel->maps.pl_icmp), &k, per))
+		for (int c = 0; c < g_ncpu; c++)
+			sum += per[c];
+	free(per);
+	return sum;
+}
+
+/* Ethernet + IPv4 @src -> @dst, fragment field @frag, UDP 1234 -> @dport when first. */
+static void v4_frag(struct pb *b, uint32_t src, uint32_t dst, uint16_t frag, uint16_t dport)
+{
+	pb_init(b);
+	pb_eth(b, NULL, NULL, PB_ETH_P_IP);
+	pb_ipv4(b, &(struct pb_ipv4_opts){ .src = src, .dst = dst, .proto = PB_IPPROTO_UDP,
+					   .frag_off = frag });
+	if (!(frag & 0x1fff))
+		pb_udp(b, 1234, dport);
+	pb_payload(b, 200);
+	pb_finish(b);
+}
+
+static void test_talkers_frags(void)
+{
+	struct pl_count p0 = port_count(PL_PORT_UDP_DST, 4000), p1;
+	struct pl_addr_value v;
+	struct pb b;
+	__u64 bytes = 0;
+
+	begin("talkers: later IPv4 and IPv6 fragments credited to their addresses, not ports");
+	v4_frag(&b, A4, B4, PB_IP_MF, 4000);
+	xdp(&b);
+	bytes += b.len;
+	v4_frag(&b, A4, B4, PB_IP_MF | 26, 4000);
+	xdp(&b);
+	bytes += b.len;
+	v4_frag(&b, A4, B4, 52, 4000);
+	xdp(&b);
+	bytes += b.len;
+	v = talker(false, addr4(A4));
+	CHECK_EQ(v.packets, 3);
+	CHECK_EQ(v.bytes, bytes);
+	v = talker(true, addr4(B4));
+	CHECK_EQ(v.packets, 3);
+	CHECK_EQ(v.bytes, bytes);
+	CHECK_EQ(pl_hll_estimate(v.peers) > 0.5 && pl_hll_estimate(v.peers) < 1.5, 1);
+	p1 = port_count(PL_PORT_UDP_DST, 4000);
+	CHECK_EQ(p1.packets - p0.packets, 1); /* the first fragment's port only */
+	CHECK_EQ(count_flows(), 1);
+	pb_init(&b);
+	pb_eth(&b, NULL, NULL, PB_ETH_P_IPV6);
+	v6(&b, A6, B6, PB_IPPROTO_FRAGMENT);
+	pb_ipv6_frag(&b, PB_IPPROTO_UDP, 100, false, 7);
+	pb_payload(&b, 64);
+	pb_finish(&b);
+	xdp(&b);
+	v = talker(false, addr6(A6));
+	CHECK_EQ(v.packets, 1);
+	CHECK_EQ(v.bytes, b.len);
+	CHECK_EQ(talker(true, addr6(B6)).packets, 1);
+	TEST_END();
+
+	begin("talkers: a malformed transport header still counts its addresses");
+	v4_tcp(&b, A4, 1, B4, 2, PB_TCP_SYN, 0);
+	xdp_short(&b, 14 + 20 + 10);
+	CHECK_EQ(talker(false, addr4(A4)).packets, 1);
+	CHECK_EQ(talker(true, addr4(B4)).packets, 1);
+	CHECK_EQ(pl_hll_estimate(talker(false, addr4(A4)).ports), 0);
+	TEST_END();
+}
+
+static void test_talkers_ports_icmp(void)
+{
+	struct pl_count d0 = port_count(PL_PORT_UDP_SRC, 161), t0 = port_count(PL_PORT_TCP_DST, 22);
+	struct pl_count s0 = port_count(PL_PORT_SCTP_DST, 2905), d1, t1, s1;
+	__u64 i33 = icmp_count(0, 3, 3), i110 = icmp_count(0, 11, 0), i614 = icmp_count(1, 1, 4);
+	__u64 i8 = icmp_count(0, 8, 0);
+	struct pb b;
+
+	begin("talkers: ports by kind (udp source 161, tcp and sctp destinations), bytes");
+	pb_init(&b);
+	pb_eth(&b, NULL, NULL, PB_ETH_P_IP);
+	v4(&b, A4, B4, PB_IPPROTO_UDP);
+	pb_udp(&b, 161, 40000);
+	pb_payload(&b, 1000);
+	pb_finish(&b);
+	xdp(&b);
+	xdp(&b);
+	d1 = port_count(PL_PORT_UDP_SRC, 161);
+	CHECK_EQ(d1.packets - d0.packets, 2);
+	CHECK_EQ(d1.bytes - d0.bytes, 2 * b.len);
+	v4_tcp(&b, A4, 50000, B4, 22, PB_TCP_SYN, 0);
+	xdp(&b);
+	t1 = port_count(PL_PORT_TCP_DST, 22);
+	CHECK_EQ(t1.packets - t0.packets, 1);
+	pb_init(&b);
+	pb_eth(&b, NULL, NULL, PB_ETH_P_IPV6);
+	v6(&b, A6, B6, PB_IPPROTO_SCTP);
+	pb_sctp(&b, 1, 2905, 1);
+	pb_finish(&b);
+	xdp(&b);
+	s1 = port_count(PL_PORT_SCTP_DST, 2905);
+	CHECK_EQ(s1.packets - s0.packets, 1);
+	TEST_END();
+
+	begin("talkers: ICMP and ICMPv6 by type and code");
+	for (int i = 0; i < 3; i++) {
+		pb_init(&b);
+		pb_eth(&b, NULL, NULL, PB_ETH_P_IP);
+		v4(&b, B4, A4, PB_IPPROTO_ICMP);
+		pb_icmp(&b, i < 2 ? 3 : 11, i < 2 ? 3 : 0, 0);
+		pb_payload(&b, 28);
+		pb_finish(&b);
+		xdp(&b);
+	}
+	pb_init(&b);
+	pb_eth(&b, NULL, NULL, PB_ETH_P_IPV6);
+	v6(&b, B6, A6, PB_IPPROTO_ICMPV6);
+	pb_icmp6(&b, 1, 4, 0);
+	pb_payload(&b, 48);
+	pb_finish(&b);
+	xdp(&b);
+	CHECK_EQ(icmp_count(0, 3, 3) - i33, 2);
+	CHECK_EQ(icmp_count(0, 11, 0) - i110, 1);
+	CHECK_EQ(icmp_count(1, 1, 4) - i614, 1);
+	/* an ICMP header cut short is not counted by type */
+	pb_init(&b);
+	pb_eth(&b, NULL, NULL, PB_ETH_P_IP);
+	v4(&b, B4, A4, PB_IPPROTO_ICMP);
+	pb_icmp_echo(&b, false, 1, 1);
+	pb_finish(&b);
+	xdp_short(&b, 14 + 20 + 3);
+	CHECK_EQ(icmp_count(0, 8, 0) - i8, 0);
+	TEST_END();
+}
+
+/* Relative error of an estimate of @n. */
+static double rel_err(double est, double n)
+{
+	return est > n ? (est - n) / n : (n - est) / n;
+}
+
+static void test_talkers_spread(void)
+{
+	const int n = 2000, nports = 300;
+	struct pl_addr_value v;
+	struct pb b;
+	double e;
+
+	begin("talkers: spread of a horizontal sweep (one source, 2000 hosts, 300 ports)");
+	for (int i = 0; i < n; i++) {
+		v4_tcp(&b, A4, 40000, PB_IP4(10, 9, i >> 8, i & 0xff), 1 + i % nports, PB_TCP_SYN,
+		       0);
+		xdp_wire(&b, (__u32)b.len);
+	}
+	v = talker(false, addr4(A4));
+	CHECK_EQ(v.packets, (__u64)n);
+	e = pl_hll_estimate(v.peers);
+	printf("     destinations: estimate %.0f of %d (%.1f %%)\n", e, n, 100 * rel_err(e, n));
+	CHECK(rel_err(e, n) <= 3 * PL_HLL_STDERR, "estimate %.0f of %d destinations", e, n);
+	e = pl_hll_estimate(v.ports);
+	printf("     ports: estimate %.0f of %d (%.1f %%)\n", e, nports, 100 * rel_err(e, nports));
+	CHECK(rel_err(e, nports) <= 3 * PL_HLL_STDERR, "estimate %.0f of %d ports", e, nports);
+	{
+		__u8 want[PL_HLL_BYTES] = { 0 }, wantp[PL_HLL_BYTES] = { 0 };
+
+		for (int i = 0; i < n; i++) {
+			struct pl_addr_key k = addr4(PB_IP4(10, 9, i >> 8, i & 0xff));
+
+			pl_hll_add(want, pl_hll_hash_addr(k.addr));
+			pl_hll_add(wantp, pl_hll_hash_port(PB_IPPROTO_TCP, 1 + i % nports));
+		}
+		CHECK(!memcmp(want, v.peers, sizeof(want)), "kernel and user-space sketches differ");
+		CHECK(!memcmp(wantp, v.ports, sizeof(wantp)), "port sketches differ");
+	}
+	CHECK_EQ(count_talkers(true), n);
+	v = talker(true, addr4(PB_IP4(10, 9, 3, 7)));
+	CHECK_EQ(v.packets, 1);
+	CHECK(rel_err(pl_hll_estimate(v.peers), 1) < 0.05, "one source: %.2f",
+	      pl_hll_estimate(v.peers));
+	TEST_END();
+}
+
+static void test_talkers(void)
+{
+	test_talkers_frags();
+	test_talkers_ports_icmp();
+	test_talkers_spread();
+}
+
 static void test_encap(void)
 {
 	test_pppoe();
@@ -3375,6 +3646,7 @@ int main(void)
 	test_live_clock();
 	test_live_frags();
 	test_encap();
+	test_talkers();
 
 	TEST_BEGIN("every malformed reason has a test that produces it");
 	for (int r = 1; r < PL_MAL_MAX; r++)
