@@ -51,7 +51,7 @@ JOBS=${PL_CORPUS_JOBS:-$(nproc 2>/dev/null || echo 2)}
 TIMEOUT=${PL_CORPUS_TIMEOUT:-60}
 FIELDS="l3.ipv4 l3.ipv6 l4.tcp l4.udp l4.icmp l4.icmpv6"
 # capinfos -E names of the link types pl_pcap_open() accepts (sources/pcap_file.c).
-CONVERTED=" ether linux-sll linux-sll2 rawip rawip4 rawip6 null loop "
+CONVERTED=" ether linux-sll linux-sll2 rawip rawip4 rawip6 null loop ppp chdlc nflog ieee-802-11 ieee-802-11-radiotap "
 TSHARK_OPTS=(-n -o ip.defragment:FALSE -o ipv6.defragment:FALSE -T fields -e frame.protocols)
 
 # ---- awk programs ---------------------------------------------------------------------

@@ -5,11 +5,15 @@ Run by test_talkers_tshark.sh: python3 talkers_tshark.py PKTLENS TMPDIR CORPUS F
 
 Captures written here (tests/lib/pcapgen.py) - a spoofed SYN flood from 3,000 sources
 run with a 64-entry flow table, fragmented datagrams, TSO frames, PPPoE and MPLS, ICMP
-and ICMPv6 errors of several types and codes, UDP services answering - and captures of
+and ICMPv6 errors of several types and codes, UDP services answering, and frames of
+the link types PPP (9), PPP in HDLC framing (50), Cisco HDLC (104), NFLOG (239) and
+802.11 with radiotap (127) - and captures of
 the shared corpus (tests/corpus/sample.txt: a few in the fast tier, all of it with
 FULL=1). For each one, `pktlens analyze --json` is held against tshark on the same file:
   - every address's packets and bytes sent and received as `tshark -z endpoints,ip`
-    and `endpoints,ipv6` count them (Tx: top_sources, Rx: top_destinations);
+    and `endpoints,ipv6` count them (Tx: top_sources, Rx: top_destinations; packets
+    only for link types other than Ethernet, whose frames pktlens counts behind a
+    synthetic Ethernet header);
   - ports as counts of tcp.dstport, udp.dstport, udp.srcport and sctp.dstport of the
     transport header right after the outer IP header (packets and frame bytes);
   - ICMP and ICMPv6 (type, code) as counts of icmp.type/icmp.code, icmpv6.type/code;
@@ -138,8 +142,12 @@ def analyze(path, *args):
     return json.loads(p.stdout)
 
 
-def compare(tag, path, j, addresses=True):
+def compare(tag, path, j, addresses=True, ether=True):
+    """ether False: a link type pktlens puts behind a synthetic Ethernet header, whose
+    frame lengths are not the file's (pktlens-analyze(8)): packets compared, not bytes."""
     ports, icmp, layers, two_ip = per_frame(path)
+    if not ether:
+        ports = collections.Counter({k: v for k, v in ports.items() if k[-1] != "bytes"})
     if addresses and two_ip:
         skip(tag + " addresses", "%d frames with two IP layers: tshark counts both" % two_ip)
     elif addresses:
@@ -149,6 +157,9 @@ def compare(tag, path, j, addresses=True):
             got[o["addr"]][0:2] = [o["packets"], o["bytes"]]
         for o in j["top_destinations"]:
             got[o["addr"]][2:4] = [o["packets"], o["bytes"]]
+        if not ether:
+            got = {a: [v[0], 0, v[2], 0] for a, v in got.items()}
+            want = {a: [v[0], 0, v[2], 0] for a, v in want.items()}
         bad = sorted(a for a in set(got) | set(want) if got.get(a) != want.get(a))
         check(tag + " addresses: packets and bytes sent and received of %d addresses as "
               "tshark's endpoints" % len(want),
@@ -157,7 +168,8 @@ def compare(tag, path, j, addresses=True):
     for o in j["top_ports_by_packets"]:
         k = (o["proto"], o["side"], o["port"])
         got[k] += o["packets"]
-        got[k + ("bytes",)] += o["bytes"]
+        if ether:
+            got[k + ("bytes",)] += o["bytes"]
     check(tag + " ports: %d (protocol, side, port) as tshark's" % (len(ports) // 2),
           dict(got), dict(ports))
     got = collections.Counter({(o["proto"], o["type"], o["code"]): o["packets"]
@@ -255,12 +267,47 @@ def icmp_errors():
     return out
 
 
-def crafted(name, frames, *args, addresses=True):
+def link_types():
+    """Frames of the point-to-point, NFLOG and 802.11 link types: (name, DLT, frames)."""
+    A, B = "198.18.3.1", "198.18.3.2"
+    A6, B6 = "2001:db8:3::1", "2001:db8:3::2"
+    p4 = lambda sp, dp, n=20: ipv4(A, B, 17, udp(sp, dp, bytes(n)))  # noqa: E731
+    p6 = lambda sp, dp: ipv6(A6, B6, 6, tcp(sp, dp, SYN))  # noqa: E731
+    ppp = [b"\xff\x03\x00\x21" + p4(1000, 53), b"\x00\x57" + p6(1001, 443),
+           b"\x21" + p4(1002, 123), b"\xff\x03\xc0\x21" + bytes(10),
+           b"\xff\x03\x02\x81" + mpls([16], p4(1003, 161, 40)),
+           b"\xff\x03\x00\x21" + ipv4(B, A, 1, icmp(0, 0, 3, 1, bytes(20)))]
+    serial = [b"\xff\x03\x00\x21" + p4(2000, 53), b"\x0f\x00\x08\x00" + p4(2001, 514),
+              b"\xff\x03\x00\x57" + p6(2002, 22)]
+    chdlc = [b"\x0f\x00\x08\x00" + p4(3000, 53), b"\x8f\x00\x86\xdd" + p6(3001, 179),
+             b"\x0f\x00\x80\x35" + bytes(20)]
+
+    def nf(fam, pkt):
+        tlv = lambda t, v: struct.pack("<HH", 4 + len(v), t) + v + bytes(-len(v) % 4)  # noqa
+        proto = 0x0800 if fam == 2 else 0x86DD
+        return bytes([fam, 0, 0, 0]) + tlv(1, struct.pack("!HBB", proto, 0, 0)) + \
+            tlv(10, b"x\0") + tlv(9, pkt)
+    nflog = [nf(2, p4(4000, 53)), nf(10, p6(4001, 80)), nf(2, p4(4002, 5353, 33))]
+    rt = b"\x00\x00\x08\x00\x00\x00\x00\x00"
+    hdr = lambda fc: fc + b"\x00\x00" + mac(1) + mac(2) + mac(3) + b"\x10\x00"  # noqa: E731
+    snap = lambda t: b"\xaa\xaa\x03\x00\x00\x00" + struct.pack("!H", t)  # noqa: E731
+    wifi = [rt + hdr(b"\x08\x01") + snap(0x0800) + p4(5000, 53),
+            rt + hdr(b"\x88\x02") + b"\x00\x00" + snap(0x86DD) + p6(5001, 443),
+            rt + hdr(b"\x08\x02") + snap(0x0806) + arp(1, A, B),
+            rt + hdr(b"\x80\x00") + bytes(24),
+            rt + hdr(b"\x08\x41") + bytes(40),
+            rt + hdr(b"\x48\x01")]
+    return [("ppp.pcap", 9, ppp), ("ppp_serial.pcap", 50, serial), ("chdlc.pcap", 104, chdlc),
+            ("nflog.pcap", 239, nflog), ("radiotap.pcap", 127, wifi)]
+
+
+def crafted(name, frames, *args, addresses=True, linktype=1):
     path = os.path.join(TMP, name)
-    write_pcap(path, [(1700000000 * 10**9 + i * 1000, f, None) for i, f in enumerate(frames)])
+    write_pcap(path, [(1700000000 * 10**9 + i * 1000, f, None) for i, f in enumerate(frames)],
+               linktype=linktype)
     j = analyze(path, *args)
     if j is not None:
-        compare(name, path, j, addresses)
+        compare(name, path, j, addresses, linktype == 1)
     return j
 
 
@@ -279,6 +326,11 @@ def main():
               ("198.18.0.10", True))
     crafted("mixed.pcap", mixed(), "--flows", "16")
     crafted("icmp.pcap", icmp_errors(), addresses=False)
+    for name, dlt, frames in link_types():
+        j = crafted(name, frames, linktype=dlt)
+        if j is not None:
+            check(name + ": every frame counted (link type %d)" % dlt, j["total"]["packets"],
+                  len(frames))
     v6_frags_tso()
 
     sample = [l.strip() for l in open(os.path.join(os.path.dirname(__file__), "..", "corpus",
@@ -298,13 +350,11 @@ def main():
                                              j["l3"]["ipv6"]["packets"]) == 0:
                 continue
             ln = tshark(path, "-T", "fields", "-e", "frame.encap_type", "-c", "1").strip()
-            if ln != "1":  # Ethernet only: other link types are converted
-                continue
             if j["malformed"]["total"]:
                 # damaged or fuzzed: pktlens stops at the bad header, tshark reads on
                 skip(rel, "%d malformed packets" % j["malformed"]["total"])
                 continue
-            compare(rel, path, j)
+            compare(rel, path, j, ether=ln == "1")
             done += 1
         print("corpus: %d captures compared%s" % (done, "" if FULL else " (PL_TEST_FULL=1: "
                                                                        "the whole sample)"))
