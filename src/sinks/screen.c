@@ -36,13 +36,49 @@ void pl_screen_free(struct pl_screen *s)
 	free(s->by_bytes);
 	free(s->by_packets);
 	free(s->sources);
+	free(s->dests);
 	memset(s, 0, sizeof(*s));
+}
+
+/* The first @top of @a (n entries) by bytes, copied; NULL when out of memory. */
+static struct pl_addr_stat *top_addrs(struct pl_addr_stat *a, size_t n, int top, size_t *kept)
+{
+	struct pl_addr_stat *c;
+
+	*kept = n < (size_t)top ? n : (size_t)top;
+	pl_addrs_sort(a, n, PL_ORDER_BYTES);
+	c = malloc(*kept ? *kept * sizeof(*c) : 1);
+	if (c && *kept)
+		memcpy(c, a, *kept * sizeof(*c));
+	return c;
+}
+
+/* Senders summed from the flow table (maps of an older object): no spread. */
+static struct pl_addr_stat *flow_sources(const struct pl_report *r, size_t *kept)
+{
+	struct pl_talker *t = NULL;
+	struct pl_addr_stat *a;
+	size_t nt = 0;
+
+	if (pl_top_sources(r->flows, r->nflows, &t, &nt))
+		return NULL;
+	*kept = nt < (size_t)r->top ? nt : (size_t)r->top;
+	a = calloc(*kept ? *kept : 1, sizeof(*a));
+	for (size_t i = 0; a && i < *kept; i++) {
+		memcpy(a[i].addr, t[i].addr, sizeof(a[i].addr));
+		a[i].family = t[i].family;
+		a[i].packets = t[i].packets;
+		a[i].bytes = t[i].bytes;
+		a[i].flows = t[i].flows;
+	}
+	free(t);
+	return a;
 }
 
 int pl_screen_take(struct pl_screen *s, const struct pl_report *r)
 {
 	size_t n = r->nflows < (size_t)r->top ? r->nflows : (size_t)r->top;
-	struct pl_talker *t = NULL;
+	struct pl_addr_stat *t;
 	size_t nt = 0;
 
 	pl_screen_free(s);
@@ -56,16 +92,24 @@ int pl_screen_take(struct pl_screen *s, const struct pl_report *r)
 	s->by_bytes = copy_flows(r->flows, n);
 	pl_flows_sort(r->flows, r->nflows, PL_ORDER_PACKETS);
 	s->by_packets = copy_flows(r->flows, n);
-	if (!s->by_bytes || !s->by_packets || pl_top_sources(r->flows, r->nflows, &t, &nt)) {
+	s->spread = r->talk && r->talk->present;
+	t = s->spread ? top_addrs(r->talk->src, r->talk->nsrc, r->top, &nt) : flow_sources(r, &nt);
+	if (s->spread && t)
+		s->dests = top_addrs(r->talk->dst, r->talk->ndst, r->top, &s->ndests);
+	if (!s->by_bytes || !s->by_packets || !t || (s->spread && !s->dests)) {
 		/* Keep the header: only the lists are empty. */
 		free(s->by_bytes);
 		free(s->by_packets);
+		free(t);
+		free(s->dests);
 		s->by_bytes = s->by_packets = NULL;
+		s->dests = NULL;
+		s->ndests = 0;
 		return -ENOMEM;
 	}
 	s->nkept = n;
 	s->sources = t;
-	s->nsources = nt < (size_t)r->top ? nt : (size_t)r->top;
+	s->nsources = nt;
 	return 0;
 }
 
@@ -292,61 +336,76 @@ static void flow_list(struct lay *l, const struct pl_screen *s, const struct pl_
 	}
 }
 
-static void source_list(struct lay *l, const struct pl_screen *s, int rows)
+/* Senders or receivers; with the kernel's tables, their spread (estimates). */
+static void addr_list(struct lay *l, const struct pl_screen *s, const char *title,
+		      const struct pl_addr_stat *a, size_t n, int rows, bool dst)
 {
-	int w = l->cols - 24; /* packets, bytes, flows */
-	char a[64], h1[16], h2[16];
+	int w = l->cols - (s->spread ? 38 : 24); /* packets, bytes, flows[, peers, ports] */
+	char ad[64], h1[16], h2[16], sp[32] = "";
 
 	w = w < 12 ? 12 : w > ADDR_W ? ADDR_W : w;
-	put(l, false, "top sources");
-	put(l, true, "%-*s %7s %7s %6s", w, "address", "packets", "bytes", "flows");
-	if (!s->nsources)
+	put(l, false, "%s", title);
+	if (s->spread)
+		snprintf(sp, sizeof(sp), " %7s %6s", dst ? "sources" : "dests", "ports");
+	put(l, true, "%-*s %7s %7s %6s%s", w, "address", "packets", "bytes", "flows", sp);
+	if (!n)
 		put(l, false, "  (none)");
-	for (int i = 0; i < rows && (size_t)i < s->nsources; i++) {
-		const struct pl_talker *t = &s->sources[i];
-
-		pl_addr_str(t->addr, t->family, a, sizeof(a));
-		put(l, false, "%-*s %7s %7s %6u", w, fit(a, w),
-		    pl_human(t->packets, h1, sizeof(h1)), pl_human(t->bytes, h2, sizeof(h2)),
-		    t->flows);
+	for (int i = 0; i < rows && (size_t)i < n; i++) {
+		pl_addr_str(a[i].addr, a[i].family, ad, sizeof(ad));
+		if (s->spread)
+			snprintf(sp, sizeof(sp), " %7.0f %6.0f", a[i].peers, a[i].ports);
+		put(l, false, "%-*s %7s %7s %6u%s", w, fit(ad, w),
+		    pl_human(a[i].packets, h1, sizeof(h1)), pl_human(a[i].bytes, h2, sizeof(h2)),
+		    a[i].flows, sp);
 	}
 }
 
 /*
  * The top lists: flows in the chosen order (both orders when the rows allow), then
- * the sources. Each takes a title and a heading row, then rows are dealt out one by
- * one so that a short list leaves its share to the others.
+ * the sources and, from the kernel's tables, the destinations. Each takes a title and
+ * a heading row, then rows are dealt out one by one so that a short list leaves its
+ * share to the others.
  */
 static void lists(struct lay *l, const struct pl_screen *s, bool by_packets)
 {
 	int avail = l->rows - l->row, top = s->r.top < 8 ? s->r.top : 8;
-	bool both = avail >= 3 * (2 + top);
-	int k = both ? 3 : 2, want[3], got[3] = { 0 }, left;
+	int nl = s->spread ? 4 : 3; /* lists when both flow orders show */
+	bool both = avail >= nl * (2 + top);
+	int k = both ? nl : nl - 1, want[4], got[4] = { 0 }, left, i = 0;
+	int kmax = k;
 
-	want[0] = s->nkept;
-	want[1] = both ? (int)s->nkept : (int)s->nsources;
-	want[2] = s->nsources;
-	for (int i = 0; i < k; i++)
+	want[i++] = s->nkept;
+	if (both)
+		want[i++] = s->nkept;
+	want[i++] = s->nsources;
+	if (s->spread)
+		want[i++] = s->ndests;
+	for (i = 0; i < k; i++)
 		want[i] = want[i] ? want[i] : 1; /* the "(none)" row */
 	while (k > 0 && avail < 3 * k)
 		k--;
 	left = avail - 2 * k;
 	for (bool more = true; more && left > 0;) {
 		more = false;
-		for (int i = 0; i < k && left > 0; i++)
+		for (i = 0; i < k && left > 0; i++)
 			if (got[i] < want[i])
 				got[i]++, left--, more = true;
 	}
+	i = 0;
 	if (both) {
 		flow_list(l, s, s->by_bytes, s->nkept, got[0], "top flows by bytes");
 		flow_list(l, s, s->by_packets, s->nkept, got[1], "top flows by packets");
+		i = 2;
 	} else if (k > 0) {
 		flow_list(l, s, by_packets ? s->by_packets : s->by_bytes, s->nkept, got[0],
 			  by_packets ? "top flows by packets   (b: by bytes)"
 				     : "top flows by bytes   (p: by packets)");
+		i = 1;
 	}
-	if (k == (both ? 3 : 2))
-		source_list(l, s, got[k - 1]);
+	if (k > i)
+		addr_list(l, s, "top sources", s->sources, s->nsources, got[i], false);
+	if (s->spread && k > i + 1 && k == kmax)
+		addr_list(l, s, "top destinations", s->dests, s->ndests, got[i + 1], true);
 }
 
 void pl_screen_layout(const struct pl_screen *s, int rows, int cols, bool by_packets,

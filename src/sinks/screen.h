@@ -16,8 +16,11 @@ struct pl_screen {
 	struct pl_flow *by_bytes; /* the first nkept flows in each order */
 	struct pl_flow *by_packets;
 	size_t nkept;
-	struct pl_talker *sources; /* the first nsources senders by bytes */
+	struct pl_addr_stat *sources; /* the first nsources senders by bytes */
 	size_t nsources;
+	struct pl_addr_stat *dests;   /* receivers by bytes (the kernel's tables only) */
+	size_t ndests;
+	bool spread;                  /* the lists carry the spread estimates */
 };
 
 /* Copy what the view needs from @r (it sorts r->flows). Frees what @s held. */

@@ -333,6 +333,47 @@ static void test_endpoints(void)
 	TEST_END();
 }
 
+/* With the kernel's address tables: sources and destinations, each with its spread. */
+static void test_talkers(void)
+{
+	static struct pl_addr_stat src[3], dst[2];
+	struct pl_talkers t = { .present = true, .src = src, .nsrc = 3, .dst = dst, .ndst = 2 };
+	struct pl_screen s = {};
+	struct pl_report r;
+	struct grid g;
+	int so, de;
+
+	for (int i = 0; i < 3; i++) {
+		src[i].family = 4;
+		src[i].addr[3] = htonl(0xc6120001 + i);
+		src[i].packets = src[i].bytes = 100 * (i + 1);
+		src[i].peers = 1, src[i].ports = 300;
+	}
+	dst[0] = src[0], dst[0].peers = 1, dst[0].ports = 300;
+	dst[1] = src[1], dst[1].peers = 256, dst[1].ports = 1;
+	make_report(&r);
+	r.talk = &t;
+	TEST_BEGIN("kernel tables: top sources and top destinations with their spread");
+	CHECK_EQ(pl_screen_take(&s, &r), 0);
+	CHECK_EQ(s.nsources, 3);
+	CHECK_EQ(s.ndests, 2);
+	lay(&g, &s, 60, 120, false);
+	so = find(&g, "top sources", 0);
+	de = find(&g, "top destinations", 0);
+	CHECK(so > 0 && de > so, "sources at %d, destinations at %d", so, de);
+	CHECK(so > 0 && strstr(g.line[so + 1], "dests") && strstr(g.line[so + 2], "198.18.0.3") &&
+		      strstr(g.line[so + 2], " 300"),
+	      "'%s' / '%s'", so > 0 ? g.line[so + 1] : "", so > 0 ? g.line[so + 2] : "");
+	CHECK(de > 0 && strstr(g.line[de + 1], "sources") && strstr(g.line[de + 2], "198.18.0.2") &&
+		      strstr(g.line[de + 2], " 256"),
+	      "'%s' / '%s'", de > 0 ? g.line[de + 1] : "", de > 0 ? g.line[de + 2] : "");
+	CHECK(!g.bad_row && !g.bad_width, "fits 60 x 120");
+	lay(&g, &s, 24, 80, false);
+	CHECK(!g.bad_row && !g.bad_width, "fits 24 x 80");
+	pl_screen_free(&s);
+	TEST_END();
+}
+
 int main(void)
 {
 	struct pl_report r;
@@ -353,5 +394,6 @@ int main(void)
 	test_cut();
 	test_columns();
 	test_endpoints();
+	test_talkers();
 	return check_summary();
 }
