@@ -154,6 +154,14 @@ int pl_dp_load(struct pl_dp *dp, const struct pl_dp_opts *o)
 		skel->rodata->pl_cfg_tick_ns = pl_tick_ns();
 	bpf_map__set_max_entries(skel->maps.pl_flows,
 				 o->flow_entries ? o->flow_entries : PL_FLOWS_DEFAULT);
+	/* Counting only (capture): no address, port or ICMP tables, and no memory for them. */
+	if (o->count_only) {
+		skel->rodata->pl_cfg_talkers = 0;
+		bpf_map__set_max_entries(skel->maps.pl_srcs, 1);
+		bpf_map__set_max_entries(skel->maps.pl_dsts, 1);
+		bpf_map__set_max_entries(skel->maps.pl_ports, 1);
+		bpf_map__set_max_entries(skel->maps.pl_icmp, 1);
+	}
 	/* Without capture the ring buffer is only reserved: keep it one page. */
 	bpf_map__set_max_entries(skel->maps.pl_events,
 				 o->snaplen ? (o->ringbuf_bytes ? o->ringbuf_bytes : 1 << 22)
