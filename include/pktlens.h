@@ -256,7 +256,7 @@ struct pl_addr_value {
 	__u8 ports[PL_HLL_BYTES]; /* sketch of (protocol << 16 | destination port) */
 };
 
-/* Ports: one per-CPU array slot per (kind, port); key kind << 16 | port (host order). */
+/* Ports: one array slot per (kind, port); key kind << 16 | port (host order). */
 enum pl_port_kind {
 	PL_PORT_TCP_DST = 0,
 	PL_PORT_UDP_DST,
@@ -270,7 +270,7 @@ struct pl_count {
 	__u64 bytes;
 };
 
-/* ICMP (family 4) and ICMPv6 (6) by type and code: per-CPU array, packets per key. */
+/* ICMP (0) and ICMPv6 (1) by type and code: an array, packets per key. */
 #define PL_ICMP_KEY(v6, type, code) ((__u32)(v6) << 16 | (__u32)(type) << 8 | (code))
 #define PL_ICMP_SLOTS (2 << 16)
 

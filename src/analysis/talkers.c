@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
  * talkers.c - read the kernel's address, port and ICMP tables (bpf/talkers.h): every
- * entry, summed over the CPUs where the map is per-CPU, and the sketches estimated.
+ * entry, the port and ICMP arrays through a mapping of their memory, and the sketches
+ * estimated.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "analysis/talkers.h"
@@ -85,54 +88,34 @@ out:
 }
 
 /*
- * A per-CPU array of @vsize-byte values made of __u64 counters: calls @take(key, sums)
- * for every slot whose first counter (packets) is not 0 on some CPU.
+ * An array map of @vsize-byte values made of __u64 counters, read through a shared
+ * read-only mapping (BPF_F_MMAPABLE): calls @take(key, counters) for every slot whose
+ * first counter (packets) is not 0.
  */
-static int read_percpu_array(int fd, __u32 entries, size_t vsize,
-			     int (*take)(void *ctx, __u32 key, const __u64 *sum), void *ctx)
+static int read_mmap_array(int fd, size_t vsize,
+			   int (*take)(void *ctx, __u32 key, const __u64 *v), void *ctx)
 {
-	int ncpu = libbpf_num_possible_cpus();
-	size_t words = vsize / sizeof(__u64), stride = (vsize + 7) / 8 * 8;
-	__u32 chunk = 4096, in = 0, outb = 0, got;
-	__u32 *keys = malloc(chunk * sizeof(*keys));
-	__u8 *vals = ncpu > 0 ? malloc((size_t)chunk * ncpu * stride) : NULL;
-	__u64 sum[4];
-	bool first = true;
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	size_t size, page = sysconf(_SC_PAGESIZE);
+	const __u8 *m;
 	int err = 0;
 
-	if (!keys || !vals || words > 4) {
-		err = ncpu <= 0 ? -EINVAL : -ENOMEM;
-		goto out;
-	}
-	for (__u32 done = 0; done < entries;) {
-		got = chunk;
-		err = bpf_map_lookup_batch(fd, first ? NULL : &in, &outb, keys, vals, &got, NULL);
-		if (err && err != -ENOENT)
-			break;
-		for (__u32 i = 0; i < got; i++) {
-			memset(sum, 0, sizeof(sum));
-			for (int c = 0; c < ncpu; c++) {
-				const __u64 *v = (const __u64 *)(vals + ((size_t)i * ncpu + c) * stride);
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	if (info.value_size != vsize || !(info.map_flags & BPF_F_MMAPABLE))
+		return -EPROTO;
+	size = ((size_t)info.max_entries * vsize + page - 1) / page * page;
+	m = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
+	if (m == MAP_FAILED)
+		return -errno;
+	for (__u32 k = 0; k < info.max_entries && !err; k++) {
+		const __u64 *v = (const __u64 *)(m + (size_t)k * vsize);
 
-				for (size_t w = 0; w < words; w++)
-					sum[w] += v[w];
-			}
-			if (sum[0] && take(ctx, keys[i], sum)) {
-				err = -ENOMEM;
-				goto out;
-			}
-		}
-		done += got;
-		if (err == -ENOENT || !got) {
-			err = 0;
-			break;
-		}
-		in = outb;
-		first = false;
+		if (v[0])
+			err = take(ctx, k, v);
 	}
-out:
-	free(keys);
-	free(vals);
+	munmap((void *)m, size);
 	return err;
 }
 
@@ -291,10 +274,9 @@ int pl_talkers_read(struct pl_talkers *t, const struct pl_talker_fds *fds,
 	if (!err && fds->stats >= 0)
 		err = read_talk_stats(fds->stats, &t->st);
 	if (!err && fds->ports >= 0)
-		err = read_percpu_array(fds->ports, PL_PORT_KINDS << 16, sizeof(struct pl_count),
-					take_port, &pc);
+		err = read_mmap_array(fds->ports, sizeof(struct pl_count), take_port, &pc);
 	if (!err && fds->icmp >= 0)
-		err = read_percpu_array(fds->icmp, PL_ICMP_SLOTS, sizeof(__u64), take_icmp, &ic);
+		err = read_mmap_array(fds->icmp, sizeof(__u64), take_icmp, &ic);
 	if (err)
 		pl_talkers_free(t);
 	return err;

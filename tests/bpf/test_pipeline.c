@@ -3382,29 +3382,23 @@ static int count_talkers(bool dst)
 	return n;
 }
 
-/* Packets (and bytes) of a per-CPU port or ICMP slot, summed over the CPUs. */
+/* Packets (and bytes) of a port or ICMP slot. */
 static struct pl_count port_count(__u32 kind, __u16 port)
 {
-	struct pl_count *per = calloc((size_t)g_ncpu, sizeof(*per)), sum = {};
+	struct pl_count c = {};
 	__u32 k = kind << 16 | port;
 
-	if (per && !bpf_map_lookup_elem(bpf_map__fd(g_skel->maps.pl_ports), &k, per))
-		for (int c = 0; c < g_ncpu; c++)
-			sum.packets += per[c].packets, sum.bytes += per[c].bytes;
-	free(per);
-	return sum;
+	bpf_map_lookup_elem(bpf_map__fd(g_skel->maps.pl_ports), &k, &c);
+	return c;
 }
 
 static __u64 icmp_count(int v6, int type, int code)
 {
-	__u64 *per = calloc((size_t)g_ncpu, sizeof(*per)), sum = 0;
 	__u32 k = PL_ICMP_KEY(v6, type, code);
+	__u64 n = 0;
 
-	if (per && !bpf_map_lookup_elem(bpf_map__fd(g_skel->maps.pl_icmp), &k, per))
-		for (int c = 0; c < g_ncpu; c++)
-			sum += per[c];
-	free(per);
-	return sum;
+	bpf_map_lookup_elem(bpf_map__fd(g_skel->maps.pl_icmp), &k, &n);
+	return n;
 }
 
 /* Ethernet + IPv4 @src -> @dst, fragment field @frag, UDP 1234 -> @dport when first. */

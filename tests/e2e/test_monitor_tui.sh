@@ -214,7 +214,9 @@ check_grep "80x24: size histogram" "$SCREEN" "^size +0-64 [0-9.]+%"
 check_grep "80x24: flows by bytes by default" "$SCREEN" "^top flows by bytes +\(p: by packets\)"
 check_grep "80x24: the UDP flow with packets, bytes and state" "$SCREEN" \
 	"^udp +$IP4_TX\.40000 +$IP4_RX\.9 +[0-9.]+k? +[0-9.]+k +ingress-only"
-check_grep "80x24: top source row" "$SCREEN" "^$IP4_TX +[0-9.]+k? +[0-9.]+[kM]? +[0-9]+$"
+# address, packets, bytes, flows, then the spread: distinct destinations (sources), ports
+check_grep "80x24: top source row" "$SCREEN" "^$IP4_TX +[0-9.]+k? +[0-9.]+[kM]? +[0-9]+ +1 +[0-9]+$"
+check_grep "80x24: top destination row" "$SCREEN" "^$IP4_RX +[0-9.]+k? +[0-9.]+[kM]? +[0-9]+ +1 +[0-9]+$"
 
 # ---- keys ---------------------------------------------------------------------------
 traffic 5
