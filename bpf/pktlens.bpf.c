@@ -26,6 +26,7 @@ const volatile __u8 pl_cfg_fast_path = 1; /* parse_fast() first; the tests turn 
 const volatile __u8 pl_cfg_count_only = 0; /* count packets and bytes, parse nothing */
 const volatile __u8 pl_cfg_frags = 0;      /* live XDP loaded for multi-buffer frames */
 const volatile __u8 pl_cfg_mitigate = 1;   /* ask bpf/mitigate.h for the verdict (live) */
+const volatile __u8 pl_cfg_talkers = 1;    /* address, port and ICMP tables */
 
 struct pl_offline_input pl_offline[PL_OFFLINE_SLOTS];
 
@@ -70,6 +71,8 @@ struct {
 	__type(value, __u32);
 } pl_progs SEC(".maps");
 
+#include "talkers.h" /* sources, destinations, ports, ICMP types (issue 17) */
+
 static __always_inline int parse_vxlan(struct cursor *c, struct pkt *p)
 {
 	__u8 *h = c->pos;
@@ -106,7 +109,7 @@ static __always_inline int parse_l3_l4(struct cursor *c, struct pkt *p, int prot
 	} else if (proto == bpf_htons(ETH_P_IPV6)) {
 		PL_COUNT_L3(p, outer, PL_L3_IPV6);
 		ipproto = parse_ipv6(c, p, off, outer);
-	} else if (proto == bpf_htons(ETH_P_ARP)) {
+	} else if (proto == bpf_htons(ETH_P_ARP) || proto == bpf_htons(PL_ETH_P_RARP)) {
 		PL_COUNT_L3(p, outer, PL_L3_ARP);
 		PL_COUNT_L4(p, outer, PL_L4_NONE);
 		parse_arp(c, p);
@@ -124,6 +127,14 @@ static __always_inline int parse_l3_l4(struct cursor *c, struct pkt *p, int prot
 		PL_COUNT_L4(p, outer, PL_L4_NONE);
 		return 0;
 	}
+	/* IPv4's AH, skipped as IPv6's is in its extension chain. */
+	if (ipproto == IPPROTO_AH && proto == bpf_htons(ETH_P_IP)) {
+		ipproto = parse_ah4(c, p, outer);
+		if (ipproto < 0 || cursor_settle(c)) {
+			PL_COUNT_L4(p, outer, PL_L4_NONE);
+			return 0;
+		}
+	}
 
 	switch (ipproto) {
 	case IPPROTO_TCP:
@@ -138,11 +149,13 @@ static __always_inline int parse_l3_l4(struct cursor *c, struct pkt *p, int prot
 		return 0;
 	case IPPROTO_ICMP:
 		PL_COUNT_L4(p, outer, PL_L4_ICMP);
-		parse_icmp(c, p, outer, 0);
+		if (!parse_icmp(c, p, outer, 0) && outer)
+			count_icmp(c, 0);
 		return 0;
 	case IPPROTO_ICMPV6:
 		PL_COUNT_L4(p, outer, PL_L4_ICMPV6);
-		parse_icmp(c, p, outer, 1);
+		if (!parse_icmp(c, p, outer, 1) && outer)
+			count_icmp(c, 1);
 		return 0;
 	case IPPROTO_SCTP:
 		PL_COUNT_L4(p, outer, PL_L4_SCTP);
@@ -171,6 +184,9 @@ static __always_inline __u32 parse_outer(struct cursor *c, struct pkt *p, int *i
 	int proto;
 
 	proto = parse_eth(c, p, 1);
+	if (proto < 0)
+		return 0;
+	proto = parse_link_shim(c, p, proto); /* PPPoE, MPLS */
 	if (proto < 0)
 		return 0;
 	proto = parse_l3_l4(c, p, proto, 1);
@@ -365,6 +381,9 @@ static __always_inline struct pl_stats *analyse(void *data, void *data_end, stru
 	count_packet(s, p);
 	if (!p->tunnel)
 		s->encap[PL_ENCAP_NONE]++;
+	/* Outer addresses read (family set): later fragments and malformed L4 too. */
+	if (pl_cfg_talkers && p->key.family)
+		count_talkers(p);
 	/* has_flow is set only by L4 parsers, so later fragments never get here. */
 	if (pl_cfg_flows && p->has_flow)
 		update_flow(s, p, pl_now());

@@ -15,6 +15,7 @@
 #ifndef PL_IPV6_EXT_MAX
 #define PL_IPV6_EXT_MAX 8
 #endif   /* extension headers walked before giving up */
+#define PL_MPLS_MAX_LABELS 8 /* label stack entries walked before giving up */
 #define PL_ENCAP_MAX_DEPTH 1 /* one GRE/VXLAN level is decapsulated and counted */
 #define PL_FLOWS_DEFAULT 65536
 #define PL_VXLAN_PORT 4789
@@ -67,6 +68,11 @@ enum pl_malformed {
 	PL_MAL_TRUNC_GRE,
 	PL_MAL_BAD_GRE_VERSION,
 	PL_MAL_TRUNC_VXLAN,
+	/* link-layer shims and IPv4's AH (issue 17) */
+	PL_MAL_TRUNC_PPPOE,   /* PPPoE header or PPP protocol cut */
+	PL_MAL_TRUNC_MPLS,    /* a label stack entry cut */
+	PL_MAL_MPLS_TOO_DEEP, /* no bottom of stack within PL_MPLS_MAX_LABELS */
+	PL_MAL_TRUNC_AH,      /* IPv4 authentication header cut */
 	PL_MAL_MAX,
 };
 
@@ -76,6 +82,17 @@ enum pl_encap {
 	PL_ENCAP_GRE,
 	PL_ENCAP_VXLAN,
 	PL_ENCAP_MAX,
+};
+
+/*
+ * Link-layer headers between Ethernet (and its tags) and the network layer. Not
+ * tunnels: the IP packet behind them is the outer one (l3, l4, flows).
+ */
+enum pl_link {
+	PL_LINK_PPPOE_SESSION = 0, /* 0x8864: PPP's IPv4 (0x0021) and IPv6 (0x0057) opened */
+	PL_LINK_PPPOE_DISCOVERY,   /* 0x8863: counted, nothing inside */
+	PL_LINK_MPLS,              /* 0x8847/0x8848: IP under the bottom label by its nibble */
+	PL_LINK_MAX,
 };
 
 /* Packet-size histogram (frame length, like `ip -s` / ethtool rmon buckets). */
@@ -120,6 +137,9 @@ struct pl_stats {
 	__u64 capture_copied;   /* packets copied to the ring buffer */
 	__u64 capture_lost;     /* ring buffer full: packet matched but not copied */
 	__u64 hdr_cut;          /* headers ran past the bytes held of a longer frame */
+	/* link-layer shims and TSO (issue 17, parsing) */
+	__u64 link[PL_LINK_MAX]; /* enum pl_link */
+	__u64 tso;               /* outer IP length 0 on a longer frame: taken from the frame */
 };
 
 /*
@@ -197,6 +217,68 @@ struct pl_pkt_event {
 	__u16 vlan_tci;     /* TC: a tag the kernel moved out of the frame into skb */
 	__u16 vlan_proto;   /*     metadata, and its TPID (network order); user space */
 	__u32 vlan_present; /*     puts it back at offset 12 so the file has the wire frame */
+};
+
+/*
+ * ---- Talkers (issue 17, counting): addresses, ports and ICMP types counted on their
+ * own, apart from the flow table, so that a flood that evicts flows leaves them whole.
+ */
+#define PL_ADDRS_DEFAULT 65536 /* entries of each address table (sources, destinations) */
+
+/*
+ * Spread sketch: a HyperLogLog of PL_HLL_REGS 4-bit registers (PL_HLL_BYTES bytes).
+ * A 64-bit hash's top PL_HLL_BITS bits pick the register; its low 14 bits give the
+ * rank (1 + trailing zeros, at most PL_HLL_RANK_MAX). Relative standard error of the
+ * estimate: 1.04 / sqrt(128) = 9.2 %; small sets are counted nearly exactly.
+ */
+#define PL_HLL_BITS 7
+#define PL_HLL_REGS (1 << PL_HLL_BITS)
+#define PL_HLL_BYTES (PL_HLL_REGS / 2)
+#define PL_HLL_Q 14 /* hash bits that give the rank */
+#define PL_HLL_RANK_MAX (PL_HLL_Q + 1)
+#define PL_HLL_NONZERO (1ULL << 32) /* a hash bit the sketch does not read */
+
+/* Key of both address tables: the address as in struct pl_flow_key, and its family. */
+struct pl_addr_key {
+	__u32 addr[4]; /* IPv4 as IPv4-mapped IPv6 */
+	__u32 family;  /* 4 or 6 */
+};
+
+/*
+ * One address: what it sent (pl_srcs) or received (pl_dsts), and the spread of its
+ * peers: distinct destinations (pl_srcs) or sources (pl_dsts), and distinct
+ * (protocol, destination port) pairs of its TCP, UDP and SCTP packets.
+ */
+struct pl_addr_value {
+	__u64 packets;
+	__u64 bytes;
+	__u8 peers[PL_HLL_BYTES]; /* sketch of the other end's addresses */
+	__u8 ports[PL_HLL_BYTES]; /* sketch of (protocol << 16 | destination port) */
+};
+
+/* Ports: one array slot per (kind, port); key kind << 16 | port (host order). */
+enum pl_port_kind {
+	PL_PORT_TCP_DST = 0,
+	PL_PORT_UDP_DST,
+	PL_PORT_UDP_SRC, /* services answering: DNS 53, NTP 123, SNMP 161, ... */
+	PL_PORT_SCTP_DST,
+	PL_PORT_KINDS,
+};
+
+struct pl_count {
+	__u64 packets;
+	__u64 bytes;
+};
+
+/* ICMP (0) and ICMPv6 (1) by type and code: an array, packets per key. */
+#define PL_ICMP_KEY(v6, type, code) ((__u32)(v6) << 16 | (__u32)(type) << 8 | (code))
+#define PL_ICMP_SLOTS (2 << 16)
+
+/* Counters of the address tables (per-CPU, touched only when an entry is made). */
+struct pl_talk_stats {
+	__u64 created[2];    /* entries made: [0] sources, [1] destinations */
+	__u64 update_fail;   /* an entry could be neither made nor found */
+	struct pl_addr_value scratch; /* a new entry is built here, not on the BPF stack */
 };
 
 /* TCP flag bits as they appear in byte 13 of the TCP header. */

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "analysis/stats.h"
+#include "analysis/talkers.h"
 
 struct pl_l7_session;
 struct pl_json;
@@ -36,6 +37,7 @@ struct pl_report {
 	size_t nflows;
 	bool has_rates;               /* flows carry live rates (monitor; never offline) */
 	__u32 flow_capacity;
+	struct pl_talkers *talk;      /* the kernel's address/port/ICMP tables; NULL: none */
 	int top;                      /* rows in each top list */
 	bool has_cost;
 	double cost_ns_per_pkt;       /* kernel run_time_ns / run_cnt since the start */

@@ -365,6 +365,7 @@ int cmd_monitor(int argc, char **argv)
 	rc = PL_EXIT_OK;
 	while (!pl_stop) {
 		struct pl_report r = {};
+		struct pl_talkers talk = {};
 		__u64 now, cns = 0, ccnt = 0;
 		double left = duration ? duration - (mono_ns() - t_start) / 1e9 : interval;
 		double span = left < interval ? left : interval;
@@ -390,11 +391,13 @@ int cmd_monitor(int argc, char **argv)
 			}
 		}
 		if (pl_stats_read(dp.stats_fd, &cur) ||
-		    pl_flows_read(dp.flows_fd, &r.flows, &r.nflows)) {
+		    pl_flows_read(dp.flows_fd, &r.flows, &r.nflows) ||
+		    pl_talkers_read(&talk, &dp.talk, r.flows, r.nflows)) {
 			err = errno;
 			if (v.tui)
 				pl_tui_stop(), v.tui = false; /* the message must stay readable */
 			pl_warn("reading the maps failed: %s", strerror(err));
+			free(r.flows);
 			rc = PL_EXIT_FAIL;
 			break;
 		}
@@ -420,6 +423,7 @@ int cmd_monitor(int argc, char **argv)
 		r.now_unix_ns = pl_time_now_ns();
 		r.clock_to_unix_ns = pl_time_mono_to_unix();
 		r.flow_capacity = pl_dp_flow_capacity(&dp);
+		r.talk = &talk;
 		r.top = top;
 		if (cost_pct && !pl_dp_cost(&dp, &cns, &ccnt)) {
 			r.has_cost = true;
@@ -430,6 +434,7 @@ int cmd_monitor(int argc, char **argv)
 		if (h)
 			h->tick(&dp, &r);
 		err = show(&v, &r);
+		pl_talkers_free(&talk);
 		if (err) {
 			free(r.flows);
 			/* The reader went away (| head): stop as it asked; otherwise say why. */

@@ -15,6 +15,7 @@
 #include <net/if.h>
 #include <bpf/libbpf.h>
 #include "pktlens.h"
+#include "analysis/talkers.h" /* struct pl_talker_fds */
 
 #define PL_LINKTYPE_ETHERNET 1 /* DLT_EN10MB, without pulling in pcap.h */
 
@@ -55,6 +56,7 @@ struct pl_dp {
 	int ifindex;
 	int stats_fd, flows_fd, events_fd;
 	int l7_events_fd, l7_verdicts_fd, l7_counts_fd; /* -1 when L7 is off (the skel's) */
+	struct pl_talker_fds talk; /* address, port and ICMP tables; -1: absent */
 	int pipeline_fd;       /* the C pipeline program */
 	int filter_fd;         /* generated filter program, -1 without a filter */
 	int entry_fd;          /* what runs first: filter_fd or pipeline_fd */

@@ -505,6 +505,12 @@ static size_t pinned_maps(struct pl_dp *dp, struct bpf_map **maps, size_t max)
 	maps[n++] = dp->skel->maps.pl_stats;
 	maps[n++] = dp->skel->maps.pl_flows;
 	maps[n++] = dp->skel->maps.pl_events;
+	/* the kernel's own talker tables (bpf/talkers.h) */
+	maps[n++] = dp->skel->maps.pl_srcs;
+	maps[n++] = dp->skel->maps.pl_dsts;
+	maps[n++] = dp->skel->maps.pl_ports;
+	maps[n++] = dp->skel->maps.pl_icmp;
+	maps[n++] = dp->skel->maps.pl_talk_stats;
 	for (int i = 0; dp->mitigate && i < pl_mit_nmaps && n < max; i++) {
 		struct bpf_map *m = bpf_object__find_map_by_name(dp->skel->obj, pl_mit_map_names[i]);
 
@@ -632,6 +638,34 @@ out:
 	ids_free(&progs);
 }
 
+/* The talker tables, optional (pins of an older object have none): each checked. */
+static void open_pinned_talkers(struct pl_dp *dp, const char *dir)
+{
+	static const struct {
+		const char *name;
+		__u32 type, key, value;
+	} m[] = {
+		{ "pl_srcs", BPF_MAP_TYPE_LRU_HASH, sizeof(struct pl_addr_key),
+		  sizeof(struct pl_addr_value) },
+		{ "pl_dsts", BPF_MAP_TYPE_LRU_HASH, sizeof(struct pl_addr_key),
+		  sizeof(struct pl_addr_value) },
+		{ "pl_ports", BPF_MAP_TYPE_ARRAY, sizeof(__u32), sizeof(struct pl_count) },
+		{ "pl_icmp", BPF_MAP_TYPE_ARRAY, sizeof(__u32), sizeof(__u64) },
+		{ "pl_talk_stats", BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(__u32),
+		  sizeof(struct pl_talk_stats) },
+	};
+	int *fd = &dp->talk.srcs;
+
+	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
+		if (get_pinned(dir, m[i].name, &fd[i], false) || fd[i] < 0)
+			continue;
+		if (check_pinned_map(dir, m[i].name, fd[i], m[i].type, m[i].key, m[i].value)) {
+			close(fd[i]);
+			fd[i] = -1;
+		}
+	}
+}
+
 int pl_dp_open_pinned(struct pl_dp *dp, const char *dir)
 {
 	int err;
@@ -654,6 +688,7 @@ int pl_dp_open_pinned(struct pl_dp *dp, const char *dir)
 		return err;
 	}
 	get_pinned(dir, "pl_events", &dp->events_fd, false);
+	open_pinned_talkers(dp, dir);
 	/*
 	 * The programs are optional: without them there is no cost figure. bpftool pins
 	 * both and attaches one; the cost adds up both, the other one never runs.

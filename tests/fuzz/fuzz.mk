@@ -4,7 +4,8 @@
 # test expressions, plus ../shared/corpus when it exists (read, never copied). A crash
 # leaves its input in build/fuzz/ and fails the target. `make fuzz-ci` (in .ci/run) is the
 # same with a fixed seed and a fixed number of runs (about 15 s each): reproducible.
-#   fuzz_pcap  the capture reader and its link-type conversion (src/sources/pcap_file.c)
+#   fuzz_pcap  the capture reader and its link-type conversion (src/sources/pcap_file.c,
+#              linktypes.c)
 #   fuzz_cbpf  the classic-to-eBPF translator, raw programs and expressions (src/filter/)
 #   fuzz_pkt_line  capture's text line for a hostile frame (src/sinks/pkt_line*.c): no
 #              read beyond the captured bytes, one line of printable ASCII
@@ -36,12 +37,12 @@ $(FUZZ_DIR)/fuzz_config: tests/fuzz/fuzz_config.c src/config/config.c src/util/l
 	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_config.c src/config/config.c \
 		src/util/log.c -linih -lbpf
 
-$(FUZZ_DIR)/fuzz_pcap: tests/fuzz/fuzz_pcap.c src/sources/pcap_file.c src/util/log.c \
-		$(wildcard src/sources/*.h src/util/*.h)
+$(FUZZ_DIR)/fuzz_pcap: tests/fuzz/fuzz_pcap.c src/sources/pcap_file.c src/sources/linktypes.c \
+		src/util/log.c $(wildcard src/sources/*.h src/util/*.h)
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_pcap.c src/sources/pcap_file.c \
-		src/util/log.c -lpcap -lbpf
+		src/sources/linktypes.c src/util/log.c -lpcap -lbpf
 
 $(FUZZ_DIR)/fuzz_cbpf: tests/fuzz/fuzz_cbpf.c $(wildcard src/filter/*.c src/filter/*.h)
 	$(call msg,FUZZ,$@)

@@ -566,6 +566,7 @@ static void test_endpoints(void)
 	TEST_END();
 }
 
+/* With the kernel's address tables: sources and destinations, each with its spread. */
 int main(void)
 {
 	struct pl_report r;
