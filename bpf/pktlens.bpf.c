@@ -149,12 +149,18 @@ static __always_inline int parse_l3_l4(struct cursor *c, struct pkt *p, int prot
 		return 0;
 	case IPPROTO_ICMP:
 		PL_COUNT_L4(p, outer, PL_L4_ICMP);
-		if (!parse_icmp(c, p, outer, 0) && outer)
+		parse_icmp(c, p, outer, 0);
+		/*
+		 * Type and code also when the snap length cut the rest of a header the IP
+		 * length says is whole (tshark shows them); not for a malformed one.
+		 */
+		if (outer && p->l4_len >= 8)
 			count_icmp(c, 0);
 		return 0;
 	case IPPROTO_ICMPV6:
 		PL_COUNT_L4(p, outer, PL_L4_ICMPV6);
-		if (!parse_icmp(c, p, outer, 1) && outer)
+		parse_icmp(c, p, outer, 1);
+		if (outer && p->l4_len >= 4)
 			count_icmp(c, 1);
 		return 0;
 	case IPPROTO_SCTP:

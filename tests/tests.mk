@@ -61,6 +61,8 @@ test-corpus: $(BUILD)/pktlens
 # TEST_TIMEOUT is each test's time limit in seconds.
 TEST_JOBS    ?= 3
 TEST_TIMEOUT ?= 300
+# The full tier sweeps the whole corpus in single tests (one pktlens run per capture).
+TEST_FULL_TIMEOUT ?= 900
 TEST_ENV      = PKTLENS=$(abspath $(BUILD)/pktlens) CORPUS=$(CORPUS) BUILD=$(BUILD)
 CORPUS_TESTS  = $(if $(wildcard $(CORPUS)),$(wildcard tests/corpus/test_*.sh))
 
@@ -69,6 +71,6 @@ test: deps test-build filter-tests
 		$(CORPUS_TESTS) $(TEXT_TESTS) $(FILTER_TEST_CMDS) $(E2E_TESTS) $(UNIT_BINS) $(BPFT_BINS)
 
 test-full: deps test-build filter-tests
-	$(Q)PL_TEST_FULL=1 $(TEST_ENV) tests/run.sh -j $(TEST_JOBS) -t $(TEST_TIMEOUT) \
+	$(Q)PL_TEST_FULL=1 $(TEST_ENV) tests/run.sh -j $(TEST_JOBS) -t $(TEST_FULL_TIMEOUT) \
 		$(CORPUS_TESTS) $(TEXT_TESTS) $(or $(FILTER_FULL_CMDS),$(FILTER_TEST_CMDS)) \
 		$(E2E_TESTS) $(UNIT_BINS) $(BPFT_BINS)
