@@ -10,7 +10,7 @@
 #ifndef PL_BPF_L7_H
 #define PL_BPF_L7_H
 
-#include "pktlens_l7.h"
+#include "pktlens.h"
 
 const volatile __u32 pl_cfg_l7_pkts = 0;
 

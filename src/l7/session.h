@@ -14,7 +14,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
-#include "pktlens_l7.h"
+#include "pktlens.h"
 #include "analysis/stats.h"
 
 struct pl_l7_session;
