@@ -562,3 +562,6 @@ int tc_pktlens(struct __sk_buff *skb)
 	}
 	return PL_TC_NEXT;
 }
+
+/* L7: the outgoing direction, sampled by a tc egress program beside this one. */
+#include "l7_egress.h"

@@ -27,6 +27,8 @@ struct sflow {
 	struct pl_l7_verdict v;    /* once done */
 	uint8_t client_dir;        /* enum pl_flow_dir of the side that started it */
 	uint8_t done;
+	uint16_t fed[2];           /* samples given to the engine, per enum pl_flow_dir */
+	uint64_t last_ns;          /* time of its latest sample (the program's clock) */
 };
 
 struct tally_ent {
@@ -271,8 +273,18 @@ static int on_sample(void *ctx, void *data, size_t size)
 	}
 	fit_ip_length(frame + off, n - (uint32_t)off);
 	dir = h->dir == f->client_dir ? PL_L7_DIR_TOSERVER : PL_L7_DIR_TOCLIENT;
-	if (pl_l7_feed(s->engine, f->l7, dir, h->ts_ns, frame + off, n - (size_t)off) == 1)
+	f->last_ns = h->ts_ns > f->last_ns ? h->ts_ns : f->last_ns;
+	if (f->fed[h->dir & 1] < UINT16_MAX)
+		f->fed[h->dir & 1]++;
+	/* Events carry Unix time; live samples are stamped with the monotonic clock. */
+	if (pl_l7_feed(s->engine, f->l7, dir, h->ts_ns + (uint64_t)s->o.clock_to_unix_ns,
+		       frame + off, n - (size_t)off) == 1) {
 		complete(s, f);
+	} else if (s->o.pkts && f->fed[0] >= s->o.pkts && f->fed[1] >= s->o.pkts) {
+		/* Live: no more samples will come for it; the kernel sampled both sides. */
+		pl_l7_finish(s->engine, f->l7);
+		complete(s, f);
+	}
 	return 0;
 }
 
@@ -352,6 +364,32 @@ void pl_l7_finish_all(struct pl_l7_session *s)
 			}
 		}
 	}
+}
+
+void pl_l7_finish_flow(struct pl_l7_session *s, const struct pl_flow_key *k)
+{
+	struct sflow *f = find(s, k);
+
+	if (f && !f->done) {
+		pl_l7_finish(s->engine, f->l7);
+		complete(s, f);
+	}
+}
+
+int pl_l7_finish_idle(struct pl_l7_session *s, uint64_t now_ns, uint64_t idle_ns)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < BUCKETS; i++) {
+		for (struct sflow *f = s->b[i]; f; f = f->next) {
+			if (!f->done && f->last_ns + idle_ns <= now_ns) {
+				pl_l7_finish(s->engine, f->l7);
+				complete(s, f);
+				n++;
+			}
+		}
+	}
+	return n;
 }
 
 const char *pl_l7_app_of(const struct pl_l7_session *s, const struct pl_flow_key *k)
@@ -546,6 +584,42 @@ void pl_l7_report_text(const struct pl_l7_session *cs, int top,
 			emit(arg, line);
 		}
 	}
+}
+
+static int tally_top(struct tally *t, char (*out)[64], int max)
+{
+	int i;
+
+	qsort(t->e, t->n, sizeof(*t->e), tally_cmp);
+	for (i = 0; i < max && (size_t)i < t->n; i++)
+		snprintf(out[i], sizeof(out[i]), "%s", t->e[i].name);
+	return i;
+}
+
+void pl_l7_summary(const struct pl_l7_session *cs, struct pl_l7_summary *out)
+{
+	struct pl_l7_session *s = (struct pl_l7_session *)cs; /* tallies are sorted in place */
+	static struct pl_l7_counters c;
+	static struct row rows[PL_L7_APP_MAX];
+	int n;
+
+	memset(out, 0, sizeof(*out));
+	read_counts(s, &c);
+	adjust(c.app, s->moved_app, PL_L7_APP_MAX);
+	out->samples = c.sampled;
+	out->lost = c.lost;
+	out->classified = s->ndone;
+	out->classifying = s->nflows - s->ndone;
+	n = mix_rows(c.app, s->app_flows, s->app_name, NULL, PL_L7_APP_MAX, rows);
+	for (int i = 0; i < n && i < PL_L7_SUM_APPS; i++) {
+		snprintf(out->apps[i].name, sizeof(out->apps[i].name), "%s", rows[i].name);
+		out->apps[i].flows = rows[i].flows;
+		out->apps[i].bytes = rows[i].bytes;
+		out->napps++;
+	}
+	out->ndns = tally_top(&s->dns, out->dns, PL_L7_SUM_NAMES);
+	out->nsni = tally_top(&s->sni, out->sni, PL_L7_SUM_NAMES);
+	out->nhost = tally_top(&s->host, out->host, PL_L7_SUM_NAMES);
 }
 
 static const char *eve_state(const struct pl_flow *fl)

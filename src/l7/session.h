@@ -13,6 +13,7 @@
 #define PL_L7_SESSION_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include "pktlens.h"
 #include "analysis/stats.h"
@@ -25,6 +26,9 @@ struct pl_l7_session_opts {
 	FILE *eve;              /* NULL: no EVE output */
 	const char *in_iface;   /* EVE in_iface; NULL: left out */
 	bool eve_flows;         /* write flow events (pl_l7_eve_flows) */
+	unsigned int pkts;      /* live: the kernel's samples per flow and direction; a flow
+				 * with that many of both is done. 0: only the engine decides */
+	__s64 clock_to_unix_ns; /* live: added to sample times (monotonic) for the events */
 };
 
 /* A new session; NULL with *@err (< 0) when the ring or nDPI cannot be set up. */
@@ -39,6 +43,26 @@ int pl_l7_poll(struct pl_l7_session *s, int timeout_ms);
 
 /* No more samples will come for flows not done: classify them with what they had. */
 void pl_l7_finish_all(struct pl_l7_session *s);
+
+/* The flow ended (or left the table): classify it with what it had. */
+void pl_l7_finish_flow(struct pl_l7_session *s, const struct pl_flow_key *k);
+
+/* Live: classify the flows with no sample since @idle_ns before @now_ns; returns how many. */
+int pl_l7_finish_idle(struct pl_l7_session *s, uint64_t now_ns, uint64_t idle_ns);
+
+/* A compact copy of the L7 figures for the terminal view. */
+#define PL_L7_SUM_APPS 8
+#define PL_L7_SUM_NAMES 3
+struct pl_l7_summary {
+	uint64_t samples, lost, classified, classifying;
+	int napps, ndns, nsni, nhost;
+	struct {
+		char name[64];
+		uint64_t flows, bytes;
+	} apps[PL_L7_SUM_APPS];
+	char dns[PL_L7_SUM_NAMES][64], sni[PL_L7_SUM_NAMES][64], host[PL_L7_SUM_NAMES][64];
+};
+void pl_l7_summary(const struct pl_l7_session *s, struct pl_l7_summary *out);
 
 /* nDPI's "master.app" name of a flow ("Unknown" when not classified), never NULL. */
 const char *pl_l7_app_of(const struct pl_l7_session *s, const struct pl_flow_key *k);

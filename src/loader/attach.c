@@ -2,7 +2,8 @@
 /*
  * attach.c - attach the loaded pipeline to an interface in XDP (native or generic)
  * or tc ingress mode (a tcx link, or a clsact filter on kernels before 6.6), notice
- * when the interface goes, and detach.
+ * when the interface goes, and detach; with L7 the egress program (attach_egress.c)
+ * goes on after the ingress one and off before it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -237,7 +238,11 @@ int pl_dp_attach(struct pl_dp *dp, const struct pl_dp_opts *o)
 	dp->attached = true;
 	pl_info("attached to %s in %s mode%s", dp->ifname, pl_mode_name(dp->mode),
 		dp->mode != PL_MODE_TC ? "" : dp->tcx ? " (tcx link)" : " (clsact filter)");
-	return 0;
+	/* Both directions or neither: an egress program that cannot go on takes ingress off. */
+	err = pl_dp_attach_egress(dp, o->force);
+	if (err)
+		pl_dp_detach(dp);
+	return err;
 }
 
 /* Is the filter at our priority and handle still running our program? */
@@ -291,6 +296,8 @@ void pl_dp_detach(struct pl_dp *dp)
 {
 	int err;
 
+	pl_dp_detach_egress(dp, dp->attached && dp->mode == PL_MODE_TC && !dp->tcx &&
+				    dp->tc_hook_created);
 	if (!dp->attached)
 		return;
 	dp->attached = false;
