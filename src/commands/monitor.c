@@ -148,10 +148,9 @@ static void wait_interval(const struct view *v, double s)
 		return;
 	}
 	while (!pl_stop) {
-		__u64 now = mono_ns();
-		int ms = now >= end ? 0 : (int)((end - now) / 1000000);
+		__u64 now = mono_ns(), left = now >= end ? 0 : (end - now) / 1000000;
+		int ms = left > L7_POLL_MS ? L7_POLL_MS : (int)left;
 
-		ms = ms > L7_POLL_MS ? L7_POLL_MS : ms;
 		if (v->tui) {
 			sleep_for(v, ms / 1e3);
 			pl_l7_drain(v->l7);
