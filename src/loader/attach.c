@@ -108,6 +108,15 @@ static int explain_busy(struct pl_dp *dp, bool force)
 	return -EBUSY;
 }
 
+/* Is there a tc egress filter at our priority (L7's, of a pktlens that was killed)? */
+static bool egress_left(const struct pl_dp *dp)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = dp->ifindex, .attach_point = BPF_TC_EGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, q, .handle = PL_TC_PRIO, .priority = PL_TC_PRIO);
+
+	return dp->egress_fd >= 0 && !bpf_tc_query(&hook, &q);
+}
+
 static int clsact_attach(struct pl_dp *dp, bool force)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = dp->ifindex, .attach_point = BPF_TC_INGRESS);
@@ -123,7 +132,14 @@ static int clsact_attach(struct pl_dp *dp, bool force)
 	dp->tc_hook_created = !err;
 	err = bpf_tc_attach(&hook, &opts);
 	if (err) {
-		if (err == -EEXIST)
+		if (err == -EEXIST && egress_left(dp))
+			pl_warn("%s already has tc ingress and egress filters at priority %u "
+				"(another pktlens, or one that was killed); use --force to replace "
+				"them, or remove them: tc filter del dev %s ingress pref %u; tc "
+				"filter del dev %s egress pref %u",
+				dp->ifname, PL_TC_PRIO, dp->ifname, PL_TC_PRIO, dp->ifname,
+				PL_TC_PRIO);
+		else if (err == -EEXIST)
 			pl_warn("%s already has a tc ingress filter at priority %u (another "
 				"pktlens, or one that was killed); use --force to replace it, "
 				"or remove it: tc filter del dev %s ingress pref %u",
