@@ -3,8 +3,9 @@
  * l7_egress.h - the tc egress program that samples the outgoing direction of flows
  * for L7 (bpf/l7.h), so that a server's answers are classified too. It counts nothing
  * that the reports show: every counter of monitor stays what the interface receives.
- * The parsers count into a scratch copy of pl_stats, and the packets of each flow and
- * direction that left are counted in pl_l7_egress, not in pl_flows. With a filter
+ * The parsers count into a scratch copy of pl_stats, and the packets and bytes of each
+ * flow and direction that left are counted in pl_l7_egress, not in pl_flows (EVE flow
+ * events add them). With a filter
  * (pl_cfg_l7_egress_known), only flows that the filter let into pl_flows are sampled.
  * Included at the end of pktlens.bpf.c: it reuses the ingress parsers as they are.
  */
@@ -12,10 +13,6 @@
 #define PL_BPF_L7_EGRESS_H
 
 const volatile __u8 pl_cfg_l7_egress_known = 0;
-
-struct pl_l7_egress_val {
-	__u32 pkts[2]; /* indexed by enum pl_flow_dir */
-};
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -51,6 +48,14 @@ static __always_inline __u8 l7_egress_normalize(struct pl_flow_key *k)
 	return PL_DIR_B_TO_A;
 }
 
+static __always_inline __u32 l7_egress_add(struct pl_l7_egress_val *v, const struct pkt *p)
+{
+	__u32 d = p->l7_dir & 1;
+
+	__sync_fetch_and_add(&v->bytes[d], p->len);
+	return __sync_fetch_and_add(&v->packets[d], 1) + 1;
+}
+
 /* Packets of the flow that left in @p's direction, this one included; 0: not tracked. */
 static __always_inline __u32 l7_egress_count(struct pkt *p)
 {
@@ -59,13 +64,16 @@ static __always_inline __u32 l7_egress_count(struct pkt *p)
 
 	v = bpf_map_lookup_elem(&pl_l7_egress, &p->key);
 	if (v)
-		return __sync_fetch_and_add(&v->pkts[d], 1) + 1;
-	nv.pkts[0] = !d; /* constant indexes: clang would OR the index into the pointer */
-	nv.pkts[1] = d;
+		return l7_egress_add(v, p);
+	/* Constant indexes: clang would OR a variable one into the stack pointer. */
+	nv.packets[0] = !d;
+	nv.packets[1] = d;
+	nv.bytes[0] = d ? 0 : p->len;
+	nv.bytes[1] = d ? p->len : 0;
 	if (!bpf_map_update_elem(&pl_l7_egress, &p->key, &nv, BPF_NOEXIST))
 		return 1;
 	v = bpf_map_lookup_elem(&pl_l7_egress, &p->key); /* another CPU inserted it */
-	return v ? __sync_fetch_and_add(&v->pkts[d], 1) + 1 : 0;
+	return v ? l7_egress_add(v, p) : 0;
 }
 
 SEC("tc")

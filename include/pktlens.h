@@ -246,6 +246,16 @@ struct pl_l7_count {
 	__u64 bytes;
 };
 
+/*
+ * Live, what the tc egress program saw leave per flow (pl_l7_egress, keyed like
+ * pl_flows): it decides which packets to sample, and gives EVE flow events the
+ * direction that ingress-only pl_flows lacks.
+ */
+struct pl_l7_egress_val {
+	__u64 packets[2]; /* indexed by enum pl_flow_dir */
+	__u64 bytes[2];
+};
+
 /* Per-CPU: index 0 of app/category holds packets of flows with no verdict (yet). */
 struct pl_l7_counters {
 	__u64 sampled;  /* frames copied to the L7 ring */

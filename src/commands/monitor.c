@@ -236,7 +236,9 @@ static int start_l7(struct pl_dp *dp, const struct pl_dp_opts *o, const char *ev
 					 .verdicts_fd = dp->l7_verdicts_fd,
 					 .counts_fd = dp->l7_counts_fd, .flows_fd = dp->flows_fd,
 					 .in_iface = dp->ifname, .pkts = o->l7_pkts,
-					 .clock_to_unix_ns = pl_time_mono_to_unix() };
+					 .clock_to_unix_ns = pl_time_mono_to_unix(),
+					 .egress = dp->l7_egress_fd >= 0,
+					 .egress_fd = dp->l7_egress_fd };
 	int err;
 
 	if (eve_path) {

@@ -639,12 +639,21 @@ int pl_l7_eve_flows(struct pl_l7_session *s, const struct pl_flow *flows, size_t
 	if (!s->o.eve)
 		return 0;
 	for (size_t i = 0; i < n; i++) {
-		const struct pl_flow *fl = &flows[i];
+		struct pl_flow both = flows[i];
+		const struct pl_flow *fl = &both;
 		const struct sflow *f = find(s, &fl->key);
+		struct pl_l7_egress_val eg;
 		struct sflow tmp = { .key = fl->key, .client_dir = fl->val.initiator };
 		struct pl_l7_eve_flow ev;
 		int c, rc;
 
+		/* Live: what left the interface in this flow, beside what arrived. */
+		if (s->o.egress && !bpf_map_lookup_elem(s->o.egress_fd, &fl->key, &eg)) {
+			for (int d = 0; d < 2; d++) {
+				both.val.packets[d] += eg.packets[d];
+				both.val.bytes[d] += eg.bytes[d];
+			}
+		}
 		eve_flow_of(f ? f : &tmp, &ev);
 		c = (f ? f->client_dir : fl->val.initiator) == PL_DIR_A_TO_B ? 0 : 1;
 		ev.in_iface = s->o.in_iface;

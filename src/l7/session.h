@@ -29,6 +29,8 @@ struct pl_l7_session_opts {
 	unsigned int pkts;      /* live: the kernel's samples per flow and direction; a flow
 				 * with that many of both is done. 0: only the engine decides */
 	__s64 clock_to_unix_ns; /* live: added to sample times (monotonic) for the events */
+	bool egress;            /* live: egress_fd is pl_l7_egress, whose counts flow events add */
+	int egress_fd;
 };
 
 /* A new session; NULL with *@err (< 0) when the ring or nDPI cannot be set up. */

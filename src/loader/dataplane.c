@@ -50,7 +50,7 @@ void pl_dp_reset(struct pl_dp *dp)
 	dp->l7_events_fd = dp->l7_verdicts_fd = dp->l7_counts_fd = -1;
 	dp->pipeline_fd = dp->filter_fd = dp->entry_fd = dp->stats_enable_fd = -1;
 	dp->link_fd = dp->pinned_tc_fd = -1;
-	dp->egress_fd = dp->egress_link_fd = -1;
+	dp->egress_fd = dp->egress_link_fd = dp->l7_egress_fd = -1;
 	dp->fds_set = true;
 }
 
@@ -203,8 +203,10 @@ int pl_dp_load(struct pl_dp *dp, const struct pl_dp_opts *o)
 	dp->pipeline_fd = bpf_program__fd(o->mode == PL_MODE_TC ? skel->progs.tc_pktlens
 							       : skel->progs.xdp_pktlens);
 	dp->entry_fd = dp->pipeline_fd;
-	if (live_l7)
+	if (live_l7) {
 		dp->egress_fd = bpf_program__fd(skel->progs.tc_pktlens_egress);
+		dp->l7_egress_fd = bpf_map__fd(skel->maps.pl_l7_egress);
+	}
 	dp->wirelen_off = (char *)&skel->bss->pl_offline[o->offline_cpu % PL_OFFLINE_SLOTS].f[0].wire_len -
 			  (char *)skel->bss;
 

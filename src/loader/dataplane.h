@@ -64,6 +64,7 @@ struct pl_dp {
 	bool tc_hook_created;
 	/* L7: the tc egress program (bpf/l7_egress.h), on and off with the ingress one */
 	int egress_fd;         /* -1 when L7 is off or offline */
+	int l7_egress_fd;      /* its map of what left per flow (pl_l7_egress), else -1 */
 	int egress_link_fd;    /* its tcx link */
 	bool egress_attached, egress_tcx, egress_hook_created;
 	int stats_enable_fd;   /* holds kernel run-time statistics on */

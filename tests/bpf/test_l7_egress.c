@@ -150,7 +150,7 @@ static void test_samples(void)
 	struct pktlens *s = load(N_SAMPLE, false);
 	unsigned char f[128];
 	struct pl_flow_key want = key4("198.18.0.1", 40000, "198.18.0.2", 80);
-	struct { __u32 pkts[2]; } ev = {};
+	struct pl_l7_egress_val ev = {};
 	__u64 sampled, lost, packets;
 	struct got g;
 	size_t len;
@@ -173,8 +173,10 @@ static void test_samples(void)
 		CHECK(!memcmp(g.data[i], f, len), "sample %d: the frame's bytes", i);
 	}
 	CHECK_EQ(bpf_map_lookup_elem(bpf_map__fd(s->maps.pl_l7_egress), &want, &ev), 0);
-	CHECK_EQ(ev.pkts[PL_DIR_B_TO_A], 5);
-	CHECK_EQ(ev.pkts[PL_DIR_A_TO_B], 0);
+	CHECK_EQ(ev.packets[PL_DIR_B_TO_A], 5);
+	CHECK_EQ(ev.bytes[PL_DIR_B_TO_A], 5 * len);
+	CHECK_EQ(ev.packets[PL_DIR_A_TO_B], 0);
+	CHECK_EQ(ev.bytes[PL_DIR_A_TO_B], 0);
 	len = tcp4(f, "198.18.0.1", 40000, "198.18.0.2", 80);
 	for (int i = 0; i < 3; i++)
 		CHECK_EQ(run(s, f, len), 0);

@@ -8,14 +8,17 @@
 #     A, rcode NOERROR, the answer's rdata is the address dnsmasq was told to give and
 #     dig printed), an http event with curl's Host and URL and the status curl got
 #     (the status is only in the server's answer: the egress program sampled it), a tls
-#     event with the SNI s_client sent and the version s_client negotiated, and flow
-#     events for each; every line a JSON object with Suricata's fields and types;
+#     event with the SNI s_client sent and the version s_client negotiated, and a flow
+#     event for each whose packets and bytes both ways are what nftables counters on
+#     the link's netdev ingress and egress hooks counted (the TCP ones "closed",
+#     "timeout": written when they ended); every line a JSON object with Suricata's
+#     fields and types;
 #   - monitor --json: DNS, HTTP and TLS in l7.applications, the names in its top lists,
 #     the app of the flows, samples counted and none lost;
 #   - both directions attached and, after exit, nothing left (ingress or egress).
 set -u
 . "$(dirname "$0")/../lib/netns.sh"
-need_root_tools dig dnsmasq curl openssl
+need_root_tools dig dnsmasq curl openssl nft
 
 DNS_NAME=www.l7-$$.example HTTP_HOST=web.l7-$$.example TLS_SNI=tls.l7-$$.example
 DNS_ADDR=198.18.7.7 HTTP_PORT=8765 TLS_PORT=8443
@@ -43,6 +46,25 @@ udp_listening() { in_rx ss -Hlnu "sport = :$1" | grep -q .; }
 wait_until 10 listening "$HTTP_PORT" || fail "setup" "http.server is not listening"
 wait_until 10 listening "$TLS_PORT" || fail "setup" "s_server is not listening"
 wait_until 10 udp_listening 53 || fail "setup" "dnsmasq is not listening"
+
+# nftables counters on the rx link, both ways (netdev ingress and egress hooks): what
+# each flow's EVE flow event must count to and from the server.
+ip netns exec "$NS_RX" nft -f - <<EOF || fail "setup" "nft could not add the counters"
+table netdev pl_l7 {
+	chain in {
+		type filter hook ingress device $IF_RX priority 0;
+		udp dport 53 counter
+		tcp dport $HTTP_PORT counter
+		tcp dport $TLS_PORT counter
+	}
+	chain out {
+		type filter hook egress device $IF_RX priority 0;
+		udp sport 53 counter
+		tcp sport $HTTP_PORT counter
+		tcp sport $TLS_PORT counter
+	}
+}
+EOF
 
 # ---- pktlens on the server's link, then the clients ----------------------------------
 EVE=$LAB_TMP/eve.json
@@ -87,12 +109,24 @@ check_eq "app of the HTTP flow" \
 mon_stop INT
 check_rc "monitor exits on SIGINT" "$MON_RC" 0
 nothing_attached "after monitor"
+# "in.dns in.http in.tls out.dns ..." packets and bytes, as nftables counted them.
+ip netns exec "$NS_RX" nft -j list table netdev pl_l7 >"$LAB_TMP/nft.json" ||
+	fail "nft counters" "could not list them"
 
 # ---- the EVE file, held to what the clients did ---------------------------------
 eve_out=$("$PY" - "$EVE" "$IP4_TX" "$IP4_RX" "$DNS_NAME" "$DNS_ADDR" "$HTTP_HOST" "$HTTP_PORT" \
-	"$TLS_SNI" "$TLS_PORT" "$tls_ver" <<'EOF'
+	"$TLS_SNI" "$TLS_PORT" "$tls_ver" "$LAB_TMP/nft.json" <<'EOF'
 import json, sys
-path, cli, srv, dns_name, dns_addr, host, hport, sni, tport, tls_ver = sys.argv[1:]
+path, cli, srv, dns_name, dns_addr, host, hport, sni, tport, tls_ver, nft = sys.argv[1:]
+counts = {}  # (chain, rule index) -> (packets, bytes)
+try:
+    rules = [e["rule"] for e in json.load(open(nft))["nftables"] if "rule" in e]
+    for r in rules:
+        c = r["expr"][-1]["counter"]
+        idx = sum(1 for x in rules if x["chain"] == r["chain"] and x["handle"] < r["handle"])
+        counts[(r["chain"], idx)] = (c["packets"], c["bytes"])
+except (OSError, ValueError, KeyError) as e:
+    print("FAIL eve: nft counters unreadable: %s" % e)
 hport, tport = int(hport), int(tport)
 passed = failed = 0
 def check(name, cond, detail=""):
@@ -140,7 +174,7 @@ want_ver = tls_ver.replace("TLSv", "TLS ")
 check("tls version is what s_client negotiated (%s)" % want_ver,
       t and t[0]["tls"].get("version") == want_ver and t[0]["dest_port"] == tport, t)
 flows = one("flow", lambda o: True)
-for port, what in ((53, "dns"), (hport, "http"), (tport, "tls")):
+for i, (port, what) in enumerate(((53, "dns"), (hport, "http"), (tport, "tls"))):
     f = [o for o in flows if o.get("dest_port") == port and o.get("src_ip") == cli]
     check("one flow event for the %s flow, app_proto %s" % (what, what),
           len(f) == 1 and f[0].get("app_proto") == what, f)
@@ -148,8 +182,19 @@ for port, what in ((53, "dns"), (hport, "http"), (tport, "tls")):
         fl = f[0]["flow"]
         types = {"pkts_toserver": int, "pkts_toclient": int, "bytes_toserver": int,
                  "bytes_toclient": int, "start": str, "end": str, "state": str, "reason": str}
-        check("%s flow object: Suricata's fields and types, packets to the server" % what,
-              all(isinstance(fl.get(k), ty) for k, ty in types.items()) and fl["pkts_toserver"] > 0, fl)
+        check("%s flow object: Suricata's fields and types" % what,
+              all(isinstance(fl.get(k), ty) for k, ty in types.items()), fl)
+        got = (fl.get("pkts_toserver"), fl.get("bytes_toserver"), fl.get("pkts_toclient"),
+               fl.get("bytes_toclient"))
+        pi, bi = counts.get(("in", i), (0, -1))
+        # The netdev ingress hook counts a frame after its Ethernet header was pulled
+        # (skb->len then lacks 14 bytes); the egress hook counts the whole frame.
+        want = (pi, bi + 14 * pi) + counts.get(("out", i), (None, None))
+        check("%s flow: packets and bytes both ways are nftables' (%s)" % (what, want),
+              got == want, "got %s" % (got,))
+        if what != "dns":
+            check("%s flow ended: state closed, reason timeout" % what,
+                  (fl.get("state"), fl.get("reason")) == ("closed", "timeout"), fl)
 print("%d %d" % (passed, failed))
 EOF
 )
