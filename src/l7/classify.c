@@ -215,6 +215,12 @@ int pl_l7_feed(struct pl_l7_engine *e, struct pl_l7_flow *f, int dir, uint64_t t
 		fill_verdict(e, f);
 		return 0;
 	}
+	/* pktlens's own parsers want more too: an mDNS flow that began with an announcement
+	 * (no question) has its query name later. */
+	if (!enough && dns && !f->d.meta.dns.have_query) {
+		fill_verdict(e, f);
+		return 0;
+	}
 	complete(e, f, f->proto.app_protocol == NDPI_PROTOCOL_UNKNOWN);
 	return 1;
 }

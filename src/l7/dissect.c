@@ -87,6 +87,9 @@ void pl_l7_dissect_packet(struct pl_l7_dissect *d, int dir, const struct pl_l7_p
 	if (p->l4proto == IPPROTO_UDP && p->payload) {
 		if (dns_hint || dns_port(p->sport) || dns_port(p->dport))
 			pl_l7_dns_parse(p->payload, p->payload_len, ts_ns, &d->meta.dns);
+		else if (pl_l7_http_looks_like(p->payload, p->payload_len))
+			/* HTTP over UDP, a message a datagram: SSDP's M-SEARCH and NOTIFY. */
+			pl_l7_http_parse(p->payload, p->payload_len, ts_ns, &d->meta.http);
 		return;
 	}
 	if (p->l4proto != IPPROTO_TCP || !p->payload)
