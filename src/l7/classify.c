@@ -203,8 +203,12 @@ int pl_l7_feed(struct pl_l7_engine *e, struct pl_l7_flow *f, int dir, uint64_t t
 	f->last_ts_ns = ts_ns;
 	f->proto = ndpi_detection_process_packet(e->ndpi, f->nf, l3, (unsigned short)len,
 						 ts_ns / 1000000);
+	/* Plain DNS messages on other ports too: Avast's SecureDNS on 443, DNSCrypt's
+	 * certificate queries (dissect.c checks that they are plain). */
 	dns = is_proto(&f->proto, NDPI_PROTOCOL_DNS) || is_proto(&f->proto, NDPI_PROTOCOL_MDNS) ||
-	      is_proto(&f->proto, NDPI_PROTOCOL_LLMNR);
+	      is_proto(&f->proto, NDPI_PROTOCOL_LLMNR) ||
+	      is_proto(&f->proto, NDPI_PROTOCOL_AVAST_SECUREDNS) ||
+	      is_proto(&f->proto, NDPI_PROTOCOL_DNSCRYPT);
 	pl_l7_dissect_packet(&f->d, dir, &p, ts_ns, dns);
 	enough = f->v.packets > limit_of(e, f->l4proto);
 	if (!enough && f->proto.app_protocol == NDPI_PROTOCOL_UNKNOWN) {

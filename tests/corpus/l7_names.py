@@ -5,7 +5,7 @@ usage: l7_names.py [--min PCT] [--list N] TSHARK_DIR PKTLENS_DIR
 TSHARK_DIR holds FILE.tsv: `tshark -T fields` with the columns of FIELDS below (one
 packet a line, the packets that carry a name); PKTLENS_DIR holds FILE.json: pktlens's
 EVE events (analyze --eve). Names are dns.qry.name (EVE dns.rrname), the TLS
-ClientHello's server_name (tls.sni), and an HTTP request's Host and URI
+ClientHello's server_name (tls.sni; quic.sni for QUIC), and an HTTP request's Host and URI
 (http.hostname[:http_port], http.url).
 
 pktlens samples the first packets of each flow and direction, so it reports the first
@@ -13,12 +13,14 @@ name of each kind in a flow: that is what is compared. Per flow (protocol and bo
 endpoints, either order) the first name tshark shows, in frame order, must be the one
 pktlens wrote for that flow. Every name tshark finds anywhere in a flow is also
 counted, as information (HTTP keep-alive and DNS over one socket carry more than one;
-later ones are beyond the sampled start by design). Prints the disagreements by file
-and each kind's agreement; exits 1 when the first names agree for less than --min
+later ones are beyond the sampled start by design). Names in packets quoted by ICMP errors
+are left out (tshark decodes them; they belong to no flow). Prints the disagreements
+by file and each kind's agreement; exits 1 when the first names agree for less than --min
 (default 99) percent, or when tshark found none.
 """
 import json
 import os
+import re
 import sys
 from collections import defaultdict
 
@@ -29,6 +31,15 @@ FIELDS = ["frame.number", "ip.src", "ip.dst", "ipv6.src", "ipv6.dst", "ip.proto"
 KINDS = ["dns", "sni", "http_host", "http_url"]
 COL = {"dns": "dns.qry.name", "sni": "tls.handshake.extensions_server_name",
        "http_host": "http.host", "http_url": "http.request.uri"}
+
+
+ESC = re.compile(r"\\x[0-9a-fA-F]{2}")
+
+
+def canon(name):
+    """One spelling for bytes that are no valid UTF-8: pktlens writes each as \\xNN
+    (JSON keeps the bytes' value), tshark as U+FFFD."""
+    return ESC.sub("\ufffd", name) if name else name
 
 
 def first(v):
@@ -51,6 +62,9 @@ def read_tshark(path):
             proto = first(c.get("ip.proto")) or first(c.get("ipv6.nxt"))
             if not (src and dst and proto):
                 continue
+            # A packet quoted in an ICMP error is no flow's: tshark decodes it anyway.
+            if proto in ("1", "58"):
+                continue
             if c.get("tcp.srcport"):
                 sp, dp = first(c["tcp.srcport"]), first(c["tcp.dstport"])
             else:
@@ -64,7 +78,8 @@ def read_tshark(path):
                 # One name a packet: a DNS message with several questions, or the
                 # several requests of one segment, give the first.
                 if v:
-                    out[kind][k].append(v.split(",")[0] if kind == "dns" else v)
+                    v = v.split(",")[0] if kind == "dns" else v
+                    out[kind][k].append("" if v == "<Root>" else v)  # tshark's name for .
     return out
 
 
@@ -80,10 +95,10 @@ def read_ours(path):
             except (ValueError, KeyError):
                 continue
             t = e.get("event_type")
-            if t == "dns" and e["dns"].get("rrname"):
+            if t == "dns" and "rrname" in e["dns"]:
                 out["dns"].setdefault(k, e["dns"]["rrname"])
-            elif t == "tls" and e["tls"].get("sni"):
-                out["sni"].setdefault(k, e["tls"]["sni"])
+            elif t in ("tls", "quic") and e[t].get("sni"):
+                out["sni"].setdefault(k, e[t]["sni"])
             elif t == "http":
                 h = e["http"]
                 host = h.get("hostname", "")
@@ -126,7 +141,7 @@ def main():
         ours = read_ours(ours_path) if os.path.exists(ours_path) else {k: {} for k in KINDS}
         for kind in KINDS:
             for k, names in ts[kind].items():
-                got = ours[kind].get(k)
+                got = canon(ours[kind].get(k))
                 total[kind] += 1
                 if got == names[0]:
                     agree[kind] += 1
