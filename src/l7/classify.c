@@ -186,6 +186,26 @@ static uint32_t limit_of(const struct pl_l7_engine *e, uint8_t l4proto)
 	return l4proto == IPPROTO_UDP ? e->limit_udp : e->limit_other;
 }
 
+/* A protocol that carries HTTP or TLS later in the flow, neither seen yet. */
+static int wraps_more(const struct pl_l7_flow *f)
+{
+	static const uint16_t wrappers[] = {
+		NDPI_PROTOCOL_SOCKS,	 NDPI_PROTOCOL_HTTP_CONNECT, NDPI_PROTOCOL_HTTP_PROXY,
+		NDPI_PROTOCOL_MAIL_SMTP, NDPI_PROTOCOL_MAIL_IMAP,    NDPI_PROTOCOL_MAIL_POP,
+		NDPI_PROTOCOL_FTP_CONTROL,
+	};
+	const struct pl_l7_meta *m = &f->d.meta;
+
+	if (f->l4proto != IPPROTO_TCP || m->tls.have_client_hello ||
+	    (m->http.have_request && f->proto.master_protocol != NDPI_PROTOCOL_HTTP_CONNECT &&
+	     f->proto.app_protocol != NDPI_PROTOCOL_HTTP_CONNECT))
+		return 0;
+	for (size_t i = 0; i < sizeof(wrappers) / sizeof(wrappers[0]); i++)
+		if (is_proto(&f->proto, wrappers[i]))
+			return 1;
+	return 0;
+}
+
 int pl_l7_feed(struct pl_l7_engine *e, struct pl_l7_flow *f, int dir, uint64_t ts_ns,
 	       const uint8_t *l3, size_t len)
 {
@@ -220,8 +240,9 @@ int pl_l7_feed(struct pl_l7_engine *e, struct pl_l7_flow *f, int dir, uint64_t t
 		return 0;
 	}
 	/* pktlens's own parsers want more too: an mDNS flow that began with an announcement
-	 * (no question) has its query name later. */
-	if (!enough && dns && !f->d.meta.dns.have_query) {
+	 * (no question) has its query name later; a proxy or STARTTLS flow carries its
+	 * HTTP request or TLS hello after the part nDPI knew it by. */
+	if (!enough && ((dns && !f->d.meta.dns.have_query) || wraps_more(f))) {
 		fill_verdict(e, f);
 		return 0;
 	}
