@@ -69,6 +69,8 @@ enum {
 
 /* Live L7: a flow with no sample for this long is classified with what it had. */
 #define L7_IDLE_NS 2000000000ull
+/* Flows classified at once (~20 KB each, ~160 MB in all): more new ones are skipped. */
+#define L7_MAX_CLASSIFYING 8192
 /* The L7 ring is read this often while waiting, so that a burst of flows fits in it. */
 #define L7_POLL_MS 50
 
@@ -237,6 +239,7 @@ static int start_l7(struct pl_dp *dp, const struct pl_dp_opts *o, const char *ev
 					 .counts_fd = dp->l7_counts_fd, .flows_fd = dp->flows_fd,
 					 .in_iface = dp->ifname, .pkts = o->l7_pkts,
 					 .clock_to_unix_ns = pl_time_mono_to_unix(),
+					 .max_classifying = L7_MAX_CLASSIFYING,
 					 .egress = dp->l7_egress_fd >= 0,
 					 .egress_fd = dp->l7_egress_fd };
 	int err;

@@ -132,6 +132,7 @@ int pl_l7_ends_update(struct pl_l7_ends *e, struct pl_l7_session *s, const struc
 			rc = write_one(e, s, p, clock, "forced");
 			set_had(e, &p->key, true);
 		}
+		pl_l7_forget(s, &p->key); /* its verdict is no longer needed */
 	}
 	for (size_t i = 0; i < n && !rc; i++) {
 		const struct pl_flow *before =

@@ -49,6 +49,7 @@ struct pl_l7_session {
 	pthread_mutex_t lock;
 	struct sflow *b[BUCKETS];
 	uint64_t nflows, ndone;
+	uint64_t skipped; /* samples of new flows left out at the max_classifying cap */
 	uint64_t app_flows[PL_L7_APP_MAX], cat_flows[PL_L7_CAT_MAX];
 	struct pl_l7_count moved_app[PL_L7_APP_MAX], moved_cat[PL_L7_CAT_MAX];
 	char app_name[PL_L7_APP_MAX][64], cat_name[PL_L7_CAT_MAX][32];
@@ -257,6 +258,11 @@ static int on_sample(void *ctx, void *data, size_t size)
 	if (!f) {
 		size_t b = key_hash(&h->key) & (BUCKETS - 1);
 
+		/* Each flow being classified holds ~20 KB: past the cap, new flows wait. */
+		if (s->o.max_classifying && s->nflows - s->ndone >= s->o.max_classifying) {
+			s->skipped++;
+			return 0;
+		}
 		f = calloc(1, sizeof(*f));
 		if (!f)
 			return -ENOMEM;
@@ -376,17 +382,56 @@ void pl_l7_finish_flow(struct pl_l7_session *s, const struct pl_flow_key *k)
 	}
 }
 
+/* Unlink *@pp (a flow of the session) and free it. */
+static void drop(struct pl_l7_session *s, struct sflow **pp)
+{
+	struct sflow *f = *pp;
+
+	*pp = f->next;
+	if (!f->done)
+		s->nflows--; /* never classified: "classifying" counts it no more */
+	pl_l7_flow_free(f->l7);
+	free(f);
+}
+
+void pl_l7_forget(struct pl_l7_session *s, const struct pl_flow_key *k)
+{
+	struct sflow **pp = &s->b[key_hash(k) & (BUCKETS - 1)];
+
+	while (*pp && memcmp(&(*pp)->key, k, sizeof(*k)))
+		pp = &(*pp)->next;
+	if (*pp)
+		drop(s, pp);
+}
+
+/* Done, quiet for PL_L7_KEEP_NS and not (or no longer) in the kernel's flow table: a
+ * flow that only left (egress samples), whose end the flow table cannot tell. */
+static bool stale(const struct pl_l7_session *s, const struct sflow *f, uint64_t now_ns)
+{
+	struct pl_flow_value v;
+
+	return f->done && f->last_ns + PL_L7_KEEP_NS <= now_ns &&
+	       (s->o.flows_fd < 0 || bpf_map_lookup_elem(s->o.flows_fd, &f->key, &v));
+}
+
 int pl_l7_finish_idle(struct pl_l7_session *s, uint64_t now_ns, uint64_t idle_ns)
 {
 	int n = 0;
 
 	for (size_t i = 0; i < BUCKETS; i++) {
-		for (struct sflow *f = s->b[i]; f; f = f->next) {
+		for (struct sflow **pp = &s->b[i]; *pp;) {
+			struct sflow *f = *pp;
+
 			if (!f->done && f->last_ns + idle_ns <= now_ns) {
 				pl_l7_finish(s->engine, f->l7);
 				complete(s, f);
 				n++;
 			}
+			if (stale(s, f, now_ns)) {
+				drop(s, pp);
+				continue;
+			}
+			pp = &f->next;
 		}
 	}
 	return n;
@@ -534,6 +579,7 @@ void pl_l7_report_json(struct pl_json *j, const struct pl_l7_session *cs, int to
 	pl_json_u64(j, "samples_lost", c.lost);
 	pl_json_u64(j, "flows_classified", s->ndone);
 	pl_json_u64(j, "flows_classifying", s->nflows - s->ndone);
+	pl_json_u64(j, "samples_skipped", s->skipped);
 	n = mix_rows(c.app, s->app_flows, s->app_name, NULL, PL_L7_APP_MAX, rows);
 	mix_json(j, "applications", rows, n);
 	n = mix_rows(c.category, s->cat_flows, NULL, s->cat_name, PL_L7_CAT_MAX, rows);
@@ -555,9 +601,9 @@ void pl_l7_report_text(const struct pl_l7_session *cs, int top,
 
 	read_counts(s, &c);
 	adjust(c.app, s->moved_app, PL_L7_APP_MAX);
-	snprintf(line, sizeof(line), "L7: %llu samples, %llu lost; %llu flows classified",
+	snprintf(line, sizeof(line), "L7: %llu samples, %llu lost, %llu skipped; %llu flows classified",
 		 (unsigned long long)c.sampled, (unsigned long long)c.lost,
-		 (unsigned long long)s->ndone);
+		 (unsigned long long)s->skipped, (unsigned long long)s->ndone);
 	emit(arg, line);
 	n = mix_rows(c.app, s->app_flows, s->app_name, NULL, PL_L7_APP_MAX, rows);
 	for (int i = 0; i < n && i < top; i++) {
@@ -607,7 +653,7 @@ void pl_l7_summary(const struct pl_l7_session *cs, struct pl_l7_summary *out)
 	read_counts(s, &c);
 	adjust(c.app, s->moved_app, PL_L7_APP_MAX);
 	out->samples = c.sampled;
-	out->lost = c.lost;
+	out->lost = c.lost + s->skipped;
 	out->classified = s->ndone;
 	out->classifying = s->nflows - s->ndone;
 	n = mix_rows(c.app, s->app_flows, s->app_name, NULL, PL_L7_APP_MAX, rows);

@@ -29,6 +29,8 @@ struct pl_l7_session_opts {
 	unsigned int pkts;      /* live: the kernel's samples per flow and direction; a flow
 				 * with that many of both is done. 0: only the engine decides */
 	__s64 clock_to_unix_ns; /* live: added to sample times (monotonic) for the events */
+	unsigned int max_classifying; /* > 0: at most that many flows being classified at
+				       * once; samples of more new flows are skipped (counted) */
 	bool egress;            /* live: egress_fd is pl_l7_egress, whose counts flow events add */
 	int egress_fd;
 };
@@ -49,8 +51,16 @@ void pl_l7_finish_all(struct pl_l7_session *s);
 /* The flow ended (or left the table): classify it with what it had. */
 void pl_l7_finish_flow(struct pl_l7_session *s, const struct pl_flow_key *k);
 
-/* Live: classify the flows with no sample since @idle_ns before @now_ns; returns how many. */
+/*
+ * Live: classify the flows with no sample since @idle_ns before @now_ns; returns how
+ * many. Classified flows quiet for PL_L7_KEEP_NS that the flow table no longer holds
+ * are forgotten, so that memory follows the flows alive, not all flows ever seen.
+ */
+#define PL_L7_KEEP_NS (60ull * 1000000000ull)
 int pl_l7_finish_idle(struct pl_l7_session *s, uint64_t now_ns, uint64_t idle_ns);
+
+/* The flow left the kernel's table (its flow event is written): free what is kept of it. */
+void pl_l7_forget(struct pl_l7_session *s, const struct pl_flow_key *k);
 
 /* A compact copy of the L7 figures for the terminal view. */
 #define PL_L7_SUM_APPS 8
