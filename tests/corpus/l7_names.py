@@ -27,7 +27,7 @@ from collections import defaultdict
 FIELDS = ["frame.number", "ip.src", "ip.dst", "ipv6.src", "ipv6.dst", "ip.proto",
           "ipv6.nxt", "tcp.srcport", "tcp.dstport", "udp.srcport", "udp.dstport",
           "dns.qry.name", "tls.handshake.extensions_server_name", "http.host",
-          "http.request.uri"]
+          "http.request.uri", "frame.protocols", "_ws.expert.message"]
 KINDS = ["dns", "sni", "http_host", "http_url"]
 COL = {"dns": "dns.qry.name", "sni": "tls.handshake.extensions_server_name",
        "http_host": "http.host", "http_url": "http.request.uri"}
@@ -51,9 +51,22 @@ def flow_key(proto, a, ap, b, bp):
     return (int(proto), frozenset([(a, int(ap or 0)), (b, int(bp or 0))]))
 
 
+def category(c):
+    """Why pktlens may not see it, from tshark's own view of the packet."""
+    layers = c.get("frame.protocols", "").split(":")
+    if sum(1 for x in layers if x in ("ip", "ipv6")) > 1 or "vxlan" in layers or "gre" in layers:
+        return "tunnelled"
+    if "length" in c.get("_ws.expert.message", "").lower() and "exceeds" in c.get("_ws.expert.message", "").lower():
+        return "ip-length-error"
+    if layers and layers[0] not in ("eth", "sll", "raw", "null", "loop"):
+        return "link-type-" + layers[0]
+    return "plain"
+
+
 def read_tshark(path):
-    """{kind: {flow: [names in frame order]}}"""
+    """{kind: {flow: [names in frame order]}} and {flow: category}"""
     out = {k: defaultdict(list) for k in KINDS}
+    cats = {}
     with open(path, errors="replace") as f:
         for line in f:
             c = dict(zip(FIELDS, line.rstrip("\n").split("\t")))
@@ -73,6 +86,7 @@ def read_tshark(path):
                 k = flow_key(proto, src, sp, dst, dp)
             except ValueError:
                 continue
+            cats.setdefault(k, category(c))
             for kind in KINDS:
                 v = c.get(COL[kind], "")
                 # One name a packet: a DNS message with several questions, or the
@@ -80,7 +94,7 @@ def read_tshark(path):
                 if v:
                     v = v.split(",")[0] if kind == "dns" else v
                     out[kind][k].append("" if v == "<Root>" else v)  # tshark's name for .
-    return out
+    return out, cats
 
 
 def read_ours(path):
@@ -132,22 +146,28 @@ def main():
     all_found = defaultdict(int)
     all_total = defaultdict(int)
     bad = defaultdict(list)
+    agree_cat = defaultdict(int)
+    total_cat = defaultdict(int)
     for name in sorted(os.listdir(tdir)):
         if not name.endswith(".tsv"):
             continue
         f = name[:-4]
-        ts = read_tshark(os.path.join(tdir, name))
+        ts, cats = read_tshark(os.path.join(tdir, name))
         ours_path = os.path.join(pdir, f + ".json")
         ours = read_ours(ours_path) if os.path.exists(ours_path) else {k: {} for k in KINDS}
         for kind in KINDS:
             for k, names in ts[kind].items():
                 got = canon(ours[kind].get(k))
                 total[kind] += 1
+                cat = cats.get(k, "plain")
+                total_cat[cat] += 1
                 if got == names[0]:
                     agree[kind] += 1
+                    agree_cat[cat] += 1
                 else:
-                    bad[f].append("%s %s: tshark %r, pktlens %r" %
-                                  (kind, show_key(k), names[0], got))
+                    bad[f].append("%s %s: tshark %r, pktlens %r%s" %
+                                  (kind, show_key(k), names[0], got,
+                                   "" if cat == "plain" else " [%s]" % cat))
                 for n in set(names):
                     all_total[kind] += 1
                     all_found[kind] += n == got
@@ -168,6 +188,8 @@ def main():
                                        if all_total[kind] else 100.0))
         if pct < min_pct:
             ok = False
+    for cat in sorted(total_cat):
+        print("  flows %-20s %d of %d first names agree" % (cat, agree_cat[cat], total_cat[cat]))
     a_all = sum(agree.values())
     print("all names: %d of %d first names per flow agree (%.2f %%)" %
           (a_all, n_all, 100.0 * a_all / n_all if n_all else 0))

@@ -17,7 +17,7 @@ CORPUS=${CORPUS:-$ROOT/../shared/corpus}
 PKTLENS=${PKTLENS:-$ROOT/build/pktlens}
 FIELDS="frame.number ip.src ip.dst ipv6.src ipv6.dst ip.proto ipv6.nxt tcp.srcport tcp.dstport
 	udp.srcport udp.dstport dns.qry.name tls.handshake.extensions_server_name http.host
-	http.request.uri"
+	http.request.uri frame.protocols _ws.expert.message"
 
 if [ ! -d "$CORPUS" ] || ! command -v tshark >/dev/null; then
 	echo "skip: no $CORPUS or no tshark"
