@@ -11,6 +11,8 @@ CC      ?= cc
 CLANG   ?= clang
 BPFTOOL ?= bpftool
 PREFIX  ?= /usr/local
+SYSCONFDIR ?= /etc
+UNITDIR ?= $(PREFIX)/lib/systemd/system
 SAN     ?=
 BUILD   ?= $(if $(SAN),build-san,build)
 
@@ -30,7 +32,7 @@ comma    := ,
 SANFLAGS := $(if $(SAN),-fsanitize=address$(comma)undefined -fno-omit-frame-pointer)
 XCFLAGS  := -std=gnu11 -Wall -Wextra -Werror -Wno-missing-field-initializers \
 	    -Iinclude -Isrc -I$(BUILD) -DPKTLENS_VERSION='"$(VERSION)"' $(SANFLAGS)
-LDLIBS   := -lbpf -lelf -lz -lpcap -lncursesw -lndpi -lm -lmicrohttpd -ljson-c -linih -lpthread
+LDLIBS   := -lbpf -lelf -lz -lpcap -lncursesw -lndpi -lm -lmicrohttpd -ljson-c -linih -lsqlite3 -lpthread
 BPFFLAGS := -g -O2 -target bpf -mcpu=v3 -D__bpf__ -Iinclude -I$(ARCH_INC) -Wall -Werror
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
@@ -44,7 +46,7 @@ LIB      := $(BUILD)/libpktlens.a
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all deps test test-full test-unit test-bpf test-e2e test-corpus bench demo install clean
+.PHONY: FORCE all deps test test-full test-unit test-bpf test-e2e test-corpus bench demo install clean
 
 all: $(BUILD)/pktlens
 
@@ -74,6 +76,15 @@ $(BUILD)/demo_lab.h: scripts/demo-lab.sh
 
 $(BUILD)/obj/commands/demo.o: $(BUILD)/demo_lab.h
 
+# The dashboard of `pktlens serve` (GET /): one page, embedded the same way.
+$(BUILD)/dashboard_html.h: src/serve/dashboard.html
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q){ echo 'static const char pl_dashboard_html[] = {'; od -An -v -tx1 $< | \
+		sed 's/\([0-9a-f][0-9a-f]\)/0x\1,/g'; echo '0x00 };'; } > $@
+
+$(BUILD)/obj/serve/dashboard.o: $(BUILD)/dashboard_html.h
+
 # Made anew each time: `ar r` would keep the object of a source file since removed.
 $(LIB): $(LIB_OBJS)
 	$(call msg,AR,$@)
@@ -93,10 +104,23 @@ include tests/fuzz/fuzz.mk
 demo: deps all
 	$(BUILD)/pktlens demo
 
-install: all
+# The systemd unit, with this build's paths.
+$(BUILD)/pktlens.service: scripts/pktlens.service.in FORCE
+	$(Q)mkdir -p $(@D)
+	$(Q)sed -e 's|@BINDIR@|$(PREFIX)/bin|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' $< > $@.tmp
+	$(Q)if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+
+FORCE:
+
+# The example configuration becomes $(SYSCONFDIR)/pktlens/pktlens.conf unless one is there.
+install: all $(BUILD)/pktlens.service
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man8 \
 		$(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
-		$(DESTDIR)$(PREFIX)/share/doc/pktlens
+		$(DESTDIR)$(PREFIX)/share/doc/pktlens $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(SYSCONFDIR)/pktlens
+	install -m 0644 $(BUILD)/pktlens.service $(DESTDIR)$(UNITDIR)/pktlens.service
+	[ -e $(DESTDIR)$(SYSCONFDIR)/pktlens/pktlens.conf ] || \
+		install -m 0644 docs/pktlens.conf.example $(DESTDIR)$(SYSCONFDIR)/pktlens/pktlens.conf
 	install -m 0755 $(BUILD)/pktlens $(DESTDIR)$(PREFIX)/bin/pktlens
 	install -d $(DESTDIR)$(PREFIX)/lib/pktlens
 	install -m 0644 $(BUILD)/bpf/pktlens.bpf.o $(DESTDIR)$(PREFIX)/lib/pktlens/pktlens.bpf.o

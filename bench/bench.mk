@@ -6,6 +6,8 @@
 #   bench_live.sh      system CPU receiving 1M packets over veth, monitor vs nothing
 #   bench_l7.sh        L7's cost live (on/off, vs ndpiReader -i IF; long and short flows)
 #                      and offline (analyze vs ndpiReader on the nDPI sample captures)
+#   bench_drops.sh     the same to a closed port, pktlens drops vs nothing vs perf stat
+#   bench_protect.sh   the protect program vs monitor (test_run); block to first XDP drop
 #   (lib.sh: shell code the scripts source - veth lab, measured trafgen send, medians)
 BENCH_BINS := $(BUILD)/bench/bench_pipeline
 
@@ -29,3 +31,22 @@ bench: $(BUILD)/bench/bench_filter
 # `make test` builds the benchmarks too (without running them), so that a change of an
 # interface they use cannot leave `make bench` broken unnoticed.
 test-build: $(BENCH_BINS) $(BUILD)/bench/bench_filter
+
+# bench_blocklist.sh: the blocklist lookup (bpf/blocklist.h) vs a plain LPM trie.
+$(BUILD)/bench/bench_blocklist: bench/bench_blocklist.c bench/median.h $(LIB) $(SKELS) include/pktlens.h
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+bench: $(BUILD)/bench/bench_blocklist
+test-build: $(BUILD)/bench/bench_blocklist
+
+# bench_protect.sh: the whole protect program vs the monitor program (test_run), and the
+# time from `pktlens block` to the first XDP drop of a running flood (veth lab).
+$(BUILD)/bench/bench_protect: bench/bench_protect.c bench/median.h $(LIB) $(SKELS) include/pktlens.h
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+bench: $(BUILD)/bench/bench_protect
+test-build: $(BUILD)/bench/bench_protect

@@ -214,7 +214,8 @@ static int write_pcap(const char *path, uint64_t packets, uint32_t flows)
 
 /* ---- timing ---------------------------------------------------------------------- */
 
-enum { P_PASS, P_REF, P_PIPE, P_N };
+/* P_BASE: xdp_pktlens without the talker tables (pl_cfg_talkers = 0), for their cost. */
+enum { P_PASS, P_REF, P_PIPE, P_BASE, P_N };
 
 struct frames {
 	uint8_t *buf; /* SLOT bytes per frame */
@@ -282,6 +283,7 @@ static const char *const cfg_desc[] = {
 
 struct progs {
 	struct pktlens *pipe;
+	struct pktlens *base;
 	struct bench_ref *ref;
 	struct bench_pass *pass;
 	int fd[P_N];
@@ -291,6 +293,7 @@ struct progs {
 static void progs_close(struct progs *p)
 {
 	pktlens__destroy(p->pipe);
+	pktlens__destroy(p->base);
 	bench_ref__destroy(p->ref);
 	bench_pass__destroy(p->pass);
 	memset(p, 0, sizeof(*p));
@@ -302,22 +305,37 @@ static int progs_open(struct progs *p, uint32_t flows)
 
 	memset(p, 0, sizeof(*p));
 	p->pipe = pktlens__open();
+	p->base = pktlens__open();
 	p->ref = bench_ref__open();
 	p->pass = bench_pass__open();
-	if (!p->pipe || !p->ref || !p->pass) {
+	if (!p->pipe || !p->base || !p->ref || !p->pass) {
 		err = -errno;
 		goto fail;
 	}
 	/* As `pktlens monitor` loads it, with the flow table sized for the test. */
-	p->pipe->rodata->pl_cfg_offline = g_cfg == CFG_OFFLINE;
-	p->pipe->rodata->pl_cfg_flows = g_cfg != CFG_NOFLOWS;
-	p->pipe->rodata->pl_cfg_snaplen = 0;
-	p->pipe->rodata->pl_cfg_tick_ns = g_cfg == CFG_OFFLINE || g_cfg == CFG_COARSE ? 0 : pl_tick_ns();
-	bpf_map__set_max_entries(p->pipe->maps.pl_flows, flows);
-	bpf_map__set_max_entries(p->pipe->maps.pl_events, 4096);
-	bpf_program__set_autoload(p->pipe->progs.tc_pktlens, false);
+	for (int b = 0; b < 2; b++) {
+		struct pktlens *s = b ? p->base : p->pipe;
+
+		s->rodata->pl_cfg_offline = g_cfg == CFG_OFFLINE;
+		s->rodata->pl_cfg_flows = g_cfg != CFG_NOFLOWS;
+		s->rodata->pl_cfg_snaplen = 0;
+		s->rodata->pl_cfg_tick_ns = g_cfg == CFG_OFFLINE || g_cfg == CFG_COARSE ? 0 :
+										      pl_tick_ns();
+		s->rodata->pl_cfg_talkers = !b;
+		bpf_map__set_max_entries(s->maps.pl_flows, flows);
+		bpf_map__set_max_entries(s->maps.pl_events, 4096);
+		bpf_program__set_autoload(s->progs.tc_pktlens, false);
+		if (b) { /* unused there: keep them small */
+			bpf_map__set_max_entries(s->maps.pl_srcs, 1);
+			bpf_map__set_max_entries(s->maps.pl_dsts, 1);
+			bpf_map__set_max_entries(s->maps.pl_ports, 1);
+			bpf_map__set_max_entries(s->maps.pl_icmp, 1);
+		}
+	}
 	bpf_map__set_max_entries(p->ref->maps.ref_flows, flows);
 	err = pktlens__load(p->pipe);
+	if (!err)
+		err = pktlens__load(p->base);
 	if (!err)
 		err = bench_ref__load(p->ref);
 	if (!err)
@@ -327,6 +345,9 @@ static int progs_open(struct progs *p, uint32_t flows)
 	p->fd[P_PASS] = bpf_program__fd(p->pass->progs.xdp_bench_pass);
 	p->fd[P_REF] = bpf_program__fd(p->ref->progs.xdp_bench_ref);
 	p->fd[P_PIPE] = bpf_program__fd(p->pipe->progs.xdp_pktlens);
+	p->fd[P_BASE] = bpf_program__fd(p->base->progs.xdp_pktlens);
+	if (g_cfg == CFG_OFFLINE)
+		p->wire_len[P_BASE] = &p->base->bss->pl_offline[sched_getcpu() % PL_OFFLINE_SLOTS].f[0].wire_len;
 	if (g_cfg == CFG_OFFLINE)
 		p->wire_len[P_PIPE] = &p->pipe->bss->pl_offline[sched_getcpu() % PL_OFFLINE_SLOTS].f[0].wire_len;
 	return 0;
@@ -468,7 +489,7 @@ out:
  */
 static int bench_size(uint32_t n, int rounds, int trials)
 {
-	static double net[P_N][MAX_POOL], ratio[MAX_POOL], raw_pass[MAX_POOL];
+	static double net[P_N][MAX_POOL], ratio[MAX_POOL], raw_pass[MAX_POOL], talk[MAX_POOL];
 	uint64_t ins_pipe = 0, ins_ref = 0;
 	double t0 = now_s(), rt;
 	struct frames fr;
@@ -483,9 +504,11 @@ static int bench_size(uint32_t n, int rounds, int trials)
 		return err;
 	}
 	rt = median(ratio, k);
-	printf("  %8u %6d %8.1f %8.1f %10.1f %6.2f  %-6s", n, k, median(raw_pass, k),
+	for (int i = 0; i < k; i++) /* the talker tables' cost, round by round */
+		talk[i] = net[P_PIPE][i] - net[P_BASE][i];
+	printf("  %8u %6d %8.1f %8.1f %10.1f %6.2f  %-6s %7.1f", n, k, median(raw_pass, k),
 	       median(net[P_REF], k), median(net[P_PIPE], k), rt,
-	       rt <= TARGET_RATIO ? "met" : "MISSED");
+	       rt <= TARGET_RATIO ? "met" : "MISSED", median(talk, k));
 	/* Lookups that missed in the timed rounds (LRU evictions), as a share. */
 	printf(" %6.2f%% %6.2f%% %6.1fs\n", 100.0 * ins_pipe / ((double)n * k),
 	       100.0 * ins_ref / ((double)n * k), now_s() - t0);
@@ -507,6 +530,8 @@ static int bench_hot(uint32_t repeat)
 		return err;
 	if (p.wire_len[P_PIPE])
 		*p.wire_len[P_PIPE] = len;
+	if (p.wire_len[P_BASE])
+		*p.wire_len[P_BASE] = len;
 	for (int q = 0; q < P_N; q++) { /* warm-up; inserts the flow */
 		err = run_frame(p.fd[q], frame, len, 1000, &ns);
 		if (err)
@@ -525,13 +550,15 @@ static int bench_hot(uint32_t repeat)
 	check_stats(&p);
 	{
 		double pass = median(raw[P_PASS], 5), ref = median(raw[P_REF], 5),
-		       pipe = median(raw[P_PIPE], 5);
+		       pipe = median(raw[P_PIPE], 5), base = median(raw[P_BASE], 5);
 
 		printf("hot cache (1 IPv4/TCP frame x %u in one call, median of 5): xdp_pktlens "
 		       "%.0f ns/pkt (%.0f net of bench_pass %.0f),\n  bench_ref %.0f (%.0f net), "
 		       "ratio %.2f; XDP paper: %.1f ns/pkt (24 Mpps/core, driver included)\n",
 		       repeat, pipe, pipe - pass, pass, ref, ref - pass, (pipe - pass) / (ref - pass),
 		       PAPER_NS);
+		printf("  talker tables: %.0f ns/pkt (xdp_pktlens without them %.0f)\n", pipe - base,
+		       base);
 	}
 out:
 	if (err < 0)
@@ -609,8 +636,10 @@ int main(int argc, char **argv)
 	       "  miss: timed lookups that found no entry (0: every flow stayed in its table); "
 	       "target pktlens <= %.1f x ref\n",
 	       cpu, cfg_desc[g_cfg], TARGET_RATIO);
-	printf("  %8s %6s %8s %8s %10s %6s  %-6s %7s %7s %7s\n", "flows", "rounds", "pass_ns",
-	       "ref_ns", "pktlens_ns", "ratio", "target", "miss_pl", "miss_rf", "time");
+	printf("  talk_ns: pktlens_ns minus the same program without the talker tables "
+	       "(pl_cfg_talkers=0), same rounds\n");
+	printf("  %8s %6s %8s %8s %10s %6s  %-6s %7s %7s %7s %7s\n", "flows", "rounds", "pass_ns",
+	       "ref_ns", "pktlens_ns", "ratio", "target", "talk_ns", "miss_pl", "miss_rf", "time");
 	for (uint32_t s = 0; s < nsizes; s++) {
 		int big = sizes[s] > 100000;
 		int r = bench_size(sizes[s], big ? big_rounds : rounds, big ? 1 : TRIALS);

@@ -39,12 +39,19 @@ static __always_inline int parse_ipv4(struct cursor *c, struct pkt *p, __u64 l3_
 	if (c->pos + hlen > c->end)
 		return pl_short(p, PL_MAL_TRUNC_IPV4);
 	tot = bpf_ntohs(ip->tot_len);
-	/* BIG TCP: a GSO frame over 64 KiB has total length 0, meaning "the whole frame". */
-	if (!(tot == 0 && pl_buf_len(p) > l3_off + 0xffff) &&
-	    (tot < hlen || tot + l3_off > pl_buf_len(p)))
+	/*
+	 * Total length 0: a TSO/GSO segment captured on the sending host before the NIC
+	 * cut it (and BIG TCP over 64 KiB). As Wireshark does, the length is the frame's.
+	 */
+	if (tot == 0 && pl_buf_len(p) >= l3_off + hlen) {
+		tot = pl_buf_len(p) - l3_off;
+		if (outer && tot > hlen)
+			p->s->tso++;
+	}
+	if (tot < hlen || tot + l3_off > pl_buf_len(p))
 		return pl_bad(p, PL_MAL_BAD_IPV4_TOTLEN);
 	c->pos += hlen;
-	p->l4_len = (tot ? tot : pl_buf_len(p) - l3_off) - hlen;
+	p->l4_len = tot - hlen;
 
 	if (outer) {
 		p->key.family = 4;
@@ -102,6 +109,16 @@ static __always_inline int parse_ipv6(struct cursor *c, struct pkt *p, __u64 l3_
 		return pl_bad(p, PL_MAL_BAD_IPV6_PAYLOAD_LEN);
 	c->pos = ip6 + 1;
 	nh = ip6->nexthdr;
+	/*
+	 * Payload length 0 on a longer frame without a jumbo payload option (type 0xc2, at
+	 * its aligned place first in a hop-by-hop header): TSO/GSO, as for IPv4.
+	 */
+	if (!plen && outer && end > l3_off + sizeof(*ip6)) {
+		__u8 *hbh = c->pos;
+
+		if (!(nh == IPPROTO_HOPOPTS && c->pos + 3 <= c->end && hbh[2] == 0xc2))
+			p->s->tso++;
+	}
 	if (outer) {
 		p->key.family = 6;
 		__builtin_memcpy(p->key.addr_a, &ip6->saddr, 16);
@@ -155,6 +172,31 @@ static __always_inline int parse_ipv6(struct cursor *c, struct pkt *p, __u64 l3_
 	if (outer)
 		p->key.proto = nh;
 	return nh;
+}
+
+/*
+ * IPv4's authentication header (RFC 4302), skipped as IPv6's AH is in its chain: its
+ * length counts 4-byte words minus 2. Returns the protocol after it, -1 when cut.
+ */
+static __always_inline int parse_ah4(struct cursor *c, struct pkt *p, int outer)
+{
+	__u8 *h = c->pos;
+	__u32 len;
+
+	if (p->l4_len < 2)
+		return pl_bad(p, PL_MAL_TRUNC_AH);
+	if (c->pos + 2 > c->end)
+		return pl_short(p, PL_MAL_TRUNC_AH);
+	len = ((__u32)h[1] + 2) * 4;
+	if (len > p->l4_len)
+		return pl_bad(p, PL_MAL_TRUNC_AH);
+	if (c->pos + len > c->end)
+		return pl_short(p, PL_MAL_TRUNC_AH);
+	c->pos += len;
+	p->l4_len -= len;
+	if (outer)
+		p->key.proto = h[0];
+	return h[0];
 }
 
 #endif /* PL_PARSE_L3_H */

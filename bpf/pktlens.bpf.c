@@ -3,7 +3,8 @@
  * pktlens.bpf.c - the ingress pipeline: parse, count, track flows, optionally copy
  * packets to the ring buffer. The same logic runs as XDP (xdp_pktlens) or as a TC
  * clsact ingress classifier (tc_pktlens); analyze runs xdp_pktlens offline through
- * BPF_PROG_TEST_RUN. Nothing here changes a packet's fate: every verdict is PASS.
+ * BPF_PROG_TEST_RUN. Only mitigation (bpf/mitigate.h, `pktlens protect`) changes a
+ * packet's fate; with its tables empty, or pl_cfg_mitigate off, every verdict is PASS.
  */
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
@@ -12,6 +13,7 @@
 #include "pktlens.h"
 #include "parse.h"
 #include "l7.h"
+#include "mitigate.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -23,6 +25,8 @@ const volatile __u32 pl_cfg_tick_ns = 0;  /* > 0: flow time from jiffies, see pl
 const volatile __u8 pl_cfg_fast_path = 1; /* parse_fast() first; the tests turn it off */
 const volatile __u8 pl_cfg_count_only = 0; /* count packets and bytes, parse nothing */
 const volatile __u8 pl_cfg_frags = 0;      /* live XDP loaded for multi-buffer frames */
+const volatile __u8 pl_cfg_mitigate = 1;   /* ask bpf/mitigate.h for the verdict (live) */
+const volatile __u8 pl_cfg_talkers = 1;    /* address, port and ICMP tables */
 
 struct pl_offline_input pl_offline[PL_OFFLINE_SLOTS];
 
@@ -67,6 +71,8 @@ struct {
 	__type(value, __u32);
 } pl_progs SEC(".maps");
 
+#include "talkers.h" /* sources, destinations, ports, ICMP types (issue 17) */
+
 static __always_inline int parse_vxlan(struct cursor *c, struct pkt *p)
 {
 	__u8 *h = c->pos;
@@ -103,7 +109,7 @@ static __always_inline int parse_l3_l4(struct cursor *c, struct pkt *p, int prot
 	} else if (proto == bpf_htons(ETH_P_IPV6)) {
 		PL_COUNT_L3(p, outer, PL_L3_IPV6);
 		ipproto = parse_ipv6(c, p, off, outer);
-	} else if (proto == bpf_htons(ETH_P_ARP)) {
+	} else if (proto == bpf_htons(ETH_P_ARP) || proto == bpf_htons(PL_ETH_P_RARP)) {
 		PL_COUNT_L3(p, outer, PL_L3_ARP);
 		PL_COUNT_L4(p, outer, PL_L4_NONE);
 		parse_arp(c, p);
@@ -121,6 +127,14 @@ static __always_inline int parse_l3_l4(struct cursor *c, struct pkt *p, int prot
 		PL_COUNT_L4(p, outer, PL_L4_NONE);
 		return 0;
 	}
+	/* IPv4's AH, skipped as IPv6's is in its extension chain. */
+	if (ipproto == IPPROTO_AH && proto == bpf_htons(ETH_P_IP)) {
+		ipproto = parse_ah4(c, p, outer);
+		if (ipproto < 0 || cursor_settle(c)) {
+			PL_COUNT_L4(p, outer, PL_L4_NONE);
+			return 0;
+		}
+	}
 
 	switch (ipproto) {
 	case IPPROTO_TCP:
@@ -135,11 +149,13 @@ static __always_inline int parse_l3_l4(struct cursor *c, struct pkt *p, int prot
 		return 0;
 	case IPPROTO_ICMP:
 		PL_COUNT_L4(p, outer, PL_L4_ICMP);
-		parse_icmp(c, p, outer, 0);
+		if (!parse_icmp(c, p, outer, 0) && outer)
+			count_icmp(c, 0);
 		return 0;
 	case IPPROTO_ICMPV6:
 		PL_COUNT_L4(p, outer, PL_L4_ICMPV6);
-		parse_icmp(c, p, outer, 1);
+		if (!parse_icmp(c, p, outer, 1) && outer)
+			count_icmp(c, 1);
 		return 0;
 	case IPPROTO_SCTP:
 		PL_COUNT_L4(p, outer, PL_L4_SCTP);
@@ -168,6 +184,9 @@ static __always_inline __u32 parse_outer(struct cursor *c, struct pkt *p, int *i
 	int proto;
 
 	proto = parse_eth(c, p, 1);
+	if (proto < 0)
+		return 0;
+	proto = parse_link_shim(c, p, proto); /* PPPoE, MPLS */
 	if (proto < 0)
 		return 0;
 	proto = parse_l3_l4(c, p, proto, 1);
@@ -362,6 +381,9 @@ static __always_inline struct pl_stats *analyse(void *data, void *data_end, stru
 	count_packet(s, p);
 	if (!p->tunnel)
 		s->encap[PL_ENCAP_NONE]++;
+	/* Outer addresses read (family set): later fragments and malformed L4 too. */
+	if (pl_cfg_talkers && p->key.family)
+		count_talkers(p);
 	/* has_flow is set only by L4 parsers, so later fragments never get here. */
 	if (pl_cfg_flows && p->has_flow)
 		update_flow(s, p, pl_now());
@@ -410,6 +432,21 @@ static __always_inline void capture_commit(struct pl_stats *s, struct pl_pkt_eve
 	s->capture_copied++;
 }
 
+/* Mitigation's verdict, verified once as a function of its own. */
+__noinline int pl_mitigate_xdp(struct xdp_md *ctx, __u64 len)
+{
+	if (!ctx)
+		return XDP_PASS;
+	return pl_mitigate((void *)(long)ctx->data, (void *)(long)ctx->data_end, len);
+}
+
+__noinline int pl_mitigate_tc(struct __sk_buff *skb, __u64 len)
+{
+	if (!skb)
+		return XDP_PASS;
+	return pl_mitigate((void *)(long)skb->data, (void *)(long)skb->data_end, len);
+}
+
 static __always_inline int xdp_frame(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
@@ -418,7 +455,7 @@ static __always_inline int xdp_frame(struct xdp_md *ctx)
 	struct pl_stats *s;
 
 	__u32 inner_off;
-	int inner_proto;
+	int inner_proto, verdict;
 
 	/* Live frames are single-buffer unless the program was loaded for frags (jumbo MTU). */
 	if (pl_cfg_offline)
@@ -427,6 +464,8 @@ static __always_inline int xdp_frame(struct xdp_md *ctx)
 		p.len = bpf_xdp_get_buff_len(ctx);
 	else
 		p.len = (__u64)(data_end - data);
+	/* The verdict first; the packet is counted below either way. */
+	verdict = pl_cfg_mitigate && !pl_cfg_offline ? pl_mitigate_xdp(ctx, p.len) : XDP_PASS;
 	s = analyse(data, data_end, &p, &inner_off, &inner_proto);
 	if (s && inner_off)
 		pl_inner_xdp(ctx, s, p.len, inner_off, inner_proto);
@@ -445,7 +484,7 @@ static __always_inline int xdp_frame(struct xdp_md *ctx)
 			capture_commit(s, ev, n ? bpf_xdp_load_bytes(ctx, 0, ev + 1, n) : -1, n,
 				       p.len, ctx->ingress_ifindex);
 	}
-	return XDP_PASS;
+	return verdict;
 }
 
 #define PL_ETH_HLEN 14 /* bpf_xdp_adjust_head/_tail leave at least this much in view */
@@ -520,6 +559,7 @@ int tc_pktlens(struct __sk_buff *skb)
 	struct pkt p = {};
 	struct pl_stats *s;
 	void *data, *data_end;
+	int verdict = PL_TC_NEXT;
 
 	/* Counting only parses nothing, and bpf_skb_load_bytes reads any skb. */
 	if (!pl_cfg_count_only && skb->data_end - skb->data < want)
@@ -534,6 +574,8 @@ int tc_pktlens(struct __sk_buff *skb)
 
 	p.key.vlan = skb->vlan_tci & 0x0fff;
 	p.vlan_pre = skb->vlan_present;
+	if (pl_cfg_mitigate && pl_mitigate_tc(skb, p.len) == XDP_DROP)
+		verdict = TC_ACT_SHOT;
 	s = analyse(data, data_end, &p, &inner_off, &inner_proto);
 	/* Inner lengths are only checked against offsets in the buffer, which lacks the tag. */
 	if (s && inner_off)
@@ -551,7 +593,7 @@ int tc_pktlens(struct __sk_buff *skb)
 		__u32 n = capture_len(skb->len);
 
 		if (!ev)
-			return PL_TC_NEXT;
+			return verdict;
 		if (skb->vlan_present) {
 			ev->vlan_present = 1;
 			ev->vlan_tci = skb->vlan_tci;
@@ -560,7 +602,7 @@ int tc_pktlens(struct __sk_buff *skb)
 		capture_commit(s, ev, n ? bpf_skb_load_bytes(skb, 0, ev + 1, n) : -1, n, p.len,
 			       skb->ingress_ifindex);
 	}
-	return PL_TC_NEXT;
+	return verdict;
 }
 
 /* L7: the outgoing direction, sampled by a tc egress program beside this one. */

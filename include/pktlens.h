@@ -15,6 +15,7 @@
 #ifndef PL_IPV6_EXT_MAX
 #define PL_IPV6_EXT_MAX 8
 #endif   /* extension headers walked before giving up */
+#define PL_MPLS_MAX_LABELS 8 /* label stack entries walked before giving up */
 #define PL_ENCAP_MAX_DEPTH 1 /* one GRE/VXLAN level is decapsulated and counted */
 #define PL_FLOWS_DEFAULT 65536
 #define PL_VXLAN_PORT 4789
@@ -67,6 +68,11 @@ enum pl_malformed {
 	PL_MAL_TRUNC_GRE,
 	PL_MAL_BAD_GRE_VERSION,
 	PL_MAL_TRUNC_VXLAN,
+	/* link-layer shims and IPv4's AH (issue 17) */
+	PL_MAL_TRUNC_PPPOE,   /* PPPoE header or PPP protocol cut */
+	PL_MAL_TRUNC_MPLS,    /* a label stack entry cut */
+	PL_MAL_MPLS_TOO_DEEP, /* no bottom of stack within PL_MPLS_MAX_LABELS */
+	PL_MAL_TRUNC_AH,      /* IPv4 authentication header cut */
 	PL_MAL_MAX,
 };
 
@@ -76,6 +82,17 @@ enum pl_encap {
 	PL_ENCAP_GRE,
 	PL_ENCAP_VXLAN,
 	PL_ENCAP_MAX,
+};
+
+/*
+ * Link-layer headers between Ethernet (and its tags) and the network layer. Not
+ * tunnels: the IP packet behind them is the outer one (l3, l4, flows).
+ */
+enum pl_link {
+	PL_LINK_PPPOE_SESSION = 0, /* 0x8864: PPP's IPv4 (0x0021) and IPv6 (0x0057) opened */
+	PL_LINK_PPPOE_DISCOVERY,   /* 0x8863: counted, nothing inside */
+	PL_LINK_MPLS,              /* 0x8847/0x8848: IP under the bottom label by its nibble */
+	PL_LINK_MAX,
 };
 
 /* Packet-size histogram (frame length, like `ip -s` / ethtool rmon buckets). */
@@ -120,6 +137,9 @@ struct pl_stats {
 	__u64 capture_copied;   /* packets copied to the ring buffer */
 	__u64 capture_lost;     /* ring buffer full: packet matched but not copied */
 	__u64 hdr_cut;          /* headers ran past the bytes held of a longer frame */
+	/* link-layer shims and TSO (issue 17, parsing) */
+	__u64 link[PL_LINK_MAX]; /* enum pl_link */
+	__u64 tso;               /* outer IP length 0 on a longer frame: taken from the frame */
 };
 
 /*
@@ -199,6 +219,68 @@ struct pl_pkt_event {
 	__u32 vlan_present; /*     puts it back at offset 12 so the file has the wire frame */
 };
 
+/*
+ * ---- Talkers (issue 17, counting): addresses, ports and ICMP types counted on their
+ * own, apart from the flow table, so that a flood that evicts flows leaves them whole.
+ */
+#define PL_ADDRS_DEFAULT 65536 /* entries of each address table (sources, destinations) */
+
+/*
+ * Spread sketch: a HyperLogLog of PL_HLL_REGS 4-bit registers (PL_HLL_BYTES bytes).
+ * A 64-bit hash's top PL_HLL_BITS bits pick the register; its low 14 bits give the
+ * rank (1 + trailing zeros, at most PL_HLL_RANK_MAX). Relative standard error of the
+ * estimate: 1.04 / sqrt(128) = 9.2 %; small sets are counted nearly exactly.
+ */
+#define PL_HLL_BITS 7
+#define PL_HLL_REGS (1 << PL_HLL_BITS)
+#define PL_HLL_BYTES (PL_HLL_REGS / 2)
+#define PL_HLL_Q 14 /* hash bits that give the rank */
+#define PL_HLL_RANK_MAX (PL_HLL_Q + 1)
+#define PL_HLL_NONZERO (1ULL << 32) /* a hash bit the sketch does not read */
+
+/* Key of both address tables: the address as in struct pl_flow_key, and its family. */
+struct pl_addr_key {
+	__u32 addr[4]; /* IPv4 as IPv4-mapped IPv6 */
+	__u32 family;  /* 4 or 6 */
+};
+
+/*
+ * One address: what it sent (pl_srcs) or received (pl_dsts), and the spread of its
+ * peers: distinct destinations (pl_srcs) or sources (pl_dsts), and distinct
+ * (protocol, destination port) pairs of its TCP, UDP and SCTP packets.
+ */
+struct pl_addr_value {
+	__u64 packets;
+	__u64 bytes;
+	__u8 peers[PL_HLL_BYTES]; /* sketch of the other end's addresses */
+	__u8 ports[PL_HLL_BYTES]; /* sketch of (protocol << 16 | destination port) */
+};
+
+/* Ports: one array slot per (kind, port); key kind << 16 | port (host order). */
+enum pl_port_kind {
+	PL_PORT_TCP_DST = 0,
+	PL_PORT_UDP_DST,
+	PL_PORT_UDP_SRC, /* services answering: DNS 53, NTP 123, SNMP 161, ... */
+	PL_PORT_SCTP_DST,
+	PL_PORT_KINDS,
+};
+
+struct pl_count {
+	__u64 packets;
+	__u64 bytes;
+};
+
+/* ICMP (0) and ICMPv6 (1) by type and code: an array, packets per key. */
+#define PL_ICMP_KEY(v6, type, code) ((__u32)(v6) << 16 | (__u32)(type) << 8 | (code))
+#define PL_ICMP_SLOTS (2 << 16)
+
+/* Counters of the address tables (per-CPU, touched only when an entry is made). */
+struct pl_talk_stats {
+	__u64 created[2];    /* entries made: [0] sources, [1] destinations */
+	__u64 update_fail;   /* an entry could be neither made nor found */
+	struct pl_addr_value scratch; /* a new entry is built here, not on the BPF stack */
+};
+
 /* TCP flag bits as they appear in byte 13 of the TCP header. */
 #define PL_TCP_FIN 0x01
 #define PL_TCP_SYN 0x02
@@ -208,6 +290,222 @@ struct pl_pkt_event {
 #define PL_TCP_URG 0x20
 #define PL_TCP_ECE 0x40
 #define PL_TCP_CWR 0x80
+
+/*
+ * Kernel drop reasons (bpf/drops.bpf.c, `pktlens drops`): one counter per reason,
+ * network namespace, receiving interface and transport port. The reason is the
+ * kernel's enum skb_drop_reason value as is; user space names it from the running
+ * kernel's BTF.
+ */
+#define PL_DROP_KEYS_DEFAULT 16384
+#define PL_DROP_LOCS_DEFAULT 4096
+
+struct pl_drop_key {
+	__u32 reason;   /* enum skb_drop_reason */
+	__u32 netns;    /* inode of the device's network namespace; 0: unknown */
+	__s32 ifindex;  /* device the packet was on (or arrived on); 0: none */
+	__u8 l3;        /* 4, 6, or 0 when the network header was not readable */
+	__u8 l4proto;   /* IP protocol number when l3 is set */
+	__u16 dport;    /* TCP/UDP/SCTP destination port, host order; 0: none */
+};
+
+/* Where the kernel freed the packet: dropwatch's "drops at SYMBOL+OFF". */
+struct pl_drop_loc {
+	__u64 location; /* kernel text address passed to the tracepoint */
+	__u32 reason;
+	__u32 pad;
+};
+
+/* Per-CPU totals of the drops program (array pl_drop_totals). */
+enum pl_drop_total {
+	PL_DT_COUNTED = 0,  /* drops of received packets, counted in pl_drops */
+	PL_DT_CONSUMED,     /* frees that are not drops (SKB_CONSUMED), skipped */
+	PL_DT_NOT_RECEIVED, /* drops of packets this host sent (not received), skipped */
+	PL_DT_OTHER_IF,     /* drops on other interfaces or namespaces (-i), skipped */
+	PL_DT_KEYS_FULL,    /* counted, but pl_drops was full: in no per-key row */
+	PL_DT_LOCS_FULL,    /* counted, but pl_drop_locs was full */
+	PL_DT_MAX,
+};
+
+/* ---- mitigation (pktlens protect, block/unblock/blocked) ---------------------------- */
+
+/*
+ * The blocklist (bpf/blocklist.h): source prefixes -> rule id by longest-prefix match.
+ * Every prefix is stored in its family's hash, keyed by (length, address masked to it).
+ * Per /16 of the address (pl_bl_top4/6) the kernel finds, in one load, the longest
+ * prefix of /0-/16 holding that /16 (user space expands them there), and for IPv4 a
+ * summary of the longer lengths present in that /16, one bit each; for IPv6 the
+ * summary of /32-/128 is kept per hash of the /32 (pl_bl_sum6), and /17-/31 are
+ * probed from pl_bl_cfg.len[]. Each hash probe sits behind a Bloom-style filter (one
+ * word, two bits). User space (src/mitigate/blocklist.c) keeps all of it consistent.
+ * Addresses are in network order.
+ */
+#define PL_BL_SHORT 16          /* /0-/16: expanded into the /16 tables */
+#define PL_BL_TOP 65536         /* entries of the /16 tables */
+#define PL_BL_SUM6 65536        /* IPv6 summaries, by a hash of the /32 */
+#define PL_BL_ENTRIES_DEFAULT (1 << 20)
+#define PL_BL_BLOOM_WORDS_DEFAULT (1 << 15) /* 64-bit words, a power of 2 */
+
+struct pl_bl4_key {
+	__u32 plen;
+	__u32 addr;    /* masked to plen */
+};
+
+struct pl_bl6_key {
+	__u32 plen;
+	__u32 addr[4]; /* masked to plen */
+};
+
+struct pl_bl_val {
+	__u32 rule;    /* the rule this prefix belongs to (index into pl_rules) */
+	__u32 plen;
+};
+
+/*
+ * One /16: the longest /0-/16 prefix holding it (rule 0: none) and, IPv4 only, bit
+ * 32 - L for each length L of /17-/32 present under it (longest first from bit 0).
+ */
+struct pl_bl_top {
+	__u64 sum;
+	__u32 rule;
+	__u32 plen;
+};
+
+/* IPv6 summary entry: w[0] bit 128 - L for /65-/128, w[1] bit 64 - L for /32-/64. */
+struct pl_bl_sum6 {
+	__u64 w[2];
+};
+
+/* One per family (key 0: IPv4, 1: IPv6). */
+struct pl_bl_cfg {
+	__u32 bloom_mask;   /* words of pl_bl_bloom - 1; 0: no filter */
+	__u32 nlen;         /* IPv6: lengths of /17-/31 present, in len[] longest first */
+	__u8 len[16];
+};
+
+/* Multiplicative hashes (the filter and the IPv6 summary); user space uses the same. */
+static inline __u64 pl_bl_hash4(__u32 plen, __u32 addr)
+{
+	return (((__u64)plen << 32 | addr) + 0x632be59bd9b4e019ULL) * 0x9e3779b97f4a7c15ULL;
+}
+
+static inline __u64 pl_bl_hash6(__u32 plen, const __u32 *a)
+{
+	__u64 x = ((__u64)a[0] << 32 | a[1]) * 0x9e3779b97f4a7c15ULL;
+
+	x ^= ((__u64)a[2] << 32 | a[3]) + ((__u64)plen << 24);
+	return (x ^ x >> 29) * 0xbf58476d1ce4e5b9ULL;
+}
+
+static inline __u32 pl_bl_sum6_index(__u32 a0)
+{
+	return (__u32)((a0 * 0x9e3779b1u) >> 16) & (PL_BL_SUM6 - 1);
+}
+
+/* The filter word of hash @h and the two bits it must hold (one load per probe). */
+static inline __u32 pl_bloom_word(__u64 h, __u32 mask)
+{
+	return (__u32)(h >> 40) & mask;
+}
+
+static inline __u64 pl_bloom_bits(__u64 h)
+{
+	return 1ULL << (h >> 28 & 63) | 1ULL << (h >> 34 & 63);
+}
+
+/*
+ * Rules (bpf/mitigate.h). Each rule has a slot in pl_rules (its meta data, which the
+ * kernel reads for expiry, rate and dry-run) and in pl_rule_stats (its counters); its
+ * prefixes live in the blocklist (block and list rules) or in the LPM tries pl_allow,
+ * pl_port_rules and pl_rate_rules, keyed by struct pl_rule_key.
+ */
+#define PL_RULES_MAX 4096
+#define PL_RATE_SOURCES_DEFAULT 65536 /* per-source rate states (LRU) */
+#define PL_ALLOW_MAX 65536
+#define PL_PORT_RULES_MAX 65536
+
+enum pl_rule_kind {
+	PL_RULE_NONE = 0,
+	PL_RULE_BLOCK,    /* a CIDR: every packet from it */
+	PL_RULE_PORT,     /* a CIDR and a destination port and/or protocol */
+	PL_RULE_ALLOW,    /* never dropped, whatever else matches */
+	PL_RULE_RATE,     /* per source address of a CIDR: at most pps, bursts of burst */
+	PL_RULE_LIST,     /* a blocklist file: many prefixes, one rule */
+	PL_RULE_KIND_MAX,
+};
+
+/* Why a packet was dropped (or, dry run, would have been). */
+enum pl_mit_reason {
+	PL_MIT_NONE = 0,
+	PL_MIT_BLOCK,    /* block or list rule */
+	PL_MIT_PORT,
+	PL_MIT_RATE,
+	PL_MIT_MAX,
+};
+
+enum pl_rule_origin {
+	PL_ORIGIN_CLI = 0,   /* pktlens block */
+	PL_ORIGIN_FILE,      /* protect --rules */
+	PL_ORIGIN_IMPLICIT,  /* the host's own addresses and gateway (allow) */
+};
+
+#define PL_RULE_F_ALERT 0x01 /* count only, never drop */
+#define PL_RULE_F_AGGREGATE 0x02 /* rate rules: one bucket for every source of the CIDR */
+
+struct pl_rule {
+	__u8 kind;        /* enum pl_rule_kind; 0: free slot */
+	__u8 family;      /* 4 or 6 (list rules: 0, both) */
+	__u8 plen;
+	__u8 proto;       /* IP protocol, 0: any */
+	__u16 port;       /* destination port, network order, 0: any */
+	__u8 origin;      /* enum pl_rule_origin */
+	__u8 flags;       /* PL_RULE_F_* */
+	__u32 addr[4];    /* network order; IPv4 in addr[0] */
+	__u64 expires_ns; /* CLOCK_MONOTONIC; 0: never */
+	__u64 created_s;  /* wall clock, seconds */
+	__u32 pps;        /* rate rules */
+	__u32 burst;
+	__u32 entries;    /* list rules: prefixes */
+	__u32 line;       /* origin FILE: its line */
+	char label[32];   /* list rules: the file's name; else a comment */
+};
+
+struct pl_rule_stats {
+	__u64 packets;
+	__u64 bytes;
+};
+
+struct pl_mit_stats {
+	__u64 allowed;            /* packets an allow rule let through */
+	__u64 dropped;            /* packets dropped (still counted in pl_stats) */
+	__u64 dropped_bytes;
+	__u64 would_drop;         /* dry run: packets a rule would have dropped */
+	__u64 reason[PL_MIT_MAX];/* dropped, or would have been, by reason */
+	__u64 rate_races;         /* rate updates lost to other CPUs four times in a row */
+};
+
+struct pl_mit_cfg {
+	__u32 dry_run;    /* count what would be dropped, drop nothing */
+	__u32 n_allow;    /* entries in each table: 0 skips its lookup */
+	__u32 n_block;
+	__u32 n_port;
+	__u32 n_rate;
+	__u32 pad;
+};
+
+/* LPM key of pl_allow, pl_port_rules, pl_rate_rules: prefixlen = 32 + the CIDR's length. */
+struct pl_rule_key {
+	__u32 prefixlen;
+	__u8 family;
+	__u8 proto;       /* pl_port_rules only; else 0 */
+	__u16 port;       /* pl_port_rules only, network order; else 0 */
+	__u32 addr[4];
+};
+
+struct pl_rate_key {
+	__u32 rule;
+	__u32 addr[4];
+};
 
 /*
  * ---- L7: flow-start sampling and per-application counting (bpf/l7.h, src/l7/) ----

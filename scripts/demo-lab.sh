@@ -7,14 +7,16 @@
 #   sh demo-lab.sh PKTLENS SECONDS tui|json KEEP(0|1)
 #
 # Builds two network namespaces (sender, receiver) joined by a veth pair, runs
-# `PKTLENS monitor` on the receiving interface, sends a bounded mix of real traffic
+# `PKTLENS protect` on the receiving interface, sends a bounded mix of real traffic
 # through the pair (ping over IPv4 and IPv6, iperf3 TCP and UDP, TCP over IPv6, 802.1Q
-# and QinQ frames from trafgen, a SYN flood burst from hping3, an nmap SYN scan), then
-# prints what was sent next to what pktlens saw. Only 198.18.0.0/15 and 2001:db8::/32,
-# only inside the namespaces it creates; every traffic command is bounded in count and
+# and QinQ frames from trafgen, a SYN flood burst from hping3, the same burst again
+# after `pktlens block` of its source and port, an nmap SYN scan), then prints what was
+# sent next to what pktlens saw. protect is monitor with mitigation (with no rules it
+# drops nothing), so the block can be shown. Only 198.18.0.0/15 and 2001:db8::/32, only
+# inside the namespaces it creates; every traffic command is bounded in count and
 # time; everything is removed on exit, on SIGINT/SIGTERM/SIGHUP and after any failure.
 #
-# The monitor runs with --pin in the receiver's network namespace but the host's mount
+# The monitor pins its maps in the receiver's network namespace but the host's mount
 # namespace (nsenter --net, not `ip netns exec`, which would give it a private bpffs), so
 # this script can read the same maps through `pktlens monitor --pinned` for the summary.
 
@@ -281,7 +283,9 @@ done
 # then), then SETTLE seconds in which the last packets land and the summary's final
 # snapshot is read; it ends by itself.
 SETTLE=3
-set -- monitor -i "$IF_RX" --pin
+# --drops: the kernel's drops too (the SYN flood and the scan hit closed ports).
+# protect: monitor that can also drop (a `pktlens block` step below); it always pins.
+set -- protect -i "$IF_RX" --drops
 [ "$VIEW" = json ] && set -- "$@" --json
 [ "$KEEP" = 1 ] || set -- "$@" --duration $((DURATION + SETTLE))
 if [ "$KEEP" = 1 ]; then
@@ -308,9 +312,9 @@ while [ "$n" -gt 0 ]; do
 done
 if ! alive; then
 	wait_monitor
-	die "pktlens monitor exited ($MON_RC) before it attached: $(cat "$T/monitor.err")"
+	die "pktlens protect exited ($MON_RC) before it attached: $(cat "$T/monitor.err")"
 fi
-[ "$n" -gt 0 ] || die "pktlens monitor did not attach to $IF_RX within 15 s"
+[ "$n" -gt 0 ] || die "pktlens protect did not attach to $IF_RX within 15 s"
 PROG_ID=$(printf '%s\n' "$line" | sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p' | head -n 1)
 case $line in *xdpgeneric*) MODE=generic ;; *) MODE=native ;; esac
 log "monitor attached: XDP $MODE, program id $PROG_ID"
@@ -399,6 +403,21 @@ step "trafgen: 500 QinQ frames (802.1ad 200 + 802.1Q 300, IPv6/UDP)" 10 qinq.out
 	trafgen --dev "$IF_TX" --conf "$T/qinq.cfg" --num 500 --cpus 1 --rate 1000pps --no-sock-mem --no-cpu-stats
 step "hping3: SYN flood burst, 5000 SYNs to port 80" 15 hping3.out \
 	hping3 -S -p 80 -c 5000 --faster "$IP4_RX"
+# The same flood after `pktlens block` of its source on its port: dropped in XDP, before
+# the kernel spends anything on it; the rule's counter and the kernel's drops show it.
+if nsenter --net="$NETNS_DIR/$NS_RX" "$PKTLENS" -q block "$IP4_TX" --port 80 --proto tcp \
+	-i "$IF_RX" >"$T/block.out" 2>&1; then
+	say "[$(($(date +%s) - START)) s] pktlens block $IP4_TX --port 80 --proto tcp"
+	step "hping3: the same SYN flood, 5000 SYNs, now dropped in XDP" 15 hping3b.out \
+		hping3 -S -p 80 -c 5000 --faster "$IP4_RX"
+	nsenter --net="$NETNS_DIR/$NS_RX" "$PKTLENS" -q blocked --json -i "$IF_RX" \
+		>"$T/blocked.json" 2>>"$T/demo.log"
+	nsenter --net="$NETNS_DIR/$NS_RX" "$PKTLENS" -q unblock "$IP4_TX" --port 80 --proto tcp \
+		-i "$IF_RX" >>"$T/demo.log" 2>&1
+	say "[$(($(date +%s) - START)) s] pktlens unblock $IP4_TX --port 80 --proto tcp"
+else
+	say "pktlens block failed, the blocked flood is left out: $(cat "$T/block.out")"
+fi
 step "nmap: SYN scan of ports 1-300" 20 nmap.out \
 	nmap -sS -n -Pn -p 1-300 --max-retries 0 --host-timeout 10s -T4 -v "$IP4_RX"
 # Each iperf3 run takes about half a second to set up and sum up.
@@ -456,7 +475,7 @@ sum() {
 }
 
 summary() {
-	local p4 p6 tg1 tg2 udp hp nm tcp4 tcp6 total bytes pct ns
+	local p4 p6 tg1 tg2 udp hp hpb rule nm tcp4 tcp6 total bytes pct ns
 	p4=$(tool_num ping4.out 's/^\([0-9]*\) packets transmitted.*/\1/p')
 	p6=$(tool_num ping6.out 's/^\([0-9]*\) packets transmitted.*/\1/p')
 	tg1=$(tool_num vlan1q.out 's/^[^0-9]*\([0-9]*\) packets outgoing.*/\1/p')
@@ -465,6 +484,9 @@ summary() {
 	tcp4=$(tool_num tcp4.out 's/.*sec *\([0-9.]* [KMGT]*Bytes\) .*sender.*/\1/p')
 	tcp6=$(tool_num tcp6.out 's/.*sec *\([0-9.]* [KMGT]*Bytes\) .*sender.*/\1/p')
 	hp=$(tool_num hping3.out 's/^\([0-9]*\) packets transmitted.*/\1/p')
+	hpb=$(tool_num hping3b.out 's/^\([0-9]*\) packets transmitted.*/\1/p')
+	rule=$(sed -n 's/.*"kind":"port"[^}]*"packets":\([0-9]*\).*/\1/p' "$T/blocked.json" \
+		2>/dev/null | head -n 1)
 	nm=$(tool_num nmap.out 's/.*Raw packets sent: \([0-9]*\).*/\1/p')
 	total=$(seen '"total":{"packets":')
 	bytes=$(seen '"total":{"packets":[0-9]*,"bytes":')
@@ -479,6 +501,8 @@ summary() {
 	printf '  %-10s TCP/IPv4 %s, UDP/IPv4 %s datagrams, TCP/IPv6 %s\n' iperf3 "$tcp4" "$udp" "$tcp6"
 	printf '  %-10s %s 802.1Q frames + %s QinQ frames (UDP inside)\n' trafgen "$tg1" "$tg2"
 	printf '  %-10s %s SYNs to port 80 (flood burst)\n' "hping3 -S" "$hp"
+	[ -s "$T/blocked.json" ] &&
+		printf '  %-10s %s SYNs to port 80 again, after pktlens block\n' "hping3 -S" "$hpb"
 	printf '  %-10s %s raw packets (SYN to ports 1-300, ARP)\n' "nmap -sS" "$nm"
 	printf '  %-10s %s frames in all (sender veth counter)\n' "veth" "$((TX_END - TX_START))"
 	echo "seen by pktlens, in XDP on the receiver:"
@@ -486,6 +510,9 @@ summary() {
 	printf '  %-10s IPv4 %s, IPv6 %s, ARP %s\n' L3 "$(seen '"ipv4":{"packets":')" \
 		"$(seen '"ipv6":{"packets":')" "$(seen '"arp":{"packets":')"
 	printf '  %-10s %s packets\n' TCP "$(seen '"tcp":{"packets":')"
+	[ -s "$T/blocked.json" ] &&
+		printf '  %-10s %s of the SYNs sent after the block dropped in XDP (the rule'"'"'s counter)\n' \
+			blocked "${rule:-?}"
 	printf '  %-10s %s packets (sent: %s iperf3 + %s trafgen, and iperf3 set-up)\n' UDP \
 		"$(seen '"udp":{"packets":')" "$udp" "$(sum "$tg1" "$tg2")"
 	printf '  %-10s %s packets (sent: %s echo requests)\n' ICMP "$(seen '"icmp":{"packets":')" "$p4"
@@ -495,7 +522,8 @@ summary() {
 		"$(seen '"vlan":{"tagged":')" "$(sum "$tg1" "$tg2")" \
 		"$(seen '"vlan":{"tagged":[0-9]*,"qinq":')" "$tg2"
 	printf '  %-10s %s SYN without ACK (sent: %s hping3 + %s nmap, and handshakes)\n' "TCP SYN" \
-		"$(seen '"tcp_flags":{[^}]*"S":')" "$hp" "$(sum "$nm" -1)"
+		"$(seen '"tcp_flags":{[^}]*"S":')" "$([ -s "$T/blocked.json" ] && sum "$hp" "$hpb" || echo "$hp")" \
+		"$(sum "$nm" -1)"
 	printf '  %-10s %s created\n' flows "$(seen '"created":')"
 	ns=$(sed -n 's/.*run_time_ns \([0-9]*\) run_cnt \([0-9]*\).*/\1 \2/p' "$T/prog.txt" 2>/dev/null)
 	if [ -n "$ns" ]; then
@@ -530,7 +558,7 @@ done
 stop_monitor
 case $MON_RC in
 0 | 130 | "") ;;
-*) die "pktlens monitor failed (exit $MON_RC): $(cat "$T/monitor.err")" ;;
+*) die "pktlens protect failed (exit $MON_RC): $(cat "$T/monitor.err")" ;;
 esac
 # The JSON records own standard output; the summary then goes to standard error.
 if [ "$VIEW" = json ]; then

@@ -16,8 +16,14 @@ static const struct command {
 	{ "monitor", cmd_monitor, "live statistics of an interface's incoming packets" },
 	{ "analyze", cmd_analyze, "the same statistics from a pcap/pcapng file" },
 	{ "capture", cmd_capture, "write matching packets to pcap/pcapng (tcpdump filters)" },
+	{ "drops", cmd_drops, "why and where the kernel drops received packets" },
 	{ "demo", cmd_demo, "build a lab of namespaces, send traffic, monitor it" },
 	{ "serve", cmd_serve, "daemon: REST/JSON API and Prometheus metrics over HTTP" },
+	{ "protect", cmd_protect, "monitor and drop in XDP what the rules say" },
+	{ "block", cmd_block, "add a block rule to a running protect" },
+	{ "unblock", cmd_unblock, "remove a rule from a running protect" },
+	{ "blocked", cmd_blocked, "list the rules of a running protect" },
+	{ "query", cmd_query, "answers from the history that serve keeps (SQLite)" },
 };
 
 static void usage(FILE *f)
@@ -32,8 +38,8 @@ static void usage(FILE *f)
 	fputs("\nOptions (before the command; -v and -q may also follow it):\n"
 	      "  -v, --verbose  more messages (twice: libbpf debug output)\n"
 	      "  -q, --quiet    only errors\n"
-	      "  -j, --json     JSON output of monitor, analyze and demo, as bpftool -j\n"
-	      "  -p, --pretty   indented JSON of monitor and analyze, as bpftool -p\n"
+	      "  -j, --json     JSON output of monitor, analyze, drops and demo, as bpftool -j\n"
+	      "  -p, --pretty   indented JSON of monitor, analyze and drops, as bpftool -p\n"
 	      "  -V, --version  print the version\n"
 	      "  -h, --help     this help\n"
 	      "See pktlens(8) and pktlens-COMMAND(8).\n",
@@ -46,7 +52,8 @@ static void usage(FILE *f)
  */
 static int check_globals(const char *cmd)
 {
-	bool report = !strcmp(cmd, "monitor") || !strcmp(cmd, "analyze");
+	bool report = !strcmp(cmd, "monitor") || !strcmp(cmd, "analyze") || !strcmp(cmd, "drops") ||
+		      !strcmp(cmd, "protect") || !strcmp(cmd, "blocked");
 
 	if (pl_global_pretty && !report) {
 		fprintf(stderr, "pktlens: -p/--pretty indents the JSON report of monitor and "
@@ -123,7 +130,8 @@ int main(int argc, char **argv)
 			return commands[c].run(argc - i, argv + i);
 		}
 	}
-	fprintf(stderr, "pktlens: unknown command '%s'; commands: monitor, analyze, capture, demo, serve\n",
+	fprintf(stderr, "pktlens: unknown command '%s'; commands: monitor, analyze, capture, drops, "
+		"demo, serve, protect, block, unblock, blocked, query\n",
 		argv[i]);
 	return PL_EXIT_USAGE;
 }

@@ -38,6 +38,16 @@ static const char *mal_names[PL_MAL_MAX] = {
 	[PL_MAL_TRUNC_GRE] = "truncated_gre",
 	[PL_MAL_BAD_GRE_VERSION] = "bad_gre_version",
 	[PL_MAL_TRUNC_VXLAN] = "truncated_vxlan",
+	[PL_MAL_TRUNC_PPPOE] = "truncated_pppoe",
+	[PL_MAL_TRUNC_MPLS] = "truncated_mpls",
+	[PL_MAL_MPLS_TOO_DEEP] = "mpls_too_deep",
+	[PL_MAL_TRUNC_AH] = "truncated_ah",
+};
+
+static const char *link_names[PL_LINK_MAX] = {
+	[PL_LINK_PPPOE_SESSION] = "pppoe_session",
+	[PL_LINK_PPPOE_DISCOVERY] = "pppoe_discovery",
+	[PL_LINK_MPLS] = "mpls",
 };
 
 static const char *encap_names[PL_ENCAP_MAX] = {
@@ -55,6 +65,7 @@ const char *pl_l4_name(unsigned int i) { return NAME_OF(l4_names, i); }
 const char *pl_malformed_name(unsigned int i) { return NAME_OF(mal_names, i); }
 const char *pl_encap_name(unsigned int i) { return NAME_OF(encap_names, i); }
 const char *pl_size_name(unsigned int i) { return NAME_OF(size_names, i); }
+const char *pl_link_name(unsigned int i) { return NAME_OF(link_names, i); }
 
 const char *pl_tcp_flags_str(unsigned int flags, char *buf)
 {

@@ -10,14 +10,19 @@
 #include <stdio.h>
 #include <string.h>
 #include "analysis/stats.h"
+#include "analysis/talkers.h"
 
 struct pl_l7_session;
+struct pl_json;
 
 /* Limits of the options every report command shares (--top, --flows). */
 #define PL_TOP_MAX 10000
 /* monitor --cost-sample: percent of each interval the kernel times the program. */
 #define PL_COST_SAMPLE_DEFAULT 10
 #define PL_FLOWS_MAX (1u << 26)
+
+struct pl_drops_view;
+struct pl_drops_ctx;
 
 struct pl_report {
 	const char *source;           /* interface name or capture file */
@@ -32,12 +37,20 @@ struct pl_report {
 	size_t nflows;
 	bool has_rates;               /* flows carry live rates (monitor; never offline) */
 	__u32 flow_capacity;
+	struct pl_talkers *talk;      /* the kernel's address/port/ICMP tables; NULL: none */
 	int top;                      /* rows in each top list */
 	bool has_cost;
 	double cost_ns_per_pkt;       /* kernel run_time_ns / run_cnt since the start */
 	__u64 cost_runs;              /* runs timed since the start */
 	unsigned int cost_sample_pct; /* share of each interval the kernel timed runs */
 	const struct pl_l7_session *l7; /* L7 on: "app" per flow and the "l7" object */
+	const struct pl_drops_view *drops;    /* monitor --drops: the kernel's drops, else NULL */
+	const struct pl_drops_ctx *drops_ctx;
+	/* A command's own part of the report (protect: mitigation), or NULL. */
+	void (*extra_json)(struct pl_json *j, void *arg);
+	void (*extra_text)(void (*emit)(void *emit_arg, const char *line), void *emit_arg,
+			   void *arg);
+	void *extra_arg;
 };
 
 /* Evictions implied by the counters: entries created minus entries alive. */

@@ -125,6 +125,7 @@ int cmd_analyze(int argc, char **argv)
 	struct pl_l7_session *l7 = NULL;
 	struct pl_stats total = {};
 	struct pl_report r = {};
+	struct pl_talkers talk = {};
 	struct pl_pcap_file *pf;
 	struct pl_dp dp = {};
 	struct pl_frame fr;
@@ -287,6 +288,11 @@ int cmd_analyze(int argc, char **argv)
 		pl_warn("cannot read the flow table");
 		goto out;
 	}
+	if (pl_talkers_read(&talk, &dp.talk, r.flows, r.nflows)) {
+		pl_warn("cannot read the address and port tables");
+		goto out;
+	}
+	r.talk = &talk;
 	pl_stats_add(&total, &extra);
 	r.source = path;
 	r.mode = "offline";
@@ -327,6 +333,7 @@ out:
 	if (eve && eve != stdout && fclose(eve))
 		pl_warn("cannot write the EVE events to '%s'", eve_path);
 	free(r.flows);
+	pl_talkers_free(&talk);
 	pl_dp_close(&dp);
 	pl_pcap_close(pf);
 out_file:

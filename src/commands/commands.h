@@ -8,5 +8,11 @@ int cmd_analyze(int argc, char **argv);
 int cmd_capture(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
+int cmd_drops(int argc, char **argv);
+int cmd_protect(int argc, char **argv);
+int cmd_block(int argc, char **argv);
+int cmd_unblock(int argc, char **argv);
+int cmd_blocked(int argc, char **argv);
+int cmd_query(int argc, char **argv);
 
 #endif

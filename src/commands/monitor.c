@@ -16,6 +16,8 @@
 #include "config/config.h"
 #include "l7/flow_ends.h"
 #include "l7/session.h"
+#include "drops/live.h"
+#include "commands/monitor_hooks.h"
 #include "loader/dataplane.h"
 #include "loader/filter_prog.h"
 #include "sinks/timefmt.h"
@@ -26,7 +28,8 @@
 static const char usage[] =
 	"Usage: pktlens monitor -i IF [--mode native|generic|tc] [--interval S] [--duration S]\n"
 	"                       [--json|--pretty] [--top N] [--flows N] [--cost-sample PCT] [--pin]\n"
-	"                       [--force] [--l7-packets N] [--eve FILE] [-F FILE | EXPRESSION]\n"
+	"                       [--force] [--drops] [--l7-packets N] [--eve FILE]\n"
+	"                       [-F FILE | EXPRESSION]\n"
 	"       pktlens monitor --pinned DIR [--interval S] [--duration S] [--json|--pretty]\n"
 	"                       [--cost-sample PCT]\n"
 	"       pktlens -j|-p monitor ...   (as --json, --pretty)\n"
@@ -52,6 +55,8 @@ static const char usage[] =
 	"                      classification (nDPI) and metadata (default 8; 0: L7 off)\n"
 	"      --eve FILE      Suricata-style EVE JSON events (dns, http, tls, ssh, flow), one\n"
 	"                      per line; '-': standard output, instead of the reports\n"
+	"      --drops         also the kernel's drops of packets received on IF, by reason\n"
+	"                      (as pktlens drops -i IF)\n"
 	"  -F FILE             read the filter expression from FILE, as tcpdump -F ('#'\n"
 	"                      starts a comment); an expression on the command line is ignored\n"
 	"  -v, --verbose       more messages (twice: libbpf's); also before the command\n"
@@ -64,7 +69,7 @@ static const char usage[] =
 
 enum {
 	OPT_PIN = 256, OPT_PINNED, OPT_FORCE, OPT_COST_SAMPLE, OPT_MODE, OPT_INTERVAL,
-	OPT_DURATION, OPT_JSON, OPT_PRETTY, OPT_TOP, OPT_FLOWS, OPT_L7, OPT_EVE,
+	OPT_DURATION, OPT_JSON, OPT_PRETTY, OPT_TOP, OPT_FLOWS, OPT_DROPS, OPT_L7, OPT_EVE,
 };
 
 /* Live L7: a flow with no sample for this long is classified with what it had. */
@@ -97,6 +102,7 @@ static void text_line(void *arg, const char *line)
 {
 	fprintf(arg, "%s\n", line);
 }
+const struct pl_monitor_hooks *pl_monitor_hooks;
 
 /* Print one interval's report; 0, or -errno when standard output failed. */
 static int show(const struct view *v, const struct pl_report *r)
@@ -286,12 +292,14 @@ int cmd_monitor(int argc, char **argv)
 		{ "cost-sample", required_argument, NULL, OPT_COST_SAMPLE },
 		{ "l7-packets", required_argument, NULL, OPT_L7 },
 		{ "eve", required_argument, NULL, OPT_EVE },
+		{ "drops", no_argument, NULL, OPT_DROPS },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct pl_dp_opts o = { .mode = PL_MODE_AUTO, .flows = true, .filter_linktype = PL_LINKTYPE_ETHERNET };
 	unsigned int top = 10, nflows = PL_FLOWS_DEFAULT, cost_pct = PL_COST_SAMPLE_DEFAULT;
 	unsigned int l7_pkts = PL_L7_PKTS_DEFAULT;
+	bool l7_asked = false;
 	const char *eve_path = NULL;
 	FILE *eve = NULL;
 	struct pl_l7_ends *ends = NULL;
@@ -302,19 +310,24 @@ int cmd_monitor(int argc, char **argv)
 	/* pktlens -j/-p monitor: as --json/--pretty */
 	struct view v = { .json = pl_global_json || pl_global_pretty,
 			  .pretty = pl_global_pretty };
-	bool warned_full = false;
+	bool warned_full = false, drops = false;
+	struct pl_drops_live dl = {};
 	struct pl_dp dp = {};
 	struct pl_rates *rates = NULL;
 	__u64 t_start, t_prev, cost_ns0 = 0, cost_cnt0 = 0;
 	int c, rc = PL_EXIT_FAIL, err;
 	char *expr = NULL;
 
-	/* --config FILE: its [monitor] entries go in front of the command line. */
-	err = pl_config_args("monitor", "i:F:h", opts, &argc, &argv);
+	const struct pl_monitor_hooks *h = pl_monitor_hooks;
+
+	/* --config FILE: its [monitor] entries go in front of the command line (not protect's). */
+	err = h ? 0 : pl_config_args("monitor", "i:F:h", opts, &argc, &argv);
 	if (err)
 		return err == -EINVAL ? PL_EXIT_USAGE : PL_EXIT_FAIL;
 	/* No "+": options may also follow the expression, as tcpdump takes them. */
-	while ((c = pl_getopt(argc, argv, "monitor", usage, "i:F:h", opts, hints)) != -1) {
+
+	while ((c = pl_getopt(argc, argv, h ? h->cmd : "monitor", h ? h->usage : usage, "i:F:h",
+			      opts, hints)) != -1) {
 		switch (c) {
 		case 'i': o.ifname = optarg; break;
 		case 'F': expr_file = optarg; break;
@@ -347,20 +360,29 @@ int cmd_monitor(int argc, char **argv)
 		case OPT_PIN: o.pin = true; load_opt = "--pin"; break;
 		case OPT_PINNED: pinned = optarg; break;
 		case OPT_FORCE: o.force = true; load_opt = "--force"; break;
+		case OPT_DROPS: drops = true; break;
 		case OPT_COST_SAMPLE:
 			if (pl_parse_u32("--cost-sample", optarg, 0, 100, &cost_pct))
 				return PL_EXIT_USAGE;
 			break;
 		case OPT_L7:
 			load_opt = "--l7-packets";
+			l7_asked = true;
 			if (pl_parse_u32("--l7-packets", optarg, 0, PL_L7_PKTS_MAX, &l7_pkts))
 				return PL_EXIT_USAGE;
 			break;
 		case OPT_EVE: eve_path = optarg; load_opt = "--eve"; break;
-		case 'h': fputs(usage, stdout); return PL_EXIT_OK;
+		case 'h': fputs(h ? h->usage : usage, stdout); return PL_EXIT_OK;
 		default: return PL_EXIT_USAGE; /* pl_getopt() said why */
 		}
 	}
+	if (h && pinned) {
+		pl_warn("%s loads its own data plane: -i IF, not --pinned", h->cmd);
+		return PL_EXIT_USAGE;
+	}
+	/* protect: verdicts on, maps pinned for block/unblock/blocked. */
+	if (h)
+		o.mitigate = o.pin = true;
 	if (!o.ifname && !pinned) {
 		pl_warn("monitor needs an interface: -i IF (or --pinned DIR)");
 		fputs(usage, stderr);
@@ -369,6 +391,10 @@ int cmd_monitor(int argc, char **argv)
 	if (o.ifname && pinned) {
 		pl_warn("-i and --pinned exclude each other: --pinned reads a data plane that "
 			"bpftool attached");
+		return PL_EXIT_USAGE;
+	}
+	if (drops && pinned) {
+		pl_warn("--drops needs -i IF (the interface whose drops are counted), not --pinned");
 		return PL_EXIT_USAGE;
 	}
 	if (load_opt && pinned) {
@@ -391,8 +417,14 @@ int cmd_monitor(int argc, char **argv)
 		free(expr);
 		return PL_EXIT_USAGE;
 	}
+	/* protect runs this loop for mitigation: L7 there only when asked for. */
+	if (h && !l7_asked)
+		l7_pkts = 0;
 	if (eve_path && !l7_pkts) {
-		pl_warn("monitor: --eve needs L7 on: drop --l7-packets 0");
+		if (h && !l7_asked)
+			pl_warn("%s: --eve needs L7, off here by default: add --l7-packets 8", h->cmd);
+		else
+			pl_warn("monitor: --eve needs L7 on: drop --l7-packets 0");
 		free(expr);
 		return PL_EXIT_USAGE;
 	}
@@ -420,9 +452,16 @@ int cmd_monitor(int argc, char **argv)
 	}
 	if (err) /* the expression was checked before: a runtime failure */
 		goto out;
+	/* Before the line that says monitoring has begun: from then on drops count too. */
+	if (drops && pl_drops_live_start(&dl, dp.ifname, top))
+		goto out;
 	if (!pinned)
-		fprintf(stderr, "pktlens: monitoring %s in %s mode%s%s\n", dp.ifname,
-			pl_mode_name(dp.mode), expr ? ", filter: " : "", expr ? expr : "");
+		fprintf(stderr, "pktlens: %s %s in %s mode%s%s\n", h ? "protecting" : "monitoring",
+			dp.ifname, pl_mode_name(dp.mode), expr ? ", filter: " : "", expr ? expr : "");
+	if (h && h->started(&dp)) {
+		rc = PL_EXIT_FAIL;
+		goto out;
+	}
 	if (!pinned)
 		pl_dp_mode_note(&dp);
 	if (o.l7_pkts) {
@@ -459,6 +498,7 @@ int cmd_monitor(int argc, char **argv)
 	rc = PL_EXIT_OK;
 	while (!pl_stop) {
 		struct pl_report r = {};
+		struct pl_talkers talk = {};
 		__u64 now, cns = 0, ccnt = 0;
 		double left = duration ? duration - (mono_ns() - t_start) / 1e9 : interval;
 		double span = left < interval ? left : interval;
@@ -484,11 +524,13 @@ int cmd_monitor(int argc, char **argv)
 			}
 		}
 		if (pl_stats_read(dp.stats_fd, &cur) ||
-		    pl_flows_read(dp.flows_fd, &r.flows, &r.nflows)) {
+		    pl_flows_read(dp.flows_fd, &r.flows, &r.nflows) ||
+		    pl_talkers_read(&talk, &dp.talk, r.flows, r.nflows)) {
 			err = errno;
 			if (v.tui)
 				pl_tui_stop(), v.tui = false; /* the message must stay readable */
 			pl_warn("reading the maps failed: %s", strerror(err));
+			free(r.flows);
 			rc = PL_EXIT_FAIL;
 			break;
 		}
@@ -501,6 +543,17 @@ int cmd_monitor(int argc, char **argv)
 		}
 		/* Rates per flow: what it gained since the last read (rates.h). */
 		r.has_rates = !pl_rates_update(rates, r.flows, r.nflows, now);
+		if (drops && pl_drops_live_update(&dl)) {
+			free(r.flows);
+			if (v.tui)
+				pl_tui_stop(), v.tui = false;
+			rc = PL_EXIT_FAIL;
+			break;
+		}
+		if (drops) {
+			r.drops = &dl.view;
+			r.drops_ctx = &dl.ctx;
+		}
 		pl_stats_sub(&delta, &cur, &prev);
 		r.source = pinned ? pinned : dp.ifname;
 		r.mode = pinned ? "pinned" : pl_mode_name(dp.mode);
@@ -510,6 +563,7 @@ int cmd_monitor(int argc, char **argv)
 		r.now_unix_ns = pl_time_now_ns();
 		r.clock_to_unix_ns = pl_time_mono_to_unix();
 		r.flow_capacity = pl_dp_flow_capacity(&dp);
+		r.talk = &talk;
 		r.top = top;
 		if (cost_pct && !pl_dp_cost(&dp, &cns, &ccnt)) {
 			r.has_cost = true;
@@ -517,7 +571,10 @@ int cmd_monitor(int argc, char **argv)
 			r.cost_runs = ccnt - cost_cnt0;
 			r.cost_ns_per_pkt = r.cost_runs ? (double)(cns - cost_ns0) / r.cost_runs : 0;
 		}
+		if (h)
+			h->tick(&dp, &r);
 		err = show(&v, &r);
+		pl_talkers_free(&talk);
 		if (err) {
 			free(r.flows);
 			/* The reader went away (| head): stop as it asked; otherwise say why. */
@@ -557,6 +614,9 @@ out:
 		rc = PL_EXIT_FAIL;
 	}
 	pl_rates_free(rates);
+	pl_drops_live_stop(&dl);
+	if (h && h->stop)
+		h->stop();
 	pl_dp_close(&dp);
 	free(expr);
 	return rc;

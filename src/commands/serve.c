@@ -6,6 +6,7 @@
 #include "analysis/report.h"
 #include "commands/commands.h"
 #include "config/config.h"
+#include "history/history.h"
 #include "loader/dataplane.h"
 #include "serve/serve.h"
 #include "util/args.h"
@@ -13,10 +14,13 @@
 
 static const char usage[] =
 	"Usage: pktlens serve -i IF [-i IF2 ...] [--listen ADDR:PORT] [--token-file FILE]\n"
-	"                     [--mode native|generic|tc] [--flows N] [--force]\n"
+	"                     [--db FILE | --no-db] [--retention-days N] [--max-db-mb N]\n"
+	"                     [--idle-timeout S] [--eve FILE] [--mode native|generic|tc]\n"
+	"                     [--flows N] [--force] [--config FILE]\n"
 	"A daemon: attaches to each interface and serves what it counts over HTTP until\n"
-	"SIGTERM (SIGHUP reads the token file again). REST/JSON under /api/v1/, Prometheus\n"
+	"SIGTERM (SIGHUP reads the token file again and reopens --eve FILE). REST/JSON under /api/v1/, Prometheus\n"
 	"text at /metrics; the endpoints are in pktlens-serve(8) and docs/openapi.yaml.\n"
+	"Keeps a history in SQLite (per-minute counts, ended flows) for pktlens query.\n"
 	"\n"
 	"  -i, --interface IF  interface to attach to; repeat for more (at most 16)\n"
 	"      --listen ADDR:PORT  where to listen (default 127.0.0.1:9739); numeric,\n"
@@ -24,6 +28,15 @@ static const char usage[] =
 	"      --token-file FILE  bearer token of the write calls (one line, 16-256\n"
 	"                      printable characters); the file must be mode 0600 and\n"
 	"                      ours. Without it, write calls are refused\n"
+	"      --db FILE       the history (SQLite, WAL), made if missing (default\n"
+	"                      " PL_HIST_DEFAULT_DB ")\n"
+	"      --no-db         keep no history\n"
+	"      --retention-days N  remove history older than N days (default: keep)\n"
+	"      --max-db-mb N   remove the oldest history beyond N MiB (default: no limit)\n"
+	"      --idle-timeout S  a flow idle S seconds is written to the history and taken\n"
+	"                      out of the table (default 60; 0: only when evicted)\n"
+	"      --eve FILE      append a Suricata EVE JSON flow event for each flow that\n"
+	"                      leaves the table (idle, evicted, at stop); SIGHUP reopens it\n"
 	"      --mode MODE     native or generic XDP, or tc ingress; default: native,\n"
 	"                      falling back to generic\n"
 	"      --flows N       flow table entries per interface (default 65536)\n"
@@ -34,7 +47,10 @@ static const char usage[] =
 	"  -q, --quiet         only errors; also before the command\n"
 	"  -h, --help          this help\n";
 
-enum { OPT_LISTEN = 256, OPT_TOKEN_FILE, OPT_MODE, OPT_FLOWS, OPT_FORCE };
+enum {
+	OPT_LISTEN = 256, OPT_TOKEN_FILE, OPT_MODE, OPT_FLOWS, OPT_FORCE, OPT_DB, OPT_NO_DB,
+	OPT_RETENTION, OPT_MAX_DB, OPT_IDLE, OPT_EVE,
+};
 
 /* Letters tcpdump users might try, and what serve takes instead. */
 static const struct pl_opt_hint hints[] = {
@@ -52,11 +68,19 @@ int cmd_serve(int argc, char **argv)
 		{ "mode", required_argument, NULL, OPT_MODE },
 		{ "flows", required_argument, NULL, OPT_FLOWS },
 		{ "force", no_argument, NULL, OPT_FORCE },
+		{ "db", required_argument, NULL, OPT_DB },
+		{ "no-db", no_argument, NULL, OPT_NO_DB },
+		{ "retention-days", required_argument, NULL, OPT_RETENTION },
+		{ "max-db-mb", required_argument, NULL, OPT_MAX_DB },
+		{ "idle-timeout", required_argument, NULL, OPT_IDLE },
+		{ "eve", required_argument, NULL, OPT_EVE },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct pl_serve_cfg cfg = { .listen = PL_SERVE_DEFAULT_LISTEN,
-				    .flow_entries = PL_FLOWS_DEFAULT, .mode = PL_MODE_AUTO };
+				    .flow_entries = PL_FLOWS_DEFAULT, .mode = PL_MODE_AUTO,
+				    .db = PL_HIST_DEFAULT_DB, .idle_timeout_s = PL_SERVE_DEFAULT_IDLE };
+	bool no_db = false, db_given = false, db_cli = false, no_db_cli = false;
 	struct sockaddr_storage ss;
 	enum pl_mode mode;
 	const char *why;
@@ -101,6 +125,38 @@ int cmd_serve(int argc, char **argv)
 				return PL_EXIT_USAGE;
 			break;
 		case OPT_FORCE: cfg.force = true; break;
+		case OPT_DB:
+			if (!*optarg) {
+				pl_warn("--db needs a file name");
+				return PL_EXIT_USAGE;
+			}
+			cfg.db = optarg;
+			db_given = true;
+			db_cli = !pl_config_origin(argv[optind - 1]);
+			break;
+		case OPT_NO_DB:
+			no_db = true;
+			no_db_cli = !pl_config_origin(argv[optind - 1]);
+			break;
+		case OPT_RETENTION:
+			if (pl_parse_u32("--retention-days", optarg, 1, 100000, &cfg.retention_days))
+				return PL_EXIT_USAGE;
+			break;
+		case OPT_MAX_DB:
+			if (pl_parse_u32("--max-db-mb", optarg, 1, 1048576, &cfg.max_db_mb))
+				return PL_EXIT_USAGE;
+			break;
+		case OPT_IDLE:
+			if (pl_parse_u32("--idle-timeout", optarg, 0, 86400, &cfg.idle_timeout_s))
+				return PL_EXIT_USAGE;
+			break;
+		case OPT_EVE:
+			if (!*optarg) {
+				pl_warn("--eve needs a file name");
+				return PL_EXIT_USAGE;
+			}
+			cfg.eve = optarg;
+			break;
 		case 'h': fputs(usage, stdout); return PL_EXIT_OK;
 		default: return PL_EXIT_USAGE;
 		}
@@ -109,6 +165,17 @@ int cmd_serve(int argc, char **argv)
 		pl_warn("serve takes no filter expression ('%s'): it counts every packet", argv[optind]);
 		return PL_EXIT_USAGE;
 	}
+	/* One from --config, the other from the command line: the command line's wins. */
+	if (no_db && db_given && db_cli != no_db_cli) {
+		no_db = no_db_cli;
+		db_given = db_cli;
+	}
+	if (no_db && db_given) {
+		pl_warn("--db and --no-db: choose one");
+		return PL_EXIT_USAGE;
+	}
+	if (no_db)
+		cfg.db = NULL;
 	if (!cfg.nifs) {
 		pl_warn("serve needs an interface: -i IF");
 		fputs(usage, stderr);

@@ -18,6 +18,7 @@
 #include "pktlens.h"
 #include "pktlens.skel.h"
 #include "loader/dataplane.h"
+#include "mitigate/maps.h"
 #include "loader/dataplane_internal.h"
 #include "loader/filter_prog.h"
 #include "util/log.h"
@@ -51,6 +52,7 @@ void pl_dp_reset(struct pl_dp *dp)
 	dp->pipeline_fd = dp->filter_fd = dp->entry_fd = dp->stats_enable_fd = -1;
 	dp->link_fd = dp->pinned_tc_fd = -1;
 	dp->egress_fd = dp->egress_link_fd = dp->l7_egress_fd = -1;
+	dp->talk = (struct pl_talker_fds){ -1, -1, -1, -1, -1 };
 	dp->fds_set = true;
 }
 
@@ -155,8 +157,18 @@ int pl_dp_load(struct pl_dp *dp, const struct pl_dp_opts *o)
 	skel->rodata->pl_cfg_l7_pkts = o->flows ? o->l7_pkts : 0;
 	if (o->mode != PL_MODE_OFFLINE)
 		skel->rodata->pl_cfg_tick_ns = pl_tick_ns();
+	pl_mit_size_maps(skel, o->mitigate && o->mode != PL_MODE_OFFLINE, o->blocklist_prefixes);
+	dp->mitigate = o->mitigate && o->mode != PL_MODE_OFFLINE;
 	bpf_map__set_max_entries(skel->maps.pl_flows,
 				 o->flow_entries ? o->flow_entries : PL_FLOWS_DEFAULT);
+	/* Counting only (capture): no address, port or ICMP tables, and no memory for them. */
+	if (o->count_only) {
+		skel->rodata->pl_cfg_talkers = 0;
+		bpf_map__set_max_entries(skel->maps.pl_srcs, 1);
+		bpf_map__set_max_entries(skel->maps.pl_dsts, 1);
+		bpf_map__set_max_entries(skel->maps.pl_ports, 1);
+		bpf_map__set_max_entries(skel->maps.pl_icmp, 1);
+	}
 	/* Without capture the ring buffer is only reserved: keep it one page. */
 	bpf_map__set_max_entries(skel->maps.pl_events,
 				 o->snaplen ? (o->ringbuf_bytes ? o->ringbuf_bytes : 1 << 22)
@@ -200,6 +212,11 @@ int pl_dp_load(struct pl_dp *dp, const struct pl_dp_opts *o)
 		dp->l7_verdicts_fd = bpf_map__fd(skel->maps.pl_l7_verdicts);
 		dp->l7_counts_fd = bpf_map__fd(skel->maps.pl_l7_counts);
 	}
+	dp->talk.srcs = bpf_map__fd(skel->maps.pl_srcs);
+	dp->talk.dsts = bpf_map__fd(skel->maps.pl_dsts);
+	dp->talk.ports = bpf_map__fd(skel->maps.pl_ports);
+	dp->talk.icmp = bpf_map__fd(skel->maps.pl_icmp);
+	dp->talk.stats = bpf_map__fd(skel->maps.pl_talk_stats);
 	dp->pipeline_fd = bpf_program__fd(o->mode == PL_MODE_TC ? skel->progs.tc_pktlens
 							       : skel->progs.xdp_pktlens);
 	dp->entry_fd = dp->pipeline_fd;
@@ -249,6 +266,9 @@ void pl_dp_close(struct pl_dp *dp)
 			close(dp->flows_fd);
 		if (dp->events_fd >= 0)
 			close(dp->events_fd);
+		for (int *fd = &dp->talk.srcs; fd <= &dp->talk.stats; fd++)
+			if (*fd >= 0)
+				close(*fd);
 		if (dp->pipeline_fd >= 0)
 			close(dp->pipeline_fd);
 		if (dp->pinned_tc_fd >= 0)

@@ -15,6 +15,7 @@
 #include <net/if.h>
 #include <bpf/libbpf.h>
 #include "pktlens.h"
+#include "analysis/talkers.h" /* struct pl_talker_fds */
 
 #define PL_LINKTYPE_ETHERNET 1 /* DLT_EN10MB, without pulling in pcap.h */
 
@@ -41,6 +42,8 @@ struct pl_dp_opts {
 	__u32 filter_netmask; /* for "ip broadcast" (pl_filter_netmask()); 0: unknown */
 	int offline_cpu;      /* offline with a filter: the CPU frames run on (its input slot) */
 	__u32 l7_pkts;        /* > 0: sample that many packets per flow and direction (L7) */
+	bool mitigate;        /* protect: verdicts from bpf/mitigate.h, its maps sized and pinned */
+	__u32 blocklist_prefixes; /* protect: the blocklist's capacity per family (0: default) */
 };
 
 struct pktlens;
@@ -53,6 +56,7 @@ struct pl_dp {
 	int ifindex;
 	int stats_fd, flows_fd, events_fd;
 	int l7_events_fd, l7_verdicts_fd, l7_counts_fd; /* -1 when L7 is off (the skel's) */
+	struct pl_talker_fds talk; /* address, port and ICMP tables; -1: absent */
 	int pipeline_fd;       /* the C pipeline program */
 	int filter_fd;         /* generated filter program, -1 without a filter */
 	int entry_fd;          /* what runs first: filter_fd or pipeline_fd */
@@ -73,6 +77,7 @@ struct pl_dp {
 	/* offline: called after every test run (L7 drains its ring); may run on any worker */
 	void (*after_run)(void *arg);
 	void *after_run_arg;
+	bool mitigate;         /* loaded for protect (pl_dp_opts.mitigate) */
 };
 
 /* Above this MTU the live XDP program is loaded to take multi-buffer frames. */

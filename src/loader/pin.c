@@ -30,6 +30,7 @@
 #include "pktlens.skel.h"
 #include "loader/dataplane.h"
 #include "loader/dataplane_internal.h"
+#include "mitigate/maps.h"
 #include "util/log.h"
 
 #define PL_PIN_ROOT "/sys/fs/bpf/pktlens"
@@ -496,10 +497,33 @@ static int stale_pins(const char *dir, struct bpf_map **maps, size_t n)
 	return 0;
 }
 
+/* The maps --pin pins: the pipeline's, and protect's (mitigate/maps.c) when loaded for it. */
+static size_t pinned_maps(struct pl_dp *dp, struct bpf_map **maps, size_t max)
+{
+	size_t n = 0;
+
+	maps[n++] = dp->skel->maps.pl_stats;
+	maps[n++] = dp->skel->maps.pl_flows;
+	maps[n++] = dp->skel->maps.pl_events;
+	/* the kernel's own talker tables (bpf/talkers.h) */
+	maps[n++] = dp->skel->maps.pl_srcs;
+	maps[n++] = dp->skel->maps.pl_dsts;
+	maps[n++] = dp->skel->maps.pl_ports;
+	maps[n++] = dp->skel->maps.pl_icmp;
+	maps[n++] = dp->skel->maps.pl_talk_stats;
+	for (int i = 0; dp->mitigate && i < pl_mit_nmaps && n < max; i++) {
+		struct bpf_map *m = bpf_object__find_map_by_name(dp->skel->obj, pl_mit_map_names[i]);
+
+		if (m)
+			maps[n++] = m;
+	}
+	return n;
+}
+
 int pl_dp_pin(struct pl_dp *dp)
 {
-	struct bpf_map *maps[] = { dp->skel->maps.pl_stats, dp->skel->maps.pl_flows,
-				   dp->skel->maps.pl_events };
+	struct bpf_map *maps[32];
+	size_t n = pinned_maps(dp, maps, sizeof(maps) / sizeof(maps[0]));
 	char path[256];
 	int err;
 
@@ -514,10 +538,10 @@ int pl_dp_pin(struct pl_dp *dp)
 		dp->pin_dir[0] = 0;
 		return err;
 	}
-	err = stale_pins(dp->pin_dir, maps, sizeof(maps) / sizeof(maps[0]));
+	err = stale_pins(dp->pin_dir, maps, n);
 	if (err)
 		return err;
-	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
+	for (size_t i = 0; i < n; i++) {
 		snprintf(path, sizeof(path), "%s/%s", dp->pin_dir, bpf_map__name(maps[i]));
 		err = bpf_map__pin(maps[i], path);
 		if (err) {
@@ -533,15 +557,14 @@ int pl_dp_pin(struct pl_dp *dp)
 
 void pl_dp_unpin(struct pl_dp *dp)
 {
-	struct bpf_map *maps[3];
+	struct bpf_map *maps[32];
+	size_t n;
 
 	if (!dp->pin_dir[0] || !dp->skel)
 		return;
-	maps[0] = dp->skel->maps.pl_stats;
-	maps[1] = dp->skel->maps.pl_flows;
-	maps[2] = dp->skel->maps.pl_events;
+	n = pinned_maps(dp, maps, sizeof(maps) / sizeof(maps[0]));
 	/* Only our own pins: a failed pin leaves its path set, and that file is not ours. */
-	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
+	for (size_t i = 0; i < n; i++)
 		if (bpf_map__is_pinned(maps[i]))
 			bpf_map__unpin(maps[i], NULL);
 	rmdir(dp->pin_dir);
@@ -615,6 +638,34 @@ out:
 	ids_free(&progs);
 }
 
+/* The talker tables, optional (pins of an older object have none): each checked. */
+static void open_pinned_talkers(struct pl_dp *dp, const char *dir)
+{
+	static const struct {
+		const char *name;
+		__u32 type, key, value;
+	} m[] = {
+		{ "pl_srcs", BPF_MAP_TYPE_LRU_HASH, sizeof(struct pl_addr_key),
+		  sizeof(struct pl_addr_value) },
+		{ "pl_dsts", BPF_MAP_TYPE_LRU_HASH, sizeof(struct pl_addr_key),
+		  sizeof(struct pl_addr_value) },
+		{ "pl_ports", BPF_MAP_TYPE_ARRAY, sizeof(__u32), sizeof(struct pl_count) },
+		{ "pl_icmp", BPF_MAP_TYPE_ARRAY, sizeof(__u32), sizeof(__u64) },
+		{ "pl_talk_stats", BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(__u32),
+		  sizeof(struct pl_talk_stats) },
+	};
+	int *fd = &dp->talk.srcs;
+
+	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
+		if (get_pinned(dir, m[i].name, &fd[i], false) || fd[i] < 0)
+			continue;
+		if (check_pinned_map(dir, m[i].name, fd[i], m[i].type, m[i].key, m[i].value)) {
+			close(fd[i]);
+			fd[i] = -1;
+		}
+	}
+}
+
 int pl_dp_open_pinned(struct pl_dp *dp, const char *dir)
 {
 	int err;
@@ -637,6 +688,7 @@ int pl_dp_open_pinned(struct pl_dp *dp, const char *dir)
 		return err;
 	}
 	get_pinned(dir, "pl_events", &dp->events_fd, false);
+	open_pinned_talkers(dp, dir);
 	/*
 	 * The programs are optional: without them there is no cost figure. bpftool pins
 	 * both and attaches one; the cost adds up both, the other one never runs.

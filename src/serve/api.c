@@ -11,10 +11,15 @@
 #include "sinks/timefmt.h"
 
 const struct pl_route pl_routes[] = {
+	{ "/", "GET", "the live dashboard (HTML; reads this API once a second)" },
 	{ "/api/v1", "GET", "the endpoints of this API" },
 	{ "/api/v1/stats", "GET", "per-interface totals, rates, malformed packets, flow table" },
 	{ "/api/v1/protocols", "GET", "protocol mix: L3, L4, tunnels, sizes, TCP flags" },
 	{ "/api/v1/flows", "GET", "the flow table: top N, sorted, filtered" },
+	{ "/api/v1/rates", "GET", "packets and bytes of each of the last 120 samples (one a second)" },
+	{ "/api/v1/history/minutes", "GET", "history: per-minute counts of a time range" },
+	{ "/api/v1/history/flows", "GET", "history: the flows that ended in a time range" },
+	{ "/api/v1/history/top-talkers", "GET", "history: who sent most in a time range" },
 	{ "/api/v1/reload", "POST", "re-read the token file (as SIGHUP); set the log level" },
 	{ "/metrics", "GET", "Prometheus text exposition" },
 };
@@ -176,6 +181,44 @@ static struct json_object *stats_iface(struct pl_srv *srv, int i)
 	add_u64(x, "update_failures", st.flow_update_fail);
 	add(o, "flows", x);
 	return o;
+}
+
+static struct json_object *rates_iface(struct pl_srv *srv, int i)
+{
+	struct json_object *o = iface_head(srv, i), *a = json_object_new_array();
+	struct pl_srv_if *s = &srv->ifs[i];
+	unsigned int first = (s->rates_next + PL_RATES_MAX - s->rates_n) % PL_RATES_MAX;
+	char t[40];
+
+	for (unsigned int k = 0; k < s->rates_n; k++) {
+		const struct pl_rate_sample *r = &s->rates[(first + k) % PL_RATES_MAX];
+		struct json_object *x = json_object_new_object();
+
+		add_str(x, "time", pl_time_iso(r->unix_ns, t, sizeof(t)));
+		add_double(x, "interval_s", r->interval_s);
+		add_u64(x, "packets", r->packets);
+		add_u64(x, "bytes", r->bytes);
+		add_double(x, "pps", r->interval_s > 0 ? r->packets / r->interval_s : 0);
+		add_double(x, "bps", r->interval_s > 0 ? r->bytes * 8 / r->interval_s : 0);
+		json_object_array_add(a, x);
+	}
+	add(o, "samples", a);
+	return o;
+}
+
+int pl_api_rates(struct pl_srv *srv, const struct pl_flow_query *q, char **out)
+{
+	struct json_object *o, *a;
+	int lo, hi;
+
+	if (iface_range(srv, q, &lo, &hi))
+		return -ENOENT;
+	o = top_object(srv);
+	a = json_object_new_array();
+	for (int i = lo; i < hi; i++)
+		json_object_array_add(a, rates_iface(srv, i));
+	add(o, "interfaces", a);
+	return finish(o, out);
 }
 
 int pl_api_stats(struct pl_srv *srv, const struct pl_flow_query *q, char **out)

@@ -59,7 +59,10 @@ int pl_srv_reload(struct pl_srv *srv, char *why, size_t whylen)
 	return 0;
 }
 
-/* Once a second: the counters (for rates) and the size of each flow table. */
+/*
+ * Once a second: the counters (for rates) and the size of each flow table; what
+ * changed goes to the history's queue (record.c).
+ */
 static void sample_one(struct pl_srv *srv, int i)
 {
 	struct pl_srv_if *s = &srv->ifs[i];
@@ -82,13 +85,22 @@ static void sample_one(struct pl_srv *srv, int i)
 		free(flows);
 		return;
 	}
-	free(flows);
 	now = mono_ns();
+	pl_rec_sample(srv, i, &cur, flows, n, now); /* takes flows */
 	pthread_mutex_lock(&srv->lock);
 	if (s->sample_mono_ns) {
+		struct pl_rate_sample *r = &s->rates[s->rates_next];
+
 		pl_stats_sub(&s->delta, &cur, &s->total);
 		s->interval_s = (now - s->sample_mono_ns) / 1e9;
 		s->sampled = true;
+		r->unix_ns = pl_time_now_ns();
+		r->interval_s = s->interval_s;
+		r->packets = s->delta.packets;
+		r->bytes = s->delta.bytes;
+		s->rates_next = (s->rates_next + 1) % PL_RATES_MAX;
+		if (s->rates_n < PL_RATES_MAX)
+			s->rates_n++;
 	}
 	s->total = cur;
 	s->nflows = n;
@@ -118,6 +130,15 @@ static int attach_all(struct pl_srv *srv, const struct pl_serve_cfg *cfg)
 	return 0;
 }
 
+/* A last read of every interface, and every flow still in a table, into the history. */
+static void record_last(struct pl_srv *srv)
+{
+	for (int i = 0; i < srv->nifs; i++) {
+		sample_one(srv, i);
+		pl_rec_stop(srv, i);
+	}
+}
+
 static void detach_all(struct pl_srv *srv)
 {
 	/* A zeroed dp (never loaded) is safe to close. */
@@ -140,14 +161,38 @@ static int wait_signal(const sigset_t *set, __u64 deadline)
 	return sig < 0 ? 0 : sig;
 }
 
+/*
+ * Peeks between samples (record.c) while a table evicts: every 100 ms, or ten times as
+ * long as the last one took, so that they cost at most a tenth of a CPU.
+ */
+static __u64 peek_all(struct pl_srv *srv)
+{
+	__u64 t0 = mono_ns(), took;
+
+	for (int i = 0; i < srv->nifs; i++)
+		pl_rec_peek(srv, i);
+	took = mono_ns() - t0;
+	return mono_ns() + (10 * took > 100000000ull ? 10 * took : 100000000ull);
+}
+
+static bool any_hot(const struct pl_srv *srv)
+{
+	for (int i = 0; i < srv->nifs; i++)
+		if (srv->ifs[i].rec.hot)
+			return true;
+	return false;
+}
+
 static void serve_loop(struct pl_srv *srv, const sigset_t *set)
 {
-	__u64 next = mono_ns();
+	__u64 next = mono_ns(), next_peek = next;
 	char why[512];
 	int sig;
 
 	for (;;) {
-		sig = wait_signal(set, next);
+		bool peek = any_hot(srv) && next_peek < next;
+
+		sig = wait_signal(set, peek ? next_peek : next);
 		if (sig == SIGTERM || sig == SIGINT) {
 			pl_info("%s: stopping", strsignal(sig));
 			return;
@@ -156,10 +201,17 @@ static void serve_loop(struct pl_srv *srv, const sigset_t *set)
 			pthread_mutex_lock(&srv->lock);
 			pl_srv_reload(srv, why, sizeof(why)); /* says why when it fails */
 			pthread_mutex_unlock(&srv->lock);
+			pl_eve_reopen(srv); /* after logrotate moved it */
+			continue;
+		}
+		if (peek && mono_ns() < next) {
+			next_peek = peek_all(srv);
 			continue;
 		}
 		for (int i = 0; i < srv->nifs; i++)
 			sample_one(srv, i);
+		pl_hist_kick(srv->hist);
+		next_peek = mono_ns() + 100000000ull;
 		next += 1000000000ull;
 		if (next < mono_ns()) /* slow reads: no burst of samples to catch up */
 			next = mono_ns() + 1000000000ull;
@@ -195,6 +247,19 @@ int pl_serve_run(const struct pl_serve_cfg *cfg)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, &old);
+	if (cfg->db) {
+		struct pl_hist_opts ho = { .path = cfg->db, .retention_days = cfg->retention_days,
+					   .max_db_mb = cfg->max_db_mb };
+
+		if (pl_hist_start(&srv->hist, &ho, msg, sizeof(msg))) {
+			pl_warn("%s", msg);
+			goto out_mask;
+		}
+	}
+	if (cfg->eve && pl_eve_open(srv, cfg->eve, msg, sizeof(msg))) {
+		pl_warn("%s", msg);
+		goto out_mask;
+	}
 	if (attach_all(srv, cfg))
 		goto out_mask;
 	mhd = pl_http_start(srv, &ss);
@@ -207,13 +272,21 @@ int pl_serve_run(const struct pl_serve_cfg *cfg)
 	for (int i = 0; i < srv->nifs; i++)
 		fprintf(stderr, "%s %s (%s)", i ? "," : "", srv->ifs[i].dp.ifname,
 			pl_mode_name(srv->ifs[i].dp.mode));
-	fprintf(stderr, " on http://%s/ (write calls %s)\n", cfg->listen,
-		srv->token ? "need the token" : "off: no --token-file");
+	fprintf(stderr, " on http://%s/ (write calls %s; history %s; eve %s)\n", cfg->listen,
+		srv->token ? "need the token" : "off: no --token-file",
+		cfg->db ? cfg->db : "off", cfg->eve ? cfg->eve : "off");
 	serve_loop(srv, &set);
 	rc = 0;
+	record_last(srv);
 out_mask:
 	pl_http_stop(mhd); /* no request is in flight past this point */
 	detach_all(srv);
+	pl_hist_stop(srv->hist); /* writes what is queued */
+	pl_eve_close(srv);
+	for (int i = 0; i < PL_SERVE_MAX_IFS; i++) {
+		free(srv->ifs[i].rec.prev);
+		pl_flowset_free(&srv->ifs[i].rec.idx);
+	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 out:
 	free(srv->token);

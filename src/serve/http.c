@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <microhttpd.h>
 #include "serve/query.h"
 #include "serve/server.h"
@@ -134,6 +135,75 @@ static char *served_list(struct pl_srv *srv, char *buf, size_t len)
 	return buf;
 }
 
+struct hargs_ctx {
+	struct pl_hq *q;
+	unsigned int seen;
+	__s64 now;
+	int err;
+	char why[256];
+};
+
+static enum MHD_Result on_harg(void *cls, enum MHD_ValueKind kind, const char *key,
+			       const char *val)
+{
+	struct hargs_ctx *a = cls;
+
+	(void)kind;
+	a->err = pl_hq_param(a->q, &a->seen, key, val, a->now, a->why, sizeof(a->why));
+	return a->err ? MHD_NO : MHD_YES;
+}
+
+/* GET /api/v1/history/...: read without srv->lock (nothing of the live state is used). */
+static enum MHD_Result do_history(struct pl_srv *srv, struct MHD_Connection *c, const char *url)
+{
+	const char *what = url + strlen("/api/v1/history/");
+	struct pl_hq q;
+	struct hargs_ctx a = { .q = &q, .now = (__s64)time(NULL) };
+	char *text = NULL, why[640];
+	int err;
+
+	pl_hq_init(&q, !strcmp(what, "flows") ? PL_HQ_FLOWS :
+		       !strcmp(what, "minutes") ? PL_HQ_MINUTES : PL_HQ_TOP_TALKERS, a.now);
+	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, on_harg, &a);
+	if (a.err)
+		return error(srv, c, MHD_HTTP_BAD_REQUEST, NULL, "%s", a.why);
+	if (pl_hq_check(&q, why, sizeof(why)))
+		return error(srv, c, MHD_HTTP_BAD_REQUEST, NULL, "%s", why);
+	err = pl_api_history(srv, &q, &text, why, sizeof(why));
+	if (err == -ENOENT)
+		return error(srv, c, MHD_HTTP_NOT_FOUND, NULL, "%s", why);
+	if (err)
+		return error(srv, c, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL, "%s", why);
+	return reply_json(srv, c, MHD_HTTP_OK, text);
+}
+
+/*
+ * GET /: the dashboard. Its policy lets it load nothing from elsewhere and talk to
+ * this daemon only; query strings are ignored (a browser's page, not an API call).
+ */
+static enum MHD_Result do_page(struct pl_srv *srv, struct MHD_Connection *c)
+{
+	static const char csp[] = "default-src 'none'; script-src 'unsafe-inline'; "
+				  "style-src 'unsafe-inline'; connect-src 'self'; img-src data:; "
+				  "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+	size_t len;
+	const char *page = pl_dashboard(&len);
+
+	r = MHD_create_response_from_buffer(len, (void *)page, MHD_RESPMEM_PERSISTENT);
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/html; charset=utf-8");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	MHD_add_response_header(r, "Content-Security-Policy", csp);
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	ret = MHD_queue_response(c, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	count(srv, MHD_HTTP_OK);
+	return ret;
+}
+
 static enum MHD_Result do_get(struct pl_srv *srv, struct MHD_Connection *c, const char *url)
 {
 	struct pl_flow_query q;
@@ -142,6 +212,10 @@ static enum MHD_Result do_get(struct pl_srv *srv, struct MHD_Connection *c, cons
 	size_t len = 0;
 	int err;
 
+	if (!strcmp(url, "/"))
+		return do_page(srv, c);
+	if (!strncmp(url, "/api/v1/history/", strlen("/api/v1/history/")))
+		return do_history(srv, c, url);
 	pl_query_init(&q);
 	a.kind = !strcmp(url, "/api/v1/flows") ? PL_Q_FLOWS : PL_Q_IFACE_ONLY;
 	if (!strcmp(url, "/api/v1") || !strcmp(url, "/metrics"))
@@ -157,6 +231,8 @@ static enum MHD_Result do_get(struct pl_srv *srv, struct MHD_Connection *c, cons
 		err = pl_api_index(&text);
 	} else if (!strcmp(url, "/api/v1/stats")) {
 		err = pl_api_stats(srv, &q, &text);
+	} else if (!strcmp(url, "/api/v1/rates")) {
+		err = pl_api_rates(srv, &q, &text);
 	} else if (!strcmp(url, "/api/v1/protocols")) {
 		err = pl_api_protocols(srv, &q, &text);
 	} else {

@@ -163,6 +163,51 @@ static void self(struct mout *m)
 	     "Reloads refused; the old configuration stayed.");
 	fprintf(m->f, "pktlens_reload_failures_total %llu\n",
 		(unsigned long long)srv->reload_failures);
+	if (!srv->cfg->eve)
+		return;
+	head(m, "pktlens_eve_events_total", "counter", "EVE flow events written to --eve FILE.");
+	fprintf(m->f, "pktlens_eve_events_total %llu\n", (unsigned long long)srv->eve_events);
+	head(m, "pktlens_eve_write_errors_total", "counter",
+	     "EVE events lost: writing --eve FILE failed.");
+	fprintf(m->f, "pktlens_eve_write_errors_total %llu\n",
+		(unsigned long long)srv->eve_errors);
+}
+
+/* The history's writer (none with --no-db): what it committed, dropped and failed. */
+static void history(struct mout *m)
+{
+	static const struct {
+		const char *name, *type, *help;
+		size_t off;
+	} h[] = {
+		{ "pktlens_history_minute_updates_total", "counter",
+		  "Per-minute updates committed to the history.",
+		  offsetof(struct pl_hist_counts, minutes_written) },
+		{ "pktlens_history_flows_written_total", "counter",
+		  "Ended flows committed to the history.",
+		  offsetof(struct pl_hist_counts, flows_written) },
+		{ "pktlens_history_flows_dropped_total", "counter",
+		  "Ended flows not written: the writer's queue was full.",
+		  offsetof(struct pl_hist_counts, flows_dropped) },
+		{ "pktlens_history_write_errors_total", "counter",
+		  "Transactions that failed (disk full, read-only); their rows are tried again.",
+		  offsetof(struct pl_hist_counts, write_errors) },
+		{ "pktlens_history_rows_trimmed_total", "counter",
+		  "Rows removed by --retention-days and --max-db-mb.",
+		  offsetof(struct pl_hist_counts, rows_trimmed) },
+	};
+	struct pl_hist_counts c;
+
+	if (!m->srv->hist)
+		return;
+	pl_hist_counts(m->srv->hist, &c); /* the writer's queue lock: never held across SQLite */
+	for (size_t i = 0; i < sizeof(h) / sizeof(h[0]); i++) {
+		head(m, h[i].name, h[i].type, h[i].help);
+		fprintf(m->f, "%s %llu\n", h[i].name,
+			(unsigned long long)*(const __u64 *)((const char *)&c + h[i].off));
+	}
+	head(m, "pktlens_history_queued_flows", "gauge", "Ended flows waiting for the writer.");
+	fprintf(m->f, "pktlens_history_queued_flows %zu\n", c.queued);
 }
 
 #define OFF(field) offsetof(struct pl_stats, field)
@@ -210,6 +255,7 @@ int pl_metrics_render(struct pl_srv *srv, char **out, size_t *len)
 	tcp_flags(m);
 	flows(m);
 	self(m);
+	history(m);
 	if (fclose(m->f)) {
 		free(m);
 		free(*out);

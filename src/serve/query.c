@@ -235,5 +235,6 @@ void pl_query_sort(const struct pl_flow_query *q, void *base, size_t n, size_t s
 {
 	enum pl_query_sort s = q->sort;
 
-	qsort_r(base, n, size, cmp_flows, &s);
+	if (n) /* no match: base may be NULL, and qsort_r(NULL, 0) is undefined */
+		qsort_r(base, n, size, cmp_flows, &s);
 }

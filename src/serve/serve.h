@@ -20,6 +20,7 @@
 #define PL_SERVE_MAX_IFS 16
 #define PL_SERVE_DEFAULT_LISTEN "127.0.0.1:9739"
 #define PL_SERVE_DEFAULT_PORT 9739
+#define PL_SERVE_DEFAULT_IDLE 60
 /* Largest request body taken (write calls); more is answered 413. */
 #define PL_SERVE_BODY_MAX 4096
 /* A bearer token: printable ASCII, no spaces, this long. */
@@ -32,6 +33,10 @@ struct pl_serve_cfg {
 	const char *listen;     /* ADDR:PORT, [ADDR6]:PORT */
 	const char *token_file; /* NULL: write calls are refused (403) */
 	__u32 flow_entries;
+	const char *db;         /* history database, NULL: none (--no-db) */
+	unsigned int retention_days, max_db_mb; /* 0: unbounded */
+	unsigned int idle_timeout_s; /* flows idle this long are written and removed; 0: never */
+	const char *eve;        /* EVE JSON flow events of ended flows; NULL: none */
 	int mode;               /* enum pl_mode */
 	bool force;
 };

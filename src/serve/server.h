@@ -9,11 +9,36 @@
 #include <pthread.h>
 #include <stdio.h>
 #include "analysis/stats.h"
+#include "history/history.h"
+#include "serve/flowset.h"
 #include "loader/dataplane.h"
 #include "serve/serve.h"
 
+/* What the history has of an interface (record.c). */
+struct pl_rec {
+	struct pl_flow *prev;    /* the table at the last read */
+	size_t nprev;
+	struct pl_flowset idx;   /* prev by key */
+	unsigned int warned;
+	size_t nbase;            /* its size after the last sample (evictions are from it) */
+	struct pl_stats base;    /* the counters written to the history so far */
+	__u64 fresh_acc;         /* new keys seen by peeks since the last sample */
+	bool hot;                /* the last sample saw evictions: peek until the next */
+	__u64 peeks;
+};
+
+/* The last samples of an interface (GET /api/v1/rates, the dashboard's chart). */
+#define PL_RATES_MAX 120
+struct pl_rate_sample {
+	__u64 unix_ns;           /* when the sample was taken */
+	double interval_s;       /* since the one before */
+	__u64 packets, bytes;    /* counted in that interval */
+};
+
 struct pl_srv_if {
 	struct pl_dp dp;
+	struct pl_rate_sample rates[PL_RATES_MAX]; /* a ring, oldest at rates_next once full */
+	unsigned int rates_n, rates_next;
 	bool gone;               /* the interface disappeared: last figures kept */
 	struct pl_stats total;   /* at the last sample */
 	struct pl_stats delta;   /* over the last sample interval (rates) */
@@ -22,6 +47,7 @@ struct pl_srv_if {
 	__u64 flows_created;     /* the counter at that same sample */
 	bool sampled;            /* one sample taken: rates mean something */
 	__u64 sample_mono_ns;
+	struct pl_rec rec;
 };
 
 /* HTTP answers by class, counted for /metrics. */
@@ -37,7 +63,28 @@ struct pl_srv {
 	__s64 clock_to_unix_ns;  /* flow time stamps (monotonic) to Unix time */
 	__u64 http_requests[PL_HTTP_CLASSES];
 	__u64 reloads, reload_failures;
+	struct pl_hist *hist;    /* NULL: no history (--no-db) */
+	FILE *eve;               /* --eve FILE; NULL: none (eve_out.c, sampler thread only) */
+	__u64 eve_events, eve_errors; /* under lock */
+	unsigned int eve_warned;
 };
+
+/*
+ * After each read of interface @i's maps at @now_mono: the counters' change into the
+ * current minute, the flows gone since the last read (and, with an idle timeout, the
+ * idle ones, deleted from the table) queued for the history. Takes @flows (freed).
+ * Called by the sampler alone, without srv->lock.
+ */
+void pl_rec_sample(struct pl_srv *srv, int i, const struct pl_stats *cur, struct pl_flow *flows,
+		   size_t n, __u64 now_mono);
+/*
+ * Between samples, while interface @i's table evicts (the last sample said so): read it
+ * and write the flows gone since the last read. 0 (also when not needed), or a negative
+ * errno. Called by the sampler alone.
+ */
+int pl_rec_peek(struct pl_srv *srv, int i);
+/* The daemon stops: every flow of the last read is written ("stopped"). */
+void pl_rec_stop(struct pl_srv *srv, int i);
 
 /*
  * Fresh counters of interface @i into @out (the per-CPU map, read now); the last
@@ -55,9 +102,29 @@ struct pl_flow_query;
 int pl_api_stats(struct pl_srv *srv, const struct pl_flow_query *q, char **out);
 int pl_api_protocols(struct pl_srv *srv, const struct pl_flow_query *q, char **out);
 int pl_api_flows(struct pl_srv *srv, const struct pl_flow_query *q, char **out);
+int pl_api_rates(struct pl_srv *srv, const struct pl_flow_query *q, char **out);
 int pl_api_index(char **out);
+/*
+ * GET /api/v1/history/...: pktlens query's JSON for @q into *out. -ENOENT: no history
+ * (--no-db); another negative errno: the database could not be read. @why says it.
+ */
+int pl_api_history(struct pl_srv *srv, const struct pl_hq *q, char **out, char *why,
+		   size_t whylen);
 /* {"error": MESSAGE, "status": CODE}. */
 char *pl_api_error(int status, const char *msg);
+
+/* --eve FILE (eve_out.c), all called by the sampler (main) thread. */
+int pl_eve_open(struct pl_srv *srv, const char *path, char *why, size_t whylen);
+/* SIGHUP: open the file again (a file that cannot be opened keeps the old one). */
+void pl_eve_reopen(struct pl_srv *srv);
+/* A flow event for @f, which left interface @i's table (@ended: idle/evicted/stopped). */
+void pl_eve_flow(struct pl_srv *srv, int i, const struct pl_flow *f, __s64 to_unix,
+		 const char *ended);
+void pl_eve_flush(struct pl_srv *srv);
+void pl_eve_close(struct pl_srv *srv);
+
+/* The dashboard page (dashboard.c): static text of *len bytes. */
+const char *pl_dashboard(size_t *len);
 
 /* Prometheus text exposition (metrics.c) into *out (malloc'ed), or a negative errno. */
 int pl_metrics_render(struct pl_srv *srv, char **out, size_t *len);

@@ -7,6 +7,7 @@
 #include "analysis/names.h"
 #include "analysis/report.h"
 #include "l7/session.h"
+#include "drops/report.h"
 #include "sinks/json.h"
 #include "sinks/timefmt.h"
 
@@ -104,11 +105,151 @@ static void flow_list(struct pl_json *j, const char *key, const struct pl_report
 	pl_json_end_arr(j);
 }
 
+/* Before the kernel counted addresses (pins of an older object): from the flows. */
+static void flow_sources(struct pl_json *j, const struct pl_report *r)
+{
+	struct pl_talker *talkers = NULL;
+	size_t ntalkers = 0;
+	char buf[64];
+
+	pl_json_begin_arr(j, "top_sources");
+	if (!pl_top_sources(r->flows, r->nflows, &talkers, &ntalkers)) {
+		for (size_t i = 0; i < ntalkers && (int)i < r->top; i++) {
+			pl_json_begin_obj(j, NULL);
+			pl_json_str(j, "addr",
+				    pl_addr_str(talkers[i].addr, talkers[i].family, buf, sizeof(buf)));
+			pl_json_u64(j, "packets", talkers[i].packets);
+			pl_json_u64(j, "bytes", talkers[i].bytes);
+			pl_json_u64(j, "flows", talkers[i].flows);
+			rate_keys(j, r, &talkers[i].rate);
+			pl_json_end_obj(j);
+		}
+	}
+	free(talkers);
+	pl_json_end_arr(j);
+}
+
+/* An estimate of the sketches, as a whole number. */
+static __u64 est(double v)
+{
+	return (__u64)(v + 0.5);
+}
+
+/* The rate of @a as a sender: the sum of its flows' rates (monitor), zero if none. */
+static const struct pl_rate *sender_rate(const struct pl_addr_stat *a,
+					 const struct pl_talker *ft, size_t nft)
+{
+	static const struct pl_rate none;
+
+	for (size_t i = 0; i < nft; i++)
+		if (ft[i].family == a->family && !memcmp(ft[i].addr, a->addr, sizeof(a->addr)))
+			return &ft[i].rate;
+	return &none;
+}
+
+static void addr_list(struct pl_json *j, const struct pl_report *r, const char *key,
+		      struct pl_addr_stat *a, size_t n, enum pl_flow_order order, bool dst,
+		      const struct pl_talker *ft, size_t nft)
+{
+	int top = r->top;
+	char buf[64];
+
+	pl_addrs_sort(a, n, order);
+	pl_json_begin_arr(j, key);
+	for (size_t i = 0; i < n && (int)i < top; i++) {
+		pl_json_begin_obj(j, NULL);
+		pl_json_str(j, "addr", pl_addr_str(a[i].addr, a[i].family, buf, sizeof(buf)));
+		pl_json_u64(j, "packets", a[i].packets);
+		pl_json_u64(j, "bytes", a[i].bytes);
+		pl_json_u64(j, "flows", a[i].flows);
+		pl_json_u64(j, dst ? "sources" : "destinations", est(a[i].peers));
+		pl_json_u64(j, "ports", est(a[i].ports));
+		if (!dst)
+			rate_keys(j, r, sender_rate(&a[i], ft, nft));
+		pl_json_end_obj(j);
+	}
+	pl_json_end_arr(j);
+}
+
+static void port_list(struct pl_json *j, const char *key, struct pl_talkers *t, int top,
+		      enum pl_flow_order order)
+{
+	pl_ports_sort(t->ports, t->nports, order);
+	pl_json_begin_arr(j, key);
+	for (size_t i = 0; i < t->nports && (int)i < top; i++) {
+		const struct pl_port_stat *p = &t->ports[i];
+		const char *proto = pl_port_kind_proto(p->kind);
+
+		pl_json_begin_obj(j, NULL);
+		pl_json_str(j, "proto", proto);
+		pl_json_str(j, "side", pl_port_kind_side(p->kind));
+		pl_json_u64(j, "port", p->port);
+		pl_json_str(j, "service", pl_service_name(proto, p->port));
+		pl_json_u64(j, "packets", p->packets);
+		pl_json_u64(j, "bytes", p->bytes);
+		pl_json_end_obj(j);
+	}
+	pl_json_end_arr(j);
+}
+
+static void icmp_list(struct pl_json *j, const struct pl_talkers *t)
+{
+	pl_json_begin_arr(j, "icmp");
+	for (size_t i = 0; i < t->nicmp; i++) {
+		const struct pl_icmp_stat *c = &t->icmp[i];
+
+		pl_json_begin_obj(j, NULL);
+		pl_json_str(j, "proto", c->v6 ? "icmpv6" : "icmp");
+		pl_json_u64(j, "type", c->type);
+		pl_json_u64(j, "code", c->code);
+		pl_json_str(j, "type_name", pl_icmp_type_name(c->v6, c->type));
+		pl_json_str(j, "code_name", pl_icmp_code_name(c->v6, c->type, c->code));
+		pl_json_u64(j, "packets", c->packets);
+		pl_json_end_obj(j);
+	}
+	pl_json_end_arr(j);
+}
+
+static void table_use(struct pl_json *j, const char *key, const struct pl_talkers *t, bool dst)
+{
+	pl_json_begin_obj(j, key);
+	pl_json_u64(j, "active", dst ? t->ndst : t->nsrc);
+	pl_json_u64(j, "capacity", dst ? t->dst_capacity : t->src_capacity);
+	pl_json_u64(j, "created", t->st.created[dst]);
+	pl_json_u64(j, "evicted", pl_talkers_evicted(t, dst));
+	pl_json_end_obj(j);
+}
+
+/* The kernel's own counts of addresses, ports and ICMP types (issue 17). */
+static void talker_lists(struct pl_json *j, const struct pl_report *r)
+{
+	struct pl_talkers *t = r->talk;
+	struct pl_talker *ft = NULL;
+	size_t nft = 0;
+
+	/* Live, a source's rate is what its flows gained (they may be fewer than it had). */
+	if (r->has_rates && pl_top_sources(r->flows, r->nflows, &ft, &nft))
+		nft = 0;
+	addr_list(j, r, "top_sources", t->src, t->nsrc, PL_ORDER_BYTES, false, ft, nft);
+	addr_list(j, r, "top_sources_by_packets", t->src, t->nsrc, PL_ORDER_PACKETS, false, ft,
+		  nft);
+	addr_list(j, r, "top_destinations", t->dst, t->ndst, PL_ORDER_BYTES, true, NULL, 0);
+	addr_list(j, r, "top_destinations_by_packets", t->dst, t->ndst, PL_ORDER_PACKETS, true,
+		  NULL, 0);
+	free(ft);
+	port_list(j, "top_ports_by_bytes", t, r->top, PL_ORDER_BYTES);
+	port_list(j, "top_ports_by_packets", t, r->top, PL_ORDER_PACKETS);
+	icmp_list(j, t);
+	pl_json_begin_obj(j, "talkers");
+	table_use(j, "sources", t, false);
+	table_use(j, "destinations", t, true);
+	pl_json_u64(j, "update_failures", t->st.update_fail);
+	pl_json_end_obj(j);
+}
+
 void pl_report_json(FILE *out, const struct pl_report *r, bool pretty)
 {
 	const struct pl_stats *s = r->total, *d = r->delta;
-	struct pl_talker *talkers = NULL;
-	size_t ntalkers = 0;
 	struct pl_json j;
 	char buf[64];
 	__u64 mal = 0;
@@ -145,6 +286,7 @@ void pl_report_json(FILE *out, const struct pl_report *r, bool pretty)
 	pl_json_u64(&j, "tagged", s->vlan_tagged);
 	pl_json_u64(&j, "qinq", s->qinq);
 	pl_json_end_obj(&j);
+	classes(&j, "link", s->link, NULL, PL_LINK_MAX, pl_link_name);
 	pl_json_begin_obj(&j, "ip");
 	pl_json_u64(&j, "ipv4_fragments_first", s->ipv4_frag_first);
 	pl_json_u64(&j, "ipv4_fragments_later", s->ipv4_frag_later);
@@ -152,6 +294,7 @@ void pl_report_json(FILE *out, const struct pl_report *r, bool pretty)
 	pl_json_u64(&j, "ipv6_fragments_later", s->ipv6_frag_later);
 	pl_json_u64(&j, "ipv4_options", s->ipv4_options);
 	pl_json_u64(&j, "ipv6_ext_headers", s->ipv6_ext);
+	pl_json_u64(&j, "tso", s->tso);
 	pl_json_end_obj(&j);
 
 	pl_json_begin_obj(&j, "tcp_flags");
@@ -186,22 +329,10 @@ void pl_report_json(FILE *out, const struct pl_report *r, bool pretty)
 		flow_list(&j, "top_flows_by_rate", r);
 	}
 
-	pl_json_begin_arr(&j, "top_sources");
-	if (!pl_top_sources(r->flows, r->nflows, &talkers, &ntalkers)) {
-		for (size_t i = 0; i < ntalkers && (int)i < r->top; i++) {
-			pl_json_begin_obj(&j, NULL);
-			pl_json_str(&j, "addr",
-				    pl_addr_str(talkers[i].addr, talkers[i].family, buf, sizeof(buf)));
-			pl_json_u64(&j, "packets", talkers[i].packets);
-			pl_json_u64(&j, "bytes", talkers[i].bytes);
-			pl_json_u64(&j, "flows", talkers[i].flows);
-			rate_keys(&j, r, &talkers[i].rate);
-			pl_json_end_obj(&j);
-		}
-	}
-	free(talkers);
-	pl_json_end_arr(&j);
-
+	if (r->talk && r->talk->present)
+		talker_lists(&j, r);
+	else
+		flow_sources(&j, r);
 	if (s->capture_copied || s->capture_lost) {
 		pl_json_begin_obj(&j, "capture");
 		pl_json_u64(&j, "copied", s->capture_copied);
@@ -210,6 +341,11 @@ void pl_report_json(FILE *out, const struct pl_report *r, bool pretty)
 	}
 	if (r->l7)
 		pl_l7_report_json(&j, r->l7, r->top);
+	if (r->drops) {
+		pl_json_begin_obj(&j, "drops");
+		pl_drops_json(&j, r->drops_ctx, r->drops);
+		pl_json_end_obj(&j);
+	}
 	if (r->has_cost) {
 		pl_json_begin_obj(&j, "cost");
 		pl_json_double(&j, "ns_per_packet", r->cost_ns_per_pkt);
@@ -219,6 +355,8 @@ void pl_report_json(FILE *out, const struct pl_report *r, bool pretty)
 	} else {
 		pl_json_null(&j, "cost");
 	}
+	if (r->extra_json)
+		r->extra_json(&j, r->extra_arg);
 	pl_json_end_obj(&j);
 	pl_json_finish(&j);
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 #include "analysis/names.h"
 #include "analysis/report.h"
+#include "drops/report.h"
 #include "sinks/report_fmt.h"
 #include "sinks/timefmt.h"
 
@@ -108,6 +109,96 @@ static void flows(struct out *o, const struct pl_report *r, const char *title)
 	}
 }
 
+static void addrs_text(struct out *o, const char *title, struct pl_addr_stat *a, size_t n,
+		       int top, bool dst)
+{
+	char h1[16], h2[16], buf[64];
+
+	pl_addrs_sort(a, n, PL_ORDER_BYTES);
+	line(o, "%s", title);
+	line(o, "  %-40s %9s %9s %6s %7s %6s", "address", "packets", "bytes", "flows",
+	     dst ? "sources" : "dests", "ports");
+	for (size_t i = 0; i < n && (int)i < top; i++)
+		line(o, "  %-40s %9s %9s %6u %7.0f %6.0f",
+		     pl_addr_str(a[i].addr, a[i].family, buf, sizeof(buf)),
+		     pl_human(a[i].packets, h1, sizeof(h1)), pl_human(a[i].bytes, h2, sizeof(h2)),
+		     a[i].flows, a[i].peers, a[i].ports);
+}
+
+static void ports_text(struct out *o, struct pl_talkers *t, int top)
+{
+	char h1[16], h2[16], svc[24];
+
+	pl_ports_sort(t->ports, t->nports, PL_ORDER_BYTES);
+	line(o, "top ports (tcp/udp/sctp destination, udp source)");
+	line(o, "  %-5s %-4s %6s %-14s %9s %9s", "proto", "side", "port", "service", "packets",
+	     "bytes");
+	for (size_t i = 0; i < t->nports && (int)i < top; i++) {
+		const struct pl_port_stat *p = &t->ports[i];
+		const char *proto = pl_port_kind_proto(p->kind), *name;
+
+		name = pl_service_name(proto, p->port);
+		snprintf(svc, sizeof(svc), "%s", name ? name : "-");
+		line(o, "  %-5s %-4s %6u %-14s %9s %9s", proto, pl_port_kind_side(p->kind), p->port,
+		     svc, pl_human(p->packets, h1, sizeof(h1)), pl_human(p->bytes, h2, sizeof(h2)));
+	}
+}
+
+static void icmp_text(struct out *o, const struct pl_talkers *t)
+{
+	if (!t->nicmp)
+		return;
+	line(o, "%s", "");
+	line(o, "icmp by type and code");
+	for (size_t i = 0; i < t->nicmp; i++) {
+		const struct pl_icmp_stat *c = &t->icmp[i];
+		const char *tn = pl_icmp_type_name(c->v6, c->type);
+		const char *cn = pl_icmp_code_name(c->v6, c->type, c->code);
+
+		line(o, "  %-6s %3u/%-3u %-24s %-26s %12llu", c->v6 ? "icmpv6" : "icmp", c->type,
+		     c->code, tn ? tn : "-", cn ? cn : "", (unsigned long long)c->packets);
+	}
+}
+
+/* TCP flag combinations, as pktlens-analyze(8) and the JSON's tcp_flags give them. */
+static void flags_text(struct out *o, const struct pl_stats *s)
+{
+	char buf[256], f[16];
+	size_t n = 0;
+
+	line(o, "tcp flags");
+	for (int i = 0; i < 256; i++) {
+		if (!s->tcp_flags[i])
+			continue;
+		n += snprintf(buf + n, sizeof(buf) - n, "  %s %llu", pl_tcp_flags_str(i, f),
+			      (unsigned long long)s->tcp_flags[i]);
+		if (n > 72) {
+			line(o, "%s", buf);
+			n = 0;
+		}
+	}
+	if (n)
+		line(o, "%s", buf);
+	else if (!s->l4_packets[PL_L4_TCP])
+		line(o, "  (no tcp)");
+}
+
+static void talker_text(struct out *o, const struct pl_report *r)
+{
+	struct pl_talkers *t = r->talk;
+
+	addrs_text(o, "top sources", t->src, t->nsrc, r->top, false);
+	line(o, "%s", "");
+	addrs_text(o, "top destinations", t->dst, t->ndst, r->top, true);
+	line(o, "  (sources %zu active / %u capacity, %llu evicted; destinations %zu / %u, "
+		"%llu evicted; dests, sources, ports: estimates, +-9 %%)",
+	     t->nsrc, t->src_capacity, (unsigned long long)pl_talkers_evicted(t, false), t->ndst,
+	     t->dst_capacity, (unsigned long long)pl_talkers_evicted(t, true));
+	line(o, "%s", "");
+	ports_text(o, t, r->top);
+	icmp_text(o, t);
+}
+
 void pl_report_render(const struct pl_report *r, pl_line_fn emit, void *arg)
 {
 	const struct pl_stats *s = r->total;
@@ -152,6 +243,12 @@ void pl_report_render(const struct pl_report *r, pl_line_fn emit, void *arg)
 	     (unsigned long long)s->vlan_tagged, (unsigned long long)s->qinq,
 	     (unsigned long long)s->ipv4_frag_first, (unsigned long long)s->ipv4_frag_later,
 	     (unsigned long long)s->ipv6_frag_first, (unsigned long long)s->ipv6_frag_later);
+	if (s->link[PL_LINK_PPPOE_SESSION] || s->link[PL_LINK_PPPOE_DISCOVERY] ||
+	    s->link[PL_LINK_MPLS] || s->tso)
+		line(&o, "pppoe session %llu  pppoe discovery %llu  mpls %llu  tso %llu",
+		     (unsigned long long)s->link[PL_LINK_PPPOE_SESSION],
+		     (unsigned long long)s->link[PL_LINK_PPPOE_DISCOVERY],
+		     (unsigned long long)s->link[PL_LINK_MPLS], (unsigned long long)s->tso);
 	line(&o, "%s", "");
 	line(&o, "size histogram");
 	for (int i = 0; i < PL_SZ_MAX; i++) {
@@ -172,6 +269,8 @@ void pl_report_render(const struct pl_report *r, pl_line_fn emit, void *arg)
 	if (s->hdr_cut)
 		line(&o, "headers cut %llu (past the bytes captured: not malformed)",
 		     (unsigned long long)s->hdr_cut);
+	if (r->drops)
+		pl_drops_lines(r->drops_ctx, r->drops, o.emit, o.arg);
 	line(&o, "flows %zu active / %u capacity, %llu created, %llu evicted%s", r->nflows,
 	     r->flow_capacity, (unsigned long long)s->flows_created,
 	     (unsigned long long)pl_report_evictions(r),
@@ -179,6 +278,10 @@ void pl_report_render(const struct pl_report *r, pl_line_fn emit, void *arg)
 	if (s->capture_copied || s->capture_lost)
 		line(&o, "capture: %llu copied, %llu lost in ring buffer",
 		     (unsigned long long)s->capture_copied, (unsigned long long)s->capture_lost);
+	if (r->extra_text)
+		r->extra_text(emit, arg, r->extra_arg);
+	line(&o, "%s", "");
+	flags_text(&o, s);
 	line(&o, "%s", "");
 	pl_flows_sort(r->flows, r->nflows, PL_ORDER_BYTES);
 	flows(&o, r, "top flows by bytes");
@@ -186,6 +289,10 @@ void pl_report_render(const struct pl_report *r, pl_line_fn emit, void *arg)
 	pl_flows_sort(r->flows, r->nflows, PL_ORDER_PACKETS);
 	flows(&o, r, "top flows by packets");
 	line(&o, "%s", "");
+	if (r->talk && r->talk->present) {
+		talker_text(&o, r);
+		return;
+	}
 	line(&o, "top sources");
 	if (!pl_top_sources(r->flows, r->nflows, &t, &nt)) {
 		for (size_t i = 0; i < nt && (int)i < r->top; i++) {

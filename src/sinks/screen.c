@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "analysis/names.h"
+#include "drops/report.h"
 #include "sinks/report_fmt.h"
 #include "sinks/screen_lay.h"
 #include "sinks/timefmt.h"
@@ -48,6 +49,10 @@ int pl_screen_take(struct pl_screen *s, const struct pl_report *r)
 	s->has_l7 = r->l7 != NULL;
 	if (r->l7)
 		pl_l7_summary(r->l7, &s->l7);
+	s->r.drops = NULL; /* not kept: its brief is */
+	s->drops[0] = 0;
+	if (r->drops)
+		pl_drops_brief(r->drops_ctx, r->drops, s->drops, sizeof(s->drops));
 	if (r->interval_s > 0)
 		pl_graph_add(&s->graph, pl_report_bps(r), pl_report_pps(r), r->interval_s);
 	s->all = malloc(r->nflows ? r->nflows * sizeof(*s->all) : 1);
@@ -208,6 +213,10 @@ static void header(struct lay *l, const struct pl_screen *s, const struct pl_scr
 	item(l, "malformed %llu", (unsigned long long)pl_report_malformed_total(r));
 	item(l, "evicted %llu%s", (unsigned long long)ev, ev ? " (table full: raise --flows)" : "");
 	item(l, "flows %zu/%u", r->nflows, r->flow_capacity);
+	if (s->drops[0]) {
+		group(l, NULL);
+		item(l, "kernel drops %s", s->drops);
+	}
 }
 
 /* A group of the classes seen, each with its share of @total; "-" if none was. */

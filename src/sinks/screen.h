@@ -37,6 +37,7 @@ struct pl_screen {
 	struct pl_graph graph;    /* kept from report to report */
 	bool has_l7;              /* L7 on: l7 is this report's */
 	struct pl_l7_summary l7;
+	char drops[160];           /* monitor --drops: the brief of the kernel's drops */
 };
 
 /* Copy what the view needs from @r and add its rate to the graph; frees the lists

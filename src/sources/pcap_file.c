@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <pcap/pcap.h>
 #include "sources/pcap_file.h"
+#include "sources/linktypes.h"
 #include "util/log.h"
 
 #define ETH_HLEN_ 14
@@ -15,8 +16,11 @@
 #define DLT_LINUX_SLL2 276
 #endif
 
-static const int supported[] = { DLT_EN10MB, DLT_LINUX_SLL, DLT_LINUX_SLL2, DLT_RAW,
-				 DLT_IPV4,   DLT_IPV6,      DLT_NULL,       DLT_LOOP };
+static const int supported[] = { DLT_EN10MB, DLT_LINUX_SLL,     DLT_LINUX_SLL2,
+				 DLT_RAW,    DLT_IPV4,          DLT_IPV6,
+				 DLT_NULL,   DLT_LOOP,          PL_DLT_PPP,
+				 PL_DLT_PPP_SERIAL, PL_DLT_C_HDLC, PL_DLT_NFLOG,
+				 PL_DLT_IEEE802_11, PL_DLT_IEEE802_11_RADIO };
 
 int pl_pcap_linktype_supported(int dlt)
 {
@@ -52,7 +56,8 @@ int pl_pcap_open(struct pl_pcap_file *f, const char *path)
 		const char *name = pcap_datalink_val_to_name(f->linktype);
 
 		pl_warn("'%s': link type %s (%d) is not supported; pktlens reads Ethernet, Linux "
-			"cooked (SLL, SLL2), raw IP and BSD loopback captures",
+			"cooked (SLL, SLL2), raw IP, BSD loopback, PPP, Cisco HDLC, NFLOG and "
+			"802.11 (with radiotap) captures",
 			path, name ? name : "unknown", f->linktype);
 		pcap_close(f->p);
 		f->p = NULL;
@@ -102,6 +107,24 @@ static void to_ethernet(struct pl_pcap_file *f, struct pl_frame *fr, const uint8
 }
 
 /*
+ * As to_ethernet(), for a packet that is at most @len bytes of what follows the link
+ * header (NFLOG's payload attribute): the length on the wire is the packet's then.
+ */
+static void to_ethernet_part(struct pl_pcap_file *f, struct pl_frame *fr, const uint8_t *pkt,
+			     const struct pcap_pkthdr *h, uint32_t hlen, uint32_t len,
+			     uint16_t ethertype)
+{
+	to_ethernet(f, fr, pkt, h, hlen, ethertype, NULL);
+	if (len == UINT32_MAX)
+		return;
+	if (fr->caplen > ETH_HLEN_ + len)
+		fr->caplen = ETH_HLEN_ + len;
+	fr->wire_len = ETH_HLEN_ + len;
+	if (fr->wire_len < fr->caplen)
+		fr->wire_len = fr->caplen;
+}
+
+/*
  * A record's time in ns (the file was opened with nanosecond precision). A pcap
  * record's seconds are 32 bits without sign, up to 2106, and libpcap hands those past
  * 2038 on as a negative tv_sec; pcapng's are 64 bits and pass as they are.
@@ -117,7 +140,8 @@ int pl_pcap_next(struct pl_pcap_file *f, struct pl_frame *fr)
 {
 	struct pcap_pkthdr *h;
 	const uint8_t *pkt;
-	uint32_t v;
+	uint32_t v, off, len;
+	uint16_t et;
 	int r;
 
 	r = pcap_next_ex(f->p, &h, &pkt);
@@ -148,6 +172,10 @@ int pl_pcap_next(struct pl_pcap_file *f, struct pl_frame *fr)
 	fr->caplen = h->caplen;
 	fr->wire_len = h->len < h->caplen ? h->caplen : h->len;
 
+	if (pl_link_decap(f->linktype, pkt, h->caplen, &off, &len, &et)) {
+		to_ethernet_part(f, fr, pkt, h, off, len, et);
+		return 1;
+	}
 	switch (f->linktype) {
 	case DLT_EN10MB:
 		break;

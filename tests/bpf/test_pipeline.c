@@ -25,6 +25,7 @@
 
 #include "check.h"
 #include "loader/dataplane.h" /* pl_tick_ns() */
+#include "analysis/talkers.h"
 #include "sources/ring_reader.h"
 #include "pktbuild.h"
 
@@ -66,6 +67,10 @@ static const char *const mal_names[PL_MAL_MAX] = {
 	[PL_MAL_TRUNC_GRE] = "trunc_gre",
 	[PL_MAL_BAD_GRE_VERSION] = "bad_gre_version",
 	[PL_MAL_TRUNC_VXLAN] = "trunc_vxlan",
+	[PL_MAL_TRUNC_PPPOE] = "trunc_pppoe",
+	[PL_MAL_TRUNC_MPLS] = "trunc_mpls",
+	[PL_MAL_MPLS_TOO_DEEP] = "mpls_too_deep",
+	[PL_MAL_TRUNC_AH] = "trunc_ah",
 };
 
 static const char *mal_name(int r)
@@ -118,6 +123,25 @@ static struct pktlens *skel_load(__u32 max_flows)
 	return skel_load_snap(max_flows, 0);
 }
 
+/* Empty the address tables and their counters (ports and ICMP: read as differences). */
+static void reset_talkers(struct pktlens *s)
+{
+	int fds[2] = { bpf_map__fd(s->maps.pl_srcs), bpf_map__fd(s->maps.pl_dsts) };
+	struct pl_talk_stats *zero = calloc((size_t)g_ncpu, sizeof(*zero));
+	struct pl_addr_key k;
+	__u32 idx = 0;
+
+	for (int i = 0; i < 2; i++)
+		while (bpf_map_get_next_key(fds[i], NULL, &k) == 0)
+			if (bpf_map_delete_elem(fds[i], &k)) {
+				CHECK(0, "deleting an address failed: %s", strerror(errno));
+				break;
+			}
+	if (!zero || bpf_map_update_elem(bpf_map__fd(s->maps.pl_talk_stats), &idx, zero, BPF_ANY))
+		CHECK(0, "resetting pl_talk_stats failed: %s", strerror(errno));
+	free(zero);
+}
+
 static void reset_maps(struct pktlens *s)
 {
 	size_t sz = (size_t)g_ncpu * sizeof(struct pl_stats);
@@ -135,6 +159,7 @@ static void reset_maps(struct pktlens *s)
 			break;
 		}
 	}
+	reset_talkers(s);
 	if (s == g_skel && g_layered)
 		reset_maps(g_layered);
 }
@@ -1773,16 +1798,18 @@ static void test_malformed(void)
 	xdp_wire(&b, 80000);
 	read_stats(&st);
 	expect_one(&st, 80000, PL_L3_IPV4, PL_L4_TCP);
+	CHECK_EQ(st.tso, 1);
 	TEST_END();
 
-	begin("IPv4 total length 0 on a frame under 64 KiB is malformed");
+	begin("IPv4 total length 0 on a frame under 64 KiB is TSO: the frame's length");
 	v4_hdr(&b, PB_IPPROTO_TCP);
 	pb_tcp(&b, &(struct pb_tcp_opts){ .sport = 1000, .dport = 2000, .flags = 0x10 });
 	pb_finish(&b);
 	pb_set16(&b, 14 + 2, 0);
-	xdp_wire(&b, 60000); /* not over 64 KiB: a zero length is malformed */
+	xdp_wire(&b, 60000);
 	read_stats(&st);
-	expect_mal(&st, PL_MAL_BAD_IPV4_TOTLEN);
+	expect_one(&st, 60000, PL_L3_IPV4, PL_L4_TCP);
+	CHECK_EQ(st.tso, 1);
 	TEST_END();
 
 	begin("UDP length 0 on a datagram over 64 KiB (jumbogram, BIG TCP) is fine");
@@ -2190,6 +2217,7 @@ static void test_ip_length(void)
 	read_stats(&st);
 	expect_one(&st, b.len, PL_L3_IPV6, PL_L4_UDP);
 	CHECK_EQ(count_flows(), 1);
+	CHECK_EQ(st.tso, 1);
 	TEST_END();
 
 	begin("malformed bad_ipv6_ext_chain: extension header past the payload length");
@@ -2810,6 +2838,759 @@ static void test_live_clock(void)
 	live_clock("live flow time from the coarse clock (bpftool load) tracks CLOCK_MONOTONIC", 0);
 }
 
+/* ---- link-layer shims, IPv4's AH, RARP, TSO (issue 17) ------------------------------------ */
+
+#define PPPOE_SES 0x8864
+#define PPPOE_DISC 0x8863
+#define MPLS_UC 0x8847
+#define MPLS_MC 0x8848
+
+/* Ethernet (+ one tag when @vid) + PPPoE session header with PPP protocol @ppp. */
+static size_t pppoe_hdr(struct pb *b, uint16_t vid, uint16_t ppp)
+{
+	uint8_t h[8] = { 0x11, 0x00, 0x12, 0x34, 0, 0, (uint8_t)(ppp >> 8), (uint8_t)ppp };
+
+	pb_init(b);
+	if (vid) {
+		pb_eth(b, NULL, NULL, PB_ETH_P_8021Q);
+		pb_vlan(b, vid, 0, PPPOE_SES);
+	} else {
+		pb_eth(b, NULL, NULL, PPPOE_SES);
+	}
+	return pb_put(b, h, sizeof(h));
+}
+
+/* After pb_finish(): the PPPoE length field covers the PPP protocol and its payload. */
+static void pppoe_len(struct pb *b, size_t off)
+{
+	pb_set16(b, off + 4, (uint16_t)(b->len - off - 6));
+}
+
+/* Ethernet + @n MPLS labels (the last with the bottom-of-stack bit when @bos). */
+static void mpls_hdr(struct pb *b, uint16_t type, int n, bool bos)
+{
+	pb_init(b);
+	pb_eth(b, NULL, NULL, type);
+	for (int i = 0; i < n; i++) {
+		uint32_t label = 100 + (uint32_t)i;
+		uint32_t e = label << 12 | (i == n - 1 && bos ? 0x100 : 0) | 64;
+		uint8_t h[4] = { (uint8_t)(e >> 24), (uint8_t)(e >> 16), (uint8_t)(e >> 8),
+				 (uint8_t)e };
+
+		pb_put(b, h, 4);
+	}
+}
+
+/* One clean packet of @len bytes classed @l3/@l4; only link counter @link (-1: none) is 1. */
+static void expect_link(const struct pl_stats *st, __u64 len, int l3, int l4, int link)
+{
+	expect_one(st, len, l3, l4);
+	for (int i = 0; i < PL_LINK_MAX; i++)
+		CHECK(st->link[i] == (i == link), "link[%d] == %llu, expected %d", i,
+		      (unsigned long long)st->link[i], i == link);
+}
+
+static void test_pppoe(void)
+{
+	struct pl_flow_key k;
+	struct pl_stats st;
+	struct pb b;
+	size_t off;
+	int dir;
+
+	begin("pppoe session -> ipv4/tcp: the IP packet is the outer one, tracked");
+	off = pppoe_hdr(&b, 0, 0x0021);
+	v4(&b, A4, B4, PB_IPPROTO_TCP);
+	tcp(&b, 40000, 80, PB_TCP_SYN);
+	pb_finish(&b);
+	pppoe_len(&b, off);
+	xdp(&b);
+	read_stats(&st);
+	expect_link(&st, b.len, PL_L3_IPV4, PL_L4_TCP, PL_LINK_PPPOE_SESSION);
+	CHECK_EQ(st.tcp_flags[PB_TCP_SYN], 1);
+	k = mkkey(ep4(A4, 40000), ep4(B4, 80), PB_IPPROTO_TCP, 4, 0, &dir);
+	expect_flow1(&k, dir, b.len, PB_TCP_SYN);
+	TEST_END();
+
+	begin("pppoe session behind a vlan tag -> ipv6/udp, vlan id in the flow key");
+	off = pppoe_hdr(&b, 42, 0x0057);
+	v6(&b, A6, B6, PB_IPPROTO_UDP);
+	pb_udp(&b, 5000, 53);
+	pb_payload(&b, 20);
+	pb_finish(&b);
+	pppoe_len(&b, off);
+	xdp(&b);
+	read_stats(&st);
+	expect_link(&st, b.len, PL_L3_IPV6, PL_L4_UDP, PL_LINK_PPPOE_SESSION);
+	CHECK_EQ(st.vlan_tagged, 1);
+	k = mkkey(ep6(A6, 5000), ep6(B6, 53), PB_IPPROTO_UDP, 6, 42, &dir);
+	expect_flow1(&k, dir, b.len, 0);
+	TEST_END();
+
+	begin("pppoe session with LCP (0xc021): l3 other, l4 none");
+	off = pppoe_hdr(&b, 0, 0xc021);
+	pb_payload(&b, 14);
+	pb_finish(&b);
+	pppoe_len(&b, off);
+	xdp(&b);
+	read_stats(&st);
+	expect_link(&st, b.len, PL_L3_OTHER, PL_L4_NONE, PL_LINK_PPPOE_SESSION);
+	CHECK_EQ(count_flows(), 0);
+	TEST_END();
+
+	begin("pppoe discovery (PADI): counted, l3 other");
+	pb_init(&b);
+	pb_eth(&b, NULL, NULL, PPPOE_DISC);
+	pb_put(&b, (const uint8_t[10]){ 0x11, 0x09, 0, 0, 0, 4, 0x01, 0x01, 0, 0 }, 10);
+	pb_zero(&b, 36);
+	pb_finish(&b);
+	xdp(&b);
+	read_stats(&st);
+	expect_link(&st, b.len, PL_L3_OTHER, PL_L4_NONE, PL_LINK_PPPOE_DISCOVERY);
+	TEST_END();
+
+	begin("malformed truncated_pppoe: session frame ends in the PPP protocol");
+	pppoe_hdr(&b, 0, 0x0021);
+	xdp_short(&b, 14 + 7);
+	read_stats(&st);
+	expect_mal(&st, PL_MAL_TRUNC_PPPOE);
+	CHECK_EQ(sum(st.l3_packets, PL_L3_MAX), 0);
+	CHECK_EQ(st.link[PL_LINK_PPPOE_SESSION], 0);
+	TEST_END();
+
+	begin("malformed truncated_pppoe: discovery frame shorter than its header");
+	pb_init(&b);
+	pb_eth(&b, NULL, NULL, PPPOE_DISC);
+	pb_put(&b, (const uint8_t[5]){ 0x11, 0x09, 0, 0, 0 }, 5);
+	xdp(&b);
+	read_stats(&st);
+	expect_mal(&st, PL_MAL_TRUNC_PPPOE);
+	TEST_END();
+
+	begin("pppoe session cut by a snap length in its header: cut, not malformed");
+	off = pppoe_hdr(&b, 0, 0x0021);
+	v4(&b, A4, B4, PB_IPPROTO_UDP);
+	pb_udp(&b, 1, 2);
+	pb_finish(&b);
+	pppoe_len(&b, off);
+	xdp_cut(&b, 14 + 4);
+	read_stats(&st);
+	CHECK_EQ(st.hdr_cut, 1);
+	CHECK_EQ(sum(st.malformed, PL_MAL_MAX), 0);
+	TEST_END();
+
+	begin("pppoe session -> ipv4 cut in the UDP header by a snap length: cut");
+	off = pppoe_hdr(&b, 0, 0x0021);
+	v4(&b, A4, B4, PB_IPPROTO_UDP);
+	pb_udp(&b, 1, 2);
+	pb_payload(&b, 100);
+	pb_finish(&b);
+	pppoe_len(&b, off);
+	xdp_cut(&b, 14 + 8 + 20 + 4);
+	read_stats(&st);
+	expect_cut(&st, 14 + 8 + 20 + 8 + 100, PL_L3_IPV4, PL_L4_UDP);
+	TEST_END();
+}
+
+static void test_mpls(void)
+{
+	struct pl_flow_key k;
+	struct pl_stats st;
+	struct pb b;
+	int dir;
+
+	begin("mpls, one label -> ipv4/udp: tracked as the outer packet");
+	mpls_hdr(&b, MPLS_UC, 1, true);
+	v4(&b, A4, B4, PB_IPPROTO_UDP);
+	pb_udp(&b, 1234, 53);
+	pb_payload(&b, 30);
+	pb_finish(&b);
+	xdp(&b);
+	read_stats(&st);
+	expect_link(&st, b.len, PL_L3_IPV4, PL_L4_UDP, PL_LINK_MPLS);
+	k = mkkey(ep4(A4, 1234), ep4(B4, 53), PB_IPPROTO_UDP, 4, 0, &dir);
+	expect_flow1(&k, dir, b.len, 0);
+	TEST_END();
+
+	begin("mpls multicast, three labels -> ipv6/tcp");
+	mpls_hdr(&b, MPLS_MC, 3, true);
+	v6(&b, A6, B6, PB_IPPROTO_TCP);
+	tcp(&b, 179, 40000, PB_TCP_ACK);
+	pb_finish(&b);
+	xdp(&b);
+	read_stats(&st);
+	expect_link(&st, b.len, PL_L3_IPV6, PL_L4_TCP, PL_LINK_MPLS);
+	k = mkkey(ep6(A6, 179), ep6(B6, 40000), PB_IPPROTO_TCP, 6, 0, &dir);
+	expect_flow1(&k, dir, b.len, PB_TCP_ACK);
+	TEST_END();
+
+	begin("mpls, PL_MPLS_MAX_LABELS labels -> ipv4/icmp: the deepest stack walked");
+	mpls_hdr(&b, MPLS_UC, PL_MPLS_MAX_LABELS, true);
+	v4(&b, A4, B4, PB_IPPROTO_ICMP);
+	pb_icmp_echo(&b, false, 7, 1);
+	pb_finish(&b);
+	xdp(&b);
+	read_stats(&st);
+	expect_link(&st, b.len, PL_L3_IPV4, PL_L4_ICMP, PL_LINK_MPLS);
+	TEST_END();
+
+	begin("mpls -> pseudowire control word (first nibble 0): l3 other");
+	mpls_hdr(&b, MPLS_UC, 2, true);
+	pb_zero(&b, 4); /* control word */
+	pb_eth(&b, NULL, NULL, PB_ETH_P_IP);
+	v4(&b, A4, B4, PB_IPPROTO_UDP);
+	pb_udp(&b, 1, 2);
+	pb_finish(&b);
+	xdp(&b);
+	read_stats(&st);
+	expect_link(&st, b.len, PL_L3_OTHER, PL_L4_NONE, PL_LINK_MPLS);
+	TEST_END();
+
+	begin("mpls label stack and nothing after it: l3 other, not malformed");
+	mpls_hdr(&b, MPLS_UC, 1, true);
+	pb_finish(&b);
+	xdp(&b);
+	read_stats(&st);
+	expect_link(&st, b.len, PL_L3_OTHER, PL_L4_NONE, PL_LINK_MPLS);
+	TEST_END();
+
+	begin("malformed mpls_too_deep: no bottom of stack within the bound");
+	mpls_hdr(&b, MPLS_UC, PL_MPLS_MAX_LABELS + 1, true);
+	v4(&b, A4, B4, PB_IPPROTO_UDP);
+	pb_udp(&b, 1, 2);
+	pb_finish(&b);
+	xdp(&b);
+	read_stats(&st);
+	expect_mal(&st, PL_MAL_MPLS_TOO_DEEP);
+	CHECK_EQ(st.link[PL_LINK_MPLS], 1);
+	TEST_END();
+
+	begin("malformed truncated_mpls: the frame ends inside a label");
+	mpls_hdr(&b, MPLS_UC, 2, false);
+	xdp_short(&b, 14 + 6);
+	read_stats(&st);
+	expect_mal(&st, PL_MAL_TRUNC_MPLS);
+	TEST_END();
+
+	begin("malformed truncated_mpls: no bottom of stack before the end of the frame");
+	mpls_hdr(&b, MPLS_UC, 2, false);
+	pb_finish(&b);
+	xdp(&b);
+	read_stats(&st);
+	expect_mal(&st, PL_MAL_TRUNC_MPLS);
+	TEST_END();
+
+	begin("mpls cut by a snap length in the stack and right after it: cut");
+	mpls_hdr(&b, MPLS_UC, 3, true);
+	v4(&b, A4, B4, PB_IPPROTO_UDP);
+	pb_udp(&b, 1, 2);
+	pb_finish(&b);
+	xdp_cut(&b, 14 + 6);
+	read_stats(&st);
+	CHECK_EQ(st.hdr_cut, 1);
+	CHECK_EQ(sum(st.malformed, PL_MAL_MAX), 0);
+	mpls_hdr(&b, MPLS_UC, 3, true);
+	v4(&b, A4, B4, PB_IPPROTO_UDP);
+	pb_udp(&b, 1, 2);
+	pb_finish(&b);
+	reset_maps(g_skel);
+	xdp_cut(&b, 14 + 12);
+	read_stats(&st);
+	CHECK_EQ(st.hdr_cut, 1);
+	CHECK_EQ(sum(st.malformed, PL_MAL_MAX), 0);
+	CHECK_EQ(sum(st.l3_packets, PL_L3_MAX), 0);
+	TEST_END();
+}
+
+/* Ethernet + IPv4 (A4 -> B4) + AH (@icv bytes) + @proto. */
+static size_t v4_ah(struct pb *b, uint8_t proto, size_t icv)
+{
+	pb_init(b);
+	pb_eth(b, NULL, NULL, PB_ETH_P_IP);
+	v4(b, A4, B4, PB_IPPROTO_AH);
+	return pb_ah(b, proto, 0x1000, 1, icv);
+}
+
+static void test_ah4_rarp(void)
+{
+	struct pl_flow_key k;
+	struct pl_stats st;
+	struct pb b;
+	size_t ah;
+	int dir;
+
+	begin("ipv4 AH -> tcp: skipped as in IPv6, the segment tracked");
+	v4_ah(&b, PB_IPPROTO_TCP, 12);
+	tcp(&b, 5000, 22, PB_TCP_PSH | PB_TCP_ACK);
+	pb_payload(&b, 40);
+	pb_finish(&b);
+	xdp(&b);
+	read_stats(&st);
+	expect_link(&st, b.len, PL_L3_IPV4, PL_L4_TCP, -1);
+	k = mkkey(ep4(A4, 5000), ep4(B4, 22), PB_IPPROTO_TCP, 4, 0, &dir);
+	expect_flow1(&k, dir, b.len, PB_TCP_PSH | PB_TCP_ACK);
+	TEST_END();
+
+	begin("ipv4 AH -> udp, first fragment");
+	pb_init(&b);
+	pb_eth(&b, NULL, NULL, PB_ETH_P_IP);
+	pb_ipv4(&b, &(struct pb_ipv4_opts){ .src = A4, .dst = B4, .proto = PB_IPPROTO_AH,
+					    .frag_off = PB_IP_MF });
+	pb_ah(&b, PB_IPPROTO_UDP, 1, 1, 16);
+	pb_udp(&b, 500, 500);
+	pb_payload(&b, 60);
+	pb_finish(&b);
+	xdp(&b);
+	read_stats(&st);
+	expect_link(&st, b.len, PL_L3_IPV4, PL_L4_UDP, -1);
+	CHECK_EQ(st.ipv4_frag_first, 1);
+	CHECK_EQ(count_flows(), 1);
+	TEST_END();
+
+	begin("ipv4 AH -> esp: l4 other");
+	v4_ah(&b, 50, 12);
+	pb_payload(&b, 40);
+	pb_finish(&b);
+	xdp(&b);
+	read_stats(&st);
+	expect_link(&st, b.len, PL_L3_IPV4, PL_L4_OTHER, -1);
+	TEST_END();
+
+	begin("malformed truncated_ah: AH longer than the IP packet");
+	ah = v4_ah(&b, PB_IPPROTO_TCP, 12);
+	pb_finish(&b);
+	b.buf[ah + 1] = 20;
+	xdp(&b);
+	read_stats(&st);
+	expect_mal(&st, PL_MAL_TRUNC_AH);
+	expect_classes(&st, PL_L3_IPV4, PL_L4_NONE);
+	TEST_END();
+
+	begin("malformed truncated_ah: IP packet ends after one byte of AH");
+	v4_ah(&b, PB_IPPROTO_TCP, 12);
+	xdp_short(&b, 14 + 20 + 1);
+	read_stats(&st);
+	expect_mal(&st, PL_MAL_TRUNC_AH);
+	TEST_END();
+
+	begin("ipv4 AH cut by a snap length: cut, not malformed");
+	v4_ah(&b, PB_IPPROTO_TCP, 12);
+	tcp(&b, 5000, 22, PB_TCP_ACK);
+	pb_finish(&b);
+	xdp_cut(&b, 14 + 20 + 10);
+	read_stats(&st);
+	expect_cut(&st, 14 + 20 + 24 + 20, PL_L3_IPV4, PL_L4_NONE);
+	TEST_END();
+
+	begin("rarp request: counted with arp");
+	pb_init(&b);
+	pb_eth(&b, NULL, NULL, 0x8035);
+	pb_arp(&b, 3, NULL, 0, NULL, 0);
+	pb_zero(&b, 18);
+	pb_finish(&b);
+	xdp(&b);
+	read_stats(&st);
+	expect_link(&st, b.len, PL_L3_ARP, PL_L4_NONE, -1);
+	TEST_END();
+
+	begin("malformed truncated_arp: rarp without its addresses");
+	pb_init(&b);
+	pb_eth(&b, NULL, NULL, 0x8035);
+	pb_arp(&b, 4, NULL, 0, NULL, 0);
+	xdp_short(&b, 14 + 20);
+	read_stats(&st);
+	expect_mal(&st, PL_MAL_TRUNC_ARP);
+	expect_classes(&st, PL_L3_ARP, PL_L4_NONE);
+	TEST_END();
+}
+
+static void test_tso(void)
+{
+	struct pl_flow_key k;
+	struct pl_stats st;
+	struct pb b;
+	int dir;
+
+	begin("TSO: ipv4 total length 0 on a 1514-byte frame, length from the frame");
+	v4_tcp(&b, A4, 40000, B4, 443, PB_TCP_PSH | PB_TCP_ACK, 1460);
+	pb_set16(&b, 14 + 2, 0);
+	xdp(&b);
+	read_stats(&st);
+	expect_one(&st, b.len, PL_L3_IPV4, PL_L4_TCP);
+	CHECK_EQ(st.tso, 1);
+	k = mkkey(ep4(A4, 40000), ep4(B4, 443), PB_IPPROTO_TCP, 4, 0, &dir);
+	expect_flow1(&k, dir, b.len, PB_TCP_PSH | PB_TCP_ACK);
+	TEST_END();
+
+	begin("TSO: ipv4 total length 0, 16 KiB segment captured in part");
+	v4_tcp(&b, A4, 40000, B4, 443, PB_TCP_ACK, 16000);
+	pb_set16(&b, 14 + 2, 0);
+	pb_trim(&b, 200);
+	xdp_wire(&b, 14 + 20 + 20 + 16000);
+	read_stats(&st);
+	CHECK_EQ(st.tso, 1);
+	CHECK_EQ(st.l4_packets[PL_L4_TCP], 1);
+	CHECK_EQ(sum(st.malformed, PL_MAL_MAX), 0);
+	CHECK_EQ(count_flows(), 1);
+	TEST_END();
+
+	begin("TSO: ipv4 total length 0 behind PPPoE, with options, udp (GSO)");
+	{
+		size_t off = pppoe_hdr(&b, 0, 0x0021);
+
+		pb_ipv4(&b, &(struct pb_ipv4_opts){ .src = A4, .dst = B4, .proto = PB_IPPROTO_UDP,
+						    .options = (const uint8_t[4]){ 1, 1, 1, 0 },
+						    .optlen = 4 });
+		pb_udp(&b, 4433, 443);
+		pb_payload(&b, 1200);
+		pb_finish(&b);
+		pppoe_len(&b, off);
+		pb_set16(&b, 14 + 8 + 2, 0);
+	}
+	xdp(&b);
+	read_stats(&st);
+	expect_link(&st, b.len, PL_L3_IPV4, PL_L4_UDP, PL_LINK_PPPOE_SESSION);
+	CHECK_EQ(st.tso, 1);
+	TEST_END();
+
+	begin("ipv4 total length 0 on a frame holding the header alone: not TSO");
+	v4_hdr(&b, 59);
+	pb_finish(&b);
+	pb_set16(&b, 14 + 2, 0);
+	xdp(&b);
+	read_stats(&st);
+	expect_one(&st, b.len, PL_L3_IPV4, PL_L4_OTHER);
+	CHECK_EQ(st.tso, 0);
+	TEST_END();
+
+	begin("TSO: ipv6 payload length 0 without a jumbo option");
+	v6_hdr(&b, PB_IPPROTO_TCP);
+	tcp(&b, 40000, 443, PB_TCP_ACK);
+	pb_payload(&b, 1400);
+	pb_finish(&b);
+	pb_set16(&b, 14 + 4, 0);
+	xdp(&b);
+	read_stats(&st);
+	expect_one(&st, b.len, PL_L3_IPV6, PL_L4_TCP);
+	CHECK_EQ(st.tso, 1);
+	CHECK_EQ(count_flows(), 1);
+	TEST_END();
+
+	begin("ipv6 payload length 0 with a jumbo payload option: a jumbogram, not TSO");
+	v6_hdr(&b, PB_IPPROTO_HOPOPTS);
+	{
+		size_t hbh = pb_ipv6_opts_hdr(&b, PB_IPPROTO_UDP, 8);
+
+		b.buf[hbh + 2] = 0xc2;
+		b.buf[hbh + 3] = 4;
+		pb_set32(&b, hbh + 4, 70000 - 40);
+	}
+	pb_udp(&b, 1, 2);
+	pb_payload(&b, 100);
+	pb_finish(&b);
+	pb_set16(&b, 14 + 4, 0);
+	pb_set16(&b, 14 + 40 + 8 + 4, 0);
+	xdp_wire(&b, 14 + 70000);
+	read_stats(&st);
+	CHECK_EQ(st.tso, 0);
+	CHECK_EQ(st.l4_packets[PL_L4_UDP], 1);
+	CHECK_EQ(st.ipv6_ext, 1);
+	CHECK_EQ(sum(st.malformed, PL_MAL_MAX), 0);
+	TEST_END();
+
+	begin("ipv6 payload length 0 on the header alone: not TSO");
+	v6_hdr(&b, PB_IPPROTO_NONE);
+	pb_finish(&b);
+	xdp(&b);
+	read_stats(&st);
+	expect_one(&st, b.len, PL_L3_IPV6, PL_L4_OTHER);
+	CHECK_EQ(st.tso, 0);
+	TEST_END();
+}
+
+static void test_encap_tc(void)
+{
+	static struct pb p[6];
+	size_t off;
+
+	off = pppoe_hdr(&p[0], 7, 0x0021);
+	v4(&p[0], A4, B4, PB_IPPROTO_TCP);
+	tcp(&p[0], 1, 2, PB_TCP_SYN);
+	pb_finish(&p[0]);
+	pppoe_len(&p[0], off);
+	mpls_hdr(&p[1], MPLS_UC, 2, true);
+	v6(&p[1], A6, B6, PB_IPPROTO_UDP);
+	pb_udp(&p[1], 3, 4);
+	pb_finish(&p[1]);
+	v4_ah(&p[2], PB_IPPROTO_UDP, 12);
+	pb_udp(&p[2], 5, 6);
+	pb_finish(&p[2]);
+	v4_tcp(&p[3], A4, 7, B4, 8, PB_TCP_ACK, 1000);
+	pb_set16(&p[3], 14 + 2, 0);
+	pb_init(&p[4]);
+	pb_eth(&p[4], NULL, NULL, PB_ETH_P_8021Q);
+	pb_vlan(&p[4], 9, 0, PPPOE_DISC);
+	pb_zero(&p[4], 40);
+	pb_finish(&p[4]);
+	mpls_hdr(&p[5], MPLS_UC, 1, false);
+	pb_finish(&p[5]);
+	tc_vs_xdp("tc matches xdp: pppoe in a vlan, mpls, ipv4 AH, TSO, discovery, cut stack",
+		  p, 6);
+}
+
+/* ---- talkers: addresses, ports, ICMP types (bpf/talkers.h) ------------------------- */
+
+static struct pl_addr_key addr4(uint32_t a)
+{
+	struct pl_addr_key k = { .family = 4 };
+
+	k.addr[2] = htonl(0xffff);
+	k.addr[3] = htonl(a);
+	return k;
+}
+
+static struct pl_addr_key addr6(const char *s)
+{
+	struct pl_addr_key k = { .family = 6 };
+	struct in6_addr a = pb_in6(s);
+
+	memcpy(k.addr, &a, 16);
+	return k;
+}
+
+/* An address's entry in pl_srcs (@dst false) or pl_dsts; zeros if absent. */
+static struct pl_addr_value talker(bool dst, struct pl_addr_key k)
+{
+	struct pl_addr_value v = {};
+
+	bpf_map_lookup_elem(bpf_map__fd(dst ? g_skel->maps.pl_dsts : g_skel->maps.pl_srcs), &k,
+			    &v);
+	return v;
+}
+
+static int count_talkers(bool dst)
+{
+	int fd = bpf_map__fd(dst ? g_skel->maps.pl_dsts : g_skel->maps.pl_srcs), n = 0;
+	struct pl_addr_key k, next;
+	void *prev = NULL;
+
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		k = next;
+		prev = &k;
+		n++;
+	}
+	return n;
+}
+
+/* Packets (and bytes) of a port or ICMP slot. */
+static struct pl_count port_count(__u32 kind, __u16 port)
+{
+	struct pl_count c = {};
+	__u32 k = kind << 16 | port;
+
+	bpf_map_lookup_elem(bpf_map__fd(g_skel->maps.pl_ports), &k, &c);
+	return c;
+}
+
+static __u64 icmp_count(int v6, int type, int code)
+{
+	__u32 k = PL_ICMP_KEY(v6, type, code);
+	__u64 n = 0;
+
+	bpf_map_lookup_elem(bpf_map__fd(g_skel->maps.pl_icmp), &k, &n);
+	return n;
+}
+
+/* Ethernet + IPv4 @src -> @dst, fragment field @frag, UDP 1234 -> @dport when first. */
+static void v4_frag(struct pb *b, uint32_t src, uint32_t dst, uint16_t frag, uint16_t dport)
+{
+	pb_init(b);
+	pb_eth(b, NULL, NULL, PB_ETH_P_IP);
+	pb_ipv4(b, &(struct pb_ipv4_opts){ .src = src, .dst = dst, .proto = PB_IPPROTO_UDP,
+					   .frag_off = frag });
+	if (!(frag & 0x1fff))
+		pb_udp(b, 1234, dport);
+	pb_payload(b, 200);
+	pb_finish(b);
+}
+
+static void test_talkers_frags(void)
+{
+	struct pl_count p0 = port_count(PL_PORT_UDP_DST, 4000), p1;
+	struct pl_addr_value v;
+	struct pb b;
+	__u64 bytes = 0;
+
+	begin("talkers: later IPv4 and IPv6 fragments credited to their addresses, not ports");
+	v4_frag(&b, A4, B4, PB_IP_MF, 4000);
+	xdp(&b);
+	bytes += b.len;
+	v4_frag(&b, A4, B4, PB_IP_MF | 26, 4000);
+	xdp(&b);
+	bytes += b.len;
+	v4_frag(&b, A4, B4, 52, 4000);
+	xdp(&b);
+	bytes += b.len;
+	v = talker(false, addr4(A4));
+	CHECK_EQ(v.packets, 3);
+	CHECK_EQ(v.bytes, bytes);
+	v = talker(true, addr4(B4));
+	CHECK_EQ(v.packets, 3);
+	CHECK_EQ(v.bytes, bytes);
+	CHECK_EQ(pl_hll_estimate(v.peers) > 0.5 && pl_hll_estimate(v.peers) < 1.5, 1);
+	p1 = port_count(PL_PORT_UDP_DST, 4000);
+	CHECK_EQ(p1.packets - p0.packets, 1); /* the first fragment's port only */
+	CHECK_EQ(count_flows(), 1);
+	pb_init(&b);
+	pb_eth(&b, NULL, NULL, PB_ETH_P_IPV6);
+	v6(&b, A6, B6, PB_IPPROTO_FRAGMENT);
+	pb_ipv6_frag(&b, PB_IPPROTO_UDP, 100, false, 7);
+	pb_payload(&b, 64);
+	pb_finish(&b);
+	xdp(&b);
+	v = talker(false, addr6(A6));
+	CHECK_EQ(v.packets, 1);
+	CHECK_EQ(v.bytes, b.len);
+	CHECK_EQ(talker(true, addr6(B6)).packets, 1);
+	TEST_END();
+
+	begin("talkers: a malformed transport header still counts its addresses");
+	v4_tcp(&b, A4, 1, B4, 2, PB_TCP_SYN, 0);
+	xdp_short(&b, 14 + 20 + 10);
+	CHECK_EQ(talker(false, addr4(A4)).packets, 1);
+	CHECK_EQ(talker(true, addr4(B4)).packets, 1);
+	CHECK_EQ(pl_hll_estimate(talker(false, addr4(A4)).ports), 0);
+	TEST_END();
+}
+
+static void test_talkers_ports_icmp(void)
+{
+	struct pl_count d0 = port_count(PL_PORT_UDP_SRC, 161), t0 = port_count(PL_PORT_TCP_DST, 22);
+	struct pl_count s0 = port_count(PL_PORT_SCTP_DST, 2905), d1, t1, s1;
+	__u64 i33 = icmp_count(0, 3, 3), i110 = icmp_count(0, 11, 0), i614 = icmp_count(1, 1, 4);
+	__u64 i8 = icmp_count(0, 8, 0);
+	struct pb b;
+
+	begin("talkers: ports by kind (udp source 161, tcp and sctp destinations), bytes");
+	pb_init(&b);
+	pb_eth(&b, NULL, NULL, PB_ETH_P_IP);
+	v4(&b, A4, B4, PB_IPPROTO_UDP);
+	pb_udp(&b, 161, 40000);
+	pb_payload(&b, 1000);
+	pb_finish(&b);
+	xdp(&b);
+	xdp(&b);
+	d1 = port_count(PL_PORT_UDP_SRC, 161);
+	CHECK_EQ(d1.packets - d0.packets, 2);
+	CHECK_EQ(d1.bytes - d0.bytes, 2 * b.len);
+	v4_tcp(&b, A4, 50000, B4, 22, PB_TCP_SYN, 0);
+	xdp(&b);
+	t1 = port_count(PL_PORT_TCP_DST, 22);
+	CHECK_EQ(t1.packets - t0.packets, 1);
+	pb_init(&b);
+	pb_eth(&b, NULL, NULL, PB_ETH_P_IPV6);
+	v6(&b, A6, B6, PB_IPPROTO_SCTP);
+	pb_sctp(&b, 1, 2905, 1);
+	pb_finish(&b);
+	xdp(&b);
+	s1 = port_count(PL_PORT_SCTP_DST, 2905);
+	CHECK_EQ(s1.packets - s0.packets, 1);
+	TEST_END();
+
+	begin("talkers: ICMP and ICMPv6 by type and code");
+	for (int i = 0; i < 3; i++) {
+		pb_init(&b);
+		pb_eth(&b, NULL, NULL, PB_ETH_P_IP);
+		v4(&b, B4, A4, PB_IPPROTO_ICMP);
+		pb_icmp(&b, i < 2 ? 3 : 11, i < 2 ? 3 : 0, 0);
+		pb_payload(&b, 28);
+		pb_finish(&b);
+		xdp(&b);
+	}
+	pb_init(&b);
+	pb_eth(&b, NULL, NULL, PB_ETH_P_IPV6);
+	v6(&b, B6, A6, PB_IPPROTO_ICMPV6);
+	pb_icmp6(&b, 1, 4, 0);
+	pb_payload(&b, 48);
+	pb_finish(&b);
+	xdp(&b);
+	CHECK_EQ(icmp_count(0, 3, 3) - i33, 2);
+	CHECK_EQ(icmp_count(0, 11, 0) - i110, 1);
+	CHECK_EQ(icmp_count(1, 1, 4) - i614, 1);
+	/* an ICMP header cut short is not counted by type */
+	pb_init(&b);
+	pb_eth(&b, NULL, NULL, PB_ETH_P_IP);
+	v4(&b, B4, A4, PB_IPPROTO_ICMP);
+	pb_icmp_echo(&b, false, 1, 1);
+	pb_finish(&b);
+	xdp_short(&b, 14 + 20 + 3);
+	CHECK_EQ(icmp_count(0, 8, 0) - i8, 0);
+	TEST_END();
+}
+
+/* Relative error of an estimate of @n. */
+static double rel_err(double est, double n)
+{
+	return est > n ? (est - n) / n : (n - est) / n;
+}
+
+static void test_talkers_spread(void)
+{
+	const int n = 2000, nports = 300;
+	struct pl_addr_value v;
+	struct pb b;
+	double e;
+
+	begin("talkers: spread of a horizontal sweep (one source, 2000 hosts, 300 ports)");
+	for (int i = 0; i < n; i++) {
+		v4_tcp(&b, A4, 40000, PB_IP4(10, 9, i >> 8, i & 0xff), 1 + i % nports, PB_TCP_SYN,
+		       0);
+		xdp_wire(&b, (__u32)b.len);
+	}
+	v = talker(false, addr4(A4));
+	CHECK_EQ(v.packets, (__u64)n);
+	e = pl_hll_estimate(v.peers);
+	printf("     destinations: estimate %.0f of %d (%.1f %%)\n", e, n, 100 * rel_err(e, n));
+	CHECK(rel_err(e, n) <= 3 * PL_HLL_STDERR, "estimate %.0f of %d destinations", e, n);
+	e = pl_hll_estimate(v.ports);
+	printf("     ports: estimate %.0f of %d (%.1f %%)\n", e, nports, 100 * rel_err(e, nports));
+	CHECK(rel_err(e, nports) <= 3 * PL_HLL_STDERR, "estimate %.0f of %d ports", e, nports);
+	{
+		__u8 want[PL_HLL_BYTES] = { 0 }, wantp[PL_HLL_BYTES] = { 0 };
+
+		for (int i = 0; i < n; i++) {
+			struct pl_addr_key k = addr4(PB_IP4(10, 9, i >> 8, i & 0xff));
+
+			pl_hll_add(want, pl_hll_hash_addr(k.addr));
+			pl_hll_add(wantp, pl_hll_hash_port(PB_IPPROTO_TCP, 1 + i % nports));
+		}
+		CHECK(!memcmp(want, v.peers, sizeof(want)), "kernel and user-space sketches differ");
+		CHECK(!memcmp(wantp, v.ports, sizeof(wantp)), "port sketches differ");
+	}
+	CHECK_EQ(count_talkers(true), n);
+	v = talker(true, addr4(PB_IP4(10, 9, 3, 7)));
+	CHECK_EQ(v.packets, 1);
+	CHECK(rel_err(pl_hll_estimate(v.peers), 1) < 0.05, "one source: %.2f",
+	      pl_hll_estimate(v.peers));
+	TEST_END();
+}
+
+static void test_talkers(void)
+{
+	test_talkers_frags();
+	test_talkers_ports_icmp();
+	test_talkers_spread();
+}
+
+static void test_encap(void)
+{
+	test_pppoe();
+	test_mpls();
+	test_ah4_rarp();
+	test_tso();
+	test_encap_tc();
+}
+
 /* ---- main ----------------------------------------------------------------------------- */
 
 int main(void)
@@ -2858,6 +3639,8 @@ int main(void)
 	test_offline_batch();
 	test_live_clock();
 	test_live_frags();
+	test_encap();
+	test_talkers();
 
 	TEST_BEGIN("every malformed reason has a test that produces it");
 	for (int r = 1; r < PL_MAL_MAX; r++)

@@ -20,11 +20,10 @@
 # What tshark is asked, frame by frame (frame.protocols, IP reassembly off so that a
 # first fragment shows its L4 header and a later one none, as pktlens counts them):
 #   l3 = the outermost "ip"/"ipv6" layer of the frame, wherever it is;
-#   l4 = the layer right after it (after IPv6 extension headers and AH): pktlens's
+#   l4 = the layer right after it (after IPv6 extension headers, and AH in both): pktlens's
 #        l3.*/l4.* are the OUTER headers, so UDP inside an ICMP error, IP-in-IP or GRE
 #        payloads, tunnels (counted in inner_l3/inner_l4 by pktlens) are left out.
-# Where the semantics still differ (IP behind MPLS, PPPoE, MACsec, ... that pktlens does
-# not open; malformed headers pktlens stops at and tshark dissects anyway) the
+# Where the semantics still differ (IP behind MACsec, ... that pktlens does not open; malformed headers pktlens stops at and tshark dissects anyway) the
 # difference is an exception with its reason. An exception that no longer differs is
 # reported as stale (not a failure).
 #
@@ -52,7 +51,7 @@ JOBS=${PL_CORPUS_JOBS:-$(nproc 2>/dev/null || echo 2)}
 TIMEOUT=${PL_CORPUS_TIMEOUT:-60}
 FIELDS="l3.ipv4 l3.ipv6 l4.tcp l4.udp l4.icmp l4.icmpv6"
 # capinfos -E names of the link types pl_pcap_open() accepts (sources/pcap_file.c).
-CONVERTED=" ether linux-sll linux-sll2 rawip rawip4 rawip6 null loop "
+CONVERTED=" ether linux-sll linux-sll2 rawip rawip4 rawip6 null loop ppp chdlc nflog ieee-802-11 ieee-802-11-radiotap "
 TSHARK_OPTS=(-n -o ip.defragment:FALSE -o ipv6.defragment:FALSE -T fields -e frame.protocols)
 
 # ---- awk programs ---------------------------------------------------------------------
@@ -133,6 +132,8 @@ END {
 			if (t[i] == "ipv6")
 				while (j <= n && (t[j] ~ /^ipv6\.(hopopts|routing|fraghdr|dstopts)$/ || t[j] == "ah"))
 					j++
+			else if (t[j] == "ah") # the AH of IPv4 is skipped too
+				j++
 			if (t[j] == "tcp") ct++
 			else if (t[j] == "udp") cu++
 			else if (t[j] == "icmp") ci++

@@ -42,7 +42,7 @@ run() {
 # ---- help and version ------------------------------------------------------------
 run "--help" 0 --help
 check_grep "--help: usage lists the commands" "$D/out" '^  monitor +live'
-for c in monitor analyze capture demo; do
+for c in monitor analyze capture drops demo; do
 	in_rx timeout 10 "$PKTLENS" "$c" --help >"$D/out" 2>"$D/err"
 	check_rc "$c --help" "$?" 0
 	check_grep "$c --help prints its usage" "$D/out" "^Usage: pktlens $c"
@@ -234,8 +234,8 @@ def write(linktype, frames, path=out):
 
 if kind == "empty":
     write(1, [])
-elif kind == "wifi":      # 802.11 (105): not supported
-    write(105, [b"\x08\x00" + b"\0" * 30])
+elif kind == "frelay":    # Frame Relay (107): not supported
+    write(107, [b"\x08\x00" + b"\0" * 30])
 elif kind == "v4only":    # DLT IPV4 (228) carries IPv4 only
     write(228, [frame(p, 228) for p in packets if p[0] >> 4 == 4])
 elif kind == "v6only":
@@ -260,10 +260,10 @@ run "analyze: random bytes" 1 analyze -r "$D/random.bin"
 check_grep "analyze: random bytes: says it is not a capture" "$D/err" 'not a capture'
 run "analyze: a directory" 1 analyze -r "$D"
 
-mk wifi "$D/wifi.pcap"
-run "analyze: 802.11 link type" 1 analyze -r "$D/wifi.pcap" --json
-check_grep "analyze: 802.11: names the link type" "$D/err" '(IEEE802_11|105)'
-check_grep "analyze: 802.11: lists the supported types" "$D/err" 'Ethernet.*cooked.*SLL.*raw IP'
+mk frelay "$D/frelay.pcap"
+run "analyze: Frame Relay link type" 1 analyze -r "$D/frelay.pcap" --json
+check_grep "analyze: Frame Relay: names the link type" "$D/err" '(FRELAY|107)'
+check_grep "analyze: Frame Relay: lists the supported types" "$D/err" 'Ethernet.*cooked.*SLL.*raw IP.*PPP.*HDLC.*NFLOG.*802.11'
 
 mk empty "$D/empty.pcap"
 run "analyze: empty capture" 0 analyze -r "$D/empty.pcap" --json

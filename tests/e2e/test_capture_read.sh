@@ -277,9 +277,11 @@ if [ -d "${CORPUS:-}" ]; then
 		i=$((i + 1))
 		# A damaged file: both write what came before the damage and exit 1.
 		"$PKTLENS" capture -r "$f" -w "$T/cp/$i" 'tcp or udp port 53' 2>"$T/cp.err"
-		# Only a link type pktlens says it does not read may leave no file (and then
-		# tcpdump's is not needed).
-		unsupported=$(grep -c 'is not supported; pktlens reads' "$T/cp.err")
+		# Only a link type pktlens says it does not read, or one libpcap cannot
+		# filter (NFLOG: tcpdump refuses the expression too), may leave no file (and
+		# then tcpdump's is not needed).
+		unsupported=$(grep -c -e 'is not supported; pktlens reads' \
+			-e 'link-layer type filtering not implemented' "$T/cp.err")
 		[ "$unsupported" != 0 ] && [ ! -e "$T/cp/$i" ] ||
 			tcpdump -r "$f" -w "$T/ct/$i" 'tcp or udp port 53' 2>/dev/null
 		echo "$i $unsupported $f" >>"$T/corpus.list"

@@ -77,7 +77,7 @@ first_line_starts() {
 }
 
 # ---- option errors in every command ---------------------------------------------------
-for cmd in monitor analyze capture demo; do
+for cmd in monitor analyze capture drops demo; do
 	run "$cmd -z: bad usage" 2 $cmd -z
 	first_line_starts "$cmd -z: 'pktlens: $cmd:' first" "pktlens: $cmd: unknown option -z"
 	check_grep "$cmd -z: the synopsis" "$T/err" "^Usage: pktlens $cmd"
@@ -106,6 +106,8 @@ run "analyze without -r" 2 analyze --json
 first_line_starts "analyze without -r: 'pktlens:' first" "pktlens: analyze needs a capture file"
 run "capture without -i or -r" 2 capture tcp
 first_line_starts "capture without -i or -r: 'pktlens:' first" "pktlens: capture needs an interface"
+run "drops with an argument" 2 drops extra
+first_line_starts "drops with an argument: 'pktlens: drops:' first" "pktlens: drops: unexpected argument 'extra'"
 run "demo with an argument" 2 demo extra
 first_line_starts "demo with an argument: 'pktlens:' first" "pktlens: demo takes no arguments"
 run "capture -s 70000 (live)" 2 capture -r "$T/eth.pcap" -s 70000

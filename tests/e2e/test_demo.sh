@@ -174,7 +174,7 @@ DEMO_PID=$!
 # announced --duration must match.
 t_ann=""
 for _ in $(seq 1200); do
-	if [ -z "$t_ann" ] && grep -q 'starting: pktlens monitor' "$ERR"; then
+	if [ -z "$t_ann" ] && grep -q 'starting: pktlens protect' "$ERR"; then
 		t_ann=$(now_ms)
 	fi
 	kill -0 "$DEMO_PID" 2>/dev/null || break
@@ -186,9 +186,9 @@ DEMO_PID=""
 t_end=$(now_ms)
 took=$(($(date +%s) - start))
 check_rc "demo --duration 8 --json (took $took s)" "$rc" 0
-ann=$(sed -n 's/.*starting: pktlens monitor .*--duration \([0-9]*\).*/\1/p' "$ERR" | head -n 1)
+ann=$(sed -n 's/.*starting: pktlens protect .*--duration \([0-9]*\).*/\1/p' "$ERR" | head -n 1)
 if [ -z "$ann" ] || [ -z "$t_ann" ]; then
-	fail "the announced --duration" "no 'starting: pktlens monitor ... --duration N' line: $(head -n 3 "$ERR")"
+	fail "the announced --duration" "no 'starting: pktlens protect ... --duration N' line: $(head -n 3 "$ERR")"
 else
 	ran=$((t_end - t_ann))
 	# At least the announced time (the monitor runs it out, the lab waits for it),
@@ -233,8 +233,35 @@ check_positive "ICMPv6 packets seen" "$OUT" .l4.icmpv6.packets
 check_positive "VLAN-tagged packets seen (802.1Q and QinQ)" "$OUT" .vlan.tagged 1000
 check_positive "QinQ packets seen" "$OUT" .vlan.qinq 500
 check_positive "SYN flood and scan seen (SYN without ACK)" "$OUT" '.tcp_flags.S' 5300
+# The monitor's --drops: the SYNs of the flood to closed port 80 are dropped by the
+# kernel as NO_SOCKET, each once (the scan adds at most a probe or two to port 80).
+hp_sent=$(sed -nE 's/^ *hping3 -S +([0-9]+) SYNs to port 80 \(flood burst\).*/\1/p' "$ERR")
+nosock80=$(grep '^{' "$OUT" | tail -n 1 | python3 -c '
+import json, sys
+d = json.load(sys.stdin).get("drops") or {}
+print(sum(e["drops_total"] for e in d.get("entries", []) if e["reason"] == "NO_SOCKET" and
+      e["proto"] == "tcp" and e["port"] == 80))' 2>/dev/null)
+if [ -n "$hp_sent" ] && [ -n "$nosock80" ] && [ "$nosock80" -ge "$hp_sent" ] &&
+	[ "$nosock80" -le $((hp_sent + 3)) ]; then
+	ok "kernel drops: NO_SOCKET tcp/80 ($nosock80) == the flood's SYNs ($hp_sent, + the scan's)"
+else
+	fail "kernel drops: NO_SOCKET tcp/80 == the flood's SYNs" "drops '$nosock80', hping3 sent '$hp_sent'"
+fi
 # seen_as_sent NAME ERE SEEN SENT: the summary line matching ERE (sed -E) has the same
 # numbers in its SEEN and SENT groups (e.g. '\1 \3' and '\2 \4').
+# The flood sent again after `pktlens block`: every SYN of it dropped in XDP (the rule's
+# counter and the data plane's total equal what hping3 sent), none reached the kernel
+# (the NO_SOCKET drops above stay the first flood's).
+hpb_sent=$(sed -nE 's/^ *hping3 -S +([0-9]+) SYNs to port 80 again, after pktlens block.*/\1/p' "$ERR")
+rule_drops=$(sed -nE 's/^ *blocked +([0-9]+) of the SYNs sent after the block dropped in XDP.*/\1/p' "$ERR")
+mit_dropped=$(field "$OUT" .mitigation.dropped)
+if [ -n "$hpb_sent" ] && [ "$hpb_sent" -gt 0 ] && [ "$rule_drops" = "$hpb_sent" ] &&
+	[ "$mit_dropped" = "$hpb_sent" ]; then
+	ok "the flood after pktlens block: all $hpb_sent SYNs dropped in XDP (rule $rule_drops, total $mit_dropped)"
+else
+	fail "the flood after pktlens block dropped in XDP" \
+		"hping3 sent '$hpb_sent', the rule counted '$rule_drops', mitigation.dropped '$mit_dropped'"
+fi
 seen_as_sent() {
 	local got want
 	got=$(sed -nE "s/$2/$3/p" "$ERR")

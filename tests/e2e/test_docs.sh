@@ -32,7 +32,7 @@ complete_words() {
 		printf "%s\n" "${COMPREPLY[@]}"' _ "$COMPLETION" "$@" | sort -u
 }
 
-for cmd in "" monitor analyze capture demo serve; do
+for cmd in "" monitor analyze capture drops demo serve protect query; do
 	name=${cmd:-pktlens}
 	page=$ROOT/man/pktlens${cmd:+-$cmd}.8
 	# shellcheck disable=SC2086 # an empty $cmd means no argument
@@ -53,11 +53,11 @@ done
 # bpftool's -j/-p before the command: documented where they apply.
 check_eq "pktlens.8: synopsis has [-j|-p]" \
 	"$(grep -c '^\.RB \[ \\-j | \\-p \]' "$ROOT/man/pktlens.8")" 1
-for cmd in monitor analyze demo; do
+for cmd in monitor analyze drops demo; do
 	check_eq "pktlens-$cmd.8: names pktlens -j $cmd" \
 		"$(grep -c "pktlens \\\\-j $cmd" "$ROOT/man/pktlens-$cmd.8")" 1
 done
-for cmd in monitor analyze; do
+for cmd in monitor analyze drops; do
 	check_eq "pktlens-$cmd.8: names pktlens -p $cmd" \
 		"$(grep -c "pktlens \\\\-p $cmd" "$ROOT/man/pktlens-$cmd.8")" 1
 done
@@ -66,7 +66,22 @@ check_eq "completion: after a global -j, the command's options" \
 check_eq "completion: after -vp, still the command" "$(complete_words -vp mon | tr '\n' ' ')" \
 	"monitor "
 
-check_eq "completion: commands" "$(complete_words '' | tr '\n' ' ')" "analyze capture demo monitor serve "
+check_eq "completion: commands" "$(complete_words '' | tr '\n' ' ')" \
+	"analyze block blocked capture demo drops monitor protect query serve unblock "
+# block, unblock and blocked share pktlens-block.8: each one's options are in it, and
+# completed.
+for cmd in block unblock blocked; do
+	help_opts $cmd >"$T/help"
+	man_opts "$ROOT/man/pktlens-block.8" >"$T/man"
+	complete_words $cmd - >"$T/comp"
+	check_eq "$cmd: --help lists options" "$([ -s "$T/help" ] && echo yes)" yes
+	check_eq "$cmd: its --help options are in pktlens-block.8" \
+		"$(comm -23 "$T/help" "$T/man" | tr '\n' ' ')" ""
+	check_eq "$cmd: completion offers the --help options" \
+		"$(comm -3 "$T/help" "$T/comp" | tr -d '\t' | tr '\n' ' ')" ""
+done
+check_eq "completion: query's questions" "$(complete_words query --db x '' | tr '\n' ' ')" \
+	"flows minutes top-talkers "
 check_eq "completion: capture --mode" "$(complete_words capture --mode '' | tr '\n' ' ')" \
 	"generic native tc "
 check_eq "completion: monitor -i offers the loopback interface" \

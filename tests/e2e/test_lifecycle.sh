@@ -499,7 +499,7 @@ ip netns exec "$NS_RX" bash -c '
 	test -e "/sys/fs/bpf/pktlens/$2" && echo "pins: left" || echo "pins: removed"
 ' _ "$PKTLENS" "$IF_RX" "$LAB_TMP" >"$LAB_TMP/nobpffs.out" 2>&1
 check_grep "no bpffs: /sys/fs/bpf starts unmounted" "$LAB_TMP/nobpffs.out" '^bpffs-before: not mounted'
-check_grep "no bpffs: pktlens mounted it and pinned the maps" "$LAB_TMP/nobpffs.out" 'pl_events pl_flows pl_stats'
+check_grep "no bpffs: pktlens mounted it and pinned the maps" "$LAB_TMP/nobpffs.out" 'pl_dsts pl_events pl_flows pl_icmp pl_ports pl_srcs pl_stats pl_talk_stats'
 check_grep "no bpffs: exit 0" "$LAB_TMP/nobpffs.out" '^rc=0$'
 check_grep "no bpffs: pins removed on exit" "$LAB_TMP/nobpffs.out" '^pins: removed'
 check_grep "no bpffs: says it mounted bpffs (-v)" "$LAB_TMP/nobpffs.err" 'mounted bpffs'

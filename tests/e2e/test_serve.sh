@@ -49,7 +49,7 @@ check_rc "token file mode 0644: refused" $? 1
 check_grep "token refusal names the mode and the fix" "$LAB_TMP/e" "mode 0644.*chmod 600"
 in_rx "$PKTLENS" serve -i "$IF_RX" --token-file "$LAB_TMP/none" >/dev/null 2>"$LAB_TMP/e"
 check_rc "missing token file: refused" $? 1
-in_rx "$PKTLENS" serve -i nosuch$$ >/dev/null 2>"$LAB_TMP/e"
+in_rx "$PKTLENS" serve -i nosuch$$ --no-db >/dev/null 2>"$LAB_TMP/e"
 check_rc "unknown interface: refused" $? 1
 nothing_attached "after the refusals"
 
@@ -90,6 +90,15 @@ check_eq "stats: flows active (sampled)" "$(body 'j["interfaces"][0]["flows"]["a
 check_http "GET /api/v1/stats?interface=IF2" 200 GET "/api/v1/stats?interface=$IF2"
 check_eq "stats: one interface asked, one answered" "$(body '[i["name"] for i in j["interfaces"]]')" "['$IF2']"
 check_http "HEAD /api/v1/stats" 200 HEAD /api/v1/stats
+check_http "GET /api/v1/rates" 200 GET /api/v1/rates
+check_eq "rates: two interfaces" "$(body '[i["name"] for i in j["interfaces"]]')" "['$IF_RX', '$IF2']"
+check_true "rates: samples, each over an interval ($(body 'len(j["interfaces"][0]["samples"])'))" \
+	[ "$(body 'len(j["interfaces"][0]["samples"]) > 0 and all(s["interval_s"] > 0 for s in j["interfaces"][0]["samples"])')" = True ]
+check_true "rates: the samples hold no more than the total" \
+	[ "$(body 'sum(s["packets"] for s in j["interfaces"][0]["samples"])')" -le "$sent" ]
+check_eq "rates: nothing on the second interface" "$(body 'sum(s["packets"] for s in j["interfaces"][1]["samples"])')" 0
+check_http "unknown interface on rates" 404 GET "/api/v1/rates?interface=nosuch"
+check_http "unknown parameter on rates" 400 GET "/api/v1/rates?top=3"
 
 check_http "GET /api/v1/protocols" 200 GET "/api/v1/protocols?interface=$IF_RX"
 check_eq "protocols: udp packets" "$(body 'j["interfaces"][0]["l4"]["udp"]["packets"]')" $((N_UDP4 + N_UDP6))
@@ -125,7 +134,10 @@ check_http "GET /api/v1/flows?interface=IF2" 200 GET "/api/v1/flows?interface=$I
 check_eq "flows: none on the second interface" "$(body 'j["matched"]')" 0
 check_http "GET /api/v1" 200 GET /api/v1
 check_eq "index lists the endpoints" "$(body '[e["path"] for e in j["endpoints"]]')" \
-	"['/api/v1', '/api/v1/stats', '/api/v1/protocols', '/api/v1/flows', '/api/v1/reload', '/metrics']"
+	"['/', '/api/v1', '/api/v1/stats', '/api/v1/protocols', '/api/v1/flows', '/api/v1/rates', '/api/v1/history/minutes', '/api/v1/history/flows', '/api/v1/history/top-talkers', '/api/v1/reload', '/metrics']"
+check_http "GET / (the dashboard)" 200 GET /
+check_grep "GET /: HTML" "$LAB_TMP/head" "^[Cc]ontent-[Tt]ype: text/html"
+check_http "POST / refused" 405 POST /
 
 # ---- errors ---------------------------------------------------------------------------
 check_http "unknown path" 404 GET /api/v2/stats
@@ -192,6 +204,32 @@ check_eq "answered beside 20 half-open clients" "$code" 200
 echo "  (in $(($(now_ms) - t0)) ms)"
 pid_wait "$SLOW" 10
 
+# ---- the history (in $LAB_TMP: srv_start's --db) ------------------------------------
+hist_packets() {
+	[ "$(http GET /api/v1/history/minutes)" = 200 ] &&
+		[ "$(body 'sum(m["packets"] for m in j["minutes"] if m["interface"] == "'"$IF_RX"'")')" = "$sent" ]
+}
+wait_until 5 hist_packets
+check_http "GET /api/v1/history/minutes" 200 GET "/api/v1/history/minutes?since=-1h&interface=$IF_RX"
+check_eq "history: the minutes hold what was sent" \
+	"$(body '(sum(m["packets"] for m in j["minutes"]), sum(m["l4"]["udp"]["packets"] for m in j["minutes"]))')" \
+	"($sent, $((N_UDP4 + N_UDP6)))"
+check_http "GET /api/v1/history/flows (none ended yet)" 200 GET "/api/v1/history/flows?until=now&top=5"
+check_eq "history: no flow ended yet (idle timeout 60 s)" "$(body 'j["flows"]')" "[]"
+check_http "GET /api/v1/history/top-talkers" 200 GET /api/v1/history/top-talkers
+check_http "history: a bad time" 400 GET "/api/v1/history/flows?since=yesterday"
+check_http "history: since after until" 400 GET "/api/v1/history/minutes?since=now&until=-1h"
+check_http "history: an unknown parameter" 400 GET "/api/v1/history/minutes?sort=bytes"
+check_http "history: top 0" 400 GET "/api/v1/history/top-talkers?top=0"
+# The file gone from its name (the writer keeps its open file): 500 naming it.
+mv "$LAB_TMP/serve1.db" "$LAB_TMP/serve1.moved"
+for h in minutes flows top-talkers; do
+	check_http "history/$h: the database gone" 500 GET "/api/v1/history/$h"
+	check_grep "500 names the file" "$LAB_TMP/body" "serve1.db"
+done
+mv "$LAB_TMP/serve1.moved" "$LAB_TMP/serve1.db"
+check_http "history: the database back" 200 GET /api/v1/history/minutes
+
 # ---- SIGHUP: a bad new token file keeps the old token, a good one replaces it ---------
 chmod 644 "$LAB_TMP/token"
 kill -HUP "$SRV_PID"
@@ -211,12 +249,17 @@ check_grep "metrics count the failed reload" "$LAB_TMP/body" "^pktlens_reload_fa
 
 # ---- no token file: write calls are off (403); same port twice: refused ---------------
 SRV1=$SRV_PID
-in_rx "$PKTLENS" serve -i "$IF2" --mode tc >/dev/null 2>"$LAB_TMP/e"
+in_rx "$PKTLENS" serve -i "$IF2" --mode tc --no-db >/dev/null 2>"$LAB_TMP/e"
 check_rc "port in use: refused" $? 1
 check_grep "says the port is in use" "$LAB_TMP/e" "cannot listen on 127.0.0.1:9739"
-if srv_start -i "$IF2" --mode tc --listen 127.0.0.1:9740; then
+if srv_start -i "$IF2" --mode tc --listen 127.0.0.1:9740 --no-db; then
 	SRV_ADDR=127.0.0.1:9740 check_http "write calls off without --token-file" 403 POST /api/v1/reload \
 		"${AUTH[@]}"
+	for h in minutes flows top-talkers; do
+		SRV_ADDR=127.0.0.1:9740 check_http "history/$h: none with --no-db" 404 GET "/api/v1/history/$h"
+	done
+	SRV_ADDR=127.0.0.1:9740 check_http "GET /metrics (--no-db)" 200 GET /metrics
+	check_eq "no history series with --no-db" "$(grep -c '^pktlens_history' "$LAB_TMP/body")" 0
 	srv_stop
 	check_rc "second daemon: SIGTERM" "$SRV_RC" 0
 else

@@ -4,7 +4,8 @@
 # test expressions, plus ../shared/corpus when it exists (read, never copied). A crash
 # leaves its input in build/fuzz/ and fails the target. `make fuzz-ci` (in .ci/run) is the
 # same with a fixed seed and a fixed number of runs (about 15 s each): reproducible.
-#   fuzz_pcap  the capture reader and its link-type conversion (src/sources/pcap_file.c)
+#   fuzz_pcap  the capture reader and its link-type conversion (src/sources/pcap_file.c,
+#              linktypes.c)
 #   fuzz_cbpf  the classic-to-eBPF translator, raw programs and expressions (src/filter/)
 #   fuzz_pkt_line  capture's text line for a hostile frame (src/sinks/pkt_line*.c): no
 #              read beyond the captured bytes, one line of printable ASCII
@@ -14,6 +15,10 @@
 #   fuzz_l7_dns, _http, _tls, _ssh  pktlens's own L7 metadata parsers (src/l7/), one each
 #   fuzz_l7_flow  a flow's IP packets through decoding, stream starts, every parser and the
 #              EVE writer, whose lines must parse back as JSON objects
+#   fuzz_rules protect's rules and list files (src/mitigate/parse.c): errors name
+#              file:line, every prefix read is masked and prints back to itself
+#   fuzz_timearg  the --since/--until times of pktlens query (src/history/timearg.c) and
+#              the query string of GET /api/v1/history/... (src/history/hparams.c)
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_DIR     := $(BUILD)/fuzz
@@ -22,7 +27,8 @@ FUZZ_FLAGS   := -g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined \
 FUZZ_L7      := dns http tls ssh flow
 FUZZ_L7_BINS := $(patsubst %,$(FUZZ_DIR)/fuzz_l7_%,$(FUZZ_L7))
 FUZZ_BINS    := $(FUZZ_DIR)/fuzz_pcap $(FUZZ_DIR)/fuzz_cbpf $(FUZZ_DIR)/fuzz_pkt_line \
-		$(FUZZ_DIR)/fuzz_serve $(FUZZ_DIR)/fuzz_config $(FUZZ_L7_BINS)
+		$(FUZZ_DIR)/fuzz_serve $(FUZZ_DIR)/fuzz_config $(FUZZ_DIR)/fuzz_rules $(FUZZ_L7_BINS) \
+		$(FUZZ_DIR)/fuzz_timearg
 
 $(FUZZ_DIR)/fuzz_config: tests/fuzz/fuzz_config.c src/config/config.c src/util/log.c \
 		src/config/config.h src/util/log.h
@@ -31,12 +37,12 @@ $(FUZZ_DIR)/fuzz_config: tests/fuzz/fuzz_config.c src/config/config.c src/util/l
 	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_config.c src/config/config.c \
 		src/util/log.c -linih -lbpf
 
-$(FUZZ_DIR)/fuzz_pcap: tests/fuzz/fuzz_pcap.c src/sources/pcap_file.c src/util/log.c \
-		$(wildcard src/sources/*.h src/util/*.h)
+$(FUZZ_DIR)/fuzz_pcap: tests/fuzz/fuzz_pcap.c src/sources/pcap_file.c src/sources/linktypes.c \
+		src/util/log.c $(wildcard src/sources/*.h src/util/*.h)
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_pcap.c src/sources/pcap_file.c \
-		src/util/log.c -lpcap -lbpf
+		src/sources/linktypes.c src/util/log.c -lpcap -lbpf
 
 $(FUZZ_DIR)/fuzz_cbpf: tests/fuzz/fuzz_cbpf.c $(wildcard src/filter/*.c src/filter/*.h)
 	$(call msg,FUZZ,$@)
@@ -69,16 +75,38 @@ $(FUZZ_DIR)/fuzz_l7_%: tests/fuzz/fuzz_l7.c $(L7_FUZZ_SRCS) $(wildcard src/l7/*.
 	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -DFUZZ_L7_$(shell echo $* | tr a-z A-Z) -o $@ \
 		tests/fuzz/fuzz_l7.c $(L7_FUZZ_SRCS) -ljson-c
 
+RULES_SRCS := src/mitigate/parse.c src/mitigate/blocklist.c
+
+$(FUZZ_DIR)/fuzz_rules: tests/fuzz/fuzz_rules.c $(RULES_SRCS) $(wildcard src/mitigate/*.h)
+	$(call msg,FUZZ,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_rules.c $(RULES_SRCS) -lbpf
+
+HIST_FUZZ_SRCS := src/history/timearg.c src/history/hparams.c
+
+$(FUZZ_DIR)/fuzz_timearg: tests/fuzz/fuzz_timearg.c $(HIST_FUZZ_SRCS) src/history/history.h
+	$(call msg,FUZZ,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_timearg.c $(HIST_FUZZ_SRCS)
+
 # Seeds: small captures of the bench traffic mix (pcap, and through tshark's editcap
 # when present pcapng and the same frames labelled with every other link type read) and every filter test expression, as fuzz_cbpf reads them.
 fuzz-seeds: $(BUILD)/bench/bench_pipeline
 	$(Q)rm -rf $(FUZZ_DIR)/seeds-pcap $(FUZZ_DIR)/seeds-cbpf $(FUZZ_DIR)/seeds-line \
-		$(FUZZ_DIR)/seeds-serve $(FUZZ_DIR)/seeds-config $(FUZZ_DIR)/seeds-l7
+		$(FUZZ_DIR)/seeds-serve $(FUZZ_DIR)/seeds-config $(FUZZ_DIR)/seeds-l7 \
+		$(FUZZ_DIR)/seeds-rules $(FUZZ_DIR)/seeds-time
+	$(Q)mkdir -p $(FUZZ_DIR)/seeds-time && i=0 && \
+		for t in 2026-12-07 2026-12-07T10:00 2026-12-07T10:00:05.5Z 2026-12-07T10:00+01:00 \
+			2026-03-08T02:30 -90s -1h -7d -2w now @1796637600 '?since=-1h&top=5' \
+			'?until=2026-12-07T10:00Z&interface=eth0' '?since=now&until=-1h'; do \
+		i=$$((i + 1)); printf '%s' "$$t" >$(FUZZ_DIR)/seeds-time/t$$i; done
 	$(Q)mkdir -p $(FUZZ_DIR)/seeds-serve && i=0 && \
 		while IFS= read -r l; do i=$$((i + 1)); printf '%b' "$$l" >$(FUZZ_DIR)/seeds-serve/s$$i; \
 		done <tests/fuzz/serve_seeds.txt
 	$(Q)python3 tests/fuzz/l7_seeds.py $(FUZZ_DIR)/seeds-l7 $(wildcard $(CORPUS)/ndpi/pcap/*.pcap)
-	$(Q)mkdir -p $(FUZZ_DIR)/seeds-pcap $(FUZZ_DIR)/seeds-cbpf $(FUZZ_DIR)/seeds-config
+	$(Q)mkdir -p $(FUZZ_DIR)/seeds-pcap $(FUZZ_DIR)/seeds-cbpf $(FUZZ_DIR)/seeds-config \
+		$(FUZZ_DIR)/seeds-rules
+	$(Q)cp tests/fuzz/rules-seeds/* $(FUZZ_DIR)/seeds-rules/
 	$(Q)cp docs/pktlens.conf.example $(FUZZ_DIR)/seeds-config/example.conf
 	$(Q)printf '[monitor]\ninterface = veth0\njson = yes\n[analyze]\ntop = 3\n' \
 		>$(FUZZ_DIR)/seeds-config/small.conf
@@ -111,6 +139,10 @@ fuzz: $(FUZZ_BINS) fuzz-seeds
 		-print_final_stats=1 seeds-config
 	$(Q)cd $(FUZZ_DIR) && for t in $(FUZZ_L7); do ./fuzz_l7_$$t -max_total_time=$(FUZZ_SECONDS) \
 		-max_len=16384 -timeout=10 -print_final_stats=1 seeds-l7/$$t || exit 1; done
+	$(Q)cd $(FUZZ_DIR) && ./fuzz_rules -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+		-print_final_stats=1 seeds-rules
+	$(Q)cd $(FUZZ_DIR) && ./fuzz_timearg -max_total_time=$(FUZZ_SECONDS) -max_len=128 \
+		-print_final_stats=1 seeds-time
 
 fuzz-ci: $(FUZZ_BINS) fuzz-seeds
 	$(Q)cd $(FUZZ_DIR) && ./fuzz_pcap -seed=1 -runs=300000 -max_len=65536 \
@@ -125,6 +157,10 @@ fuzz-ci: $(FUZZ_BINS) fuzz-seeds
 		-print_final_stats=1 seeds-config
 	$(Q)cd $(FUZZ_DIR) && for t in $(FUZZ_L7); do ./fuzz_l7_$$t -seed=1 -runs=100000 \
 		-max_len=16384 -timeout=10 -print_final_stats=1 seeds-l7/$$t || exit 1; done
+	$(Q)cd $(FUZZ_DIR) && ./fuzz_rules -seed=1 -runs=300000 -max_len=4096 \
+		-print_final_stats=1 seeds-rules
+	$(Q)cd $(FUZZ_DIR) && ./fuzz_timearg -seed=1 -runs=2000000 -max_len=128 \
+		-print_final_stats=1 seeds-time
 	@echo "fuzz-ci: no crash in any target"
 
 .PHONY: fuzz fuzz-seeds fuzz-ci

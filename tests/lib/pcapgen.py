@@ -130,6 +130,30 @@ def arp(op, spa, tpa, sha=mac(2), tha=bytes(6)):
     return struct.pack("!HHBBH", 1, ETH_IP4, 6, 4, op) + sha + a4(spa) + tha + a4(tpa)
 
 
+ETH_PPPOE_DISC, ETH_PPPOE_SES, ETH_MPLS, ETH_MPLS_MC, ETH_RARP = 0x8863, 0x8864, 0x8847, 0x8848, 0x8035
+
+
+def pppoe(ppp_proto, payload, code=0, session=0x1234, plen=None):
+    """PPPoE (RFC 2516) header; a session frame (code 0) carries the PPP protocol
+    (0x0021 IPv4, 0x0057 IPv6); ppp_proto None: a discovery frame (PADI is code 0x09)."""
+    body = (b"" if ppp_proto is None else struct.pack("!H", ppp_proto)) + payload
+    return struct.pack("!BBHH", 0x11, code, session, len(body) if plen is None else plen) + body
+
+
+def mpls(labels, payload, bottom=True, ttl=64):
+    """An MPLS label stack (RFC 3032), outermost first; bottom: the last entry has S set."""
+    h = b""
+    for i, label in enumerate(labels):
+        s = 1 if bottom and i == len(labels) - 1 else 0
+        h += struct.pack("!I", (label & 0xFFFFF) << 12 | s << 8 | ttl)
+    return h + payload
+
+
+def ah4(nh, payload, words=4):
+    """IPv4 authentication header (RFC 4302), as ah6, then its payload."""
+    return ah6(nh, words) + payload
+
+
 def pad(frame, length):
     """Zero bytes after the frame (Ethernet padding) up to length."""
     return frame + bytes(max(0, length - len(frame)))

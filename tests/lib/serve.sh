@@ -6,11 +6,14 @@
 SRV_N=0
 # srv_start ARGS...: start `pktlens serve ARGS` on the rx side and wait (20 s at most)
 # for its "serving" line. Sets SRV_PID, SRV_ERR. Returns 1 if it did not get there.
+# Without --db/--no-db in ARGS the history goes to $LAB_TMP (never the system's).
 srv_start() {
+	local db=(--db "$LAB_TMP/serve$((SRV_N + 1)).db")
+	case " $* " in *" --db "* | *" --no-db "*) db=() ;; esac
 	SRV_N=$((SRV_N + 1))
 	SRV_ERR=$LAB_TMP/serve$SRV_N.err
 	: >"$SRV_ERR"
-	nsenter -t "$RX_HOLD" -m -n -- "$PKTLENS" serve "$@" 2>"$SRV_ERR" &
+	nsenter -t "$RX_HOLD" -m -n -- "$PKTLENS" serve "${db[@]}" "$@" 2>"$SRV_ERR" &
 	SRV_PID=$!
 	LAB_PIDS+=("$SRV_PID")
 	wait_grep "$SRV_ERR" "pktlens: serving" "$SRV_PID"

@@ -54,6 +54,50 @@ static void check_ipv4_frame(const struct pl_frame *fr, uint32_t extra_wire)
 	CHECK_EQ(fr->ts_ns, 1700000000ull * 1000000000ull + 250000000ull);
 }
 
+static void read_one(const char *path, struct pl_frame *fr, int *rc_open, int *rc_next);
+
+/* @hdr (@hlen bytes) then the IPv4/UDP packet, as one frame of link type @dlt. */
+static void link_case(const char *name, int dlt, const uint8_t *hdr, uint32_t hlen,
+		      uint32_t extra_wire)
+{
+	static uint8_t pkt[256];
+	struct pl_frame fr;
+	int ro, rn;
+
+	memcpy(pkt, hdr, hlen);
+	memcpy(pkt + hlen, ipv4_udp, sizeof(ipv4_udp));
+	TEST_BEGIN(name);
+	read_one(write_pcap("link.pcap", dlt, pkt, hlen + sizeof(ipv4_udp),
+			    hlen + sizeof(ipv4_udp) + extra_wire),
+		 &fr, &ro, &rn);
+	CHECK_EQ(ro, 0);
+	CHECK_EQ(rn, 1);
+	check_ipv4_frame(&fr, extra_wire);
+	TEST_END();
+}
+
+/* The IPv4 packet inside PPP, Cisco HDLC, NFLOG and 802.11 frames, behind Ethernet. */
+static void test_link_headers(void)
+{
+	static const uint8_t nflog[] = { 2, 0, 0, 0, 8, 0, 1, 0, 0x08, 0, 0, 0,
+					 4 + 28, 0, 9, 0 };
+	static const uint8_t wifi[] = { 0, 0, 8, 0, 0, 0, 0, 0,   /* radiotap */
+					0x88, 0x01, 0, 0,         /* QoS data, to DS */
+					2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 3,
+					0x10, 0, 0, 0,            /* sequence, QoS control */
+					0xaa, 0xaa, 3, 0, 0, 0, 0x08, 0x00 };
+
+	link_case("PPP with address and control", 9, (const uint8_t[]){ 0xff, 3, 0, 0x21 }, 4, 0);
+	link_case("PPP, protocol field compressed", 9, (const uint8_t[]){ 0x21 }, 1, 0);
+	link_case("PPP in HDLC framing", 50, (const uint8_t[]){ 0xff, 3, 0, 0x21 }, 4, 0);
+	link_case("Cisco HDLC", 104, (const uint8_t[]){ 0x0f, 0, 0x08, 0 }, 4, 0);
+	link_case("NFLOG payload attribute", 239, nflog, sizeof(nflog), 0);
+	link_case("802.11 QoS data behind radiotap", 127, wifi, sizeof(wifi), 0);
+	link_case("802.11 data", 105, wifi + 8, sizeof(wifi) - 8, 0);
+	link_case("PPP, a frame longer on the wire", 9, (const uint8_t[]){ 0xff, 3, 0, 0x21 }, 4,
+		  100);
+}
+
 static void read_one(const char *path, struct pl_frame *fr, int *rc_open, int *rc_next)
 {
 	static struct pl_pcap_file f;
@@ -145,9 +189,12 @@ static void test_linktypes(void)
 	TEST_END();
 
 	TEST_BEGIN("unsupported link type is refused");
-	read_one(write_pcap("wifi.pcap", DLT_IEEE802_11, ipv4_udp, 28, 28), &fr, &ro, &rn);
+	read_one(write_pcap("frelay.pcap", 107 /* DLT_FRELAY */, ipv4_udp, 28, 28), &fr, &ro,
+		 &rn);
 	CHECK_EQ(ro, -EPROTONOSUPPORT);
 	TEST_END();
+
+	test_link_headers();
 
 	TEST_BEGIN("missing file and non-capture file are refused");
 	struct pl_pcap_file *f = malloc(sizeof(*f));

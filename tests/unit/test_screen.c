@@ -600,6 +600,7 @@ static void test_l7(struct pl_screen *s)
 	TEST_END();
 }
 
+/* With the kernel's address tables: sources and destinations, each with its spread. */
 int main(void)
 {
 	struct pl_report r;

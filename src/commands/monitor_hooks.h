@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * monitor_hooks.h - how `pktlens protect` runs as `monitor` with mitigation: monitor
+ * takes its options and loop, loads the data plane for mitigation with its maps pinned,
+ * and calls these around its loop.
+ */
+#ifndef PL_MONITOR_HOOKS_H
+#define PL_MONITOR_HOOKS_H
+
+struct pl_dp;
+struct pl_report;
+
+struct pl_monitor_hooks {
+	const char *cmd;   /* the command's name in messages */
+	const char *usage; /* its --help */
+	int (*started)(struct pl_dp *dp);                  /* loaded and attached; != 0: stop */
+	void (*tick)(struct pl_dp *dp, struct pl_report *r); /* before each report */
+	void (*stop)(void);
+};
+
+/* Set by protect before it calls cmd_monitor(); NULL: plain monitor. */
+extern const struct pl_monitor_hooks *pl_monitor_hooks;
+
+#endif

@@ -1,0 +1,287 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * protect.c - `pktlens protect -i IF [--rules FILE] [--dry-run] ...`: monitor with
+ * mitigation. Runs monitor (every option of it) with the data plane loaded for
+ * mitigation and its maps pinned, so that block/unblock/blocked change it while it
+ * runs. Here: the rules file (loaded at start, reloaded on SIGHUP: a reload that fails
+ * keeps the old rules and says why), the host's own addresses and gateways as allow
+ * rules, expiry, and the mitigation part of every report.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "analysis/report.h"
+#include "commands/block_view.h"
+#include "commands/commands.h"
+#include "commands/monitor_hooks.h"
+#include "loader/dataplane.h"
+#include "mitigate/host.h"
+#include "mitigate/rules.h"
+#include "sinks/json.h"
+#include "util/args.h"
+#include "util/log.h"
+
+static const char usage[] =
+	"Usage: pktlens protect -i IF [--rules FILE] [--dry-run] [--mode native|generic|tc]\n"
+	"                       [--interval S] [--duration S] [--json|--pretty] [--top N]\n"
+	"                       [--flows N] [--cost-sample PCT] [--force] [-F FILE | EXPRESSION]\n"
+	"Monitor an interface and drop, in XDP, what the rules say: CIDR blocks, port rules,\n"
+	"per-source rate limits; allow rules always win; the host's own addresses and its\n"
+	"gateways are never blocked. Rules change at run time with pktlens block/unblock;\n"
+	"SIGHUP reloads FILE (a failed reload keeps the rules in force).\n"
+	"\n"
+	"  -i, --interface IF  interface to protect\n"
+	"      --rules FILE    rules (pktlens-protect(8)): block CIDR [port N] [proto P]\n"
+	"                      [ttl D] [alert] | allow CIDR | rate CIDR PPS [burst N]\n"
+	"                      [aggregate] | blocklist FILE\n"
+	"      --dry-run       drop nothing: count what the rules would drop (would_drop)\n"
+	"      --mode MODE     native or generic XDP, or tc ingress (default: native,\n"
+	"                      falling back to generic)\n"
+	"      --interval S, --duration S, --json, --pretty, --top N, --flows N,\n"
+	"      --cost-sample PCT, --force, -F FILE, EXPRESSION: as pktlens monitor\n"
+	"  -v, --verbose       more messages; -q, --quiet: only errors\n"
+	"  -h, --help          this help\n";
+
+static struct {
+	const char *rules_path;
+	bool dry_run;
+	struct pl_mit m;
+	bool have_maps;
+	__u32 *file_ids;   /* the rules from FILE in force */
+	size_t nfile;
+	struct pl_prefix *host;
+	size_t nhost;
+	struct pl_rule_row *rows;
+	size_t nrows;
+	struct pl_mit_stats st;
+	struct pl_rule_set in_force; /* FILE as parsed when its rules went in */
+	volatile sig_atomic_t reload;
+} g;
+
+static void on_hup(int sig)
+{
+	(void)sig;
+	g.reload = 1;
+}
+
+/* Remove the rules from FILE in force. */
+static void drop_file_rules(void)
+{
+	for (size_t i = 0; i < g.nfile; i++)
+		pl_rule_del(&g.m, g.file_ids[i]);
+	free(g.file_ids);
+	g.file_ids = NULL;
+	g.nfile = 0;
+}
+
+/* Add every rule of @set; on the first failure remove the ones added (nothing half-applied). */
+static int add_set(const struct pl_rule_set *set, const char *path)
+{
+	char err[PL_ERR_LEN];
+
+	g.file_ids = calloc(set->n ? set->n : 1, sizeof(*g.file_ids));
+	if (!g.file_ids)
+		return -ENOMEM;
+	for (size_t i = 0; i < set->n; i++) {
+		__u32 id;
+		int e = pl_rule_add(&g.m, &set->v[i], g.host, g.nhost, &id, err, sizeof(err));
+
+		if (e) {
+			pl_warn("%s:%u: %s", path, set->v[i].r.line, err);
+			drop_file_rules();
+			return e;
+		}
+		g.file_ids[g.nfile++] = id;
+	}
+	return 0;
+}
+
+/*
+ * Load FILE: at start a failure stops protect. On SIGHUP the file's rules are replaced;
+ * when the new ones do not all go in, the set in force before (kept parsed, list rules
+ * included) goes back in, so the old rules stay (their counters start again).
+ */
+static int load_rules(bool reload)
+{
+	struct pl_rule_set set;
+	char err[PL_ERR_LEN];
+	int e;
+
+	e = pl_rules_load(g.rules_path, &set, err, sizeof(err));
+	if (e) {
+		pl_warn("%s%s", err, reload ? "; keeping the rules in force" : "");
+		return e;
+	}
+	pl_mit_lock(&g.m);
+	drop_file_rules();
+	e = add_set(&set, g.rules_path);
+	if (e && reload) {
+		int back = add_set(&g.in_force, g.rules_path);
+
+		pl_warn("reloading %s failed: %s", g.rules_path,
+			back ? "the rules before it could not all be put back either"
+			     : "the rules before it are back in force");
+	}
+	pl_mit_unlock(&g.m);
+	if (e) {
+		pl_rules_free(&set);
+		return e;
+	}
+	pl_rules_free(&g.in_force);
+	g.in_force = set;
+	if (reload)
+		fprintf(stderr, "pktlens: protect: reloaded %s: %zu rules in force\n",
+			g.rules_path, g.nfile);
+	else
+		pl_info("%s: %zu rules in force", g.rules_path, g.nfile);
+	return 0;
+}
+
+/* The host's addresses and gateways as allow rules (they also refuse blocks over them). */
+static void allow_host(void)
+{
+	char err[PL_ERR_LEN];
+
+	if (pl_host_addrs(&g.host, &g.nhost)) {
+		pl_warn("cannot list this host's addresses: %s", strerror(errno));
+		return;
+	}
+	for (size_t i = 0; i < g.nhost; i++) {
+		struct pl_rule_spec sp = { .r = { .kind = PL_RULE_ALLOW, .family = g.host[i].family,
+						  .plen = g.host[i].plen, .origin = PL_ORIGIN_IMPLICIT } };
+		__u32 id;
+
+		memcpy(sp.r.addr, g.host[i].addr, 16);
+		/* The same address twice (an alias): the first one covers it. */
+		pl_rule_add(&g.m, &sp, NULL, 0, &id, err, sizeof(err));
+	}
+}
+
+static int started(struct pl_dp *dp)
+{
+	struct sigaction sa = { .sa_handler = on_hup };
+	int e;
+
+	e = pl_mit_from_skel(&g.m, dp->skel);
+	if (e) {
+		pl_warn("cannot set up the mitigation maps: %s", strerror(-e));
+		return e;
+	}
+	snprintf(g.m.dir, sizeof(g.m.dir), "%s", dp->pin_dir);
+	g.have_maps = true;
+	pl_mit_set_dry_run(&g.m, g.dry_run);
+	allow_host();
+	if (g.rules_path && load_rules(false))
+		return -EINVAL;
+	sigaction(SIGHUP, &sa, NULL);
+	fprintf(stderr, "pktlens: protect: %s%s; rules: pktlens blocked -i %s\n",
+		g.dry_run ? "dry run, nothing is dropped" : "dropping what the rules say",
+		g.rules_path ? "" : " (no --rules: add them with pktlens block)", dp->ifname);
+	return 0;
+}
+
+static void extra_json(struct pl_json *j, void *arg)
+{
+	(void)arg;
+	pl_blocked_json(j, g.rows, g.nrows, &g.st);
+	pl_json_bool(j, "dry_run", g.dry_run);
+}
+
+static void extra_text(void (*emit)(void *, const char *), void *emit_arg, void *arg)
+{
+	char *buf = NULL, *line, *save;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	(void)arg;
+	if (!f)
+		return;
+	fprintf(f, "\nmitigation%s: ", g.dry_run ? " (dry run)" : "");
+	pl_blocked_text(f, g.rows, g.nrows, &g.st);
+	fclose(f);
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		emit(emit_arg, line);
+	free(buf);
+}
+
+static void tick(struct pl_dp *dp, struct pl_report *r)
+{
+	(void)dp;
+	if (g.reload) {
+		g.reload = 0;
+		if (g.rules_path)
+			load_rules(true);
+		else
+			pl_warn("SIGHUP: no --rules file to reload");
+	}
+	pl_mit_lock(&g.m);
+	pl_rule_expire(&g.m);
+	pl_mit_unlock(&g.m);
+	free(g.rows);
+	g.rows = NULL;
+	g.nrows = 0;
+	if (pl_rule_list(&g.m, &g.rows, &g.nrows) || pl_mit_stats_read(&g.m, &g.st))
+		memset(&g.st, 0, sizeof(g.st));
+	r->extra_json = extra_json;
+	r->extra_text = extra_text;
+}
+
+static void stop(void)
+{
+	free(g.rows);
+	free(g.file_ids);
+	free(g.host);
+	pl_rules_free(&g.in_force);
+	if (g.have_maps)
+		pl_mit_close(&g.m);
+	memset(&g, 0, sizeof(g));
+}
+
+int cmd_protect(int argc, char **argv)
+{
+	static const struct pl_monitor_hooks hooks = { "protect", usage, started, tick, stop };
+	char **args = calloc(argc + 1, sizeof(*args));
+	int n = 0, rc;
+
+	if (!args)
+		return PL_EXIT_FAIL;
+	/* protect's own options; the rest is monitor's. */
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--dry-run")) {
+			g.dry_run = true;
+		} else if (!strcmp(argv[i], "--rules") && i + 1 < argc) {
+			g.rules_path = argv[++i];
+		} else if (!strncmp(argv[i], "--rules=", 8)) {
+			g.rules_path = argv[i] + 8;
+		} else if (!strcmp(argv[i], "--rules")) {
+			pl_warn("protect: --rules needs a file");
+			free(args);
+			return PL_EXIT_USAGE;
+		} else if (!strcmp(argv[i], "--pin") || !strcmp(argv[i], "--")) {
+			if (argv[i][2]) /* --pin: protect always pins */
+				continue;
+			for (; i < argc; i++)
+				args[n++] = argv[i];
+		} else {
+			args[n++] = argv[i];
+		}
+	}
+	if (g.rules_path) { /* a file that is not there is a usage error, said before loading */
+		struct pl_rule_set set;
+		char err[PL_ERR_LEN];
+
+		if (pl_rules_load(g.rules_path, &set, err, sizeof(err))) {
+			pl_warn("protect: %s", err);
+			free(args);
+			return PL_EXIT_FAIL;
+		}
+		pl_rules_free(&set);
+	}
+	pl_monitor_hooks = &hooks;
+	rc = cmd_monitor(n, args);
+	pl_monitor_hooks = NULL;
+	free(args);
+	return rc;
+}

@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * history.h - the SQLite history of `pktlens serve` and what `pktlens query` reads.
+ *
+ * Where each part lives: db.c opens a database (checks, WAL, migrations: schema.c),
+ * writer.c is the one writer thread and its queue (the daemon's threads only append to
+ * the queue, never wait on SQLite), retention.c trims by age and size, timearg.c parses
+ * the --since/--until times, hquery.c answers `pktlens query`.
+ */
+#ifndef PL_HISTORY_H
+#define PL_HISTORY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "pktlens.h"
+#include "analysis/stats.h"
+
+#define PL_HIST_DEFAULT_DB "/var/lib/pktlens/pktlens.db"
+/* The schema this build writes; older databases are migrated at open. */
+#define PL_HIST_SCHEMA 1
+
+struct sqlite3;
+
+/*
+ * Open @path. Read-write: the directory is made (mode 0750) when missing, the file
+ * created, WAL turned on and the schema migrated to PL_HIST_SCHEMA. Read-only: the
+ * schema must be there and not newer than ours. 0, or a negative errno with the
+ * reason, naming the file, in @why (@whylen bytes).
+ */
+int pl_db_open(const char *path, bool readonly, struct sqlite3 **db, char *why, size_t whylen);
+void pl_db_close(struct sqlite3 *db);
+/* SQLite error @rc on @path said in @why (what it means, what to do); a negative errno. */
+int pl_db_err(struct sqlite3 *db, int rc, const char *path, char *why, size_t whylen);
+/* One statement's single integer answer into *out (0 when no row). SQLite's code. */
+int pl_db_int(struct sqlite3 *db, const char *sql, long long *out);
+/* Run the migrations from the version in the file up to PL_HIST_SCHEMA (schema.c). */
+int pl_db_migrate(struct sqlite3 *db, char *why, size_t whylen);
+
+/* One flow as stored: oriented from the side that sent first. */
+struct pl_hist_flow {
+	char ifname[16];
+	char src[48], dst[48];
+	__u16 sport, dport, vlan;
+	__u8 proto, family;
+	__u64 packets_fwd, bytes_fwd, packets_rev, bytes_rev;
+	__s64 first_ms, last_ms; /* Unix time, milliseconds */
+	__u32 tcp_flags;        /* the sender's in bits 0-7, the reply's in 8-15 */
+	const char *state;      /* pl_flow_state_seen() (static) */
+	const char *ended;      /* why it was written (static): evicted, idle, stopped */
+};
+
+/* What a sampler adds to one minute of one interface (the minute: Unix seconds). */
+struct pl_hist_minute {
+	char ifname[16];
+	__s64 minute;
+	struct pl_stats delta;
+	__u64 evictions;   /* entries that left the table (created - live) */
+	__u64 unseen;      /* flows created and gone between two reads: never written */
+	__u64 flows_new;
+};
+
+/* A flow-table entry into its stored form (@to_unix: the monotonic to Unix offset). */
+void pl_hist_flow_from(struct pl_hist_flow *h, const char *ifname, const struct pl_flow *f,
+		       __s64 to_unix, const char *ended);
+
+struct pl_hist_opts {
+	const char *path;
+	unsigned int retention_days; /* 0: keep by age forever */
+	unsigned int max_db_mb;      /* 0: no size limit */
+};
+
+struct pl_hist_counts {
+	__u64 minutes_written, flows_written; /* rows committed */
+	__u64 flows_dropped;    /* the queue was full: not written */
+	__u64 write_errors;     /* transactions that failed (kept and tried again) */
+	__u64 rows_trimmed;     /* rows removed by retention */
+	size_t queued;
+};
+
+struct pl_hist;
+
+/*
+ * Open the database (as pl_db_open) and start the writer thread. 0, or a negative
+ * errno with the reason in @why.
+ */
+int pl_hist_start(struct pl_hist **h, const struct pl_hist_opts *o, char *why, size_t whylen);
+/* Write what is queued, stop the thread, close. Safe on NULL. */
+void pl_hist_stop(struct pl_hist *h);
+/* Queue (never waits on SQLite). A full queue drops flows (counted); minutes merge. */
+void pl_hist_add_minute(struct pl_hist *h, const struct pl_hist_minute *m);
+void pl_hist_add_flow(struct pl_hist *h, const struct pl_hist_flow *f);
+/* Ask the writer to commit now (the daemon does this once a second). */
+void pl_hist_kick(struct pl_hist *h);
+void pl_hist_counts(struct pl_hist *h, struct pl_hist_counts *c);
+const char *pl_hist_path(const struct pl_hist *h);
+
+/* Retention (retention.c), in the writer's thread: rows removed, or < 0. */
+long pl_hist_trim(struct sqlite3 *db, const struct pl_hist_opts *o, __s64 now_s, char *why,
+		  size_t whylen);
+
+/*
+ * A time argument into Unix seconds: ISO 8601 ("2026-12-07", "2026-12-07T10:00",
+ * "...:05Z", "...+01:00"; no zone: local time), "-1h"/"-30m"/"-2d"/"-90s"/"-1w"
+ * before @now, "now", or "@SECONDS". 0, or -EINVAL with the reason in *why.
+ */
+int pl_time_arg(const char *s, __s64 now, __s64 *out, const char **why);
+
+enum pl_hq_kind { PL_HQ_TOP_TALKERS, PL_HQ_FLOWS, PL_HQ_MINUTES };
+struct pl_hq {
+	enum pl_hq_kind kind;
+	__s64 since, until; /* Unix seconds, inclusive range */
+	unsigned int top;   /* 0: all */
+	bool json;
+	const char *ifname; /* NULL: every interface */
+	char ifbuf[16];     /* where pl_hq_param keeps it */
+};
+
+/* The API's defaults and bounds for top (pktlens query: 20, 0 for all). */
+#define PL_HQ_API_TOP_DEFAULT 100
+#define PL_HQ_API_TOP_MAX 10000
+/* JSON, until = @now, top = PL_HQ_API_TOP_DEFAULT. */
+void pl_hq_init(struct pl_hq *q, enum pl_hq_kind kind, __s64 now);
+/*
+ * One parameter of GET /api/v1/history/... (@seen: bits of those given so far). 0, or
+ * -EINVAL with the reason in @why: unknown, repeated, a bad value.
+ */
+int pl_hq_param(struct pl_hq *q, unsigned int *seen, const char *key, const char *val,
+		__s64 now, char *why, size_t whylen);
+/* The range makes sense: 0, or -EINVAL with the reason. */
+int pl_hq_check(const struct pl_hq *q, char *why, size_t whylen);
+/* Answer @q from @db on @out. 0, or a negative errno with the reason in @why. */
+int pl_hq_run(struct sqlite3 *db, const struct pl_hq *q, FILE *out, char *why, size_t whylen);
+
+#endif

@@ -1,0 +1,287 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * hquery.c - `pktlens query`: the common questions answered from the history alone
+ * (no daemon needed): the minutes of a time range, the flows that ended in it, and the
+ * addresses that sent the most in those flows. A text table, or JSON.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <json-c/json.h>
+#include <sqlite3.h>
+#include "analysis/names.h"
+#include "history/history.h"
+
+static const char *utc(__s64 s, char *buf, size_t len)
+{
+	time_t t = (time_t)s;
+	struct tm tm;
+
+	if (!gmtime_r(&t, &tm) || !strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(buf, len, "@%lld", (long long)s);
+	return buf;
+}
+
+static const char *utc_ms(__s64 ms, char *buf, size_t len)
+{
+	char s[32];
+
+	utc(ms / 1000, s, sizeof(s));
+	s[strlen(s) - 1] = '\0'; /* the Z goes after the milliseconds */
+	snprintf(buf, len, "%s.%03dZ", s, (int)(ms % 1000));
+	return buf;
+}
+
+static const char *const sql_minutes =
+	"SELECT interface, minute, packets, bytes, malformed, flows_new, evictions, "
+	"flows_unseen FROM minutes WHERE minute + 60 > ?1 AND minute <= ?2 "
+	"AND (?3 IS NULL OR interface = ?3) ORDER BY %s LIMIT ?4";
+static const char *const sql_classes =
+	"SELECT layer, class, packets, bytes FROM minute_classes WHERE interface = ?1 AND "
+	"minute = ?2 ORDER BY layer, packets DESC, class";
+static const char *const sql_flows =
+	"SELECT interface, proto, src, sport, dst, dport, vlan, packets_fwd, bytes_fwd, "
+	"packets_rev, bytes_rev, first_seen, last_seen, tcp_flags, state, ended FROM flows "
+	"WHERE last_seen >= ?1 * 1000 AND first_seen < (?2 + 1) * 1000 "
+	"AND (?3 IS NULL OR interface = ?3) "
+	"ORDER BY bytes_fwd + bytes_rev DESC, packets_fwd + packets_rev DESC, id LIMIT ?4";
+static const char *const sql_talkers =
+	"WITH f AS (SELECT * FROM flows WHERE last_seen >= ?1 * 1000 AND "
+	"first_seen < (?2 + 1) * 1000 AND (?3 IS NULL OR interface = ?3)) "
+	"SELECT addr, sum(p), sum(b), count(*) FROM ("
+	" SELECT src AS addr, packets_fwd AS p, bytes_fwd AS b FROM f"
+	" UNION ALL SELECT dst, packets_rev, bytes_rev FROM f WHERE packets_rev > 0) "
+	"GROUP BY addr ORDER BY 3 DESC, 2 DESC, 1 LIMIT ?4";
+
+#define I64(st, i) ((long long)sqlite3_column_int64(st, i))
+#define TXT(st, i) ((const char *)sqlite3_column_text(st, i))
+
+static void jadd_i(struct json_object *o, const char *k, long long v)
+{
+	json_object_object_add(o, k, json_object_new_int64(v));
+}
+
+static void jadd_s(struct json_object *o, const char *k, const char *v)
+{
+	json_object_object_add(o, k, json_object_new_string(v ? v : ""));
+}
+
+/* {"l3": {class: {packets, bytes}}, "l4": ..., "malformed_by_reason": {class: packets}}. */
+static int minute_classes(struct sqlite3 *db, const char *ifname, long long minute,
+			  struct json_object *row)
+{
+	struct json_object *by[3] = { json_object_new_object(), json_object_new_object(),
+				      json_object_new_object() };
+	static const char *const layers[3] = { "l3", "l4", "malformed" };
+	sqlite3_stmt *st;
+	int rc = sqlite3_prepare_v2(db, sql_classes, -1, &st, NULL);
+
+	if (!rc) {
+		sqlite3_bind_text(st, 1, ifname, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(st, 2, minute);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			for (int l = 0; l < 3; l++) {
+				struct json_object *c;
+
+				if (strcmp(TXT(st, 0), layers[l]))
+					continue;
+				if (l == 2) {
+					jadd_i(by[l], TXT(st, 1), I64(st, 2));
+					continue;
+				}
+				c = json_object_new_object();
+				jadd_i(c, "packets", I64(st, 2));
+				jadd_i(c, "bytes", I64(st, 3));
+				json_object_object_add(by[l], TXT(st, 1), c);
+			}
+		}
+		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+		sqlite3_finalize(st);
+	}
+	json_object_object_add(row, "l3", by[0]);
+	json_object_object_add(row, "l4", by[1]);
+	json_object_object_add(row, "malformed_by_reason", by[2]); /* "malformed": the total */
+	return rc;
+}
+
+static int minutes_row(struct sqlite3 *db, sqlite3_stmt *st, const struct pl_hq *q, FILE *out,
+		       struct json_object *arr)
+{
+	char t[32];
+	struct json_object *o;
+
+	if (!q->json) {
+		fprintf(out, "%-20s %-15s %12lld %15lld %9lld %9lld %9lld %9lld\n",
+			utc(I64(st, 1), t, sizeof(t)), TXT(st, 0), I64(st, 2), I64(st, 3),
+			I64(st, 4), I64(st, 5), I64(st, 6), I64(st, 7));
+		return 0;
+	}
+	o = json_object_new_object();
+	jadd_s(o, "minute", utc(I64(st, 1), t, sizeof(t)));
+	jadd_i(o, "minute_unix", I64(st, 1));
+	jadd_s(o, "interface", TXT(st, 0));
+	jadd_i(o, "packets", I64(st, 2));
+	jadd_i(o, "bytes", I64(st, 3));
+	jadd_i(o, "malformed", I64(st, 4));
+	jadd_i(o, "flows_new", I64(st, 5));
+	jadd_i(o, "evictions", I64(st, 6));
+	jadd_i(o, "flows_unseen", I64(st, 7));
+	json_object_array_add(arr, o);
+	return minute_classes(db, TXT(st, 0), I64(st, 1), o);
+}
+
+static int flows_row(struct sqlite3 *db, sqlite3_stmt *st, const struct pl_hq *q, FILE *out,
+		     struct json_object *arr)
+{
+	const char *pn = pl_proto_name((unsigned int)I64(st, 1));
+	char t1[40], t2[40], e1[72], e2[72], p[8], fl[16];
+	struct json_object *o;
+
+	(void)db;
+	snprintf(p, sizeof(p), "%s", pn ? pn : "");
+	if (!pn)
+		snprintf(p, sizeof(p), "%lld", I64(st, 1));
+	if (!q->json) {
+		snprintf(e1, sizeof(e1), "%s.%lld", TXT(st, 2), I64(st, 3));
+		snprintf(e2, sizeof(e2), "%s.%lld", TXT(st, 4), I64(st, 5));
+		fprintf(out, "%-24s %-24s %-6s %-30s %-30s %10lld %12lld %10lld %12lld %-14s %s\n",
+			utc_ms(I64(st, 11), t1, sizeof(t1)), utc_ms(I64(st, 12), t2, sizeof(t2)),
+			p, e1, e2, I64(st, 7), I64(st, 8), I64(st, 9), I64(st, 10), TXT(st, 14),
+			TXT(st, 15));
+		return 0;
+	}
+	o = json_object_new_object();
+	jadd_s(o, "interface", TXT(st, 0));
+	jadd_s(o, "proto", p);
+	jadd_s(o, "src", TXT(st, 2));
+	jadd_i(o, "sport", I64(st, 3));
+	jadd_s(o, "dst", TXT(st, 4));
+	jadd_i(o, "dport", I64(st, 5));
+	jadd_i(o, "vlan", I64(st, 6));
+	jadd_i(o, "packets", I64(st, 7));
+	jadd_i(o, "bytes", I64(st, 8));
+	jadd_i(o, "packets_reply", I64(st, 9));
+	jadd_i(o, "bytes_reply", I64(st, 10));
+	jadd_s(o, "first_seen", utc_ms(I64(st, 11), t1, sizeof(t1)));
+	jadd_s(o, "last_seen", utc_ms(I64(st, 12), t2, sizeof(t2)));
+	if (I64(st, 1) == 6) {
+		jadd_s(o, "tcp_flags", pl_tcp_flags_str(I64(st, 13) & 0xff, fl));
+		jadd_s(o, "tcp_flags_reply", pl_tcp_flags_str((I64(st, 13) >> 8) & 0xff, fl));
+	}
+	jadd_s(o, "state", TXT(st, 14));
+	jadd_s(o, "ended", TXT(st, 15));
+	json_object_array_add(arr, o);
+	return 0;
+}
+
+static int talkers_row(struct sqlite3 *db, sqlite3_stmt *st, const struct pl_hq *q, FILE *out,
+		       struct json_object *arr)
+{
+	struct json_object *o;
+
+	(void)db;
+	if (!q->json) {
+		fprintf(out, "%-40s %12lld %15lld %8lld\n", TXT(st, 0), I64(st, 1), I64(st, 2),
+			I64(st, 3));
+		return 0;
+	}
+	o = json_object_new_object();
+	jadd_s(o, "addr", TXT(st, 0));
+	jadd_i(o, "packets", I64(st, 1));
+	jadd_i(o, "bytes", I64(st, 2));
+	jadd_i(o, "flows", I64(st, 3));
+	json_object_array_add(arr, o);
+	return 0;
+}
+
+static const struct kind {
+	const char *name;
+	const char *header;
+	int (*row)(struct sqlite3 *, sqlite3_stmt *, const struct pl_hq *, FILE *,
+		   struct json_object *);
+} kinds[] = {
+	[PL_HQ_TOP_TALKERS] = { "top_talkers", "%-40s %12s %15s %8s\n", talkers_row },
+	[PL_HQ_FLOWS] = { "flows", "%-24s %-24s %-6s %-30s %-30s %10s %12s %10s %12s %-14s %s\n",
+			  flows_row },
+	[PL_HQ_MINUTES] = { "minutes", "%-20s %-15s %12s %15s %9s %9s %9s %9s\n", minutes_row },
+};
+
+static void header(const struct pl_hq *q, FILE *out)
+{
+	switch (q->kind) {
+	case PL_HQ_TOP_TALKERS:
+		fprintf(out, kinds[q->kind].header, "address", "packets", "bytes", "flows");
+		break;
+	case PL_HQ_FLOWS:
+		fprintf(out, kinds[q->kind].header, "first_seen", "last_seen", "proto",
+			"initiator", "responder", "packets", "bytes", "pkts_rep", "bytes_rep",
+			"state", "ended");
+		break;
+	case PL_HQ_MINUTES:
+		fprintf(out, kinds[q->kind].header, "minute", "interface", "packets", "bytes",
+			"malformed", "flows_new", "evicted", "unseen");
+		break;
+	}
+}
+
+static int prepare(struct sqlite3 *db, const struct pl_hq *q, sqlite3_stmt **st)
+{
+	char sql[1024];
+	const char *s = q->kind == PL_HQ_FLOWS ? sql_flows : sql_talkers;
+
+	if (q->kind == PL_HQ_MINUTES) {
+		/* --top: the busiest minutes; otherwise every minute in time order. */
+		snprintf(sql, sizeof(sql), sql_minutes,
+			 q->top ? "bytes DESC, minute, interface" : "minute, interface");
+		s = sql;
+	}
+	return sqlite3_prepare_v2(db, s, -1, st, NULL);
+}
+
+int pl_hq_run(struct sqlite3 *db, const struct pl_hq *q, FILE *out, char *why, size_t whylen)
+{
+	const char *path = sqlite3_db_filename(db, "main");
+	struct json_object *root = NULL, *arr = NULL;
+	sqlite3_stmt *st = NULL;
+	char t[32];
+	int rc;
+
+	rc = prepare(db, q, &st);
+	if (rc)
+		return pl_db_err(db, rc, path, why, whylen);
+	sqlite3_bind_int64(st, 1, q->since);
+	sqlite3_bind_int64(st, 2, q->until);
+	if (q->ifname)
+		sqlite3_bind_text(st, 3, q->ifname, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, q->top ? (sqlite3_int64)q->top : -1);
+	if (q->json) {
+		root = json_object_new_object();
+		arr = json_object_new_array();
+		jadd_s(root, "query", kinds[q->kind].name);
+		jadd_s(root, "since", utc(q->since, t, sizeof(t)));
+		jadd_s(root, "until", utc(q->until, t, sizeof(t)));
+		json_object_object_add(root, q->kind == PL_HQ_TOP_TALKERS ? "talkers" :
+					     kinds[q->kind].name, arr);
+	} else {
+		header(q, out);
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if ((rc = kinds[q->kind].row(db, st, q, out, arr)))
+			break;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_OK) {
+		json_object_put(root);
+		return pl_db_err(db, rc, path, why, whylen);
+	}
+	if (root) {
+		fprintf(out, "%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN |
+								     JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(root);
+	}
+	if (fflush(out) || ferror(out)) {
+		snprintf(why, whylen, "writing the answer: %s", strerror(errno));
+		return -EIO;
+	}
+	return 0;
+}

@@ -1,0 +1,411 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * writer.c - the history's one writer thread. The daemon's threads append minutes and
+ * ended flows to a queue under a mutex held for a copy, never across SQLite; the writer
+ * takes the whole queue and commits it in one transaction. A failed transaction (disk
+ * full, file made read-only) is rolled back and its rows go back to the queue to be
+ * tried again; the queue is bounded (flows beyond it are dropped, counted), minutes
+ * merge by interface and minute so they never grow it.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sqlite3.h>
+#include "analysis/names.h"
+#include "history/history.h"
+#include "util/log.h"
+
+#define FLOW_QUEUE_MAX 131072
+
+struct pl_hist {
+	struct sqlite3 *db;
+	struct pl_hist_opts o;
+	char path[PATH_MAX];
+	pthread_t thr;
+	bool started;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool stop, kick;
+	struct pl_hist_minute *min; /* pending, one per (interface, minute) */
+	size_t nmin, capmin;
+	struct pl_hist_flow *fl;
+	size_t nfl, capfl;
+	struct pl_hist_counts c;
+	int last_rc;                /* of the last failed transaction, 0 after a good one */
+	__s64 last_trim;
+	sqlite3_stmt *ins_min, *ins_cls, *ins_flow;
+};
+
+static void stats_add(struct pl_stats *a, const struct pl_stats *b)
+{
+	__u64 *x = (__u64 *)a;
+	const __u64 *y = (const __u64 *)b;
+
+	for (size_t i = 0; i < sizeof(*a) / sizeof(__u64); i++)
+		x[i] += y[i];
+}
+
+static void minute_merge(struct pl_hist_minute *a, const struct pl_hist_minute *b)
+{
+	stats_add(&a->delta, &b->delta);
+	a->evictions += b->evictions;
+	a->unseen += b->unseen;
+	a->flows_new += b->flows_new;
+}
+
+/* Caller holds h->mu. */
+static void queue_minute(struct pl_hist *h, const struct pl_hist_minute *m)
+{
+	for (size_t i = 0; i < h->nmin; i++) {
+		if (h->min[i].minute == m->minute && !strcmp(h->min[i].ifname, m->ifname)) {
+			minute_merge(&h->min[i], m);
+			return;
+		}
+	}
+	if (h->nmin == h->capmin) {
+		size_t cap = h->capmin ? 2 * h->capmin : 8;
+		void *p = realloc(h->min, cap * sizeof(*h->min));
+
+		if (!p)
+			return; /* that second is lost; nothing else to do without memory */
+		h->min = p;
+		h->capmin = cap;
+	}
+	h->min[h->nmin++] = *m;
+}
+
+/* Caller holds h->mu. */
+static bool queue_flow(struct pl_hist *h, const struct pl_hist_flow *f)
+{
+	if (h->nfl == h->capfl) {
+		size_t cap = h->capfl ? 2 * h->capfl : 256;
+		void *p;
+
+		if (h->capfl >= FLOW_QUEUE_MAX)
+			return false;
+		p = realloc(h->fl, cap * sizeof(*h->fl));
+		if (!p)
+			return false;
+		h->fl = p;
+		h->capfl = cap;
+	}
+	h->fl[h->nfl++] = *f;
+	return true;
+}
+
+void pl_hist_add_minute(struct pl_hist *h, const struct pl_hist_minute *m)
+{
+	if (!h)
+		return;
+	pthread_mutex_lock(&h->mu);
+	queue_minute(h, m);
+	pthread_mutex_unlock(&h->mu);
+}
+
+void pl_hist_add_flow(struct pl_hist *h, const struct pl_hist_flow *f)
+{
+	if (!h)
+		return;
+	pthread_mutex_lock(&h->mu);
+	if (!queue_flow(h, f))
+		h->c.flows_dropped++;
+	pthread_mutex_unlock(&h->mu);
+}
+
+void pl_hist_kick(struct pl_hist *h)
+{
+	if (!h)
+		return;
+	pthread_mutex_lock(&h->mu);
+	h->kick = true;
+	pthread_cond_signal(&h->cv);
+	pthread_mutex_unlock(&h->mu);
+}
+
+void pl_hist_counts(struct pl_hist *h, struct pl_hist_counts *c)
+{
+	memset(c, 0, sizeof(*c));
+	if (!h)
+		return;
+	pthread_mutex_lock(&h->mu);
+	*c = h->c;
+	c->queued = h->nfl;
+	pthread_mutex_unlock(&h->mu);
+}
+
+const char *pl_hist_path(const struct pl_hist *h)
+{
+	return h->path;
+}
+
+static int run(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+static int put_class(struct pl_hist *h, const struct pl_hist_minute *m, const char *layer,
+		     const char *cls, __u64 packets, __u64 bytes)
+{
+	sqlite3_stmt *st = h->ins_cls;
+
+	if (!packets && !bytes)
+		return SQLITE_OK;
+	sqlite3_bind_text(st, 1, m->ifname, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, m->minute);
+	sqlite3_bind_text(st, 3, layer, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, cls, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)packets);
+	sqlite3_bind_int64(st, 6, (sqlite3_int64)bytes);
+	return run(st);
+}
+
+static int put_minute(struct pl_hist *h, const struct pl_hist_minute *m)
+{
+	const struct pl_stats *d = &m->delta;
+	sqlite3_stmt *st = h->ins_min;
+	__u64 mal = 0;
+	int rc;
+
+	for (int i = 1; i < PL_MAL_MAX; i++)
+		mal += d->malformed[i];
+	sqlite3_bind_text(st, 1, m->ifname, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, m->minute);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)d->packets);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)d->bytes);
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)mal);
+	sqlite3_bind_int64(st, 6, (sqlite3_int64)m->flows_new);
+	sqlite3_bind_int64(st, 7, (sqlite3_int64)m->evictions);
+	sqlite3_bind_int64(st, 8, (sqlite3_int64)m->unseen);
+	rc = run(st);
+	for (int i = 0; !rc && i < PL_L3_MAX; i++)
+		rc = put_class(h, m, "l3", pl_l3_name(i), d->l3_packets[i], d->l3_bytes[i]);
+	for (int i = 0; !rc && i < PL_L4_MAX; i++)
+		rc = put_class(h, m, "l4", pl_l4_name(i), d->l4_packets[i], d->l4_bytes[i]);
+	for (int i = 1; !rc && i < PL_MAL_MAX; i++)
+		rc = put_class(h, m, "malformed", pl_malformed_name(i), d->malformed[i], 0);
+	return rc;
+}
+
+static int put_flow(struct pl_hist *h, const struct pl_hist_flow *f)
+{
+	sqlite3_stmt *st = h->ins_flow;
+
+	sqlite3_bind_text(st, 1, f->ifname, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, f->family);
+	sqlite3_bind_int(st, 3, f->proto);
+	sqlite3_bind_text(st, 4, f->src, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 5, f->sport);
+	sqlite3_bind_text(st, 6, f->dst, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 7, f->dport);
+	sqlite3_bind_int(st, 8, f->vlan);
+	sqlite3_bind_int64(st, 9, (sqlite3_int64)f->packets_fwd);
+	sqlite3_bind_int64(st, 10, (sqlite3_int64)f->bytes_fwd);
+	sqlite3_bind_int64(st, 11, (sqlite3_int64)f->packets_rev);
+	sqlite3_bind_int64(st, 12, (sqlite3_int64)f->bytes_rev);
+	sqlite3_bind_int64(st, 13, f->first_ms);
+	sqlite3_bind_int64(st, 14, f->last_ms);
+	sqlite3_bind_int64(st, 15, f->tcp_flags);
+	sqlite3_bind_text(st, 16, f->state, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 17, f->ended, -1, SQLITE_STATIC);
+	return run(st);
+}
+
+/* One transaction: every minute and flow taken from the queue. SQLite's code. */
+static int commit(struct pl_hist *h, const struct pl_hist_minute *min, size_t nmin,
+		  const struct pl_hist_flow *fl, size_t nfl)
+{
+	int rc = sqlite3_exec(h->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+
+	for (size_t i = 0; !rc && i < nmin; i++)
+		rc = put_minute(h, &min[i]);
+	for (size_t i = 0; !rc && i < nfl; i++)
+		rc = put_flow(h, &fl[i]);
+	if (!rc)
+		rc = sqlite3_exec(h->db, "COMMIT", NULL, NULL, NULL);
+	if (rc && !sqlite3_get_autocommit(h->db))
+		sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
+/* A failed batch goes back in front of what was queued since. */
+static void requeue(struct pl_hist *h, struct pl_hist_minute *min, size_t nmin,
+		    struct pl_hist_flow *fl, size_t nfl)
+{
+	struct pl_hist_flow *later = h->fl;
+	size_t nlater = h->nfl;
+
+	for (size_t i = 0; i < nmin; i++)
+		queue_minute(h, &min[i]);
+	h->fl = fl;
+	h->nfl = nfl;
+	h->capfl = nfl;
+	for (size_t i = 0; i < nlater; i++)
+		if (!queue_flow(h, &later[i]))
+			h->c.flows_dropped++;
+	free(later);
+}
+
+static void report(struct pl_hist *h, int rc)
+{
+	char why[640];
+
+	if (rc && rc != h->last_rc) {
+		pl_db_err(h->db, rc, h->path, why, sizeof(why));
+		pl_warn("history: %s; the rows stay queued and are tried again", why);
+	} else if (!rc && h->last_rc) {
+		pl_info("history: writing to %s again", h->path);
+	}
+	h->last_rc = rc;
+}
+
+static void maybe_trim(struct pl_hist *h, bool force)
+{
+	__s64 now = (__s64)time(NULL);
+	char why[640];
+	long n;
+
+	if (!force && now - h->last_trim < 60)
+		return;
+	h->last_trim = now;
+	if (!h->o.retention_days && !h->o.max_db_mb)
+		return;
+	n = pl_hist_trim(h->db, &h->o, now, why, sizeof(why));
+	if (n < 0) {
+		pl_warn("history: retention: %s", why);
+		return;
+	}
+	pthread_mutex_lock(&h->mu);
+	h->c.rows_trimmed += (__u64)n;
+	pthread_mutex_unlock(&h->mu);
+}
+
+static void *writer(void *arg)
+{
+	struct pl_hist *h = arg;
+	bool stop = false;
+
+	maybe_trim(h, true);
+	while (!stop) {
+		struct pl_hist_minute *min;
+		struct pl_hist_flow *fl;
+		size_t nmin, nfl;
+		struct timespec ts;
+		int rc;
+
+		pthread_mutex_lock(&h->mu);
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += 1;
+		while (!h->stop && !h->kick)
+			if (pthread_cond_timedwait(&h->cv, &h->mu, &ts) == ETIMEDOUT)
+				break;
+		stop = h->stop;
+		h->kick = false;
+		min = h->min, nmin = h->nmin, fl = h->fl, nfl = h->nfl;
+		h->min = NULL, h->nmin = h->capmin = 0;
+		h->fl = NULL, h->nfl = h->capfl = 0;
+		pthread_mutex_unlock(&h->mu);
+		rc = (nmin || nfl) ? commit(h, min, nmin, fl, nfl) : SQLITE_OK;
+		pthread_mutex_lock(&h->mu);
+		if (rc) {
+			h->c.write_errors++;
+			requeue(h, min, nmin, fl, nfl);
+			fl = NULL;
+		} else {
+			h->c.minutes_written += nmin;
+			h->c.flows_written += nfl;
+		}
+		pthread_mutex_unlock(&h->mu);
+		free(min);
+		free(fl);
+		report(h, rc);
+		if (!rc)
+			maybe_trim(h, false);
+	}
+	return NULL;
+}
+
+static const char sql_min[] =
+	"INSERT INTO minutes (interface, minute, packets, bytes, malformed, flows_new, "
+	"evictions, flows_unseen) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+	"ON CONFLICT (interface, minute) DO UPDATE SET packets = packets + excluded.packets, "
+	"bytes = bytes + excluded.bytes, malformed = malformed + excluded.malformed, "
+	"flows_new = flows_new + excluded.flows_new, evictions = evictions + excluded.evictions, "
+	"flows_unseen = flows_unseen + excluded.flows_unseen";
+static const char sql_cls[] =
+	"INSERT INTO minute_classes (interface, minute, layer, class, packets, bytes) "
+	"VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (interface, minute, layer, class) "
+	"DO UPDATE SET packets = packets + excluded.packets, bytes = bytes + excluded.bytes";
+static const char sql_flow[] =
+	"INSERT INTO flows (interface, family, proto, src, sport, dst, dport, vlan, packets_fwd, "
+	"bytes_fwd, packets_rev, bytes_rev, first_seen, last_seen, tcp_flags, state, ended) "
+	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)";
+
+int pl_hist_start(struct pl_hist **out, const struct pl_hist_opts *o, char *why, size_t whylen)
+{
+	struct pl_hist *h = calloc(1, sizeof(*h));
+	int rc, err;
+
+	*out = NULL;
+	if (!h)
+		return -ENOMEM;
+	h->o = *o;
+	snprintf(h->path, sizeof(h->path), "%s", o->path);
+	h->o.path = h->path;
+	pthread_mutex_init(&h->mu, NULL);
+	pthread_cond_init(&h->cv, NULL);
+	err = pl_db_open(h->path, false, &h->db, why, whylen);
+	if (err)
+		goto fail;
+	rc = sqlite3_prepare_v2(h->db, sql_min, -1, &h->ins_min, NULL);
+	if (!rc)
+		rc = sqlite3_prepare_v2(h->db, sql_cls, -1, &h->ins_cls, NULL);
+	if (!rc)
+		rc = sqlite3_prepare_v2(h->db, sql_flow, -1, &h->ins_flow, NULL);
+	if (rc) {
+		err = pl_db_err(h->db, rc, h->path, why, whylen);
+		goto fail;
+	}
+	err = -pthread_create(&h->thr, NULL, writer, h);
+	if (err) {
+		snprintf(why, whylen, "history: cannot start the writer thread: %s", strerror(-err));
+		goto fail;
+	}
+	h->started = true;
+	*out = h;
+	return 0;
+fail:
+	pl_hist_stop(h);
+	return err;
+}
+
+void pl_hist_stop(struct pl_hist *h)
+{
+	if (!h)
+		return;
+	if (h->started) {
+		pthread_mutex_lock(&h->mu);
+		h->stop = true;
+		pthread_cond_signal(&h->cv);
+		pthread_mutex_unlock(&h->mu);
+		pthread_join(h->thr, NULL);
+		if (h->nmin || h->nfl)
+			pl_warn("history: %zu flows and %zu minutes could not be written to %s",
+				h->nfl, h->nmin, h->path);
+	}
+	sqlite3_finalize(h->ins_min);
+	sqlite3_finalize(h->ins_cls);
+	sqlite3_finalize(h->ins_flow);
+	pl_db_close(h->db);
+	pthread_mutex_destroy(&h->mu);
+	pthread_cond_destroy(&h->cv);
+	free(h->min);
+	free(h->fl);
+	free(h);
+}

@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * eve_out.c - --eve FILE: a Suricata EVE "flow" event (src/l7/eve.c's writer) for each
+ * flow that leaves the table, the same flows and moments as the history's rows
+ * (record.c). Appends; SIGHUP reopens the file (logrotate moves it away first). Used by
+ * the sampler (main) thread alone, so it takes no lock but srv->lock for its counters.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include "l7/eve.h"
+#include "serve/server.h"
+#include "util/log.h"
+
+/* Suricata's flow.reason for why the flow was written. */
+static const char *reason_of(const char *ended)
+{
+	if (!strcmp(ended, "idle"))
+		return "timeout";
+	return !strcmp(ended, "stopped") ? "shutdown" : "forced";
+}
+
+/* Suricata's flow.state: closed after FIN/RST, established with both directions seen. */
+static const char *state_of(const struct pl_flow *f)
+{
+	__u32 flags = f->val.tcp_flags | f->val.tcp_flags >> 8;
+
+	if (f->key.proto == 6 && (flags & (PL_TCP_FIN | PL_TCP_RST)))
+		return "closed";
+	return f->val.packets[0] && f->val.packets[1] ? "established" : "new";
+}
+
+/* FNV-1a over the key and the first packet's time: one id per flow, not per key. */
+static __u64 flow_id(const struct pl_flow *f)
+{
+	const unsigned char *p = (const void *)&f->key;
+	__u64 h = 1469598103934665603ull;
+
+	for (size_t i = 0; i < sizeof(f->key); i++)
+		h = (h ^ p[i]) * 1099511628211ull;
+	for (int i = 0; i < 8; i++)
+		h = (h ^ ((f->val.first_seen_ns >> (8 * i)) & 0xff)) * 1099511628211ull;
+	return h;
+}
+
+static FILE *open_eve(const char *path, char *why, size_t whylen)
+{
+	FILE *f = fopen(path, "ae");
+
+	if (!f)
+		snprintf(why, whylen, "cannot open --eve %s: %s", path, strerror(errno));
+	return f;
+}
+
+int pl_eve_open(struct pl_srv *srv, const char *path, char *why, size_t whylen)
+{
+	srv->eve = open_eve(path, why, whylen);
+	return srv->eve ? 0 : -errno;
+}
+
+void pl_eve_reopen(struct pl_srv *srv)
+{
+	char why[512];
+	FILE *f;
+
+	if (!srv->eve)
+		return;
+	f = open_eve(srv->cfg->eve, why, sizeof(why));
+	if (!f) {
+		pl_warn("%s; events go on to the old file", why);
+		return;
+	}
+	fclose(srv->eve);
+	srv->eve = f;
+	pl_info("--eve %s reopened", srv->cfg->eve);
+}
+
+static void failed(struct pl_srv *srv, int err)
+{
+	pthread_mutex_lock(&srv->lock);
+	srv->eve_errors++;
+	pthread_mutex_unlock(&srv->lock);
+	if (!srv->eve_warned++)
+		pl_warn("writing --eve %s failed: %s; events are lost until it works again "
+			"(pktlens_eve_write_errors_total counts them)", srv->cfg->eve,
+			strerror(-err));
+	clearerr(srv->eve);
+}
+
+void pl_eve_flow(struct pl_srv *srv, int i, const struct pl_flow *f, __s64 to_unix,
+		 const char *ended)
+{
+	struct pl_l7_eve_flow ev = { 0 };
+	struct pl_flow_view v;
+	int v4 = f->key.family == 4, rc;
+
+	if (!srv->eve)
+		return;
+	pl_flow_view(f, &v);
+	ev.flow_id = flow_id(f);
+	ev.in_iface = srv->ifs[i].dp.ifname;
+	ev.family = f->key.family;
+	ev.proto = f->key.proto;
+	ev.vlan = f->key.vlan;
+	/* An IPv4 address is the key's last 4 bytes. */
+	memcpy(ev.src, (const unsigned char *)v.src + (v4 ? 12 : 0), v4 ? 4 : 16);
+	memcpy(ev.dst, (const unsigned char *)v.dst + (v4 ? 12 : 0), v4 ? 4 : 16);
+	ev.sport = v.sport;
+	ev.dport = v.dport;
+	ev.pkts_toserver = v.pkts_fwd;
+	ev.pkts_toclient = v.pkts_rev;
+	ev.bytes_toserver = v.bytes_fwd;
+	ev.bytes_toclient = v.bytes_rev;
+	ev.start_ns = f->val.first_seen_ns + (__u64)to_unix;
+	ev.end_ns = f->val.last_seen_ns + (__u64)to_unix;
+	ev.state = state_of(f);
+	ev.reason = reason_of(ended);
+	rc = pl_l7_eve_write(srv->eve, PL_L7_EVE_FLOW, &ev, NULL, NULL);
+	if (rc < 0) {
+		failed(srv, rc);
+		return;
+	}
+	pthread_mutex_lock(&srv->lock);
+	srv->eve_events += (__u64)rc;
+	pthread_mutex_unlock(&srv->lock);
+}
+
+void pl_eve_flush(struct pl_srv *srv)
+{
+	if (srv->eve && fflush(srv->eve))
+		failed(srv, -errno);
+}
+
+void pl_eve_close(struct pl_srv *srv)
+{
+	if (!srv->eve)
+		return;
+	pl_eve_flush(srv);
+	fclose(srv->eve);
+	srv->eve = NULL;
+}
