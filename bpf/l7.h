@@ -10,7 +10,7 @@
 #ifndef PL_BPF_L7_H
 #define PL_BPF_L7_H
 
-#include "pktlens_l7.h"
+#include "pktlens.h"
 
 const volatile __u32 pl_cfg_l7_pkts = 0;
 
@@ -64,7 +64,7 @@ static __always_inline int l7_wanted(const struct pkt *p)
 }
 
 static __always_inline struct pl_l7_sample *l7_reserve(struct pl_l7_counters *c,
-							const struct pkt *p, __u64 now)
+							const struct pkt *p, __u64 now, __u8 egress)
 {
 	struct pl_l7_sample *ev = bpf_ringbuf_reserve(&pl_l7_events, sizeof(*ev) + PL_L7_SNAP, 0);
 
@@ -76,7 +76,7 @@ static __always_inline struct pl_l7_sample *l7_reserve(struct pl_l7_counters *c,
 	ev->ts_ns = now;
 	ev->wire_len = p->len;
 	ev->dir = p->l7_dir;
-	ev->egress = 0;
+	ev->egress = egress;
 	ev->vlan_pre = p->vlan_pre;
 	return ev;
 }
@@ -102,26 +102,32 @@ static __always_inline void l7_sample_xdp(struct xdp_md *ctx, struct pl_l7_count
 
 	if (!c || !l7_wanted(p))
 		return;
-	ev = l7_reserve(c, p, now);
+	ev = l7_reserve(c, p, now, 0);
 	if (!ev)
 		return;
 	n = n > PL_L7_SNAP ? PL_L7_SNAP : n;
 	l7_commit(c, ev, n ? bpf_xdp_load_bytes(ctx, 0, ev + 1, n) : -1, n);
 }
 
-static __always_inline void l7_sample_skb(struct __sk_buff *skb, struct pl_l7_counters *c,
-					  const struct pkt *p, __u64 now)
+static __always_inline void l7_sample_skb_dir(struct __sk_buff *skb, struct pl_l7_counters *c,
+					      const struct pkt *p, __u64 now, __u8 egress)
 {
 	struct pl_l7_sample *ev;
 	__u32 n = skb->len;
 
 	if (!c || !l7_wanted(p))
 		return;
-	ev = l7_reserve(c, p, now);
+	ev = l7_reserve(c, p, now, egress);
 	if (!ev)
 		return;
 	n = n > PL_L7_SNAP ? PL_L7_SNAP : n;
 	l7_commit(c, ev, n ? bpf_skb_load_bytes(skb, 0, ev + 1, n) : -1, n);
+}
+
+static __always_inline void l7_sample_skb(struct __sk_buff *skb, struct pl_l7_counters *c,
+					  const struct pkt *p, __u64 now)
+{
+	l7_sample_skb_dir(skb, c, p, now, 0);
 }
 
 #endif /* PL_BPF_L7_H */

@@ -610,3 +610,6 @@ int tc_pktlens(struct __sk_buff *skb)
 	}
 	return verdict;
 }
+
+/* L7: the outgoing direction, sampled by a tc egress program beside this one. */
+#include "l7_egress.h"

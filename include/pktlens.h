@@ -507,4 +507,59 @@ struct pl_rate_key {
 	__u32 addr[4];
 };
 
+/*
+ * ---- L7: flow-start sampling and per-application counting (bpf/l7.h, src/l7/) ----
+ * Flow-start samples in the L7 ring buffer, the verdict user space writes back per
+ * flow, and the kernel's per-application counters.
+ */
+#define PL_L7_PKTS_DEFAULT 8    /* packets sampled per flow and direction */
+#define PL_L7_PKTS_MAX     64
+#define PL_L7_SNAP         1536 /* bytes of each sampled frame (fixed reservation): a full
+				  * frame at the standard MTU, so a hello is seldom cut */
+#define PL_L7_APP_MAX      512  /* nDPI protocol ids counted; larger ids count in the last */
+#define PL_L7_CAT_MAX      128  /* nDPI category ids counted */
+
+/* A sampled frame: this header, then cap_len bytes of the frame from its L2 header. */
+struct pl_l7_sample {
+	struct pl_flow_key key; /* normalized, as in pl_flows */
+	__u64 ts_ns;            /* program clock (capture time offline) */
+	__u32 cap_len;
+	__u32 wire_len;
+	__u8 dir;               /* enum pl_flow_dir of this packet relative to key */
+	__u8 egress;            /* from the tc egress program */
+	__u8 vlan_pre;          /* tc: the frame's tag is in skb metadata (not in the bytes) */
+	__u8 pad[5];
+};
+
+/* Written by user space once a flow is classified; the kernel counts by it. */
+struct pl_l7_verdict_val {
+	__u16 app;      /* nDPI app protocol id, else the master's; 0: Unknown */
+	__u16 master;
+	__u16 category;
+	__u16 pad;
+};
+
+struct pl_l7_count {
+	__u64 packets;
+	__u64 bytes;
+};
+
+/*
+ * Live, what the tc egress program saw leave per flow (pl_l7_egress, keyed like
+ * pl_flows): it decides which packets to sample, and gives EVE flow events the
+ * direction that ingress-only pl_flows lacks.
+ */
+struct pl_l7_egress_val {
+	__u64 packets[2]; /* indexed by enum pl_flow_dir */
+	__u64 bytes[2];
+};
+
+/* Per-CPU: index 0 of app/category holds packets of flows with no verdict (yet). */
+struct pl_l7_counters {
+	__u64 sampled;  /* frames copied to the L7 ring */
+	__u64 lost;     /* frames to sample that did not fit the ring */
+	struct pl_l7_count app[PL_L7_APP_MAX];
+	struct pl_l7_count category[PL_L7_CAT_MAX];
+};
+
 #endif /* PKTLENS_H */

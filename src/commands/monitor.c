@@ -14,6 +14,8 @@
 #include "analysis/report.h"
 #include "commands/commands.h"
 #include "config/config.h"
+#include "l7/flow_ends.h"
+#include "l7/session.h"
 #include "drops/live.h"
 #include "commands/monitor_hooks.h"
 #include "loader/dataplane.h"
@@ -26,7 +28,8 @@
 static const char usage[] =
 	"Usage: pktlens monitor -i IF [--mode native|generic|tc] [--interval S] [--duration S]\n"
 	"                       [--json|--pretty] [--top N] [--flows N] [--cost-sample PCT] [--pin]\n"
-	"                       [--force] [--drops] [-F FILE | EXPRESSION]\n"
+	"                       [--force] [--drops] [--l7-packets N] [--eve FILE]\n"
+	"                       [-F FILE | EXPRESSION]\n"
 	"       pktlens monitor --pinned DIR [--interval S] [--duration S] [--json|--pretty]\n"
 	"                       [--cost-sample PCT]\n"
 	"       pktlens -j|-p monitor ...   (as --json, --pretty)\n"
@@ -47,6 +50,11 @@ static const char usage[] =
 	"      --pin           pin maps under /sys/fs/bpf/pktlens/IF/ while running\n"
 	"      --pinned DIR    read maps that bpftool loaded and pinned in DIR\n"
 	"      --force         replace an XDP program someone else attached\n"
+	"      --l7-packets N  packets per flow and direction sampled (received ones and,\n"
+	"                      by a tc egress program, sent ones) for application\n"
+	"                      classification (nDPI) and metadata (default 8; 0: L7 off)\n"
+	"      --eve FILE      Suricata-style EVE JSON events (dns, http, tls, ssh, flow), one\n"
+	"                      per line; '-': standard output, instead of the reports\n"
 	"      --drops         also the kernel's drops of packets received on IF, by reason\n"
 	"                      (as pktlens drops -i IF)\n"
 	"  -F FILE             read the filter expression from FILE, as tcpdump -F ('#'\n"
@@ -61,8 +69,15 @@ static const char usage[] =
 
 enum {
 	OPT_PIN = 256, OPT_PINNED, OPT_FORCE, OPT_COST_SAMPLE, OPT_MODE, OPT_INTERVAL,
-	OPT_DURATION, OPT_JSON, OPT_PRETTY, OPT_TOP, OPT_FLOWS, OPT_DROPS,
+	OPT_DURATION, OPT_JSON, OPT_PRETTY, OPT_TOP, OPT_FLOWS, OPT_DROPS, OPT_L7, OPT_EVE,
 };
+
+/* Live L7: a flow with no sample for this long is classified with what it had. */
+#define L7_IDLE_NS 2000000000ull
+/* Flows classified at once (~20 KB each, ~160 MB in all): more new ones are skipped. */
+#define L7_MAX_CLASSIFYING 8192
+/* The L7 ring is read this often while waiting, so that a burst of flows fits in it. */
+#define L7_POLL_MS 50
 
 /* Letters that were monitor's own before they meant tcpdump's: what to type now. */
 static const struct pl_opt_hint hints[] = {
@@ -79,8 +94,14 @@ static const struct pl_opt_hint hints[] = {
 
 struct view {
 	bool json, pretty, tui;
+	bool none;                  /* --eve -: the events are the output */
+	struct pl_l7_session *l7;   /* NULL: L7 off */
 };
 
+static void text_line(void *arg, const char *line)
+{
+	fprintf(arg, "%s\n", line);
+}
 const struct pl_monitor_hooks *pl_monitor_hooks;
 
 /* Print one interval's report; 0, or -errno when standard output failed. */
@@ -90,11 +111,15 @@ static int show(const struct view *v, const struct pl_report *r)
 		pl_tui_draw(r);
 		return 0;
 	}
+	if (v->none)
+		return 0;
 	errno = 0; /* a failed write sets it, also one inside the report's printing */
 	if (v->json)
 		pl_report_json(stdout, r, v->pretty);
 	else {
 		pl_report_text(stdout, r);
+		if (r->l7)
+			pl_l7_report_text(r->l7, r->top, text_line, stdout);
 		fputs("\n", stdout);
 	}
 	if (fflush(stdout) == 0 && !ferror(stdout))
@@ -102,8 +127,10 @@ static int show(const struct view *v, const struct pl_report *r)
 	return errno ? -errno : -EIO;
 }
 
+static __u64 mono_ns(void);
+
 /* Sleep @s seconds or until a signal or 'q'. */
-static void wait_interval(const struct view *v, double s)
+static void sleep_for(const struct view *v, double s)
 {
 	struct timespec ts;
 
@@ -117,6 +144,30 @@ static void wait_interval(const struct view *v, double s)
 		return;
 	}
 	nanosleep(&ts, NULL); /* a signal cuts it short: pl_stop is then set */
+}
+
+/* Wait @s seconds (as sleep_for), reading the L7 ring all along when L7 is on. */
+static void wait_interval(const struct view *v, double s)
+{
+	__u64 end = mono_ns() + (__u64)(s > 0 ? s * 1e9 : 0);
+
+	if (!v->l7) {
+		sleep_for(v, s);
+		return;
+	}
+	while (!pl_stop) {
+		__u64 now = mono_ns(), left = now >= end ? 0 : (end - now) / 1000000;
+		int ms = left > L7_POLL_MS ? L7_POLL_MS : (int)left;
+
+		if (v->tui) {
+			sleep_for(v, ms / 1e3);
+			pl_l7_drain(v->l7);
+		} else {
+			pl_l7_poll(v->l7, ms); /* a signal cuts it short: pl_stop is then set */
+		}
+		if (mono_ns() >= end)
+			break;
+	}
 }
 
 static __u64 mono_ns(void)
@@ -176,6 +227,54 @@ static int rates_setup(struct pl_dp *dp, const char *pinned, struct pl_rates **o
 	return 0;
 }
 
+static void eve_failed(const char *path)
+{
+	static bool said;
+
+	if (!said)
+		pl_warn("cannot write the EVE events to '%s'", path ? path : "-");
+	said = true;
+}
+
+/* Open the EVE output and start the L7 session over the data plane's maps. */
+static int start_l7(struct pl_dp *dp, const struct pl_dp_opts *o, const char *eve_path,
+		    FILE **eve, struct pl_l7_session **l7, struct pl_l7_ends **ends)
+{
+	struct pl_l7_session_opts lo = { .events_fd = dp->l7_events_fd,
+					 .verdicts_fd = dp->l7_verdicts_fd,
+					 .counts_fd = dp->l7_counts_fd, .flows_fd = dp->flows_fd,
+					 .in_iface = dp->ifname, .pkts = o->l7_pkts,
+					 .clock_to_unix_ns = pl_time_mono_to_unix(),
+					 .max_classifying = L7_MAX_CLASSIFYING,
+					 .egress = dp->l7_egress_fd >= 0,
+					 .egress_fd = dp->l7_egress_fd };
+	int err;
+
+	if (eve_path) {
+		*eve = strcmp(eve_path, "-") ? fopen(eve_path, "w") : stdout;
+		if (!*eve) {
+			err = -errno;
+			pl_warn("cannot open '%s' for the EVE events: %s", eve_path, strerror(-err));
+			return err;
+		}
+		/* Line-buffered: a reader (tail -f, a pipeline) gets each event as it is made. */
+		setvbuf(*eve, NULL, _IOLBF, 0);
+	}
+	lo.eve = *eve;
+	lo.eve_flows = *eve != NULL;
+	*ends = pl_l7_ends_new();
+	*l7 = *ends ? pl_l7_session_new(&lo, &err) : NULL;
+	if (!*ends)
+		err = -ENOMEM;
+	if (!*l7) {
+		pl_warn("cannot start L7 classification (nDPI): %s; --l7-packets 0 goes "
+			"without it",
+			strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
 int cmd_monitor(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -191,12 +290,19 @@ int cmd_monitor(int argc, char **argv)
 		{ "pinned", required_argument, NULL, OPT_PINNED },
 		{ "force", no_argument, NULL, OPT_FORCE },
 		{ "cost-sample", required_argument, NULL, OPT_COST_SAMPLE },
+		{ "l7-packets", required_argument, NULL, OPT_L7 },
+		{ "eve", required_argument, NULL, OPT_EVE },
 		{ "drops", no_argument, NULL, OPT_DROPS },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct pl_dp_opts o = { .mode = PL_MODE_AUTO, .flows = true, .filter_linktype = PL_LINKTYPE_ETHERNET };
 	unsigned int top = 10, nflows = PL_FLOWS_DEFAULT, cost_pct = PL_COST_SAMPLE_DEFAULT;
+	unsigned int l7_pkts = PL_L7_PKTS_DEFAULT;
+	bool l7_asked = false;
+	const char *eve_path = NULL;
+	FILE *eve = NULL;
+	struct pl_l7_ends *ends = NULL;
 	double interval = 1, duration = 0;
 	const char *pinned = NULL, *load_opt = NULL; /* an option that only loading uses */
 	const char *expr_file = NULL;
@@ -259,6 +365,13 @@ int cmd_monitor(int argc, char **argv)
 			if (pl_parse_u32("--cost-sample", optarg, 0, 100, &cost_pct))
 				return PL_EXIT_USAGE;
 			break;
+		case OPT_L7:
+			load_opt = "--l7-packets";
+			l7_asked = true;
+			if (pl_parse_u32("--l7-packets", optarg, 0, PL_L7_PKTS_MAX, &l7_pkts))
+				return PL_EXIT_USAGE;
+			break;
+		case OPT_EVE: eve_path = optarg; load_opt = "--eve"; break;
 		case 'h': fputs(h ? h->usage : usage, stdout); return PL_EXIT_OK;
 		default: return PL_EXIT_USAGE; /* pl_getopt() said why */
 		}
@@ -304,8 +417,20 @@ int cmd_monitor(int argc, char **argv)
 		free(expr);
 		return PL_EXIT_USAGE;
 	}
+	/* protect runs this loop for mitigation: L7 there only when asked for. */
+	if (h && !l7_asked)
+		l7_pkts = 0;
+	if (eve_path && !l7_pkts) {
+		if (h && !l7_asked)
+			pl_warn("%s: --eve needs L7, off here by default: add --l7-packets 8", h->cmd);
+		else
+			pl_warn("monitor: --eve needs L7 on: drop --l7-packets 0");
+		free(expr);
+		return PL_EXIT_USAGE;
+	}
 	o.filter = expr;
 	o.flow_entries = nflows;
+	o.l7_pkts = pinned ? 0 : l7_pkts; /* bpftool's data plane has no L7 */
 	err = pl_filter_prog_prepare(&o);
 	if (err) {
 		free(expr);
@@ -339,6 +464,14 @@ int cmd_monitor(int argc, char **argv)
 	}
 	if (!pinned)
 		pl_dp_mode_note(&dp);
+	if (o.l7_pkts) {
+		err = start_l7(&dp, &o, eve_path, &eve, &v.l7, &ends);
+		if (err) {
+			rc = PL_EXIT_FAIL;
+			goto out;
+		}
+		v.none = eve == stdout;
+	}
 	/* Always on: turned on once. Sampled: on for the first cost_pct % of each interval. */
 	cost_pct = cost_setup(&dp, cost_pct);
 	if (cost_pct)
@@ -351,7 +484,7 @@ int cmd_monitor(int argc, char **argv)
 		goto out;
 
 	/* Keys come from standard input: without a terminal there, no terminal view. */
-	v.tui = !v.json && isatty(STDOUT_FILENO) && isatty(STDIN_FILENO);
+	v.tui = !v.json && !v.none && isatty(STDOUT_FILENO) && isatty(STDIN_FILENO);
 	if (v.tui && pl_tui_start()) {
 		const char *term = getenv("TERM");
 
@@ -400,6 +533,13 @@ int cmd_monitor(int argc, char **argv)
 			free(r.flows);
 			rc = PL_EXIT_FAIL;
 			break;
+		}
+		if (v.l7) {
+			pl_l7_drain(v.l7);
+			pl_l7_finish_idle(v.l7, now, L7_IDLE_NS);
+			if (pl_l7_ends_update(ends, v.l7, r.flows, r.nflows, pl_time_mono_to_unix()))
+				eve_failed(eve_path);
+			r.l7 = v.l7;
 		}
 		/* Rates per flow: what it gained since the last read (rates.h). */
 		r.has_rates = !pl_rates_update(rates, r.flows, r.nflows, now);
@@ -459,7 +599,20 @@ int cmd_monitor(int argc, char **argv)
 	}
 	if (v.tui)
 		pl_tui_stop();
+	if (v.l7) { /* every flow not written yet gets its event now */
+		pl_l7_finish_all(v.l7);
+		if (pl_l7_ends_shutdown(ends, v.l7, pl_time_mono_to_unix()))
+			eve_failed(eve_path);
+	}
 out:
+	pl_l7_ends_free(ends);
+	pl_l7_session_free(v.l7);
+	if (eve && eve != stdout && fclose(eve)) {
+		eve_failed(eve_path);
+		rc = PL_EXIT_FAIL;
+	} else if (eve == stdout && fflush(stdout)) {
+		rc = PL_EXIT_FAIL;
+	}
 	pl_rates_free(rates);
 	pl_drops_live_stop(&dl);
 	if (h && h->stop)

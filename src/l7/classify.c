@@ -186,6 +186,26 @@ static uint32_t limit_of(const struct pl_l7_engine *e, uint8_t l4proto)
 	return l4proto == IPPROTO_UDP ? e->limit_udp : e->limit_other;
 }
 
+/* A protocol that carries HTTP or TLS later in the flow, neither seen yet. */
+static int wraps_more(const struct pl_l7_flow *f)
+{
+	static const uint16_t wrappers[] = {
+		NDPI_PROTOCOL_SOCKS,	 NDPI_PROTOCOL_HTTP_CONNECT, NDPI_PROTOCOL_HTTP_PROXY,
+		NDPI_PROTOCOL_MAIL_SMTP, NDPI_PROTOCOL_MAIL_IMAP,    NDPI_PROTOCOL_MAIL_POP,
+		NDPI_PROTOCOL_FTP_CONTROL,
+	};
+	const struct pl_l7_meta *m = &f->d.meta;
+
+	if (f->l4proto != IPPROTO_TCP || m->tls.have_client_hello ||
+	    (m->http.have_request && f->proto.master_protocol != NDPI_PROTOCOL_HTTP_CONNECT &&
+	     f->proto.app_protocol != NDPI_PROTOCOL_HTTP_CONNECT))
+		return 0;
+	for (size_t i = 0; i < sizeof(wrappers) / sizeof(wrappers[0]); i++)
+		if (is_proto(&f->proto, wrappers[i]))
+			return 1;
+	return 0;
+}
+
 int pl_l7_feed(struct pl_l7_engine *e, struct pl_l7_flow *f, int dir, uint64_t ts_ns,
 	       const uint8_t *l3, size_t len)
 {
@@ -203,8 +223,12 @@ int pl_l7_feed(struct pl_l7_engine *e, struct pl_l7_flow *f, int dir, uint64_t t
 	f->last_ts_ns = ts_ns;
 	f->proto = ndpi_detection_process_packet(e->ndpi, f->nf, l3, (unsigned short)len,
 						 ts_ns / 1000000);
+	/* Plain DNS messages on other ports too: Avast's SecureDNS on 443, DNSCrypt's
+	 * certificate queries (dissect.c checks that they are plain). */
 	dns = is_proto(&f->proto, NDPI_PROTOCOL_DNS) || is_proto(&f->proto, NDPI_PROTOCOL_MDNS) ||
-	      is_proto(&f->proto, NDPI_PROTOCOL_LLMNR);
+	      is_proto(&f->proto, NDPI_PROTOCOL_LLMNR) ||
+	      is_proto(&f->proto, NDPI_PROTOCOL_AVAST_SECUREDNS) ||
+	      is_proto(&f->proto, NDPI_PROTOCOL_DNSCRYPT);
 	pl_l7_dissect_packet(&f->d, dir, &p, ts_ns, dns);
 	enough = f->v.packets > limit_of(e, f->l4proto);
 	if (!enough && f->proto.app_protocol == NDPI_PROTOCOL_UNKNOWN) {
@@ -212,6 +236,13 @@ int pl_l7_feed(struct pl_l7_engine *e, struct pl_l7_flow *f, int dir, uint64_t t
 		return 0;
 	}
 	if (!enough && ndpi_extra_dissection_possible(e->ndpi, f->nf)) {
+		fill_verdict(e, f);
+		return 0;
+	}
+	/* pktlens's own parsers want more too: an mDNS flow that began with an announcement
+	 * (no question) has its query name later; a proxy or STARTTLS flow carries its
+	 * HTTP request or TLS hello after the part nDPI knew it by. */
+	if (!enough && ((dns && !f->d.meta.dns.have_query) || wraps_more(f))) {
 		fill_verdict(e, f);
 		return 0;
 	}

@@ -24,6 +24,23 @@ static int dns_port(unsigned int port)
 	return port == PORT_DNS || port == PORT_MDNS || port == PORT_LLMNR;
 }
 
+/*
+ * On a port that is not DNS's, nDPI's word that a flow is DNS-like (Avast SecureDNS,
+ * DNSCrypt's certificate queries) is taken only for a message that looks like a plain
+ * query or answer: one question, opcode QUERY, Z clear. An encrypted DNSCrypt message
+ * passes that by chance about once in two million.
+ */
+static int plain_dns(const uint8_t *m, size_t n)
+{
+	unsigned int flags, qd;
+
+	if (n < 12)
+		return 0;
+	flags = (unsigned int)(m[2] << 8 | m[3]);
+	qd = (unsigned int)(m[4] << 8 | m[5]);
+	return qd == 1 && !((flags >> 11) & 0xf) && !(flags & 0x0040);
+}
+
 /* DNS over TCP: messages with a two-byte length; the first complete ones are read. */
 static void tcp_dns(struct pl_l7_dissect *d, const struct pl_l7_stream *s, uint64_t ts_ns)
 {
@@ -85,8 +102,12 @@ void pl_l7_dissect_packet(struct pl_l7_dissect *d, int dir, const struct pl_l7_p
 	if (!d->inited)
 		pl_l7_dissect_init(d);
 	if (p->l4proto == IPPROTO_UDP && p->payload) {
-		if (dns_hint || dns_port(p->sport) || dns_port(p->dport))
+		if (dns_port(p->sport) || dns_port(p->dport) ||
+		    (dns_hint && plain_dns(p->payload, p->payload_len)))
 			pl_l7_dns_parse(p->payload, p->payload_len, ts_ns, &d->meta.dns);
+		else if (pl_l7_http_looks_like(p->payload, p->payload_len))
+			/* HTTP over UDP, a message a datagram: SSDP's M-SEARCH and NOTIFY. */
+			pl_l7_http_parse(p->payload, p->payload_len, ts_ns, &d->meta.http);
 		return;
 	}
 	if (p->l4proto != IPPROTO_TCP || !p->payload)

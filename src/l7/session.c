@@ -27,6 +27,8 @@ struct sflow {
 	struct pl_l7_verdict v;    /* once done */
 	uint8_t client_dir;        /* enum pl_flow_dir of the side that started it */
 	uint8_t done;
+	uint16_t fed[2];           /* samples given to the engine, per enum pl_flow_dir */
+	uint64_t last_ns;          /* time of its latest sample (the program's clock) */
 };
 
 struct tally_ent {
@@ -47,6 +49,7 @@ struct pl_l7_session {
 	pthread_mutex_t lock;
 	struct sflow *b[BUCKETS];
 	uint64_t nflows, ndone;
+	uint64_t skipped; /* samples of new flows left out at the max_classifying cap */
 	uint64_t app_flows[PL_L7_APP_MAX], cat_flows[PL_L7_CAT_MAX];
 	struct pl_l7_count moved_app[PL_L7_APP_MAX], moved_cat[PL_L7_CAT_MAX];
 	char app_name[PL_L7_APP_MAX][64], cat_name[PL_L7_CAT_MAX][32];
@@ -255,6 +258,11 @@ static int on_sample(void *ctx, void *data, size_t size)
 	if (!f) {
 		size_t b = key_hash(&h->key) & (BUCKETS - 1);
 
+		/* Each flow being classified holds ~20 KB: past the cap, new flows wait. */
+		if (s->o.max_classifying && s->nflows - s->ndone >= s->o.max_classifying) {
+			s->skipped++;
+			return 0;
+		}
 		f = calloc(1, sizeof(*f));
 		if (!f)
 			return -ENOMEM;
@@ -271,8 +279,18 @@ static int on_sample(void *ctx, void *data, size_t size)
 	}
 	fit_ip_length(frame + off, n - (uint32_t)off);
 	dir = h->dir == f->client_dir ? PL_L7_DIR_TOSERVER : PL_L7_DIR_TOCLIENT;
-	if (pl_l7_feed(s->engine, f->l7, dir, h->ts_ns, frame + off, n - (size_t)off) == 1)
+	f->last_ns = h->ts_ns > f->last_ns ? h->ts_ns : f->last_ns;
+	if (f->fed[h->dir & 1] < UINT16_MAX)
+		f->fed[h->dir & 1]++;
+	/* Events carry Unix time; live samples are stamped with the monotonic clock. */
+	if (pl_l7_feed(s->engine, f->l7, dir, h->ts_ns + (uint64_t)s->o.clock_to_unix_ns,
+		       frame + off, n - (size_t)off) == 1) {
 		complete(s, f);
+	} else if (s->o.pkts && f->fed[0] >= s->o.pkts && f->fed[1] >= s->o.pkts) {
+		/* Live: no more samples will come for it; the kernel sampled both sides. */
+		pl_l7_finish(s->engine, f->l7);
+		complete(s, f);
+	}
 	return 0;
 }
 
@@ -352,6 +370,71 @@ void pl_l7_finish_all(struct pl_l7_session *s)
 			}
 		}
 	}
+}
+
+void pl_l7_finish_flow(struct pl_l7_session *s, const struct pl_flow_key *k)
+{
+	struct sflow *f = find(s, k);
+
+	if (f && !f->done) {
+		pl_l7_finish(s->engine, f->l7);
+		complete(s, f);
+	}
+}
+
+/* Unlink *@pp (a flow of the session) and free it. */
+static void drop(struct pl_l7_session *s, struct sflow **pp)
+{
+	struct sflow *f = *pp;
+
+	*pp = f->next;
+	if (!f->done)
+		s->nflows--; /* never classified: "classifying" counts it no more */
+	pl_l7_flow_free(f->l7);
+	free(f);
+}
+
+void pl_l7_forget(struct pl_l7_session *s, const struct pl_flow_key *k)
+{
+	struct sflow **pp = &s->b[key_hash(k) & (BUCKETS - 1)];
+
+	while (*pp && memcmp(&(*pp)->key, k, sizeof(*k)))
+		pp = &(*pp)->next;
+	if (*pp)
+		drop(s, pp);
+}
+
+/* Done, quiet for PL_L7_KEEP_NS and not (or no longer) in the kernel's flow table: a
+ * flow that only left (egress samples), whose end the flow table cannot tell. */
+static bool stale(const struct pl_l7_session *s, const struct sflow *f, uint64_t now_ns)
+{
+	struct pl_flow_value v;
+
+	return f->done && f->last_ns + PL_L7_KEEP_NS <= now_ns &&
+	       (s->o.flows_fd < 0 || bpf_map_lookup_elem(s->o.flows_fd, &f->key, &v));
+}
+
+int pl_l7_finish_idle(struct pl_l7_session *s, uint64_t now_ns, uint64_t idle_ns)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < BUCKETS; i++) {
+		for (struct sflow **pp = &s->b[i]; *pp;) {
+			struct sflow *f = *pp;
+
+			if (!f->done && f->last_ns + idle_ns <= now_ns) {
+				pl_l7_finish(s->engine, f->l7);
+				complete(s, f);
+				n++;
+			}
+			if (stale(s, f, now_ns)) {
+				drop(s, pp);
+				continue;
+			}
+			pp = &f->next;
+		}
+	}
+	return n;
 }
 
 const char *pl_l7_app_of(const struct pl_l7_session *s, const struct pl_flow_key *k)
@@ -496,6 +579,7 @@ void pl_l7_report_json(struct pl_json *j, const struct pl_l7_session *cs, int to
 	pl_json_u64(j, "samples_lost", c.lost);
 	pl_json_u64(j, "flows_classified", s->ndone);
 	pl_json_u64(j, "flows_classifying", s->nflows - s->ndone);
+	pl_json_u64(j, "samples_skipped", s->skipped);
 	n = mix_rows(c.app, s->app_flows, s->app_name, NULL, PL_L7_APP_MAX, rows);
 	mix_json(j, "applications", rows, n);
 	n = mix_rows(c.category, s->cat_flows, NULL, s->cat_name, PL_L7_CAT_MAX, rows);
@@ -517,9 +601,9 @@ void pl_l7_report_text(const struct pl_l7_session *cs, int top,
 
 	read_counts(s, &c);
 	adjust(c.app, s->moved_app, PL_L7_APP_MAX);
-	snprintf(line, sizeof(line), "L7: %llu samples, %llu lost; %llu flows classified",
+	snprintf(line, sizeof(line), "L7: %llu samples, %llu lost, %llu skipped; %llu flows classified",
 		 (unsigned long long)c.sampled, (unsigned long long)c.lost,
-		 (unsigned long long)s->ndone);
+		 (unsigned long long)s->skipped, (unsigned long long)s->ndone);
 	emit(arg, line);
 	n = mix_rows(c.app, s->app_flows, s->app_name, NULL, PL_L7_APP_MAX, rows);
 	for (int i = 0; i < n && i < top; i++) {
@@ -548,6 +632,42 @@ void pl_l7_report_text(const struct pl_l7_session *cs, int top,
 	}
 }
 
+static int tally_top(struct tally *t, char (*out)[64], int max)
+{
+	int i;
+
+	qsort(t->e, t->n, sizeof(*t->e), tally_cmp);
+	for (i = 0; i < max && (size_t)i < t->n; i++)
+		snprintf(out[i], sizeof(out[i]), "%s", t->e[i].name);
+	return i;
+}
+
+void pl_l7_summary(const struct pl_l7_session *cs, struct pl_l7_summary *out)
+{
+	struct pl_l7_session *s = (struct pl_l7_session *)cs; /* tallies are sorted in place */
+	static struct pl_l7_counters c;
+	static struct row rows[PL_L7_APP_MAX];
+	int n;
+
+	memset(out, 0, sizeof(*out));
+	read_counts(s, &c);
+	adjust(c.app, s->moved_app, PL_L7_APP_MAX);
+	out->samples = c.sampled;
+	out->lost = c.lost + s->skipped;
+	out->classified = s->ndone;
+	out->classifying = s->nflows - s->ndone;
+	n = mix_rows(c.app, s->app_flows, s->app_name, NULL, PL_L7_APP_MAX, rows);
+	for (int i = 0; i < n && i < PL_L7_SUM_APPS; i++) {
+		snprintf(out->apps[i].name, sizeof(out->apps[i].name), "%s", rows[i].name);
+		out->apps[i].flows = rows[i].flows;
+		out->apps[i].bytes = rows[i].bytes;
+		out->napps++;
+	}
+	out->ndns = tally_top(&s->dns, out->dns, PL_L7_SUM_NAMES);
+	out->nsni = tally_top(&s->sni, out->sni, PL_L7_SUM_NAMES);
+	out->nhost = tally_top(&s->host, out->host, PL_L7_SUM_NAMES);
+}
+
 static const char *eve_state(const struct pl_flow *fl)
 {
 	__u32 fl_all = fl->val.tcp_flags | fl->val.tcp_flags >> 8;
@@ -565,12 +685,21 @@ int pl_l7_eve_flows(struct pl_l7_session *s, const struct pl_flow *flows, size_t
 	if (!s->o.eve)
 		return 0;
 	for (size_t i = 0; i < n; i++) {
-		const struct pl_flow *fl = &flows[i];
+		struct pl_flow both = flows[i];
+		const struct pl_flow *fl = &both;
 		const struct sflow *f = find(s, &fl->key);
+		struct pl_l7_egress_val eg;
 		struct sflow tmp = { .key = fl->key, .client_dir = fl->val.initiator };
 		struct pl_l7_eve_flow ev;
 		int c, rc;
 
+		/* Live: what left the interface in this flow, beside what arrived. */
+		if (s->o.egress && !bpf_map_lookup_elem(s->o.egress_fd, &fl->key, &eg)) {
+			for (int d = 0; d < 2; d++) {
+				both.val.packets[d] += eg.packets[d];
+				both.val.bytes[d] += eg.bytes[d];
+			}
+		}
 		eve_flow_of(f ? f : &tmp, &ev);
 		c = (f ? f->client_dir : fl->val.initiator) == PL_DIR_A_TO_B ? 0 : 1;
 		ev.in_iface = s->o.in_iface;

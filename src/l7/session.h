@@ -13,8 +13,9 @@
 #define PL_L7_SESSION_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
-#include "pktlens_l7.h"
+#include "pktlens.h"
 #include "analysis/stats.h"
 
 struct pl_l7_session;
@@ -25,6 +26,13 @@ struct pl_l7_session_opts {
 	FILE *eve;              /* NULL: no EVE output */
 	const char *in_iface;   /* EVE in_iface; NULL: left out */
 	bool eve_flows;         /* write flow events (pl_l7_eve_flows) */
+	unsigned int pkts;      /* live: the kernel's samples per flow and direction; a flow
+				 * with that many of both is done. 0: only the engine decides */
+	__s64 clock_to_unix_ns; /* live: added to sample times (monotonic) for the events */
+	unsigned int max_classifying; /* > 0: at most that many flows being classified at
+				       * once; samples of more new flows are skipped (counted) */
+	bool egress;            /* live: egress_fd is pl_l7_egress, whose counts flow events add */
+	int egress_fd;
 };
 
 /* A new session; NULL with *@err (< 0) when the ring or nDPI cannot be set up. */
@@ -39,6 +47,34 @@ int pl_l7_poll(struct pl_l7_session *s, int timeout_ms);
 
 /* No more samples will come for flows not done: classify them with what they had. */
 void pl_l7_finish_all(struct pl_l7_session *s);
+
+/* The flow ended (or left the table): classify it with what it had. */
+void pl_l7_finish_flow(struct pl_l7_session *s, const struct pl_flow_key *k);
+
+/*
+ * Live: classify the flows with no sample since @idle_ns before @now_ns; returns how
+ * many. Classified flows quiet for PL_L7_KEEP_NS that the flow table no longer holds
+ * are forgotten, so that memory follows the flows alive, not all flows ever seen.
+ */
+#define PL_L7_KEEP_NS (60ull * 1000000000ull)
+int pl_l7_finish_idle(struct pl_l7_session *s, uint64_t now_ns, uint64_t idle_ns);
+
+/* The flow left the kernel's table (its flow event is written): free what is kept of it. */
+void pl_l7_forget(struct pl_l7_session *s, const struct pl_flow_key *k);
+
+/* A compact copy of the L7 figures for the terminal view. */
+#define PL_L7_SUM_APPS 8
+#define PL_L7_SUM_NAMES 3
+struct pl_l7_summary {
+	uint64_t samples, lost, classified, classifying;
+	int napps, ndns, nsni, nhost;
+	struct {
+		char name[64];
+		uint64_t flows, bytes;
+	} apps[PL_L7_SUM_APPS];
+	char dns[PL_L7_SUM_NAMES][64], sni[PL_L7_SUM_NAMES][64], host[PL_L7_SUM_NAMES][64];
+};
+void pl_l7_summary(const struct pl_l7_session *s, struct pl_l7_summary *out);
 
 /* nDPI's "master.app" name of a flow ("Unknown" when not classified), never NULL. */
 const char *pl_l7_app_of(const struct pl_l7_session *s, const struct pl_flow_key *k);

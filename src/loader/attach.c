@@ -2,7 +2,8 @@
 /*
  * attach.c - attach the loaded pipeline to an interface in XDP (native or generic)
  * or tc ingress mode (a tcx link, or a clsact filter on kernels before 6.6), notice
- * when the interface goes, and detach.
+ * when the interface goes, and detach; with L7 the egress program (attach_egress.c)
+ * goes on after the ingress one and off before it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -107,6 +108,15 @@ static int explain_busy(struct pl_dp *dp, bool force)
 	return -EBUSY;
 }
 
+/* Is there a tc egress filter at our priority (L7's, of a pktlens that was killed)? */
+static bool egress_left(const struct pl_dp *dp)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = dp->ifindex, .attach_point = BPF_TC_EGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, q, .handle = PL_TC_PRIO, .priority = PL_TC_PRIO);
+
+	return dp->egress_fd >= 0 && !bpf_tc_query(&hook, &q);
+}
+
 static int clsact_attach(struct pl_dp *dp, bool force)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = dp->ifindex, .attach_point = BPF_TC_INGRESS);
@@ -122,7 +132,14 @@ static int clsact_attach(struct pl_dp *dp, bool force)
 	dp->tc_hook_created = !err;
 	err = bpf_tc_attach(&hook, &opts);
 	if (err) {
-		if (err == -EEXIST)
+		if (err == -EEXIST && egress_left(dp))
+			pl_warn("%s already has tc ingress and egress filters at priority %u "
+				"(another pktlens, or one that was killed); use --force to replace "
+				"them, or remove them: tc filter del dev %s ingress pref %u; tc "
+				"filter del dev %s egress pref %u",
+				dp->ifname, PL_TC_PRIO, dp->ifname, PL_TC_PRIO, dp->ifname,
+				PL_TC_PRIO);
+		else if (err == -EEXIST)
 			pl_warn("%s already has a tc ingress filter at priority %u (another "
 				"pktlens, or one that was killed); use --force to replace it, "
 				"or remove it: tc filter del dev %s ingress pref %u",
@@ -237,7 +254,11 @@ int pl_dp_attach(struct pl_dp *dp, const struct pl_dp_opts *o)
 	dp->attached = true;
 	pl_info("attached to %s in %s mode%s", dp->ifname, pl_mode_name(dp->mode),
 		dp->mode != PL_MODE_TC ? "" : dp->tcx ? " (tcx link)" : " (clsact filter)");
-	return 0;
+	/* Both directions or neither: an egress program that cannot go on takes ingress off. */
+	err = pl_dp_attach_egress(dp, o->force);
+	if (err)
+		pl_dp_detach(dp);
+	return err;
 }
 
 /* Is the filter at our priority and handle still running our program? */
@@ -291,6 +312,8 @@ void pl_dp_detach(struct pl_dp *dp)
 {
 	int err;
 
+	pl_dp_detach_egress(dp, dp->attached && dp->mode == PL_MODE_TC && !dp->tcx &&
+				    dp->tc_hook_created);
 	if (!dp->attached)
 		return;
 	dp->attached = false;

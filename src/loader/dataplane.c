@@ -51,6 +51,7 @@ void pl_dp_reset(struct pl_dp *dp)
 	dp->l7_events_fd = dp->l7_verdicts_fd = dp->l7_counts_fd = -1;
 	dp->pipeline_fd = dp->filter_fd = dp->entry_fd = dp->stats_enable_fd = -1;
 	dp->link_fd = dp->pinned_tc_fd = -1;
+	dp->egress_fd = dp->egress_link_fd = dp->l7_egress_fd = -1;
 	dp->talk = (struct pl_talker_fds){ -1, -1, -1, -1, -1 };
 	dp->fds_set = true;
 }
@@ -121,6 +122,7 @@ static int check_ethernet(const char *ifname)
 int pl_dp_load(struct pl_dp *dp, const struct pl_dp_opts *o)
 {
 	struct pktlens *skel;
+	bool live_l7;
 	int err;
 
 	pl_dp_reset(dp);
@@ -187,6 +189,13 @@ int pl_dp_load(struct pl_dp *dp, const struct pl_dp_opts *o)
 		bpf_program__set_flags(skel->progs.xdp_pktlens, BPF_F_XDP_HAS_FRAGS);
 		skel->rodata->pl_cfg_frags = o->mode != PL_MODE_OFFLINE;
 	}
+	/* Live L7: the outgoing direction is sampled by a tc egress program. */
+	live_l7 = o->l7_pkts && o->flows && o->mode != PL_MODE_OFFLINE;
+	skel->rodata->pl_cfg_l7_egress_known = o->filter != NULL;
+	bpf_map__set_max_entries(skel->maps.pl_l7_egress,
+				 !live_l7 ? 1 : o->flow_entries ? o->flow_entries
+								: PL_FLOWS_DEFAULT);
+	bpf_program__set_autoload(skel->progs.tc_pktlens_egress, live_l7);
 	bpf_program__set_autoload(skel->progs.tc_pktlens, o->mode == PL_MODE_TC);
 	bpf_program__set_autoload(skel->progs.xdp_pktlens, o->mode != PL_MODE_TC);
 
@@ -211,6 +220,10 @@ int pl_dp_load(struct pl_dp *dp, const struct pl_dp_opts *o)
 	dp->pipeline_fd = bpf_program__fd(o->mode == PL_MODE_TC ? skel->progs.tc_pktlens
 							       : skel->progs.xdp_pktlens);
 	dp->entry_fd = dp->pipeline_fd;
+	if (live_l7) {
+		dp->egress_fd = bpf_program__fd(skel->progs.tc_pktlens_egress);
+		dp->l7_egress_fd = bpf_map__fd(skel->maps.pl_l7_egress);
+	}
 	dp->wirelen_off = (char *)&skel->bss->pl_offline[o->offline_cpu % PL_OFFLINE_SLOTS].f[0].wire_len -
 			  (char *)skel->bss;
 
@@ -237,6 +250,8 @@ void pl_dp_close(struct pl_dp *dp)
 	pl_dp_detach(dp);
 	if (dp->link_fd >= 0) /* the interface went away: the kernel detached it already */
 		close(dp->link_fd);
+	if (dp->egress_link_fd >= 0)
+		close(dp->egress_link_fd);
 	pl_dp_unpin(dp);
 	pl_dp_cost_off(dp);
 	if (dp->filter_fd >= 0)

@@ -66,6 +66,11 @@ struct pl_dp {
 	__u32 xdp_flags;
 	bool tcx;              /* tc mode through a tcx link (else a clsact filter) */
 	bool tc_hook_created;
+	/* L7: the tc egress program (bpf/l7_egress.h), on and off with the ingress one */
+	int egress_fd;         /* -1 when L7 is off or offline */
+	int l7_egress_fd;      /* its map of what left per flow (pl_l7_egress), else -1 */
+	int egress_link_fd;    /* its tcx link */
+	bool egress_attached, egress_tcx, egress_hook_created;
 	int stats_enable_fd;   /* holds kernel run-time statistics on */
 	char pin_dir[128];     /* set when we pinned (and must unpin) */
 	__u32 wirelen_off;     /* offline: .bss offset of pl_offline.wire_len */
@@ -98,6 +103,13 @@ void pl_dp_mode_note(const struct pl_dp *dp);
 bool pl_dp_interface_present(struct pl_dp *dp);
 /* Remove the program from the interface (no-op if not attached); maps stay readable. */
 void pl_dp_detach(struct pl_dp *dp);
+/*
+ * attach_egress.c, called by the two above: the L7 egress program on (nothing when
+ * dp->egress_fd < 0) and off; @ingress_clsact_ours: the ingress side removes the
+ * clsact qdisc it created.
+ */
+int pl_dp_attach_egress(struct pl_dp *dp, bool force);
+void pl_dp_detach_egress(struct pl_dp *dp, bool ingress_clsact_ours);
 /* Adopt maps (and the program, if present) pinned by bpftool or --pin in @dir. */
 int pl_dp_open_pinned(struct pl_dp *dp, const char *dir);
 /* Detach if attached, unpin what we pinned, free everything. Safe on a zeroed dp. */

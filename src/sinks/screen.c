@@ -46,6 +46,9 @@ int pl_screen_take(struct pl_screen *s, const struct pl_report *r)
 	s->r.total = &s->total;
 	s->r.delta = &s->delta;
 	s->r.flows = NULL; /* r.nflows stays: the evictions are computed from it */
+	s->has_l7 = r->l7 != NULL;
+	if (r->l7)
+		pl_l7_summary(r->l7, &s->l7);
 	s->r.drops = NULL; /* not kept: its brief is */
 	s->drops[0] = 0;
 	if (r->drops)
@@ -261,6 +264,34 @@ static void mix(struct lay *l, const struct pl_screen *s)
 	flush(l);
 }
 
+/* L7: the applications (flows), samples lost, then the top names, on as few lines as fit. */
+static void l7_lines(struct lay *l, const struct pl_screen *s)
+{
+	const struct pl_l7_summary *m = &s->l7;
+	char h[16];
+
+	if (!s->has_l7)
+		return;
+	group(l, "L7");
+	for (int i = 0; i < m->napps; i++)
+		item(l, "%s %llu %sB", m->apps[i].name, (unsigned long long)m->apps[i].flows,
+		     pl_human(m->apps[i].bytes, h, sizeof(h)));
+	if (!m->napps)
+		item(l, "-");
+	item(l, "samples %s lost %llu", pl_human(m->samples, h, sizeof(h)),
+	     (unsigned long long)m->lost);
+	group(l, "names");
+	for (int i = 0; i < m->ndns; i++)
+		item(l, "dns %s", m->dns[i]);
+	for (int i = 0; i < m->nsni; i++)
+		item(l, "sni %s", m->sni[i]);
+	for (int i = 0; i < m->nhost; i++)
+		item(l, "host %s", m->host[i]);
+	if (!l->items)
+		item(l, "-");
+	flush(l);
+}
+
 /* The keys, in place of the lists until a key is pressed. */
 static void help(struct lay *l)
 {
@@ -336,6 +367,7 @@ void pl_screen_layout(const struct pl_screen *s, const struct pl_screen_view *v,
 	l.cols = cols > MAX_COLS ? MAX_COLS : cols < 1 ? 1 : cols;
 	header(&l, s, v);
 	mix(&l, s);
+	l7_lines(&l, s);
 	h = v->help ? 0 : graph_height(&l, rows); /* the help needs the rows more */
 	if (h)
 		lay_graph(&l, s, v, h, rows >= 40 && l.rows - l.row - 2 * (h + 1) >= 9);

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include "analysis/flow_match.h"
 #include "analysis/report.h"
+#include "l7/session.h"
 
 /* Samples of the receive rate, one per report: enough for the widest screen. */
 #define PL_GRAPH_MAX 512
@@ -34,6 +35,8 @@ struct pl_screen {
 	struct pl_talker *sources; /* senders of the flows that match, in the order */
 	size_t nsources;
 	struct pl_graph graph;    /* kept from report to report */
+	bool has_l7;              /* L7 on: l7 is this report's */
+	struct pl_l7_summary l7;
 	char drops[160];           /* monitor --drops: the brief of the kernel's drops */
 };
 

@@ -189,14 +189,17 @@ if mon_start 30 --mode tc; then
 	nsenter -t "$RX_HOLD" -m -n -- "${OLD_KERNEL[@]}" "$PKTLENS" monitor -i "$IF_RX" --mode tc \
 		--json --duration 1 >"$LAB_TMP/left.out" 2>"$LAB_TMP/left.err"
 	check_rc "$name: the next pktlens refuses the interface" "$?" 1
+	# L7 (on by default) left its egress filter too: the message names both commands.
 	cmd=$(grep -o 'tc filter del dev [^ ]* ingress pref [0-9]*' "$LAB_TMP/left.err")
-	check_eq "$name: the message names the command that removes it" \
-		"$cmd" "tc filter del dev $IF_RX ingress pref 49374"
+	cmd2=$(grep -o 'tc filter del dev [^ ]* egress pref [0-9]*' "$LAB_TMP/left.err")
+	check_eq "$name: the message names the commands that remove them" \
+		"$cmd; $cmd2" "tc filter del dev $IF_RX ingress pref 49374; tc filter del dev $IF_RX egress pref 49374"
 	if [ -n "$cmd" ]; then rx_ip $cmd; fi
+	if [ -n "$cmd2" ]; then rx_ip $cmd2; fi
 	if mon_start 30 --mode tc; then
 		mon_stop TERM
 		check_rc "$name: after that command pktlens attaches and ends normally" "$MON_RC" 0
-		check_eq "$name: then no filter" "$(rx_ip tc filter show dev "$IF_RX" ingress)" ""
+		check_eq "$name: then no filter" "$(rx_ip tc filter show dev "$IF_RX" ingress; rx_ip tc filter show dev "$IF_RX" egress)" ""
 	else
 		fail "$name: after that command pktlens attaches" "$(cat "$MON_ERR")"
 	fi

@@ -386,13 +386,15 @@ xdp_prog_id() {
 		sed -nE 's/.*prog\/xdp[a-z]* id ([0-9]+).*/\1/p' | head -n 1
 }
 
-# nothing_attached NAME: no XDP program, no tc ingress filter, no clsact on the rx link.
+# nothing_attached NAME: no XDP program, no tc filter (ingress or egress: L7's egress
+# program), no clsact, no tcx program on either hook of the rx link.
 nothing_attached() {
 	local x t q k
 	x=$(xdp_prog_id "$IF_RX")
 	t=$(ip netns exec "$NS_RX" tc filter show dev "$IF_RX" ingress 2>/dev/null)
+	t=$t$(ip netns exec "$NS_RX" tc filter show dev "$IF_RX" egress 2>/dev/null)
 	q=$(ip netns exec "$NS_RX" tc qdisc show dev "$IF_RX" 2>/dev/null | grep -c clsact)
-	k=$(tcx_progs)
+	k=$(tcx_progs)$(tcx_progs "$IF_RX" egress)
 	if [ -z "$x" ] && [ -z "$t" ] && [ "$q" = 0 ] && [ -z "$k" ]; then
 		ok "$1: nothing left attached"
 	else
@@ -400,13 +402,14 @@ nothing_attached() {
 	fi
 }
 
-# tcx_progs [IF]: "ID NAME" of each program on IF's (default $IF_RX) tcx ingress hook,
+# tcx_progs [IF [HOOK]]: "ID NAME" of each program on IF's (default $IF_RX) tcx ingress
+# (or HOOK: egress) hook,
 # which `tc filter show` does not list (nothing on a kernel without tcx); "tcx_progs
 # not built" if the tool is missing.
 tcx_progs() {
 	local tool=$BUILD_DIR/tests/tools/tcx_progs
 	if [ -x "$tool" ]; then
-		ip netns exec "$NS_RX" "$tool" "${1:-$IF_RX}" 2>&1
+		ip netns exec "$NS_RX" "$tool" "${1:-$IF_RX}" ${2:+"$2"} 2>&1
 	else
 		echo "tcx_progs not built (make test-build)"
 	fi

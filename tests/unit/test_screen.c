@@ -566,6 +566,40 @@ static void test_endpoints(void)
 	TEST_END();
 }
 
+/* L7 on: a line of applications with their flows, the samples lost, and the top names. */
+static void test_l7(struct pl_screen *s)
+{
+	struct grid g;
+	int a;
+
+	TEST_BEGIN("L7 lines");
+	s->has_l7 = true;
+	memset(&s->l7, 0, sizeof(s->l7));
+	s->l7.samples = 1234;
+	s->l7.lost = 5;
+	s->l7.napps = 2;
+	snprintf(s->l7.apps[0].name, sizeof(s->l7.apps[0].name), "HTTP");
+	s->l7.apps[0].flows = 3;
+	s->l7.apps[0].bytes = 4000;
+	snprintf(s->l7.apps[1].name, sizeof(s->l7.apps[1].name), "DNS");
+	s->l7.apps[1].flows = 2;
+	s->l7.apps[1].bytes = 300;
+	s->l7.ndns = 1;
+	snprintf(s->l7.dns[0], sizeof(s->l7.dns[0]), "www.example.org");
+	s->l7.nsni = 1;
+	snprintf(s->l7.sni[0], sizeof(s->l7.sni[0]), "tls.example.org");
+	lay(&g, s, 24, 80, PL_ORDER_RATE);
+	a = find(&g, "L7    HTTP 3 4.00kB  DNS 2 300B  samples 1.23k lost 5", 0);
+	CHECK(a > 0, "applications, flows, bytes, samples lost");
+	CHECK(a > 0 && find(&g, "names dns www.example.org  sni tls.example.org", 0) == a + 1,
+	      "top names below");
+	CHECK(!g.bad_row && !g.bad_width && g.used == 24, "still within 24x80");
+	s->has_l7 = false;
+	lay(&g, s, 24, 80, PL_ORDER_RATE);
+	CHECK(find(&g, "L7 ", 0) < 0, "no L7 line when it is off");
+	TEST_END();
+}
+
 /* With the kernel's address tables: sources and destinations, each with its spread. */
 int main(void)
 {
@@ -590,6 +624,7 @@ int main(void)
 	test_keys(&s);
 	test_filter(&s);
 	test_bigger(&s);
+	test_l7(&s);
 	pl_screen_free(&s);
 	test_flow_packet();
 	test_empty();
