@@ -153,9 +153,13 @@ check_eq "monitor with CAP_SYS_ADMIN only: nothing attached" "$(xdp_prog_id "$IF
 # they survive the exec): monitor and capture work; the own-cost figure, which needs
 # CAP_SYS_ADMIN to turn the kernel's statistics on, is null with a warning, not 0.
 CAPS=+bpf,+net_admin,+perfmon
-in_tx sh -c "sleep 0.7; ping -q -n -c 6 -i 0.2 $IP4_RX" >/dev/null 2>&1 &
+# The pings start once monitor says it is attached (a loaded machine may take a while).
+asnobody "$CAPS" monitor -i "$IF_RX" --mode native --interval 1 --duration 4 --json &
+mon=$!
+wait_grep "$D/err" "monitoring $IF_RX in" "$mon"
+in_tx ping -q -n -c 6 -i 0.2 "$IP4_RX" >/dev/null 2>&1 &
 pinger=$!
-asnobody "$CAPS" monitor -i "$IF_RX" --mode native --interval 1 --duration 3 --json
+wait "$mon"
 check_rc "monitor with CAP_BPF, CAP_NET_ADMIN, CAP_PERFMON" "$?" 0
 check_eq "monitor with the capabilities: counts the ping" \
 	"$(tail -n 1 "$D/out" | grep -o '"icmp":{"packets":[0-9]*' | grep -o '[0-9]*$')" 6
@@ -165,9 +169,12 @@ check_grep "monitor with the capabilities: says why there is no cost figure" "$D
 	'needs root or CAP_SYS_ADMIN.*no own-cost figure'
 check_eq "monitor with the capabilities: nothing attached after" "$(xdp_prog_id "$IF_RX")" ""
 wait "$pinger"
-in_tx sh -c "sleep 0.7; ping -q -n -c 3 -i 0.2 $IP4_RX" >/dev/null 2>&1 &
+asnobody "$CAPS" capture -i "$IF_RX" --mode native -c 3 --duration 10 icmp &
+cap=$!
+wait_grep "$D/err" "capturing on $IF_RX" "$cap"
+in_tx ping -q -n -c 3 -i 0.2 "$IP4_RX" >/dev/null 2>&1 &
 pinger=$!
-asnobody "$CAPS" capture -i "$IF_RX" --mode native -c 3 --duration 5 icmp
+wait "$cap"
 check_rc "capture with the capabilities" "$?" 0
 check_eq "capture with the capabilities: three echo requests" \
 	"$(grep -c "IP $IP4_TX > $IP4_RX: ICMP echo request, id [0-9]*, seq [1-3], length 64" "$D/out")" 3
