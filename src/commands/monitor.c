@@ -455,6 +455,13 @@ int cmd_monitor(int argc, char **argv)
 	/* Before the line that says monitoring has begun: from then on drops count too. */
 	if (drops && pl_drops_live_start(&dl, dp.ifname, top))
 		goto out;
+	/*
+	 * Always on: turned on once. Sampled: on for the first cost_pct % of each interval.
+	 * Also before that line: what is sent after it is timed from the first packet.
+	 */
+	cost_pct = cost_setup(&dp, cost_pct);
+	if (cost_pct)
+		pl_dp_cost(&dp, &cost_ns0, &cost_cnt0);
 	if (!pinned)
 		fprintf(stderr, "pktlens: %s %s in %s mode%s%s\n", h ? "protecting" : "monitoring",
 			dp.ifname, pl_mode_name(dp.mode), expr ? ", filter: " : "", expr ? expr : "");
@@ -472,10 +479,6 @@ int cmd_monitor(int argc, char **argv)
 		}
 		v.none = eve == stdout;
 	}
-	/* Always on: turned on once. Sampled: on for the first cost_pct % of each interval. */
-	cost_pct = cost_setup(&dp, cost_pct);
-	if (cost_pct)
-		pl_dp_cost(&dp, &cost_ns0, &cost_cnt0);
 	/* Pinned maps may have counted for long: the first interval's rates start now. */
 	if (pinned && pl_stats_read(dp.stats_fd, &prev))
 		memset(&prev, 0, sizeof(prev));

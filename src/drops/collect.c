@@ -169,7 +169,7 @@ static int read_hash(int fd, size_t ksize, size_t row, int (*cmp)(const void *, 
 		cnt++;
 	}
 	free(vals);
-	if (cnt)
+	if (cnt > 1)
 		qsort(rows, cnt, row, cmp);
 	*out = rows;
 	*n = cnt;

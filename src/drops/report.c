@@ -99,10 +99,14 @@ int pl_drops_view(const struct pl_drops_snap *prev, const struct pl_drops_snap *
 		pl_drops_view_free(v);
 		return err;
 	}
-	qsort(v->reasons, v->nreasons, sizeof(*v->reasons), by_total);
-	qsort(v->ifaces, v->nifaces, sizeof(*v->ifaces), by_total);
-	qsort(v->entries, v->nentries, sizeof(*v->entries), by_total);
-	qsort(v->locs, v->nlocs, sizeof(*v->locs), by_total);
+	if (v->nreasons > 1)
+		qsort(v->reasons, v->nreasons, sizeof(*v->reasons), by_total);
+	if (v->nifaces > 1)
+		qsort(v->ifaces, v->nifaces, sizeof(*v->ifaces), by_total);
+	if (v->nentries > 1)
+		qsort(v->entries, v->nentries, sizeof(*v->entries), by_total);
+	if (v->nlocs > 1)
+		qsort(v->locs, v->nlocs, sizeof(*v->locs), by_total);
 	return 0;
 }
 

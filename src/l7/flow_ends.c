@@ -122,7 +122,8 @@ int pl_l7_ends_update(struct pl_l7_ends *e, struct pl_l7_session *s, const struc
 		return -ENOMEM;
 	if (n)
 		memcpy(cur, flows, n * sizeof(*cur));
-	qsort(cur, n, sizeof(*cur), key_cmp);
+	if (n > 1)
+		qsort(cur, n, sizeof(*cur), key_cmp);
 	for (size_t i = 0; i < e->nprev && !rc; i++) {
 		const struct pl_flow *p = &e->prev[i];
 
@@ -135,8 +136,9 @@ int pl_l7_ends_update(struct pl_l7_ends *e, struct pl_l7_session *s, const struc
 		pl_l7_forget(s, &p->key); /* its verdict is no longer needed */
 	}
 	for (size_t i = 0; i < n && !rc; i++) {
+		/* bsearch() on no array (the first read) is undefined behaviour */
 		const struct pl_flow *before =
-			bsearch(&cur[i], e->prev, e->nprev, sizeof(*cur), key_cmp);
+			e->nprev ? bsearch(&cur[i], e->prev, e->nprev, sizeof(*cur), key_cmp) : NULL;
 
 		if (ended(&cur[i], before) && !set_had(e, &cur[i].key, false))
 			rc = write_one(e, s, &cur[i], clock, "timeout");

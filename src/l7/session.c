@@ -553,7 +553,8 @@ static void mix_json(struct pl_json *j, const char *key, const struct row *rows,
 
 static void names_json(struct pl_json *j, const char *key, struct tally *t, int top)
 {
-	qsort(t->e, t->n, sizeof(*t->e), tally_cmp);
+	if (t->n > 1) /* qsort(NULL, 0) is undefined */
+		qsort(t->e, t->n, sizeof(*t->e), tally_cmp);
 	pl_json_begin_arr(j, key);
 	for (size_t i = 0; i < t->n && (int)i < top; i++) {
 		pl_json_begin_obj(j, NULL);
@@ -636,7 +637,8 @@ static int tally_top(struct tally *t, char (*out)[64], int max)
 {
 	int i;
 
-	qsort(t->e, t->n, sizeof(*t->e), tally_cmp);
+	if (t->n > 1) /* qsort(NULL, 0) is undefined */
+		qsort(t->e, t->n, sizeof(*t->e), tally_cmp);
 	for (i = 0; i < max && (size_t)i < t->n; i++)
 		snprintf(out[i], sizeof(out[i]), "%s", t->e[i].name);
 	return i;
