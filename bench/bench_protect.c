@@ -10,14 +10,14 @@
  *   bench_protect [--rounds N] [--frames N] [--prefixes N]
  *
  * The frames: --frames (50 000) 64-byte IPv4/UDP frames, each from its own source
- * address in 10.0.0.0/8 (each a flow of its own), in a fixed shuffled order. The
+ * address in 198.18.0.0/16 (each a flow of its own), in a fixed shuffled order. The
  * protect programs hold, each in its own maps:
- *   miss:  a blocklist of --prefixes (100 000) random prefixes outside 10.0.0.0/8 (70 %
+ *   miss:  a blocklist of --prefixes (100 000) random prefixes outside 198.0.0.0/8 (70 %
  *          /32, 20 % /24, 10 % /8-/31), 64 port rules, an allow rule, a rate rule
  *          elsewhere: every table is asked, nothing matches (legitimate traffic);
- *  +rate:  the same and `rate 10.0.0.0/8` at a limit never reached: every packet also
+ *  +rate:  the same and `rate 198.18.0.0/16` at a limit never reached: every packet also
  *          updates its source's token bucket;
- *   drop:  the same and `block 10.0.0.0/8`: every packet dropped (a blocked flood).
+ *   drop:  the same and `block 198.18.0.0/16`: every packet dropped (a blocked flood).
  * Every program's verdict is checked once per round (PASS, or DROP for "drop").
  */
 #define _GNU_SOURCE
@@ -65,10 +65,10 @@ struct frames {
 	uint32_t n;
 };
 
-/* Frame @i: 10.x.y.z (i + 1 spread over the /8) to 198.19.0.1, UDP 53. */
+/* Frame @i: 198.18.y.z (i spread over the /16, distinct below 65536) to 198.19.0.1, UDP 53. */
 static void build_frame(uint8_t *f, uint32_t i)
 {
-	uint32_t s = htonl(0x0a000000 | ((i * 2654435761u) & 0x00ffffff)), d = htonl(0xc6130001);
+	uint32_t s = htonl(0xc6120000 | ((i * 2654435761u) & 0x0000ffff)), d = htonl(0xc6130001);
 	uint16_t tot = htons(50), sp = htons(1024 + i % 60000), dp = htons(53), ul = htons(30);
 
 	memset(f, 0, SLOT);
@@ -109,7 +109,7 @@ static int add_rule(struct pl_mit *m, const char *text)
 	return e;
 }
 
-/* A blocklist rule of @n random prefixes outside 10.0.0.0/8. */
+/* A blocklist rule of @n random prefixes outside 198.0.0.0/8 (none covers a source). */
 static int add_list(struct pl_mit *m, uint32_t n)
 {
 	struct pl_rule_spec sp = { .r = { .kind = PL_RULE_LIST, .entries = n } };
@@ -126,7 +126,7 @@ static int add_list(struct pl_mit *m, uint32_t n)
 		uint32_t r = rng() % 10, len = r < 7 ? 32 : r < 9 ? 24 : 8 + rng() % 24;
 		uint32_t a = (uint32_t)rng();
 
-		if ((a >> 24) == 10)
+		if ((a >> 24) == 198)
 			a ^= 0x80000000;
 		sp.list[i].family = 4;
 		sp.list[i].plen = len;
@@ -176,9 +176,9 @@ static int prog_open(int q, uint32_t flows, uint32_t prefixes)
 	if (!e)
 		e = add_rule(&p->m, "allow 198.51.100.7\nrate 203.0.113.0/24 100\n");
 	if (!e && q == P_RATE)
-		e = add_rule(&p->m, "rate 10.0.0.0/8 100000000 burst 100000000\n");
+		e = add_rule(&p->m, "rate 198.18.0.0/16 100000000 burst 100000000\n");
 	if (!e && q == P_DROP)
-		e = add_rule(&p->m, "block 10.0.0.0/8\n");
+		e = add_rule(&p->m, "block 198.18.0.0/16\n");
 	return e;
 }
 
