@@ -28,26 +28,6 @@ struct {
 	__type(value, struct pl_l7_egress_val);
 } pl_l7_egress SEC(".maps");
 
-/* Normalize the key as update_flow() does; returns the packet's enum pl_flow_dir. */
-static __always_inline __u8 l7_egress_normalize(struct pl_flow_key *k)
-{
-	__u16 port;
-	__u32 t;
-
-	if (!endpoint_a_greater(k))
-		return PL_DIR_A_TO_B;
-#pragma unroll
-	for (int i = 0; i < 4; i++) {
-		t = k->addr_a[i];
-		k->addr_a[i] = k->addr_b[i];
-		k->addr_b[i] = t;
-	}
-	port = k->port_a;
-	k->port_a = k->port_b;
-	k->port_b = port;
-	return PL_DIR_B_TO_A;
-}
-
 static __always_inline __u32 l7_egress_add(struct pl_l7_egress_val *v, const struct pkt *p)
 {
 	__u32 d = p->l7_dir & 1;
@@ -104,7 +84,7 @@ int tc_pktlens_egress(struct __sk_buff *skb)
 		parse_outer(&cur, &p, &inner);
 	if (!p.has_flow)
 		return PL_TC_NEXT;
-	p.l7_dir = l7_egress_normalize(&p.key);
+	p.l7_dir = normalize_key(&p.key); /* as update_flow() does */
 	if (pl_cfg_l7_egress_known && !bpf_map_lookup_elem(&pl_flows, &p.key))
 		return PL_TC_NEXT;
 	p.l7_dir_pkts = l7_egress_count(&p);

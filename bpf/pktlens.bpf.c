@@ -272,28 +272,34 @@ static __always_inline int endpoint_a_greater(const struct pl_flow_key *k)
 	return k->port_a > k->port_b;
 }
 
+/* Put the greater endpoint second (both directions share one key); the packet's direction. */
+static __always_inline __u8 normalize_key(struct pl_flow_key *k)
+{
+	__u16 port;
+	__u32 t;
+
+	if (!endpoint_a_greater(k))
+		return PL_DIR_A_TO_B;
+#pragma unroll
+	for (int i = 0; i < 4; i++) {
+		t = k->addr_a[i];
+		k->addr_a[i] = k->addr_b[i];
+		k->addr_b[i] = t;
+	}
+	port = k->port_a;
+	k->port_a = k->port_b;
+	k->port_b = port;
+	return PL_DIR_B_TO_A;
+}
+
 static __always_inline void update_flow(struct pl_stats *s, struct pkt *p, __u64 now)
 {
 	struct pl_flow_key *k = &p->key;
 	struct pl_flow_value *v, nv = {};
-	__u32 dir = PL_DIR_A_TO_B;
+	__u32 dir;
 	long err;
 
-	if (endpoint_a_greater(k)) {
-		__u32 t;
-		__u16 port;
-
-#pragma unroll
-		for (int i = 0; i < 4; i++) {
-			t = k->addr_a[i];
-			k->addr_a[i] = k->addr_b[i];
-			k->addr_b[i] = t;
-		}
-		port = k->port_a;
-		k->port_a = k->port_b;
-		k->port_b = port;
-		dir = PL_DIR_B_TO_A;
-	}
+	dir = normalize_key(k);
 
 	p->l7_dir = dir;
 	v = bpf_map_lookup_elem(&pl_flows, k);
