@@ -551,3 +551,62 @@ int pl_l7_eve_write(FILE *out, unsigned int what, const struct pl_l7_eve_flow *f
 	}
 	return n;
 }
+
+static const char *action_name(enum pl_eve_action a)
+{
+	switch (a) {
+	case PL_EVE_BLOCKED: return "blocked";
+	case PL_EVE_WOULD_BLOCK: return "would-block";
+	default: return "allowed";
+	}
+}
+
+static struct jb alert_obj(const struct pl_eve_alert *a)
+{
+	struct jb j = obj();
+
+	add_str(&j, "action", action_name(a->action));
+	add_int(&j, "gid", a->gid ? a->gid : 1);
+	add_int(&j, "signature_id", a->sid);
+	add_int(&j, "rev", a->rev);
+	add_str(&j, "signature", a->signature ? a->signature : "");
+	add_str(&j, "category", a->category ? a->category : "");
+	add_int(&j, "severity", a->severity ? a->severity : 3);
+	return j;
+}
+
+json_object *pl_l7_eve_alert_json(const struct pl_l7_eve_flow *fl, const struct pl_eve_alert *a)
+{
+	struct jb j = header(fl, "alert", a->ts_ns, 0), al = alert_obj(a);
+
+	if (a->app_proto)
+		add_str(&j, "app_proto", a->app_proto);
+	add_obj(&j, "alert", &al);
+	if (fl->pkts_toserver || fl->pkts_toclient) {
+		struct jb f = obj();
+		char s[64];
+
+		pl_l7_eve_time(fl->start_ns, s, sizeof(s));
+		add_int(&f, "pkts_toserver", (int64_t)fl->pkts_toserver);
+		add_int(&f, "pkts_toclient", (int64_t)fl->pkts_toclient);
+		add_int(&f, "bytes_toserver", (int64_t)fl->bytes_toserver);
+		add_int(&f, "bytes_toclient", (int64_t)fl->bytes_toclient);
+		add_str(&f, "start", s);
+		add_obj(&j, "flow", &f);
+	}
+	if (a->evidence)
+		add(&j, "pktlens", json_object_get(a->evidence));
+	if (j.bad) {
+		json_object_put(j.o);
+		return NULL;
+	}
+	return j.o;
+}
+
+int pl_l7_eve_alert(FILE *out, const struct pl_l7_eve_flow *fl, const struct pl_eve_alert *a)
+{
+	struct jb j = { .o = pl_l7_eve_alert_json(fl, a) };
+
+	j.bad = !j.o;
+	return emit(out, &j);
+}

@@ -56,4 +56,33 @@ struct json_object *pl_l7_eve_string(const char *s, size_t len);
  * own name in lower case; NULL when unknown. @buf holds >= 32 bytes. */
 const char *pl_l7_eve_app_proto(const struct pl_l7_verdict *v, char *buf);
 
+/* alert.action as Suricata writes it; "would-block" is pktlens's (protect --dry-run). */
+enum pl_eve_action { PL_EVE_ALLOWED, PL_EVE_BLOCKED, PL_EVE_WOULD_BLOCK };
+
+/*
+ * One alert: what detection or a signature says of the flow @fl of pl_l7_eve_alert().
+ * The flow's src is the attacker's side (the packet that matched). Strings may be
+ * NULL (written as ""); @evidence is the "pktlens" object (rate, window, threshold,
+ * baseline, distinct ports/hosts, ...), borrowed: the writer takes its own reference.
+ */
+struct pl_eve_alert {
+	uint64_t ts_ns;           /* when the evidence was seen (packet or capture time) */
+	uint32_t gid, sid, rev;
+	const char *signature;    /* the rule's msg */
+	const char *category;     /* the classtype's description */
+	unsigned int severity;    /* 1 (high) .. 4, the rule's priority */
+	enum pl_eve_action action;
+	const char *app_proto;    /* NULL: left out */
+	struct json_object *evidence;
+};
+
+/*
+ * The EVE "alert" event of @a on @fl as a json-c object (the caller owns it; NULL when
+ * out of memory), and the same written as one line to @out (1, -ENOMEM or -EIO).
+ * fl's packet and byte counts go in the "flow" object when any is non-zero.
+ */
+struct json_object *pl_l7_eve_alert_json(const struct pl_l7_eve_flow *fl,
+					 const struct pl_eve_alert *a);
+int pl_l7_eve_alert(FILE *out, const struct pl_l7_eve_flow *fl, const struct pl_eve_alert *a);
+
 #endif

@@ -338,6 +338,53 @@ static void test_pkt(void)
 }
 
 /* The EVE line of a flow with hostile metadata parses back with the same strings. */
+static void test_eve_alert(void)
+{
+	struct pl_l7_eve_flow fl = {
+		.flow_id = 7, .family = 4, .proto = 6, .src = { 198, 18, 0, 9 },
+		.dst = { 198, 18, 0, 1 }, .sport = 5555, .dport = 22,
+	};
+	json_object *ev = json_object_new_object(), *o, *x, *y;
+	struct pl_eve_alert a = {
+		.ts_ns = 2000000000ull, .sid = 2100001, .rev = 2, .signature = "scan \"x\"",
+		.category = "Attempted Information Leak", .severity = 2,
+		.action = PL_EVE_WOULD_BLOCK, .evidence = ev,
+	};
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	TEST_BEGIN("eve: alert event with Suricata's alert fields and the evidence");
+	json_object_object_add(ev, "distinct_ports", json_object_new_int(300));
+	CHECK_EQ(pl_l7_eve_alert(f, &fl, &a), 1);
+	fclose(f);
+	json_object_put(ev); /* the writer took its own reference */
+	o = json_tokener_parse(buf);
+	CHECK(o && json_object_object_get_ex(o, "event_type", &x) &&
+		      !strcmp(json_object_get_string(x), "alert"), "event_type alert: %s", buf);
+	CHECK(o && json_object_object_get_ex(o, "src_ip", &x) &&
+		      !strcmp(json_object_get_string(x), "198.18.0.9"), "src_ip");
+	CHECK(o && json_object_object_get_ex(o, "dest_port", &x) && json_object_get_int(x) == 22,
+	      "dest_port");
+	CHECK(o && json_object_object_get_ex(o, "alert", &x), "alert object");
+	CHECK(o && json_object_object_get_ex(x, "action", &y) &&
+		      !strcmp(json_object_get_string(y), "would-block"), "action");
+	CHECK(o && json_object_object_get_ex(x, "signature_id", &y) &&
+		      json_object_get_int(y) == 2100001, "signature_id");
+	CHECK(o && json_object_object_get_ex(x, "gid", &y) && json_object_get_int(y) == 1, "gid");
+	CHECK(o && json_object_object_get_ex(x, "signature", &y) &&
+		      !strcmp(json_object_get_string(y), "scan \"x\""), "signature");
+	CHECK(o && json_object_object_get_ex(x, "severity", &y) && json_object_get_int(y) == 2,
+	      "severity");
+	CHECK(o && !json_object_object_get_ex(o, "flow", &x), "no flow object without counts");
+	CHECK(o && json_object_object_get_ex(o, "pktlens", &x) &&
+		      json_object_object_get_ex(x, "distinct_ports", &y) &&
+		      json_object_get_int(y) == 300, "evidence");
+	json_object_put(o);
+	free(buf);
+	TEST_END();
+}
+
 static void test_eve(void)
 {
 	static struct pl_l7_meta m;
@@ -455,6 +502,7 @@ int main(void)
 	test_stream();
 	test_pkt();
 	test_eve();
+	test_eve_alert();
 	test_classify();
 	return check_summary();
 }
