@@ -2,9 +2,11 @@
 /*
  * analyze.c - `pktlens analyze -r FILE`: every frame of a capture runs through the
  * same XDP program as live traffic (BPF_PROG_TEST_RUN), with the capture's own
- * timestamps and frame lengths, then the report is printed once.
+ * timestamps and frame lengths, then the report is printed once. Several captures
+ * (-r A -r B, -V LIST) get a report each, from one program loaded once.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "analysis/report.h"
@@ -21,13 +23,16 @@
 #include "util/log.h"
 
 static const char usage[] =
-	"Usage: pktlens analyze -r FILE [--json|--pretty] [--top N] [--flows N]\n"
+	"Usage: pktlens analyze -r FILE [-r FILE ...] [--json|--pretty] [--top N] [--flows N]\n"
 	"                       [--l7-packets N] [--eve FILE] [-F FILE | EXPRESSION]\n"
+	"       pktlens analyze -V LIST ...\n"
 	"       pktlens -j|-p analyze ...   (as --json, --pretty)\n"
 	"Run every packet of a pcap/pcapng capture through pktlens's XDP program and print\n"
-	"the same statistics as 'pktlens monitor'.\n"
+	"the same statistics as 'pktlens monitor'; several captures get a report each.\n"
 	"\n"
-	"  -r, --read FILE   capture to read ('-' for standard input)\n"
+	"  -r, --read FILE   capture to read ('-' for standard input); may be repeated\n"
+	"  -V FILE           read the names of the captures from FILE, one a line ('-':\n"
+	"                    standard input), as tcpdump -V\n"
 	"      --json        one JSON object instead of text (fields: pktlens-monitor(8))\n"
 	"      --pretty      the JSON object indented over several lines (implies --json)\n"
 	"      --top N       rows in each top list (default 10)\n"
@@ -64,24 +69,41 @@ static void after_run(void *arg)
 	pl_l7_drain(arg);
 }
 
-/* Open the EVE file and the L7 session; the runner drains its ring after every run. */
-static int start_l7(struct pl_dp *dp, const char *eve_path, FILE **eve,
-		    struct pl_l7_session **l7)
+/* What the command line asked for, the same for every capture. */
+struct an_args {
+	struct pl_dp_opts o;
+	unsigned int top;
+	const char *eve_path;
+	FILE *eve;             /* NULL without --eve */
+	bool json, pretty;
+	char *expr;            /* NULL: every packet */
+	bool several;          /* more than one capture: say which one a failure is */
+};
+
+/* Open the EVE file once for every capture. */
+static int open_eve(struct an_args *a)
+{
+	if (!a->eve_path)
+		return 0;
+	a->eve = strcmp(a->eve_path, "-") ? fopen(a->eve_path, "w") : stdout;
+	if (!a->eve) {
+		int err = -errno;
+
+		pl_warn("cannot open '%s' for the EVE events: %s", a->eve_path, strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+/* The L7 session of one capture; the runner drains its ring after every run. */
+static int start_l7(struct pl_dp *dp, FILE *eve, struct pl_l7_session **l7)
 {
 	struct pl_l7_session_opts lo = { .events_fd = dp->l7_events_fd,
 					 .verdicts_fd = dp->l7_verdicts_fd,
-					 .counts_fd = dp->l7_counts_fd, .flows_fd = dp->flows_fd };
+					 .counts_fd = dp->l7_counts_fd, .flows_fd = dp->flows_fd,
+					 .eve = eve };
 	int err;
 
-	if (eve_path) {
-		*eve = strcmp(eve_path, "-") ? fopen(eve_path, "w") : stdout;
-		if (!*eve) {
-			err = -errno;
-			pl_warn("cannot open '%s' for the EVE events: %s", eve_path, strerror(-err));
-			return err;
-		}
-	}
-	lo.eve = *eve;
 	*l7 = pl_l7_session_new(&lo, &err);
 	if (!*l7) {
 		pl_warn("cannot start L7 classification (nDPI): %s", strerror(-err));
@@ -104,24 +126,10 @@ static void report_text(const struct pl_report *r, const struct pl_l7_session *l
 		pl_l7_report_text(l7, top, text_line, stdout);
 }
 
-int cmd_analyze(int argc, char **argv)
+/* Run one capture through the program and print its report; PL_EXIT_*. */
+static int analyze_file(struct an_args *a, const char *path)
 {
-	static const struct option opts[] = {
-		{ "read", required_argument, NULL, 'r' },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "pretty", no_argument, NULL, OPT_PRETTY },
-		{ "top", required_argument, NULL, OPT_TOP },
-		{ "flows", required_argument, NULL, OPT_FLOWS },
-		{ "l7-packets", required_argument, NULL, OPT_L7 },
-		{ "eve", required_argument, NULL, OPT_EVE },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct pl_dp_opts o = { .mode = PL_MODE_OFFLINE, .flows = true,
-				.filter_linktype = PL_LINKTYPE_ETHERNET };
-	unsigned int top = 10, nflows = PL_FLOWS_DEFAULT, l7_pkts = PL_L7_PKTS_DEFAULT;
-	const char *eve_path = NULL;
-	FILE *eve = NULL;
+	struct pl_dp_opts o = a->o;
 	struct pl_l7_session *l7 = NULL;
 	struct pl_stats total = {};
 	struct pl_report r = {};
@@ -129,65 +137,17 @@ int cmd_analyze(int argc, char **argv)
 	struct pl_pcap_file *pf;
 	struct pl_dp dp = {};
 	struct pl_frame fr;
-	const char *path = NULL, *expr_file = NULL;
-	bool json = pl_global_json || pl_global_pretty, pretty = pl_global_pretty;
 	struct pl_stats extra = {}; /* matching frames counted in user space */
 	__u64 min_ts = 0, max_ts = 0;
 	bool seen_ts = false, user_filter;
 	struct pl_runner *runner = NULL;
 	struct pl_progress prog = {};
 	int cpus[8], nworkers;
-	int c, rc = PL_EXIT_FAIL, err, read_err, werr;
-	char *expr;
+	int rc = PL_EXIT_FAIL, err, read_err, werr;
 
-	/* --config FILE: its [analyze] entries go in front of the command line. */
-	err = pl_config_args("analyze", "r:F:h", opts, &argc, &argv);
-	if (err)
-		return err == -EINVAL ? PL_EXIT_USAGE : PL_EXIT_FAIL;
-	/* No "+": options may also follow the expression, as tcpdump takes them. */
-	while ((c = pl_getopt(argc, argv, "analyze", usage, "r:F:h", opts, hints)) != -1) {
-		switch (c) {
-		case 'r': path = optarg; break;
-		case 'F': expr_file = optarg; break;
-		case OPT_JSON: json = true; break;
-		case OPT_PRETTY: json = pretty = true; break;
-		case OPT_TOP:
-			if (pl_parse_u32("--top", optarg, 1, PL_TOP_MAX, &top))
-				return PL_EXIT_USAGE;
-			break;
-		case OPT_FLOWS:
-			if (pl_parse_u32("--flows", optarg, 1, PL_FLOWS_MAX, &nflows))
-				return PL_EXIT_USAGE;
-			break;
-		case OPT_L7:
-			if (pl_parse_u32("--l7-packets", optarg, 0, PL_L7_PKTS_MAX, &l7_pkts))
-				return PL_EXIT_USAGE;
-			break;
-		case OPT_EVE: eve_path = optarg; break;
-		case 'h': fputs(usage, stdout); return PL_EXIT_OK;
-		default: return PL_EXIT_USAGE; /* pl_getopt() said why */
-		}
-	}
-	if (!path) {
-		pl_warn("analyze needs a capture file: -r FILE");
-		fputs(usage, stderr);
-		return PL_EXIT_USAGE;
-	}
-	if (pl_get_expr(expr_file, argc, argv, optind, &expr)) {
-		pl_expr_file_hint(expr_file);
-		return PL_EXIT_FAIL;
-	}
-	if (eve_path && !l7_pkts) {
-		pl_warn("analyze: --eve needs L7 on: drop --l7-packets 0");
-		return PL_EXIT_USAGE;
-	}
-	o.flow_entries = nflows;
-	o.l7_pkts = l7_pkts;
 	pf = malloc(sizeof(*pf));
-	if (!pf) {
-		free(expr);
+	if (!pf)
 		return PL_EXIT_FAIL;
-	}
 	err = pl_pcap_open(pf, path);
 	if (err)
 		goto out_file;
@@ -198,14 +158,14 @@ int cmd_analyze(int argc, char **argv)
 	 * behind a synthetic Ethernet header) and Ethernet frames under 14 bytes or over
 	 * 64 KiB. Ethernet frames meet the translated filter in the kernel.
 	 */
-	err = expr ? pl_pcap_set_filter(pf, expr) : 0;
+	err = a->expr ? pl_pcap_set_filter(pf, a->expr) : 0;
 	if (err) {
 		rc = err == -EINVAL ? PL_EXIT_USAGE : PL_EXIT_FAIL;
 		if (err == -ENOMEM)
 			pl_warn("out of memory for the filter expression");
 		goto out;
 	}
-	o.filter = expr && pf->linktype == PL_PCAP_LINKTYPE_ETHERNET ? expr : NULL;
+	o.filter = a->expr && pf->linktype == PL_PCAP_LINKTYPE_ETHERNET ? a->expr : NULL;
 	err = pl_filter_prog_prepare(&o);
 	if (err) {
 		rc = err == -EINVAL ? PL_EXIT_USAGE : PL_EXIT_FAIL;
@@ -213,7 +173,7 @@ int cmd_analyze(int argc, char **argv)
 	}
 	if (pl_require_root("analyze (it runs the BPF program in the kernel)"))
 		goto out;
-	user_filter = expr && pf->linktype != PL_PCAP_LINKTYPE_ETHERNET;
+	user_filter = a->expr && pf->linktype != PL_PCAP_LINKTYPE_ETHERNET;
 	/* One worker per CPU; a filter reads the frame length from one CPU's slot only. */
 	nworkers = pl_runner_cpus(cpus, sizeof(cpus) / sizeof(cpus[0]));
 	if (nworkers < 1) {
@@ -227,8 +187,8 @@ int cmd_analyze(int argc, char **argv)
 	err = pl_dp_load(&dp, &o);
 	if (err)
 		goto out;
-	if (l7_pkts) {
-		err = start_l7(&dp, eve_path, &eve, &l7);
+	if (o.l7_pkts) {
+		err = start_l7(&dp, a->eve, &l7);
 		if (err)
 			goto out;
 	}
@@ -249,7 +209,7 @@ int cmd_analyze(int argc, char **argv)
 		if (!seen_ts || fr.ts_ns > max_ts)
 			max_ts = fr.ts_ns;
 		seen_ts = true;
-		if (expr && (user_filter || !in_kernel) && !pl_pcap_filter_match(pf))
+		if (a->expr && (user_filter || !in_kernel) && !pl_pcap_filter_match(pf))
 			continue;
 		/* The kernel refuses test runs shorter than an Ethernet header. */
 		if (fr.caplen < 14) {
@@ -263,7 +223,7 @@ int cmd_analyze(int argc, char **argv)
 		 */
 		err = pl_runner_submit(runner,
 				       fr.data, fr.caplen > PL_SNAPLEN_MAX ? PL_SNAPLEN_MAX : fr.caplen,
-				       fr.wire_len, fr.ts_ns, expr && !in_kernel);
+				       fr.wire_len, fr.ts_ns, a->expr && !in_kernel);
 		if (err) {
 			pl_warn("'%s': stopped at frame %llu", path, (unsigned long long)pf->frames);
 			goto out;
@@ -300,24 +260,25 @@ int cmd_analyze(int argc, char **argv)
 	r.interval_s = (max_ts - min_ts) / 1e9;
 	r.now_unix_ns = max_ts;
 	r.no_time = !seen_ts;
-	r.flow_capacity = nflows;
-	r.top = top;
+	r.flow_capacity = o.flow_entries;
+	r.top = a->top;
 	r.l7 = l7;
 	errno = 0; /* a failed write leaves its reason here; stdio keeps only a flag */
-	if (l7 && eve && pl_l7_eve_flows(l7, r.flows, r.nflows, 0, "shutdown") < 0)
-		pl_warn("cannot write the EVE events to '%s'", eve_path);
-	if (eve == stdout)
+	if (l7 && a->eve && pl_l7_eve_flows(l7, r.flows, r.nflows, 0, "shutdown") < 0)
+		pl_warn("cannot write the EVE events to '%s'", a->eve_path);
+	if (a->eve == stdout)
 		; /* --eve -: the events are the output */
-	else if (json)
-		pl_report_json(stdout, &r, pretty);
+	else if (a->json)
+		pl_report_json(stdout, &r, a->pretty);
 	else
-		report_text(&r, l7, top);
+		report_text(&r, l7, a->top);
 	/* A full disk or a closed pipe shows here, not in the sinks. */
 	werr = fflush(stdout) || ferror(stdout) ? (errno ? errno : EIO) : 0;
 	/* As monitor does, but once: the report holds the evicted count. */
 	if (pl_report_evictions(&r))
-		pl_warn("the flow table is full (%u entries): %llu older flows were evicted; "
-			"raise --flows to keep more",
+		pl_warn("%s%s%sthe flow table is full (%u entries): %llu older flows were "
+			"evicted; raise --flows to keep more",
+			a->several ? "'" : "", a->several ? path : "", a->several ? "': " : "",
 			r.flow_capacity, (unsigned long long)pl_report_evictions(&r));
 	/* A damaged file still gets its report, but the run is a failure. */
 	rc = err < 0 ? PL_EXIT_FAIL : PL_EXIT_OK;
@@ -325,19 +286,192 @@ int cmd_analyze(int argc, char **argv)
 	if (werr && werr != EPIPE) {
 		pl_warn("cannot write the report to standard output: %s", strerror(werr));
 		rc = PL_EXIT_FAIL;
+	} else if (werr == EPIPE) {
+		pl_stop = 1; /* and wants no more reports */
 	}
 out:
 	pl_progress_end(&prog, 0, false);
 	pl_runner_finish(runner);
 	pl_l7_session_free(l7);
-	if (eve && eve != stdout && fclose(eve))
-		pl_warn("cannot write the EVE events to '%s'", eve_path);
 	free(r.flows);
 	pl_talkers_free(&talk);
 	pl_dp_close(&dp);
 	pl_pcap_close(pf);
 out_file:
 	free(pf);
-	free(expr);
+	return rc;
+}
+
+/* Names of captures, one a line, from @list ('-': standard input), as tcpdump -V. */
+static int read_list(const char *list, char ***paths, size_t *n)
+{
+	FILE *f = strcmp(list, "-") ? fopen(list, "r") : stdin;
+	char *line = NULL;
+	size_t cap = 0, lineno = 0;
+	ssize_t len;
+	int err = 0;
+
+	if (!f) {
+		pl_warn("cannot open the list of captures '%s': %s", list, strerror(errno));
+		return -errno;
+	}
+	while ((len = getline(&line, &cap, f)) >= 0) {
+		char **grown;
+
+		lineno++;
+		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			line[--len] = '\0';
+		if (!len)
+			continue; /* blank lines, as tcpdump skips them */
+		if (strlen(line) != (size_t)len) {
+			pl_warn("%s:%zu: a NUL byte in a file name: is '%s' a list of captures?",
+				list, lineno, list);
+			err = -EINVAL;
+			break;
+		}
+		grown = realloc(*paths, (*n + 1) * sizeof(**paths));
+		if (!grown || !(grown[*n] = strdup(line))) {
+			if (grown)
+				*paths = grown;
+			err = -ENOMEM;
+			break;
+		}
+		*paths = grown;
+		(*n)++;
+	}
+	if (!err && ferror(f)) {
+		pl_warn("cannot read the list of captures '%s': %s", list, strerror(errno));
+		err = -EIO;
+	}
+	if (!err && !*n) {
+		pl_warn("the list of captures '%s' names none", list);
+		err = -EINVAL;
+	}
+	free(line);
+	if (f != stdin)
+		fclose(f);
+	return err;
+}
+
+static int add_path(char ***paths, size_t *n, const char *path)
+{
+	char **grown = realloc(*paths, (*n + 1) * sizeof(**paths));
+
+	if (!grown)
+		return -ENOMEM;
+	*paths = grown;
+	grown[*n] = strdup(path);
+	if (!grown[*n])
+		return -ENOMEM;
+	(*n)++;
+	return 0;
+}
+
+int cmd_analyze(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "read", required_argument, NULL, 'r' },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "pretty", no_argument, NULL, OPT_PRETTY },
+		{ "top", required_argument, NULL, OPT_TOP },
+		{ "flows", required_argument, NULL, OPT_FLOWS },
+		{ "l7-packets", required_argument, NULL, OPT_L7 },
+		{ "eve", required_argument, NULL, OPT_EVE },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct an_args a = { .o = { .mode = PL_MODE_OFFLINE, .flows = true,
+				    .filter_linktype = PL_LINKTYPE_ETHERNET,
+				    .flow_entries = PL_FLOWS_DEFAULT,
+				    .l7_pkts = PL_L7_PKTS_DEFAULT },
+			     .top = 10, .json = pl_global_json || pl_global_pretty,
+			     .pretty = pl_global_pretty };
+	const char *expr_file = NULL, *list = NULL;
+	char **paths = NULL;
+	size_t npaths = 0;
+	int c, rc = PL_EXIT_OK, err;
+
+	/* --config FILE: its [analyze] entries go in front of the command line. */
+	err = pl_config_args("analyze", "r:V:F:h", opts, &argc, &argv);
+	if (err)
+		return err == -EINVAL ? PL_EXIT_USAGE : PL_EXIT_FAIL;
+	/* No "+": options may also follow the expression, as tcpdump takes them. */
+	while ((c = pl_getopt(argc, argv, "analyze", usage, "r:V:F:h", opts, hints)) != -1) {
+		switch (c) {
+		case 'r':
+			if (add_path(&paths, &npaths, optarg)) {
+				rc = PL_EXIT_FAIL;
+				goto out;
+			}
+			break;
+		case 'V': list = optarg; break;
+		case 'F': expr_file = optarg; break;
+		case OPT_JSON: a.json = true; break;
+		case OPT_PRETTY: a.json = a.pretty = true; break;
+		case OPT_TOP:
+			if (pl_parse_u32("--top", optarg, 1, PL_TOP_MAX, &a.top))
+				goto usage;
+			break;
+		case OPT_FLOWS:
+			if (pl_parse_u32("--flows", optarg, 1, PL_FLOWS_MAX, &a.o.flow_entries))
+				goto usage;
+			break;
+		case OPT_L7:
+			if (pl_parse_u32("--l7-packets", optarg, 0, PL_L7_PKTS_MAX, &a.o.l7_pkts))
+				goto usage;
+			break;
+		case OPT_EVE: a.eve_path = optarg; break;
+		case 'h': fputs(usage, stdout); goto out;
+		default: goto usage; /* pl_getopt() said why */
+		}
+	}
+	if (list && (err = read_list(list, &paths, &npaths))) {
+		rc = err == -EINVAL ? PL_EXIT_USAGE : PL_EXIT_FAIL;
+		goto out;
+	}
+	if (!npaths) {
+		pl_warn("analyze needs a capture file: -r FILE");
+		fputs(usage, stderr);
+		goto usage;
+	}
+	if (pl_get_expr(expr_file, argc, argv, optind, &a.expr)) {
+		pl_expr_file_hint(expr_file);
+		rc = PL_EXIT_FAIL;
+		goto out;
+	}
+	if (a.eve_path && !a.o.l7_pkts) {
+		pl_warn("analyze: --eve needs L7 on: drop --l7-packets 0");
+		goto usage;
+	}
+	if (open_eve(&a)) {
+		rc = PL_EXIT_FAIL;
+		goto out;
+	}
+	a.several = npaths > 1;
+	pl_dp_keep_loaded(a.several);
+	/* Every capture gets its report; bad usage (the expression) stops at the first. */
+	for (size_t i = 0; i < npaths && !pl_stop; i++) {
+		int one = analyze_file(&a, paths[i]);
+
+		if (one == PL_EXIT_USAGE) {
+			rc = one;
+			break;
+		}
+		if (one != PL_EXIT_OK)
+			rc = one;
+	}
+	pl_dp_keep_loaded(false);
+	if (a.eve && a.eve != stdout && fclose(a.eve)) {
+		pl_warn("cannot write the EVE events to '%s'", a.eve_path);
+		rc = PL_EXIT_FAIL;
+	}
+	goto out;
+usage:
+	rc = PL_EXIT_USAGE;
+out:
+	for (size_t i = 0; i < npaths; i++)
+		free(paths[i]);
+	free(paths);
+	free(a.expr);
 	return rc;
 }

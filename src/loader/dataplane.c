@@ -125,6 +125,8 @@ int pl_dp_load(struct pl_dp *dp, const struct pl_dp_opts *o)
 	bool live_l7;
 	int err;
 
+	if (o->mode == PL_MODE_OFFLINE && pl_dp_unpark(dp, o))
+		return 0; /* the same program, loaded before (analyze over several files) */
 	pl_dp_reset(dp);
 	dp->mode = o->mode;
 	if (o->ifname) {
@@ -237,6 +239,7 @@ int pl_dp_load(struct pl_dp *dp, const struct pl_dp_opts *o)
 		if (err)
 			goto fail;
 	}
+	pl_dp_note_opts(dp, o);
 	return 0;
 fail:
 	pl_dp_close(dp);
@@ -246,6 +249,8 @@ fail:
 void pl_dp_close(struct pl_dp *dp)
 {
 	if (!dp->fds_set) /* zeroed, never loaded: its 0s are not our descriptors */
+		return;
+	if (pl_dp_park(dp))
 		return;
 	pl_dp_detach(dp);
 	if (dp->link_fd >= 0) /* the interface went away: the kernel detached it already */

@@ -148,6 +148,15 @@ int pl_dp_run_frames(struct pl_dp *dp, int cpu, const void *buf, __u32 size,
 /* Mount bpffs on /sys/fs/bpf if it is not mounted. */
 int pl_bpffs_ensure(void);
 
+/*
+ * Offline runs of several captures: while on, pl_dp_close() keeps an offline data
+ * plane loaded and the next pl_dp_load() with the same options gets it back with
+ * every map cleared (reuse.c); off closes what is kept.
+ */
+void pl_dp_keep_loaded(bool on);
+/* Every map of @dp back to its state at load (tail calls and sections kept). */
+int pl_dp_clear_maps(struct pl_dp *dp);
+
 const char *pl_mode_name(enum pl_mode m);
 int pl_mode_parse(const char *s, enum pl_mode *m);
 

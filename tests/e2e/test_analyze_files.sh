@@ -196,6 +196,52 @@ else
 	skip "corpus captures" "$CORPUS/MANIFEST.tsv not found"
 fi
 
+# ---- several captures in one run (-r A -r B, -V LIST): one program loaded, its maps
+# cleared between files: every report (and EVE event) is what a run of its own gives.
+several=("$T/flows.pcap" "$T/sll.pcap" "$T/ooo.pcap")
+if [ -f "$CORPUS/MANIFEST.tsv" ]; then
+	while read -r rel; do several+=("$CORPUS/$rel"); done < <(awk -F'\t' 'NR > 1 &&
+		$6 + 0 > 20 && $6 + 0 <= 3000 && $33 == "ok" && ($17 + $18 > 0) && n++ < 4 { print $1 }' \
+		"$CORPUS/MANIFEST.tsv")
+fi
+same_as_alone() { # LABEL EXPR...: -r for each capture of $several vs one run each
+	local label=$1 f args=()
+	shift
+	: >"$T/alone.json"
+	: >"$T/alone.eve"
+	for f in "${several[@]}"; do
+		args+=(-r "$f")
+		"$PKTLENS" analyze -r "$f" --json --eve "$T/one.eve" "$@" >>"$T/alone.json" 2>/dev/null
+		cat "$T/one.eve" >>"$T/alone.eve"
+	done
+	"$PKTLENS" analyze "${args[@]}" --json --eve "$T/all.eve" "$@" >"$T/all.json" 2>"$T/all.err"
+	check_rc "$label: exit status" $? 0
+	check_eq "$label: one report a capture, each as a run of its own (${#several[@]} captures)" \
+		"$("$PY" -c 'import json,sys; a=[json.loads(l) for l in open(sys.argv[1])]; b=[json.loads(l) for l in open(sys.argv[2])]; print("same" if a == b and len(a) == int(sys.argv[3]) else "%d vs %d reports, first differing: %s" % (len(a), len(b), next((x.get("source") for x, y in zip(a, b) if x != y), "-")))' "$T/all.json" "$T/alone.json" "${#several[@]}")" same
+	# (flows that tie in the order they are written in may come in another order)
+	check_eq "$label: the same EVE events ($(wc -l <"$T/alone.eve") lines)" \
+		"$(cmp -s <(sort "$T/all.eve") <(sort "$T/alone.eve") && echo same)" same
+}
+same_as_alone "several captures"
+# With an expression the kernel filter fits Ethernet captures only: SLL between them
+# is filtered in user space, then the Ethernet one after it is loaded again.
+same_as_alone "several captures, expression 'udp or arp'" udp or arp
+printf '%s\n\n%s\r\n' "$T/flows.pcap" "$T/sll.pcap" >"$T/list"
+"$PKTLENS" analyze -V "$T/list" --json >"$T/list.json" 2>"$T/list.err"
+check_rc "-V LIST: exit status" $? 0
+check_eq "-V LIST: a report for each name (blank lines and CRs skipped)" \
+	"$(json_get "$T/list.json" 'j["source"]'; wc -l <"$T/list.json")" "$T/sll.pcap
+2"
+printf '%s\n%s\n%s\n' "$T/flows.pcap" "$T/no-such.pcap" "$T/sll.pcap" |
+	"$PKTLENS" analyze -V - --json >"$T/list.json" 2>"$T/list.err"
+check_rc "-V - with a missing capture: a failure" $? 1
+check_grep "-V -: the message names the missing capture" "$T/list.err" "no-such.pcap"
+check_eq "-V -: the other captures still get their reports" "$(wc -l <"$T/list.json")" 2
+head -c 300 "$T/flows.pcap" >"$T/junk"
+"$PKTLENS" analyze -V "$T/junk" --json >/dev/null 2>"$T/junk.err"
+check_rc "-V of a capture instead of a list: bad usage" $? 2
+check_grep "-V of a capture: the message names the list" "$T/junk.err" "junk"
+
 "$PKTLENS" analyze -r "$T/sll.pcap" --json "ether host 02:02:02:02:02:02" >"$T/bad.json" 2>"$T/bad.err"
 rc=$?
 tcpdump -nr "$T/sll.pcap" "ether host 02:02:02:02:02:02" >/dev/null 2>&1

@@ -114,16 +114,36 @@ fi
 
 : "${CORPUS:=$E2E_ROOT/../shared/corpus}"
 if [ -d "$CORPUS/tcpdump" ]; then
-	n=0
+	corpus=()
 	for f in "$CORPUS"/tcpdump/{dns,ipv6,tcp,udp,icmp,vlan,arp,frag}*.pcap; do
 		[ -f "$f" ] || continue
 		tcpdump -r "$f" -c 1 2>&1 >/dev/null | grep -q 'link-type EN10MB' || continue
-		analyze_vs_tcpdump "$f" "corpus $(basename "$f")"
-		n=$((n + 1))
-		[ $n -ge 25 ] && break
+		corpus+=("$f")
+		[ ${#corpus[@]} -ge 25 ] && break
 	done
+	# One analyze for all of them per expression (-r repeated), each report held
+	# against tcpdump -r on its own file.
+	bad=0
+	for e in "${EXPRS[@]}"; do
+		args=()
+		for f in "${corpus[@]}"; do args+=(-r "$f"); done
+		"$PKTLENS" analyze "${args[@]}" --json "$e" >"$LAB_TMP/an.json" 2>/dev/null
+		"$PY" -c 'import json,sys
+for l in open(sys.argv[1]):
+    j = json.loads(l)
+    print(j["source"], j["total"]["packets"])' "$LAB_TMP/an.json" >"$LAB_TMP/an.counts" 2>&1
+		for f in "${corpus[@]}"; do
+			want=$(tcpdump -nr "$f" "$e" 2>/dev/null | wc -l)
+			got=$(awk -v f="$f" '$1 == f { print $2 }' "$LAB_TMP/an.counts")
+			if [ "$got" != "$want" ]; then
+				fail "corpus $(basename "$f"): analyze '$e'" "pktlens ${got:-no report}, tcpdump $want"
+				bad=1
+			fi
+		done
+	done
+	[ $bad -eq 0 ] && ok "corpus: analyze matches tcpdump on ${#corpus[@]} Ethernet captures for ${#EXPRS[@]} expressions"
 	# A corpus with no Ethernet capture left to compare would otherwise pass silently.
-	check_eq "corpus: Ethernet captures compared" "$([ $n -gt 0 ] && echo yes)" yes
+	check_eq "corpus: Ethernet captures compared" "$([ ${#corpus[@]} -gt 0 ] && echo yes)" yes
 else
 	skip "corpus captures" "$CORPUS not found"
 fi
