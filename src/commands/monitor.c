@@ -310,7 +310,7 @@ int cmd_monitor(int argc, char **argv)
 	/* pktlens -j/-p monitor: as --json/--pretty */
 	struct view v = { .json = pl_global_json || pl_global_pretty,
 			  .pretty = pl_global_pretty };
-	bool warned_full = false, drops = false;
+	bool warned_full = false, drops = false, reported = false;
 	struct pl_drops_live dl = {};
 	struct pl_dp dp = {};
 	struct pl_rates *rates = NULL;
@@ -499,7 +499,8 @@ int cmd_monitor(int argc, char **argv)
 	}
 	t_start = t_prev = mono_ns();
 	rc = PL_EXIT_OK;
-	while (!pl_stop) {
+	/* One report at least, also when a signal came during start-up (L7's set-up can be slow). */
+	while (!pl_stop || !reported) {
 		struct pl_report r = {};
 		struct pl_talkers talk = {};
 		__u64 now, cns = 0, ccnt = 0;
@@ -509,7 +510,9 @@ int cmd_monitor(int argc, char **argv)
 		if (left <= 0)
 			break; /* a slow read ran past --duration: the last report stands */
 
-		if (cost_pct > 0 && cost_pct < 100 && !pl_dp_cost_on(&dp)) {
+		if (pl_stop) {
+			/* stopped before the first wait: report what there is now */
+		} else if (cost_pct > 0 && cost_pct < 100 && !pl_dp_cost_on(&dp)) {
 			wait_interval(&v, span * cost_pct / 100);
 			pl_dp_cost_off(&dp);
 			if (!pl_stop)
@@ -595,6 +598,7 @@ int cmd_monitor(int argc, char **argv)
 			warned_full = true;
 		}
 		free(r.flows);
+		reported = true;
 		prev = cur;
 		t_prev = now;
 		if (duration && (now - t_start) / 1e9 >= duration - 1e-3)

@@ -329,14 +329,21 @@ for f in files:
 EOF
 }
 
-# judge NAME OUTPUT: every line ok, at least MIN of them.
+# judge NAME OUTPUT MIN: at least MIN lines ok and none off; or, on a loaded machine,
+# one second off among at least MIN+2 good ones (iperf3 counts what it sent on its own
+# clock, the receiver sees it later: a stalled sender shifts a burst into the next second).
 judge_rates() {
-	local name=$1 out=$2 min=$3 n bad
+	local name=$1 out=$2 min=$3 n bad none
 	echo "$out" | sed 's/^/  /'
 	n=$(echo "$out" | grep -c '^ok ')
-	bad=$(echo "$out" | grep -v '^ok ' | grep -c .)
-	if [ "$bad" -eq 0 ] && [ "$n" -ge "$min" ]; then ok "$name ($n compared)"; else
-		fail "$name" "$n ok, $bad not (want >= $min ok, none off)"; fi
+	bad=$(echo "$out" | grep -c '^bad ')
+	none=$(echo "$out" | grep -v '^ok \|^bad ' | grep -c .)
+	if [ "$none" -eq 0 ] && { { [ "$bad" -eq 0 ] && [ "$n" -ge "$min" ]; } ||
+		{ [ "$bad" -eq 1 ] && [ "$n" -ge $((min + 2)) ]; }; }; then
+		ok "$name ($n good, $bad off)"
+	else
+		fail "$name" "$n ok, $bad off, $none not compared (want >= $min ok and none off, or one off of >= $((min + 2)) ok)"
+	fi
 }
 
 # graph_cells SCREEN: columns drawn in the rows between the graph's label and the flows.

@@ -40,24 +40,12 @@ flood() {
 	udp) hp=(--udp -p 9090) match="meta l4proto udp th dport 9090" ;;
 	icmp) hp=(--icmp) match="meta l4proto icmp icmp type echo-request" ;;
 	esac
-	ip netns exec "$NS_RX" nft -f - <<EOF2
-table netdev pl_flood
-delete table netdev pl_flood
-table netdev pl_flood {
-	chain in {
-		type filter hook ingress device "$IF_RX" priority 0;
-		meta protocol ip ip saddr $IP4_TX $match counter
-	}
-}
-EOF2
+	nft_count_start "meta protocol ip ip saddr $IP4_TX $match"
 	in_tx timeout 15 hping3 "${hp[@]}" -c "$N" -i u200 "$IP4_RX" >"$LAB_TMP/hping.out" 2>&1
 	lab_quiet
 	SENT=$(sed -nE 's/^([0-9]+) packets tramitted.*/\1/p; s/^([0-9]+) packets transmitted.*/\1/p' \
 		"$LAB_TMP/hping.out" | head -1)
-	got=$(ip netns exec "$NS_RX" nft -j list table netdev pl_flood | "$PY" -c '
-import json, sys
-print([e["rule"]["expr"][-1]["counter"]["packets"] for e in json.load(sys.stdin)["nftables"]
-       if "rule" in e][0])')
+	got=$(nft_count 1)
 	[ -n "${PL_TEST_VERBOSE:-}" ] && echo "  (flood $kind took $(($(now_ms) - t0)) ms)"
 	return 0
 }

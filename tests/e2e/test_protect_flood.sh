@@ -2,7 +2,7 @@
 # test_protect_flood.sh - protect against floods with a legitimate client beside the
 # attacker: the lab's tx namespace becomes a bridge joining two more namespaces, an
 # attacker (198.18.0.10) and a legitimate client (198.18.0.11), to the target running
-# protect on its one interface. What reaches the target is counted by tcpdump there;
+# protect on its one interface. What reaches the target is counted by nftables there (after XDP);
 # what the attacker sent by its interface's kernel counter.
 #  - a --rand-source UDP flood (every packet from another address) against
 #    `rate 0.0.0.0/0 PPS aggregate` with a per-source rule for the lab's network inside
@@ -15,7 +15,7 @@
 # shellcheck source=../lib/netns.sh
 . "$(dirname "$0")/../lib/netns.sh"
 
-need_root_tools hping3 tcpdump ping bpftool
+need_root_tools hping3 nft ping bpftool
 lab_up || { fail "lab setup"; finish; }
 
 IP4_ATK=198.18.0.10 IP4_LEG=198.18.0.11
@@ -75,27 +75,19 @@ prot_start() {
 	wait_grep "$MON_ERR" "protect: (dry run|dropping)" "$MON_PID"
 }
 
-# cap_start FILTER / cap_stop: tcpdump on the target; cap_stop sets got.
-cap_start() {
-	CAP=$LAB_TMP/cap$RANDOM.pcap
-	: >"$CAP.err"
-	nsenter -t "$RX_HOLD" -m -n -- timeout 120 tcpdump -i "$IF_RX" -n -U --immediate-mode \
-		-w "$CAP" "$1" 2>"$CAP.err" &
-	CAP_PID=$!
-	wait_until 5 grep -q "listening on" "$CAP.err"
-}
+# cap_start MATCH / cap_stop: count what reaches the target (nft_count_start); cap_stop
+# waits for the link to go quiet and sets got.
+cap_start() { nft_count_start "$1"; }
 cap_stop() {
 	lab_quiet
-	kill -TERM "$CAP_PID" 2>/dev/null
-	wait "$CAP_PID" 2>/dev/null
-	got=$(tcpdump -r "$CAP" -n 2>/dev/null | wc -l)
+	got=$(nft_count 1)
 }
 
 # ---- a --rand-source flood against an aggregate rate rule -----------------------------
 APPS=200 ABURST=200
 if prot_start "rate 0.0.0.0/0 $APPS burst $ABURST aggregate\nrate 198.18.0.0/24 5000\n"; then
 	ok "protect with an aggregate rate rule started"
-	cap_start "udp dst port 9090 and not src net 198.18.0.0/24"
+	cap_start "meta protocol ip ip saddr != 198.18.0.0/24 udp dport 9090"
 	tx0=$(atk_tx) t0=$(now_ms)
 	# 3 s of random-source UDP at about 20-50 kpps (hping3's pace on this machine).
 	in_atk timeout -s INT 3 hping3 --udp -p 9090 --rand-source -i u20 "$IP4_RX" \
@@ -144,7 +136,7 @@ iperf_bps() {
 if prot_start "block $IP4_ATK\n"; then
 	base=$(iperf_bps)
 	check_true "iperf3 without an attack ($((base / 1000000)) Mbit/s)" [ "$base" -gt 0 ]
-	cap_start "src host $IP4_ATK"
+	cap_start "meta protocol ip ip saddr $IP4_ATK"
 	tx0=$(atk_tx)
 	in_atk timeout -s INT 6 hping3 -S -p 5301 --flood "$IP4_RX" >"$LAB_TMP/flood.out" 2>&1 &
 	hp=$!

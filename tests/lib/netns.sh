@@ -290,6 +290,31 @@ lab_down() {
 
 # ---- counters ------------------------------------------------------------------
 
+# nft_count_start MATCH...: count, per MATCH (an nftables expression such as
+# "ip saddr 198.18.0.1 udp dport 9090"), the packets that reach the rx link's netdev
+# ingress hook: after XDP, so what a pktlens XDP program let through, counted exactly
+# (tcpdump misses some on a busy machine). nft_count N: the count of the Nth MATCH.
+nft_count_start() {
+	local m rules=
+	for m in "$@"; do rules+="		$m counter"$'\n'; done
+	ip netns exec "$NS_RX" nft -f - <<EOF
+table netdev pl_count
+delete table netdev pl_count
+table netdev pl_count {
+	chain in {
+		type filter hook ingress device "$IF_RX" priority 0;
+$rules	}
+}
+EOF
+}
+nft_count() {
+	ip netns exec "$NS_RX" nft -j list table netdev pl_count | "$PY" -c '
+import json, sys
+c = [e["rule"]["expr"][-1]["counter"]["packets"] for e in json.load(sys.stdin)["nftables"]
+     if "rule" in e]
+print(c[int(sys.argv[1]) - 1])' "$1"
+}
+
 # rx_packets [IF]: the receiving interface's rx_packets counter.
 rx_packets() {
 	ip netns exec "$NS_RX" cat "/sys/class/net/${1:-$IF_RX}/statistics/rx_packets" 2>/dev/null ||
