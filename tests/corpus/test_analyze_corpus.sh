@@ -147,11 +147,45 @@ END {
 
 # --pktlens WORK "IDX<TAB>PATH"...: run pktlens on each capture into WORK/res/IDX.json,
 # .stderr and .rc. Nothing else runs per capture: the results are read in one pass.
+# One analyze over all of them first (-r repeated: a report each, in order, the program
+# loaded once); a capture keeps the result of that run when it got a report there and
+# no message names it. The others (refused, damaged: the messages name their file), or
+# all of them if that run crashed or a sanitizer spoke, run alone, so that each exit
+# status and message is its capture's own.
 worker_pktlens() {
-	local work=$1 arg idx rel
+	local work=$1 arg idx rel args=() rc b=$1/res/batch$$
 	shift
-	for arg in "$@"; do
-		idx=${arg%%$'\t'*} rel=${arg#*$'\t'}
+	for arg in "$@"; do args+=(-r "$CORPUS/${arg#*$'\t'}"); done
+	timeout -k 5 $((TIMEOUT * $#)) "$PKTLENS" analyze "${args[@]}" --json >"$b.json" 2>"$b.stderr"
+	rc=$?
+	if [ "$rc" -le 1 ] && ! grep -qE 'Sanitizer|runtime error:' "$b.stderr"; then
+		set -- $(python3 - "$work/res" "$CORPUS" "$b" "$@" <<'EOF'
+import json, sys
+res, corpus, b, todo = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+reports = {}
+for line in open(b + ".json"):
+    try:
+        reports[json.loads(line)["source"]] = line
+    except (ValueError, KeyError):
+        pass
+err = open(b + ".stderr", errors="replace").read()
+for arg in todo:
+    idx, rel = arg.split("\t", 1)
+    path = corpus + "/" + rel
+    if path in reports and "'%s'" % path not in err:
+        open("%s/%s.json" % (res, idx), "w").write(reports[path])
+        open("%s/%s.stderr" % (res, idx), "w").close()
+        open("%s/%s.rc" % (res, idx), "w").write("0\n")
+    else:
+        print(idx)  # runs alone
+EOF
+		)
+	else
+		set -- $(for arg in "$@"; do echo "${arg%%$'\t'*}"; done)
+	fi
+	rm -f "$b.json" "$b.stderr"
+	for idx in "$@"; do
+		rel=$(sed -n "$((idx + 1))p" "$work/files")
 		timeout -k 5 "$TIMEOUT" "$PKTLENS" analyze -r "$CORPUS/$rel" --json \
 			>"$work/res/$idx.json" 2>"$work/res/$idx.stderr"
 		echo $? >"$work/res/$idx.rc"
