@@ -15,6 +15,7 @@
 #include "loader/filter_prog.h"
 #include "loader/offline_runner.h"
 #include "l7/session.h"
+#include "rules/sig_run.h"
 #include "sinks/progress.h"
 #include "sources/pcap_file.h"
 #include "util/args.h"
@@ -22,7 +23,8 @@
 
 static const char usage[] =
 	"Usage: pktlens analyze -r FILE [--json|--pretty] [--top N] [--flows N]\n"
-	"                       [--l7-packets N] [--eve FILE] [-F FILE | EXPRESSION]\n"
+	"                       [--l7-packets N|all] [--eve FILE] [--rules FILE [--rules-lenient]]\n"
+	"                       [-F FILE | EXPRESSION]\n"
 	"       pktlens -j|-p analyze ...   (as --json, --pretty)\n"
 	"Run every packet of a pcap/pcapng capture through pktlens's XDP program and print\n"
 	"the same statistics as 'pktlens monitor'.\n"
@@ -33,9 +35,15 @@ static const char usage[] =
 	"      --top N       rows in each top list (default 10)\n"
 	"      --flows N     flow table entries (default 65536)\n"
 	"      --l7-packets N  packets per flow and direction sampled for application\n"
-	"                    classification (nDPI) and metadata (default 8; 0: L7 off)\n"
+	"                    classification (nDPI), metadata and signatures (default 8;\n"
+	"                    0: L7 off; all: every packet, so --rules sees whole flows)\n"
 	"      --eve FILE    Suricata-style EVE JSON events (dns, http, tls, ssh, flow), one\n"
-	"                    a line, to FILE ('-': standard output, instead of the report)\n"
+	"                    a line, to FILE ('-': standard output, instead of the report);\n"
+	"                    with --rules also alert events\n"
+	"      --rules FILE  match the sampled packets against Suricata-style signatures\n"
+	"                    (pktlens-rules(5)); alerts in the report and in --eve\n"
+	"      --rules-lenient  skip (and count) rules with keywords pktlens does not support\n"
+	"                    instead of failing\n"
 	"  -F FILE           read the filter expression from FILE, as tcpdump -F ('#'\n"
 	"                    starts a comment); an expression on the command line is ignored\n"
 	"  -v, --verbose     more messages (twice: libbpf's); also before the command\n"
@@ -48,7 +56,8 @@ static const char usage[] =
 	"  EXPRESSION        tcpdump filter: only matching packets are counted;\n"
 	"                    options may follow it, as with tcpdump ('--' ends them)\n";
 
-enum { OPT_JSON = 256, OPT_PRETTY, OPT_TOP, OPT_FLOWS, OPT_L7, OPT_EVE };
+enum { OPT_JSON = 256, OPT_PRETTY, OPT_TOP, OPT_FLOWS, OPT_L7, OPT_EVE, OPT_RULES,
+       OPT_RULES_LENIENT };
 
 /* Letters that were analyze's own before they meant tcpdump's: what to type now. */
 static const struct pl_opt_hint hints[] = {
@@ -66,7 +75,7 @@ static void after_run(void *arg)
 
 /* Open the EVE file and the L7 session; the runner drains its ring after every run. */
 static int start_l7(struct pl_dp *dp, const char *eve_path, FILE **eve,
-		    struct pl_l7_session **l7)
+		    struct pl_l7_session **l7, struct pl_sig_run *sigs)
 {
 	struct pl_l7_session_opts lo = { .events_fd = dp->l7_events_fd,
 					 .verdicts_fd = dp->l7_verdicts_fd,
@@ -82,6 +91,11 @@ static int start_l7(struct pl_dp *dp, const char *eve_path, FILE **eve,
 		}
 	}
 	lo.eve = *eve;
+	if (sigs) {
+		pl_sig_run_set_eve(sigs, *eve);
+		lo.on_packet = pl_sig_run_packet;
+		lo.on_packet_arg = sigs;
+	}
 	*l7 = pl_l7_session_new(&lo, &err);
 	if (!*l7) {
 		pl_warn("cannot start L7 classification (nDPI): %s", strerror(-err));
@@ -114,13 +128,17 @@ int cmd_analyze(int argc, char **argv)
 		{ "flows", required_argument, NULL, OPT_FLOWS },
 		{ "l7-packets", required_argument, NULL, OPT_L7 },
 		{ "eve", required_argument, NULL, OPT_EVE },
+		{ "rules", required_argument, NULL, OPT_RULES },
+		{ "rules-lenient", no_argument, NULL, OPT_RULES_LENIENT },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct pl_dp_opts o = { .mode = PL_MODE_OFFLINE, .flows = true,
 				.filter_linktype = PL_LINKTYPE_ETHERNET };
 	unsigned int top = 10, nflows = PL_FLOWS_DEFAULT, l7_pkts = PL_L7_PKTS_DEFAULT;
-	const char *eve_path = NULL;
+	const char *eve_path = NULL, *rules_path = NULL;
+	bool rules_lenient = false;
+	struct pl_sig_run *sigs = NULL;
 	FILE *eve = NULL;
 	struct pl_l7_session *l7 = NULL;
 	struct pl_stats total = {};
@@ -160,10 +178,15 @@ int cmd_analyze(int argc, char **argv)
 				return PL_EXIT_USAGE;
 			break;
 		case OPT_L7:
-			if (pl_parse_u32("--l7-packets", optarg, 0, PL_L7_PKTS_MAX, &l7_pkts))
+			/* all: every packet of every flow (offline there is no ring to spare) */
+			if (!strcmp(optarg, "all"))
+				l7_pkts = UINT32_MAX;
+			else if (pl_parse_u32("--l7-packets", optarg, 0, PL_L7_PKTS_MAX, &l7_pkts))
 				return PL_EXIT_USAGE;
 			break;
 		case OPT_EVE: eve_path = optarg; break;
+		case OPT_RULES: rules_path = optarg; break;
+		case OPT_RULES_LENIENT: rules_lenient = true; break;
 		case 'h': fputs(usage, stdout); return PL_EXIT_OK;
 		default: return PL_EXIT_USAGE; /* pl_getopt() said why */
 		}
@@ -179,6 +202,14 @@ int cmd_analyze(int argc, char **argv)
 	}
 	if (eve_path && !l7_pkts) {
 		pl_warn("analyze: --eve needs L7 on: drop --l7-packets 0");
+		return PL_EXIT_USAGE;
+	}
+	if (rules_path && !l7_pkts) {
+		pl_warn("analyze: --rules matches L7's samples: drop --l7-packets 0");
+		return PL_EXIT_USAGE;
+	}
+	if (rules_lenient && !rules_path) {
+		pl_warn("analyze: --rules-lenient goes with --rules FILE");
 		return PL_EXIT_USAGE;
 	}
 	o.flow_entries = nflows;
@@ -211,6 +242,17 @@ int cmd_analyze(int argc, char **argv)
 		rc = err == -EINVAL ? PL_EXIT_USAGE : PL_EXIT_FAIL;
 		goto out;
 	}
+	if (rules_path) { /* before privileges: a bad rule file is anyone's error */
+		struct pl_sigs *rs;
+
+		if (pl_sig_load_cli(rules_path, rules_lenient, &rs))
+			goto out;
+		sigs = pl_sig_run_new(rs, NULL);
+		if (!sigs) {
+			pl_warn("out of memory for the signatures");
+			goto out;
+		}
+	}
 	if (pl_require_root("analyze (it runs the BPF program in the kernel)"))
 		goto out;
 	user_filter = expr && pf->linktype != PL_PCAP_LINKTYPE_ETHERNET;
@@ -228,7 +270,7 @@ int cmd_analyze(int argc, char **argv)
 	if (err)
 		goto out;
 	if (l7_pkts) {
-		err = start_l7(&dp, eve_path, &eve, &l7);
+		err = start_l7(&dp, eve_path, &eve, &l7, sigs);
 		if (err)
 			goto out;
 	}
@@ -303,6 +345,11 @@ int cmd_analyze(int argc, char **argv)
 	r.flow_capacity = nflows;
 	r.top = top;
 	r.l7 = l7;
+	if (sigs) {
+		r.extra_json = pl_sig_run_json;
+		r.extra_text = pl_sig_run_text;
+		r.extra_arg = sigs;
+	}
 	errno = 0; /* a failed write leaves its reason here; stdio keeps only a flag */
 	if (l7 && eve && pl_l7_eve_flows(l7, r.flows, r.nflows, 0, "shutdown") < 0)
 		pl_warn("cannot write the EVE events to '%s'", eve_path);
@@ -330,6 +377,7 @@ out:
 	pl_progress_end(&prog, 0, false);
 	pl_runner_finish(runner);
 	pl_l7_session_free(l7);
+	pl_sig_run_free(sigs);
 	if (eve && eve != stdout && fclose(eve))
 		pl_warn("cannot write the EVE events to '%s'", eve_path);
 	free(r.flows);
