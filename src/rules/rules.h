@@ -31,6 +31,7 @@ struct pl_sigs_opts {
 	int nvars;
 	const char *dataset_dir;   /* relative dataset files: NULL = the rule file's directory */
 	unsigned int flows_max;    /* flows whose state (flowbits, ...) is kept; 0: 65536 */
+	bool no_files;             /* fuzzing: dataset files are not read (empty sets) */
 };
 
 /* Load @path (a rule file) into *@out. 0, or < 0 after messages naming FILE:LINE. */

@@ -212,7 +212,7 @@ const char *pl_classtype(const char *name, uint8_t *prio);
 enum { DS_STRING, DS_MD5, DS_SHA256, DS_IPV4, DS_IP };
 struct dsets;
 struct dataset *pl_dataset_get(struct dsets **sets, const char *name, int type,
-			       const char *load, const char *dir, struct perr *e);
+			       const char *load, const char *dir, bool no_files, struct perr *e);
 bool pl_dataset_has(const struct dataset *d, const uint8_t *buf, size_t len);
 void pl_datasets_free(struct dsets *sets);
 int pl_datasets_count(const struct dsets *sets);
@@ -226,6 +226,7 @@ struct rparse {
 	const struct rvars *vars;
 	struct dsets **dsets;
 	const char *dir;
+	bool no_files;
 	/* flowbit names -> ids */
 	char ***fbnames;
 	int *nfb;

@@ -289,7 +289,7 @@ static char *read_file(const char *path, size_t *len, struct perr *e)
 }
 
 struct dataset *pl_dataset_get(struct dsets **sets, const char *name, int type,
-			       const char *load, const char *dir, struct perr *e)
+			       const char *load, const char *dir, bool no_files, struct perr *e)
 {
 	struct dsets *s = *sets;
 	struct dataset *d, **nd;
@@ -316,7 +316,7 @@ struct dataset *pl_dataset_get(struct dsets **sets, const char *name, int type,
 	}
 	if (load[0] != '/' && dir && asprintf(&path, "%s/%s", dir, load) < 0)
 		path = NULL;
-	text = read_file(path ? path : load, &len, e);
+	text = no_files ? strdup("") : read_file(path ? path : load, &len, e);
 	if (!text) {
 		free(path);
 		return NULL;

@@ -289,6 +289,7 @@ static int load(const char *name, const char *text, size_t len, const char *dir,
 		ctx.vars = &vars;
 		ctx.dsets = &rs->dsets;
 		ctx.dir = o->dataset_dir ? o->dataset_dir : dir;
+		ctx.no_files = o->no_files;
 		ctx.fbnames = &rs->fbnames;
 		ctx.nfb = &rs->nfb;
 		err = parse_text(rs, text, len, o->lenient, &ctx);

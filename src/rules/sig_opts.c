@@ -915,7 +915,7 @@ static int opt_dataset(struct rparse *ctx, struct rule *r, char *val, int buf, s
 	if (add_match(r, M_DATASET, buf, e, &m))
 		return -EINVAL;
 	m->u.ds.negated = !strcmp(f[0], "isnotset");
-	m->u.ds.ds = pl_dataset_get(ctx->dsets, f[1], type, load, ctx->dir, e);
+	m->u.ds.ds = pl_dataset_get(ctx->dsets, f[1], type, load, ctx->dir, ctx->no_files, e);
 	return m->u.ds.ds ? 0 : -EINVAL;
 }
 
