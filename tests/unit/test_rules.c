@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include "check.h"
 #include "pktbuild.h"
+#include "config/config.h"
 #include "rules/rules.h"
 #include "util/log.h"
 
@@ -753,6 +754,51 @@ static void test_errors(void)
 	}
 	TEST_END();
 
+	TEST_BEGIN("files: a rule file over 64 MiB, a bad dataset line, datasets beside the rules");
+	{
+		char path[300], msg[4096];
+		struct pl_sigs_opts o = {};
+		struct pl_sigs *rs = NULL;
+		int saved, fd;
+		FILE *f;
+		size_t n;
+
+		snprintf(path, sizeof(path), "%s/huge.rules", tmpdir);
+		f = fopen(path, "w");
+		CHECK(f && !ftruncate(fileno(f), (64 << 20) + 1), "a sparse 64 MiB + 1 file");
+		if (f)
+			fclose(f);
+		CHECK(pl_sigs_load(path, &o, &rs) < 0 && !rs, "refused, nothing loaded");
+		unlink(path);
+		write_file("sub.lst", "YmFk\n!!notbase64!!\n");
+		write_file("ds.rules", "alert dns any any -> any any (dns.query; "
+			   "dataset:isset,s,type string,load sub.lst; sid:1;)\n");
+		snprintf(path, sizeof(path), "%s/err2.txt", tmpdir);
+		fflush(stderr);
+		saved = dup(2);
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		dup2(fd, 2);
+		close(fd);
+		snprintf(path, sizeof(path), "%s/ds.rules", tmpdir);
+		CHECK(pl_sigs_load(path, &o, &rs) < 0 && !rs, "a bad dataset line fails the load");
+		fflush(stderr);
+		dup2(saved, 2);
+		close(saved);
+		snprintf(path, sizeof(path), "%s/err2.txt", tmpdir);
+		f = fopen(path, "r");
+		n = f ? fread(msg, 1, sizeof(msg) - 1, f) : 0;
+		msg[n] = 0;
+		if (f)
+			fclose(f);
+		CHECK(strstr(msg, "ds.rules:1: ") && strstr(msg, "sub.lst:2: not base64"),
+		      "names the rule's line and the dataset's: %s", msg);
+		write_file("sub.lst", "YmFk\n");
+		snprintf(path, sizeof(path), "%s/ds.rules", tmpdir);
+		CHECK(pl_sigs_load(path, &o, &rs) == 0 && rs, "the dataset beside the rule file loads");
+		pl_sigs_free(rs);
+	}
+	TEST_END();
+
 	TEST_BEGIN("--rules-lenient skips unsupported keywords, counts them, loads the rest");
 	{
 		struct pl_sigs *rs;
@@ -947,6 +993,40 @@ static void test_scale(void)
 	TEST_END();
 }
 
+/* pktlens.conf(5)'s [vars]: NAME=VALUE strings for the loader; other sections skipped. */
+static void test_config_vars(void)
+{
+	char path[300], **v = NULL;
+	int n = 0;
+
+	TEST_BEGIN("[vars] of the configuration become rule variables");
+	write_file("p.conf", "[monitor]\ninterval = 2\n[vars]\nHOME_NET = [198.18.0.0/15]\n"
+		   "WEB = 8080\n");
+	snprintf(path, sizeof(path), "%s/p.conf", tmpdir);
+	CHECK(pl_config_vars(path, &v, &n) == 0, "parsed");
+	CHECK_EQ(n, 2);
+	if (n == 2) {
+		struct pl_sigs_opts o = { .vars = (const char *const *)v, .nvars = n };
+		struct pl_sigs *rs = NULL;
+		const char *r = "alert tcp $HOME_NET any -> any $WEB (sid:1;)";
+		struct tp in = { .dport = 8080 }, out = { .src = PB_IP4(198, 20, 0, 1), .dport = 8080 };
+
+		CHECK(!strcmp(v[0], "HOME_NET=[198.18.0.0/15]") && !strcmp(v[1], "WEB=8080"),
+		      "%s %s", v[0], v[1]);
+		CHECK(pl_sigs_load_text("v.rules", r, strlen(r), &o, &rs) == 0, "loads");
+		if (rs) {
+			CHECK_EQ(alerts_meta(rs, &in, NULL, NULL, 1, NULL), 1);
+			CHECK_EQ(alerts_meta(rs, &out, NULL, NULL, 1, NULL), 0);
+		}
+		pl_sigs_free(rs);
+	}
+	pl_config_free(v, n);
+	write_file("b.conf", "[vars]\nbad name = 1\n");
+	snprintf(path, sizeof(path), "%s/b.conf", tmpdir);
+	CHECK(pl_config_vars(path, &v, &n) < 0, "a name with a blank is refused");
+	TEST_END();
+}
+
 int main(void)
 {
 	char cmd[300];
@@ -961,6 +1041,7 @@ int main(void)
 	test_datasets();
 	test_errors();
 	test_hit_fields();
+	test_config_vars();
 	test_scale();
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
 	if (system(cmd))
