@@ -77,7 +77,7 @@ struct bytejump {
 struct byteextract {
 	struct bread r;
 	uint64_t multiplier;
-	bool align;
+	uint8_t align; /* 0, 2 or 4: round up to that boundary */
 	uint8_t var;
 };
 

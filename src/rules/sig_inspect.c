@@ -243,7 +243,7 @@ static bool step(const struct match *const *ms, int i, int n, const uint8_t *d, 
 				return false;
 			v *= m->u.be.multiplier;
 			if (m->u.be.align)
-				v = (v + 3) & ~3ull;
+				v = (v + m->u.be.align - 1) / m->u.be.align * m->u.be.align;
 			in->vars[m->u.be.var] = (int64_t)v;
 			pos = (size_t)at + m->u.be.r.nbytes;
 			break;

@@ -423,7 +423,7 @@ static int bread_flag(struct bread *b, const char *f, const char *next, int *use
 
 static int nbytes_ok(struct bread *b, struct perr *e, const char *kw)
 {
-	if (b->nbytes < 1 || b->nbytes > (b->string ? 20 : 8)) {
+	if (b->nbytes > (b->string ? 20 : 8)) {
 		pl_perr(e, "%s: %u bytes: 1 to 8 (string: 1 to 20)", kw, b->nbytes);
 		return -EINVAL;
 	}
@@ -434,7 +434,7 @@ static int parse_nbytes(const char *s, struct bread *b, struct perr *e, const ch
 {
 	int64_t v;
 
-	if (pl_num_parse(s, &v) || v < 1 || v > 20) {
+	if (pl_num_parse(s, &v) || v < 0 || v > 20 || (v == 0 && strcmp(kw, "byte_jump"))) {
 		pl_perr(e, "%s: bad byte count '%s'", kw, s);
 		return -EINVAL;
 	}
@@ -541,6 +541,10 @@ static int opt_byte_jump(struct rparse *ctx, struct rule *r, char *val, int buf,
 		pl_perr(e, "byte_jump: from_beginning and from_end together");
 		return -EINVAL;
 	}
+	if (!j->r.nbytes && (!j->from_end || j->r.string)) {
+		pl_perr(e, "byte_jump: 0 bytes only with from_end (a jump from the end)");
+		return -EINVAL;
+	}
 	return nbytes_ok(&j->r, e, "byte_jump");
 }
 
@@ -594,8 +598,10 @@ static int opt_byte_extract(struct rparse *ctx, struct rule *r, char *val, int b
 		i += used;
 		if (!rc)
 			continue;
-		if (!strcmp(f[i], "align"))
-			x->align = true;
+		if (!strcmp(f[i], "align") || !strcmp(f[i], "align 4"))
+			x->align = 4;
+		else if (!strcmp(f[i], "align 2"))
+			x->align = 2;
 		else if (!strncmp(f[i], "multiplier", 10) && !pl_num_parse(f[i] + 10, &v) && v > 0 &&
 			 v <= 65535)
 			x->multiplier = (uint64_t)v;
