@@ -12,7 +12,8 @@
 /* The buffers a match inspects: the packet's payload, or a sticky buffer. */
 enum rbuf {
 	RB_PKT, RB_HTTP_URI, RB_HTTP_METHOD, RB_HTTP_HOST, RB_HTTP_UA, RB_HTTP_HEADER,
-	RB_HTTP_STAT_CODE, RB_DNS_QUERY, RB_TLS_SNI, RB_JA3, RB_IP_SRC, RB_IP_DST, RB_N
+	RB_HTTP_STAT_CODE, RB_DNS_QUERY, RB_TLS_SNI, RB_JA3, RB_HTTP_HOST_RAW, RB_IP_SRC,
+	RB_IP_DST, RB_N
 };
 extern const char *const pl_rbuf_names[RB_N];
 

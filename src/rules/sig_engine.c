@@ -6,6 +6,7 @@
  * Rules on app-layer buffers alert once per flow (the metadata is the flow's).
  */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@ struct bufs {
 	const uint8_t *d[RB_N];
 	size_t len[RB_N];
 	char stat[8];
+	char host[PL_L7_NAME_MAX]; /* http.host: lower case, without the port */
 	uint16_t urilen;
 	bool have_uri;
 };
@@ -50,6 +52,21 @@ static void set_str(struct bufs *b, int i, const char *s)
 	}
 }
 
+/* Suricata's http.host: the Host header's name in lower case, its :port left out. */
+static void norm_host(const char *h, char *out, size_t n)
+{
+	size_t k = 0, end = strlen(h);
+	const char *colon = strrchr(h, ':'), *br = strrchr(h, ']');
+
+	if (colon && (!br || colon > br) && (h[0] != '[' || br))
+		end = (size_t)(colon - h);
+	if (h[0] == '[' && br)
+		end = (size_t)(br - h) + 1;
+	for (; k < end && k + 1 < n; k++)
+		out[k] = (char)tolower((unsigned char)h[k]);
+	out[k] = 0;
+}
+
 static void gather(const struct pl_sigs_pkt *pk, const struct rpkt *p, struct bufs *b)
 {
 	const struct pl_l7_meta *m = pk->meta;
@@ -66,7 +83,9 @@ static void gather(const struct pl_sigs_pkt *pk, const struct rpkt *p, struct bu
 	if (m->http.have_request) {
 		set_str(b, RB_HTTP_URI, m->http.url);
 		set_str(b, RB_HTTP_METHOD, m->http.method);
-		set_str(b, RB_HTTP_HOST, m->http.host);
+		set_str(b, RB_HTTP_HOST_RAW, m->http.host);
+		norm_host(m->http.host, b->host, sizeof(b->host));
+		set_str(b, RB_HTTP_HOST, b->host);
 		set_str(b, RB_HTTP_UA, m->http.user_agent);
 		b->have_uri = true;
 		b->urilen = (uint16_t)strlen(m->http.url);

@@ -18,7 +18,7 @@
 
 const char *const pl_rbuf_names[RB_N] = {
 	"pkt_data", "http.uri", "http.method", "http.host", "http.user_agent", "http.header",
-	"http.stat_code", "dns.query", "tls.sni", "ja3.hash", "ip.src", "ip.dst",
+	"http.stat_code", "dns.query", "tls.sni", "ja3.hash", "http.host.raw", "ip.src", "ip.dst",
 };
 
 static char *trim(char *s)
@@ -286,6 +286,7 @@ static int bufname(const char *key)
 		{ "dns.query", RB_DNS_QUERY }, { "dns_query", RB_DNS_QUERY },
 		{ "tls.sni", RB_TLS_SNI }, { "tls_sni", RB_TLS_SNI }, { "ja3.hash", RB_JA3 },
 		{ "ja3_hash", RB_JA3 }, { "ip.src", RB_IP_SRC }, { "ip.dst", RB_IP_DST },
+		{ "http.host.raw", RB_HTTP_HOST_RAW },
 	};
 
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
@@ -304,6 +305,7 @@ static int legacy_buf(const char *key)
 		{ "http_uri", RB_HTTP_URI }, { "http_method", RB_HTTP_METHOD },
 		{ "http_host", RB_HTTP_HOST }, { "http_user_agent", RB_HTTP_UA },
 		{ "http_header", RB_HTTP_HEADER }, { "http_stat_code", RB_HTTP_STAT_CODE },
+		{ "http_raw_host", RB_HTTP_HOST_RAW },
 	};
 
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
@@ -988,7 +990,8 @@ int pl_sig_opt(struct rparse *ctx, struct rule *r, const char *key, char *val, i
 	rc = opt_meta(r, key, val, e);
 	if (rc <= 0)
 		return rc;
-	if (!strcmp(key, "metadata") || !strcmp(key, "reference"))
+	/* target names the attacked side for Suricata's EVE source/target: not used */
+	if (!strcmp(key, "metadata") || !strcmp(key, "reference") || !strcmp(key, "target"))
 		return 0;
 	if (!strcmp(key, "content") || !strcmp(key, "uricontent")) {
 		if (!val || add_match(r, M_CONTENT, key[0] == 'u' ? RB_HTTP_URI : *curbuf, e, &m))
@@ -1019,6 +1022,11 @@ int pl_sig_opt(struct rparse *ctx, struct rule *r, const char *key, char *val, i
 		return 0;
 	}
 	if (!strcmp(key, "urilen")) {
+		char *c = val ? strchr(val, ',') : NULL;
+
+		/* ,norm or ,raw: pktlens's URI is as sent (no normalization): the same */
+		if (c && (!strcmp(trim(c + 1), "norm") || !strcmp(trim(c + 1), "raw")))
+			*c = 0;
 		r->hflags |= H_URILEN;
 		return val ? pl_uint_parse(val, 65535, &r->urilen, e) : -EINVAL;
 	}

@@ -384,7 +384,7 @@ static void test_buffers(void)
 	strcpy(a.http.url, "/admin/x");
 	strcpy(b.http.url, "/home");
 	strcpy(a.http.host, "Evil.Example");
-	strcpy(b.http.host, "good.example");
+	strcpy(b.http.host, "good.example:8080");
 	strcpy(a.http.user_agent, "curl/7.88.1");
 	strcpy(b.http.user_agent, "Mozilla/5.0");
 	a.http.have_response = b.http.have_response = 1;
@@ -412,9 +412,17 @@ static void test_buffers(void)
 	mcase("http.method; content:\"GET\"; bsize:3;", &a, "http", t, true);
 	mcase("http.method; content:\"GET\";", &b, "http", t, false);
 	mcase("content:\"POST\"; http_method;", &b, "http", t, true);
-	mcase("http.host; content:\"evil.example\"; nocase;", &a, "http", t, true);
-	mcase("http.host; content:\"evil.example\";", &a, "http", t, false);
+	mcase("http.host; content:\"evil.example\"; bsize:12;", &a, "http", t, true);
+	mcase("http.host; content:\"Evil.Example\";", &a, "http", t, false);
+	mcase("http.host.raw; content:\"Evil.Example\";", &a, "http", t, true);
+	mcase("http.host.raw; content:\"evil.example\";", &a, "http", t, false);
+	mcase("content:\"Evil\"; http_raw_host;", &a, "http", t, true);
+	mcase("urilen:8,raw;", &a, "http", t, true);
+	mcase("urilen:<8,norm;", &a, "http", t, false);
 	mcase("content:\"good\"; http_host;", &b, "http", t, true);
+	mcase("http.host; content:\"good.example\"; endswith;", &b, "http", t, true);
+	mcase("http.host; content:\"8080\";", &b, "http", t, false);
+	mcase("http.host.raw; content:\":8080\"; endswith;", &b, "http", t, true);
 	mcase("http.user_agent; content:\"curl/\"; startswith;", &a, "http", t, true);
 	mcase("http.user_agent; content:\"curl/\";", &b, "http", t, false);
 	mcase("http.header; content:\"X-Evil|3a| 1|0d 0a|\";", &a, "http", t, true);
