@@ -950,6 +950,12 @@ static char *gen_rules(int n)
 	return s;
 }
 
+#if defined(__SANITIZE_ADDRESS__)
+#define CPU_MAX 3.0
+#else
+#define CPU_MAX 1.0
+#endif
+
 static void test_scale(void)
 {
 	char *text = gen_rules(10000);
@@ -968,8 +974,9 @@ static void test_scale(void)
 	cpu = (double)(c1.tv_sec - c0.tv_sec) + (c1.tv_nsec - c0.tv_nsec) / 1e9;
 	printf("  10000 rules: load %.3f s wall, %.3f s CPU\n", wall, cpu);
 	CHECK(rs, "loads");
-	/* CPU time: the machine is shared, wall time says more about the neighbours */
-	CHECK(cpu < 1.0, "load took %.3f s of CPU", cpu);
+	/* CPU time: the machine is shared, wall time says more about the neighbours. A
+	 * sanitizer build runs the parser 3-4 times slower: the bound is for the real one. */
+	CHECK(cpu < CPU_MAX, "load took %.3f s of CPU (bound %.1f s)", cpu, CPU_MAX);
 	if (rs) {
 		struct pl_sigs_counts cnt;
 		struct tp t = { .src = PB_IP4(203, 0, 113, 5), .dst = PB_IP4(192, 168, 1, 1),
