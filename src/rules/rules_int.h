@@ -254,9 +254,10 @@ bool pl_inspect_buf(const struct rule *r, int buf, const uint8_t *d, size_t len,
 struct prefilter;
 int pl_prefilter_build(struct rule **rules, int n, struct prefilter **out, struct perr *e);
 void pl_prefilter_free(struct prefilter *pf);
-/* Mark in @cand (one byte per rule) the rules whose prefilter pattern is in @d. */
+/* Add to @list (*@n entries) the rules whose prefilter pattern is in @d and that @cand
+ * (one byte per rule) does not mark yet; marks them. */
 int pl_prefilter_scan(struct prefilter *pf, int buf, const uint8_t *d, size_t len,
-		      uint8_t *cand);
+		      uint8_t *cand, int *list, int *n);
 int pl_prefilter_count(const struct prefilter *pf);
 
 #endif

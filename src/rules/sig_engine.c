@@ -123,9 +123,8 @@ static bool hdr_dir(const struct rule *r, const struct rpkt *p, bool swap)
 
 	if (!pl_addr_match(&r->src, p->family, s) || !pl_addr_match(&r->dst, p->family, d))
 		return false;
-	if (!ports)
-		return !r->sp.any_pos && !r->sp.n && !r->dp.any_pos && !r->dp.n ? true
-		       : !r->sp.n && !r->dp.n;
+	if (!ports) /* ICMP, fragments, other protocols: only rules without ports */
+		return !r->sp.n && !r->dp.n;
 	return pl_port_match(&r->sp, sp) && pl_port_match(&r->dp, dp);
 }
 
@@ -326,17 +325,14 @@ static int gather_candidates(struct pl_sigs *rs, const struct bufs *b)
 {
 	int n = 0;
 
+	/* the list grows with the candidates only: no pass over every rule */
 	for (int i = 0; i < RB_N; i++)
 		if (b->d[i] && b->len[i])
-			pl_prefilter_scan(rs->pf, i, b->d[i], b->len[i], rs->cand);
+			pl_prefilter_scan(rs->pf, i, b->d[i], b->len[i], rs->cand, rs->clist, &n);
+	for (int i = 0; i < n; i++)
+		rs->cand[rs->clist[i]] = 0;
 	for (int i = 0; i < rs->nalways; i++)
-		rs->cand[rs->always[i]] = 1;
-	for (int i = 0; i < rs->n; i++) {
-		if (rs->cand[i]) {
-			rs->cand[i] = 0;
-			rs->clist[n++] = i;
-		}
-	}
+		rs->clist[n++] = rs->always[i];
 	if (n > 1)
 		qsort_r(rs->clist, (size_t)n, sizeof(int), cand_cmp, rs);
 	return n;

@@ -153,6 +153,7 @@ void pl_prefilter_free(struct prefilter *pf)
 struct scan_ctx {
 	const struct pfdb *db;
 	uint8_t *cand;
+	int *list, *n;
 };
 
 static int on_match(unsigned int id, unsigned long long from, unsigned long long to,
@@ -164,14 +165,21 @@ static int on_match(unsigned int id, unsigned long long from, unsigned long long
 	(void)from;
 	(void)to;
 	(void)flags;
-	for (int i = 0; i < c->db->count[id]; i++)
-		c->cand[c->db->rule_of[f + i]] = 1;
+	for (int i = 0; i < c->db->count[id]; i++) {
+		int r = c->db->rule_of[f + i];
+
+		if (!c->cand[r]) {
+			c->cand[r] = 1;
+			c->list[(*c->n)++] = r;
+		}
+	}
 	return 0;
 }
 
-int pl_prefilter_scan(struct prefilter *pf, int buf, const uint8_t *d, size_t len, uint8_t *cand)
+int pl_prefilter_scan(struct prefilter *pf, int buf, const uint8_t *d, size_t len,
+		      uint8_t *cand, int *list, int *n)
 {
-	struct scan_ctx c = { &pf->b[buf], cand };
+	struct scan_ctx c = { &pf->b[buf], cand, list, n };
 
 	if (!pf->b[buf].db || !len)
 		return 0;
