@@ -312,8 +312,8 @@ int pl_num_parse(const char *s, int64_t *v)
 		neg = 1, s++;
 	if (!isdigit((unsigned char)*s))
 		return -EINVAL;
-	errno = 0;
-	x = strtoll(s, &end, 0);
+	errno = 0; /* decimal or 0x hex: a leading 0 is no octal here */
+	x = strtoll(s, &end, (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) ? 16 : 10);
 	if (errno || x < 0)
 		return -EINVAL;
 	if (!strcasecmp(end, "kb") || !strcasecmp(end, "kib"))

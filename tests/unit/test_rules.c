@@ -124,6 +124,8 @@ static const struct pcase {
 	C("content:\"ABC\";", "xabcx", false),
 	C("content:\"abc\"; offset:2;", "xxabc", true),
 	C("content:\"abc\"; offset:2;", "abcxx", false),
+	C("content:\"abc\"; offset:010;", "0123456789abc", true), /* decimal, not octal */
+	C("content:\"abc\"; offset:0x0b;", "0123456789abc", false),
 	C("content:\"abc\"; depth:4;", "xabcxx", true),
 	C("content:\"abc\"; depth:4;", "xxabc", false),
 	C("content:\"abc\"; offset:1; depth:3;", "xabc", true),
