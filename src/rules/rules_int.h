@@ -12,9 +12,23 @@
 /* The buffers a match inspects: the packet's payload, or a sticky buffer. */
 enum rbuf {
 	RB_PKT, RB_HTTP_URI, RB_HTTP_METHOD, RB_HTTP_HOST, RB_HTTP_UA, RB_HTTP_HEADER,
-	RB_HTTP_STAT_CODE, RB_DNS_QUERY, RB_TLS_SNI, RB_JA3, RB_HTTP_HOST_RAW, RB_IP_SRC,
-	RB_IP_DST, RB_N
+	RB_HTTP_STAT_CODE, RB_DNS_QUERY, RB_TLS_SNI, RB_JA3, RB_HTTP_HOST_RAW,
+	/* from the HTTP start line and header lines of the packet that carries them */
+	RB_HTTP_URI_RAW, RB_HTTP_REQUEST_LINE, RB_HTTP_RESPONSE_LINE, RB_HTTP_PROTOCOL,
+	RB_HTTP_STAT_MSG, RB_HTTP_COOKIE, RB_HTTP_REFERER, RB_HTTP_ACCEPT, RB_HTTP_ACCEPT_LANG,
+	RB_HTTP_ACCEPT_ENC, RB_HTTP_CONNECTION, RB_HTTP_CONTENT_TYPE, RB_HTTP_CONTENT_LEN,
+	RB_HTTP_SERVER, RB_HTTP_LOCATION,
+	RB_IP_SRC, RB_IP_DST, RB_N
 };
+_Static_assert(RB_N <= 32, "buffers are bits of a 32-bit mask");
+
+/*
+ * The HTTP buffers an HTTP/1 start line and its header lines at the start of
+ * @d[0..@n) give (a request on to_server, a response on to_client): http.header and
+ * those from RB_HTTP_URI_RAW on. Untouched when the packet holds no start line.
+ */
+void pl_sig_http_bufs(const uint8_t *d, size_t n, int to_server, const uint8_t **buf,
+		      size_t *len);
 extern const char *const pl_rbuf_names[RB_N];
 
 /* Integer tests as Suricata's integer keywords: strict comparisons, exclusive ranges. */

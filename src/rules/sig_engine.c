@@ -25,51 +25,40 @@ struct bufs {
 	bool have_uri;
 };
 
-/* The request's header lines ("Name: value\r\n"...), as http.header: from the payload. */
-static void http_header(const struct rpkt *p, struct bufs *b)
-{
-	const uint8_t *d = p->payload, *eol, *end;
-	size_t n = p->plen;
-
-	if (!b->d[RB_HTTP_METHOD] || !n)
-		return;
-	if (n < b->len[RB_HTTP_METHOD] + 1 || memcmp(d, b->d[RB_HTTP_METHOD], b->len[RB_HTTP_METHOD]))
-		return; /* not the packet with the request line */
-	eol = memmem(d, n, "\r\n", 2);
-	if (!eol)
-		return;
-	eol += 2;
-	end = memmem(eol, n - (size_t)(eol - d), "\r\n\r\n", 4);
-	b->d[RB_HTTP_HEADER] = eol;
-	b->len[RB_HTTP_HEADER] = end ? (size_t)(end - eol) + 2 : n - (size_t)(eol - d);
-}
-
+/* A buffer from the flow's metadata, unless the packet gave it already. */
 static void set_str(struct bufs *b, int i, const char *s)
 {
-	if (s && s[0]) {
+	if (s && s[0] && !b->d[i]) {
 		b->d[i] = (const uint8_t *)s;
 		b->len[i] = strlen(s);
 	}
 }
 
 /* Suricata's http.host: the Host header's name in lower case, its :port left out. */
-static void norm_host(const char *h, char *out, size_t n)
+static void norm_host(const uint8_t *h, size_t len, char *out, size_t n)
 {
-	size_t k = 0, end = strlen(h);
-	const char *colon = strrchr(h, ':'), *br = strrchr(h, ']');
+	size_t k = 0, end = len;
+	const uint8_t *colon = memrchr(h, ':', len), *br = memrchr(h, ']', len);
 
 	if (colon && (!br || colon > br) && (h[0] != '[' || br))
 		end = (size_t)(colon - h);
-	if (h[0] == '[' && br)
+	if (len && h[0] == '[' && br)
 		end = (size_t)(br - h) + 1;
 	for (; k < end && k + 1 < n; k++)
-		out[k] = (char)tolower((unsigned char)h[k]);
+		out[k] = (char)tolower(h[k]);
 	out[k] = 0;
 }
 
+/*
+ * The packet's buffers: its payload and addresses; the HTTP buffers of a start line
+ * it carries (any request of the flow); then what the flow's metadata holds (its first
+ * transaction) for the buffers the packet did not give.
+ */
 static void gather(const struct pl_sigs_pkt *pk, const struct rpkt *p, struct bufs *b)
 {
 	const struct pl_l7_meta *m = pk->meta;
+	bool http = (pk->app_proto && !strcmp(pk->app_proto, "http")) ||
+		    (m && (m->http.have_request || m->http.have_response));
 
 	memset(b, 0, sizeof(*b));
 	b->d[RB_PKT] = p->payload;
@@ -78,20 +67,24 @@ static void gather(const struct pl_sigs_pkt *pk, const struct rpkt *p, struct bu
 	b->len[RB_IP_SRC] = p->alen;
 	b->d[RB_IP_DST] = p->dst;
 	b->len[RB_IP_DST] = p->alen;
-	if (!m)
-		return;
-	if (m->http.have_request) {
+	if (http)
+		pl_sig_http_bufs(p->payload, p->plen, pk->to_server, b->d, b->len);
+	if (m && m->http.have_request) {
 		set_str(b, RB_HTTP_URI, m->http.url);
 		set_str(b, RB_HTTP_METHOD, m->http.method);
 		set_str(b, RB_HTTP_HOST_RAW, m->http.host);
-		norm_host(m->http.host, b->host, sizeof(b->host));
-		set_str(b, RB_HTTP_HOST, b->host);
 		set_str(b, RB_HTTP_UA, m->http.user_agent);
-		b->have_uri = true;
-		b->urilen = (uint16_t)strlen(m->http.url);
-		if (pk->to_server == 1)
-			http_header(p, b);
 	}
+	if (b->d[RB_HTTP_HOST_RAW]) {
+		norm_host(b->d[RB_HTTP_HOST_RAW], b->len[RB_HTTP_HOST_RAW], b->host, sizeof(b->host));
+		set_str(b, RB_HTTP_HOST, b->host);
+	}
+	if (b->d[RB_HTTP_URI]) {
+		b->have_uri = true;
+		b->urilen = (uint16_t)(b->len[RB_HTTP_URI] > 65535 ? 65535 : b->len[RB_HTTP_URI]);
+	}
+	if (!m)
+		return;
 	if (m->http.have_response && m->http.status) {
 		snprintf(b->stat, sizeof(b->stat), "%u", m->http.status);
 		set_str(b, RB_HTTP_STAT_CODE, b->stat);

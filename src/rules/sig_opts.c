@@ -18,7 +18,10 @@
 
 const char *const pl_rbuf_names[RB_N] = {
 	"pkt_data", "http.uri", "http.method", "http.host", "http.user_agent", "http.header",
-	"http.stat_code", "dns.query", "tls.sni", "ja3.hash", "http.host.raw", "ip.src", "ip.dst",
+	"http.stat_code", "dns.query", "tls.sni", "ja3.hash", "http.host.raw", "http.uri.raw",
+	"http.request_line", "http.response_line", "http.protocol", "http.stat_msg", "http.cookie",
+	"http.referer", "http.accept", "http.accept_lang", "http.accept_enc", "http.connection",
+	"http.content_type", "http.content_len", "http.server", "http.location", "ip.src", "ip.dst",
 };
 
 static char *trim(char *s)
@@ -286,7 +289,18 @@ static int bufname(const char *key)
 		{ "dns.query", RB_DNS_QUERY }, { "dns_query", RB_DNS_QUERY },
 		{ "tls.sni", RB_TLS_SNI }, { "tls_sni", RB_TLS_SNI }, { "ja3.hash", RB_JA3 },
 		{ "ja3_hash", RB_JA3 }, { "ip.src", RB_IP_SRC }, { "ip.dst", RB_IP_DST },
-		{ "http.host.raw", RB_HTTP_HOST_RAW },
+		{ "http.host.raw", RB_HTTP_HOST_RAW }, { "http.uri.raw", RB_HTTP_URI_RAW },
+		{ "http.request_line", RB_HTTP_REQUEST_LINE },
+		{ "http_request_line", RB_HTTP_REQUEST_LINE },
+		{ "http.response_line", RB_HTTP_RESPONSE_LINE },
+		{ "http_response_line", RB_HTTP_RESPONSE_LINE },
+		{ "http.protocol", RB_HTTP_PROTOCOL }, { "http.stat_msg", RB_HTTP_STAT_MSG },
+		{ "http.cookie", RB_HTTP_COOKIE }, { "http.referer", RB_HTTP_REFERER },
+		{ "http.accept", RB_HTTP_ACCEPT }, { "http.accept_lang", RB_HTTP_ACCEPT_LANG },
+		{ "http.accept_enc", RB_HTTP_ACCEPT_ENC }, { "http.connection", RB_HTTP_CONNECTION },
+		{ "http.content_type", RB_HTTP_CONTENT_TYPE },
+		{ "http.content_len", RB_HTTP_CONTENT_LEN }, { "http.server", RB_HTTP_SERVER },
+		{ "http.location", RB_HTTP_LOCATION },
 	};
 
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
@@ -305,7 +319,8 @@ static int legacy_buf(const char *key)
 		{ "http_uri", RB_HTTP_URI }, { "http_method", RB_HTTP_METHOD },
 		{ "http_host", RB_HTTP_HOST }, { "http_user_agent", RB_HTTP_UA },
 		{ "http_header", RB_HTTP_HEADER }, { "http_stat_code", RB_HTTP_STAT_CODE },
-		{ "http_raw_host", RB_HTTP_HOST_RAW },
+		{ "http_raw_host", RB_HTTP_HOST_RAW }, { "http_raw_uri", RB_HTTP_URI_RAW },
+		{ "http_cookie", RB_HTTP_COOKIE }, { "http_stat_msg", RB_HTTP_STAT_MSG },
 	};
 
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)

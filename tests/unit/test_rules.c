@@ -374,11 +374,29 @@ static void mcase(const char *opts, const struct pl_l7_meta *m, const char *alp,
 	TEST_END();
 }
 
+/* A rule on a packet of an HTTP flow without metadata: the packet's own HTTP buffers. */
+static void pcase_dir(const char *opts, struct tp t, int to_server, bool match)
+{
+	char rule[600], name[700];
+	struct pl_sigs *rs;
+
+	snprintf(rule, sizeof(rule), "alert http any any -> any any (%s sid:9;)", opts);
+	snprintf(name, sizeof(name), "%s (packet, to_%s) %s", match ? "matches" : "no match",
+		 to_server ? "server" : "client", opts);
+	TEST_BEGIN(name);
+	rs = load_vars(rule, NULL, 0);
+	CHECK(rs, "the rule loads");
+	if (rs)
+		CHECK_EQ(alerts_meta(rs, &t, NULL, "http", to_server, NULL), match ? 1 : 0);
+	pl_sigs_free(rs);
+	TEST_END();
+}
+
 static void test_buffers(void)
 {
 	static struct pl_l7_meta a, b;
 	static const char req[] = "GET /admin/x HTTP/1.1\r\nHost: Evil.Example\r\nX-Evil: 1\r\n\r\n";
-	struct tp t = { P(req) };
+	struct tp t = { P(req) }, d = { P("data") }; /* d: no start line, the metadata's buffers */
 
 	a.http.have_request = b.http.have_request = 1;
 	strcpy(a.http.method, "GET");
@@ -400,51 +418,98 @@ static void test_buffers(void)
 	strcpy(a.tls.ja3_client, "e7d705a3286e19ea42f587b344ee6865");
 	strcpy(b.tls.ja3_client, "00000000000000000000000000000000");
 
-	mcase("http.uri; content:\"/admin\"; startswith;", &a, "http", t, true);
-	mcase("http.uri; content:\"/admin\"; startswith;", &b, "http", t, false);
-	mcase("content:\"/admin\"; http_uri;", &a, "http", t, true);
-	mcase("content:\"/admin\"; http_uri;", &b, "http", t, false);
-	mcase("uricontent:\"admin\";", &a, "http", t, true);
-	mcase("uricontent:\"admin\";", &b, "http", t, false);
-	mcase("urilen:8;", &a, "http", t, true);
-	mcase("urilen:>8;", &a, "http", t, false);
-	mcase("urilen:<6;", &b, "http", t, true);
-	mcase("http.uri; bsize:8;", &a, "http", t, true);
-	mcase("http.uri; bsize:8;", &b, "http", t, false);
-	mcase("http.method; content:\"GET\"; bsize:3;", &a, "http", t, true);
-	mcase("http.method; content:\"GET\";", &b, "http", t, false);
-	mcase("content:\"POST\"; http_method;", &b, "http", t, true);
-	mcase("http.host; content:\"evil.example\"; bsize:12;", &a, "http", t, true);
-	mcase("http.host; content:\"Evil.Example\";", &a, "http", t, false);
-	mcase("http.host.raw; content:\"Evil.Example\";", &a, "http", t, true);
-	mcase("http.host.raw; content:\"evil.example\";", &a, "http", t, false);
-	mcase("content:\"Evil\"; http_raw_host;", &a, "http", t, true);
-	mcase("urilen:8,raw;", &a, "http", t, true);
-	mcase("urilen:<8,norm;", &a, "http", t, false);
-	mcase("content:\"good\"; http_host;", &b, "http", t, true);
-	mcase("http.host; content:\"good.example\"; endswith;", &b, "http", t, true);
-	mcase("http.host; content:\"8080\";", &b, "http", t, false);
-	mcase("http.host.raw; content:\":8080\"; endswith;", &b, "http", t, true);
-	mcase("http.user_agent; content:\"curl/\"; startswith;", &a, "http", t, true);
-	mcase("http.user_agent; content:\"curl/\";", &b, "http", t, false);
+	mcase("http.uri; content:\"/admin\"; startswith;", &a, "http", d, true);
+	mcase("http.uri; content:\"/admin\"; startswith;", &b, "http", d, false);
+	mcase("content:\"/admin\"; http_uri;", &a, "http", d, true);
+	mcase("content:\"/admin\"; http_uri;", &b, "http", d, false);
+	mcase("uricontent:\"admin\";", &a, "http", d, true);
+	mcase("uricontent:\"admin\";", &b, "http", d, false);
+	mcase("urilen:8;", &a, "http", d, true);
+	mcase("urilen:>8;", &a, "http", d, false);
+	mcase("urilen:<6;", &b, "http", d, true);
+	mcase("http.uri; bsize:8;", &a, "http", d, true);
+	mcase("http.uri; bsize:8;", &b, "http", d, false);
+	mcase("http.method; content:\"GET\"; bsize:3;", &a, "http", d, true);
+	mcase("http.method; content:\"GET\";", &b, "http", d, false);
+	mcase("content:\"POST\"; http_method;", &b, "http", d, true);
+	mcase("http.host; content:\"evil.example\"; bsize:12;", &a, "http", d, true);
+	mcase("http.host; content:\"Evil.Example\";", &a, "http", d, false);
+	mcase("http.host.raw; content:\"Evil.Example\";", &a, "http", d, true);
+	mcase("http.host.raw; content:\"evil.example\";", &a, "http", d, false);
+	mcase("content:\"Evil\"; http_raw_host;", &a, "http", d, true);
+	mcase("urilen:8,raw;", &a, "http", d, true);
+	mcase("urilen:<8,norm;", &a, "http", d, false);
+	mcase("content:\"good\"; http_host;", &b, "http", d, true);
+	mcase("http.host; content:\"good.example\"; endswith;", &b, "http", d, true);
+	mcase("http.host; content:\"8080\";", &b, "http", d, false);
+	mcase("http.host.raw; content:\":8080\"; endswith;", &b, "http", d, true);
+	mcase("http.user_agent; content:\"curl/\"; startswith;", &a, "http", d, true);
+	mcase("http.user_agent; content:\"curl/\";", &b, "http", d, false);
 	mcase("http.header; content:\"X-Evil|3a| 1|0d 0a|\";", &a, "http", t, true);
 	mcase("http.header; content:\"GET\";", &a, "http", t, false);
 	mcase("content:\"Host|3a| Evil\"; http_header;", &a, "http", t, true);
-	mcase("http.stat_code; content:\"404\";", &a, "http", t, true);
-	mcase("http.stat_code; content:\"404\";", &b, "http", t, false);
-	mcase("dns.query; content:\"bad.example\"; endswith;", &a, "dns", t, true);
-	mcase("dns.query; content:\"bad.example\";", &b, "dns", t, false);
-	mcase("dns_query; content:\"good\";", &b, "dns", t, true);
-	mcase("tls.sni; content:\"c2.example\";", &a, "tls", t, true);
-	mcase("tls.sni; content:\"c2.example\";", &b, "tls", t, false);
-	mcase("tls_sni; pcre:\"/^www\\./\";", &b, "tls", t, true);
-	mcase("ja3.hash; content:\"e7d705a3286e19ea42f587b344ee6865\";", &a, "tls", t, true);
-	mcase("ja3.hash; content:\"e7d705a3286e19ea42f587b344ee6865\";", &b, "tls", t, false);
-	mcase("http.uri; content:\"/admin\";", NULL, NULL, t, false);
-	mcase("app-layer-protocol:http;", &a, "http", t, true);
-	mcase("app-layer-protocol:http;", &a, "dns", t, false);
-	mcase("app-layer-protocol:!http;", &a, "dns", t, true);
-	mcase("app-layer-protocol:!http;", &a, "http", t, false);
+	mcase("http.stat_code; content:\"404\";", &a, "http", d, true);
+	mcase("http.stat_code; content:\"404\";", &b, "http", d, false);
+	mcase("dns.query; content:\"bad.example\"; endswith;", &a, "dns", d, true);
+	mcase("dns.query; content:\"bad.example\";", &b, "dns", d, false);
+	mcase("dns_query; content:\"good\";", &b, "dns", d, true);
+	mcase("tls.sni; content:\"c2.example\";", &a, "tls", d, true);
+	mcase("tls.sni; content:\"c2.example\";", &b, "tls", d, false);
+	mcase("tls_sni; pcre:\"/^www\\./\";", &b, "tls", d, true);
+	mcase("ja3.hash; content:\"e7d705a3286e19ea42f587b344ee6865\";", &a, "tls", d, true);
+	mcase("ja3.hash; content:\"e7d705a3286e19ea42f587b344ee6865\";", &b, "tls", d, false);
+	mcase("http.uri; content:\"/admin\";", NULL, NULL, d, false);
+	mcase("app-layer-protocol:http;", &a, "http", d, true);
+	mcase("app-layer-protocol:http;", &a, "dns", d, false);
+	mcase("app-layer-protocol:!http;", &a, "dns", d, true);
+	mcase("app-layer-protocol:!http;", &a, "http", d, false);
+	/* from the packet's own start line and header lines (no metadata needed) */
+	{
+		static const char rq[] = "POST /a%2fb?q=1 HTTP/1.0\r\nHost: WWW.X.test:81\r\n"
+					 "User-Agent: ua/2\r\nCookie: s=1\r\nReferer: http://r.test/\r\n"
+					 "Accept: */*\r\nAccept-Language: fr\r\nAccept-Encoding: gzip\r\n"
+					 "Connection: close\r\nContent-Type: text/x\r\nContent-Length: 5\r\n\r\nhello";
+		static const char rs[] = "HTTP/1.1 302 Found\r\nServer: srv/1\r\nLocation: /next\r\n"
+					 "Set-Cookie: id=7\r\nContent-Length: 0\r\n\r\n";
+		struct tp q = { P(rq) }, r = { .sport = 80, .dport = 40000, P(rs) };
+
+		pcase_dir("http.request_line; content:\"POST /a%2fb?q=1 HTTP/1.0\"; bsize:24;", q, 1, true);
+		pcase_dir("http.request_line; content:\"GET\";", q, 1, false);
+		pcase_dir("http.method; content:\"POST\"; bsize:4;", q, 1, true);
+		pcase_dir("http.uri; content:\"/a%2fb?q=1\"; bsize:10;", q, 1, true);
+		pcase_dir("http.uri.raw; content:\"%2f\";", q, 1, true);
+		pcase_dir("content:\"q=1\"; http_raw_uri;", q, 0, false);
+		pcase_dir("urilen:10;", q, 1, true);
+		pcase_dir("http.protocol; content:\"HTTP/1.0\"; bsize:8;", q, 1, true);
+		pcase_dir("http.protocol; content:\"HTTP/1.1\";", q, 1, false);
+		pcase_dir("http.host; content:\"www.x.test\"; bsize:10;", q, 1, true);
+		pcase_dir("http.host.raw; content:\"WWW.X.test:81\";", q, 1, true);
+		pcase_dir("http.user_agent; content:\"ua/2\"; bsize:4;", q, 1, true);
+		pcase_dir("http.cookie; content:\"s=1\"; bsize:3;", q, 1, true);
+		pcase_dir("content:\"s=1\"; http_cookie;", q, 1, true);
+		pcase_dir("http.referer; content:\"r.test\";", q, 1, true);
+		pcase_dir("http.accept; content:\"*/*\"; bsize:3;", q, 1, true);
+		pcase_dir("http.accept_lang; content:\"fr\";", q, 1, true);
+		pcase_dir("http.accept_enc; content:\"gzip\";", q, 1, true);
+		pcase_dir("http.connection; content:\"close\";", q, 1, true);
+		pcase_dir("http.content_type; content:\"text/x\";", q, 1, true);
+		pcase_dir("http.content_len; content:\"5\"; bsize:1;", q, 1, true);
+		pcase_dir("http.header; content:\"Cookie|3a| s=1|0d 0a|\"; content:!\"hello\";", q, 1,
+			  true);
+		pcase_dir("http.server; content:\"srv\";", q, 1, false);
+		pcase_dir("http.response_line; content:\"HTTP/1.1 302 Found\"; bsize:18;", r, 0, true);
+		pcase_dir("http.stat_code; content:\"302\"; bsize:3;", r, 0, true);
+		pcase_dir("http.stat_msg; content:\"Found\"; bsize:5;", r, 0, true);
+		pcase_dir("content:\"Found\"; http_stat_msg;", r, 0, true);
+		pcase_dir("http.server; content:\"srv/1\";", r, 0, true);
+		pcase_dir("http.location; content:\"/next\";", r, 0, true);
+		pcase_dir("http.cookie; content:\"id=7\";", r, 0, true);
+		pcase_dir("http.header; content:\"Server|3a| srv/1|0d 0a|\";", r, 0, true);
+		pcase_dir("http.request_line; content:\"HTTP\";", r, 0, false);
+		pcase_dir("http.cookie; content:\"id=7\";", q, 1, false);
+	}
+
+
 	/* protocol in the header: the flow's application */
 	{
 		struct pl_sigs *rs;
@@ -984,6 +1049,8 @@ static void test_scale(void)
 		struct tp t = { .src = PB_IP4(203, 0, 113, 5), .dst = PB_IP4(192, 168, 1, 1),
 				.dport = 80, P("GET /PAT004444X HTTP/1.0\r\n") };
 		struct tp u = { .proto = 17, .dport = 53, P("\xab\xcd\x01\x00\x00\x01u009999q") };
+		struct tp dat = { .src = PB_IP4(203, 0, 113, 5), .dst = PB_IP4(192, 168, 1, 1),
+				  .dport = 80, P("more") };
 		struct tp u2 = { .proto = 17, .dport = 53, P("\xab\xcd\x01\x00\x00\x01u0099991") };
 		static struct pl_l7_meta m;
 		const int loops = 20000;
@@ -998,7 +1065,9 @@ static void test_scale(void)
 		CHECK_EQ(alerts_meta(rs, &u2, NULL, NULL, 1, NULL), 0);
 		m.http.have_request = 1;
 		strcpy(m.http.url, "/p000005/index.php");
-		CHECK_EQ(alerts_meta(rs, &t, &m, "http", 1, NULL), 2);
+		CHECK_EQ(alerts_meta(rs, &t, &m, "http", 1, NULL), 1); /* the packet's own URI */
+		CHECK_EQ(alerts_meta(rs, &dat, &m, "http", 1, NULL), 1); /* the metadata's */
+		CHECK_EQ(last_sid, 1000005);
 		m.dns.have_query = 1;
 		strcpy(m.dns.qname, "www.d000006.example");
 		CHECK_EQ(alerts_meta(rs, &u2, &m, "dns", 1, NULL), 1);
