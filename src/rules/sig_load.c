@@ -184,10 +184,8 @@ static int order_cmp(const void *a, const void *b)
 static int finish_set(struct pl_sigs *rs)
 {
 	struct perr e = {};
-	int err = check_sids(rs);
+	int err;
 
-	if (err)
-		return err;
 	rs->sorted = malloc(((size_t)rs->n + 1) * sizeof(*rs->sorted));
 	rs->cand = calloc((size_t)rs->n + 1, 1);
 	rs->clist = malloc(((size_t)rs->n + 1) * sizeof(*rs->clist));
@@ -208,12 +206,14 @@ static int finish_set(struct pl_sigs *rs)
 	return pl_sigs_state_init(rs);
 }
 
+#define ERRORS_SHOWN 20
+
 static int parse_text(struct pl_sigs *rs, const char *text, size_t len, bool lenient,
 		      struct rparse *ctx)
 {
 	char *buf = malloc(PL_SIGS_LINE_MAX + 1);
 	size_t pos = 0, k = 0;
-	int line = 0, start = 0, err = 0;
+	int line = 0, start = 0, err = 0, nbad = 0;
 
 	if (!buf)
 		return -ENOMEM;
@@ -260,8 +260,16 @@ static int parse_text(struct pl_sigs *rs, const char *text, size_t len, bool len
 			continue;
 		buf[k] = 0;
 		k = 0;
+		/* A bad rule: say so and go on, so one run names every bad rule (as suricata
+		 * -T does), up to ERRORS_SHOWN; nothing is loaded in the end all the same. */
 		err = add_rule(rs, ctx, buf, start, lenient);
+		if (err == -EINVAL && rs->n < PL_SIGS_MAX && ++nbad < ERRORS_SHOWN)
+			err = 0;
+		else if (err == -EINVAL && rs->n < PL_SIGS_MAX)
+			pl_warn("%s: more errors after line %d are not shown", rs->file, start);
 	}
+	if (!err && nbad)
+		err = -EINVAL;
 	if (!err && k) {
 		pl_warn("%s:%d: the file ends inside a rule (a '\\' at the end of its last line)",
 			rs->file, start);
@@ -295,6 +303,11 @@ static int load(const char *name, const char *text, size_t len, const char *dir,
 		err = parse_text(rs, text, len, o->lenient, &ctx);
 	}
 	vars_free(&vars);
+	if (err != -ENOMEM && rs->n) { /* duplicates are named even after other errors */
+		int sid_err = check_sids(rs);
+
+		err = err ? err : sid_err;
+	}
 	if (!err)
 		err = finish_set(rs);
 	if (err) {

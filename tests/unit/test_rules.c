@@ -899,6 +899,22 @@ static void test_errors(void)
 	}
 	TEST_END();
 
+	TEST_BEGIN("every bad rule is named (up to 20), and nothing is loaded");
+	{
+		struct pl_sigs *rs;
+		const char *msg = load_err("alert tcp any any -> any any (nope:1; sid:1;)\n"
+					   "alert tcp any any -> any any (sid:2;)\n"
+					   "alert tcp any any -> any any (content:\"x; sid:3;)\n"
+					   "alert tcp any any -> any any (sid:2;)\n", false, &rs);
+
+		CHECK(!rs, "nothing is loaded");
+		CHECK(strstr(msg, "bad.rules:1: unsupported keyword 'nope'") &&
+		      strstr(msg, "bad.rules:3: ") && strstr(msg, "bad.rules:4: duplicate sid 2"),
+		      "%s", msg);
+		pl_sigs_free(rs);
+	}
+	TEST_END();
+
 	TEST_BEGIN("lenient still fails on bad syntax");
 	{
 		struct pl_sigs *rs;
