@@ -24,6 +24,7 @@ static const struct command {
 	{ "unblock", cmd_unblock, "remove a rule from a running protect" },
 	{ "blocked", cmd_blocked, "list the rules of a running protect" },
 	{ "query", cmd_query, "answers from the history that serve keeps (SQLite)" },
+	{ "rules", cmd_rules, "check a Suricata-style signature file (rules check FILE)" },
 };
 
 static void usage(FILE *f)

@@ -6,6 +6,7 @@
  * (-r A -r B, -V LIST) get a report each, from one program loaded once.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include "loader/filter_prog.h"
 #include "loader/offline_runner.h"
 #include "l7/session.h"
+#include "rules/sig_run.h"
 #include "sinks/progress.h"
 #include "sources/pcap_file.h"
 #include "util/args.h"
@@ -24,7 +26,8 @@
 
 static const char usage[] =
 	"Usage: pktlens analyze -r FILE [-r FILE ...] [--json|--pretty] [--top N] [--flows N]\n"
-	"                       [--l7-packets N] [--eve FILE] [-F FILE | EXPRESSION]\n"
+	"                       [--l7-packets N|all] [--eve FILE] [--rules FILE [--rules-lenient]]\n"
+	"                       [-F FILE | EXPRESSION]\n"
 	"       pktlens analyze -V LIST ...\n"
 	"       pktlens -j|-p analyze ...   (as --json, --pretty)\n"
 	"Run every packet of a pcap/pcapng capture through pktlens's XDP program and print\n"
@@ -38,9 +41,15 @@ static const char usage[] =
 	"      --top N       rows in each top list (default 10)\n"
 	"      --flows N     flow table entries (default 65536)\n"
 	"      --l7-packets N  packets per flow and direction sampled for application\n"
-	"                    classification (nDPI) and metadata (default 8; 0: L7 off)\n"
+	"                    classification (nDPI), metadata and signatures (default 8;\n"
+	"                    0: L7 off; all: every packet, so --rules sees whole flows)\n"
 	"      --eve FILE    Suricata-style EVE JSON events (dns, http, tls, ssh, flow), one\n"
-	"                    a line, to FILE ('-': standard output, instead of the report)\n"
+	"                    a line, to FILE ('-': standard output, instead of the report);\n"
+	"                    with --rules also alert events\n"
+	"      --rules FILE  match the sampled packets against Suricata-style signatures\n"
+	"                    (pktlens-rules(5)); alerts in the report and in --eve\n"
+	"      --rules-lenient  skip (and count) rules with keywords pktlens does not support\n"
+	"                    instead of failing\n"
 	"  -F FILE           read the filter expression from FILE, as tcpdump -F ('#'\n"
 	"                    starts a comment); an expression on the command line is ignored\n"
 	"  -v, --verbose     more messages (twice: libbpf's); also before the command\n"
@@ -53,7 +62,8 @@ static const char usage[] =
 	"  EXPRESSION        tcpdump filter: only matching packets are counted;\n"
 	"                    options may follow it, as with tcpdump ('--' ends them)\n";
 
-enum { OPT_JSON = 256, OPT_PRETTY, OPT_TOP, OPT_FLOWS, OPT_L7, OPT_EVE };
+enum { OPT_JSON = 256, OPT_PRETTY, OPT_TOP, OPT_FLOWS, OPT_L7, OPT_EVE, OPT_RULES,
+       OPT_RULES_LENIENT };
 
 /* Letters that were analyze's own before they meant tcpdump's: what to type now. */
 static const struct pl_opt_hint hints[] = {
@@ -77,6 +87,7 @@ struct an_args {
 	FILE *eve;             /* NULL without --eve */
 	bool json, pretty;
 	char *expr;            /* NULL: every packet */
+	struct pl_sig_run *sigs; /* --rules: the signatures, their state reset for each file */
 	bool several;          /* more than one capture: say which one a failure is */
 };
 
@@ -96,7 +107,8 @@ static int open_eve(struct an_args *a)
 }
 
 /* The L7 session of one capture; the runner drains its ring after every run. */
-static int start_l7(struct pl_dp *dp, FILE *eve, struct pl_l7_session **l7)
+static int start_l7(struct pl_dp *dp, FILE *eve, struct pl_l7_session **l7,
+		    struct pl_sig_run *sigs)
 {
 	struct pl_l7_session_opts lo = { .events_fd = dp->l7_events_fd,
 					 .verdicts_fd = dp->l7_verdicts_fd,
@@ -104,6 +116,11 @@ static int start_l7(struct pl_dp *dp, FILE *eve, struct pl_l7_session **l7)
 					 .eve = eve };
 	int err;
 
+	if (sigs) {
+		pl_sig_run_set_eve(sigs, eve);
+		lo.on_packet = pl_sig_run_packet;
+		lo.on_packet_arg = sigs;
+	}
 	*l7 = pl_l7_session_new(&lo, &err);
 	if (!*l7) {
 		pl_warn("cannot start L7 classification (nDPI): %s", strerror(-err));
@@ -188,7 +205,9 @@ static int analyze_file(struct an_args *a, const char *path)
 	if (err)
 		goto out;
 	if (o.l7_pkts) {
-		err = start_l7(&dp, a->eve, &l7);
+		err = pl_sig_run_restart(a->sigs);
+		if (!err)
+			err = start_l7(&dp, a->eve, &l7, a->sigs);
 		if (err)
 			goto out;
 	}
@@ -263,6 +282,11 @@ static int analyze_file(struct an_args *a, const char *path)
 	r.flow_capacity = o.flow_entries;
 	r.top = a->top;
 	r.l7 = l7;
+	if (a->sigs) {
+		r.extra_json = pl_sig_run_json;
+		r.extra_text = pl_sig_run_text;
+		r.extra_arg = a->sigs;
+	}
 	errno = 0; /* a failed write leaves its reason here; stdio keeps only a flag */
 	if (l7 && a->eve && pl_l7_eve_flows(l7, r.flows, r.nflows, 0, "shutdown") < 0)
 		pl_warn("cannot write the EVE events to '%s'", a->eve_path);
@@ -377,6 +401,8 @@ int cmd_analyze(int argc, char **argv)
 		{ "flows", required_argument, NULL, OPT_FLOWS },
 		{ "l7-packets", required_argument, NULL, OPT_L7 },
 		{ "eve", required_argument, NULL, OPT_EVE },
+		{ "rules", required_argument, NULL, OPT_RULES },
+		{ "rules-lenient", no_argument, NULL, OPT_RULES_LENIENT },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -386,7 +412,8 @@ int cmd_analyze(int argc, char **argv)
 				    .l7_pkts = PL_L7_PKTS_DEFAULT },
 			     .top = 10, .json = pl_global_json || pl_global_pretty,
 			     .pretty = pl_global_pretty };
-	const char *expr_file = NULL, *list = NULL;
+	const char *expr_file = NULL, *list = NULL, *rules_path = NULL;
+	bool rules_lenient = false;
 	char **paths = NULL;
 	size_t npaths = 0;
 	int c, rc = PL_EXIT_OK, err;
@@ -417,10 +444,16 @@ int cmd_analyze(int argc, char **argv)
 				goto usage;
 			break;
 		case OPT_L7:
-			if (pl_parse_u32("--l7-packets", optarg, 0, PL_L7_PKTS_MAX, &a.o.l7_pkts))
+			/* all: every packet of every flow (offline there is no ring to spare) */
+			if (!strcmp(optarg, "all"))
+				a.o.l7_pkts = UINT32_MAX;
+			else if (pl_parse_u32("--l7-packets", optarg, 0, PL_L7_PKTS_MAX,
+					      &a.o.l7_pkts))
 				goto usage;
 			break;
 		case OPT_EVE: a.eve_path = optarg; break;
+		case OPT_RULES: rules_path = optarg; break;
+		case OPT_RULES_LENIENT: rules_lenient = true; break;
 		case 'h': fputs(usage, stdout); goto out;
 		default: goto usage; /* pl_getopt() said why */
 		}
@@ -442,6 +475,28 @@ int cmd_analyze(int argc, char **argv)
 	if (a.eve_path && !a.o.l7_pkts) {
 		pl_warn("analyze: --eve needs L7 on: drop --l7-packets 0");
 		goto usage;
+	}
+	if (rules_path && !a.o.l7_pkts) {
+		pl_warn("analyze: --rules matches L7's samples: drop --l7-packets 0");
+		goto usage;
+	}
+	if (rules_lenient && !rules_path) {
+		pl_warn("analyze: --rules-lenient goes with --rules FILE");
+		goto usage;
+	}
+	if (rules_path) { /* before privileges: a bad rule file is anyone's error */
+		struct pl_sigs *rs;
+
+		if (pl_sig_load_cli(rules_path, rules_lenient, &rs)) {
+			rc = PL_EXIT_FAIL;
+			goto out;
+		}
+		a.sigs = pl_sig_run_new(rs, NULL);
+		if (!a.sigs) {
+			pl_warn("out of memory for the signatures");
+			rc = PL_EXIT_FAIL;
+			goto out;
+		}
 	}
 	if (open_eve(&a)) {
 		rc = PL_EXIT_FAIL;
@@ -472,6 +527,7 @@ out:
 	for (size_t i = 0; i < npaths; i++)
 		free(paths[i]);
 	free(paths);
+	pl_sig_run_free(a.sigs);
 	free(a.expr);
 	return rc;
 }

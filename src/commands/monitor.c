@@ -16,6 +16,7 @@
 #include "config/config.h"
 #include "l7/flow_ends.h"
 #include "l7/session.h"
+#include "rules/sig_run.h"
 #include "drops/live.h"
 #include "commands/monitor_hooks.h"
 #include "loader/dataplane.h"
@@ -29,6 +30,7 @@ static const char usage[] =
 	"Usage: pktlens monitor -i IF [--mode native|generic|tc] [--interval S] [--duration S]\n"
 	"                       [--json|--pretty] [--top N] [--flows N] [--cost-sample PCT] [--pin]\n"
 	"                       [--force] [--drops] [--l7-packets N] [--eve FILE]\n"
+	"                       [--rules FILE [--rules-lenient]]\n"
 	"                       [-F FILE | EXPRESSION]\n"
 	"       pktlens monitor --pinned DIR [--interval S] [--duration S] [--json|--pretty]\n"
 	"                       [--cost-sample PCT]\n"
@@ -54,7 +56,13 @@ static const char usage[] =
 	"                      by a tc egress program, sent ones) for application\n"
 	"                      classification (nDPI) and metadata (default 8; 0: L7 off)\n"
 	"      --eve FILE      Suricata-style EVE JSON events (dns, http, tls, ssh, flow), one\n"
-	"                      per line; '-': standard output, instead of the reports\n"
+	"                      per line; '-': standard output, instead of the reports;\n"
+	"                      with --rules also alert events\n"
+	"      --rules FILE    match the sampled packets (the first --l7-packets of each\n"
+	"                      flow and direction) against Suricata-style signatures\n"
+	"                      (pktlens-rules(5)): alerts in --eve and in the reports\n"
+	"      --rules-lenient skip (and count) rules with keywords pktlens does not\n"
+	"                      support instead of failing\n"
 	"      --drops         also the kernel's drops of packets received on IF, by reason\n"
 	"                      (as pktlens drops -i IF)\n"
 	"  -F FILE             read the filter expression from FILE, as tcpdump -F ('#'\n"
@@ -70,6 +78,7 @@ static const char usage[] =
 enum {
 	OPT_PIN = 256, OPT_PINNED, OPT_FORCE, OPT_COST_SAMPLE, OPT_MODE, OPT_INTERVAL,
 	OPT_DURATION, OPT_JSON, OPT_PRETTY, OPT_TOP, OPT_FLOWS, OPT_DROPS, OPT_L7, OPT_EVE,
+	OPT_RULES, OPT_RULES_LENIENT,
 };
 
 /* Live L7: a flow with no sample for this long is classified with what it had. */
@@ -238,7 +247,8 @@ static void eve_failed(const char *path)
 
 /* Open the EVE output and start the L7 session over the data plane's maps. */
 static int start_l7(struct pl_dp *dp, const struct pl_dp_opts *o, const char *eve_path,
-		    FILE **eve, struct pl_l7_session **l7, struct pl_l7_ends **ends)
+		    FILE **eve, struct pl_l7_session **l7, struct pl_l7_ends **ends,
+		    struct pl_sig_run *sigs)
 {
 	struct pl_l7_session_opts lo = { .events_fd = dp->l7_events_fd,
 					 .verdicts_fd = dp->l7_verdicts_fd,
@@ -262,6 +272,12 @@ static int start_l7(struct pl_dp *dp, const struct pl_dp_opts *o, const char *ev
 	}
 	lo.eve = *eve;
 	lo.eve_flows = *eve != NULL;
+	if (sigs) {
+		pl_sig_run_set_eve(sigs, *eve);
+		pl_sig_run_set_interval(sigs, true);
+		lo.on_packet = pl_sig_run_packet;
+		lo.on_packet_arg = sigs;
+	}
 	*ends = pl_l7_ends_new();
 	*l7 = *ends ? pl_l7_session_new(&lo, &err) : NULL;
 	if (!*ends)
@@ -293,6 +309,8 @@ int cmd_monitor(int argc, char **argv)
 		{ "l7-packets", required_argument, NULL, OPT_L7 },
 		{ "eve", required_argument, NULL, OPT_EVE },
 		{ "drops", no_argument, NULL, OPT_DROPS },
+		{ "rules", required_argument, NULL, OPT_RULES },
+		{ "rules-lenient", no_argument, NULL, OPT_RULES_LENIENT },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -300,7 +318,9 @@ int cmd_monitor(int argc, char **argv)
 	unsigned int top = 10, nflows = PL_FLOWS_DEFAULT, cost_pct = PL_COST_SAMPLE_DEFAULT;
 	unsigned int l7_pkts = PL_L7_PKTS_DEFAULT;
 	bool l7_asked = false;
-	const char *eve_path = NULL;
+	const char *eve_path = NULL, *rules_path = NULL;
+	bool rules_lenient = false;
+	struct pl_sig_run *sigs = NULL;
 	FILE *eve = NULL;
 	struct pl_l7_ends *ends = NULL;
 	double interval = 1, duration = 0;
@@ -372,6 +392,8 @@ int cmd_monitor(int argc, char **argv)
 				return PL_EXIT_USAGE;
 			break;
 		case OPT_EVE: eve_path = optarg; load_opt = "--eve"; break;
+		case OPT_RULES: rules_path = optarg; load_opt = "--rules"; break;
+		case OPT_RULES_LENIENT: rules_lenient = true; break;
 		case 'h': fputs(h ? h->usage : usage, stdout); return PL_EXIT_OK;
 		default: return PL_EXIT_USAGE; /* pl_getopt() said why */
 		}
@@ -428,6 +450,13 @@ int cmd_monitor(int argc, char **argv)
 		free(expr);
 		return PL_EXIT_USAGE;
 	}
+	if ((rules_path && !l7_pkts) || (rules_lenient && !rules_path)) {
+		pl_warn("%s: %s", h ? h->cmd : "monitor", rules_path ?
+			"--rules matches L7's samples: it needs --l7-packets N (N > 0)" :
+			"--rules-lenient goes with --rules FILE");
+		free(expr);
+		return PL_EXIT_USAGE;
+	}
 	o.filter = expr;
 	o.flow_entries = nflows;
 	o.l7_pkts = pinned ? 0 : l7_pkts; /* bpftool's data plane has no L7 */
@@ -436,7 +465,22 @@ int cmd_monitor(int argc, char **argv)
 		free(expr);
 		return err == -EINVAL ? PL_EXIT_USAGE : PL_EXIT_FAIL;
 	}
+	if (rules_path) { /* before privileges: a bad rule file is anyone's error */
+		struct pl_sigs *rs;
+
+		if (pl_sig_load_cli(rules_path, rules_lenient, &rs)) {
+			free(expr);
+			return PL_EXIT_FAIL;
+		}
+		sigs = pl_sig_run_new(rs, NULL);
+		if (!sigs) {
+			pl_warn("out of memory for the signatures");
+			free(expr);
+			return PL_EXIT_FAIL;
+		}
+	}
 	if (pl_require_root("monitor")) {
+		pl_sig_run_free(sigs);
 		free(expr);
 		return PL_EXIT_FAIL;
 	}
@@ -472,7 +516,7 @@ int cmd_monitor(int argc, char **argv)
 	if (!pinned)
 		pl_dp_mode_note(&dp);
 	if (o.l7_pkts) {
-		err = start_l7(&dp, &o, eve_path, &eve, &v.l7, &ends);
+		err = start_l7(&dp, &o, eve_path, &eve, &v.l7, &ends, sigs);
 		if (err) {
 			rc = PL_EXIT_FAIL;
 			goto out;
@@ -577,6 +621,11 @@ int cmd_monitor(int argc, char **argv)
 			r.cost_runs = ccnt - cost_cnt0;
 			r.cost_ns_per_pkt = r.cost_runs ? (double)(cns - cost_ns0) / r.cost_runs : 0;
 		}
+		if (sigs) {
+			r.extra_json = pl_sig_run_json;
+			r.extra_text = pl_sig_run_text;
+			r.extra_arg = sigs;
+		}
 		if (h)
 			h->tick(&dp, &r);
 		err = show(&v, &r);
@@ -614,6 +663,7 @@ int cmd_monitor(int argc, char **argv)
 out:
 	pl_l7_ends_free(ends);
 	pl_l7_session_free(v.l7);
+	pl_sig_run_free(sigs);
 	if (eve && eve != stdout && fclose(eve)) {
 		eve_failed(eve_path);
 		rc = PL_EXIT_FAIL;

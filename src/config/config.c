@@ -12,7 +12,7 @@
 #include "util/log.h"
 
 /* The sections a file may have: the commands that take --config. */
-static const char *const sections[] = { "monitor", "analyze", "capture", "serve", NULL };
+static const char *const sections[] = { "monitor", "analyze", "capture", "serve", "vars", NULL };
 
 struct cfg_parse {
 	const char *name; /* the file, for messages */
@@ -33,6 +33,7 @@ struct cfg_parse {
 	char **opts;
 	int *lines;
 	int n;
+	bool raw; /* [vars]: entries are NAME=VALUE as written, not options */
 };
 
 static void cfg_error(struct cfg_parse *p, const char *fmt, ...)
@@ -146,7 +147,8 @@ static int add_opt(struct cfg_parse *p, const char *name, const char *value)
 		cfg_error(p, "more than %d entries in [%s]", PL_CONFIG_ENTRIES_MAX, p->cmd);
 		return 0;
 	}
-	if ((value ? asprintf(&s, "--%s=%s", name, value) : asprintf(&s, "--%s", name)) < 0)
+	if (p->raw ? asprintf(&s, "%s=%s", name, value) < 0 :
+	    (value ? asprintf(&s, "--%s=%s", name, value) : asprintf(&s, "--%s", name)) < 0)
 		goto nomem;
 	o = realloc(p->opts, (p->n + 1) * sizeof(*o));
 	if (o)
@@ -178,11 +180,18 @@ static int cfg_handler(void *user, const char *section, const char *key, const c
 	}
 	if (!known_section(section)) {
 		cfg_error(p, "unknown section [%s]: the sections are [monitor], [analyze], "
-			     "[capture] and [serve]", section);
+			     "[capture], [serve] and [vars]", section);
 		return 0;
 	}
 	if (strcmp(section, p->cmd))
 		return 1; /* another command's: its own run checks it */
+	if (p->raw) {
+		if (!value || !*value || strpbrk(key, " \t$=")) {
+			cfg_error(p, "[%s] %s: expected NAME = VALUE", section, key);
+			return 0;
+		}
+		return add_opt(p, key, value);
+	}
 	o = key_option(p->longopts, key);
 	if (!o) {
 		cfg_error(p, "[%s] has no key '%s': the keys are %s's long options "
@@ -248,6 +257,7 @@ int pl_config_parse(const char *name, const char *text, const char *cmd,
 
 /* The options made from the file, and where each came from (for messages). */
 static struct {
+	char *file; /* --config FILE */
 	char **opts;
 	int n;
 	char **where; /* "FILE:LINE" */
@@ -360,6 +370,7 @@ int pl_config_args(const char *cmd, const char *shortopts, const struct option *
 	free(made.opts);
 	free(made.where);
 	free(made.argv);
+	free(made.file);
 	memset(&made, 0, sizeof(made));
 	while (longopts[nlo].name)
 		nlo++;
@@ -375,6 +386,7 @@ int pl_config_args(const char *cmd, const char *shortopts, const struct option *
 		pl_warn("cannot read the configuration '%s': %s", file, strerror(-err));
 		goto out;
 	}
+	made.file = strdup(file);
 	{
 		struct cfg_parse p = { .name = file, .cmd = cmd, .longopts = longopts, .f = f };
 
@@ -431,4 +443,36 @@ out:
 	pl_config_free(opts, n);
 	free(given);
 	return err;
+}
+
+const char *pl_config_file(void)
+{
+	return made.file;
+}
+
+int pl_config_vars(const char *file, char ***out, int *n)
+{
+	struct cfg_parse p = { .name = file, .cmd = "vars", .raw = true };
+	int err;
+
+	*out = NULL;
+	*n = 0;
+	if (!file)
+		return 0;
+	p.f = fopen(file, "r");
+	if (!p.f) {
+		err = -errno;
+		pl_warn("cannot read the configuration '%s': %s", file, strerror(-err));
+		return err;
+	}
+	err = cfg_run(&p);
+	fclose(p.f);
+	free(p.lines);
+	if (err) {
+		pl_config_free(p.opts, p.n);
+		return err;
+	}
+	*out = p.opts;
+	*n = p.n;
+	return 0;
 }

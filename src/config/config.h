@@ -46,4 +46,14 @@ int pl_config_parse(const char *name, const char *text, const char *cmd,
 		    const struct option *longopts, char ***out, int *n);
 void pl_config_free(char **opts, int n);
 
+/* The file --config named (after pl_config_args()), or NULL. */
+const char *pl_config_file(void);
+
+/*
+ * The [vars] section of @file (rule variables, pktlens-rules(5)): "NAME=VALUE" strings
+ * into *@out (free with pl_config_free()). 0 (also when @file is NULL), or < 0 after a
+ * message naming FILE:LINE.
+ */
+int pl_config_vars(const char *file, char ***out, int *n);
+
 #endif

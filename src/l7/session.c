@@ -233,6 +233,29 @@ static void complete(struct pl_l7_session *s, struct sflow *f)
 	f->l7 = NULL;
 }
 
+/* Give the sample to on_packet (signatures): @f may be NULL (a flow left out). */
+static void notify(struct pl_l7_session *s, const struct sflow *f,
+		   const struct pl_l7_sample *h, const uint8_t *frame)
+{
+	struct pl_l7_pkt_view v = { .key = &h->key, .flow_id = key_hash(&h->key), .dir = h->dir,
+				    .to_server = f ? h->dir == f->client_dir : -1,
+				    .ts_ns = h->ts_ns + (uint64_t)s->o.clock_to_unix_ns,
+				    .in_iface = s->o.in_iface };
+	long off = l3_offset(frame, h->cap_len);
+
+	if (off < 0)
+		return;
+	v.l3 = frame + off;
+	v.len = h->cap_len - (size_t)off;
+	if (f && f->l7) {
+		v.meta = pl_l7_meta(f->l7);
+		v.verdict = pl_l7_verdict(f->l7);
+	} else if (f) {
+		v.verdict = &f->v;
+	}
+	s->o.on_packet(s->o.on_packet_arg, &v);
+}
+
 static int on_sample(void *ctx, void *data, size_t size)
 {
 	struct pl_l7_session *s = ctx;
@@ -242,14 +265,18 @@ static int on_sample(void *ctx, void *data, size_t size)
 	uint32_t n;
 	long off;
 	int dir;
+	bool done;
 
 	if (size < sizeof(*h) || h->cap_len > PL_L7_SNAP || sizeof(*h) + h->cap_len > size) {
 		s->bad_samples++;
 		return 0;
 	}
 	f = find(s, &h->key);
-	if (f && f->done)
+	if (f && f->done) {
+		if (s->o.on_packet)
+			notify(s, f, h, (const uint8_t *)(h + 1));
 		return 0;
+	}
 	n = h->cap_len;
 	memcpy(frame, h + 1, n);
 	off = l3_offset(frame, n);
@@ -261,6 +288,8 @@ static int on_sample(void *ctx, void *data, size_t size)
 		/* Each flow being classified holds ~20 KB: past the cap, new flows wait. */
 		if (s->o.max_classifying && s->nflows - s->ndone >= s->o.max_classifying) {
 			s->skipped++;
+			if (s->o.on_packet)
+				notify(s, NULL, h, (const uint8_t *)(h + 1));
 			return 0;
 		}
 		f = calloc(1, sizeof(*f));
@@ -283,8 +312,11 @@ static int on_sample(void *ctx, void *data, size_t size)
 	if (f->fed[h->dir & 1] < UINT16_MAX)
 		f->fed[h->dir & 1]++;
 	/* Events carry Unix time; live samples are stamped with the monotonic clock. */
-	if (pl_l7_feed(s->engine, f->l7, dir, h->ts_ns + (uint64_t)s->o.clock_to_unix_ns,
-		       frame + off, n - (size_t)off) == 1) {
+	done = pl_l7_feed(s->engine, f->l7, dir, h->ts_ns + (uint64_t)s->o.clock_to_unix_ns,
+			  frame + off, n - (size_t)off) == 1;
+	if (s->o.on_packet) /* before complete(): the metadata is freed there */
+		notify(s, f, h, frame);
+	if (done) {
 		complete(s, f);
 	} else if (s->o.pkts && f->fed[0] >= s->o.pkts && f->fed[1] >= s->o.pkts) {
 		/* Live: no more samples will come for it; the kernel sampled both sides. */

@@ -20,6 +20,22 @@
 
 struct pl_l7_session;
 struct pl_json;
+struct pl_l7_meta;
+struct pl_l7_verdict;
+
+/* One sampled packet as the session saw it, for signatures (src/rules/). */
+struct pl_l7_pkt_view {
+	const struct pl_flow_key *key;
+	uint64_t flow_id;                    /* as the flow's EVE events have it */
+	uint64_t ts_ns;                      /* Unix time */
+	uint8_t dir;                         /* enum pl_flow_dir of this packet */
+	int to_server;                       /* 1, 0; -1: unknown (flow left out) */
+	const uint8_t *l3;                   /* the IP header onwards, cap_len bounded */
+	size_t len;
+	const struct pl_l7_meta *meta;       /* the flow's metadata; NULL once classified */
+	const struct pl_l7_verdict *verdict; /* so far, or final; NULL: none */
+	const char *in_iface;
+};
 
 struct pl_l7_session_opts {
 	int events_fd, verdicts_fd, counts_fd, flows_fd; /* the data plane's maps */
@@ -33,6 +49,9 @@ struct pl_l7_session_opts {
 				       * once; samples of more new flows are skipped (counted) */
 	bool egress;            /* live: egress_fd is pl_l7_egress, whose counts flow events add */
 	int egress_fd;
+	/* Every sample (also of classified flows), before the flow is completed. */
+	void (*on_packet)(void *arg, const struct pl_l7_pkt_view *v);
+	void *on_packet_arg;
 };
 
 /* A new session; NULL with *@err (< 0) when the ring or nDPI cannot be set up. */

@@ -17,6 +17,9 @@
 #              EVE writer, whose lines must parse back as JSON objects
 #   fuzz_rules protect's rules and list files (src/mitigate/parse.c): errors name
 #              file:line, every prefix read is masked and prints back to itself
+#   fuzz_sigs  signature files (src/rules/): the rule parser, then the loaded rules matched
+#              against a packet and metadata made of the same bytes (no half-load)
+#   fuzz_dataset  dataset files of every type (src/rules/sig_dataset.c)
 #   fuzz_timearg  the --since/--until times of pktlens query (src/history/timearg.c) and
 #              the query string of GET /api/v1/history/... (src/history/hparams.c)
 FUZZ_CC      ?= clang
@@ -28,7 +31,7 @@ FUZZ_L7      := dns http tls ssh flow
 FUZZ_L7_BINS := $(patsubst %,$(FUZZ_DIR)/fuzz_l7_%,$(FUZZ_L7))
 FUZZ_BINS    := $(FUZZ_DIR)/fuzz_pcap $(FUZZ_DIR)/fuzz_cbpf $(FUZZ_DIR)/fuzz_pkt_line \
 		$(FUZZ_DIR)/fuzz_serve $(FUZZ_DIR)/fuzz_config $(FUZZ_DIR)/fuzz_rules $(FUZZ_L7_BINS) \
-		$(FUZZ_DIR)/fuzz_timearg
+		$(FUZZ_DIR)/fuzz_timearg $(FUZZ_DIR)/fuzz_sigs $(FUZZ_DIR)/fuzz_dataset
 
 $(FUZZ_DIR)/fuzz_config: tests/fuzz/fuzz_config.c src/config/config.c src/util/log.c \
 		src/config/config.h src/util/log.h
@@ -82,6 +85,16 @@ $(FUZZ_DIR)/fuzz_rules: tests/fuzz/fuzz_rules.c $(RULES_SRCS) $(wildcard src/mit
 	$(Q)mkdir -p $(@D)
 	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_rules.c $(RULES_SRCS) -lbpf
 
+# Signatures without the glue to L7 and the config (sig_run.c).
+SIGS_FUZZ_SRCS := $(filter-out src/rules/sig_run.c,$(wildcard src/rules/*.c)) src/util/log.c
+
+$(FUZZ_DIR)/fuzz_sigs $(FUZZ_DIR)/fuzz_dataset: tests/fuzz/fuzz_sigs.c $(SIGS_FUZZ_SRCS) \
+		$(wildcard src/rules/*.h)
+	$(call msg,FUZZ,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) $(if $(findstring dataset,$@),-DFUZZ_DATASET) -o $@ \
+		tests/fuzz/fuzz_sigs.c $(SIGS_FUZZ_SRCS) -lhs -lpcre2-8 -lbpf
+
 HIST_FUZZ_SRCS := src/history/timearg.c src/history/hparams.c
 
 $(FUZZ_DIR)/fuzz_timearg: tests/fuzz/fuzz_timearg.c $(HIST_FUZZ_SRCS) src/history/history.h
@@ -94,7 +107,13 @@ $(FUZZ_DIR)/fuzz_timearg: tests/fuzz/fuzz_timearg.c $(HIST_FUZZ_SRCS) src/histor
 fuzz-seeds: $(BUILD)/bench/bench_pipeline
 	$(Q)rm -rf $(FUZZ_DIR)/seeds-pcap $(FUZZ_DIR)/seeds-cbpf $(FUZZ_DIR)/seeds-line \
 		$(FUZZ_DIR)/seeds-serve $(FUZZ_DIR)/seeds-config $(FUZZ_DIR)/seeds-l7 \
-		$(FUZZ_DIR)/seeds-rules $(FUZZ_DIR)/seeds-time
+		$(FUZZ_DIR)/seeds-rules $(FUZZ_DIR)/seeds-time $(FUZZ_DIR)/seeds-sigs \
+		$(FUZZ_DIR)/seeds-dataset
+	$(Q)mkdir -p $(FUZZ_DIR)/seeds-sigs $(FUZZ_DIR)/seeds-dataset
+	$(Q)cp tests/fuzz/sigs-seeds/* $(FUZZ_DIR)/seeds-sigs/
+	$(Q)printf '# c\nYmFkLmV4YW1wbGU=\n\nZXZpbA\n' >$(FUZZ_DIR)/seeds-dataset/string.lst
+	$(Q)printf '198.18.0.1\n2001:db8::1\n' >$(FUZZ_DIR)/seeds-dataset/ip.lst
+	$(Q)printf 'e7d705a3286e19ea42f587b344ee6865\n' >$(FUZZ_DIR)/seeds-dataset/md5.lst
 	$(Q)mkdir -p $(FUZZ_DIR)/seeds-time && i=0 && \
 		for t in 2026-12-07 2026-12-07T10:00 2026-12-07T10:00:05.5Z 2026-12-07T10:00+01:00 \
 			2026-03-08T02:30 -90s -1h -7d -2w now @1796637600 '?since=-1h&top=5' \
@@ -143,6 +162,10 @@ fuzz: $(FUZZ_BINS) fuzz-seeds
 		-print_final_stats=1 seeds-rules
 	$(Q)cd $(FUZZ_DIR) && ./fuzz_timearg -max_total_time=$(FUZZ_SECONDS) -max_len=128 \
 		-print_final_stats=1 seeds-time
+	$(Q)cd $(FUZZ_DIR) && ./fuzz_sigs -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+		-timeout=10 -print_final_stats=1 seeds-sigs
+	$(Q)cd $(FUZZ_DIR) && ./fuzz_dataset -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+		-print_final_stats=1 seeds-dataset
 
 fuzz-ci: $(FUZZ_BINS) fuzz-seeds
 	$(Q)cd $(FUZZ_DIR) && ./fuzz_pcap -seed=1 -runs=300000 -max_len=65536 \
@@ -161,6 +184,10 @@ fuzz-ci: $(FUZZ_BINS) fuzz-seeds
 		-print_final_stats=1 seeds-rules
 	$(Q)cd $(FUZZ_DIR) && ./fuzz_timearg -seed=1 -runs=2000000 -max_len=128 \
 		-print_final_stats=1 seeds-time
+	$(Q)cd $(FUZZ_DIR) && ./fuzz_sigs -seed=1 -runs=100000 -max_len=4096 -timeout=10 \
+		-print_final_stats=1 seeds-sigs
+	$(Q)cd $(FUZZ_DIR) && ./fuzz_dataset -seed=1 -runs=300000 -max_len=4096 \
+		-print_final_stats=1 seeds-dataset
 	@echo "fuzz-ci: no crash in any target"
 
 .PHONY: fuzz fuzz-seeds fuzz-ci

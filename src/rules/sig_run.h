@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * sig_run.h - signatures in analyze and monitor: each L7 sample (session.h's
+ * on_packet) is matched against the rule set; every alert becomes an EVE alert event
+ * (eve.h) and is counted; the report gets a "signatures" object and an "alerts" list
+ * (the latest PL_SIG_KEEP alerts) in JSON, and per-signature counts in text.
+ */
+#ifndef PL_SIG_RUN_H
+#define PL_SIG_RUN_H
+
+#include <stdio.h>
+#include "l7/session.h"
+#include "rules/rules.h"
+
+#define PL_SIG_KEEP 1000
+
+struct pl_sig_run;
+struct pl_json;
+
+/* @rs is owned by the run from here on; @eve may be NULL. NULL when out of memory. */
+struct pl_sig_run *pl_sig_run_new(struct pl_sigs *rs, FILE *eve);
+void pl_sig_run_free(struct pl_sig_run *r);
+/* Forget what was seen (flow state, thresholds, counts, kept alerts): the next
+ * capture of analyze -r A -r B starts as a run of its own. 0 or -ENOMEM. */
+int pl_sig_run_restart(struct pl_sig_run *r);
+void pl_sig_run_set_eve(struct pl_sig_run *r, FILE *eve);
+
+/* The session hook (pl_l7_session_opts.on_packet); @arg is the run. */
+void pl_sig_run_packet(void *arg, const struct pl_l7_pkt_view *v);
+
+/* The report's parts: pl_report.extra_json / extra_text with the run as extra_arg.
+ * @since_last (monitor): the alerts list holds those since the previous call. */
+void pl_sig_run_json(struct pl_json *j, void *run);
+void pl_sig_run_text(void (*emit)(void *emit_arg, const char *line), void *emit_arg, void *run);
+void pl_sig_run_set_interval(struct pl_sig_run *r, bool since_last);
+
+/* EVE writes that failed. */
+uint64_t pl_sig_run_eve_errors(const struct pl_sig_run *r);
+
+/* Options shared by analyze, monitor and `pktlens rules`: read the [vars] section of
+ * the --config file (pktlens.conf(5)) and load @path. 0 or < 0 after a message. */
+int pl_sig_load_cli(const char *path, bool lenient, struct pl_sigs **out);
+
+#endif
