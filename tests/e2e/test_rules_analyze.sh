@@ -98,6 +98,17 @@ check_eq "sid 2's alert is from the server" \
 	198.18.0.2
 check_grep "text report: the signatures line" "$T/rall.txt" "^signatures: 5 rules \(0 skipped\)"
 
+# The same capture twice in one run: each report and its alerts as a run of its own
+# (flowbits and thresholds start afresh for the second file).
+"$PKTLENS" analyze -r "$CAP" -r "$CAP" --rules "$T/t.rules" --l7-packets all --json \
+	--eve "$T/evetwice.json" >"$T/twice.json" 2>"$T/twice.err"
+check_rc "analyze -r CAP -r CAP --rules" "$?" 0
+check_eq "twice: each report has the alerts of one run" \
+	"$("$PY" -c 'import json,sys; print(" ".join(str(json.loads(l)["signatures"]["alerts"]) for l in open(sys.argv[1])))' "$T/twice.json")" \
+	"$(grep -c '"event_type":"alert"' "$T/eveall.json") $(grep -c '"event_type":"alert"' "$T/eveall.json")"
+check_eq "twice: sid 2 alerted twice as often in the EVE file" "$(count_sid "$T/evetwice.json" 2)" \
+	"$((2 * n_token))"
+
 printf 'alert tcp any any -> any any (sid:1;)\nalert tcp any any -> any any (content:"x"; tag:session; sid:2;)\n' >"$T/bad.rules"
 "$PKTLENS" analyze -r "$CAP" --rules "$T/bad.rules" >/dev/null 2>"$T/bad.err"
 check_rc "an unsupported keyword fails analyze" "$?" 1
