@@ -15,7 +15,9 @@
 static const char usage[] =
 	"Usage: pktlens serve -i IF [-i IF2 ...] [--listen ADDR:PORT] [--token-file FILE]\n"
 	"                     [--db FILE | --no-db] [--retention-days N] [--max-db-mb N]\n"
-	"                     [--idle-timeout S] [--eve FILE] [--mode native|generic|tc]\n"
+	"                     [--idle-timeout S] [--eve FILE] [--ipfix ADDR:PORT]\n"
+	"                     [--ipfix-active-timeout S] [--ipfix-template-refresh S]\n"
+	"                     [--mode native|generic|tc]\n"
 	"                     [--flows N] [--force] [--config FILE]\n"
 	"A daemon: attaches to each interface and serves what it counts over HTTP until\n"
 	"SIGTERM (SIGHUP reads the token file again and reopens --eve FILE). REST/JSON under /api/v1/, Prometheus\n"
@@ -37,6 +39,12 @@ static const char usage[] =
 	"                      out of the table (default 60; 0: only when evicted)\n"
 	"      --eve FILE      append a Suricata EVE JSON flow event for each flow that\n"
 	"                      leaves the table (idle, evicted, at stop); SIGHUP reopens it\n"
+	"      --ipfix ADDR:PORT  export the flows to an IPFIX collector over UDP\n"
+	"                      (numeric, [ADDR6]:PORT for IPv6; the IANA port is 4739)\n"
+	"      --ipfix-active-timeout S  export live flows' counts every S seconds\n"
+	"                      (default 60; 0: only when they leave the table)\n"
+	"      --ipfix-template-refresh S  send the templates again every S seconds\n"
+	"                      (default 60)\n"
 	"      --mode MODE     native or generic XDP, or tc ingress; default: native,\n"
 	"                      falling back to generic\n"
 	"      --flows N       flow table entries per interface (default 65536)\n"
@@ -49,7 +57,8 @@ static const char usage[] =
 
 enum {
 	OPT_LISTEN = 256, OPT_TOKEN_FILE, OPT_MODE, OPT_FLOWS, OPT_FORCE, OPT_DB, OPT_NO_DB,
-	OPT_RETENTION, OPT_MAX_DB, OPT_IDLE, OPT_EVE,
+	OPT_RETENTION, OPT_MAX_DB, OPT_IDLE, OPT_EVE, OPT_IPFIX, OPT_IPFIX_ACTIVE,
+	OPT_IPFIX_REFRESH,
 };
 
 /* Letters tcpdump users might try, and what serve takes instead. */
@@ -74,12 +83,16 @@ int cmd_serve(int argc, char **argv)
 		{ "max-db-mb", required_argument, NULL, OPT_MAX_DB },
 		{ "idle-timeout", required_argument, NULL, OPT_IDLE },
 		{ "eve", required_argument, NULL, OPT_EVE },
+		{ "ipfix", required_argument, NULL, OPT_IPFIX },
+		{ "ipfix-active-timeout", required_argument, NULL, OPT_IPFIX_ACTIVE },
+		{ "ipfix-template-refresh", required_argument, NULL, OPT_IPFIX_REFRESH },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct pl_serve_cfg cfg = { .listen = PL_SERVE_DEFAULT_LISTEN,
 				    .flow_entries = PL_FLOWS_DEFAULT, .mode = PL_MODE_AUTO,
-				    .db = PL_HIST_DEFAULT_DB, .idle_timeout_s = PL_SERVE_DEFAULT_IDLE };
+				    .db = PL_HIST_DEFAULT_DB, .idle_timeout_s = PL_SERVE_DEFAULT_IDLE,
+				    .ipfix_active_s = PL_SERVE_DEFAULT_IPFIX_ACTIVE };
 	bool no_db = false, db_given = false, db_cli = false, no_db_cli = false;
 	struct sockaddr_storage ss;
 	enum pl_mode mode;
@@ -156,6 +169,24 @@ int cmd_serve(int argc, char **argv)
 				return PL_EXIT_USAGE;
 			}
 			cfg.eve = optarg;
+			break;
+		case OPT_IPFIX:
+			if (pl_listen_parse(optarg, &ss, &why)) {
+				pl_warn("invalid --ipfix '%s': %s (a collector's ADDR:PORT, e.g. "
+					"192.0.2.1:4739)", optarg, why);
+				return PL_EXIT_USAGE;
+			}
+			cfg.ipfix = optarg;
+			break;
+		case OPT_IPFIX_ACTIVE:
+			if (pl_parse_u32("--ipfix-active-timeout", optarg, 0, 86400,
+					 &cfg.ipfix_active_s))
+				return PL_EXIT_USAGE;
+			break;
+		case OPT_IPFIX_REFRESH:
+			if (pl_parse_u32("--ipfix-template-refresh", optarg, 1, 86400,
+					 &cfg.ipfix_template_refresh_s))
+				return PL_EXIT_USAGE;
 			break;
 		case 'h': fputs(usage, stdout); return PL_EXIT_OK;
 		default: return PL_EXIT_USAGE;

@@ -260,6 +260,10 @@ int pl_serve_run(const struct pl_serve_cfg *cfg)
 		pl_warn("%s", msg);
 		goto out_mask;
 	}
+	if (pl_ipfix_out_open(srv, msg, sizeof(msg))) {
+		pl_warn("%s", msg);
+		goto out_mask;
+	}
 	if (attach_all(srv, cfg))
 		goto out_mask;
 	mhd = pl_http_start(srv, &ss);
@@ -272,9 +276,10 @@ int pl_serve_run(const struct pl_serve_cfg *cfg)
 	for (int i = 0; i < srv->nifs; i++)
 		fprintf(stderr, "%s %s (%s)", i ? "," : "", srv->ifs[i].dp.ifname,
 			pl_mode_name(srv->ifs[i].dp.mode));
-	fprintf(stderr, " on http://%s/ (write calls %s; history %s; eve %s)\n", cfg->listen,
-		srv->token ? "need the token" : "off: no --token-file",
-		cfg->db ? cfg->db : "off", cfg->eve ? cfg->eve : "off");
+	fprintf(stderr, " on http://%s/ (write calls %s; history %s; eve %s; ipfix %s)\n",
+		cfg->listen, srv->token ? "need the token" : "off: no --token-file",
+		cfg->db ? cfg->db : "off", cfg->eve ? cfg->eve : "off",
+		cfg->ipfix ? cfg->ipfix : "off");
 	serve_loop(srv, &set);
 	rc = 0;
 	record_last(srv);
@@ -283,6 +288,7 @@ out_mask:
 	detach_all(srv);
 	pl_hist_stop(srv->hist); /* writes what is queued */
 	pl_eve_close(srv);
+	pl_ipfix_out_close(srv);
 	for (int i = 0; i < PL_SERVE_MAX_IFS; i++) {
 		free(srv->ifs[i].rec.prev);
 		pl_flowset_free(&srv->ifs[i].rec.idx);

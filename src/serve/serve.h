@@ -21,6 +21,7 @@
 #define PL_SERVE_DEFAULT_LISTEN "127.0.0.1:9739"
 #define PL_SERVE_DEFAULT_PORT 9739
 #define PL_SERVE_DEFAULT_IDLE 60
+#define PL_SERVE_DEFAULT_IPFIX_ACTIVE 60
 /* Largest request body taken (write calls); more is answered 413. */
 #define PL_SERVE_BODY_MAX 4096
 /* A bearer token: printable ASCII, no spaces, this long. */
@@ -37,6 +38,9 @@ struct pl_serve_cfg {
 	unsigned int retention_days, max_db_mb; /* 0: unbounded */
 	unsigned int idle_timeout_s; /* flows idle this long are written and removed; 0: never */
 	const char *eve;        /* EVE JSON flow events of ended flows; NULL: none */
+	const char *ipfix;      /* IPFIX collector ADDR:PORT; NULL: no export */
+	unsigned int ipfix_active_s; /* live flows exported this often; 0: at their end only */
+	unsigned int ipfix_template_refresh_s; /* 0: the exporter's default */
 	int mode;               /* enum pl_mode */
 	bool force;
 };

@@ -35,6 +35,14 @@ struct pl_rate_sample {
 	__u64 packets, bytes;    /* counted in that interval */
 };
 
+/* What --ipfix's active timeout exported of interface's live flows (ipfix_out.c). */
+struct pl_ipfix_if {
+	struct pl_flow *sent;    /* the table at the last active export */
+	size_t nsent;
+	struct pl_flowset idx;   /* sent by key */
+	__u64 next_mono;         /* the next active export */
+};
+
 struct pl_srv_if {
 	struct pl_dp dp;
 	struct pl_rate_sample rates[PL_RATES_MAX]; /* a ring, oldest at rates_next once full */
@@ -48,6 +56,7 @@ struct pl_srv_if {
 	bool sampled;            /* one sample taken: rates mean something */
 	__u64 sample_mono_ns;
 	struct pl_rec rec;
+	struct pl_ipfix_if ipx;
 };
 
 /* HTTP answers by class, counted for /metrics. */
@@ -67,6 +76,8 @@ struct pl_srv {
 	FILE *eve;               /* --eve FILE; NULL: none (eve_out.c, sampler thread only) */
 	__u64 eve_events, eve_errors; /* under lock */
 	unsigned int eve_warned;
+	struct pl_ipfix *ipfix;  /* --ipfix; NULL: none (ipfix_out.c, sampler thread only) */
+	bool ipfix_active_off;   /* no memory for the active timeout's state */
 };
 
 /*
@@ -122,6 +133,18 @@ void pl_eve_flow(struct pl_srv *srv, int i, const struct pl_flow *f, __s64 to_un
 		 const char *ended);
 void pl_eve_flush(struct pl_srv *srv);
 void pl_eve_close(struct pl_srv *srv);
+
+/* --ipfix HOST:PORT (ipfix_out.c), all called by the sampler (main) thread. */
+struct pl_ipfix;
+int pl_ipfix_out_open(struct pl_srv *srv, char *why, size_t whylen);
+/* IPFIX records of @f, which left interface @i's table (@ended: idle/evicted/stopped). */
+void pl_ipfix_out_flow(struct pl_srv *srv, int i, const struct pl_flow *f, __s64 to_unix,
+		       const char *ended);
+/* With an active timeout: when due, the live @flows' counts since their last export. */
+void pl_ipfix_out_active(struct pl_srv *srv, int i, const struct pl_flow *flows, size_t n,
+			 __s64 to_unix, __u64 now_mono);
+void pl_ipfix_out_flush(struct pl_srv *srv);
+void pl_ipfix_out_close(struct pl_srv *srv);
 
 /* The dashboard page (dashboard.c): static text of *len bytes. */
 const char *pl_dashboard(size_t *len);
