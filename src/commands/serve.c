@@ -2,6 +2,7 @@
 /* serve.c - `pktlens serve`: options; the daemon itself is in src/serve/. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "analysis/report.h"
 #include "commands/commands.h"
@@ -68,27 +69,32 @@ static const struct pl_opt_hint hints[] = {
 	{ 0, NULL },
 };
 
-int cmd_serve(int argc, char **argv)
+static const struct option opts[] = {
+	{ "interface", required_argument, NULL, 'i' },
+	{ "listen", required_argument, NULL, OPT_LISTEN },
+	{ "token-file", required_argument, NULL, OPT_TOKEN_FILE },
+	{ "mode", required_argument, NULL, OPT_MODE },
+	{ "flows", required_argument, NULL, OPT_FLOWS },
+	{ "force", no_argument, NULL, OPT_FORCE },
+	{ "db", required_argument, NULL, OPT_DB },
+	{ "no-db", no_argument, NULL, OPT_NO_DB },
+	{ "retention-days", required_argument, NULL, OPT_RETENTION },
+	{ "max-db-mb", required_argument, NULL, OPT_MAX_DB },
+	{ "idle-timeout", required_argument, NULL, OPT_IDLE },
+	{ "eve", required_argument, NULL, OPT_EVE },
+	{ "ipfix", required_argument, NULL, OPT_IPFIX },
+	{ "ipfix-active-timeout", required_argument, NULL, OPT_IPFIX_ACTIVE },
+	{ "ipfix-template-refresh", required_argument, NULL, OPT_IPFIX_REFRESH },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/*
+ * The command line @argc/@argv (--config FILE's entries put in front) into @cfg. 0, or
+ * an exit code (PL_EXIT_USAGE, PL_EXIT_FAIL; PL_EXIT_OK for --help) after saying why.
+ */
+static int parse(int argc, char **argv, struct pl_serve_cfg *out)
 {
-	static const struct option opts[] = {
-		{ "interface", required_argument, NULL, 'i' },
-		{ "listen", required_argument, NULL, OPT_LISTEN },
-		{ "token-file", required_argument, NULL, OPT_TOKEN_FILE },
-		{ "mode", required_argument, NULL, OPT_MODE },
-		{ "flows", required_argument, NULL, OPT_FLOWS },
-		{ "force", no_argument, NULL, OPT_FORCE },
-		{ "db", required_argument, NULL, OPT_DB },
-		{ "no-db", no_argument, NULL, OPT_NO_DB },
-		{ "retention-days", required_argument, NULL, OPT_RETENTION },
-		{ "max-db-mb", required_argument, NULL, OPT_MAX_DB },
-		{ "idle-timeout", required_argument, NULL, OPT_IDLE },
-		{ "eve", required_argument, NULL, OPT_EVE },
-		{ "ipfix", required_argument, NULL, OPT_IPFIX },
-		{ "ipfix-active-timeout", required_argument, NULL, OPT_IPFIX_ACTIVE },
-		{ "ipfix-template-refresh", required_argument, NULL, OPT_IPFIX_REFRESH },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct pl_serve_cfg cfg = { .listen = PL_SERVE_DEFAULT_LISTEN,
 				    .flow_entries = PL_FLOWS_DEFAULT, .mode = PL_MODE_AUTO,
 				    .db = PL_HIST_DEFAULT_DB, .idle_timeout_s = PL_SERVE_DEFAULT_IDLE,
@@ -188,7 +194,7 @@ int cmd_serve(int argc, char **argv)
 					 &cfg.ipfix_template_refresh_s))
 				return PL_EXIT_USAGE;
 			break;
-		case 'h': fputs(usage, stdout); return PL_EXIT_OK;
+		case 'h': fputs(usage, stdout); return -1;
 		default: return PL_EXIT_USAGE;
 		}
 	}
@@ -212,7 +218,55 @@ int cmd_serve(int argc, char **argv)
 		fputs(usage, stderr);
 		return PL_EXIT_USAGE;
 	}
-	if (pl_require_root("serve"))
+	*out = cfg;
+	return 0;
+}
+
+/* A copy of the command line as given (pl_config_args() edits the vector it is given),
+ * for SIGHUP's parse. */
+static int saved_argc;
+static char **saved_argv;
+
+static int reparse(struct pl_serve_cfg *out)
+{
+	char **argv = malloc(((size_t)saved_argc + 1) * sizeof(*argv));
+	int argc = saved_argc, rc;
+
+	if (!argv)
+		return -ENOMEM;
+	memcpy(argv, saved_argv, ((size_t)saved_argc + 1) * sizeof(*argv));
+	optind = 0; /* glibc: start getopt afresh */
+	rc = parse(argc, argv, out);
+	pl_log_set_origin(NULL); /* what follows is not about a line of the file */
+	if (!rc && pl_serve_cfg_own(out))
+		rc = PL_EXIT_FAIL;
+	free(argv); /* the configuration has its own copies of the strings */
+	out->reparse = reparse;
+	return rc ? -EINVAL : 0;
+}
+
+int cmd_serve(int argc, char **argv)
+{
+	struct pl_serve_cfg cfg;
+	int rc;
+
+	saved_argc = argc;
+	saved_argv = malloc(((size_t)argc + 1) * sizeof(*saved_argv));
+	if (!saved_argv)
 		return PL_EXIT_FAIL;
-	return pl_serve_run(&cfg) ? PL_EXIT_FAIL : PL_EXIT_OK;
+	memcpy(saved_argv, argv, ((size_t)argc + 1) * sizeof(*saved_argv));
+	rc = parse(argc, argv, &cfg);
+	if (rc)
+		return rc < 0 ? PL_EXIT_OK : rc;
+	cfg.reparse = reparse;
+	/* A reload parses --config FILE again, which frees what the first parse made. */
+	if (pl_serve_cfg_own(&cfg)) {
+		pl_warn("out of memory");
+		return PL_EXIT_FAIL;
+	}
+	rc = pl_require_root("serve") ? PL_EXIT_FAIL :
+	     pl_serve_run(&cfg) ? PL_EXIT_FAIL : PL_EXIT_OK;
+	pl_serve_cfg_release(&cfg);
+	free(saved_argv);
+	return rc;
 }

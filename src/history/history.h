@@ -94,6 +94,8 @@ void pl_hist_add_flow(struct pl_hist *h, const struct pl_hist_flow *f);
 /* Ask the writer to commit now (the daemon does this once a second). */
 void pl_hist_kick(struct pl_hist *h);
 void pl_hist_counts(struct pl_hist *h, struct pl_hist_counts *c);
+/* New retention limits (a reload); the next trim, soon, applies them. */
+void pl_hist_set_limits(struct pl_hist *h, unsigned int retention_days, unsigned int max_db_mb);
 const char *pl_hist_path(const struct pl_hist *h);
 
 /* Retention (retention.c), in the writer's thread: rows removed, or < 0. */

@@ -268,15 +268,19 @@ static void report(struct pl_hist *h, int rc)
 static void maybe_trim(struct pl_hist *h, bool force)
 {
 	__s64 now = (__s64)time(NULL);
+	struct pl_hist_opts o;
 	char why[640];
 	long n;
 
+	pthread_mutex_lock(&h->mu); /* a reload may change the limits */
+	o = h->o;
+	pthread_mutex_unlock(&h->mu);
 	if (!force && now - h->last_trim < 60)
 		return;
 	h->last_trim = now;
-	if (!h->o.retention_days && !h->o.max_db_mb)
+	if (!o.retention_days && !o.max_db_mb)
 		return;
-	n = pl_hist_trim(h->db, &h->o, now, why, sizeof(why));
+	n = pl_hist_trim(h->db, &o, now, why, sizeof(why));
 	if (n < 0) {
 		pl_warn("history: retention: %s", why);
 		return;
@@ -408,4 +412,15 @@ void pl_hist_stop(struct pl_hist *h)
 	free(h->min);
 	free(h->fl);
 	free(h);
+}
+
+void pl_hist_set_limits(struct pl_hist *h, unsigned int retention_days, unsigned int max_db_mb)
+{
+	if (!h)
+		return;
+	pthread_mutex_lock(&h->mu);
+	h->o.retention_days = retention_days;
+	h->o.max_db_mb = max_db_mb;
+	h->last_trim = 0;
+	pthread_mutex_unlock(&h->mu);
 }

@@ -186,7 +186,6 @@ static bool any_hot(const struct pl_srv *srv)
 static void serve_loop(struct pl_srv *srv, const sigset_t *set)
 {
 	__u64 next = mono_ns(), next_peek = next;
-	char why[512];
 	int sig;
 
 	for (;;) {
@@ -198,10 +197,7 @@ static void serve_loop(struct pl_srv *srv, const sigset_t *set)
 			return;
 		}
 		if (sig == SIGHUP) {
-			pthread_mutex_lock(&srv->lock);
-			pl_srv_reload(srv, why, sizeof(why)); /* says why when it fails */
-			pthread_mutex_unlock(&srv->lock);
-			pl_eve_reopen(srv); /* after logrotate moved it */
+			pl_srv_reload_all(srv); /* says why when it fails */
 			continue;
 		}
 		if (peek && mono_ns() < next) {
@@ -260,7 +256,7 @@ int pl_serve_run(const struct pl_serve_cfg *cfg)
 		pl_warn("%s", msg);
 		goto out_mask;
 	}
-	if (pl_ipfix_out_open(srv, msg, sizeof(msg))) {
+	if (pl_ipfix_out_make(cfg, &srv->ipfix, msg, sizeof(msg))) {
 		pl_warn("%s", msg);
 		goto out_mask;
 	}
@@ -295,6 +291,13 @@ out_mask:
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 out:
+	while (srv->old_cfgs) {
+		struct pl_cfg_node *n = srv->old_cfgs->next;
+
+		pl_serve_cfg_release(&srv->old_cfgs->cfg);
+		free(srv->old_cfgs);
+		srv->old_cfgs = n;
+	}
 	free(srv->token);
 	pthread_mutex_destroy(&srv->lock);
 	free(srv);

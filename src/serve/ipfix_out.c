@@ -26,20 +26,21 @@ static __u64 now_ms(void)
 	return pl_time_now_ns() / 1000000ull;
 }
 
-int pl_ipfix_out_open(struct pl_srv *srv, char *why, size_t whylen)
+int pl_ipfix_out_make(const struct pl_serve_cfg *cfg, struct pl_ipfix **x, char *why,
+		      size_t whylen)
 {
-	const struct pl_serve_cfg *cfg = srv->cfg;
 	struct pl_ipfix_opts o = { .template_refresh_s = cfg->ipfix_template_refresh_s };
 	struct sockaddr_storage ss;
 	const char *e;
 
+	*x = NULL;
 	if (!cfg->ipfix)
 		return 0;
 	if (pl_listen_parse(cfg->ipfix, &ss, &e)) {
 		snprintf(why, whylen, "invalid --ipfix '%s': %s", cfg->ipfix, e);
 		return -EINVAL;
 	}
-	return pl_ipfix_open(&srv->ipfix, &ss, &o, why, whylen);
+	return pl_ipfix_open(x, &ss, &o, why, whylen);
 }
 
 static __u8 end_reason(const char *ended)

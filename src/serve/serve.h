@@ -43,7 +43,21 @@ struct pl_serve_cfg {
 	unsigned int ipfix_template_refresh_s; /* 0: the exporter's default */
 	int mode;               /* enum pl_mode */
 	bool force;
+	/*
+	 * SIGHUP: the command's parse of its command line and --config FILE again, into
+	 * @out; 0, or a negative errno after saying why. NULL: SIGHUP reads only the
+	 * token file again.
+	 */
+	int (*reparse)(struct pl_serve_cfg *out);
+	bool owns_strings;      /* the strings above are malloc'ed copies (pl_serve_cfg_own) */
 };
+
+/*
+ * Make @cfg's strings its own copies (a later --config parse frees the ones it made).
+ * 0 or -ENOMEM. pl_serve_cfg_release() frees them.
+ */
+int pl_serve_cfg_own(struct pl_serve_cfg *cfg);
+void pl_serve_cfg_release(struct pl_serve_cfg *cfg);
 
 /* Run the daemon until SIGTERM/SIGINT. Returns an exit code (0, 1). */
 int pl_serve_run(const struct pl_serve_cfg *cfg);

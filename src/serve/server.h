@@ -62,6 +62,12 @@ struct pl_srv_if {
 /* HTTP answers by class, counted for /metrics. */
 enum { PL_HTTP_2XX, PL_HTTP_4XX, PL_HTTP_5XX, PL_HTTP_CLASSES };
 
+/* A configuration a reload made; kept until exit (the HTTP thread may hold its strings). */
+struct pl_cfg_node {
+	struct pl_serve_cfg cfg;
+	struct pl_cfg_node *next;
+};
+
 struct pl_srv {
 	pthread_mutex_t lock;
 	struct pl_srv_if ifs[PL_SERVE_MAX_IFS];
@@ -78,6 +84,7 @@ struct pl_srv {
 	unsigned int eve_warned;
 	struct pl_ipfix *ipfix;  /* --ipfix; NULL: none (ipfix_out.c, sampler thread only) */
 	bool ipfix_active_off;   /* no memory for the active timeout's state */
+	struct pl_cfg_node *old_cfgs; /* reloads' configurations, newest first (srv->cfg) */
 };
 
 /*
@@ -104,9 +111,14 @@ void pl_rec_stop(struct pl_srv *srv, int i);
 void pl_srv_stats(struct pl_srv *srv, int i, struct pl_stats *out);
 /* Index of interface @name, -1 if it is not served. */
 int pl_srv_find(const struct pl_srv *srv, const char *name);
-/* Re-read the token file (SIGHUP, POST /api/v1/reload). 0, or < 0 with @why set;
+/* Re-read the token file (POST /api/v1/reload). 0, or < 0 with @why set;
  * a bad new file keeps the old token. Caller holds srv->lock. */
 int pl_srv_reload(struct pl_srv *srv, char *why, size_t whylen);
+/*
+ * SIGHUP (reload.c): the whole configuration again, applied as one or not at all (said
+ * why). 0 or a negative errno. Main thread, without srv->lock.
+ */
+int pl_srv_reload_all(struct pl_srv *srv);
 
 /* JSON answers (api.c): a malloc'ed NUL-terminated text in *out, or a negative errno. */
 struct pl_flow_query;
@@ -136,7 +148,9 @@ void pl_eve_close(struct pl_srv *srv);
 
 /* --ipfix HOST:PORT (ipfix_out.c), all called by the sampler (main) thread. */
 struct pl_ipfix;
-int pl_ipfix_out_open(struct pl_srv *srv, char *why, size_t whylen);
+/* The exporter @cfg asks for into *x (NULL without --ipfix). 0, or < 0 with @why. */
+int pl_ipfix_out_make(const struct pl_serve_cfg *cfg, struct pl_ipfix **x, char *why,
+		      size_t whylen);
 /* IPFIX records of @f, which left interface @i's table (@ended: idle/evicted/stopped). */
 void pl_ipfix_out_flow(struct pl_srv *srv, int i, const struct pl_flow *f, __s64 to_unix,
 		       const char *ended);
