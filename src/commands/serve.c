@@ -18,7 +18,7 @@ static const char usage[] =
 	"                     [--db FILE | --no-db] [--retention-days N] [--max-db-mb N]\n"
 	"                     [--idle-timeout S] [--eve FILE] [--ipfix ADDR:PORT]\n"
 	"                     [--ipfix-active-timeout S] [--ipfix-template-refresh S]\n"
-	"                     [--mode native|generic|tc]\n"
+	"                     [--drops] [--mode native|generic|tc]\n"
 	"                     [--flows N] [--force] [--config FILE]\n"
 	"A daemon: attaches to each interface and serves what it counts over HTTP until\n"
 	"SIGTERM (SIGHUP reloads the configuration; a bad one keeps the old). REST/JSON\n"
@@ -47,6 +47,8 @@ static const char usage[] =
 	"                      (default 60; 0: only when they leave the table)\n"
 	"      --ipfix-template-refresh S  send the templates again every S seconds\n"
 	"                      (default 60)\n"
+	"      --drops         count the kernel's drops of received packets by reason\n"
+	"                      (as pktlens drops): GET /api/v1/drops, /metrics\n"
 	"      --mode MODE     native or generic XDP, or tc ingress; default: native,\n"
 	"                      falling back to generic\n"
 	"      --flows N       flow table entries per interface (default 65536)\n"
@@ -60,7 +62,7 @@ static const char usage[] =
 enum {
 	OPT_LISTEN = 256, OPT_TOKEN_FILE, OPT_MODE, OPT_FLOWS, OPT_FORCE, OPT_DB, OPT_NO_DB,
 	OPT_RETENTION, OPT_MAX_DB, OPT_IDLE, OPT_EVE, OPT_IPFIX, OPT_IPFIX_ACTIVE,
-	OPT_IPFIX_REFRESH,
+	OPT_IPFIX_REFRESH, OPT_DROPS,
 };
 
 /* Letters tcpdump users might try, and what serve takes instead. */
@@ -86,6 +88,7 @@ static const struct option opts[] = {
 	{ "ipfix", required_argument, NULL, OPT_IPFIX },
 	{ "ipfix-active-timeout", required_argument, NULL, OPT_IPFIX_ACTIVE },
 	{ "ipfix-template-refresh", required_argument, NULL, OPT_IPFIX_REFRESH },
+	{ "drops", no_argument, NULL, OPT_DROPS },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -185,6 +188,7 @@ static int parse(int argc, char **argv, struct pl_serve_cfg *out)
 			}
 			cfg.ipfix = optarg;
 			break;
+		case OPT_DROPS: cfg.drops = true; break;
 		case OPT_IPFIX_ACTIVE:
 			if (pl_parse_u32("--ipfix-active-timeout", optarg, 0, 86400,
 					 &cfg.ipfix_active_s))

@@ -16,6 +16,7 @@ const struct pl_route pl_routes[] = {
 	{ "/api/v1/stats", "GET", "per-interface totals, rates, malformed packets, flow table" },
 	{ "/api/v1/protocols", "GET", "protocol mix: L3, L4, tunnels, sizes, TCP flags" },
 	{ "/api/v1/flows", "GET", "the flow table: top N, sorted, filtered" },
+	{ "/api/v1/drops", "GET", "the kernel's drops of received packets by interface, reason, port" },
 	{ "/api/v1/rates", "GET", "packets and bytes of each of the last 120 samples (one a second)" },
 	{ "/api/v1/history/minutes", "GET", "history: per-minute counts of a time range" },
 	{ "/api/v1/history/flows", "GET", "history: the flows that ended in a time range" },

@@ -206,6 +206,7 @@ static void serve_loop(struct pl_srv *srv, const sigset_t *set)
 		}
 		for (int i = 0; i < srv->nifs; i++)
 			sample_one(srv, i);
+		pl_srv_drops_sample(srv);
 		pl_hist_kick(srv->hist);
 		next_peek = mono_ns() + 100000000ull;
 		next += 1000000000ull;
@@ -262,6 +263,8 @@ int pl_serve_run(const struct pl_serve_cfg *cfg)
 	}
 	if (attach_all(srv, cfg))
 		goto out_mask;
+	if (pl_srv_drops_start(srv)) /* after the interfaces: -i must exist */
+		goto out_mask;
 	mhd = pl_http_start(srv, &ss);
 	if (!mhd) {
 		pl_warn("cannot listen on %s (%s): is another server using the port? choose "
@@ -272,16 +275,17 @@ int pl_serve_run(const struct pl_serve_cfg *cfg)
 	for (int i = 0; i < srv->nifs; i++)
 		fprintf(stderr, "%s %s (%s)", i ? "," : "", srv->ifs[i].dp.ifname,
 			pl_mode_name(srv->ifs[i].dp.mode));
-	fprintf(stderr, " on http://%s/ (write calls %s; history %s; eve %s; ipfix %s)\n",
-		cfg->listen, srv->token ? "need the token" : "off: no --token-file",
+	fprintf(stderr, " on http://%s/ (write calls %s; history %s; eve %s; ipfix %s; "
+		"drops %s)\n", cfg->listen, srv->token ? "need the token" : "off: no --token-file",
 		cfg->db ? cfg->db : "off", cfg->eve ? cfg->eve : "off",
-		cfg->ipfix ? cfg->ipfix : "off");
+		cfg->ipfix ? cfg->ipfix : "off", srv->drops ? "on" : "off");
 	serve_loop(srv, &set);
 	rc = 0;
 	record_last(srv);
 out_mask:
 	pl_http_stop(mhd); /* no request is in flight past this point */
 	detach_all(srv);
+	pl_srv_drops_stop(srv);
 	pl_hist_stop(srv->hist); /* writes what is queued */
 	pl_eve_close(srv);
 	pl_ipfix_out_close(srv);

@@ -196,6 +196,7 @@ static void self(struct mout *m)
 	fprintf(m->f, "pktlens_reload_failures_total %llu\n",
 		(unsigned long long)srv->reload_failures);
 	ipfix(m);
+	pl_metrics_drops(srv, m->f);
 	if (!srv->cfg->eve)
 		return;
 	head(m, "pktlens_eve_events_total", "counter", "EVE flow events written to --eve FILE.");

@@ -5,7 +5,7 @@
  * and its timeouts, --idle-timeout and the history's retention. Everything new is
  * opened and checked before anything is swapped, so a bad new configuration (a bad
  * entry, a token file refused, a file or collector that cannot be opened, a change
- * only a restart makes: interfaces, --listen, --db, --mode, --flows, --force) keeps
+ * only a restart makes: interfaces, --listen, --db, --mode, --flows, --force, --drops) keeps
  * the old one whole and says why. Runs in the main (sampler) thread.
  */
 #include <errno.h>
@@ -93,6 +93,8 @@ static int restart_only(const struct pl_serve_cfg *o, const struct pl_serve_cfg 
 		what = "--flows";
 	else if (o->force != n->force)
 		what = "--force";
+	else if (o->drops != n->drops)
+		what = "--drops";
 	if (!what)
 		return 0;
 	if (from)

@@ -41,6 +41,7 @@ struct pl_serve_cfg {
 	const char *ipfix;      /* IPFIX collector ADDR:PORT; NULL: no export */
 	unsigned int ipfix_active_s; /* live flows exported this often; 0: at their end only */
 	unsigned int ipfix_template_refresh_s; /* 0: the exporter's default */
+	bool drops;             /* count the kernel's drops (skb:kfree_skb) */
 	int mode;               /* enum pl_mode */
 	bool force;
 	/*

@@ -84,6 +84,9 @@ struct pl_srv {
 	unsigned int eve_warned;
 	struct pl_ipfix *ipfix;  /* --ipfix; NULL: none (ipfix_out.c, sampler thread only) */
 	bool ipfix_active_off;   /* no memory for the active timeout's state */
+	struct pl_drops_live *drops; /* --drops; NULL: off. Its view under lock */
+	bool drops_ok;
+	unsigned int drops_warned;
 	struct pl_cfg_node *old_cfgs; /* reloads' configurations, newest first (srv->cfg) */
 };
 
@@ -159,6 +162,18 @@ void pl_ipfix_out_active(struct pl_srv *srv, int i, const struct pl_flow *flows,
 			 __s64 to_unix, __u64 now_mono);
 void pl_ipfix_out_flush(struct pl_srv *srv);
 void pl_ipfix_out_close(struct pl_srv *srv);
+
+/* --drops (drops_api.c). Start: 0 or a negative errno (said why). */
+struct pl_drops_live;
+#define PL_DROPS_API_ENTRIES 100
+int pl_srv_drops_start(struct pl_srv *srv);
+/* Read the tables (sampler, once a second; takes srv->lock). */
+void pl_srv_drops_sample(struct pl_srv *srv);
+void pl_srv_drops_stop(struct pl_srv *srv);
+/* GET /api/v1/drops (-ENOENT: --drops is off); caller holds srv->lock. */
+int pl_api_drops(struct pl_srv *srv, const struct pl_flow_query *q, char **out);
+/* The drops' series of /metrics on @f; caller holds srv->lock. */
+void pl_metrics_drops(struct pl_srv *srv, FILE *f);
 
 /* The dashboard page (dashboard.c): static text of *len bytes. */
 const char *pl_dashboard(size_t *len);
