@@ -8,6 +8,7 @@
 #                      and offline (analyze vs ndpiReader on the nDPI sample captures)
 #   bench_drops.sh     the same to a closed port, pktlens drops vs nothing vs perf stat
 #   bench_protect.sh   the protect program vs monitor (test_run); block to first XDP drop
+#   bench_api.sh       serve's API latency (p50/p99/max of 1,000 requests) under a flood
 #   (lib.sh: shell code the scripts source - veth lab, measured trafgen send, medians)
 BENCH_BINS := $(BUILD)/bench/bench_pipeline
 
