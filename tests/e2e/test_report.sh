@@ -137,6 +137,14 @@ check_eq "packets chart: packets/s x 60 adds up to the packets" \
 check_eq "malformed by reason" "$(page '[(a["data-name"], a["data-packets"]) for t, a in tags if t == "rect" and a.get("data-name") == "ipv4_bad_ihl"]')" \
 	"[('ipv4_bad_ihl', '7')]"
 
+# Text from the database is escaped: a hostile interface name and address.
+q "INSERT INTO flows (interface, family, proto, src, sport, dst, dport, vlan, packets_fwd, bytes_fwd, packets_rev, bytes_rev, first_seen, last_seen, tcp_flags, state, ended)
+ VALUES ('<b>x', 4, 6, '<script>alert(1)</script>', 1, '\"onload=\"x', 2, 0, 1, 1, 0, 0, $((m0 * 1000)), $((m0 * 1000)), 0, 'x', 'idle');" >/dev/null
+"$PKTLENS" report --db "$DB" --top 100 -o "$LAB_TMP/esc.html"
+check_eq "hostile text from the database stays text" \
+	"$(page '(sum(1 for t, a in tags if t in ("script", "b")), sum(1 for t, a in tags if "onload" in a), "<script>alert(1)</script>:1" in [c for r in rows("flows") for c in r])' "$LAB_TMP/esc.html")" \
+	"(0, 0, True)"
+
 # --since after the added rows; -i one interface.
 "$PKTLENS" report --db "$DB" --since "@$((m0 + 600))" -o "$LAB_TMP/since.html"
 check_eq "--since: only serve's minutes" "$(page 'num(rows("summary")[0][1])' "$LAB_TMP/since.html")" "$sent"
