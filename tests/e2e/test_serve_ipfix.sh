@@ -41,7 +41,7 @@ if ! srv_start -v -i "$IF_RX" --no-db --idle-timeout 2 --config "$LAB_TMP/ipfix.
 	fail "serve --ipfix start" "$(cat "$SRV_ERR")"
 	finish
 fi
-check_grep "the start line names the collector" "$SRV_ERR" "ipfix 127.0.0.1:$PORT)"
+check_grep "the start line names the collector" "$SRV_ERR" "ipfix 127.0.0.1:$PORT;"
 lab_quiet
 trafgen_send "$N_LOST" "$LAB_TMP/lost.cfg" || echo "  trafgen lost failed"
 # Over UDP only the sends the kernel refuses (the port unreachable of an earlier one)
