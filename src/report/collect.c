@@ -73,6 +73,17 @@ static int totals(struct sqlite3 *db, const struct pl_rep_opts *o, struct pl_rep
 	sqlite3_finalize(st);
 	if (rc)
 		return rc;
+	rc = prep(db, "SELECT sum(packets) FROM minute_classes WHERE " MIN_WHERE
+		  " AND layer = 'drop'", o, &st);
+	if (rc)
+		return rc;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		r->kdrops_total = u64(st, 0);
+		rc = 0;
+	}
+	sqlite3_finalize(st);
+	if (rc)
+		return rc;
 	rc = prep(db, "SELECT count(*) FROM flows WHERE " FLOW_WHERE, o, &st);
 	if (rc)
 		return rc;
@@ -113,6 +124,21 @@ static int series(struct sqlite3 *db, const struct pl_rep_opts *o, struct pl_rep
 		p->malformed += u64(st, 4);
 		p->evictions += u64(st, 5);
 		p->unseen += u64(st, 6);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return rc;
+	/* The kernel's drops: minute_classes rows of layer 'drop', with or without a minute. */
+	rc = prep(db, "SELECT minute, sum(packets) FROM minute_classes WHERE " MIN_WHERE
+		  " AND layer = 'drop' GROUP BY minute", o, &st);
+	if (rc)
+		return rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		__s64 t = sqlite3_column_int64(st, 0);
+
+		if (t < r->first || t > r->last)
+			continue; /* outside the minutes drawn */
+		r->pts[(size_t)((t - r->first) / r->bucket_s)].kdrops += u64(st, 1);
 	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : rc;
@@ -201,6 +227,12 @@ static const char sql_l4[] =
 static const char sql_bad[] =
 	"SELECT class, sum(packets), sum(bytes) FROM minute_classes WHERE " MIN_WHERE
 	" AND layer = 'malformed' GROUP BY class ORDER BY 2 DESC, 1";
+static const char sql_kreasons[] =
+	"SELECT class, sum(packets), 0 FROM minute_classes WHERE " MIN_WHERE
+	" AND layer = 'drop' GROUP BY class ORDER BY 2 DESC, 1";
+static const char sql_kdrops[] =
+	"SELECT interface || ' ' || class, sum(packets), 0 FROM minute_classes WHERE " MIN_WHERE
+	" AND layer = 'drop' GROUP BY interface, class ORDER BY 2 DESC, 1";
 /* The addresses that sent most: pktlens query top-talkers's definition. */
 static const char sql_talkers[] =
 	"WITH f AS (SELECT * FROM flows WHERE " FLOW_WHERE ") "
@@ -227,6 +259,10 @@ int pl_rep_collect(struct sqlite3 *db, const struct pl_rep_opts *o, struct pl_re
 	if (!rc)
 		rc = rows(db, o, sql_bad, false, &r->bad, &r->nbad);
 	if (!rc)
+		rc = rows(db, o, sql_kreasons, false, &r->kreasons, &r->nkreasons);
+	if (!rc)
+		rc = rows(db, o, sql_kdrops, false, &r->kdrops, &r->nkdrops);
+	if (!rc)
 		rc = rows(db, o, sql_talkers, true, &r->talkers, &r->ntalkers);
 	if (!rc)
 		rc = flows(db, o, r);
@@ -243,6 +279,8 @@ void pl_rep_free(struct pl_rep *r)
 	free(r->l4);
 	free(r->bad);
 	free(r->talkers);
+	free(r->kreasons);
+	free(r->kdrops);
 	free(r->flows);
 	memset(r, 0, sizeof(*r));
 }

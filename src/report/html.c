@@ -21,7 +21,7 @@ static const char css[] =
 	".plot{fill:#fafbfc;stroke:#d5dbe3}.axis,.label,.value,.legend{font-size:12px;fill:#5a6473}"
 	"polyline{fill:none;stroke-width:2}.s1{stroke:#2f6fdf;fill:#2f6fdf}"
 	".s2{stroke:#d9822b;fill:#d9822b}.s3{stroke:#b83b5e;fill:#b83b5e}"
-	"polyline.s1,polyline.s2,polyline.s3{fill:none}.bar{fill:#2f6fdf}"
+	".s4{stroke:#3a9a5b;fill:#3a9a5b}polyline.s1,polyline.s2,polyline.s3,polyline.s4{fill:none}.bar{fill:#2f6fdf}"
 	".note{color:#5a6473;font-style:italic}";
 
 static void utc(FILE *out, __s64 t)
@@ -57,11 +57,12 @@ static void summary(FILE *out, const struct pl_rep *r)
 		"packets", "bytes", "flows written (ended)", "new flows in the kernel's table",
 		"malformed packets", "flows evicted by the table (LRU)",
 		"flows made and gone between two reads (never written)",
+		"the kernel's drops of received packets (serve --drops)",
 	};
 	const char *ids[] = { "packets", "bytes", "flows", "flows-new", "malformed", "evictions",
-			      "unseen" };
+			      "unseen", "kdrops" };
 	__u64 v[] = { r->packets, r->bytes, r->flows_written, r->flows_new, r->malformed,
-		      r->evictions, r->unseen };
+		      r->evictions, r->unseen, r->kdrops_total };
 
 	fputs("<h2>Summary</h2>\n<table id=\"summary\">\n", out);
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
@@ -72,10 +73,30 @@ static void summary(FILE *out, const struct pl_rep *r)
 	fputs("</table>\n", out);
 }
 
+static void rows_table(FILE *out, const char *id, const char *what, const struct pl_rep_row *rows,
+		       size_t n, const char *count_name)
+{
+	fprintf(out, "<table id=\"%s\"><tr><th>%s</th><th class=\"n\">packets</th>"
+		"<th class=\"n\">bytes</th>", id, what);
+	if (count_name)
+		fprintf(out, "<th class=\"n\">%s</th>", count_name);
+	fputs("</tr>\n", out);
+	for (size_t i = 0; i < n; i++) {
+		fputs("<tr>", out);
+		text_td(out, rows[i].name);
+		num_td(out, rows[i].packets);
+		num_td(out, rows[i].bytes);
+		if (count_name)
+			num_td(out, rows[i].count);
+		fputs("</tr>\n", out);
+	}
+	fputs("</table>\n", out);
+}
+
 /* One value per point for each series (k * n + i), or NULL. */
 static double *values(const struct pl_rep *r, int what)
 {
-	double *v = calloc(r->npts ? 3 * r->npts : 1, sizeof(*v));
+	double *v = calloc(r->npts ? 4 * r->npts : 1, sizeof(*v));
 
 	for (size_t i = 0; v && i < r->npts; i++) {
 		const struct pl_rep_point *p = &r->pts[i];
@@ -92,6 +113,7 @@ static double *values(const struct pl_rep *r, int what)
 			v[i] = (double)p->malformed;
 			v[r->npts + i] = (double)p->evictions;
 			v[2 * r->npts + i] = (double)p->unseen;
+			v[3 * r->npts + i] = (double)p->kdrops;
 		}
 	}
 	return v;
@@ -117,13 +139,21 @@ static void charts(FILE *out, const struct pl_rep *r)
 	      "table per point.</p>\n", out);
 	pl_svg_lines(out, "chart-flows", "", t, n,
 		     (struct pl_svg_series[]){ { "line-flows", "new flows", "s1", fl } }, 1);
-	fputs("<h2 id=\"drops\">Drops and losses</h2>\n<p class=\"meta\">Malformed packets (the "
-	      "data plane counted and did not parse them), flows the full table evicted, and "
-	      "flows made and evicted between two reads, per point.</p>\n", out);
+	fputs("<h2 id=\"drops\">Drops and losses</h2>\n<p class=\"meta\">The kernel's drops of "
+	      "received packets (with serve --drops), malformed packets (the data plane counted "
+	      "and did not parse them), flows the full table evicted, and flows made and "
+	      "evicted between two reads, per point.</p>\n", out);
 	pl_svg_lines(out, "chart-losses", "", t, n,
 		     (struct pl_svg_series[]){ { "line-malformed", "malformed", "s3", lo },
 					       { "line-evictions", "evicted", "s2", lo + n },
-					       { "line-unseen", "unseen", "s1", lo + 2 * n } }, 3);
+					       { "line-unseen", "unseen", "s1", lo + 2 * n },
+					       { "line-kdrops", "kernel drops", "s4", lo + 3 * n } }, 4);
+	fputs("<p>The kernel's drops by reason:</p>\n", out);
+	pl_svg_bars(out, "bars-kdrops", r->kreasons, r->nkreasons, false);
+	if (!r->nkreasons)
+		fputs("<p class=\"note\" id=\"kdrops-none\">None in this range (the history "
+		      "has them when serve runs with --drops).</p>\n", out);
+	rows_table(out, "kdrops", "interface and reason", r->kdrops, r->nkdrops, NULL);
 	fputs("<p>Malformed packets by reason:</p>\n", out);
 	pl_svg_bars(out, "bars-malformed", r->bad, r->nbad, false);
 out:
@@ -131,26 +161,6 @@ out:
 	free(tp);
 	free(fl);
 	free(lo);
-}
-
-static void rows_table(FILE *out, const char *id, const char *what, const struct pl_rep_row *rows,
-		       size_t n, const char *count_name)
-{
-	fprintf(out, "<table id=\"%s\"><tr><th>%s</th><th class=\"n\">packets</th>"
-		"<th class=\"n\">bytes</th>", id, what);
-	if (count_name)
-		fprintf(out, "<th class=\"n\">%s</th>", count_name);
-	fputs("</tr>\n", out);
-	for (size_t i = 0; i < n; i++) {
-		fputs("<tr>", out);
-		text_td(out, rows[i].name);
-		num_td(out, rows[i].packets);
-		num_td(out, rows[i].bytes);
-		if (count_name)
-			num_td(out, rows[i].count);
-		fputs("</tr>\n", out);
-	}
-	fputs("</table>\n", out);
 }
 
 static const char *proto_name(unsigned int p, char *buf, size_t len)
@@ -241,6 +251,6 @@ int pl_rep_html(FILE *out, const struct pl_rep_opts *o, const struct pl_rep *r)
 	fputs("<h2>Interfaces</h2>\n", out);
 	rows_table(out, "interfaces", "interface", r->ifs, r->nifs, "minutes");
 	fputs("<p class=\"note\" id=\"not-kept\">Not in the history yet: alerts, RTT, "
-	      "applications, the kernel's drop reasons.</p>\n</body></html>\n", out);
+	      "applications.</p>\n</body></html>\n", out);
 	return ferror(out) ? -EIO : 0;
 }

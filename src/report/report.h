@@ -23,6 +23,7 @@ struct pl_rep_opts {
 struct pl_rep_point {
 	__s64 t;             /* the bucket's first minute, Unix seconds */
 	__u64 packets, bytes, flows_new, malformed, evictions, unseen;
+	__u64 kdrops;        /* the kernel's drops (serve --drops) */
 };
 
 struct pl_rep_row {          /* a class, a talker, an interface */
@@ -41,10 +42,15 @@ struct pl_rep {
 	__s64 first, last;          /* first and last minute with a row; 0 when none */
 	unsigned int bucket_s;      /* seconds a point covers */
 	__u64 packets, bytes, malformed, flows_new, evictions, unseen, flows_written;
+	__u64 kdrops_total;          /* the kernel's drops of received packets (serve --drops) */
 	struct pl_rep_point *pts;
 	size_t npts;
 	struct pl_rep_row *ifs, *l3, *l4, *bad, *talkers;
 	size_t nifs, nl3, nl4, nbad, ntalkers;
+	struct pl_rep_row *kreasons; /* by reason */
+	size_t nkreasons;
+	struct pl_rep_row *kdrops;   /* by interface and reason: "IF REASON" */
+	size_t nkdrops;
 	struct pl_rep_flow *flows;
 	size_t nflows;
 };

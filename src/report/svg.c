@@ -111,7 +111,7 @@ void pl_svg_lines(FILE *out, const char *id, const char *unit, const __s64 *t, s
 				ML + (n > 1 ? pw * (double)i / (double)(n - 1) : pw / 2),
 				MT + ph - ph * s[k].v[i] / max);
 		fprintf(out, "<text class=\"legend %s\" x=\"%.0f\" y=\"%.0f\">", s[k].cls,
-			ML + 10 + 220 * (double)k, MT + 16);
+			ML + 10 + 180 * (double)k, MT + 16);
 		pl_html_text(out, s[k].label);
 		fputs("</text>\n", out);
 	}

@@ -137,6 +137,7 @@ static void record_last(struct pl_srv *srv)
 		sample_one(srv, i);
 		pl_rec_stop(srv, i);
 	}
+	pl_srv_drops_sample(srv); /* the last drops into the history too */
 }
 
 static void detach_all(struct pl_srv *srv)

@@ -9,12 +9,18 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <net/if.h>
 #include <json-c/json.h>
 #include "drops/live.h"
 #include "serve/query.h"
 #include "serve/server.h"
 #include "util/log.h"
+
+struct pair;
+static int pairs(const struct pl_drops_live *l, const char *only, bool delta, struct pair **out,
+		 size_t *n);
+static void to_history(struct pl_srv *srv);
 
 int pl_srv_drops_start(struct pl_srv *srv)
 {
@@ -48,6 +54,8 @@ void pl_srv_drops_sample(struct pl_srv *srv)
 	pthread_mutex_lock(&srv->lock);
 	err = pl_drops_live_update(srv->drops);
 	srv->drops_ok = !err;
+	if (!err)
+		to_history(srv);
 	pthread_mutex_unlock(&srv->lock);
 	if (err && !srv->drops_warned++)
 		pl_warn("reading the drops tables failed: %s", strerror(-err));
@@ -99,7 +107,9 @@ struct pair {
 	__u64 total;
 };
 
-static int pairs(const struct pl_drops_live *l, const char *only, struct pair **out, size_t *n)
+/* Totals (or, with @delta, the last read's change) by (interface, reason). */
+static int pairs(const struct pl_drops_live *l, const char *only, bool delta, struct pair **out,
+		 size_t *n)
 {
 	const struct pl_drops_view *v = &l->view;
 	struct pair *p = calloc(v->nentries ? v->nentries : 1, sizeof(*p));
@@ -123,7 +133,7 @@ static int pairs(const struct pl_drops_live *l, const char *only, struct pair **
 			p[j].reason = a->k.reason;
 			(*n)++;
 		}
-		p[j].total += a->total;
+		p[j].total += delta ? a->delta : a->total;
 	}
 	*out = p;
 	return 0;
@@ -159,7 +169,7 @@ int pl_api_drops(struct pl_srv *srv, const struct pl_flow_query *q, char **out)
 
 	if (!l)
 		return -ENOENT;
-	if (pairs(l, only, &p, &n))
+	if (pairs(l, only, false, &p, &n))
 		return -ENOMEM;
 	o = json_object_new_object();
 	json_object_object_add(o, "counting", json_object_new_string(
@@ -204,7 +214,7 @@ void pl_metrics_drops(struct pl_srv *srv, FILE *f)
 	char rb[64];
 	size_t n;
 
-	if (!l || pairs(l, NULL, &p, &n))
+	if (!l || pairs(l, NULL, false, &p, &n))
 		return;
 	fputs("# HELP pktlens_kernel_drops_total Received packets the kernel dropped, by interface "
 	      "and drop reason (skb:kfree_skb).\n# TYPE pktlens_kernel_drops_total counter\n", f);
@@ -216,5 +226,33 @@ void pl_metrics_drops(struct pl_srv *srv, FILE *f)
 	      "table was full.\n# TYPE pktlens_kernel_drops_table_full_total counter\n", f);
 	fprintf(f, "pktlens_kernel_drops_table_full_total %llu\n", (unsigned long long)
 		(l->view.totals ? l->view.totals[PL_DT_KEYS_FULL] : 0));
+	free(p);
+}
+
+/*
+ * The last read's drops into the current minute of the history (minute_classes, layer
+ * 'drop'), one row per interface label and reason. Caller holds srv->lock.
+ */
+static void to_history(struct pl_srv *srv)
+{
+	static struct pl_hist_minute m; /* large; the sampler thread alone uses it */
+	const struct pl_drops_live *l = srv->drops;
+	__s64 minute = (__s64)time(NULL) / 60 * 60;
+	struct pair *p = NULL;
+	char rb[64];
+	size_t n;
+
+	if (!srv->hist || !l->have_prev || pairs(l, NULL, true, &p, &n))
+		return;
+	for (size_t i = 0; i < n; i++) {
+		if (!p[i].total)
+			continue;
+		memset(&m, 0, sizeof(m));
+		snprintf(m.ifname, sizeof(m.ifname), "%s", p[i].ifname);
+		m.minute = minute;
+		pl_hist_minute_drop(&m, pl_drop_name(l->ctx.names, p[i].reason, rb, sizeof(rb)),
+				    p[i].total);
+		pl_hist_add_minute(srv->hist, &m);
+	}
 	free(p);
 }

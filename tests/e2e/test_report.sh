@@ -10,7 +10,7 @@
 set -u
 . "$(dirname "$0")/../lib/netns.sh"
 . "$(dirname "$0")/../lib/serve.sh"
-need_root_tools trafgen curl sqlite3
+need_root_tools trafgen curl sqlite3 nstat
 
 N_UDP=1500 N_SYN=30 N_V6=200
 DB=$LAB_TMP/h.db OUT=$LAB_TMP/report.html
@@ -23,17 +23,25 @@ frame udp "ipv4(sa=$IP4_TX, da=$IP4_RX, ttl=64), udp(sp=40000, dp=9), fill(0x41,
 frame syn "ipv4(sa=$IP4_TX, da=$IP4_RX, ttl=64), tcp(sp=41000, dp=80, syn), fill(0x43, 10)"
 frame v6 "ipv6(sa=$IP6_TX, da=$IP6_RX), udp(sp=40006, dp=7006), fill(0x43, 2)"
 
-if ! srv_start -i "$IF_RX" --db "$DB" --idle-timeout 0; then
+rx_snmp() {
+	in_rx nstat -asz "$1" 2>/dev/null | awk -v k="$1" '$1 == k { print $2; f = 1 } END { if (!f) print 0 }'
+}
+# The kernel's own counts of the packets to closed ports: UDP (v4, v6) and the TCP
+# resets answering the SYNs.
+no_socket() { echo $(($(rx_snmp UdpNoPorts) + $(rx_snmp Udp6NoPorts) + $(rx_snmp TcpOutRsts))); }
+if ! srv_start -i "$IF_RX" --db "$DB" --idle-timeout 0 --drops; then
 	fail "serve start" "$(cat "$SRV_ERR")"
 	finish
 fi
 lab_quiet
+ns0=$(no_socket)
 tx0=$(tx_packets)
 trafgen_send "$N_UDP" "$LAB_TMP/udp.cfg" || echo "  trafgen udp failed"
 trafgen_send "$N_SYN" "$LAB_TMP/syn.cfg" || echo "  trafgen syn failed"
 trafgen_send "$N_V6" "$LAB_TMP/v6.cfg" || echo "  trafgen v6 failed"
 lab_quiet
 sent=$(($(tx_packets) - tx0))
+nosock=$(($(no_socket) - ns0))
 check_eq "tx side sent what trafgen was asked" "$sent" $((N_UDP + N_SYN + N_V6))
 srv_stop TERM # writes the minutes and the flows still in the table
 check_rc "serve: SIGTERM" "$SRV_RC" 0
@@ -44,7 +52,8 @@ m0=$(((now - 3600) / 60 * 60))
 q "INSERT INTO minutes VALUES ('synth0', $m0, 4000, 400000, 7, 3, 1, 2), ('synth0', $((m0 + 120)), 2000, 200000, 0, 1, 0, 0);
 INSERT INTO minute_classes VALUES ('synth0', $m0, 'l3', 'ipv4', 4000, 400000), ('synth0', $((m0 + 120)), 'l3', 'ipv4', 2000, 200000),
  ('synth0', $m0, 'l4', 'udp', 3000, 300000), ('synth0', $m0, 'l4', 'tcp', 1000, 100000), ('synth0', $((m0 + 120)), 'l4', 'udp', 2000, 200000),
- ('synth0', $m0, 'malformed', 'ipv4_bad_ihl', 7, 0);
+ ('synth0', $m0, 'malformed', 'ipv4_bad_ihl', 7, 0),
+ ('synth0', $m0, 'drop', 'NETFILTER_DROP', 123, 0), ('synth0', $((m0 + 120)), 'drop', 'NETFILTER_DROP', 7, 0);
 INSERT INTO flows (interface, family, proto, src, sport, dst, dport, vlan, packets_fwd, bytes_fwd, packets_rev, bytes_rev, first_seen, last_seen, tcp_flags, state, ended)
  VALUES ('synth0', 4, 17, '198.19.9.9', 5000, '198.18.0.2', 53, 0, 5000, 500000, 10, 900, $((m0 * 1000 + 500)), $(((m0 + 130) * 1000)), 0, 'bidirectional', 'idle');" >/dev/null
 
@@ -134,6 +143,18 @@ check_eq "losses chart: malformed, evicted, unseen" \
 	"$(sql "SELECT '(''' || sum(malformed) || ''', ''' || sum(evictions) || ''', ''' || sum(flows_unseen) || ''')' FROM minutes")"
 check_eq "packets chart: packets/s x 60 adds up to the packets" \
 	"$(page 'round(float(attr("line-pps", "data-sum")) * 60)')" $((sent + 6000))
+check_eq "the kernel's NO_SOCKET drops on $IF_RX in the database == UdpNoPorts + Udp6NoPorts + TcpOutRsts" \
+	"$(sql "SELECT sum(packets) FROM minute_classes WHERE layer = 'drop' AND class = 'NO_SOCKET' AND interface = '$IF_RX'")" "$nosock"
+check_eq "... and as many as the UDP and SYN frames sent" "$nosock" "$sent"
+check_eq "summary: the kernel's drops" "$(page 'num(rows("summary")[7][1])')" \
+	"$(sql "SELECT sum(packets) FROM minute_classes WHERE layer = 'drop'")"
+check_eq "kernel drops table: the added rows and serve's" \
+	"$(page '[(r[0], num(r[1])) for r in rows("kdrops")[1:] if r[0] in ("synth0 NETFILTER_DROP", "'"$IF_RX"' NO_SOCKET")]')" \
+	"[('$IF_RX NO_SOCKET', $nosock), ('synth0 NETFILTER_DROP', 130)]"
+check_eq "kernel drops bars: NETFILTER_DROP" \
+	"$(page '[a["data-packets"] for t, a in tags if t == "rect" and a.get("data-name") == "NETFILTER_DROP"]')" "['130']"
+check_eq "losses chart: the kernel's drops line" "$(page 'round(float(attr("line-kdrops", "data-sum")))')" \
+	"$(sql "SELECT sum(packets) FROM minute_classes WHERE layer = 'drop'")"
 check_eq "malformed by reason" "$(page '[(a["data-name"], a["data-packets"]) for t, a in tags if t == "rect" and a.get("data-name") == "ipv4_bad_ihl"]')" \
 	"[('ipv4_bad_ihl', '7')]"
 
@@ -176,7 +197,7 @@ if command -v chromium >/dev/null 2>&1; then
 	check_eq "chromium: the DOM has the summary's packets" \
 		"$(page 'attr("sum-packets", "id") and num(rows("summary")[0][1])' "$LAB_TMP/dom.html")" $((sent + 6000))
 	check_eq "chromium: every chart is an SVG element with its lines" \
-		"$(page 'sum(1 for t, a in tags if t == "svg") , sum(1 for t, a in tags if t == "polyline")' "$LAB_TMP/dom.html")" "(8, 6)"
+		"$(page 'sum(1 for t, a in tags if t == "svg") , sum(1 for t, a in tags if t == "polyline")' "$LAB_TMP/dom.html")" "(9, 7)"
 	if grep -E 'CONSOLE|Uncaught|:ERROR:.*(Content Security Policy|net::)' "$LAB_TMP/chrome.log" >"$LAB_TMP/jserr.txt"; then
 		fail "chromium: no console message or load error" "$(head -c 600 "$LAB_TMP/jserr.txt")"
 	else
