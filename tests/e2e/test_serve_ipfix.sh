@@ -46,6 +46,8 @@ lab_quiet
 trafgen_send "$N_LOST" "$LAB_TMP/lost.cfg" || echo "  trafgen lost failed"
 # Over UDP only the sends the kernel refuses (the port unreachable of an earlier one)
 # are seen.
+made() { [ $(($(metric pktlens_ipfix_records_total) + $(metric pktlens_ipfix_records_lost_total))) -ge 1 ]; }
+check_true "collector down: the flow's record is made (sent to nobody, or refused)" wait_until 15 made
 check_true "collector down: failed sends are counted" wait_until 15 metric_ge pktlens_ipfix_send_errors_total 1
 check_true "and said" wait_grep "$SRV_ERR" "IPFIX: sending to 127.0.0.1:$PORT failed: Connection refused" "$SRV_PID"
 
