@@ -7,7 +7,8 @@
 # 1024 flows as fast as one CPU sends them (the target is 1 Mpps; the packets received
 # per second are measured and printed). Figures: p50, p99 and max of the request times
 # measured by the client (connect to last byte), and the errors (there must be none).
-# Target (PRODUCT.md): p99 < 50 ms under a 1 Mpps flood.
+# Target (PRODUCT.md): p99 < 50 ms under a 1 Mpps flood. BENCH_API_MODE=tc serves in tc
+# mode; BENCH_API_SEND_CPUS=2 sends on two CPUs (trafgen -P).
 set -euo pipefail
 
 BENCH=bench_api
@@ -72,7 +73,7 @@ echo "$BENCH: quiet interface: $done requests, p50 $p50 ms, p99 $p99 ms, max $ma
 q99=$p99
 
 # The flood: trafgen on one CPU, bounded in count and time; the client runs meanwhile.
-ip netns exec "$T" timeout 120 trafgen -o tx0 -i "$tmp/udp.cfg" -n 200000000 -P 1 -C -q \
+ip netns exec "$T" timeout 120 trafgen -o tx0 -i "$tmp/udp.cfg" -n 200000000 -P "${BENCH_API_SEND_CPUS:-1}" -C -q \
 	>"$tmp/tg.out" 2>&1 &
 tg=$!
 sleep 1 # let the flood reach its rate before the first request
@@ -82,4 +83,4 @@ wait "$tg" 2>/dev/null || true
 echo "$BENCH: flood of $rx_pps pkt/s received on rx0 ($tx_pps sent): $done requests, p50 $p50 ms, p99 $p99 ms, max $max ms, errors $errors"
 [ "$errors" -eq 0 ] || die "$errors requests failed under the flood"
 verdict=$(awk -v p="$p99" 'BEGIN { print (p < 50) ? "met" : "NOT met" }')
-echo "$BENCH: target p99 < 50 ms under the flood: $verdict (p99 $p99 ms; quiet $q99 ms; the flood reached $(awk -v r="$rx_pps" 'BEGIN { printf "%.2f", r / 1e6 }') Mpps, not 1 Mpps, where one sending CPU cannot)"
+echo "$BENCH: target p99 < 50 ms under the flood: $verdict (p99 $p99 ms; quiet $q99 ms; the flood reached $(awk -v r="$rx_pps" 'BEGIN { printf "%.2f", r / 1e6 }') Mpps, not 1 Mpps: the sender here cannot)"
