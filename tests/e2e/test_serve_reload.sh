@@ -2,9 +2,9 @@
 # test_serve_reload.sh - SIGHUP reads the whole configuration again (--config FILE and
 # the command line): a good new one is applied at once (EVE file, IPFIX export, idle
 # timeout, token: a flow sent after the reload shows it), and each bad one (a bad
-# entry, a change only a restart makes: interfaces, --listen, --drops; a token file with the
-# wrong mode, --drops, an EVE file that cannot be opened, an --ipfix that is no address) keeps
-# the old configuration whole, says why, and is counted; the old one is then shown to
+# entry, a change only a restart makes: interfaces, --listen, --drops; a token file
+# with the wrong mode, an EVE file that cannot be opened, an --ipfix that is no
+# address) keeps the old configuration whole, says why, and is counted; the old one is then shown to
 # be in force by the next flow. Turning the export off again stops it.
 set -u
 . "$(dirname "$0")/../lib/netns.sh"
