@@ -9,6 +9,7 @@
 #   bench_drops.sh     the same to a closed port, pktlens drops vs nothing vs perf stat
 #   bench_protect.sh   the protect program vs monitor (test_run); block to first XDP drop
 #   bench_rules.sh     signatures: load time of 10,000 rules; analyze's CPU with vs without
+#   bench_api.sh       serve's API latency (p50/p99/max of 1,000 requests) under a flood
 #   (lib.sh: shell code the scripts source - veth lab, measured trafgen send, medians)
 BENCH_BINS := $(BUILD)/bench/bench_pipeline
 

@@ -10,7 +10,7 @@ libsqlite3-dev libhyperscan-dev libpcre2-dev"
 RUN_PKGS="iproute2 ethtool"
 TEST_PKGS="tcpdump tshark netsniff-ng iperf3 hping3 nmap iputils-ping dnsutils socat curl time strace
 python3 faketime nftables stress-ng prometheus python3-yaml libndpi-bin dnsmasq openssl sqlite3
-chromium"
+chromium nfdump"
 
 missing=()
 for p in $BUILD_PKGS $RUN_PKGS $TEST_PKGS; do

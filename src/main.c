@@ -25,6 +25,7 @@ static const struct command {
 	{ "blocked", cmd_blocked, "list the rules of a running protect" },
 	{ "query", cmd_query, "answers from the history that serve keeps (SQLite)" },
 	{ "rules", cmd_rules, "check a Suricata-style signature file (rules check FILE)" },
+	{ "report", cmd_report, "a self-contained HTML report from that history" },
 };
 
 static void usage(FILE *f)
@@ -132,7 +133,7 @@ int main(int argc, char **argv)
 		}
 	}
 	fprintf(stderr, "pktlens: unknown command '%s'; commands: monitor, analyze, capture, drops, "
-		"demo, serve, protect, block, unblock, blocked, query\n",
+		"demo, serve, protect, block, unblock, blocked, query, report\n",
 		argv[i]);
 	return PL_EXIT_USAGE;
 }

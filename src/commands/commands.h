@@ -15,5 +15,6 @@ int cmd_unblock(int argc, char **argv);
 int cmd_blocked(int argc, char **argv);
 int cmd_query(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 #endif

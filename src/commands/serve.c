@@ -2,6 +2,7 @@
 /* serve.c - `pktlens serve`: options; the daemon itself is in src/serve/. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "analysis/report.h"
 #include "commands/commands.h"
@@ -15,11 +16,14 @@
 static const char usage[] =
 	"Usage: pktlens serve -i IF [-i IF2 ...] [--listen ADDR:PORT] [--token-file FILE]\n"
 	"                     [--db FILE | --no-db] [--retention-days N] [--max-db-mb N]\n"
-	"                     [--idle-timeout S] [--eve FILE] [--mode native|generic|tc]\n"
+	"                     [--idle-timeout S] [--eve FILE] [--ipfix ADDR:PORT]\n"
+	"                     [--ipfix-active-timeout S] [--ipfix-template-refresh S]\n"
+	"                     [--drops] [--mode native|generic|tc]\n"
 	"                     [--flows N] [--force] [--config FILE]\n"
 	"A daemon: attaches to each interface and serves what it counts over HTTP until\n"
-	"SIGTERM (SIGHUP reads the token file again and reopens --eve FILE). REST/JSON under /api/v1/, Prometheus\n"
-	"text at /metrics; the endpoints are in pktlens-serve(8) and docs/openapi.yaml.\n"
+	"SIGTERM (SIGHUP reloads the configuration; a bad one keeps the old). REST/JSON\n"
+	"under /api/v1/, Prometheus text at /metrics; the endpoints are in\n"
+	"pktlens-serve(8) and docs/openapi.yaml.\n"
 	"Keeps a history in SQLite (per-minute counts, ended flows) for pktlens query.\n"
 	"\n"
 	"  -i, --interface IF  interface to attach to; repeat for more (at most 16)\n"
@@ -37,6 +41,14 @@ static const char usage[] =
 	"                      out of the table (default 60; 0: only when evicted)\n"
 	"      --eve FILE      append a Suricata EVE JSON flow event for each flow that\n"
 	"                      leaves the table (idle, evicted, at stop); SIGHUP reopens it\n"
+	"      --ipfix ADDR:PORT  export the flows to an IPFIX collector over UDP\n"
+	"                      (numeric, [ADDR6]:PORT for IPv6; the IANA port is 4739)\n"
+	"      --ipfix-active-timeout S  export live flows' counts every S seconds\n"
+	"                      (default 60; 0: only when they leave the table)\n"
+	"      --ipfix-template-refresh S  send the templates again every S seconds\n"
+	"                      (default 60)\n"
+	"      --drops         count the kernel's drops of received packets by reason\n"
+	"                      (as pktlens drops): GET /api/v1/drops, /metrics\n"
 	"      --mode MODE     native or generic XDP, or tc ingress; default: native,\n"
 	"                      falling back to generic\n"
 	"      --flows N       flow table entries per interface (default 65536)\n"
@@ -49,7 +61,8 @@ static const char usage[] =
 
 enum {
 	OPT_LISTEN = 256, OPT_TOKEN_FILE, OPT_MODE, OPT_FLOWS, OPT_FORCE, OPT_DB, OPT_NO_DB,
-	OPT_RETENTION, OPT_MAX_DB, OPT_IDLE, OPT_EVE,
+	OPT_RETENTION, OPT_MAX_DB, OPT_IDLE, OPT_EVE, OPT_IPFIX, OPT_IPFIX_ACTIVE,
+	OPT_IPFIX_REFRESH, OPT_DROPS,
 };
 
 /* Letters tcpdump users might try, and what serve takes instead. */
@@ -59,27 +72,37 @@ static const struct pl_opt_hint hints[] = {
 	{ 0, NULL },
 };
 
-int cmd_serve(int argc, char **argv)
+static const struct option opts[] = {
+	{ "interface", required_argument, NULL, 'i' },
+	{ "listen", required_argument, NULL, OPT_LISTEN },
+	{ "token-file", required_argument, NULL, OPT_TOKEN_FILE },
+	{ "mode", required_argument, NULL, OPT_MODE },
+	{ "flows", required_argument, NULL, OPT_FLOWS },
+	{ "force", no_argument, NULL, OPT_FORCE },
+	{ "db", required_argument, NULL, OPT_DB },
+	{ "no-db", no_argument, NULL, OPT_NO_DB },
+	{ "retention-days", required_argument, NULL, OPT_RETENTION },
+	{ "max-db-mb", required_argument, NULL, OPT_MAX_DB },
+	{ "idle-timeout", required_argument, NULL, OPT_IDLE },
+	{ "eve", required_argument, NULL, OPT_EVE },
+	{ "ipfix", required_argument, NULL, OPT_IPFIX },
+	{ "ipfix-active-timeout", required_argument, NULL, OPT_IPFIX_ACTIVE },
+	{ "ipfix-template-refresh", required_argument, NULL, OPT_IPFIX_REFRESH },
+	{ "drops", no_argument, NULL, OPT_DROPS },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/*
+ * The command line @argc/@argv (--config FILE's entries put in front) into @cfg. 0, or
+ * an exit code (PL_EXIT_USAGE, PL_EXIT_FAIL; PL_EXIT_OK for --help) after saying why.
+ */
+static int parse(int argc, char **argv, struct pl_serve_cfg *out)
 {
-	static const struct option opts[] = {
-		{ "interface", required_argument, NULL, 'i' },
-		{ "listen", required_argument, NULL, OPT_LISTEN },
-		{ "token-file", required_argument, NULL, OPT_TOKEN_FILE },
-		{ "mode", required_argument, NULL, OPT_MODE },
-		{ "flows", required_argument, NULL, OPT_FLOWS },
-		{ "force", no_argument, NULL, OPT_FORCE },
-		{ "db", required_argument, NULL, OPT_DB },
-		{ "no-db", no_argument, NULL, OPT_NO_DB },
-		{ "retention-days", required_argument, NULL, OPT_RETENTION },
-		{ "max-db-mb", required_argument, NULL, OPT_MAX_DB },
-		{ "idle-timeout", required_argument, NULL, OPT_IDLE },
-		{ "eve", required_argument, NULL, OPT_EVE },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct pl_serve_cfg cfg = { .listen = PL_SERVE_DEFAULT_LISTEN,
 				    .flow_entries = PL_FLOWS_DEFAULT, .mode = PL_MODE_AUTO,
-				    .db = PL_HIST_DEFAULT_DB, .idle_timeout_s = PL_SERVE_DEFAULT_IDLE };
+				    .db = PL_HIST_DEFAULT_DB, .idle_timeout_s = PL_SERVE_DEFAULT_IDLE,
+				    .ipfix_active_s = PL_SERVE_DEFAULT_IPFIX_ACTIVE };
 	bool no_db = false, db_given = false, db_cli = false, no_db_cli = false;
 	struct sockaddr_storage ss;
 	enum pl_mode mode;
@@ -157,7 +180,26 @@ int cmd_serve(int argc, char **argv)
 			}
 			cfg.eve = optarg;
 			break;
-		case 'h': fputs(usage, stdout); return PL_EXIT_OK;
+		case OPT_IPFIX:
+			if (pl_listen_parse(optarg, &ss, &why)) {
+				pl_warn("invalid --ipfix '%s': %s (a collector's ADDR:PORT, e.g. "
+					"192.0.2.1:4739)", optarg, why);
+				return PL_EXIT_USAGE;
+			}
+			cfg.ipfix = optarg;
+			break;
+		case OPT_DROPS: cfg.drops = true; break;
+		case OPT_IPFIX_ACTIVE:
+			if (pl_parse_u32("--ipfix-active-timeout", optarg, 0, 86400,
+					 &cfg.ipfix_active_s))
+				return PL_EXIT_USAGE;
+			break;
+		case OPT_IPFIX_REFRESH:
+			if (pl_parse_u32("--ipfix-template-refresh", optarg, 1, 86400,
+					 &cfg.ipfix_template_refresh_s))
+				return PL_EXIT_USAGE;
+			break;
+		case 'h': fputs(usage, stdout); return -1;
 		default: return PL_EXIT_USAGE;
 		}
 	}
@@ -181,7 +223,55 @@ int cmd_serve(int argc, char **argv)
 		fputs(usage, stderr);
 		return PL_EXIT_USAGE;
 	}
-	if (pl_require_root("serve"))
+	*out = cfg;
+	return 0;
+}
+
+/* A copy of the command line as given (pl_config_args() edits the vector it is given),
+ * for SIGHUP's parse. */
+static int saved_argc;
+static char **saved_argv;
+
+static int reparse(struct pl_serve_cfg *out)
+{
+	char **argv = malloc(((size_t)saved_argc + 1) * sizeof(*argv));
+	int argc = saved_argc, rc;
+
+	if (!argv)
+		return -ENOMEM;
+	memcpy(argv, saved_argv, ((size_t)saved_argc + 1) * sizeof(*argv));
+	optind = 0; /* glibc: start getopt afresh */
+	rc = parse(argc, argv, out);
+	pl_log_set_origin(NULL); /* what follows is not about a line of the file */
+	if (!rc && pl_serve_cfg_own(out))
+		rc = PL_EXIT_FAIL;
+	free(argv); /* the configuration has its own copies of the strings */
+	out->reparse = reparse;
+	return rc ? -EINVAL : 0;
+}
+
+int cmd_serve(int argc, char **argv)
+{
+	struct pl_serve_cfg cfg;
+	int rc;
+
+	saved_argc = argc;
+	saved_argv = malloc(((size_t)argc + 1) * sizeof(*saved_argv));
+	if (!saved_argv)
 		return PL_EXIT_FAIL;
-	return pl_serve_run(&cfg) ? PL_EXIT_FAIL : PL_EXIT_OK;
+	memcpy(saved_argv, argv, ((size_t)argc + 1) * sizeof(*saved_argv));
+	rc = parse(argc, argv, &cfg);
+	if (rc)
+		return rc < 0 ? PL_EXIT_OK : rc;
+	cfg.reparse = reparse;
+	/* A reload parses --config FILE again, which frees what the first parse made. */
+	if (pl_serve_cfg_own(&cfg)) {
+		pl_warn("out of memory");
+		return PL_EXIT_FAIL;
+	}
+	rc = pl_require_root("serve") ? PL_EXIT_FAIL :
+	     pl_serve_run(&cfg) ? PL_EXIT_FAIL : PL_EXIT_OK;
+	pl_serve_cfg_release(&cfg);
+	free(saved_argv);
+	return rc;
 }

@@ -51,6 +51,9 @@ struct pl_hist_flow {
 	const char *ended;      /* why it was written (static): evicted, idle, stopped */
 };
 
+/* Kernel drop reasons one minute row holds at most (serve --drops); more are lost. */
+#define PL_HIST_DROPS_MAX 16
+
 /* What a sampler adds to one minute of one interface (the minute: Unix seconds). */
 struct pl_hist_minute {
 	char ifname[16];
@@ -59,7 +62,16 @@ struct pl_hist_minute {
 	__u64 evictions;   /* entries that left the table (created - live) */
 	__u64 unseen;      /* flows created and gone between two reads: never written */
 	__u64 flows_new;
+	/* The kernel's drops of received packets by reason (minute_classes, layer 'drop'). */
+	struct {
+		char reason[40];
+		__u64 packets;
+	} drops[PL_HIST_DROPS_MAX];
+	unsigned int ndrops;
 };
+
+/* Add @packets drops of @reason to @m (merged by reason). */
+void pl_hist_minute_drop(struct pl_hist_minute *m, const char *reason, __u64 packets);
 
 /* A flow-table entry into its stored form (@to_unix: the monotonic to Unix offset). */
 void pl_hist_flow_from(struct pl_hist_flow *h, const char *ifname, const struct pl_flow *f,
@@ -94,6 +106,8 @@ void pl_hist_add_flow(struct pl_hist *h, const struct pl_hist_flow *f);
 /* Ask the writer to commit now (the daemon does this once a second). */
 void pl_hist_kick(struct pl_hist *h);
 void pl_hist_counts(struct pl_hist *h, struct pl_hist_counts *c);
+/* New retention limits (a reload); the next trim, soon, applies them. */
+void pl_hist_set_limits(struct pl_hist *h, unsigned int retention_days, unsigned int max_db_mb);
 const char *pl_hist_path(const struct pl_hist *h);
 
 /* Retention (retention.c), in the writer's thread: rows removed, or < 0. */

@@ -22,7 +22,11 @@ static const char *const migrations[PL_HIST_SCHEMA + 1] = {
 	" flows_unseen INTEGER NOT NULL DEFAULT 0," /* created and gone between two reads */
 	" PRIMARY KEY (interface, minute)) WITHOUT ROWID;"
 	"CREATE INDEX minutes_by_time ON minutes (minute);"
-	/* Classes of a minute: layer 'l3', 'l4' or 'malformed' (packets only). */
+	/*
+	 * Classes of a minute: layer 'l3', 'l4' or 'malformed' (packets only); since serve
+	 * --drops also 'drop', the kernel's drop reasons (packets only), which need no new
+	 * version: readers of the other layers select theirs.
+	 */
 	"CREATE TABLE minute_classes ("
 	" interface TEXT NOT NULL, minute INTEGER NOT NULL, layer TEXT NOT NULL,"
 	" class TEXT NOT NULL, packets INTEGER NOT NULL DEFAULT 0,"

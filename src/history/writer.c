@@ -48,12 +48,31 @@ static void stats_add(struct pl_stats *a, const struct pl_stats *b)
 		x[i] += y[i];
 }
 
+void pl_hist_minute_drop(struct pl_hist_minute *m, const char *reason, __u64 packets)
+{
+	unsigned int i;
+
+	for (i = 0; i < m->ndrops; i++)
+		if (!strcmp(m->drops[i].reason, reason))
+			break;
+	if (i == PL_HIST_DROPS_MAX)
+		return;
+	if (i == m->ndrops) {
+		snprintf(m->drops[i].reason, sizeof(m->drops[i].reason), "%s", reason);
+		m->drops[i].packets = 0;
+		m->ndrops++;
+	}
+	m->drops[i].packets += packets;
+}
+
 static void minute_merge(struct pl_hist_minute *a, const struct pl_hist_minute *b)
 {
 	stats_add(&a->delta, &b->delta);
 	a->evictions += b->evictions;
 	a->unseen += b->unseen;
 	a->flows_new += b->flows_new;
+	for (unsigned int i = 0; i < b->ndrops; i++)
+		pl_hist_minute_drop(a, b->drops[i].reason, b->drops[i].packets);
 }
 
 /* Caller holds h->mu. */
@@ -171,8 +190,13 @@ static int put_minute(struct pl_hist *h, const struct pl_hist_minute *m)
 	const struct pl_stats *d = &m->delta;
 	sqlite3_stmt *st = h->ins_min;
 	__u64 mal = 0;
-	int rc;
+	int rc = SQLITE_OK;
 
+	for (unsigned int i = 0; !rc && i < m->ndrops; i++)
+		rc = put_class(h, m, "drop", m->drops[i].reason, m->drops[i].packets, 0);
+	/* Drops alone (an interface serve does not watch): no minutes row. */
+	if (rc || (!d->packets && !m->flows_new && !m->evictions && !m->unseen))
+		return rc;
 	for (int i = 1; i < PL_MAL_MAX; i++)
 		mal += d->malformed[i];
 	sqlite3_bind_text(st, 1, m->ifname, -1, SQLITE_STATIC);
@@ -268,15 +292,19 @@ static void report(struct pl_hist *h, int rc)
 static void maybe_trim(struct pl_hist *h, bool force)
 {
 	__s64 now = (__s64)time(NULL);
+	struct pl_hist_opts o;
 	char why[640];
 	long n;
 
+	pthread_mutex_lock(&h->mu); /* a reload may change the limits */
+	o = h->o;
+	pthread_mutex_unlock(&h->mu);
 	if (!force && now - h->last_trim < 60)
 		return;
 	h->last_trim = now;
-	if (!h->o.retention_days && !h->o.max_db_mb)
+	if (!o.retention_days && !o.max_db_mb)
 		return;
-	n = pl_hist_trim(h->db, &h->o, now, why, sizeof(why));
+	n = pl_hist_trim(h->db, &o, now, why, sizeof(why));
 	if (n < 0) {
 		pl_warn("history: retention: %s", why);
 		return;
@@ -408,4 +436,15 @@ void pl_hist_stop(struct pl_hist *h)
 	free(h->min);
 	free(h->fl);
 	free(h);
+}
+
+void pl_hist_set_limits(struct pl_hist *h, unsigned int retention_days, unsigned int max_db_mb)
+{
+	if (!h)
+		return;
+	pthread_mutex_lock(&h->mu);
+	h->o.retention_days = retention_days;
+	h->o.max_db_mb = max_db_mb;
+	h->last_trim = 0;
+	pthread_mutex_unlock(&h->mu);
 }

@@ -16,11 +16,12 @@ const struct pl_route pl_routes[] = {
 	{ "/api/v1/stats", "GET", "per-interface totals, rates, malformed packets, flow table" },
 	{ "/api/v1/protocols", "GET", "protocol mix: L3, L4, tunnels, sizes, TCP flags" },
 	{ "/api/v1/flows", "GET", "the flow table: top N, sorted, filtered" },
+	{ "/api/v1/drops", "GET", "the kernel's drops of received packets by interface, reason, port" },
 	{ "/api/v1/rates", "GET", "packets and bytes of each of the last 120 samples (one a second)" },
 	{ "/api/v1/history/minutes", "GET", "history: per-minute counts of a time range" },
 	{ "/api/v1/history/flows", "GET", "history: the flows that ended in a time range" },
 	{ "/api/v1/history/top-talkers", "GET", "history: who sent most in a time range" },
-	{ "/api/v1/reload", "POST", "re-read the token file (as SIGHUP); set the log level" },
+	{ "/api/v1/reload", "POST", "re-read the token file; set the log level" },
 	{ "/metrics", "GET", "Prometheus text exposition" },
 };
 const size_t pl_nroutes = sizeof(pl_routes) / sizeof(pl_routes[0]);

@@ -137,6 +137,7 @@ static void record_last(struct pl_srv *srv)
 		sample_one(srv, i);
 		pl_rec_stop(srv, i);
 	}
+	pl_srv_drops_sample(srv); /* the last drops into the history too */
 }
 
 static void detach_all(struct pl_srv *srv)
@@ -186,7 +187,6 @@ static bool any_hot(const struct pl_srv *srv)
 static void serve_loop(struct pl_srv *srv, const sigset_t *set)
 {
 	__u64 next = mono_ns(), next_peek = next;
-	char why[512];
 	int sig;
 
 	for (;;) {
@@ -198,10 +198,7 @@ static void serve_loop(struct pl_srv *srv, const sigset_t *set)
 			return;
 		}
 		if (sig == SIGHUP) {
-			pthread_mutex_lock(&srv->lock);
-			pl_srv_reload(srv, why, sizeof(why)); /* says why when it fails */
-			pthread_mutex_unlock(&srv->lock);
-			pl_eve_reopen(srv); /* after logrotate moved it */
+			pl_srv_reload_all(srv); /* says why when it fails */
 			continue;
 		}
 		if (peek && mono_ns() < next) {
@@ -210,6 +207,7 @@ static void serve_loop(struct pl_srv *srv, const sigset_t *set)
 		}
 		for (int i = 0; i < srv->nifs; i++)
 			sample_one(srv, i);
+		pl_srv_drops_sample(srv);
 		pl_hist_kick(srv->hist);
 		next_peek = mono_ns() + 100000000ull;
 		next += 1000000000ull;
@@ -260,7 +258,13 @@ int pl_serve_run(const struct pl_serve_cfg *cfg)
 		pl_warn("%s", msg);
 		goto out_mask;
 	}
+	if (pl_ipfix_out_make(cfg, &srv->ipfix, msg, sizeof(msg))) {
+		pl_warn("%s", msg);
+		goto out_mask;
+	}
 	if (attach_all(srv, cfg))
+		goto out_mask;
+	if (pl_srv_drops_start(srv)) /* after the interfaces: -i must exist */
 		goto out_mask;
 	mhd = pl_http_start(srv, &ss);
 	if (!mhd) {
@@ -272,23 +276,33 @@ int pl_serve_run(const struct pl_serve_cfg *cfg)
 	for (int i = 0; i < srv->nifs; i++)
 		fprintf(stderr, "%s %s (%s)", i ? "," : "", srv->ifs[i].dp.ifname,
 			pl_mode_name(srv->ifs[i].dp.mode));
-	fprintf(stderr, " on http://%s/ (write calls %s; history %s; eve %s)\n", cfg->listen,
-		srv->token ? "need the token" : "off: no --token-file",
-		cfg->db ? cfg->db : "off", cfg->eve ? cfg->eve : "off");
+	fprintf(stderr, " on http://%s/ (write calls %s; history %s; eve %s; ipfix %s; "
+		"drops %s)\n", cfg->listen, srv->token ? "need the token" : "off: no --token-file",
+		cfg->db ? cfg->db : "off", cfg->eve ? cfg->eve : "off",
+		cfg->ipfix ? cfg->ipfix : "off", srv->drops ? "on" : "off");
 	serve_loop(srv, &set);
 	rc = 0;
 	record_last(srv);
 out_mask:
 	pl_http_stop(mhd); /* no request is in flight past this point */
 	detach_all(srv);
+	pl_srv_drops_stop(srv);
 	pl_hist_stop(srv->hist); /* writes what is queued */
 	pl_eve_close(srv);
+	pl_ipfix_out_close(srv);
 	for (int i = 0; i < PL_SERVE_MAX_IFS; i++) {
 		free(srv->ifs[i].rec.prev);
 		pl_flowset_free(&srv->ifs[i].rec.idx);
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 out:
+	while (srv->old_cfgs) {
+		struct pl_cfg_node *n = srv->old_cfgs->next;
+
+		pl_serve_cfg_release(&srv->old_cfgs->cfg);
+		free(srv->old_cfgs);
+		srv->old_cfgs = n;
+	}
 	free(srv->token);
 	pthread_mutex_destroy(&srv->lock);
 	free(srv);

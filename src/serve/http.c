@@ -233,6 +233,13 @@ static enum MHD_Result do_get(struct pl_srv *srv, struct MHD_Connection *c, cons
 		err = pl_api_stats(srv, &q, &text);
 	} else if (!strcmp(url, "/api/v1/rates")) {
 		err = pl_api_rates(srv, &q, &text);
+	} else if (!strcmp(url, "/api/v1/drops")) {
+		err = pl_api_drops(srv, &q, &text);
+		if (err == -ENOENT) {
+			pthread_mutex_unlock(&srv->lock);
+			return error(srv, c, MHD_HTTP_NOT_FOUND, NULL, "drops are off: start "
+				     "pktlens serve with --drops");
+		}
 	} else if (!strcmp(url, "/api/v1/protocols")) {
 		err = pl_api_protocols(srv, &q, &text);
 	} else {

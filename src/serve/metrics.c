@@ -6,7 +6,9 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include "analysis/names.h"
+#include "export/ipfix.h"
 #include "serve/server.h"
 #include "sinks/timefmt.h"
 
@@ -140,6 +142,36 @@ static void flows(struct mout *m)
 	       "Flow-table updates that failed (other than a lost insert race).", flow_update_fail);
 }
 
+/* --ipfix: what the exporter sent and lost. */
+static void ipfix(struct mout *m)
+{
+	static const struct {
+		const char *name, *help;
+		size_t off;
+	} h[] = {
+		{ "pktlens_ipfix_messages_total", "IPFIX messages sent to the collector.",
+		  offsetof(struct pl_ipfix_stats, messages) },
+		{ "pktlens_ipfix_records_total", "IPFIX flow records in the messages sent.",
+		  offsetof(struct pl_ipfix_stats, records) },
+		{ "pktlens_ipfix_template_sends_total", "IPFIX template sets sent.",
+		  offsetof(struct pl_ipfix_stats, template_sends) },
+		{ "pktlens_ipfix_send_errors_total", "IPFIX sends that failed.",
+		  offsetof(struct pl_ipfix_stats, send_errors) },
+		{ "pktlens_ipfix_records_lost_total", "IPFIX flow records whose message failed.",
+		  offsetof(struct pl_ipfix_stats, records_lost) },
+	};
+	struct pl_ipfix_stats st;
+
+	if (!m->srv->ipfix)
+		return;
+	pl_ipfix_get_stats(m->srv->ipfix, &st);
+	for (size_t i = 0; i < sizeof(h) / sizeof(h[0]); i++) {
+		head(m, h[i].name, "counter", h[i].help);
+		fprintf(m->f, "%s %llu\n", h[i].name,
+			(unsigned long long)*(const __u64 *)((const char *)&st + h[i].off));
+	}
+}
+
 static void self(struct mout *m)
 {
 	static const char *const cls[PL_HTTP_CLASSES] = { "2xx", "4xx", "5xx" };
@@ -163,6 +195,8 @@ static void self(struct mout *m)
 	     "Reloads refused; the old configuration stayed.");
 	fprintf(m->f, "pktlens_reload_failures_total %llu\n",
 		(unsigned long long)srv->reload_failures);
+	ipfix(m);
+	pl_metrics_drops(srv, m->f);
 	if (!srv->cfg->eve)
 		return;
 	head(m, "pktlens_eve_events_total", "counter", "EVE flow events written to --eve FILE.");

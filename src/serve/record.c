@@ -28,6 +28,7 @@ static void write_flow(struct pl_srv *srv, int i, const struct pl_flow *f, __s64
 	struct pl_hist_flow h;
 
 	pl_eve_flow(srv, i, f, to_unix, ended);
+	pl_ipfix_out_flow(srv, i, f, to_unix, ended);
 	if (!srv->hist)
 		return;
 	pl_hist_flow_from(&h, srv->ifs[i].dp.ifname, f, to_unix, ended);
@@ -37,7 +38,7 @@ static void write_flow(struct pl_srv *srv, int i, const struct pl_flow *f, __s64
 /* Flows leaving the table are followed for the history, the EVE file or both. */
 static bool wanted(const struct pl_srv *srv)
 {
-	return srv->hist || srv->eve;
+	return srv->hist || srv->eve || srv->ipfix;
 }
 
 /*
@@ -166,9 +167,11 @@ void pl_rec_sample(struct pl_srv *srv, int i, const struct pl_stats *cur, struct
 	/* The table churns: read it more often until the next sample (pl_rec_peek). */
 	r->hot = m.evictions > 0;
 	n = expire(srv, i, flows, n, now_mono, to_unix);
+	pl_ipfix_out_active(srv, i, flows, n, to_unix, now_mono);
 	keep(srv, i, flows, n);
 	r->nbase = r->nprev;
 	pl_eve_flush(srv);
+	pl_ipfix_out_flush(srv);
 }
 
 int pl_rec_peek(struct pl_srv *srv, int i)
@@ -187,6 +190,7 @@ int pl_rec_peek(struct pl_srv *srv, int i)
 	keep(srv, i, flows, n);
 	r->peeks++;
 	pl_eve_flush(srv);
+	pl_ipfix_out_flush(srv);
 	return 0;
 }
 
@@ -198,6 +202,7 @@ void pl_rec_stop(struct pl_srv *srv, int i)
 	for (size_t j = 0; wanted(srv) && j < r->nprev; j++)
 		write_flow(srv, i, &r->prev[j], to_unix, "stopped");
 	pl_eve_flush(srv);
+	pl_ipfix_out_flush(srv);
 	free(r->prev);
 	r->prev = NULL;
 	r->nprev = 0;

@@ -21,6 +21,7 @@
 #define PL_SERVE_DEFAULT_LISTEN "127.0.0.1:9739"
 #define PL_SERVE_DEFAULT_PORT 9739
 #define PL_SERVE_DEFAULT_IDLE 60
+#define PL_SERVE_DEFAULT_IPFIX_ACTIVE 60
 /* Largest request body taken (write calls); more is answered 413. */
 #define PL_SERVE_BODY_MAX 4096
 /* A bearer token: printable ASCII, no spaces, this long. */
@@ -37,9 +38,27 @@ struct pl_serve_cfg {
 	unsigned int retention_days, max_db_mb; /* 0: unbounded */
 	unsigned int idle_timeout_s; /* flows idle this long are written and removed; 0: never */
 	const char *eve;        /* EVE JSON flow events of ended flows; NULL: none */
+	const char *ipfix;      /* IPFIX collector ADDR:PORT; NULL: no export */
+	unsigned int ipfix_active_s; /* live flows exported this often; 0: at their end only */
+	unsigned int ipfix_template_refresh_s; /* 0: the exporter's default */
+	bool drops;             /* count the kernel's drops (skb:kfree_skb) */
 	int mode;               /* enum pl_mode */
 	bool force;
+	/*
+	 * SIGHUP: the command's parse of its command line and --config FILE again, into
+	 * @out; 0, or a negative errno after saying why. NULL: SIGHUP reads only the
+	 * token file again.
+	 */
+	int (*reparse)(struct pl_serve_cfg *out);
+	bool owns_strings;      /* the strings above are malloc'ed copies (pl_serve_cfg_own) */
 };
+
+/*
+ * Make @cfg's strings its own copies (a later --config parse frees the ones it made).
+ * 0 or -ENOMEM. pl_serve_cfg_release() frees them.
+ */
+int pl_serve_cfg_own(struct pl_serve_cfg *cfg);
+void pl_serve_cfg_release(struct pl_serve_cfg *cfg);
 
 /* Run the daemon until SIGTERM/SIGINT. Returns an exit code (0, 1). */
 int pl_serve_run(const struct pl_serve_cfg *cfg);

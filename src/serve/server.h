@@ -35,6 +35,14 @@ struct pl_rate_sample {
 	__u64 packets, bytes;    /* counted in that interval */
 };
 
+/* What --ipfix's active timeout exported of interface's live flows (ipfix_out.c). */
+struct pl_ipfix_if {
+	struct pl_flow *sent;    /* the table at the last active export */
+	size_t nsent;
+	struct pl_flowset idx;   /* sent by key */
+	__u64 next_mono;         /* the next active export */
+};
+
 struct pl_srv_if {
 	struct pl_dp dp;
 	struct pl_rate_sample rates[PL_RATES_MAX]; /* a ring, oldest at rates_next once full */
@@ -48,10 +56,17 @@ struct pl_srv_if {
 	bool sampled;            /* one sample taken: rates mean something */
 	__u64 sample_mono_ns;
 	struct pl_rec rec;
+	struct pl_ipfix_if ipx;
 };
 
 /* HTTP answers by class, counted for /metrics. */
 enum { PL_HTTP_2XX, PL_HTTP_4XX, PL_HTTP_5XX, PL_HTTP_CLASSES };
+
+/* A configuration a reload made; kept until exit (the HTTP thread may hold its strings). */
+struct pl_cfg_node {
+	struct pl_serve_cfg cfg;
+	struct pl_cfg_node *next;
+};
 
 struct pl_srv {
 	pthread_mutex_t lock;
@@ -67,6 +82,12 @@ struct pl_srv {
 	FILE *eve;               /* --eve FILE; NULL: none (eve_out.c, sampler thread only) */
 	__u64 eve_events, eve_errors; /* under lock */
 	unsigned int eve_warned;
+	struct pl_ipfix *ipfix;  /* --ipfix; NULL: none (ipfix_out.c, sampler thread only) */
+	bool ipfix_active_off;   /* no memory for the active timeout's state */
+	struct pl_drops_live *drops; /* --drops; NULL: off. Its view under lock */
+	bool drops_ok;
+	unsigned int drops_warned;
+	struct pl_cfg_node *old_cfgs; /* reloads' configurations, newest first (srv->cfg) */
 };
 
 /*
@@ -93,9 +114,14 @@ void pl_rec_stop(struct pl_srv *srv, int i);
 void pl_srv_stats(struct pl_srv *srv, int i, struct pl_stats *out);
 /* Index of interface @name, -1 if it is not served. */
 int pl_srv_find(const struct pl_srv *srv, const char *name);
-/* Re-read the token file (SIGHUP, POST /api/v1/reload). 0, or < 0 with @why set;
+/* Re-read the token file (POST /api/v1/reload). 0, or < 0 with @why set;
  * a bad new file keeps the old token. Caller holds srv->lock. */
 int pl_srv_reload(struct pl_srv *srv, char *why, size_t whylen);
+/*
+ * SIGHUP (reload.c): the whole configuration again, applied as one or not at all (said
+ * why). 0 or a negative errno. Main thread, without srv->lock.
+ */
+int pl_srv_reload_all(struct pl_srv *srv);
 
 /* JSON answers (api.c): a malloc'ed NUL-terminated text in *out, or a negative errno. */
 struct pl_flow_query;
@@ -122,6 +148,32 @@ void pl_eve_flow(struct pl_srv *srv, int i, const struct pl_flow *f, __s64 to_un
 		 const char *ended);
 void pl_eve_flush(struct pl_srv *srv);
 void pl_eve_close(struct pl_srv *srv);
+
+/* --ipfix HOST:PORT (ipfix_out.c), all called by the sampler (main) thread. */
+struct pl_ipfix;
+/* The exporter @cfg asks for into *x (NULL without --ipfix). 0, or < 0 with @why. */
+int pl_ipfix_out_make(const struct pl_serve_cfg *cfg, struct pl_ipfix **x, char *why,
+		      size_t whylen);
+/* IPFIX records of @f, which left interface @i's table (@ended: idle/evicted/stopped). */
+void pl_ipfix_out_flow(struct pl_srv *srv, int i, const struct pl_flow *f, __s64 to_unix,
+		       const char *ended);
+/* With an active timeout: when due, the live @flows' counts since their last export. */
+void pl_ipfix_out_active(struct pl_srv *srv, int i, const struct pl_flow *flows, size_t n,
+			 __s64 to_unix, __u64 now_mono);
+void pl_ipfix_out_flush(struct pl_srv *srv);
+void pl_ipfix_out_close(struct pl_srv *srv);
+
+/* --drops (drops_api.c). Start: 0 or a negative errno (said why). */
+struct pl_drops_live;
+#define PL_DROPS_API_ENTRIES 100
+int pl_srv_drops_start(struct pl_srv *srv);
+/* Read the tables (sampler, once a second; takes srv->lock). */
+void pl_srv_drops_sample(struct pl_srv *srv);
+void pl_srv_drops_stop(struct pl_srv *srv);
+/* GET /api/v1/drops (-ENOENT: --drops is off); caller holds srv->lock. */
+int pl_api_drops(struct pl_srv *srv, const struct pl_flow_query *q, char **out);
+/* The drops' series of /metrics on @f; caller holds srv->lock. */
+void pl_metrics_drops(struct pl_srv *srv, FILE *f);
 
 /* The dashboard page (dashboard.c): static text of *len bytes. */
 const char *pl_dashboard(size_t *len);

@@ -32,7 +32,7 @@ complete_words() {
 		printf "%s\n" "${COMPREPLY[@]}"' _ "$COMPLETION" "$@" | sort -u
 }
 
-for cmd in "" monitor analyze capture drops demo serve protect query rules; do
+for cmd in "" monitor analyze capture drops demo serve protect query report rules; do
 	name=${cmd:-pktlens}
 	page=$ROOT/man/pktlens${cmd:+-$cmd}.8
 	# shellcheck disable=SC2086 # an empty $cmd means no argument
@@ -67,7 +67,7 @@ check_eq "completion: after -vp, still the command" "$(complete_words -vp mon | 
 	"monitor "
 
 check_eq "completion: commands" "$(complete_words '' | tr '\n' ' ')" \
-	"analyze block blocked capture demo drops monitor protect query rules serve unblock "
+	"analyze block blocked capture demo drops monitor protect query report rules serve unblock "
 # block, unblock and blocked share pktlens-block.8: each one's options are in it, and
 # completed.
 for cmd in block unblock blocked; do

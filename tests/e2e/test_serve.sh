@@ -54,7 +54,7 @@ check_rc "unknown interface: refused" $? 1
 nothing_attached "after the refusals"
 
 # ---- the daemon, two interfaces -----------------------------------------------------
-if ! srv_start -i "$IF_RX" -i "$IF2" --token-file "$LAB_TMP/token"; then
+if ! srv_start -i "$IF_RX" -i "$IF2" --token-file "$LAB_TMP/token" --drops; then
 	fail "serve start" "$(cat "$SRV_ERR")"
 	finish
 fi
@@ -99,6 +99,10 @@ check_true "rates: the samples hold no more than the total" \
 check_eq "rates: nothing on the second interface" "$(body 'sum(s["packets"] for s in j["interfaces"][1]["samples"])')" 0
 check_http "unknown interface on rates" 404 GET "/api/v1/rates?interface=nosuch"
 check_http "unknown parameter on rates" 400 GET "/api/v1/rates?top=3"
+# Drops (held to the kernel's counts in test_serve_drops.sh): two interfaces, all counted.
+check_http "GET /api/v1/drops" 200 GET /api/v1/drops
+check_eq "drops: every interface counted" "$(body 'j["counting"]')" "every interface"
+check_http "unknown parameter on drops" 400 GET "/api/v1/drops?top=3"
 
 check_http "GET /api/v1/protocols" 200 GET "/api/v1/protocols?interface=$IF_RX"
 check_eq "protocols: udp packets" "$(body 'j["interfaces"][0]["l4"]["udp"]["packets"]')" $((N_UDP4 + N_UDP6))
@@ -134,7 +138,7 @@ check_http "GET /api/v1/flows?interface=IF2" 200 GET "/api/v1/flows?interface=$I
 check_eq "flows: none on the second interface" "$(body 'j["matched"]')" 0
 check_http "GET /api/v1" 200 GET /api/v1
 check_eq "index lists the endpoints" "$(body '[e["path"] for e in j["endpoints"]]')" \
-	"['/', '/api/v1', '/api/v1/stats', '/api/v1/protocols', '/api/v1/flows', '/api/v1/rates', '/api/v1/history/minutes', '/api/v1/history/flows', '/api/v1/history/top-talkers', '/api/v1/reload', '/metrics']"
+	"['/', '/api/v1', '/api/v1/stats', '/api/v1/protocols', '/api/v1/flows', '/api/v1/drops', '/api/v1/rates', '/api/v1/history/minutes', '/api/v1/history/flows', '/api/v1/history/top-talkers', '/api/v1/reload', '/metrics']"
 check_http "GET / (the dashboard)" 200 GET /
 check_grep "GET /: HTML" "$LAB_TMP/head" "^[Cc]ontent-[Tt]ype: text/html"
 check_http "POST / refused" 405 POST /
@@ -258,6 +262,7 @@ if srv_start -i "$IF2" --mode tc --listen 127.0.0.1:9740 --no-db; then
 	for h in minutes flows top-talkers; do
 		SRV_ADDR=127.0.0.1:9740 check_http "history/$h: none with --no-db" 404 GET "/api/v1/history/$h"
 	done
+	SRV_ADDR=127.0.0.1:9740 check_http "drops: none without --drops" 404 GET /api/v1/drops
 	SRV_ADDR=127.0.0.1:9740 check_http "GET /metrics (--no-db)" 200 GET /metrics
 	check_eq "no history series with --no-db" "$(grep -c '^pktlens_history' "$LAB_TMP/body")" 0
 	srv_stop

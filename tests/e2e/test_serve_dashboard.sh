@@ -25,7 +25,7 @@ cat >"$LAB_TMP/syn.cfg" <<CFG
 { eth(da=$MAC_RX, sa=$MAC_TX), ipv4(sa=$IP4_TX, da=$IP4_RX, ttl=64), tcp(sp=41000, dp=80, syn), fill(0x43, 10) }
 CFG
 
-if ! srv_start -i "$IF_RX"; then
+if ! srv_start -i "$IF_RX" --drops; then
 	fail "serve start" "$(cat "$SRV_ERR")"
 	finish
 fi
@@ -123,7 +123,15 @@ case $hist in
 [1-9]* | "no minute written yet"*) ok "DOM: history minutes: $hist" ;;
 *) fail "DOM: history minutes" "$hist" ;;
 esac
-for na in alerts-na rtt-na drops-na; do
+# Drops (--drops): the UDP frames to port 9 have no socket; the page's NO_SOCKET row is
+# the API's (held to the kernel's counts in test_serve_drops.sh).
+http GET /api/v1/drops >/dev/null
+api_nosock=$(body "[e['drops_total'] for e in j['by_reason'] if e['reason'] == 'NO_SOCKET' and e['interface'] == '$IF_RX']")
+check_eq "DOM: the drops table's NO_SOCKET row is the API's" \
+	"[$(dom_get "re.search(r'<tr class=\"drop-row\" data-value=\"(\d+)\"><td>$IF_RX</td><td>NO_SOCKET</td>', d).group(1)")]" "$api_nosock"
+check_true "DOM: NO_SOCKET counts at least the UDP frames to port 9" \
+	[ "$(dom_get "re.search(r'<tr class=\"drop-row\" data-value=\"(\d+)\"><td>$IF_RX</td><td>NO_SOCKET</td>', d).group(1)")" -ge "$N_UDP" ]
+for na in alerts-na rtt-na; do
 	check_grep "DOM: $na says not available" "$LAB_TMP/dom.html" "id=\"$na\"[^>]*>not available: "
 done
 # The browser's own log: console messages of level error, uncaught exceptions, CSP refusals.
@@ -155,6 +163,8 @@ if srv_start -i "$IF_RX" --no-db --listen 127.0.0.1:9740; then
 	check_eq "--no-db: history minutes say not available" "$(dom_get 'text("minutes-empty")')" \
 		"not available: this daemon keeps no history (--no-db)"
 	check_eq "--no-db: no failed API call" "$(dom_get 'text("fetch-errors")')" 0
+	check_eq "without --drops: drops say not available" "$(dom_get 'text("drops-na")')" \
+		"not available: start pktlens serve with --drops"
 	srv_stop TERM
 	check_rc "serve --no-db: SIGTERM" "$SRV_RC" 0
 else

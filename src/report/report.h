@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * report.h - `pktlens report`: one self-contained HTML page (inline CSS and SVG, no
+ * script, nothing fetched) from the history that `pktlens serve` writes.
+ *
+ * collect.c reads the database into struct pl_rep; svg.c draws the charts; html.c
+ * writes the page.
+ */
+#ifndef PL_REPORT_H
+#define PL_REPORT_H
+
+#include <stdio.h>
+#include "history/history.h"
+
+struct pl_rep_opts {
+	__s64 since, until;  /* Unix seconds, inclusive */
+	const char *ifname;  /* NULL: every interface */
+	unsigned int top;    /* rows of the top tables */
+	const char *db_path; /* said in the page */
+};
+
+/* One point of a time series: a bucket of one or more minutes. */
+struct pl_rep_point {
+	__s64 t;             /* the bucket's first minute, Unix seconds */
+	__u64 packets, bytes, flows_new, malformed, evictions, unseen;
+	__u64 kdrops;        /* the kernel's drops (serve --drops) */
+};
+
+struct pl_rep_row {          /* a class, a talker, an interface */
+	char name[64];
+	__u64 packets, bytes, count;
+};
+
+struct pl_rep_flow {
+	char ifname[16], src[48], dst[48], state[16], ended[16];
+	unsigned int proto, sport, dport;
+	__u64 packets, bytes;
+	__s64 first_ms, last_ms;
+};
+
+struct pl_rep {
+	__s64 first, last;          /* first and last minute with a row; 0 when none */
+	unsigned int bucket_s;      /* seconds a point covers */
+	__u64 packets, bytes, malformed, flows_new, evictions, unseen, flows_written;
+	__u64 kdrops_total;          /* the kernel's drops of received packets (serve --drops) */
+	struct pl_rep_point *pts;
+	size_t npts;
+	struct pl_rep_row *ifs, *l3, *l4, *bad, *talkers;
+	size_t nifs, nl3, nl4, nbad, ntalkers;
+	struct pl_rep_row *kreasons; /* by reason */
+	size_t nkreasons;
+	struct pl_rep_row *kdrops;   /* by interface and reason: "IF REASON" */
+	size_t nkdrops;
+	struct pl_rep_flow *flows;
+	size_t nflows;
+};
+
+/* Read what the page shows. 0, or a negative errno with the reason in @why. */
+int pl_rep_collect(struct sqlite3 *db, const struct pl_rep_opts *o, struct pl_rep *r, char *why,
+		   size_t whylen);
+void pl_rep_free(struct pl_rep *r);
+/* The page, on @out. 0, or -EIO. */
+int pl_rep_html(FILE *out, const struct pl_rep_opts *o, const struct pl_rep *r);
+
+/* Charts (svg.c). Values of series k at point i: v[k * n + i]. */
+struct pl_svg_series {
+	const char *id, *label, *cls;
+	const double *v;
+};
+void pl_svg_lines(FILE *out, const char *id, const char *unit, const __s64 *t, size_t n,
+		  const struct pl_svg_series *s, size_t ns);
+void pl_svg_bars(FILE *out, const char *id, const struct pl_rep_row *rows, size_t n,
+		 bool by_bytes);
+/* @s with &, <, >, " and ' escaped. */
+void pl_html_text(FILE *out, const char *s);
+/* @v with thousands separators into @buf. */
+const char *pl_rep_num(__u64 v, char *buf, size_t len);
+
+#endif
