@@ -179,17 +179,42 @@ check_eq "a matching frame over 64 KiB is counted with its full length" \
 # Linux cooked, raw IP, BSD loopback (two small ones of each).
 : "${CORPUS:=$E2E_ROOT/../shared/corpus}"
 if [ -f "$CORPUS/MANIFEST.tsv" ]; then
-	n_corpus=0
+	declare -A LT=()
 	while read -r rel lt; do
-		f=$CORPUS/$rel
-		[ -f "$f" ] || continue
-		exprs=("ip" "tcp" "udp" "ip6" "len > 100" "len < 80" "ip[0] = 0x45" "ip[8] < 64")
-		case $lt in linux-sll*) exprs+=("ether[14] = 0x45" "ether[14:2] = 0x0800") ;; esac
-		filter_vs_tcpdump "$f" "corpus $lt $(basename "$rel")" "${exprs[@]}"
-		n_corpus=$((n_corpus + 1))
+		[ -f "$CORPUS/$rel" ] && LT[$CORPUS/$rel]=$lt
 	done < <(awk -F'\t' 'NR > 1 && $6 + 0 > 0 && $6 + 0 <= 500 && $33 == "ok" &&
 		$7 ~ /^(linux-sll|linux-sll2|rawip|rawip4|rawip6|null|loop)$/ && n[$7]++ < 2 {
 		print $1, $7 }' "$CORPUS/MANIFEST.tsv")
+	n_corpus=${#LT[@]}
+	# Per expression one analyze over every capture libpcap takes it for (-r repeated,
+	# a report each); one that libpcap refuses for a link type runs alone: bad usage.
+	bad=0 n_cmp=0
+	for e in "ip" "tcp" "udp" "ip6" "len > 100" "len < 80" "ip[0] = 0x45" "ip[8] < 64" \
+		"ether[14] = 0x45" "ether[14:2] = 0x0800"; do
+		args=() want=()
+		for f in "${!LT[@]}"; do
+			case $e in ether*) [[ ${LT[$f]} == linux-sll* ]] || continue ;; esac
+			if tcpdump -nr "$f" "$e" 2>/dev/null >"$T/td.out"; then
+				args+=(-r "$f")
+				want+=("$f $(wc -l <"$T/td.out")")
+			else
+				"$PKTLENS" analyze -r "$f" --json "$e" >/dev/null 2>&1
+				got=$?
+				[ $got -eq 2 ] || { fail "corpus ${LT[$f]} $(basename "$f"): analyze '$e'" "exit $got, tcpdump refuses it"; bad=1; }
+			fi
+		done
+		[ ${#args[@]} -gt 0 ] || continue
+		"$PKTLENS" analyze "${args[@]}" --json "$e" >"$T/an.json" 2>"$T/an.err"
+		"$PY" -c 'import json,sys
+for l in open(sys.argv[1]):
+    j = json.loads(l); print(j["source"], j["total"]["packets"])' "$T/an.json" >"$T/an.counts" 2>&1
+		for w in "${want[@]}"; do
+			n_cmp=$((n_cmp + 1))
+			grep -qxF -- "$w" "$T/an.counts" ||
+				{ fail "corpus ${LT[${w% *}]} $(basename "${w% *}"): analyze '$e'" "pktlens $(grep -F -- "${w% *} " "$T/an.counts" | cut -d' ' -f2), tcpdump ${w##* } $(head -c 300 "$T/an.err")"; bad=1; }
+		done
+	done
+	[ $bad -eq 0 ] && ok "corpus: analyze counts as tcpdump -r on $n_corpus non-Ethernet captures ($n_cmp comparisons)"
 	# A MANIFEST whose columns moved selects nothing: that must not pass silently.
 	check_eq "corpus: non-Ethernet captures compared" "$([ "$n_corpus" -gt 0 ] && echo yes)" yes
 else
