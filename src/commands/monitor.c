@@ -291,29 +291,32 @@ static int start_l7(struct pl_dp *dp, const struct pl_dp_opts *o, const char *ev
 	return 0;
 }
 
+/* monitor's long options; protect takes them too (monitor_hooks.h). */
+const struct option pl_monitor_opts[] = {
+	{ "interface", required_argument, NULL, 'i' },
+	{ "mode", required_argument, NULL, OPT_MODE },
+	{ "interval", required_argument, NULL, OPT_INTERVAL },
+	{ "duration", required_argument, NULL, OPT_DURATION },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "pretty", no_argument, NULL, OPT_PRETTY },
+	{ "top", required_argument, NULL, OPT_TOP },
+	{ "flows", required_argument, NULL, OPT_FLOWS },
+	{ "pin", no_argument, NULL, OPT_PIN },
+	{ "pinned", required_argument, NULL, OPT_PINNED },
+	{ "force", no_argument, NULL, OPT_FORCE },
+	{ "cost-sample", required_argument, NULL, OPT_COST_SAMPLE },
+	{ "l7-packets", required_argument, NULL, OPT_L7 },
+	{ "eve", required_argument, NULL, OPT_EVE },
+	{ "drops", no_argument, NULL, OPT_DROPS },
+	{ "rules", required_argument, NULL, OPT_RULES },
+	{ "rules-lenient", no_argument, NULL, OPT_RULES_LENIENT },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
 int cmd_monitor(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "interface", required_argument, NULL, 'i' },
-		{ "mode", required_argument, NULL, OPT_MODE },
-		{ "interval", required_argument, NULL, OPT_INTERVAL },
-		{ "duration", required_argument, NULL, OPT_DURATION },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "pretty", no_argument, NULL, OPT_PRETTY },
-		{ "top", required_argument, NULL, OPT_TOP },
-		{ "flows", required_argument, NULL, OPT_FLOWS },
-		{ "pin", no_argument, NULL, OPT_PIN },
-		{ "pinned", required_argument, NULL, OPT_PINNED },
-		{ "force", no_argument, NULL, OPT_FORCE },
-		{ "cost-sample", required_argument, NULL, OPT_COST_SAMPLE },
-		{ "l7-packets", required_argument, NULL, OPT_L7 },
-		{ "eve", required_argument, NULL, OPT_EVE },
-		{ "drops", no_argument, NULL, OPT_DROPS },
-		{ "rules", required_argument, NULL, OPT_RULES },
-		{ "rules-lenient", no_argument, NULL, OPT_RULES_LENIENT },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	const struct option *opts = pl_monitor_opts;
 	struct pl_dp_opts o = { .mode = PL_MODE_AUTO, .flows = true, .filter_linktype = PL_LINKTYPE_ETHERNET };
 	unsigned int top = 10, nflows = PL_FLOWS_DEFAULT, cost_pct = PL_COST_SAMPLE_DEFAULT;
 	unsigned int l7_pkts = PL_L7_PKTS_DEFAULT;

@@ -7,6 +7,8 @@
 #ifndef PL_MONITOR_HOOKS_H
 #define PL_MONITOR_HOOKS_H
 
+#include <getopt.h>
+
 struct pl_dp;
 struct pl_report;
 
@@ -17,6 +19,9 @@ struct pl_monitor_hooks {
 	void (*tick)(struct pl_dp *dp, struct pl_report *r); /* before each report */
 	void (*stop)(void);
 };
+
+/* monitor's long options, ended by a zeroed entry (protect's --config takes them). */
+extern const struct option pl_monitor_opts[];
 
 /* Set by protect before it calls cmd_monitor(); NULL: plain monitor. */
 extern const struct pl_monitor_hooks *pl_monitor_hooks;

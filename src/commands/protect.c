@@ -16,6 +16,7 @@
 #include "commands/block_view.h"
 #include "commands/commands.h"
 #include "commands/monitor_hooks.h"
+#include "config/config.h"
 #include "loader/dataplane.h"
 #include "mitigate/host.h"
 #include "mitigate/rules.h"
@@ -26,7 +27,8 @@
 static const char usage[] =
 	"Usage: pktlens protect -i IF [--rules FILE] [--dry-run] [--mode native|generic|tc]\n"
 	"                       [--interval S] [--duration S] [--json|--pretty] [--top N]\n"
-	"                       [--flows N] [--cost-sample PCT] [--force] [-F FILE | EXPRESSION]\n"
+	"                       [--flows N] [--cost-sample PCT] [--force] [--config FILE]\n"
+	"                       [-F FILE | EXPRESSION]\n"
 	"Monitor an interface and drop, in XDP, what the rules say: CIDR blocks, port rules,\n"
 	"per-source rate limits; allow rules always win; the host's own addresses and its\n"
 	"gateways are never blocked. Rules change at run time with pktlens block/unblock;\n"
@@ -41,6 +43,8 @@ static const char usage[] =
 	"                      falling back to generic)\n"
 	"      --interval S, --duration S, --json, --pretty, --top N, --flows N,\n"
 	"      --cost-sample PCT, --force, -F FILE, EXPRESSION: as pktlens monitor\n"
+	"      --config FILE   options from the [protect] section of FILE (pktlens.conf(5):\n"
+	"                    monitor's keys, rules and dry-run); the command line wins\n"
 	"  -v, --verbose       more messages; -q, --quiet: only errors\n"
 	"  -h, --help          this help\n";
 
@@ -242,9 +246,23 @@ static void stop(void)
 int cmd_protect(int argc, char **argv)
 {
 	static const struct pl_monitor_hooks hooks = { "protect", usage, started, tick, stop };
-	char **args = calloc(argc + 1, sizeof(*args));
-	int n = 0, rc;
+	struct option *opts;
+	char **args;
+	int n = 0, nmon = 0, rc;
 
+	/* --config FILE: its [protect] entries (monitor's keys and protect's) go first. */
+	while (pl_monitor_opts[nmon].name)
+		nmon++;
+	opts = calloc(nmon + 2, sizeof(*opts));
+	if (!opts)
+		return PL_EXIT_FAIL;
+	memcpy(opts, pl_monitor_opts, nmon * sizeof(*opts)); /* --rules is among them */
+	opts[nmon] = (struct option){ "dry-run", no_argument, NULL, 0x1000 };
+	rc = pl_config_args("protect", "i:F:h", opts, &argc, &argv);
+	free(opts);
+	if (rc)
+		return rc == -EINVAL ? PL_EXIT_USAGE : PL_EXIT_FAIL;
+	args = calloc(argc + 1, sizeof(*args));
 	if (!args)
 		return PL_EXIT_FAIL;
 	/* protect's own options; the rest is monitor's. */

@@ -12,7 +12,8 @@
 #include "util/log.h"
 
 /* The sections a file may have: the commands that take --config. */
-static const char *const sections[] = { "monitor", "analyze", "capture", "serve", "vars", NULL };
+static const char *const sections[] = { "monitor", "analyze", "capture", "serve", "protect",
+					"vars", NULL };
 
 struct cfg_parse {
 	const char *name; /* the file, for messages */
@@ -179,8 +180,12 @@ static int cfg_handler(void *user, const char *section, const char *key, const c
 		return 0;
 	}
 	if (!known_section(section)) {
-		cfg_error(p, "unknown section [%s]: the sections are [monitor], [analyze], "
-			     "[capture], [serve] and [vars]", section);
+		char list[160] = "";
+
+		for (int i = 0; sections[i]; i++)
+			snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s[%s]",
+				 !i ? "" : sections[i + 1] ? ", " : " and ", sections[i]);
+		cfg_error(p, "unknown section [%s]: the sections are %s", section, list);
 		return 0;
 	}
 	if (strcmp(section, p->cmd))

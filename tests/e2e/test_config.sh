@@ -91,6 +91,23 @@ n=$(grep -c '^{' "$LAB_TMP/m2.json")
 check_true "monitor --config --interval 1: the command line wins ($n lines)" test "$n" -ge 1 -a "$n" -le 2
 nothing_attached "monitor --config"
 
+echo "--- protect, live"
+printf 'block 198.18.0.77\n' >"$LAB_TMP/prot.rules"
+printf '[protect]\ninterface = %s\nrules = %s\ndry-run = yes\ninterval = 0.5\nduration = 1.5\njson = yes\n' \
+	"$IF_RX" "$LAB_TMP/prot.rules" >"$C"
+nsenter -t "$RX_HOLD" -m -n -- "$PKTLENS" protect --config "$C" >"$LAB_TMP/p.json" 2>"$LAB_TMP/p.err"
+check_rc "protect --config (interface, rules, dry-run, interval, duration, json from the file)" "$?" 0
+check_grep "protect --config: a dry run, as the file says" "$LAB_TMP/p.err" "protect: dry run, nothing is dropped"
+check_eq "protect --config: the file's rules file is in force" \
+	"$(json_get "$LAB_TMP/p.json" "[r['kind'] for r in j['mitigation']['rules'] if r.get('cidr', r.get('prefix', '')).startswith('198.18.0.77')]")" "['block']"
+n=$(grep -c '^{' "$LAB_TMP/p.json")
+check_true "protect --config: a report every 0.5 s ($n lines)" test "$n" -ge 2 -a "$n" -le 4
+printf '[protect]\nbogus = 1\n' >"$C"
+"$PKTLENS" protect --config "$C" -i "$IF_RX" >/dev/null 2>"$LAB_TMP/p.err"
+check_rc "protect --config with an unknown key: bad usage" "$?" 2
+check_grep "protect --config: the message names file, line and key" "$LAB_TMP/p.err" "$C:2: \\[protect\\] has no key 'bogus'"
+nothing_attached "protect --config"
+
 echo "--- serve"
 . "$E2E_ROOT/tests/lib/serve.sh"
 printf '[serve]\ninterface = %s\nlisten = 127.0.0.1:9741\n' "$IF_RX" >"$C"
