@@ -9,6 +9,9 @@ import os
 import struct
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import pcap_frames  # noqa: E402
+
 PORTS = {53: 'dns', 5353: 'dns', 80: 'http', 8080: 'http', 443: 'tls', 22: 'ssh'}
 CRAFTED = {
     'dns': [bytes.fromhex('123401000001000000000000037777770765786d706c6503636f6d0000010001')],
@@ -21,30 +24,7 @@ CRAFTED = {
 
 
 def frames(path):
-    with open(path, 'rb') as f:
-        hdr = f.read(24)
-        if len(hdr) < 24:
-            return
-        magic = hdr[:4]
-        if magic in (b'\xd4\xc3\xb2\xa1', b'\x4d\x3c\xb2\xa1'):
-            end = '<'
-        elif magic in (b'\xa1\xb2\xc3\xd4', b'\xa1\xb2\x3c\x4d'):
-            end = '>'
-        else:
-            return
-        if struct.unpack(end + 'I', hdr[20:24])[0] != 1:
-            return
-        for _ in range(2000):
-            rec = f.read(16)
-            if len(rec) < 16:
-                return
-            caplen = struct.unpack(end + 'I', rec[8:12])[0]
-            if caplen > 65536:
-                return
-            data = f.read(caplen)
-            if len(data) < caplen:
-                return
-            yield data
+    return pcap_frames.frames(path, 2000)
 
 
 def ip_of(frame):
