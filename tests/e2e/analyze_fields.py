@@ -27,27 +27,9 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from pcapgen import *  # noqa: E402,F401,F403  (builders, flag bits, write_pcap)
+from results import ok, fail, skip, summary  # noqa: E402
 
 PKTLENS, TMP = sys.argv[1], sys.argv[2]
-N_PASS = N_FAIL = N_SKIP = 0
-
-
-def ok(name):
-    global N_PASS
-    N_PASS += 1
-    print("ok   " + name)
-
-
-def fail(name, why):
-    global N_FAIL
-    N_FAIL += 1
-    print("FAIL %s: %s" % (name, why))
-
-
-def skip(name, why):
-    global N_SKIP
-    N_SKIP += 1
-    print("skip %s: %s" % (name, why))
 
 
 def check(name, got, want):
@@ -1160,8 +1142,7 @@ def main():
         compare_report("empty", got, model([], empty, 65536), 10)
 
     print()
-    print("%d passed, %d failed%s" % (N_PASS, N_FAIL, ", %d skipped" % N_SKIP if N_SKIP else ""))
-    return 1 if N_FAIL else 0
+    return summary()
 
 
 if __name__ == "__main__":

@@ -32,28 +32,10 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from pcapgen import *  # noqa: E402,F401,F403
+from results import ok, fail, skip, summary  # noqa: E402
 
 PKTLENS, TMP, CORPUS, FULL = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4] == "1"
-N_PASS = N_FAIL = N_SKIP = 0
 FAST_CORPUS = 8  # captures of the sample compared in the fast tier
-
-
-def ok(name):
-    global N_PASS
-    N_PASS += 1
-    print("ok   " + name)
-
-
-def fail(name, why):
-    global N_FAIL
-    N_FAIL += 1
-    print("FAIL %s: %s" % (name, why))
-
-
-def skip(name, why):
-    global N_SKIP
-    N_SKIP += 1
-    print("skip %s: %s" % (name, why))
 
 
 def check(name, got, want):
@@ -359,8 +341,7 @@ def main():
         print("corpus: %d captures compared%s" % (done, "" if FULL else " (PL_TEST_FULL=1: "
                                                                        "the whole sample)"))
     print()
-    print("%d passed, %d failed%s" % (N_PASS, N_FAIL, ", %d skipped" % N_SKIP if N_SKIP else ""))
-    return 1 if N_FAIL else 0
+    return summary()
 
 
 if __name__ == "__main__":
