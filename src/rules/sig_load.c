@@ -197,7 +197,8 @@ static int finish_set(struct pl_sigs *rs)
 		if (rs->r[i].pf < 0)
 			rs->always[rs->nalways++] = (int)i;
 	}
-	qsort(rs->sorted, (size_t)rs->n, sizeof(*rs->sorted), order_cmp);
+	if (rs->n > 1)
+		qsort(rs->sorted, (size_t)rs->n, sizeof(*rs->sorted), order_cmp);
 	err = pl_prefilter_build(rs->sorted, rs->n, &rs->pf, &e);
 	if (err) {
 		pl_warn("%s: %s", rs->file, e.msg[0] ? e.msg : "cannot build the prefilter");

@@ -59,7 +59,8 @@ static int build_db(struct pfdb *db, struct pat *p, int n, struct perr *e)
 	hs_compile_error_t *ce = NULL;
 	int k = 0, err = -ENOMEM;
 
-	qsort(p, (size_t)n, sizeof(*p), pat_cmp);
+	if (n > 1) /* p may be NULL when there are none */
+		qsort(p, (size_t)n, sizeof(*p), pat_cmp);
 	exprs = calloc((size_t)n, sizeof(*exprs));
 	lens = calloc((size_t)n, sizeof(*lens));
 	flags = calloc((size_t)n, sizeof(*flags));

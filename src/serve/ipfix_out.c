@@ -134,7 +134,7 @@ void pl_ipfix_out_active(struct pl_srv *srv, int i, const struct pl_flow *flows,
 	}
 	/* What was exported of each live flow: the base of its next record. */
 	copy = malloc((n ? n : 1) * sizeof(*copy));
-	if (copy)
+	if (copy && n) /* flows is NULL when there are none */
 		memcpy(copy, flows, n * sizeof(*copy));
 	free(s->sent);
 	s->sent = copy;

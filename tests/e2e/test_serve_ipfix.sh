@@ -84,6 +84,7 @@ check_true "promtool check metrics accepts the IPFIX counters" \
 	eval "grep -q '^pktlens_ipfix_records_total ' $LAB_TMP/metrics.txt && promtool check metrics <$LAB_TMP/metrics.txt"
 srv_stop TERM
 check_rc "serve: SIGTERM" "$SRV_RC" 0
+[ "$SRV_RC" = 0 ] || sed "s/^/  serve: /" "$SRV_ERR" | tail -n 40
 m1=$(sed -n 's/.*IPFIX: \([0-9]*\) messages sent.*/\1/p' "$SRV_ERR")
 echo "  serve: $(grep 'IPFIX: [0-9]* messages' "$SRV_ERR")"
 captured() { [ "$(tshark -r "$LAB_TMP/ipfix.pcap" 2>/dev/null | wc -l)" -ge $((m1 - m0)) ]; }
