@@ -17,12 +17,14 @@
 #include "l7/session.h"
 #include "sinks/progress.h"
 #include "sources/pcap_file.h"
+#include "perf/svc.h"
+#include "perf/tcp.h"
 #include "util/args.h"
 #include "util/log.h"
 
 static const char usage[] =
 	"Usage: pktlens analyze -r FILE [--json|--pretty] [--top N] [--flows N]\n"
-	"                       [--l7-packets N] [--eve FILE] [-F FILE | EXPRESSION]\n"
+	"                       [--l7-packets N] [--eve FILE] [--no-tcp] [-F FILE | EXPRESSION]\n"
 	"       pktlens -j|-p analyze ...   (as --json, --pretty)\n"
 	"Run every packet of a pcap/pcapng capture through pktlens's XDP program and print\n"
 	"the same statistics as 'pktlens monitor'.\n"
@@ -36,6 +38,8 @@ static const char usage[] =
 	"                    classification (nDPI) and metadata (default 8; 0: L7 off)\n"
 	"      --eve FILE    Suricata-style EVE JSON events (dns, http, tls, ssh, flow), one\n"
 	"                    a line, to FILE ('-': standard output, instead of the report)\n"
+	"      --no-tcp      no passive TCP RTT and health; frames then run on every CPU\n"
+	"                    (with it on they run in capture order on one)\n"
 	"  -F FILE           read the filter expression from FILE, as tcpdump -F ('#'\n"
 	"                    starts a comment); an expression on the command line is ignored\n"
 	"  -v, --verbose     more messages (twice: libbpf's); also before the command\n"
@@ -48,7 +52,7 @@ static const char usage[] =
 	"  EXPRESSION        tcpdump filter: only matching packets are counted;\n"
 	"                    options may follow it, as with tcpdump ('--' ends them)\n";
 
-enum { OPT_JSON = 256, OPT_PRETTY, OPT_TOP, OPT_FLOWS, OPT_L7, OPT_EVE };
+enum { OPT_JSON = 256, OPT_PRETTY, OPT_TOP, OPT_FLOWS, OPT_L7, OPT_EVE, OPT_NO_TCP };
 
 /* Letters that were analyze's own before they meant tcpdump's: what to type now. */
 static const struct pl_opt_hint hints[] = {
@@ -66,11 +70,12 @@ static void after_run(void *arg)
 
 /* Open the EVE file and the L7 session; the runner drains its ring after every run. */
 static int start_l7(struct pl_dp *dp, const char *eve_path, FILE **eve,
-		    struct pl_l7_session **l7)
+		    struct pl_l7_session **l7, struct pl_svc *svc)
 {
 	struct pl_l7_session_opts lo = { .events_fd = dp->l7_events_fd,
 					 .verdicts_fd = dp->l7_verdicts_fd,
-					 .counts_fd = dp->l7_counts_fd, .flows_fd = dp->flows_fd };
+					 .counts_fd = dp->l7_counts_fd, .flows_fd = dp->flows_fd,
+					 .svc = svc };
 	int err;
 
 	if (eve_path) {
@@ -114,11 +119,14 @@ int cmd_analyze(int argc, char **argv)
 		{ "flows", required_argument, NULL, OPT_FLOWS },
 		{ "l7-packets", required_argument, NULL, OPT_L7 },
 		{ "eve", required_argument, NULL, OPT_EVE },
+		{ "no-tcp", no_argument, NULL, OPT_NO_TCP },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct pl_dp_opts o = { .mode = PL_MODE_OFFLINE, .flows = true,
+	struct pl_dp_opts o = { .mode = PL_MODE_OFFLINE, .flows = true, .tcp = true,
 				.filter_linktype = PL_LINKTYPE_ETHERNET };
+	struct pl_tcp_view tv = {};
+	struct pl_svc *svc = NULL;
 	unsigned int top = 10, nflows = PL_FLOWS_DEFAULT, l7_pkts = PL_L7_PKTS_DEFAULT;
 	const char *eve_path = NULL;
 	FILE *eve = NULL;
@@ -164,6 +172,7 @@ int cmd_analyze(int argc, char **argv)
 				return PL_EXIT_USAGE;
 			break;
 		case OPT_EVE: eve_path = optarg; break;
+		case OPT_NO_TCP: o.tcp = false; break;
 		case 'h': fputs(usage, stdout); return PL_EXIT_OK;
 		default: return PL_EXIT_USAGE; /* pl_getopt() said why */
 		}
@@ -220,7 +229,8 @@ int cmd_analyze(int argc, char **argv)
 		pl_warn("no CPU below %d is available to run frames on", PL_OFFLINE_SLOTS);
 		goto out;
 	}
-	if (o.filter)
+	/* A filter reads one CPU's slot; TCP tracking needs each flow's frames in order. */
+	if (o.filter || o.tcp)
 		nworkers = 1;
 	o.offline_cpu = cpus[0];
 	/* The expression was checked above: whatever fails now is a runtime failure. */
@@ -228,7 +238,8 @@ int cmd_analyze(int argc, char **argv)
 	if (err)
 		goto out;
 	if (l7_pkts) {
-		err = start_l7(&dp, eve_path, &eve, &l7);
+		svc = pl_svc_new();
+		err = svc ? start_l7(&dp, eve_path, &eve, &l7, svc) : -ENOMEM;
 		if (err)
 			goto out;
 	}
@@ -303,6 +314,14 @@ int cmd_analyze(int argc, char **argv)
 	r.flow_capacity = nflows;
 	r.top = top;
 	r.l7 = l7;
+	r.svc = svc;
+	if (dp.tcp.flows >= 0) {
+		if (pl_tcp_read(&tv, &dp.tcp, true, max_ts)) {
+			pl_warn("cannot read the TCP tables");
+			goto out;
+		}
+		r.tcp = &tv;
+	}
 	errno = 0; /* a failed write leaves its reason here; stdio keeps only a flag */
 	if (l7 && eve && pl_l7_eve_flows(l7, r.flows, r.nflows, 0, "shutdown") < 0)
 		pl_warn("cannot write the EVE events to '%s'", eve_path);
@@ -330,6 +349,8 @@ out:
 	pl_progress_end(&prog, 0, false);
 	pl_runner_finish(runner);
 	pl_l7_session_free(l7);
+	pl_svc_free(svc);
+	pl_tcp_view_free(&tv);
 	if (eve && eve != stdout && fclose(eve))
 		pl_warn("cannot write the EVE events to '%s'", eve_path);
 	free(r.flows);

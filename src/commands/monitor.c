@@ -17,6 +17,8 @@
 #include "l7/flow_ends.h"
 #include "l7/session.h"
 #include "drops/live.h"
+#include "perf/svc.h"
+#include "perf/tcp.h"
 #include "commands/monitor_hooks.h"
 #include "loader/dataplane.h"
 #include "loader/filter_prog.h"
@@ -28,7 +30,7 @@
 static const char usage[] =
 	"Usage: pktlens monitor -i IF [--mode native|generic|tc] [--interval S] [--duration S]\n"
 	"                       [--json|--pretty] [--top N] [--flows N] [--cost-sample PCT] [--pin]\n"
-	"                       [--force] [--drops] [--l7-packets N] [--eve FILE]\n"
+	"                       [--force] [--drops] [--l7-packets N] [--eve FILE] [--no-tcp]\n"
 	"                       [-F FILE | EXPRESSION]\n"
 	"       pktlens monitor --pinned DIR [--interval S] [--duration S] [--json|--pretty]\n"
 	"                       [--cost-sample PCT]\n"
@@ -55,6 +57,8 @@ static const char usage[] =
 	"                      classification (nDPI) and metadata (default 8; 0: L7 off)\n"
 	"      --eve FILE      Suricata-style EVE JSON events (dns, http, tls, ssh, flow), one\n"
 	"                      per line; '-': standard output, instead of the reports\n"
+	"      --no-tcp        no passive TCP RTT and health (on by default: per flow, per\n"
+	"                      service port and remote network, from both directions)\n"
 	"      --drops         also the kernel's drops of packets received on IF, by reason\n"
 	"                      (as pktlens drops -i IF)\n"
 	"  -F FILE             read the filter expression from FILE, as tcpdump -F ('#'\n"
@@ -70,6 +74,7 @@ static const char usage[] =
 enum {
 	OPT_PIN = 256, OPT_PINNED, OPT_FORCE, OPT_COST_SAMPLE, OPT_MODE, OPT_INTERVAL,
 	OPT_DURATION, OPT_JSON, OPT_PRETTY, OPT_TOP, OPT_FLOWS, OPT_DROPS, OPT_L7, OPT_EVE,
+	OPT_NO_TCP,
 };
 
 /* Live L7: a flow with no sample for this long is classified with what it had. */
@@ -238,7 +243,8 @@ static void eve_failed(const char *path)
 
 /* Open the EVE output and start the L7 session over the data plane's maps. */
 static int start_l7(struct pl_dp *dp, const struct pl_dp_opts *o, const char *eve_path,
-		    FILE **eve, struct pl_l7_session **l7, struct pl_l7_ends **ends)
+		    FILE **eve, struct pl_l7_session **l7, struct pl_l7_ends **ends,
+		    struct pl_svc *svc)
 {
 	struct pl_l7_session_opts lo = { .events_fd = dp->l7_events_fd,
 					 .verdicts_fd = dp->l7_verdicts_fd,
@@ -247,7 +253,7 @@ static int start_l7(struct pl_dp *dp, const struct pl_dp_opts *o, const char *ev
 					 .clock_to_unix_ns = pl_time_mono_to_unix(),
 					 .max_classifying = L7_MAX_CLASSIFYING,
 					 .egress = dp->l7_egress_fd >= 0,
-					 .egress_fd = dp->l7_egress_fd };
+					 .egress_fd = dp->l7_egress_fd, .svc = svc };
 	int err;
 
 	if (eve_path) {
@@ -293,10 +299,13 @@ int cmd_monitor(int argc, char **argv)
 		{ "l7-packets", required_argument, NULL, OPT_L7 },
 		{ "eve", required_argument, NULL, OPT_EVE },
 		{ "drops", no_argument, NULL, OPT_DROPS },
+		{ "no-tcp", no_argument, NULL, OPT_NO_TCP },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct pl_dp_opts o = { .mode = PL_MODE_AUTO, .flows = true, .filter_linktype = PL_LINKTYPE_ETHERNET };
+	struct pl_dp_opts o = { .mode = PL_MODE_AUTO, .flows = true, .tcp = true,
+				.filter_linktype = PL_LINKTYPE_ETHERNET };
+	struct pl_svc *svc = NULL;
 	unsigned int top = 10, nflows = PL_FLOWS_DEFAULT, cost_pct = PL_COST_SAMPLE_DEFAULT;
 	unsigned int l7_pkts = PL_L7_PKTS_DEFAULT;
 	bool l7_asked = false;
@@ -361,6 +370,7 @@ int cmd_monitor(int argc, char **argv)
 		case OPT_PINNED: pinned = optarg; break;
 		case OPT_FORCE: o.force = true; load_opt = "--force"; break;
 		case OPT_DROPS: drops = true; break;
+		case OPT_NO_TCP: o.tcp = false; load_opt = "--no-tcp"; break;
 		case OPT_COST_SAMPLE:
 			if (pl_parse_u32("--cost-sample", optarg, 0, 100, &cost_pct))
 				return PL_EXIT_USAGE;
@@ -472,7 +482,8 @@ int cmd_monitor(int argc, char **argv)
 	if (!pinned)
 		pl_dp_mode_note(&dp);
 	if (o.l7_pkts) {
-		err = start_l7(&dp, &o, eve_path, &eve, &v.l7, &ends);
+		svc = pl_svc_new();
+		err = svc ? start_l7(&dp, &o, eve_path, &eve, &v.l7, &ends, svc) : -ENOMEM;
 		if (err) {
 			rc = PL_EXIT_FAIL;
 			goto out;
@@ -502,6 +513,7 @@ int cmd_monitor(int argc, char **argv)
 	while (!pl_stop) {
 		struct pl_report r = {};
 		struct pl_talkers talk = {};
+		struct pl_tcp_view tv = {};
 		__u64 now, cns = 0, ccnt = 0;
 		double left = duration ? duration - (mono_ns() - t_start) / 1e9 : interval;
 		double span = left < interval ? left : interval;
@@ -557,6 +569,9 @@ int cmd_monitor(int argc, char **argv)
 			r.drops = &dl.view;
 			r.drops_ctx = &dl.ctx;
 		}
+		if (dp.tcp.flows >= 0 && !pl_tcp_read(&tv, &dp.tcp, false, now))
+			r.tcp = &tv;
+		r.svc = svc;
 		pl_stats_sub(&delta, &cur, &prev);
 		r.source = pinned ? pinned : dp.ifname;
 		r.mode = pinned ? "pinned" : pl_mode_name(dp.mode);
@@ -578,6 +593,7 @@ int cmd_monitor(int argc, char **argv)
 			h->tick(&dp, &r);
 		err = show(&v, &r);
 		pl_talkers_free(&talk);
+		pl_tcp_view_free(&tv);
 		if (err) {
 			free(r.flows);
 			/* The reader went away (| head): stop as it asked; otherwise say why. */
@@ -610,6 +626,7 @@ int cmd_monitor(int argc, char **argv)
 out:
 	pl_l7_ends_free(ends);
 	pl_l7_session_free(v.l7);
+	pl_svc_free(svc);
 	if (eve && eve != stdout && fclose(eve)) {
 		eve_failed(eve_path);
 		rc = PL_EXIT_FAIL;

@@ -15,6 +15,7 @@
 #include "l7/classify.h"
 #include "l7/eve.h"
 #include "l7/session.h"
+#include "perf/svc.h"
 #include "sinks/json.h"
 
 #define BUCKETS  (1u << 16)
@@ -217,6 +218,8 @@ static void complete(struct pl_l7_session *s, struct sflow *f)
 		if (!bpf_map_update_elem(s->o.verdicts_fd, &f->key, &vv, BPF_ANY))
 			move_counts(s, f, app, cat);
 	}
+	if (s->o.svc)
+		pl_svc_add(s->o.svc, &f->key, f->client_dir, m);
 	if (m->dns.have_query)
 		tally_add(&s->dns, m->dns.qname);
 	tally_add(&s->sni, m->tls.sni);

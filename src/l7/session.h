@@ -20,6 +20,8 @@
 
 struct pl_l7_session;
 struct pl_json;
+struct pl_svc;
+struct pl_tcp_view;
 
 struct pl_l7_session_opts {
 	int events_fd, verdicts_fd, counts_fd, flows_fd; /* the data plane's maps */
@@ -33,6 +35,8 @@ struct pl_l7_session_opts {
 				       * once; samples of more new flows are skipped (counted) */
 	bool egress;            /* live: egress_fd is pl_l7_egress, whose counts flow events add */
 	int egress_fd;
+	struct pl_svc *svc;     /* service latency (src/perf/svc.h) fed each classified flow; NULL: none */
+	const struct pl_tcp_view *tcp; /* TCP RTT and health for EVE flow events; NULL: none */
 };
 
 /* A new session; NULL with *@err (< 0) when the ring or nDPI cannot be set up. */
