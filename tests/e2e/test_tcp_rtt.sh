@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# test_tcp_rtt.sh - passive TCP RTT against a delay the test sets. The lab's two
+# namespaces are joined through a third one where tests/tools/delayline bridges the
+# two links and holds every frame from the client (tx) to the server (rx) D ms (20,
+# then 50). `pktlens monitor` runs on both ends at once (server: rx link; client: tx
+# link, with L7 off there: the egress program runs for TCP alone). A TCP ping-pong
+# (tests/tools/tcp_pingpong.py: 20 messages, each sent when the previous came back)
+# gives each side one connection per phase; checked for each side and connection:
+#   - handshake RTT and the flow's least and mean RTT within 10 % (at least 1 ms) of D plus the
+#     base RTT ping measured through the bridge without delay, in this run;
+#   - the flow's mean RTT also within that tolerance of the kernel's own smoothed RTT of the
+#     connection (`ss -ti` on the client; both see the same scheduling delays of the
+#     two programs that answer), and ping's mean at the same delay is shown;
+# The bridge and the two programs run at real-time priority (chrt): on a busy machine
+# they would otherwise add the wait for a CPU to every RTT.
+#   - with TCP timestamps on, the samples come from them; with them off on the client
+#     (net.ipv4.tcp_timestamps=0, 20 ms phase), from SEQ/ACK matching, as close.
+set -u
+. "$(dirname "$0")/../lib/netns.sh"
+need_root_tools ping ss ethtool
+DL=$BUILD_DIR/tests/tools/delayline
+PP=$E2E_ROOT/tests/tools/tcp_pingpong.py
+RTT_OF=$E2E_ROOT/tests/e2e/tcp_rtt_of.py
+[ -x "$DL" ] || { skip "delayline" "not built (make test-build)"; finish; }
+PORT=9120
+
+lab_up || { fail "lab" "could not build the namespaces"; finish; }
+NS_MID=pl-mid-$$ M_TX=mt$$ M_RX=mr$$
+LAB_EXTRA_NS+=("$NS_MID")
+ip netns add "$NS_MID" || { fail "lab" "no middle namespace"; finish; }
+in_mid() { ip netns exec "$NS_MID" "$@"; }
+# The lab's direct link is replaced by two, through the middle namespace.
+ip netns exec "$NS_RX" ip link del "$IF_RX"
+ip link add "$IF_TX" address "$MAC_TX" netns "$NS_TX" type veth peer name "$M_TX" netns "$NS_MID" &&
+	ip link add "$IF_RX" address "$MAC_RX" netns "$NS_RX" type veth peer name "$M_RX" netns "$NS_MID" ||
+	{ fail "lab" "no links through the middle"; finish; }
+for side in "$NS_TX $IF_TX $IP4_TX $IP4_RX $MAC_RX" "$NS_RX $IF_RX $IP4_RX $IP4_TX $MAC_TX"; do
+	set -- $side
+	# Whole frames on the wire: the bridge reads what the sender wrote.
+	ip netns exec "$1" ethtool -K "$2" tx off tso off gso off rxvlan off txvlan off >/dev/null 2>&1
+	ip netns exec "$1" ip addr add "$3/24" dev "$2"
+	ip netns exec "$1" ip neigh replace "$4" lladdr "$5" dev "$2" nud permanent
+	ip netns exec "$1" ip link set "$2" up
+done
+in_mid ip link set "$M_TX" up && in_mid ip link set "$M_RX" up
+in_mid ethtool -K "$M_TX" gro off >/dev/null 2>&1
+in_mid ethtool -K "$M_RX" gro off >/dev/null 2>&1
+
+DL_PID=
+dl_start() { # DELAY_MS: (re)start the bridge
+	[ -n "$DL_PID" ] && kill "$DL_PID" 2>/dev/null && wait "$DL_PID" 2>/dev/null
+	# Not through in_mid: $! must be the bridge itself (ip netns exec execs it).
+	# Real-time priority: on a busy machine a woken bridge would add the wait for a CPU.
+	ip netns exec "$NS_MID" chrt -f 50 "$DL" "$M_TX" "$M_RX" "$1" 0 60 >"$LAB_TMP/dl.out" \
+		2>"$LAB_TMP/dl.err" &
+	DL_PID=$!
+	LAB_PIDS+=("$DL_PID")
+	wait_grep "$LAB_TMP/dl.err" "delayline:" "$DL_PID"
+}
+ping_avg() { # mean ping RTT in ms through the bridge now
+	in_tx ping -n -q -c 10 -i 0.05 -W 2 "$IP4_RX" | sed -nE 's|.*= [0-9.]+/([0-9.]+)/.*|\1|p'
+}
+within() { # GOT WANT: |GOT - WANT| <= max(10 % of WANT, 1 ms)
+	awk -v g="$1" -v w="$2" 'BEGIN { t = w * 0.1; if (t < 1) t = 1; d = g - w;
+		if (d < 0) d = -d; exit !(g != "" && d <= t) }'
+}
+
+dl_start 0 || { fail "delayline" "did not start: $(cat "$LAB_TMP/dl.err")"; finish; }
+BASE=$(ping_avg)
+[ -n "$BASE" ] || { fail "base RTT" "ping through the bridge failed"; finish; }
+ok "base RTT through the bridge: $BASE ms (ping)"
+
+in_rx timeout 60 chrt -f 40 "$PY" "$PP" server "$IP4_RX" "$PORT" 60 >"$LAB_TMP/srv.log" 2>&1 &
+LAB_PIDS+=($!)
+wait_until 10 sh -c "ip netns exec $NS_RX ss -Hlnt 'sport = :$PORT' | grep -q ." ||
+	fail "setup" "the echo server is not listening"
+
+mon_start 60 --interval 0.5 || { fail "monitor (server)" "did not attach: $(cat "$MON_ERR")"; finish; }
+CLI_OUT=$LAB_TMP/cli.json CLI_ERR=$LAB_TMP/cli.err
+ip netns exec "$NS_TX" "$PKTLENS" monitor --json --duration 60 --interval 0.5 --l7-packets 0 \
+	-i "$IF_TX" >"$CLI_OUT" 2>"$CLI_ERR" &
+CLI_PID=$!
+LAB_PIDS+=("$CLI_PID")
+wait_grep "$CLI_ERR" "monitoring $IF_TX in" "$CLI_PID" ||
+	{ fail "monitor (client)" "did not attach: $(cat "$CLI_ERR")"; finish; }
+ok "monitors attached (server $MON_MODE, client)"
+
+# conn NAME: one ping-pong connection; checks both monitors' figures for it.
+conn() {
+	local name=$1 ts=$2 out=$LAB_TMP/pp.$1 cport srtt exp got side file
+	in_tx timeout 30 chrt -f 40 "$PY" "$PP" client "$IP4_RX" "$PORT" 20 "$LAB_TMP/close.$name" 10 >"$out" 2>&1 &
+	local pid=$!
+	wait_until 15 grep -q done "$out" || { fail "$name: ping-pong" "$(cat "$out")"; return; }
+	cport=$(awk '/done/ { print $2 }' "$out")
+	srtt=$(in_tx ss -tin dst "$IP4_RX:$PORT" "sport = :$cport" | sed -nE 's/.* rtt:([0-9.]+)\/.*/\1/p')
+	touch "$LAB_TMP/close.$name"
+	wait "$pid"
+	exp=$(awk -v d="$D" -v b="$BASE" 'BEGIN { printf "%.3f", d + b }')
+	echo "  $name: expected $exp ms (delay $D + base $BASE), ss srtt $srtt ms, ping $PING ms"
+	for side in server client; do
+		file=$MON_OUT
+		[ $side = client ] && file=$CLI_OUT
+		wait_until 5 "$PY" "$RTT_OF" "$file" "$cport" >/dev/null
+		got=$("$PY" "$RTT_OF" "$file" "$cport")
+		set -- $got
+		echo "    $side: handshake $1 ms, mean $2 ms, min $3 ms, $4 samples ($5 from timestamps)"
+		if [ -z "$got" ]; then
+			fail "$name ($side): flow reported" "no tcp figures for client port $cport"
+			continue
+		fi
+		within "$1" "$exp" && ok "$name ($side): handshake RTT $1 ms ~ $exp ms" ||
+			fail "$name ($side): handshake RTT" "$1 ms, expected $exp ms"
+		within "$3" "$exp" && ok "$name ($side): min RTT $3 ms ~ $exp ms" ||
+			fail "$name ($side): min RTT" "$3 ms, expected $exp ms"
+		within "$2" "$exp" && ok "$name ($side): mean RTT $2 ms ~ $exp ms" ||
+			fail "$name ($side): mean RTT" "$2 ms, expected $exp ms"
+		within "$2" "$srtt" && ok "$name ($side): mean RTT ~ ss srtt $srtt ms" ||
+			fail "$name ($side): mean RTT vs ss srtt" "$2 ms vs $srtt ms"
+		if [ "$ts" = on ]; then
+			[ "$5" -ge 10 ] && ok "$name ($side): $5 samples from timestamps" ||
+				fail "$name ($side): samples from timestamps" "$5 (of $4)"
+		else
+			[ "$5" = 0 ] && [ "$4" -ge 10 ] && ok "$name ($side): $4 samples from SEQ/ACK" ||
+				fail "$name ($side): SEQ/ACK samples" "$4 samples, $5 from timestamps"
+		fi
+	done
+}
+
+for D in 20 50; do
+	dl_start "$D" || { fail "delayline $D ms" "did not start"; continue; }
+	PING=$(ping_avg)
+	conn "delay ${D} ms" on
+	if [ "$D" = 20 ]; then
+		in_tx sysctl -qw net.ipv4.tcp_timestamps=0
+		conn "delay ${D} ms, no timestamps" off
+		in_tx sysctl -qw net.ipv4.tcp_timestamps=1
+	fi
+done
+
+kill -INT "$CLI_PID" 2>/dev/null
+mon_stop
+pid_wait "$CLI_PID" 10
+check_eq "monitor (server) exit status" "$MON_RC" 0
+check_eq "monitor (client) exit status" "$WAIT_RC" 0
+finish
