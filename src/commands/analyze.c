@@ -321,6 +321,7 @@ int cmd_analyze(int argc, char **argv)
 			goto out;
 		}
 		r.tcp = &tv;
+		pl_l7_set_tcp(l7, &tv);
 	}
 	errno = 0; /* a failed write leaves its reason here; stdio keeps only a flag */
 	if (l7 && eve && pl_l7_eve_flows(l7, r.flows, r.nflows, 0, "shutdown") < 0)

@@ -549,7 +549,10 @@ int cmd_monitor(int argc, char **argv)
 			rc = PL_EXIT_FAIL;
 			break;
 		}
+		if (dp.tcp.flows >= 0 && !pl_tcp_read(&tv, &dp.tcp, false, now))
+			r.tcp = &tv;
 		if (v.l7) {
+			pl_l7_set_tcp(v.l7, r.tcp); /* for the flow events of flows that ended */
 			pl_l7_drain(v.l7);
 			pl_l7_finish_idle(v.l7, now, L7_IDLE_NS);
 			if (pl_l7_ends_update(ends, v.l7, r.flows, r.nflows, pl_time_mono_to_unix()))
@@ -569,8 +572,6 @@ int cmd_monitor(int argc, char **argv)
 			r.drops = &dl.view;
 			r.drops_ctx = &dl.ctx;
 		}
-		if (dp.tcp.flows >= 0 && !pl_tcp_read(&tv, &dp.tcp, false, now))
-			r.tcp = &tv;
 		r.svc = svc;
 		pl_stats_sub(&delta, &cur, &prev);
 		r.source = pinned ? pinned : dp.ifname;
@@ -593,6 +594,7 @@ int cmd_monitor(int argc, char **argv)
 			h->tick(&dp, &r);
 		err = show(&v, &r);
 		pl_talkers_free(&talk);
+		pl_l7_set_tcp(v.l7, NULL);
 		pl_tcp_view_free(&tv);
 		if (err) {
 			free(r.flows);
@@ -619,9 +621,15 @@ int cmd_monitor(int argc, char **argv)
 	if (v.tui)
 		pl_tui_stop();
 	if (v.l7) { /* every flow not written yet gets its event now */
+		struct pl_tcp_view tv = {};
+
+		if (dp.tcp.flows >= 0 && !pl_tcp_read(&tv, &dp.tcp, false, mono_ns()))
+			pl_l7_set_tcp(v.l7, &tv);
 		pl_l7_finish_all(v.l7);
 		if (pl_l7_ends_shutdown(ends, v.l7, pl_time_mono_to_unix()))
 			eve_failed(eve_path);
+		pl_l7_set_tcp(v.l7, NULL);
+		pl_tcp_view_free(&tv);
 	}
 out:
 	pl_l7_ends_free(ends);

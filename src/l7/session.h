@@ -36,8 +36,11 @@ struct pl_l7_session_opts {
 	bool egress;            /* live: egress_fd is pl_l7_egress, whose counts flow events add */
 	int egress_fd;
 	struct pl_svc *svc;     /* service latency (src/perf/svc.h) fed each classified flow; NULL: none */
-	const struct pl_tcp_view *tcp; /* TCP RTT and health for EVE flow events; NULL: none */
 };
+
+/* TCP RTT and health for the flow events from now on (NULL: none); the caller keeps
+ * @v alive until the next call. */
+void pl_l7_set_tcp(struct pl_l7_session *s, const struct pl_tcp_view *v);
 
 /* A new session; NULL with *@err (< 0) when the ring or nDPI cannot be set up. */
 struct pl_l7_session *pl_l7_session_new(const struct pl_l7_session_opts *o, int *err);

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""tcp_rtt_of.py FILE CLIENT_PORT: from the last JSON report of FILE, the flow of
-tcp.slowest_flows whose client port is CLIENT_PORT, as
-"HANDSHAKE_MS AVG_MS MIN_MS SAMPLES FROM_TS RETRANS"; exit 1 when it is not there."""
+"""tcp_rtt_of.py FILE CLIENT_PORT [MIN_SAMPLES]: from the last JSON report of FILE, the
+flow of tcp.slowest_flows whose client port is CLIENT_PORT, as
+"HANDSHAKE_MS AVG_MS MIN_MS SAMPLES FROM_TS RETRANS"; exit 1 when it is not there (or
+has fewer than MIN_SAMPLES RTT samples yet; it is printed all the same)."""
 import json
 import sys
 
@@ -21,5 +22,5 @@ for fl in (j.get('tcp') or {}).get('slowest_flows', []):
         print('%.3f %.3f %.3f %d %d %d' % ((hs or 0) / 1e3, r['avg'] / 1e3, r['min'] / 1e3,
                                        r['samples'], r['from_timestamps'],
                                        fl['retransmitted_segments']))
-        sys.exit(0)
+        sys.exit(0 if r['samples'] >= int((sys.argv[3:] or [0])[0]) else 1)
 sys.exit(1)

@@ -13,6 +13,7 @@
 #     two programs that answer), and ping's mean at the same delay is shown;
 # The bridge and the two programs run at real-time priority (chrt): on a busy machine
 # they would otherwise add the wait for a CPU to every RTT.
+#   - the server's EVE flow event of each connection carries them in its tcp object;
 #   - with TCP timestamps on, the samples come from them; with them off on the client
 #     (net.ipv4.tcp_timestamps=0, 20 ms phase), from SEQ/ACK matching, as close.
 set -u
@@ -75,7 +76,8 @@ LAB_PIDS+=($!)
 wait_until 10 sh -c "ip netns exec $NS_RX ss -Hlnt 'sport = :$PORT' | grep -q ." ||
 	fail "setup" "the echo server is not listening"
 
-mon_start 60 --interval 0.5 || { fail "monitor (server)" "did not attach: $(cat "$MON_ERR")"; finish; }
+EVE=$LAB_TMP/eve.json
+mon_start 60 --interval 0.5 --eve "$EVE" || { fail "monitor (server)" "did not attach: $(cat "$MON_ERR")"; finish; }
 CLI_OUT=$LAB_TMP/cli.json CLI_ERR=$LAB_TMP/cli.err
 ip netns exec "$NS_TX" "$PKTLENS" monitor --json --duration 60 --interval 0.5 --l7-packets 0 \
 	-i "$IF_TX" >"$CLI_OUT" 2>"$CLI_ERR" &
@@ -90,17 +92,19 @@ conn() {
 	local name=$1 ts=$2 out=$LAB_TMP/pp.$1 cport srtt exp got side file
 	in_tx timeout 30 chrt -f 40 "$PY" "$PP" client "$IP4_RX" "$PORT" 20 "$LAB_TMP/close.$name" 10 >"$out" 2>&1 &
 	local pid=$!
-	wait_until 15 grep -q done "$out" || { fail "$name: ping-pong" "$(cat "$out")"; return; }
+	wait_until 15 grep -qs done "$out" || { fail "$name: ping-pong" "$(cat "$out")"; return; }
 	cport=$(awk '/done/ { print $2 }' "$out")
 	srtt=$(in_tx ss -tin dst "$IP4_RX:$PORT" "sport = :$cport" | sed -nE 's/.* rtt:([0-9.]+)\/.*/\1/p')
 	touch "$LAB_TMP/close.$name"
 	wait "$pid"
 	exp=$(awk -v d="$D" -v b="$BASE" 'BEGIN { printf "%.3f", d + b }')
 	echo "  $name: expected $exp ms (delay $D + base $BASE), ss srtt $srtt ms, ping $PING ms"
+	echo "$cport $exp" >>"$LAB_TMP/conns"
 	for side in server client; do
 		file=$MON_OUT
 		[ $side = client ] && file=$CLI_OUT
-		wait_until 5 "$PY" "$RTT_OF" "$file" "$cport" >/dev/null
+		# a report taken after the exchanges: 20 of them give at least 10 samples
+		wait_until 5 "$PY" "$RTT_OF" "$file" "$cport" 10 >/dev/null
 		got=$("$PY" "$RTT_OF" "$file" "$cport")
 		set -- $got
 		echo "    $side: handshake $1 ms, mean $2 ms, min $3 ms, $4 samples ($5 from timestamps)"
@@ -141,5 +145,24 @@ kill -INT "$CLI_PID" 2>/dev/null
 mon_stop
 pid_wait "$CLI_PID" 10
 check_eq "monitor (server) exit status" "$MON_RC" 0
+# EVE flow events (written when each connection ended, or at the stop): the tcp object.
+# Its mean is not compared: the connection's end adds a sample that holds the client's
+# delayed ACK of the last echo (no next message carries it), as passive RTT must.
+while read -r cport exp; do
+	got=$("$PY" - "$EVE" "$cport" <<'EOF'
+import json, sys
+for l in open(sys.argv[1]):
+    e = json.loads(l)
+    if e.get('event_type') == 'flow' and e.get('src_port') == int(sys.argv[2]):
+        t = e.get('tcp') or {}
+        print('%.3f %.3f' % (t.get('handshake_rtt_us', 0) / 1e3, t['rtt_us']['min'] / 1e3))
+        break
+EOF
+)
+	set -- $got
+	within "${1:-}" "$exp" && within "${2:-}" "$exp" &&
+		ok "EVE flow event of port $cport: tcp handshake $1 ms, least $2 ms ~ $exp ms" ||
+		fail "EVE flow event of port $cport" "tcp object '$got', expected $exp ms"
+done <"$LAB_TMP/conns"
 check_eq "monitor (client) exit status" "$WAIT_RC" 0
 finish

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """tcp_pingpong.py - a test tool: a TCP echo server, or a client that sends N messages
 back to back, each after the echo of the previous one (so that every echo leaves
-at once: no delayed ACK in the RTT), then holds the connection open until FILE exists
+at once: no delayed ACK in the RTT; the client asks for a quick ACK after each echo,
+so the last one is acknowledged at once too), then holds the connection open until FILE exists
 (the test reads `ss -ti` meanwhile) or HOLD seconds passed.
 
   tcp_pingpong.py server ADDR PORT SECONDS
@@ -55,6 +56,7 @@ def client(addr, port, n, path, hold):
             if not d:
                 sys.exit('closed early')
             got += len(d)
+        c.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1)
     print('done', c.getsockname()[1], flush=True)
     end = time.time() + hold
     while time.time() < end and not os.path.exists(path):
