@@ -327,6 +327,12 @@ enum pl_drop_total {
 	PL_DT_MAX,
 };
 
+/*
+ * XDP verdicts (bpf/xdp_verdicts.bpf.c): what the XDP program of an interface returned,
+ * by action; the last slot counts values that are no action.
+ */
+#define PL_XDP_ACTS 6 /* XDP_ABORTED, XDP_DROP, XDP_PASS, XDP_TX, XDP_REDIRECT, other */
+
 /* ---- mitigation (pktlens protect, block/unblock/blocked) ---------------------------- */
 
 /*
