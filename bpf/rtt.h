@@ -31,6 +31,7 @@ struct {
 	__type(value, struct pl_tcp_val);
 } pl_tcp SEC(".maps");
 
+/* LRU: networks under a spoofed flood come and go; a sample in none is counted. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
 	__uint(max_entries, PL_RTT_HISTS_DEFAULT);
@@ -113,8 +114,10 @@ static __always_inline void rtt_hist(const struct pl_rtt_hkey *k, __u64 ns)
 	if (!h) {
 		bpf_map_update_elem(&pl_tcp_hist, k, &pl_rtt_hist_zero, BPF_NOEXIST);
 		h = bpf_map_lookup_elem(&pl_tcp_hist, k);
-		if (!h)
+		if (!h) {
+			tcp_total(PL_TT_HIST_FULL, 1);
 			return;
+		}
 	}
 	h->count[rtt_bucket(ns) & (PL_RTT_BUCKETS - 1)]++;
 	h->sum_ns += ns;
@@ -124,6 +127,7 @@ static __always_inline void rtt_hist(const struct pl_rtt_hkey *k, __u64 ns)
 static __always_inline void rtt_hists(const struct pl_tcp_val *v, const struct pl_tcp_in *in,
 				      __u64 ns)
 {
+
 	const __u32 *src = in->dir == PL_DIR_A_TO_B ? in->key.addr_a : in->key.addr_b;
 	struct pl_tcp_scratch *sc;
 	struct pl_rtt_hkey *k;

@@ -668,6 +668,7 @@ enum pl_tcp_total {
 	PL_TT_ZERO_WIN,
 	PL_TT_RST,
 	PL_TT_TRACK_FAIL,  /* a flow's record could be neither made nor found */
+	PL_TT_HIST_FULL,   /* a sample in no histogram: pl_tcp_hist was full */
 	PL_TT_MAX,
 };
 

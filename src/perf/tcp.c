@@ -461,6 +461,7 @@ void pl_tcp_json(struct pl_json *j, const struct pl_tcp_view *v, int top)
 	pl_json_u64(j, "flows", v->nflows);
 	pl_json_u64(j, "rtt_samples", v->totals[PL_TT_SAMPLES]);
 	pl_json_u64(j, "track_failures", v->totals[PL_TT_TRACK_FAIL]);
+	pl_json_u64(j, "histogram_full", v->totals[PL_TT_HIST_FULL]);
 	all_hist(v, &all);
 	hist_json(j, "rtt_us", &all);
 	health_json(j, v, &a);
