@@ -427,9 +427,12 @@ int cmd_monitor(int argc, char **argv)
 		free(expr);
 		return PL_EXIT_USAGE;
 	}
-	/* protect runs this loop for mitigation: L7 there only when asked for. */
+	/* protect runs this loop for mitigation: L7 there only when asked for, TCP
+	 * tracking (and its egress program) not at all. */
 	if (h && !l7_asked)
 		l7_pkts = 0;
+	if (h)
+		o.tcp = false;
 	if (eve_path && !l7_pkts) {
 		if (h && !l7_asked)
 			pl_warn("%s: --eve needs L7, off here by default: add --l7-packets 8", h->cmd);

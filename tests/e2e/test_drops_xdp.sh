@@ -15,7 +15,7 @@ N_DROP=300 N_PASS=200
 
 lab_up || { fail "lab" "could not build the namespaces"; finish; }
 nsenter -t "$RX_HOLD" -m -n -- "$PKTLENS" protect --json --interval 0.5 --duration 60 \
-	-i "$IF_RX" --l7-packets 0 --no-tcp >"$LAB_TMP/prot.json" 2>"$LAB_TMP/prot.err" &
+	-i "$IF_RX" --l7-packets 0 >"$LAB_TMP/prot.json" 2>"$LAB_TMP/prot.err" &
 PROT_PID=$!
 LAB_PIDS+=("$PROT_PID")
 wait_grep "$LAB_TMP/prot.err" "protect: (dry run|dropping)|protecting $IF_RX" "$PROT_PID" ||
