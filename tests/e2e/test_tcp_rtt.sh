@@ -14,11 +14,13 @@
 # The bridge and the two programs run at real-time priority (chrt): on a busy machine
 # they would otherwise add the wait for a CPU to every RTT.
 #   - the server's EVE flow event of each connection carries them in its tcp object;
+#   - tcpdump's capture of the server's link through analyze: handshake and the
+#     server-side RTT (least and mean) as close;
 #   - with TCP timestamps on, the samples come from them; with them off on the client
 #     (net.ipv4.tcp_timestamps=0, 20 ms phase), from SEQ/ACK matching, as close.
 set -u
 . "$(dirname "$0")/../lib/netns.sh"
-need_root_tools ping ss ethtool
+need_root_tools ping ss ethtool tcpdump chrt
 DL=$BUILD_DIR/tests/tools/delayline
 PP=$E2E_ROOT/tests/tools/tcp_pingpong.py
 RTT_OF=$E2E_ROOT/tests/e2e/tcp_rtt_of.py
@@ -76,6 +78,13 @@ LAB_PIDS+=($!)
 wait_until 10 sh -c "ip netns exec $NS_RX ss -Hlnt 'sport = :$PORT' | grep -q ." ||
 	fail "setup" "the echo server is not listening"
 
+# The server's link recorded for analyze (headers and options only).
+PCAP=$LAB_TMP/srv.pcap
+nsenter -t "$RX_HOLD" -m -n -- timeout 60 tcpdump -i "$IF_RX" -U -s 128 -w "$PCAP" \
+	"tcp port $PORT" >"$LAB_TMP/tcpdump.log" 2>&1 &
+TD_PID=$!
+LAB_PIDS+=("$TD_PID")
+wait_grep "$LAB_TMP/tcpdump.log" "listening on" "$TD_PID" || fail "tcpdump" "did not start"
 EVE=$LAB_TMP/eve.json
 mon_start 60 --interval 0.5 --eve "$EVE" || { fail "monitor (server)" "did not attach: $(cat "$MON_ERR")"; finish; }
 CLI_OUT=$LAB_TMP/cli.json CLI_ERR=$LAB_TMP/cli.err
@@ -163,6 +172,29 @@ EOF
 	within "${1:-}" "$exp" && within "${2:-}" "$exp" &&
 		ok "EVE flow event of port $cport: tcp handshake $1 ms, least $2 ms ~ $exp ms" ||
 		fail "EVE flow event of port $cport" "tcp object '$got', expected $exp ms"
+done <"$LAB_TMP/conns"
+
+# The capture through analyze: taken at the server, so the RTT is the server's view
+# (rtt_server_side_us: the client's echoes), and the handshake the same.
+kill -TERM "$TD_PID" 2>/dev/null
+pid_wait "$TD_PID" 10
+"$PKTLENS" analyze -r "$PCAP" --json >"$LAB_TMP/an.json" 2>"$LAB_TMP/an.err" ||
+	fail "analyze" "$(cat "$LAB_TMP/an.err")"
+while read -r cport exp; do
+	got=$("$PY" - "$LAB_TMP/an.json" "$cport" <<'EOF'
+import json, sys
+j = json.load(open(sys.argv[1]))
+for f in j['tcp']['slowest_flows']:
+    if f['client_port'] == int(sys.argv[2]):
+        s = f['rtt_server_side_us']
+        print('%.3f %.3f %.3f %d' % ((f['handshake_rtt_us'] or 0) / 1e3, s['min'] / 1e3,
+                                     s['avg'] / 1e3, s['samples']))
+EOF
+)
+	set -- $got
+	within "${1:-}" "$exp" && within "${2:-}" "$exp" && within "${3:-}" "$exp" &&
+		ok "analyze of the capture, port $cport: handshake $1 ms, least $2 ms, mean $3 ms ($4 samples) ~ $exp ms" ||
+		fail "analyze of the capture, port $cport" "'$got', expected $exp ms"
 done <"$LAB_TMP/conns"
 check_eq "monitor (client) exit status" "$WAIT_RC" 0
 finish
