@@ -12,7 +12,8 @@
 #     connection (`ss -ti` on the client; both see the same scheduling delays of the
 #     two programs that answer), and ping's mean at the same delay is shown;
 # The bridge and the two programs run at real-time priority (chrt): on a busy machine
-# they would otherwise add the wait for a CPU to every RTT.
+# they would otherwise add the wait for a CPU to every RTT. PL_TEST_FULL=1: delays of
+# 5, 20, 50 and 100 ms.
 #   - the server's EVE flow event of each connection carries them in its tcp object;
 #   - tcpdump's capture of the server's link through analyze: handshake and the
 #     server-side RTT (least and mean) as close;
@@ -139,7 +140,9 @@ conn() {
 	done
 }
 
-for D in 20 50; do
+DELAYS="20 50"
+[ "${PL_TEST_FULL:-0}" = 1 ] && DELAYS="5 20 50 100"
+for D in $DELAYS; do
 	dl_start "$D" || { fail "delayline $D ms" "did not start"; continue; }
 	PING=$(ping_avg)
 	conn "delay ${D} ms" on
