@@ -108,6 +108,8 @@ static int read_totals(struct pl_tcp_view *v, int fd)
 	return 0;
 }
 
+static int hrow_cmp(const void *a, const void *b);
+
 int pl_tcp_read(struct pl_tcp_view *v, const struct pl_tcp_fds *fds, bool offline, __u64 now_ns)
 {
 	int err;
@@ -124,6 +126,8 @@ int pl_tcp_read(struct pl_tcp_view *v, const struct pl_tcp_fds *fds, bool offlin
 		err = read_totals(v, fds->totals);
 	if (err)
 		pl_tcp_view_free(v);
+	else if (v->nhists) /* the most samples first: the lists show the top */
+		qsort(v->hists, v->nhists, sizeof(*v->hists), hrow_cmp);
 	return err;
 }
 
@@ -379,10 +383,12 @@ static const char *net_str(const struct pl_rtt_hkey *k, char *buf, size_t len)
 
 static int hrow_cmp(const void *a, const void *b)
 {
-	__u64 x = hist_n(&((const struct pl_tcp_hrow *)a)->h);
-	__u64 y = hist_n(&((const struct pl_tcp_hrow *)b)->h);
+	const struct pl_tcp_hrow *p = a, *q = b;
+	__u64 x = hist_n(&p->h), y = hist_n(&q->h);
 
-	return x == y ? 0 : x < y ? 1 : -1;
+	if (x != y)
+		return x < y ? 1 : -1;
+	return memcmp(&p->k, &q->k, sizeof(p->k)); /* ties in key order: stable reports */
 }
 
 static int slow_cmp(const void *a, const void *b)
@@ -486,8 +492,6 @@ void pl_tcp_json(struct pl_json *j, const struct pl_tcp_view *v, int top)
 		pl_json_end_obj(j);
 	}
 	pl_json_end_arr(j);
-	if (v->nhists)
-		qsort(v->hists, v->nhists, sizeof(*v->hists), hrow_cmp);
 	pl_json_begin_arr(j, "networks");
 	for (size_t h = 0, k = 0; h < v->nhists && (int)k < top; h++) {
 		if (v->hists[h].k.kind != PL_RTTH_NET)
