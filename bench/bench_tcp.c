@@ -9,7 +9,7 @@
  *            with both off, which returns at once: the egress figure is all the
  *            program costs when only TCP tracking needs it.
  *
- *   bench_tcp [--flows N] [--rounds N]
+ *   bench_tcp [--flows N] [--rounds N] [--no-echo]
  *
  * N flows (default 65536), two frames each: the client's data segment (100 bytes,
  * timestamps option, a new TSval) and the server's ACK that echoes it (an RTT sample),
@@ -18,7 +18,9 @@
  * timed round runs every program over all frames, starting with a different one each
  * round, and the TSvals move on so that every round's data is new and its ACK a sample.
  * The empty XDP program (bench_pass) is subtracted from the ingress figures. Medians
- * over the rounds, in ns per packet.
+ * over the rounds, in ns per packet. --no-echo: the ACKs echo no TSval that waits, so no
+ * packet is an RTT sample (a bulk transfer's packets between its about one sample per
+ * RTT).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -65,6 +67,8 @@ static void put32(uint8_t *p, uint32_t v)
 	put16(p + 2, (uint16_t)v);
 }
 
+static bool g_no_echo;
+
 /* Frame 2f (data) or 2f + 1 (its ACK) of flow f; returns its length. */
 static uint32_t build(uint8_t *b, uint32_t f, bool ack, uint32_t tsval)
 {
@@ -90,7 +94,7 @@ static uint32_t build(uint8_t *b, uint32_t f, bool ack, uint32_t tsval)
 	put16(th + 14, 1000);
 	th[20] = 1, th[21] = 1, th[22] = 8, th[23] = 10;
 	put32(th + 24, ack ? 7 + tsval : tsval);
-	put32(th + 28, ack ? tsval : 6 + tsval);
+	put32(th + 28, g_no_echo ? 1 : ack ? tsval : 6 + tsval);
 	return 14 + 20 + 32 + plen;
 }
 
@@ -201,12 +205,15 @@ int main(int argc, char **argv)
 	int fd[P_N];
 	cpu_set_t set;
 
-	for (int i = 1; i + 1 < argc; i += 2) {
+	for (int i = 1; i + 1 < argc; i++) {
 		if (!strcmp(argv[i], "--flows"))
 			flows = (uint32_t)strtoul(argv[i + 1], NULL, 0);
 		else if (!strcmp(argv[i], "--rounds"))
 			rounds = (uint32_t)strtoul(argv[i + 1], NULL, 0);
 	}
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--no-echo"))
+			g_no_echo = true;
 	if (!flows || flows > (1u << 20) || !rounds || rounds > MAX_ROUNDS) {
 		fprintf(stderr, "bench_tcp: --flows 1..1048576, --rounds 1..%d\n", MAX_ROUNDS);
 		return 2;
@@ -255,8 +262,8 @@ int main(int argc, char **argv)
 	}
 	for (int p = 0; p < P_N; p++)
 		m[p] = median(v[p], (int)rounds);
-	printf("bench_tcp: %u flows, %u distinct frames a round (data + its ACK), %u rounds\n",
-	       flows, fr.n, rounds);
+	printf("bench_tcp: %u flows, %u distinct frames a round (data + its ACK%s), %u rounds\n",
+	       flows, fr.n, g_no_echo ? ", no echo: no RTT sample" : "", rounds);
 	for (int p = 0; p < P_N; p++)
 		printf("  %-18s %8.1f ns/packet (test_run)\n", names[p], m[p]);
 	printf("  RTT samples: ingress %llu, egress %llu (of %u data/ACK pairs a round)\n",
