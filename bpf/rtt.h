@@ -49,7 +49,7 @@ struct {
 /* What the caller knows of the packet (a global function takes it as memory). */
 struct pl_tcp_in {
 	struct pl_flow_key key; /* normalized, as in pl_flows */
-	__u64 now;              /* ns: ktime live, capture time offline */
+	__u64 now;              /* ns: capture time offline; live 0 until tcp_now() reads it */
 	__u32 tcp_off;          /* TCP header offset in the buffer */
 	__u32 l4_len;           /* bytes of the IP packet after its network headers */
 	__u16 segs;             /* segments the packet stands for (GSO), >= 1 */
@@ -74,6 +74,18 @@ struct {
 
 static const struct pl_tcp_val pl_tcp_zero;
 static const struct pl_rtt_hist pl_rtt_hist_zero;
+
+/*
+ * The packet's time, read once and only when it is needed (a timestamp to remember,
+ * a sample, the handshake): most packets of a bulk flow need none, and a clock read
+ * is about 50 ns here. Offline it is the capture's time, set beforehand.
+ */
+static __always_inline __u64 tcp_now(struct pl_tcp_in *in)
+{
+	if (!in->now)
+		in->now = bpf_ktime_get_ns();
+	return in->now;
+}
 
 /* Sequence-space order (RFC 793 arithmetic). */
 static __always_inline int seq_after(__u32 a, __u32 b)
@@ -223,24 +235,24 @@ static __always_inline int tcp_ts(void *data, void *end, __u32 off, __u32 hlen,
 	return 0;
 }
 
-static __always_inline void tcp_handshake(struct pl_tcp_val *v, const struct pl_tcp_in *in,
+static __always_inline void tcp_handshake(struct pl_tcp_val *v, struct pl_tcp_in *in,
 					  __u8 fl, __u32 seq, __u32 ack)
 {
 	if ((fl & (PL_TCP_SYN | PL_TCP_ACK)) == PL_TCP_SYN) {
 		if (!(v->hs & PL_HS_SYN)) {
 			v->hs |= PL_HS_SYN;
-			v->syn_ns = in->now;
+			v->syn_ns = tcp_now(in);
 			v->init_dir = in->dir;
 		}
 	} else if ((fl & (PL_TCP_SYN | PL_TCP_ACK)) == (PL_TCP_SYN | PL_TCP_ACK)) {
 		if ((v->hs & PL_HS_SYN) && !(v->hs & PL_HS_SYNACK) && in->dir != v->init_dir) {
 			v->hs |= PL_HS_SYNACK;
-			v->synack_ns = in->now;
+			v->synack_ns = tcp_now(in);
 			v->synack_seq = seq;
 		}
 	} else if ((fl & (PL_TCP_ACK | PL_TCP_RST)) == PL_TCP_ACK &&
 		   (v->hs & (PL_HS_SYNACK | PL_HS_DONE)) == PL_HS_SYNACK &&
-		   in->dir == v->init_dir && ack == v->synack_seq + 1 && in->now >= v->syn_ns) {
+		   in->dir == v->init_dir && ack == v->synack_seq + 1 && tcp_now(in) >= v->syn_ns) {
 		__u64 ns = in->now - v->syn_ns;
 
 		v->hs |= PL_HS_DONE;
@@ -310,7 +322,7 @@ static __always_inline void tcp_acks(struct pl_tcp_dir *d, const struct pl_tcp_d
 }
 
 static __always_inline void tcp_rtt(struct pl_tcp_val *v, struct pl_tcp_dir *d,
-				    struct pl_tcp_dir *o, const struct pl_tcp_in *in, __u8 fl,
+				    struct pl_tcp_dir *o, struct pl_tcp_in *in, __u8 fl,
 				    __u32 ack, int has_ts, int new_data, __u32 seq_end)
 {
 	__u32 tsval = in->tsval, tsecr = in->tsecr;
@@ -319,7 +331,7 @@ static __always_inline void tcp_rtt(struct pl_tcp_val *v, struct pl_tcp_dir *d,
 		if ((o->flags & PL_TCPD_PEND_TS) && (fl & PL_TCP_ACK)) {
 			if (tsecr == o->pend_tsval) {
 				o->flags &= ~PL_TCPD_PEND_TS;
-				if (in->now >= o->pend_ts_ns)
+				if (tcp_now(in) >= o->pend_ts_ns)
 					rtt_sample(v, in, in->now - o->pend_ts_ns, 1);
 			} else if (seq_after(tsecr, o->pend_tsval)) {
 				o->flags &= ~PL_TCPD_PEND_TS; /* a later one was echoed */
@@ -327,9 +339,10 @@ static __always_inline void tcp_rtt(struct pl_tcp_val *v, struct pl_tcp_dir *d,
 		}
 		if (!(d->flags & PL_TCPD_TS) || tsval != d->tsval) {
 			if (!(d->flags & PL_TCPD_PEND_TS) ||
-			    in->now - d->pend_ts_ns > PL_RTT_STALE_NS) {
+			    (__s64)(pl_now() - d->pend_ts_ns) > (__s64)PL_RTT_STALE_NS) {
+				/* (the tick clock is enough to tell 10 s) */
 				d->pend_tsval = tsval;
-				d->pend_ts_ns = in->now;
+				d->pend_ts_ns = tcp_now(in);
 				d->flags |= PL_TCPD_PEND_TS;
 			}
 			d->tsval = tsval;
@@ -340,12 +353,12 @@ static __always_inline void tcp_rtt(struct pl_tcp_val *v, struct pl_tcp_dir *d,
 	if ((o->flags & PL_TCPD_PEND_SQ) && !(o->flags & PL_TCPD_TS) && (fl & PL_TCP_ACK) &&
 	    !seq_after(o->pend_seq, ack)) {
 		o->flags &= ~PL_TCPD_PEND_SQ;
-		if (in->now >= o->pend_seq_ns)
+		if (tcp_now(in) >= o->pend_seq_ns)
 			rtt_sample(v, in, in->now - o->pend_seq_ns, 0);
 	}
 	if (new_data && !(d->flags & PL_TCPD_PEND_SQ) && !(fl & PL_TCP_SYN)) {
 		d->pend_seq = seq_end;
-		d->pend_seq_ns = in->now;
+		d->pend_seq_ns = tcp_now(in);
 		d->flags |= PL_TCPD_PEND_SQ;
 	}
 }
@@ -424,7 +437,7 @@ static __always_inline struct pl_tcp_in *tcp_in(const struct pkt *p, __u16 segs,
 		return NULL;
 	in = &sc->in;
 	__builtin_memcpy(&in->key, &p->key, sizeof(in->key));
-	in->now = pl_cfg_offline ? offline_frame()->ts_ns : bpf_ktime_get_ns();
+	in->now = pl_cfg_offline ? offline_frame()->ts_ns : 0; /* live: tcp_now() */
 	in->tcp_off = p->tcp_off;
 	in->l4_len = p->l4_len;
 	in->segs = segs ? segs : 1;
