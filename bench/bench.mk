@@ -10,6 +10,7 @@
 #   bench_protect.sh   the protect program vs monitor (test_run); block to first XDP drop
 #   bench_rules.sh     signatures: load time of 10,000 rules; analyze's CPU with vs without
 #   bench_api.sh       serve's API latency (p50/p99/max of 1,000 requests) under a flood
+#   bench_tcp.sh       TCP RTT and health tracking: ns/packet added on ingress and egress
 #   (lib.sh: shell code the scripts source - veth lab, measured trafgen send, medians)
 BENCH_BINS := $(BUILD)/bench/bench_pipeline
 
@@ -52,3 +53,12 @@ $(BUILD)/bench/bench_protect: bench/bench_protect.c bench/median.h $(LIB) $(SKEL
 
 bench: $(BUILD)/bench/bench_protect
 test-build: $(BUILD)/bench/bench_protect
+
+# bench_tcp.sh: the in-kernel cost of TCP RTT and health tracking on ingress and egress.
+$(BUILD)/bench/bench_tcp: bench/bench_tcp.c bench/median.h $(LIB) $(SKELS) include/pktlens.h
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+bench: $(BUILD)/bench/bench_tcp
+test-build: $(BUILD)/bench/bench_tcp

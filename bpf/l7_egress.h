@@ -66,7 +66,7 @@ int tc_pktlens_egress(struct __sk_buff *skb)
 	__u32 zero = 0;
 	int inner;
 
-	if (!pl_cfg_l7_pkts)
+	if (!pl_cfg_l7_pkts && !pl_cfg_tcp)
 		return PL_TC_NEXT;
 	if (skb->data_end - skb->data < want)
 		bpf_skb_pull_data(skb, want);
@@ -87,8 +87,16 @@ int tc_pktlens_egress(struct __sk_buff *skb)
 	p.l7_dir = normalize_key(&p.key); /* as update_flow() does */
 	if (pl_cfg_l7_egress_known && !bpf_map_lookup_elem(&pl_flows, &p.key))
 		return PL_TC_NEXT;
+	if (pl_cfg_tcp) {
+		struct pl_tcp_in *in = tcp_in(&p, skb->gso_segs, 1);
+
+		if (in)
+			pl_tcp_skb(skb, in);
+		if (!pl_cfg_l7_pkts)
+			return PL_TC_NEXT;
+	}
 	p.l7_dir_pkts = l7_egress_count(&p);
-	l7_sample_skb_dir(skb, c, &p, pl_now(), 1);
+	l7_sample_skb_dir(skb, c, &p, pl_now_precise(), 1);
 	return PL_TC_NEXT;
 }
 

@@ -32,6 +32,7 @@ static __always_inline int parse_tcp(struct cursor *c, struct pkt *p, int outer)
 		p->key.port_b = th->dest;
 		p->tcp_flags = ((__u8 *)th)[13];
 		p->has_flow = 1;
+		p->tcp_off = (__u16)((void *)th - c->start);
 	}
 	if (c->pos + hlen > c->end)
 		return pl_short(p, PL_MAL_TRUNC_TCP);

@@ -367,6 +367,14 @@ static __always_inline __u64 pl_now(void)
 	return bpf_jiffies64() * pl_cfg_tick_ns + base;
 }
 
+/* Sample times for latencies (L7 samples): a tick is too coarse, so the real clock. */
+static __always_inline __u64 pl_now_precise(void)
+{
+	return pl_cfg_offline ? offline_frame()->ts_ns : bpf_ktime_get_ns();
+}
+
+#include "rtt.h" /* TCP RTT and health (issue 20) */
+
 /*
  * Everything but the copy: parse, count, track the flow. Returns this CPU's
  * counters (NULL only if the map lookup failed) and the inner packet's offset.
@@ -481,11 +489,17 @@ static __always_inline int xdp_frame(struct xdp_md *ctx)
 	s = analyse(data, data_end, &p, &inner_off, &inner_proto);
 	if (s && inner_off)
 		pl_inner_xdp(ctx, s, p.len, inner_off, inner_proto);
+	if (s && pl_cfg_tcp && pl_cfg_flows) {
+		struct pl_tcp_in *in = tcp_in(&p, 1, 0);
+
+		if (in)
+			pl_tcp_xdp(ctx, in);
+	}
 	if (s && pl_cfg_l7_pkts) {
 		struct pl_l7_counters *c = l7_count(&p);
 
 		if (l7_wanted(&p))
-			l7_sample_xdp(ctx, c, &p, pl_now());
+			l7_sample_xdp(ctx, c, &p, pl_now_precise());
 	}
 	if (s && pl_cfg_snaplen) {
 		struct pl_pkt_event *ev = capture_reserve(s);
@@ -592,13 +606,19 @@ int tc_pktlens(struct __sk_buff *skb)
 	/* Inner lengths are only checked against offsets in the buffer, which lacks the tag. */
 	if (s && inner_off)
 		pl_inner_tc(skb, s, skb->len, inner_off, inner_proto);
+	if (s && pl_cfg_tcp && pl_cfg_flows) {
+		struct pl_tcp_in *in = tcp_in(&p, skb->gso_segs, 0);
+
+		if (in)
+			pl_tcp_skb(skb, in);
+	}
 	if (s && skb->vlan_present)
 		s->vlan_tagged++;
 	if (s && pl_cfg_l7_pkts) {
 		struct pl_l7_counters *c = l7_count(&p);
 
 		if (l7_wanted(&p))
-			l7_sample_skb(skb, c, &p, pl_now());
+			l7_sample_skb(skb, c, &p, pl_now_precise());
 	}
 	if (s && pl_cfg_snaplen) {
 		struct pl_pkt_event *ev = capture_reserve(s);

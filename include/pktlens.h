@@ -327,6 +327,12 @@ enum pl_drop_total {
 	PL_DT_MAX,
 };
 
+/*
+ * XDP verdicts (bpf/xdp_verdicts.bpf.c): what the XDP program of an interface returned,
+ * by action; the last slot counts values that are no action.
+ */
+#define PL_XDP_ACTS 6 /* XDP_ABORTED, XDP_DROP, XDP_PASS, XDP_TX, XDP_REDIRECT, other */
+
 /* ---- mitigation (pktlens protect, block/unblock/blocked) ---------------------------- */
 
 /*
@@ -560,6 +566,114 @@ struct pl_l7_counters {
 	__u64 lost;     /* frames to sample that did not fit the ring */
 	struct pl_l7_count app[PL_L7_APP_MAX];
 	struct pl_l7_count category[PL_L7_CAT_MAX];
+};
+
+
+/*
+ * ---- TCP performance (issue 20): passive RTT and health per flow (bpf/rtt.h, src/perf/) ----
+ * pl_tcp holds one record per TCP flow, keyed like pl_flows, updated by the ingress
+ * program and the tc egress program (live) or by every frame of a capture (offline).
+ * RTT samples come from the handshake (first SYN to the ACK of the SYN-ACK), from TCP
+ * timestamps (a TSval to its echo in TSecr, one pending per direction, as pping) and,
+ * in a direction without timestamps, from a sequence end to the ACK that covers it.
+ * Times are nanoseconds of the program's clock (capture time offline).
+ */
+#define PL_RTT_BUCKETS 32       /* log2 of microseconds: bucket i counts [2^i, 2^(i+1)) us,
+				  * bucket 0 also below 1 us */
+#define PL_RTT_HISTS_DEFAULT 4096
+#define PL_RTT_STALE_NS 10000000000ull /* a pending timestamp left unanswered this long is replaced */
+#define PL_RTT_NET4_BITS 24     /* the remote network of a histogram: IPv4 /24 */
+#define PL_RTT_NET6_BITS 48     /*                                    IPv6 /48 */
+
+struct pl_rtt_stat {
+	__u64 min_ns;
+	__u64 max_ns;
+	__u64 sum_ns;
+	__u64 last_ns;
+	__u32 samples;
+	__u32 from_ts;  /* of them: from TCP timestamps (else handshake or SEQ/ACK) */
+};
+
+#define PL_TCPD_SEQ     0x01 /* next_seq is set */
+#define PL_TCPD_ACK     0x02 /* ack and win are set */
+#define PL_TCPD_TS      0x04 /* this direction sends timestamps; tsval is set */
+#define PL_TCPD_PEND_TS 0x08 /* pend_tsval waits for its echo */
+#define PL_TCPD_PEND_SQ 0x10 /* pend_seq waits for its ACK */
+
+/* One direction of a TCP flow: what its sender sent. */
+struct pl_tcp_dir {
+	__u32 next_seq;   /* the highest sequence number sent + 1 (SYN and FIN count one) */
+	__u32 ack;        /* the last acknowledgement number sent */
+	__u32 tsval;      /* the last TSval sent */
+	__u32 pend_tsval; /* a TSval whose echo is awaited */
+	__u32 pend_seq;   /* without timestamps: a sequence end whose ACK is awaited */
+	__u16 win;        /* the last window field sent (raw, unscaled) */
+	__u16 flags;      /* PL_TCPD_* */
+	__u64 pend_ts_ns;
+	__u64 pend_seq_ns;
+	/* health: segments of this direction (a GSO packet counts its segments) */
+	__u32 retrans;    /* resent a sequence range already sent (SYN and FIN too) */
+	__u32 ooo;        /* started past next_seq: something before them was not seen */
+	__u32 dupack;     /* a pure ACK repeating the last ACK and window, data outstanding */
+	__u32 zero_win;   /* advertised a zero window */
+	__u32 rst;        /* resets sent */
+	__u32 segs;       /* segments with data, SYN or FIN */
+};
+
+#define PL_HS_SYN    0x01 /* a SYN without ACK was seen (init_dir, syn_ns) */
+#define PL_HS_SYNACK 0x02 /* its SYN-ACK was seen */
+#define PL_HS_DONE   0x04 /* the SYN-ACK was acknowledged: handshake_ns is set */
+
+struct pl_tcp_val {
+	struct pl_tcp_dir d[2];      /* by enum pl_flow_dir of the sender */
+	/*
+	 * RTT samples by where the echo came from: [0] the remote end (live: the echo
+	 * was received; offline: sent by the responder, the client's view), [1] this
+	 * host's own echo delay (live: sent; offline: the initiator's echoes).
+	 */
+	struct pl_rtt_stat rtt[2];
+	__u64 syn_ns;
+	__u64 synack_ns;
+	__u64 handshake_ns;          /* SYN to the ACK of the SYN-ACK; 0: not completed */
+	__u32 synack_seq;
+	__u8 hs;                     /* PL_HS_* */
+	__u8 init_dir;               /* enum pl_flow_dir of the SYN, else of the first packet */
+	__u8 pad[2];
+};
+
+enum pl_rtt_hist_kind {
+	PL_RTTH_PORT = 0, /* the service port: the responder's (the SYN's destination) */
+	PL_RTTH_NET,      /* the remote network (echo sender's address, /24 or /48) */
+};
+
+struct pl_rtt_hkey {
+	__u8 kind;     /* enum pl_rtt_hist_kind */
+	__u8 family;   /* PL_RTTH_NET: 4 or 6 */
+	__u16 port;    /* PL_RTTH_PORT: host order */
+	__u32 net[4];  /* PL_RTTH_NET: the address masked, as in struct pl_flow_key */
+};
+
+struct pl_rtt_hist {
+	__u64 count[PL_RTT_BUCKETS];
+	__u64 sum_ns;
+};
+
+/* Per-CPU totals of the tracking (array pl_tcp_totals). */
+enum pl_tcp_total {
+	PL_TT_SAMPLES = 0, /* RTT samples (remote side) */
+	PL_TT_HANDSHAKES,  /* completed handshakes seen */
+	PL_TT_RETRANS,
+	PL_TT_OOO,
+	PL_TT_DUPACK,
+	PL_TT_ZERO_WIN,
+	PL_TT_RST,
+	PL_TT_TRACK_FAIL,  /* a flow's record could be neither made nor found */
+	PL_TT_HIST_FULL,   /* a sample in no histogram: pl_tcp_hist was full */
+	PL_TT_MAX,
+};
+
+struct pl_tcp_totals {
+	__u64 c[PL_TT_MAX];
 };
 
 #endif /* PKTLENS_H */

@@ -20,7 +20,13 @@ $(BUILD)/tests/%: tests/%.c $(LIB) tests/lib/check.h $(wildcard tests/lib/*.h)
 # tcx_progs: lists the programs on an interface's tcx ingress hook.
 # l7_pcap: the L7 engine (src/l7/) over capture files with a user-space flow table.
 TOOL_BINS := $(BUILD)/tests/tools/deny_attach $(BUILD)/tests/tools/pcap_lines \
-	$(BUILD)/tests/tools/tcx_progs $(BUILD)/tests/tools/l7_pcap
+	$(BUILD)/tests/tools/tcx_progs $(BUILD)/tests/tools/l7_pcap $(BUILD)/tests/tools/delayline
+
+# delayline: an Ethernet bridge that holds each frame a set time (RTT ground truth).
+$(BUILD)/tests/tools/delayline: tests/tools/delayline.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) -o $@ $<
 
 $(BUILD)/tests/tools/tcx_progs: tests/tools/tcx_progs.c
 	$(call msg,CC,$@)

@@ -22,6 +22,8 @@ struct pl_json;
 #define PL_FLOWS_MAX (1u << 26)
 
 struct pl_drops_view;
+struct pl_tcp_view;
+struct pl_svc;
 struct pl_drops_ctx;
 
 struct pl_report {
@@ -46,6 +48,8 @@ struct pl_report {
 	const struct pl_l7_session *l7; /* L7 on: "app" per flow and the "l7" object */
 	const struct pl_drops_view *drops;    /* monitor --drops: the kernel's drops, else NULL */
 	const struct pl_drops_ctx *drops_ctx;
+	struct pl_tcp_view *tcp;      /* TCP RTT and health (src/perf/), else NULL */
+	const struct pl_svc *svc;     /* service latency (src/perf/svc.h), else NULL */
 	/* A command's own part of the report (protect: mitigation), or NULL. */
 	void (*extra_json)(struct pl_json *j, void *arg);
 	void (*extra_text)(void (*emit)(void *emit_arg, const char *line), void *emit_arg,

@@ -21,13 +21,15 @@
 #include "rules/sig_run.h"
 #include "sinks/progress.h"
 #include "sources/pcap_file.h"
+#include "perf/svc.h"
+#include "perf/tcp.h"
 #include "util/args.h"
 #include "util/log.h"
 
 static const char usage[] =
 	"Usage: pktlens analyze -r FILE [-r FILE ...] [--json|--pretty] [--top N] [--flows N]\n"
 	"                       [--l7-packets N|all] [--eve FILE] [--rules FILE [--rules-lenient]]\n"
-	"                       [-F FILE | EXPRESSION]\n"
+	"                       [--no-tcp] [-F FILE | EXPRESSION]\n"
 	"       pktlens analyze -V LIST ...\n"
 	"       pktlens -j|-p analyze ...   (as --json, --pretty)\n"
 	"Run every packet of a pcap/pcapng capture through pktlens's XDP program and print\n"
@@ -50,6 +52,8 @@ static const char usage[] =
 	"                    (pktlens-rules(5)); alerts in the report and in --eve\n"
 	"      --rules-lenient  skip (and count) rules with keywords pktlens does not support\n"
 	"                    instead of failing\n"
+	"      --no-tcp      no passive TCP RTT and health; frames then run on every CPU\n"
+	"                    (with it on they run in capture order on one)\n"
 	"  -F FILE           read the filter expression from FILE, as tcpdump -F ('#'\n"
 	"                    starts a comment); an expression on the command line is ignored\n"
 	"  -v, --verbose     more messages (twice: libbpf's); also before the command\n"
@@ -63,7 +67,7 @@ static const char usage[] =
 	"                    options may follow it, as with tcpdump ('--' ends them)\n";
 
 enum { OPT_JSON = 256, OPT_PRETTY, OPT_TOP, OPT_FLOWS, OPT_L7, OPT_EVE, OPT_RULES,
-       OPT_RULES_LENIENT };
+       OPT_RULES_LENIENT, OPT_NO_TCP };
 
 /* Letters that were analyze's own before they meant tcpdump's: what to type now. */
 static const struct pl_opt_hint hints[] = {
@@ -108,12 +112,12 @@ static int open_eve(struct an_args *a)
 
 /* The L7 session of one capture; the runner drains its ring after every run. */
 static int start_l7(struct pl_dp *dp, FILE *eve, struct pl_l7_session **l7,
-		    struct pl_sig_run *sigs)
+		    struct pl_sig_run *sigs, struct pl_svc *svc)
 {
 	struct pl_l7_session_opts lo = { .events_fd = dp->l7_events_fd,
 					 .verdicts_fd = dp->l7_verdicts_fd,
 					 .counts_fd = dp->l7_counts_fd, .flows_fd = dp->flows_fd,
-					 .eve = eve };
+					 .eve = eve, .svc = svc };
 	int err;
 
 	if (sigs) {
@@ -148,6 +152,8 @@ static int analyze_file(struct an_args *a, const char *path)
 {
 	struct pl_dp_opts o = a->o;
 	struct pl_l7_session *l7 = NULL;
+	struct pl_tcp_view tv = {};
+	struct pl_svc *svc = NULL;
 	struct pl_stats total = {};
 	struct pl_report r = {};
 	struct pl_talkers talk = {};
@@ -197,7 +203,8 @@ static int analyze_file(struct an_args *a, const char *path)
 		pl_warn("no CPU below %d is available to run frames on", PL_OFFLINE_SLOTS);
 		goto out;
 	}
-	if (o.filter)
+	/* A filter reads one CPU's slot; TCP tracking needs each flow's frames in order. */
+	if (o.filter || o.tcp)
 		nworkers = 1;
 	o.offline_cpu = cpus[0];
 	/* The expression was checked above: whatever fails now is a runtime failure. */
@@ -205,9 +212,10 @@ static int analyze_file(struct an_args *a, const char *path)
 	if (err)
 		goto out;
 	if (o.l7_pkts) {
-		err = pl_sig_run_restart(a->sigs);
+		svc = pl_svc_new();
+		err = svc ? pl_sig_run_restart(a->sigs) : -ENOMEM;
 		if (!err)
-			err = start_l7(&dp, a->eve, &l7, a->sigs);
+			err = start_l7(&dp, a->eve, &l7, a->sigs, svc);
 		if (err)
 			goto out;
 	}
@@ -282,6 +290,15 @@ static int analyze_file(struct an_args *a, const char *path)
 	r.flow_capacity = o.flow_entries;
 	r.top = a->top;
 	r.l7 = l7;
+	r.svc = svc;
+	if (dp.tcp.flows >= 0) {
+		if (pl_tcp_read(&tv, &dp.tcp, true, max_ts)) {
+			pl_warn("cannot read the TCP tables");
+			goto out;
+		}
+		r.tcp = &tv;
+		pl_l7_set_tcp(l7, &tv);
+	}
 	if (a->sigs) {
 		r.extra_json = pl_sig_run_json;
 		r.extra_text = pl_sig_run_text;
@@ -317,6 +334,8 @@ out:
 	pl_progress_end(&prog, 0, false);
 	pl_runner_finish(runner);
 	pl_l7_session_free(l7);
+	pl_svc_free(svc);
+	pl_tcp_view_free(&tv);
 	free(r.flows);
 	pl_talkers_free(&talk);
 	pl_dp_close(&dp);
@@ -403,10 +422,11 @@ int cmd_analyze(int argc, char **argv)
 		{ "eve", required_argument, NULL, OPT_EVE },
 		{ "rules", required_argument, NULL, OPT_RULES },
 		{ "rules-lenient", no_argument, NULL, OPT_RULES_LENIENT },
+		{ "no-tcp", no_argument, NULL, OPT_NO_TCP },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct an_args a = { .o = { .mode = PL_MODE_OFFLINE, .flows = true,
+	struct an_args a = { .o = { .mode = PL_MODE_OFFLINE, .flows = true, .tcp = true,
 				    .filter_linktype = PL_LINKTYPE_ETHERNET,
 				    .flow_entries = PL_FLOWS_DEFAULT,
 				    .l7_pkts = PL_L7_PKTS_DEFAULT },
@@ -454,6 +474,7 @@ int cmd_analyze(int argc, char **argv)
 		case OPT_EVE: a.eve_path = optarg; break;
 		case OPT_RULES: rules_path = optarg; break;
 		case OPT_RULES_LENIENT: rules_lenient = true; break;
+		case OPT_NO_TCP: a.o.tcp = false; break;
 		case 'h': fputs(usage, stdout); goto out;
 		default: goto usage; /* pl_getopt() said why */
 		}

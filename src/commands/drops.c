@@ -14,6 +14,7 @@
 #include "drops/ksyms.h"
 #include "drops/reasons.h"
 #include "drops/report.h"
+#include "drops/xdp.h"
 #include "sinks/json.h"
 #include "sinks/timefmt.h"
 #include "util/args.h"
@@ -172,7 +173,8 @@ static int show(const struct args *a, const struct pl_drops_ctx *c, const struct
 }
 
 /* Report every interval until --duration, a signal or a write error. */
-static int run(const struct args *a, struct pl_drops *d, const struct pl_drops_ctx *c)
+static int run(const struct args *a, struct pl_drops *d, const struct pl_drops_ctx *c,
+	       struct pl_xdp_verdicts *xdp)
 {
 	struct pl_drops_snap prev = {}, cur = {};
 	__u64 t0 = mono_ns(), tp = t0, now;
@@ -186,6 +188,7 @@ static int run(const struct args *a, struct pl_drops *d, const struct pl_drops_c
 		sleep_s(left < a->interval ? left : a->interval);
 		now = mono_ns();
 		final = pl_stop || (a->duration && (now - t0) / 1e9 >= a->duration - 1e-3);
+		pl_xdp_verdicts_update(xdp);
 		if (pl_drops_read(d, &cur) || pl_drops_view(have_prev ? &prev : NULL, &cur, &v)) {
 			pl_drops_snap_free(&cur);
 			rc = PL_EXIT_FAIL;
@@ -216,6 +219,7 @@ int cmd_drops(int argc, char **argv)
 			  .pretty = pl_global_pretty };
 	struct pl_drop_names names;
 	struct pl_drops_ctx ctx = {};
+	struct pl_xdp_verdicts xdp;
 	struct pl_drops d = {};
 	struct pl_ksyms *ksyms;
 	int rc;
@@ -252,7 +256,10 @@ int cmd_drops(int argc, char **argv)
 		d.ifindex ? d.ifname : d.all_netns ? "every interface of every namespace" :
 						   "every interface",
 		d.hook, a.json ? "" : "; Ctrl-C for the summary");
-	rc = run(&a, &d, &ctx);
+	pl_xdp_verdicts_start(&xdp, d.ifindex);
+	ctx.xdp = &xdp;
+	rc = run(&a, &d, &ctx, &xdp);
+	pl_xdp_verdicts_stop(&xdp);
 	pl_drops_close(&d);
 	pl_ksyms_free(ksyms);
 	pl_drop_names_free(&names);

@@ -18,6 +18,8 @@
 #include "l7/session.h"
 #include "rules/sig_run.h"
 #include "drops/live.h"
+#include "perf/svc.h"
+#include "perf/tcp.h"
 #include "commands/monitor_hooks.h"
 #include "loader/dataplane.h"
 #include "loader/filter_prog.h"
@@ -29,7 +31,7 @@
 static const char usage[] =
 	"Usage: pktlens monitor -i IF [--mode native|generic|tc] [--interval S] [--duration S]\n"
 	"                       [--json|--pretty] [--top N] [--flows N] [--cost-sample PCT] [--pin]\n"
-	"                       [--force] [--drops] [--l7-packets N] [--eve FILE]\n"
+	"                       [--force] [--drops] [--l7-packets N] [--eve FILE] [--no-tcp]\n"
 	"                       [--rules FILE [--rules-lenient]]\n"
 	"                       [-F FILE | EXPRESSION]\n"
 	"       pktlens monitor --pinned DIR [--interval S] [--duration S] [--json|--pretty]\n"
@@ -63,6 +65,8 @@ static const char usage[] =
 	"                      (pktlens-rules(5)): alerts in --eve and in the reports\n"
 	"      --rules-lenient skip (and count) rules with keywords pktlens does not\n"
 	"                      support instead of failing\n"
+	"      --no-tcp        no passive TCP RTT and health (on by default: per flow, per\n"
+	"                      service port and remote network, from both directions)\n"
 	"      --drops         also the kernel's drops of packets received on IF, by reason\n"
 	"                      (as pktlens drops -i IF)\n"
 	"  -F FILE             read the filter expression from FILE, as tcpdump -F ('#'\n"
@@ -78,7 +82,7 @@ static const char usage[] =
 enum {
 	OPT_PIN = 256, OPT_PINNED, OPT_FORCE, OPT_COST_SAMPLE, OPT_MODE, OPT_INTERVAL,
 	OPT_DURATION, OPT_JSON, OPT_PRETTY, OPT_TOP, OPT_FLOWS, OPT_DROPS, OPT_L7, OPT_EVE,
-	OPT_RULES, OPT_RULES_LENIENT,
+	OPT_RULES, OPT_RULES_LENIENT, OPT_NO_TCP,
 };
 
 /* Live L7: a flow with no sample for this long is classified with what it had. */
@@ -248,7 +252,7 @@ static void eve_failed(const char *path)
 /* Open the EVE output and start the L7 session over the data plane's maps. */
 static int start_l7(struct pl_dp *dp, const struct pl_dp_opts *o, const char *eve_path,
 		    FILE **eve, struct pl_l7_session **l7, struct pl_l7_ends **ends,
-		    struct pl_sig_run *sigs)
+		    struct pl_sig_run *sigs, struct pl_svc *svc)
 {
 	struct pl_l7_session_opts lo = { .events_fd = dp->l7_events_fd,
 					 .verdicts_fd = dp->l7_verdicts_fd,
@@ -257,7 +261,7 @@ static int start_l7(struct pl_dp *dp, const struct pl_dp_opts *o, const char *ev
 					 .clock_to_unix_ns = pl_time_mono_to_unix(),
 					 .max_classifying = L7_MAX_CLASSIFYING,
 					 .egress = dp->l7_egress_fd >= 0,
-					 .egress_fd = dp->l7_egress_fd };
+					 .egress_fd = dp->l7_egress_fd, .svc = svc };
 	int err;
 
 	if (eve_path) {
@@ -310,6 +314,7 @@ const struct option pl_monitor_opts[] = {
 	{ "drops", no_argument, NULL, OPT_DROPS },
 	{ "rules", required_argument, NULL, OPT_RULES },
 	{ "rules-lenient", no_argument, NULL, OPT_RULES_LENIENT },
+	{ "no-tcp", no_argument, NULL, OPT_NO_TCP },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -317,7 +322,9 @@ const struct option pl_monitor_opts[] = {
 int cmd_monitor(int argc, char **argv)
 {
 	const struct option *opts = pl_monitor_opts;
-	struct pl_dp_opts o = { .mode = PL_MODE_AUTO, .flows = true, .filter_linktype = PL_LINKTYPE_ETHERNET };
+	struct pl_dp_opts o = { .mode = PL_MODE_AUTO, .flows = true, .tcp = true,
+				.filter_linktype = PL_LINKTYPE_ETHERNET };
+	struct pl_svc *svc = NULL;
 	unsigned int top = 10, nflows = PL_FLOWS_DEFAULT, cost_pct = PL_COST_SAMPLE_DEFAULT;
 	unsigned int l7_pkts = PL_L7_PKTS_DEFAULT;
 	bool l7_asked = false;
@@ -384,6 +391,7 @@ int cmd_monitor(int argc, char **argv)
 		case OPT_PINNED: pinned = optarg; break;
 		case OPT_FORCE: o.force = true; load_opt = "--force"; break;
 		case OPT_DROPS: drops = true; break;
+		case OPT_NO_TCP: o.tcp = false; load_opt = "--no-tcp"; break;
 		case OPT_COST_SAMPLE:
 			if (pl_parse_u32("--cost-sample", optarg, 0, 100, &cost_pct))
 				return PL_EXIT_USAGE;
@@ -442,9 +450,12 @@ int cmd_monitor(int argc, char **argv)
 		free(expr);
 		return PL_EXIT_USAGE;
 	}
-	/* protect runs this loop for mitigation: L7 there only when asked for. */
+	/* protect runs this loop for mitigation: L7 there only when asked for, TCP
+	 * tracking (and its egress program) not at all. */
 	if (h && !l7_asked)
 		l7_pkts = 0;
+	if (h)
+		o.tcp = false;
 	if (eve_path && !l7_pkts) {
 		if (h && !l7_asked)
 			pl_warn("%s: --eve needs L7, off here by default: add --l7-packets 8", h->cmd);
@@ -519,7 +530,8 @@ int cmd_monitor(int argc, char **argv)
 	if (!pinned)
 		pl_dp_mode_note(&dp);
 	if (o.l7_pkts) {
-		err = start_l7(&dp, &o, eve_path, &eve, &v.l7, &ends, sigs);
+		svc = pl_svc_new();
+		err = svc ? start_l7(&dp, &o, eve_path, &eve, &v.l7, &ends, sigs, svc) : -ENOMEM;
 		if (err) {
 			rc = PL_EXIT_FAIL;
 			goto out;
@@ -550,6 +562,7 @@ int cmd_monitor(int argc, char **argv)
 	while (!pl_stop || !reported) {
 		struct pl_report r = {};
 		struct pl_talkers talk = {};
+		struct pl_tcp_view tv = {};
 		__u64 now, cns = 0, ccnt = 0;
 		double left = duration ? duration - (mono_ns() - t_start) / 1e9 : interval;
 		double span = left < interval ? left : interval;
@@ -587,7 +600,10 @@ int cmd_monitor(int argc, char **argv)
 			rc = PL_EXIT_FAIL;
 			break;
 		}
+		if (dp.tcp.flows >= 0 && !pl_tcp_read(&tv, &dp.tcp, false, now))
+			r.tcp = &tv;
 		if (v.l7) {
+			pl_l7_set_tcp(v.l7, r.tcp); /* for the flow events of flows that ended */
 			pl_l7_drain(v.l7);
 			pl_l7_finish_idle(v.l7, now, L7_IDLE_NS);
 			if (pl_l7_ends_update(ends, v.l7, r.flows, r.nflows, pl_time_mono_to_unix()))
@@ -607,6 +623,7 @@ int cmd_monitor(int argc, char **argv)
 			r.drops = &dl.view;
 			r.drops_ctx = &dl.ctx;
 		}
+		r.svc = svc;
 		pl_stats_sub(&delta, &cur, &prev);
 		r.source = pinned ? pinned : dp.ifname;
 		r.mode = pinned ? "pinned" : pl_mode_name(dp.mode);
@@ -633,6 +650,8 @@ int cmd_monitor(int argc, char **argv)
 			h->tick(&dp, &r);
 		err = show(&v, &r);
 		pl_talkers_free(&talk);
+		pl_l7_set_tcp(v.l7, NULL);
+		pl_tcp_view_free(&tv);
 		if (err) {
 			free(r.flows);
 			/* The reader went away (| head): stop as it asked; otherwise say why. */
@@ -659,14 +678,21 @@ int cmd_monitor(int argc, char **argv)
 	if (v.tui)
 		pl_tui_stop();
 	if (v.l7) { /* every flow not written yet gets its event now */
+		struct pl_tcp_view tv = {};
+
+		if (dp.tcp.flows >= 0 && !pl_tcp_read(&tv, &dp.tcp, false, mono_ns()))
+			pl_l7_set_tcp(v.l7, &tv);
 		pl_l7_finish_all(v.l7);
 		if (pl_l7_ends_shutdown(ends, v.l7, pl_time_mono_to_unix()))
 			eve_failed(eve_path);
+		pl_l7_set_tcp(v.l7, NULL);
+		pl_tcp_view_free(&tv);
 	}
 out:
 	pl_l7_ends_free(ends);
 	pl_l7_session_free(v.l7);
 	pl_sig_run_free(sigs);
+	pl_svc_free(svc);
 	if (eve && eve != stdout && fclose(eve)) {
 		eve_failed(eve_path);
 		rc = PL_EXIT_FAIL;

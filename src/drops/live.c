@@ -21,6 +21,8 @@ int pl_drops_live_start(struct pl_drops_live *l, const char *ifname, unsigned in
 	l->ctx.ksyms = l->ksyms;
 	l->ctx.own_netns = l->d.netns;
 	l->ctx.top = top;
+	pl_xdp_verdicts_start(&l->xdp, l->d.ifindex);
+	l->ctx.xdp = &l->xdp;
 	return 0;
 }
 
@@ -30,6 +32,7 @@ int pl_drops_live_update(struct pl_drops_live *l)
 
 	pl_drops_view_free(&l->view);
 	pl_drops_snap_free(&l->prev);
+	pl_xdp_verdicts_update(&l->xdp);
 	l->prev = l->cur;
 	memset(&l->cur, 0, sizeof(l->cur));
 	err = pl_drops_read(&l->d, &l->cur);
@@ -44,6 +47,7 @@ void pl_drops_live_stop(struct pl_drops_live *l)
 	pl_drops_view_free(&l->view);
 	pl_drops_snap_free(&l->prev);
 	pl_drops_snap_free(&l->cur);
+	pl_xdp_verdicts_stop(&l->xdp);
 	pl_drops_close(&l->d);
 	pl_ksyms_free(l->ksyms);
 	pl_drop_names_free(&l->names);

@@ -9,6 +9,7 @@
 #include "drops/collect.h"
 #include "drops/ksyms.h"
 #include "drops/report.h"
+#include "drops/xdp.h"
 
 struct pl_drops_live {
 	struct pl_drops d;
@@ -18,6 +19,7 @@ struct pl_drops_live {
 	struct pl_drops_snap prev, cur;
 	struct pl_drops_view view; /* valid after pl_drops_live_update() returned 0 */
 	bool have_prev;
+	struct pl_xdp_verdicts xdp; /* the interface's XDP program (monitor's own) */
 };
 
 /* Load and attach for @ifname; @top rows per list. 0 or -errno (said why). */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "drops/report.h"
+#include "drops/xdp.h"
 
 /* What a grouping keeps of a row's key. */
 enum group { G_REASON, G_IFACE, G_ENTRY };
@@ -185,12 +186,18 @@ static size_t limit(const struct pl_drops_ctx *c, size_t n)
 	return c->top && c->top < n ? c->top : n;
 }
 
+static void file_line(void *arg, const char *line)
+{
+	fprintf(arg, "%s\n", line);
+}
+
 void pl_drops_text_interval(FILE *f, const struct pl_drops_ctx *c, const struct pl_drops_view *v,
 			    const char *clock)
 {
 	char rb[48], sb[160], ib[64], lb[40];
 	size_t shown = 0;
 
+	pl_xdp_verdicts_lines(c->xdp, true, file_line, f);
 	if (!v->delta)
 		return;
 	fprintf(f, "%s  %" PRIu64 " drops\n", clock, (uint64_t)v->delta);
@@ -229,6 +236,7 @@ void pl_drops_text_summary(FILE *f, const struct pl_drops_ctx *c, const struct p
 			   " frees that were no drop)",
 			(uint64_t)v->totals[PL_DT_NOT_RECEIVED], (uint64_t)v->totals[PL_DT_CONSUMED]);
 	fputs("\n", f);
+	pl_xdp_verdicts_lines(c->xdp, false, file_line, f);
 	if (v->totals[PL_DT_KEYS_FULL] || v->totals[PL_DT_LOCS_FULL])
 		fprintf(f, "tables full: %" PRIu64 " drops in no interface row, %" PRIu64
 			   " in no location row\n",
@@ -342,6 +350,8 @@ void pl_drops_json(struct pl_json *j, const struct pl_drops_ctx *c, const struct
 	pl_json_u64(j, "entries", v->totals[PL_DT_KEYS_FULL]);
 	pl_json_u64(j, "locations", v->totals[PL_DT_LOCS_FULL]);
 	pl_json_end_obj(j);
+	if (c->xdp)
+		pl_xdp_verdicts_json(j, c->xdp);
 }
 
 const char *pl_drops_brief(const struct pl_drops_ctx *c, const struct pl_drops_view *v,
@@ -375,4 +385,5 @@ void pl_drops_lines(const struct pl_drops_ctx *c, const struct pl_drops_view *v,
 			 rname(c, a->k.reason, rb, sizeof(rb)), (uint64_t)a->total);
 		emit(arg, buf);
 	}
+	pl_xdp_verdicts_lines(c->xdp, false, emit, arg);
 }

@@ -21,6 +21,8 @@ struct pl_drop_agg {
 	__u64 total, delta;
 };
 
+struct pl_xdp_verdicts;
+
 struct pl_drops_view {
 	struct pl_drop_agg *reasons, *ifaces, *entries, *locs;
 	size_t nreasons, nifaces, nentries, nlocs;
@@ -33,6 +35,7 @@ struct pl_drops_ctx {
 	const struct pl_ksyms *ksyms; /* NULL: locations as addresses */
 	__u32 own_netns;
 	unsigned int top;             /* rows per list (0: all) */
+	const struct pl_xdp_verdicts *xdp; /* the XDP programs' verdicts, or NULL */
 };
 
 /*

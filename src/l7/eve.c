@@ -13,6 +13,7 @@
 #include "l7/dns.h"
 #include "l7/eve.h"
 #include "l7/tls.h"
+#include "pktlens.h"
 
 /* A json object under construction; any failed allocation marks it bad. */
 struct jb {
@@ -444,6 +445,50 @@ static struct jb flow_obj(const struct pl_l7_eve_flow *fl)
 	return j;
 }
 
+static void add_dbl(struct jb *j, const char *key, double v)
+{
+	add(j, key, json_object_new_double(v));
+}
+
+static void rtt_obj(struct jb *j, const char *key, const struct pl_rtt_stat *st)
+{
+	struct jb r;
+
+	if (!st->samples)
+		return;
+	r = obj();
+	add_dbl(&r, "min", st->min_ns / 1e3);
+	add_dbl(&r, "avg", st->sum_ns / 1e3 / st->samples);
+	add_dbl(&r, "max", st->max_ns / 1e3);
+	add_dbl(&r, "last", st->last_ns / 1e3);
+	add_int(&r, "samples", st->samples);
+	add_obj(j, key, &r);
+}
+
+/* pktlens's own addition to the flow event: passive RTT and TCP health. */
+static struct jb tcp_obj(const struct pl_l7_eve_flow *fl)
+{
+	const struct pl_tcp_val *t = fl->tcp;
+	const struct pl_tcp_dir *c = &t->d[t->init_dir & 1], *sv = &t->d[!(t->init_dir & 1)];
+	struct jb j = obj();
+
+	rtt_obj(&j, "rtt_us", &t->rtt[0]);
+	if (t->hs & PL_HS_DONE)
+		add_dbl(&j, "handshake_rtt_us", t->handshake_ns / 1e3);
+	rtt_obj(&j, fl->tcp_offline ? "rtt_server_side_us" : "echo_delay_us", &t->rtt[1]);
+	add_int(&j, "retransmitted_segments", (int64_t)c->retrans + sv->retrans);
+	add_int(&j, "out_of_order_segments", (int64_t)c->ooo + sv->ooo);
+	add_int(&j, "duplicate_acks", (int64_t)c->dupack + sv->dupack);
+	add_int(&j, "zero_window", (int64_t)c->zero_win + sv->zero_win);
+	add_int(&j, "resets_by_client", c->rst);
+	add_int(&j, "resets_by_server", sv->rst);
+	add_str(&j, "handshake", t->hs & PL_HS_DONE     ? "completed"
+				 : t->hs & PL_HS_SYNACK ? "synack_unacked"
+				 : t->hs & PL_HS_SYN    ? "syn_unanswered"
+							: "not_seen");
+	return j;
+}
+
 /* pktlens's own addition: nDPI's verdict, which Suricata has no field for. */
 static struct jb ndpi_obj(const struct pl_l7_verdict *v)
 {
@@ -539,6 +584,11 @@ int pl_l7_eve_write(FILE *out, unsigned int what, const struct pl_l7_eve_flow *f
 
 		add_app_proto(&j, v);
 		add_obj(&j, "flow", &f);
+		if (fl->tcp) {
+			struct jb t = tcp_obj(fl);
+
+			add_obj(&j, "tcp", &t);
+		}
 		if (v && v->done) {
 			struct jb d = ndpi_obj(v);
 

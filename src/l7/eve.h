@@ -15,6 +15,7 @@
 #include "l7/meta.h"
 
 struct json_object;
+struct pl_tcp_val;
 
 /* What the caller knows of the flow; src is the side that started it (the client). */
 struct pl_l7_eve_flow {
@@ -29,6 +30,8 @@ struct pl_l7_eve_flow {
 	uint64_t start_ns, end_ns;
 	const char *state;        /* "new", "established", "closed" */
 	const char *reason;       /* "timeout", "forced", "shutdown" */
+	const struct pl_tcp_val *tcp; /* TCP RTT and health (src/perf/): a "tcp" object; NULL: none */
+	uint8_t tcp_offline;      /* the record is of a capture (its RTT sides are named so) */
 };
 
 /* Which events pl_l7_eve_write() writes. */

@@ -89,7 +89,8 @@ static void read_headers(const uint8_t *data, size_t len, size_t p, struct pl_l7
 	}
 }
 
-static int parse_response(const uint8_t *data, size_t len, size_t eol, struct pl_l7_http *h)
+static int parse_response(const uint8_t *data, size_t len, size_t eol, uint64_t ts_ns,
+			  struct pl_l7_http *h)
 {
 	const uint8_t *sp = memchr(data, ' ', eol);
 	size_t i;
@@ -108,6 +109,7 @@ static int parse_response(const uint8_t *data, size_t len, size_t eol, struct pl
 	if (h->have_response)
 		return 1;
 	h->have_response = 1;
+	h->response_ts_ns = ts_ns;
 	h->status = (uint16_t)status;
 	read_headers(data, len, eol + 1, h, 0);
 	return 1;
@@ -158,6 +160,6 @@ int pl_l7_http_parse(const uint8_t *data, size_t len, uint64_t ts_ns, struct pl_
 	if (eol < 0)
 		return 0;
 	if (len >= 5 && !memcmp(data, "HTTP/", 5))
-		return parse_response(data, len, (size_t)eol, h);
+		return parse_response(data, len, (size_t)eol, ts_ns, h);
 	return parse_request(data, len, (size_t)eol, ts_ns, h);
 }

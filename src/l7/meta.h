@@ -51,6 +51,7 @@ struct pl_l7_http {
 	uint8_t url_truncated;
 	uint16_t status;
 	uint64_t request_ts_ns;
+	uint64_t response_ts_ns; /* of the packet that completed the first status line */
 	char method[24];
 	char protocol[16];  /* "HTTP/1.1" of the request line */
 	char host[PL_L7_NAME_MAX];

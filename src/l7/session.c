@@ -15,6 +15,8 @@
 #include "l7/classify.h"
 #include "l7/eve.h"
 #include "l7/session.h"
+#include "perf/svc.h"
+#include "perf/tcp.h"
 #include "sinks/json.h"
 
 #define BUCKETS  (1u << 16)
@@ -55,7 +57,14 @@ struct pl_l7_session {
 	char app_name[PL_L7_APP_MAX][64], cat_name[PL_L7_CAT_MAX][32];
 	struct tally dns, sni, host;
 	uint64_t bad_samples, eve_errors;
+	const struct pl_tcp_view *tcp; /* for flow events, or NULL */
 };
+
+void pl_l7_set_tcp(struct pl_l7_session *s, const struct pl_tcp_view *v)
+{
+	if (s)
+		s->tcp = v;
+}
 
 static uint64_t key_hash(const struct pl_flow_key *k)
 {
@@ -217,6 +226,8 @@ static void complete(struct pl_l7_session *s, struct sflow *f)
 		if (!bpf_map_update_elem(s->o.verdicts_fd, &f->key, &vv, BPF_ANY))
 			move_counts(s, f, app, cat);
 	}
+	if (s->o.svc)
+		pl_svc_add(s->o.svc, &f->key, f->client_dir, m);
 	if (m->dns.have_query)
 		tally_add(&s->dns, m->dns.qname);
 	tally_add(&s->sni, m->tls.sni);
@@ -745,6 +756,10 @@ int pl_l7_eve_flows(struct pl_l7_session *s, const struct pl_flow *flows, size_t
 		ev.end_ns = fl->val.last_seen_ns + (uint64_t)clock_to_unix_ns;
 		ev.state = eve_state(fl);
 		ev.reason = reason;
+		if (s->tcp && fl->key.proto == 6) {
+			ev.tcp = pl_tcp_find(s->tcp, &fl->key);
+			ev.tcp_offline = s->tcp->offline;
+		}
 		rc = pl_l7_eve_write(s->o.eve, PL_L7_EVE_FLOW, &ev, f && f->done ? &f->v : NULL,
 				     NULL);
 		if (rc < 0)

@@ -36,6 +36,8 @@ struct pl_l7_pkt_view {
 	const struct pl_l7_verdict *verdict; /* so far, or final; NULL: none */
 	const char *in_iface;
 };
+struct pl_svc;
+struct pl_tcp_view;
 
 struct pl_l7_session_opts {
 	int events_fd, verdicts_fd, counts_fd, flows_fd; /* the data plane's maps */
@@ -52,7 +54,12 @@ struct pl_l7_session_opts {
 	/* Every sample (also of classified flows), before the flow is completed. */
 	void (*on_packet)(void *arg, const struct pl_l7_pkt_view *v);
 	void *on_packet_arg;
+	struct pl_svc *svc;     /* service latency (src/perf/svc.h) fed each classified flow; NULL: none */
 };
+
+/* TCP RTT and health for the flow events from now on (NULL: none); the caller keeps
+ * @v alive until the next call. */
+void pl_l7_set_tcp(struct pl_l7_session *s, const struct pl_tcp_view *v);
 
 /* A new session; NULL with *@err (< 0) when the ring or nDPI cannot be set up. */
 struct pl_l7_session *pl_l7_session_new(const struct pl_l7_session_opts *o, int *err);

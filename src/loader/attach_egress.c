@@ -41,7 +41,7 @@ static int clsact_egress_attach(struct pl_dp *dp, bool force)
 			"del dev %s egress pref %u) or turn L7 off (--l7-packets 0)",
 			dp->ifname, PL_TC_PRIO, dp->ifname, PL_TC_PRIO);
 	else
-		pl_warn("cannot attach the tc egress program (L7) to %s: %s; --l7-packets 0 "
+		pl_warn("cannot attach the tc egress program (L7, TCP RTT) to %s: %s; --l7-packets 0 --no-tcp "
 			"goes without it",
 			dp->ifname, strerror(-err));
 	if (dp->egress_hook_created && !dp->tc_hook_created) {
@@ -70,7 +70,7 @@ int pl_dp_attach_egress(struct pl_dp *dp, bool force)
 			return err;
 	}
 	dp->egress_attached = true;
-	pl_info("L7: tc egress program attached to %s (%s)", dp->ifname,
+	pl_info("tc egress program (L7, TCP RTT) attached to %s (%s)", dp->ifname,
 		dp->egress_tcx ? "tcx link" : "clsact filter");
 	return 0;
 }

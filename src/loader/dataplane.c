@@ -52,6 +52,7 @@ void pl_dp_reset(struct pl_dp *dp)
 	dp->pipeline_fd = dp->filter_fd = dp->entry_fd = dp->stats_enable_fd = -1;
 	dp->link_fd = dp->pinned_tc_fd = -1;
 	dp->egress_fd = dp->egress_link_fd = dp->l7_egress_fd = -1;
+	dp->tcp.flows = dp->tcp.hist = dp->tcp.totals = -1;
 	dp->talk = (struct pl_talker_fds){ -1, -1, -1, -1, -1 };
 	dp->fds_set = true;
 }
@@ -122,7 +123,7 @@ static int check_ethernet(const char *ifname)
 int pl_dp_load(struct pl_dp *dp, const struct pl_dp_opts *o)
 {
 	struct pktlens *skel;
-	bool live_l7;
+	bool live_l7, live_egress;
 	int err;
 
 	if (o->mode == PL_MODE_OFFLINE && pl_dp_unpark(dp, o))
@@ -191,13 +192,22 @@ int pl_dp_load(struct pl_dp *dp, const struct pl_dp_opts *o)
 		bpf_program__set_flags(skel->progs.xdp_pktlens, BPF_F_XDP_HAS_FRAGS);
 		skel->rodata->pl_cfg_frags = o->mode != PL_MODE_OFFLINE;
 	}
-	/* Live L7: the outgoing direction is sampled by a tc egress program. */
+	/* TCP RTT and health: its tables only reserved when off. */
+	skel->rodata->pl_cfg_tcp = o->tcp && o->flows;
+	bpf_map__set_max_entries(skel->maps.pl_tcp,
+				 !(o->tcp && o->flows) ? 1 : o->flow_entries ? o->flow_entries
+									 : PL_FLOWS_DEFAULT);
+	bpf_map__set_max_entries(skel->maps.pl_tcp_hist,
+				 o->tcp && o->flows ? PL_RTT_HISTS_DEFAULT : 1);
+	/* Live L7: the outgoing direction is sampled by a tc egress program (TCP tracking
+	 * sees it there too). */
 	live_l7 = o->l7_pkts && o->flows && o->mode != PL_MODE_OFFLINE;
+	live_egress = live_l7 || (o->tcp && o->flows && o->mode != PL_MODE_OFFLINE);
 	skel->rodata->pl_cfg_l7_egress_known = o->filter != NULL;
 	bpf_map__set_max_entries(skel->maps.pl_l7_egress,
 				 !live_l7 ? 1 : o->flow_entries ? o->flow_entries
 								: PL_FLOWS_DEFAULT);
-	bpf_program__set_autoload(skel->progs.tc_pktlens_egress, live_l7);
+	bpf_program__set_autoload(skel->progs.tc_pktlens_egress, live_egress);
 	bpf_program__set_autoload(skel->progs.tc_pktlens, o->mode == PL_MODE_TC);
 	bpf_program__set_autoload(skel->progs.xdp_pktlens, o->mode != PL_MODE_TC);
 
@@ -222,9 +232,14 @@ int pl_dp_load(struct pl_dp *dp, const struct pl_dp_opts *o)
 	dp->pipeline_fd = bpf_program__fd(o->mode == PL_MODE_TC ? skel->progs.tc_pktlens
 							       : skel->progs.xdp_pktlens);
 	dp->entry_fd = dp->pipeline_fd;
-	if (live_l7) {
+	if (live_egress)
 		dp->egress_fd = bpf_program__fd(skel->progs.tc_pktlens_egress);
+	if (live_l7)
 		dp->l7_egress_fd = bpf_map__fd(skel->maps.pl_l7_egress);
+	if (o->tcp && o->flows) {
+		dp->tcp.flows = bpf_map__fd(skel->maps.pl_tcp);
+		dp->tcp.hist = bpf_map__fd(skel->maps.pl_tcp_hist);
+		dp->tcp.totals = bpf_map__fd(skel->maps.pl_tcp_totals);
 	}
 	dp->wirelen_off = (char *)&skel->bss->pl_offline[o->offline_cpu % PL_OFFLINE_SLOTS].f[0].wire_len -
 			  (char *)skel->bss;

@@ -16,6 +16,7 @@
 #include <bpf/libbpf.h>
 #include "pktlens.h"
 #include "analysis/talkers.h" /* struct pl_talker_fds */
+#include "perf/tcp.h"          /* struct pl_tcp_fds */
 
 #define PL_LINKTYPE_ETHERNET 1 /* DLT_EN10MB, without pulling in pcap.h */
 
@@ -44,6 +45,7 @@ struct pl_dp_opts {
 	__u32 l7_pkts;        /* > 0: sample that many packets per flow and direction (L7) */
 	bool mitigate;        /* protect: verdicts from bpf/mitigate.h, its maps sized and pinned */
 	__u32 blocklist_prefixes; /* protect: the blocklist's capacity per family (0: default) */
+	bool tcp;             /* TCP RTT and health (bpf/rtt.h); live: with the tc egress program */
 };
 
 struct pktlens;
@@ -78,6 +80,7 @@ struct pl_dp {
 	void (*after_run)(void *arg);
 	void *after_run_arg;
 	bool mitigate;         /* loaded for protect (pl_dp_opts.mitigate) */
+	struct pl_tcp_fds tcp; /* TCP RTT and health maps; -1 when off */
 };
 
 /* Above this MTU the live XDP program is loaded to take multi-buffer frames. */

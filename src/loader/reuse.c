@@ -176,7 +176,8 @@ static bool same_opts(const struct pl_dp_opts *a, const struct pl_dp_opts *b)
 	       a->snaplen == b->snaplen && a->flows == b->flows &&
 	       a->count_only == b->count_only && a->filter_linktype == b->filter_linktype &&
 	       a->filter_netmask == b->filter_netmask && a->offline_cpu == b->offline_cpu &&
-	       a->l7_pkts == b->l7_pkts && a->mitigate == b->mitigate && !a->pin && !b->pin;
+	       a->l7_pkts == b->l7_pkts && a->mitigate == b->mitigate && a->tcp == b->tcp &&
+	       !a->pin && !b->pin;
 }
 
 bool pl_dp_park(struct pl_dp *dp)

@@ -8,6 +8,8 @@
 #include "analysis/report.h"
 #include "l7/session.h"
 #include "drops/report.h"
+#include "perf/svc.h"
+#include "perf/tcp.h"
 #include "sinks/json.h"
 #include "sinks/timefmt.h"
 
@@ -100,6 +102,15 @@ static void flow_list(struct pl_json *j, const char *key, const struct pl_report
 		}
 		if (r->l7)
 			pl_json_str(j, "app", pl_l7_app_of(r->l7, &f->key));
+		if (r->tcp && f->key.proto == 6) {
+			const struct pl_tcp_val *t = pl_tcp_find(r->tcp, &f->key);
+
+			if (t) {
+				pl_json_begin_obj(j, "tcp");
+				pl_tcp_flow_json(j, t, r->tcp->offline);
+				pl_json_end_obj(j);
+			}
+		}
 		pl_json_end_obj(j);
 	}
 	pl_json_end_arr(j);
@@ -341,6 +352,10 @@ void pl_report_json(FILE *out, const struct pl_report *r, bool pretty)
 	}
 	if (r->l7)
 		pl_l7_report_json(&j, r->l7, r->top);
+	if (r->tcp)
+		pl_tcp_json(&j, r->tcp, r->top);
+	if (r->svc)
+		pl_svc_json(&j, r->svc, r->top);
 	if (r->drops) {
 		pl_json_begin_obj(&j, "drops");
 		pl_drops_json(&j, r->drops_ctx, r->drops);

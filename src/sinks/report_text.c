@@ -6,6 +6,8 @@
 #include "analysis/names.h"
 #include "analysis/report.h"
 #include "drops/report.h"
+#include "perf/svc.h"
+#include "perf/tcp.h"
 #include "sinks/report_fmt.h"
 #include "sinks/timefmt.h"
 
@@ -271,6 +273,10 @@ void pl_report_render(const struct pl_report *r, pl_line_fn emit, void *arg)
 		     (unsigned long long)s->hdr_cut);
 	if (r->drops)
 		pl_drops_lines(r->drops_ctx, r->drops, o.emit, o.arg);
+	if (r->tcp)
+		pl_tcp_lines(r->tcp, r->top, o.emit, o.arg);
+	if (r->svc)
+		pl_svc_lines(r->svc, r->top, o.emit, o.arg);
 	line(&o, "flows %zu active / %u capacity, %llu created, %llu evicted%s", r->nflows,
 	     r->flow_capacity, (unsigned long long)s->flows_created,
 	     (unsigned long long)pl_report_evictions(r),

@@ -13,6 +13,8 @@
 #include <string.h>
 #include "analysis/names.h"
 #include "drops/report.h"
+#include "perf/svc.h"
+#include "perf/tcp.h"
 #include "sinks/report_fmt.h"
 #include "sinks/screen_lay.h"
 #include "sinks/timefmt.h"
@@ -53,6 +55,13 @@ int pl_screen_take(struct pl_screen *s, const struct pl_report *r)
 	s->drops[0] = 0;
 	if (r->drops)
 		pl_drops_brief(r->drops_ctx, r->drops, s->drops, sizeof(s->drops));
+	s->r.tcp = NULL; /* not kept: their briefs are */
+	s->r.svc = NULL;
+	s->tcp[0] = s->svc[0] = 0;
+	if (r->tcp)
+		pl_tcp_brief(r->tcp, s->tcp, sizeof(s->tcp));
+	if (r->svc)
+		pl_svc_brief(r->svc, s->svc, sizeof(s->svc));
 	if (r->interval_s > 0)
 		pl_graph_add(&s->graph, pl_report_bps(r), pl_report_pps(r), r->interval_s);
 	s->all = malloc(r->nflows ? r->nflows * sizeof(*s->all) : 1);
@@ -216,6 +225,14 @@ static void header(struct lay *l, const struct pl_screen *s, const struct pl_scr
 	if (s->drops[0]) {
 		group(l, NULL);
 		item(l, "kernel drops %s", s->drops);
+	}
+	if (s->tcp[0]) {
+		group(l, NULL);
+		item(l, "tcp rtt %s", s->tcp);
+	}
+	if (s->svc[0]) {
+		group(l, NULL);
+		item(l, "latency %s", s->svc);
 	}
 }
 

@@ -38,6 +38,8 @@ struct pl_screen {
 	bool has_l7;              /* L7 on: l7 is this report's */
 	struct pl_l7_summary l7;
 	char drops[160];           /* monitor --drops: the brief of the kernel's drops */
+	char tcp[160];             /* TCP RTT and health: the brief, "" when off */
+	char svc[200];             /* service latency: the brief, "" when none */
 };
 
 /* Copy what the view needs from @r and add its rate to the graph; frees the lists

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * svc.h - service latency from the L7 flow-start samples (src/l7/): DNS query to
+ * response with the response codes, HTTP request to the first response with the
+ * status classes, per server port, with percentiles and a log2 histogram. It reads
+ * the metadata the L7 parsers filled (dns.c, http.c) with the samples' time stamps:
+ * the same on the server, on the client, live and offline. One request per flow (the
+ * first): DNS clients use a new port per query; HTTP keep-alive shows its first.
+ */
+#ifndef PL_PERF_SVC_H
+#define PL_PERF_SVC_H
+
+#include <stddef.h>
+#include "pktlens.h"
+#include "l7/meta.h"
+
+struct pl_svc;
+struct pl_json;
+
+struct pl_svc *pl_svc_new(void);
+void pl_svc_free(struct pl_svc *s);
+
+/* A classified flow's metadata; @client_dir: enum pl_flow_dir of the side that began it. */
+void pl_svc_add(struct pl_svc *s, const struct pl_flow_key *k, int client_dir,
+		const struct pl_l7_meta *m);
+
+/* The report's "service_latency" array. */
+void pl_svc_json(struct pl_json *j, const struct pl_svc *s, int top);
+/* The same as text lines. */
+void pl_svc_lines(const struct pl_svc *s, int top, void (*emit)(void *arg, const char *line),
+		  void *arg);
+/* "dns/53 12.1 ms p99 30 ms, http/80 51 ms": the terminal view's brief; "" when none. */
+const char *pl_svc_brief(const struct pl_svc *s, char *buf, size_t len);
+
+#endif

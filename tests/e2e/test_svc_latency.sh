@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# test_svc_latency.sh - service latency against delays the test sets: a DNS responder
+# (UDP 53) that answers each query 40 ms after it came, NXDOMAIN for names "nx*" and
+# SERVFAIL for "fail*", and an HTTP server (8080) that answers GET /status/NNN with
+# NNN 80 ms after the request (tests/tools/slow_servers.py, at real-time priority).
+# The client side asks 6 names that resolve, 3 NXDOMAIN and 2 SERVFAIL (one query a
+# socket: one flow each), and 5 requests answered 200, 3 answered 404, 2 answered 503
+# (curl, a connection each). `pktlens monitor` runs on the server's link and on the
+# client's at once, and tcpdump records the server's link for `analyze`. For each of
+# the three (server, client, the capture): DNS and HTTP mean and median latency within
+# 10 % (at least 1 ms) of the set delay, NOERROR/NXDOMAIN/SERVFAIL and 2xx/4xx/5xx
+# counted exactly as the clients got them.
+set -u
+. "$(dirname "$0")/../lib/netns.sh"
+need_root_tools curl tcpdump chrt
+SS=$E2E_ROOT/tests/tools/slow_servers.py
+SVC_OF=$E2E_ROOT/tests/e2e/svc_of.py
+D_DNS=40 D_HTTP=80
+
+lab_up || { fail "lab" "could not build the namespaces"; finish; }
+in_rx timeout 60 chrt -f 40 "$PY" "$SS" dns "$IP4_RX" 53 "$D_DNS" 60 >"$LAB_TMP/dns.log" 2>&1 &
+LAB_PIDS+=($!)
+in_rx timeout 60 chrt -f 40 "$PY" "$SS" http "$IP4_RX" 8080 "$D_HTTP" 60 >"$LAB_TMP/http.log" 2>&1 &
+LAB_PIDS+=($!)
+wait_until 10 sh -c "ip netns exec $NS_RX ss -Hlnt 'sport = :8080' | grep -q ." ||
+	fail "setup" "the HTTP server is not listening"
+wait_until 10 sh -c "ip netns exec $NS_RX ss -Hlnu 'sport = :53' | grep -q ." ||
+	fail "setup" "the DNS server is not listening"
+
+PCAP=$LAB_TMP/srv.pcap
+# Not through in_rx: $! must be what nsenter execs, so that it gets the signal.
+nsenter -t "$RX_HOLD" -m -n -- timeout 60 tcpdump -i "$IF_RX" -U -s 0 -w "$PCAP" \
+	"port 53 or port 8080" >"$LAB_TMP/tcpdump.log" 2>&1 &
+TD_PID=$!
+LAB_PIDS+=("$TD_PID")
+wait_grep "$LAB_TMP/tcpdump.log" "listening on" "$TD_PID" || fail "tcpdump" "did not start"
+mon_start 60 --interval 0.5 || { fail "monitor (server)" "did not attach: $(cat "$MON_ERR")"; finish; }
+CLI_OUT=$LAB_TMP/cli.json CLI_ERR=$LAB_TMP/cli.err
+ip netns exec "$NS_TX" "$PKTLENS" monitor --json --duration 60 --interval 0.5 -i "$IF_TX" \
+	>"$CLI_OUT" 2>"$CLI_ERR" &
+CLI_PID=$!
+LAB_PIDS+=("$CLI_PID")
+wait_grep "$CLI_ERR" "monitoring $IF_TX in" "$CLI_PID" ||
+	{ fail "monitor (client)" "did not attach: $(cat "$CLI_ERR")"; finish; }
+ok "monitors attached (server $MON_MODE, client)"
+
+names="a1.t.example a2.t.example a3.t.example a4.t.example a5.t.example a6.t.example
+nx1.t.example nx2.t.example nx3.t.example fail1.t.example fail2.t.example"
+# shellcheck disable=SC2086
+in_tx timeout 30 chrt -f 40 "$PY" "$SS" dnsq "$IP4_RX" 53 $names >"$LAB_TMP/dnsq.out" 2>&1 ||
+	fail "DNS client" "$(cat "$LAB_TMP/dnsq.out")"
+codes=""
+for c in 200 200 200 200 200 404 404 404 503 503; do
+	codes="$codes $(in_tx timeout 10 curl -s -o /dev/null -w '%{http_code}' "http://$IP4_RX:8080/status/$c")"
+done
+echo "  DNS rcodes the client got: $(awk '{ print $1 }' "$LAB_TMP/dnsq.out" | sort | uniq -c | tr -s ' \n' ' ')"
+echo "  DNS client's own mean: $(awk '{ s += $2 } END { printf "%.2f ms", s / NR }' "$LAB_TMP/dnsq.out")"
+echo "  HTTP statuses curl got:$codes"
+want_dns="NOERROR=$(grep -c '^0 ' "$LAB_TMP/dnsq.out"),NXDOMAIN=$(grep -c '^3 ' "$LAB_TMP/dnsq.out"),SERVFAIL=$(grep -c '^2 ' "$LAB_TMP/dnsq.out")"
+want_http="2xx=$(echo "$codes" | grep -o '2[0-9][0-9]' | wc -l),4xx=$(echo "$codes" | grep -o '4[0-9][0-9]' | wc -l),5xx=$(echo "$codes" | grep -o '5[0-9][0-9]' | wc -l)"
+check_eq "the clients got what the servers were told to give" "$want_dns $want_http" \
+	"NOERROR=6,NXDOMAIN=3,SERVFAIL=2 2xx=5,4xx=3,5xx=2"
+
+within() { # GOT WANT
+	awk -v g="$1" -v w="$2" 'BEGIN { t = w * 0.1; if (t < 1) t = 1; d = g - w;
+		if (d < 0) d = -d; exit !(g != "" && d <= t) }'
+}
+# check_side NAME FILE: the figures of one report against the ground truth
+check_side() {
+	local name=$1 file=$2 got
+	set -- $("$PY" "$SVC_OF" "$file" dns 53)
+	echo "    $name dns/53: $* "
+	check_eq "$name: DNS rcodes" "${5:-}" "$want_dns"
+	within "${2:-}" "$D_DNS" && within "${3:-}" "$D_DNS" &&
+		ok "$name: DNS latency mean ${2:-} ms, median ${3:-} ms ~ $D_DNS ms" ||
+		fail "$name: DNS latency" "mean ${2:-} ms, median ${3:-} ms, set $D_DNS ms"
+	set -- $("$PY" "$SVC_OF" "$file" http 8080)
+	echo "    $name http/8080: $*"
+	check_eq "$name: HTTP status classes" "${5:-}" "$want_http"
+	within "${2:-}" "$D_HTTP" && within "${3:-}" "$D_HTTP" &&
+		ok "$name: HTTP latency mean ${2:-} ms, median ${3:-} ms ~ $D_HTTP ms" ||
+		fail "$name: HTTP latency" "mean ${2:-} ms, median ${3:-} ms, set $D_HTTP ms"
+}
+# Flows are summed once classified (a quiet one after 2 s): wait for all of them.
+complete() { "$PY" - "$1" <<'EOF'
+import json, sys
+l = [x for x in open(sys.argv[1]) if x.startswith('{')]
+j = json.loads(l[-1]) if l else {}
+n = sum(s['requests'] for s in j.get('service_latency', []))
+sys.exit(0 if n >= 21 else 1)
+EOF
+}
+wait_until 10 complete "$MON_OUT" || fail "server side" "not every request was summed"
+wait_until 10 complete "$CLI_OUT" || fail "client side" "not every request was summed"
+check_side server "$MON_OUT"
+check_side client "$CLI_OUT"
+
+kill -INT "$CLI_PID" 2>/dev/null
+mon_stop
+pid_wait "$CLI_PID" 10
+kill -TERM "$TD_PID" 2>/dev/null
+pid_wait "$TD_PID" 10
+in_rx "$PKTLENS" analyze -r "$PCAP" --json >"$LAB_TMP/an.json" 2>"$LAB_TMP/an.err" ||
+	fail "analyze" "$(cat "$LAB_TMP/an.err")"
+check_side "capture (analyze)" "$LAB_TMP/an.json"
+finish

@@ -1,0 +1,203 @@
+#!/usr/bin/env bash
+# test_tcp_rtt.sh - passive TCP RTT against a delay the test sets. The lab's two
+# namespaces are joined through a third one where tests/tools/delayline bridges the
+# two links and holds every frame from the client (tx) to the server (rx) D ms (20,
+# then 50). `pktlens monitor` runs on both ends at once (server: rx link; client: tx
+# link, with L7 off there: the egress program runs for TCP alone). A TCP ping-pong
+# (tests/tools/tcp_pingpong.py: 20 messages, each sent when the previous came back)
+# gives each side one connection per phase; checked for each side and connection:
+#   - handshake RTT and the flow's least and mean RTT within 10 % (at least 1 ms) of D plus the
+#     base RTT ping measured through the bridge without delay, in this run;
+#   - the flow's mean RTT also within that tolerance of the kernel's own smoothed RTT of the
+#     connection (`ss -ti` on the client; both see the same scheduling delays of the
+#     two programs that answer), and ping's mean at the same delay is shown;
+# The bridge and the two programs run at real-time priority (chrt): on a busy machine
+# they would otherwise add the wait for a CPU to every RTT. PL_TEST_FULL=1: delays of
+# 5, 20, 50 and 100 ms.
+#   - the server's EVE flow event of each connection carries them in its tcp object;
+#   - tcpdump's capture of the server's link through analyze: handshake and the
+#     server-side RTT (least and mean) as close;
+#   - with TCP timestamps on, the samples come from them; with them off on the client
+#     (net.ipv4.tcp_timestamps=0, 20 ms phase), from SEQ/ACK matching, as close.
+set -u
+. "$(dirname "$0")/../lib/netns.sh"
+need_root_tools ping ss ethtool tcpdump chrt
+DL=$BUILD_DIR/tests/tools/delayline
+PP=$E2E_ROOT/tests/tools/tcp_pingpong.py
+RTT_OF=$E2E_ROOT/tests/e2e/tcp_rtt_of.py
+[ -x "$DL" ] || { skip "delayline" "not built (make test-build)"; finish; }
+PORT=9120
+
+lab_up || { fail "lab" "could not build the namespaces"; finish; }
+NS_MID=pl-mid-$$ M_TX=mt$$ M_RX=mr$$
+LAB_EXTRA_NS+=("$NS_MID")
+ip netns add "$NS_MID" || { fail "lab" "no middle namespace"; finish; }
+in_mid() { ip netns exec "$NS_MID" "$@"; }
+# The lab's direct link is replaced by two, through the middle namespace.
+ip netns exec "$NS_RX" ip link del "$IF_RX"
+ip link add "$IF_TX" address "$MAC_TX" netns "$NS_TX" type veth peer name "$M_TX" netns "$NS_MID" &&
+	ip link add "$IF_RX" address "$MAC_RX" netns "$NS_RX" type veth peer name "$M_RX" netns "$NS_MID" ||
+	{ fail "lab" "no links through the middle"; finish; }
+for side in "$NS_TX $IF_TX $IP4_TX $IP4_RX $MAC_RX" "$NS_RX $IF_RX $IP4_RX $IP4_TX $MAC_TX"; do
+	set -- $side
+	# Whole frames on the wire: the bridge reads what the sender wrote.
+	ip netns exec "$1" ethtool -K "$2" tx off tso off gso off rxvlan off txvlan off >/dev/null 2>&1
+	ip netns exec "$1" ip addr add "$3/24" dev "$2"
+	ip netns exec "$1" ip neigh replace "$4" lladdr "$5" dev "$2" nud permanent
+	ip netns exec "$1" ip link set "$2" up
+done
+in_mid ip link set "$M_TX" up && in_mid ip link set "$M_RX" up
+in_mid ethtool -K "$M_TX" gro off >/dev/null 2>&1
+in_mid ethtool -K "$M_RX" gro off >/dev/null 2>&1
+
+DL_PID=
+dl_start() { # DELAY_MS: (re)start the bridge
+	[ -n "$DL_PID" ] && kill "$DL_PID" 2>/dev/null && wait "$DL_PID" 2>/dev/null
+	# Not through in_mid: $! must be the bridge itself (ip netns exec execs it).
+	# Real-time priority: on a busy machine a woken bridge would add the wait for a CPU.
+	ip netns exec "$NS_MID" chrt -f 50 "$DL" "$M_TX" "$M_RX" "$1" 0 60 >"$LAB_TMP/dl.out" \
+		2>"$LAB_TMP/dl.err" &
+	DL_PID=$!
+	LAB_PIDS+=("$DL_PID")
+	wait_grep "$LAB_TMP/dl.err" "delayline:" "$DL_PID"
+}
+ping_avg() { # mean ping RTT in ms through the bridge now
+	in_tx ping -n -q -c 10 -i 0.05 -W 2 "$IP4_RX" | sed -nE 's|.*= [0-9.]+/([0-9.]+)/.*|\1|p'
+}
+within() { # GOT WANT: |GOT - WANT| <= max(10 % of WANT, 1 ms)
+	awk -v g="$1" -v w="$2" 'BEGIN { t = w * 0.1; if (t < 1) t = 1; d = g - w;
+		if (d < 0) d = -d; exit !(g != "" && d <= t) }'
+}
+
+dl_start 0 || { fail "delayline" "did not start: $(cat "$LAB_TMP/dl.err")"; finish; }
+BASE=$(ping_avg)
+[ -n "$BASE" ] || { fail "base RTT" "ping through the bridge failed"; finish; }
+ok "base RTT through the bridge: $BASE ms (ping)"
+
+in_rx timeout 60 chrt -f 40 "$PY" "$PP" server "$IP4_RX" "$PORT" 60 >"$LAB_TMP/srv.log" 2>&1 &
+LAB_PIDS+=($!)
+wait_until 10 sh -c "ip netns exec $NS_RX ss -Hlnt 'sport = :$PORT' | grep -q ." ||
+	fail "setup" "the echo server is not listening"
+
+# The server's link recorded for analyze (headers and options only).
+PCAP=$LAB_TMP/srv.pcap
+nsenter -t "$RX_HOLD" -m -n -- timeout 60 tcpdump -i "$IF_RX" -U -s 128 -w "$PCAP" \
+	"tcp port $PORT" >"$LAB_TMP/tcpdump.log" 2>&1 &
+TD_PID=$!
+LAB_PIDS+=("$TD_PID")
+wait_grep "$LAB_TMP/tcpdump.log" "listening on" "$TD_PID" || fail "tcpdump" "did not start"
+EVE=$LAB_TMP/eve.json
+mon_start 60 --interval 0.5 --eve "$EVE" || { fail "monitor (server)" "did not attach: $(cat "$MON_ERR")"; finish; }
+CLI_OUT=$LAB_TMP/cli.json CLI_ERR=$LAB_TMP/cli.err
+ip netns exec "$NS_TX" "$PKTLENS" monitor --json --duration 60 --interval 0.5 --l7-packets 0 \
+	-i "$IF_TX" >"$CLI_OUT" 2>"$CLI_ERR" &
+CLI_PID=$!
+LAB_PIDS+=("$CLI_PID")
+wait_grep "$CLI_ERR" "monitoring $IF_TX in" "$CLI_PID" ||
+	{ fail "monitor (client)" "did not attach: $(cat "$CLI_ERR")"; finish; }
+ok "monitors attached (server $MON_MODE, client)"
+
+# conn NAME: one ping-pong connection; checks both monitors' figures for it.
+conn() {
+	local name=$1 ts=$2 out=$LAB_TMP/pp.$1 cport srtt exp got side file
+	in_tx timeout 30 chrt -f 40 "$PY" "$PP" client "$IP4_RX" "$PORT" 20 "$LAB_TMP/close.$name" 10 >"$out" 2>&1 &
+	local pid=$!
+	wait_until 15 grep -qs done "$out" || { fail "$name: ping-pong" "$(cat "$out")"; return; }
+	cport=$(awk '/done/ { print $2 }' "$out")
+	srtt=$(in_tx ss -tin dst "$IP4_RX:$PORT" "sport = :$cport" | sed -nE 's/.* rtt:([0-9.]+)\/.*/\1/p')
+	touch "$LAB_TMP/close.$name"
+	wait "$pid"
+	exp=$(awk -v d="$D" -v b="$BASE" 'BEGIN { printf "%.3f", d + b }')
+	echo "  $name: expected $exp ms (delay $D + base $BASE), ss srtt $srtt ms, ping $PING ms"
+	echo "$cport $exp" >>"$LAB_TMP/conns"
+	for side in server client; do
+		file=$MON_OUT
+		[ $side = client ] && file=$CLI_OUT
+		# a report taken after the exchanges: 20 of them give at least 10 samples
+		wait_until 5 "$PY" "$RTT_OF" "$file" "$cport" 10 >/dev/null
+		got=$("$PY" "$RTT_OF" "$file" "$cport")
+		set -- $got
+		echo "    $side: handshake $1 ms, mean $2 ms, min $3 ms, $4 samples ($5 from timestamps)"
+		if [ -z "$got" ]; then
+			fail "$name ($side): flow reported" "no tcp figures for client port $cport"
+			continue
+		fi
+		within "$1" "$exp" && ok "$name ($side): handshake RTT $1 ms ~ $exp ms" ||
+			fail "$name ($side): handshake RTT" "$1 ms, expected $exp ms"
+		within "$3" "$exp" && ok "$name ($side): min RTT $3 ms ~ $exp ms" ||
+			fail "$name ($side): min RTT" "$3 ms, expected $exp ms"
+		within "$2" "$exp" && ok "$name ($side): mean RTT $2 ms ~ $exp ms" ||
+			fail "$name ($side): mean RTT" "$2 ms, expected $exp ms"
+		within "$2" "$srtt" && ok "$name ($side): mean RTT ~ ss srtt $srtt ms" ||
+			fail "$name ($side): mean RTT vs ss srtt" "$2 ms vs $srtt ms"
+		if [ "$ts" = on ]; then
+			[ "$5" -ge 10 ] && ok "$name ($side): $5 samples from timestamps" ||
+				fail "$name ($side): samples from timestamps" "$5 (of $4)"
+		else
+			[ "$5" = 0 ] && [ "$4" -ge 10 ] && ok "$name ($side): $4 samples from SEQ/ACK" ||
+				fail "$name ($side): SEQ/ACK samples" "$4 samples, $5 from timestamps"
+		fi
+	done
+}
+
+DELAYS="20 50"
+[ "${PL_TEST_FULL:-0}" = 1 ] && DELAYS="5 20 50 100"
+for D in $DELAYS; do
+	dl_start "$D" || { fail "delayline $D ms" "did not start"; continue; }
+	PING=$(ping_avg)
+	conn "delay ${D} ms" on
+	if [ "$D" = 20 ]; then
+		in_tx sysctl -qw net.ipv4.tcp_timestamps=0
+		conn "delay ${D} ms, no timestamps" off
+		in_tx sysctl -qw net.ipv4.tcp_timestamps=1
+	fi
+done
+
+kill -INT "$CLI_PID" 2>/dev/null
+mon_stop
+pid_wait "$CLI_PID" 10
+check_eq "monitor (server) exit status" "$MON_RC" 0
+# EVE flow events (written when each connection ended, or at the stop): the tcp object.
+# Its mean is not compared: the connection's end adds a sample that holds the client's
+# delayed ACK of the last echo (no next message carries it), as passive RTT must.
+while read -r cport exp; do
+	got=$("$PY" - "$EVE" "$cport" <<'EOF'
+import json, sys
+for l in open(sys.argv[1]):
+    e = json.loads(l)
+    if e.get('event_type') == 'flow' and e.get('src_port') == int(sys.argv[2]):
+        t = e.get('tcp') or {}
+        print('%.3f %.3f' % (t.get('handshake_rtt_us', 0) / 1e3, t['rtt_us']['min'] / 1e3))
+        break
+EOF
+)
+	set -- $got
+	within "${1:-}" "$exp" && within "${2:-}" "$exp" &&
+		ok "EVE flow event of port $cport: tcp handshake $1 ms, least $2 ms ~ $exp ms" ||
+		fail "EVE flow event of port $cport" "tcp object '$got', expected $exp ms"
+done <"$LAB_TMP/conns"
+
+# The capture through analyze: taken at the server, so the RTT is the server's view
+# (rtt_server_side_us: the client's echoes), and the handshake the same.
+kill -TERM "$TD_PID" 2>/dev/null
+pid_wait "$TD_PID" 10
+"$PKTLENS" analyze -r "$PCAP" --json >"$LAB_TMP/an.json" 2>"$LAB_TMP/an.err" ||
+	fail "analyze" "$(cat "$LAB_TMP/an.err")"
+while read -r cport exp; do
+	got=$("$PY" - "$LAB_TMP/an.json" "$cport" <<'EOF'
+import json, sys
+j = json.load(open(sys.argv[1]))
+for f in j['tcp']['slowest_flows']:
+    if f['client_port'] == int(sys.argv[2]):
+        s = f['rtt_server_side_us']
+        print('%.3f %.3f %.3f %d' % ((f['handshake_rtt_us'] or 0) / 1e3, s['min'] / 1e3,
+                                     s['avg'] / 1e3, s['samples']))
+EOF
+)
+	set -- $got
+	within "${1:-}" "$exp" && within "${2:-}" "$exp" && within "${3:-}" "$exp" &&
+		ok "analyze of the capture, port $cport: handshake $1 ms, least $2 ms, mean $3 ms ($4 samples) ~ $exp ms" ||
+		fail "analyze of the capture, port $cport" "'$got', expected $exp ms"
+done <"$LAB_TMP/conns"
+check_eq "monitor (client) exit status" "$WAIT_RC" 0
+finish
