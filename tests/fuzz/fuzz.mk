@@ -67,7 +67,8 @@ $(FUZZ_DIR)/fuzz_serve: tests/fuzz/fuzz_serve.c $(SERVE_FUZZ_SRCS) $(wildcard sr
 
 # The L7 parsers without nDPI (classify.c) and without the kernel's ring and maps
 # (session.c, flow_ends.c): the targets fuzz pktlens's own parsing code.
-L7_FUZZ_SRCS := $(filter-out src/l7/classify.c src/l7/session.c src/l7/flow_ends.c,$(wildcard src/l7/*.c))
+L7_FUZZ_SRCS := $(filter-out src/l7/classify.c src/l7/session.c src/l7/flow_ends.c,$(wildcard src/l7/*.c)) \
+	src/util/json_text.c
 
 $(FUZZ_DIR)/fuzz_l7_%: tests/fuzz/fuzz_l7.c $(L7_FUZZ_SRCS) $(wildcard src/l7/*.h)
 	$(call msg,FUZZ,$@)
