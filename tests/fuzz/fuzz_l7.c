@@ -6,6 +6,9 @@
  *	HTTP  a stream start (pl_l7_http_parse)
  *	TLS   a stream start of TLS records, cut and final (pl_l7_tls_parse)
  *	SSH   a stream start (pl_l7_ssh_parse)
+ *	QUIC  a UDP payload as coalesced QUIC long-header packets (pl_l7_quic_packet:
+ *	      headers, lengths, key derivation, opening), then as a CRYPTO stream start
+ *	      (pl_l7_tls_handshake)
  *	FLOW  a flow: the input split into IP packets of both directions, decoded
  *	      (pl_l7_pkt_decode), dissected (TCP stream starts, DNS/HTTP/TLS/SSH), and the
  *	      metadata written as EVE JSON, which must parse back as one object a line
@@ -21,6 +24,7 @@
 #include "l7/dns.h"
 #include "l7/eve.h"
 #include "l7/http.h"
+#include "l7/quic.h"
 #include "l7/ssh.h"
 #include "l7/tls.h"
 
@@ -70,6 +74,18 @@ static void run(const uint8_t *d, size_t n)
 
 	if (pl_l7_ssh_parse(d, n, &s) == 1)
 		must(s.have && strlen(s.software_version) < sizeof(s.software_version));
+}
+#elif defined(FUZZ_L7_QUIC)
+static void run(const uint8_t *d, size_t n)
+{
+	static struct pl_l7_quic q;
+	struct pl_l7_tls t = {}, u = {};
+
+	memset(&q, 0, sizeof(q));
+	pl_l7_quic_packet(&q, d, n, 0, &t);
+	pl_l7_quic_packet(&q, d, n, 0, &t);
+	pl_l7_tls_handshake(d, n, 1, 0, &u);
+	must(strlen(t.sni) < sizeof(t.sni) && strlen(u.sni) < sizeof(u.sni));
 }
 #elif defined(FUZZ_L7_FLOW)
 /* Every line of @buf is one JSON object. */
