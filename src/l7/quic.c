@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: BSD-2-Clause
+#include <pthread.h>
 #include <string.h>
 #include <gcrypt.h>
 #include "l7/quic.h"
@@ -290,13 +291,22 @@ static int open_initial(struct pl_l7_quic *q, const struct version *v, const uin
 	return 1;
 }
 
+/* libgcrypt wants gcry_check_version() before its first use, once per process. */
+static void gcrypt_init(void)
+{
+	gcry_check_version(NULL);
+	gcry_control(GCRYCTL_INITIALIZATION_FINISHED, 0);
+}
+
 int pl_l7_quic_packet(struct pl_l7_quic *q, const uint8_t *d, size_t n, uint64_t ts_ns,
 		      struct pl_l7_tls *t)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	size_t off = 0, used;
 
 	if (q->done || t->have_client_hello)
 		return 0;
+	pthread_once(&once, gcrypt_init);
 	/* Coalesced packets: Initial, 0-RTT, Handshake one after another (RFC 9000 12.2). */
 	for (int i = 0; i < 4 && off < n; i++) {
 		used = one_packet(q, d + off, n - off);
