@@ -10,6 +10,7 @@ libsqlite3-dev libgcrypt20-dev"
 RUN_PKGS="iproute2 ethtool"
 TEST_PKGS="tcpdump tshark netsniff-ng iperf3 hping3 nmap iputils-ping dnsutils socat curl time strace
 python3 faketime nftables stress-ng prometheus python3-yaml libndpi-bin dnsmasq openssl sqlite3
+openssh-server openssh-client
 chromium"
 
 missing=()

@@ -114,6 +114,13 @@ static void parse_stream(struct pl_l7_dissect *d, int dir, int final, uint64_t t
 	if (d->ssh && !side->have && pl_l7_ssh_parse(s->buf, s->len, side) == 1 &&
 	    !d->meta.ssh.ts_ns)
 		d->meta.ssh.ts_ns = ts_ns;
+	if (d->ssh && side->have) {
+		char *h = dir == PL_L7_DIR_TOSERVER ? d->meta.ssh.hassh_client
+						    : d->meta.ssh.hassh_server;
+
+		if (!h[0])
+			pl_l7_ssh_hassh(s->buf, s->len, dir == PL_L7_DIR_TOSERVER, h);
+	}
 	if (sport == PORT_DNS || dport == PORT_DNS)
 		tcp_dns(d, s, ts_ns);
 }

@@ -5,7 +5,7 @@
  *	DNS   a DNS message (pl_l7_dns_parse), then the name at every offset
  *	HTTP  a stream start (pl_l7_http_parse)
  *	TLS   a stream start of TLS records, cut and final (pl_l7_tls_parse)
- *	SSH   a stream start (pl_l7_ssh_parse)
+ *	SSH   a stream start (pl_l7_ssh_parse, then the KEXINIT's pl_l7_ssh_hassh)
  *	QUIC  a UDP payload as coalesced QUIC long-header packets (pl_l7_quic_packet:
  *	      headers, lengths, key derivation, opening), then as a CRYPTO stream start
  *	      (pl_l7_tls_handshake)
@@ -72,8 +72,12 @@ static void run(const uint8_t *d, size_t n)
 {
 	struct pl_l7_ssh_side s = {};
 
+	char h[33] = "";
+
 	if (pl_l7_ssh_parse(d, n, &s) == 1)
 		must(s.have && strlen(s.software_version) < sizeof(s.software_version));
+	if (pl_l7_ssh_hassh(d, n, n & 1, h) == 1)
+		must(strlen(h) == 32);
 }
 #elif defined(FUZZ_L7_QUIC)
 static void run(const uint8_t *d, size_t n)
