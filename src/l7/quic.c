@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: BSD-2-Clause
+#include <errno.h>
 #include <pthread.h>
 #include <string.h>
 #include <gcrypt.h>
@@ -122,6 +123,26 @@ static int client_keys(const struct version *v, const uint8_t *dcid, size_t dcil
 	return expand_label(client, "quic key", k->key, 16) ||
 	       expand_label(client, "quic iv", k->iv, 12) ||
 	       expand_label(client, "quic hp", k->hp, 16) ? -1 : 0;
+}
+
+static void gcrypt_init(void);
+
+int pl_l7_quic_client_keys(uint32_t version, const uint8_t *dcid, size_t dcil,
+			   uint8_t key[16], uint8_t iv[12], uint8_t hp[16])
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	struct version v;
+	struct keys k;
+
+	if (!version_of(version, &v) || dcil > CID_MAX)
+		return -EINVAL;
+	pthread_once(&once, gcrypt_init);
+	if (client_keys(&v, dcid, dcil, &k))
+		return -EINVAL;
+	memcpy(key, k.key, 16);
+	memcpy(iv, k.iv, 12);
+	memcpy(hp, k.hp, 16);
+	return 0;
 }
 
 static int aes_ecb(const uint8_t key[16], const uint8_t in[16], uint8_t out[16])

@@ -24,6 +24,14 @@ struct pl_l7_quic {
 	uint8_t dcid[20];                /* hold for later Initials (RFC 9001 5.2) */
 };
 
+/*
+ * The client's Initial keys for @version and the Destination Connection ID @dcid
+ * (RFC 9001 5.2; RFC 9369 for v2): AEAD key, IV and header protection key. Returns 0,
+ * or -EINVAL for a version this reader does not know.
+ */
+int pl_l7_quic_client_keys(uint32_t version, const uint8_t *dcid, size_t dcil,
+			   uint8_t key[16], uint8_t iv[12], uint8_t hp[16]);
+
 /* Whether @d looks like a QUIC long-header packet of a version this reader knows. */
 int pl_l7_quic_looks_like(const uint8_t *d, size_t n);
 
