@@ -48,8 +48,8 @@ static size_t banner_end(const uint8_t *data, size_t len)
 	size_t p = 0;
 
 	for (int lines = 0; lines <= LINES_BEFORE; lines++) {
-		size_t rest = len - p;
-		const uint8_t *lf = memchr(data + p, '\n', rest < LINE_MAX_ + 1 ? rest : LINE_MAX_ + 1);
+		size_t rest = len - p, win = rest < LINE_MAX_ + 1 ? rest : LINE_MAX_ + 1;
+		const uint8_t *lf = memchr(data + p, '\n', win);
 		int banner = rest >= 4 && !memcmp(data + p, "SSH-", 4);
 
 		if (!lf)
