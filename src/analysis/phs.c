@@ -194,6 +194,7 @@ void pl_phs_text(const struct pl_phs *h, pl_line_fn emit, void *arg)
 {
 	char line[128];
 
+	emit(arg, "");
 	emit(arg, "protocol hierarchy (as tshark -q -z io,phs; applications: every packet "
 		  "of the flows nDPI names)");
 	for (int i = 0; i < h->count; i++) {
