@@ -32,7 +32,7 @@ comma    := ,
 SANFLAGS := $(if $(SAN),-fsanitize=address$(comma)undefined -fno-omit-frame-pointer)
 XCFLAGS  := -std=gnu11 -Wall -Wextra -Werror -Wno-missing-field-initializers \
 	    -Iinclude -Isrc -I$(BUILD) -DPKTLENS_VERSION='"$(VERSION)"' $(SANFLAGS)
-LDLIBS   := -lbpf -lelf -lz -lpcap -lncursesw -lndpi -lm -lmicrohttpd -ljson-c -linih -lsqlite3 -lpthread -lhs -lpcre2-8
+LDLIBS   := -lbpf -lelf -lz -lpcap -lncursesw -lndpi -lm -lmicrohttpd -ljson-c -linih -lsqlite3 -lpthread -lhs -lpcre2-8 -lgcrypt
 BPFFLAGS := -g -O2 -target bpf -mcpu=v3 -D__bpf__ -Iinclude -I$(ARCH_INC) -Wall -Werror
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)

@@ -81,6 +81,19 @@ static __always_inline struct pl_l7_sample *l7_reserve(struct pl_l7_counters *c,
 	return ev;
 }
 
+/*
+ * Wake the reader only once a quarter of the ring holds samples: user space reads it
+ * every 50 ms anyway (after every run offline), and a wakeup per sample is an
+ * interrupt of its own (perf: 7 % of analyze's time on the nDPI corpus).
+ */
+static __always_inline __u64 l7_wakeup(void)
+{
+	__u64 size = bpf_ringbuf_query(&pl_l7_events, BPF_RB_RING_SIZE);
+
+	return bpf_ringbuf_query(&pl_l7_events, BPF_RB_AVAIL_DATA) > size / 4 ?
+		       BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+}
+
 static __always_inline void l7_commit(struct pl_l7_counters *c, struct pl_l7_sample *ev,
 				      long err, __u32 n)
 {
@@ -90,7 +103,7 @@ static __always_inline void l7_commit(struct pl_l7_counters *c, struct pl_l7_sam
 		return;
 	}
 	ev->cap_len = n;
-	bpf_ringbuf_submit(ev, 0);
+	bpf_ringbuf_submit(ev, l7_wakeup());
 	c->sampled++;
 }
 

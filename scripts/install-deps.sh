@@ -6,10 +6,11 @@ set -euo pipefail
 
 BUILD_PKGS="clang llvm make gcc pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev libinih-dev
 libpcap-dev libncurses-dev libclang-rt-14-dev libmicrohttpd-dev libjson-c-dev libndpi-dev
-libsqlite3-dev libhyperscan-dev libpcre2-dev"
+libsqlite3-dev libhyperscan-dev libpcre2-dev libgcrypt20-dev"
 RUN_PKGS="iproute2 ethtool"
 TEST_PKGS="tcpdump tshark netsniff-ng iperf3 hping3 nmap iputils-ping dnsutils socat curl time strace
 python3 faketime nftables stress-ng prometheus python3-yaml libndpi-bin dnsmasq openssl sqlite3
+openssh-server openssh-client
 chromium nfdump"
 
 missing=()

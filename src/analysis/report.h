@@ -26,6 +26,8 @@ struct pl_tcp_view;
 struct pl_svc;
 struct pl_drops_ctx;
 
+#define PL_REPORT_EXTRAS 4
+
 struct pl_report {
 	const char *source;           /* interface name or capture file */
 	const char *mode;             /* native, generic, tc, offline, pinned */
@@ -50,12 +52,27 @@ struct pl_report {
 	const struct pl_drops_ctx *drops_ctx;
 	struct pl_tcp_view *tcp;      /* TCP RTT and health (src/perf/), else NULL */
 	const struct pl_svc *svc;     /* service latency (src/perf/svc.h), else NULL */
-	/* A command's own part of the report (protect: mitigation), or NULL. */
-	void (*extra_json)(struct pl_json *j, void *arg);
-	void (*extra_text)(void (*emit)(void *emit_arg, const char *line), void *emit_arg,
-			   void *arg);
-	void *extra_arg;
+	/* Commands' own parts of the report, in order (protect's mitigation, signatures,
+	 * analyze's protocol hierarchy): pl_report_add_extra(). */
+	struct pl_report_extra {
+		void (*json)(struct pl_json *j, void *arg);
+		void (*text)(void (*emit)(void *emit_arg, const char *line), void *emit_arg,
+			     void *arg);
+		void *arg;
+	} extra[PL_REPORT_EXTRAS];
+	unsigned int nextra;
 };
+
+/* Add a part to @r's JSON and text (at most PL_REPORT_EXTRAS; more are left out). */
+static inline void pl_report_add_extra(struct pl_report *r,
+				       void (*json)(struct pl_json *j, void *arg),
+				       void (*text)(void (*emit)(void *, const char *), void *,
+						    void *),
+				       void *arg)
+{
+	if (r->nextra < PL_REPORT_EXTRAS)
+		r->extra[r->nextra++] = (struct pl_report_extra){ json, text, arg };
+}
 
 /* Evictions implied by the counters: entries created minus entries alive. */
 static inline __u64 pl_report_evictions(const struct pl_report *r)

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "analysis/phs.h"
 #include "analysis/report.h"
 #include "analysis/stats.h"
 #include "commands/commands.h"
@@ -140,6 +141,21 @@ static void text_line(void *arg, const char *line)
 	fprintf(arg, "%s\n", line);
 }
 
+static const char *app_of(const void *ctx, const struct pl_flow_key *k)
+{
+	return pl_l7_app_of(ctx, k);
+}
+
+static void phs_json(struct pl_json *j, void *arg)
+{
+	pl_phs_json(j, arg);
+}
+
+static void phs_text(void (*emit)(void *emit_arg, const char *line), void *emit_arg, void *arg)
+{
+	pl_phs_text(arg, emit, emit_arg);
+}
+
 static void report_text(const struct pl_report *r, const struct pl_l7_session *l7, int top)
 {
 	pl_report_text(stdout, r);
@@ -156,6 +172,7 @@ static int analyze_file(struct an_args *a, const char *path)
 	struct pl_svc *svc = NULL;
 	struct pl_stats total = {};
 	struct pl_report r = {};
+	struct pl_phs phs;
 	struct pl_talkers talk = {};
 	struct pl_pcap_file *pf;
 	struct pl_dp dp = {};
@@ -299,11 +316,11 @@ static int analyze_file(struct an_args *a, const char *path)
 		r.tcp = &tv;
 		pl_l7_set_tcp(l7, &tv);
 	}
-	if (a->sigs) {
-		r.extra_json = pl_sig_run_json;
-		r.extra_text = pl_sig_run_text;
-		r.extra_arg = a->sigs;
-	}
+	if (a->sigs)
+		pl_report_add_extra(&r, pl_sig_run_json, pl_sig_run_text, a->sigs);
+	pl_phs_build(&phs, &total, r.flows, r.nflows, pl_phs_link_name(pf->linktype),
+		     l7 ? app_of : NULL, l7);
+	pl_report_add_extra(&r, phs_json, phs_text, &phs);
 	errno = 0; /* a failed write leaves its reason here; stdio keeps only a flag */
 	if (l7 && a->eve && pl_l7_eve_flows(l7, r.flows, r.nflows, 0, "shutdown") < 0)
 		pl_warn("cannot write the EVE events to '%s'", a->eve_path);

@@ -641,11 +641,8 @@ int cmd_monitor(int argc, char **argv)
 			r.cost_runs = ccnt - cost_cnt0;
 			r.cost_ns_per_pkt = r.cost_runs ? (double)(cns - cost_ns0) / r.cost_runs : 0;
 		}
-		if (sigs) {
-			r.extra_json = pl_sig_run_json;
-			r.extra_text = pl_sig_run_text;
-			r.extra_arg = sigs;
-		}
+		if (sigs)
+			pl_report_add_extra(&r, pl_sig_run_json, pl_sig_run_text, sigs);
 		if (h)
 			h->tick(&dp, &r);
 		err = show(&v, &r);

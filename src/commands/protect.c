@@ -228,8 +228,7 @@ static void tick(struct pl_dp *dp, struct pl_report *r)
 	g.nrows = 0;
 	if (pl_rule_list(&g.m, &g.rows, &g.nrows) || pl_mit_stats_read(&g.m, &g.st))
 		memset(&g.st, 0, sizeof(g.st));
-	r->extra_json = extra_json;
-	r->extra_text = extra_text;
+	pl_report_add_extra(r, extra_json, extra_text, NULL);
 }
 
 static void stop(void)

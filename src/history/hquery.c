@@ -12,6 +12,7 @@
 #include <sqlite3.h>
 #include "analysis/names.h"
 #include "history/history.h"
+#include "util/json_text.h"
 
 static const char *utc(__s64 s, char *buf, size_t len)
 {
@@ -64,7 +65,7 @@ static void jadd_i(struct json_object *o, const char *k, long long v)
 
 static void jadd_s(struct json_object *o, const char *k, const char *v)
 {
-	json_object_object_add(o, k, json_object_new_string(v ? v : ""));
+	json_object_object_add(o, k, pl_json_text(v ? v : "", v ? strlen(v) : 0, PL_JSON_BAD_FFFD));
 }
 
 /* {"l3": {class: {packets, bytes}}, "l4": ..., "malformed_by_reason": {class: packets}}. */

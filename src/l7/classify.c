@@ -8,6 +8,8 @@
  * nDPI is asked to give up (ndpi_detection_giveup, guessing from ports and
  * addresses). pktlens's own parsers (dissect.c) read the same packets meanwhile.
  */
+#include <ctype.h>
+#include <strings.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,6 +117,20 @@ static void copy_name(char *dst, size_t n, const char *src)
 	snprintf(dst, n, "%s", src ? src : "");
 }
 
+/* An MD5 in hex as Suricata writes it, lower case (nDPI's HASSH is upper case). */
+static void copy_lower(char *dst, size_t n, const char *src)
+{
+	size_t i;
+
+	/* MD5 of nothing: nDPI 4.2 read a KEXINIT cut by the segment's end. No HASSH. */
+	if (src && !strcasecmp(src, "d41d8cd98f00b204e9800998ecf8427e"))
+		src = "";
+
+	for (i = 0; src && src[i] && i + 1 < n; i++)
+		dst[i] = (char)tolower((unsigned char)src[i]);
+	dst[i] = 0;
+}
+
 /* What nDPI found that pktlens's parsers do not: JA3, QUIC's decrypted hello, HASSH. */
 static void take_ndpi_meta(struct pl_l7_flow *f)
 {
@@ -141,10 +157,14 @@ static void take_ndpi_meta(struct pl_l7_flow *f)
 		if (!m->tls.server_version)
 			m->tls.server_version = t->ssl_version;
 	} else if (is_proto(p, NDPI_PROTOCOL_SSH)) {
-		copy_name(m->ssh.hassh_client, sizeof(m->ssh.hassh_client),
-			  nf->protos.ssh.hassh_client);
-		copy_name(m->ssh.hassh_server, sizeof(m->ssh.hassh_server),
-			  nf->protos.ssh.hassh_server);
+		/* pktlens's own (from the stream start, whole KEXINIT) first: nDPI 4.2
+		 * hashes what one segment holds, nothing when the KEXINIT spans two. */
+		if (!m->ssh.hassh_client[0])
+			copy_lower(m->ssh.hassh_client, sizeof(m->ssh.hassh_client),
+				   nf->protos.ssh.hassh_client);
+		if (!m->ssh.hassh_server[0])
+			copy_lower(m->ssh.hassh_server, sizeof(m->ssh.hassh_server),
+				   nf->protos.ssh.hassh_server);
 	}
 }
 
@@ -184,6 +204,15 @@ static uint32_t limit_of(const struct pl_l7_engine *e, uint8_t l4proto)
 	if (l4proto == IPPROTO_TCP)
 		return e->limit_tcp;
 	return l4proto == IPPROTO_UDP ? e->limit_udp : e->limit_other;
+}
+
+/* SSH: a side sent its banner and its KEXINIT is not read yet. */
+static int ssh_more(const struct pl_l7_flow *f)
+{
+	const struct pl_l7_ssh *s = &f->d.meta.ssh;
+
+	return is_proto(&f->proto, NDPI_PROTOCOL_SSH) &&
+	       ((s->client.have && !s->hassh_client[0]) || (s->server.have && !s->hassh_server[0]));
 }
 
 /* A protocol that carries HTTP or TLS later in the flow, neither seen yet. */
@@ -241,8 +270,9 @@ int pl_l7_feed(struct pl_l7_engine *e, struct pl_l7_flow *f, int dir, uint64_t t
 	}
 	/* pktlens's own parsers want more too: an mDNS flow that began with an announcement
 	 * (no question) has its query name later; a proxy or STARTTLS flow carries its
-	 * HTTP request or TLS hello after the part nDPI knew it by. */
-	if (!enough && ((dns && !f->d.meta.dns.have_query) || wraps_more(f))) {
+	 * HTTP request or TLS hello after the part nDPI knew it by; an SSH KEXINIT that
+	 * spans segments gives its HASSH when its last one is in. */
+	if (!enough && ((dns && !f->d.meta.dns.have_query) || wraps_more(f) || ssh_more(f))) {
 		fill_verdict(e, f);
 		return 0;
 	}

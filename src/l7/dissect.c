@@ -56,8 +56,29 @@ static void tcp_dns(struct pl_l7_dissect *d, const struct pl_l7_stream *s, uint6
 	}
 }
 
+/*
+ * The length of a PROXY protocol header (HAProxy's, v1 text or v2 binary) at @p, which
+ * a load balancer puts before the client's first bytes; 0 when there is none.
+ */
+static size_t proxy_len(const uint8_t *p, size_t n)
+{
+	static const uint8_t v2[12] = { 0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d,
+					0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a };
+	const uint8_t *lf;
+
+	if (n >= 16 && !memcmp(p, v2, sizeof(v2))) {
+		size_t len = 16 + (size_t)(p[14] << 8 | p[15]);
+
+		return len <= n ? len : 0;
+	}
+	if (n < 8 || memcmp(p, "PROXY ", 6))
+		return 0;
+	lf = memchr(p, '\n', n < 108 ? n : 108); /* v1: at most 107 bytes with CRLF */
+	return lf && lf > p && lf[-1] == '\r' ? (size_t)(lf - p) + 1 : 0;
+}
+
 /* Note where a TLS record or an HTTP head starts: at the stream's start or later (after
- * STARTTLS, or a CONNECT) at the start of a segment. */
+ * STARTTLS, or a CONNECT) at the start of a segment, or after a PROXY header. */
 static void find_starts(struct pl_l7_dissect *d, int dir)
 {
 	const struct pl_l7_stream *s = &d->stream[dir];
@@ -66,6 +87,8 @@ static void find_starts(struct pl_l7_dissect *d, int dir)
 	if (!s->n_marks)
 		return;
 	m = s->marks[s->n_marks - 1];
+	if (m == 0)
+		m = (uint16_t)proxy_len(s->buf, s->len);
 	if (d->tls_at[dir] < 0 && pl_l7_tls_looks_like(s->buf + m, s->len - m))
 		d->tls_at[dir] = (int16_t)m;
 	if (d->http_at[dir] < 0 && d->tls_at[dir] < 0 &&
@@ -91,6 +114,13 @@ static void parse_stream(struct pl_l7_dissect *d, int dir, int final, uint64_t t
 	if (d->ssh && !side->have && pl_l7_ssh_parse(s->buf, s->len, side) == 1 &&
 	    !d->meta.ssh.ts_ns)
 		d->meta.ssh.ts_ns = ts_ns;
+	if (d->ssh && side->have) {
+		char *h = dir == PL_L7_DIR_TOSERVER ? d->meta.ssh.hassh_client
+						    : d->meta.ssh.hassh_server;
+
+		if (!h[0])
+			pl_l7_ssh_hassh(s->buf, s->len, dir == PL_L7_DIR_TOSERVER, h);
+	}
 	if (sport == PORT_DNS || dport == PORT_DNS)
 		tcp_dns(d, s, ts_ns);
 }
@@ -108,6 +138,9 @@ void pl_l7_dissect_packet(struct pl_l7_dissect *d, int dir, const struct pl_l7_p
 		else if (pl_l7_http_looks_like(p->payload, p->payload_len))
 			/* HTTP over UDP, a message a datagram: SSDP's M-SEARCH and NOTIFY. */
 			pl_l7_http_parse(p->payload, p->payload_len, ts_ns, &d->meta.http);
+		else if (pl_l7_quic_looks_like(p->payload, p->payload_len))
+			pl_l7_quic_packet(&d->quic, p->payload, p->payload_len, ts_ns,
+					  &d->meta.tls);
 		return;
 	}
 	if (p->l4proto != IPPROTO_TCP || !p->payload)

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include "l7/meta.h"
 #include "l7/pkt.h"
+#include "l7/quic.h"
 #include "l7/stream.h"
 
 #define PL_L7_DIR_TOSERVER 0 /* from the side that started the flow */
@@ -23,6 +24,7 @@ struct pl_l7_dissect {
 	uint8_t ssh;        /* a direction began with "SSH-" */
 	uint8_t inited;
 	struct pl_l7_meta meta;
+	struct pl_l7_quic quic; /* the client's Initial CRYPTO bytes (QUIC flows) */
 };
 
 /* Reset @d for a new flow. */

@@ -14,6 +14,7 @@
 #include "l7/eve.h"
 #include "l7/tls.h"
 #include "pktlens.h"
+#include "util/json_text.h"
 
 /* A json object under construction; any failed allocation marks it bad. */
 struct jb {
@@ -63,71 +64,9 @@ static void add_obj(struct jb *j, const char *key, struct jb *sub)
 	add(j, key, sub->o);
 }
 
-/* Length of the valid UTF-8 sequence at @s (RFC 3629: no overlongs, no surrogates,
- * nothing past U+10FFFF), 0 when it is not one. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-	unsigned char c = s[0];
-	size_t k;
-	unsigned char lo = 0x80, hi = 0xbf;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		k = 2;
-	else if (c >= 0xe0 && c <= 0xef)
-		k = 3;
-	else if (c >= 0xf0 && c <= 0xf4)
-		k = 4;
-	else
-		return 0;
-	if (k > n)
-		return 0;
-	if (c == 0xe0)
-		lo = 0xa0;
-	else if (c == 0xed)
-		hi = 0x9f;
-	else if (c == 0xf0)
-		lo = 0x90;
-	else if (c == 0xf4)
-		hi = 0x8f;
-	if (s[1] < lo || s[1] > hi)
-		return 0;
-	for (size_t i = 2; i < k; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return k;
-}
-
 json_object *pl_l7_eve_string(const char *s, size_t len)
 {
-	const unsigned char *u = (const unsigned char *)s;
-	json_object *o;
-	char *esc, *p;
-	size_t i;
-
-	for (i = 0; i < len;) {
-		size_t k = utf8_seq(u + i, len - i);
-
-		if (!k)
-			break;
-		i += k;
-	}
-	if (i == len)
-		return json_object_new_string_len(s, (int)len);
-	/* Not UTF-8: ASCII as it is, every other byte as the four characters \xNN. */
-	esc = malloc(len * 4 + 1);
-	if (!esc)
-		return NULL;
-	for (p = esc, i = 0; i < len; i++) {
-		if (u[i] < 0x80)
-			*p++ = (char)u[i];
-		else
-			p += sprintf(p, "\\x%02x", u[i]);
-	}
-	o = json_object_new_string_len(esc, (int)(p - esc));
-	free(esc);
-	return o;
+	return pl_json_text(s, len, PL_JSON_BAD_HEX);
 }
 
 void pl_l7_eve_time(uint64_t ts_ns, char *buf, size_t n)

@@ -83,6 +83,10 @@ int pl_l7_pkt_decode(const uint8_t *l3, size_t len, struct pl_l7_pkt *p)
 			return -EINVAL;
 		off = (size_t)(l3[0] & 0xf) * 4;
 		tot = (size_t)(l3[2] << 8 | l3[3]);
+		/* TSO: a length of 0 on a frame the NIC will cut; the data plane takes the
+		 * frame's length too (its "tso" count). */
+		if (!tot)
+			tot = len;
 		if (off > len || tot < off)
 			return -EINVAL;
 		end = tot < len ? tot : len;

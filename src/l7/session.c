@@ -398,6 +398,13 @@ int pl_l7_poll(struct pl_l7_session *s, int timeout_ms)
 
 	pthread_mutex_lock(&s->lock);
 	n = ring_buffer__poll(s->rb, timeout_ms);
+	/* The data plane wakes us only when the ring is a quarter full (bpf/l7.h): what
+	 * came in below that is read at the end of the wait. */
+	if (n >= 0) {
+		int k = ring_buffer__consume(s->rb);
+
+		n = k < 0 ? k : n + k;
+	}
 	pthread_mutex_unlock(&s->lock);
 	return n;
 }

@@ -183,7 +183,6 @@ int pl_l7_tls_parse(const uint8_t *data, size_t len, int final, uint64_t ts_ns,
 {
 	uint8_t hs[PL_L7_TLS_MAX];
 	size_t n = 0, off = 0;
-	int got = 0;
 
 	/* Gather the handshake bytes of the leading handshake records. */
 	while (off + REC_HDR <= len && pl_l7_tls_looks_like(data + off, len - off) &&
@@ -198,6 +197,14 @@ int pl_l7_tls_parse(const uint8_t *data, size_t len, int final, uint64_t ts_ns,
 		n += avail;
 		off += rl;
 	}
+	return pl_l7_tls_handshake(hs, n, final, ts_ns, t);
+}
+
+int pl_l7_tls_handshake(const uint8_t *hs, size_t n, int final, uint64_t ts_ns,
+			struct pl_l7_tls *t)
+{
+	int got = 0;
+
 	for (struct rd r = { .p = hs, .len = n }; !r.bad && r.off + 4 <= r.len;) {
 		unsigned int type = get8(&r);
 		size_t ml = (size_t)get8(&r) << 16;

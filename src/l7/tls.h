@@ -26,6 +26,13 @@
 int pl_l7_tls_parse(const uint8_t *data, size_t len, int final, uint64_t ts_ns,
 		    struct pl_l7_tls *t);
 
+/*
+ * The same for handshake messages without records (QUIC's CRYPTO stream): @hs holds
+ * messages from the stream's start.
+ */
+int pl_l7_tls_handshake(const uint8_t *hs, size_t n, int final, uint64_t ts_ns,
+			struct pl_l7_tls *t);
+
 /* Whether @data starts with a TLS handshake record header (for resynchronising). */
 int pl_l7_tls_looks_like(const uint8_t *data, size_t len);
 

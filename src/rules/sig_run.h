@@ -28,7 +28,7 @@ void pl_sig_run_set_eve(struct pl_sig_run *r, FILE *eve);
 /* The session hook (pl_l7_session_opts.on_packet); @arg is the run. */
 void pl_sig_run_packet(void *arg, const struct pl_l7_pkt_view *v);
 
-/* The report's parts: pl_report.extra_json / extra_text with the run as extra_arg.
+/* The report's parts, for pl_report_add_extra() with the run as the argument.
  * @since_last (monitor): the alerts list holds those since the previous call. */
 void pl_sig_run_json(struct pl_json *j, void *run);
 void pl_sig_run_text(void (*emit)(void *emit_arg, const char *line), void *emit_arg, void *run);

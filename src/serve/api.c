@@ -9,6 +9,7 @@
 #include "serve/query.h"
 #include "serve/server.h"
 #include "sinks/timefmt.h"
+#include "util/json_text.h"
 
 const struct pl_route pl_routes[] = {
 	{ "/", "GET", "the live dashboard (HTML; reads this API once a second)" },
@@ -38,7 +39,7 @@ static void add_u64(struct json_object *o, const char *key, __u64 v)
 
 static void add_str(struct json_object *o, const char *key, const char *v)
 {
-	add(o, key, v ? json_object_new_string(v) : NULL);
+	add(o, key, v ? pl_json_text(v, strlen(v), PL_JSON_BAD_FFFD) : NULL);
 }
 
 /* Six decimals at most, as people read rates and seconds (json-c would print 17). */

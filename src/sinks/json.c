@@ -1,168 +1,187 @@
 // SPDX-License-Identifier: BSD-2-Clause
-#include <inttypes.h>
+#include <errno.h>
 #include <math.h>
+#include <string.h>
+#include <json-c/json.h>
+#include <json-c/printbuf.h>
 #include "sinks/json.h"
+#include "util/json_text.h"
 
 void pl_json_init(struct pl_json *j, FILE *f, bool pretty)
 {
+	memset(j, 0, sizeof(*j));
 	j->f = f;
-	j->depth = 0;
-	j->need_comma[0] = false;
 	j->pretty = pretty;
 }
 
-/*
- * Length of the well-formed UTF-8 sequence at @p (RFC 3629: no overlong forms, no
- * surrogates, at most U+10FFFF), or 0 if it is not one.
- */
-static int utf8_len(const unsigned char *p)
+/* Puts @v under @key of the innermost open container (or makes it the top value). */
+static void put(struct pl_json *j, const char *key, json_object *v, bool nomem)
 {
-	unsigned char lo = 0x80, hi = 0xbf;
-	int n;
+	json_object *parent = j->depth ? j->open[j->depth - 1] : NULL;
+	int err;
 
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		n = 2;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		n = 3;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		n = 4;
+	if (nomem) {
+		j->nomem = true;
+		return;
+	}
+	if (!parent) {
+		json_object_put(j->open[0]);
+		j->open[0] = v;
+		return;
+	}
+	if (json_object_is_type(parent, json_type_array))
+		err = json_object_array_add(parent, v);
 	else
-		return 0;
-	if (p[0] == 0xe0)
-		lo = 0xa0;
-	else if (p[0] == 0xed)
-		hi = 0x9f;
-	else if (p[0] == 0xf0)
-		lo = 0x90;
-	else if (p[0] == 0xf4)
-		hi = 0x8f;
-	if (p[1] < lo || p[1] > hi)
-		return 0;
-	for (int i = 2; i < n; i++)
-		if (p[i] < 0x80 || p[i] > 0xbf)
-			return 0;
-	return n;
-}
-
-/*
- * JSON text is UTF-8 (RFC 8259). Interface and file names are bytes: a byte that
- * does not start a well-formed sequence becomes U+FFFD, as jq and Python show it.
- */
-static void write_escaped(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p >= 0x80) {
-			int n = utf8_len(p);
-
-			if (!n) {
-				fputs("\\ufffd", f);
-				continue;
-			}
-			fwrite(p, 1, (size_t)n, f);
-			p += n - 1;
-			continue;
-		}
-		switch (*p) {
-		case '"': fputs("\\\"", f); break;
-		case '\\': fputs("\\\\", f); break;
-		case '\n': fputs("\\n", f); break;
-		case '\r': fputs("\\r", f); break;
-		case '\t': fputs("\\t", f); break;
-		default:
-			if (*p < 0x20 || *p == 0x7f)
-				fprintf(f, "\\u%04x", *p);
-			else
-				fputc(*p, f);
-		}
-	}
-	fputc('"', f);
-}
-
-static void prefix(struct pl_json *j, const char *key)
-{
-	if (j->need_comma[j->depth])
-		fputc(',', j->f);
-	j->need_comma[j->depth] = true;
-	if (j->pretty && j->depth > 0)
-		fprintf(j->f, "\n%*s", 2 * j->depth, "");
-	if (key) {
-		write_escaped(j->f, key);
-		fputs(j->pretty ? ": " : ":", j->f);
+		err = json_object_object_add(parent, key ? key : "", v);
+	if (err) {
+		json_object_put(v);
+		j->nomem = true;
 	}
 }
 
-static void open_(struct pl_json *j, const char *key, char c)
+/* "{}" and "[]" for empty containers also when pretty (json-c would break the line). */
+static int empty_obj(json_object *o, struct printbuf *pb, int level, int flags)
 {
-	prefix(j, key);
-	fputc(c, j->f);
-	if (j->depth < 31)
-		j->depth++;
-	j->need_comma[j->depth] = false;
+	(void)level;
+	(void)flags;
+	return printbuf_memappend(pb, json_object_is_type(o, json_type_array) ? "[]" : "{}", 2);
 }
 
-static void close_(struct pl_json *j, char c)
+static void open_(struct pl_json *j, const char *key, json_object *v)
 {
-	bool had = j->need_comma[j->depth];
-
-	if (j->depth > 0)
-		j->depth--;
-	if (j->pretty && had)
-		fprintf(j->f, "\n%*s", 2 * j->depth, "");
-	fputc(c, j->f);
+	if (j->depth >= PL_JSON_DEPTH) {
+		json_object_put(v);
+		j->skipped++;
+		return;
+	}
+	if (!v) {
+		j->nomem = true;
+		j->skipped++;
+		return;
+	}
+	json_object_get(v); /* the parent's reference and ours */
+	put(j, key, v, false);
+	if (!j->depth) /* the top value keeps only its own reference */
+		json_object_put(v);
+	j->open[j->depth++] = v;
+	if (j->depth == 1)
+		j->open[0] = v;
 }
 
-void pl_json_begin_obj(struct pl_json *j, const char *key) { open_(j, key, '{'); }
-void pl_json_end_obj(struct pl_json *j) { close_(j, '}'); }
-void pl_json_begin_arr(struct pl_json *j, const char *key) { open_(j, key, '['); }
-void pl_json_end_arr(struct pl_json *j) { close_(j, ']'); }
+static void close_(struct pl_json *j)
+{
+	json_object *c;
+	bool empty;
+
+	if (j->skipped) {
+		j->skipped--;
+		return;
+	}
+	if (!j->depth)
+		return;
+	c = j->open[--j->depth];
+	empty = json_object_is_type(c, json_type_array) ? !json_object_array_length(c)
+							 : !json_object_object_length(c);
+	if (empty && j->pretty)
+		json_object_set_serializer(c, empty_obj, NULL, NULL);
+	if (j->depth) /* drop ours; the parent holds it */
+		json_object_put(c);
+	else
+		j->open[0] = c;
+}
+
+void pl_json_begin_obj(struct pl_json *j, const char *key)
+{
+	open_(j, key, json_object_new_object());
+}
+
+void pl_json_begin_arr(struct pl_json *j, const char *key)
+{
+	open_(j, key, json_object_new_array());
+}
+
+void pl_json_end_obj(struct pl_json *j) { close_(j); }
+void pl_json_end_arr(struct pl_json *j) { close_(j); }
+
+void pl_json_value(struct pl_json *j, const char *key, json_object *v)
+{
+	if (j->skipped) {
+		json_object_put(v);
+		return;
+	}
+	put(j, key, v, false);
+}
 
 void pl_json_u64(struct pl_json *j, const char *key, uint64_t v)
 {
-	prefix(j, key);
-	fprintf(j->f, "%" PRIu64, v);
+	json_object *o = json_object_new_uint64(v);
+
+	put(j, key, o, !o);
 }
 
 void pl_json_i64(struct pl_json *j, const char *key, int64_t v)
 {
-	prefix(j, key);
-	fprintf(j->f, "%" PRId64, v);
+	json_object *o = json_object_new_int64(v);
+
+	put(j, key, o, !o);
 }
 
 void pl_json_double(struct pl_json *j, const char *key, double v)
 {
-	prefix(j, key);
-	if (isfinite(v))
-		fprintf(j->f, "%.3f", v);
-	else
-		fputs("null", j->f);
+	char buf[64];
+	json_object *o;
+
+	if (!isfinite(v)) {
+		put(j, key, NULL, false);
+		return;
+	}
+	/* Three decimals, as people read rates and seconds (json-c would print 17). */
+	snprintf(buf, sizeof(buf), "%.3f", v);
+	o = json_object_new_double_s(v, buf);
+	put(j, key, o, !o);
 }
 
 void pl_json_str(struct pl_json *j, const char *key, const char *v)
 {
-	prefix(j, key);
-	if (v)
-		write_escaped(j->f, v);
-	else
-		fputs("null", j->f);
+	json_object *o;
+
+	if (!v) {
+		put(j, key, NULL, false);
+		return;
+	}
+	o = pl_json_text(v, strlen(v), PL_JSON_BAD_FFFD);
+	put(j, key, o, !o);
 }
 
 void pl_json_bool(struct pl_json *j, const char *key, bool v)
 {
-	prefix(j, key);
-	fputs(v ? "true" : "false", j->f);
+	json_object *o = json_object_new_boolean(v);
+
+	put(j, key, o, !o);
 }
 
 void pl_json_null(struct pl_json *j, const char *key)
 {
-	prefix(j, key);
-	fputs("null", j->f);
+	put(j, key, NULL, false);
 }
 
-void pl_json_finish(struct pl_json *j)
+int pl_json_finish(struct pl_json *j)
 {
-	fputc('\n', j->f);
-	fflush(j->f);
-	j->depth = 0;
-	j->need_comma[0] = false;
+	int flags = JSON_C_TO_STRING_NOSLASHESCAPE;
+	json_object *top = j->open[0];
+	const char *s;
+	int err = 0;
+
+	flags |= j->pretty ? JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED
+			   : JSON_C_TO_STRING_PLAIN;
+	s = j->nomem ? NULL : json_object_to_json_string_ext(top, flags);
+	if (!s)
+		err = -ENOMEM;
+	else if (fputs(s, j->f) < 0 || fputc('\n', j->f) < 0)
+		err = -EIO;
+	if (fflush(j->f))
+		err = err ? err : -EIO;
+	json_object_put(top);
+	pl_json_init(j, j->f, j->pretty);
+	return err;
 }

@@ -370,8 +370,9 @@ void pl_report_json(FILE *out, const struct pl_report *r, bool pretty)
 	} else {
 		pl_json_null(&j, "cost");
 	}
-	if (r->extra_json)
-		r->extra_json(&j, r->extra_arg);
+	for (unsigned int i = 0; i < r->nextra; i++)
+		if (r->extra[i].json)
+			r->extra[i].json(&j, r->extra[i].arg);
 	pl_json_end_obj(&j);
 	pl_json_finish(&j);
 }

@@ -284,8 +284,9 @@ void pl_report_render(const struct pl_report *r, pl_line_fn emit, void *arg)
 	if (s->capture_copied || s->capture_lost)
 		line(&o, "capture: %llu copied, %llu lost in ring buffer",
 		     (unsigned long long)s->capture_copied, (unsigned long long)s->capture_lost);
-	if (r->extra_text)
-		r->extra_text(emit, arg, r->extra_arg);
+	for (unsigned int i = 0; i < r->nextra; i++)
+		if (r->extra[i].text)
+			r->extra[i].text(emit, arg, r->extra[i].arg);
 	line(&o, "%s", "");
 	flags_text(&o, s);
 	line(&o, "%s", "");

@@ -28,6 +28,8 @@ static void free_lists(struct pl_screen *s)
 	free(s->all);
 	free(s->flows);
 	free(s->sources);
+	free(s->apps);
+	s->apps = NULL;
 	s->all = s->flows = NULL;
 	s->sources = NULL;
 	s->nall = s->nflows = s->nmatch = s->nsources = 0;
@@ -37,6 +39,27 @@ void pl_screen_free(struct pl_screen *s)
 {
 	free_lists(s);
 	memset(s, 0, sizeof(*s));
+}
+
+static const char *app_of_session(const void *ctx, const struct pl_flow_key *k)
+{
+	return pl_l7_app_of(ctx, k);
+}
+
+/* The app of each row kept, asked now: the flows' classification goes on meanwhile. */
+static int take_apps(struct pl_screen *s)
+{
+	free(s->apps);
+	s->apps = NULL;
+	if (!s->app_of || !s->nflows)
+		return 0;
+	s->apps = calloc(s->nflows, sizeof(*s->apps));
+	if (!s->apps)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->nflows; i++)
+		snprintf(s->apps[i], sizeof(s->apps[i]), "%s",
+			 s->app_of(s->app_ctx, &s->flows[i].key));
+	return 0;
 }
 
 int pl_screen_take(struct pl_screen *s, const struct pl_report *r)
@@ -49,6 +72,8 @@ int pl_screen_take(struct pl_screen *s, const struct pl_report *r)
 	s->r.delta = &s->delta;
 	s->r.flows = NULL; /* r.nflows stays: the evictions are computed from it */
 	s->has_l7 = r->l7 != NULL;
+	s->app_of = r->l7 ? app_of_session : NULL;
+	s->app_ctx = r->l7;
 	if (r->l7)
 		pl_l7_summary(r->l7, &s->l7);
 	s->r.drops = NULL; /* not kept: its brief is */
@@ -83,8 +108,10 @@ int pl_screen_select(struct pl_screen *s, enum pl_flow_order order,
 
 	free(s->flows);
 	free(s->sources);
+	free(s->apps);
 	s->flows = NULL;
 	s->sources = NULL;
+	s->apps = NULL;
 	s->nflows = s->nmatch = s->nsources = 0;
 	match = malloc(s->nall ? s->nall * sizeof(*match) : 1);
 	if (!match)
@@ -104,7 +131,7 @@ int pl_screen_select(struct pl_screen *s, enum pl_flow_order order,
 	s->flows = match; /* only the first nflows are shown */
 	s->sources = t;
 	s->nsources = nt < top ? nt : top;
-	return 0;
+	return take_apps(s);
 }
 
 const char *pl_screen_order_name(enum pl_flow_order order)

@@ -13,6 +13,8 @@
 #include "analysis/report.h"
 #include "l7/session.h"
 
+#define PL_SCREEN_APP 24 /* an app name kept for a row */
+
 /* Samples of the receive rate, one per report: enough for the widest screen. */
 #define PL_GRAPH_MAX 512
 
@@ -36,6 +38,11 @@ struct pl_screen {
 	size_t nsources;
 	struct pl_graph graph;    /* kept from report to report */
 	bool has_l7;              /* L7 on: l7 is this report's */
+	/* The "app" of a flow (nDPI's master.app); set by pl_screen_take() when L7 is on,
+	 * asked by pl_screen_select() for the rows it keeps. */
+	const char *(*app_of)(const void *ctx, const struct pl_flow_key *k);
+	const void *app_ctx;
+	char (*apps)[PL_SCREEN_APP]; /* the app of flows[i], i < nflows */
 	struct pl_l7_summary l7;
 	char drops[160];           /* monitor --drops: the brief of the kernel's drops */
 	char tcp[160];             /* TCP RTT and health: the brief, "" when off */

@@ -18,12 +18,16 @@
 #define ADDR_MIN 20
 #define NUM_W 7   /* "999.99k" */
 
-enum col { C_BPS, C_PPS, C_AVG, C_BYTES, C_PACKETS, C_LAST, NCOL }; /* in display order */
+#define APP_W 13  /* "DNS.Microsoft"; longer names are cut */
+
+/* In display order; the app (L7 on) is text, left-aligned, like the last column. */
+enum col { C_BPS, C_PPS, C_AVG, C_BYTES, C_PACKETS, C_APP, C_LAST, NCOL };
 
 /* Which figure columns a table shows, and its last one (state, flow count). */
 struct cols {
 	bool on[NCOL];
 	bool rates;            /* live: the report has rates */
+	bool app;              /* L7 on: the app column may be shown */
 	const char *last_head;
 	int last_w;
 	bool last_left;        /* text (the state), not a number */
@@ -34,23 +38,31 @@ struct figs {
 	struct pl_rate rate;
 	double packets, bytes;
 	char last[24];
+	char app[APP_W + 1];
 };
 
 static int col_w(const struct cols *k, int c)
 {
-	return c == C_AVG ? PL_RATE_AVGS * (NUM_W + 1) : c == C_LAST ? k->last_w + 1 : NUM_W + 1;
+	if (c == C_AVG)
+		return PL_RATE_AVGS * (NUM_W + 1);
+	if (c == C_APP)
+		return APP_W + 1;
+	return c == C_LAST ? k->last_w + 1 : NUM_W + 1;
 }
 
 /* Turn on the columns that fit in @avail, most important first; returns their width. */
 static int pick(struct cols *k, int avail)
 {
-	static const enum col prio[] = { C_BPS, C_PPS, C_BYTES, C_AVG, C_PACKETS, C_LAST };
+	/* What a flow is comes right after how fast it sends (at 80 columns live: before bytes). */
+	static const enum col prio[] = { C_BPS, C_PPS, C_APP, C_BYTES, C_AVG, C_PACKETS, C_LAST };
 	int used = 0;
 
 	for (size_t i = 0; i < sizeof(prio) / sizeof(prio[0]); i++) {
 		int c = prio[i];
 
 		if (!k->rates && (c == C_BPS || c == C_PPS || c == C_AVG))
+			continue;
+		if (c == C_APP && !k->app)
 			continue;
 		if (used + col_w(k, c) <= avail) {
 			k->on[c] = true;
@@ -73,6 +85,8 @@ static int heads(char *b, size_t len, const struct cols *k)
 		if (c == C_AVG)
 			for (int i = 0; i < PL_RATE_AVGS && n < (int)len; i++)
 				n += snprintf(b + n, len - n, " %*s", NUM_W, avg[i]);
+		else if (c == C_APP)
+			n += snprintf(b + n, len - n, " %-*s", APP_W, "app");
 		else if (c == C_LAST)
 			n += snprintf(b + n, len - n, k->last_left ? " %-*s" : " %*s", k->last_w,
 				      k->last_head);
@@ -103,6 +117,7 @@ static int cells(char *b, size_t len, const struct cols *k, const struct figs *f
 		case C_PPS: n += num(b + n, len - n, f->rate.pps); break;
 		case C_BYTES: n += num(b + n, len - n, f->bytes); break;
 		case C_PACKETS: n += num(b + n, len - n, f->packets); break;
+		case C_APP: n += snprintf(b + n, len - n, " %-*.*s", APP_W, APP_W, f->app); break;
 		case C_AVG:
 			for (int i = 0; i < PL_RATE_AVGS && n < (int)len; i++)
 				n += num(b + n, len - n, f->rate.bps_avg[i]);
@@ -150,7 +165,7 @@ static void flow_table(struct lay *l, const struct pl_screen *s, const struct pl
 		       int rows)
 {
 	struct cols k = { .rates = s->r.has_rates, .last_head = "state", .last_w = state_width(),
-			  .last_left = true };
+			  .last_left = true, .app = s->has_l7 };
 	int pw = proto_width(), w;
 	char e1[64], e2[64], pn[8], hd[MAX_COLS + 1];
 
@@ -168,6 +183,7 @@ static void flow_table(struct lay *l, const struct pl_screen *s, const struct pl
 
 		pl_flow_rate(f, &g.rate);
 		snprintf(g.last, sizeof(g.last), "%s", pl_report_flow_state(&s->r, f));
+		snprintf(g.app, sizeof(g.app), "%s", s->apps ? s->apps[i] : "");
 		cells(hd, sizeof(hd), &k, &g);
 		pl_flow_ends(f, e1, e2, sizeof(e1), pn);
 		lay_put(l, false, "%-*s %-*s %-*s%s", pw, pn, w, lay_fit(e1, w), w, lay_fit(e2, w),

@@ -5,7 +5,8 @@
 #     shows the rates, the own cost, malformed and evicted counts, the L3/L4/size mix,
 #     the graph (ASCII in the C locale), a flow row with bit/s, pps, bytes and packets,
 #     a top source with the 2/10/40 s averages, and the status line, inside 80x24;
-#   - with iperf3 sending UDP at a fixed rate (100x30, UTF-8): the flow's pps and
+#     with L7 on, the flow rows carry their app (nDPI) after the rates;
+#   - with iperf3 sending UDP at a fixed rate (120x30, UTF-8): the flow's pps and
 #     bit/s on screen and in --json within 10 % of what iperf3's server received in
 #     the same seconds; block characters; the graph grows; '/' with 'port 5201'
 #     leaves only iperf3's flows; '?' shows the help;
@@ -245,9 +246,13 @@ check_true "80x24: no class shown as 0.0%" sh -c "! grep -q ' 0\.0%' '$SCREEN'"
 check_grep "80x24: the graph's label" "$SCREEN" "^rx bit/s, last [0-9]+ s: now [0-9.]+[kM]?, max [0-9.]+[kM]?   pps now"
 check_grep "80x24: ASCII bars under it (locale C)" "$SCREEN" "^ *[.+#]+$"
 check_grep "80x24: flows by rate by default" "$SCREEN" "^top flows by rate$"
-check_grep "80x24: flow heading with the rates" "$SCREEN" "^proto +initiator +responder +bit/s +pps +bytes +packets$"
-check_grep "80x24: the UDP flow with bit/s, pps, bytes, packets" "$SCREEN" \
-	"^udp +$IP4_TX\.40000 +$IP4_RX\.9 +[1-9][0-9.]*[kM]? +[1-9][0-9.]*k? +[0-9.]+k +[0-9.]+k?$"
+# L7 is on: at 80 columns the app comes after the rates, before bytes and packets.
+check_grep "80x24: flow heading with the rates and the app" "$SCREEN" "^proto +initiator +responder +bit/s +pps +app$"
+check_grep "80x24: the UDP flow with bit/s, pps and an app" "$SCREEN" \
+	"^udp +$IP4_TX\.40000 +$IP4_RX\.9 +[1-9][0-9.]*[kM]? +[1-9][0-9.]*k? +[A-Za-z][A-Za-z0-9_.-]*$"
+# The pings are ICMP to nDPI (by their IP protocol): the app the test knows it sent.
+check_grep "80x24: the pings' flow has the app ICMP" "$SCREEN" \
+	"^icmp +$IP4_TX\.[0-9]+ +$IP4_RX\.[0-9]+ +[0-9.]+[kM]? +[0-9.]+k? +ICMP$"
 check_grep "80x24: top source row: rates, 2/10/40 s averages, bytes, packets" "$SCREEN" \
 	"^$IP4_TX( +[0-9.]+[kM]?){7}$"
 check_grep "80x24: status line: order, filter, keys" "$SCREEN" \
@@ -361,7 +366,7 @@ EOF
 
 traffic 12
 iperf_start 9 "$LAB_TMP/iperf_tui.json"
-PTY_ROWS=30 PTY_COLS=100 PTY_LC=C.UTF-8 mon_pty "iperf3 view" xterm \
+PTY_ROWS=30 PTY_COLS=120 PTY_LC=C.UTF-8 mon_pty "iperf3 view" xterm \
 	"4:,6:,6.2:/,6.6:port 5201"$'\r'",7.6:,7.7:?,8.4:,8.6:q" --duration 20
 check_rc "iperf3 view: q quits with status 0" "$RC" 0
 wait "$IPERF_SRV" 2>/dev/null
@@ -370,11 +375,11 @@ echo "  screen at 4 s:"
 sed 's/^/  | /' "$S.1"
 judge_rates "iperf3 view: the UDP flow's pps and bit/s on screen within 10 % of iperf3's" \
 	"$(rate_check screen "$LAB_TMP/iperf_tui.json" "$IPERF_T0" "$S.1" "$S.2")" 1
-check_true "iperf3 view: 100x30 in characters" "$PY" -c "import sys
+check_true "iperf3 view: 120x30 in characters" "$PY" -c "import sys
 ls = open('$S.1', encoding='utf-8').read().splitlines()
-sys.exit(not (len(ls) <= 30 and all(len(l) <= 100 for l in ls)))"
-check_grep "iperf3 view: the 2/10/40 s averages at 100 columns" "$S.1" \
-	"^proto +initiator +responder +bit/s +pps +2s +10s +40s +bytes"
+sys.exit(not (len(ls) <= 30 and all(len(l) <= 120 for l in ls)))"
+check_grep "iperf3 view: the 2/10/40 s averages and the app at 120 columns" "$S.1" \
+	"^proto +initiator +responder +bit/s +pps +2s +10s +40s +bytes +packets +app"
 check_true "iperf3 view: block characters on a UTF-8 terminal" grep -q '[▁▂▃▄▅▆▇█]' "$S.1"
 g1=$(graph_cells "$S.1") g2=$(graph_cells "$S.2")
 check_true "iperf3 view: the graph grows ($g1 columns at 4 s, $g2 at 6 s)" \

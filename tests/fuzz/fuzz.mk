@@ -12,7 +12,7 @@
 #   fuzz_config pktlens.conf(5) as any bytes (src/config/config.c over inih)
 #   fuzz_serve the daemon's parsers of network input (src/serve/): query strings, request
 #              bodies (json-c), the Authorization header, --listen
-#   fuzz_l7_dns, _http, _tls, _ssh  pktlens's own L7 metadata parsers (src/l7/), one each
+#   fuzz_l7_dns, _http, _tls, _ssh, _quic  pktlens's own L7 metadata parsers (src/l7/), one each
 #   fuzz_l7_flow  a flow's IP packets through decoding, stream starts, every parser and the
 #              EVE writer, whose lines must parse back as JSON objects
 #   fuzz_rules protect's rules and list files (src/mitigate/parse.c): errors name
@@ -27,7 +27,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_DIR     := $(BUILD)/fuzz
 FUZZ_FLAGS   := -g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=undefined -Iinclude -Isrc
-FUZZ_L7      := dns http tls ssh flow
+FUZZ_L7      := dns http tls ssh quic flow
 FUZZ_L7_BINS := $(patsubst %,$(FUZZ_DIR)/fuzz_l7_%,$(FUZZ_L7))
 FUZZ_BINS    := $(FUZZ_DIR)/fuzz_pcap $(FUZZ_DIR)/fuzz_cbpf $(FUZZ_DIR)/fuzz_pkt_line \
 		$(FUZZ_DIR)/fuzz_serve $(FUZZ_DIR)/fuzz_config $(FUZZ_DIR)/fuzz_rules $(FUZZ_L7_BINS) \
@@ -70,13 +70,14 @@ $(FUZZ_DIR)/fuzz_serve: tests/fuzz/fuzz_serve.c $(SERVE_FUZZ_SRCS) $(wildcard sr
 
 # The L7 parsers without nDPI (classify.c) and without the kernel's ring and maps
 # (session.c, flow_ends.c): the targets fuzz pktlens's own parsing code.
-L7_FUZZ_SRCS := $(filter-out src/l7/classify.c src/l7/session.c src/l7/flow_ends.c,$(wildcard src/l7/*.c))
+L7_FUZZ_SRCS := $(filter-out src/l7/classify.c src/l7/session.c src/l7/flow_ends.c,$(wildcard src/l7/*.c)) \
+	src/util/json_text.c
 
 $(FUZZ_DIR)/fuzz_l7_%: tests/fuzz/fuzz_l7.c $(L7_FUZZ_SRCS) $(wildcard src/l7/*.h)
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -DFUZZ_L7_$(shell echo $* | tr a-z A-Z) -o $@ \
-		tests/fuzz/fuzz_l7.c $(L7_FUZZ_SRCS) -ljson-c
+		tests/fuzz/fuzz_l7.c $(L7_FUZZ_SRCS) -ljson-c -lgcrypt
 
 RULES_SRCS := src/mitigate/parse.c src/mitigate/blocklist.c
 

@@ -5,7 +5,10 @@
  *	DNS   a DNS message (pl_l7_dns_parse), then the name at every offset
  *	HTTP  a stream start (pl_l7_http_parse)
  *	TLS   a stream start of TLS records, cut and final (pl_l7_tls_parse)
- *	SSH   a stream start (pl_l7_ssh_parse)
+ *	SSH   a stream start (pl_l7_ssh_parse, then the KEXINIT's pl_l7_ssh_hassh)
+ *	QUIC  a UDP payload as coalesced QUIC long-header packets (pl_l7_quic_packet:
+ *	      headers, lengths, key derivation, opening), then as a CRYPTO stream start
+ *	      (pl_l7_tls_handshake)
  *	FLOW  a flow: the input split into IP packets of both directions, decoded
  *	      (pl_l7_pkt_decode), dissected (TCP stream starts, DNS/HTTP/TLS/SSH), and the
  *	      metadata written as EVE JSON, which must parse back as one object a line
@@ -21,6 +24,7 @@
 #include "l7/dns.h"
 #include "l7/eve.h"
 #include "l7/http.h"
+#include "l7/quic.h"
 #include "l7/ssh.h"
 #include "l7/tls.h"
 
@@ -68,8 +72,24 @@ static void run(const uint8_t *d, size_t n)
 {
 	struct pl_l7_ssh_side s = {};
 
+	char h[33] = "";
+
 	if (pl_l7_ssh_parse(d, n, &s) == 1)
 		must(s.have && strlen(s.software_version) < sizeof(s.software_version));
+	if (pl_l7_ssh_hassh(d, n, n & 1, h) == 1)
+		must(strlen(h) == 32);
+}
+#elif defined(FUZZ_L7_QUIC)
+static void run(const uint8_t *d, size_t n)
+{
+	static struct pl_l7_quic q;
+	struct pl_l7_tls t = {}, u = {};
+
+	memset(&q, 0, sizeof(q));
+	pl_l7_quic_packet(&q, d, n, 0, &t);
+	pl_l7_quic_packet(&q, d, n, 0, &t);
+	pl_l7_tls_handshake(d, n, 1, 0, &u);
+	must(strlen(t.sni) < sizeof(t.sni) && strlen(u.sni) < sizeof(u.sni));
 }
 #elif defined(FUZZ_L7_FLOW)
 /* Every line of @buf is one JSON object. */

@@ -213,6 +213,9 @@ static void test_stats_sub_and_names(void)
 	TEST_END();
 }
 
+/* U+FFFD as json-c writes it: the UTF-8 bytes themselves. */
+#define FFFD "\xef\xbf\xbd"
+
 static void test_json(void)
 {
 	char *buf = NULL;
@@ -242,6 +245,26 @@ static void test_json(void)
 	free(buf);
 	TEST_END();
 
+	TEST_BEGIN("JSON writer: pretty output indents by two, empty containers stay {} and []");
+	f = open_memstream(&buf, &len);
+	pl_json_init(&j, f, true);
+	pl_json_begin_obj(&j, NULL);
+	pl_json_begin_arr(&j, "a");
+	pl_json_u64(&j, NULL, 1);
+	pl_json_begin_obj(&j, NULL);
+	pl_json_end_obj(&j);
+	pl_json_end_arr(&j);
+	pl_json_begin_arr(&j, "e");
+	pl_json_end_arr(&j);
+	pl_json_str(&j, "p", "a/b");
+	pl_json_end_obj(&j);
+	CHECK(pl_json_finish(&j) == 0, "finish failed");
+	fclose(f);
+	CHECK(!strcmp(buf, "{\n  \"a\": [\n    1,\n    {}\n  ],\n  \"e\": [],\n  \"p\": \"a/b\"\n}\n"),
+	      "got %s", buf);
+	free(buf);
+	TEST_END();
+
 	TEST_BEGIN("JSON writer: strings are UTF-8 (names are bytes: ill-formed ones become U+FFFD)");
 	f = open_memstream(&buf, &len);
 	pl_json_init(&j, f, false);
@@ -253,8 +276,8 @@ static void test_json(void)
 	pl_json_finish(&j);
 	fclose(f);
 	CHECK(!strcmp(buf, "[\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\","
-			   "\"a\\ufffdb\\ufffd\","
-			   "\"\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\"]\n"),
+			   "\"a" FFFD "b" FFFD "\","
+			   "\"" FFFD FFFD FFFD FFFD FFFD FFFD FFFD FFFD FFFD "\"]\n"),
 	      "got %s", buf);
 	free(buf);
 	TEST_END();

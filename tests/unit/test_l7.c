@@ -265,6 +265,58 @@ static void test_tls(void)
 	      "version name");
 }
 
+/* A banner and a KEXINIT with these ten name-lists; returns its length. */
+static size_t kexinit(uint8_t *b, const char *const lists[10])
+{
+	size_t p, start;
+
+	p = (size_t)sprintf((char *)b, "SSH-2.0-t\r\n");
+	start = p;
+	p += 4; /* packet length */
+	b[p++] = 4;  /* padding length */
+	b[p++] = 20; /* SSH_MSG_KEXINIT */
+	memset(b + p, 0xcc, 16), p += 16;
+	for (int i = 0; i < 10; i++) {
+		size_t n = strlen(lists[i]);
+
+		b[p] = 0, b[p + 1] = 0, b[p + 2] = (uint8_t)(n >> 8), b[p + 3] = (uint8_t)n;
+		memcpy(b + p + 4, lists[i], n);
+		p += 4 + n;
+	}
+	memset(b + p, 0, 5 + 4), p += 5 + 4; /* first_kex_follows, reserved, padding */
+	b[start] = 0, b[start + 1] = 0;
+	b[start + 2] = (uint8_t)((p - start - 4) >> 8), b[start + 3] = (uint8_t)(p - start - 4);
+	return p;
+}
+
+/* HASSH: MD5 of kex;enc;mac;comp, client-to-server lists for the client, the others
+ * for the server (the expected digests from Python's hashlib). */
+static void test_hassh(void)
+{
+	static const char *const l[10] = { "curve25519-sha256", "ssh-ed25519", "aes128-ctr",
+					   "aes256-ctr", "hmac-sha2-256", "hmac-sha1", "none",
+					   "zlib", "", "" };
+	uint8_t b[400], *c;
+	size_t n = kexinit(b, l);
+	char h[33] = "";
+
+	TEST_BEGIN("ssh: HASSH and HASSH-server of the KEXINIT after the banner; cut; lying");
+	c = dup_exact(b, n);
+	CHECK_EQ(pl_l7_ssh_hassh(c, n, 1, h), 1);
+	CHECK(!strcmp(h, "e97d07603350d1111ec2b64bf25413c9"), "hassh %s", h);
+	CHECK_EQ(pl_l7_ssh_hassh(c, n, 0, h), 1);
+	CHECK(!strcmp(h, "1d28bf246fed683b2556414dbd13cd28"), "hassh-server %s", h);
+	free(c);
+	c = dup_exact(b, n - 10);
+	CHECK_EQ(pl_l7_ssh_hassh(c, n - 10, 1, h), 0);
+	free(c);
+	b[11 + 4 + 2 + 16 + 3] = 0xff; /* the first list claims 255 bytes more */
+	c = dup_exact(b, n);
+	CHECK_EQ(pl_l7_ssh_hassh(c, n, 1, h), (unsigned long long)-EINVAL);
+	free(c);
+	TEST_END();
+}
+
 static void test_ssh(void)
 {
 	struct pl_l7_ssh_side s = {};
@@ -285,6 +337,7 @@ static void test_ssh(void)
 		 (unsigned long long)-EINVAL);
 	CHECK_EQ(pl_l7_ssh_parse((const uint8_t *)"\x01\x02\n", 3, &s), (unsigned long long)-EINVAL);
 	TEST_END();
+	test_hassh();
 }
 
 static void test_stream(void)

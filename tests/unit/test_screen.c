@@ -544,6 +544,71 @@ static void test_columns(void)
 	TEST_END();
 }
 
+/* A stand-in for the L7 session: the app of a flow from its source port. */
+static const char *fake_app(const void *ctx, const struct pl_flow_key *k)
+{
+	(void)ctx;
+	switch (ntohs(k->port_a)) {
+	case 443: return "TLS.GoogleServices"; /* longer than the column */
+	case 53: return "DNS";
+	default: return "Unknown";
+	}
+}
+
+/*
+ * L7 on: an "app" column in the flow table, each flow's app under its heading (a long
+ * name cut to the column), asked for the rows shown; L7 off: no column.
+ */
+static void test_app_column(void)
+{
+	static struct grid g;
+	struct pl_flow f[3];
+	struct pl_stats t = { .packets = 30 };
+	struct pl_report r = { .source = "x.pcap", .mode = "offline", .total = &t, .delta = &t,
+			       .flows = f, .nflows = 3, .flow_capacity = 16, .top = 10 };
+	struct pl_screen s = {};
+	int fl, app = -1, state = -1;
+
+	f[0] = udp4("198.18.0.1", 443, 10, 3000);
+	f[1] = udp4("198.18.0.7", 53, 8, 2000);
+	f[2] = udp4("198.18.0.9", 7, 5, 1000);
+	TEST_BEGIN("L7 on: the flow table has an app column, each row its flow's app");
+	CHECK_EQ(pl_screen_take(&s, &r), 0);
+	s.has_l7 = true;
+	s.app_of = fake_app;
+	lay(&g, &s, 30, 100, PL_ORDER_BYTES);
+	CHECK(!g.bad_row && !g.bad_width, "within 30x100");
+	fl = find(&g, "top flows by bytes", 0);
+	if (fl > 0) {
+		const char *h = g.line[fl + 1];
+
+		app = strstr(h, " app ") ? (int)(strstr(h, " app ") - h) + 1 : -1;
+		state = strstr(h, "state") ? (int)(strstr(h, "state") - h) : -1;
+	}
+	CHECK(fl > 0 && app > 0 && state > app, "heading '%s'", fl > 0 ? g.line[fl + 1] : "");
+	CHECK(app > 0 && word_at(g.line[fl + 2], app, "TLS.GoogleSer") &&
+		      word_at(g.line[fl + 2], state, "unidirectional"),
+	      "row 1: '%s'", g.line[fl + 2]);
+	CHECK(app > 0 && word_at(g.line[fl + 3], app, "DNS"), "row 2: '%s'", g.line[fl + 3]);
+	CHECK(app > 0 && word_at(g.line[fl + 4], app, "Unknown"), "row 3: '%s'", g.line[fl + 4]);
+	r.has_rates = true;
+	CHECK_EQ(pl_screen_take(&s, &r), 0);
+	s.has_l7 = true;
+	s.app_of = fake_app;
+	lay(&g, &s, 24, 80, PL_ORDER_BYTES);
+	CHECK(!g.bad_row && !g.bad_width, "live, 80 columns: within 24x80");
+	fl = find(&g, "top flows by bytes", 0);
+	CHECK(fl > 0 && strstr(g.line[fl + 1], " app ") && strstr(g.line[fl + 2], " TLS.Google"),
+	      "live, 80 columns: app shown: '%s'", fl > 0 ? g.line[fl + 2] : "");
+	r.has_rates = false;
+	CHECK_EQ(pl_screen_take(&s, &r), 0);
+	lay(&g, &s, 30, 100, PL_ORDER_BYTES);
+	fl = find(&g, "top flows by bytes", 0);
+	CHECK(fl > 0 && !strstr(g.line[fl + 1], " app"), "L7 off: no app column");
+	pl_screen_free(&s);
+	TEST_END();
+}
+
 /* tcpdump's address.port for both families (the text report uses the same helper). */
 static void test_endpoints(void)
 {
@@ -630,6 +695,7 @@ int main(void)
 	test_empty();
 	test_cut();
 	test_columns();
+	test_app_column();
 	test_endpoints();
 	return check_summary();
 }
