@@ -1,0 +1,184 @@
+#!/usr/bin/env bash
+# test_serve_l7.sh - L7 in `pktlens serve` (on by default, as monitor): dnsmasq and
+# python3's http.server listen on the rx side, dig and curl on the tx side ask for
+# names this test picks. Held to what the clients asked and to nftables counters on the
+# rx link's netdev ingress hook:
+#   - GET /api/v1/flows: each DNS and HTTP flow has its application and its name (the
+#     name dig asked, curl's Host); ?app=HTTP gives the HTTP flows and nothing else;
+#   - GET /api/v1/applications and /metrics: DNS and HTTP with as many flows as the
+#     clients made, and exactly the packets (and bytes, with the Ethernet header the
+#     ingress hook does not count) nftables counted towards port 53 and the web port;
+#     promtool check metrics passes when promtool is there;
+#   - the history (sqlite3): each ended flow's row has its application and name;
+#   - --eve: a dns query and an http event with what was asked, and each one's flow id
+#     is its flow event's, whose app_proto is dns or http;
+#   - --l7-packets 0: no application anywhere, /api/v1/applications 404.
+set -u
+. "$(dirname "$0")/../lib/netns.sh"
+. "$(dirname "$0")/../lib/serve.sh"
+need_root_tools dig dnsmasq curl nft sqlite3
+
+N=4 # queries and requests each
+TAG=l7s-$$
+DNS_ADDR=198.18.7.7 HTTP_PORT=8765 HTTP_HOST=web.$TAG.example
+EVE=$LAB_TMP/eve.json DB=$LAB_TMP/l7.db
+
+lab_up || { fail "lab" "could not build the namespaces"; finish; }
+mkdir -p "$LAB_TMP/www"
+echo "hello from pktlens's test" >"$LAB_TMP/www/hello.txt"
+in_rx timeout 60 dnsmasq --no-daemon --no-resolv --no-hosts --bind-interfaces \
+	--listen-address="$IP4_RX" --port=53 --address="/$TAG.example/$DNS_ADDR" \
+	--pid-file="$LAB_TMP/dnsmasq.pid" --user=root >"$LAB_TMP/dnsmasq.log" 2>&1 &
+LAB_PIDS+=($!)
+in_rx timeout 60 "$PY" -m http.server --directory "$LAB_TMP/www" --bind "$IP4_RX" "$HTTP_PORT" \
+	>"$LAB_TMP/http.log" 2>&1 &
+LAB_PIDS+=($!)
+listening() { in_rx ss -Hlnt "sport = :$1" | grep -q .; }
+udp_listening() { in_rx ss -Hlnu "sport = :$1" | grep -q .; }
+wait_until 10 listening "$HTTP_PORT" || fail "setup" "http.server is not listening"
+wait_until 10 udp_listening 53 || fail "setup" "dnsmasq is not listening"
+ip netns exec "$NS_RX" nft -f - <<EOF || fail "setup" "nft could not add the counters"
+table netdev pl_l7s {
+	chain in {
+		type filter hook ingress device $IF_RX priority 0;
+		udp dport 53 counter
+		tcp dport $HTTP_PORT counter
+	}
+}
+EOF
+
+if ! srv_start -i "$IF_RX" --db "$DB" --idle-timeout 3 --eve "$EVE"; then
+	fail "serve start" "$(cat "$SRV_ERR")"
+	finish
+fi
+check_grep "the start line says L7 is on" "$SRV_ERR" "l7 on\\)"
+
+# Keep-alive is off (one request a connection): N HTTP flows, N DNS flows.
+for i in $(seq 1 $N); do
+	got=$(in_tx timeout 10 dig +tries=1 +time=3 +short @"$IP4_RX" "q$i.$TAG.example" A)
+	[ "$got" = "$DNS_ADDR" ] || fail "dig q$i" "got '$got'"
+	code=$(in_tx timeout 10 curl -s -o /dev/null -w '%{http_code}' \
+		--resolve "$HTTP_HOST:$HTTP_PORT:$IP4_RX" "http://$HTTP_HOST:$HTTP_PORT/hello.txt")
+	[ "$code" = 200 ] || fail "curl $i" "status '$code'"
+done
+ok "dig and curl asked $N times each"
+
+# Every flow is classified once the mix counts N of each.
+apps_done() {
+	[ "$(http GET /api/v1/applications)" = 200 ] &&
+		[ "$(body "sorted((a['name'], a['flows']) for a in j['interfaces'][0]['applications'] if a['name'] in ('DNS', 'HTTP'))")" = "[('DNS', $N), ('HTTP', $N)]" ]
+}
+check_true "applications: DNS and HTTP with $N flows each" wait_until 15 apps_done
+
+check_http "GET /api/v1/flows?app=HTTP" 200 GET "/api/v1/flows?app=HTTP"
+check_eq "app=HTTP: the $N HTTP flows alone, each with curl's Host" \
+	"$(body "sorted(set((f['dport'], f['application'], f.get('http_host')) for f in j['flows'])) + [len(j['flows'])]")" \
+	"[($HTTP_PORT, 'HTTP', '$HTTP_HOST:$HTTP_PORT'), $N]"
+check_http "GET /api/v1/flows?app=dns (any case)" 200 GET "/api/v1/flows?app=dns&top=100"
+check_eq "app=dns: the $N DNS flows, each with the name dig asked" \
+	"$(body "sorted((f['dport'], f['application'], f.get('dns_query')) for f in j['flows'])")" \
+	"[$(for i in $(seq 1 $N); do printf "(53, 'DNS', 'q%d.%s.example')%s" "$i" "$TAG" "$([ "$i" -lt $N ] && echo ', ')"; done)]"
+check_http "GET /api/v1/flows?app=NoSuchApp" 200 GET "/api/v1/flows?app=NoSuchApp"
+check_eq "an application nobody used: no flow" "$(body 'j["matched"]')" 0
+check_http "app with a bad character" 400 GET "/api/v1/flows?app=a%20b"
+
+# The kernel's per-application counters against nftables' (ingress: no Ethernet header).
+ip netns exec "$NS_RX" nft -j list table netdev pl_l7s >"$LAB_TMP/nft.json" ||
+	fail "nft counters" "could not list them"
+nft_c() { # RULE_INDEX FIELD
+	"$PY" -c "import json,sys; r=[e['rule'] for e in json.load(open(sys.argv[1]))['nftables'] if 'rule' in e]; print(r[$1]['expr'][-1]['counter']['$2'])" "$LAB_TMP/nft.json"
+}
+dns_p=$(nft_c 0 packets) dns_b=$(nft_c 0 bytes) web_p=$(nft_c 1 packets) web_b=$(nft_c 1 bytes)
+check_http "GET /api/v1/applications" 200 GET /api/v1/applications
+app_row() { body "[(a['packets'], a['bytes']) for a in j['interfaces'][0]['applications'] if a['name'] == '$1']"; }
+check_eq "applications: DNS packets and bytes are nftables' ($dns_p)" "$(app_row DNS)" \
+	"[($dns_p, $((dns_b + 14 * dns_p)))]"
+check_eq "applications: HTTP packets and bytes are nftables' ($web_p)" "$(app_row HTTP)" \
+	"[($web_p, $((web_b + 14 * web_p)))]"
+check_eq "applications: no sample lost" "$(body 'j["interfaces"][0]["samples_lost"]')" 0
+check_http "GET /metrics" 200 GET /metrics
+cp "$LAB_TMP/body" "$LAB_TMP/metrics.txt"
+check_grep "metrics: HTTP packets" "$LAB_TMP/metrics.txt" \
+	"^pktlens_l7_application_packets_total\\{interface=\"$IF_RX\",application=\"HTTP\"\\} $web_p\$"
+check_grep "metrics: DNS bytes" "$LAB_TMP/metrics.txt" \
+	"^pktlens_l7_application_bytes_total\\{interface=\"$IF_RX\",application=\"DNS\"\\} $((dns_b + 14 * dns_p))\$"
+check_grep "metrics: DNS flows" "$LAB_TMP/metrics.txt" \
+	"^pktlens_l7_application_flows_total\\{interface=\"$IF_RX\",application=\"DNS\"\\} $N\$"
+if command -v promtool >/dev/null; then
+	check_true "promtool check metrics" eval "promtool check metrics <'$LAB_TMP/metrics.txt' >'$LAB_TMP/promtool.out' 2>&1"
+else
+	skip "promtool check metrics" "promtool is not installed"
+fi
+
+# The idle timeout (3 s) ends every flow: rows in the history, flow events in --eve.
+q() { sqlite3 -batch -noheader "$DB" "$@" 2>&1; }
+rows_done() { [ "$(q "SELECT count(*) FROM flows WHERE application IN ('DNS', 'HTTP')")" = $((2 * N)) ]; }
+check_true "history: $((2 * N)) DNS and HTTP rows" wait_until 20 rows_done
+check_eq "history: DNS rows, the names dig asked" \
+	"$(q "SELECT dport, application, l7_name_kind, l7_name FROM flows WHERE application = 'DNS' ORDER BY l7_name" | tr '\n' ' ')" \
+	"$(for i in $(seq 1 $N); do printf "53|DNS|dns|q%d.%s.example " "$i" "$TAG"; done)"
+check_eq "history: HTTP rows, curl's Host" \
+	"$(q "SELECT DISTINCT dport, application, category, l7_name_kind, l7_name FROM flows WHERE application = 'HTTP'")" \
+	"$HTTP_PORT|HTTP|Web|http|$HTTP_HOST:$HTTP_PORT"
+check_eq "history: the schema is version 2" "$(q "SELECT max(version) FROM schema_version")" 2
+in_eve() { [ -f "$EVE" ] && [ "$(grep -c '"event_type":"flow"' "$EVE")" -ge $((2 * N)) ]; }
+wait_until 10 in_eve
+eve_out=$("$PY" - "$EVE" "$TAG" "$HTTP_HOST" "$HTTP_PORT" "$N" <<'EOF'
+import json, sys
+path, tag, host, port, n = sys.argv[1:]
+port, n = int(port), int(n)
+ev = [json.loads(l) for l in open(path)]
+ok = fail = 0
+def check(name, cond, detail=""):
+    global ok, fail
+    if cond:
+        ok += 1; print("ok   eve: " + name)
+    else:
+        fail += 1; print("FAIL eve: %s: %s" % (name, detail))
+flows = {e["flow_id"]: e for e in ev if e["event_type"] == "flow"}
+q = [e for e in ev if e["event_type"] == "dns" and e["dns"].get("type") == "query"]
+check("dns query events: the names dig asked", sorted(e["dns"]["rrname"] for e in q) ==
+      ["q%d.%s.example" % (i, tag) for i in range(1, n + 1)], [e["dns"] for e in q])
+h = [e for e in ev if e["event_type"] == "http"]
+check("http events: curl's Host, URL and the status it got",
+      [(e["http"].get("hostname"), e["http"].get("url"), e["http"].get("status")) for e in h]
+      == [(host, "/hello.txt", 200)] * n, [e["http"] for e in h])
+app = q + h
+check("each dns/http event's flow id is its flow event's",
+      all(e["flow_id"] in flows and flows[e["flow_id"]]["dest_port"] == e["dest_port"]
+          and flows[e["flow_id"]]["src_port"] == e["src_port"] for e in app), app[:2])
+check("flow events: app_proto dns and http",
+      sorted(flows[e["flow_id"]].get("app_proto") for e in app if e["flow_id"] in flows)
+      == ["dns"] * n + ["http"] * n)
+print("%d %d" % (ok, fail))
+EOF
+)
+while IFS= read -r line; do
+	case $line in
+	"ok "*) ok "${line#ok   }" ;;
+	"FAIL "*) fail "${line#FAIL }" ;;
+	"") ;;
+	*[0-9]" "[0-9]*) ;;
+	*) fail "eve" "$line" ;;
+	esac
+done <<<"$eve_out"
+
+srv_stop TERM
+check_rc "SIGTERM" "$SRV_RC" 0
+nothing_attached "after serve with L7"
+
+# --l7-packets 0: no L7 at all.
+if srv_start -i "$IF_RX" --no-db --l7-packets 0; then
+	check_grep "the start line says L7 is off" "$SRV_ERR" "l7 off\\)"
+	in_tx timeout 10 dig +tries=1 +time=3 +short @"$IP4_RX" "off.$TAG.example" A >/dev/null
+	check_http "L7 off: /api/v1/applications" 404 GET /api/v1/applications
+	check_http "L7 off: flows" 200 GET /api/v1/flows
+	check_eq "L7 off: flows have no application field" \
+		"$(body "[f for f in j['flows'] if 'application' in f]")" "[]"
+	srv_stop TERM
+	check_rc "SIGTERM" "$SRV_RC" 0
+else
+	fail "serve --l7-packets 0 start" "$(cat "$SRV_ERR")"
+fi
+nothing_attached "at the end"
+finish
