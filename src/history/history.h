@@ -126,7 +126,7 @@ long pl_hist_trim(struct sqlite3 *db, const struct pl_hist_opts *o, __s64 now_s,
  */
 int pl_time_arg(const char *s, __s64 now, __s64 *out, const char **why);
 
-enum pl_hq_kind { PL_HQ_TOP_TALKERS, PL_HQ_FLOWS, PL_HQ_MINUTES };
+enum pl_hq_kind { PL_HQ_TOP_TALKERS, PL_HQ_FLOWS, PL_HQ_MINUTES, PL_HQ_APPS };
 struct pl_hq {
 	enum pl_hq_kind kind;
 	__s64 since, until; /* Unix seconds, inclusive range */

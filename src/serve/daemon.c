@@ -223,6 +223,10 @@ static void serve_loop(struct pl_srv *srv, const sigset_t *set)
 		sig = wait_signal(set, srv->l7 && due > now + L7_POLL_NS ? now + L7_POLL_NS : due);
 		if (sig == SIGTERM || sig == SIGINT) {
 			pl_info("%s: stopping", strsignal(sig));
+			pthread_mutex_lock(&srv->lock);
+			srv->stopping = true; /* a POST /api/v1/reload waiting is answered */
+			pthread_cond_broadcast(&srv->reload_cond);
+			pthread_mutex_unlock(&srv->lock);
 			return;
 		}
 		if (sig == SIGHUP) {

@@ -321,14 +321,15 @@ static int full_reload(struct pl_srv *srv, char *why, size_t whylen)
 	mine = ++srv->reload_asked;
 	/* SIGHUP is blocked in every thread: it waits for the main thread's sigtimedwait. */
 	pthread_kill(srv->main_thread, SIGHUP);
-	while (srv->reload_done < mine && !err)
+	while (srv->reload_done < mine && !srv->stopping && !err)
 		err = pthread_cond_timedwait(&srv->reload_cond, &srv->lock, &until);
 	if (srv->reload_done >= mine) {
 		err = srv->reload_err;
 		snprintf(why, whylen, "%s", err ? srv->reload_why : "");
 	} else {
 		err = -ETIMEDOUT;
-		snprintf(why, whylen, "the daemon did not reload within %d s", RELOAD_WAIT_S);
+		snprintf(why, whylen, srv->stopping ? "the daemon is stopping" :
+			 "the daemon did not reload within %d s", RELOAD_WAIT_S);
 	}
 	pthread_mutex_unlock(&srv->lock);
 	return err;

@@ -119,6 +119,7 @@ struct pl_srv {
 	pthread_cond_t reload_cond;
 	__u64 reload_asked, reload_done;
 	int reload_err;
+	bool stopping;           /* SIGTERM: no reload will be made any more */
 	char reload_why[700];
 };
 

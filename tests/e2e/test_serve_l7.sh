@@ -120,6 +120,12 @@ check_eq "history: DNS rows, the names dig asked" \
 check_eq "history: HTTP rows, curl's Host" \
 	"$(q "SELECT DISTINCT dport, application, category, l7_name_kind, l7_name FROM flows WHERE application = 'HTTP'")" \
 	"$HTTP_PORT|HTTP|Web|http|$HTTP_HOST:$HTTP_PORT"
+# pktlens query apps: the history's flows by application, held to nftables' counts
+# (the flow table counts what arrives: the clients' packets).
+in_rx "$PKTLENS" query --db "$DB" apps --json >"$LAB_TMP/apps.json" 2>"$LAB_TMP/apps.err"
+check_eq "query apps: DNS and HTTP flows, packets and bytes as nftables counted" \
+	"$(json_get "$LAB_TMP/apps.json" "sorted((a['application'], a['flows'], a['packets'], a['bytes']) for a in j['applications'] if a['application'] in ('DNS', 'HTTP'))")" \
+	"[('DNS', $N, $dns_p, $((dns_b + 14 * dns_p))), ('HTTP', $N, $web_p, $((web_b + 14 * web_p)))]"
 check_eq "history: the schema is version 2" "$(q "SELECT max(version) FROM schema_version")" 2
 in_eve() { [ -f "$EVE" ] && [ "$(grep -c '"event_type":"flow"' "$EVE")" -ge $((2 * N)) ]; }
 wait_until 10 in_eve
