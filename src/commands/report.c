@@ -171,7 +171,7 @@ int cmd_report(int argc, char **argv)
 		if (err) {
 			pl_warn("%s", why);
 			remove_tmp(tmpdir);
-			return err == -EINVAL ? PL_EXIT_USAGE : PL_EXIT_FAIL;
+			return PL_EXIT_FAIL;
 		}
 	}
 	err = pl_db_open(o.db_path, true, &db, why, sizeof(why));
