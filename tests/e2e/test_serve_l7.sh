@@ -12,11 +12,14 @@
 #   - the history (sqlite3): each ended flow's row has its application and name;
 #   - --eve: a dns query and an http event with what was asked, and each one's flow id
 #     is its flow event's, whose app_proto is dns or http;
+#   - --ipfix: tshark's IPFIX decoder reads each DNS and HTTP flow's applicationId (RFC
+#     6759: engine 6, nDPI's protocol id), the ids ndpiReader gives the same traffic
+#     (captured by tcpdump on the link);
 #   - --l7-packets 0: no application anywhere, /api/v1/applications 404.
 set -u
 . "$(dirname "$0")/../lib/netns.sh"
 . "$(dirname "$0")/../lib/serve.sh"
-need_root_tools dig dnsmasq curl nft sqlite3
+need_root_tools dig dnsmasq curl nft sqlite3 tshark tcpdump ndpiReader
 
 N=4 # queries and requests each
 TAG=l7s-$$
@@ -47,7 +50,25 @@ table netdev pl_l7s {
 }
 EOF
 
-if ! srv_start -i "$IF_RX" --db "$DB" --idle-timeout 3 --eve "$EVE"; then
+# IPFIX: a UDP sink on the rx side's loopback, tshark capturing what reaches it; tcpdump
+# keeps the clients' traffic on the link for ndpiReader.
+IPFIX_PORT=4739
+in_rx timeout 60 "$PY" -c "import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('127.0.0.1', $IPFIX_PORT))
+while True: s.recv(65535)" &
+LAB_PIDS+=($!)
+nsenter -t "$RX_HOLD" -m -n -- timeout 60 tshark -q -i lo -f "udp port $IPFIX_PORT" \
+	-w "$LAB_TMP/ipfix.pcap" 2>"$LAB_TMP/tshark.err" &
+TS_PID=$!
+LAB_PIDS+=("$TS_PID")
+ip netns exec "$NS_RX" timeout 60 tcpdump -q -n -i "$IF_RX" -w "$LAB_TMP/link.pcap" \
+	"udp port 53 or tcp port $HTTP_PORT" 2>"$LAB_TMP/tcpdump.err" &
+TD_PID=$!
+LAB_PIDS+=("$TD_PID")
+wait_grep "$LAB_TMP/tshark.err" "Capturing on" "$TS_PID"
+wait_grep "$LAB_TMP/tcpdump.err" "listening on" "$TD_PID"
+if ! srv_start -i "$IF_RX" --db "$DB" --idle-timeout 3 --eve "$EVE" \
+	--ipfix 127.0.0.1:$IPFIX_PORT --ipfix-active-timeout 0; then
 	fail "serve start" "$(cat "$SRV_ERR")"
 	finish
 fi
@@ -172,6 +193,33 @@ done <<<"$eve_out"
 srv_stop TERM
 check_rc "SIGTERM" "$SRV_RC" 0
 nothing_attached "after serve with L7"
+
+# IPFIX: each flow's applicationId against ndpiReader's protocol id for the same flow.
+kill -INT "$TS_PID" "$TD_PID" 2>/dev/null
+pid_wait "$TS_PID" 10
+pid_wait "$TD_PID" 10
+# ndpiReader: "[proto: 5/DNS]", "[proto: 7/HTTP]" (master.app: the app's id, as pktlens
+# exports); client port and id of each flow.
+timeout 60 ndpiReader -i "$LAB_TMP/link.pcap" -v 2 2>/dev/null |
+	sed -nE 's/.* ([0-9.]+):([0-9]+) <-> [0-9.]+:([0-9]+) \[proto: ([0-9.]+)\/.*/\2 \3 \4/p' |
+	awk '{ n = split($3, p, "."); print $1, $2, p[n] }' | sort >"$LAB_TMP/ndpi.ids"
+tshark -r "$LAB_TMP/ipfix.pcap" -d "udp.port==$IPFIX_PORT,cflow" -T fields -E separator='|' \
+	-e cflow.srcport -e cflow.dstport -e cflow.appl_id.classification_engine_id \
+	-e cflow.appl_id.selector_id 2>/dev/null | "$PY" -c '
+import sys  # a line a message, each field the values of its records joined by ","
+for line in sys.stdin:
+    f = [x.split(",") for x in line.rstrip("\n").split("|")]
+    for sp, dp, e, sel in zip(*f):
+        if dp in ("53", sys.argv[1]):
+            print(sp, dp, e, int(sel.replace(":", ""), 16))
+' "$HTTP_PORT" |
+	sort -u >"$LAB_TMP/ipfix.ids"
+check_eq "IPFIX: a record for each DNS and HTTP flow" "$(wc -l <"$LAB_TMP/ipfix.ids")" $((2 * N))
+check_eq "IPFIX: engine 6 (RFC 6759 user-defined) in each" \
+	"$(awk '{ print $3 }' "$LAB_TMP/ipfix.ids" | sort -u | tr '\n' ' ')" "6 "
+check_eq "IPFIX: each flow's selector is ndpiReader's protocol id for it" \
+	"$(awk '{ print $1, $2, $4 }' "$LAB_TMP/ipfix.ids")" "$(cat "$LAB_TMP/ndpi.ids")"
+check_true "ndpiReader saw the $((2 * N)) flows" [ "$(wc -l <"$LAB_TMP/ndpi.ids")" -eq $((2 * N)) ]
 
 # A history of schema 1 (before L7: the columns dropped again) is migrated by serve and
 # keeps its rows; query reads it only once migrated.
