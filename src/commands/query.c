@@ -111,7 +111,8 @@ int cmd_query(int argc, char **argv)
 		else if (optind < argc - 1)
 			pl_warn("query takes one question, not '%s %s'", argv[optind], argv[optind + 1]);
 		else
-			pl_warn("unknown question '%s': top-talkers, flows, minutes or apps", argv[optind]);
+			pl_warn("unknown question '%s': top-talkers, flows, minutes or apps",
+				argv[optind]);
 		fputs("Try 'pktlens query --help'.\n", stderr);
 		return PL_EXIT_USAGE;
 	}

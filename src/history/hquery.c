@@ -43,7 +43,8 @@ static const char *const sql_classes =
 static const char *const sql_flows =
 	"SELECT interface, proto, src, sport, dst, dport, vlan, packets_fwd, bytes_fwd, "
 	"packets_rev, bytes_rev, first_seen, last_seen, tcp_flags, state, ended, application, "
-	"category, l7_name, l7_name_kind FROM flows WHERE last_seen >= ?1 * 1000 AND first_seen < (?2 + 1) * 1000 "
+	"category, l7_name, l7_name_kind FROM flows "
+	"WHERE last_seen >= ?1 * 1000 AND first_seen < (?2 + 1) * 1000 "
 	"AND (?3 IS NULL OR interface = ?3) "
 	"ORDER BY bytes_fwd + bytes_rev DESC, packets_fwd + packets_rev DESC, id LIMIT ?4";
 static const char *const sql_talkers =

@@ -332,7 +332,8 @@ void pl_metrics_l7(struct pl_srv *srv, FILE *f)
 		  "Packets received by flows nDPI classified as the application" },
 		{ "pktlens_l7_application_bytes_total",
 		  "Bytes received by flows nDPI classified as the application" },
-		{ "pktlens_l7_application_flows_total", "Flows nDPI classified as the application" },
+		{ "pktlens_l7_application_flows_total",
+		  "Flows nDPI classified as the application" },
 	};
 
 	if (!srv->l7)
