@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test_serve_l7.sh - L7 in `pktlens serve` (on by default, as monitor): dnsmasq,
-# python3's http.server and openssl s_server listen on the rx side; dig, curl and
-# openssl s_client on the tx side ask for names this test picks. Held to what the clients asked and to nftables counters on the
+# python3's http.server, openssl s_server and an SSH banner server (python3) listen on
+# the rx side; dig, curl, openssl s_client and ssh on the tx side ask for names this
+# test picks. Held to what the clients asked and to nftables counters on the
 # rx link's netdev ingress hook:
 #   - GET /api/v1/flows: each DNS and HTTP flow has its application and its name (the
 #     name dig asked, curl's Host), the TLS flow the SNI s_client sent; ?app=HTTP gives
@@ -11,7 +12,8 @@
 #     ingress hook does not count) nftables counted towards port 53 and the web port;
 #     promtool check metrics passes when promtool is there;
 #   - the history (sqlite3): each ended flow's row has its application and name;
-#   - --eve: a dns query, an http and a tls event with what was asked, and each one's flow id
+#   - --eve: a dns query, an http, a tls and an ssh event with what was asked (the ssh
+#     client's version as ssh -V says it, the server's banner), and each one's flow id
 #     is its flow event's, whose app_proto is dns or http;
 #   - --ipfix: tshark's IPFIX decoder reads each DNS and HTTP flow's applicationId (RFC
 #     6759: engine 6, nDPI's protocol id), the ids ndpiReader gives the same traffic
@@ -20,12 +22,12 @@
 set -u
 . "$(dirname "$0")/../lib/netns.sh"
 . "$(dirname "$0")/../lib/serve.sh"
-need_root_tools dig dnsmasq curl nft sqlite3 tshark tcpdump ndpiReader openssl
+need_root_tools dig dnsmasq curl nft sqlite3 tshark tcpdump ndpiReader openssl ssh
 
 N=4 # queries and requests each
 TAG=l7s-$$
 DNS_ADDR=198.18.7.7 HTTP_PORT=8765 HTTP_HOST=web.$TAG.example
-TLS_PORT=8443 TLS_SNI=tls.$TAG.example
+TLS_PORT=8443 TLS_SNI=tls.$TAG.example SSH_PORT=2222 SSH_SOFT=pktlensTest_1.0
 EVE=$LAB_TMP/eve.json DB=$LAB_TMP/l7.db
 
 lab_up || { fail "lab" "could not build the namespaces"; finish; }
@@ -44,11 +46,24 @@ openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=$TLS_SNI" \
 in_rx timeout 60 openssl s_server -quiet -accept "$IP4_RX:$TLS_PORT" -cert "$LAB_TMP/cert.pem" \
 	-key "$LAB_TMP/key.pem" </dev/null >"$LAB_TMP/tls.log" 2>&1 &
 LAB_PIDS+=($!)
+# SSH: a server that says its banner, reads the client's and closes (no key exchange).
+in_rx timeout 60 "$PY" -c "import socket, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('$IP4_RX', $SSH_PORT)); s.listen(4)
+while True:
+    c, _ = s.accept(); c.sendall(b'SSH-2.0-$SSH_SOFT\r\n'); c.settimeout(3)
+    try:
+        c.recv(4096); time.sleep(0.5)
+    except OSError:
+        pass
+    c.close()" >"$LAB_TMP/sshd.log" 2>&1 &
+LAB_PIDS+=($!)
 listening() { in_rx ss -Hlnt "sport = :$1" | grep -q .; }
 udp_listening() { in_rx ss -Hlnu "sport = :$1" | grep -q .; }
 wait_until 10 listening "$HTTP_PORT" || fail "setup" "http.server is not listening"
 wait_until 10 udp_listening 53 || fail "setup" "dnsmasq is not listening"
 wait_until 10 listening "$TLS_PORT" || fail "setup" "s_server is not listening"
+wait_until 10 listening "$SSH_PORT" || fail "setup" "the SSH banner server is not listening"
 ip netns exec "$NS_RX" nft -f - <<EOF || fail "setup" "nft could not add the counters"
 table netdev pl_l7s {
 	chain in {
@@ -94,6 +109,10 @@ done
 ok "dig and curl asked $N times each"
 tls_out=$(echo | in_tx timeout 10 openssl s_client -connect "$IP4_RX:$TLS_PORT" -servername "$TLS_SNI" 2>&1)
 grep -q "CONNECTED" <<<"$tls_out" && ok "s_client connected" || fail "s_client" "$(head -c 300 <<<"$tls_out")"
+# No key exchange follows: ssh fails after the banners, which is all L7 needs.
+in_tx timeout 10 ssh -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+	-o ConnectTimeout=5 -p "$SSH_PORT" "nobody@$IP4_RX" true >/dev/null 2>&1
+SSH_CLIENT=$(ssh -V 2>&1 | awk '{ sub(/,$/, "", $1); print $1 }')
 
 # Every flow is classified once the mix counts N of each.
 apps_done() {
@@ -115,6 +134,8 @@ wait_until 10 tls_seen
 check_eq "app=TLS: the TLS flow, with the SNI s_client sent" \
 	"$(body "[(f['dport'], f['application'].split('.')[0], f.get('tls_sni')) for f in j['flows']]")" \
 	"[($TLS_PORT, 'TLS', '$TLS_SNI')]"
+ssh_seen() { [ "$(http GET "/api/v1/flows?app=SSH")" = 200 ] && [ "$(body 'j["matched"]')" = 1 ]; }
+check_true "app=SSH: the SSH flow" wait_until 10 ssh_seen
 check_http "GET /api/v1/flows?app=NoSuchApp" 200 GET "/api/v1/flows?app=NoSuchApp"
 check_eq "an application nobody used: no flow" "$(body 'j["matched"]')" 0
 check_http "app with a bad character" 400 GET "/api/v1/flows?app=a%20b"
@@ -164,11 +185,11 @@ check_eq "query apps: DNS and HTTP flows, packets and bytes as nftables counted"
 	"$(json_get "$LAB_TMP/apps.json" "sorted((a['application'], a['flows'], a['packets'], a['bytes']) for a in j['applications'] if a['application'] in ('DNS', 'HTTP'))")" \
 	"[('DNS', $N, $dns_p, $((dns_b + 14 * dns_p))), ('HTTP', $N, $web_p, $((web_b + 14 * web_p)))]"
 check_eq "history: the schema is version 2" "$(q "SELECT max(version) FROM schema_version")" 2
-in_eve() { [ -f "$EVE" ] && [ "$(grep -c '"event_type":"flow"' "$EVE")" -ge $((2 * N + 1)) ]; }
+in_eve() { [ -f "$EVE" ] && [ "$(grep -c '"event_type":"flow"' "$EVE")" -ge $((2 * N + 2)) ]; }
 wait_until 10 in_eve
-eve_out=$("$PY" - "$EVE" "$TAG" "$HTTP_HOST" "$HTTP_PORT" "$N" "$TLS_SNI" <<'EOF'
+eve_out=$("$PY" - "$EVE" "$TAG" "$HTTP_HOST" "$HTTP_PORT" "$N" "$TLS_SNI" "$SSH_CLIENT" "$SSH_SOFT" <<'EOF'
 import json, sys
-path, tag, host, port, n, sni = sys.argv[1:]
+path, tag, host, port, n, sni, ssh_client, ssh_soft = sys.argv[1:]
 port, n = int(port), int(n)
 ev = [json.loads(l) for l in open(path)]
 ok = fail = 0
@@ -188,13 +209,18 @@ check("http events: curl's Host, URL and the status it got",
       == [(host, "/hello.txt", 200)] * n, [e["http"] for e in h])
 t = [e for e in ev if e["event_type"] == "tls"]
 check("a tls event with the SNI s_client sent", [e["tls"].get("sni") for e in t] == [sni], t)
-app = q + h + t
-check("each dns/http/tls event's flow id is its flow event's",
+x = [e for e in ev if e["event_type"] == "ssh"]
+check("an ssh event: the client's version as ssh -V says it, the server's banner",
+      [(e["ssh"]["client"].get("proto_version"), e["ssh"]["client"].get("software_version"),
+        e["ssh"]["server"].get("proto_version"), e["ssh"]["server"].get("software_version"))
+       for e in x] == [("2.0", ssh_client, "2.0", ssh_soft)], x)
+app = q + h + t + x
+check("each dns/http/tls/ssh event's flow id is its flow event's",
       all(e["flow_id"] in flows and flows[e["flow_id"]]["dest_port"] == e["dest_port"]
           and flows[e["flow_id"]]["src_port"] == e["src_port"] for e in app), app[:2])
 check("flow events: app_proto dns, http and tls",
       sorted(flows[e["flow_id"]].get("app_proto") for e in app if e["flow_id"] in flows)
-      == ["dns"] * n + ["http"] * n + ["tls"])
+      == ["dns"] * n + ["http"] * n + ["ssh", "tls"])
 print("%d %d" % (ok, fail))
 EOF
 )
