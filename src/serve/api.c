@@ -22,6 +22,7 @@ const struct pl_route pl_routes[] = {
 	{ "/api/v1/history/minutes", "GET", "history: per-minute counts of a time range" },
 	{ "/api/v1/history/flows", "GET", "history: the flows that ended in a time range" },
 	{ "/api/v1/history/top-talkers", "GET", "history: who sent most in a time range" },
+	{ "/api/v1/history/apps", "GET", "history: the application mix of a time range" },
 	{ "/api/v1/reload", "POST", "re-read the token file; set the log level" },
 	{ "/metrics", "GET", "Prometheus text exposition" },
 };

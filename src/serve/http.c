@@ -164,7 +164,8 @@ static enum MHD_Result do_history(struct pl_srv *srv, struct MHD_Connection *c, 
 	int err;
 
 	pl_hq_init(&q, !strcmp(what, "flows") ? PL_HQ_FLOWS :
-		       !strcmp(what, "minutes") ? PL_HQ_MINUTES : PL_HQ_TOP_TALKERS, a.now);
+		       !strcmp(what, "minutes") ? PL_HQ_MINUTES :
+		       !strcmp(what, "apps") ? PL_HQ_APPS : PL_HQ_TOP_TALKERS, a.now);
 	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, on_harg, &a);
 	if (a.err)
 		return error(srv, c, MHD_HTTP_BAD_REQUEST, NULL, "%s", a.why);

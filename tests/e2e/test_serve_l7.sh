@@ -187,6 +187,10 @@ wait_until 10 tls_ssh_rows
 check_eq "history: the TLS row has the SNI s_client sent, the SSH row its application" \
 	"$(q "SELECT dport, substr(application, 1, 3), l7_name_kind, l7_name FROM flows WHERE dport IN ($TLS_PORT, $SSH_PORT) ORDER BY dport" | tr '\n' ' ')" \
 	"$SSH_PORT|SSH|| $TLS_PORT|TLS|tls|$TLS_SNI "
+check_http "GET /api/v1/history/apps: query apps's answer" 200 GET /api/v1/history/apps
+check_eq "history/apps: DNS and HTTP as nftables counted" \
+	"$(body "sorted((a['application'], a['flows'], a['packets'], a['bytes']) for a in j['applications'] if a['application'] in ('DNS', 'HTTP'))")" \
+	"[('DNS', $N, $dns_p, $((dns_b + 14 * dns_p))), ('HTTP', $N, $web_p, $((web_b + 14 * web_p)))]"
 check_eq "history: the schema is version 2" "$(q "SELECT max(version) FROM schema_version")" 2
 in_eve() { [ -f "$EVE" ] && [ "$(grep -c '"event_type":"flow"' "$EVE")" -ge $((2 * N + 2)) ]; }
 wait_until 10 in_eve
