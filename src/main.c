@@ -25,7 +25,7 @@ static const struct command {
 	{ "blocked", cmd_blocked, "list the rules of a running protect" },
 	{ "query", cmd_query, "answers from the history that serve keeps (SQLite)" },
 	{ "rules", cmd_rules, "check a Suricata-style signature file (rules check FILE)" },
-	{ "report", cmd_report, "a self-contained HTML report from that history" },
+	{ "report", cmd_report, "a self-contained HTML report from that history or a capture" },
 };
 
 static void usage(FILE *f)

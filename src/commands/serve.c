@@ -18,7 +18,7 @@ static const char usage[] =
 	"                     [--db FILE | --no-db] [--retention-days N] [--max-db-mb N]\n"
 	"                     [--idle-timeout S] [--eve FILE] [--ipfix ADDR:PORT]\n"
 	"                     [--ipfix-active-timeout S] [--ipfix-template-refresh S]\n"
-	"                     [--drops] [--mode native|generic|tc]\n"
+	"                     [--drops] [--l7-packets N] [--mode native|generic|tc]\n"
 	"                     [--flows N] [--force] [--config FILE]\n"
 	"A daemon: attaches to each interface and serves what it counts over HTTP until\n"
 	"SIGTERM (SIGHUP reloads the configuration; a bad one keeps the old). REST/JSON\n"
@@ -39,8 +39,9 @@ static const char usage[] =
 	"      --max-db-mb N   remove the oldest history beyond N MiB (default: no limit)\n"
 	"      --idle-timeout S  a flow idle S seconds is written to the history and taken\n"
 	"                      out of the table (default 60; 0: only when evicted)\n"
-	"      --eve FILE      append a Suricata EVE JSON flow event for each flow that\n"
-	"                      leaves the table (idle, evicted, at stop); SIGHUP reopens it\n"
+	"      --eve FILE      append Suricata EVE JSON events: dns, http, tls, ssh when L7\n"
+	"                      classifies a flow, a flow event when it leaves the table\n"
+	"                      (idle, evicted, at stop); SIGHUP reopens it\n"
 	"      --ipfix ADDR:PORT  export the flows to an IPFIX collector over UDP\n"
 	"                      (numeric, [ADDR6]:PORT for IPv6; the IANA port is 4739)\n"
 	"      --ipfix-active-timeout S  export live flows' counts every S seconds\n"
@@ -49,6 +50,10 @@ static const char usage[] =
 	"                      (default 60)\n"
 	"      --drops         count the kernel's drops of received packets by reason\n"
 	"                      (as pktlens drops): GET /api/v1/drops, /metrics\n"
+	"      --l7-packets N  packets per flow and direction sampled (received ones and,\n"
+	"                      by a tc egress program, sent ones) for application\n"
+	"                      classification (nDPI) and names (default 8; 0: L7 off):\n"
+	"                      GET /api/v1/applications, flows' application\n"
 	"      --mode MODE     native or generic XDP, or tc ingress; default: native,\n"
 	"                      falling back to generic\n"
 	"      --flows N       flow table entries per interface (default 65536)\n"
@@ -62,7 +67,7 @@ static const char usage[] =
 enum {
 	OPT_LISTEN = 256, OPT_TOKEN_FILE, OPT_MODE, OPT_FLOWS, OPT_FORCE, OPT_DB, OPT_NO_DB,
 	OPT_RETENTION, OPT_MAX_DB, OPT_IDLE, OPT_EVE, OPT_IPFIX, OPT_IPFIX_ACTIVE,
-	OPT_IPFIX_REFRESH, OPT_DROPS,
+	OPT_IPFIX_REFRESH, OPT_DROPS, OPT_L7,
 };
 
 /* Letters tcpdump users might try, and what serve takes instead. */
@@ -89,6 +94,7 @@ static const struct option opts[] = {
 	{ "ipfix-active-timeout", required_argument, NULL, OPT_IPFIX_ACTIVE },
 	{ "ipfix-template-refresh", required_argument, NULL, OPT_IPFIX_REFRESH },
 	{ "drops", no_argument, NULL, OPT_DROPS },
+	{ "l7-packets", required_argument, NULL, OPT_L7 },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -102,7 +108,8 @@ static int parse(int argc, char **argv, struct pl_serve_cfg *out)
 	struct pl_serve_cfg cfg = { .listen = PL_SERVE_DEFAULT_LISTEN,
 				    .flow_entries = PL_FLOWS_DEFAULT, .mode = PL_MODE_AUTO,
 				    .db = PL_HIST_DEFAULT_DB, .idle_timeout_s = PL_SERVE_DEFAULT_IDLE,
-				    .ipfix_active_s = PL_SERVE_DEFAULT_IPFIX_ACTIVE };
+				    .ipfix_active_s = PL_SERVE_DEFAULT_IPFIX_ACTIVE,
+				    .l7_pkts = PL_L7_PKTS_DEFAULT };
 	bool no_db = false, db_given = false, db_cli = false, no_db_cli = false;
 	struct sockaddr_storage ss;
 	enum pl_mode mode;
@@ -189,6 +196,10 @@ static int parse(int argc, char **argv, struct pl_serve_cfg *out)
 			cfg.ipfix = optarg;
 			break;
 		case OPT_DROPS: cfg.drops = true; break;
+		case OPT_L7:
+			if (pl_parse_u32("--l7-packets", optarg, 0, PL_L7_PKTS_MAX, &cfg.l7_pkts))
+				return PL_EXIT_USAGE;
+			break;
 		case OPT_IPFIX_ACTIVE:
 			if (pl_parse_u32("--ipfix-active-timeout", optarg, 0, 86400,
 					 &cfg.ipfix_active_s))

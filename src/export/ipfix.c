@@ -17,7 +17,7 @@ enum {
 	IE_OCTETS = 1, IE_PACKETS = 2, IE_PROTO = 4, IE_TCP_FLAGS = 6, IE_SPORT = 7,
 	IE_SRC4 = 8, IE_INGRESS = 10, IE_DPORT = 11, IE_DST4 = 12, IE_SRC6 = 27, IE_DST6 = 28,
 	IE_VLAN = 58, IE_END_REASON = 136, IE_START_MS = 152, IE_END_MS = 153,
-	IE_L2_OCTETS = 352,
+	IE_L2_OCTETS = 352, IE_APP_ID = 95,
 };
 
 struct field {
@@ -31,6 +31,7 @@ static const struct field fields[] = {
 	{ IE_SPORT, 2 }, { IE_DPORT, 2 }, { IE_PROTO, 1 }, { IE_TCP_FLAGS, 2 },
 	{ IE_VLAN, 2 }, { IE_INGRESS, 4 }, { IE_OCTETS, 8 }, { IE_PACKETS, 8 },
 	{ IE_L2_OCTETS, 8 }, { IE_START_MS, 8 }, { IE_END_MS, 8 }, { IE_END_REASON, 1 },
+	{ IE_APP_ID, 4 },
 };
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
 
@@ -128,6 +129,9 @@ static __u64 value_of(const struct pl_ipfix_rec *r, __u16 ie)
 	case IE_START_MS: return r->start_ms;
 	case IE_END_MS: return r->end_ms;
 	case IE_END_REASON: return r->end_reason;
+	/* RFC 6759: the engine id in the first octet, the selector in the three after. */
+	case IE_APP_ID: return r->app_engine ? (__u64)r->app_engine << 24 |
+						(r->app_selector & 0xffffff) : 0;
 	}
 	return 0;
 }

@@ -50,7 +50,15 @@ struct pl_ipfix_rec {
 	__u64 packets;          /* packetDeltaCount */
 	__u64 start_ms, end_ms; /* flowStartMilliseconds, flowEndMilliseconds (Unix) */
 	__u8 end_reason;        /* enum pl_ipfix_end */
+	/*
+	 * applicationId (RFC 6759): a classification engine id and a 3-octet selector;
+	 * pktlens's L7 exports PL_IPFIX_ENGINE_NDPI and nDPI's protocol id. 0: none known.
+	 */
+	__u8 app_engine;
+	__u32 app_selector;
 };
+/* RFC 6759's "USER-Defined" classification engine: the selectors are nDPI's ids. */
+#define PL_IPFIX_ENGINE_NDPI 6
 
 /* Message header at @buf: @len bytes in all, exported at @export_s (Unix seconds). */
 void pl_ipfix_put_header(__u8 *buf, size_t len, __u32 export_s, __u32 seq, __u32 domain);

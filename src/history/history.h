@@ -19,7 +19,7 @@
 
 #define PL_HIST_DEFAULT_DB "/var/lib/pktlens/pktlens.db"
 /* The schema this build writes; older databases are migrated at open. */
-#define PL_HIST_SCHEMA 1
+#define PL_HIST_SCHEMA 2
 
 struct sqlite3;
 
@@ -49,6 +49,11 @@ struct pl_hist_flow {
 	__u32 tcp_flags;        /* the sender's in bits 0-7, the reply's in 8-15 */
 	const char *state;      /* pl_flow_state_seen() (static) */
 	const char *ended;      /* why it was written (static): evicted, idle, stopped */
+	/* L7 (serve with --l7-packets): "" when not classified or L7 off. */
+	char application[64];   /* nDPI's "master.app" */
+	char category[32];
+	char l7_name[256];      /* the name it was for: DNS query, TLS SNI or HTTP host */
+	const char *l7_name_kind; /* "dns", "tls", "http" (static); NULL: no name */
 };
 
 /* Kernel drop reasons one minute row holds at most (serve --drops); more are lost. */
@@ -121,7 +126,7 @@ long pl_hist_trim(struct sqlite3 *db, const struct pl_hist_opts *o, __s64 now_s,
  */
 int pl_time_arg(const char *s, __s64 now, __s64 *out, const char **why);
 
-enum pl_hq_kind { PL_HQ_TOP_TALKERS, PL_HQ_FLOWS, PL_HQ_MINUTES };
+enum pl_hq_kind { PL_HQ_TOP_TALKERS, PL_HQ_FLOWS, PL_HQ_MINUTES, PL_HQ_APPS };
 struct pl_hq {
 	enum pl_hq_kind kind;
 	__s64 since, until; /* Unix seconds, inclusive range */

@@ -43,7 +43,8 @@ static const char *const sql_classes =
 	"minute = ?2 ORDER BY layer, packets DESC, class";
 static const char *const sql_flows =
 	"SELECT interface, proto, src, sport, dst, dport, vlan, packets_fwd, bytes_fwd, "
-	"packets_rev, bytes_rev, first_seen, last_seen, tcp_flags, state, ended FROM flows "
+	"packets_rev, bytes_rev, first_seen, last_seen, tcp_flags, state, ended, application, "
+	"category, l7_name, l7_name_kind FROM flows "
 	"WHERE last_seen >= ?1 * 1000 AND first_seen < (?2 + 1) * 1000 "
 	"AND (?3 IS NULL OR interface = ?3) "
 	"ORDER BY bytes_fwd + bytes_rev DESC, packets_fwd + packets_rev DESC, id LIMIT ?4";
@@ -54,6 +55,14 @@ static const char *const sql_talkers =
 	" SELECT src AS addr, packets_fwd AS p, bytes_fwd AS b FROM f"
 	" UNION ALL SELECT dst, packets_rev, bytes_rev FROM f WHERE packets_rev > 0) "
 	"GROUP BY addr ORDER BY 3 DESC, 2 DESC, 1 LIMIT ?4";
+
+/* The application mix of the flows in the range; NULL (not classified, L7 off) is
+ * nDPI's Unknown. */
+static const char *const sql_apps =
+	"SELECT coalesce(application, 'Unknown'), sum(packets_fwd + packets_rev), "
+	"sum(bytes_fwd + bytes_rev), count(*) FROM flows WHERE last_seen >= ?1 * 1000 AND "
+	"first_seen < (?2 + 1) * 1000 AND (?3 IS NULL OR interface = ?3) "
+	"GROUP BY 1 ORDER BY 3 DESC, 2 DESC, 1 LIMIT ?4";
 
 #define I64(st, i) ((long long)sqlite3_column_int64(st, i))
 #define TXT(st, i) ((const char *)sqlite3_column_text(st, i))
@@ -172,6 +181,35 @@ static int flows_row(struct sqlite3 *db, sqlite3_stmt *st, const struct pl_hq *q
 	}
 	jadd_s(o, "state", TXT(st, 14));
 	jadd_s(o, "ended", TXT(st, 15));
+	/* L7: only what the row has (NULL: not classified, or L7 off). */
+	if (TXT(st, 16))
+		jadd_s(o, "application", TXT(st, 16));
+	if (TXT(st, 17))
+		jadd_s(o, "category", TXT(st, 17));
+	if (TXT(st, 18) && TXT(st, 19)) {
+		jadd_s(o, "l7_name", TXT(st, 18));
+		jadd_s(o, "l7_name_kind", TXT(st, 19));
+	}
+	json_object_array_add(arr, o);
+	return 0;
+}
+
+static int apps_row(struct sqlite3 *db, sqlite3_stmt *st, const struct pl_hq *q, FILE *out,
+		    struct json_object *arr)
+{
+	struct json_object *o;
+
+	(void)db;
+	if (!q->json) {
+		fprintf(out, "%-32s %12lld %15lld %8lld\n", TXT(st, 0), I64(st, 1), I64(st, 2),
+			I64(st, 3));
+		return 0;
+	}
+	o = json_object_new_object();
+	jadd_s(o, "application", TXT(st, 0));
+	jadd_i(o, "packets", I64(st, 1));
+	jadd_i(o, "bytes", I64(st, 2));
+	jadd_i(o, "flows", I64(st, 3));
 	json_object_array_add(arr, o);
 	return 0;
 }
@@ -206,6 +244,7 @@ static const struct kind {
 	[PL_HQ_FLOWS] = { "flows", "%-24s %-24s %-6s %-30s %-30s %10s %12s %10s %12s %-14s %s\n",
 			  flows_row },
 	[PL_HQ_MINUTES] = { "minutes", "%-20s %-15s %12s %15s %9s %9s %9s %9s\n", minutes_row },
+	[PL_HQ_APPS] = { "apps", "%-32s %12s %15s %8s\n", apps_row },
 };
 
 static void header(const struct pl_hq *q, FILE *out)
@@ -219,6 +258,9 @@ static void header(const struct pl_hq *q, FILE *out)
 			"initiator", "responder", "packets", "bytes", "pkts_rep", "bytes_rep",
 			"state", "ended");
 		break;
+	case PL_HQ_APPS:
+		fprintf(out, kinds[q->kind].header, "application", "packets", "bytes", "flows");
+		break;
 	case PL_HQ_MINUTES:
 		fprintf(out, kinds[q->kind].header, "minute", "interface", "packets", "bytes",
 			"malformed", "flows_new", "evicted", "unseen");
@@ -229,7 +271,8 @@ static void header(const struct pl_hq *q, FILE *out)
 static int prepare(struct sqlite3 *db, const struct pl_hq *q, sqlite3_stmt **st)
 {
 	char sql[1024];
-	const char *s = q->kind == PL_HQ_FLOWS ? sql_flows : sql_talkers;
+	const char *s = q->kind == PL_HQ_FLOWS ? sql_flows :
+			q->kind == PL_HQ_APPS ? sql_apps : sql_talkers;
 
 	if (q->kind == PL_HQ_MINUTES) {
 		/* --top: the busiest minutes; otherwise every minute in time order. */
@@ -263,6 +306,7 @@ int pl_hq_run(struct sqlite3 *db, const struct pl_hq *q, FILE *out, char *why, s
 		jadd_s(root, "since", utc(q->since, t, sizeof(t)));
 		jadd_s(root, "until", utc(q->until, t, sizeof(t)));
 		json_object_object_add(root, q->kind == PL_HQ_TOP_TALKERS ? "talkers" :
+					     q->kind == PL_HQ_APPS ? "applications" :
 					     kinds[q->kind].name, arr);
 	} else {
 		header(q, out);

@@ -45,6 +45,13 @@ static const char *const migrations[PL_HIST_SCHEMA + 1] = {
 	" state TEXT NOT NULL,"       /* TCP state seen, as GET /api/v1/flows says it */
 	" ended TEXT NOT NULL);"
 	"CREATE INDEX flows_by_end ON flows (last_seen);",
+	[2] =
+	/* L7 of the flow (NULL: not classified, or L7 off): nDPI's "master.app", its
+	 * category, and the name it was for and where that came from ('dns', 'tls', 'http'). */
+	"ALTER TABLE flows ADD COLUMN application TEXT;"
+	"ALTER TABLE flows ADD COLUMN category TEXT;"
+	"ALTER TABLE flows ADD COLUMN l7_name TEXT;"
+	"ALTER TABLE flows ADD COLUMN l7_name_kind TEXT;",
 };
 
 static int version(struct sqlite3 *db, long long *v, char *why, size_t whylen)

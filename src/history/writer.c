@@ -238,6 +238,22 @@ static int put_flow(struct pl_hist *h, const struct pl_hist_flow *f)
 	sqlite3_bind_int64(st, 15, f->tcp_flags);
 	sqlite3_bind_text(st, 16, f->state, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 17, f->ended, -1, SQLITE_STATIC);
+	/* NULL, not "": never classified (or L7 off). */
+	if (f->application[0])
+		sqlite3_bind_text(st, 18, f->application, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 18);
+	if (f->category[0])
+		sqlite3_bind_text(st, 19, f->category, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 19);
+	if (f->l7_name_kind) {
+		sqlite3_bind_text(st, 20, f->l7_name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 21, f->l7_name_kind, -1, SQLITE_STATIC);
+	} else {
+		sqlite3_bind_null(st, 20);
+		sqlite3_bind_null(st, 21);
+	}
 	return run(st);
 }
 
@@ -372,8 +388,10 @@ static const char sql_cls[] =
 	"DO UPDATE SET packets = packets + excluded.packets, bytes = bytes + excluded.bytes";
 static const char sql_flow[] =
 	"INSERT INTO flows (interface, family, proto, src, sport, dst, dport, vlan, packets_fwd, "
-	"bytes_fwd, packets_rev, bytes_rev, first_seen, last_seen, tcp_flags, state, ended) "
-	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)";
+	"bytes_fwd, packets_rev, bytes_rev, first_seen, last_seen, tcp_flags, state, ended, "
+	"application, category, l7_name, l7_name_kind) "
+	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
+	"?18, ?19, ?20, ?21)";
 
 int pl_hist_start(struct pl_hist **out, const struct pl_hist_opts *o, char *why, size_t whylen)
 {

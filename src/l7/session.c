@@ -240,6 +240,13 @@ static void complete(struct pl_l7_session *s, struct sflow *f)
 		if (pl_l7_eve_write(s->o.eve, PL_L7_EVE_APP, &ev, &f->v, m) < 0)
 			s->eve_errors++;
 	}
+	if (s->o.on_classified) {
+		struct pl_l7_eve_flow ev;
+
+		eve_flow_of(f, &ev);
+		ev.in_iface = s->o.in_iface;
+		s->o.on_classified(s->o.on_classified_arg, &f->key, &f->v, m, &ev);
+	}
 	pl_l7_flow_free(f->l7);
 	f->l7 = NULL;
 }
@@ -718,6 +725,36 @@ void pl_l7_summary(const struct pl_l7_session *cs, struct pl_l7_summary *out)
 	out->ndns = tally_top(&s->dns, out->dns, PL_L7_SUM_NAMES);
 	out->nsni = tally_top(&s->sni, out->sni, PL_L7_SUM_NAMES);
 	out->nhost = tally_top(&s->host, out->host, PL_L7_SUM_NAMES);
+}
+
+int pl_l7_apps(const struct pl_l7_session *cs, struct pl_l7_app_row *out, int max,
+	       struct pl_l7_totals *t)
+{
+	struct pl_l7_session *s = (struct pl_l7_session *)cs;
+	struct pl_l7_counters *c = malloc(sizeof(*c));
+	struct row *rows = malloc(PL_L7_APP_MAX * sizeof(*rows));
+	int n = 0;
+
+	memset(t, 0, sizeof(*t));
+	if (c && rows && !read_counts(s, c)) {
+		adjust(c->app, s->moved_app, PL_L7_APP_MAX);
+		t->samples = c->sampled;
+		t->lost = c->lost;
+		n = mix_rows(c->app, s->app_flows, s->app_name, NULL, PL_L7_APP_MAX, rows);
+		n = n < max ? n : max;
+		for (int i = 0; i < n; i++) {
+			snprintf(out[i].name, sizeof(out[i].name), "%s", rows[i].name);
+			out[i].flows = rows[i].flows;
+			out[i].packets = rows[i].packets;
+			out[i].bytes = rows[i].bytes;
+		}
+	}
+	t->skipped = s->skipped;
+	t->classified = s->ndone;
+	t->classifying = s->nflows - s->ndone;
+	free(c);
+	free(rows);
+	return n;
 }
 
 static const char *eve_state(const struct pl_flow *fl)

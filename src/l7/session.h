@@ -22,6 +22,7 @@ struct pl_l7_session;
 struct pl_json;
 struct pl_l7_meta;
 struct pl_l7_verdict;
+struct pl_l7_eve_flow;
 
 /* One sampled packet as the session saw it, for signatures (src/rules/). */
 struct pl_l7_pkt_view {
@@ -55,6 +56,12 @@ struct pl_l7_session_opts {
 	void (*on_packet)(void *arg, const struct pl_l7_pkt_view *v);
 	void *on_packet_arg;
 	struct pl_svc *svc;     /* service latency (src/perf/svc.h) fed each classified flow; NULL: none */
+	/* Each flow once, when its verdict is final: what it is, its metadata and the
+	 * EVE fields of its client and server (serve keeps them per flow). */
+	void (*on_classified)(void *arg, const struct pl_flow_key *k,
+			      const struct pl_l7_verdict *v, const struct pl_l7_meta *m,
+			      const struct pl_l7_eve_flow *ev);
+	void *on_classified_arg;
 };
 
 /* TCP RTT and health for the flow events from now on (NULL: none); the caller keeps
@@ -101,6 +108,22 @@ struct pl_l7_summary {
 	char dns[PL_L7_SUM_NAMES][64], sni[PL_L7_SUM_NAMES][64], host[PL_L7_SUM_NAMES][64];
 };
 void pl_l7_summary(const struct pl_l7_session *s, struct pl_l7_summary *out);
+
+/* One row of the application mix: packets and bytes the kernel counted under it. */
+struct pl_l7_app_row {
+	char name[64];
+	uint64_t flows, packets, bytes;
+};
+/* Counters of the session as a whole. */
+struct pl_l7_totals {
+	uint64_t samples, lost, skipped, classified, classifying;
+};
+/*
+ * The whole application mix, busiest first, into @rows (at most @max, PL_L7_APP_MAX
+ * holds every one) and the totals into @t; returns the rows written.
+ */
+int pl_l7_apps(const struct pl_l7_session *s, struct pl_l7_app_row *rows, int max,
+	       struct pl_l7_totals *t);
 
 /* nDPI's "master.app" name of a flow ("Unknown" when not classified), never NULL. */
 const char *pl_l7_app_of(const struct pl_l7_session *s, const struct pl_flow_key *k);

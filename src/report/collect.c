@@ -241,6 +241,12 @@ static const char sql_talkers[] =
 	" UNION ALL SELECT dst, packets_rev, bytes_rev FROM f WHERE packets_rev > 0) "
 	"GROUP BY addr ORDER BY 3 DESC, 2 DESC, 1 LIMIT ?4";
 
+/* The application mix of the flows L7 classified (serve's, or -r's). */
+static const char sql_apps[] =
+	"SELECT application, sum(packets_fwd + packets_rev), sum(bytes_fwd + bytes_rev), "
+	"count(*) FROM flows WHERE " FLOW_WHERE " AND application IS NOT NULL "
+	"GROUP BY 1 ORDER BY 3 DESC, 2 DESC, 1 LIMIT ?4";
+
 int pl_rep_collect(struct sqlite3 *db, const struct pl_rep_opts *o, struct pl_rep *r, char *why,
 		   size_t whylen)
 {
@@ -266,6 +272,8 @@ int pl_rep_collect(struct sqlite3 *db, const struct pl_rep_opts *o, struct pl_re
 		rc = rows(db, o, sql_talkers, true, &r->talkers, &r->ntalkers);
 	if (!rc)
 		rc = flows(db, o, r);
+	if (!rc)
+		rc = rows(db, o, sql_apps, true, &r->apps, &r->napps);
 	if (rc)
 		return pl_db_err(db, rc, o->db_path, why, whylen);
 	return 0;
@@ -282,5 +290,6 @@ void pl_rep_free(struct pl_rep *r)
 	free(r->kreasons);
 	free(r->kdrops);
 	free(r->flows);
+	free(r->apps);
 	memset(r, 0, sizeof(*r));
 }

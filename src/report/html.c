@@ -217,8 +217,8 @@ int pl_rep_html(FILE *out, const struct pl_rep_opts *o, const struct pl_rep *r)
 		"<title>pktlens report</title>\n<style>%s</style>\n</head><body>\n"
 		"<h1>pktlens report</h1>\n<p class=\"meta\" id=\"range\" data-since=\"%lld\" "
 		"data-until=\"%lld\">", css, (long long)o->since, (long long)o->until);
-	fputs("History ", out);
-	pl_html_text(out, o->db_path);
+	fputs(o->capture ? "Capture " : "History ", out);
+	pl_html_text(out, o->capture ? o->capture : o->db_path);
 	fputs(o->ifname ? ", interface " : ", every interface", out);
 	if (o->ifname)
 		pl_html_text(out, o->ifname);
@@ -243,6 +243,15 @@ int pl_rep_html(FILE *out, const struct pl_rep_opts *o, const struct pl_rep *r)
 	fputs("<p>Transport protocols (packets):</p>\n", out);
 	pl_svg_bars(out, "bars-l4", r->l4, r->nl4, false);
 	rows_table(out, "l4", "class", r->l4, r->nl4, NULL);
+	fputs("<h2>Applications</h2>\n<p class=\"meta\">The flows written that L7 (nDPI) "
+	      "classified, by application (bytes both ways).</p>\n", out);
+	if (r->napps) {
+		pl_svg_bars(out, "bars-apps", r->apps, r->napps, true);
+		rows_table(out, "apps", "application", r->apps, r->napps, "flows");
+	} else {
+		fputs("<p class=\"note\" id=\"apps-none\">No flow classified in this range "
+		      "(serve with --l7-packets 0, or a history written before L7).</p>\n", out);
+	}
 	fputs("<h2>Top talkers</h2>\n<p class=\"meta\">The addresses that sent the most bytes in "
 	      "the flows written (as <code>pktlens query top-talkers</code>).</p>\n", out);
 	pl_svg_bars(out, "bars-talkers", r->talkers, r->ntalkers, true);
@@ -250,7 +259,6 @@ int pl_rep_html(FILE *out, const struct pl_rep_opts *o, const struct pl_rep *r)
 	flows_table(out, r);
 	fputs("<h2>Interfaces</h2>\n", out);
 	rows_table(out, "interfaces", "interface", r->ifs, r->nifs, "minutes");
-	fputs("<p class=\"note\" id=\"not-kept\">Not in the history yet: alerts, RTT, "
-	      "applications.</p>\n</body></html>\n", out);
+	fputs("<p class=\"note\" id=\"not-kept\">Not in the history yet: alerts, RTT.</p>\n</body></html>\n", out);
 	return ferror(out) ? -EIO : 0;
 }

@@ -17,6 +17,7 @@ struct pl_rep_opts {
 	const char *ifname;  /* NULL: every interface */
 	unsigned int top;    /* rows of the top tables */
 	const char *db_path; /* said in the page */
+	const char *capture; /* -r: the capture the history was made from, said instead */
 };
 
 /* One point of a time series: a bucket of one or more minutes. */
@@ -53,7 +54,15 @@ struct pl_rep {
 	size_t nkdrops;
 	struct pl_rep_flow *flows;
 	size_t nflows;
+	struct pl_rep_row *apps;     /* L7: the flows classified, by application */
+	size_t napps;
 };
+
+/*
+ * report -r (capture.c): run the capture @cap through the offline data plane (with L7)
+ * into a new history database at @db_path. 0, or a negative errno with @why set.
+ */
+int pl_rep_capture(const char *cap, const char *db_path, char *why, size_t whylen);
 
 /* Read what the page shows. 0, or a negative errno with the reason in @why. */
 int pl_rep_collect(struct sqlite3 *db, const struct pl_rep_opts *o, struct pl_rep *r, char *why,

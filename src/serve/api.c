@@ -16,12 +16,14 @@ const struct pl_route pl_routes[] = {
 	{ "/api/v1", "GET", "the endpoints of this API" },
 	{ "/api/v1/stats", "GET", "per-interface totals, rates, malformed packets, flow table" },
 	{ "/api/v1/protocols", "GET", "protocol mix: L3, L4, tunnels, sizes, TCP flags" },
-	{ "/api/v1/flows", "GET", "the flow table: top N, sorted, filtered" },
+	{ "/api/v1/flows", "GET", "the flow table: top N, sorted, filtered (also by application)" },
+	{ "/api/v1/applications", "GET", "application mix (nDPI): flows, packets, bytes of each" },
 	{ "/api/v1/drops", "GET", "the kernel's drops of received packets by interface, reason, port" },
 	{ "/api/v1/rates", "GET", "packets and bytes of each of the last 120 samples (one a second)" },
 	{ "/api/v1/history/minutes", "GET", "history: per-minute counts of a time range" },
 	{ "/api/v1/history/flows", "GET", "history: the flows that ended in a time range" },
 	{ "/api/v1/history/top-talkers", "GET", "history: who sent most in a time range" },
+	{ "/api/v1/history/apps", "GET", "history: the application mix of a time range" },
 	{ "/api/v1/reload", "POST", "re-read the token file; set the log level" },
 	{ "/metrics", "GET", "Prometheus text exposition" },
 };
@@ -299,6 +301,19 @@ struct srv_flow {
 	int ifi;
 };
 
+/* A flow's L7: null until classified; its names when it carried any. */
+static void add_l7(struct json_object *o, const struct pl_srv_app *a)
+{
+	add_str(o, "application", a ? a->v.name : NULL);
+	add_str(o, "category", a ? a->v.category : NULL);
+	if (a && a->dns)
+		add_str(o, "dns_query", a->dns);
+	if (a && a->sni)
+		add_str(o, "tls_sni", a->sni);
+	if (a && a->host)
+		add_str(o, "http_host", a->host);
+}
+
 static struct json_object *flow_json(struct pl_srv *srv, const struct srv_flow *sf,
 				     __s64 to_unix)
 {
@@ -332,6 +347,8 @@ static struct json_object *flow_json(struct pl_srv *srv, const struct srv_flow *
 	}
 	/* Live, pktlens sees what arrives only. */
 	add_str(o, "state", pl_flow_state_seen(f, true));
+	if (srv->l7)
+		add_l7(o, pl_srv_l7_find(srv, sf->ifi, &f->key));
 	return o;
 }
 
@@ -345,8 +362,15 @@ static int collect(struct pl_srv *srv, int ifi, const struct pl_flow_query *q,
 	if (pl_flows_read(srv->ifs[ifi].dp.flows_fd, &flows, &nf))
 		return -errno ? -errno : -EIO;
 	for (size_t k = 0; k < nf; k++) {
+		const struct pl_srv_app *app;
+
 		if (!pl_query_match(q, &flows[k]))
 			continue;
+		if (q->app[0]) {
+			app = pl_srv_l7_find(srv, ifi, &flows[k].key);
+			if (!app || !pl_srv_app_is(app, q->app))
+				continue;
+		}
 		if (*n == *cap) {
 			size_t c = *cap ? *cap * 2 : 256;
 			struct srv_flow *p = realloc(*all, c * sizeof(*p));

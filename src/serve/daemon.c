@@ -86,6 +86,7 @@ static void sample_one(struct pl_srv *srv, int i)
 		return;
 	}
 	now = mono_ns();
+	pl_srv_l7_sample(srv, i, now);
 	pl_rec_sample(srv, i, &cur, flows, n, now); /* takes flows */
 	pthread_mutex_lock(&srv->lock);
 	if (s->sample_mono_ns) {
@@ -115,7 +116,7 @@ static int attach_all(struct pl_srv *srv, const struct pl_serve_cfg *cfg)
 		struct pl_dp_opts o = {
 			.mode = cfg->mode, .ifname = cfg->ifnames[i], .flows = true,
 			.flow_entries = cfg->flow_entries, .force = cfg->force,
-			.filter_linktype = PL_LINKTYPE_ETHERNET,
+			.filter_linktype = PL_LINKTYPE_ETHERNET, .l7_pkts = cfg->l7_pkts,
 		};
 		struct pl_dp *dp = &srv->ifs[i].dp;
 		int err = pl_dp_load(dp, &o);
@@ -126,7 +127,10 @@ static int attach_all(struct pl_srv *srv, const struct pl_serve_cfg *cfg)
 			return err;
 		srv->nifs = i + 1;
 		pl_dp_mode_note(dp);
+		if (cfg->l7_pkts && (err = pl_srv_l7_start(srv, i)))
+			return err;
 	}
+	srv->l7 = cfg->l7_pkts > 0;
 	return 0;
 }
 
@@ -184,6 +188,29 @@ static bool any_hot(const struct pl_srv *srv)
 	return false;
 }
 
+/*
+ * SIGHUP, or POST /api/v1/reload (which sends the main thread SIGHUP and waits): every
+ * request asked before this reload starts is answered by it.
+ */
+static void reload(struct pl_srv *srv)
+{
+	__u64 asked;
+	int err;
+
+	pthread_mutex_lock(&srv->lock);
+	asked = srv->reload_asked;
+	pthread_mutex_unlock(&srv->lock);
+	err = pl_srv_reload_all(srv); /* says why when it fails */
+	pthread_mutex_lock(&srv->lock);
+	srv->reload_err = err;
+	srv->reload_done = asked;
+	pthread_cond_broadcast(&srv->reload_cond);
+	pthread_mutex_unlock(&srv->lock);
+}
+
+/* The L7 rings are read this often, so that a burst of new flows fits in them. */
+#define L7_POLL_NS 50000000ull
+
 static void serve_loop(struct pl_srv *srv, const sigset_t *set)
 {
 	__u64 next = mono_ns(), next_peek = next;
@@ -191,16 +218,24 @@ static void serve_loop(struct pl_srv *srv, const sigset_t *set)
 
 	for (;;) {
 		bool peek = any_hot(srv) && next_peek < next;
+		__u64 due = peek ? next_peek : next, now = mono_ns();
 
-		sig = wait_signal(set, peek ? next_peek : next);
+		sig = wait_signal(set, srv->l7 && due > now + L7_POLL_NS ? now + L7_POLL_NS : due);
 		if (sig == SIGTERM || sig == SIGINT) {
 			pl_info("%s: stopping", strsignal(sig));
+			pthread_mutex_lock(&srv->lock);
+			srv->stopping = true; /* a POST /api/v1/reload waiting is answered */
+			pthread_cond_broadcast(&srv->reload_cond);
+			pthread_mutex_unlock(&srv->lock);
 			return;
 		}
 		if (sig == SIGHUP) {
-			pl_srv_reload_all(srv); /* says why when it fails */
+			reload(srv);
 			continue;
 		}
+		pl_srv_l7_drain(srv);
+		if (mono_ns() < due)
+			continue; /* only the L7 rings were due */
 		if (peek && mono_ns() < next) {
 			next_peek = peek_all(srv);
 			continue;
@@ -229,6 +264,8 @@ int pl_serve_run(const struct pl_serve_cfg *cfg)
 	if (!srv)
 		return 1;
 	pthread_mutex_init(&srv->lock, NULL);
+	pthread_cond_init(&srv->reload_cond, NULL);
+	srv->main_thread = pthread_self();
 	srv->cfg = cfg;
 	srv->start_unix_ns = pl_time_now_ns();
 	if (pl_listen_parse(cfg->listen, &ss, &why)) { /* checked by the command already */
@@ -277,14 +314,15 @@ int pl_serve_run(const struct pl_serve_cfg *cfg)
 		fprintf(stderr, "%s %s (%s)", i ? "," : "", srv->ifs[i].dp.ifname,
 			pl_mode_name(srv->ifs[i].dp.mode));
 	fprintf(stderr, " on http://%s/ (write calls %s; history %s; eve %s; ipfix %s; "
-		"drops %s)\n", cfg->listen, srv->token ? "need the token" : "off: no --token-file",
-		cfg->db ? cfg->db : "off", cfg->eve ? cfg->eve : "off",
-		cfg->ipfix ? cfg->ipfix : "off", srv->drops ? "on" : "off");
+		"drops %s; l7 %s)\n", cfg->listen, srv->token ? "need the token" :
+		"off: no --token-file", cfg->db ? cfg->db : "off", cfg->eve ? cfg->eve : "off",
+		cfg->ipfix ? cfg->ipfix : "off", srv->drops ? "on" : "off", srv->l7 ? "on" : "off");
 	serve_loop(srv, &set);
 	rc = 0;
 	record_last(srv);
 out_mask:
 	pl_http_stop(mhd); /* no request is in flight past this point */
+	pl_srv_l7_stop(srv);
 	detach_all(srv);
 	pl_srv_drops_stop(srv);
 	pl_hist_stop(srv->hist); /* writes what is queued */
@@ -304,6 +342,7 @@ out:
 		srv->old_cfgs = n;
 	}
 	free(srv->token);
+	pthread_cond_destroy(&srv->reload_cond);
 	pthread_mutex_destroy(&srv->lock);
 	free(srv);
 	return rc;

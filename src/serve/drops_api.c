@@ -248,7 +248,9 @@ static void to_history(struct pl_srv *srv)
 		if (!p[i].total)
 			continue;
 		memset(&m, 0, sizeof(m));
-		snprintf(m.ifname, sizeof(m.ifname), "%.*s", (int)sizeof(m.ifname) - 1, p[i].ifname);
+		/* interface names fit in IF_NAMESIZE (16) */
+		snprintf(m.ifname, sizeof(m.ifname), "%.*s", (int)sizeof(m.ifname) - 1,
+			 p[i].ifname);
 		m.minute = minute;
 		pl_hist_minute_drop(&m, pl_drop_name(l->ctx.names, p[i].reason, rb, sizeof(rb)),
 				    p[i].total);

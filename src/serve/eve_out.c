@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <bpf/bpf.h>
 #include "l7/eve.h"
 #include "serve/server.h"
 #include "util/log.h"
@@ -31,15 +32,15 @@ static const char *state_of(const struct pl_flow *f)
 }
 
 /* FNV-1a over the key and the first packet's time: one id per flow, not per key. */
-static __u64 flow_id(const struct pl_flow *f)
+__u64 pl_eve_flow_id(const struct pl_flow_key *k, __u64 first_seen_ns)
 {
-	const unsigned char *p = (const void *)&f->key;
+	const unsigned char *p = (const void *)k;
 	__u64 h = 1469598103934665603ull;
 
-	for (size_t i = 0; i < sizeof(f->key); i++)
+	for (size_t i = 0; i < sizeof(*k); i++)
 		h = (h ^ p[i]) * 1099511628211ull;
 	for (int i = 0; i < 8; i++)
-		h = (h ^ ((f->val.first_seen_ns >> (8 * i)) & 0xff)) * 1099511628211ull;
+		h = (h ^ ((first_seen_ns >> (8 * i)) & 0xff)) * 1099511628211ull;
 	return h;
 }
 
@@ -87,8 +88,20 @@ static void failed(struct pl_srv *srv, int err)
 	clearerr(srv->eve);
 }
 
+/* Events written (@rc >= 0) or a failure (< 0). */
+static void counted(struct pl_srv *srv, int rc)
+{
+	if (rc < 0) {
+		failed(srv, rc);
+		return;
+	}
+	pthread_mutex_lock(&srv->lock);
+	srv->eve_events += (__u64)rc;
+	pthread_mutex_unlock(&srv->lock);
+}
+
 void pl_eve_flow(struct pl_srv *srv, int i, const struct pl_flow *f, __s64 to_unix,
-		 const char *ended)
+		 const char *ended, const struct pl_srv_app *app)
 {
 	struct pl_l7_eve_flow ev = { 0 };
 	struct pl_flow_view v;
@@ -97,7 +110,7 @@ void pl_eve_flow(struct pl_srv *srv, int i, const struct pl_flow *f, __s64 to_un
 	if (!srv->eve)
 		return;
 	pl_flow_view(f, &v);
-	ev.flow_id = flow_id(f);
+	ev.flow_id = pl_eve_flow_id(&f->key, f->val.first_seen_ns);
 	ev.in_iface = srv->ifs[i].dp.ifname;
 	ev.family = f->key.family;
 	ev.proto = f->key.proto;
@@ -115,14 +128,26 @@ void pl_eve_flow(struct pl_srv *srv, int i, const struct pl_flow *f, __s64 to_un
 	ev.end_ns = f->val.last_seen_ns + (__u64)to_unix;
 	ev.state = state_of(f);
 	ev.reason = reason_of(ended);
-	rc = pl_l7_eve_write(srv->eve, PL_L7_EVE_FLOW, &ev, NULL, NULL);
-	if (rc < 0) {
-		failed(srv, rc);
+	rc = pl_l7_eve_write(srv->eve, PL_L7_EVE_FLOW, &ev, app ? &app->v : NULL, NULL);
+	counted(srv, rc);
+}
+
+/*
+ * L7 classified a flow (still in the table): its dns, http, tls or ssh events now, with
+ * the flow id its flow event will have (the key and its first packet's time).
+ */
+void pl_eve_app(struct pl_srv *srv, int i, const struct pl_flow_key *k,
+		const struct pl_l7_verdict *v, const struct pl_l7_meta *m,
+		const struct pl_l7_eve_flow *ev)
+{
+	struct pl_l7_eve_flow e = *ev;
+	struct pl_flow_value fv;
+
+	if (!srv->eve)
 		return;
-	}
-	pthread_mutex_lock(&srv->lock);
-	srv->eve_events += (__u64)rc;
-	pthread_mutex_unlock(&srv->lock);
+	if (!bpf_map_lookup_elem(srv->ifs[i].dp.flows_fd, k, &fv))
+		e.flow_id = pl_eve_flow_id(k, fv.first_seen_ns);
+	counted(srv, pl_l7_eve_write(srv->eve, PL_L7_EVE_APP, &e, v, m));
 }
 
 void pl_eve_flush(struct pl_srv *srv)

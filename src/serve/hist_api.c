@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * hist_api.c - GET /api/v1/history/{minutes,flows,top-talkers}: the answers of
+ * hist_api.c - GET /api/v1/history/{minutes,flows,top-talkers,apps}: the answers of
  * `pktlens query --json`, from a read-only connection of the HTTP thread's own. In WAL
  * mode a reader never waits for the writer thread, nor the writer for it.
  */

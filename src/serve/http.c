@@ -8,6 +8,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -163,7 +164,8 @@ static enum MHD_Result do_history(struct pl_srv *srv, struct MHD_Connection *c, 
 	int err;
 
 	pl_hq_init(&q, !strcmp(what, "flows") ? PL_HQ_FLOWS :
-		       !strcmp(what, "minutes") ? PL_HQ_MINUTES : PL_HQ_TOP_TALKERS, a.now);
+		       !strcmp(what, "minutes") ? PL_HQ_MINUTES :
+		       !strcmp(what, "apps") ? PL_HQ_APPS : PL_HQ_TOP_TALKERS, a.now);
 	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, on_harg, &a);
 	if (a.err)
 		return error(srv, c, MHD_HTTP_BAD_REQUEST, NULL, "%s", a.why);
@@ -242,6 +244,13 @@ static enum MHD_Result do_get(struct pl_srv *srv, struct MHD_Connection *c, cons
 		}
 	} else if (!strcmp(url, "/api/v1/protocols")) {
 		err = pl_api_protocols(srv, &q, &text);
+	} else if (!strcmp(url, "/api/v1/applications")) {
+		err = pl_api_applications(srv, &q, &text);
+		if (err == -ENODATA) {
+			pthread_mutex_unlock(&srv->lock);
+			return error(srv, c, MHD_HTTP_NOT_FOUND, NULL, "L7 is off: start pktlens "
+				     "serve without --l7-packets 0");
+		}
 	} else {
 		err = pl_api_flows(srv, &q, &text);
 	}
@@ -293,10 +302,44 @@ static bool authorized(struct pl_srv *srv, struct MHD_Connection *c, enum MHD_Re
 	return ok;
 }
 
+/* How long POST /api/v1/reload waits for the main thread to have reloaded. */
+#define RELOAD_WAIT_S 30
+
+/*
+ * Ask the main thread for the reload SIGHUP makes (reload.c: the command line and
+ * --config FILE again, applied whole or not at all) and wait for its outcome.
+ * 0, -ETIMEDOUT, or the reload's error with @why set. Takes srv->lock.
+ */
+static int full_reload(struct pl_srv *srv, char *why, size_t whylen)
+{
+	struct timespec until;
+	__u64 mine;
+	int err = 0;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += RELOAD_WAIT_S;
+	pthread_mutex_lock(&srv->lock);
+	mine = ++srv->reload_asked;
+	/* SIGHUP is blocked in every thread: it waits for the main thread's sigtimedwait. */
+	pthread_kill(srv->main_thread, SIGHUP);
+	while (srv->reload_done < mine && !srv->stopping && !err)
+		err = pthread_cond_timedwait(&srv->reload_cond, &srv->lock, &until);
+	if (srv->reload_done >= mine) {
+		err = srv->reload_err;
+		snprintf(why, whylen, "%s", err ? srv->reload_why : "");
+	} else {
+		err = -ETIMEDOUT;
+		snprintf(why, whylen, srv->stopping ? "the daemon is stopping" :
+			 "the daemon did not reload within %d s", RELOAD_WAIT_S);
+	}
+	pthread_mutex_unlock(&srv->lock);
+	return err;
+}
+
 static enum MHD_Result do_reload(struct pl_srv *srv, struct MHD_Connection *c, struct req *r)
 {
 	struct pl_reload_req rr;
-	char why[512];
+	char why[720];
 	int err;
 
 	if (r->too_big)
@@ -304,11 +347,11 @@ static enum MHD_Result do_reload(struct pl_srv *srv, struct MHD_Connection *c, s
 			     "the body is over %d bytes", PL_SERVE_BODY_MAX);
 	if (pl_reload_parse(r->body, r->len, &rr, why, sizeof(why)))
 		return error(srv, c, MHD_HTTP_BAD_REQUEST, NULL, "%s", why);
-	pthread_mutex_lock(&srv->lock);
-	err = pl_srv_reload(srv, why, sizeof(why));
-	pthread_mutex_unlock(&srv->lock);
+	err = full_reload(srv, why, sizeof(why));
+	if (err == -ETIMEDOUT)
+		return error(srv, c, MHD_HTTP_SERVICE_UNAVAILABLE, NULL, "%s", why);
 	if (err)
-		return error(srv, c, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL,
+		return error(srv, c, MHD_HTTP_CONFLICT, NULL,
 			     "reload failed, the old configuration stays: %s", why);
 	if (rr.log_level >= 0)
 		pl_log_set_level(rr.log_level);

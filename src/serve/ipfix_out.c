@@ -61,6 +61,7 @@ static void export_dir(struct pl_srv *srv, int i, const struct pl_flow *f,
 	const struct pl_flow_key *k = &f->key;
 	struct pl_ipfix_rec r = { 0 };
 	int v4 = k->family == 4, icmp = k->proto == 1 || k->proto == 58;
+	const struct pl_srv_app *app;
 	__u64 hdr = 14 + (k->vlan ? 4 : 0), first;
 
 	r.packets = f->val.packets[d] - (base ? base->val.packets[d] : 0);
@@ -78,6 +79,11 @@ static void export_dir(struct pl_srv *srv, int i, const struct pl_flow *f,
 	r.proto = k->proto;
 	r.tcp_flags = (f->val.tcp_flags >> (8 * d)) & 0xff;
 	r.vlan = k->vlan;
+	app = pl_srv_l7_find(srv, i, k);
+	if (app) { /* the application part of nDPI's verdict, else its master */
+		r.app_engine = PL_IPFIX_ENGINE_NDPI;
+		r.app_selector = app->v.app_id ? app->v.app_id : app->v.master_id;
+	}
 	r.ifindex = (__u32)srv->ifs[i].dp.ifindex;
 	first = base ? base->val.last_seen_ns : f->val.first_seen_ns;
 	r.start_ms = (first + (__u64)to_unix) / 1000000ull;

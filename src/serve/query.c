@@ -19,9 +19,9 @@ static const struct { const char *name; int proto; } protos[] = {
 	{ "sctp", 132 },
 };
 
-enum { P_INTERFACE, P_TOP, P_SORT, P_ADDR, P_PORT, P_PROTO, P_VLAN, P_MAX };
+enum { P_INTERFACE, P_TOP, P_SORT, P_ADDR, P_PORT, P_PROTO, P_VLAN, P_APP, P_MAX };
 static const char *const params[P_MAX] = {
-	"interface", "top", "sort", "addr", "port", "proto", "vlan",
+	"interface", "top", "sort", "addr", "port", "proto", "vlan", "app",
 };
 
 const char *pl_query_sort_name(enum pl_query_sort s)
@@ -116,7 +116,7 @@ int pl_query_param(struct pl_flow_query *q, int kind, const char *key, const cha
 	if (p == P_MAX || (kind != PL_Q_FLOWS && p != P_INTERFACE)) {
 		snprintf(why, whylen, "unknown query parameter '%.64s'; this endpoint takes %s",
 			 key, kind == PL_Q_FLOWS ?
-			 "interface, top, sort, addr, port, proto and vlan" : "interface");
+			 "interface, top, sort, addr, port, proto, vlan and app" : "interface");
 		return -EINVAL;
 	}
 	if (q->seen & (1u << p)) {
@@ -160,6 +160,14 @@ int pl_query_param(struct pl_flow_query *q, int kind, const char *key, const cha
 		if (parse_proto(val, &q->proto))
 			return bad(why, whylen, key, val,
 				   "tcp, udp, icmp, icmpv6, sctp, gre or a number up to 255");
+		return 0;
+	case P_APP:
+		/* nDPI's names: letters, digits, '.', '_', '-' (e.g. "TLS.Google"). */
+		if (strlen(val) >= sizeof(q->app) || strspn(val, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "abcdefghijklmnopqrstuvwxyz0123456789._-") != strlen(val))
+			return bad(why, whylen, key, val, "an application name as nDPI spells "
+				   "it (GET /api/v1/applications lists them)");
+		strcpy(q->app, val);
 		return 0;
 	default: /* P_VLAN */
 		if (parse_num(val, 4095, &n))

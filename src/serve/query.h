@@ -29,6 +29,7 @@ struct pl_flow_query {
 	int port;                 /* -1: any; else either endpoint's port */
 	int proto;                /* -1: any; else the IP protocol number */
 	int vlan;                 /* -1: any */
+	char app[64];             /* "": any; else nDPI's name, its master or app part */
 	unsigned int seen;        /* bit per parameter: each may be given once */
 };
 

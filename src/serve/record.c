@@ -22,17 +22,34 @@
 #include "sinks/timefmt.h"
 #include "util/log.h"
 
+/* The flow's L7 into its history row. */
+static void l7_of(struct pl_hist_flow *h, const struct pl_srv_app *a)
+{
+	const char *name = a->dns ? a->dns : a->sni ? a->sni : a->host;
+
+	snprintf(h->application, sizeof(h->application), "%s", a->v.name);
+	snprintf(h->category, sizeof(h->category), "%s", a->v.category);
+	if (name) {
+		snprintf(h->l7_name, sizeof(h->l7_name), "%s", name);
+		h->l7_name_kind = a->dns ? "dns" : a->sni ? "tls" : "http";
+	}
+}
+
 static void write_flow(struct pl_srv *srv, int i, const struct pl_flow *f, __s64 to_unix,
 		       const char *ended)
 {
+	const struct pl_srv_app *app = pl_srv_l7_end(srv, i, &f->key);
 	struct pl_hist_flow h;
 
-	pl_eve_flow(srv, i, f, to_unix, ended);
+	pl_eve_flow(srv, i, f, to_unix, ended, app);
 	pl_ipfix_out_flow(srv, i, f, to_unix, ended);
-	if (!srv->hist)
-		return;
-	pl_hist_flow_from(&h, srv->ifs[i].dp.ifname, f, to_unix, ended);
-	pl_hist_add_flow(srv->hist, &h);
+	if (srv->hist) {
+		pl_hist_flow_from(&h, srv->ifs[i].dp.ifname, f, to_unix, ended);
+		if (app)
+			l7_of(&h, app);
+		pl_hist_add_flow(srv->hist, &h);
+	}
+	pl_srv_l7_forget(srv, i, &f->key);
 }
 
 /* Flows leaving the table are followed for the history, the EVE file or both. */

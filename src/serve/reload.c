@@ -5,7 +5,8 @@
  * and its timeouts, --idle-timeout and the history's retention. Everything new is
  * opened and checked before anything is swapped, so a bad new configuration (a bad
  * entry, a token file refused, a file or collector that cannot be opened, a change
- * only a restart makes: interfaces, --listen, --db, --mode, --flows, --force, --drops) keeps
+ * only a restart makes: interfaces, --listen, --db, --mode, --flows, --force, --drops,
+ * --l7-packets) keeps
  * the old one whole and says why. Runs in the main (sampler) thread.
  */
 #include <errno.h>
@@ -95,6 +96,8 @@ static int restart_only(const struct pl_serve_cfg *o, const struct pl_serve_cfg 
 		what = "--force";
 	else if (o->drops != n->drops)
 		what = "--drops";
+	else if (o->l7_pkts != n->l7_pkts)
+		what = "--l7-packets";
 	if (!what)
 		return 0;
 	if (from)
@@ -230,6 +233,8 @@ fail:
 	free(node);
 	pthread_mutex_lock(&srv->lock);
 	srv->reload_failures++;
+	snprintf(srv->reload_why, sizeof(srv->reload_why), "%s%s", why,
+		 token_failed ? " (the old token stays)" : "");
 	pthread_mutex_unlock(&srv->lock);
 	pl_warn("reload: %s; the old configuration stays%s", why,
 		token_failed ? " (the old token stays)" : "");

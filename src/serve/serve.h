@@ -42,6 +42,7 @@ struct pl_serve_cfg {
 	unsigned int ipfix_active_s; /* live flows exported this often; 0: at their end only */
 	unsigned int ipfix_template_refresh_s; /* 0: the exporter's default */
 	bool drops;             /* count the kernel's drops (skb:kfree_skb) */
+	unsigned int l7_pkts;   /* packets per flow and direction sampled for L7; 0: off */
 	int mode;               /* enum pl_mode */
 	bool force;
 	/*

@@ -9,6 +9,8 @@
 #include <pthread.h>
 #include <stdio.h>
 #include "analysis/stats.h"
+#include "l7/classify.h"
+#include "l7/session.h"
 #include "history/history.h"
 #include "serve/flowset.h"
 #include "loader/dataplane.h"
@@ -43,8 +45,31 @@ struct pl_ipfix_if {
 	__u64 next_mono;         /* the next active export */
 };
 
+/* A flow L7 classified (l7_srv.c): kept while the flow lives, for the API and history. */
+struct pl_srv_app {
+	struct pl_srv_app *next;
+	struct pl_flow_key key;
+	struct pl_l7_verdict v;
+	char *dns, *sni, *host;  /* the names it carried; NULL: none */
+	bool marked;             /* not in the table at the last sweep */
+};
+
+/* L7 on an interface (l7_srv.c). The table is written by the sampler under srv->lock. */
+struct pl_srv_l7 {
+	struct pl_l7_session *s; /* NULL: L7 off */
+	struct pl_srv_app **b;   /* PL_SRV_APP_BUCKETS chains */
+	size_t n;
+	struct pl_l7_app_row *apps; /* the mix at the last sample (PL_L7_APP_MAX), under lock */
+	int napps;
+	struct pl_l7_totals tot;
+	__u64 next_sweep;
+	struct pl_srv *srv;      /* for the session's callback */
+	int ifi;
+};
+
 struct pl_srv_if {
 	struct pl_dp dp;
+	struct pl_srv_l7 l7;
 	struct pl_rate_sample rates[PL_RATES_MAX]; /* a ring, oldest at rates_next once full */
 	unsigned int rates_n, rates_next;
 	bool gone;               /* the interface disappeared: last figures kept */
@@ -88,7 +113,46 @@ struct pl_srv {
 	bool drops_ok;
 	unsigned int drops_warned;
 	struct pl_cfg_node *old_cfgs; /* reloads' configurations, newest first (srv->cfg) */
+	bool l7;                 /* L7 runs on every interface */
+	/* POST /api/v1/reload: asked of the main thread (SIGHUP), answered under lock. */
+	pthread_t main_thread;
+	pthread_cond_t reload_cond;
+	__u64 reload_asked, reload_done;
+	int reload_err;
+	bool stopping;           /* SIGTERM: no reload will be made any more */
+	char reload_why[700];
 };
+
+struct pl_flow_query;
+/* --l7-packets (l7_srv.c), called by the sampler (main) thread. */
+/* Start L7 on interface @i (its data plane loaded with l7_pkts): 0 or < 0 (said why). */
+int pl_srv_l7_start(struct pl_srv *srv, int i);
+/* Read the samples waiting in every interface's ring. */
+void pl_srv_l7_drain(struct pl_srv *srv);
+/* At each sample of interface @i: idle flows classified, the mix kept for the API. */
+void pl_srv_l7_sample(struct pl_srv *srv, int i, __u64 now_mono);
+/*
+ * Flow @k of interface @i leaves the table: classified with what it had; its entry
+ * (NULL: never classified) stays until pl_srv_l7_forget().
+ */
+const struct pl_srv_app *pl_srv_l7_end(struct pl_srv *srv, int i, const struct pl_flow_key *k);
+void pl_srv_l7_forget(struct pl_srv *srv, int i, const struct pl_flow_key *k);
+/* The entry of flow @k (NULL: not classified yet); the sampler, or under srv->lock. */
+const struct pl_srv_app *pl_srv_l7_find(const struct pl_srv *srv, int i,
+					const struct pl_flow_key *k);
+/* Does @a answer to the name @app (nDPI's whole name, its master or its app part)? */
+bool pl_srv_app_is(const struct pl_srv_app *a, const char *app);
+void pl_srv_l7_stop(struct pl_srv *srv);
+/* GET /api/v1/applications; caller holds srv->lock. -ENOENT: L7 is off. */
+int pl_api_applications(struct pl_srv *srv, const struct pl_flow_query *q, char **out);
+/* The L7 series of /metrics; caller holds srv->lock. */
+void pl_metrics_l7(struct pl_srv *srv, FILE *f);
+/* The EVE flow id of a flow (eve_out.c): the same in its flow and application events. */
+__u64 pl_eve_flow_id(const struct pl_flow_key *k, __u64 first_seen_ns);
+/* EVE application events of a flow L7 just classified (eve_out.c). */
+void pl_eve_app(struct pl_srv *srv, int i, const struct pl_flow_key *k,
+		const struct pl_l7_verdict *v, const struct pl_l7_meta *m,
+		const struct pl_l7_eve_flow *ev);
 
 /*
  * After each read of interface @i's maps at @now_mono: the counters' change into the
@@ -145,7 +209,7 @@ int pl_eve_open(struct pl_srv *srv, const char *path, char *why, size_t whylen);
 void pl_eve_reopen(struct pl_srv *srv);
 /* A flow event for @f, which left interface @i's table (@ended: idle/evicted/stopped). */
 void pl_eve_flow(struct pl_srv *srv, int i, const struct pl_flow *f, __s64 to_unix,
-		 const char *ended);
+		 const char *ended, const struct pl_srv_app *app);
 void pl_eve_flush(struct pl_srv *srv);
 void pl_eve_close(struct pl_srv *srv);
 

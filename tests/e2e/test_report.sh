@@ -131,6 +131,11 @@ check_eq "top talkers: the big flow's source, then the sender" \
 check_eq "top flows: the big one first, then trafgen's UDP flow" \
 	"$(page '[(r[1], r[2], r[3], num(r[4]), num(r[5])) for r in rows("flows")[1:3]]')" \
 	"[('udp', '198.19.9.9:5000', '198.18.0.2:53', 5010, 500900), ('udp', '$IP4_TX:40000', '$IP4_RX:9', $N_UDP, $((64 * N_UDP)))]"
+# serve ran with L7 (its default): each of its three flows has an application; the row
+# added without one is in no application.
+check_eq "applications: serve's three flows, packets and bytes as sent" \
+	"$(page '(sum(num(r[3]) for r in rows("apps")[1:]), sum(num(r[1]) for r in rows("apps")[1:]), sum(num(r[2]) for r in rows("apps")[1:]))')" \
+	"(3, $sent, $((64 * sent)))"
 check_true "the IPv6 flow, bracketed" grep -q "<td>\[$IP6_TX\]:40006</td><td>\[$IP6_RX\]:7006</td><td class=\"n\" data-value=\"$N_V6\">" "$OUT"
 # Charts: one point a minute from the added minute to the last; the flows and losses
 # lines add up to the database's columns.
@@ -197,7 +202,7 @@ if command -v chromium >/dev/null 2>&1; then
 	check_eq "chromium: the DOM has the summary's packets" \
 		"$(page 'attr("sum-packets", "id") and num(rows("summary")[0][1])' "$LAB_TMP/dom.html")" $((sent + 6000))
 	check_eq "chromium: every chart is an SVG element with its lines" \
-		"$(page 'sum(1 for t, a in tags if t == "svg") , sum(1 for t, a in tags if t == "polyline")' "$LAB_TMP/dom.html")" "(9, 7)"
+		"$(page 'sum(1 for t, a in tags if t == "svg") , sum(1 for t, a in tags if t == "polyline")' "$LAB_TMP/dom.html")" "(10, 7)"
 	if grep -E 'CONSOLE|Uncaught|:ERROR:.*(Content Security Policy|net::)' "$LAB_TMP/chrome.log" >"$LAB_TMP/jserr.txt"; then
 		fail "chromium: no console message or load error" "$(head -c 600 "$LAB_TMP/jserr.txt")"
 	else

@@ -113,6 +113,9 @@ check_eq "protocols: ipv4 packets" "$(body 'j["interfaces"][0]["l3"]["ipv4"]["pa
 check_eq "protocols: SYN flags" "$(body 'j["interfaces"][0]["tcp_flags"]')" "{'S': $N_SYN}"
 check_eq "protocols: size 0-64" "$(body 'j["interfaces"][0]["size_hist"]["0-64"]')" "$sent"
 
+# L7 (held to dig and curl in test_serve_l7.sh): on by default, on both interfaces.
+check_http "GET /api/v1/applications" 200 GET /api/v1/applications
+check_eq "applications: both interfaces" "$(body '[i["name"] for i in j["interfaces"]]')" "['$IF_RX', '$IF2']"
 check_http "GET /api/v1/flows (udp, port 40000)" 200 GET "/api/v1/flows?proto=udp&port=40000"
 check_eq "flows: one matches" "$(body 'j["matched"]')" 1
 check_eq "flows: its tuple" \
@@ -138,7 +141,7 @@ check_http "GET /api/v1/flows?interface=IF2" 200 GET "/api/v1/flows?interface=$I
 check_eq "flows: none on the second interface" "$(body 'j["matched"]')" 0
 check_http "GET /api/v1" 200 GET /api/v1
 check_eq "index lists the endpoints" "$(body '[e["path"] for e in j["endpoints"]]')" \
-	"['/', '/api/v1', '/api/v1/stats', '/api/v1/protocols', '/api/v1/flows', '/api/v1/drops', '/api/v1/rates', '/api/v1/history/minutes', '/api/v1/history/flows', '/api/v1/history/top-talkers', '/api/v1/reload', '/metrics']"
+	"['/', '/api/v1', '/api/v1/stats', '/api/v1/protocols', '/api/v1/flows', '/api/v1/applications', '/api/v1/drops', '/api/v1/rates', '/api/v1/history/minutes', '/api/v1/history/flows', '/api/v1/history/top-talkers', '/api/v1/history/apps', '/api/v1/reload', '/metrics']"
 check_http "GET / (the dashboard)" 200 GET /
 check_grep "GET /: HTML" "$LAB_TMP/head" "^[Cc]ontent-[Tt]ype: text/html"
 check_http "POST / refused" 405 POST /
@@ -163,6 +166,9 @@ check_http "unknown parameter on protocols" 400 GET "/api/v1/protocols?sort=byte
 check_http "unknown interface on stats" 404 GET "/api/v1/stats?interface=nosuch"
 check_http "unknown interface on protocols" 404 GET "/api/v1/protocols?interface=nosuch"
 check_http "parameter on /metrics" 400 GET "/metrics?x=1"
+check_http "unknown parameter on applications" 400 GET "/api/v1/applications?top=3"
+check_http "unknown interface on applications" 404 GET "/api/v1/applications?interface=nosuch"
+check_http "app with a space" 400 GET "/api/v1/flows?app=a%20b"
 check_http "GET on a write call" 405 GET /api/v1/reload
 check_eq "405 Allow: POST" "$(grep -i '^allow' "$LAB_TMP/head" | tr -d '\r')" "Allow: POST"
 check_http "POST on a read call" 405 POST /api/v1/stats
@@ -221,13 +227,16 @@ check_eq "history: the minutes hold what was sent" \
 check_http "GET /api/v1/history/flows (none ended yet)" 200 GET "/api/v1/history/flows?until=now&top=5"
 check_eq "history: no flow ended yet (idle timeout 60 s)" "$(body 'j["flows"]')" "[]"
 check_http "GET /api/v1/history/top-talkers" 200 GET /api/v1/history/top-talkers
+check_http "GET /api/v1/history/apps (no flow ended yet)" 200 GET "/api/v1/history/apps?since=-1h"
+check_eq "history apps: none yet" "$(body 'j["applications"]')" "[]"
+check_http "history apps: an unknown parameter" 400 GET "/api/v1/history/apps?app=DNS"
 check_http "history: a bad time" 400 GET "/api/v1/history/flows?since=yesterday"
 check_http "history: since after until" 400 GET "/api/v1/history/minutes?since=now&until=-1h"
 check_http "history: an unknown parameter" 400 GET "/api/v1/history/minutes?sort=bytes"
 check_http "history: top 0" 400 GET "/api/v1/history/top-talkers?top=0"
 # The file gone from its name (the writer keeps its open file): 500 naming it.
 mv "$LAB_TMP/serve1.db" "$LAB_TMP/serve1.moved"
-for h in minutes flows top-talkers; do
+for h in minutes flows top-talkers apps; do
 	check_http "history/$h: the database gone" 500 GET "/api/v1/history/$h"
 	check_grep "500 names the file" "$LAB_TMP/body" "serve1.db"
 done
@@ -240,8 +249,8 @@ kill -HUP "$SRV_PID"
 wait_until 5 grep -q "mode 0644" "$SRV_ERR"
 check_grep "SIGHUP with mode 0644: says why" "$SRV_ERR" "reload: token file .* mode 0644.*old token stays"
 # The old token is still taken: the call gets past it, and this reload fails too.
-check_http "old token still taken; the reload fails (500)" 500 POST /api/v1/reload "${AUTH[@]}"
-check_grep "500 says the old configuration stays" "$LAB_TMP/body" "old configuration stays"
+check_http "old token still taken; the reload fails (409)" 409 POST /api/v1/reload "${AUTH[@]}"
+check_grep "409 says the old configuration stays, and why" "$LAB_TMP/body" "old configuration stays: token file .* mode 0644"
 (umask 077 && echo "$TOKEN2" >"$LAB_TMP/token.new") && mv "$LAB_TMP/token.new" "$LAB_TMP/token"
 n0=$(grep -c "reloaded" "$SRV_ERR")
 kill -HUP "$SRV_PID"
@@ -259,7 +268,7 @@ check_grep "says the port is in use" "$LAB_TMP/e" "cannot listen on 127.0.0.1:97
 if srv_start -i "$IF2" --mode tc --listen 127.0.0.1:9740 --no-db; then
 	SRV_ADDR=127.0.0.1:9740 check_http "write calls off without --token-file" 403 POST /api/v1/reload \
 		"${AUTH[@]}"
-	for h in minutes flows top-talkers; do
+	for h in minutes flows top-talkers apps; do
 		SRV_ADDR=127.0.0.1:9740 check_http "history/$h: none with --no-db" 404 GET "/api/v1/history/$h"
 	done
 	SRV_ADDR=127.0.0.1:9740 check_http "drops: none without --drops" 404 GET /api/v1/drops

@@ -5,10 +5,12 @@
 # count the sender's tx_packets counted, its charts were drawn, its empty states are
 # honest, and the browser logged no JavaScript error. A screenshot is kept as an
 # artefact for a person to look at ($PL_ARTIFACTS, default /tmp/pktlens-artifacts).
+# L7: after dig sent one DNS query, the applications table has a DNS row of one flow and
+# the flow's row shows DNS and the name dig asked.
 set -u
 . "$(dirname "$0")/../lib/netns.sh"
 . "$(dirname "$0")/../lib/serve.sh"
-need_root_tools trafgen curl
+need_root_tools trafgen curl dig
 if ! command -v chromium >/dev/null 2>&1; then
 	skip "all" "chromium is not installed (scripts/install-deps.sh installs it)"
 	finish
@@ -156,7 +158,15 @@ srv_stop TERM
 check_rc "serve: SIGTERM" "$SRV_RC" 0
 
 # Without a history, the page says so instead of showing nothing.
+DNS_NAME=dash-$$.example
 if srv_start -i "$IF_RX" --no-db --listen 127.0.0.1:9740; then
+	# One query, no server: one DNS flow of one packet, classified from the query.
+	in_tx timeout 5 dig +tries=1 +time=1 @"$IP4_RX" "$DNS_NAME" A >/dev/null 2>&1
+	dns_seen() {
+		SRV_ADDR=127.0.0.1:9740 http GET /api/v1/applications >/dev/null &&
+			[ "$(body "[a['flows'] for a in j['interfaces'][0]['applications'] if a['name'] == 'DNS']")" = "[1]" ]
+	}
+	check_true "L7: the API has the DNS flow" wait_until 10 dns_seen
 	in_rx timeout 60 chromium --headless --no-sandbox --disable-gpu --no-first-run \
 		--user-data-dir="$LAB_TMP/chrome" --virtual-time-budget=2000 --dump-dom \
 		http://127.0.0.1:9740/ >"$LAB_TMP/dom.html" 2>/dev/null
@@ -165,6 +175,10 @@ if srv_start -i "$IF_RX" --no-db --listen 127.0.0.1:9740; then
 	check_eq "--no-db: no failed API call" "$(dom_get 'text("fetch-errors")')" 0
 	check_eq "without --drops: drops say not available" "$(dom_get 'text("drops-na")')" \
 		"not available: start pktlens serve with --drops"
+	check_eq "DOM: applications table, the DNS row: one flow" \
+		"$(dom_get "re.findall(r'<tr class=\"app-row\" data-app=\"DNS\" data-flows=\"(\d+)\"><td>DNS</td>', d)")" "['1']"
+	check_eq "DOM: the DNS flow's row: DNS and the name dig asked" \
+		"$(dom_get "count(r'<td>$IP4_RX:53</td><td>DNS \($DNS_NAME\)</td>')")" 1
 	srv_stop TERM
 	check_rc "serve --no-db: SIGTERM" "$SRV_RC" 0
 else

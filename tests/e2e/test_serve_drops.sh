@@ -41,7 +41,7 @@ for o in json.load(sys.stdin)["nftables"]:
 
 # Without --drops.
 if srv_start -i "$IF_RX" --no-db; then
-	check_grep "start line: drops off" "$SRV_ERR" "drops off\)"
+	check_grep "start line: drops off" "$SRV_ERR" "drops off;"
 	check_http "GET /api/v1/drops without --drops" 404 GET /api/v1/drops
 	check_grep "and says how to turn it on" "$LAB_TMP/body" "start pktlens serve with --drops"
 	http GET /metrics >/dev/null
@@ -55,7 +55,7 @@ if ! srv_start -i "$IF_RX" --no-db --drops; then
 	fail "serve --drops start" "$(cat "$SRV_ERR")"
 	finish
 fi
-check_grep "start line: drops on" "$SRV_ERR" "drops on\)"
+check_grep "start line: drops on" "$SRV_ERR" "drops on;"
 lab_quiet
 base_nosock=$(rx_snmp UdpNoPorts)
 trafgen_send "$N_NFT" "$LAB_TMP/nft.cfg" || echo "  trafgen nft failed"

@@ -5,7 +5,8 @@
 # entry, a change only a restart makes: interfaces, --listen, --drops; a token file
 # with the wrong mode, an EVE file that cannot be opened, an --ipfix that is no
 # address) keeps the old configuration whole, says why, and is counted; the old one is then shown to
-# be in force by the next flow. Turning the export off again stops it.
+# be in force by the next flow. POST /api/v1/reload does the same (409 with the reason
+# when refused); turning the export off with it stops it.
 set -u
 . "$(dirname "$0")/../lib/netns.sh"
 . "$(dirname "$0")/../lib/serve.sh"
@@ -86,6 +87,11 @@ drops = yes
 "
 bad "--drops turned on" "reload: --drops changed: that needs a restart"
 conf "idle-timeout = 1
+eve = $EVE
+l7-packets = 0
+"
+bad "L7 turned off" "reload: --l7-packets changed: that needs a restart"
+conf "idle-timeout = 1
 eve = $LAB_TMP/no/such/eve.json
 "
 bad "an EVE file that cannot be opened" "reload: cannot open --eve $LAB_TMP/no/such/eve.json: No such file or directory; the old configuration stays"
@@ -96,6 +102,7 @@ ipfix = collector:4739
 bad "an --ipfix that is no address" "invalid --ipfix 'collector:4739'"
 conf "idle-timeout = 1
 eve = $EVE
+ipfix = 127.0.0.1:4739
 "
 chmod 0644 "$TOK"
 bad "a token file of mode 0644" "reload: token file .*mode 0644.*the old configuration stays \\(the old token stays\\)"
@@ -105,10 +112,24 @@ flow
 check_true "after the refusals: a flow still goes to the EVE file in 1 s (the old configuration)" wait_until 15 in_eve "$sport"
 check_true "and IPFIX is still on" test -n "$(metric pktlens_ipfix_messages_total)"
 
+# POST /api/v1/reload is SIGHUP's reload: a bad configuration is refused with the reason
+# (409), counted, and the old one stays; a good one is applied before the answer.
+AUTH2=(-H "Authorization: Bearer token-two-0123456789abcdef")
+f0=$(metric pktlens_reload_failures_total)
+conf "idle-timeout = 0
+drops = yes
+"
+check_http "POST reload, a change that needs a restart: refused" 409 POST /api/v1/reload "${AUTH2[@]}"
+check_grep "409 says why" "$LAB_TMP/body" "reload failed, the old configuration stays: --drops changed: that needs a restart"
+check_eq "counted" "$(metric pktlens_reload_failures_total)" $((f0 + 1))
+check_true "IPFIX is still on" test -n "$(metric pktlens_ipfix_messages_total)"
 # Turning EVE and IPFIX off, idle timeout off.
 conf "idle-timeout = 0
 "
-check_true "SIGHUP: reloaded without eve and ipfix" hup "reloaded: token read again, eve none, ipfix none"
+r0=$(metric pktlens_reloads_total)
+check_http "POST reload without eve and ipfix" 200 POST /api/v1/reload "${AUTH2[@]}"
+check_grep "applied before the answer: the log says so" "$SRV_ERR" "reloaded: token read again, eve none, ipfix none"
+check_eq "counted as a reload" "$(metric pktlens_reloads_total)" $((r0 + 1))
 check_eq "metrics: no IPFIX counters any more" "$(metric pktlens_ipfix_messages_total)" ""
 n=$(wc -l <"$EVE")
 flow

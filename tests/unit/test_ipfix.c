@@ -48,7 +48,7 @@ static void test_templates(void)
 {
 	static const unsigned want4[][2] = {
 		{ 8, 4 }, { 12, 4 }, { 7, 2 }, { 11, 2 }, { 4, 1 }, { 6, 2 }, { 58, 2 }, { 10, 4 },
-		{ 1, 8 }, { 2, 8 }, { 352, 8 }, { 152, 8 }, { 153, 8 }, { 136, 1 },
+		{ 1, 8 }, { 2, 8 }, { 352, 8 }, { 152, 8 }, { 153, 8 }, { 136, 1 }, { 95, 4 },
 	};
 	unsigned id, n, ie[32], len[32], sum = 0;
 	__u8 buf[512];
@@ -60,8 +60,8 @@ static void test_templates(void)
 	CHECK_EQ(get16(buf + 2), l);
 	off = 4 + read_template(buf + 4, &id, &n, ie, len);
 	CHECK_EQ(id, 256);
-	CHECK_EQ(n, 14);
-	for (unsigned k = 0; k < n && k < 14; k++) {
+	CHECK_EQ(n, 15);
+	for (unsigned k = 0; k < n && k < 15; k++) {
 		CHECK(ie[k] == want4[k][0] && len[k] == want4[k][1], "v4 field %u: %u/%u", k,
 		      ie[k], len[k]);
 		sum += len[k];
@@ -69,7 +69,7 @@ static void test_templates(void)
 	CHECK_EQ(sum, pl_ipfix_rec_len(4));
 	off += read_template(buf + off, &id, &n, ie, len);
 	CHECK_EQ(id, 257);
-	CHECK_EQ(n, 14);
+	CHECK_EQ(n, 15);
 	CHECK(ie[0] == 27 && len[0] == 16 && ie[1] == 28 && len[1] == 16, "v6 addresses");
 	sum = 0;
 	for (unsigned k = 0; k < n; k++)
@@ -87,7 +87,7 @@ static void test_record(void)
 	size_t l = pl_ipfix_put_record(b, sizeof(b), &r);
 
 	TEST_BEGIN("IPv4 data record, field by field in template order");
-	CHECK_EQ(l, 62);
+	CHECK_EQ(l, 66);
 	CHECK(!memcmp(b, r.src, 4) && !memcmp(b + 4, r.dst, 4), "addresses");
 	CHECK_EQ(get16(b + 8), 40000);
 	CHECK_EQ(get16(b + 10), 443);
@@ -101,7 +101,13 @@ static void test_record(void)
 	CHECK_EQ(get64(b + 45), 1765000000123ull);
 	CHECK_EQ(get64(b + 53), 1765000001456ull);
 	CHECK_EQ(b[61], 1);
-	CHECK_EQ(pl_ipfix_put_record(b, 61, &r), 0);
+	CHECK_EQ(get32(b + 62), 0); /* no application: an all-zero applicationId */
+	CHECK_EQ(pl_ipfix_put_record(b, 65, &r), 0);
+	r.app_engine = PL_IPFIX_ENGINE_NDPI;
+	r.app_selector = 0x123456;
+	pl_ipfix_put_record(b, sizeof(b), &r);
+	CHECK(b[62] == 6 && b[63] == 0x12 && b[64] == 0x34 && b[65] == 0x56,
+	      "applicationId: engine 6, then the 3-octet selector");
 	r.family = 5;
 	CHECK_EQ(pl_ipfix_put_record(b, sizeof(b), &r), 0);
 	TEST_END();
@@ -114,7 +120,7 @@ static void test_record(void)
 	memcpy(r.dst, r.src, 16);
 	r.dst[15] = 2;
 	l = pl_ipfix_put_record(b, sizeof(b), &r);
-	CHECK_EQ(l, 86);
+	CHECK_EQ(l, 90);
 	CHECK(!memcmp(b, r.src, 16) && !memcmp(b + 16, r.dst, 16), "addresses");
 	CHECK_EQ(get16(b + 32), 40000);
 	CHECK_EQ(get64(b + 53), 5);
@@ -156,13 +162,13 @@ static void test_exporter(void)
 	CHECK_EQ(get32(b + 12), 42);
 	CHECK_EQ(get16(b + 16), 2);
 	l = recv1(sv[1], b, sizeof(b));
-	CHECK_EQ(l, 16 + 4 + 2 * 62 + 4 + 86);
+	CHECK_EQ(l, 16 + 4 + 2 * 66 + 4 + 90);
 	CHECK_EQ(get16(b + 2), l);
 	CHECK_EQ(get32(b + 8), 0);
 	CHECK_EQ(get16(b + 16), 256);
-	CHECK_EQ(get16(b + 18), 4 + 2 * 62);
-	CHECK_EQ(get16(b + 16 + 128), 257);
-	CHECK_EQ(get16(b + 18 + 128), 4 + 86);
+	CHECK_EQ(get16(b + 18), 4 + 2 * 66);
+	CHECK_EQ(get16(b + 16 + 136), 257);
+	CHECK_EQ(get16(b + 18 + 136), 4 + 90);
 	CHECK_EQ(recv1(sv[1], b, sizeof(b)), -1);
 	TEST_END();
 
@@ -184,8 +190,8 @@ static void test_exporter(void)
 			CHECK(sl > 4 && off + sl <= (size_t)l, "set length %u", sl);
 			if (sl <= 4)
 				break;
-			nrec += (sl - 4) / (id == 256 ? 62 : 86);
-			seq_want += (sl - 4) / (id == 256 ? 62 : 86);
+			nrec += (sl - 4) / (id == 256 ? 66 : 90);
+			seq_want += (sl - 4) / (id == 256 ? 66 : 90);
 			off += sl;
 		}
 		msgs++;
@@ -203,7 +209,7 @@ static void test_exporter(void)
 	pl_ipfix_flush(x, now + 10000);
 	l = recv1(sv[1], b, sizeof(b));
 	CHECK(l > 16 && get16(b + 16) == 2, "template set");
-	CHECK(recv1(sv[1], b, sizeof(b)) == 16 + 4 + 62, "data");
+	CHECK(recv1(sv[1], b, sizeof(b)) == 16 + 4 + 66, "data");
 	TEST_END();
 
 	TEST_BEGIN("exporter: a failed send counts records lost, asks for templates again");
@@ -254,7 +260,7 @@ static void test_retry(void)
 	pl_ipfix_add(x, &r, 3000);
 	pl_ipfix_flush(x, 3000);
 	CHECK(recv1(fd2, b, sizeof(b)) > 0 && get16(b + 16) == 2, "templates again");
-	CHECK(recv1(fd2, b, sizeof(b)) == 16 + 4 + 62 && get32(b + 8) == 1,
+	CHECK(recv1(fd2, b, sizeof(b)) == 16 + 4 + 66 && get32(b + 8) == 1,
 	      "then data, sequence past the lost record");
 	pl_ipfix_close(x);
 	close(fd2);
