@@ -210,7 +210,8 @@ static struct json_object *rates_iface(struct pl_srv *srv, int i)
 	return o;
 }
 
-int pl_api_rates(struct pl_srv *srv, const struct pl_flow_query *q, char **out)
+int pl_api_per_iface(struct pl_srv *srv, const struct pl_flow_query *q, char **out,
+		     struct json_object *(*one)(struct pl_srv *srv, int i))
 {
 	struct json_object *o, *a;
 	int lo, hi;
@@ -220,24 +221,19 @@ int pl_api_rates(struct pl_srv *srv, const struct pl_flow_query *q, char **out)
 	o = top_object(srv);
 	a = json_object_new_array();
 	for (int i = lo; i < hi; i++)
-		json_object_array_add(a, rates_iface(srv, i));
+		json_object_array_add(a, one(srv, i));
 	add(o, "interfaces", a);
 	return finish(o, out);
 }
 
+int pl_api_rates(struct pl_srv *srv, const struct pl_flow_query *q, char **out)
+{
+	return pl_api_per_iface(srv, q, out, rates_iface);
+}
+
 int pl_api_stats(struct pl_srv *srv, const struct pl_flow_query *q, char **out)
 {
-	struct json_object *o, *a;
-	int lo, hi;
-
-	if (iface_range(srv, q, &lo, &hi))
-		return -ENOENT;
-	o = top_object(srv);
-	a = json_object_new_array();
-	for (int i = lo; i < hi; i++)
-		json_object_array_add(a, stats_iface(srv, i));
-	add(o, "interfaces", a);
-	return finish(o, out);
+	return pl_api_per_iface(srv, q, out, stats_iface);
 }
 
 static struct json_object *classes(const __u64 *pkts, const __u64 *bytes, unsigned int n,
@@ -282,17 +278,7 @@ static struct json_object *protocols_iface(struct pl_srv *srv, int i)
 
 int pl_api_protocols(struct pl_srv *srv, const struct pl_flow_query *q, char **out)
 {
-	struct json_object *o, *a;
-	int lo, hi;
-
-	if (iface_range(srv, q, &lo, &hi))
-		return -ENOENT;
-	o = top_object(srv);
-	a = json_object_new_array();
-	for (int i = lo; i < hi; i++)
-		json_object_array_add(a, protocols_iface(srv, i));
-	add(o, "interfaces", a);
-	return finish(o, out);
+	return pl_api_per_iface(srv, q, out, protocols_iface);
 }
 
 /* A flow of the answer: the table's entry and the interface it came from. */

@@ -284,33 +284,9 @@ static struct json_object *apps_iface(struct pl_srv *srv, int i)
 
 int pl_api_applications(struct pl_srv *srv, const struct pl_flow_query *q, char **out)
 {
-	struct json_object *o, *a;
-	const char *s;
-	char t[40];
-	int lo = 0, hi = srv->nifs;
-
 	if (!srv->l7)
 		return -ENODATA;
-	if (q->ifname[0]) {
-		lo = pl_srv_find(srv, q->ifname);
-		if (lo < 0)
-			return -ENOENT;
-		hi = lo + 1;
-	}
-	o = json_object_new_object();
-	json_object_object_add(o, "timestamp",
-			       json_object_new_string(pl_time_iso(pl_time_now_ns(), t, sizeof(t))));
-	a = json_object_new_array();
-	for (int i = lo; i < hi; i++)
-		json_object_array_add(a, apps_iface(srv, i));
-	json_object_object_add(o, "interfaces", a);
-	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-					   JSON_C_TO_STRING_NOSLASHESCAPE);
-	*out = s ? malloc(strlen(s) + 2) : NULL;
-	if (*out)
-		strcat(strcpy(*out, s), "\n");
-	json_object_put(o);
-	return *out ? 0 : -ENOMEM;
+	return pl_api_per_iface(srv, q, out, apps_iface);
 }
 
 /* An application name as a label value: nDPI's names need no escaping but be safe. */

@@ -193,6 +193,12 @@ int pl_api_stats(struct pl_srv *srv, const struct pl_flow_query *q, char **out);
 int pl_api_protocols(struct pl_srv *srv, const struct pl_flow_query *q, char **out);
 int pl_api_flows(struct pl_srv *srv, const struct pl_flow_query *q, char **out);
 int pl_api_rates(struct pl_srv *srv, const struct pl_flow_query *q, char **out);
+/* The answer of an endpoint that reports each interface asked for (?interface=): the
+ * timestamp and uptime, then "interfaces", one object each made by @one. 0, -ENOENT
+ * (no such interface), -ENOMEM. */
+struct json_object;
+int pl_api_per_iface(struct pl_srv *srv, const struct pl_flow_query *q, char **out,
+		     struct json_object *(*one)(struct pl_srv *srv, int i));
 int pl_api_index(char **out);
 /*
  * GET /api/v1/history/...: pktlens query's JSON for @q into *out. -ENOENT: no history
