@@ -112,13 +112,13 @@ static int open_eve(struct an_args *a)
 }
 
 /* The L7 session of one capture; the runner drains its ring after every run. */
-static int start_l7(struct pl_dp *dp, FILE *eve, struct pl_l7_session **l7,
-		    struct pl_sig_run *sigs, struct pl_svc *svc)
+static int start_l7(struct pl_dp *dp, FILE *eve, const char *path,
+		    struct pl_l7_session **l7, struct pl_sig_run *sigs, struct pl_svc *svc)
 {
 	struct pl_l7_session_opts lo = { .events_fd = dp->l7_events_fd,
 					 .verdicts_fd = dp->l7_verdicts_fd,
 					 .counts_fd = dp->l7_counts_fd, .flows_fd = dp->flows_fd,
-					 .eve = eve, .svc = svc };
+					 .eve = eve, .svc = svc, .pcap_filename = path };
 	int err;
 
 	if (sigs) {
@@ -232,7 +232,7 @@ static int analyze_file(struct an_args *a, const char *path)
 		svc = pl_svc_new();
 		err = svc ? pl_sig_run_restart(a->sigs) : -ENOMEM;
 		if (!err)
-			err = start_l7(&dp, a->eve, &l7, a->sigs, svc);
+			err = start_l7(&dp, a->eve, path, &l7, a->sigs, svc);
 		if (err)
 			goto out;
 	}

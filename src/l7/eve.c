@@ -150,6 +150,8 @@ static struct jb header(const struct pl_l7_eve_flow *fl, const char *type, uint6
 	add_int(&j, "flow_id", (int64_t)(fl->flow_id & 0x7fffffffffffffffull));
 	if (fl->in_iface)
 		add_str(&j, "in_iface", fl->in_iface);
+	if (fl->pcap_filename)
+		add_str(&j, "pcap_filename", fl->pcap_filename);
 	add_str(&j, "event_type", type);
 	if (fl->vlan) {
 		json_object *arr = json_object_new_array();

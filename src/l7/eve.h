@@ -21,6 +21,7 @@ struct pl_tcp_val;
 struct pl_l7_eve_flow {
 	uint64_t flow_id;
 	const char *in_iface;     /* NULL: left out */
+	const char *pcap_filename; /* offline: the capture, as Suricata's pcap-file mode */
 	uint8_t family;           /* 4 or 6 */
 	uint8_t proto;            /* IPPROTO_* */
 	uint8_t src[16], dst[16]; /* addresses in network order (4 bytes for IPv4) */

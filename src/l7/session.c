@@ -237,6 +237,7 @@ static void complete(struct pl_l7_session *s, struct sflow *f)
 
 		eve_flow_of(f, &ev);
 		ev.in_iface = s->o.in_iface;
+		ev.pcap_filename = s->o.pcap_filename;
 		if (pl_l7_eve_write(s->o.eve, PL_L7_EVE_APP, &ev, &f->v, m) < 0)
 			s->eve_errors++;
 	}
@@ -245,6 +246,7 @@ static void complete(struct pl_l7_session *s, struct sflow *f)
 
 		eve_flow_of(f, &ev);
 		ev.in_iface = s->o.in_iface;
+		ev.pcap_filename = s->o.pcap_filename;
 		s->o.on_classified(s->o.on_classified_arg, &f->key, &f->v, m, &ev);
 	}
 	pl_l7_flow_free(f->l7);
@@ -258,7 +260,8 @@ static void notify(struct pl_l7_session *s, const struct sflow *f,
 	struct pl_l7_pkt_view v = { .key = &h->key, .flow_id = key_hash(&h->key), .dir = h->dir,
 				    .to_server = f ? h->dir == f->client_dir : -1,
 				    .ts_ns = h->ts_ns + (uint64_t)s->o.clock_to_unix_ns,
-				    .in_iface = s->o.in_iface };
+				    .in_iface = s->o.in_iface,
+				    .pcap_filename = s->o.pcap_filename };
 	long off = l3_offset(frame, h->cap_len);
 
 	if (off < 0)
@@ -792,6 +795,7 @@ int pl_l7_eve_flows(struct pl_l7_session *s, const struct pl_flow *flows, size_t
 		eve_flow_of(f ? f : &tmp, &ev);
 		c = (f ? f->client_dir : fl->val.initiator) == PL_DIR_A_TO_B ? 0 : 1;
 		ev.in_iface = s->o.in_iface;
+		ev.pcap_filename = s->o.pcap_filename;
 		ev.pkts_toserver = fl->val.packets[c];
 		ev.pkts_toclient = fl->val.packets[!c];
 		ev.bytes_toserver = fl->val.bytes[c];

@@ -36,6 +36,7 @@ struct pl_l7_pkt_view {
 	const struct pl_l7_meta *meta;       /* the flow's metadata; NULL once classified */
 	const struct pl_l7_verdict *verdict; /* so far, or final; NULL: none */
 	const char *in_iface;
+	const char *pcap_filename;
 };
 struct pl_svc;
 struct pl_tcp_view;
@@ -44,6 +45,7 @@ struct pl_l7_session_opts {
 	int events_fd, verdicts_fd, counts_fd, flows_fd; /* the data plane's maps */
 	FILE *eve;              /* NULL: no EVE output */
 	const char *in_iface;   /* EVE in_iface; NULL: left out */
+	const char *pcap_filename; /* offline: EVE pcap_filename (several captures a run) */
 	bool eve_flows;         /* write flow events (pl_l7_eve_flows) */
 	unsigned int pkts;      /* live: the kernel's samples per flow and direction; a flow
 				 * with that many of both is done. 0: only the engine decides */

@@ -105,6 +105,7 @@ static void flow_of(const struct pl_l7_pkt_view *v, struct pl_l7_eve_flow *fl)
 	memset(fl, 0, sizeof(*fl));
 	fl->flow_id = v->flow_id;
 	fl->in_iface = v->in_iface;
+	fl->pcap_filename = v->pcap_filename;
 	fl->family = k->family;
 	fl->proto = k->proto;
 	fl->vlan = k->vlan;
