@@ -50,18 +50,37 @@ one() {
 		"${targs[@]}" >"$WORK/ts/$out.tsv" 2>/dev/null
 	# Only captures where tshark finds a name need pktlens's view.
 	[ -s "$WORK/ts/$out.tsv" ] || { rm -f "$WORK/ts/$out.tsv"; return 0; }
-	timeout 60 "$PKTLENS" analyze -q -r "$CORPUS/$f" --eve - >"$WORK/pl/$out.json" \
-		2>"$WORK/pl/$out.err"
-	rc=$?
-	# Exit 1 is a damaged or unreadable capture (said on stderr); never a signal.
-	[ $rc -gt 1 ] && echo "FAIL $f: analyze exited $rc: $(head -c 300 "$WORK/pl/$out.err")" \
-		>>"$WORK/fail"
+	echo "$CORPUS/$f" >>"$WORK/named"
 	return 0
 }
 export -f one
 export CORPUS PKTLENS WORK FIELDS
 passed=0 failed=0
 printf '%s\n' $files | xargs -P 2 -I{} bash -c 'one "$1"' _ {}
+# pktlens: one analyze over the captures with names (-V: the program loaded once), its
+# EVE events split by their pcap_filename into one file per capture, as l7_names.py
+# reads them.
+if [ -s "$WORK/named" ]; then
+	timeout $((30 * $(wc -l <"$WORK/named") + 60)) "$PKTLENS" analyze -q -V "$WORK/named" \
+		--eve - >"$WORK/all.json" 2>"$WORK/all.err"
+	rc=$?
+	# Exit 1 is a damaged or unreadable capture (said on stderr); never a signal.
+	[ $rc -gt 1 ] && echo "FAIL analyze exited $rc: $(head -c 300 "$WORK/all.err")" >>"$WORK/fail"
+	python3 - "$WORK/all.json" "$WORK/pl" "$CORPUS/" <<'EOF'
+import json, os, sys
+out = {}
+for line in open(sys.argv[1], errors="replace"):
+    try:
+        name = json.loads(line).get("pcap_filename", "")
+    except ValueError:
+        continue
+    if name.startswith(sys.argv[3]):
+        out.setdefault(name[len(sys.argv[3]):].replace("/", "_"), []).append(line)
+for name, lines in out.items():
+    with open(os.path.join(sys.argv[2], name + ".json"), "w") as f:
+        f.writelines(lines)
+EOF
+fi
 if [ -s "$WORK/fail" ]; then
 	cat "$WORK/fail"
 	failed=$(wc -l <"$WORK/fail")
