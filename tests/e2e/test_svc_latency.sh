@@ -54,7 +54,10 @@ for c in 200 200 200 200 200 404 404 404 503 503; do
 	codes="$codes $(in_tx timeout 10 curl -s -o /dev/null -w '%{http_code}' "http://$IP4_RX:8080/status/$c")"
 done
 echo "  DNS rcodes the client got: $(awk '{ print $1 }' "$LAB_TMP/dnsq.out" | sort | uniq -c | tr -s ' \n' ' ')"
-echo "  DNS client's own mean: $(awk '{ s += $2 } END { printf "%.2f ms", s / NR }' "$LAB_TMP/dnsq.out")"
+# The client's own timing is the ground truth of the mean: on a loaded machine the
+# responder may answer one query late (the median stays at the set delay).
+DNS_MEAN=$(awk '{ s += $2 } END { if (NR) printf "%.3f", s / NR }' "$LAB_TMP/dnsq.out")
+echo "  DNS client's own mean: $DNS_MEAN ms"
 echo "  HTTP statuses curl got:$codes"
 want_dns="NOERROR=$(grep -c '^0 ' "$LAB_TMP/dnsq.out"),NXDOMAIN=$(grep -c '^3 ' "$LAB_TMP/dnsq.out"),SERVFAIL=$(grep -c '^2 ' "$LAB_TMP/dnsq.out")"
 want_http="2xx=$(echo "$codes" | grep -o '2[0-9][0-9]' | wc -l),4xx=$(echo "$codes" | grep -o '4[0-9][0-9]' | wc -l),5xx=$(echo "$codes" | grep -o '5[0-9][0-9]' | wc -l)"
@@ -71,9 +74,9 @@ check_side() {
 	set -- $("$PY" "$SVC_OF" "$file" dns 53)
 	echo "    $name dns/53: $* "
 	check_eq "$name: DNS rcodes" "${5:-}" "$want_dns"
-	within "${2:-}" "$D_DNS" && within "${3:-}" "$D_DNS" &&
-		ok "$name: DNS latency mean ${2:-} ms, median ${3:-} ms ~ $D_DNS ms" ||
-		fail "$name: DNS latency" "mean ${2:-} ms, median ${3:-} ms, set $D_DNS ms"
+	within "${2:-}" "$DNS_MEAN" && within "${3:-}" "$D_DNS" &&
+		ok "$name: DNS latency mean ${2:-} ms ~ the client's $DNS_MEAN ms, median ${3:-} ms ~ $D_DNS ms" ||
+		fail "$name: DNS latency" "mean ${2:-} ms (the client's $DNS_MEAN ms), median ${3:-} ms, set $D_DNS ms"
 	set -- $("$PY" "$SVC_OF" "$file" http 8080)
 	echo "    $name http/8080: $*"
 	check_eq "$name: HTTP status classes" "${5:-}" "$want_http"
