@@ -63,6 +63,8 @@ struct pkt {
 	__u32 l4_len;
 	__u8 l7_dir;            /* enum pl_flow_dir of the packet, set by the flow update */
 	__u32 l7_dir_pkts;      /* packets of its flow in that direction, this one included */
+	__u32 arp_spa, arp_tpa; /* an ARP request's sender and target IPv4 (detection) */
+	__u8 arp_req;           /* the packet is an Ethernet/IPv4 ARP request */
 };
 
 /*

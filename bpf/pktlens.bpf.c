@@ -72,6 +72,8 @@ struct {
 } pl_progs SEC(".maps");
 
 #include "talkers.h" /* sources, destinations, ports, ICMP types (issue 17) */
+const volatile __u8 pl_cfg_detect = 1; /* per-address detection counters (issue 19) */
+static __always_inline void count_detect(struct pkt *p); /* bpf/detect.h, at the end */
 
 static __always_inline int parse_vxlan(struct cursor *c, struct pkt *p)
 {
@@ -396,6 +398,8 @@ static __always_inline struct pl_stats *analyse(void *data, void *data_end, stru
 	/* Outer addresses read (family set): later fragments and malformed L4 too. */
 	if (pl_cfg_talkers && p->key.family)
 		count_talkers(p);
+	if (pl_cfg_detect && (p->key.family || p->arp_req))
+		count_detect(p);
 	/* has_flow is set only by L4 parsers, so later fragments never get here. */
 	if (pl_cfg_flows && p->has_flow)
 		update_flow(s, p, pl_now());
@@ -619,3 +623,4 @@ int tc_pktlens(struct __sk_buff *skb)
 
 /* L7: the outgoing direction, sampled by a tc egress program beside this one. */
 #include "l7_egress.h"
+#include "detect.h"

@@ -22,6 +22,7 @@ struct pl_json;
 #define PL_FLOWS_MAX (1u << 26)
 
 struct pl_drops_view;
+struct pl_alerts;
 struct pl_drops_ctx;
 
 struct pl_report {
@@ -46,6 +47,10 @@ struct pl_report {
 	const struct pl_l7_session *l7; /* L7 on: "app" per flow and the "l7" object */
 	const struct pl_drops_view *drops;    /* monitor --drops: the kernel's drops, else NULL */
 	const struct pl_drops_ctx *drops_ctx;
+	/* Detection (issue 19): its alerts, NULL when off; all: every one, else those
+	 * raised or updated since the last report (monitor). */
+	const struct pl_alerts *alerts;
+	bool alerts_all;
 	/* A command's own part of the report (protect: mitigation), or NULL. */
 	void (*extra_json)(struct pl_json *j, void *arg);
 	void (*extra_text)(void (*emit)(void *emit_arg, const char *line), void *emit_arg,

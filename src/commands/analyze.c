@@ -14,6 +14,7 @@
 #include "loader/dataplane.h"
 #include "loader/filter_prog.h"
 #include "loader/offline_runner.h"
+#include "detect/run.h"
 #include "l7/session.h"
 #include "sinks/progress.h"
 #include "sources/pcap_file.h"
@@ -22,7 +23,8 @@
 
 static const char usage[] =
 	"Usage: pktlens analyze -r FILE [--json|--pretty] [--top N] [--flows N]\n"
-	"                       [--l7-packets N] [--eve FILE] [-F FILE | EXPRESSION]\n"
+	"                       [--l7-packets N] [--eve FILE] [--no-detect]\n"
+	"                       [-F FILE | EXPRESSION]\n"
 	"       pktlens -j|-p analyze ...   (as --json, --pretty)\n"
 	"Run every packet of a pcap/pcapng capture through pktlens's XDP program and print\n"
 	"the same statistics as 'pktlens monitor'.\n"
@@ -36,6 +38,9 @@ static const char usage[] =
 	"                    classification (nDPI) and metadata (default 8; 0: L7 off)\n"
 	"      --eve FILE    Suricata-style EVE JSON events (dns, http, tls, ssh, flow), one\n"
 	"                    a line, to FILE ('-': standard output, instead of the report)\n"
+	"      --no-detect   no threat detection (on by default: the same as monitor's, on\n"
+	"                    the capture's time stamps; the report lists the alerts, and\n"
+	"                    --eve writes them; [detect] of --config FILE)\n"
 	"  -F FILE           read the filter expression from FILE, as tcpdump -F ('#'\n"
 	"                    starts a comment); an expression on the command line is ignored\n"
 	"  -v, --verbose     more messages (twice: libbpf's); also before the command\n"
@@ -48,7 +53,10 @@ static const char usage[] =
 	"  EXPRESSION        tcpdump filter: only matching packets are counted;\n"
 	"                    options may follow it, as with tcpdump ('--' ends them)\n";
 
-enum { OPT_JSON = 256, OPT_PRETTY, OPT_TOP, OPT_FLOWS, OPT_L7, OPT_EVE };
+enum { OPT_JSON = 256, OPT_PRETTY, OPT_TOP, OPT_FLOWS, OPT_L7, OPT_EVE, OPT_NO_DETECT };
+
+/* Detection ticks once per this much capture time (monitor: once per interval). */
+#define DETECT_TICK_NS 1000000000ull
 
 /* Letters that were analyze's own before they meant tcpdump's: what to type now. */
 static const struct pl_opt_hint hints[] = {
@@ -66,7 +74,7 @@ static void after_run(void *arg)
 
 /* Open the EVE file and the L7 session; the runner drains its ring after every run. */
 static int start_l7(struct pl_dp *dp, const char *eve_path, FILE **eve,
-		    struct pl_l7_session **l7)
+		    struct pl_l7_session **l7, struct pl_det *det)
 {
 	struct pl_l7_session_opts lo = { .events_fd = dp->l7_events_fd,
 					 .verdicts_fd = dp->l7_verdicts_fd,
@@ -82,6 +90,8 @@ static int start_l7(struct pl_dp *dp, const char *eve_path, FILE **eve,
 		}
 	}
 	lo.eve = *eve;
+	lo.on_meta = det ? pl_det_meta : NULL; /* domain lists */
+	lo.on_meta_arg = det;
 	*l7 = pl_l7_session_new(&lo, &err);
 	if (!*l7) {
 		pl_warn("cannot start L7 classification (nDPI): %s", strerror(-err));
@@ -90,6 +100,62 @@ static int start_l7(struct pl_dp *dp, const char *eve_path, FILE **eve,
 	dp->after_run = after_run;
 	dp->after_run_arg = *l7;
 	return 0;
+}
+
+/* Detection over capture time: the next tick, the last one and the counters then. */
+struct pl_det_clock {
+	__u64 next, prev;
+	bool started;
+	struct pl_stats last;
+	const int *cpus;
+	int nworkers;
+};
+
+/*
+ * Tick detection at each whole interval of capture time that @ts_ns (the next frame's
+ * time, or the end with @last) has passed: the frames before it are run (the workers
+ * are finished and started again), the maps read, the detector ticked. 0 or -errno.
+ */
+static int detect_tick(struct pl_det_run *dr, struct pl_det_clock *c, struct pl_dp *dp,
+		       struct pl_runner **runner, __u64 ts_ns, bool last)
+{
+	struct pl_stats cur, delta;
+	struct pl_flow *flows = NULL;
+	size_t n = 0;
+	__u64 now;
+	int err;
+
+	if (!c->started) {
+		c->started = true;
+		c->prev = ts_ns;
+		c->next = ts_ns + DETECT_TICK_NS;
+		return 0;
+	}
+	if (ts_ns < c->next && !last)
+		return 0;
+	now = last ? ts_ns : c->next;
+	err = pl_runner_finish(*runner);
+	*runner = NULL;
+	if (!err)
+		err = pl_runner_start(runner, dp, c->cpus, c->nworkers);
+	if (err)
+		return err;
+	if (pl_stats_read(dp->stats_fd, &cur) || pl_flows_read(dp->flows_fd, &flows, &n)) {
+		pl_warn("detection cannot read the maps");
+		return -EIO;
+	}
+	pl_stats_sub(&delta, &cur, &c->last);
+	c->last = cur;
+	err = pl_det_run_tick(dr, dp, &delta, flows, n, now, 0, (now - c->prev) / 1e9, true);
+	free(flows);
+	c->prev = now;
+	c->next = now + DETECT_TICK_NS;
+	/* A gap in the capture: the next tick is the first interval that holds a frame. */
+	if (ts_ns >= c->next) {
+		c->next = ts_ns - (ts_ns - now) % DETECT_TICK_NS + DETECT_TICK_NS;
+		c->prev = c->next - DETECT_TICK_NS;
+	}
+	return err;
 }
 
 static void text_line(void *arg, const char *line)
@@ -114,6 +180,7 @@ int cmd_analyze(int argc, char **argv)
 		{ "flows", required_argument, NULL, OPT_FLOWS },
 		{ "l7-packets", required_argument, NULL, OPT_L7 },
 		{ "eve", required_argument, NULL, OPT_EVE },
+		{ "no-detect", no_argument, NULL, OPT_NO_DETECT },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -135,6 +202,9 @@ int cmd_analyze(int argc, char **argv)
 	__u64 min_ts = 0, max_ts = 0;
 	bool seen_ts = false, user_filter;
 	struct pl_runner *runner = NULL;
+	struct pl_det_run dr = {};
+	struct pl_det_clock dc = {};
+	bool detect = true;
 	struct pl_progress prog = {};
 	int cpus[8], nworkers;
 	int c, rc = PL_EXIT_FAIL, err, read_err, werr;
@@ -164,6 +234,7 @@ int cmd_analyze(int argc, char **argv)
 				return PL_EXIT_USAGE;
 			break;
 		case OPT_EVE: eve_path = optarg; break;
+		case OPT_NO_DETECT: detect = false; break;
 		case 'h': fputs(usage, stdout); return PL_EXIT_OK;
 		default: return PL_EXIT_USAGE; /* pl_getopt() said why */
 		}
@@ -183,6 +254,7 @@ int cmd_analyze(int argc, char **argv)
 	}
 	o.flow_entries = nflows;
 	o.l7_pkts = l7_pkts;
+	o.detect = detect;
 	pf = malloc(sizeof(*pf));
 	if (!pf) {
 		free(expr);
@@ -227,11 +299,17 @@ int cmd_analyze(int argc, char **argv)
 	err = pl_dp_load(&dp, &o);
 	if (err)
 		goto out;
+	if (detect && pl_det_run_start(&dr, NULL, eve_path))
+		goto out;
 	if (l7_pkts) {
-		err = start_l7(&dp, eve_path, &eve, &l7);
+		err = start_l7(&dp, eve_path, &eve, &l7, dr.det);
 		if (err)
 			goto out;
 	}
+	if (dr.alerts)
+		pl_alerts_set_eve(dr.alerts, eve);
+	dc.cpus = cpus;
+	dc.nworkers = nworkers;
 
 	err = pl_runner_start(&runner, &dp, cpus, nworkers);
 	if (err)
@@ -249,6 +327,9 @@ int cmd_analyze(int argc, char **argv)
 		if (!seen_ts || fr.ts_ns > max_ts)
 			max_ts = fr.ts_ns;
 		seen_ts = true;
+		/* Detection's ticks follow the capture's clock: every frame before it is in. */
+		if (dr.det && detect_tick(&dr, &dc, &dp, &runner, fr.ts_ns, false))
+			goto out;
 		if (expr && (user_filter || !in_kernel) && !pl_pcap_filter_match(pf))
 			continue;
 		/* The kernel refuses test runs shorter than an Ethernet header. */
@@ -270,6 +351,8 @@ int cmd_analyze(int argc, char **argv)
 		}
 	}
 	read_err = err;
+	if (dr.det && seen_ts && detect_tick(&dr, &dc, &dp, &runner, max_ts + 1, true))
+		goto out;
 	err = pl_runner_finish(runner);
 	runner = NULL;
 	pl_progress_end(&prog, pf->frames, !err && read_err >= 0);
@@ -303,6 +386,8 @@ int cmd_analyze(int argc, char **argv)
 	r.flow_capacity = nflows;
 	r.top = top;
 	r.l7 = l7;
+	r.alerts = dr.alerts;
+	r.alerts_all = true;
 	errno = 0; /* a failed write leaves its reason here; stdio keeps only a flag */
 	if (l7 && eve && pl_l7_eve_flows(l7, r.flows, r.nflows, 0, "shutdown") < 0)
 		pl_warn("cannot write the EVE events to '%s'", eve_path);
@@ -330,6 +415,7 @@ out:
 	pl_progress_end(&prog, 0, false);
 	pl_runner_finish(runner);
 	pl_l7_session_free(l7);
+	pl_det_run_stop(&dr);
 	if (eve && eve != stdout && fclose(eve))
 		pl_warn("cannot write the EVE events to '%s'", eve_path);
 	free(r.flows);

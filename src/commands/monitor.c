@@ -16,6 +16,7 @@
 #include "config/config.h"
 #include "l7/flow_ends.h"
 #include "l7/session.h"
+#include "detect/run.h"
 #include "drops/live.h"
 #include "commands/monitor_hooks.h"
 #include "loader/dataplane.h"
@@ -28,7 +29,7 @@
 static const char usage[] =
 	"Usage: pktlens monitor -i IF [--mode native|generic|tc] [--interval S] [--duration S]\n"
 	"                       [--json|--pretty] [--top N] [--flows N] [--cost-sample PCT] [--pin]\n"
-	"                       [--force] [--drops] [--l7-packets N] [--eve FILE]\n"
+	"                       [--force] [--drops] [--l7-packets N] [--eve FILE] [--no-detect]\n"
 	"                       [-F FILE | EXPRESSION]\n"
 	"       pktlens monitor --pinned DIR [--interval S] [--duration S] [--json|--pretty]\n"
 	"                       [--cost-sample PCT]\n"
@@ -55,6 +56,9 @@ static const char usage[] =
 	"                      classification (nDPI) and metadata (default 8; 0: L7 off)\n"
 	"      --eve FILE      Suricata-style EVE JSON events (dns, http, tls, ssh, flow), one\n"
 	"                      per line; '-': standard output, instead of the reports\n"
+	"      --no-detect     no threat detection (floods, scans, reflection, anomalies,\n"
+	"                      baselines, IOC lists: on by default; thresholds and lists\n"
+	"                      from [detect] of --config FILE, pktlens.conf(5))\n"
 	"      --drops         also the kernel's drops of packets received on IF, by reason\n"
 	"                      (as pktlens drops -i IF)\n"
 	"  -F FILE             read the filter expression from FILE, as tcpdump -F ('#'\n"
@@ -70,6 +74,7 @@ static const char usage[] =
 enum {
 	OPT_PIN = 256, OPT_PINNED, OPT_FORCE, OPT_COST_SAMPLE, OPT_MODE, OPT_INTERVAL,
 	OPT_DURATION, OPT_JSON, OPT_PRETTY, OPT_TOP, OPT_FLOWS, OPT_DROPS, OPT_L7, OPT_EVE,
+	OPT_NO_DETECT,
 };
 
 /* Live L7: a flow with no sample for this long is classified with what it had. */
@@ -238,7 +243,8 @@ static void eve_failed(const char *path)
 
 /* Open the EVE output and start the L7 session over the data plane's maps. */
 static int start_l7(struct pl_dp *dp, const struct pl_dp_opts *o, const char *eve_path,
-		    FILE **eve, struct pl_l7_session **l7, struct pl_l7_ends **ends)
+		    FILE **eve, struct pl_l7_session **l7, struct pl_l7_ends **ends,
+		    struct pl_det *det)
 {
 	struct pl_l7_session_opts lo = { .events_fd = dp->l7_events_fd,
 					 .verdicts_fd = dp->l7_verdicts_fd,
@@ -262,6 +268,8 @@ static int start_l7(struct pl_dp *dp, const struct pl_dp_opts *o, const char *ev
 	}
 	lo.eve = *eve;
 	lo.eve_flows = *eve != NULL;
+	lo.on_meta = det ? pl_det_meta : NULL; /* domain lists */
+	lo.on_meta_arg = det;
 	*ends = pl_l7_ends_new();
 	*l7 = *ends ? pl_l7_session_new(&lo, &err) : NULL;
 	if (!*ends)
@@ -293,6 +301,7 @@ int cmd_monitor(int argc, char **argv)
 		{ "l7-packets", required_argument, NULL, OPT_L7 },
 		{ "eve", required_argument, NULL, OPT_EVE },
 		{ "drops", no_argument, NULL, OPT_DROPS },
+		{ "no-detect", no_argument, NULL, OPT_NO_DETECT },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -314,6 +323,8 @@ int cmd_monitor(int argc, char **argv)
 	struct pl_drops_live dl = {};
 	struct pl_dp dp = {};
 	struct pl_rates *rates = NULL;
+	struct pl_det_run dr = {};
+	bool detect = true;
 	__u64 t_start, t_prev, cost_ns0 = 0, cost_cnt0 = 0;
 	int c, rc = PL_EXIT_FAIL, err;
 	char *expr = NULL;
@@ -372,6 +383,7 @@ int cmd_monitor(int argc, char **argv)
 				return PL_EXIT_USAGE;
 			break;
 		case OPT_EVE: eve_path = optarg; load_opt = "--eve"; break;
+		case OPT_NO_DETECT: detect = false; break;
 		case 'h': fputs(h ? h->usage : usage, stdout); return PL_EXIT_OK;
 		default: return PL_EXIT_USAGE; /* pl_getopt() said why */
 		}
@@ -429,6 +441,7 @@ int cmd_monitor(int argc, char **argv)
 		return PL_EXIT_USAGE;
 	}
 	o.filter = expr;
+	o.detect = detect;
 	o.flow_entries = nflows;
 	o.l7_pkts = pinned ? 0 : l7_pkts; /* bpftool's data plane has no L7 */
 	err = pl_filter_prog_prepare(&o);
@@ -471,14 +484,20 @@ int cmd_monitor(int argc, char **argv)
 	}
 	if (!pinned)
 		pl_dp_mode_note(&dp);
+	if (detect && pl_det_run_start(&dr, NULL, eve_path)) {
+		rc = PL_EXIT_FAIL;
+		goto out;
+	}
 	if (o.l7_pkts) {
-		err = start_l7(&dp, &o, eve_path, &eve, &v.l7, &ends);
+		err = start_l7(&dp, &o, eve_path, &eve, &v.l7, &ends, dr.det);
 		if (err) {
 			rc = PL_EXIT_FAIL;
 			goto out;
 		}
 		v.none = eve == stdout;
 	}
+	if (dr.alerts)
+		pl_alerts_set_eve(dr.alerts, eve);
 	/* Pinned maps may have counted for long: the first interval's rates start now. */
 	if (pinned && pl_stats_read(dp.stats_fd, &prev))
 		memset(&prev, 0, sizeof(prev));
@@ -558,6 +577,11 @@ int cmd_monitor(int argc, char **argv)
 			r.drops_ctx = &dl.ctx;
 		}
 		pl_stats_sub(&delta, &cur, &prev);
+		if (dr.det) {
+			pl_det_run_tick(&dr, &dp, &delta, r.flows, r.nflows, now,
+					pl_time_mono_to_unix(), (now - t_prev) / 1e9, false);
+			r.alerts = dr.alerts;
+		}
 		r.source = pinned ? pinned : dp.ifname;
 		r.mode = pinned ? "pinned" : pl_mode_name(dp.mode);
 		r.total = &cur;
@@ -577,6 +601,8 @@ int cmd_monitor(int argc, char **argv)
 		if (h)
 			h->tick(&dp, &r);
 		err = show(&v, &r);
+		if (dr.alerts)
+			pl_alerts_untouch(dr.alerts);
 		pl_talkers_free(&talk);
 		if (err) {
 			free(r.flows);
@@ -610,6 +636,7 @@ int cmd_monitor(int argc, char **argv)
 out:
 	pl_l7_ends_free(ends);
 	pl_l7_session_free(v.l7);
+	pl_det_run_stop(&dr);
 	if (eve && eve != stdout && fclose(eve)) {
 		eve_failed(eve_path);
 		rc = PL_EXIT_FAIL;

@@ -12,7 +12,11 @@
 #include "util/log.h"
 
 /* The sections a file may have: the commands that take --config. */
-static const char *const sections[] = { "monitor", "analyze", "capture", "serve", NULL };
+static const char *const sections[] = { "monitor", "analyze", "capture", "serve", "detect",
+					NULL };
+
+/* The file of the last --config that pl_config_args() read (detection reads [detect]). */
+static char *config_file;
 
 struct cfg_parse {
 	const char *name; /* the file, for messages */
@@ -178,7 +182,7 @@ static int cfg_handler(void *user, const char *section, const char *key, const c
 	}
 	if (!known_section(section)) {
 		cfg_error(p, "unknown section [%s]: the sections are [monitor], [analyze], "
-			     "[capture] and [serve]", section);
+			     "[capture], [serve] and [detect]", section);
 		return 0;
 	}
 	if (strcmp(section, p->cmd))
@@ -369,6 +373,12 @@ int pl_config_args(const char *cmd, const char *shortopts, const struct option *
 	err = scan_args(cmd, *argc, *argv, shortopts, longopts, given, &cfg_at, &file);
 	if (err || !cfg_at)
 		goto out;
+	free(config_file);
+	config_file = strdup(file);
+	if (!config_file) {
+		err = -ENOMEM;
+		goto out;
+	}
 	f = fopen(file, "r");
 	if (!f) {
 		err = -errno;
@@ -431,4 +441,46 @@ out:
 	pl_config_free(opts, n);
 	free(given);
 	return err;
+}
+
+const char *pl_config_file(void)
+{
+	return config_file;
+}
+
+int pl_config_section(const char *file, const char *section, const struct option *keys,
+		      char ***opts, char ***where, int *n)
+{
+	struct cfg_parse p = { .name = file, .cmd = section, .longopts = keys };
+	char **w = NULL;
+	int err;
+
+	*opts = *where = NULL;
+	*n = 0;
+	p.f = fopen(file, "r");
+	if (!p.f) {
+		err = -errno;
+		pl_warn("cannot read the configuration '%s': %s", file, strerror(-err));
+		return err;
+	}
+	err = cfg_run(&p);
+	fclose(p.f);
+	if (!err) {
+		w = calloc(p.n + 1, sizeof(*w));
+		err = w ? 0 : -ENOMEM;
+		for (int i = 0; !err && i < p.n; i++)
+			if (asprintf(&w[i], "%s:%d", file, p.lines[i]) < 0)
+				err = -ENOMEM;
+	}
+	free(p.lines);
+	if (err) {
+		pl_config_free(p.opts, p.n);
+		if (w)
+			pl_config_free(w, p.n);
+		return err;
+	}
+	*opts = p.opts;
+	*where = w;
+	*n = p.n;
+	return 0;
 }

@@ -46,4 +46,15 @@ int pl_config_parse(const char *name, const char *text, const char *cmd,
 		    const struct option *longopts, char ***out, int *n);
 void pl_config_free(char **opts, int n);
 
+/* The FILE of the --config that pl_config_args() read last, or NULL. */
+const char *pl_config_file(void);
+
+/*
+ * The entries of [@section] of @file as "--key=value" strings (@keys: the allowed keys,
+ * as long options), with "FILE:LINE" of each in *@where; free both with
+ * pl_config_free(). 0, or -EINVAL after a message naming FILE:LINE, or -errno.
+ */
+int pl_config_section(const char *file, const char *section, const struct option *keys,
+		      char ***opts, char ***where, int *n);
+
 #endif

@@ -20,6 +20,8 @@
 
 struct pl_l7_session;
 struct pl_json;
+struct pl_l7_eve_flow;
+struct pl_l7_meta;
 
 struct pl_l7_session_opts {
 	int events_fd, verdicts_fd, counts_fd, flows_fd; /* the data plane's maps */
@@ -33,6 +35,9 @@ struct pl_l7_session_opts {
 				       * once; samples of more new flows are skipped (counted) */
 	bool egress;            /* live: egress_fd is pl_l7_egress, whose counts flow events add */
 	int egress_fd;
+	/* Called with each classified flow's metadata (detection's domain lists); NULL: none. */
+	void (*on_meta)(void *arg, const struct pl_l7_eve_flow *fl, const struct pl_l7_meta *m);
+	void *on_meta_arg;
 };
 
 /* A new session; NULL with *@err (< 0) when the ring or nDPI cannot be set up. */

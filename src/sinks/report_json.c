@@ -7,6 +7,7 @@
 #include "analysis/names.h"
 #include "analysis/report.h"
 #include "l7/session.h"
+#include "detect/alerts.h"
 #include "drops/report.h"
 #include "sinks/json.h"
 #include "sinks/timefmt.h"
@@ -355,6 +356,8 @@ void pl_report_json(FILE *out, const struct pl_report *r, bool pretty)
 	} else {
 		pl_json_null(&j, "cost");
 	}
+	if (r->alerts)
+		pl_alerts_json(&j, r->alerts, r->alerts_all);
 	if (r->extra_json)
 		r->extra_json(&j, r->extra_arg);
 	pl_json_end_obj(&j);

@@ -13,6 +13,7 @@
 #include <string.h>
 #include "analysis/names.h"
 #include "drops/report.h"
+#include "detect/alerts.h"
 #include "sinks/report_fmt.h"
 #include "sinks/screen_lay.h"
 #include "sinks/timefmt.h"
@@ -49,6 +50,8 @@ int pl_screen_take(struct pl_screen *s, const struct pl_report *r)
 	s->has_l7 = r->l7 != NULL;
 	if (r->l7)
 		pl_l7_summary(r->l7, &s->l7);
+	s->r.alerts = NULL; /* not kept: its brief is */
+	pl_alerts_brief(r->alerts, s->alerts, sizeof(s->alerts));
 	s->r.drops = NULL; /* not kept: its brief is */
 	s->drops[0] = 0;
 	if (r->drops)
@@ -216,6 +219,10 @@ static void header(struct lay *l, const struct pl_screen *s, const struct pl_scr
 	if (s->drops[0]) {
 		group(l, NULL);
 		item(l, "kernel drops %s", s->drops);
+	}
+	if (s->alerts[0]) {
+		group(l, NULL);
+		item(l, "ALERTS %s", s->alerts);
 	}
 }
 

@@ -38,6 +38,7 @@ struct pl_screen {
 	bool has_l7;              /* L7 on: l7 is this report's */
 	struct pl_l7_summary l7;
 	char drops[160];           /* monitor --drops: the brief of the kernel's drops */
+	char alerts[160];          /* detection: active attacks and the newest */
 };
 
 /* Copy what the view needs from @r and add its rate to the graph; frees the lists
