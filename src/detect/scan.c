@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * scan.c - scans from the flow table: each flow that is new this tick and looks like a
- * probe (a few packets in the shape a scanner sends: SYN, FIN, NULL, XMAS, ACK, a
+ * scan.c - scans from the flow table: each flow that moved this tick, started within the
+ * scan window and looks like a probe (a few packets in the shape a scanner sends: SYN, FIN, NULL, XMAS, ACK, a
  * handshake torn down at once, a UDP datagram nobody here answered, an ICMP echo) is
  * a target of its initiator. Per source, at most SCAN_TARGETS targets are kept (the
  * newest); at most max_sources sources (the least recent are evicted, and counted).
@@ -48,7 +48,9 @@ struct scan_src {
 	uint64_t scanning_until; /* program time: its SYNs are a scan's, not a flood's */
 	unsigned int nt, next;
 	bool touched;
-	bool alerted[G_MAX];
+	/* probes per style in the window (the ring may have dropped some): the style */
+	unsigned int seen[ST_MAX];
+	uint64_t seen_ns[ST_MAX];
 	struct target t[SCAN_TARGETS];
 };
 
@@ -181,6 +183,20 @@ static int cmp_probe(const void *a, const void *b)
 		      sizeof(struct pl_addr_key));
 }
 
+/* The whole probe: the targets a full ring keeps do not depend on the table's order. */
+static int cmp_probe_all(const void *a, const void *b)
+{
+	const struct probe *x = a, *y = b;
+	int c = cmp_probe(a, b);
+
+	if (c)
+		return c;
+	c = memcmp(x->t.host, y->t.host, 16);
+	if (c)
+		return c;
+	return x->t.port != y->t.port ? x->t.port - y->t.port : x->t.style - y->t.style;
+}
+
 static int cmp_src(const void *a, const void *b)
 {
 	const struct scan_src *x = *(const struct scan_src *const *)a;
@@ -215,20 +231,22 @@ static struct scan_src *find(struct pl_scan *s, const struct pl_addr_key *k)
 	return NULL;
 }
 
-static void add_target(struct scan_src *src, const struct target *t)
+/* Add or refresh a target; true when it is new. */
+static bool add_target(struct scan_src *src, const struct target *t)
 {
 	for (unsigned int i = 0; i < src->nt; i++) {
 		struct target *o = &src->t[i];
 
 		if (o->port == t->port && o->style == t->style && !memcmp(o->host, t->host, 16)) {
 			o->ns = t->ns;
-			return;
+			return false;
 		}
 	}
 	src->t[src->next] = *t;
 	src->next = (src->next + 1) % SCAN_TARGETS;
 	if (src->nt < SCAN_TARGETS)
 		src->nt++;
+	return true;
 }
 
 /* Keep at most max sources: the most recent (the ones evicted are counted). */
@@ -249,11 +267,11 @@ static void bound(struct pl_scan *s, size_t extra)
 }
 
 /* Put this tick's probes into their sources (new sources are made). */
-static int merge(struct pl_scan *s)
+static int merge(struct pl_scan *s, uint64_t win)
 {
 	size_t nnew = 0;
 
-	qsort(s->pr, s->npr, sizeof(*s->pr), cmp_probe);
+	qsort(s->pr, s->npr, sizeof(*s->pr), cmp_probe_all);
 	for (size_t i = 0; i < s->npr; i++)
 		if ((i == 0 || cmp_probe(&s->pr[i - 1], &s->pr[i])) && !find(s, &s->pr[i].key))
 			nnew++;
@@ -279,7 +297,14 @@ static int merge(struct pl_scan *s)
 			made++;
 			qsort(s->src, s->n, sizeof(*s->src), cmp_src);
 		}
-		add_target(src, &s->pr[i].t);
+		if (add_target(src, &s->pr[i].t)) {
+			struct target *t = &s->pr[i].t;
+
+			if (t->ns > src->seen_ns[t->style] + win)
+				src->seen[t->style] = 0;
+			src->seen[t->style]++;
+			src->seen_ns[t->style] = t->ns;
+		}
 		src->last_ns = s->pr[i].t.ns;
 		src->touched = true;
 	}
@@ -387,6 +412,8 @@ static void evaluate(struct pl_det *d, struct scan_src *src)
 		bool vertical;
 
 		count_group(src, g, since, &hosts, &ports, cnt, top);
+		for (int st = 0; st < ST_MAX; st++)
+			cnt[st] = src->seen_ns[st] >= since ? src->seen[st] : 0;
 		vertical = d->cfg.scan_ports && ports >= d->cfg.scan_ports;
 		if (!vertical && !(d->cfg.scan_hosts && hosts >= d->cfg.scan_hosts))
 			continue;
@@ -413,7 +440,7 @@ void pl_scan_tick(struct pl_det *d)
 {
 	const struct pl_det_input *in = d->in;
 	struct pl_scan *s = d->scan;
-	__u64 newest = d->watermark_ns;
+	__u64 newest = d->watermark_ns, win = (__u64)(d->cfg.scan_window_s * 1e9);
 
 	for (size_t i = 0; i < in->nflows; i++) {
 		const struct pl_flow *f = &in->flows[i];
@@ -421,7 +448,13 @@ void pl_scan_tick(struct pl_det *d)
 
 		if (f->val.last_seen_ns > newest)
 			newest = f->val.last_seen_ns;
-		if (d->have_watermark && f->val.first_seen_ns <= d->watermark_ns)
+		/*
+		 * Flows that moved this tick and started within the window: a probe whose
+		 * answer or teardown came after the last tick is seen again, whole.
+		 */
+		if (d->have_watermark && f->val.last_seen_ns <= d->watermark_ns)
+			continue;
+		if (f->val.first_seen_ns + win < in->now_ns)
 			continue;
 		st = classify(f, in);
 		if (st >= 0 && add_probe(s, f, st, in->now_ns))
@@ -429,7 +462,7 @@ void pl_scan_tick(struct pl_det *d)
 	}
 	d->watermark_ns = newest;
 	d->have_watermark = true;
-	if (merge(s))
+	if (merge(s, win))
 		return;
 	for (size_t i = 0; i < s->n; i++) {
 		if (!s->src[i]->touched)
