@@ -92,7 +92,7 @@ static __always_inline __u32 det_class(const struct pkt *p)
 			return PL_DC_AMP_RCVD;
 		return PL_DC_UDP;
 	}
-	if (k->proto == IPPROTO_ICMP || k->proto == IPPROTO_ICMPV6)
+	if ((k->proto == IPPROTO_ICMP || k->proto == IPPROTO_ICMPV6) && p->icmp_req)
 		return PL_DC_ICMP;
 	return PL_DC_MAX;
 }
@@ -107,8 +107,16 @@ static __always_inline void det_add(struct pl_det_src *v, __u32 cls, const struc
 	}
 	if (cls == PL_DC_ARP_REQ)
 		pl_hll_add(v->arp_targets, pl_mix64((__u64)p->arp_tpa * 0x9e3779b97f4a7c15ULL));
-	if (cls == PL_DC_AMP_RCVD || cls == PL_DC_SYNACK_RCVD)
+	if (cls == PL_DC_AMP_RCVD || cls == PL_DC_SYNACK_RCVD) {
 		pl_hll_add(v->reflectors, pl_hash_addr(p->key.addr_a));
+		__builtin_memcpy(v->peer, p->key.addr_a, 16);
+	} else if (cls == PL_DC_ARP_REQ) {
+		v->peer[0] = v->peer[1] = 0;
+		v->peer[2] = bpf_htonl(0xffff);
+		v->peer[3] = p->arp_tpa;
+	} else {
+		__builtin_memcpy(v->peer, p->key.addr_b, 16);
+	}
 }
 
 /*

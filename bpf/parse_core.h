@@ -65,6 +65,7 @@ struct pkt {
 	__u32 l7_dir_pkts;      /* packets of its flow in that direction, this one included */
 	__u32 arp_spa, arp_tpa; /* an ARP request's sender and target IPv4 (detection) */
 	__u8 arp_req;           /* the packet is an Ethernet/IPv4 ARP request */
+	__u8 icmp_req;          /* an ICMP/ICMPv6 message that is neither an answer nor an error */
 };
 
 /*

@@ -576,7 +576,7 @@ enum pl_det_class {
 	PL_DC_BAD_FLAGS, /* SYN+FIN, SYN+RST or FIN+RST: never valid */
 	PL_DC_UDP,       /* UDP packets */
 	PL_DC_UDP_BYTES, /* their frame bytes */
-	PL_DC_ICMP,      /* ICMP and ICMPv6 packets */
+	PL_DC_ICMP,      /* ICMP and ICMPv6 requests (not answers, not errors) */
 	PL_DC_ARP_REQ,   /* ARP requests sent by this IPv4 address */
 	PL_DC_LAND,      /* source address = destination address */
 	PL_DC_TINY_FRAG, /* first IP fragment too short for the TCP header */
@@ -589,6 +589,7 @@ enum pl_det_class {
 #define PL_DET_AMP_MIN_DEFAULT 400
 struct pl_det_src {
 	__u64 n[PL_DC_MAX];
+	__u32 peer[4];      /* the other end of the last packet counted (a victim, a reflector) */
 	__u8 arp_targets[PL_HLL_BYTES]; /* sketch of the ARP requests' target addresses */
 	__u8 reflectors[PL_HLL_BYTES];  /* sketch of the *_RCVD packets' sources */
 };

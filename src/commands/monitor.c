@@ -545,9 +545,19 @@ int cmd_monitor(int argc, char **argv)
 				break;
 			}
 		}
-		if (pl_stats_read(dp.stats_fd, &cur) ||
-		    pl_flows_read(dp.flows_fd, &r.flows, &r.nflows) ||
-		    pl_talkers_read(&talk, &dp.talk, r.flows, r.nflows)) {
+		err = pl_stats_read(dp.stats_fd, &cur) ||
+		      pl_flows_read(dp.flows_fd, &r.flows, &r.nflows);
+		pl_stats_sub(&delta, &cur, &prev);
+		/* Detection first: its alerts do not wait for the rest of the report. */
+		if (!err && dr.det) {
+			/* Its own time: the maps it reads hold what came until now. */
+			__u64 dnow = mono_ns();
+
+			pl_det_run_tick(&dr, &dp, &delta, r.flows, r.nflows, dnow,
+					pl_time_mono_to_unix(), (dnow - t_prev) / 1e9, false);
+			r.alerts = dr.alerts;
+		}
+		if (err || pl_talkers_read(&talk, &dp.talk, r.flows, r.nflows)) {
 			err = errno;
 			if (v.tui)
 				pl_tui_stop(), v.tui = false; /* the message must stay readable */
@@ -575,12 +585,6 @@ int cmd_monitor(int argc, char **argv)
 		if (drops) {
 			r.drops = &dl.view;
 			r.drops_ctx = &dl.ctx;
-		}
-		pl_stats_sub(&delta, &cur, &prev);
-		if (dr.det) {
-			pl_det_run_tick(&dr, &dp, &delta, r.flows, r.nflows, now,
-					pl_time_mono_to_unix(), (now - t_prev) / 1e9, false);
-			r.alerts = dr.alerts;
 		}
 		r.source = pinned ? pinned : dp.ifname;
 		r.mode = pinned ? "pinned" : pl_mode_name(dp.mode);

@@ -73,7 +73,7 @@ void pl_det_cfg_default(struct pl_det_cfg *c)
 	*c = (struct pl_det_cfg){
 		.window_s = 1,
 		.syn_pps_src = 1000, .udp_pps_src = 5000, .icmp_pps_src = 1000,
-		.syn_pps = 5000, .udp_pps = 50000, .icmp_pps = 5000,
+		.syn_pps = 2000, .udp_pps = 10000, .icmp_pps = 2000,
 		.udp_flood_max_bytes = 512,
 		.scan_window_s = 10, .scan_ports = 20, .scan_hosts = 20, .arp_hosts = 32,
 		.amp_pps = 100, .amp_min_bytes = PL_DET_AMP_MIN_DEFAULT, .synack_pps = 100,
@@ -86,15 +86,27 @@ void pl_det_cfg_default(struct pl_det_cfg *c)
 
 /* ---- sliding windows ------------------------------------------------------------------ */
 
+void pl_win_start(struct pl_win *w, uint64_t start_ns)
+{
+	memset(w, 0, sizeof(*w));
+	w->cur_ns = w->prev_ns = w->base_ns = start_ns;
+}
+
 void pl_win_push(struct pl_win *w, uint64_t v, uint64_t now_ns, uint64_t window_ns)
 {
-	if (now_ns - w->base_ns >= window_ns && w->prev_ns > w->base_ns) {
+	w->prev = w->cur;
+	w->prev_ns = w->cur_ns;
+	if (now_ns - w->prev_ns > window_ns) {
+		/* No tick for longer than the window (a gap in a capture): what grew since
+		 * grew in the last window at most. */
+		w->base = w->prev;
+		w->base_ns = now_ns - window_ns > w->prev_ns ? now_ns - window_ns : w->prev_ns;
+	} else if (now_ns - w->base_ns > window_ns && w->prev_ns > w->base_ns) {
 		w->base = w->prev;
 		w->base_ns = w->prev_ns;
 	}
-	w->prev = w->cur;
-	w->prev_ns = now_ns;
 	w->cur = v;
+	w->cur_ns = now_ns;
 }
 
 uint64_t pl_win_growth(const struct pl_win *w)
@@ -107,11 +119,17 @@ double pl_win_span(const struct pl_win *w, uint64_t now_ns)
 	return now_ns > w->base_ns ? (now_ns - w->base_ns) / 1e9 : 0;
 }
 
+/*
+ * The rate over the window, or over the last tick if that is higher: a flood that
+ * started within the last tick is not diluted by the quiet part of the window.
+ */
 double pl_win_rate(const struct pl_win *w, uint64_t now_ns)
 {
-	double s = pl_win_span(w, now_ns);
+	double s = pl_win_span(w, now_ns), r = s > 0 ? pl_win_growth(w) / s : 0;
+	double t = now_ns > w->prev_ns ? (now_ns - w->prev_ns) / 1e9 : 0;
+	double rt = t > 0 && w->cur > w->prev ? (w->cur - w->prev) / t : 0;
 
-	return s > 0 ? pl_win_growth(w) / s : 0;
+	return rt > r ? rt : r;
 }
 
 /* ---- raising -------------------------------------------------------------------------- */
@@ -224,6 +242,56 @@ static int cmp_key(const void *a, const void *b)
 	return memcmp(a, b, sizeof(struct pl_addr_key));
 }
 
+static int reserve(struct kentry **arr, size_t *cap, size_t n)
+{
+	void *p;
+
+	if (n <= *cap)
+		return 0;
+	p = realloc(*arr, (n + 1024) * sizeof(**arr));
+	if (!p)
+		return -ENOMEM;
+	*arr = p;
+	*cap = n + 1024;
+	return 0;
+}
+
+/* Every entry of pl_det_srcs by batches of lookups; -EINVAL etc: not supported. */
+static int read_batch(int fd, struct kentry **arr, size_t *cnt)
+{
+	__u32 chunk = 4096, in = 0, out = 0, got;
+	struct pl_addr_key *keys = malloc(chunk * sizeof(*keys));
+	struct pl_det_src *vals = malloc(chunk * sizeof(*vals));
+	bool first = true, last = false;
+	size_t cap = 0;
+	int err = 0;
+
+	if (!keys || !vals)
+		err = -ENOMEM;
+	while (!err && !last) {
+		got = chunk;
+		err = bpf_map_lookup_batch(fd, first ? NULL : &in, &out, keys, vals, &got, NULL);
+		if (err == -ENOENT) {
+			err = 0;
+			last = true;
+		}
+		if (err || reserve(arr, &cap, *cnt + got)) {
+			err = err ? err : -ENOMEM;
+			break;
+		}
+		for (__u32 i = 0; i < got; i++) {
+			(*arr)[*cnt + i].key = keys[i];
+			(*arr)[*cnt + i].v = vals[i];
+		}
+		*cnt += got;
+		in = out;
+		first = false;
+	}
+	free(keys);
+	free(vals);
+	return err;
+}
+
 /* Every entry of pl_det_srcs, sorted by key. */
 static int read_kernel(int fd, struct kentry **out, size_t *n)
 {
@@ -231,7 +299,15 @@ static int read_kernel(int fd, struct kentry **out, size_t *n)
 	struct kentry *arr = NULL;
 	size_t cnt = 0, cap = 0;
 	bool first = true;
+	int err = read_batch(fd, &arr, &cnt);
 
+	if (!err)
+		goto sorted;
+	if (err != -EINVAL && err != -EOPNOTSUPP && err != -524) {
+		free(arr);
+		return err;
+	}
+	cnt = 0;
 	while (!bpf_map_get_next_key(fd, first ? NULL : &k, &next)) {
 		first = false;
 		k = next;
@@ -251,6 +327,7 @@ static int read_kernel(int fd, struct kentry **out, size_t *n)
 		if (cnt > PL_DET_SRCS_DEFAULT * 4)
 			break;
 	}
+sorted:
 	if (cnt)
 		qsort(arr, cnt, sizeof(*arr), cmp_key);
 	*out = arr;
@@ -264,18 +341,35 @@ static uint64_t est(const __u8 *regs)
 }
 
 /* Follow each kernel entry; states of addresses the kernel dropped are dropped too. */
+/*
+ * An address whose counters stood still for the window (the scan window if it sent ARP
+ * requests) is forgotten, here and in the kernel, so that both hold the addresses
+ * active now, not every spoofed one a flood brought; it starts from zero if it comes
+ * back. A packet counted between the read and the delete is lost.
+ */
+static bool idle(const struct pl_src_state *old, const struct kentry *k, uint64_t now,
+		 uint64_t win, uint64_t swin)
+{
+	if (!old)
+		return false;
+	for (int c = 0; c < PL_DC_MAX; c++)
+		if (k->v.n[c] != old->w[c].cur)
+			return false;
+	return now - old->changed_ns > (k->v.n[PL_DC_ARP_REQ] ? swin : win);
+}
+
 static int follow(struct pl_det *d, const struct kentry *k, size_t nk)
 {
 	uint64_t now = d->in->now_ns, win = (uint64_t)(d->cfg.window_s * 1e9);
 	uint64_t swin = (uint64_t)(d->cfg.scan_window_s * 1e9);
 	uint64_t start = now - (uint64_t)(d->in->span_s * 1e9);
-	struct pl_src_state *ns = calloc(nk ? nk : 1, sizeof(*ns));
-	size_t j = 0;
+	struct pl_src_state *ns = malloc((nk ? nk : 1) * sizeof(*ns));
+	size_t j = 0, n = 0;
 
 	if (!ns)
 		return -ENOMEM;
 	for (size_t i = 0; i < nk; i++) {
-		struct pl_src_state *s = &ns[i];
+		struct pl_src_state *s = &ns[n];
 		const struct pl_src_state *old = NULL;
 		uint64_t before = 0;
 
@@ -283,31 +377,48 @@ static int follow(struct pl_det *d, const struct kentry *k, size_t nk)
 			j++;
 		if (j < d->nsrc && !cmp_key(&d->src[j].key, &k[i].key))
 			old = &d->src[j];
+		if (idle(old, &k[i], now, win, swin)) {
+			bpf_map_delete_elem(d->in->det_srcs_fd, &k[i].key);
+			d->counts.sources_idle++;
+			continue;
+		}
+		n++;
 		if (old) {
 			*s = *old;
 		} else { /* new this tick: it started from nothing */
+			memset(s, 0, sizeof(*s));
 			s->key = k[i].key;
 			for (int c = 0; c < PL_DC_MAX; c++)
-				s->w[c].base_ns = s->w[c].prev_ns = start;
-			s->arp_hosts.base_ns = s->arp_hosts.prev_ns = start;
-			s->reflectors.base_ns = s->reflectors.prev_ns = start;
+				pl_win_start(&s->w[c], start);
+			pl_win_start(&s->arp_hosts, start);
+			pl_win_start(&s->reflectors, start);
 		}
 		for (int c = 0; c < PL_DC_MAX; c++) {
 			before += s->w[c].cur;
 			pl_win_push(&s->w[c], k[i].v.n[c], now, win);
 		}
-		pl_win_push(&s->arp_hosts, est(k[i].v.arp_targets), now, swin);
-		pl_win_push(&s->reflectors, est(k[i].v.reflectors), now, win);
+		/* the sketches change only with their counters: estimate them then */
+		pl_win_push(&s->arp_hosts, old && k[i].v.n[PL_DC_ARP_REQ] == old->w[PL_DC_ARP_REQ].cur ?
+					   old->arp_hosts.cur : est(k[i].v.arp_targets), now, swin);
+		pl_win_push(&s->reflectors,
+			    old && k[i].v.n[PL_DC_AMP_RCVD] == old->w[PL_DC_AMP_RCVD].cur &&
+					    k[i].v.n[PL_DC_SYNACK_RCVD] == old->w[PL_DC_SYNACK_RCVD].cur ?
+				    old->reflectors.cur : est(k[i].v.reflectors), now, win);
 		s->tick_delta = 0;
 		for (int c = 0; c < PL_DC_MAX; c++)
 			if (c != PL_DC_UDP_BYTES && c != PL_DC_AMP_BYTES_RCVD)
 				s->tick_delta += s->w[c].cur;
 		s->tick_delta = s->tick_delta > before ? s->tick_delta - before : 0;
+		if (!old || s->tick_delta ||
+		    k[i].v.n[PL_DC_UDP_BYTES] != old->w[PL_DC_UDP_BYTES].cur ||
+		    k[i].v.n[PL_DC_AMP_BYTES_RCVD] != old->w[PL_DC_AMP_BYTES_RCVD].cur)
+			s->changed_ns = now;
+		memcpy(s->peer, k[i].v.peer, sizeof(s->peer));
 	}
 	free(d->src);
 	d->src = ns;
-	d->nsrc = nk;
-	d->counts.kernel_sources = nk;
+	d->nsrc = n;
+	d->counts.kernel_sources = n;
 	return 0;
 }
 
@@ -335,7 +446,7 @@ static void src_rate_alert(struct pl_det *d, const struct pl_src_state *s, int c
 	if (in)
 		json_object_object_add(in, "packets", json_object_new_int64(
 						      (int64_t)pl_win_growth(&s->w[cls])));
-	pl_det_raise(d, sid, &s->key, NULL, proto, pl_det_evidence(kind, style, in), false);
+	pl_det_raise(d, sid, &s->key, s->peer, proto, pl_det_evidence(kind, style, in), false);
 }
 
 /* Answers never asked for, counted on the victim. */
@@ -359,11 +470,10 @@ static void victim_alert(struct pl_det *d, const struct pl_src_state *s, int cls
 			json_object_object_add(in, "bytes", json_object_new_int64((int64_t)
 					pl_win_growth(&s->w[PL_DC_AMP_BYTES_RCVD])));
 	}
-	/* src: the reflector that sent most (the flow table's top peer of the victim). */
+	/* src: the reflector of the last such packet */
 	memcpy(victim, s->key.addr, 16);
 	refl.family = s->key.family;
-	if (!top_peer(d, victim, refl.addr))
-		memcpy(refl.addr, victim, 16);
+	memcpy(refl.addr, s->peer, 16);
 	pl_det_raise(d, sid, &refl, victim, cls == PL_DC_AMP_RCVD ? 17 : 6,
 		     pl_det_evidence("reflection", style, in), true);
 }
@@ -376,7 +486,7 @@ static void anomaly_alert(struct pl_det *d, const struct pl_src_state *s, int cl
 	/* land: any packet is one too many; the others above a rate */
 	if (cls == PL_DC_LAND ? !pl_win_growth(&s->w[cls]) : (r < thr || !thr))
 		return;
-	pl_det_raise(d, sid, &s->key, cls == PL_DC_LAND ? s->key.addr : NULL, 6,
+	pl_det_raise(d, sid, &s->key, s->peer, 6,
 		     pl_det_evidence("anomaly", style,
 				     pl_det_ev_rate(r, pl_win_span(&s->w[cls], d->in->now_ns), thr)),
 		     false);
@@ -470,8 +580,7 @@ static void agg_alert(struct pl_det *d, int cls, double thr, unsigned int sid, c
 	if (in)
 		json_object_object_add(in, "sources", json_object_new_int64((int64_t)nsrc));
 	/* Keyed by victim: the top source changes from tick to tick under spoofing. */
-	if (!top_peer(d, top->key.addr, tv))
-		memset(tv, 0, sizeof(tv));
+	memcpy(tv, top->peer, sizeof(tv));
 	pl_det_raise(d, sid, &top->key, tv, cls == PL_DC_UDP ? 17 : cls == PL_DC_ICMP ? 1 : 6,
 		     pl_det_evidence("flood", style, in), true);
 }
@@ -493,9 +602,8 @@ static void aggregate(struct pl_det *d)
 		mal += s->malformed[i];
 	add[PL_DC_BAD_FLAGS] = mal; /* the aggregate slot holds malformed packets */
 	for (int c = 0; c < PL_DC_MAX; c++) {
-		if (!d->agg[c].base_ns && !d->agg[c].prev_ns)
-			d->agg[c].base_ns = d->agg[c].prev_ns =
-				d->in->now_ns - (uint64_t)(d->in->span_s * 1e9);
+		if (!d->agg[c].cur_ns)
+			pl_win_start(&d->agg[c], d->in->now_ns - (uint64_t)(d->in->span_s * 1e9));
 		d->agg_cum[c] += add[c];
 		pl_win_push(&d->agg[c], d->agg_cum[c], d->in->now_ns, win);
 	}

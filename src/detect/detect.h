@@ -123,6 +123,7 @@ struct pl_det_counts {
 	uint64_t sources_evicted; /* user-space source states dropped to stay bounded */
 	uint64_t sources_tracked;
 	uint64_t kernel_sources;  /* entries of pl_det_srcs at the last tick */
+	uint64_t sources_idle;    /* addresses forgotten after standing still */
 };
 void pl_det_counts(const struct pl_det *d, struct pl_det_counts *c);
 

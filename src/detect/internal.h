@@ -14,7 +14,7 @@
  */
 struct pl_win {
 	uint64_t cur, prev, base;
-	uint64_t prev_ns, base_ns;
+	uint64_t cur_ns, prev_ns, base_ns; /* when each was read */
 };
 
 /* One address of pl_det_srcs, as user space follows it. */
@@ -24,6 +24,8 @@ struct pl_src_state {
 	struct pl_win arp_hosts;   /* sketch estimates, x1 */
 	struct pl_win reflectors;
 	uint64_t tick_delta;       /* packets counted since the last tick (entropy) */
+	__u32 peer[4];             /* the kernel's last peer of the address */
+	uint64_t changed_ns;       /* when its counters last grew */
 };
 
 struct pl_base {
@@ -56,6 +58,7 @@ struct pl_det {
 };
 
 /* Window helpers (detect.c). */
+void pl_win_start(struct pl_win *w, uint64_t start_ns);
 void pl_win_push(struct pl_win *w, uint64_t v, uint64_t now_ns, uint64_t window_ns);
 double pl_win_rate(const struct pl_win *w, uint64_t now_ns);
 uint64_t pl_win_growth(const struct pl_win *w);

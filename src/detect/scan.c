@@ -213,9 +213,10 @@ static int cmp_recent(const void *a, const void *b)
 	return x->last_ns < y->last_ns ? 1 : x->last_ns > y->last_ns ? -1 : 0;
 }
 
-static struct scan_src *find(struct pl_scan *s, const struct pl_addr_key *k)
+/* @k among the first @n (sorted) sources, or NULL. */
+static struct scan_src *find_in(struct pl_scan *s, size_t n, const struct pl_addr_key *k)
 {
-	size_t lo = 0, hi = s->n;
+	size_t lo = 0, hi = n;
 
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
@@ -269,11 +270,13 @@ static void bound(struct pl_scan *s, size_t extra)
 /* Put this tick's probes into their sources (new sources are made). */
 static int merge(struct pl_scan *s, uint64_t win)
 {
+	struct scan_src *src = NULL;
 	size_t nnew = 0;
 
 	qsort(s->pr, s->npr, sizeof(*s->pr), cmp_probe_all);
 	for (size_t i = 0; i < s->npr; i++)
-		if ((i == 0 || cmp_probe(&s->pr[i - 1], &s->pr[i])) && !find(s, &s->pr[i].key))
+		if ((i == 0 || cmp_probe(&s->pr[i - 1], &s->pr[i])) &&
+		    !find_in(s, s->n, &s->pr[i].key))
 			nnew++;
 	bound(s, nnew);
 	if (nnew) {
@@ -283,31 +286,32 @@ static int merge(struct pl_scan *s, uint64_t win)
 			return -ENOMEM;
 		s->src = p;
 	}
-	for (size_t i = 0, made = 0; i < s->npr; i++) {
-		struct scan_src *src = find(s, &s->pr[i].key);
+	/* New sources go after the sorted ones (probes come sorted: one lookup a source). */
+	for (size_t i = 0, base = s->n; i < s->npr; i++) {
+		struct target *t = &s->pr[i].t;
 
-		if (!src) {
-			if (made == nnew || s->n >= s->max) /* more than the bound lets in */
-				continue;
-			src = calloc(1, sizeof(*src));
-			if (!src)
-				return -ENOMEM;
-			src->key = s->pr[i].key;
-			s->src[s->n++] = src;
-			made++;
-			qsort(s->src, s->n, sizeof(*s->src), cmp_src);
+		if (!i || cmp_probe(&s->pr[i - 1], &s->pr[i])) {
+			src = find_in(s, base, &s->pr[i].key);
+			if (!src && s->n < s->max) {
+				src = calloc(1, sizeof(*src));
+				if (!src)
+					return -ENOMEM;
+				src->key = s->pr[i].key;
+				s->src[s->n++] = src;
+			}
 		}
-		if (add_target(src, &s->pr[i].t)) {
-			struct target *t = &s->pr[i].t;
-
+		if (!src) /* more than the bound lets in */
+			continue;
+		if (add_target(src, t)) {
 			if (t->ns > src->seen_ns[t->style] + win)
 				src->seen[t->style] = 0;
 			src->seen[t->style]++;
 			src->seen_ns[t->style] = t->ns;
 		}
-		src->last_ns = s->pr[i].t.ns;
+		src->last_ns = t->ns;
 		src->touched = true;
 	}
+	qsort(s->src, s->n, sizeof(*s->src), cmp_src);
 	s->npr = 0;
 	return 0;
 }
@@ -474,7 +478,7 @@ void pl_scan_tick(struct pl_det *d)
 
 bool pl_scan_scanning(const struct pl_scan *s, const struct pl_addr_key *k, uint64_t now_ns)
 {
-	struct scan_src *src = find((struct pl_scan *)s, k);
+	struct scan_src *src = find_in((struct pl_scan *)s, s->n, k);
 
 	return src && src->scanning_until > now_ns;
 }

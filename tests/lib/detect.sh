@@ -92,8 +92,19 @@ check_alert() {
 	if [ -z "$t" ]; then
 		fail "$name: alert $sid from $src" "none; alerts: $(alerts_of "$file" | tr '\n' ';')"
 	elif [ $((t - t0)) -le "$max" ]; then
-		ok "$name: alert $sid from $src after $((t - t0)) ms"
+		ok "$name: alert $sid from $src $((t - t0)) ms after onset"
 	else
 		fail "$name: alert $sid from $src within $max ms" "after $((t - t0)) ms"
 	fi
+}
+
+# onset_ms T0 FILTER...: Unix ms of the first packet of the reference capture at or after
+# T0 (ms) that matches the tcpdump FILTER (the attack's onset as it reached the target);
+# T0 itself when there is none.
+onset_ms() {
+	local t0=$1
+	shift
+	tcpdump -tt -n -r "$REF_PCAP" "$@" 2>/dev/null |
+		awk -v t0="$t0" '{ split($1, a, "."); ms = a[1] * 1000 + substr(a[2] "000", 1, 3);
+			if (ms >= t0) { printf "%.0f\n", ms; found = 1; exit } } END { if (!found) print t0 }'
 }
