@@ -4,8 +4,9 @@
  * TCP packets and the entropy of the source addresses (of the packets pl_det_srcs
  * counts): an exponentially weighted mean and variance per metric. A value above
  * mean + k * deviation and above factor * mean for base_sustain ticks in a row is an
- * alert; while a value is above, it is learned only clipped to that bound, so that one
- * spike neither raises an alert nor drags the baseline up.
+ * alert; while a value is above, it is learned at a tenth of the weight and only up to
+ * that bound, so that one spike neither raises an alert nor drags the baseline up (a
+ * lasting new level is learned in the end).
  */
 #include <arpa/inet.h>
 #include <math.h>
@@ -71,7 +72,8 @@ static void check(struct pl_det *d, int m, double v)
 		learn(b, v, c->base_alpha);
 		return;
 	}
-	learn(b, bound, c->base_alpha); /* a spike is learned only up to the bound */
+	/* above: learned slowly and only up to the bound (a spike hardly moves it) */
+	learn(b, bound, c->base_alpha / 10);
 	if (++b->above < c->base_sustain)
 		return;
 	in = json_object_new_object();
