@@ -278,6 +278,12 @@ int cmd_analyze(int argc, char **argv)
 		goto out;
 	}
 	o.filter = expr && pf->linktype == PL_PCAP_LINKTYPE_ETHERNET ? expr : NULL;
+	/* [detect] before loading: a bad list is said before any frame is read. */
+	if (detect && pl_det_run_start(&dr, NULL, eve_path)) {
+		rc = PL_EXIT_USAGE;
+		goto out;
+	}
+	o.amp_min_bytes = dr.cfg.amp_min_bytes;
 	err = pl_filter_prog_prepare(&o);
 	if (err) {
 		rc = err == -EINVAL ? PL_EXIT_USAGE : PL_EXIT_FAIL;
@@ -298,8 +304,6 @@ int cmd_analyze(int argc, char **argv)
 	/* The expression was checked above: whatever fails now is a runtime failure. */
 	err = pl_dp_load(&dp, &o);
 	if (err)
-		goto out;
-	if (detect && pl_det_run_start(&dr, NULL, eve_path))
 		goto out;
 	if (l7_pkts) {
 		err = start_l7(&dp, eve_path, &eve, &l7, dr.det);

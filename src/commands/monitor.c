@@ -453,6 +453,12 @@ int cmd_monitor(int argc, char **argv)
 		free(expr);
 		return PL_EXIT_FAIL;
 	}
+	/* [detect] before loading: a bad list is said before anything is attached. */
+	if (detect && pl_det_run_start(&dr, NULL, eve_path)) {
+		free(expr);
+		return PL_EXIT_USAGE;
+	}
+	o.amp_min_bytes = dr.cfg.amp_min_bytes;
 	pl_signals_install();
 
 	if (pinned) {
@@ -484,10 +490,6 @@ int cmd_monitor(int argc, char **argv)
 	}
 	if (!pinned)
 		pl_dp_mode_note(&dp);
-	if (detect && pl_det_run_start(&dr, NULL, eve_path)) {
-		rc = PL_EXIT_FAIL;
-		goto out;
-	}
 	if (o.l7_pkts) {
 		err = start_l7(&dp, &o, eve_path, &eve, &v.l7, &ends, dr.det);
 		if (err) {

@@ -94,6 +94,11 @@ static int check(const struct pl_det_cfg *c, const char *file)
 		pl_warn("%s: [detect] baseline-alpha is in (0, 1]", file);
 		return -EINVAL;
 	}
+	if (c->scan_ports > 128 || c->scan_hosts > 128) {
+		pl_warn("%s: [detect] scan-ports and scan-hosts are at most 128 (the targets kept "
+			"per source)", file);
+		return -EINVAL;
+	}
 	if (!c->max_sources || !c->max_alerts) {
 		pl_warn("%s: [detect] max-sources and max-alerts are at least 1", file);
 		return -EINVAL;

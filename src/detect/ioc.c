@@ -59,12 +59,14 @@ static void mask(uint8_t *a, unsigned int len)
 }
 
 /* "a.b.c.d[/n]" or "x:y::z[/n]" into @p; false when it is neither. */
-static bool parse_prefix(char *s, struct pfx *p)
+static bool parse_prefix(const char *text, struct pfx *p)
 {
-	char *slash = strchr(s, '/'), *end;
-	bool v6 = strchr(s, ':') != NULL;
+	char s[PL_IOC_LINE_MAX + 1], *slash, *end;
+	bool v6 = strchr(text, ':') != NULL;
 	unsigned long len = v6 ? 128 : 32;
 
+	snprintf(s, sizeof(s), "%s", text); /* cut at the '/' here, not in the caller's */
+	slash = strchr(s, '/');
 	memset(p, 0, sizeof(*p));
 	if (slash) {
 		*slash = 0;

@@ -155,6 +155,8 @@ int pl_dp_load(struct pl_dp *dp, const struct pl_dp_opts *o)
 	skel->rodata->pl_cfg_flows = o->flows;
 	skel->rodata->pl_cfg_count_only = o->count_only;
 	skel->rodata->pl_cfg_detect = o->detect && !o->count_only;
+	if (o->amp_min_bytes)
+		skel->rodata->pl_cfg_amp_min = o->amp_min_bytes;
 	if (!skel->rodata->pl_cfg_detect)
 		bpf_map__set_max_entries(skel->maps.pl_det_srcs, 1);
 	skel->rodata->pl_cfg_snaplen = o->snaplen;

@@ -45,6 +45,7 @@ struct pl_dp_opts {
 	bool mitigate;        /* protect: verdicts from bpf/mitigate.h, its maps sized and pinned */
 	__u32 blocklist_prefixes; /* protect: the blocklist's capacity per family (0: default) */
 	bool detect;          /* per-source detection counters (pl_det_srcs) */
+	__u32 amp_min_bytes;  /* detection: a UDP answer this long counts as amplified (0: default) */
 };
 
 struct pktlens;
