@@ -974,8 +974,10 @@ def compare_talkers(tag, got, want, top):
 
 def run(tag, path, *args):
     # The model is of the L2-L4 report; the L7 keys ("app", "l7") have their own tests
-    # (test_l7_analyze.sh, tests/corpus/test_l7_ndpi.sh).
-    cmd = [PKTLENS, "analyze", "--read", path, "--json", "--l7-packets", "0"] + list(args)
+    # (test_l7_analyze.sh, tests/corpus/test_l7_ndpi.sh), and so has detection's "alerts"
+    # (test_detect_*.sh).
+    cmd = [PKTLENS, "analyze", "--read", path, "--json", "--l7-packets", "0",
+           "--no-detect"] + list(args)
     p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
     if p.returncode != 0:
         fail(tag + " run", "%s: exit %d: %s" % (" ".join(cmd), p.returncode,
