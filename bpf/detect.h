@@ -20,11 +20,16 @@ struct {
 	__type(value, struct pl_det_src);
 } pl_det_srcs SEC(".maps");
 
-/* Per CPU: [0] entries made, [1] updates that failed; [2] a new entry is built in. */
+/*
+ * Per CPU: entries made, updates that failed, and scratch space (a new entry, the keys):
+ * the stack of the callers leaves this function little room.
+ */
 struct pl_det_scratch {
 	__u64 created;
 	__u64 update_fail;
 	struct pl_det_src v;
+	struct pl_flow_key fk;
+	struct pl_addr_key ak;
 };
 
 struct {
@@ -48,15 +53,20 @@ static __always_inline int det_amp_port(__u16 port)
  */
 static __always_inline int det_requested(const struct pkt *p)
 {
-	struct pl_flow_key k = p->key;
 	struct pl_flow_value *f;
 	struct pl_l7_egress_val *e;
-	__u32 back = !normalize_key(&k);
+	struct pl_det_scratch *t;
+	__u32 zero = 0, back;
 
-	f = bpf_map_lookup_elem(&pl_flows, &k);
+	t = bpf_map_lookup_elem(&pl_det_stats, &zero);
+	if (!t)
+		return 1; /* cannot tell: not counted as unsolicited */
+	t->fk = p->key;
+	back = !normalize_key(&t->fk);
+	f = bpf_map_lookup_elem(&pl_flows, &t->fk);
 	if (f && f->packets[back & 1])
 		return 1;
-	e = bpf_map_lookup_elem(&pl_l7_egress, &k);
+	e = bpf_map_lookup_elem(&pl_l7_egress, &t->fk);
 	return e && e->packets[back & 1];
 }
 
@@ -121,51 +131,55 @@ static __always_inline void det_add(struct pl_det_src *v, __u32 cls, const struc
 
 /*
  * Count the packet against its address: one lookup, and only for the classes above.
- * Before update_flow() (the key is the packet's own: a is the source).
+ * Before update_flow() (the key is the packet's own: a is the source). A global
+ * function: the verifier checks it once, not in every caller's paths (the tc program
+ * was too long to verify with it inlined). Reads only plain fields of @p.
  */
-static __always_inline void count_detect(struct pkt *p)
+__noinline int pl_count_detect(struct pkt *p)
 {
-	struct pl_addr_key k = {};
 	struct pl_det_scratch *t;
+	struct pl_addr_key *k;
 	struct pl_det_src *v;
 	__u32 cls, zero = 0;
 
+	if (!p || !(p->arp_req || p->key.family))
+		return 0;
+	cls = p->arp_req ? PL_DC_ARP_REQ : det_class(p);
+	if (cls >= PL_DC_MAX)
+		return 0;
+	t = bpf_map_lookup_elem(&pl_det_stats, &zero);
+	if (!t)
+		return 0;
+	k = &t->ak;
+	__builtin_memset(k, 0, sizeof(*k));
 	if (p->arp_req) {
-		cls = PL_DC_ARP_REQ;
-		k.family = 4;
-		k.addr[2] = bpf_htonl(0xffff);
-		k.addr[3] = p->arp_spa;
-	} else if (p->key.family) {
-		cls = det_class(p);
-		if (cls >= PL_DC_MAX)
-			return;
-		k.family = p->key.family;
+		k->family = 4;
+		k->addr[2] = bpf_htonl(0xffff);
+		k->addr[3] = p->arp_spa;
+	} else {
+		k->family = p->key.family;
 		/* Received classes count on the victim, the rest on the sender. */
 		if (cls == PL_DC_AMP_RCVD || cls == PL_DC_SYNACK_RCVD)
-			__builtin_memcpy(k.addr, p->key.addr_b, 16);
+			__builtin_memcpy(k->addr, p->key.addr_b, 16);
 		else
-			__builtin_memcpy(k.addr, p->key.addr_a, 16);
-	} else {
-		return;
+			__builtin_memcpy(k->addr, p->key.addr_a, 16);
 	}
-	v = bpf_map_lookup_elem(&pl_det_srcs, &k);
+	v = bpf_map_lookup_elem(&pl_det_srcs, k);
 	if (!v) {
-		t = bpf_map_lookup_elem(&pl_det_stats, &zero);
-		if (!t)
-			return;
 		__builtin_memset(&t->v, 0, sizeof(t->v));
 		det_add(&t->v, cls, p);
-		if (!bpf_map_update_elem(&pl_det_srcs, &k, &t->v, BPF_NOEXIST)) {
+		if (!bpf_map_update_elem(&pl_det_srcs, k, &t->v, BPF_NOEXIST)) {
 			t->created++;
-			return;
+			return 0;
 		}
-		v = bpf_map_lookup_elem(&pl_det_srcs, &k); /* another CPU made it first */
+		v = bpf_map_lookup_elem(&pl_det_srcs, k); /* another CPU made it first */
 		if (!v) {
 			t->update_fail++;
-			return;
+			return 0;
 		}
 	}
 	det_add(v, cls, p);
+	return 0;
 }
 
 #endif /* PL_DETECT_BPF_H */

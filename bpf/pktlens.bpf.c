@@ -73,7 +73,7 @@ struct {
 
 #include "talkers.h" /* sources, destinations, ports, ICMP types (issue 17) */
 const volatile __u8 pl_cfg_detect = 1; /* per-address detection counters (issue 19) */
-static __always_inline void count_detect(struct pkt *p); /* bpf/detect.h, at the end */
+__noinline int pl_count_detect(struct pkt *p); /* bpf/detect.h, at the end */
 
 static __always_inline int parse_vxlan(struct cursor *c, struct pkt *p)
 {
@@ -399,7 +399,7 @@ static __always_inline struct pl_stats *analyse(void *data, void *data_end, stru
 	if (pl_cfg_talkers && p->key.family)
 		count_talkers(p);
 	if (pl_cfg_detect && (p->key.family || p->arp_req))
-		count_detect(p);
+		pl_count_detect(p);
 	/* has_flow is set only by L4 parsers, so later fragments never get here. */
 	if (pl_cfg_flows && p->has_flow)
 		update_flow(s, p, pl_now());
