@@ -244,7 +244,7 @@ static void eve_failed(const char *path)
 /* Open the EVE output and start the L7 session over the data plane's maps. */
 static int start_l7(struct pl_dp *dp, const struct pl_dp_opts *o, const char *eve_path,
 		    FILE **eve, struct pl_l7_session **l7, struct pl_l7_ends **ends,
-		    struct pl_det *det)
+		    struct pl_det_run *dr)
 {
 	struct pl_l7_session_opts lo = { .events_fd = dp->l7_events_fd,
 					 .verdicts_fd = dp->l7_verdicts_fd,
@@ -268,8 +268,8 @@ static int start_l7(struct pl_dp *dp, const struct pl_dp_opts *o, const char *ev
 	}
 	lo.eve = *eve;
 	lo.eve_flows = *eve != NULL;
-	lo.on_meta = det ? pl_det_meta : NULL; /* domain lists */
-	lo.on_meta_arg = det;
+	lo.on_meta = dr->det ? pl_det_run_meta : NULL; /* domain lists */
+	lo.on_meta_arg = dr;
 	*ends = pl_l7_ends_new();
 	*l7 = *ends ? pl_l7_session_new(&lo, &err) : NULL;
 	if (!*ends)
@@ -491,7 +491,7 @@ int cmd_monitor(int argc, char **argv)
 	if (!pinned)
 		pl_dp_mode_note(&dp);
 	if (o.l7_pkts) {
-		err = start_l7(&dp, &o, eve_path, &eve, &v.l7, &ends, dr.det);
+		err = start_l7(&dp, &o, eve_path, &eve, &v.l7, &ends, &dr);
 		if (err) {
 			rc = PL_EXIT_FAIL;
 			goto out;
@@ -500,6 +500,10 @@ int cmd_monitor(int argc, char **argv)
 	}
 	if (dr.alerts)
 		pl_alerts_set_eve(dr.alerts, eve);
+	if (pl_det_run_live(&dr, &dp)) {
+		rc = PL_EXIT_FAIL;
+		goto out;
+	}
 	/* Pinned maps may have counted for long: the first interval's rates start now. */
 	if (pinned && pl_stats_read(dp.stats_fd, &prev))
 		memset(&prev, 0, sizeof(prev));
@@ -550,15 +554,7 @@ int cmd_monitor(int argc, char **argv)
 		err = pl_stats_read(dp.stats_fd, &cur) ||
 		      pl_flows_read(dp.flows_fd, &r.flows, &r.nflows);
 		pl_stats_sub(&delta, &cur, &prev);
-		/* Detection first: its alerts do not wait for the rest of the report. */
-		if (!err && dr.det) {
-			/* Its own time: the maps it reads hold what came until now. */
-			__u64 dnow = mono_ns();
-
-			pl_det_run_tick(&dr, &dp, &delta, r.flows, r.nflows, dnow,
-					pl_time_mono_to_unix(), (dnow - t_prev) / 1e9, false);
-			r.alerts = dr.alerts;
-		}
+		r.alerts = dr.alerts; /* detection ticks in its own thread */
 		if (err || pl_talkers_read(&talk, &dp.talk, r.flows, r.nflows)) {
 			err = errno;
 			if (v.tui)
@@ -606,9 +602,11 @@ int cmd_monitor(int argc, char **argv)
 		}
 		if (h)
 			h->tick(&dp, &r);
+		pl_det_run_lock(&dr);
 		err = show(&v, &r);
 		if (dr.alerts)
 			pl_alerts_untouch(dr.alerts);
+		pl_det_run_unlock(&dr);
 		pl_talkers_free(&talk);
 		if (err) {
 			free(r.flows);

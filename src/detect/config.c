@@ -25,6 +25,7 @@ static const struct key {
 	size_t off;
 } keys[] = {
 	D("window", window_s),
+	D("tick", tick_s),
 	D("syn-flood-source-pps", syn_pps_src),
 	D("udp-flood-source-pps", udp_pps_src),
 	D("icmp-flood-source-pps", icmp_pps_src),
@@ -86,8 +87,10 @@ static int set(struct pl_det_cfg *c, struct pl_ioc **ioc, const struct key *k, c
 
 static int check(const struct pl_det_cfg *c, const char *file)
 {
-	if (c->window_s < 0.01 || c->scan_window_s < 0.01 || c->quiet_s < 0.01) {
-		pl_warn("%s: [detect] window, scan-window and quiet are at least 0.01 s", file);
+	if (c->window_s < 0.01 || c->scan_window_s < 0.01 || c->quiet_s < 0.01 ||
+	    c->tick_s < 0.05) {
+		pl_warn("%s: [detect] window, scan-window and quiet are at least 0.01 s, tick "
+			"0.05 s", file);
 		return -EINVAL;
 	}
 	if (c->base_alpha <= 0 || c->base_alpha > 1) {

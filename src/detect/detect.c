@@ -71,9 +71,9 @@ static const struct sig *sig_of(unsigned int sid)
 void pl_det_cfg_default(struct pl_det_cfg *c)
 {
 	*c = (struct pl_det_cfg){
-		.window_s = 1,
+		.window_s = 1, .tick_s = 0.25,
 		.syn_pps_src = 1000, .udp_pps_src = 5000, .icmp_pps_src = 1000,
-		.syn_pps = 2000, .udp_pps = 10000, .icmp_pps = 2000,
+		.syn_pps = 2000, .udp_pps = 5000, .icmp_pps = 2000,
 		.udp_flood_max_bytes = 512,
 		.scan_window_s = 10, .scan_ports = 20, .scan_hosts = 20, .arp_hosts = 32,
 		.amp_pps = 100, .amp_min_bytes = PL_DET_AMP_MIN_DEFAULT, .synack_pps = 100,
@@ -114,22 +114,22 @@ uint64_t pl_win_growth(const struct pl_win *w)
 	return w->cur > w->base ? w->cur - w->base : 0;
 }
 
-double pl_win_span(const struct pl_win *w, uint64_t now_ns)
+/* Seconds the window covers, at least @window_s. */
+double pl_win_span(const struct pl_win *w, uint64_t now_ns, double window_s)
 {
-	return now_ns > w->base_ns ? (now_ns - w->base_ns) / 1e9 : 0;
+	double s = now_ns > w->base_ns ? (now_ns - w->base_ns) / 1e9 : 0;
+
+	return s > window_s ? s : window_s;
 }
 
 /*
- * The rate over the window, or over the last tick if that is higher: a flood that
- * started within the last tick is not diluted by the quiet part of the window.
+ * Packets per second over the window: the growth since its base, over the time since
+ * then but never less than @window_s (a capture of a few packets within a millisecond
+ * is no flood).
  */
-double pl_win_rate(const struct pl_win *w, uint64_t now_ns)
+double pl_win_rate(const struct pl_win *w, uint64_t now_ns, double window_s)
 {
-	double s = pl_win_span(w, now_ns), r = s > 0 ? pl_win_growth(w) / s : 0;
-	double t = now_ns > w->prev_ns ? (now_ns - w->prev_ns) / 1e9 : 0;
-	double rt = t > 0 && w->cur > w->prev ? (w->cur - w->prev) / t : 0;
-
-	return rt > r ? rt : r;
+	return pl_win_growth(w) / pl_win_span(w, now_ns, window_s);
 }
 
 /* ---- raising -------------------------------------------------------------------------- */
@@ -427,7 +427,7 @@ static int follow(struct pl_det *d, const struct kentry *k, size_t nk)
 static void src_rate_alert(struct pl_det *d, const struct pl_src_state *s, int cls,
 			   double thr, unsigned int sid, const char *kind, const char *style)
 {
-	double r = pl_win_rate(&s->w[cls], d->in->now_ns);
+	double r = pl_win_rate(&s->w[cls], d->in->now_ns, d->cfg.window_s);
 	json_object *in;
 	__u8 proto = cls == PL_DC_UDP ? 17 : cls == PL_DC_ICMP ? (s->key.family == 6 ? 58 : 1) : 6;
 
@@ -442,7 +442,7 @@ static void src_rate_alert(struct pl_det *d, const struct pl_src_state *s, int c
 		if (p && (double)b / p > d->cfg.udp_flood_max_bytes)
 			return;
 	}
-	in = pl_det_ev_rate(r, pl_win_span(&s->w[cls], d->in->now_ns), thr);
+	in = pl_det_ev_rate(r, pl_win_span(&s->w[cls], d->in->now_ns, d->cfg.window_s), thr);
 	if (in)
 		json_object_object_add(in, "packets", json_object_new_int64(
 						      (int64_t)pl_win_growth(&s->w[cls])));
@@ -453,14 +453,14 @@ static void src_rate_alert(struct pl_det *d, const struct pl_src_state *s, int c
 static void victim_alert(struct pl_det *d, const struct pl_src_state *s, int cls, double thr,
 			 unsigned int sid, const char *style)
 {
-	double r = pl_win_rate(&s->w[cls], d->in->now_ns);
+	double r = pl_win_rate(&s->w[cls], d->in->now_ns, d->cfg.window_s);
 	json_object *in;
 	struct pl_addr_key refl = {};
 	__u32 victim[4];
 
 	if (r < thr || !thr)
 		return;
-	in = pl_det_ev_rate(r, pl_win_span(&s->w[cls], d->in->now_ns), thr);
+	in = pl_det_ev_rate(r, pl_win_span(&s->w[cls], d->in->now_ns, d->cfg.window_s), thr);
 	if (in) {
 		json_object_object_add(in, "packets",
 				       json_object_new_int64((int64_t)pl_win_growth(&s->w[cls])));
@@ -481,14 +481,14 @@ static void victim_alert(struct pl_det *d, const struct pl_src_state *s, int cls
 static void anomaly_alert(struct pl_det *d, const struct pl_src_state *s, int cls, double thr,
 			  unsigned int sid, const char *style)
 {
-	double r = pl_win_rate(&s->w[cls], d->in->now_ns);
+	double r = pl_win_rate(&s->w[cls], d->in->now_ns, d->cfg.window_s);
 
 	/* land: any packet is one too many; the others above a rate */
 	if (cls == PL_DC_LAND ? !pl_win_growth(&s->w[cls]) : (r < thr || !thr))
 		return;
 	pl_det_raise(d, sid, &s->key, s->peer, 6,
 		     pl_det_evidence("anomaly", style,
-				     pl_det_ev_rate(r, pl_win_span(&s->w[cls], d->in->now_ns), thr)),
+				     pl_det_ev_rate(r, pl_win_span(&s->w[cls], d->in->now_ns, d->cfg.window_s), thr)),
 		     false);
 }
 
@@ -506,7 +506,7 @@ static void arp_sweep(struct pl_det *d, const struct pl_src_state *s)
 		json_object_object_add(in, "requests", json_object_new_int64(
 						       (int64_t)pl_win_growth(&s->w[PL_DC_ARP_REQ])));
 		json_object_object_add(in, "window_s", json_object_new_double(
-					round(pl_win_span(&s->arp_hosts, d->in->now_ns) * 1000) / 1000));
+					round(pl_win_span(&s->arp_hosts, d->in->now_ns, d->cfg.scan_window_s) * 1000) / 1000));
 		json_object_object_add(in, "threshold", json_object_new_int64(d->cfg.arp_hosts));
 	}
 	pl_det_raise(d, PL_SID_SWEEP_ARP, &s->key, s->key.addr, 0,
@@ -556,7 +556,7 @@ static const struct pl_src_state *top_of(const struct pl_det *d, int cls, uint64
 static void agg_alert(struct pl_det *d, int cls, double thr, unsigned int sid, const char *style)
 {
 	const struct pl_src_state *top;
-	double r = pl_win_rate(&d->agg[cls], d->in->now_ns);
+	double r = pl_win_rate(&d->agg[cls], d->in->now_ns, d->cfg.window_s);
 	uint64_t nsrc;
 	json_object *in;
 	__u32 tv[4];
@@ -576,7 +576,7 @@ static void agg_alert(struct pl_det *d, int cls, double thr, unsigned int sid, c
 	/* One source explains it: that is the per-source alert's. */
 	if (nsrc < 2)
 		return;
-	in = pl_det_ev_rate(r, pl_win_span(&d->agg[cls], d->in->now_ns), thr);
+	in = pl_det_ev_rate(r, pl_win_span(&d->agg[cls], d->in->now_ns, d->cfg.window_s), thr);
 	if (in)
 		json_object_object_add(in, "sources", json_object_new_int64((int64_t)nsrc));
 	/* Keyed by victim: the top source changes from tick to tick under spoofing. */
@@ -615,7 +615,7 @@ static void aggregate(struct pl_det *d)
 static void malformed(struct pl_det *d)
 {
 	const struct pl_win *w = &d->agg[PL_DC_BAD_FLAGS];
-	double r = pl_win_rate(w, d->in->now_ns);
+	double r = pl_win_rate(w, d->in->now_ns, d->cfg.window_s);
 	const struct pl_stats *s = d->in->delta;
 	struct pl_addr_key none = { .family = 4 };
 	int top = 0;
@@ -626,7 +626,7 @@ static void malformed(struct pl_det *d)
 	for (int i = 1; i < PL_MAL_MAX; i++)
 		if (s->malformed[i] > s->malformed[top])
 			top = i;
-	in = pl_det_ev_rate(r, pl_win_span(w, d->in->now_ns), d->cfg.malformed_pps);
+	in = pl_det_ev_rate(r, pl_win_span(w, d->in->now_ns, d->cfg.window_s), d->cfg.malformed_pps);
 	if (in && top)
 		json_object_object_add(in, "top_reason", json_object_new_string(pl_malformed_name(top)));
 	none.addr[2] = htonl(0xffff);

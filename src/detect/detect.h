@@ -57,6 +57,7 @@ enum pl_det_sid {
 /* Thresholds and windows ([detect] of pktlens.conf(5)); pl_det_cfg_default() fills them. */
 struct pl_det_cfg {
 	double window_s;         /* rates: over this sliding window */
+	double tick_s;           /* monitor: seconds between ticks (analyze: 1 s of capture) */
 	double syn_pps_src, udp_pps_src, icmp_pps_src;   /* one source */
 	double syn_pps, udp_pps, icmp_pps;               /* every source together */
 	double udp_flood_max_bytes; /* UDP floods: mean frame size at most this */

@@ -60,9 +60,9 @@ struct pl_det {
 /* Window helpers (detect.c). */
 void pl_win_start(struct pl_win *w, uint64_t start_ns);
 void pl_win_push(struct pl_win *w, uint64_t v, uint64_t now_ns, uint64_t window_ns);
-double pl_win_rate(const struct pl_win *w, uint64_t now_ns);
+double pl_win_rate(const struct pl_win *w, uint64_t now_ns, double window_s);
 uint64_t pl_win_growth(const struct pl_win *w);
-double pl_win_span(const struct pl_win *w, uint64_t now_ns);
+double pl_win_span(const struct pl_win *w, uint64_t now_ns, double window_s);
 
 /* Unix time of program time @ns. */
 uint64_t pl_det_unix(const struct pl_det *d, uint64_t ns);
