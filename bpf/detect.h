@@ -76,8 +76,18 @@ static __always_inline __u32 det_class(const struct pkt *p)
 	const struct pl_flow_key *k = &p->key;
 	__u8 f = p->tcp_flags;
 
+	/*
+	 * Land: the same address both ways and, as the attack sends it, a SYN or the same
+	 * port both ways; not loopback (127/8, ::1: normal there) nor, with other ports,
+	 * a protocol that talks to itself (BFD echo).
+	 */
 	if (k->addr_a[0] == k->addr_b[0] && k->addr_a[1] == k->addr_b[1] &&
-	    k->addr_a[2] == k->addr_b[2] && k->addr_a[3] == k->addr_b[3])
+	    k->addr_a[2] == k->addr_b[2] && k->addr_a[3] == k->addr_b[3] &&
+	    !((k->family == 4 && (bpf_ntohl(k->addr_a[3]) >> 24) == 127) ||
+	      (k->family == 6 && !k->addr_a[0] && !k->addr_a[1] && !k->addr_a[2] &&
+	       k->addr_a[3] == bpf_htonl(1))) &&
+	    ((k->proto == IPPROTO_TCP && (f & PL_TCP_SYN)) ||
+	     (p->has_flow && k->port_a == k->port_b && k->port_a)))
 		return PL_DC_LAND;
 	if (k->proto == IPPROTO_TCP) {
 		if (p->frag_first && p->l4_len < 20)

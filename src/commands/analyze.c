@@ -55,8 +55,6 @@ static const char usage[] =
 
 enum { OPT_JSON = 256, OPT_PRETTY, OPT_TOP, OPT_FLOWS, OPT_L7, OPT_EVE, OPT_NO_DETECT };
 
-/* Detection ticks once per this much capture time (monitor: once per interval). */
-#define DETECT_TICK_NS 1000000000ull
 
 /* Letters that were analyze's own before they meant tcpdump's: what to type now. */
 static const struct pl_opt_hint hints[] = {
@@ -104,6 +102,7 @@ static int start_l7(struct pl_dp *dp, const char *eve_path, FILE **eve,
 
 /* Detection over capture time: the next tick, the last one and the counters then. */
 struct pl_det_clock {
+	__u64 step;  /* [detect] tick in ns of capture time: as monitor ticks live */
 	__u64 next, prev;
 	bool started;
 	struct pl_stats last;
@@ -112,7 +111,7 @@ struct pl_det_clock {
 };
 
 /*
- * Tick detection at each whole interval of capture time that @ts_ns (the next frame's
+ * Tick detection at each tick of capture time that @ts_ns (the next frame's
  * time, or the end with @last) has passed: the frames before it are run (the workers
  * are finished and started again), the maps read, the detector ticked. 0 or -errno.
  */
@@ -128,7 +127,7 @@ static int detect_tick(struct pl_det_run *dr, struct pl_det_clock *c, struct pl_
 	if (!c->started) {
 		c->started = true;
 		c->prev = ts_ns;
-		c->next = ts_ns + DETECT_TICK_NS;
+		c->next = ts_ns + c->step;
 		return 0;
 	}
 	if (ts_ns < c->next && !last)
@@ -149,11 +148,11 @@ static int detect_tick(struct pl_det_run *dr, struct pl_det_clock *c, struct pl_
 	err = pl_det_run_tick(dr, dp, &delta, flows, n, now, 0, (now - c->prev) / 1e9, true);
 	free(flows);
 	c->prev = now;
-	c->next = now + DETECT_TICK_NS;
+	c->next = now + c->step;
 	/* A gap in the capture: the next tick is the first interval that holds a frame. */
 	if (ts_ns >= c->next) {
-		c->next = ts_ns - (ts_ns - now) % DETECT_TICK_NS + DETECT_TICK_NS;
-		c->prev = c->next - DETECT_TICK_NS;
+		c->next = ts_ns - (ts_ns - now) % c->step + c->step;
+		c->prev = c->next - c->step;
 	}
 	return err;
 }
@@ -312,6 +311,7 @@ int cmd_analyze(int argc, char **argv)
 	}
 	if (dr.alerts)
 		pl_alerts_set_eve(dr.alerts, eve);
+	dc.step = (__u64)(dr.cfg.tick_s * 1e9);
 	dc.cpus = cpus;
 	dc.nworkers = nworkers;
 

@@ -2,9 +2,9 @@
 /*
  * detect.h - threat detection (issue 19): floods, amplification and reflection, scans
  * with their style, packet anomalies, learned baselines and IOC lists, decided in user
- * space once per tick from the data plane's snapshot: the counters' difference, the
+  * space once per tick from the data plane's snapshot: the counters' difference, the
  * flow table, and the per-source counters of pl_det_srcs (bpf/detect.h). monitor ticks
- * once per interval on the monotonic clock; analyze once per interval of capture time,
+ * every cfg.tick_s on the monotonic clock (run.c); analyze every tick_s of capture time,
  * so that rates and windows mean the same offline as live.
  *
  * Built-in detections have fixed sids (PL_SID_*, listed in pktlens.conf(5)); their
@@ -57,7 +57,7 @@ enum pl_det_sid {
 /* Thresholds and windows ([detect] of pktlens.conf(5)); pl_det_cfg_default() fills them. */
 struct pl_det_cfg {
 	double window_s;         /* rates: over this sliding window */
-	double tick_s;           /* monitor: seconds between ticks (analyze: 1 s of capture) */
+	double tick_s;           /* seconds between ticks (analyze: of capture time) */
 	double syn_pps_src, udp_pps_src, icmp_pps_src;   /* one source */
 	double syn_pps, udp_pps, icmp_pps;               /* every source together */
 	double udp_flood_max_bytes; /* UDP floods: mean frame size at most this */
