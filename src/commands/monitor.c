@@ -500,6 +500,8 @@ int cmd_monitor(int argc, char **argv)
 	}
 	if (dr.alerts)
 		pl_alerts_set_eve(dr.alerts, eve);
+	if (dr.alerts && h && h->alerts)
+		h->alerts(dr.alerts);
 	if (pl_det_run_live(&dr, &dp)) {
 		rc = PL_EXIT_FAIL;
 		goto out;

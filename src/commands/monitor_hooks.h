@@ -9,6 +9,7 @@
 
 struct pl_dp;
 struct pl_report;
+struct pl_alerts;
 
 struct pl_monitor_hooks {
 	const char *cmd;   /* the command's name in messages */
@@ -16,6 +17,8 @@ struct pl_monitor_hooks {
 	int (*started)(struct pl_dp *dp);                  /* loaded and attached; != 0: stop */
 	void (*tick)(struct pl_dp *dp, struct pl_report *r); /* before each report */
 	void (*stop)(void);
+	/* detection's alerts, before any is raised (protect: automatic blocks); may be NULL */
+	void (*alerts)(struct pl_alerts *al);
 };
 
 /* Set by protect before it calls cmd_monitor(); NULL: plain monitor. */

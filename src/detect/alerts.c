@@ -11,6 +11,8 @@
 
 struct pl_alerts {
 	FILE *eve;
+	pl_alert_decide_fn decide;
+	void *decide_arg;
 	struct pl_alert_rec *rec;
 	size_t n, max;
 	uint64_t quiet_ns, next_id, dropped, eve_errors;
@@ -32,6 +34,12 @@ struct pl_alerts *pl_alerts_new(FILE *eve, unsigned int max, uint64_t quiet_ns)
 void pl_alerts_set_eve(struct pl_alerts *s, FILE *eve)
 {
 	s->eve = eve;
+}
+
+void pl_alerts_set_decide(struct pl_alerts *s, pl_alert_decide_fn fn, void *arg)
+{
+	s->decide = fn;
+	s->decide_arg = arg;
 }
 
 static void rec_strings_free(struct pl_alert_rec *r)
@@ -131,6 +139,8 @@ int pl_alerts_raise(struct pl_alerts *s, const struct pl_l7_eve_flow *fl,
 	r->first_ns = r->last_ns = a->ts_ns;
 	r->touched = true;
 	s->n++;
+	if (s->decide)
+		r->a.action = s->decide(s->decide_arg, &r->fl, &r->a);
 	if (s->eve && pl_l7_eve_alert(s->eve, &r->fl, &r->a) < 0)
 		s->eve_errors++;
 	return 1;

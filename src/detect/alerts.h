@@ -38,6 +38,14 @@ struct pl_alerts *pl_alerts_new(FILE *eve, unsigned int max, uint64_t quiet_ns);
 void pl_alerts_free(struct pl_alerts *s);
 /* Where the new attacks' EVE lines go from now on (NULL: nowhere). */
 void pl_alerts_set_eve(struct pl_alerts *s, FILE *eve);
+/*
+ * A new attack's action ("allowed", "blocked", "would-block"), decided by @fn before
+ * its EVE line is written (protect: an automatic block). Called from the thread that
+ * raises alerts; @fn locks what it shares.
+ */
+typedef enum pl_eve_action (*pl_alert_decide_fn)(void *arg, const struct pl_l7_eve_flow *fl,
+						  const struct pl_eve_alert *a);
+void pl_alerts_set_decide(struct pl_alerts *s, pl_alert_decide_fn fn, void *arg);
 
 /*
  * Raise or update the alert @a on @fl. The key is (a->sid, fl->family, fl->src), or
