@@ -41,7 +41,8 @@ for i in $(seq "$ROUNDS"); do
 		t=$(alerts_of "$EVE" | awk -v s=$sid -v t="$t0" '$1 == s && $4 >= t { print $4; exit }')
 		o=$(onset_ms "$t0" "tcp dst port 80")
 		[ -n "$t" ] && eval "$kind+=($((t - o)))"
-		echo "  round $i $kind source(s): ${t:+$((t - o)) ms}${t:-no alert}"
+		if [ -n "$t" ]; then r="$((t - o)) ms"; else r="no alert"; fi
+		echo "  round $i $kind source(s): $r"
 		sleep 11 # the attack ends (quiet time) before the next round
 	done
 done
