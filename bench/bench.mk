@@ -8,6 +8,7 @@
 #                      and offline (analyze vs ndpiReader on the nDPI sample captures)
 #   bench_drops.sh     the same to a closed port, pktlens drops vs nothing vs perf stat
 #   bench_protect.sh   the protect program vs monitor (test_run); block to first XDP drop
+#   bench_detect.sh    detection's in-kernel cost (test_run); flood onset to first alert
 #   (lib.sh: shell code the scripts source - veth lab, measured trafgen send, medians)
 BENCH_BINS := $(BUILD)/bench/bench_pipeline
 
