@@ -16,7 +16,13 @@ struct pl_alerts {
 	struct pl_alert_rec *rec;
 	size_t n, max;
 	uint64_t quiet_ns, next_id, dropped, eve_errors;
+	struct pl_alerts_counts counts;
 };
+
+void pl_alerts_set_counts(struct pl_alerts *s, const struct pl_alerts_counts *c)
+{
+	s->counts = *c;
+}
 
 struct pl_alerts *pl_alerts_new(FILE *eve, unsigned int max, uint64_t quiet_ns)
 {
@@ -237,6 +243,16 @@ void pl_alerts_json(struct pl_json *j, const struct pl_alerts *s, bool all)
 		if (all || s->rec[i].touched)
 			rec_json(j, &s->rec[i]);
 	pl_json_end_arr(j);
+	if (!s)
+		return;
+	pl_json_begin_obj(j, "detection");
+	pl_json_u64(j, "ticks", s->counts.ticks);
+	pl_json_u64(j, "sources", s->counts.kernel_sources);
+	pl_json_u64(j, "sources_forgotten", s->counts.sources_forgotten);
+	pl_json_u64(j, "scan_sources", s->counts.scan_sources);
+	pl_json_u64(j, "scan_sources_evicted", s->counts.scan_evicted);
+	pl_json_u64(j, "alerts_not_kept", s->dropped);
+	pl_json_end_obj(j);
 }
 
 void pl_alerts_text(const struct pl_alerts *s, bool all, void (*emit)(void *, const char *),

@@ -65,7 +65,17 @@ const struct pl_alert_rec *pl_alerts_list(const struct pl_alerts *s, size_t *n);
 uint64_t pl_alerts_dropped(const struct pl_alerts *s);
 uint64_t pl_alerts_eve_errors(const struct pl_alerts *s);
 
-/* The "alerts" list of a report: @all, or only those raised or updated since the tick. */
+/*
+ * The detector's own counters, shown with the alerts (the "detection" object):
+ * sources followed and evicted, so that bounded memory is seen to be bounded.
+ */
+struct pl_alerts_counts {
+	uint64_t ticks, kernel_sources, sources_forgotten, scan_sources, scan_evicted;
+};
+void pl_alerts_set_counts(struct pl_alerts *s, const struct pl_alerts_counts *c);
+
+/* The "alerts" list of a report: @all, or only those raised or updated since the tick;
+ * then the "detection" object of the counters. */
 void pl_alerts_json(struct pl_json *j, const struct pl_alerts *s, bool all);
 /* Text lines, one per alert (the terminal view and text reports). */
 void pl_alerts_text(const struct pl_alerts *s, bool all, void (*emit)(void *, const char *),

@@ -693,6 +693,15 @@ int pl_det_tick(struct pl_det *d, const struct pl_det_input *in)
 	pl_ioc_tick(d);
 	pl_alerts_tick(d->alerts, pl_det_unix(d, in->now_ns));
 	d->counts.ticks++;
+	{
+		struct pl_alerts_counts c = { .ticks = d->counts.ticks,
+					      .kernel_sources = d->counts.kernel_sources,
+					      .sources_forgotten = d->counts.sources_idle,
+					      .scan_sources = pl_scan_tracked(d->scan),
+					      .scan_evicted = pl_scan_evicted(d->scan) };
+
+		pl_alerts_set_counts(d->alerts, &c);
+	}
 out:
 	d->in = NULL;
 	return err;

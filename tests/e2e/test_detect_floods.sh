@@ -57,6 +57,14 @@ lab_quiet
 ref_stop
 mon_stop INT
 check_eq "monitor exits cleanly" "$MON_RC" 0
+# bounded under spoofing: the scan tracker holds at most max-sources (4096) and counts
+# what it evicted; the kernel's table at most its 65536 entries
+ds=$(json_get "$MON_OUT" 'max(j["detection"]["scan_sources"] for j in [j])')
+de=$(json_get "$MON_OUT" 'j["detection"]["scan_sources_evicted"]')
+dk=$(json_get "$MON_OUT" 'j["detection"]["sources"]')
+bounded() { [ "$ds" -le 4096 ] && [ "$de" -gt 0 ] && [ "$dk" -le 65536 ]; } 2>/dev/null
+check_true "bounded: $ds scan sources (<= 4096), $de evicted and counted, $dk in the kernel table" \
+	bounded
 grep -q " 0 packets dropped by kernel" "$REF_ERR" || echo "  (tcpdump: $(tr '\n' ' ' <"$REF_ERR"))"
 dups=$(alerts_of "$EVE" | awk '$1 <= 9100003 { print $1, $2 } $1 > 9100003 { print $1, $3 }' |
 	sort | uniq -d | tr '\n' ';')
