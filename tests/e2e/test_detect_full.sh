@@ -18,10 +18,11 @@ KNOWN=$E2E_ROOT/tests/e2e/detect_corpus_known.txt
 
 lab_up || { fail "lab" "could not build the namespaces"; finish; }
 EVE=$LAB_TMP/eve.json
-ip netns exec "$NS_RX" timeout 120 iperf3 -s -1 -B "$IP4_RX" >/dev/null 2>&1 &
+ip netns exec "$NS_RX" timeout 120 iperf3 -s -B "$IP4_RX" >/dev/null 2>&1 &
 LAB_PIDS+=($!)
 mon_start 120 --interval 1 --eve "$EVE" || { fail "monitor attaches" "$(cat "$MON_ERR")"; finish; }
-wait_until 5 in_tx bash -c "exec 3<>/dev/tcp/$IP4_RX/5201" 2>/dev/null
+listening() { ip netns exec "$NS_RX" ss -Hltn "sport = :5201" | grep -q .; }
+wait_until 5 listening
 in_tx timeout 100 iperf3 -c "$IP4_RX" -n 1G -J >"$LAB_TMP/gb.json" 2>&1
 b=$(json_get "$LAB_TMP/gb.json" 'int(j["end"]["sum_received"]["bytes"])')
 [ "$b" -ge 1000000000 ] 2>/dev/null && ok "iperf3 moved 1 GB ($b bytes)" || fail "iperf3 moved 1 GB" "$b"
@@ -34,7 +35,7 @@ if [ ! -d "$CORPUS" ]; then
 	finish
 fi
 # every capture, two at a time; one line "FILE SID SRC DST" per flood/scan alert
-find "$CORPUS" -type f \( -name '*.pcap' -o -name '*.pcapng' -o -name '*.cap' \) | sort |
+find -L "$CORPUS" -type f \( -name '*.pcap' -o -name '*.pcapng' -o -name '*.cap' \) | sort |
 	xargs -P 2 -I{} sh -c '"$1" analyze -q -r "$2" --json --l7-packets 0 2>/dev/null |
 		"$3" -c "import json,sys
 try: d = json.load(sys.stdin)
@@ -43,7 +44,7 @@ for a in d.get(\"alerts\", []):
     if 9100001 <= a[\"signature_id\"] <= 9100028:
         print(sys.argv[1], a[\"signature_id\"], a[\"src_ip\"], a[\"dest_ip\"])" "$2"' \
 		_ "$PKTLENS" {} "$PY" >"$LAB_TMP/corpus.txt"
-n=$(find "$CORPUS" -type f \( -name '*.pcap' -o -name '*.pcapng' -o -name '*.cap' \) | wc -l)
+n=$(find -L "$CORPUS" -type f \( -name '*.pcap' -o -name '*.pcapng' -o -name '*.cap' \) | wc -l)
 echo "  $n captures; flood/reflection/scan alerts raised:"
 sed "s|^$CORPUS/|    |" "$LAB_TMP/corpus.txt"
 unknown=$(while read -r f sid _; do
