@@ -11,6 +11,7 @@
 #   bench_rules.sh     signatures: load time of 10,000 rules; analyze's CPU with vs without
 #   bench_api.sh       serve's API latency (p50/p99/max of 1,000 requests) under a flood
 #   bench_tcp.sh       TCP RTT and health tracking: ns/packet added on ingress and egress
+#   bench_detect.sh    detection's in-kernel cost (test_run); flood onset to first alert
 #   (lib.sh: shell code the scripts source - veth lab, measured trafgen send, medians)
 BENCH_BINS := $(BUILD)/bench/bench_pipeline
 

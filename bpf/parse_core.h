@@ -55,15 +55,22 @@ struct pkt {
 	__u8 tunnel;            /* a GRE or VXLAN header was opened (counted in encap) */
 	__u8 cut;               /* the buffer holds less than the frame (snap length, frags) */
 	__u8 frag_first;        /* the IP packet is a first fragment: L4 lengths span more */
+	__u8 l7_dir;            /* enum pl_flow_dir of the packet, set by the flow update */
+	/*
+	 * An Ethernet/IPv4 ARP request (detection): its sender and target addresses are in
+	 * key.addr_a[3] and key.addr_b[3] (key.family stays 0: no flow, no talker).
+	 */
+	__u8 arp_req;
+	__u8 icmp_req;          /* an ICMP/ICMPv6 message that is neither an answer nor an error */
+	__u16 tcp_off;          /* outer TCP: its header's offset in the buffer (bpf/rtt.h) */
 	/*
 	 * Bytes of the IP packet after its network headers, from its length field: L4
 	 * headers must fit in it, not merely in the frame, whose Ethernet padding or
 	 * trailer is no part of the packet (tshark and Suricata bound them the same way).
+	 * (The fields are packed: the offline program's call chain is at the stack limit.)
 	 */
 	__u32 l4_len;
-	__u8 l7_dir;            /* enum pl_flow_dir of the packet, set by the flow update */
 	__u32 l7_dir_pkts;      /* packets of its flow in that direction, this one included */
-	__u16 tcp_off;          /* outer TCP: its header's offset in the buffer (bpf/rtt.h) */
 };
 
 /*

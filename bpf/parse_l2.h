@@ -171,6 +171,13 @@ static __always_inline int parse_arp(struct cursor *c, struct pkt *p)
 	len = 8 + 2 * ((__u32)h[4] + h[5]);
 	if (c->pos + len > c->end)
 		return pl_short(p, PL_MAL_TRUNC_ARP);
+	/* Ethernet/IPv4 request (op 1): sender and target for sweep detection. */
+	if (len == 28 && c->pos + 28 <= c->end && h[4] == 6 && h[5] == 4 && h[6] == 0 &&
+	    h[7] == 1) {
+		p->arp_req = 1;
+		__builtin_memcpy(&p->key.addr_a[3], h + 14, 4);
+		__builtin_memcpy(&p->key.addr_b[3], h + 24, 4);
+	}
 	return 0;
 }
 

@@ -81,6 +81,10 @@ static __always_inline int parse_icmp(struct cursor *c, struct pkt *p, int outer
 	if (!outer)
 		return 0;
 	p->has_flow = 1;
+	/* Requests: echo, timestamp, information, mask; ICMPv6 echo, router and neighbour
+	 * solicitations (detection counts these, not answers or errors). */
+	p->icmp_req = v6 ? h[0] == 128 || h[0] == 133 || h[0] == 135 :
+			   h[0] == 8 || h[0] == 13 || h[0] == 15 || h[0] == 17;
 	if ((h[0] == echo_req || h[0] == echo_rep) && p->l4_len >= 8 && (void *)h + 8 <= c->end) {
 		__u16 id = *(__u16 *)(h + 4);
 

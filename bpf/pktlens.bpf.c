@@ -72,6 +72,8 @@ struct {
 } pl_progs SEC(".maps");
 
 #include "talkers.h" /* sources, destinations, ports, ICMP types (issue 17) */
+const volatile __u8 pl_cfg_detect = 1; /* per-address detection counters (issue 19) */
+__noinline int pl_count_detect(struct pkt *p); /* bpf/detect.h, at the end */
 
 static __always_inline int parse_vxlan(struct cursor *c, struct pkt *p)
 {
@@ -510,6 +512,9 @@ static __always_inline int xdp_frame(struct xdp_md *ctx)
 			capture_commit(s, ev, n ? bpf_xdp_load_bytes(ctx, 0, ev + 1, n) : -1, n,
 				       p.len, ctx->ingress_ifindex);
 	}
+	/* Last: the verifier takes the call as writing all of p (see count_detect). */
+	if (s && pl_cfg_detect && (p.key.family || p.arp_req))
+		pl_count_detect(&p);
 	return verdict;
 }
 
@@ -620,6 +625,9 @@ int tc_pktlens(struct __sk_buff *skb)
 		if (l7_wanted(&p))
 			l7_sample_skb(skb, c, &p, pl_now_precise());
 	}
+	/* After the rest: the verifier takes the call as writing all of p. */
+	if (s && pl_cfg_detect && (p.key.family || p.arp_req))
+		pl_count_detect(&p);
 	if (s && pl_cfg_snaplen) {
 		struct pl_pkt_event *ev = capture_reserve(s);
 		__u32 n = capture_len(skb->len);
@@ -639,3 +647,4 @@ int tc_pktlens(struct __sk_buff *skb)
 
 /* L7: the outgoing direction, sampled by a tc egress program beside this one. */
 #include "l7_egress.h"
+#include "detect.h"

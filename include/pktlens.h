@@ -676,4 +676,35 @@ struct pl_tcp_totals {
 	__u64 c[PL_TT_MAX];
 };
 
+/* ---- detection (issue 19): per-address counters the flow table cannot keep ---------- */
+/*
+ * pl_det_srcs: one entry per address (LRU), only for the packets a flood, a sweep or a
+ * reflection is made of, so that established traffic costs no lookup. Most classes
+ * count what the address sent; the *_RCVD ones what it received (the victim's side).
+ * User space turns the differences between ticks into rates (src/detect/).
+ */
+#define PL_DET_SRCS_DEFAULT 65536
+enum pl_det_class {
+	PL_DC_SYN = 0,   /* TCP SYN without ACK */
+	PL_DC_BAD_FLAGS, /* SYN+FIN, SYN+RST or FIN+RST: never valid */
+	PL_DC_UDP,       /* UDP packets */
+	PL_DC_UDP_BYTES, /* their frame bytes */
+	PL_DC_ICMP,      /* ICMP and ICMPv6 requests (not answers, not errors) */
+	PL_DC_ARP_REQ,   /* ARP requests sent by this IPv4 address */
+	PL_DC_LAND,      /* source address = destination address */
+	PL_DC_TINY_FRAG, /* first IP fragment too short for the TCP header */
+	PL_DC_AMP_RCVD,  /* large UDP answers from an amplifier port, no request seen */
+	PL_DC_AMP_BYTES_RCVD,
+	PL_DC_SYNACK_RCVD, /* SYN-ACKs for connections this address never opened */
+	PL_DC_MAX,
+};
+/* UDP answers at least this long (frame bytes) count as amplified. */
+#define PL_DET_AMP_MIN_DEFAULT 400
+struct pl_det_src {
+	__u64 n[PL_DC_MAX];
+	__u32 peer[4];      /* the other end of the last packet counted (a victim, a reflector) */
+	__u8 arp_targets[PL_HLL_BYTES]; /* sketch of the ARP requests' target addresses */
+	__u8 reflectors[PL_HLL_BYTES];  /* sketch of the *_RCVD packets' sources */
+};
+
 #endif /* PKTLENS_H */

@@ -285,7 +285,9 @@ done
 SETTLE=3
 # --drops: the kernel's drops too (the SYN flood and the scan hit closed ports).
 # protect: monitor that can also drop (a `pktlens block` step below); it always pins.
-set -- protect -i "$IF_RX" --drops
+# --no-auto-block: detection alerts on the SYN burst and the scan, but the blocking is
+# the manual `pktlens block` step's, whose counters the demo shows.
+set -- protect -i "$IF_RX" --drops --no-auto-block
 [ "$VIEW" = json ] && set -- "$@" --json
 [ "$KEEP" = 1 ] || set -- "$@" --duration $((DURATION + SETTLE))
 if [ "$KEEP" = 1 ]; then

@@ -24,6 +24,7 @@ struct pl_json;
 struct pl_drops_view;
 struct pl_tcp_view;
 struct pl_svc;
+struct pl_alerts;
 struct pl_drops_ctx;
 
 #define PL_REPORT_EXTRAS 4
@@ -61,6 +62,10 @@ struct pl_report {
 		void *arg;
 	} extra[PL_REPORT_EXTRAS];
 	unsigned int nextra;
+	/* Detection (issue 19): its alerts, NULL when off; all: every one, else those
+	 * raised or updated since the last report (monitor). */
+	const struct pl_alerts *alerts;
+	bool alerts_all;
 };
 
 /* Add a part to @r's JSON and text (at most PL_REPORT_EXTRAS; more are left out). */

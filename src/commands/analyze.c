@@ -18,6 +18,7 @@
 #include "loader/dataplane.h"
 #include "loader/filter_prog.h"
 #include "loader/offline_runner.h"
+#include "detect/run.h"
 #include "l7/session.h"
 #include "rules/sig_run.h"
 #include "sinks/progress.h"
@@ -30,7 +31,7 @@
 static const char usage[] =
 	"Usage: pktlens analyze -r FILE [-r FILE ...] [--json|--pretty] [--top N] [--flows N]\n"
 	"                       [--l7-packets N|all] [--eve FILE] [--rules FILE [--rules-lenient]]\n"
-	"                       [--no-tcp] [-F FILE | EXPRESSION]\n"
+	"                       [--no-tcp] [--no-detect] [-F FILE | EXPRESSION]\n"
 	"       pktlens analyze -V LIST ...\n"
 	"       pktlens -j|-p analyze ...   (as --json, --pretty)\n"
 	"Run every packet of a pcap/pcapng capture through pktlens's XDP program and print\n"
@@ -55,6 +56,9 @@ static const char usage[] =
 	"                    instead of failing\n"
 	"      --no-tcp      no passive TCP RTT and health; frames then run on every CPU\n"
 	"                    (with it on they run in capture order on one)\n"
+	"      --no-detect   no threat detection (on by default: the same as monitor's, on\n"
+	"                    the capture's time stamps; the report lists the alerts, and\n"
+	"                    --eve writes them; [detect] of --config FILE)\n"
 	"  -F FILE           read the filter expression from FILE, as tcpdump -F ('#'\n"
 	"                    starts a comment); an expression on the command line is ignored\n"
 	"  -v, --verbose     more messages (twice: libbpf's); also before the command\n"
@@ -68,7 +72,7 @@ static const char usage[] =
 	"                    options may follow it, as with tcpdump ('--' ends them)\n";
 
 enum { OPT_JSON = 256, OPT_PRETTY, OPT_TOP, OPT_FLOWS, OPT_L7, OPT_EVE, OPT_RULES,
-       OPT_RULES_LENIENT, OPT_NO_TCP };
+       OPT_RULES_LENIENT, OPT_NO_TCP, OPT_NO_DETECT };
 
 /* Letters that were analyze's own before they meant tcpdump's: what to type now. */
 static const struct pl_opt_hint hints[] = {
@@ -93,6 +97,7 @@ struct an_args {
 	bool json, pretty;
 	char *expr;            /* NULL: every packet */
 	struct pl_sig_run *sigs; /* --rules: the signatures, their state reset for each file */
+	bool detect;           /* threat detection, started afresh for each file */
 	bool several;          /* more than one capture: say which one a failure is */
 };
 
@@ -113,7 +118,8 @@ static int open_eve(struct an_args *a)
 
 /* The L7 session of one capture; the runner drains its ring after every run. */
 static int start_l7(struct pl_dp *dp, FILE *eve, const char *path,
-		    struct pl_l7_session **l7, struct pl_sig_run *sigs, struct pl_svc *svc)
+		    struct pl_l7_session **l7, struct pl_sig_run *sigs, struct pl_svc *svc,
+		    struct pl_det *det)
 {
 	struct pl_l7_session_opts lo = { .events_fd = dp->l7_events_fd,
 					 .verdicts_fd = dp->l7_verdicts_fd,
@@ -121,6 +127,8 @@ static int start_l7(struct pl_dp *dp, FILE *eve, const char *path,
 					 .eve = eve, .svc = svc, .pcap_filename = path };
 	int err;
 
+	lo.on_meta = det ? pl_det_meta : NULL; /* domain lists */
+	lo.on_meta_arg = det;
 	if (sigs) {
 		pl_sig_run_set_eve(sigs, eve);
 		lo.on_packet = pl_sig_run_packet;
@@ -134,6 +142,63 @@ static int start_l7(struct pl_dp *dp, FILE *eve, const char *path,
 	dp->after_run = after_run;
 	dp->after_run_arg = *l7;
 	return 0;
+}
+
+/* Detection over capture time: the next tick, the last one and the counters then. */
+struct pl_det_clock {
+	__u64 step;  /* [detect] tick in ns of capture time: as monitor ticks live */
+	__u64 next, prev;
+	bool started;
+	struct pl_stats last;
+	const int *cpus;
+	int nworkers;
+};
+
+/*
+ * Tick detection at each tick of capture time that @ts_ns (the next frame's
+ * time, or the end with @last) has passed: the frames before it are run (the workers
+ * are finished and started again), the maps read, the detector ticked. 0 or -errno.
+ */
+static int detect_tick(struct pl_det_run *dr, struct pl_det_clock *c, struct pl_dp *dp,
+		       struct pl_runner **runner, __u64 ts_ns, bool last)
+{
+	struct pl_stats cur, delta;
+	struct pl_flow *flows = NULL;
+	size_t n = 0;
+	__u64 now;
+	int err;
+
+	if (!c->started) {
+		c->started = true;
+		c->prev = ts_ns;
+		c->next = ts_ns + c->step;
+		return 0;
+	}
+	if (ts_ns < c->next && !last)
+		return 0;
+	now = last ? ts_ns : c->next;
+	err = pl_runner_finish(*runner);
+	*runner = NULL;
+	if (!err)
+		err = pl_runner_start(runner, dp, c->cpus, c->nworkers);
+	if (err)
+		return err;
+	if (pl_stats_read(dp->stats_fd, &cur) || pl_flows_read(dp->flows_fd, &flows, &n)) {
+		pl_warn("detection cannot read the maps");
+		return -EIO;
+	}
+	pl_stats_sub(&delta, &cur, &c->last);
+	c->last = cur;
+	err = pl_det_run_tick(dr, dp, &delta, flows, n, now, 0, (now - c->prev) / 1e9, true);
+	free(flows);
+	c->prev = now;
+	c->next = now + c->step;
+	/* A gap in the capture: the next tick is the first interval that holds a frame. */
+	if (ts_ns >= c->next) {
+		c->next = ts_ns - (ts_ns - now) % c->step + c->step;
+		c->prev = c->next - c->step;
+	}
+	return err;
 }
 
 static void text_line(void *arg, const char *line)
@@ -181,6 +246,8 @@ static int analyze_file(struct an_args *a, const char *path)
 	__u64 min_ts = 0, max_ts = 0;
 	bool seen_ts = false, user_filter;
 	struct pl_runner *runner = NULL;
+	struct pl_det_run dr = {};
+	struct pl_det_clock dc = {};
 	struct pl_progress prog = {};
 	int cpus[8], nworkers;
 	int rc = PL_EXIT_FAIL, err, read_err, werr;
@@ -206,6 +273,12 @@ static int analyze_file(struct an_args *a, const char *path)
 		goto out;
 	}
 	o.filter = a->expr && pf->linktype == PL_PCAP_LINKTYPE_ETHERNET ? a->expr : NULL;
+	/* [detect] before loading: a bad list is said before any frame is read. */
+	if (a->detect && pl_det_run_start(&dr, NULL, a->eve_path)) {
+		rc = PL_EXIT_USAGE;
+		goto out;
+	}
+	o.amp_min_bytes = dr.cfg.amp_min_bytes;
 	err = pl_filter_prog_prepare(&o);
 	if (err) {
 		rc = err == -EINVAL ? PL_EXIT_USAGE : PL_EXIT_FAIL;
@@ -232,10 +305,15 @@ static int analyze_file(struct an_args *a, const char *path)
 		svc = pl_svc_new();
 		err = svc ? pl_sig_run_restart(a->sigs) : -ENOMEM;
 		if (!err)
-			err = start_l7(&dp, a->eve, path, &l7, a->sigs, svc);
+			err = start_l7(&dp, a->eve, path, &l7, a->sigs, svc, dr.det);
 		if (err)
 			goto out;
 	}
+	if (dr.alerts)
+		pl_alerts_set_eve(dr.alerts, a->eve);
+	dc.step = (__u64)(dr.cfg.tick_s * 1e9);
+	dc.cpus = cpus;
+	dc.nworkers = nworkers;
 
 	err = pl_runner_start(&runner, &dp, cpus, nworkers);
 	if (err)
@@ -253,6 +331,9 @@ static int analyze_file(struct an_args *a, const char *path)
 		if (!seen_ts || fr.ts_ns > max_ts)
 			max_ts = fr.ts_ns;
 		seen_ts = true;
+		/* Detection's ticks follow the capture's clock: every frame before it is in. */
+		if (dr.det && detect_tick(&dr, &dc, &dp, &runner, fr.ts_ns, false))
+			goto out;
 		if (a->expr && (user_filter || !in_kernel) && !pl_pcap_filter_match(pf))
 			continue;
 		/* The kernel refuses test runs shorter than an Ethernet header. */
@@ -274,6 +355,8 @@ static int analyze_file(struct an_args *a, const char *path)
 		}
 	}
 	read_err = err;
+	if (dr.det && seen_ts && detect_tick(&dr, &dc, &dp, &runner, max_ts + 1, true))
+		goto out;
 	err = pl_runner_finish(runner);
 	runner = NULL;
 	pl_progress_end(&prog, pf->frames, !err && read_err >= 0);
@@ -308,6 +391,8 @@ static int analyze_file(struct an_args *a, const char *path)
 	r.top = a->top;
 	r.l7 = l7;
 	r.svc = svc;
+	r.alerts = dr.alerts;
+	r.alerts_all = true;
 	if (dp.tcp.flows >= 0) {
 		if (pl_tcp_read(&tv, &dp.tcp, true, max_ts)) {
 			pl_warn("cannot read the TCP tables");
@@ -351,6 +436,7 @@ out:
 	pl_progress_end(&prog, 0, false);
 	pl_runner_finish(runner);
 	pl_l7_session_free(l7);
+	pl_det_run_stop(&dr);
 	pl_svc_free(svc);
 	pl_tcp_view_free(&tv);
 	free(r.flows);
@@ -440,10 +526,12 @@ int cmd_analyze(int argc, char **argv)
 		{ "rules", required_argument, NULL, OPT_RULES },
 		{ "rules-lenient", no_argument, NULL, OPT_RULES_LENIENT },
 		{ "no-tcp", no_argument, NULL, OPT_NO_TCP },
+		{ "no-detect", no_argument, NULL, OPT_NO_DETECT },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct an_args a = { .o = { .mode = PL_MODE_OFFLINE, .flows = true, .tcp = true,
+	struct an_args a = { .detect = true,
+			     .o = { .mode = PL_MODE_OFFLINE, .flows = true, .tcp = true,
 				    .filter_linktype = PL_LINKTYPE_ETHERNET,
 				    .flow_entries = PL_FLOWS_DEFAULT,
 				    .l7_pkts = PL_L7_PKTS_DEFAULT },
@@ -492,6 +580,7 @@ int cmd_analyze(int argc, char **argv)
 		case OPT_RULES: rules_path = optarg; break;
 		case OPT_RULES_LENIENT: rules_lenient = true; break;
 		case OPT_NO_TCP: a.o.tcp = false; break;
+		case OPT_NO_DETECT: a.detect = false; break;
 		case 'h': fputs(usage, stdout); goto out;
 		default: goto usage; /* pl_getopt() said why */
 		}
@@ -540,6 +629,7 @@ int cmd_analyze(int argc, char **argv)
 		rc = PL_EXIT_FAIL;
 		goto out;
 	}
+	a.o.detect = a.detect;
 	a.several = npaths > 1;
 	pl_dp_keep_loaded(a.several);
 	/* Every capture gets its report; bad usage (the expression) stops at the first. */

@@ -17,6 +17,7 @@
 #include "l7/flow_ends.h"
 #include "l7/session.h"
 #include "rules/sig_run.h"
+#include "detect/run.h"
 #include "drops/live.h"
 #include "perf/svc.h"
 #include "perf/tcp.h"
@@ -32,7 +33,7 @@ static const char usage[] =
 	"Usage: pktlens monitor -i IF [--mode native|generic|tc] [--interval S] [--duration S]\n"
 	"                       [--json|--pretty] [--top N] [--flows N] [--cost-sample PCT] [--pin]\n"
 	"                       [--force] [--drops] [--l7-packets N] [--eve FILE] [--no-tcp]\n"
-	"                       [--rules FILE [--rules-lenient]]\n"
+	"                       [--no-detect] [--rules FILE [--rules-lenient]]\n"
 	"                       [-F FILE | EXPRESSION]\n"
 	"       pktlens monitor --pinned DIR [--interval S] [--duration S] [--json|--pretty]\n"
 	"                       [--cost-sample PCT]\n"
@@ -67,6 +68,9 @@ static const char usage[] =
 	"                      support instead of failing\n"
 	"      --no-tcp        no passive TCP RTT and health (on by default: per flow, per\n"
 	"                      service port and remote network, from both directions)\n"
+	"      --no-detect     no threat detection (floods, scans, reflection, anomalies,\n"
+	"                      baselines, IOC lists: on by default; thresholds and lists\n"
+	"                      from [detect] of --config FILE, pktlens.conf(5))\n"
 	"      --drops         also the kernel's drops of packets received on IF, by reason\n"
 	"                      (as pktlens drops -i IF)\n"
 	"  -F FILE             read the filter expression from FILE, as tcpdump -F ('#'\n"
@@ -82,7 +86,7 @@ static const char usage[] =
 enum {
 	OPT_PIN = 256, OPT_PINNED, OPT_FORCE, OPT_COST_SAMPLE, OPT_MODE, OPT_INTERVAL,
 	OPT_DURATION, OPT_JSON, OPT_PRETTY, OPT_TOP, OPT_FLOWS, OPT_DROPS, OPT_L7, OPT_EVE,
-	OPT_RULES, OPT_RULES_LENIENT, OPT_NO_TCP,
+	OPT_RULES, OPT_RULES_LENIENT, OPT_NO_TCP, OPT_NO_DETECT,
 };
 
 /* Live L7: a flow with no sample for this long is classified with what it had. */
@@ -252,7 +256,7 @@ static void eve_failed(const char *path)
 /* Open the EVE output and start the L7 session over the data plane's maps. */
 static int start_l7(struct pl_dp *dp, const struct pl_dp_opts *o, const char *eve_path,
 		    FILE **eve, struct pl_l7_session **l7, struct pl_l7_ends **ends,
-		    struct pl_sig_run *sigs, struct pl_svc *svc)
+		    struct pl_sig_run *sigs, struct pl_svc *svc, struct pl_det_run *dr)
 {
 	struct pl_l7_session_opts lo = { .events_fd = dp->l7_events_fd,
 					 .verdicts_fd = dp->l7_verdicts_fd,
@@ -282,6 +286,8 @@ static int start_l7(struct pl_dp *dp, const struct pl_dp_opts *o, const char *ev
 		lo.on_packet = pl_sig_run_packet;
 		lo.on_packet_arg = sigs;
 	}
+	lo.on_meta = dr->det ? pl_det_run_meta : NULL; /* domain lists */
+	lo.on_meta_arg = dr;
 	*ends = pl_l7_ends_new();
 	*l7 = *ends ? pl_l7_session_new(&lo, &err) : NULL;
 	if (!*ends)
@@ -315,6 +321,7 @@ const struct option pl_monitor_opts[] = {
 	{ "rules", required_argument, NULL, OPT_RULES },
 	{ "rules-lenient", no_argument, NULL, OPT_RULES_LENIENT },
 	{ "no-tcp", no_argument, NULL, OPT_NO_TCP },
+	{ "no-detect", no_argument, NULL, OPT_NO_DETECT },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -344,6 +351,8 @@ int cmd_monitor(int argc, char **argv)
 	struct pl_drops_live dl = {};
 	struct pl_dp dp = {};
 	struct pl_rates *rates = NULL;
+	struct pl_det_run dr = {};
+	bool detect = true;
 	__u64 t_start, t_prev, cost_ns0 = 0, cost_cnt0 = 0;
 	int c, rc = PL_EXIT_FAIL, err;
 	char *expr = NULL;
@@ -405,6 +414,7 @@ int cmd_monitor(int argc, char **argv)
 		case OPT_EVE: eve_path = optarg; load_opt = "--eve"; break;
 		case OPT_RULES: rules_path = optarg; load_opt = "--rules"; break;
 		case OPT_RULES_LENIENT: rules_lenient = true; break;
+		case OPT_NO_DETECT: detect = false; break;
 		case 'h': fputs(h ? h->usage : usage, stdout); return PL_EXIT_OK;
 		default: return PL_EXIT_USAGE; /* pl_getopt() said why */
 		}
@@ -472,6 +482,7 @@ int cmd_monitor(int argc, char **argv)
 		return PL_EXIT_USAGE;
 	}
 	o.filter = expr;
+	o.detect = detect;
 	o.flow_entries = nflows;
 	o.l7_pkts = pinned ? 0 : l7_pkts; /* bpftool's data plane has no L7 */
 	err = pl_filter_prog_prepare(&o);
@@ -498,6 +509,12 @@ int cmd_monitor(int argc, char **argv)
 		free(expr);
 		return PL_EXIT_FAIL;
 	}
+	/* [detect] before loading: a bad list is said before anything is attached. */
+	if (detect && pl_det_run_start(&dr, NULL, eve_path)) {
+		free(expr);
+		return PL_EXIT_USAGE;
+	}
+	o.amp_min_bytes = dr.cfg.amp_min_bytes;
 	pl_signals_install();
 
 	if (pinned) {
@@ -531,12 +548,21 @@ int cmd_monitor(int argc, char **argv)
 		pl_dp_mode_note(&dp);
 	if (o.l7_pkts) {
 		svc = pl_svc_new();
-		err = svc ? start_l7(&dp, &o, eve_path, &eve, &v.l7, &ends, sigs, svc) : -ENOMEM;
+		err = svc ? start_l7(&dp, &o, eve_path, &eve, &v.l7, &ends, sigs, svc, &dr)
+			  : -ENOMEM;
 		if (err) {
 			rc = PL_EXIT_FAIL;
 			goto out;
 		}
 		v.none = eve == stdout;
+	}
+	if (dr.alerts)
+		pl_alerts_set_eve(dr.alerts, eve);
+	if (dr.alerts && h && h->alerts)
+		h->alerts(dr.alerts);
+	if (pl_det_run_live(&dr, &dp)) {
+		rc = PL_EXIT_FAIL;
+		goto out;
 	}
 	/* Pinned maps may have counted for long: the first interval's rates start now. */
 	if (pinned && pl_stats_read(dp.stats_fd, &prev))
@@ -589,9 +615,11 @@ int cmd_monitor(int argc, char **argv)
 				break;
 			}
 		}
-		if (pl_stats_read(dp.stats_fd, &cur) ||
-		    pl_flows_read(dp.flows_fd, &r.flows, &r.nflows) ||
-		    pl_talkers_read(&talk, &dp.talk, r.flows, r.nflows)) {
+		err = pl_stats_read(dp.stats_fd, &cur) ||
+		      pl_flows_read(dp.flows_fd, &r.flows, &r.nflows);
+		pl_stats_sub(&delta, &cur, &prev);
+		r.alerts = dr.alerts; /* detection ticks in its own thread */
+		if (err || pl_talkers_read(&talk, &dp.talk, r.flows, r.nflows)) {
 			err = errno;
 			if (v.tui)
 				pl_tui_stop(), v.tui = false; /* the message must stay readable */
@@ -624,7 +652,6 @@ int cmd_monitor(int argc, char **argv)
 			r.drops_ctx = &dl.ctx;
 		}
 		r.svc = svc;
-		pl_stats_sub(&delta, &cur, &prev);
 		r.source = pinned ? pinned : dp.ifname;
 		r.mode = pinned ? "pinned" : pl_mode_name(dp.mode);
 		r.total = &cur;
@@ -645,7 +672,11 @@ int cmd_monitor(int argc, char **argv)
 			pl_report_add_extra(&r, pl_sig_run_json, pl_sig_run_text, sigs);
 		if (h)
 			h->tick(&dp, &r);
+		pl_det_run_lock(&dr);
 		err = show(&v, &r);
+		if (dr.alerts)
+			pl_alerts_untouch(dr.alerts);
+		pl_det_run_unlock(&dr);
 		pl_talkers_free(&talk);
 		pl_l7_set_tcp(v.l7, NULL);
 		pl_tcp_view_free(&tv);
@@ -690,6 +721,7 @@ out:
 	pl_l7_session_free(v.l7);
 	pl_sig_run_free(sigs);
 	pl_svc_free(svc);
+	pl_det_run_stop(&dr);
 	if (eve && eve != stdout && fclose(eve)) {
 		eve_failed(eve_path);
 		rc = PL_EXIT_FAIL;

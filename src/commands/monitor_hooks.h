@@ -11,6 +11,7 @@
 
 struct pl_dp;
 struct pl_report;
+struct pl_alerts;
 
 struct pl_monitor_hooks {
 	const char *cmd;   /* the command's name in messages */
@@ -18,6 +19,8 @@ struct pl_monitor_hooks {
 	int (*started)(struct pl_dp *dp);                  /* loaded and attached; != 0: stop */
 	void (*tick)(struct pl_dp *dp, struct pl_report *r); /* before each report */
 	void (*stop)(void);
+	/* detection's alerts, before any is raised (protect: automatic blocks); may be NULL */
+	void (*alerts)(struct pl_alerts *al);
 };
 
 /* monitor's long options, ended by a zeroed entry (protect's --config takes them). */

@@ -8,6 +8,7 @@
  * rules, expiry, and the mitigation part of every report.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,8 @@
 #include "commands/commands.h"
 #include "commands/monitor_hooks.h"
 #include "config/config.h"
+#include "detect/alerts.h"
+#include "detect/detect.h"
 #include "loader/dataplane.h"
 #include "mitigate/host.h"
 #include "mitigate/rules.h"
@@ -39,6 +42,12 @@ static const char usage[] =
 	"                      [ttl D] [alert] | allow CIDR | rate CIDR PPS [burst N]\n"
 	"                      [aggregate] | blocklist FILE\n"
 	"      --dry-run       drop nothing: count what the rules would drop (would_drop)\n"
+	"      --block-ttl S   automatic blocks of the sources detection alerts on (floods,\n"
+	"                      scans, invalid flags, tiny fragments, listed addresses) last\n"
+	"                      S seconds (default 300); EVE alert.action \"blocked\" (dry run:\n"
+	"                      \"would-block\"); never an allowed address, this host's or\n"
+	"                      its gateway's\n"
+	"      --no-auto-block no automatic blocks (detection still alerts)\n"
 	"      --mode MODE     native or generic XDP, or tc ingress (default: native,\n"
 	"                      falling back to generic)\n"
 	"      --interval S, --duration S, --json, --pretty, --top N, --flows N,\n"
@@ -62,7 +71,12 @@ static struct {
 	struct pl_mit_stats st;
 	struct pl_rule_set in_force; /* FILE as parsed when its rules went in */
 	volatile sig_atomic_t reload;
-} g;
+	/* automatic blocks: rule changes from detection's thread and this one */
+	pthread_mutex_t mu;
+	bool no_auto;
+	__u64 block_ttl;
+	__u64 auto_blocks;
+} g = { .mu = PTHREAD_MUTEX_INITIALIZER };
 
 static void on_hup(int sig)
 {
@@ -118,6 +132,7 @@ static int load_rules(bool reload)
 		pl_warn("%s%s", err, reload ? "; keeping the rules in force" : "");
 		return e;
 	}
+	pthread_mutex_lock(&g.mu);
 	pl_mit_lock(&g.m);
 	drop_file_rules();
 	e = add_set(&set, g.rules_path);
@@ -129,6 +144,7 @@ static int load_rules(bool reload)
 			     : "the rules before it are back in force");
 	}
 	pl_mit_unlock(&g.m);
+	pthread_mutex_unlock(&g.mu);
 	if (e) {
 		pl_rules_free(&set);
 		return e;
@@ -220,6 +236,7 @@ static void tick(struct pl_dp *dp, struct pl_report *r)
 		else
 			pl_warn("SIGHUP: no --rules file to reload");
 	}
+	pthread_mutex_lock(&g.mu);
 	pl_mit_lock(&g.m);
 	pl_rule_expire(&g.m);
 	pl_mit_unlock(&g.m);
@@ -228,7 +245,55 @@ static void tick(struct pl_dp *dp, struct pl_report *r)
 	g.nrows = 0;
 	if (pl_rule_list(&g.m, &g.rows, &g.nrows) || pl_mit_stats_read(&g.m, &g.st))
 		memset(&g.st, 0, sizeof(g.st));
+	pthread_mutex_unlock(&g.mu);
 	pl_report_add_extra(r, extra_json, extra_text, NULL);
+}
+
+/* The alerts whose source an automatic block stops: one sender, not spoofed or reflected. */
+static bool auto_sid(unsigned int sid)
+{
+	return (sid >= PL_SID_SYN_FLOOD_SRC && sid <= PL_SID_ICMP_FLOOD_SRC) ||
+	       (sid >= PL_SID_SCAN_SYN && sid <= PL_SID_SWEEP_ARP) || sid == PL_SID_BAD_FLAGS ||
+	       sid == PL_SID_TINY_FRAG || sid == PL_SID_IOC_ADDR;
+}
+
+/*
+ * Detection's thread, for each new attack: block its source for --block-ttl (in a dry
+ * run the rule counts what it would drop). pl_rule_add() refuses the host's own
+ * addresses, its gateways and anything an allow rule covers: the alert stays "allowed".
+ */
+static enum pl_eve_action decide(void *arg, const struct pl_l7_eve_flow *fl,
+				 const struct pl_eve_alert *a)
+{
+	struct pl_rule_spec sp = { .r = { .kind = PL_RULE_BLOCK, .family = fl->family,
+					  .plen = fl->family == 6 ? 128 : 32,
+					  .origin = PL_ORIGIN_CLI },
+				   .ttl_s = g.block_ttl };
+	char err[PL_ERR_LEN] = "";
+	__u32 id;
+	int e;
+
+	(void)arg;
+	if (g.no_auto || !g.have_maps || !auto_sid(a->sid))
+		return PL_EVE_ALLOWED;
+	memcpy(sp.r.addr, fl->src, fl->family == 6 ? 16 : 4);
+	snprintf(sp.r.label, sizeof(sp.r.label), "auto: sid %u", a->sid);
+	pthread_mutex_lock(&g.mu);
+	pl_mit_lock(&g.m);
+	e = pl_rule_add(&g.m, &sp, g.host, g.nhost, &id, err, sizeof(err));
+	pl_mit_unlock(&g.m);
+	pthread_mutex_unlock(&g.mu);
+	if (e && e != -EEXIST) { /* -EEXIST: a block holds it already */
+		pl_info("protect: no automatic block for sid %u: %s", a->sid, err);
+		return PL_EVE_ALLOWED;
+	}
+	g.auto_blocks++;
+	return g.dry_run ? PL_EVE_WOULD_BLOCK : PL_EVE_BLOCKED;
+}
+
+static void on_alerts(struct pl_alerts *al)
+{
+	pl_alerts_set_decide(al, decide, NULL);
 }
 
 static void stop(void)
@@ -240,11 +305,13 @@ static void stop(void)
 	if (g.have_maps)
 		pl_mit_close(&g.m);
 	memset(&g, 0, sizeof(g));
+	g.mu = (pthread_mutex_t)PTHREAD_MUTEX_INITIALIZER;
 }
 
 int cmd_protect(int argc, char **argv)
 {
-	static const struct pl_monitor_hooks hooks = { "protect", usage, started, tick, stop };
+	static const struct pl_monitor_hooks hooks = { "protect", usage, started, tick, stop,
+						       on_alerts };
 	struct option *opts;
 	char **args;
 	int n = 0, nmon = 0, rc;
@@ -252,11 +319,13 @@ int cmd_protect(int argc, char **argv)
 	/* --config FILE: its [protect] entries (monitor's keys and protect's) go first. */
 	while (pl_monitor_opts[nmon].name)
 		nmon++;
-	opts = calloc(nmon + 2, sizeof(*opts));
+	opts = calloc(nmon + 4, sizeof(*opts));
 	if (!opts)
 		return PL_EXIT_FAIL;
 	memcpy(opts, pl_monitor_opts, nmon * sizeof(*opts)); /* --rules is among them */
 	opts[nmon] = (struct option){ "dry-run", no_argument, NULL, 0x1000 };
+	opts[nmon + 1] = (struct option){ "no-auto-block", no_argument, NULL, 0x1001 };
+	opts[nmon + 2] = (struct option){ "block-ttl", required_argument, NULL, 0x1002 };
 	rc = pl_config_args("protect", "i:F:h", opts, &argc, &argv);
 	free(opts);
 	if (rc)
@@ -268,6 +337,21 @@ int cmd_protect(int argc, char **argv)
 	for (int i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "--dry-run")) {
 			g.dry_run = true;
+		} else if (!strcmp(argv[i], "--no-auto-block")) {
+			g.no_auto = true;
+		} else if (!strcmp(argv[i], "--block-ttl") || !strncmp(argv[i], "--block-ttl=", 12)) {
+			const char *v = argv[i][11] == '=' ? argv[i] + 12 : i + 1 < argc ? argv[++i] : NULL;
+			double ttl;
+
+			if (!v || pl_parse_seconds("--block-ttl", v, &ttl) || ttl < 1) {
+				if (v)
+					pl_warn("protect: --block-ttl is at least 1 second");
+				else
+					pl_warn("protect: --block-ttl needs a number of seconds");
+				free(args);
+				return PL_EXIT_USAGE;
+			}
+			g.block_ttl = (__u64)ttl;
 		} else if (!strcmp(argv[i], "--rules") && i + 1 < argc) {
 			g.rules_path = argv[++i];
 		} else if (!strncmp(argv[i], "--rules=", 8)) {
@@ -296,6 +380,8 @@ int cmd_protect(int argc, char **argv)
 		}
 		pl_rules_free(&set);
 	}
+	if (!g.block_ttl)
+		g.block_ttl = 300;
 	pl_monitor_hooks = &hooks;
 	rc = cmd_monitor(n, args);
 	pl_monitor_hooks = NULL;

@@ -13,7 +13,7 @@
 
 /* The sections a file may have: the commands that take --config. */
 static const char *const sections[] = { "monitor", "analyze", "capture", "serve", "protect",
-					"vars", NULL };
+					"detect", "vars", NULL };
 
 struct cfg_parse {
 	const char *name; /* the file, for messages */
@@ -478,6 +478,43 @@ int pl_config_vars(const char *file, char ***out, int *n)
 		return err;
 	}
 	*out = p.opts;
+	*n = p.n;
+	return 0;
+}
+
+int pl_config_section(const char *file, const char *section, const struct option *keys,
+		      char ***opts, char ***where, int *n)
+{
+	struct cfg_parse p = { .name = file, .cmd = section, .longopts = keys };
+	char **w = NULL;
+	int err;
+
+	*opts = *where = NULL;
+	*n = 0;
+	p.f = fopen(file, "r");
+	if (!p.f) {
+		err = -errno;
+		pl_warn("cannot read the configuration '%s': %s", file, strerror(-err));
+		return err;
+	}
+	err = cfg_run(&p);
+	fclose(p.f);
+	if (!err) {
+		w = calloc(p.n + 1, sizeof(*w));
+		err = w ? 0 : -ENOMEM;
+		for (int i = 0; !err && i < p.n; i++)
+			if (asprintf(&w[i], "%s:%d", file, p.lines[i]) < 0)
+				err = -ENOMEM;
+	}
+	free(p.lines);
+	if (err) {
+		pl_config_free(p.opts, p.n);
+		if (w)
+			pl_config_free(w, p.n);
+		return err;
+	}
+	*opts = p.opts;
+	*where = w;
 	*n = p.n;
 	return 0;
 }

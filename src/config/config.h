@@ -56,4 +56,12 @@ const char *pl_config_file(void);
  */
 int pl_config_vars(const char *file, char ***out, int *n);
 
+/*
+ * The entries of [@section] of @file as "--key=value" strings (@keys: the allowed keys,
+ * as long options), with "FILE:LINE" of each in *@where; free both with
+ * pl_config_free(). 0, or -EINVAL after a message naming FILE:LINE, or -errno.
+ */
+int pl_config_section(const char *file, const char *section, const struct option *keys,
+		      char ***opts, char ***where, int *n);
+
 #endif

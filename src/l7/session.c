@@ -232,6 +232,13 @@ static void complete(struct pl_l7_session *s, struct sflow *f)
 		tally_add(&s->dns, m->dns.qname);
 	tally_add(&s->sni, m->tls.sni);
 	tally_add(&s->host, m->http.host);
+	if (s->o.on_meta) {
+		struct pl_l7_eve_flow ev;
+
+		eve_flow_of(f, &ev);
+		ev.in_iface = s->o.in_iface;
+		s->o.on_meta(s->o.on_meta_arg, &ev, m);
+	}
 	if (s->o.eve) {
 		struct pl_l7_eve_flow ev;
 

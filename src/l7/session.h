@@ -40,6 +40,8 @@ struct pl_l7_pkt_view {
 };
 struct pl_svc;
 struct pl_tcp_view;
+struct pl_l7_eve_flow;
+struct pl_l7_meta;
 
 struct pl_l7_session_opts {
 	int events_fd, verdicts_fd, counts_fd, flows_fd; /* the data plane's maps */
@@ -64,6 +66,9 @@ struct pl_l7_session_opts {
 			      const struct pl_l7_verdict *v, const struct pl_l7_meta *m,
 			      const struct pl_l7_eve_flow *ev);
 	void *on_classified_arg;
+	/* Called with each classified flow's metadata (detection's domain lists); NULL: none. */
+	void (*on_meta)(void *arg, const struct pl_l7_eve_flow *fl, const struct pl_l7_meta *m);
+	void *on_meta_arg;
 };
 
 /* TCP RTT and health for the flow events from now on (NULL: none); the caller keeps

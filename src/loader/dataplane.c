@@ -54,6 +54,7 @@ void pl_dp_reset(struct pl_dp *dp)
 	dp->egress_fd = dp->egress_link_fd = dp->l7_egress_fd = -1;
 	dp->tcp.flows = dp->tcp.hist = dp->tcp.totals = -1;
 	dp->talk = (struct pl_talker_fds){ -1, -1, -1, -1, -1 };
+	dp->det_srcs_fd = dp->det_stats_fd = -1;
 	dp->fds_set = true;
 }
 
@@ -156,6 +157,11 @@ int pl_dp_load(struct pl_dp *dp, const struct pl_dp_opts *o)
 	skel->rodata->pl_cfg_offline = o->mode == PL_MODE_OFFLINE;
 	skel->rodata->pl_cfg_flows = o->flows;
 	skel->rodata->pl_cfg_count_only = o->count_only;
+	skel->rodata->pl_cfg_detect = o->detect && !o->count_only;
+	if (o->amp_min_bytes)
+		skel->rodata->pl_cfg_amp_min = o->amp_min_bytes;
+	if (!skel->rodata->pl_cfg_detect)
+		bpf_map__set_max_entries(skel->maps.pl_det_srcs, 1);
 	skel->rodata->pl_cfg_snaplen = o->snaplen;
 	skel->rodata->pl_cfg_l7_pkts = o->flows ? o->l7_pkts : 0;
 	if (o->mode != PL_MODE_OFFLINE)
@@ -229,6 +235,10 @@ int pl_dp_load(struct pl_dp *dp, const struct pl_dp_opts *o)
 	dp->talk.ports = bpf_map__fd(skel->maps.pl_ports);
 	dp->talk.icmp = bpf_map__fd(skel->maps.pl_icmp);
 	dp->talk.stats = bpf_map__fd(skel->maps.pl_talk_stats);
+	if (skel->rodata->pl_cfg_detect) {
+		dp->det_srcs_fd = bpf_map__fd(skel->maps.pl_det_srcs);
+		dp->det_stats_fd = bpf_map__fd(skel->maps.pl_det_stats);
+	}
 	dp->pipeline_fd = bpf_program__fd(o->mode == PL_MODE_TC ? skel->progs.tc_pktlens
 							       : skel->progs.xdp_pktlens);
 	dp->entry_fd = dp->pipeline_fd;

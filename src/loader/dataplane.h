@@ -46,6 +46,8 @@ struct pl_dp_opts {
 	bool mitigate;        /* protect: verdicts from bpf/mitigate.h, its maps sized and pinned */
 	__u32 blocklist_prefixes; /* protect: the blocklist's capacity per family (0: default) */
 	bool tcp;             /* TCP RTT and health (bpf/rtt.h); live: with the tc egress program */
+	bool detect;          /* per-source detection counters (pl_det_srcs) */
+	__u32 amp_min_bytes;  /* detection: a UDP answer this long counts as amplified (0: default) */
 };
 
 struct pktlens;
@@ -59,6 +61,7 @@ struct pl_dp {
 	int stats_fd, flows_fd, events_fd;
 	int l7_events_fd, l7_verdicts_fd, l7_counts_fd; /* -1 when L7 is off (the skel's) */
 	struct pl_talker_fds talk; /* address, port and ICMP tables; -1: absent */
+	int det_srcs_fd, det_stats_fd; /* detection's per-source counters; -1: off */
 	int pipeline_fd;       /* the C pipeline program */
 	int filter_fd;         /* generated filter program, -1 without a filter */
 	int entry_fd;          /* what runs first: filter_fd or pipeline_fd */

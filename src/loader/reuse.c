@@ -177,6 +177,7 @@ static bool same_opts(const struct pl_dp_opts *a, const struct pl_dp_opts *b)
 	       a->count_only == b->count_only && a->filter_linktype == b->filter_linktype &&
 	       a->filter_netmask == b->filter_netmask && a->offline_cpu == b->offline_cpu &&
 	       a->l7_pkts == b->l7_pkts && a->mitigate == b->mitigate && a->tcp == b->tcp &&
+	       a->detect == b->detect && a->amp_min_bytes == b->amp_min_bytes &&
 	       !a->pin && !b->pin;
 }
 

@@ -7,6 +7,7 @@
 #include "analysis/names.h"
 #include "analysis/report.h"
 #include "l7/session.h"
+#include "detect/alerts.h"
 #include "drops/report.h"
 #include "perf/svc.h"
 #include "perf/tcp.h"
@@ -370,6 +371,8 @@ void pl_report_json(FILE *out, const struct pl_report *r, bool pretty)
 	} else {
 		pl_json_null(&j, "cost");
 	}
+	if (r->alerts)
+		pl_alerts_json(&j, r->alerts, r->alerts_all);
 	for (unsigned int i = 0; i < r->nextra; i++)
 		if (r->extra[i].json)
 			r->extra[i].json(&j, r->extra[i].arg);

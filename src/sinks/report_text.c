@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include "detect/alerts.h"
 #include "analysis/names.h"
 #include "analysis/report.h"
 #include "drops/report.h"
@@ -284,6 +285,8 @@ void pl_report_render(const struct pl_report *r, pl_line_fn emit, void *arg)
 	if (s->capture_copied || s->capture_lost)
 		line(&o, "capture: %llu copied, %llu lost in ring buffer",
 		     (unsigned long long)s->capture_copied, (unsigned long long)s->capture_lost);
+	if (r->alerts)
+		pl_alerts_text(r->alerts, r->alerts_all, emit, arg);
 	for (unsigned int i = 0; i < r->nextra; i++)
 		if (r->extra[i].text)
 			r->extra[i].text(emit, arg, r->extra[i].arg);

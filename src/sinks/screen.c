@@ -15,6 +15,7 @@
 #include "drops/report.h"
 #include "perf/svc.h"
 #include "perf/tcp.h"
+#include "detect/alerts.h"
 #include "sinks/report_fmt.h"
 #include "sinks/screen_lay.h"
 #include "sinks/timefmt.h"
@@ -76,6 +77,8 @@ int pl_screen_take(struct pl_screen *s, const struct pl_report *r)
 	s->app_ctx = r->l7;
 	if (r->l7)
 		pl_l7_summary(r->l7, &s->l7);
+	s->r.alerts = NULL; /* not kept: its brief is */
+	pl_alerts_brief(r->alerts, s->alerts, sizeof(s->alerts));
 	s->r.drops = NULL; /* not kept: its brief is */
 	s->drops[0] = 0;
 	if (r->drops)
@@ -260,6 +263,10 @@ static void header(struct lay *l, const struct pl_screen *s, const struct pl_scr
 	if (s->svc[0]) {
 		group(l, NULL);
 		item(l, "latency %s", s->svc);
+	}
+	if (s->alerts[0]) {
+		group(l, NULL);
+		item(l, "ALERTS %s", s->alerts);
 	}
 }
 

@@ -47,6 +47,7 @@ struct pl_screen {
 	char drops[160];           /* monitor --drops: the brief of the kernel's drops */
 	char tcp[160];             /* TCP RTT and health: the brief, "" when off */
 	char svc[200];             /* service latency: the brief, "" when none */
+	char alerts[160];          /* detection: active attacks and the newest */
 };
 
 /* Copy what the view needs from @r and add its rate to the graph; frees the lists

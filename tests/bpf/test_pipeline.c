@@ -2800,6 +2800,13 @@ static void test_live_frags(void)
 	s->rodata->pl_cfg_tick_ns = pl_tick_ns();
 	s->rodata->pl_cfg_frags = 1;
 	s->rodata->pl_cfg_snaplen = 128;
+	/*
+	 * Capture beside full parsing is no command's configuration (capture counts only,
+	 * monitor never copies): with the address tables and detection too, this program
+	 * is past the verifier's million instructions. The flow table stays on.
+	 */
+	s->rodata->pl_cfg_detect = 0;
+	s->rodata->pl_cfg_talkers = 0;
 	bpf_program__set_flags(s->progs.xdp_pktlens, BPF_F_XDP_HAS_FRAGS);
 	if (pktlens__load(s) || pl_ring_open(&r, bpf_map__fd(s->maps.pl_events))) {
 		CHECK(0, "loading the live pipeline for multi-buffer frames failed");

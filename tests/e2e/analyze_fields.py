@@ -957,10 +957,11 @@ def compare_talkers(tag, got, want, top):
 def run(tag, path, *args):
     # The model is of the L2-L4 report; the L7 keys ("app", "l7") have their own tests
     # (test_l7_analyze.sh, tests/corpus/test_l7_ndpi.sh), and so do TCP RTT and health
-    # ("tcp": tests/bpf/test_tcp_rtt.c, test_tcp_rtt.sh's capture) and the protocol
-    # hierarchy (tests/corpus/test_phs.sh, against tshark's): they are taken out here.
+    # ("tcp": tests/bpf/test_tcp_rtt.c, test_tcp_rtt.sh's capture), the protocol
+    # hierarchy (tests/corpus/test_phs.sh, against tshark's) and detection's "alerts"
+    # (test_detect_*.sh): they are taken out here.
     cmd = [PKTLENS, "analyze", "--read", path, "--json", "--l7-packets", "0",
-           "--no-tcp"] + list(args)
+           "--no-tcp", "--no-detect"] + list(args)
     p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
     if p.returncode != 0:
         fail(tag + " run", "%s: exit %d: %s" % (" ".join(cmd), p.returncode,

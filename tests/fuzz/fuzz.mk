@@ -20,6 +20,8 @@
 #   fuzz_sigs  signature files (src/rules/): the rule parser, then the loaded rules matched
 #              against a packet and metadata made of the same bytes (no half-load)
 #   fuzz_dataset  dataset files of every type (src/rules/sig_dataset.c)
+#   fuzz_ioc   detection's IOC lists (src/detect/ioc.c), addresses and domains: all or
+#              nothing, duplicates merge
 #   fuzz_timearg  the --since/--until times of pktlens query (src/history/timearg.c) and
 #              the query string of GET /api/v1/history/... (src/history/hparams.c)
 FUZZ_CC      ?= clang
@@ -31,7 +33,8 @@ FUZZ_L7      := dns http tls ssh quic flow
 FUZZ_L7_BINS := $(patsubst %,$(FUZZ_DIR)/fuzz_l7_%,$(FUZZ_L7))
 FUZZ_BINS    := $(FUZZ_DIR)/fuzz_pcap $(FUZZ_DIR)/fuzz_cbpf $(FUZZ_DIR)/fuzz_pkt_line \
 		$(FUZZ_DIR)/fuzz_serve $(FUZZ_DIR)/fuzz_config $(FUZZ_DIR)/fuzz_rules $(FUZZ_L7_BINS) \
-		$(FUZZ_DIR)/fuzz_timearg $(FUZZ_DIR)/fuzz_sigs $(FUZZ_DIR)/fuzz_dataset
+		$(FUZZ_DIR)/fuzz_timearg $(FUZZ_DIR)/fuzz_sigs $(FUZZ_DIR)/fuzz_dataset \
+		$(FUZZ_DIR)/fuzz_ioc
 
 $(FUZZ_DIR)/fuzz_config: tests/fuzz/fuzz_config.c src/config/config.c src/util/log.c \
 		src/config/config.h src/util/log.h
@@ -95,6 +98,10 @@ $(FUZZ_DIR)/fuzz_sigs $(FUZZ_DIR)/fuzz_dataset: tests/fuzz/fuzz_sigs.c $(SIGS_FU
 	$(Q)mkdir -p $(@D)
 	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) $(if $(findstring dataset,$@),-DFUZZ_DATASET) -o $@ \
 		tests/fuzz/fuzz_sigs.c $(SIGS_FUZZ_SRCS) -lhs -lpcre2-8 -lbpf
+$(FUZZ_DIR)/fuzz_ioc: tests/fuzz/fuzz_ioc.c src/detect/ioc.c src/util/log.c src/detect/ioc.h
+	$(call msg,FUZZ,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_ioc.c src/detect/ioc.c src/util/log.c -lbpf
 
 HIST_FUZZ_SRCS := src/history/timearg.c src/history/hparams.c
 
@@ -127,6 +134,8 @@ fuzz-seeds: $(BUILD)/bench/bench_pipeline
 	$(Q)mkdir -p $(FUZZ_DIR)/seeds-pcap $(FUZZ_DIR)/seeds-cbpf $(FUZZ_DIR)/seeds-config \
 		$(FUZZ_DIR)/seeds-rules
 	$(Q)cp tests/fuzz/rules-seeds/* $(FUZZ_DIR)/seeds-rules/
+	$(Q)rm -rf $(FUZZ_DIR)/seeds-ioc && mkdir -p $(FUZZ_DIR)/seeds-ioc && \
+		cp tests/fuzz/ioc-seeds/* $(FUZZ_DIR)/seeds-ioc/
 	$(Q)cp docs/pktlens.conf.example $(FUZZ_DIR)/seeds-config/example.conf
 	$(Q)printf '[monitor]\ninterface = veth0\njson = yes\n[analyze]\ntop = 3\n' \
 		>$(FUZZ_DIR)/seeds-config/small.conf
@@ -167,6 +176,8 @@ fuzz: $(FUZZ_BINS) fuzz-seeds
 		-timeout=10 -print_final_stats=1 seeds-sigs
 	$(Q)cd $(FUZZ_DIR) && ./fuzz_dataset -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
 		-print_final_stats=1 seeds-dataset
+	$(Q)cd $(FUZZ_DIR) && ./fuzz_ioc -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+		-print_final_stats=1 seeds-ioc
 
 fuzz-ci: $(FUZZ_BINS) fuzz-seeds
 	$(Q)cd $(FUZZ_DIR) && ./fuzz_pcap -seed=1 -runs=300000 -max_len=65536 \
@@ -189,6 +200,8 @@ fuzz-ci: $(FUZZ_BINS) fuzz-seeds
 		-print_final_stats=1 seeds-sigs
 	$(Q)cd $(FUZZ_DIR) && ./fuzz_dataset -seed=1 -runs=300000 -max_len=4096 \
 		-print_final_stats=1 seeds-dataset
+	$(Q)cd $(FUZZ_DIR) && ./fuzz_ioc -seed=1 -runs=300000 -max_len=4096 \
+		-print_final_stats=1 seeds-ioc
 	@echo "fuzz-ci: no crash in any target"
 
 .PHONY: fuzz fuzz-seeds fuzz-ci
