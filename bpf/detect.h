@@ -154,6 +154,22 @@ __noinline int pl_count_detect(struct pkt *p)
 
 	if (!p || !(p->arp_req || p->key.family))
 		return 0;
+	/* Called after the flow update, which put the key in its order: back to
+	 * source -> destination. */
+	if (p->has_flow && p->l7_dir == PL_DIR_B_TO_A) {
+		struct pl_flow_key *k = &p->key;
+		__u16 port = k->port_a;
+
+#pragma unroll
+		for (int i = 0; i < 4; i++) {
+			__u32 t = k->addr_a[i];
+
+			k->addr_a[i] = k->addr_b[i];
+			k->addr_b[i] = t;
+		}
+		k->port_a = k->port_b;
+		k->port_b = port;
+	}
 	cls = p->arp_req ? PL_DC_ARP_REQ : det_class(p);
 	if (cls >= PL_DC_MAX)
 		return 0;

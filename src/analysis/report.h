@@ -60,6 +60,8 @@ struct pl_report {
 		void (*text)(void (*emit)(void *emit_arg, const char *line), void *emit_arg,
 			     void *arg);
 		void *arg;
+		/* its alerts, written into the report's one "alerts" list; NULL: none */
+		void (*alert_items)(struct pl_json *j, void *arg);
 	} extra[PL_REPORT_EXTRAS];
 	unsigned int nextra;
 	/* Detection (issue 19): its alerts, NULL when off; all: every one, else those
@@ -76,7 +78,7 @@ static inline void pl_report_add_extra(struct pl_report *r,
 				       void *arg)
 {
 	if (r->nextra < PL_REPORT_EXTRAS)
-		r->extra[r->nextra++] = (struct pl_report_extra){ json, text, arg };
+		r->extra[r->nextra++] = (struct pl_report_extra){ json, text, arg, NULL };
 }
 
 /* Evictions implied by the counters: entries created minus entries alive. */

@@ -402,7 +402,7 @@ static int analyze_file(struct an_args *a, const char *path)
 		pl_l7_set_tcp(l7, &tv);
 	}
 	if (a->sigs)
-		pl_report_add_extra(&r, pl_sig_run_json, pl_sig_run_text, a->sigs);
+		pl_sig_run_report(&r, a->sigs);
 	pl_phs_build(&phs, &total, r.flows, r.nflows, pl_phs_link_name(pf->linktype),
 		     l7 ? app_of : NULL, l7);
 	pl_report_add_extra(&r, phs_json, phs_text, &phs);

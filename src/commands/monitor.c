@@ -669,7 +669,7 @@ int cmd_monitor(int argc, char **argv)
 			r.cost_ns_per_pkt = r.cost_runs ? (double)(cns - cost_ns0) / r.cost_runs : 0;
 		}
 		if (sigs)
-			pl_report_add_extra(&r, pl_sig_run_json, pl_sig_run_text, sigs);
+			pl_sig_run_report(&r, sigs);
 		if (h)
 			h->tick(&dp, &r);
 		pl_det_run_lock(&dr);

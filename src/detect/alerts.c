@@ -236,13 +236,15 @@ static void rec_json(struct pl_json *j, const struct pl_alert_rec *r)
 	pl_json_end_obj(j);
 }
 
-void pl_alerts_json(struct pl_json *j, const struct pl_alerts *s, bool all)
+void pl_alerts_json_items(struct pl_json *j, const struct pl_alerts *s, bool all)
 {
-	pl_json_begin_arr(j, "alerts");
 	for (size_t i = 0; s && i < s->n; i++)
 		if (all || s->rec[i].touched)
 			rec_json(j, &s->rec[i]);
-	pl_json_end_arr(j);
+}
+
+void pl_alerts_json_counts(struct pl_json *j, const struct pl_alerts *s)
+{
 	if (!s)
 		return;
 	pl_json_begin_obj(j, "detection");

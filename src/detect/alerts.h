@@ -76,7 +76,8 @@ void pl_alerts_set_counts(struct pl_alerts *s, const struct pl_alerts_counts *c)
 
 /* The "alerts" list of a report: @all, or only those raised or updated since the tick;
  * then the "detection" object of the counters. */
-void pl_alerts_json(struct pl_json *j, const struct pl_alerts *s, bool all);
+void pl_alerts_json_items(struct pl_json *j, const struct pl_alerts *s, bool all);
+void pl_alerts_json_counts(struct pl_json *j, const struct pl_alerts *s);
 /* Text lines, one per alert (the terminal view and text reports). */
 void pl_alerts_text(const struct pl_alerts *s, bool all, void (*emit)(void *, const char *),
 		    void *arg);

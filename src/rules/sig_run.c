@@ -10,6 +10,7 @@
 #include "l7/eve.h"
 #include "rules/ruleset.h"
 #include "rules/sig_run.h"
+#include "analysis/report.h"
 #include "sinks/json.h"
 
 #define SIDS_MAX 1024 /* distinct signatures counted for the text report */
@@ -221,7 +222,6 @@ void pl_sig_run_json(struct pl_json *j, void *arg)
 {
 	struct pl_sig_run *r = arg;
 	struct pl_sigs_counts c;
-	uint64_t from = r->since_last ? r->listed : 0, first;
 
 	pl_sigs_counts(r->rs, &c);
 	pl_json_begin_obj(j, "signatures");
@@ -234,11 +234,17 @@ void pl_sig_run_json(struct pl_json *j, void *arg)
 	pl_json_u64(j, "flows_evicted", c.flows_evicted);
 	pl_json_u64(j, "eve_errors", r->eve_errors);
 	pl_json_end_obj(j);
-	/* Suricata's alert fields, so that detection's alerts and these merge in one list */
+}
+
+void pl_sig_run_alert_items(struct pl_json *j, void *arg)
+{
+	struct pl_sig_run *r = arg;
+	uint64_t from = r->since_last ? r->listed : 0, first;
+
+	/* Suricata's alert fields: detection's alerts and these are one list */
 	first = r->nkeep > PL_SIG_KEEP ? r->nkeep - PL_SIG_KEEP : 0;
 	if (from < first)
 		from = first;
-	pl_json_begin_arr(j, "alerts");
 	for (uint64_t i = from; i < r->nkeep; i++) {
 		const struct kept *k = &r->keep[i % PL_SIG_KEEP];
 		char ts[64], a[64], pb[8];
@@ -267,7 +273,6 @@ void pl_sig_run_json(struct pl_json *j, void *arg)
 		pl_json_end_obj(j);
 		pl_json_end_obj(j);
 	}
-	pl_json_end_arr(j);
 	r->listed = r->nkeep;
 }
 
@@ -314,4 +319,13 @@ int pl_sig_load_cli(const char *path, bool lenient, struct pl_sigs **out)
 	err = pl_sigs_load(path, &o, out);
 	pl_config_free(vars, nvars);
 	return err;
+}
+
+void pl_sig_run_report(struct pl_report *r, struct pl_sig_run *run)
+{
+	unsigned int n = r->nextra;
+
+	pl_report_add_extra(r, pl_sig_run_json, pl_sig_run_text, run);
+	if (r->nextra > n)
+		r->extra[n].alert_items = pl_sig_run_alert_items;
 }

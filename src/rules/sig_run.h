@@ -31,6 +31,11 @@ void pl_sig_run_packet(void *arg, const struct pl_l7_pkt_view *v);
 /* The report's parts, for pl_report_add_extra() with the run as the argument.
  * @since_last (monitor): the alerts list holds those since the previous call. */
 void pl_sig_run_json(struct pl_json *j, void *run);
+/* Its alerts as items of the report's one "alerts" list (pl_report_extra.alert_items). */
+void pl_sig_run_alert_items(struct pl_json *j, void *run);
+/* The run's parts of @r: the signatures object and text, its alerts in the list. */
+struct pl_report;
+void pl_sig_run_report(struct pl_report *r, struct pl_sig_run *run);
 void pl_sig_run_text(void (*emit)(void *emit_arg, const char *line), void *emit_arg, void *run);
 void pl_sig_run_set_interval(struct pl_sig_run *r, bool since_last);
 

@@ -259,6 +259,24 @@ static void talker_lists(struct pl_json *j, const struct pl_report *r)
 	pl_json_end_obj(j);
 }
 
+/* One "alerts" list: detection's, then the signatures' (Suricata's alert objects). */
+static void alerts_json(struct pl_json *j, const struct pl_report *r)
+{
+	bool any = r->alerts;
+
+	for (unsigned int i = 0; i < r->nextra; i++)
+		any |= r->extra[i].alert_items != NULL;
+	if (!any)
+		return;
+	pl_json_begin_arr(j, "alerts");
+	pl_alerts_json_items(j, r->alerts, r->alerts_all);
+	for (unsigned int i = 0; i < r->nextra; i++)
+		if (r->extra[i].alert_items)
+			r->extra[i].alert_items(j, r->extra[i].arg);
+	pl_json_end_arr(j);
+	pl_alerts_json_counts(j, r->alerts);
+}
+
 void pl_report_json(FILE *out, const struct pl_report *r, bool pretty)
 {
 	const struct pl_stats *s = r->total, *d = r->delta;
@@ -371,8 +389,7 @@ void pl_report_json(FILE *out, const struct pl_report *r, bool pretty)
 	} else {
 		pl_json_null(&j, "cost");
 	}
-	if (r->alerts)
-		pl_alerts_json(&j, r->alerts, r->alerts_all);
+	alerts_json(&j, r);
 	for (unsigned int i = 0; i < r->nextra; i++)
 		if (r->extra[i].json)
 			r->extra[i].json(&j, r->extra[i].arg);
