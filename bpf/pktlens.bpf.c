@@ -393,12 +393,12 @@ static __always_inline struct pl_stats *analyse(void *data, void *data_end, stru
 	count_packet(s, p);
 	if (!p->tunnel)
 		s->encap[PL_ENCAP_NONE]++;
-	/* Outer addresses read (family set): later fragments and malformed L4 too. */
-	if (pl_cfg_talkers && p->key.family)
-		count_talkers(p);
 	/* has_flow is set only by L4 parsers, so later fragments never get here. */
 	if (pl_cfg_flows && p->has_flow)
 		update_flow(s, p, pl_now());
+	/* Outer addresses read (family set): later fragments and malformed L4 too. */
+	if (pl_cfg_talkers && p->key.family)
+		count_talkers(p, pl_cfg_flows && p->has_flow);
 	return s;
 }
 
