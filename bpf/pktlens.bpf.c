@@ -155,13 +155,13 @@ static __always_inline int parse_l3_l4(struct cursor *c, struct pkt *p, int prot
 		 * length says is whole (tshark shows them); not for a malformed one.
 		 */
 		if (outer && p->l4_len >= 8)
-			count_icmp(c, 0);
+			count_icmp(c, p, 0);
 		return 0;
 	case IPPROTO_ICMPV6:
 		PL_COUNT_L4(p, outer, PL_L4_ICMPV6);
 		parse_icmp(c, p, outer, 1);
 		if (outer && p->l4_len >= 4)
-			count_icmp(c, 1);
+			count_icmp(c, p, 1);
 		return 0;
 	case IPPROTO_SCTP:
 		PL_COUNT_L4(p, outer, PL_L4_SCTP);

@@ -252,14 +252,17 @@ static __always_inline void count_talkers(struct pkt *p, int tracked)
 	pl_count_dst(&op);
 }
 
-/* ICMP/ICMPv6 type and code of an outer header parse_icmp() accepted at c->pos. */
-static __always_inline void count_icmp(struct cursor *c, int v6)
+/*
+ * ICMP/ICMPv6 type and code of an outer header parse_icmp() accepted at c->pos; not for
+ * a packet leaving (the L7 egress program parses with the same code and counts nothing).
+ */
+static __always_inline void count_icmp(struct cursor *c, const struct pkt *p, int v6)
 {
 	__u8 *h = c->pos;
 	__u32 k;
 	__u64 *n;
 
-	if (!pl_cfg_talkers || (void *)(h + 2) > c->end)
+	if (!pl_cfg_talkers || p->egress || (void *)(h + 2) > c->end)
 		return;
 	k = PL_ICMP_KEY(v6, h[0], h[1]);
 	n = bpf_map_lookup_elem(&pl_icmp, &k);
