@@ -14,17 +14,17 @@
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(map_flags, BPF_F_MMAPABLE);
-	__uint(max_entries, PL_ADDR_BUCKETS);
+	__uint(max_entries, PL_ADDR_ENTRIES);
 	__type(key, __u32);
-	__type(value, struct pl_addr_bucket);
+	__type(value, union pl_addr_entry);
 } pl_srcs SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(map_flags, BPF_F_MMAPABLE);
-	__uint(max_entries, PL_ADDR_BUCKETS);
+	__uint(max_entries, PL_ADDR_ENTRIES);
 	__type(key, __u32);
-	__type(value, struct pl_addr_bucket);
+	__type(value, union pl_addr_entry);
 } pl_dsts SEC(".maps");
 
 /*
@@ -106,18 +106,12 @@ static __always_inline int slot_is(const struct pl_addr_slot *s, const __u64 *a,
 	       PL_ADDR_PKTS(s->packets);
 }
 
-/* Reset slot @w of @b to a new address: its first packet, empty sketches. */
-static __always_inline struct pl_addr_sketch *slot_take(struct pl_addr_bucket *b, __u32 w,
-							const __u64 *a, __u64 v6, __u64 len)
+/* Make slot @s a new address's: its first packet. */
+static __always_inline void slot_take(struct pl_addr_slot *s, const __u64 *a, __u64 v6, __u64 len)
 {
-	struct pl_addr_slot *s = &b->slot[w & (PL_ADDR_WAYS - 1)];
-	struct pl_addr_sketch *k = &b->sk[w & (PL_ADDR_WAYS - 1)];
-
-	__builtin_memset(k, 0, sizeof(*k));
 	__builtin_memcpy(s->addr, a, 16);
 	s->bytes = len;
 	s->packets = v6 | 1; /* last: another CPU matches the slot only once it is whole */
-	return k;
 }
 
 /* One packet for one address table (count_addr()), as one argument. */
@@ -140,50 +134,59 @@ struct pl_addr_op {
  */
 static __always_inline int count_addr(void *map, int which, struct pl_addr_op *op)
 {
-	__u32 idx = (op->h >> PL_ADDR_IDX_SHIFT) & (PL_ADDR_BUCKETS - 1), zero = 0, w, victim = 0;
+	__u32 idx = (op->h >> PL_ADDR_IDX_SHIFT) & (PL_ADDR_BUCKETS - 1), zero = 0, w, way = 0;
 	__u64 least = ~0ULL, spread = op->spread;
-	struct pl_addr_bucket *b = bpf_map_lookup_elem(map, &idx);
-	struct pl_addr_sketch *k = NULL;
+	union pl_addr_entry *b = bpf_map_lookup_elem(map, &idx), *e;
+	struct pl_addr_slot *s;
 	struct pl_talk_stats *t;
+	int found = 0;
 
-	if (!b) {
-		t = bpf_map_lookup_elem(&pl_talk_stats, &zero);
-		if (t)
-			t->update_fail++;
-		return 0;
-	}
+	if (!b)
+		goto fail;
 #pragma unroll
 	for (w = 0; w < PL_ADDR_WAYS; w++) {
-		struct pl_addr_slot *s = &b->slot[w];
-		__u64 n = PL_ADDR_PKTS(s->packets);
+		__u64 n;
 
+		s = &b->slot[w];
 		if (slot_is(s, op->a, op->v6)) {
 			__sync_fetch_and_add(&s->packets, 1);
 			__sync_fetch_and_add(&s->bytes, op->len);
-			k = &b->sk[w];
+			way = w;
+			found = 1;
 			break;
 		}
+		n = PL_ADDR_PKTS(s->packets);
 		if (n < least) {
 			least = n;
-			victim = w;
+			way = w;
 		}
 	}
-	if (!k) {
+	if (!found) {
 		t = bpf_map_lookup_elem(&pl_talk_stats, &zero);
 		if (t) {
 			t->created[which & 1]++;
 			if (least)
 				t->evicted[which & 1]++;
 		}
-		k = slot_take(b, victim, op->a, op->v6, op->len);
-		spread = 1;
+		slot_take(&b->slot[way & (PL_ADDR_WAYS - 1)], op->a, op->v6, op->len);
 	}
-	if (!spread)
+	if (!spread && found)
 		return 0;
-	pl_hll_add(k->peers, op->hpeer);
+	idx = PL_ADDR_SKETCH(idx, way & (PL_ADDR_WAYS - 1));
+	e = bpf_map_lookup_elem(map, &idx);
+	if (!e)
+		goto fail;
+	if (!found)
+		__builtin_memset(&e->sk, 0, sizeof(e->sk));
+	pl_hll_add(e->sk.peers, op->hpeer);
 	/* The port's hash: a bit set that neither the register index nor the rank reads. */
 	if (op->hport)
-		pl_hll_add(k->ports, pl_mix64(op->hport) | PL_HLL_NONZERO);
+		pl_hll_add(e->sk.ports, pl_mix64(op->hport) | PL_HLL_NONZERO);
+	return 0;
+fail:
+	t = bpf_map_lookup_elem(&pl_talk_stats, &zero);
+	if (t)
+		t->update_fail++;
 	return 0;
 }
 

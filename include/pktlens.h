@@ -275,13 +275,18 @@ struct pl_addr_sketch {
 };
 
 /*
- * One bucket: the slots that every packet reads (two cache lines), then their
- * sketches, which only a flow's first packet in a direction updates.
+ * An entry of pl_srcs and pl_dsts (128 bytes). Entries below PL_ADDR_BUCKETS are the
+ * buckets' slots, which every packet reads: 2 MiB, dense, so that the pages and cache
+ * lines a packet touches stay few. Entry PL_ADDR_BUCKETS + bucket * PL_ADDR_WAYS + way
+ * holds that way's sketches, which only a flow's first packet in a direction updates.
  */
-struct pl_addr_bucket {
+union pl_addr_entry {
 	struct pl_addr_slot slot[PL_ADDR_WAYS];
-	struct pl_addr_sketch sk[PL_ADDR_WAYS];
+	struct pl_addr_sketch sk;
 };
+
+#define PL_ADDR_ENTRIES (PL_ADDR_BUCKETS * (1 + PL_ADDR_WAYS))
+#define PL_ADDR_SKETCH(bucket, way) (PL_ADDR_BUCKETS + (bucket) * PL_ADDR_WAYS + (way))
 
 /* One address's counters and sketches, as user space reads them out. */
 struct pl_addr_value {

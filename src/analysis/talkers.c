@@ -14,7 +14,7 @@
 #include "analysis/talkers.h"
 
 /* A mapping of an address table's buckets (BPF_F_MMAPABLE), read-only or writable. */
-static const struct pl_addr_bucket *map_buckets(int fd, bool write, size_t *size)
+static const union pl_addr_entry *map_buckets(int fd, bool write, size_t *size)
 {
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
@@ -23,8 +23,8 @@ static const struct pl_addr_bucket *map_buckets(int fd, bool write, size_t *size
 
 	if (bpf_obj_get_info_by_fd(fd, &info, &len))
 		return NULL;
-	if (info.value_size != sizeof(struct pl_addr_bucket) ||
-	    info.max_entries != PL_ADDR_BUCKETS || !(info.map_flags & BPF_F_MMAPABLE)) {
+	if (info.value_size != sizeof(union pl_addr_entry) ||
+	    info.max_entries != PL_ADDR_ENTRIES || !(info.map_flags & BPF_F_MMAPABLE)) {
 		errno = EPROTO;
 		return NULL;
 	}
@@ -82,7 +82,7 @@ static size_t merge_twins(struct pl_addr_stat *a, size_t n)
 /* Every used slot of an address table. */
 static int read_addr_map(int fd, struct pl_addr_stat **out, size_t *n)
 {
-	const struct pl_addr_bucket *m;
+	const union pl_addr_entry *m;
 	struct pl_addr_stat *arr;
 	size_t size, cnt = 0;
 	int err = 0;
@@ -98,7 +98,7 @@ static int read_addr_map(int fd, struct pl_addr_stat **out, size_t *n)
 	for (__u32 i = 0; i < PL_ADDR_BUCKETS && !err; i++)
 		for (int w = 0; w < PL_ADDR_WAYS; w++)
 			if (PL_ADDR_PKTS(m[i].slot[w].packets))
-				slot_stat(&arr[cnt++], &m[i].slot[w], &m[i].sk[w]);
+				slot_stat(&arr[cnt++], &m[i].slot[w], &m[PL_ADDR_SKETCH(i, w)].sk);
 	munmap((void *)m, size);
 	if (err)
 		return err;
@@ -117,7 +117,7 @@ static __u8 regs_max(__u8 a, __u8 b)
 int pl_talkers_lookup(int fd, const struct pl_addr_key *k, struct pl_addr_value *v)
 {
 	__u32 idx = (pl_hll_hash_addr(k->addr) >> PL_ADDR_IDX_SHIFT) & (PL_ADDR_BUCKETS - 1);
-	const struct pl_addr_bucket *m;
+	const union pl_addr_entry *m;
 	size_t size;
 	int err = -ENOENT;
 
@@ -135,8 +135,10 @@ int pl_talkers_lookup(int fd, const struct pl_addr_key *k, struct pl_addr_value 
 		v->packets += PL_ADDR_PKTS(s->packets);
 		v->bytes += s->bytes;
 		for (int r = 0; r < PL_HLL_BYTES; r++) {
-			v->peers[r] = regs_max(v->peers[r], m[idx].sk[w].peers[r]);
-			v->ports[r] = regs_max(v->ports[r], m[idx].sk[w].ports[r]);
+			const struct pl_addr_sketch *k = &m[PL_ADDR_SKETCH(idx, w)].sk;
+
+			v->peers[r] = regs_max(v->peers[r], k->peers[r]);
+			v->ports[r] = regs_max(v->ports[r], k->ports[r]);
 		}
 		err = 0;
 	}
@@ -151,7 +153,7 @@ int pl_talkers_clear(int fd)
 
 	if (!m)
 		return -errno;
-	memset(m, 0, (size_t)PL_ADDR_BUCKETS * sizeof(struct pl_addr_bucket));
+	memset(m, 0, (size_t)PL_ADDR_ENTRIES * sizeof(union pl_addr_entry));
 	munmap(m, size);
 	return 0;
 }
