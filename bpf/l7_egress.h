@@ -80,6 +80,7 @@ int tc_pktlens_egress(struct __sk_buff *skb)
 	p.key.vlan = skb->vlan_tci & 0x0fff;
 	p.vlan_pre = skb->vlan_present;
 	p.cut = cur.end - cur.start < pl_buf_len(&p);
+	p.egress = 1;
 	if (!(pl_cfg_fast_path && parse_fast(&cur, &p)))
 		parse_outer(&cur, &p, &inner);
 	if (!p.has_flow)

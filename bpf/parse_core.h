@@ -71,6 +71,7 @@ struct pkt {
 	 */
 	__u32 l4_len;
 	__u32 l7_dir_pkts;      /* packets of its flow in that direction, this one included */
+	__u8 egress;            /* leaving (L7's egress program): count no ICMP type */
 };
 
 /*

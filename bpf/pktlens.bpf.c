@@ -157,13 +157,13 @@ static __always_inline int parse_l3_l4(struct cursor *c, struct pkt *p, int prot
 		 * length says is whole (tshark shows them); not for a malformed one.
 		 */
 		if (outer && p->l4_len >= 8)
-			count_icmp(c, 0);
+			count_icmp(c, p, 0);
 		return 0;
 	case IPPROTO_ICMPV6:
 		PL_COUNT_L4(p, outer, PL_L4_ICMPV6);
 		parse_icmp(c, p, outer, 1);
 		if (outer && p->l4_len >= 4)
-			count_icmp(c, 1);
+			count_icmp(c, p, 1);
 		return 0;
 	case IPPROTO_SCTP:
 		PL_COUNT_L4(p, outer, PL_L4_SCTP);
@@ -403,12 +403,12 @@ static __always_inline struct pl_stats *analyse(void *data, void *data_end, stru
 	count_packet(s, p);
 	if (!p->tunnel)
 		s->encap[PL_ENCAP_NONE]++;
-	/* Outer addresses read (family set): later fragments and malformed L4 too. */
-	if (pl_cfg_talkers && p->key.family)
-		count_talkers(p);
 	/* has_flow is set only by L4 parsers, so later fragments never get here. */
 	if (pl_cfg_flows && p->has_flow)
 		update_flow(s, p, pl_now());
+	/* Outer addresses read (family set): later fragments and malformed L4 too. */
+	if (pl_cfg_talkers && p->key.family)
+		count_talkers(p, pl_cfg_flows && p->has_flow);
 	return s;
 }
 
@@ -520,8 +520,8 @@ static __always_inline int xdp_frame(struct xdp_md *ctx)
 
 #define PL_ETH_HLEN 14 /* bpf_xdp_adjust_head/_tail leave at least this much in view */
 
-/* One offline frame, as a global function: the verifier checks it once, not per frame. */
-__noinline int pl_xdp_offline_frame(struct xdp_md *ctx)
+/* One frame, as a global function: the verifier checks it once, not per offline frame. */
+__noinline int pl_xdp_frame(struct xdp_md *ctx)
 {
 	if (!ctx)
 		return XDP_ABORTED;
@@ -541,7 +541,7 @@ static __always_inline int xdp_offline(struct xdp_md *ctx)
 
 	in->cur = 0;
 	if (n <= 1)
-		return pl_xdp_offline_frame(ctx);
+		return pl_xdp_frame(ctx);
 	if (n > PL_OFFLINE_BATCH)
 		return XDP_ABORTED;
 	end = ctx->data_end - ctx->data;
@@ -559,7 +559,7 @@ static __always_inline int xdp_offline(struct xdp_md *ctx)
 		if (prev && bpf_xdp_adjust_tail(ctx, -(int)prev))
 			return XDP_ABORTED;
 		in->cur = i;
-		if (pl_xdp_offline_frame(ctx) != XDP_PASS)
+		if (pl_xdp_frame(ctx) != XDP_PASS)
 			return XDP_ABORTED;
 		pos = start;
 		prev = len;
@@ -571,7 +571,12 @@ static __always_inline int xdp_offline(struct xdp_md *ctx)
 SEC("xdp")
 int xdp_pktlens(struct xdp_md *ctx)
 {
-	return pl_cfg_offline ? xdp_offline(ctx) : xdp_frame(ctx);
+	/*
+	 * The frame's work in a function of its own in both modes: inlined here, its
+	 * locals sat in this frame under the offline loop's, and the offline call chain
+	 * (this, the frame, TCP tracking) went past the 512-byte stack.
+	 */
+	return pl_cfg_offline ? xdp_offline(ctx) : pl_xdp_frame(ctx);
 }
 
 /*

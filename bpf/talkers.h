@@ -10,18 +10,21 @@
 
 #include "parse_core.h"
 
+/* Read by user space through a mapping of their memory, like the port array. */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, PL_ADDRS_DEFAULT);
-	__type(key, struct pl_addr_key);
-	__type(value, struct pl_addr_value);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, PL_ADDR_ENTRIES);
+	__type(key, __u32);
+	__type(value, union pl_addr_entry);
 } pl_srcs SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, PL_ADDRS_DEFAULT);
-	__type(key, struct pl_addr_key);
-	__type(value, struct pl_addr_value);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, PL_ADDR_ENTRIES);
+	__type(key, __u32);
+	__type(value, union pl_addr_entry);
 } pl_dsts SEC(".maps");
 
 /*
@@ -94,49 +97,111 @@ static __always_inline void pl_hll_add(__u8 *regs, __u64 h)
 		*b = (*b & ~(0xf << shift)) | rank << shift;
 }
 
-/*
- * One address's entry in @map (@which: 0 sources, 1 destinations): packets, bytes, and
- * the sketches of its peer (@hpeer) and of the destination port (@hport, 0: none).
- * One lookup per packet when the entry exists, as for flows; a new entry is built in
- * this CPU's pl_talk_stats (the stack has no room for it).
- */
-static __always_inline void count_addr(void *map, int which, const __u32 *addr, __u8 family,
-				       __u64 len, __u64 hpeer, __u64 hport)
+/* Is slot @s address @a of IPv6-ness @v6? Two 64-bit compares. */
+static __always_inline int slot_is(const struct pl_addr_slot *s, const __u64 *a, __u64 v6)
 {
-	struct pl_addr_key k = { .family = family };
-	struct pl_addr_value *v;
-	struct pl_talk_stats *t;
-	__u32 zero = 0;
+	const __u64 *x = (const __u64 *)s->addr;
 
-	__builtin_memcpy(k.addr, addr, 16);
-	v = bpf_map_lookup_elem(map, &k);
-	if (!v) {
-		t = bpf_map_lookup_elem(&pl_talk_stats, &zero);
-		if (!t)
-			return;
-		v = &t->scratch;
-		__builtin_memset(v, 0, sizeof(*v));
-		v->packets = 1;
-		v->bytes = len;
-		pl_hll_add(v->peers, hpeer);
-		if (hport)
-			pl_hll_add(v->ports, hport);
-		if (!bpf_map_update_elem(map, &k, v, BPF_NOEXIST)) {
-			t->created[which & 1]++;
-			return;
+	return x[0] == a[0] && x[1] == a[1] && (s->packets & PL_ADDR_V6) == v6 &&
+	       PL_ADDR_PKTS(s->packets);
+}
+
+/* Make slot @s a new address's: its first packet. */
+static __always_inline void slot_take(struct pl_addr_slot *s, const __u64 *a, __u64 v6, __u64 len)
+{
+	__builtin_memcpy(s->addr, a, 16);
+	s->bytes = len;
+	s->packets = v6 | 1; /* last: another CPU matches the slot only once it is whole */
+}
+
+/* One packet for one address table (count_addr()), as one argument. */
+struct pl_addr_op {
+	__u64 a[2];  /* the address (IPv4-mapped for IPv4) */
+	__u64 v6;    /* PL_ADDR_V6 or 0 */
+	__u64 len;
+	__u64 h;     /* the address's hash: picks the bucket */
+	__u64 hpeer; /* the peer's hash, for the peers sketch */
+	__u64 hport; /* protocol << 16 | destination port; 0: none */
+	__u64 spread; /* add to the sketches (the flow's first packet in this direction) */
+};
+
+/*
+ * Count a packet for address op->a in @map (@which: 0 sources, 1 destinations), and,
+ * when op->spread, or when the entry is made now, add the peer and the port to its
+ * sketches. A new address takes a free way of its bucket or evicts the way with the
+ * fewest packets. Two CPUs making the same address at once may both take a way (user
+ * space adds the two up); a packet counted into a way being retaken is lost.
+ */
+static __always_inline int count_addr(void *map, int which, struct pl_addr_op *op)
+{
+	__u32 idx = (op->h >> PL_ADDR_IDX_SHIFT) & (PL_ADDR_BUCKETS - 1), zero = 0, w, way = 0;
+	__u64 least = ~0ULL, spread = op->spread;
+	union pl_addr_entry *b = bpf_map_lookup_elem(map, &idx), *e;
+	struct pl_addr_slot *s;
+	struct pl_talk_stats *t;
+	int found = 0;
+
+	if (!b)
+		goto fail;
+#pragma unroll
+	for (w = 0; w < PL_ADDR_WAYS; w++) {
+		__u64 n;
+
+		s = &b->slot[w];
+		if (slot_is(s, op->a, op->v6)) {
+			__sync_fetch_and_add(&s->packets, 1);
+			__sync_fetch_and_add(&s->bytes, op->len);
+			way = w;
+			found = 1;
+			break;
 		}
-		/* Another CPU made it first: add to its entry. */
-		v = bpf_map_lookup_elem(map, &k);
-		if (!v) {
-			t->update_fail++;
-			return;
+		n = PL_ADDR_PKTS(s->packets);
+		if (n < least) {
+			least = n;
+			way = w;
 		}
 	}
-	__sync_fetch_and_add(&v->packets, 1);
-	__sync_fetch_and_add(&v->bytes, len);
-	pl_hll_add(v->peers, hpeer);
-	if (hport)
-		pl_hll_add(v->ports, hport);
+	if (!found) {
+		t = bpf_map_lookup_elem(&pl_talk_stats, &zero);
+		if (t) {
+			t->created[which & 1]++;
+			if (least)
+				t->evicted[which & 1]++;
+		}
+		slot_take(&b->slot[way & (PL_ADDR_WAYS - 1)], op->a, op->v6, op->len);
+	}
+	if (!spread && found)
+		return 0;
+	idx = PL_ADDR_SKETCH(idx, way & (PL_ADDR_WAYS - 1));
+	e = bpf_map_lookup_elem(map, &idx);
+	if (!e)
+		goto fail;
+	if (!found)
+		__builtin_memset(&e->sk, 0, sizeof(e->sk));
+	pl_hll_add(e->sk.peers, op->hpeer);
+	/* The port's hash: a bit set that neither the register index nor the rank reads. */
+	if (op->hport)
+		pl_hll_add(e->sk.ports, pl_mix64(op->hport) | PL_HLL_NONZERO);
+	return 0;
+fail:
+	t = bpf_map_lookup_elem(&pl_talk_stats, &zero);
+	if (t)
+		t->update_fail++;
+	return 0;
+}
+
+/*
+ * One global function per table: the verifier checks each once, not at every path of
+ * the parser that reaches it, and each keeps its map lookup inlined (one map per call).
+ */
+__noinline int pl_count_src(struct pl_addr_op *op)
+{
+	return op ? count_addr(&pl_srcs, 0, op) : 0;
+}
+
+__noinline int pl_count_dst(struct pl_addr_op *op)
+{
+	return op ? count_addr(&pl_dsts, 1, op) : 0;
 }
 
 static __always_inline void count_port(__u32 kind, __be16 port, __u64 len)
@@ -152,42 +217,55 @@ static __always_inline void count_port(__u32 kind, __be16 port, __u64 len)
 
 /*
  * Sources, destinations and ports of an outer IP packet whose addresses were read
- * (later fragments too: they carry no ports). Before update_flow(), which reorders
- * the key.
+ * (later fragments too: they carry no ports). After update_flow() when the packet has
+ * a flow (@tracked): the key is then ordered, p->l7_dir says which end sent it, and the
+ * sketches change only on the first packet of a flow in a direction, the only packet
+ * that can bring a new peer or port (a flow key holds both). Untracked: every packet.
  */
-static __always_inline void count_talkers(struct pkt *p)
+static __always_inline void count_talkers(struct pkt *p, int tracked)
 {
 	struct pl_flow_key *k = &p->key;
-	__u64 hport = 0;
+	int rev = tracked && p->l7_dir == PL_DIR_B_TO_A;
+	const __u32 *src = rev ? k->addr_b : k->addr_a, *dst = rev ? k->addr_a : k->addr_b;
+	__be16 sport = rev ? k->port_b : k->port_a, dport = rev ? k->port_a : k->port_b;
+	struct pl_addr_op op = { .v6 = k->family == 6 ? PL_ADDR_V6 : 0, .len = p->len,
+				 .spread = !tracked || p->l7_dir_pkts <= 1 };
+	__u64 hs = pl_hash_addr(src), hd = pl_hash_addr(dst);
 
 	if (p->has_flow && (k->proto == IPPROTO_TCP || k->proto == IPPROTO_UDP ||
 			    k->proto == IPPROTO_SCTP)) {
-		/*
-		 * Never 0, which means "no port" to count_addr(): a bit that neither the
-		 * register index (top bits) nor the rank (low bits) reads is set.
-		 */
-		hport = pl_mix64((__u64)k->proto << 16 | bpf_ntohs(k->port_b)) | PL_HLL_NONZERO;
+		/* Never 0 (the protocol is not): 0 means "no port" to count_addr(). */
+		op.hport = (__u64)k->proto << 16 | bpf_ntohs(dport);
 		if (k->proto == IPPROTO_TCP) {
-			count_port(PL_PORT_TCP_DST, k->port_b, p->len);
+			count_port(PL_PORT_TCP_DST, dport, p->len);
 		} else if (k->proto == IPPROTO_UDP) {
-			count_port(PL_PORT_UDP_DST, k->port_b, p->len);
-			count_port(PL_PORT_UDP_SRC, k->port_a, p->len);
+			count_port(PL_PORT_UDP_DST, dport, p->len);
+			count_port(PL_PORT_UDP_SRC, sport, p->len);
 		} else {
-			count_port(PL_PORT_SCTP_DST, k->port_b, p->len);
+			count_port(PL_PORT_SCTP_DST, dport, p->len);
 		}
 	}
-	count_addr(&pl_srcs, 0, k->addr_a, k->family, p->len, pl_hash_addr(k->addr_b), hport);
-	count_addr(&pl_dsts, 1, k->addr_b, k->family, p->len, pl_hash_addr(k->addr_a), hport);
+	__builtin_memcpy(op.a, src, 16);
+	op.h = hs;
+	op.hpeer = hd;
+	pl_count_src(&op);
+	__builtin_memcpy(op.a, dst, 16);
+	op.h = hd;
+	op.hpeer = hs;
+	pl_count_dst(&op);
 }
 
-/* ICMP/ICMPv6 type and code of an outer header parse_icmp() accepted at c->pos. */
-static __always_inline void count_icmp(struct cursor *c, int v6)
+/*
+ * ICMP/ICMPv6 type and code of an outer header parse_icmp() accepted at c->pos; not for
+ * a packet leaving (the L7 egress program parses with the same code and counts nothing).
+ */
+static __always_inline void count_icmp(struct cursor *c, const struct pkt *p, int v6)
 {
 	__u8 *h = c->pos;
 	__u32 k;
 	__u64 *n;
 
-	if (!pl_cfg_talkers || (void *)(h + 2) > c->end)
+	if (!pl_cfg_talkers || p->egress || (void *)(h + 2) > c->end)
 		return;
 	k = PL_ICMP_KEY(v6, h[0], h[1]);
 	n = bpf_map_lookup_elem(&pl_icmp, &k);

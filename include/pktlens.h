@@ -223,7 +223,17 @@ struct pl_pkt_event {
  * ---- Talkers (issue 17, counting): addresses, ports and ICMP types counted on their
  * own, apart from the flow table, so that a flood that evicts flows leaves them whole.
  */
-#define PL_ADDRS_DEFAULT 65536 /* entries of each address table (sources, destinations) */
+/*
+ * Address tables (sources, destinations): set-associative arrays of PL_ADDR_BUCKETS
+ * buckets of PL_ADDR_WAYS slots, the bucket picked by bits of the address's hash (the
+ * one its peers' sketches take), so that a packet costs no hash-table walk. A new
+ * address takes a free slot of its bucket, else the one with the fewest packets,
+ * which is counted as evicted.
+ */
+#define PL_ADDR_WAYS 4
+#define PL_ADDR_BUCKETS 16384 /* a power of two */
+#define PL_ADDR_IDX_SHIFT 21  /* hash bits of the bucket: above the sketches' rank bits */
+#define PL_ADDRS_DEFAULT (PL_ADDR_BUCKETS * PL_ADDR_WAYS)
 
 /*
  * Spread sketch: a HyperLogLog of PL_HLL_REGS 4-bit registers (PL_HLL_BYTES bytes).
@@ -238,22 +248,52 @@ struct pl_pkt_event {
 #define PL_HLL_RANK_MAX (PL_HLL_Q + 1)
 #define PL_HLL_NONZERO (1ULL << 32) /* a hash bit the sketch does not read */
 
-/* Key of both address tables: the address as in struct pl_flow_key, and its family. */
+/* An address as user space asks for it: as in struct pl_flow_key, and its family. */
 struct pl_addr_key {
 	__u32 addr[4]; /* IPv4 as IPv4-mapped IPv6 */
 	__u32 family;  /* 4 or 6 */
 };
 
+/* The counters of a slot; bit 63 of packets marks an IPv6 address (PL_ADDR_V6). */
+#define PL_ADDR_V6 (1ULL << 63)
+#define PL_ADDR_PKTS(p) ((p) & ~PL_ADDR_V6)
+
+struct pl_addr_slot {
+	__u32 addr[4];
+	__u64 packets; /* 0: free; PL_ADDR_V6 | count */
+	__u64 bytes;
+};
+
 /*
- * One address: what it sent (pl_srcs) or received (pl_dsts), and the spread of its
- * peers: distinct destinations (pl_srcs) or sources (pl_dsts), and distinct
- * (protocol, destination port) pairs of its TCP, UDP and SCTP packets.
+ * Spread of an address: distinct peers, i.e. destinations (pl_srcs) or sources
+ * (pl_dsts), and distinct (protocol, destination port) pairs of its TCP, UDP and SCTP
+ * packets.
  */
+struct pl_addr_sketch {
+	__u8 peers[PL_HLL_BYTES]; /* sketch of the other end's addresses */
+	__u8 ports[PL_HLL_BYTES]; /* sketch of (protocol << 16 | destination port) */
+};
+
+/*
+ * An entry of pl_srcs and pl_dsts (128 bytes). Entries below PL_ADDR_BUCKETS are the
+ * buckets' slots, which every packet reads: 2 MiB, dense, so that the pages and cache
+ * lines a packet touches stay few. Entry PL_ADDR_BUCKETS + bucket * PL_ADDR_WAYS + way
+ * holds that way's sketches, which only a flow's first packet in a direction updates.
+ */
+union pl_addr_entry {
+	struct pl_addr_slot slot[PL_ADDR_WAYS];
+	struct pl_addr_sketch sk;
+};
+
+#define PL_ADDR_ENTRIES (PL_ADDR_BUCKETS * (1 + PL_ADDR_WAYS))
+#define PL_ADDR_SKETCH(bucket, way) (PL_ADDR_BUCKETS + (bucket) * PL_ADDR_WAYS + (way))
+
+/* One address's counters and sketches, as user space reads them out. */
 struct pl_addr_value {
 	__u64 packets;
 	__u64 bytes;
-	__u8 peers[PL_HLL_BYTES]; /* sketch of the other end's addresses */
-	__u8 ports[PL_HLL_BYTES]; /* sketch of (protocol << 16 | destination port) */
+	__u8 peers[PL_HLL_BYTES];
+	__u8 ports[PL_HLL_BYTES];
 };
 
 /* Ports: one array slot per (kind, port); key kind << 16 | port (host order). */
@@ -276,9 +316,9 @@ struct pl_count {
 
 /* Counters of the address tables (per-CPU, touched only when an entry is made). */
 struct pl_talk_stats {
-	__u64 created[2];    /* entries made: [0] sources, [1] destinations */
-	__u64 update_fail;   /* an entry could be neither made nor found */
-	struct pl_addr_value scratch; /* a new entry is built here, not on the BPF stack */
+	__u64 created[2]; /* entries made: [0] sources, [1] destinations */
+	__u64 evicted[2]; /* entries that made room for a new address */
+	__u64 update_fail; /* a bucket could not be read (never, with the tables loaded) */
 };
 
 /* TCP flag bits as they appear in byte 13 of the TCP header. */

@@ -295,7 +295,9 @@ void pl_talkers_sort(struct pl_talker *t, size_t n, enum pl_flow_order order)
 						  : cmp_talker);
 }
 
-int pl_top_sources(const struct pl_flow *flows, size_t n, struct pl_talker **out, size_t *nout)
+/* Senders (@dst false) or receivers of @flows, each direction that carried packets. */
+static int top_ends(const struct pl_flow *flows, size_t n, bool dst, struct pl_talker **out,
+		    size_t *nout)
 {
 	size_t cap = 16, cnt = 0;
 	struct pl_talker *tab;
@@ -309,7 +311,7 @@ int pl_top_sources(const struct pl_flow *flows, size_t n, struct pl_talker **out
 		const struct pl_flow *f = &flows[i];
 
 		for (int d = 0; d < 2; d++) {
-			const __u32 *addr = d == PL_DIR_A_TO_B ? f->key.addr_a : f->key.addr_b;
+			const __u32 *addr = (d == PL_DIR_A_TO_B) != dst ? f->key.addr_a : f->key.addr_b;
 			struct pl_talker *t;
 
 			if (!f->val.packets[d])
@@ -335,6 +337,17 @@ int pl_top_sources(const struct pl_flow *flows, size_t n, struct pl_talker **out
 	*out = tab;
 	*nout = cnt;
 	return 0;
+}
+
+int pl_top_sources(const struct pl_flow *flows, size_t n, struct pl_talker **out, size_t *nout)
+{
+	return top_ends(flows, n, false, out, nout);
+}
+
+int pl_top_destinations(const struct pl_flow *flows, size_t n, struct pl_talker **out,
+			size_t *nout)
+{
+	return top_ends(flows, n, true, out, nout);
 }
 
 const char *pl_addr_str(const __u32 addr[4], __u8 family, char *buf, size_t len)

@@ -45,6 +45,9 @@ struct pl_talker {
 
 /* Aggregate senders. *out is malloc'ed, sorted by bytes, descending. */
 int pl_top_sources(const struct pl_flow *flows, size_t n, struct pl_talker **out, size_t *nout);
+/* Receivers, the same way: each with the flows it received in and their rates that way. */
+int pl_top_destinations(const struct pl_flow *flows, size_t n, struct pl_talker **out,
+			size_t *nout);
 /* Sort talkers (of any top list) by bytes, packets or rate, descending. */
 void pl_talkers_sort(struct pl_talker *t, size_t n, enum pl_flow_order order);
 /* A flow's rate over both directions. */

@@ -13,77 +13,148 @@
 #include <bpf/libbpf.h>
 #include "analysis/talkers.h"
 
-struct addr_entry {
-	struct pl_addr_key k;
-	struct pl_addr_value v;
-};
+/* A mapping of an address table's buckets (BPF_F_MMAPABLE), read-only or writable. */
+static const union pl_addr_entry *map_buckets(int fd, bool write, size_t *size)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	size_t page = sysconf(_SC_PAGESIZE);
+	void *m;
 
-/* Every entry of an address table, bucket by bucket (BPF_MAP_LOOKUP_BATCH), else key by key. */
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return NULL;
+	if (info.value_size != sizeof(union pl_addr_entry) ||
+	    info.max_entries != PL_ADDR_ENTRIES || !(info.map_flags & BPF_F_MMAPABLE)) {
+		errno = EPROTO;
+		return NULL;
+	}
+	*size = ((size_t)info.max_entries * info.value_size + page - 1) / page * page;
+	m = mmap(NULL, *size, write ? PROT_READ | PROT_WRITE : PROT_READ, MAP_SHARED, fd, 0);
+	return m == MAP_FAILED ? NULL : m;
+}
+
+static void slot_stat(struct pl_addr_stat *a, const struct pl_addr_slot *s,
+		      const struct pl_addr_sketch *k)
+{
+	memset(a, 0, sizeof(*a));
+	memcpy(a->addr, s->addr, sizeof(a->addr));
+	a->family = s->packets & PL_ADDR_V6 ? 6 : 4;
+	a->packets = PL_ADDR_PKTS(s->packets);
+	a->bytes = s->bytes;
+	a->peers = pl_hll_estimate(k->peers);
+	a->ports = pl_hll_estimate(k->ports);
+}
+
+static int cmp_addr_key(const struct pl_addr_stat *x, const struct pl_addr_stat *y);
+
+static int cmp_addr_only(const void *a, const void *b)
+{
+	return cmp_addr_key(a, b);
+}
+
+/*
+ * An address that two CPUs made at once holds two ways of its bucket: one entry of
+ * their sums (the larger spread estimate: the sketches are not kept here). Sorts @a by
+ * address; returns the new count.
+ */
+static size_t merge_twins(struct pl_addr_stat *a, size_t n)
+{
+	size_t o = 0;
+
+	if (n < 2)
+		return n;
+	qsort(a, n, sizeof(*a), cmp_addr_only);
+	for (size_t i = 1; i < n; i++) {
+		struct pl_addr_stat *p = &a[o];
+
+		if (cmp_addr_key(p, &a[i])) {
+			a[++o] = a[i];
+			continue;
+		}
+		p->packets += a[i].packets;
+		p->bytes += a[i].bytes;
+		p->peers = p->peers > a[i].peers ? p->peers : a[i].peers;
+		p->ports = p->ports > a[i].ports ? p->ports : a[i].ports;
+	}
+	return o + 1;
+}
+
+/* Every used slot of an address table. */
 static int read_addr_map(int fd, struct pl_addr_stat **out, size_t *n)
 {
-	__u32 chunk = 1024, in = 0, outb = 0, got;
-	struct pl_addr_key *keys = malloc(chunk * 4 * sizeof(*keys));
-	struct pl_addr_value *vals = malloc(chunk * 4 * sizeof(*vals));
-	struct pl_addr_stat *arr = NULL;
-	size_t cnt = 0, cap = 0;
-	bool first = true, last = false;
+	const union pl_addr_entry *m;
+	struct pl_addr_stat *arr;
+	size_t size, cnt = 0;
 	int err = 0;
 
 	*out = NULL;
 	*n = 0;
-	if (!keys || !vals) {
+	m = map_buckets(fd, false, &size);
+	if (!m)
+		return -errno;
+	arr = malloc(PL_ADDRS_DEFAULT * sizeof(*arr));
+	if (!arr)
 		err = -ENOMEM;
-		goto out;
-	}
-	while (!last) {
-		got = chunk;
-		err = bpf_map_lookup_batch(fd, first ? NULL : &in, &outb, keys, vals, &got, NULL);
-		if (err == -ENOENT) {
-			err = 0;
-			last = true;
-		} else if (err == -ENOSPC && !got && chunk < 4096) {
-			chunk *= 2; /* one bucket holds more than a chunk: room for 4 * 1024 */
-			continue;
-		} else if (err) {
-			break;
-		}
-		if (cnt + got > cap) {
-			size_t ncap = cap ? cap * 2 : 1024;
-			struct pl_addr_stat *t;
-
-			while (ncap < cnt + got)
-				ncap *= 2;
-			t = realloc(arr, ncap * sizeof(*arr));
-			if (!t) {
-				err = -ENOMEM;
-				break;
-			}
-			arr = t;
-			cap = ncap;
-		}
-		for (__u32 i = 0; i < got; i++) {
-			struct pl_addr_stat *a = &arr[cnt++];
-
-			memset(a, 0, sizeof(*a));
-			memcpy(a->addr, keys[i].addr, sizeof(a->addr));
-			a->family = keys[i].family;
-			a->packets = vals[i].packets;
-			a->bytes = vals[i].bytes;
-			a->peers = pl_hll_estimate(vals[i].peers);
-			a->ports = pl_hll_estimate(vals[i].ports);
-		}
-		in = outb;
-		first = false;
-	}
-out:
-	free(keys);
-	free(vals);
-	if (err) {
-		free(arr);
+	for (__u32 i = 0; i < PL_ADDR_BUCKETS && !err; i++)
+		for (int w = 0; w < PL_ADDR_WAYS; w++)
+			if (PL_ADDR_PKTS(m[i].slot[w].packets))
+				slot_stat(&arr[cnt++], &m[i].slot[w], &m[PL_ADDR_SKETCH(i, w)].sk);
+	munmap((void *)m, size);
+	if (err)
 		return err;
-	}
 	*out = arr;
-	*n = cnt;
+	*n = merge_twins(arr, cnt);
+	return 0;
+}
+
+/* Two 4-bit sketch registers of a byte: the larger of each (the sketches' union). */
+static __u8 regs_max(__u8 a, __u8 b)
+{
+	return ((a & 0x0f) > (b & 0x0f) ? a & 0x0f : b & 0x0f) |
+	       ((a & 0xf0) > (b & 0xf0) ? a & 0xf0 : b & 0xf0);
+}
+
+int pl_talkers_lookup(int fd, const struct pl_addr_key *k, struct pl_addr_value *v)
+{
+	__u32 idx = (pl_hll_hash_addr(k->addr) >> PL_ADDR_IDX_SHIFT) & (PL_ADDR_BUCKETS - 1);
+	const union pl_addr_entry *m;
+	size_t size;
+	int err = -ENOENT;
+
+	memset(v, 0, sizeof(*v));
+	m = map_buckets(fd, false, &size);
+	if (!m)
+		return -errno;
+	for (int w = 0; w < PL_ADDR_WAYS; w++) {
+		const struct pl_addr_slot *s = &m[idx].slot[w];
+
+		/* Two ways of one address (a race between CPUs): both count. */
+		if (!PL_ADDR_PKTS(s->packets) || memcmp(s->addr, k->addr, 16) ||
+		    !!(s->packets & PL_ADDR_V6) != (k->family == 6))
+			continue;
+		v->packets += PL_ADDR_PKTS(s->packets);
+		v->bytes += s->bytes;
+		for (int r = 0; r < PL_HLL_BYTES; r++) {
+			const struct pl_addr_sketch *k = &m[PL_ADDR_SKETCH(idx, w)].sk;
+
+			v->peers[r] = regs_max(v->peers[r], k->peers[r]);
+			v->ports[r] = regs_max(v->ports[r], k->ports[r]);
+		}
+		err = 0;
+	}
+	munmap((void *)m, size);
+	return err;
+}
+
+int pl_talkers_clear(int fd)
+{
+	size_t size;
+	void *m = (void *)map_buckets(fd, true, &size);
+
+	if (!m)
+		return -errno;
+	memset(m, 0, (size_t)PL_ADDR_ENTRIES * sizeof(union pl_addr_entry));
+	munmap(m, size);
 	return 0;
 }
 
@@ -168,14 +239,6 @@ static int take_icmp(void *ctx, __u32 key, const __u64 *sum)
 	return 0;
 }
 
-static __u32 capacity(int fd)
-{
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info);
-
-	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.max_entries;
-}
-
 static int read_talk_stats(int fd, struct pl_talk_stats *out)
 {
 	int ncpu = libbpf_num_possible_cpus();
@@ -197,6 +260,8 @@ static int read_talk_stats(int fd, struct pl_talk_stats *out)
 	for (int c = 0; c < ncpu; c++) {
 		out->created[0] += per[c].created[0];
 		out->created[1] += per[c].created[1];
+		out->evicted[0] += per[c].evicted[0];
+		out->evicted[1] += per[c].evicted[1];
 		out->update_fail += per[c].update_fail;
 	}
 	free(per);
@@ -267,8 +332,8 @@ int pl_talkers_read(struct pl_talkers *t, const struct pl_talker_fds *fds,
 			err = count_flows(t->src, t->nsrc, flows, nflows, false);
 		if (!err)
 			err = count_flows(t->dst, t->ndst, flows, nflows, true);
-		t->src_capacity = capacity(fds->srcs);
-		t->dst_capacity = capacity(fds->dsts);
+		t->src_capacity = PL_ADDRS_DEFAULT;
+		t->dst_capacity = PL_ADDRS_DEFAULT;
 		t->present = !err;
 	}
 	if (!err && fds->stats >= 0)
@@ -293,9 +358,7 @@ void pl_talkers_free(struct pl_talkers *t)
 
 __u64 pl_talkers_evicted(const struct pl_talkers *t, bool dst)
 {
-	__u64 made = t->st.created[dst], alive = dst ? t->ndst : t->nsrc;
-
-	return made > alive ? made - alive : 0;
+	return t->st.evicted[dst];
 }
 
 static int cmp_addr_key(const struct pl_addr_stat *x, const struct pl_addr_stat *y)

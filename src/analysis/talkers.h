@@ -49,7 +49,7 @@ struct pl_talkers {
 	struct pl_addr_stat *dst;
 	size_t ndst;
 	__u32 src_capacity, dst_capacity;
-	struct pl_talk_stats st;     /* created entries, update failures (scratch: unused) */
+	struct pl_talk_stats st;     /* created and evicted entries, update failures */
 	struct pl_port_stat *ports;  /* every (kind, port) seen */
 	size_t nports;
 	struct pl_icmp_stat *icmp;   /* every (family, type, code) seen, in key order */
@@ -64,7 +64,16 @@ int pl_talkers_read(struct pl_talkers *t, const struct pl_talker_fds *fds,
 		    const struct pl_flow *flows, size_t nflows);
 void pl_talkers_free(struct pl_talkers *t);
 
-/* Evicted entries: made minus alive (sources: @dst false). */
+/*
+ * One address of table @fd (pl_srcs or pl_dsts) into @v, the ways it holds added up;
+ * -ENOENT (and @v zero) when it is not there, another negative errno if the map could
+ * not be read. For tests and tools; pl_talkers_read() reads every address.
+ */
+int pl_talkers_lookup(int fd, const struct pl_addr_key *k, struct pl_addr_value *v);
+/* Empty table @fd (its memory mapped writable); 0 or a negative errno. */
+int pl_talkers_clear(int fd);
+
+/* Evicted entries, as the kernel counted them (sources: @dst false). */
 __u64 pl_talkers_evicted(const struct pl_talkers *t, bool dst);
 
 /* Sort largest first by bytes or by packets (ties in address or key order). */

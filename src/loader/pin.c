@@ -645,10 +645,8 @@ static void open_pinned_talkers(struct pl_dp *dp, const char *dir)
 		const char *name;
 		__u32 type, key, value;
 	} m[] = {
-		{ "pl_srcs", BPF_MAP_TYPE_LRU_HASH, sizeof(struct pl_addr_key),
-		  sizeof(struct pl_addr_value) },
-		{ "pl_dsts", BPF_MAP_TYPE_LRU_HASH, sizeof(struct pl_addr_key),
-		  sizeof(struct pl_addr_value) },
+		{ "pl_srcs", BPF_MAP_TYPE_ARRAY, sizeof(__u32), sizeof(union pl_addr_entry) },
+		{ "pl_dsts", BPF_MAP_TYPE_ARRAY, sizeof(__u32), sizeof(union pl_addr_entry) },
 		{ "pl_ports", BPF_MAP_TYPE_ARRAY, sizeof(__u32), sizeof(struct pl_count) },
 		{ "pl_icmp", BPF_MAP_TYPE_ARRAY, sizeof(__u32), sizeof(__u64) },
 		{ "pl_talk_stats", BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(__u32),

@@ -3,7 +3,8 @@
  * screen.c - monitor's terminal view, laid out to the terminal's size: a header with
  * the rates, the own cost, malformed packets and evictions; the L3, L4 and size mix
  * as lines of "name count share" items that wrap at the width; the receive rate's
- * graph (screen_graph.c); the top lists in the rows left (screen_lists.c), or the
+ * graph (screen_graph.c); the top lists in the rows left (screen_lists.c: flows,
+ * sources, destinations, ports, ICMP types, chosen in screen_talk.c), or the
  * help; and a status line with the order, the filter and the keys. The figures come
  * from the same helpers as the text report.
  */
@@ -28,12 +29,11 @@ static void free_lists(struct pl_screen *s)
 {
 	free(s->all);
 	free(s->flows);
-	free(s->sources);
 	free(s->apps);
 	s->apps = NULL;
 	s->all = s->flows = NULL;
-	s->sources = NULL;
-	s->nall = s->nflows = s->nmatch = s->nsources = 0;
+	s->nall = s->nflows = s->nmatch = 0;
+	pl_screen_talk_free(s);
 }
 
 void pl_screen_free(struct pl_screen *s)
@@ -92,8 +92,9 @@ int pl_screen_take(struct pl_screen *s, const struct pl_report *r)
 		pl_svc_brief(r->svc, s->svc, sizeof(s->svc));
 	if (r->interval_s > 0)
 		pl_graph_add(&s->graph, pl_report_bps(r), pl_report_pps(r), r->interval_s);
+	s->r.talk = NULL; /* its copy is s->talk */
 	s->all = malloc(r->nflows ? r->nflows * sizeof(*s->all) : 1);
-	if (!s->all)
+	if (!s->all || pl_screen_talk_take(s, r->talk && r->talk->present ? r->talk : NULL))
 		return -ENOMEM; /* keep the header: only the lists are empty */
 	if (r->nflows)
 		memcpy(s->all, r->flows, r->nflows * sizeof(*s->all));
@@ -106,34 +107,27 @@ int pl_screen_select(struct pl_screen *s, enum pl_flow_order order,
 {
 	size_t n = 0, top = s->r.top > 0 ? (size_t)s->r.top : 0;
 	struct pl_flow *match;
-	struct pl_talker *t = NULL;
-	size_t nt = 0;
 
 	free(s->flows);
-	free(s->sources);
 	free(s->apps);
 	s->flows = NULL;
-	s->sources = NULL;
 	s->apps = NULL;
-	s->nflows = s->nmatch = s->nsources = 0;
+	s->nflows = s->nmatch = 0;
 	match = malloc(s->nall ? s->nall * sizeof(*match) : 1);
 	if (!match)
 		return -ENOMEM;
 	for (size_t i = 0; i < s->nall; i++)
 		if (pl_flow_match(m, &s->all[i]))
 			match[n++] = s->all[i];
-	/* Senders of the matching flows: a filter on flows narrows every list. */
-	if (pl_top_sources(match, n, &t, &nt)) {
+	/* Before the sort: the address and port rows take the flows in any order. */
+	if (pl_screen_talk_select(s, match, n, m && m->set, order)) {
 		free(match);
 		return -ENOMEM;
 	}
-	pl_talkers_sort(t, nt, order);
 	pl_flows_sort(match, n, order);
 	s->nmatch = n;
 	s->nflows = n < top ? n : top;
 	s->flows = match; /* only the first nflows are shown */
-	s->sources = t;
-	s->nsources = nt < top ? nt : top;
 	return take_apps(s);
 }
 
@@ -359,6 +353,8 @@ static void help(struct lay *l)
 		"  q      quit",
 		"columns: bit/s and pps over the last interval; 2s 10s 40s: the average",
 		"bit/s over the last 2, 10 and 40 seconds, where the width allows",
+		"sources, destinations, ports: the kernel's counts, or with a filter those",
+		"of the flows that match; dests/srcs, ports: distinct peers and ports (+-9 %)",
 	};
 
 	lay_put(l, true, "%-*s", l->cols, "keys (any key closes this help)");

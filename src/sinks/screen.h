@@ -26,6 +26,24 @@ struct pl_graph {
 /* Add one report's receive rate, covering @secs seconds. */
 void pl_graph_add(struct pl_graph *g, double bps, double pps, double secs);
 
+/*
+ * An address of a top list: its counts, flows and rate (that of its flows, the way it
+ * sent or received), and its spread when the kernel's tables gave it: distinct peers and
+ * ports, estimated; < 0 when the list was made from the flows (a filter is set).
+ */
+struct pl_screen_addr {
+	struct pl_talker t;
+	double peers, ports;
+};
+
+/* A port of the top list (enum pl_port_kind), with its flows' rate that way. */
+struct pl_screen_port {
+	__u8 kind;
+	__u16 port;
+	__u64 packets, bytes;
+	struct pl_rate rate;
+};
+
 struct pl_screen {
 	struct pl_report r;       /* flows: NULL; total and delta point to the copies */
 	struct pl_stats total, delta;
@@ -34,8 +52,19 @@ struct pl_screen {
 	/* Chosen by pl_screen_select(): */
 	struct pl_flow *flows;    /* the first nflows flows that match, in the order */
 	size_t nflows, nmatch;    /* rows kept; flows that match */
-	struct pl_talker *sources; /* senders of the flows that match, in the order */
-	size_t nsources;
+	struct pl_talkers talk;   /* the kernel's tables (talk.present: the addresses were read) */
+	/*
+	 * Without a filter, sources, destinations and ports are the kernel's own counts
+	 * (flows evicted included), their rates those of the flows; with a filter, those of
+	 * the flows that match (from_flows). ICMP types: the kernel's, never filtered.
+	 */
+	struct pl_screen_addr *sources, *dests;
+	size_t nsources, ndests;
+	struct pl_screen_port *ports;
+	size_t nports;
+	struct pl_icmp_stat *icmp; /* into talk.icmp, most packets first */
+	size_t nicmp;
+	bool from_flows;
 	struct pl_graph graph;    /* kept from report to report */
 	bool has_l7;              /* L7 on: l7 is this report's */
 	/* The "app" of a flow (nDPI's master.app); set by pl_screen_take() when L7 is on,
@@ -49,6 +78,13 @@ struct pl_screen {
 	char svc[200];             /* service latency: the brief, "" when none */
 	char alerts[160];          /* detection: active attacks and the newest */
 };
+
+/* screen_talk.c: copy the kernel's tables of @t (NULL: none); choose the address, port
+ * and ICMP rows from them or from the @n flows @match (filtered: a filter is set). */
+int pl_screen_talk_take(struct pl_screen *s, const struct pl_talkers *t);
+int pl_screen_talk_select(struct pl_screen *s, const struct pl_flow *match, size_t n,
+			  bool filtered, enum pl_flow_order order);
+void pl_screen_talk_free(struct pl_screen *s);
 
 /* Copy what the view needs from @r and add its rate to the graph; frees the lists
  * @s held (not the graph). Then pl_screen_select() chooses the rows. */

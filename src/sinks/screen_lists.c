@@ -3,11 +3,12 @@
  * screen_lists.c - the top lists of the terminal view as tables: a key column or two
  * (the flow's ends, the address) and the figure columns the width allows, in order of
  * importance: bit/s, pps, bytes, the 2/10/40 s averages, packets, then the flow's
- * state or the source's flow count. Every list takes its figures through the same
+ * state or the flow count and spread of an address. Every list takes its figures through the same
  * helpers (struct figs, pick(), heads(), cells()), so a new list gets rates the same way.
  */
 #include <string.h>
 #include "analysis/names.h"
+#include "analysis/talkers.h"
 #include "sinks/report_fmt.h"
 #include "sinks/screen_lay.h"
 #include "sinks/timefmt.h"
@@ -17,6 +18,8 @@
 #define ADDR_W 39 /* widest address */
 #define ADDR_MIN 20
 #define NUM_W 7   /* "999.99k" */
+#define PORT_W 30 /* "sctp  dst  65535 " and a service name */
+#define PORT_MIN 22
 
 #define APP_W 13  /* "DNS.Microsoft"; longer names are cut */
 
@@ -63,6 +66,8 @@ static int pick(struct cols *k, int avail)
 		if (!k->rates && (c == C_BPS || c == C_PPS || c == C_AVG))
 			continue;
 		if (c == C_APP && !k->app)
+			continue;
+		if (c == C_LAST && !k->last_head)
 			continue;
 		if (used + col_w(k, c) <= avail) {
 			k->on[c] = true;
@@ -191,59 +196,155 @@ static void flow_table(struct lay *l, const struct pl_screen *s, const struct pl
 	}
 }
 
-static void source_table(struct lay *l, const struct pl_screen *s,
-			 const struct pl_screen_view *v, int rows)
+/*
+ * Sources (@dst false) or destinations: the address, the figures, then the flows and,
+ * from the kernel's tables, the spread: distinct destinations (sources) or sources
+ * (destinations) and ports, estimated.
+ */
+static void addr_table(struct lay *l, const struct pl_screen *s, const struct pl_screen_view *v,
+		       int rows, bool dst)
 {
-	struct cols k = { .rates = s->r.has_rates, .last_head = "flows", .last_w = 6 };
-	char a[64], hd[MAX_COLS + 1];
+	const struct pl_screen_addr *t = dst ? s->dests : s->sources;
+	size_t n = dst ? s->ndests : s->nsources;
+	bool spread = !s->from_flows;
+	struct cols k = { .rates = s->r.has_rates,
+			  .last_head = !spread ? "flows" : dst ? " flows  srcs ports" : " flows dests ports",
+			  .last_w = spread ? 18 : 6 };
+	char a[64], hd[MAX_COLS + 1], p1[16], p2[16];
 	int w;
 
 	w = l->cols - pick(&k, l->cols - ADDR_MIN);
 	w = w < 12 ? 12 : w > ADDR_W ? ADDR_W : w;
-	title(l, "sources", v, &k);
+	title(l, dst ? "destinations" : "sources", v, &k);
 	heads(hd, sizeof(hd), &k);
 	lay_put(l, true, "%-*s%s", w, "address", hd);
-	if (!s->nsources)
+	if (!n)
 		lay_put(l, false, "  (none)");
-	for (int i = 0; i < rows && (size_t)i < s->nsources; i++) {
-		const struct pl_talker *t = &s->sources[i];
-		struct figs g = { .rate = t->rate, .packets = t->packets, .bytes = t->bytes };
+	for (int i = 0; i < rows && (size_t)i < n; i++) {
+		const struct pl_talker *r = &t[i].t;
+		struct figs g = { .rate = r->rate, .packets = r->packets, .bytes = r->bytes };
 
-		snprintf(g.last, sizeof(g.last), "%u", t->flows);
+		if (spread)
+			snprintf(g.last, sizeof(g.last), "%6u %5s %5s", r->flows,
+				 pl_human((__u64)(t[i].peers + 0.5), p1, sizeof(p1)),
+				 pl_human((__u64)(t[i].ports + 0.5), p2, sizeof(p2)));
+		else
+			snprintf(g.last, sizeof(g.last), "%u", r->flows);
 		cells(hd, sizeof(hd), &k, &g);
-		pl_addr_str(t->addr, t->family, a, sizeof(a));
+		pl_addr_str(r->addr, r->family, a, sizeof(a));
 		lay_put(l, false, "%-*s%s", w, lay_fit(a, w), hd);
 	}
 }
 
-/* A top list: its rows, and how it draws itself in so many. */
+static void source_table(struct lay *l, const struct pl_screen *s,
+			 const struct pl_screen_view *v, int rows)
+{
+	addr_table(l, s, v, rows, false);
+}
+
+static void dest_table(struct lay *l, const struct pl_screen *s, const struct pl_screen_view *v,
+		       int rows)
+{
+	addr_table(l, s, v, rows, true);
+}
+
+/* Ports: "udp src   161 snmp", the figures of the packets that carried it that way. */
+static void port_table(struct lay *l, const struct pl_screen *s, const struct pl_screen_view *v,
+		       int rows)
+{
+	struct cols k = { .rates = s->r.has_rates };
+	char key[64], hd[MAX_COLS + 1];
+	int w;
+
+	w = l->cols - pick(&k, l->cols - PORT_MIN);
+	w = w < 12 ? 12 : w > PORT_W ? PORT_W : w;
+	title(l, "ports", v, &k);
+	heads(hd, sizeof(hd), &k);
+	lay_put(l, true, "%-*s%s", w, "proto side  port service", hd);
+	if (!s->nports)
+		lay_put(l, false, "  (none)");
+	for (int i = 0; i < rows && (size_t)i < s->nports; i++) {
+		const struct pl_screen_port *p = &s->ports[i];
+		const char *proto = pl_port_kind_proto(p->kind), *svc = pl_service_name(proto, p->port);
+		struct figs g = { .rate = p->rate, .packets = p->packets, .bytes = p->bytes };
+
+		cells(hd, sizeof(hd), &k, &g);
+		snprintf(key, sizeof(key), "%-5s %-4s %5u %s", proto, pl_port_kind_side(p->kind),
+			 p->port, svc ? svc : "");
+		lay_put(l, false, "%-*s%s", w, lay_fit(key, w), hd);
+	}
+}
+
+/* ICMP and ICMPv6 by type and code, most packets first: the kernel's counts of all. */
+static void icmp_table(struct lay *l, const struct pl_screen *s, const struct pl_screen_view *v,
+		       int rows)
+{
+	char key[96], h[16];
+	int w = l->cols - NUM_W - 1;
+
+	(void)v;
+	lay_put(l, false, "icmp types by packets%s",
+		s->from_flows && s->nicmp ? "   (all traffic: the filter does not apply)" : "");
+	lay_put(l, true, "%-*s %*s", w < 1 ? 1 : w, "proto  type/code  name", NUM_W, "packets");
+	if (!s->nicmp)
+		lay_put(l, false, "  (none)");
+	for (int i = 0; i < rows && (size_t)i < s->nicmp; i++) {
+		const struct pl_icmp_stat *c = &s->icmp[i];
+		const char *tn = pl_icmp_type_name(c->v6, c->type);
+		const char *cn = pl_icmp_code_name(c->v6, c->type, c->code);
+		char tc[16];
+
+		snprintf(tc, sizeof(tc), "%u/%u", c->type, c->code);
+		snprintf(key, sizeof(key), "%-6s %-9s  %s%s%s", c->v6 ? "icmpv6" : "icmp", tc,
+			 tn ? tn : "-", cn ? " " : "", cn ? cn : "");
+		lay_put(l, false, "%-*s %*s", w < 1 ? 1 : w, lay_fit(key, w < 1 ? 1 : w), NUM_W,
+			pl_human(c->packets, h, sizeof(h)));
+	}
+}
+
+/* A top list: its rows, how it draws itself in so many, the rows it needs to be shown
+ * and its weight when the rows left are dealt out. */
 struct table {
 	size_t n;
 	void (*draw)(struct lay *l, const struct pl_screen *s, const struct pl_screen_view *v,
 		     int rows);
+	int min, weight;
 };
 
 /*
- * The top lists share the rows left: each takes a title and a heading row, then rows
- * are dealt out one by one so that a short list leaves its share to the others. A list
- * that cannot get a row of its own is left out, the last first.
+ * The top lists share the rows left, in the order of the table below: each takes a
+ * title and a heading row. A list is shown only when those before it have their
+ * minimum and it has its own (the last left out first: 80x24 shows flows and sources);
+ * each gets its minimum (or all its rows), then the rows left are dealt out in rounds,
+ * flows two a round, so that a short list leaves its share to the others.
  */
 void lay_lists(struct lay *l, const struct pl_screen *s, const struct pl_screen_view *v)
 {
 	const struct table t[] = {
-		{ s->nflows, flow_table },
-		{ s->nsources, source_table },
+		{ s->nflows, flow_table, 3, 2 },
+		{ s->nsources, source_table, 2, 1 },
+		{ s->ndests, dest_table, 1, 1 },
+		{ s->nports, port_table, 1, 1 },
+		{ s->nicmp, icmp_table, 1, 1 },
 	};
-	int nt = sizeof(t) / sizeof(t[0]), avail = l->rows - l->row, got[2] = { 0 }, left;
+	int nt = 0, avail = l->rows - l->row, got[5] = { 0 }, left, need = 0;
 
-	while (nt > 0 && avail < 3 * nt)
-		nt--;
-	left = avail - 2 * nt;
+	for (int i = 0; i < (int)(sizeof(t) / sizeof(t[0])); i++) {
+		int want = t[i].n ? (int)t[i].n : 1; /* or its "(none)" row */
+
+		want = want < t[i].min ? want : t[i].min;
+		if (need + 2 + want > avail)
+			break;
+		need += 2 + want;
+		got[nt++] = want;
+	}
+	left = avail - need;
 	for (bool more = true; more && left > 0;) {
 		more = false;
 		for (int i = 0; i < nt && left > 0; i++)
-			if ((size_t)got[i] < (t[i].n ? t[i].n : 1)) /* or its "(none)" row */
-				got[i]++, left--, more = true;
+			for (int w = 0; w < t[i].weight && left > 0; w++)
+				if ((size_t)got[i] < (t[i].n ? t[i].n : 1))
+					got[i]++, left--, more = true;
 	}
 	for (int i = 0; i < nt; i++)
 		t[i].draw(l, s, v, got[i]);

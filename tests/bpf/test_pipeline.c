@@ -128,15 +128,13 @@ static void reset_talkers(struct pktlens *s)
 {
 	int fds[2] = { bpf_map__fd(s->maps.pl_srcs), bpf_map__fd(s->maps.pl_dsts) };
 	struct pl_talk_stats *zero = calloc((size_t)g_ncpu, sizeof(*zero));
-	struct pl_addr_key k;
 	__u32 idx = 0;
+	int err;
 
-	for (int i = 0; i < 2; i++)
-		while (bpf_map_get_next_key(fds[i], NULL, &k) == 0)
-			if (bpf_map_delete_elem(fds[i], &k)) {
-				CHECK(0, "deleting an address failed: %s", strerror(errno));
-				break;
-			}
+	for (int i = 0; i < 2; i++) {
+		err = pl_talkers_clear(fds[i]);
+		CHECK(!err, "clearing an address table failed: %s", strerror(-err));
+	}
 	if (!zero || bpf_map_update_elem(bpf_map__fd(s->maps.pl_talk_stats), &idx, zero, BPF_ANY))
 		CHECK(0, "resetting pl_talk_stats failed: %s", strerror(errno));
 	free(zero);
@@ -3368,24 +3366,25 @@ static struct pl_addr_key addr6(const char *s)
 /* An address's entry in pl_srcs (@dst false) or pl_dsts; zeros if absent. */
 static struct pl_addr_value talker(bool dst, struct pl_addr_key k)
 {
-	struct pl_addr_value v = {};
+	struct pl_addr_value v;
 
-	bpf_map_lookup_elem(bpf_map__fd(dst ? g_skel->maps.pl_dsts : g_skel->maps.pl_srcs), &k,
-			    &v);
+	pl_talkers_lookup(bpf_map__fd(dst ? g_skel->maps.pl_dsts : g_skel->maps.pl_srcs), &k, &v);
 	return v;
 }
 
+/* Addresses in pl_srcs (@dst false) or pl_dsts, as user space reads them. */
 static int count_talkers(bool dst)
 {
-	int fd = bpf_map__fd(dst ? g_skel->maps.pl_dsts : g_skel->maps.pl_srcs), n = 0;
-	struct pl_addr_key k, next;
-	void *prev = NULL;
+	struct pl_talker_fds fds = { .srcs = bpf_map__fd(g_skel->maps.pl_srcs),
+				     .dsts = bpf_map__fd(g_skel->maps.pl_dsts),
+				     .ports = -1, .icmp = -1, .stats = -1 };
+	struct pl_talkers t;
+	int n;
 
-	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		k = next;
-		prev = &k;
-		n++;
-	}
+	if (pl_talkers_read(&t, &fds, NULL, 0))
+		return -1;
+	n = (int)(dst ? t.ndst : t.nsrc);
+	pl_talkers_free(&t);
 	return n;
 }
 
@@ -3582,8 +3581,105 @@ static void test_talkers_spread(void)
 	TEST_END();
 }
 
+/* The address tables' counters, summed over CPUs. */
+static struct pl_talk_stats talk_stats(void)
+{
+	struct pl_talk_stats *per = calloc((size_t)g_ncpu, sizeof(*per)), sum = {};
+	__u32 idx = 0;
+
+	if (per && !bpf_map_lookup_elem(bpf_map__fd(g_skel->maps.pl_talk_stats), &idx, per))
+		for (int c = 0; c < g_ncpu; c++) {
+			sum.created[0] += per[c].created[0];
+			sum.evicted[0] += per[c].evicted[0];
+			sum.update_fail += per[c].update_fail;
+		}
+	free(per);
+	return sum;
+}
+
+static __u32 bucket_of(uint32_t a)
+{
+	return (pl_hll_hash_addr(addr4(a).addr) >> PL_ADDR_IDX_SHIFT) & (PL_ADDR_BUCKETS - 1);
+}
+
+static void test_talkers_evict(void)
+{
+	static const int sent[PL_ADDR_WAYS] = { 3, 4, 2, 5 };
+	uint32_t src[PL_ADDR_WAYS + 1], n = 0;
+	struct pl_talk_stats st;
+	struct pb b;
+
+	begin("talkers: a full bucket gives the way with the fewest packets to a new address");
+	/* Addresses of one bucket, found the way the kernel picks it. */
+	for (uint32_t a = PB_IP4(10, 200, 0, 1); n <= PL_ADDR_WAYS && a < PB_IP4(10, 220, 0, 0); a++)
+		if (!n || bucket_of(a) == bucket_of(src[0]))
+			src[n++] = a;
+	CHECK_EQ(n, PL_ADDR_WAYS + 1);
+	for (uint32_t i = 0; i < PL_ADDR_WAYS && n == PL_ADDR_WAYS + 1; i++)
+		for (int j = 0; j < sent[i]; j++) {
+			v4_tcp(&b, src[i], 1000 + j, B4, 80, PB_TCP_SYN, 0);
+			xdp(&b);
+		}
+	v4_tcp(&b, src[PL_ADDR_WAYS], 2000, B4, 80, PB_TCP_SYN, 0);
+	xdp(&b);
+	st = talk_stats();
+	CHECK_EQ(st.created[0], PL_ADDR_WAYS + 1);
+	CHECK_EQ(st.evicted[0], 1);
+	CHECK_EQ(st.update_fail, 0);
+	CHECK_EQ(talker(false, addr4(src[2])).packets, 0); /* 2 packets: the fewest */
+	CHECK_EQ(talker(false, addr4(src[PL_ADDR_WAYS])).packets, 1);
+	for (int i = 0; i < PL_ADDR_WAYS; i++)
+		if (i != 2)
+			CHECK_EQ(talker(false, addr4(src[i])).packets, (__u64)sent[i]);
+	CHECK_EQ(count_talkers(false), PL_ADDR_WAYS);
+	/* The destination kept every packet, and its sketch the evicted source. */
+	CHECK_EQ(talker(true, addr4(B4)).packets, 3 + 4 + 2 + 5 + 1);
+	CHECK(rel_err(pl_hll_estimate(talker(true, addr4(B4)).peers), 5) < 0.05,
+	      "5 sources: %.2f", pl_hll_estimate(talker(true, addr4(B4)).peers));
+	TEST_END();
+}
+
+/* The sketches @v should hold: one peer address and one (TCP, port). */
+static void check_sketch(struct pl_addr_value v, uint32_t peer, uint16_t port)
+{
+	__u8 want[PL_HLL_BYTES] = { 0 }, wantp[PL_HLL_BYTES] = { 0 };
+
+	pl_hll_add(want, pl_hll_hash_addr(addr4(peer).addr));
+	pl_hll_add(wantp, pl_hll_hash_port(PB_IPPROTO_TCP, port));
+	CHECK(!memcmp(want, v.peers, sizeof(want)), "peer sketch is not {%08x}", peer);
+	CHECK(!memcmp(wantp, v.ports, sizeof(wantp)), "port sketch is not {tcp %u}", port);
+}
+
+static void test_talkers_directions(void)
+{
+	__u64 p0 = port_count(PL_PORT_TCP_DST, 40000).packets;
+	struct pb b;
+
+	begin("talkers: both directions of a flow, each end its own peer and port");
+	v4_tcp(&b, A4, 40000, B4, 80, PB_TCP_SYN, 0);
+	xdp(&b);
+	v4_tcp(&b, B4, 80, A4, 40000, PB_TCP_SYN | PB_TCP_ACK, 0);
+	xdp(&b);
+	for (int i = 0; i < 3; i++) {
+		v4_tcp(&b, A4, 40000, B4, 80, PB_TCP_ACK, 10);
+		xdp(&b);
+	}
+	CHECK_EQ(talker(false, addr4(A4)).packets, 4);
+	CHECK_EQ(talker(false, addr4(B4)).packets, 1);
+	CHECK_EQ(talker(true, addr4(B4)).packets, 4);
+	CHECK_EQ(talker(true, addr4(A4)).packets, 1);
+	check_sketch(talker(false, addr4(A4)), B4, 80);
+	check_sketch(talker(false, addr4(B4)), A4, 40000);
+	check_sketch(talker(true, addr4(B4)), A4, 80);
+	check_sketch(talker(true, addr4(A4)), B4, 40000);
+	CHECK_EQ(port_count(PL_PORT_TCP_DST, 40000).packets - p0, 1);
+	TEST_END();
+}
+
 static void test_talkers(void)
 {
+	test_talkers_evict();
+	test_talkers_directions();
 	test_talkers_frags();
 	test_talkers_ports_icmp();
 	test_talkers_spread();

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # test_bpftool_path.sh - the data plane loaded and attached by bpftool alone, read by
-# `pktlens monitor --pinned DIR`:
+# `pktlens monitor --pinned DIR` (counters, flows, and the address and port tables):
 #   bpftool prog loadall pktlens.bpf.o DIR pinmaps DIR
 #   bpftool net attach xdp pinned DIR/xdp_pktlens dev IF
 # N frames sent before pktlens starts are all in its report (the maps keep them); M
@@ -55,6 +55,17 @@ check_eq "monitor --pinned: l4 udp" "$(json_get "$J" 'j["l4"]["udp"]["packets"]'
 check_eq "monitor --pinned: the flow" \
 	"$(json_get "$J" '(lambda f: f and (f["src"], f["dst"], f["packets"], f["bytes"]))(flow("udp", 42000, 9))')" \
 	"('$IP4_TX', '$IP4_RX', $N, $((N * 64)))"
+# The address and port tables, read from their pins (set-associative arrays mapped
+# into memory): the receiver with every packet trafgen sent, from one source, one port.
+check_eq "monitor --pinned: the destination from the pinned address table" \
+	"$(json_get "$J" '(lambda d: (d["addr"], d["packets"], d["bytes"], d["sources"], d["ports"]))(j["top_destinations"][0])')" \
+	"('$IP4_RX', $N, $((N * 64)), 1, 1)"
+check_eq "monitor --pinned: the source from the pinned address table" \
+	"$(json_get "$J" '(lambda d: (d["addr"], d["packets"], d["destinations"]))(j["top_sources"][0])')" \
+	"('$IP4_TX', $N, 1)"
+check_eq "monitor --pinned: udp port 9 from the pinned port array" \
+	"$(json_get "$J" '[(p["side"], p["port"], p["packets"]) for p in j["top_ports_by_packets"] if p["proto"] == "udp"][:2]')" \
+	"[('dst', 9, $N), ('src', 42000, $N)]"
 check_eq "monitor --pinned: no traffic during its interval: cost.runs 0" \
 	"$(json_get "$J" 'j["cost"]["runs"]')" 0
 check_eq "monitor --pinned: no traffic during its interval: rx.packets 0" \

@@ -10,7 +10,9 @@
 #     bit/s on screen and in --json within 10 % of what iperf3's server received in
 #     the same seconds; block characters; the graph grows; '/' with 'port 5201'
 #     leaves only iperf3's flows; '?' shows the help;
-#   - 'p' switches the flow list to packets order and the title says so;
+#   - 'p' switches the flow list to packets order and the title says so; on 120x45
+#     destinations, ports and ICMP types are listed too, with the spread of what the
+#     test sent (one source, one port to the receiver);
 #   - 'q' and Ctrl-C quit with status 0 long before --duration;
 #   - TERM=unknown-terminal-xyz: a warning, the text report instead, status 0;
 #   - standard input not a terminal (</dev/null): text reports, no busy loop;
@@ -396,7 +398,7 @@ rows = ls[a + 2:b]
 sys.exit(not (rows and all(re.search(r'\.5201 ', l) for l in rows)
               and any(l.startswith('udp ') for l in rows)))"
 check_true "filter: trafgen's flow and the pings are gone" sh -c \
-	"! grep -Eq '\.40000 |^icmp ' '$S.5' && grep -Eq '\.40000 ' '$S.2'"
+	"! grep -Eq '\.40000 |^icmp +[0-9]+\.[0-9]+\.' '$S.5' && grep -Eq '\.40000 ' '$S.2'"
 check_grep "help: '?' shows the keys" "$S.7" "^keys \(any key closes this help\)"
 check_grep "help: with the filter key" "$S.7" "^  / +filter the lists"
 
@@ -411,12 +413,32 @@ judge_rates "json: the UDP flow's pps and bps within 10 % of iperf3's, every ste
 check_eq "json: rate keys on every row of the top lists" "$(json_get "$LAB_TMP/rates.json" \
 	'all(all(k in r for k in ("bps", "pps", "bps_2s", "bps_10s", "bps_40s", "pps_2s", "pps_10s", "pps_40s")) for key in ("top_flows_by_rate", "top_flows_by_bytes", "top_flows_by_packets", "top_sources") for r in j[key]) and len(j["top_sources"]) > 0')" True
 
-# ---- keys ---------------------------------------------------------------------------
+# ---- keys, and every list on a taller screen ----------------------------------------
+# 120x45: destinations, ports and ICMP types below flows and sources, all by packets
+# after 'p'. What the test sent: trafgen's UDP 198.18.0.1:40000 -> 198.18.0.2:9 and
+# pings, both from the tx side alone: 198.18.0.2 has one source and one port (ICMP
+# has none); the ports are udp dst 9 and udp src 40000; ICMP, echo requests.
 traffic 5
-mon_pty "p key" xterm "1.5:p" --duration 3
+PTY_ROWS=45 PTY_COLS=120 mon_pty "p key" xterm "1.5:p" --duration 3
 check_rc "p key: ends after --duration" "$RC" 0
-check_grep "p key: flows by packets" "$SCREEN" "^top flows by packets$"
+echo "  last screen:"
+sed 's/^/  | /' "$SCREEN"
+check_grep "p key: flows by packets" "$SCREEN" "^top flows by packets( |$)"
 check_grep "p key: the status line says so" "$SCREEN" "^sort: packets  filter: none"
+check_grep "lists: destinations by packets, with flows, sources and ports" "$SCREEN" \
+	"^address +bit/s +pps +2s +10s +40s +bytes +packets +flows +srcs +ports$"
+check_grep "lists: $IP4_RX: 1 source, 1 port (what the test sent)" "$SCREEN" \
+	"^${IP4_RX//./\\.} +([0-9.]+[kM]? +){7}[1-9][0-9]* +1 +1$"
+check_grep "lists: sources with destinations and ports" "$SCREEN" \
+	"^${IP4_TX//./\\.} +([0-9.]+[kM]? +){7}[1-9][0-9]* +1 +1$"
+check_grep "lists: ports by packets" "$SCREEN" "^top ports by packets"
+check_grep "lists: udp dst 9" "$SCREEN" "^udp +dst +9 +([0-9.]+[kM]? +){6}[1-9][0-9.]*k?$"
+check_grep "lists: udp src 40000" "$SCREEN" "^udp +src +40000 +([0-9.]+[kM]? +){6}[1-9][0-9.]*k?$"
+check_grep "lists: ICMP echo requests by type and code" "$SCREEN" \
+	"^icmp +8/0 +echo-request +[1-9][0-9.]*k?$"
+# The receiver's echo replies and port unreachables leave it: not what it received.
+check_true "lists: no ICMP type the interface only sent" sh -c \
+	"! grep -Eq '^icmp +(0/0|3/3) ' '$SCREEN'"
 
 t0=$(date +%s)
 mon_pty "q key" xterm "1.5:q" --duration 30

@@ -7,7 +7,9 @@
  * packets orders; the graph's rows grow with its samples; the help; the '/' filter
  * (libpcap's expression on each flow) narrows both lists and the status line says so;
  * the flow columns fit their longest values; endpoints are address.port for both
- * families. PL_SCREEN_DUMP=1 prints the screens.
+ * families; with the kernel's tables, destinations, ports and ICMP types are listed
+ * with the kernel's counts and spread, in every order, and a filter narrows them to the
+ * matching flows. PL_SCREEN_DUMP=1 prints the screens.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -346,7 +348,8 @@ static void test_filter(struct pl_screen *s)
 		      find(&g, ".4200", 0) < 0 && find(&g, ".40000", 0) < 0,
 	      "only that flow");
 	src = find(&g, "top sources", 0);
-	CHECK(src > 0 && strstr(g.line[src + 2], "198.18.1.1 ") && !g.line[src + 3][0],
+	CHECK(src > 0 && strstr(g.line[src + 2], "198.18.1.1 ") &&
+		      !strncmp(g.line[src + 3], "top destinations", 16),
 	      "only its sender: '%s' '%s'", src > 0 ? g.line[src + 2] : "",
 	      src > 0 ? g.line[src + 3] : "");
 	CHECK(strstr(g.line[23], "sort: rate  filter: port 41000 (1 of 13 flows)"), "status: '%s'",
@@ -665,7 +668,127 @@ static void test_l7(struct pl_screen *s)
 	TEST_END();
 }
 
-/* With the kernel's address tables: sources and destinations, each with its spread. */
+/* The kernel's tables beside the 13 flows: counts beyond the flows' (evicted ones). */
+static struct pl_addr_stat k_src[3], k_dst[2];
+static struct pl_port_stat k_ports[3];
+static struct pl_icmp_stat k_icmp[3];
+static struct pl_talkers k_talk = { .present = true, .src = k_src, .nsrc = 3, .dst = k_dst,
+				    .ndst = 2, .ports = k_ports, .nports = 3, .icmp = k_icmp,
+				    .nicmp = 3, .src_capacity = 65536, .dst_capacity = 65536 };
+
+static void make_talk(struct pl_report *r)
+{
+	/* 198.18.9.9 sent most packets, all in flows the table has evicted: no rate. */
+	v4(k_src[0].addr, "198.18.9.9");
+	k_src[0] = (struct pl_addr_stat){ .addr = { k_src[0].addr[0], k_src[0].addr[1],
+						     k_src[0].addr[2], k_src[0].addr[3] },
+					  .family = 4, .packets = 500000, .bytes = 30000000,
+					  .peers = 1, .ports = 1001 };
+	v4(k_src[1].addr, "198.18.0.3");
+	k_src[1].family = 4, k_src[1].packets = 170, k_src[1].bytes = 7000, k_src[1].flows = 10;
+	k_src[1].peers = 1, k_src[1].ports = 1;
+	v4(k_src[2].addr, "198.18.1.1");
+	k_src[2].family = 4, k_src[2].packets = 90000, k_src[2].bytes = 90000 * 64;
+	k_src[2].flows = 1, k_src[2].peers = 256, k_src[2].ports = 1;
+	v4(k_dst[0].addr, "198.18.0.2");
+	k_dst[0].family = 4, k_dst[0].packets = 91200, k_dst[0].bytes = 14800000;
+	k_dst[0].flows = 12, k_dst[0].peers = 3, k_dst[0].ports = 1;
+	v4(k_dst[1].addr, "198.18.7.7");
+	k_dst[1].family = 4, k_dst[1].packets = 500000, k_dst[1].bytes = 30000000;
+	k_dst[1].peers = 37000, k_dst[1].ports = 1;
+	k_ports[0] = (struct pl_port_stat){ PL_PORT_UDP_DST, 9, 91200, 14800000 };
+	k_ports[1] = (struct pl_port_stat){ PL_PORT_UDP_SRC, 161, 20, 100000 };
+	k_ports[2] = (struct pl_port_stat){ PL_PORT_TCP_DST, 80, 500000, 30000000 };
+	k_icmp[0] = (struct pl_icmp_stat){ 0, 3, 3, 40 };
+	k_icmp[1] = (struct pl_icmp_stat){ 0, 11, 0, 700 };
+	k_icmp[2] = (struct pl_icmp_stat){ 1, 128, 0, 5 };
+	r->talk = &k_talk;
+}
+
+static void test_talk(void)
+{
+	static struct grid g;
+	struct pl_screen s = {};
+	struct pl_report r;
+	int a, b;
+
+	make_report(&r);
+	give_rates();
+	r.has_rates = true;
+	make_talk(&r);
+	TEST_BEGIN("kernel tables: destinations, ports, ICMP lists with their counts and spread");
+	CHECK_EQ(pl_screen_take(&s, &r), 0);
+	memset(k_src, 0xff, sizeof(k_src)); /* the view keeps a copy */
+	lay(&g, &s, 50, 120, PL_ORDER_BYTES);
+	CHECK(!g.bad_row && !g.bad_width && g.used == 50, "within 120x50");
+	a = find(&g, "top sources by bytes", 0);
+	CHECK(a > 0 && strstr(g.line[a + 1], "flows dests ports"), "spread heading: '%s'",
+	      a > 0 ? g.line[a + 1] : "");
+	/* The evicted flows' sender first, with the kernel's counts and its 1,001 ports. */
+	CHECK(a > 0 && strstr(g.line[a + 2], "198.18.9.9 ") && strstr(g.line[a + 2], "30.00M") &&
+		      strstr(g.line[a + 2], "500.00k") && strstr(g.line[a + 2], "0     1 1.00k"),
+	      "kernel's top source: '%s'", a > 0 ? g.line[a + 2] : "");
+	b = find(&g, "top destinations by bytes", 0);
+	CHECK(b > a && strstr(g.line[b + 1], "flows  srcs ports"), "destination heading");
+	CHECK(b > 0 && strstr(g.line[b + 2], "198.18.7.7 ") && strstr(g.line[b + 2], "37.00k"),
+	      "the flood's victim first, 37k sources: '%s'", b > 0 ? g.line[b + 2] : "");
+	CHECK(b > 0 && strstr(g.line[b + 3], "198.18.0.2 ") && strstr(g.line[b + 3], "12.00M"),
+	      "then 198.18.0.2 with its flows' rate: '%s'", b > 0 ? g.line[b + 3] : "");
+	a = find(&g, "top ports by bytes", 0);
+	CHECK(a > b && strstr(g.line[a + 2], "tcp   dst     80 http") &&
+		      strstr(g.line[a + 3], "udp   dst      9  ") &&
+		      strstr(g.line[a + 4], "udp   src    161 snmp"),
+	      "ports by bytes, with services: '%s' '%s' '%s'", a > 0 ? g.line[a + 2] : "",
+	      a > 0 ? g.line[a + 3] : "", a > 0 ? g.line[a + 4] : "");
+	b = find(&g, "icmp types by packets", 0);
+	CHECK(b > a && strstr(g.line[b + 2], "icmp   11/0       time-exceeded") &&
+		      strstr(g.line[b + 2], "700") &&
+		      strstr(g.line[b + 3], "3/3        destination-unreachable port-unreachable") &&
+		      strstr(g.line[b + 4], "icmpv6 128/0      echo-request"),
+	      "ICMP by packets, named: '%s' '%s' '%s'", b > 0 ? g.line[b + 2] : "",
+	      b > 0 ? g.line[b + 3] : "", b > 0 ? g.line[b + 4] : "");
+	TEST_END();
+
+	TEST_BEGIN("kernel tables: the sort keys order every list");
+	lay(&g, &s, 50, 120, PL_ORDER_RATE);
+	a = find(&g, "top destinations by rate", 0);
+	CHECK(a > 0 && strstr(g.line[a + 2], "198.18.0.2 "), "by rate: the one with flows now");
+	a = find(&g, "top ports by rate", 0);
+	CHECK(a > 0 && strstr(g.line[a + 2], "udp   dst      9"), "port 9 carries the rate");
+	lay(&g, &s, 50, 120, PL_ORDER_PACKETS);
+	a = find(&g, "top ports by packets", 0);
+	CHECK(a > 0 && strstr(g.line[a + 2], "tcp   dst     80") &&
+		      strstr(g.line[a + 3], "udp   dst      9"),
+	      "by packets: 500k, 91.2k");
+	TEST_END();
+
+	TEST_BEGIN("kernel tables: a filter counts the flows that match; ICMP says it is all");
+	{
+		struct pl_flow_match m = {};
+		struct pl_screen_view v = { .order = PL_ORDER_BYTES, .filter = "port 41000" };
+		char err[PCAP_ERRBUF_SIZE];
+
+		CHECK_EQ(pl_flow_match_set(&m, "port 41000", err, sizeof(err)), 0);
+		pl_screen_select(&s, v.order, &m);
+		layv(&g, &s, 50, 120, &v);
+		pl_flow_match_free(&m);
+	}
+	CHECK(find(&g, "198.18.9.9", 0) < 0 && find(&g, "198.18.7.7", 0) < 0,
+	      "no address outside the matching flow");
+	a = find(&g, "top destinations by bytes", 0);
+	CHECK(a > 0 && strstr(g.line[a + 1], " flows") && !strstr(g.line[a + 1], "srcs") &&
+		      strstr(g.line[a + 2], "198.18.0.2 ") && strstr(g.line[a + 2], "5.76M"),
+	      "the flow's receiver, its bytes in that flow: '%s'", a > 0 ? g.line[a + 2] : "");
+	a = find(&g, "top ports by bytes", 0);
+	CHECK(a > 0 && strstr(g.line[a + 2], "udp   dst      9 ") &&
+		      strstr(g.line[a + 3], "udp   src  41000") && !strstr(g.line[a + 4], "udp"),
+	      "its two ports: '%s' '%s'", a > 0 ? g.line[a + 2] : "", a > 0 ? g.line[a + 3] : "");
+	CHECK(find(&g, "icmp types by packets   (all traffic: the filter does not apply)", 0) > 0,
+	      "ICMP unfiltered, said so");
+	TEST_END();
+	pl_screen_free(&s);
+}
+
 int main(void)
 {
 	struct pl_report r;
@@ -691,6 +814,7 @@ int main(void)
 	test_bigger(&s);
 	test_l7(&s);
 	pl_screen_free(&s);
+	test_talk();
 	test_flow_packet();
 	test_empty();
 	test_cut();
