@@ -2,7 +2,8 @@
 # test_analyze_workers.sh - analyze spreads frames over one worker per CPU; the report
 # must be the same as with a single worker (taskset to one CPU): counters, flows,
 # first/last seen, initiators, top lists. Also --pretty against --json. (--no-tcp: TCP
-# tracking runs the frames in capture order on one CPU.)
+# tracking runs the frames in capture order on one CPU; --no-detect: detection's ticks
+# of capture time start the workers again at each tick.)
 set -u
 : "${PKTLENS:=$(cd "$(dirname "$0")/../.." && pwd)/build/pktlens}"
 P=0 F=0 S=0
@@ -49,7 +50,7 @@ if [ "$NCPU" -lt 2 ]; then
 	echo "0 passed, 0 failed, 1 skipped"
 	exit 0
 fi
-taskset -c 0 "$PKTLENS" analyze --no-tcp -r "$T/many.pcap" --json --top 50 >"$T/one.json" 2>"$T/one.err"
+taskset -c 0 "$PKTLENS" analyze --no-tcp --no-detect -r "$T/many.pcap" --json --top 50 >"$T/one.json" 2>"$T/one.err"
 rc1=$?
 # The same report from one worker as from one worker per CPU says nothing if analyze
 # ran one worker both times: count the worker threads it starts (one per CPU, at most
@@ -59,14 +60,14 @@ if command -v strace >/dev/null 2>&1; then
 	# only; the other runs below take the same paths with it.
 	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
 		strace --seccomp-bpf -f -qq -e trace=clone,clone3 -o "$T/clone.txt" \
-		"$PKTLENS" analyze --no-tcp -r "$T/many.pcap" --json --top 50 >"$T/all.json" 2>"$T/all.err"
+		"$PKTLENS" analyze --no-tcp --no-detect -r "$T/many.pcap" --json --top 50 >"$T/all.json" 2>"$T/all.err"
 	rc2=$?
 	threads=$(grep -cE 'clone3?\(.*CLONE_THREAD' "$T/clone.txt")
 	want=$((NCPU < 8 ? NCPU : 8))
 	[ "$threads" = "$want" ] && ok "one worker thread per CPU ($threads)" ||
 		fail "one worker thread per CPU" "$threads threads started, want $want"
 else
-	"$PKTLENS" analyze --no-tcp -r "$T/many.pcap" --json --top 50 >"$T/all.json" 2>"$T/all.err"
+	"$PKTLENS" analyze --no-tcp --no-detect -r "$T/many.pcap" --json --top 50 >"$T/all.json" 2>"$T/all.err"
 	rc2=$?
 	skip "one worker thread per CPU" "strace is not installed"
 fi
@@ -82,7 +83,7 @@ EOF
 pk=$(python3 -c "import json,sys; j=json.load(open(sys.argv[1])); print(j['total']['packets'], j['flows']['active'])" "$T/all.json")
 [ "$pk" = "20000 2000" ] && ok "20000 packets in 2000 flows" || fail "totals" "$pk"
 # --pretty (bpftool's -p): the same object, indented over many lines.
-"$PKTLENS" analyze --no-tcp -r "$T/many.pcap" --pretty --top 50 >"$T/pretty.json" 2>"$T/pretty.err"
+"$PKTLENS" analyze --no-tcp --no-detect -r "$T/many.pcap" --pretty --top 50 >"$T/pretty.json" 2>"$T/pretty.err"
 same=$(python3 - "$T/all.json" "$T/pretty.json" <<'EOF'
 import json, sys
 a, b = (json.load(open(f)) for f in sys.argv[1:3])
