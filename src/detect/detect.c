@@ -10,6 +10,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include "util/sort.h"
 #include "analysis/names.h"
 #include "analysis/talkers.h"
 #include "detect/internal.h"
@@ -329,7 +330,7 @@ static int read_kernel(int fd, struct kentry **out, size_t *n)
 	}
 sorted:
 	if (cnt)
-		qsort(arr, cnt, sizeof(*arr), cmp_key);
+		pl_qsort(arr, cnt, sizeof(*arr), cmp_key);
 	*out = arr;
 	*n = cnt;
 	return 0;

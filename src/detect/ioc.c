@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include "util/sort.h"
 #include "detect/ioc.h"
 #include "util/log.h"
 
@@ -221,10 +222,11 @@ static int commit(struct pl_ioc *l, struct pending *t, bool domains)
 		if (!q)
 			return -ENOMEM;
 		l->names = q;
-		memcpy(l->names + have, t->names, t->n * sizeof(*t->names));
+		if (t->n) /* t->names is NULL when the list had none */
+			memcpy(l->names + have, t->names, t->n * sizeof(*t->names));
 		free(t->names);
 		t->names = NULL;
-		qsort(l->names, have + t->n, sizeof(*l->names), cmp_str);
+		pl_qsort(l->names, have + t->n, sizeof(*l->names), cmp_str);
 		for (size_t i = 0; i < have + t->n; i++) {
 			if (k && !strcmp(l->names[k - 1], l->names[i]))
 				free(l->names[i]);
@@ -238,8 +240,9 @@ static int commit(struct pl_ioc *l, struct pending *t, bool domains)
 	if (!q)
 		return -ENOMEM;
 	l->p = q;
-	memcpy(l->p + have, t->p, t->n * sizeof(*t->p));
-	qsort(l->p, have + t->n, sizeof(*l->p), cmp_pfx);
+	if (t->n)
+		memcpy(l->p + have, t->p, t->n * sizeof(*t->p));
+	pl_qsort(l->p, have + t->n, sizeof(*l->p), cmp_pfx);
 	for (size_t i = 0; i < have + t->n; i++)
 		if (!k || cmp_pfx(&l->p[k - 1], &l->p[i]))
 			l->p[k++] = l->p[i];
@@ -343,7 +346,7 @@ bool pl_ioc_addr(const struct pl_ioc *l, const uint32_t *addr, int family)
 		memcpy(k.a, addr, 16);
 		k.len = (uint8_t)len;
 		mask(k.a, len);
-		if (bsearch(&k, l->p, l->np, sizeof(*l->p), cmp_pfx))
+		if (pl_bsearch(&k, l->p, l->np, sizeof(*l->p), cmp_pfx))
 			return true;
 	}
 	return false;
@@ -365,7 +368,7 @@ bool pl_ioc_domain(const struct pl_ioc *l, const char *name, const char **hit)
 	if (n && buf[n - 1] == '.')
 		buf[n - 1] = 0;
 	while (s && *s) {
-		char *const *f = bsearch(&s, l->names, l->nn, sizeof(*l->names), cmp_str);
+		char *const *f = pl_bsearch(&s, l->names, l->nn, sizeof(*l->names), cmp_str);
 
 		if (f) {
 			*hit = *f;

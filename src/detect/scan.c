@@ -14,6 +14,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include "util/sort.h"
 #include "detect/internal.h"
 
 #define SCAN_TARGETS 128
@@ -259,12 +260,12 @@ static void bound(struct pl_scan *s, size_t extra)
 		return;
 	keep = s->n + extra > s->max * 2 ? 0 : s->max - (extra < s->max ? extra : s->max);
 	keep = keep > s->max / 2 ? s->max / 2 : keep;
-	qsort(s->src, s->n, sizeof(*s->src), cmp_recent);
+	pl_qsort(s->src, s->n, sizeof(*s->src), cmp_recent);
 	for (size_t i = keep; i < s->n; i++)
 		free(s->src[i]);
 	s->evicted += s->n - keep;
 	s->n = keep;
-	qsort(s->src, s->n, sizeof(*s->src), cmp_src);
+	pl_qsort(s->src, s->n, sizeof(*s->src), cmp_src);
 }
 
 /* Put this tick's probes into their sources (new sources are made). */
@@ -273,7 +274,7 @@ static int merge(struct pl_scan *s, uint64_t win)
 	struct scan_src *src = NULL;
 	size_t nnew = 0;
 
-	qsort(s->pr, s->npr, sizeof(*s->pr), cmp_probe_all);
+	pl_qsort(s->pr, s->npr, sizeof(*s->pr), cmp_probe_all);
 	for (size_t i = 0; i < s->npr; i++)
 		if ((i == 0 || cmp_probe(&s->pr[i - 1], &s->pr[i])) &&
 		    !find_in(s, s->n, &s->pr[i].key))
@@ -311,7 +312,7 @@ static int merge(struct pl_scan *s, uint64_t win)
 		src->last_ns = t->ns;
 		src->touched = true;
 	}
-	qsort(s->src, s->n, sizeof(*s->src), cmp_src);
+	pl_qsort(s->src, s->n, sizeof(*s->src), cmp_src);
 	s->npr = 0;
 	return 0;
 }
@@ -327,7 +328,7 @@ static size_t distinct(__u64 *v, size_t n)
 {
 	size_t k = 0;
 
-	qsort(v, n, sizeof(*v), cmp_u64);
+	pl_qsort(v, n, sizeof(*v), cmp_u64);
 	for (size_t i = 0; i < n; i++)
 		if (!i || v[i] != v[i - 1])
 			k++;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "util/sort.h"
 #include "l7/dns.h"
 #include "perf/svc.h"
 #include "sinks/json.h"
@@ -193,7 +194,7 @@ static void figures(const struct service *v, struct figures *f)
 	if (!c)
 		return;
 	memcpy(c, v->lat_ms, v->n * sizeof(*c));
-	qsort(c, v->n, sizeof(*c), dbl_cmp);
+	pl_qsort(c, v->n, sizeof(*c), dbl_cmp);
 	f->p50 = pct(c, v->n, 50);
 	f->p90 = pct(c, v->n, 90);
 	f->p99 = pct(c, v->n, 99);
@@ -302,7 +303,7 @@ static const struct service **ordered(const struct pl_svc *s)
 		return NULL;
 	for (size_t i = 0; i < s->n; i++)
 		p[i] = &s->s[i];
-	qsort(p, s->n, sizeof(*p), svc_cmp);
+	pl_qsort(p, s->n, sizeof(*p), svc_cmp);
 	return p;
 }
 

@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "util/sort.h"
 #include "analysis/stats.h"
 #include "perf/tcp.h"
 #include "sinks/json.h"
@@ -38,7 +39,7 @@ static int read_flows(struct pl_tcp_view *v, int fd)
 		v->flows[v->nflows++].key = k;
 	}
 	if (v->nflows)
-		qsort(v->flows, v->nflows, sizeof(*v->flows), key_cmp);
+		pl_qsort(v->flows, v->nflows, sizeof(*v->flows), key_cmp);
 	return 0;
 }
 
@@ -127,7 +128,7 @@ int pl_tcp_read(struct pl_tcp_view *v, const struct pl_tcp_fds *fds, bool offlin
 	if (err)
 		pl_tcp_view_free(v);
 	else if (v->nhists) /* the most samples first: the lists show the top */
-		qsort(v->hists, v->nhists, sizeof(*v->hists), hrow_cmp);
+		pl_qsort(v->hists, v->nhists, sizeof(*v->hists), hrow_cmp);
 	return err;
 }
 
@@ -144,7 +145,7 @@ const struct pl_tcp_val *pl_tcp_find(const struct pl_tcp_view *v, const struct p
 
 	if (!v || !v->nflows)
 		return NULL;
-	f = bsearch(k, v->flows, v->nflows, sizeof(*v->flows), key_cmp);
+	f = pl_bsearch(k, v->flows, v->nflows, sizeof(*v->flows), key_cmp);
 	return f ? &f->v : NULL;
 }
 
@@ -318,7 +319,7 @@ static int aggregate(const struct pl_tcp_view *v, struct agg *a)
 				a->s[i].hist = &v->hists[h].h;
 	}
 	if (a->n)
-		qsort(a->s, a->n, sizeof(*a->s), svc_cmp);
+		pl_qsort(a->s, a->n, sizeof(*a->s), svc_cmp);
 	return 0;
 }
 
@@ -415,7 +416,7 @@ static const struct pl_tcp_flow **slowest(const struct pl_tcp_view *v, size_t *n
 		if (v->flows[i].v.rtt[0].samples)
 			p[(*n)++] = &v->flows[i];
 	if (*n)
-		qsort(p, *n, sizeof(*p), slow_cmp);
+		pl_qsort(p, *n, sizeof(*p), slow_cmp);
 	return p;
 }
 

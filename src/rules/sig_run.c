@@ -262,6 +262,10 @@ void pl_sig_run_alert_items(struct pl_json *j, void *arg)
 		pl_json_str(j, "proto", proto_name(k->proto, pb));
 		if (k->app_proto[0])
 			pl_json_str(j, "app_proto", k->app_proto);
+		/* the fields detection's items have at the top, so one list reads alike */
+		pl_json_u64(j, "signature_id", k->h.sid);
+		pl_json_str(j, "signature", k->h.msg);
+		pl_json_str(j, "action", "allowed");
 		pl_json_begin_obj(j, "alert");
 		pl_json_str(j, "action", "allowed");
 		pl_json_u64(j, "gid", k->h.gid);
