@@ -40,11 +40,13 @@ find -L "$CORPUS" -type f \( -name '*.pcap' -o -name '*.pcapng' -o -name '*.cap'
 	>"$LAB_TMP/all.list"
 awk 'NR % 2' "$LAB_TMP/all.list" >"$LAB_TMP/half0.list"
 awk '!(NR % 2)' "$LAB_TMP/all.list" >"$LAB_TMP/half1.list"
+pids=()
 for h in 0 1; do
 	timeout 1500 "$PKTLENS" analyze -q -V "$LAB_TMP/half$h.list" --json --l7-packets 0 \
 		>"$LAB_TMP/half$h.json" 2>/dev/null &
+	pids+=($!)
 done
-wait
+wait "${pids[@]}" # not the lab's own background processes
 cat "$LAB_TMP/half0.json" "$LAB_TMP/half1.json" | "$PY" -c "import json, sys
 for line in sys.stdin:
     try: d = json.loads(line)
