@@ -55,9 +55,9 @@ bad() { # NAME CONF WANT-ERE
 	check_grep "$1: says where" "$T/bad.err" "$3"
 	check_eq "$1: no report" "$(wc -c <"$T/bad.out")" 0
 }
-printf '198.18.0.0/15\n# ok\n10.0.0.0/33\n' >"$T/badcidr"
+printf '198.18.0.0/15\n# ok\n198.19.0.0/33\n' >"$T/badcidr"
 printf '[detect]\naddress-list = %s\n' "$T/badcidr" >"$T/b1.conf"
-bad "bad prefix" "$T/b1.conf" "badcidr:3: '10.0.0.0/33' is not an IPv4 or IPv6"
+bad "bad prefix" "$T/b1.conf" "badcidr:3: '198.19.0.0/33' is not an IPv4 or IPv6"
 head -c 4096 /dev/urandom | tr -d '\n' | head -c 2000 >"$T/junk"
 printf 'ok.example\n' | cat - "$T/junk" >"$T/junk2"
 printf '[detect]\ndomain-list = %s\n' "$T/junk2" >"$T/b2.conf"
