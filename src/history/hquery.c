@@ -194,19 +194,19 @@ static int flows_row(struct sqlite3 *db, sqlite3_stmt *st, const struct pl_hq *q
 	return 0;
 }
 
-static int apps_row(struct sqlite3 *db, sqlite3_stmt *st, const struct pl_hq *q, FILE *out,
-		    struct json_object *arr)
+/* A row of a top list: a name (padded to @w in text), packets, bytes, flows. */
+static int top_row(sqlite3_stmt *st, const struct pl_hq *q, FILE *out, struct json_object *arr,
+		   const char *key, int w)
 {
 	struct json_object *o;
 
-	(void)db;
 	if (!q->json) {
-		fprintf(out, "%-32s %12lld %15lld %8lld\n", TXT(st, 0), I64(st, 1), I64(st, 2),
+		fprintf(out, "%-*s %12lld %15lld %8lld\n", w, TXT(st, 0), I64(st, 1), I64(st, 2),
 			I64(st, 3));
 		return 0;
 	}
 	o = json_object_new_object();
-	jadd_s(o, "application", TXT(st, 0));
+	jadd_s(o, key, TXT(st, 0));
 	jadd_i(o, "packets", I64(st, 1));
 	jadd_i(o, "bytes", I64(st, 2));
 	jadd_i(o, "flows", I64(st, 3));
@@ -214,24 +214,18 @@ static int apps_row(struct sqlite3 *db, sqlite3_stmt *st, const struct pl_hq *q,
 	return 0;
 }
 
+static int apps_row(struct sqlite3 *db, sqlite3_stmt *st, const struct pl_hq *q, FILE *out,
+		    struct json_object *arr)
+{
+	(void)db;
+	return top_row(st, q, out, arr, "application", 32);
+}
+
 static int talkers_row(struct sqlite3 *db, sqlite3_stmt *st, const struct pl_hq *q, FILE *out,
 		       struct json_object *arr)
 {
-	struct json_object *o;
-
 	(void)db;
-	if (!q->json) {
-		fprintf(out, "%-40s %12lld %15lld %8lld\n", TXT(st, 0), I64(st, 1), I64(st, 2),
-			I64(st, 3));
-		return 0;
-	}
-	o = json_object_new_object();
-	jadd_s(o, "addr", TXT(st, 0));
-	jadd_i(o, "packets", I64(st, 1));
-	jadd_i(o, "bytes", I64(st, 2));
-	jadd_i(o, "flows", I64(st, 3));
-	json_object_array_add(arr, o);
-	return 0;
+	return top_row(st, q, out, arr, "addr", 40);
 }
 
 static const struct kind {
