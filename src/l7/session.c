@@ -204,6 +204,7 @@ static void complete(struct pl_l7_session *s, struct sflow *f)
 {
 	const struct pl_l7_meta *m = pl_l7_meta(f->l7);
 	struct pl_l7_verdict_val vv = {};
+	struct pl_l7_eve_flow ev;
 	uint16_t app, cat;
 
 	f->v = *pl_l7_verdict(f->l7);
@@ -232,30 +233,16 @@ static void complete(struct pl_l7_session *s, struct sflow *f)
 		tally_add(&s->dns, m->dns.qname);
 	tally_add(&s->sni, m->tls.sni);
 	tally_add(&s->host, m->http.host);
-	if (s->o.on_meta) {
-		struct pl_l7_eve_flow ev;
-
-		eve_flow_of(f, &ev);
-		ev.in_iface = s->o.in_iface;
+	/* The flow's EVE fields, once for every consumer below. */
+	eve_flow_of(f, &ev);
+	ev.in_iface = s->o.in_iface;
+	ev.pcap_filename = s->o.pcap_filename;
+	if (s->o.on_meta)
 		s->o.on_meta(s->o.on_meta_arg, &ev, m);
-	}
-	if (s->o.eve) {
-		struct pl_l7_eve_flow ev;
-
-		eve_flow_of(f, &ev);
-		ev.in_iface = s->o.in_iface;
-		ev.pcap_filename = s->o.pcap_filename;
-		if (pl_l7_eve_write(s->o.eve, PL_L7_EVE_APP, &ev, &f->v, m) < 0)
-			s->eve_errors++;
-	}
-	if (s->o.on_classified) {
-		struct pl_l7_eve_flow ev;
-
-		eve_flow_of(f, &ev);
-		ev.in_iface = s->o.in_iface;
-		ev.pcap_filename = s->o.pcap_filename;
+	if (s->o.eve && pl_l7_eve_write(s->o.eve, PL_L7_EVE_APP, &ev, &f->v, m) < 0)
+		s->eve_errors++;
+	if (s->o.on_classified)
 		s->o.on_classified(s->o.on_classified_arg, &f->key, &f->v, m, &ev);
-	}
 	pl_l7_flow_free(f->l7);
 	f->l7 = NULL;
 }
