@@ -15,7 +15,7 @@
 #   (lib.sh: shell code the scripts source - veth lab, measured trafgen send, medians)
 BENCH_BINS := $(BUILD)/bench/bench_pipeline
 
-$(BUILD)/bench/bench_pipeline: bench/bench_pipeline.c bench/median.h $(LIB) $(SKELS) include/pktlens.h
+$(BUILD)/bench/bench_pipeline: bench/bench_pipeline.c bench/median.h bench/pin_cpu.h $(LIB) $(SKELS) include/pktlens.h
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) -o $@ $< $(LIB) $(LDLIBS)
@@ -37,7 +37,7 @@ bench: $(BUILD)/bench/bench_filter
 test-build: $(BENCH_BINS) $(BUILD)/bench/bench_filter
 
 # bench_blocklist.sh: the blocklist lookup (bpf/blocklist.h) vs a plain LPM trie.
-$(BUILD)/bench/bench_blocklist: bench/bench_blocklist.c bench/median.h $(LIB) $(SKELS) include/pktlens.h
+$(BUILD)/bench/bench_blocklist: bench/bench_blocklist.c bench/median.h bench/pin_cpu.h $(LIB) $(SKELS) include/pktlens.h
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) -o $@ $< $(LIB) $(LDLIBS)
@@ -47,7 +47,7 @@ test-build: $(BUILD)/bench/bench_blocklist
 
 # bench_protect.sh: the whole protect program vs the monitor program (test_run), and the
 # time from `pktlens block` to the first XDP drop of a running flood (veth lab).
-$(BUILD)/bench/bench_protect: bench/bench_protect.c bench/median.h $(LIB) $(SKELS) include/pktlens.h
+$(BUILD)/bench/bench_protect: bench/bench_protect.c bench/median.h bench/pin_cpu.h $(LIB) $(SKELS) include/pktlens.h
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) -o $@ $< $(LIB) $(LDLIBS)

@@ -44,6 +44,7 @@ struct pl_lpm6_key {
 	__u32 addr[4];
 };
 #include "median.h"
+#include "pin_cpu.h"
 
 #define TARGET_RATIO 0.5
 #define SLOT 64
@@ -373,21 +374,6 @@ static int bench_size(uint32_t n, uint32_t nf, int rounds)
 		fflush(stdout);
 		return rt <= TARGET_RATIO;
 	}
-}
-
-static int pin_cpu(void)
-{
-	cpu_set_t set;
-	int cpu = -1;
-
-	if (sched_getaffinity(0, sizeof(set), &set))
-		return -1;
-	for (int c = 0; c < CPU_SETSIZE; c++)
-		if (CPU_ISSET(c, &set))
-			cpu = c;
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	return sched_setaffinity(0, sizeof(set), &set) ? -1 : cpu;
 }
 
 static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)

@@ -49,6 +49,7 @@
 #include "bench_pass.skel.h"
 #include "loader/dataplane.h" /* pl_tick_ns() */
 #include "median.h"
+#include "pin_cpu.h"
 
 #define TARGET_RATIO 1.5
 #define PAPER_NS 41.6 /* XDP paper (Høiland-Jørgensen et al., CoNEXT 2018): 24 Mpps/core */
@@ -398,21 +399,6 @@ static void check_stats(const struct progs *p)
 }
 
 /* ---- the benchmark --------------------------------------------------------------- */
-
-static int pin_cpu(void)
-{
-	cpu_set_t set;
-	int cpu = -1;
-
-	if (sched_getaffinity(0, sizeof(set), &set))
-		return -1;
-	for (int c = 0; c < CPU_SETSIZE; c++)
-		if (CPU_ISSET(c, &set))
-			cpu = c;
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	return sched_setaffinity(0, sizeof(set), &set) ? -1 : cpu;
-}
 
 static void frames_make(struct frames *fr, uint32_t n)
 {

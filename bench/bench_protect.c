@@ -41,6 +41,7 @@
 #include "mitigate/maps.h"
 #include "mitigate/rules.h"
 #include "median.h"
+#include "pin_cpu.h"
 
 #define SLOT 64
 #define MAX_ROUNDS 200
@@ -214,21 +215,6 @@ static int run_round(int q, const struct frames *fr, uint64_t *sum)
 		*sum += o.duration;
 	}
 	return 0;
-}
-
-static int pin_cpu(void)
-{
-	cpu_set_t set;
-	int cpu = -1;
-
-	if (sched_getaffinity(0, sizeof(set), &set))
-		return -1;
-	for (int c = 0; c < CPU_SETSIZE; c++)
-		if (CPU_ISSET(c, &set))
-			cpu = c;
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	return sched_setaffinity(0, sizeof(set), &set) ? -1 : cpu;
 }
 
 int main(int argc, char **argv)
