@@ -178,7 +178,9 @@ EOF
 done <"$LAB_TMP/conns"
 
 # The capture through analyze: taken at the server, so the RTT is the server's view
-# (rtt_server_side_us: the client's echoes), and the handshake the same.
+# (rtt_server_side_us: the client's echoes), and the handshake the same. The mean is
+# not compared, as with EVE: the capture holds the connection's end, whose sample
+# waits for the client's delayed ACK (up to 200 ms).
 kill -TERM "$TD_PID" 2>/dev/null
 pid_wait "$TD_PID" 10
 "$PKTLENS" analyze -r "$PCAP" --json >"$LAB_TMP/an.json" 2>"$LAB_TMP/an.err" ||
@@ -195,8 +197,8 @@ for f in j['tcp']['slowest_flows']:
 EOF
 )
 	set -- $got
-	within "${1:-}" "$exp" && within "${2:-}" "$exp" && within "${3:-}" "$exp" &&
-		ok "analyze of the capture, port $cport: handshake $1 ms, least $2 ms, mean $3 ms ($4 samples) ~ $exp ms" ||
+	within "${1:-}" "$exp" && within "${2:-}" "$exp" &&
+		ok "analyze of the capture, port $cport: handshake $1 ms, least $2 ms ~ $exp ms (mean $3 ms, $4 samples)" ||
 		fail "analyze of the capture, port $cport" "'$got', expected $exp ms"
 done <"$LAB_TMP/conns"
 check_eq "monitor (client) exit status" "$WAIT_RC" 0

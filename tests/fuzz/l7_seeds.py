@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """l7_seeds.py OUTDIR PCAP...: seeds for the fuzz_l7_* targets. From the Ethernet
 frames of classic pcap files (IPv4/IPv6, one VLAN tag at most), the UDP/TCP payloads
-by port go to OUTDIR/dns (53, 5353), http (80, 8080), tls (443) and ssh (22); each
+by port go to OUTDIR/dns (53, 5353), http (80, 8080), tls (TCP 443), quic (UDP 443,
+long header) and ssh (22); each
 file's first 64 IP packets become one flow seed in OUTDIR/flow ([dir:1][len:2][packet]
 records, fuzz_l7.c's input). Plus a few crafted messages, so the targets have seeds
 without a corpus. At most 500 seeds a kind."""
@@ -20,6 +21,8 @@ CRAFTED = {
     'tls': [bytes.fromhex('16030100310100002d0303' + '11' * 32 + '000002130101000002'
                           '0000')],
     'ssh': [b'SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n'],
+    # a v1 Initial's header (8-byte DCID, no SCID, no token, length 256) and its body
+    'quic': [bytes.fromhex('c000000001080102030405060708000041000001') + bytes(255)],
 }
 
 
@@ -43,9 +46,9 @@ def l4_of(ip):
         return None
     l4 = ip[off:]
     if proto == 17 and len(l4) >= 8:
-        return l4[0:2], l4[2:4], l4[8:]
+        return proto, l4[0:2], l4[2:4], l4[8:]
     if proto == 6 and len(l4) >= 20:
-        return l4[0:2], l4[2:4], l4[(l4[12] >> 4) * 4:]
+        return proto, l4[0:2], l4[2:4], l4[(l4[12] >> 4) * 4:]
     return None
 
 
@@ -73,13 +76,17 @@ def main():
                 l4 = ip and l4_of(ip)
                 if not l4:
                     continue
-                sport, dport, payload = l4
+                proto, sport, dport, payload = l4
                 first = first or sport
                 if len(flow) < 16384:
                     flow += bytes([0 if sport == first else 1]) + struct.pack('>H', len(ip)) + ip
                 for port in (struct.unpack('>H', sport)[0], struct.unpack('>H', dport)[0]):
                     if port in PORTS:
-                        put(PORTS[port], payload)
+                        kind = PORTS[port]
+                        if kind == 'tls' and proto == 17:
+                            kind = 'quic' if payload[:1] and payload[0] & 0x80 else None
+                        if kind:
+                            put(kind, payload)
                         break
         except OSError:
             continue
