@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * ipfix.h - an IPFIX exporter (RFC 7011) over UDP: flow records with the information
- * elements of RFC 7012 (IANA's registry), one template for IPv4 flows and one for IPv6,
- * sent at the start, every template_refresh_s seconds and after a failed send (a
+ * elements of RFC 7012 (IANA's registry) and pktlens's own enterprise-specific ones
+ * (RTT, application and server names: PL_PIE_*), one template for IPv4 flows and one for
+ * IPv6, sent at the start, every template_refresh_s seconds and after a failed send (a
  * collector that comes back knows them again). One record is one direction of a flow.
+ * An options template maps the applicationId selectors used to their names (RFC 6759):
+ * each new one is announced before the first record that carries it, and all of them
+ * again with the templates.
  *
  * The encoders (pl_ipfix_put_*) are pure and write big-endian bytes into a buffer; the
  * exporter (struct pl_ipfix) packs records into messages of at most PL_IPFIX_MSG_MAX
@@ -25,7 +29,25 @@
 #define PL_IPFIX_SET_TEMPLATE 2
 #define PL_IPFIX_TPL_V4 256
 #define PL_IPFIX_TPL_V6 257
+#define PL_IPFIX_SET_OPTIONS 3
+#define PL_IPFIX_TPL_APPS 258        /* options: applicationId -> applicationName */
+#define PL_IPFIX_APPS_MAX 512        /* application names remembered and announced */
 #define PL_IPFIX_DEFAULT_REFRESH 60  /* seconds between template sends */
+
+/*
+ * pktlens's enterprise-specific elements are numbered under PL_IPFIX_PEN, RFC 5612's
+ * Private Enterprise Number for documentation: a placeholder until pktlens registers
+ * one with IANA (a collector maps them by this number and the element ids below).
+ */
+#define PL_IPFIX_PEN 32473
+enum pl_ipfix_pie {
+	PL_PIE_RTT_MIN_US = 1,   /* unsigned32: the flow's least TCP RTT, microseconds */
+	PL_PIE_RTT_AVG_US = 2,   /* unsigned32: its mean RTT */
+	PL_PIE_RTT_MAX_US = 3,   /* unsigned32: its largest RTT */
+	PL_PIE_RTT_SAMPLES = 4,  /* unsigned32: RTT samples (0: no RTT, the three are 0) */
+	PL_PIE_APP_NAME = 5,     /* string: nDPI's "master.app" name ("TLS.Google") */
+	PL_PIE_SERVER_NAME = 6,  /* string: TLS SNI, else HTTP host, else DNS query name */
+};
 
 /* flowEndReason (IE 136). */
 enum pl_ipfix_end {
@@ -56,6 +78,11 @@ struct pl_ipfix_rec {
 	 */
 	__u8 app_engine;
 	__u32 app_selector;
+	/* enterprise-specific (PL_PIE_*); strings: NULL or "" for none, cut at 254 bytes */
+	__u32 rtt_min_us, rtt_avg_us, rtt_max_us, rtt_samples;
+	const char *app_name, *server_name;
+	/* the name of app_selector alone ("Google"; the options record's applicationName) */
+	const char *app_selector_name;
 };
 /* RFC 6759's "USER-Defined" classification engine: the selectors are nDPI's ids. */
 #define PL_IPFIX_ENGINE_NDPI 6
@@ -64,8 +91,12 @@ struct pl_ipfix_rec {
 void pl_ipfix_put_header(__u8 *buf, size_t len, __u32 export_s, __u32 seq, __u32 domain);
 /* The template set of both templates into @buf (@cap bytes); its length, 0 if short. */
 size_t pl_ipfix_put_templates(__u8 *buf, size_t cap);
-/* Bytes one data record of @family takes. */
-size_t pl_ipfix_rec_len(int family);
+/* The options template set (RFC 6759's applicationId -> applicationName) into @buf. */
+size_t pl_ipfix_put_options_template(__u8 *buf, size_t cap);
+/* One applicationId -> applicationName options record into @buf; its length or 0. */
+size_t pl_ipfix_put_app_name(__u8 *buf, size_t cap, __u32 app_id, const char *name);
+/* Bytes the data record of @r takes (its strings are of variable length). */
+size_t pl_ipfix_rec_len(const struct pl_ipfix_rec *r);
 /* @r as a data record into @buf (@cap bytes); its length, 0 if short or bad family. */
 size_t pl_ipfix_put_record(__u8 *buf, size_t cap, const struct pl_ipfix_rec *r);
 

@@ -10,7 +10,8 @@
  * The kernel's flow table counts whole frames: the record's layer2OctetDeltaCount is
  * that; octetDeltaCount (IP header and payload) takes the Ethernet header and one VLAN
  * tag per tagged packet off it, so it is exact for untagged and single-tagged frames
- * without padding. Both directions carry the flow's first and last packet times.
+ * without padding. Both directions carry the flow's first and last packet times, the
+ * application's name and the server's name (enterprise elements, export/ipfix.h).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -83,6 +84,9 @@ static void export_dir(struct pl_srv *srv, int i, const struct pl_flow *f,
 	if (app) { /* the application part of nDPI's verdict, else its master */
 		r.app_engine = PL_IPFIX_ENGINE_NDPI;
 		r.app_selector = app->v.app_id ? app->v.app_id : app->v.master_id;
+		r.app_name = app->v.name;
+		r.app_selector_name = app->v.app; /* the selector's own name (the master's if none) */
+		r.server_name = app->sni ? app->sni : app->host ? app->host : app->dns;
 	}
 	r.ifindex = (__u32)srv->ifs[i].dp.ifindex;
 	first = base ? base->val.last_seen_ns : f->val.first_seen_ns;

@@ -17,7 +17,9 @@
 #     is its flow event's, whose app_proto is dns or http;
 #   - --ipfix: tshark's IPFIX decoder reads each DNS and HTTP flow's applicationId (RFC
 #     6759: engine 6, nDPI's protocol id), the ids ndpiReader gives the same traffic
-#     (captured by tcpdump on the link);
+#     (captured by tcpdump on the link); the options records that name selectors
+#     5 and 7 DNS and HTTP; pktlens's enterprise elements the application's name and
+#     the name dig asked or curl's Host;
 #   - --l7-packets 0: no application anywhere, /api/v1/applications 404.
 set -u
 . "$(dirname "$0")/../lib/netns.sh"
@@ -271,6 +273,35 @@ check_eq "IPFIX: engine 6 (RFC 6759 user-defined) in each" \
 check_eq "IPFIX: each flow's selector is ndpiReader's protocol id for it" \
 	"$(awk '{ print $1, $2, $4 }' "$LAB_TMP/ipfix.ids")" "$(cat "$LAB_TMP/ndpi.ids")"
 check_true "ndpiReader saw the $((2 * N)) flows" [ "$(wc -l <"$LAB_TMP/ndpi.ids")" -eq $((2 * N)) ]
+# pktlens's enterprise elements (PEN 32473, six a record: RTT min/avg/max/samples, the
+# application's name, the server's name): each record of a client's flow names what
+# dig asked or curl's Host, as tshark decodes them.
+tshark -r "$LAB_TMP/ipfix.pcap" -d "udp.port==$IPFIX_PORT,cflow" -T pdml 2>/dev/null | "$PY" -c '
+import re, sys, xml.etree.ElementTree as ET
+for fl in ET.parse(sys.stdin).iter("field"):  # a record: a "Flow N" node
+    if not re.fullmatch(r"Flow \d+", fl.get("show", "")):
+        continue
+    dp, ent, sel, name = None, {}, None, None
+    for f in fl.iter("field"):
+        if f.get("name") == "cflow.dstport":
+            dp = f.get("show")
+        if f.get("name") == "cflow.appl_id.selector_id":
+            sel = int(f.get("value"), 16)
+        if f.get("name") == "cflow.appl_name":  # an options record (RFC 6759)
+            name = f.get("show")
+        m = re.search(r"\) Type (\d+):", f.get("showname", ""))
+        if f.get("name") == "cflow.enterprise_private_entry" and m:
+            ent[int(m.group(1))] = bytes.fromhex(f.get("value")).decode("ascii", "replace")
+    if name is not None:
+        print("name", sel, name)
+    elif dp in ("53", sys.argv[1]):
+        print(dp, ent.get(5, "-"), ent.get(6, "-"))
+' "$HTTP_PORT" | sort -u >"$LAB_TMP/ipfix.names"
+check_eq "IPFIX options records (RFC 6759): DNS's and HTTP's selector named" \
+	"$(grep -E '^name (5|7) ' "$LAB_TMP/ipfix.names")" "$(printf 'name 5 DNS\nname 7 HTTP')"
+check_eq "IPFIX enterprise elements: application and server name of each client flow" \
+	"$(grep -v '^name ' "$LAB_TMP/ipfix.names")" \
+	"$(for i in $(seq 1 $N); do echo "53 DNS q$i.$TAG.example"; done; for i in $(seq 1 $N); do echo "$HTTP_PORT HTTP $HTTP_HOST:$HTTP_PORT"; done | sort -u)"
 
 # A history of schema 1 (before L7: the columns dropped again) is migrated by serve and
 # keeps its rows; query reads it only once migrated.

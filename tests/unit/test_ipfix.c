@@ -2,7 +2,9 @@
 /*
  * test_ipfix.c - the IPFIX encoder and exporter (src/export/ipfix.c), held to RFC 7011's
  * layout by a decoder written here from the RFC: the template set (both templates, IANA
- * element ids and lengths), a data record's bytes field by field, messages over a
+ * element ids and lengths, pktlens's enterprise fields with their PEN), a data record's
+ * bytes field by field (RTT, names cut and cleaned), RFC 6759's options template and its
+ * application names announced once and again at a refresh, messages over a
  * datagram socket pair (templates first, sets per family, lengths, the sequence number
  * counting data records), large batches split under PL_IPFIX_MSG_MAX, and a failed
  * send counted as lost with the templates sent again before the next data.
@@ -21,16 +23,28 @@ static unsigned long long get64(const __u8 *p)
 	return (unsigned long long)get32(p) << 32 | get32(p + 4);
 }
 
-/* A template from RFC 7011 3.4.1: its id, fields (ie, len) into @ie/@len; its size. */
-static size_t read_template(const __u8 *p, unsigned *id, unsigned *n, unsigned ie[], unsigned len[])
+/* Bytes of records without strings (two empty strings: one length octet each). */
+#define R4 84
+#define R6 108
+
+/*
+ * A template from RFC 7011 3.4.1: its id, fields (ie, len, enterprise number or 0) into
+ * @ie/@len/@pen; its size. An enterprise field's id has its top bit set and a PEN after.
+ */
+static size_t read_template(const __u8 *p, unsigned *id, unsigned *n, unsigned ie[],
+			    unsigned len[], unsigned long pen[])
 {
+	size_t off = 4;
+
 	*id = get16(p);
 	*n = get16(p + 2);
-	for (unsigned k = 0; k < *n; k++) {
-		ie[k] = get16(p + 4 + 4 * k);
-		len[k] = get16(p + 6 + 4 * k);
+	for (unsigned k = 0; k < *n && k < 32; k++) {
+		ie[k] = get16(p + off) & 0x7fff;
+		len[k] = get16(p + off + 2);
+		pen[k] = get16(p + off) & 0x8000 ? get32(p + off + 4) : 0;
+		off += pen[k] ? 8 : 4;
 	}
-	return 4 + 4 * *n;
+	return off;
 }
 
 static struct pl_ipfix_rec rec4(void)
@@ -49,8 +63,11 @@ static void test_templates(void)
 	static const unsigned want4[][2] = {
 		{ 8, 4 }, { 12, 4 }, { 7, 2 }, { 11, 2 }, { 4, 1 }, { 6, 2 }, { 58, 2 }, { 10, 4 },
 		{ 1, 8 }, { 2, 8 }, { 352, 8 }, { 152, 8 }, { 153, 8 }, { 136, 1 }, { 95, 4 },
+		/* enterprise-specific, PEN 32473: RTT min/avg/max/samples, two strings */
+		{ 1, 4 }, { 2, 4 }, { 3, 4 }, { 4, 4 }, { 5, 0xffff }, { 6, 0xffff },
 	};
 	unsigned id, n, ie[32], len[32], sum = 0;
+	unsigned long pen[32];
 	__u8 buf[512];
 	size_t l = pl_ipfix_put_templates(buf, sizeof(buf)), off;
 
@@ -58,23 +75,26 @@ static void test_templates(void)
 	CHECK(l > 0, "written");
 	CHECK_EQ(get16(buf), 2);
 	CHECK_EQ(get16(buf + 2), l);
-	off = 4 + read_template(buf + 4, &id, &n, ie, len);
+	off = 4 + read_template(buf + 4, &id, &n, ie, len, pen);
 	CHECK_EQ(id, 256);
-	CHECK_EQ(n, 15);
-	for (unsigned k = 0; k < n && k < 15; k++) {
+	CHECK_EQ(n, 21);
+	for (unsigned k = 0; k < n && k < 21; k++) {
 		CHECK(ie[k] == want4[k][0] && len[k] == want4[k][1], "v4 field %u: %u/%u", k,
 		      ie[k], len[k]);
-		sum += len[k];
+		CHECK_EQ(pen[k], k < 15 ? 0 : PL_IPFIX_PEN);
+		sum += len[k] == 0xffff ? 1 : len[k]; /* an empty string: its length octet */
 	}
-	CHECK_EQ(sum, pl_ipfix_rec_len(4));
-	off += read_template(buf + off, &id, &n, ie, len);
+	{
+		struct pl_ipfix_rec r = { .family = 4 };
+
+		CHECK_EQ(sum, pl_ipfix_rec_len(&r));
+		r.family = 6;
+		CHECK_EQ(sum + 24, pl_ipfix_rec_len(&r));
+	}
+	off += read_template(buf + off, &id, &n, ie, len, pen);
 	CHECK_EQ(id, 257);
-	CHECK_EQ(n, 15);
+	CHECK_EQ(n, 21);
 	CHECK(ie[0] == 27 && len[0] == 16 && ie[1] == 28 && len[1] == 16, "v6 addresses");
-	sum = 0;
-	for (unsigned k = 0; k < n; k++)
-		sum += len[k];
-	CHECK_EQ(sum, pl_ipfix_rec_len(6));
 	CHECK_EQ(off, l);
 	CHECK_EQ(pl_ipfix_put_templates(buf, l - 1), 0);
 	TEST_END();
@@ -83,11 +103,11 @@ static void test_templates(void)
 static void test_record(void)
 {
 	struct pl_ipfix_rec r = rec4();
-	__u8 b[128];
+	__u8 b[512];
 	size_t l = pl_ipfix_put_record(b, sizeof(b), &r);
 
 	TEST_BEGIN("IPv4 data record, field by field in template order");
-	CHECK_EQ(l, 66);
+	CHECK_EQ(l, R4);
 	CHECK(!memcmp(b, r.src, 4) && !memcmp(b + 4, r.dst, 4), "addresses");
 	CHECK_EQ(get16(b + 8), 40000);
 	CHECK_EQ(get16(b + 10), 443);
@@ -102,7 +122,8 @@ static void test_record(void)
 	CHECK_EQ(get64(b + 53), 1765000001456ull);
 	CHECK_EQ(b[61], 1);
 	CHECK_EQ(get32(b + 62), 0); /* no application: an all-zero applicationId */
-	CHECK_EQ(pl_ipfix_put_record(b, 65, &r), 0);
+	CHECK(!get32(b + 66) && !get32(b + 78) && !b[82] && !b[83], "no RTT, no names");
+	CHECK_EQ(pl_ipfix_put_record(b, R4 - 1, &r), 0);
 	r.app_engine = PL_IPFIX_ENGINE_NDPI;
 	r.app_selector = 0x123456;
 	pl_ipfix_put_record(b, sizeof(b), &r);
@@ -120,10 +141,42 @@ static void test_record(void)
 	memcpy(r.dst, r.src, 16);
 	r.dst[15] = 2;
 	l = pl_ipfix_put_record(b, sizeof(b), &r);
-	CHECK_EQ(l, 90);
+	CHECK_EQ(l, R6);
 	CHECK(!memcmp(b, r.src, 16) && !memcmp(b + 16, r.dst, 16), "addresses");
 	CHECK_EQ(get16(b + 32), 40000);
 	CHECK_EQ(get64(b + 53), 5);
+	TEST_END();
+
+	TEST_BEGIN("enterprise fields: RTT in microseconds, names as variable-length strings");
+	r = rec4();
+	r.rtt_min_us = 20100, r.rtt_avg_us = 20500, r.rtt_max_us = 31000, r.rtt_samples = 17;
+	r.app_name = "TLS.Google";
+	r.server_name = "www.example.com";
+	l = pl_ipfix_put_record(b, sizeof(b), &r);
+	CHECK_EQ(l, R4 + 10 + 15);
+	CHECK_EQ(get32(b + 66), 20100);
+	CHECK_EQ(get32(b + 70), 20500);
+	CHECK_EQ(get32(b + 74), 31000);
+	CHECK_EQ(get32(b + 78), 17);
+	CHECK(b[82] == 10 && !memcmp(b + 83, "TLS.Google", 10), "application name");
+	CHECK(b[93] == 15 && !memcmp(b + 94, "www.example.com", 15), "server name");
+	TEST_END();
+
+	TEST_BEGIN("enterprise strings: cut at 254 bytes, bytes outside printable ASCII as '?'");
+	{
+		static char longname[400];
+
+		memset(longname, 'a', sizeof(longname) - 1);
+		longname[1] = '\n';
+		longname[2] = (char)0xc3;
+		r.server_name = longname;
+		r.app_name = NULL;
+		l = pl_ipfix_put_record(b, sizeof(b), &r);
+		CHECK_EQ(l, R4 + 254);
+		CHECK(b[82] == 0 && b[83] == 254, "empty application, 254-byte name");
+		CHECK(b[84] == 'a' && b[85] == '?' && b[86] == '?' && b[87] == 'a', "replaced");
+		CHECK_EQ(pl_ipfix_rec_len(&r), R4 + 254);
+	}
 	TEST_END();
 }
 
@@ -162,13 +215,13 @@ static void test_exporter(void)
 	CHECK_EQ(get32(b + 12), 42);
 	CHECK_EQ(get16(b + 16), 2);
 	l = recv1(sv[1], b, sizeof(b));
-	CHECK_EQ(l, 16 + 4 + 2 * 66 + 4 + 90);
+	CHECK_EQ(l, 16 + 4 + 2 * R4 + 4 + R6);
 	CHECK_EQ(get16(b + 2), l);
 	CHECK_EQ(get32(b + 8), 0);
 	CHECK_EQ(get16(b + 16), 256);
-	CHECK_EQ(get16(b + 18), 4 + 2 * 66);
-	CHECK_EQ(get16(b + 16 + 136), 257);
-	CHECK_EQ(get16(b + 18 + 136), 4 + 90);
+	CHECK_EQ(get16(b + 18), 4 + 2 * R4);
+	CHECK_EQ(get16(b + 16 + 4 + 2 * R4), 257);
+	CHECK_EQ(get16(b + 18 + 4 + 2 * R4), 4 + R6);
 	CHECK_EQ(recv1(sv[1], b, sizeof(b)), -1);
 	TEST_END();
 
@@ -190,8 +243,8 @@ static void test_exporter(void)
 			CHECK(sl > 4 && off + sl <= (size_t)l, "set length %u", sl);
 			if (sl <= 4)
 				break;
-			nrec += (sl - 4) / (id == 256 ? 66 : 90);
-			seq_want += (sl - 4) / (id == 256 ? 66 : 90);
+			nrec += (sl - 4) / (id == 256 ? R4 : R6);
+			seq_want += (sl - 4) / (id == 256 ? R4 : R6);
 			off += sl;
 		}
 		msgs++;
@@ -209,7 +262,7 @@ static void test_exporter(void)
 	pl_ipfix_flush(x, now + 10000);
 	l = recv1(sv[1], b, sizeof(b));
 	CHECK(l > 16 && get16(b + 16) == 2, "template set");
-	CHECK(recv1(sv[1], b, sizeof(b)) == 16 + 4 + 66, "data");
+	CHECK(recv1(sv[1], b, sizeof(b)) == 16 + 4 + R4, "data");
 	TEST_END();
 
 	TEST_BEGIN("exporter: a failed send counts records lost, asks for templates again");
@@ -260,16 +313,76 @@ static void test_retry(void)
 	pl_ipfix_add(x, &r, 3000);
 	pl_ipfix_flush(x, 3000);
 	CHECK(recv1(fd2, b, sizeof(b)) > 0 && get16(b + 16) == 2, "templates again");
-	CHECK(recv1(fd2, b, sizeof(b)) == 16 + 4 + 66 && get32(b + 8) == 1,
+	CHECK(recv1(fd2, b, sizeof(b)) == 16 + 4 + R4 && get32(b + 8) == 1,
 	      "then data, sequence past the lost record");
 	pl_ipfix_close(x);
 	close(fd2);
 	TEST_END();
 }
 
+/* RFC 6759's names: the options template, and each new selector announced once. */
+static void test_app_names(void)
+{
+	struct pl_ipfix_opts o = { .domain = 1, .template_refresh_s = 10 };
+	struct pl_ipfix_rec r = rec4();
+	struct pl_ipfix *x;
+	__u8 b[2048];
+	size_t l, off;
+	ssize_t n;
+	int sv[2];
+
+	TEST_BEGIN("options template 258: scope applicationId, then applicationName");
+	l = pl_ipfix_put_options_template(b, sizeof(b));
+	CHECK_EQ(l, 18);
+	CHECK(get16(b) == 3 && get16(b + 2) == 18, "options set, its length");
+	CHECK(get16(b + 4) == 258 && get16(b + 6) == 2 && get16(b + 8) == 1, "id, fields, scope");
+	CHECK(get16(b + 10) == 95 && get16(b + 12) == 4, "scope: applicationId");
+	CHECK(get16(b + 14) == 96 && get16(b + 16) == 0xffff, "applicationName, variable");
+	CHECK_EQ(pl_ipfix_put_options_template(b, 17), 0);
+	TEST_END();
+
+	TEST_BEGIN("application names: announced before the first record, once, again later");
+	CHECK(!socketpair(AF_UNIX, SOCK_DGRAM, 0, sv), "socketpair");
+	CHECK(!pl_ipfix_open_fd(&x, sv[0], &o), "open");
+	r.app_engine = PL_IPFIX_ENGINE_NDPI, r.app_selector = 7, r.app_selector_name = "HTTP";
+	pl_ipfix_add(x, &r, 1000);
+	pl_ipfix_add(x, &r, 1000);
+	r.app_selector = 5, r.app_selector_name = "DNS";
+	pl_ipfix_add(x, &r, 1000);
+	pl_ipfix_flush(x, 1000);
+	n = recv1(sv[1], b, sizeof(b));
+	CHECK(n > 16 && get16(b + 16) == 2, "templates first");
+	off = 16 + get16(b + 18);
+	CHECK((ssize_t)off < n && get16(b + off) == 3, "with the options template set");
+	n = recv1(sv[1], b, sizeof(b));
+	CHECK_EQ(n, 16 + 4 + (4 + 1 + 4) + (4 + 1 + 3));
+	CHECK(get16(b + 16) == 258 && get16(b + 18) == n - 16, "an options data set");
+	CHECK(get32(b + 20) == (6ul << 24 | 7) && b[24] == 4 && !memcmp(b + 25, "HTTP", 4),
+	      "HTTP's id and name");
+	CHECK(get32(b + 29) == (6ul << 24 | 5) && b[33] == 3 && !memcmp(b + 34, "DNS", 3),
+	      "DNS's id and name");
+	CHECK_EQ(get32(b + 8), 0);
+	n = recv1(sv[1], b, sizeof(b));
+	CHECK(n > 16 && get16(b + 16) == 256, "then the flow records");
+	CHECK_EQ(get32(b + 8), 2); /* the two options records counted */
+	pl_ipfix_add(x, &r, 2000);
+	pl_ipfix_flush(x, 2000);
+	n = recv1(sv[1], b, sizeof(b));
+	CHECK(n > 16 && get16(b + 16) == 256, "a known name: no announcement");
+	pl_ipfix_add(x, &r, 11000);
+	pl_ipfix_flush(x, 11000);
+	CHECK(recv1(sv[1], b, sizeof(b)) > 16 && get16(b + 16) == 2, "refresh: templates");
+	n = recv1(sv[1], b, sizeof(b));
+	CHECK(n == 16 + 4 + 9 + 8 && get16(b + 16) == 258, "and both names again");
+	pl_ipfix_close(x);
+	close(sv[1]);
+	TEST_END();
+}
+
 int main(void)
 {
 	test_templates();
+	test_app_names();
 	test_record();
 	test_exporter();
 	test_retry();
