@@ -9,10 +9,11 @@
 # Builds two network namespaces (sender, receiver) joined by a veth pair, runs
 # `PKTLENS protect` on the receiving interface, sends a bounded mix of real traffic
 # through the pair (ping over IPv4 and IPv6, iperf3 TCP and UDP, TCP over IPv6, 802.1Q
-# and QinQ frames from trafgen, a SYN flood burst from hping3, the same burst again
-# after `pktlens block` of its source and port, an nmap SYN scan), then prints what was
-# sent next to what pktlens saw. protect is monitor with mitigation (with no rules it
-# drops nothing), so the block can be shown. Only 198.18.0.0/15 and 2001:db8::/32, only
+# and QinQ frames from trafgen, DNS queries to dnsmasq, HTTP requests to a server that
+# answers 200 ms late, a TLS handshake with a server name, a SYN flood from an attacker
+# address that detection blocks by itself, a burst after `pktlens block` of another
+# address, an nmap SYN scan from a third that detection blocks too), then prints what
+# was sent next to what pktlens saw. Only 198.18.0.0/15 and 2001:db8::/32, only
 # inside the namespaces it creates; every traffic command is bounded in count and
 # time; everything is removed on exit, on SIGINT/SIGTERM/SIGHUP and after any failure.
 #
@@ -35,6 +36,14 @@ IP4_TX=198.18.0.1
 IP4_RX=198.18.0.2
 IP6_TX=2001:db8::1
 IP6_RX=2001:db8::2
+# Attackers: more addresses of the sender's veth, so that the automatic blocks of the
+# flood and the scan leave the sender's own traffic alone.
+IP4_FLOOD=198.18.0.66
+IP4_SCAN=198.18.0.67
+IP4_BLOCKED=198.18.0.68
+DNS_NAMES="www.demo.example api.demo.example cdn.demo.example"
+HTTP_HOST=slow.demo.example HTTP_PORT=8080 HTTP_DELAY_MS=200
+TLS_SNI=tls.demo.example TLS_PORT=8443
 PIN_ROOT=/sys/fs/bpf/pktlens
 PIN="$PIN_ROOT/$IF_RX"
 
@@ -44,6 +53,8 @@ MON=""          # pid of pktlens monitor
 MON_RC=""       # its exit status once it ended
 BG=""           # other background pids (pings, iperf3 server, the current step)
 STEP=""         # pid of the traffic step running now
+TAIL=""         # pid of the tail that shows the JSON records
+SRV=""          # pids of the servers (SIGTERM ends them: a background job ignores SIGINT)
 PROG_ID=""      # id of the XDP program the monitor attached
 MODE=""         # native or generic
 IN_TUI=0        # 1 while the monitor owns the terminal: no messages then
@@ -125,6 +136,19 @@ stop_monitor() {
 	wait_monitor
 }
 
+# tail_done: the tail showing the JSON records ends with the monitor (its --pid); give
+# it a moment to print the last ones.
+tail_done() {
+	local n=20
+	[ -n "$TAIL" ] || return 0
+	while running "$TAIL" && [ "$n" -gt 0 ]; do
+		sleep 0.1
+		n=$((n - 1))
+	done
+	stop_pid "$TAIL" TERM 1
+	TAIL=""
+}
+
 cleanup() {
 	local rc=$? ns pids left="" n
 	[ "$CLEANED" = 1 ] && return
@@ -132,7 +156,9 @@ cleanup() {
 	trap '' INT TERM HUP # cleanup itself must not be cut short
 	[ -n "$STEP" ] && stop_pid "$STEP" INT 3
 	for p in $BG; do stop_pid "$p" INT 3; done
+	for p in $SRV; do stop_pid "$p" TERM 3; done
 	stop_monitor
+	tail_done
 	# Anything still running inside the lab was started by this run.
 	for ns in $NS_MADE; do
 		pids=$(ip netns pids "$ns" 2>/dev/null)
@@ -217,7 +243,8 @@ case $VIEW in tui | json) ;; *) die "bad view '$VIEW'" ;; esac
 
 missing="" pkgs=""
 for t in ip:iproute2 ethtool:ethtool ping:iputils-ping iperf3:iperf3 trafgen:netsniff-ng \
-	hping3:hping3 nmap:nmap nsenter:util-linux timeout:coreutils ss:iproute2; do
+	hping3:hping3 nmap:nmap nsenter:util-linux timeout:coreutils ss:iproute2 \
+	dig:dnsutils dnsmasq:dnsmasq curl:curl openssl:openssl python3:python3; do
 	command -v "${t%%:*}" >/dev/null 2>&1 && continue
 	missing="$missing${missing:+, }${t%%:*}"
 	case " $pkgs " in *" ${t#*:} "*) ;; *) pkgs="$pkgs${pkgs:+ }${t#*:}" ;; esac
@@ -260,6 +287,10 @@ for side in "$NS_TX $IF_TX $IP4_TX $IP6_TX" "$NS_RX $IF_RX $IP4_RX $IP6_RX"; do
 	on "$1" ethtool -K "$2" rx-vlan-stag-hw-parse off tx-vlan-stag-hw-insert off \
 		>>"$T/demo.log" 2>&1
 done
+for a in $IP4_FLOOD $IP4_SCAN $IP4_BLOCKED; do
+	ip -n "$NS_TX" addr add "$a/24" dev "$IF_TX" 2>>"$T/demo.log" ||
+		die "cannot add the attacker address $a to $IF_TX"
+done
 MAC_TX=$(on "$NS_TX" cat "/sys/class/net/$IF_TX/address")
 MAC_RX=$(on "$NS_RX" cat "/sys/class/net/$IF_RX/address")
 
@@ -270,9 +301,41 @@ NETNS_DIR=/run/netns
 # The iperf3 server, bounded like everything else, listening before the monitor starts
 # (the monitor's --duration counts from its start: the traffic must start with it).
 on "$NS_RX" timeout -s INT -k 2 $((DURATION + 60)) iperf3 -s >"$T/iperf3-server.out" 2>&1 &
-BG="$BG $!"
-n=30
-while [ "$n" -gt 0 ] && ! on "$NS_RX" ss -ltnH 2>/dev/null | grep -q ':5201 '; do
+SRV="$SRV $!"
+# The services the L7 step talks to: dnsmasq, an HTTP server that answers
+# HTTP_DELAY_MS late (the slow service), openssl's TLS server.
+LIFE=$((DURATION + 60))
+on "$NS_RX" timeout -s INT -k 2 "$LIFE" dnsmasq --no-daemon --no-resolv --no-hosts \
+	--bind-interfaces --listen-address="$IP4_RX" --port=53 --address="/demo.example/$IP4_RX" \
+	--pid-file="$T/dnsmasq.pid" --user=root >"$T/dnsmasq.out" 2>&1 &
+SRV="$SRV $!"
+on "$NS_RX" timeout -s INT -k 2 "$LIFE" python3 -c "
+import http.server, time
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        time.sleep($HTTP_DELAY_MS / 1000)
+        self.send_response(200)
+        self.send_header('Content-Length', '3')
+        self.end_headers()
+        self.wfile.write(b'ok\\n')
+    def log_message(self, *a):
+        pass
+http.server.HTTPServer(('$IP4_RX', $HTTP_PORT), H).serve_forever()" >"$T/http.out" 2>&1 &
+SRV="$SRV $!"
+if openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 \
+	-subj "/CN=$TLS_SNI" -keyout "$T/key.pem" -out "$T/cert.pem" >>"$T/demo.log" 2>&1; then
+	on "$NS_RX" timeout -s INT -k 2 "$LIFE" openssl s_server -quiet -accept "$IP4_RX:$TLS_PORT" \
+		-cert "$T/cert.pem" -key "$T/key.pem" </dev/null >"$T/tls.out" 2>&1 &
+	SRV="$SRV $!"
+else
+	log "openssl req could not make a certificate: no TLS step"
+fi
+# listening PORT t|u: something listens on it in the receiver
+listening() {
+	on "$NS_RX" ss -Hln"$2" "sport = :$1" 2>/dev/null | grep -q .
+}
+n=50
+until { listening 5201 t && listening 53 u && listening "$HTTP_PORT" t; } || [ "$n" -le 0 ]; do
 	sleep 0.1
 	n=$((n - 1))
 done
@@ -284,10 +347,11 @@ done
 # snapshot is read; it ends by itself.
 SETTLE=3
 # --drops: the kernel's drops too (the SYN flood and the scan hit closed ports).
-# protect: monitor that can also drop (a `pktlens block` step below); it always pins.
-# --no-auto-block: detection alerts on the SYN burst and the scan, but the blocking is
-# the manual `pktlens block` step's, whose counters the demo shows.
-set -- protect -i "$IF_RX" --drops --no-auto-block
+# protect: monitor that can also drop; it always pins. Detection alerts on the flood
+# and the scan and blocks their sources by itself; a `pktlens block` step adds a rule
+# by hand. L7 (off in protect unless asked for) names the applications; --eve: the
+# names, alerts and flows, for the summary.
+set -- protect -i "$IF_RX" --drops --l7-packets 8 --eve "$T/eve.json"
 [ "$VIEW" = json ] && set -- "$@" --json
 [ "$KEEP" = 1 ] || set -- "$@" --duration $((DURATION + SETTLE))
 if [ "$KEEP" = 1 ]; then
@@ -300,8 +364,18 @@ if [ "$VIEW" = tui ]; then
 	say "press q to stop early"
 	sleep 1 # let the messages be read before the view takes the screen
 fi
-nsenter --net="$NETNS_DIR/$NS_RX" "$PKTLENS" "$@" <&3 2>"$T/monitor.err" &
-MON=$!
+if [ "$VIEW" = json ]; then
+	# The records go to a file the summary reads too; tail shows them as they come.
+	: >"$T/records.json"
+	nsenter --net="$NETNS_DIR/$NS_RX" "$PKTLENS" "$@" <&3 >"$T/records.json" \
+		2>"$T/monitor.err" &
+	MON=$!
+	tail -n +1 -f --pid="$MON" "$T/records.json" &
+	TAIL=$!
+else
+	nsenter --net="$NETNS_DIR/$NS_RX" "$PKTLENS" "$@" <&3 2>"$T/monitor.err" &
+	MON=$!
+fi
 [ "$VIEW" = tui ] && IN_TUI=1
 
 n=150
@@ -403,25 +477,45 @@ step "trafgen: 500 802.1Q frames (VLAN 100, IPv4/UDP)" 10 vlan1q.out \
 	trafgen --dev "$IF_TX" --conf "$T/vlan1q.cfg" --num 500 --cpus 1 --rate 1000pps --no-sock-mem --no-cpu-stats
 step "trafgen: 500 QinQ frames (802.1ad 200 + 802.1Q 300, IPv6/UDP)" 10 qinq.out \
 	trafgen --dev "$IF_TX" --conf "$T/qinq.cfg" --num 500 --cpus 1 --rate 1000pps --no-sock-mem --no-cpu-stats
-step "hping3: SYN flood burst, 5000 SYNs to port 80" 15 hping3.out \
-	hping3 -S -p 80 -c 5000 --faster "$IP4_RX"
-# The same flood after `pktlens block` of its source on its port: dropped in XDP, before
-# the kernel spends anything on it; the rule's counter and the kernel's drops show it.
-if nsenter --net="$NETNS_DIR/$NS_RX" "$PKTLENS" -q block "$IP4_TX" --port 80 --proto tcp \
+# Application traffic: names for L7, and a service that answers HTTP_DELAY_MS late
+# (a script, so that one step runs it in the sender's namespace).
+cat >"$T/l7.sh" <<EOF
+for name in $DNS_NAMES; do
+	dig +tries=1 +time=2 +short @$IP4_RX "\$name" A
+done
+for i in 1 2 3; do
+	curl -s -o /dev/null -w 'curl: %{http_code}, first byte after %{time_starttransfer} s\\n' \\
+		--resolve $HTTP_HOST:$HTTP_PORT:$IP4_RX "http://$HTTP_HOST:$HTTP_PORT/item/\$i"
+done
+[ -s "$T/cert.pem" ] && echo | timeout 5 openssl s_client -connect $IP4_RX:$TLS_PORT \\
+	-servername $TLS_SNI 2>&1 | grep -m 1 CONNECTED
+exit 0
+EOF
+step "dig x3 (DNS), curl x3 to a server ${HTTP_DELAY_MS} ms slow (HTTP), openssl s_client (TLS)" 8 \
+	l7.out sh "$T/l7.sh"
+# A SYN flood from one address at about 4000 a second: detection sees it within a
+# second and protect blocks the address; the rest of the flood is dropped in XDP.
+step "hping3: SYN flood from $IP4_FLOOD, 4000 SYNs to port 80 at ~4000/s" 15 hping3.out \
+	hping3 -S -p 80 -c 4000 -i u250 -a "$IP4_FLOOD" "$IP4_RX"
+# A rule added by hand: every SYN of a burst from its address is dropped in XDP, before
+# the kernel spends anything on it; the rule's counter shows it.
+if nsenter --net="$NETNS_DIR/$NS_RX" "$PKTLENS" -q block "$IP4_BLOCKED" --port 80 --proto tcp \
 	-i "$IF_RX" >"$T/block.out" 2>&1; then
-	say "[$(($(date +%s) - START)) s] pktlens block $IP4_TX --port 80 --proto tcp"
-	step "hping3: the same SYN flood, 5000 SYNs, now dropped in XDP" 15 hping3b.out \
-		hping3 -S -p 80 -c 5000 --faster "$IP4_RX"
-	nsenter --net="$NETNS_DIR/$NS_RX" "$PKTLENS" -q blocked --json -i "$IF_RX" \
-		>"$T/blocked.json" 2>>"$T/demo.log"
-	nsenter --net="$NETNS_DIR/$NS_RX" "$PKTLENS" -q unblock "$IP4_TX" --port 80 --proto tcp \
-		-i "$IF_RX" >>"$T/demo.log" 2>&1
-	say "[$(($(date +%s) - START)) s] pktlens unblock $IP4_TX --port 80 --proto tcp"
+	say "[$(($(date +%s) - START)) s] pktlens block $IP4_BLOCKED --port 80 --proto tcp"
+	step "hping3: 500 SYNs from $IP4_BLOCKED, dropped in XDP" 10 hping3b.out \
+		hping3 -S -p 80 -c 500 --faster -a "$IP4_BLOCKED" "$IP4_RX"
 else
-	say "pktlens block failed, the blocked flood is left out: $(cat "$T/block.out")"
+	say "pktlens block failed, the blocked burst is left out: $(cat "$T/block.out")"
 fi
-step "nmap: SYN scan of ports 1-300" 20 nmap.out \
-	nmap -sS -n -Pn -p 1-300 --max-retries 0 --host-timeout 10s -T4 -v "$IP4_RX"
+# A scan from a third address: detected after a few ports, then blocked.
+step "nmap: SYN scan of ports 1-300 from $IP4_SCAN" 20 nmap.out \
+	nmap -sS -n -Pn -p 1-300 --max-retries 0 --host-timeout 10s --max-rate 300 \
+	-e "$IF_TX" -S "$IP4_SCAN" -v "$IP4_RX"
+nsenter --net="$NETNS_DIR/$NS_RX" "$PKTLENS" -q blocked --json -i "$IF_RX" \
+	>"$T/blocked.json" 2>>"$T/demo.log"
+nsenter --net="$NETNS_DIR/$NS_RX" "$PKTLENS" -q unblock "$IP4_BLOCKED" --port 80 --proto tcp \
+	-i "$IF_RX" >>"$T/demo.log" 2>&1 &&
+	say "[$(($(date +%s) - START)) s] pktlens unblock $IP4_BLOCKED --port 80 --proto tcp"
 # Each iperf3 run takes about half a second to set up and sum up.
 R=$(($(left) - 2))
 T_TCP4=$((R * 2 / 5))
@@ -476,8 +570,63 @@ sum() {
 	case "$1$2" in *\?*) echo "?" ;; *) echo $(($1 + $2)) ;; esac
 }
 
+# app_and_threats: the L7 names, the slow service, the alerts and blocks, from the EVE
+# events, the last JSON record (the JSON view's) and `pktlens blocked --json`.
+app_and_threats() {
+	python3 - "$T/eve.json" "$T/records.json" "$T/blocked.json" "$HTTP_PORT" \
+		"$IP4_FLOOD" "$IP4_SCAN" "$IP4_BLOCKED" "$T/l7.out" <<'PY' 2>>"$T/demo.log"
+import json, re, sys
+eve, rec, blk, port, flood, scan, manual, l7 = sys.argv[1:]
+def lines(path):
+    try:
+        return [json.loads(l) for l in open(path) if l.startswith("{")]
+    except (OSError, ValueError):
+        return []
+ev = lines(eve)
+def names(kind, get):
+    out = []
+    for e in ev:
+        v = get(e.get(kind) or {}) if e.get("event_type") == kind else None
+        if v and v not in out:
+            out.append(v)
+    return ", ".join(out) or "-"
+print("application layer, from pktlens's EVE events:")
+print("  %-10s %s" % ("DNS", names("dns", lambda d: d.get("rrname"))))
+print("  %-10s %s" % ("HTTP", names("http", lambda h: h.get("hostname"))))
+print("  %-10s SNI %s" % ("TLS", names("tls", lambda t: t.get("sni"))))
+curl = re.findall(r"first byte after ([0-9.]+) s", open(l7).read()) if l7 else []
+last = lines(rec)[-1:] or [{}]
+for sv in last[0].get("service_latency") or []:
+    if sv.get("port") == int(port) and sv.get("latency_ms"):
+        lat = sv["latency_ms"]
+        print("  %-10s HTTP :%s p50 %.1f ms, max %.1f ms over %d answers (curl: first byte"
+              " after %s s)" % ("latency", port, lat["p50"], lat["max"], sv["answered"],
+                                ", ".join(curl) or "?"))
+print("detection and mitigation:")
+for e in ev:
+    if e.get("event_type") == "alert":
+        a = e.get("alert") or {}
+        print("  %-10s %s from %s: %s" % ("alert", a.get("signature"), e.get("src_ip"),
+                                         a.get("action")))
+try:
+    rules = json.load(open(blk))["mitigation"]["rules"]
+except (OSError, ValueError, KeyError, TypeError):
+    rules = []
+for r in rules:
+    if r.get("action") != "drop" or not r.get("cidr"):
+        continue
+    who = r["cidr"].split("/")[0]
+    how = {flood: "automatic block of the flood's source",
+           scan: "automatic block of the scan's source",
+           manual: "rule added with pktlens block"}.get(who)
+    if how:
+        print("  %-10s %d packets from %s dropped in XDP (%s)" % ("dropped", r.get("packets", 0),
+                                                              who, how))
+PY
+}
+
 summary() {
-	local p4 p6 tg1 tg2 udp hp hpb rule nm tcp4 tcp6 total bytes pct ns
+	local p4 p6 tg1 tg2 udp hp hpb nm tcp4 tcp6 total bytes pct ns
 	p4=$(tool_num ping4.out 's/^\([0-9]*\) packets transmitted.*/\1/p')
 	p6=$(tool_num ping6.out 's/^\([0-9]*\) packets transmitted.*/\1/p')
 	tg1=$(tool_num vlan1q.out 's/^[^0-9]*\([0-9]*\) packets outgoing.*/\1/p')
@@ -487,8 +636,7 @@ summary() {
 	tcp6=$(tool_num tcp6.out 's/.*sec *\([0-9.]* [KMGT]*Bytes\) .*sender.*/\1/p')
 	hp=$(tool_num hping3.out 's/^\([0-9]*\) packets transmitted.*/\1/p')
 	hpb=$(tool_num hping3b.out 's/^\([0-9]*\) packets transmitted.*/\1/p')
-	rule=$(sed -n 's/.*"kind":"port"[^}]*"packets":\([0-9]*\).*/\1/p' "$T/blocked.json" \
-		2>/dev/null | head -n 1)
+
 	nm=$(tool_num nmap.out 's/.*Raw packets sent: \([0-9]*\).*/\1/p')
 	total=$(seen '"total":{"packets":')
 	bytes=$(seen '"total":{"packets":[0-9]*,"bytes":')
@@ -502,19 +650,17 @@ summary() {
 	printf '  %-10s %s ICMP echo requests, %s ICMPv6 echo requests\n' ping "$p4" "$p6"
 	printf '  %-10s TCP/IPv4 %s, UDP/IPv4 %s datagrams, TCP/IPv6 %s\n' iperf3 "$tcp4" "$udp" "$tcp6"
 	printf '  %-10s %s 802.1Q frames + %s QinQ frames (UDP inside)\n' trafgen "$tg1" "$tg2"
-	printf '  %-10s %s SYNs to port 80 (flood burst)\n' "hping3 -S" "$hp"
-	[ -s "$T/blocked.json" ] &&
-		printf '  %-10s %s SYNs to port 80 again, after pktlens block\n' "hping3 -S" "$hpb"
-	printf '  %-10s %s raw packets (SYN to ports 1-300, ARP)\n' "nmap -sS" "$nm"
+	printf '  %-10s %s SYNs to port 80 from %s (flood)\n' "hping3 -S" "$hp" "$IP4_FLOOD"
+	[ -s "$T/block.out" ] || [ "$hpb" != "?" ] &&
+		printf '  %-10s %s SYNs to port 80 from %s, after pktlens block\n' "hping3 -S" "$hpb" \
+			"$IP4_BLOCKED"
+	printf '  %-10s %s raw packets from %s (SYN to ports 1-300, ARP)\n' "nmap -sS" "$nm" "$IP4_SCAN"
 	printf '  %-10s %s frames in all (sender veth counter)\n' "veth" "$((TX_END - TX_START))"
 	echo "seen by pktlens, in XDP on the receiver:"
 	printf '  %-10s %s packets (%s of the frames sent), %s bytes\n' all "$total" "$pct" "$bytes"
 	printf '  %-10s IPv4 %s, IPv6 %s, ARP %s\n' L3 "$(seen '"ipv4":{"packets":')" \
 		"$(seen '"ipv6":{"packets":')" "$(seen '"arp":{"packets":')"
 	printf '  %-10s %s packets\n' TCP "$(seen '"tcp":{"packets":')"
-	[ -s "$T/blocked.json" ] &&
-		printf '  %-10s %s of the SYNs sent after the block dropped in XDP (the rule'"'"'s counter)\n' \
-			blocked "${rule:-?}"
 	printf '  %-10s %s packets (sent: %s iperf3 + %s trafgen, and iperf3 set-up)\n' UDP \
 		"$(seen '"udp":{"packets":')" "$udp" "$(sum "$tg1" "$tg2")"
 	printf '  %-10s %s packets (sent: %s echo requests)\n' ICMP "$(seen '"icmp":{"packets":')" "$p4"
@@ -524,7 +670,7 @@ summary() {
 		"$(seen '"vlan":{"tagged":')" "$(sum "$tg1" "$tg2")" \
 		"$(seen '"vlan":{"tagged":[0-9]*,"qinq":')" "$tg2"
 	printf '  %-10s %s SYN without ACK (sent: %s hping3 + %s nmap, and handshakes)\n' "TCP SYN" \
-		"$(seen '"tcp_flags":{[^}]*"S":')" "$([ -s "$T/blocked.json" ] && sum "$hp" "$hpb" || echo "$hp")" \
+		"$(seen '"tcp_flags":{[^}]*"S":')" "$([ "$hpb" != "?" ] && sum "$hp" "$hpb" || echo "$hp")" \
 		"$(sum "$nm" -1)"
 	printf '  %-10s %s created\n' flows "$(seen '"created":')"
 	ns=$(sed -n 's/.*run_time_ns \([0-9]*\) run_cnt \([0-9]*\).*/\1 \2/p' "$T/prog.txt" 2>/dev/null)
@@ -558,6 +704,9 @@ while alive && [ "$KEEP" = 0 ] && [ "$n" -gt 0 ]; do
 	n=$((n - 1))
 done
 stop_monitor
+tail_done
+# The EVE file is whole once the monitor has ended.
+[ -s "$T/snap.json" ] && app_and_threats >>"$T/summary.txt"
 case $MON_RC in
 0 | 130 | "") ;;
 *) die "pktlens protect failed (exit $MON_RC): $(cat "$T/monitor.err")" ;;

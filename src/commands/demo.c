@@ -21,10 +21,11 @@
 static const char usage[] =
 	"Usage: pktlens demo [--duration S] [--json] [--keep]\n"
 	"Build a lab of two network namespaces joined by a veth pair, send real mixed traffic\n"
-	"through it (ping and iperf3 TCP/UDP over IPv4 and IPv6, 802.1Q and QinQ frames, a\n"
-	"SYN flood burst, the same burst after 'pktlens block' of its source, a port scan)\n"
-	"while 'pktlens protect' (monitor that can also drop) watches the receiving end,\n"
-	"then remove the lab and print what was sent next to what pktlens saw.\n"
+	"through it (ping and iperf3 TCP/UDP over IPv4 and IPv6, 802.1Q and QinQ frames,\n"
+	"DNS, HTTP to a slow server, TLS, a SYN flood and a port scan that detection blocks\n"
+	"by itself, a burst after 'pktlens block' of its source) while 'pktlens protect'\n"
+	"(monitor with detection and blocking) watches the receiving end, then remove the\n"
+	"lab and print what was sent next to what pktlens saw.\n"
 	"\n"
 	"      --duration S  seconds of traffic, 5 to 3600 (default 20)\n"
 	"      --json        the monitor prints one JSON object per second instead of the\n"
@@ -35,8 +36,8 @@ static const char usage[] =
 	"  -v, --verbose     more messages (twice: libbpf's); also before the command\n"
 	"  -q, --quiet       only errors; also before the command\n"
 	"  -h, --help        this help\n"
-	"Needs root, iproute2, ethtool, iputils-ping, iperf3, netsniff-ng (trafgen), hping3\n"
-	"and nmap: 'sudo make deps' installs them.\n";
+	"Needs root, iproute2, ethtool, iputils-ping, iperf3, netsniff-ng (trafgen), hping3,\n"
+	"nmap, dnsutils, dnsmasq, curl, openssl and python3: 'sudo make deps' installs them.\n";
 
 enum { OPT_DURATION = 256, OPT_JSON };
 

@@ -4,7 +4,11 @@
 # test_demo.sh - end to end: `pktlens demo --duration 8 --json` builds its lab, sends its
 # traffic for 8 s, runs as long as the monitor's --duration it announces (wall clock and
 # records), prints JSON records that show IPv4, IPv6, TCP, UDP, ICMP and VLAN-tagged
-# packets, exits 0 and leaves no namespace, veth, XDP program or pin behind. Also: bad
+# packets; the flood and the scan blocked by themselves (their alerts, the XDP drops of
+# each block, the kernel's NO_SOCKET drops of what came before), the burst after
+# `pktlens block` dropped whole; the DNS names, HTTP host and TLS SNI the clients used
+# and the slow service's latency against curl's; exits 0 and leaves no namespace, veth,
+# XDP program or pin behind. Also: bad
 # usage exits 2, and a SIGTERM in the middle of the run still removes the lab (exit 1).
 # Closing line: "N passed, N failed[, N skipped]"; exit status 1 when anything failed.
 set -u
@@ -154,7 +158,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	finish
 fi
 missing=""
-for t in ip ethtool ping iperf3 trafgen hping3 nmap nsenter timeout ss; do
+for t in ip ethtool ping iperf3 trafgen hping3 nmap nsenter timeout ss dig dnsmasq curl openssl python3; do
 	command -v "$t" >/dev/null 2>&1 || missing="$missing $t"
 done
 if [ -n "$missing" ]; then
@@ -232,35 +236,77 @@ check_positive "ICMP packets seen" "$OUT" .l4.icmp.packets
 check_positive "ICMPv6 packets seen" "$OUT" .l4.icmpv6.packets
 check_positive "VLAN-tagged packets seen (802.1Q and QinQ)" "$OUT" .vlan.tagged 1000
 check_positive "QinQ packets seen" "$OUT" .vlan.qinq 500
-check_positive "SYN flood and scan seen (SYN without ACK)" "$OUT" '.tcp_flags.S' 5300
-# The monitor's --drops: the SYNs of the flood to closed port 80 are dropped by the
-# kernel as NO_SOCKET, each once (the scan adds at most a probe or two to port 80).
-hp_sent=$(sed -nE 's/^ *hping3 -S +([0-9]+) SYNs to port 80 \(flood burst\).*/\1/p' "$ERR")
+check_positive "SYN flood and scan seen (SYN without ACK)" "$OUT" '.tcp_flags.S' 4700
+# dropped ADDR: the packets from ADDR the summary says were dropped in XDP
+dropped() {
+	sed -nE "s/^ *dropped +([0-9]+) packets from $1 dropped in XDP.*/\1/p" "$ERR" | head -n 1
+}
+# The flood from its own address: detection blocks the address by itself, the rest of
+# the flood is dropped in XDP. The kernel drops (--drops) what came before the block as
+# NO_SOCKET (port 80 is closed), each SYN once: with the XDP drops, the flood's SYNs
+# (the scan adds at most a probe or two to port 80).
+hp_sent=$(sed -nE 's/^ *hping3 -S +([0-9]+) SYNs to port 80 from 198.18.0.66 \(flood\).*/\1/p' "$ERR")
+auto_flood=$(dropped 198.18.0.66)
 nosock80=$(grep '^{' "$OUT" | tail -n 1 | python3 -c '
 import json, sys
 d = json.load(sys.stdin).get("drops") or {}
 print(sum(e["drops_total"] for e in d.get("entries", []) if e["reason"] == "NO_SOCKET" and
       e["proto"] == "tcp" and e["port"] == 80))' 2>/dev/null)
-if [ -n "$hp_sent" ] && [ -n "$nosock80" ] && [ "$nosock80" -ge "$hp_sent" ] &&
-	[ "$nosock80" -le $((hp_sent + 3)) ]; then
-	ok "kernel drops: NO_SOCKET tcp/80 ($nosock80) == the flood's SYNs ($hp_sent, + the scan's)"
+if [ -n "$hp_sent" ] && [ -n "$auto_flood" ] && [ "$auto_flood" -gt 0 ] &&
+	[ "$auto_flood" -lt "$hp_sent" ]; then
+	ok "the flood blocked by itself: $auto_flood of its $hp_sent SYNs dropped in XDP"
 else
-	fail "kernel drops: NO_SOCKET tcp/80 == the flood's SYNs" "drops '$nosock80', hping3 sent '$hp_sent'"
+	fail "the flood blocked by itself" "hping3 sent '$hp_sent', dropped in XDP '$auto_flood'"
 fi
-# seen_as_sent NAME ERE SEEN SENT: the summary line matching ERE (sed -E) has the same
-# numbers in its SEEN and SENT groups (e.g. '\1 \3' and '\2 \4').
-# The flood sent again after `pktlens block`: every SYN of it dropped in XDP (the rule's
-# counter and the data plane's total equal what hping3 sent), none reached the kernel
-# (the NO_SOCKET drops above stay the first flood's).
-hpb_sent=$(sed -nE 's/^ *hping3 -S +([0-9]+) SYNs to port 80 again, after pktlens block.*/\1/p' "$ERR")
-rule_drops=$(sed -nE 's/^ *blocked +([0-9]+) of the SYNs sent after the block dropped in XDP.*/\1/p' "$ERR")
-mit_dropped=$(field "$OUT" .mitigation.dropped)
-if [ -n "$hpb_sent" ] && [ "$hpb_sent" -gt 0 ] && [ "$rule_drops" = "$hpb_sent" ] &&
-	[ "$mit_dropped" = "$hpb_sent" ]; then
-	ok "the flood after pktlens block: all $hpb_sent SYNs dropped in XDP (rule $rule_drops, total $mit_dropped)"
+if [ -n "$hp_sent" ] && [ -n "$nosock80" ] && [ -n "$auto_flood" ] &&
+	[ $((nosock80 + auto_flood)) -ge "$hp_sent" ] && [ $((nosock80 + auto_flood)) -le $((hp_sent + 3)) ]; then
+	ok "kernel drops NO_SOCKET tcp/80 ($nosock80) + XDP drops ($auto_flood) == the flood's SYNs ($hp_sent)"
 else
-	fail "the flood after pktlens block dropped in XDP" \
-		"hping3 sent '$hpb_sent', the rule counted '$rule_drops', mitigation.dropped '$mit_dropped'"
+	fail "kernel drops NO_SOCKET tcp/80 + XDP drops == the flood's SYNs" \
+		"NO_SOCKET '$nosock80', XDP '$auto_flood', hping3 sent '$hp_sent'"
+fi
+# The burst after `pktlens block` of its address: every SYN of it dropped in XDP (the
+# rule's counter equals what hping3 sent); the data plane's total is the three rules'.
+hpb_sent=$(sed -nE 's/^ *hping3 -S +([0-9]+) SYNs to port 80 from 198.18.0.68, after pktlens block.*/\1/p' "$ERR")
+rule_drops=$(dropped 198.18.0.68)
+auto_scan=$(dropped 198.18.0.67)
+mit_dropped=$(field "$OUT" .mitigation.dropped)
+if [ -n "$hpb_sent" ] && [ "$hpb_sent" -gt 0 ] && [ "$rule_drops" = "$hpb_sent" ]; then
+	ok "the burst after pktlens block: all $hpb_sent SYNs dropped in XDP (the rule's counter)"
+else
+	fail "the burst after pktlens block dropped in XDP" "hping3 sent '$hpb_sent', the rule counted '$rule_drops'"
+fi
+if [ -n "$auto_scan" ] && [ "$auto_scan" -gt 0 ]; then
+	ok "the scan blocked by itself: $auto_scan of nmap's probes dropped in XDP"
+else
+	fail "the scan blocked by itself" "dropped '$auto_scan'"
+fi
+if [ -n "$mit_dropped" ] && [ "$mit_dropped" = "$((${auto_flood:-0} + ${rule_drops:-0} + ${auto_scan:-0}))" ]; then
+	ok "mitigation.dropped ($mit_dropped) is the three rules' drops"
+else
+	fail "mitigation.dropped is the three rules' drops" \
+		"'$mit_dropped' vs $auto_flood + $rule_drops + $auto_scan"
+fi
+# The alerts that made the blocks, with the attackers' addresses.
+for a in "SYN flood from one source from 198.18.0.66: blocked" "SYN scan from 198.18.0.67: blocked"; do
+	if grep -q "^ *alert .*$a\$" "$ERR"; then ok "alert: $a"; else fail "alert: $a" "$(grep '^ *alert' "$ERR")"; fi
+done
+# L7: the names the demo's clients used (dig, curl's Host, s_client's SNI), from the EVE
+# events, and the slow service's latency against curl's own time to the first byte.
+check_line() { # NAME ERE
+	if grep -Eq "$2" "$ERR"; then ok "$1"; else fail "$1" "no line like '$2'"; fi
+}
+check_line "DNS names dig asked" '^ +DNS +www\.demo\.example, api\.demo\.example, cdn\.demo\.example$'
+check_line "HTTP host curl asked" '^ +HTTP +slow\.demo\.example$'
+check_line "TLS SNI s_client sent" '^ +TLS +SNI tls\.demo\.example$'
+lat=$(sed -nE 's/^ *latency +HTTP :8080 p50 ([0-9.]+) ms.*first byte after ([0-9., ]+) s\)$/\1 \2/p' "$ERR")
+if [ -n "$lat" ] && python3 -c '
+import statistics, sys
+p50, curl = float(sys.argv[1]), [float(x) * 1000 for x in sys.argv[2:]]
+sys.exit(not (p50 >= 200 and abs(p50 - statistics.median(curl)) <= 25))' ${lat//,/}; then
+	ok "slow service: pktlens's HTTP p50 near 200 ms and curl's first byte ($lat)"
+else
+	fail "slow service latency" "'$lat' ($(grep '^ *latency' "$ERR"))"
 fi
 seen_as_sent() {
 	local got want
