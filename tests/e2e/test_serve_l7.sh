@@ -191,7 +191,7 @@ check_http "GET /api/v1/history/apps: query apps's answer" 200 GET /api/v1/histo
 check_eq "history/apps: DNS and HTTP as nftables counted" \
 	"$(body "sorted((a['application'], a['flows'], a['packets'], a['bytes']) for a in j['applications'] if a['application'] in ('DNS', 'HTTP'))")" \
 	"[('DNS', $N, $dns_p, $((dns_b + 14 * dns_p))), ('HTTP', $N, $web_p, $((web_b + 14 * web_p)))]"
-check_eq "history: the schema is version 2" "$(q "SELECT max(version) FROM schema_version")" 2
+check_eq "history: the schema is version 3" "$(q "SELECT max(version) FROM schema_version")" 3
 in_eve() { [ -f "$EVE" ] && [ "$(grep -c '"event_type":"flow"' "$EVE")" -ge $((2 * N + 2)) ]; }
 wait_until 10 in_eve
 eve_out=$("$PY" - "$EVE" "$TAG" "$HTTP_HOST" "$HTTP_PORT" "$N" "$TLS_SNI" "$SSH_CLIENT" "$SSH_SOFT" <<'EOF'
