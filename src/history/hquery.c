@@ -342,6 +342,17 @@ int pl_hq_run(struct sqlite3 *db, const struct pl_hq *q, FILE *out, char *why, s
 	char t[32];
 	int rc;
 
+	if (q->kind == PL_HQ_ALERTS) {
+		long long have = 0;
+
+		rc = pl_db_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'alerts'",
+			       &have);
+		if (!rc && !have) {
+			snprintf(why, whylen, "%s keeps no alerts: a pktlens before they were kept "
+				 "wrote it (pktlens serve --db %s migrates it)", path, path);
+			return -ENOENT;
+		}
+	}
 	rc = prepare(db, q, &st);
 	if (rc)
 		return pl_db_err(db, rc, path, why, whylen);

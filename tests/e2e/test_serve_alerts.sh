@@ -4,7 +4,8 @@
 # The alert must name that address (what the test sent from) in GET /api/v1/alerts, in
 # /metrics (promtool check metrics, and the count: one per attack, as the API and the
 # EVE file have them), in --eve as an EVE alert event, in GET /api/v1/history/alerts,
-# and after SIGTERM in the database (sqlite3) and in `pktlens query alerts`. Bad
+# after SIGTERM in the database (sqlite3), in `pktlens query alerts` and in the HTML
+# report's alert timeline and table (`pktlens report --db`). Bad
 # parameters of /api/v1/alerts get 400 JSON. SIGHUP: a changed [detect] is applied, a
 # bad one keeps the old configuration and says why.
 # PL_TEST_FULL=1 adds a TCP SYN scan (nmap -sS) alerted with the scanner's address and
@@ -152,6 +153,12 @@ check_eq "query alerts --until an hour ago: only the header" "$(wc -l <"$LAB_TMP
 "$PKTLENS" query --db "$DB" alerts >"$LAB_TMP/q.txt" 2>"$LAB_TMP/q.err"
 check_true "query alerts (text): a line with the sid and the attacker" \
 	grep -Eq "$SID +[0-9] +tcp +$ATT " "$LAB_TMP/q.txt"
+"$PKTLENS" report --db "$DB" -o "$LAB_TMP/report.html" 2>"$LAB_TMP/r.err"
+check_rc "report --db" $? 0
+check_eq "report: the timeline's bar of the attack from $ATT" \
+	"$(grep -c "<rect class=\"alert-bar sev$sev\" [^>]*data-sid=\"$SID\" data-src=\"$ATT\"" "$LAB_TMP/report.html")" 1
+check_true "report: the alerts table's row (sid, severity, attacker, target)" \
+	grep -q "<td class=\"n\" data-value=\"$SID\">$SID</td><td class=\"n\" data-value=\"$sev\">$sev</td><td>[^<]*</td><td>$ATT:[0-9]*</td><td>$IP4_RX:[0-9]*</td>" "$LAB_TMP/report.html"
 
 if [ "${PL_TEST_FULL:-0}" = 1 ]; then
 	if srv_start -i "$IF_RX" --no-detect --no-db; then
