@@ -335,10 +335,10 @@ int pl_serve_run(const struct pl_serve_cfg *cfg)
 		fprintf(stderr, "%s %s (%s)", i ? "," : "", srv->ifs[i].dp.ifname,
 			pl_mode_name(srv->ifs[i].dp.mode));
 	fprintf(stderr, " on http://%s/ (write calls %s; history %s; eve %s; ipfix %s; "
-		"drops %s; l7 %s; detection %s)\n", cfg->listen, srv->token ? "need the token" :
+		"drops %s; detection %s; l7 %s)\n", cfg->listen, srv->token ? "need the token" :
 		"off: no --token-file", cfg->db ? cfg->db : "off", cfg->eve ? cfg->eve : "off",
-		cfg->ipfix ? cfg->ipfix : "off", srv->drops ? "on" : "off", srv->l7 ? "on" : "off",
-		srv->detect ? "on" : "off");
+		cfg->ipfix ? cfg->ipfix : "off", srv->drops ? "on" : "off",
+		srv->detect ? "on" : "off", srv->l7 ? "on" : "off");
 	serve_loop(srv, &set);
 	rc = 0;
 	record_last(srv);

@@ -277,16 +277,16 @@ check_true "ndpiReader saw the $((2 * N)) flows" [ "$(wc -l <"$LAB_TMP/ndpi.ids"
 nrows=$(q "SELECT count(*) FROM flows")
 q "ALTER TABLE flows DROP COLUMN application; ALTER TABLE flows DROP COLUMN category;
 ALTER TABLE flows DROP COLUMN l7_name; ALTER TABLE flows DROP COLUMN l7_name_kind;
-UPDATE schema_version SET version = 1" >/dev/null
+DROP TABLE alerts; UPDATE schema_version SET version = 1" >/dev/null
 in_rx "$PKTLENS" query --db "$DB" flows >/dev/null 2>"$LAB_TMP/q1.err"
 check_rc "query on schema 1: refused" $? 1
-check_grep "and says serve migrates it" "$LAB_TMP/q1.err" "migrates it to 2"
+check_grep "and says serve migrates it" "$LAB_TMP/q1.err" "migrates it to 3"
 
 # --l7-packets 0: no L7 at all.
 if srv_start -i "$IF_RX" --db "$DB" --l7-packets 0; then
-	check_eq "schema 1 migrated to 2, its $nrows rows kept" \
+	check_eq "schema 1 migrated to 3, its $nrows rows kept" \
 		"$(q "SELECT max(version) FROM schema_version") $(q "SELECT count(*) FROM flows") $(q "SELECT count(*) FROM flows WHERE application IS NULL")" \
-		"2 $nrows $nrows"
+		"3 $nrows $nrows"
 	check_grep "the start line says L7 is off" "$SRV_ERR" "l7 off\\)"
 	in_tx timeout 10 dig +tries=1 +time=3 +short @"$IP4_RX" "off.$TAG.example" A >/dev/null
 	check_http "L7 off: /api/v1/applications" 404 GET /api/v1/applications
