@@ -24,7 +24,8 @@ EVE=$LAB_TMP/eve.json
 CONF=$LAB_TMP/pktlens.conf
 printf '[detect]\nsyn-flood-source-pps = 1000\n' >"$CONF"
 
-if ! srv_start -v -i "$IF_RX" --eve "$EVE" --config "$CONF"; then
+# L7 off: it is not what is tested here, and nDPI's start would add a second.
+if ! srv_start -v -i "$IF_RX" --eve "$EVE" --config "$CONF" --l7-packets 0; then
 	fail "serve start" "$(cat "$SRV_ERR")"
 	finish
 fi
@@ -67,11 +68,11 @@ check_true "API: newest first" [ "$(body '[a["id"] for a in j["alerts"]] == sort
 n_api=$(body "len([a for a in j['alerts'] if a['signature_id'] == $SID])")
 
 # ---- bad parameters: 400 with a JSON body naming the parameter ----------------------------
-for q in "severity=0" "severity=4" "severity=high" "limit=0" "limit=1001" "limit=-1" \
-	"since=yesterday" "since=" "colour=red" "limit=1&limit=2" "interface=$(printf 'x%.0s' $(seq 20))"; do
+# (every refusal of the parser is also fuzzed: fuzz_timearg)
+for q in "severity=4" "severity=high" "limit=0" "since=yesterday" "colour=red" "limit=1&limit=2"; do
 	check_http "API: ?$q is refused" 400 GET "/api/v1/alerts?$q"
 done
-check_grep "400 names the bad value" "$LAB_TMP/body" "interface"
+check_grep "400 names the parameter" "$LAB_TMP/body" "'limit' is given twice"
 check_http "API: an interface not served: 404" 404 GET "/api/v1/alerts?interface=nosuch0"
 
 # ---- /metrics: one series per sid, the count the API and EVE have ------------------------
