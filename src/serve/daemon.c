@@ -142,19 +142,20 @@ static int attach_all(struct pl_srv *srv, const struct pl_serve_cfg *cfg)
 
 /*
  * A last read of every interface, and every flow still in a table, into the history;
- * detection stopped first, so that its last alerts are taken too.
+ * detection's threads stopped first, its last alerts taken after the flows' last L7
+ * (domain lists).
  */
 static void record_last(struct pl_srv *srv)
 {
 	for (int i = 0; i < srv->nifs; i++)
 		if (srv->ifs[i].det.run)
 			pl_det_run_halt(srv->ifs[i].det.run);
-	pl_srv_det_collect(srv, true);
 	for (int i = 0; i < srv->nifs; i++) {
 		sample_one(srv, i);
 		pl_rec_stop(srv, i);
 	}
 	pl_srv_drops_sample(srv); /* the last drops into the history too */
+	pl_srv_det_collect(srv, true);
 }
 
 static void detach_all(struct pl_srv *srv)

@@ -166,7 +166,7 @@ alerted() {
 		[ "$(body "len([a for a in j['alerts'] if a['signature_id'] == 9100001 and a['src_ip'] == '$ATT'])")" = 1 ]
 }
 check_true "API: the SYN flood from $ATT alerted" wait_until 5 alerted
-browse 2 --dump-dom >"$LAB_TMP/dom.html" 2>"$LAB_TMP/chrome2.log"
+browse 1 --dump-dom >"$LAB_TMP/dom.html" 2>"$LAB_TMP/chrome2.log"
 check_eq "DOM: the alerts table shows the flood from $ATT (sid 9100001)" \
 	"$(dom_get "(shown('alerts'), count(r'<tr class=\"alert-row\" data-sid=\"9100001\" data-src=\"$ATT\">'))")" "(True, 1)"
 check_eq "DOM: the alert row's signature and target" \
