@@ -5,6 +5,7 @@
  * of the detectors (alerts_srv.c). Field names as the EVE alert's, in docs/openapi.yaml.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,6 +116,19 @@ static void label(FILE *f, const char *s)
 	}
 }
 
+/* One series per interface of the __u64 at @off of its struct pl_srv_det. */
+static void per_if(struct pl_srv *srv, FILE *f, const char *name, const char *type,
+		   const char *help, size_t off)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+	for (int i = 0; i < srv->nifs; i++) {
+		fprintf(f, "%s{interface=\"", name);
+		label(f, srv->ifs[i].dp.ifname);
+		fprintf(f, "\"} %llu\n", (unsigned long long)*(const __u64 *)
+			((const char *)&srv->ifs[i].det + off));
+	}
+}
+
 void pl_metrics_alerts(struct pl_srv *srv, FILE *f)
 {
 	if (!srv->detect)
@@ -138,12 +152,15 @@ void pl_metrics_alerts(struct pl_srv *srv, FILE *f)
 				(unsigned long long)d->kinds_other);
 		}
 	}
-	fputs("# HELP pktlens_alerts_not_kept_total Attacks not alerted: the detector's store "
-	      "of attacks going on was full ([detect] max-alerts).\n"
-	      "# TYPE pktlens_alerts_not_kept_total counter\n", f);
-	for (int i = 0; i < srv->nifs; i++) {
-		fputs("pktlens_alerts_not_kept_total{interface=\"", f);
-		label(f, srv->ifs[i].dp.ifname);
-		fprintf(f, "\"} %llu\n", (unsigned long long)srv->ifs[i].det.not_kept);
-	}
+	per_if(srv, f, "pktlens_alerts_not_kept_total", "counter", "Attacks not alerted: the "
+	       "detector's store of attacks going on was full ([detect] max-alerts).",
+	       offsetof(struct pl_srv_det, not_kept));
+	per_if(srv, f, "pktlens_detection_ticks_total", "counter",
+	       "Detection's ticks (one every [detect] tick).", offsetof(struct pl_srv_det, ticks));
+	per_if(srv, f, "pktlens_detection_sources", "gauge",
+	       "Sources detection follows in user space (at most [detect] max-sources).",
+	       offsetof(struct pl_srv_det, tracked));
+	per_if(srv, f, "pktlens_detection_sources_evicted_total", "counter",
+	       "Sources detection forgot to stay within [detect] max-sources.",
+	       offsetof(struct pl_srv_det, evicted));
 }

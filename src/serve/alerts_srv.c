@@ -178,6 +178,7 @@ static void collect_one(struct pl_srv *srv, int ifi, bool final)
 {
 	struct pl_srv_det *d = &srv->ifs[ifi].det;
 	const struct pl_alert_rec *recs;
+	struct pl_det_counts c;
 	size_t n;
 
 	pl_det_run_lock(d->run);
@@ -194,8 +195,12 @@ static void collect_one(struct pl_srv *srv, int ifi, bool final)
 	}
 	pl_alerts_untouch(d->run->alerts);
 	pl_alerts_forget_ended(d->run->alerts);
+	pl_det_counts(d->run->det, &c);
 	pthread_mutex_lock(&srv->lock);
 	d->not_kept = d->not_kept_before + pl_alerts_dropped(d->run->alerts);
+	d->ticks = d->ticks_before + c.ticks;
+	d->evicted = d->evicted_before + c.sources_evicted;
+	d->tracked = c.sources_tracked;
 	pthread_mutex_unlock(&srv->lock);
 	pl_det_run_unlock(d->run);
 }
@@ -341,6 +346,8 @@ void pl_srv_det_reload_commit(struct pl_srv *srv, struct pl_det_run **runs)
 		struct pl_srv_det *d = &srv->ifs[i].det;
 
 		d->not_kept_before = d->not_kept;
+		d->ticks_before = d->ticks;
+		d->evicted_before = d->evicted;
 		run_free(d->run);
 		d->run = runs[i];
 		d->seen_id = 0;

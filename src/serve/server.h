@@ -103,6 +103,8 @@ struct pl_srv_det {
 	unsigned int nkinds;
 	__u64 kinds_other;       /* raised with a sid beyond the table */
 	__u64 not_kept, not_kept_before; /* attacks the full store refused (this run, earlier) */
+	__u64 ticks, tracked, evicted;  /* the detector's: ticks, sources followed, evicted */
+	__u64 ticks_before, evicted_before; /* of the runs a reload replaced */
 };
 
 struct pl_srv_if {

@@ -82,6 +82,8 @@ m=$(sed -n "s/^pktlens_alerts_total{interface=\"$IF_RX\",signature_id=\"$SID\",s
 # The test sent one flood: one attack, one alert (its updates are not counted again).
 check_eq "metrics: pktlens_alerts_total of $SID: the one flood sent" "$m" 1
 check_eq "API: one alert of $SID, as the metrics" "$n_api" 1
+check_true "metrics: detection ticked (pktlens_detection_ticks_total > 0)" \
+	[ "$(sed -n "s/^pktlens_detection_ticks_total{interface=\"$IF_RX\"} //p" "$LAB_TMP/metrics.txt")" -gt 0 ]
 check_eq "metrics: at most one series per sid" \
 	"$(grep '^pktlens_alerts_total{' "$LAB_TMP/metrics.txt" | sed 's/severity=.*//' | sort | uniq -d)" ""
 if command -v promtool >/dev/null; then
