@@ -10,13 +10,14 @@
 #include "util/log.h"
 
 static const char usage[] =
-	"Usage: pktlens query [--db FILE] top-talkers|flows|minutes|apps\n"
+	"Usage: pktlens query [--db FILE] top-talkers|flows|minutes|apps|alerts\n"
 	"                     [--since T] [--until T] [--top N] [-i IF] [--json]\n"
 	"Answers from the history that pktlens serve writes, without the daemon:\n"
 	"  top-talkers  the addresses that sent the most bytes in the flows of the range\n"
 	"  flows        the flows that ended in the range (were in it), most bytes first\n"
 	"  minutes      the per-minute counts of each interface, in time order\n"
 	"  apps         the application mix (nDPI, serve's L7) of the flows of the range\n"
+	"  alerts       the alerts of serve's detection alive in the range, newest first\n"
 	"\n"
 	"      --db FILE       the history (default " PL_HIST_DEFAULT_DB ")\n"
 	"      --since T       from T (default: the beginning); T is ISO 8601\n"
@@ -59,6 +60,8 @@ static int kind_parse(const char *s, enum pl_hq_kind *k)
 		*k = PL_HQ_MINUTES;
 	else if (!strcmp(s, "apps"))
 		*k = PL_HQ_APPS;
+	else if (!strcmp(s, "alerts"))
+		*k = PL_HQ_ALERTS;
 	else
 		return -1;
 	return 0;
@@ -107,11 +110,11 @@ int cmd_query(int argc, char **argv)
 	}
 	if (optind != argc - 1 || kind_parse(argv[optind], &q.kind)) {
 		if (optind >= argc)
-			pl_warn("query needs a question: top-talkers, flows, minutes or apps");
+			pl_warn("query needs a question: top-talkers, flows, minutes, apps or alerts");
 		else if (optind < argc - 1)
 			pl_warn("query takes one question, not '%s %s'", argv[optind], argv[optind + 1]);
 		else
-			pl_warn("unknown question '%s': top-talkers, flows, minutes or apps",
+			pl_warn("unknown question '%s': top-talkers, flows, minutes, apps or alerts",
 				argv[optind]);
 		fputs("Try 'pktlens query --help'.\n", stderr);
 		return PL_EXIT_USAGE;

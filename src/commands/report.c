@@ -18,7 +18,7 @@ static const char usage[] =
 	"Writes one self-contained HTML page (inline SVG charts, no script, nothing\n"
 	"fetched: it opens offline) from the history that pktlens serve keeps, or from a\n"
 	"capture: throughput, flows and losses over time, protocols, applications, top\n"
-	"talkers and flows.\n"
+	"talkers and flows, alerts.\n"
 	"\n"
 	"  -o, --output FILE   the page (- for standard output)\n"
 	"      --db FILE       the history (default " PL_HIST_DEFAULT_DB ")\n"

@@ -19,12 +19,14 @@ static const char usage[] =
 	"                     [--idle-timeout S] [--eve FILE] [--ipfix ADDR:PORT]\n"
 	"                     [--ipfix-active-timeout S] [--ipfix-template-refresh S]\n"
 	"                     [--drops] [--l7-packets N] [--mode native|generic|tc]\n"
-	"                     [--flows N] [--force] [--config FILE]\n"
+	"                     [--flows N] [--force] [--no-detect] [--config FILE]\n"
 	"A daemon: attaches to each interface and serves what it counts over HTTP until\n"
 	"SIGTERM (SIGHUP reloads the configuration; a bad one keeps the old). REST/JSON\n"
 	"under /api/v1/, Prometheus text at /metrics; the endpoints are in\n"
 	"pktlens-serve(8) and docs/openapi.yaml.\n"
-	"Keeps a history in SQLite (per-minute counts, ended flows) for pktlens query.\n"
+	"Keeps a history in SQLite (per-minute counts, ended flows, alerts) for pktlens\n"
+	"query. Detects floods, scans, reflection and anomalies as monitor does: alerts\n"
+	"in GET /api/v1/alerts, /metrics, --eve and the history.\n"
 	"\n"
 	"  -i, --interface IF  interface to attach to; repeat for more (at most 16)\n"
 	"      --listen ADDR:PORT  where to listen (default 127.0.0.1:9739); numeric,\n"
@@ -58,6 +60,9 @@ static const char usage[] =
 	"                      falling back to generic\n"
 	"      --flows N       flow table entries per interface (default 65536)\n"
 	"      --force         replace an XDP program someone else attached\n"
+	"      --no-detect     no threat detection (floods, scans, reflection, anomalies,\n"
+	"                      baselines, lists; thresholds from [detect] of --config FILE,\n"
+	"                      pktlens.conf(5))\n"
 	"      --config FILE   options from the [serve] section of FILE (pktlens.conf(5));\n"
 	"                      the command line overrides them\n"
 	"  -v, --verbose       more messages (twice: libbpf's); also before the command\n"
@@ -67,7 +72,7 @@ static const char usage[] =
 enum {
 	OPT_LISTEN = 256, OPT_TOKEN_FILE, OPT_MODE, OPT_FLOWS, OPT_FORCE, OPT_DB, OPT_NO_DB,
 	OPT_RETENTION, OPT_MAX_DB, OPT_IDLE, OPT_EVE, OPT_IPFIX, OPT_IPFIX_ACTIVE,
-	OPT_IPFIX_REFRESH, OPT_DROPS, OPT_L7,
+	OPT_IPFIX_REFRESH, OPT_DROPS, OPT_L7, OPT_NO_DETECT,
 };
 
 /* Letters tcpdump users might try, and what serve takes instead. */
@@ -95,6 +100,7 @@ static const struct option opts[] = {
 	{ "ipfix-template-refresh", required_argument, NULL, OPT_IPFIX_REFRESH },
 	{ "drops", no_argument, NULL, OPT_DROPS },
 	{ "l7-packets", required_argument, NULL, OPT_L7 },
+	{ "no-detect", no_argument, NULL, OPT_NO_DETECT },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -109,7 +115,7 @@ static int parse(int argc, char **argv, struct pl_serve_cfg *out)
 				    .flow_entries = PL_FLOWS_DEFAULT, .mode = PL_MODE_AUTO,
 				    .db = PL_HIST_DEFAULT_DB, .idle_timeout_s = PL_SERVE_DEFAULT_IDLE,
 				    .ipfix_active_s = PL_SERVE_DEFAULT_IPFIX_ACTIVE,
-				    .l7_pkts = PL_L7_PKTS_DEFAULT };
+				    .l7_pkts = PL_L7_PKTS_DEFAULT, .detect = true };
 	bool no_db = false, db_given = false, db_cli = false, no_db_cli = false;
 	struct sockaddr_storage ss;
 	enum pl_mode mode;
@@ -196,6 +202,7 @@ static int parse(int argc, char **argv, struct pl_serve_cfg *out)
 			cfg.ipfix = optarg;
 			break;
 		case OPT_DROPS: cfg.drops = true; break;
+		case OPT_NO_DETECT: cfg.detect = false; break;
 		case OPT_L7:
 			if (pl_parse_u32("--l7-packets", optarg, 0, PL_L7_PKTS_MAX, &cfg.l7_pkts))
 				return PL_EXIT_USAGE;

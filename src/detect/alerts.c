@@ -165,6 +165,21 @@ void pl_alerts_untouch(struct pl_alerts *s)
 		s->rec[i].touched = false;
 }
 
+size_t pl_alerts_forget_ended(struct pl_alerts *s)
+{
+	size_t k = 0, n = s->n;
+
+	for (size_t i = 0; i < n; i++) {
+		if (s->rec[i].ended) {
+			rec_strings_free(&s->rec[i]);
+			continue;
+		}
+		s->rec[k++] = s->rec[i];
+	}
+	s->n = k;
+	return n - k;
+}
+
 const struct pl_alert_rec *pl_alerts_list(const struct pl_alerts *s, size_t *n)
 {
 	*n = s ? s->n : 0;

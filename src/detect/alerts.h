@@ -83,6 +83,11 @@ void pl_alerts_text(const struct pl_alerts *s, bool all, void (*emit)(void *, co
 		    void *arg);
 /* One line for the terminal view: active attacks and the newest one; "" when none. */
 void pl_alerts_brief(const struct pl_alerts *s, char *buf, size_t n);
+/*
+ * Take the ended records out of the store (a long-running daemon, once it has taken
+ * them): the store then holds the attacks going on only. Returns how many went.
+ */
+size_t pl_alerts_forget_ended(struct pl_alerts *s);
 /* Forget which records were touched (after a report showed them). */
 void pl_alerts_untouch(struct pl_alerts *s);
 

@@ -109,6 +109,19 @@ static int check(const struct pl_det_cfg *c, const char *file)
 	return 0;
 }
 
+bool pl_det_cfg_equal(const struct pl_det_cfg *a, const struct pl_det_cfg *b)
+{
+	for (size_t i = 0; i < NKEYS; i++) {
+		const char *x = (const char *)a + keys[i].off, *y = (const char *)b + keys[i].off;
+
+		if (keys[i].kind == K_DOUBLE && *(const double *)x != *(const double *)y)
+			return false;
+		if (keys[i].kind == K_UINT && *(const unsigned int *)x != *(const unsigned int *)y)
+			return false;
+	}
+	return true;
+}
+
 int pl_det_cfg_load(const char *path, struct pl_det_cfg *c, struct pl_ioc **ioc)
 {
 	struct option lo[NKEYS + 1] = {};

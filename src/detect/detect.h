@@ -86,6 +86,9 @@ void pl_det_cfg_default(struct pl_det_cfg *c);
  */
 int pl_det_cfg_load(const char *path, struct pl_det_cfg *c, struct pl_ioc **ioc);
 
+/* Do @a and @b hold the same thresholds and windows (every [detect] number)? */
+bool pl_det_cfg_equal(const struct pl_det_cfg *a, const struct pl_det_cfg *b);
+
 /* One tick's snapshot of the data plane. */
 struct pl_det_input {
 	uint64_t now_ns;        /* program clock: monotonic live, capture time offline */

@@ -22,6 +22,7 @@ int pl_det_run_start(struct pl_det_run *r, FILE *eve, const char *eve_path)
 	if (err)
 		return err;
 	r->eve_path = eve_path;
+	r->has_ioc = ioc != NULL;
 	r->alerts = pl_alerts_new(eve, r->cfg.max_alerts, (__u64)(r->cfg.quiet_s * 1e9));
 	r->det = r->alerts ? pl_det_new(&r->cfg, r->alerts, ioc) : NULL;
 	if (!r->det) {
@@ -152,7 +153,7 @@ void pl_det_run_meta(void *arg, const struct pl_l7_eve_flow *fl, const struct pl
 	pl_det_run_unlock(r);
 }
 
-void pl_det_run_stop(struct pl_det_run *r)
+void pl_det_run_halt(struct pl_det_run *r)
 {
 	if (r->threaded) {
 		r->stop = true;
@@ -160,6 +161,11 @@ void pl_det_run_stop(struct pl_det_run *r)
 		pthread_mutex_destroy(&r->mu);
 		r->threaded = false;
 	}
+}
+
+void pl_det_run_stop(struct pl_det_run *r)
+{
+	pl_det_run_halt(r);
 	pl_det_free(r->det);
 	pl_alerts_free(r->alerts);
 	r->det = NULL;

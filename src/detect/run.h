@@ -20,6 +20,7 @@ struct pl_det_run {
 	struct pl_alerts *alerts;
 	struct pl_det *det;
 	const char *eve_path;  /* for messages */
+	bool has_ioc;          /* [detect] named address or domain lists */
 	bool eve_warned;
 	/* live: a thread of its own ticks every cfg.tick_s (pl_det_run_live) */
 	pthread_t th;
@@ -52,6 +53,8 @@ void pl_det_run_stop(struct pl_det_run *r);
  * Hold pl_det_run_lock() while reading the alerts. 0 or -errno.
  */
 int pl_det_run_live(struct pl_det_run *r, const struct pl_dp *dp);
+/* Stop the live thread, keeping the detector and its alerts (read them unlocked). */
+void pl_det_run_halt(struct pl_det_run *r);
 void pl_det_run_lock(struct pl_det_run *r);
 void pl_det_run_unlock(struct pl_det_run *r);
 /* pl_det_meta() under the lock: the L7 session's on_meta hook for a live run. */

@@ -19,7 +19,7 @@
 
 #define PL_HIST_DEFAULT_DB "/var/lib/pktlens/pktlens.db"
 /* The schema this build writes; older databases are migrated at open. */
-#define PL_HIST_SCHEMA 2
+#define PL_HIST_SCHEMA 3
 
 struct sqlite3;
 
@@ -54,6 +54,26 @@ struct pl_hist_flow {
 	char category[32];
 	char l7_name[256];      /* the name it was for: DNS query, TLS SNI or HTTP host */
 	const char *l7_name_kind; /* "dns", "tls", "http" (static); NULL: no name */
+};
+
+/*
+ * One alert (serve's detection): a row when the attack starts, the same row updated
+ * when it ends or the daemon stops. (run, ifname, alert_id) is the row's key.
+ */
+struct pl_hist_alert {
+	__s64 run;              /* the detector's start, Unix ns (a reload starts another) */
+	char ifname[16];
+	__u64 alert_id;         /* the detector's record id: 1, 2, ... */
+	__s64 first_ms, last_ms; /* Unix time, milliseconds */
+	__u32 gid, sid, rev;
+	unsigned int severity;  /* 1 (high) .. 3 */
+	char signature[128], category[64];
+	__u8 family, proto;
+	char src[48], dst[48];  /* src: the attacker (or reflector), dst: the victim */
+	__u16 sport, dport;
+	__u64 updates;
+	const char *state;      /* "active", "ended", "stopped" (static) */
+	char evidence[1024];    /* the EVE "pktlens" object as JSON text; "": none */
 };
 
 /* Kernel drop reasons one minute row holds at most (serve --drops); more are lost. */
@@ -91,6 +111,8 @@ struct pl_hist_opts {
 struct pl_hist_counts {
 	__u64 minutes_written, flows_written; /* rows committed */
 	__u64 flows_dropped;    /* the queue was full: not written */
+	__u64 alerts_written;   /* alert rows committed (new or updated) */
+	__u64 alerts_dropped;   /* the alert queue was full: not written */
 	__u64 write_errors;     /* transactions that failed (kept and tried again) */
 	__u64 rows_trimmed;     /* rows removed by retention */
 	size_t queued;
@@ -108,6 +130,8 @@ void pl_hist_stop(struct pl_hist *h);
 /* Queue (never waits on SQLite). A full queue drops flows (counted); minutes merge. */
 void pl_hist_add_minute(struct pl_hist *h, const struct pl_hist_minute *m);
 void pl_hist_add_flow(struct pl_hist *h, const struct pl_hist_flow *f);
+/* An alert's row (new, or an update of the same key); a full queue drops it (counted). */
+void pl_hist_add_alert(struct pl_hist *h, const struct pl_hist_alert *a);
 /* Ask the writer to commit now (the daemon does this once a second). */
 void pl_hist_kick(struct pl_hist *h);
 void pl_hist_counts(struct pl_hist *h, struct pl_hist_counts *c);
@@ -126,7 +150,7 @@ long pl_hist_trim(struct sqlite3 *db, const struct pl_hist_opts *o, __s64 now_s,
  */
 int pl_time_arg(const char *s, __s64 now, __s64 *out, const char **why);
 
-enum pl_hq_kind { PL_HQ_TOP_TALKERS, PL_HQ_FLOWS, PL_HQ_MINUTES, PL_HQ_APPS };
+enum pl_hq_kind { PL_HQ_TOP_TALKERS, PL_HQ_FLOWS, PL_HQ_MINUTES, PL_HQ_APPS, PL_HQ_ALERTS };
 struct pl_hq {
 	enum pl_hq_kind kind;
 	__s64 since, until; /* Unix seconds, inclusive range */

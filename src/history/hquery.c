@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
  * hquery.c - `pktlens query`: the common questions answered from the history alone
- * (no daemon needed): the minutes of a time range, the flows that ended in it, and the
- * addresses that sent the most in those flows. A text table, or JSON.
+ * (no daemon needed): the minutes of a time range, the flows that ended in it, the
+ * addresses that sent the most in those flows, and the alerts. A text table, or JSON.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -63,6 +63,13 @@ static const char *const sql_apps =
 	"sum(bytes_fwd + bytes_rev), count(*) FROM flows WHERE last_seen >= ?1 * 1000 AND "
 	"first_seen < (?2 + 1) * 1000 AND (?3 IS NULL OR interface = ?3) "
 	"GROUP BY 1 ORDER BY 3 DESC, 2 DESC, 1 LIMIT ?4";
+
+/* The alerts alive in the range, newest first. */
+static const char *const sql_alerts =
+	"SELECT interface, first_seen, last_seen, gid, sid, rev, severity, signature, category, "
+	"proto, src, sport, dst, dport, updates, state, evidence FROM alerts "
+	"WHERE last_seen >= ?1 * 1000 AND first_seen < (?2 + 1) * 1000 "
+	"AND (?3 IS NULL OR interface = ?3) ORDER BY first_seen DESC, id DESC LIMIT ?4";
 
 #define I64(st, i) ((long long)sqlite3_column_int64(st, i))
 #define TXT(st, i) ((const char *)sqlite3_column_text(st, i))
@@ -228,6 +235,49 @@ static int talkers_row(struct sqlite3 *db, sqlite3_stmt *st, const struct pl_hq 
 	return top_row(st, q, out, arr, "addr", 40);
 }
 
+static int alerts_row(struct sqlite3 *db, sqlite3_stmt *st, const struct pl_hq *q, FILE *out,
+		      struct json_object *arr)
+{
+	const char *pn = pl_proto_name((unsigned int)I64(st, 9));
+	char t1[40], t2[40], p[8];
+	struct json_object *o, *ev;
+
+	(void)db;
+	snprintf(p, sizeof(p), "%s", pn ? pn : "");
+	if (!pn)
+		snprintf(p, sizeof(p), "%lld", I64(st, 9));
+	if (!q->json) {
+		fprintf(out, "%-24s %-24s %-8s %8lld %3lld %-5s %-40s %-40s %7lld %-8s %s\n",
+			utc_ms(I64(st, 1), t1, sizeof(t1)), utc_ms(I64(st, 2), t2, sizeof(t2)),
+			TXT(st, 0), I64(st, 4), I64(st, 6), p, TXT(st, 10), TXT(st, 12),
+			I64(st, 14), TXT(st, 15), TXT(st, 7));
+		return 0;
+	}
+	o = json_object_new_object();
+	jadd_s(o, "interface", TXT(st, 0));
+	jadd_s(o, "first_seen", utc_ms(I64(st, 1), t1, sizeof(t1)));
+	jadd_s(o, "last_seen", utc_ms(I64(st, 2), t2, sizeof(t2)));
+	jadd_i(o, "gid", I64(st, 3));
+	jadd_i(o, "signature_id", I64(st, 4));
+	jadd_i(o, "rev", I64(st, 5));
+	jadd_i(o, "severity", I64(st, 6));
+	jadd_s(o, "signature", TXT(st, 7));
+	jadd_s(o, "category", TXT(st, 8));
+	jadd_s(o, "proto", p);
+	jadd_s(o, "src_ip", TXT(st, 10));
+	jadd_i(o, "src_port", I64(st, 11));
+	jadd_s(o, "dest_ip", TXT(st, 12));
+	jadd_i(o, "dest_port", I64(st, 13));
+	jadd_i(o, "updates", I64(st, 14));
+	jadd_s(o, "state", TXT(st, 15));
+	/* The evidence as the EVE alert's "pktlens" object; text that is not JSON is left out. */
+	ev = TXT(st, 16) ? json_tokener_parse(TXT(st, 16)) : NULL;
+	if (ev)
+		json_object_object_add(o, "pktlens", ev);
+	json_object_array_add(arr, o);
+	return 0;
+}
+
 static const struct kind {
 	const char *name;
 	const char *header;
@@ -239,6 +289,8 @@ static const struct kind {
 			  flows_row },
 	[PL_HQ_MINUTES] = { "minutes", "%-20s %-15s %12s %15s %9s %9s %9s %9s\n", minutes_row },
 	[PL_HQ_APPS] = { "apps", "%-32s %12s %15s %8s\n", apps_row },
+	[PL_HQ_ALERTS] = { "alerts", "%-24s %-24s %-8s %8s %3s %-5s %-40s %-40s %7s %-8s %s\n",
+			   alerts_row },
 };
 
 static void header(const struct pl_hq *q, FILE *out)
@@ -255,6 +307,10 @@ static void header(const struct pl_hq *q, FILE *out)
 	case PL_HQ_APPS:
 		fprintf(out, kinds[q->kind].header, "application", "packets", "bytes", "flows");
 		break;
+	case PL_HQ_ALERTS:
+		fprintf(out, kinds[q->kind].header, "first_seen", "last_seen", "iface", "sid",
+			"sev", "proto", "source", "target", "updates", "state", "signature");
+		break;
 	case PL_HQ_MINUTES:
 		fprintf(out, kinds[q->kind].header, "minute", "interface", "packets", "bytes",
 			"malformed", "flows_new", "evicted", "unseen");
@@ -266,7 +322,8 @@ static int prepare(struct sqlite3 *db, const struct pl_hq *q, sqlite3_stmt **st)
 {
 	char sql[1024];
 	const char *s = q->kind == PL_HQ_FLOWS ? sql_flows :
-			q->kind == PL_HQ_APPS ? sql_apps : sql_talkers;
+			q->kind == PL_HQ_APPS ? sql_apps :
+			q->kind == PL_HQ_ALERTS ? sql_alerts : sql_talkers;
 
 	if (q->kind == PL_HQ_MINUTES) {
 		/* --top: the busiest minutes; otherwise every minute in time order. */
@@ -285,6 +342,17 @@ int pl_hq_run(struct sqlite3 *db, const struct pl_hq *q, FILE *out, char *why, s
 	char t[32];
 	int rc;
 
+	if (q->kind == PL_HQ_ALERTS) {
+		long long have = 0;
+
+		rc = pl_db_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'alerts'",
+			       &have);
+		if (!rc && !have) {
+			snprintf(why, whylen, "%s keeps no alerts: a pktlens before they were kept "
+				 "wrote it (pktlens serve --db %s migrates it)", path, path);
+			return -ENOENT;
+		}
+	}
 	rc = prepare(db, q, &st);
 	if (rc)
 		return pl_db_err(db, rc, path, why, whylen);

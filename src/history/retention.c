@@ -16,6 +16,7 @@ static long cut_before(struct sqlite3 *db, __s64 cut, int *rc)
 		"DELETE FROM minutes WHERE minute < ?1",
 		"DELETE FROM minute_classes WHERE minute < ?1",
 		"DELETE FROM flows WHERE last_seen < ?1 * 1000",
+		"DELETE FROM alerts WHERE last_seen < ?1 * 1000",
 	};
 	long n = 0;
 
@@ -56,15 +57,19 @@ static int used_bytes(struct sqlite3 *db, long long *out)
 
 static int oldest(struct sqlite3 *db, __s64 *t)
 {
-	long long m = 0, f = 0, any = 0;
+	long long m = 0, f = 0, a = 0, any = 0;
 	int rc = pl_db_int(db, "SELECT (SELECT count(*) FROM minutes) + "
-			   "(SELECT count(*) FROM flows)", &any);
+			   "(SELECT count(*) FROM flows) + (SELECT count(*) FROM alerts)", &any);
 
 	if (!rc)
 		rc = pl_db_int(db, "SELECT coalesce(min(minute), 9e15) FROM minutes", &m);
 	if (!rc)
 		rc = pl_db_int(db, "SELECT coalesce(min(last_seen) / 1000, 9e15) FROM flows", &f);
-	*t = any ? (m < f ? m : f) : -1;
+	if (!rc)
+		rc = pl_db_int(db, "SELECT coalesce(min(last_seen) / 1000, 9e15) FROM alerts", &a);
+	if (m > f)
+		m = f;
+	*t = any ? (m < a ? m : a) : -1;
 	return rc;
 }
 

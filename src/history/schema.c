@@ -52,6 +52,24 @@ static const char *const migrations[PL_HIST_SCHEMA + 1] = {
 	"ALTER TABLE flows ADD COLUMN category TEXT;"
 	"ALTER TABLE flows ADD COLUMN l7_name TEXT;"
 	"ALTER TABLE flows ADD COLUMN l7_name_kind TEXT;",
+	[3] =
+	/*
+	 * Alerts of serve's detection: one row per attack, written when it starts and
+	 * updated when it ends (state 'ended') or the daemon stops ('stopped'). run is the
+	 * detector's start (Unix ns): with interface and alert_id, the row's key. Times in
+	 * ms; src is the attacker (or reflector), dst the victim; evidence the EVE alert's
+	 * "pktlens" object as JSON text.
+	 */
+	"CREATE TABLE alerts ("
+	" id INTEGER PRIMARY KEY, run INTEGER NOT NULL, interface TEXT NOT NULL,"
+	" alert_id INTEGER NOT NULL, first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL,"
+	" gid INTEGER NOT NULL, sid INTEGER NOT NULL, rev INTEGER NOT NULL,"
+	" severity INTEGER NOT NULL, signature TEXT NOT NULL, category TEXT NOT NULL,"
+	" family INTEGER NOT NULL, proto INTEGER NOT NULL,"
+	" src TEXT NOT NULL, sport INTEGER NOT NULL, dst TEXT NOT NULL, dport INTEGER NOT NULL,"
+	" updates INTEGER NOT NULL, state TEXT NOT NULL, evidence TEXT,"
+	" UNIQUE (run, interface, alert_id));"
+	"CREATE INDEX alerts_by_time ON alerts (last_seen);",
 };
 
 static int version(struct sqlite3 *db, long long *v, char *why, size_t whylen)

@@ -19,6 +19,8 @@
 #include "util/log.h"
 
 #define FLOW_QUEUE_MAX 131072
+/* Alert rows waiting: an attack makes two (start, end); more than this are dropped. */
+#define ALERT_QUEUE_MAX 4096
 
 struct pl_hist {
 	struct sqlite3 *db;
@@ -33,10 +35,12 @@ struct pl_hist {
 	size_t nmin, capmin;
 	struct pl_hist_flow *fl;
 	size_t nfl, capfl;
+	struct pl_hist_alert *al;   /* alert rows (new or updated) */
+	size_t nal;
 	struct pl_hist_counts c;
 	int last_rc;                /* of the last failed transaction, 0 after a good one */
 	__s64 last_trim;
-	sqlite3_stmt *ins_min, *ins_cls, *ins_flow;
+	sqlite3_stmt *ins_min, *ins_cls, *ins_flow, *ins_alert;
 };
 
 static void stats_add(struct pl_stats *a, const struct pl_stats *b)
@@ -131,6 +135,27 @@ void pl_hist_add_flow(struct pl_hist *h, const struct pl_hist_flow *f)
 	pthread_mutex_lock(&h->mu);
 	if (!queue_flow(h, f))
 		h->c.flows_dropped++;
+	pthread_mutex_unlock(&h->mu);
+}
+
+/* Caller holds h->mu. The queue is allocated whole at the first row. */
+static bool queue_alert(struct pl_hist *h, const struct pl_hist_alert *a)
+{
+	if (!h->al)
+		h->al = malloc(ALERT_QUEUE_MAX * sizeof(*h->al));
+	if (!h->al || h->nal == ALERT_QUEUE_MAX)
+		return false;
+	h->al[h->nal++] = *a;
+	return true;
+}
+
+void pl_hist_add_alert(struct pl_hist *h, const struct pl_hist_alert *a)
+{
+	if (!h)
+		return;
+	pthread_mutex_lock(&h->mu);
+	if (!queue_alert(h, a))
+		h->c.alerts_dropped++;
 	pthread_mutex_unlock(&h->mu);
 }
 
@@ -257,9 +282,40 @@ static int put_flow(struct pl_hist *h, const struct pl_hist_flow *f)
 	return run(st);
 }
 
-/* One transaction: every minute and flow taken from the queue. SQLite's code. */
+static int put_alert(struct pl_hist *h, const struct pl_hist_alert *a)
+{
+	sqlite3_stmt *st = h->ins_alert;
+
+	sqlite3_bind_int64(st, 1, a->run);
+	sqlite3_bind_text(st, 2, a->ifname, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)a->alert_id);
+	sqlite3_bind_int64(st, 4, a->first_ms);
+	sqlite3_bind_int64(st, 5, a->last_ms);
+	sqlite3_bind_int64(st, 6, a->gid);
+	sqlite3_bind_int64(st, 7, a->sid);
+	sqlite3_bind_int64(st, 8, a->rev);
+	sqlite3_bind_int(st, 9, (int)a->severity);
+	sqlite3_bind_text(st, 10, a->signature, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 11, a->category, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 12, a->family);
+	sqlite3_bind_int(st, 13, a->proto);
+	sqlite3_bind_text(st, 14, a->src, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 15, a->sport);
+	sqlite3_bind_text(st, 16, a->dst, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 17, a->dport);
+	sqlite3_bind_int64(st, 18, (sqlite3_int64)a->updates);
+	sqlite3_bind_text(st, 19, a->state, -1, SQLITE_STATIC);
+	if (a->evidence[0])
+		sqlite3_bind_text(st, 20, a->evidence, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 20);
+	return run(st);
+}
+
+/* One transaction: every minute, flow and alert taken from the queue. SQLite's code. */
 static int commit(struct pl_hist *h, const struct pl_hist_minute *min, size_t nmin,
-		  const struct pl_hist_flow *fl, size_t nfl)
+		  const struct pl_hist_flow *fl, size_t nfl, const struct pl_hist_alert *al,
+		  size_t nal)
 {
 	int rc = sqlite3_exec(h->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 
@@ -267,11 +323,28 @@ static int commit(struct pl_hist *h, const struct pl_hist_minute *min, size_t nm
 		rc = put_minute(h, &min[i]);
 	for (size_t i = 0; !rc && i < nfl; i++)
 		rc = put_flow(h, &fl[i]);
+	for (size_t i = 0; !rc && i < nal; i++)
+		rc = put_alert(h, &al[i]);
 	if (!rc)
 		rc = sqlite3_exec(h->db, "COMMIT", NULL, NULL, NULL);
 	if (rc && !sqlite3_get_autocommit(h->db))
 		sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
 	return rc;
+}
+
+/* A failed batch of alerts goes back in front of what was queued since (in order:
+ * a later update of the same row must stay after it). */
+static void requeue_alerts(struct pl_hist *h, struct pl_hist_alert *al, size_t nal)
+{
+	struct pl_hist_alert *later = h->al;
+	size_t nlater = h->nal;
+
+	h->al = al;
+	h->nal = nal;
+	for (size_t i = 0; i < nlater; i++)
+		if (!queue_alert(h, &later[i]))
+			h->c.alerts_dropped++;
+	free(later);
 }
 
 /* A failed batch goes back in front of what was queued since. */
@@ -339,7 +412,8 @@ static void *writer(void *arg)
 	while (!stop) {
 		struct pl_hist_minute *min;
 		struct pl_hist_flow *fl;
-		size_t nmin, nfl;
+		struct pl_hist_alert *al;
+		size_t nmin, nfl, nal;
 		struct timespec ts;
 		int rc;
 
@@ -354,20 +428,26 @@ static void *writer(void *arg)
 		min = h->min, nmin = h->nmin, fl = h->fl, nfl = h->nfl;
 		h->min = NULL, h->nmin = h->capmin = 0;
 		h->fl = NULL, h->nfl = h->capfl = 0;
+		al = h->al, nal = h->nal;
+		h->al = NULL, h->nal = 0;
 		pthread_mutex_unlock(&h->mu);
-		rc = (nmin || nfl) ? commit(h, min, nmin, fl, nfl) : SQLITE_OK;
+		rc = (nmin || nfl || nal) ? commit(h, min, nmin, fl, nfl, al, nal) : SQLITE_OK;
 		pthread_mutex_lock(&h->mu);
 		if (rc) {
 			h->c.write_errors++;
 			requeue(h, min, nmin, fl, nfl);
+			requeue_alerts(h, al, nal);
 			fl = NULL;
+			al = NULL;
 		} else {
 			h->c.minutes_written += nmin;
 			h->c.flows_written += nfl;
+			h->c.alerts_written += nal;
 		}
 		pthread_mutex_unlock(&h->mu);
 		free(min);
 		free(fl);
+		free(al);
 		report(h, rc);
 		if (!rc)
 			maybe_trim(h, false);
@@ -393,6 +473,15 @@ static const char sql_flow[] =
 	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
 	"?18, ?19, ?20, ?21)";
 
+/* A row per attack: its start inserts it, its end (or the stop) updates it. */
+static const char sql_alert[] =
+	"INSERT INTO alerts (run, interface, alert_id, first_seen, last_seen, gid, sid, rev, "
+	"severity, signature, category, family, proto, src, sport, dst, dport, updates, state, "
+	"evidence) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
+	"?16, ?17, ?18, ?19, ?20) ON CONFLICT (run, interface, alert_id) DO UPDATE SET "
+	"last_seen = excluded.last_seen, updates = excluded.updates, state = excluded.state, "
+	"evidence = coalesce(excluded.evidence, evidence)";
+
 int pl_hist_start(struct pl_hist **out, const struct pl_hist_opts *o, char *why, size_t whylen)
 {
 	struct pl_hist *h = calloc(1, sizeof(*h));
@@ -414,6 +503,8 @@ int pl_hist_start(struct pl_hist **out, const struct pl_hist_opts *o, char *why,
 		rc = sqlite3_prepare_v2(h->db, sql_cls, -1, &h->ins_cls, NULL);
 	if (!rc)
 		rc = sqlite3_prepare_v2(h->db, sql_flow, -1, &h->ins_flow, NULL);
+	if (!rc)
+		rc = sqlite3_prepare_v2(h->db, sql_alert, -1, &h->ins_alert, NULL);
 	if (rc) {
 		err = pl_db_err(h->db, rc, h->path, why, whylen);
 		goto fail;
@@ -441,18 +532,20 @@ void pl_hist_stop(struct pl_hist *h)
 		pthread_cond_signal(&h->cv);
 		pthread_mutex_unlock(&h->mu);
 		pthread_join(h->thr, NULL);
-		if (h->nmin || h->nfl)
-			pl_warn("history: %zu flows and %zu minutes could not be written to %s",
-				h->nfl, h->nmin, h->path);
+		if (h->nmin || h->nfl || h->nal)
+			pl_warn("history: %zu flows, %zu minutes and %zu alert rows could not be "
+				"written to %s", h->nfl, h->nmin, h->nal, h->path);
 	}
 	sqlite3_finalize(h->ins_min);
 	sqlite3_finalize(h->ins_cls);
 	sqlite3_finalize(h->ins_flow);
+	sqlite3_finalize(h->ins_alert);
 	pl_db_close(h->db);
 	pthread_mutex_destroy(&h->mu);
 	pthread_cond_destroy(&h->cv);
 	free(h->min);
 	free(h->fl);
+	free(h->al);
 	free(h);
 }
 

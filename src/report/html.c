@@ -22,7 +22,8 @@ static const char css[] =
 	"polyline{fill:none;stroke-width:2}.s1{stroke:#2f6fdf;fill:#2f6fdf}"
 	".s2{stroke:#d9822b;fill:#d9822b}.s3{stroke:#b83b5e;fill:#b83b5e}"
 	".s4{stroke:#3a9a5b;fill:#3a9a5b}polyline.s1,polyline.s2,polyline.s3,polyline.s4{fill:none}.bar{fill:#2f6fdf}"
-	".note{color:#5a6473;font-style:italic}";
+	".note{color:#5a6473;font-style:italic}"
+	".sev1{fill:#c0392b}.sev2{fill:#d9822b}.sev3{fill:#c9a227}";
 
 static void utc(FILE *out, __s64 t)
 {
@@ -257,8 +258,9 @@ int pl_rep_html(FILE *out, const struct pl_rep_opts *o, const struct pl_rep *r)
 	pl_svg_bars(out, "bars-talkers", r->talkers, r->ntalkers, true);
 	rows_table(out, "talkers", "address", r->talkers, r->ntalkers, "flows");
 	flows_table(out, r);
+	pl_rep_alerts_html(out, r);
 	fputs("<h2>Interfaces</h2>\n", out);
 	rows_table(out, "interfaces", "interface", r->ifs, r->nifs, "minutes");
-	fputs("<p class=\"note\" id=\"not-kept\">Not in the history yet: alerts, RTT.</p>\n</body></html>\n", out);
+	fputs("<p class=\"note\" id=\"not-kept\">Not in the history yet: RTT.</p>\n</body></html>\n", out);
 	return ferror(out) ? -EIO : 0;
 }

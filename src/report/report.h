@@ -39,6 +39,15 @@ struct pl_rep_flow {
 	__s64 first_ms, last_ms;
 };
 
+/* An alert of the history (serve's detection). */
+#define PL_REP_ALERTS_MAX 1000
+struct pl_rep_alert {
+	char ifname[16], src[48], dst[48], signature[128], state[16];
+	unsigned int sid, severity, proto, sport, dport;
+	__u64 updates;
+	__s64 first_ms, last_ms;
+};
+
 struct pl_rep {
 	__s64 first, last;          /* first and last minute with a row; 0 when none */
 	unsigned int bucket_s;      /* seconds a point covers */
@@ -56,6 +65,9 @@ struct pl_rep {
 	size_t nflows;
 	struct pl_rep_row *apps;     /* L7: the flows classified, by application */
 	size_t napps;
+	bool has_alerts;             /* the history has an alerts table */
+	struct pl_rep_alert *alerts; /* newest first, at most PL_REP_ALERTS_MAX */
+	size_t nalerts;
 };
 
 /*
@@ -68,6 +80,9 @@ int pl_rep_capture(const char *cap, const char *db_path, char *why, size_t whyle
 int pl_rep_collect(struct sqlite3 *db, const struct pl_rep_opts *o, struct pl_rep *r, char *why,
 		   size_t whylen);
 void pl_rep_free(struct pl_rep *r);
+/* The alerts of the range (alerts.c): SQLite's code. Their section of the page. */
+int pl_rep_alerts(struct sqlite3 *db, const struct pl_rep_opts *o, struct pl_rep *r);
+void pl_rep_alerts_html(FILE *out, const struct pl_rep *r);
 /* The page, on @out. 0, or -EIO. */
 int pl_rep_html(FILE *out, const struct pl_rep_opts *o, const struct pl_rep *r);
 

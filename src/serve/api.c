@@ -25,6 +25,8 @@ const struct pl_route pl_routes[] = {
 	{ "/api/v1/history/top-talkers", "GET", "history: who sent most in a time range" },
 	{ "/api/v1/history/apps", "GET", "history: the application mix of a time range" },
 	{ "/api/v1/reload", "POST", "re-read the token file; set the log level" },
+	{ "/api/v1/alerts", "GET", "the newest alerts of detection (since, severity, interface, limit)" },
+	{ "/api/v1/history/alerts", "GET", "history: the alerts alive in a time range" },
 	{ "/metrics", "GET", "Prometheus text exposition" },
 };
 const size_t pl_nroutes = sizeof(pl_routes) / sizeof(pl_routes[0]);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 #include <microhttpd.h>
+#include "detect/run.h"
 #include "serve/server.h"
 #include "sinks/timefmt.h"
 #include "util/log.h"
@@ -117,9 +118,14 @@ static int attach_all(struct pl_srv *srv, const struct pl_serve_cfg *cfg)
 			.mode = cfg->mode, .ifname = cfg->ifnames[i], .flows = true,
 			.flow_entries = cfg->flow_entries, .force = cfg->force,
 			.filter_linktype = PL_LINKTYPE_ETHERNET, .l7_pkts = cfg->l7_pkts,
+			.detect = cfg->detect,
 		};
 		struct pl_dp *dp = &srv->ifs[i].dp;
-		int err = pl_dp_load(dp, &o);
+		int err;
+
+		if (srv->ifs[i].det.run)
+			o.amp_min_bytes = srv->ifs[i].det.run->cfg.amp_min_bytes;
+		err = pl_dp_load(dp, &o);
 
 		if (!err)
 			err = pl_dp_attach(dp, &o);
@@ -134,14 +140,22 @@ static int attach_all(struct pl_srv *srv, const struct pl_serve_cfg *cfg)
 	return 0;
 }
 
-/* A last read of every interface, and every flow still in a table, into the history. */
+/*
+ * A last read of every interface, and every flow still in a table, into the history;
+ * detection's threads stopped first, its last alerts taken after the flows' last L7
+ * (domain lists).
+ */
 static void record_last(struct pl_srv *srv)
 {
+	for (int i = 0; i < srv->nifs; i++)
+		if (srv->ifs[i].det.run)
+			pl_det_run_halt(srv->ifs[i].det.run);
 	for (int i = 0; i < srv->nifs; i++) {
 		sample_one(srv, i);
 		pl_rec_stop(srv, i);
 	}
 	pl_srv_drops_sample(srv); /* the last drops into the history too */
+	pl_srv_det_collect(srv, true);
 }
 
 static void detach_all(struct pl_srv *srv)
@@ -208,7 +222,8 @@ static void reload(struct pl_srv *srv)
 	pthread_mutex_unlock(&srv->lock);
 }
 
-/* The L7 rings are read this often, so that a burst of new flows fits in them. */
+/* The L7 rings are read this often, so that a burst of new flows fits in them; the
+ * detectors' new alerts are taken as often. */
 #define L7_POLL_NS 50000000ull
 
 static void serve_loop(struct pl_srv *srv, const sigset_t *set)
@@ -219,8 +234,9 @@ static void serve_loop(struct pl_srv *srv, const sigset_t *set)
 	for (;;) {
 		bool peek = any_hot(srv) && next_peek < next;
 		__u64 due = peek ? next_peek : next, now = mono_ns();
+		bool poll = srv->l7 || srv->detect;
 
-		sig = wait_signal(set, srv->l7 && due > now + L7_POLL_NS ? now + L7_POLL_NS : due);
+		sig = wait_signal(set, poll && due > now + L7_POLL_NS ? now + L7_POLL_NS : due);
 		if (sig == SIGTERM || sig == SIGINT) {
 			pl_info("%s: stopping", strsignal(sig));
 			pthread_mutex_lock(&srv->lock);
@@ -234,8 +250,9 @@ static void serve_loop(struct pl_srv *srv, const sigset_t *set)
 			continue;
 		}
 		pl_srv_l7_drain(srv);
+		pl_srv_det_collect(srv, false);
 		if (mono_ns() < due)
-			continue; /* only the L7 rings were due */
+			continue; /* only the L7 rings and the alerts were due */
 		if (peek && mono_ns() < next) {
 			next_peek = peek_all(srv);
 			continue;
@@ -299,9 +316,14 @@ int pl_serve_run(const struct pl_serve_cfg *cfg)
 		pl_warn("%s", msg);
 		goto out_mask;
 	}
+	/* [detect] before attaching: a bad entry or list is said before anything runs. */
+	if (pl_srv_det_start(srv))
+		goto out_mask;
 	if (attach_all(srv, cfg))
 		goto out_mask;
 	if (pl_srv_drops_start(srv)) /* after the interfaces: -i must exist */
+		goto out_mask;
+	if (pl_srv_det_live(srv))
 		goto out_mask;
 	mhd = pl_http_start(srv, &ss);
 	if (!mhd) {
@@ -314,14 +336,16 @@ int pl_serve_run(const struct pl_serve_cfg *cfg)
 		fprintf(stderr, "%s %s (%s)", i ? "," : "", srv->ifs[i].dp.ifname,
 			pl_mode_name(srv->ifs[i].dp.mode));
 	fprintf(stderr, " on http://%s/ (write calls %s; history %s; eve %s; ipfix %s; "
-		"drops %s; l7 %s)\n", cfg->listen, srv->token ? "need the token" :
+		"drops %s; detection %s; l7 %s)\n", cfg->listen, srv->token ? "need the token" :
 		"off: no --token-file", cfg->db ? cfg->db : "off", cfg->eve ? cfg->eve : "off",
-		cfg->ipfix ? cfg->ipfix : "off", srv->drops ? "on" : "off", srv->l7 ? "on" : "off");
+		cfg->ipfix ? cfg->ipfix : "off", srv->drops ? "on" : "off",
+		srv->detect ? "on" : "off", srv->l7 ? "on" : "off");
 	serve_loop(srv, &set);
 	rc = 0;
 	record_last(srv);
 out_mask:
 	pl_http_stop(mhd); /* no request is in flight past this point */
+	pl_srv_det_stop(srv); /* before the maps it reads are closed */
 	pl_srv_l7_stop(srv);
 	detach_all(srv);
 	pl_srv_drops_stop(srv);

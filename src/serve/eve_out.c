@@ -2,7 +2,7 @@
 /*
  * eve_out.c - --eve FILE: a Suricata EVE "flow" event (src/l7/eve.c's writer) for each
  * flow that leaves the table, the same flows and moments as the history's rows
- * (record.c). Appends; SIGHUP reopens the file (logrotate moves it away first). Used by
+ * (record.c), and an "alert" event for each attack detection raises (alerts_srv.c). Appends; SIGHUP reopens the file (logrotate moves it away first). Used by
  * the sampler (main) thread alone, so it takes no lock but srv->lock for its counters.
  */
 #include <errno.h>
@@ -148,6 +148,15 @@ void pl_eve_app(struct pl_srv *srv, int i, const struct pl_flow_key *k,
 	if (!bpf_map_lookup_elem(srv->ifs[i].dp.flows_fd, k, &fv))
 		e.flow_id = pl_eve_flow_id(k, fv.first_seen_ns);
 	counted(srv, pl_l7_eve_write(srv->eve, PL_L7_EVE_APP, &e, v, m));
+}
+
+/* A new attack of serve's detection (alerts_srv.c): the line monitor --eve writes. */
+void pl_eve_alert(struct pl_srv *srv, const struct pl_l7_eve_flow *fl,
+		  const struct pl_eve_alert *a)
+{
+	if (!srv->eve)
+		return;
+	counted(srv, pl_l7_eve_alert(srv->eve, fl, a));
 }
 
 void pl_eve_flush(struct pl_srv *srv)

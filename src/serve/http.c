@@ -165,7 +165,8 @@ static enum MHD_Result do_history(struct pl_srv *srv, struct MHD_Connection *c, 
 
 	pl_hq_init(&q, !strcmp(what, "flows") ? PL_HQ_FLOWS :
 		       !strcmp(what, "minutes") ? PL_HQ_MINUTES :
-		       !strcmp(what, "apps") ? PL_HQ_APPS : PL_HQ_TOP_TALKERS, a.now);
+		       !strcmp(what, "apps") ? PL_HQ_APPS :
+		       !strcmp(what, "alerts") ? PL_HQ_ALERTS : PL_HQ_TOP_TALKERS, a.now);
 	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, on_harg, &a);
 	if (a.err)
 		return error(srv, c, MHD_HTTP_BAD_REQUEST, NULL, "%s", a.why);
@@ -206,6 +207,50 @@ static enum MHD_Result do_page(struct pl_srv *srv, struct MHD_Connection *c)
 	return ret;
 }
 
+struct aargs_ctx {
+	struct pl_alerts_query *q;
+	__s64 now;
+	int err;
+	char why[256];
+};
+
+static enum MHD_Result on_aarg(void *cls, enum MHD_ValueKind kind, const char *key,
+			       const char *val)
+{
+	struct aargs_ctx *a = cls;
+
+	(void)kind;
+	a->err = pl_alerts_param(a->q, key, val, a->now, PL_SRV_ALERTS_RING, a->why,
+				 sizeof(a->why));
+	return a->err ? MHD_NO : MHD_YES;
+}
+
+/* GET /api/v1/alerts: the ring of the newest alerts (alerts_api.c). */
+static enum MHD_Result do_alerts(struct pl_srv *srv, struct MHD_Connection *c)
+{
+	struct pl_alerts_query q;
+	struct aargs_ctx a = { .q = &q, .now = (__s64)time(NULL) };
+	char *text = NULL, list[256];
+	int err;
+
+	pl_alerts_query_init(&q);
+	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, on_aarg, &a);
+	if (a.err)
+		return error(srv, c, MHD_HTTP_BAD_REQUEST, NULL, "%s", a.why);
+	pthread_mutex_lock(&srv->lock);
+	err = pl_api_alerts(srv, &q, &text);
+	if (err == -ENOENT) {
+		served_list(srv, list, sizeof(list));
+		pthread_mutex_unlock(&srv->lock);
+		return error(srv, c, MHD_HTTP_NOT_FOUND, NULL,
+			     "interface '%s' is not served here; served: %s", q.ifname, list);
+	}
+	pthread_mutex_unlock(&srv->lock);
+	if (err)
+		return error(srv, c, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL, "%s", strerror(-err));
+	return reply_json(srv, c, MHD_HTTP_OK, text);
+}
+
 static enum MHD_Result do_get(struct pl_srv *srv, struct MHD_Connection *c, const char *url)
 {
 	struct pl_flow_query q;
@@ -218,6 +263,8 @@ static enum MHD_Result do_get(struct pl_srv *srv, struct MHD_Connection *c, cons
 		return do_page(srv, c);
 	if (!strncmp(url, "/api/v1/history/", strlen("/api/v1/history/")))
 		return do_history(srv, c, url);
+	if (!strcmp(url, "/api/v1/alerts"))
+		return do_alerts(srv, c);
 	pl_query_init(&q);
 	a.kind = !strcmp(url, "/api/v1/flows") ? PL_Q_FLOWS : PL_Q_IFACE_ONLY;
 	if (!strcmp(url, "/api/v1") || !strcmp(url, "/metrics"))

@@ -101,6 +101,8 @@ int pl_srv_l7_start(struct pl_srv *srv, int i)
 		.max_classifying = L7_MAX_CLASSIFYING,
 		.egress = dp->l7_egress_fd >= 0, .egress_fd = dp->l7_egress_fd,
 		.on_classified = on_classified, .on_classified_arg = l,
+		/* domain lists of [detect]: the interface's detector (a reload swaps it) */
+		.on_meta = pl_srv_det_meta, .on_meta_arg = &srv->ifs[i],
 	};
 	int err = -ENOMEM;
 

@@ -291,6 +291,7 @@ int pl_metrics_render(struct pl_srv *srv, char **out, size_t *len)
 	flows(m);
 	self(m);
 	history(m);
+	pl_metrics_alerts(srv, m->f);
 	if (fclose(m->f)) {
 		free(m);
 		free(*out);

@@ -53,4 +53,21 @@ bool pl_query_match(const struct pl_flow_query *q, const struct pl_flow *f);
 void pl_query_sort(const struct pl_flow_query *q, void *base, size_t n, size_t size);
 const char *pl_query_sort_name(enum pl_query_sort s);
 
+/* GET /api/v1/alerts (alerts_q.c): since, severity, interface, limit. */
+#define PL_ALERTS_LIMIT_DEFAULT 100
+struct pl_alerts_query {
+	__s64 since;              /* Unix seconds: alerts updated at or after; 0: all */
+	unsigned int severity;    /* 1..3: this severity or a higher one (a lower number); 0: any */
+	char ifname[IF_NAMESIZE]; /* "": every interface */
+	unsigned int limit;       /* 1 .. the ring's size */
+	unsigned int seen;
+};
+void pl_alerts_query_init(struct pl_alerts_query *q);
+/*
+ * One parameter; @now (Unix seconds) for relative times, @max the largest limit. 0, or
+ * -EINVAL with the reason in @why: an unknown key, a repeated one, a bad value.
+ */
+int pl_alerts_param(struct pl_alerts_query *q, const char *key, const char *val, __s64 now,
+		    unsigned int max, char *why, size_t whylen);
+
 #endif

@@ -2,11 +2,13 @@
 /*
  * reload.c - SIGHUP: the command line and --config FILE parsed again, then applied as
  * one: the token file, --eve FILE (reopened, also when unchanged: logrotate), --ipfix
- * and its timeouts, --idle-timeout and the history's retention. Everything new is
+ * and its timeouts, --idle-timeout, the history's retention, and [detect] (applied
+ * when its numbers changed or it names lists, which are read again; the detectors then
+ * start afresh). Everything new is
  * opened and checked before anything is swapped, so a bad new configuration (a bad
  * entry, a token file refused, a file or collector that cannot be opened, a change
  * only a restart makes: interfaces, --listen, --db, --mode, --flows, --force, --drops,
- * --l7-packets) keeps
+ * --l7-packets, --no-detect, [detect] amplification-min-bytes) keeps
  * the old one whole and says why. Runs in the main (sampler) thread.
  */
 #include <errno.h>
@@ -98,6 +100,8 @@ static int restart_only(const struct pl_serve_cfg *o, const struct pl_serve_cfg 
 		what = "--drops";
 	else if (o->l7_pkts != n->l7_pkts)
 		what = "--l7-packets";
+	else if (o->detect != n->detect)
+		what = "--no-detect";
 	if (!what)
 		return 0;
 	if (from)
@@ -189,9 +193,10 @@ static void commit(struct pl_srv *srv, struct pl_cfg_node *node, struct fresh *f
 
 int pl_srv_reload_all(struct pl_srv *srv)
 {
+	struct pl_det_run *runs[PL_SERVE_MAX_IFS] = { 0 };
 	struct pl_cfg_node *node;
 	struct fresh f = { 0 };
-	bool token_failed = false;
+	bool token_failed = false, det_changed = false;
 	char why[640];
 	int err;
 
@@ -216,15 +221,20 @@ int pl_srv_reload_all(struct pl_srv *srv)
 	err = restart_only(srv->cfg, &node->cfg, why, sizeof(why));
 	if (!err)
 		err = open_fresh(srv, &node->cfg, &f, &token_failed, why, sizeof(why));
+	if (!err)
+		err = pl_srv_det_reload_prepare(srv, runs, &det_changed, why, sizeof(why));
 	if (err)
 		goto fail;
 	if (srv->cfg->eve && same(srv->cfg->eve, node->cfg.eve))
 		pl_info("--eve %s reopened", node->cfg.eve);
 	commit(srv, node, &f);
+	if (det_changed)
+		pl_srv_det_reload_commit(srv, runs);
 	pl_info("reloaded: token %s, eve %s, ipfix %s (active timeout %u s), idle timeout %u s, "
-		"retention %u days, %u MiB", node->cfg.token_file ? "read again" : "off",
-		or_none(node->cfg.eve), or_none(node->cfg.ipfix), node->cfg.ipfix_active_s,
-		node->cfg.idle_timeout_s, node->cfg.retention_days, node->cfg.max_db_mb);
+		"retention %u days, %u MiB, detection %s", node->cfg.token_file ? "read again" :
+		"off", or_none(node->cfg.eve), or_none(node->cfg.ipfix), node->cfg.ipfix_active_s,
+		node->cfg.idle_timeout_s, node->cfg.retention_days, node->cfg.max_db_mb,
+		!srv->detect ? "off" : det_changed ? "[detect] applied" : "[detect] unchanged");
 	return 0;
 fail:
 	drop_fresh(&f);

@@ -16,6 +16,10 @@
 #include "loader/dataplane.h"
 #include "serve/serve.h"
 
+struct pl_det_run;
+struct pl_eve_alert;
+struct pl_l7_eve_flow;
+
 /* What the history has of an interface (record.c). */
 struct pl_rec {
 	struct pl_flow *prev;    /* the table at the last read */
@@ -67,6 +71,42 @@ struct pl_srv_l7 {
 	int ifi;
 };
 
+/* Detection in the daemon (alerts_srv.c): the alerts kept for GET /api/v1/alerts. */
+#define PL_SRV_ALERTS_RING 1000 /* the newest alerts kept in memory (pktlens-serve(8)) */
+#define PL_SRV_ALERT_KINDS 64   /* signature ids counted per interface for /metrics */
+struct pl_srv_alert {
+	__u64 id;                /* the daemon's: 1, 2, ... over every interface */
+	__u64 rec_id;            /* the detector's record id (1, 2, ...) */
+	__s64 run_ns;            /* that detector's start (a reload starts another) */
+	int ifi;
+	__u32 gid, sid, rev;
+	unsigned int severity;
+	char signature[128], category[64];
+	__u8 family, proto;
+	__u8 src[16], dst[16];
+	__u16 sport, dport;
+	__u64 first_ns, last_ns, updates; /* Unix ns */
+	bool ended;
+	char *evidence;          /* the "pktlens" object's JSON text; NULL: none */
+};
+struct pl_srv_alert_kind {
+	__u32 sid;
+	unsigned int severity;
+	__u64 n;                 /* alerts raised */
+};
+/* One interface's detection: the run (NULL: --no-detect) and what was taken of it. */
+struct pl_srv_det {
+	struct pl_det_run *run;
+	__s64 run_ns;            /* when the run started, Unix ns */
+	__u64 seen_id;           /* the newest store id taken */
+	struct pl_srv_alert_kind kinds[PL_SRV_ALERT_KINDS]; /* under srv->lock */
+	unsigned int nkinds;
+	__u64 kinds_other;       /* raised with a sid beyond the table */
+	__u64 not_kept, not_kept_before; /* attacks the full store refused (this run, earlier) */
+	__u64 ticks, tracked, evicted;  /* the detector's: ticks, sources followed, evicted */
+	__u64 ticks_before, evicted_before; /* of the runs a reload replaced */
+};
+
 struct pl_srv_if {
 	struct pl_dp dp;
 	struct pl_srv_l7 l7;
@@ -82,6 +122,7 @@ struct pl_srv_if {
 	__u64 sample_mono_ns;
 	struct pl_rec rec;
 	struct pl_ipfix_if ipx;
+	struct pl_srv_det det;
 };
 
 /* HTTP answers by class, counted for /metrics. */
@@ -114,6 +155,10 @@ struct pl_srv {
 	unsigned int drops_warned;
 	struct pl_cfg_node *old_cfgs; /* reloads' configurations, newest first (srv->cfg) */
 	bool l7;                 /* L7 runs on every interface */
+	bool detect;             /* detection runs on every interface */
+	struct pl_srv_alert *alerts; /* PL_SRV_ALERTS_RING, oldest at alerts_next once full */
+	unsigned int alerts_n, alerts_next; /* under lock */
+	__u64 alerts_raised;     /* under lock */
 	/* POST /api/v1/reload: asked of the main thread (SIGHUP), answered under lock. */
 	pthread_t main_thread;
 	pthread_cond_t reload_cond;
@@ -244,6 +289,36 @@ void pl_srv_drops_stop(struct pl_srv *srv);
 int pl_api_drops(struct pl_srv *srv, const struct pl_flow_query *q, char **out);
 /* The drops' series of /metrics on @f; caller holds srv->lock. */
 void pl_metrics_drops(struct pl_srv *srv, FILE *f);
+
+/*
+ * Detection (alerts_srv.c). Start: [detect] of --config FILE read for every interface
+ * before they are attached (0, or < 0 said why). Live: the detection threads, once
+ * attached. Collect: the alerts raised and updated since the last call into the ring,
+ * the EVE file and the history (sampler thread). Stop: the last collect, then stop.
+ */
+int pl_srv_det_start(struct pl_srv *srv);
+int pl_srv_det_live(struct pl_srv *srv);
+void pl_srv_det_collect(struct pl_srv *srv, bool final);
+void pl_srv_det_stop(struct pl_srv *srv);
+/*
+ * SIGHUP: [detect] of the new configuration read into @runs (one per interface).
+ * 0 (nothing to apply: *changed false), or < 0 with @why set: refused.
+ */
+int pl_srv_det_reload_prepare(struct pl_srv *srv, struct pl_det_run **runs, bool *changed,
+			      char *why, size_t whylen);
+/* Swap @runs in (the old ones collected and stopped). */
+void pl_srv_det_reload_commit(struct pl_srv *srv, struct pl_det_run **runs);
+void pl_srv_det_runs_free(struct pl_det_run **runs, int n);
+/* The L7 session's on_meta hook of interface @arg (struct pl_srv_if): domain lists. */
+void pl_srv_det_meta(void *arg, const struct pl_l7_eve_flow *fl, const struct pl_l7_meta *m);
+/* GET /api/v1/alerts; caller holds srv->lock. -ENOENT: no such interface. */
+struct pl_alerts_query;
+int pl_api_alerts(struct pl_srv *srv, const struct pl_alerts_query *q, char **out);
+/* pktlens_alerts_total and the detection's counters on @f; caller holds srv->lock. */
+void pl_metrics_alerts(struct pl_srv *srv, FILE *f);
+/* An EVE alert event (eve_out.c, sampler thread). */
+void pl_eve_alert(struct pl_srv *srv, const struct pl_l7_eve_flow *fl,
+		  const struct pl_eve_alert *a);
 
 /* The dashboard page (dashboard.c): static text of *len bytes. */
 const char *pl_dashboard(size_t *len);

@@ -81,7 +81,7 @@ for cmd in block unblock blocked; do
 		"$(comm -3 "$T/help" "$T/comp" | tr -d '\t' | tr '\n' ' ')" ""
 done
 check_eq "completion: query's questions" "$(complete_words query --db x '' | tr '\n' ' ')" \
-	"apps flows minutes top-talkers "
+	"alerts apps flows minutes top-talkers "
 check_eq "completion: capture --mode" "$(complete_words capture --mode '' | tr '\n' ' ')" \
 	"generic native tc "
 check_eq "completion: monitor -i offers the loopback interface" \

@@ -141,7 +141,7 @@ check_http "GET /api/v1/flows?interface=IF2" 200 GET "/api/v1/flows?interface=$I
 check_eq "flows: none on the second interface" "$(body 'j["matched"]')" 0
 check_http "GET /api/v1" 200 GET /api/v1
 check_eq "index lists the endpoints" "$(body '[e["path"] for e in j["endpoints"]]')" \
-	"['/', '/api/v1', '/api/v1/stats', '/api/v1/protocols', '/api/v1/flows', '/api/v1/applications', '/api/v1/drops', '/api/v1/rates', '/api/v1/history/minutes', '/api/v1/history/flows', '/api/v1/history/top-talkers', '/api/v1/history/apps', '/api/v1/reload', '/metrics']"
+	"['/', '/api/v1', '/api/v1/stats', '/api/v1/protocols', '/api/v1/flows', '/api/v1/applications', '/api/v1/drops', '/api/v1/rates', '/api/v1/history/minutes', '/api/v1/history/flows', '/api/v1/history/top-talkers', '/api/v1/history/apps', '/api/v1/reload', '/api/v1/alerts', '/api/v1/history/alerts', '/metrics']"
 check_http "GET / (the dashboard)" 200 GET /
 check_grep "GET /: HTML" "$LAB_TMP/head" "^[Cc]ontent-[Tt]ype: text/html"
 check_http "POST / refused" 405 POST /
@@ -230,13 +230,20 @@ check_http "GET /api/v1/history/top-talkers" 200 GET /api/v1/history/top-talkers
 check_http "GET /api/v1/history/apps (no flow ended yet)" 200 GET "/api/v1/history/apps?since=-1h"
 check_eq "history apps: none yet" "$(body 'j["applications"]')" "[]"
 check_http "history apps: an unknown parameter" 400 GET "/api/v1/history/apps?app=DNS"
+# Alerts (held to an attack in test_serve_alerts.sh): detection on by default.
+check_http "GET /api/v1/alerts" 200 GET "/api/v1/alerts?since=-1h&severity=3&limit=10"
+check_eq "alerts: detection on, the ring's size" "$(body '(j["detection"], j["ring_size"])')" "(True, 1000)"
+check_http "alerts: severity 5" 400 GET "/api/v1/alerts?severity=5"
+check_http "alerts: unknown interface" 404 GET "/api/v1/alerts?interface=nosuch"
+check_http "GET /api/v1/history/alerts" 200 GET "/api/v1/history/alerts?since=-1h&top=10"
+check_http "history alerts: an unknown parameter" 400 GET "/api/v1/history/alerts?severity=1"
 check_http "history: a bad time" 400 GET "/api/v1/history/flows?since=yesterday"
 check_http "history: since after until" 400 GET "/api/v1/history/minutes?since=now&until=-1h"
 check_http "history: an unknown parameter" 400 GET "/api/v1/history/minutes?sort=bytes"
 check_http "history: top 0" 400 GET "/api/v1/history/top-talkers?top=0"
 # The file gone from its name (the writer keeps its open file): 500 naming it.
 mv "$LAB_TMP/serve1.db" "$LAB_TMP/serve1.moved"
-for h in minutes flows top-talkers apps; do
+for h in minutes flows top-talkers apps alerts; do
 	check_http "history/$h: the database gone" 500 GET "/api/v1/history/$h"
 	check_grep "500 names the file" "$LAB_TMP/body" "serve1.db"
 done
@@ -268,7 +275,7 @@ check_grep "says the port is in use" "$LAB_TMP/e" "cannot listen on 127.0.0.1:97
 if srv_start -i "$IF2" --mode tc --listen 127.0.0.1:9740 --no-db; then
 	SRV_ADDR=127.0.0.1:9740 check_http "write calls off without --token-file" 403 POST /api/v1/reload \
 		"${AUTH[@]}"
-	for h in minutes flows top-talkers apps; do
+	for h in minutes flows top-talkers apps alerts; do
 		SRV_ADDR=127.0.0.1:9740 check_http "history/$h: none with --no-db" 404 GET "/api/v1/history/$h"
 	done
 	SRV_ADDR=127.0.0.1:9740 check_http "drops: none without --drops" 404 GET /api/v1/drops

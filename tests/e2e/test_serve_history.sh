@@ -71,7 +71,7 @@ ok "serve started: $(grep -o 'serving.*' "$SRV_ERR")"
 check_eq "directories made with mode 0750" \
 	"$(stat -c %a "$LAB_TMP/hist" "$LAB_TMP/hist/sub" | tr '\n' ' ')" "750 750 "
 check_eq "WAL mode" "$(q 'PRAGMA journal_mode')" wal
-check_eq "schema_version" "$(q 'SELECT version FROM schema_version')" 2
+check_eq "schema_version" "$(q 'SELECT version FROM schema_version')" 3
 lab_quiet
 m0=$(minute_now)
 tx0=$(tx_packets)
@@ -171,7 +171,7 @@ check_eq "query flows --since (ISO 8601 with offset): the default top 20" \
 	"$(json_get "$LAB_TMP/qf" 'len(j["flows"])')" 20
 query talkers >/dev/null 2>"$LAB_TMP/e"
 check_rc "query: an unknown question: usage" $? 2
-check_grep "unknown question: the questions named" "$LAB_TMP/e" "top-talkers, flows, minutes or apps"
+check_grep "unknown question: the questions named" "$LAB_TMP/e" "top-talkers, flows, minutes, apps or alerts"
 query flows minutes >/dev/null 2>"$LAB_TMP/e"
 check_rc "query: two questions: usage" $? 2
 query minutes --since now --until -1h >/dev/null 2>"$LAB_TMP/e"

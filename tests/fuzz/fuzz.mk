@@ -22,8 +22,9 @@
 #   fuzz_dataset  dataset files of every type (src/rules/sig_dataset.c)
 #   fuzz_ioc   detection's IOC lists (src/detect/ioc.c), addresses and domains: all or
 #              nothing, duplicates merge
-#   fuzz_timearg  the --since/--until times of pktlens query (src/history/timearg.c) and
-#              the query string of GET /api/v1/history/... (src/history/hparams.c)
+#   fuzz_timearg  the --since/--until times of pktlens query (src/history/timearg.c),
+#              the query string of GET /api/v1/history/... (src/history/hparams.c) and
+#              of GET /api/v1/alerts (src/serve/alerts_q.c)
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_DIR     := $(BUILD)/fuzz
@@ -103,9 +104,10 @@ $(FUZZ_DIR)/fuzz_ioc: tests/fuzz/fuzz_ioc.c src/detect/ioc.c src/util/log.c src/
 	$(Q)mkdir -p $(@D)
 	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_ioc.c src/detect/ioc.c src/util/log.c -lbpf
 
-HIST_FUZZ_SRCS := src/history/timearg.c src/history/hparams.c
+HIST_FUZZ_SRCS := src/history/timearg.c src/history/hparams.c src/serve/alerts_q.c
 
-$(FUZZ_DIR)/fuzz_timearg: tests/fuzz/fuzz_timearg.c $(HIST_FUZZ_SRCS) src/history/history.h
+$(FUZZ_DIR)/fuzz_timearg: tests/fuzz/fuzz_timearg.c $(HIST_FUZZ_SRCS) src/history/history.h \
+		src/serve/query.h
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_timearg.c $(HIST_FUZZ_SRCS)
@@ -125,7 +127,8 @@ fuzz-seeds: $(BUILD)/bench/bench_pipeline
 	$(Q)mkdir -p $(FUZZ_DIR)/seeds-time && i=0 && \
 		for t in 2026-12-07 2026-12-07T10:00 2026-12-07T10:00:05.5Z 2026-12-07T10:00+01:00 \
 			2026-03-08T02:30 -90s -1h -7d -2w now @1796637600 '?since=-1h&top=5' \
-			'?until=2026-12-07T10:00Z&interface=eth0' '?since=now&until=-1h'; do \
+			'?until=2026-12-07T10:00Z&interface=eth0' '?since=now&until=-1h' \
+			'!since=-1h&severity=2&limit=10' '!interface=eth0&severity=4' '!limit=1&limit=2'; do \
 		i=$$((i + 1)); printf '%s' "$$t" >$(FUZZ_DIR)/seeds-time/t$$i; done
 	$(Q)mkdir -p $(FUZZ_DIR)/seeds-serve && i=0 && \
 		while IFS= read -r l; do i=$$((i + 1)); printf '%b' "$$l" >$(FUZZ_DIR)/seeds-serve/s$$i; \

@@ -301,7 +301,33 @@ static void test_store(void)
 	a.ts_ns = 120 * S;
 	CHECK(pl_alerts_raise(s, &fl, &a, false) == -ENOSPC, "store not bounded");
 	CHECK(pl_alerts_dropped(s) == 1, "drop not counted");
+	TEST_END();
+
+	TEST_BEGIN("alert store: the ended records forgotten (serve) make room, ids go on");
+	pl_alerts_tick(s, 140 * S); /* the by-victim record ends too */
+	CHECK(pl_alerts_forget_ended(s) == 2, "ended records not forgotten");
+	pl_alerts_list(s, &n);
+	CHECK(n == 0, "%zu records left", n);
+	CHECK(pl_alerts_raise(s, &fl, &a, false) == 1, "no room after forgetting");
+	CHECK(pl_alerts_list(s, &n)[0].id == 3 && n == 1, "id %llu, %zu records",
+	      (unsigned long long)pl_alerts_list(s, &n)[0].id, n);
 	pl_alerts_free(s);
+	TEST_END();
+}
+
+static void test_cfg_equal(void)
+{
+	struct pl_det_cfg a, b;
+
+	TEST_BEGIN("[detect] compared by its numbers (serve's SIGHUP applies a change only)");
+	pl_det_cfg_default(&a);
+	pl_det_cfg_default(&b);
+	CHECK(pl_det_cfg_equal(&a, &b), "defaults differ");
+	b.scan_ports = 21;
+	CHECK(!pl_det_cfg_equal(&a, &b), "scan-ports change not seen");
+	b = a;
+	b.quiet_s = 11;
+	CHECK(!pl_det_cfg_equal(&a, &b), "quiet change not seen");
 	TEST_END();
 }
 
@@ -350,6 +376,7 @@ int main(void)
 	test_baseline();
 	test_malformed();
 	test_store();
+	test_cfg_equal();
 	test_ioc();
 	return check_summary();
 }
