@@ -8,16 +8,24 @@
 #  - amplification: large UDP answers from port 123 of random reflectors, never asked
 #    for, alerted (sid 9100010, action "blocked"): then large answers from port 123 and
 #    53 of another reflector are dropped in XDP, short ones from port 123 arrive, and the
-#    target's own DNS query to a dnsmasq on the tx side gets its (short) answer; a DNS
-#    answer of 400 bytes or more from it is dropped while the block lasts (what the
-#    block stops: UDP from the amplifier ports in frames of at least
+#    target's own DNS query to a dnsmasq on the tx side gets its (short) answer (what
+#    the block stops: UDP from the amplifier ports in frames of at least
 #    amplification-min-bytes);
-#  - PL_TEST_FULL=1: --dry-run, the same drop signature alerted "would-block" and its
-#    source's burst arriving whole.
+#  - the same protect through `pktlens serve` (in tc beside protect's XDP):
+#    GET /api/v1/rules lists the automatic blocks; POST /api/v1/rules/block with the
+#    token blocks a source (its datagrams no longer reach the target, the rule counts
+#    what was sent), /unblock removes it (they arrive again); refusals: no token 401,
+#    bad body 400, the host's own address or the same rule again 409, no protect on
+#    the interface named 404; every answer held to docs/openapi.yaml (the paths under
+#    /api/v1/rules: test_serve.sh holds the others);
+#  - PL_TEST_FULL=1: a DNS answer of 400 bytes or more from the resolver is dropped
+#    while the amplification block lasts (what it costs); --dry-run, the same drop
+#    signature alerted "would-block" and its source's burst arriving whole.
 set -u
 . "$(dirname "$0")/../lib/netns.sh"
 . "$(dirname "$0")/../lib/detect.sh"
-need_root_tools hping3 nft dig dnsmasq
+. "$(dirname "$0")/../lib/serve.sh"
+need_root_tools hping3 nft dig dnsmasq curl
 
 lab_up || { fail "lab" "could not build the namespaces"; finish; }
 tx_addrs 41 42 52 53
@@ -99,6 +107,15 @@ nft_count_start "ip saddr 198.18.0.41 udp dport 7003" "ip saddr 198.18.0.42 udp 
 	"ip saddr 198.18.0.52 udp sport 123 meta length < 400" \
 	"ip saddr 198.18.0.52 udp sport 53 meta length >= 400"
 
+# serve (tc) starts meanwhile; its answers are checked below
+TOKEN=pl-rules-token-0123456789abcdef
+(umask 077 && echo "$TOKEN" >"$LAB_TMP/token")
+AUTH=(-H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json")
+SRV_ERR=$LAB_TMP/serve.err
+nsenter -t "$RX_HOLD" -m -n -- "$PKTLENS" serve --no-db -i "$IF_RX" --mode tc --l7-packets 0 \
+	--token-file "$LAB_TMP/token" 2>"$SRV_ERR" &
+SRV_PID=$!
+LAB_PIDS+=("$SRV_PID")
 protect_run --config "$LAB_TMP/pl.conf" ||
 	{ fail "protect starts with [protect] signatures" "$(cat "$MON_ERR")"; finish; }
 ok "protect starts with [protect] signatures = FILE"
@@ -128,15 +145,50 @@ got=$(burst 5 198.18.0.52 53 40002 426)
 	fail "large answers from port 53: <= 1 % reached the target" "$got of $N"
 check_eq "short answers from port 123 arrive" "$(burst 4 198.18.0.52 123 40003 20)" "$N"
 check_eq "the target's own DNS query still gets its answer" "$(query a.pl.test A)" 198.18.9.9
-check_eq "a DNS answer of 400 bytes or more is dropped while the block lasts" \
-	"$(query big.pl.test TXT | wc -c)" 0
+[ "${PL_TEST_FULL:-0}" = 1 ] &&
+	check_eq "a DNS answer of 400 bytes or more is dropped while the block lasts" \
+		"$(query big.pl.test TXT | wc -c)" 0
 rules=$(in_rx "$PKTLENS" blocked --json -i "$IF_RX" 2>&1)
 n=$("$PY" -c 'import json, sys
 r = json.loads(sys.argv[1])["mitigation"]["rules"]
 print(sorted(x["sport"] for x in r if "sport" in x and x.get("min_len") == 400 and x["expires_in_s"] <= 60))' "$rules")
 check_eq "pktlens blocked: the amplifier ports, 400 bytes, ttl 60 s" "$n" "[53, 123, 161, 389, 1900, 11211]"
+
+# /api/v1/rules of serve: the same maps
+wait_grep "$SRV_ERR" "pktlens: serving" "$SRV_PID" || fail "serve starts beside protect" "$(cat "$SRV_ERR")"
+rule_of() { body "[r['$2'] for r in j['protect'][0]['mitigation']['rules'] if r['id'] == $1][0]"; }
+check_eq "GET /api/v1" "$(http GET /api/v1)" 200
+check_eq "GET /api/v1/rules" "$(http GET "/api/v1/rules?interface=$IF_RX")" 200
+check_eq "... the automatic blocks of amplification" "$(body "sorted(r['sport'] for r in
+	j['protect'][0]['mitigation']['rules'] if r.get('min_len') == 400)")" "[53, 123, 161, 389, 1900, 11211]"
+check_eq "GET /api/v1/rules?interface=nosuch0: 404" "$(http GET '/api/v1/rules?interface=nosuch0')" 404
+check_eq "GET /api/v1/rules?bogus=1: 400" "$(http GET '/api/v1/rules?bogus=1')" 400
+check_eq "block without a token: 401" "$(http POST /api/v1/rules/block -d '{"cidr":"198.18.0.42"}')" 401
+check_eq "block of a bad CIDR: 400" "$(http POST /api/v1/rules/block "${AUTH[@]}" -d '{"cidr":"198.18.0.42/8"}')" 400
+check_grep "... naming the right prefix" "$LAB_TMP/body" "198\.0\.0\.0/8"
+check_eq "block on an interface without protect: 404" "$(http POST /api/v1/rules/block "${AUTH[@]}" \
+	-d '{"interface":"nosuch0","cidr":"198.18.0.42"}')" 404
+check_eq "block of the host's own address: 409" "$(http POST /api/v1/rules/block "${AUTH[@]}" \
+	-d "{\"cidr\":\"$IP4_RX\"}")" 409
+B='{"cidr":"198.18.0.42","port":7003,"proto":"udp","ttl_s":60}'
+check_eq "block 198.18.0.42 udp port 7003: 201" "$(http POST /api/v1/rules/block "${AUTH[@]}" -d "$B")" 201
+id=$(body "j['id']")
+check_eq "the same block again: 409" "$(http POST /api/v1/rules/block "${AUTH[@]}" -d "$B")" 409
+check_eq "blocked through serve: datagrams that reached the target" "$(burst 2 198.18.0.42 0 7003 32)" 0
+http GET /api/v1/rules >/dev/null
+check_eq "... the rule counted what was sent" "$(rule_of "$id" packets)" "$N"
+check_true "... and expires within 60 s" test "$(rule_of "$id" expires_in_s)" -le 60
+check_eq "unblock without a token: 401" "$(http POST /api/v1/rules/unblock -d "{\"id\":$id}")" 401
+check_eq "unblock with an id and a cidr: 400" "$(http POST /api/v1/rules/unblock "${AUTH[@]}" \
+	-d "{\"id\":$id,\"cidr\":\"198.18.0.42\"}")" 400
+check_eq "unblock by id: 200" "$(http POST /api/v1/rules/unblock "${AUTH[@]}" -d "{\"id\":$id}")" 200
+check_eq "unblocked: the datagrams arrive again" "$(burst 2 198.18.0.42 0 7003 32)" "$N"
+check_eq "unblock it again: 404" "$(http POST /api/v1/rules/unblock "${AUTH[@]}" -d "{\"id\":$id}")" 404
+srv_stop
+check_eq "serve exits cleanly" "$SRV_RC" 0
 mon_stop INT
 check_eq "protect exits cleanly" "$MON_RC" 0
+openapi_check only:/api/v1/rules
 
 if [ "${PL_TEST_FULL:-0}" = 1 ]; then
 	protect_run --dry-run --signatures "$LAB_TMP/sigs.rules" ||
