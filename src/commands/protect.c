@@ -87,6 +87,16 @@ static struct {
 	__u64 block_ttl;
 	__u64 auto_blocks;
 	__u32 amp_min;     /* detection's size of an amplified answer (the kernel's) */
+	/*
+	 * The drop signatures' last decision per source (L7's thread only): a blocked
+	 * source's packets are still sampled and matched (the verdict does not stop the
+	 * counting), and each decision walks the rule table; repeats within a second reuse it.
+	 */
+	struct sig_seen {
+		__u64 until_ns;
+		__u8 family, action;
+		__u8 addr[16];
+	} sig_seen[256];
 } g = { .mu = PTHREAD_MUTEX_INITIALIZER };
 
 static void on_hup(int sig)
@@ -352,10 +362,24 @@ static enum pl_eve_action decide(void *arg, const struct pl_l7_eve_flow *fl,
 static enum pl_eve_action decide_sig(void *arg, const struct pl_l7_eve_flow *fl,
 				     const struct pl_eve_alert *a)
 {
+	size_t len = fl->family == 6 ? 16 : 4;
+	__u32 h = 2166136261u;
+	struct sig_seen *e;
+	__u64 now = pl_mono_ns();
+
 	(void)arg;
 	if (g.no_auto || !g.have_maps)
 		return PL_EVE_ALLOWED;
-	return block_src(fl, a->sid);
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ fl->src[i]) * 16777619u;
+	e = &g.sig_seen[h % (sizeof(g.sig_seen) / sizeof(g.sig_seen[0]))];
+	if (e->until_ns > now && e->family == fl->family && !memcmp(e->addr, fl->src, len))
+		return e->action;
+	e->action = block_src(fl, a->sid);
+	e->family = fl->family;
+	memcpy(e->addr, fl->src, len);
+	e->until_ns = now + 1000000000ull;
+	return e->action;
 }
 
 static void on_sigs(struct pl_sig_run *run)
