@@ -497,6 +497,13 @@ enum pl_rule_origin {
 
 #define PL_RULE_F_ALERT 0x01 /* count only, never drop */
 #define PL_RULE_F_AGGREGATE 0x02 /* rate rules: one bucket for every source of the CIDR */
+/*
+ * Port rules: the port is the packet's source port (reflected answers come from a
+ * service's port), and frames shorter than min_len pass. In pl_port_rules under a
+ * key whose family carries PL_RULE_KEY_SPORT, counted in pl_mit_cfg.n_sport.
+ */
+#define PL_RULE_F_SPORT 0x04
+#define PL_RULE_KEY_SPORT 0x80
 
 struct pl_rule {
 	__u8 kind;        /* enum pl_rule_kind; 0: free slot */
@@ -514,6 +521,8 @@ struct pl_rule {
 	__u32 entries;    /* list rules: prefixes */
 	__u32 line;       /* origin FILE: its line */
 	char label[32];   /* list rules: the file's name; else a comment */
+	__u32 min_len;    /* source-port rules: frames (wire bytes) shorter than this pass */
+	__u32 pad;
 };
 
 struct pl_rule_stats {
@@ -536,7 +545,7 @@ struct pl_mit_cfg {
 	__u32 n_block;
 	__u32 n_port;
 	__u32 n_rate;
-	__u32 pad;
+	__u32 n_sport;    /* port rules on the source port (PL_RULE_F_SPORT) */
 };
 
 /* LPM key of pl_allow, pl_port_rules, pl_rate_rules: prefixlen = 32 + the CIDR's length. */

@@ -19,11 +19,17 @@
 #include "util/log.h"
 
 static const char block_usage[] =
-	"Usage: pktlens block ADDR[/LEN] [--port P] [--proto tcp|udp|sctp|icmp|icmpv6]\n"
-	"                     [--ttl DURATION] [--alert] [-i IF | --pinned DIR]\n"
+	"Usage: pktlens block ADDR[/LEN] [--port P | --sport P [--min-len B]]\n"
+	"                     [--proto tcp|udp|sctp|icmp|icmpv6] [--ttl DURATION] [--alert]\n"
+	"                     [-i IF | --pinned DIR]\n"
 	"Drop packets from ADDR[/LEN] (to port P, of protocol P) in a running protect.\n"
 	"\n"
 	"      --port P         only packets to destination port P (tcp, udp or sctp)\n"
+	"      --sport P        only packets from source port P (answers of a service, as\n"
+	"                       reflection sends them; needs --proto tcp, udp or sctp;\n"
+	"                       ADDR may be 0.0.0.0/0 or ::/0: this host's addresses and\n"
+	"                       gateways are allowed before it)\n"
+	"      --min-len B      with --sport: only frames of B bytes or more\n"
 	"      --proto P        only packets of protocol P\n"
 	"      --ttl DURATION   remove the rule after DURATION (90, 90s, 15m, 2h, 1d)\n"
 	"      --alert          count, do not drop\n"
@@ -33,11 +39,12 @@ static const char block_usage[] =
 	"  -h, --help           this help\n";
 
 static const char unblock_usage[] =
-	"Usage: pktlens unblock ADDR[/LEN] [--port P] [--proto P] [-i IF | --pinned DIR]\n"
+	"Usage: pktlens unblock ADDR[/LEN] [--port P | --sport P] [--proto P]\n"
+	"                       [-i IF | --pinned DIR]\n"
 	"       pktlens unblock --id N [-i IF | --pinned DIR]\n"
 	"Remove a rule from a running protect (as 'pktlens blocked' lists it).\n"
 	"\n"
-	"      --port P, --proto P  the port and protocol the rule was added with\n"
+	"      --port P, --sport P, --proto P  the port and protocol the rule was added with\n"
 	"      --id N           the rule with id N (any kind)\n"
 	"  -i, --interface IF   the protect running on IF (default: the only one running)\n"
 	"      --pinned DIR     a data plane bpftool loaded and pinned in DIR\n"
@@ -54,11 +61,14 @@ static const char blocked_usage[] =
 	"  -v, --verbose        more messages; -q, --quiet: only errors\n"
 	"  -h, --help           this help\n";
 
-enum { OPT_PORT = 256, OPT_PROTO, OPT_TTL, OPT_PINNED, OPT_ID, OPT_JSON, OPT_ALERT };
+enum { OPT_PORT = 256, OPT_PROTO, OPT_TTL, OPT_PINNED, OPT_ID, OPT_JSON, OPT_ALERT, OPT_SPORT,
+       OPT_MIN_LEN };
 
 static const struct option opts[] = {
 	{ "interface", required_argument, NULL, 'i' },
 	{ "port", required_argument, NULL, OPT_PORT },
+	{ "sport", required_argument, NULL, OPT_SPORT },
+	{ "min-len", required_argument, NULL, OPT_MIN_LEN },
 	{ "proto", required_argument, NULL, OPT_PROTO },
 	{ "ttl", required_argument, NULL, OPT_TTL },
 	{ "alert", no_argument, NULL, OPT_ALERT },
@@ -91,10 +101,21 @@ static int parse_args(int argc, char **argv, const char *cmd, const char *usage,
 		case 'i': a->ifname = optarg; break;
 		case OPT_PINNED: a->pinned = optarg; break;
 		case OPT_PORT:
-			if (pl_parse_u32("--port", optarg, 1, 65535, &port))
+		case OPT_SPORT:
+			if (pl_parse_u32(c == OPT_PORT ? "--port" : "--sport", optarg, 1, 65535, &port))
 				return PL_EXIT_USAGE;
+			if (a->has_port) {
+				pl_warn("%s: one of --port and --sport, once", cmd);
+				return PL_EXIT_USAGE;
+			}
 			a->sp.r.port = htons(port);
 			a->has_port = true;
+			if (c == OPT_SPORT)
+				a->sp.r.flags |= PL_RULE_F_SPORT;
+			break;
+		case OPT_MIN_LEN:
+			if (pl_parse_u32("--min-len", optarg, 1, 65535, &a->sp.r.min_len))
+				return PL_EXIT_USAGE;
 			break;
 		case OPT_PROTO:
 			if (pl_proto_parse(optarg, &a->sp.r.proto, err, sizeof(err))) {
@@ -148,8 +169,8 @@ static int parse_args(int argc, char **argv, const char *cmd, const char *usage,
 		a->sp.r.family = p.family;
 		a->sp.r.plen = p.plen;
 		memcpy(a->sp.r.addr, p.addr, 16);
-		a->sp.r.kind = a->has_port || a->has_proto ? PL_RULE_PORT : PL_RULE_BLOCK;
-		if (pl_proto_check(a->sp.r.proto, p.family, err, sizeof(err))) {
+		a->sp.r.kind = PL_RULE_BLOCK;
+		if (pl_port_rule_check(&a->sp, err, sizeof(err))) {
 			pl_warn("%s: %s", cmd, err);
 			return PL_EXIT_USAGE;
 		}
@@ -211,7 +232,10 @@ int cmd_block(int argc, char **argv)
 		if (a.sp.r.proto)
 			printf(" proto %s", pl_mit_proto_name(a.sp.r.proto));
 		if (a.sp.r.port)
-			printf(" port %u", ntohs(a.sp.r.port));
+			printf(" %s %u", a.sp.r.flags & PL_RULE_F_SPORT ? "sport" : "port",
+			       ntohs(a.sp.r.port));
+		if (a.sp.r.min_len)
+			printf(" minlen %u", a.sp.r.min_len);
 		if (a.sp.ttl_s)
 			printf(" for %llus", (unsigned long long)a.sp.ttl_s);
 		printf(" (in %s)\n", m.dir);
@@ -270,7 +294,10 @@ static void rule_text(const struct pl_rule *r, char *buf, size_t len)
 	if (r->proto && n < (int)len)
 		n += snprintf(buf + n, len - n, " proto %s", pl_mit_proto_name(r->proto));
 	if (r->port && n < (int)len)
-		n += snprintf(buf + n, len - n, " port %u", ntohs(r->port));
+		n += snprintf(buf + n, len - n, " %s %u", r->flags & PL_RULE_F_SPORT ? "sport" : "port",
+			      ntohs(r->port));
+	if (r->min_len && n < (int)len)
+		n += snprintf(buf + n, len - n, " minlen %u", r->min_len);
 	if (r->kind == PL_RULE_RATE && n < (int)len)
 		snprintf(buf + n, len - n, " %u pps burst %u%s", r->pps, r->burst,
 			 r->flags & PL_RULE_F_AGGREGATE ? " aggregate" : "");
@@ -325,7 +352,9 @@ void pl_blocked_json(struct pl_json *j, const struct pl_rule_row *rows, size_t n
 		if (r->proto)
 			pl_json_str(j, "proto", pl_mit_proto_name(r->proto));
 		if (r->port)
-			pl_json_u64(j, "port", ntohs(r->port));
+			pl_json_u64(j, r->flags & PL_RULE_F_SPORT ? "sport" : "port", ntohs(r->port));
+		if (r->min_len)
+			pl_json_u64(j, "min_len", r->min_len);
 		if (r->kind == PL_RULE_RATE) {
 			pl_json_u64(j, "pps", r->pps);
 			pl_json_u64(j, "burst", r->burst);

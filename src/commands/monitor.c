@@ -33,7 +33,7 @@ static const char usage[] =
 	"Usage: pktlens monitor -i IF [--mode native|generic|tc] [--interval S] [--duration S]\n"
 	"                       [--json|--pretty] [--top N] [--flows N] [--cost-sample PCT] [--pin]\n"
 	"                       [--force] [--drops] [--l7-packets N] [--eve FILE] [--no-tcp]\n"
-	"                       [--no-detect] [--rules FILE [--rules-lenient]]\n"
+	"                       [--no-detect] [--rules|--signatures FILE [--rules-lenient]]\n"
 	"                       [-F FILE | EXPRESSION]\n"
 	"       pktlens monitor --pinned DIR [--interval S] [--duration S] [--json|--pretty]\n"
 	"                       [--cost-sample PCT]\n"
@@ -64,8 +64,10 @@ static const char usage[] =
 	"      --rules FILE    match the sampled packets (the first --l7-packets of each\n"
 	"                      flow and direction) against Suricata-style signatures\n"
 	"                      (pktlens-rules(5)): alerts in --eve and in the reports\n"
-	"      --rules-lenient skip (and count) rules with keywords pktlens does not\n"
-	"                      support instead of failing\n"
+	"      --signatures FILE  the same as --rules FILE (the name protect takes: its\n"
+	"                      --rules is the mitigation rules file)\n"
+	"      --rules-lenient, --signatures-lenient  skip (and count) rules with\n"
+	"                      keywords pktlens does not support instead of failing\n"
 	"      --no-tcp        no passive TCP RTT and health (on by default: per flow, per\n"
 	"                      service port and remote network, from both directions)\n"
 	"      --no-detect     no threat detection (floods, scans, reflection, anomalies,\n"
@@ -320,6 +322,9 @@ const struct option pl_monitor_opts[] = {
 	{ "drops", no_argument, NULL, OPT_DROPS },
 	{ "rules", required_argument, NULL, OPT_RULES },
 	{ "rules-lenient", no_argument, NULL, OPT_RULES_LENIENT },
+	/* the same again: protect's --rules is its mitigation rules file */
+	{ "signatures", required_argument, NULL, OPT_RULES },
+	{ "signatures-lenient", no_argument, NULL, OPT_RULES_LENIENT },
 	{ "no-tcp", no_argument, NULL, OPT_NO_TCP },
 	{ "no-detect", no_argument, NULL, OPT_NO_DETECT },
 	{ "help", no_argument, NULL, 'h' },
@@ -462,7 +467,7 @@ int cmd_monitor(int argc, char **argv)
 	}
 	/* protect runs this loop for mitigation: L7 there only when asked for, TCP
 	 * tracking (and its egress program) not at all. */
-	if (h && !l7_asked)
+	if (h && !l7_asked && !rules_path) /* signatures need L7's samples */
 		l7_pkts = 0;
 	if (h)
 		o.tcp = false;
@@ -476,8 +481,8 @@ int cmd_monitor(int argc, char **argv)
 	}
 	if ((rules_path && !l7_pkts) || (rules_lenient && !rules_path)) {
 		pl_warn("%s: %s", h ? h->cmd : "monitor", rules_path ?
-			"--rules matches L7's samples: it needs --l7-packets N (N > 0)" :
-			"--rules-lenient goes with --rules FILE");
+			"signatures match L7's samples: they need --l7-packets N (N > 0)" :
+			"--rules-lenient goes with --rules FILE (or --signatures FILE)");
 		free(expr);
 		return PL_EXIT_USAGE;
 	}
@@ -546,6 +551,8 @@ int cmd_monitor(int argc, char **argv)
 	}
 	if (!pinned)
 		pl_dp_mode_note(&dp);
+	if (sigs && h && h->sigs) /* before L7's thread matches anything */
+		h->sigs(sigs);
 	if (o.l7_pkts) {
 		svc = pl_svc_new();
 		err = svc ? start_l7(&dp, &o, eve_path, &eve, &v.l7, &ends, sigs, svc, &dr)

@@ -12,6 +12,7 @@
 struct pl_dp;
 struct pl_report;
 struct pl_alerts;
+struct pl_sig_run;
 
 struct pl_monitor_hooks {
 	const char *cmd;   /* the command's name in messages */
@@ -21,6 +22,8 @@ struct pl_monitor_hooks {
 	void (*stop)(void);
 	/* detection's alerts, before any is raised (protect: automatic blocks); may be NULL */
 	void (*alerts)(struct pl_alerts *al);
+	/* the signatures' run, before any packet is matched (protect: drop rules block) */
+	void (*sigs)(struct pl_sig_run *run);
 };
 
 /* monitor's long options, ended by a zeroed entry (protect's --config takes them). */

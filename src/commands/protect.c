@@ -7,6 +7,7 @@
  * keeps the old rules and says why), the host's own addresses and gateways as allow
  * rules, expiry, and the mitigation part of every report.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -23,6 +24,8 @@
 #include "loader/dataplane.h"
 #include "mitigate/host.h"
 #include "mitigate/rules.h"
+#include "pktlens.skel.h"
+#include "rules/sig_run.h"
 #include "sinks/json.h"
 #include "util/args.h"
 #include "util/log.h"
@@ -31,29 +34,36 @@ static const char usage[] =
 	"Usage: pktlens protect -i IF [--rules FILE] [--dry-run] [--mode native|generic|tc]\n"
 	"                       [--interval S] [--duration S] [--json|--pretty] [--top N]\n"
 	"                       [--flows N] [--cost-sample PCT] [--force] [--config FILE]\n"
-	"                       [-F FILE | EXPRESSION]\n"
+	"                       [--signatures FILE [--l7-packets N]] [-F FILE | EXPRESSION]\n"
 	"Monitor an interface and drop, in XDP, what the rules say: CIDR blocks, port rules,\n"
 	"per-source rate limits; allow rules always win; the host's own addresses and its\n"
 	"gateways are never blocked. Rules change at run time with pktlens block/unblock;\n"
 	"SIGHUP reloads FILE (a failed reload keeps the rules in force).\n"
 	"\n"
 	"  -i, --interface IF  interface to protect\n"
-	"      --rules FILE    rules (pktlens-protect(8)): block CIDR [port N] [proto P]\n"
-	"                      [ttl D] [alert] | allow CIDR | rate CIDR PPS [burst N]\n"
-	"                      [aggregate] | blocklist FILE\n"
+	"      --rules FILE    rules (pktlens-protect(8)): block CIDR [port N | sport N\n"
+	"                      [minlen B]] [proto P] [ttl D] [alert] | allow CIDR |\n"
+	"                      rate CIDR PPS [burst N] [aggregate] | blocklist FILE\n"
 	"      --dry-run       drop nothing: count what the rules would drop (would_drop)\n"
+	"      --signatures FILE  Suricata-style signatures (pktlens-rules(5)) matched\n"
+	"                      against L7's samples (L7 goes on: --l7-packets, default 8);\n"
+	"                      a drop rule's alert blocks its source, an alert rule's not\n"
 	"      --block-ttl S   automatic blocks of the sources detection alerts on (floods,\n"
-	"                      scans, invalid flags, tiny fragments, listed addresses) last\n"
-	"                      S seconds (default 300); EVE alert.action \"blocked\" (dry run:\n"
-	"                      \"would-block\"); never an allowed address, this host's or\n"
-	"                      its gateway's\n"
+	"                      scans, invalid flags, tiny fragments, listed addresses,\n"
+	"                      drop signatures) last S seconds (default 300); for UDP\n"
+	"                      amplification: answers from the amplifier ports (53, 123,\n"
+	"                      161, 389, 1900, 11211) of at least [detect]\n"
+	"                      amplification-min-bytes; EVE alert.action \"blocked\" (dry\n"
+	"                      run: \"would-block\"); never an allowed address, this\n"
+	"                      host's or its gateway's\n"
 	"      --no-auto-block no automatic blocks (detection still alerts)\n"
 	"      --mode MODE     native or generic XDP, or tc ingress (default: native,\n"
 	"                      falling back to generic)\n"
 	"      --interval S, --duration S, --json, --pretty, --top N, --flows N,\n"
 	"      --cost-sample PCT, --force, -F FILE, EXPRESSION: as pktlens monitor\n"
 	"      --config FILE   options from the [protect] section of FILE (pktlens.conf(5):\n"
-	"                    monitor's keys, rules and dry-run); the command line wins\n"
+	"                    monitor's keys, rules, signatures, dry-run, block-ttl,\n"
+	"                    no-auto-block); the command line wins\n"
 	"  -v, --verbose       more messages; -q, --quiet: only errors\n"
 	"  -h, --help          this help\n";
 
@@ -76,6 +86,17 @@ static struct {
 	bool no_auto;
 	__u64 block_ttl;
 	__u64 auto_blocks;
+	__u32 amp_min;     /* detection's size of an amplified answer (the kernel's) */
+	/*
+	 * The drop signatures' last decision per source (L7's thread only): a blocked
+	 * source's packets are still sampled and matched (the verdict does not stop the
+	 * counting), and each decision walks the rule table; repeats within a second reuse it.
+	 */
+	struct sig_seen {
+		__u64 until_ns;
+		__u8 family, action;
+		__u8 addr[16];
+	} sig_seen[256];
 } g = { .mu = PTHREAD_MUTEX_INITIALIZER };
 
 static void on_hup(int sig)
@@ -191,6 +212,7 @@ static int started(struct pl_dp *dp)
 	}
 	snprintf(g.m.dir, sizeof(g.m.dir), "%s", dp->pin_dir);
 	g.have_maps = true;
+	g.amp_min = dp->skel->rodata->pl_cfg_amp_min;
 	pl_mit_set_dry_run(&g.m, g.dry_run);
 	allow_host();
 	if (g.rules_path && load_rules(false))
@@ -257,6 +279,67 @@ static bool auto_sid(unsigned int sid)
 	       sid == PL_SID_TINY_FRAG || sid == PL_SID_IOC_ADDR;
 }
 
+/* Add @sp (an automatic block); 0 when it, or one like it, is in force. */
+static int auto_add(struct pl_rule_spec *sp, unsigned int sid)
+{
+	char err[PL_ERR_LEN] = "";
+	__u32 id;
+	int e;
+
+	pthread_mutex_lock(&g.mu);
+	pl_mit_lock(&g.m);
+	e = pl_rule_add(&g.m, sp, g.host, g.nhost, &id, err, sizeof(err));
+	pl_mit_unlock(&g.m);
+	pthread_mutex_unlock(&g.mu);
+	if (e && e != -EEXIST) { /* -EEXIST: a block holds it already */
+		pl_info("protect: no automatic block for sid %u: %s", sid, err);
+		return e;
+	}
+	if (!e)
+		g.auto_blocks++;
+	return 0;
+}
+
+/*
+ * Reflected answers come from many reflectors' service ports: block, for this family,
+ * UDP from each amplifier port in frames of at least detection's size (the host's own
+ * queries get short answers; its addresses and gateways are allowed before this).
+ */
+static enum pl_eve_action block_amp(const struct pl_l7_eve_flow *fl, unsigned int sid)
+{
+	static const __u16 ports[] = { 53, 123, 161, 389, 1900, 11211 };
+	int ok = 0;
+
+	for (size_t i = 0; i < sizeof(ports) / sizeof(ports[0]); i++) {
+		struct pl_rule_spec sp = { .r = { .kind = PL_RULE_PORT, .family = fl->family,
+						  .proto = 17, .port = htons(ports[i]),
+						  .flags = PL_RULE_F_SPORT, .min_len = g.amp_min,
+						  .origin = PL_ORIGIN_CLI },
+					   .ttl_s = g.block_ttl };
+
+		snprintf(sp.r.label, sizeof(sp.r.label), "auto: sid %u", sid);
+		ok += !auto_add(&sp, sid);
+	}
+	if (!ok)
+		return PL_EVE_ALLOWED;
+	return g.dry_run ? PL_EVE_WOULD_BLOCK : PL_EVE_BLOCKED;
+}
+
+/* Block the source of @fl for --block-ttl; the alert's action. */
+static enum pl_eve_action block_src(const struct pl_l7_eve_flow *fl, unsigned int sid)
+{
+	struct pl_rule_spec sp = { .r = { .kind = PL_RULE_BLOCK, .family = fl->family,
+					  .plen = fl->family == 6 ? 128 : 32,
+					  .origin = PL_ORIGIN_CLI },
+				   .ttl_s = g.block_ttl };
+
+	memcpy(sp.r.addr, fl->src, fl->family == 6 ? 16 : 4);
+	snprintf(sp.r.label, sizeof(sp.r.label), "auto: sid %u", sid);
+	if (auto_add(&sp, sid))
+		return PL_EVE_ALLOWED;
+	return g.dry_run ? PL_EVE_WOULD_BLOCK : PL_EVE_BLOCKED;
+}
+
 /*
  * Detection's thread, for each new attack: block its source for --block-ttl (in a dry
  * run the rule counts what it would drop). pl_rule_add() refuses the host's own
@@ -265,30 +348,43 @@ static bool auto_sid(unsigned int sid)
 static enum pl_eve_action decide(void *arg, const struct pl_l7_eve_flow *fl,
 				 const struct pl_eve_alert *a)
 {
-	struct pl_rule_spec sp = { .r = { .kind = PL_RULE_BLOCK, .family = fl->family,
-					  .plen = fl->family == 6 ? 128 : 32,
-					  .origin = PL_ORIGIN_CLI },
-				   .ttl_s = g.block_ttl };
-	char err[PL_ERR_LEN] = "";
-	__u32 id;
-	int e;
+	(void)arg;
+	if (g.no_auto || !g.have_maps)
+		return PL_EVE_ALLOWED;
+	if (a->sid == PL_SID_UDP_AMP && (fl->family == 4 || fl->family == 6))
+		return block_amp(fl, a->sid);
+	if (!auto_sid(a->sid))
+		return PL_EVE_ALLOWED;
+	return block_src(fl, a->sid);
+}
+
+/* L7's thread, for each alert of a signature whose action is drop. */
+static enum pl_eve_action decide_sig(void *arg, const struct pl_l7_eve_flow *fl,
+				     const struct pl_eve_alert *a)
+{
+	size_t len = fl->family == 6 ? 16 : 4;
+	__u32 h = 2166136261u;
+	struct sig_seen *e;
+	__u64 now = pl_mono_ns();
 
 	(void)arg;
-	if (g.no_auto || !g.have_maps || !auto_sid(a->sid))
+	if (g.no_auto || !g.have_maps)
 		return PL_EVE_ALLOWED;
-	memcpy(sp.r.addr, fl->src, fl->family == 6 ? 16 : 4);
-	snprintf(sp.r.label, sizeof(sp.r.label), "auto: sid %u", a->sid);
-	pthread_mutex_lock(&g.mu);
-	pl_mit_lock(&g.m);
-	e = pl_rule_add(&g.m, &sp, g.host, g.nhost, &id, err, sizeof(err));
-	pl_mit_unlock(&g.m);
-	pthread_mutex_unlock(&g.mu);
-	if (e && e != -EEXIST) { /* -EEXIST: a block holds it already */
-		pl_info("protect: no automatic block for sid %u: %s", a->sid, err);
-		return PL_EVE_ALLOWED;
-	}
-	g.auto_blocks++;
-	return g.dry_run ? PL_EVE_WOULD_BLOCK : PL_EVE_BLOCKED;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ fl->src[i]) * 16777619u;
+	e = &g.sig_seen[h % (sizeof(g.sig_seen) / sizeof(g.sig_seen[0]))];
+	if (e->until_ns > now && e->family == fl->family && !memcmp(e->addr, fl->src, len))
+		return e->action;
+	e->action = block_src(fl, a->sid);
+	e->family = fl->family;
+	memcpy(e->addr, fl->src, len);
+	e->until_ns = now + 1000000000ull;
+	return e->action;
+}
+
+static void on_sigs(struct pl_sig_run *run)
+{
+	pl_sig_run_set_decide(run, decide_sig, NULL);
 }
 
 static void on_alerts(struct pl_alerts *al)
@@ -311,7 +407,7 @@ static void stop(void)
 int cmd_protect(int argc, char **argv)
 {
 	static const struct pl_monitor_hooks hooks = { "protect", usage, started, tick, stop,
-						       on_alerts };
+						       on_alerts, on_sigs };
 	struct option *opts;
 	char **args;
 	int n = 0, nmon = 0, rc;

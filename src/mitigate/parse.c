@@ -287,9 +287,28 @@ static int parse_u32(const char *s, __u32 min, __u32 max, __u32 *out)
 	return 0;
 }
 
-/* Options after "block CIDR": port N, proto P, ttl D, alert. */
+int pl_port_rule_check(struct pl_rule_spec *sp, char *e, size_t el)
+{
+	bool sport = sp->r.flags & PL_RULE_F_SPORT;
+
+	if (sp->r.min_len && !sport)
+		return fail(e, el, "minlen goes with sport N (answers from a service's port)");
+	if (sport && (sp->r.proto != IPPROTO_TCP && sp->r.proto != IPPROTO_UDP &&
+		      sp->r.proto != IPPROTO_SCTP))
+		return fail(e, el, "sport needs proto tcp, udp or sctp");
+	if (sp->r.port && sp->r.proto && sp->r.proto != IPPROTO_TCP &&
+	    sp->r.proto != IPPROTO_UDP && sp->r.proto != IPPROTO_SCTP)
+		return fail(e, el, "a port needs tcp, udp or sctp, not %s", pl_mit_proto_name(sp->r.proto));
+	if (sp->r.port || sp->r.proto)
+		sp->r.kind = PL_RULE_PORT;
+	return pl_proto_check(sp->r.proto, sp->r.family, e, el);
+}
+
+/* Options after "block CIDR": port N | sport N [minlen B], proto P, ttl D, alert. */
 static int block_opts(struct pl_rule_spec *sp, char **w, int nw, int from, char *e, size_t el)
 {
+	bool dport = false;
+
 	for (int i = from; i < nw; i++) {
 		__u32 port;
 
@@ -299,10 +318,20 @@ static int block_opts(struct pl_rule_spec *sp, char **w, int nw, int from, char 
 		}
 		if (i + 1 >= nw)
 			return fail(e, el, "'%s' needs a value", w[i]);
-		if (!strcmp(w[i], "port")) {
+		if (!strcmp(w[i], "port") || !strcmp(w[i], "sport")) {
+			bool src = w[i][0] == 's';
+
 			if (parse_u32(w[i + 1], 1, 65535, &port))
-				return fail(e, el, "port '%s' must be 1 to 65535", w[i + 1]);
+				return fail(e, el, "%s '%s' must be 1 to 65535", w[i], w[i + 1]);
+			if (src ? dport : sp->r.port != 0)
+				return fail(e, el, "a rule takes port N or sport N, not both");
+			dport = !src;
 			sp->r.port = htons(port);
+			if (src)
+				sp->r.flags |= PL_RULE_F_SPORT;
+		} else if (!strcmp(w[i], "minlen")) {
+			if (parse_u32(w[i + 1], 1, 65535, &sp->r.min_len))
+				return fail(e, el, "minlen '%s' must be 1 to 65535 bytes", w[i + 1]);
 		} else if (!strcmp(w[i], "proto")) {
 			if (pl_proto_parse(w[i + 1], &sp->r.proto, e, el))
 				return -EINVAL;
@@ -310,17 +339,12 @@ static int block_opts(struct pl_rule_spec *sp, char **w, int nw, int from, char 
 			if (pl_duration_parse(w[i + 1], &sp->ttl_s, e, el))
 				return -EINVAL;
 		} else {
-			return fail(e, el, "unknown word '%s': a block takes port N, proto P, ttl D, "
-					   "alert", w[i]);
+			return fail(e, el, "unknown word '%s': a block takes port N or sport N "
+					   "[minlen B], proto P, ttl D, alert", w[i]);
 		}
 		i++;
 	}
-	if (sp->r.port && sp->r.proto && sp->r.proto != IPPROTO_TCP &&
-	    sp->r.proto != IPPROTO_UDP && sp->r.proto != IPPROTO_SCTP)
-		return fail(e, el, "a port needs tcp, udp or sctp, not %s", pl_mit_proto_name(sp->r.proto));
-	if (sp->r.port || sp->r.proto)
-		sp->r.kind = PL_RULE_PORT;
-	return pl_proto_check(sp->r.proto, sp->r.family, e, el);
+	return pl_port_rule_check(sp, e, el);
 }
 
 static int set_prefix(struct pl_rule_spec *sp, const char *s, char *e, size_t el)

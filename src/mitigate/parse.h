@@ -7,6 +7,9 @@
  *
  * Rules file, one rule a line ('#' starts a comment):
  *   block CIDR [port N] [proto tcp|udp|sctp|icmp|icmpv6] [ttl DURATION] [alert]
+ *   block CIDR sport N proto tcp|udp|sctp [minlen BYTES] [ttl DURATION] [alert]
+ *                                       answers from source port N (reflection),
+ *                                       frames of at least BYTES
  *   allow CIDR
  *   rate CIDR PPS [burst N] [aggregate] [alert]
  *                                       at most PPS packets a second from each source
@@ -42,6 +45,9 @@ int pl_prefix_parse(const char *s, struct pl_prefix *p, char *err, size_t errlen
 const char *pl_prefix_str(const struct pl_prefix *p, char *buf, size_t len);
 /* "90", "90s", "15m", "2h", "1d" -> seconds (> 0, at most 10 years). */
 int pl_duration_parse(const char *s, __u64 *seconds, char *err, size_t errlen);
+/* A block's port, source port (PL_RULE_F_SPORT), minimum length and protocol fit
+ * together; makes it a port rule when it has a port or protocol. */
+int pl_port_rule_check(struct pl_rule_spec *sp, char *err, size_t errlen);
 /* tcp, udp, sctp, icmp, icmpv6 -> IP protocol number. */
 int pl_proto_parse(const char *s, __u8 *proto, char *err, size_t errlen);
 const char *pl_mit_proto_name(__u8 proto);

@@ -52,15 +52,21 @@ static int read_rules(struct pl_mit *m, struct pl_rule *all)
 	return 0;
 }
 
-static int cfg_adjust(struct pl_mit *m, int kind, int delta)
+static bool sport_rule(const struct pl_rule *r)
+{
+	return r->kind == PL_RULE_PORT && (r->flags & PL_RULE_F_SPORT);
+}
+
+static int cfg_adjust(struct pl_mit *m, const struct pl_rule *r, int delta)
 {
 	struct pl_mit_cfg c;
 	__u32 k = 0, *n;
+	int kind = r->kind;
 
 	if (bpf_map_lookup_elem(m->cfg_fd, &k, &c))
 		return -errno;
-	n = kind == PL_RULE_ALLOW ? &c.n_allow : kind == PL_RULE_PORT ? &c.n_port :
-	    kind == PL_RULE_RATE  ? &c.n_rate  : &c.n_block;
+	n = sport_rule(r) ? &c.n_sport : kind == PL_RULE_ALLOW ? &c.n_allow :
+	    kind == PL_RULE_PORT ? &c.n_port : kind == PL_RULE_RATE ? &c.n_rate : &c.n_block;
 	*n += delta;
 	return bpf_map_update_elem(m->cfg_fd, &k, &c, BPF_ANY) ? -errno : 0;
 }
@@ -79,6 +85,8 @@ static void trie_key(const struct pl_rule *r, struct pl_rule_key *k)
 		k->proto = r->proto;
 		k->port = r->port;
 	}
+	if (sport_rule(r)) /* a key space of its own in the same trie */
+		k->family |= PL_RULE_KEY_SPORT;
 	memcpy(k->addr, r->addr, 16);
 }
 
@@ -112,7 +120,8 @@ static int check(const struct pl_rule_spec *sp, const struct pl_rule *all,
 		const struct pl_rule *o = &all[i];
 		struct pl_prefix op;
 		bool same_kind = o->kind == r->kind && (r->kind != PL_RULE_PORT ||
-			(o->port == r->port && o->proto == r->proto));
+			(o->port == r->port && o->proto == r->proto &&
+			 sport_rule(o) == sport_rule(r)));
 
 		if (!o->kind || o->kind == PL_RULE_LIST || r->kind == PL_RULE_LIST ||
 		    o->family != r->family || !overlap(o, r))
@@ -131,7 +140,8 @@ static int check(const struct pl_rule_spec *sp, const struct pl_rule *all,
 			return -EEXIST;
 		}
 		if (o->kind == PL_RULE_ALLOW && o->origin == PL_ORIGIN_IMPLICIT &&
-		    r->kind != PL_RULE_RATE && r->kind != PL_RULE_ALLOW && r->plen <= o->plen) {
+		    r->kind != PL_RULE_RATE && r->kind != PL_RULE_ALLOW && !sport_rule(r) &&
+		    r->plen <= o->plen) {
 			snprintf(err, errlen, "%s %s covers %s, an address of this host or its "
 					      "gateway: pktlens never blocks those",
 				 pl_rule_kind_name(r->kind), a, b);
@@ -146,7 +156,12 @@ static int check(const struct pl_rule_spec *sp, const struct pl_rule *all,
 			return -EINVAL;
 		}
 	}
-	if (r->kind == PL_RULE_BLOCK || r->kind == PL_RULE_PORT || r->kind == PL_RULE_RATE) {
+	/*
+	 * A source-port rule is for answers from anywhere (0.0.0.0/0 sport 123): the allow
+	 * rules of this host's addresses and gateways still win over it in the kernel.
+	 */
+	if ((r->kind == PL_RULE_BLOCK || r->kind == PL_RULE_PORT || r->kind == PL_RULE_RATE) &&
+	    !sport_rule(r)) {
 		for (size_t i = 0; i < nprot; i++) {
 			if (!pl_prefix_contains(&p, &prot[i]))
 				continue;
@@ -251,7 +266,7 @@ int pl_rule_add(struct pl_mit *m, const struct pl_rule_spec *sp,
 	if (!e)
 		e = insert(m, sp, slot);
 	if (!e)
-		e = cfg_adjust(m, r.kind, 1);
+		e = cfg_adjust(m, &r, 1);
 	if (e) {
 		struct pl_rule none = {};
 
@@ -354,7 +369,7 @@ int pl_rule_del(struct pl_mit *m, __u32 id)
 		return err;
 	if (r.kind == PL_RULE_RATE)
 		rate_states_remove(m, id);
-	cfg_adjust(m, r.kind, -1);
+	cfg_adjust(m, &r, -1);
 	return bpf_map_update_elem(m->rules_fd, &id, &none, BPF_ANY) ? -errno : 0;
 }
 
@@ -366,7 +381,8 @@ int pl_rule_find(struct pl_mit *m, const struct pl_rule *want, __u32 *id)
 		if (bpf_map_lookup_elem(m->rules_fd, &i, &r))
 			return -errno;
 		if (r.kind != want->kind || r.family != want->family || r.plen != want->plen ||
-		    memcmp(r.addr, want->addr, 16) || r.port != want->port || r.proto != want->proto)
+		    memcmp(r.addr, want->addr, 16) || r.port != want->port || r.proto != want->proto ||
+		    (r.flags & PL_RULE_F_SPORT) != (want->flags & PL_RULE_F_SPORT))
 			continue;
 		*id = i;
 		return 0;

@@ -22,6 +22,7 @@ struct kept {
 	uint16_t sport, dport;
 	char app_proto[32];
 	struct pl_sig_hit h;
+	enum pl_eve_action action;
 };
 
 struct sid_count {
@@ -43,6 +44,9 @@ struct pl_sig_run {
 	/* the packet being matched */
 	const struct pl_l7_pkt_view *v;
 	const char *alp;
+	/* protect: what a drop rule's alert does (an automatic block of its source) */
+	pl_alert_decide_fn decide;
+	void *decide_arg;
 };
 
 struct pl_sig_run *pl_sig_run_new(struct pl_sigs *rs, FILE *eve)
@@ -84,6 +88,12 @@ int pl_sig_run_restart(struct pl_sig_run *r)
 void pl_sig_run_set_eve(struct pl_sig_run *r, FILE *eve)
 {
 	r->eve = eve;
+}
+
+void pl_sig_run_set_decide(struct pl_sig_run *r, pl_alert_decide_fn fn, void *arg)
+{
+	r->decide = fn;
+	r->decide_arg = arg;
 }
 
 void pl_sig_run_set_interval(struct pl_sig_run *r, bool since_last)
@@ -142,6 +152,10 @@ static void on_alert(void *arg, const struct pl_sigs_pkt *p, const struct pl_sig
 	r->alerts++;
 	count_sid(r, h);
 	flow_of(v, &fl);
+	/* Suricata's drop: in IPS mode the packet goes and the alert stays; here its
+	 * source is blocked (or in a dry run would be). alert rules never block. */
+	if (h->drop && r->decide)
+		a.action = r->decide(r->decide_arg, &fl, &a);
 	memset(k, 0, sizeof(*k));
 	k->ts_ns = p->ts_ns;
 	k->flow_id = fl.flow_id;
@@ -153,6 +167,7 @@ static void on_alert(void *arg, const struct pl_sigs_pkt *p, const struct pl_sig
 	k->dport = fl.dport;
 	snprintf(k->app_proto, sizeof(k->app_proto), "%s", r->alp ? r->alp : "");
 	k->h = *h;
+	k->action = a.action;
 	r->nkeep++;
 	if (!r->eve)
 		return;
@@ -236,6 +251,11 @@ void pl_sig_run_json(struct pl_json *j, void *arg)
 	pl_json_end_obj(j);
 }
 
+static const char *action_str(enum pl_eve_action a)
+{
+	return a == PL_EVE_BLOCKED ? "blocked" : a == PL_EVE_WOULD_BLOCK ? "would-block" : "allowed";
+}
+
 void pl_sig_run_alert_items(struct pl_json *j, void *arg)
 {
 	struct pl_sig_run *r = arg;
@@ -265,9 +285,9 @@ void pl_sig_run_alert_items(struct pl_json *j, void *arg)
 		/* the fields detection's items have at the top, so one list reads alike */
 		pl_json_u64(j, "signature_id", k->h.sid);
 		pl_json_str(j, "signature", k->h.msg);
-		pl_json_str(j, "action", "allowed");
+		pl_json_str(j, "action", action_str(k->action));
 		pl_json_begin_obj(j, "alert");
-		pl_json_str(j, "action", "allowed");
+		pl_json_str(j, "action", action_str(k->action));
 		pl_json_u64(j, "gid", k->h.gid);
 		pl_json_u64(j, "signature_id", k->h.sid);
 		pl_json_u64(j, "rev", k->h.rev);

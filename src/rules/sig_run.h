@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include "l7/session.h"
 #include "rules/rules.h"
+#include "detect/alerts.h"
 
 #define PL_SIG_KEEP 1000
 
@@ -24,6 +25,9 @@ void pl_sig_run_free(struct pl_sig_run *r);
  * capture of analyze -r A -r B starts as a run of its own. 0 or -ENOMEM. */
 int pl_sig_run_restart(struct pl_sig_run *r);
 void pl_sig_run_set_eve(struct pl_sig_run *r, FILE *eve);
+/* protect: @fn decides the action of each alert of a rule whose action is drop (an
+ * automatic block of the packet's source); other alerts stay "allowed". */
+void pl_sig_run_set_decide(struct pl_sig_run *r, pl_alert_decide_fn fn, void *arg);
 
 /* The session hook (pl_l7_session_opts.on_packet); @arg is the run. */
 void pl_sig_run_packet(void *arg, const struct pl_l7_pkt_view *v);

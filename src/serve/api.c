@@ -27,6 +27,9 @@ const struct pl_route pl_routes[] = {
 	{ "/api/v1/reload", "POST", "re-read the token file; set the log level" },
 	{ "/api/v1/alerts", "GET", "the newest alerts of detection (since, severity, interface, limit)" },
 	{ "/api/v1/history/alerts", "GET", "history: the alerts alive in a time range" },
+	{ "/api/v1/rules", "GET", "mitigation: the rules of each running protect, with counters" },
+	{ "/api/v1/rules/block", "POST", "mitigation: add a block to a running protect" },
+	{ "/api/v1/rules/unblock", "POST", "mitigation: remove a rule of a running protect" },
 	{ "/metrics", "GET", "Prometheus text exposition" },
 };
 const size_t pl_nroutes = sizeof(pl_routes) / sizeof(pl_routes[0]);

@@ -31,17 +31,15 @@ static int parse_level(struct json_object *v, struct pl_reload_req *r, char *why
 	return -EINVAL;
 }
 
-int pl_reload_parse(const char *body, size_t len, struct pl_reload_req *r, char *why,
-		    size_t whylen)
+int pl_body_json(const char *body, size_t len, const char *example, struct json_object **out,
+		 char *why, size_t whylen)
 {
 	struct json_tokener *tok;
 	struct json_object *o;
 	enum json_tokener_error jerr;
 	int err = 0;
 
-	r->log_level = -1;
-	if (!len)
-		return 0;
+	*out = NULL;
 	tok = json_tokener_new_ex(BODY_DEPTH);
 	if (!tok) {
 		snprintf(why, whylen, "out of memory");
@@ -57,35 +55,50 @@ int pl_reload_parse(const char *body, size_t len, struct pl_reload_req *r, char 
 		err = -EINVAL;
 		goto out;
 	}
-	if (json_tokener_get_parse_end(tok) < len) {
-		/* Only white space may follow the object. */
-		for (size_t i = json_tokener_get_parse_end(tok); i < len; i++) {
-			if (!strchr(" \t\r\n", body[i])) {
-				snprintf(why, whylen, "the body has more after its JSON value "
-					 "(byte %zu)", i);
-				err = -EINVAL;
-				goto out;
-			}
-		}
-	}
-	if (!json_object_is_type(o, json_type_object)) {
-		snprintf(why, whylen, "the body must be a JSON object, e.g. {\"log_level\": \"info\"}");
-		err = -EINVAL;
-		goto out;
-	}
-	json_object_object_foreach(o, key, val) {
-		if (!strcmp(key, "log_level")) {
-			err = parse_level(val, r, why, whylen);
-			if (err)
-				goto out;
-		} else {
-			snprintf(why, whylen, "unknown field '%.32s'; reload takes log_level", key);
+	/* Only white space may follow the object. */
+	for (size_t i = json_tokener_get_parse_end(tok); i < len; i++) {
+		if (!strchr(" \t\r\n", body[i])) {
+			snprintf(why, whylen, "the body has more after its JSON value (byte %zu)", i);
 			err = -EINVAL;
 			goto out;
 		}
 	}
+	if (!json_object_is_type(o, json_type_object)) {
+		snprintf(why, whylen, "the body must be a JSON object, e.g. %s", example);
+		err = -EINVAL;
+	}
 out:
-	json_object_put(o);
+	if (err)
+		json_object_put(o);
+	else
+		*out = o;
 	json_tokener_free(tok);
+	return err;
+}
+
+int pl_reload_parse(const char *body, size_t len, struct pl_reload_req *r, char *why,
+		    size_t whylen)
+{
+	struct json_object *o;
+	int err;
+
+	r->log_level = -1;
+	if (!len)
+		return 0;
+	err = pl_body_json(body, len, "{\"log_level\": \"info\"}", &o, why, whylen);
+	if (err)
+		return err;
+	json_object_object_foreach(o, key, val) {
+		if (!strcmp(key, "log_level")) {
+			err = parse_level(val, r, why, whylen);
+			if (err)
+				break;
+		} else {
+			snprintf(why, whylen, "unknown field '%.32s'; reload takes log_level", key);
+			err = -EINVAL;
+			break;
+		}
+	}
+	json_object_put(o);
 	return err;
 }

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <microhttpd.h>
 #include "serve/query.h"
+#include "serve/rules_api.h"
 #include "serve/server.h"
 #include "util/log.h"
 
@@ -251,6 +252,15 @@ static enum MHD_Result do_alerts(struct pl_srv *srv, struct MHD_Connection *c)
 	return reply_json(srv, c, MHD_HTTP_OK, text);
 }
 
+/* An answer of rules_api.c: its status and JSON text, or its reason as an error. */
+static enum MHD_Result rules_reply(struct pl_srv *srv, struct MHD_Connection *c, int status,
+				   char *text, const char *why)
+{
+	if (status < 300)
+		return reply_json(srv, c, (unsigned int)status, text);
+	return error(srv, c, (unsigned int)status, NULL, "%s", why);
+}
+
 static enum MHD_Result do_get(struct pl_srv *srv, struct MHD_Connection *c, const char *url)
 {
 	struct pl_flow_query q;
@@ -272,6 +282,12 @@ static enum MHD_Result do_get(struct pl_srv *srv, struct MHD_Connection *c, cons
 	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, on_arg, &a);
 	if (a.err)
 		return error(srv, c, MHD_HTTP_BAD_REQUEST, NULL, "%s", a.why);
+	if (!strcmp(url, "/api/v1/rules")) { /* protect's pins, not the live state */
+		char why[512];
+		int st = pl_api_rules(q.ifname, &text, why, sizeof(why));
+
+		return rules_reply(srv, c, st, text, why);
+	}
 
 	pthread_mutex_lock(&srv->lock);
 	if (!strcmp(url, "/metrics")) {
@@ -455,6 +471,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			memcpy(r->body + r->len, upload, *upload_size), r->len += *upload_size;
 		*upload_size = 0;
 		return MHD_YES;
+	}
+	if (!strncmp(r->route->path, "/api/v1/rules/", strlen("/api/v1/rules/"))) {
+		char why[720], *text = NULL;
+		int st;
+
+		if (r->too_big)
+			return error(srv, c, MHD_HTTP_CONTENT_TOO_LARGE, NULL,
+				     "the body is over %d bytes", PL_SERVE_BODY_MAX);
+		st = pl_api_rules_write(!strcmp(r->route->path, "/api/v1/rules/block"), r->body,
+					r->len, &text, why, sizeof(why));
+		return rules_reply(srv, c, st, text, why);
 	}
 	return do_reload(srv, c, r);
 }

@@ -83,6 +83,14 @@ int pl_token_from_header(const char *hdr, const char **tok, size_t *len);
 /* Equal, in a time that does not depend on where they differ. */
 bool pl_token_equal(const char *a, size_t alen, const char *b, size_t blen);
 
+struct json_object;
+/*
+ * A request body (@len bytes, not NUL-terminated) as one JSON object, nesting bounded;
+ * 0 with *out (the caller puts it), or -EINVAL with the reason in @why naming @example.
+ */
+int pl_body_json(const char *body, size_t len, const char *example, struct json_object **out,
+		 char *why, size_t whylen);
+
 /* What POST /api/v1/reload may carry. */
 struct pl_reload_req {
 	int log_level; /* enum pl_log_level, -1: unchanged */

@@ -483,6 +483,99 @@ static void test_allow(void)
 	pl_rule_del(&g_m, list);
 }
 
+/* XDP's verdict for a UDP (or TCP) frame of @len bytes from @src:@sport to port @dport. */
+static int verdict_sport(uint32_t src, uint8_t proto, uint16_t sport, uint16_t dport,
+			 uint16_t len)
+{
+	uint8_t f[1514] = { 0 };
+	uint32_t s = htonl(src), d = htonl(0xc6130001);
+	uint16_t tot = htons(len - 14), dp = htons(dport), sp = htons(sport);
+	uint16_t ul = htons(len - 34);
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f, .data_size_in = len, .repeat = 1);
+
+	f[12] = 0x08;
+	f[14] = 0x45;
+	memcpy(f + 16, &tot, 2);
+	f[22] = 64;
+	f[23] = proto;
+	memcpy(f + 26, &s, 4);
+	memcpy(f + 30, &d, 4);
+	memcpy(f + 34, &sp, 2);
+	memcpy(f + 36, &dp, 2);
+	if (proto == 17)
+		memcpy(f + 38, &ul, 2);
+	else
+		f[46] = 0x50; /* TCP data offset 5 */
+	if (bpf_prog_test_run_opts(g_prog, &o))
+		return -1;
+	return o.retval;
+}
+
+/* Source-port rules (reflected answers): source port, protocol and minimum size. */
+static void test_sport(void)
+{
+	char err[PL_ERR_LEN] = "";
+	__u32 ids[2] = { 0 };
+	struct pl_rule_set set;
+	struct pl_rule_row *rows = NULL;
+	size_t n = 0;
+	__u64 hits = 0;
+	int e;
+
+	TEST_BEGIN("source-port rules: UDP from port 123 of 400 bytes or more");
+	e = add_text("block 0.0.0.0/0 sport 123 proto udp minlen 400\nallow 198.18.3.1\n", ids,
+		     2, err);
+	CHECK(!e && ids[0] && ids[1], "block 0.0.0.0/0 sport 123 proto udp minlen 400; allow "
+	      "198.18.3.1: %s", err);
+	CHECK(cfg().n_sport == 1 && cfg().n_port == 0, "n_sport %u, n_port %u", cfg().n_sport,
+	      cfg().n_port);
+	CHECK(verdict_sport(0xc6120305, 17, 123, 40000, 500) == XDP_DROP,
+	      "500 bytes from 198.18.3.5:123 dropped");
+	CHECK(verdict_sport(0xc6120305, 17, 123, 40000, 400) == XDP_DROP,
+	      "400 bytes (the minimum) dropped");
+	CHECK(verdict_sport(0xc6120305, 17, 123, 40000, 399) == XDP_PASS,
+	      "399 bytes from port 123 pass (short answers: the host's own queries)");
+	CHECK(verdict_sport(0xc6120305, 17, 124, 40000, 500) == XDP_PASS,
+	      "500 bytes from port 124 pass");
+	CHECK(verdict_sport(0xc6120305, 17, 40000, 123, 500) == XDP_PASS,
+	      "500 bytes to port 123 pass (the rule is on the source port)");
+	CHECK(verdict_sport(0xc6120305, 6, 123, 40000, 500) == XDP_PASS,
+	      "500 bytes of TCP from port 123 pass");
+	CHECK(verdict_sport(0xc6120301, 17, 123, 40000, 500) == XDP_PASS,
+	      "the allowed 198.18.3.1 passes");
+	if (!pl_rule_list(&g_m, &rows, &n))
+		for (size_t i = 0; i < n; i++)
+			if (rows[i].id == ids[0])
+				hits = rows[i].st.packets;
+	free(rows);
+	CHECK(hits == 2, "the rule counted %llu packets (2 dropped)", (unsigned long long)hits);
+	pl_rule_del(&g_m, ids[0]);
+	pl_rule_del(&g_m, ids[1]);
+	CHECK(cfg().n_sport == 0, "n_sport %u after removal", cfg().n_sport);
+	CHECK(verdict_sport(0xc6120305, 17, 123, 40000, 500) == XDP_PASS,
+	      "without the rule 500 bytes from port 123 pass");
+	TEST_END();
+
+	TEST_BEGIN("source-port rules: bad input");
+	static const char *const bad[][2] = {
+		{ "block 198.18.0.0/16 sport 123\n", "sport needs proto" },
+		{ "block 198.18.0.0/16 port 53 minlen 400 proto udp\n", "minlen goes with sport" },
+		{ "block 198.18.0.0/16 port 53 sport 123 proto udp\n", "port N or sport N" },
+		{ "block 198.18.0.0/16 sport 123 proto icmp\n", "sport needs proto" },
+		{ "block 198.18.0.0/16 sport 0 proto udp\n", "1 to 65535" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = 0;
+		e = pl_rules_parse("test", bad[i][0], strlen(bad[i][0]), true, &set, err,
+				   sizeof(err));
+		CHECK(e && strstr(err, bad[i][1]), "'%.*s': %s", (int)strlen(bad[i][0]) - 1,
+		      bad[i][0], e ? err : "accepted");
+		if (!e)
+			pl_rules_free(&set);
+	}
+	TEST_END();
+}
+
 static void test_full_table(void)
 {
 	char err[PL_ERR_LEN] = "";
@@ -597,6 +690,7 @@ int main(void)
 	test_slot_reuse();
 	test_ipv6();
 	test_allow();
+	test_sport();
 	test_full_table();
 	test_full_blocklist();
 	pl_mit_close(&g_m);

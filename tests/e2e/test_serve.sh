@@ -141,7 +141,7 @@ check_http "GET /api/v1/flows?interface=IF2" 200 GET "/api/v1/flows?interface=$I
 check_eq "flows: none on the second interface" "$(body 'j["matched"]')" 0
 check_http "GET /api/v1" 200 GET /api/v1
 check_eq "index lists the endpoints" "$(body '[e["path"] for e in j["endpoints"]]')" \
-	"['/', '/api/v1', '/api/v1/stats', '/api/v1/protocols', '/api/v1/flows', '/api/v1/applications', '/api/v1/drops', '/api/v1/rates', '/api/v1/history/minutes', '/api/v1/history/flows', '/api/v1/history/top-talkers', '/api/v1/history/apps', '/api/v1/reload', '/api/v1/alerts', '/api/v1/history/alerts', '/metrics']"
+	"['/', '/api/v1', '/api/v1/stats', '/api/v1/protocols', '/api/v1/flows', '/api/v1/applications', '/api/v1/drops', '/api/v1/rates', '/api/v1/history/minutes', '/api/v1/history/flows', '/api/v1/history/top-talkers', '/api/v1/history/apps', '/api/v1/reload', '/api/v1/alerts', '/api/v1/history/alerts', '/api/v1/rules', '/api/v1/rules/block', '/api/v1/rules/unblock', '/metrics']"
 check_http "GET / (the dashboard)" 200 GET /
 check_grep "GET /: HTML" "$LAB_TMP/head" "^[Cc]ontent-[Tt]ype: text/html"
 check_http "POST / refused" 405 POST /
@@ -288,7 +288,7 @@ else
 fi
 
 # ---- every answer above, held to docs/openapi.yaml ---------------------------------
-openapi_check
+openapi_check skip:/api/v1/rules # test_serve_rules.sh holds those
 
 # ---- SIGTERM: clean stop, nothing left attached --------------------------------------
 SRV_PID=$SRV1

@@ -65,12 +65,14 @@ $(FUZZ_DIR)/fuzz_pkt_line: tests/fuzz/fuzz_pkt_line.c $(PKT_LINE_SRCS) \
 	$(Q)mkdir -p $(@D)
 	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_pkt_line.c $(PKT_LINE_SRCS)
 
-SERVE_FUZZ_SRCS := src/serve/query.c src/serve/body.c src/serve/listen.c src/serve/token.c
+SERVE_FUZZ_SRCS := src/serve/query.c src/serve/body.c src/serve/listen.c src/serve/token.c \
+	src/serve/rules_body.c src/mitigate/parse.c src/mitigate/blocklist.c
 
-$(FUZZ_DIR)/fuzz_serve: tests/fuzz/fuzz_serve.c $(SERVE_FUZZ_SRCS) $(wildcard src/serve/*.h)
+$(FUZZ_DIR)/fuzz_serve: tests/fuzz/fuzz_serve.c $(SERVE_FUZZ_SRCS) $(wildcard src/serve/*.h) \
+		$(wildcard src/mitigate/*.h)
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_serve.c $(SERVE_FUZZ_SRCS) -ljson-c
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_serve.c $(SERVE_FUZZ_SRCS) -ljson-c -lbpf
 
 # The L7 parsers without nDPI (classify.c) and without the kernel's ring and maps
 # (session.c, flow_ends.c): the targets fuzz pktlens's own parsing code.

@@ -2,7 +2,8 @@
 /*
  * fuzz_serve.c - what `pktlens serve` parses from outside: the query string of the
  * API (each key=value through pl_query_param, then the filters applied to flows),
- * request bodies (pl_reload_parse, json-c underneath), the Authorization header and
+ * request bodies (pl_reload_parse and the rules' block/unblock bodies, json-c
+ * underneath), the Authorization header and
  * --listen. The first byte picks the parser; the rest is its input.
  */
 #include <stddef.h>
@@ -10,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "serve/query.h"
+#include "serve/rules_api.h"
 #include "serve/serve.h"
 
 /* A few flows for the filters to run over: IPv4 and IPv6, TCP, UDP, ICMP. */
@@ -54,6 +56,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct sockaddr_storage ss;
 	struct pl_reload_req r;
+	struct pl_rules_req rr;
 	const char *why, *tok;
 	char *s, msg[512];
 	size_t len;
@@ -63,6 +66,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Bodies may hold NUL bytes; the other inputs are C strings by then. */
 	if (data[0] % 5 == 1) {
 		pl_reload_parse((const char *)data + 1, size - 1, &r, msg, sizeof(msg));
+		pl_rules_req_parse((const char *)data + 1, size - 1, true, &rr, msg, sizeof(msg));
+		pl_rules_req_parse((const char *)data + 1, size - 1, false, &rr, msg, sizeof(msg));
 		return 0;
 	}
 	s = malloc(size);

@@ -44,7 +44,9 @@ http() {
 	echo "$code"
 }
 
-# openapi_check: hold every exchange so far to docs/openapi.yaml (one check a line).
+# openapi_check [only:PREFIX | skip:PREFIX]: hold every exchange so far to
+# docs/openapi.yaml (one check a line); every documented answer (of the paths in scope)
+# must have been met.
 openapi_check() {
 	local line
 	while IFS= read -r line; do
@@ -53,7 +55,8 @@ openapi_check() {
 		"FAIL "*) T_FAIL=$((T_FAIL + 1)); echo "$line" ;;
 		"note "*) echo "$line" ;;
 		esac
-	done < <("$PY" "$E2E_ROOT/tests/e2e/openapi_check.py" "$E2E_ROOT/docs/openapi.yaml" "$LAB_TMP/ex" 2>&1 ||
+	done < <("$PY" "$E2E_ROOT/tests/e2e/openapi_check.py" "$E2E_ROOT/docs/openapi.yaml" "$LAB_TMP/ex" \
+		"$@" 2>&1 ||
 		echo "FAIL openapi_check.py failed")
 }
 
