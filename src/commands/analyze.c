@@ -293,8 +293,12 @@ static int analyze_file(struct an_args *a, const char *path)
 		pl_warn("no CPU below %d is available to run frames on", PL_OFFLINE_SLOTS);
 		goto out;
 	}
-	/* A filter reads one CPU's slot; TCP tracking needs each flow's frames in order. */
-	if (o.filter || o.tcp)
+	/*
+	 * A filter reads one CPU's slot: one worker. TCP tracking needs each flow's frames
+	 * in order, which the runner keeps on any number of workers (a conversation's
+	 * frames go to one worker, in file order: offline_runner.h).
+	 */
+	if (o.filter)
 		nworkers = 1;
 	o.offline_cpu = cpus[0];
 	/* The expression was checked above: whatever fails now is a runtime failure. */
