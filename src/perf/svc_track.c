@@ -9,7 +9,7 @@
 #include "perf/svc.h"
 #include "perf/svc_track.h"
 
-#define PENDING 32 /* requests waiting for their answer, per kind */
+#define PENDING 8  /* requests waiting for their answer, per kind */
 #define EVENTS 160 /* requests and answers kept until the flow is classified */
 #define DNS_PORT 53
 
@@ -33,8 +33,8 @@ struct pl_svc_track {
 	uint32_t next_seq[2]; /* TCP: the next new byte per direction (0: to the server) */
 	struct pending pend[2][PENDING];
 	unsigned int npend[2];
-	struct event ev[EVENTS];
-	unsigned int nev;
+	struct event *ev; /* until bound (a bound flow, kept while it lives, is ~300 bytes) */
+	unsigned int nev, cap;
 };
 
 struct pl_svc_track *pl_svc_track_new(void)
@@ -44,6 +44,8 @@ struct pl_svc_track *pl_svc_track_new(void)
 
 void pl_svc_track_free(struct pl_svc_track *t)
 {
+	if (t)
+		free(t->ev);
 	free(t);
 }
 
@@ -59,7 +61,16 @@ static void emit(struct pl_svc_track *t, int kind, int answered, uint64_t from, 
 			pl_svc_request(t->svc, kind, t->proto, t->port);
 		return;
 	}
-	if (t->nev < EVENTS)
+	if (t->nev == t->cap && t->cap < EVENTS) {
+		unsigned int ncap = t->cap ? t->cap * 2 : 8;
+		void *p = realloc(t->ev, (ncap < EVENTS ? ncap : EVENTS) * sizeof(*t->ev));
+
+		if (p) {
+			t->ev = p;
+			t->cap = ncap < EVENTS ? ncap : EVENTS;
+		}
+	}
+	if (t->nev < t->cap)
 		t->ev[t->nev++] = (struct event){ .kind = (uint8_t)kind, .answered = (uint8_t)answered,
 						  .code = (uint16_t)code, .from_ns = from,
 						  .to_ns = to };
@@ -69,7 +80,15 @@ static void push(struct pl_svc_track *t, int kind, uint16_t id, uint64_t ts_ns)
 {
 	struct pending *p = t->pend[kind];
 
-	if (t->npend[kind] == PENDING) { /* the oldest stays unanswered */
+	/*
+	 * Full: HTTP answers in order, so a request past the queue stays unanswered (the
+	 * answers of the queued ones still pair right); DNS pairs by id: the oldest goes.
+	 */
+	if (t->npend[kind] == PENDING && kind == PL_SVC_HTTP) {
+		emit(t, kind, 0, 0, 0, 0);
+		return;
+	}
+	if (t->npend[kind] == PENDING) {
 		memmove(p, p + 1, (PENDING - 1) * sizeof(*p));
 		t->npend[kind]--;
 	}
@@ -197,6 +216,8 @@ int pl_svc_track_bind(struct pl_svc_track *t, struct pl_svc *s, const struct pl_
 	for (unsigned int i = 0; i < t->nev; i++)
 		emit(t, t->ev[i].kind, t->ev[i].answered, t->ev[i].from_ns, t->ev[i].to_ns,
 		     t->ev[i].code);
-	t->nev = 0;
+	free(t->ev);
+	t->ev = NULL;
+	t->nev = t->cap = 0;
 	return 1;
 }

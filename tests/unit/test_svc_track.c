@@ -3,10 +3,11 @@
  * Unit tests of service latency's pairing (src/perf/svc_track.c): every request and
  * answer of one flow, fed as decoded packets with times the test sets, against the
  * service figures it must give (perf/svc.c's JSON): HTTP keep-alive and pipelined
- * requests, a 100 Continue before the real answer, a resent request segment, pairs
- * seen before the flow was classified; DNS queries on one 5-tuple answered out of
- * order by id, a resent query, an answer to no query, DNS over TCP with two messages
- * in one segment; a flow the L7 parsers did not call DNS or HTTP counts nothing.
+ * requests (deeper than the queue), a 100 Continue before the real answer, a resent
+ * request segment, pairs seen before the flow was classified; DNS queries on one
+ * 5-tuple answered out of order by id, a resent query, an answer to no query, DNS over
+ * TCP with two messages in one segment; a flow the L7 parsers did not call DNS or HTTP
+ * counts nothing.
  */
 #include <netinet/in.h>
 #include <stdio.h>
@@ -169,6 +170,26 @@ static void test_http(void)
 	TEST_END();
 }
 
+static void test_http_deep(void)
+{
+	struct pl_svc *s = pl_svc_new();
+	struct pl_svc_track *t = pl_svc_track_new();
+	struct pl_flow_key k = key(IPPROTO_TCP, 80);
+
+	TEST_BEGIN("svc_track: 10 pipelined requests, 8 queued: the answers pair in order");
+	seq[0] = seq[1] = 1;
+	CHECK_EQ(pl_svc_track_bind(t, s, &k, PL_DIR_A_TO_B, 0, 1), 1);
+	for (int i = 0; i < 10; i++)
+		tcp(t, 80, 1, "GET / HTTP/1.1\r\n\r\n", (uint64_t)i);
+	/* each answer 10 ms after its own request: the ninth and tenth pair with nothing */
+	for (int i = 0; i < 10; i++)
+		tcp(t, 80, 0, "HTTP/1.1 200 OK\r\n\r\n", (uint64_t)i + 10);
+	CHECK_FIG(s, "http", 80, "10 8 10.0 10.0 10.0 2xx=8");
+	pl_svc_track_free(t);
+	pl_svc_free(s);
+	TEST_END();
+}
+
 static void test_dns(void)
 {
 	struct pl_svc *s = pl_svc_new();
@@ -239,6 +260,7 @@ static void test_dns(void)
 int main(void)
 {
 	test_http();
+	test_http_deep();
 	test_dns();
 	return check_summary();
 }
