@@ -54,8 +54,8 @@ static const char usage[] =
 	"                    (pktlens-rules(5)); alerts in the report and in --eve\n"
 	"      --rules-lenient  skip (and count) rules with keywords pktlens does not support\n"
 	"                    instead of failing\n"
-	"      --no-tcp      no passive TCP RTT and health; frames then run on every CPU\n"
-	"                    (with it on they run in capture order on one)\n"
+	"      --no-tcp      no passive TCP RTT and health (on, it runs on every worker,\n"
+	"                    each conversation's frames in capture order on one)\n"
 	"      --no-detect   no threat detection (on by default: the same as monitor's, on\n"
 	"                    the capture's time stamps; the report lists the alerts, and\n"
 	"                    --eve writes them; [detect] of --config FILE)\n"
@@ -293,8 +293,12 @@ static int analyze_file(struct an_args *a, const char *path)
 		pl_warn("no CPU below %d is available to run frames on", PL_OFFLINE_SLOTS);
 		goto out;
 	}
-	/* A filter reads one CPU's slot; TCP tracking needs each flow's frames in order. */
-	if (o.filter || o.tcp)
+	/*
+	 * A filter reads one CPU's slot: one worker. TCP tracking needs each flow's frames
+	 * in order, which the runner keeps on any number of workers (a conversation's
+	 * frames go to one worker, in file order: offline_runner.h).
+	 */
+	if (o.filter)
 		nworkers = 1;
 	o.offline_cpu = cpus[0];
 	/* The expression was checked above: whatever fails now is a runtime failure. */

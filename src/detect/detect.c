@@ -186,7 +186,9 @@ static bool top_peer(const struct pl_det *d, const __u32 *src, __u32 *out)
 			peer = f->key.addr_b;
 		else if (key_eq(f->key.addr_b, src))
 			peer = f->key.addr_a;
-		if (peer && n > best) {
+		/* Ties to the lower address: the same peer whatever the flow table's order
+		 * (analyze's workers fill it in another order on every run). */
+		if (peer && (n > best || (n == best && n && memcmp(peer, out, 16) < 0))) {
 			best = n;
 			memcpy(out, peer, 16);
 		}

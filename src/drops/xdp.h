@@ -7,6 +7,17 @@
  * Where the kernel refuses fexit programs (lockdown, no trampolines), the driver's own
  * XDP counters (ethtool statistics named *xdp*: veth, mlx5, ...) are read instead,
  * for native XDP; generic XDP's drops reach skb:kfree_skb.
+ *
+ * Why the test machine (6.18 Firecracker guest kernel, lockdown "integrity") refuses it:
+ * BPF_PROG_LOAD of every fentry/fexit program fails with EPERM and an empty verifier
+ * log, whatever the target: this one on an XDP program (attach_prog_fd) and a plain
+ * fexit on a kernel function (do_unlinkat, loaded with bpftool) alike, while a tp_btf
+ * program (the same program type, another attach type) loads. The same kernel refuses
+ * ftrace's available_filter_functions (EPERM), offers no function_graph tracer and has
+ * no kprobes, and no BPF LSM program is loaded: the kernel build refuses BPF
+ * trampolines before verification, so the rules of attaching to an XDP program never
+ * come into play and nothing on our side can change it. The fexit path has not run on
+ * a kernel that allows trampolines.
  */
 #ifndef PL_DROPS_XDP_H
 #define PL_DROPS_XDP_H

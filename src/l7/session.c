@@ -14,8 +14,10 @@
 #include <bpf/libbpf.h>
 #include "l7/classify.h"
 #include "l7/eve.h"
+#include "l7/pkt.h"
 #include "l7/session.h"
 #include "perf/svc.h"
+#include "perf/svc_track.h"
 #include "perf/tcp.h"
 #include "sinks/json.h"
 
@@ -31,6 +33,7 @@ struct sflow {
 	uint8_t done;
 	uint16_t fed[2];           /* samples given to the engine, per enum pl_flow_dir */
 	uint64_t last_ns;          /* time of its latest sample (the program's clock) */
+	struct pl_svc_track *trk;  /* its DNS/HTTP pairs (service latency), or NULL */
 };
 
 struct tally_ent {
@@ -227,8 +230,12 @@ static void complete(struct pl_l7_session *s, struct sflow *f)
 		if (!bpf_map_update_elem(s->o.verdicts_fd, &f->key, &vv, BPF_ANY))
 			move_counts(s, f, app, cat);
 	}
-	if (s->o.svc)
-		pl_svc_add(s->o.svc, &f->key, f->client_dir, m);
+	/* A DNS or HTTP flow's pairs count from now on; any other's tracking ends. */
+	if (f->trk && !pl_svc_track_bind(f->trk, s->o.svc, &f->key, f->client_dir,
+					 m->dns.have_query, m->http.have_request)) {
+		pl_svc_track_free(f->trk);
+		f->trk = NULL;
+	}
 	if (m->dns.have_query)
 		tally_add(&s->dns, m->dns.qname);
 	tally_add(&s->sni, m->tls.sni);
@@ -245,6 +252,20 @@ static void complete(struct pl_l7_session *s, struct sflow *f)
 		s->o.on_classified(s->o.on_classified_arg, &f->key, &f->v, m, &ev);
 	pl_l7_flow_free(f->l7);
 	f->l7 = NULL;
+}
+
+/* The sample's DNS/HTTP messages to the flow's service latency tracking. */
+static void track(struct pl_l7_session *s, struct sflow *f, const struct pl_l7_sample *h,
+		  const uint8_t *frame)
+{
+	long off = l3_offset(frame, h->cap_len);
+	struct pl_l7_pkt p;
+
+	if (!f->trk || off < 0 ||
+	    pl_l7_pkt_decode(frame + off, h->cap_len - (size_t)off, &p) < 0)
+		return;
+	pl_svc_track_pkt(f->trk, &p, h->dir == f->client_dir,
+			 h->ts_ns + (uint64_t)s->o.clock_to_unix_ns);
 }
 
 /* Give the sample to on_packet (signatures): @f may be NULL (a flow left out). */
@@ -288,6 +309,7 @@ static int on_sample(void *ctx, void *data, size_t size)
 	}
 	f = find(s, &h->key);
 	if (f && f->done) {
+		track(s, f, h, (const uint8_t *)(h + 1));
 		if (s->o.on_packet)
 			notify(s, f, h, (const uint8_t *)(h + 1));
 		return 0;
@@ -317,11 +339,14 @@ static int on_sample(void *ctx, void *data, size_t size)
 		}
 		f->key = h->key;
 		f->client_dir = h->dir;
+		if (s->o.svc && (h->key.proto == IPPROTO_TCP || h->key.proto == IPPROTO_UDP))
+			f->trk = pl_svc_track_new(); /* NULL: no latency for it, no harm */
 		f->next = s->b[b];
 		s->b[b] = f;
 		s->nflows++;
 	}
 	fit_ip_length(frame + off, n - (uint32_t)off);
+	track(s, f, h, frame);
 	dir = h->dir == f->client_dir ? PL_L7_DIR_TOSERVER : PL_L7_DIR_TOCLIENT;
 	f->last_ns = h->ts_ns > f->last_ns ? h->ts_ns : f->last_ns;
 	if (f->fed[h->dir & 1] < UINT16_MAX)
@@ -374,6 +399,7 @@ void pl_l7_session_free(struct pl_l7_session *s)
 		for (struct sflow *f = s->b[i], *next; f; f = next) {
 			next = f->next;
 			pl_l7_flow_free(f->l7);
+			pl_svc_track_free(f->trk);
 			free(f);
 		}
 	}
@@ -445,6 +471,7 @@ static void drop(struct pl_l7_session *s, struct sflow **pp)
 	if (!f->done)
 		s->nflows--; /* never classified: "classifying" counts it no more */
 	pl_l7_flow_free(f->l7);
+	pl_svc_track_free(f->trk);
 	free(f);
 }
 

@@ -15,7 +15,8 @@
 #define SVC_SAMPLES 65536     /* latencies kept per service for the percentiles */
 #define SVC_BUCKETS 32        /* log2 of microseconds, as the RTT histograms */
 
-enum svc_kind { SVC_DNS = 0, SVC_HTTP };
+#define SVC_DNS PL_SVC_DNS
+#define SVC_HTTP PL_SVC_HTTP
 
 struct service {
 	unsigned int kind, proto, port;
@@ -122,38 +123,36 @@ static void add_latency(struct service *v, __u64 from, __u64 to)
 		v->dropped_samples++;
 }
 
-void pl_svc_add(struct pl_svc *s, const struct pl_flow_key *k, int client_dir,
-		const struct pl_l7_meta *m)
+void pl_svc_request(struct pl_svc *s, int kind, unsigned int proto, unsigned int port)
 {
-	unsigned int port = ntohs(client_dir == PL_DIR_A_TO_B ? k->port_b : k->port_a);
 	struct service *v;
 
 	if (!s)
 		return;
 	pthread_mutex_lock(&s->lock);
-	/* A DNS query seen as such: its time before the response's (a response alone fills
-	 * the query fields at the same time). */
-	if (m->dns.have_query && (!m->dns.have_response ||
-				  m->dns.query_ts_ns < m->dns.response_ts_ns)) {
-		v = find(s, SVC_DNS, k->proto, port);
-		if (v) {
-			v->requests++;
-			if (m->dns.have_response) {
-				add_latency(v, m->dns.query_ts_ns, m->dns.response_ts_ns);
-				v->rcode[m->dns.rcode & 15]++;
-			}
-		}
-	}
-	if (m->http.have_request) {
-		v = find(s, SVC_HTTP, k->proto, port);
-		if (v) {
-			v->requests++;
-			if (m->http.have_response && m->http.response_ts_ns >= m->http.request_ts_ns) {
-				unsigned int c = m->http.status / 100;
+	v = find(s, (unsigned int)kind, proto, port);
+	if (v)
+		v->requests++;
+	pthread_mutex_unlock(&s->lock);
+}
 
-				add_latency(v, m->http.request_ts_ns, m->http.response_ts_ns);
-				v->status[c >= 1 && c <= 5 ? c : 0]++;
-			}
+void pl_svc_answer(struct pl_svc *s, int kind, unsigned int proto, unsigned int port,
+		   __u64 req_ns, __u64 resp_ns, unsigned int code)
+{
+	struct service *v;
+
+	if (!s)
+		return;
+	pthread_mutex_lock(&s->lock);
+	v = find(s, (unsigned int)kind, proto, port);
+	if (v) {
+		add_latency(v, req_ns, resp_ns);
+		if (kind == SVC_DNS) {
+			v->rcode[code & 15]++;
+		} else {
+			unsigned int c = code / 100;
+
+			v->status[c >= 1 && c <= 5 ? c : 0]++;
 		}
 	}
 	pthread_mutex_unlock(&s->lock);
@@ -332,7 +331,7 @@ void pl_svc_lines(const struct pl_svc *cs, int top, void (*emit)(void *arg, cons
 	pthread_mutex_lock(&s->lock);
 	o = ordered(s);
 	if (o)
-		emit(arg, "service latency (first request of each flow):");
+		emit(arg, "service latency (every request the samples hold):");
 	for (size_t i = 0; o && i < s->n && (int)i < top; i++) {
 		const struct service *v = o[i];
 		struct figures f;

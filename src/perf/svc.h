@@ -4,8 +4,8 @@
  * response with the response codes, HTTP request to the first response with the
  * status classes, per server port, with percentiles and a log2 histogram. It reads
  * the metadata the L7 parsers filled (dns.c, http.c) with the samples' time stamps:
- * the same on the server, on the client, live and offline. One request per flow (the
- * first): DNS clients use a new port per query; HTTP keep-alive shows its first.
+ * the same on the server, on the client, live and offline. Every request/response pair
+ * of a flow that its samples hold counts (perf/svc_track.h pairs them).
  */
 #ifndef PL_PERF_SVC_H
 #define PL_PERF_SVC_H
@@ -20,9 +20,13 @@ struct pl_json;
 struct pl_svc *pl_svc_new(void);
 void pl_svc_free(struct pl_svc *s);
 
-/* A classified flow's metadata; @client_dir: enum pl_flow_dir of the side that began it. */
-void pl_svc_add(struct pl_svc *s, const struct pl_flow_key *k, int client_dir,
-		const struct pl_l7_meta *m);
+enum pl_svc_kind { PL_SVC_DNS = 0, PL_SVC_HTTP };
+
+/* One request to the service @kind on @proto/@port (host order). */
+void pl_svc_request(struct pl_svc *s, int kind, unsigned int proto, unsigned int port);
+/* Its answer: latency from @req_ns to @resp_ns, @code the DNS rcode or HTTP status. */
+void pl_svc_answer(struct pl_svc *s, int kind, unsigned int proto, unsigned int port,
+		   __u64 req_ns, __u64 resp_ns, unsigned int code);
 
 /* The report's "service_latency" array. */
 void pl_svc_json(struct pl_json *j, const struct pl_svc *s, int top);

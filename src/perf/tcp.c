@@ -420,15 +420,16 @@ static const struct pl_tcp_flow **slowest(const struct pl_tcp_view *v, size_t *n
 	return p;
 }
 
+/* "client_ip"/"server_ip": "client" and "server" are the flow's per-side health objects. */
 static void flow_addrs_json(struct pl_json *j, const struct pl_tcp_flow *f)
 {
 	int ca = f->v.init_dir == PL_DIR_A_TO_B;
 	char a[64];
 
-	pl_json_str(j, "client", pl_addr_str(ca ? f->key.addr_a : f->key.addr_b, f->key.family, a,
+	pl_json_str(j, "client_ip", pl_addr_str(ca ? f->key.addr_a : f->key.addr_b, f->key.family, a,
 					     sizeof(a)));
 	pl_json_u64(j, "client_port", ntohs(ca ? f->key.port_a : f->key.port_b));
-	pl_json_str(j, "server", pl_addr_str(ca ? f->key.addr_b : f->key.addr_a, f->key.family, a,
+	pl_json_str(j, "server_ip", pl_addr_str(ca ? f->key.addr_b : f->key.addr_a, f->key.family, a,
 					     sizeof(a)));
 	pl_json_u64(j, "server_port", ntohs(ca ? f->key.port_b : f->key.port_a));
 }

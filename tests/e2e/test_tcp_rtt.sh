@@ -18,7 +18,10 @@
 #   - tcpdump's capture of the server's link through analyze: handshake and the
 #     server-side RTT (least and mean) as close;
 #   - with TCP timestamps on, the samples come from them; with them off on the client
-#     (net.ipv4.tcp_timestamps=0, 20 ms phase), from SEQ/ACK matching, as close.
+#     (net.ipv4.tcp_timestamps=0, 20 ms phase), from SEQ/ACK matching, as close;
+#   - the 20 ms phase (all delays with PL_TEST_FULL=1) also over IPv6 (2001:db8::/32 on
+#     the same links, its own ping base), timestamps on and off, with the peer's /48
+#     network histogram.
 set -u
 . "$(dirname "$0")/../lib/netns.sh"
 need_root_tools ping ss ethtool tcpdump chrt
@@ -38,12 +41,15 @@ ip netns exec "$NS_RX" ip link del "$IF_RX"
 ip link add "$IF_TX" address "$MAC_TX" netns "$NS_TX" type veth peer name "$M_TX" netns "$NS_MID" &&
 	ip link add "$IF_RX" address "$MAC_RX" netns "$NS_RX" type veth peer name "$M_RX" netns "$NS_MID" ||
 	{ fail "lab" "no links through the middle"; finish; }
-for side in "$NS_TX $IF_TX $IP4_TX $IP4_RX $MAC_RX" "$NS_RX $IF_RX $IP4_RX $IP4_TX $MAC_TX"; do
+for side in "$NS_TX $IF_TX $IP4_TX $IP4_RX $MAC_RX $IP6_TX $IP6_RX" \
+	"$NS_RX $IF_RX $IP4_RX $IP4_TX $MAC_TX $IP6_RX $IP6_TX"; do
 	set -- $side
 	# Whole frames on the wire: the bridge reads what the sender wrote.
 	ip netns exec "$1" ethtool -K "$2" tx off tso off gso off rxvlan off txvlan off >/dev/null 2>&1
 	ip netns exec "$1" ip addr add "$3/24" dev "$2"
 	ip netns exec "$1" ip neigh replace "$4" lladdr "$5" dev "$2" nud permanent
+	ip netns exec "$1" ip addr add "$6/64" dev "$2" nodad
+	ip netns exec "$1" ip neigh replace "$7" lladdr "$5" dev "$2" nud permanent
 	ip netns exec "$1" ip link set "$2" up
 done
 in_mid ip link set "$M_TX" up && in_mid ip link set "$M_RX" up
@@ -61,8 +67,8 @@ dl_start() { # DELAY_MS: (re)start the bridge
 	LAB_PIDS+=("$DL_PID")
 	wait_grep "$LAB_TMP/dl.err" "delayline:" "$DL_PID"
 }
-ping_avg() { # mean ping RTT in ms through the bridge now
-	in_tx ping -n -q -c 10 -i 0.05 -W 2 "$IP4_RX" | sed -nE 's|.*= [0-9.]+/([0-9.]+)/.*|\1|p'
+ping_avg() { # [ADDR]: mean ping RTT in ms through the bridge now
+	in_tx ping -n -q -c 10 -i 0.05 -W 2 "${1:-$IP4_RX}" | sed -nE 's|.*= [0-9.]+/([0-9.]+)/.*|\1|p'
 }
 within() { # GOT WANT: |GOT - WANT| <= max(10 % of WANT, 1 ms)
 	awk -v g="$1" -v w="$2" 'BEGIN { t = w * 0.1; if (t < 1) t = 1; d = g - w;
@@ -73,11 +79,16 @@ dl_start 0 || { fail "delayline" "did not start: $(cat "$LAB_TMP/dl.err")"; fini
 BASE=$(ping_avg)
 [ -n "$BASE" ] || { fail "base RTT" "ping through the bridge failed"; finish; }
 ok "base RTT through the bridge: $BASE ms (ping)"
+BASE6=$(ping_avg "$IP6_RX")
+[ -n "$BASE6" ] || { fail "base RTT (IPv6)" "ping through the bridge failed"; finish; }
+ok "base IPv6 RTT through the bridge: $BASE6 ms (ping)"
 
 in_rx timeout 60 chrt -f 40 "$PY" "$PP" server "$IP4_RX" "$PORT" 60 >"$LAB_TMP/srv.log" 2>&1 &
 LAB_PIDS+=($!)
-wait_until 10 sh -c "ip netns exec $NS_RX ss -Hlnt 'sport = :$PORT' | grep -q ." ||
-	fail "setup" "the echo server is not listening"
+in_rx timeout 60 chrt -f 40 "$PY" "$PP" server "$IP6_RX" "$PORT" 60 >"$LAB_TMP/srv6.log" 2>&1 &
+LAB_PIDS+=($!)
+wait_until 10 sh -c "ip netns exec $NS_RX ss -Hlnt 'sport = :$PORT' | grep -c . | grep -qx 2" ||
+	fail "setup" "the echo servers (IPv4, IPv6) are not listening"
 
 # The server's link recorded for analyze (headers and options only).
 PCAP=$LAB_TMP/srv.pcap
@@ -97,31 +108,34 @@ wait_grep "$CLI_ERR" "monitoring $IF_TX in" "$CLI_PID" ||
 	{ fail "monitor (client)" "did not attach: $(cat "$CLI_ERR")"; finish; }
 ok "monitors attached (server $MON_MODE, client)"
 
-# conn NAME: one ping-pong connection; checks both monitors' figures for it.
+# conn NAME TS [6]: one ping-pong connection (over IPv6 with 6); checks both monitors'
+# figures for it.
 conn() {
 	local name=$1 ts=$2 out=$LAB_TMP/pp.$1 cport srtt exp got side file
-	in_tx timeout 30 chrt -f 40 "$PY" "$PP" client "$IP4_RX" "$PORT" 20 "$LAB_TMP/close.$name" 10 >"$out" 2>&1 &
+	local dst=$IP4_RX sdst=$IP4_RX cli=$IP4_TX base=$BASE
+	[ "${3:-}" = 6 ] && dst=$IP6_RX sdst="[$IP6_RX]" cli=$IP6_TX base=$BASE6
+	in_tx timeout 30 chrt -f 40 "$PY" "$PP" client "$dst" "$PORT" 20 "$LAB_TMP/close.$name" 10 >"$out" 2>&1 &
 	local pid=$!
 	wait_until 15 grep -qs done "$out" || { fail "$name: ping-pong" "$(cat "$out")"; return; }
 	cport=$(awk '/done/ { print $2 }' "$out")
-	srtt=$(in_tx ss -tin dst "$IP4_RX:$PORT" "sport = :$cport" | sed -nE 's/.* rtt:([0-9.]+)\/.*/\1/p')
+	srtt=$(in_tx ss -tin dst "$sdst:$PORT" "sport = :$cport" | sed -nE 's/.* rtt:([0-9.]+)\/.*/\1/p')
 	touch "$LAB_TMP/close.$name"
 	wait "$pid"
-	exp=$(awk -v d="$D" -v b="$BASE" 'BEGIN { printf "%.3f", d + b }')
-	echo "  $name: expected $exp ms (delay $D + base $BASE), ss srtt $srtt ms, ping $PING ms"
-	echo "$cport $exp" >>"$LAB_TMP/conns"
+	exp=$(awk -v d="$D" -v b="$base" 'BEGIN { printf "%.3f", d + b }')
+	echo "  $name: expected $exp ms (delay $D + base $base), ss srtt $srtt ms, ping $PING ms"
+	echo "$cport $exp $cli" >>"$LAB_TMP/conns"
 	for side in server client; do
 		file=$MON_OUT
 		[ $side = client ] && file=$CLI_OUT
 		# a report taken after the exchanges: 20 of them give at least 10 samples
-		wait_until 5 "$PY" "$RTT_OF" "$file" "$cport" 10 >/dev/null
-		got=$("$PY" "$RTT_OF" "$file" "$cport")
-		set -- $got
-		echo "    $side: handshake $1 ms, mean $2 ms, min $3 ms, $4 samples ($5 from timestamps)"
+		wait_until 5 "$PY" "$RTT_OF" "$file" "$cport" 10 "$cli" >/dev/null
+		got=$("$PY" "$RTT_OF" "$file" "$cport" 0 "$cli")
 		if [ -z "$got" ]; then
-			fail "$name ($side): flow reported" "no tcp figures for client port $cport"
+			fail "$name ($side): flow reported" "no tcp figures for client $cli port $cport"
 			continue
 		fi
+		set -- $got
+		echo "    $side: handshake $1 ms, mean $2 ms, min $3 ms, $4 samples ($5 from timestamps)"
 		within "$1" "$exp" && ok "$name ($side): handshake RTT $1 ms ~ $exp ms" ||
 			fail "$name ($side): handshake RTT" "$1 ms, expected $exp ms"
 		within "$3" "$exp" && ok "$name ($side): min RTT $3 ms ~ $exp ms" ||
@@ -147,10 +161,30 @@ for D in $DELAYS; do
 	PING=$(ping_avg)
 	conn "delay ${D} ms" on
 	if [ "$D" = 20 ]; then
+		conn "IPv6, delay ${D} ms" on 6
+		# (net.ipv4.tcp_timestamps is IPv6's switch too)
 		in_tx sysctl -qw net.ipv4.tcp_timestamps=0
 		conn "delay ${D} ms, no timestamps" off
+		conn "IPv6, delay ${D} ms, no timestamps" off 6
 		in_tx sysctl -qw net.ipv4.tcp_timestamps=1
+	elif [ "${PL_TEST_FULL:-0}" = 1 ]; then
+		conn "IPv6, delay ${D} ms" on 6
 	fi
+done
+
+# The remote-network histograms: IPv6 peers under their /48 (bpf/rtt.h masks it).
+for side in "server $MON_OUT" "client $CLI_OUT"; do
+	set -- $side
+	n=$("$PY" - "$2" <<'EOF'
+import json, sys
+last = [l for l in open(sys.argv[1]) if l.startswith('{')][-1]
+for n in json.loads(last)['tcp']['networks']:
+    if n['net'] == '2001:db8::/48' and n['rtt_us']:
+        print(n['rtt_us']['samples'])
+EOF
+)
+	[ "${n:-0}" -ge 20 ] && ok "$1: IPv6 peer's network 2001:db8::/48 holds $n RTT samples" ||
+		fail "$1: IPv6 network histogram" "2001:db8::/48 has '${n:-none}' samples (want >= 20)"
 done
 
 kill -INT "$CLI_PID" 2>/dev/null
@@ -160,12 +194,13 @@ check_eq "monitor (server) exit status" "$MON_RC" 0
 # EVE flow events (written when each connection ended, or at the stop): the tcp object.
 # Its mean is not compared: the connection's end adds a sample that holds the client's
 # delayed ACK of the last echo (no next message carries it), as passive RTT must.
-while read -r cport exp; do
-	got=$("$PY" - "$EVE" "$cport" <<'EOF'
+while read -r cport exp cli; do
+	got=$("$PY" - "$EVE" "$cport" "$cli" <<'EOF'
 import json, sys
 for l in open(sys.argv[1]):
     e = json.loads(l)
-    if e.get('event_type') == 'flow' and e.get('src_port') == int(sys.argv[2]):
+    if (e.get('event_type') == 'flow' and e.get('src_port') == int(sys.argv[2]) and
+            e.get('src_ip') == sys.argv[3]):
         t = e.get('tcp') or {}
         print('%.3f %.3f' % (t.get('handshake_rtt_us', 0) / 1e3, t['rtt_us']['min'] / 1e3))
         break
@@ -185,12 +220,12 @@ kill -TERM "$TD_PID" 2>/dev/null
 pid_wait "$TD_PID" 10
 "$PKTLENS" analyze -r "$PCAP" --json >"$LAB_TMP/an.json" 2>"$LAB_TMP/an.err" ||
 	fail "analyze" "$(cat "$LAB_TMP/an.err")"
-while read -r cport exp; do
-	got=$("$PY" - "$LAB_TMP/an.json" "$cport" <<'EOF'
+while read -r cport exp cli; do
+	got=$("$PY" - "$LAB_TMP/an.json" "$cport" "$cli" <<'EOF'
 import json, sys
 j = json.load(open(sys.argv[1]))
 for f in j['tcp']['slowest_flows']:
-    if f['client_port'] == int(sys.argv[2]):
+    if f['client_port'] == int(sys.argv[2]) and f['client_ip'] == sys.argv[3]:
         s = f['rtt_server_side_us']
         print('%.3f %.3f %.3f %d' % ((f['handshake_rtt_us'] or 0) / 1e3, s['min'] / 1e3,
                                      s['avg'] / 1e3, s['samples']))

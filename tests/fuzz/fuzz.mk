@@ -14,7 +14,8 @@
 #              bodies (json-c), the Authorization header, --listen
 #   fuzz_l7_dns, _http, _tls, _ssh, _quic  pktlens's own L7 metadata parsers (src/l7/), one each
 #   fuzz_l7_flow  a flow's IP packets through decoding, stream starts, every parser and the
-#              EVE writer, whose lines must parse back as JSON objects
+#              EVE writer, whose lines must parse back as JSON objects; and through service
+#              latency's pairing (src/perf/svc_track.c), whose figures must parse back too
 #   fuzz_rules protect's rules and list files (src/mitigate/parse.c): errors name
 #              file:line, every prefix read is masked and prints back to itself
 #   fuzz_sigs  signature files (src/rules/): the rule parser, then the loaded rules matched
@@ -77,13 +78,13 @@ $(FUZZ_DIR)/fuzz_serve: tests/fuzz/fuzz_serve.c $(SERVE_FUZZ_SRCS) $(wildcard sr
 # The L7 parsers without nDPI (classify.c) and without the kernel's ring and maps
 # (session.c, flow_ends.c): the targets fuzz pktlens's own parsing code.
 L7_FUZZ_SRCS := $(filter-out src/l7/classify.c src/l7/session.c src/l7/flow_ends.c,$(wildcard src/l7/*.c)) \
-	src/util/json_text.c
+	src/util/json_text.c src/perf/svc.c src/perf/svc_track.c src/sinks/json.c
 
-$(FUZZ_DIR)/fuzz_l7_%: tests/fuzz/fuzz_l7.c $(L7_FUZZ_SRCS) $(wildcard src/l7/*.h)
+$(FUZZ_DIR)/fuzz_l7_%: tests/fuzz/fuzz_l7.c $(L7_FUZZ_SRCS) $(wildcard src/l7/*.h src/perf/svc*.h)
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -DFUZZ_L7_$(shell echo $* | tr a-z A-Z) -o $@ \
-		tests/fuzz/fuzz_l7.c $(L7_FUZZ_SRCS) -ljson-c -lgcrypt
+		tests/fuzz/fuzz_l7.c $(L7_FUZZ_SRCS) -ljson-c -lgcrypt -lm
 
 RULES_SRCS := src/mitigate/parse.c src/mitigate/blocklist.c
 

@@ -11,7 +11,9 @@
  *	      (pl_l7_tls_handshake)
  *	FLOW  a flow: the input split into IP packets of both directions, decoded
  *	      (pl_l7_pkt_decode), dissected (TCP stream starts, DNS/HTTP/TLS/SSH), and the
- *	      metadata written as EVE JSON, which must parse back as one object a line
+ *	      metadata written as EVE JSON, which must parse back as one object a line;
+ *	      the same packets paired by service latency (src/perf/svc_track.c), whose
+ *	      figures must parse back as JSON
  * The input sits in a buffer of exactly its size, so any read beyond it is an ASan
  * report. Nothing may loop: libFuzzer's -timeout catches a hang.
  */
@@ -27,6 +29,9 @@
 #include "l7/quic.h"
 #include "l7/ssh.h"
 #include "l7/tls.h"
+#include "perf/svc.h"
+#include "perf/svc_track.h"
+#include "sinks/json.h"
 
 static void must(int cond)
 {
@@ -109,6 +114,9 @@ static void run(const uint8_t *d, size_t n)
 	static struct pl_l7_dissect ds;
 	struct pl_l7_eve_flow fl = { .family = 4, .proto = 6, .state = "new" };
 	struct pl_l7_verdict v = { .done = 1 };
+	struct pl_svc_track *t = pl_svc_track_new();
+	struct pl_svc *svc = pl_svc_new();
+	struct pl_flow_key key = { .family = 4, .proto = 6 };
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f;
@@ -123,8 +131,14 @@ static void run(const uint8_t *d, size_t n)
 			k = n - off - 3;
 		pkt = malloc(k ? k : 1);
 		memcpy(pkt, d + off + 3, k);
-		if (pl_l7_pkt_decode(pkt, k, &p) == 0)
+		if (pl_l7_pkt_decode(pkt, k, &p) == 0) {
 			pl_l7_dissect_packet(&ds, d[off] & 1, &p, off, d[off] & 2);
+			/* half of the packets after the flow is bound */
+			if (d[off] & 4)
+				pl_svc_track_bind(t, svc, &key, 0, ds.meta.dns.have_query,
+						  ds.meta.http.have_request);
+			pl_svc_track_pkt(t, &p, !(d[off] & 1), off);
+		}
 		free(pkt);
 		off += 3 + k;
 	}
@@ -136,6 +150,23 @@ static void run(const uint8_t *d, size_t n)
 	fclose(f);
 	check_json(buf);
 	free(buf);
+	pl_svc_track_bind(t, svc, &key, 0, 1, 1);
+	buf = NULL;
+	f = open_memstream(&buf, &len);
+	if (f) {
+		struct pl_json j;
+
+		pl_json_init(&j, f, false);
+		pl_json_begin_obj(&j, NULL);
+		pl_svc_json(&j, svc, 10);
+		pl_json_end_obj(&j);
+		pl_json_finish(&j);
+		fclose(f);
+		check_json(buf);
+		free(buf);
+	}
+	pl_svc_track_free(t);
+	pl_svc_free(svc);
 }
 #else
 #error "define one of FUZZ_L7_DNS, _HTTP, _TLS, _SSH, _FLOW"

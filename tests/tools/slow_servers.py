@@ -6,9 +6,11 @@ delay, and a DNS client that sends one query per socket (a new port, so a new fl
       UDP DNS: a name starting with "nx" gets NXDOMAIN, with "fail" SERVFAIL, any
       other an A record 198.18.7.7; each answer leaves DELAY_MS after its query.
   slow_servers.py http ADDR PORT DELAY_MS SECONDS
-      HTTP/1.0: GET /status/NNN answers status NNN after DELAY_MS.
+      HTTP/1.1 (keep-alive): GET /status/NNN answers status NNN after DELAY_MS.
   slow_servers.py dnsq ADDR PORT NAME...
       one query per name; prints "RCODE MS" per answer (MS: the client's own timing).
+  slow_servers.py dnsq1 ADDR PORT NAME...
+      the same, every query from one socket (one UDP flow), each with its own id.
 """
 import http.server
 import socket
@@ -63,25 +65,30 @@ def http_srv(addr, port, delay, seconds):
         def log_message(self, *a):
             pass
 
+    H.protocol_version = 'HTTP/1.1'  # several requests on one connection
     srv = http.server.ThreadingHTTPServer((addr, port), H)
     threading.Timer(seconds, srv.shutdown).start()
     srv.serve_forever()
 
 
-def dnsq(addr, port, names):
-    for name in names:
-        q = struct.pack('!HHHHHH', 0x1234, 0x0100, 1, 0, 0, 0)
+def dnsq(addr, port, names, one_socket=False):
+    s = None
+    for i, name in enumerate(names):
+        q = struct.pack('!HHHHHH', 0x1234 + i, 0x0100, 1, 0, 0, 0)
         for l in name.split('.'):
             q += bytes([len(l)]) + l.encode()
         q += b'\0' + struct.pack('!HH', 1, 1)
-        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        s.settimeout(3)
+        if not s:
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            s.settimeout(3)
         t = time.monotonic()
         s.sendto(q, (addr, port))
         a = s.recv(2048)
         print(struct.unpack('!H', a[2:4])[0] & 15, '%.3f' % ((time.monotonic() - t) * 1e3),
               flush=True)
-        s.close()
+        if not one_socket:
+            s.close()
+            s = None
 
 
 if __name__ == '__main__':
@@ -91,4 +98,4 @@ if __name__ == '__main__':
     elif k == 'http':
         http_srv(sys.argv[2], int(sys.argv[3]), float(sys.argv[4]) / 1e3, float(sys.argv[5]))
     else:
-        dnsq(sys.argv[2], int(sys.argv[3]), sys.argv[4:])
+        dnsq(sys.argv[2], int(sys.argv[3]), sys.argv[4:], k == 'dnsq1')
