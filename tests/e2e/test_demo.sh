@@ -341,6 +341,10 @@ lab_gone "demo run" "$ERR"
 # ---- SIGTERM in the middle ----------------------------------------------------------
 
 OUT2=$TMP/term.json ERR2=$TMP/term.err
+# The files exist before the demo starts: a loop that read a missing one would end at
+# once and signal the demo before it could handle the signal.
+: >"$OUT2"
+: >"$ERR2"
 timeout -k 5 120 "$PKTLENS" demo --duration 30 --json >"$OUT2" 2>"$ERR2" &
 DEMO_PID=$!
 n=200 # until the monitor has printed a few records (at most 20 s)
