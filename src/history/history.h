@@ -19,7 +19,7 @@
 
 #define PL_HIST_DEFAULT_DB "/var/lib/pktlens/pktlens.db"
 /* The schema this build writes; older databases are migrated at open. */
-#define PL_HIST_SCHEMA 2
+#define PL_HIST_SCHEMA 3
 
 struct sqlite3;
 
@@ -54,6 +54,12 @@ struct pl_hist_flow {
 	char category[32];
 	char l7_name[256];      /* the name it was for: DNS query, TLS SNI or HTTP host */
 	const char *l7_name_kind; /* "dns", "tls", "http" (static); NULL: no name */
+	/* TCP RTT and health (serve without --no-tcp): has_tcp false, NULL columns. */
+	bool has_tcp;
+	__u32 rtt_samples;      /* 0: no RTT sample (min/avg/max NULL) */
+	double rtt_min_us, rtt_avg_us, rtt_max_us;
+	double handshake_rtt_us; /* 0: no completed handshake seen (NULL) */
+	__u64 tcp_retrans, tcp_ooo, tcp_dupack, tcp_zero_win, tcp_rst_client, tcp_rst_server;
 };
 
 /* Kernel drop reasons one minute row holds at most (serve --drops); more are lost. */

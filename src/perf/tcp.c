@@ -132,6 +132,23 @@ int pl_tcp_read(struct pl_tcp_view *v, const struct pl_tcp_fds *fds, bool offlin
 	return err;
 }
 
+int pl_tcp_read_hists(struct pl_tcp_view *v, const struct pl_tcp_fds *fds)
+{
+	int err;
+
+	memset(v, 0, sizeof(*v));
+	if (fds->flows < 0)
+		return -ENOENT;
+	err = read_hists(v, fds->hist);
+	if (!err)
+		err = read_totals(v, fds->totals);
+	if (err)
+		pl_tcp_view_free(v);
+	else if (v->nhists)
+		pl_qsort(v->hists, v->nhists, sizeof(*v->hists), hrow_cmp);
+	return err;
+}
+
 void pl_tcp_view_free(struct pl_tcp_view *v)
 {
 	free(v->flows);
@@ -425,11 +442,12 @@ static void flow_addrs_json(struct pl_json *j, const struct pl_tcp_flow *f)
 	int ca = f->v.init_dir == PL_DIR_A_TO_B;
 	char a[64];
 
-	pl_json_str(j, "client", pl_addr_str(ca ? f->key.addr_a : f->key.addr_b, f->key.family, a,
-					     sizeof(a)));
+	/* "client" and "server" are the sides' health objects (pl_tcp_flow_json) */
+	pl_json_str(j, "client_address", pl_addr_str(ca ? f->key.addr_a : f->key.addr_b,
+						     f->key.family, a, sizeof(a)));
 	pl_json_u64(j, "client_port", ntohs(ca ? f->key.port_a : f->key.port_b));
-	pl_json_str(j, "server", pl_addr_str(ca ? f->key.addr_b : f->key.addr_a, f->key.family, a,
-					     sizeof(a)));
+	pl_json_str(j, "server_address", pl_addr_str(ca ? f->key.addr_b : f->key.addr_a,
+						     f->key.family, a, sizeof(a)));
 	pl_json_u64(j, "server_port", ntohs(ca ? f->key.port_b : f->key.port_a));
 }
 

@@ -39,6 +39,13 @@ struct pl_rep_flow {
 	__s64 first_ms, last_ms;
 };
 
+struct pl_rep_rtt_flow {     /* one of the slowest TCP flows (by mean RTT) */
+	char ifname[16], src[48], dst[48];
+	unsigned int sport, dport;
+	double min_us, avg_us, max_us;
+	__u64 samples, retrans;
+};
+
 struct pl_rep {
 	__s64 first, last;          /* first and last minute with a row; 0 when none */
 	unsigned int bucket_s;      /* seconds a point covers */
@@ -56,6 +63,10 @@ struct pl_rep {
 	size_t nflows;
 	struct pl_rep_row *apps;     /* L7: the flows classified, by application */
 	size_t napps;
+	__u64 rtt_flows;             /* TCP flows with an RTT (serve without --no-tcp) */
+	__u64 rtt_hist[PL_RTT_BUCKETS]; /* by mean RTT: [2^i, 2^(i+1)) microseconds */
+	struct pl_rep_rtt_flow rtt_slow[10];
+	size_t nrtt_slow;
 };
 
 /*
@@ -70,6 +81,10 @@ int pl_rep_collect(struct sqlite3 *db, const struct pl_rep_opts *o, struct pl_re
 void pl_rep_free(struct pl_rep *r);
 /* The page, on @out. 0, or -EIO. */
 int pl_rep_html(FILE *out, const struct pl_rep_opts *o, const struct pl_rep *r);
+
+/* The RTT distribution and the slowest flows (rtt.c): SQLite's code. */
+int pl_rep_rtt_collect(struct sqlite3 *db, const struct pl_rep_opts *o, struct pl_rep *r);
+void pl_rep_rtt_html(FILE *out, const struct pl_rep *r);
 
 /* Charts (svg.c). Values of series k at point i: v[k * n + i]. */
 struct pl_svg_series {

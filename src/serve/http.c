@@ -242,6 +242,17 @@ static enum MHD_Result do_get(struct pl_srv *srv, struct MHD_Connection *c, cons
 			return error(srv, c, MHD_HTTP_NOT_FOUND, NULL, "drops are off: start "
 				     "pktlens serve with --drops");
 		}
+	} else if (!strcmp(url, "/api/v1/rtt") || !strcmp(url, "/api/v1/latency")) {
+		bool rtt = !strcmp(url, "/api/v1/rtt");
+
+		err = rtt ? pl_api_rtt(srv, &q, &text) : pl_api_latency(srv, &q, &text);
+		if (err == -ENODATA) {
+			pthread_mutex_unlock(&srv->lock);
+			return error(srv, c, MHD_HTTP_NOT_FOUND, NULL, rtt ?
+				     "TCP tracking is off: start pktlens serve without --no-tcp" :
+				     "service latency needs L7, which is off: start pktlens serve "
+				     "without --l7-packets 0");
+		}
 	} else if (!strcmp(url, "/api/v1/protocols")) {
 		err = pl_api_protocols(srv, &q, &text);
 	} else if (!strcmp(url, "/api/v1/applications")) {

@@ -101,6 +101,7 @@ int pl_srv_l7_start(struct pl_srv *srv, int i)
 		.max_classifying = L7_MAX_CLASSIFYING,
 		.egress = dp->l7_egress_fd >= 0, .egress_fd = dp->l7_egress_fd,
 		.on_classified = on_classified, .on_classified_arg = l,
+		.svc = srv->ifs[i].svc,
 	};
 	int err = -ENOMEM;
 

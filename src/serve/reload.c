@@ -6,7 +6,7 @@
  * opened and checked before anything is swapped, so a bad new configuration (a bad
  * entry, a token file refused, a file or collector that cannot be opened, a change
  * only a restart makes: interfaces, --listen, --db, --mode, --flows, --force, --drops,
- * --l7-packets) keeps
+ * --l7-packets, --no-tcp) keeps
  * the old one whole and says why. Runs in the main (sampler) thread.
  */
 #include <errno.h>
@@ -98,6 +98,8 @@ static int restart_only(const struct pl_serve_cfg *o, const struct pl_serve_cfg 
 		what = "--drops";
 	else if (o->l7_pkts != n->l7_pkts)
 		what = "--l7-packets";
+	else if (o->tcp != n->tcp)
+		what = "--no-tcp";
 	if (!what)
 		return 0;
 	if (from)

@@ -43,6 +43,7 @@ struct pl_serve_cfg {
 	unsigned int ipfix_template_refresh_s; /* 0: the exporter's default */
 	bool drops;             /* count the kernel's drops (skb:kfree_skb) */
 	unsigned int l7_pkts;   /* packets per flow and direction sampled for L7; 0: off */
+	bool tcp;               /* passive TCP RTT and health (bpf/rtt.h); --no-tcp: off */
 	int mode;               /* enum pl_mode */
 	bool force;
 	/*

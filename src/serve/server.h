@@ -82,6 +82,11 @@ struct pl_srv_if {
 	__u64 sample_mono_ns;
 	struct pl_rec rec;
 	struct pl_ipfix_if ipx;
+	struct pl_svc *svc;      /* DNS/HTTP service latency (with L7), NULL: none */
+	/* /metrics: the service ports labelled so far (they keep their label: "other"
+	 * never shrinks); under srv->lock (perf_srv.c). */
+	unsigned int rtt_ports[8], nrtt_ports;
+	unsigned int lat_ports[8], nlat_ports;
 };
 
 /* HTTP answers by class, counted for /metrics. */
@@ -114,6 +119,7 @@ struct pl_srv {
 	unsigned int drops_warned;
 	struct pl_cfg_node *old_cfgs; /* reloads' configurations, newest first (srv->cfg) */
 	bool l7;                 /* L7 runs on every interface */
+	bool tcp;                /* TCP RTT and health run on every interface */
 	/* POST /api/v1/reload: asked of the main thread (SIGHUP), answered under lock. */
 	pthread_t main_thread;
 	pthread_cond_t reload_cond;
@@ -244,6 +250,22 @@ void pl_srv_drops_stop(struct pl_srv *srv);
 int pl_api_drops(struct pl_srv *srv, const struct pl_flow_query *q, char **out);
 /* The drops' series of /metrics on @f; caller holds srv->lock. */
 void pl_metrics_drops(struct pl_srv *srv, FILE *f);
+
+/* TCP RTT and health, service latency (perf_srv.c). */
+/* Interface @i's service latency (before L7 starts on it): 0 or -ENOMEM. */
+int pl_srv_perf_start(struct pl_srv *srv, int i);
+void pl_srv_perf_stop(struct pl_srv *srv);
+/* GET /api/v1/rtt, /api/v1/latency; caller holds srv->lock. -ENODATA: off. */
+int pl_api_rtt(struct pl_srv *srv, const struct pl_flow_query *q, char **out);
+int pl_api_latency(struct pl_srv *srv, const struct pl_flow_query *q, char **out);
+/* The "tcp" object of flow @k of interface @i for /api/v1/flows; NULL: none. */
+struct json_object *pl_srv_tcp_json(struct pl_srv *srv, int i, const struct pl_flow_key *k);
+/* The RTT and health of flow @k of interface @i into its history row (when it has them). */
+struct pl_hist_flow;
+void pl_srv_tcp_row(struct pl_srv *srv, int i, const struct pl_flow_key *k,
+		    struct pl_hist_flow *h);
+/* The RTT, health and latency series of /metrics on @f; caller holds srv->lock. */
+void pl_metrics_perf(struct pl_srv *srv, FILE *f);
 
 /* The dashboard page (dashboard.c): static text of *len bytes. */
 const char *pl_dashboard(size_t *len);

@@ -10,6 +10,8 @@ and N.body its body. Checks, one "ok"/"FAIL" line each:
     enum, bounds, oneOf, nullable: the parts of OpenAPI 3.0 the spec uses);
   - an answer on an undocumented path is a 404 with the Error schema;
   - every documented (path, method, status) was met at least once.
+With PL_OPENAPI_PARTIAL=1 (a test that asks a few endpoints only) the answers alone
+are held to their schemas: the last two checks are left out.
 A small validator of its own: no dependency beyond PyYAML."""
 import json
 import os
@@ -153,6 +155,9 @@ for p, item in sorted(spec["paths"].items()):
             if "x-not-provoked" in deref(r):
                 print("note %s %s -> %s not provoked: %s" % (m.upper(), p, s,
                                                             deref(r)["x-not-provoked"]))
+if os.environ.get("PL_OPENAPI_PARTIAL") == "1":
+    print("openapi: %d passed, %d failed" % (passed, failed))
+    sys.exit(0)
 for p, m, s in sorted(documented - met):
     fail("%s %s -> %d" % (m, p, s), "documented but never met by the test")
 if not documented - met:

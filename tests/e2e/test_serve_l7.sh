@@ -191,7 +191,7 @@ check_http "GET /api/v1/history/apps: query apps's answer" 200 GET /api/v1/histo
 check_eq "history/apps: DNS and HTTP as nftables counted" \
 	"$(body "sorted((a['application'], a['flows'], a['packets'], a['bytes']) for a in j['applications'] if a['application'] in ('DNS', 'HTTP'))")" \
 	"[('DNS', $N, $dns_p, $((dns_b + 14 * dns_p))), ('HTTP', $N, $web_p, $((web_b + 14 * web_p)))]"
-check_eq "history: the schema is version 2" "$(q "SELECT max(version) FROM schema_version")" 2
+check_eq "history: the schema is version 3" "$(q "SELECT max(version) FROM schema_version")" 3
 in_eve() { [ -f "$EVE" ] && [ "$(grep -c '"event_type":"flow"' "$EVE")" -ge $((2 * N + 2)) ]; }
 wait_until 10 in_eve
 eve_out=$("$PY" - "$EVE" "$TAG" "$HTTP_HOST" "$HTTP_PORT" "$N" "$TLS_SNI" "$SSH_CLIENT" "$SSH_SOFT" <<'EOF'
@@ -277,16 +277,22 @@ check_true "ndpiReader saw the $((2 * N)) flows" [ "$(wc -l <"$LAB_TMP/ndpi.ids"
 nrows=$(q "SELECT count(*) FROM flows")
 q "ALTER TABLE flows DROP COLUMN application; ALTER TABLE flows DROP COLUMN category;
 ALTER TABLE flows DROP COLUMN l7_name; ALTER TABLE flows DROP COLUMN l7_name_kind;
+ALTER TABLE flows DROP COLUMN rtt_samples; ALTER TABLE flows DROP COLUMN rtt_min_us;
+ALTER TABLE flows DROP COLUMN rtt_avg_us; ALTER TABLE flows DROP COLUMN rtt_max_us;
+ALTER TABLE flows DROP COLUMN handshake_rtt_us; ALTER TABLE flows DROP COLUMN tcp_retransmits;
+ALTER TABLE flows DROP COLUMN tcp_out_of_order; ALTER TABLE flows DROP COLUMN tcp_duplicate_acks;
+ALTER TABLE flows DROP COLUMN tcp_zero_windows; ALTER TABLE flows DROP COLUMN tcp_resets_client;
+ALTER TABLE flows DROP COLUMN tcp_resets_server;
 UPDATE schema_version SET version = 1" >/dev/null
 in_rx "$PKTLENS" query --db "$DB" flows >/dev/null 2>"$LAB_TMP/q1.err"
 check_rc "query on schema 1: refused" $? 1
-check_grep "and says serve migrates it" "$LAB_TMP/q1.err" "migrates it to 2"
+check_grep "and says serve migrates it" "$LAB_TMP/q1.err" "migrates it to 3"
 
 # --l7-packets 0: no L7 at all.
 if srv_start -i "$IF_RX" --db "$DB" --l7-packets 0; then
-	check_eq "schema 1 migrated to 2, its $nrows rows kept" \
+	check_eq "schema 1 migrated to 3, its $nrows rows kept" \
 		"$(q "SELECT max(version) FROM schema_version") $(q "SELECT count(*) FROM flows") $(q "SELECT count(*) FROM flows WHERE application IS NULL")" \
-		"2 $nrows $nrows"
+		"3 $nrows $nrows"
 	check_grep "the start line says L7 is off" "$SRV_ERR" "l7 off\\)"
 	in_tx timeout 10 dig +tries=1 +time=3 +short @"$IP4_RX" "off.$TAG.example" A >/dev/null
 	check_http "L7 off: /api/v1/applications" 404 GET /api/v1/applications

@@ -1,0 +1,199 @@
+#!/usr/bin/env bash
+# test_serve_rtt.sh - TCP RTT and service latency in `pktlens serve`, against a delay the
+# test sets. The lab's link goes through tests/tools/delayline (tests/lib/delay.sh),
+# which holds every frame from the client (tx) to the server (rx) D ms (20; PL_TEST_FULL=1:
+# 20 and 50). serve watches the server's link. A TCP ping-pong (tests/tools/
+# tcp_pingpong.py, 20 messages each sent when the previous came back) per delay; checked:
+#   - GET /api/v1/rtt: the connection's handshake, least and mean RTT within 10 % (at
+#     least 1 ms) of D plus the base RTT ping measured through the bridge, and the mean
+#     as close to the kernel's own smoothed RTT of the connection (`ss -ti`, client);
+#     its service port's histogram holds the samples;
+#   - GET /api/v1/flows: the flow carries the same figures in its tcp object;
+#   - /metrics: promtool passes; pktlens_tcp_rtt_seconds{port} mean (_sum/_count) within
+#     the same tolerance, no sample in a bucket below the delay, _count the API's samples;
+# DNS: dig asks dnsmasq (rx) N names: GET /api/v1/latency and /metrics count N queries,
+# N answered NOERROR (as dig got them), and the server-side latency is dnsmasq's own
+# (its median below the delay, which the queries took before they reached the server's link).
+# History: after SIGTERM the connection's row has its handshake and least RTT as close,
+# `pktlens query flows` shows them and `pktlens report --db` draws the RTT chart.
+set -u
+. "$(dirname "$0")/../lib/netns.sh"
+. "$(dirname "$0")/../lib/serve.sh"
+. "$(dirname "$0")/../lib/delay.sh"
+need_root_tools ping ss ethtool chrt curl dig dnsmasq sqlite3 promtool
+PP=$E2E_ROOT/tests/tools/tcp_pingpong.py
+PORT=9120 N_DNS=5 DB=$LAB_TMP/rtt.db
+[ -x "$DL" ] || { skip "delayline" "not built (make test-build)"; finish; }
+
+lab_up || { fail "lab" "could not build the namespaces"; finish; }
+lab_delay_up || { fail "lab" "no links through the middle namespace"; finish; }
+dl_start 0 || { fail "delayline" "did not start: $(cat "$LAB_TMP/dl.err")"; finish; }
+BASE=$(ping_avg)
+[ -n "$BASE" ] || { fail "base RTT" "ping through the bridge failed"; finish; }
+ok "base RTT through the bridge: $BASE ms (ping)"
+
+in_rx timeout 60 chrt -f 40 "$PY" "$PP" server "$IP4_RX" "$PORT" 60 >"$LAB_TMP/srv.log" 2>&1 &
+LAB_PIDS+=($!)
+in_rx timeout 60 dnsmasq --no-daemon --no-resolv --no-hosts --bind-interfaces \
+	--listen-address="$IP4_RX" --port=53 --address="/rtt.example/198.18.9.9" \
+	--pid-file="$LAB_TMP/dnsmasq.pid" --user=root >"$LAB_TMP/dnsmasq.log" 2>&1 &
+LAB_PIDS+=($!)
+wait_until 10 sh -c "ip netns exec $NS_RX ss -Hlnt 'sport = :$PORT' | grep -q ." ||
+	fail "setup" "the echo server is not listening"
+wait_until 10 sh -c "ip netns exec $NS_RX ss -Hlnu 'sport = :53' | grep -q ." ||
+	fail "setup" "dnsmasq is not listening"
+srv_start -i "$IF_RX" --db "$DB" || { fail "serve start" "$(cat "$SRV_ERR")"; finish; }
+check_grep "serve says tcp on" "$SRV_ERR" "; tcp on; "
+
+# rtt_of CPORT MIN: the API's slowest flow of client port CPORT as "HS AVG MIN SAMPLES";
+# fails until it has MIN samples.
+rtt_of() {
+	http GET /api/v1/rtt >/dev/null || return 1
+	"$PY" - "$LAB_TMP/body" "$1" "${2:-0}" <<'EOF'
+import json, sys
+j = json.load(open(sys.argv[1]))
+for f in j["interfaces"][0]["tcp"]["slowest_flows"]:
+    if f["client_port"] == int(sys.argv[2]) and f["rtt_us"]:
+        r = f["rtt_us"]
+        print("%.3f %.3f %.3f %d" % ((f["handshake_rtt_us"] or 0) / 1e3, r["avg"] / 1e3,
+                                     r["min"] / 1e3, r["samples"]))
+        sys.exit(0 if r["samples"] >= int(sys.argv[3]) else 1)
+sys.exit(1)
+EOF
+}
+
+# metric TEXT SERIES: the value of SERIES (name{labels} as printed) in the exposition TEXT.
+metric() { awk -v s="$2" '$1 == s { print $2 }' "$1"; }
+
+conn() {
+	local out=$LAB_TMP/pp.$D cport srtt exp got pid
+	in_tx timeout 30 chrt -f 40 "$PY" "$PP" client "$IP4_RX" "$PORT" 20 "$LAB_TMP/close.$D" 10 >"$out" 2>&1 &
+	pid=$!
+	wait_until 15 grep -qs done "$out" || { fail "delay $D ms: ping-pong" "$(cat "$out")"; return; }
+	cport=$(awk '/done/ { print $2 }' "$out")
+	srtt=$(in_tx ss -tin dst "$IP4_RX:$PORT" "sport = :$cport" | sed -nE 's/.* rtt:([0-9.]+)\/.*/\1/p')
+	exp=$(awk -v d="$D" -v b="$BASE" 'BEGIN { printf "%.3f", d + b }')
+	echo "  delay $D ms: expected $exp ms (base $BASE), ss srtt $srtt ms, ping $PING ms"
+	wait_until 5 rtt_of "$cport" 10 >/dev/null
+	got=$(rtt_of "$cport")
+	cp "$LAB_TMP/body" "$LAB_TMP/rtt.$D.json"
+	set -- $got
+	echo "    /api/v1/rtt: handshake $1 ms, mean $2 ms, min $3 ms, $4 samples"
+	if [ -z "$got" ]; then
+		fail "delay $D ms: /api/v1/rtt has the flow" "no RTT for client port $cport"
+	else
+		within "$1" "$exp" && ok "delay $D ms: API handshake RTT $1 ms ~ $exp ms" ||
+			fail "delay $D ms: API handshake RTT" "$1 ms, expected $exp ms"
+		within "$3" "$exp" && ok "delay $D ms: API least RTT $3 ms ~ $exp ms" ||
+			fail "delay $D ms: API least RTT" "$3 ms, expected $exp ms"
+		within "$2" "$exp" && ok "delay $D ms: API mean RTT $2 ms ~ $exp ms" ||
+			fail "delay $D ms: API mean RTT" "$2 ms, expected $exp ms"
+		within "$2" "$srtt" && ok "delay $D ms: API mean RTT ~ ss srtt $srtt ms" ||
+			fail "delay $D ms: API mean RTT vs ss srtt" "$2 ms vs $srtt ms"
+		check_true "delay $D ms: $4 samples (>= 10 for 20 exchanges)" [ "$4" -ge 10 ]
+	fi
+	echo "$cport $exp" >>"$LAB_TMP/conns"
+	# The service port's histogram in the same answer.
+	local svc
+	svc=$(json_get "$LAB_TMP/rtt.$D.json" "[s['rtt_us']['samples'] for s in j['interfaces'][0]['tcp']['services'] if s['port'] == $PORT]")
+	check_true "delay $D ms: port $PORT's histogram holds the flow's samples ($svc)" \
+		[ "${svc//[^0-9]/}" -ge "${4:-1}" ]
+	# The flow in /api/v1/flows with its tcp object.
+	http GET "/api/v1/flows?port=$cport&proto=tcp" >/dev/null
+	got=$(body "'%.3f %.3f' % (j['flows'][0]['tcp']['handshake_rtt_us'] / 1e3, j['flows'][0]['tcp']['rtt_us']['min'] / 1e3)")
+	set -- $got
+	within "${1:-}" "$exp" && within "${2:-}" "$exp" &&
+		ok "delay $D ms: /api/v1/flows tcp: handshake $1 ms, least $2 ms ~ $exp ms" ||
+		fail "delay $D ms: /api/v1/flows tcp" "'$got', expected $exp ms"
+	# /metrics: the port's histogram.
+	http GET /metrics >/dev/null
+	cp "$LAB_TMP/body" "$LAB_TMP/metrics.$D.txt"
+	local L="interface=\"$IF_RX\",port=\"$PORT\"" sum cnt mean below le
+	sum=$(metric "$LAB_TMP/metrics.$D.txt" "pktlens_tcp_rtt_seconds_sum{$L}")
+	cnt=$(metric "$LAB_TMP/metrics.$D.txt" "pktlens_tcp_rtt_seconds_count{$L}")
+	mean=$(awk -v s="$sum" -v c="$cnt" 'BEGIN { if (c > 0) printf "%.3f", s * 1000 / c }')
+	svc=$(json_get "$LAB_TMP/rtt.$D.json" "[s['rtt_us']['samples'] for s in j['interfaces'][0]['tcp']['services'] if s['port'] == $PORT][0]")
+	echo "    /metrics port $PORT: count $cnt, mean $mean ms"
+	within "$mean" "$exp" && ok "delay $D ms: /metrics mean RTT $mean ms ~ $exp ms" ||
+		fail "delay $D ms: /metrics mean RTT" "'$mean' ms (sum '$sum', count '$cnt'), expected $exp ms"
+	check_true "delay $D ms: /metrics count $cnt >= the API's $svc" [ "${cnt:-0}" -ge "${svc//[^0-9]/}" ]
+	# The largest bucket bound below 90 % of the delay holds no sample of this port.
+	le=$(awk -v e="$exp" 'BEGIN { b = 0.000032; while (b * 2 < e * 0.9 / 1000) b *= 2; printf "%.6f", b }')
+	below=$(metric "$LAB_TMP/metrics.$D.txt" "pktlens_tcp_rtt_seconds_bucket{$L,le=\"$le\"}")
+	check_eq "delay $D ms: no sample at le=$le s" "${below:-missing}" 0
+	touch "$LAB_TMP/close.$D"
+	wait "$pid"
+}
+
+DELAYS=20
+[ "${PL_TEST_FULL:-0}" = 1 ] && DELAYS="20 50"
+for D in $DELAYS; do
+	dl_start "$D" || { fail "delayline $D ms" "did not start"; continue; }
+	PING=$(ping_avg)
+	conn
+done
+
+# DNS through the delay: N names asked of dnsmasq, one query (one flow) each.
+noerr=0
+for i in $(seq "$N_DNS"); do
+	in_tx timeout 5 dig +tries=1 +time=2 @"$IP4_RX" "q$i.rtt.example" A >"$LAB_TMP/dig.$i" 2>&1
+	grep -q "status: NOERROR" "$LAB_TMP/dig.$i" && noerr=$((noerr + 1))
+done
+check_eq "dig got NOERROR for every name" "$noerr" "$N_DNS"
+dns_of() {
+	http GET /api/v1/latency >/dev/null &&
+		[ "$(body "[s['requests'] for s in j['interfaces'][0]['services'] if s['service'] == 'dns' and s['port'] == 53]")" = "[$N_DNS]" ]
+}
+wait_until 10 dns_of || echo "  /api/v1/latency: $(head -c 400 "$LAB_TMP/body")"
+cp "$LAB_TMP/body" "$LAB_TMP/latency.json"
+S="[s for s in j['interfaces'][0]['services'] if s['service'] == 'dns' and s['port'] == 53][0]"
+check_eq "/api/v1/latency: DNS port 53 queries" "$(json_get "$LAB_TMP/latency.json" "$S['requests']")" "$N_DNS"
+check_eq "/api/v1/latency: DNS port 53 answered" "$(json_get "$LAB_TMP/latency.json" "$S['answered']")" "$N_DNS"
+check_eq "/api/v1/latency: NOERROR as dig got them" \
+	"$(json_get "$LAB_TMP/latency.json" "$S['rcodes'].get('NOERROR')")" "$noerr"
+dp50=$(json_get "$LAB_TMP/latency.json" "$S['latency_ms']['p50']")
+echo "  DNS at the server: p50 $dp50 ms, max $(json_get "$LAB_TMP/latency.json" "$S['latency_ms']['max']") ms"
+check_true "DNS median latency at the server ($dp50 ms) is dnsmasq's, below the path's delay" \
+	awk -v m="$dp50" -v d="$D" 'BEGIN { exit !(m != "" && m > 0 && m < d / 2) }'
+http GET /metrics >/dev/null
+cp "$LAB_TMP/body" "$LAB_TMP/metrics.txt"
+if promtool check metrics <"$LAB_TMP/metrics.txt" >"$LAB_TMP/promtool.out" 2>&1; then
+	ok "promtool check metrics"
+else
+	fail "promtool check metrics" "$(head -c 600 "$LAB_TMP/promtool.out")"
+fi
+L="interface=\"$IF_RX\",service=\"dns\",port=\"53\""
+check_eq "/metrics: DNS queries" "$(metric "$LAB_TMP/metrics.txt" "pktlens_service_requests_total{$L}")" "$N_DNS"
+check_eq "/metrics: DNS latency count" "$(metric "$LAB_TMP/metrics.txt" "pktlens_service_latency_seconds_count{$L}")" "$N_DNS"
+check_eq "/metrics: DNS NOERROR" "$(metric "$LAB_TMP/metrics.txt" "pktlens_service_responses_total{$L,code=\"NOERROR\"}")" "$noerr"
+check_eq "no address in any label" "$(grep -c '198\.18\.' "$LAB_TMP/metrics.txt")" 0
+
+# The history as the API answers it (the flows written so far: none of the open ones).
+check_http "GET /api/v1/history/flows" 200 GET "/api/v1/history/flows?since=-1h"
+# Every answer above (RTT, latency, flows with tcp objects, history), held to its schema
+# in docs/openapi.yaml (test_serve.sh holds every endpoint).
+PL_OPENAPI_PARTIAL=1 openapi_check
+srv_stop TERM
+check_rc "serve: SIGTERM" "$SRV_RC" 0
+# The history: each connection's row (written at the stop) with its RTT. Its mean is not
+# compared: the connection's end adds a sample that holds the client's delayed ACK.
+while read -r cport exp; do
+	got=$(sqlite3 "$DB" "SELECT printf('%.3f %.3f %d', handshake_rtt_us / 1e3, rtt_min_us / 1e3, rtt_samples) FROM flows WHERE proto = 6 AND sport = $cport")
+	set -- $got
+	within "${1:-}" "$exp" && within "${2:-}" "$exp" &&
+		ok "history row of port $cport: handshake $1 ms, least $2 ms ~ $exp ms ($3 samples)" ||
+		fail "history row of port $cport" "'$got', expected $exp ms"
+	q=$("$PKTLENS" query --db "$DB" flows --json --since -1h 2>&1)
+	got=$(echo "$q" | "$PY" -c "import json,sys
+for f in json.load(sys.stdin)['flows']:
+    if f['sport'] == $cport: print('%.3f' % (f['tcp']['rtt_us']['min'] / 1e3))")
+	within "$got" "$exp" && ok "pktlens query flows: port $cport least RTT $got ms" ||
+		fail "pktlens query flows: port $cport" "'$got', expected $exp ms: $(echo "$q" | head -c 300)"
+done <"$LAB_TMP/conns"
+"$PKTLENS" query --db "$DB" flows --since -1h >"$LAB_TMP/q.txt" 2>&1
+check_grep "pktlens query flows (text): an rtt column" "$LAB_TMP/q.txt" "rtt_ms"
+"$PKTLENS" report --db "$DB" --since -1h -o "$LAB_TMP/r.html" >"$LAB_TMP/r.log" 2>&1 ||
+	fail "report" "$(cat "$LAB_TMP/r.log")"
+check_grep "report: the RTT chart drawn from the history" "$LAB_TMP/r.html" 'id="chart-rtt"'
+nothing_attached "after SIGTERM"
+finish
