@@ -84,6 +84,10 @@ struct pl_hist_minute {
 /* Add @packets drops of @reason to @m (merged by reason). */
 void pl_hist_minute_drop(struct pl_hist_minute *m, const char *reason, __u64 packets);
 
+/* The flow's TCP record (bpf/rtt.h) into @h: the remote end's RTT (offline: the
+ * responder's echoes, the client's view), the handshake's, the segments counted. */
+void pl_hist_flow_tcp(struct pl_hist_flow *h, const struct pl_tcp_val *t);
+
 /* A flow-table entry into its stored form (@to_unix: the monotonic to Unix offset). */
 void pl_hist_flow_from(struct pl_hist_flow *h, const char *ifname, const struct pl_flow *f,
 		       __s64 to_unix, const char *ended);

@@ -42,7 +42,7 @@ struct pl_rep_flow {
 struct pl_rep_rtt_flow {     /* one of the slowest TCP flows (by mean RTT) */
 	char ifname[16], src[48], dst[48];
 	unsigned int sport, dport;
-	double min_us, avg_us, max_us;
+	double min_us, avg_us, max_us, handshake_us; /* handshake_us 0: none */
 	__u64 samples, retrans;
 };
 

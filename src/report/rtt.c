@@ -45,7 +45,8 @@ static int slowest(struct sqlite3 *db, const struct pl_rep_opts *o, struct pl_re
 {
 	sqlite3_stmt *st;
 	int rc = prep(db, "SELECT interface, src, sport, dst, dport, rtt_min_us, rtt_avg_us, "
-		      "rtt_max_us, rtt_samples, coalesce(tcp_retransmits, 0) FROM flows WHERE "
+		      "rtt_max_us, rtt_samples, coalesce(tcp_retransmits, 0), "
+		      "coalesce(handshake_rtt_us, 0) FROM flows WHERE "
 		      FLOW_WHERE " ORDER BY rtt_avg_us DESC, id LIMIT 10", o, &st);
 
 	if (rc)
@@ -67,6 +68,7 @@ static int slowest(struct sqlite3 *db, const struct pl_rep_opts *o, struct pl_re
 		f->max_us = sqlite3_column_double(st, 7);
 		f->samples = (__u64)sqlite3_column_int64(st, 8);
 		f->retrans = (__u64)sqlite3_column_int64(st, 9);
+		f->handshake_us = sqlite3_column_double(st, 10);
 	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : rc;
@@ -148,7 +150,8 @@ void pl_rep_rtt_html(FILE *out, const struct pl_rep *r)
 	bars(out, r);
 	fputs("<table id=\"rtt-slowest\"><tr><th>interface</th><th>client</th><th>server</th>"
 	      "<th class=\"n\">min ms</th><th class=\"n\">mean ms</th><th class=\"n\">max ms</th>"
-	      "<th class=\"n\">samples</th><th class=\"n\">retransmitted</th></tr>\n", out);
+	      "<th class=\"n\">samples</th><th class=\"n\">retransmitted</th>"
+	      "<th class=\"n\">handshake ms</th></tr>\n", out);
 	for (size_t i = 0; i < r->nrtt_slow; i++) {
 		const struct pl_rep_rtt_flow *f = &r->rtt_slow[i];
 		bool v6 = strchr(f->src, ':') != NULL;
@@ -164,8 +167,13 @@ void pl_rep_rtt_html(FILE *out, const struct pl_rep *r)
 		pl_html_text(out, ep);
 		fprintf(out, "</td><td class=\"n\">%.3f</td><td class=\"n\" data-value=\"%.3f\">%.3f"
 			"</td><td class=\"n\">%.3f</td><td class=\"n\">%llu</td><td class=\"n\">%llu"
-			"</td></tr>\n", f->min_us / 1e3, f->avg_us, f->avg_us / 1e3, f->max_us / 1e3,
+			"</td>", f->min_us / 1e3, f->avg_us, f->avg_us / 1e3, f->max_us / 1e3,
 			(unsigned long long)f->samples, (unsigned long long)f->retrans);
+		if (f->handshake_us > 0)
+			fprintf(out, "<td class=\"n\" data-value=\"%.3f\">%.3f</td></tr>\n",
+				f->handshake_us, f->handshake_us / 1e3);
+		else
+			fputs("<td class=\"n\">-</td></tr>\n", out);
 	}
 	fputs("</table>\n", out);
 }

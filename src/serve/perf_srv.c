@@ -158,29 +158,12 @@ struct json_object *pl_srv_tcp_json(struct pl_srv *srv, int i, const struct pl_f
 void pl_srv_tcp_row(struct pl_srv *srv, int i, const struct pl_flow_key *k,
 		    struct pl_hist_flow *h)
 {
-	struct pl_tcp_val t;
-	const struct pl_rtt_stat *r = &t.rtt[0];
-	const struct pl_tcp_dir *c, *s;
 	struct pl_flow_value fv;
+	struct pl_tcp_val t;
 
 	if (tcp_of(srv, i, k, &t))
 		return;
-	c = &t.d[t.init_dir & 1];
-	s = &t.d[!(t.init_dir & 1)];
-	h->has_tcp = true;
-	if (r->samples) {
-		h->rtt_samples = r->samples;
-		h->rtt_min_us = r->min_ns / 1e3;
-		h->rtt_avg_us = r->sum_ns / 1e3 / r->samples;
-		h->rtt_max_us = r->max_ns / 1e3;
-	}
-	h->handshake_rtt_us = (t.hs & PL_HS_DONE) ? t.handshake_ns / 1e3 : 0;
-	h->tcp_retrans = (__u64)c->retrans + s->retrans;
-	h->tcp_ooo = (__u64)c->ooo + s->ooo;
-	h->tcp_dupack = (__u64)c->dupack + s->dupack;
-	h->tcp_zero_win = (__u64)c->zero_win + s->zero_win;
-	h->tcp_rst_client = c->rst;
-	h->tcp_rst_server = s->rst;
+	pl_hist_flow_tcp(h, &t);
 	/* The flow left the table: its record goes too, so that the key's next flow
 	 * starts afresh (an entry whose key came back keeps its new record). */
 	if (bpf_map_lookup_elem(srv->ifs[i].dp.flows_fd, k, &fv))
