@@ -131,8 +131,7 @@ int pl_api_latency(struct pl_srv *srv, const struct pl_flow_query *q, char **out
 	return pl_api_per_iface(srv, q, out, latency_iface);
 }
 
-/* Flow @k's record in interface @i's TCP map: 0, or -ENOENT. */
-static int tcp_of(struct pl_srv *srv, int i, const struct pl_flow_key *k, struct pl_tcp_val *t)
+int pl_srv_tcp_get(struct pl_srv *srv, int i, const struct pl_flow_key *k, struct pl_tcp_val *t)
 {
 	int fd = srv->ifs[i].dp.tcp.flows;
 
@@ -146,7 +145,7 @@ struct json_object *pl_srv_tcp_json(struct pl_srv *srv, int i, const struct pl_f
 	struct pl_tcp_val t;
 	struct pl_json j;
 
-	if (tcp_of(srv, i, k, &t))
+	if (pl_srv_tcp_get(srv, i, k, &t))
 		return NULL;
 	pl_json_init(&j, NULL, false);
 	pl_json_begin_obj(&j, NULL);
@@ -158,15 +157,20 @@ struct json_object *pl_srv_tcp_json(struct pl_srv *srv, int i, const struct pl_f
 void pl_srv_tcp_row(struct pl_srv *srv, int i, const struct pl_flow_key *k,
 		    struct pl_hist_flow *h)
 {
-	struct pl_flow_value fv;
 	struct pl_tcp_val t;
 
-	if (tcp_of(srv, i, k, &t))
-		return;
-	pl_hist_flow_tcp(h, &t);
-	/* The flow left the table: its record goes too, so that the key's next flow
-	 * starts afresh (an entry whose key came back keeps its new record). */
-	if (bpf_map_lookup_elem(srv->ifs[i].dp.flows_fd, k, &fv))
+	if (!pl_srv_tcp_get(srv, i, k, &t))
+		pl_hist_flow_tcp(h, &t);
+}
+
+void pl_srv_tcp_forget(struct pl_srv *srv, int i, const struct pl_flow_key *k)
+{
+	struct pl_flow_value fv;
+
+	/* Only once the flow left the table: an entry whose key came back keeps its new
+	 * record. */
+	if (srv->tcp && k->proto == 6 && srv->ifs[i].dp.tcp.flows >= 0 &&
+	    bpf_map_lookup_elem(srv->ifs[i].dp.flows_fd, k, &fv))
 		bpf_map_delete_elem(srv->ifs[i].dp.tcp.flows, k);
 }
 

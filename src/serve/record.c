@@ -51,6 +51,7 @@ static void write_flow(struct pl_srv *srv, int i, const struct pl_flow *f, __s64
 		pl_hist_add_flow(srv->hist, &h);
 	}
 	pl_srv_l7_forget(srv, i, &f->key);
+	pl_srv_tcp_forget(srv, i, &f->key);
 }
 
 /* Flows leaving the table are followed for the history, the EVE file or both. */

@@ -260,6 +260,11 @@ int pl_api_rtt(struct pl_srv *srv, const struct pl_flow_query *q, char **out);
 int pl_api_latency(struct pl_srv *srv, const struct pl_flow_query *q, char **out);
 /* The "tcp" object of flow @k of interface @i for /api/v1/flows; NULL: none. */
 struct json_object *pl_srv_tcp_json(struct pl_srv *srv, int i, const struct pl_flow_key *k);
+/* Flow @k's record in interface @i's TCP map: 0, or -ENOENT (none, not TCP, --no-tcp). */
+int pl_srv_tcp_get(struct pl_srv *srv, int i, const struct pl_flow_key *k, struct pl_tcp_val *t);
+/* Flow @k left the table (written): its TCP record goes, so that the key's next flow
+ * starts afresh. */
+void pl_srv_tcp_forget(struct pl_srv *srv, int i, const struct pl_flow_key *k);
 /* The RTT and health of flow @k of interface @i into its history row (when it has them). */
 struct pl_hist_flow;
 void pl_srv_tcp_row(struct pl_srv *srv, int i, const struct pl_flow_key *k,

@@ -14,7 +14,8 @@
 # DNS: dig asks dnsmasq (rx) N names: GET /api/v1/latency and /metrics count N queries,
 # N answered NOERROR (as dig got them), and the server-side latency is dnsmasq's own
 # (its median below the delay, which the queries took before they reached the server's link).
-# History: after SIGTERM the connection's row has its handshake and least RTT as close,
+# History and EVE: after SIGTERM the connection's row and its EVE flow event have its
+# handshake and least RTT as close,
 # `pktlens query flows` shows them and `pktlens report --db` draws the RTT chart.
 set -u
 . "$(dirname "$0")/../lib/netns.sh"
@@ -42,7 +43,8 @@ wait_until 10 sh -c "ip netns exec $NS_RX ss -Hlnt 'sport = :$PORT' | grep -q ."
 	fail "setup" "the echo server is not listening"
 wait_until 10 sh -c "ip netns exec $NS_RX ss -Hlnu 'sport = :53' | grep -q ." ||
 	fail "setup" "dnsmasq is not listening"
-srv_start -i "$IF_RX" --db "$DB" || { fail "serve start" "$(cat "$SRV_ERR")"; finish; }
+EVE=$LAB_TMP/eve.json
+srv_start -i "$IF_RX" --db "$DB" --eve "$EVE" || { fail "serve start" "$(cat "$SRV_ERR")"; finish; }
 check_grep "serve says tcp on" "$SRV_ERR" "; tcp on; "
 
 # rtt_of CPORT MIN: the API's slowest flow of client port CPORT as "HS AVG MIN SAMPLES";
@@ -183,6 +185,20 @@ while read -r cport exp; do
 	within "${1:-}" "$exp" && within "${2:-}" "$exp" &&
 		ok "history row of port $cport: handshake $1 ms, least $2 ms ~ $exp ms ($3 samples)" ||
 		fail "history row of port $cport" "'$got', expected $exp ms"
+	got=$("$PY" - "$EVE" "$cport" <<'EOF'
+import json, sys
+for l in open(sys.argv[1]):
+    e = json.loads(l)
+    if e.get('event_type') == 'flow' and e.get('src_port') == int(sys.argv[2]):
+        t = e.get('tcp') or {}
+        print('%.3f %.3f' % ((t.get('handshake_rtt_us') or 0) / 1e3, t['rtt_us']['min'] / 1e3))
+        break
+EOF
+)
+	set -- $got
+	within "${1:-}" "$exp" && within "${2:-}" "$exp" &&
+		ok "EVE flow event of port $cport: tcp handshake $1 ms, least $2 ms ~ $exp ms" ||
+		fail "EVE flow event of port $cport" "tcp object '$got', expected $exp ms"
 	q=$("$PKTLENS" query --db "$DB" flows --json --since -1h 2>&1)
 	got=$(echo "$q" | "$PY" -c "import json,sys
 for f in json.load(sys.stdin)['flows']:
