@@ -11,6 +11,8 @@
 #   - GET /api/v1/flows: the flow carries the same figures in its tcp object;
 #   - /metrics: promtool passes; pktlens_tcp_rtt_seconds{port} mean (_sum/_count) within
 #     the same tolerance, no sample in a bucket below the delay, _count the API's samples;
+# PL_TEST_FULL=1 adds a connection without TCP timestamps (SEQ/ACK samples) at 20 ms and
+# HTTP to a server that answers after 80 ms (status classes as curl got them).
 # DNS: dig asks dnsmasq (rx) N names: GET /api/v1/latency and /metrics count N queries,
 # N answered NOERROR (as dig got them), and the server-side latency is dnsmasq's own
 # (its median below the delay, which the queries took before they reached the server's link).
@@ -57,8 +59,8 @@ j = json.load(open(sys.argv[1]))
 for f in j["interfaces"][0]["tcp"]["slowest_flows"]:
     if f["client_port"] == int(sys.argv[2]) and f["rtt_us"]:
         r = f["rtt_us"]
-        print("%.3f %.3f %.3f %d" % ((f["handshake_rtt_us"] or 0) / 1e3, r["avg"] / 1e3,
-                                     r["min"] / 1e3, r["samples"]))
+        print("%.3f %.3f %.3f %d %d" % ((f["handshake_rtt_us"] or 0) / 1e3, r["avg"] / 1e3,
+                                        r["min"] / 1e3, r["samples"], r["from_timestamps"]))
         sys.exit(0 if r["samples"] >= int(sys.argv[3]) else 1)
 sys.exit(1)
 EOF
@@ -67,9 +69,17 @@ EOF
 # metric TEXT SERIES: the value of SERIES (name{labels} as printed) in the exposition TEXT.
 metric() { awk -v s="$2" '$1 == s { print $2 }' "$1"; }
 
-conn() {
-	local out=$LAB_TMP/pp.$D cport srtt exp got pid
-	in_tx timeout 30 chrt -f 40 "$PY" "$PP" client "$IP4_RX" "$PORT" 20 "$LAB_TMP/close.$D" 10 >"$out" 2>&1 &
+conn() { # [nots]: TCP timestamps off on the client
+	local ts=${1:-} out cport srtt exp got pid
+	out=$LAB_TMP/pp.$D$ts
+	# /metrics before: the port's histogram holds the earlier connections too.
+	local L="interface=\"$IF_RX\",port=\"$PORT\"" sum0 cnt0 le below0
+	le=$(awk -v e="$D" 'BEGIN { b = 0.000032; while (b * 2 < e * 0.9 / 1000) b *= 2; printf "%.6f", b }')
+	http GET /metrics >/dev/null
+	sum0=$(metric "$LAB_TMP/body" "pktlens_tcp_rtt_seconds_sum{$L}")
+	cnt0=$(metric "$LAB_TMP/body" "pktlens_tcp_rtt_seconds_count{$L}")
+	below0=$(metric "$LAB_TMP/body" "pktlens_tcp_rtt_seconds_bucket{$L,le=\"$le\"}")
+	in_tx timeout 30 chrt -f 40 "$PY" "$PP" client "$IP4_RX" "$PORT" 20 "$LAB_TMP/close.$D$ts" 10 >"$out" 2>&1 &
 	pid=$!
 	wait_until 15 grep -qs done "$out" || { fail "delay $D ms: ping-pong" "$(cat "$out")"; return; }
 	cport=$(awk '/done/ { print $2 }' "$out")
@@ -80,7 +90,12 @@ conn() {
 	got=$(rtt_of "$cport")
 	cp "$LAB_TMP/body" "$LAB_TMP/rtt.$D.json"
 	set -- $got
-	echo "    /api/v1/rtt: handshake $1 ms, mean $2 ms, min $3 ms, $4 samples"
+	local nsamp=${4:-0}
+	echo "    /api/v1/rtt: handshake $1 ms, mean $2 ms, min $3 ms, $4 samples ($5 from timestamps)"
+	if [ "$ts" = nots ]; then
+		[ "${5:-1}" = 0 ] && ok "delay $D ms, no timestamps: samples from SEQ/ACK" ||
+			fail "delay $D ms, no timestamps" "${5:-?} samples from timestamps"
+	fi
 	if [ -z "$got" ]; then
 		fail "delay $D ms: /api/v1/rtt has the flow" "no RTT for client port $cport"
 	else
@@ -110,20 +125,21 @@ conn() {
 	# /metrics: the port's histogram.
 	http GET /metrics >/dev/null
 	cp "$LAB_TMP/body" "$LAB_TMP/metrics.$D.txt"
-	local L="interface=\"$IF_RX\",port=\"$PORT\"" sum cnt mean below le
+	local sum cnt mean below
 	sum=$(metric "$LAB_TMP/metrics.$D.txt" "pktlens_tcp_rtt_seconds_sum{$L}")
 	cnt=$(metric "$LAB_TMP/metrics.$D.txt" "pktlens_tcp_rtt_seconds_count{$L}")
+	sum=$(awk -v a="$sum" -v b="${sum0:-0}" 'BEGIN { printf "%.9f", a - b }')
+	cnt=$((${cnt:-0} - ${cnt0:-0}))
 	mean=$(awk -v s="$sum" -v c="$cnt" 'BEGIN { if (c > 0) printf "%.3f", s * 1000 / c }')
-	svc=$(json_get "$LAB_TMP/rtt.$D.json" "[s['rtt_us']['samples'] for s in j['interfaces'][0]['tcp']['services'] if s['port'] == $PORT][0]")
-	echo "    /metrics port $PORT: count $cnt, mean $mean ms"
+	echo "    /metrics port $PORT, this connection: count $cnt, mean $mean ms"
 	within "$mean" "$exp" && ok "delay $D ms: /metrics mean RTT $mean ms ~ $exp ms" ||
 		fail "delay $D ms: /metrics mean RTT" "'$mean' ms (sum '$sum', count '$cnt'), expected $exp ms"
-	check_true "delay $D ms: /metrics count $cnt >= the API's $svc" [ "${cnt:-0}" -ge "${svc//[^0-9]/}" ]
-	# The largest bucket bound below 90 % of the delay holds no sample of this port.
-	le=$(awk -v e="$exp" 'BEGIN { b = 0.000032; while (b * 2 < e * 0.9 / 1000) b *= 2; printf "%.6f", b }')
+	check_true "delay $D ms: /metrics count $cnt >= the flow's $nsamp samples" [ "$nsamp" -gt 0 -a "$cnt" -ge "$nsamp" ]
+	# The largest bucket bound below 90 % of the delay took no sample of this connection.
 	below=$(metric "$LAB_TMP/metrics.$D.txt" "pktlens_tcp_rtt_seconds_bucket{$L,le=\"$le\"}")
-	check_eq "delay $D ms: no sample at le=$le s" "${below:-missing}" 0
-	touch "$LAB_TMP/close.$D"
+	check_eq "delay $D ms: no new sample at le=$le s" "$((${below:-0} - ${below0:-0}))" 0
+	check_true "delay $D ms: the bucket le=$le s is there" [ -n "$below" ]
+	touch "$LAB_TMP/close.$D$ts"
 	wait "$pid"
 }
 
@@ -133,7 +149,38 @@ for D in $DELAYS; do
 	dl_start "$D" || { fail "delayline $D ms" "did not start"; continue; }
 	PING=$(ping_avg)
 	conn
+	if [ "${PL_TEST_FULL:-0}" = 1 ] && [ "$D" = 20 ]; then
+		in_tx sysctl -qw net.ipv4.tcp_timestamps=0
+		conn nots
+		in_tx sysctl -qw net.ipv4.tcp_timestamps=1
+	fi
 done
+
+# PL_TEST_FULL=1: HTTP through the delay to a server that answers after 80 ms: the
+# server-side latency is its delay, the status classes as curl got them.
+if [ "${PL_TEST_FULL:-0}" = 1 ]; then
+	in_rx timeout 60 chrt -f 40 "$PY" "$E2E_ROOT/tests/tools/slow_servers.py" http "$IP4_RX" 8080 80 60 \
+		>"$LAB_TMP/http.log" 2>&1 &
+	LAB_PIDS+=($!)
+	wait_until 10 sh -c "ip netns exec $NS_RX ss -Hlnt 'sport = :8080' | grep -q ." ||
+		fail "setup" "the HTTP server is not listening"
+	codes=""
+	for c in 200 200 200 200 200 404 404 404 503 503; do
+		codes="$codes $(in_tx timeout 10 curl -s -o /dev/null -w '%{http_code}' "http://$IP4_RX:8080/status/$c")"
+	done
+	want="$(echo "$codes" | grep -o '2[0-9][0-9]' | wc -l) $(echo "$codes" | grep -o '4[0-9][0-9]' | wc -l) $(echo "$codes" | grep -o '5[0-9][0-9]' | wc -l)"
+	H="[s for s in j['interfaces'][0]['services'] if s['service'] == 'http' and s['port'] == 8080]"
+	http_of() { http GET /api/v1/latency >/dev/null && [ "$(body "[s['requests'] for s in $H]")" = "[10]" ]; }
+	wait_until 10 http_of || echo "  /api/v1/latency: $(head -c 400 "$LAB_TMP/body")"
+	check_eq "HTTP 8080: status classes 2xx 4xx 5xx as curl got them" \
+		"$(body "(lambda c: '%d %d %d' % (c['2xx'], c['4xx'], c['5xx']))($H[0]['status_classes'])")" "$want"
+	got=$(body "$H[0]['latency_ms']['p50']")
+	within "$got" 80 && ok "HTTP 8080: server-side median latency $got ms ~ 80 ms" ||
+		fail "HTTP 8080: server-side median latency" "$got ms, set 80 ms"
+	http GET /metrics >/dev/null
+	L="interface=\"$IF_RX\",service=\"http\",port=\"8080\""
+	check_eq "/metrics: HTTP 2xx 4xx 5xx" "$(for c in 2xx 4xx 5xx; do metric "$LAB_TMP/body" "pktlens_service_responses_total{$L,code=\"$c\"}"; done | tr '\n' ' ' | sed 's/ $//')" "$want"
+fi
 
 # DNS through the delay: N names asked of dnsmasq, one query (one flow) each.
 noerr=0
