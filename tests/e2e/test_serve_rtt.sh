@@ -11,7 +11,8 @@
 #   - GET /api/v1/flows: the flow carries the same figures in its tcp object;
 #   - /metrics: promtool passes; pktlens_tcp_rtt_seconds{port} mean (_sum/_count) within
 #     the same tolerance, no sample in a bucket below the delay, _count the API's samples;
-# PL_TEST_FULL=1 adds a connection without TCP timestamps (SEQ/ACK samples) at 20 ms and
+# PL_TEST_FULL=1 adds a connection without TCP timestamps (SEQ/ACK samples) at 20 ms,
+# connections to 6 more ports (5 labelled ports and "other" in /metrics, no sample lost) and
 # HTTP to a server that answers after 80 ms (status classes as curl got them).
 # DNS: dig asks dnsmasq (rx) N names: GET /api/v1/latency and /metrics count N queries,
 # N answered NOERROR (as dig got them), and the server-side latency is dnsmasq's own
@@ -155,6 +156,40 @@ for D in $DELAYS; do
 		in_tx sysctl -qw net.ipv4.tcp_timestamps=1
 	fi
 done
+
+# PL_TEST_FULL=1: bounded labels. Connections to 6 more ports (a handshake sample each):
+# 5 ports in all keep a label in /metrics, the others add up under port="other", and
+# every sample of the API's service ports is in one series.
+if [ "${PL_TEST_FULL:-0}" = 1 ]; then
+	in_rx timeout 30 "$PY" -c "
+import socket, time
+ls = []
+for p in range(9201, 9207):
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(('$IP4_RX', p))
+    s.listen(8)
+    ls.append(s)
+time.sleep(25)" >"$LAB_TMP/listen.log" 2>&1 &
+	LAB_PIDS+=($!)
+	wait_until 10 sh -c "ip netns exec $NS_RX ss -Hlnt 'sport = :9206' | grep -q ." ||
+		fail "setup" "the listeners are not there"
+	in_tx timeout 20 "$PY" -c "
+import socket
+for p in range(9201, 9207):
+    c = socket.create_connection(('$IP4_RX', p), timeout=5)
+    c.close()" || fail "connections to 6 ports" "a connection failed"
+	lab_quiet
+	http GET /api/v1/rtt >/dev/null
+	api=$(body "sum(s['rtt_us']['samples'] for s in j['interfaces'][0]['tcp']['services'] if s['rtt_us'])")
+	http GET /metrics >/dev/null
+	ports=$(sed -nE "s/^pktlens_tcp_rtt_seconds_count\{interface=\"$IF_RX\",port=\"([a-z0-9]+)\"\} .*/\1/p" "$LAB_TMP/body" | sort | tr '\n' ' ')
+	sum=$(sed -nE "s/^pktlens_tcp_rtt_seconds_count\{interface=\"$IF_RX\",port=\"[a-z0-9]+\"\} ([0-9]+)/\1/p" "$LAB_TMP/body" | awk '{ s += $1 } END { print s + 0 }')
+	echo "  /metrics RTT ports: $ports"
+	check_eq "/metrics: 5 ports keep a label, the rest are other" \
+		"$(echo "$ports" | wc -w) $(echo "$ports" | grep -c other)" "6 1"
+	check_eq "/metrics: every sample of the API's ports in one series" "$sum" "$api"
+fi
 
 # PL_TEST_FULL=1: HTTP through the delay to a server that answers after 80 ms: the
 # server-side latency is its delay, the status classes as curl got them.
