@@ -124,8 +124,11 @@ static void bars(FILE *out, const struct pl_rep *r)
 	fprintf(out, "<svg id=\"chart-rtt\" class=\"chart bars\" viewBox=\"0 0 900 %d\" "
 		"role=\"img\" data-flows=\"%llu\" xmlns=\"http://www.w3.org/2000/svg\">\n",
 		24 * (hi - lo + 1) + 8, (unsigned long long)r->rtt_flows);
-	for (int i = lo; i <= hi; i++) {
+	for (int i = 0; i < PL_RTT_BUCKETS; i++) {
 		int y = 4 + 24 * (i - lo);
+
+		if (i < lo || i > hi)
+			continue;
 
 		fprintf(out, "<text class=\"label\" x=\"190\" y=\"%d\" text-anchor=\"end\">%s</text>"
 			"<rect class=\"bar rtt-bar\" x=\"200\" y=\"%d\" width=\"%.1f\" height=\"18\" "
