@@ -212,7 +212,7 @@ static enum MHD_Result do_get(struct pl_srv *srv, struct MHD_Connection *c, cons
 	struct args_ctx a = { .q = &q };
 	char *text = NULL;
 	size_t len = 0;
-	int err;
+	int err = 0;
 
 	if (!strcmp(url, "/"))
 		return do_page(srv, c);
@@ -226,6 +226,9 @@ static enum MHD_Result do_get(struct pl_srv *srv, struct MHD_Connection *c, cons
 	if (a.err)
 		return error(srv, c, MHD_HTTP_BAD_REQUEST, NULL, "%s", a.why);
 
+	/* RTT reads a large map first, without srv->lock; it takes the lock to answer. */
+	if (!strcmp(url, "/api/v1/rtt"))
+		err = pl_api_rtt(srv, &q, &text);
 	pthread_mutex_lock(&srv->lock);
 	if (!strcmp(url, "/metrics")) {
 		err = pl_metrics_render(srv, &text, &len);
@@ -245,7 +248,8 @@ static enum MHD_Result do_get(struct pl_srv *srv, struct MHD_Connection *c, cons
 	} else if (!strcmp(url, "/api/v1/rtt") || !strcmp(url, "/api/v1/latency")) {
 		bool rtt = !strcmp(url, "/api/v1/rtt");
 
-		err = rtt ? pl_api_rtt(srv, &q, &text) : pl_api_latency(srv, &q, &text);
+		if (!rtt)
+			err = pl_api_latency(srv, &q, &text);
 		if (err == -ENODATA) {
 			pthread_mutex_unlock(&srv->lock);
 			return error(srv, c, MHD_HTTP_NOT_FOUND, NULL, rtt ?

@@ -7,9 +7,10 @@
  * with it in /api/v1/flows and into its history row; /metrics has the histograms and
  * the health counters.
  *
- * The maps are read when asked (the HTTP thread, under srv->lock): the sampler reads
- * nothing more each second. /metrics reads the histograms and totals only, never the
- * per-flow records.
+ * The maps are read when asked (the HTTP thread): the sampler reads nothing more each
+ * second. GET /api/v1/rtt reads the per-flow records in batches (60,000 TCP flows: about
+ * 25 ms) before it takes srv->lock, so that the sampler is not held up meanwhile.
+ * /metrics reads the histograms and totals only, never the per-flow records.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -20,8 +21,10 @@
 #include "history/history.h"
 #include "perf/svc.h"
 #include "perf/tcp.h"
+#include "serve/query.h"
 #include "serve/server.h"
 #include "sinks/json.h"
+#include "util/sort.h"
 
 /* Rows of each list in /api/v1/rtt and /api/v1/latency. */
 #define API_TOP 10
@@ -84,30 +87,130 @@ static struct json_object *iface_head(struct pl_srv *srv, int i)
 	return o;
 }
 
-static struct json_object *rtt_iface(struct pl_srv *srv, int i)
+static int key_cmp(const void *a, const void *b)
 {
-	struct json_object *o = iface_head(srv, i), *t = NULL;
+	return memcmp(a, b, sizeof(struct pl_flow_key));
+}
+
+/*
+ * The per-flow records bucket by bucket (BPF_MAP_LOOKUP_BATCH: one system call for
+ * many, as pl_flows_read() reads the flow table), appended to v->flows. -EINVAL,
+ * -EOPNOTSUPP: not supported here.
+ */
+static int flows_batch(struct pl_tcp_view *v, int fd)
+{
+	__u32 chunk = 1024, in = 0, out = 0, got;
+	struct pl_flow_key *keys = malloc(chunk * sizeof(*keys));
+	struct pl_tcp_val *vals = malloc(chunk * sizeof(*vals));
+	size_t cap = 0;
+	bool first = true;
+	int err = keys && vals ? 0 : -ENOMEM;
+
+	while (!err) {
+		got = chunk;
+		err = bpf_map_lookup_batch(fd, first ? NULL : &in, &out, keys, vals, &got, NULL);
+		if (err && err != -ENOENT)
+			break; /* -ENOSPC (a bucket over 1024 entries) too: read by key */
+		if (v->nflows + got > cap) {
+			size_t ncap = cap ? cap * 2 : 4096;
+			void *p;
+
+			while (ncap < v->nflows + got)
+				ncap *= 2;
+			p = realloc(v->flows, ncap * sizeof(*v->flows));
+			if (!p) {
+				err = -ENOMEM;
+				break;
+			}
+			v->flows = p;
+			cap = ncap;
+		}
+		for (__u32 k = 0; k < got; k++) {
+			v->flows[v->nflows + k].key = keys[k];
+			v->flows[v->nflows + k].v = vals[k];
+		}
+		v->nflows += got;
+		if (err == -ENOENT) { /* the end */
+			err = 0;
+			break;
+		}
+		in = out;
+		first = false;
+	}
+	free(keys);
+	free(vals);
+	return err;
+}
+
+/* pl_tcp_read(), with the per-flow records read in batches where the kernel can. */
+static int tcp_read(struct pl_tcp_view *v, const struct pl_tcp_fds *fds)
+{
+	__u64 now = mono_ns();
+	int err = pl_tcp_read_hists(v, fds);
+
+	if (err)
+		return err;
+	v->now_ns = now;
+	err = flows_batch(v, fds->flows);
+	if (err) {
+		pl_tcp_view_free(v);
+		return pl_tcp_read(v, fds, false, now);
+	}
+	if (v->nflows) /* pl_tcp_find() searches them by key */
+		pl_qsort(v->flows, v->nflows, sizeof(*v->flows), key_cmp);
+	return 0;
+}
+
+/* The "tcp" objects of GET /api/v1/rtt, made before srv->lock is taken. One HTTP
+ * thread answers every request: the callback below picks them up. */
+static __thread struct json_object *rtt_pre[PL_SERVE_MAX_IFS];
+
+static struct json_object *tcp_object(struct pl_srv *srv, int i)
+{
 	struct pl_tcp_view v;
 	struct pl_json j;
+	struct json_object *t;
 
-	if (!pl_tcp_read(&v, &srv->ifs[i].dp.tcp, false, mono_ns())) {
-		pl_json_init(&j, NULL, false);
-		pl_json_begin_obj(&j, NULL);
-		pl_tcp_json(&j, &v, API_TOP);
-		pl_json_end_obj(&j);
-		t = member(take(&j), "tcp");
-		pl_tcp_view_free(&v);
-	}
-	/* null: the maps could not be read (the interface is gone) */
-	json_object_object_add(o, "tcp", t);
+	if (tcp_read(&v, &srv->ifs[i].dp.tcp))
+		return NULL;
+	pl_json_init(&j, NULL, false);
+	pl_json_begin_obj(&j, NULL);
+	pl_tcp_json(&j, &v, API_TOP);
+	pl_json_end_obj(&j);
+	t = member(take(&j), "tcp");
+	pl_tcp_view_free(&v);
+	return t;
+}
+
+static struct json_object *rtt_iface(struct pl_srv *srv, int i)
+{
+	struct json_object *o = iface_head(srv, i);
+
+	/* null: the maps could not be read */
+	json_object_object_add(o, "tcp", rtt_pre[i]);
+	rtt_pre[i] = NULL;
 	return o;
 }
 
 int pl_api_rtt(struct pl_srv *srv, const struct pl_flow_query *q, char **out)
 {
+	int err, i = -1;
+
 	if (!srv->tcp)
 		return -ENODATA;
-	return pl_api_per_iface(srv, q, out, rtt_iface);
+	/* The interfaces and their maps stay while the HTTP server runs. */
+	if (q->ifname[0] && (i = pl_srv_find(srv, q->ifname)) < 0)
+		return -ENOENT;
+	for (int k = 0; k < srv->nifs; k++)
+		rtt_pre[k] = i < 0 || k == i ? tcp_object(srv, k) : NULL;
+	pthread_mutex_lock(&srv->lock);
+	err = pl_api_per_iface(srv, q, out, rtt_iface);
+	pthread_mutex_unlock(&srv->lock);
+	for (int k = 0; k < srv->nifs; k++) {
+		json_object_put(rtt_pre[k]);
+		rtt_pre[k] = NULL;
+	}
+	return err;
 }
 
 static struct json_object *latency_iface(struct pl_srv *srv, int i)

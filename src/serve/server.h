@@ -255,8 +255,10 @@ void pl_metrics_drops(struct pl_srv *srv, FILE *f);
 /* Interface @i's service latency (before L7 starts on it): 0 or -ENOMEM. */
 int pl_srv_perf_start(struct pl_srv *srv, int i);
 void pl_srv_perf_stop(struct pl_srv *srv);
-/* GET /api/v1/rtt, /api/v1/latency; caller holds srv->lock. -ENODATA: off. */
+/* GET /api/v1/rtt: reads the TCP maps, then takes srv->lock to answer (the caller does
+ * not hold it). -ENODATA: off; -ENOENT: no such interface. */
 int pl_api_rtt(struct pl_srv *srv, const struct pl_flow_query *q, char **out);
+/* GET /api/v1/latency; caller holds srv->lock. -ENODATA: L7 off. */
 int pl_api_latency(struct pl_srv *srv, const struct pl_flow_query *q, char **out);
 /* The "tcp" object of flow @k of interface @i for /api/v1/flows; NULL: none. */
 struct json_object *pl_srv_tcp_json(struct pl_srv *srv, int i, const struct pl_flow_key *k);
