@@ -22,6 +22,7 @@ enum {
 
 struct field {
 	__u16 ie, len;
+	__u32 pen;     /* 0: IANA's; else the element is enterprise-specific (RFC 7011 3.2) */
 };
 
 /* The order of the fields in both templates; the address fields by family. */
@@ -32,15 +33,19 @@ static const struct field fields[] = {
 	{ IE_VLAN, 2 }, { IE_INGRESS, 4 }, { IE_OCTETS, 8 }, { IE_PACKETS, 8 },
 	{ IE_L2_OCTETS, 8 }, { IE_START_MS, 8 }, { IE_END_MS, 8 }, { IE_END_REASON, 1 },
 	{ IE_APP_ID, 4 },
+	{ PL_IPFIX_PIE_RTT_MIN, 4, PL_IPFIX_PEN }, { PL_IPFIX_PIE_RTT_MEAN, 4, PL_IPFIX_PEN },
+	{ PL_IPFIX_PIE_RTT_MAX, 4, PL_IPFIX_PEN }, { PL_IPFIX_PIE_RTT_SAMPLES, 4, PL_IPFIX_PEN },
 };
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
 
 static struct field field_of(size_t k, int family)
 {
 	if (k == 0)
-		return family == 4 ? (struct field){ IE_SRC4, 4 } : (struct field){ IE_SRC6, 16 };
+		return family == 4 ? (struct field){ IE_SRC4, 4, 0 } :
+				     (struct field){ IE_SRC6, 16, 0 };
 	if (k == 1)
-		return family == 4 ? (struct field){ IE_DST4, 4 } : (struct field){ IE_DST6, 16 };
+		return family == 4 ? (struct field){ IE_DST4, 4, 0 } :
+				     (struct field){ IE_DST6, 16, 0 };
 	return fields[k];
 }
 
@@ -84,8 +89,10 @@ void pl_ipfix_put_header(__u8 *buf, size_t len, __u32 export_s, __u32 seq, __u32
 
 size_t pl_ipfix_put_templates(__u8 *buf, size_t cap)
 {
-	size_t need = PL_IPFIX_SET_HDR_LEN + 2 * (4 + 4 * NFIELDS), off = PL_IPFIX_SET_HDR_LEN;
+	size_t need = PL_IPFIX_SET_HDR_LEN + 2 * 4, off = PL_IPFIX_SET_HDR_LEN;
 
+	for (size_t k = 0; k < NFIELDS; k++) /* a field specifier, and its enterprise number */
+		need += 2 * (fields[k].pen ? 8 : 4);
 	if (cap < need)
 		return 0;
 	put16(buf, PL_IPFIX_SET_TEMPLATE);
@@ -97,8 +104,12 @@ size_t pl_ipfix_put_templates(__u8 *buf, size_t cap)
 		for (size_t k = 0; k < NFIELDS; k++, off += 4) {
 			struct field f = field_of(k, family);
 
-			put16(buf + off, f.ie);
+			put16(buf + off, f.ie | (f.pen ? 0x8000 : 0));
 			put16(buf + off + 2, f.len);
+			if (f.pen) {
+				put32(buf + off + 4, f.pen);
+				off += 4;
+			}
 		}
 	}
 	return off;
@@ -111,6 +122,18 @@ size_t pl_ipfix_rec_len(int family)
 	for (size_t k = 0; k < NFIELDS; k++)
 		n += field_of(k, family).len;
 	return n;
+}
+
+/* The value of pktlens's element @ie of @r. */
+static __u64 pen_value_of(const struct pl_ipfix_rec *r, __u16 ie)
+{
+	switch (ie) {
+	case PL_IPFIX_PIE_RTT_MIN: return r->rtt_min_us;
+	case PL_IPFIX_PIE_RTT_MEAN: return r->rtt_avg_us;
+	case PL_IPFIX_PIE_RTT_MAX: return r->rtt_max_us;
+	case PL_IPFIX_PIE_RTT_SAMPLES: return r->rtt_samples;
+	}
+	return 0;
 }
 
 /* The value of field @ie of @r (addresses are written apart). */
@@ -148,7 +171,7 @@ size_t pl_ipfix_put_record(__u8 *buf, size_t cap, const struct pl_ipfix_rec *r)
 		if (k < 2)
 			memcpy(buf + off, k ? r->dst : r->src, f.len);
 		else
-			put_uint(buf + off, f.len, value_of(r, f.ie));
+			put_uint(buf + off, f.len, f.pen ? pen_value_of(r, f.ie) : value_of(r, f.ie));
 		off += f.len;
 	}
 	return off;

@@ -56,9 +56,26 @@ struct pl_ipfix_rec {
 	 */
 	__u8 app_engine;
 	__u32 app_selector;
+	/*
+	 * pktlens's own elements (enterprise-specific, PL_IPFIX_PEN): the flow's passive TCP
+	 * RTT in microseconds (the remote end's samples: min, mean, max) and its samples;
+	 * 0: no sample (not TCP, or none yet). The same in both directions' records.
+	 */
+	__u32 rtt_min_us, rtt_avg_us, rtt_max_us, rtt_samples;
 };
 /* RFC 6759's "USER-Defined" classification engine: the selectors are nDPI's ids. */
 #define PL_IPFIX_ENGINE_NDPI 6
+/*
+ * The private enterprise number of pktlens's own elements: a placeholder, RFC 5612's
+ * number for documentation, until pktlens has one of its own from IANA. Its elements
+ * (unsigned32): 1 rttMinMicroseconds, 2 rttMeanMicroseconds, 3 rttMaxMicroseconds,
+ * 4 rttSamples.
+ */
+#define PL_IPFIX_PEN 32473
+enum {
+	PL_IPFIX_PIE_RTT_MIN = 1, PL_IPFIX_PIE_RTT_MEAN = 2, PL_IPFIX_PIE_RTT_MAX = 3,
+	PL_IPFIX_PIE_RTT_SAMPLES = 4,
+};
 
 /* Message header at @buf: @len bytes in all, exported at @export_s (Unix seconds). */
 void pl_ipfix_put_header(__u8 *buf, size_t len, __u32 export_s, __u32 seq, __u32 domain);

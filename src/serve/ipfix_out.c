@@ -62,6 +62,7 @@ static void export_dir(struct pl_srv *srv, int i, const struct pl_flow *f,
 	struct pl_ipfix_rec r = { 0 };
 	int v4 = k->family == 4, icmp = k->proto == 1 || k->proto == 58;
 	const struct pl_srv_app *app;
+	struct pl_tcp_val t;
 	__u64 hdr = 14 + (k->vlan ? 4 : 0), first;
 
 	r.packets = f->val.packets[d] - (base ? base->val.packets[d] : 0);
@@ -83,6 +84,12 @@ static void export_dir(struct pl_srv *srv, int i, const struct pl_flow *f,
 	if (app) { /* the application part of nDPI's verdict, else its master */
 		r.app_engine = PL_IPFIX_ENGINE_NDPI;
 		r.app_selector = app->v.app_id ? app->v.app_id : app->v.master_id;
+	}
+	if (!pl_srv_tcp_get(srv, i, k, &t) && t.rtt[0].samples) { /* the flow's RTT */
+		r.rtt_min_us = (__u32)(t.rtt[0].min_ns / 1000);
+		r.rtt_avg_us = (__u32)(t.rtt[0].sum_ns / t.rtt[0].samples / 1000);
+		r.rtt_max_us = (__u32)(t.rtt[0].max_ns / 1000);
+		r.rtt_samples = t.rtt[0].samples;
 	}
 	r.ifindex = (__u32)srv->ifs[i].dp.ifindex;
 	first = base ? base->val.last_seen_ns : f->val.first_seen_ns;

@@ -2,7 +2,8 @@
 /*
  * test_ipfix.c - the IPFIX encoder and exporter (src/export/ipfix.c), held to RFC 7011's
  * layout by a decoder written here from the RFC: the template set (both templates, IANA
- * element ids and lengths), a data record's bytes field by field, messages over a
+ * element ids and lengths, pktlens's enterprise-specific ones), a data record's bytes field
+ * by field, messages over a
  * datagram socket pair (templates first, sets per family, lengths, the sequence number
  * counting data records), large batches split under PL_IPFIX_MSG_MAX, and a failed
  * send counted as lost with the templates sent again before the next data.
@@ -21,16 +22,28 @@ static unsigned long long get64(const __u8 *p)
 	return (unsigned long long)get32(p) << 32 | get32(p + 4);
 }
 
-/* A template from RFC 7011 3.4.1: its id, fields (ie, len) into @ie/@len; its size. */
+/* Enterprise numbers of the last template read (0: IANA's element). */
+static unsigned long pen[32];
+
+/*
+ * A template from RFC 7011 3.4.1: its id, fields (ie, len) into @ie/@len, their
+ * enterprise numbers into pen[] (a field specifier with the E bit: 4 more bytes, 3.2);
+ * its size.
+ */
 static size_t read_template(const __u8 *p, unsigned *id, unsigned *n, unsigned ie[], unsigned len[])
 {
+	size_t off = 4;
+
 	*id = get16(p);
 	*n = get16(p + 2);
-	for (unsigned k = 0; k < *n; k++) {
-		ie[k] = get16(p + 4 + 4 * k);
-		len[k] = get16(p + 6 + 4 * k);
+	for (unsigned k = 0; k < *n; k++, off += 4) {
+		ie[k] = get16(p + off) & 0x7fff;
+		len[k] = get16(p + off + 2);
+		pen[k] = get16(p + off) & 0x8000 ? get32(p + off + 4) : 0;
+		if (pen[k])
+			off += 4;
 	}
-	return 4 + 4 * *n;
+	return off;
 }
 
 static struct pl_ipfix_rec rec4(void)
@@ -49,6 +62,7 @@ static void test_templates(void)
 	static const unsigned want4[][2] = {
 		{ 8, 4 }, { 12, 4 }, { 7, 2 }, { 11, 2 }, { 4, 1 }, { 6, 2 }, { 58, 2 }, { 10, 4 },
 		{ 1, 8 }, { 2, 8 }, { 352, 8 }, { 152, 8 }, { 153, 8 }, { 136, 1 }, { 95, 4 },
+		{ 1, 4 }, { 2, 4 }, { 3, 4 }, { 4, 4 }, /* pktlens's: RTT min, mean, max, samples */
 	};
 	unsigned id, n, ie[32], len[32], sum = 0;
 	__u8 buf[512];
@@ -60,16 +74,18 @@ static void test_templates(void)
 	CHECK_EQ(get16(buf + 2), l);
 	off = 4 + read_template(buf + 4, &id, &n, ie, len);
 	CHECK_EQ(id, 256);
-	CHECK_EQ(n, 15);
-	for (unsigned k = 0; k < n && k < 15; k++) {
+	CHECK_EQ(n, 19);
+	for (unsigned k = 0; k < n && k < 19; k++) {
 		CHECK(ie[k] == want4[k][0] && len[k] == want4[k][1], "v4 field %u: %u/%u", k,
 		      ie[k], len[k]);
+		CHECK(pen[k] == (k < 15 ? 0 : PL_IPFIX_PEN), "field %u: enterprise %lu", k, pen[k]);
 		sum += len[k];
 	}
 	CHECK_EQ(sum, pl_ipfix_rec_len(4));
 	off += read_template(buf + off, &id, &n, ie, len);
 	CHECK_EQ(id, 257);
-	CHECK_EQ(n, 15);
+	CHECK_EQ(n, 19);
+	CHECK(pen[18] == PL_IPFIX_PEN && ie[18] == 4, "v6: pktlens's elements too");
 	CHECK(ie[0] == 27 && len[0] == 16 && ie[1] == 28 && len[1] == 16, "v6 addresses");
 	sum = 0;
 	for (unsigned k = 0; k < n; k++)
@@ -87,7 +103,7 @@ static void test_record(void)
 	size_t l = pl_ipfix_put_record(b, sizeof(b), &r);
 
 	TEST_BEGIN("IPv4 data record, field by field in template order");
-	CHECK_EQ(l, 66);
+	CHECK_EQ(l, 82);
 	CHECK(!memcmp(b, r.src, 4) && !memcmp(b + 4, r.dst, 4), "addresses");
 	CHECK_EQ(get16(b + 8), 40000);
 	CHECK_EQ(get16(b + 10), 443);
@@ -102,7 +118,13 @@ static void test_record(void)
 	CHECK_EQ(get64(b + 53), 1765000001456ull);
 	CHECK_EQ(b[61], 1);
 	CHECK_EQ(get32(b + 62), 0); /* no application: an all-zero applicationId */
-	CHECK_EQ(pl_ipfix_put_record(b, 65, &r), 0);
+	CHECK(!get32(b + 66) && !get32(b + 70) && !get32(b + 74) && !get32(b + 78),
+	      "no RTT: zeros");
+	CHECK_EQ(pl_ipfix_put_record(b, 81, &r), 0);
+	r.rtt_min_us = 20100, r.rtt_avg_us = 20300, r.rtt_max_us = 21000, r.rtt_samples = 22;
+	pl_ipfix_put_record(b, sizeof(b), &r);
+	CHECK(get32(b + 66) == 20100 && get32(b + 70) == 20300 && get32(b + 74) == 21000 &&
+	      get32(b + 78) == 22, "RTT min, mean, max, samples");
 	r.app_engine = PL_IPFIX_ENGINE_NDPI;
 	r.app_selector = 0x123456;
 	pl_ipfix_put_record(b, sizeof(b), &r);
@@ -120,7 +142,7 @@ static void test_record(void)
 	memcpy(r.dst, r.src, 16);
 	r.dst[15] = 2;
 	l = pl_ipfix_put_record(b, sizeof(b), &r);
-	CHECK_EQ(l, 90);
+	CHECK_EQ(l, 106);
 	CHECK(!memcmp(b, r.src, 16) && !memcmp(b + 16, r.dst, 16), "addresses");
 	CHECK_EQ(get16(b + 32), 40000);
 	CHECK_EQ(get64(b + 53), 5);
@@ -162,13 +184,13 @@ static void test_exporter(void)
 	CHECK_EQ(get32(b + 12), 42);
 	CHECK_EQ(get16(b + 16), 2);
 	l = recv1(sv[1], b, sizeof(b));
-	CHECK_EQ(l, 16 + 4 + 2 * 66 + 4 + 90);
+	CHECK_EQ(l, 16 + 4 + 2 * 82 + 4 + 106);
 	CHECK_EQ(get16(b + 2), l);
 	CHECK_EQ(get32(b + 8), 0);
 	CHECK_EQ(get16(b + 16), 256);
-	CHECK_EQ(get16(b + 18), 4 + 2 * 66);
-	CHECK_EQ(get16(b + 16 + 136), 257);
-	CHECK_EQ(get16(b + 18 + 136), 4 + 90);
+	CHECK_EQ(get16(b + 18), 4 + 2 * 82);
+	CHECK_EQ(get16(b + 16 + 168), 257);
+	CHECK_EQ(get16(b + 18 + 168), 4 + 106);
 	CHECK_EQ(recv1(sv[1], b, sizeof(b)), -1);
 	TEST_END();
 
@@ -190,8 +212,8 @@ static void test_exporter(void)
 			CHECK(sl > 4 && off + sl <= (size_t)l, "set length %u", sl);
 			if (sl <= 4)
 				break;
-			nrec += (sl - 4) / (id == 256 ? 66 : 90);
-			seq_want += (sl - 4) / (id == 256 ? 66 : 90);
+			nrec += (sl - 4) / (id == 256 ? 82 : 106);
+			seq_want += (sl - 4) / (id == 256 ? 82 : 106);
 			off += sl;
 		}
 		msgs++;
@@ -209,7 +231,7 @@ static void test_exporter(void)
 	pl_ipfix_flush(x, now + 10000);
 	l = recv1(sv[1], b, sizeof(b));
 	CHECK(l > 16 && get16(b + 16) == 2, "template set");
-	CHECK(recv1(sv[1], b, sizeof(b)) == 16 + 4 + 66, "data");
+	CHECK(recv1(sv[1], b, sizeof(b)) == 16 + 4 + 82, "data");
 	TEST_END();
 
 	TEST_BEGIN("exporter: a failed send counts records lost, asks for templates again");
@@ -260,7 +282,7 @@ static void test_retry(void)
 	pl_ipfix_add(x, &r, 3000);
 	pl_ipfix_flush(x, 3000);
 	CHECK(recv1(fd2, b, sizeof(b)) > 0 && get16(b + 16) == 2, "templates again");
-	CHECK(recv1(fd2, b, sizeof(b)) == 16 + 4 + 66 && get32(b + 8) == 1,
+	CHECK(recv1(fd2, b, sizeof(b)) == 16 + 4 + 82 && get32(b + 8) == 1,
 	      "then data, sequence past the lost record");
 	pl_ipfix_close(x);
 	close(fd2);
