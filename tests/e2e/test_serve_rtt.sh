@@ -13,7 +13,8 @@
 #     the same tolerance, no sample in a bucket below the delay, _count the API's samples;
 # PL_TEST_FULL=1 adds a connection without TCP timestamps (SEQ/ACK samples) at 20 ms,
 # connections to 6 more ports (5 labelled ports and "other" in /metrics, no sample lost) and
-# HTTP to a server that answers after 80 ms (status classes as curl got them).
+# HTTP to a server that answers after 80 ms (status classes as curl got them), and
+# IPFIX export read by tshark: pktlens's RTT elements of each connection.
 # DNS: dig asks dnsmasq (rx) N names: GET /api/v1/latency and /metrics count N queries,
 # N answered NOERROR (as dig got them), and the server-side latency is dnsmasq's own
 # (its median below the delay, which the queries took before they reached the server's link).
@@ -46,8 +47,24 @@ wait_until 10 sh -c "ip netns exec $NS_RX ss -Hlnt 'sport = :$PORT' | grep -q ."
 	fail "setup" "the echo server is not listening"
 wait_until 10 sh -c "ip netns exec $NS_RX ss -Hlnu 'sport = :53' | grep -q ." ||
 	fail "setup" "dnsmasq is not listening"
-EVE=$LAB_TMP/eve.json
-srv_start -i "$IF_RX" --db "$DB" --eve "$EVE" || { fail "serve start" "$(cat "$SRV_ERR")"; finish; }
+EVE=$LAB_TMP/eve.json IPFIX=()
+# PL_TEST_FULL=1: IPFIX to a sink on the rx loopback, read by tshark's decoder.
+if [ "${PL_TEST_FULL:-0}" = 1 ] && command -v tshark >/dev/null; then
+	in_rx timeout 90 "$PY" -c "
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(('127.0.0.1', 4739))
+while True:
+    s.recv(65535)" &
+	LAB_PIDS+=($!)
+	nsenter -t "$RX_HOLD" -m -n -- timeout 90 tshark -q -i lo -f "udp port 4739" \
+		-w "$LAB_TMP/ipfix.pcap" 2>"$LAB_TMP/tshark.err" &
+	TSHARK_PID=$!
+	LAB_PIDS+=("$TSHARK_PID")
+	wait_grep "$LAB_TMP/tshark.err" "Capturing on" "$TSHARK_PID" && IPFIX=(--ipfix 127.0.0.1:4739)
+fi
+srv_start -i "$IF_RX" --db "$DB" --eve "$EVE" "${IPFIX[@]}" ||
+	{ fail "serve start" "$(cat "$SRV_ERR")"; finish; }
 check_grep "serve says tcp on" "$SRV_ERR" "; tcp on; "
 
 # rtt_of CPORT MIN: the API's slowest flow of client port CPORT as "HS AVG MIN SAMPLES";
@@ -288,6 +305,37 @@ for f in json.load(sys.stdin)['flows']:
 	within "$got" "$exp" && ok "pktlens query flows: port $cport least RTT $got ms" ||
 		fail "pktlens query flows: port $cport" "'$got', expected $exp ms: $(echo "$q" | head -c 300)"
 done <"$LAB_TMP/conns"
+# PL_TEST_FULL=1: each connection's IPFIX record (written at the stop) carries its RTT in
+# pktlens's enterprise elements (PEN 32473: min, mean, max us, samples), as tshark decodes
+# them: the least RTT as close to the delay, the samples the history row's.
+if [ ${#IPFIX[@]} -gt 0 ]; then
+	sleep 0.5 # the last datagrams through lo
+	kill -INT "$TSHARK_PID" 2>/dev/null
+	pid_wait "$TSHARK_PID" 10
+	tshark -r "$LAB_TMP/ipfix.pcap" -Y cflow -T fields -E occurrence=a -e cflow.srcport \
+		-e cflow.enterprise_private_entry 2>/dev/null >"$LAB_TMP/ipfix.txt"
+	while read -r cport exp; do
+		got=$("$PY" - "$LAB_TMP/ipfix.txt" "$cport" <<'EOF'
+import sys
+for line in open(sys.argv[1]):
+    f = line.rstrip("\n").split("\t")
+    if len(f) < 2 or not f[1]:
+        continue
+    ports, pies = f[0].split(","), f[1].split(",")
+    for k, p in enumerate(ports):
+        if p == sys.argv[2] and len(pies) >= 4 * (k + 1):
+            v = [int(x, 16) for x in pies[4 * k:4 * k + 4]]
+            print("%.3f %d" % (v[0] / 1e3, v[3]))
+            sys.exit(0)
+EOF
+)
+		set -- $got
+		hist=$(sqlite3 "$DB" "SELECT rtt_samples FROM flows WHERE proto = 6 AND sport = $cport")
+		within "${1:-}" "$exp" && [ "${2:-}" = "$hist" ] &&
+			ok "IPFIX record of port $cport (tshark): least RTT $1 ms ~ $exp ms, $2 samples" ||
+			fail "IPFIX record of port $cport (tshark)" "'$got', expected $exp ms and $hist samples"
+	done <"$LAB_TMP/conns"
+fi
 "$PKTLENS" query --db "$DB" flows --since -1h >"$LAB_TMP/q.txt" 2>&1
 check_grep "pktlens query flows (text): an rtt column" "$LAB_TMP/q.txt" "rtt_ms"
 "$PKTLENS" report --db "$DB" --since -1h -o "$LAB_TMP/r.html" >"$LAB_TMP/r.log" 2>&1 ||
