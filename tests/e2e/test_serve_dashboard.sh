@@ -184,6 +184,7 @@ if srv_start -i "$IF_RX" --no-db --listen 127.0.0.1:9740; then
 	srtt=$(in_tx ss -tin dst "$IP4_RX:9120" "sport = :$cport" | sed -nE 's/.* rtt:([0-9.]+)\/.*/\1/p')
 	SRV_ADDR=127.0.0.1:9740 http GET /api/v1/rtt >/dev/null
 	api_avg=$(body "['%.3f' % f['rtt_us']['avg'] for f in j['interfaces'][0]['tcp']['slowest_flows'] if f['client_port'] == $cport]")
+	api_all=$(body "'%.3f' % j['interfaces'][0]['tcp']['rtt_us']['avg']")
 	in_rx timeout 60 chromium --headless --no-sandbox --disable-gpu --no-first-run \
 		--user-data-dir="$LAB_TMP/chrome" --virtual-time-budget=2000 --dump-dom \
 		http://127.0.0.1:9740/ >"$LAB_TMP/dom.html" 2>/dev/null
@@ -202,6 +203,8 @@ if srv_start -i "$IF_RX" --no-db --listen 127.0.0.1:9740; then
 	echo "  the page's RTT of port $cport: $got us; ss srtt $srtt ms"
 	check_true "DOM: that RTT ($got us) is ss's smoothed RTT ($srtt ms) within 1 ms" \
 		awk -v a="$got" -v b="$srtt" 'BEGIN { d = a / 1000 - b; if (d < 0) d = -d; exit !(a > 0 && d <= 1) }'
+	check_eq "DOM: the mean RTT since the start is the API's ($api_all us)" \
+		"$(dom_get 'attr("rtt-avg", "data-value")')" "$api_all"
 	check_eq "DOM: latency row of DNS port 53: the one query dig sent" \
 		"$(dom_get "re.findall(r'<tr class=\"latency-row\" data-service=\"dns/53\" data-requests=\"(\d+)\"', d)")" "['1']"
 	touch "$LAB_TMP/close"
