@@ -340,6 +340,12 @@ fi
 check_grep "pktlens query flows (text): an rtt column" "$LAB_TMP/q.txt" "rtt_ms"
 "$PKTLENS" report --db "$DB" --since -1h -o "$LAB_TMP/r.html" >"$LAB_TMP/r.log" 2>&1 ||
 	fail "report" "$(cat "$LAB_TMP/r.log")"
-check_grep "report: the RTT chart drawn from the history" "$LAB_TMP/r.html" 'id="chart-rtt"'
+check_eq "report: the RTT chart counts the history's TCP flows with an RTT" \
+	"$(grep -o 'id="chart-rtt"[^>]*data-flows="[0-9]*"' "$LAB_TMP/r.html" | sed -E 's/.*data-flows="([0-9]+)"/\1/')" \
+	"$(sqlite3 "$DB" 'SELECT count(*) FROM flows WHERE rtt_avg_us IS NOT NULL')"
+check_eq "report: the slowest flow's mean RTT is the history's" \
+	"$(sed -n '/<table id="rtt-slowest">/,/<\/table>/p' "$LAB_TMP/r.html" | grep '^<tr><td>' | head -n 1 |
+		grep -o 'data-value="[0-9.]*"' | head -n 1 | tr -dc '0-9.')" \
+	"$(sqlite3 "$DB" "SELECT printf('%.3f', max(rtt_avg_us)) FROM flows")"
 nothing_attached "after SIGTERM"
 finish
