@@ -4,7 +4,8 @@
 # exact counts the test sent with trafgen (and the sender's tx_packets delta);
 # `promtool check metrics` passes on the exposition. Then one TCP connection: its RTT
 # histogram (pktlens_tcp_rtt_seconds) and the handshake counter read back through
-# prometheus. Everything runs and listens inside the rx namespace.
+# prometheus; PL_TEST_FULL=1: DNS queries to dnsmasq in pktlens_service_latency_seconds.
+# Everything runs and listens inside the rx namespace.
 set -u
 . "$(dirname "$0")/../lib/netns.sh"
 . "$(dirname "$0")/../lib/serve.sh"
@@ -145,6 +146,31 @@ if promtool check metrics <"$LAB_TMP/body" >"$LAB_TMP/promtool.out" 2>&1; then
 	ok "promtool check metrics (with the RTT histogram)"
 else
 	fail "promtool check metrics (with the RTT histogram)" "$(head -c 600 "$LAB_TMP/promtool.out")"
+fi
+
+# PL_TEST_FULL=1: service latency through prometheus: dig asks dnsmasq N names (a flow
+# each); the query API returns N queries and N latencies of DNS port 53, NOERROR as dig
+# got them.
+if [ "${PL_TEST_FULL:-0}" = 1 ] && command -v dnsmasq >/dev/null && command -v dig >/dev/null; then
+	N_DNS=4
+	in_rx timeout 30 dnsmasq --no-daemon --no-resolv --no-hosts --bind-interfaces \
+		--listen-address="$IP4_RX" --port=53 --address="/prom.example/198.18.9.9" \
+		--pid-file="$LAB_TMP/dnsmasq.pid" --user=root >"$LAB_TMP/dnsmasq.log" 2>&1 &
+	LAB_PIDS+=($!)
+	wait_until 10 sh -c "ip netns exec $NS_RX ss -Hlnu 'sport = :53' | grep -q ." ||
+		fail "setup" "dnsmasq is not listening"
+	noerr=0
+	for i in $(seq "$N_DNS"); do
+		in_tx timeout 5 dig +tries=1 +time=2 @"$IP4_RX" "q$i.prom.example" A >"$LAB_TMP/dig" 2>&1
+		grep -q "status: NOERROR" "$LAB_TMP/dig" && noerr=$((noerr + 1))
+	done
+	D="$I,service=\"dns\",port=\"53\""
+	dns_scraped() { [ "$(promq "pktlens_service_latency_seconds_count{$D}")" = "$N_DNS" ]; }
+	wait_until 15 dns_scraped || echo "  prometheus: '$(promq "pktlens_service_latency_seconds_count{$D}")'"
+	check_eq "prometheus: DNS queries" "$(promq "pktlens_service_requests_total{$D}")" "$N_DNS"
+	check_eq "prometheus: DNS latency count" "$(promq "pktlens_service_latency_seconds_count{$D}")" "$N_DNS"
+	check_eq "prometheus: DNS NOERROR (as dig got them)" \
+		"$(promq "pktlens_service_responses_total{$D,code=\"NOERROR\"}")" "$noerr"
 fi
 
 srv_stop TERM
