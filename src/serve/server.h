@@ -84,7 +84,7 @@ struct pl_srv_if {
 	struct pl_ipfix_if ipx;
 	struct pl_svc *svc;      /* DNS/HTTP service latency (with L7), NULL: none */
 	/* /metrics: the service ports labelled so far (they keep their label: "other"
-	 * never shrinks); under srv->lock (perf_srv.c). */
+	 * never shrinks); under srv->lock (perf_metrics.c). */
 	unsigned int rtt_ports[8], nrtt_ports;
 	unsigned int lat_ports[8], nlat_ports;
 };
@@ -271,7 +271,8 @@ void pl_srv_tcp_forget(struct pl_srv *srv, int i, const struct pl_flow_key *k);
 struct pl_hist_flow;
 void pl_srv_tcp_row(struct pl_srv *srv, int i, const struct pl_flow_key *k,
 		    struct pl_hist_flow *h);
-/* The RTT, health and latency series of /metrics on @f; caller holds srv->lock. */
+/* The RTT, health and latency series of /metrics on @f (perf_metrics.c); caller holds
+ * srv->lock. */
 void pl_metrics_perf(struct pl_srv *srv, FILE *f);
 
 /* The dashboard page (dashboard.c): static text of *len bytes. */
