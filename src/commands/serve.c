@@ -18,7 +18,7 @@ static const char usage[] =
 	"                     [--db FILE | --no-db] [--retention-days N] [--max-db-mb N]\n"
 	"                     [--idle-timeout S] [--eve FILE] [--ipfix ADDR:PORT]\n"
 	"                     [--ipfix-active-timeout S] [--ipfix-template-refresh S]\n"
-	"                     [--drops] [--l7-packets N] [--mode native|generic|tc]\n"
+	"                     [--drops] [--l7-packets N] [--no-tcp] [--mode native|generic|tc]\n"
 	"                     [--flows N] [--force] [--no-detect] [--config FILE]\n"
 	"A daemon: attaches to each interface and serves what it counts over HTTP until\n"
 	"SIGTERM (SIGHUP reloads the configuration; a bad one keeps the old). REST/JSON\n"
@@ -55,7 +55,10 @@ static const char usage[] =
 	"      --l7-packets N  packets per flow and direction sampled (received ones and,\n"
 	"                      by a tc egress program, sent ones) for application\n"
 	"                      classification (nDPI) and names (default 8; 0: L7 off):\n"
-	"                      GET /api/v1/applications, flows' application\n"
+	"                      GET /api/v1/applications, flows' application; with\n"
+	"                      it, DNS and HTTP service latency: GET /api/v1/latency\n"
+	"      --no-tcp        no passive TCP RTT and health (on by default, as in\n"
+	"                      monitor: GET /api/v1/rtt, flows' tcp, /metrics)\n"
 	"      --mode MODE     native or generic XDP, or tc ingress; default: native,\n"
 	"                      falling back to generic\n"
 	"      --flows N       flow table entries per interface (default 65536)\n"
@@ -72,7 +75,7 @@ static const char usage[] =
 enum {
 	OPT_LISTEN = 256, OPT_TOKEN_FILE, OPT_MODE, OPT_FLOWS, OPT_FORCE, OPT_DB, OPT_NO_DB,
 	OPT_RETENTION, OPT_MAX_DB, OPT_IDLE, OPT_EVE, OPT_IPFIX, OPT_IPFIX_ACTIVE,
-	OPT_IPFIX_REFRESH, OPT_DROPS, OPT_L7, OPT_NO_DETECT,
+	OPT_IPFIX_REFRESH, OPT_DROPS, OPT_L7, OPT_NO_DETECT, OPT_NO_TCP,
 };
 
 /* Letters tcpdump users might try, and what serve takes instead. */
@@ -101,6 +104,7 @@ static const struct option opts[] = {
 	{ "drops", no_argument, NULL, OPT_DROPS },
 	{ "l7-packets", required_argument, NULL, OPT_L7 },
 	{ "no-detect", no_argument, NULL, OPT_NO_DETECT },
+	{ "no-tcp", no_argument, NULL, OPT_NO_TCP },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -115,7 +119,7 @@ static int parse(int argc, char **argv, struct pl_serve_cfg *out)
 				    .flow_entries = PL_FLOWS_DEFAULT, .mode = PL_MODE_AUTO,
 				    .db = PL_HIST_DEFAULT_DB, .idle_timeout_s = PL_SERVE_DEFAULT_IDLE,
 				    .ipfix_active_s = PL_SERVE_DEFAULT_IPFIX_ACTIVE,
-				    .l7_pkts = PL_L7_PKTS_DEFAULT, .detect = true };
+				    .l7_pkts = PL_L7_PKTS_DEFAULT, .detect = true, .tcp = true };
 	bool no_db = false, db_given = false, db_cli = false, no_db_cli = false;
 	struct sockaddr_storage ss;
 	enum pl_mode mode;
@@ -203,6 +207,7 @@ static int parse(int argc, char **argv, struct pl_serve_cfg *out)
 			break;
 		case OPT_DROPS: cfg.drops = true; break;
 		case OPT_NO_DETECT: cfg.detect = false; break;
+		case OPT_NO_TCP: cfg.tcp = false; break;
 		case OPT_L7:
 			if (pl_parse_u32("--l7-packets", optarg, 0, PL_L7_PKTS_MAX, &cfg.l7_pkts))
 				return PL_EXIT_USAGE;

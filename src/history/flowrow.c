@@ -30,3 +30,24 @@ void pl_hist_flow_from(struct pl_hist_flow *h, const char *ifname, const struct 
 	h->state = pl_flow_state_seen(f, true);
 	h->ended = ended;
 }
+
+void pl_hist_flow_tcp(struct pl_hist_flow *h, const struct pl_tcp_val *t)
+{
+	const struct pl_tcp_dir *c = &t->d[t->init_dir & 1], *s = &t->d[!(t->init_dir & 1)];
+	const struct pl_rtt_stat *r = &t->rtt[0];
+
+	h->has_tcp = true;
+	if (r->samples) {
+		h->rtt_samples = r->samples;
+		h->rtt_min_us = r->min_ns / 1e3;
+		h->rtt_avg_us = r->sum_ns / 1e3 / r->samples;
+		h->rtt_max_us = r->max_ns / 1e3;
+	}
+	h->handshake_rtt_us = (t->hs & PL_HS_DONE) ? t->handshake_ns / 1e3 : 0;
+	h->tcp_retrans = (__u64)c->retrans + s->retrans;
+	h->tcp_ooo = (__u64)c->ooo + s->ooo;
+	h->tcp_dupack = (__u64)c->dupack + s->dupack;
+	h->tcp_zero_win = (__u64)c->zero_win + s->zero_win;
+	h->tcp_rst_client = c->rst;
+	h->tcp_rst_server = s->rst;
+}

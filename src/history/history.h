@@ -19,7 +19,7 @@
 
 #define PL_HIST_DEFAULT_DB "/var/lib/pktlens/pktlens.db"
 /* The schema this build writes; older databases are migrated at open. */
-#define PL_HIST_SCHEMA 3
+#define PL_HIST_SCHEMA 4
 
 struct sqlite3;
 
@@ -54,6 +54,12 @@ struct pl_hist_flow {
 	char category[32];
 	char l7_name[256];      /* the name it was for: DNS query, TLS SNI or HTTP host */
 	const char *l7_name_kind; /* "dns", "tls", "http" (static); NULL: no name */
+	/* TCP RTT and health (serve without --no-tcp): has_tcp false, NULL columns. */
+	bool has_tcp;
+	__u32 rtt_samples;      /* 0: no RTT sample (min/avg/max NULL) */
+	double rtt_min_us, rtt_avg_us, rtt_max_us;
+	double handshake_rtt_us; /* 0: no completed handshake seen (NULL) */
+	__u64 tcp_retrans, tcp_ooo, tcp_dupack, tcp_zero_win, tcp_rst_client, tcp_rst_server;
 };
 
 /*
@@ -97,6 +103,10 @@ struct pl_hist_minute {
 
 /* Add @packets drops of @reason to @m (merged by reason). */
 void pl_hist_minute_drop(struct pl_hist_minute *m, const char *reason, __u64 packets);
+
+/* The flow's TCP record (bpf/rtt.h) into @h: the remote end's RTT (offline: the
+ * responder's echoes, the client's view), the handshake's, the segments counted. */
+void pl_hist_flow_tcp(struct pl_hist_flow *h, const struct pl_tcp_val *t);
 
 /* A flow-table entry into its stored form (@to_unix: the monotonic to Unix offset). */
 void pl_hist_flow_from(struct pl_hist_flow *h, const char *ifname, const struct pl_flow *f,

@@ -44,7 +44,7 @@ static const char *const sql_classes =
 static const char *const sql_flows =
 	"SELECT interface, proto, src, sport, dst, dport, vlan, packets_fwd, bytes_fwd, "
 	"packets_rev, bytes_rev, first_seen, last_seen, tcp_flags, state, ended, application, "
-	"category, l7_name, l7_name_kind FROM flows "
+	"category, l7_name, l7_name_kind, %s FROM flows "
 	"WHERE last_seen >= ?1 * 1000 AND first_seen < (?2 + 1) * 1000 "
 	"AND (?3 IS NULL OR interface = ?3) "
 	"ORDER BY bytes_fwd + bytes_rev DESC, packets_fwd + packets_rev DESC, id LIMIT ?4";
@@ -70,6 +70,13 @@ static const char *const sql_alerts =
 	"proto, src, sport, dst, dport, updates, state, evidence FROM alerts "
 	"WHERE last_seen >= ?1 * 1000 AND first_seen < (?2 + 1) * 1000 "
 	"AND (?3 IS NULL OR interface = ?3) ORDER BY first_seen DESC, id DESC LIMIT ?4";
+/* The TCP columns of flows (schema 4); a file of an older schema, read-only, has none. */
+static const char *const tcp_cols =
+	"rtt_samples, rtt_min_us, rtt_avg_us, rtt_max_us, handshake_rtt_us, tcp_retransmits, "
+	"tcp_out_of_order, tcp_duplicate_acks, tcp_zero_windows, tcp_resets_client, "
+	"tcp_resets_server";
+static const char *const tcp_none =
+	"NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL";
 
 #define I64(st, i) ((long long)sqlite3_column_int64(st, i))
 #define TXT(st, i) ((const char *)sqlite3_column_text(st, i))
@@ -148,11 +155,50 @@ static int minutes_row(struct sqlite3 *db, sqlite3_stmt *st, const struct pl_hq 
 	return minute_classes(db, TXT(st, 0), I64(st, 1), o);
 }
 
+#define NUL(st, i) (sqlite3_column_type(st, i) == SQLITE_NULL)
+#define DBL(st, i) sqlite3_column_double(st, i)
+
+static void jadd_d(struct json_object *o, const char *k, double v)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%.3f", v);
+	json_object_object_add(o, k, json_object_new_double_s(v, buf));
+}
+
+/* The row's TCP RTT and health (columns 20-30), as GET /api/v1/flows names them. */
+static struct json_object *tcp_json(sqlite3_stmt *st)
+{
+	struct json_object *o = json_object_new_object(), *r;
+
+	if (!NUL(st, 21)) {
+		r = json_object_new_object();
+		jadd_d(r, "min", DBL(st, 21));
+		jadd_d(r, "avg", DBL(st, 22));
+		jadd_d(r, "max", DBL(st, 23));
+		jadd_i(r, "samples", I64(st, 20));
+		json_object_object_add(o, "rtt_us", r);
+	} else {
+		json_object_object_add(o, "rtt_us", NULL);
+	}
+	if (NUL(st, 24))
+		json_object_object_add(o, "handshake_rtt_us", NULL);
+	else
+		jadd_d(o, "handshake_rtt_us", DBL(st, 24));
+	jadd_i(o, "retransmitted_segments", I64(st, 25));
+	jadd_i(o, "out_of_order_segments", I64(st, 26));
+	jadd_i(o, "duplicate_acks", I64(st, 27));
+	jadd_i(o, "zero_window", I64(st, 28));
+	jadd_i(o, "resets_by_client", I64(st, 29));
+	jadd_i(o, "resets_by_server", I64(st, 30));
+	return o;
+}
+
 static int flows_row(struct sqlite3 *db, sqlite3_stmt *st, const struct pl_hq *q, FILE *out,
 		     struct json_object *arr)
 {
 	const char *pn = pl_proto_name((unsigned int)I64(st, 1));
-	char t1[40], t2[40], e1[72], e2[72], p[8], fl[16];
+	char t1[40], t2[40], e1[72], e2[72], p[8], fl[16], rtt[24] = "-";
 	struct json_object *o;
 
 	(void)db;
@@ -162,10 +208,13 @@ static int flows_row(struct sqlite3 *db, sqlite3_stmt *st, const struct pl_hq *q
 	if (!q->json) {
 		snprintf(e1, sizeof(e1), "%s.%lld", TXT(st, 2), I64(st, 3));
 		snprintf(e2, sizeof(e2), "%s.%lld", TXT(st, 4), I64(st, 5));
-		fprintf(out, "%-24s %-24s %-6s %-30s %-30s %10lld %12lld %10lld %12lld %-14s %s\n",
+		if (!NUL(st, 22)) /* the mean RTT */
+			snprintf(rtt, sizeof(rtt), "%.3f", DBL(st, 22) / 1e3);
+		fprintf(out, "%-24s %-24s %-6s %-30s %-30s %10lld %12lld %10lld %12lld %9s %-14s "
+			"%s\n",
 			utc_ms(I64(st, 11), t1, sizeof(t1)), utc_ms(I64(st, 12), t2, sizeof(t2)),
-			p, e1, e2, I64(st, 7), I64(st, 8), I64(st, 9), I64(st, 10), TXT(st, 14),
-			TXT(st, 15));
+			p, e1, e2, I64(st, 7), I64(st, 8), I64(st, 9), I64(st, 10), rtt,
+			TXT(st, 14), TXT(st, 15));
 		return 0;
 	}
 	o = json_object_new_object();
@@ -197,6 +246,8 @@ static int flows_row(struct sqlite3 *db, sqlite3_stmt *st, const struct pl_hq *q
 		jadd_s(o, "l7_name", TXT(st, 18));
 		jadd_s(o, "l7_name_kind", TXT(st, 19));
 	}
+	if (!NUL(st, 20)) /* TCP RTT and health (serve without --no-tcp) */
+		json_object_object_add(o, "tcp", tcp_json(st));
 	json_object_array_add(arr, o);
 	return 0;
 }
@@ -285,7 +336,8 @@ static const struct kind {
 		   struct json_object *);
 } kinds[] = {
 	[PL_HQ_TOP_TALKERS] = { "top_talkers", "%-40s %12s %15s %8s\n", talkers_row },
-	[PL_HQ_FLOWS] = { "flows", "%-24s %-24s %-6s %-30s %-30s %10s %12s %10s %12s %-14s %s\n",
+	[PL_HQ_FLOWS] = { "flows",
+			  "%-24s %-24s %-6s %-30s %-30s %10s %12s %10s %12s %9s %-14s %s\n",
 			  flows_row },
 	[PL_HQ_MINUTES] = { "minutes", "%-20s %-15s %12s %15s %9s %9s %9s %9s\n", minutes_row },
 	[PL_HQ_APPS] = { "apps", "%-32s %12s %15s %8s\n", apps_row },
@@ -302,7 +354,7 @@ static void header(const struct pl_hq *q, FILE *out)
 	case PL_HQ_FLOWS:
 		fprintf(out, kinds[q->kind].header, "first_seen", "last_seen", "proto",
 			"initiator", "responder", "packets", "bytes", "pkts_rep", "bytes_rep",
-			"state", "ended");
+			"rtt_ms", "state", "ended");
 		break;
 	case PL_HQ_APPS:
 		fprintf(out, kinds[q->kind].header, "application", "packets", "bytes", "flows");
@@ -321,9 +373,16 @@ static void header(const struct pl_hq *q, FILE *out)
 static int prepare(struct sqlite3 *db, const struct pl_hq *q, sqlite3_stmt **st)
 {
 	char sql[1024];
-	const char *s = q->kind == PL_HQ_FLOWS ? sql_flows :
-			q->kind == PL_HQ_APPS ? sql_apps :
+	const char *s = q->kind == PL_HQ_APPS ? sql_apps :
 			q->kind == PL_HQ_ALERTS ? sql_alerts : sql_talkers;
+	long long has = 0;
+
+	if (q->kind == PL_HQ_FLOWS) {
+		pl_db_int(db, "SELECT count(*) FROM pragma_table_info('flows') "
+			  "WHERE name = 'rtt_samples'", &has);
+		snprintf(sql, sizeof(sql), sql_flows, has ? tcp_cols : tcp_none);
+		s = sql;
+	}
 
 	if (q->kind == PL_HQ_MINUTES) {
 		/* --top: the busiest minutes; otherwise every minute in time order. */

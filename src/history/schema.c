@@ -70,6 +70,21 @@ static const char *const migrations[PL_HIST_SCHEMA + 1] = {
 	" updates INTEGER NOT NULL, state TEXT NOT NULL, evidence TEXT,"
 	" UNIQUE (run, interface, alert_id));"
 	"CREATE INDEX alerts_by_time ON alerts (last_seen);",
+	[4] =
+	/* TCP RTT and health of the flow (NULL: not TCP, or serve --no-tcp): the RTT
+	 * samples of the remote end (min/avg/max in microseconds, NULL without samples),
+	 * the handshake's (NULL: none seen to complete), and the segments each counted. */
+	"ALTER TABLE flows ADD COLUMN rtt_samples INTEGER;"
+	"ALTER TABLE flows ADD COLUMN rtt_min_us REAL;"
+	"ALTER TABLE flows ADD COLUMN rtt_avg_us REAL;"
+	"ALTER TABLE flows ADD COLUMN rtt_max_us REAL;"
+	"ALTER TABLE flows ADD COLUMN handshake_rtt_us REAL;"
+	"ALTER TABLE flows ADD COLUMN tcp_retransmits INTEGER;"
+	"ALTER TABLE flows ADD COLUMN tcp_out_of_order INTEGER;"
+	"ALTER TABLE flows ADD COLUMN tcp_duplicate_acks INTEGER;"
+	"ALTER TABLE flows ADD COLUMN tcp_zero_windows INTEGER;"
+	"ALTER TABLE flows ADD COLUMN tcp_resets_client INTEGER;"
+	"ALTER TABLE flows ADD COLUMN tcp_resets_server INTEGER;",
 };
 
 static int version(struct sqlite3 *db, long long *v, char *why, size_t whylen)

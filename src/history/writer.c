@@ -242,6 +242,28 @@ static int put_minute(struct pl_hist *h, const struct pl_hist_minute *m)
 	return rc;
 }
 
+/* Columns 22-32: the flow's TCP RTT and health; NULL when it has none. */
+static void bind_tcp(sqlite3_stmt *st, const struct pl_hist_flow *f)
+{
+	const __u64 c[6] = { f->tcp_retrans, f->tcp_ooo, f->tcp_dupack, f->tcp_zero_win,
+			     f->tcp_rst_client, f->tcp_rst_server };
+
+	for (int i = 22; i <= 32; i++)
+		sqlite3_bind_null(st, i);
+	if (!f->has_tcp)
+		return;
+	sqlite3_bind_int64(st, 22, f->rtt_samples);
+	if (f->rtt_samples) {
+		sqlite3_bind_double(st, 23, f->rtt_min_us);
+		sqlite3_bind_double(st, 24, f->rtt_avg_us);
+		sqlite3_bind_double(st, 25, f->rtt_max_us);
+	}
+	if (f->handshake_rtt_us > 0)
+		sqlite3_bind_double(st, 26, f->handshake_rtt_us);
+	for (int i = 0; i < 6; i++)
+		sqlite3_bind_int64(st, 27 + i, (sqlite3_int64)c[i]);
+}
+
 static int put_flow(struct pl_hist *h, const struct pl_hist_flow *f)
 {
 	sqlite3_stmt *st = h->ins_flow;
@@ -279,6 +301,7 @@ static int put_flow(struct pl_hist *h, const struct pl_hist_flow *f)
 		sqlite3_bind_null(st, 20);
 		sqlite3_bind_null(st, 21);
 	}
+	bind_tcp(st, f);
 	return run(st);
 }
 
@@ -469,9 +492,11 @@ static const char sql_cls[] =
 static const char sql_flow[] =
 	"INSERT INTO flows (interface, family, proto, src, sport, dst, dport, vlan, packets_fwd, "
 	"bytes_fwd, packets_rev, bytes_rev, first_seen, last_seen, tcp_flags, state, ended, "
-	"application, category, l7_name, l7_name_kind) "
+	"application, category, l7_name, l7_name_kind, rtt_samples, rtt_min_us, rtt_avg_us, "
+	"rtt_max_us, handshake_rtt_us, tcp_retransmits, tcp_out_of_order, tcp_duplicate_acks, "
+	"tcp_zero_windows, tcp_resets_client, tcp_resets_server) "
 	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
-	"?18, ?19, ?20, ?21)";
+	"?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32)";
 
 /* A row per attack: its start inserts it, its end (or the stop) updates it. */
 static const char sql_alert[] =

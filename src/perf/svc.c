@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /* svc.c - service latency per server port (see svc.h). */
+#include <errno.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -13,7 +14,7 @@
 
 #define SVC_MAX 1024          /* services kept; later new ones are counted apart */
 #define SVC_SAMPLES 65536     /* latencies kept per service for the percentiles */
-#define SVC_BUCKETS 32        /* log2 of microseconds, as the RTT histograms */
+#define SVC_BUCKETS PL_SVC_BUCKETS /* log2 of microseconds, as the RTT histograms */
 
 #define SVC_DNS PL_SVC_DNS
 #define SVC_HTTP PL_SVC_HTTP
@@ -381,4 +382,37 @@ const char *pl_svc_brief(const struct pl_svc *cs, char *buf, size_t len)
 	free(o);
 	pthread_mutex_unlock(&s->lock);
 	return buf;
+}
+
+int pl_svc_rows(const struct pl_svc *cs, struct pl_svc_row **rows, size_t *n)
+{
+	struct pl_svc *s = (struct pl_svc *)cs;
+	const struct service **o;
+	int err = 0;
+
+	*rows = NULL;
+	*n = 0;
+	pthread_mutex_lock(&s->lock);
+	o = ordered(s);
+	if (s->n && (!o || !(*rows = calloc(s->n, sizeof(**rows)))))
+		err = -ENOMEM;
+	for (size_t i = 0; !err && i < s->n; i++) {
+		struct pl_svc_row *r = &(*rows)[i];
+		const struct service *v = o[i];
+
+		r->service = kind_name(v->kind);
+		r->proto = proto_name(v->proto);
+		r->port = v->port;
+		r->requests = v->requests;
+		r->answered = v->answered;
+		memcpy(r->hist, v->hist, sizeof(r->hist));
+		r->sum_ms = v->sum_ms;
+		memcpy(r->rcode, v->rcode, sizeof(r->rcode));
+		memcpy(r->status, v->status, sizeof(r->status));
+	}
+	if (!err)
+		*n = s->n;
+	free(o);
+	pthread_mutex_unlock(&s->lock);
+	return err;
 }

@@ -36,4 +36,21 @@ void pl_svc_lines(const struct pl_svc *s, int top, void (*emit)(void *arg, const
 /* "dns/53 12.1 ms p99 30 ms, http/80 51 ms": the terminal view's brief; "" when none. */
 const char *pl_svc_brief(const struct pl_svc *s, char *buf, size_t len);
 
+/* One service's counts as they stand (serve's /metrics). */
+#define PL_SVC_BUCKETS 32 /* log2 of microseconds: bucket i counts [2^i, 2^(i+1)) us */
+struct pl_svc_row {
+	const char *service;          /* "dns", "http" */
+	const char *proto;            /* "udp", "tcp" */
+	unsigned int port;
+	unsigned long long requests, answered;
+	unsigned long long hist[PL_SVC_BUCKETS]; /* the answered ones with a latency */
+	double sum_ms;
+	unsigned long long rcode[16]; /* DNS */
+	unsigned long long status[6]; /* HTTP: [1..5] the classes, [0] others */
+};
+
+/* A copy of every service's counts, most requests first, into *rows (caller frees);
+ * 0 or -ENOMEM. */
+int pl_svc_rows(const struct pl_svc *s, struct pl_svc_row **rows, size_t *n);
+
 #endif

@@ -132,6 +132,23 @@ int pl_tcp_read(struct pl_tcp_view *v, const struct pl_tcp_fds *fds, bool offlin
 	return err;
 }
 
+int pl_tcp_read_hists(struct pl_tcp_view *v, const struct pl_tcp_fds *fds)
+{
+	int err;
+
+	memset(v, 0, sizeof(*v));
+	if (fds->flows < 0)
+		return -ENOENT;
+	err = read_hists(v, fds->hist);
+	if (!err)
+		err = read_totals(v, fds->totals);
+	if (err)
+		pl_tcp_view_free(v);
+	else if (v->nhists)
+		pl_qsort(v->hists, v->nhists, sizeof(*v->hists), hrow_cmp);
+	return err;
+}
+
 void pl_tcp_view_free(struct pl_tcp_view *v)
 {
 	free(v->flows);

@@ -48,6 +48,8 @@ struct pl_tcp_view {
  */
 int pl_tcp_read(struct pl_tcp_view *v, const struct pl_tcp_fds *fds, bool offline, __u64 now_ns);
 void pl_tcp_view_free(struct pl_tcp_view *v);
+/* The histograms and totals alone, no per-flow records (serve's /metrics). */
+int pl_tcp_read_hists(struct pl_tcp_view *v, const struct pl_tcp_fds *fds);
 
 /* The record of flow @k (normalized key), NULL when there is none. */
 const struct pl_tcp_val *pl_tcp_find(const struct pl_tcp_view *v, const struct pl_flow_key *k);

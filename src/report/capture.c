@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <bpf/bpf.h>
 #include <string.h>
 #include <libgen.h>
 #include "l7/classify.h"
@@ -121,8 +122,12 @@ static int put_flows(struct crun *c, __s64 last_minute)
 	for (size_t i = 0; i < n; i++) {
 		const struct capp *a = app_of(c, &flows[i].key);
 		struct pl_hist_flow h;
+		struct pl_tcp_val t;
 
 		pl_hist_flow_from(&h, c->ifname, &flows[i], 0, "stopped");
+		if (flows[i].key.proto == 6 && c->dp.tcp.flows >= 0 &&
+		    !bpf_map_lookup_elem(c->dp.tcp.flows, &flows[i].key, &t))
+			pl_hist_flow_tcp(&h, &t);
 		if (a) {
 			snprintf(h.application, sizeof(h.application), "%s", a->app);
 			snprintf(h.category, sizeof(h.category), "%s", a->cat);
@@ -145,7 +150,8 @@ static int setup(struct crun *c, const char *cap)
 {
 	struct pl_dp_opts o = { .mode = PL_MODE_OFFLINE, .flows = true,
 				.filter_linktype = PL_LINKTYPE_ETHERNET,
-				.flow_entries = PL_FLOWS_DEFAULT, .l7_pkts = PL_L7_PKTS_DEFAULT };
+				.flow_entries = PL_FLOWS_DEFAULT, .l7_pkts = PL_L7_PKTS_DEFAULT,
+				.tcp = true };
 	struct pl_l7_session_opts lo = { .on_classified = on_classified, .on_classified_arg = c };
 	char copy[4096];
 	int cpus[8], err;

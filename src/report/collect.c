@@ -276,6 +276,8 @@ int pl_rep_collect(struct sqlite3 *db, const struct pl_rep_opts *o, struct pl_re
 		rc = rows(db, o, sql_apps, true, &r->apps, &r->napps);
 	if (!rc)
 		rc = pl_rep_alerts(db, o, r);
+	if (!rc)
+		rc = pl_rep_rtt_collect(db, o, r);
 	if (rc)
 		return pl_db_err(db, rc, o->db_path, why, whylen);
 	return 0;

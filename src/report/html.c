@@ -259,8 +259,9 @@ int pl_rep_html(FILE *out, const struct pl_rep_opts *o, const struct pl_rep *r)
 	rows_table(out, "talkers", "address", r->talkers, r->ntalkers, "flows");
 	flows_table(out, r);
 	pl_rep_alerts_html(out, r);
+	pl_rep_rtt_html(out, r);
 	fputs("<h2>Interfaces</h2>\n", out);
 	rows_table(out, "interfaces", "interface", r->ifs, r->nifs, "minutes");
-	fputs("<p class=\"note\" id=\"not-kept\">Not in the history yet: RTT.</p>\n</body></html>\n", out);
+	fputs("</body></html>\n", out);
 	return ferror(out) ? -EIO : 0;
 }

@@ -48,6 +48,13 @@ struct pl_rep_alert {
 	__s64 first_ms, last_ms;
 };
 
+struct pl_rep_rtt_flow {     /* one of the slowest TCP flows (by mean RTT) */
+	char ifname[16], src[48], dst[48];
+	unsigned int sport, dport;
+	double min_us, avg_us, max_us, handshake_us; /* handshake_us 0: none */
+	__u64 samples, retrans;
+};
+
 struct pl_rep {
 	__s64 first, last;          /* first and last minute with a row; 0 when none */
 	unsigned int bucket_s;      /* seconds a point covers */
@@ -68,6 +75,10 @@ struct pl_rep {
 	bool has_alerts;             /* the history has an alerts table */
 	struct pl_rep_alert *alerts; /* newest first, at most PL_REP_ALERTS_MAX */
 	size_t nalerts;
+	__u64 rtt_flows;             /* TCP flows with an RTT (serve without --no-tcp) */
+	__u64 rtt_hist[PL_RTT_BUCKETS]; /* by mean RTT: [2^i, 2^(i+1)) microseconds */
+	struct pl_rep_rtt_flow rtt_slow[10];
+	size_t nrtt_slow;
 };
 
 /*
@@ -85,6 +96,10 @@ int pl_rep_alerts(struct sqlite3 *db, const struct pl_rep_opts *o, struct pl_rep
 void pl_rep_alerts_html(FILE *out, const struct pl_rep *r);
 /* The page, on @out. 0, or -EIO. */
 int pl_rep_html(FILE *out, const struct pl_rep_opts *o, const struct pl_rep *r);
+
+/* The RTT distribution and the slowest flows (rtt.c): SQLite's code. */
+int pl_rep_rtt_collect(struct sqlite3 *db, const struct pl_rep_opts *o, struct pl_rep *r);
+void pl_rep_rtt_html(FILE *out, const struct pl_rep *r);
 
 /* Charts (svg.c). Values of series k at point i: v[k * n + i]. */
 struct pl_svg_series {

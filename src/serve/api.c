@@ -19,6 +19,10 @@ const struct pl_route pl_routes[] = {
 	{ "/api/v1/flows", "GET", "the flow table: top N, sorted, filtered (also by application)" },
 	{ "/api/v1/applications", "GET", "application mix (nDPI): flows, packets, bytes of each" },
 	{ "/api/v1/drops", "GET", "the kernel's drops of received packets by interface, reason, port" },
+	{ "/api/v1/rtt", "GET", "TCP RTT and health: slowest flows, histograms per service port "
+	  "and remote network, health per service" },
+	{ "/api/v1/latency", "GET", "DNS and HTTP service latency per server port: percentiles, "
+	  "histogram, response codes" },
 	{ "/api/v1/rates", "GET", "packets and bytes of each of the last 120 samples (one a second)" },
 	{ "/api/v1/history/minutes", "GET", "history: per-minute counts of a time range" },
 	{ "/api/v1/history/flows", "GET", "history: the flows that ended in a time range" },
@@ -340,6 +344,8 @@ static struct json_object *flow_json(struct pl_srv *srv, const struct srv_flow *
 	add_str(o, "state", pl_flow_state_seen(f, true));
 	if (srv->l7)
 		add_l7(o, pl_srv_l7_find(srv, sf->ifi, &f->key));
+	if (srv->tcp && f->key.proto == 6) /* null: no record (yet, or evicted) */
+		add(o, "tcp", pl_srv_tcp_json(srv, sf->ifi, &f->key));
 	return o;
 }
 

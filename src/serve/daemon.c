@@ -119,6 +119,7 @@ static int attach_all(struct pl_srv *srv, const struct pl_serve_cfg *cfg)
 			.flow_entries = cfg->flow_entries, .force = cfg->force,
 			.filter_linktype = PL_LINKTYPE_ETHERNET, .l7_pkts = cfg->l7_pkts,
 			.detect = cfg->detect,
+			.tcp = cfg->tcp,
 		};
 		struct pl_dp *dp = &srv->ifs[i].dp;
 		int err;
@@ -133,10 +134,12 @@ static int attach_all(struct pl_srv *srv, const struct pl_serve_cfg *cfg)
 			return err;
 		srv->nifs = i + 1;
 		pl_dp_mode_note(dp);
-		if (cfg->l7_pkts && (err = pl_srv_l7_start(srv, i)))
+		if (cfg->l7_pkts && ((err = pl_srv_perf_start(srv, i)) ||
+				     (err = pl_srv_l7_start(srv, i))))
 			return err;
 	}
 	srv->l7 = cfg->l7_pkts > 0;
+	srv->tcp = cfg->tcp;
 	return 0;
 }
 
@@ -336,10 +339,10 @@ int pl_serve_run(const struct pl_serve_cfg *cfg)
 		fprintf(stderr, "%s %s (%s)", i ? "," : "", srv->ifs[i].dp.ifname,
 			pl_mode_name(srv->ifs[i].dp.mode));
 	fprintf(stderr, " on http://%s/ (write calls %s; history %s; eve %s; ipfix %s; "
-		"drops %s; detection %s; l7 %s)\n", cfg->listen, srv->token ? "need the token" :
+		"drops %s; detection %s; tcp %s; l7 %s)\n", cfg->listen, srv->token ? "need the token" :
 		"off: no --token-file", cfg->db ? cfg->db : "off", cfg->eve ? cfg->eve : "off",
 		cfg->ipfix ? cfg->ipfix : "off", srv->drops ? "on" : "off",
-		srv->detect ? "on" : "off", srv->l7 ? "on" : "off");
+		srv->detect ? "on" : "off", srv->tcp ? "on" : "off", srv->l7 ? "on" : "off");
 	serve_loop(srv, &set);
 	rc = 0;
 	record_last(srv);
@@ -347,6 +350,7 @@ out_mask:
 	pl_http_stop(mhd); /* no request is in flight past this point */
 	pl_srv_det_stop(srv); /* before the maps it reads are closed */
 	pl_srv_l7_stop(srv);
+	pl_srv_perf_stop(srv);
 	detach_all(srv);
 	pl_srv_drops_stop(srv);
 	pl_hist_stop(srv->hist); /* writes what is queued */

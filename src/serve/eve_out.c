@@ -105,6 +105,7 @@ void pl_eve_flow(struct pl_srv *srv, int i, const struct pl_flow *f, __s64 to_un
 {
 	struct pl_l7_eve_flow ev = { 0 };
 	struct pl_flow_view v;
+	struct pl_tcp_val t;
 	int v4 = f->key.family == 4, rc;
 
 	if (!srv->eve)
@@ -128,6 +129,8 @@ void pl_eve_flow(struct pl_srv *srv, int i, const struct pl_flow *f, __s64 to_un
 	ev.end_ns = f->val.last_seen_ns + (__u64)to_unix;
 	ev.state = state_of(f);
 	ev.reason = reason_of(ended);
+	if (!pl_srv_tcp_get(srv, i, &f->key, &t)) /* its RTT and health: a "tcp" object */
+		ev.tcp = &t;
 	rc = pl_l7_eve_write(srv->eve, PL_L7_EVE_FLOW, &ev, app ? &app->v : NULL, NULL);
 	counted(srv, rc);
 }

@@ -267,7 +267,7 @@ static enum MHD_Result do_get(struct pl_srv *srv, struct MHD_Connection *c, cons
 	struct args_ctx a = { .q = &q };
 	char *text = NULL;
 	size_t len = 0;
-	int err;
+	int err = 0;
 
 	if (!strcmp(url, "/"))
 		return do_page(srv, c);
@@ -289,6 +289,9 @@ static enum MHD_Result do_get(struct pl_srv *srv, struct MHD_Connection *c, cons
 		return rules_reply(srv, c, st, text, why);
 	}
 
+	/* RTT reads a large map first, without srv->lock; it takes the lock to answer. */
+	if (!strcmp(url, "/api/v1/rtt"))
+		err = pl_api_rtt(srv, &q, &text);
 	pthread_mutex_lock(&srv->lock);
 	if (!strcmp(url, "/metrics")) {
 		err = pl_metrics_render(srv, &text, &len);
@@ -304,6 +307,18 @@ static enum MHD_Result do_get(struct pl_srv *srv, struct MHD_Connection *c, cons
 			pthread_mutex_unlock(&srv->lock);
 			return error(srv, c, MHD_HTTP_NOT_FOUND, NULL, "drops are off: start "
 				     "pktlens serve with --drops");
+		}
+	} else if (!strcmp(url, "/api/v1/rtt") || !strcmp(url, "/api/v1/latency")) {
+		bool rtt = !strcmp(url, "/api/v1/rtt");
+
+		if (!rtt)
+			err = pl_api_latency(srv, &q, &text);
+		if (err == -ENODATA) {
+			pthread_mutex_unlock(&srv->lock);
+			return error(srv, c, MHD_HTTP_NOT_FOUND, NULL, rtt ?
+				     "TCP tracking is off: start pktlens serve without --no-tcp" :
+				     "service latency needs L7, which is off: start pktlens serve "
+				     "without --l7-packets 0");
 		}
 	} else if (!strcmp(url, "/api/v1/protocols")) {
 		err = pl_api_protocols(srv, &q, &text);

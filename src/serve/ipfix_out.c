@@ -63,6 +63,7 @@ static void export_dir(struct pl_srv *srv, int i, const struct pl_flow *f,
 	struct pl_ipfix_rec r = { 0 };
 	int v4 = k->family == 4, icmp = k->proto == 1 || k->proto == 58;
 	const struct pl_srv_app *app;
+	struct pl_tcp_val t;
 	__u64 hdr = 14 + (k->vlan ? 4 : 0), first;
 
 	r.packets = f->val.packets[d] - (base ? base->val.packets[d] : 0);
@@ -87,6 +88,12 @@ static void export_dir(struct pl_srv *srv, int i, const struct pl_flow *f,
 		r.app_name = app->v.name;
 		r.app_selector_name = app->v.app; /* the selector's own name (the master's if none) */
 		r.server_name = app->sni ? app->sni : app->host ? app->host : app->dns;
+	}
+	if (!pl_srv_tcp_get(srv, i, k, &t) && t.rtt[0].samples) { /* the flow's RTT */
+		r.rtt_min_us = (__u32)(t.rtt[0].min_ns / 1000);
+		r.rtt_avg_us = (__u32)(t.rtt[0].sum_ns / t.rtt[0].samples / 1000);
+		r.rtt_max_us = (__u32)(t.rtt[0].max_ns / 1000);
+		r.rtt_samples = t.rtt[0].samples;
 	}
 	r.ifindex = (__u32)srv->ifs[i].dp.ifindex;
 	first = base ? base->val.last_seen_ns : f->val.first_seen_ns;

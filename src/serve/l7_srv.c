@@ -103,6 +103,7 @@ int pl_srv_l7_start(struct pl_srv *srv, int i)
 		.on_classified = on_classified, .on_classified_arg = l,
 		/* domain lists of [detect]: the interface's detector (a reload swaps it) */
 		.on_meta = pl_srv_det_meta, .on_meta_arg = &srv->ifs[i],
+		.svc = srv->ifs[i].svc,
 	};
 	int err = -ENOMEM;
 

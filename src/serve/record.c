@@ -47,9 +47,11 @@ static void write_flow(struct pl_srv *srv, int i, const struct pl_flow *f, __s64
 		pl_hist_flow_from(&h, srv->ifs[i].dp.ifname, f, to_unix, ended);
 		if (app)
 			l7_of(&h, app);
+		pl_srv_tcp_row(srv, i, &f->key, &h);
 		pl_hist_add_flow(srv->hist, &h);
 	}
 	pl_srv_l7_forget(srv, i, &f->key);
+	pl_srv_tcp_forget(srv, i, &f->key);
 }
 
 /* Flows leaving the table are followed for the history, the EVE file or both. */

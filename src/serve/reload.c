@@ -8,7 +8,7 @@
  * opened and checked before anything is swapped, so a bad new configuration (a bad
  * entry, a token file refused, a file or collector that cannot be opened, a change
  * only a restart makes: interfaces, --listen, --db, --mode, --flows, --force, --drops,
- * --l7-packets, --no-detect, [detect] amplification-min-bytes) keeps
+ * --l7-packets, --no-detect, [detect] amplification-min-bytes, --no-tcp) keeps
  * the old one whole and says why. Runs in the main (sampler) thread.
  */
 #include <errno.h>
@@ -102,6 +102,8 @@ static int restart_only(const struct pl_serve_cfg *o, const struct pl_serve_cfg 
 		what = "--l7-packets";
 	else if (o->detect != n->detect)
 		what = "--no-detect";
+	else if (o->tcp != n->tcp)
+		what = "--no-tcp";
 	if (!what)
 		return 0;
 	if (from)

@@ -44,6 +44,7 @@ struct pl_serve_cfg {
 	bool drops;             /* count the kernel's drops (skb:kfree_skb) */
 	unsigned int l7_pkts;   /* packets per flow and direction sampled for L7; 0: off */
 	bool detect;            /* threat detection ([detect] of --config); --no-detect: off */
+	bool tcp;               /* passive TCP RTT and health (bpf/rtt.h); --no-tcp: off */
 	int mode;               /* enum pl_mode */
 	bool force;
 	/*

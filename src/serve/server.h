@@ -123,6 +123,11 @@ struct pl_srv_if {
 	struct pl_rec rec;
 	struct pl_ipfix_if ipx;
 	struct pl_srv_det det;
+	struct pl_svc *svc;      /* DNS/HTTP service latency (with L7), NULL: none */
+	/* /metrics: the service ports labelled so far (they keep their label: "other"
+	 * never shrinks); under srv->lock (perf_metrics.c). */
+	unsigned int rtt_ports[8], nrtt_ports;
+	unsigned int lat_ports[8], nlat_ports;
 };
 
 /* HTTP answers by class, counted for /metrics. */
@@ -159,6 +164,7 @@ struct pl_srv {
 	struct pl_srv_alert *alerts; /* PL_SRV_ALERTS_RING, oldest at alerts_next once full */
 	unsigned int alerts_n, alerts_next; /* under lock */
 	__u64 alerts_raised;     /* under lock */
+	bool tcp;                /* TCP RTT and health run on every interface */
 	/* POST /api/v1/reload: asked of the main thread (SIGHUP), answered under lock. */
 	pthread_t main_thread;
 	pthread_cond_t reload_cond;
@@ -319,6 +325,29 @@ void pl_metrics_alerts(struct pl_srv *srv, FILE *f);
 /* An EVE alert event (eve_out.c, sampler thread). */
 void pl_eve_alert(struct pl_srv *srv, const struct pl_l7_eve_flow *fl,
 		  const struct pl_eve_alert *a);
+/* TCP RTT and health, service latency (perf_srv.c). */
+/* Interface @i's service latency (before L7 starts on it): 0 or -ENOMEM. */
+int pl_srv_perf_start(struct pl_srv *srv, int i);
+void pl_srv_perf_stop(struct pl_srv *srv);
+/* GET /api/v1/rtt: reads the TCP maps, then takes srv->lock to answer (the caller does
+ * not hold it). -ENODATA: off; -ENOENT: no such interface. */
+int pl_api_rtt(struct pl_srv *srv, const struct pl_flow_query *q, char **out);
+/* GET /api/v1/latency; caller holds srv->lock. -ENODATA: L7 off. */
+int pl_api_latency(struct pl_srv *srv, const struct pl_flow_query *q, char **out);
+/* The "tcp" object of flow @k of interface @i for /api/v1/flows; NULL: none. */
+struct json_object *pl_srv_tcp_json(struct pl_srv *srv, int i, const struct pl_flow_key *k);
+/* Flow @k's record in interface @i's TCP map: 0, or -ENOENT (none, not TCP, --no-tcp). */
+int pl_srv_tcp_get(struct pl_srv *srv, int i, const struct pl_flow_key *k, struct pl_tcp_val *t);
+/* Flow @k left the table (written): its TCP record goes, so that the key's next flow
+ * starts afresh. */
+void pl_srv_tcp_forget(struct pl_srv *srv, int i, const struct pl_flow_key *k);
+/* The RTT and health of flow @k of interface @i into its history row (when it has them). */
+struct pl_hist_flow;
+void pl_srv_tcp_row(struct pl_srv *srv, int i, const struct pl_flow_key *k,
+		    struct pl_hist_flow *h);
+/* The RTT, health and latency series of /metrics on @f (perf_metrics.c); caller holds
+ * srv->lock. */
+void pl_metrics_perf(struct pl_srv *srv, FILE *f);
 
 /* The dashboard page (dashboard.c): static text of *len bytes. */
 const char *pl_dashboard(size_t *len);

@@ -12,6 +12,8 @@ and N.body its body. Checks, one "ok"/"FAIL" line each:
   - every documented (path, method, status) was met at least once (with only:PREFIX,
     of the paths starting with PREFIX; with skip:PREFIX, of the others: a test of
     its own covers those).
+With PL_OPENAPI_PARTIAL=1 (a test that asks a few endpoints only) the answers alone
+are held to their schemas: the last two checks are left out.
 A small validator of its own: no dependency beyond PyYAML."""
 import json
 import os
@@ -168,6 +170,9 @@ for p, item in sorted(spec["paths"].items()):
             if "x-not-provoked" in deref(r):
                 print("note %s %s -> %s not provoked: %s" % (m.upper(), p, s,
                                                             deref(r)["x-not-provoked"]))
+if os.environ.get("PL_OPENAPI_PARTIAL") == "1":
+    print("openapi: %d passed, %d failed" % (passed, failed))
+    sys.exit(0)
 for p, m, s in sorted(documented - met):
     fail("%s %s -> %d" % (m, p, s), "documented but never met by the test")
 if not documented - met:

@@ -6,7 +6,8 @@
 # the throughput chart (the frames' time stamps bucketed by minute), the flows (tshark's
 # TCP conversations), the top talkers (tshark's IPv4 endpoints: packets and bytes each
 # sent), and the application mix (ndpiReader's detected protocols: the application part
-# of nDPI's name, packets, bytes, flows). No script, no URL; the temporary history is
+# of nDPI's name, packets, bytes, flows), the TCP handshake RTT (tshark's iRTT). No
+# script, no URL; the temporary history is
 # removed; bad input is refused.
 set -u
 . "$(dirname "$0")/../lib/netns.sh"
@@ -106,6 +107,16 @@ check_eq "applications: ndpiReader's (bitcoin.pcap)" "$(apps "$OUT")" "$(ndpi_ap
 cap2=$PCAPS/443-curl.pcap
 check_true "report -r 443-curl.pcap (exit 0)" "$PKTLENS" report -r "$cap2" -o "$T/curl.html"
 check_eq "applications: ndpiReader's (443-curl.pcap)" "$(apps "$T/curl.html")" "$(ndpi_apps "$cap2")"
+# TCP RTT (the offline data plane's TCP tracking): the connection's handshake RTT is
+# tshark's iRTT of it (SYN to the ACK of the SYN-ACK), and the chart counts it.
+want=$(tshark -r "$cap2" -Y tcp.analysis.initial_rtt -T fields -e tcp.analysis.initial_rtt 2>/dev/null |
+	sort -u | awk '{ printf "%.3f ", $1 * 1e6 }')
+got=$(sed -n '/<table id="rtt-slowest">/,/<\/table>/p' "$T/curl.html" |
+	sed -nE 's/.*<td class="n" data-value="([0-9.]+)">[0-9.]+<\/td><\/tr>$/\1/p' | sort -u | tr '\n' ' ')
+check_eq "RTT: the handshake RTT (us) is tshark's iRTT (443-curl.pcap)" "$got" "$want"
+check_eq "RTT: the chart counts the connection" \
+	"$(grep -o 'id="chart-rtt"[^>]*data-flows="[0-9]*"' "$T/curl.html" | sed -E 's/.*data-flows="([0-9]+)"/\1/')" \
+	"$(echo "$want" | wc -w)"
 check_eq "the TLS flow's application" "$(page "$T/curl.html" 'rows("apps")[1][0]')" "TLS.ntop"
 
 # Bad input.

@@ -103,6 +103,19 @@ check_http "unknown parameter on rates" 400 GET "/api/v1/rates?top=3"
 check_http "GET /api/v1/drops" 200 GET /api/v1/drops
 check_eq "drops: every interface counted" "$(body 'j["counting"]')" "every interface"
 check_http "unknown parameter on drops" 400 GET "/api/v1/drops?top=3"
+# RTT and service latency (held to the delay line and dnsmasq in test_serve_rtt.sh): on by
+# default, on both interfaces; the SYNs' flow has a TCP record without an RTT.
+check_http "GET /api/v1/rtt" 200 GET /api/v1/rtt
+check_eq "rtt: both interfaces" "$(body '[i["name"] for i in j["interfaces"]]')" "['$IF_RX', '$IF2']"
+check_eq "rtt: the SYN flow, unanswered, no RTT sample" \
+	"$(body '(lambda t: (t["flows"], t["rtt_samples"], t["services"][0]["port"], t["services"][0]["segments"]))(j["interfaces"][0]["tcp"])')" \
+	"(1, 0, 80, $N_SYN)"
+check_http "GET /api/v1/latency" 200 GET "/api/v1/latency?interface=$IF2"
+check_eq "latency: no DNS or HTTP yet" "$(body 'j["interfaces"][0]["services"]')" "[]"
+check_http "unknown parameter on rtt" 400 GET "/api/v1/rtt?top=3"
+check_http "unknown interface on rtt" 404 GET "/api/v1/rtt?interface=nosuch"
+check_http "unknown interface on latency" 404 GET "/api/v1/latency?interface=nosuch"
+check_http "unknown parameter on latency" 400 GET "/api/v1/latency?port=53"
 
 check_http "GET /api/v1/protocols" 200 GET "/api/v1/protocols?interface=$IF_RX"
 check_eq "protocols: udp packets" "$(body 'j["interfaces"][0]["l4"]["udp"]["packets"]')" $((N_UDP4 + N_UDP6))
@@ -137,11 +150,14 @@ check_eq "flows: top 1 by packets" "$(body '[(f["sport"], f["packets"]) for f in
 check_http "GET /api/v1/flows?proto=tcp" 200 GET "/api/v1/flows?proto=tcp&sort=last_seen"
 check_eq "flows: the SYNs" "$(body '[(f["dport"], f["packets"], f["tcp_flags"], f["state"]) for f in j["flows"]]')" \
 	"[(80, $N_SYN, 'S', 'ingress-only')]"
+check_eq "flows: the SYNs' tcp object" \
+	"$(body '[(f["tcp"]["handshake"], f["tcp"]["rtt_us"], f["tcp"]["client"]["segments"]) for f in j["flows"]]')" \
+	"[('syn_unanswered', None, $N_SYN)]"
 check_http "GET /api/v1/flows?interface=IF2" 200 GET "/api/v1/flows?interface=$IF2"
 check_eq "flows: none on the second interface" "$(body 'j["matched"]')" 0
 check_http "GET /api/v1" 200 GET /api/v1
 check_eq "index lists the endpoints" "$(body '[e["path"] for e in j["endpoints"]]')" \
-	"['/', '/api/v1', '/api/v1/stats', '/api/v1/protocols', '/api/v1/flows', '/api/v1/applications', '/api/v1/drops', '/api/v1/rates', '/api/v1/history/minutes', '/api/v1/history/flows', '/api/v1/history/top-talkers', '/api/v1/history/apps', '/api/v1/reload', '/api/v1/alerts', '/api/v1/history/alerts', '/api/v1/rules', '/api/v1/rules/block', '/api/v1/rules/unblock', '/metrics']"
+	"['/', '/api/v1', '/api/v1/stats', '/api/v1/protocols', '/api/v1/flows', '/api/v1/applications', '/api/v1/drops', '/api/v1/rtt', '/api/v1/latency', '/api/v1/rates', '/api/v1/history/minutes', '/api/v1/history/flows', '/api/v1/history/top-talkers', '/api/v1/history/apps', '/api/v1/reload', '/api/v1/alerts', '/api/v1/history/alerts', '/api/v1/rules', '/api/v1/rules/block', '/api/v1/rules/unblock', '/metrics']"
 check_http "GET / (the dashboard)" 200 GET /
 check_grep "GET /: HTML" "$LAB_TMP/head" "^[Cc]ontent-[Tt]ype: text/html"
 check_http "POST / refused" 405 POST /
@@ -272,7 +288,10 @@ SRV1=$SRV_PID
 in_rx "$PKTLENS" serve -i "$IF2" --mode tc --no-db >/dev/null 2>"$LAB_TMP/e"
 check_rc "port in use: refused" $? 1
 check_grep "says the port is in use" "$LAB_TMP/e" "cannot listen on 127.0.0.1:9739"
-if srv_start -i "$IF2" --mode tc --listen 127.0.0.1:9740 --no-db; then
+if srv_start -i "$IF2" --mode tc --listen 127.0.0.1:9740 --no-db --no-tcp --l7-packets 0; then
+	check_grep "--no-tcp: the start line says tcp off" "$SRV_ERR" "; tcp off; "
+	SRV_ADDR=127.0.0.1:9740 check_http "rtt: none with --no-tcp" 404 GET /api/v1/rtt
+	SRV_ADDR=127.0.0.1:9740 check_http "latency: none with --l7-packets 0" 404 GET /api/v1/latency
 	SRV_ADDR=127.0.0.1:9740 check_http "write calls off without --token-file" 403 POST /api/v1/reload \
 		"${AUTH[@]}"
 	for h in minutes flows top-talkers apps alerts; do

@@ -6,8 +6,11 @@
 # honest, and the browser logged no JavaScript error. A screenshot is kept as an
 # artefact for a person to look at ($PL_ARTIFACTS, default /tmp/pktlens-artifacts).
 # L7: after dig sent one DNS query, the applications table has a DNS row of one flow and
-# the flow's row shows DNS and the name dig asked. Alerts: after an hping3 SYN flood
-# from an address of its own, the alerts table shows the alert with that address.
+# the flow's row shows DNS and the name dig asked; the latency table counts the query.
+# RTT: after a TCP connection of 20 exchanges, the RTT panel's row of it shows the RTT
+# the API has for it, which is the kernel's smoothed RTT (ss -ti) within 1 ms.
+# Alerts: after an hping3 SYN flood from an address of its own, the alerts table
+# shows the alert with that address.
 set -u
 . "$(dirname "$0")/../lib/netns.sh"
 . "$(dirname "$0")/../lib/serve.sh"
@@ -134,9 +137,11 @@ check_eq "DOM: the drops table's NO_SOCKET row is the API's" \
 	"[$(dom_get "re.search(r'<tr class=\"drop-row\" data-value=\"(\d+)\"><td>$IF_RX</td><td>NO_SOCKET</td>', d).group(1)")]" "$api_nosock"
 check_true "DOM: NO_SOCKET counts at least the UDP frames to port 9" \
 	[ "$(dom_get "re.search(r'<tr class=\"drop-row\" data-value=\"(\d+)\"><td>$IF_RX</td><td>NO_SOCKET</td>', d).group(1)")" -ge "$N_UDP" ]
-check_grep "DOM: rtt-na says not available" "$LAB_TMP/dom.html" "id=\"rtt-na\"[^>]*>not available: "
 check_eq "DOM: no alert yet, and the page says so" \
 	"$(dom_get '(shown("alerts"), text("alerts-na"))')" "(False, 'no alert raised since the start')"
+# RTT: the SYNs were never answered: no sample, said so; no DNS or HTTP either.
+check_eq "DOM: RTT panel says no sample yet" "$(dom_get 'text("rtt-na")')" "no RTT sample in the flows of the table"
+check_eq "DOM: latency says none yet" "$(dom_get 'text("latency-na")')" "no DNS or HTTP request seen yet"
 # The browser's own log: console messages of level error, uncaught exceptions, CSP refusals.
 if grep -E 'CONSOLE.*(Uncaught|Error|Refused)|:ERROR:.*(CONSOLE|Content Security Policy)' \
 	"$LAB_TMP/chrome.log" >"$LAB_TMP/jserr.txt"; then
@@ -186,6 +191,21 @@ if srv_start -i "$IF_RX" --no-db --listen 127.0.0.1:9740; then
 			[ "$(body "[a['flows'] for a in j['interfaces'][0]['applications'] if a['name'] == 'DNS']")" = "[1]" ]
 	}
 	check_true "L7: the API has the DNS flow" wait_until 10 dns_seen
+	# RTT: one TCP connection of 20 exchanges, held open (no more samples) while the
+	# page is read: its row shows the RTT the API has for it, near ss's smoothed RTT.
+	PP=$E2E_ROOT/tests/tools/tcp_pingpong.py
+	in_rx timeout 30 "$PY" "$PP" server "$IP4_RX" 9120 30 >"$LAB_TMP/pps.log" 2>&1 &
+	LAB_PIDS+=($!)
+	wait_until 10 sh -c "ip netns exec $NS_RX ss -Hlnt 'sport = :9120' | grep -q ." ||
+		fail "setup" "the echo server is not listening"
+	in_tx timeout 30 "$PY" "$PP" client "$IP4_RX" 9120 20 "$LAB_TMP/close" 20 >"$LAB_TMP/ppc.log" 2>&1 &
+	pp=$!
+	wait_until 10 grep -qs done "$LAB_TMP/ppc.log" || fail "ping-pong" "$(cat "$LAB_TMP/ppc.log")"
+	cport=$(awk '/done/ { print $2 }' "$LAB_TMP/ppc.log")
+	srtt=$(in_tx ss -tin dst "$IP4_RX:9120" "sport = :$cport" | sed -nE 's/.* rtt:([0-9.]+)\/.*/\1/p')
+	SRV_ADDR=127.0.0.1:9740 http GET /api/v1/rtt >/dev/null
+	api_avg=$(body "['%.3f' % f['rtt_us']['avg'] for f in j['interfaces'][0]['tcp']['slowest_flows'] if f['client_port'] == $cport]")
+	api_all=$(body "'%.3f' % j['interfaces'][0]['tcp']['rtt_us']['avg']")
 	in_rx timeout 60 chromium --headless --no-sandbox --disable-gpu --no-first-run \
 		--user-data-dir="$LAB_TMP/chrome" --virtual-time-budget=2000 --dump-dom \
 		http://127.0.0.1:9740/ >"$LAB_TMP/dom.html" 2>/dev/null
@@ -198,6 +218,18 @@ if srv_start -i "$IF_RX" --no-db --listen 127.0.0.1:9740; then
 		"$(dom_get "re.findall(r'<tr class=\"app-row\" data-app=\"DNS\" data-flows=\"(\d+)\"><td>DNS</td>', d)")" "['1']"
 	check_eq "DOM: the DNS flow's row: DNS and the name dig asked" \
 		"$(dom_get "count(r'<td>$IP4_RX:53</td><td>DNS \($DNS_NAME\)</td>')")" 1
+	check_eq "DOM: the connection's RTT row is the API's ($api_avg us)" \
+		"$(dom_get "re.findall(r'<tr class=\"rtt-row\" data-client-port=\"$cport\" data-avg-us=\"([0-9.]+)\"', d)")" "$api_avg"
+	got=$(dom_get "re.search(r'data-client-port=\"$cport\" data-avg-us=\"([0-9.]+)\"', d).group(1)")
+	echo "  the page's RTT of port $cport: $got us; ss srtt $srtt ms"
+	check_true "DOM: that RTT ($got us) is ss's smoothed RTT ($srtt ms) within 1 ms" \
+		awk -v a="$got" -v b="$srtt" 'BEGIN { d = a / 1000 - b; if (d < 0) d = -d; exit !(a > 0 && d <= 1) }'
+	check_eq "DOM: the mean RTT since the start is the API's ($api_all us)" \
+		"$(dom_get 'attr("rtt-avg", "data-value")')" "$api_all"
+	check_eq "DOM: latency row of DNS port 53: the one query dig sent" \
+		"$(dom_get "re.findall(r'<tr class=\"latency-row\" data-service=\"dns/53\" data-requests=\"(\d+)\"', d)")" "['1']"
+	touch "$LAB_TMP/close"
+	wait "$pp"
 	srv_stop TERM
 	check_rc "serve --no-db: SIGTERM" "$SRV_RC" 0
 else

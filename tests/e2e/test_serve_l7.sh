@@ -308,7 +308,14 @@ check_eq "IPFIX enterprise elements: application and server name of each client 
 nrows=$(q "SELECT count(*) FROM flows")
 q "ALTER TABLE flows DROP COLUMN application; ALTER TABLE flows DROP COLUMN category;
 ALTER TABLE flows DROP COLUMN l7_name; ALTER TABLE flows DROP COLUMN l7_name_kind;
-DROP TABLE alerts; UPDATE schema_version SET version = 1" >/dev/null
+DROP TABLE alerts;
+ALTER TABLE flows DROP COLUMN rtt_samples; ALTER TABLE flows DROP COLUMN rtt_min_us;
+ALTER TABLE flows DROP COLUMN rtt_avg_us; ALTER TABLE flows DROP COLUMN rtt_max_us;
+ALTER TABLE flows DROP COLUMN handshake_rtt_us; ALTER TABLE flows DROP COLUMN tcp_retransmits;
+ALTER TABLE flows DROP COLUMN tcp_out_of_order; ALTER TABLE flows DROP COLUMN tcp_duplicate_acks;
+ALTER TABLE flows DROP COLUMN tcp_zero_windows; ALTER TABLE flows DROP COLUMN tcp_resets_client;
+ALTER TABLE flows DROP COLUMN tcp_resets_server;
+UPDATE schema_version SET version = 1" >/dev/null
 in_rx "$PKTLENS" query --db "$DB" flows >/dev/null 2>"$LAB_TMP/q1.err"
 check_rc "query on schema 1: refused" $? 1
 check_grep "and says serve migrates it" "$LAB_TMP/q1.err" "migrates it to 3"

@@ -2,8 +2,10 @@
 # test_serve_prometheus.sh - a real Prometheus server (Debian's prometheus) scrapes the
 # /metrics of `pktlens serve` watching the lab's veth, and its query API returns the
 # exact counts the test sent with trafgen (and the sender's tx_packets delta);
-# `promtool check metrics` passes on the exposition. Everything runs and listens inside
-# the rx namespace.
+# `promtool check metrics` passes on the exposition. Then one TCP connection: its RTT
+# histogram (pktlens_tcp_rtt_seconds) and the handshake counter read back through
+# prometheus; PL_TEST_FULL=1: DNS queries to dnsmasq in pktlens_service_latency_seconds.
+# Everything runs and listens inside the rx namespace.
 set -u
 . "$(dirname "$0")/../lib/netns.sh"
 . "$(dirname "$0")/../lib/serve.sh"
@@ -100,6 +102,76 @@ nser=$(grep "^pktlens_[a-z0-9_]*{$I" "$LAB_TMP/metrics.txt" | grep -vc "^pktlens
 check_eq "prometheus holds every series of the interface" \
 	"$(promq "count({__name__=~\"pktlens_.*\",__name__!~\"pktlens_l7_application_.*\",$I})")" "$nser"
 check_true "series per interface bounded ($nser <= 150)" [ "$nser" -le 150 ]
+
+# TCP RTT and health: one connection of 20 request/response exchanges (tcp_pingpong.py),
+# closed, then its RTT histogram and the handshake counter read back through prometheus:
+# one handshake (the one connection the test made; the SYNs above never completed), the
+# SYNs trafgen repeated counted as retransmissions, the
+# histogram's count the samples GET /api/v1/rtt has for the port, its mean the API's.
+PP=$E2E_ROOT/tests/tools/tcp_pingpong.py PORT=9120
+in_rx timeout 30 "$PY" "$PP" server "$IP4_RX" "$PORT" 30 >"$LAB_TMP/pps.log" 2>&1 &
+LAB_PIDS+=($!)
+wait_until 10 sh -c "ip netns exec $NS_RX ss -Hlnt 'sport = :$PORT' | grep -q ." ||
+	fail "setup" "the echo server is not listening"
+in_tx timeout 20 "$PY" "$PP" client "$IP4_RX" "$PORT" 20 "$LAB_TMP/close" 10 >"$LAB_TMP/ppc.log" 2>&1 &
+pp=$!
+wait_until 10 grep -qs done "$LAB_TMP/ppc.log" || fail "ping-pong" "$(cat "$LAB_TMP/ppc.log")"
+touch "$LAB_TMP/close"
+wait "$pp"
+lab_quiet
+P="interface=\"$IF_RX\",port=\"$PORT\""
+http GET /api/v1/rtt >/dev/null
+api_n=$(body "[s['rtt_us']['samples'] for s in j['interfaces'][0]['tcp']['services'] if s['port'] == $PORT][0]")
+api_avg=$(body "[s['rtt_us']['avg'] for s in j['interfaces'][0]['tcp']['services'] if s['port'] == $PORT][0]")
+rtt_scraped() { [ "$(promq "pktlens_tcp_rtt_seconds_count{$P}")" = "$api_n" ]; }
+wait_until 10 rtt_scraped || echo "  prometheus: '$(promq "pktlens_tcp_rtt_seconds_count{$P}")' samples, the API $api_n"
+check_eq "prometheus: TCP RTT histogram count == the API's samples of port $PORT" \
+	"$(promq "pktlens_tcp_rtt_seconds_count{$P}")" "$api_n"
+# Without a delay the exchanges take less than a TCP timestamp tick (1 ms): few samples.
+check_true "... some samples ($api_n)" [ "${api_n//[^0-9]/}" -ge 1 ]
+pmean=$(promq "pktlens_tcp_rtt_seconds_sum{$P} / pktlens_tcp_rtt_seconds_count{$P} * 1e6")
+check_true "prometheus: mean RTT $pmean us == the API's $api_avg us" \
+	awk -v a="$pmean" -v b="$api_avg" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(a != "" && d < 0.01) }'
+check_eq "prometheus: the +Inf bucket == the count" \
+	"$(promq "pktlens_tcp_rtt_seconds_bucket{$P,le=\"+Inf\"}")" "$api_n"
+check_eq "prometheus: TCP handshakes completed (the one connection)" \
+	"$(promq "pktlens_tcp_handshakes_total{$I}")" 1
+# trafgen sent the same SYN N_SYN times: all but the first resend it.
+check_eq "prometheus: TCP retransmissions: the SYNs resent" \
+	"$(promq "pktlens_tcp_retransmits_total{$I}")" $((N_SYN - 1))
+http GET /metrics >/dev/null
+nrtt=$(grep -c "^pktlens_tcp_rtt_seconds" "$LAB_TMP/body")
+check_true "RTT series bounded: $nrtt for one port (buckets, sum, count: 22)" [ "$nrtt" -eq 22 ]
+if promtool check metrics <"$LAB_TMP/body" >"$LAB_TMP/promtool.out" 2>&1; then
+	ok "promtool check metrics (with the RTT histogram)"
+else
+	fail "promtool check metrics (with the RTT histogram)" "$(head -c 600 "$LAB_TMP/promtool.out")"
+fi
+
+# PL_TEST_FULL=1: service latency through prometheus: dig asks dnsmasq N names (a flow
+# each); the query API returns N queries and N latencies of DNS port 53, NOERROR as dig
+# got them.
+if [ "${PL_TEST_FULL:-0}" = 1 ] && command -v dnsmasq >/dev/null && command -v dig >/dev/null; then
+	N_DNS=4
+	in_rx timeout 30 dnsmasq --no-daemon --no-resolv --no-hosts --bind-interfaces \
+		--listen-address="$IP4_RX" --port=53 --address="/prom.example/198.18.9.9" \
+		--pid-file="$LAB_TMP/dnsmasq.pid" --user=root >"$LAB_TMP/dnsmasq.log" 2>&1 &
+	LAB_PIDS+=($!)
+	wait_until 10 sh -c "ip netns exec $NS_RX ss -Hlnu 'sport = :53' | grep -q ." ||
+		fail "setup" "dnsmasq is not listening"
+	noerr=0
+	for i in $(seq "$N_DNS"); do
+		in_tx timeout 5 dig +tries=1 +time=2 @"$IP4_RX" "q$i.prom.example" A >"$LAB_TMP/dig" 2>&1
+		grep -q "status: NOERROR" "$LAB_TMP/dig" && noerr=$((noerr + 1))
+	done
+	D="$I,service=\"dns\",port=\"53\""
+	dns_scraped() { [ "$(promq "pktlens_service_latency_seconds_count{$D}")" = "$N_DNS" ]; }
+	wait_until 15 dns_scraped || echo "  prometheus: '$(promq "pktlens_service_latency_seconds_count{$D}")'"
+	check_eq "prometheus: DNS queries" "$(promq "pktlens_service_requests_total{$D}")" "$N_DNS"
+	check_eq "prometheus: DNS latency count" "$(promq "pktlens_service_latency_seconds_count{$D}")" "$N_DNS"
+	check_eq "prometheus: DNS NOERROR (as dig got them)" \
+		"$(promq "pktlens_service_responses_total{$D,code=\"NOERROR\"}")" "$noerr"
+fi
 
 srv_stop TERM
 check_rc "serve: SIGTERM" "$SRV_RC" 0

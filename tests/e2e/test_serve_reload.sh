@@ -2,7 +2,7 @@
 # test_serve_reload.sh - SIGHUP reads the whole configuration again (--config FILE and
 # the command line): a good new one is applied at once (EVE file, IPFIX export, idle
 # timeout, token: a flow sent after the reload shows it), and each bad one (a bad
-# entry, a change only a restart makes: interfaces, --listen, --drops; a token file
+# entry, a change only a restart makes: interfaces, --listen, --drops, --no-tcp; a token file
 # with the wrong mode, an EVE file that cannot be opened, an --ipfix that is no
 # address) keeps the old configuration whole, says why, and is counted; the old one is then shown to
 # be in force by the next flow. POST /api/v1/reload does the same (409 with the reason
@@ -91,6 +91,11 @@ eve = $EVE
 l7-packets = 0
 "
 bad "L7 turned off" "reload: --l7-packets changed: that needs a restart"
+conf "idle-timeout = 1
+eve = $EVE
+no-tcp = yes
+"
+bad "TCP tracking turned off" "reload: --no-tcp changed: that needs a restart"
 conf "idle-timeout = 1
 eve = $LAB_TMP/no/such/eve.json
 "
