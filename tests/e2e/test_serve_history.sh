@@ -71,7 +71,7 @@ ok "serve started: $(grep -o 'serving.*' "$SRV_ERR")"
 check_eq "directories made with mode 0750" \
 	"$(stat -c %a "$LAB_TMP/hist" "$LAB_TMP/hist/sub" | tr '\n' ' ')" "750 750 "
 check_eq "WAL mode" "$(q 'PRAGMA journal_mode')" wal
-check_eq "schema_version" "$(q 'SELECT version FROM schema_version')" 3
+check_eq "schema_version" "$(q 'SELECT version FROM schema_version')" 4
 lab_quiet
 m0=$(minute_now)
 tx0=$(tx_packets)

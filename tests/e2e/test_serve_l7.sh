@@ -193,7 +193,7 @@ check_http "GET /api/v1/history/apps: query apps's answer" 200 GET /api/v1/histo
 check_eq "history/apps: DNS and HTTP as nftables counted" \
 	"$(body "sorted((a['application'], a['flows'], a['packets'], a['bytes']) for a in j['applications'] if a['application'] in ('DNS', 'HTTP'))")" \
 	"[('DNS', $N, $dns_p, $((dns_b + 14 * dns_p))), ('HTTP', $N, $web_p, $((web_b + 14 * web_p)))]"
-check_eq "history: the schema is version 3" "$(q "SELECT max(version) FROM schema_version")" 3
+check_eq "history: the schema is version 4" "$(q "SELECT max(version) FROM schema_version")" 4
 in_eve() { [ -f "$EVE" ] && [ "$(grep -c '"event_type":"flow"' "$EVE")" -ge $((2 * N + 2)) ]; }
 wait_until 10 in_eve
 eve_out=$("$PY" - "$EVE" "$TAG" "$HTTP_HOST" "$HTTP_PORT" "$N" "$TLS_SNI" "$SSH_CLIENT" "$SSH_SOFT" <<'EOF'
@@ -275,7 +275,7 @@ check_eq "IPFIX: each flow's selector is ndpiReader's protocol id for it" \
 check_true "ndpiReader saw the $((2 * N)) flows" [ "$(wc -l <"$LAB_TMP/ndpi.ids")" -eq $((2 * N)) ]
 # pktlens's enterprise elements (PEN 32473, six a record: RTT min/avg/max/samples, the
 # application's name, the server's name): each record of a client's flow names what
-# dig asked or curl's Host, as tshark decodes them.
+# dig asked or curl's Host, and each HTTP (TCP) record has an RTT, as tshark decodes them.
 tshark -r "$LAB_TMP/ipfix.pcap" -d "udp.port==$IPFIX_PORT,cflow" -T pdml 2>/dev/null | "$PY" -c '
 import re, sys, xml.etree.ElementTree as ET
 for fl in ET.parse(sys.stdin).iter("field"):  # a record: a "Flow N" node
@@ -291,17 +291,21 @@ for fl in ET.parse(sys.stdin).iter("field"):  # a record: a "Flow N" node
             name = f.get("show")
         m = re.search(r"\) Type (\d+):", f.get("showname", ""))
         if f.get("name") == "cflow.enterprise_private_entry" and m:
-            ent[int(m.group(1))] = bytes.fromhex(f.get("value")).decode("ascii", "replace")
+            ent[int(m.group(1))] = bytes.fromhex(f.get("value"))
     if name is not None:
         print("name", sel, name)
     elif dp in ("53", sys.argv[1]):
-        print(dp, ent.get(5, "-"), ent.get(6, "-"))
+        txt = lambda k: ent[k].decode("ascii", "replace") if k in ent else "-"
+        num = lambda k: int.from_bytes(ent.get(k, b""), "big")
+        # TCP: the RTT elements (1 least, 4 samples) hold the handshake at least
+        rtt = "" if dp == "53" else " rtt %s" % ("yes" if num(1) > 0 and num(4) > 0 else "no")
+        print(dp, txt(5), txt(6) + rtt)
 ' "$HTTP_PORT" | sort -u >"$LAB_TMP/ipfix.names"
 check_eq "IPFIX options records (RFC 6759): DNS's and HTTP's selector named" \
 	"$(grep -E '^name (5|7) ' "$LAB_TMP/ipfix.names")" "$(printf 'name 5 DNS\nname 7 HTTP')"
 check_eq "IPFIX enterprise elements: application and server name of each client flow" \
 	"$(grep -v '^name ' "$LAB_TMP/ipfix.names")" \
-	"$(for i in $(seq 1 $N); do echo "53 DNS q$i.$TAG.example"; done; for i in $(seq 1 $N); do echo "$HTTP_PORT HTTP $HTTP_HOST:$HTTP_PORT"; done | sort -u)"
+	"$(for i in $(seq 1 $N); do echo "53 DNS q$i.$TAG.example"; done; for i in $(seq 1 $N); do echo "$HTTP_PORT HTTP $HTTP_HOST:$HTTP_PORT rtt yes"; done | sort -u)"
 
 # A history of schema 1 (before L7: the columns dropped again) is migrated by serve and
 # keeps its rows; query reads it only once migrated.
@@ -318,13 +322,13 @@ ALTER TABLE flows DROP COLUMN tcp_resets_server;
 UPDATE schema_version SET version = 1" >/dev/null
 in_rx "$PKTLENS" query --db "$DB" flows >/dev/null 2>"$LAB_TMP/q1.err"
 check_rc "query on schema 1: refused" $? 1
-check_grep "and says serve migrates it" "$LAB_TMP/q1.err" "migrates it to 3"
+check_grep "and says serve migrates it" "$LAB_TMP/q1.err" "migrates it to 4"
 
 # --l7-packets 0: no L7 at all.
 if srv_start -i "$IF_RX" --db "$DB" --l7-packets 0; then
-	check_eq "schema 1 migrated to 3, its $nrows rows kept" \
+	check_eq "schema 1 migrated to 4, its $nrows rows kept" \
 		"$(q "SELECT max(version) FROM schema_version") $(q "SELECT count(*) FROM flows") $(q "SELECT count(*) FROM flows WHERE application IS NULL")" \
-		"3 $nrows $nrows"
+		"4 $nrows $nrows"
 	check_grep "the start line says L7 is off" "$SRV_ERR" "l7 off\\)"
 	in_tx timeout 10 dig +tries=1 +time=3 +short @"$IP4_RX" "off.$TAG.example" A >/dev/null
 	check_http "L7 off: /api/v1/applications" 404 GET /api/v1/applications
