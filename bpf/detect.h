@@ -2,7 +2,8 @@
 /*
  * detect.h - per-address counters for detection (map pl_det_srcs, include/pktlens.h):
  * SYNs, invalid flag pairs, UDP, ICMP, ARP requests (with a sketch of their targets),
- * land packets, tiny first fragments, and answers nobody asked for: large UDP answers
+ * land packets, tiny first fragments, overlapping fragments (pl_det_frags), and
+ * answers nobody asked for: large UDP answers
  * from amplifier ports and SYN-ACKs, counted on the victim with a sketch of the
  * reflectors. Everything else (the styles of scans, spread) is decided in user space
  * from the flow table. Included at the end of pktlens.bpf.c: the request check reads
@@ -30,6 +31,8 @@ struct pl_det_scratch {
 	struct pl_det_src v;
 	struct pl_flow_key fk;
 	struct pl_addr_key ak;
+	struct pl_frag_key frk;
+	struct pl_frag_val frv;
 };
 
 struct {
@@ -38,6 +41,91 @@ struct {
 	__type(key, __u32);
 	__type(value, struct pl_det_scratch);
 } pl_det_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, PL_DET_FRAGS_DEFAULT);
+	__type(key, struct pl_frag_key);
+	__type(value, struct pl_frag_val);
+} pl_det_frags SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pl_det_frag_counts);
+} pl_det_frag_stats SEC(".maps");
+
+/*
+ * Does this fragment overlap one of its datagram's (struct pl_frag_val)? Only bytes
+ * seen are compared, so a missed fragment can hide an overlap but never make one up.
+ * @p's key is source -> destination here.
+ */
+static __always_inline int det_frag_overlap(const struct pkt *p, struct pl_det_scratch *t)
+{
+	__u32 start = (__u32)(p->frag & 0x1fff) * 8, end = start + p->l4_len;
+	struct pl_det_frag_counts *c;
+	struct pl_frag_key *k = &t->frk;
+	struct pl_frag_val *v;
+	__u32 zero = 0, hit = 0, i, slot;
+	__u64 now = pl_now();
+
+	c = bpf_map_lookup_elem(&pl_det_frag_stats, &zero);
+	if (!c)
+		return 0;
+	__builtin_memcpy(k->src, p->key.addr_a, 16);
+	__builtin_memcpy(k->dst, p->key.addr_b, 16);
+	k->id = p->frag_id;
+	/* IPv6 reassembles by addresses and identification only (RFC 8200 4.5) */
+	k->proto = p->key.family == 4 ? p->key.proto : 0;
+	k->family = p->key.family;
+	k->pad = 0;
+	v = bpf_map_lookup_elem(&pl_det_frags, k);
+	if (v && now - v->seen_ns > PL_FRAG_TIMEOUT_NS) {
+		/* quiet for longer than reassembly waits: a new datagram with the same id */
+		c->restarted++;
+		bpf_map_delete_elem(&pl_det_frags, k);
+		v = NULL;
+	}
+	if (!v) {
+		__builtin_memset(&t->frv, 0, sizeof(t->frv));
+		t->frv.seen_ns = now;
+		t->frv.start[0] = start;
+		t->frv.end[0] = end;
+		t->frv.covered = end - start;
+		t->frv.total = p->frag & 0x2000 ? 0 : end;
+		t->frv.n = 1;
+		if (bpf_map_update_elem(&pl_det_frags, k, &t->frv, BPF_NOEXIST))
+			c->fail++;
+		else
+			c->datagrams++;
+		return 0;
+	}
+	v->seen_ns = now;
+#pragma unroll
+	for (i = 0; i < PL_FRAG_RANGES; i++) {
+		if (i >= v->n)
+			break;
+		if (v->start[i] == start && v->end[i] == end)
+			return 0; /* a repeat (counted when it first came, if it overlapped) */
+		if (start < v->end[i] && v->start[i] < end)
+			hit = 1;
+	}
+	slot = v->n % PL_FRAG_RANGES;
+	v->start[slot] = start;
+	v->end[slot] = end;
+	v->n++;
+	if (!(p->frag & 0x2000))
+		v->total = end;
+	if (!hit)
+		v->covered += end - start;
+	if (!hit && v->total && v->covered >= v->total) {
+		/* every byte is in: the identification may come again for another datagram */
+		c->completed++;
+		bpf_map_delete_elem(&pl_det_frags, k);
+	}
+	return hit;
+}
 
 static __always_inline int det_amp_port(__u16 port)
 {
@@ -171,10 +259,15 @@ __noinline int pl_count_detect(struct pkt *p)
 		k->port_b = port;
 	}
 	cls = p->arp_req ? PL_DC_ARP_REQ : det_class(p);
-	if (cls >= PL_DC_MAX)
+	if (cls >= PL_DC_MAX && !p->frag)
 		return 0;
 	t = bpf_map_lookup_elem(&pl_det_stats, &zero);
 	if (!t)
+		return 0;
+	/* Fragments are rare: an overlap is what matters of them (before a SYN's count) */
+	if (p->frag && !p->arp_req && det_frag_overlap(p, t))
+		cls = PL_DC_FRAG_OVERLAP;
+	if (cls >= PL_DC_MAX)
 		return 0;
 	k = &t->ak;
 	__builtin_memset(k, 0, sizeof(*k));

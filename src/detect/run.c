@@ -40,6 +40,8 @@ int pl_det_run_tick(struct pl_det_run *r, const struct pl_dp *dp, const struct p
 	struct pl_det_input in = { .now_ns = now_ns, .to_unix_ns = to_unix_ns, .span_s = span_s,
 				   .delta = delta, .flows = flows, .nflows = nflows,
 				   .det_srcs_fd = dp->det_srcs_fd,
+				   .det_frags_fd = dp->det_frags_fd,
+				   .det_frag_stats_fd = dp->det_frag_stats_fd,
 				   .egress_fd = offline ? -1 : dp->l7_egress_fd,
 				   .offline = offline, .in_iface = offline ? NULL : dp->ifname };
 	int err;

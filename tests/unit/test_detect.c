@@ -77,7 +77,7 @@ static void tick(struct run *r, const struct pl_flow *f, size_t n)
 {
 	struct pl_det_input in = { .now_ns = r->now, .span_s = 1, .delta = &r->delta,
 				   .flows = f, .nflows = n, .det_srcs_fd = -1,
-				   .egress_fd = -1, .offline = true };
+				   .det_frags_fd = -1, .det_frag_stats_fd = -1, .egress_fd = -1, .offline = true };
 
 	pl_det_tick(r->d, &in);
 	pl_alerts_untouch(r->al);
