@@ -254,7 +254,7 @@ static bool auto_sid(unsigned int sid)
 {
 	return (sid >= PL_SID_SYN_FLOOD_SRC && sid <= PL_SID_ICMP_FLOOD_SRC) ||
 	       (sid >= PL_SID_SCAN_SYN && sid <= PL_SID_SWEEP_ARP) || sid == PL_SID_BAD_FLAGS ||
-	       sid == PL_SID_TINY_FRAG || sid == PL_SID_IOC_ADDR;
+	       sid == PL_SID_TINY_FRAG || sid == PL_SID_FRAG_OVERLAP || sid == PL_SID_IOC_ADDR;
 }
 
 /*
