@@ -6,7 +6,9 @@
 # without conflict) is no attack (RFC 8200 4.5) and not alerted. Offline (analyze of a
 # capture frag_frames.py writes, with 5000 datagrams that never complete: more than the
 # tracking keeps, evictions counted, the teardrop after them still alerted) and live
-# (the same frames sent by trafgen from the tx namespace to a monitored veth).
+# (the same frames sent by trafgen from the tx namespace to a monitored veth); protect
+# blocks the source automatically (nftables counts what still arrives after XDP; full
+# tier).
 set -u
 . "$(dirname "$0")/../lib/netns.sh"
 . "$(dirname "$0")/../lib/detect.sh"
@@ -56,4 +58,31 @@ wait_until 5 live_all
 check_eq "monitor: 9100034 from the same sources (trafgen, $nlive frames)" "$(live_srcs)" "$want"
 mon_stop INT
 check_eq "monitor exits cleanly" "$MON_RC" 0
+
+# protect blocks the source automatically, as for tiny fragments: counted after XDP
+# (full tier: a second program load)
+[ -n "${PL_TEST_FULL:-}" ] || { skip "protect blocks the source" "PL_TEST_FULL=1"; finish; }
+EVE=$T/protect.json
+nsenter -t "$RX_HOLD" -m -n -- "$PKTLENS" protect -i "$IF_RX" --json --duration 30 --l7-packets 8 \
+	--interval 0.25 --eve "$EVE" >"$T/p.out" 2>"$T/p.err" &
+MON_PID=$!
+LAB_PIDS+=("$MON_PID")
+wait_grep "$T/p.err" "protect: " "$MON_PID" || { fail "protect starts" "$(cat "$T/p.err")"; finish; }
+trafgen_send "$nlive" "$T/frags.cfg"
+action() { "$PY" -c 'import json, sys
+for l in open(sys.argv[1]):
+    d = json.loads(l)
+    if d.get("event_type") == "alert" and d["alert"]["signature_id"] == 9100034 \
+       and d["src_ip"] == "198.18.0.66":
+        print(d["alert"]["action"]); break' "$EVE" 2>/dev/null; }
+blocked() { [ "$(action)" = blocked ]; }
+wait_until 5 blocked
+check_eq "protect: the alert from 198.18.0.66 is blocked" "$(action)" blocked
+nft_count_start "ip saddr 198.18.0.66" "ip saddr 198.18.0.7"
+trafgen_send "$nlive" "$T/frags.cfg"
+lab_quiet
+check_eq "protect: none of 198.18.0.66's 6 fragments arrive again, all 7 of 198.18.0.7's do" \
+	"$(nft_count 1) $(nft_count 2)" "0 7"
+mon_stop INT
+check_eq "protect exits cleanly" "$MON_RC" 0
 finish
