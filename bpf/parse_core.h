@@ -79,6 +79,12 @@ struct pkt {
 	 */
 	__u16 frag;
 	__u32 frag_id;
+	/*
+	 * A SYN (no ACK) with 12 or more bytes of options: an operating system's connect()
+	 * (MSS with SACK-permitted, window scale, time stamps); raw scanners send MSS at
+	 * most (nmap -sS, masscan). Kept per flow direction (PL_FLOW_OS_SYN).
+	 */
+	__u8 os_syn;
 };
 
 /*

@@ -310,7 +310,8 @@ static __always_inline void update_flow(struct pl_stats *s, struct pkt *p, __u64
 		nv.bytes[dir] = p->len;
 		nv.first_seen_ns = now;
 		nv.last_seen_ns = now;
-		nv.tcp_flags = (__u32)p->tcp_flags << (8 * dir);
+		nv.tcp_flags = (__u32)p->tcp_flags << (8 * dir) |
+			       (__u32)p->os_syn << (16 + dir); /* PL_FLOW_OS_SYN */
 		nv.initiator = dir;
 		err = bpf_map_update_elem(&pl_flows, k, &nv, BPF_NOEXIST);
 		if (!err) {
@@ -334,7 +335,7 @@ static __always_inline void update_flow(struct pl_stats *s, struct pkt *p, __u64
 	if (v->first_seen_ns > now)
 		v->first_seen_ns = now;
 	if (p->tcp_flags) {
-		__u32 f = (__u32)p->tcp_flags << (8 * dir);
+		__u32 f = (__u32)p->tcp_flags << (8 * dir) | (__u32)p->os_syn << (16 + dir);
 
 		if ((v->tcp_flags & f) != f)
 			__sync_fetch_and_or(&v->tcp_flags, f);

@@ -162,12 +162,19 @@ enum pl_flow_dir {
 	PL_DIR_B_TO_A = 1,
 };
 
+/*
+ * Bit 16 (from a) or 17 (from b) of tcp_flags: a SYN without ACK from that side with 12
+ * or more bytes of TCP options, as operating systems' connect() sends them; raw
+ * scanners' SYNs carry the MSS at most (detection names connect scans by it).
+ */
+#define PL_FLOW_OS_SYN 0x10000u
 struct pl_flow_value {
 	__u64 packets[2]; /* indexed by enum pl_flow_dir */
 	__u64 bytes[2];
 	__u64 first_seen_ns; /* program clock: ktime live, capture time offline */
 	__u64 last_seen_ns;
-	__u32 tcp_flags;     /* OR of flags seen: bits 0-7 from a, bits 8-15 from b */
+	__u32 tcp_flags;     /* OR of flags seen: bits 0-7 from a, bits 8-15 from b; and
+			      * PL_FLOW_OS_SYN << dir */
 	__u8 initiator;      /* enum pl_flow_dir of the first packet seen */
 	__u8 pad[3];
 };

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * scan.c - scans from the flow table: each flow that moved this tick, started within the
- * scan window and looks like a probe (a few packets in the shape a scanner sends: SYN, FIN, NULL, XMAS, ACK, a
- * handshake torn down at once, a UDP datagram nobody here answered, an ICMP echo) is
- * a target of its initiator. Per source, at most SCAN_TARGETS targets are kept (the
+ * scan.c - scans from the flow table: each flow that moved this tick, started within
+ * the scan window and looks like a probe (a few packets in the shape a scanner sends:
+ * SYN, FIN, NULL, XMAS, ACK, a handshake torn down at once, a UDP datagram nobody here
+ * answered, an ICMP echo) is a target of its initiator (a SYN's options tell connect()
+ * from a raw scanner's). Per source, at most SCAN_TARGETS targets are kept (the
  * newest); at most max_sources sources (the least recent are evicted, and counted).
  * A source with scan_ports distinct ports or scan_hosts distinct hosts of one style
  * within the scan window is a scan of that style.
@@ -20,7 +21,8 @@
 #define SCAN_TARGETS 128
 
 enum style {
-	ST_SYN_ONLY, /* SYN, no answer or RST: any SYN-based scan to a closed port */
+	ST_SYN_ONLY, /* SYN, no answer or RST: a raw SYN (MSS at most) to a closed port */
+	ST_SYN_OS,   /* the same with an operating system's SYN (PL_FLOW_OS_SYN): connect() */
 	ST_SYN_HALF, /* SYN then RST without ACK: a half-open (raw) SYN scan's open port */
 	ST_CONNECT,  /* handshake completed and torn down at once, no data */
 	ST_FIN, ST_NULL, ST_XMAS, ST_ACK, ST_UDP, ST_ICMP,
@@ -31,7 +33,7 @@ enum style {
 enum group { G_SYN, G_FIN, G_NULL, G_XMAS, G_ACK, G_UDP, G_ICMP, G_MAX };
 
 static const enum group group_of[ST_MAX] = {
-	[ST_SYN_ONLY] = G_SYN, [ST_SYN_HALF] = G_SYN, [ST_CONNECT] = G_SYN, [ST_FIN] = G_FIN,
+	[ST_SYN_ONLY] = G_SYN, [ST_SYN_OS] = G_SYN, [ST_SYN_HALF] = G_SYN, [ST_CONNECT] = G_SYN, [ST_FIN] = G_FIN,
 	[ST_NULL] = G_NULL,    [ST_XMAS] = G_XMAS,    [ST_ACK] = G_ACK,     [ST_UDP] = G_UDP,
 	[ST_ICMP] = G_ICMP,
 };
@@ -121,8 +123,11 @@ static int classify(const struct pl_flow *f, const struct pl_det_input *in)
 	if (f->key.proto == 6) {
 		if (pi > 4)
 			return -1;
-		if ((fi & ~PL_TCP_RST) == PL_TCP_SYN)
-			return fi & PL_TCP_RST ? ST_SYN_HALF : ST_SYN_ONLY;
+		if ((fi & ~PL_TCP_RST) == PL_TCP_SYN) {
+			if (fi & PL_TCP_RST)
+				return ST_SYN_HALF;
+			return f->val.tcp_flags & (PL_FLOW_OS_SYN << ini) ? ST_SYN_OS : ST_SYN_ONLY;
+		}
 		if ((fi & (PL_TCP_SYN | PL_TCP_ACK | PL_TCP_RST)) ==
 			    (PL_TCP_SYN | PL_TCP_ACK | PL_TCP_RST) &&
 		    !(fi & (PL_TCP_PSH | PL_TCP_FIN)) && f->val.bytes[ini] <= pi * 90)
@@ -345,8 +350,13 @@ static const char *style_name(int g, const unsigned int *cnt)
 	static const char *const names[G_MAX] = { "syn", "fin", "null", "xmas", "ack", "udp",
 						  "icmp" };
 
-	/* A raw SYN scan tears open ports down with a bare RST; connect() completes them. */
-	if (g == G_SYN && cnt[ST_CONNECT] && !cnt[ST_SYN_HALF])
+	/*
+	 * A raw SYN scan tears open ports down with a bare RST, connect() completes the
+	 * handshake; to closed ports both get a RST, and only the SYN tells them apart: an
+	 * operating system's carries its options, a raw scanner's the MSS at most.
+	 */
+	if (g == G_SYN && !cnt[ST_SYN_HALF] &&
+	    (cnt[ST_CONNECT] || cnt[ST_SYN_OS] > cnt[ST_SYN_ONLY]))
 		return "connect";
 	return names[g];
 }

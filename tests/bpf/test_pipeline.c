@@ -478,7 +478,7 @@ static void expect_flow1(const struct pl_flow_key *k, int dir, __u64 len, __u8 t
 	CHECK_EQ(v.bytes[!dir], 0);
 	CHECK_EQ(v.first_seen_ns, g_ts);
 	CHECK_EQ(v.last_seen_ns, g_ts);
-	CHECK_EQ(v.tcp_flags, (__u32)tcp_flags << (8 * dir));
+	CHECK_EQ(v.tcp_flags & 0xffff, (__u32)tcp_flags << (8 * dir)); /* PL_FLOW_OS_SYN aside */
 	CHECK_EQ(v.initiator, dir);
 }
 
@@ -1091,6 +1091,12 @@ static void test_l4(void)
 	CHECK_EQ(st.tcp_flags[PB_TCP_SYN], 1);
 	k = mkkey(ep4(A4, 45000), ep4(B4, 8080), PB_IPPROTO_TCP, 4, 0, &dir);
 	expect_flow1(&k, dir, b.len, PB_TCP_SYN);
+	{
+		struct pl_flow_value v = {};
+
+		CHECK(get_flow(&k, &v) && (v.tcp_flags >> 16) == 1u << dir,
+		      "an OS's SYN (20 bytes of options) not marked: tcp_flags %#x", v.tcp_flags);
+	}
 	TEST_END();
 
 	begin("udp");
@@ -3558,6 +3564,28 @@ static void test_detect_frags(void)
 	CHECK_EQ(frag_entries(), 1);
 	TEST_END();
 	det_clear();
+
+	begin("detect: a SYN with an OS's options (12 bytes) marks its side, MSS alone does not");
+	for (int os = 0; os < 2; os++) {
+		static const uint8_t linux_opts[] = { 2, 4, 5, 0xb4, 1, 1, 4, 2, 1, 3, 3, 7 };
+		static const uint8_t mss[] = { 2, 4, 5, 0xb4 };
+		struct pl_flow_value v = {};
+		struct pl_flow_key k;
+		int dir;
+
+		pb_init(&b);
+		pb_eth(&b, NULL, NULL, PB_ETH_P_IP);
+		v4(&b, FA4, FB4, PB_IPPROTO_TCP);
+		pb_tcp(&b, &(struct pb_tcp_opts){ .sport = 41000, .dport = 1000, .flags = PB_TCP_SYN,
+						  .options = os ? linux_opts : mss,
+						  .optlen = os ? sizeof(linux_opts) : sizeof(mss) });
+		pb_finish(&b);
+		xdp(&b);
+		k = mkkey(ep4(FA4, 41000), ep4(FB4, 1000), PB_IPPROTO_TCP, 4, 0, &dir);
+		CHECK(get_flow(&k, &v), "no flow");
+		CHECK_EQ(v.tcp_flags >> 16, os ? 1u << dir : 0u);
+	}
+	TEST_END();
 }
 
 static void test_talkers_frags(void)
