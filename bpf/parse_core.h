@@ -72,19 +72,6 @@ struct pkt {
 	__u32 l4_len;
 	__u32 l7_dir_pkts;      /* packets of its flow in that direction, this one included */
 	__u8 egress;            /* leaving (L7's egress program): count no ICMP type */
-	/*
-	 * Outer IP fragment (detection's overlap check): IPv4's flags-and-offset layout
-	 * (0x2000 more fragments, 0x1fff the offset in 8-byte units), IPv6's converted to
-	 * it; 0: not a fragment. With frag_id, the datagram's identification.
-	 */
-	__u16 frag;
-	__u32 frag_id;
-	/*
-	 * A SYN (no ACK) with 12 or more bytes of options: an operating system's connect()
-	 * (MSS with SACK-permitted, window scale, time stamps); raw scanners send MSS at
-	 * most (nmap -sS, masscan). Kept per flow direction (PL_FLOW_OS_SYN).
-	 */
-	__u8 os_syn;
 };
 
 /*

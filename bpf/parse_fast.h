@@ -75,7 +75,6 @@ static __always_inline int parse_fast(struct cursor *c, struct pkt *p)
 		p->key.port_a = th->source;
 		p->key.port_b = th->dest;
 		p->tcp_flags = ((__u8 *)th)[13];
-		p->os_syn = hlen >= 32 && (p->tcp_flags & 0x12) == 0x02;
 		p->tcp_off = (__u16)(l4 - c->start);
 		p->l4_len = l4_len;
 		PL_COUNT_L4(p, 1, PL_L4_TCP);

@@ -62,10 +62,6 @@ static __always_inline int parse_ipv4(struct cursor *c, struct pkt *p, __u64 l3_
 			p->s->ipv4_options++;
 	}
 	frag = bpf_ntohs(ip->frag_off);
-	if (outer && (frag & 0x3fff)) {
-		p->frag = frag & 0x3fff;
-		p->frag_id = bpf_ntohs(ip->id);
-	}
 	if (frag & 0x1fff) {
 		if (outer)
 			p->s->ipv4_frag_later++;
@@ -144,18 +140,6 @@ static __always_inline int parse_ipv6(struct cursor *c, struct pkt *p, __u64 l3_
 			__u16 off = bpf_ntohs(opt->frag_off);
 
 			len = 8;
-			if (c->pos + len > c->end)
-				return pl_short(p, PL_MAL_BAD_IPV6_EXT_CHAIN);
-			if (outer && (off & 0xfff9)) {
-				__u64 at = c->pos + len - c->start;
-
-				asm volatile("" : "+r"(at)); /* a scalar, not pointer math */
-				p->frag = (off & 1) << 13 | off >> 3;
-				p->frag_id = bpf_ntohl(*(__be32 *)(c->pos + 4));
-				/* A later fragment's bytes (a first one's: at the chain's end) */
-				if (at <= end)
-					p->l4_len = end - at;
-			}
 			if (off & 0xfff8) {
 				if (outer)
 					p->s->ipv6_frag_later++;

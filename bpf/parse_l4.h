@@ -31,7 +31,6 @@ static __always_inline int parse_tcp(struct cursor *c, struct pkt *p, int outer)
 		p->key.port_a = th->source;
 		p->key.port_b = th->dest;
 		p->tcp_flags = ((__u8 *)th)[13];
-		p->os_syn = hlen >= 32 && (p->tcp_flags & 0x12) == 0x02;
 		p->has_flow = 1;
 		p->tcp_off = (__u16)((void *)th - c->start);
 	}

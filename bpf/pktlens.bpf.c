@@ -73,7 +73,8 @@ struct {
 
 #include "talkers.h" /* sources, destinations, ports, ICMP types (issue 17) */
 const volatile __u8 pl_cfg_detect = 1; /* per-address detection counters (issue 19) */
-__noinline int pl_count_detect(struct pkt *p); /* bpf/detect.h, at the end */
+__noinline int pl_det_xdp(struct xdp_md *ctx, struct pkt *p); /* bpf/detect.h, at the end */
+__noinline int pl_det_tc(struct __sk_buff *skb, struct pkt *p);
 
 static __always_inline int parse_vxlan(struct cursor *c, struct pkt *p)
 {
@@ -310,8 +311,7 @@ static __always_inline void update_flow(struct pl_stats *s, struct pkt *p, __u64
 		nv.bytes[dir] = p->len;
 		nv.first_seen_ns = now;
 		nv.last_seen_ns = now;
-		nv.tcp_flags = (__u32)p->tcp_flags << (8 * dir) |
-			       (__u32)p->os_syn << (16 + dir); /* PL_FLOW_OS_SYN */
+		nv.tcp_flags = (__u32)p->tcp_flags << (8 * dir);
 		nv.initiator = dir;
 		err = bpf_map_update_elem(&pl_flows, k, &nv, BPF_NOEXIST);
 		if (!err) {
@@ -335,7 +335,7 @@ static __always_inline void update_flow(struct pl_stats *s, struct pkt *p, __u64
 	if (v->first_seen_ns > now)
 		v->first_seen_ns = now;
 	if (p->tcp_flags) {
-		__u32 f = (__u32)p->tcp_flags << (8 * dir) | (__u32)p->os_syn << (16 + dir);
+		__u32 f = (__u32)p->tcp_flags << (8 * dir);
 
 		if ((v->tcp_flags & f) != f)
 			__sync_fetch_and_or(&v->tcp_flags, f);
@@ -515,7 +515,7 @@ static __always_inline int xdp_frame(struct xdp_md *ctx)
 	}
 	/* Last: the verifier takes the call as writing all of p (see count_detect). */
 	if (s && pl_cfg_detect && (p.key.family || p.arp_req))
-		pl_count_detect(&p);
+		pl_det_xdp(ctx, &p);
 	return verdict;
 }
 
@@ -633,7 +633,7 @@ int tc_pktlens(struct __sk_buff *skb)
 	}
 	/* After the rest: the verifier takes the call as writing all of p. */
 	if (s && pl_cfg_detect && (p.key.family || p.arp_req))
-		pl_count_detect(&p);
+		pl_det_tc(skb, &p);
 	if (s && pl_cfg_snaplen) {
 		struct pl_pkt_event *ev = capture_reserve(s);
 		__u32 n = capture_len(skb->len);
