@@ -63,7 +63,7 @@ struct probe {
 };
 
 struct pl_scan {
-	struct scan_src **src; /* sorted by key */
+	struct scan_src **src; /* sorted by key; room for max */
 	size_t n, max;
 	uint64_t evicted;
 	struct probe *pr;
@@ -285,12 +285,15 @@ static int merge(struct pl_scan *s, uint64_t win)
 		    !find_in(s, s->n, &s->pr[i].key))
 			nnew++;
 	bound(s, nnew);
-	if (nnew) {
-		void *p = realloc(s->src, (s->n + nnew) * sizeof(*s->src));
-
-		if (!p)
+	/*
+	 * Room for max sources, made once: sources bound() evicted come back as new ones
+	 * when they probe again this tick, beyond the nnew counted before it (a spoofed
+	 * flood from a /16 wrote past an array sized n + nnew).
+	 */
+	if (!s->src) {
+		s->src = malloc(s->max * sizeof(*s->src));
+		if (!s->src)
 			return -ENOMEM;
-		s->src = p;
 	}
 	/* New sources go after the sorted ones (probes come sorted: one lookup a source). */
 	for (size_t i = 0, base = s->n; i < s->npr; i++) {

@@ -200,6 +200,33 @@ static void test_syn_scan(void)
 	TEST_END();
 }
 
+static void test_scan_bound(void)
+{
+	struct pl_det_counts c;
+	struct pl_flow f[8];
+	struct run r;
+
+	TEST_BEGIN("scan tracker: sources evicted and back in the same tick stay in max-sources");
+	run_init(&r);
+	pl_det_free(r.d);
+	r.cfg.max_sources = 4;
+	r.d = pl_det_new(&r.cfg, r.al, NULL);
+	tick(&r, NULL, 0);
+	for (int round = 0; round < 4; round++) {
+		/* the four sources known, one more each round: two are evicted and come back */
+		for (int i = 0; i < 5; i++)
+			f[i] = flow(20 + (unsigned int)(i < 4 ? i : 4 + round), 1,
+				    (__u16)(1000 + 10 * round + i), 6, PL_TCP_SYN,
+				    PL_TCP_RST | PL_TCP_ACK, 1, 1, r.now - S / 2);
+		tick(&r, f, 5);
+	}
+	pl_det_counts(r.d, &c);
+	CHECK(c.sources_tracked <= 4 && c.sources_evicted > 0, "tracked %llu, evicted %llu",
+	      (unsigned long long)c.sources_tracked, (unsigned long long)c.sources_evicted);
+	run_free(&r);
+	TEST_END();
+}
+
 static void test_udp_and_normal(void)
 {
 	struct pl_flow f[64];
@@ -380,6 +407,7 @@ static void test_ioc(void)
 int main(void)
 {
 	test_syn_scan();
+	test_scan_bound();
 	test_udp_and_normal();
 	test_baseline();
 	test_malformed();
