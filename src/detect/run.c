@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: BSD-2-Clause
+#define _GNU_SOURCE
 /* run.c - detection as the commands run it: see run.h. */
 #include <errno.h>
 #include <signal.h>
@@ -95,6 +96,8 @@ static void *live_loop(void *arg)
 
 	sigfillset(&all); /* signals are the main thread's: it stops the run */
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	/* its own name: top -H and /proc/PID/task show what detection costs */
+	pthread_setname_np(pthread_self(), "pl-detect");
 	while (!r->stop) {
 		__u64 now = mono_ns();
 		struct timespec ts;
