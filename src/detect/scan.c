@@ -124,9 +124,10 @@ static int classify(const struct pl_flow *f, const struct pl_det_input *in)
 		if (pi > 4)
 			return -1;
 		if ((fi & ~PL_TCP_RST) == PL_TCP_SYN) {
-			if (fi & PL_TCP_RST)
-				return ST_SYN_HALF;
-			return f->val.tcp_flags & (PL_FLOW_OS_SYN << ini) ? ST_SYN_OS : ST_SYN_ONLY;
+			/* an OS's SYN torn down bare: a SYN-ACK after connect() gave up */
+			if (f->val.tcp_flags & (PL_FLOW_OS_SYN << ini))
+				return ST_SYN_OS;
+			return fi & PL_TCP_RST ? ST_SYN_HALF : ST_SYN_ONLY;
 		}
 		if ((fi & (PL_TCP_SYN | PL_TCP_ACK | PL_TCP_RST)) ==
 			    (PL_TCP_SYN | PL_TCP_ACK | PL_TCP_RST) &&
@@ -430,8 +431,11 @@ static void evaluate(struct pl_det *d, struct scan_src *src)
 		bool vertical;
 
 		count_group(src, g, since, &hosts, &ports, cnt, top);
+		/* probes per style: the targets in the window, or more if the ring dropped
+		 * some (a target refreshed late counts, its first probe may be older) */
 		for (int st = 0; st < ST_MAX; st++)
-			cnt[st] = src->seen_ns[st] >= since ? src->seen[st] : 0;
+			if (src->seen_ns[st] >= since && src->seen[st] > cnt[st])
+				cnt[st] = src->seen[st];
 		vertical = d->cfg.scan_ports && ports >= d->cfg.scan_ports;
 		if (!vertical && !(d->cfg.scan_hosts && hosts >= d->cfg.scan_hosts))
 			continue;
