@@ -12,6 +12,7 @@
 #   bench_api.sh       serve's API latency (p50/p99/max of 1,000 requests) under a flood
 #   bench_tcp.sh       TCP RTT and health tracking: ns/packet added on ingress and egress
 #   bench_detect.sh    detection's in-kernel cost (test_run); flood onset to first alert
+#   bench_detect_cpu.sh detection's user-space CPU under a spoofed SYN flood (trafgen, veth)
 #   (lib.sh: shell code the scripts source - veth lab, measured trafgen send, medians)
 BENCH_BINS := $(BUILD)/bench/bench_pipeline
 

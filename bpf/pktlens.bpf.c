@@ -73,7 +73,8 @@ struct {
 
 #include "talkers.h" /* sources, destinations, ports, ICMP types (issue 17) */
 const volatile __u8 pl_cfg_detect = 1; /* per-address detection counters (issue 19) */
-__noinline int pl_count_detect(struct pkt *p); /* bpf/detect.h, at the end */
+__noinline int pl_det_xdp(struct xdp_md *ctx, struct pkt *p); /* bpf/detect.h, at the end */
+__noinline int pl_det_tc(struct __sk_buff *skb, struct pkt *p);
 
 static __always_inline int parse_vxlan(struct cursor *c, struct pkt *p)
 {
@@ -514,7 +515,7 @@ static __always_inline int xdp_frame(struct xdp_md *ctx)
 	}
 	/* Last: the verifier takes the call as writing all of p (see count_detect). */
 	if (s && pl_cfg_detect && (p.key.family || p.arp_req))
-		pl_count_detect(&p);
+		pl_det_xdp(ctx, &p);
 	return verdict;
 }
 
@@ -632,7 +633,7 @@ int tc_pktlens(struct __sk_buff *skb)
 	}
 	/* After the rest: the verifier takes the call as writing all of p. */
 	if (s && pl_cfg_detect && (p.key.family || p.arp_req))
-		pl_count_detect(&p);
+		pl_det_tc(skb, &p);
 	if (s && pl_cfg_snaplen) {
 		struct pl_pkt_event *ev = capture_reserve(s);
 		__u32 n = capture_len(skb->len);

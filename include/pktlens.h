@@ -162,12 +162,19 @@ enum pl_flow_dir {
 	PL_DIR_B_TO_A = 1,
 };
 
+/*
+ * Bit 16 (from a) or 17 (from b) of tcp_flags: a SYN without ACK from that side with 12
+ * or more bytes of TCP options, as operating systems' connect() sends them; raw
+ * scanners' SYNs carry the MSS at most (detection names connect scans by it).
+ */
+#define PL_FLOW_OS_SYN 0x10000u
 struct pl_flow_value {
 	__u64 packets[2]; /* indexed by enum pl_flow_dir */
 	__u64 bytes[2];
 	__u64 first_seen_ns; /* program clock: ktime live, capture time offline */
 	__u64 last_seen_ns;
-	__u32 tcp_flags;     /* OR of flags seen: bits 0-7 from a, bits 8-15 from b */
+	__u32 tcp_flags;     /* OR of flags seen: bits 0-7 from a, bits 8-15 from b; and
+			      * PL_FLOW_OS_SYN << dir */
 	__u8 initiator;      /* enum pl_flow_dir of the first packet seen */
 	__u8 pad[3];
 };
@@ -745,6 +752,7 @@ enum pl_det_class {
 	PL_DC_AMP_RCVD,  /* large UDP answers from an amplifier port, no request seen */
 	PL_DC_AMP_BYTES_RCVD,
 	PL_DC_SYNACK_RCVD, /* SYN-ACKs for connections this address never opened */
+	PL_DC_FRAG_OVERLAP, /* IP fragments overlapping an earlier one of their datagram */
 	PL_DC_MAX,
 };
 /* UDP answers at least this long (frame bytes) count as amplified. */
@@ -754,6 +762,42 @@ struct pl_det_src {
 	__u32 peer[4];      /* the other end of the last packet counted (a victim, a reflector) */
 	__u8 arp_targets[PL_HLL_BYTES]; /* sketch of the ARP requests' target addresses */
 	__u8 reflectors[PL_HLL_BYTES];  /* sketch of the *_RCVD packets' sources */
+};
+
+/*
+ * pl_det_frags: the fragments of each datagram being received (LRU, keyed by the
+ * datagram as reassembly knows it), for overlapping fragments (teardrop): the byte
+ * ranges of its last PL_FRAG_RANGES fragments. A fragment that intersects one of them
+ * without being an exact repeat (RFC 8200 4.5: duplicates are no overlap) is counted
+ * on its source. A datagram all of whose bytes arrived is deleted (its id may be used
+ * again); one that stays quiet for PL_FRAG_TIMEOUT_NS starts again.
+ */
+#define PL_DET_FRAGS_DEFAULT 4096
+#define PL_FRAG_RANGES 8
+#define PL_FRAG_TIMEOUT_NS (60ull * 1000000000ull) /* IPv6's reassembly time, IPv4's is 30 s */
+struct pl_frag_key {
+	__u32 src[4];
+	__u32 dst[4];
+	__u32 id;     /* IPv4's 16-bit identification or the IPv6 fragment header's */
+	__u8 proto;   /* IPv4 protocol; IPv6: the fragment header's next header */
+	__u8 family;
+	__u16 pad;
+};
+struct pl_frag_val {
+	__u64 seen_ns;               /* the last fragment's time */
+	__u32 start[PL_FRAG_RANGES]; /* bytes [start, end) of the last fragments (a ring) */
+	__u32 end[PL_FRAG_RANGES];
+	__u32 covered;               /* bytes of the distinct fragments seen */
+	__u32 total;                 /* the datagram's length (its last fragment's end), 0: unknown */
+	__u32 n;                     /* fragments kept so far (the ring's next slot: n % RANGES) */
+	__u32 pad;
+};
+/* What the fragment tracking did, per CPU (in struct pl_det_frag_counts). */
+struct pl_det_frag_counts {
+	__u64 datagrams;  /* entries made */
+	__u64 completed;  /* entries deleted because all their bytes arrived */
+	__u64 restarted;  /* entries quiet for longer than the timeout, started again */
+	__u64 fail;       /* an entry could be neither made nor found */
 };
 
 #endif /* PKTLENS_H */

@@ -150,17 +150,15 @@ struct pl_det_clock {
 	__u64 next, prev;
 	bool started;
 	struct pl_stats last;
-	const int *cpus;
-	int nworkers;
 };
 
 /*
  * Tick detection at each tick of capture time that @ts_ns (the next frame's
  * time, or the end with @last) has passed: the frames before it are run (the workers
- * are finished and started again), the maps read, the detector ticked. 0 or -errno.
+ * drained, not stopped), the maps read, the detector ticked. 0 or -errno.
  */
 static int detect_tick(struct pl_det_run *dr, struct pl_det_clock *c, struct pl_dp *dp,
-		       struct pl_runner **runner, __u64 ts_ns, bool last)
+		       struct pl_runner *runner, __u64 ts_ns, bool last)
 {
 	struct pl_stats cur, delta;
 	struct pl_flow *flows = NULL;
@@ -177,10 +175,7 @@ static int detect_tick(struct pl_det_run *dr, struct pl_det_clock *c, struct pl_
 	if (ts_ns < c->next && !last)
 		return 0;
 	now = last ? ts_ns : c->next;
-	err = pl_runner_finish(*runner);
-	*runner = NULL;
-	if (!err)
-		err = pl_runner_start(runner, dp, c->cpus, c->nworkers);
+	err = pl_runner_drain(runner);
 	if (err)
 		return err;
 	if (pl_stats_read(dp->stats_fd, &cur) || pl_flows_read(dp->flows_fd, &flows, &n)) {
@@ -316,8 +311,6 @@ static int analyze_file(struct an_args *a, const char *path)
 	if (dr.alerts)
 		pl_alerts_set_eve(dr.alerts, a->eve);
 	dc.step = (__u64)(dr.cfg.tick_s * 1e9);
-	dc.cpus = cpus;
-	dc.nworkers = nworkers;
 
 	err = pl_runner_start(&runner, &dp, cpus, nworkers);
 	if (err)
@@ -336,7 +329,7 @@ static int analyze_file(struct an_args *a, const char *path)
 			max_ts = fr.ts_ns;
 		seen_ts = true;
 		/* Detection's ticks follow the capture's clock: every frame before it is in. */
-		if (dr.det && detect_tick(&dr, &dc, &dp, &runner, fr.ts_ns, false))
+		if (dr.det && detect_tick(&dr, &dc, &dp, runner, fr.ts_ns, false))
 			goto out;
 		if (a->expr && (user_filter || !in_kernel) && !pl_pcap_filter_match(pf))
 			continue;
@@ -359,7 +352,7 @@ static int analyze_file(struct an_args *a, const char *path)
 		}
 	}
 	read_err = err;
-	if (dr.det && seen_ts && detect_tick(&dr, &dc, &dp, &runner, max_ts + 1, true))
+	if (dr.det && seen_ts && detect_tick(&dr, &dc, &dp, runner, max_ts + 1, true))
 		goto out;
 	err = pl_runner_finish(runner);
 	runner = NULL;

@@ -49,10 +49,10 @@ static const char usage[] =
 	"                      against L7's samples (L7 goes on: --l7-packets, default 8);\n"
 	"                      a drop rule's alert blocks its source, an alert rule's not\n"
 	"      --block-ttl S   automatic blocks of the sources detection alerts on (floods,\n"
-	"                      scans, invalid flags, tiny fragments, listed addresses,\n"
-	"                      drop signatures) last S seconds (default 300); for UDP\n"
-	"                      amplification: answers from the amplifier ports (53, 123,\n"
-	"                      161, 389, 1900, 11211) of at least [detect]\n"
+	"                      scans, invalid flags, tiny or overlapping fragments, listed\n"
+	"                      addresses, drop signatures) last S seconds (default 300);\n"
+	"                      for UDP amplification: answers from the amplifier ports\n"
+	"                      (53, 123, 161, 389, 1900, 11211) of at least [detect]\n"
 	"                      amplification-min-bytes; EVE alert.action \"blocked\" (dry\n"
 	"                      run: \"would-block\"); never an allowed address, this\n"
 	"                      host's or its gateway's\n"
@@ -276,7 +276,7 @@ static bool auto_sid(unsigned int sid)
 {
 	return (sid >= PL_SID_SYN_FLOOD_SRC && sid <= PL_SID_ICMP_FLOOD_SRC) ||
 	       (sid >= PL_SID_SCAN_SYN && sid <= PL_SID_SWEEP_ARP) || sid == PL_SID_BAD_FLAGS ||
-	       sid == PL_SID_TINY_FRAG || sid == PL_SID_IOC_ADDR;
+	       sid == PL_SID_TINY_FRAG || sid == PL_SID_FRAG_OVERLAP || sid == PL_SID_IOC_ADDR;
 }
 
 /* Add @sp (an automatic block); 0 when it, or one like it, is in force. */

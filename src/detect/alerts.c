@@ -268,6 +268,8 @@ void pl_alerts_json_counts(struct pl_json *j, const struct pl_alerts *s)
 	pl_json_u64(j, "sources_forgotten", s->counts.sources_forgotten);
 	pl_json_u64(j, "scan_sources", s->counts.scan_sources);
 	pl_json_u64(j, "scan_sources_evicted", s->counts.scan_evicted);
+	pl_json_u64(j, "frag_datagrams", s->counts.frag_datagrams);
+	pl_json_u64(j, "frag_datagrams_evicted", s->counts.frag_evicted);
 	pl_json_u64(j, "alerts_not_kept", s->dropped);
 	pl_json_end_obj(j);
 }

@@ -71,6 +71,7 @@ uint64_t pl_alerts_eve_errors(const struct pl_alerts *s);
  */
 struct pl_alerts_counts {
 	uint64_t ticks, kernel_sources, sources_forgotten, scan_sources, scan_evicted;
+	uint64_t frag_datagrams, frag_evicted;
 };
 void pl_alerts_set_counts(struct pl_alerts *s, const struct pl_alerts_counts *c);
 

@@ -6,6 +6,7 @@
  */
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -51,6 +52,7 @@ static const struct sig sigs[] = {
 	{ PL_SID_LAND, "PKTLENS land attack: source address is the destination", CAT_BAD, 1 },
 	{ PL_SID_TINY_FRAG, "PKTLENS tiny IP fragments", CAT_BAD, 2 },
 	{ PL_SID_MALFORMED, "PKTLENS malformed packets above the rate", CAT_BAD, 3 },
+	{ PL_SID_FRAG_OVERLAP, "PKTLENS overlapping IP fragments (teardrop)", CAT_BAD, 2 },
 	{ PL_SID_BASE_PPS, "PKTLENS packet rate above its baseline", CAT_ANOM, 3 },
 	{ PL_SID_BASE_BPS, "PKTLENS bit rate above its baseline", CAT_ANOM, 3 },
 	{ PL_SID_BASE_FLOWS, "PKTLENS new flows per second above the baseline", CAT_ANOM, 3 },
@@ -485,14 +487,19 @@ static void anomaly_alert(struct pl_det *d, const struct pl_src_state *s, int cl
 			  unsigned int sid, const char *style)
 {
 	double r = pl_win_rate(&s->w[cls], d->in->now_ns, d->cfg.window_s);
+	bool any = cls == PL_DC_LAND || cls == PL_DC_FRAG_OVERLAP;
+	json_object *in;
 
-	/* land: any packet is one too many; the others above a rate */
-	if (cls == PL_DC_LAND ? !pl_win_growth(&s->w[cls]) : (r < thr || !thr))
+	/* land, overlapping fragments: any packet is one too many; the others above a rate */
+	if (any ? !pl_win_growth(&s->w[cls]) : (r < thr || !thr))
 		return;
-	pl_det_raise(d, sid, &s->key, s->peer, 6,
-		     pl_det_evidence("anomaly", style,
-				     pl_det_ev_rate(r, pl_win_span(&s->w[cls], d->in->now_ns, d->cfg.window_s), thr)),
-		     false);
+	in = pl_det_ev_rate(r, pl_win_span(&s->w[cls], d->in->now_ns, d->cfg.window_s), thr);
+	if (in)
+		json_object_object_add(in, "packets",
+				       json_object_new_int64((int64_t)pl_win_growth(&s->w[cls])));
+	/* an overlap's protocol is not kept (IPv6 later fragments do not say it) */
+	pl_det_raise(d, sid, &s->key, s->peer, cls == PL_DC_FRAG_OVERLAP ? 0 : 6,
+		     pl_det_evidence("anomaly", style, in), false);
 }
 
 static void arp_sweep(struct pl_det *d, const struct pl_src_state *s)
@@ -534,6 +541,7 @@ static void per_source(struct pl_det *d)
 			      "invalid-tcp-flags");
 		anomaly_alert(d, s, PL_DC_LAND, 0, PL_SID_LAND, "land");
 		anomaly_alert(d, s, PL_DC_TINY_FRAG, c->tiny_frag_pps, PL_SID_TINY_FRAG, "tiny-fragment");
+		anomaly_alert(d, s, PL_DC_FRAG_OVERLAP, 0, PL_SID_FRAG_OVERLAP, "overlapping-fragments");
 		arp_sweep(d, s);
 	}
 }
@@ -637,6 +645,40 @@ static void malformed(struct pl_det *d)
 		     pl_det_evidence("anomaly", "malformed", in), false);
 }
 
+/*
+ * The fragment tracking's counts: datagrams tracked, and evicted (made, less those
+ * completed or timed out, less those still in the table). Read each tick: a few calls.
+ */
+static void frag_counts(struct pl_det *d)
+{
+	int ncpu = libbpf_num_possible_cpus(), fd = d->in->det_frags_fd;
+	struct pl_frag_key k, next;
+	struct pl_det_frag_counts *c;
+	uint64_t made = 0, gone = 0, live = 0;
+	__u32 zero = 0;
+
+	if (d->in->det_frag_stats_fd < 0 || fd < 0 || ncpu < 1)
+		return;
+	c = calloc(ncpu, sizeof(*c));
+	if (!c)
+		return;
+	if (!bpf_map_lookup_elem(d->in->det_frag_stats_fd, &zero, c)) {
+		for (int i = 0; i < ncpu; i++) {
+			made += c[i].datagrams;
+			gone += c[i].completed + c[i].restarted;
+		}
+	}
+	free(c);
+	for (bool first = true; !bpf_map_get_next_key(fd, first ? NULL : &k, &next);
+	     first = false) {
+		k = next;
+		if (++live > PL_DET_FRAGS_DEFAULT * 4)
+			break;
+	}
+	d->counts.frag_datagrams = made;
+	d->counts.frag_evicted = made > gone + live ? made - gone - live : 0;
+}
+
 /* ---- the detector --------------------------------------------------------------------- */
 
 struct pl_det *pl_det_new(const struct pl_det_cfg *cfg, struct pl_alerts *alerts,
@@ -688,6 +730,7 @@ int pl_det_tick(struct pl_det *d, const struct pl_det_input *in)
 			goto out;
 		per_source(d);
 	}
+	frag_counts(d);
 	if (in->delta) {
 		aggregate(d);
 		malformed(d);
@@ -701,7 +744,9 @@ int pl_det_tick(struct pl_det *d, const struct pl_det_input *in)
 					      .kernel_sources = d->counts.kernel_sources,
 					      .sources_forgotten = d->counts.sources_idle,
 					      .scan_sources = pl_scan_tracked(d->scan),
-					      .scan_evicted = pl_scan_evicted(d->scan) };
+					      .scan_evicted = pl_scan_evicted(d->scan),
+					      .frag_datagrams = d->counts.frag_datagrams,
+					      .frag_evicted = d->counts.frag_evicted };
 
 		pl_alerts_set_counts(d->alerts, &c);
 	}

@@ -45,6 +45,7 @@ enum pl_det_sid {
 	PL_SID_LAND = 9100031,
 	PL_SID_TINY_FRAG = 9100032,
 	PL_SID_MALFORMED = 9100033,
+	PL_SID_FRAG_OVERLAP = 9100034,
 	PL_SID_BASE_PPS = 9100040,
 	PL_SID_BASE_BPS = 9100041,
 	PL_SID_BASE_FLOWS = 9100042,
@@ -98,6 +99,8 @@ struct pl_det_input {
 	const struct pl_flow *flows;  /* the whole flow table */
 	size_t nflows;
 	int det_srcs_fd;        /* pl_det_srcs; -1: none */
+	int det_frags_fd;       /* pl_det_frags (fragments being received); -1: none */
+	int det_frag_stats_fd;  /* pl_det_frag_stats (what their tracking did); -1: none */
 	int egress_fd;          /* pl_l7_egress (what this host sent per flow); -1: none */
 	bool offline;           /* both directions are in the flow table */
 	const char *in_iface;   /* EVE in_iface, NULL: none */
@@ -128,6 +131,8 @@ struct pl_det_counts {
 	uint64_t sources_tracked;
 	uint64_t kernel_sources;  /* entries of pl_det_srcs at the last tick */
 	uint64_t sources_idle;    /* addresses forgotten after standing still */
+	uint64_t frag_datagrams;  /* fragmented datagrams tracked (pl_det_frags entries made) */
+	uint64_t frag_evicted;    /* of those, dropped by the LRU before all their bytes came */
 };
 void pl_det_counts(const struct pl_det *d, struct pl_det_counts *c);
 

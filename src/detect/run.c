@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: BSD-2-Clause
+#define _GNU_SOURCE
 /* run.c - detection as the commands run it: see run.h. */
 #include <errno.h>
 #include <signal.h>
@@ -41,6 +42,8 @@ int pl_det_run_tick(struct pl_det_run *r, const struct pl_dp *dp, const struct p
 	struct pl_det_input in = { .now_ns = now_ns, .to_unix_ns = to_unix_ns, .span_s = span_s,
 				   .delta = delta, .flows = flows, .nflows = nflows,
 				   .det_srcs_fd = dp->det_srcs_fd,
+				   .det_frags_fd = dp->det_frags_fd,
+				   .det_frag_stats_fd = dp->det_frag_stats_fd,
 				   .egress_fd = offline ? -1 : dp->l7_egress_fd,
 				   .offline = offline, .in_iface = offline ? NULL : dp->ifname };
 	int err;
@@ -94,6 +97,8 @@ static void *live_loop(void *arg)
 
 	sigfillset(&all); /* signals are the main thread's: it stops the run */
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	/* its own name: top -H and /proc/PID/task show what detection costs */
+	pthread_setname_np(pthread_self(), "pl-detect");
 	while (!r->stop) {
 		__u64 now = mono_ns();
 		struct timespec ts;

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * scan.c - scans from the flow table: each flow that moved this tick, started within the
- * scan window and looks like a probe (a few packets in the shape a scanner sends: SYN, FIN, NULL, XMAS, ACK, a
- * handshake torn down at once, a UDP datagram nobody here answered, an ICMP echo) is
- * a target of its initiator. Per source, at most SCAN_TARGETS targets are kept (the
+ * scan.c - scans from the flow table: each flow that moved this tick, started within
+ * the scan window and looks like a probe (a few packets in the shape a scanner sends:
+ * SYN, FIN, NULL, XMAS, ACK, a handshake torn down at once, a UDP datagram nobody here
+ * answered, an ICMP echo) is a target of its initiator (a SYN's options tell connect()
+ * from a raw scanner's). Per source, at most SCAN_TARGETS targets are kept (the
  * newest); at most max_sources sources (the least recent are evicted, and counted).
  * A source with scan_ports distinct ports or scan_hosts distinct hosts of one style
  * within the scan window is a scan of that style.
@@ -20,7 +21,8 @@
 #define SCAN_TARGETS 128
 
 enum style {
-	ST_SYN_ONLY, /* SYN, no answer or RST: any SYN-based scan to a closed port */
+	ST_SYN_ONLY, /* SYN, no answer or RST: a raw SYN (MSS at most) to a closed port */
+	ST_SYN_OS,   /* the same with an operating system's SYN (PL_FLOW_OS_SYN): connect() */
 	ST_SYN_HALF, /* SYN then RST without ACK: a half-open (raw) SYN scan's open port */
 	ST_CONNECT,  /* handshake completed and torn down at once, no data */
 	ST_FIN, ST_NULL, ST_XMAS, ST_ACK, ST_UDP, ST_ICMP,
@@ -31,7 +33,7 @@ enum style {
 enum group { G_SYN, G_FIN, G_NULL, G_XMAS, G_ACK, G_UDP, G_ICMP, G_MAX };
 
 static const enum group group_of[ST_MAX] = {
-	[ST_SYN_ONLY] = G_SYN, [ST_SYN_HALF] = G_SYN, [ST_CONNECT] = G_SYN, [ST_FIN] = G_FIN,
+	[ST_SYN_ONLY] = G_SYN, [ST_SYN_OS] = G_SYN, [ST_SYN_HALF] = G_SYN, [ST_CONNECT] = G_SYN, [ST_FIN] = G_FIN,
 	[ST_NULL] = G_NULL,    [ST_XMAS] = G_XMAS,    [ST_ACK] = G_ACK,     [ST_UDP] = G_UDP,
 	[ST_ICMP] = G_ICMP,
 };
@@ -61,7 +63,7 @@ struct probe {
 };
 
 struct pl_scan {
-	struct scan_src **src; /* sorted by key */
+	struct scan_src **src; /* sorted by key; room for max */
 	size_t n, max;
 	uint64_t evicted;
 	struct probe *pr;
@@ -121,8 +123,12 @@ static int classify(const struct pl_flow *f, const struct pl_det_input *in)
 	if (f->key.proto == 6) {
 		if (pi > 4)
 			return -1;
-		if ((fi & ~PL_TCP_RST) == PL_TCP_SYN)
+		if ((fi & ~PL_TCP_RST) == PL_TCP_SYN) {
+			/* an OS's SYN torn down bare: a SYN-ACK after connect() gave up */
+			if (f->val.tcp_flags & (PL_FLOW_OS_SYN << ini))
+				return ST_SYN_OS;
 			return fi & PL_TCP_RST ? ST_SYN_HALF : ST_SYN_ONLY;
+		}
 		if ((fi & (PL_TCP_SYN | PL_TCP_ACK | PL_TCP_RST)) ==
 			    (PL_TCP_SYN | PL_TCP_ACK | PL_TCP_RST) &&
 		    !(fi & (PL_TCP_PSH | PL_TCP_FIN)) && f->val.bytes[ini] <= pi * 90)
@@ -280,12 +286,15 @@ static int merge(struct pl_scan *s, uint64_t win)
 		    !find_in(s, s->n, &s->pr[i].key))
 			nnew++;
 	bound(s, nnew);
-	if (nnew) {
-		void *p = realloc(s->src, (s->n + nnew) * sizeof(*s->src));
-
-		if (!p)
+	/*
+	 * Room for max sources, made once: sources bound() evicted come back as new ones
+	 * when they probe again this tick, beyond the nnew counted before it (a spoofed
+	 * flood from a /16 wrote past an array sized n + nnew).
+	 */
+	if (!s->src) {
+		s->src = malloc(s->max * sizeof(*s->src));
+		if (!s->src)
 			return -ENOMEM;
-		s->src = p;
 	}
 	/* New sources go after the sorted ones (probes come sorted: one lookup a source). */
 	for (size_t i = 0, base = s->n; i < s->npr; i++) {
@@ -345,8 +354,13 @@ static const char *style_name(int g, const unsigned int *cnt)
 	static const char *const names[G_MAX] = { "syn", "fin", "null", "xmas", "ack", "udp",
 						  "icmp" };
 
-	/* A raw SYN scan tears open ports down with a bare RST; connect() completes them. */
-	if (g == G_SYN && cnt[ST_CONNECT] && !cnt[ST_SYN_HALF])
+	/*
+	 * A raw SYN scan tears open ports down with a bare RST, connect() completes the
+	 * handshake; to closed ports both get a RST, and only the SYN tells them apart: an
+	 * operating system's carries its options, a raw scanner's the MSS at most.
+	 */
+	if (g == G_SYN && !cnt[ST_SYN_HALF] &&
+	    (cnt[ST_CONNECT] || cnt[ST_SYN_OS] > cnt[ST_SYN_ONLY]))
 		return "connect";
 	return names[g];
 }
@@ -417,8 +431,11 @@ static void evaluate(struct pl_det *d, struct scan_src *src)
 		bool vertical;
 
 		count_group(src, g, since, &hosts, &ports, cnt, top);
+		/* probes per style: the targets in the window, or more if the ring dropped
+		 * some (a target refreshed late counts, its first probe may be older) */
 		for (int st = 0; st < ST_MAX; st++)
-			cnt[st] = src->seen_ns[st] >= since ? src->seen[st] : 0;
+			if (src->seen_ns[st] >= since && src->seen[st] > cnt[st])
+				cnt[st] = src->seen[st];
 		vertical = d->cfg.scan_ports && ports >= d->cfg.scan_ports;
 		if (!vertical && !(d->cfg.scan_hosts && hosts >= d->cfg.scan_hosts))
 			continue;

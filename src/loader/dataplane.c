@@ -54,7 +54,7 @@ void pl_dp_reset(struct pl_dp *dp)
 	dp->egress_fd = dp->egress_link_fd = dp->l7_egress_fd = -1;
 	dp->tcp.flows = dp->tcp.hist = dp->tcp.totals = -1;
 	dp->talk = (struct pl_talker_fds){ -1, -1, -1, -1, -1 };
-	dp->det_srcs_fd = dp->det_stats_fd = -1;
+	dp->det_srcs_fd = dp->det_stats_fd = dp->det_frags_fd = dp->det_frag_stats_fd = -1;
 	dp->fds_set = true;
 }
 
@@ -160,8 +160,10 @@ int pl_dp_load(struct pl_dp *dp, const struct pl_dp_opts *o)
 	skel->rodata->pl_cfg_detect = o->detect && !o->count_only;
 	if (o->amp_min_bytes)
 		skel->rodata->pl_cfg_amp_min = o->amp_min_bytes;
-	if (!skel->rodata->pl_cfg_detect)
+	if (!skel->rodata->pl_cfg_detect) {
 		bpf_map__set_max_entries(skel->maps.pl_det_srcs, 1);
+		bpf_map__set_max_entries(skel->maps.pl_det_frags, 1);
+	}
 	skel->rodata->pl_cfg_snaplen = o->snaplen;
 	skel->rodata->pl_cfg_l7_pkts = o->flows ? o->l7_pkts : 0;
 	if (o->mode != PL_MODE_OFFLINE)
@@ -238,6 +240,8 @@ int pl_dp_load(struct pl_dp *dp, const struct pl_dp_opts *o)
 	if (skel->rodata->pl_cfg_detect) {
 		dp->det_srcs_fd = bpf_map__fd(skel->maps.pl_det_srcs);
 		dp->det_stats_fd = bpf_map__fd(skel->maps.pl_det_stats);
+		dp->det_frags_fd = bpf_map__fd(skel->maps.pl_det_frags);
+		dp->det_frag_stats_fd = bpf_map__fd(skel->maps.pl_det_frag_stats);
 	}
 	dp->pipeline_fd = bpf_program__fd(o->mode == PL_MODE_TC ? skel->progs.tc_pktlens
 							       : skel->progs.xdp_pktlens);

@@ -62,6 +62,7 @@ struct pl_dp {
 	int l7_events_fd, l7_verdicts_fd, l7_counts_fd; /* -1 when L7 is off (the skel's) */
 	struct pl_talker_fds talk; /* address, port and ICMP tables; -1: absent */
 	int det_srcs_fd, det_stats_fd; /* detection's per-source counters; -1: off */
+	int det_frags_fd, det_frag_stats_fd; /* its fragment tracking (overlaps); -1: off */
 	int pipeline_fd;       /* the C pipeline program */
 	int filter_fd;         /* generated filter program, -1 without a filter */
 	int entry_fd;          /* what runs first: filter_fd or pipeline_fd */

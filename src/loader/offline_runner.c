@@ -44,6 +44,7 @@ struct worker {
 	int cpu;
 	struct queue todo, free;
 	struct batch *filling;
+	int nbatches; /* batches it owns: in free, in todo, filling or running */
 };
 
 struct pl_runner {
@@ -83,6 +84,15 @@ static struct batch *q_pop(struct queue *q)
 	q->count--;
 	pthread_mutex_unlock(&q->m);
 	return b;
+}
+
+/* Wait until @q holds @n batches. */
+static void q_wait_count(struct queue *q, int n)
+{
+	pthread_mutex_lock(&q->m);
+	while (q->count < n)
+		pthread_cond_wait(&q->c, &q->m);
+	pthread_mutex_unlock(&q->m);
 }
 
 static int pin(int cpu)
@@ -255,6 +265,7 @@ int pl_runner_start(struct pl_runner **out, struct pl_dp *dp, const int *cpus, i
 			}
 			b->n = b->used = 0;
 			q_push(&w->free, b);
+			w->nbatches++;
 		}
 		if (!err)
 			w->filling = q_pop(&w->free);
@@ -332,6 +343,34 @@ int pl_runner_submit(struct pl_runner *r, const uint8_t *data, uint32_t caplen, 
 	b->f[b->n++] = (struct frame_ref){ b->used, caplen, wire_len, ts_ns, unfiltered };
 	b->used += caplen;
 	return 0;
+}
+
+int pl_runner_drain(struct pl_runner *r)
+{
+	if (!r)
+		return 0;
+	for (int i = 0; i < r->n; i++) {
+		struct worker *w = &r->w[i];
+
+		if (r->n == 1) {
+			if (w->filling->n)
+				run_batch(r, w->cpu, w->filling);
+			continue;
+		}
+		if (w->filling->n) {
+			q_push(&w->todo, w->filling);
+			w->filling = NULL;
+		}
+	}
+	/* Each worker hands a batch back to free once it ran it: all back, all run. */
+	for (int i = 0; r->n > 1 && i < r->n; i++) {
+		struct worker *w = &r->w[i];
+
+		q_wait_count(&w->free, w->nbatches - (w->filling ? 1 : 0));
+		if (!w->filling)
+			w->filling = q_pop(&w->free);
+	}
+	return r->err;
 }
 
 int pl_runner_finish(struct pl_runner *r)

@@ -30,6 +30,11 @@ int pl_runner_start(struct pl_runner **r, struct pl_dp *dp, const int *cpus, int
  */
 int pl_runner_submit(struct pl_runner *r, const uint8_t *data, uint32_t caplen, uint32_t wire_len,
 		     uint64_t ts_ns, bool unfiltered);
+/*
+ * Wait until every frame queued so far has run (a barrier: detection then reads the
+ * maps at a tick of capture time); the workers go on. Returns the first error.
+ */
+int pl_runner_drain(struct pl_runner *r);
 /* Run what is queued, stop the workers, free @r; returns the first error (negative errno). */
 int pl_runner_finish(struct pl_runner *r);
 

@@ -478,7 +478,7 @@ static void expect_flow1(const struct pl_flow_key *k, int dir, __u64 len, __u8 t
 	CHECK_EQ(v.bytes[!dir], 0);
 	CHECK_EQ(v.first_seen_ns, g_ts);
 	CHECK_EQ(v.last_seen_ns, g_ts);
-	CHECK_EQ(v.tcp_flags, (__u32)tcp_flags << (8 * dir));
+	CHECK_EQ(v.tcp_flags & 0xffff, (__u32)tcp_flags << (8 * dir)); /* PL_FLOW_OS_SYN aside */
 	CHECK_EQ(v.initiator, dir);
 }
 
@@ -1091,6 +1091,12 @@ static void test_l4(void)
 	CHECK_EQ(st.tcp_flags[PB_TCP_SYN], 1);
 	k = mkkey(ep4(A4, 45000), ep4(B4, 8080), PB_IPPROTO_TCP, 4, 0, &dir);
 	expect_flow1(&k, dir, b.len, PB_TCP_SYN);
+	{
+		struct pl_flow_value v = {};
+
+		CHECK(get_flow(&k, &v) && (v.tcp_flags >> 16) == 1u << dir,
+		      "an OS's SYN (20 bytes of options) not marked: tcp_flags %#x", v.tcp_flags);
+	}
 	TEST_END();
 
 	begin("udp");
@@ -3420,6 +3426,168 @@ static void v4_frag(struct pb *b, uint32_t src, uint32_t dst, uint16_t frag, uin
 	pb_finish(b);
 }
 
+/* ---- detection: overlapping fragments (bpf/detect.h) ------------------------------- */
+
+#define FA4 PB_IP4(198, 18, 0, 1)
+#define FB4 PB_IP4(198, 18, 0, 2)
+
+/* An Ethernet/IPv4 fragment of datagram @id: @off8 in 8-byte units, @len bytes. */
+static void frag4(struct pb *b, uint16_t id, uint8_t proto, uint16_t off8, bool more, size_t len)
+{
+	pb_init(b);
+	pb_eth(b, NULL, NULL, PB_ETH_P_IP);
+	pb_ipv4(b, &(struct pb_ipv4_opts){ .src = FA4, .dst = FB4, .proto = proto, .id = id,
+					   .frag_off = (more ? PB_IP_MF : 0) | off8 });
+	if (!off8 && proto == PB_IPPROTO_UDP && len >= 8) {
+		pb_udp(b, 4000, 5000);
+		len -= 8;
+	}
+	pb_payload(b, len);
+	pb_finish(b);
+}
+
+static void frag6(struct pb *b, uint32_t id, uint16_t off8, bool more, size_t len)
+{
+	pb_init(b);
+	pb_eth(b, NULL, NULL, PB_ETH_P_IPV6);
+	v6(b, A6, B6, PB_IPPROTO_FRAGMENT);
+	pb_ipv6_frag(b, PB_IPPROTO_UDP, off8, more, id);
+	if (!off8 && len >= 8) {
+		pb_udp(b, 4000, 5000);
+		len -= 8;
+	}
+	pb_payload(b, len);
+	pb_finish(b);
+}
+
+static void det_clear(void)
+{
+	int fds[2] = { bpf_map__fd(g_skel->maps.pl_det_srcs), bpf_map__fd(g_skel->maps.pl_det_frags) };
+	char k[64];
+
+	for (int i = 0; i < 2; i++)
+		while (!bpf_map_get_next_key(fds[i], NULL, k))
+			if (bpf_map_delete_elem(fds[i], k))
+				break;
+}
+
+/* Overlaps counted on the source (FA4, or A6 with @v6). */
+static __u64 overlaps(bool is6)
+{
+	struct pl_addr_key k = { .family = is6 ? 6 : 4 };
+	struct pl_det_src v;
+	struct ep e = is6 ? ep6(A6, 0) : ep4(FA4, 0);
+
+	memcpy(k.addr, e.addr, 16);
+	if (bpf_map_lookup_elem(bpf_map__fd(g_skel->maps.pl_det_srcs), &k, &v))
+		return 0;
+	return v.n[PL_DC_FRAG_OVERLAP];
+}
+
+static int frag_entries(void)
+{
+	int fd = bpf_map__fd(g_skel->maps.pl_det_frags), n = 0;
+	struct pl_frag_key k, next;
+
+	for (bool first = true; !bpf_map_get_next_key(fd, first ? NULL : &k, &next); first = false) {
+		k = next;
+		n++;
+	}
+	return n;
+}
+
+static void test_detect_frags(void)
+{
+	struct pb b;
+
+	begin("detect: teardrop (second fragment inside the first) counted on its source");
+	det_clear();
+	frag4(&b, 0x1234, PB_IPPROTO_UDP, 0, true, 36);
+	xdp(&b);
+	CHECK_EQ(overlaps(false), 0);
+	frag4(&b, 0x1234, PB_IPPROTO_UDP, 3, false, 4);
+	xdp(&b);
+	CHECK_EQ(overlaps(false), 1);
+	TEST_END();
+
+	begin("detect: the same through tc");
+	det_clear();
+	frag4(&b, 0x99, PB_IPPROTO_UDP, 0, true, 48);
+	tc(&b);
+	frag4(&b, 0x99, PB_IPPROTO_UDP, 2, false, 100);
+	tc(&b);
+	CHECK_EQ(overlaps(false), 1);
+	TEST_END();
+
+	begin("detect: in-order and reversed fragments, a duplicate: no overlap, datagrams done");
+	det_clear();
+	for (int i = 0; i < 3; i++) {
+		frag4(&b, 7, PB_IPPROTO_UDP, (uint16_t)(i * 185), i < 2, i < 2 ? 1480 : 40);
+		xdp(&b);
+		if (i == 1)
+			xdp(&b); /* a duplicate (RFC 8200 4.5: no overlap) */
+	}
+	CHECK_EQ(frag_entries(), 0); /* all its bytes came: forgotten */
+	for (int i = 2; i >= 0; i--) {
+		frag4(&b, 8, PB_IPPROTO_UDP, (uint16_t)(i * 185), i < 2, i < 2 ? 1480 : 40);
+		xdp(&b);
+	}
+	CHECK_EQ(frag_entries(), 0);
+	CHECK_EQ(overlaps(false), 0);
+	TEST_END();
+
+	begin("detect: same id, other protocol or a new datagram after the timeout: no overlap");
+	det_clear();
+	frag4(&b, 9, PB_IPPROTO_UDP, 0, true, 1480);
+	xdp(&b);
+	frag4(&b, 9, PB_IPPROTO_ICMP, 0, true, 1480); /* another datagram (IPv4 keys by protocol) */
+	xdp(&b);
+	CHECK_EQ(frag_entries(), 2);
+	g_ts += PL_FRAG_TIMEOUT_NS + 1;
+	frag4(&b, 9, PB_IPPROTO_UDP, 100, false, 200); /* inside the first, but 60 s later */
+	xdp(&b);
+	CHECK_EQ(overlaps(false), 0);
+	TEST_END();
+
+	begin("detect: ipv6 fragments overlapping by 8 bytes; an atomic fragment is none");
+	det_clear();
+	frag6(&b, 0xabcdef, 0, true, 1208);
+	xdp(&b);
+	frag6(&b, 0xabcdef, 150, false, 300);
+	xdp(&b);
+	CHECK_EQ(overlaps(true), 1);
+	frag6(&b, 0xabcdef, 0, true, 1208); /* a repeat of the first: still one */
+	xdp(&b);
+	CHECK_EQ(overlaps(true), 1);
+	frag6(&b, 5, 0, false, 100);
+	xdp(&b);
+	CHECK_EQ(frag_entries(), 1);
+	TEST_END();
+	det_clear();
+
+	begin("detect: a SYN with an OS's options (12 bytes) marks its side, MSS alone does not");
+	for (int os = 0; os < 2; os++) {
+		static const uint8_t linux_opts[] = { 2, 4, 5, 0xb4, 1, 1, 4, 2, 1, 3, 3, 7 };
+		static const uint8_t mss[] = { 2, 4, 5, 0xb4 };
+		struct pl_flow_value v = {};
+		struct pl_flow_key k;
+		int dir;
+
+		pb_init(&b);
+		pb_eth(&b, NULL, NULL, PB_ETH_P_IP);
+		v4(&b, FA4, FB4, PB_IPPROTO_TCP);
+		pb_tcp(&b, &(struct pb_tcp_opts){ .sport = 41000, .dport = 1000, .flags = PB_TCP_SYN,
+						  .options = os ? linux_opts : mss,
+						  .optlen = os ? sizeof(linux_opts) : sizeof(mss) });
+		pb_finish(&b);
+		xdp(&b);
+		k = mkkey(ep4(FA4, 41000), ep4(FB4, 1000), PB_IPPROTO_TCP, 4, 0, &dir);
+		CHECK(get_flow(&k, &v), "no flow");
+		CHECK_EQ(v.tcp_flags >> 16, os ? 1u << dir : 0u);
+	}
+	TEST_END();
+}
+
 static void test_talkers_frags(void)
 {
 	struct pl_count p0 = port_count(PL_PORT_UDP_DST, 4000), p1;
@@ -3744,6 +3912,7 @@ int main(void)
 	test_live_frags();
 	test_encap();
 	test_talkers();
+	test_detect_frags();
 
 	TEST_BEGIN("every malformed reason has a test that produces it");
 	for (int r = 1; r < PL_MAL_MAX; r++)

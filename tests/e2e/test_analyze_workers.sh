@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # test_analyze_workers.sh - analyze spreads frames over one worker per CPU; the report
 # must be the same as with a single worker (taskset to one CPU): counters, flows,
-# first/last seen, initiators, top lists. Also --pretty against --json. (--no-detect:
-# detection's ticks of capture time start the workers again at each tick.) Then with
+# first/last seen, initiators, top lists. Also --pretty against --json. With detection
+# too: its ticks of capture time wait for the workers, which are started once. Then with
 # TCP tracking and detection on, on 400 TCP connections the test builds: the same
 # report, and the handshakes, resent segments and RTTs it built.
 set -u
@@ -83,6 +83,28 @@ EOF
 	fail "reports differ" "fields: $diff"
 pk=$(python3 -c "import json,sys; j=json.load(open(sys.argv[1])); print(j['total']['packets'], j['flows']['active'])" "$T/all.json")
 [ "$pk" = "20000 2000" ] && ok "20000 packets in 2000 flows" || fail "totals" "$pk"
+# Detection on: its ticks of capture time (80 over the capture's 20 s) wait for the
+# workers at a barrier; the threads are started once, and the report (alerts and the
+# detector's counts too) is the single worker's.
+taskset -c 0 "$PKTLENS" analyze --no-tcp -r "$T/many.pcap" --json --top 50 >"$T/one_d.json" 2>&1
+if command -v strace >/dev/null 2>&1; then
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+		strace --seccomp-bpf -f -qq -e trace=clone,clone3 -o "$T/clone_d.txt" \
+		"$PKTLENS" analyze --no-tcp -r "$T/many.pcap" --json --top 50 >"$T/all_d.json" 2>&1
+	threads=$(grep -cE 'clone3?\(.*CLONE_THREAD' "$T/clone_d.txt")
+	[ "$threads" = "$want" ] && ok "detection: worker threads started once ($threads)" ||
+		fail "detection: worker threads started once" "$threads threads started, want $want"
+else
+	"$PKTLENS" analyze --no-tcp -r "$T/many.pcap" --json --top 50 >"$T/all_d.json" 2>&1
+fi
+diff=$(python3 - "$T/one_d.json" "$T/all_d.json" <<'EOF'
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:3])
+print(" ".join(k for k in a if a[k] != b.get(k)) or "none", a["detection"]["ticks"])
+EOF
+)
+[ "$diff" = "none 80" ] && ok "detection: one worker and $NCPU workers give the same report, 80 ticks" ||
+	fail "detection: reports differ" "fields, ticks: $diff"
 # --pretty (bpftool's -p): the same object, indented over many lines.
 "$PKTLENS" analyze --no-tcp --no-detect -r "$T/many.pcap" --pretty --top 50 >"$T/pretty.json" 2>"$T/pretty.err"
 same=$(python3 - "$T/all.json" "$T/pretty.json" <<'EOF'

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # test_detect_scans.sh - real nmap scans of every style against a target namespace with
-# open TCP and UDP ports (socat listeners inside it), monitored on the target's side:
+# open TCP and UDP ports (socat listeners inside it), monitored on the target's side
+# (-sS and -sT also over closed ports only, where the SYN's options tell them apart):
 # each is alerted within 1 s of nmap's start, with the style's sid and the address nmap
 # scanned from (each style from an address of its own). tcpdump records the run;
 # `analyze` of that capture gives the same alerts (sids and sources).
@@ -21,7 +22,12 @@ SCANS=(
 	"ack     -sA           9100025 198.18.0.16"
 	"udp     -sU           9100026 198.18.0.17"
 )
-tx_addrs 11 12 13 14 15 16 17 18
+# closed ports only: connect() and a raw scanner both get RSTs; the SYN names the style
+CLOSED=(
+	"connect -sT           9100021 198.18.0.19"
+	"syn     -sS           9100020 198.18.0.20"
+)
+tx_addrs 11 12 13 14 15 16 17 18 19 20
 # open ports on the target; ICMP errors not rate-limited (UDP scans get their answers)
 ip netns exec "$NS_RX" sysctl -qw net.ipv4.icmp_ratelimit=0
 for p in 22 80 443; do
@@ -44,6 +50,14 @@ for s in "${SCANS[@]}"; do
 		-p 1-300 "$IP4_RX" >"$LAB_TMP/nmap-$style.txt" 2>&1
 	check_alert "nmap $opt ($style)" "$EVE" "$sid" "$src" "$t0"
 done
+for s in "${CLOSED[@]}"; do
+	read -r style opt sid src <<<"$s"
+	lab_quiet
+	t0=$(now_ms)
+	in_tx timeout 20 nmap -n -Pn -T4 --max-retries 0 "$opt" -S "$src" -e "$IF_TX" \
+		-p 1000-1100 "$IP4_RX" >"$LAB_TMP/nmap-closed-$style.txt" 2>&1
+	check_alert "nmap $opt, closed ports only ($style)" "$EVE" "$sid" "$src" "$t0"
+done
 lab_quiet
 t0=$(now_ms)
 in_tx timeout 20 nmap -n -sn -T4 "198.18.0.0/24" >"$LAB_TMP/nmap-sn.txt" 2>&1
@@ -64,6 +78,12 @@ check_eq "monitor exits cleanly" "$MON_RC" 0
 # one alert per attack: each (sid, source) once in the EVE file
 dups=$(alerts_of "$EVE" | awk '{ print $1, $2 }' | sort | uniq -d | tr '\n' ';')
 check_eq "one EVE alert per scan" "$dups" ""
+# each scanning address: the style of the nmap flag it used, no other (-sS and -sT too)
+styles=$(alerts_of "$EVE" | awk '$1 >= 9100020 && $1 <= 9100026 { print $1, $2 }' | sort -u |
+	tr '\n' ';')
+want=$(for s in "${SCANS[@]}" "${CLOSED[@]}"; do read -r _ _ sid src <<<"$s"; echo "$sid $src"; done |
+	sort -u | tr '\n' ';')
+check_eq "scan styles as nmap's flags say, one per source" "$styles" "$want"
 
 # offline equals live: the capture through analyze, the scans' sids and sources
 live=$(alerts_of "$EVE" | awk '$1 >= 9100020 && $1 <= 9100028 { print $1, $2 }' | sort -u)

@@ -3,7 +3,8 @@
  * Unit tests of detection (src/detect/) on synthetic timelines the test builds itself,
  * with no kernel (no pl_det_srcs: floods per source are the e2e tests'):
  *  - a SYN scan of 40 ports in 1 s: one alert (sid 9100020, the scanner), updated on
- *    the next ticks, not repeated; 10 ports: none; a connect scan named "connect";
+ *    the next ticks, not repeated; 10 ports: none; a connect scan named "connect", also
+ *    over closed ports only when its SYNs carry an operating system's options;
  *  - a horizontal UDP probe of 30 hosts: the UDP scan sid, direction horizontal;
  *  - established flows and DNS-like queries to one server: no scan;
  *  - baselines: after the warm-up a single spike raises nothing and barely moves the
@@ -77,7 +78,7 @@ static void tick(struct run *r, const struct pl_flow *f, size_t n)
 {
 	struct pl_det_input in = { .now_ns = r->now, .span_s = 1, .delta = &r->delta,
 				   .flows = f, .nflows = n, .det_srcs_fd = -1,
-				   .egress_fd = -1, .offline = true };
+				   .det_frags_fd = -1, .det_frag_stats_fd = -1, .egress_fd = -1, .offline = true };
 
 	pl_det_tick(r->d, &in);
 	pl_alerts_untouch(r->al);
@@ -162,6 +163,66 @@ static void test_syn_scan(void)
 	tick(&r, f, 31);
 	CHECK(with_sid(&r, PL_SID_SCAN_CONNECT, NULL) == 1, "no connect scan alert");
 	CHECK(with_sid(&r, PL_SID_SCAN_SYN, NULL) == 0, "called SYN");
+	run_free(&r);
+	TEST_END();
+
+	TEST_BEGIN("closed ports only: an OS's SYNs (options) are 'connect', raw ones 'syn'");
+	for (int raw = 0; raw < 2; raw++) {
+		run_init(&r);
+		tick(&r, NULL, 0);
+		for (int i = 0; i < 30; i++) {
+			f[i] = flow(9, 1, 1000 + i, 6, PL_TCP_SYN, PL_TCP_RST | PL_TCP_ACK, 1, 1,
+				    r.now - S / 2);
+			if (!raw)
+				f[i].val.tcp_flags |= PL_FLOW_OS_SYN; /* from a (the initiator) */
+		}
+		tick(&r, f, 30);
+		CHECK(with_sid(&r, raw ? PL_SID_SCAN_SYN : PL_SID_SCAN_CONNECT, NULL) == 1 &&
+			      with_sid(&r, raw ? PL_SID_SCAN_CONNECT : PL_SID_SCAN_SYN, NULL) == 0,
+		      "%s SYNs: wrong style", raw ? "raw" : "OS");
+		run_free(&r);
+	}
+	TEST_END();
+
+	TEST_BEGIN("an open port torn down with a bare RST makes it 'syn' despite OS SYNs");
+	run_init(&r);
+	tick(&r, NULL, 0);
+	for (int i = 0; i < 30; i++) {
+		f[i] = flow(10, 1, 1000 + i, 6, PL_TCP_SYN, PL_TCP_RST | PL_TCP_ACK, 1, 1,
+			    r.now - S / 2);
+		f[i].val.tcp_flags |= PL_FLOW_OS_SYN;
+	}
+	f[30] = flow(10, 1, 22, 6, PL_TCP_SYN | PL_TCP_RST, PL_TCP_SYN | PL_TCP_ACK, 2, 1,
+		     r.now - S / 2);
+	tick(&r, f, 31);
+	CHECK(with_sid(&r, PL_SID_SCAN_SYN, NULL) == 1, "not called SYN");
+	run_free(&r);
+	TEST_END();
+}
+
+static void test_scan_bound(void)
+{
+	struct pl_det_counts c;
+	struct pl_flow f[8];
+	struct run r;
+
+	TEST_BEGIN("scan tracker: sources evicted and back in the same tick stay in max-sources");
+	run_init(&r);
+	pl_det_free(r.d);
+	r.cfg.max_sources = 4;
+	r.d = pl_det_new(&r.cfg, r.al, NULL);
+	tick(&r, NULL, 0);
+	for (int round = 0; round < 4; round++) {
+		/* the four sources known, one more each round: two are evicted and come back */
+		for (int i = 0; i < 5; i++)
+			f[i] = flow(20 + (unsigned int)(i < 4 ? i : 4 + round), 1,
+				    (__u16)(1000 + 10 * round + i), 6, PL_TCP_SYN,
+				    PL_TCP_RST | PL_TCP_ACK, 1, 1, r.now - S / 2);
+		tick(&r, f, 5);
+	}
+	pl_det_counts(r.d, &c);
+	CHECK(c.sources_tracked <= 4 && c.sources_evicted > 0, "tracked %llu, evicted %llu",
+	      (unsigned long long)c.sources_tracked, (unsigned long long)c.sources_evicted);
 	run_free(&r);
 	TEST_END();
 }
@@ -372,6 +433,7 @@ static void test_ioc(void)
 int main(void)
 {
 	test_syn_scan();
+	test_scan_bound();
 	test_udp_and_normal();
 	test_baseline();
 	test_malformed();
