@@ -542,15 +542,15 @@ int cmd_monitor(int argc, char **argv)
 	cost_pct = cost_setup(&dp, cost_pct);
 	if (cost_pct)
 		pl_dp_cost(&dp, &cost_ns0, &cost_cnt0);
-	if (!pinned)
+	if (!pinned) { /* the note first: scripts that wait for the line read it then */
+		pl_dp_mode_note(&dp);
 		fprintf(stderr, "pktlens: %s %s in %s mode%s%s\n", h ? "protecting" : "monitoring",
 			dp.ifname, pl_mode_name(dp.mode), expr ? ", filter: " : "", expr ? expr : "");
+	}
 	if (h && h->started(&dp)) {
 		rc = PL_EXIT_FAIL;
 		goto out;
 	}
-	if (!pinned)
-		pl_dp_mode_note(&dp);
 	if (sigs && h && h->sigs) /* before L7's thread matches anything */
 		h->sigs(sigs);
 	if (o.l7_pkts) {
