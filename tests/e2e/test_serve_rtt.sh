@@ -309,21 +309,24 @@ if [ ${#IPFIX[@]} -gt 0 ]; then
 	sleep 0.5 # the last datagrams through lo
 	kill -INT "$TSHARK_PID" 2>/dev/null
 	pid_wait "$TSHARK_PID" 10
-	tshark -r "$LAB_TMP/ipfix.pcap" -Y cflow -T fields -E occurrence=a -e cflow.srcport \
-		-e cflow.enterprise_private_entry 2>/dev/null >"$LAB_TMP/ipfix.txt"
+	# PDML: one node a record, so that records without some element cannot shift others
+	tshark -r "$LAB_TMP/ipfix.pcap" -Y cflow -T pdml 2>/dev/null >"$LAB_TMP/ipfix.pdml"
 	while read -r cport exp; do
-		got=$("$PY" - "$LAB_TMP/ipfix.txt" "$cport" <<'EOF'
-import sys
-for line in open(sys.argv[1]):
-    f = line.rstrip("\n").split("\t")
-    if len(f) < 2 or not f[1]:
+		got=$("$PY" - "$LAB_TMP/ipfix.pdml" "$cport" <<'EOF'
+import re, sys, xml.etree.ElementTree as ET
+for fl in ET.parse(sys.argv[1]).iter("field"):
+    if not re.fullmatch(r"Flow \d+", fl.get("show", "")):
         continue
-    ports, pies = f[0].split(","), f[1].split(",")
-    for k, p in enumerate(ports):
-        if p == sys.argv[2] and len(pies) >= 4 * (k + 1):
-            v = [int(x, 16) for x in pies[4 * k:4 * k + 4]]
-            print("%.3f %d" % (v[0] / 1e3, v[3]))
-            sys.exit(0)
+    sport, ent = None, {}
+    for f in fl.iter("field"):
+        if f.get("name") == "cflow.srcport":
+            sport = f.get("show")
+        m = re.search(r"\) Type (\d+):", f.get("showname", ""))
+        if f.get("name") == "cflow.enterprise_private_entry" and m:
+            ent[int(m.group(1))] = int(f.get("value") or "0", 16)
+    if sport == sys.argv[2] and 1 in ent and 4 in ent:
+        print("%.3f %d" % (ent[1] / 1e3, ent[4]))
+        sys.exit(0)
 EOF
 )
 		set -- $got
