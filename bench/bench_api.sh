@@ -2,7 +2,8 @@
 # bench_api.sh - the latency of `pktlens serve`'s HTTP API under a flood on the watched
 # interface: BENCH_API_REQUESTS (1,000) requests, one new connection each (as curl or a
 # scraper makes them), cycling through /api/v1/stats, /api/v1/flows?top=10,
-# /api/v1/protocols and /metrics, from a Python client in the daemon's namespace; first
+# /api/v1/protocols, /metrics, /api/v1/alerts and /api/v1/rtt (serve's defaults: L7,
+# detection and TCP tracking on), from a Python client in the daemon's namespace; first
 # with the interface quiet, then while trafgen floods it with 60-byte UDP frames of
 # 1024 flows as fast as one CPU sends them (the target is 1 Mpps; the packets received
 # per second are measured and printed). Figures: p50, p99 and max of the request times
@@ -32,7 +33,8 @@ bg_ready "pktlens: serving" "$tmp/serve.err" 0.2 "pktlens serve did not start"
 cat >"$tmp/client.py" <<'EOF'
 import http.client, sys, time
 n = int(sys.argv[1])
-paths = ["/api/v1/stats", "/api/v1/flows?top=10", "/api/v1/protocols", "/metrics"]
+paths = ["/api/v1/stats", "/api/v1/flows?top=10", "/api/v1/protocols", "/metrics",
+         "/api/v1/alerts", "/api/v1/rtt"]
 lat, errors = [], 0
 t_end = time.monotonic() + 120  # bounded
 for i in range(n):
