@@ -8,6 +8,7 @@
 #                      and offline (analyze vs ndpiReader on the nDPI sample captures)
 #   bench_drops.sh     the same to a closed port, pktlens drops vs nothing vs perf stat
 #   bench_protect.sh   the protect program vs monitor (test_run); block to first XDP drop
+#   bench_protect_auto.sh flood onset to the first XDP drop of an automatic block (hping3, veth)
 #   bench_rules.sh     signatures: load time of 10,000 rules; analyze's CPU with vs without
 #   bench_api.sh       serve's API latency (p50/p99/max of 1,000 requests) under a flood
 #   bench_tcp.sh       TCP RTT and health tracking: ns/packet added on ingress and egress

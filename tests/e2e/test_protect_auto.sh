@@ -18,9 +18,15 @@
 #    bad body 400, the host's own address or the same rule again 409, no protect on
 #    the interface named 404; every answer held to docs/openapi.yaml (the paths under
 #    /api/v1/rules: test_serve.sh holds the others);
+#  - IPv6 amplification (after serve): large answers from a 2001:db8:: reflector pass
+#    before the alert (the IPv4 blocks do not cover IPv6); 488-byte answers from port
+#    123 of random 2001:db8:: reflectors (frames written on the tx link) are alerted
+#    "blocked"; then large answers from port 123 and 53 are dropped, short ones arrive;
 #  - PL_TEST_FULL=1: a DNS answer of 400 bytes or more from the resolver is dropped
 #    while the amplification block lasts (what it costs); --dry-run, the same drop
-#    signature alerted "would-block" and its source's burst arriving whole.
+#    signature alerted "would-block" and its source's burst arriving whole, and the
+#    same reflected flood alerted "would-block" with the flood and later large answers
+#    from port 123 arriving whole.
 set -u
 . "$(dirname "$0")/../lib/netns.sh"
 . "$(dirname "$0")/../lib/detect.sh"
@@ -58,6 +64,14 @@ for l in open(sys.argv[1]):
        and (len(sys.argv) < 4 or d["src_ip"] == sys.argv[3]):
         print(d["alert"]["action"]); break' "$@" 2>/dev/null
 }
+action_dst() { # FILE SID DST: EVE alert.action of the first alert SID against DST
+	"$PY" -c 'import ipaddress, json, sys
+for l in open(sys.argv[1]):
+    d = json.loads(l)
+    if d.get("event_type") == "alert" and d["alert"]["signature_id"] == int(sys.argv[2]) \
+       and ipaddress.ip_address(d["dest_ip"]) == ipaddress.ip_address(sys.argv[3]):
+        print(d["alert"]["action"]); break' "$@" 2>/dev/null
+}
 # send SRC PORT TEXT: one UDP datagram with TEXT from SRC to the target's PORT
 send() {
 	in_tx "$PY" -c 'import socket, sys
@@ -93,6 +107,45 @@ for i in range(int(n)):
 	echo $(($(nft_count "$c") - before))
 }
 
+# burst6 COUNTER SRC SPORT DPORT BYTES [COUNT]: COUNT (N) UDP datagrams of BYTES over IPv6
+# from SRC (rand: a random 2001:db8:: reflector each) to the target's DPORT, written as
+# frames on the tx link (a spoofed source needs no address there); COUNTER's growth
+burst6() {
+	local c=$1 before
+	shift
+	before=$(nft_count "$c")
+	in_tx timeout 20 "$PY" -c 'import random, socket, struct, sys, time
+src, sport, dst, dport, size, n, ifname, smac, dmac = sys.argv[1:]
+def csum(b):
+    if len(b) % 2:
+        b += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+d6 = socket.inet_pton(socket.AF_INET6, dst)
+eth = bytes.fromhex(dmac.replace(":", "")) + bytes.fromhex(smac.replace(":", "")) + b"\x86\xdd"
+k = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+k.bind((ifname, 0))
+data = b"x" * int(size)
+ulen = 8 + len(data)
+for i in range(int(n)):
+    if src == "rand":
+        s6 = socket.inet_pton(socket.AF_INET6, "2001:db8:%x:%x::%x" % (random.randrange(1, 65536),
+                              random.randrange(65536), random.randrange(1, 65536)))
+    else:
+        s6 = socket.inet_pton(socket.AF_INET6, src)
+    u = struct.pack("!HHHH", int(sport), int(dport), ulen, 0) + data
+    ck = csum(s6 + d6 + struct.pack("!IxxxB", ulen, 17) + u) or 0xffff
+    u = u[:6] + struct.pack("!H", ck) + u[8:]
+    ip = struct.pack("!IHBB", 6 << 28, ulen, 17, 64) + s6 + d6
+    k.send(eth + ip + u)
+    if i % 50 == 49:
+        time.sleep(0.002)' "$1" "$2" "$IP6_RX" "$3" "$4" "${5:-$N}" "$IF_TX" "$MAC_TX" "$MAC_RX" 2>/dev/null
+	lab_quiet
+	echo $(($(nft_count "$c") - before))
+}
+
 # monitor takes --signatures as its --rules: the same loading, the same errors
 in_rx "$PKTLENS" monitor -i "$IF_RX" --signatures "$LAB_TMP/none.rules" >"$LAB_TMP/o1" 2>&1
 check_rc "monitor --signatures MISSING fails" "$?" 1
@@ -105,7 +158,11 @@ check_eq "the resolver answers before any block" "$(query a.pl.test A)" 198.18.9
 nft_count_start "ip saddr 198.18.0.41 udp dport 7003" "ip saddr 198.18.0.42 udp dport 7003" \
 	"ip saddr 198.18.0.52 udp sport 123 meta length >= 400" \
 	"ip saddr 198.18.0.52 udp sport 123 meta length < 400" \
-	"ip saddr 198.18.0.52 udp sport 53 meta length >= 400"
+	"ip saddr 198.18.0.52 udp sport 53 meta length >= 400" \
+	"ip6 saddr 2001:db8::52 udp sport 123 meta length >= 400" \
+	"ip6 saddr 2001:db8::52 udp sport 123 meta length < 400" \
+	"ip6 saddr 2001:db8::52 udp sport 53 meta length >= 400" \
+	"ip saddr != 198.18.0.52 udp sport 123 udp dport 40000"
 
 # serve (tc) starts meanwhile; its answers are checked below
 TOKEN=pl-rules-token-0123456789abcdef
@@ -186,6 +243,20 @@ check_eq "unblocked: the datagrams arrive again" "$(burst 2 198.18.0.42 0 7003 3
 check_eq "unblock it again: 404" "$(http POST /api/v1/rules/unblock "${AUTH[@]}" -d "{\"id\":$id}")" 404
 srv_stop
 check_eq "serve exits cleanly" "$SRV_RC" 0
+
+# IPv6 reflection: the IPv4 blocks leave it alone; then 488-byte answers from port 123 of
+# random 2001:db8:: reflectors, alerted and blocked for IPv6 as above.
+check_eq "IPv6: large answers from port 123 arrive before its alert" "$(burst6 6 2001:db8::52 123 40001 426 20)" 20
+burst6 6 rand 123 40000 426 >/dev/null
+wait_until 5 has_alert_dst "$EVE" 9100010 "$IP6_RX"
+check_eq "IPv6 amplification: alert blocked" "$(action_dst "$EVE" 9100010 "$IP6_RX")" blocked
+got=$(burst6 6 2001:db8::52 123 40001 426)
+[ "$got" -le $((N / 100)) ] && ok "IPv6: large answers from port 123: $got of $N reached the target" ||
+	fail "IPv6: large answers from port 123: <= 1 % reached the target" "$got of $N"
+got=$(burst6 8 2001:db8::52 53 40002 426)
+[ "$got" -le $((N / 100)) ] && ok "IPv6: large answers from port 53: $got of $N reached the target" ||
+	fail "IPv6: large answers from port 53: <= 1 % reached the target" "$got of $N"
+check_eq "IPv6: short answers from port 123 arrive" "$(burst6 7 2001:db8::52 123 40003 20)" "$N"
 mon_stop INT
 check_eq "protect exits cleanly" "$MON_RC" 0
 openapi_check only:/api/v1/rules
@@ -198,6 +269,15 @@ if [ "${PL_TEST_FULL:-0}" = 1 ]; then
 	check_eq "dry run: drop signature alert would-block" \
 		"$(action_of "$EVE" 7000001 198.18.0.41)" would-block
 	check_eq "dry run: its source's burst arrives whole" "$(burst 1 198.18.0.41 0 7003 32)" "$N"
+	# amplification: the reflected flood, then an amplifier's large answers, all arrive
+	before=$(nft_count 9)
+	in_tx timeout 20 hping3 -2 -s 123 -k -p 40000 -d 426 -i u1000 -c "$N" --rand-source \
+		"$IP4_RX" >/dev/null 2>&1
+	wait_until 5 has_alert_dst "$EVE" 9100010 "$IP4_RX"
+	check_eq "dry run: amplification alert would-block" "$(action_dst "$EVE" 9100010 "$IP4_RX")" would-block
+	lab_quiet
+	check_eq "dry run: the reflected flood arrives whole" "$(($(nft_count 9) - before))" "$N"
+	check_eq "dry run: large answers from port 123 arrive whole" "$(burst 3 198.18.0.52 123 40001 426)" "$N"
 	mon_stop INT
 fi
 finish
