@@ -114,6 +114,32 @@ static __always_inline void slot_take(struct pl_addr_slot *s, const __u64 *a, __
 	s->packets = v6 | 1; /* last: another CPU matches the slot only once it is whole */
 }
 
+/*
+ * Before way @victim of bucket @b is retaken: when another way holds the same address
+ * (two CPUs made it at once), the victim's counts go to that one instead of being lost
+ * with the eviction. 1 when they did (the address stays in the table), else 0.
+ */
+static __always_inline int fold_duplicate(union pl_addr_entry *b, __u32 victim)
+{
+	struct pl_addr_slot *v = &b->slot[victim & (PL_ADDR_WAYS - 1)];
+	__u64 v6 = v->packets & PL_ADDR_V6, n = PL_ADDR_PKTS(v->packets), bytes = v->bytes;
+	__u64 a[2];
+	__u32 w;
+
+	if (!n)
+		return 0;
+	__builtin_memcpy(a, v->addr, 16);
+#pragma unroll
+	for (w = 0; w < PL_ADDR_WAYS; w++) {
+		if (w == (victim & (PL_ADDR_WAYS - 1)) || !slot_is(&b->slot[w], a, v6))
+			continue;
+		__sync_fetch_and_add(&b->slot[w].packets, n);
+		__sync_fetch_and_add(&b->slot[w].bytes, bytes);
+		return 1;
+	}
+	return 0;
+}
+
 /* One packet for one address table (count_addr()), as one argument. */
 struct pl_addr_op {
 	__u64 a[2];  /* the address (IPv4-mapped for IPv4) */
@@ -130,7 +156,8 @@ struct pl_addr_op {
  * when op->spread, or when the entry is made now, add the peer and the port to its
  * sketches. A new address takes a free way of its bucket or evicts the way with the
  * fewest packets. Two CPUs making the same address at once may both take a way (user
- * space adds the two up); a packet counted into a way being retaken is lost.
+ * space adds the two up; a way retaken while another holds its address gives its counts
+ * to that one); a packet counted into a way while it is being retaken is lost.
  */
 static __always_inline int count_addr(void *map, int which, struct pl_addr_op *op)
 {
@@ -162,10 +189,12 @@ static __always_inline int count_addr(void *map, int which, struct pl_addr_op *o
 		}
 	}
 	if (!found) {
+		int folded = least ? fold_duplicate(b, way) : 0;
+
 		t = bpf_map_lookup_elem(&pl_talk_stats, &zero);
 		if (t) {
 			t->created[which & 1]++;
-			if (least)
+			if (least && !folded)
 				t->evicted[which & 1]++;
 		}
 		slot_take(&b->slot[way & (PL_ADDR_WAYS - 1)], op->a, op->v6, op->len);
