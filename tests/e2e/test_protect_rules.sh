@@ -39,13 +39,20 @@ send() {
 }
 sent_of() { sed -nE 's/^([0-9]+) packets tra(ns)?mitted.*/\1/p' "$1" | head -1; }
 
-# flood SRC N INTERVAL_US: send while counting; sets SENT and got.
+# flood SRC N INTERVAL_US: send while counting; sets SENT and got. A run of hping3 that
+# ends without its summary (it hung once on a loaded machine, cut by timeout after one
+# packet) is counted and sent again, once.
 flood() {
-	nft_count_start "meta protocol ip ip saddr $1 udp dport 9090"
-	send "$1" "$2" "$3"
-	lab_quiet
-	got=$(nft_count 1)
-	SENT=$(sent_of "$LAB_TMP/hp.out")
+	local try
+	for try in 1 2; do
+		nft_count_start "meta protocol ip ip saddr $1 udp dport 9090"
+		send "$1" "$2" "$3"
+		lab_quiet
+		got=$(nft_count 1)
+		SENT=$(sent_of "$LAB_TMP/hp.out")
+		[ -n "$SENT" ] && break
+		echo "  hping3 gave no summary (try $try): $(tail -n 2 "$LAB_TMP/hp.out" | tr '\n' ' ')"
+	done
 }
 arrived() { [ -n "$SENT" ] && [ "$SENT" -gt 0 ] && [ "$got" -ge $((SENT * 99 / 100)) ]; }
 dropped() { [ -n "$SENT" ] && [ "$SENT" -gt 0 ] && [ "$got" -le $((SENT / 100)) ]; }
