@@ -14,8 +14,7 @@
 
 #define PL_REP_POINTS 720
 
-/* Every statement's first three parameters: since, until, interface (NULL: all). */
-static int prep(struct sqlite3 *db, const char *sql, const struct pl_rep_opts *o,
+int pl_rep_prep(struct sqlite3 *db, const char *sql, const struct pl_rep_opts *o,
 		sqlite3_stmt **st)
 {
 	int rc = sqlite3_prepare_v2(db, sql, -1, st, NULL);
@@ -52,7 +51,7 @@ static void cpy(char *dst, size_t len, sqlite3_stmt *st, int i)
 static int totals(struct sqlite3 *db, const struct pl_rep_opts *o, struct pl_rep *r)
 {
 	sqlite3_stmt *st;
-	int rc = prep(db, "SELECT min(minute), max(minute), sum(packets), sum(bytes), "
+	int rc = pl_rep_prep(db, "SELECT min(minute), max(minute), sum(packets), sum(bytes), "
 		      "sum(malformed), sum(flows_new), sum(evictions), sum(flows_unseen) FROM "
 		      "minutes WHERE " MIN_WHERE, o, &st);
 
@@ -73,7 +72,7 @@ static int totals(struct sqlite3 *db, const struct pl_rep_opts *o, struct pl_rep
 	sqlite3_finalize(st);
 	if (rc)
 		return rc;
-	rc = prep(db, "SELECT sum(packets) FROM minute_classes WHERE " MIN_WHERE
+	rc = pl_rep_prep(db, "SELECT sum(packets) FROM minute_classes WHERE " MIN_WHERE
 		  " AND layer = 'drop'", o, &st);
 	if (rc)
 		return rc;
@@ -84,7 +83,7 @@ static int totals(struct sqlite3 *db, const struct pl_rep_opts *o, struct pl_rep
 	sqlite3_finalize(st);
 	if (rc)
 		return rc;
-	rc = prep(db, "SELECT count(*) FROM flows WHERE " FLOW_WHERE, o, &st);
+	rc = pl_rep_prep(db, "SELECT count(*) FROM flows WHERE " FLOW_WHERE, o, &st);
 	if (rc)
 		return rc;
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -110,7 +109,7 @@ static int series(struct sqlite3 *db, const struct pl_rep_opts *o, struct pl_rep
 		return SQLITE_NOMEM;
 	for (size_t i = 0; i < r->npts; i++)
 		r->pts[i].t = r->first + (__s64)i * r->bucket_s;
-	rc = prep(db, "SELECT minute, packets, bytes, flows_new, malformed, evictions, "
+	rc = pl_rep_prep(db, "SELECT minute, packets, bytes, flows_new, malformed, evictions, "
 		  "flows_unseen FROM minutes WHERE " MIN_WHERE, o, &st);
 	if (rc)
 		return rc;
@@ -129,7 +128,7 @@ static int series(struct sqlite3 *db, const struct pl_rep_opts *o, struct pl_rep
 	if (rc != SQLITE_DONE)
 		return rc;
 	/* The kernel's drops: minute_classes rows of layer 'drop', with or without a minute. */
-	rc = prep(db, "SELECT minute, sum(packets) FROM minute_classes WHERE " MIN_WHERE
+	rc = pl_rep_prep(db, "SELECT minute, sum(packets) FROM minute_classes WHERE " MIN_WHERE
 		  " AND layer = 'drop' GROUP BY minute", o, &st);
 	if (rc)
 		return rc;
@@ -150,7 +149,7 @@ static int rows(struct sqlite3 *db, const struct pl_rep_opts *o, const char *sql
 {
 	size_t cap = 0;
 	sqlite3_stmt *st;
-	int rc = prep(db, sql, o, &st);
+	int rc = pl_rep_prep(db, sql, o, &st);
 
 	if (rc)
 		return rc;
@@ -182,7 +181,7 @@ static int rows(struct sqlite3 *db, const struct pl_rep_opts *o, const char *sql
 static int flows(struct sqlite3 *db, const struct pl_rep_opts *o, struct pl_rep *r)
 {
 	sqlite3_stmt *st;
-	int rc = prep(db, "SELECT interface, proto, src, sport, dst, dport, "
+	int rc = pl_rep_prep(db, "SELECT interface, proto, src, sport, dst, dport, "
 		      "packets_fwd + packets_rev, bytes_fwd + bytes_rev, first_seen, last_seen, "
 		      "state, ended FROM flows WHERE " FLOW_WHERE " ORDER BY 8 DESC, 7 DESC, id "
 		      "LIMIT ?4", o, &st);

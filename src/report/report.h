@@ -87,6 +87,13 @@ struct pl_rep {
  */
 int pl_rep_capture(const char *cap, const char *db_path, char *why, size_t whylen);
 
+/*
+ * @sql prepared into @st with every statement's first three parameters bound: since,
+ * until, interface (NULL: all). SQLite's code.
+ */
+struct sqlite3_stmt;
+int pl_rep_prep(struct sqlite3 *db, const char *sql, const struct pl_rep_opts *o,
+		struct sqlite3_stmt **st);
 /* Read what the page shows. 0, or a negative errno with the reason in @why. */
 int pl_rep_collect(struct sqlite3 *db, const struct pl_rep_opts *o, struct pl_rep *r, char *why,
 		   size_t whylen);

@@ -14,22 +14,6 @@
 #define FLOW_WHERE "last_seen >= ?1 * 1000 AND first_seen < (?2 + 1) * 1000 " \
 		   "AND (?3 IS NULL OR interface = ?3) AND rtt_avg_us IS NOT NULL"
 
-static int prep(struct sqlite3 *db, const char *sql, const struct pl_rep_opts *o,
-		sqlite3_stmt **st)
-{
-	int rc = sqlite3_prepare_v2(db, sql, -1, st, NULL);
-
-	if (rc)
-		return rc;
-	sqlite3_bind_int64(*st, 1, o->since);
-	sqlite3_bind_int64(*st, 2, o->until);
-	if (o->ifname)
-		sqlite3_bind_text(*st, 3, o->ifname, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(*st, 3);
-	return 0;
-}
-
 static int bucket(double us)
 {
 	int b = 0;
@@ -44,7 +28,7 @@ static int bucket(double us)
 static int slowest(struct sqlite3 *db, const struct pl_rep_opts *o, struct pl_rep *r)
 {
 	sqlite3_stmt *st;
-	int rc = prep(db, "SELECT interface, src, sport, dst, dport, rtt_min_us, rtt_avg_us, "
+	int rc = pl_rep_prep(db, "SELECT interface, src, sport, dst, dport, rtt_min_us, rtt_avg_us, "
 		      "rtt_max_us, rtt_samples, coalesce(tcp_retransmits, 0), "
 		      "coalesce(handshake_rtt_us, 0) FROM flows WHERE "
 		      FLOW_WHERE " ORDER BY rtt_avg_us DESC, id LIMIT 10", o, &st);
@@ -83,7 +67,7 @@ int pl_rep_rtt_collect(struct sqlite3 *db, const struct pl_rep_opts *o, struct p
 
 	if (rc || !has)
 		return rc;
-	rc = prep(db, "SELECT rtt_avg_us FROM flows WHERE " FLOW_WHERE, o, &st);
+	rc = pl_rep_prep(db, "SELECT rtt_avg_us FROM flows WHERE " FLOW_WHERE, o, &st);
 	if (rc)
 		return rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {

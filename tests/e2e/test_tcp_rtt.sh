@@ -24,56 +24,15 @@
 #     network histogram.
 set -u
 . "$(dirname "$0")/../lib/netns.sh"
+. "$(dirname "$0")/../lib/delay.sh"
 need_root_tools ping ss ethtool tcpdump chrt
-DL=$BUILD_DIR/tests/tools/delayline
 PP=$E2E_ROOT/tests/tools/tcp_pingpong.py
 RTT_OF=$E2E_ROOT/tests/e2e/tcp_rtt_of.py
 [ -x "$DL" ] || { skip "delayline" "not built (make test-build)"; finish; }
 PORT=9120
 
 lab_up || { fail "lab" "could not build the namespaces"; finish; }
-NS_MID=pl-mid-$$ M_TX=mt$$ M_RX=mr$$
-LAB_EXTRA_NS+=("$NS_MID")
-ip netns add "$NS_MID" || { fail "lab" "no middle namespace"; finish; }
-in_mid() { ip netns exec "$NS_MID" "$@"; }
-# The lab's direct link is replaced by two, through the middle namespace.
-ip netns exec "$NS_RX" ip link del "$IF_RX"
-ip link add "$IF_TX" address "$MAC_TX" netns "$NS_TX" type veth peer name "$M_TX" netns "$NS_MID" &&
-	ip link add "$IF_RX" address "$MAC_RX" netns "$NS_RX" type veth peer name "$M_RX" netns "$NS_MID" ||
-	{ fail "lab" "no links through the middle"; finish; }
-for side in "$NS_TX $IF_TX $IP4_TX $IP4_RX $MAC_RX $IP6_TX $IP6_RX" \
-	"$NS_RX $IF_RX $IP4_RX $IP4_TX $MAC_TX $IP6_RX $IP6_TX"; do
-	set -- $side
-	# Whole frames on the wire: the bridge reads what the sender wrote.
-	ip netns exec "$1" ethtool -K "$2" tx off tso off gso off rxvlan off txvlan off >/dev/null 2>&1
-	ip netns exec "$1" ip addr add "$3/24" dev "$2"
-	ip netns exec "$1" ip neigh replace "$4" lladdr "$5" dev "$2" nud permanent
-	ip netns exec "$1" ip addr add "$6/64" dev "$2" nodad
-	ip netns exec "$1" ip neigh replace "$7" lladdr "$5" dev "$2" nud permanent
-	ip netns exec "$1" ip link set "$2" up
-done
-in_mid ip link set "$M_TX" up && in_mid ip link set "$M_RX" up
-in_mid ethtool -K "$M_TX" gro off >/dev/null 2>&1
-in_mid ethtool -K "$M_RX" gro off >/dev/null 2>&1
-
-DL_PID=
-dl_start() { # DELAY_MS: (re)start the bridge
-	[ -n "$DL_PID" ] && kill "$DL_PID" 2>/dev/null && wait "$DL_PID" 2>/dev/null
-	# Not through in_mid: $! must be the bridge itself (ip netns exec execs it).
-	# Real-time priority: on a busy machine a woken bridge would add the wait for a CPU.
-	ip netns exec "$NS_MID" chrt -f 50 "$DL" "$M_TX" "$M_RX" "$1" 0 60 >"$LAB_TMP/dl.out" \
-		2>"$LAB_TMP/dl.err" &
-	DL_PID=$!
-	LAB_PIDS+=("$DL_PID")
-	wait_grep "$LAB_TMP/dl.err" "delayline:" "$DL_PID"
-}
-ping_avg() { # [ADDR]: mean ping RTT in ms through the bridge now
-	in_tx ping -n -q -c 10 -i 0.05 -W 2 "${1:-$IP4_RX}" | sed -nE 's|.*= [0-9.]+/([0-9.]+)/.*|\1|p'
-}
-within() { # GOT WANT: |GOT - WANT| <= max(10 % of WANT, 1 ms)
-	awk -v g="$1" -v w="$2" 'BEGIN { t = w * 0.1; if (t < 1) t = 1; d = g - w;
-		if (d < 0) d = -d; exit !(g != "" && d <= t) }'
-}
+lab_delay_up || { fail "lab" "no links through the middle namespace"; finish; }
 
 dl_start 0 || { fail "delayline" "did not start: $(cat "$LAB_TMP/dl.err")"; finish; }
 BASE=$(ping_avg)
