@@ -87,7 +87,7 @@ nsenter -t "$RX_HOLD" -m -n -- timeout 60 tshark -q -i lo -f "udp port $IPFIX_PO
 	-w "$LAB_TMP/ipfix.pcap" 2>"$LAB_TMP/tshark.err" &
 TS_PID=$!
 LAB_PIDS+=("$TS_PID")
-ip netns exec "$NS_RX" timeout 60 tcpdump -q -n -i "$IF_RX" -w "$LAB_TMP/link.pcap" \
+ip netns exec "$NS_RX" timeout 60 tcpdump -q -n -U --immediate-mode -i "$IF_RX" -w "$LAB_TMP/link.pcap" \
 	"udp port 53 or tcp port $HTTP_PORT" 2>"$LAB_TMP/tcpdump.err" &
 TD_PID=$!
 LAB_PIDS+=("$TD_PID")

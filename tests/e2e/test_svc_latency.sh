@@ -39,7 +39,7 @@ wait_until 10 sh -c "ip netns exec $NS_RX ss -Hlnu 'sport = :53' | grep -q ." ||
 
 PCAP=$LAB_TMP/srv.pcap
 # Not through in_rx: $! must be what nsenter execs, so that it gets the signal.
-nsenter -t "$RX_HOLD" -m -n -- timeout 60 tcpdump -i "$IF_RX" -U -s 0 -w "$PCAP" \
+nsenter -t "$RX_HOLD" -m -n -- timeout 60 tcpdump -i "$IF_RX" -U --immediate-mode -s 0 -w "$PCAP" \
 	"port 53 or port 8080 or port 8081" >"$LAB_TMP/tcpdump.log" 2>&1 &
 TD_PID=$!
 LAB_PIDS+=("$TD_PID")
@@ -131,6 +131,13 @@ check_side client "$CLI_OUT"
 kill -INT "$CLI_PID" 2>/dev/null
 mon_stop
 pid_wait "$CLI_PID" 10
+# tcpdump may still hold the last packets when told to stop (they would be missing, not
+# counted as dropped): stop it once its file holds the last keep-alive answer.
+ka_written() {
+	[ "$(tshark -r "$PCAP" -d tcp.port==8081,http -Y 'tcp.srcport == 8081 and http.response' \
+		2>/dev/null | wc -l)" -ge 5 ]
+}
+wait_until 10 ka_written || echo "  (the capture holds fewer than 5 keep-alive answers)"
 kill -TERM "$TD_PID" 2>/dev/null
 pid_wait "$TD_PID" 10
 in_rx "$PKTLENS" analyze -r "$PCAP" --json --l7-packets all >"$LAB_TMP/an.json" \

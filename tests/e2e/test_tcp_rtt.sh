@@ -51,7 +51,7 @@ wait_until 10 sh -c "ip netns exec $NS_RX ss -Hlnt 'sport = :$PORT' | grep -c . 
 
 # The server's link recorded for analyze (headers and options only).
 PCAP=$LAB_TMP/srv.pcap
-nsenter -t "$RX_HOLD" -m -n -- timeout 60 tcpdump -i "$IF_RX" -U -s 128 -w "$PCAP" \
+nsenter -t "$RX_HOLD" -m -n -- timeout 60 tcpdump -i "$IF_RX" -U --immediate-mode -s 128 -w "$PCAP" \
 	"tcp port $PORT" >"$LAB_TMP/tcpdump.log" 2>&1 &
 TD_PID=$!
 LAB_PIDS+=("$TD_PID")
