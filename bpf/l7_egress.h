@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
  * l7_egress.h - the tc egress program that samples the outgoing direction of flows
- * for L7 (bpf/l7.h), so that a server's answers are classified too. It counts nothing
+ * for L7 (bpf/l7.h), so that a server's answers are classified too; with detection on
+ * it also counts what left (for detection's "was this asked for?"). It counts nothing
  * that the reports show: every counter of monitor stays what the interface receives.
  * The parsers count into a scratch copy of pl_stats, and the packets and bytes of each
  * flow and direction that left are counted in pl_l7_egress, not in pl_flows (EVE flow
@@ -66,7 +67,7 @@ int tc_pktlens_egress(struct __sk_buff *skb)
 	__u32 zero = 0;
 	int inner;
 
-	if (!pl_cfg_l7_pkts && !pl_cfg_tcp)
+	if (!pl_cfg_l7_pkts && !pl_cfg_tcp && !pl_cfg_detect)
 		return PL_TC_NEXT;
 	if (skb->data_end - skb->data < want)
 		bpf_skb_pull_data(skb, want);
@@ -93,11 +94,13 @@ int tc_pktlens_egress(struct __sk_buff *skb)
 
 		if (in)
 			pl_tcp_skb(skb, in);
-		if (!pl_cfg_l7_pkts)
-			return PL_TC_NEXT;
 	}
+	/* Detection asks what left: an answer to the host's own query is no scan or flood. */
+	if (!pl_cfg_l7_pkts && !pl_cfg_detect)
+		return PL_TC_NEXT;
 	p.l7_dir_pkts = l7_egress_count(&p);
-	l7_sample_skb_dir(skb, c, &p, pl_now_precise(), 1);
+	if (pl_cfg_l7_pkts)
+		l7_sample_skb_dir(skb, c, &p, pl_now_precise(), 1);
 	return PL_TC_NEXT;
 }
 

@@ -38,11 +38,12 @@ static int clsact_egress_attach(struct pl_dp *dp, bool force)
 	if (err == -EEXIST)
 		pl_warn("%s already has a tc egress filter at priority %u (another pktlens, or "
 			"one that was killed); use --force to replace it, remove it (tc filter "
-			"del dev %s egress pref %u) or turn L7 off (--l7-packets 0)",
+			"del dev %s egress pref %u) or go without it (--l7-packets 0 --no-tcp "
+			"--no-detect)",
 			dp->ifname, PL_TC_PRIO, dp->ifname, PL_TC_PRIO);
 	else
-		pl_warn("cannot attach the tc egress program (L7, TCP RTT) to %s: %s; --l7-packets 0 --no-tcp "
-			"goes without it",
+		pl_warn("cannot attach the tc egress program (L7, TCP RTT, detection) to %s: %s; "
+			"--l7-packets 0 --no-tcp --no-detect goes without it",
 			dp->ifname, strerror(-err));
 	if (dp->egress_hook_created && !dp->tc_hook_created) {
 		hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
@@ -70,7 +71,7 @@ int pl_dp_attach_egress(struct pl_dp *dp, bool force)
 			return err;
 	}
 	dp->egress_attached = true;
-	pl_info("tc egress program (L7, TCP RTT) attached to %s (%s)", dp->ifname,
+	pl_info("tc egress program (L7, TCP RTT, detection) attached to %s (%s)", dp->ifname,
 		dp->egress_tcx ? "tcx link" : "clsact filter");
 	return 0;
 }

@@ -124,7 +124,7 @@ static int check_ethernet(const char *ifname)
 int pl_dp_load(struct pl_dp *dp, const struct pl_dp_opts *o)
 {
 	struct pktlens *skel;
-	bool live_l7, live_egress;
+	bool live_l7, live_sent, live_egress;
 	int err;
 
 	if (o->mode == PL_MODE_OFFLINE && pl_dp_unpark(dp, o))
@@ -210,11 +210,15 @@ int pl_dp_load(struct pl_dp *dp, const struct pl_dp_opts *o)
 	/* Live L7: the outgoing direction is sampled by a tc egress program (TCP tracking
 	 * sees it there too). */
 	live_l7 = o->l7_pkts && o->flows && o->mode != PL_MODE_OFFLINE;
-	live_egress = live_l7 || (o->tcp && o->flows && o->mode != PL_MODE_OFFLINE);
+	/* Detection needs what left too: answers to the host's own queries and
+	 * connections are neither scans, floods nor reflection. */
+	live_sent = live_l7 || (skel->rodata->pl_cfg_detect && o->flows &&
+				o->mode != PL_MODE_OFFLINE);
+	live_egress = live_sent || (o->tcp && o->flows && o->mode != PL_MODE_OFFLINE);
 	skel->rodata->pl_cfg_l7_egress_known = o->filter != NULL;
 	bpf_map__set_max_entries(skel->maps.pl_l7_egress,
-				 !live_l7 ? 1 : o->flow_entries ? o->flow_entries
-								: PL_FLOWS_DEFAULT);
+				 !live_sent ? 1 : o->flow_entries ? o->flow_entries
+								  : PL_FLOWS_DEFAULT);
 	bpf_program__set_autoload(skel->progs.tc_pktlens_egress, live_egress);
 	bpf_program__set_autoload(skel->progs.tc_pktlens, o->mode == PL_MODE_TC);
 	bpf_program__set_autoload(skel->progs.xdp_pktlens, o->mode != PL_MODE_TC);
@@ -248,7 +252,7 @@ int pl_dp_load(struct pl_dp *dp, const struct pl_dp_opts *o)
 	dp->entry_fd = dp->pipeline_fd;
 	if (live_egress)
 		dp->egress_fd = bpf_program__fd(skel->progs.tc_pktlens_egress);
-	if (live_l7)
+	if (live_sent)
 		dp->l7_egress_fd = bpf_map__fd(skel->maps.pl_l7_egress);
 	if (o->tcp && o->flows) {
 		dp->tcp.flows = bpf_map__fd(skel->maps.pl_tcp);

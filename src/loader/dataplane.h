@@ -72,9 +72,10 @@ struct pl_dp {
 	__u32 xdp_flags;
 	bool tcx;              /* tc mode through a tcx link (else a clsact filter) */
 	bool tc_hook_created;
-	/* L7: the tc egress program (bpf/l7_egress.h), on and off with the ingress one */
-	int egress_fd;         /* -1 when L7 is off or offline */
-	int l7_egress_fd;      /* its map of what left per flow (pl_l7_egress), else -1 */
+	/* The tc egress program (bpf/l7_egress.h: L7, TCP, detection), on and off with the
+	 * ingress one */
+	int egress_fd;         /* -1 when all three are off, or offline */
+	int l7_egress_fd;      /* its map of what left per flow (pl_l7_egress; L7, detection) */
 	int egress_link_fd;    /* its tcx link */
 	bool egress_attached, egress_tcx, egress_hook_created;
 	int stats_enable_fd;   /* holds kernel run-time statistics on */

@@ -4,7 +4,8 @@
 # sequential curl requests (each its own connection) from the monitored side to a web
 # server, 1,000 dig queries each way. Not one flood, amplification, reflection, scan or
 # anomaly alert (sids 9100001-9100039); iperf3's and the clients' own counts show the
-# traffic happened.
+# traffic happened. The same without L7 and TCP tracking (default protect, monitor
+# --l7-packets 0 --no-tcp), where only what left tells an answer from an attack.
 set -u
 . "$(dirname "$0")/../lib/netns.sh"
 . "$(dirname "$0")/../lib/detect.sh"
@@ -68,4 +69,67 @@ bad=$(alerts_of "$EVE" | awk '$1 >= 9100001 && $1 < 9100040' | tr '\n' ';')
 check_eq "no flood, reflection, scan or anomaly alert" "$bad" ""
 other=$(alerts_of "$EVE" | awk '$1 >= 9100040' | tr '\n' ';')
 [ -n "$other" ] && echo "  (baseline alerts, not checked: $other)"
+
+# Without L7 (protect's default) and without TCP tracking, only the egress program's count
+# of what left tells the answers to the host's own queries and connections from a scan or
+# reflection: 200 dig queries (a new source port each, as stub resolvers do) and 400
+# connections opened in a burst (SYN-ACKs at well over 100/s) from the monitored side.
+cat >"$LAB_TMP/conn.py" <<'PYEOF'
+import socket, sys, time
+mode, addr, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+if mode == "serve":
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((addr, port))
+    s.listen(1024)
+    s.settimeout(1)
+    end = time.time() + 60
+    while time.time() < end:
+        try:
+            s.accept()[0].close()
+        except socket.timeout:
+            pass
+else:
+    n = 0
+    for i in range(int(sys.argv[4])):
+        try:
+            socket.create_connection((addr, port), timeout=2).close()
+            n += 1
+        except OSError:
+            pass
+    print(n)
+PYEOF
+in_tx timeout 60 "$PY" "$LAB_TMP/conn.py" serve "$IP4_TX" 8081 &
+LAB_PIDS+=($!)
+head -n 200 "$LAB_TMP/names" >"$LAB_TMP/names200"
+for run in "protect" "monitor --l7-packets 0 --no-tcp"; do
+	out=$LAB_TMP/noegress.json err=$LAB_TMP/noegress.err
+	# shellcheck disable=SC2086
+	nsenter -t "$RX_HOLD" -m -n -- "$PKTLENS" $run -i "$IF_RX" --json --interval 0.5 \
+		--duration 60 >"$out" 2>"$err" &
+	pid=$!
+	LAB_PIDS+=("$pid")
+	if ! wait_grep "$err" "(monitoring|protecting) $IF_RX in" "$pid"; then
+		fail "$run attaches" "$(cat "$err")"
+		kill -INT "$pid" 2>/dev/null
+		pid_wait "$pid" 10
+		continue
+	fi
+	n=$(ip netns exec "$NS_RX" timeout 30 dig @"$IP4_TX" +tries=1 +time=1 +short -f "$LAB_TMP/names200" |
+		grep -c '^198\.18\.0\.99$')
+	check_eq "$run: 200 dig queries from the monitored side answered" "$n" 200
+	n=$(ip netns exec "$NS_RX" timeout 30 "$PY" "$LAB_TMP/conn.py" connect "$IP4_TX" 8081 400)
+	check_eq "$run: 400 connections from the monitored side opened" "$n" 400
+	wait_until 3 false
+	if [ "${run%% *}" = protect ]; then
+		in_rx "$PKTLENS" blocked -i "$IF_RX" >"$LAB_TMP/blocked.txt" 2>&1
+		check_eq "$run: no rule on the server the host asked ($IP4_TX)" \
+			"$(grep -cF " $IP4_TX" "$LAB_TMP/blocked.txt")" 0
+	fi
+	kill -INT "$pid" 2>/dev/null
+	pid_wait "$pid" 10
+	check_eq "$run: detection was on" "$(json_get "$out" '"alerts" in j')" True
+	bad=$(alerts_of "$out" | awk '$1 >= 9100001 && $1 < 9100040' | tr '\n' ';')
+	check_eq "$run: no scan, reflection or flood alert for answers the host asked for" "$bad" ""
+done
 finish
