@@ -35,6 +35,8 @@ const char *pl_report_share(__u64 part, __u64 all, char *buf, size_t len)
 
 	if (part && pct < 0.05) /* would print as 0.0% */
 		snprintf(buf, len, "<0.1%%");
+	else if (part < all && pct >= 99.95) /* would print as 100.0% beside others */
+		snprintf(buf, len, ">99.9%%");
 	else
 		snprintf(buf, len, "%.1f%%", pct);
 	return buf;

@@ -181,8 +181,9 @@ static void test_80x24(struct pl_screen *s)
 	CHECK(find(&g, "evicted 7", 0) >= 0, "evictions");
 	CHECK(find(&g, "own cost", 0) < 3 && find(&g, "evicted", 0) < 4, "header first");
 	CHECK(find(&g, "L3    ipv4 99.00k 99.0%  ipv6 1.00k 1.0%", 0) >= 0, "L3 mix with counts");
-	/* 10 of 100000: its count, and "<0.1%", never "0.0%" for a class that is not empty. */
-	CHECK(find(&g, "L4    tcp 10 <0.1%  udp 99.99k 100.0%", 0) >= 0,
+	/* 10 of 100000: its count, and "<0.1%", never "0.0%" for a class that is not empty;
+	 * the other 99990 ">99.9%", never "100.0%" beside a class that is not empty. */
+	CHECK(find(&g, "L4    tcp 10 <0.1%  udp 99.99k >99.9%", 0) >= 0,
 	      "L4 mix (classes seen, a small one)");
 	CHECK(find(&g, "size  0-64 90.00k 90.0%  1024-1518 10.00k 10.0%", 0) >= 0,
 	      "size classes seen, with counts");
@@ -788,6 +789,26 @@ static void test_talk(void)
 	TEST_END();
 	pl_screen_free(&s);
 }
+/* Shares as the mix lines print them: the ends never hide a class that is not empty. */
+static void test_share(void)
+{
+	static const struct {
+		__u64 part, all;
+		const char *want;
+	} c[] = {
+		{ 0, 100, "0.0%" },          { 1, 100000, "<0.1%" },      { 50, 100000, "0.1%" },
+		{ 99940, 100000, "99.9%" },  { 99960, 100000, ">99.9%" }, { 99999, 100000, ">99.9%" },
+		{ 100000, 100000, "100.0%" }, { 1, 1, "100.0%" },         { 1, 2, "50.0%" },
+	};
+	char b[8];
+
+	TEST_BEGIN("shares: <0.1% for a handful, >99.9% beside a handful, 100.0% alone");
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++)
+		CHECK(!strcmp(pl_report_share(c[i].part, c[i].all, b, sizeof(b)), c[i].want),
+		      "%llu of %llu: '%s', want '%s'", (unsigned long long)c[i].part,
+		      (unsigned long long)c[i].all, b, c[i].want);
+	TEST_END();
+}
 
 int main(void)
 {
@@ -821,5 +842,6 @@ int main(void)
 	test_columns();
 	test_app_column();
 	test_endpoints();
+	test_share();
 	return check_summary();
 }
