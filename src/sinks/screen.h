@@ -44,6 +44,14 @@ struct pl_screen_port {
 	struct pl_rate rate;
 };
 
+/* The ports of @n flows, the way each direction carried them (tcp/udp/sctp destination,
+ * udp source: the kernel's port kinds), each with its flows' rate that way; sorted by
+ * kind and port for pl_flow_port_rate(). *out: free() it. 0 or -ENOMEM. */
+int pl_flow_ports(const struct pl_flow *f, size_t n, struct pl_screen_port **out, size_t *nout);
+/* The rate of @kind/@port among @fp (pl_flow_ports()); zero when no flow carried it. */
+const struct pl_rate *pl_flow_port_rate(const struct pl_screen_port *fp, size_t n, __u8 kind,
+					__u16 port);
+
 struct pl_screen {
 	struct pl_report r;       /* flows: NULL; total and delta point to the copies */
 	struct pl_stats total, delta;

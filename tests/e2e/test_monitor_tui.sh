@@ -248,13 +248,15 @@ check_true "80x24: no class shown as 0.0%" sh -c "! grep -q ' 0\.0%' '$SCREEN'"
 check_grep "80x24: the graph's label" "$SCREEN" "^rx bit/s, last [0-9]+ s: now [0-9.]+[kM]?, max [0-9.]+[kM]?   pps now"
 check_grep "80x24: ASCII bars under it (locale C)" "$SCREEN" "^ *[.+#]+$"
 check_grep "80x24: flows by rate by default" "$SCREEN" "^top flows by rate$"
-# L7 is on: at 80 columns the app comes after the rates, before bytes and packets.
-check_grep "80x24: flow heading with the rates and the app" "$SCREEN" "^proto +initiator +responder +bit/s +pps +app$"
-check_grep "80x24: the UDP flow with bit/s, pps and an app" "$SCREEN" \
-	"^udp +$IP4_TX\.40000 +$IP4_RX\.9 +[1-9][0-9.]*[kM]? +[1-9][0-9.]*k? +[A-Za-z][A-Za-z0-9_.-]*$"
+# L7 is on: at 80 columns the state (its short name) and the app come after the rates,
+# before bytes and packets. Live, pktlens sees the ingress only: trafgen's flow and the
+# pings (their replies leave) are ingress-only.
+check_grep "80x24: flow heading with the rates, the app and the state" "$SCREEN" "^proto +initiator +responder +bit/s +pps +app +state$"
+check_grep "80x24: the UDP flow with bit/s, pps, an app and its state" "$SCREEN" \
+	"^udp +$IP4_TX\.40000 +$IP4_RX\.9 +[1-9][0-9.]*[kM]? +[1-9][0-9.]*k? +[A-Za-z][A-Za-z0-9_.-]* +ingress$"
 # The pings are ICMP to nDPI (by their IP protocol): the app the test knows it sent.
 check_grep "80x24: the pings' flow has the app ICMP" "$SCREEN" \
-	"^icmp +$IP4_TX\.[0-9]+ +$IP4_RX\.[0-9]+ +[0-9.]+[kM]? +[0-9.]+k? +ICMP$"
+	"^icmp +$IP4_TX\.[0-9]+ +$IP4_RX\.[0-9]+ +[0-9.]+[kM]? +[0-9.]+k? +ICMP +ingress$"
 check_grep "80x24: top source row: rates, 2/10/40 s averages, bytes, packets" "$SCREEN" \
 	"^$IP4_TX( +[0-9.]+[kM]?){7}$"
 check_grep "80x24: status line: order, filter, keys" "$SCREEN" \
@@ -380,8 +382,8 @@ judge_rates "iperf3 view: the UDP flow's pps and bit/s on screen within 10 % of 
 check_true "iperf3 view: 120x30 in characters" "$PY" -c "import sys
 ls = open('$S.1', encoding='utf-8').read().splitlines()
 sys.exit(not (len(ls) <= 30 and all(len(l) <= 120 for l in ls)))"
-check_grep "iperf3 view: the 2/10/40 s averages and the app at 120 columns" "$S.1" \
-	"^proto +initiator +responder +bit/s +pps +2s +10s +40s +bytes +packets +app"
+check_grep "iperf3 view: the 2/10/40 s averages, the app and the state at 120 columns" "$S.1" \
+	"^proto +initiator +responder +bit/s +pps +2s +10s +40s +bytes +app +state$"
 check_true "iperf3 view: block characters on a UTF-8 terminal" grep -q '[▁▂▃▄▅▆▇█]' "$S.1"
 g1=$(graph_cells "$S.1") g2=$(graph_cells "$S.2")
 check_true "iperf3 view: the graph grows ($g1 columns at 4 s, $g2 at 6 s)" \
@@ -412,7 +414,27 @@ wait "$IPERF_SRV" 2>/dev/null
 judge_rates "json: the UDP flow's pps and bps within 10 % of iperf3's, every steady second" \
 	"$(rate_check json "$LAB_TMP/iperf_json.json" "$IPERF_T0" "$LAB_TMP/rates.json")" 3
 check_eq "json: rate keys on every row of the top lists" "$(json_get "$LAB_TMP/rates.json" \
-	'all(all(k in r for k in ("bps", "pps", "bps_2s", "bps_10s", "bps_40s", "pps_2s", "pps_10s", "pps_40s")) for key in ("top_flows_by_rate", "top_flows_by_bytes", "top_flows_by_packets", "top_sources") for r in j[key]) and len(j["top_sources"]) > 0')" True
+	'all(all(k in r for k in ("bps", "pps", "bps_2s", "bps_10s", "bps_40s", "pps_2s", "pps_10s", "pps_40s")) for key in ("top_flows_by_rate", "top_flows_by_bytes", "top_flows_by_packets", "top_sources", "top_sources_by_packets", "top_destinations", "top_destinations_by_packets", "top_ports_by_bytes", "top_ports_by_packets") for r in j[key]) and all(len(j[k]) > 0 for k in ("top_sources", "top_destinations", "top_ports_by_bytes"))')" True
+# The receiver's row and iperf3's port carry the rate the screen shows: in every report
+# where iperf3's flow runs, 198.18.0.2's bit/s is at least the flow's (trafgen's flow
+# and the pings add a little) and udp dst 5201's is the flow's (within 10 %).
+check_true "json: destination and port rows carry the UDP flow's rate" "$PY" - "$LAB_TMP/rates.json" "$IP4_RX" <<'EOF'
+import json, sys
+n = 0
+for line in open(sys.argv[1]):
+    if not line.startswith("{"):
+        continue
+    j = json.loads(line)
+    fl = [f["bps"] for f in j["top_flows_by_rate"] if f["proto"] == "udp" and f["dport"] == 5201]
+    if not fl or fl[0] < 1e6:
+        continue
+    d = [x["bps"] for x in j["top_destinations"] if x["addr"] == sys.argv[2]]
+    p = [x["bps"] for x in j["top_ports_by_bytes"] if (x["proto"], x["side"], x["port"]) == ("udp", "dst", 5201)]
+    if not (d and p and 0.9 * fl[0] <= d[0] <= 1.5 * fl[0] and 0.9 * fl[0] <= p[0] <= 1.1 * fl[0]):
+        print("  flow %.3g, destination %s, port %s" % (fl[0], d, p)); sys.exit(1)
+    n += 1
+sys.exit(n == 0)
+EOF
 
 # ---- keys, and every list on a taller screen ----------------------------------------
 # 120x45: destinations, ports and ICMP types below flows and sources, all by packets

@@ -613,6 +613,89 @@ static void test_app_column(void)
 	TEST_END();
 }
 
+/* The column under the word @w of heading @h, or -1. */
+static int head_col(const char *h, const char *w)
+{
+	char pat[32];
+	const char *p;
+
+	snprintf(pat, sizeof(pat), " %s", w);
+	for (p = strstr(h, pat); p; p = strstr(p + 1, pat))
+		if (p[strlen(pat)] == ' ' || !p[strlen(pat)])
+			return (int)(p - h) + 1;
+	return -1;
+}
+
+/*
+ * The live layout as monitor draws it by default (rates and L7 on) at 80 and 120
+ * columns: the state stays (its short name when narrow) beside bit/s, pps and the app,
+ * each value under its heading; 120 columns add bytes and the 2/10/40 s averages.
+ */
+static void test_live_columns(void)
+{
+	static struct grid g;
+	struct pl_flow f[3];
+	struct pl_stats t = { .packets = 30 };
+	struct pl_report r = { .source = "plrx1", .mode = "native", .total = &t, .delta = &t,
+			       .interval_s = 1, .flows = f, .nflows = 3, .flow_capacity = 16,
+			       .top = 10, .has_rates = true };
+	struct pl_screen s = {};
+	static const int widths[] = { 80, 120 };
+
+	f[0] = udp4("198.18.0.1", 443, 10, 3000); /* one way, live: ingress-only */
+	f[0].rate[0].bps = 3e6;
+	f[1] = udp4("198.18.0.7", 53, 8, 2000); /* both ways: bidirectional */
+	f[1].val.packets[1] = 4;
+	f[1].rate[0].bps = 2e6;
+	f[2] = udp4("198.18.0.9", 7, 5, 1000); /* icmpv6, the widest protocol */
+	f[2].key.family = 6;
+	f[2].key.proto = 58;
+	inet_pton(AF_INET6, "2001:db8::1", f[2].key.addr_a);
+	inet_pton(AF_INET6, "2001:db8::2", f[2].key.addr_b);
+	f[2].rate[0].bps = 1e6;
+	for (size_t i = 0; i < sizeof(widths) / sizeof(widths[0]); i++) {
+		int cols = widths[i], fl, st, app, bps, pps, avg, by;
+		const char *h;
+
+		TEST_BEGIN(cols == 80 ? "live, L7 on, 80 columns: state, app, bit/s and pps all shown"
+				      : "live, L7 on, 120 columns: state, app, averages and bytes too");
+		CHECK_EQ(pl_screen_take(&s, &r), 0);
+		s.has_l7 = true;
+		s.app_of = fake_app;
+		lay(&g, &s, 24, cols, PL_ORDER_RATE);
+		CHECK(!g.bad_row && !g.bad_width, "within 24x%d", cols);
+		fl = find(&g, "top flows by rate", 0);
+		if (fl < 0) {
+			CHECK(false, "no flow table");
+			TEST_END();
+			continue;
+		}
+		h = g.line[fl + 1];
+		st = head_col(h, "state");
+		app = head_col(h, "app");
+		bps = head_col(h, "bit/s");
+		pps = head_col(h, "pps");
+		avg = head_col(h, "40s");
+		by = head_col(h, "bytes");
+		CHECK(st > 0 && app > 0 && bps > 0 && pps > 0, "heading '%s'", h);
+		CHECK(cols == 80 || (avg > 0 && by > 0), "120: averages and bytes: '%s'", h);
+		CHECK(st > 0 && word_at(g.line[fl + 2], st, "ingress"),
+		      "row 1 state: '%s'", g.line[fl + 2]);
+		CHECK(st > 0 && word_at(g.line[fl + 3], st, "bidir"),
+		      "row 2 state: '%s'", g.line[fl + 3]);
+		CHECK(st > 0 && word_at(g.line[fl + 4], st, "ingress"),
+		      "row 3 (icmpv6) state: '%s'", g.line[fl + 4]);
+		CHECK(app > 0 && !strncmp(g.line[fl + 2] + app, "TLS.Goo", 7) &&
+			      word_at(g.line[fl + 3], app, "DNS"),
+		      "apps: '%s' / '%s'", g.line[fl + 2], g.line[fl + 3]);
+		CHECK(!strncmp(g.line[fl + 4], "icmpv6 2001:db8::1.7 ", 21), "icmpv6 row: '%s'",
+		      g.line[fl + 4]);
+		CHECK(bps > 0 && strstr(g.line[fl + 2], " 3.00M "), "bit/s: '%s'", g.line[fl + 2]);
+		TEST_END();
+	}
+	pl_screen_free(&s);
+}
+
 /* tcpdump's address.port for both families (the text report uses the same helper). */
 static void test_endpoints(void)
 {
@@ -841,6 +924,7 @@ int main(void)
 	test_cut();
 	test_columns();
 	test_app_column();
+	test_live_columns();
 	test_endpoints();
 	test_share();
 	return check_summary();
