@@ -303,10 +303,28 @@ static void test_keys(struct pl_screen *s)
 	layv(&g, s, 24, 80, &v);
 	CHECK(!g.bad_width && !g.bad_row && g.used == 24, "within 24x80");
 	CHECK(find(&g, "keys (any key closes this help)", 0) > 0, "help title");
-	CHECK(find(&g, "  /      filter the lists", 0) > 0 && find(&g, "  P      pause", 0) > 0 &&
-		      find(&g, "  r      sort by rate", 0) > 0 && find(&g, "  q      quit", 0) > 0,
+	CHECK(find(&g, "  /  filter the lists", 0) > 0 && find(&g, "P  pause", 0) > 0 &&
+		      find(&g, "r  sort by rate", 0) > 0 && find(&g, "q  quit", 0) > 0 &&
+		      find(&g, "b  sort by bytes", 0) > 0 && find(&g, "p  sort by packets", 0) > 0,
 	      "the keys");
 	CHECK(find(&g, "top flows", 0) < 0, "no lists under it");
+	TEST_END();
+
+	/* Under the longest header (drops, TCP, latency and alerts lines, L7 on): whole. */
+	TEST_BEGIN("help: whole on 80x24 under the longest header");
+	snprintf(s->drops, sizeof(s->drops), "NO_SOCKET 12  OTHERHOST 3");
+	snprintf(s->tcp, sizeof(s->tcp), "median 1.2 ms  p99 9.8 ms  retransmits 0.1%%");
+	snprintf(s->svc, sizeof(s->svc), "tcp/443 median 3.1 ms");
+	snprintf(s->alerts, sizeof(s->alerts), "1 active: SYN flood to 198.18.0.2");
+	s->has_l7 = true;
+	layv(&g, s, 24, 80, &v);
+	CHECK(!g.bad_width && !g.bad_row && g.used == 24, "within 24x80");
+	CHECK(find(&g, "keys (any key closes this help)", 0) > 0, "help title");
+	CHECK(find(&g, "distinct peers and ports", 0) > 0 && find(&g, "state, when narrow", 0) > 0,
+	      "its last lines");
+	CHECK(find(&g, "sort: rate", 0) == 23, "the status line last");
+	s->drops[0] = s->tcp[0] = s->svc[0] = s->alerts[0] = 0;
+	s->has_l7 = false;
 	TEST_END();
 
 	TEST_BEGIN("pause and the filter prompt on the status line");
