@@ -2,8 +2,9 @@
 /*
  * screen.c - monitor's terminal view, laid out to the terminal's size: a header with
  * the rates, the own cost, malformed packets and evictions; the L3, L4 and size mix
- * as lines of "name count share" items that wrap at the width; the receive rate's
- * graph (screen_graph.c); the top lists in the rows left (screen_lists.c: flows,
+ * as lines of "name count share" items that wrap at the width; the commands' own
+ * parts (screen_extra.c: protect's mitigation); the receive rate's graph
+ * (screen_graph.c); the top lists in the rows left (screen_lists.c: flows,
  * sources, destinations, ports, ICMP types, chosen in screen_talk.c), or the
  * help; and a status line with the order, the filter and the keys. The figures come
  * from the same helpers as the text report.
@@ -39,6 +40,7 @@ static void free_lists(struct pl_screen *s)
 void pl_screen_free(struct pl_screen *s)
 {
 	free_lists(s);
+	free(s->extra);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -77,6 +79,8 @@ int pl_screen_take(struct pl_screen *s, const struct pl_report *r)
 	s->app_ctx = r->l7;
 	if (r->l7)
 		pl_l7_summary(r->l7, &s->l7);
+	pl_screen_extra_take(s, r); /* on failure: no such lines, the rest is there */
+	s->r.nextra = 0;            /* not kept: their lines are */
 	s->r.alerts = NULL; /* not kept: its brief is */
 	pl_alerts_brief(r->alerts, s->alerts, sizeof(s->alerts));
 	s->r.drops = NULL; /* not kept: its brief is */
@@ -417,6 +421,7 @@ void pl_screen_layout(const struct pl_screen *s, const struct pl_screen_view *v,
 	} else {
 		mix(&l, s);
 		l7_lines(&l, s);
+		lay_extra(&l, s);
 		h = graph_height(&l, rows);
 		if (h)
 			lay_graph(&l, s, v, h, rows >= 40 && l.rows - l.row - 2 * (h + 1) >= 9);

@@ -85,7 +85,13 @@ struct pl_screen {
 	char tcp[160];             /* TCP RTT and health: the brief, "" when off */
 	char svc[200];             /* service latency: the brief, "" when none */
 	char alerts[160];          /* detection: active attacks and the newest */
+	/* The commands' own parts (protect's mitigation, ...): the lines their text
+	 * functions give, '\n' after each; NULL: none. */
+	char *extra;
 };
+
+/* screen_extra.c: ask @r's parts for their lines into s->extra. */
+int pl_screen_extra_take(struct pl_screen *s, const struct pl_report *r);
 
 /* screen_talk.c: copy the kernel's tables of @t (NULL: none); choose the address, port
  * and ICMP rows from them or from the @n flows @match (filtered: a filter is set). */

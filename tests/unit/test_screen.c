@@ -714,6 +714,83 @@ static void test_live_columns(void)
 	pl_screen_free(&s);
 }
 
+/* protect's part of the report, as its text function gives it (rules of pl_blocked_text). */
+static void fake_mitigation(void (*emit)(void *, const char *), void *emit_arg, void *arg)
+{
+	char l[256];
+
+	(void)arg;
+	emit(emit_arg, "mitigation: dropped 1200 packets (76800 bytes): block 1200, port 0, "
+		       "rate 0; would drop 0; allowed 35");
+	snprintf(l, sizeof(l), "%5s %-6s %-6s %-44s %-6s %10s %12s %s", "id", "kind", "action",
+		 "match", "origin", "expires", "packets", "bytes");
+	emit(emit_arg, l);
+	snprintf(l, sizeof(l), "%5u %-6s %-6s %-44s %-6s %10s %12llu %llu", 1u, "allow", "allow",
+		 "198.18.0.2/32", "host", "never", 35ull, 2240ull);
+	emit(emit_arg, l);
+	snprintf(l, sizeof(l), "%5u %-6s %-6s %-44s %-6s %10s %12llu %llu", 2u, "block", "drop",
+		 "198.18.0.77/32", "cli", "3599s", 1200ull, 76800ull);
+	emit(emit_arg, l);
+}
+
+/* The column where @w ends in @line (its first occurrence), or -1. */
+static int end_of(const char *line, const char *w)
+{
+	const char *p = strstr(line, w);
+
+	return p ? (int)(p - line + strlen(w)) : -1;
+}
+
+/*
+ * protect's mitigation on the view: the drops by reason whole (wrapped), the rules
+ * with their drops and expiry, the columns squeezed to 80 but still aligned.
+ */
+static void test_extra(void)
+{
+	static struct grid g;
+	struct pl_flow f[1] = { udp4("198.18.0.1", 40000, 10, 3000) };
+	struct pl_stats t = { .packets = 10 };
+	struct pl_report r = { .source = "plrx1", .mode = "generic", .total = &t, .delta = &t,
+			       .interval_s = 1, .flows = f, .nflows = 1, .flow_capacity = 16,
+			       .top = 10, .has_rates = true };
+	struct pl_screen s = {};
+	int m, h, e;
+
+	pl_report_add_extra(&r, NULL, fake_mitigation, NULL);
+	TEST_BEGIN("protect's mitigation on 80x24: drops by reason, rules, expiry, aligned");
+	CHECK_EQ(pl_screen_take(&s, &r), 0);
+	lay(&g, &s, 24, 80, PL_ORDER_RATE);
+	CHECK(!g.bad_row && !g.bad_width, "within 24x80");
+	m = find(&g, "mitigation: dropped 1200 packets", 0);
+	CHECK(m > 0 && find(&g, "allowed 35", m) == m + 1, "drops by reason, wrapped whole");
+	h = find(&g, "expires", 0);
+	e = find(&g, "198.18.0.77/32", 0);
+	CHECK(h > m && e > h && strstr(g.line[e], " drop ") && strstr(g.line[e], " 3599s ") &&
+		      strstr(g.line[e], " 1200 76800"),
+	      "the block with its expiry and drops: '%s'", e > 0 ? g.line[e] : "");
+	CHECK(h > 0 && e > 0 && end_of(g.line[h], "expires") == end_of(g.line[e], "3599s") &&
+		      end_of(g.line[h], "packets") == end_of(g.line[e], " 1200"),
+	      "aligned: '%s' / '%s'", h > 0 ? g.line[h] : "", e > 0 ? g.line[e] : "");
+	CHECK(find(&g, "top flows by rate", 0) > e, "the lists below");
+	TEST_END();
+
+	TEST_BEGIN("protect's mitigation on 200 columns: the lines as the text report has them");
+	lay(&g, &s, 40, 200, PL_ORDER_RATE);
+	e = find(&g, "198.18.0.77/32", 0);
+	CHECK(e > 0 && strstr(g.line[e], "198.18.0.77/32                               cli "),
+	      "not squeezed: '%s'", e > 0 ? g.line[e] : "");
+	TEST_END();
+
+	TEST_BEGIN("protect's mitigation on 80x16: cut, and says so");
+	lay(&g, &s, 16, 80, PL_ORDER_RATE);
+	CHECK(!g.bad_row && !g.bad_width, "within 16x80");
+	CHECK(find(&g, "more lines: the text and JSON reports have them all", 0) > 0,
+	      "the cut is said");
+	CHECK(find(&g, "top flows by rate", 0) > 0, "the flows still shown");
+	pl_screen_free(&s);
+	TEST_END();
+}
+
 /* tcpdump's address.port for both families (the text report uses the same helper). */
 static void test_endpoints(void)
 {
@@ -943,6 +1020,7 @@ int main(void)
 	test_columns();
 	test_app_column();
 	test_live_columns();
+	test_extra();
 	test_endpoints();
 	test_share();
 	return check_summary();
