@@ -19,6 +19,11 @@ double pl_report_bps(const struct pl_report *r);
  */
 const char *pl_report_share(__u64 part, __u64 all, char *buf, size_t len);
 
+/* The rate of the address @addr among @nft talkers of the flows (pl_top_sources() or
+ * pl_top_destinations()): the sum of its flows' rates that way; zero when absent. */
+const struct pl_rate *pl_talker_rate(const struct pl_talker *ft, size_t nft, const __u32 addr[4],
+				     __u8 family);
+
 /* Malformed packets of all reasons together. */
 __u64 pl_report_malformed_total(const struct pl_report *r);
 /* "198.18.0.1.40000" / "2001:db8::1.443" (tcpdump's address.port for both families)

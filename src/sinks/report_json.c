@@ -12,6 +12,7 @@
 #include "perf/svc.h"
 #include "perf/tcp.h"
 #include "sinks/json.h"
+#include "sinks/report_fmt.h"
 #include "sinks/screen.h"
 #include "sinks/timefmt.h"
 
@@ -148,19 +149,6 @@ static __u64 est(double v)
 	return (__u64)(v + 0.5);
 }
 
-/* The rate of @a as a sender (or receiver: @ft from pl_top_destinations()): the sum of
- * its flows' rates that way (monitor), zero if none. */
-static const struct pl_rate *sender_rate(const struct pl_addr_stat *a,
-					 const struct pl_talker *ft, size_t nft)
-{
-	static const struct pl_rate none;
-
-	for (size_t i = 0; i < nft; i++)
-		if (ft[i].family == a->family && !memcmp(ft[i].addr, a->addr, sizeof(a->addr)))
-			return &ft[i].rate;
-	return &none;
-}
-
 static void addr_list(struct pl_json *j, const struct pl_report *r, const char *key,
 		      struct pl_addr_stat *a, size_t n, enum pl_flow_order order, bool dst,
 		      const struct pl_talker *ft, size_t nft)
@@ -178,7 +166,7 @@ static void addr_list(struct pl_json *j, const struct pl_report *r, const char *
 		pl_json_u64(j, "flows", a[i].flows);
 		pl_json_u64(j, dst ? "sources" : "destinations", est(a[i].peers));
 		pl_json_u64(j, "ports", est(a[i].ports));
-		rate_keys(j, r, sender_rate(&a[i], ft, nft));
+		rate_keys(j, r, pl_talker_rate(ft, nft, a[i].addr, a[i].family));
 		pl_json_end_obj(j);
 	}
 	pl_json_end_arr(j);
