@@ -103,6 +103,8 @@ static int wrap(struct lay *l, const char *t, bool draw)
 	while (*t) {
 		int w = l->cols - (first ? 0 : 2), n = strlen(t);
 
+		w = w < 1 ? 1 : w; /* a screen narrower than the indent still moves on */
+
 		if (n > w) {
 			n = w;
 			while (n > w / 2 && t[n] != ' ')

@@ -781,6 +781,13 @@ static void test_extra(void)
 	      "not squeezed: '%s'", e > 0 ? g.line[e] : "");
 	TEST_END();
 
+	TEST_BEGIN("protect's mitigation on tiny screens: within bounds, no hang");
+	for (int c = 1; c <= 4; c++) {
+		lay(&g, &s, 12, c, PL_ORDER_RATE);
+		CHECK(!g.bad_row && !g.bad_width, "within 12x%d", c);
+	}
+	TEST_END();
+
 	TEST_BEGIN("protect's mitigation on 80x16: cut, and says so");
 	lay(&g, &s, 16, 80, PL_ORDER_RATE);
 	CHECK(!g.bad_row && !g.bad_width, "within 16x80");
