@@ -4,8 +4,9 @@
  * (the flow's ends, the address) and the figure columns the width allows, in order of
  * importance: bit/s, pps, (a flow's state and app,) bytes, the 2/10/40 s averages,
  * packets, then the flow count and spread of an address. On a narrow screen a flow's
- * state takes its short name and the app is cut, so that both stay. Every list takes its figures through the same
- * helpers (struct figs, pick(), heads(), cells()), so a new list gets rates the same way.
+ * state takes its short name and the app is cut, so that both stay. Every list takes
+ * its figures through the same helpers (struct figs, pick(), heads(), cells()), so a
+ * new list gets rates the same way.
  */
 #include <string.h>
 #include "analysis/names.h"
