@@ -8,7 +8,10 @@
  *  - a horizontal UDP probe of 30 hosts: the UDP scan sid, direction horizontal;
  *  - established flows and DNS-like queries to one server: no scan;
  *  - baselines: after the warm-up a single spike raises nothing and barely moves the
- *    mean; a sustained rise raises one alert carrying value and baseline;
+ *    mean; a sustained rise raises one alert carrying value and baseline; so for bps,
+ *    new flows/s and the SYN share each alone (the entropy of sources needs the
+ *    kernel's per-source table: test_detect_crafted checks it and all five offline);
+ *  - the sliding window: a burst over two ticks after a long silence counted whole;
  *  - malformed packets above the rate: an alert naming the top reason;
  *  - the alert store: keyed by sid and source (or victim), updated, ended after the
  *    quiet time, a new record after that, full store counted; a foreign sid accepted;
@@ -18,10 +21,12 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <json-c/json.h>
+#include <math.h>
 #include <string.h>
 #include "check.h"
 #include "detect/alerts.h"
 #include "detect/detect.h"
+#include "detect/internal.h"
 #include "detect/ioc.h"
 #include "util/log.h"
 
@@ -316,6 +321,115 @@ static void test_baseline(void)
 	TEST_END();
 }
 
+/*
+ * One metric's baseline alone: @set puts @v (the learned level) or @v * 8 (the rise) in
+ * the tick's counters; every other metric stays where it was learned. The rise must
+ * raise @sid once, with the value and the baseline, and no other baseline alert.
+ */
+static void base_one(const char *name, unsigned int sid, void (*set)(struct pl_stats *, double),
+		     double v, double rise)
+{
+	const struct pl_alert_rec *a = NULL;
+	struct run r;
+
+	TEST_BEGIN(name);
+	run_init(&r);
+	for (unsigned int i = 0; i < r.cfg.base_warmup + 5; i++) {
+		set(&r.delta, v * (1 + (i % 3) * 0.05));
+		tick(&r, NULL, 0);
+	}
+	set(&r.delta, rise); /* one spike: nothing */
+	tick(&r, NULL, 0);
+	set(&r.delta, v);
+	tick(&r, NULL, 0);
+	CHECK(with_sid(&r, sid, NULL) == 0, "a spike alerted");
+	for (int i = 0; i < 5; i++) {
+		set(&r.delta, rise);
+		tick(&r, NULL, 0);
+	}
+	CHECK(with_sid(&r, sid, &a) == 1, "%zu alerts", with_sid(&r, sid, NULL));
+	for (unsigned int o = PL_SID_BASE_PPS; o <= PL_SID_BASE_SRC_ENTROPY; o++)
+		CHECK(o == sid || with_sid(&r, o, NULL) == 0, "sid %u alerted too", o);
+	if (a) {
+		json_object *ev, *b, *x;
+
+		CHECK(json_object_object_get_ex(a->a.evidence, "evidence", &ev) &&
+			      json_object_object_get_ex(ev, "baseline", &b) &&
+			      json_object_object_get_ex(ev, "value", &x) &&
+			      json_object_get_double(b) < v * 1.5 &&
+			      fabs(json_object_get_double(x) - rise) < rise * 1e-3,
+		      "evidence %s", json_object_to_json_string(a->a.evidence));
+		CHECK(a->fl.no_addrs && a->fl.zero_unknown, "an alert on no one address");
+	}
+	run_free(&r);
+	TEST_END();
+}
+
+/* The counters that make each metric: the others stay constant (packets, bytes). */
+static void set_bps(struct pl_stats *s, double bps)
+{
+	memset(s, 0, sizeof(*s));
+	s->packets = 1000; /* 1000 pps: learned, constant */
+	s->bytes = (__u64)(bps / 8);
+}
+
+static void set_flows(struct pl_stats *s, double fps)
+{
+	memset(s, 0, sizeof(*s));
+	s->packets = 5000;
+	s->bytes = 5000 * 100;
+	s->flows_created = (__u64)fps;
+}
+
+static void set_syn(struct pl_stats *s, double share)
+{
+	memset(s, 0, sizeof(*s));
+	s->packets = 1000;
+	s->bytes = 1000 * 100;
+	s->l4_packets[PL_L4_TCP] = 1000;
+	s->tcp_flags[PL_TCP_SYN] = (__u64)(share * 1000);
+	s->tcp_flags[PL_TCP_ACK] = 1000 - s->tcp_flags[PL_TCP_SYN];
+	/* SYN-ACKs are answers, not the share's SYNs */
+	s->tcp_flags[PL_TCP_SYN | PL_TCP_ACK] = 0;
+}
+
+static void test_baselines(void)
+{
+	/* ticks of 1 s: the values are per second */
+	base_one("baseline bps: 20 Mbit/s learned, 160 Mbit/s for 5 s: one alert", PL_SID_BASE_BPS,
+		 set_bps, 20e6, 160e6);
+	base_one("baseline new flows/s: 100 learned, 800 for 5 s: one alert", PL_SID_BASE_FLOWS,
+		 set_flows, 100, 800);
+	base_one("baseline SYN share: 0.1 learned, 0.8 for 5 s: one alert", PL_SID_BASE_SYN_RATIO,
+		 set_syn, 0.1, 0.8);
+}
+
+/* A burst over two ticks after a silence longer than the window is counted whole. */
+static void test_window_gap(void)
+{
+	struct pl_win w;
+	__u64 t = 100 * S, q = S / 4;
+
+	TEST_BEGIN("sliding window: a burst after a gap is counted whole, over one window");
+	pl_win_start(&w, t - q);
+	pl_win_push(&w, 10, t, t - q, S); /* 10 packets, then 5 s of nothing */
+	t += 5 * S;
+	pl_win_push(&w, 1260, t, t - q, S); /* the burst's first half */
+	CHECK(pl_win_growth(&w) == 1250, "first tick: growth %llu", (unsigned long long)pl_win_growth(&w));
+	t += q;
+	pl_win_push(&w, 2510, t, t - q, S);
+	CHECK(pl_win_growth(&w) == 2500 && pl_win_rate(&w, t, 1) == 2500,
+	      "second tick: growth %llu, rate %.1f", (unsigned long long)pl_win_growth(&w),
+	      pl_win_rate(&w, t, 1));
+	for (int i = 0; i < 4; i++) { /* nothing more: out of the window after it */
+		t += q;
+		pl_win_push(&w, 2510, t, t - q, S);
+	}
+	CHECK(pl_win_growth(&w) == 0, "a second later: growth %llu",
+	      (unsigned long long)pl_win_growth(&w));
+	TEST_END();
+}
+
 static void test_malformed(void)
 {
 	const struct pl_alert_rec *a = NULL;
@@ -436,6 +550,8 @@ int main(void)
 	test_scan_bound();
 	test_udp_and_normal();
 	test_baseline();
+	test_baselines();
+	test_window_gap();
 	test_malformed();
 	test_store();
 	test_cfg_equal();
