@@ -11,7 +11,8 @@
 # amplifier's port, land's), the EVE ports; no 0.0.0.0 on the baselines. Controls beside
 # each attack (valid flags, loopback, long first fragments, port 5000, answers to
 # requests, echo replies, names not listed) raise nothing. tshark counts the crafted
-# packets the expectations rest on.
+# packets the expectations rest on. With --l7-packets 0 the domain list cannot match:
+# analyze says so once at the start.
 set -u
 . "$(dirname "$0")/../lib/netns.sh"
 [ "$(id -u)" -eq 0 ] || { skip "all" "needs root"; finish; }
@@ -141,6 +142,16 @@ other = [e for e in eve if not 9100040 <= e["alert"]["signature_id"] <= 9100044 
          not any(matches(e, *k) for k in known)]
 say("no other alerts", not other, [(e["alert"]["signature_id"], e.get("src_ip")) for e in other])
 EOF
+# L7 off: the domain list cannot match, and analyze says so once as it starts
+"$PKTLENS" analyze -r "$T/d.pcap" --json --l7-packets 0 --config "$T/d.conf" \
+	>"$T/n.json" 2>"$T/n.err"
+check_rc "analyze --l7-packets 0" $? 0
+check_eq "--l7-packets 0: one warning that the domain lists match nothing" \
+	"$(grep -c 'domain lists match .* off here: they will match nothing' "$T/n.err")" 1
+check_eq "--l7-packets 0: indeed no 9100051" \
+	"$(json_get "$T/n.json" 'len([a for a in j["alerts"] if a["signature_id"] == 9100051])')" 0
+check_eq "L7 on: no such warning" "$(grep -c 'domain lists' "$T/a.err")" 0
+
 while IFS= read -r line; do
 	case $line in
 	"ok   "*) ok "${line#ok   }" ;;
