@@ -9,8 +9,9 @@
  *  - established flows and DNS-like queries to one server: no scan;
  *  - baselines: after the warm-up a single spike raises nothing and barely moves the
  *    mean; a sustained rise raises one alert carrying value and baseline; so for bps,
- *    new flows/s and the SYN share each alone (the entropy of sources needs the
- *    kernel's per-source table: test_detect_crafted checks it and all five offline);
+ *    new flows/s and the SYN share each alone, and the entropy of the sources over a
+ *    BPF hash map of the kernel table's layout (root; test_detect_crafted checks all
+ *    five offline);
  *  - the sliding window: a burst over two ticks after a long silence counted whole;
  *  - malformed packets above the rate: an alert naming the top reason;
  *  - the alert store: keyed by sid and source (or victim), updated, ended after the
@@ -19,10 +20,12 @@
  *    line and nothing half-loaded.
  */
 #include <arpa/inet.h>
+#include <bpf/bpf.h>
 #include <errno.h>
 #include <json-c/json.h>
 #include <math.h>
 #include <string.h>
+#include <unistd.h>
 #include "check.h"
 #include "detect/alerts.h"
 #include "detect/detect.h"
@@ -84,6 +87,19 @@ static void tick(struct run *r, const struct pl_flow *f, size_t n)
 	struct pl_det_input in = { .now_ns = r->now, .span_s = 1, .delta = &r->delta,
 				   .flows = f, .nflows = n, .det_srcs_fd = -1,
 				   .det_frags_fd = -1, .det_frag_stats_fd = -1, .egress_fd = -1, .offline = true };
+
+	pl_det_tick(r->d, &in);
+	pl_alerts_untouch(r->al);
+	memset(&r->delta, 0, sizeof(r->delta));
+	r->now += S;
+}
+
+/* A tick that reads per-source counters from @fd (pl_det_srcs's layout). */
+static void tick_srcs(struct run *r, int fd)
+{
+	struct pl_det_input in = { .now_ns = r->now, .span_s = 1, .delta = &r->delta,
+				   .det_srcs_fd = fd, .det_frags_fd = -1, .det_frag_stats_fd = -1,
+				   .egress_fd = -1, .offline = true };
 
 	pl_det_tick(r->d, &in);
 	pl_alerts_untouch(r->al);
@@ -404,6 +420,68 @@ static void test_baselines(void)
 		 set_syn, 0.1, 0.8);
 }
 
+/* Add @n packets of class @cls (and @bytes to the class after it, UDP's) to 198.18.2.@src. */
+static void src_add(int fd, unsigned int src, int cls, __u64 n, __u64 bytes)
+{
+	struct pl_addr_key k = { .family = 4 };
+	struct pl_det_src v = {};
+
+	v4(k.addr, 512 + src);
+	bpf_map_lookup_elem(fd, &k, &v);
+	v.n[cls] += n;
+	if (cls == PL_DC_UDP)
+		v.n[PL_DC_UDP_BYTES] += bytes;
+	bpf_map_update_elem(fd, &k, &v, BPF_ANY);
+}
+
+/*
+ * The source entropy baseline over a per-source table of the kernel's layout (a plain
+ * hash map the test fills): two sources learned (1 bit), then SYNs from 256 sources (4
+ * a tick each) and 1400-byte UDP datagrams from one more (256 a tick): 7.122 bits, the
+ * UDP source's packets counted on every tick (not its bytes).
+ */
+static void test_entropy(void)
+{
+	const struct pl_alert_rec *a = NULL;
+	struct run r;
+	int fd;
+
+	TEST_BEGIN("baseline source entropy: 1 bit learned, 7.122 bits for 5 s: one alert");
+	fd = bpf_map_create(BPF_MAP_TYPE_HASH, "t_det_srcs", sizeof(struct pl_addr_key),
+			    sizeof(struct pl_det_src), 1024, NULL);
+	if (fd < 0) {
+		TEST_SKIP(check_cur, "cannot create a BPF map (needs root)");
+		return;
+	}
+	run_init(&r);
+	for (unsigned int i = 0; i < r.cfg.base_warmup + 5; i++) {
+		src_add(fd, 1, PL_DC_SYN, 10, 0);
+		src_add(fd, 2, PL_DC_SYN, 10, 0);
+		tick_srcs(&r, fd);
+	}
+	for (int i = 0; i < 5; i++) {
+		for (unsigned int s = 0; s < 256; s++)
+			src_add(fd, 10 + s, PL_DC_SYN, 4, 0);
+		src_add(fd, 300, PL_DC_UDP, 256, 256 * 1400);
+		tick_srcs(&r, fd);
+	}
+	CHECK(with_sid(&r, PL_SID_BASE_SRC_ENTROPY, &a) == 1, "%zu alerts",
+	      with_sid(&r, PL_SID_BASE_SRC_ENTROPY, NULL));
+	if (a) {
+		json_object *ev, *x, *b;
+
+		CHECK(json_object_object_get_ex(a->a.evidence, "evidence", &ev) &&
+			      json_object_object_get_ex(ev, "value", &x) &&
+			      json_object_object_get_ex(ev, "baseline", &b) &&
+			      fabs(json_object_get_double(x) - 7.122) < 0.001 &&
+			      fabs(json_object_get_double(b) - 1) < 0.5,
+		      "evidence %s", json_object_to_json_string(a->a.evidence));
+	}
+	run_free(&r);
+	close(fd);
+	TEST_END();
+}
+
 /* A burst over two ticks after a silence longer than the window is counted whole. */
 static void test_window_gap(void)
 {
@@ -551,6 +629,7 @@ int main(void)
 	test_udp_and_normal();
 	test_baseline();
 	test_baselines();
+	test_entropy();
 	test_window_gap();
 	test_malformed();
 	test_store();
