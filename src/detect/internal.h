@@ -56,6 +56,7 @@ struct pl_det {
 	struct pl_det_counts counts;
 	const struct pl_det_input *in; /* during a tick */
 	unsigned int port_lookups; /* flow-table passes for new alerts' ports this tick */
+	size_t port_visits;        /* ... and the flows they visited */
 };
 
 /* Window helpers (detect.c). */
