@@ -275,6 +275,8 @@ static int analyze_file(struct an_args *a, const char *path)
 		goto out;
 	}
 	o.amp_min_bytes = dr.cfg.amp_min_bytes;
+	if (a->detect)
+		pl_det_run_l7_note(&dr, "analyze", o.l7_pkts, "drop --l7-packets 0");
 	err = pl_filter_prog_prepare(&o);
 	if (err) {
 		rc = err == -EINVAL ? PL_EXIT_USAGE : PL_EXIT_FAIL;
