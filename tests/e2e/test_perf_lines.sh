@@ -92,7 +92,7 @@ echo "  kernel: UdpNoPorts server $nrx client $ntx; TcpRetransSegs $re, TcpOutRs
 
 # ---- the server's terminal view -------------------------------------------------------
 # A report after everything: its drops line holds the UDP the server's kernel refused.
-wait_until 10 on_screen "kernel drops [0-9]+ \((.*, )?NO_SOCKET $nrx[,)]" ||
+wait_until 10 on_screen "kernel drops [0-9]+ \((.*, )?NO_SOCKET ${nrx}[,)]" ||
 	fail "terminal view: kernel drops" "no NO_SOCKET $nrx after 10 s"
 echo "  server's screen:"
 sed 's/^/  | /' "$LAB_TMP/screen"
@@ -110,7 +110,7 @@ within "$lat" "$D_HTTP" && ok "terminal view: latency http/8080 $lat ms ~ the se
 	fail "terminal view: latency" "'$got', expected http/8080 at $D_HTTP ms"
 
 # ---- the client's text report ---------------------------------------------------------
-wait_until 10 sh -c "grep -Eq '^kernel drops [0-9]+ \((.*, )?NO_SOCKET $ntx[,)]' '$CLI_OUT' &&
+wait_until 10 sh -c "grep -Eq '^kernel drops [0-9]+ \((.*, )?NO_SOCKET ${ntx}[,)]' '$CLI_OUT' &&
 	grep -Eq '^  http tcp/8080 +3 requests +3 answered' '$CLI_OUT'" ||
 	fail "text report" "no report with NO_SOCKET $ntx and 3 HTTP answers after 10 s"
 kill -INT "$CLI_PID" 2>/dev/null
@@ -138,7 +138,7 @@ within "$lat" "$CURL_MS" && ok "text: http tcp/8080 mean $lat ms ~ curl's $CURL_
 check_eq "text: status classes as curl got them" "$(last '^       status ')" \
 	"       status 2xx 2 3xx 0 4xx 1 5xx 0 1xx 0 other 0"
 check_grep "text: kernel drops NO_SOCKET == the client's UdpNoPorts ($ntx)" "$CLI_OUT" \
-	"^kernel drops [0-9]+ \((.*, )?NO_SOCKET $ntx[,)]"
+	"^kernel drops [0-9]+ \((.*, )?NO_SOCKET ${ntx}[,)]"
 
 tmux -L "$TM" send-keys -t 0 q 2>/dev/null
 finish
