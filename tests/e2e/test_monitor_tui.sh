@@ -416,8 +416,9 @@ check_grep "iperf3 view: the 2/10/40 s averages, the app and the state at 120 co
 	"^proto +initiator +responder +bit/s +pps +2s +10s +40s +bytes +app +state$"
 check_true "iperf3 view: block characters on a UTF-8 terminal" grep -q '[▁▂▃▄▅▆▇█]' "$S.1"
 g1=$(graph_cells "$S.1") g2=$(graph_cells "$S.2")
+# At least one column at 4 s (a loaded machine can delay the first reports), more at 6 s.
 check_true "iperf3 view: the graph grows ($g1 columns at 4 s, $g2 at 6 s)" \
-	test "${g1:-0}" -ge 2 -a "${g2:-0}" -gt "${g1:-0}"
+	test "${g1:-0}" -ge 1 -a "${g2:-0}" -gt "${g1:-0}"
 echo "  screen after /port 5201:"
 sed 's/^/  | /' "$S.5"
 check_grep "filter: the status line names it" "$S.5" \
