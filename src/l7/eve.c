@@ -99,6 +99,9 @@ static const struct {
 	{ "DNP3", "dnp3" },	   { "MQTT", "mqtt" },	       { "PostgreSQL", "pgsql" },
 	{ "LDAP", "ldap" },	   { "Telnet", "telnet" },     { "WebSocket", "websocket" },
 	{ "MDNS", "mdns" },	   { "IPsec", "ike" },	       { "EthernetIP", "enip" },
+	/* TLS that nDPI 4.2 names after the port; Suricata says tls. */
+	{ "IMAPS", "tls" },	   { "POPS", "tls" },	       { "SMTPS", "tls" },
+	{ "DoH_DoT", "tls" },
 };
 
 const char *pl_l7_eve_app_proto(const struct pl_l7_verdict *v, char *buf)

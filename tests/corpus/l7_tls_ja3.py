@@ -1,0 +1,88 @@
+# SPDX-License-Identifier: BSD-2-Clause
+"""l7_tls_ja3.py - JA3 and JA3S of `analyze --eve` against tshark (run by
+test_l7_tls.sh: python3 l7_tls_ja3.py PKTLENS CAPTURE...).
+
+For each capture, tshark's tls.handshake.ja3 (ClientHello) and tls.handshake.ja3s
+(ServerHello), keyed by the client's address and port, and pktlens's tls events'
+tls.ja3.hash / tls.ja3s.hash, keyed the same: every hash tshark computes must be in
+the flow's tls event, which has app_proto "tls" (nDPI 4.2 names TLS on the mail ports
+IMAPS, POPS, SMTPS; Suricata calls them tls).
+"""
+import ipaddress
+import json
+import os
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from results import ok, fail, summary  # noqa: E402
+
+
+def addr(s):
+    return str(ipaddress.ip_address(s))
+
+
+def tshark(path):
+    """(client addr, client port) -> {"ja3": set, "ja3s": set}."""
+    out = subprocess.run(["tshark", "-n", "-r", path, "-Y", "tls.handshake.ja3 || tls.handshake.ja3s",
+                          "-T", "fields", "-E", "separator=/t", "-e", "ip.src", "-e", "ipv6.src",
+                          "-e", "tcp.srcport", "-e", "ip.dst", "-e", "ipv6.dst", "-e", "tcp.dstport",
+                          "-e", "tls.handshake.ja3", "-e", "tls.handshake.ja3s"],
+                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, timeout=120).stdout
+    want = {}
+    for line in out.decode().splitlines():
+        f = line.split("\t")
+        if len(f) < 8 or not f[2]:
+            continue
+        src, dst = addr(f[0] or f[1]), addr(f[3] or f[4])
+        for h in f[6].split(","):
+            if h:
+                want.setdefault((src, int(f[2])), {"ja3": set(), "ja3s": set()})["ja3"].add(h)
+        for h in f[7].split(","):
+            if h:
+                want.setdefault((dst, int(f[5])), {"ja3": set(), "ja3s": set()})["ja3s"].add(h)
+    return want
+
+
+def pktlens(pk, path):
+    out = subprocess.run([pk, "-q", "analyze", "-r", path, "--eve", "-"], stdout=subprocess.PIPE,
+                         stderr=subprocess.DEVNULL, timeout=120).stdout
+    got = {}
+    for line in out.decode().splitlines():
+        e = json.loads(line)
+        if e.get("event_type") != "tls":
+            continue
+        t = e["tls"]
+        got[(addr(e["src_ip"]), e["src_port"])] = (
+            t.get("ja3", {}).get("hash"), t.get("ja3s", {}).get("hash"), e.get("app_proto"))
+    return got
+
+
+def main():
+    pk = sys.argv[1]
+    for path in sys.argv[2:]:
+        name = os.path.basename(path)
+        want, got = tshark(path), pktlens(pk, path)
+        bad, n = [], 0
+        for k, w in sorted(want.items()):
+            g = got.get(k)
+            for i, kind in ((0, "ja3"), (1, "ja3s")):
+                if not w[kind]:
+                    continue
+                n += 1
+                if not g or g[i] not in w[kind]:
+                    bad.append("%s:%d %s pktlens %s, tshark %s" % (k[0], k[1], kind,
+                               g[i] if g else "no tls event", sorted(w[kind])))
+            if g and g[2] != "tls":
+                bad.append("%s:%d app_proto %s" % (k[0], k[1], g[2]))
+        if not n:
+            fail(name, "tshark computed no JA3 (is this tshark too old?)")
+        elif bad:
+            fail(name, "%d of %d hashes differ: %s" % (len(bad), n, "; ".join(bad[:3])))
+        else:
+            ok("%s: %d JA3/JA3S hashes as tshark's, app_proto tls" % (name, n))
+    return summary()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
