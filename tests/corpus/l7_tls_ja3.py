@@ -6,7 +6,9 @@ For each capture, tshark's tls.handshake.ja3 (ClientHello) and tls.handshake.ja3
 (ServerHello), keyed by the client's address and port, and pktlens's tls events'
 tls.ja3.hash / tls.ja3s.hash, keyed the same: every hash tshark computes must be in
 the flow's tls event, which has app_proto "tls" (nDPI 4.2 names TLS on the mail ports
-IMAPS, POPS, SMTPS; Suricata calls them tls).
+IMAPS, POPS, SMTPS; Suricata calls them tls). Captures given as quic:PATH: the quic
+events' quic.version must be tshark's quic.version (or gquic.version) in Suricata's
+form (hex without 0x; gQUIC Q039-Q046 by name).
 """
 import ipaddress
 import json
@@ -58,9 +60,36 @@ def pktlens(pk, path):
     return got
 
 
+def suricata_quic(v):
+    if v.startswith("Q"):
+        return v if v in ("Q039", "Q043", "Q044", "Q045", "Q046") else "%x" % int(v.encode().hex(), 16)
+    return "%x" % int(v, 16)
+
+
+def quic(pk, path):
+    name = os.path.basename(path)
+    out = subprocess.run(["tshark", "-n", "-r", path, "-T", "fields", "-e", "quic.version",
+                          "-e", "gquic.version"], stdout=subprocess.PIPE,
+                         stderr=subprocess.DEVNULL, timeout=120).stdout.decode()
+    vals = [x.split(",")[0] for x in out.replace("\t", "\n").split() if x]
+    ev = subprocess.run([pk, "-q", "analyze", "-r", path, "--eve", "-"], stdout=subprocess.PIPE,
+                        stderr=subprocess.DEVNULL, timeout=120).stdout.decode()
+    got = [json.loads(x)["quic"].get("version") for x in ev.splitlines()
+           if '"event_type":"quic"' in x]
+    if not vals or not got:
+        fail(name + " quic.version", "tshark %s, pktlens quic events %s" % (vals[:1], got))
+    elif all(g == suricata_quic(vals[0]) for g in got):
+        ok("%s: quic.version %s (tshark %s)" % (name, got[0], vals[0]))
+    else:
+        fail(name + " quic.version", "pktlens %s, tshark %s" % (got, vals[0]))
+
+
 def main():
     pk = sys.argv[1]
     for path in sys.argv[2:]:
+        if path.startswith("quic:"):
+            quic(pk, path[5:])
+            continue
         name = os.path.basename(path)
         want, got = tshark(path), pktlens(pk, path)
         bad, n = [], 0

@@ -18,4 +18,5 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 P=$CORPUS/ndpi/pcap
 exec python3 "$ROOT/tests/corpus/l7_tls_ja3.py" "$PKTLENS" "$P/pops.pcapng" "$P/smtps.pcapng" \
-	"$P/imaps.pcap" "$P/443-curl.pcap" "$P/443-firefox.pcap"
+	"$P/imaps.pcap" "$P/443-curl.pcap" "$P/443-firefox.pcap" "quic:$P/quic-29.pcap" \
+	"quic:$P/quic_q46.pcap"
