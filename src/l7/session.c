@@ -698,6 +698,19 @@ void pl_l7_report_json(struct pl_json *j, const struct pl_l7_session *cs, int to
 	pl_json_end_obj(j);
 }
 
+static void mix_text(const struct row *rows, int n, int top,
+		     void (*emit)(void *arg, const char *line), void *arg)
+{
+	char line[256];
+
+	for (int i = 0; i < n && i < top; i++) {
+		snprintf(line, sizeof(line), "  %-24s %8llu flows %10llu pkts %12llu bytes",
+			 rows[i].name, (unsigned long long)rows[i].flows,
+			 (unsigned long long)rows[i].packets, (unsigned long long)rows[i].bytes);
+		emit(arg, line);
+	}
+}
+
 void pl_l7_report_text(const struct pl_l7_session *cs, int top,
 		       void (*emit)(void *arg, const char *line), void *arg)
 {
@@ -709,17 +722,17 @@ void pl_l7_report_text(const struct pl_l7_session *cs, int top,
 
 	read_counts(s, &c);
 	adjust(c.app, s->moved_app, PL_L7_APP_MAX);
+	adjust(c.category, s->moved_cat, PL_L7_CAT_MAX);
 	snprintf(line, sizeof(line), "L7: %llu samples, %llu lost, %llu skipped; %llu flows classified",
 		 (unsigned long long)c.sampled, (unsigned long long)c.lost,
 		 (unsigned long long)s->skipped, (unsigned long long)s->ndone);
 	emit(arg, line);
 	n = mix_rows(c.app, s->app_flows, s->app_name, NULL, PL_L7_APP_MAX, rows);
-	for (int i = 0; i < n && i < top; i++) {
-		snprintf(line, sizeof(line), "  %-24s %8llu flows %10llu pkts %12llu bytes",
-			 rows[i].name, (unsigned long long)rows[i].flows,
-			 (unsigned long long)rows[i].packets, (unsigned long long)rows[i].bytes);
-		emit(arg, line);
-	}
+	mix_text(rows, n, top, emit, arg);
+	n = mix_rows(c.category, s->cat_flows, NULL, s->cat_name, PL_L7_CAT_MAX, rows);
+	if (n)
+		emit(arg, "categories:");
+	mix_text(rows, n, top, emit, arg);
 	const struct {
 		const char *title;
 		struct tally *t;

@@ -8,11 +8,14 @@ tls.ja3.hash / tls.ja3s.hash, keyed the same: every hash tshark computes must be
 the flow's tls event, which has app_proto "tls" (nDPI 4.2 names TLS on the mail ports
 IMAPS, POPS, SMTPS; Suricata calls them tls). Captures given as quic:PATH: the quic
 events' quic.version must be tshark's quic.version (or gquic.version) in Suricata's
-form (hex without 0x; gQUIC Q039-Q046 by name).
+form (hex without 0x; gQUIC Q039-Q046 by name). Captures given as cat:PATH: the text report's "categories:"
+lines (flows and packets per nDPI category) against the categories and packets of the
+flows `ndpiReader -v 2` lists on the same file.
 """
 import ipaddress
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -84,9 +87,65 @@ def quic(pk, path):
         fail(name + " quic.version", "pktlens %s, tshark %s" % (got, vals[0]))
 
 
+def categories(pk, path):
+    name = os.path.basename(path)
+    out = subprocess.run(["ndpiReader", "-q", "-v", "2", "-i", path], stdout=subprocess.PIPE,
+                         stderr=subprocess.DEVNULL, timeout=120).stdout.decode(errors="replace")
+    want = {}
+    for line in out.splitlines():
+        m = re.search(r"\[cat: ([^/\]]+)/\d+\].*?\[(\d+) pkts/\d+ bytes (?:<->|->) (\d+) pkts", line)
+        if m and re.match(r"\s+\d+\s+\S+ ", line):
+            w = want.setdefault(m.group(1), [0, 0])
+            w[0] += 1
+            w[1] += int(m.group(2)) + int(m.group(3))
+    txt = subprocess.run([pk, "-q", "analyze", "-r", path, "--top", "100"], stdout=subprocess.PIPE,
+                         stderr=subprocess.DEVNULL, timeout=120).stdout.decode(errors="replace")
+    got, on = {}, False
+    for line in txt.splitlines():
+        if line == "categories:":
+            on = True
+        elif on:
+            m = re.match(r"  (.+?)\s+(\d+) flows\s+(\d+) pkts", line)
+            if not m:
+                break
+            got[m.group(1)] = [int(m.group(2)), int(m.group(3))]
+    if want and got == want:
+        ok("%s: text report categories (flows, packets) as ndpiReader's: %s" % (name, got))
+    else:
+        fail(name + " categories", "pktlens %s, ndpiReader %s" % (got, want))
+    # The top-flow table's app column: ndpiReader's "master.app" name of the same flow.
+    names = {}
+    for m in re.finditer(r"^\s+\d+\s+\S+ (\S+):(\d+) <?-> (\S+):(\d+) \[proto: [\d.]+/([^\]]+)\]",
+                         out, re.M):
+        names[frozenset([(addr(m.group(1).strip("[]")), int(m.group(2))),
+                         (addr(m.group(3).strip("[]")), int(m.group(4)))])] = m.group(5)
+    rows, bad, on = 0, [], False
+    for line in txt.splitlines():
+        if line == "top flows by bytes":
+            on = True
+            continue
+        f = line.split()
+        if on and f and f[0] == "proto":
+            continue
+        if on and len(f) >= 7 and f[0] in ("tcp", "udp"):
+            ends = frozenset((addr(e.rsplit(".", 1)[0]), int(e.rsplit(".", 1)[1])) for e in f[1:3])
+            rows += 1
+            if names.get(ends) != f[-1]:
+                bad.append("%s: pktlens %s, ndpiReader %s" % (" ".join(f[1:3]), f[-1], names[ends]))
+        elif on:
+            break
+    if rows and not bad:
+        ok("%s: app column of %d top flows as ndpiReader names them" % (name, rows))
+    else:
+        fail(name + " app column", "%d rows; %s" % (rows, "; ".join(bad[:3])))
+
+
 def main():
     pk = sys.argv[1]
     for path in sys.argv[2:]:
+        if path.startswith("cat:"):
+            categories(pk, path[4:])
+            continue
         if path.startswith("quic:"):
             quic(pk, path[5:])
             continue
