@@ -17,6 +17,7 @@
 #include <bpf/libbpf.h>
 #include "pktlens.h"
 #include "pktlens.skel.h"
+#include "l7/session.h"
 #include "check.h"
 
 #define N_SAMPLE 2
@@ -40,12 +41,16 @@ static int on_sample(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-static struct pktlens *load(__u32 l7_pkts, bool known)
+static struct pktlens *load_ring(__u32 l7_pkts, bool known, __u32 ring_bytes)
 {
 	struct pktlens *s = pktlens__open();
 
 	if (!s)
 		return NULL;
+	if (ring_bytes && bpf_map__set_max_entries(s->maps.pl_l7_events, ring_bytes)) {
+		pktlens__destroy(s);
+		return NULL;
+	}
 	s->rodata->pl_cfg_l7_pkts = l7_pkts;
 	s->rodata->pl_cfg_l7_egress_known = known;
 	if (pktlens__load(s)) {
@@ -53,6 +58,11 @@ static struct pktlens *load(__u32 l7_pkts, bool known)
 		return NULL;
 	}
 	return s;
+}
+
+static struct pktlens *load(__u32 l7_pkts, bool known)
+{
+	return load_ring(l7_pkts, known, 0);
 }
 
 /* An Ethernet + IPv4 + TCP frame with 20 bytes of payload from @src:@sport to @dst:@dport. */
@@ -220,21 +230,105 @@ out:
 	TEST_END();
 }
 
-static void test_off(void)
+static void test_off(bool detect)
 {
-	struct pktlens *s = load(0, false);
+	struct pktlens *s = pktlens__open();
 	unsigned char f[128];
 	struct got g;
 	size_t len = tcp4(f, "198.18.0.2", 80, "198.18.0.1", 40000);
 
-	TEST_BEGIN("egress with L7 off: nothing copied, nothing kept");
+	TEST_BEGIN(detect ? "egress with L7 off, detection on: nothing copied, what left counted"
+			  : "egress with L7, TCP tracking and detection off: nothing copied, "
+			    "nothing kept");
+	if (s) {
+		s->rodata->pl_cfg_l7_pkts = 0;
+		s->rodata->pl_cfg_tcp = 0;
+		s->rodata->pl_cfg_detect = detect;
+		if (pktlens__load(s)) {
+			pktlens__destroy(s);
+			s = NULL;
+		}
+	}
 	CHECK(s, "loading the object failed: %s", strerror(errno));
 	if (!s)
 		goto out;
 	CHECK_EQ(run(s, f, len), 0);
 	CHECK_EQ(drain(s, &g), 0);
-	CHECK_EQ(map_entries(bpf_map__fd(s->maps.pl_l7_egress), sizeof(struct pl_flow_key)), 0);
+	/* Detection asks what left (bpf/l7_egress.h): the flow is counted, not sampled. */
+	CHECK_EQ(map_entries(bpf_map__fd(s->maps.pl_l7_egress), sizeof(struct pl_flow_key)),
+		 detect ? 1 : 0);
 out:
+	pktlens__destroy(s);
+	TEST_END();
+}
+
+static void test_full_ring(void)
+{
+	struct pktlens *s = load_ring(N_SAMPLE, false, 16384);
+	__u64 sampled, lost, packets;
+	unsigned char f[128];
+	struct got g;
+	size_t len;
+	int n;
+
+	TEST_BEGIN("a full L7 ring: every sample that does not fit is counted lost");
+	CHECK(s, "loading the object with a 16 KiB L7 ring failed: %s", strerror(errno));
+	if (!s)
+		goto out;
+	/* 50 new flows, one sample each (~1.6 KB with its 1536-byte reservation): ~10 fit. */
+	for (int i = 0; i < 50; i++) {
+		len = tcp4(f, "198.18.0.2", 80, "198.18.0.1", (__u16)(41000 + i));
+		CHECK_EQ(run(s, f, len), 0);
+	}
+	n = drain(s, &g);
+	counters(s, &sampled, &lost, &packets);
+	CHECK(n > 0 && n < 50, "drained %d of 50 from a 16 KiB ring", n);
+	CHECK(lost > 0 && (__u64)n + lost == 50, "delivered %d + lost %llu != 50 sent", n,
+	      (unsigned long long)lost);
+	CHECK_EQ(sampled, (__u64)n);
+	/* Read, the ring has room again: the next new flow's sample arrives. */
+	len = tcp4(f, "198.18.0.2", 80, "198.18.0.1", 42000);
+	CHECK_EQ(run(s, f, len), 0);
+	CHECK_EQ(drain(s, &g), 1);
+out:
+	pktlens__destroy(s);
+	TEST_END();
+}
+
+static void test_skipped(void)
+{
+	struct pktlens *s = load(N_SAMPLE, false);
+	struct pl_l7_session_opts lo = { .max_classifying = 2, .pkts = N_SAMPLE };
+	struct pl_l7_session *l7 = NULL;
+	struct pl_l7_app_row rows[4];
+	struct pl_l7_totals t = {};
+	unsigned char f[128];
+	size_t len;
+	int err = 0;
+
+	TEST_BEGIN("L7 session: samples of new flows past max_classifying are skipped, counted");
+	CHECK(s, "loading the object failed: %s", strerror(errno));
+	if (!s)
+		goto out;
+	lo.events_fd = bpf_map__fd(s->maps.pl_l7_events);
+	lo.verdicts_fd = bpf_map__fd(s->maps.pl_l7_verdicts);
+	lo.counts_fd = bpf_map__fd(s->maps.pl_l7_counts);
+	lo.flows_fd = bpf_map__fd(s->maps.pl_flows);
+	l7 = pl_l7_session_new(&lo, &err);
+	CHECK(l7, "no session: %s", strerror(-err));
+	if (!l7)
+		goto out;
+	/* 5 new flows, one packet each, none classified by one packet (port 9 payload). */
+	for (int i = 0; i < 5; i++) {
+		len = tcp4(f, "198.18.0.2", 9, "198.18.0.1", (__u16)(43000 + i));
+		CHECK_EQ(run(s, f, len), 0);
+	}
+	CHECK_EQ(pl_l7_drain(l7), 5);
+	pl_l7_apps(l7, rows, 4, &t);
+	CHECK_EQ(t.skipped, 3);
+	CHECK_EQ(t.classifying, 2);
+out:
+	pl_l7_session_free(l7);
 	pktlens__destroy(s);
 	TEST_END();
 }
@@ -248,6 +342,9 @@ int main(void)
 	}
 	test_samples();
 	test_known_only();
-	test_off();
+	test_off(false);
+	test_off(true);
+	test_full_ring();
+	test_skipped();
 	return check_summary();
 }
