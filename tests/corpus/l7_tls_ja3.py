@@ -49,12 +49,23 @@ def tshark(path):
     return want
 
 
-def pktlens(pk, path):
-    out = subprocess.run([pk, "-q", "analyze", "-r", path, "--eve", "-"], stdout=subprocess.PIPE,
-                         stderr=subprocess.DEVNULL, timeout=120).stdout
-    got = {}
+EVE = {}  # capture path -> its EVE events: one analyze (-r F1 -r F2 ...) for all
+
+
+def eve_of(pk, paths):
+    args = []
+    for p in paths:
+        args += ["-r", p]
+    out = subprocess.run([pk, "-q", "analyze"] + args + ["--eve", "-"], stdout=subprocess.PIPE,
+                         stderr=subprocess.DEVNULL, timeout=300).stdout
     for line in out.decode().splitlines():
         e = json.loads(line)
+        EVE.setdefault(e.get("pcap_filename"), []).append(e)
+
+
+def pktlens(path):
+    got = {}
+    for e in EVE.get(path, []):
         if e.get("event_type") != "tls":
             continue
         t = e["tls"]
@@ -69,16 +80,13 @@ def suricata_quic(v):
     return "%x" % int(v, 16)
 
 
-def quic(pk, path):
+def quic(path):
     name = os.path.basename(path)
     out = subprocess.run(["tshark", "-n", "-r", path, "-T", "fields", "-e", "quic.version",
                           "-e", "gquic.version"], stdout=subprocess.PIPE,
                          stderr=subprocess.DEVNULL, timeout=120).stdout.decode()
     vals = [x.split(",")[0] for x in out.replace("\t", "\n").split() if x]
-    ev = subprocess.run([pk, "-q", "analyze", "-r", path, "--eve", "-"], stdout=subprocess.PIPE,
-                        stderr=subprocess.DEVNULL, timeout=120).stdout.decode()
-    got = [json.loads(x)["quic"].get("version") for x in ev.splitlines()
-           if '"event_type":"quic"' in x]
+    got = [e["quic"].get("version") for e in EVE.get(path, []) if e.get("event_type") == "quic"]
     if not vals or not got:
         fail(name + " quic.version", "tshark %s, pktlens quic events %s" % (vals[:1], got))
     elif all(g == suricata_quic(vals[0]) for g in got):
@@ -142,15 +150,17 @@ def categories(pk, path):
 
 def main():
     pk = sys.argv[1]
+    eve_of(pk, [a.split(":", 1)[1] if a.startswith("quic:") else a for a in sys.argv[2:]
+                if not a.startswith("cat:")])
     for path in sys.argv[2:]:
         if path.startswith("cat:"):
             categories(pk, path[4:])
             continue
         if path.startswith("quic:"):
-            quic(pk, path[5:])
+            quic(path[5:])
             continue
         name = os.path.basename(path)
-        want, got = tshark(path), pktlens(pk, path)
+        want, got = tshark(path), pktlens(path)
         bad, n = [], 0
         for k, w in sorted(want.items()):
             g = got.get(k)
