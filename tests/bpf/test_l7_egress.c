@@ -41,16 +41,12 @@ static int on_sample(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-static struct pktlens *load_ring(__u32 l7_pkts, bool known, __u32 ring_bytes)
+static struct pktlens *load(__u32 l7_pkts, bool known)
 {
 	struct pktlens *s = pktlens__open();
 
 	if (!s)
 		return NULL;
-	if (ring_bytes && bpf_map__set_max_entries(s->maps.pl_l7_events, ring_bytes)) {
-		pktlens__destroy(s);
-		return NULL;
-	}
 	s->rodata->pl_cfg_l7_pkts = l7_pkts;
 	s->rodata->pl_cfg_l7_egress_known = known;
 	if (pktlens__load(s)) {
@@ -58,11 +54,6 @@ static struct pktlens *load_ring(__u32 l7_pkts, bool known, __u32 ring_bytes)
 		return NULL;
 	}
 	return s;
-}
-
-static struct pktlens *load(__u32 l7_pkts, bool known)
-{
-	return load_ring(l7_pkts, known, 0);
 }
 
 /* An Ethernet + IPv4 + TCP frame with 20 bytes of payload from @src:@sport to @dst:@dport. */
@@ -230,20 +221,19 @@ out:
 	TEST_END();
 }
 
-static void test_off(bool detect)
+static void test_off(void)
 {
 	struct pktlens *s = pktlens__open();
 	unsigned char f[128];
 	struct got g;
 	size_t len = tcp4(f, "198.18.0.2", 80, "198.18.0.1", 40000);
 
-	TEST_BEGIN(detect ? "egress with L7 off, detection on: nothing copied, what left counted"
-			  : "egress with L7, TCP tracking and detection off: nothing copied, "
-			    "nothing kept");
+	/* Detection counts what left in pl_l7_egress even without L7: off here too. */
+	TEST_BEGIN("egress with L7, TCP tracking and detection off: nothing copied, nothing kept");
 	if (s) {
 		s->rodata->pl_cfg_l7_pkts = 0;
 		s->rodata->pl_cfg_tcp = 0;
-		s->rodata->pl_cfg_detect = detect;
+		s->rodata->pl_cfg_detect = 0;
 		if (pktlens__load(s)) {
 			pktlens__destroy(s);
 			s = NULL;
@@ -254,17 +244,17 @@ static void test_off(bool detect)
 		goto out;
 	CHECK_EQ(run(s, f, len), 0);
 	CHECK_EQ(drain(s, &g), 0);
-	/* Detection asks what left (bpf/l7_egress.h): the flow is counted, not sampled. */
-	CHECK_EQ(map_entries(bpf_map__fd(s->maps.pl_l7_egress), sizeof(struct pl_flow_key)),
-		 detect ? 1 : 0);
+	CHECK_EQ(map_entries(bpf_map__fd(s->maps.pl_l7_egress), sizeof(struct pl_flow_key)), 0);
 out:
 	pktlens__destroy(s);
 	TEST_END();
 }
 
-static void test_full_ring(void)
+/* The default 4 MiB ring, ~1.6 KB a sample (its 1536-byte reservation): ~2600 fit. */
+#define RING_FLOWS 4000
+
+static void test_full_ring(struct pktlens *s)
 {
-	struct pktlens *s = load_ring(N_SAMPLE, false, 16384);
 	__u64 sampled, lost, packets;
 	unsigned char f[128];
 	struct got g;
@@ -272,34 +262,29 @@ static void test_full_ring(void)
 	int n;
 
 	TEST_BEGIN("a full L7 ring: every sample that does not fit is counted lost");
-	CHECK(s, "loading the object with a 16 KiB L7 ring failed: %s", strerror(errno));
-	if (!s)
-		goto out;
-	/* 50 new flows, one sample each (~1.6 KB with its 1536-byte reservation): ~10 fit. */
-	for (int i = 0; i < 50; i++) {
-		len = tcp4(f, "198.18.0.2", 80, "198.18.0.1", (__u16)(41000 + i));
+	/* RING_FLOWS new flows, one sample each, nobody reading. */
+	for (int i = 0; i < RING_FLOWS; i++) {
+		len = tcp4(f, i & 1 ? "198.18.0.3" : "198.18.0.2", 80, "198.18.0.1",
+			   (__u16)(20000 + i / 2));
 		CHECK_EQ(run(s, f, len), 0);
 	}
 	n = drain(s, &g);
 	counters(s, &sampled, &lost, &packets);
-	CHECK(n > 0 && n < 50, "drained %d of 50 from a 16 KiB ring", n);
-	CHECK(lost > 0 && (__u64)n + lost == 50, "delivered %d + lost %llu != 50 sent", n,
-	      (unsigned long long)lost);
+	CHECK(n > 0 && n < RING_FLOWS, "drained %d of %d from the ring", n, RING_FLOWS);
+	CHECK(lost > 0 && (__u64)n + lost == RING_FLOWS, "delivered %d + lost %llu != %d sent",
+	      n, (unsigned long long)lost, RING_FLOWS);
 	CHECK_EQ(sampled, (__u64)n);
 	/* Read, the ring has room again: the next new flow's sample arrives. */
-	len = tcp4(f, "198.18.0.2", 80, "198.18.0.1", 42000);
+	len = tcp4(f, "198.18.0.4", 80, "198.18.0.1", 42000);
 	CHECK_EQ(run(s, f, len), 0);
 	CHECK_EQ(drain(s, &g), 1);
-out:
-	pktlens__destroy(s);
 	TEST_END();
 }
 
-static void test_skipped(void)
+static void test_skipped(struct pktlens *s)
 {
-	struct pktlens *s = load(N_SAMPLE, false);
 	struct pl_l7_session_opts lo = { .max_classifying = 2, .pkts = N_SAMPLE };
-	struct pl_l7_session *l7 = NULL;
+	struct pl_l7_session *l7;
 	struct pl_l7_app_row rows[4];
 	struct pl_l7_totals t = {};
 	unsigned char f[128];
@@ -307,9 +292,6 @@ static void test_skipped(void)
 	int err = 0;
 
 	TEST_BEGIN("L7 session: samples of new flows past max_classifying are skipped, counted");
-	CHECK(s, "loading the object failed: %s", strerror(errno));
-	if (!s)
-		goto out;
 	lo.events_fd = bpf_map__fd(s->maps.pl_l7_events);
 	lo.verdicts_fd = bpf_map__fd(s->maps.pl_l7_verdicts);
 	lo.counts_fd = bpf_map__fd(s->maps.pl_l7_counts);
@@ -320,7 +302,7 @@ static void test_skipped(void)
 		goto out;
 	/* 5 new flows, one packet each, none classified by one packet (port 9 payload). */
 	for (int i = 0; i < 5; i++) {
-		len = tcp4(f, "198.18.0.2", 9, "198.18.0.1", (__u16)(43000 + i));
+		len = tcp4(f, "198.18.0.5", 9, "198.18.0.1", (__u16)(43000 + i));
 		CHECK_EQ(run(s, f, len), 0);
 	}
 	CHECK_EQ(pl_l7_drain(l7), 5);
@@ -329,8 +311,23 @@ static void test_skipped(void)
 	CHECK_EQ(t.classifying, 2);
 out:
 	pl_l7_session_free(l7);
-	pktlens__destroy(s);
 	TEST_END();
+}
+
+/* One object for both (each load verifies the whole program: seconds). */
+static void test_ring_and_session(void)
+{
+	struct pktlens *s = load(N_SAMPLE, false);
+
+	if (!s) {
+		TEST_BEGIN("loading the object for the ring and session tests");
+		CHECK(0, "failed: %s", strerror(errno));
+		TEST_END();
+		return;
+	}
+	test_full_ring(s);
+	test_skipped(s);
+	pktlens__destroy(s);
 }
 
 int main(void)
@@ -342,9 +339,7 @@ int main(void)
 	}
 	test_samples();
 	test_known_only();
-	test_off(false);
-	test_off(true);
-	test_full_ring();
-	test_skipped();
+	test_off();
+	test_ring_and_session();
 	return check_summary();
 }
