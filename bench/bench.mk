@@ -4,8 +4,8 @@
 #   bench_pipeline.sh  in-kernel cost of xdp_pktlens vs a minimal flow counter (test_run)
 #   bench_analyze.sh   pktlens analyze vs tshark and tcpdump on a 1M-packet capture
 #   bench_live.sh      system CPU receiving 1M packets over veth, monitor vs nothing
-#   bench_l7.sh        L7's cost live (on/off, vs ndpiReader -i IF; long and short flows)
-#                      and offline (analyze vs ndpiReader on the nDPI sample captures)
+#   bench_l7.sh        L7's cost live (on/off, vs ndpiReader -i IF; one long flow, long
+#                      and short flows) and offline (analyze, one run for all files and one per file, vs ndpiReader per file)
 #   bench_drops.sh     the same to a closed port, pktlens drops vs nothing vs perf stat
 #   bench_protect.sh   the protect program vs monitor (test_run); block to first XDP drop
 #   bench_protect_auto.sh flood onset to the first XDP drop of an automatic block (hping3, veth)

@@ -4,12 +4,14 @@
 # receiving process) with nothing attached, with `pktlens monitor` (native XDP) with L7
 # on (the default: the first 8 packets of each flow and direction sampled) and off
 # (--l7-packets 0), and with `ndpiReader -i rx0` (nDPI over libpcap, the user-space peer)
-# instead; on two streams: "long" flows (1024 source ports: ~1000 packets a flow) and
-# "short" ones (64512 source ports: ~16 packets a flow). Offline: `pktlens analyze --json`
-# against `ndpiReader -i FILE` over the nDPI captures of tests/corpus/sample.txt one by
-# one, and over every Ethernet capture of the nDPI corpus concatenated into one file
-# (both classify every flow with the same nDPI), wall-clock and CPU seconds. RUNS (3)
-# runs each, the conditions taking turns; medians.
+# instead; on three streams: one long flow (one source port: every packet one flow, the
+# issue's case), "long" flows (1024 source ports: ~1000 packets a flow) and "short"
+# ones (64512 source ports: ~16 packets a flow). Offline: `pktlens analyze --json`
+# against `ndpiReader -i FILE` over the nDPI captures of tests/corpus/sample.txt: all of
+# them in one analyze (-r F1 -r F2 ...: one program load, a report each) and one by one,
+# against ndpiReader run once per file; and over every Ethernet capture of the nDPI
+# corpus concatenated into one file (both classify every flow with the same nDPI),
+# wall-clock and CPU seconds. RUNS (3) runs each, the conditions taking turns; medians.
 set -euo pipefail
 
 BENCH=bench_l7
@@ -32,6 +34,8 @@ BG_CLEANUP_SIG=INT
 lab_up
 cp "$tmp/udp.cfg" "$tmp/long.cfg"
 sed 's/dinc(1024, 2047)/dinc(1024, 65535)/' "$tmp/long.cfg" >"$tmp/short.cfg"
+sed 's/dinc(1024, 2047)/1024/' "$tmp/long.cfg" >"$tmp/one.cfg"
+grep -q 'sp=1024,' "$tmp/one.cfg" || die "could not make the one-flow trafgen config"
 
 # The receiving process in the receiver's namespace, as bg_pid.
 start_monitor() {
@@ -72,8 +76,8 @@ measure() {
 t_start=$(now_ns)
 measure long_none # warm-up, not counted
 rm -f "$tmp/long_none"
-take_turns "$RUNS" measure long_none long_l7 long_nol7 long_ndpi \
-	short_none short_l7 short_nol7 short_ndpi
+take_turns "$RUNS" measure one_none one_l7 one_nol7 one_ndpi long_none long_l7 long_nol7 \
+	long_ndpi short_none short_l7 short_nol7 short_ndpi
 
 # ---- offline: the nDPI sample captures --------------------------------------------------
 files=()
@@ -82,6 +86,7 @@ while read -r f; do
 done < <(sed -n 's|^\(ndpi/pcap/.*\)|\1|p' "$ROOT/tests/corpus/sample.txt")
 offline() {
 	local f
+	[ "$1" = multi ] && { multi; return; }
 	/usr/bin/time -f '%e %U %S' -o "$tmp/t" bash -c '
 		tool=$1; shift
 		for f in "$@"; do
@@ -94,6 +99,14 @@ offline() {
 	awk '{ print $1, $2 + $3 }' "$tmp/t" >>"$tmp/off_$1"
 }
 export PKTLENS
+# All of them in one analyze: -r F1 -r F2 ..., one program load, one report each.
+multi() {
+	local args=() f
+	for f in "${files[@]}"; do args+=(-r "$f"); done
+	/usr/bin/time -f '%e %U %S' -o "$tmp/t" "$PKTLENS" analyze -q "${args[@]}" --json \
+		>/dev/null 2>&1 || true
+	awk '{ print $1, $2 + $3 }' "$tmp/t" >>"$tmp/multi_pktlens"
+}
 # The same captures in one file (the Ethernet ones, concatenated): throughput without
 # each tool's start (pktlens loads and verifies its BPF program, nDPI its protocols).
 merged() {
@@ -107,7 +120,7 @@ for f in "$CORPUS"/ndpi/pcap/*; do
 	[ "$(capinfos -T -E -r "$f" 2>/dev/null | cut -f2)" = ether ] && eth+=("$f")
 done
 if [ ${#files[@]} -gt 0 ]; then
-	take_turns "$RUNS" offline pktlens ndpi
+	take_turns "$RUNS" offline pktlens ndpi multi
 fi
 if [ ${#eth[@]} -gt 0 ] && mergecap -a -F pcap -w "$tmp/merged.pcap" "${eth[@]}" 2>/dev/null; then
 	mpk=$(capinfos -T -c -r "$tmp/merged.pcap" | cut -f2)
@@ -128,15 +141,21 @@ row() { # STREAM
 }
 echo "bench_l7: $COUNT x 60-byte UDP over veth, trafgen --cpus 1; process CPU-s" \
 	"(trafgen + ksoftirqd + the receiving process); medians of $RUNS, taking turns"
+row one
 row long
 row short
-echo "  targets: L7's added cost <= 0.3 x ndpiReader's on long flows, below it on short ones"
+echo "  targets: L7's added cost <= 0.3 x ndpiReader's on the long flow, below it on short ones"
 if [ ${#files[@]} -gt 0 ]; then
 	awk -v n=${#files[@]} -v pw="$(col off_pktlens 1)" -v pc="$(col off_pktlens 2)" \
 		-v nw="$(col off_ndpi 1)" -v nc="$(col off_ndpi 2)" 'BEGIN {
 	printf "  offline, %d nDPI captures one by one: pktlens analyze --json %.2f s (cpu %.2f), " \
 	       "ndpiReader -i FILE %.2f s (cpu %.2f): pktlens / ndpiReader %.2f x the time\n", n, pw,
 	       pc, nw, nc, pw / nw }'
+	awk -v n=${#files[@]} -v pw="$(col multi_pktlens 1)" -v pc="$(col multi_pktlens 2)" \
+		-v nw="$(col off_ndpi 1)" -v nc="$(col off_ndpi 2)" 'BEGIN {
+	printf "  offline, the same %d in one analyze (-r F1 -r F2 ...): pktlens %.2f s (cpu %.2f), " \
+	       "ndpiReader -i FILE per file %.2f s (cpu %.2f): pktlens / ndpiReader %.2f x the " \
+	       "time (target: faster)\n", n, pw, pc, nw, nc, pw / nw }'
 fi
 if [ -n "${mpk:-}" ]; then
 	awk -v n=${#eth[@]} -v p="$mpk" -v pw="$(col mrg_pktlens 1)" -v pc="$(col mrg_pktlens 2)" \

@@ -19,6 +19,7 @@
 #include "loader/filter_prog.h"
 #include "loader/offline_runner.h"
 #include "detect/run.h"
+#include "l7/flow_ends.h"
 #include "l7/session.h"
 #include "rules/sig_run.h"
 #include "sinks/progress.h"
@@ -196,6 +197,36 @@ static int detect_tick(struct pl_det_run *dr, struct pl_det_clock *c, struct pl_
 	return err;
 }
 
+/*
+ * --eve: the flow table is read every @period frames, so that a flow evicted later has
+ * the counts it had then; one that no read saw gets its event from its samples.
+ */
+static int ends_read(struct pl_runner *runner, struct pl_dp *dp, struct pl_l7_ends *ends,
+		     struct pl_l7_session *l7)
+{
+	struct pl_flow *flows = NULL;
+	size_t n = 0;
+	int err = pl_runner_drain(runner);
+
+	if (!err && pl_flows_read(dp->flows_fd, &flows, &n))
+		err = -EIO;
+	if (!err)
+		err = pl_l7_ends_update(ends, l7, flows, n, 0);
+	free(flows);
+	return err;
+}
+
+/* At the end: events for what left, then the table as it is, then what no read saw. */
+static int ends_finish(struct pl_l7_ends *ends, struct pl_l7_session *l7,
+		       const struct pl_flow *flows, size_t n)
+{
+	int err = pl_l7_ends_update(ends, l7, flows, n, 0);
+
+	if (!err)
+		err = pl_l7_ends_shutdown(ends, l7, 0);
+	return err ? err : pl_l7_ends_unread(ends, l7, 0);
+}
+
 static void text_line(void *arg, const char *line)
 {
 	fprintf(arg, "%s\n", line);
@@ -245,6 +276,8 @@ static int analyze_file(struct an_args *a, const char *path)
 	struct pl_det_clock dc = {};
 	struct pl_progress prog = {};
 	char what[512];
+	struct pl_l7_ends *ends = NULL;
+	__u64 since_read = 0, period;
 	int cpus[8], nworkers;
 	int rc = PL_EXIT_FAIL, err, read_err, werr;
 
@@ -308,9 +341,13 @@ static int analyze_file(struct an_args *a, const char *path)
 		err = svc ? pl_sig_run_restart(a->sigs) : -ENOMEM;
 		if (!err)
 			err = start_l7(&dp, a->eve, path, &l7, a->sigs, svc, dr.det);
+		if (!err && a->eve && !(ends = pl_l7_ends_new()))
+			err = -ENOMEM;
 		if (err)
 			goto out;
 	}
+	/* A quarter of the table between reads: about 4 entries read per frame at most. */
+	period = o.flow_entries / 4 > 4096 ? o.flow_entries / 4 : 4096;
 	if (dr.alerts)
 		pl_alerts_set_eve(dr.alerts, a->eve);
 	dc.step = (__u64)(dr.cfg.tick_s * 1e9);
@@ -351,6 +388,10 @@ static int analyze_file(struct an_args *a, const char *path)
 		err = pl_runner_submit(runner,
 				       fr.data, fr.caplen > PL_SNAPLEN_MAX ? PL_SNAPLEN_MAX : fr.caplen,
 				       fr.wire_len, fr.ts_ns, a->expr && !in_kernel);
+		if (!err && ends && ++since_read >= period) {
+			since_read = 0;
+			err = ends_read(runner, &dp, ends, l7);
+		}
 		if (err) {
 			pl_warn("'%s': stopped at frame %llu", path, (unsigned long long)pf->frames);
 			goto out;
@@ -409,7 +450,7 @@ static int analyze_file(struct an_args *a, const char *path)
 		     l7 ? app_of : NULL, l7);
 	pl_report_add_extra(&r, phs_json, phs_text, &phs);
 	errno = 0; /* a failed write leaves its reason here; stdio keeps only a flag */
-	if (l7 && a->eve && pl_l7_eve_flows(l7, r.flows, r.nflows, 0, "shutdown") < 0)
+	if (ends && ends_finish(ends, l7, r.flows, r.nflows) < 0)
 		pl_warn("cannot write the EVE events to '%s'", a->eve_path);
 	if (a->eve == stdout)
 		; /* --eve -: the events are the output */
@@ -437,6 +478,7 @@ static int analyze_file(struct an_args *a, const char *path)
 out:
 	pl_progress_end(&prog, 0, false);
 	pl_runner_finish(runner);
+	pl_l7_ends_free(ends);
 	pl_l7_session_free(l7);
 	pl_det_run_stop(&dr);
 	pl_svc_free(svc);

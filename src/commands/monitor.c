@@ -255,6 +255,19 @@ static void eve_failed(const char *path)
 	said = true;
 }
 
+/* At exit: what left the table since the last read gets its event ("forced"). */
+static int l7_last_read(struct pl_dp *dp, struct pl_l7_ends *ends, struct pl_l7_session *l7)
+{
+	struct pl_flow *flows = NULL;
+	size_t n = 0;
+	int err = pl_flows_read(dp->flows_fd, &flows, &n);
+
+	if (!err)
+		err = pl_l7_ends_update(ends, l7, flows, n, pl_time_mono_to_unix());
+	free(flows);
+	return err;
+}
+
 /* Open the EVE output and start the L7 session over the data plane's maps. */
 static int start_l7(struct pl_dp *dp, const struct pl_dp_opts *o, const char *eve_path,
 		    FILE **eve, struct pl_l7_session **l7, struct pl_l7_ends **ends,
@@ -291,6 +304,8 @@ static int start_l7(struct pl_dp *dp, const struct pl_dp_opts *o, const char *ev
 	lo.on_meta = dr->det ? pl_det_run_meta : NULL; /* domain lists */
 	lo.on_meta_arg = dr;
 	*ends = pl_l7_ends_new();
+	lo.written = pl_l7_ends_written;
+	lo.written_arg = *ends;
 	*l7 = *ends ? pl_l7_session_new(&lo, &err) : NULL;
 	if (!*ends)
 		err = -ENOMEM;
@@ -644,9 +659,10 @@ int cmd_monitor(int argc, char **argv)
 		if (v.l7) {
 			pl_l7_set_tcp(v.l7, r.tcp); /* for the flow events of flows that ended */
 			pl_l7_drain(v.l7);
-			pl_l7_finish_idle(v.l7, now, L7_IDLE_NS);
+			/* Before the idle ones are dropped: what left since the last read. */
 			if (pl_l7_ends_update(ends, v.l7, r.flows, r.nflows, pl_time_mono_to_unix()))
 				eve_failed(eve_path);
+			pl_l7_finish_idle(v.l7, now, L7_IDLE_NS);
 			r.l7 = v.l7;
 		}
 		/* Rates per flow: what it gained since the last read (rates.h). */
@@ -722,7 +738,10 @@ int cmd_monitor(int argc, char **argv)
 		if (dp.tcp.flows >= 0 && !pl_tcp_read(&tv, &dp.tcp, false, mono_ns()))
 			pl_l7_set_tcp(v.l7, &tv);
 		pl_l7_finish_all(v.l7);
-		if (pl_l7_ends_shutdown(ends, v.l7, pl_time_mono_to_unix()))
+		if (eve && l7_last_read(&dp, ends, v.l7))
+			eve_failed(eve_path);
+		if (pl_l7_ends_shutdown(ends, v.l7, pl_time_mono_to_unix()) ||
+		    pl_l7_ends_unread(ends, v.l7, pl_time_mono_to_unix()))
 			eve_failed(eve_path);
 		pl_l7_set_tcp(v.l7, NULL);
 		pl_tcp_view_free(&tv);

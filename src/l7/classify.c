@@ -131,6 +131,18 @@ static void copy_lower(char *dst, size_t n, const char *src)
 	dst[i] = 0;
 }
 
+static int tls_filled(const ndpi_protocol *p)
+{
+	static const uint16_t ids[] = { NDPI_PROTOCOL_TLS, NDPI_PROTOCOL_QUIC, NDPI_PROTOCOL_DTLS,
+					NDPI_PROTOCOL_MAIL_IMAPS, NDPI_PROTOCOL_MAIL_POPS,
+					NDPI_PROTOCOL_MAIL_SMTPS, NDPI_PROTOCOL_DOH_DOT };
+
+	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
+		if (is_proto(p, ids[i]))
+			return 1;
+	return 0;
+}
+
 /* What nDPI found that pktlens's parsers do not: JA3, QUIC's decrypted hello, HASSH. */
 static void take_ndpi_meta(struct pl_l7_flow *f)
 {
@@ -138,9 +150,9 @@ static void take_ndpi_meta(struct pl_l7_flow *f)
 	struct pl_l7_meta *m = &f->d.meta;
 	const ndpi_protocol *p = &f->proto;
 
-	/* protos is a union: read the TLS part only for flows nDPI holds for TLS-like. */
-	if (is_proto(p, NDPI_PROTOCOL_TLS) || is_proto(p, NDPI_PROTOCOL_QUIC) ||
-	    is_proto(p, NDPI_PROTOCOL_DTLS)) {
+	/* protos is a union: read the TLS part only for flows whose verdict nDPI's TLS,
+	 * QUIC or DTLS code gave (4.2 names TLS on the mail ports IMAPS, POPS, SMTPS). */
+	if (tls_filled(p)) {
 		const typeof(nf->protos.tls_quic) *t = &nf->protos.tls_quic;
 
 		copy_name(m->tls.ja3_client, sizeof(m->tls.ja3_client), t->ja3_client);
@@ -215,6 +227,15 @@ static int ssh_more(const struct pl_l7_flow *f)
 	       ((s->client.have && !s->hassh_client[0]) || (s->server.have && !s->hassh_server[0]));
 }
 
+/* TLS that nDPI named after the port (IMAPS, ...), its ServerHello not read yet:
+ * nDPI's wish for more covers only flows it calls TLS. */
+static int tls_port_more(const struct pl_l7_flow *f)
+{
+	return tls_filled(&f->proto) && !is_proto(&f->proto, NDPI_PROTOCOL_TLS) &&
+	       !is_proto(&f->proto, NDPI_PROTOCOL_QUIC) && !is_proto(&f->proto, NDPI_PROTOCOL_DTLS) &&
+	       !f->d.meta.tls.have_server_hello;
+}
+
 /* A protocol that carries HTTP or TLS later in the flow, neither seen yet. */
 static int wraps_more(const struct pl_l7_flow *f)
 {
@@ -272,7 +293,8 @@ int pl_l7_feed(struct pl_l7_engine *e, struct pl_l7_flow *f, int dir, uint64_t t
 	 * (no question) has its query name later; a proxy or STARTTLS flow carries its
 	 * HTTP request or TLS hello after the part nDPI knew it by; an SSH KEXINIT that
 	 * spans segments gives its HASSH when its last one is in. */
-	if (!enough && ((dns && !f->d.meta.dns.have_query) || wraps_more(f) || ssh_more(f))) {
+	if (!enough && ((dns && !f->d.meta.dns.have_query) || wraps_more(f) || ssh_more(f) ||
+		       tls_port_more(f))) {
 		fill_verdict(e, f);
 		return 0;
 	}

@@ -141,6 +141,12 @@ void pl_l7_dissect_packet(struct pl_l7_dissect *d, int dir, const struct pl_l7_p
 		else if (pl_l7_quic_looks_like(p->payload, p->payload_len))
 			pl_l7_quic_packet(&d->quic, p->payload, p->payload_len, ts_ns,
 					  &d->meta.tls);
+		/* What a QUIC long header would hold (EVE writes it in quic events only):
+		 * also of versions this reader cannot open (gQUIC Q046, ...). */
+		if (!d->meta.tls.quic_version && p->payload_len >= 5 && (p->payload[0] & 0x80))
+			d->meta.tls.quic_version = (uint32_t)p->payload[1] << 24 |
+						   (uint32_t)p->payload[2] << 16 |
+						   (uint32_t)p->payload[3] << 8 | p->payload[4];
 		return;
 	}
 	if (p->l4proto != IPPROTO_TCP || !p->payload)

@@ -99,6 +99,9 @@ static const struct {
 	{ "DNP3", "dnp3" },	   { "MQTT", "mqtt" },	       { "PostgreSQL", "pgsql" },
 	{ "LDAP", "ldap" },	   { "Telnet", "telnet" },     { "WebSocket", "websocket" },
 	{ "MDNS", "mdns" },	   { "IPsec", "ike" },	       { "EthernetIP", "enip" },
+	/* TLS that nDPI 4.2 names after the port; Suricata says tls. */
+	{ "IMAPS", "tls" },	   { "POPS", "tls" },	       { "SMTPS", "tls" },
+	{ "DoH_DoT", "tls" },
 };
 
 const char *pl_l7_eve_app_proto(const struct pl_l7_verdict *v, char *buf)
@@ -339,6 +342,20 @@ static void hash_obj(struct jb *j, const char *key, const char *hash)
 	add_obj(j, key, &h);
 }
 
+/* A QUIC version as Suricata writes it: gQUIC's by name, any other in hex ("1"). */
+static void quic_version(struct jb *j, uint32_t v)
+{
+	char buf[16];
+
+	if (!v)
+		return;
+	if (v == 0x51303339 || (v >= 0x51303433 && v <= 0x51303436))
+		snprintf(buf, sizeof(buf), "Q0%c%c", (char)(v >> 8), (char)v);
+	else
+		snprintf(buf, sizeof(buf), "%x", v);
+	add_str(j, "version", buf);
+}
+
 static struct jb tls_obj(const struct pl_l7_tls *t)
 {
 	struct jb j = obj();
@@ -347,7 +364,10 @@ static struct jb tls_obj(const struct pl_l7_tls *t)
 
 	if (t->sni[0])
 		add_str(&j, "sni", t->sni);
-	add_str(&j, "version", vn ? vn : "UNDETERMINED");
+	if (t->from_ndpi) /* a quic event: the QUIC version, not a TLS one */
+		quic_version(&j, t->quic_version);
+	else
+		add_str(&j, "version", vn ? vn : "UNDETERMINED");
 	hash_obj(&j, "ja3", t->ja3_client);
 	hash_obj(&j, "ja3s", t->ja3_server);
 	alpn_array(&j, "client_alpns", t->alpn_client);

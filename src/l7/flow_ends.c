@@ -161,3 +161,15 @@ int pl_l7_ends_shutdown(struct pl_l7_ends *e, struct pl_l7_session *s, __s64 clo
 	}
 	return rc;
 }
+
+bool pl_l7_ends_written(void *e, const struct pl_flow_key *k)
+{
+	return set_had(e, k, false);
+}
+
+int pl_l7_ends_unread(struct pl_l7_ends *e, struct pl_l7_session *s, __s64 clock)
+{
+	int rc = pl_l7_eve_unread(s, pl_l7_ends_written, e, clock, "forced");
+
+	return rc < 0 ? rc : 0;
+}

@@ -26,4 +26,14 @@ int pl_l7_ends_update(struct pl_l7_ends *e, struct pl_l7_session *s, const struc
 int pl_l7_ends_shutdown(struct pl_l7_ends *e, struct pl_l7_session *s,
 			__s64 clock_to_unix_ns);
 
+/* Was the flow event of @k written (and its flow not gone since)? @e: the tracker. */
+bool pl_l7_ends_written(void *e, const struct pl_flow_key *k);
+
+/*
+ * At exit, after pl_l7_ends_shutdown(): an event ("forced") for every flow the session
+ * sampled that no read of the table ever held (it came and was evicted between two
+ * reads), with the packets, bytes and times of its samples. 0 or -errno.
+ */
+int pl_l7_ends_unread(struct pl_l7_ends *e, struct pl_l7_session *s, __s64 clock_to_unix_ns);
+
 #endif

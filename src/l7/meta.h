@@ -15,7 +15,8 @@
 #define PL_L7_UA_MAX      512  /* HTTP User-Agent */
 #define PL_L7_ALPN_MAX    128  /* ALPN protocols joined by ',' */
 #define PL_L7_BANNER_MAX  256  /* SSH identification string (RFC 4253: 255 with CR LF) */
-#define PL_L7_DNS_ANSWERS 8    /* answers kept of the first response */
+#define PL_L7_DNS_ANSWERS 8    /* answers kept of the first response (EVE: at most 8;
+				* each takes ~540 bytes of every flow's metadata) */
 
 /* A DNS resource record of an answer section. */
 struct pl_l7_dns_rr {
@@ -68,6 +69,7 @@ struct pl_l7_tls {
 	uint16_t server_version;  /* supported_versions of the ServerHello, else legacy */
 	uint16_t cipher;          /* chosen by the server */
 	uint64_t ts_ns;           /* of the ClientHello (or the first hello seen) */
+	uint32_t quic_version;    /* QUIC: of the first long-header packet; 0: none seen */
 	char sni[PL_L7_NAME_MAX];
 	char alpn_client[PL_L7_ALPN_MAX];
 	char alpn_server[64];

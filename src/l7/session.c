@@ -33,6 +33,9 @@ struct sflow {
 	uint8_t done;
 	uint16_t fed[2];           /* samples given to the engine, per enum pl_flow_dir */
 	uint64_t last_ns;          /* time of its latest sample (the program's clock) */
+	uint64_t first_ns, end_ns; /* times of its first and latest received sample */
+	uint32_t pkts[2];          /* received samples per enum pl_flow_dir, and their */
+	uint64_t bytes[2];         /* bytes: a flow evicted unread has these (flow events) */
 	struct pl_svc_track *trk;  /* its DNS/HTTP pairs (service latency), or NULL */
 };
 
@@ -292,6 +295,19 @@ static void notify(struct pl_l7_session *s, const struct sflow *f,
 	s->o.on_packet(s->o.on_packet_arg, &v);
 }
 
+/* What the kernel's flow table counted of it, as far as samples tell. */
+static void tally_sample(struct sflow *f, const struct pl_l7_sample *h)
+{
+	if (h->egress)
+		return;
+	if (!f->pkts[0] && !f->pkts[1])
+		f->first_ns = h->ts_ns;
+	if (h->ts_ns > f->end_ns)
+		f->end_ns = h->ts_ns;
+	f->pkts[h->dir & 1]++;
+	f->bytes[h->dir & 1] += h->wire_len;
+}
+
 static int on_sample(void *ctx, void *data, size_t size)
 {
 	struct pl_l7_session *s = ctx;
@@ -308,6 +324,8 @@ static int on_sample(void *ctx, void *data, size_t size)
 		return 0;
 	}
 	f = find(s, &h->key);
+	if (f)
+		tally_sample(f, h);
 	if (f && f->done) {
 		track(s, f, h, (const uint8_t *)(h + 1));
 		if (s->o.on_packet)
@@ -339,6 +357,7 @@ static int on_sample(void *ctx, void *data, size_t size)
 		}
 		f->key = h->key;
 		f->client_dir = h->dir;
+		tally_sample(f, h);
 		if (s->o.svc && (h->key.proto == IPPROTO_TCP || h->key.proto == IPPROTO_UDP))
 			f->trk = pl_svc_track_new(); /* NULL: no latency for it, no harm */
 		f->next = s->b[b];
@@ -485,6 +504,9 @@ void pl_l7_forget(struct pl_l7_session *s, const struct pl_flow_key *k)
 		drop(s, pp);
 }
 
+static int eve_sampled(struct pl_l7_session *s, const struct sflow *f, __s64 clock_to_unix_ns,
+		       const char *reason);
+
 /* Done, quiet for PL_L7_KEEP_NS and not (or no longer) in the kernel's flow table: a
  * flow that only left (egress samples), whose end the flow table cannot tell. */
 static bool stale(const struct pl_l7_session *s, const struct sflow *f, uint64_t now_ns)
@@ -509,6 +531,10 @@ int pl_l7_finish_idle(struct pl_l7_session *s, uint64_t now_ns, uint64_t idle_ns
 				n++;
 			}
 			if (stale(s, f, now_ns)) {
+				/* Came and went between two reads of the table: its event now. */
+				if (s->o.written && !s->o.written(s->o.written_arg, &f->key) &&
+				    eve_sampled(s, f, s->o.clock_to_unix_ns, "forced") < 0)
+					s->eve_errors++;
 				drop(s, pp);
 				continue;
 			}
@@ -672,6 +698,19 @@ void pl_l7_report_json(struct pl_json *j, const struct pl_l7_session *cs, int to
 	pl_json_end_obj(j);
 }
 
+static void mix_text(const struct row *rows, int n, int top,
+		     void (*emit)(void *arg, const char *line), void *arg)
+{
+	char line[256];
+
+	for (int i = 0; i < n && i < top; i++) {
+		snprintf(line, sizeof(line), "  %-24s %8llu flows %10llu pkts %12llu bytes",
+			 rows[i].name, (unsigned long long)rows[i].flows,
+			 (unsigned long long)rows[i].packets, (unsigned long long)rows[i].bytes);
+		emit(arg, line);
+	}
+}
+
 void pl_l7_report_text(const struct pl_l7_session *cs, int top,
 		       void (*emit)(void *arg, const char *line), void *arg)
 {
@@ -683,17 +722,17 @@ void pl_l7_report_text(const struct pl_l7_session *cs, int top,
 
 	read_counts(s, &c);
 	adjust(c.app, s->moved_app, PL_L7_APP_MAX);
+	adjust(c.category, s->moved_cat, PL_L7_CAT_MAX);
 	snprintf(line, sizeof(line), "L7: %llu samples, %llu lost, %llu skipped; %llu flows classified",
 		 (unsigned long long)c.sampled, (unsigned long long)c.lost,
 		 (unsigned long long)s->skipped, (unsigned long long)s->ndone);
 	emit(arg, line);
 	n = mix_rows(c.app, s->app_flows, s->app_name, NULL, PL_L7_APP_MAX, rows);
-	for (int i = 0; i < n && i < top; i++) {
-		snprintf(line, sizeof(line), "  %-24s %8llu flows %10llu pkts %12llu bytes",
-			 rows[i].name, (unsigned long long)rows[i].flows,
-			 (unsigned long long)rows[i].packets, (unsigned long long)rows[i].bytes);
-		emit(arg, line);
-	}
+	mix_text(rows, n, top, emit, arg);
+	n = mix_rows(c.category, s->cat_flows, NULL, s->cat_name, PL_L7_CAT_MAX, rows);
+	if (n)
+		emit(arg, "categories:");
+	mix_text(rows, n, top, emit, arg);
 	const struct {
 		const char *title;
 		struct tally *t;
@@ -834,6 +873,42 @@ int pl_l7_eve_flows(struct pl_l7_session *s, const struct pl_flow *flows, size_t
 		if (rc < 0)
 			return rc;
 		lines += rc;
+	}
+	return lines;
+}
+
+/* The flow event of a flow no read of the table held, from its samples. */
+static int eve_sampled(struct pl_l7_session *s, const struct sflow *f, __s64 clock_to_unix_ns,
+		       const char *reason)
+{
+	struct pl_flow fl = { .key = f->key };
+
+	if (!f->pkts[0] && !f->pkts[1])
+		return 0; /* it only left (egress): not in the flow table */
+	for (int d = 0; d < 2; d++) {
+		fl.val.packets[d] = f->pkts[d];
+		fl.val.bytes[d] = f->bytes[d];
+	}
+	fl.val.first_seen_ns = f->first_ns;
+	fl.val.last_seen_ns = f->end_ns;
+	fl.val.initiator = f->client_dir;
+	return pl_l7_eve_flows(s, &fl, 1, clock_to_unix_ns, reason);
+}
+
+int pl_l7_eve_unread(struct pl_l7_session *s, bool (*written)(void *arg, const struct pl_flow_key *k),
+		     void *arg, __s64 clock_to_unix_ns, const char *reason)
+{
+	int lines = 0;
+
+	for (size_t i = 0; i < BUCKETS; i++) {
+		for (const struct sflow *f = s->b[i]; f; f = f->next) {
+			int rc = written(arg, &f->key) ? 0 :
+				 eve_sampled(s, f, clock_to_unix_ns, reason);
+
+			if (rc < 0)
+				return rc;
+			lines += rc;
+		}
 	}
 	return lines;
 }

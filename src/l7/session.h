@@ -69,6 +69,10 @@ struct pl_l7_session_opts {
 	/* Called with each classified flow's metadata (detection's domain lists); NULL: none. */
 	void (*on_meta)(void *arg, const struct pl_l7_eve_flow *fl, const struct pl_l7_meta *m);
 	void *on_meta_arg;
+	/* Live: has the flow's EVE flow event been written (flow_ends.h)? A flow dropped
+	 * while not (it left the table between two reads) gets one from its samples. */
+	bool (*written)(void *arg, const struct pl_flow_key *k);
+	void *written_arg;
 };
 
 /* TCP RTT and health for the flow events from now on (NULL: none); the caller keeps
@@ -149,5 +153,13 @@ void pl_l7_report_text(const struct pl_l7_session *s, int top,
  */
 int pl_l7_eve_flows(struct pl_l7_session *s, const struct pl_flow *flows, size_t n,
 		    __s64 clock_to_unix_ns, const char *reason);
+
+/*
+ * Flow events for the flows the session sampled that @written says have none: flows
+ * that came and left the table between two reads of it. Their packets, bytes and
+ * times are those of their samples (all of a flow of up to --l7-packets per side).
+ */
+int pl_l7_eve_unread(struct pl_l7_session *s, bool (*written)(void *arg, const struct pl_flow_key *k),
+		     void *arg, __s64 clock_to_unix_ns, const char *reason);
 
 #endif

@@ -7,6 +7,7 @@
 #include "analysis/names.h"
 #include "analysis/report.h"
 #include "drops/report.h"
+#include "l7/session.h"
 #include "perf/svc.h"
 #include "perf/tcp.h"
 #include "sinks/report_fmt.h"
@@ -120,8 +121,9 @@ static void flows(struct out *o, const struct pl_report *r, const char *title)
 	int sw = r->has_rates ? 14 : 0; /* the state padded only when rates follow */
 
 	line(o, "%s", title);
-	line(o, "  %-6s %-47s %-47s %9s %9s %-*s%s", "proto", "initiator", "responder", "packets",
-	     "bytes", sw, "state", rate_heads(r));
+	line(o, "  %-6s %-47s %-47s %9s %9s %-*s%s%s", "proto", "initiator", "responder", "packets",
+	     "bytes", sw, "state", rate_heads(r),
+	     r->l7 ? "  app" : ""); /* L7 on: nDPI's name, as JSON's "app" */
 	for (int i = 0; i < n; i++) {
 		const struct pl_flow *f = &r->flows[i];
 		const struct pl_flow_value *v = &f->val;
@@ -131,10 +133,11 @@ static void flows(struct out *o, const struct pl_report *r, const char *title)
 		pl_flow_ends(f, e1, e2, sizeof(e1), pn);
 		pl_flow_rate(f, &rt);
 		rate_cols(r, &rt, rs, sizeof(rs));
-		line(o, "  %-6s %-47s %-47s %9s %9s %-*s%s", pn, e1, e2,
+		line(o, "  %-6s %-47s %-47s %9s %9s %-*s%s%s%s", pn, e1, e2,
 		     pl_human(v->packets[0] + v->packets[1], h1, sizeof(h1)),
 		     pl_human(v->bytes[0] + v->bytes[1], h2, sizeof(h2)),
-		     sw, pl_report_flow_state(r, f), rs);
+		     sw, pl_report_flow_state(r, f), rs, r->l7 ? "  " : "",
+		     r->l7 ? pl_l7_app_of(r->l7, &f->key) : "");
 	}
 }
 

@@ -17,6 +17,7 @@
 #include <bpf/libbpf.h>
 #include "pktlens.h"
 #include "pktlens.skel.h"
+#include "l7/session.h"
 #include "check.h"
 
 #define N_SAMPLE 2
@@ -222,12 +223,22 @@ out:
 
 static void test_off(void)
 {
-	struct pktlens *s = load(0, false);
+	struct pktlens *s = pktlens__open();
 	unsigned char f[128];
 	struct got g;
 	size_t len = tcp4(f, "198.18.0.2", 80, "198.18.0.1", 40000);
 
-	TEST_BEGIN("egress with L7 off: nothing copied, nothing kept");
+	/* Detection counts what left in pl_l7_egress even without L7: off here too. */
+	TEST_BEGIN("egress with L7, TCP tracking and detection off: nothing copied, nothing kept");
+	if (s) {
+		s->rodata->pl_cfg_l7_pkts = 0;
+		s->rodata->pl_cfg_tcp = 0;
+		s->rodata->pl_cfg_detect = 0;
+		if (pktlens__load(s)) {
+			pktlens__destroy(s);
+			s = NULL;
+		}
+	}
 	CHECK(s, "loading the object failed: %s", strerror(errno));
 	if (!s)
 		goto out;
@@ -237,6 +248,86 @@ static void test_off(void)
 out:
 	pktlens__destroy(s);
 	TEST_END();
+}
+
+/* The default 4 MiB ring, ~1.6 KB a sample (its 1536-byte reservation): ~2600 fit. */
+#define RING_FLOWS 4000
+
+static void test_full_ring(struct pktlens *s)
+{
+	__u64 sampled, lost, packets;
+	unsigned char f[128];
+	struct got g;
+	size_t len;
+	int n;
+
+	TEST_BEGIN("a full L7 ring: every sample that does not fit is counted lost");
+	/* RING_FLOWS new flows, one sample each, nobody reading. */
+	for (int i = 0; i < RING_FLOWS; i++) {
+		len = tcp4(f, i & 1 ? "198.18.0.3" : "198.18.0.2", 80, "198.18.0.1",
+			   (__u16)(20000 + i / 2));
+		CHECK_EQ(run(s, f, len), 0);
+	}
+	n = drain(s, &g);
+	counters(s, &sampled, &lost, &packets);
+	CHECK(n > 0 && n < RING_FLOWS, "drained %d of %d from the ring", n, RING_FLOWS);
+	CHECK(lost > 0 && (__u64)n + lost == RING_FLOWS, "delivered %d + lost %llu != %d sent",
+	      n, (unsigned long long)lost, RING_FLOWS);
+	CHECK_EQ(sampled, (__u64)n);
+	/* Read, the ring has room again: the next new flow's sample arrives. */
+	len = tcp4(f, "198.18.0.4", 80, "198.18.0.1", 42000);
+	CHECK_EQ(run(s, f, len), 0);
+	CHECK_EQ(drain(s, &g), 1);
+	TEST_END();
+}
+
+static void test_skipped(struct pktlens *s)
+{
+	struct pl_l7_session_opts lo = { .max_classifying = 2, .pkts = N_SAMPLE };
+	struct pl_l7_session *l7;
+	struct pl_l7_app_row rows[4];
+	struct pl_l7_totals t = {};
+	unsigned char f[128];
+	size_t len;
+	int err = 0;
+
+	TEST_BEGIN("L7 session: samples of new flows past max_classifying are skipped, counted");
+	lo.events_fd = bpf_map__fd(s->maps.pl_l7_events);
+	lo.verdicts_fd = bpf_map__fd(s->maps.pl_l7_verdicts);
+	lo.counts_fd = bpf_map__fd(s->maps.pl_l7_counts);
+	lo.flows_fd = bpf_map__fd(s->maps.pl_flows);
+	l7 = pl_l7_session_new(&lo, &err);
+	CHECK(l7, "no session: %s", strerror(-err));
+	if (!l7)
+		goto out;
+	/* 5 new flows, one packet each, none classified by one packet (port 9 payload). */
+	for (int i = 0; i < 5; i++) {
+		len = tcp4(f, "198.18.0.5", 9, "198.18.0.1", (__u16)(43000 + i));
+		CHECK_EQ(run(s, f, len), 0);
+	}
+	CHECK_EQ(pl_l7_drain(l7), 5);
+	pl_l7_apps(l7, rows, 4, &t);
+	CHECK_EQ(t.skipped, 3);
+	CHECK_EQ(t.classifying, 2);
+out:
+	pl_l7_session_free(l7);
+	TEST_END();
+}
+
+/* One object for both (each load verifies the whole program: seconds). */
+static void test_ring_and_session(void)
+{
+	struct pktlens *s = load(N_SAMPLE, false);
+
+	if (!s) {
+		TEST_BEGIN("loading the object for the ring and session tests");
+		CHECK(0, "failed: %s", strerror(errno));
+		TEST_END();
+		return;
+	}
+	test_full_ring(s);
+	test_skipped(s);
+	pktlens__destroy(s);
 }
 
 int main(void)
@@ -249,5 +340,6 @@ int main(void)
 	test_samples();
 	test_known_only();
 	test_off();
+	test_ring_and_session();
 	return check_summary();
 }

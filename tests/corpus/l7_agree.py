@@ -9,6 +9,7 @@ disagreements by file and the agreement over the flows ndpiReader lists; exits 1
 when it is below --min (default 95) or when no flow was compared.
 """
 import csv
+import ipaddress
 import json
 import os
 import sys
@@ -18,8 +19,17 @@ from collections import defaultdict
 PROTOS = {"TCP": 6, "UDP": 17, "ICMP": 1, "IPv6-ICMP": 58, "SCTP": 132}
 
 
+def addr(s):
+    """One text per address: ndpiReader's IPv6 forms ("::25de" for ":0:25de") differ
+    from pktlens's RFC 5952 ones; a form no parser takes stays as it is."""
+    try:
+        return str(ipaddress.ip_address(s))
+    except ValueError:
+        return s
+
+
 def key(proto, a, ap, b, bp):
-    return (int(proto), frozenset([(a, int(ap)), (b, int(bp))]))
+    return (int(proto), frozenset([(addr(a), int(ap)), (addr(b), int(bp))]))
 
 
 def read_ndpi(path):

@@ -7,8 +7,9 @@
 #   - EVE (--eve FILE): a dns query and answer with the name dig asked (rrname, rrtype
 #     A, rcode NOERROR, the answer's rdata is the address dnsmasq was told to give and
 #     dig printed), an http event with curl's Host and URL and the status curl got
-#     (the status is only in the server's answer: the egress program sampled it), a tls
-#     event with the SNI s_client sent and the version s_client negotiated, and a flow
+#     (the status is only in the server's answer: the egress program sampled it) and
+#     the User-Agent curl -v shows it sent, a tls event with the SNI and the ALPN list
+#     s_client sent and the version s_client negotiated, and a flow
 #     event for each whose packets and bytes both ways are what nftables counters on
 #     the link's netdev ingress and egress hooks counted (the TCP ones "closed",
 #     "timeout": written when they ended); every line a JSON object with Suricata's
@@ -80,11 +81,16 @@ fi
 
 dig_out=$(in_tx timeout 10 dig +tries=1 +time=3 +short @"$IP4_RX" "$DNS_NAME" A)
 check_eq "dig got dnsmasq's answer" "$dig_out" "$DNS_ADDR"
-curl_code=$(in_tx timeout 10 curl -s -o "$LAB_TMP/got.txt" -w '%{http_code}' \
-	--resolve "$HTTP_HOST:$HTTP_PORT:$IP4_RX" "http://$HTTP_HOST:$HTTP_PORT/hello.txt")
+curl_code=$(in_tx timeout 10 curl -s -v -o "$LAB_TMP/got.txt" -w '%{http_code}' \
+	--resolve "$HTTP_HOST:$HTTP_PORT:$IP4_RX" "http://$HTTP_HOST:$HTTP_PORT/hello.txt" \
+	2>"$LAB_TMP/curl.err")
 check_eq "curl got the file" "$curl_code" 200
+# The User-Agent curl sent, as its -v trace shows the request.
+curl_ua=$(sed -nE 's/^> User-Agent: (.*)$/\1/p' "$LAB_TMP/curl.err" | tr -d '\r' | head -n 1)
+[ -n "$curl_ua" ] || fail "curl -v" "no User-Agent line: $(head -c 300 "$LAB_TMP/curl.err")"
+TLS_ALPN=h2,http/1.1 # what s_client offers in its ClientHello
 tls_out=$(echo | in_tx timeout 10 openssl s_client -connect "$IP4_RX:$TLS_PORT" \
-	-servername "$TLS_SNI" 2>&1)
+	-servername "$TLS_SNI" -alpn "$TLS_ALPN" 2>&1)
 tls_ver=$(sed -nE 's/^ *Protocol *: *(TLSv[0-9.]+).*/\1/p; s/^New, (TLSv[0-9.]+),.*/\1/p' <<<"$tls_out" | head -n 1)
 [ -n "$tls_ver" ] && ok "s_client negotiated $tls_ver" || fail "s_client" "$(head -c 400 <<<"$tls_out")"
 
@@ -115,9 +121,9 @@ ip netns exec "$NS_RX" nft -j list table netdev pl_l7 >"$LAB_TMP/nft.json" ||
 
 # ---- the EVE file, held to what the clients did ---------------------------------
 eve_out=$("$PY" - "$EVE" "$IP4_TX" "$IP4_RX" "$DNS_NAME" "$DNS_ADDR" "$HTTP_HOST" "$HTTP_PORT" \
-	"$TLS_SNI" "$TLS_PORT" "$tls_ver" "$LAB_TMP/nft.json" <<'EOF'
+	"$TLS_SNI" "$TLS_PORT" "$tls_ver" "$LAB_TMP/nft.json" "$curl_ua" "$TLS_ALPN" <<'EOF'
 import json, sys
-path, cli, srv, dns_name, dns_addr, host, hport, sni, tport, tls_ver, nft = sys.argv[1:]
+path, cli, srv, dns_name, dns_addr, host, hport, sni, tport, tls_ver, nft, ua, alpn = sys.argv[1:]
 counts = {}  # (chain, rule index) -> (packets, bytes)
 try:
     rules = [e["rule"] for e in json.load(open(nft))["nftables"] if "rule" in e]
@@ -168,7 +174,11 @@ check("http hostname and url are curl's", [(o["http"].get("hostname"), o["http"]
 check("http method GET, port, status 200 (from the server's answer) as an integer",
       h and h[0]["http"].get("http_method") == "GET" and h[0]["dest_port"] == hport
       and h[0]["http"].get("status") == 200 and h[0].get("app_proto") == "http", h)
+check("http http_user_agent is the User-Agent curl sent (%s)" % ua,
+      h and ua and h[0]["http"].get("http_user_agent") == ua, h)
 t = one("tls", lambda o: True)
+check("tls client_alpns are what s_client offered (%s)" % alpn,
+      t and t[0]["tls"].get("client_alpns") == alpn.split(","), t)
 check("tls sni is what s_client sent", [o["tls"].get("sni") for o in t] == [sni], t)
 want_ver = tls_ver.replace("TLSv", "TLS ")
 check("tls version is what s_client negotiated (%s)" % want_ver,
