@@ -640,11 +640,12 @@ mon_pty "stdin /dev/null" xterm "" --duration 3 --stdin-null
 check_rc "stdin /dev/null: status 0" "$RC" 0
 check_grep "stdin /dev/null: the text report" "$TEXT" "^top flows by bytes$"
 # The text report has the rates the view shows (README): bit/s, pps and the 2/10/40 s
-# averages on the flows (and a list by rate), the sources, destinations and ports.
+# averages on the flows (and a list by rate; the app after them with L7), the sources,
+# destinations and ports.
 R5="( +[0-9.]+[kM]?){4}"
 check_grep "text: flows by rate" "$TEXT" "^top flows by rate$"
 check_grep "text: trafgen's flow with bit/s, pps, 2s, 10s, 40s" "$TEXT" \
-	"^  udp +${IP4_TX//./\\.}\.40000 +${IP4_RX//./\\.}\.9 +[0-9.]+k? +[0-9.]+[kM]? +ingress-only +[1-9][0-9.]*[kM]?$R5$"
+	"^  udp +${IP4_TX//./\\.}\.40000 +${IP4_RX//./\\.}\.9 +[0-9.]+k? +[0-9.]+[kM]? +ingress-only +[1-9][0-9.]*[kM]?$R5( +[A-Za-z0-9_.-]+)?$"
 check_grep "text: the source with its rates" "$TEXT" \
 	"^  ${IP4_TX//./\\.} +[0-9.]+k? +[0-9.]+[kM]? +[0-9]+ +[0-9]+ +[0-9]+ +[1-9][0-9.]*[kM]?$R5$"
 check_grep "text: the destination with its rates" "$TEXT" \
