@@ -34,30 +34,38 @@ static void head(struct mout *m, const char *name, const char *type, const char 
 	fprintf(m->f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-/* A label value as the format wants it: backslash, quote and newline escaped. */
-static void label_value(FILE *f, const char *s)
+/*
+ * @s as a label value (text format 0.0.4: backslash, quote and newline escaped) into
+ * @buf of @len bytes, cut before a character that does not fit. Every /metrics writer
+ * uses it: Linux allows a quote or a backslash in an interface name.
+ */
+const char *pl_prom_esc(const char *s, char *buf, size_t len)
 {
+	size_t n = 0;
+
 	for (; *s; s++) {
-		if (*s == '\\' || *s == '"')
-			fputc('\\', f), fputc(*s, f);
-		else if (*s == '\n')
-			fputs("\\n", f);
-		else
-			fputc(*s, f);
+		bool two = *s == '\\' || *s == '"' || *s == '\n';
+
+		if (n + 1 + two >= len)
+			break;
+		if (two)
+			buf[n++] = '\\';
+		buf[n++] = *s == '\n' ? 'n' : *s;
 	}
+	if (len)
+		buf[n] = 0;
+	return buf;
 }
 
 static void sample(struct mout *m, const char *name, int i, const char *lname,
 		   const char *lval, __u64 v)
 {
-	fprintf(m->f, "%s{interface=\"", name);
-	label_value(m->f, m->srv->ifs[i].dp.ifname);
-	fputc('"', m->f);
-	if (lname) {
-		fprintf(m->f, ",%s=\"", lname);
-		label_value(m->f, lval);
-		fputc('"', m->f);
-	}
+	char b[PL_PROM_ESC_LEN];
+
+	fprintf(m->f, "%s{interface=\"%s\"", name,
+		pl_prom_esc(m->srv->ifs[i].dp.ifname, b, sizeof(b)));
+	if (lname)
+		fprintf(m->f, ",%s=\"%s\"", lname, pl_prom_esc(lval, b, sizeof(b)));
 	fprintf(m->f, "} %llu\n", (unsigned long long)v);
 }
 

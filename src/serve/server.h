@@ -354,6 +354,12 @@ const char *pl_dashboard(size_t *len);
 
 /* Prometheus text exposition (metrics.c) into *out (malloc'ed), or a negative errno. */
 int pl_metrics_render(struct pl_srv *srv, char **out, size_t *len);
+/*
+ * @s as a label value, escaped, into @buf of @len bytes (metrics.c): the one escaper of
+ * every /metrics writer. PL_PROM_ESC_LEN holds any escaped name of up to 64 bytes.
+ */
+#define PL_PROM_ESC_LEN (2 * 64 + 1)
+const char *pl_prom_esc(const char *s, char *buf, size_t len);
 
 /* HTTP (http.c). */
 struct MHD_Daemon;
