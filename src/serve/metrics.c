@@ -207,6 +207,7 @@ static void self(struct mout *m)
 	pl_metrics_drops(srv, m->f);
 	pl_metrics_l7(srv, m->f);
 	pl_metrics_perf(srv, m->f);
+	pl_metrics_cost(srv, m->f);
 	if (!srv->cfg->eve)
 		return;
 	head(m, "pktlens_eve_events_total", "counter", "EVE flow events written to --eve FILE.");

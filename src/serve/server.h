@@ -360,6 +360,8 @@ int pl_metrics_render(struct pl_srv *srv, char **out, size_t *len);
  */
 #define PL_PROM_ESC_LEN (2 * 64 + 1)
 const char *pl_prom_esc(const char *s, char *buf, size_t len);
+/* pktlens's own cost on @f (cost_metrics.c): process_* and the BPF programs' run time. */
+void pl_metrics_cost(struct pl_srv *srv, FILE *f);
 
 /* HTTP (http.c). */
 struct MHD_Daemon;
