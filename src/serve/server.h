@@ -155,6 +155,14 @@ struct pl_srv {
 	unsigned int eve_warned;
 	struct pl_ipfix *ipfix;  /* --ipfix; NULL: none (ipfix_out.c, sampler thread only) */
 	bool ipfix_active_off;   /* no memory for the active timeout's state */
+	/* The collector's outage as ipfix_out.c says it: one line when sends start failing,
+	 * one when they have worked a while (UDP reports a refusal on the next send only). */
+	struct {
+		bool down;
+		__u64 errors;        /* send_errors at the last flush */
+		__u64 msgs_at_err;   /* messages sent when the last error was seen */
+		__u64 err_ms;        /* and when (Unix ms) */
+	} ipfix_out;
 	struct pl_drops_live *drops; /* --drops; NULL: off. Its view under lock */
 	bool drops_ok;
 	unsigned int drops_warned;
