@@ -197,6 +197,18 @@ static void self(struct mout *m)
 	for (int c = 0; c < PL_HTTP_CLASSES; c++)
 		fprintf(m->f, "pktlens_http_requests_total{code=\"%s\"} %llu\n", cls[c],
 			(unsigned long long)srv->http_requests[c]);
+	head(m, "pktlens_http_connections_open", "gauge", "HTTP connections open now.");
+	fprintf(m->f, "pktlens_http_connections_open %u\n",
+		__atomic_load_n(&srv->http_open, __ATOMIC_RELAXED));
+	head(m, "pktlens_http_connections_limit", "gauge",
+	     "HTTP connections the daemon keeps open at most (from its open file limit).");
+	fprintf(m->f, "pktlens_http_connections_limit %u\n", srv->http_limit);
+	head(m, "pktlens_http_connections_refused_total", "counter", "HTTP connections closed "
+	     "at once: over the limit, or over one address's limit (not on the loopback).");
+	for (int r = 0; r < PL_HTTP_REFUSED_MAX; r++)
+		fprintf(m->f, "pktlens_http_connections_refused_total{reason=\"%s\"} %llu\n",
+			r == PL_HTTP_REFUSED_LIMIT ? "limit" : "address", (unsigned long long)
+			__atomic_load_n(&srv->http_refused[r], __ATOMIC_RELAXED));
 	head(m, "pktlens_reloads_total", "counter", "Reloads done (SIGHUP, POST /api/v1/reload).");
 	fprintf(m->f, "pktlens_reloads_total %llu\n", (unsigned long long)srv->reloads);
 	head(m, "pktlens_reload_failures_total", "counter",

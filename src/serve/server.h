@@ -132,6 +132,10 @@ struct pl_srv_if {
 
 /* HTTP answers by class, counted for /metrics. */
 enum { PL_HTTP_2XX, PL_HTTP_4XX, PL_HTTP_5XX, PL_HTTP_CLASSES };
+/* Connections closed at once: over the total limit, over one address's. */
+enum { PL_HTTP_REFUSED_LIMIT, PL_HTTP_REFUSED_ADDRESS, PL_HTTP_REFUSED_MAX };
+/* Connections one address off the loopback may hold open (pktlens-serve(8)). */
+#define PL_HTTP_PER_ADDR 32
 
 /* A configuration a reload made; kept until exit (the HTTP thread may hold its strings). */
 struct pl_cfg_node {
@@ -148,6 +152,10 @@ struct pl_srv {
 	__u64 start_unix_ns;
 	__s64 clock_to_unix_ns;  /* flow time stamps (monotonic) to Unix time */
 	__u64 http_requests[PL_HTTP_CLASSES];
+	/* Connections (http_conns.c): open now, the limit, refused (atomics). */
+	unsigned int http_open, http_limit;
+	__u64 http_refused[PL_HTTP_REFUSED_MAX];
+	struct pl_http_conns *http_conns;
 	__u64 reloads, reload_failures;
 	struct pl_hist *hist;    /* NULL: no history (--no-db) */
 	FILE *eve;               /* --eve FILE; NULL: none (eve_out.c, sampler thread only) */
@@ -374,7 +382,7 @@ void pl_metrics_cost(struct pl_srv *srv, FILE *f);
 /* HTTP (http.c). */
 struct MHD_Daemon;
 struct MHD_Daemon *pl_http_start(struct pl_srv *srv, const struct sockaddr_storage *ss);
-void pl_http_stop(struct MHD_Daemon *d);
+void pl_http_stop(struct pl_srv *srv, struct MHD_Daemon *d);
 
 /* The endpoints, for GET /api/v1 and the OpenAPI test. */
 struct pl_route {

@@ -210,25 +210,56 @@ check_http "reload with a log level" 200 POST /api/v1/reload "${AUTH[@]}" \
 	--data-binary '{"log_level":"info"}'
 check_eq "reload answer" "$(body 'j["reloaded"]')" True
 
-# ---- slow clients: 20 half-sent requests do not hold the others up -------------------
-in_rx timeout 15 "$PY" - <<'PYEOF' >"$LAB_TMP/slow" 2>&1 &
-import socket, time
-socks = []
-for _ in range(20):
+# ---- slow clients do not hold the others up ----------------------------------------
+# 300 loopback clients (more than libmicrohttpd's old limit of 256) keep sending a header
+# line each 0.5 s, so that the idle timeout never closes them; 40 more from one address
+# off the loopback (the rx veth's, bound as source): 32 are held, the others closed at
+# once, as the clients themselves see it. Meanwhile /metrics answers.
+in_rx timeout 20 "$PY" - "$IP4_RX" <<'PYEOF' >"$LAB_TMP/slow" 2>&1 &
+import socket, sys, time, select
+slow, other = [], []
+for _ in range(300):
     s = socket.create_connection(("127.0.0.1", 9739))
     s.sendall(b"GET /api/v1/stats HTTP/1.1\r\nHost: x\r\n")  # never finished
-    socks.append(s)
+    slow.append(s)
+for _ in range(40):
+    s = socket.socket()
+    s.bind((sys.argv[1], 0))
+    s.connect(("127.0.0.1", 9739))
+    s.sendall(b"GET /api/v1/stats HTTP/1.1\r\n")
+    other.append(s)
 print("held", flush=True)
-time.sleep(4)
+end = time.monotonic() + 3
+while time.monotonic() < end:
+    for s in slow:
+        s.sendall(b"X-a: b\r\n")
+    time.sleep(0.5)
+# Closed by the server: readable with nothing (EOF) or reset; held ones are not readable.
+r, _, _ = select.select(other, [], [], 0)
+closed = 0
+for s in r:
+    try:
+        closed += s.recv(1) == b""
+    except OSError:
+        closed += 1
+print("other closed", closed, flush=True)
 PYEOF
 SLOW=$!
 LAB_PIDS+=("$SLOW")
-wait_until 5 grep -q held "$LAB_TMP/slow"
+wait_until 10 grep -q held "$LAB_TMP/slow"
 t0=$(now_ms)
-code=$(http GET /api/v1/stats --max-time 2)
-check_eq "answered beside 20 half-open clients" "$code" 200
+code=$(http GET /metrics --max-time 2)
+check_eq "/metrics answered beside 340 slow clients" "$code" 200
 echo "  (in $(($(now_ms) - t0)) ms)"
+check_true "the slow clients are still open" \
+	test "$(sed -n 's/^pktlens_http_connections_open //p' "$LAB_TMP/body")" -ge 332
 pid_wait "$SLOW" 10
+check_grep "8 of one address's 40 connections closed at once" "$LAB_TMP/slow" "^other closed 8$"
+check_grep "said once, naming the address" "$SRV_ERR" \
+	"http: $IP4_RX has 32 connections open, the limit of one address"
+check_eq "said once" "$(grep -c "the limit of one address" "$SRV_ERR")" 1
+check_true "the limit of all connections is above 340" \
+	test "$(http GET /metrics >/dev/null; sed -n 's/^pktlens_http_connections_limit //p' "$LAB_TMP/body")" -gt 340
 
 # ---- the history (in $LAB_TMP: srv_start's --db) ------------------------------------
 hist_packets() {
@@ -288,8 +319,31 @@ SRV1=$SRV_PID
 in_rx "$PKTLENS" serve -i "$IF2" --mode tc --no-db >/dev/null 2>"$LAB_TMP/e"
 check_rc "port in use: refused" $? 1
 check_grep "says the port is in use" "$LAB_TMP/e" "cannot listen on 127.0.0.1:9739"
-if srv_start -i "$IF2" --mode tc --listen 127.0.0.1:9740 --no-db --no-tcp --l7-packets 0; then
+# This one under an open file limit of 600: its connection limit is 600 less 512 kept
+# for the rest, 88.
+NOFILE=$(ulimit -n)
+ulimit -n 600
+srv_start -i "$IF2" --mode tc --listen 127.0.0.1:9740 --no-db --no-tcp --l7-packets 0
+up=$?
+ulimit -n "$NOFILE"
+if [ "$up" = 0 ]; then
 	check_grep "--no-tcp: the start line says tcp off" "$SRV_ERR" "; tcp off; "
+	in_rx timeout 10 "$PY" - <<'PYEOF' >"$LAB_TMP/many" 2>&1
+import socket, select, time
+socks = [socket.create_connection(("127.0.0.1", 9740)) for _ in range(100)]
+time.sleep(0.5)
+r, _, _ = select.select(socks, [], [], 0)
+closed = 0
+for s in r:
+    try:
+        closed += s.recv(1) == b""
+    except OSError:
+        closed += 1
+print("closed", closed, flush=True)
+PYEOF
+	check_grep "100 connections, the limit 88: 12 closed at once" "$LAB_TMP/many" "^closed 12$"
+	check_grep "said" "$SRV_ERR" "http: 88 connections open, the limit"
+	check_eq "said once" "$(grep -c "connections open, the limit" "$SRV_ERR")" 1
 	SRV_ADDR=127.0.0.1:9740 check_http "rtt: none with --no-tcp" 404 GET /api/v1/rtt
 	SRV_ADDR=127.0.0.1:9740 check_http "latency: none with --l7-packets 0" 404 GET /api/v1/latency
 	SRV_ADDR=127.0.0.1:9740 check_http "write calls off without --token-file" 403 POST /api/v1/reload \
@@ -300,6 +354,8 @@ if srv_start -i "$IF2" --mode tc --listen 127.0.0.1:9740 --no-db --no-tcp --l7-p
 	SRV_ADDR=127.0.0.1:9740 check_http "drops: none without --drops" 404 GET /api/v1/drops
 	SRV_ADDR=127.0.0.1:9740 check_http "GET /metrics (--no-db)" 200 GET /metrics
 	check_eq "no history series with --no-db" "$(grep -c '^pktlens_history' "$LAB_TMP/body")" 0
+	check_grep "metrics: the 12 refused" "$LAB_TMP/body" \
+		'^pktlens_http_connections_refused_total{reason="limit"} 12$'
 	srv_stop
 	check_rc "second daemon: SIGTERM" "$SRV_RC" 0
 else
