@@ -252,10 +252,11 @@ static void latency_metrics(struct pl_srv *srv, FILE *f)
 {
 	static const char *const heads[3] = {
 		"# HELP pktlens_service_latency_seconds DNS query to response, HTTP request to "
-		"the first response byte (the first request of each flow), by server port.\n"
+		"the first response byte (every request-response pair in the packets L7 samples), "
+		"by server port.\n"
 		"# TYPE pktlens_service_latency_seconds histogram\n",
-		"# HELP pktlens_service_requests_total DNS queries and HTTP requests (the first of "
-		"each flow), by server port.\n"
+		"# HELP pktlens_service_requests_total DNS queries and HTTP requests (every one in "
+		"the packets L7 samples), by server port.\n"
 		"# TYPE pktlens_service_requests_total counter\n",
 		"# HELP pktlens_service_responses_total Responses by DNS response code or HTTP "
 		"status class.\n"

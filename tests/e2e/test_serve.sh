@@ -158,6 +158,11 @@ check_eq "flows: none on the second interface" "$(body 'j["matched"]')" 0
 check_http "GET /api/v1" 200 GET /api/v1
 check_eq "index lists the endpoints" "$(body '[e["path"] for e in j["endpoints"]]')" \
 	"['/', '/api/v1', '/api/v1/stats', '/api/v1/protocols', '/api/v1/flows', '/api/v1/applications', '/api/v1/drops', '/api/v1/rtt', '/api/v1/latency', '/api/v1/rates', '/api/v1/history/minutes', '/api/v1/history/flows', '/api/v1/history/top-talkers', '/api/v1/history/apps', '/api/v1/reload', '/api/v1/alerts', '/api/v1/history/alerts', '/api/v1/rules', '/api/v1/rules/block', '/api/v1/rules/unblock', '/metrics']"
+check_eq "index: the reload is of the whole configuration (as docs/openapi.yaml says)" \
+	"$(body '[e["summary"] for e in j["endpoints"] if e["path"] == "/api/v1/reload"][0].startswith("reload the whole configuration")') $(grep -A2 '^  /api/v1/reload:' "$E2E_ROOT/docs/openapi.yaml" | grep -c 'whole configuration')" "True 1"
+check_http "GET /metrics" 200 GET /metrics
+check_grep "service latency HELP: every request pair sampled, not a flow's first" "$LAB_TMP/body" \
+	"^# HELP pktlens_service_latency_seconds .*every request-response pair in the packets L7 samples"
 check_http "GET / (the dashboard)" 200 GET /
 check_grep "GET /: HTML" "$LAB_TMP/head" "^[Cc]ontent-[Tt]ype: text/html"
 check_http "POST / refused" 405 POST /
