@@ -279,7 +279,7 @@ static enum MHD_Result do_get(struct pl_srv *srv, struct MHD_Connection *c, cons
 	pl_query_init(&q);
 	a.kind = !strcmp(url, "/api/v1/flows") ? PL_Q_FLOWS : PL_Q_IFACE_ONLY;
 	if (!strcmp(url, "/api/v1") || !strcmp(url, "/metrics"))
-		a.kind = 0; /* no parameters at all */
+		a.kind = PL_Q_NONE;
 	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, on_arg, &a);
 	if (a.err)
 		return error(srv, c, MHD_HTTP_BAD_REQUEST, NULL, "%s", a.why);
