@@ -223,8 +223,8 @@ check_eq "reload answer" "$(body 'j["reloaded"]')" True
 # line each 0.5 s, so that the idle timeout never closes them; 40 more from one address
 # off the loopback (the rx veth's, bound as source): 32 are held, the others closed at
 # once, as the clients themselves see it. Meanwhile /metrics answers.
-in_rx timeout 20 "$PY" - "$IP4_RX" <<'PYEOF' >"$LAB_TMP/slow" 2>&1 &
-import socket, sys, time, select
+in_rx timeout 20 "$PY" - "$IP4_RX" "$LAB_TMP/slow_done" <<'PYEOF' >"$LAB_TMP/slow" 2>&1 &
+import os, socket, sys, time, select
 slow, other = [], []
 for _ in range(300):
     s = socket.create_connection(("127.0.0.1", 9739))
@@ -237,8 +237,9 @@ for _ in range(40):
     s.sendall(b"GET /api/v1/stats HTTP/1.1\r\n")
     other.append(s)
 print("held", flush=True)
-end = time.monotonic() + 3
-while time.monotonic() < end:
+# Until the test is done with them (bounded): a header line each 0.5 s.
+end = time.monotonic() + 5
+while time.monotonic() < end and not os.path.exists(sys.argv[2]):
     for s in slow:
         s.sendall(b"X-a: b\r\n")
     time.sleep(0.5)
@@ -261,6 +262,7 @@ check_eq "/metrics answered beside 340 slow clients" "$code" 200
 echo "  (in $(($(now_ms) - t0)) ms)"
 check_true "the slow clients are still open" \
 	test "$(sed -n 's/^pktlens_http_connections_open //p' "$LAB_TMP/body")" -ge 332
+touch "$LAB_TMP/slow_done"
 pid_wait "$SLOW" 10
 check_grep "8 of one address's 40 connections closed at once" "$LAB_TMP/slow" "^other closed 8$"
 check_grep "said once, naming the address" "$SRV_ERR" \
@@ -339,7 +341,11 @@ if [ "$up" = 0 ]; then
 	in_rx timeout 10 "$PY" - <<'PYEOF' >"$LAB_TMP/many" 2>&1
 import socket, select, time
 socks = [socket.create_connection(("127.0.0.1", 9740)) for _ in range(100)]
-time.sleep(0.5)
+# The refused ones are closed at once: wait for 12 (2 s at most), then a little for more.
+end = time.monotonic() + 2
+while len(select.select(socks, [], [], 0.05)[0]) < 12 and time.monotonic() < end:
+    pass
+time.sleep(0.1)
 r, _, _ = select.select(socks, [], [], 0)
 closed = 0
 for s in r:

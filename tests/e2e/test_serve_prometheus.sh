@@ -197,8 +197,7 @@ check_eq "process_max_fds == the daemon's soft limit" "$(mval process_max_fds)" 
 	"$(awk '/^Max open files/ { print $4 }' "/proc/$SRV_PID/limits")"
 runs() { http GET /metrics >/dev/null; mval "pktlens_bpf_runs_total{$I,direction=\"ingress\"}"; }
 N_COST=300
-lab_quiet
-r0=$(runs)
+r0=$(runs) # the lab is quiet: the ping-pong above ended before its checks
 "$PY" "$E2E_ROOT/tests/tools/bpf_stats_hold.py" "$LAB_TMP/stats_off" 20 >"$LAB_TMP/hold.log" 2>&1 &
 hold=$!
 LAB_PIDS+=("$hold")
