@@ -279,7 +279,6 @@ static int send_msg(struct pl_ipfix *x, const __u8 *buf, size_t len)
 	ssize_t n = send(x->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
 
 	if (n == (ssize_t)len) {
-		x->last_err = 0;
 		count(&x->st.messages, 1);
 		return 0;
 	}

@@ -129,7 +129,7 @@ void pl_ipfix_add(struct pl_ipfix *x, const struct pl_ipfix_rec *r, __u64 now_ms
 void pl_ipfix_flush(struct pl_ipfix *x, __u64 now_ms);
 /* The counters, from any thread. */
 void pl_ipfix_get_stats(const struct pl_ipfix *x, struct pl_ipfix_stats *st);
-/* The last send error (positive errno), 0 if the last send worked. */
+/* The error of the last send that failed (positive errno), 0 if none did. */
 int pl_ipfix_last_error(const struct pl_ipfix *x);
 /* Frees (what is queued is dropped: pl_ipfix_flush() first); NULL is fine. */
 void pl_ipfix_close(struct pl_ipfix *x);

@@ -406,9 +406,13 @@ static struct jb flow_obj(const struct pl_l7_eve_flow *fl)
 	return j;
 }
 
+/* Three decimals, as the API and monitor's JSON print them (json-c would print 17). */
 static void add_dbl(struct jb *j, const char *key, double v)
 {
-	add(j, key, json_object_new_double(v));
+	char s[48];
+
+	snprintf(s, sizeof(s), "%.3f", v);
+	add(j, key, json_object_new_double_s(v, s));
 }
 
 static void rtt_obj(struct jb *j, const char *key, const struct pl_rtt_stat *st)

@@ -59,3 +59,9 @@ int pl_dp_cost(const struct pl_dp *dp, __u64 *run_ns, __u64 *run_cnt)
 	b = prog_runs(dp->pinned_tc_fd, run_ns, run_cnt);
 	return a && b ? -ENOENT : 0;
 }
+
+int pl_dp_cost_egress(const struct pl_dp *dp, __u64 *run_ns, __u64 *run_cnt)
+{
+	*run_ns = *run_cnt = 0;
+	return prog_runs(dp->egress_fd, run_ns, run_cnt);
+}

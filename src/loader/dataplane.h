@@ -133,6 +133,8 @@ void pl_dp_cost_off(struct pl_dp *dp);
 /* Is kernel.bpf_stats_enabled on system-wide? 1 yes, 0 no, < 0 unknown. */
 int pl_dp_cost_system_on(void);
 int pl_dp_cost(const struct pl_dp *dp, __u64 *run_ns, __u64 *run_cnt);
+/* The same of the tc egress program (-ENOENT: none loaded). */
+int pl_dp_cost_egress(const struct pl_dp *dp, __u64 *run_ns, __u64 *run_cnt);
 
 /* Entries the flow table can hold (from the kernel, so also for pinned maps). */
 __u32 pl_dp_flow_capacity(const struct pl_dp *dp);

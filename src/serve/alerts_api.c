@@ -106,14 +106,9 @@ int pl_api_alerts(struct pl_srv *srv, const struct pl_alerts_query *q, char **ou
 
 static void label(FILE *f, const char *s)
 {
-	for (; *s; s++) {
-		if (*s == '\\' || *s == '"')
-			fputc('\\', f);
-		if (*s == '\n')
-			fputs("\\n", f);
-		else
-			fputc(*s, f);
-	}
+	char b[PL_PROM_ESC_LEN];
+
+	fputs(pl_prom_esc(s, b, sizeof(b)), f);
 }
 
 /* One series per interface of the __u64 at @off of its struct pl_srv_det. */

@@ -28,7 +28,7 @@ const struct pl_route pl_routes[] = {
 	{ "/api/v1/history/flows", "GET", "history: the flows that ended in a time range" },
 	{ "/api/v1/history/top-talkers", "GET", "history: who sent most in a time range" },
 	{ "/api/v1/history/apps", "GET", "history: the application mix of a time range" },
-	{ "/api/v1/reload", "POST", "re-read the token file; set the log level" },
+	{ "/api/v1/reload", "POST", "reload the whole configuration as SIGHUP does; set the log level" },
 	{ "/api/v1/alerts", "GET", "the newest alerts of detection (since, severity, interface, limit)" },
 	{ "/api/v1/history/alerts", "GET", "history: the alerts alive in a time range" },
 	{ "/api/v1/rules", "GET", "mitigation: the rules of each running protect, with counters" },

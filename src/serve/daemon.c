@@ -347,7 +347,7 @@ int pl_serve_run(const struct pl_serve_cfg *cfg)
 	rc = 0;
 	record_last(srv);
 out_mask:
-	pl_http_stop(mhd); /* no request is in flight past this point */
+	pl_http_stop(srv, mhd); /* no request is in flight past this point */
 	pl_srv_det_stop(srv); /* before the maps it reads are closed */
 	pl_srv_l7_stop(srv);
 	pl_srv_perf_stop(srv);

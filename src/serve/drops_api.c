@@ -206,12 +206,11 @@ int pl_api_drops(struct pl_srv *srv, const struct pl_flow_query *q, char **out)
 	return *out ? 0 : -ENOMEM;
 }
 
-/* Label values need no escaping: interface names and reason names have no quote. */
 void pl_metrics_drops(struct pl_srv *srv, FILE *f)
 {
 	const struct pl_drops_live *l = srv->drops;
 	struct pair *p = NULL;
-	char rb[64];
+	char rb[64], ifn[PL_PROM_ESC_LEN], rn[PL_PROM_ESC_LEN];
 	size_t n;
 
 	if (!l || pairs(l, NULL, false, &p, &n))
@@ -220,7 +219,8 @@ void pl_metrics_drops(struct pl_srv *srv, FILE *f)
 	      "and drop reason (skb:kfree_skb).\n# TYPE pktlens_kernel_drops_total counter\n", f);
 	for (size_t i = 0; i < n; i++)
 		fprintf(f, "pktlens_kernel_drops_total{interface=\"%s\",reason=\"%s\"} %llu\n",
-			p[i].ifname, pl_drop_name(l->ctx.names, p[i].reason, rb, sizeof(rb)),
+			pl_prom_esc(p[i].ifname, ifn, sizeof(ifn)), pl_prom_esc(pl_drop_name(
+				l->ctx.names, p[i].reason, rb, sizeof(rb)), rn, sizeof(rn)),
 			(unsigned long long)p[i].total);
 	fputs("# HELP pktlens_kernel_drops_table_full_total Drops counted in no row: the drops "
 	      "table was full.\n# TYPE pktlens_kernel_drops_table_full_total counter\n", f);

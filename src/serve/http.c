@@ -2,7 +2,8 @@
 /*
  * http.c - libmicrohttpd glue: route, check method, token and size, answer. One
  * internal polling thread (epoll) serves every connection, so a slow or half-open
- * client holds only its own socket; idle ones are closed after a timeout.
+ * client holds only its own socket; idle ones are closed after a timeout, and
+ * http_conns.c bounds how many are open (in all, per address).
  * Order of the checks: path (404), method (405), token of write calls (403/401),
  * declared size (413), then the query (400/404) or the body (413/400).
  */
@@ -15,13 +16,13 @@
 #include <string.h>
 #include <time.h>
 #include <microhttpd.h>
+#include "serve/http_conns.h"
 #include "serve/query.h"
 #include "serve/rules_api.h"
 #include "serve/server.h"
 #include "util/log.h"
 
 #define CONN_TIMEOUT_S 10
-#define CONN_LIMIT 256
 
 struct req {
 	const struct pl_route *route;
@@ -278,7 +279,7 @@ static enum MHD_Result do_get(struct pl_srv *srv, struct MHD_Connection *c, cons
 	pl_query_init(&q);
 	a.kind = !strcmp(url, "/api/v1/flows") ? PL_Q_FLOWS : PL_Q_IFACE_ONLY;
 	if (!strcmp(url, "/api/v1") || !strcmp(url, "/metrics"))
-		a.kind = 0; /* no parameters at all */
+		a.kind = PL_Q_NONE;
 	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, on_arg, &a);
 	if (a.err)
 		return error(srv, c, MHD_HTTP_BAD_REQUEST, NULL, "%s", a.why);
@@ -527,19 +528,35 @@ struct MHD_Daemon *pl_http_start(struct pl_srv *srv, const struct sockaddr_stora
 	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
 	const struct sockaddr_in *a4 = (const void *)ss;
 
+	struct MHD_Daemon *d;
+
 	if (ss->ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
-	return MHD_start_daemon(flags, ntohs(a4->sin_port), NULL, NULL, on_request, srv,
-				MHD_OPTION_SOCK_ADDR, ss,
-				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)CONN_TIMEOUT_S,
-				MHD_OPTION_CONNECTION_LIMIT, (unsigned int)CONN_LIMIT,
-				MHD_OPTION_NOTIFY_COMPLETED, on_done, srv,
-				MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv,
-				MHD_OPTION_END);
+	srv->http_conns = pl_http_conns_new(srv);
+	if (!srv->http_conns)
+		return NULL;
+	/* The accept policy refuses over the limit first (and says so): libmicrohttpd's
+	 * own limit, one above, would stop accepting and leave clients in the backlog. */
+	d = MHD_start_daemon(flags, ntohs(a4->sin_port), pl_http_conns_accept, srv->http_conns,
+			     on_request, srv,
+			     MHD_OPTION_SOCK_ADDR, ss,
+			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)CONN_TIMEOUT_S,
+			     MHD_OPTION_CONNECTION_LIMIT, srv->http_limit + 1,
+			     MHD_OPTION_NOTIFY_COMPLETED, on_done, srv,
+			     MHD_OPTION_NOTIFY_CONNECTION, pl_http_conns_notify, srv->http_conns,
+			     MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv,
+			     MHD_OPTION_END);
+	if (!d) {
+		pl_http_conns_free(srv->http_conns);
+		srv->http_conns = NULL;
+	}
+	return d;
 }
 
-void pl_http_stop(struct MHD_Daemon *d)
+void pl_http_stop(struct pl_srv *srv, struct MHD_Daemon *d)
 {
 	if (d)
 		MHD_stop_daemon(d);
+	pl_http_conns_free(srv->http_conns);
+	srv->http_conns = NULL;
 }

@@ -165,21 +165,43 @@ void pl_ipfix_out_active(struct pl_srv *srv, int i, const struct pl_flow *flows,
 	}
 }
 
+/* Sends that must work, and for how long, after the last error before the collector is
+ * said to take records again: a connected UDP socket learns of a refusal (ICMP port
+ * unreachable) only at its next send, so while the collector is down every other send
+ * still "works". */
+#define IPFIX_OK_MSGS 2
+#define IPFIX_OK_MS 2000
+
 void pl_ipfix_out_flush(struct pl_srv *srv)
 {
-	int before, after;
+	struct pl_ipfix_stats st;
+	__u64 now = now_ms();
 
 	if (!srv->ipfix)
 		return;
-	before = pl_ipfix_last_error(srv->ipfix);
-	pl_ipfix_flush(srv->ipfix, now_ms());
-	after = pl_ipfix_last_error(srv->ipfix);
-	if (after && !before)
-		pl_warn("IPFIX: sending to %s failed: %s; records are lost until the collector "
-			"answers again (pktlens_ipfix_records_lost_total counts them)",
-			srv->cfg->ipfix, strerror(after));
-	else if (before && !after)
-		pl_info("IPFIX: %s takes records again (templates sent first)", srv->cfg->ipfix);
+	pl_ipfix_flush(srv->ipfix, now);
+	pl_ipfix_get_stats(srv->ipfix, &st);
+	if (st.send_errors < srv->ipfix_out.errors || st.messages < srv->ipfix_out.msgs_at_err) {
+		srv->ipfix_out.errors = st.send_errors; /* a reload made another exporter */
+		srv->ipfix_out.msgs_at_err = st.messages;
+	}
+	if (st.send_errors > srv->ipfix_out.errors) {
+		srv->ipfix_out.errors = st.send_errors;
+		srv->ipfix_out.msgs_at_err = st.messages;
+		srv->ipfix_out.err_ms = now;
+		if (!srv->ipfix_out.down)
+			pl_warn("IPFIX: sending to %s failed: %s; records are lost until the "
+				"collector answers again (pktlens_ipfix_records_lost_total counts "
+				"them)", srv->cfg->ipfix,
+				strerror(pl_ipfix_last_error(srv->ipfix)));
+		srv->ipfix_out.down = true;
+		return;
+	}
+	if (srv->ipfix_out.down && st.messages >= srv->ipfix_out.msgs_at_err + IPFIX_OK_MSGS &&
+	    now - srv->ipfix_out.err_ms >= IPFIX_OK_MS) {
+		srv->ipfix_out.down = false;
+		pl_warn("IPFIX: %s takes records again (templates sent first)", srv->cfg->ipfix);
+	}
 }
 
 void pl_ipfix_out_close(struct pl_srv *srv)

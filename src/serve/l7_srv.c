@@ -292,16 +292,6 @@ int pl_api_applications(struct pl_srv *srv, const struct pl_flow_query *q, char 
 	return pl_api_per_iface(srv, q, out, apps_iface);
 }
 
-/* An application name as a label value: nDPI's names need no escaping but be safe. */
-static void label(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		if (*s == '\\' || *s == '"')
-			fputc('\\', f);
-		fputc(*s == '\n' ? ' ' : *s, f);
-	}
-}
-
 void pl_metrics_l7(struct pl_srv *srv, FILE *f)
 {
 	static const struct {
@@ -314,6 +304,7 @@ void pl_metrics_l7(struct pl_srv *srv, FILE *f)
 		{ "pktlens_l7_application_flows_total",
 		  "Flows nDPI classified as the application" },
 	};
+	char ifn[PL_PROM_ESC_LEN], an[PL_PROM_ESC_LEN];
 
 	if (!srv->l7)
 		return;
@@ -324,10 +315,11 @@ void pl_metrics_l7(struct pl_srv *srv, FILE *f)
 			const struct pl_srv_l7 *l = &srv->ifs[i].l7;
 
 			for (int a = 0; a < l->napps; a++) {
-				fprintf(f, "%s{interface=\"%s\",application=\"", fam[k].name,
-					srv->ifs[i].dp.ifname);
-				label(f, l->apps[a].name);
-				fprintf(f, "\"} %llu\n", (unsigned long long)(k == 0 ?
+				fprintf(f, "%s{interface=\"%s\",", fam[k].name,
+					pl_prom_esc(srv->ifs[i].dp.ifname, ifn, sizeof(ifn)));
+				fprintf(f, "application=\"%s\"} %llu\n",
+					pl_prom_esc(l->apps[a].name, an, sizeof(an)),
+					(unsigned long long)(k == 0 ?
 					l->apps[a].packets : k == 1 ? l->apps[a].bytes :
 					l->apps[a].flows));
 			}
@@ -337,12 +329,12 @@ void pl_metrics_l7(struct pl_srv *srv, FILE *f)
 	      "# TYPE pktlens_l7_samples_total counter\n", f);
 	for (int i = 0; i < srv->nifs; i++)
 		fprintf(f, "pktlens_l7_samples_total{interface=\"%s\"} %llu\n",
-			srv->ifs[i].dp.ifname, (unsigned long long)srv->ifs[i].l7.tot.samples);
+			pl_prom_esc(srv->ifs[i].dp.ifname, ifn, sizeof(ifn)), (unsigned long long)srv->ifs[i].l7.tot.samples);
 	fputs("# HELP pktlens_l7_samples_lost_total Samples lost: the ring was full, or too "
 	      "many flows were being classified.\n"
 	      "# TYPE pktlens_l7_samples_lost_total counter\n", f);
 	for (int i = 0; i < srv->nifs; i++)
 		fprintf(f, "pktlens_l7_samples_lost_total{interface=\"%s\"} %llu\n",
-			srv->ifs[i].dp.ifname,
+			pl_prom_esc(srv->ifs[i].dp.ifname, ifn, sizeof(ifn)),
 			(unsigned long long)(srv->ifs[i].l7.tot.lost + srv->ifs[i].l7.tot.skipped));
 }

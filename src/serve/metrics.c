@@ -34,30 +34,38 @@ static void head(struct mout *m, const char *name, const char *type, const char 
 	fprintf(m->f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-/* A label value as the format wants it: backslash, quote and newline escaped. */
-static void label_value(FILE *f, const char *s)
+/*
+ * @s as a label value (text format 0.0.4: backslash, quote and newline escaped) into
+ * @buf of @len bytes, cut before a character that does not fit. Every /metrics writer
+ * uses it: Linux allows a quote or a backslash in an interface name.
+ */
+const char *pl_prom_esc(const char *s, char *buf, size_t len)
 {
+	size_t n = 0;
+
 	for (; *s; s++) {
-		if (*s == '\\' || *s == '"')
-			fputc('\\', f), fputc(*s, f);
-		else if (*s == '\n')
-			fputs("\\n", f);
-		else
-			fputc(*s, f);
+		bool two = *s == '\\' || *s == '"' || *s == '\n';
+
+		if (n + 1 + two >= len)
+			break;
+		if (two)
+			buf[n++] = '\\';
+		buf[n++] = *s == '\n' ? 'n' : *s;
 	}
+	if (len)
+		buf[n] = 0;
+	return buf;
 }
 
 static void sample(struct mout *m, const char *name, int i, const char *lname,
 		   const char *lval, __u64 v)
 {
-	fprintf(m->f, "%s{interface=\"", name);
-	label_value(m->f, m->srv->ifs[i].dp.ifname);
-	fputc('"', m->f);
-	if (lname) {
-		fprintf(m->f, ",%s=\"", lname);
-		label_value(m->f, lval);
-		fputc('"', m->f);
-	}
+	char b[PL_PROM_ESC_LEN];
+
+	fprintf(m->f, "%s{interface=\"%s\"", name,
+		pl_prom_esc(m->srv->ifs[i].dp.ifname, b, sizeof(b)));
+	if (lname)
+		fprintf(m->f, ",%s=\"%s\"", lname, pl_prom_esc(lval, b, sizeof(b)));
 	fprintf(m->f, "} %llu\n", (unsigned long long)v);
 }
 
@@ -189,6 +197,18 @@ static void self(struct mout *m)
 	for (int c = 0; c < PL_HTTP_CLASSES; c++)
 		fprintf(m->f, "pktlens_http_requests_total{code=\"%s\"} %llu\n", cls[c],
 			(unsigned long long)srv->http_requests[c]);
+	head(m, "pktlens_http_connections_open", "gauge", "HTTP connections open now.");
+	fprintf(m->f, "pktlens_http_connections_open %u\n",
+		__atomic_load_n(&srv->http_open, __ATOMIC_RELAXED));
+	head(m, "pktlens_http_connections_limit", "gauge",
+	     "HTTP connections the daemon keeps open at most (from its open file limit).");
+	fprintf(m->f, "pktlens_http_connections_limit %u\n", srv->http_limit);
+	head(m, "pktlens_http_connections_refused_total", "counter", "HTTP connections closed "
+	     "at once: over the limit, or over one address's limit (not on the loopback).");
+	for (int r = 0; r < PL_HTTP_REFUSED_MAX; r++)
+		fprintf(m->f, "pktlens_http_connections_refused_total{reason=\"%s\"} %llu\n",
+			r == PL_HTTP_REFUSED_LIMIT ? "limit" : "address", (unsigned long long)
+			__atomic_load_n(&srv->http_refused[r], __ATOMIC_RELAXED));
 	head(m, "pktlens_reloads_total", "counter", "Reloads done (SIGHUP, POST /api/v1/reload).");
 	fprintf(m->f, "pktlens_reloads_total %llu\n", (unsigned long long)srv->reloads);
 	head(m, "pktlens_reload_failures_total", "counter",
@@ -199,6 +219,7 @@ static void self(struct mout *m)
 	pl_metrics_drops(srv, m->f);
 	pl_metrics_l7(srv, m->f);
 	pl_metrics_perf(srv, m->f);
+	pl_metrics_cost(srv, m->f);
 	if (!srv->cfg->eve)
 		return;
 	head(m, "pktlens_eve_events_total", "counter", "EVE flow events written to --eve FILE.");

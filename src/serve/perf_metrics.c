@@ -35,20 +35,6 @@ static bool labelled(unsigned int *ports, unsigned int *n, unsigned int port, bo
 	return true;
 }
 
-/* An interface name as a label value: backslash, quote and newline escaped. */
-static const char *esc(const char *s, char *buf, size_t len)
-{
-	size_t n = 0;
-
-	for (; *s && n + 3 < len; s++) {
-		if (*s == '\\' || *s == '"')
-			buf[n++] = '\\';
-		buf[n++] = *s == '\n' ? ' ' : *s;
-	}
-	buf[n] = 0;
-	return buf;
-}
-
 struct mhist {
 	__u64 count[PL_RTT_BUCKETS];
 	double sum_s;
@@ -83,9 +69,9 @@ static void rtt_metrics(struct pl_srv *srv, int i, const struct pl_tcp_view *v, 
 	struct pl_srv_if *s = &srv->ifs[i];
 	struct mhist per[LABELLED_PORTS], other = { { 0 } };
 	bool any_other = false;
-	char lab[160], ifn[40];
+	char lab[200], ifn[PL_PROM_ESC_LEN];
 
-	esc(s->dp.ifname, ifn, sizeof(ifn));
+	pl_prom_esc(s->dp.ifname, ifn, sizeof(ifn));
 	memset(per, 0, sizeof(per));
 	/* Busiest first (pl_tcp_read_hists sorts): the first ones seen keep their label. */
 	for (size_t h = 0; h < v->nhists; h++) {
@@ -144,7 +130,7 @@ static void tcp_metrics(struct pl_srv *srv, FILE *f)
 	struct pl_tcp_view v[PL_SERVE_MAX_IFS];
 	bool ok[PL_SERVE_MAX_IFS];
 	const size_t nc = sizeof(tcp_counters) / sizeof(tcp_counters[0]);
-	char ifn[40];
+	char ifn[PL_PROM_ESC_LEN];
 
 	for (int i = 0; i < srv->nifs; i++)
 		ok[i] = !srv->ifs[i].gone && !pl_tcp_read_hists(&v[i], &srv->ifs[i].dp.tcp);
@@ -160,7 +146,7 @@ static void tcp_metrics(struct pl_srv *srv, FILE *f)
 		for (int i = 0; i < srv->nifs; i++)
 			if (ok[i])
 				fprintf(f, "%s{interface=\"%s\"} %llu\n", tcp_counters[c].name,
-					esc(srv->ifs[i].dp.ifname, ifn, sizeof(ifn)),
+					pl_prom_esc(srv->ifs[i].dp.ifname, ifn, sizeof(ifn)),
 					(unsigned long long)v[i].totals[tcp_counters[c].total]);
 	}
 	for (int i = 0; i < srv->nifs; i++)
@@ -232,11 +218,11 @@ static void latency_metrics_if(struct pl_srv *srv, int i, FILE *f, int part)
 	struct pl_svc_row *rows;
 	struct lat l[2 * (LABELLED_PORTS + 1)];
 	size_t nr, nl = 0;
-	char lab[200], ifn[40];
+	char lab[200], ifn[PL_PROM_ESC_LEN];
 
 	if (!s->svc || pl_svc_rows(s->svc, &rows, &nr))
 		return;
-	esc(s->dp.ifname, ifn, sizeof(ifn));
+	pl_prom_esc(s->dp.ifname, ifn, sizeof(ifn));
 	for (size_t r = 0; r < nr; r++) /* most requests first */
 		labelled(s->lat_ports, &s->nlat_ports, rows[r].port, true);
 	for (size_t r = 0; r < nr; r++) {
@@ -266,10 +252,11 @@ static void latency_metrics(struct pl_srv *srv, FILE *f)
 {
 	static const char *const heads[3] = {
 		"# HELP pktlens_service_latency_seconds DNS query to response, HTTP request to "
-		"the first response byte (the first request of each flow), by server port.\n"
+		"the first response byte (every request-response pair in the packets L7 samples), "
+		"by server port.\n"
 		"# TYPE pktlens_service_latency_seconds histogram\n",
-		"# HELP pktlens_service_requests_total DNS queries and HTTP requests (the first of "
-		"each flow), by server port.\n"
+		"# HELP pktlens_service_requests_total DNS queries and HTTP requests (every one in "
+		"the packets L7 samples), by server port.\n"
 		"# TYPE pktlens_service_requests_total counter\n",
 		"# HELP pktlens_service_responses_total Responses by DNS response code or HTTP "
 		"status class.\n"

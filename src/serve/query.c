@@ -113,10 +113,11 @@ int pl_query_param(struct pl_flow_query *q, int kind, const char *key, const cha
 	for (p = 0; p < P_MAX; p++)
 		if (!strcmp(key, params[p]))
 			break;
-	if (p == P_MAX || (kind != PL_Q_FLOWS && p != P_INTERFACE)) {
+	if (p == P_MAX || kind == PL_Q_NONE || (kind != PL_Q_FLOWS && p != P_INTERFACE)) {
 		snprintf(why, whylen, "unknown query parameter '%.64s'; this endpoint takes %s",
 			 key, kind == PL_Q_FLOWS ?
-			 "interface, top, sort, addr, port, proto, vlan and app" : "interface");
+			 "interface, top, sort, addr, port, proto, vlan and app" :
+			 kind == PL_Q_NONE ? "none" : "interface");
 		return -EINVAL;
 	}
 	if (q->seen & (1u << p)) {

@@ -34,7 +34,7 @@ struct pl_flow_query {
 };
 
 /* Which parameters an endpoint takes. */
-enum { PL_Q_FLOWS = 1, PL_Q_IFACE_ONLY = 2 };
+enum { PL_Q_NONE = 0, PL_Q_FLOWS = 1, PL_Q_IFACE_ONLY = 2 };
 
 void pl_query_init(struct pl_flow_query *q);
 /*

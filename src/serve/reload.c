@@ -232,7 +232,7 @@ int pl_srv_reload_all(struct pl_srv *srv)
 	commit(srv, node, &f);
 	if (det_changed)
 		pl_srv_det_reload_commit(srv, runs);
-	pl_info("reloaded: token %s, eve %s, ipfix %s (active timeout %u s), idle timeout %u s, "
+	pl_warn("reloaded: token %s, eve %s, ipfix %s (active timeout %u s), idle timeout %u s, "
 		"retention %u days, %u MiB, detection %s", node->cfg.token_file ? "read again" :
 		"off", or_none(node->cfg.eve), or_none(node->cfg.ipfix), node->cfg.ipfix_active_s,
 		node->cfg.idle_timeout_s, node->cfg.retention_days, node->cfg.max_db_mb,
@@ -250,5 +250,6 @@ fail:
 	pthread_mutex_unlock(&srv->lock);
 	pl_warn("reload: %s; the old configuration stays%s", why,
 		token_failed ? " (the old token stays)" : "");
+	pl_eve_reopen(srv); /* logrotate moved the file whatever else the reload refused */
 	return err;
 }

@@ -132,6 +132,10 @@ struct pl_srv_if {
 
 /* HTTP answers by class, counted for /metrics. */
 enum { PL_HTTP_2XX, PL_HTTP_4XX, PL_HTTP_5XX, PL_HTTP_CLASSES };
+/* Connections closed at once: over the total limit, over one address's. */
+enum { PL_HTTP_REFUSED_LIMIT, PL_HTTP_REFUSED_ADDRESS, PL_HTTP_REFUSED_MAX };
+/* Connections one address off the loopback may hold open (pktlens-serve(8)). */
+#define PL_HTTP_PER_ADDR 32
 
 /* A configuration a reload made; kept until exit (the HTTP thread may hold its strings). */
 struct pl_cfg_node {
@@ -148,6 +152,10 @@ struct pl_srv {
 	__u64 start_unix_ns;
 	__s64 clock_to_unix_ns;  /* flow time stamps (monotonic) to Unix time */
 	__u64 http_requests[PL_HTTP_CLASSES];
+	/* Connections (http_conns.c): open now, the limit, refused (atomics). */
+	unsigned int http_open, http_limit;
+	__u64 http_refused[PL_HTTP_REFUSED_MAX];
+	struct pl_http_conns *http_conns;
 	__u64 reloads, reload_failures;
 	struct pl_hist *hist;    /* NULL: no history (--no-db) */
 	FILE *eve;               /* --eve FILE; NULL: none (eve_out.c, sampler thread only) */
@@ -155,6 +163,14 @@ struct pl_srv {
 	unsigned int eve_warned;
 	struct pl_ipfix *ipfix;  /* --ipfix; NULL: none (ipfix_out.c, sampler thread only) */
 	bool ipfix_active_off;   /* no memory for the active timeout's state */
+	/* The collector's outage as ipfix_out.c says it: one line when sends start failing,
+	 * one when they have worked a while (UDP reports a refusal on the next send only). */
+	struct {
+		bool down;
+		__u64 errors;        /* send_errors at the last flush */
+		__u64 msgs_at_err;   /* messages sent when the last error was seen */
+		__u64 err_ms;        /* and when (Unix ms) */
+	} ipfix_out;
 	struct pl_drops_live *drops; /* --drops; NULL: off. Its view under lock */
 	bool drops_ok;
 	unsigned int drops_warned;
@@ -354,11 +370,19 @@ const char *pl_dashboard(size_t *len);
 
 /* Prometheus text exposition (metrics.c) into *out (malloc'ed), or a negative errno. */
 int pl_metrics_render(struct pl_srv *srv, char **out, size_t *len);
+/*
+ * @s as a label value, escaped, into @buf of @len bytes (metrics.c): the one escaper of
+ * every /metrics writer. PL_PROM_ESC_LEN holds any escaped name of up to 64 bytes.
+ */
+#define PL_PROM_ESC_LEN (2 * 64 + 1)
+const char *pl_prom_esc(const char *s, char *buf, size_t len);
+/* pktlens's own cost on @f (cost_metrics.c): process_* and the BPF programs' run time. */
+void pl_metrics_cost(struct pl_srv *srv, FILE *f);
 
 /* HTTP (http.c). */
 struct MHD_Daemon;
 struct MHD_Daemon *pl_http_start(struct pl_srv *srv, const struct sockaddr_storage *ss);
-void pl_http_stop(struct MHD_Daemon *d);
+void pl_http_stop(struct pl_srv *srv, struct MHD_Daemon *d);
 
 /* The endpoints, for GET /api/v1 and the OpenAPI test. */
 struct pl_route {

@@ -158,6 +158,11 @@ check_eq "flows: none on the second interface" "$(body 'j["matched"]')" 0
 check_http "GET /api/v1" 200 GET /api/v1
 check_eq "index lists the endpoints" "$(body '[e["path"] for e in j["endpoints"]]')" \
 	"['/', '/api/v1', '/api/v1/stats', '/api/v1/protocols', '/api/v1/flows', '/api/v1/applications', '/api/v1/drops', '/api/v1/rtt', '/api/v1/latency', '/api/v1/rates', '/api/v1/history/minutes', '/api/v1/history/flows', '/api/v1/history/top-talkers', '/api/v1/history/apps', '/api/v1/reload', '/api/v1/alerts', '/api/v1/history/alerts', '/api/v1/rules', '/api/v1/rules/block', '/api/v1/rules/unblock', '/metrics']"
+check_eq "index: the reload is of the whole configuration (as docs/openapi.yaml says)" \
+	"$(body '[e["summary"] for e in j["endpoints"] if e["path"] == "/api/v1/reload"][0].startswith("reload the whole configuration")') $(grep -A2 '^  /api/v1/reload:' "$E2E_ROOT/docs/openapi.yaml" | grep -c 'whole configuration')" "True 1"
+check_http "GET /metrics" 200 GET /metrics
+check_grep "service latency HELP: every request pair sampled, not a flow's first" "$LAB_TMP/body" \
+	"^# HELP pktlens_service_latency_seconds .*every request-response pair in the packets L7 samples"
 check_http "GET / (the dashboard)" 200 GET /
 check_grep "GET /: HTML" "$LAB_TMP/head" "^[Cc]ontent-[Tt]ype: text/html"
 check_http "POST / refused" 405 POST /
@@ -182,6 +187,9 @@ check_http "unknown parameter on protocols" 400 GET "/api/v1/protocols?sort=byte
 check_http "unknown interface on stats" 404 GET "/api/v1/stats?interface=nosuch"
 check_http "unknown interface on protocols" 404 GET "/api/v1/protocols?interface=nosuch"
 check_http "parameter on /metrics" 400 GET "/metrics?x=1"
+check_http "interface on /metrics: none documented" 400 GET "/metrics?interface=$IF_RX"
+check_grep "says it takes none" "$LAB_TMP/body" "this endpoint takes none"
+check_http "interface on the index: none documented" 400 GET "/api/v1?interface=$IF_RX"
 check_http "unknown parameter on applications" 400 GET "/api/v1/applications?top=3"
 check_http "unknown interface on applications" 404 GET "/api/v1/applications?interface=nosuch"
 check_http "app with a space" 400 GET "/api/v1/flows?app=a%20b"
@@ -210,25 +218,58 @@ check_http "reload with a log level" 200 POST /api/v1/reload "${AUTH[@]}" \
 	--data-binary '{"log_level":"info"}'
 check_eq "reload answer" "$(body 'j["reloaded"]')" True
 
-# ---- slow clients: 20 half-sent requests do not hold the others up -------------------
-in_rx timeout 15 "$PY" - <<'PYEOF' >"$LAB_TMP/slow" 2>&1 &
-import socket, time
-socks = []
-for _ in range(20):
+# ---- slow clients do not hold the others up ----------------------------------------
+# 300 loopback clients (more than libmicrohttpd's old limit of 256) keep sending a header
+# line each 0.5 s, so that the idle timeout never closes them; 40 more from one address
+# off the loopback (the rx veth's, bound as source): 32 are held, the others closed at
+# once, as the clients themselves see it. Meanwhile /metrics answers.
+in_rx timeout 20 "$PY" - "$IP4_RX" "$LAB_TMP/slow_done" <<'PYEOF' >"$LAB_TMP/slow" 2>&1 &
+import os, socket, sys, time, select
+slow, other = [], []
+for _ in range(300):
     s = socket.create_connection(("127.0.0.1", 9739))
     s.sendall(b"GET /api/v1/stats HTTP/1.1\r\nHost: x\r\n")  # never finished
-    socks.append(s)
+    slow.append(s)
+for _ in range(40):
+    s = socket.socket()
+    s.bind((sys.argv[1], 0))
+    s.connect(("127.0.0.1", 9739))
+    s.sendall(b"GET /api/v1/stats HTTP/1.1\r\n")
+    other.append(s)
 print("held", flush=True)
-time.sleep(4)
+# Until the test is done with them (bounded): a header line each 0.5 s.
+end = time.monotonic() + 5
+while time.monotonic() < end and not os.path.exists(sys.argv[2]):
+    for s in slow:
+        s.sendall(b"X-a: b\r\n")
+    time.sleep(0.5)
+# Closed by the server: readable with nothing (EOF) or reset; held ones are not readable.
+r, _, _ = select.select(other, [], [], 0)
+closed = 0
+for s in r:
+    try:
+        closed += s.recv(1) == b""
+    except OSError:
+        closed += 1
+print("other closed", closed, flush=True)
 PYEOF
 SLOW=$!
 LAB_PIDS+=("$SLOW")
-wait_until 5 grep -q held "$LAB_TMP/slow"
+wait_until 10 grep -q held "$LAB_TMP/slow"
 t0=$(now_ms)
-code=$(http GET /api/v1/stats --max-time 2)
-check_eq "answered beside 20 half-open clients" "$code" 200
+code=$(http GET /metrics --max-time 2)
+check_eq "/metrics answered beside 340 slow clients" "$code" 200
 echo "  (in $(($(now_ms) - t0)) ms)"
+check_true "the slow clients are still open" \
+	test "$(sed -n 's/^pktlens_http_connections_open //p' "$LAB_TMP/body")" -ge 332
+touch "$LAB_TMP/slow_done"
 pid_wait "$SLOW" 10
+check_grep "8 of one address's 40 connections closed at once" "$LAB_TMP/slow" "^other closed 8$"
+check_grep "said once, naming the address" "$SRV_ERR" \
+	"http: $IP4_RX has 32 connections open, the limit of one address"
+check_eq "said once" "$(grep -c "the limit of one address" "$SRV_ERR")" 1
+check_true "the limit of all connections is above 340" \
+	test "$(http GET /metrics >/dev/null; sed -n 's/^pktlens_http_connections_limit //p' "$LAB_TMP/body")" -gt 340
 
 # ---- the history (in $LAB_TMP: srv_start's --db) ------------------------------------
 hist_packets() {
@@ -288,8 +329,35 @@ SRV1=$SRV_PID
 in_rx "$PKTLENS" serve -i "$IF2" --mode tc --no-db >/dev/null 2>"$LAB_TMP/e"
 check_rc "port in use: refused" $? 1
 check_grep "says the port is in use" "$LAB_TMP/e" "cannot listen on 127.0.0.1:9739"
-if srv_start -i "$IF2" --mode tc --listen 127.0.0.1:9740 --no-db --no-tcp --l7-packets 0; then
+# This one under an open file limit of 600: its connection limit is 600 less 512 kept
+# for the rest, 88.
+NOFILE=$(ulimit -n)
+ulimit -n 600
+srv_start -i "$IF2" --mode tc --listen 127.0.0.1:9740 --no-db --no-tcp --l7-packets 0
+up=$?
+ulimit -n "$NOFILE"
+if [ "$up" = 0 ]; then
 	check_grep "--no-tcp: the start line says tcp off" "$SRV_ERR" "; tcp off; "
+	in_rx timeout 10 "$PY" - <<'PYEOF' >"$LAB_TMP/many" 2>&1
+import socket, select, time
+socks = [socket.create_connection(("127.0.0.1", 9740)) for _ in range(100)]
+# The refused ones are closed at once: wait for 12 (2 s at most), then a little for more.
+end = time.monotonic() + 2
+while len(select.select(socks, [], [], 0.05)[0]) < 12 and time.monotonic() < end:
+    pass
+time.sleep(0.1)
+r, _, _ = select.select(socks, [], [], 0)
+closed = 0
+for s in r:
+    try:
+        closed += s.recv(1) == b""
+    except OSError:
+        closed += 1
+print("closed", closed, flush=True)
+PYEOF
+	check_grep "100 connections, the limit 88: 12 closed at once" "$LAB_TMP/many" "^closed 12$"
+	check_grep "said" "$SRV_ERR" "http: 88 connections open, the limit"
+	check_eq "said once" "$(grep -c "connections open, the limit" "$SRV_ERR")" 1
 	SRV_ADDR=127.0.0.1:9740 check_http "rtt: none with --no-tcp" 404 GET /api/v1/rtt
 	SRV_ADDR=127.0.0.1:9740 check_http "latency: none with --l7-packets 0" 404 GET /api/v1/latency
 	SRV_ADDR=127.0.0.1:9740 check_http "write calls off without --token-file" 403 POST /api/v1/reload \
@@ -300,6 +368,8 @@ if srv_start -i "$IF2" --mode tc --listen 127.0.0.1:9740 --no-db --no-tcp --l7-p
 	SRV_ADDR=127.0.0.1:9740 check_http "drops: none without --drops" 404 GET /api/v1/drops
 	SRV_ADDR=127.0.0.1:9740 check_http "GET /metrics (--no-db)" 200 GET /metrics
 	check_eq "no history series with --no-db" "$(grep -c '^pktlens_history' "$LAB_TMP/body")" 0
+	check_grep "metrics: the 12 refused" "$LAB_TMP/body" \
+		'^pktlens_http_connections_refused_total{reason="limit"} 12$'
 	srv_stop
 	check_rc "second daemon: SIGTERM" "$SRV_RC" 0
 else

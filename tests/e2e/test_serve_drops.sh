@@ -93,5 +93,33 @@ fi
 
 srv_stop TERM
 check_rc "SIGTERM" "$SRV_RC" 0
+
+# Linux allows a quote and a backslash in an interface name: every series of /metrics
+# (drops, L7, TCP, alerts, the counters) escapes them, and promtool accepts the whole.
+QIF='q"x\' N_Q=30
+if in_rx ip link add "$QIF" type veth peer name qpeer && in_rx ip link set "$QIF" up &&
+	in_rx ip link set qpeer up; then
+	frame q "$MAC_OTHER" 7006
+	# Detection and TCP tracking off: their series print the name as the others do
+	# (one escaper), and the start is shorter.
+	if srv_start -i "$QIF" --no-db --drops --mode tc --no-detect --no-tcp; then
+		in_rx timeout 20 trafgen --cpus 1 -q -n "$N_Q" -i "$LAB_TMP/q.cfg" -o qpeer -C \
+			>"$LAB_TMP/trafgen.log" 2>&1 || echo "  trafgen on qpeer failed"
+		q_drops() {
+			http GET /metrics >/dev/null
+			grep -Fqx "pktlens_kernel_drops_total{interface=\"q\\\"x\\\\\",reason=\"OTHERHOST\"} $N_Q" \
+				"$LAB_TMP/body"
+		}
+		check_true "metrics: the quote and backslash of the name escaped" wait_until 10 q_drops
+		check_eq "no series with the raw name" "$(grep -Fc 'interface="q"x' "$LAB_TMP/body")" 0
+		check_true "promtool check metrics (name with \" and \\)" \
+			eval "promtool check metrics <$LAB_TMP/body >$LAB_TMP/promtool.out 2>&1"
+		srv_stop TERM
+	else
+		fail "serve -i '$QIF' start" "$(cat "$SRV_ERR")"
+	fi
+else
+	fail "setup" "could not add the interface '$QIF'"
+fi
 nothing_attached "at the end"
 finish

@@ -4,7 +4,8 @@
 # exact counts the test sent with trafgen (and the sender's tx_packets delta);
 # `promtool check metrics` passes on the exposition. Then one TCP connection: its RTT
 # histogram (pktlens_tcp_rtt_seconds) and the handshake counter read back through
-# prometheus; PL_TEST_FULL=1: DNS queries to dnsmasq in pktlens_service_latency_seconds.
+# prometheus; pktlens's own cost (process_* against /proc/PID, the BPF programs' runs
+# against the frames sent); PL_TEST_FULL=1: DNS queries to dnsmasq in pktlens_service_latency_seconds.
 # Everything runs and listens inside the rx namespace.
 set -u
 . "$(dirname "$0")/../lib/netns.sh"
@@ -171,6 +172,50 @@ if [ "${PL_TEST_FULL:-0}" = 1 ] && command -v dnsmasq >/dev/null && command -v d
 	check_eq "prometheus: DNS latency count" "$(promq "pktlens_service_latency_seconds_count{$D}")" "$N_DNS"
 	check_eq "prometheus: DNS NOERROR (as dig got them)" \
 		"$(promq "pktlens_service_responses_total{$D,code=\"NOERROR\"}")" "$noerr"
+fi
+
+# pktlens's own cost: process_* held against what the kernel says of the process in
+# /proc/PID, read just before and after the scrape; the BPF programs' runs while the
+# test holds the kernel's run-time statistics on == the frames the sender sent then.
+cpu_s() { awk -v t="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); printf "%.2f", ($12 + $13) / t }' "/proc/$SRV_PID/stat"; }
+mval() { sed -n "s/^$1 //p" "$LAB_TMP/body"; }
+in_range() { awk -v v="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(v != "" && v >= lo && v <= hi) }'; }
+c0=$(cpu_s) fd0=$(ls "/proc/$SRV_PID/fd" | wc -l) rss0=$(awk '/^VmRSS:/ { print $2 * 1024 }' "/proc/$SRV_PID/status")
+http GET /metrics >/dev/null
+c1=$(cpu_s) fd1=$(ls "/proc/$SRV_PID/fd" | wc -l)
+check_true "process_cpu_seconds_total $(mval process_cpu_seconds_total) within /proc's [$c0, $c1]" \
+	in_range "$(mval process_cpu_seconds_total)" "$(awk -v c="$c0" 'BEGIN { print c - 0.01 }')" "$(awk -v c="$c1" 'BEGIN { print c + 0.01 }')"
+bt=$(awk '/^btime/ { print $2 }' /proc/stat)
+st=$(awk -v t="$(getconf CLK_TCK)" -v b="$bt" '{ sub(/.*\) /, ""); printf "%.2f", b + $20 / t }' "/proc/$SRV_PID/stat")
+check_true "process_start_time_seconds $(mval process_start_time_seconds) == /proc's $st" \
+	in_range "$(mval process_start_time_seconds)" "$(awk -v c="$st" 'BEGIN { printf "%.3f", c - 0.011 }')" "$(awk -v c="$st" 'BEGIN { printf "%.3f", c + 0.011 }')"
+check_true "process_open_fds $(mval process_open_fds) within /proc's [$fd0, $fd1] +- 1 (this scrape's socket)" \
+	in_range "$(mval process_open_fds)" $((fd0 < fd1 ? fd0 - 1 : fd1 - 1)) $((fd0 > fd1 ? fd0 + 1 : fd1 + 1))
+check_true "process_resident_memory_bytes $(mval process_resident_memory_bytes) within 25% of VmRSS $rss0" \
+	in_range "$(mval process_resident_memory_bytes)" $((rss0 * 3 / 4)) $((rss0 * 5 / 4))
+check_eq "process_max_fds == the daemon's soft limit" "$(mval process_max_fds)" \
+	"$(awk '/^Max open files/ { print $4 }' "/proc/$SRV_PID/limits")"
+runs() { http GET /metrics >/dev/null; mval "pktlens_bpf_runs_total{$I,direction=\"ingress\"}"; }
+N_COST=300
+r0=$(runs) # the lab is quiet: the ping-pong above ended before its checks
+"$PY" "$E2E_ROOT/tests/tools/bpf_stats_hold.py" "$LAB_TMP/stats_off" 20 >"$LAB_TMP/hold.log" 2>&1 &
+hold=$!
+LAB_PIDS+=("$hold")
+if wait_until 10 grep -qx on "$LAB_TMP/hold.log"; then
+	tx0=$(tx_packets)
+	trafgen_send "$N_COST" "$LAB_TMP/udp4.cfg" || echo "  trafgen failed"
+	lab_quiet
+	sent_cost=$(($(tx_packets) - tx0))
+	touch "$LAB_TMP/stats_off"
+	pid_wait "$hold" 10
+	r1=$(runs)
+	check_eq "BPF runs with the statistics on == frames sent ($sent_cost)" $((r1 - r0)) "$sent_cost"
+	check_true "BPF run time counted" in_range \
+		"$(mval "pktlens_bpf_run_seconds_total{$I,direction=\"ingress\"}")" 1e-9 1000
+	check_true "promtool check metrics (with the own cost)" \
+		eval "promtool check metrics <$LAB_TMP/body >$LAB_TMP/promtool.out 2>&1"
+else
+	fail "bpf_stats_hold.py" "$(cat "$LAB_TMP/hold.log")"
 fi
 
 srv_stop TERM

@@ -5,7 +5,8 @@
 # entry, a change only a restart makes: interfaces, --listen, --drops, --no-tcp; a token file
 # with the wrong mode, an EVE file that cannot be opened, an --ipfix that is no
 # address) keeps the old configuration whole, says why, and is counted; the old one is then shown to
-# be in force by the next flow. POST /api/v1/reload does the same (409 with the reason
+# be in force by the next flow; a refused SIGHUP still reopens the EVE file (logrotate),
+# and a good reload is said at the default log level. POST /api/v1/reload does the same (409 with the reason
 # when refused); turning the export off with it stops it.
 set -u
 . "$(dirname "$0")/../lib/netns.sh"
@@ -36,7 +37,7 @@ umask 077
 echo "token-one-0123456789abcdef" >"$TOK"
 conf "idle-timeout = 0
 "
-if ! srv_start -v --no-db --config "$CONF"; then
+if ! srv_start --no-db --config "$CONF"; then
 	fail "serve start" "$(cat "$SRV_ERR")"
 	finish
 fi
@@ -85,6 +86,8 @@ conf "idle-timeout = 1
 eve = $EVE
 drops = yes
 "
+# logrotate moves the file, then SIGHUP: a refused reload still reopens it.
+mv "$EVE" "$EVE.1"
 bad "--drops turned on" "reload: --drops changed: that needs a restart"
 conf "idle-timeout = 1
 eve = $EVE
@@ -111,10 +114,12 @@ ipfix = 127.0.0.1:4739
 "
 chmod 0644 "$TOK"
 bad "a token file of mode 0644" "reload: token file .*mode 0644.*the old configuration stays \\(the old token stays\\)"
-chmod 0600 "$TOK"
-check_http "the token in force is still taken" 200 POST /api/v1/reload -H "Authorization: Bearer token-two-0123456789abcdef"
 flow
 check_true "after the refusals: a flow still goes to the EVE file in 1 s (the old configuration)" wait_until 15 in_eve "$sport"
+check_eq "the refused reload reopened the moved file: nothing more in $EVE.1" \
+	"$(grep -c "\"src_port\":$sport," "$EVE.1")" 0
+chmod 0600 "$TOK"
+check_http "the token in force is still taken" 200 POST /api/v1/reload -H "Authorization: Bearer token-two-0123456789abcdef"
 check_true "and IPFIX is still on" test -n "$(metric pktlens_ipfix_messages_total)"
 
 # POST /api/v1/reload is SIGHUP's reload: a bad configuration is refused with the reason

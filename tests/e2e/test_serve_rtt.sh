@@ -302,6 +302,27 @@ for f in json.load(sys.stdin)['flows']:
 	within "$got" "$exp" && ok "pktlens query flows: port $cport least RTT $got ms" ||
 		fail "pktlens query flows: port $cport" "'$got', expected $exp ms: $(echo "$q" | head -c 300)"
 done <"$LAB_TMP/conns"
+# The EVE tcp objects' figures have 3 decimals at most, as the API prints them.
+check_eq "EVE tcp objects: no figure with more than 3 decimals" "$("$PY" - "$EVE" <<'EOF'
+import json, re, sys
+n = bad = 0
+for l in open(sys.argv[1]):
+    e = json.loads(l)
+    i = l.find('"tcp":{')
+    if i < 0 or e.get('event_type') != 'flow':
+        continue
+    n += 1
+    # The object's text: up to the brace that closes it (no string in it holds one).
+    d, j = 0, i + 6
+    while True:
+        d += {'{': 1, '}': -1}.get(l[j], 0)
+        if d == 0:
+            break
+        j += 1
+    bad += len(re.findall(r'[0-9]+\.[0-9]{4,}', l[i:j]))
+print('%s flows, %d' % ('some' if n else 'no', bad))
+EOF
+)" "some flows, 0"
 # PL_TEST_FULL=1: each connection's IPFIX record (written at the stop) carries its RTT in
 # pktlens's enterprise elements (PEN 32473: min, mean, max us, samples), as tshark decodes
 # them: the least RTT as close to the delay, the samples the history row's.
