@@ -314,7 +314,7 @@ static enum pl_eve_action block_amp(const struct pl_l7_eve_flow *fl, unsigned in
 		struct pl_rule_spec sp = { .r = { .kind = PL_RULE_PORT, .family = fl->family,
 						  .proto = 17, .port = htons(ports[i]),
 						  .flags = PL_RULE_F_SPORT, .min_len = g.amp_min,
-						  .origin = PL_ORIGIN_CLI },
+						  .origin = PL_ORIGIN_AUTO, .line = sid },
 					   .ttl_s = g.block_ttl };
 
 		snprintf(sp.r.label, sizeof(sp.r.label), "auto: sid %u", sid);
@@ -330,7 +330,7 @@ static enum pl_eve_action block_src(const struct pl_l7_eve_flow *fl, unsigned in
 {
 	struct pl_rule_spec sp = { .r = { .kind = PL_RULE_BLOCK, .family = fl->family,
 					  .plen = fl->family == 6 ? 128 : 32,
-					  .origin = PL_ORIGIN_CLI },
+					  .origin = PL_ORIGIN_AUTO, .line = sid },
 				   .ttl_s = g.block_ttl };
 
 	memcpy(sp.r.addr, fl->src, fl->family == 6 ? 16 : 4);

@@ -187,6 +187,14 @@ got=$(burst 1 198.18.0.41 0 7003 32)
 [ "$got" -le $((N / 100)) ] && ok "drop signature's source: $got of $N reached the target" ||
 	fail "drop signature's source: <= 1 % reached the target" "$got of $N"
 check_eq "alert signature's source is not blocked" "$(burst 2 198.18.0.42 0 7003 32)" "$N"
+# the automatic block is told from a manual one, with the sid that made it
+in_rx "$PKTLENS" blocked --json -i "$IF_RX" >"$LAB_TMP/bl.json" 2>&1
+check_eq "blocked --json: the drop signature's block is origin auto, its sid" \
+	"$(json_get "$LAB_TMP/bl.json" "[(r['origin'], r.get('sid')) for r in j['mitigation']['rules'] if r.get('cidr', '').startswith('198.18.0.41')]")" \
+	"[('auto', 7000001)]"
+in_rx "$PKTLENS" blocked -i "$IF_RX" >"$LAB_TMP/bl.txt" 2>&1
+check_true "blocked: the same as auto with (sid 7000001)" \
+	grep -qE "198\.18\.0\.41(/32)? \(sid 7000001\) +auto " "$LAB_TMP/bl.txt"
 
 # Reflection: 468-byte NTP answers (monlist's size) from random reflectors.
 in_tx timeout 20 hping3 -2 -s 123 -k -p 40000 -d 426 -i u1000 -c "$N" --rand-source \
@@ -208,8 +216,9 @@ check_eq "the target's own DNS query still gets its answer" "$(query a.pl.test A
 rules=$(in_rx "$PKTLENS" blocked --json -i "$IF_RX" 2>&1)
 n=$("$PY" -c 'import json, sys
 r = json.loads(sys.argv[1])["mitigation"]["rules"]
-print(sorted(x["sport"] for x in r if "sport" in x and x.get("min_len") == 400 and x["expires_in_s"] <= 60))' "$rules")
-check_eq "pktlens blocked: the amplifier ports, 400 bytes, ttl 60 s" "$n" "[53, 123, 161, 389, 1900, 11211]"
+print(sorted(x["sport"] for x in r if "sport" in x and x.get("min_len") == 400 and x["expires_in_s"] <= 60
+             and x["origin"] == "auto" and x.get("sid") == 9100010))' "$rules")
+check_eq "pktlens blocked: the amplifier ports, 400 bytes, ttl 60 s, auto, sid 9100010" "$n" "[53, 123, 161, 389, 1900, 11211]"
 
 # /api/v1/rules of serve: the same maps
 wait_grep "$SRV_ERR" "pktlens: serving" "$SRV_PID" || fail "serve starts beside protect" "$(cat "$SRV_ERR")"
