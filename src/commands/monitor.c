@@ -432,8 +432,11 @@ int cmd_monitor(int argc, char **argv)
 	if (h)
 		o.mitigate = o.pin = true;
 	if (!o.ifname && !pinned) {
-		pl_warn("monitor needs an interface: -i IF (or --pinned DIR)");
-		fputs(usage, stderr);
+		if (h)
+			pl_warn("%s needs an interface: -i IF", h->cmd);
+		else
+			pl_warn("monitor needs an interface: -i IF (or --pinned DIR)");
+		fputs(h ? h->usage : usage, stderr);
 		return PL_EXIT_USAGE;
 	}
 	if (o.ifname && pinned) {
@@ -465,17 +468,15 @@ int cmd_monitor(int argc, char **argv)
 		free(expr);
 		return PL_EXIT_USAGE;
 	}
-	/* protect runs this loop for mitigation: L7 there only when asked for, TCP
-	 * tracking (and its egress program) not at all. */
-	if (h && !l7_asked && !rules_path) /* signatures need L7's samples */
+	/* protect runs this loop for mitigation: L7 there only when asked for (--l7-packets,
+	 * or what needs it: signatures match its samples, --eve writes its events), TCP RTT
+	 * tracking not at all. */
+	if (h && !l7_asked && !rules_path && !eve_path)
 		l7_pkts = 0;
 	if (h)
 		o.tcp = false;
 	if (eve_path && !l7_pkts) {
-		if (h && !l7_asked)
-			pl_warn("%s: --eve needs L7, off here by default: add --l7-packets 8", h->cmd);
-		else
-			pl_warn("monitor: --eve needs L7 on: drop --l7-packets 0");
+		pl_warn("%s: --eve needs L7 on: drop --l7-packets 0", h ? h->cmd : "monitor");
 		free(expr);
 		return PL_EXIT_USAGE;
 	}
@@ -509,7 +510,7 @@ int cmd_monitor(int argc, char **argv)
 			return PL_EXIT_FAIL;
 		}
 	}
-	if (pl_require_root("monitor")) {
+	if (pl_require_root(h ? h->cmd : "monitor")) {
 		pl_sig_run_free(sigs);
 		free(expr);
 		return PL_EXIT_FAIL;
