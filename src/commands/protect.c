@@ -4,16 +4,20 @@
  * mitigation. Runs monitor (every option of it) with the data plane loaded for
  * mitigation and its maps pinned, so that block/unblock/blocked change it while it
  * runs. Here: the rules file (loaded at start, reloaded on SIGHUP: a reload that fails
- * keeps the old rules and says why), the host's own addresses and gateways as allow
- * rules, expiry, and the mitigation part of every report.
+ * keeps the old rules and says why; monitor then reloads the signatures and [detect]),
+ * the host's own addresses and gateways as allow rules, expiry, and the mitigation part
+ * of every report. A SIGHUP that comes because the controlling terminal hung up stops
+ * protect, as it stops monitor.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "analysis/report.h"
 #include "commands/block_view.h"
 #include "commands/commands.h"
@@ -89,6 +93,8 @@ static struct {
 	struct pl_mit_stats st;
 	struct pl_rule_set in_force; /* FILE as parsed when its rules went in */
 	volatile sig_atomic_t reload;
+	bool hup_ignored;  /* SIGHUP was ignored at start (nohup): a hang-up never stops it */
+	bool had_tty;      /* it had a controlling terminal at start */
 	/* automatic blocks: rule changes from detection's thread and this one */
 	pthread_mutex_t mu;
 	bool no_auto;
@@ -111,6 +117,17 @@ static void on_hup(int sig)
 {
 	(void)sig;
 	g.reload = 1;
+}
+
+/* Can this process open its controlling terminal (/dev/tty)? A hang-up takes it away. */
+static bool have_tty(void)
+{
+	int fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
 }
 
 /* Remove the rules from FILE in force. */
@@ -225,6 +242,7 @@ static int started(struct pl_dp *dp)
 	allow_host();
 	if (g.rules_path && load_rules(false))
 		return -EINVAL;
+	g.had_tty = !g.hup_ignored && have_tty();
 	sigaction(SIGHUP, &sa, NULL);
 	fprintf(stderr, "pktlens: protect: %s%s; rules: pktlens blocked -i %s\n",
 		g.dry_run ? "dry run, nothing is dropped" : "dropping what the rules say",
@@ -256,16 +274,30 @@ static void extra_text(void (*emit)(void *, const char *), void *emit_arg, void 
 	free(buf);
 }
 
+/*
+ * Monitor's waits, after a signal: a SIGHUP reloads the rules file (monitor then the
+ * signatures and [detect]), unless the terminal protect ran in is gone: that hang-up
+ * stops it (detached, a last report), as monitor stops.
+ */
+static int wake(void)
+{
+	if (!g.reload)
+		return -1;
+	g.reload = 0;
+	if (g.had_tty && !have_tty()) {
+		pl_info("protect: the terminal hung up: stopping");
+		pl_stop = 1;
+		return -1;
+	}
+	if (!g.rules_path)
+		return 0;
+	load_rules(true);
+	return 1;
+}
+
 static void tick(struct pl_dp *dp, struct pl_report *r)
 {
 	(void)dp;
-	if (g.reload) {
-		g.reload = 0;
-		if (g.rules_path)
-			load_rules(true);
-		else
-			pl_warn("SIGHUP: no --rules file to reload");
-	}
 	pthread_mutex_lock(&g.mu);
 	pl_mit_lock(&g.m);
 	pl_rule_expire(&g.m);
@@ -415,7 +447,8 @@ static void stop(void)
 int cmd_protect(int argc, char **argv)
 {
 	static const struct pl_monitor_hooks hooks = { "protect", usage, started, tick, stop,
-						       on_alerts, on_sigs };
+						       on_alerts, on_sigs, wake };
+	struct sigaction hup;
 	struct option *opts;
 	char **args;
 	int n = 0, nmon = 0, rc;
@@ -486,6 +519,8 @@ int cmd_protect(int argc, char **argv)
 	}
 	if (!g.block_ttl)
 		g.block_ttl = 300;
+	/* nohup: a hang-up is not to stop it (SIGHUP still reloads: protect catches it) */
+	g.hup_ignored = !sigaction(SIGHUP, NULL, &hup) && hup.sa_handler == SIG_IGN;
 	pl_monitor_hooks = &hooks;
 	rc = cmd_monitor(n, args);
 	pl_monitor_hooks = NULL;

@@ -35,6 +35,19 @@ int pl_det_run_start(struct pl_det_run *r, FILE *eve, const char *eve_path)
 	return 0;
 }
 
+int pl_det_run_differs(const struct pl_det_run *old, const struct pl_det_run *fresh, char *why,
+		       size_t whylen)
+{
+	if (fresh->cfg.amp_min_bytes != old->cfg.amp_min_bytes) {
+		snprintf(why, whylen, "[detect] amplification-min-bytes changed (%u to %u): the "
+			 "data plane counts with it, that needs a restart",
+			 old->cfg.amp_min_bytes, fresh->cfg.amp_min_bytes);
+		return -EINVAL;
+	}
+	/* Lists are read again whenever there are any: their files may have changed. */
+	return !pl_det_cfg_equal(&fresh->cfg, &old->cfg) || fresh->has_ioc || old->has_ioc;
+}
+
 int pl_det_run_tick(struct pl_det_run *r, const struct pl_dp *dp, const struct pl_stats *delta,
 		    const struct pl_flow *flows, size_t nflows, __u64 now_ns, __s64 to_unix_ns,
 		    double span_s, bool offline)
