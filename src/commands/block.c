@@ -216,10 +216,14 @@ int cmd_block(int argc, char **argv)
 		return PL_EXIT_USAGE;
 	}
 	a.sp.r.origin = PL_ORIGIN_CLI;
+	if (pl_rule_check_alone(&a.sp, err, sizeof(err))) { /* before looking for protect */
+		pl_warn("block: %s", err);
+		return PL_EXIT_FAIL;
+	}
 	rc = open_instance(&a, &m);
 	if (rc)
 		return rc;
-	pl_host_addrs(&prot, &nprot);
+	pl_host_protected(&m, &prot, &nprot);
 	if (pl_rule_add(&m, &a.sp, prot, nprot, &id, err, sizeof(err))) {
 		pl_warn("block: %s", err);
 		rc = PL_EXIT_FAIL;

@@ -39,7 +39,8 @@ static const char usage[] =
 	"                       [--interval S] [--duration S] [--json|--pretty] [--top N]\n"
 	"                       [--flows N] [--cost-sample PCT] [--force] [--config FILE]\n"
 	"                       [--signatures FILE] [--eve FILE] [--l7-packets N]\n"
-	"                       [--block-ttl S] [--no-auto-block] [-F FILE | EXPRESSION]\n"
+	"                       [--block-ttl S] [--no-auto-block] [--block-gateway]\n"
+	"                       [-F FILE | EXPRESSION]\n"
 	"Monitor an interface and drop, in XDP, what the rules say: CIDR blocks, port rules,\n"
 	"per-source rate limits; allow rules always win; the host's own addresses and its\n"
 	"gateways are never blocked. Rules change at run time with pktlens block/unblock;\n"
@@ -67,6 +68,9 @@ static const char usage[] =
 	"                      run: \"would-block\"); never an allowed address, this\n"
 	"                      host's or its gateway's\n"
 	"      --no-auto-block no automatic blocks (detection still alerts)\n"
+	"      --block-gateway the default gateways are not allowed by themselves: rules\n"
+	"                      and automatic blocks may cover them (this host's own\n"
+	"                      addresses stay allowed)\n"
 	"      --mode MODE     native or generic XDP, or tc ingress (default: native,\n"
 	"                      falling back to generic)\n"
 	"      --interval S, --duration S, --json, --pretty, --top N, --flows N,\n"
@@ -75,7 +79,7 @@ static const char usage[] =
 	"                      changes nothing)\n"
 	"      --config FILE   options from the [protect] section of FILE (pktlens.conf(5):\n"
 	"                      monitor's keys, rules, signatures, dry-run, block-ttl,\n"
-	"                      no-auto-block); the command line wins\n"
+	"                      no-auto-block, block-gateway); the command line wins\n"
 	"  -v, --verbose       more messages; -q, --quiet: only errors\n"
 	"  -h, --help          this help\n";
 
@@ -98,6 +102,7 @@ static struct {
 	/* automatic blocks: rule changes from detection's thread and this one */
 	pthread_mutex_t mu;
 	bool no_auto;
+	bool block_gateway; /* --block-gateway: the gateways are not allow rules */
 	__u64 block_ttl;
 	__u64 auto_blocks;
 	__u32 amp_min;     /* detection's size of an amplified answer (the kernel's) */
@@ -210,7 +215,7 @@ static void allow_host(void)
 {
 	char err[PL_ERR_LEN];
 
-	if (pl_host_addrs(&g.host, &g.nhost)) {
+	if (pl_host_addrs_gw(&g.host, &g.nhost, !g.block_gateway)) {
 		pl_warn("cannot list this host's addresses: %s", strerror(errno));
 		return;
 	}
@@ -456,13 +461,14 @@ int cmd_protect(int argc, char **argv)
 	/* --config FILE: its [protect] entries (monitor's keys and protect's) go first. */
 	while (pl_monitor_opts[nmon].name)
 		nmon++;
-	opts = calloc(nmon + 4, sizeof(*opts));
+	opts = calloc(nmon + 5, sizeof(*opts));
 	if (!opts)
 		return PL_EXIT_FAIL;
 	memcpy(opts, pl_monitor_opts, nmon * sizeof(*opts)); /* --rules is among them */
 	opts[nmon] = (struct option){ "dry-run", no_argument, NULL, 0x1000 };
 	opts[nmon + 1] = (struct option){ "no-auto-block", no_argument, NULL, 0x1001 };
 	opts[nmon + 2] = (struct option){ "block-ttl", required_argument, NULL, 0x1002 };
+	opts[nmon + 3] = (struct option){ "block-gateway", no_argument, NULL, 0x1003 };
 	rc = pl_config_args("protect", "i:F:h", opts, &argc, &argv);
 	free(opts);
 	if (rc)
@@ -476,6 +482,8 @@ int cmd_protect(int argc, char **argv)
 			g.dry_run = true;
 		} else if (!strcmp(argv[i], "--no-auto-block")) {
 			g.no_auto = true;
+		} else if (!strcmp(argv[i], "--block-gateway")) {
+			g.block_gateway = true;
 		} else if (!strcmp(argv[i], "--block-ttl") || !strncmp(argv[i], "--block-ttl=", 12)) {
 			const char *v = argv[i][11] == '=' ? argv[i] + 12 : i + 1 < argc ? argv[++i] : NULL;
 			double ttl;

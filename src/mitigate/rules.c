@@ -99,6 +99,22 @@ static bool overlap(const struct pl_rule *a, const struct pl_rule *b)
 	return pl_prefix_contains(&pa, &pb) || pl_prefix_contains(&pb, &pa);
 }
 
+int pl_rule_check_alone(const struct pl_rule_spec *sp, char *err, size_t errlen)
+{
+	const struct pl_rule *r = &sp->r;
+	struct pl_prefix p;
+	char a[64];
+
+	rule_prefix(r, &p);
+	if (r->kind == PL_RULE_BLOCK && !r->plen) {
+		snprintf(err, errlen, "refusing to block %s: that is every %s address; block "
+				      "something narrower", pl_prefix_str(&p, a, sizeof(a)),
+			 r->family == 4 ? "IPv4" : "IPv6");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* The checks of "Bad input": clear errors before anything is written. */
 static int check(const struct pl_rule_spec *sp, const struct pl_rule *all,
 		 const struct pl_prefix *prot, size_t nprot, char *err, size_t errlen)
@@ -108,12 +124,8 @@ static int check(const struct pl_rule_spec *sp, const struct pl_rule *all,
 	char a[64], b[64];
 
 	rule_prefix(r, &p);
-	if (r->kind == PL_RULE_BLOCK && !r->plen) {
-		snprintf(err, errlen, "refusing to block %s: that is every %s address; block "
-				      "something narrower", pl_prefix_str(&p, a, sizeof(a)),
-			 r->family == 4 ? "IPv4" : "IPv6");
+	if (pl_rule_check_alone(sp, err, errlen))
 		return -EINVAL;
-	}
 	if (r->kind != PL_RULE_LIST && pl_proto_check(r->proto, r->family, err, errlen))
 		return -EINVAL;
 	for (__u32 i = 1; i < PL_RULES_MAX; i++) {
