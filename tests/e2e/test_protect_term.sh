@@ -66,6 +66,7 @@ echo 198.18.0.99 >"$LIST"
 printf '[detect]\naddress-list = %s\n' "$LIST" >"$CONF"
 : >"$ERR"
 # Its terminal view on the pty (standard input and output), its messages in $ERR.
+# shellcheck disable=SC2016 # expanded by the inner shell
 "$PY" "$LAB_TMP/ptyrun.py" "$LAB_TMP/close" "$LAB_TMP/pty.log" \
 	nsenter -t "$RX_HOLD" -m -n -- sh -c 'exec "$@" 2>"$0"' "$ERR" "$PKTLENS" protect \
 	-i "$IF_RX" --mode generic --duration 40 --interval 60 --eve "$EVE" --config "$CONF" \
@@ -114,6 +115,7 @@ check_true "after it the listed address still alerts" has_alert "$EVE" 9100050 1
 # ---- the terminal hangs up: protect stops ---------------------------------------------
 touch "$LAB_TMP/close"
 pid_wait "$PTY_PID" 30
+# shellcheck disable=SC2016 # awk's fields
 check_true "closing its terminal stops it soon, exit 0 ($(cat "$LAB_TMP/pty.out"))" \
 	awk '$1 == "exit" && $2 == 0 && $3 < 5 { ok = 1 } END { exit !ok }' "$LAB_TMP/pty.out"
 nothing_attached "after the hang-up"
