@@ -1,7 +1,7 @@
 # pktlens - build, test, benchmark, install.
 #   make            build build/pktlens
-#   sudo make test  install missing packages, build, run every test
-#   sudo make demo  install missing packages, build, run the demo lab
+#   make test       install missing packages, build, run every test
+#   make demo       install missing packages, build, run the demo lab
 #   make bench      benchmarks (ratios against baselines measured in the same run)
 #   make fuzz       libFuzzer targets (tests/fuzz/fuzz.mk); make fuzz-ci: short, fixed seed
 #   make SAN=1 ...  build with -fsanitize=address,undefined (into build-san/)

@@ -5,9 +5,12 @@
  *
  *   ingress: xdp_pktlens with pl_cfg_tcp on against the same program with it off
  *            (the verifier prunes the tracking then), both loaded as monitor loads them;
- *   egress:  tc_pktlens_egress with TCP tracking on (L7 off) against the same program
- *            with both off, which returns at once: the egress figure is all the
- *            program costs when only TCP tracking needs it.
+ *   egress:  tc_pktlens_egress as monitor loads it by default (L7 sampling, detection's
+ *            count of what left, TCP tracking) against the same program with --no-tcp
+ *            (L7 and detection still on: the program stays attached), the difference
+ *            and ratio being what RTT and health tracking add on egress; and the
+ *            program with all three off, which returns at once (the test run's own
+ *            cost, subtracted for the ratio).
  *
  *   bench_tcp [--flows N] [--rounds N] [--no-echo]
  *
@@ -17,6 +20,9 @@
  * keeps each flow's data before its ACK. A warm-up round makes the flows' records; each
  * timed round runs every program over all frames, starting with a different one each
  * round, and the TSvals move on so that every round's data is new and its ACK a sample.
+ * The first 1 + PL_L7_PKTS_DEFAULT rounds warm up: past them every flow's direction has
+ * had its L7 samples, as the packets of a flow past its first few are (the sampling is
+ * the same with TCP tracking on and off).
  * The empty XDP program (bench_pass) is subtracted from the ingress figures. Medians
  * over the rounds, in ns per packet. --no-echo: the ACKs echo no TSval that waits, so no
  * packet is an RTT sample (a bulk transfer's packets between its about one sample per
@@ -45,9 +51,11 @@
 #define SLOT 192
 #define MAX_ROUNDS 64
 
-enum { P_OFF, P_ON, P_EOFF, P_EON, P_PASS, P_N };
-static const char *const names[P_N] = { "ingress, TCP off", "ingress, TCP on", "egress, off",
-					"egress, TCP on", "empty XDP" };
+enum { P_OFF, P_ON, P_EBARE, P_EOFF, P_EON, P_PASS, P_N };
+static const char *const names[P_N] = { "ingress, TCP off", "ingress, TCP on",
+					"egress, bare return", "egress, --no-tcp",
+					"egress, default", "empty XDP" };
+#define WARM (1 + PL_L7_PKTS_DEFAULT)
 
 struct frames {
 	uint32_t n;
@@ -154,13 +162,18 @@ static int run_round(int fd, const struct frames *fr, bool tc, uint64_t *sum)
 	return 0;
 }
 
-static struct pktlens *load(bool tcp, bool egress, uint32_t flows)
+/* @l7, @detect: egress only, as monitor sets them (ingress: L7 off, detection on). */
+static struct pktlens *load(bool tcp, bool egress, bool l7, bool detect, uint32_t flows)
 {
 	struct pktlens *s = pktlens__open();
 
 	if (!s)
 		return NULL;
 	s->rodata->pl_cfg_tcp = tcp;
+	if (egress) {
+		s->rodata->pl_cfg_l7_pkts = l7 ? PL_L7_PKTS_DEFAULT : 0;
+		s->rodata->pl_cfg_detect = detect;
+	}
 	s->rodata->pl_cfg_tick_ns = pl_tick_ns();
 	bpf_map__set_max_entries(s->maps.pl_flows, flows);
 	bpf_map__set_max_entries(s->maps.pl_tcp, flows);
@@ -198,7 +211,7 @@ static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list 
 int main(int argc, char **argv)
 {
 	uint32_t flows = 65536, rounds = 15;
-	struct pktlens *sk[4] = {};
+	struct pktlens *sk[P_PASS] = {};
 	struct bench_pass *pass;
 	double v[P_N][MAX_ROUNDS], m[P_N];
 	struct frames fr = {};
@@ -230,34 +243,37 @@ int main(int argc, char **argv)
 		CPU_SET(cpu, &set);
 		sched_setaffinity(0, sizeof(set), &set);
 	}
-	sk[P_OFF] = load(false, false, flows);
-	sk[P_ON] = load(true, false, flows);
-	sk[P_EOFF] = load(false, true, flows);
-	sk[P_EON] = load(true, true, flows);
+	sk[P_OFF] = load(false, false, false, true, flows);
+	sk[P_ON] = load(true, false, false, true, flows);
+	sk[P_EBARE] = load(false, true, false, false, flows);
+	sk[P_EOFF] = load(false, true, true, true, flows);
+	sk[P_EON] = load(true, true, true, true, flows);
 	pass = bench_pass__open_and_load();
-	if (!sk[0] || !sk[1] || !sk[2] || !sk[3] || !pass || frames_make(&fr, flows)) {
+	if (!sk[P_OFF] || !sk[P_ON] || !sk[P_EBARE] || !sk[P_EOFF] || !sk[P_EON] || !pass ||
+	    frames_make(&fr, flows)) {
 		fprintf(stderr, "bench_tcp: cannot load the programs (root?)\n");
 		return 1;
 	}
 	fd[P_OFF] = bpf_program__fd(sk[P_OFF]->progs.xdp_pktlens);
 	fd[P_ON] = bpf_program__fd(sk[P_ON]->progs.xdp_pktlens);
+	fd[P_EBARE] = bpf_program__fd(sk[P_EBARE]->progs.tc_pktlens_egress);
 	fd[P_EOFF] = bpf_program__fd(sk[P_EOFF]->progs.tc_pktlens_egress);
 	fd[P_EON] = bpf_program__fd(sk[P_EON]->progs.tc_pktlens_egress);
 	fd[P_PASS] = bpf_program__fd(pass->progs.xdp_bench_pass);
-	for (uint32_t r = 0; r <= rounds; r++) { /* round 0 warms up */
+	for (uint32_t r = 0; r < rounds + WARM; r++) { /* the first WARM warm up */
 		frames_fill(&fr, r);
 		for (int k = 0; k < P_N; k++) {
 			int p = (int)((k + r) % P_N), err;
 			uint64_t sum;
 
-			err = run_round(fd[p], &fr, p == P_EOFF || p == P_EON, &sum);
+			err = run_round(fd[p], &fr, p == P_EBARE || p == P_EOFF || p == P_EON, &sum);
 			if (err) {
 				fprintf(stderr, "bench_tcp: test run of %s failed: %s\n", names[p],
 					strerror(-err));
 				return 1;
 			}
-			if (r)
-				v[p][r - 1] = (double)sum / fr.n;
+			if (r >= WARM)
+				v[p][r - WARM] = (double)sum / fr.n;
 		}
 	}
 	for (int p = 0; p < P_N; p++)
@@ -272,10 +288,12 @@ int main(int argc, char **argv)
 	printf("ingress: TCP tracking adds %.1f ns/packet (%.1f -> %.1f ns, empty XDP "
 	       "subtracted)\n",
 	       m[P_ON] - m[P_OFF], m[P_OFF] - m[P_PASS], m[P_ON] - m[P_PASS]);
-	printf("egress: the program with TCP tracking costs %.1f ns/packet over its bare "
-	       "return (%.1f vs %.1f ns)\n",
-	       m[P_EON] - m[P_EOFF], m[P_EON], m[P_EOFF]);
-	for (int i = 0; i < 4; i++)
+	printf("egress: TCP tracking adds %.1f ns/packet to the program with L7 and detection "
+	       "(--no-tcp %.1f -> default %.1f ns; over its bare return %.1f -> %.1f ns, "
+	       "ratio %.2f)\n",
+	       m[P_EON] - m[P_EOFF], m[P_EOFF], m[P_EON], m[P_EOFF] - m[P_EBARE],
+	       m[P_EON] - m[P_EBARE], (m[P_EON] - m[P_EBARE]) / (m[P_EOFF] - m[P_EBARE]));
+	for (int i = 0; i < P_PASS; i++)
 		pktlens__destroy(sk[i]);
 	bench_pass__destroy(pass);
 	free(fr.buf);

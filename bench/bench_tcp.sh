@@ -1,7 +1,8 @@
 #!/bin/bash
 # bench_tcp.sh - in-kernel cost per packet of passive TCP RTT and health tracking
 # (bpf/rtt.h) on ingress (xdp_pktlens, tracking on vs off) and on egress (the tc egress
-# program with tracking vs its bare return), through BPF_PROG_TEST_RUN over distinct
+# program as monitor loads it, with tracking vs --no-tcp, L7 and detection on in both,
+# and its bare return for reference), through BPF_PROG_TEST_RUN over distinct
 # frames of 64k flows, once with every ACK an RTT sample and once with none. See
 # bench/bench_tcp.c for the method.
 set -euo pipefail

@@ -11,7 +11,7 @@ RUN_PKGS="iproute2 ethtool"
 TEST_PKGS="tcpdump tshark netsniff-ng iperf3 hping3 nmap iputils-ping dnsutils socat curl time strace
 python3 faketime nftables stress-ng prometheus python3-yaml libndpi-bin dnsmasq openssl sqlite3
 openssh-server openssh-client
-chromium nfdump"
+chromium nfdump tmux"
 
 missing=()
 for p in $BUILD_PKGS $RUN_PKGS $TEST_PKGS; do

@@ -3,7 +3,8 @@
 # lines ("N passed, N failed[, N skipped]") into one. A test fails the run when it
 # reports a failure, exits non-zero, ends without a closing line, reports nothing
 # ("0 passed, 0 failed": it tested nothing), or outlives its time limit (then it is
-# killed and named, so a hang never stalls CI). Each one's run time follows its output
+# killed and named, so a hang never stalls CI; when the whole run is stopped by a
+# signal, the tests still running are named with their output). Each one's run time follows its output
 # ("--- 12 s"), and the slowest are listed before the closing line.
 #
 # Usage: tests/run.sh [-j JOBS] [-t SECONDS] PROGRAM_OR_SCRIPT...
@@ -34,13 +35,15 @@ TIMES=$OUT/times
 # "rc seconds" to $OUT/IDX.rc. With one job the output is also shown as it comes.
 run_one() {
 	local idx=$1 t=$2 t0=$SECONDS rc
+	# timeout's PID is kept for stop_run: the signal to the run does not reach it.
 	if [ "$JOBS" -eq 1 ]; then
-		timeout -k 10 "$LIMIT" "$t" 2>&1 | tee "$OUT/$idx.out"
-		rc=${PIPESTATUS[0]}
+		timeout -k 10 "$LIMIT" "$t" > >(tee "$OUT/$idx.out") 2>&1 &
 	else
-		timeout -k 10 "$LIMIT" "$t" >"$OUT/$idx.out" 2>&1
-		rc=$?
+		timeout -k 10 "$LIMIT" "$t" >"$OUT/$idx.out" 2>&1 &
 	fi
+	echo $! >"$OUT/$idx.pid"
+	wait $!
+	rc=$?
 	echo "$rc $((SECONDS - t0))" >"$OUT/$idx.rc"
 }
 
@@ -78,8 +81,39 @@ account() {
 	fi
 }
 
+# stopped IDX TEST: a test still running when the run was stopped: its output so far.
+stopped() {
+	if [ "$JOBS" -ne 1 ]; then
+		echo "=== $2"
+		cat "$OUT/$1.out"
+	fi
+	echo "FAIL $2: still running when the run was stopped (a hang, or the run's own limit)"
+	F=$((F + 1))
+}
+
+# On TERM or INT (CI's limit for the whole run, or ^C) name the tests still running and
+# show what they printed, after their own clean-up: each runs under its own timeout,
+# in a process group of its own that the signal to ours does not reach.
+stop_run() {
+	local pid tpids=() waited=0
+	trap - TERM INT
+	for pid in "${!RUNNING[@]}"; do
+		tpids+=("$(cat "$OUT/${RUNNING[$pid]}.pid" 2>/dev/null)")
+	done
+	kill -TERM "${tpids[@]}" 2>/dev/null
+	while [ "$waited" -lt 60 ] && kill -0 "${tpids[@]}" 2>/dev/null; do
+		sleep 0.25
+		waited=$((waited + 1))
+	done
+	echo
+	for pid in "${!RUNNING[@]}"; do stopped "${RUNNING[$pid]}" "${TESTS[${RUNNING[$pid]}]}"; done
+	echo "$P passed, $F failed${S:+, $S skipped} (stopped)" | sed 's/, 0 skipped//'
+	exit 1
+}
+
 declare -A RUNNING=() # pid -> index
 TESTS=("$@")
+trap stop_run TERM INT
 next=0
 while [ "$next" -lt "${#TESTS[@]}" ] || [ "${#RUNNING[@]}" -gt 0 ]; do
 	while [ "$next" -lt "${#TESTS[@]}" ] && [ "${#RUNNING[@]}" -lt "$JOBS" ]; do

@@ -69,10 +69,11 @@ test-corpus: $(BUILD)/pktlens
 # fast tier from 4m58s (3) to 4m12s, quiet.
 TEST_JOBS    ?= 4
 TEST_TIMEOUT ?= 300
-# The full tier sweeps the whole corpus in single tests (one pktlens run per capture);
-# the longest, tests/corpus/test_l7_names.sh (tshark and pktlens over 1370 captures),
-# takes 5.6 CPU minutes: 15.5 minutes of wall time measured on a shared machine.
-TEST_FULL_TIMEOUT ?= 1800
+# The full tier sweeps the whole corpus in single tests; the longest,
+# tests/corpus/test_l7_names.sh (tshark and pktlens over 1370 captures), took 576 s of
+# wall time beside the rest of the tier (4 jobs, other work running). Its limit stays
+# below .ci/run's limit for the whole stage (1200 s), so that a hang is named there.
+TEST_FULL_TIMEOUT ?= 1000
 TEST_ENV      = PKTLENS=$(abspath $(BUILD)/pktlens) CORPUS=$(CORPUS) BUILD=$(BUILD)
 CORPUS_TESTS  = $(if $(wildcard $(CORPUS)),$(wildcard tests/corpus/test_*.sh))
 

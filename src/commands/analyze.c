@@ -244,6 +244,7 @@ static int analyze_file(struct an_args *a, const char *path)
 	struct pl_det_run dr = {};
 	struct pl_det_clock dc = {};
 	struct pl_progress prog = {};
+	char what[512];
 	int cpus[8], nworkers;
 	int rc = PL_EXIT_FAIL, err, read_err, werr;
 
@@ -274,6 +275,8 @@ static int analyze_file(struct an_args *a, const char *path)
 		goto out;
 	}
 	o.amp_min_bytes = dr.cfg.amp_min_bytes;
+	if (a->detect)
+		pl_det_run_l7_note(&dr, "analyze", o.l7_pkts, "drop --l7-packets 0");
 	err = pl_filter_prog_prepare(&o);
 	if (err) {
 		rc = err == -EINVAL ? PL_EXIT_USAGE : PL_EXIT_FAIL;
@@ -315,8 +318,10 @@ static int analyze_file(struct an_args *a, const char *path)
 	err = pl_runner_start(&runner, &dp, cpus, nworkers);
 	if (err)
 		goto out;
-	/* On a terminal: share read, packets/s, time left; then one line of totals. */
-	pl_progress_start(&prog, pl_progress_wanted() ? stderr : NULL, "analyze", pf->size, 0.25);
+	/* On a terminal: share read, packets/s, time left; then one line of totals. With
+	 * several files each line names the one it is about. */
+	snprintf(what, sizeof(what), "analyze%s%s", a->several ? " " : "", a->several ? path : "");
+	pl_progress_start(&prog, pl_progress_wanted() ? stderr : NULL, what, pf->size, 0.25);
 	while (!pl_stop && (err = pl_pcap_next(pf, &fr)) > 0) {
 		bool in_kernel = fr.caplen >= 14 && fr.caplen <= PL_SNAPLEN_MAX;
 

@@ -250,6 +250,7 @@ int cmd_drops(int argc, char **argv)
 	ctx.ksyms = ksyms;
 	ctx.own_netns = d.netns;
 	ctx.top = a.top;
+	ctx.ifname = d.ifindex ? d.ifname : NULL;
 	if (!ctx.ksyms)
 		pl_info("/proc/kallsyms is not readable: drop locations are shown as addresses");
 	fprintf(stderr, "pktlens: counting drops of received packets on %s (%s/kfree_skb)%s\n",

@@ -638,6 +638,10 @@ int cmd_monitor(int argc, char **argv)
 		return PL_EXIT_USAGE;
 	}
 	o.amp_min_bytes = dr.cfg.amp_min_bytes;
+	if (detect)
+		pl_det_run_l7_note(&dr, h ? h->cmd : "monitor", o.l7_pkts, h && !l7_asked ?
+				   "L7 is off by default here: add --l7-packets 8" :
+				   "drop --l7-packets 0");
 	pl_signals_install();
 
 	if (pinned) {

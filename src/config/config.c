@@ -35,6 +35,7 @@ struct cfg_parse {
 	int *lines;
 	int n;
 	bool raw; /* [vars]: entries are NAME=VALUE as written, not options */
+	bool not_cmd; /* a section of no command ([detect]): its keys are in pktlens.conf(5) */
 };
 
 static void cfg_error(struct cfg_parse *p, const char *fmt, ...)
@@ -198,6 +199,10 @@ static int cfg_handler(void *user, const char *section, const char *key, const c
 		return add_opt(p, key, value);
 	}
 	o = key_option(p->longopts, key);
+	if (!o && p->not_cmd) {
+		cfg_error(p, "[%s] has no key '%s': pktlens.conf(5) lists its keys", section, key);
+		return 0;
+	}
 	if (!o) {
 		cfg_error(p, "[%s] has no key '%s': the keys are %s's long options "
 			     "(pktlens %s --help)", section, key, p->cmd, p->cmd);
@@ -485,7 +490,7 @@ int pl_config_vars(const char *file, char ***out, int *n)
 int pl_config_section(const char *file, const char *section, const struct option *keys,
 		      char ***opts, char ***where, int *n)
 {
-	struct cfg_parse p = { .name = file, .cmd = section, .longopts = keys };
+	struct cfg_parse p = { .name = file, .cmd = section, .longopts = keys, .not_cmd = true };
 	char **w = NULL;
 	int err;
 

@@ -103,6 +103,15 @@ static int rec_fill(struct pl_alert_rec *r, const struct pl_l7_eve_flow *fl,
 	return 0;
 }
 
+bool pl_alerts_active(const struct pl_alerts *s, const struct pl_l7_eve_flow *fl, uint32_t sid,
+		      bool by_victim)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (same_key(&s->rec[i], fl, sid, by_victim))
+			return true;
+	return false;
+}
+
 int pl_alerts_raise(struct pl_alerts *s, const struct pl_l7_eve_flow *fl,
 		    const struct pl_eve_alert *a, bool by_victim)
 {

@@ -56,6 +56,10 @@ void pl_alerts_set_decide(struct pl_alerts *s, pl_alert_decide_fn fn, void *arg)
 int pl_alerts_raise(struct pl_alerts *s, const struct pl_l7_eve_flow *fl,
 		    const struct pl_eve_alert *a, bool by_victim);
 
+/* Would pl_alerts_raise() update a record (an attack going on) rather than make one? */
+bool pl_alerts_active(const struct pl_alerts *s, const struct pl_l7_eve_flow *fl, uint32_t sid,
+		      bool by_victim);
+
 /* End the records not updated for the quiet time before @now_ns (Unix ns). */
 void pl_alerts_tick(struct pl_alerts *s, uint64_t now_ns);
 

@@ -8,7 +8,6 @@
  * that bound, so that one spike neither raises an alert nor drags the baseline up (a
  * lasting new level is learned in the end).
  */
-#include <arpa/inet.h>
 #include <math.h>
 #include <string.h>
 #include "detect/internal.h"
@@ -62,7 +61,6 @@ static void check(struct pl_det *d, int m, double v)
 	const struct pl_det_cfg *c = &d->cfg;
 	struct pl_base *b = &d->base[m];
 	double sd = sqrt(b->var), bound = b->mean + c->base_k * sd;
-	struct pl_addr_key none = { .family = 4 };
 	json_object *in;
 
 	if (b->mean * c->base_min_factor > bound)
@@ -87,8 +85,7 @@ static void check(struct pl_det *d, int m, double v)
 						       round(bound * 1000) / 1000));
 		json_object_object_add(in, "ticks_above", json_object_new_int(b->above));
 	}
-	none.addr[2] = htonl(0xffff);
-	pl_det_raise(d, metrics[m].sid, &none, none.addr, 0,
+	pl_det_raise(d, metrics[m].sid, NULL, NULL, 0,
 		     pl_det_evidence("baseline", metrics[m].name, in), false);
 }
 

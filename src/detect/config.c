@@ -2,7 +2,8 @@
 /*
  * config.c - [detect] of pktlens.conf(5): thresholds, windows and IOC list files.
  * The section is read with the configuration's own inih parser (pl_config_section);
- * every value is checked here and named with its file and line when bad.
+ * every value is checked here, its range too, and named with its file and line when
+ * bad.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -57,6 +58,40 @@ static const struct key {
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
+/* Bounds beyond "a non-negative number" (0 turns a detection off elsewhere). */
+static const struct range {
+	const char *name;
+	double lo, hi;
+	bool lo_open;
+	const char *what;
+} ranges[] = {
+	{ "window", 0.01, INFINITY, false, "at least 0.01 s" },
+	{ "scan-window", 0.01, INFINITY, false, "at least 0.01 s" },
+	{ "quiet", 0.01, INFINITY, false, "at least 0.01 s" },
+	{ "tick", 0.05, INFINITY, false, "at least 0.05 s" },
+	{ "baseline-alpha", 0, 1, true, "in (0, 1]" },
+	{ "scan-ports", 0, 128, false, "at most 128 (the targets kept per source)" },
+	{ "scan-hosts", 0, 128, false, "at most 128 (the targets kept per source)" },
+	{ "max-sources", 1, INFINITY, false, "at least 1" },
+	{ "max-alerts", 1, INFINITY, false, "at least 1" },
+};
+
+/* 0, or -EINVAL after a message naming @where (FILE:LINE) when @d is out of @k's range. */
+static int in_range(const struct key *k, double d, const char *v, const char *where)
+{
+	for (size_t i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++) {
+		const struct range *r = &ranges[i];
+
+		if (strcmp(r->name, k->name))
+			continue;
+		if ((r->lo_open ? d <= r->lo : d < r->lo) || d > r->hi) {
+			pl_warn("%s: [detect] %s = '%s': %s", where, k->name, v, r->what);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 static int set(struct pl_det_cfg *c, struct pl_ioc **ioc, const struct key *k, const char *v,
 	       const char *where)
 {
@@ -78,34 +113,12 @@ static int set(struct pl_det_cfg *c, struct pl_ioc **ioc, const struct key *k, c
 			"off)", where, k->name, v, k->kind == K_UINT ? "whole" : "non-negative");
 		return -EINVAL;
 	}
+	if (in_range(k, d, v, where))
+		return -EINVAL;
 	if (k->kind == K_UINT)
 		*(unsigned int *)((char *)c + k->off) = (unsigned int)d;
 	else
 		*(double *)((char *)c + k->off) = d;
-	return 0;
-}
-
-static int check(const struct pl_det_cfg *c, const char *file)
-{
-	if (c->window_s < 0.01 || c->scan_window_s < 0.01 || c->quiet_s < 0.01 ||
-	    c->tick_s < 0.05) {
-		pl_warn("%s: [detect] window, scan-window and quiet are at least 0.01 s, tick "
-			"0.05 s", file);
-		return -EINVAL;
-	}
-	if (c->base_alpha <= 0 || c->base_alpha > 1) {
-		pl_warn("%s: [detect] baseline-alpha is in (0, 1]", file);
-		return -EINVAL;
-	}
-	if (c->scan_ports > 128 || c->scan_hosts > 128) {
-		pl_warn("%s: [detect] scan-ports and scan-hosts are at most 128 (the targets kept "
-			"per source)", file);
-		return -EINVAL;
-	}
-	if (!c->max_sources || !c->max_alerts) {
-		pl_warn("%s: [detect] max-sources and max-alerts are at least 1", file);
-		return -EINVAL;
-	}
 	return 0;
 }
 
@@ -150,8 +163,6 @@ int pl_det_cfg_load(const char *path, struct pl_det_cfg *c, struct pl_ioc **ioc)
 				break;
 			}
 	}
-	if (!err)
-		err = check(&nc, path);
 	pl_config_free(opts, n);
 	pl_config_free(where, n);
 	if (err) {

@@ -55,11 +55,15 @@ struct pl_det {
 	const char *in_iface;
 	struct pl_det_counts counts;
 	const struct pl_det_input *in; /* during a tick */
+	unsigned int port_lookups; /* flow-table passes for new alerts' ports this tick */
+	size_t port_visits;        /* ... and the flows they visited */
 };
 
 /* Window helpers (detect.c). */
 void pl_win_start(struct pl_win *w, uint64_t start_ns);
-void pl_win_push(struct pl_win *w, uint64_t v, uint64_t now_ns, uint64_t window_ns);
+/* @start_ns: when this tick's span began (now less the time since the last tick). */
+void pl_win_push(struct pl_win *w, uint64_t v, uint64_t now_ns, uint64_t start_ns,
+		 uint64_t window_ns);
 double pl_win_rate(const struct pl_win *w, uint64_t now_ns, double window_s);
 uint64_t pl_win_growth(const struct pl_win *w);
 double pl_win_span(const struct pl_win *w, uint64_t now_ns, double window_s);
@@ -69,7 +73,8 @@ uint64_t pl_det_unix(const struct pl_det *d, uint64_t ns);
 
 /*
  * Raise built-in alert @sid from @src (family 4/6, 16-byte key form) to @dst (NULL:
- * the address @src talked to most in the flow table), with @ev (consumed).
+ * the address @src talked to most in the flow table), with @ev (consumed). @src NULL:
+ * an alert on no one address (aggregates, baselines): EVE leaves src_ip and dest_ip out.
  */
 int pl_det_raise(struct pl_det *d, unsigned int sid, const struct pl_addr_key *src,
 		 const __u32 *dst, __u8 proto, json_object *ev, bool by_victim);

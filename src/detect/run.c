@@ -24,6 +24,7 @@ int pl_det_run_start(struct pl_det_run *r, FILE *eve, const char *eve_path)
 		return err;
 	r->eve_path = eve_path;
 	r->has_ioc = ioc != NULL;
+	r->has_domains = ioc && pl_ioc_count(ioc, true);
 	r->alerts = pl_alerts_new(eve, r->cfg.max_alerts, (__u64)(r->cfg.quiet_s * 1e9));
 	r->det = r->alerts ? pl_det_new(&r->cfg, r->alerts, ioc) : NULL;
 	if (!r->det) {
@@ -46,6 +47,14 @@ int pl_det_run_differs(const struct pl_det_run *old, const struct pl_det_run *fr
 	}
 	/* Lists are read again whenever there are any: their files may have changed. */
 	return !pl_det_cfg_equal(&fresh->cfg, &old->cfg) || fresh->has_ioc || old->has_ioc;
+}
+
+void pl_det_run_l7_note(const struct pl_det_run *r, const char *cmd, unsigned int l7_pkts,
+			const char *hint)
+{
+	if (r->det && r->has_domains && !l7_pkts)
+		pl_warn("%s: the [detect] domain lists match DNS, TLS and HTTP names from L7's "
+			"samples, off here: they will match nothing (%s)", cmd, hint);
 }
 
 int pl_det_run_tick(struct pl_det_run *r, const struct pl_dp *dp, const struct pl_stats *delta,

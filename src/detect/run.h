@@ -21,6 +21,7 @@ struct pl_det_run {
 	struct pl_det *det;
 	const char *eve_path;  /* for messages */
 	bool has_ioc;          /* [detect] named address or domain lists */
+	bool has_domains;      /* ... domain lists (matched on L7's metadata) */
 	bool eve_warned;
 	/* live: a thread of its own ticks every cfg.tick_s (pl_det_run_live) */
 	pthread_t th;
@@ -52,6 +53,13 @@ void pl_det_run_stop(struct pl_det_run *r);
  */
 int pl_det_run_differs(const struct pl_det_run *old, const struct pl_det_run *fresh, char *why,
 		       size_t whylen);
+
+/*
+ * Say once, as @cmd starts, that the domain lists of [detect] never match when L7 is
+ * off (@l7_pkts 0): they are matched against L7's metadata. @hint: how to turn it on.
+ */
+void pl_det_run_l7_note(const struct pl_det_run *r, const char *cmd, unsigned int l7_pkts,
+			const char *hint);
 
 /*
  * Live: tick in a thread of its own every cfg.tick_s seconds, reading @dp's counters,

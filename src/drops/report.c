@@ -224,18 +224,40 @@ void pl_drops_text_interval(FILE *f, const struct pl_drops_ctx *c, const struct 
 	}
 }
 
+/*
+ * The summary's first line. Drops of packets no interface received (sent from a socket
+ * of any namespace) and frees that are no drop are counted host-wide: under -i they
+ * are said to be, beside the drops on the other interfaces.
+ */
+static void not_counted(FILE *f, const struct pl_drops_ctx *c, const struct pl_drops_view *v,
+			double elapsed_s)
+{
+	uint64_t sent = v->totals[PL_DT_NOT_RECEIVED], freed = v->totals[PL_DT_CONSUMED];
+
+	if (c->ifname) {
+		fprintf(f, "%" PRIu64 " drops of packets received on %s in %.1f s (not counted: "
+			   "%" PRIu64 " drops on other interfaces or namespaces; host-wide, with no "
+			   "receiving interface: %" PRIu64 " drops of packets sent from any "
+			   "namespace, %" PRIu64 " frees that were no drop)\n",
+			(uint64_t)v->total, c->ifname, elapsed_s,
+			(uint64_t)v->totals[PL_DT_OTHER_IF], sent, freed);
+		return;
+	}
+	fprintf(f, "%" PRIu64 " drops of received packets in %.1f s", (uint64_t)v->total,
+		elapsed_s);
+	if (sent || freed)
+		fprintf(f, " (not counted: %" PRIu64 " drops of packets sent from this host, any "
+			   "namespace, %" PRIu64 " frees that were no drop)",
+			sent, freed);
+	fputs("\n", f);
+}
+
 void pl_drops_text_summary(FILE *f, const struct pl_drops_ctx *c, const struct pl_drops_view *v,
 			   double elapsed_s)
 {
 	char rb[48], sb[160], ib[64], lb[40];
 
-	fprintf(f, "%" PRIu64 " drops of received packets in %.1f s", (uint64_t)v->total,
-		elapsed_s);
-	if (v->totals[PL_DT_NOT_RECEIVED] || v->totals[PL_DT_CONSUMED])
-		fprintf(f, " (not counted: %" PRIu64 " drops of packets sent by this host, %" PRIu64
-			   " frees that were no drop)",
-			(uint64_t)v->totals[PL_DT_NOT_RECEIVED], (uint64_t)v->totals[PL_DT_CONSUMED]);
-	fputs("\n", f);
+	not_counted(f, c, v, elapsed_s);
 	pl_xdp_verdicts_lines(c->xdp, false, file_line, f);
 	if (v->totals[PL_DT_KEYS_FULL] || v->totals[PL_DT_LOCS_FULL])
 		fprintf(f, "tables full: %" PRIu64 " drops in no interface row, %" PRIu64

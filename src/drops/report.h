@@ -36,6 +36,7 @@ struct pl_drops_ctx {
 	__u32 own_netns;
 	unsigned int top;             /* rows per list (0: all) */
 	const struct pl_xdp_verdicts *xdp; /* the XDP programs' verdicts, or NULL */
+	const char *ifname;           /* -i: the one interface counted, else NULL */
 };
 
 /*

@@ -370,6 +370,15 @@ void pl_xdp_verdicts_json(struct pl_json *j, const struct pl_xdp_verdicts *v)
 	pl_json_end_arr(j);
 }
 
+/* Did @t count any verdict (@delta: in the last interval)? */
+static bool any_count(const struct pl_xdp_target *t, bool delta)
+{
+	for (int a = 0; a < PL_XDP_ACTS; a++)
+		if (t->cur[a] - (delta ? t->prev[a] : 0))
+			return true;
+	return false;
+}
+
 void pl_xdp_verdicts_lines(const struct pl_xdp_verdicts *v, bool delta,
 			   void (*emit)(void *arg, const char *line), void *arg)
 {
@@ -383,9 +392,14 @@ void pl_xdp_verdicts_lines(const struct pl_xdp_verdicts *v, bool delta,
 			emit(arg, line);
 			continue;
 		}
-		n = snprintf(line, sizeof(line), "xdp %s (%s id %u, %s%s):", t->ifname,
-			     t->prog[0] ? t->prog : "none", t->prog_id, t->mode ? t->mode : "-",
-			     t->source && !strcmp(t->source, "driver") ? ", driver counters" : "");
+		if (!t->prog_id && !any_count(t, delta))
+			continue; /* no XDP program, none counted: nothing to say */
+		if (t->prog_id)
+			n = snprintf(line, sizeof(line), "xdp %s (%s id %u, %s%s):", t->ifname,
+				     t->prog[0] ? t->prog : "?", t->prog_id, t->mode ? t->mode : "-",
+				     t->source && !strcmp(t->source, "driver") ? ", driver counters" : "");
+		else
+			n = snprintf(line, sizeof(line), "xdp %s (no program now):", t->ifname);
 		for (int a = 0; a < PL_XDP_ACTS && n > 0 && (size_t)n < sizeof(line); a++) {
 			__u64 x = t->cur[a] - (delta ? t->prev[a] : 0);
 

@@ -570,6 +570,20 @@ json_object *pl_l7_eve_alert_json(const struct pl_l7_eve_flow *fl, const struct 
 {
 	struct jb j = header(fl, "alert", a->ts_ns, 0), al = alert_obj(a);
 
+	if (j.o && fl->no_addrs) {
+		json_object_object_del(j.o, "src_ip");
+		json_object_object_del(j.o, "dest_ip");
+	}
+	if (j.o && fl->zero_unknown) {
+		if (!fl->flow_id)
+			json_object_object_del(j.o, "flow_id");
+		if (!fl->proto)
+			json_object_object_del(j.o, "proto");
+		if (!fl->sport)
+			json_object_object_del(j.o, "src_port");
+		if (!fl->dport)
+			json_object_object_del(j.o, "dest_port");
+	}
 	if (a->app_proto)
 		add_str(&j, "app_proto", a->app_proto);
 	add_obj(&j, "alert", &al);

@@ -33,6 +33,10 @@ struct pl_l7_eve_flow {
 	const char *reason;       /* "timeout", "forced", "shutdown" */
 	const struct pl_tcp_val *tcp; /* TCP RTT and health (src/perf/): a "tcp" object; NULL: none */
 	uint8_t tcp_offline;      /* the record is of a capture (its RTT sides are named so) */
+	/* alerts of detection (src/detect/): src_ip and dest_ip are of no one address;
+	 * a flow_id, proto or port of 0 is unknown. Left out (optional in Suricata's EVE
+	 * schema, etc/schema.json) rather than written as 0.0.0.0 or 0. */
+	uint8_t no_addrs, zero_unknown;
 };
 
 /* Which events pl_l7_eve_write() writes. */

@@ -363,13 +363,13 @@ static void hist_json(struct pl_json *j, const char *key, const struct pl_rtt_hi
 	pl_json_double(j, "p50", pl_rtt_hist_pct(h, 50));
 	pl_json_double(j, "p90", pl_rtt_hist_pct(h, 90));
 	pl_json_double(j, "p99", pl_rtt_hist_pct(h, 99));
-	/* log2 buckets: "le" is the bucket's upper bound (exclusive), in microseconds */
+	/* log2 buckets: "lt_us" is the bucket's upper bound (exclusive), in microseconds */
 	pl_json_begin_arr(j, "histogram");
 	for (int i = 0; i < PL_RTT_BUCKETS; i++) {
 		if (!h->count[i])
 			continue;
 		pl_json_begin_obj(j, NULL);
-		pl_json_u64(j, "lt", 2ull << i);
+		pl_json_u64(j, "lt_us", 2ull << i);
 		pl_json_u64(j, "count", h->count[i]);
 		pl_json_end_obj(j);
 	}

@@ -74,11 +74,13 @@ static void summary(FILE *out, const struct pl_rep *r)
 	fputs("</table>\n", out);
 }
 
+/* @bytes: a bytes column (not for the kernel's drops, which carry none). */
 static void rows_table(FILE *out, const char *id, const char *what, const struct pl_rep_row *rows,
-		       size_t n, const char *count_name)
+		       size_t n, const char *count_name, bool bytes)
 {
-	fprintf(out, "<table id=\"%s\"><tr><th>%s</th><th class=\"n\">packets</th>"
-		"<th class=\"n\">bytes</th>", id, what);
+	fprintf(out, "<table id=\"%s\"><tr><th>%s</th><th class=\"n\">packets</th>", id, what);
+	if (bytes)
+		fputs("<th class=\"n\">bytes</th>", out);
 	if (count_name)
 		fprintf(out, "<th class=\"n\">%s</th>", count_name);
 	fputs("</tr>\n", out);
@@ -86,7 +88,8 @@ static void rows_table(FILE *out, const char *id, const char *what, const struct
 		fputs("<tr>", out);
 		text_td(out, rows[i].name);
 		num_td(out, rows[i].packets);
-		num_td(out, rows[i].bytes);
+		if (bytes)
+			num_td(out, rows[i].bytes);
 		if (count_name)
 			num_td(out, rows[i].count);
 		fputs("</tr>\n", out);
@@ -150,13 +153,13 @@ static void charts(FILE *out, const struct pl_rep *r)
 					       { "line-unseen", "unseen", "s1", lo + 2 * n },
 					       { "line-kdrops", "kernel drops", "s4", lo + 3 * n } }, 4);
 	fputs("<p>The kernel's drops by reason:</p>\n", out);
-	pl_svg_bars(out, "bars-kdrops", r->kreasons, r->nkreasons, false);
+	pl_svg_bars(out, "bars-kdrops", r->kreasons, r->nkreasons, PL_BARS_PACKETS_ONLY);
 	if (!r->nkreasons)
 		fputs("<p class=\"note\" id=\"kdrops-none\">None in this range (the history "
 		      "has them when serve runs with --drops).</p>\n", out);
-	rows_table(out, "kdrops", "interface and reason", r->kdrops, r->nkdrops, NULL);
+	rows_table(out, "kdrops", "interface and reason", r->kdrops, r->nkdrops, NULL, false);
 	fputs("<p>Malformed packets by reason:</p>\n", out);
-	pl_svg_bars(out, "bars-malformed", r->bad, r->nbad, false);
+	pl_svg_bars(out, "bars-malformed", r->bad, r->nbad, PL_BARS_PACKETS);
 out:
 	free(t);
 	free(tp);
@@ -239,29 +242,29 @@ int pl_rep_html(FILE *out, const struct pl_rep_opts *o, const struct pl_rep *r)
 	summary(out, r);
 	charts(out, r);
 	fputs("<h2>Protocols</h2>\n<p>IP versions (packets):</p>\n", out);
-	pl_svg_bars(out, "bars-l3", r->l3, r->nl3, false);
-	rows_table(out, "l3", "class", r->l3, r->nl3, NULL);
+	pl_svg_bars(out, "bars-l3", r->l3, r->nl3, PL_BARS_PACKETS);
+	rows_table(out, "l3", "class", r->l3, r->nl3, NULL, true);
 	fputs("<p>Transport protocols (packets):</p>\n", out);
-	pl_svg_bars(out, "bars-l4", r->l4, r->nl4, false);
-	rows_table(out, "l4", "class", r->l4, r->nl4, NULL);
+	pl_svg_bars(out, "bars-l4", r->l4, r->nl4, PL_BARS_PACKETS);
+	rows_table(out, "l4", "class", r->l4, r->nl4, NULL, true);
 	fputs("<h2>Applications</h2>\n<p class=\"meta\">The flows written that L7 (nDPI) "
 	      "classified, by application (bytes both ways).</p>\n", out);
 	if (r->napps) {
-		pl_svg_bars(out, "bars-apps", r->apps, r->napps, true);
-		rows_table(out, "apps", "application", r->apps, r->napps, "flows");
+		pl_svg_bars(out, "bars-apps", r->apps, r->napps, PL_BARS_BYTES);
+		rows_table(out, "apps", "application", r->apps, r->napps, "flows", true);
 	} else {
 		fputs("<p class=\"note\" id=\"apps-none\">No flow classified in this range "
 		      "(serve with --l7-packets 0, or a history written before L7).</p>\n", out);
 	}
 	fputs("<h2>Top talkers</h2>\n<p class=\"meta\">The addresses that sent the most bytes in "
 	      "the flows written (as <code>pktlens query top-talkers</code>).</p>\n", out);
-	pl_svg_bars(out, "bars-talkers", r->talkers, r->ntalkers, true);
-	rows_table(out, "talkers", "address", r->talkers, r->ntalkers, "flows");
+	pl_svg_bars(out, "bars-talkers", r->talkers, r->ntalkers, PL_BARS_BYTES);
+	rows_table(out, "talkers", "address", r->talkers, r->ntalkers, "flows", true);
 	flows_table(out, r);
 	pl_rep_alerts_html(out, r);
 	pl_rep_rtt_html(out, r);
 	fputs("<h2>Interfaces</h2>\n", out);
-	rows_table(out, "interfaces", "interface", r->ifs, r->nifs, "minutes");
+	rows_table(out, "interfaces", "interface", r->ifs, r->nifs, "minutes", true);
 	fputs("</body></html>\n", out);
 	return ferror(out) ? -EIO : 0;
 }

@@ -115,8 +115,11 @@ struct pl_svg_series {
 };
 void pl_svg_lines(FILE *out, const char *id, const char *unit, const __s64 *t, size_t n,
 		  const struct pl_svg_series *s, size_t ns);
+/* What a bar's length is; PL_BARS_PACKETS_ONLY: rows that carry no bytes (the kernel's
+ * drops), the value shows packets alone. */
+enum pl_bars { PL_BARS_PACKETS, PL_BARS_BYTES, PL_BARS_PACKETS_ONLY };
 void pl_svg_bars(FILE *out, const char *id, const struct pl_rep_row *rows, size_t n,
-		 bool by_bytes);
+		 enum pl_bars how);
 /* @s with &, <, >, " and ' escaped. */
 void pl_html_text(FILE *out, const char *s);
 /* @v with thousands separators into @buf. */

@@ -119,9 +119,10 @@ void pl_svg_lines(FILE *out, const char *id, const char *unit, const __s64 *t, s
 }
 
 void pl_svg_bars(FILE *out, const char *id, const struct pl_rep_row *rows, size_t n,
-		 bool by_bytes)
+		 enum pl_bars how)
 {
 	double total = 0, max = 0, row_h = 24, bw = W - 200 - 230;
+	bool by_bytes = how == PL_BARS_BYTES;
 	char b1[32], b2[32];
 
 	for (size_t i = 0; i < n; i++) {
@@ -141,11 +142,14 @@ void pl_svg_bars(FILE *out, const char *id, const struct pl_rep_row *rows, size_
 		fprintf(out, "</text><rect class=\"bar\" x=\"200\" y=\"%.0f\" width=\"%.1f\" "
 			"height=\"%.0f\" data-name=\"", y + 3, max > 0 ? bw * v / max : 0, row_h - 6);
 		pl_html_text(out, rows[i].name);
-		fprintf(out, "\" data-packets=\"%llu\" data-bytes=\"%llu\"/>"
-			"<text class=\"value\" x=\"%.0f\" y=\"%.0f\">%s pkts, %s B (%.1f%%)</text>\n",
-			(unsigned long long)rows[i].packets, (unsigned long long)rows[i].bytes,
-			200 + bw + 8, y + 16, pl_rep_num(rows[i].packets, b1, sizeof(b1)),
-			pl_rep_num(rows[i].bytes, b2, sizeof(b2)), total > 0 ? 100 * v / total : 0);
+		fprintf(out, "\" data-packets=\"%llu\"", (unsigned long long)rows[i].packets);
+		if (how != PL_BARS_PACKETS_ONLY)
+			fprintf(out, " data-bytes=\"%llu\"", (unsigned long long)rows[i].bytes);
+		fprintf(out, "/><text class=\"value\" x=\"%.0f\" y=\"%.0f\">%s pkts", 200 + bw + 8,
+			y + 16, pl_rep_num(rows[i].packets, b1, sizeof(b1)));
+		if (how != PL_BARS_PACKETS_ONLY)
+			fprintf(out, ", %s B", pl_rep_num(rows[i].bytes, b2, sizeof(b2)));
+		fprintf(out, " (%.1f%%)</text>\n", total > 0 ? 100 * v / total : 0);
 	}
 	if (!n)
 		fputs("<text class=\"label\" x=\"10\" y=\"20\">none in this range</text>\n", out);

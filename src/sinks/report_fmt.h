@@ -14,9 +14,15 @@ double pl_report_bps(const struct pl_report *r);
 
 /*
  * @part's share of @all as "97.8%", never "0.0%" for a class that is not empty: "<0.1%"
- * then (a handful of IPv6 packets among millions still shows). @buf >= 8 bytes.
+ * then (a handful of IPv6 packets among millions still shows), and never "100.0%" when
+ * others are not empty: ">99.9%" then. @buf >= 8 bytes.
  */
 const char *pl_report_share(__u64 part, __u64 all, char *buf, size_t len);
+
+/* The rate of the address @addr among @nft talkers of the flows (pl_top_sources() or
+ * pl_top_destinations()): the sum of its flows' rates that way; zero when absent. */
+const struct pl_rate *pl_talker_rate(const struct pl_talker *ft, size_t nft, const __u32 addr[4],
+				     __u8 family);
 
 /* Malformed packets of all reasons together. */
 __u64 pl_report_malformed_total(const struct pl_report *r);

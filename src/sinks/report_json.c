@@ -12,6 +12,8 @@
 #include "perf/svc.h"
 #include "perf/tcp.h"
 #include "sinks/json.h"
+#include "sinks/report_fmt.h"
+#include "sinks/screen.h"
 #include "sinks/timefmt.h"
 
 static double rate(__u64 v, double s)
@@ -147,18 +149,6 @@ static __u64 est(double v)
 	return (__u64)(v + 0.5);
 }
 
-/* The rate of @a as a sender: the sum of its flows' rates (monitor), zero if none. */
-static const struct pl_rate *sender_rate(const struct pl_addr_stat *a,
-					 const struct pl_talker *ft, size_t nft)
-{
-	static const struct pl_rate none;
-
-	for (size_t i = 0; i < nft; i++)
-		if (ft[i].family == a->family && !memcmp(ft[i].addr, a->addr, sizeof(a->addr)))
-			return &ft[i].rate;
-	return &none;
-}
-
 static void addr_list(struct pl_json *j, const struct pl_report *r, const char *key,
 		      struct pl_addr_stat *a, size_t n, enum pl_flow_order order, bool dst,
 		      const struct pl_talker *ft, size_t nft)
@@ -176,16 +166,19 @@ static void addr_list(struct pl_json *j, const struct pl_report *r, const char *
 		pl_json_u64(j, "flows", a[i].flows);
 		pl_json_u64(j, dst ? "sources" : "destinations", est(a[i].peers));
 		pl_json_u64(j, "ports", est(a[i].ports));
-		if (!dst)
-			rate_keys(j, r, sender_rate(&a[i], ft, nft));
+		rate_keys(j, r, pl_talker_rate(ft, nft, a[i].addr, a[i].family));
 		pl_json_end_obj(j);
 	}
 	pl_json_end_arr(j);
 }
 
-static void port_list(struct pl_json *j, const char *key, struct pl_talkers *t, int top,
-		      enum pl_flow_order order)
+/* Ports, each with the rate its flows carried it at that way (@fp: pl_flow_ports()). */
+static void port_list(struct pl_json *j, const struct pl_report *r, const char *key,
+		      enum pl_flow_order order, const struct pl_screen_port *fp, size_t nfp)
 {
+	struct pl_talkers *t = r->talk;
+	int top = r->top;
+
 	pl_ports_sort(t->ports, t->nports, order);
 	pl_json_begin_arr(j, key);
 	for (size_t i = 0; i < t->nports && (int)i < top; i++) {
@@ -199,6 +192,7 @@ static void port_list(struct pl_json *j, const char *key, struct pl_talkers *t, 
 		pl_json_str(j, "service", pl_service_name(proto, p->port));
 		pl_json_u64(j, "packets", p->packets);
 		pl_json_u64(j, "bytes", p->bytes);
+		rate_keys(j, r, pl_flow_port_rate(fp, nfp, p->kind, p->port));
 		pl_json_end_obj(j);
 	}
 	pl_json_end_arr(j);
@@ -236,21 +230,31 @@ static void table_use(struct pl_json *j, const char *key, const struct pl_talker
 static void talker_lists(struct pl_json *j, const struct pl_report *r)
 {
 	struct pl_talkers *t = r->talk;
-	struct pl_talker *ft = NULL;
-	size_t nft = 0;
+	struct pl_talker *fs = NULL, *fd = NULL;
+	struct pl_screen_port *fp = NULL;
+	size_t nfs = 0, nfd = 0, nfp = 0;
 
-	/* Live, a source's rate is what its flows gained (they may be fewer than it had). */
-	if (r->has_rates && pl_top_sources(r->flows, r->nflows, &ft, &nft))
-		nft = 0;
-	addr_list(j, r, "top_sources", t->src, t->nsrc, PL_ORDER_BYTES, false, ft, nft);
-	addr_list(j, r, "top_sources_by_packets", t->src, t->nsrc, PL_ORDER_PACKETS, false, ft,
-		  nft);
-	addr_list(j, r, "top_destinations", t->dst, t->ndst, PL_ORDER_BYTES, true, NULL, 0);
+	/*
+	 * Live, a row's rate is what its flows gained (they may be fewer than it had): the
+	 * same sums the terminal view shows.
+	 */
+	if (r->has_rates && pl_top_sources(r->flows, r->nflows, &fs, &nfs))
+		nfs = 0;
+	if (r->has_rates && pl_top_destinations(r->flows, r->nflows, &fd, &nfd))
+		nfd = 0;
+	if (r->has_rates && pl_flow_ports(r->flows, r->nflows, &fp, &nfp))
+		nfp = 0;
+	addr_list(j, r, "top_sources", t->src, t->nsrc, PL_ORDER_BYTES, false, fs, nfs);
+	addr_list(j, r, "top_sources_by_packets", t->src, t->nsrc, PL_ORDER_PACKETS, false, fs,
+		  nfs);
+	addr_list(j, r, "top_destinations", t->dst, t->ndst, PL_ORDER_BYTES, true, fd, nfd);
 	addr_list(j, r, "top_destinations_by_packets", t->dst, t->ndst, PL_ORDER_PACKETS, true,
-		  NULL, 0);
-	free(ft);
-	port_list(j, "top_ports_by_bytes", t, r->top, PL_ORDER_BYTES);
-	port_list(j, "top_ports_by_packets", t, r->top, PL_ORDER_PACKETS);
+		  fd, nfd);
+	port_list(j, r, "top_ports_by_bytes", PL_ORDER_BYTES, fp, nfp);
+	port_list(j, r, "top_ports_by_packets", PL_ORDER_PACKETS, fp, nfp);
+	free(fs);
+	free(fd);
+	free(fp);
 	icmp_list(j, t);
 	pl_json_begin_obj(j, "talkers");
 	table_use(j, "sources", t, false);

@@ -10,6 +10,7 @@
 #include "perf/svc.h"
 #include "perf/tcp.h"
 #include "sinks/report_fmt.h"
+#include "sinks/screen.h"
 #include "sinks/timefmt.h"
 
 struct out {
@@ -35,6 +36,8 @@ const char *pl_report_share(__u64 part, __u64 all, char *buf, size_t len)
 
 	if (part && pct < 0.05) /* would print as 0.0% */
 		snprintf(buf, len, "<0.1%%");
+	else if (part < all && pct >= 99.95) /* would print as 100.0% beside others */
+		snprintf(buf, len, ">99.9%%");
 	else
 		snprintf(buf, len, "%.1f%%", pct);
 	return buf;
@@ -75,14 +78,37 @@ void pl_flow_ends(const struct pl_flow *f, char *e1, char *e2, size_t len, char 
 		snprintf(proto, 8, "%u", f->key.proto);
 }
 
-/* Live, a row's bit/s and pps over the last interval ("" offline: no rates). */
+const struct pl_rate *pl_talker_rate(const struct pl_talker *ft, size_t nft, const __u32 addr[4],
+				     __u8 family)
+{
+	static const struct pl_rate none;
+
+	for (size_t i = 0; i < nft; i++)
+		if (ft[i].family == family && !memcmp(ft[i].addr, addr, sizeof(ft[i].addr)))
+			return &ft[i].rate;
+	return &none;
+}
+
+/* Live, the headings of the rate columns below; "" offline. */
+static const char *rate_heads(const struct pl_report *r)
+{
+	return r->has_rates ? "     bit/s       pps        2s       10s       40s" : "";
+}
+
+/*
+ * Live, a row's bit/s and pps over the last interval and its average bit/s over the
+ * last 2, 10 and 40 s, as the view shows them ("" offline: no rates).
+ */
 static void rate_cols(const struct pl_report *r, const struct pl_rate *rt, char *b, size_t len)
 {
-	char h1[16], h2[16];
+	char h[5][16];
 
 	if (r->has_rates)
-		snprintf(b, len, " %9s %9s", pl_human(rt->bps, h1, sizeof(h1)),
-			 pl_human(rt->pps, h2, sizeof(h2)));
+		snprintf(b, len, " %9s %9s %9s %9s %9s", pl_human(rt->bps, h[0], sizeof(h[0])),
+			 pl_human(rt->pps, h[1], sizeof(h[1])),
+			 pl_human(rt->bps_avg[0], h[2], sizeof(h[2])),
+			 pl_human(rt->bps_avg[1], h[3], sizeof(h[3])),
+			 pl_human(rt->bps_avg[2], h[4], sizeof(h[4])));
 	else
 		b[0] = 0;
 }
@@ -95,12 +121,12 @@ static void flows(struct out *o, const struct pl_report *r, const char *title)
 
 	line(o, "%s", title);
 	line(o, "  %-6s %-47s %-47s %9s %9s %-*s%s", "proto", "initiator", "responder", "packets",
-	     "bytes", sw, "state", r->has_rates ? "     bit/s       pps" : "");
+	     "bytes", sw, "state", rate_heads(r));
 	for (int i = 0; i < n; i++) {
 		const struct pl_flow *f = &r->flows[i];
 		const struct pl_flow_value *v = &f->val;
 		struct pl_rate rt;
-		char rs[32] = "";
+		char rs[64] = "";
 
 		pl_flow_ends(f, e1, e2, sizeof(e1), pn);
 		pl_flow_rate(f, &rt);
@@ -112,39 +138,51 @@ static void flows(struct out *o, const struct pl_report *r, const char *title)
 	}
 }
 
-static void addrs_text(struct out *o, const char *title, struct pl_addr_stat *a, size_t n,
-		       int top, bool dst)
+/* Addresses, live with the rates of their flows that way (@ft, @nft: the flows' talkers). */
+static void addrs_text(struct out *o, const struct pl_report *r, const char *title,
+		       struct pl_addr_stat *a, size_t n, bool dst, const struct pl_talker *ft,
+		       size_t nft)
 {
-	char h1[16], h2[16], buf[64];
+	char h1[16], h2[16], buf[64], rs[64];
 
 	pl_addrs_sort(a, n, PL_ORDER_BYTES);
 	line(o, "%s", title);
-	line(o, "  %-40s %9s %9s %6s %7s %6s", "address", "packets", "bytes", "flows",
-	     dst ? "sources" : "dests", "ports");
-	for (size_t i = 0; i < n && (int)i < top; i++)
-		line(o, "  %-40s %9s %9s %6u %7.0f %6.0f",
+	line(o, "  %-40s %9s %9s %6s %7s %6s%s", "address", "packets", "bytes", "flows",
+	     dst ? "sources" : "dests", "ports", rate_heads(r));
+	for (size_t i = 0; i < n && (int)i < r->top; i++) {
+		rate_cols(r, pl_talker_rate(ft, nft, a[i].addr, a[i].family), rs, sizeof(rs));
+		line(o, "  %-40s %9s %9s %6u %7.0f %6.0f%s",
 		     pl_addr_str(a[i].addr, a[i].family, buf, sizeof(buf)),
 		     pl_human(a[i].packets, h1, sizeof(h1)), pl_human(a[i].bytes, h2, sizeof(h2)),
-		     a[i].flows, a[i].peers, a[i].ports);
+		     a[i].flows, a[i].peers, a[i].ports, rs);
+	}
 }
 
-static void ports_text(struct out *o, struct pl_talkers *t, int top)
+static void ports_text(struct out *o, const struct pl_report *r)
 {
-	char h1[16], h2[16], svc[24];
+	struct pl_talkers *t = r->talk;
+	struct pl_screen_port *fp = NULL;
+	char h1[16], h2[16], svc[24], rs[64];
+	size_t nfp = 0;
 
+	if (r->has_rates && pl_flow_ports(r->flows, r->nflows, &fp, &nfp))
+		nfp = 0;
 	pl_ports_sort(t->ports, t->nports, PL_ORDER_BYTES);
 	line(o, "top ports (tcp/udp/sctp destination, udp source)");
-	line(o, "  %-5s %-4s %6s %-14s %9s %9s", "proto", "side", "port", "service", "packets",
-	     "bytes");
-	for (size_t i = 0; i < t->nports && (int)i < top; i++) {
+	line(o, "  %-5s %-4s %6s %-14s %9s %9s%s", "proto", "side", "port", "service", "packets",
+	     "bytes", rate_heads(r));
+	for (size_t i = 0; i < t->nports && (int)i < r->top; i++) {
 		const struct pl_port_stat *p = &t->ports[i];
 		const char *proto = pl_port_kind_proto(p->kind), *name;
 
 		name = pl_service_name(proto, p->port);
 		snprintf(svc, sizeof(svc), "%s", name ? name : "-");
-		line(o, "  %-5s %-4s %6u %-14s %9s %9s", proto, pl_port_kind_side(p->kind), p->port,
-		     svc, pl_human(p->packets, h1, sizeof(h1)), pl_human(p->bytes, h2, sizeof(h2)));
+		rate_cols(r, pl_flow_port_rate(fp, nfp, p->kind, p->port), rs, sizeof(rs));
+		line(o, "  %-5s %-4s %6u %-14s %9s %9s%s", proto, pl_port_kind_side(p->kind), p->port,
+		     svc, pl_human(p->packets, h1, sizeof(h1)), pl_human(p->bytes, h2, sizeof(h2)),
+		     rs);
 	}
+	free(fp);
 }
 
 static void icmp_text(struct out *o, const struct pl_talkers *t)
@@ -189,16 +227,25 @@ static void flags_text(struct out *o, const struct pl_stats *s)
 static void talker_text(struct out *o, const struct pl_report *r)
 {
 	struct pl_talkers *t = r->talk;
+	struct pl_talker *fs = NULL, *fd = NULL;
+	size_t nfs = 0, nfd = 0;
 
-	addrs_text(o, "top sources", t->src, t->nsrc, r->top, false);
+	/* Live, an address's rate is that of its flows of the table, as the view shows it. */
+	if (r->has_rates && pl_top_sources(r->flows, r->nflows, &fs, &nfs))
+		nfs = 0;
+	if (r->has_rates && pl_top_destinations(r->flows, r->nflows, &fd, &nfd))
+		nfd = 0;
+	addrs_text(o, r, "top sources", t->src, t->nsrc, false, fs, nfs);
 	line(o, "%s", "");
-	addrs_text(o, "top destinations", t->dst, t->ndst, r->top, true);
+	addrs_text(o, r, "top destinations", t->dst, t->ndst, true, fd, nfd);
+	free(fs);
+	free(fd);
 	line(o, "  (sources %zu active / %u capacity, %llu evicted; destinations %zu / %u, "
 		"%llu evicted; dests, sources, ports: estimates, +-9 %%)",
 	     t->nsrc, t->src_capacity, (unsigned long long)pl_talkers_evicted(t, false), t->ndst,
 	     t->dst_capacity, (unsigned long long)pl_talkers_evicted(t, true));
 	line(o, "%s", "");
-	ports_text(o, t, r->top);
+	ports_text(o, r);
 	icmp_text(o, t);
 }
 
@@ -299,19 +346,21 @@ void pl_report_render(const struct pl_report *r, pl_line_fn emit, void *arg)
 	pl_flows_sort(r->flows, r->nflows, PL_ORDER_PACKETS);
 	flows(&o, r, "top flows by packets");
 	line(&o, "%s", "");
+	if (r->has_rates) {
+		pl_flows_sort(r->flows, r->nflows, PL_ORDER_RATE);
+		flows(&o, r, "top flows by rate");
+		line(&o, "%s", "");
+	}
 	if (r->talk && r->talk->present) {
 		talker_text(&o, r);
 		return;
 	}
-	line(&o, "top sources");
+	line(&o, "top sources%s", r->has_rates ? "   (live: bit/s pps 2s 10s 40s)" : "");
 	if (!pl_top_sources(r->flows, r->nflows, &t, &nt)) {
 		for (size_t i = 0; i < nt && (int)i < r->top; i++) {
-			char b1[16], b2[16], rs[64] = "";
+			char rs[64] = "";
 
-			if (r->has_rates)
-				snprintf(rs, sizeof(rs), " %9sbit/s %9s pps",
-					 pl_human(t[i].rate.bps, b1, sizeof(b1)),
-					 pl_human(t[i].rate.pps, b2, sizeof(b2)));
+			rate_cols(r, &t[i].rate, rs, sizeof(rs));
 			line(&o, "  %-40s %9s packets %9sB %6u flows%s",
 			     pl_addr_str(t[i].addr, t[i].family, ts, sizeof(ts)),
 			     pl_human(t[i].packets, h1, sizeof(h1)),

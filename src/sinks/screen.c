@@ -2,8 +2,9 @@
 /*
  * screen.c - monitor's terminal view, laid out to the terminal's size: a header with
  * the rates, the own cost, malformed packets and evictions; the L3, L4 and size mix
- * as lines of "name count share" items that wrap at the width; the receive rate's
- * graph (screen_graph.c); the top lists in the rows left (screen_lists.c: flows,
+ * as lines of "name count share" items that wrap at the width; the commands' own
+ * parts (screen_extra.c: protect's mitigation); the receive rate's graph
+ * (screen_graph.c); the top lists in the rows left (screen_lists.c: flows,
  * sources, destinations, ports, ICMP types, chosen in screen_talk.c), or the
  * help; and a status line with the order, the filter and the keys. The figures come
  * from the same helpers as the text report.
@@ -39,6 +40,7 @@ static void free_lists(struct pl_screen *s)
 void pl_screen_free(struct pl_screen *s)
 {
 	free_lists(s);
+	free(s->extra);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -77,6 +79,8 @@ int pl_screen_take(struct pl_screen *s, const struct pl_report *r)
 	s->app_ctx = r->l7;
 	if (r->l7)
 		pl_l7_summary(r->l7, &s->l7);
+	pl_screen_extra_take(s, r); /* on failure: no such lines, the rest is there */
+	s->r.nextra = 0;            /* not kept: their lines are */
 	s->r.alerts = NULL; /* not kept: its brief is */
 	pl_alerts_brief(r->alerts, s->alerts, sizeof(s->alerts));
 	s->r.drops = NULL; /* not kept: its brief is */
@@ -337,24 +341,23 @@ static void l7_lines(struct lay *l, const struct pl_screen *s)
 	flush(l);
 }
 
-/* The keys, in place of the lists until a key is pressed. */
+/*
+ * The keys, in place of everything below the header until a key is pressed: short
+ * enough for 80x24 under the longest header.
+ */
 static void help(struct lay *l)
 {
 	static const char *const text[] = {
-		"  ?      this help",
-		"  /      filter the lists: a tcpdump expression on each flow, as its",
-		"         initiator sends it: port 443, host 198.18.0.1, net 10.0.0.0/8,",
-		"         tcp, udp, icmp, with and, or, not; Enter applies, Esc cancels,",
-		"         an empty one shows every flow again",
-		"  r      sort by rate (bit/s over the last interval; the default)",
-		"  b      sort by bytes",
-		"  p      sort by packets",
-		"  P      pause the display (counting goes on); again to resume",
-		"  q      quit",
-		"columns: bit/s and pps over the last interval; 2s 10s 40s: the average",
-		"bit/s over the last 2, 10 and 40 seconds, where the width allows",
-		"sources, destinations, ports: the kernel's counts, or with a filter those",
-		"of the flows that match; dests/srcs, ports: distinct peers and ports (+-9 %)",
+		"  ?  this help            r  sort by rate (default)   P  pause (counts go on)",
+		"  /  filter the lists     b  sort by bytes            q  quit",
+		"                          p  sort by packets",
+		"/: a tcpdump expression on each flow as its initiator sends it: port 443,",
+		"  host 198.18.0.1, net 10.0.0.0/8, tcp, udp, icmp, with and, or, not;",
+		"  Enter applies, Esc cancels, an empty one shows every flow again",
+		"bit/s, pps: over the last interval; 2s 10s 40s: average bit/s over 2/10/40 s",
+		"sources, destinations, ports: the kernel's counts, or with a filter those of",
+		"  the flows that match; dests/srcs, ports: distinct peers and ports (+-9 %)",
+		"state, when narrow: syn_snt syn_rcv estab midstrm unidir bidir ingress(-only)",
 	};
 
 	lay_put(l, true, "%-*s", l->cols, "keys (any key closes this help)");
@@ -413,15 +416,17 @@ void pl_screen_layout(const struct pl_screen *s, const struct pl_screen_view *v,
 		return;
 	l.cols = cols > MAX_COLS ? MAX_COLS : cols < 1 ? 1 : cols;
 	header(&l, s, v);
-	mix(&l, s);
-	l7_lines(&l, s);
-	h = v->help ? 0 : graph_height(&l, rows); /* the help needs the rows more */
-	if (h)
-		lay_graph(&l, s, v, h, rows >= 40 && l.rows - l.row - 2 * (h + 1) >= 9);
-	if (v->help)
-		help(&l);
-	else
+	if (v->help) {
+		help(&l); /* it needs the rows more than the mix */
+	} else {
+		mix(&l, s);
+		l7_lines(&l, s);
+		lay_extra(&l, s);
+		h = graph_height(&l, rows);
+		if (h)
+			lay_graph(&l, s, v, h, rows >= 40 && l.rows - l.row - 2 * (h + 1) >= 9);
 		lay_lists(&l, s, v);
+	}
 	while (l.row < l.rows)
 		lay_put(&l, false, "%s", "");
 	status(&l, s, v);

@@ -44,6 +44,14 @@ struct pl_screen_port {
 	struct pl_rate rate;
 };
 
+/* The ports of @n flows, the way each direction carried them (tcp/udp/sctp destination,
+ * udp source: the kernel's port kinds), each with its flows' rate that way; sorted by
+ * kind and port for pl_flow_port_rate(). *out: free() it. 0 or -ENOMEM. */
+int pl_flow_ports(const struct pl_flow *f, size_t n, struct pl_screen_port **out, size_t *nout);
+/* The rate of @kind/@port among @fp (pl_flow_ports()); zero when no flow carried it. */
+const struct pl_rate *pl_flow_port_rate(const struct pl_screen_port *fp, size_t n, __u8 kind,
+					__u16 port);
+
 struct pl_screen {
 	struct pl_report r;       /* flows: NULL; total and delta point to the copies */
 	struct pl_stats total, delta;
@@ -77,7 +85,13 @@ struct pl_screen {
 	char tcp[160];             /* TCP RTT and health: the brief, "" when off */
 	char svc[200];             /* service latency: the brief, "" when none */
 	char alerts[160];          /* detection: active attacks and the newest */
+	/* The commands' own parts (protect's mitigation, ...): the lines their text
+	 * functions give, '\n' after each; NULL: none. */
+	char *extra;
 };
+
+/* screen_extra.c: ask @r's parts for their lines into s->extra. */
+int pl_screen_extra_take(struct pl_screen *s, const struct pl_report *r);
 
 /* screen_talk.c: copy the kernel's tables of @t (NULL: none); choose the address, port
  * and ICMP rows from them or from the @n flows @match (filtered: a filter is set). */

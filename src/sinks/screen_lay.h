@@ -27,5 +27,7 @@ const char *lay_fit(char *s, int w);
 void lay_graph(struct lay *l, const struct pl_screen *s, const struct pl_screen_view *v,
 	       int height, bool with_pps);
 void lay_lists(struct lay *l, const struct pl_screen *s, const struct pl_screen_view *v);
+/* The commands' own parts (protect's mitigation, signatures), fitted to the width. */
+void lay_extra(struct lay *l, const struct pl_screen *s);
 
 #endif

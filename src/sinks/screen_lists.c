@@ -2,9 +2,11 @@
 /*
  * screen_lists.c - the top lists of the terminal view as tables: a key column or two
  * (the flow's ends, the address) and the figure columns the width allows, in order of
- * importance: bit/s, pps, bytes, the 2/10/40 s averages, packets, then the flow's
- * state or the flow count and spread of an address. Every list takes its figures through the same
- * helpers (struct figs, pick(), heads(), cells()), so a new list gets rates the same way.
+ * importance: bit/s, pps, (a flow's state and app,) bytes, the 2/10/40 s averages,
+ * packets, then the flow count and spread of an address. On a narrow screen a flow's
+ * state takes its short name and the app is cut, so that both stay. Every list takes
+ * its figures through the same helpers (struct figs, pick(), heads(), cells()), so a
+ * new list gets rates the same way.
  */
 #include <string.h>
 #include "analysis/names.h"
@@ -22,6 +24,9 @@
 #define PORT_MIN 22
 
 #define APP_W 13  /* "DNS.Microsoft"; longer names are cut */
+#define APP_MIN 7 /* "Unknown": narrower, the app column is left out */
+#define FLOW_END_MIN 18 /* "198.18.0.1.40000" whole, with room */
+#define STATE_SHORT_W 7 /* the states' short names (short_state()) */
 
 /* In display order; the app (L7 on) is text, left-aligned, like the last column. */
 enum col { C_BPS, C_PPS, C_AVG, C_BYTES, C_PACKETS, C_APP, C_LAST, NCOL };
@@ -34,6 +39,8 @@ struct cols {
 	const char *last_head;
 	int last_w;
 	bool last_left;        /* text (the state), not a number */
+	bool last_early;       /* the last column right after the rates (the flow's state) */
+	int app_w;             /* set by pick(): APP_MIN to APP_W */
 };
 
 /* What one row shows in the figure columns. */
@@ -49,19 +56,28 @@ static int col_w(const struct cols *k, int c)
 	if (c == C_AVG)
 		return PL_RATE_AVGS * (NUM_W + 1);
 	if (c == C_APP)
-		return APP_W + 1;
+		return k->app_w + 1;
 	return c == C_LAST ? k->last_w + 1 : NUM_W + 1;
 }
 
-/* Turn on the columns that fit in @avail, most important first; returns their width. */
+/*
+ * The columns in order of importance. What a flow is comes right after how fast it
+ * sends (at 80 columns live: before bytes); a flow's state before that.
+ */
+static const enum col prio[] = { C_BPS, C_PPS, C_APP, C_BYTES, C_AVG, C_PACKETS, C_LAST };
+static const enum col prio_early[] = { C_BPS, C_PPS, C_LAST, C_APP, C_BYTES, C_AVG, C_PACKETS };
+#define NPRIO ((int)(sizeof(prio) / sizeof(prio[0])))
+
+/* Turn on the columns that fit in @avail, most important first; returns their width.
+ * The app column takes what is left down to APP_MIN characters. */
 static int pick(struct cols *k, int avail)
 {
-	/* What a flow is comes right after how fast it sends (at 80 columns live: before bytes). */
-	static const enum col prio[] = { C_BPS, C_PPS, C_APP, C_BYTES, C_AVG, C_PACKETS, C_LAST };
+	const enum col *order = k->last_early ? prio_early : prio;
 	int used = 0;
 
-	for (size_t i = 0; i < sizeof(prio) / sizeof(prio[0]); i++) {
-		int c = prio[i];
+	k->app_w = APP_W;
+	for (int i = 0; i < NPRIO; i++) {
+		int c = order[i];
 
 		if (!k->rates && (c == C_BPS || c == C_PPS || c == C_AVG))
 			continue;
@@ -69,6 +85,8 @@ static int pick(struct cols *k, int avail)
 			continue;
 		if (c == C_LAST && !k->last_head)
 			continue;
+		if (c == C_APP && used + col_w(k, c) > avail && avail - used - 1 >= APP_MIN)
+			k->app_w = avail - used - 1;
 		if (used + col_w(k, c) <= avail) {
 			k->on[c] = true;
 			used += col_w(k, c);
@@ -91,7 +109,7 @@ static int heads(char *b, size_t len, const struct cols *k)
 			for (int i = 0; i < PL_RATE_AVGS && n < (int)len; i++)
 				n += snprintf(b + n, len - n, " %*s", NUM_W, avg[i]);
 		else if (c == C_APP)
-			n += snprintf(b + n, len - n, " %-*s", APP_W, "app");
+			n += snprintf(b + n, len - n, " %-*s", k->app_w, "app");
 		else if (c == C_LAST)
 			n += snprintf(b + n, len - n, k->last_left ? " %-*s" : " %*s", k->last_w,
 				      k->last_head);
@@ -122,7 +140,7 @@ static int cells(char *b, size_t len, const struct cols *k, const struct figs *f
 		case C_PPS: n += num(b + n, len - n, f->rate.pps); break;
 		case C_BYTES: n += num(b + n, len - n, f->bytes); break;
 		case C_PACKETS: n += num(b + n, len - n, f->packets); break;
-		case C_APP: n += snprintf(b + n, len - n, " %-*.*s", APP_W, APP_W, f->app); break;
+		case C_APP: n += snprintf(b + n, len - n, " %-*.*s", k->app_w, k->app_w, f->app); break;
 		case C_AVG:
 			for (int i = 0; i < PL_RATE_AVGS && n < (int)len; i++)
 				n += num(b + n, len - n, f->rate.bps_avg[i]);
@@ -159,6 +177,52 @@ static int state_width(void)
 	return w;
 }
 
+/*
+ * A state in at most STATE_SHORT_W characters, for a narrow screen (pktlens-monitor(8)
+ * lists them): the state stays on screen, the other columns keep their room.
+ */
+static const char *short_state(const char *st)
+{
+	static const char *const map[][2] = {
+		{ "syn_sent", "syn_snt" },   { "syn_received", "syn_rcv" },
+		{ "established", "estab" },  { "midstream", "midstrm" },
+		{ "unidirectional", "unidir" }, { "bidirectional", "bidir" },
+		{ "ingress-only", "ingress" },
+	};
+
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (!strcmp(st, map[i][0]))
+			return map[i][1];
+	return st; /* closing, closed, reset: short already */
+}
+
+/* 1 when @a shows a column that @b lacks before @b shows one that @a lacks. */
+static bool better(const struct cols *a, const struct cols *b)
+{
+	for (int i = 0; i < NPRIO; i++)
+		if (a->on[prio_early[i]] != b->on[prio_early[i]])
+			return a->on[prio_early[i]];
+	return false;
+}
+
+/*
+ * The flow table's columns in @avail: the state whole when that leaves out nothing more
+ * important than the short names would, else its short name (80 columns live).
+ */
+static int flow_cols(struct cols *k, int avail)
+{
+	struct cols s = *k;
+	int used = pick(k, avail), su;
+
+	s.last_w = STATE_SHORT_W;
+	s.last_head = "state";
+	su = pick(&s, avail);
+	if (!better(&s, k))
+		return used;
+	*k = s;
+	return su;
+}
+
 static void title(struct lay *l, const char *what, const struct pl_screen_view *v,
 		  const struct cols *k)
 {
@@ -170,11 +234,13 @@ static void flow_table(struct lay *l, const struct pl_screen *s, const struct pl
 		       int rows)
 {
 	struct cols k = { .rates = s->r.has_rates, .last_head = "state", .last_w = state_width(),
-			  .last_left = true, .app = s->has_l7 };
+			  .last_left = true, .last_early = true, .app = s->has_l7 };
 	int pw = proto_width(), w;
 	char e1[64], e2[64], pn[8], hd[MAX_COLS + 1];
+	bool shrt;
 
-	w = (l->cols - pw - 2 - pick(&k, l->cols - pw - 2 - 2 * END_MIN)) / 2;
+	w = (l->cols - pw - 2 - flow_cols(&k, l->cols - pw - 2 - 2 * FLOW_END_MIN)) / 2;
+	shrt = k.last_w == STATE_SHORT_W;
 	w = w < 12 ? 12 : w > END_W ? END_W : w;
 	title(l, "flows", v, &k);
 	heads(hd, sizeof(hd), &k);
@@ -187,8 +253,10 @@ static void flow_table(struct lay *l, const struct pl_screen *s, const struct pl
 				  .bytes = f->val.bytes[0] + f->val.bytes[1] };
 
 		pl_flow_rate(f, &g.rate);
-		snprintf(g.last, sizeof(g.last), "%s", pl_report_flow_state(&s->r, f));
-		snprintf(g.app, sizeof(g.app), "%s", s->apps ? s->apps[i] : "");
+		snprintf(g.last, sizeof(g.last), "%s",
+			 shrt ? short_state(pl_report_flow_state(&s->r, f))
+			      : pl_report_flow_state(&s->r, f));
+		snprintf(g.app, sizeof(g.app), "%.*s", k.app_w, s->apps ? s->apps[i] : "");
 		cells(hd, sizeof(hd), &k, &g);
 		pl_flow_ends(f, e1, e2, sizeof(e1), pn);
 		lay_put(l, false, "%-*s %-*s %-*s%s", pw, pn, w, lay_fit(e1, w), w, lay_fit(e2, w),

@@ -130,9 +130,7 @@ static int cmp_icmp(const void *a, const void *b)
 
 /* ---- rows --------------------------------------------------------------------------- */
 
-/* Ports of the flows, the way each direction carried them: sorted by key, merged. */
-static int flow_ports(const struct pl_flow *f, size_t n, struct pl_screen_port **out,
-		      size_t *nout)
+int pl_flow_ports(const struct pl_flow *f, size_t n, struct pl_screen_port **out, size_t *nout)
 {
 	struct pl_screen_port *p = malloc((4 * n + 1) * sizeof(*p));
 	size_t k = 0, o = 0;
@@ -178,6 +176,16 @@ static int flow_ports(const struct pl_flow *f, size_t n, struct pl_screen_port *
 	*out = p;
 	*nout = o;
 	return 0;
+}
+
+const struct pl_rate *pl_flow_port_rate(const struct pl_screen_port *fp, size_t n, __u8 kind,
+					__u16 port)
+{
+	static const struct pl_rate none;
+	struct pl_screen_port key = { .kind = kind, .port = port };
+	const struct pl_screen_port *f = n ? bsearch(&key, fp, n, sizeof(*fp), cmp_port_key) : NULL;
+
+	return f ? &f->rate : &none;
 }
 
 /*
@@ -230,14 +238,10 @@ static struct pl_screen_port *port_rows(const struct pl_port_stat *kp, size_t nk
 	r = malloc((nk ? nk : 1) * sizeof(*r));
 	if (r) {
 		for (size_t i = 0; i < nk; i++) {
-			struct pl_screen_port key = { .kind = kp[i].kind, .port = kp[i].port }, *f;
-
-			r[i] = key;
+			r[i] = (struct pl_screen_port){ .kind = kp[i].kind, .port = kp[i].port };
 			r[i].packets = kp[i].packets;
 			r[i].bytes = kp[i].bytes;
-			f = nfp ? bsearch(&key, fp, nfp, sizeof(*fp), cmp_port_key) : NULL;
-			if (f)
-				r[i].rate = f->rate;
+			r[i].rate = *pl_flow_port_rate(fp, nfp, kp[i].kind, kp[i].port);
 		}
 		*nout = nk;
 	}
@@ -261,7 +265,7 @@ int pl_screen_talk_select(struct pl_screen *s, const struct pl_flow *match, size
 
 	free_rows(s);
 	if (pl_top_sources(match, n, &fs, &nfs) || pl_top_destinations(match, n, &fd, &nfd) ||
-	    flow_ports(match, n, &fp, &nfp))
+	    pl_flow_ports(match, n, &fp, &nfp))
 		goto out;
 	if (nfs > 1) /* by address, for the rates' look-up */
 		qsort(fs, nfs, sizeof(*fs), cmp_addr_v);

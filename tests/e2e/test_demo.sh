@@ -162,7 +162,7 @@ for t in ip ethtool ping iperf3 trafgen hping3 nmap nsenter timeout ss dig dnsma
 	command -v "$t" >/dev/null 2>&1 || missing="$missing $t"
 done
 if [ -n "$missing" ]; then
-	skip "demo run" "missing tools:$missing (sudo make deps)"
+	skip "demo run" "missing tools:$missing (make deps)"
 	skip "demo interrupted by SIGTERM" "missing tools:$missing"
 	finish
 fi

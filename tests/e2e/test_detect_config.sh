@@ -5,8 +5,10 @@
 #    the SNI; an address list with the server's address: 9100050 from that address;
 #  - a SYN-scan capture alerted at the defaults; a slow scan of N ports (tshark's count)
 #    alerted with scan-ports = N over a 60 s window, and not with N + 1;
-#  - a bad prefix on line 3, binary junk, a 300 MiB file, a bad [detect] value: refused
-#    with the file and line, exit status 2, no report.
+#  - a bad prefix on line 3, binary junk, a 300 MiB file, a bad [detect] value, values
+#    out of range (window, scan-ports, max-sources, baseline-alpha, tick), an unknown
+#    key (pointed to pktlens.conf(5)): refused with the file and line, exit status 2,
+#    no report.
 set -u
 . "$(dirname "$0")/../lib/netns.sh"
 . "$(dirname "$0")/../lib/detect.sh"
@@ -68,4 +70,19 @@ bad "300 MiB list" "$T/b3.conf" "huge: larger than 256 MiB"
 rm -f "$T/huge"
 printf '[detect]\nwindow = 1\nsyn-flood-pps = fast\n' >"$T/b4.conf"
 bad "bad [detect] value" "$T/b4.conf" "b4.conf:3: \[detect\] syn-flood-pps = 'fast'"
+# out of range: the key's own line too
+printf '[detect]\n# range\nwindow = 0\n' >"$T/r1.conf"
+bad "window = 0" "$T/r1.conf" "r1.conf:3: \[detect\] window = '0': at least 0.01 s"
+printf '[detect]\nquiet = 5\nscan-ports = 129\n' >"$T/r2.conf"
+bad "scan-ports = 129" "$T/r2.conf" "r2.conf:3: \[detect\] scan-ports = '129': at most 128"
+printf '[detect]\nmax-sources = 0\n' >"$T/r3.conf"
+bad "max-sources = 0" "$T/r3.conf" "r3.conf:2: \[detect\] max-sources = '0': at least 1"
+printf '[detect]\n\nbaseline-alpha = 0\n' >"$T/r4.conf"
+bad "baseline-alpha = 0" "$T/r4.conf" "r4.conf:3: \[detect\] baseline-alpha = '0': in \(0, 1\]"
+printf '[detect]\ntick = 0.01\n' >"$T/r5.conf"
+bad "tick = 0.01" "$T/r5.conf" "r5.conf:2: \[detect\] tick = '0.01': at least 0.05 s"
+# an unknown key: where its keys are documented (there is no `pktlens detect`)
+printf '[detect]\nsyn-flood = 5\n' >"$T/u.conf"
+bad "unknown [detect] key" "$T/u.conf" "u.conf:2: \[detect\] has no key 'syn-flood': pktlens.conf\(5\) lists its keys"
+check_true "the unknown-key message names no command" eval '! grep -q "pktlens detect" "$T/bad.err"'
 finish

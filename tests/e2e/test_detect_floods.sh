@@ -3,8 +3,9 @@
 # each from an address of its own and then from random (spoofed) sources, bounded with
 # timeout (0.6 s of hping3 --flood): each alerted within 1 s of its onset (its first packet in tcpdump's
 # capture on the target), per source (the sender's
-# address) or, spoofed, as a flood from many sources on the victim. tcpdump records
-# the run; `analyze` of that capture gives the same sids and sources.
+# address) or, spoofed, as a flood from many sources on the victim; the EVE alert names
+# the protocol and hping3's destination port. tcpdump records the run; `analyze` of
+# that capture gives the same sids and sources.
 set -u
 . "$(dirname "$0")/../lib/netns.sh"
 . "$(dirname "$0")/../lib/detect.sh"
@@ -69,6 +70,17 @@ grep -q " 0 packets dropped by kernel" "$REF_ERR" || echo "  (tcpdump: $(tr '\n'
 dups=$(alerts_of "$EVE" | awk '$1 <= 9100003 { print $1, $2 } $1 > 9100003 { print $1, $3 }' |
 	sort | uniq -d | tr '\n' ';')
 check_eq "one EVE alert per flood" "$dups" ""
+# EVE: the flood's protocol, and hping3's one destination port (-p 80) where it has one
+check_eq "EVE alerts: proto and dest_port (TCP/UDP to port 80, ICMP without ports)" \
+	"$("$PY" -c 'import json, sys
+got = {}
+for l in open(sys.argv[1]):
+    e = json.loads(l)
+    sid = e.get("alert", {}).get("signature_id", 0)
+    if e.get("event_type") == "alert" and 9100001 <= sid <= 9100006 and sid not in got:
+        got[sid] = "%d:%s:%s" % (sid, e.get("proto"), e.get("dest_port", "-"))
+print(" ".join(got[k] for k in sorted(got)))' "$EVE")" \
+	"9100001:TCP:80 9100002:UDP:80 9100003:ICMP:- 9100004:TCP:80 9100005:UDP:80 9100006:ICMP:-"
 
 # offline equals live: per-source floods by source, spoofed ones by victim
 key() { awk '$1 >= 9100001 && $1 <= 9100003 { print $1, $2 } $1 >= 9100004 && $1 <= 9100006 { print $1, $3 }' | sort -u; }

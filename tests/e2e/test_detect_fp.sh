@@ -5,7 +5,8 @@
 # server, 1,000 dig queries each way. Not one flood, amplification, reflection, scan or
 # anomaly alert (sids 9100001-9100039); iperf3's and the clients' own counts show the
 # traffic happened. The same without L7 and TCP tracking (default protect, monitor
-# --l7-packets 0 --no-tcp), where only what left tells an answer from an attack.
+# --l7-packets 0 --no-tcp), where only what left tells an answer from an attack; there a
+# [detect] domain list cannot match, and each says so once as it starts.
 set -u
 . "$(dirname "$0")/../lib/netns.sh"
 . "$(dirname "$0")/../lib/detect.sh"
@@ -102,11 +103,14 @@ PYEOF
 in_tx timeout 60 "$PY" "$LAB_TMP/conn.py" serve "$IP4_TX" 8081 &
 LAB_PIDS+=($!)
 head -n 200 "$LAB_TMP/names" >"$LAB_TMP/names200"
+# a domain list: with L7 off it cannot match, which both runs say once as they start
+printf 'example.invalid\n' >"$LAB_TMP/domains"
+printf '[detect]\ndomain-list = %s\n' "$LAB_TMP/domains" >"$LAB_TMP/dl.conf"
 for run in "protect" "monitor --l7-packets 0 --no-tcp"; do
 	out=$LAB_TMP/noegress.json err=$LAB_TMP/noegress.err
 	# shellcheck disable=SC2086
 	nsenter -t "$RX_HOLD" -m -n -- "$PKTLENS" $run -i "$IF_RX" --json --interval 0.5 \
-		--duration 60 >"$out" 2>"$err" &
+		--duration 60 --config "$LAB_TMP/dl.conf" >"$out" 2>"$err" &
 	pid=$!
 	LAB_PIDS+=("$pid")
 	if ! wait_grep "$err" "(monitoring|protecting) $IF_RX in" "$pid"; then
@@ -128,6 +132,8 @@ for run in "protect" "monitor --l7-packets 0 --no-tcp"; do
 	fi
 	kill -INT "$pid" 2>/dev/null
 	pid_wait "$pid" 10
+	check_eq "$run: says once that the domain list needs L7" \
+		"$(grep -c 'domain lists match .* off here: they will match nothing' "$err")" 1
 	check_eq "$run: detection was on" "$(json_get "$out" '"alerts" in j')" True
 	bad=$(alerts_of "$out" | awk '$1 >= 9100001 && $1 < 9100040' | tr '\n' ';')
 	check_eq "$run: no scan, reflection or flood alert for answers the host asked for" "$bad" ""

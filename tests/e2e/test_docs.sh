@@ -6,7 +6,8 @@
 # -j/-p (bpftool's, before the command) are in pktlens(8)'s synopsis and in the pages
 # of the commands they apply to, and completion still finds the command after them.
 # Also the completion's values: commands, interfaces for -i, modes for --mode, capture
-# files for -r. And the bpftool examples make the pin directory first. Needs no root.
+# files for -r. And the bpftool examples make the pin directory first; the README's
+# performance table has one dated figure per row. Needs no root.
 . "$(dirname "$0")/../lib/netns.sh" # check_eq, finish, $PKTLENS, $LAB_TMP; no lab
 ROOT=$E2E_ROOT
 COMPLETION=$ROOT/scripts/pktlens.bash-completion
@@ -106,4 +107,15 @@ done
 check_eq "bpftool prog loadall examples found in the man pages and README.md" \
 	"$([ "$n_loadall" -gt 0 ] && echo yes)" yes
 
+
+# The README's performance table gives users one current figure per row: four cells (the
+# figure, the command that reproduces it, the latest result with its date, the target),
+# no run history (a row of at most 400 characters), and no `sudo` in its commands.
+perf_rows() { awk '/^## Performance$/ { p = 1; next } /^## / { p = 0 } p && /^\| /' "$ROOT/README.md"; }
+check_true "README performance table found" [ "$(perf_rows | wc -l)" -gt 10 ]
+bad=$(perf_rows | awk -F'|' 'NR > 2 && (NF != 6 || length($0) > 400 ||
+	$4 !~ /^ (20[0-9][0-9]-[0-9][0-9]-[0-9][0-9]|latest)/) { print NR }' | tr '\n' ' ')
+check_eq "README performance rows: 4 cells, <= 400 characters, a dated latest figure" "$bad" ""
+check_eq "no sudo in the README's commands and the man pages' examples" \
+	"$(grep -lE '^(sudo |.B sudo )' "$ROOT/README.md" "$ROOT"/man/*.8 | tr '\n' ' ')" ""
 finish

@@ -117,6 +117,14 @@ drops_start dif -i "$IF_RX" || fail "drops -i starts" "$(head -c 400 "$D_ERR")"
 DIF_PID=$D_PID DIF_OUT=$D_OUT
 drops_start dall || fail "drops starts" "$(head -c 400 "$D_ERR")"
 DALL_PID=$D_PID DALL_OUT=$D_OUT
+# drops -i as text, for its summary's wording (no XDP program on IF_RX: no xdp line).
+DTXT_OUT=$LAB_TMP/dtxt.txt DTXT_ERR=$LAB_TMP/dtxt.err
+nsenter -t "$RX_HOLD" -m -n -- "$PKTLENS" drops -i "$IF_RX" --interval 0.5 --top 0 \
+	--duration 120 >"$DTXT_OUT" 2>"$DTXT_ERR" &
+DTXT_PID=$!
+LAB_PIDS+=("$DTXT_PID")
+wait_grep "$DTXT_ERR" "counting drops of received packets" "$DTXT_PID" ||
+	fail "drops -i (text) starts" "$(head -c 400 "$DTXT_ERR")"
 # monitor --drops: the same counts in its JSON report (tc mode: no XDP copy on veth).
 mon_start 120 --drops --mode tc --interval 0.5 || fail "monitor --drops starts" "$(head -c 400 "$MON_ERR")"
 
@@ -153,11 +161,13 @@ ref_lo=$(($(rx_snmp UdpNoPorts) - base_lo))
 
 mon_stop
 check_rc "monitor --drops exits 0" "$MON_RC" 0
-kill -INT "$DIF_PID" "$DALL_PID"
+kill -INT "$DIF_PID" "$DALL_PID" "$DTXT_PID"
 pid_wait "$DIF_PID" 10
 check_rc "drops -i exits 0 on SIGINT" "$WAIT_RC" 0
 pid_wait "$DALL_PID" 10
 check_rc "drops exits 0 on SIGINT" "$WAIT_RC" 0
+pid_wait "$DTXT_PID" 10
+check_rc "drops -i (text) exits 0 on SIGINT" "$WAIT_RC" 0
 
 # got FILE REASON L3 PROTO PORT [IF]: drops_total of that entry (0 when absent), in
 # the report of drops or in the "drops" object of monitor's.
@@ -193,6 +203,14 @@ check_eq "monitor --drops: the same reasons" \
 	"$(json_get "$DIF_OUT" 'sorted((r["reason"], r["drops_total"]) for r in j["reasons"])')"
 check_eq "monitor --drops: NO_SOCKET udp/7002 == UdpNoPorts delta" \
 	"$(got "$MON_OUT" NO_SOCKET ipv4 udp 7002)" "$ref_nosock"
+# The text summary under -i: the total is that interface's, and the counts it leaves
+# out say which are host-wide; no "xdp IF (none ...)" line without an XDP program.
+check_grep "drops -i (text): summary names the interface, total == the sum" "$DTXT_OUT" \
+	"^$want_total drops of packets received on $IF_RX in [0-9.]+ s \(not counted: [0-9]+ drops on other interfaces or namespaces; host-wide, with no receiving interface: [0-9]+ drops of packets sent from any namespace, [0-9]+ frees that were no drop\)$"
+check_true "drops -i (text): no xdp line for an interface without an XDP program" \
+	sh -c "! grep -q '^xdp ' '$DTXT_OUT'"
+check_true "drops -i (text): no unscoped 'sent by this host' count" \
+	sh -c "! grep -q 'sent by this host' '$DTXT_OUT'"
 check_eq "locations add up to the total" \
 	"$(json_get "$DIF_OUT" 'sum(l["drops_total"] for l in j["locations"])')" "$want_total"
 check_eq "locations are kernel functions" \

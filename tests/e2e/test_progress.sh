@@ -5,6 +5,8 @@
 #    place with growing shares, then one line of totals with the packets written;
 #    the report on standard output is untouched; with standard error to a file, or
 #    with -q, none of it;
+#  - analyze -r A -r B on a terminal: each progress line and line of totals names its
+#    file;
 #  - capture -w FILE -v on a terminal: tcpdump's running "Got N" (once a second),
 #    never above the packets sent; none without -v.
 set -u
@@ -12,8 +14,10 @@ set -u
 need_root_tools script trafgen
 
 N=3000000
-# The same 42-byte UDP frame N times, as a classic pcap (microseconds, Ethernet).
-"$PY" - "$LAB_TMP/big.pcap" "$N" <<'PYEOF'
+# udp_pcap FILE N: the same 42-byte UDP frame N times (N a multiple of 10000), as a
+# classic pcap (microseconds, Ethernet).
+udp_pcap() {
+"$PY" - "$1" "$2" <<'PYEOF'
 import struct, sys
 path, n = sys.argv[1], int(sys.argv[2])
 frame = bytes(6 * [2] + 6 * [4]) + b'\x08\x00' + bytes([0x45, 0, 0, 28, 0, 0, 0, 0, 64, 17, 0, 0,
@@ -24,6 +28,8 @@ with open(path, 'wb') as f:
     for _ in range(n // 10000):
         f.write(rec * 10000)
 PYEOF
+}
+udp_pcap "$LAB_TMP/big.pcap" "$N"
 
 # on_tty TYPESCRIPT CMD: CMD (a shell command) under a pseudo-terminal; its exit status.
 on_tty() {
@@ -54,10 +60,27 @@ check_eq "analyze 2>FILE: nothing on standard error" "$(wc -c <"$LAB_TMP/file.er
 check_eq "analyze 2>FILE: the same report" \
 	"$(json_get "$LAB_TMP/file.json" 'j["total"]')" "$(json_get "$LAB_TMP/an.json" 'j["total"]')"
 
+# Two smaller files: one.pcap takes long enough for progress lines (checked below).
+udp_pcap "$LAB_TMP/one.pcap" 900000
+udp_pcap "$LAB_TMP/two.pcap" 20000
+
 echo "--- analyze -q on a terminal"
-rc=$(on_tty "$LAB_TMP/q.tty" "'$PKTLENS' analyze -q -r '$LAB_TMP/big.pcap' --json >/dev/null")
+rc=$(on_tty "$LAB_TMP/q.tty" "'$PKTLENS' analyze -q -r '$LAB_TMP/one.pcap' --json >/dev/null")
 check_eq "analyze -q: exit status" "$rc" 0
-check_eq "analyze -q: no progress and no totals" "$(grep -c 'analyze:' "$LAB_TMP/q.tty")" 0
+check_eq "analyze -q: no progress and no totals" "$(tr '\r' '\n' <"$LAB_TMP/q.tty" | grep -cE '^analyze[ :]')" 0
+
+echo "--- analyze of several files on a terminal"
+# Each progress line and each line of totals names the file it is about, in order.
+rc=$(on_tty "$LAB_TMP/two.tty" "'$PKTLENS' analyze -r '$LAB_TMP/one.pcap' -r '$LAB_TMP/two.pcap' --json >/dev/null")
+check_eq "analyze -r -r: exit status" "$rc" 0
+tr '\r' '\n' <"$LAB_TMP/two.tty" | sed 's/\x1b\[K//g' | grep -E '^analyze' >"$LAB_TMP/two.lines"
+sed 's/^/  | /' "$LAB_TMP/two.lines" | tail -n 4
+check_grep "analyze -r -r: progress lines name the file read" "$LAB_TMP/two.lines" \
+	"^analyze $LAB_TMP/one\.pcap: [0-9.]+% read, "
+check_eq "analyze -r -r: totals of each file, named, in order" \
+	"$(sed -nE 's/^analyze (.*): ([0-9]+) packets in [0-9.]+ s, [0-9]+ packets\/s$/\1 \2/p' "$LAB_TMP/two.lines" | tr '\n' ' ')" \
+	"$LAB_TMP/one.pcap 900000 $LAB_TMP/two.pcap 20000 "
+check_eq "analyze -r -r: every line names a file" "$(grep -vcE "^analyze $LAB_TMP/(one|two)\.pcap: " "$LAB_TMP/two.lines")" 0
 
 echo "--- capture -w -v on a terminal"
 lab_up || { fail "lab" "could not build the namespaces"; finish; }

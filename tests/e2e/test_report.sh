@@ -158,6 +158,11 @@ check_eq "kernel drops table: the added rows and serve's" \
 	"[('$IF_RX NO_SOCKET', $nosock), ('synth0 NETFILTER_DROP', 130)]"
 check_eq "kernel drops bars: NETFILTER_DROP" \
 	"$(page '[a["data-packets"] for t, a in tags if t == "rect" and a.get("data-name") == "NETFILTER_DROP"]')" "['130']"
+# Drops carry no bytes: their bars and table give packets alone (no "0 B").
+check_eq "kernel drops bars: packets only" \
+	"$(page '(" B" in text("bars-kdrops"), bool(__import__("re").search(r"NETFILTER_DROP130 pkts \([0-9.]+%\)", text("bars-kdrops"))))')" \
+	"(False, True)"
+check_eq "kernel drops table: no bytes column" "$(page 'rows("kdrops")[0]')" "['interface and reason', 'packets']"
 check_eq "losses chart: the kernel's drops line" "$(page 'round(float(attr("line-kdrops", "data-sum")))')" \
 	"$(sql "SELECT sum(packets) FROM minute_classes WHERE layer = 'drop'")"
 check_eq "malformed by reason" "$(page '[(a["data-name"], a["data-packets"]) for t, a in tags if t == "rect" and a.get("data-name") == "ipv4_bad_ihl"]')" \

@@ -144,6 +144,30 @@ EOF
 )
 	[ "${n:-0}" -ge 20 ] && ok "$1: IPv6 peer's network 2001:db8::/48 holds $n RTT samples" ||
 		fail "$1: IPv6 network histogram" "2001:db8::/48 has '${n:-none}' samples (want >= 20)"
+	# Every histogram bucket's bound names its unit (lt_us), as the latency ones do.
+	b=$("$PY" - "$2" <<'EOF'
+import json, sys
+last = [l for l in open(sys.argv[1]) if l.startswith('{')][-1]
+good = bad = 0
+def walk(o):
+    global good, bad
+    if isinstance(o, dict):
+        for k, v in o.items():
+            if k == 'histogram' and isinstance(v, list):
+                for b in v:
+                    if set(b) == {'lt_us', 'count'}: good += 1
+                    else: bad += 1
+            walk(v)
+    elif isinstance(o, list):
+        for v in o: walk(v)
+walk(json.loads(last)['tcp'])
+print(good, bad)
+EOF
+)
+	set -- "$1" $b
+	[ "${2:-0}" -gt 0 ] && [ "${3:-1}" -eq 0 ] &&
+		ok "$1: RTT histogram buckets are {lt_us, count} ($2 buckets)" ||
+		fail "$1: RTT histogram bucket keys" "'$b' buckets with / without {lt_us, count}"
 done
 
 kill -INT "$CLI_PID" 2>/dev/null

@@ -66,7 +66,8 @@ if not docs:
         pass
 for d in docs:
     if d.get("event_type") == "alert":
-        print(d["alert"]["signature_id"], d["src_ip"], d["dest_ip"], ms(d["timestamp"]))
+        print(d["alert"]["signature_id"], d.get("src_ip", "-"), d.get("dest_ip", "-"),
+              ms(d["timestamp"]))
     for a in d.get("alerts", []) or []:
         print(a["signature_id"], a["src_ip"], a["dest_ip"], ms(a["first"]))
 PYEOF

@@ -71,7 +71,7 @@ finish() {
 	exit 1
 }
 
-# need_root_tools: skip everything (closing line included) unless root and the tools exist.
+# need_root_tools: skip everything (closing line included) unless root; fail unless the tools exist.
 need_root_tools() {
 	local t missing=
 	if [ "$(id -u)" -ne 0 ]; then
@@ -85,8 +85,10 @@ need_root_tools() {
 	for t in ip nsenter ethtool timeout "$@"; do
 		command -v "$t" >/dev/null 2>&1 || missing="$missing $t"
 	done
+	# A failure, not a skip: `make test` installs them (make deps), so a missing one is a
+	# broken install, and a skipped test would hide everything it checks.
 	if [ -n "$missing" ]; then
-		skip "all" "missing tools:$missing"
+		fail "setup" "missing tools:$missing (make deps installs them)"
 		finish
 	fi
 }

@@ -8,7 +8,11 @@
  *  - a horizontal UDP probe of 30 hosts: the UDP scan sid, direction horizontal;
  *  - established flows and DNS-like queries to one server: no scan;
  *  - baselines: after the warm-up a single spike raises nothing and barely moves the
- *    mean; a sustained rise raises one alert carrying value and baseline;
+ *    mean; a sustained rise raises one alert carrying value and baseline; so for bps,
+ *    new flows/s and the SYN share each alone, and the entropy of the sources over a
+ *    BPF hash map of the kernel table's layout (root; test_detect_crafted checks all
+ *    five offline);
+ *  - the sliding window: a burst over two ticks after a long silence counted whole;
  *  - malformed packets above the rate: an alert naming the top reason;
  *  - the alert store: keyed by sid and source (or victim), updated, ended after the
  *    quiet time, a new record after that, full store counted; a foreign sid accepted;
@@ -16,12 +20,16 @@
  *    line and nothing half-loaded.
  */
 #include <arpa/inet.h>
+#include <bpf/bpf.h>
 #include <errno.h>
 #include <json-c/json.h>
+#include <math.h>
 #include <string.h>
+#include <unistd.h>
 #include "check.h"
 #include "detect/alerts.h"
 #include "detect/detect.h"
+#include "detect/internal.h"
 #include "detect/ioc.h"
 #include "util/log.h"
 
@@ -79,6 +87,19 @@ static void tick(struct run *r, const struct pl_flow *f, size_t n)
 	struct pl_det_input in = { .now_ns = r->now, .span_s = 1, .delta = &r->delta,
 				   .flows = f, .nflows = n, .det_srcs_fd = -1,
 				   .det_frags_fd = -1, .det_frag_stats_fd = -1, .egress_fd = -1, .offline = true };
+
+	pl_det_tick(r->d, &in);
+	pl_alerts_untouch(r->al);
+	memset(&r->delta, 0, sizeof(r->delta));
+	r->now += S;
+}
+
+/* A tick that reads per-source counters from @fd (pl_det_srcs's layout). */
+static void tick_srcs(struct run *r, int fd)
+{
+	struct pl_det_input in = { .now_ns = r->now, .span_s = 1, .delta = &r->delta,
+				   .det_srcs_fd = fd, .det_frags_fd = -1, .det_frag_stats_fd = -1,
+				   .egress_fd = -1, .offline = true };
 
 	pl_det_tick(r->d, &in);
 	pl_alerts_untouch(r->al);
@@ -316,6 +337,177 @@ static void test_baseline(void)
 	TEST_END();
 }
 
+/*
+ * One metric's baseline alone: @set puts @v (the learned level) or @v * 8 (the rise) in
+ * the tick's counters; every other metric stays where it was learned. The rise must
+ * raise @sid once, with the value and the baseline, and no other baseline alert.
+ */
+static void base_one(const char *name, unsigned int sid, void (*set)(struct pl_stats *, double),
+		     double v, double rise)
+{
+	const struct pl_alert_rec *a = NULL;
+	struct run r;
+
+	TEST_BEGIN(name);
+	run_init(&r);
+	for (unsigned int i = 0; i < r.cfg.base_warmup + 5; i++) {
+		set(&r.delta, v * (1 + (i % 3) * 0.05));
+		tick(&r, NULL, 0);
+	}
+	set(&r.delta, rise); /* one spike: nothing */
+	tick(&r, NULL, 0);
+	set(&r.delta, v);
+	tick(&r, NULL, 0);
+	CHECK(with_sid(&r, sid, NULL) == 0, "a spike alerted");
+	for (int i = 0; i < 5; i++) {
+		set(&r.delta, rise);
+		tick(&r, NULL, 0);
+	}
+	CHECK(with_sid(&r, sid, &a) == 1, "%zu alerts", with_sid(&r, sid, NULL));
+	for (unsigned int o = PL_SID_BASE_PPS; o <= PL_SID_BASE_SRC_ENTROPY; o++)
+		CHECK(o == sid || with_sid(&r, o, NULL) == 0, "sid %u alerted too", o);
+	if (a) {
+		json_object *ev, *b, *x;
+
+		CHECK(json_object_object_get_ex(a->a.evidence, "evidence", &ev) &&
+			      json_object_object_get_ex(ev, "baseline", &b) &&
+			      json_object_object_get_ex(ev, "value", &x) &&
+			      json_object_get_double(b) < v * 1.5 &&
+			      fabs(json_object_get_double(x) - rise) < rise * 1e-3,
+		      "evidence %s", json_object_to_json_string(a->a.evidence));
+		CHECK(a->fl.no_addrs && a->fl.zero_unknown, "an alert on no one address");
+	}
+	run_free(&r);
+	TEST_END();
+}
+
+/* The counters that make each metric: the others stay constant (packets, bytes). */
+static void set_bps(struct pl_stats *s, double bps)
+{
+	memset(s, 0, sizeof(*s));
+	s->packets = 1000; /* 1000 pps: learned, constant */
+	s->bytes = (__u64)(bps / 8);
+}
+
+static void set_flows(struct pl_stats *s, double fps)
+{
+	memset(s, 0, sizeof(*s));
+	s->packets = 5000;
+	s->bytes = 5000 * 100;
+	s->flows_created = (__u64)fps;
+}
+
+static void set_syn(struct pl_stats *s, double share)
+{
+	memset(s, 0, sizeof(*s));
+	s->packets = 1000;
+	s->bytes = 1000 * 100;
+	s->l4_packets[PL_L4_TCP] = 1000;
+	s->tcp_flags[PL_TCP_SYN] = (__u64)(share * 1000);
+	s->tcp_flags[PL_TCP_ACK] = 1000 - s->tcp_flags[PL_TCP_SYN];
+	/* SYN-ACKs are answers, not the share's SYNs */
+	s->tcp_flags[PL_TCP_SYN | PL_TCP_ACK] = 0;
+}
+
+static void test_baselines(void)
+{
+	/* ticks of 1 s: the values are per second */
+	base_one("baseline bps: 20 Mbit/s learned, 160 Mbit/s for 5 s: one alert", PL_SID_BASE_BPS,
+		 set_bps, 20e6, 160e6);
+	base_one("baseline new flows/s: 100 learned, 800 for 5 s: one alert", PL_SID_BASE_FLOWS,
+		 set_flows, 100, 800);
+	base_one("baseline SYN share: 0.1 learned, 0.8 for 5 s: one alert", PL_SID_BASE_SYN_RATIO,
+		 set_syn, 0.1, 0.8);
+}
+
+/* Add @n packets of class @cls (and @bytes to the class after it, UDP's) to 198.18.2.@src. */
+static void src_add(int fd, unsigned int src, int cls, __u64 n, __u64 bytes)
+{
+	struct pl_addr_key k = { .family = 4 };
+	struct pl_det_src v = {};
+
+	v4(k.addr, 512 + src);
+	bpf_map_lookup_elem(fd, &k, &v);
+	v.n[cls] += n;
+	if (cls == PL_DC_UDP)
+		v.n[PL_DC_UDP_BYTES] += bytes;
+	bpf_map_update_elem(fd, &k, &v, BPF_ANY);
+}
+
+/*
+ * The source entropy baseline over a per-source table of the kernel's layout (a plain
+ * hash map the test fills): two sources learned (1 bit), then SYNs from 256 sources (4
+ * a tick each) and 1400-byte UDP datagrams from one more (256 a tick): 7.122 bits, the
+ * UDP source's packets counted on every tick (not its bytes).
+ */
+static void test_entropy(void)
+{
+	const struct pl_alert_rec *a = NULL;
+	struct run r;
+	int fd;
+
+	TEST_BEGIN("baseline source entropy: 1 bit learned, 7.122 bits for 5 s: one alert");
+	fd = bpf_map_create(BPF_MAP_TYPE_HASH, "t_det_srcs", sizeof(struct pl_addr_key),
+			    sizeof(struct pl_det_src), 1024, NULL);
+	if (fd < 0) {
+		TEST_SKIP(check_cur, "cannot create a BPF map (needs root)");
+		return;
+	}
+	run_init(&r);
+	for (unsigned int i = 0; i < r.cfg.base_warmup + 5; i++) {
+		src_add(fd, 1, PL_DC_SYN, 10, 0);
+		src_add(fd, 2, PL_DC_SYN, 10, 0);
+		tick_srcs(&r, fd);
+	}
+	for (int i = 0; i < 5; i++) {
+		for (unsigned int s = 0; s < 256; s++)
+			src_add(fd, 10 + s, PL_DC_SYN, 4, 0);
+		src_add(fd, 300, PL_DC_UDP, 256, 256 * 1400);
+		tick_srcs(&r, fd);
+	}
+	CHECK(with_sid(&r, PL_SID_BASE_SRC_ENTROPY, &a) == 1, "%zu alerts",
+	      with_sid(&r, PL_SID_BASE_SRC_ENTROPY, NULL));
+	if (a) {
+		json_object *ev, *x, *b;
+
+		CHECK(json_object_object_get_ex(a->a.evidence, "evidence", &ev) &&
+			      json_object_object_get_ex(ev, "value", &x) &&
+			      json_object_object_get_ex(ev, "baseline", &b) &&
+			      fabs(json_object_get_double(x) - 7.122) < 0.001 &&
+			      fabs(json_object_get_double(b) - 1) < 0.5,
+		      "evidence %s", json_object_to_json_string(a->a.evidence));
+	}
+	run_free(&r);
+	close(fd);
+	TEST_END();
+}
+
+/* A burst over two ticks after a silence longer than the window is counted whole. */
+static void test_window_gap(void)
+{
+	struct pl_win w;
+	__u64 t = 100 * S, q = S / 4;
+
+	TEST_BEGIN("sliding window: a burst after a gap is counted whole, over one window");
+	pl_win_start(&w, t - q);
+	pl_win_push(&w, 10, t, t - q, S); /* 10 packets, then 5 s of nothing */
+	t += 5 * S;
+	pl_win_push(&w, 1260, t, t - q, S); /* the burst's first half */
+	CHECK(pl_win_growth(&w) == 1250, "first tick: growth %llu", (unsigned long long)pl_win_growth(&w));
+	t += q;
+	pl_win_push(&w, 2510, t, t - q, S);
+	CHECK(pl_win_growth(&w) == 2500 && pl_win_rate(&w, t, 1) == 2500,
+	      "second tick: growth %llu, rate %.1f", (unsigned long long)pl_win_growth(&w),
+	      pl_win_rate(&w, t, 1));
+	for (int i = 0; i < 4; i++) { /* nothing more: out of the window after it */
+		t += q;
+		pl_win_push(&w, 2510, t, t - q, S);
+	}
+	CHECK(pl_win_growth(&w) == 0, "a second later: growth %llu",
+	      (unsigned long long)pl_win_growth(&w));
+	TEST_END();
+}
+
 static void test_malformed(void)
 {
 	const struct pl_alert_rec *a = NULL;
@@ -436,6 +628,9 @@ int main(void)
 	test_scan_bound();
 	test_udp_and_normal();
 	test_baseline();
+	test_baselines();
+	test_entropy();
+	test_window_gap();
 	test_malformed();
 	test_store();
 	test_cfg_equal();

@@ -181,8 +181,9 @@ static void test_80x24(struct pl_screen *s)
 	CHECK(find(&g, "evicted 7", 0) >= 0, "evictions");
 	CHECK(find(&g, "own cost", 0) < 3 && find(&g, "evicted", 0) < 4, "header first");
 	CHECK(find(&g, "L3    ipv4 99.00k 99.0%  ipv6 1.00k 1.0%", 0) >= 0, "L3 mix with counts");
-	/* 10 of 100000: its count, and "<0.1%", never "0.0%" for a class that is not empty. */
-	CHECK(find(&g, "L4    tcp 10 <0.1%  udp 99.99k 100.0%", 0) >= 0,
+	/* 10 of 100000: its count, and "<0.1%", never "0.0%" for a class that is not empty;
+	 * the other 99990 ">99.9%", never "100.0%" beside a class that is not empty. */
+	CHECK(find(&g, "L4    tcp 10 <0.1%  udp 99.99k >99.9%", 0) >= 0,
 	      "L4 mix (classes seen, a small one)");
 	CHECK(find(&g, "size  0-64 90.00k 90.0%  1024-1518 10.00k 10.0%", 0) >= 0,
 	      "size classes seen, with counts");
@@ -302,10 +303,28 @@ static void test_keys(struct pl_screen *s)
 	layv(&g, s, 24, 80, &v);
 	CHECK(!g.bad_width && !g.bad_row && g.used == 24, "within 24x80");
 	CHECK(find(&g, "keys (any key closes this help)", 0) > 0, "help title");
-	CHECK(find(&g, "  /      filter the lists", 0) > 0 && find(&g, "  P      pause", 0) > 0 &&
-		      find(&g, "  r      sort by rate", 0) > 0 && find(&g, "  q      quit", 0) > 0,
+	CHECK(find(&g, "  /  filter the lists", 0) > 0 && find(&g, "P  pause", 0) > 0 &&
+		      find(&g, "r  sort by rate", 0) > 0 && find(&g, "q  quit", 0) > 0 &&
+		      find(&g, "b  sort by bytes", 0) > 0 && find(&g, "p  sort by packets", 0) > 0,
 	      "the keys");
 	CHECK(find(&g, "top flows", 0) < 0, "no lists under it");
+	TEST_END();
+
+	/* Under the longest header (drops, TCP, latency and alerts lines, L7 on): whole. */
+	TEST_BEGIN("help: whole on 80x24 under the longest header");
+	snprintf(s->drops, sizeof(s->drops), "NO_SOCKET 12  OTHERHOST 3");
+	snprintf(s->tcp, sizeof(s->tcp), "median 1.2 ms  p99 9.8 ms  retransmits 0.1%%");
+	snprintf(s->svc, sizeof(s->svc), "tcp/443 median 3.1 ms");
+	snprintf(s->alerts, sizeof(s->alerts), "1 active: SYN flood to 198.18.0.2");
+	s->has_l7 = true;
+	layv(&g, s, 24, 80, &v);
+	CHECK(!g.bad_width && !g.bad_row && g.used == 24, "within 24x80");
+	CHECK(find(&g, "keys (any key closes this help)", 0) > 0, "help title");
+	CHECK(find(&g, "distinct peers and ports", 0) > 0 && find(&g, "state, when narrow", 0) > 0,
+	      "its last lines");
+	CHECK(find(&g, "sort: rate", 0) == 23, "the status line last");
+	s->drops[0] = s->tcp[0] = s->svc[0] = s->alerts[0] = 0;
+	s->has_l7 = false;
 	TEST_END();
 
 	TEST_BEGIN("pause and the filter prompt on the status line");
@@ -612,6 +631,173 @@ static void test_app_column(void)
 	TEST_END();
 }
 
+/* The column under the word @w of heading @h, or -1. */
+static int head_col(const char *h, const char *w)
+{
+	char pat[32];
+	const char *p;
+
+	snprintf(pat, sizeof(pat), " %s", w);
+	for (p = strstr(h, pat); p; p = strstr(p + 1, pat))
+		if (p[strlen(pat)] == ' ' || !p[strlen(pat)])
+			return (int)(p - h) + 1;
+	return -1;
+}
+
+/*
+ * The live layout as monitor draws it by default (rates and L7 on) at 80 and 120
+ * columns: the state stays (its short name when narrow) beside bit/s, pps and the app,
+ * each value under its heading; 120 columns add bytes and the 2/10/40 s averages.
+ */
+static void test_live_columns(void)
+{
+	static struct grid g;
+	struct pl_flow f[3];
+	struct pl_stats t = { .packets = 30 };
+	struct pl_report r = { .source = "plrx1", .mode = "native", .total = &t, .delta = &t,
+			       .interval_s = 1, .flows = f, .nflows = 3, .flow_capacity = 16,
+			       .top = 10, .has_rates = true };
+	struct pl_screen s = {};
+	static const int widths[] = { 80, 120 };
+
+	f[0] = udp4("198.18.0.1", 443, 10, 3000); /* one way, live: ingress-only */
+	f[0].rate[0].bps = 3e6;
+	f[1] = udp4("198.18.0.7", 53, 8, 2000); /* both ways: bidirectional */
+	f[1].val.packets[1] = 4;
+	f[1].rate[0].bps = 2e6;
+	f[2] = udp4("198.18.0.9", 7, 5, 1000); /* icmpv6, the widest protocol */
+	f[2].key.family = 6;
+	f[2].key.proto = 58;
+	inet_pton(AF_INET6, "2001:db8::1", f[2].key.addr_a);
+	inet_pton(AF_INET6, "2001:db8::2", f[2].key.addr_b);
+	f[2].rate[0].bps = 1e6;
+	for (size_t i = 0; i < sizeof(widths) / sizeof(widths[0]); i++) {
+		int cols = widths[i], fl, st, app, bps, pps, avg, by;
+		const char *h;
+
+		TEST_BEGIN(cols == 80 ? "live, L7 on, 80 columns: state, app, bit/s and pps all shown"
+				      : "live, L7 on, 120 columns: state, app, averages and bytes too");
+		CHECK_EQ(pl_screen_take(&s, &r), 0);
+		s.has_l7 = true;
+		s.app_of = fake_app;
+		lay(&g, &s, 24, cols, PL_ORDER_RATE);
+		CHECK(!g.bad_row && !g.bad_width, "within 24x%d", cols);
+		fl = find(&g, "top flows by rate", 0);
+		if (fl < 0) {
+			CHECK(false, "no flow table");
+			TEST_END();
+			continue;
+		}
+		h = g.line[fl + 1];
+		st = head_col(h, "state");
+		app = head_col(h, "app");
+		bps = head_col(h, "bit/s");
+		pps = head_col(h, "pps");
+		avg = head_col(h, "40s");
+		by = head_col(h, "bytes");
+		CHECK(st > 0 && app > 0 && bps > 0 && pps > 0, "heading '%s'", h);
+		CHECK(cols == 80 || (avg > 0 && by > 0), "120: averages and bytes: '%s'", h);
+		CHECK(st > 0 && word_at(g.line[fl + 2], st, "ingress"),
+		      "row 1 state: '%s'", g.line[fl + 2]);
+		CHECK(st > 0 && word_at(g.line[fl + 3], st, "bidir"),
+		      "row 2 state: '%s'", g.line[fl + 3]);
+		CHECK(st > 0 && word_at(g.line[fl + 4], st, "ingress"),
+		      "row 3 (icmpv6) state: '%s'", g.line[fl + 4]);
+		CHECK(app > 0 && !strncmp(g.line[fl + 2] + app, "TLS.Goo", 7) &&
+			      word_at(g.line[fl + 3], app, "DNS"),
+		      "apps: '%s' / '%s'", g.line[fl + 2], g.line[fl + 3]);
+		CHECK(!strncmp(g.line[fl + 4], "icmpv6 2001:db8::1.7 ", 21), "icmpv6 row: '%s'",
+		      g.line[fl + 4]);
+		CHECK(bps > 0 && strstr(g.line[fl + 2], " 3.00M "), "bit/s: '%s'", g.line[fl + 2]);
+		TEST_END();
+	}
+	pl_screen_free(&s);
+}
+
+/* protect's part of the report, as its text function gives it (rules of pl_blocked_text). */
+static void fake_mitigation(void (*emit)(void *, const char *), void *emit_arg, void *arg)
+{
+	char l[256];
+
+	(void)arg;
+	emit(emit_arg, "mitigation: dropped 1200 packets (76800 bytes): block 1200, port 0, "
+		       "rate 0; would drop 0; allowed 35");
+	snprintf(l, sizeof(l), "%5s %-6s %-6s %-44s %-6s %10s %12s %s", "id", "kind", "action",
+		 "match", "origin", "expires", "packets", "bytes");
+	emit(emit_arg, l);
+	snprintf(l, sizeof(l), "%5u %-6s %-6s %-44s %-6s %10s %12llu %llu", 1u, "allow", "allow",
+		 "198.18.0.2/32", "host", "never", 35ull, 2240ull);
+	emit(emit_arg, l);
+	snprintf(l, sizeof(l), "%5u %-6s %-6s %-44s %-6s %10s %12llu %llu", 2u, "block", "drop",
+		 "198.18.0.77/32", "cli", "3599s", 1200ull, 76800ull);
+	emit(emit_arg, l);
+}
+
+/* The column where @w ends in @line (its first occurrence), or -1. */
+static int end_of(const char *line, const char *w)
+{
+	const char *p = strstr(line, w);
+
+	return p ? (int)(p - line + strlen(w)) : -1;
+}
+
+/*
+ * protect's mitigation on the view: the drops by reason whole (wrapped), the rules
+ * with their drops and expiry, the columns squeezed to 80 but still aligned.
+ */
+static void test_extra(void)
+{
+	static struct grid g;
+	struct pl_flow f[1] = { udp4("198.18.0.1", 40000, 10, 3000) };
+	struct pl_stats t = { .packets = 10 };
+	struct pl_report r = { .source = "plrx1", .mode = "generic", .total = &t, .delta = &t,
+			       .interval_s = 1, .flows = f, .nflows = 1, .flow_capacity = 16,
+			       .top = 10, .has_rates = true };
+	struct pl_screen s = {};
+	int m, h, e;
+
+	pl_report_add_extra(&r, NULL, fake_mitigation, NULL);
+	TEST_BEGIN("protect's mitigation on 80x24: drops by reason, rules, expiry, aligned");
+	CHECK_EQ(pl_screen_take(&s, &r), 0);
+	lay(&g, &s, 24, 80, PL_ORDER_RATE);
+	CHECK(!g.bad_row && !g.bad_width, "within 24x80");
+	m = find(&g, "mitigation: dropped 1200 packets", 0);
+	CHECK(m > 0 && find(&g, "allowed 35", m) == m + 1, "drops by reason, wrapped whole");
+	h = find(&g, "expires", 0);
+	e = find(&g, "198.18.0.77/32", 0);
+	CHECK(h > m && e > h && strstr(g.line[e], " drop ") && strstr(g.line[e], " 3599s ") &&
+		      strstr(g.line[e], " 1200 76800"),
+	      "the block with its expiry and drops: '%s'", e > 0 ? g.line[e] : "");
+	CHECK(h > 0 && e > 0 && end_of(g.line[h], "expires") == end_of(g.line[e], "3599s") &&
+		      end_of(g.line[h], "packets") == end_of(g.line[e], " 1200"),
+	      "aligned: '%s' / '%s'", h > 0 ? g.line[h] : "", e > 0 ? g.line[e] : "");
+	CHECK(find(&g, "top flows by rate", 0) > e, "the lists below");
+	TEST_END();
+
+	TEST_BEGIN("protect's mitigation on 200 columns: the lines as the text report has them");
+	lay(&g, &s, 40, 200, PL_ORDER_RATE);
+	e = find(&g, "198.18.0.77/32", 0);
+	CHECK(e > 0 && strstr(g.line[e], "198.18.0.77/32                               cli "),
+	      "not squeezed: '%s'", e > 0 ? g.line[e] : "");
+	TEST_END();
+
+	TEST_BEGIN("protect's mitigation on tiny screens: within bounds, no hang");
+	for (int c = 1; c <= 4; c++) {
+		lay(&g, &s, 12, c, PL_ORDER_RATE);
+		CHECK(!g.bad_row && !g.bad_width, "within 12x%d", c);
+	}
+	TEST_END();
+
+	TEST_BEGIN("protect's mitigation on 80x16: cut, and says so");
+	lay(&g, &s, 16, 80, PL_ORDER_RATE);
+	CHECK(!g.bad_row && !g.bad_width, "within 16x80");
+	CHECK(find(&g, "more lines: the text and JSON reports have them all", 0) > 0,
+	      "the cut is said");
+	CHECK(find(&g, "top flows by rate", 0) > 0, "the flows still shown");
+	pl_screen_free(&s);
+	TEST_END();
+}
+
 /* tcpdump's address.port for both families (the text report uses the same helper). */
 static void test_endpoints(void)
 {
@@ -788,6 +974,26 @@ static void test_talk(void)
 	TEST_END();
 	pl_screen_free(&s);
 }
+/* Shares as the mix lines print them: the ends never hide a class that is not empty. */
+static void test_share(void)
+{
+	static const struct {
+		__u64 part, all;
+		const char *want;
+	} c[] = {
+		{ 0, 100, "0.0%" },          { 1, 100000, "<0.1%" },      { 50, 100000, "0.1%" },
+		{ 99940, 100000, "99.9%" },  { 99960, 100000, ">99.9%" }, { 99999, 100000, ">99.9%" },
+		{ 100000, 100000, "100.0%" }, { 1, 1, "100.0%" },         { 1, 2, "50.0%" },
+	};
+	char b[8];
+
+	TEST_BEGIN("shares: <0.1% for a handful, >99.9% beside a handful, 100.0% alone");
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++)
+		CHECK(!strcmp(pl_report_share(c[i].part, c[i].all, b, sizeof(b)), c[i].want),
+		      "%llu of %llu: '%s', want '%s'", (unsigned long long)c[i].part,
+		      (unsigned long long)c[i].all, b, c[i].want);
+	TEST_END();
+}
 
 int main(void)
 {
@@ -820,6 +1026,9 @@ int main(void)
 	test_cut();
 	test_columns();
 	test_app_column();
+	test_live_columns();
+	test_extra();
 	test_endpoints();
+	test_share();
 	return check_summary();
 }
