@@ -500,6 +500,7 @@ enum pl_rule_origin {
 	PL_ORIGIN_CLI = 0,   /* pktlens block */
 	PL_ORIGIN_FILE,      /* protect --rules */
 	PL_ORIGIN_IMPLICIT,  /* the host's own addresses and gateway (allow) */
+	PL_ORIGIN_AUTO,      /* protect's automatic blocks (detection, drop signatures) */
 };
 
 #define PL_RULE_F_ALERT 0x01 /* count only, never drop */
@@ -526,7 +527,7 @@ struct pl_rule {
 	__u32 pps;        /* rate rules */
 	__u32 burst;
 	__u32 entries;    /* list rules: prefixes */
-	__u32 line;       /* origin FILE: its line */
+	__u32 line;       /* origin FILE: its line; origin AUTO: the alert's sid */
 	char label[32];   /* list rules: the file's name; else a comment */
 	__u32 min_len;    /* source-port rules: frames (wire bytes) shorter than this pass */
 	__u32 pad;

@@ -216,10 +216,14 @@ int cmd_block(int argc, char **argv)
 		return PL_EXIT_USAGE;
 	}
 	a.sp.r.origin = PL_ORIGIN_CLI;
+	if (pl_rule_check_alone(&a.sp, err, sizeof(err))) { /* before looking for protect */
+		pl_warn("block: %s", err);
+		return PL_EXIT_FAIL;
+	}
 	rc = open_instance(&a, &m);
 	if (rc)
 		return rc;
-	pl_host_addrs(&prot, &nprot);
+	pl_host_protected(&m, &prot, &nprot);
 	if (pl_rule_add(&m, &a.sp, prot, nprot, &id, err, sizeof(err))) {
 		pl_warn("block: %s", err);
 		rc = PL_EXIT_FAIL;
@@ -299,13 +303,16 @@ static void rule_text(const struct pl_rule *r, char *buf, size_t len)
 	if (r->min_len && n < (int)len)
 		n += snprintf(buf + n, len - n, " minlen %u", r->min_len);
 	if (r->kind == PL_RULE_RATE && n < (int)len)
-		snprintf(buf + n, len - n, " %u pps burst %u%s", r->pps, r->burst,
-			 r->flags & PL_RULE_F_AGGREGATE ? " aggregate" : "");
+		n += snprintf(buf + n, len - n, " %u pps burst %u%s", r->pps, r->burst,
+			      r->flags & PL_RULE_F_AGGREGATE ? " aggregate" : "");
+	if (r->origin == PL_ORIGIN_AUTO && n < (int)len) /* what alerted */
+		snprintf(buf + n, len - n, " (sid %u)", r->line);
 }
 
 static const char *origin_name(int o)
 {
-	return o == PL_ORIGIN_FILE ? "file" : o == PL_ORIGIN_IMPLICIT ? "host" : "cli";
+	return o == PL_ORIGIN_FILE ? "file" : o == PL_ORIGIN_IMPLICIT ? "host" :
+	       o == PL_ORIGIN_AUTO ? "auto" : "cli";
 }
 
 /* Seconds left before @r expires (-1: never). */
@@ -363,6 +370,8 @@ void pl_blocked_json(struct pl_json *j, const struct pl_rule_row *rows, size_t n
 		pl_json_str(j, "origin", origin_name(r->origin));
 		if (r->origin == PL_ORIGIN_FILE)
 			pl_json_u64(j, "line", r->line);
+		else if (r->origin == PL_ORIGIN_AUTO)
+			pl_json_u64(j, "sid", r->line);
 		if (left >= 0)
 			pl_json_i64(j, "expires_in_s", left);
 		else

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -111,10 +112,23 @@ static const struct pl_opt_hint hints[] = {
 	{ 0, NULL },
 };
 
+/* What protect's SIGHUP reads again of monitor's parts (protect's own: its rules). */
+struct reload {
+	const char *cmd;
+	const char *sig_path;       /* --signatures FILE (sigs: its run), or NULL */
+	bool sig_lenient;
+	struct pl_sig_run *sigs;
+	struct pl_det_run *dr;      /* dr->det NULL: --no-detect */
+	const struct pl_dp *dp;
+	FILE *eve;
+	const char *eve_path;
+};
+
 struct view {
 	bool json, pretty, tui;
 	bool none;                  /* --eve -: the events are the output */
 	struct pl_l7_session *l7;   /* NULL: L7 off */
+	struct reload *rl;          /* protect; NULL: monitor */
 };
 
 static void text_line(void *arg, const char *line)
@@ -148,21 +162,122 @@ static int show(const struct view *v, const struct pl_report *r)
 
 static __u64 mono_ns(void);
 
-/* Sleep @s seconds or until a signal or 'q'. */
-static void sleep_for(const struct view *v, double s)
-{
-	struct timespec ts;
+/* The longest sleep between looks at the terminal and at a signal's work (SIGHUP). */
+#define WAKE_NS 200000000ull
 
-	if (s < 0) /* never a negative wait: ncurses would wait for a key */
-		s = 0;
-	ts.tv_sec = (time_t)s;
-	ts.tv_nsec = (long)((s - (time_t)s) * 1e9);
-	if (v->tui) {
-		if (pl_tui_wait(s * 1000 < INT_MAX ? (int)(s * 1000) : INT_MAX))
-			pl_stop = 1;
+/*
+ * The terminal the view reads its keys from hung up (closed): its input then gives
+ * end of file at once and polls as hung up, and the view would spin.
+ */
+static bool tty_hung_up(void)
+{
+	struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
+
+	return poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLERR | POLLNVAL));
+}
+
+/* protect's SIGHUP: the signatures read again; a file that does not load keeps them. */
+static void reload_sigs(const struct reload *rl)
+{
+	struct pl_sigs_counts c;
+	struct pl_sigs *rs;
+
+	if (pl_sig_load_cli(rl->sig_path, rl->sig_lenient, &rs)) {
+		pl_warn("%s: reloading the signatures %s failed (said above): the ones in force "
+			"stay", rl->cmd, rl->sig_path);
 		return;
 	}
-	nanosleep(&ts, NULL); /* a signal cuts it short: pl_stop is then set */
+	pl_sigs_counts(rs, &c);
+	pl_sig_run_replace(rl->sigs, rs);
+	fprintf(stderr, "pktlens: %s: reloaded the signatures %s: %u in force\n", rl->cmd,
+		rl->sig_path, c.rules);
+}
+
+/*
+ * protect's SIGHUP: [detect] of --config read again (thresholds, IOC lists), as serve
+ * reloads it: a bad one keeps detection as it was; a new one starts learning afresh.
+ */
+static void reload_detect(const struct reload *rl)
+{
+	const struct pl_monitor_hooks *h = pl_monitor_hooks;
+	struct pl_det_run fresh;
+	char why[256];
+	int err;
+
+	if (pl_det_run_start(&fresh, rl->eve, rl->eve_path)) {
+		pl_warn("%s: reloading [detect] of %s failed (said above): detection goes on as "
+			"it was", rl->cmd, pl_config_file());
+		return;
+	}
+	err = pl_det_run_differs(rl->dr, &fresh, why, sizeof(why));
+	if (err <= 0) {
+		pl_det_run_stop(&fresh);
+		if (err)
+			pl_warn("%s: reloading %s: %s; detection goes on as it was", rl->cmd,
+				pl_config_file(), why);
+		else
+			fprintf(stderr, "pktlens: %s: [detect] of %s unchanged\n", rl->cmd,
+				pl_config_file());
+		return;
+	}
+	pl_det_run_stop(rl->dr); /* its thread first */
+	*rl->dr = fresh;
+	if (h && h->alerts)
+		h->alerts(rl->dr->alerts);
+	if (pl_det_run_live(rl->dr, rl->dp)) {
+		pl_warn("%s: detection is off until a restart", rl->cmd);
+		return;
+	}
+	fprintf(stderr, "pktlens: %s: reloaded [detect] of %s: detection starts learning "
+		"afresh\n", rl->cmd, pl_config_file());
+}
+
+/* Between waits: a hung-up terminal stops the run; protect's SIGHUP reloads. */
+static void between_waits(const struct view *v)
+{
+	const struct pl_monitor_hooks *h = pl_monitor_hooks;
+	int w;
+
+	if (v->tui && tty_hung_up()) {
+		pl_stop = 1;
+		return;
+	}
+	if (!v->rl || !h || !h->wake || (w = h->wake()) < 0 || pl_stop)
+		return;
+	if (v->rl->sigs)
+		reload_sigs(v->rl);
+	if (v->rl->dr->det && pl_config_file())
+		reload_detect(v->rl);
+	if (!w && !v->rl->sigs && !pl_config_file())
+		pl_warn("%s: SIGHUP: nothing to reload (no --rules, --signatures or --config "
+			"FILE)", v->rl->cmd);
+}
+
+/* Sleep @s seconds or until a signal stops the run, or 'q'. */
+static void sleep_for(const struct view *v, double s)
+{
+	__u64 end = mono_ns() + (__u64)(s > 0 ? s * 1e9 : 0);
+
+	for (;;) {
+		__u64 now = mono_ns(), left = now >= end ? 0 : end - now;
+
+		if (left > WAKE_NS)
+			left = WAKE_NS;
+		if (v->tui) {
+			/* never a negative wait: ncurses would wait for a key */
+			if (pl_tui_wait((int)(left / 1000000))) {
+				pl_stop = 1;
+				return;
+			}
+		} else {
+			struct timespec ts = { .tv_sec = 0, .tv_nsec = (long)left };
+
+			nanosleep(&ts, NULL); /* a signal cuts it short */
+		}
+		between_waits(v);
+		if (pl_stop || mono_ns() >= end)
+			return;
+	}
 }
 
 /* Wait @s seconds (as sleep_for), reading the L7 ring all along when L7 is on. */
@@ -183,6 +298,7 @@ static void wait_interval(const struct view *v, double s)
 			pl_l7_drain(v->l7);
 		} else {
 			pl_l7_poll(v->l7, ms); /* a signal cuts it short: pl_stop is then set */
+			between_waits(v);
 		}
 		if (mono_ns() >= end)
 			break;
@@ -372,6 +488,7 @@ int cmd_monitor(int argc, char **argv)
 	struct pl_dp dp = {};
 	struct pl_rates *rates = NULL;
 	struct pl_det_run dr = {};
+	struct reload rl = {};
 	bool detect = true;
 	__u64 t_start, t_prev, cost_ns0 = 0, cost_cnt0 = 0;
 	int c, rc = PL_EXIT_FAIL, err;
@@ -447,8 +564,11 @@ int cmd_monitor(int argc, char **argv)
 	if (h)
 		o.mitigate = o.pin = true;
 	if (!o.ifname && !pinned) {
-		pl_warn("monitor needs an interface: -i IF (or --pinned DIR)");
-		fputs(usage, stderr);
+		if (h)
+			pl_warn("%s needs an interface: -i IF", h->cmd);
+		else
+			pl_warn("monitor needs an interface: -i IF (or --pinned DIR)");
+		fputs(h ? h->usage : usage, stderr);
 		return PL_EXIT_USAGE;
 	}
 	if (o.ifname && pinned) {
@@ -480,17 +600,15 @@ int cmd_monitor(int argc, char **argv)
 		free(expr);
 		return PL_EXIT_USAGE;
 	}
-	/* protect runs this loop for mitigation: L7 there only when asked for, TCP
-	 * tracking (and its egress program) not at all. */
-	if (h && !l7_asked && !rules_path) /* signatures need L7's samples */
+	/* protect runs this loop for mitigation: L7 there only when asked for (--l7-packets,
+	 * or what needs it: signatures match its samples, --eve writes its events), TCP RTT
+	 * tracking not at all. */
+	if (h && !l7_asked && !rules_path && !eve_path)
 		l7_pkts = 0;
 	if (h)
 		o.tcp = false;
 	if (eve_path && !l7_pkts) {
-		if (h && !l7_asked)
-			pl_warn("%s: --eve needs L7, off here by default: add --l7-packets 8", h->cmd);
-		else
-			pl_warn("monitor: --eve needs L7 on: drop --l7-packets 0");
+		pl_warn("%s: --eve needs L7 on: drop --l7-packets 0", h ? h->cmd : "monitor");
 		free(expr);
 		return PL_EXIT_USAGE;
 	}
@@ -524,7 +642,7 @@ int cmd_monitor(int argc, char **argv)
 			return PL_EXIT_FAIL;
 		}
 	}
-	if (pl_require_root("monitor")) {
+	if (pl_require_root(h ? h->cmd : "monitor")) {
 		pl_sig_run_free(sigs);
 		free(expr);
 		return PL_EXIT_FAIL;
@@ -607,6 +725,12 @@ int cmd_monitor(int argc, char **argv)
 			term ? "TERM '" : "TERM is not set", term ? term : "",
 			term ? "' is unknown here" : "");
 		v.tui = false;
+	}
+	if (h) { /* what its SIGHUP reads again here */
+		rl = (struct reload){ .cmd = h->cmd, .sig_path = rules_path,
+				      .sig_lenient = rules_lenient, .sigs = sigs, .dr = &dr,
+				      .dp = &dp, .eve = eve, .eve_path = eve_path };
+		v.rl = &rl;
 	}
 	t_start = t_prev = mono_ns();
 	rc = PL_EXIT_OK;

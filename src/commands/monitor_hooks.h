@@ -24,6 +24,13 @@ struct pl_monitor_hooks {
 	void (*alerts)(struct pl_alerts *al);
 	/* the signatures' run, before any packet is matched (protect: drop rules block) */
 	void (*sigs)(struct pl_sig_run *run);
+	/*
+	 * Between the waits for a report, after a signal and at least every 200 ms
+	 * (protect: its SIGHUP). < 0: nothing to do (or it set pl_stop); 0: reload,
+	 * nothing of its own to reload; 1: reload, its own part done. On a reload monitor
+	 * then reads its signatures and [detect] of --config again. May be NULL.
+	 */
+	int (*wake)(void);
 };
 
 /* monitor's long options, ended by a zeroed entry (protect's --config takes them). */

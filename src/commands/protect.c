@@ -4,16 +4,20 @@
  * mitigation. Runs monitor (every option of it) with the data plane loaded for
  * mitigation and its maps pinned, so that block/unblock/blocked change it while it
  * runs. Here: the rules file (loaded at start, reloaded on SIGHUP: a reload that fails
- * keeps the old rules and says why), the host's own addresses and gateways as allow
- * rules, expiry, and the mitigation part of every report.
+ * keeps the old rules and says why; monitor then reloads the signatures and [detect]),
+ * the host's own addresses and gateways as allow rules, expiry, and the mitigation part
+ * of every report. A SIGHUP that comes because the controlling terminal hung up stops
+ * protect, as it stops monitor.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "analysis/report.h"
 #include "commands/block_view.h"
 #include "commands/commands.h"
@@ -34,11 +38,14 @@ static const char usage[] =
 	"Usage: pktlens protect -i IF [--rules FILE] [--dry-run] [--mode native|generic|tc]\n"
 	"                       [--interval S] [--duration S] [--json|--pretty] [--top N]\n"
 	"                       [--flows N] [--cost-sample PCT] [--force] [--config FILE]\n"
-	"                       [--signatures FILE [--l7-packets N]] [-F FILE | EXPRESSION]\n"
+	"                       [--signatures FILE] [--eve FILE] [--l7-packets N]\n"
+	"                       [--block-ttl S] [--no-auto-block] [--block-gateway]\n"
+	"                       [-F FILE | EXPRESSION]\n"
 	"Monitor an interface and drop, in XDP, what the rules say: CIDR blocks, port rules,\n"
 	"per-source rate limits; allow rules always win; the host's own addresses and its\n"
 	"gateways are never blocked. Rules change at run time with pktlens block/unblock;\n"
-	"SIGHUP reloads FILE (a failed reload keeps the rules in force).\n"
+	"SIGHUP reloads FILE, the signatures and [detect] of --config FILE (a file that\n"
+	"fails keeps what was in force); closing its terminal stops it, as monitor.\n"
 	"\n"
 	"  -i, --interface IF  interface to protect\n"
 	"      --rules FILE    rules (pktlens-protect(8)): block CIDR [port N | sport N\n"
@@ -48,6 +55,10 @@ static const char usage[] =
 	"      --signatures FILE  Suricata-style signatures (pktlens-rules(5)) matched\n"
 	"                      against L7's samples (L7 goes on: --l7-packets, default 8);\n"
 	"                      a drop rule's alert blocks its source, an alert rule's not\n"
+	"      --eve FILE      EVE JSON events (alerts, and L7's dns, http, tls, ssh, flow),\n"
+	"                      as pktlens monitor (L7 goes on: --l7-packets, default 8)\n"
+	"      --l7-packets N  L7 classification as pktlens monitor's; here off (0) unless\n"
+	"                      this, --eve or signatures ask for it\n"
 	"      --block-ttl S   automatic blocks of the sources detection alerts on (floods,\n"
 	"                      scans, invalid flags, tiny or overlapping fragments, listed\n"
 	"                      addresses, drop signatures) last S seconds (default 300);\n"
@@ -57,13 +68,18 @@ static const char usage[] =
 	"                      run: \"would-block\"); never an allowed address, this\n"
 	"                      host's or its gateway's\n"
 	"      --no-auto-block no automatic blocks (detection still alerts)\n"
+	"      --block-gateway the default gateways are not allowed by themselves: rules\n"
+	"                      and automatic blocks may cover them (this host's own\n"
+	"                      addresses stay allowed)\n"
 	"      --mode MODE     native or generic XDP, or tc ingress (default: native,\n"
 	"                      falling back to generic)\n"
 	"      --interval S, --duration S, --json, --pretty, --top N, --flows N,\n"
-	"      --cost-sample PCT, --force, -F FILE, EXPRESSION: as pktlens monitor\n"
+	"      --cost-sample PCT, --force, --drops, --no-detect, -F FILE, EXPRESSION:\n"
+	"                      as pktlens monitor; TCP RTT tracking is off here (--no-tcp\n"
+	"                      changes nothing)\n"
 	"      --config FILE   options from the [protect] section of FILE (pktlens.conf(5):\n"
-	"                    monitor's keys, rules, signatures, dry-run, block-ttl,\n"
-	"                    no-auto-block); the command line wins\n"
+	"                      monitor's keys, rules, signatures, dry-run, block-ttl,\n"
+	"                      no-auto-block, block-gateway); the command line wins\n"
 	"  -v, --verbose       more messages; -q, --quiet: only errors\n"
 	"  -h, --help          this help\n";
 
@@ -81,9 +97,12 @@ static struct {
 	struct pl_mit_stats st;
 	struct pl_rule_set in_force; /* FILE as parsed when its rules went in */
 	volatile sig_atomic_t reload;
+	bool hup_ignored;  /* SIGHUP was ignored at start (nohup): a hang-up never stops it */
+	bool had_tty;      /* it had a controlling terminal at start */
 	/* automatic blocks: rule changes from detection's thread and this one */
 	pthread_mutex_t mu;
 	bool no_auto;
+	bool block_gateway; /* --block-gateway: the gateways are not allow rules */
 	__u64 block_ttl;
 	__u64 auto_blocks;
 	__u32 amp_min;     /* detection's size of an amplified answer (the kernel's) */
@@ -103,6 +122,17 @@ static void on_hup(int sig)
 {
 	(void)sig;
 	g.reload = 1;
+}
+
+/* Can this process open its controlling terminal (/dev/tty)? A hang-up takes it away. */
+static bool have_tty(void)
+{
+	int fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
 }
 
 /* Remove the rules from FILE in force. */
@@ -185,7 +215,7 @@ static void allow_host(void)
 {
 	char err[PL_ERR_LEN];
 
-	if (pl_host_addrs(&g.host, &g.nhost)) {
+	if (pl_host_addrs_gw(&g.host, &g.nhost, !g.block_gateway)) {
 		pl_warn("cannot list this host's addresses: %s", strerror(errno));
 		return;
 	}
@@ -217,6 +247,7 @@ static int started(struct pl_dp *dp)
 	allow_host();
 	if (g.rules_path && load_rules(false))
 		return -EINVAL;
+	g.had_tty = !g.hup_ignored && have_tty();
 	sigaction(SIGHUP, &sa, NULL);
 	fprintf(stderr, "pktlens: protect: %s%s; rules: pktlens blocked -i %s\n",
 		g.dry_run ? "dry run, nothing is dropped" : "dropping what the rules say",
@@ -248,16 +279,30 @@ static void extra_text(void (*emit)(void *, const char *), void *emit_arg, void 
 	free(buf);
 }
 
+/*
+ * Monitor's waits, after a signal: a SIGHUP reloads the rules file (monitor then the
+ * signatures and [detect]), unless the terminal protect ran in is gone: that hang-up
+ * stops it (detached, a last report), as monitor stops.
+ */
+static int wake(void)
+{
+	if (!g.reload)
+		return -1;
+	g.reload = 0;
+	if (g.had_tty && !have_tty()) {
+		pl_info("protect: the terminal hung up: stopping");
+		pl_stop = 1;
+		return -1;
+	}
+	if (!g.rules_path)
+		return 0;
+	load_rules(true);
+	return 1;
+}
+
 static void tick(struct pl_dp *dp, struct pl_report *r)
 {
 	(void)dp;
-	if (g.reload) {
-		g.reload = 0;
-		if (g.rules_path)
-			load_rules(true);
-		else
-			pl_warn("SIGHUP: no --rules file to reload");
-	}
 	pthread_mutex_lock(&g.mu);
 	pl_mit_lock(&g.m);
 	pl_rule_expire(&g.m);
@@ -314,7 +359,7 @@ static enum pl_eve_action block_amp(const struct pl_l7_eve_flow *fl, unsigned in
 		struct pl_rule_spec sp = { .r = { .kind = PL_RULE_PORT, .family = fl->family,
 						  .proto = 17, .port = htons(ports[i]),
 						  .flags = PL_RULE_F_SPORT, .min_len = g.amp_min,
-						  .origin = PL_ORIGIN_CLI },
+						  .origin = PL_ORIGIN_AUTO, .line = sid },
 					   .ttl_s = g.block_ttl };
 
 		snprintf(sp.r.label, sizeof(sp.r.label), "auto: sid %u", sid);
@@ -330,7 +375,7 @@ static enum pl_eve_action block_src(const struct pl_l7_eve_flow *fl, unsigned in
 {
 	struct pl_rule_spec sp = { .r = { .kind = PL_RULE_BLOCK, .family = fl->family,
 					  .plen = fl->family == 6 ? 128 : 32,
-					  .origin = PL_ORIGIN_CLI },
+					  .origin = PL_ORIGIN_AUTO, .line = sid },
 				   .ttl_s = g.block_ttl };
 
 	memcpy(sp.r.addr, fl->src, fl->family == 6 ? 16 : 4);
@@ -407,7 +452,8 @@ static void stop(void)
 int cmd_protect(int argc, char **argv)
 {
 	static const struct pl_monitor_hooks hooks = { "protect", usage, started, tick, stop,
-						       on_alerts, on_sigs };
+						       on_alerts, on_sigs, wake };
+	struct sigaction hup;
 	struct option *opts;
 	char **args;
 	int n = 0, nmon = 0, rc;
@@ -415,13 +461,14 @@ int cmd_protect(int argc, char **argv)
 	/* --config FILE: its [protect] entries (monitor's keys and protect's) go first. */
 	while (pl_monitor_opts[nmon].name)
 		nmon++;
-	opts = calloc(nmon + 4, sizeof(*opts));
+	opts = calloc(nmon + 5, sizeof(*opts));
 	if (!opts)
 		return PL_EXIT_FAIL;
 	memcpy(opts, pl_monitor_opts, nmon * sizeof(*opts)); /* --rules is among them */
 	opts[nmon] = (struct option){ "dry-run", no_argument, NULL, 0x1000 };
 	opts[nmon + 1] = (struct option){ "no-auto-block", no_argument, NULL, 0x1001 };
 	opts[nmon + 2] = (struct option){ "block-ttl", required_argument, NULL, 0x1002 };
+	opts[nmon + 3] = (struct option){ "block-gateway", no_argument, NULL, 0x1003 };
 	rc = pl_config_args("protect", "i:F:h", opts, &argc, &argv);
 	free(opts);
 	if (rc)
@@ -435,6 +482,8 @@ int cmd_protect(int argc, char **argv)
 			g.dry_run = true;
 		} else if (!strcmp(argv[i], "--no-auto-block")) {
 			g.no_auto = true;
+		} else if (!strcmp(argv[i], "--block-gateway")) {
+			g.block_gateway = true;
 		} else if (!strcmp(argv[i], "--block-ttl") || !strncmp(argv[i], "--block-ttl=", 12)) {
 			const char *v = argv[i][11] == '=' ? argv[i] + 12 : i + 1 < argc ? argv[++i] : NULL;
 			double ttl;
@@ -478,6 +527,8 @@ int cmd_protect(int argc, char **argv)
 	}
 	if (!g.block_ttl)
 		g.block_ttl = 300;
+	/* nohup: a hang-up is not to stop it (SIGHUP still reloads: protect catches it) */
+	g.hup_ignored = !sigaction(SIGHUP, NULL, &hup) && hup.sa_handler == SIG_IGN;
 	pl_monitor_hooks = &hooks;
 	rc = cmd_monitor(n, args);
 	pl_monitor_hooks = NULL;

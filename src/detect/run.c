@@ -36,6 +36,19 @@ int pl_det_run_start(struct pl_det_run *r, FILE *eve, const char *eve_path)
 	return 0;
 }
 
+int pl_det_run_differs(const struct pl_det_run *old, const struct pl_det_run *fresh, char *why,
+		       size_t whylen)
+{
+	if (fresh->cfg.amp_min_bytes != old->cfg.amp_min_bytes) {
+		snprintf(why, whylen, "[detect] amplification-min-bytes changed (%u to %u): the "
+			 "data plane counts with it, that needs a restart",
+			 old->cfg.amp_min_bytes, fresh->cfg.amp_min_bytes);
+		return -EINVAL;
+	}
+	/* Lists are read again whenever there are any: their files may have changed. */
+	return !pl_det_cfg_equal(&fresh->cfg, &old->cfg) || fresh->has_ioc || old->has_ioc;
+}
+
 void pl_det_run_l7_note(const struct pl_det_run *r, const char *cmd, unsigned int l7_pkts,
 			const char *hint)
 {

@@ -46,6 +46,13 @@ int pl_det_run_tick(struct pl_det_run *r, const struct pl_dp *dp, const struct p
 		    const struct pl_flow *flows, size_t nflows, __u64 now_ns, __s64 to_unix_ns,
 		    double span_s, bool offline);
 void pl_det_run_stop(struct pl_det_run *r);
+/*
+ * A reload (serve's, protect's SIGHUP): may @fresh, [detect] as read again, replace
+ * @old? 1: yes, it changed (or names lists, whose files are read again); 0: nothing
+ * changed; -EINVAL: a change the data plane needs a restart for (said in @why).
+ */
+int pl_det_run_differs(const struct pl_det_run *old, const struct pl_det_run *fresh, char *why,
+		       size_t whylen);
 
 /*
  * Say once, as @cmd starts, that the domain lists of [detect] never match when L7 is

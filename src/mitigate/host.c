@@ -13,6 +13,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include "mitigate/host.h"
+#include "mitigate/rules.h"
 #include "util/log.h"
 
 static bool has_maps(const char *dir)
@@ -120,6 +121,24 @@ static void gateways(struct pl_prefix **v, size_t *n)
 
 int pl_host_addrs(struct pl_prefix **out, size_t *n)
 {
+	return pl_host_addrs_gw(out, n, true);
+}
+
+int pl_host_protected(struct pl_mit *m, struct pl_prefix **out, size_t *n)
+{
+	struct pl_rule_row *rows = NULL;
+	size_t nrows = 0;
+	bool implicit = false;
+
+	if (!pl_rule_list(m, &rows, &nrows))
+		for (size_t i = 0; i < nrows && !implicit; i++)
+			implicit = rows[i].r.origin == PL_ORIGIN_IMPLICIT;
+	free(rows);
+	return pl_host_addrs_gw(out, n, !implicit);
+}
+
+int pl_host_addrs_gw(struct pl_prefix **out, size_t *n, bool gws)
+{
 	struct ifaddrs *ifa, *i;
 	struct pl_prefix *v = NULL;
 	size_t cnt = 0;
@@ -145,7 +164,8 @@ int pl_host_addrs(struct pl_prefix **out, size_t *n)
 		push(&v, &cnt, &p);
 	}
 	freeifaddrs(ifa);
-	gateways(&v, &cnt);
+	if (gws)
+		gateways(&v, &cnt);
 	*out = v;
 	*n = cnt;
 	return 0;

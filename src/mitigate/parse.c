@@ -11,6 +11,7 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/stat.h>
 #include "mitigate/parse.h"
 
 #define LIST_MAX_BYTES (256u << 20)
@@ -164,10 +165,17 @@ static int read_file(const char *path, char **buf, size_t *len, char *err, size_
 {
 	FILE *f = fopen(path, "rb");
 	size_t cap = 1 << 16, n = 0;
+	struct stat st;
 	char *b;
 
 	if (!f)
 		return fail(err, errlen, "cannot read %s: %s", path, strerror(errno));
+	if (!fstat(fileno(f), &st) && !S_ISREG(st.st_mode)) { /* fread would say EIO */
+		fclose(f);
+		return fail(err, errlen, "cannot read %s: %s, not a file of one rule or CIDR a "
+			    "line", path, S_ISDIR(st.st_mode) ? "it is a directory" :
+			    "it is not a regular file");
+	}
 	b = malloc(cap);
 	while (b) {
 		size_t r = fread(b + n, 1, cap - n, f);

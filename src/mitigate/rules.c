@@ -99,6 +99,73 @@ static bool overlap(const struct pl_rule *a, const struct pl_rule *b)
 	return pl_prefix_contains(&pa, &pb) || pl_prefix_contains(&pb, &pa);
 }
 
+int pl_rule_check_alone(const struct pl_rule_spec *sp, char *err, size_t errlen)
+{
+	const struct pl_rule *r = &sp->r;
+	struct pl_prefix p;
+	char a[64];
+
+	rule_prefix(r, &p);
+	if (r->kind == PL_RULE_BLOCK && !r->plen) {
+		snprintf(err, errlen, "refusing to block %s: that is every %s address; block "
+				      "something narrower", pl_prefix_str(&p, a, sizeof(a)),
+			 r->family == 4 ? "IPv4" : "IPv6");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * An allow entry inside a blocklist's prefix is refused as one inside a block: @sp an
+ * allow rule and the lists in force, or @sp a list and the allow rules in force (the
+ * host's own, implicit ones win inside lists: a list may cover this host's network).
+ */
+static int allow_in_list(struct pl_mit *m, const struct pl_rule_spec *sp,
+			 const struct pl_rule *all, char *err, size_t errlen)
+{
+	const struct pl_rule *r = &sp->r;
+	char a[64], b[64];
+	struct pl_prefix p;
+
+	if (r->kind == PL_RULE_ALLOW && r->origin != PL_ORIGIN_IMPLICIT) {
+		rule_prefix(r, &p);
+		for (int len = 0; len <= r->plen; len++) {
+			struct pl_prefix q = p;
+			__u32 id;
+
+			q.plen = len;
+			pl_prefix_mask(&q);
+			if (pl_bl_get(&m->bl, &q, &id) || id >= PL_RULES_MAX ||
+			    all[id].kind != PL_RULE_LIST)
+				continue;
+			snprintf(err, errlen, "allow %s would lie inside %s of blocklist %s (rule "
+					      "%u): the allowlist wins, so the list would have a "
+					      "hole; take the prefix out of the list instead",
+				 pl_prefix_str(&p, a, sizeof(a)), pl_prefix_str(&q, b, sizeof(b)),
+				 all[id].label, id);
+			return -EINVAL;
+		}
+	}
+	if (r->kind != PL_RULE_LIST)
+		return 0;
+	for (__u32 i = 1; i < PL_RULES_MAX; i++) {
+		if (all[i].kind != PL_RULE_ALLOW || all[i].origin == PL_ORIGIN_IMPLICIT)
+			continue;
+		rule_prefix(&all[i], &p);
+		for (size_t k = 0; k < sp->nlist; k++) {
+			if (!pl_prefix_contains(&sp->list[k], &p))
+				continue;
+			snprintf(err, errlen, "blocklist %s: %s holds allow %s (rule %u): the "
+					      "allowlist wins, so the list would have a hole; take "
+					      "the prefix out of the list instead", r->label,
+				 pl_prefix_str(&sp->list[k], b, sizeof(b)),
+				 pl_prefix_str(&p, a, sizeof(a)), i);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 /* The checks of "Bad input": clear errors before anything is written. */
 static int check(const struct pl_rule_spec *sp, const struct pl_rule *all,
 		 const struct pl_prefix *prot, size_t nprot, char *err, size_t errlen)
@@ -108,12 +175,8 @@ static int check(const struct pl_rule_spec *sp, const struct pl_rule *all,
 	char a[64], b[64];
 
 	rule_prefix(r, &p);
-	if (r->kind == PL_RULE_BLOCK && !r->plen) {
-		snprintf(err, errlen, "refusing to block %s: that is every %s address; block "
-				      "something narrower", pl_prefix_str(&p, a, sizeof(a)),
-			 r->family == 4 ? "IPv4" : "IPv6");
+	if (pl_rule_check_alone(sp, err, errlen))
 		return -EINVAL;
-	}
 	if (r->kind != PL_RULE_LIST && pl_proto_check(r->proto, r->family, err, errlen))
 		return -EINVAL;
 	for (__u32 i = 1; i < PL_RULES_MAX; i++) {
@@ -246,6 +309,8 @@ int pl_rule_add(struct pl_mit *m, const struct pl_rule_spec *sp,
 		goto out;
 	}
 	e = check(sp, all, prot, nprot, err, errlen);
+	if (!e)
+		e = allow_in_list(m, sp, all, err, errlen);
 	if (e)
 		goto out;
 	for (__u32 i = 1; i < PL_RULES_MAX && !slot; i++)

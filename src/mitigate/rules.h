@@ -24,6 +24,8 @@ __u64 pl_mono_ns(void);
 int pl_rule_add(struct pl_mit *m, const struct pl_rule_spec *sp,
 		const struct pl_prefix *protected_addrs, size_t nprot, __u32 *id, char *err,
 		size_t errlen);
+/* The checks of @sp that need no maps (a block of every address); 0 or -EINVAL. */
+int pl_rule_check_alone(const struct pl_rule_spec *sp, char *err, size_t errlen);
 /* Remove rule @id (its prefixes, then its slot). */
 int pl_rule_del(struct pl_mit *m, __u32 id);
 /* The rule of @kind (BLOCK or PORT: either) with exactly this prefix, port and protocol. */

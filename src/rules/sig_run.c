@@ -74,15 +74,27 @@ void pl_sig_run_free(struct pl_sig_run *r)
 	free(r);
 }
 
+static void counts_reset(struct pl_sig_run *r)
+{
+	r->eve_errors = r->alerts = r->nkeep = r->listed = 0;
+	memset(r->sids, 0, sizeof(r->sids));
+	r->nsids = 0;
+}
+
 int pl_sig_run_restart(struct pl_sig_run *r)
 {
 	if (!r)
 		return 0;
 	pl_sigs_state_free(r->rs);
-	r->eve_errors = r->alerts = r->nkeep = r->listed = 0;
-	memset(r->sids, 0, sizeof(r->sids));
-	r->nsids = 0;
+	counts_reset(r);
 	return pl_sigs_state_init(r->rs) ? -ENOMEM : 0;
+}
+
+void pl_sig_run_replace(struct pl_sig_run *r, struct pl_sigs *rs)
+{
+	pl_sigs_free(r->rs);
+	r->rs = rs;
+	counts_reset(r);
 }
 
 void pl_sig_run_set_eve(struct pl_sig_run *r, FILE *eve)

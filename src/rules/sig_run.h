@@ -25,6 +25,9 @@ void pl_sig_run_free(struct pl_sig_run *r);
  * capture of analyze -r A -r B starts as a run of its own. 0 or -ENOMEM. */
 int pl_sig_run_restart(struct pl_sig_run *r);
 void pl_sig_run_set_eve(struct pl_sig_run *r, FILE *eve);
+/* SIGHUP in protect: @rs (owned from here on) in place of the rule set; what was
+ * seen and counted starts afresh (the kept alerts name the old rules). */
+void pl_sig_run_replace(struct pl_sig_run *r, struct pl_sigs *rs);
 /* protect: @fn decides the action of each alert of a rule whose action is drop (an
  * automatic block of the packet's source); other alerts stay "allowed". */
 void pl_sig_run_set_decide(struct pl_sig_run *r, pl_alert_decide_fn fn, void *arg);

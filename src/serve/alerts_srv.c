@@ -321,16 +321,12 @@ int pl_srv_det_reload_prepare(struct pl_srv *srv, struct pl_det_run **runs, bool
 			return err;
 		}
 	}
-	if (runs[0]->cfg.amp_min_bytes != old->cfg.amp_min_bytes) {
-		snprintf(why, whylen, "[detect] amplification-min-bytes changed (%u to %u): the "
-			 "data plane counts with it, that needs a restart",
-			 old->cfg.amp_min_bytes, runs[0]->cfg.amp_min_bytes);
+	err = pl_det_run_differs(old, runs[0], why, whylen);
+	if (err < 0) {
 		pl_srv_det_runs_free(runs, srv->nifs);
-		return -EINVAL;
+		return err;
 	}
-	/* Lists are read again whenever there are any: their files may have changed. */
-	*changed = !pl_det_cfg_equal(&runs[0]->cfg, &old->cfg) || runs[0]->has_ioc ||
-		   old->has_ioc;
+	*changed = err;
 	if (!*changed)
 		pl_srv_det_runs_free(runs, srv->nifs);
 	return 0;

@@ -166,7 +166,7 @@ static int add_rule(struct pl_mit *m, struct pl_rules_req *r, const char *dir, c
 	__u32 id;
 	int e;
 
-	pl_host_addrs(&prot, &nprot);
+	pl_host_protected(m, &prot, &nprot);
 	e = pl_rule_add(m, &r->sp, prot, nprot, &id, err, sizeof(err));
 	free(prot);
 	if (e) {

@@ -7,13 +7,14 @@
  *  - a rate rule: a source gets its burst, then at most pps, each source its own bucket,
  *    the bucket refills and never beyond the burst; the count of passed packets stays
  *    within the token bucket's bound for the time the sending took;
- *  - an allow rule lets its address through inside a blocked range (a blocklist rule)
- *    and inside a rate-limited one; an allow inside a block rule is refused;
+ *  - an allow rule lets its address through inside a rate-limited range, and this host's
+ *    own address (protect's implicit allow) inside a blocklist; an allow inside a block
+ *    rule or a blocklist's prefix is refused, and so is a blocklist over an allow;
  *  - an aggregate rate rule holds packets from many sources (random, one packet each) to
  *    one bucket with one state, while a known network keeps its own per-source rule; a
  *    per-source rule over more sources than its LRU table keeps the table bounded; a
  *    rule that takes a removed rate rule's slot starts with full buckets;
- *  - the same for IPv6 sources (a rate rule, an allow inside a blocklist);
+ *  - the same for IPv6 sources (a rate rule, the host's address inside a blocklist);
  *  - a full rule table and a full blocklist are refused with nothing half-applied;
  *  - dropped packets are still counted in the traffic totals.
  */
@@ -164,9 +165,10 @@ static int rules_in_use(void)
 }
 
 /* Add a rule of @kind over @cidr; its id, or 0 with the error in @err. */
-static __u32 add(int kind, const char *cidr, __u32 pps, __u32 burst, char *err)
+static __u32 add_o(int kind, const char *cidr, __u32 pps, __u32 burst, int origin, char *err)
 {
-	struct pl_rule_spec sp = { .r = { .kind = kind, .pps = pps, .burst = burst } };
+	struct pl_rule_spec sp = { .r = { .kind = kind, .pps = pps, .burst = burst,
+					  .origin = origin } };
 	struct pl_prefix p;
 	__u32 id = 0;
 
@@ -178,6 +180,17 @@ static __u32 add(int kind, const char *cidr, __u32 pps, __u32 burst, char *err)
 	if (pl_rule_add(&g_m, &sp, NULL, 0, &id, err, PL_ERR_LEN))
 		return 0;
 	return id;
+}
+
+static __u32 add(int kind, const char *cidr, __u32 pps, __u32 burst, char *err)
+{
+	return add_o(kind, cidr, pps, burst, PL_ORIGIN_CLI, err);
+}
+
+/* This host's address, as protect allows it (implicit: it wins inside a blocklist). */
+static __u32 add_host(const char *cidr, char *err)
+{
+	return add_o(PL_RULE_ALLOW, cidr, 0, 0, PL_ORIGIN_IMPLICIT, err);
 }
 
 /* Add a blocklist (list) rule of the @n /32s from @first (host order) on, step @step. */
@@ -401,7 +414,7 @@ static void test_ipv6(void)
 	double t0, tb;
 	int p = 0, e;
 
-	TEST_BEGIN("IPv6: a rate rule per source, an allow inside a blocklist");
+	TEST_BEGIN("IPv6: a rate rule per source, the host's address inside a blocklist");
 	rate = add(PL_RULE_RATE, "2001:db8:6::/64", 50, 5, err);
 	CHECK(rate, "rate 2001:db8:6::/64 50 burst 5: %s", err);
 	t0 = now_s();
@@ -421,9 +434,13 @@ static void test_ipv6(void)
 	if (!e)
 		e = pl_rule_add(&g_m, &sp, NULL, 0, &list, err, sizeof(err));
 	CHECK(!e, "a blocklist of 2001:db8:6::/120: %s", err);
-	allow = add(PL_RULE_ALLOW, "2001:db8:6::7", 0, 0, err);
-	CHECK(allow, "allow 2001:db8:6::7: %s", err);
-	CHECK(verdict6(7) == XDP_PASS, "allowed 2001:db8:6::7 passes");
+	CHECK(!add(PL_RULE_ALLOW, "2001:db8:6::7", 0, 0, err), "allow 2001:db8:6::7 inside the "
+	      "blocklist accepted");
+	CHECK(strstr(err, "inside 2001:db8:6::/120 of blocklist"), "the error names the list's "
+	      "prefix: %s", err);
+	allow = add_host("2001:db8:6::7", err);
+	CHECK(allow, "this host's 2001:db8:6::7: %s", err);
+	CHECK(verdict6(7) == XDP_PASS, "the host's 2001:db8:6::7 passes");
 	CHECK(verdict6(8) == XDP_DROP, "2001:db8:6::8 is dropped by the blocklist");
 	CHECK(verdict6(0x100) == XDP_PASS, "2001:db8:6::100, outside the /120, passes");
 	pl_rule_del(&g_m, allow);
@@ -439,13 +456,23 @@ static void test_allow(void)
 	struct pl_mit_cfg c;
 	int e, p;
 
-	TEST_BEGIN("allow wins inside a blocked range");
+	TEST_BEGIN("the host's allow wins inside a blocked range; an allow there is refused");
 	e = add_list(0xc6120600, 1, 256, &list, err); /* every /32 of 198.18.6.0/24 */
 	CHECK(!e, "a blocklist of 198.18.6.0/24: %s", err);
 	CHECK(verdict(0xc6120607, 53) == XDP_DROP, "198.18.6.7 dropped by the blocklist");
-	allow = add(PL_RULE_ALLOW, "198.18.6.7", 0, 0, err);
-	CHECK(allow, "allow 198.18.6.7: %s", err);
-	CHECK(verdict(0xc6120607, 53) == XDP_PASS, "allowed 198.18.6.7 passes");
+	CHECK(!add(PL_RULE_ALLOW, "198.18.6.5", 0, 0, err), "allow 198.18.6.5 inside the "
+	      "blocklist accepted");
+	CHECK(strstr(err, "inside 198.18.6.5 of blocklist"), "the error names the list's "
+	      "prefix: %s", err);
+	allow2 = add(PL_RULE_ALLOW, "198.18.9.9", 0, 0, err);
+	CHECK(allow2, "allow 198.18.9.9: %s", err);
+	e = add_list(0xc6120908, 1, 4, &blk, err); /* 198.18.9.8 to .11 */
+	CHECK(e == -EINVAL && strstr(err, "holds allow 198.18.9.9"), "a blocklist over allow "
+	      "198.18.9.9 refused: %d %s", e, err);
+	pl_rule_del(&g_m, allow2);
+	allow = add_host("198.18.6.7", err);
+	CHECK(allow, "this host's 198.18.6.7: %s", err);
+	CHECK(verdict(0xc6120607, 53) == XDP_PASS, "the host's 198.18.6.7 passes");
 	CHECK(verdict(0xc6120608, 53) == XDP_DROP, "its neighbour 198.18.6.8 is still dropped");
 	CHECK(verdict(0xc6120606, 53) == XDP_DROP, "198.18.6.6 is still dropped");
 	TEST_END();

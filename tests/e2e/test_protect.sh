@@ -61,6 +61,10 @@ rule_packets() {
 		"[r['packets'] for r in j['mitigation']['rules'] if r.get('cidr') == '$1'][0]"
 }
 
+# The target's default gateway (on its link, no such host): protected unless
+# --block-gateway.
+GW=198.18.0.254
+ip netns exec "$NS_RX" ip route add default via "$GW" dev "$IF_RX"
 if ! prot_start; then
 	fail "protect starts" "$(head -c 600 "$MON_ERR")"
 	finish
@@ -92,6 +96,9 @@ check_grep "protect's report counts the drops" "$MON_OUT" '"mitigation":\{"dropp
 check_grep "dropped packets are still in the traffic totals" "$MON_OUT" '"total":\{"packets":[1-9]'
 
 # Bad input: clear errors, nothing changed.
+in_rx "$PKTLENS" block "$GW" >"$LAB_TMP/badgw" 2>&1
+check_rc "block of the default gateway refused" $? 1
+check_grep "... saying why" "$LAB_TMP/badgw" "covers $GW, an address of this host or its gateway"
 in_rx "$PKTLENS" block 0.0.0.0/0 >"$LAB_TMP/bad1" 2>&1
 check_rc "block 0.0.0.0/0 refused" $? 1
 check_grep "block 0.0.0.0/0 says why" "$LAB_TMP/bad1" "every IPv4 address"
@@ -137,14 +144,22 @@ check_rc "protect ends on SIGINT" "$MON_RC" 0
 in_rx "$PKTLENS" block "$IP4_TX" >"$LAB_TMP/none" 2>&1
 check_rc "block with no running protect" $? 1
 check_grep "no running protect: says so" "$LAB_TMP/none" "no running pktlens protect"
+in_rx "$PKTLENS" block 0.0.0.0/0 >"$LAB_TMP/none0" 2>&1
+check_rc "block 0.0.0.0/0 with no running protect" $? 1
+check_grep "... says what is wrong with the prefix first" "$LAB_TMP/none0" "every IPv4 address"
 
 # --dry-run: the same block drops nothing and counts what it would have dropped.
+# (With --block-gateway: the gateway may be blocked, the host's own address may not.)
 printf 'block %s\n' "$IP4_TX" >"$LAB_TMP/rules"
-if prot_start --dry-run --rules "$LAB_TMP/rules"; then
+if prot_start --dry-run --rules "$LAB_TMP/rules" --block-gateway; then
 	flood syn
 	check_true "--dry-run drops nothing ($got of ${SENT:-?})" arrived
 	wait_until 3 grep -q '"would_drop":[1-9]' "$MON_OUT"
 	check_grep "--dry-run counts would_drop" "$MON_OUT" '"would_drop":[1-9]'
+	in_rx "$PKTLENS" block "$GW" >"$LAB_TMP/gw.out" 2>&1
+	check_rc "--block-gateway: block of the gateway accepted" $? 0
+	in_rx "$PKTLENS" block "$IP4_RX" >"$LAB_TMP/own.out" 2>&1
+	check_rc "--block-gateway: block of the host's own address still refused" $? 1
 	mon_stop
 else
 	fail "protect --dry-run starts" "$(head -c 600 "$MON_ERR")"
@@ -155,6 +170,8 @@ BPIN=/sys/fs/bpf/pktlens/bpftool$$
 if in_rx mkdir -p /sys/fs/bpf/pktlens &&
 	in_rx bpftool prog loadall "$BPF_OBJ" "$BPIN" pinmaps "$BPIN" 2>"$LAB_TMP/bpftool.err" &&
 	in_rx bpftool net attach xdp pinned "$BPIN/xdp_pktlens" dev "$IF_RX" 2>>"$LAB_TMP/bpftool.err"; then
+	in_rx "$PKTLENS" block "$GW" --pinned "$BPIN" >/dev/null 2>&1
+	check_rc "block --pinned of the gateway refused (no protect's rules there)" $? 1
 	in_rx "$PKTLENS" block "$IP4_TX" --pinned "$BPIN" >/dev/null 2>"$LAB_TMP/bblock.err"
 	check_rc "block --pinned (bpftool's data plane)" $? 0
 	flood udp
@@ -178,5 +195,12 @@ in_rx "$PKTLENS" protect -i "$IF_RX" --duration 1 --rules "$LAB_TMP/bad.rules" \
 	>/dev/null 2>"$LAB_TMP/badrules.err"
 check_rc "a bad rules file" $? 1
 check_grep "the bad line is named" "$LAB_TMP/badrules.err" "bad.rules:2: '198.18.0.300' is not"
+# A blocklist that is a directory: named, and said to be one.
+mkdir "$LAB_TMP/bl.d"
+printf 'blocklist bl.d\n' >"$LAB_TMP/dir.rules"
+in_rx "$PKTLENS" protect -i "$IF_RX" --duration 1 --rules "$LAB_TMP/dir.rules" \
+	>/dev/null 2>"$LAB_TMP/dirrules.err"
+check_rc "a blocklist that is a directory" $? 1
+check_grep "... is named as one" "$LAB_TMP/dirrules.err" "dir.rules:1: cannot read .*bl.d: it is a directory"
 
 finish

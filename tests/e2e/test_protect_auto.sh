@@ -4,7 +4,9 @@
 # target is counted by nftables there (after XDP); what was sent is what the test sent.
 #  - signatures: a `drop` rule's alert blocks its source (EVE alert.action "blocked"),
 #    a later burst from it does not reach the target; an `alert` rule's alert stays
-#    "allowed" and its source's burst arrives whole;
+#    "allowed" and its source's burst arrives whole; `blocked` shows the block as origin
+#    auto with the sid; SIGHUP reads the signatures file again (a new drop rule blocks;
+#    a file that does not load keeps the ones in force);
 #  - amplification: large UDP answers from port 123 of random reflectors, never asked
 #    for, alerted (sid 9100010, action "blocked"): then large answers from port 123 and
 #    53 of another reflector are dropped in XDP, short ones from port 123 arrive, and the
@@ -34,7 +36,7 @@ set -u
 need_root_tools hping3 nft dig dnsmasq curl
 
 lab_up || { fail "lab" "could not build the namespaces"; finish; }
-tx_addrs 41 42 52 53
+tx_addrs 41 42 43 44 52 53
 N=300
 DNS=198.18.0.53
 
@@ -187,6 +189,39 @@ got=$(burst 1 198.18.0.41 0 7003 32)
 [ "$got" -le $((N / 100)) ] && ok "drop signature's source: $got of $N reached the target" ||
 	fail "drop signature's source: <= 1 % reached the target" "$got of $N"
 check_eq "alert signature's source is not blocked" "$(burst 2 198.18.0.42 0 7003 32)" "$N"
+# the automatic block is told from a manual one, with the sid that made it
+in_rx "$PKTLENS" blocked --json -i "$IF_RX" >"$LAB_TMP/bl.json" 2>&1
+check_eq "blocked --json: the drop signature's block is origin auto, its sid" \
+	"$(json_get "$LAB_TMP/bl.json" "[(r['origin'], r.get('sid')) for r in j['mitigation']['rules'] if r.get('cidr', '').startswith('198.18.0.41')]")" \
+	"[('auto', 7000001)]"
+in_rx "$PKTLENS" blocked -i "$IF_RX" >"$LAB_TMP/bl.txt" 2>&1
+check_true "blocked: the same as auto with (sid 7000001)" \
+	grep -qE "198\.18\.0\.41(/32)? \(sid 7000001\) +auto " "$LAB_TMP/bl.txt"
+
+# SIGHUP reads the signatures again: a new drop rule blocks; a file that does not load
+# keeps the ones in force (and says why).
+cp "$LAB_TMP/sigs.rules" "$LAB_TMP/sigs.orig"
+echo 'drop udp any any -> any 7001 (msg:"pl test new"; content:"PLNEWDROP"; sid:7000003; rev:1;)' \
+	>>"$LAB_TMP/sigs.rules"
+sighup() { # WHAT: SIGHUP protect, wait for a line with WHAT on its stderr
+	local n
+	n=$(wc -l <"$MON_ERR")
+	kill -HUP "$MON_PID"
+	wait_until 5 sh -c "tail -n +$((n + 1)) '$MON_ERR' | grep -q '$1'"
+}
+sighup "reloaded the signatures"
+check_grep "SIGHUP reloads the signatures" "$MON_ERR" "reloaded the signatures .*sigs.rules: 3 in force"
+send 198.18.0.43 7001 "xx PLNEWDROP xx"
+wait_until 5 has_alert "$EVE" 7000003 198.18.0.43
+check_eq "... its new drop signature: alert blocked" "$(action_of "$EVE" 7000003 198.18.0.43)" blocked
+echo 'drop udp any any -> any 7001 (msg:"bad"; content:"X"; sid:oops;)' >"$LAB_TMP/sigs.rules"
+sighup "signatures .* failed"
+check_grep "a bad signatures file: says so, the ones in force stay" "$MON_ERR" \
+	"reloading the signatures .* failed .*in force stay"
+send 198.18.0.44 7001 "xx PLNEWDROP xx"
+wait_until 5 has_alert "$EVE" 7000003 198.18.0.44
+check_eq "... the new drop signature still blocks" "$(action_of "$EVE" 7000003 198.18.0.44)" blocked
+cp "$LAB_TMP/sigs.orig" "$LAB_TMP/sigs.rules"
 
 # Reflection: 468-byte NTP answers (monlist's size) from random reflectors.
 in_tx timeout 20 hping3 -2 -s 123 -k -p 40000 -d 426 -i u1000 -c "$N" --rand-source \
@@ -208,8 +243,9 @@ check_eq "the target's own DNS query still gets its answer" "$(query a.pl.test A
 rules=$(in_rx "$PKTLENS" blocked --json -i "$IF_RX" 2>&1)
 n=$("$PY" -c 'import json, sys
 r = json.loads(sys.argv[1])["mitigation"]["rules"]
-print(sorted(x["sport"] for x in r if "sport" in x and x.get("min_len") == 400 and x["expires_in_s"] <= 60))' "$rules")
-check_eq "pktlens blocked: the amplifier ports, 400 bytes, ttl 60 s" "$n" "[53, 123, 161, 389, 1900, 11211]"
+print(sorted(x["sport"] for x in r if "sport" in x and x.get("min_len") == 400 and x["expires_in_s"] <= 60
+             and x["origin"] == "auto" and x.get("sid") == 9100010))' "$rules")
+check_eq "pktlens blocked: the amplifier ports, 400 bytes, ttl 60 s, auto, sid 9100010" "$n" "[53, 123, 161, 389, 1900, 11211]"
 
 # /api/v1/rules of serve: the same maps
 wait_grep "$SRV_ERR" "pktlens: serving" "$SRV_PID" || fail "serve starts beside protect" "$(cat "$SRV_ERR")"

@@ -2,8 +2,8 @@
 # test_protect_rules.sh - protect's rules file on a veth lab, one protect moved from rule
 # set to rule set by SIGHUP: a per-source rate limit under a hping3 flood at a known rate
 # (what passes stays within the token bucket's bound, while a slow source of the same
-# rule loses nothing), an allow rule letting its address through inside a blocklist, a
-# reload that fails (a rule over the host's own address; a line that does not parse)
+# rule loses nothing), a blocklist beside an allow rule (an allow inside a blocklist's
+# prefix is refused), a reload that fails (a rule over the host's own address; a line that does not parse)
 # keeping the rules in force, and a good reload after it applying the new ones. What
 # reaches the target is counted by nftables on its ingress hook, after XDP (the rate's
 # time span by tcpdump's time stamps), and held against what hping3 sent.
@@ -111,15 +111,23 @@ check_eq "the rate rule counted what it dropped" \
 	"$(json_get "$LAB_TMP/blocked.json" "[r['packets'] for r in j['mitigation']['rules'] if r['kind'] == 'rate'][0]")" \
 	"$((SENT - fast))"
 
-# ---- a good reload: a blocklist with an allowed address inside ----------------------
-printf '198.18.0.0/28\n' >"$LAB_TMP/list.txt"
+# ---- a good reload: a blocklist and an allowed address beside it -------------------
+printf '198.18.0.0/31\n' >"$LAB_TMP/list.txt"
 printf 'blocklist list.txt\nallow 198.18.0.3\n' >"$RULES"
 reload
 check_grep "reload: the new rules are in force" "$LAB_TMP/reload.err" "reloaded .*: 2 rules in force"
 flood 198.18.0.1 300 200
 check_true "the blocklist drops 198.18.0.1 ($got of ${SENT:-?})" dropped
 flood 198.18.0.3 300 200
-check_true "allowed 198.18.0.3 inside it arrives, not rate-limited now ($got of ${SENT:-?})" arrived
+check_true "allowed 198.18.0.3 arrives, not rate-limited now ($got of ${SENT:-?})" arrived
+
+# ---- an allow inside a blocklist's prefix: refused as one inside a block --------------
+printf '198.18.0.0/28\n' >"$LAB_TMP/list2.txt"
+printf 'blocklist list2.txt\nallow 198.18.0.5\n' >"$RULES"
+reload
+check_grep "an allow inside a blocklist prefix: refused, naming both" "$LAB_TMP/reload.err" \
+	"allow 198.18.0.5 would lie inside 198.18.0.0/28 of blocklist list2.txt"
+check_grep "... the rules before it are back" "$LAB_TMP/reload.err" "before it are back in force"
 
 # ---- a reload that fails half way: the rules in force stay ---------------------------
 printf 'block 198.18.0.20\nblock 198.18.0.2\n' >"$RULES"
