@@ -196,8 +196,12 @@ struct pl_flow_value {
 #define PL_OFFLINE_BATCH_BYTES 3000  /* packed frames stay in the first page (linear) */
 struct pl_offline_frame {
 	__u64 ts_ns;    /* capture timestamp, ns since the epoch */
-	__u32 wire_len; /* original frame length (the file may hold fewer bytes) */
+	__u32 wire_len; /* original frame length (the file may hold fewer bytes), Ethernet
+			 * framing: the synthetic header of a converted link type counted */
 	__u32 cap_len;  /* bytes in the buffer (batches only) */
+	__u32 frame_len; /* the capture's own frame length, which every counter counts
+			  * (0: wire_len) */
+	__u32 pad;
 };
 
 struct pl_offline_input {

@@ -335,7 +335,7 @@ static int analyze_file(struct an_args *a, const char *path)
 			continue;
 		/* The kernel refuses test runs shorter than an Ethernet header. */
 		if (fr.caplen < 14) {
-			pl_stats_add_short_frame(&extra, fr.caplen, fr.wire_len);
+			pl_stats_add_short_frame(&extra, fr.caplen, fr.frame_len);
 			continue;
 		}
 		/*
@@ -345,7 +345,7 @@ static int analyze_file(struct an_args *a, const char *path)
 		 */
 		err = pl_runner_submit(runner,
 				       fr.data, fr.caplen > PL_SNAPLEN_MAX ? PL_SNAPLEN_MAX : fr.caplen,
-				       fr.wire_len, fr.ts_ns, a->expr && !in_kernel);
+				       fr.wire_len, fr.frame_len, fr.ts_ns, a->expr && !in_kernel);
 		if (err) {
 			pl_warn("'%s': stopped at frame %llu", path, (unsigned long long)pf->frames);
 			goto out;
