@@ -19,6 +19,8 @@ FULL=1). For each one, `pktlens analyze --json` is held against tshark on the sa
     transport header right after the outer IP header (packets and frame bytes);
   - total.bytes as the sum of tshark's frame.len;
   - ICMP and ICMPv6 (type, code) as counts of icmp.type/icmp.code, icmpv6.type/code;
+  - the text report's (no --json) top ports and ICMP types of two crafted captures: the
+    same rows and counts, as printed;
   - l3.ipv4/l3.ipv6 and link.pppoe_session/link.mpls as counts of frames with an
     outer ip/ipv6, pppoes and mpls layer.
 tshark counts the addresses of every IP layer of a frame (a tunnel's inner packet, the
@@ -178,6 +180,55 @@ def compare(tag, path, j, addresses=True):
           [j["l3"]["ipv4"]["packets"], j["l3"]["ipv6"]["packets"],
            j["link"]["pppoe_session"], j["link"]["mpls"]],
           [layers["ip"], layers["ipv6"], layers["pppoes"], layers["mpls"]])
+    REFS[path] = (ports, icmp)
+
+
+REFS = {}  # capture -> tshark's (ports, icmp) counts, for text_report()
+
+
+def human(v):
+    """A count as the text report prints it (src/sinks/timefmt.c: pl_human)."""
+    u = 0
+    while v >= 1000 and u < 5:
+        v /= 1000.0
+        u += 1
+    return "%.2f%s" % (v, " kMGTP"[u]) if u else "%.0f" % v
+
+
+def text_report(paths):
+    """The text report's "top ports" and "icmp by type and code" lists (analyze without
+    --json) against tshark's counts: every row, its packets and bytes as printed, ports
+    in order of bytes."""
+    cmd = [PKTLENS, "analyze", "--top", "10000"]
+    for path in paths:
+        cmd += ["-r", path]
+    out = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         timeout=300).stdout.decode(errors="replace")
+    for path in paths:
+        name = os.path.basename(path)
+        ports_ref, icmp_ref = REFS.get(path, ({}, {}))
+        rep = out.split("pktlens %s (offline)" % path, 1)[-1].split("\npktlens /", 1)[0]
+        sect, ports, order, icmp = "", {}, [], {}
+        for line in rep.splitlines():
+            if not line.startswith("  "):
+                sect = line
+                continue
+            f = line.split()
+            if sect.startswith("top ports") and f[0] in ("tcp", "udp", "sctp") and len(f) == 6:
+                ports[(f[0], f[1], int(f[2]))] = (f[4], f[5])
+                order.append((f[0], f[1], int(f[2])))
+            elif sect.startswith("icmp by type") and f[0] in ("icmp", "icmpv6"):
+                t, c = f[1].split("/")
+                icmp[(f[0], int(t), int(c))] = int(f[-1])
+        want = {k: (human(v), human(ports_ref[k + ("bytes",)]))
+                for k, v in ports_ref.items() if k[-1] != "bytes"}
+        check("%s text report: top ports, %d rows (packets, bytes) as tshark's" % (name, len(want)),
+              ports, want)
+        check(name + " text report: top ports in order of bytes",
+              [ports_ref.get(k + ("bytes",)) for k in order],
+              sorted((ports_ref.get(k + ("bytes",)) for k in order), reverse=True))
+        check("%s text report: icmp by type and code, %d rows as tshark's" % (name, len(icmp_ref)),
+              icmp, dict(icmp_ref))
 
 
 # ---- crafted captures --------------------------------------------------------------
@@ -343,6 +394,7 @@ def main():
               ("198.18.0.10", True))
     crafted("mixed.pcap", mixed(), "--flows", "16")
     crafted("icmp.pcap", icmp_errors(), addresses=False)
+    text_report([os.path.join(TMP, "mixed.pcap"), os.path.join(TMP, "icmp.pcap")])
     # The link types and the IPv6 capture in one run of analyze
     lts = link_types()
     v6 = v6_frags()
