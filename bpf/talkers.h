@@ -10,6 +10,9 @@
 
 #include "parse_core.h"
 
+/* Buckets of pl_srcs and pl_dsts (a power of two; user space sizes the maps to match). */
+const volatile __u32 pl_cfg_addr_buckets[2] = { PL_ADDR_BUCKETS, PL_ADDR_BUCKETS };
+
 /* Read by user space through a mapping of their memory, like the port array. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -161,7 +164,8 @@ struct pl_addr_op {
  */
 static __always_inline int count_addr(void *map, int which, struct pl_addr_op *op)
 {
-	__u32 idx = (op->h >> PL_ADDR_IDX_SHIFT) & (PL_ADDR_BUCKETS - 1), zero = 0, w, way = 0;
+	__u32 nb = pl_cfg_addr_buckets[which & 1];
+	__u32 idx = (op->h >> PL_ADDR_IDX_SHIFT) & (nb - 1), zero = 0, w, way = 0;
 	__u64 least = ~0ULL, spread = op->spread;
 	union pl_addr_entry *b = bpf_map_lookup_elem(map, &idx), *e;
 	struct pl_addr_slot *s;
@@ -201,7 +205,7 @@ static __always_inline int count_addr(void *map, int which, struct pl_addr_op *o
 	}
 	if (!spread && found)
 		return 0;
-	idx = PL_ADDR_SKETCH(idx, way & (PL_ADDR_WAYS - 1));
+	idx = PL_ADDR_SKETCH_OF(nb, idx, way & (PL_ADDR_WAYS - 1));
 	e = bpf_map_lookup_elem(map, &idx);
 	if (!e)
 		goto fail;

@@ -242,9 +242,12 @@ struct pl_pkt_event {
  * which is counted as evicted.
  */
 #define PL_ADDR_WAYS 4
-#define PL_ADDR_BUCKETS 16384 /* a power of two */
+#define PL_ADDR_BUCKETS 16384 /* the default: a power of two */
 #define PL_ADDR_IDX_SHIFT 21  /* hash bits of the bucket: above the sketches' rank bits */
 #define PL_ADDRS_DEFAULT (PL_ADDR_BUCKETS * PL_ADDR_WAYS)
+/* Addresses a table holds (--addresses): a power of two in these bounds, set at load. */
+#define PL_ADDRS_MIN 64
+#define PL_ADDRS_MAX (1u << 20)
 
 /*
  * Spread sketch: a HyperLogLog of PL_HLL_REGS 4-bit registers (PL_HLL_BYTES bytes).
@@ -296,8 +299,9 @@ union pl_addr_entry {
 	struct pl_addr_sketch sk;
 };
 
-#define PL_ADDR_ENTRIES (PL_ADDR_BUCKETS * (1 + PL_ADDR_WAYS))
-#define PL_ADDR_SKETCH(bucket, way) (PL_ADDR_BUCKETS + (bucket) * PL_ADDR_WAYS + (way))
+#define PL_ADDR_ENTRIES_OF(buckets) ((buckets) * (1 + PL_ADDR_WAYS))
+#define PL_ADDR_ENTRIES PL_ADDR_ENTRIES_OF(PL_ADDR_BUCKETS)
+#define PL_ADDR_SKETCH_OF(buckets, bucket, way) ((buckets) + (bucket) * PL_ADDR_WAYS + (way))
 
 /* One address's counters and sketches, as user space reads them out. */
 struct pl_addr_value {

@@ -32,6 +32,7 @@ struct pl_dp_opts {
 	enum pl_mode mode;
 	const char *ifname;   /* not for PL_MODE_OFFLINE */
 	__u32 flow_entries;   /* 0: PL_FLOWS_DEFAULT */
+	__u32 addr_entries;   /* addresses of each of pl_srcs, pl_dsts; 0: PL_ADDRS_DEFAULT */
 	__u32 snaplen;        /* > 0: copy packets to the ring buffer (capture) */
 	__u32 ringbuf_bytes;  /* power of two >= 4096; 0: default */
 	bool flows;           /* maintain the flow table */

@@ -19,6 +19,8 @@ FULL=1). For each one, `pktlens analyze --json` is held against tshark on the sa
     transport header right after the outer IP header (packets and frame bytes);
   - total.bytes as the sum of tshark's frame.len;
   - ICMP and ICMPv6 (type, code) as counts of icmp.type/icmp.code, icmpv6.type/code;
+  - with --addresses 64 (and pktlens.conf's key), address tables of that size that
+    evict and count it, the flood's victim and client still as tshark counts them;
   - the text report's (no --json) top ports and ICMP types of two crafted captures: the
     same rows and counts, as printed;
   - l3.ipv4/l3.ipv6 and link.pppoe_session/link.mpls as counts of frames with an
@@ -379,6 +381,41 @@ def crafted(name, frames, *args, addresses=True, linktype=1, j=None):
     return j
 
 
+def small_tables(path):
+    """--addresses 64 (and pktlens.conf's addresses = 128) on the flood: tables of that
+    capacity, which evict and count it; the victim and the real client keep their exact
+    counts (tshark's endpoints); sizes other than a power of two in bounds refused."""
+    want = endpoints(path)
+    j = analyze(path, "--addresses", "64")
+    if j is None:
+        return
+    src, dst = j["talkers"]["sources"], j["talkers"]["destinations"]
+    check("flood --addresses 64: capacities, sources active = created - evicted <= 64",
+          (src["capacity"], dst["capacity"], src["active"] == src["created"] - src["evicted"],
+           src["active"] <= 64), (64, 64, True, True))
+    if src["evicted"] >= 3002 - 64:
+        ok("flood --addresses 64: %d sources evicted (3,002 distinct)" % src["evicted"])
+    else:
+        fail("flood --addresses 64: evictions", "%d evicted of 3,002 sources" % src["evicted"])
+    v = {o["addr"]: [o["packets"], o["bytes"]] for o in j["top_destinations"]}
+    c = {o["addr"]: [o["packets"], o["bytes"]] for o in j["top_sources"]}
+    check("flood --addresses 64: victim received and client sent as tshark's endpoints",
+          (v.get("198.18.0.10"), c.get("198.18.0.1")),
+          (want["198.18.0.10"][2:4], want["198.18.0.1"][0:2]))
+    conf = os.path.join(TMP, "small.conf")
+    with open(conf, "w") as f:
+        f.write("[analyze]\naddresses = 128\n")
+    j = analyze(path, "--config", conf)
+    check("pktlens.conf [analyze] addresses = 128: both tables' capacity",
+          j and (j["talkers"]["sources"]["capacity"], j["talkers"]["destinations"]["capacity"]),
+          (128, 128))
+    for bad in ("100", "32", "2097152", "x"):
+        p = subprocess.run([PKTLENS, "analyze", "-r", path, "--addresses", bad],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=60)
+        check("--addresses %s refused (exit 2, says why)" % bad,
+              (p.returncode, b"--addresses" in p.stderr), (2, True))
+
+
 def main():
     j = crafted("flood.pcap", flood(), "--flows", "64")
     if j is not None:
@@ -392,6 +429,7 @@ def main():
               (j["top_destinations_by_packets"][0]["addr"],
                bool(v) and abs(v[0]["sources"] - 3001) <= 0.276 * 3001),
               ("198.18.0.10", True))
+    small_tables(os.path.join(TMP, "flood.pcap"))
     crafted("mixed.pcap", mixed(), "--flows", "16")
     crafted("icmp.pcap", icmp_errors(), addresses=False)
     text_report([os.path.join(TMP, "mixed.pcap"), os.path.join(TMP, "icmp.pcap")])
