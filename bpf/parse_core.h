@@ -46,7 +46,19 @@ static __always_inline int cursor_settle(struct cursor *c)
  */
 struct pkt {
 	struct pl_flow_key key; /* filled un-normalized: a = source, b = destination */
-	__u64 len;              /* frame length on the wire */
+	/*
+	 * Frame length counted (bytes of every counter): on the wire live; offline the
+	 * capture's own frame length, link header and all, as tshark and capinfos count
+	 * it. Parsers bound headers by pl_buf_len().
+	 */
+	__u64 len;
+	/*
+	 * Offline: how much longer len is than the frame as the buffer frames it, behind
+	 * the synthetic Ethernet header that replaced the capture's link header (Linux
+	 * cooked SLL +2, raw IP -14, ...); 0 live. 64 bits: half a stack slot would make
+	 * the verifier lose what it knows of the other half.
+	 */
+	__s64 len_adj;
 	struct pl_stats *s;     /* this CPU's counters */
 	__u8 tcp_flags;
 	__u8 has_flow;          /* key is a complete 5-tuple */
@@ -75,12 +87,14 @@ struct pkt {
 };
 
 /*
- * Bytes of the wire frame that are in the buffer: TC counts a tag the kernel took out
- * in len, but header offsets in the buffer do not include it.
+ * Length of the frame as the buffer frames it (what IP lengths are checked against):
+ * TC counts a tag the kernel took out in len, but header offsets in the buffer do not
+ * include it; offline len is the capture's frame, which the buffer holds behind a
+ * synthetic Ethernet header (len_adj).
  */
 static __always_inline __u64 pl_buf_len(const struct pkt *p)
 {
-	return p->len - (p->vlan_pre ? 4 : 0);
+	return p->len - p->len_adj - (p->vlan_pre ? 4 : 0);
 }
 
 /* Count a malformed reason and fail the parse; evaluates to -1 for `return`. */

@@ -228,6 +228,9 @@ __noinline int pl_inner_xdp(struct xdp_md *ctx, struct pl_stats *s, __u64 len, _
 {
 	if (!ctx || !s)
 		return 0;
+	/* Offline @len is the capture's frame; the buffer holds the Ethernet one. */
+	if (pl_cfg_offline)
+		len = offline_frame()->wire_len;
 	return parse_inner((void *)(long)ctx->data, (void *)(long)ctx->data_end, s, len, off, proto);
 }
 
@@ -481,9 +484,13 @@ static __always_inline int xdp_frame(struct xdp_md *ctx)
 	int inner_proto, verdict;
 
 	/* Live frames are single-buffer unless the program was loaded for frags (jumbo MTU). */
-	if (pl_cfg_offline)
-		p.len = offline_frame()->wire_len;
-	else if (pl_cfg_frags)
+	if (pl_cfg_offline) {
+		struct pl_offline_frame *f = offline_frame();
+
+		/* frame_len 0: the file's frame is the Ethernet one (tests, benches) */
+		p.len = f->frame_len ? f->frame_len : f->wire_len;
+		p.len_adj = (__s64)p.len - f->wire_len;
+	} else if (pl_cfg_frags)
 		p.len = bpf_xdp_get_buff_len(ctx);
 	else
 		p.len = (__u64)(data_end - data);

@@ -10,6 +10,9 @@
 
 #include "parse_core.h"
 
+/* Buckets of pl_srcs and pl_dsts (a power of two; user space sizes the maps to match). */
+const volatile __u32 pl_cfg_addr_buckets[2] = { PL_ADDR_BUCKETS, PL_ADDR_BUCKETS };
+
 /* Read by user space through a mapping of their memory, like the port array. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -157,11 +160,13 @@ struct pl_addr_op {
  * sketches. A new address takes a free way of its bucket or evicts the way with the
  * fewest packets. Two CPUs making the same address at once may both take a way (user
  * space adds the two up; a way retaken while another holds its address gives its counts
- * to that one); a packet counted into a way while it is being retaken is lost.
+ * to that one), or race for one free way (the loser counts into the winner's); a packet
+ * counted into a way while it is being retaken is lost.
  */
 static __always_inline int count_addr(void *map, int which, struct pl_addr_op *op)
 {
-	__u32 idx = (op->h >> PL_ADDR_IDX_SHIFT) & (PL_ADDR_BUCKETS - 1), zero = 0, w, way = 0;
+	__u32 nb = pl_cfg_addr_buckets[which & 1];
+	__u32 idx = (op->h >> PL_ADDR_IDX_SHIFT) & (nb - 1), zero = 0, w, way = 0;
 	__u64 least = ~0ULL, spread = op->spread;
 	union pl_addr_entry *b = bpf_map_lookup_elem(map, &idx), *e;
 	struct pl_addr_slot *s;
@@ -188,20 +193,41 @@ static __always_inline int count_addr(void *map, int which, struct pl_addr_op *o
 			way = w;
 		}
 	}
-	if (!found) {
-		int folded = least ? fold_duplicate(b, way) : 0;
+	if (!found && !least) {
+		/*
+		 * A free way (its counts are 0): claimed by its packet count, after its address
+		 * is written, so that two CPUs making the same address at once (the first
+		 * packets of a new host, on two flows) do not both take it and lose a packet:
+		 * the one that loses finds the address and counts into it.
+		 */
+		s = &b->slot[way & (PL_ADDR_WAYS - 1)];
+		__builtin_memcpy(s->addr, op->a, 16);
+		if (__sync_val_compare_and_swap(&s->packets, 0, op->v6 | 1) == 0) {
+			__sync_fetch_and_add(&s->bytes, op->len);
+			t = bpf_map_lookup_elem(&pl_talk_stats, &zero);
+			if (t)
+				t->created[which & 1]++;
+		} else if (slot_is(s, op->a, op->v6)) {
+			__sync_fetch_and_add(&s->packets, 1);
+			__sync_fetch_and_add(&s->bytes, op->len);
+			found = 1;
+		} else {
+			goto fail; /* another address took it at that instant */
+		}
+	} else if (!found) {
+		int folded = fold_duplicate(b, way);
 
 		t = bpf_map_lookup_elem(&pl_talk_stats, &zero);
 		if (t) {
 			t->created[which & 1]++;
-			if (least && !folded)
+			if (!folded)
 				t->evicted[which & 1]++;
 		}
 		slot_take(&b->slot[way & (PL_ADDR_WAYS - 1)], op->a, op->v6, op->len);
 	}
 	if (!spread && found)
 		return 0;
-	idx = PL_ADDR_SKETCH(idx, way & (PL_ADDR_WAYS - 1));
+	idx = PL_ADDR_SKETCH_OF(nb, idx, way & (PL_ADDR_WAYS - 1));
 	e = bpf_map_lookup_elem(map, &idx);
 	if (!e)
 		goto fail;

@@ -196,8 +196,12 @@ struct pl_flow_value {
 #define PL_OFFLINE_BATCH_BYTES 3000  /* packed frames stay in the first page (linear) */
 struct pl_offline_frame {
 	__u64 ts_ns;    /* capture timestamp, ns since the epoch */
-	__u32 wire_len; /* original frame length (the file may hold fewer bytes) */
+	__u32 wire_len; /* original frame length (the file may hold fewer bytes), Ethernet
+			 * framing: the synthetic header of a converted link type counted */
 	__u32 cap_len;  /* bytes in the buffer (batches only) */
+	__u32 frame_len; /* the capture's own frame length, which every counter counts
+			  * (0: wire_len) */
+	__u32 pad;
 };
 
 struct pl_offline_input {
@@ -238,9 +242,12 @@ struct pl_pkt_event {
  * which is counted as evicted.
  */
 #define PL_ADDR_WAYS 4
-#define PL_ADDR_BUCKETS 16384 /* a power of two */
+#define PL_ADDR_BUCKETS 16384 /* the default: a power of two */
 #define PL_ADDR_IDX_SHIFT 21  /* hash bits of the bucket: above the sketches' rank bits */
 #define PL_ADDRS_DEFAULT (PL_ADDR_BUCKETS * PL_ADDR_WAYS)
+/* Addresses a table holds (--addresses): a power of two in these bounds, set at load. */
+#define PL_ADDRS_MIN 64
+#define PL_ADDRS_MAX (1u << 20)
 
 /*
  * Spread sketch: a HyperLogLog of PL_HLL_REGS 4-bit registers (PL_HLL_BYTES bytes).
@@ -292,8 +299,9 @@ union pl_addr_entry {
 	struct pl_addr_sketch sk;
 };
 
-#define PL_ADDR_ENTRIES (PL_ADDR_BUCKETS * (1 + PL_ADDR_WAYS))
-#define PL_ADDR_SKETCH(bucket, way) (PL_ADDR_BUCKETS + (bucket) * PL_ADDR_WAYS + (way))
+#define PL_ADDR_ENTRIES_OF(buckets) ((buckets) * (1 + PL_ADDR_WAYS))
+#define PL_ADDR_ENTRIES PL_ADDR_ENTRIES_OF(PL_ADDR_BUCKETS)
+#define PL_ADDR_SKETCH_OF(buckets, bucket, way) ((buckets) + (bucket) * PL_ADDR_WAYS + (way))
 
 /* One address's counters and sketches, as user space reads them out. */
 struct pl_addr_value {

@@ -13,8 +13,11 @@
 #include <bpf/libbpf.h>
 #include "analysis/talkers.h"
 
-/* A mapping of an address table's buckets (BPF_F_MMAPABLE), read-only or writable. */
-static const union pl_addr_entry *map_buckets(int fd, bool write, size_t *size)
+/*
+ * A mapping of an address table (BPF_F_MMAPABLE), read-only or writable; its buckets
+ * in *@nb (the table's size was set at load: --addresses).
+ */
+static const union pl_addr_entry *map_buckets(int fd, bool write, size_t *size, __u32 *nb)
 {
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
@@ -23,8 +26,9 @@ static const union pl_addr_entry *map_buckets(int fd, bool write, size_t *size)
 
 	if (bpf_obj_get_info_by_fd(fd, &info, &len))
 		return NULL;
-	if (info.value_size != sizeof(union pl_addr_entry) ||
-	    info.max_entries != PL_ADDR_ENTRIES || !(info.map_flags & BPF_F_MMAPABLE)) {
+	*nb = info.max_entries / (1 + PL_ADDR_WAYS);
+	if (info.value_size != sizeof(union pl_addr_entry) || !*nb || (*nb & (*nb - 1)) ||
+	    info.max_entries != PL_ADDR_ENTRIES_OF(*nb) || !(info.map_flags & BPF_F_MMAPABLE)) {
 		errno = EPROTO;
 		return NULL;
 	}
@@ -79,26 +83,29 @@ static size_t merge_twins(struct pl_addr_stat *a, size_t n)
 	return o + 1;
 }
 
-/* Every used slot of an address table. */
-static int read_addr_map(int fd, struct pl_addr_stat **out, size_t *n)
+/* Every used slot of an address table; its capacity (addresses) in *@cap. */
+static int read_addr_map(int fd, struct pl_addr_stat **out, size_t *n, __u32 *cap)
 {
 	const union pl_addr_entry *m;
 	struct pl_addr_stat *arr;
 	size_t size, cnt = 0;
 	int err = 0;
+	__u32 nb;
 
 	*out = NULL;
 	*n = 0;
-	m = map_buckets(fd, false, &size);
+	m = map_buckets(fd, false, &size, &nb);
 	if (!m)
 		return -errno;
-	arr = malloc(PL_ADDRS_DEFAULT * sizeof(*arr));
+	*cap = nb * PL_ADDR_WAYS;
+	arr = malloc((size_t)*cap * sizeof(*arr));
 	if (!arr)
 		err = -ENOMEM;
-	for (__u32 i = 0; i < PL_ADDR_BUCKETS && !err; i++)
+	for (__u32 i = 0; i < nb && !err; i++)
 		for (int w = 0; w < PL_ADDR_WAYS; w++)
 			if (PL_ADDR_PKTS(m[i].slot[w].packets))
-				slot_stat(&arr[cnt++], &m[i].slot[w], &m[PL_ADDR_SKETCH(i, w)].sk);
+				slot_stat(&arr[cnt++], &m[i].slot[w],
+					  &m[PL_ADDR_SKETCH_OF(nb, i, w)].sk);
 	munmap((void *)m, size);
 	if (err)
 		return err;
@@ -116,15 +123,16 @@ static __u8 regs_max(__u8 a, __u8 b)
 
 int pl_talkers_lookup(int fd, const struct pl_addr_key *k, struct pl_addr_value *v)
 {
-	__u32 idx = (pl_hll_hash_addr(k->addr) >> PL_ADDR_IDX_SHIFT) & (PL_ADDR_BUCKETS - 1);
 	const union pl_addr_entry *m;
 	size_t size;
 	int err = -ENOENT;
+	__u32 nb, idx;
 
 	memset(v, 0, sizeof(*v));
-	m = map_buckets(fd, false, &size);
+	m = map_buckets(fd, false, &size, &nb);
 	if (!m)
 		return -errno;
+	idx = (pl_hll_hash_addr(k->addr) >> PL_ADDR_IDX_SHIFT) & (nb - 1);
 	for (int w = 0; w < PL_ADDR_WAYS; w++) {
 		const struct pl_addr_slot *s = &m[idx].slot[w];
 
@@ -135,7 +143,7 @@ int pl_talkers_lookup(int fd, const struct pl_addr_key *k, struct pl_addr_value 
 		v->packets += PL_ADDR_PKTS(s->packets);
 		v->bytes += s->bytes;
 		for (int r = 0; r < PL_HLL_BYTES; r++) {
-			const struct pl_addr_sketch *k = &m[PL_ADDR_SKETCH(idx, w)].sk;
+			const struct pl_addr_sketch *k = &m[PL_ADDR_SKETCH_OF(nb, idx, w)].sk;
 
 			v->peers[r] = regs_max(v->peers[r], k->peers[r]);
 			v->ports[r] = regs_max(v->ports[r], k->ports[r]);
@@ -149,11 +157,12 @@ int pl_talkers_lookup(int fd, const struct pl_addr_key *k, struct pl_addr_value 
 int pl_talkers_clear(int fd)
 {
 	size_t size;
-	void *m = (void *)map_buckets(fd, true, &size);
+	__u32 nb;
+	void *m = (void *)map_buckets(fd, true, &size, &nb);
 
 	if (!m)
 		return -errno;
-	memset(m, 0, (size_t)PL_ADDR_ENTRIES * sizeof(union pl_addr_entry));
+	memset(m, 0, (size_t)PL_ADDR_ENTRIES_OF(nb) * sizeof(union pl_addr_entry));
 	munmap(m, size);
 	return 0;
 }
@@ -325,15 +334,13 @@ int pl_talkers_read(struct pl_talkers *t, const struct pl_talker_fds *fds,
 
 	memset(t, 0, sizeof(*t));
 	if (fds->srcs >= 0 && fds->dsts >= 0) {
-		err = read_addr_map(fds->srcs, &t->src, &t->nsrc);
+		err = read_addr_map(fds->srcs, &t->src, &t->nsrc, &t->src_capacity);
 		if (!err)
-			err = read_addr_map(fds->dsts, &t->dst, &t->ndst);
+			err = read_addr_map(fds->dsts, &t->dst, &t->ndst, &t->dst_capacity);
 		if (!err)
 			err = count_flows(t->src, t->nsrc, flows, nflows, false);
 		if (!err)
 			err = count_flows(t->dst, t->ndst, flows, nflows, true);
-		t->src_capacity = PL_ADDRS_DEFAULT;
-		t->dst_capacity = PL_ADDRS_DEFAULT;
 		t->present = !err;
 	}
 	if (!err && fds->stats >= 0)

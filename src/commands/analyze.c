@@ -31,7 +31,7 @@
 
 static const char usage[] =
 	"Usage: pktlens analyze -r FILE [-r FILE ...] [--json|--pretty] [--top N] [--flows N]\n"
-	"                       [--l7-packets N|all] [--eve FILE] [--rules FILE [--rules-lenient]]\n"
+	"                       [--addresses N] [--l7-packets N|all] [--eve FILE] [--rules FILE [--rules-lenient]]\n"
 	"                       [--no-tcp] [--no-detect] [-F FILE | EXPRESSION]\n"
 	"       pktlens analyze -V LIST ...\n"
 	"       pktlens -j|-p analyze ...   (as --json, --pretty)\n"
@@ -45,6 +45,8 @@ static const char usage[] =
 	"      --pretty      the JSON object indented over several lines (implies --json)\n"
 	"      --top N       rows in each top list (default 10)\n"
 	"      --flows N     flow table entries (default 65536)\n"
+	"      --addresses N addresses each of the source and destination tables holds\n"
+	"                    (a power of two, 64 to 1048576; default 65536)\n"
 	"      --l7-packets N  packets per flow and direction sampled for application\n"
 	"                    classification (nDPI), metadata and signatures (default 8;\n"
 	"                    0: L7 off; all: every packet, so --rules sees whole flows)\n"
@@ -73,7 +75,7 @@ static const char usage[] =
 	"                    options may follow it, as with tcpdump ('--' ends them)\n";
 
 enum { OPT_JSON = 256, OPT_PRETTY, OPT_TOP, OPT_FLOWS, OPT_L7, OPT_EVE, OPT_RULES,
-       OPT_RULES_LENIENT, OPT_NO_TCP, OPT_NO_DETECT };
+       OPT_RULES_LENIENT, OPT_NO_TCP, OPT_NO_DETECT, OPT_ADDRS };
 
 /* Letters that were analyze's own before they meant tcpdump's: what to type now. */
 static const struct pl_opt_hint hints[] = {
@@ -377,7 +379,7 @@ static int analyze_file(struct an_args *a, const char *path)
 			continue;
 		/* The kernel refuses test runs shorter than an Ethernet header. */
 		if (fr.caplen < 14) {
-			pl_stats_add_short_frame(&extra, fr.caplen, fr.wire_len);
+			pl_stats_add_short_frame(&extra, fr.caplen, fr.frame_len);
 			continue;
 		}
 		/*
@@ -387,7 +389,7 @@ static int analyze_file(struct an_args *a, const char *path)
 		 */
 		err = pl_runner_submit(runner,
 				       fr.data, fr.caplen > PL_SNAPLEN_MAX ? PL_SNAPLEN_MAX : fr.caplen,
-				       fr.wire_len, fr.ts_ns, a->expr && !in_kernel);
+				       fr.wire_len, fr.frame_len, fr.ts_ns, a->expr && !in_kernel);
 		if (!err && ends && ++since_read >= period) {
 			since_read = 0;
 			err = ends_read(runner, &dp, ends, l7);
@@ -565,6 +567,7 @@ int cmd_analyze(int argc, char **argv)
 		{ "pretty", no_argument, NULL, OPT_PRETTY },
 		{ "top", required_argument, NULL, OPT_TOP },
 		{ "flows", required_argument, NULL, OPT_FLOWS },
+		{ "addresses", required_argument, NULL, OPT_ADDRS },
 		{ "l7-packets", required_argument, NULL, OPT_L7 },
 		{ "eve", required_argument, NULL, OPT_EVE },
 		{ "rules", required_argument, NULL, OPT_RULES },
@@ -610,6 +613,11 @@ int cmd_analyze(int argc, char **argv)
 			break;
 		case OPT_FLOWS:
 			if (pl_parse_u32("--flows", optarg, 1, PL_FLOWS_MAX, &a.o.flow_entries))
+				goto usage;
+			break;
+		case OPT_ADDRS:
+			if (pl_parse_pow2("--addresses", optarg, PL_ADDRS_MIN, PL_ADDRS_MAX,
+					  &a.o.addr_entries))
 				goto usage;
 			break;
 		case OPT_L7:

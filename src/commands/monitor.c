@@ -32,7 +32,8 @@
 
 static const char usage[] =
 	"Usage: pktlens monitor -i IF [--mode native|generic|tc] [--interval S] [--duration S]\n"
-	"                       [--json|--pretty] [--top N] [--flows N] [--cost-sample PCT] [--pin]\n"
+	"                       [--json|--pretty] [--top N] [--flows N] [--addresses N]\n"
+	"                       [--cost-sample PCT] [--pin]\n"
 	"                       [--force] [--drops] [--l7-packets N] [--eve FILE] [--no-tcp]\n"
 	"                       [--no-detect] [--rules|--signatures FILE [--rules-lenient]]\n"
 	"                       [-F FILE | EXPRESSION]\n"
@@ -50,6 +51,8 @@ static const char usage[] =
 	"      --pretty        each JSON object indented over several lines (implies --json)\n"
 	"      --top N         rows in each top list (default 10)\n"
 	"      --flows N       flow table entries (default 65536)\n"
+	"      --addresses N   addresses each of the source and destination tables holds\n"
+	"                      (a power of two, 64 to 1048576; default 65536)\n"
 	"      --cost-sample PCT  time the program (own cost) during PCT % of each interval\n"
 	"                      (default 10; 100: always; 0: never): the kernel's timing\n"
 	"                      costs every BPF program two clock reads per run while on\n"
@@ -89,7 +92,7 @@ static const char usage[] =
 enum {
 	OPT_PIN = 256, OPT_PINNED, OPT_FORCE, OPT_COST_SAMPLE, OPT_MODE, OPT_INTERVAL,
 	OPT_DURATION, OPT_JSON, OPT_PRETTY, OPT_TOP, OPT_FLOWS, OPT_DROPS, OPT_L7, OPT_EVE,
-	OPT_RULES, OPT_RULES_LENIENT, OPT_NO_TCP, OPT_NO_DETECT,
+	OPT_RULES, OPT_RULES_LENIENT, OPT_NO_TCP, OPT_NO_DETECT, OPT_ADDRS,
 };
 
 /* Live L7: a flow with no sample for this long is classified with what it had. */
@@ -444,6 +447,7 @@ const struct option pl_monitor_opts[] = {
 	{ "pretty", no_argument, NULL, OPT_PRETTY },
 	{ "top", required_argument, NULL, OPT_TOP },
 	{ "flows", required_argument, NULL, OPT_FLOWS },
+	{ "addresses", required_argument, NULL, OPT_ADDRS },
 	{ "pin", no_argument, NULL, OPT_PIN },
 	{ "pinned", required_argument, NULL, OPT_PINNED },
 	{ "force", no_argument, NULL, OPT_FORCE },
@@ -469,6 +473,7 @@ int cmd_monitor(int argc, char **argv)
 				.filter_linktype = PL_LINKTYPE_ETHERNET };
 	struct pl_svc *svc = NULL;
 	unsigned int top = 10, nflows = PL_FLOWS_DEFAULT, cost_pct = PL_COST_SAMPLE_DEFAULT;
+	unsigned int naddrs = 0;
 	unsigned int l7_pkts = PL_L7_PKTS_DEFAULT;
 	bool l7_asked = false;
 	const char *eve_path = NULL, *rules_path = NULL;
@@ -531,6 +536,11 @@ int cmd_monitor(int argc, char **argv)
 		case OPT_FLOWS:
 			load_opt = "--flows";
 			if (pl_parse_u32("--flows", optarg, 1, PL_FLOWS_MAX, &nflows))
+				return PL_EXIT_USAGE;
+			break;
+		case OPT_ADDRS:
+			load_opt = "--addresses";
+			if (pl_parse_pow2("--addresses", optarg, PL_ADDRS_MIN, PL_ADDRS_MAX, &naddrs))
 				return PL_EXIT_USAGE;
 			break;
 		case OPT_PIN: o.pin = true; load_opt = "--pin"; break;
@@ -622,6 +632,7 @@ int cmd_monitor(int argc, char **argv)
 	o.filter = expr;
 	o.detect = detect;
 	o.flow_entries = nflows;
+	o.addr_entries = naddrs;
 	o.l7_pkts = pinned ? 0 : l7_pkts; /* bpftool's data plane has no L7 */
 	err = pl_filter_prog_prepare(&o);
 	if (err) {

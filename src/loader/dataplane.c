@@ -172,6 +172,13 @@ int pl_dp_load(struct pl_dp *dp, const struct pl_dp_opts *o)
 	dp->mitigate = o->mitigate && o->mode != PL_MODE_OFFLINE;
 	bpf_map__set_max_entries(skel->maps.pl_flows,
 				 o->flow_entries ? o->flow_entries : PL_FLOWS_DEFAULT);
+	if (o->addr_entries) { /* a power of two, PL_ADDRS_MIN..MAX: pl_parse_addresses() */
+		__u32 nb = o->addr_entries / PL_ADDR_WAYS;
+
+		skel->rodata->pl_cfg_addr_buckets[0] = skel->rodata->pl_cfg_addr_buckets[1] = nb;
+		bpf_map__set_max_entries(skel->maps.pl_srcs, PL_ADDR_ENTRIES_OF(nb));
+		bpf_map__set_max_entries(skel->maps.pl_dsts, PL_ADDR_ENTRIES_OF(nb));
+	}
 	/* Counting only (capture): no address, port or ICMP tables, and no memory for them. */
 	if (o->count_only) {
 		skel->rodata->pl_cfg_talkers = 0;

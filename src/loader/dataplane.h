@@ -32,6 +32,7 @@ struct pl_dp_opts {
 	enum pl_mode mode;
 	const char *ifname;   /* not for PL_MODE_OFFLINE */
 	__u32 flow_entries;   /* 0: PL_FLOWS_DEFAULT */
+	__u32 addr_entries;   /* addresses of each of pl_srcs, pl_dsts; 0: PL_ADDRS_DEFAULT */
 	__u32 snaplen;        /* > 0: copy packets to the ring buffer (capture) */
 	__u32 ringbuf_bytes;  /* power of two >= 4096; 0: default */
 	bool flows;           /* maintain the flow table */
@@ -142,10 +143,11 @@ __u32 pl_dp_flow_capacity(const struct pl_dp *dp);
 /*
  * Offline: run one frame through the entry program at capture time @ts_ns. The
  * calling thread must be pinned to @cpu (< PL_OFFLINE_SLOTS): the program reads its
- * time and length from that CPU's slot. Threads on different CPUs may call it at once.
+ * time and lengths from that CPU's slot (struct pl_offline_frame: @wire_len in Ethernet
+ * framing, @frame_len as the capture has it). Threads on different CPUs may call it at once.
  */
 int pl_dp_run_frame(struct pl_dp *dp, int cpu, const void *frame, __u32 caplen, __u32 wire_len,
-		    __u64 ts_ns);
+		    __u32 frame_len, __u64 ts_ns);
 /*
  * Offline: run @n frames in one test run. n = 1: @buf is the frame (any size). n > 1
  * (at most PL_OFFLINE_BATCH, never with a filter program in front): @buf holds the

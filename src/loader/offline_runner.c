@@ -19,7 +19,7 @@
 #define MAX_WORKERS 16
 
 struct frame_ref {
-	uint32_t off, caplen, wire_len;
+	uint32_t off, caplen, wire_len, frame_len;
 	uint64_t ts_ns;
 	bool unfiltered; /* user space matched it: run the pipeline, not the filter */
 };
@@ -114,9 +114,10 @@ static void set_err(struct pl_runner *r, int err)
 
 /* One test run of the entry program (declared in dataplane.h); the workers below call it. */
 int pl_dp_run_frame(struct pl_dp *dp, int cpu, const void *frame, __u32 caplen, __u32 wire_len,
-		    __u64 ts_ns)
+		    __u32 frame_len, __u64 ts_ns)
 {
-	struct pl_offline_frame f = { .ts_ns = ts_ns, .wire_len = wire_len, .cap_len = caplen };
+	struct pl_offline_frame f = { .ts_ns = ts_ns, .wire_len = wire_len, .cap_len = caplen,
+				      .frame_len = frame_len };
 
 	return pl_dp_run_frames(dp, cpu, frame, caplen, &f, 1);
 }
@@ -157,7 +158,8 @@ static int run_packed(struct pl_runner *r, int cpu, struct batch *b, uint32_t i,
 		end -= fr->caplen;
 		memcpy(pack + end, b->data + fr->off, fr->caplen);
 		f[k] = (struct pl_offline_frame){ .ts_ns = fr->ts_ns, .wire_len = fr->wire_len,
-						  .cap_len = fr->caplen };
+						  .cap_len = fr->caplen,
+						  .frame_len = fr->frame_len };
 	}
 	return pl_dp_run_frames(r->dp, cpu, pack, size, f, n);
 }
@@ -192,7 +194,7 @@ static int run_batch(struct pl_runner *r, int cpu, struct batch *b)
 			if (f->unfiltered)
 				r->dp->entry_fd = r->dp->pipeline_fd;
 			err = pl_dp_run_frame(r->dp, cpu, b->data + f->off, f->caplen, f->wire_len,
-					      f->ts_ns);
+					      f->frame_len, f->ts_ns);
 			r->dp->entry_fd = entry;
 		} else {
 			err = run_packed(r, cpu, b, i, n, size, pack);
@@ -318,7 +320,7 @@ static uint32_t frame_hash(const uint8_t *d, uint32_t n)
 }
 
 int pl_runner_submit(struct pl_runner *r, const uint8_t *data, uint32_t caplen, uint32_t wire_len,
-		     uint64_t ts_ns, bool unfiltered)
+		     uint32_t frame_len, uint64_t ts_ns, bool unfiltered)
 {
 	struct worker *w = &r->w[r->n > 1 ? frame_hash(data, caplen) % r->n : 0];
 	struct batch *b = w->filling;
@@ -340,7 +342,7 @@ int pl_runner_submit(struct pl_runner *r, const uint8_t *data, uint32_t caplen, 
 			return r->err;
 	}
 	memcpy(b->data + b->used, data, caplen);
-	b->f[b->n++] = (struct frame_ref){ b->used, caplen, wire_len, ts_ns, unfiltered };
+	b->f[b->n++] = (struct frame_ref){ b->used, caplen, wire_len, frame_len, ts_ns, unfiltered };
 	b->used += caplen;
 	return 0;
 }

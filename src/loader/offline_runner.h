@@ -24,12 +24,13 @@ int pl_runner_cpus(int *cpus, int max);
  */
 int pl_runner_start(struct pl_runner **r, struct pl_dp *dp, const int *cpus, int nworkers);
 /*
- * Queue one frame (copied). @unfiltered: run it through the pipeline even when a
+ * Queue one frame (copied): @wire_len its length in Ethernet framing (what the parsers
+ * check IP lengths against), @frame_len the capture's own (what is counted). @unfiltered: run it through the pipeline even when a
  * filter program is in front (user space already matched it; one worker only).
  * Returns the first error a worker hit, if any.
  */
 int pl_runner_submit(struct pl_runner *r, const uint8_t *data, uint32_t caplen, uint32_t wire_len,
-		     uint64_t ts_ns, bool unfiltered);
+		     uint32_t frame_len, uint64_t ts_ns, bool unfiltered);
 /*
  * Wait until every frame queued so far has run (a barrier: detection then reads the
  * maps at a tick of capture time); the workers go on. Returns the first error.

@@ -173,6 +173,7 @@ static bool same_opts(const struct pl_dp_opts *a, const struct pl_dp_opts *b)
 	if (!a->filter != !b->filter || (a->filter && strcmp(a->filter, b->filter)))
 		return false;
 	return a->mode == b->mode && a->flow_entries == b->flow_entries &&
+	       a->addr_entries == b->addr_entries &&
 	       a->snaplen == b->snaplen && a->flows == b->flows &&
 	       a->count_only == b->count_only && a->filter_linktype == b->filter_linktype &&
 	       a->filter_netmask == b->filter_netmask && a->offline_cpu == b->offline_cpu &&

@@ -212,12 +212,12 @@ static int run(struct crun *c, struct pl_pcap_file *pf, __s64 *last)
 		any = true;
 		/* As analyze: the kernel takes no frame shorter than an Ethernet header. */
 		if (fr.caplen < 14) {
-			pl_stats_add_short_frame(&c->extra, fr.caplen, fr.wire_len);
+			pl_stats_add_short_frame(&c->extra, fr.caplen, fr.frame_len);
 			continue;
 		}
 		err = pl_runner_submit(c->runner, fr.data,
 				       fr.caplen > PL_SNAPLEN_MAX ? PL_SNAPLEN_MAX : fr.caplen,
-				       fr.wire_len, fr.ts_ns, false);
+				       fr.wire_len, fr.frame_len, fr.ts_ns, false);
 		if (err)
 			return err;
 	}

@@ -171,6 +171,7 @@ int pl_pcap_next(struct pl_pcap_file *f, struct pl_frame *fr)
 	fr->data = pkt;
 	fr->caplen = h->caplen;
 	fr->wire_len = h->len < h->caplen ? h->caplen : h->len;
+	fr->frame_len = fr->wire_len; /* a conversion changes wire_len only */
 
 	if (pl_link_decap(f->linktype, pkt, h->caplen, &off, &len, &et)) {
 		to_ethernet_part(f, fr, pkt, h, off, len, et);
@@ -268,6 +269,7 @@ void pl_pcap_raw(const struct pl_pcap_file *f, struct pl_frame *raw)
 	raw->data = f->raw;
 	raw->caplen = h->caplen;
 	raw->wire_len = h->len;
+	raw->frame_len = h->len;
 	raw->ts_ns = ts_ns(h);
 }
 

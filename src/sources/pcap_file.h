@@ -16,6 +16,11 @@ struct pl_frame {
 	const uint8_t *data;
 	uint32_t caplen;   /* bytes in data */
 	uint32_t wire_len; /* length on the wire (Ethernet framing) */
+	/*
+	 * The capture's own frame length, its link header included (= wire_len on
+	 * Ethernet): what tshark and capinfos count, and so do pktlens's byte counters.
+	 */
+	uint32_t frame_len;
 	uint64_t ts_ns;    /* capture time, ns since the epoch */
 };
 

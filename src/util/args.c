@@ -182,6 +182,22 @@ int pl_parse_u32(const char *opt, const char *s, unsigned int min, unsigned int 
 	return 0;
 }
 
+int pl_parse_pow2(const char *opt, const char *s, unsigned int min, unsigned int max,
+		  unsigned int *out)
+{
+	unsigned int v;
+
+	if (pl_parse_u32(opt, s, min, max, &v))
+		return -EINVAL;
+	if (v & (v - 1)) {
+		pl_warn("invalid value '%s' for %s: expected a power of two from %u to %u "
+			"(e.g. %u)", s, opt, min, max, 1u << (31 - __builtin_clz(v)));
+		return -EINVAL;
+	}
+	*out = v;
+	return 0;
+}
+
 /* A year: longer is a typo, and keeps nanosecond arithmetic far from overflow. */
 #define PL_SECONDS_MAX 31536000
 

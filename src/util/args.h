@@ -15,6 +15,9 @@
 /* Parse an unsigned number in [min, max] for option @opt; prints why not. */
 int pl_parse_u32(const char *opt, const char *s, unsigned int min, unsigned int max,
 		 unsigned int *out);
+/* As pl_parse_u32(), and a power of two; prints why not. */
+int pl_parse_pow2(const char *opt, const char *s, unsigned int min, unsigned int max,
+		  unsigned int *out);
 /* Parse a positive duration in seconds ("0.5", "2"); prints why not. */
 int pl_parse_seconds(const char *opt, const char *s, double *out);
 /* Join argv[from..argc) with spaces, tcpdump style, into *out (caller frees; NULL if

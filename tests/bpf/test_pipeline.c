@@ -3708,6 +3708,65 @@ static double rel_err(double est, double n)
 	return est > n ? (est - n) / n : (n - est) / n;
 }
 
+/*
+ * A frame of a link type analyze converts (Linux cooked, raw IP, radiotap, ...): the
+ * buffer holds it behind a synthetic Ethernet header, wire_len is that Ethernet
+ * frame's length and frame_len the capture's own, which every counter counts.
+ */
+static void xdp_framed(const struct pb *b, __u32 wire_len, __u32 frame_len)
+{
+	g_skel->bss->pl_offline[g_cpu].f[0].frame_len = frame_len;
+	xdp_wire(b, wire_len);
+	g_skel->bss->pl_offline[g_cpu].f[0].frame_len = 0;
+}
+
+static void test_converted_lengths(void)
+{
+	/* SLL (16-byte header: +2), raw IP (-14), radiotap + 802.11 + SNAP (+26 + 8) */
+	static const int adj[] = { 2, -14, 34 };
+	struct pl_flow_key k;
+	struct pl_stats st;
+	struct pb b;
+	int dir;
+
+	begin("converted link types: counters count the capture's frame, parsers the Ethernet one");
+	for (size_t i = 0; i < sizeof(adj) / sizeof(adj[0]); i++) {
+		struct pl_count p0 = port_count(PL_PORT_UDP_SRC, 161), p1;
+		__u32 fl;
+
+		reset_maps(g_skel);
+		pb_init(&b);
+		pb_eth(&b, NULL, NULL, PB_ETH_P_IP);
+		v4(&b, A4, B4, PB_IPPROTO_UDP);
+		pb_udp(&b, 161, 40000);
+		pb_payload(&b, 1030 - 42); /* 1030 bytes: raw IP's 1016 is a size class lower */
+		pb_finish(&b);
+		fl = (__u32)((int)b.len + adj[i]);
+		xdp_framed(&b, (__u32)b.len, fl);
+		read_stats(&st);
+		expect_one(&st, fl, PL_L3_IPV4, PL_L4_UDP);
+		CHECK_EQ(st.size_hist[fl <= 1023 ? PL_SZ_LE1023 : PL_SZ_LE1518], 1);
+		CHECK_EQ(talker(false, addr4(A4)).bytes, fl);
+		CHECK_EQ(talker(true, addr4(B4)).bytes, fl);
+		p1 = port_count(PL_PORT_UDP_SRC, 161);
+		CHECK_EQ(p1.packets - p0.packets, 1);
+		CHECK_EQ(p1.bytes - p0.bytes, fl);
+		k = mkkey(ep4(A4, 161), ep4(B4, 40000), PB_IPPROTO_UDP, 4, 0, &dir);
+		expect_flow1(&k, dir, fl, 0);
+	}
+	TEST_END();
+
+	begin("converted link types: raw IP TSO frame, length from the Ethernet frame");
+	reset_maps(g_skel);
+	v4_tcp(&b, A4, 40000, B4, 443, PB_TCP_ACK, 1460);
+	pb_set16(&b, 14 + 2, 0);
+	xdp_framed(&b, (__u32)b.len, (__u32)b.len - 14);
+	read_stats(&st);
+	expect_one(&st, b.len - 14, PL_L3_IPV4, PL_L4_TCP);
+	CHECK_EQ(st.tso, 1);
+	TEST_END();
+}
+
 static void test_talkers_spread(void)
 {
 	const int n = 2000, nports = 300;
@@ -3850,6 +3909,7 @@ static void test_talkers(void)
 	test_talkers_directions();
 	test_talkers_frags();
 	test_talkers_ports_icmp();
+	test_converted_lengths();
 	test_talkers_spread();
 }
 

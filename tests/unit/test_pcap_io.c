@@ -40,7 +40,8 @@ static const uint8_t ipv4_udp[28] = {
 	0x13, 0x88, 0x00, 0x35, 0, 8, 0, 0,
 };
 
-static void check_ipv4_frame(const struct pl_frame *fr, uint32_t extra_wire)
+/* @file_len: the frame's length as the file has it, which analyze counts (frame_len). */
+static void check_ipv4_frame(const struct pl_frame *fr, uint32_t extra_wire, uint32_t file_len)
 {
 	if (!fr->data) {
 		CHECK(0, "no frame was read");
@@ -48,6 +49,7 @@ static void check_ipv4_frame(const struct pl_frame *fr, uint32_t extra_wire)
 	}
 	CHECK_EQ(fr->caplen, 14 + sizeof(ipv4_udp));
 	CHECK_EQ(fr->wire_len, 14 + sizeof(ipv4_udp) + extra_wire);
+	CHECK_EQ(fr->frame_len, file_len);
 	CHECK(fr->data[12] == 0x08 && fr->data[13] == 0x00, "ethertype %02x%02x", fr->data[12],
 	      fr->data[13]);
 	CHECK(!memcmp(fr->data + 14, ipv4_udp, sizeof(ipv4_udp)), "payload differs");
@@ -72,7 +74,7 @@ static void link_case(const char *name, int dlt, const uint8_t *hdr, uint32_t hl
 		 &fr, &ro, &rn);
 	CHECK_EQ(ro, 0);
 	CHECK_EQ(rn, 1);
-	check_ipv4_frame(&fr, extra_wire);
+	check_ipv4_frame(&fr, extra_wire, hlen + sizeof(ipv4_udp) + extra_wire);
 	TEST_END();
 }
 
@@ -130,7 +132,7 @@ static void test_linktypes(void)
 		 &fr, &ro, &rn);
 	CHECK_EQ(ro, 0);
 	CHECK_EQ(rn, 1);
-	check_ipv4_frame(&fr, 0);
+	check_ipv4_frame(&fr, 0, sizeof(ipv4_udp));
 	TEST_END();
 
 	TEST_BEGIN("read Linux cooked SLL as Ethernet, source MAC kept");
@@ -144,7 +146,7 @@ static void test_linktypes(void)
 		 &fr, &ro, &rn);
 	CHECK_EQ(ro, 0);
 	CHECK_EQ(rn, 1);
-	check_ipv4_frame(&fr, 0);
+	check_ipv4_frame(&fr, 0, 16 + sizeof(ipv4_udp));
 	CHECK(!memcmp(fr.data + 6, "\x02\x11\x22\x33\x44\x55", 6), "source MAC not kept");
 	TEST_END();
 
@@ -157,7 +159,7 @@ static void test_linktypes(void)
 		 &fr, &ro, &rn);
 	CHECK_EQ(ro, 0);
 	CHECK_EQ(rn, 1);
-	check_ipv4_frame(&fr, 0);
+	check_ipv4_frame(&fr, 0, 20 + sizeof(ipv4_udp));
 	TEST_END();
 
 	TEST_BEGIN("read BSD loopback (DLT_NULL, both byte orders) and DLT_LOOP");
@@ -167,17 +169,17 @@ static void test_linktypes(void)
 	read_one(write_pcap("null.pcap", DLT_NULL, buf, 32, 32), &fr, &ro, &rn);
 	CHECK_EQ(ro, 0);
 	CHECK_EQ(rn, 1);
-	check_ipv4_frame(&fr, 0);
+	check_ipv4_frame(&fr, 0, 32);
 	af = __builtin_bswap32(2);
 	memcpy(buf, &af, 4);
 	read_one(write_pcap("null-be.pcap", DLT_NULL, buf, 32, 32), &fr, &ro, &rn);
 	CHECK_EQ(ro, 0);
 	CHECK_EQ(rn, 1);
-	check_ipv4_frame(&fr, 0);
+	check_ipv4_frame(&fr, 0, 32);
 	read_one(write_pcap("loop.pcap", DLT_LOOP, buf, 32, 32), &fr, &ro, &rn);
 	CHECK_EQ(ro, 0);
 	CHECK_EQ(rn, 1);
-	check_ipv4_frame(&fr, 0);
+	check_ipv4_frame(&fr, 0, 32);
 	TEST_END();
 
 	TEST_BEGIN("snaplen-truncated frame keeps its wire length");
@@ -185,7 +187,7 @@ static void test_linktypes(void)
 		 &rn);
 	CHECK_EQ(ro, 0);
 	CHECK_EQ(rn, 1);
-	check_ipv4_frame(&fr, 1500 - sizeof(ipv4_udp));
+	check_ipv4_frame(&fr, 1500 - sizeof(ipv4_udp), 1500);
 	TEST_END();
 
 	TEST_BEGIN("unsupported link type is refused");
