@@ -423,7 +423,7 @@ static int start_l7(struct pl_dp *dp, const struct pl_dp_opts *o, const char *ev
 	lo.on_meta = dr->det ? pl_det_run_meta : NULL; /* domain lists */
 	lo.on_meta_arg = dr;
 	*ends = pl_l7_ends_new();
-	lo.written = pl_l7_ends_written;
+	lo.written = pl_l7_ends_claim;
 	lo.written_arg = *ends;
 	*l7 = *ends ? pl_l7_session_new(&lo, &err) : NULL;
 	if (!*ends)

@@ -167,6 +167,19 @@ bool pl_l7_ends_written(void *e, const struct pl_flow_key *k)
 	return set_had(e, k, false);
 }
 
+bool pl_l7_ends_claim(void *arg, const struct pl_flow_key *k)
+{
+	struct pl_l7_ends *e = arg;
+	struct pl_flow probe = { .key = *k };
+
+	if (set_had(e, k, false))
+		return true;
+	/* In the last read: the next update would see it leave and write it again. */
+	if (e->nprev && bsearch(&probe, e->prev, e->nprev, sizeof(probe), key_cmp))
+		(void)set_add(e, k); /* out of memory: at worst a second event */
+	return false;
+}
+
 int pl_l7_ends_unread(struct pl_l7_ends *e, struct pl_l7_session *s, __s64 clock)
 {
 	int rc = pl_l7_eve_unread(s, pl_l7_ends_written, e, clock, "forced");

@@ -30,6 +30,13 @@ int pl_l7_ends_shutdown(struct pl_l7_ends *e, struct pl_l7_session *s,
 bool pl_l7_ends_written(void *e, const struct pl_flow_key *k);
 
 /*
+ * For the session's idle flows (session.h, written): was @k's flow event written? If
+ * not, the caller writes it now, and a flow of the last read is marked written so that
+ * the next update, seeing it leave, does not write a second one.
+ */
+bool pl_l7_ends_claim(void *e, const struct pl_flow_key *k);
+
+/*
  * At exit, after pl_l7_ends_shutdown(): an event ("forced") for every flow the session
  * sampled that no read of the table ever held (it came and was evicted between two
  * reads), with the packets, bytes and times of its samples. 0 or -errno.

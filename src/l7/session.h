@@ -70,7 +70,8 @@ struct pl_l7_session_opts {
 	void (*on_meta)(void *arg, const struct pl_l7_eve_flow *fl, const struct pl_l7_meta *m);
 	void *on_meta_arg;
 	/* Live: has the flow's EVE flow event been written (flow_ends.h)? A flow dropped
-	 * while not (it left the table between two reads) gets one from its samples. */
+	 * while not (it left the table between two reads) gets one from its samples; the
+	 * call takes "no" as that event being written (pl_l7_ends_claim). */
 	bool (*written)(void *arg, const struct pl_flow_key *k);
 	void *written_arg;
 };
