@@ -70,7 +70,9 @@ grep -q " 0 packets dropped by kernel" "$REF_ERR" || echo "  (tcpdump: $(tr '\n'
 dups=$(alerts_of "$EVE" | awk '$1 <= 9100003 { print $1, $2 } $1 > 9100003 { print $1, $3 }' |
 	sort | uniq -d | tr '\n' ';')
 check_eq "one EVE alert per flood" "$dups" ""
-# EVE: the flood's protocol, and hping3's one destination port (-p 80) where it has one
+# EVE: the flood's protocol, and hping3's one destination port (-p 80) where it has one.
+# A spoofed flood's alert names one sample source, whose flow the flood may already have
+# pushed out of the table: its port is then unknown and left out ("80?": 80 or none).
 check_eq "EVE alerts: proto and dest_port (TCP/UDP to port 80, ICMP without ports)" \
 	"$("$PY" -c 'import json, sys
 got = {}
@@ -78,9 +80,12 @@ for l in open(sys.argv[1]):
     e = json.loads(l)
     sid = e.get("alert", {}).get("signature_id", 0)
     if e.get("event_type") == "alert" and 9100001 <= sid <= 9100006 and sid not in got:
-        got[sid] = "%d:%s:%s" % (sid, e.get("proto"), e.get("dest_port", "-"))
+        port = str(e.get("dest_port", "-"))
+        if sid in (9100004, 9100005) and port in ("80", "-"):
+            port = "80?"
+        got[sid] = "%d:%s:%s" % (sid, e.get("proto"), port)
 print(" ".join(got[k] for k in sorted(got)))' "$EVE")" \
-	"9100001:TCP:80 9100002:UDP:80 9100003:ICMP:- 9100004:TCP:80 9100005:UDP:80 9100006:ICMP:-"
+	"9100001:TCP:80 9100002:UDP:80 9100003:ICMP:- 9100004:TCP:80? 9100005:UDP:80? 9100006:ICMP:-"
 
 # offline equals live: per-source floods by source, spoofed ones by victim
 key() { awk '$1 >= 9100001 && $1 <= 9100003 { print $1, $2 } $1 >= 9100004 && $1 <= 9100006 { print $1, $3 }' | sort -u; }
