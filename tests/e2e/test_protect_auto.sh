@@ -116,15 +116,9 @@ burst6() {
 	local c=$1 before
 	shift
 	before=$(nft_count "$c")
-	in_tx timeout 20 "$PY" -c 'import random, socket, struct, sys, time
+	in_tx env PYTHONPATH="$E2E_ROOT/tests/lib" timeout 20 "$PY" -c 'import random, socket, struct, sys, time
+from pcapgen import csum
 src, sport, dst, dport, size, n, ifname, smac, dmac = sys.argv[1:]
-def csum(b):
-    if len(b) % 2:
-        b += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    while s >> 16:
-        s = (s & 0xffff) + (s >> 16)
-    return ~s & 0xffff
 d6 = socket.inet_pton(socket.AF_INET6, dst)
 eth = bytes.fromhex(dmac.replace(":", "")) + bytes.fromhex(smac.replace(":", "")) + b"\x86\xdd"
 k = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
